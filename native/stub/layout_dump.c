@@ -1,0 +1,12 @@
+/* Prints every layout constant, for the test that checks stub_layout.ts. */
+#include <stdio.h>
+#include "layout.h"
+#define P(x) printf("%s %lu\n", #x, (unsigned long)(x))
+int main(void) {
+  P(STUB_PAGE_SIZE); P(GUEST_TASK_SIZE); P(STUB_START); P(STUB_CODE); P(STUB_CODE_SIZE);
+  P(STUB_BATCH); P(STUB_BATCH_SIZE); P(STUB_BATCH_ENTRY); P(STUB_BATCH_MAX);
+  P(STUB_DATA); P(STUB_SLOT_SIZE); P(STUB_SLOTS); P(STUB_DATA_SIZE); P(STUB_END); P(STUB_HOST_TOP);
+  P(FI_ADDR); P(FI_ERR); P(FI_TRAPNO); P(FI_SIGNO); P(FI_CODE); P(FI_SP); P(FI_SIZE);
+  P(STUB_FD_PHYSMEM);
+  return 0;
+}

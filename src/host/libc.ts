@@ -1,0 +1,335 @@
+/**
+ * Every call umlts makes into the host OS goes through this file (koffi is
+ * imported nowhere else). Thin wrappers named after the libc call; a failure
+ * throws HostError {call, errno}. Pointers are BigInt (koffi 3); out-parameters
+ * are typed arrays, which koffi passes by address without copying.
+ *
+ * Hot-path wrappers (ptrace, waitpid) take and return plain numbers and
+ * preallocated typed arrays: nothing is allocated per call.
+ */
+import koffi from 'koffi';
+import { HostError } from './errors.js';
+
+const libc = koffi.load('libc.so.6');
+
+export type HostPtr = bigint;
+
+// ---- raw bindings ---------------------------------------------------------
+const c = {
+  ptrace_n: libc.func('long ptrace(long req, int pid, uintptr_t addr, uintptr_t data)'),
+  ptrace_p: libc.func('long ptrace(long req, int pid, uintptr_t addr, void *data)'),
+  waitpid: libc.func('int waitpid(int pid, int *status, int options)'),
+  kill: libc.func('int kill(int pid, int sig)'),
+  tgkill: libc.func('int tgkill(int tgid, int tid, int sig)'),
+  getpid: libc.func('int getpid(void)'),
+  getuid: libc.func('unsigned int getuid(void)'),
+  getgid: libc.func('unsigned int getgid(void)'),
+  posix_spawn: libc.func('int posix_spawn(int *pid, const char *path, void *file_actions, void *attrp, const char **argv, const char **envp)'),
+  fa_init: libc.func('int posix_spawn_file_actions_init(void *fa)'),
+  fa_destroy: libc.func('int posix_spawn_file_actions_destroy(void *fa)'),
+  fa_adddup2: libc.func('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)'),
+  attr_init: libc.func('int posix_spawnattr_init(void *attr)'),
+  attr_destroy: libc.func('int posix_spawnattr_destroy(void *attr)'),
+  attr_setflags: libc.func('int posix_spawnattr_setflags(void *attr, short flags)'),
+  attr_setpgroup: libc.func('int posix_spawnattr_setpgroup(void *attr, int pgrp)'),
+  attr_setsigmask: libc.func('int posix_spawnattr_setsigmask(void *attr, void *set)'),
+  attr_setsigdefault: libc.func('int posix_spawnattr_setsigdefault(void *attr, void *set)'),
+  memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)'),
+  ftruncate: libc.func('int ftruncate(int fd, int64_t len)'),
+  fallocate: libc.func('int fallocate(int fd, int mode, int64_t off, int64_t len)'),
+  mmap: libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_t off)'),
+  munmap: libc.func('int munmap(uintptr_t addr, size_t len)'),
+  close: libc.func('int close(int fd)'),
+  read_p: libc.func('long read(int fd, uintptr_t buf, size_t n)'),
+  write_p: libc.func('long write(int fd, uintptr_t buf, size_t n)'),
+  write_b: libc.func('long write(int fd, void *buf, size_t n)'),
+  read_b: libc.func('long read(int fd, void *buf, size_t n)'),
+  pread_p: libc.func('long pread(int fd, uintptr_t buf, size_t n, int64_t off)'),
+  pwrite_p: libc.func('long pwrite(int fd, uintptr_t buf, size_t n, int64_t off)'),
+  openat: libc.func('int openat(int dirfd, const char *path, int flags, unsigned int mode)'),
+  fstatat: libc.func('int fstatat(int dirfd, const char *path, void *st, int flags)'),
+  fstat: libc.func('int fstat(int fd, void *st)'),
+  readlinkat: libc.func('long readlinkat(int dirfd, const char *path, void *buf, size_t n)'),
+  lseek: libc.func('int64_t lseek(int fd, int64_t off, int whence)'),
+  getdents64: libc.func('long getdents64(int fd, void *buf, size_t n)'),
+  faccessat: libc.func('int faccessat(int dirfd, const char *path, int mode, int flags)'),
+  sched_setaffinity: libc.func('int sched_setaffinity(int pid, size_t size, void *mask)'),
+  sched_getaffinity: libc.func('int sched_getaffinity(int pid, size_t size, void *mask)'),
+  prctl: libc.func('int prctl(int op, unsigned long a, unsigned long b, unsigned long c, unsigned long d)'),
+  epoll_create1: libc.func('int epoll_create1(int flags)'),
+  epoll_ctl: libc.func('int epoll_ctl(int epfd, int op, int fd, void *ev)'),
+  epoll_wait: libc.func('int epoll_wait(int epfd, void *evs, int max, int timeout)'),
+  timerfd_create: libc.func('int timerfd_create(int clock, int flags)'),
+  timerfd_settime: libc.func('int timerfd_settime(int fd, int flags, void *newv, void *oldv)'),
+  poll: libc.func('int poll(void *fds, unsigned long n, int timeout)'),
+  ioctl_p: libc.func('int ioctl(int fd, unsigned long req, void *arg)'),
+  isatty: libc.func('int isatty(int fd)'),
+  setpgid: libc.func('int setpgid(int pid, int pgid)'),
+  tcsetpgrp: libc.func('int tcsetpgrp(int fd, int pgrp)'),
+  getpgrp: libc.func('int getpgrp(void)'),
+  prlimit: libc.func('int prlimit(int pid, int res, void *newl, void *oldl)'),
+};
+
+function fail(call: string, detail?: string): never {
+  throw new HostError(call, koffi.errno(), detail);
+}
+
+/** errno of the last failed host call (for wrappers that return -1 instead of throwing). */
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+// ---- ptrace -----------------------------------------------------------------
+export const PTRACE_TRACEME = 0, PTRACE_PEEKDATA = 2, PTRACE_PEEKUSER = 3, PTRACE_POKEDATA = 5,
+  PTRACE_POKEUSER = 6, PTRACE_CONT = 7, PTRACE_KILL = 8, PTRACE_GETREGS = 12, PTRACE_SETREGS = 13,
+  PTRACE_GETFPREGS = 14, PTRACE_SETFPREGS = 15, PTRACE_ATTACH = 16, PTRACE_DETACH = 17,
+  PTRACE_SYSCALL = 24, PTRACE_SETOPTIONS = 0x4200, PTRACE_GETEVENTMSG = 0x4201,
+  PTRACE_GETSIGINFO = 0x4202, PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205,
+  PTRACE_SEIZE = 0x4206, PTRACE_INTERRUPT = 0x4207, PTRACE_SYSEMU = 31;
+export const PTRACE_O_TRACESYSGOOD = 1, PTRACE_O_TRACEFORK = 2, PTRACE_O_TRACEVFORK = 4,
+  PTRACE_O_TRACECLONE = 8, PTRACE_O_TRACEEXEC = 0x10, PTRACE_O_TRACEEXIT = 0x40,
+  PTRACE_O_TRACESECCOMP = 0x80, PTRACE_O_EXITKILL = 0x100000;
+export const PTRACE_EVENT_FORK = 1, PTRACE_EVENT_VFORK = 2, PTRACE_EVENT_CLONE = 3,
+  PTRACE_EVENT_EXEC = 4, PTRACE_EVENT_EXIT = 6, PTRACE_EVENT_SECCOMP = 7;
+
+/** ptrace request whose data is an integer (CONT's signal, SETOPTIONS' options). Throws. */
+export function ptrace(req: number, pid: number, addr: number, data: number): number {
+  const r = c.ptrace_n(req, pid, addr, data) as number;
+  if (r === -1) fail('ptrace', `req ${req} pid ${pid}`);
+  return r;
+}
+
+/** ptrace request whose data is a buffer (GETREGS/SETREGS/GETSIGINFO/...). Throws. */
+export function ptraceBuf(req: number, pid: number, addr: number, data: ArrayBufferView): void {
+  if ((c.ptrace_p(req, pid, addr, data) as number) === -1) fail('ptrace', `req ${req} pid ${pid}`);
+}
+
+/** ptrace(CONT/SYSCALL/...) that reports failure as -errno instead of throwing:
+ * a tracee can die (SIGKILL) at any moment, and ESRCH is then routine. */
+export function ptraceTry(req: number, pid: number, addr: number, data: number): number {
+  const r = c.ptrace_n(req, pid, addr, data) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+
+export function ptraceBufTry(req: number, pid: number, addr: number, data: ArrayBufferView): number {
+  return (c.ptrace_p(req, pid, addr, data) as number) === -1 ? -koffi.errno() : 0;
+}
+
+// ---- wait -------------------------------------------------------------------
+export const WNOHANG = 1, WUNTRACED = 2, __WALL = 0x40000000;
+/** waitpid; the status lands in status[0]. Returns the pid, 0 (WNOHANG), or -errno (EINTR, ECHILD). */
+export function waitpid(pid: number, status: Int32Array, options: number): number {
+  const r = c.waitpid(pid, status, options) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+
+// ---- processes ----------------------------------------------------------------
+export function getpid(): number { return c.getpid() as number; }
+export function getuid(): number { return c.getuid() as number; }
+export function getgid(): number { return c.getgid() as number; }
+export function kill(pid: number, sig: number): number {
+  return (c.kill(pid, sig) as number) === -1 ? -koffi.errno() : 0;
+}
+export function tgkill(tgid: number, tid: number, sig: number): number {
+  return (c.tgkill(tgid, tid, sig) as number) === -1 ? -koffi.errno() : 0;
+}
+
+/** posix_spawn with fds dup2'ed into the child as [fd, childFd] pairs, every
+ * signal at its default and unblocked, in a process group of its own (so the
+ * terminal's signals reach umlts, not the guest's host processes). Never
+ * child_process: libuv reaps its own children and would swallow ptrace stops. */
+export function posixSpawn(path: string, argv: string[], envp: string[], dups: Array<[number, number]>): number {
+  const fa = Buffer.alloc(256); // posix_spawn_file_actions_t is 80 bytes on glibc
+  const attr = Buffer.alloc(512); // posix_spawnattr_t is 336 bytes on glibc
+  if ((c.fa_init(fa) as number) !== 0) fail('posix_spawn_file_actions_init');
+  if ((c.attr_init(attr) as number) !== 0) fail('posix_spawnattr_init');
+  const POSIX_SPAWN_SETPGROUP = 2, POSIX_SPAWN_SETSIGDEF = 4, POSIX_SPAWN_SETSIGMASK = 8;
+  c.attr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  c.attr_setpgroup(attr, 0);
+  c.attr_setsigmask(attr, new Uint8Array(128));
+  const all = new Uint8Array(128);
+  all.fill(0xff, 0, 8); // signals 1..64
+  all[1] &= ~1; // not SIGKILL (9, bit 8) or SIGSTOP (19, bit 18)
+  all[2] &= ~(1 << 2);
+  c.attr_setsigdefault(attr, all);
+  try {
+    for (const [fd, to] of dups) {
+      const e = c.fa_adddup2(fa, fd, to) as number;
+      if (e !== 0) throw new HostError('posix_spawn_file_actions_adddup2', e);
+    }
+    const pid = new Int32Array(1);
+    const e = c.posix_spawn(pid, path, fa, attr, [...argv, null], [...envp, null]) as number;
+    if (e !== 0) throw new HostError('posix_spawn', e, path);
+    return pid[0]!;
+  } finally {
+    c.fa_destroy(fa);
+    c.attr_destroy(attr);
+  }
+}
+
+export function prctl(op: number, a = 0, b = 0, c2 = 0, d = 0): number {
+  const r = c.prctl(op, a, b, c2, d) as number;
+  if (r === -1) fail('prctl');
+  return r;
+}
+
+/** sched_setaffinity to a single CPU (pid 0 = the calling thread). */
+export function pinToCpu(pid: number, cpu: number): number {
+  const mask = new BigUint64Array(16);
+  mask[cpu >> 6] = 1n << BigInt(cpu & 63);
+  return (c.sched_setaffinity(pid, 128, mask) as number) === -1 ? -koffi.errno() : 0;
+}
+
+/** CPUs this process may run on. */
+export function allowedCpus(): number[] {
+  const mask = new Uint8Array(128);
+  if ((c.sched_getaffinity(0, 128, mask) as number) === -1) fail('sched_getaffinity');
+  const cpus: number[] = [];
+  for (let i = 0; i < 1024; i++) if (mask[i >> 3]! & (1 << (i & 7))) cpus.push(i);
+  return cpus;
+}
+
+export const RLIMIT_NOFILE = 7;
+export function getrlimit(res: number): [bigint, bigint] {
+  const old = new BigUint64Array(2);
+  if ((c.prlimit(0, res, null, old) as number) === -1) fail('prlimit');
+  return [old[0]!, old[1]!];
+}
+
+// ---- memory -----------------------------------------------------------------
+export const MFD_CLOEXEC = 1, PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4,
+  MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
+export const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
+
+export function memfdCreate(name: string, flags: number): number {
+  const fd = c.memfd_create(name, flags) as number;
+  if (fd === -1) fail('memfd_create');
+  return fd;
+}
+export function ftruncate(fd: number, len: number): void {
+  if ((c.ftruncate(fd, len) as number) === -1) fail('ftruncate');
+}
+/** fallocate; returns -errno on failure (callers decide). */
+export function fallocate(fd: number, mode: number, off: number, len: number): number {
+  return (c.fallocate(fd, mode, off, len) as number) === -1 ? -koffi.errno() : 0;
+}
+export function mmap(addr: HostPtr, len: number, prot: number, flags: number, fd: number, off: number): HostPtr {
+  // koffi hands back a Number when the value fits and a BigInt otherwise
+  const p = BigInt(c.mmap(addr, len, prot, flags, fd, off) as number | bigint);
+  if (p >= 0xfffffffffffff000n) fail('mmap');
+  return p;
+}
+export function munmap(addr: HostPtr, len: number): void {
+  if ((c.munmap(addr, len) as number) === -1) fail('munmap');
+}
+/** An ArrayBuffer over host memory, without copying. */
+export function view(ptr: HostPtr, len: number): ArrayBuffer {
+  return koffi.view(ptr, len) as ArrayBuffer;
+}
+
+// ---- files --------------------------------------------------------------------
+// These return -errno instead of throwing: hostfs maps them to guest errnos.
+export function close(fd: number): number {
+  return (c.close(fd) as number) === -1 ? -koffi.errno() : 0;
+}
+export function openat(dirfd: number, path: string, flags: number, mode: number): number {
+  const fd = c.openat(dirfd, path, flags, mode) as number;
+  return fd === -1 ? -koffi.errno() : fd;
+}
+/** read into host memory at ptr (e.g. straight into a physmem frame). */
+export function readPtr(fd: number, ptr: HostPtr, n: number): number {
+  const r = c.read_p(fd, ptr, n) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function writePtr(fd: number, ptr: HostPtr, n: number): number {
+  const r = c.write_p(fd, ptr, n) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function preadPtr(fd: number, ptr: HostPtr, n: number, off: number): number {
+  const r = c.pread_p(fd, ptr, n, off) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function pwritePtr(fd: number, ptr: HostPtr, n: number, off: number): number {
+  const r = c.pwrite_p(fd, ptr, n, off) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function write(fd: number, buf: Uint8Array): number {
+  const r = c.write_b(fd, buf, buf.length) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function read(fd: number, buf: Uint8Array): number {
+  const r = c.read_b(fd, buf, buf.length) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+/** fstatat into a 144-byte struct stat buffer. */
+export function fstatat(dirfd: number, path: string, st: Uint8Array, flags: number): number {
+  return (c.fstatat(dirfd, path, st, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+export function fstat(fd: number, st: Uint8Array): number {
+  return (c.fstat(fd, st) as number) === -1 ? -koffi.errno() : 0;
+}
+export function readlinkat(dirfd: number, path: string, buf: Uint8Array): number {
+  const r = c.readlinkat(dirfd, path, buf, buf.length) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function lseek(fd: number, off: number, whence: number): number {
+  const r = Number(c.lseek(fd, off, whence));
+  return r === -1 ? -koffi.errno() : r;
+}
+export function getdents64(fd: number, buf: Uint8Array): number {
+  const r = c.getdents64(fd, buf, buf.length) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function faccessat(dirfd: number, path: string, mode: number, flags: number): number {
+  return (c.faccessat(dirfd, path, mode, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+export function ioctl(fd: number, req: number, arg: Uint8Array): number {
+  return (c.ioctl_p(fd, req, arg) as number) === -1 ? -koffi.errno() : 0;
+}
+export function isatty(fd: number): boolean { return (c.isatty(fd) as number) === 1; }
+
+// ---- waiting on host events -----------------------------------------------------
+export const EPOLL_CLOEXEC = 0x80000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3,
+  EPOLLIN = 1, EPOLLOUT = 4, EPOLLERR = 8, EPOLLHUP = 0x10, EPOLLONESHOT = 0x40000000;
+export function epollCreate1(flags: number): number {
+  const fd = c.epoll_create1(flags) as number;
+  if (fd === -1) fail('epoll_create1');
+  return fd;
+}
+/** epoll_ctl with struct epoll_event {u32 events; u64 data} (packed, 12 bytes). */
+export function epollCtl(epfd: number, op: number, fd: number, events: number, data: number): number {
+  const ev = new Uint8Array(12);
+  const dv = new DataView(ev.buffer);
+  dv.setUint32(0, events >>> 0, true);
+  dv.setUint32(4, data >>> 0, true);
+  return (c.epoll_ctl(epfd, op, fd, ev) as number) === -1 ? -koffi.errno() : 0;
+}
+/** epoll_wait into a buffer of 12-byte events; returns the count or -errno. */
+export function epollWait(epfd: number, evs: Uint8Array, timeoutMs: number): number {
+  const r = c.epoll_wait(epfd, evs, Math.floor(evs.length / 12), timeoutMs) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, TFD_CLOEXEC = 0x80000, TFD_NONBLOCK = 0x800,
+  TFD_TIMER_ABSTIME = 1;
+export function timerfdCreate(clock: number, flags: number): number {
+  const fd = c.timerfd_create(clock, flags) as number;
+  if (fd === -1) fail('timerfd_create');
+  return fd;
+}
+/** Arm (absolute, ns on the timer's clock) or disarm (0) a timerfd. */
+export function timerfdSetAbs(fd: number, ns: bigint): void {
+  const its = new BigInt64Array(4); // it_interval {0,0}, it_value {sec,nsec}
+  its[2] = ns / 1000000000n;
+  its[3] = ns % 1000000000n;
+  if ((c.timerfd_settime(fd, ns === 0n ? 0 : TFD_TIMER_ABSTIME, its, null) as number) === -1) fail('timerfd_settime');
+}
+/** poll on one fd; returns revents (0 on timeout) or -errno. */
+export function poll1(fd: number, events: number, timeoutMs: number): number {
+  const p = new Int16Array(4);
+  new Int32Array(p.buffer)[0] = fd;
+  p[2] = events;
+  const r = c.poll(p, 1, timeoutMs) as number;
+  if (r === -1) return -koffi.errno();
+  return r === 0 ? 0 : p[3]! & 0xffff;
+}

@@ -1,0 +1,246 @@
+/**
+ * The skas0 ptrace platform: one guest thread is one host thread, traced by
+ * the kernel (the Node main thread: ptrace requests are bound to the tracer
+ * thread). Guest system calls stop it with PTRACE_EVENT_SECCOMP (the stub's
+ * filter traps every syscall made outside the stub page); guest faults stop
+ * it with SIGSEGV, after which the stub's handler reports the fault record.
+ *
+ * Nothing here knows about tasks: the kernel keeps a HostThread per task.
+ *
+ * Lock order: none. Every request here is synchronous on the one JS thread;
+ * a flush runs to completion before any other tracee is looked at, which is
+ * what serializes flushes of one address space (the seed's fix_range_common
+ * lock).
+ */
+import * as host from '../host/libc.js';
+import { HostError } from '../host/errors.js';
+import { Regs, RIP, RSP, R12, R14, R15, RAX, ORIG_RAX } from './regs.js';
+import {
+  loadStubSymbols, StubSymbols, STUB_PATH, STUB_BATCH, STUB_FD_PHYSMEM,
+  FI_ADDR, FI_ERR, FI_TRAPNO, FI_SIGNO, FI_CODE, FI_SP,
+} from './stub_layout.js';
+
+export const SIGTRAP = 5, SIGSEGV = 11, SIGKILL = 9, SIGSTOP = 19;
+
+/** Stop decoding for waitpid statuses. */
+export const WIFEXITED = (s: number): boolean => (s & 0x7f) === 0;
+export const WEXITSTATUS = (s: number): number => (s >> 8) & 0xff;
+export const WIFSIGNALED = (s: number): boolean => ((s & 0x7f) + 1) >> 1 > 0 && (s & 0x7f) !== 0x7f;
+export const WTERMSIG = (s: number): number => s & 0x7f;
+export const WIFSTOPPED = (s: number): boolean => (s & 0xff) === 0x7f;
+export const WSTOPSIG = (s: number): number => (s >> 8) & 0xff;
+/** status >> 8 for a seccomp stop */
+export const STOP_SECCOMP = SIGTRAP | (host.PTRACE_EVENT_SECCOMP << 8);
+
+/** A tracee vanished (killed from outside, or died on a host signal). */
+export class HostThreadGone extends Error {
+  constructor(readonly tid: number, readonly status: number) {
+    super(`host thread ${tid} is gone (status ${status.toString(16)})`);
+  }
+}
+
+/** What the stub's SIGSEGV handler recorded (untrusted: the guest can write the slot). */
+export interface FaultInfo {
+  addr: number;
+  err: number;
+  trapno: number;
+  signo: number;
+  code: number;
+  sp: number;
+}
+
+/** The pages one stub maps from physmem, as the kernel sees them. */
+export interface StubPages {
+  /** offset of the batch page in physmem; immutable */
+  batchOff: number;
+  /** offset of the data slot in physmem; immutable */
+  dataOff: number;
+  /** the batch page through the kernel's physmem mapping */
+  batch: DataView;
+  /** the data slot through the kernel's physmem mapping */
+  data: DataView;
+}
+
+const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD;
+
+let symbols: StubSymbols | null = null;
+function syms(): StubSymbols {
+  return (symbols ??= loadStubSymbols());
+}
+
+/** One host thread running guest code. Owned by the task that runs on it. */
+export class HostThread {
+  /** Scratch registers for stub calls; owned by this thread, used only while it is stopped. */
+  private readonly scratch = new Regs();
+  private readonly status = new Int32Array(1);
+  /** Signals the host sent this thread while the kernel waited for a stub trap;
+   * the kernel drains them (guest-visible meaning is the kernel's business). */
+  readonly pendingHostSignals: number[] = [];
+
+  constructor(
+    /** host tid; immutable */
+    readonly tid: number,
+    /** the stub's pages; immutable, shared by all threads of the address space */
+    readonly pages: StubPages,
+    /** filter secret; immutable, never written where the guest can read it */
+    private readonly secret: number,
+  ) {}
+
+  getRegs(r: Regs): void {
+    host.ptraceBuf(host.PTRACE_GETREGS, this.tid, 0, r.w);
+  }
+  setRegs(r: Regs): void {
+    host.ptraceBuf(host.PTRACE_SETREGS, this.tid, 0, r.w);
+  }
+  /** Resume (PTRACE_CONT), delivering sig (0 for none). Returns -ESRCH if it died meanwhile. */
+  cont(sig = 0): number {
+    return host.ptraceTry(host.PTRACE_CONT, this.tid, 0, sig);
+  }
+  getFpRegs(buf: Uint8Array): void {
+    host.ptraceBuf(host.PTRACE_GETFPREGS, this.tid, 0, buf);
+  }
+  setFpRegs(buf: Uint8Array): void {
+    host.ptraceBuf(host.PTRACE_SETFPREGS, this.tid, 0, buf);
+  }
+  kill(): void {
+    host.kill(this.tid, SIGKILL);
+  }
+
+  /**
+   * Wait for this thread's next stop at one of the stub's int3 sites, passing
+   * over stray host signals (recorded in pendingHostSignals).
+   * Precondition: the thread was just resumed into stub code.
+   */
+  private waitStubTrap(site: number): void {
+    for (;;) {
+      const r = host.waitpid(this.tid, this.status, host.__WALL);
+      if (r === -4 /* EINTR */) continue;
+      if (r < 0) throw new HostError('waitpid', -r, `tid ${this.tid}`);
+      const s = this.status[0]!;
+      if (!WIFSTOPPED(s)) throw new HostThreadGone(this.tid, s);
+      const sig = WSTOPSIG(s);
+      if (sig === SIGTRAP && s >> 8 === SIGTRAP) {
+        this.getRegs(this.scratch);
+        if (this.scratch.get(RIP) - 1 === site) return;
+        throw new Error(`stub trap at ${this.scratch.get(RIP).toString(16)}, expected ${site.toString(16)} (tid ${this.tid})`);
+      }
+      this.pendingHostSignals.push(sig);
+      this.cont(0);
+    }
+  }
+
+  /**
+   * Run the first n requests of the batch page (already written, with a zero
+   * terminator) in this thread, synchronously. `from` holds the registers to
+   * start from (the current ones). Returns 0 or the first failing request's
+   * -errno. The thread is left stopped at the stub's batch trap; the caller
+   * sets the registers it wants next.
+   */
+  runBatch(from: Regs): { err: number; index: number } {
+    const s = this.scratch;
+    s.copyFrom(from);
+    s.set(RIP, syms().stub_run_batch);
+    s.set(R12, STUB_BATCH);
+    s.set(R14, 0);
+    s.set(R15, this.secret * 0x100000000);
+    s.set(ORIG_RAX, -1); // if stopped at a syscall entry: skip it, and return into the stub
+    this.setRegs(s);
+    const r = this.cont(0);
+    if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
+    this.waitStubTrap(syms().stub_batch_trap);
+    const err = s.getS(RAX);
+    return { err, index: (s.get(R12) - STUB_BATCH) / 56 };
+  }
+
+  /**
+   * At a SIGSEGV signal-delivery-stop: let the stub's handler run and record
+   * the fault; returns the record. The thread is left stopped inside the
+   * handler; finish with resumeFromFault().
+   */
+  enterFaultHandler(fi: FaultInfo): void {
+    const r = this.cont(SIGSEGV);
+    if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
+    this.waitStubTrap(syms().stub_segv_trap);
+    const d = this.pages.data;
+    fi.addr = Number(d.getBigUint64(FI_ADDR, true));
+    fi.err = Number(d.getBigUint64(FI_ERR, true));
+    fi.trapno = Number(d.getBigUint64(FI_TRAPNO, true));
+    fi.signo = Number(d.getBigUint64(FI_SIGNO, true));
+    fi.code = Number(d.getBigInt64(FI_CODE, true));
+    fi.sp = Number(d.getBigUint64(FI_SP, true));
+  }
+
+  /**
+   * Leave the fault handler back into the guest (rt_sigreturn restores every
+   * register, FPU state included), first running the batch page if it holds
+   * requests. Does not wait: a failing request stops the thread at the batch
+   * trap, which the kernel's loop reports as a stub failure.
+   */
+  resumeFromFault(withBatch: boolean, handlerSp: number): void {
+    if (withBatch) {
+      const s = this.scratch;
+      this.getRegs(s);
+      s.set(RIP, syms().stub_run_batch);
+      s.set(R12, STUB_BATCH);
+      s.set(R14, 1);
+      s.set(R15, this.secret * 0x100000000);
+      s.set(RSP, handlerSp + 8); // as stub_sigreturn would: past the frame's return address
+      this.setRegs(s);
+    }
+    const r = this.cont(0);
+    if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
+  }
+
+  /** Is this SIGTRAP stop one of the stub's own trap sites (not a guest int3)? */
+  static isStubTrap(rip: number): boolean {
+    const s = syms();
+    const at = rip - 1;
+    return at === s.stub_batch_trap || at === s.stub_segv_trap || at === s.stub_waker_trap;
+  }
+  static isBatchTrap(rip: number): boolean {
+    return rip - 1 === syms().stub_batch_trap;
+  }
+}
+
+/** Wait for the first stop of a freshly spawned stub (its ready int3) and set
+ * the ptrace options. Kills the child and throws if it does not get there. */
+function attachSpawned(pid: number, what: string): void {
+  const st = new Int32Array(1);
+  for (;;) {
+    const r = host.waitpid(pid, st, host.__WALL);
+    if (r === -4) continue;
+    if (r < 0) throw new HostError('waitpid', -r, what);
+    break;
+  }
+  const s = st[0]!;
+  if (!WIFSTOPPED(s) || WSTOPSIG(s) !== SIGTRAP) {
+    host.kill(pid, SIGKILL);
+    const why = WIFEXITED(s) ? `exited with ${WEXITSTATUS(s)}` : WIFSIGNALED(s) ? `killed by signal ${WTERMSIG(s)}` : `stopped by signal ${WSTOPSIG(s)}`;
+    throw new Error(`${what} failed to start: ${why}`);
+  }
+  host.ptrace(host.PTRACE_SETOPTIONS, pid, 0, PTRACE_OPTIONS);
+}
+
+/**
+ * Start a stub: a new, empty guest address space. Returns its one thread,
+ * stopped at the stub's ready trap.
+ */
+export function spawnStub(physmemFd: number, pages: StubPages): HostThread {
+  const secret = (Math.random() * 0x100000000) >>> 0 || 1;
+  const pid = host.posixSpawn(STUB_PATH,
+    ['umlts-stub', 'stub', String(pages.batchOff), String(pages.dataOff), String(host.getpid()), String(secret)],
+    [], [[physmemFd, STUB_FD_PHYSMEM]]);
+  attachSpawned(pid, 'stub');
+  return new HostThread(pid, pages, secret);
+}
+
+/**
+ * The waker: a traced helper that polls the kernel's epoll instance and traps
+ * whenever it is readable, so host events (timers, terminal input) reach a
+ * kernel blocked in waitpid. Resume it with cont() once the events are taken.
+ */
+export function spawnWaker(epollFd: number): { tid: number; cont(): void } {
+  const pid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'waker', String(host.getpid())], [], [[epollFd, 3]]);
+  attachSpawned(pid, 'waker');
+  return { tid: pid, cont: () => void host.ptraceTry(host.PTRACE_CONT, pid, 0, 0) };
+}

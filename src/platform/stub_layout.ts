@@ -1,0 +1,65 @@
+/**
+ * Mirror of native/stub/layout.h (the one place the layout is written).
+ * test/stub_layout.test.mjs compiles layout_dump.c and checks every value here.
+ * Entry points come from build/native/stub.syms, written by the stub's Makefile.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const STUB_PAGE_SIZE = 0x1000;
+export const GUEST_TASK_SIZE = 0x7fe000000000;
+export const STUB_START = 0x7ff000000000;
+export const STUB_CODE = STUB_START;
+export const STUB_CODE_SIZE = 0x1000;
+export const STUB_BATCH = STUB_CODE + STUB_CODE_SIZE;
+export const STUB_BATCH_SIZE = 0x1000;
+export const STUB_BATCH_ENTRY = 56;
+export const STUB_BATCH_MAX = STUB_BATCH_SIZE / STUB_BATCH_ENTRY - 1 | 0;
+export const STUB_SLOT_SIZE = 0x4000;
+export const STUB_DATA = STUB_START + STUB_SLOT_SIZE;
+export const STUB_SLOTS = 1;
+export const STUB_DATA_SIZE = STUB_SLOT_SIZE * STUB_SLOTS;
+export const STUB_END = STUB_DATA + STUB_DATA_SIZE;
+export const STUB_HOST_TOP = 0x7ffffffff000;
+export const FI_ADDR = 0, FI_ERR = 8, FI_TRAPNO = 16, FI_SIGNO = 24, FI_CODE = 32, FI_SP = 40, FI_SIZE = 48;
+export const STUB_FD_PHYSMEM = 3;
+
+export const STUB_DIR = fileURLToPath(new URL('../../build/native/', import.meta.url));
+export const STUB_PATH = STUB_DIR + 'stub';
+
+/** Entry points and trap sites in the stub's code page (immutable once loaded). */
+export interface StubSymbols {
+  stub_run_batch: number;
+  stub_batch_trap: number;
+  stub_segv_handler: number;
+  stub_segv_trap: number;
+  stub_sigreturn: number;
+  stub_waker_trap: number;
+}
+
+export function loadStubSymbols(): StubSymbols {
+  let text: string;
+  try {
+    text = readFileSync(STUB_DIR + 'stub.syms', 'utf8');
+  } catch {
+    throw new Error(`the stub is not built (${STUB_DIR}stub.syms missing): run npm install`);
+  }
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [name, addr] = line.trim().split(/\s+/);
+    if (addr && name) m.set(name, parseInt(addr, 16));
+  }
+  const get = (n: string): number => {
+    const v = m.get(n);
+    if (v === undefined || v < STUB_CODE || v >= STUB_CODE + STUB_CODE_SIZE) throw new Error(`stub symbol ${n} missing or outside the code page`);
+    return v;
+  };
+  return {
+    stub_run_batch: get('stub_run_batch'),
+    stub_batch_trap: get('stub_batch_trap'),
+    stub_segv_handler: get('stub_segv_handler'),
+    stub_segv_trap: get('stub_segv_trap'),
+    stub_sigreturn: get('stub_sigreturn'),
+    stub_waker_trap: get('stub_waker_trap'),
+  };
+}
