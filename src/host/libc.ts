@@ -68,6 +68,8 @@ const c = {
   tcsetpgrp: libc.func('int tcsetpgrp(int fd, int pgrp)'),
   getpgrp: libc.func('int getpgrp(void)'),
   prlimit: libc.func('int prlimit(int pid, int res, void *newl, void *oldl)'),
+  clock_gettime: libc.func('int clock_gettime(int clk, void *ts)'),
+  gethostname: libc.func('int gethostname(void *name, size_t len)'),
 };
 
 function fail(call: string, detail?: string): never {
@@ -289,6 +291,25 @@ export function ioctl(fd: number, req: number, arg: Uint8Array): number {
 }
 export function isatty(fd: number): boolean { return (c.isatty(fd) as number) === 1; }
 
+/** clock_gettime into ts[0] (sec), ts[1] (nsec); returns -errno on failure. */
+export function clockGettime(clk: number, ts: BigInt64Array): number {
+  return (c.clock_gettime(clk, ts) as number) === -1 ? -koffi.errno() : 0;
+}
+/** CPU-time clock id of another host process (MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)). */
+export function processCpuClock(pid: number): number {
+  return (~pid << 3) | 2;
+}
+/** CPU-time clock id of one host thread. */
+export function threadCpuClock(tid: number): number {
+  return (~tid << 3) | 2 | 4;
+}
+export function gethostname(): string {
+  const b = new Uint8Array(256);
+  if ((c.gethostname(b, b.length) as number) === -1) return 'localhost';
+  const z = b.indexOf(0);
+  return Buffer.from(b.subarray(0, z < 0 ? b.length : z)).toString('utf8');
+}
+
 // ---- waiting on host events -----------------------------------------------------
 export const EPOLL_CLOEXEC = 0x80000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3,
   EPOLLIN = 1, EPOLLOUT = 4, EPOLLERR = 8, EPOLLHUP = 0x10, EPOLLONESHOT = 0x40000000;
@@ -332,4 +353,95 @@ export function poll1(fd: number, events: number, timeoutMs: number): number {
   const r = c.poll(p, 1, timeoutMs) as number;
   if (r === -1) return -koffi.errno();
   return r === 0 ? 0 : p[3]! & 0xffff;
+}
+
+// ---- fs (hostfs) ----------------------------------------------------------------
+// Used by src/fs (hostfs, console). All return -errno (host errno values equal
+// Linux's, so hostfs passes most of them through unchanged).
+const fsc = {
+  pread_b: libc.func('long pread(int fd, void *buf, size_t n, int64_t off)'),
+  pwrite_b: libc.func('long pwrite(int fd, void *buf, size_t n, int64_t off)'),
+  mkdirat: libc.func('int mkdirat(int dirfd, const char *path, unsigned int mode)'),
+  unlinkat: libc.func('int unlinkat(int dirfd, const char *path, int flags)'),
+  renameat2: libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'),
+  symlinkat: libc.func('int symlinkat(const char *target, int newdirfd, const char *linkpath)'),
+  linkat: libc.func('int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)'),
+  fchmodat: libc.func('int fchmodat(int dirfd, const char *path, unsigned int mode, int flags)'),
+  fchmod: libc.func('int fchmod(int fd, unsigned int mode)'),
+  fchownat: libc.func('int fchownat(int dirfd, const char *path, unsigned int uid, unsigned int gid, int flags)'),
+  utimensat: libc.func('int utimensat(int dirfd, const char *path, void *times, int flags)'),
+  ftruncate: libc.func('int ftruncate(int fd, int64_t len)'),
+  fsync: libc.func('int fsync(int fd)'),
+  fdatasync: libc.func('int fdatasync(int fd)'),
+  fstatfs: libc.func('int fstatfs(int fd, void *buf)'),
+  umask: libc.func('unsigned int umask(unsigned int mask)'),
+  fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
+  geteuid: libc.func('unsigned int geteuid(void)'),
+};
+
+export const AT_REMOVEDIR = 0x200, UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
+export const F_GETFL = 3, F_SETFL = 4;
+
+/** pread into a JS buffer (a subarray is fine). */
+export function pread(fd: number, buf: Uint8Array, off: number): number {
+  const r = fsc.pread_b(fd, buf, buf.length, off) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function pwrite(fd: number, buf: Uint8Array, off: number): number {
+  const r = fsc.pwrite_b(fd, buf, buf.length, off) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function mkdirat(dirfd: number, path: string, mode: number): number {
+  return (fsc.mkdirat(dirfd, path, mode) as number) === -1 ? -koffi.errno() : 0;
+}
+export function unlinkat(dirfd: number, path: string, flags: number): number {
+  return (fsc.unlinkat(dirfd, path, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+export function renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number {
+  return (fsc.renameat2(olddirfd, oldpath, newdirfd, newpath, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+export function symlinkat(target: string, newdirfd: number, linkpath: string): number {
+  return (fsc.symlinkat(target, newdirfd, linkpath) as number) === -1 ? -koffi.errno() : 0;
+}
+export function linkat(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number {
+  return (fsc.linkat(olddirfd, oldpath, newdirfd, newpath, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+export function fchmodat(dirfd: number, path: string, mode: number, flags: number): number {
+  return (fsc.fchmodat(dirfd, path, mode, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+export function fchmod(fd: number, mode: number): number {
+  return (fsc.fchmod(fd, mode) as number) === -1 ? -koffi.errno() : 0;
+}
+/** uid/gid -1 leave that id unchanged, as chown(2). */
+export function fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): number {
+  return (fsc.fchownat(dirfd, path, uid >>> 0, gid >>> 0, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** times: struct timespec[2] (atime, mtime) as {sec, nsec} pairs; tv_nsec may be UTIME_NOW/UTIME_OMIT. */
+export function utimensat(dirfd: number, path: string, times: BigInt64Array, flags: number): number {
+  return (fsc.utimensat(dirfd, path, times, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** ftruncate reporting -errno (the ftruncate above throws: it is for physmem). */
+export function ftruncateTry(fd: number, len: number): number {
+  return (fsc.ftruncate(fd, len) as number) === -1 ? -koffi.errno() : 0;
+}
+export function fsync(fd: number): number {
+  return (fsc.fsync(fd) as number) === -1 ? -koffi.errno() : 0;
+}
+export function fdatasync(fd: number): number {
+  return (fsc.fdatasync(fd) as number) === -1 ? -koffi.errno() : 0;
+}
+/** fstatfs into a 120-byte struct statfs. */
+export function fstatfs(fd: number, buf: Uint8Array): number {
+  return (fsc.fstatfs(fd, buf) as number) === -1 ? -koffi.errno() : 0;
+}
+export function umask(mask: number): number {
+  return fsc.umask(mask) as number;
+}
+/** fcntl with an int argument (F_GETFL/F_SETFL/F_GETFD...). */
+export function fcntl(fd: number, cmd: number, arg: number): number {
+  const r = fsc.fcntl(fd, cmd, arg) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function geteuid(): number {
+  return fsc.geteuid() as number;
 }

@@ -130,15 +130,15 @@ export class HostThread {
   }
 
   /**
-   * Run the first n requests of the batch page (already written, with a zero
-   * terminator) in this thread, synchronously. `from` holds the registers to
-   * start from (the current ones). Returns 0 or the first failing request's
-   * -errno. The thread is left stopped at the stub's batch trap; the caller
-   * sets the registers it wants next.
+   * Run the requests of the batch page (already written, with a zero
+   * terminator) in this thread, synchronously. Returns 0 or the first failing
+   * request's -errno. The thread is left stopped at the stub's batch trap
+   * with its registers changed; the caller sets the registers it wants next.
    */
-  runBatch(from: Regs): { err: number; index: number } {
+  runBatch(): { err: number; index: number } {
     const s = this.scratch;
-    s.copyFrom(from);
+    this.getRegs(s);
+    this.ranBatch = true;
     s.set(RIP, syms().stub_run_batch);
     s.set(R12, STUB_BATCH);
     s.set(R14, 0);
@@ -170,6 +170,9 @@ export class HostThread {
     fi.sp = Number(d.getBigUint64(FI_SP, true));
   }
 
+  /** A flush ran in this thread since it last trapped (its registers are the runner's). */
+  ranBatch = false;
+
   /**
    * Leave the fault handler back into the guest (rt_sigreturn restores every
    * register, FPU state included), first running the batch page if it holds
@@ -177,15 +180,22 @@ export class HostThread {
    * trap, which the kernel's loop reports as a stub failure.
    */
   resumeFromFault(withBatch: boolean, handlerSp: number): void {
-    if (withBatch) {
+    if (withBatch || this.ranBatch) {
       const s = this.scratch;
       this.getRegs(s);
-      s.set(RIP, syms().stub_run_batch);
-      s.set(R12, STUB_BATCH);
-      s.set(R14, 1);
-      s.set(R15, this.secret * 0x100000000);
-      s.set(RSP, handlerSp + 8); // as stub_sigreturn would: past the frame's return address
+      if (withBatch) {
+        s.set(RIP, syms().stub_run_batch);
+        s.set(R12, STUB_BATCH);
+        s.set(R14, 1);
+        s.set(R15, this.secret * 0x100000000);
+        s.set(RSP, handlerSp + 8); // as stub_sigreturn would: past the frame's return address
+      } else {
+        s.set(RIP, syms().stub_sigreturn);
+        s.set(RSP, handlerSp);
+        s.set(R15, 0);
+      }
       this.setRegs(s);
+      this.ranBatch = false;
     }
     const r = this.cont(0);
     if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);

@@ -1,0 +1,236 @@
+// npm run bench: the shared microbenchmark (../shared/bench/microbench.c),
+// natively, under umlts, and under the peers when they are installed (UML's
+// linux.uml, gVisor's runsc), in one run, printed as ratios to native.
+//
+//   node bench/bench.mjs [ROW...] [--reps N] [--workloads] [--no-peers]
+//
+// Rows and workloads are lists below: adding fork/exec/pipe (once umlts has
+// fork) means flipping `default` on, adding a real workload means adding a
+// line to WORKLOADS.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const SRC = fileURLToPath(new URL('../../shared/bench/microbench.c', import.meta.url));
+const BIN = path.join(ROOT, 'build', 'microbench');
+const MB_DIR = '/tmp';
+
+/**
+ * Microbenchmark rows. `arg` is microbench's argv[1]; it prints lines
+ * "metric value unit". `lower`: whether a lower value is better (a time);
+ * throughputs (MB/s) are higher-better. The ratio column is always a slowdown
+ * (umlts/native for times, native/umlts for throughputs), so > 1 is slower.
+ * `target` is checked against the umlts figure of this run.
+ */
+const ROWS = [
+  { arg: 'syscall', metric: 'syscall_getppid', lower: true, default: true, target: { ratioMax: 70, text: 'getppid ≤ 70×' } },
+  { arg: 'fault', metric: 'page_fault_touch', lower: true, default: true, target: { ratioMax: 3, text: 'new page ≤ 3×' } },
+  { arg: 'devnull', metric: 'write_devnull', lower: false, default: true, target: { valueMin: 2000, text: '≥ 2 GB/s' } },
+  { arg: 'files', metric: 'small_file_cycle', lower: true, default: true },
+  // need fork/exec/pipe in umlts (later issues): run them by naming them
+  { arg: 'fork', metric: 'fork_wait', lower: true, default: false },
+  { arg: 'exec', metric: 'fork_exec_wait', lower: true, default: false },
+  { arg: 'pipe', metric: 'pipe_pingpong', lower: true, default: false },
+  { arg: 'parallel', metric: 'parallel_spin_2p', lower: true, default: false },
+];
+
+/** Real workloads, timed by wall clock for the whole run (startup included).
+ * Run with --workloads. argv is run as is natively and under each runner. */
+const WORKLOADS = [
+  { name: 'busybox sha256sum /bin/busybox', argv: ['/bin/busybox', 'sha256sum', '/bin/busybox'] },
+  { name: 'busybox grep -r SIGSEGV /usr/include', argv: ['/bin/busybox', 'grep', '-r', '-c', 'SIGSEGV', '/usr/include'] },
+  { name: 'busybox awk loop', argv: ['/bin/busybox', 'awk', 'BEGIN{for(i=0;i<300000;i++)s+=i; print s}'] },
+];
+
+function which(cmd) {
+  for (const d of (process.env.PATH || '/usr/bin:/bin').split(':')) {
+    const p = path.join(d, cmd);
+    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* next */ }
+  }
+  return null;
+}
+
+function parseArgs(argv) {
+  const o = { rows: [], reps: 3, workloads: false, peers: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--reps') o.reps = Math.max(1, Number(argv[++i]) || 1);
+    else if (a === '--workloads') o.workloads = true;
+    else if (a === '--no-peers') o.peers = false;
+    else if (a === '--all') o.rows = ROWS.map((r) => r.arg);
+    else if (ROWS.some((r) => r.arg === a)) o.rows.push(a);
+    else { console.error(`bench: unknown argument ${a} (rows: ${ROWS.map((r) => r.arg).join(', ')})`); process.exit(2); }
+  }
+  if (o.rows.length === 0) o.rows = ROWS.filter((r) => r.default).map((r) => r.arg);
+  return o;
+}
+
+function buildMicrobench() {
+  if (!fs.existsSync(SRC)) {
+    console.error(`bench: ${SRC} is missing. The shared microbenchmark lives in ../shared/bench/ beside the project; ` +
+      'check out the shared folder next to the project root to run the benchmark.');
+    process.exit(2);
+  }
+  let fresh = false;
+  try { fresh = fs.statSync(BIN).mtimeMs >= fs.statSync(SRC).mtimeMs; } catch { /* build */ }
+  if (fresh) return;
+  fs.mkdirSync(path.dirname(BIN), { recursive: true });
+  const r = spawnSync('cc', ['-static', '-O2', '-o', BIN, SRC], { encoding: 'utf8' });
+  if (r.status !== 0) { console.error(`bench: cc failed:\n${r.stderr || r.error}`); process.exit(2); }
+}
+
+/** Runners: each turns an argv into a command, or says why it cannot run. */
+function runners(withPeers) {
+  const list = [{ name: 'native', wrap: (argv) => ({ cmd: argv[0], args: argv.slice(1), env: { ...process.env, MB_DIR } }) }];
+  if (fs.existsSync(CLI)) {
+    list.push({ name: 'umlts', wrap: (argv) => ({ cmd: process.execPath, args: [CLI, 'run', '--env', `MB_DIR=${MB_DIR}`, '--', ...argv] }) });
+  } else {
+    list.push({ name: 'umlts', unavailable: `${CLI} missing: run npm run build` });
+  }
+  if (!withPeers) return list;
+  const uml = which('linux.uml');
+  if (uml) list.push({ name: 'UML', wrap: (argv) => umlCommand(uml, argv) });
+  else list.push({ name: 'UML', unavailable: 'linux.uml not installed (apt-get install user-mode-linux)' });
+  const runsc = which('runsc');
+  if (runsc) {
+    list.push({ name: 'gVisor', wrap: (argv) => ({ cmd: runsc, args: ['--platform=ptrace', '--network=none', 'do', ...argv], env: { ...process.env, MB_DIR } }) });
+  } else {
+    list.push({ name: 'gVisor', unavailable: 'runsc not installed' });
+  }
+  return list;
+}
+
+/** UML boots with the host's / as hostfs root and an init script that runs the
+ * command, stores its output on the host and powers off. */
+function umlCommand(uml, argv) {
+  const dir = fs.mkdtempSync(path.join(ROOT, 'build', 'uml-'));
+  const out = path.join(dir, 'out');
+  const init = path.join(dir, 'init');
+  const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  fs.writeFileSync(init, `#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc 2>/dev/null\n/bin/busybox mount -t tmpfs tmpfs /tmp 2>/dev/null\n` +
+    `MB_DIR=${MB_DIR} ${argv.map(q).join(' ')} > ${q(out)} 2>&1\n/bin/busybox sync\n/bin/busybox poweroff -f\n`);
+  fs.chmodSync(init, 0o755);
+  return { cmd: uml, args: ['mem=1024M', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${init}`, 'con=null', 'quiet'], output: out, cleanup: dir };
+}
+
+function runOnce(runner, argv, timeoutMs = 300_000) {
+  const c = runner.wrap(argv);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(c.cmd, c.args, { encoding: 'utf8', env: c.env ?? { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  let stdout = r.stdout ?? '';
+  if (c.output) { try { stdout = fs.readFileSync(c.output, 'utf8'); } catch { stdout = ''; } }
+  if (c.cleanup) fs.rmSync(c.cleanup, { recursive: true, force: true });
+  const ok = !r.error && (c.output ? stdout.length > 0 : r.status === 0);
+  // the most telling stderr line: an error message, not a stack frame or Node's banner
+  const errLines = (r.stderr || '').split('\n').map((l) => l.trim()).filter((l) => l && !/^at /.test(l) && !/^Node\.js v/.test(l));
+  const telling = errLines.find((l) => /error|fault|ENOSYS|not /i.test(l)) ?? errLines[0] ?? '';
+  const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}: ${telling}`;
+  return { ok, stdout, wallMs, why };
+}
+
+function parseMetrics(stdout) {
+  const m = new Map();
+  for (const line of stdout.split('\n')) {
+    const [name, value, unit] = line.trim().split(/\s+/);
+    if (name && value !== undefined && !Number.isNaN(Number(value))) m.set(name, { value: Number(value), unit });
+  }
+  return m;
+}
+
+/** Best of `reps` runs: the lowest time or the highest throughput. */
+function measureRow(runner, row, reps) {
+  if (runner.unavailable) return { note: 'n/a' };
+  let best = null;
+  for (let i = 0; i < reps; i++) {
+    const r = runOnce(runner, [BIN, row.arg]);
+    const v = parseMetrics(r.stdout).get(row.metric);
+    if (!r.ok || !v) return { error: r.why || 'no output' };
+    if (!best || (row.lower ? v.value < best.value : v.value > best.value)) best = v;
+  }
+  return best;
+}
+
+function measureWorkload(runner, w, reps) {
+  if (runner.unavailable) return { note: 'n/a' };
+  let best = null;
+  for (let i = 0; i < reps; i++) {
+    const r = runOnce(runner, w.argv);
+    if (!r.ok) return { error: r.why };
+    if (best === null || r.wallMs < best) best = r.wallMs;
+  }
+  return { value: best, unit: 'ms' };
+}
+
+const fmt = (v) => (v === undefined || v === null ? '' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+function cell(m) {
+  if (!m) return '';
+  if (m.note) return m.note;
+  if (m.error) return 'error';
+  return `${fmt(m.value)} ${m.unit}`;
+}
+
+function slowdown(native, other, lower) {
+  if (!native || !other || native.value === undefined || other.value === undefined || native.value === 0 || other.value === 0) return null;
+  return lower ? other.value / native.value : native.value / other.value;
+}
+
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (cells) => cells.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  buildMicrobench();
+  const rs = runners(opts.peers);
+  const errors = [];
+  const notes = rs.filter((r) => r.unavailable).map((r) => `${r.name}: ${r.unavailable}`);
+  console.log(`umlts microbench on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown cpu'}), best of ${opts.reps}`);
+  console.log('ratio = slowdown vs native in the same run: umlts/native for times, native/umlts for MB/s (so > 1 is slower)\n');
+
+  const peers = rs.filter((r) => r.name !== 'native' && r.name !== 'umlts');
+  const header = ['row', 'native', 'umlts', 'ratio', 'target', ...peers.flatMap((p) => [p.name, `${p.name} ratio`])];
+  const out = [];
+  for (const arg of opts.rows) {
+    const row = ROWS.find((r) => r.arg === arg);
+    const m = Object.fromEntries(rs.map((r) => [r.name, measureRow(r, row, opts.reps)]));
+    for (const [name, v] of Object.entries(m)) if (v.error) errors.push(`${row.arg} under ${name}: ${v.error}`);
+    const ratio = slowdown(m.native, m.umlts, row.lower);
+    let target = '';
+    if (row.target) {
+      const t = row.target;
+      const met = t.ratioMax !== undefined ? ratio !== null && ratio <= t.ratioMax
+        : m.umlts && m.umlts.value !== undefined && m.umlts.value >= t.valueMin;
+      target = `${t.text} ${m.umlts?.value === undefined ? '(no figure)' : met ? 'MET' : 'MISSED'}`;
+    }
+    out.push([`${row.arg} (${row.metric})`, cell(m.native), cell(m.umlts), ratio === null ? '' : `${fmt(ratio)}×`, target,
+      ...peers.flatMap((p) => { const r = slowdown(m.native, m[p.name], row.lower); return [cell(m[p.name]), r === null ? '' : `${fmt(r)}×`]; })]);
+  }
+  table(header, out);
+
+  if (opts.workloads) {
+    console.log('\nworkloads (wall time of the whole run, startup included; ratio = other/native)\n');
+    const wout = [];
+    for (const w of WORKLOADS) {
+      const m = Object.fromEntries(rs.map((r) => [r.name, measureWorkload(r, w, opts.reps)]));
+      for (const [name, v] of Object.entries(m)) if (v.error) errors.push(`${w.name} under ${name}: ${v.error}`);
+      wout.push([w.name, cell(m.native), cell(m.umlts), (() => { const r = slowdown(m.native, m.umlts, true); return r === null ? '' : `${fmt(r)}×`; })(), '',
+        ...peers.flatMap((p) => { const r = slowdown(m.native, m[p.name], true); return [cell(m[p.name]), r === null ? '' : `${fmt(r)}×`]; })]);
+    }
+    table(['workload', 'native', 'umlts', 'ratio', '', ...peers.flatMap((p) => [p.name, `${p.name} ratio`])], wout);
+  }
+  if (notes.length || errors.length) console.log('');
+  for (const n of notes) console.log(`note: ${n}`);
+  for (const e of errors) console.log(`error: ${e}`);
+}
+
+main();

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * The umlts command: `umlts run [options] -- PROGRAM [ARGS...]`.
+ * Bad input gets one line on stderr and a non-zero exit, never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { run, RunOptions, UsageError, parseSize } from './index.js';
+
+const HELP = `usage: umlts run [options] -- PROGRAM [ARGS...]
+       umlts --help | --version
+
+Runs an unmodified x86-64 Linux program under the umlts kernel.
+
+options:
+  --root DIR        the guest's root directory (default /)
+  --rw              make the root writable (default: read-only)
+  --mem SIZE        guest memory, e.g. 512M, 2G (default 1G)
+  --cpus N          virtual CPUs (default: the host CPUs umlts may use)
+  --env K=V         set a guest environment variable (repeatable)
+  --inherit-env     start from umlts's own environment instead of a clean one
+  --cwd DIR         the guest's working directory (default /)
+  --strace          print every guest system call on stderr
+  -h, --help        this text
+  -V, --version     the version
+
+The guest gets PATH, HOME and TERM (and the --env ones) unless --inherit-env.
+umlts exits with the guest's status: its exit code, or 128+N if a signal N
+killed it.`;
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function parse(argv: string[]): RunOptions | number {
+  if (argv.length === 0) throw new UsageError('no command (try umlts --help)');
+  const cmd = argv[0]!;
+  if (cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (cmd === '-V' || cmd === '--version') {
+    process.stdout.write(`umlts ${version()}\n`);
+    return 0;
+  }
+  if (cmd !== 'run') throw new UsageError(`unknown command '${cmd}' (try umlts --help)`);
+  const o: RunOptions = { program: '', args: [], root: '/', rw: false, memBytes: 1 << 30, cpus: 0, env: [], inheritEnv: false, cwd: '/', strace: false };
+  let i = 1;
+  const value = (flag: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-')) break;
+    const eq = a.indexOf('=');
+    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const val = (): string => inline ?? value(flag);
+    switch (flag) {
+      case '--root': o.root = val(); break;
+      case '--rw': o.rw = true; break;
+      case '--mem': o.memBytes = parseSize(val()); break;
+      case '--cpus': {
+        const v = val();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 64) throw new UsageError(`bad --cpus '${v}': a number from 1 to 64`);
+        o.cpus = n;
+        break;
+      }
+      case '--env': {
+        const v = val();
+        if (!v.includes('=') || v.startsWith('=')) throw new UsageError(`bad --env '${v}': expected K=V`);
+        o.env.push(v);
+        break;
+      }
+      case '--inherit-env': o.inheritEnv = true; break;
+      case '--cwd': o.cwd = val(); break;
+      case '--strace': o.strace = true; break;
+      case '-h':
+      case '--help':
+        process.stdout.write(HELP + '\n');
+        return 0;
+      default:
+        throw new UsageError(`unknown option '${a}' (try umlts --help)`);
+    }
+  }
+  const rest = argv.slice(i);
+  if (rest.length === 0) throw new UsageError('no program given: umlts run [options] -- PROGRAM [ARGS...]');
+  o.program = rest[0]!;
+  o.args = rest.slice(1);
+  return o;
+}
+
+function main(): void {
+  let opts: RunOptions | number;
+  try {
+    opts = parse(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`umlts: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  if (typeof opts === 'number') process.exit(opts);
+  process.exit(run(opts));
+}
+
+main();

@@ -1,0 +1,215 @@
+/**
+ * devfs: the guest's /dev. A fixed directory of character devices (the
+ * drivers/char/mem.c ones, random, the terminal) and the /proc/self/fd
+ * symlinks; /dev/shm is a tmpfs mounted on it by the VFS.
+ *
+ * Ownership: the device table is immutable after construction; the Files
+ * hold no state but their position.
+ *
+ * Missing: /dev/pts and /dev/ptmx (pseudo-terminals), /dev/console, mknod.
+ */
+import { randomFillSync } from 'node:crypto';
+import { Errno } from '../kernel/errno.js';
+import * as host from '../host/libc.js';
+import { File } from './file.js';
+import { DirEntry, Stat, S_IFCHR, S_IFDIR, S_IFLNK } from './types.js';
+import { FileSystem, Node, MappableRef, StatFs, TMPFS_MAGIC, dtype, makedev, nowNs } from './node.js';
+
+/** A character device: its number and how to open it. */
+interface CharDev {
+  readonly major: number;
+  readonly minor: number;
+  readonly perm: number;
+  readonly gid: number;
+  open(flags: number, path: string, st: Stat): File | number;
+}
+
+/** The base of the mem.c devices: no seeking position (lseek answers 0, as null_lseek). */
+abstract class MemDevFile extends File {
+  constructor(flags: number, path: string, private readonly st: Stat) {
+    super(flags, path);
+  }
+  override seek(): number {
+    this.pos = 0;
+    return 0;
+  }
+  override stat(): Stat {
+    return { ...this.st };
+  }
+}
+
+/**
+ * /dev/null. The syscall layer recognizes it (instanceof) and completes a
+ * write without copying the guest's buffer: Linux's write_null does not
+ * touch the data either, and this is what makes /dev/null fast.
+ */
+export class NullFile extends MemDevFile {
+  override read(): number {
+    return 0;
+  }
+  override write(buf: Uint8Array): number {
+    return buf.length;
+  }
+}
+
+/** /dev/zero: reads zeros, swallows writes; a private mapping of it is anonymous memory. */
+export class ZeroFile extends MemDevFile {
+  override read(buf: Uint8Array): number {
+    buf.fill(0);
+    return buf.length;
+  }
+  override write(buf: Uint8Array): number {
+    return buf.length;
+  }
+  override mappable(): MappableRef {
+    const self = this;
+    return {
+      fillHost(_off: number, ptr: bigint, len: number): number {
+        new Uint8Array(host.view(ptr, len)).fill(0);
+        return len;
+      },
+      get(): void {
+        self.get();
+      },
+      put(): void {
+        self.put();
+      },
+      mapName: '/dev/zero (deleted)',
+      mapDev: 0,
+      mapIno: 0,
+    };
+  }
+}
+
+/** /dev/full: reads zeros, every write fails with ENOSPC. */
+class FullFile extends MemDevFile {
+  override read(buf: Uint8Array): number {
+    buf.fill(0);
+    return buf.length;
+  }
+  override write(buf: Uint8Array): number {
+    return buf.length === 0 ? 0 : -Errno.ENOSPC;
+  }
+}
+
+/** /dev/random, /dev/urandom: the host CSPRNG; writes are accepted (Linux mixes them into the pool). */
+class RandomFile extends MemDevFile {
+  override read(buf: Uint8Array): number {
+    randomFillSync(buf);
+    return buf.length;
+  }
+  override write(buf: Uint8Array): number {
+    return buf.length;
+  }
+}
+
+export class DevFs extends FileSystem {
+  readonly type = 'devtmpfs';
+  readonly root: DevDir;
+  /** mount time, the times of every node; immutable */
+  readonly bootNs = nowNs();
+
+  constructor(
+    /** st_dev; immutable */
+    readonly dev: number,
+    /** opens /dev/tty (the console, or -ENXIO without a controlling terminal) */
+    openTty: (flags: number) => File | number,
+  ) {
+    super();
+    const mem = (minor: number, F: new (flags: number, path: string, st: Stat) => File): CharDev => ({
+      major: 1, minor, perm: 0o666, gid: 0, open: (flags, path, st) => new F(flags, path, st),
+    });
+    const devices: Array<[string, CharDev | string]> = [
+      ['null', mem(3, NullFile)],
+      ['zero', mem(5, ZeroFile)],
+      ['full', mem(7, FullFile)],
+      ['random', mem(8, RandomFile)],
+      ['urandom', mem(9, RandomFile)],
+      ['tty', { major: 5, minor: 0, perm: 0o666, gid: 5, open: (flags) => openTty(flags) }],
+      ['stdin', '/proc/self/fd/0'],
+      ['stdout', '/proc/self/fd/1'],
+      ['stderr', '/proc/self/fd/2'],
+      ['fd', '/proc/self/fd'],
+    ];
+    this.root = new DevDir(this, devices);
+  }
+  statfs(): StatFs {
+    return {
+      type: TMPFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 1024, ffree: 1000, fsid: 0,
+      namelen: 255, frsize: 4096, flags: 0,
+    };
+  }
+  /** Attributes of a devfs node. */
+  attrs(ino: number, mode: number, rdev: number, gid: number, size: number): Stat {
+    return {
+      dev: this.dev, ino, mode, nlink: 1, uid: 0, gid, rdev, size, blksize: 4096, blocks: 0,
+      atimeNs: this.bootNs, mtimeNs: this.bootNs, ctimeNs: this.bootNs,
+    };
+  }
+}
+
+class DevDir extends Node {
+  private readonly entries = new Map<string, Node>();
+  private readonly st: Stat;
+  constructor(readonly fs: DevFs, devices: Array<[string, CharDev | string]>) {
+    super();
+    this.st = fs.attrs(1, S_IFDIR | 0o755, 0, 0, 0);
+    this.st.nlink = 2;
+    let ino = 2;
+    for (const [name, d] of devices) {
+      this.entries.set(name, typeof d === 'string' ? new DevLink(fs, ino++, d) : new DevChar(fs, ino++, d));
+    }
+  }
+  peek(): Stat {
+    return this.st;
+  }
+  stat(): Stat {
+    return { ...this.st };
+  }
+  override lookup(name: string): Node | number {
+    return this.entries.get(name) ?? -Errno.ENOENT;
+  }
+  override readdir(): DirEntry[] {
+    const r: DirEntry[] = [];
+    for (const [name, n] of this.entries) r.push({ ino: n.peek().ino, type: dtype(n.mode), name });
+    return r;
+  }
+  // creating in /dev needs root and mknod, which umlts does not have
+  protected override dirOp(): number {
+    return -Errno.EACCES;
+  }
+}
+
+class DevChar extends Node {
+  private readonly st: Stat;
+  constructor(readonly fs: DevFs, ino: number, private readonly dev: CharDev) {
+    super();
+    this.st = fs.attrs(ino, S_IFCHR | dev.perm, makedev(dev.major, dev.minor), dev.gid, 0);
+  }
+  peek(): Stat {
+    return this.st;
+  }
+  stat(): Stat {
+    return { ...this.st };
+  }
+  override open(flags: number, path: string): File | number {
+    return this.dev.open(flags, path, this.st);
+  }
+}
+
+class DevLink extends Node {
+  private readonly st: Stat;
+  constructor(readonly fs: DevFs, ino: number, private readonly target: string) {
+    super();
+    this.st = fs.attrs(ino, S_IFLNK | 0o777, 0, 0, Buffer.byteLength(target));
+  }
+  peek(): Stat {
+    return this.st;
+  }
+  stat(): Stat {
+    return { ...this.st };
+  }
+  override readlink(): string {
+    return this.target;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * struct file (an open file description) and the fd table (struct files_struct).
+ *
+ * A File is shared by every fd that dup()s it and by every process that
+ * inherits it; its position and status flags are shared with it. Reference
+ * counted: the last put() releases it.
+ */
+import { Errno } from '../kernel/errno.js';
+import { DirEntry, Mappable, Stat, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR } from './types.js';
+import { WaitQueue } from './waitqueue.js';
+
+/** Guest memory as fs code may touch it (for ioctl arguments and the like).
+ * Implemented by mm's AddressSpace; throws ErrnoError(EFAULT) on a bad address. */
+export interface UserMemory {
+  read(addr: number, len: number): Uint8Array;
+  write(addr: number, data: Uint8Array): void;
+}
+
+export abstract class File {
+  /** O_* access mode and status flags; guarded by the JS thread (fcntl F_SETFL changes them). */
+  flags: number;
+  /** file position; guarded by the JS thread */
+  pos = 0;
+  /** references: fds and in-flight syscalls; guarded by the JS thread */
+  private refs = 1;
+
+  constructor(flags: number, /** guest path, for /proc/<pid>/fd and strace; immutable */ readonly path: string) {
+    this.flags = flags;
+  }
+
+  get readable(): boolean {
+    const a = this.flags & O_ACCMODE;
+    return a === O_RDONLY || a === O_RDWR;
+  }
+  get writable(): boolean {
+    const a = this.flags & O_ACCMODE;
+    return a === O_WRONLY || a === O_RDWR;
+  }
+
+  /** Read into buf at pos (null: at and advancing this.pos). Bytes read, 0 at EOF, or -errno (-EAGAIN: would block, see waitq). */
+  read(_buf: Uint8Array, _pos: number | null): number {
+    return -Errno.EINVAL;
+  }
+  /** Write buf at pos (null: at this.pos, or the end with O_APPEND). Bytes written or -errno. */
+  write(_buf: Uint8Array, _pos: number | null): number {
+    return -Errno.EINVAL;
+  }
+  /** lseek(2). New position or -errno. */
+  seek(_off: number, _whence: number): number {
+    return -Errno.ESPIPE;
+  }
+  stat(): Stat | number {
+    return -Errno.EINVAL;
+  }
+  /** Whole directory listing (getdents64 pages through it with pos). -ENOTDIR for non-directories. */
+  readdir(): DirEntry[] | number {
+    return -Errno.ENOTDIR;
+  }
+  ioctl(_req: number, _arg: number, _mem: UserMemory): number {
+    return -Errno.ENOTTY;
+  }
+  /** Ready events now (POLLIN/POLLOUT...). Regular files are always ready. */
+  poll(): number {
+    return 0x1 | 0x4;
+  }
+  /** Woken when poll() may have changed; null if it never changes. */
+  get waitq(): WaitQueue | null {
+    return null;
+  }
+  /** What mmap can fill private pages from; null if the file cannot be mapped (ENODEV). */
+  mappable(): Mappable | null {
+    return null;
+  }
+  /** truncate through this description */
+  truncate(_len: number): number {
+    return -Errno.EINVAL;
+  }
+  fsync(): number {
+    return 0;
+  }
+  /** Called once, when the last reference goes. */
+  protected release(): void {}
+
+  get(): this {
+    this.refs++;
+    return this;
+  }
+  put(): void {
+    if (--this.refs === 0) this.release();
+  }
+}
+
+export interface FdEntry {
+  file: File;
+  cloexec: boolean;
+}
+
+/** struct files_struct. Owned by the tasks sharing it (CLONE_FILES); guarded by the JS thread. */
+export class FdTable {
+  private readonly fds: Array<FdEntry | undefined> = [];
+  /** RLIMIT_NOFILE soft limit */
+  limit = 1024;
+
+  get(fd: number): File | null {
+    return (fd >= 0 && this.fds[fd]?.file) || null;
+  }
+  entry(fd: number): FdEntry | undefined {
+    return fd >= 0 ? this.fds[fd] : undefined;
+  }
+  /** Install at the lowest free fd >= min. Takes over the caller's reference. fd or -EMFILE. */
+  install(file: File, cloexec: boolean, min = 0): number {
+    for (let fd = min; fd < this.limit; fd++) {
+      if (!this.fds[fd]) {
+        this.fds[fd] = { file, cloexec };
+        return fd;
+      }
+    }
+    file.put();
+    return -Errno.EMFILE;
+  }
+  /** Install at exactly fd, closing what was there (dup2). Takes over the reference. */
+  installAt(fd: number, file: File, cloexec: boolean): number {
+    if (fd < 0 || fd >= this.limit) {
+      file.put();
+      return -Errno.EBADF;
+    }
+    const old = this.fds[fd];
+    this.fds[fd] = { file, cloexec };
+    old?.file.put();
+    return fd;
+  }
+  close(fd: number): number {
+    const e = fd >= 0 ? this.fds[fd] : undefined;
+    if (!e) return -Errno.EBADF;
+    this.fds[fd] = undefined;
+    e.file.put();
+    return 0;
+  }
+  /** Every open fd, ascending. */
+  list(): number[] {
+    const r: number[] = [];
+    this.fds.forEach((e, i) => e && r.push(i));
+    return r;
+  }
+  /** execve: close the close-on-exec ones. */
+  closeOnExec(): void {
+    this.fds.forEach((e, i) => {
+      if (e?.cloexec) this.close(i);
+    });
+  }
+  /** fork without CLONE_FILES: a copy sharing the same Files. */
+  clone(): FdTable {
+    const t = new FdTable();
+    t.limit = this.limit;
+    this.fds.forEach((e, i) => {
+      if (e) t.fds[i] = { file: e.file.get(), cloexec: e.cloexec };
+    });
+    return t;
+  }
+  closeAll(): void {
+    this.fds.forEach((_e, i) => this.close(i));
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * struct inode and struct super_block as umlts keeps them, plus the helpers
+ * every filesystem shares (permission checks, regular-file seeking, the
+ * getdents64 record format, generated files).
+ *
+ * A Node is what the path walk (vfs.ts) moves through. Filesystems differ in
+ * how long a Node lives: tmpfs nodes are the inodes themselves; hostfs and
+ * procfs nodes are cheap handles made by each lookup (a host path and the
+ * attributes read by that lookup). So the walk never caches Nodes across
+ * syscalls except where Linux keeps a reference too (cwd, open files).
+ *
+ * Errors are -errno numbers (`Node | number`, `Stat | number`): the walk
+ * meets ENOENT constantly (PATH and library searches) and a return value is
+ * far cheaper than a thrown ErrnoError.
+ *
+ * This module is imported by every filesystem and by vfs.ts; it imports no
+ * filesystem (so the module graph has no cycles).
+ */
+import { Errno } from '../kernel/errno.js';
+import { File } from './file.js';
+import {
+  DirEntry, Mappable, Stat, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK,
+  DT_DIR, DT_LNK, DT_REG, DT_CHR, DT_BLK, DT_FIFO, DT_SOCK, DT_UNKNOWN,
+} from './types.js';
+
+/** Who is asking, for permission checks: struct cred's fs identity. kernel/creds.ts's Creds fits. */
+export interface FsCred {
+  readonly fsuid: number;
+  readonly fsgid: number;
+  readonly groups: readonly number[];
+}
+
+/** struct kstatfs (statfs(2)). */
+export interface StatFs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  fsid: number;
+  namelen: number;
+  frsize: number;
+  flags: number;
+}
+export const ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_RELATIME = 0x1000;
+export const TMPFS_MAGIC = 0x01021994, PROC_SUPER_MAGIC = 0x9fa0, EXT4_SUPER_MAGIC = 0xef53;
+
+/** setattr (chmod, chown, truncate, utimensat). Absent fields are left alone. */
+export interface SetAttr {
+  mode?: number; // permission bits only (07777)
+  uid?: number; // -1 = unchanged, as chown(2)
+  gid?: number;
+  size?: number;
+  atimeNs?: bigint;
+  mtimeNs?: bigint;
+}
+
+/** renameat2(2) flags */
+export const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
+
+/** A Mappable that holds its file open while mapped (mm's VmFile get/put: get_file/fput). */
+export interface MappableRef extends Mappable {
+  get(): void;
+  put(): void;
+}
+
+/** struct super_block: one mounted filesystem instance. */
+export abstract class FileSystem {
+  /** fstype as /proc/mounts shows it; immutable */
+  abstract readonly type: string;
+  /** st_dev of every node (a makedev value); immutable */
+  abstract readonly dev: number;
+  abstract readonly root: Node;
+  abstract statfs(node: Node): StatFs | number;
+}
+
+/**
+ * struct inode (+ its operations). Directory operations take a name in this
+ * directory; the VFS has already checked the name, the permissions, the
+ * mount's read-only flag and the sticky bit, so a filesystem only does the
+ * operation and reports its own errors (EEXIST, ENOTEMPTY, ENOSPC...).
+ * Defaults are the answers for a node that cannot do the operation.
+ */
+export abstract class Node {
+  abstract readonly fs: FileSystem;
+  /**
+   * Attributes as of the lookup that produced this node: the walk uses them
+   * for the file type and the search permission. Always fresh for tmpfs;
+   * a snapshot for hostfs (stat() re-reads).
+   */
+  abstract peek(): Stat;
+  /** Current attributes (stat(2)). */
+  abstract stat(): Stat | number;
+  get mode(): number {
+    return this.peek().mode;
+  }
+  get isDir(): boolean {
+    return (this.peek().mode & S_IFMT) === S_IFDIR;
+  }
+  get isLink(): boolean {
+    return (this.peek().mode & S_IFMT) === S_IFLNK;
+  }
+  /** The child called name (never '.' or '..': the VFS handles those). */
+  lookup(_name: string): Node | number {
+    return -Errno.ENOTDIR;
+  }
+  /** Symlink target; -EINVAL for a non-symlink. */
+  readlink(): string | number {
+    return -Errno.EINVAL;
+  }
+  /**
+   * A magic link (/proc/<pid>/fd/N, Linux's nd_jump_link): following it gives
+   * this open file rather than a path. null for ordinary symlinks.
+   */
+  magic(): File | null | number {
+    return null;
+  }
+  /** Directory listing without '.' and '..' (the VFS adds them). */
+  readdir(): DirEntry[] | number {
+    return -Errno.ENOTDIR;
+  }
+  /** Open a non-directory (the VFS opens directories itself). flags are the O_* open flags. */
+  open(_flags: number, _path: string): File | number {
+    return -Errno.ENXIO;
+  }
+  /** O_CREAT of a name that does not exist: create a regular file and open it (atomic_open). */
+  create(_name: string, _mode: number, _cred: FsCred, _flags: number, _path: string): File | number {
+    return this.dirOp();
+  }
+  mkdir(_name: string, _mode: number, _cred: FsCred): number {
+    return this.dirOp();
+  }
+  symlink(_name: string, _target: string, _cred: FsCred): number {
+    return this.dirOp();
+  }
+  /** A new name for target (same filesystem; the VFS checked EXDEV and that target is not a directory). */
+  link(_name: string, _target: Node): number {
+    return this.dirOp();
+  }
+  /** Remove a non-directory entry (-EISDIR for a directory). */
+  unlink(_name: string): number {
+    return this.dirOp();
+  }
+  /** Remove an empty directory entry (-ENOTDIR / -ENOTEMPTY). */
+  rmdir(_name: string): number {
+    return this.dirOp();
+  }
+  /** rename(2)/renameat2(2) within this filesystem; newDir is a directory Node of the same fs. */
+  rename(_oldName: string, _newDir: Node, _newName: string, _flags: number): number {
+    return this.dirOp();
+  }
+  setattr(_a: SetAttr): number {
+    return -Errno.EPERM;
+  }
+  protected dirOp(): number {
+    return this.isDir ? -Errno.EPERM : -Errno.ENOTDIR;
+  }
+}
+
+// ---- attributes and permissions ----------------------------------------------------------
+
+/** dev_t in glibc's encoding (gnu_dev_makedev), which is also what struct stat carries. */
+export function makedev(major: number, minor: number): number {
+  // major: bits 8..19 and 32..43; minor: bits 0..7 and 20..31 (kept below 2^53)
+  return ((major & 0xfff) << 8) + (minor & 0xff) + ((minor & ~0xff) >>> 0) * 0x1000 + Math.floor(major / 0x1000) * 0x100000000000;
+}
+export function major(dev: number): number {
+  return (((dev >>> 8) & 0xfff) | (Math.floor(dev / 0x100000000) & ~0xfff)) >>> 0;
+}
+export function minor(dev: number): number {
+  // dev bits 20..43 are minor bits 8..31 (ToInt32 keeps exactly those after the division)
+  return ((dev & 0xff) | (Math.floor(dev / 0x1000) & ~0xff)) >>> 0;
+}
+
+/** DT_* for a mode, as getdents64 reports it. */
+export function dtype(mode: number): number {
+  switch (mode & S_IFMT) {
+    case S_IFDIR: return DT_DIR;
+    case S_IFREG: return DT_REG;
+    case S_IFLNK: return DT_LNK;
+    case S_IFCHR: return DT_CHR;
+    case S_IFBLK: return DT_BLK;
+    case S_IFIFO: return DT_FIFO;
+    case S_IFSOCK: return DT_SOCK;
+    default: return DT_UNKNOWN;
+  }
+}
+
+export const MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4;
+
+/**
+ * generic_permission (fs/namei.c): the owner, group or other bits; root
+ * (fsuid 0) may read and write anything and execute anything with an x bit
+ * (directories: always). Returns 0 or -EACCES.
+ */
+export function permission(st: Stat, cred: FsCred, mask: number): number {
+  if (cred.fsuid === 0) {
+    if (!(mask & MAY_EXEC) || (st.mode & S_IFMT) === S_IFDIR || (st.mode & 0o111)) return 0;
+    return -Errno.EACCES;
+  }
+  let bits: number;
+  if (st.uid === cred.fsuid) bits = st.mode >> 6;
+  else if (st.gid === cred.fsgid || cred.groups.includes(st.gid)) bits = st.mode >> 3;
+  else bits = st.mode;
+  return (bits & mask & 7) === (mask & 7) ? 0 : -Errno.EACCES;
+}
+
+/** Wall-clock ns now (CLOCK_REALTIME), for file times. */
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * 1000000n + (process.hrtime.bigint() % 1000000n);
+}
+
+export function emptyStat(): Stat {
+  return {
+    dev: 0, ino: 0, mode: 0, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 4096, blocks: 0,
+    atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n,
+  };
+}
+
+// ---- regular files --------------------------------------------------------------------------
+
+export const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
+/** Largest file offset (MAX_LFS_FILESIZE), kept within exact doubles. */
+export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+
+/** generic_file_llseek for a file of the given size (no holes: SEEK_DATA/SEEK_HOLE as if dense). */
+export function seekIn(file: File, off: number, whence: number, size: number): number {
+  let p: number;
+  switch (whence) {
+    case SEEK_SET: p = off; break;
+    case SEEK_CUR: p = file.pos + off; break;
+    case SEEK_END: p = size + off; break;
+    case SEEK_DATA:
+      if (off < 0 || off >= size) return -Errno.ENXIO;
+      p = off;
+      break;
+    case SEEK_HOLE:
+      if (off < 0 || off >= size) return -Errno.ENXIO;
+      p = size;
+      break;
+    default:
+      return -Errno.EINVAL;
+  }
+  if (p < 0 || p > MAX_OFFSET) return -Errno.EINVAL;
+  file.pos = p;
+  return p;
+}
+
+/**
+ * A file whose content is produced whole at open (procfs's generated files,
+ * seq_file in Linux): read and seek like a regular file, writes refused.
+ */
+export class BufferFile extends File {
+  constructor(
+    flags: number,
+    path: string,
+    /** the content; immutable */
+    private readonly data: Uint8Array,
+    /** attributes for fstat; immutable */
+    private readonly st: Stat,
+  ) {
+    super(flags, path);
+  }
+  override read(buf: Uint8Array, pos: number | null): number {
+    const p = pos ?? this.pos;
+    if (p >= this.data.length) return 0;
+    const n = Math.min(buf.length, this.data.length - p);
+    buf.set(this.data.subarray(p, p + n));
+    if (pos === null) this.pos = p + n;
+    return n;
+  }
+  override write(_buf: Uint8Array, _pos: number | null): number {
+    return -Errno.EIO;
+  }
+  override seek(off: number, whence: number): number {
+    return seekIn(this, off, whence, this.data.length);
+  }
+  override stat(): Stat {
+    return { ...this.st };
+  }
+}
+
+// ---- getdents64 -------------------------------------------------------------------------
+
+const utf8 = new TextEncoder();
+
+/**
+ * Encode entries[start..] as struct linux_dirent64 records
+ * {u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]} (8-byte
+ * aligned) into buf. d_off is the index of the next entry, which is what
+ * the directory's file position holds. Returns the bytes used and the index
+ * of the first entry not written (bytes 0 if not even one fits).
+ */
+export function encodeDirents(entries: readonly DirEntry[], start: number, buf: Uint8Array): { bytes: number; next: number } {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let off = 0;
+  let i = start;
+  for (; i < entries.length; i++) {
+    const e = entries[i]!;
+    const nameLen = Buffer.byteLength(e.name, 'utf8');
+    const reclen = (19 + nameLen + 1 + 7) & ~7;
+    if (off + reclen > buf.length) break;
+    dv.setBigUint64(off, BigInt(e.ino), true);
+    dv.setBigInt64(off + 8, BigInt(i + 1), true);
+    dv.setUint16(off + 16, reclen, true);
+    dv.setUint8(off + 18, e.type);
+    utf8.encodeInto(e.name, buf.subarray(off + 19, off + 19 + nameLen));
+    buf.fill(0, off + 19 + nameLen, off + reclen);
+    off += reclen;
+  }
+  return { bytes: off, next: i };
+}

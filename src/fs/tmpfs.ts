@@ -1,0 +1,405 @@
+/**
+ * tmpfs (mm/shmem.c): a filesystem in kernel memory. Directories are maps,
+ * regular files growable byte buffers, symlinks strings; the Node objects
+ * are the inodes themselves, so an unlinked file stays readable through its
+ * open Files and a removed directory stays a valid (empty, dead) cwd.
+ *
+ * Ownership: everything here is touched only on the JS thread, by syscall
+ * handlers of whichever task uses the mount; no operation spans an await.
+ *
+ * Missing: atime updates on read (Linux: relatime), O_TMPFILE, mknod, xattrs,
+ * shared (MAP_SHARED) mappings.
+ */
+import { Errno } from '../kernel/errno.js';
+import * as host from '../host/libc.js';
+import { File } from './file.js';
+import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_TRUNC } from './types.js';
+import {
+  FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, TMPFS_MAGIC, RENAME_EXCHANGE, RENAME_NOREPLACE,
+  dtype, nowNs, seekIn, MAX_OFFSET,
+} from './node.js';
+
+export class TmpFs extends FileSystem {
+  readonly type = 'tmpfs';
+  readonly root: TmpDir;
+  /** next inode number; guarded by the JS thread */
+  private nextIno = 1;
+  /** bytes held by regular files' buffers; guarded by the JS thread */
+  used = 0;
+
+  constructor(
+    /** st_dev; immutable */
+    readonly dev: number,
+    /** size limit in bytes (ENOSPC past it); immutable */
+    readonly maxBytes = 1 << 30,
+    rootMode = 0o1777,
+  ) {
+    super();
+    this.root = new TmpDir(this, rootMode, { fsuid: 0, fsgid: 0, groups: [] }, null);
+  }
+  allocIno(): number {
+    return this.nextIno++;
+  }
+  statfs(): StatFs {
+    const blocks = Math.floor(this.maxBytes / 4096);
+    return {
+      type: TMPFS_MAGIC, bsize: 4096, blocks, bfree: blocks - Math.ceil(this.used / 4096),
+      bavail: blocks - Math.ceil(this.used / 4096), files: 1 << 20, ffree: (1 << 20) - this.nextIno,
+      fsid: 0, namelen: 255, frsize: 4096, flags: 0,
+    };
+  }
+}
+
+/** struct inode of tmpfs. Fields guarded by the JS thread. */
+abstract class TmpNode extends Node {
+  readonly ino: number;
+  /** S_IFMT | permission bits */
+  imode: number;
+  uid: number;
+  gid: number;
+  nlink = 1;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+
+  constructor(readonly fs: TmpFs, mode: number, uid: number, gid: number) {
+    super();
+    this.ino = fs.allocIno();
+    this.imode = mode;
+    this.uid = uid;
+    this.gid = gid;
+    this.atimeNs = this.mtimeNs = this.ctimeNs = nowNs();
+  }
+  abstract get size(): number;
+  peek(): Stat {
+    return this.stat();
+  }
+  stat(): Stat {
+    const size = this.size;
+    return {
+      dev: this.fs.dev, ino: this.ino, mode: this.imode, nlink: this.nlink, uid: this.uid, gid: this.gid,
+      rdev: 0, size, blksize: 4096, blocks: Math.ceil(size / 4096) * 8,
+      atimeNs: this.atimeNs, mtimeNs: this.mtimeNs, ctimeNs: this.ctimeNs,
+    };
+  }
+  override get mode(): number {
+    return this.imode;
+  }
+  override setattr(a: SetAttr): number {
+    if (a.size !== undefined) {
+      if (!(this instanceof TmpReg)) return (this.imode & S_IFMT) === S_IFDIR ? -Errno.EISDIR : -Errno.EINVAL;
+      const r = this.resize(a.size);
+      if (r < 0) return r;
+      this.mtimeNs = nowNs();
+    }
+    if (a.mode !== undefined) this.imode = (this.imode & S_IFMT) | (a.mode & 0o7777);
+    if (a.uid !== undefined && a.uid !== -1) this.uid = a.uid;
+    if (a.gid !== undefined && a.gid !== -1) this.gid = a.gid;
+    if (a.atimeNs !== undefined) this.atimeNs = a.atimeNs;
+    if (a.mtimeNs !== undefined) this.mtimeNs = a.mtimeNs;
+    this.ctimeNs = nowNs();
+    return 0;
+  }
+}
+
+export class TmpDir extends TmpNode {
+  /** name -> child; guarded by the JS thread */
+  readonly entries = new Map<string, TmpNode>();
+  /** the directory holding this one (the root: null); changes on rename */
+  parent: TmpDir | null;
+  /** removed (rmdir): nothing may be created in it */
+  dead = false;
+
+  constructor(fs: TmpFs, perm: number, cred: FsCred, parent: TmpDir | null) {
+    // a new directory's group: the parent's if it is setgid (and it stays setgid), else the creator's
+    const sgid = parent !== null && (parent.imode & 0o2000) !== 0;
+    super(fs, S_IFDIR | (perm & 0o7777) | (sgid ? 0o2000 : 0), cred.fsuid, sgid ? parent!.gid : cred.fsgid);
+    this.parent = parent;
+    this.nlink = 2;
+  }
+  get size(): number {
+    // Linux tmpfs reports (entries + 2) * BOGO_DIRENT_SIZE
+    return (this.entries.size + 2) * 20;
+  }
+  override lookup(name: string): Node | number {
+    return this.entries.get(name) ?? -Errno.ENOENT;
+  }
+  override readdir(): DirEntry[] {
+    const r: DirEntry[] = [];
+    for (const [name, n] of this.entries) r.push({ ino: n.ino, type: dtype(n.imode), name });
+    return r;
+  }
+  private newGid(cred: FsCred): number {
+    return this.imode & 0o2000 ? this.gid : cred.fsgid;
+  }
+  /** Common checks before adding name; 0 or -errno. */
+  private canAdd(name: string): number {
+    if (this.dead) return -Errno.ENOENT;
+    if (this.entries.has(name)) return -Errno.EEXIST;
+    return 0;
+  }
+  private added(): void {
+    this.mtimeNs = this.ctimeNs = nowNs();
+  }
+  override create(name: string, mode: number, cred: FsCred, flags: number, path: string): File | number {
+    const e = this.canAdd(name);
+    if (e < 0) return e;
+    const f = new TmpReg(this.fs, mode, cred.fsuid, this.newGid(cred));
+    this.entries.set(name, f);
+    this.added();
+    return f.open(flags, path);
+  }
+  override mkdir(name: string, mode: number, cred: FsCred): number {
+    const e = this.canAdd(name);
+    if (e < 0) return e;
+    this.entries.set(name, new TmpDir(this.fs, mode & 0o1777, cred, this));
+    this.nlink++;
+    this.added();
+    return 0;
+  }
+  override symlink(name: string, target: string, cred: FsCred): number {
+    const e = this.canAdd(name);
+    if (e < 0) return e;
+    this.entries.set(name, new TmpLink(this.fs, target, cred.fsuid, this.newGid(cred)));
+    this.added();
+    return 0;
+  }
+  override link(name: string, target: Node): number {
+    if (!(target instanceof TmpNode) || target.fs !== this.fs) return -Errno.EXDEV;
+    if (target instanceof TmpDir) return -Errno.EPERM;
+    const e = this.canAdd(name);
+    if (e < 0) return e;
+    if (target instanceof TmpReg && target.nlink === 0 && target.opens === 0) return -Errno.ENOENT;
+    this.entries.set(name, target);
+    target.nlink++;
+    target.ctimeNs = nowNs();
+    this.added();
+    return 0;
+  }
+  override unlink(name: string): number {
+    const n = this.entries.get(name);
+    if (!n) return -Errno.ENOENT;
+    if (n instanceof TmpDir) return -Errno.EISDIR;
+    this.entries.delete(name);
+    this.dropLink(n);
+    this.added();
+    return 0;
+  }
+  override rmdir(name: string): number {
+    const n = this.entries.get(name);
+    if (!n) return -Errno.ENOENT;
+    if (!(n instanceof TmpDir)) return -Errno.ENOTDIR;
+    if (n.entries.size > 0) return -Errno.ENOTEMPTY;
+    this.entries.delete(name);
+    this.killDir(n);
+    this.added();
+    return 0;
+  }
+  private dropLink(n: TmpNode): void {
+    n.nlink--;
+    n.ctimeNs = nowNs();
+    if (n instanceof TmpReg) n.maybeFree();
+  }
+  private killDir(d: TmpDir): void {
+    d.dead = true;
+    d.nlink = 0;
+    this.nlink--;
+  }
+  /** Is this directory d or below it? */
+  private within(d: TmpDir): boolean {
+    for (let p: TmpDir | null = this; p; p = p.parent) if (p === d) return true;
+    return false;
+  }
+  override rename(oldName: string, newDirNode: Node, newName: string, flags: number): number {
+    if (!(newDirNode instanceof TmpDir) || newDirNode.fs !== this.fs) return -Errno.EXDEV;
+    const nd = newDirNode;
+    const src = this.entries.get(oldName);
+    if (!src) return -Errno.ENOENT;
+    if (nd.dead) return -Errno.ENOENT;
+    const dst = nd.entries.get(newName);
+    const now = nowNs();
+    if (flags & RENAME_EXCHANGE) {
+      if (!dst) return -Errno.ENOENT;
+      if (src instanceof TmpDir && nd.within(src)) return -Errno.EINVAL;
+      if (dst instanceof TmpDir && this.within(dst)) return -Errno.EINVAL;
+      this.entries.set(oldName, dst);
+      nd.entries.set(newName, src);
+      if (this !== nd) {
+        if (src instanceof TmpDir) { src.parent = nd; nd.nlink++; this.nlink--; }
+        if (dst instanceof TmpDir) { dst.parent = this; this.nlink++; nd.nlink--; }
+      }
+      src.ctimeNs = dst.ctimeNs = this.mtimeNs = this.ctimeNs = nd.mtimeNs = nd.ctimeNs = now;
+      return 0;
+    }
+    if (dst && flags & RENAME_NOREPLACE) return -Errno.EEXIST;
+    if (src === dst) return 0; // two links to one inode: POSIX says do nothing
+    if (src instanceof TmpDir) {
+      if (nd.within(src)) return -Errno.EINVAL;
+      if (dst && !(dst instanceof TmpDir)) return -Errno.ENOTDIR;
+      if (dst instanceof TmpDir && dst.entries.size > 0) return -Errno.ENOTEMPTY;
+    } else if (dst instanceof TmpDir) {
+      return -Errno.EISDIR;
+    }
+    if (dst) {
+      if (dst instanceof TmpDir) nd.killDir(dst);
+      else nd.dropLink(dst);
+    }
+    this.entries.delete(oldName);
+    nd.entries.set(newName, src);
+    if (src instanceof TmpDir && this !== nd) {
+      src.parent = nd;
+      this.nlink--;
+      nd.nlink++;
+    }
+    src.ctimeNs = this.mtimeNs = this.ctimeNs = nd.mtimeNs = nd.ctimeNs = now;
+    return 0;
+  }
+}
+
+class TmpLink extends TmpNode {
+  constructor(fs: TmpFs, readonly target: string, uid: number, gid: number) {
+    super(fs, S_IFLNK | 0o777, uid, gid);
+  }
+  get size(): number {
+    return Buffer.byteLength(this.target);
+  }
+  override readlink(): string {
+    return this.target;
+  }
+}
+
+/** A regular file's inode: its bytes live in data[0, size). */
+export class TmpReg extends TmpNode {
+  /** backing buffer, capacity >= size; guarded by the JS thread */
+  data = new Uint8Array(0);
+  private len = 0;
+  /** open Files (and mappings, through them): the data outlives the last link while > 0 */
+  opens = 0;
+
+  constructor(fs: TmpFs, perm: number, uid: number, gid: number) {
+    super(fs, S_IFREG | (perm & 0o7777), uid, gid);
+  }
+  get size(): number {
+    return this.len;
+  }
+  /** Make room for n bytes; 0 or -ENOSPC/-EFBIG. */
+  private reserve(n: number): number {
+    if (n > MAX_OFFSET) return -Errno.EFBIG;
+    const cap = this.data.length;
+    if (n <= cap) return 0;
+    // grow geometrically so appends are amortized O(1), but never past the fs limit
+    let want = Math.max(n, Math.min(cap * 2, cap + (64 << 20)), 4096);
+    if (this.fs.used + (want - cap) > this.fs.maxBytes) want = n;
+    if (this.fs.used + (want - cap) > this.fs.maxBytes) return -Errno.ENOSPC;
+    let d: Uint8Array;
+    try {
+      d = new Uint8Array(want);
+    } catch {
+      return -Errno.ENOSPC; // the JS heap said no (RangeError)
+    }
+    d.set(this.data.subarray(0, this.len));
+    this.fs.used += want - cap;
+    this.data = d;
+    return 0;
+  }
+  resize(n: number): number {
+    if (n < 0) return -Errno.EINVAL;
+    if (n > this.len) {
+      const r = this.reserve(n);
+      if (r < 0) return r;
+      this.data.fill(0, this.len, n);
+    } else {
+      this.data.fill(0, n, this.len); // the tail must read back as zeros if the file grows again
+    }
+    this.len = n;
+    this.ctimeNs = nowNs();
+    return 0;
+  }
+  readAt(buf: Uint8Array, p: number): number {
+    if (p >= this.len) return 0;
+    const n = Math.min(buf.length, this.len - p);
+    buf.set(this.data.subarray(p, p + n));
+    return n;
+  }
+  writeAt(buf: Uint8Array, p: number): number {
+    const end = p + buf.length;
+    const r = this.reserve(end);
+    if (r < 0) return r;
+    if (p > this.len) this.data.fill(0, this.len, p);
+    this.data.set(buf, p);
+    if (end > this.len) this.len = end;
+    this.mtimeNs = this.ctimeNs = nowNs();
+    return buf.length;
+  }
+  /** Free the bytes once nothing names or holds the file. */
+  maybeFree(): void {
+    if (this.nlink === 0 && this.opens === 0) {
+      this.fs.used -= this.data.length;
+      this.data = new Uint8Array(0);
+      this.len = 0;
+    }
+  }
+  override open(flags: number, path: string): File | number {
+    if (flags & O_TRUNC && this.len > 0) {
+      const r = this.resize(0);
+      if (r < 0) return r;
+      this.mtimeNs = this.ctimeNs;
+    }
+    return new TmpFile(this, flags, path);
+  }
+}
+
+/** An open tmpfs regular file. */
+class TmpFile extends File {
+  constructor(private readonly node: TmpReg, flags: number, path: string) {
+    super(flags, path);
+    node.opens++;
+  }
+  override read(buf: Uint8Array, pos: number | null): number {
+    const p = pos ?? this.pos;
+    const n = this.node.readAt(buf, p);
+    if (pos === null) this.pos = p + n;
+    return n;
+  }
+  override write(buf: Uint8Array, pos: number | null): number {
+    // O_APPEND writes at the end even through pwrite (Linux's documented pwrite bug)
+    const p = this.flags & O_APPEND ? this.node.size : pos ?? this.pos;
+    const n = this.node.writeAt(buf, p);
+    if (n > 0 && pos === null) this.pos = p + n;
+    return n;
+  }
+  override seek(off: number, whence: number): number {
+    return seekIn(this, off, whence, this.node.size);
+  }
+  override stat(): Stat {
+    return this.node.stat();
+  }
+  override truncate(len: number): number {
+    return this.node.setattr({ size: len });
+  }
+  override mappable(): MappableRef {
+    const node = this.node;
+    const file = this;
+    return {
+      fillHost(off: number, ptr: bigint, len: number): number {
+        const n = Math.min(len, node.size - off);
+        if (n <= 0) return 0;
+        new Uint8Array(host.view(ptr, n)).set(node.data.subarray(off, off + n));
+        return n;
+      },
+      get(): void {
+        file.get();
+      },
+      put(): void {
+        file.put();
+      },
+      mapName: this.path,
+      mapDev: node.fs.dev,
+      mapIno: node.ino,
+    };
+  }
+  protected override release(): void {
+    this.node.opens--;
+    this.node.maybeFree();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Wait queues (include/linux/wait.h) and poll events. A blocked task (or a
+ * poll/epoll waiter) adds an entry; whoever makes the condition true calls
+ * wake(). Entries are callbacks: the kernel's entry re-runs the blocked
+ * syscall. Guarded by the JS thread; wake() may run entries that remove
+ * themselves.
+ */
+export const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20,
+  POLLRDNORM = 0x40, POLLRDBAND = 0x80, POLLWRNORM = 0x100, POLLWRBAND = 0x200, POLLRDHUP = 0x2000;
+
+export type Waiter = (events: number) => void;
+
+export class WaitQueue {
+  private readonly waiters = new Set<Waiter>();
+  add(w: Waiter): void {
+    this.waiters.add(w);
+  }
+  remove(w: Waiter): void {
+    this.waiters.delete(w);
+  }
+  get empty(): boolean {
+    return this.waiters.size === 0;
+  }
+  /** Wake every waiter (each decides whether its condition holds). */
+  wake(events: number): void {
+    if (this.waiters.size === 0) return;
+    for (const w of [...this.waiters]) w(events);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The embedding API: run one guest program to completion.
+ */
+import { statSync } from 'node:fs';
+import { allowedCpus } from './host/libc.js';
+import { Kernel, KernelPanic, SIGNAL_MESSAGES } from './kernel/kernel.js';
+import { LoaderError } from './loader/elf.js';
+import { Errno } from './kernel/errno.js';
+
+export interface RunOptions {
+  program: string;
+  args: string[];
+  root: string;
+  rw: boolean;
+  memBytes: number;
+  /** 0: as many as the host CPUs umlts may use */
+  cpus: number;
+  /** K=V strings */
+  env: string[];
+  inheritEnv: boolean;
+  cwd: string;
+  strace: boolean;
+}
+
+/** A bad command line: one line for the user. */
+export class UsageError extends Error {}
+
+/** "512M", "2G", "1048576", "64k" -> bytes. */
+export function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmMgGtT]?)(i?[bB])?$/.exec(s);
+  if (!m) throw new UsageError(`bad size '${s}': use a number with an optional K, M or G suffix`);
+  const mult = { '': 1, k: 1024, m: 1 << 20, g: 1 << 30, t: 2 ** 40 }[m[2]!.toLowerCase()]!;
+  const v = Math.floor(Number(m[1]) * mult);
+  if (v < 16 << 20) throw new UsageError(`bad size '${s}': at least 16M`);
+  if (v > 2 ** 40) throw new UsageError(`bad size '${s}': at most 1T`);
+  return Math.floor(v / 4096) * 4096;
+}
+
+function guestEnv(o: RunOptions): string[] {
+  const env = new Map<string, string>();
+  if (o.inheritEnv) {
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
+  } else {
+    env.set('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    env.set('HOME', '/root');
+    env.set('TERM', process.env.TERM ?? 'dumb');
+  }
+  for (const kv of o.env) {
+    const i = kv.indexOf('=');
+    env.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/** Run the program; returns the exit status umlts should exit with. Never throws for bad input. */
+export function run(o: RunOptions): number {
+  try {
+    if (!statSync(o.root).isDirectory()) throw new Error();
+  } catch {
+    process.stderr.write(`umlts: --root ${o.root}: not a directory\n`);
+    return 2;
+  }
+  const cpus = o.cpus || Math.max(1, allowedCpus().length);
+  const kernel = new Kernel({ root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2] });
+  const envp = guestEnv(o);
+  try {
+    let init;
+    try {
+      init = spawnByPath(kernel, o, envp);
+    } catch (e) {
+      if (e instanceof LoaderError) {
+        process.stderr.write(`umlts: ${e.message}\n`);
+        return e.errno === Errno.ENOENT ? 127 : 126;
+      }
+      throw e;
+    }
+    const status = kernel.run(init);
+    if ((status & 0x7f) === 0) return (status >> 8) & 0xff;
+    const sig = status & 0x7f;
+    const msg = SIGNAL_MESSAGES[sig];
+    if (msg) process.stderr.write(`${msg}\n`);
+    return 128 + sig;
+  } catch (e) {
+    const what = e instanceof KernelPanic ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    process.stderr.write(`umlts: kernel error: ${what}\n`);
+    if (process.env.UMLTS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return 70;
+  } finally {
+    kernel.shutdown();
+  }
+}
+
+/** execvp: a name without a slash is looked up in the guest's PATH. */
+function spawnByPath(k: Kernel, o: RunOptions, envp: string[]) {
+  const argv = [o.program, ...o.args];
+  if (o.program.includes('/')) return k.spawnInit(o.program, argv, envp, o.cwd);
+  const path = envp.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/bin:/bin';
+  let denied: LoaderError | null = null;
+  for (const dir of path.split(':')) {
+    try {
+      return k.spawnInit(`${dir || '.'}/${o.program}`, argv, envp, o.cwd);
+    } catch (e) {
+      if (!(e instanceof LoaderError)) throw e;
+      if (e.errno === Errno.ENOENT || e.errno === Errno.ENOTDIR) continue;
+      if (e.errno === Errno.EACCES) {
+        denied ??= e;
+        continue;
+      }
+      throw e;
+    }
+  }
+  throw denied ?? new LoaderError(Errno.ENOENT, `${o.program}: command not found`);
+}

@@ -1,0 +1,76 @@
+/**
+ * vCPUs (the seed's userspace_pid array). vCPU i records the task whose host
+ * thread it is running, so at most N guest tasks run guest code at once, and
+ * pins that host thread to host CPU (i mod host CPUs). The kernel's own
+ * thread sits on host CPU 0, beside vCPU 0: a trap round trip between two
+ * threads on one CPU costs ~10 µs here, across CPUs ~55 µs, so a task takes
+ * vCPU 0 when it is free.
+ *
+ * A task holds its vCPU from resume until its next trap. Tasks that find no
+ * free vCPU wait in FIFO order for the next release. (Preemption of a task
+ * that never traps comes with the multi-process work: a tick that stops the
+ * longest-running holder when others wait.)
+ *
+ * Ownership: one Scheduler per kernel, guarded by the JS thread. cpu[i] needs
+ * no lock of its own: only the loop writes it (the seed's note: indexed by
+ * CPU, so it needs no locking).
+ */
+import * as host from '../host/libc.js';
+import type { Task } from './task.js';
+
+export class Scheduler {
+  /** cpu[i]: the task running on vCPU i, or null */
+  private readonly cpu: Array<Task | null>;
+  /** host CPU each vCPU is pinned to */
+  private readonly hostCpu: number[];
+  /** tasks ready to run with no free vCPU */
+  private readonly waiting: Task[] = [];
+  /** which host CPU each host tid is pinned to now (avoid repeated sched_setaffinity) */
+  private readonly pinned = new Map<number, number>();
+
+  constructor(readonly ncpus: number) {
+    const allowed = host.allowedCpus();
+    this.cpu = new Array<Task | null>(ncpus).fill(null);
+    this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[i % allowed.length]!);
+    if (allowed.length > 0) host.pinToCpu(0, allowed[0]!);
+  }
+
+  /** Give the task a vCPU (the caller resumes it). Returns false if it must wait. */
+  acquire(t: Task): boolean {
+    if (t.cpu >= 0) return true;
+    const i = this.cpu.indexOf(null);
+    if (i < 0) {
+      this.waiting.push(t);
+      return false;
+    }
+    this.cpu[i] = t;
+    t.cpu = i;
+    const want = this.hostCpu[i]!;
+    if (this.pinned.get(t.thread.tid) !== want) {
+      host.pinToCpu(t.thread.tid, want);
+      this.pinned.set(t.thread.tid, want);
+    }
+    return true;
+  }
+
+  /**
+   * The task trapped or left: its vCPU is free. If a task was waiting for
+   * one, it gets this vCPU and is returned for the caller to start.
+   */
+  release(t: Task): Task | null {
+    const w = this.waiting.indexOf(t);
+    if (w >= 0) this.waiting.splice(w, 1);
+    if (t.cpu < 0) return null;
+    this.cpu[t.cpu] = null;
+    t.cpu = -1;
+    const next = this.waiting.shift();
+    if (!next) return null;
+    this.acquire(next);
+    return next;
+  }
+
+  /** Tasks running guest code now, per vCPU (for /proc and tests). */
+  running(): Array<Task | null> {
+    return [...this.cpu];
+  }
+}

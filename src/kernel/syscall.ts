@@ -1,0 +1,43 @@
+/**
+ * The syscall dispatcher: table lookup, ErrnoError → -errno, the one ENOSYS
+ * message per number, and the strace hook. The only logging on this path is
+ * behind --strace.
+ */
+import { SYSCALL_TABLE } from '../syscalls/table.js';
+import { SYSCALL_NAMES } from '../syscalls/nr.js';
+import { BLOCKED } from '../syscalls/types.js';
+import { straceLine } from '../syscalls/strace.js';
+import { RAX, ORIG_RAX } from '../platform/regs.js';
+import { Errno, ErrnoError } from './errno.js';
+import type { Task } from './task.js';
+
+/** Run the handler for syscall nr; returns its result, -errno, or BLOCKED. */
+export function dispatchSyscall(task: Task, nr: number): number {
+  const k = task.kernel;
+  k.currentPid = task.pid;
+  const row = SYSCALL_TABLE[nr];
+  let ret: number;
+  if (row === undefined) {
+    if (!k.reportedEnosys.has(nr)) {
+      k.reportedEnosys.add(nr);
+      k.warn(`unimplemented syscall ${SYSCALL_NAMES[nr] ?? '?'} (${nr}) returns ENOSYS`);
+    }
+    ret = -Errno.ENOSYS;
+  } else {
+    try {
+      ret = row.handler(task, task.regs);
+    } catch (e) {
+      if (!(e instanceof ErrnoError)) throw e;
+      ret = -e.errno;
+    }
+  }
+  if (k.opts.strace && ret !== BLOCKED) k.warnRaw(straceLine(task, nr, ret));
+  return ret;
+}
+
+/** Write the result into the task's registers (rax), leaving no syscall to restart. */
+export function finishSyscall(task: Task, ret: number): void {
+  const r = task.regs;
+  r.set(RAX, ret);
+  r.set(ORIG_RAX, -1);
+}

@@ -1,0 +1,813 @@
+/**
+ * struct mm_struct: one guest address space — its VMAs, its page table, and
+ * the host process (stub) whose host mappings mirror that page table.
+ *
+ * Every guest page is a physmem frame. The page table maps virtual page
+ * numbers to frames; the host process maps the same frames (MAP_SHARED from
+ * physmem) at the same addresses. Changes to the page table reach the host
+ * through the "TLB": requests queued in the stub's batch page, merged with
+ * the previous one when contiguous, and executed by the stub in one round
+ * trip before the guest runs again (arch/um/kernel/tlb.c).
+ *
+ * Lock order: none (mm code never awaits). All state below is guarded by the
+ * JS thread and changed only while every thread of this address space that
+ * could observe the change is stopped, or through a flush that completes
+ * before the changing syscall returns (which is the TLB-shootdown guarantee).
+ */
+import { Errno, ErrnoError } from '../kernel/errno.js';
+import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
+import { HostThread, spawnStub, StubPages } from '../platform/ptrace.js';
+import {
+  GUEST_TASK_SIZE, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_FD_PHYSMEM, STUB_DATA_SIZE, STUB_PAGE_SIZE,
+} from '../platform/stub_layout.js';
+
+export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
+  PROT_GROWSDOWN = 0x01000000, PROT_GROWSUP = 0x02000000;
+export const MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_TYPE = 0xf, MAP_FIXED = 0x10,
+  MAP_ANONYMOUS = 0x20, MAP_32BIT = 0x40, MAP_GROWSDOWN = 0x100, MAP_DENYWRITE = 0x800,
+  MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
+  MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
+  MAP_FIXED_NOREPLACE = 0x100000, MAP_UNINITIALIZED = 0x4000000;
+export const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+
+/** Fault error-code bits (x86 #PF) */
+export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
+/** si_code values for SIGSEGV */
+export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
+
+const NR_mmap = 9, NR_munmap = 11;
+const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
+
+/** What a private file mapping is filled from (fs's Mappable, structurally). */
+export interface VmFile {
+  fillHost(off: number, ptr: bigint, len: number): number;
+  /** A VMA holds its file open (get_file/fput): taken per VMA, dropped when it goes. */
+  get?(): void;
+  put?(): void;
+  readonly mapName: string;
+  readonly mapDev: number;
+  readonly mapIno: number;
+}
+
+/** struct vm_area_struct. [start, end) page-aligned. */
+export class Vma {
+  constructor(
+    public start: number,
+    public end: number,
+    public prot: number,
+    /** MAP_SHARED or MAP_PRIVATE, plus MAP_GROWSDOWN for the stack */
+    public flags: number,
+    public file: VmFile | null,
+    /** file offset of `start`, bytes */
+    public pgoff: number,
+    /** "[heap]", "[stack]" or "" */
+    public name: string,
+  ) {
+    file?.get?.();
+  }
+  /** Called when the VMA leaves the address space. */
+  drop(): void {
+    this.file?.put?.();
+  }
+  clone(): Vma {
+    return new Vma(this.start, this.end, this.prot, this.flags, this.file, this.pgoff, this.name);
+  }
+}
+
+/** One 512-entry page-table page (2 MiB of address space). */
+interface PtPage {
+  /** frame + 1; 0 = not present */
+  frame: Int32Array;
+  /** PTE_* bits */
+  bits: Uint8Array;
+  /** present entries, to drop empty pages */
+  count: number;
+}
+/** the host process has this page mapped (with the VMA's protection) */
+const PTE_HOST = 1;
+
+const PT_SHIFT = 9;
+const PT_SIZE = 1 << PT_SHIFT;
+
+/** mmap layout (arch/x86/mm/mmap.c, without randomization) */
+export const STACK_TOP = GUEST_TASK_SIZE - 0x1000000; // a gap under the stub
+export const STACK_MAX = 8 << 20; // RLIMIT_STACK default
+const MMAP_BASE = STACK_TOP - STACK_MAX - (128 << 20);
+const MMAP_MIN_ADDR = 0x10000;
+
+const FAULT_AROUND_MIN = 16; // pages
+const FAULT_AROUND_MAX = 512;
+
+function pageUp(x: number): number {
+  return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE;
+}
+function aligned(x: number): boolean {
+  return x % PAGE_SIZE === 0;
+}
+
+/** Address-space ids only need to be unique within this Node process. */
+let lastMmId = 0;
+function nextMmId(): number {
+  return ++lastMmId;
+}
+
+export class AddressSpace {
+  /** sorted, non-overlapping; guarded by the JS thread */
+  readonly vmas: Vma[] = [];
+  /** page table: (vpn / 512) -> page-table page */
+  private readonly pt = new Map<number, PtPage>();
+  /** brk area: [brkStart, brk) */
+  brkStart = 0;
+  brk = 0;
+  /** the main executable's load bias and phdr, for AT_* and /proc */
+  /** queued TLB requests in the batch page */
+  private tlbCount = 0;
+  /** the stopped host thread that runs flushes; set by the kernel for each trap */
+  private syncThread: HostThread | null = null;
+  /** map-ahead state: where the last fault-around ended, and the next window */
+  private faultNext = -1;
+  private faultWindow = FAULT_AROUND_MIN;
+  /** counters for --stats and tests */
+  faults = 0;
+  flushes = 0;
+  /** host threads using this address space (for kill on teardown) */
+  readonly threads = new Set<HostThread>();
+  /** references: tasks using this mm (CLONE_VM shares it) */
+  users = 1;
+  /** unique id (futex keys); immutable */
+  readonly id = nextMmId();
+  private readonly stubFrames: number[];
+
+  private constructor(
+    readonly physmem: Physmem,
+    /** the stub's batch/data pages; immutable */
+    readonly stubPages: StubPages,
+    stubFrames: number[],
+  ) {
+    this.stubFrames = stubFrames;
+  }
+
+  /** A new, empty address space with its own stub host process. Returns it with its first host thread. */
+  static create(physmem: Physmem): { mm: AddressSpace; thread: HostThread } {
+    const batchFrame = physmem.alloc(1, true);
+    const nData = STUB_DATA_SIZE / STUB_PAGE_SIZE;
+    const dataFrames: number[] = [];
+    // the data slots must be contiguous in physmem (one host mmap)
+    let dataFrame = physmem.alloc(nData, true);
+    if (physmem.allocCount !== nData) {
+      dataFrames.push(...Array.from({ length: physmem.allocCount }, (_v, i) => dataFrame + i));
+      dataFrame = physmem.alloc(nData, true);
+      if (physmem.allocCount !== nData) throw new OutOfMemory();
+    }
+    const chunk = physmem.chunkOf(batchFrame);
+    const dchunk = physmem.chunkOf(dataFrame);
+    const pages: StubPages = {
+      batchOff: batchFrame * PAGE_SIZE,
+      dataOff: dataFrame * PAGE_SIZE,
+      batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(batchFrame), PAGE_SIZE),
+      data: new DataView(dchunk.buffer, dchunk.byteOffset + physmem.offsetIn(dataFrame), STUB_DATA_SIZE),
+    };
+    for (const f of dataFrames) physmem.put(f);
+    const thread = spawnStub(physmem.fd, pages);
+    const mm = new AddressSpace(physmem, pages, [batchFrame, ...Array.from({ length: nData }, (_v, i) => dataFrame + i)]);
+    mm.threads.add(thread);
+    return { mm, thread };
+  }
+
+  // ---- VMA bookkeeping ------------------------------------------------------
+
+  /** The VMA containing addr, or null. */
+  find(addr: number): Vma | null {
+    const v = this.vmas;
+    let lo = 0, hi = v.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = v[mid]!;
+      if (addr < m.start) hi = mid - 1;
+      else if (addr >= m.end) lo = mid + 1;
+      else return m;
+    }
+    return null;
+  }
+  /** Index of the first VMA ending after addr. */
+  private firstAfter(addr: number): number {
+    const v = this.vmas;
+    let lo = 0, hi = v.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (v[mid]!.end <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  private overlaps(start: number, end: number): boolean {
+    const i = this.firstAfter(start);
+    return i < this.vmas.length && this.vmas[i]!.start < end;
+  }
+  /** Is [start, end) covered by VMAs with no hole? */
+  private covered(start: number, end: number): boolean {
+    let at = start;
+    for (let i = this.firstAfter(start); i < this.vmas.length && at < end; i++) {
+      const m = this.vmas[i]!;
+      if (m.start > at) return false;
+      at = m.end;
+    }
+    return at >= end;
+  }
+  private insert(vma: Vma): void {
+    const i = this.firstAfter(vma.start);
+    this.vmas.splice(i, 0, vma);
+    this.mergeAround(i);
+  }
+  /** Merge VMA i with its neighbours when they are the same mapping continued. */
+  private mergeAround(i: number): void {
+    const v = this.vmas;
+    const can = (a: Vma, b: Vma): boolean =>
+      a.end === b.start && a.prot === b.prot && a.flags === b.flags && a.file === b.file && a.name === b.name &&
+      (a.file === null || a.pgoff + (a.end - a.start) === b.pgoff);
+    if (i + 1 < v.length && can(v[i]!, v[i + 1]!)) {
+      v[i]!.end = v[i + 1]!.end;
+      v.splice(i + 1, 1)[0]!.drop();
+    }
+    if (i > 0 && can(v[i - 1]!, v[i]!)) {
+      v[i - 1]!.end = v[i]!.end;
+      v.splice(i, 1)[0]!.drop();
+    }
+  }
+  /** Split so that no VMA straddles addr. */
+  private splitAt(addr: number): void {
+    const m = this.find(addr);
+    if (!m || m.start === addr) return;
+    const tail = m.clone();
+    tail.start = addr;
+    if (tail.file) tail.pgoff += addr - m.start;
+    m.end = addr;
+    this.vmas.splice(this.vmas.indexOf(m) + 1, 0, tail);
+  }
+  /** Remove VMAs in [start, end) (splitting at the edges); frees pages, queues host munmap. */
+  private removeRange(start: number, end: number): void {
+    this.splitAt(start);
+    this.splitAt(end);
+    let i = this.firstAfter(start);
+    let n = 0;
+    while (i + n < this.vmas.length && this.vmas[i + n]!.start < end) n++;
+    if (n > 0) for (const gone of this.vmas.splice(i, n)) gone.drop();
+    this.dropPages(start, end);
+    this.queue(NR_munmap, start, end - start, 0, 0, 0, 0);
+  }
+
+  /** A free range of len bytes where mmap would put it. */
+  findFree(len: number): number {
+    return this.getUnmappedArea(0, pageUp(len));
+  }
+  /** Find a free range of len bytes, top-down below MMAP_BASE (or at hint if free). */
+  private getUnmappedArea(hint: number, len: number): number {
+    if (hint && aligned(hint) && hint >= MMAP_MIN_ADDR && hint + len <= GUEST_TASK_SIZE && !this.overlaps(hint, hint + len)) return hint;
+    let top = MMAP_BASE;
+    for (let i = this.firstAfter(top) - 1; ; i--) {
+      const below = i >= 0 ? this.vmas[i]!.end : MMAP_MIN_ADDR;
+      const limit = Math.min(top, i + 1 < this.vmas.length ? this.vmas[i + 1]!.start : top);
+      if (limit - below >= len && limit <= top) return limit - len;
+      if (i < 0) break;
+      top = Math.min(top, this.vmas[i]!.start);
+    }
+    // nothing below the base: try above it (under the stack)
+    for (let i = this.firstAfter(MMAP_BASE); i <= this.vmas.length; i++) {
+      const lo = Math.max(MMAP_BASE, i > 0 ? this.vmas[i - 1]!.end : MMAP_BASE);
+      const hi = i < this.vmas.length ? this.vmas[i]!.start : GUEST_TASK_SIZE;
+      if (hi - lo >= len) return lo;
+    }
+    throw new ErrnoError(Errno.ENOMEM);
+  }
+
+  // ---- page table -----------------------------------------------------------
+
+  private ptPage(vpn: number, create: boolean): PtPage | undefined {
+    const k = Math.floor(vpn / PT_SIZE);
+    let p = this.pt.get(k);
+    if (!p && create) {
+      p = { frame: new Int32Array(PT_SIZE), bits: new Uint8Array(PT_SIZE), count: 0 };
+      this.pt.set(k, p);
+    }
+    return p;
+  }
+  /** Frame mapped at vpn, or -1. */
+  frameAt(vpn: number): number {
+    const p = this.pt.get(Math.floor(vpn / PT_SIZE));
+    return p ? p.frame[vpn % PT_SIZE]! - 1 : -1;
+  }
+  /** Number of present pages (resident set), for /proc and tests. */
+  get rss(): number {
+    let n = 0;
+    for (const p of this.pt.values()) n += p.count;
+    return n;
+  }
+  /** Drop the pages of [start, end): release frames. */
+  private dropPages(start: number, end: number): void {
+    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
+    for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
+      const p = this.pt.get(k);
+      if (!p) continue;
+      const lo = Math.max(v0, k * PT_SIZE) - k * PT_SIZE, hi = Math.min(v1, (k + 1) * PT_SIZE) - k * PT_SIZE;
+      for (let i = lo; i < hi; i++) {
+        const f = p.frame[i]!;
+        if (f) {
+          this.physmem.put(f - 1);
+          p.frame[i] = 0;
+          p.bits[i] = 0;
+          p.count--;
+        }
+      }
+      if (p.count === 0) this.pt.delete(k);
+    }
+    this.physmem.flushFreed();
+  }
+  /** Forget host mappings of [start, end) (after a host munmap). */
+  private clearHostBits(start: number, end: number): void {
+    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
+    for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
+      const p = this.pt.get(k);
+      if (!p) continue;
+      const lo = Math.max(v0, k * PT_SIZE) - k * PT_SIZE, hi = Math.min(v1, (k + 1) * PT_SIZE) - k * PT_SIZE;
+      for (let i = lo; i < hi; i++) p.bits[i]! &= ~PTE_HOST;
+    }
+  }
+
+  // ---- TLB: batched host mapping changes -----------------------------------------
+
+  /** The stopped host thread flushes run in; the kernel sets it before handling each trap. */
+  setSyncThread(t: HostThread): void {
+    this.syncThread = t;
+  }
+  get pendingFlush(): number {
+    return this.tlbCount;
+  }
+
+  /** Queue one host request, merging with the previous one when it continues it. */
+  private queue(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
+    const b = this.stubPages.batch;
+    if (this.tlbCount > 0) {
+      const o = (this.tlbCount - 1) * STUB_BATCH_ENTRY;
+      const pnr = Number(b.getBigUint64(o, true));
+      const pa = Number(b.getBigUint64(o + 8, true)), pl = Number(b.getBigUint64(o + 16, true));
+      if (pnr === nr && pa + pl === a0) {
+        if (nr === NR_munmap) {
+          b.setBigUint64(o + 16, BigInt(pl + a1), true);
+          return;
+        }
+        if (nr === NR_mmap && Number(b.getBigUint64(o + 24, true)) === a2 && Number(b.getBigUint64(o + 48, true)) + pl === a5) {
+          b.setBigUint64(o + 16, BigInt(pl + a1), true);
+          return;
+        }
+      }
+    }
+    if (this.tlbCount >= STUB_BATCH_MAX) this.flush();
+    const o = this.tlbCount * STUB_BATCH_ENTRY;
+    b.setBigUint64(o, BigInt(nr), true);
+    b.setBigUint64(o + 8, BigInt(a0), true);
+    b.setBigUint64(o + 16, BigInt(a1), true);
+    b.setBigUint64(o + 24, BigInt(a2), true);
+    b.setBigUint64(o + 32, BigInt(a3), true);
+    b.setBigUint64(o + 40, BigInt(a4), true);
+    b.setBigUint64(o + 48, BigInt(a5), true);
+    this.tlbCount++;
+    b.setBigUint64(this.tlbCount * STUB_BATCH_ENTRY, 0n, true);
+  }
+
+  /** Queue the host mapping of pages [vpn, vpn+n) to frames [frame, frame+n). */
+  private queueMap(vpn: number, n: number, frame: number, prot: number): void {
+    this.queue(NR_mmap, vpn * PAGE_SIZE, n * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, frame * PAGE_SIZE);
+  }
+
+  /**
+   * Run the queued requests now, synchronously, in the sync thread (left
+   * stopped at the stub's batch trap: the caller restores its registers).
+   * A failing request is a kernel bug or host exhaustion: thrown.
+   */
+  flush(): void {
+    if (this.tlbCount === 0) return;
+    const t = this.syncThread;
+    if (!t) throw new Error('mm flush with no stopped thread');
+    const { err, index } = t.runBatch();
+    this.tlbCount = 0;
+    this.stubPages.batch.setBigUint64(0, 0n, true);
+    this.flushes++;
+    if (err !== 0) throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${t.tid})`);
+  }
+  /** The queue was executed by the stub on the way out of a fault (resumeFromFault). */
+  markFlushed(): void {
+    if (this.tlbCount === 0) return;
+    this.tlbCount = 0;
+    this.flushes++;
+  }
+
+  // ---- faults ---------------------------------------------------------------------
+
+  /**
+   * Handle a guest page fault at addr with x86 error code err. Returns 0 when
+   * the access may be retried (page tables updated, host requests queued),
+   * or SEGV_MAPERR / SEGV_ACCERR for a guest SIGSEGV.
+   */
+  handleFault(addr: number, err: number): number {
+    this.faults++;
+    const vma = this.find(addr);
+    if (!vma) return this.growStack(addr) ? this.handleFault(addr, err) : SEGV_MAPERR;
+    const need = err & PF_WRITE ? PROT_WRITE : err & PF_INSTR ? PROT_EXEC : PROT_READ;
+    if (!(vma.prot & need) && !(need === PROT_READ && vma.prot & (PROT_WRITE | PROT_EXEC))) return SEGV_ACCERR;
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    // a fault on a page we believe the host has mapped means the host lost
+    // it (or never ran the request): map it again rather than loop
+    const pte = this.ptPage(vpn, false);
+    if (pte && pte.frame[vpn % PT_SIZE]) pte.bits[vpn % PT_SIZE]! &= ~PTE_HOST;
+    // map-ahead: sequential faults double the window, others reset it
+    if (vpn === this.faultNext) this.faultWindow = Math.min(this.faultWindow * 2, FAULT_AROUND_MAX);
+    else this.faultWindow = FAULT_AROUND_MIN;
+    const win = this.faultWindow;
+    let lo: number, hi: number;
+    if (vma.flags & MAP_GROWSDOWN) {
+      lo = Math.max(vpn - win + 1, vma.start / PAGE_SIZE);
+      hi = vpn + 1;
+    } else {
+      lo = vpn;
+      hi = Math.min(vpn + win, vma.end / PAGE_SIZE);
+    }
+    this.populate(vma, lo, hi);
+    this.faultNext = hi;
+    return 0;
+  }
+
+  /** Linux grows a MAP_GROWSDOWN VMA down to a fault just below it (within RLIMIT_STACK). */
+  private growStack(addr: number): boolean {
+    const i = this.firstAfter(addr);
+    const next = this.vmas[i];
+    if (!next || !(next.flags & MAP_GROWSDOWN) || next.end - addr > STACK_MAX * 4) return false;
+    const start = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+    const prev = i > 0 ? this.vmas[i - 1]! : null;
+    if (prev && prev.end > start - PAGE_SIZE * 256) return false; // stack guard gap
+    next.start = start;
+    return true;
+  }
+
+  /**
+   * Make pages [lo, hi) of vma present and queue their host mapping. Missing
+   * pages get fresh frames (contiguous when possible, so one host mmap covers
+   * a run), filled from the file for file mappings.
+   */
+  private populate(vma: Vma, lo: number, hi: number): void {
+    const hostProt = vma.prot;
+    let vpn = lo;
+    while (vpn < hi) {
+      const p = this.ptPage(vpn, true)!;
+      const i = vpn % PT_SIZE;
+      const f = p.frame[i]!;
+      if (f) {
+        // present: (re)map if the host lost it; runs of present pages merge in queue()
+        if (!(p.bits[i]! & PTE_HOST)) {
+          this.queueMap(vpn, 1, f - 1, hostProt);
+          p.bits[i]! |= PTE_HOST;
+        }
+        vpn++;
+        continue;
+      }
+      // a run of missing pages within this pt page
+      let n = 1;
+      const lim = Math.min(hi - vpn, PT_SIZE - i);
+      while (n < lim && p.frame[i + n] === 0) n++;
+      let frame: number;
+      try {
+        frame = this.physmem.alloc(n);
+      } catch (e) {
+        if (e instanceof OutOfMemory && vpn > lo) return; // keep what we have; the faulting page is in
+        throw e;
+      }
+      n = this.physmem.allocCount;
+      if (vma.file) {
+        const off = vma.pgoff + (vpn * PAGE_SIZE - vma.start);
+        vma.file.fillHost(off, this.physmem.hostAddr(frame), n * PAGE_SIZE);
+      }
+      for (let k = 0; k < n; k++) {
+        p.frame[i + k] = frame + k + 1;
+        p.bits[i + k] = PTE_HOST;
+      }
+      p.count += n;
+      this.queueMap(vpn, n, frame, hostProt);
+      vpn += n;
+    }
+  }
+
+  // ---- user memory access (copy_from_user / copy_to_user) --------------------------------
+
+  /**
+   * Frame for the page at addr, faulting it in for the kernel as the guest's
+   * own access would. Throws EFAULT where the guest would get SIGSEGV.
+   */
+  private userFrame(addr: number, write: boolean): number {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const p = this.pt.get(Math.floor(vpn / PT_SIZE));
+    const f = p ? p.frame[vpn % PT_SIZE]! : 0;
+    if (f) {
+      if (write) {
+        const vma = this.find(addr);
+        if (!vma || !(vma.prot & PROT_WRITE)) throw new ErrnoError(Errno.EFAULT);
+      }
+      return f - 1;
+    }
+    if (addr < 0 || addr >= GUEST_TASK_SIZE) throw new ErrnoError(Errno.EFAULT);
+    let vma = this.find(addr);
+    if (!vma) {
+      if (!this.growStack(addr)) throw new ErrnoError(Errno.EFAULT);
+      vma = this.find(addr)!;
+    }
+    if (!(vma.prot & (write ? PROT_WRITE : PROT_READ))) throw new ErrnoError(Errno.EFAULT);
+    this.populate(vma, vpn, vpn + 1);
+    return this.frameAt(vpn);
+  }
+
+  /** Copy len bytes out of the guest at addr into dst[at..]. */
+  readInto(addr: number, dst: Uint8Array, at = 0, len = dst.length - at): void {
+    const pm = this.physmem;
+    while (len > 0) {
+      const f = this.userFrame(addr, false);
+      const o = addr % PAGE_SIZE;
+      const n = Math.min(len, PAGE_SIZE - o);
+      const c = pm.chunkOf(f), base = pm.offsetIn(f) + o;
+      dst.set(c.subarray(base, base + n), at);
+      addr += n;
+      at += n;
+      len -= n;
+    }
+  }
+  read(addr: number, len: number): Uint8Array {
+    const b = new Uint8Array(len);
+    this.readInto(addr, b);
+    return b;
+  }
+  /** Copy data into the guest at addr. */
+  write(addr: number, data: Uint8Array, at = 0, len = data.length - at): void {
+    const pm = this.physmem;
+    while (len > 0) {
+      const f = this.userFrame(addr, true);
+      const o = addr % PAGE_SIZE;
+      const n = Math.min(len, PAGE_SIZE - o);
+      pm.chunkOf(f).set(data.subarray(at, at + n), pm.offsetIn(f) + o);
+      addr += n;
+      at += n;
+      len -= n;
+    }
+  }
+  /** Check that [addr, addr+len) is accessible, faulting pages in (for writes the kernel will do piecewise). */
+  check(addr: number, len: number, write: boolean): void {
+    if (len <= 0) return;
+    const end = addr + len;
+    for (let a = addr - (addr % PAGE_SIZE); a < end; a += PAGE_SIZE) this.userFrame(a, write);
+  }
+  private readonly scratch8 = new Uint8Array(8);
+  private readonly scratchView = new DataView(this.scratch8.buffer);
+  readU32(addr: number): number {
+    this.readInto(addr, this.scratch8, 0, 4);
+    return this.scratchView.getUint32(0, true);
+  }
+  readI32(addr: number): number {
+    this.readInto(addr, this.scratch8, 0, 4);
+    return this.scratchView.getInt32(0, true);
+  }
+  readU64(addr: number): number {
+    this.readInto(addr, this.scratch8, 0, 8);
+    return this.scratchView.getUint32(4, true) * 0x100000000 + this.scratchView.getUint32(0, true);
+  }
+  readI64(addr: number): number {
+    this.readInto(addr, this.scratch8, 0, 8);
+    return this.scratchView.getInt32(4, true) * 0x100000000 + this.scratchView.getUint32(0, true);
+  }
+  writeU32(addr: number, v: number): void {
+    this.scratchView.setUint32(0, v >>> 0, true);
+    this.write(addr, this.scratch8, 0, 4);
+  }
+  writeU64(addr: number, v: number): void {
+    this.scratchView.setUint32(0, v >>> 0, true);
+    this.scratchView.setUint32(4, Math.floor(v / 0x100000000) >>> 0, true);
+    this.write(addr, this.scratch8, 0, 8);
+  }
+  /** A NUL-terminated string (UTF-8) of at most max bytes before the NUL; ENAMETOOLONG past it. */
+  readCString(addr: number, max = 4096): string {
+    const pm = this.physmem;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const f = this.userFrame(addr, false);
+      const o = addr % PAGE_SIZE;
+      const c = pm.chunkOf(f), base = pm.offsetIn(f);
+      const page = c.subarray(base + o, base + PAGE_SIZE);
+      const z = page.indexOf(0);
+      const piece = z >= 0 ? page.subarray(0, z) : page;
+      total += piece.length;
+      if (total > max) throw new ErrnoError(Errno.ENAMETOOLONG);
+      parts.push(piece);
+      if (z >= 0) break;
+      addr += page.length;
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+  /** A NULL-terminated array of string pointers (argv/envp), with the total-size limit of execve (E2BIG). */
+  readStringArray(addr: number, maxTotal: number): string[] {
+    const out: string[] = [];
+    if (addr === 0) return out;
+    let total = 0;
+    for (let i = 0; ; i++) {
+      const p = this.readU64(addr + i * 8);
+      if (p === 0) break;
+      const s = this.readCString(p, 131072);
+      total += Buffer.byteLength(s) + 1 + 8;
+      if (total > maxTotal) throw new ErrnoError(Errno.E2BIG);
+      out.push(s);
+    }
+    return out;
+  }
+
+  // ---- the mapping syscalls' work (mm/mmap.c, mm/mprotect.c, mm/mremap.c) ------------------
+
+  /**
+   * do_mmap: map len bytes at addr (a hint unless MAP_FIXED*). Arguments are
+   * already validated by the syscall layer except the address space checks.
+   * Returns the address or throws ErrnoError.
+   */
+  mmap(addr: number, len: number, prot: number, flags: number, file: VmFile | null, off: number): number {
+    len = pageUp(len);
+    if (len === 0 || len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.ENOMEM);
+    let start: number;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+      if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
+      if (addr + len > GUEST_TASK_SIZE || addr < 0) throw new ErrnoError(Errno.ENOMEM);
+      if (flags & MAP_FIXED_NOREPLACE && !(flags & MAP_FIXED) && this.overlaps(addr, addr + len)) throw new ErrnoError(Errno.EEXIST);
+      start = addr;
+      if (this.overlaps(start, start + len)) this.removeRange(start, start + len);
+    } else {
+      start = this.getUnmappedArea(Math.floor(addr / PAGE_SIZE) * PAGE_SIZE, len);
+    }
+    const vflags = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE ? MAP_SHARED : MAP_PRIVATE;
+    this.insert(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, ''));
+    if (flags & MAP_POPULATE) {
+      const vma = this.find(start)!;
+      this.populate(vma, start / PAGE_SIZE, (start + len) / PAGE_SIZE);
+    }
+    return start;
+  }
+
+  /** A VMA made by the kernel itself (ELF segments, stack, heap). */
+  mapFixed(start: number, end: number, prot: number, flags: number, file: VmFile | null, off: number, name: string): void {
+    if (this.overlaps(start, end)) this.removeRange(start, end);
+    this.insert(new Vma(start, end, prot, flags, file, off, name));
+  }
+
+  /** munmap(2)'s work. */
+  munmap(addr: number, len: number): void {
+    if (!aligned(addr) || len === 0 || addr < 0) throw new ErrnoError(Errno.EINVAL);
+    len = pageUp(len);
+    if (addr + len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+    if (this.overlaps(addr, addr + len)) this.removeRange(addr, addr + len);
+  }
+
+  /** mprotect(2)'s work: prot already validated. The host mappings of the range
+   * are dropped; faults re-map with the new protection. */
+  mprotect(addr: number, len: number, prot: number): void {
+    if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
+    len = pageUp(len);
+    if (len === 0) return;
+    const end = addr + len;
+    if (end > GUEST_TASK_SIZE || !this.covered(addr, end)) throw new ErrnoError(Errno.ENOMEM);
+    this.splitAt(addr);
+    this.splitAt(end);
+    for (let i = this.firstAfter(addr); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
+      this.vmas[i]!.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+    }
+    for (let i = this.vmas.length - 1; i >= 0; i--) if (i < this.vmas.length) this.mergeAround(i);
+    this.clearHostBits(addr, end);
+    this.queue(NR_munmap, addr, len, 0, 0, 0, 0);
+  }
+
+  /** madvise(2)'s work for MADV_DONTNEED: private pages drop to zero (anon) or the file's content. */
+  dontneed(addr: number, len: number): void {
+    if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
+    len = pageUp(len);
+    if (len === 0) return;
+    if (!this.covered(addr, addr + len)) throw new ErrnoError(Errno.ENOMEM);
+    this.dropPages(addr, addr + len);
+    this.queue(NR_munmap, addr, len, 0, 0, 0, 0);
+  }
+  /** Is [addr, addr+len) fully mapped? (madvise's ENOMEM check) */
+  isMapped(addr: number, len: number): boolean {
+    return this.covered(addr, addr + pageUp(len));
+  }
+
+  /** mremap(2)'s work. Returns the new address. */
+  mremap(old: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
+    if (!aligned(old)) throw new ErrnoError(Errno.EINVAL);
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) throw new ErrnoError(Errno.EINVAL);
+    if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.EINVAL);
+    if (flags & MREMAP_DONTUNMAP && (!(flags & MREMAP_MAYMOVE) || oldLen !== newLen)) throw new ErrnoError(Errno.EINVAL);
+    oldLen = pageUp(oldLen);
+    newLen = pageUp(newLen);
+    if (newLen === 0) throw new ErrnoError(Errno.EINVAL);
+    const vma = this.find(old);
+    if (!vma) throw new ErrnoError(Errno.EFAULT);
+    if (oldLen === 0) {
+      // duplicating a shared mapping; private ones cannot be
+      if (!(vma.flags & MAP_SHARED)) throw new ErrnoError(Errno.EINVAL);
+      oldLen = newLen;
+    }
+    if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
+    if (flags & MREMAP_FIXED) {
+      if (!aligned(newAddr)) throw new ErrnoError(Errno.EINVAL);
+      if (newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+      if (newAddr < old + oldLen && old < newAddr + newLen) throw new ErrnoError(Errno.EINVAL);
+      return this.moveRange(vma, old, oldLen, newLen, newAddr, !!(flags & MREMAP_DONTUNMAP));
+    }
+    if (newLen <= oldLen) {
+      if (newLen < oldLen) this.removeRange(old + newLen, old + oldLen);
+      return old;
+    }
+    // grow in place if the VMA ends here and the space after is free
+    if (old + oldLen === vma.end && !this.overlaps(vma.end, old + newLen) && old + newLen <= GUEST_TASK_SIZE) {
+      vma.end = old + newLen;
+      this.mergeAround(this.vmas.indexOf(vma));
+      return old;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.ENOMEM);
+    const dest = this.getUnmappedArea(0, newLen);
+    return this.moveRange(vma, old, oldLen, newLen, dest, !!(flags & MREMAP_DONTUNMAP));
+  }
+
+  /** Move [old, old+oldLen) of vma to dest with size newLen: frames move, data is not copied. */
+  private moveRange(vma: Vma, old: number, oldLen: number, newLen: number, dest: number, keepOld: boolean): number {
+    if (this.overlaps(dest, dest + newLen)) this.removeRange(dest, dest + newLen);
+    const moved = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name);
+    const n = Math.min(oldLen, newLen) / PAGE_SIZE;
+    const ov = old / PAGE_SIZE, nv = dest / PAGE_SIZE;
+    for (let i = 0; i < n; i++) {
+      const src = this.ptPage(ov + i, false);
+      if (!src) continue;
+      const si = (ov + i) % PT_SIZE;
+      const f = src.frame[si]!;
+      if (!f) continue;
+      src.frame[si] = 0;
+      src.bits[si] = 0;
+      src.count--;
+      if (src.count === 0) this.pt.delete(Math.floor((ov + i) / PT_SIZE));
+      const dst = this.ptPage(nv + i, true)!;
+      dst.frame[(nv + i) % PT_SIZE] = f;
+      dst.bits[(nv + i) % PT_SIZE] = 0;
+      dst.count++;
+    }
+    if (keepOld) {
+      // the old range stays mapped, empty (anonymous pages read as zero again)
+      this.clearHostBits(old, old + oldLen);
+      this.queue(NR_munmap, old, oldLen, 0, 0, 0, 0);
+    } else {
+      this.removeRange(old, old + oldLen);
+    }
+    this.insert(moved);
+    return dest;
+  }
+
+  /** brk(2)'s work: returns the new (or unchanged) break. */
+  setBrk(want: number): number {
+    if (want < this.brkStart) return this.brk;
+    const oldTop = pageUp(this.brk), newTop = pageUp(want);
+    if (newTop > oldTop) {
+      if (this.overlaps(oldTop, newTop) || newTop > MMAP_BASE) return this.brk;
+      if (oldTop === pageUp(this.brkStart) && !this.find(oldTop - 1)?.name) {
+        this.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
+      } else {
+        this.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
+      }
+    } else if (newTop < oldTop) {
+      this.removeRange(newTop, oldTop);
+    }
+    this.brk = want;
+    return want;
+  }
+
+  /** /proc/<pid>/maps */
+  mapsText(): string {
+    const hex = (n: number, w = 8): string => n.toString(16).padStart(w, '0');
+    let s = '';
+    for (const v of this.vmas) {
+      const perms = (v.prot & PROT_READ ? 'r' : '-') + (v.prot & PROT_WRITE ? 'w' : '-') + (v.prot & PROT_EXEC ? 'x' : '-') + (v.flags & MAP_SHARED ? 's' : 'p');
+      const name = v.file ? v.file.mapName : v.name;
+      const line = `${hex(v.start)}-${hex(v.end)} ${perms} ${hex(v.file ? v.pgoff : 0)} ${v.file ? '00:' + hex(v.file.mapDev & 0xff, 2) : '00:00'} ${v.file ? v.file.mapIno : 0}`;
+      s += name ? `${line.padEnd(73)}${name}\n` : `${line}\n`;
+    }
+    return s;
+  }
+
+  /** Tear down: every frame back to physmem, the stub processes killed by the caller. */
+  release(): void {
+    for (const v of this.vmas) {
+      this.dropPages(v.start, v.end);
+      v.drop();
+    }
+    this.vmas.length = 0;
+    for (const f of this.stubFrames) this.physmem.put(f);
+    this.physmem.flushFreed();
+  }
+}

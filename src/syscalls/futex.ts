@@ -1,0 +1,115 @@
+/**
+ * futex(2): WAIT/WAKE (and their BITSET forms), keyed by address space and
+ * address (private and shared alike for now: shared memory across processes
+ * comes later). A waiter sleeps until a WAKE picks it or its timeout passes.
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import { monotonicNs, Timer } from '../kernel/events.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2, A3, A5 } from './types.js';
+
+const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
+const FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
+
+interface FutexWait {
+  task: Task;
+  bitset: number;
+  woken: boolean;
+  timedOut: boolean;
+  timer: Timer | null;
+}
+
+/** Waiters per futex key; the kernel owns one table (guarded by the JS thread). */
+export class FutexTable {
+  private readonly q = new Map<string, FutexWait[]>();
+  private key(t: Task, addr: number): string {
+    return `${t.mm.id}:${addr}`;
+  }
+  add(t: Task, addr: number, w: FutexWait): void {
+    const k = this.key(t, addr);
+    const l = this.q.get(k);
+    if (l) l.push(w);
+    else this.q.set(k, [w]);
+  }
+  remove(t: Task, addr: number, w: FutexWait): void {
+    const k = this.key(t, addr);
+    const l = this.q.get(k);
+    if (!l) return;
+    const i = l.indexOf(w);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this.q.delete(k);
+  }
+  wake(t: Task, addr: number, n: number, bitset: number): number {
+    const k = this.key(t, addr);
+    const l = this.q.get(k);
+    if (!l) return 0;
+    let woken = 0;
+    for (let i = 0; i < l.length && woken < n; ) {
+      const w = l[i]!;
+      if (!(w.bitset & bitset)) {
+        i++;
+        continue;
+      }
+      l.splice(i, 1);
+      w.woken = true;
+      if (w.timer) t.kernel.events.cancelTimer(w.timer);
+      t.kernel.wake(w.task);
+      woken++;
+    }
+    if (l.length === 0) this.q.delete(k);
+    return woken;
+  }
+}
+
+/** futex(2) */
+export function sys_futex(t: Task, r: Regs): number {
+  const uaddr = r.get(A0), op = r.getI32(A1), val = r.getU32(A2), timeout = r.get(A3), val3 = r.getU32(A5);
+  const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+  if (uaddr % 4 !== 0) return -Errno.EINVAL;
+  const table = t.kernel.futexes;
+  switch (cmd) {
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET: {
+      const bits = cmd === FUTEX_WAKE ? 0xffffffff : val3;
+      if (bits === 0) return -Errno.EINVAL;
+      return table.wake(t, uaddr, val, bits);
+    }
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET: {
+      const bits = cmd === FUTEX_WAIT ? 0xffffffff : val3;
+      if (bits === 0) return -Errno.EINVAL;
+      const st = t.syscallState as FutexWait | null;
+      if (st) {
+        // re-run after a wake or the timeout
+        t.syscallState = null;
+        if (st.woken) return 0;
+        table.remove(t, uaddr, st);
+        return -Errno.ETIMEDOUT;
+      }
+      if (t.mm.readU32(uaddr) !== val) return -Errno.EAGAIN;
+      const w: FutexWait = { task: t, bitset: bits, woken: false, timedOut: false, timer: null };
+      if (timeout) {
+        const b = t.mm.read(timeout, 16);
+        const dv = new DataView(b.buffer);
+        const sec = dv.getBigInt64(0, true), nsec = dv.getBigInt64(8, true);
+        if (sec < 0n || nsec < 0n || nsec >= 1000000000n) return -Errno.EINVAL;
+        const ns = sec * 1000000000n + nsec;
+        // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one
+        let deadline: bigint;
+        if (cmd === FUTEX_WAIT) deadline = monotonicNs() + ns;
+        else if (op & FUTEX_CLOCK_REALTIME) deadline = monotonicNs() + (ns - BigInt(Date.now()) * 1000000n);
+        else deadline = ns;
+        w.timer = t.kernel.events.addTimer(deadline, () => {
+          w.timedOut = true;
+          t.kernel.wake(t);
+        });
+      }
+      table.add(t, uaddr, w);
+      t.syscallState = w;
+      return t.sleep();
+    }
+    default:
+      return -Errno.ENOSYS; // requeue, PI and op futexes: with threads (issue 3)
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * System information: uname, sysinfo, getrandom, sched_getaffinity and
+ * friends, getrusage, umask-free odds and ends.
+ */
+import { randomFillSync } from 'node:crypto';
+import { release } from 'node:os';
+import * as host from '../host/libc.js';
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2 } from './types.js';
+
+let utsCache: Uint8Array | null = null;
+/** uname(2) */
+export function sys_uname(t: Task, r: Regs): number {
+  if (!utsCache) {
+    const u = new Uint8Array(65 * 6);
+    const fields = ['Linux', host.gethostname(), release(), '#1 SMP umlts', 'x86_64', '(none)'];
+    fields.forEach((f, i) => u.set(Buffer.from(f, 'utf8').subarray(0, 64), i * 65));
+    utsCache = u;
+  }
+  t.mm.write(r.get(A0), utsCache);
+  return 0;
+}
+
+/** sysinfo(2) */
+export function sys_sysinfo(t: Task, r: Regs): number {
+  const k = t.kernel;
+  const b = new Uint8Array(112);
+  const dv = new DataView(b.buffer);
+  const up = Number((process.hrtime.bigint() - k.bootNs) / 1000000000n);
+  dv.setBigInt64(0, BigInt(up), true);
+  const pm = k.physmem;
+  dv.setBigUint64(32, BigInt(pm.limit * 4096), true); // totalram
+  dv.setBigUint64(40, BigInt((pm.limit - pm.used) * 4096), true); // freeram
+  dv.setUint16(80, k.tasks.size, true); // procs
+  dv.setUint32(104, 1, true); // mem_unit
+  t.mm.write(r.get(A0), b);
+  return 0;
+}
+
+/** getrandom(2) */
+export function sys_getrandom(t: Task, r: Regs): number {
+  const buf = r.get(A0), len = Math.min(r.get(A1), 33554431), flags = r.getU32(A2);
+  if (flags & ~7 || (flags & 2 && flags & 4)) return -Errno.EINVAL;
+  const b = new Uint8Array(Math.min(len, 1 << 20));
+  randomFillSync(b);
+  t.mm.write(buf, b);
+  return b.length;
+}
+
+/** sched_getaffinity(2): the guest has the vCPUs of --cpus. */
+export function sys_sched_getaffinity(t: Task, r: Regs): number {
+  const pid = r.getI32(A0), len = r.get(A1), mask = r.get(A2);
+  if (pid !== 0 && pid !== t.tid && !t.kernel.tasks.has(pid)) return -Errno.ESRCH;
+  const n = t.kernel.sched.ncpus;
+  const size = Math.ceil(n / 64) * 8;
+  if (len < size || len % 8 !== 0) return -Errno.EINVAL;
+  const b = new Uint8Array(size);
+  for (let i = 0; i < n; i++) b[i >> 3]! |= 1 << (i & 7);
+  t.mm.write(mask, b);
+  return size;
+}
+/** sched_setaffinity(2): accepted; the vCPU scheduler places tasks itself. */
+export function sys_sched_setaffinity(t: Task, r: Regs): number {
+  const pid = r.getI32(A0);
+  if (pid !== 0 && pid !== t.tid && !t.kernel.tasks.has(pid)) return -Errno.ESRCH;
+  const b = t.mm.read(r.get(A2), Math.min(r.get(A1), 128));
+  for (let i = 0; i < t.kernel.sched.ncpus; i++) if (b[i >> 3]! & (1 << (i & 7))) return 0;
+  return -Errno.EINVAL;
+}
+/** sched_yield(2) */
+export const sys_sched_yield = (): number => 0;
+/** getcpu(2) */
+export function sys_getcpu(t: Task, r: Regs): number {
+  if (r.get(A0)) t.mm.writeU32(r.get(A0), Math.max(0, t.cpu));
+  if (r.get(A1)) t.mm.writeU32(r.get(A1), 0);
+  return 0;
+}
+
+/** getrusage(2): CPU times from the host thread; other fields zero. */
+export function sys_getrusage(t: Task, r: Regs): number {
+  const who = r.getI32(A0);
+  if (who !== 0 && who !== -1 && who !== 1) return -Errno.EINVAL;
+  const b = new Uint8Array(144);
+  if (who !== -1) {
+    const ts = new BigInt64Array(2);
+    if (host.clockGettime(host.processCpuClock(t.thread.tid), ts) === 0) {
+      const dv = new DataView(b.buffer);
+      dv.setBigInt64(0, ts[0]!, true);
+      dv.setBigInt64(8, ts[1]! / 1000n, true);
+    }
+    new DataView(b.buffer).setBigInt64(32, BigInt(t.mm.rss * 4), true); // ru_maxrss (KiB), approximated by rss
+  }
+  t.mm.write(r.get(A1), b);
+  return 0;
+}

@@ -1,0 +1,146 @@
+/**
+ * Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync,
+ * mlock family. Arguments are checked here (mm/mmap.c's ksys_mmap_pgoff
+ * checks, with their errno values); the work is AddressSpace's.
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import type { File } from '../fs/file.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2, A3, A4, A5 } from './types.js';
+import {
+  VmFile, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE,
+  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_32BIT, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE,
+  MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK, MAP_HUGETLB, MAP_SYNC, MAP_FIXED_NOREPLACE,
+  MAP_UNINITIALIZED,
+} from '../mm/address_space.js';
+import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
+
+const PAGE = 4096;
+const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP;
+/** flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK + the validated ones) */
+const MAP_KNOWN = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE |
+  MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE | MAP_UNINITIALIZED;
+
+/** A VMA's view of an open file: holds the File open while mapped. */
+class FileMapping implements VmFile {
+  private readonly m;
+  constructor(private readonly f: File) {
+    this.m = f.mappable()!;
+  }
+  fillHost(off: number, ptr: bigint, len: number): number {
+    return this.m.fillHost(off, ptr, len);
+  }
+  get mapName(): string {
+    return this.m.mapName;
+  }
+  get mapDev(): number {
+    return this.m.mapDev;
+  }
+  get mapIno(): number {
+    return this.m.mapIno;
+  }
+  get(): void {
+    this.f.get();
+  }
+  put(): void {
+    this.f.put();
+  }
+}
+
+/** mmap(2) */
+export function sys_mmap(t: Task, r: Regs): number {
+  const addr = r.get(A0), len = r.get(A1), prot = r.getU32(A2), flags = r.getU32(A3), fd = r.getI32(A4), off = r.get(A5);
+  if (off % PAGE !== 0) return -Errno.EINVAL;
+  if (len === 0) return -Errno.EINVAL;
+  if (prot & ~PROT_ALL) return -Errno.EINVAL;
+  const type = flags & MAP_TYPE;
+  if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -Errno.EINVAL;
+  if (type === MAP_SHARED_VALIDATE && flags & ~(MAP_KNOWN | MAP_SYNC)) return -Errno.EOPNOTSUPP;
+  if (flags & MAP_SYNC && type !== MAP_SHARED_VALIDATE) {
+    // MAP_SYNC is ignored without MAP_SHARED_VALIDATE (LEGACY_MAP_MASK)
+  }
+  if (flags & MAP_HUGETLB) return -Errno.ENOMEM; // no huge pages reserved
+  if (len > GUEST_TASK_SIZE) return -Errno.ENOMEM;
+  let vmf: FileMapping | null = null;
+  if (!(flags & MAP_ANONYMOUS)) {
+    const f = t.files.get(fd);
+    if (!f) return -Errno.EBADF;
+    if (!f.mappable()) return -Errno.ENODEV;
+    if (!f.readable) return -Errno.EACCES;
+    if ((type === MAP_SHARED || type === MAP_SHARED_VALIDATE) && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
+    if (off + len > 2 ** 53) return -Errno.EOVERFLOW;
+    vmf = new FileMapping(f);
+  }
+  const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
+  return t.mm.mmap(addr, len, prot, eff, vmf, vmf ? off : 0);
+}
+
+/** munmap(2) */
+export function sys_munmap(t: Task, r: Regs): number {
+  t.mm.munmap(r.get(A0), r.get(A1));
+  return 0;
+}
+
+/** mprotect(2) */
+export function sys_mprotect(t: Task, r: Regs): number {
+  const addr = r.get(A0), len = r.get(A1), prot = r.getU32(A2);
+  if (prot & ~PROT_ALL || (prot & PROT_GROWSDOWN && prot & PROT_GROWSUP)) return -Errno.EINVAL;
+  if (addr % PAGE !== 0) return -Errno.EINVAL;
+  if (len > GUEST_TASK_SIZE) return -Errno.ENOMEM;
+  t.mm.mprotect(addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+  return 0;
+}
+
+/** mremap(2) */
+export function sys_mremap(t: Task, r: Regs): number {
+  return t.mm.mremap(r.get(A0), r.get(A1), r.get(A2), r.getU32(A3), r.get(A4));
+}
+
+/** brk(2): returns the new break, or the old one when it cannot move. */
+export function sys_brk(t: Task, r: Regs): number {
+  return t.mm.setBrk(r.get(A0));
+}
+
+const MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_MAX = 25;
+/** madvise(2): DONTNEED drops pages; the rest are hints we may ignore. */
+export function sys_madvise(t: Task, r: Regs): number {
+  const addr = r.get(A0), len = r.get(A1), advice = r.getI32(A2);
+  if (addr % PAGE !== 0 || advice < 0 || (advice > MADV_MAX && advice !== 100 && advice !== 101)) return -Errno.EINVAL;
+  if (len === 0) return 0;
+  if (advice >= 5 && advice <= 7) return -Errno.EINVAL; // unassigned
+  if (!t.mm.isMapped(addr, len)) return -Errno.ENOMEM;
+  if (advice === MADV_DONTNEED || advice === MADV_FREE || advice === MADV_REMOVE) t.mm.dontneed(addr, len);
+  return 0;
+}
+
+/** msync(2): private and anonymous memory has nothing to write back. */
+export function sys_msync(t: Task, r: Regs): number {
+  const addr = r.get(A0), len = r.get(A1), flags = r.getI32(A2);
+  if (addr % PAGE !== 0 || flags & ~7 || (flags & 1 && flags & 4)) return -Errno.EINVAL;
+  if (!t.mm.isMapped(addr, len)) return -Errno.ENOMEM;
+  return 0;
+}
+
+/** mlock(2), munlock(2), mlockall(2), munlockall(2): guest memory is never swapped anyway. */
+export function sys_mlock(t: Task, r: Regs): number {
+  return t.mm.isMapped(r.get(A0) - (r.get(A0) % PAGE), r.get(A1) + (r.get(A0) % PAGE)) ? 0 : -Errno.ENOMEM;
+}
+export function sys_mlockall(_t: Task, r: Regs): number {
+  const f = r.getI32(A0);
+  return f === 0 || f & ~7 ? -Errno.EINVAL : 0;
+}
+export const sys_munlockall = (): number => 0;
+
+/** mincore(2): resident = present in the page table. */
+export function sys_mincore(t: Task, r: Regs): number {
+  const addr = r.get(A0), len = r.get(A1), vec = r.get(A2);
+  if (addr % PAGE !== 0) return -Errno.EINVAL;
+  const n = Math.ceil(len / PAGE);
+  if (!t.mm.isMapped(addr, len)) return -Errno.ENOMEM;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = t.mm.frameAt(addr / PAGE + i) >= 0 ? 1 : 0;
+  t.mm.write(vec, out);
+  return 0;
+}
+void A3;

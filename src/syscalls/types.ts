@@ -1,0 +1,28 @@
+/**
+ * The shape of a syscall handler: `(task, regs) => result`. The handler's
+ * first lines decode its arguments from the registers into typed locals
+ * (A0..A5 are the argument registers in order); it returns a result >= 0 or
+ * -errno, or BLOCKED after queueing the task on a wait (the kernel re-runs
+ * the handler when the task is woken). Kernel code may also throw
+ * ErrnoError; the dispatcher turns it into -errno.
+ */
+import type { Task } from '../kernel/task.js';
+import { Regs, RDI, RSI, RDX, R10, R8, R9 } from '../platform/regs.js';
+
+export const A0 = RDI, A1 = RSI, A2 = RDX, A3 = R10, A4 = R8, A5 = R9;
+
+/** Returned by a handler whose task went to sleep; never seen by the guest. */
+export const BLOCKED = -0x10000;
+
+export type SyscallHandler = (t: Task, r: Regs) => number;
+
+/** Support level, as gVisor's table records it. */
+export type SyscallStatus = 'supported' | 'partial' | 'stub';
+
+export interface SyscallRow {
+  name: string;
+  handler: SyscallHandler;
+  status: SyscallStatus;
+  /** what is missing, for 'partial' and 'stub' rows */
+  note?: string;
+}

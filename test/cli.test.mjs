@@ -1,0 +1,118 @@
+// The umlts command line: help, version, environment, cwd, strace, argv and
+// exit status propagation.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, BUSYBOX, CLEAN_ENV, buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, lines } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+const envOf = (out) => lines(out).filter((l) => l.startsWith('env ')).map((l) => l.slice(4));
+
+test('--help prints usage and exits 0', () => {
+  const r = runUmlts(['--help'], [], { raw: true });
+  assert.equal(r.code, 0, r.describe());
+  for (const want of ['run', '--root', '--rw', '--mem', '--cpus', '--env', '--cwd', '--inherit-env', '--strace']) {
+    assert.ok(r.stdout.includes(want), `--help does not mention ${want}:\n${r.stdout}`);
+  }
+});
+
+test('--version prints the package version and exits 0', () => {
+  const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const r = runUmlts(['--version'], [], { raw: true });
+  assert.equal(r.code, 0, r.describe());
+  assert.ok(r.stdout.includes(version), `want ${version} in ${JSON.stringify(r.stdout)}`);
+  assert.equal(lines(r.stdout).length, 1);
+});
+
+test('argv reaches the guest unchanged', () => {
+  const g = buildGuest('hello');
+  const argvOnly = (s) => lines(s).filter((l) => l.startsWith('argv') || l.startsWith('argc')).join('\n');
+  const args = ['one', 'two words', '', 'ünïcødé', '--strace', '-x', 'a=b', ' lead', 'x'.repeat(5000)];
+  const { umlts } = assertSameAsNative([g, ...args], [], { filter: argvOnly });
+  assert.match(umlts.stdout, /^argv\[2\]=two words$/m);
+});
+
+test('the guest gets a clean environment: PATH, HOME, TERM and --env', () => {
+  const g = buildGuest('hello');
+  const r = runUmlts(['--env', 'FOO=bar', '--env', 'EMPTY=', '--env', 'SPACES=a b  c', '--env', 'EQ=x=y'], [g],
+    { env: { ...CLEAN_ENV, UMLTS_TEST_MARK: 'leaked' } });
+  assert.equal(r.code, 3, r.describe());
+  const env = envOf(r.stdout);
+  for (const want of ['FOO=bar', 'EMPTY=', 'SPACES=a b  c', 'EQ=x=y']) assert.ok(env.includes(want), `missing ${want} in\n${r.stdout}`);
+  const keys = env.map((e) => e.split('=')[0]);
+  for (const k of keys) assert.ok(['PATH', 'HOME', 'TERM', 'FOO', 'EMPTY', 'SPACES', 'EQ'].includes(k), `unexpected ${k} in a clean environment`);
+  assert.ok(keys.includes('PATH') && keys.includes('HOME') && keys.includes('TERM'), `PATH, HOME, TERM not all set:\n${r.stdout}`);
+});
+
+test('--env overrides the defaults', () => {
+  const g = buildGuest('hello');
+  const r = runUmlts(['--env', 'PATH=/only/here', '--env', 'HOME=/nowhere'], [g]);
+  const env = envOf(r.stdout);
+  assert.ok(env.includes('PATH=/only/here'), r.stdout);
+  assert.ok(env.includes('HOME=/nowhere'), r.stdout);
+  assert.equal(env.filter((e) => e.startsWith('PATH=')).length, 1, 'PATH twice');
+});
+
+test('--inherit-env passes umlts\'s own environment', () => {
+  const g = buildGuest('hello');
+  const r = runUmlts(['--inherit-env'], [g], { env: { ...CLEAN_ENV, UMLTS_TEST_MARK: 'marker-123' } });
+  assert.equal(r.code, 3, r.describe());
+  assert.ok(envOf(r.stdout).includes('UMLTS_TEST_MARK=marker-123'), r.stdout);
+  const r2 = runUmlts(['--inherit-env', '--env', 'UMLTS_TEST_MARK=override'], [g], { env: { ...CLEAN_ENV, UMLTS_TEST_MARK: 'marker-123' } });
+  assert.ok(envOf(r2.stdout).includes('UMLTS_TEST_MARK=override'), r2.stdout);
+});
+
+test('--cwd sets the guest\'s working directory', () => {
+  const r = runUmlts(['--cwd', '/usr/include'], [BUSYBOX, 'pwd']);
+  assert.equal(r.stdout, '/usr/include\n', r.describe());
+  const r2 = runUmlts(['--cwd', '/usr/include'], [BUSYBOX, 'cat', 'stdio.h']);
+  assert.equal(r2.stdout, fs.readFileSync('/usr/include/stdio.h', 'utf8'), r2.describe());
+});
+
+test('--strace prints each syscall like strace', () => {
+  const r = runUmlts(['--strace'], [BUSYBOX, 'echo', 'hi']);
+  assert.equal(r.stdout, 'hi\n', r.describe());
+  assert.equal(r.code, 0, r.describe());
+  assert.match(r.stderr, /^write\(1, "hi\\n", 3\) += 3$/m, r.describe());
+  const r2 = runUmlts(['--strace'], [BUSYBOX, 'cat', '/nonexistent']);
+  assert.match(r2.stderr, /^openat\(AT_FDCWD, "\/nonexistent", O_RDONLY[^)]*\) += -1 ENOENT\b/m, r2.describe());
+});
+
+test('without --strace nothing but the guest\'s own output reaches stderr', () => {
+  const r = runUmlts([], [BUSYBOX, 'echo', 'hi']);
+  assert.equal(r.stdout, 'hi\n', r.describe());
+  assert.equal(r.stderr, '', r.describe());
+});
+
+test('exit status propagation', () => {
+  const g = buildGuest('hello');
+  for (const [argv, want] of [
+    [[g], 3],
+    [[g, 'exit=0'], 0],
+    [[g, 'exit=255'], 255],
+    [[g, 'exit=256'], 0],
+    [[BUSYBOX, 'false'], 1],
+    [[BUSYBOX, 'true'], 0],
+    [[BUSYBOX, 'sh', '-c', 'exit 42'], 42],
+  ]) {
+    const r = runUmlts([], argv);
+    assert.equal(r.code, want, `${argv.join(' ')}\n${r.describe()}`);
+    assert.equal(r.signal, null, r.describe());
+  }
+});
+
+test('a guest killed by a signal: 128+N', () => {
+  const g = buildGuest('segv');
+  const r = runUmlts([], [g]);
+  assert.equal(r.status, 128 + 11, r.describe());
+  const a = runUmlts([], [g, 'abort']);
+  assert.equal(a.status, 128 + 6, a.describe());
+});
+
+test('the guest\'s stdout and stderr are separate', () => {
+  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'echo out; echo err >&2']);
+  assert.equal(r.stdout, 'out\n', r.describe());
+  assert.equal(r.stderr, 'err\n', r.describe());
+});

@@ -1,0 +1,27 @@
+// Differential file tests: reads, stats, directory listings, cwd and their
+// errors on fixed host files, under the default root (/).
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildGuest, assertSameAsNative, assertNoLeftovers, runUmlts } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+test('open/read/pread/lseek/fstat/stat/lstat/readlink/getdents64/access/cwd and their errors', () => {
+  const g = buildGuest('files');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /first line: root:/);
+  assert.match(native.stdout, /open symlink O_NOFOLLOW: ELOOP\n/);
+});
+
+test('the guest starts in --cwd and relative paths resolve from it', () => {
+  const g = buildGuest('files');
+  const { native, umlts } = assertSameAsNative([g], [], { cwd: '/usr' });
+  assert.match(native.stdout, /^getcwd: \/usr$/m);
+  assert.match(umlts.stdout, /^getcwd: \/usr$/m);
+});
+
+test('/proc/self/exe names the program', () => {
+  const g = buildGuest('files');
+  const r = runUmlts(['--cwd', '/'], [g]);
+  assert.match(r.stdout, new RegExp(`^readlink /proc/self/exe: ${g}$`, 'm'), r.describe());
+});

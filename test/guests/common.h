@@ -1,0 +1,39 @@
+/* Shared by the differential guests: output without malloc (so brk and the
+ * address space only change where a test means them to) and errno names. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+__attribute__((unused, format(printf, 1, 2))) static void say(const char *fmt, ...) {
+  char buf[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n > (int)sizeof buf - 1) n = sizeof buf - 1;
+  (void)!write(1, buf, n);
+}
+
+__attribute__((unused)) static const char *errname(int e) {
+  switch (e) {
+#define E(x) case x: return #x;
+    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(ENOEXEC)
+    E(EBADF) E(ECHILD) E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(EBUSY)
+    E(EEXIST) E(EXDEV) E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE)
+    E(EMFILE) E(ENOTTY) E(ETXTBSY) E(EFBIG) E(ENOSPC) E(ESPIPE) E(EROFS)
+    E(EMLINK) E(EPIPE) E(ERANGE) E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY)
+    E(ELOOP) E(EOVERFLOW) E(EOPNOTSUPP) E(ENOTCONN)
+#undef E
+  }
+  static char other[32];
+  snprintf(other, sizeof other, "errno%d", e);
+  return other;
+}
+
+/* "OK" for a non-negative result, the errno name otherwise. */
+__attribute__((unused)) static const char *res(long r) {
+  return r < 0 ? errname(errno) : "OK";
+}

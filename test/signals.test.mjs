@@ -1,0 +1,83 @@
+// Guest death by signal, and umlts itself killed: no guest host process may
+// outlive umlts on any path.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { buildGuest, runNative, runUmlts, assertNoLeftovers, ourStubProcesses, requireCli, trackUmltsPid, CLI, CLEAN_ENV, BUSYBOX } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('NULL dereference: SIGSEGV natively, exit 139 and "Segmentation fault" under umlts', () => {
+  const g = buildGuest('segv');
+  const n = runNative([g]);
+  assert.equal(n.signal, 'SIGSEGV', n.describe());
+  assert.equal(n.stdout, 'before\n');
+  const r = runUmlts([], [g]);
+  assert.equal(r.status, 139, r.describe());
+  assert.equal(r.stdout, 'before\n', r.describe());
+  assert.match(r.stderr, /Segmentation fault/, r.describe());
+  assert.doesNotMatch(r.stderr, /^\s+at /m, `stack trace on stderr\n${r.stderr}`);
+});
+
+test('abort(): SIGABRT natively, exit 134 under umlts', () => {
+  const g = buildGuest('segv');
+  const n = runNative([g, 'abort']);
+  assert.equal(n.signal, 'SIGABRT', n.describe());
+  const r = runUmlts([], [g, 'abort']);
+  assert.equal(r.status, 134, r.describe());
+  assert.equal(r.stdout, 'before\n', r.describe());
+});
+
+/** Start umlts running `busybox sleep 30` and wait until its guest host
+ * process exists; returns the child process. */
+async function startSleeper() {
+  requireCli();
+  const child = spawn(process.execPath, [CLI, 'run', '--', BUSYBOX, 'sleep', '30'], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackUmltsPid(child.pid);
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  let exited = null;
+  child.on('exit', (code, signal) => { exited = { code, signal }; });
+  const mine = new Set([child.pid]);
+  const guests = () => ourStubProcesses(mine).filter((p) => p.argv[0] !== 'umlts-waker');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (exited) break;
+    // the guest is up once it has made its first syscalls; give it a moment past the stub's start
+    if (guests().length > 0) { await sleep(300); break; }
+    await sleep(50);
+  }
+  if (exited || guests().length === 0) {
+    child.kill('SIGKILL');
+    assert.fail(`umlts did not start a guest host process for busybox sleep 30 (exit ${JSON.stringify(exited)})\nstderr: ${stderr}`);
+  }
+  return { child, mine, exitedP: new Promise((res) => { if (exited) res(exited); else child.on('exit', (code, signal) => res({ code, signal })); }) };
+}
+
+async function noneWithin(mine, ms) {
+  const deadline = Date.now() + ms;
+  let left = ourStubProcesses(mine);
+  while (left.length > 0 && Date.now() < deadline) { await sleep(50); left = ourStubProcesses(mine); }
+  for (const p of left) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
+  assert.deepEqual(left.map((p) => `pid ${p.pid} ppid ${p.ppid} ${p.exe ?? p.comm} ${p.argv.join(' ')}`), [],
+    `guest host processes outlived umlts for ${ms} ms`);
+}
+
+for (const sig of ['SIGKILL', 'SIGTERM', 'SIGINT']) {
+  test(`${sig} to the umlts process leaves no guest host process behind`, async () => {
+    const { child, mine, exitedP } = await startSleeper();
+    const stubs = ourStubProcesses(mine);
+    assert.ok(stubs.length > 0);
+    const t0 = Date.now();
+    child.kill(sig);
+    const timeout = sleep(10_000).then(() => 'timeout');
+    const ex = await Promise.race([exitedP, timeout]);
+    if (ex === 'timeout') { child.kill('SIGKILL'); assert.fail(`umlts did not exit within 10 s of ${sig}`); }
+    if (sig === 'SIGKILL') assert.equal(ex.signal, 'SIGKILL');
+    else assert.ok(ex.signal === sig || (ex.code !== 0 && ex.code !== null), `umlts exited 0 after ${sig}: ${JSON.stringify(ex)}`);
+    assert.ok(Date.now() - t0 < 10_000);
+    await noneWithin(mine, 2000);
+  });
+}

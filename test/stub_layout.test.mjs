@@ -1,0 +1,43 @@
+// The stub layout is written once in C (native/stub/layout.h) and mirrored in
+// src/platform/stub_layout.ts: compile layout_dump.c and check every value,
+// and check the built stub's symbols sit in its one code page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as L from '../dist/platform/stub_layout.js';
+
+const root = new URL('..', import.meta.url).pathname;
+
+test('every layout.h constant equals its stub_layout.ts mirror', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'umlts-layout-'));
+  const exe = join(dir, 'layout_dump');
+  execFileSync('cc', ['-O0', '-o', exe, join(root, 'native/stub/layout_dump.c')]);
+  const out = execFileSync(exe, { encoding: 'utf8' }).trim().split('\n');
+  assert.ok(out.length >= 20, 'layout_dump printed the constants');
+  for (const line of out) {
+    const [name, value] = line.split(' ');
+    assert.ok(name in L, `${name} is mirrored in stub_layout.ts`);
+    assert.equal(L[name], Number(value), `${name}`);
+  }
+});
+
+test('the stub entry points are inside the code page, and the guest range ends 64 GiB below it', () => {
+  const syms = L.loadStubSymbols();
+  for (const [name, addr] of Object.entries(syms)) {
+    assert.ok(addr >= L.STUB_CODE && addr < L.STUB_CODE + L.STUB_CODE_SIZE, `${name} in the code page`);
+  }
+  assert.equal(L.STUB_START - L.GUEST_TASK_SIZE, 2 ** 36, 'the seccomp filter relies on this gap');
+  assert.equal(L.STUB_DATA % L.STUB_SLOT_SIZE, 0, 'slots are aligned to their size');
+});
+
+test('the stub has one read+exec segment and no writable data', () => {
+  const out = execFileSync('readelf', ['-lW', join(root, 'build/native/stub')], { encoding: 'utf8' });
+  const loads = out.split('\n').filter((l) => /^\s+LOAD/.test(l));
+  assert.equal(loads.length, 1);
+  assert.match(loads[0], /R E/);
+  const text = readFileSync(join(root, 'build/native/stub.syms'), 'utf8');
+  assert.match(text, /stub_run_batch/);
+});
