@@ -18,7 +18,8 @@ options:
   --cpus N          virtual CPUs (default: the host CPUs umlts may use)
   --env K=V         set a guest environment variable (repeatable)
   --inherit-env     start from umlts's own environment instead of a clean one
-  --cwd DIR         the guest's working directory (default /)
+  --cwd DIR         the guest's working directory (default: umlts's own, when it
+                    lies inside the root; else /)
   --strace          print every guest system call on stderr
   -h, --help        this text
   -V, --version     the version
@@ -47,7 +48,7 @@ function parse(argv: string[]): RunOptions | number {
     return 0;
   }
   if (cmd !== 'run') throw new UsageError(`unknown command '${cmd}' (try umlts --help)`);
-  const o: RunOptions = { program: '', args: [], root: '/', rw: false, memBytes: 1 << 30, cpus: 0, env: [], inheritEnv: false, cwd: '/', strace: false };
+  const o: RunOptions = { program: '', args: [], root: '/', rw: false, memBytes: 1 << 30, cpus: 0, env: [], inheritEnv: false, cwd: '', strace: false };
   let i = 1;
   const value = (flag: string): string => {
     const v = argv[++i];

@@ -1,7 +1,8 @@
 /**
  * The embedding API: run one guest program to completion.
  */
-import { statSync } from 'node:fs';
+import { statSync, realpathSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
 import { allowedCpus } from './host/libc.js';
 import { Kernel, KernelPanic, SIGNAL_MESSAGES } from './kernel/kernel.js';
 import { LoaderError } from './loader/elf.js';
@@ -18,8 +19,21 @@ export interface RunOptions {
   /** K=V strings */
   env: string[];
   inheritEnv: boolean;
+  /** guest working directory; '' = the host's cwd when it lies inside the root, else / */
   cwd: string;
   strace: boolean;
+}
+
+/** The host's cwd as a guest path, if it lies inside the root. */
+function defaultCwd(root: string): string {
+  try {
+    const rel = relative(realpathSync(root), realpathSync(process.cwd()));
+    if (rel === '') return '/';
+    if (!rel.startsWith('..') && !isAbsolute(rel)) return '/' + rel;
+  } catch {
+    /* fall through */
+  }
+  return '/';
 }
 
 /** A bad command line: one line for the user. */
@@ -63,6 +77,7 @@ export function run(o: RunOptions): number {
   const cpus = o.cpus || Math.max(1, allowedCpus().length);
   const kernel = new Kernel({ root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2] });
   const envp = guestEnv(o);
+  if (!o.cwd) o.cwd = defaultCwd(o.root);
   try {
     let init;
     try {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUSYBOX, assertSameAsNative, assertNoLeftovers, runUmlts, runNative, makeScratch, rmScratch, lines } from './lib.mjs';
+import { BUSYBOX, assertSameAsNative, assertNoLeftovers, runUmlts, runNative, makeScratch, rmScratch, lines, assertSameText } from './lib.mjs';
 
 const bb = (...args) => [BUSYBOX, ...args];
 let dir;
@@ -34,7 +34,7 @@ test('cat of host files (text and a 2 MB binary)', () => {
 test('cat of stdin', () => {
   const input = 'line one\nline two\n'.repeat(1000);
   const r = runUmlts([], bb('cat'), { input });
-  assert.equal(r.stdout, input, r.describe());
+  assertSameText(r.stdout, input, r.describe());
   assert.equal(r.code, 0, r.describe());
 });
 

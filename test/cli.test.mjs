@@ -4,7 +4,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, BUSYBOX, CLEAN_ENV, buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, lines } from './lib.mjs';
+import { ROOT, BUSYBOX, CLEAN_ENV, buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, lines, assertSameText } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -68,7 +68,7 @@ test('--cwd sets the guest\'s working directory', () => {
   const r = runUmlts(['--cwd', '/usr/include'], [BUSYBOX, 'pwd']);
   assert.equal(r.stdout, '/usr/include\n', r.describe());
   const r2 = runUmlts(['--cwd', '/usr/include'], [BUSYBOX, 'cat', 'stdio.h']);
-  assert.equal(r2.stdout, fs.readFileSync('/usr/include/stdio.h', 'utf8'), r2.describe());
+  assertSameText(r2.stdout, fs.readFileSync('/usr/include/stdio.h', 'utf8'), r2.describe());
 });
 
 test('--strace prints each syscall like strace', () => {

@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 /** The project root (the folder holding package.json). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
-export const CLI = path.join(ROOT, 'dist', 'cli.js');
+/** The umlts command; UMLTS_CLI overrides it (to check the harness itself
+ * against a stand-in). */
+export const CLI = process.env.UMLTS_CLI || path.join(ROOT, 'dist', 'cli.js');
 export const GUEST_SRC = path.join(ROOT, 'test', 'guests');
 export const GUEST_BIN = path.join(ROOT, 'build', 'guests');
 /** Scratch space visible to guests under the default root. Not /tmp: the
@@ -145,12 +147,33 @@ export function assertSameAsNative(argv, umltsArgs = [], opts = {}) {
   const nOut = filter(native.stdout);
   const uOut = filter(um.stdout);
   if (opts.encoding === 'buffer') {
-    assert.ok(Buffer.compare(nOut, uOut) === 0, `stdout differs from native (${uOut.length} vs ${nOut.length} bytes)\n${um.describe()}`);
-  } else {
-    assert.equal(uOut, nOut, `stdout differs from native\n${um.describe()}`);
+    if (Buffer.compare(nOut, uOut) !== 0) {
+      let i = 0;
+      while (i < nOut.length && i < uOut.length && nOut[i] === uOut[i]) i++;
+      assert.fail(`stdout differs from native at byte ${i} (umlts ${uOut.length} bytes, native ${nOut.length})\n${um.describe()}`);
+    }
+  } else if (uOut !== nOut) {
+    assert.fail(`stdout differs from native\n${firstDifference(nOut, uOut)}\n${um.describe()}`);
   }
   assert.equal(um.code, native.code, `exit status differs from native\n${um.describe()}`);
   return { native, umlts: um };
+}
+
+/** A short report of where two outputs part: the first differing line with
+ * a little context (whole-output diffs of 100 000 lines help no one). */
+export function firstDifference(want, got, wantLabel = 'native', gotLabel = 'umlts') {
+  const a = want.split('\n');
+  const b = got.split('\n');
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const ctx = (ls) => ls.slice(Math.max(0, i - 2), i + 3).map((l, k) => `${Math.max(0, i - 2) + k + 1}: ${JSON.stringify(l)}`).join('\n');
+  return `first difference at line ${i + 1} (${wantLabel} ${a.length} lines, ${gotLabel} ${b.length} lines)\n` +
+    `--- ${wantLabel} ---\n${ctx(a)}\n--- ${gotLabel} ---\n${ctx(b)}`;
+}
+
+/** assert got === want for long texts, reporting only the first difference. */
+export function assertSameText(got, want, what = '') {
+  if (got !== want) assert.fail(`${firstDifference(want, got, 'expected', 'got')}\n${what}`);
 }
 
 function procInfo(pid) {

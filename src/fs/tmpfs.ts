@@ -271,7 +271,7 @@ class TmpLink extends TmpNode {
 /** A regular file's inode: its bytes live in data[0, size). */
 export class TmpReg extends TmpNode {
   /** backing buffer, capacity >= size; guarded by the JS thread */
-  data = new Uint8Array(0);
+  data: Uint8Array = new Uint8Array(0);
   private len = 0;
   /** open Files (and mappings, through them): the data outlives the last link while > 0 */
   opens = 0;

@@ -108,11 +108,11 @@ export class Kernel {
    */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string): Task {
     const fs: FsContext = { cwd: '/', umask: 0o022 };
+    const creds = new Creds(host.getuid(), host.getgid());
     if (cwd !== '/') {
-      const r = this.vfs.chdir(fs, cwd);
+      const r = this.vfs.chdir({ fs, creds }, null, cwd);
       if (r < 0) throw new LoaderError(-r as Errno, `--cwd ${cwd}: ${ERRNO_NAMES[-r] ?? r}`);
     }
-    const creds = new Creds(host.getuid(), host.getgid());
     const files = new FdTable();
     const [i, o, e] = this.opts.stdio;
     files.installAt(0, this.vfs.console(i, 0), false);
@@ -177,7 +177,7 @@ export class Kernel {
   }
 
   private openExec(fs: FsContext, path: string, creds: Creds, interp = false): File {
-    const f = this.vfs.open(fs, null, path, O_RDONLY, 0);
+    const f = this.vfs.open({ fs, creds }, null, path, O_RDONLY, 0);
     if (typeof f === 'number') {
       const what = interp ? `interpreter ${path}` : path;
       const msg = f === -Errno.ENOENT ? 'No such file or directory' : f === -Errno.EACCES ? 'Permission denied' : ERRNO_NAMES[-f] ?? `errno ${-f}`;
@@ -530,11 +530,11 @@ class ProcProviderImpl {
   cwd(pid: number): string | null {
     return this.k.taskByPid(pid)?.fs.cwd ?? null;
   }
-  fds(pid: number): Map<number, string> | null {
+  fds(pid: number): Map<number, File> | null {
     const t = this.k.taskByPid(pid);
     if (!t) return null;
-    const m = new Map<number, string>();
-    for (const fd of t.files.list()) m.set(fd, t.files.get(fd)!.path);
+    const m = new Map<number, File>();
+    for (const fd of t.files.list()) m.set(fd, t.files.get(fd)!);
     return m;
   }
   cmdline(pid: number): Uint8Array | null {

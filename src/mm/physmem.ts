@@ -4,8 +4,11 @@
  * typed-array copy (no process_vm_readv, no ptrace PEEK).
  *
  * Frames are 4 KiB. A frame is zero whenever it is handed out: never-used
- * frames are holes of the sparse memfd, and freed frames are punched back
- * into holes (which also returns their memory to the host).
+ * frames are holes of the sparse memfd; freed frames go to a "dirty" pool and
+ * are zeroed (a memset through the kernel mapping) when reused, which is far
+ * cheaper than punching a hole and having the host allocate the page again.
+ * Only when the dirty pool grows past DIRTY_MAX are frames punched back into
+ * holes, returning their memory to the host.
  *
  * Ownership: one Physmem per kernel. Allocation and refcounts are touched only
  * by mm code on the JS thread, never across an await (there are none in mm).
@@ -36,8 +39,10 @@ export class Physmem {
   readonly refs: Uint16Array;
   /** next never-used frame */
   private bump = 0;
-  /** freed frames, reused one at a time */
-  private readonly free: number[] = [];
+  /** freed frames not yet punched: reused first (zeroed on the way out) */
+  private readonly dirty: number[] = [];
+  /** punched frames (holes again): zero already */
+  private readonly clean: number[] = [];
   /** frames in use; the --mem limit applies to this */
   used = 0;
   /** frames the guest may use (--mem) */
@@ -75,33 +80,43 @@ export class Physmem {
     return this.base + BigInt(f) * 4096n;
   }
 
-  /**
-   * Allocate up to `want` frames, contiguous, at least one. Returns the first
-   * frame; `allocCount` says how many. Throws OutOfMemory past --mem unless
-   * `kernel` (stub pages come from the reserve).
-   */
+  /** how many frames the last alloc() returned */
   allocCount = 0;
+
+  /**
+   * Allocate up to `want` zeroed frames, contiguous, at least one. Returns the
+   * first frame; `allocCount` says how many. Throws OutOfMemory past --mem
+   * unless `kernel` (stub pages come from the reserve).
+   */
   alloc(want: number, kernel = false): number {
     const room = (kernel ? this.nframes : this.limit) - this.used;
     if (room <= 0) throw new OutOfMemory();
     want = Math.min(want, room);
-    let f: number;
-    if (this.free.length > 0 && (want === 1 || this.bump >= this.limit)) {
-      f = this.free.pop()!;
-      want = 1;
-    } else if (this.bump < this.nframes) {
-      want = Math.min(want, this.nframes - this.bump);
+    let f: number, n: number;
+    if (this.dirty.length > 0) {
+      // the top of the pool, extended while the frames below continue the run
+      f = this.dirty.pop()!;
+      n = 1;
+      while (n < want && this.dirty.length > 0 && this.dirty[this.dirty.length - 1] === f + n) {
+        this.dirty.pop();
+        n++;
+      }
+      const c = this.chunkOf(f), o = this.offsetIn(f);
+      if (this.chunkOf(f + n - 1) === c) c.fill(0, o, o + n * PAGE_SIZE);
+      else for (let i = 0; i < n; i++) this.frame(f + i).fill(0);
+    } else if (this.bump < this.nframes && (this.bump < this.limit || kernel || this.clean.length === 0)) {
+      n = Math.min(want, this.nframes - this.bump);
       f = this.bump;
-      this.bump += want;
-    } else if (this.free.length > 0) {
-      f = this.free.pop()!;
-      want = 1;
+      this.bump += n;
+    } else if (this.clean.length > 0) {
+      f = this.clean.pop()!;
+      n = 1;
     } else {
       throw new OutOfMemory();
     }
-    for (let i = 0; i < want; i++) this.refs[f + i] = 1;
-    this.used += want;
-    this.allocCount = want;
+    for (let i = 0; i < n; i++) this.refs[f + i] = 1;
+    this.used += n;
+    this.allocCount = n;
     return f;
   }
 
@@ -110,34 +125,39 @@ export class Physmem {
     this.refs[f]++;
   }
 
-  /**
-   * Drop a reference; the last one frees the frame. Freed frames are punched
-   * in runs by flushFreed(), which mm calls once per operation.
-   */
+  /** Drop a reference; the last one frees the frame into the dirty pool. */
   put(f: number): void {
     if (--this.refs[f] === 0) {
       this.used--;
-      this.pendingFree.push(f);
+      this.dirty.push(f);
     }
   }
-  private readonly pendingFree: number[] = [];
 
-  /** Punch freed frames back into holes (zero, and no host memory), merging runs. */
+  /**
+   * Called once per unmapping operation: if the dirty pool has grown past
+   * DIRTY_MAX, punch the excess back into holes (memory back to the host).
+   * The pool is a stack that put() fills in the order pages are dropped, so
+   * it usually holds ascending runs: punch run by run.
+   */
   flushFreed(): void {
-    const p = this.pendingFree;
-    if (p.length === 0) return;
-    p.sort((a, b) => a - b);
-    let start = p[0]!, prev = start;
-    for (let i = 1; i <= p.length; i++) {
-      const f = p[i];
-      if (f === prev + 1) {
-        prev = f;
-        continue;
+    const d = this.dirty;
+    if (d.length <= DIRTY_MAX) return;
+    const keep = DIRTY_MAX / 2;
+    while (d.length > keep) {
+      let f = d.pop()!, n = 1;
+      while (d.length > keep && d[d.length - 1] === f - 1) {
+        f = d.pop()!;
+        n++;
       }
-      host.fallocate(this.fd, host.FALLOC_FL_PUNCH_HOLE | host.FALLOC_FL_KEEP_SIZE, start * PAGE_SIZE, (prev - start + 1) * PAGE_SIZE);
-      for (let g = start; g <= prev; g++) this.free.push(g);
-      if (f !== undefined) start = prev = f;
+      while (d.length > keep && d[d.length - 1] === f + n) {
+        d.pop();
+        n++;
+      }
+      host.fallocate(this.fd, host.FALLOC_FL_PUNCH_HOLE | host.FALLOC_FL_KEEP_SIZE, f * PAGE_SIZE, n * PAGE_SIZE);
+      for (let i = 0; i < n; i++) this.clean.push(f + i);
     }
-    p.length = 0;
   }
 }
+
+/** frames the dirty pool may hold before flushFreed() punches (256 MiB) */
+const DIRTY_MAX = 65536;

@@ -1,0 +1,775 @@
+/**
+ * The VFS: the mount table, path walking (fs/namei.c) and the path-based
+ * operations the file syscalls need.
+ *
+ * Mounts (fixed at construction):
+ *   /          hostfs of rootDir (read-only unless rw: writes give EROFS)
+ *   /dev       devfs            /dev/shm  tmpfs
+ *   /proc      procfs           /tmp      tmpfs
+ *
+ * A position in the namespace is a Loc (struct path): the canonical guest
+ * path, the Node, the mount, and the Loc it was reached from (so `..` goes
+ * back the way the walk came, which is right across mounts and after
+ * symlinks). Mount points are recognized by canonical path before the
+ * underlying filesystem is asked, so a mount point needs no directory in
+ * the layer below.
+ *
+ * Confinement: every path, and every symlink target, is resolved here in
+ * the guest namespace; `..` at / stays at /; absolute targets restart at
+ * the guest root. Filesystems only ever see one name in a directory they
+ * already hold (see hostfs.ts for the host side of this).
+ *
+ * Errors are returned as -errno (`X | number`). Callers pass the Task (any
+ * FsCaller: its FsContext and credentials) and a start directory for *at
+ * calls: an open File (the dirfd) or null for the cwd.
+ *
+ * Ownership: the mount table is immutable after construction. FsContext is
+ * owned by the tasks sharing it (CLONE_FS) and written only by their
+ * syscalls (chdir, umask). Nothing here spans an await.
+ *
+ * Known gaps: canonical paths are strings, so the cwd and open directories
+ * of a hostfs/tmpfs directory renamed afterwards keep their old path
+ * (getcwd, /proc/<pid>/fd) — a dentry cache would fix it; chroot is absent;
+ * reopening /proc/<pid>/fd/N of a non-VFS file (pipe, console) shares the
+ * open file description instead of making a new one.
+ */
+import { Errno } from '../kernel/errno.js';
+import { File } from './file.js';
+import {
+  DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_ACCMODE, O_RDONLY, O_WRONLY, O_CREAT, O_EXCL,
+  O_NOCTTY, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, O_TMPFILE, O_LARGEFILE, DT_DIR,
+} from './types.js';
+import {
+  FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, emptyStat, makedev,
+  SEEK_SET, SEEK_CUR, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
+} from './node.js';
+import { HostFs } from './hostfs.js';
+import { TmpFs } from './tmpfs.js';
+import { DevFs } from './devfs.js';
+import { ProcFs, ProcProvider } from './procfs.js';
+import { ConsoleFile, HostWatch, Terminal } from './console.js';
+
+export type { ProcProvider } from './procfs.js';
+export type { HostWatch } from './console.js';
+export type { FsCred } from './node.js';
+export { Terminal } from './console.js';
+
+/** struct fs_struct: cwd and umask, shared by tasks cloned with CLONE_FS. */
+export interface FsContext {
+  /** canonical guest absolute path */
+  cwd: string;
+  umask: number;
+  /** the VFS's cache of where cwd is (valid while cwdLoc.path === cwd); the kernel may leave it unset */
+  cwdLoc?: Loc;
+}
+
+/** What the VFS needs from its caller (a Task fits structurally). */
+export interface FsCaller {
+  readonly fs: FsContext;
+  readonly creds: FsCred;
+}
+
+/** struct vfsmount. Immutable. */
+export interface Mount {
+  /** canonical mount point */
+  readonly path: string;
+  readonly fs: FileSystem;
+  readonly root: Node;
+  readonly readonly: boolean;
+  /** for /proc/mounts */
+  readonly source: string;
+  readonly options: string;
+}
+
+/** struct path, plus the way back (`..`). Immutable. */
+export interface Loc {
+  readonly path: string;
+  readonly node: Node;
+  readonly mnt: Mount;
+  readonly parent: Loc | null;
+}
+
+export interface VfsOptions {
+  /** host directory that is the guest's / */
+  rootDir: string;
+  /** writes to / allowed (else EROFS) */
+  rw: boolean;
+  proc: ProcProvider;
+  hostWatch: HostWatch;
+  /** size limit of /tmp and /dev/shm each (default 1 GiB) */
+  tmpBytes?: number;
+  /** host fds hostfs may hold open (default 512) */
+  hostFdBudget?: number;
+}
+
+export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EACCESS = 0x200,
+  AT_SYMLINK_FOLLOW = 0x400, AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000;
+export const F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
+export const PATH_MAX = 4096, NAME_MAX = 255, MAXSYMLINKS = 40;
+
+/** struct nameidata's lookup-wide state. */
+interface Nd {
+  /** symlinks followed so far (ELOOP past MAXSYMLINKS) */
+  links: number;
+  readonly cred: FsCred;
+}
+
+/** The result of walking all but the last component. */
+interface Parent {
+  dir: Loc;
+  /** the last component: '' for "/", else a name, '.' or '..' */
+  last: string;
+  /** the path ended in '/' */
+  slash: boolean;
+}
+
+export class Vfs {
+  readonly rootLoc: Loc;
+  /** canonical path -> mount; immutable after construction */
+  private readonly mounts = new Map<string, Mount>();
+  /** canonical dir path -> names of mount points in it (merged into listings); immutable */
+  private readonly mountNames = new Map<string, string[]>();
+  /** struct file's f_path: where each VFS-opened File was opened (dirfds, fchdir, /proc/<pid>/fd) */
+  private readonly fpath = new WeakMap<File, Loc>();
+  readonly hostfs: HostFs;
+  readonly tmpfs: TmpFs;
+  readonly devfs: DevFs;
+  readonly procfs: ProcFs;
+  /** the job-control state of the terminal umlts runs on */
+  readonly terminal = new Terminal();
+  private readonly hostWatch: HostWatch;
+
+  constructor(opts: VfsOptions) {
+    this.hostWatch = opts.hostWatch;
+    this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, fdBudget: opts.hostFdBudget });
+    this.tmpfs = new TmpFs(makedev(0, 32), opts.tmpBytes);
+    const shm = new TmpFs(makedev(0, 24), opts.tmpBytes);
+    this.devfs = new DevFs(makedev(0, 5), (flags) => ConsoleFile.openTty(flags, this.hostWatch, this.terminal));
+    this.procfs = new ProcFs(makedev(0, 22), opts.proc, () => this.mountsText());
+    const root = this.addMount('/', this.hostfs, !opts.rw, 'hostfs', 'relatime');
+    this.addMount('/dev', this.devfs, false, 'devtmpfs', 'nosuid,relatime');
+    this.addMount('/dev/shm', shm, false, 'tmpfs', 'nosuid,nodev');
+    this.addMount('/proc', this.procfs, false, 'proc', 'nosuid,nodev,noexec,relatime');
+    this.addMount('/tmp', this.tmpfs, false, 'tmpfs', 'nosuid,nodev');
+    this.rootLoc = { path: '/', node: root.root, mnt: root, parent: null };
+  }
+
+  private addMount(path: string, fs: FileSystem, ro: boolean, source: string, options: string): Mount {
+    const m: Mount = { path, fs, root: fs.root, readonly: ro, source, options };
+    this.mounts.set(path, m);
+    if (path !== '/') {
+      const i = path.lastIndexOf('/');
+      const dir = i === 0 ? '/' : path.slice(0, i);
+      const names = this.mountNames.get(dir) ?? [];
+      names.push(path.slice(i + 1));
+      this.mountNames.set(dir, names);
+    }
+    return m;
+  }
+
+  /** /proc/mounts */
+  mountsText(): string {
+    let s = '';
+    for (const m of this.mounts.values()) s += `${m.source} ${m.path} ${m.fs.type} ${m.readonly ? 'ro' : 'rw'},${m.options} 0 0\n`;
+    return s;
+  }
+
+  /**
+   * A console File over one of umlts's host fds, for the guest's fd 0, 1 or
+   * 2 (guestFd is informational). Each call makes a new open file.
+   */
+  console(hostFd: number, _guestFd?: number): File {
+    return ConsoleFile.forHostFd(hostFd, this.hostWatch, this.terminal);
+  }
+
+  /**
+   * A guest path made absolute against the cwd, lexically (no lookup):
+   * '.', '..' and repeated slashes folded. For an opened file prefer
+   * locOf(file).path, which is where the walk actually arrived.
+   */
+  absolute(fs: FsContext, path: string): string {
+    const parts: string[] = [];
+    for (const p of (path.startsWith('/') ? path : fs.cwd + '/' + path).split('/')) {
+      if (p === '' || p === '.') continue;
+      if (p === '..') parts.pop();
+      else parts.push(p);
+    }
+    return '/' + parts.join('/');
+  }
+
+  /** Where a File was opened (null: not opened through the VFS, e.g. a pipe). */
+  locOf(f: File): Loc | null {
+    return this.fpath.get(f) ?? null;
+  }
+
+  // ---- path walking -----------------------------------------------------------------------
+
+  /** The cwd as a Loc (cached in the FsContext). */
+  private cwdLoc(c: FsCaller): Loc | number {
+    const fs = c.fs;
+    if (fs.cwdLoc && fs.cwdLoc.path === fs.cwd) return fs.cwdLoc;
+    const r = this.walk({ links: 0, cred: ROOT_CRED }, this.rootLoc, fs.cwd, true);
+    if (typeof r === 'number') return r;
+    fs.cwdLoc = r;
+    return r;
+  }
+
+  /** The starting point of a lookup: / for absolute paths, else the dirfd's directory or the cwd. */
+  private start(c: FsCaller, at: File | null, path: string): Loc | number {
+    if (path.charCodeAt(0) === 47 /* '/' */) return this.rootLoc;
+    if (at === null) return this.cwdLoc(c);
+    const loc = this.fpath.get(at);
+    if (!loc || !loc.node.isDir) return -Errno.ENOTDIR;
+    return loc;
+  }
+
+  /** `..` of a Loc: the way the walk came, or (for a Loc with no history) its canonical parent. */
+  private parentOf(nd: Nd, loc: Loc): Loc | number {
+    if (loc.parent) return loc.parent;
+    if (loc.path === '/') return loc;
+    const i = loc.path.lastIndexOf('/');
+    return this.walk(nd, this.rootLoc, i <= 0 ? '/' : loc.path.slice(0, i), true);
+  }
+
+  /** One component from dir: search permission, '.', '..', mount points, lookup, and symlinks if follow. */
+  private step(nd: Nd, dir: Loc, name: string, follow: boolean): Loc | number {
+    if (!dir.node.isDir) return -Errno.ENOTDIR;
+    const pe = permission(dir.node.peek(), nd.cred, MAY_EXEC);
+    if (pe < 0) return pe;
+    if (name === '.') return dir;
+    if (name === '..') return this.parentOf(nd, dir);
+    if (name.length > NAME_MAX / 3 && Buffer.byteLength(name) > NAME_MAX) return -Errno.ENAMETOOLONG;
+    const path = dir.path === '/' ? '/' + name : dir.path + '/' + name;
+    const m = this.mounts.get(path);
+    let loc: Loc;
+    if (m) {
+      loc = { path, node: m.root, mnt: m, parent: dir };
+    } else {
+      const n = dir.node.lookup(name);
+      if (typeof n === 'number') return n;
+      loc = { path, node: n, mnt: dir.mnt, parent: dir };
+    }
+    return follow && loc.node.isLink ? this.follow(nd, loc) : loc;
+  }
+
+  /** Follow the symlink at link (its parent is where a relative target starts). */
+  private follow(nd: Nd, link: Loc): Loc | number {
+    if (++nd.links > MAXSYMLINKS) return -Errno.ELOOP;
+    const f = link.node.magic();
+    if (typeof f === 'number') return f;
+    if (f !== null) {
+      // a magic link: jump to the open file itself
+      const at = this.fpath.get(f);
+      if (at) return at;
+      return { path: f.path, node: new OpenFileNode(f, link.mnt.fs), mnt: link.mnt, parent: null };
+    }
+    const target = link.node.readlink();
+    if (typeof target === 'number') return target;
+    if (target === '') return -Errno.ENOENT;
+    return this.walk(nd, link.parent ?? this.rootLoc, target, true);
+  }
+
+  /** Walk every component but the last (following symlinks), which is returned unresolved. */
+  private walkParent(nd: Nd, start: Loc, path: string): Parent | number {
+    if (path.length >= PATH_MAX) return -Errno.ENAMETOOLONG;
+    let cur = path.charCodeAt(0) === 47 ? this.rootLoc : start;
+    const parts = path.split('/');
+    let end = parts.length;
+    while (end > 0 && parts[end - 1] === '') end--;
+    if (end === 0) return { dir: cur, last: '', slash: false };
+    for (let i = 0; i < end - 1; i++) {
+      const name = parts[i]!;
+      if (name === '') continue;
+      const r = this.step(nd, cur, name, true);
+      if (typeof r === 'number') return r;
+      if (!r.node.isDir) return -Errno.ENOTDIR;
+      cur = r;
+    }
+    return { dir: cur, last: parts[end - 1]!, slash: end < parts.length };
+  }
+
+  /** Resolve path from start; follow: follow a symlink in the last component (a trailing '/' always does). */
+  private walk(nd: Nd, start: Loc, path: string, follow: boolean): Loc | number {
+    const p = this.walkParent(nd, start, path);
+    if (typeof p === 'number') return p;
+    if (p.last === '') return p.dir;
+    const r = this.step(nd, p.dir, p.last, follow || p.slash);
+    if (typeof r === 'number') return r;
+    if (p.slash && !r.node.isDir) return -Errno.ENOTDIR;
+    return r;
+  }
+
+  /** Resolve a guest path (the `path_lookupat` of every path syscall). Empty path: ENOENT. */
+  resolve(c: FsCaller, at: File | null, path: string, follow: boolean): Loc | number {
+    if (path === '') return -Errno.ENOENT;
+    const s = this.start(c, at, path);
+    if (typeof s === 'number') return s;
+    return this.walk({ links: 0, cred: c.creds }, s, path, follow);
+  }
+
+  // ---- open ---------------------------------------------------------------------------------
+
+  /**
+   * open/openat/creat (fs/namei.c do_filp_open). flags are the guest's O_*
+   * (unknown bits already dropped, as build_open_flags does); mode is
+   * applied with the umask when a file is created.
+   */
+  open(c: FsCaller, at: File | null, path: string, flags: number, mode: number): File | number {
+    if (path === '') return -Errno.ENOENT;
+    if ((flags & O_TMPFILE) === O_TMPFILE) return -Errno.EOPNOTSUPP;
+    const s = this.start(c, at, path);
+    if (typeof s === 'number') return s;
+    const nd: Nd = { links: 0, cred: c.creds };
+    if (flags & O_PATH) {
+      const loc = this.walk(nd, s, path, !(flags & O_NOFOLLOW));
+      if (typeof loc === 'number') return loc;
+      if (flags & O_DIRECTORY && !loc.node.isDir) return -Errno.ENOTDIR;
+      const f = new PathFile(loc.node, flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW), loc.path);
+      this.fpath.set(f, loc);
+      return f;
+    }
+    if ((flags & O_ACCMODE) === O_ACCMODE) return -Errno.EINVAL;
+    let loc: Loc | number;
+    if (flags & O_CREAT) {
+      const r = this.openCreate(c, nd, s, path, flags, mode);
+      if (r instanceof File) return r;
+      loc = r;
+    } else {
+      loc = this.walk(nd, s, path, !(flags & O_NOFOLLOW));
+    }
+    if (typeof loc === 'number') return loc;
+    return this.openLoc(c, loc, flags);
+  }
+
+  /** O_CREAT: the new File, or the existing Loc to open, or -errno. */
+  private openCreate(c: FsCaller, nd: Nd, start: Loc, path: string, flags: number, mode: number): File | Loc | number {
+    let p = this.walkParent(nd, start, path);
+    for (;;) {
+      if (typeof p === 'number') return p;
+      if (p.last === '' || p.last === '.' || p.last === '..' || p.slash) return -Errno.EISDIR;
+      const r = this.step(nd, p.dir, p.last, false);
+      if (r === -Errno.ENOENT) {
+        const e = this.mayCreate(nd, p.dir);
+        if (e < 0) return e;
+        const name = p.last;
+        const fpath = p.dir.path === '/' ? '/' + name : p.dir.path + '/' + name;
+        const f = p.dir.node.create(name, mode & ~c.fs.umask & 0o7777, c.creds, flags, fpath);
+        if (typeof f === 'number') return f;
+        f.flags = fileFlags(flags);
+        const created = p.dir.node.lookup(name);
+        if (typeof created !== 'number') this.fpath.set(f, { path: fpath, node: created, mnt: p.dir.mnt, parent: p.dir });
+        return f;
+      }
+      if (typeof r === 'number') return r;
+      if (flags & O_EXCL) return -Errno.EEXIST;
+      if (!r.node.isLink) return r;
+      // O_CREAT through a symlink creates its target (unless O_NOFOLLOW)
+      if (flags & O_NOFOLLOW) return -Errno.ELOOP;
+      if (++nd.links > MAXSYMLINKS) return -Errno.ELOOP;
+      if (r.node.magic() !== null) return this.follow(nd, r);
+      const target = r.node.readlink();
+      if (typeof target === 'number') return target;
+      if (target === '') return -Errno.ENOENT;
+      p = this.walkParent(nd, p.dir, target);
+    }
+  }
+
+  /** Open an existing Loc (may_open + the filesystem's open). */
+  private openLoc(c: FsCaller, loc: Loc, flags: number): File | number {
+    const node = loc.node;
+    const st = node.peek();
+    const type = st.mode & S_IFMT;
+    const acc = flags & O_ACCMODE;
+    if (type === S_IFLNK) return -Errno.ELOOP; // O_NOFOLLOW met a symlink
+    if (type === S_IFDIR) {
+      if (acc !== O_RDONLY || flags & O_CREAT) return -Errno.EISDIR;
+    } else if (flags & O_DIRECTORY) {
+      return -Errno.ENOTDIR;
+    }
+    let mask = acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
+    if (flags & O_TRUNC) mask |= MAY_WRITE;
+    const pe = permission(st, c.creds, mask);
+    if (pe < 0) return pe;
+    if (mask & MAY_WRITE && loc.mnt.readonly && (type === S_IFREG || type === S_IFDIR)) return -Errno.EROFS;
+    let f: File | number;
+    if (type === S_IFDIR) {
+      f = new DirFile(this, loc, fileFlags(flags));
+    } else {
+      f = node.open(flags, loc.path);
+      if (typeof f === 'number') return f;
+      if (node instanceof OpenFileNode) return f; // the same open file, flags and all
+      f.flags = fileFlags(flags);
+    }
+    this.fpath.set(f, loc);
+    return f;
+  }
+
+  // ---- attributes ---------------------------------------------------------------------------
+
+  stat(c: FsCaller, at: File | null, path: string, follow: boolean): Stat | number {
+    const loc = this.resolve(c, at, path, follow);
+    return typeof loc === 'number' ? loc : loc.node.stat();
+  }
+
+  readlink(c: FsCaller, at: File | null, path: string): string | number {
+    const loc = this.resolve(c, at, path, false);
+    if (typeof loc === 'number') return loc;
+    return loc.node.readlink();
+  }
+
+  /**
+   * access/faccessat (do_faccessat). The caller passes the credentials to
+   * check with: the real ids for access(2), the effective ones with AT_EACCESS.
+   */
+  access(c: FsCaller, at: File | null, path: string, mode: number, follow: boolean): number {
+    const loc = this.resolve(c, at, path, follow);
+    if (typeof loc === 'number') return loc;
+    if (mode === F_OK) return 0;
+    const st = loc.node.peek();
+    const type = st.mode & S_IFMT;
+    if (mode & W_OK && loc.mnt.readonly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) return -Errno.EROFS;
+    return permission(st, c.creds, mode & 7);
+  }
+
+  /** statfs(2) */
+  statfs(c: FsCaller, at: File | null, path: string): StatFs | number {
+    const loc = this.resolve(c, at, path, true);
+    if (typeof loc === 'number') return loc;
+    return this.statfsLoc(loc);
+  }
+  statfsLoc(loc: Loc): StatFs | number {
+    const r = loc.mnt.fs.statfs(loc.node);
+    if (typeof r !== 'number' && loc.mnt.readonly) r.flags |= 1; // ST_RDONLY
+    return r;
+  }
+
+  /** chmod/fchmodat: the owner or root only. */
+  chmodLoc(c: FsCaller, loc: Loc, mode: number): number {
+    const st = loc.node.peek();
+    if (c.creds.fsuid !== 0 && c.creds.fsuid !== st.uid) return -Errno.EPERM;
+    if (loc.mnt.readonly) return -Errno.EROFS;
+    return loc.node.setattr({ mode: mode & 0o7777 });
+  }
+  /** chown/fchownat (chown_ok): root only, or the owner giving the file to one of its groups. */
+  chownLoc(c: FsCaller, loc: Loc, uid: number, gid: number): number {
+    const st = loc.node.peek();
+    const cr = c.creds;
+    if (cr.fsuid !== 0) {
+      if (uid !== -1 && uid !== st.uid) return -Errno.EPERM;
+      if (gid !== -1 && gid !== st.gid) {
+        if (cr.fsuid !== st.uid) return -Errno.EPERM;
+        if (gid !== cr.fsgid && !cr.groups.includes(gid)) return -Errno.EPERM;
+      }
+    }
+    if (loc.mnt.readonly) return -Errno.EROFS;
+    const a: SetAttr = { uid, gid };
+    // chown clears setuid, and setgid of group-executable files (Linux should_remove_suid)
+    if ((st.mode & S_IFMT) !== S_IFDIR && st.mode & 0o6000) {
+      a.mode = st.mode & 0o7777 & ~(0o4000 | (st.mode & 0o10 ? 0o2000 : 0));
+    }
+    return loc.node.setattr(a);
+  }
+  /** truncate(2) by path: write permission, a regular file. */
+  truncateLoc(c: FsCaller, loc: Loc, len: number): number {
+    if (len < 0) return -Errno.EINVAL;
+    const st = loc.node.peek();
+    const type = st.mode & S_IFMT;
+    if (type === S_IFDIR) return -Errno.EISDIR;
+    if (type !== S_IFREG) return -Errno.EINVAL;
+    const pe = permission(st, c.creds, MAY_WRITE);
+    if (pe < 0) return pe;
+    if (loc.mnt.readonly) return -Errno.EROFS;
+    return loc.node.setattr({ size: len });
+  }
+  /**
+   * utimensat: explicit times need the owner (or root); "now" (null) needs
+   * the owner or write permission. undefined leaves a time alone.
+   */
+  utimesLoc(c: FsCaller, loc: Loc, atimeNs: bigint | undefined, mtimeNs: bigint | undefined, explicit: boolean): number {
+    const st = loc.node.peek();
+    const owner = c.creds.fsuid === 0 || c.creds.fsuid === st.uid;
+    if (explicit && !owner) return -Errno.EPERM;
+    if (!explicit && !owner && permission(st, c.creds, MAY_WRITE) < 0) return -Errno.EACCES;
+    if (loc.mnt.readonly) return -Errno.EROFS;
+    return loc.node.setattr({ atimeNs, mtimeNs });
+  }
+
+  /** chdir: sets c.fs.cwd. */
+  chdir(c: FsCaller, at: File | null, path: string): number {
+    const loc = this.resolve(c, at, path, true);
+    if (typeof loc === 'number') return loc;
+    return this.chdirLoc(c, loc);
+  }
+  chdirLoc(c: FsCaller, loc: Loc): number {
+    if (!loc.node.isDir) return -Errno.ENOTDIR;
+    const pe = permission(loc.node.peek(), c.creds, MAY_EXEC);
+    if (pe < 0) return pe;
+    c.fs.cwd = loc.path;
+    c.fs.cwdLoc = loc;
+    return 0;
+  }
+
+  // ---- namespace changes ------------------------------------------------------------------
+
+  /** may_create: write and search permission in dir, a writable mount. */
+  private mayCreate(nd: Nd, dir: Loc): number {
+    if (dir.mnt.readonly) return -Errno.EROFS;
+    return permission(dir.node.peek(), nd.cred, MAY_WRITE | MAY_EXEC);
+  }
+
+  /** filename_create: the directory and name for a new entry (EEXIST if it exists). */
+  private createTarget(c: FsCaller, at: File | null, path: string, allowSlash: boolean): { nd: Nd; dir: Loc; name: string } | number {
+    if (path === '') return -Errno.ENOENT;
+    const s = this.start(c, at, path);
+    if (typeof s === 'number') return s;
+    const nd: Nd = { links: 0, cred: c.creds };
+    const p = this.walkParent(nd, s, path);
+    if (typeof p === 'number') return p;
+    if (p.last === '' || p.last === '.' || p.last === '..') return -Errno.EEXIST;
+    const r = this.step(nd, p.dir, p.last, false);
+    if (typeof r !== 'number') return -Errno.EEXIST;
+    if (r !== -Errno.ENOENT) return r;
+    if (p.slash && !allowSlash) return -Errno.ENOENT;
+    const e = this.mayCreate(nd, p.dir);
+    if (e < 0) return e;
+    return { nd, dir: p.dir, name: p.last };
+  }
+
+  /** may_delete: permissions, the sticky bit, mount points. */
+  private mayDelete(nd: Nd, dir: Loc, victim: Loc): number {
+    if (victim.mnt !== dir.mnt) return -Errno.EBUSY; // a mount point
+    if (dir.mnt.readonly) return -Errno.EROFS;
+    const dst = dir.node.peek();
+    const pe = permission(dst, nd.cred, MAY_WRITE | MAY_EXEC);
+    if (pe < 0) return pe;
+    const uid = nd.cred.fsuid;
+    if (dst.mode & 0o1000 && uid !== 0 && uid !== dst.uid && uid !== victim.node.peek().uid) return -Errno.EPERM;
+    return 0;
+  }
+
+  mkdir(c: FsCaller, at: File | null, path: string, mode: number): number {
+    const t = this.createTarget(c, at, path, true);
+    if (typeof t === 'number') return t;
+    return t.dir.node.mkdir(t.name, mode & ~c.fs.umask & 0o1777, c.creds);
+  }
+
+  symlink(c: FsCaller, target: string, at: File | null, path: string): number {
+    if (target === '') return -Errno.ENOENT;
+    const t = this.createTarget(c, at, path, false);
+    if (typeof t === 'number') return t;
+    return t.dir.node.symlink(t.name, target, c.creds);
+  }
+
+  link(c: FsCaller, oldAt: File | null, oldPath: string, newAt: File | null, newPath: string, follow: boolean): number {
+    const src = this.resolve(c, oldAt, oldPath, follow);
+    if (typeof src === 'number') return src;
+    const t = this.createTarget(c, newAt, newPath, false);
+    if (typeof t === 'number') return t;
+    if (src.mnt !== t.dir.mnt) return -Errno.EXDEV;
+    if (src.node.isDir) return -Errno.EPERM;
+    if (src.node instanceof OpenFileNode) return -Errno.EXDEV;
+    return t.dir.node.link(t.name, src.node);
+  }
+
+  /** unlink/unlinkat (without AT_REMOVEDIR). */
+  unlink(c: FsCaller, at: File | null, path: string): number {
+    if (path === '') return -Errno.ENOENT;
+    const s = this.start(c, at, path);
+    if (typeof s === 'number') return s;
+    const nd: Nd = { links: 0, cred: c.creds };
+    const p = this.walkParent(nd, s, path);
+    if (typeof p === 'number') return p;
+    if (p.last === '' || p.last === '.' || p.last === '..') return -Errno.EISDIR;
+    const v = this.step(nd, p.dir, p.last, false);
+    if (typeof v === 'number') return v;
+    if (p.slash) return v.node.isDir ? -Errno.EISDIR : -Errno.ENOTDIR;
+    const e = this.mayDelete(nd, p.dir, v);
+    if (e < 0) return e;
+    if (v.node.isDir) return -Errno.EISDIR;
+    return p.dir.node.unlink(p.last);
+  }
+
+  rmdir(c: FsCaller, at: File | null, path: string): number {
+    if (path === '') return -Errno.ENOENT;
+    const s = this.start(c, at, path);
+    if (typeof s === 'number') return s;
+    const nd: Nd = { links: 0, cred: c.creds };
+    const p = this.walkParent(nd, s, path);
+    if (typeof p === 'number') return p;
+    if (p.last === '.') return -Errno.EINVAL;
+    if (p.last === '..') return -Errno.ENOTEMPTY;
+    if (p.last === '') return -Errno.EBUSY;
+    const v = this.step(nd, p.dir, p.last, false);
+    if (typeof v === 'number') return v;
+    if (!v.node.isDir) return -Errno.ENOTDIR;
+    const e = this.mayDelete(nd, p.dir, v);
+    if (e < 0) return e;
+    return p.dir.node.rmdir(p.last);
+  }
+
+  /** rename/renameat/renameat2. */
+  rename(c: FsCaller, oldAt: File | null, oldPath: string, newAt: File | null, newPath: string, flags: number): number {
+    if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -Errno.EINVAL;
+    if (flags & RENAME_EXCHANGE && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) return -Errno.EINVAL;
+    if (flags & RENAME_WHITEOUT) return -Errno.EINVAL; // overlayfs only
+    if (oldPath === '' || newPath === '') return -Errno.ENOENT;
+    const nd: Nd = { links: 0, cred: c.creds };
+    const os = this.start(c, oldAt, oldPath);
+    if (typeof os === 'number') return os;
+    const op = this.walkParent(nd, os, oldPath);
+    if (typeof op === 'number') return op;
+    const ns = this.start(c, newAt, newPath);
+    if (typeof ns === 'number') return ns;
+    const np = this.walkParent(nd, ns, newPath);
+    if (typeof np === 'number') return np;
+    const special = (n: string): boolean => n === '' || n === '.' || n === '..';
+    if (special(op.last) || special(np.last)) return -Errno.EBUSY;
+    if (op.dir.mnt !== np.dir.mnt) return -Errno.EXDEV;
+    const src = this.step(nd, op.dir, op.last, false);
+    if (typeof src === 'number') return src;
+    const dst = this.step(nd, np.dir, np.last, false);
+    if (typeof dst === 'number' && (dst !== -Errno.ENOENT || flags & RENAME_EXCHANGE)) return dst;
+    if (typeof dst !== 'number' && flags & RENAME_NOREPLACE) return -Errno.EEXIST;
+    const srcDir = src.node.isDir;
+    if (!srcDir && (op.slash || (np.slash && !(flags & RENAME_EXCHANGE)))) return -Errno.ENOTDIR;
+    if (typeof dst !== 'number' && dst.node.isDir && !srcDir && !(flags & RENAME_EXCHANGE)) return -Errno.EISDIR;
+    if (typeof dst !== 'number' && srcDir && !dst.node.isDir && !(flags & RENAME_EXCHANGE)) return -Errno.ENOTDIR;
+    // a directory cannot move below itself
+    const newFull = np.dir.path === '/' ? '/' + np.last : np.dir.path + '/' + np.last;
+    if (srcDir && (newFull + '/').startsWith(src.path + '/') && newFull !== src.path) return -Errno.EINVAL;
+    if (typeof dst !== 'number' && dst.node.isDir && flags & RENAME_EXCHANGE) {
+      const oldFull = src.path;
+      if ((oldFull + '/').startsWith(dst.path + '/') && oldFull !== dst.path) return -Errno.EINVAL;
+    }
+    let e = this.mayDelete(nd, op.dir, src);
+    if (e < 0) return e;
+    if (typeof dst !== 'number') e = this.mayDelete(nd, np.dir, dst);
+    else e = this.mayCreate(nd, np.dir);
+    if (e < 0) return e;
+    return op.dir.node.rename(op.last, np.dir.node, np.last, flags);
+  }
+
+  /** Directory listing of a Loc, with '.', '..' and the mount points in it. */
+  listing(loc: Loc): DirEntry[] | number {
+    const own = loc.node.readdir();
+    if (typeof own === 'number') return own;
+    const st = loc.node.peek();
+    let pino = st.ino;
+    const par = this.parentOf({ links: 0, cred: ROOT_CRED }, loc);
+    if (typeof par !== 'number') pino = par.node.peek().ino;
+    const out: DirEntry[] = [{ ino: st.ino, type: DT_DIR, name: '.' }, { ino: pino, type: DT_DIR, name: '..' }];
+    const mnames = this.mountNames.get(loc.path);
+    if (mnames) {
+      const have = new Set(own.map((e) => e.name));
+      for (const n of mnames) {
+        if (!have.has(n)) out.push({ ino: this.mounts.get(loc.path === '/' ? '/' + n : loc.path + '/' + n)!.root.peek().ino, type: DT_DIR, name: n });
+      }
+    }
+    for (const e of own) out.push(e);
+    return out;
+  }
+}
+
+/** Credentials that pass every check (for the VFS's own canonical re-walks). */
+const ROOT_CRED: FsCred = { fsuid: 0, fsgid: 0, groups: [] };
+
+/** f_flags as Linux keeps them (do_dentry_open): no creation-time flags, O_LARGEFILE forced on 64-bit. */
+export function fileFlags(flags: number): number {
+  return (flags | O_LARGEFILE) & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+}
+
+/** An open directory: getdents64 pages through listing() by index (File.pos). */
+export class DirFile extends File {
+  /** the listing, taken when reading starts at position 0; guarded by the JS thread */
+  private entries: DirEntry[] | null = null;
+  constructor(private readonly vfs: Vfs, readonly loc: Loc, flags: number) {
+    super(flags, loc.path);
+  }
+  override read(): number {
+    return -Errno.EISDIR;
+  }
+  override write(): number {
+    return -Errno.EBADF;
+  }
+  override readdir(): DirEntry[] | number {
+    if (this.entries === null || this.pos === 0) {
+      const l = this.vfs.listing(this.loc);
+      if (typeof l === 'number') return l;
+      this.entries = l;
+    }
+    return this.entries;
+  }
+  override seek(off: number, whence: number): number {
+    // dcache_dir_lseek: positions are entry indices; SEEK_END is not meaningful
+    let p: number;
+    if (whence === SEEK_SET) p = off;
+    else if (whence === SEEK_CUR) p = this.pos + off;
+    else return -Errno.EINVAL;
+    if (p < 0) return -Errno.EINVAL;
+    this.pos = p;
+    return p;
+  }
+  override stat(): Stat | number {
+    return this.loc.node.stat();
+  }
+  override fsync(): number {
+    return 0;
+  }
+}
+
+/** O_PATH: a location, usable as a dirfd, for fstat and fchdir; no I/O (EBADF). */
+export class PathFile extends File {
+  constructor(private readonly node: Node, flags: number, path: string) {
+    super(flags, path);
+  }
+  override get readable(): boolean {
+    return false;
+  }
+  override get writable(): boolean {
+    return false;
+  }
+  override read(): number {
+    return -Errno.EBADF;
+  }
+  override write(): number {
+    return -Errno.EBADF;
+  }
+  override seek(): number {
+    return -Errno.EBADF;
+  }
+  override readdir(): number {
+    return -Errno.EBADF;
+  }
+  override ioctl(): number {
+    return -Errno.EBADF;
+  }
+  override truncate(): number {
+    return -Errno.EBADF;
+  }
+  override fsync(): number {
+    return -Errno.EBADF;
+  }
+  override stat(): Stat | number {
+    return this.node.stat();
+  }
+}
+
+/** The target of a magic link that is not a VFS file (a pipe, the console): opening it gives the file back. */
+class OpenFileNode extends Node {
+  constructor(private readonly f: File, readonly fs: FileSystem) {
+    super();
+  }
+  peek(): Stat {
+    const s = this.f.stat();
+    if (typeof s !== 'number') return s;
+    const e = emptyStat();
+    e.mode = S_IFREG | 0o600;
+    return e;
+  }
+  stat(): Stat | number {
+    return this.f.stat();
+  }
+  override open(): File {
+    return this.f.get();
+  }
+}
