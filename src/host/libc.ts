@@ -18,6 +18,7 @@ export type HostPtr = bigint;
 const c = {
   ptrace_n: libc.func('long ptrace(long req, int pid, uintptr_t addr, uintptr_t data)'),
   ptrace_p: libc.func('long ptrace(long req, int pid, uintptr_t addr, void *data)'),
+  ptrace_l: libc.func('long ptrace(long req, int pid, long addr, long data)'),
   waitpid: libc.func('int waitpid(int pid, int *status, int options)'),
   kill: libc.func('int kill(int pid, int sig)'),
   tgkill: libc.func('int tgkill(int tgid, int tid, int sig)'),
@@ -110,6 +111,12 @@ export function ptraceBuf(req: number, pid: number, addr: number, data: ArrayBuf
  * a tracee can die (SIGKILL) at any moment, and ESRCH is then routine. */
 export function ptraceTry(req: number, pid: number, addr: number, data: number): number {
   const r = c.ptrace_n(req, pid, addr, data) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+
+/** ptrace with a signed data word (POKEUSER of a -errno); -errno on failure. */
+export function ptraceLong(req: number, pid: number, addr: number, data: number): number {
+  const r = c.ptrace_l(req, pid, addr, data) as number;
   return r === -1 ? -koffi.errno() : r;
 }
 

@@ -17,7 +17,7 @@ import * as host from '../host/libc.js';
 import { Physmem, OutOfMemory } from '../mm/physmem.js';
 import { AddressSpace, SEGV_MAPERR } from '../mm/address_space.js';
 import {
-  HostThread, HostThreadGone, FaultInfo, STOP_SECCOMP, SIGSEGV, SIGTRAP,
+  HostThread, HostThreadGone, FaultInfo, STOP_SECCOMP, STOP_SYSEMU, SIGSEGV, SIGTRAP,
   WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG,
 } from '../platform/ptrace.js';
 import { RIP, ORIG_RAX, RAX, RSP, NREGS, Regs } from '../platform/regs.js';
@@ -228,6 +228,7 @@ export class Kernel {
     regs.set(RIP, r.entry);
     regs.set(RSP, r.sp);
     regs.set(ORIG_RAX, -1);
+    task.atSeccomp = false;
     task.tg.exe = p.path.startsWith('/') ? p.path : this.vfs.absolute(task.fs, p.path);
     task.tg.cmdline = Buffer.from(p.argv.map((a) => a + '\0').join(''), 'utf8');
     task.comm = p.path.split('/').pop()!.slice(0, 15);
@@ -299,14 +300,16 @@ export class Kernel {
   private onStop(task: Task, s: number): void {
     this.release(task);
     if (!WIFSTOPPED(s)) return this.onHostDeath(task, s);
-    if (s >> 8 === STOP_SECCOMP) return this.onSyscall(task);
+    if (s >> 8 === STOP_SYSEMU) return this.onSyscall(task, false);
+    if (s >> 8 === STOP_SECCOMP) return this.onSyscall(task, true);
     const sig = WSTOPSIG(s);
     if (sig === SIGSEGV) return this.onFault(task);
     if (sig === SIGTRAP) return this.onTrap(task);
     return this.onHostSignal(task, sig);
   }
 
-  private onSyscall(task: Task): void {
+  private onSyscall(task: Task, atSeccomp: boolean): void {
+    task.atSeccomp = atSeccomp;
     task.thread.getRegs(task.regs);
     task.mm.setSyncThread(task.thread);
     this.syscall(task);
@@ -402,15 +405,18 @@ export class Kernel {
   resume(task: Task): void {
     task.state = 'running';
     if (task.mm.pendingFlush > 0) task.mm.flush();
-    task.thread.setRegs(task.regs);
     // if it died under us, waitpid reports its death
-    if (this.sched.acquire(task)) task.thread.cont(0);
+    if (this.sched.acquire(task)) this.start(task);
+  }
+  private start(task: Task): void {
+    task.thread.resumeGuest(task.regs, task.atSeccomp);
+    task.atSeccomp = false;
   }
 
   /** The task left its vCPU; start whoever waited for one. */
   private release(task: Task): void {
     const next = this.sched.release(task);
-    if (next) next.thread.cont(0);
+    if (next) this.start(next);
   }
 
   // ---- signals (default actions; handlers come with the signals work) ------------------------

@@ -7,7 +7,6 @@ import { SYSCALL_TABLE } from '../syscalls/table.js';
 import { SYSCALL_NAMES } from '../syscalls/nr.js';
 import { BLOCKED } from '../syscalls/types.js';
 import { straceLine } from '../syscalls/strace.js';
-import { RAX, ORIG_RAX } from '../platform/regs.js';
 import { Errno, ErrnoError } from './errno.js';
 import type { Task } from './task.js';
 
@@ -35,9 +34,7 @@ export function dispatchSyscall(task: Task, nr: number): number {
   return ret;
 }
 
-/** Write the result into the task's registers (rax), leaving no syscall to restart. */
+/** Write the result into the task's registers (rax). */
 export function finishSyscall(task: Task, ret: number): void {
-  const r = task.regs;
-  r.set(RAX, ret);
-  r.set(ORIG_RAX, -1);
+  task.regs.setResult(ret);
 }

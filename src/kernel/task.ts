@@ -60,6 +60,8 @@ export class Task {
   /** Registers as of the last trap; written back before the task resumes. Owned by this task. */
   readonly regs = new Regs();
   state: TaskState = 'runnable';
+  /** stopped in the seccomp filter (not at a SYSEMU stop): resume must cancel the syscall */
+  atSeccomp = false;
   /** blocked in a syscall: the wait queue and waiter to remove when woken */
   private waitq: WaitQueue | null = null;
   private waiter: Waiter | null = null;

@@ -29,8 +29,12 @@ export const WIFSIGNALED = (s: number): boolean => ((s & 0x7f) + 1) >> 1 > 0 && 
 export const WTERMSIG = (s: number): number => s & 0x7f;
 export const WIFSTOPPED = (s: number): boolean => (s & 0xff) === 0x7f;
 export const WSTOPSIG = (s: number): number => (s >> 8) & 0xff;
-/** status >> 8 for a seccomp stop */
+/** status >> 8 for a seccomp stop (a syscall after a fault's sigreturn, or before the first SYSEMU resume) */
 export const STOP_SECCOMP = SIGTRAP | (host.PTRACE_EVENT_SECCOMP << 8);
+/** status >> 8 for a PTRACE_SYSEMU syscall-entry stop (TRACESYSGOOD sets 0x80) */
+export const STOP_SYSEMU = SIGTRAP | 0x80;
+/** PTRACE_POKEUSER offset of rax in struct user */
+const USER_RAX = 10 * 8;
 
 /** A tracee vanished (killed from outside, or died on a host signal). */
 export class HostThreadGone extends Error {
@@ -88,6 +92,7 @@ export class HostThread {
 
   getRegs(r: Regs): void {
     host.ptraceBuf(host.PTRACE_GETREGS, this.tid, 0, r.w);
+    r.dirty = false;
   }
   setRegs(r: Regs): void {
     host.ptraceBuf(host.PTRACE_SETREGS, this.tid, 0, r.w);
@@ -172,6 +177,27 @@ export class HostThread {
 
   /** A flush ran in this thread since it last trapped (its registers are the runner's). */
   ranBatch = false;
+
+  /**
+   * Resume guest code with the task's registers, under PTRACE_SYSEMU: its
+   * next syscall stops at entry and never runs on the host. When only the
+   * syscall result changed since the registers were read, one POKEUSER of rax
+   * replaces SETREGS (the trap path's common case).
+   *
+   * atSeccomp: the thread is stopped in the seccomp filter, where the syscall
+   * number must become -1 or the filter's re-check lets it run on the host.
+   */
+  resumeGuest(r: Regs, atSeccomp: boolean): number {
+    if (r.dirty || this.ranBatch || atSeccomp) {
+      if (atSeccomp) r.set(ORIG_RAX, -1);
+      this.setRegs(r);
+      r.dirty = false;
+      this.ranBatch = false;
+    } else if (host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_RAX, r.getS(RAX)) < 0) {
+      return -3; // ESRCH: gone; waitpid reports how
+    }
+    return host.ptraceTry(host.PTRACE_SYSEMU, this.tid, 0, 0);
+  }
 
   /**
    * Leave the fault handler back into the guest (rt_sigreturn restores every

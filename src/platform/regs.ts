@@ -17,6 +17,9 @@ export const ARG_REGS = [RDI, RSI, RDX, R10, R8, R9] as const;
 export class Regs {
   /** The ptrace buffer; owned by the task whose registers these are. */
   readonly w = new Uint32Array(NREGS * 2);
+  /** Changed since read from the host by more than the syscall result (set()
+   * marks it; setResult() does not): resuming must write them all back. */
+  dirty = false;
 
   /** Unsigned 64-bit value (exact below 2^53). */
   get(r: number): number {
@@ -38,6 +41,12 @@ export class Regs {
   set(r: number, v: number): void {
     this.w[2 * r] = v >>> 0;
     this.w[2 * r + 1] = Math.floor(v / 0x100000000) >>> 0;
+    this.dirty = true;
+  }
+  /** rax only, as a syscall returns it (resuming may write just rax back). */
+  setResult(v: number): void {
+    this.w[2 * RAX] = v >>> 0;
+    this.w[2 * RAX + 1] = Math.floor(v / 0x100000000) >>> 0;
   }
   /** Exact 64-bit value as a BigInt (for strace and the rare 64-bit-exact argument). */
   getBig(r: number): bigint {
@@ -45,5 +54,6 @@ export class Regs {
   }
   copyFrom(o: Regs): void {
     this.w.set(o.w);
+    this.dirty = true;
   }
 }
