@@ -34,7 +34,7 @@ test('the stub entry points are inside the code page, and the guest range ends 6
 });
 
 test('the stub has one read+exec segment and no writable data', () => {
-  const out = execFileSync('readelf', ['-lW', join(root, 'build/native/stub')], { encoding: 'utf8' });
+  const out = execFileSync('readelf', ['-lW', join(root, 'build/native/umlts-stub')], { encoding: 'utf8' });
   const loads = out.split('\n').filter((l) => /^\s+LOAD/.test(l));
   assert.equal(loads.length, 1);
   assert.match(loads[0], /R E/);

@@ -424,6 +424,9 @@ export class Vfs {
   access(c: FsCaller, at: File | null, path: string, mode: number, follow: boolean): number {
     const loc = this.resolve(c, at, path, follow);
     if (typeof loc === 'number') return loc;
+    return this.accessLoc(c, loc, mode);
+  }
+  accessLoc(c: FsCaller, loc: Loc, mode: number): number {
     if (mode === F_OK) return 0;
     const st = loc.node.peek();
     const type = st.mode & S_IFMT;

@@ -253,7 +253,6 @@ export class AddressSpace {
     while (i + n < this.vmas.length && this.vmas[i + n]!.start < end) n++;
     if (n > 0) for (const gone of this.vmas.splice(i, n)) gone.drop();
     this.dropPages(start, end);
-    this.queue(NR_munmap, start, end - start, 0, 0, 0, 0);
   }
 
   /** A free range of len bytes where mmap would put it. */
@@ -302,35 +301,63 @@ export class AddressSpace {
     for (const p of this.pt.values()) n += p.count;
     return n;
   }
-  /** Drop the pages of [start, end): release frames. */
+  /**
+   * Drop the pages of [start, end): release their frames, and queue host
+   * munmaps for just the runs the host has mapped (untouched memory costs
+   * no flush).
+   */
   private dropPages(start: number, end: number): void {
     const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
+    let runStart = -1, runEnd = -1;
     for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
       const p = this.pt.get(k);
       if (!p) continue;
-      const lo = Math.max(v0, k * PT_SIZE) - k * PT_SIZE, hi = Math.min(v1, (k + 1) * PT_SIZE) - k * PT_SIZE;
+      const base = k * PT_SIZE;
+      const lo = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base;
       for (let i = lo; i < hi; i++) {
         const f = p.frame[i]!;
-        if (f) {
-          this.physmem.put(f - 1);
-          p.frame[i] = 0;
-          p.bits[i] = 0;
-          p.count--;
+        if (!f) continue;
+        if (p.bits[i]! & PTE_HOST) {
+          if (base + i !== runEnd) {
+            if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
+            runStart = base + i;
+          }
+          runEnd = base + i + 1;
         }
+        this.physmem.put(f - 1);
+        p.frame[i] = 0;
+        p.bits[i] = 0;
+        p.count--;
       }
       if (p.count === 0) this.pt.delete(k);
     }
+    if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
     this.physmem.flushFreed();
   }
-  /** Forget host mappings of [start, end) (after a host munmap). */
-  private clearHostBits(start: number, end: number): void {
+  /**
+   * The host loses its mappings of [start, end) (the pages stay in the page
+   * table; the next access faults and maps them again): queue host munmaps
+   * for just the runs it has mapped.
+   */
+  private unmapHost(start: number, end: number): void {
     const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
+    let runStart = -1, runEnd = -1;
     for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
       const p = this.pt.get(k);
       if (!p) continue;
-      const lo = Math.max(v0, k * PT_SIZE) - k * PT_SIZE, hi = Math.min(v1, (k + 1) * PT_SIZE) - k * PT_SIZE;
-      for (let i = lo; i < hi; i++) p.bits[i]! &= ~PTE_HOST;
+      const base = k * PT_SIZE;
+      const lo = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base;
+      for (let i = lo; i < hi; i++) {
+        if (!(p.bits[i]! & PTE_HOST)) continue;
+        p.bits[i]! &= ~PTE_HOST;
+        if (base + i !== runEnd) {
+          if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
+          runStart = base + i;
+        }
+        runEnd = base + i + 1;
+      }
     }
+    if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
   }
 
   // ---- TLB: batched host mapping changes -----------------------------------------
@@ -681,8 +708,7 @@ export class AddressSpace {
       this.vmas[i]!.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
     }
     for (let i = this.vmas.length - 1; i >= 0; i--) if (i < this.vmas.length) this.mergeAround(i);
-    this.clearHostBits(addr, end);
-    this.queue(NR_munmap, addr, len, 0, 0, 0, 0);
+    this.unmapHost(addr, end);
   }
 
   /** madvise(2)'s work for MADV_DONTNEED: private pages drop to zero (anon) or the file's content. */
@@ -692,7 +718,6 @@ export class AddressSpace {
     if (len === 0) return;
     if (!this.covered(addr, addr + len)) throw new ErrnoError(Errno.ENOMEM);
     this.dropPages(addr, addr + len);
-    this.queue(NR_munmap, addr, len, 0, 0, 0, 0);
   }
   /** Is [addr, addr+len) fully mapped? (madvise's ENOMEM check) */
   isMapped(addr: number, len: number): boolean {
@@ -743,6 +768,7 @@ export class AddressSpace {
     const moved = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name);
     const n = Math.min(oldLen, newLen) / PAGE_SIZE;
     const ov = old / PAGE_SIZE, nv = dest / PAGE_SIZE;
+    this.unmapHost(old, old + oldLen);
     for (let i = 0; i < n; i++) {
       const src = this.ptPage(ov + i, false);
       if (!src) continue;
@@ -760,8 +786,6 @@ export class AddressSpace {
     }
     if (keepOld) {
       // the old range stays mapped, empty (anonymous pages read as zero again)
-      this.clearHostBits(old, old + oldLen);
-      this.queue(NR_munmap, old, oldLen, 0, 0, 0, 0);
     } else {
       this.removeRange(old, old + oldLen);
     }

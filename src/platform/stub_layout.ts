@@ -25,7 +25,8 @@ export const FI_ADDR = 0, FI_ERR = 8, FI_TRAPNO = 16, FI_SIGNO = 24, FI_CODE = 3
 export const STUB_FD_PHYSMEM = 3;
 
 export const STUB_DIR = fileURLToPath(new URL('../../build/native/', import.meta.url));
-export const STUB_PATH = STUB_DIR + 'stub';
+/** named so that a stub's comm (all ps can show once it has unmapped its argv) says what it is */
+export const STUB_PATH = STUB_DIR + 'umlts-stub';
 
 /** Entry points and trap sites in the stub's code page (immutable once loaded). */
 export interface StubSymbols {

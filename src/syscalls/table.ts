@@ -13,6 +13,7 @@ import * as S from './signal.js';
 import * as T from './time.js';
 import * as I from './info.js';
 import { sys_futex } from './futex.js';
+import * as F from './file.js';
 import { Errno } from '../kernel/errno.js';
 
 /** An honest "not offered": returns this errno, silently (glibc probes these and falls back). */
@@ -20,6 +21,69 @@ const fails = (e: Errno) => (): number => -e;
 
 export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- file I/O and filesystem: syscalls/file.ts ----
+  [N.SYS_read]: { name: 'read', handler: F.sys_read, status: 'supported' },
+  [N.SYS_write]: { name: 'write', handler: F.sys_write, status: 'partial', note: 'EPIPE does not raise SIGPIPE here' },
+  [N.SYS_pread64]: { name: 'pread64', handler: F.sys_pread64, status: 'supported' },
+  [N.SYS_pwrite64]: { name: 'pwrite64', handler: F.sys_pwrite64, status: 'supported' },
+  [N.SYS_readv]: { name: 'readv', handler: F.sys_readv, status: 'supported' },
+  [N.SYS_writev]: { name: 'writev', handler: F.sys_writev, status: 'supported' },
+  [N.SYS_preadv]: { name: 'preadv', handler: F.sys_preadv, status: 'supported' },
+  [N.SYS_pwritev]: { name: 'pwritev', handler: F.sys_pwritev, status: 'supported' },
+  [N.SYS_sendfile]: { name: 'sendfile', handler: F.sys_sendfile, status: 'partial', note: 'a copy loop; bytes read from a pipe but not written are lost' },
+  [N.SYS_lseek]: { name: 'lseek', handler: F.sys_lseek, status: 'supported' },
+  [N.SYS_open]: { name: 'open', handler: F.sys_open, status: 'partial', note: 'no O_TMPFILE (EOPNOTSUPP)' },
+  [N.SYS_openat]: { name: 'openat', handler: F.sys_openat, status: 'partial', note: 'no O_TMPFILE (EOPNOTSUPP)' },
+  [N.SYS_creat]: { name: 'creat', handler: F.sys_creat, status: 'supported' },
+  [N.SYS_close]: { name: 'close', handler: F.sys_close, status: 'supported' },
+  [N.SYS_close_range]: { name: 'close_range', handler: F.sys_close_range, status: 'partial', note: 'no CLOSE_RANGE_UNSHARE' },
+  [N.SYS_stat]: { name: 'stat', handler: F.sys_stat, status: 'supported' },
+  [N.SYS_fstat]: { name: 'fstat', handler: F.sys_fstat, status: 'supported' },
+  [N.SYS_lstat]: { name: 'lstat', handler: F.sys_lstat, status: 'supported' },
+  [N.SYS_newfstatat]: { name: 'newfstatat', handler: F.sys_newfstatat, status: 'supported' },
+  [N.SYS_statx]: { name: 'statx', handler: F.sys_statx, status: 'partial', note: 'basic stats only (no btime, mount id, attributes)' },
+  [N.SYS_getdents64]: { name: 'getdents64', handler: F.sys_getdents64, status: 'supported' },
+  [N.SYS_readlink]: { name: 'readlink', handler: F.sys_readlink, status: 'supported' },
+  [N.SYS_readlinkat]: { name: 'readlinkat', handler: F.sys_readlinkat, status: 'supported' },
+  [N.SYS_access]: { name: 'access', handler: F.sys_access, status: 'supported' },
+  [N.SYS_faccessat]: { name: 'faccessat', handler: F.sys_faccessat, status: 'supported' },
+  [N.SYS_faccessat2]: { name: 'faccessat2', handler: F.sys_faccessat2, status: 'supported' },
+  [N.SYS_getcwd]: { name: 'getcwd', handler: F.sys_getcwd, status: 'supported' },
+  [N.SYS_chdir]: { name: 'chdir', handler: F.sys_chdir, status: 'supported' },
+  [N.SYS_fchdir]: { name: 'fchdir', handler: F.sys_fchdir, status: 'supported' },
+  [N.SYS_fcntl]: { name: 'fcntl', handler: F.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL; locks, owners, leases, seals: EINVAL' },
+  [N.SYS_ioctl]: { name: 'ioctl', handler: F.sys_ioctl, status: 'partial', note: 'FIONBIO/FIOCLEX/FIONCLEX/FIONREAD, terminal ioctls on the console' },
+  [N.SYS_dup]: { name: 'dup', handler: F.sys_dup, status: 'supported' },
+  [N.SYS_dup2]: { name: 'dup2', handler: F.sys_dup2, status: 'supported' },
+  [N.SYS_dup3]: { name: 'dup3', handler: F.sys_dup3, status: 'supported' },
+  [N.SYS_umask]: { name: 'umask', handler: F.sys_umask, status: 'supported' },
+  [N.SYS_mkdir]: { name: 'mkdir', handler: F.sys_mkdir, status: 'supported' },
+  [N.SYS_mkdirat]: { name: 'mkdirat', handler: F.sys_mkdirat, status: 'supported' },
+  [N.SYS_unlink]: { name: 'unlink', handler: F.sys_unlink, status: 'supported' },
+  [N.SYS_unlinkat]: { name: 'unlinkat', handler: F.sys_unlinkat, status: 'supported' },
+  [N.SYS_rmdir]: { name: 'rmdir', handler: F.sys_rmdir, status: 'supported' },
+  [N.SYS_rename]: { name: 'rename', handler: F.sys_rename, status: 'supported' },
+  [N.SYS_renameat]: { name: 'renameat', handler: F.sys_renameat, status: 'supported' },
+  [N.SYS_renameat2]: { name: 'renameat2', handler: F.sys_renameat2, status: 'partial', note: 'no RENAME_WHITEOUT' },
+  [N.SYS_symlink]: { name: 'symlink', handler: F.sys_symlink, status: 'supported' },
+  [N.SYS_symlinkat]: { name: 'symlinkat', handler: F.sys_symlinkat, status: 'supported' },
+  [N.SYS_link]: { name: 'link', handler: F.sys_link, status: 'supported' },
+  [N.SYS_linkat]: { name: 'linkat', handler: F.sys_linkat, status: 'partial', note: 'AT_EMPTY_PATH: ENOENT' },
+  [N.SYS_chmod]: { name: 'chmod', handler: F.sys_chmod, status: 'supported' },
+  [N.SYS_fchmod]: { name: 'fchmod', handler: F.sys_fchmod, status: 'partial', note: 'EPERM on pipes and the console' },
+  [N.SYS_fchmodat]: { name: 'fchmodat', handler: F.sys_fchmodat, status: 'supported' },
+  [N.SYS_chown]: { name: 'chown', handler: F.sys_chown, status: 'supported' },
+  [N.SYS_lchown]: { name: 'lchown', handler: F.sys_lchown, status: 'supported' },
+  [N.SYS_fchown]: { name: 'fchown', handler: F.sys_fchown, status: 'partial', note: 'EPERM on pipes and the console' },
+  [N.SYS_fchownat]: { name: 'fchownat', handler: F.sys_fchownat, status: 'supported' },
+  [N.SYS_utimensat]: { name: 'utimensat', handler: F.sys_utimensat, status: 'supported' },
+  [N.SYS_utimes]: { name: 'utimes', handler: F.sys_utimes, status: 'supported' },
+  [N.SYS_truncate]: { name: 'truncate', handler: F.sys_truncate, status: 'supported' },
+  [N.SYS_ftruncate]: { name: 'ftruncate', handler: F.sys_ftruncate, status: 'supported' },
+  [N.SYS_fsync]: { name: 'fsync', handler: F.sys_fsync, status: 'supported' },
+  [N.SYS_fdatasync]: { name: 'fdatasync', handler: F.sys_fdatasync, status: 'supported' },
+  [N.SYS_fadvise64]: { name: 'fadvise64', handler: F.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
+  [N.SYS_statfs]: { name: 'statfs', handler: F.sys_statfs, status: 'supported' },
+  [N.SYS_fstatfs]: { name: 'fstatfs', handler: F.sys_fstatfs, status: 'supported' },
   // ---- end file ----
 
   // ---- processes: syscalls/process.ts ----
