@@ -140,9 +140,11 @@ class LinkNode extends Node {
     ino: number,
     private readonly target: () => string | null,
     private readonly file: (() => File | null) | null = null,
+    perm = 0o777,
   ) {
     super();
-    this.st = fs.attrs(ino, S_IFLNK | 0o777);
+    this.st = fs.attrs(ino, S_IFLNK | perm);
+    if (file) this.st.size = 64; // what Linux shows for fd links
   }
   peek(): Stat {
     return this.st;
@@ -243,11 +245,13 @@ class FdDir extends DirNode {
   override lookup(name: string): Node | number {
     if (!/^(0|[1-9][0-9]{0,9})$/.test(name)) return -Errno.ENOENT;
     const fd = Number(name);
-    const fds = this.fs.provider.fds(this.pid);
-    if (!fds?.has(fd)) return -Errno.ENOENT;
+    const f = this.fs.provider.fds(this.pid)?.get(fd);
+    if (!f) return -Errno.ENOENT;
     const pid = this.pid, p = this.fs.provider;
     const file = (): File | null => p.fds(pid)?.get(fd) ?? null;
-    return new LinkNode(this.fs, fdIno(pid, fd), () => file()?.path ?? null, file);
+    // the link's mode shows the access mode: lr-x, l-wx or lrwx (proc_fd_link's inode)
+    const perm = (f.readable ? 0o500 : 0o100) | (f.writable ? 0o200 : 0);
+    return new LinkNode(this.fs, fdIno(pid, fd), () => file()?.path ?? null, file, perm);
   }
   override readdir(): DirEntry[] | number {
     const fds = this.fs.provider.fds(this.pid);

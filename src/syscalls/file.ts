@@ -1028,3 +1028,70 @@ export function sys_fstatfs(t: Task, r: Regs): number {
   writeStatfs(t, buf, s);
   return 0;
 }
+
+// ---- extended attributes ----------------------------------------------------------------
+// umlts filesystems keep no extended attributes: a get finds none (ENODATA),
+// a list is empty, a set is not supported (EOPNOTSUPP) — what Linux says for
+// a filesystem mounted without xattr support. The path must still resolve.
+
+function xattrTarget(t: Task, pathAddr: number, follow: boolean): number {
+  const loc = pathLoc(t, AT_FDCWD, pathAddr, follow);
+  return typeof loc === 'number' ? loc : 0;
+}
+
+/** getxattr(2) */
+export function sys_getxattr(t: Task, r: Regs): number {
+  const e = xattrTarget(t, r.get(A0), true);
+  return e < 0 ? e : -Errno.ENODATA;
+}
+/** lgetxattr(2) */
+export function sys_lgetxattr(t: Task, r: Regs): number {
+  const e = xattrTarget(t, r.get(A0), false);
+  return e < 0 ? e : -Errno.ENODATA;
+}
+/** fgetxattr(2) */
+export function sys_fgetxattr(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  return typeof f === 'number' ? f : -Errno.ENODATA;
+}
+/** listxattr(2) */
+export function sys_listxattr(t: Task, r: Regs): number {
+  return xattrTarget(t, r.get(A0), true);
+}
+/** llistxattr(2) */
+export function sys_llistxattr(t: Task, r: Regs): number {
+  return xattrTarget(t, r.get(A0), false);
+}
+/** flistxattr(2) */
+export function sys_flistxattr(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  return typeof f === 'number' ? f : 0;
+}
+/** setxattr(2), lsetxattr(2) */
+export function sys_setxattr(t: Task, r: Regs): number {
+  const e = xattrTarget(t, r.get(A0), true);
+  return e < 0 ? e : -Errno.EOPNOTSUPP;
+}
+export function sys_lsetxattr(t: Task, r: Regs): number {
+  const e = xattrTarget(t, r.get(A0), false);
+  return e < 0 ? e : -Errno.EOPNOTSUPP;
+}
+/** fsetxattr(2) */
+export function sys_fsetxattr(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  return typeof f === 'number' ? f : -Errno.EOPNOTSUPP;
+}
+/** removexattr(2), lremovexattr(2) */
+export function sys_removexattr(t: Task, r: Regs): number {
+  const e = xattrTarget(t, r.get(A0), true);
+  return e < 0 ? e : -Errno.ENODATA;
+}
+export function sys_lremovexattr(t: Task, r: Regs): number {
+  const e = xattrTarget(t, r.get(A0), false);
+  return e < 0 ? e : -Errno.ENODATA;
+}
+/** fremovexattr(2) */
+export function sys_fremovexattr(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  return typeof f === 'number' ? f : -Errno.ENODATA;
+}

@@ -84,6 +84,18 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_fadvise64]: { name: 'fadvise64', handler: F.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
   [N.SYS_statfs]: { name: 'statfs', handler: F.sys_statfs, status: 'supported' },
   [N.SYS_fstatfs]: { name: 'fstatfs', handler: F.sys_fstatfs, status: 'supported' },
+  [N.SYS_getxattr]: { name: 'getxattr', handler: F.sys_getxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_lgetxattr]: { name: 'lgetxattr', handler: F.sys_lgetxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_fgetxattr]: { name: 'fgetxattr', handler: F.sys_fgetxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_listxattr]: { name: 'listxattr', handler: F.sys_listxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_llistxattr]: { name: 'llistxattr', handler: F.sys_llistxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_flistxattr]: { name: 'flistxattr', handler: F.sys_flistxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_setxattr]: { name: 'setxattr', handler: F.sys_setxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_lsetxattr]: { name: 'lsetxattr', handler: F.sys_lsetxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_fsetxattr]: { name: 'fsetxattr', handler: F.sys_fsetxattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_removexattr]: { name: 'removexattr', handler: F.sys_removexattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_lremovexattr]: { name: 'lremovexattr', handler: F.sys_lremovexattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
+  [N.SYS_fremovexattr]: { name: 'fremovexattr', handler: F.sys_fremovexattr, status: 'partial', note: 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP' },
   // ---- end file ----
 
   // ---- processes: syscalls/process.ts ----
@@ -150,6 +162,10 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'partial', note: 'not interrupted by signals yet' },
   [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'not interrupted by signals yet' },
   [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'WAIT/WAKE(_BITSET) only' },
+
+  // ---- networking: not offered yet ----
+  [N.SYS_socket]: { name: 'socket', handler: fails(Errno.EAFNOSUPPORT), status: 'stub', note: 'no sockets yet: EAFNOSUPPORT' },
+  [N.SYS_socketpair]: { name: 'socketpair', handler: fails(Errno.EAFNOSUPPORT), status: 'stub', note: 'no sockets yet: EAFNOSUPPORT' },
 
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },

@@ -51,16 +51,25 @@ int main(void) {
   for (uintptr_t a = from; a < b0 + 2 * MB; a++) zero &= *(unsigned char *)a == 0;
   say("released pages come back zero: %d\n", zero);
 
-  /* refused moves return the current break unchanged */
+  /* refused moves return the current break unchanged; each is undone (brk
+   * back to b4) so that one wrongly granted move does not cascade */
   say("below the initial break refused: %d\n", xbrk(b0 - 64 * PG) == b4);
-  say("1 TB refused: %d\n", xbrk(b0 + (1UL << 40)) == b4);
+  xbrk(b4);
+  say("1 TB (far more than RAM: overcommit heuristic) refused: %d\n", xbrk(b0 + (1UL << 40)) == b4);
+  xbrk(b4);
   say("into the kernel half refused: %d\n", xbrk(1UL << 63) == b4);
+  xbrk(b4);
+  say("brk(0) still: delta %ld\n", (long)(xbrk(0) - b0));
   /* a mapping in the way stops the heap */
   uintptr_t wall = pgup(b4) + 16 * PG;
   long m = syscall(SYS_mmap, wall, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   say("wall mapped: %s\n", m == (long)wall ? "yes" : errname(errno));
   say("grow into a mapping refused: %d\n", xbrk(wall + PG) == b4);
-  say("grow up to the mapping: delta %ld\n", (long)(xbrk(wall) - b0));
+  xbrk(b4);
+  /* Linux keeps a one-page gap below the next mapping (mm/mmap.c: brk) */
+  say("grow right up to the mapping: delta %ld\n", (long)(xbrk(wall) - b0));
+  xbrk(b4);
+  say("grow to one page below the mapping: delta %ld\n", (long)(xbrk(wall - PG) - b0));
   syscall(SYS_munmap, wall, PG);
   say("grow past it after munmap: delta %ld\n", (long)(xbrk(wall + 2 * PG) - b0));
 
