@@ -194,12 +194,12 @@ function procInfo(pid) {
 
 /** Whether a process is one of umlts's guest host processes. argv[0] names it
  * (`umlts-stub`, `umlts-waker`) until the stub unmaps its own stack (then
- * /proc/PID/cmdline reads empty), so the executable (build/native/umlts-stub, comm
- * "umlts-stub") identifies it too. */
+ * /proc/PID/cmdline reads empty), so the executable (build/native/umlts-stub,
+ * formerly build/native/stub) and its comm identify it too. */
 function isStub(p) {
-  if (STUB_NAMES.includes(p.argv[0])) return true;
+  if (STUB_NAMES.includes(p.argv[0]) || STUB_NAMES.includes(p.comm)) return true;
   if (p.exe !== null) return /\/native\/(umlts-)?stub( \(deleted\))?$/.test(p.exe);
-  return p.comm === 'umlts-stub' || p.comm === 'stub';
+  return p.comm === 'stub';
 }
 
 /** Every live guest host process: [{pid, ppid, argv, exe, comm, state}]. */

@@ -62,6 +62,8 @@ export class Vma {
     public pgoff: number,
     /** "[heap]", "[stack]" or "" */
     public name: string,
+    /** VM_MAYREAD/MAYWRITE/MAYEXEC as PROT_* bits: what mprotect may grant */
+    public mayProt = PROT_READ | PROT_WRITE | PROT_EXEC,
   ) {
     file?.get?.();
   }
@@ -70,7 +72,7 @@ export class Vma {
     this.file?.put?.();
   }
   clone(): Vma {
-    return new Vma(this.start, this.end, this.prot, this.flags, this.file, this.pgoff, this.name);
+    return new Vma(this.start, this.end, this.prot, this.flags, this.file, this.pgoff, this.name, this.mayProt);
   }
 }
 
@@ -223,7 +225,7 @@ export class AddressSpace {
   private mergeAround(i: number): void {
     const v = this.vmas;
     const can = (a: Vma, b: Vma): boolean =>
-      a.end === b.start && a.prot === b.prot && a.flags === b.flags && a.file === b.file && a.name === b.name &&
+      a.end === b.start && a.prot === b.prot && a.flags === b.flags && a.file === b.file && a.name === b.name && a.mayProt === b.mayProt &&
       (a.file === null || a.pgoff + (a.end - a.start) === b.pgoff);
     if (i + 1 < v.length && can(v[i]!, v[i + 1]!)) {
       v[i]!.end = v[i + 1]!.end;
@@ -658,7 +660,7 @@ export class AddressSpace {
    * already validated by the syscall layer except the address space checks.
    * Returns the address or throws ErrnoError.
    */
-  mmap(addr: number, len: number, prot: number, flags: number, file: VmFile | null, off: number): number {
+  mmap(addr: number, len: number, prot: number, flags: number, file: VmFile | null, off: number, mayProt = PROT_READ | PROT_WRITE | PROT_EXEC): number {
     len = pageUp(len);
     if (len === 0 || len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.ENOMEM);
     let start: number;
@@ -672,7 +674,7 @@ export class AddressSpace {
       start = this.getUnmappedArea(Math.floor(addr / PAGE_SIZE) * PAGE_SIZE, len);
     }
     const vflags = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE ? MAP_SHARED : MAP_PRIVATE;
-    this.insert(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, ''));
+    this.insert(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, '', mayProt));
     if (flags & MAP_POPULATE) {
       const vma = this.find(start)!;
       this.populate(vma, start / PAGE_SIZE, (start + len) / PAGE_SIZE);
@@ -702,6 +704,9 @@ export class AddressSpace {
     if (len === 0) return;
     const end = addr + len;
     if (end > GUEST_TASK_SIZE || !this.covered(addr, end)) throw new ErrnoError(Errno.ENOMEM);
+    for (let i = this.firstAfter(addr); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
+      if (prot & ~this.vmas[i]!.mayProt) throw new ErrnoError(Errno.EACCES);
+    }
     this.splitAt(addr);
     this.splitAt(end);
     for (let i = this.firstAfter(addr); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
@@ -798,7 +803,12 @@ export class AddressSpace {
     if (want < this.brkStart) return this.brk;
     const oldTop = pageUp(this.brk), newTop = pageUp(want);
     if (newTop > oldTop) {
-      if (this.overlaps(oldTop, newTop) || newTop > MMAP_BASE) return this.brk;
+      // a page of gap below the next mapping, the stack guard gap below a stack (mm/mmap.c: brk)
+      const next = this.vmas[this.firstAfter(oldTop)];
+      if (next && newTop + PAGE_SIZE + (next.flags & MAP_GROWSDOWN ? 256 * PAGE_SIZE : 0) > next.start) return this.brk;
+      if (newTop > MMAP_BASE) return this.brk;
+      // overcommit heuristic: growth larger than all of RAM is refused
+      if (newTop - oldTop > this.physmem.limit * PAGE_SIZE) return this.brk;
       if (oldTop === pageUp(this.brkStart) && !this.find(oldTop - 1)?.name) {
         this.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
       } else {

@@ -56,24 +56,33 @@ export function sys_mmap(t: Task, r: Regs): number {
   if (prot & ~PROT_ALL) return -Errno.EINVAL;
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -Errno.EINVAL;
-  if (type === MAP_SHARED_VALIDATE && flags & ~(MAP_KNOWN | MAP_SYNC)) return -Errno.EOPNOTSUPP;
+  if (type === MAP_SHARED_VALIDATE && !(flags & MAP_ANONYMOUS) && flags & ~(MAP_KNOWN | MAP_SYNC)) return -Errno.EOPNOTSUPP;
   if (flags & MAP_SYNC && type !== MAP_SHARED_VALIDATE) {
     // MAP_SYNC is ignored without MAP_SHARED_VALIDATE (LEGACY_MAP_MASK)
   }
+  // anonymous mappings know only MAP_SHARED and MAP_PRIVATE (do_mmap)
+  if (flags & MAP_ANONYMOUS && type === MAP_SHARED_VALIDATE) return -Errno.EINVAL;
   if (flags & MAP_HUGETLB) return -Errno.ENOMEM; // no huge pages reserved
+  // overcommit heuristic (OVERCOMMIT_GUESS): one private writable request
+  // larger than all of RAM is refused up front
+  if (type === MAP_PRIVATE && prot & PROT_WRITE && !(flags & MAP_NORESERVE) && len > t.kernel.physmem.limit * PAGE) return -Errno.ENOMEM;
   if (len > GUEST_TASK_SIZE) return -Errno.ENOMEM;
   let vmf: FileMapping | null = null;
+  let mayProt = PROT_READ | PROT_WRITE | PROT_EXEC;
   if (!(flags & MAP_ANONYMOUS)) {
     const f = t.files.get(fd);
     if (!f) return -Errno.EBADF;
-    if (!f.mappable()) return -Errno.ENODEV;
+    const shared = type === MAP_SHARED || type === MAP_SHARED_VALIDATE;
     if (!f.readable) return -Errno.EACCES;
-    if ((type === MAP_SHARED || type === MAP_SHARED_VALIDATE) && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
+    if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
+    if (!f.mappable()) return -Errno.ENODEV;
     if (off + len > 2 ** 53) return -Errno.EOVERFLOW;
     vmf = new FileMapping(f);
+    // a shared mapping of a read-only description may never become writable
+    if (shared && !f.writable) mayProt &= ~PROT_WRITE;
   }
   const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
-  return t.mm.mmap(addr, len, prot, eff, vmf, vmf ? off : 0);
+  return t.mm.mmap(addr, len, prot, eff, vmf, vmf ? off : 0, mayProt);
 }
 
 /** munmap(2) */
