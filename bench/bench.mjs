@@ -223,10 +223,10 @@ function main() {
     for (const w of WORKLOADS) {
       const m = Object.fromEntries(rs.map((r) => [r.name, measureWorkload(r, w, opts.reps)]));
       for (const [name, v] of Object.entries(m)) if (v.error) errors.push(`${w.name} under ${name}: ${v.error}`);
-      wout.push([w.name, cell(m.native), cell(m.umlts), (() => { const r = slowdown(m.native, m.umlts, true); return r === null ? '' : `${fmt(r)}×`; })(), '',
+      wout.push([w.name, cell(m.native), cell(m.umlts), (() => { const r = slowdown(m.native, m.umlts, true); return r === null ? '' : `${fmt(r)}×`; })(),
         ...peers.flatMap((p) => { const r = slowdown(m.native, m[p.name], true); return [cell(m[p.name]), r === null ? '' : `${fmt(r)}×`]; })]);
     }
-    table(['workload', 'native', 'umlts', 'ratio', '', ...peers.flatMap((p) => [p.name, `${p.name} ratio`])], wout);
+    table(['workload', 'native', 'umlts', 'ratio', ...peers.flatMap((p) => [p.name, `${p.name} ratio`])], wout);
   }
   if (notes.length || errors.length) console.log('');
   for (const n of notes) console.log(`note: ${n}`);

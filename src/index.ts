@@ -77,11 +77,13 @@ export function run(o: RunOptions): number {
   const cpus = o.cpus || Math.max(1, allowedCpus().length);
   const kernel = new Kernel({ root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2] });
   const envp = guestEnv(o);
+  // an explicit --cwd must exist in the guest; the default falls back to /
+  const cwdRequired = o.cwd !== '';
   if (!o.cwd) o.cwd = defaultCwd(o.root);
   try {
     let init;
     try {
-      init = spawnByPath(kernel, o, envp);
+      init = spawnByPath(kernel, o, envp, cwdRequired);
     } catch (e) {
       if (e instanceof LoaderError) {
         process.stderr.write(`umlts: ${e.message}\n`);
@@ -106,14 +108,14 @@ export function run(o: RunOptions): number {
 }
 
 /** execvp: a name without a slash is looked up in the guest's PATH. */
-function spawnByPath(k: Kernel, o: RunOptions, envp: string[]) {
+function spawnByPath(k: Kernel, o: RunOptions, envp: string[], cwdRequired: boolean) {
   const argv = [o.program, ...o.args];
-  if (o.program.includes('/')) return k.spawnInit(o.program, argv, envp, o.cwd);
+  if (o.program.includes('/')) return k.spawnInit(o.program, argv, envp, o.cwd, cwdRequired);
   const path = envp.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/bin:/bin';
   let denied: LoaderError | null = null;
   for (const dir of path.split(':')) {
     try {
-      return k.spawnInit(`${dir || '.'}/${o.program}`, argv, envp, o.cwd);
+      return k.spawnInit(`${dir || '.'}/${o.program}`, argv, envp, o.cwd, cwdRequired);
     } catch (e) {
       if (!(e instanceof LoaderError)) throw e;
       if (e.errno === Errno.ENOENT || e.errno === Errno.ENOTDIR) continue;

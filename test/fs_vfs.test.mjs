@@ -31,6 +31,8 @@ before(() => {
   symlinkSync('../secret/key', join(root, 'esc')); // would name the secret on the host
   symlinkSync(join(sd.dir, 'secret'), join(root, 'hostabs')); // absolute host path of the secret dir
   symlinkSync('/..', join(root, 'dotdot'));
+  symlinkSync('/etc/hostname', join(root, 'usr', 'bin', 'abs')); // absolute, from a subdirectory
+  symlinkSync('../../../../etc/hostname', join(root, 'usr', 'bin', 'climb'));
   symlinkSync('usr/bin', join(root, 'bin'));
   symlinkSync('loop', join(root, 'loop'));
   symlinkSync('b', join(root, 'a'));
@@ -69,11 +71,14 @@ test('.. at the root stays at the root', () => {
 test('absolute symlinks resolve from the guest root, not the host root', () => {
   assert.notEqual(readFileSync('/etc/hostname', 'utf8'), 'inside\n', 'host /etc/hostname must differ for this test');
   assert.equal(cat('/abs'), 'inside\n');
+  assert.equal(cat('/usr/bin/abs'), 'inside\n');
+  assert.equal(cat('/bin/abs'), 'inside\n');
   assert.equal(cat('/dotdot/etc/hostname'), 'inside\n');
 });
 
 test('symlinks that climb out with .. stay inside', () => {
   assert.equal(cat('/climb'), 'inside\n');
+  assert.equal(cat('/usr/bin/climb'), 'inside\n');
   assert.equal(cat('/esc'), -E.ENOENT); // /secret/key does not exist inside the root
   assert.equal(cat('/hostabs/key'), -E.ENOENT); // a host absolute path means nothing in the guest
   assert.equal(vfs.resolve(c, null, '/esc', true), -E.ENOENT);
@@ -258,9 +263,11 @@ test('getdents64 records: layout, alignment, d_off, and a too-small buffer', () 
 test('a directory listing pages through getdents positions and rewinds at 0', () => {
   const d = vfs.open(c, null, '/usr/bin', O_RDONLY | O_DIRECTORY, 0);
   const l = d.readdir();
-  assert.deepEqual(l.map((e) => e.name), ['.', '..', 'tool']);
+  assert.deepEqual(l.slice(0, 2).map((e) => e.name), ['.', '..']);
+  assert.deepEqual(l.slice(2).map((e) => e.name).sort(), ['abs', 'climb', 'tool']);
   assert.equal(l[1].ino, statSync(join(root, 'usr')).ino, '.. is the parent');
-  assert.equal(l[2].ino, statSync(join(root, 'usr', 'bin', 'tool')).ino);
+  assert.equal(l.find((e) => e.name === 'tool').ino, statSync(join(root, 'usr', 'bin', 'tool')).ino);
+  assert.equal(l.find((e) => e.name === 'abs').type, 10, 'DT_LNK');
   d.pos = 3;
   assert.equal(d.seek(0, 0), 0);
   assert.equal(d.read(Buffer.alloc(1), null), -E.EISDIR);

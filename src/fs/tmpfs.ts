@@ -78,7 +78,8 @@ abstract class TmpNode extends Node {
     const size = this.size;
     return {
       dev: this.fs.dev, ino: this.ino, mode: this.imode, nlink: this.nlink, uid: this.uid, gid: this.gid,
-      rdev: 0, size, blksize: 4096, blocks: Math.ceil(size / 4096) * 8,
+      // only file data takes blocks (a tmpfs directory or symlink shows 0, as Linux)
+      rdev: 0, size, blksize: 4096, blocks: this instanceof TmpReg ? Math.ceil(size / 4096) * 8 : 0,
       atimeNs: this.atimeNs, mtimeNs: this.mtimeNs, ctimeNs: this.ctimeNs,
     };
   }

@@ -112,6 +112,8 @@ interface Nd {
   /** symlinks followed so far (ELOOP past MAXSYMLINKS) */
   links: number;
   readonly cred: FsCred;
+  /** the Loc most recently made by a filesystem lookup in this walk (its attributes are fresh) */
+  made?: Loc;
 }
 
 /** The result of walking all but the last component. */
@@ -248,6 +250,7 @@ export class Vfs {
       const n = dir.node.lookup(name);
       if (typeof n === 'number') return n;
       loc = { path, node: n, mnt: dir.mnt, parent: dir };
+      nd.made = loc;
     }
     return follow && loc.node.isLink ? this.follow(nd, loc) : loc;
   }
@@ -407,8 +410,14 @@ export class Vfs {
   // ---- attributes ---------------------------------------------------------------------------
 
   stat(c: FsCaller, at: File | null, path: string, follow: boolean): Stat | number {
-    const loc = this.resolve(c, at, path, follow);
-    return typeof loc === 'number' ? loc : loc.node.stat();
+    if (path === '') return -Errno.ENOENT;
+    const s = this.start(c, at, path);
+    if (typeof s === 'number') return s;
+    const nd: Nd = { links: 0, cred: c.creds };
+    const loc = this.walk(nd, s, path, follow);
+    if (typeof loc === 'number') return loc;
+    // a lookup of this walk just read the attributes: one host fstatat saved per stat(2)
+    return loc === nd.made ? { ...loc.node.peek() } : loc.node.stat();
   }
 
   readlink(c: FsCaller, at: File | null, path: string): string | number {

@@ -33,6 +33,7 @@ import { ElfImage, ExecFile, LoaderError, loadElf, parseElf, ARG_MAX, MAX_ARG_ST
 import { BLOCKED } from '../syscalls/types.js';
 import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { randomFillSync } from 'node:crypto';
+import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from '../syscalls/futex.js';
 
 export interface KernelOptions {
@@ -57,6 +58,12 @@ export const SIGNAL_MESSAGES: Record<number, string> = {
 const CORE_SIGNALS = new Set([3, 4, 5, 6, 7, 8, 11, 24, 25, 31]);
 /** Signals whose default action is to ignore. */
 export const IGNORE_SIGNALS = new Set([17, 18, 23, 28]);
+
+/** strerror() for the user: "No such file or directory". */
+export function errnoMessage(e: number): string {
+  const m = getSystemErrorMap().get(-e);
+  return m ? m[1].charAt(0).toUpperCase() + m[1].slice(1) : ERRNO_NAMES[e] ?? `errno ${e}`;
+}
 
 /** A bug in the kernel, or a host failure the guest cannot survive. */
 export class KernelPanic extends Error {}
@@ -106,12 +113,12 @@ export class Kernel {
    * Start the guest's init (pid 1): resolve and load the program and set up
    * its stdio. Throws LoaderError (with a one-line reason) if it cannot run.
    */
-  spawnInit(path: string, argv: string[], envp: string[], cwd: string): Task {
+  spawnInit(path: string, argv: string[], envp: string[], cwd: string, cwdRequired = true): Task {
     const fs: FsContext = { cwd: '/', umask: 0o022 };
     const creds = new Creds(host.getuid(), host.getgid());
     if (cwd !== '/') {
       const r = this.vfs.chdir({ fs, creds }, null, cwd);
-      if (r < 0) throw new LoaderError(-r as Errno, `--cwd ${cwd}: ${ERRNO_NAMES[-r] ?? r}`);
+      if (r < 0 && cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${cwd}: ${errnoMessage(-r)}`);
     }
     const files = new FdTable();
     const [i, o, e] = this.opts.stdio;
@@ -180,8 +187,7 @@ export class Kernel {
     const f = this.vfs.open({ fs, creds }, null, path, O_RDONLY, 0);
     if (typeof f === 'number') {
       const what = interp ? `interpreter ${path}` : path;
-      const msg = f === -Errno.ENOENT ? 'No such file or directory' : f === -Errno.EACCES ? 'Permission denied' : ERRNO_NAMES[-f] ?? `errno ${-f}`;
-      throw new LoaderError(-f as Errno, `${what}: ${msg}`);
+      throw new LoaderError(-f as Errno, `${what}: ${errnoMessage(-f)}`);
     }
     const st = f.stat();
     if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG) {
