@@ -16,7 +16,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SRC = fileURLToPath(new URL('../../shared/bench/microbench.c', import.meta.url));
-const BIN = path.join(ROOT, 'build', 'microbench');
+// the guest must see the binary: not under /tmp (the guest's /tmp is its own tmpfs)
+const BUILD = ROOT.startsWith('/tmp/') ? path.join('/var/tmp', 'umlts-bench') : path.join(ROOT, 'build');
+const BIN = path.join(BUILD, 'microbench');
 const MB_DIR = '/tmp';
 
 /**
@@ -107,7 +109,8 @@ function runners(withPeers) {
 /** UML boots with the host's / as hostfs root and an init script that runs the
  * command, stores its output on the host and powers off. */
 function umlCommand(uml, argv) {
-  const dir = fs.mkdtempSync(path.join(ROOT, 'build', 'uml-'));
+  fs.mkdirSync(BUILD, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(BUILD, 'uml-'));
   const out = path.join(dir, 'out');
   const init = path.join(dir, 'init');
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;

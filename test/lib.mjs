@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // Shared helpers for the umlts test suite (node --test).
 //
 // Every test that runs a guest compares it with the host kernel (differential)
@@ -17,10 +18,18 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/,
  * against a stand-in). */
 export const CLI = process.env.UMLTS_CLI || path.join(ROOT, 'dist', 'cli.js');
 export const GUEST_SRC = path.join(ROOT, 'test', 'guests');
-export const GUEST_BIN = path.join(ROOT, 'build', 'guests');
-/** Scratch space visible to guests under the default root. Not /tmp: the
- * guest's /tmp is umlts's own in-memory tmpfs, not the host's /tmp. */
-export const SCRATCH = path.join(ROOT, 'build', 'tmp');
+/** Where guest binaries and scratch files go: a host folder the guest sees
+ * under the default root. Not under /tmp: the guest's /tmp is umlts's own
+ * in-memory tmpfs. Not under the project either: a clone may itself live in
+ * /tmp (CI's might). One folder per project checkout. */
+export const TEST_DIR = testDir();
+function testDir() {
+  if (!ROOT.startsWith('/tmp/') && ROOT !== '/tmp') return path.join(ROOT, 'build');
+  const h = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
+  return path.join('/var/tmp', `umlts-test-${h}`);
+}
+export const GUEST_BIN = path.join(TEST_DIR, 'guests');
+export const SCRATCH = path.join(TEST_DIR, 'tmp');
 export const BUSYBOX = '/bin/busybox';
 
 /** Names the stub's host processes carry as argv[0] (src/platform/ptrace.ts). */

@@ -38,12 +38,17 @@ export interface HostWatch {
   watch(hostFd: number, events: number, cb: () => void): boolean;
 }
 
-/** struct tty_struct's job-control part, in guest pids. Guarded by the JS thread. */
+/**
+ * struct tty_struct's job-control part, in guest pids. Guarded by the JS
+ * thread. It starts as the guest's init (pid 1, its own process group and
+ * session leader) left it: the foreground job of the terminal umlts was
+ * started on. The kernel may set it otherwise (0: none, ENOTTY).
+ */
 export class Terminal {
-  /** foreground process group (TIOCGPGRP/TIOCSPGRP); 0 until the kernel sets it */
-  fgPgrp = 0;
-  /** session the terminal controls (TIOCGSID); 0 until the kernel sets it */
-  sid = 0;
+  /** foreground process group (TIOCGPGRP/TIOCSPGRP) */
+  fgPgrp = 1;
+  /** session the terminal controls (TIOCGSID) */
+  sid = 1;
 }
 
 export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCSCTTY = 0x540e,
@@ -90,12 +95,22 @@ export class ConsoleFile extends File {
     return new ConsoleFile(hostFd, flags, path, watcher, tty ? terminal : null, false);
   }
 
-  /** /dev/tty: umlts's controlling terminal, or -ENXIO when it has none. */
-  static openTty(flags: number, watcher: HostWatch, terminal: Terminal): File | number {
+  /**
+   * Open a host terminal device for the guest: /dev/tty (umlts's controlling
+   * terminal; -ENXIO without one) or the /dev/pts/N umlts runs on.
+   */
+  static openHostTty(hostPath: string, flags: number, watcher: HostWatch, terminal: Terminal): File | number {
     const O_NOCTTY = 0o400, O_CLOEXEC = 0o2000000;
-    const fd = host.openat(host.AT_FDCWD, '/dev/tty', O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+    const fd = host.openat(host.AT_FDCWD, hostPath, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
     if (fd < 0) return -Errno.ENXIO;
-    return new ConsoleFile(fd, flags, '/dev/tty', watcher, terminal, true);
+    return new ConsoleFile(fd, flags, hostPath, watcher, terminal, true);
+  }
+
+  /** The host's attributes of a terminal device (for /dev/pts/N, which ttyname(3) compares with fstat). */
+  static hostStat(hostPath: string): Stat | number {
+    const b = new Uint8Array(144);
+    const r = host.fstatat(host.AT_FDCWD, hostPath, b, host.AT_SYMLINK_NOFOLLOW);
+    return r < 0 ? -Errno.ENOENT : parseStat(b);
   }
 
   override get waitq(): WaitQueue {

@@ -103,6 +103,18 @@ class RandomFile extends MemDevFile {
   }
 }
 
+/**
+ * /dev/pts as far as the guest needs it: the host pseudo-terminals umlts's
+ * console is on (so ttyname(3) finds them). Implemented by the VFS.
+ */
+export interface PtsProvider {
+  /** the N of each /dev/pts/N the console uses */
+  names(): string[];
+  /** the host's attributes of /dev/pts/N */
+  stat(name: string): Stat | number;
+  open(name: string, flags: number): File | number;
+}
+
 export class DevFs extends FileSystem {
   readonly type = 'devtmpfs';
   readonly root: DevDir;
@@ -114,6 +126,7 @@ export class DevFs extends FileSystem {
     readonly dev: number,
     /** opens /dev/tty (the console, or -ENXIO without a controlling terminal) */
     openTty: (flags: number) => File | number,
+    pts: PtsProvider,
   ) {
     super();
     const mem = (minor: number, F: new (flags: number, path: string, st: Stat) => File): CharDev => ({
@@ -132,6 +145,7 @@ export class DevFs extends FileSystem {
       ['fd', '/proc/self/fd'],
     ];
     this.root = new DevDir(this, devices);
+    this.root.add('pts', new PtsDir(this, 64, pts));
   }
   statfs(): StatFs {
     return {
@@ -159,6 +173,9 @@ class DevDir extends Node {
     for (const [name, d] of devices) {
       this.entries.set(name, typeof d === 'string' ? new DevLink(fs, ino++, d) : new DevChar(fs, ino++, d));
     }
+  }
+  add(name: string, n: Node): void {
+    this.entries.set(name, n);
   }
   peek(): Stat {
     return this.st;
@@ -211,5 +228,52 @@ class DevLink extends Node {
   }
   override readlink(): string {
     return this.target;
+  }
+}
+
+/** /dev/pts: the console's host pseudo-terminals, with their host attributes. */
+class PtsDir extends Node {
+  private readonly st: Stat;
+  constructor(readonly fs: DevFs, ino: number, private readonly pts: PtsProvider) {
+    super();
+    this.st = fs.attrs(ino, S_IFDIR | 0o755, 0, 0, 0);
+    this.st.nlink = 2;
+  }
+  peek(): Stat {
+    return this.st;
+  }
+  stat(): Stat {
+    return { ...this.st };
+  }
+  override lookup(name: string): Node | number {
+    if (!this.pts.names().includes(name)) return -Errno.ENOENT;
+    const st = this.pts.stat(name);
+    return typeof st === 'number' ? st : new PtsNode(this.fs, name, st, this.pts);
+  }
+  override readdir(): DirEntry[] {
+    const r: DirEntry[] = [];
+    for (const name of this.pts.names()) {
+      const st = this.pts.stat(name);
+      if (typeof st !== 'number') r.push({ ino: st.ino, type: dtype(st.mode), name });
+    }
+    return r;
+  }
+  protected override dirOp(): number {
+    return -Errno.EACCES;
+  }
+}
+
+class PtsNode extends Node {
+  constructor(readonly fs: DevFs, private readonly name: string, private readonly st: Stat, private readonly pts: PtsProvider) {
+    super();
+  }
+  peek(): Stat {
+    return this.st;
+  }
+  stat(): Stat | number {
+    return this.pts.stat(this.name);
+  }
+  override open(flags: number): File | number {
+    return this.pts.open(this.name, flags);
   }
 }

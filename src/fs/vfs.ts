@@ -139,6 +139,8 @@ export class Vfs {
   readonly procfs: ProcFs;
   /** the job-control state of the terminal umlts runs on */
   readonly terminal = new Terminal();
+  /** N of the host /dev/pts/N the console Files are on (shown in the guest's /dev/pts); guarded by the JS thread */
+  private readonly ptys = new Set<string>();
   private readonly hostWatch: HostWatch;
 
   constructor(opts: VfsOptions) {
@@ -146,7 +148,12 @@ export class Vfs {
     this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, fdBudget: opts.hostFdBudget });
     this.tmpfs = new TmpFs(makedev(0, 32), opts.tmpBytes);
     const shm = new TmpFs(makedev(0, 24), opts.tmpBytes);
-    this.devfs = new DevFs(makedev(0, 5), (flags) => ConsoleFile.openTty(flags, this.hostWatch, this.terminal));
+    const ptsPath = (n: string): string => '/dev/pts/' + n;
+    this.devfs = new DevFs(makedev(0, 5), (flags) => ConsoleFile.openHostTty('/dev/tty', flags, this.hostWatch, this.terminal), {
+      names: () => [...this.ptys],
+      stat: (n) => ConsoleFile.hostStat(ptsPath(n)),
+      open: (n, flags) => ConsoleFile.openHostTty(ptsPath(n), flags, this.hostWatch, this.terminal),
+    });
     this.procfs = new ProcFs(makedev(0, 22), opts.proc, () => this.mountsText());
     const root = this.addMount('/', this.hostfs, !opts.rw, 'hostfs', 'relatime');
     this.addMount('/dev', this.devfs, false, 'devtmpfs', 'nosuid,relatime');
@@ -181,7 +188,10 @@ export class Vfs {
    * 2 (guestFd is informational). Each call makes a new open file.
    */
   console(hostFd: number, _guestFd?: number): File {
-    return ConsoleFile.forHostFd(hostFd, this.hostWatch, this.terminal);
+    const f = ConsoleFile.forHostFd(hostFd, this.hostWatch, this.terminal);
+    const m = /^\/dev\/pts\/(\d+)$/.exec(f.path);
+    if (m && f.isTty) this.ptys.add(m[1]!);
+    return f;
   }
 
   /**
