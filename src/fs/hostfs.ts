@@ -31,7 +31,7 @@ import * as host from '../host/libc.js';
 import { File } from './file.js';
 import {
   DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW,
-  O_CLOEXEC, O_NOCTTY, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY,
+  O_CLOEXEC, O_NOCTTY, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC,
 } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
@@ -336,13 +336,15 @@ export class HostNode extends Node {
     // Host fifos, sockets and device nodes are not the guest's devices (those
     // live on /dev); opening a fifo could also block the whole kernel.
     if ((this.st.mode & S_IFMT) !== S_IFREG) return -Errno.ENXIO;
-    const h = this.fs.handles.open(this.rel, (flags & (O_ACCMODE | O_TRUNC)), 0);
+    // O_SYNC/O_DSYNC keep their meaning on the host; O_APPEND and O_NONBLOCK are
+    // ours to implement (we write at explicit offsets and never block on a file)
+    const h = this.fs.handles.open(this.rel, flags & (O_ACCMODE | O_TRUNC | O_SYNC), 0);
     if (typeof h === 'number') return h;
     return new HostFile(this.fs, h, flags, path);
   }
   override create(name: string, mode: number, cred: FsCred, flags: number, path: string): File | number {
     const rel = child(this.rel, name);
-    const h = this.fs.handles.open(rel, (flags & O_ACCMODE) | O_CREAT | O_EXCL, mode & 0o7777);
+    const h = this.fs.handles.open(rel, (flags & (O_ACCMODE | O_SYNC)) | O_CREAT | O_EXCL, mode & 0o7777);
     if (typeof h === 'number') return h;
     this.fs.fixNew(rel, mode & 0o7777, cred);
     return new HostFile(this.fs, h, flags, path);
