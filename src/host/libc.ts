@@ -114,6 +114,43 @@ export function ptraceTry(req: number, pid: number, addr: number, data: number):
   return r === -1 ? -koffi.errno() : r;
 }
 
+/**
+ * The x86 XSAVE area of a stopped tracee (PTRACE_GETREGSET NT_X86_XSTATE):
+ * FPU, SSE, AVX... in the layout of a signal frame's fpstate, sw_reserved
+ * (FP_XSTATE_MAGIC1, sizes) included. One native buffer, reused: the
+ * returned view is valid until the next call.
+ */
+const NT_X86_XSTATE = 0x202;
+const XSTATE_MAX = 16384;
+let xbuf: { ptr: bigint; u8: Uint8Array; iov: BigUint64Array } | null = null;
+function xstateBuf(): { ptr: bigint; u8: Uint8Array; iov: BigUint64Array } {
+  if (!xbuf) {
+    const ptr = mmap(0n, XSTATE_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    xbuf = { ptr, u8: new Uint8Array(view(ptr, XSTATE_MAX)), iov: new BigUint64Array(2) };
+  }
+  return xbuf;
+}
+export function getXstate(pid: number): Uint8Array {
+  const b = xstateBuf();
+  b.iov[0] = b.ptr;
+  b.iov[1] = BigInt(XSTATE_MAX);
+  if ((c.ptrace_p(PTRACE_GETREGSET, pid, NT_X86_XSTATE, b.iov) as number) === -1) fail('ptrace', `GETREGSET xstate pid ${pid}`);
+  xstateSize = Number(b.iov[1]);
+  return b.u8.subarray(0, xstateSize);
+}
+/** the host's XSAVE size (SETREGSET wants exactly this many bytes); learned from the first GETREGSET */
+let xstateSize = 0;
+export function setXstate(pid: number, data: Uint8Array): number {
+  const b = xstateBuf();
+  if (xstateSize === 0) xstateSize = getXstate(pid).length;
+  const n = Math.min(data.length, xstateSize);
+  b.u8.set(data.subarray(0, n));
+  b.u8.fill(0, n, xstateSize); // absent components: their xstate_bv bits are clear, so they load as init
+  b.iov[0] = b.ptr;
+  b.iov[1] = BigInt(xstateSize);
+  return (c.ptrace_p(PTRACE_SETREGSET, pid, NT_X86_XSTATE, b.iov) as number) === -1 ? -koffi.errno() : 0;
+}
+
 /** ptrace with a signed data word (POKEUSER of a -errno); -errno on failure. */
 export function ptraceLong(req: number, pid: number, addr: number, data: number): number {
   const r = c.ptrace_l(req, pid, addr, data) as number;
@@ -451,4 +488,50 @@ export function fcntl(fd: number, cmd: number, arg: number): number {
 }
 export function geteuid(): number {
   return fsc.geteuid() as number;
+}
+
+// ---- fs (hostfs, issue 4): confined resolution, fd limits ------------------------
+// openat2 and fchmodat2 have no glibc wrapper on Debian 12: they go through
+// syscall(2), declared non-variadically (glibc's syscall is assembly that
+// never reads %al, so a fixed prototype is safe for integer arguments).
+const fsc2 = {
+  syscall_openat2: libc.func('long syscall(long nr, int dirfd, const char *path, void *how, size_t size)'),
+  syscall_fchmodat2: libc.func('long syscall(long nr, int dirfd, const char *path, unsigned int mode, int flags)'),
+  name_to_handle_at: libc.func('int name_to_handle_at(int dirfd, const char *path, void *handle, int *mount_id, int flags)'),
+  open_by_handle_at: libc.func('int open_by_handle_at(int mount_fd, void *handle, int flags)'),
+  fchown: libc.func('int fchown(int fd, unsigned int uid, unsigned int gid)'),
+  fallocate: libc.func('int fallocate(int fd, int mode, int64_t off, int64_t len)'),
+};
+const SYS_openat2 = 437, SYS_fchmodat2 = 452;
+export const RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04,
+  RESOLVE_BENEATH = 0x08, RESOLVE_IN_ROOT = 0x10;
+/** struct open_how {u64 flags, mode, resolve}; reused, filled per call */
+const openHow = new BigUint64Array(3);
+/** openat2(2): fd or -errno (-ENOSYS on kernels before 5.6). */
+export function openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number {
+  openHow[0] = BigInt(flags >>> 0);
+  openHow[1] = BigInt(mode >>> 0);
+  openHow[2] = BigInt(resolve >>> 0);
+  const r = fsc2.syscall_openat2(SYS_openat2, dirfd, path, openHow, 24) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+/** fchmodat2(2) (Linux 6.6), which honours AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH; -ENOSYS before. */
+export function fchmodat2(dirfd: number, path: string, mode: number, flags: number): number {
+  return (fsc2.syscall_fchmodat2(SYS_fchmodat2, dirfd, path, mode, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** name_to_handle_at(2): handle is a struct file_handle buffer (handle_bytes preset); mountId[0] out. */
+export function nameToHandleAt(dirfd: number, path: string, handle: Uint8Array, mountId: Int32Array, flags: number): number {
+  return (fsc2.name_to_handle_at(dirfd, path, handle, mountId, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** open_by_handle_at(2) (needs CAP_DAC_READ_SEARCH): fd or -errno. */
+export function openByHandleAt(mountFd: number, handle: Uint8Array, flags: number): number {
+  const r = fsc2.open_by_handle_at(mountFd, handle, flags) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function fchown(fd: number, uid: number, gid: number): number {
+  return (fsc2.fchown(fd, uid >>> 0, gid >>> 0) as number) === -1 ? -koffi.errno() : 0;
+}
+/** fallocate(2) reporting -errno. */
+export function fallocateTry(fd: number, mode: number, off: number, len: number): number {
+  return (fsc2.fallocate(fd, mode, off, len) as number) === -1 ? -koffi.errno() : 0;
 }

@@ -103,8 +103,20 @@ export class HostEvents {
     return true;
   }
 
-  /** The waker trapped: take every ready event, run timers and callbacks, let it poll again. */
-  onWakerStop(): void {
+  /**
+   * Host signals that reach the waker (it shares umlts's terminal's process
+   * group for this: SIGWINCH): subscribers by signal number.
+   */
+  readonly hostSignalHandlers = new Map<number, () => void>();
+
+  /** The waker stopped: with SIGTRAP it trapped after poll (events ready);
+   * with another signal, the host sent it one (suppressed, then handled). */
+  onWakerStop(sig = 5): void {
+    if (sig !== 5) {
+      this.hostSignalHandlers.get(sig)?.();
+      this.waker?.cont();
+      return;
+    }
     const n = host.epollWait(this.epfd, this.evbuf, 0);
     const dv = new DataView(this.evbuf.buffer);
     for (let i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 /**
- * The kernel: task table, the trap loop, exec and exit.
+ * The kernel: the process tree, the trap loop, exec, exit and wait, and
+ * signal delivery.
  *
  * The trap loop only dispatches (arch/um/os-Linux/skas/process.c:userspace):
  * waitpid on every guest host thread at once, then one case per stop reason,
@@ -20,17 +21,24 @@ import {
   HostThread, HostThreadGone, FaultInfo, STOP_SECCOMP, STOP_SYSEMU, SIGSEGV, SIGTRAP,
   WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG,
 } from '../platform/ptrace.js';
-import { RIP, ORIG_RAX, RAX, RSP, NREGS, Regs } from '../platform/regs.js';
-import { Errno, ErrnoError, ERRNO_NAMES } from './errno.js';
+import { STUB_DATA, STUB_DATA_SIZE } from '../platform/stub_layout.js';
+import { RIP, ORIG_RAX, RAX, RSP, NREGS, FS_BASE, GS_BASE, CS, SS } from '../platform/regs.js';
+import { Errno, ERRNO_NAMES } from './errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { Creds } from './creds.js';
 import { HostEvents } from './events.js';
 import { Scheduler } from './sched.js';
-import { dispatchSyscall, finishSyscall } from './syscall.js';
-import { Vfs, FsContext } from '../fs/vfs.js';
+import { dispatchSyscall, finishSyscall, restartMode } from './syscall.js';
+import {
+  SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState,
+  SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SA_NOCLDWAIT, SIGKILL, SIGCONT,
+  SIGCHLD, SI_USER, SI_KERNEL, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO,
+  ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction,
+} from './signal.js';
+import { Vfs, FsContext, HostMountSpec } from '../fs/vfs.js';
 import { FdTable, File } from '../fs/file.js';
 import { ElfImage, ExecFile, LoaderError, loadElf, parseElf, ARG_MAX, MAX_ARG_STRLEN } from '../loader/elf.js';
-import { BLOCKED } from '../syscalls/types.js';
+import { BLOCKED, REGS_SET } from '../syscalls/types.js';
 import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { randomFillSync } from 'node:crypto';
 import { getSystemErrorMap } from 'node:util';
@@ -44,6 +52,9 @@ export interface KernelOptions {
   strace: boolean;
   /** host fds that become the guest's 0, 1, 2 */
   stdio: [number, number, number];
+  /** more host directories (--mount) and the host fd budget of hostfs (--max-host-fds) */
+  mounts?: readonly HostMountSpec[];
+  maxHostFds?: number;
 }
 
 /** Signal names and the shell's words for them (for "Segmentation fault"). */
@@ -54,11 +65,6 @@ export const SIGNAL_MESSAGES: Record<number, string> = {
   24: 'CPU time limit exceeded', 25: 'File size limit exceeded', 31: 'Bad system call',
 };
 
-/** Signals whose default action dumps core (signal(7)): the status carries 0x80. */
-const CORE_SIGNALS = new Set([3, 4, 5, 6, 7, 8, 11, 24, 25, 31]);
-/** Signals whose default action is to ignore. */
-export const IGNORE_SIGNALS = new Set([17, 18, 23, 28]);
-
 /** strerror() for the user: "No such file or directory". */
 export function errnoMessage(e: number): string {
   const m = getSystemErrorMap().get(-e);
@@ -68,19 +74,49 @@ export function errnoMessage(e: number): string {
 /** A bug in the kernel, or a host failure the guest cannot survive. */
 export class KernelPanic extends Error {}
 
+/** The host signal the kernel sends a guest host thread to stop it in guest
+ * code so a pending guest signal can be delivered (never seen by the guest). */
+const SIGKICK = 40;
+
+export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000,
+  CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000,
+  CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
+  CLONE_DETACHED = 0x400000, CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000, CLONE_IO = 0x80000000;
+const CLONE_NAMESPACES = 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | CLONE_NEWNS;
+
+/** wait options */
+export const WNOHANG = 1, WUNTRACED = 2, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
+export const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
+
+/** What wait found. */
+export interface WaitResult {
+  pid: number;
+  /** wait(2) status encoding */
+  status: number;
+  /** CLD_* for waitid */
+  code: number;
+  /** exit code or signal for waitid's si_status */
+  siStatus: number;
+  uid: number;
+}
+
 export class Kernel {
   readonly physmem: Physmem;
   readonly vfs: Vfs;
   readonly events = new HostEvents();
   readonly sched: Scheduler;
   readonly opts: KernelOptions;
-  /** guest tid -> task; guarded by the JS thread */
+  /** guest tid -> live task; guarded by the JS thread */
   readonly tasks = new Map<number, Task>();
+  /** guest pid -> process, live or zombie (until reaped); guarded by the JS thread */
+  readonly tgs = new Map<number, ThreadGroup>();
   /** host tid -> task, for the trap loop; guarded by the JS thread */
   private readonly byHostTid = new Map<number, Task>();
   /** next guest pid to hand out */
   private nextPid = 1;
-  /** tasks woken during the current dispatch, re-run after it (softirq-style) */
+  /** init (pid 1): orphans are reparented to it */
+  private init: ThreadGroup | null = null;
+  /** tasks woken during the current dispatch, run after it (softirq-style) */
   private readonly woken: Task[] = [];
   /** syscall numbers already reported as unimplemented */
   readonly reportedEnosys = new Set<number>();
@@ -94,6 +130,10 @@ export class Kernel {
   readonly futexes = new FutexTable();
   /** boot time for /proc/uptime, sysinfo (monotonic ns) */
   readonly bootNs = process.hrtime.bigint();
+  /** the task whose syscall is running, for /proc/self */
+  currentPid = 1;
+  /** where kernel messages and strace go: umlts's own stderr */
+  diagFd = 2;
 
   constructor(opts: KernelOptions) {
     this.opts = opts;
@@ -102,12 +142,19 @@ export class Kernel {
     this.vfs = new Vfs({
       rootDir: opts.root,
       rw: opts.rw,
-      proc: this.procProvider(),
+      proc: new ProcProviderImpl(this),
       hostWatch: { watch: (fd, ev, cb) => this.events.watch(fd, ev, cb) },
+      mounts: opts.mounts,
+      hostFdBudget: opts.maxHostFds,
     });
   }
 
   // ---- process creation and exec ----------------------------------------------------
+
+  private allocPid(): number {
+    while (this.tgs.has(this.nextPid) || this.tasks.has(this.nextPid)) this.nextPid = this.nextPid >= 4194304 ? 2 : this.nextPid + 1;
+    return this.nextPid++;
+  }
 
   /**
    * Start the guest's init (pid 1): resolve and load the program and set up
@@ -125,11 +172,13 @@ export class Kernel {
     files.installAt(0, this.vfs.console(i, 0), false);
     files.installAt(1, this.vfs.console(o, 1), false);
     files.installAt(2, this.vfs.console(e, 2), false);
-    const tg = new ThreadGroup(this.nextPid++, 0);
     const img = this.prepareExec(fs, path, argv, creds);
     const { mm, thread } = AddressSpace.create(this.physmem);
+    const tg = new ThreadGroup(this.allocPid(), null);
+    this.init = tg;
     const task = new Task(this, tg.tgid, tg, mm, thread, files, fs, creds);
     tg.tasks.push(task);
+    this.tgs.set(tg.tgid, tg);
     this.tasks.set(task.tid, task);
     this.byHostTid.set(thread.tid, task);
     this.loadInto(task, img, envp);
@@ -210,7 +259,7 @@ export class Kernel {
     return new ExecFileImpl(f, size, m);
   }
 
-  /** Load a prepared image into the task's (fresh) mm and set its registers. */
+  /** Load a prepared image into the task's (empty) mm and set its registers. */
   private loadInto(task: Task, p: PreparedExec, envp: string[]): void {
     let total = p.argTotal;
     for (const e of envp) total += Buffer.byteLength(e) + 9;
@@ -226,15 +275,16 @@ export class Kernel {
     const regs = task.regs;
     task.thread.getRegs(regs);
     for (let i = 0; i < NREGS; i++) {
-      if (i !== 17 && i !== 20 && i < 21) regs.set(i, 0); // keep cs (17) and ss (20), eflags reset below
+      if (i !== CS && i !== SS && i < FS_BASE) regs.set(i, 0);
     }
     regs.set(18, 0x202); // eflags: IF
-    regs.set(21, 0); // fs_base
-    regs.set(22, 0); // gs_base
+    regs.set(FS_BASE, 0);
+    regs.set(GS_BASE, 0);
     regs.set(RIP, r.entry);
     regs.set(RSP, r.sp);
     regs.set(ORIG_RAX, -1);
     task.atSeccomp = false;
+    task.inSyscall = false;
     task.tg.exe = p.path.startsWith('/') ? p.path : this.vfs.absolute(task.fs, p.path);
     task.tg.cmdline = Buffer.from(p.argv.map((a) => a + '\0').join(''), 'utf8');
     task.comm = p.path.split('/').pop()!.slice(0, 15);
@@ -242,7 +292,8 @@ export class Kernel {
 
   /**
    * execve(2) for a running task: everything that can fail is checked first;
-   * then the old address space (and its stub) goes and a new one comes.
+   * then the old image goes. A process's own stub is reused (its host
+   * mappings are dropped with the old VMAs), which saves spawning one.
    */
   execve(task: Task, path: string, argv: string[], envp: string[]): number {
     let p: PreparedExec;
@@ -252,30 +303,100 @@ export class Kernel {
       if (e instanceof LoaderError) return -e.errno;
       throw e;
     }
-    const { mm, thread } = AddressSpace.create(this.physmem);
-    const oldMm = task.mm, oldThread = task.thread;
-    task.mm = mm;
-    task.thread = thread;
-    this.byHostTid.delete(oldThread.tid);
-    this.byHostTid.set(thread.tid, task);
-    this.killHostThread(oldThread);
-    if (--oldMm.users === 0) oldMm.release();
+    // the point of no return
+    const mm = task.mm;
+    mm.setSyncThread(task.thread);
+    mm.reset();
+    mm.flush();
+    task.thread.setXstate(initFpState(576));
     try {
       this.loadInto(task, p, envp);
     } catch (e) {
-      if (e instanceof LoaderError) {
-        this.exitGroup(task, (128 + SIGSEGV) << 8 | SIGSEGV);
+      if (e instanceof LoaderError || e instanceof OutOfMemory) {
+        this.exitGroup(task, SIGSEGV);
         return BLOCKED;
       }
       throw e;
     }
     task.files.closeOnExec();
-    for (let s = 1; s < 65; s++) {
+    // handled signals go back to their defaults; ignored ones stay ignored
+    for (let s = 1; s <= 64; s++) {
       const a = task.tg.sigactions[s];
-      if (a && a.handler > 1) task.tg.sigactions[s] = { handler: 0, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
+      if (a && a.handler !== SIG_IGN) task.tg.sigactions[s] = defaultAction();
     }
-    this.resume(task);
-    return BLOCKED;
+    task.altStackSp = task.altStackSize = 0;
+    task.altStackFlags = 2;
+    this.vforkRelease(task);
+    return REGS_SET;
+  }
+
+  /**
+   * clone(2)/fork(2)/vfork(2): a new process. Its address space is a
+   * copy-on-write copy in a new stub host process (CLONE_VM without
+   * CLONE_THREAD — vfork, posix_spawn — gets a copy too: POSIX allows it,
+   * and the parent still waits for the child's exec or exit). Threads
+   * (CLONE_THREAD) are not offered yet.
+   */
+  clone(parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+    if (flags & CLONE_THREAD) return -Errno.ENOSYS;
+    if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
+    if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
+    if (this.tgs.size >= 4096) return -Errno.EAGAIN;
+    const { mm, thread } = parent.mm.fork();
+    const ptg = parent.tg;
+    const tg = new ThreadGroup(this.allocPid(), flags & CLONE_PARENT ? ptg.parent : ptg);
+    tg.exitSignal = flags & 0xff;
+    tg.exe = ptg.exe;
+    tg.cmdline = ptg.cmdline;
+    for (const [k, v] of ptg.rlimits) tg.rlimits.set(k, [v[0], v[1]]);
+    for (let s = 1; s <= 64; s++) {
+      const a = ptg.sigactions[s];
+      if (a) tg.sigactions[s] = { ...a };
+    }
+    (tg.parent ?? ptg).children.add(tg);
+    const files = flags & CLONE_FILES ? parent.files : parent.files.clone();
+    const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
+    const child = new Task(this, tg.tgid, tg, mm, thread, files, fs, parent.creds.clone());
+    tg.tasks.push(child);
+    this.tgs.set(tg.tgid, tg);
+    this.tasks.set(child.tid, child);
+    this.byHostTid.set(thread.tid, child);
+    child.comm = parent.comm;
+    child.sigmaskLo = parent.sigmaskLo;
+    child.sigmaskHi = parent.sigmaskHi;
+    child.altStackSp = parent.altStackSp;
+    child.altStackSize = parent.altStackSize;
+    child.altStackFlags = parent.altStackFlags;
+    // registers: the parent's, returning 0, on the new stack if one was given
+    const r = child.regs;
+    r.copyFrom(parent.regs);
+    r.set(RAX, 0);
+    r.set(ORIG_RAX, -1);
+    if (stack) r.set(RSP, stack);
+    if (flags & CLONE_SETTLS) r.set(FS_BASE, tls);
+    thread.setXstate(parent.thread.getXstate());
+    if (flags & CLONE_PARENT_SETTID) {
+      parent.mm.writeU32(ptid, tg.tgid);
+      mm.writeU32(ptid, tg.tgid);
+    }
+    if (flags & CLONE_CHILD_SETTID) mm.writeU32(ctid, tg.tgid);
+    if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
+    if (flags & CLONE_VFORK) {
+      child.vforkParent = parent;
+      parent.vforkDone = false;
+    }
+    mm.setSyncThread(thread);
+    this.resume(child);
+    return tg.tgid;
+  }
+
+  /** The vfork parent of this task (if any) may go on: the child has exec'd or exited. */
+  private vforkRelease(task: Task): void {
+    const p = task.vforkParent;
+    if (!p) return;
+    task.vforkParent = null;
+    p.vforkDone = true;
+    this.wake(p);
   }
 
   // ---- the trap loop -------------------------------------------------------------------
@@ -304,7 +425,7 @@ export class Kernel {
 
   /** One stop of a guest host thread. */
   private onStop(task: Task, s: number): void {
-    this.release(task);
+    this.leaveCpu(task);
     if (!WIFSTOPPED(s)) return this.onHostDeath(task, s);
     if (s >> 8 === STOP_SYSEMU) return this.onSyscall(task, false);
     if (s >> 8 === STOP_SECCOMP) return this.onSyscall(task, true);
@@ -325,7 +446,15 @@ export class Kernel {
   private syscall(task: Task): void {
     const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
     if (ret === BLOCKED) return;
-    finishSyscall(task, ret);
+    task.syscallState = null;
+    task.syscallCleanup = null;
+    task.sigwaitLo = task.sigwaitHi = 0;
+    if (ret === REGS_SET) {
+      task.inSyscall = false;
+    } else {
+      finishSyscall(task, ret);
+      task.inSyscall = true;
+    }
     this.resume(task);
   }
 
@@ -338,24 +467,59 @@ export class Kernel {
       if (e instanceof HostThreadGone) return this.onHostDeath(task, e.status);
       throw e;
     }
-    if (fi.trapno !== 14) {
-      // not a page fault (#GP, #SS...): the kernel sends SIGSEGV with SI_KERNEL
-      return this.forceSignal(task, SIGSEGV);
-    }
     task.mm.setSyncThread(th);
-    let code: number;
-    try {
-      code = task.mm.handleFault(fi.addr, fi.err);
-    } catch (e) {
-      if (e instanceof OutOfMemory) return this.oomKill(task);
-      throw e;
+    let code = 0;
+    if (fi.trapno === 14) {
+      try {
+        code = task.mm.handleFault(fi.addr, fi.err);
+      } catch (e) {
+        if (e instanceof OutOfMemory) return this.oomKill(task);
+        throw e;
+      }
+      if (code === 0) {
+        const queued = task.mm.pendingFlush > 0;
+        th.resumeFromFault(queued, fi.sp);
+        task.mm.markFlushed();
+        task.state = 'running';
+        this.sched.acquire(task); // (a fault never waits for a vCPU: it was just on one)
+        return;
+      }
     }
-    if (code !== 0) return this.forceSignal(task, SIGSEGV);
-    const queued = task.mm.pendingFlush > 0;
-    th.resumeFromFault(queued, fi.sp);
-    task.mm.markFlushed();
-    task.state = 'running';
-    this.sched.acquire(task); // (a fault never waits for a vCPU: it was just on one)
+    // the guest gets SIGSEGV: take its context back from the host's signal frame
+    if (!this.contextFromHostFrame(task, fi)) return this.exitGroup(task, SIGSEGV | 0x80);
+    const info: SigInfo = fi.trapno === 14
+      ? { signo: SIGSEGV, code, addr: fi.addr, trapno: fi.trapno, err: fi.err }
+      : { signo: SIGSEGV, code: SI_KERNEL, addr: 0, trapno: fi.trapno, err: fi.err };
+    this.forceSignal(task, SIGSEGV, info);
+    this.resume(task);
+  }
+
+  /**
+   * The guest's registers and FPU state at a fault, as the host saved them in
+   * its signal frame on the stub's data slot; the host frame is abandoned.
+   */
+  private contextFromHostFrame(task: Task, fi: FaultInfo): boolean {
+    const d = task.mm.stubPages.data;
+    const uc = fi.sp + 8 - STUB_DATA;
+    if (uc < 0 || uc + 304 > STUB_DATA_SIZE) return false;
+    const r = task.regs;
+    task.thread.getRegs(r); // segment bases stay as they are
+    const mc = uc + 40;
+    const order = [9, 8, 7, 6, 3, 2, 1, 0, 14, 13, 4, 5, 12, 10, 11, 19, 16, 18]; // sigcontext order in user_regs_struct indices
+    order.forEach((reg, i) => {
+      r.w[2 * reg] = d.getUint32(mc + i * 8, true);
+      r.w[2 * reg + 1] = d.getUint32(mc + i * 8 + 4, true);
+    });
+    r.set(ORIG_RAX, -1);
+    const fp = Number(d.getBigUint64(mc + 184, true)) - STUB_DATA;
+    if (fp > 0 && fp + 512 <= STUB_DATA_SIZE) {
+      const size = d.getUint32(fp + 476, true);
+      const len = size >= 576 && fp + size <= STUB_DATA_SIZE ? size : 512;
+      const x = new Uint8Array(d.buffer, d.byteOffset + fp, len).slice();
+      task.thread.setXstate(x);
+    }
+    task.inSyscall = false;
+    return true;
   }
 
   private onTrap(task: Task): void {
@@ -367,12 +531,28 @@ export class Kernel {
       }
       throw new KernelPanic(`unexpected stub trap at ${r.get(RIP).toString(16)} in pid ${task.pid}`);
     }
-    this.forceSignal(task, SIGTRAP); // a guest int3 or single-step
+    task.inSyscall = false;
+    this.forceSignal(task, SIGTRAP, { signo: SIGTRAP, code: SI_KERNEL });
+    this.resume(task);
   }
 
-  /** A host signal arrived for a guest host thread: the guest's own fault (SIGFPE, SIGILL, SIGBUS) or one sent from outside. */
+  /**
+   * A host signal stopped a guest host thread: our own kick (a guest signal
+   * is waiting), the guest's own fault (SIGFPE, SIGILL, SIGBUS), or a signal
+   * sent from outside umlts.
+   */
   private onHostSignal(task: Task, sig: number): void {
-    this.forceSignal(task, sig);
+    const r = task.regs;
+    task.thread.getRegs(r);
+    task.inSyscall = false;
+    task.atSeccomp = false;
+    if (sig !== SIGKICK) {
+      const si = task.thread.getSiginfo();
+      const sync = si.code > 0 && si.code < SI_KERNEL;
+      if (sync) this.forceSignal(task, sig, { signo: sig, code: si.code, addr: si.addr });
+      else this.signalProcess(task.tg, sig, { signo: sig, code: SI_KERNEL });
+    }
+    this.resume(task);
   }
 
   private onHostDeath(task: Task, s: number): void {
@@ -386,7 +566,7 @@ export class Kernel {
 
   private onWaker(s: number): void {
     if (!WIFSTOPPED(s)) throw new KernelPanic(`the waker died (status ${s.toString(16)})`);
-    this.events.onWakerStop();
+    this.events.onWakerStop(WSTOPSIG(s));
   }
 
   // ---- sleeping and waking --------------------------------------------------------------
@@ -396,20 +576,46 @@ export class Kernel {
     if (task.state !== 'blocked') return;
     task.unqueue();
     task.state = 'runnable';
+    task.wakeMode = 'rerun';
     this.woken.push(task);
   }
+
+  /**
+   * A signal arrived for a task asleep in a syscall: the syscall ends now
+   * (not re-run) with the restart code its row asks for; delivery decides
+   * between EINTR and restarting it.
+   */
+  private interrupt(task: Task): void {
+    if (task.state !== 'blocked' || !task.vforkDone) return;
+    task.unqueue();
+    task.syscallCleanup?.();
+    task.syscallCleanup = null;
+    task.syscallState = null;
+    task.sigwaitLo = task.sigwaitHi = 0;
+    const mode = restartMode(task.regs.getI32(ORIG_RAX));
+    finishSyscall(task, mode === 'never' ? -Errno.EINTR : mode === 'nohand' ? -ERESTARTNOHAND : -ERESTARTSYS);
+    task.inSyscall = true;
+    task.state = 'runnable';
+    task.wakeMode = 'resume';
+    this.woken.push(task);
+  }
+
   private runWoken(): void {
     while (this.woken.length > 0) {
       const t = this.woken.shift()!;
       if (t.state !== 'runnable') continue;
       t.mm.setSyncThread(t.thread);
-      this.syscall(t);
+      if (t.wakeMode === 'resume') this.resume(t);
+      else this.syscall(t);
     }
   }
 
-  /** Let the task run guest code again, once it has a vCPU. */
+  /** Let the task run guest code again, once signals are delivered and it has a vCPU. */
   resume(task: Task): void {
+    if (task.state === 'zombie' || task.state === 'dead') return;
+    if (!this.deliverSignals(task)) return;
     task.state = 'running';
+    task.mm.setSyncThread(task.thread);
     if (task.mm.pendingFlush > 0) task.mm.flush();
     // if it died under us, waitpid reports its death
     if (this.sched.acquire(task)) this.start(task);
@@ -420,26 +626,232 @@ export class Kernel {
   }
 
   /** The task left its vCPU; start whoever waited for one. */
-  private release(task: Task): void {
+  private leaveCpu(task: Task): void {
     const next = this.sched.release(task);
     if (next) this.start(next);
   }
 
-  // ---- signals (default actions; handlers come with the signals work) ------------------------
+  // ---- signals -------------------------------------------------------------------------------
+
+  /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
+  signalTask(task: Task, sig: number, info?: Partial<SigInfo>): void {
+    if (sig === 0 || task.state === 'zombie' || task.state === 'dead') return;
+    if (!this.prepareSignal(task.tg, sig)) return;
+    if (isIgnored(task, sig)) return;
+    task.pending.add({ signo: sig, code: SI_USER, ...info });
+    this.signalWakeup(task, sig);
+  }
+
+  /** Send a signal to a process (kill): any thread not blocking it takes it. */
+  signalProcess(tg: ThreadGroup, sig: number, info?: Partial<SigInfo>): void {
+    if (sig === 0 || tg.zombie || tg.tasks.length === 0) return;
+    if (!this.prepareSignal(tg, sig)) return;
+    const t0 = tg.tasks[0]!;
+    if (isIgnored(t0, sig)) return;
+    tg.sharedPending.add({ signo: sig, code: SI_USER, ...info });
+    const t = tg.tasks.find((x) => !isBlocked(x, sig) && x.state !== 'zombie') ?? t0;
+    this.signalWakeup(t, sig);
+  }
+
+  /** Send a signal to every process of a process group; the count, or -ESRCH. */
+  signalPgrp(pgid: number, sig: number, info?: Partial<SigInfo>): number {
+    let n = 0;
+    for (const tg of this.tgs.values()) {
+      if (tg.pgid !== pgid || tg.zombie) continue;
+      this.signalProcess(tg, sig, info);
+      n++;
+    }
+    return n > 0 ? n : -Errno.ESRCH;
+  }
 
   /**
-   * A signal the task caused (fault) or received from the host. Without a
-   * guest handler the default action applies: terminate (with core for the
-   * core signals) or ignore.
+   * prepare_signal: SIGKILL and SIGCONT continue a stopped process, stop
+   * signals cancel a pending SIGCONT and vice versa. False: discard.
    */
-  forceSignal(task: Task, sig: number): void {
-    if (IGNORE_SIGNALS.has(sig)) {
-      // resume where it stopped; the host signal is dropped
-      task.state = 'running';
-      if (this.sched.acquire(task)) task.thread.cont(0);
+  private prepareSignal(tg: ThreadGroup, sig: number): boolean {
+    if (tg.zombie) return false;
+    if (sig === SIGKILL) {
+      this.exitGroup(tg.tasks[0]!, SIGKILL);
+      return false;
+    }
+    if (isStopSignal(sig)) {
+      tg.sharedPending.drop(SIGCONT);
+      for (const t of tg.tasks) t.pending.drop(SIGCONT);
+    } else if (sig === SIGCONT) {
+      for (const s of [19, 20, 21, 22]) {
+        tg.sharedPending.drop(s);
+        for (const t of tg.tasks) t.pending.drop(s);
+      }
+      if (tg.stopSig) this.groupContinue(tg);
+    }
+    return true;
+  }
+
+  /** Make the task notice a new signal: interrupt its sleep, or stop it in guest code. */
+  private signalWakeup(task: Task, sig: number): void {
+    if (task.state === 'blocked' && (sig <= 32 ? task.sigwaitLo & (1 << (sig - 1)) : task.sigwaitHi & (1 << (sig - 33)))) {
+      this.wake(task); // rt_sigtimedwait takes it
       return;
     }
-    this.exitGroup(task, sig | (CORE_SIGNALS.has(sig) ? 0x80 : 0));
+    if (isBlocked(task, sig)) return;
+    if (task.state === 'blocked') this.interrupt(task);
+    else if (task.state === 'running') host.tgkill(task.thread.tid, task.thread.tid, SIGKICK);
+    // runnable / stopped in the kernel: delivery happens when it resumes
+  }
+
+  /**
+   * force_sig_info: a synchronous signal (a fault) that cannot be ignored or
+   * blocked — if it is, the handler goes back to SIG_DFL and it is unblocked.
+   */
+  forceSignal(task: Task, sig: number, info?: SigInfo): void {
+    const a = actionOf(task.tg, sig);
+    if (a.handler === SIG_IGN || isBlocked(task, sig)) {
+      task.tg.sigactions[sig] = defaultAction();
+      if (sig <= 32) task.sigmaskLo &= ~(1 << (sig - 1));
+      else task.sigmaskHi &= ~(1 << (sig - 33));
+    }
+    task.pending.add(info ?? { signo: sig, code: SI_KERNEL });
+  }
+
+  /** Temporarily replace the mask (sigsuspend, ppoll, pselect6, epoll_pwait): restored after the next handler is set up, or by the syscall's end. */
+  setTempSigmask(task: Task, lo: number, hi: number): void {
+    if (task.savedMaskLo === null) {
+      task.savedMaskLo = task.sigmaskLo;
+      task.savedMaskHi = task.sigmaskHi;
+    }
+    task.sigmaskLo = lo & ~UNBLOCKABLE_LO;
+    task.sigmaskHi = hi;
+  }
+  /** A syscall that set a temporary mask completes without a handler: put the old mask back. */
+  restoreTempSigmask(task: Task): void {
+    if (task.savedMaskLo === null) return;
+    task.sigmaskLo = task.savedMaskLo;
+    task.sigmaskHi = task.savedMaskHi;
+    task.savedMaskLo = null;
+  }
+
+  /** Does the task have a signal it would act on now? (for sigsuspend-like waits) */
+  hasDeliverable(task: Task): boolean {
+    return task.pending.next(task.sigmaskLo, task.sigmaskHi) !== 0 || task.tg.sharedPending.next(task.sigmaskLo, task.sigmaskHi) !== 0;
+  }
+
+  /**
+   * do_signal, just before the task returns to guest code: apply syscall
+   * restart rules, act on every deliverable signal (ignore, default action,
+   * or a handler frame). Returns false if the task must not resume (it died
+   * or stopped).
+   */
+  private deliverSignals(task: Task): boolean {
+    const r = task.regs;
+    let handled = false;
+    for (;;) {
+      if (task.tg.stopSig && task.state !== 'zombie') {
+        this.restartWithoutHandler(task);
+        task.state = 'stopped';
+        return false;
+      }
+      const fromTask = task.pending.next(task.sigmaskLo, task.sigmaskHi);
+      const sig = fromTask || task.tg.sharedPending.next(task.sigmaskLo, task.sigmaskHi);
+      if (!sig) break;
+      const info = (fromTask ? task.pending : task.tg.sharedPending).take(sig)!;
+      const act = actionOf(task.tg, sig);
+      if (act.handler === SIG_IGN) continue;
+      if (act.handler === SIG_DFL) {
+        if (isIgnoredByDefault(sig)) continue;
+        if (isStopSignal(sig)) {
+          this.groupStop(task.tg, sig);
+          continue; // the loop's top stops this task
+        }
+        this.exitGroup(task, sig | (isCoreSignal(sig) ? 0x80 : 0));
+        return false;
+      }
+      // a handler: first decide the interrupted syscall's fate (handle_signal)
+      if (task.inSyscall) {
+        const rv = r.getS(RAX);
+        if (rv === -ERESTARTNOHAND || rv === -ERESTART_RESTARTBLOCK || (rv === -ERESTARTSYS && !(act.flags & SA_RESTART))) r.set(RAX, -Errno.EINTR);
+        else if (rv === -ERESTARTSYS || rv === -ERESTARTNOINTR) this.restartSyscall(task);
+        task.inSyscall = false;
+      }
+      // the mask to save in the frame is the one before a temporary sigsuspend mask
+      if (task.savedMaskLo !== null) {
+        task.sigmaskLo = task.savedMaskLo;
+        task.sigmaskHi = task.savedMaskHi;
+        task.savedMaskLo = null;
+      }
+      const fp = task.thread.getXstate().slice();
+      if (!setupFrame(task, info, act, fp)) {
+        this.exitGroup(task, SIGSEGV | 0x80);
+        return false;
+      }
+      task.thread.setXstate(initFpState(fp.length));
+      if (!(act.flags & SA_NODEFER)) {
+        if (sig <= 32) task.sigmaskLo |= 1 << (sig - 1);
+        else task.sigmaskHi |= 1 << (sig - 33);
+      }
+      task.sigmaskLo = (task.sigmaskLo | act.maskLo) & ~UNBLOCKABLE_LO;
+      task.sigmaskHi |= act.maskHi;
+      if (act.flags & SA_RESETHAND) task.tg.sigactions[sig] = defaultAction();
+      handled = true;
+    }
+    if (!handled) {
+      this.restartWithoutHandler(task);
+      this.restoreTempSigmask(task);
+    }
+    return true;
+  }
+
+  /** No handler ran: a syscall that asked to be restarted is (its registers rewound). */
+  private restartWithoutHandler(task: Task): void {
+    if (!task.inSyscall) return;
+    const rv = task.regs.getS(RAX);
+    if (rv === -ERESTARTSYS || rv === -ERESTARTNOINTR || rv === -ERESTARTNOHAND || rv === -ERESTART_RESTARTBLOCK) this.restartSyscall(task);
+    task.inSyscall = false;
+  }
+
+  /** Make the guest execute the same syscall instruction again. */
+  private restartSyscall(task: Task): void {
+    const r = task.regs;
+    r.set(RAX, r.getI32(ORIG_RAX));
+    r.set(RIP, r.get(RIP) - 2);
+    task.syscallState = null;
+  }
+
+  /** Job-control stop of a whole process (do_signal_stop). */
+  private groupStop(tg: ThreadGroup, sig: number): void {
+    if (tg.stopSig) return;
+    tg.stopSig = sig;
+    tg.stopNotify = true;
+    tg.continueNotify = false;
+    for (const t of tg.tasks) {
+      if (t.state === 'running') host.tgkill(t.thread.tid, t.thread.tid, SIGKICK);
+      else if (t.state === 'blocked') this.interrupt(t);
+    }
+    const parent = tg.parent;
+    if (parent && !(actionOf(parent, SIGCHLD).flags & SA_NOCLDSTOP)) {
+      this.signalProcess(parent, SIGCHLD, { code: CLD_STOPPED, pid: tg.tgid, status: sig, uid: tg.tasks[0]?.creds.uid ?? 0 });
+    }
+    parent?.childWait.wake(1);
+  }
+
+  /** SIGCONT (or SIGKILL) of a stopped process. */
+  private groupContinue(tg: ThreadGroup): void {
+    tg.stopSig = 0;
+    tg.stopNotify = false;
+    tg.continueNotify = true;
+    for (const t of tg.tasks) {
+      if (t.state === 'stopped') {
+        t.state = 'runnable';
+        t.wakeMode = 'resume';
+        this.woken.push(t);
+      }
+    }
+    const parent = tg.parent;
+    if (parent) {
+      if (!(actionOf(parent, SIGCHLD).flags & SA_NOCLDSTOP)) {
+        this.signalProcess(parent, SIGCHLD, { code: CLD_CONTINUED, pid: tg.tgid, status: SIGCONT, uid: tg.tasks[0]?.creds.uid ?? 0 });
+      }
+      parent.childWait.wake(1);
+    }
   }
 
   private oomKill(task: Task): void {
@@ -447,29 +859,118 @@ export class Kernel {
     this.exitGroup(task, 9);
   }
 
-  // ---- exit ------------------------------------------------------------------------------------
+  // ---- exit and wait ----------------------------------------------------------------------------
 
-  /** exit_group: every thread of the group ends with wait status `status`. */
+  /** exit_group: every thread of the process ends; it becomes a zombie for its parent. */
   exitGroup(task: Task, status: number): void {
     const tg = task.tg;
-    if (tg.exitStatus !== null) return;
+    if (tg.zombie) return;
     tg.exitStatus = status;
-    for (const t of tg.tasks) this.exitTask(t);
-    if (tg.tgid === 1) this.initStatus = status;
+    for (const t of [...tg.tasks]) this.exitTask(t);
+    tg.zombie = true;
+    tg.stopSig = 0;
+    // orphans go to init; a zombie among them is init's to reap now
+    const init = this.init;
+    for (const c of tg.children) {
+      c.parent = init && init !== tg ? init : null;
+      if (c.parent) {
+        c.parent.children.add(c);
+        if (c.zombie) this.notifyParent(c);
+      }
+      for (const ct of c.tasks) if (ct.pdeathSig) this.signalTask(ct, ct.pdeathSig);
+    }
+    tg.children.clear();
+    if (tg === this.init) {
+      this.initStatus = status;
+      return;
+    }
+    this.notifyParent(tg);
+  }
+
+  /** exit_notify: SIGCHLD (or the clone exit signal) to the parent, or autoreap. */
+  private notifyParent(tg: ThreadGroup): void {
+    const parent = tg.parent;
+    if (!parent) {
+      this.tgs.delete(tg.tgid);
+      return;
+    }
+    const a = actionOf(parent, SIGCHLD);
+    const status = tg.exitStatus ?? 0;
+    if (tg.exitSignal === SIGCHLD && (a.handler === SIG_IGN || a.flags & SA_NOCLDWAIT)) {
+      // the parent does not want zombies: reap now
+      parent.children.delete(tg);
+      this.tgs.delete(tg.tgid);
+    } else if (tg.exitSignal) {
+      const killed = (status & 0x7f) !== 0;
+      this.signalProcess(parent, tg.exitSignal, {
+        code: killed ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+        pid: tg.tgid,
+        status: killed ? status & 0x7f : (status >> 8) & 0xff,
+        uid: 0,
+      });
+    }
+    parent.childWait.wake(1);
   }
 
   /** One task leaves: its host thread is killed, its resources dropped. */
   private exitTask(t: Task): void {
     if (t.state === 'zombie' || t.state === 'dead') return;
     t.unqueue();
-    this.release(t);
+    t.syscallCleanup?.();
+    t.syscallCleanup = null;
+    this.leaveCpu(t);
     t.state = 'zombie';
+    this.vforkRelease(t);
     this.byHostTid.delete(t.thread.tid);
     this.killHostThread(t.thread);
     t.mm.threads.delete(t.thread);
     if (--t.mm.users === 0) t.mm.release();
     t.files.closeAll();
     this.tasks.delete(t.tid);
+  }
+
+  /**
+   * do_wait for wait4/waitid: the first child matching (idtype, id) with
+   * something to report. Returns it, 0 (WNOHANG, nothing yet), -ECHILD, or
+   * BLOCKED (the task sleeps on its child-wait queue).
+   */
+  waitChild(task: Task, idtype: number, id: number, options: number): WaitResult | number {
+    const me = task.tg;
+    let any = false;
+    for (const c of me.children) {
+      if (idtype === P_PID && c.tgid !== id) continue;
+      if (idtype === P_PGID && c.pgid !== id) continue;
+      // __WCLONE/__WALL select by exit signal
+      const clone = c.exitSignal !== SIGCHLD;
+      if (!(options & 0x40000000) && (clone ? !(options & 0x80000000) : options & 0x80000000)) continue;
+      any = true;
+      if (c.zombie && options & WEXITED) {
+        const st = c.exitStatus ?? 0;
+        const killed = (st & 0x7f) !== 0;
+        const res: WaitResult = {
+          pid: c.tgid, status: st, uid: 0,
+          code: killed ? (st & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+          siStatus: killed ? st & 0x7f : (st >> 8) & 0xff,
+        };
+        if (!(options & WNOWAIT)) {
+          me.children.delete(c);
+          this.tgs.delete(c.tgid);
+          me.cutimeNs += c.utimeNs + c.cutimeNs;
+        }
+        return res;
+      }
+      if (c.stopSig && c.stopNotify && options & WSTOPPED) {
+        if (!(options & WNOWAIT)) c.stopNotify = false;
+        return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: 0, code: CLD_STOPPED, siStatus: c.stopSig };
+      }
+      if (c.continueNotify && options & WCONTINUED) {
+        if (!(options & WNOWAIT)) c.continueNotify = false;
+        return { pid: c.tgid, status: 0xffff, uid: 0, code: CLD_CONTINUED, siStatus: SIGCONT };
+      }
+    }
+    if (!any) return -Errno.ECHILD;
+    if (options & WNOHANG) return 0;
+    return task.sleepOn(me.childWait);
   }
 
   private killHostThread(th: HostThread): void {
@@ -494,16 +995,9 @@ export class Kernel {
   warnRaw(line: string): void {
     host.write(this.diagFd, Buffer.from(line + '\n'));
   }
-  /** where kernel messages and strace go: umlts's own stderr */
-  diagFd = 2;
 
-  // ---- what /proc shows ----------------------------------------------------------------------
-  currentPid = 1;
-  private procProvider(): ProcProviderImpl {
-    return new ProcProviderImpl(this);
-  }
   taskByPid(pid: number): Task | undefined {
-    return this.tasks.get(pid);
+    return this.tgs.get(pid)?.tasks[0] ?? this.tasks.get(pid);
   }
 }
 
@@ -532,9 +1026,7 @@ class ProcProviderImpl {
     return this.k.currentPid;
   }
   pids(): number[] {
-    const s = new Set<number>();
-    for (const t of this.k.tasks.values()) s.add(t.pid);
-    return [...s].sort((a, b) => a - b);
+    return [...this.k.tgs.keys()].sort((a, b) => a - b);
   }
   exe(pid: number): string | null {
     return this.k.taskByPid(pid)?.tg.exe ?? null;
@@ -567,6 +1059,4 @@ class ProcProviderImpl {
   }
 }
 
-void Regs;
 void SEGV_MAPERR;
-void ErrnoError;

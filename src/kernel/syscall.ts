@@ -5,7 +5,7 @@
  */
 import { SYSCALL_TABLE } from '../syscalls/table.js';
 import { SYSCALL_NAMES } from '../syscalls/nr.js';
-import { BLOCKED } from '../syscalls/types.js';
+import { BLOCKED, REGS_SET } from '../syscalls/types.js';
 import { straceLine } from '../syscalls/strace.js';
 import { Errno, ErrnoError } from './errno.js';
 import type { Task } from './task.js';
@@ -30,11 +30,16 @@ export function dispatchSyscall(task: Task, nr: number): number {
       ret = -e.errno;
     }
   }
-  if (k.opts.strace && ret !== BLOCKED) k.warnRaw(straceLine(task, nr, ret));
+  if (k.opts.strace && ret !== BLOCKED && ret !== REGS_SET) k.warnRaw(straceLine(task, nr, ret));
   return ret;
 }
 
 /** Write the result into the task's registers (rax). */
 export function finishSyscall(task: Task, ret: number): void {
   task.regs.setResult(ret);
+}
+
+/** How a signal ends this syscall while it sleeps (the row's restart field). */
+export function restartMode(nr: number): 'sys' | 'nohand' | 'never' {
+  return SYSCALL_TABLE[nr]?.restart ?? 'sys';
 }

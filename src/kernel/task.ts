@@ -15,6 +15,8 @@ import type { WaitQueue, Waiter } from '../fs/waitqueue.js';
 import { Regs } from '../platform/regs.js';
 import { Creds } from './creds.js';
 import { BLOCKED } from '../syscalls/types.js';
+import { SigPending } from './signal.js';
+import { WaitQueue as WQ } from '../fs/waitqueue.js';
 
 /** struct k_sigaction, as rt_sigaction(2) records it. */
 export interface SigAction {
@@ -30,8 +32,27 @@ export interface SigAction {
 export class ThreadGroup {
   /** guest pid; immutable */
   readonly tgid: number;
-  /** parent's guest pid (0 for the init of the guest); written by the kernel on reparenting */
-  ppid: number;
+  /** the parent process (null for init); changed by the kernel when an orphan is reparented to init */
+  parent: ThreadGroup | null = null;
+  /** live and zombie children; guarded by the JS thread */
+  readonly children = new Set<ThreadGroup>();
+  /** wait4/waitid sleepers of this process (as a parent): woken on any child state change */
+  readonly childWait = new WQ();
+  /** process-directed pending signals */
+  readonly sharedPending = new SigPending();
+  /** the signal the parent gets when this process dies (clone's CSIGNAL; 0 for none) */
+  exitSignal = 17;
+  /** a zombie: dead, waiting to be reaped by its parent */
+  zombie = false;
+  /** job control: the signal that stopped the group, 0 while running */
+  stopSig = 0;
+  /** a stop / continue the parent has not yet collected with WUNTRACED / WCONTINUED */
+  stopNotify = false;
+  continueNotify = false;
+  /** CPU time of the dead process's host threads, ns (for wait4's rusage and times()) */
+  utimeNs = 0;
+  /** children's CPU time, collected when reaped */
+  cutimeNs = 0;
   pgid: number;
   sid: number;
   /** threads, the leader first; guarded by the JS thread */
@@ -46,15 +67,24 @@ export class ThreadGroup {
   cmdline = new Uint8Array(0);
   /** RLIMITs as [soft, hard] (numbers; Infinity for RLIM_INFINITY) */
   readonly rlimits = new Map<number, [number, number]>();
-  constructor(tgid: number, ppid: number) {
+  constructor(tgid: number, parent: ThreadGroup | null) {
     this.tgid = tgid;
-    this.ppid = ppid;
-    this.pgid = tgid;
-    this.sid = tgid;
+    this.parent = parent;
+    this.pgid = parent ? parent.pgid : tgid;
+    this.sid = parent ? parent.sid : tgid;
+  }
+  /** the parent's pid, as getppid(2) reports it (0 for init) */
+  get ppid(): number {
+    return this.parent?.tgid ?? 0;
   }
 }
 
-export type TaskState = 'runnable' | 'running' | 'blocked' | 'zombie' | 'dead';
+/**
+ * runnable: woken, waiting to run its syscall again (or resume);
+ * running: on a vCPU in guest code; blocked: asleep in a syscall;
+ * stopped: job-control stop; zombie/dead: gone.
+ */
+export type TaskState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'zombie' | 'dead';
 
 export class Task {
   /** Registers as of the last trap; written back before the task resumes. Owned by this task. */
@@ -62,6 +92,24 @@ export class Task {
   state: TaskState = 'runnable';
   /** stopped in the seccomp filter (not at a SYSEMU stop): resume must cancel the syscall */
   atSeccomp = false;
+  /** thread-directed pending signals */
+  readonly pending = new SigPending();
+  /** returning from a syscall (rax holds its result): signal delivery applies restart rules */
+  inSyscall = false;
+  /** when woken: re-run the blocked syscall, or just resume (its result is already set) */
+  wakeMode: 'rerun' | 'resume' = 'rerun';
+  /** undo what a sleeping syscall armed (timers, registrations) when a signal interrupts it */
+  syscallCleanup: (() => void) | null = null;
+  /** the vfork parent to wake when this child execs or exits */
+  vforkParent: Task | null = null;
+  /** a vfork child still using "our" memory: this task sleeps until it is done */
+  vforkDone = true;
+  /** rt_sigtimedwait: the set it waits for (wakes it even while blocked) */
+  sigwaitLo = 0;
+  sigwaitHi = 0;
+  /** sigsuspend/ppoll/pselect: the mask to restore once a handler has been set up */
+  savedMaskLo: number | null = null;
+  savedMaskHi = 0;
   /** blocked in a syscall: the wait queue and waiter to remove when woken */
   private waitq: WaitQueue | null = null;
   private waiter: Waiter | null = null;

@@ -18,7 +18,7 @@ import { Errno, ErrnoError } from '../kernel/errno.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
 import { HostThread, spawnStub, StubPages } from '../platform/ptrace.js';
 import {
-  GUEST_TASK_SIZE, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_FD_PHYSMEM, STUB_DATA_SIZE, STUB_PAGE_SIZE,
+  GUEST_TASK_SIZE, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_FD_PHYSMEM, STUB_DATA_SIZE,
 } from '../platform/stub_layout.js';
 
 export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
@@ -35,7 +35,7 @@ export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
 /** si_code values for SIGSEGV */
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 
-const NR_mmap = 9, NR_munmap = 11;
+const NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11;
 const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 
 /** What a private file mapping is filled from (fs's Mappable, structurally). */
@@ -138,42 +138,73 @@ export class AddressSpace {
   users = 1;
   /** unique id (futex keys); immutable */
   readonly id = nextMmId();
-  private readonly stubFrames: number[];
-
   private constructor(
     readonly physmem: Physmem,
     /** the stub's batch/data pages; immutable */
     readonly stubPages: StubPages,
-    stubFrames: number[],
-  ) {
-    this.stubFrames = stubFrames;
-  }
+    /** their physmem slot, returned on release */
+    private readonly stubSlot: number,
+  ) {}
 
   /** A new, empty address space with its own stub host process. Returns it with its first host thread. */
   static create(physmem: Physmem): { mm: AddressSpace; thread: HostThread } {
-    const batchFrame = physmem.alloc(1, true);
-    const nData = STUB_DATA_SIZE / STUB_PAGE_SIZE;
-    const dataFrames: number[] = [];
-    // the data slots must be contiguous in physmem (one host mmap)
-    let dataFrame = physmem.alloc(nData, true);
-    if (physmem.allocCount !== nData) {
-      dataFrames.push(...Array.from({ length: physmem.allocCount }, (_v, i) => dataFrame + i));
-      dataFrame = physmem.alloc(nData, true);
-      if (physmem.allocCount !== nData) throw new OutOfMemory();
-    }
-    const chunk = physmem.chunkOf(batchFrame);
-    const dchunk = physmem.chunkOf(dataFrame);
+    const slot = physmem.allocStubSlot();
+    const batchFrame = slot, dataFrame = slot + 1;
+    const chunk = physmem.chunkOf(slot);
     const pages: StubPages = {
       batchOff: batchFrame * PAGE_SIZE,
       dataOff: dataFrame * PAGE_SIZE,
       batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(batchFrame), PAGE_SIZE),
-      data: new DataView(dchunk.buffer, dchunk.byteOffset + physmem.offsetIn(dataFrame), STUB_DATA_SIZE),
+      data: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(dataFrame), STUB_DATA_SIZE),
     };
-    for (const f of dataFrames) physmem.put(f);
-    const thread = spawnStub(physmem.fd, pages);
-    const mm = new AddressSpace(physmem, pages, [batchFrame, ...Array.from({ length: nData }, (_v, i) => dataFrame + i)]);
+    let thread: HostThread;
+    try {
+      thread = spawnStub(physmem.fd, pages);
+    } catch (e) {
+      physmem.freeStubSlot(slot);
+      throw e;
+    }
+    const mm = new AddressSpace(physmem, pages, slot);
     mm.threads.add(thread);
     return { mm, thread };
+  }
+
+  /**
+   * fork: a new address space (its own stub) with a copy of every VMA and
+   * every page shared copy-on-write: frames get a reference more, and the
+   * host loses write access to this side's private writable pages so the
+   * next write on either side faults and copies (mm/memory.c: do_wp_page).
+   * The caller flushes this mm before its task resumes.
+   */
+  fork(): { mm: AddressSpace; thread: HostThread } {
+    const { mm: child, thread } = AddressSpace.create(this.physmem);
+    child.brkStart = this.brkStart;
+    child.brk = this.brk;
+    for (const v of this.vmas) child.vmas.push(v.clone());
+    const pm = this.physmem;
+    for (const [k, p] of this.pt) {
+      const q: PtPage = { frame: new Int32Array(p.frame), bits: new Uint8Array(PT_SIZE), count: p.count };
+      for (let i = 0; i < PT_SIZE; i++) {
+        const f = p.frame[i]!;
+        if (f) pm.get(f - 1);
+      }
+      child.pt.set(k, q);
+    }
+    for (const v of this.vmas) {
+      if (!(v.flags & MAP_SHARED) && v.prot & PROT_WRITE) this.protectHost(v.start, v.end, v.prot & ~PROT_WRITE);
+    }
+    return { mm: child, thread };
+  }
+
+  /**
+   * execve: drop every mapping (the host loses them at the next flush) and
+   * start over empty in the same stub process, which saves spawning one.
+   */
+  reset(): void {
+    for (const v of [...this.vmas]) this.removeRange(v.start, v.end);
+    this.brkStart = this.brk = 0;
+    this.faultNext = -1;
+    this.faultWindow = FAULT_AROUND_MIN;
   }
 
   // ---- VMA bookkeeping ------------------------------------------------------
@@ -362,6 +393,47 @@ export class AddressSpace {
     if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
   }
 
+  /** Lower the host protection of the host-mapped runs of [start, end) to prot (COW after fork). */
+  private protectHost(start: number, end: number, prot: number): void {
+    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
+    let runStart = -1, runEnd = -1;
+    const flushRun = (): void => {
+      if (runStart >= 0) this.queue(NR_mprotect, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, 0, 0, 0);
+    };
+    for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
+      const p = this.pt.get(k);
+      if (!p) continue;
+      const base = k * PT_SIZE;
+      const lo = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base;
+      for (let i = lo; i < hi; i++) {
+        if (!(p.bits[i]! & PTE_HOST)) continue;
+        if (base + i !== runEnd) {
+          flushRun();
+          runStart = base + i;
+        }
+        runEnd = base + i + 1;
+      }
+    }
+    flushRun();
+  }
+
+  /** Is this page of vma copy-on-write (private, writable, frame shared)? */
+  private isCow(vma: Vma, frame: number): boolean {
+    return !(vma.flags & MAP_SHARED) && (vma.prot & PROT_WRITE) !== 0 && this.physmem.refs[frame]! > 1;
+  }
+
+  /** Give the page its own copy of a shared frame (do_wp_page). Returns the new frame. */
+  private breakCow(p: PtPage, i: number): number {
+    const old = p.frame[i]! - 1;
+    const pm = this.physmem;
+    const f = pm.alloc(1);
+    pm.chunkOf(f).set(pm.chunkOf(old).subarray(pm.offsetIn(old), pm.offsetIn(old) + PAGE_SIZE), pm.offsetIn(f));
+    pm.put(old);
+    p.frame[i] = f + 1;
+    p.bits[i]! &= ~PTE_HOST;
+    return f;
+  }
+
   // ---- TLB: batched host mapping changes -----------------------------------------
 
   /** The stopped host thread flushes run in; the kernel sets it before handling each trap. */
@@ -380,7 +452,7 @@ export class AddressSpace {
       const pnr = Number(b.getBigUint64(o, true));
       const pa = Number(b.getBigUint64(o + 8, true)), pl = Number(b.getBigUint64(o + 16, true));
       if (pnr === nr && pa + pl === a0) {
-        if (nr === NR_munmap) {
+        if (nr === NR_munmap || (nr === NR_mprotect && Number(b.getBigUint64(o + 24, true)) === a2)) {
           b.setBigUint64(o + 16, BigInt(pl + a1), true);
           return;
         }
@@ -447,7 +519,11 @@ export class AddressSpace {
     // a fault on a page we believe the host has mapped means the host lost
     // it (or never ran the request): map it again rather than loop
     const pte = this.ptPage(vpn, false);
-    if (pte && pte.frame[vpn % PT_SIZE]) pte.bits[vpn % PT_SIZE]! &= ~PTE_HOST;
+    if (pte && pte.frame[vpn % PT_SIZE]) {
+      const i = vpn % PT_SIZE;
+      if (err & PF_WRITE && this.isCow(vma, pte.frame[i]! - 1)) this.breakCow(pte, i);
+      pte.bits[i]! &= ~PTE_HOST;
+    }
     // map-ahead: sequential faults double the window, others reset it
     if (vpn === this.faultNext) this.faultWindow = Math.min(this.faultWindow * 2, FAULT_AROUND_MAX);
     else this.faultWindow = FAULT_AROUND_MIN;
@@ -490,9 +566,10 @@ export class AddressSpace {
       const i = vpn % PT_SIZE;
       const f = p.frame[i]!;
       if (f) {
-        // present: (re)map if the host lost it; runs of present pages merge in queue()
+        // present: (re)map if the host lost it (read-only while copy-on-write);
+        // runs of present pages merge in queue()
         if (!(p.bits[i]! & PTE_HOST)) {
-          this.queueMap(vpn, 1, f - 1, hostProt);
+          this.queueMap(vpn, 1, f - 1, this.isCow(vma, f - 1) ? hostProt & ~PROT_WRITE : hostProt);
           p.bits[i]! |= PTE_HOST;
         }
         vpn++;
@@ -538,6 +615,12 @@ export class AddressSpace {
       if (write) {
         const vma = this.find(addr);
         if (!vma || !(vma.prot & PROT_WRITE)) throw new ErrnoError(Errno.EFAULT);
+        if (this.isCow(vma, f - 1)) {
+          const nf = this.breakCow(p!, vpn % PT_SIZE);
+          this.queueMap(vpn, 1, nf, vma.prot);
+          p!.bits[vpn % PT_SIZE]! |= PTE_HOST;
+          return nf;
+        }
       }
       return f - 1;
     }
@@ -841,7 +924,7 @@ export class AddressSpace {
       v.drop();
     }
     this.vmas.length = 0;
-    for (const f of this.stubFrames) this.physmem.put(f);
+    this.physmem.freeStubSlot(this.stubSlot);
     this.physmem.flushFreed();
   }
 }

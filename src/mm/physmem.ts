@@ -48,7 +48,7 @@ export class Physmem {
   /** frames the guest may use (--mem) */
   readonly limit: number;
 
-  constructor(memBytes: number, reserveBytes = 16 << 20) {
+  constructor(memBytes: number, reserveBytes = 32 << 20) {
     this.limit = Math.floor(memBytes / PAGE_SIZE);
     this.nframes = this.limit + Math.floor(reserveBytes / PAGE_SIZE);
     const size = this.nframes * PAGE_SIZE;
@@ -60,6 +60,26 @@ export class Physmem {
       this.chunks.push(new Uint8Array(host.view(this.base + BigInt(off), len)));
     }
     this.refs = new Uint16Array(this.nframes);
+    for (let f = this.nframes - STUB_SLOT_FRAMES; f >= this.limit; f -= STUB_SLOT_FRAMES) this.stubSlots.push(f);
+  }
+
+  /** free stub-page slots in the reserve above the guest's frames */
+  private readonly stubSlots: number[] = [];
+
+  /**
+   * Frames for one stub's pages (batch + data slots): STUB_SLOT_FRAMES
+   * contiguous, zeroed frames from the reserve (never from guest memory, so a
+   * guest at its --mem limit can still fork and exec).
+   */
+  allocStubSlot(): number {
+    const f = this.stubSlots.pop();
+    if (f === undefined) throw new OutOfMemory();
+    return f;
+  }
+  freeStubSlot(f: number): void {
+    const c = this.chunkOf(f), o = this.offsetIn(f);
+    c.fill(0, o, o + STUB_SLOT_FRAMES * PAGE_SIZE);
+    this.stubSlots.push(f);
   }
 
   /** Bytes of one frame, through the kernel mapping (a view, no copy). */
@@ -85,27 +105,27 @@ export class Physmem {
 
   /**
    * Allocate up to `want` zeroed frames, contiguous, at least one. Returns the
-   * first frame; `allocCount` says how many. Throws OutOfMemory past --mem
-   * unless `kernel` (stub pages come from the reserve).
+   * first frame; `allocCount` says how many. Throws OutOfMemory past --mem.
    */
-  alloc(want: number, kernel = false): number {
-    const room = (kernel ? this.nframes : this.limit) - this.used;
+  alloc(want: number): number {
+    const room = this.limit - this.used;
     if (room <= 0) throw new OutOfMemory();
     want = Math.min(want, room);
     let f: number, n: number;
     if (this.dirty.length > 0) {
-      // the top of the pool, extended while the frames below continue the run
+      // the top of the pool, extended while the frames below it in the pool
+      // continue the run downwards (put() pushes runs in ascending order)
       f = this.dirty.pop()!;
       n = 1;
-      while (n < want && this.dirty.length > 0 && this.dirty[this.dirty.length - 1] === f + n) {
-        this.dirty.pop();
+      while (n < want && this.dirty.length > 0 && this.dirty[this.dirty.length - 1] === f - 1) {
+        f = this.dirty.pop()!;
         n++;
       }
       const c = this.chunkOf(f), o = this.offsetIn(f);
       if (this.chunkOf(f + n - 1) === c) c.fill(0, o, o + n * PAGE_SIZE);
       else for (let i = 0; i < n; i++) this.frame(f + i).fill(0);
-    } else if (this.bump < this.nframes && (this.bump < this.limit || kernel || this.clean.length === 0)) {
-      n = Math.min(want, this.nframes - this.bump);
+    } else if (this.bump < this.limit) {
+      n = Math.min(want, this.limit - this.bump);
       f = this.bump;
       this.bump += n;
     } else if (this.clean.length > 0) {
@@ -158,6 +178,9 @@ export class Physmem {
     }
   }
 }
+
+/** frames per stub slot: the batch page and the data slots, rounded up */
+export const STUB_SLOT_FRAMES = 8;
 
 /** frames the dirty pool may hold before flushFreed() punches (256 MiB) */
 const DIRTY_MAX = 65536;

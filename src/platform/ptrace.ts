@@ -110,6 +110,21 @@ export class HostThread {
   kill(): void {
     host.kill(this.tid, SIGKILL);
   }
+  /** The FPU/SSE/AVX state (XSAVE layout; a view valid until the next call). */
+  getXstate(): Uint8Array {
+    return host.getXstate(this.tid);
+  }
+  setXstate(x: Uint8Array): void {
+    const r = host.setXstate(this.tid, x);
+    if (r < 0 && r !== -3) throw new HostError('ptrace', -r, `SETREGSET xstate tid ${this.tid}`);
+  }
+  private readonly si = new Uint8Array(128);
+  /** si_code and si_addr of the signal this thread is stopped for (PTRACE_GETSIGINFO). */
+  getSiginfo(): { code: number; addr: number } {
+    if (host.ptraceBufTry(host.PTRACE_GETSIGINFO, this.tid, 0, this.si) < 0) return { code: 0, addr: 0 };
+    const dv = new DataView(this.si.buffer);
+    return { code: dv.getInt32(8, true), addr: Number(dv.getBigUint64(16, true)) };
+  }
 
   /**
    * Wait for this thread's next stop at one of the stub's int3 sites, passing

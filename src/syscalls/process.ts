@@ -3,7 +3,7 @@
  */
 import { Errno, ErrnoError } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
-import { Regs, FS_BASE, GS_BASE } from '../platform/regs.js';
+import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
 
@@ -18,6 +18,106 @@ export function sys_exit_group(t: Task, r: Regs): number {
 export function sys_exit(t: Task, r: Regs): number {
   return sys_exit_group(t, r);
 }
+
+const CSIGNAL = 0xff;
+/** clone(2): x86-64 argument order (flags, stack, parent_tid, child_tid, tls). */
+export function sys_clone(t: Task, r: Regs): number {
+  const flags = r.getU32(A0), stack = r.get(A1), ptid = r.get(A2), ctid = r.get(A3), tls = r.get(R8);
+  return forkCommon(t, flags, stack, ptid, ctid, tls);
+}
+/** fork(2) */
+export function sys_fork(t: Task): number {
+  return forkCommon(t, 17, 0, 0, 0, 0);
+}
+/** vfork(2) */
+export function sys_vfork(t: Task): number {
+  return forkCommon(t, 0x4000 | 0x100 | 17, 0, 0, 0, 0);
+}
+/** clone3(2): struct clone_args (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid...). */
+export function sys_clone3(t: Task, r: Regs): number {
+  const size = r.get(A1);
+  if (size < 64 || size > 4096) return -Errno.EINVAL;
+  const b = t.mm.read(r.get(A0), Math.min(size, 88));
+  const dv = new DataView(b.buffer);
+  const u = (o: number): number => Number(dv.getBigUint64(o, true));
+  const flags = u(0), exitSignal = u(32), stack = u(40), stackSize = u(48);
+  if (exitSignal > 64 || flags > 0xffffffff) return -Errno.EINVAL;
+  if (size >= 72 && u(64) !== 0) return -Errno.EPERM; // set_tid needs CAP_SYS_ADMIN in the pid namespace
+  const top = stack ? stack + stackSize : 0;
+  return forkCommon(t, (flags & ~CSIGNAL) | exitSignal, top, u(24), u(16), u(56));
+}
+
+/** The clone family's common path: vfork parents sleep until the child execs or exits. */
+function forkCommon(t: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+  const st = t.syscallState as { child: number } | null;
+  if (st) {
+    // re-run after the vfork child released us
+    if (!t.vforkDone) return t.sleep();
+    return st.child;
+  }
+  const pid = t.kernel.clone(t, flags, stack, ptid, ctid, tls);
+  if (pid < 0 || !(flags & 0x4000) || t.vforkDone) return pid;
+  t.syscallState = { child: pid };
+  return t.sleep();
+}
+
+const WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000, __WNOTHREAD = 0x20000000,
+  __WALL = 0x40000000, __WCLONE = 0x80000000;
+const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
+
+/** wait4(2) */
+export function sys_wait4(t: Task, r: Regs): number {
+  const pid = r.getI32(A0), wstatus = r.get(A1), options = r.getU32(A2), rusage = r.get(A3);
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) return -Errno.EINVAL;
+  if (pid === -2147483648) return -Errno.ESRCH;
+  let idtype = P_ALL, id = 0;
+  if (pid > 0) {
+    idtype = P_PID;
+    id = pid;
+  } else if (pid === 0) {
+    idtype = P_PGID;
+    id = t.tg.pgid;
+  } else if (pid < -1) {
+    idtype = P_PGID;
+    id = -pid;
+  }
+  const res = t.kernel.waitChild(t, idtype, id, options | WEXITED);
+  if (typeof res === 'number') return res;
+  if (wstatus) t.mm.writeU32(wstatus, res.status);
+  if (rusage) t.mm.write(rusage, new Uint8Array(144));
+  return res.pid;
+}
+
+/** waitid(2) */
+export function sys_waitid(t: Task, r: Regs): number {
+  const idtype = r.getI32(A0), id = r.getI32(A1), infop = r.get(A2), options = r.getU32(A3);
+  if (options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) return -Errno.EINVAL;
+  if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return -Errno.EINVAL;
+  let it = idtype, ident = id;
+  if (idtype === P_PGID && id === 0) ident = t.tg.pgid;
+  else if (idtype === P_PIDFD) return -Errno.EINVAL; // no pidfds yet
+  else if (idtype !== P_ALL && idtype !== P_PID && idtype !== P_PGID) return -Errno.EINVAL;
+  if ((idtype === P_PID || idtype === P_PGID) && id < 0) return -Errno.EINVAL;
+  if (it === P_ALL) ident = 0;
+  const res = t.kernel.waitChild(t, it, ident, options);
+  if (typeof res === 'number') {
+    if (res === 0 && infop) t.mm.write(infop, new Uint8Array(128)); // WNOHANG: si_pid 0
+    return res;
+  }
+  if (infop) {
+    const b = new Uint8Array(128);
+    const dv = new DataView(b.buffer);
+    dv.setInt32(0, 17, true); // SIGCHLD
+    dv.setInt32(8, res.code, true);
+    dv.setInt32(16, res.pid, true);
+    dv.setUint32(20, res.uid, true);
+    dv.setInt32(24, res.siStatus, true);
+    t.mm.write(infop, b);
+  }
+  it = 0;
+  return 0;
+}
+
 
 /** execve(2) */
 export function sys_execve(t: Task, r: Regs): number {
@@ -255,36 +355,36 @@ export function sys_setrlimit(t: Task, r: Regs): number {
   return setLimit(t, res, readRlimit(t, r.get(A1)));
 }
 
-/** wait4(2): no child processes yet in a one-process guest. */
-export function sys_wait4(_t: Task, r: Regs): number {
-  if (r.getU32(A2) & ~(1 | 2 | 8 | 0x1000000 | 0x40000000 | 0x80000000 | 0x20000000)) return -Errno.EINVAL;
-  return -Errno.ECHILD;
-}
 
 /** getpgid(2) */
 export function sys_getpgid(t: Task, r: Regs): number {
   const pid = r.getI32(A0);
-  if (pid !== 0 && pid !== t.tg.tgid) return -Errno.ESRCH;
-  return t.tg.pgid;
+  const tg = pid === 0 ? t.tg : t.kernel.tgs.get(pid);
+  return tg ? tg.pgid : -Errno.ESRCH;
 }
 /** getsid(2) */
 export function sys_getsid(t: Task, r: Regs): number {
   const pid = r.getI32(A0);
-  if (pid !== 0 && pid !== t.tg.tgid) return -Errno.ESRCH;
-  return t.tg.sid;
+  const tg = pid === 0 ? t.tg : t.kernel.tgs.get(pid);
+  return tg ? tg.sid : -Errno.ESRCH;
 }
-/** setpgid(2) */
+/** setpgid(2): the caller or one of its children (not after it exec'd — not tracked), within its session. */
 export function sys_setpgid(t: Task, r: Regs): number {
   const pid = r.getI32(A0), pgid = r.getI32(A1);
   if (pgid < 0) return -Errno.EINVAL;
-  if (pid !== 0 && pid !== t.tg.tgid) return -Errno.ESRCH;
-  if (t.tg.sid === t.tg.tgid) return -Errno.EPERM; // a session leader
-  t.tg.pgid = pgid === 0 ? t.tg.tgid : pgid;
+  const target = pid === 0 ? t.tg : t.kernel.tgs.get(pid);
+  if (!target || target.zombie) return -Errno.ESRCH;
+  if (target !== t.tg && target.parent !== t.tg) return -Errno.ESRCH;
+  if (target.sid !== t.tg.sid) return -Errno.EPERM;
+  if (target.sid === target.tgid) return -Errno.EPERM; // a session leader
+  const want = pgid === 0 ? target.tgid : pgid;
+  if (want !== target.tgid && ![...t.kernel.tgs.values()].some((g) => g.pgid === want && g.sid === t.tg.sid)) return -Errno.EPERM;
+  target.pgid = want;
   return 0;
 }
 /** setsid(2) */
 export function sys_setsid(t: Task): number {
-  if (t.tg.pgid === t.tg.tgid) return -Errno.EPERM;
+  if ([...t.kernel.tgs.values()].some((g) => g.pgid === t.tg.tgid)) return -Errno.EPERM; // already a group leader
   t.tg.sid = t.tg.pgid = t.tg.tgid;
   return t.tg.sid;
 }

@@ -6,7 +6,10 @@
 import { Errno } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
-import { A0, A1, A2, A3, BLOCKED } from './types.js';
+import { A0, A1, A2, A3, BLOCKED, REGS_SET } from './types.js';
+import type { ThreadGroup } from '../kernel/task.js';
+import { restoreFrame, initFpState, SigPending, SI_USER, SI_TKILL } from '../kernel/signal.js';
+import { monotonicNs, Timer } from '../kernel/events.js';
 
 const SIGKILL = 9, SIGSTOP = 19, NSIG = 64;
 const SIG_DFL = 0, SIG_IGN = 1;
@@ -43,6 +46,12 @@ export function sys_rt_sigaction(t: Task, r: Regs): number {
     t.mm.write(oact, b);
   }
   t.tg.sigactions[sig] = next;
+  // a signal now ignored is discarded from every pending set (do_sigaction)
+  const ignoredNow = next.handler === SIG_IGN || (next.handler === SIG_DFL && (sig === 17 || sig === 18 || sig === 23 || sig === 28));
+  if (act && ignoredNow) {
+    t.tg.sharedPending.drop(sig);
+    for (const x of t.tg.tasks) x.pending.drop(sig);
+  }
   return 0;
 }
 
@@ -113,43 +122,205 @@ export function sys_sigaltstack(t: Task, r: Regs): number {
   return 0;
 }
 
-/** A signal the task sends itself (or its own process): its disposition decides. */
-function signalSelf(t: Task, sig: number): number {
-  if (sig === 0) return 0;
-  const a = t.tg.sigactions[sig];
-  if (a && a.handler === SIG_IGN) return 0;
-  if (a && a.handler !== SIG_DFL) return -Errno.ENOSYS; // guest handlers: issue 3
-  const blocked = sig <= 32 ? t.sigmaskLo & (1 << (sig - 1)) : t.sigmaskHi & (1 << (sig - 33));
-  if (blocked) return 0; // stays pending (and, without delivery yet, is never seen)
-  t.kernel.forceSignal(t, sig);
-  return t.state === 'zombie' ? BLOCKED : 0;
+/** May t signal target? (kill(2): same real or effective uid, or root; SIGCONT within a session.) */
+function mayKill(t: Task, target: ThreadGroup, sig: number): boolean {
+  const c = t.creds, tc = target.tasks[0]?.creds;
+  if (!tc || c.euid === 0) return true;
+  if (sig === 18 && target.sid === t.tg.sid) return true;
+  return c.euid === tc.uid || c.euid === tc.suid || c.uid === tc.uid || c.uid === tc.suid;
 }
 
-/** kill(2): to itself (pid, 0 or -pgid) only, in a one-process guest. */
+/** kill(2) */
 export function sys_kill(t: Task, r: Regs): number {
   const pid = r.getI32(A0), sig = r.getI32(A1);
   if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
-  if (pid === t.tg.tgid || pid === 0 || pid === -1 || pid === -t.tg.pgid) return signalSelf(t, sig);
-  return -Errno.ESRCH;
+  const k = t.kernel;
+  const info = { code: SI_USER, pid: t.tg.tgid, uid: t.creds.uid };
+  const deliver = (tg: ThreadGroup): boolean => {
+    if (!mayKill(t, tg, sig)) return false;
+    if (sig) k.signalProcess(tg, sig, info);
+    return true;
+  };
+  let found = 0, sent = 0;
+  const groupSend = (pred: (tg: ThreadGroup) => boolean): void => {
+    for (const tg of [...k.tgs.values()]) {
+      if (tg.zombie || !pred(tg)) continue;
+      found++;
+      if (deliver(tg)) sent++;
+    }
+  };
+  if (pid > 0) {
+    const tg = k.tgs.get(pid);
+    if (!tg) return -Errno.ESRCH;
+    if (tg.zombie) return 0; // a zombie exists, and ignores signals
+    return deliver(tg) ? afterSelf(t) : -Errno.EPERM;
+  }
+  if (pid === -1) groupSend((tg) => tg.tgid !== 1 && tg !== t.tg);
+  else {
+    const pgid = pid === 0 ? t.tg.pgid : -pid;
+    groupSend((tg) => tg.pgid === pgid);
+  }
+  if (found === 0) return -Errno.ESRCH;
+  return sent === 0 ? -Errno.EPERM : afterSelf(t);
+}
+
+/** If the caller just killed itself, it must not resume. */
+function afterSelf(t: Task): number {
+  return t.state === 'zombie' ? BLOCKED : 0;
+}
+
+function threadKill(t: Task, tgid: number, tid: number, sig: number): number {
+  if (sig < 0 || sig > NSIG || tid <= 0) return -Errno.EINVAL;
+  const target = t.kernel.tasks.get(tid);
+  if (!target || (tgid > 0 && target.tg.tgid !== tgid)) return -Errno.ESRCH;
+  if (!mayKill(t, target.tg, sig)) return -Errno.EPERM;
+  if (sig) t.kernel.signalTask(target, sig, { code: SI_TKILL, pid: t.tg.tgid, uid: t.creds.uid });
+  return afterSelf(t);
 }
 /** tgkill(2) */
 export function sys_tgkill(t: Task, r: Regs): number {
-  const tgid = r.getI32(A0), tid = r.getI32(A1), sig = r.getI32(A2);
-  if (sig < 0 || sig > NSIG || tgid <= 0 || tid <= 0) return -Errno.EINVAL;
-  if (tgid !== t.tg.tgid || tid !== t.tid) return -Errno.ESRCH;
-  return signalSelf(t, sig);
+  const tgid = r.getI32(A0);
+  if (tgid <= 0) return -Errno.EINVAL;
+  return threadKill(t, tgid, r.getI32(A1), r.getI32(A2));
 }
 /** tkill(2) */
 export function sys_tkill(t: Task, r: Regs): number {
-  const tid = r.getI32(A0), sig = r.getI32(A1);
-  if (sig < 0 || sig > NSIG || tid <= 0) return -Errno.EINVAL;
-  if (tid !== t.tid) return -Errno.ESRCH;
-  return signalSelf(t, sig);
+  return threadKill(t, 0, r.getI32(A0), r.getI32(A1));
 }
 
-/** rt_sigpending(2): nothing is ever left pending yet. */
+/** rt_sigqueueinfo(2) / rt_tgsigqueueinfo(2): a queued signal with a value (si_code must be negative from user space). */
+function readUserInfo(t: Task, addr: number): { code: number; value: number } | number {
+  const b = t.mm.read(addr, 128);
+  const dv = new DataView(b.buffer);
+  const code = dv.getInt32(8, true);
+  if (code >= 0 || code === SI_TKILL) return -Errno.EPERM;
+  return { code, value: Number(dv.getBigInt64(24, true)) };
+}
+export function sys_rt_sigqueueinfo(t: Task, r: Regs): number {
+  const pid = r.getI32(A0), sig = r.getI32(A1);
+  if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
+  const u = readUserInfo(t, r.get(A2));
+  if (typeof u === 'number') return u;
+  const tg = t.kernel.tgs.get(pid);
+  if (!tg || tg.zombie) return -Errno.ESRCH;
+  if (sig) t.kernel.signalProcess(tg, sig, { code: u.code, value: u.value, pid: t.tg.tgid, uid: t.creds.uid });
+  return afterSelf(t);
+}
+export function sys_rt_tgsigqueueinfo(t: Task, r: Regs): number {
+  const tgid = r.getI32(A0), tid = r.getI32(A1), sig = r.getI32(A2);
+  if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
+  const u = readUserInfo(t, r.get(A3));
+  if (typeof u === 'number') return u;
+  const target = t.kernel.tasks.get(tid);
+  if (!target || target.tg.tgid !== tgid) return -Errno.ESRCH;
+  if (sig) t.kernel.signalTask(target, sig, { code: u.code, value: u.value, pid: t.tg.tgid, uid: t.creds.uid });
+  return afterSelf(t);
+}
+
+/** rt_sigreturn(2): back from a handler, to the context saved in its frame. */
+export function sys_rt_sigreturn(t: Task): number {
+  const res = restoreFrame(t);
+  if (typeof res === 'number') {
+    t.kernel.forceSignal(t, 11, { signo: 11, code: 0x80 });
+    return REGS_SET;
+  }
+  t.thread.setXstate(res.fp ?? initFpState(576));
+  return REGS_SET;
+}
+
+/** rt_sigpending(2) */
 export function sys_rt_sigpending(t: Task, r: Regs): number {
-  if (r.get(A1) !== 8) return -Errno.EINVAL;
-  t.mm.write(r.get(A0), new Uint8Array(8));
+  if (r.get(A1) > 8) return -Errno.EINVAL;
+  const b = new Uint8Array(8);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, ((t.pending.lo | t.tg.sharedPending.lo) & t.sigmaskLo) >>> 0, true);
+  dv.setUint32(4, ((t.pending.hi | t.tg.sharedPending.hi) & t.sigmaskHi) >>> 0, true);
+  t.mm.write(r.get(A0), b.subarray(0, r.get(A1)));
   return 0;
+}
+
+/** rt_sigsuspend(2): wait for a signal under a temporary mask; always ends with EINTR once a handler runs. */
+export function sys_rt_sigsuspend(t: Task, r: Regs): number {
+  if (r.get(A1) !== 8) return -Errno.EINVAL;
+  if (!t.syscallState) {
+    const b = t.mm.read(r.get(A0), 8);
+    const dv = new DataView(b.buffer);
+    t.kernel.setTempSigmask(t, dv.getUint32(0, true), dv.getUint32(4, true));
+    t.syscallState = true;
+  }
+  // asleep until a signal interrupts (ERESTARTNOHAND: a handler gives EINTR; no
+  // handler, e.g. a continued stop, restarts it)
+  if (t.kernel.hasDeliverable(t)) return -Errno.EINTR;
+  return t.sleep();
+}
+
+/** pause(2) */
+export function sys_pause(t: Task): number {
+  if (t.kernel.hasDeliverable(t)) return -Errno.EINTR;
+  return t.sleep();
+}
+
+/** rt_sigtimedwait(2): take a pending signal of the set, waiting for one if needed. */
+export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
+  const setp = r.get(A0), infop = r.get(A1), tsp = r.get(A2), size = r.get(A3);
+  if (size !== 8) return -Errno.EINVAL;
+  const b = t.mm.read(setp, 8);
+  const dv = new DataView(b.buffer);
+  const lo = dv.getUint32(0, true) & ~((1 << 8) | (1 << 18)), hi = dv.getUint32(4, true);
+  // signals in the set are taken even while blocked: look at the pending sets directly
+  const pick = (): { sig: number; src: SigPending } | null => {
+    for (const src of [t.pending, t.tg.sharedPending]) {
+      const sig = src.next(~lo, ~hi);
+      if (sig) return { sig, src };
+    }
+    return null;
+  };
+  const st = t.syscallState as { timer: Timer | null; timedOut: boolean } | null;
+  const got = pick();
+  if (got) {
+    if (st?.timer) t.kernel.events.cancelTimer(st.timer);
+    t.syscallState = null;
+    const info = got.src.take(got.sig)!;
+    if (infop) {
+      const ib = new Uint8Array(128);
+      const iv = new DataView(ib.buffer);
+      iv.setInt32(0, info.signo, true);
+      iv.setInt32(8, info.code, true);
+      iv.setInt32(16, info.pid ?? 0, true);
+      iv.setUint32(20, info.uid ?? 0, true);
+      if (info.value !== undefined) iv.setBigInt64(24, BigInt(info.value), true);
+      if (info.status !== undefined) iv.setInt32(24, info.status, true);
+      t.mm.write(infop, ib);
+    }
+    return got.sig;
+  }
+  if (st?.timedOut) {
+    t.syscallState = null;
+    return -Errno.EAGAIN;
+  }
+  if (!st) {
+    let timer: Timer | null = null;
+    if (tsp) {
+      const tb = t.mm.read(tsp, 16);
+      const tv = new DataView(tb.buffer);
+      const sec = tv.getBigInt64(0, true), nsec = tv.getBigInt64(8, true);
+      if (sec < 0n || nsec < 0n || nsec >= 1000000000n) return -Errno.EINVAL;
+      const ns = sec * 1000000000n + nsec;
+      if (ns === 0n) return -Errno.EAGAIN;
+      const state = { timer: null as Timer | null, timedOut: false };
+      timer = t.kernel.events.addTimer(monotonicNs() + ns, () => {
+        state.timedOut = true;
+        t.kernel.wake(t);
+      });
+      state.timer = timer;
+      t.syscallState = state;
+      t.syscallCleanup = () => t.kernel.events.cancelTimer(timer!);
+    } else {
+      t.syscallState = { timer: null, timedOut: false };
+    }
+    // wake on arrival of a signal of the set even though it is blocked
+    t.sigwaitLo = lo;
+    t.sigwaitHi = hi;
+  }
+  return t.sleep();
 }

@@ -11,8 +11,10 @@ import { Regs, RDI, RSI, RDX, R10, R8, R9 } from '../platform/regs.js';
 
 export const A0 = RDI, A1 = RSI, A2 = RDX, A3 = R10, A4 = R8, A5 = R9;
 
-/** Returned by a handler whose task went to sleep; never seen by the guest. */
+/** Returned by a handler whose task went to sleep (or is gone); never seen by the guest. */
 export const BLOCKED = -0x10000;
+/** Returned by a handler that set every register itself (rt_sigreturn, execve): no result to store. */
+export const REGS_SET = -0x10001;
 
 export type SyscallHandler = (t: Task, r: Regs) => number;
 
@@ -25,4 +27,12 @@ export interface SyscallRow {
   status: SyscallStatus;
   /** what is missing, for 'partial' and 'stub' rows */
   note?: string;
+  /**
+   * What a signal does to this syscall while it sleeps (signal(7), "Interruption
+   * of system calls"): 'sys' (default) restarts it after a SA_RESTART handler
+   * and fails it with EINTR otherwise (-ERESTARTSYS); 'nohand' restarts it only
+   * when no handler runs (-ERESTARTNOHAND: poll, select, nanosleep...); 'never'
+   * always fails it with EINTR.
+   */
+  restart?: 'sys' | 'nohand' | 'never';
 }

@@ -1,0 +1,290 @@
+/**
+ * Signals (kernel/signal.c, arch/x86/kernel/signal.c): pending sets, sending,
+ * default actions, job-control stops, and delivery to guest handlers through
+ * an x86-64 rt_sigframe built on the guest's stack exactly as Linux builds
+ * it, FPU/SSE/AVX state included (the host's XSAVE layout, which is the
+ * frame's fpstate layout).
+ *
+ * Ownership: a task's pending set and mask are changed only on the JS thread;
+ * delivery happens only while the task is stopped, just before it resumes.
+ */
+import { Errno } from './errno.js';
+import type { Task, ThreadGroup, SigAction } from './task.js';
+import {
+  R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS, CS, SS, ORIG_RAX,
+} from '../platform/regs.js';
+
+export const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8,
+  SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGSTKFLT = 16,
+  SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGXCPU = 24,
+  SIGXFSZ = 25, SIGVTALRM = 26, SIGPROF = 27, SIGWINCH = 28, SIGIO = 29, SIGPWR = 30, SIGSYS = 31, NSIG = 64;
+export const SIG_DFL = 0, SIG_IGN = 1;
+export const SA_NOCLDSTOP = 1, SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000,
+  SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000, SA_RESTORER = 0x04000000;
+export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_TKILL = -6;
+export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5, CLD_CONTINUED = 6;
+export const SS_ONSTACK = 1, SS_DISABLE = 2;
+
+/** Restart codes a sleeping syscall ends with when a signal interrupts it (include/linux/errno.h). */
+export const ERESTARTSYS = 512, ERESTARTNOINTR = 513, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516;
+
+/** siginfo_t contents (the union members used here). */
+export interface SigInfo {
+  signo: number;
+  code: number;
+  errno?: number;
+  pid?: number;
+  uid?: number;
+  status?: number;
+  addr?: number;
+  value?: number;
+  timerid?: number;
+  overrun?: number;
+  /** fault context for the frame's sigcontext */
+  trapno?: number;
+  err?: number;
+}
+
+const STOP_SIGNALS = (1 << (SIGSTOP - 1)) | (1 << (SIGTSTP - 1)) | (1 << (SIGTTIN - 1)) | (1 << (SIGTTOU - 1));
+const IGNORE_DFL = (1 << (SIGCHLD - 1)) | (1 << (SIGCONT - 1)) | (1 << (SIGURG - 1)) | (1 << (SIGWINCH - 1));
+const CORE_DFL = [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS].reduce((m, s) => m | (1 << (s - 1)), 0);
+/** signals a guest may never block or catch */
+export const UNBLOCKABLE_LO = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+export const isStopSignal = (sig: number): boolean => sig < 32 && (STOP_SIGNALS & (1 << (sig - 1))) !== 0;
+export const isCoreSignal = (sig: number): boolean => sig < 32 && (CORE_DFL & (1 << (sig - 1))) !== 0;
+export const isIgnoredByDefault = (sig: number): boolean => sig < 32 && (IGNORE_DFL & (1 << (sig - 1))) !== 0;
+
+/** A set of pending signals with their siginfo (one queued instance for standard signals, all for RT). */
+export class SigPending {
+  lo = 0;
+  hi = 0;
+  readonly queue: SigInfo[] = [];
+  has(sig: number): boolean {
+    return sig <= 32 ? (this.lo & (1 << (sig - 1))) !== 0 : (this.hi & (1 << (sig - 33))) !== 0;
+  }
+  add(info: SigInfo): void {
+    const sig = info.signo;
+    if (sig < 32 && this.has(sig)) return; // standard signals do not queue
+    if (sig <= 32) this.lo |= 1 << (sig - 1);
+    else this.hi |= 1 << (sig - 33);
+    this.queue.push(info);
+  }
+  /** Take one instance of sig (the first queued). */
+  take(sig: number): SigInfo | null {
+    const i = this.queue.findIndex((q) => q.signo === sig);
+    if (i < 0) return null;
+    const info = this.queue.splice(i, 1)[0]!;
+    if (!this.queue.some((q) => q.signo === sig)) {
+      if (sig <= 32) this.lo &= ~(1 << (sig - 1));
+      else this.hi &= ~(1 << (sig - 33));
+    }
+    return info;
+  }
+  drop(sig: number): void {
+    while (this.take(sig)) {
+      /* all instances */
+    }
+  }
+  /** Lowest pending signal not in the mask, or 0 (synchronous faults come first in Linux; lowest number is close). */
+  next(maskLo: number, maskHi: number): number {
+    let m = this.lo & ~(maskLo | 0) & 0xffffffff;
+    if (m) return 32 - Math.clz32(m & -m);
+    m = this.hi & ~maskHi;
+    if (m) return 32 + 32 - Math.clz32(m & -m);
+    return 0;
+  }
+}
+
+export function defaultAction(): SigAction {
+  return { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
+}
+export function actionOf(tg: ThreadGroup, sig: number): SigAction {
+  return tg.sigactions[sig] ?? defaultAction();
+}
+export function isBlocked(t: Task, sig: number): boolean {
+  return sig <= 32 ? (t.sigmaskLo & (1 << (sig - 1))) !== 0 : (t.sigmaskHi & (1 << (sig - 33))) !== 0;
+}
+/** Would this signal be discarded on arrival (sig_ignored())? */
+export function isIgnored(t: Task, sig: number): boolean {
+  if (isBlocked(t, sig)) return false;
+  const a = actionOf(t.tg, sig);
+  return a.handler === SIG_IGN || (a.handler === SIG_DFL && isIgnoredByDefault(sig));
+}
+
+// ---- the x86-64 signal frame --------------------------------------------------------------
+
+/** struct rt_sigframe: pretcode, struct ucontext (304 bytes), struct siginfo (128) */
+const UC_OFF = 8, INFO_OFF = 8 + 304, FRAME_SIZE = 8 + 304 + 128;
+const MC_OFF = UC_OFF + 40; // uc_flags, uc_link, uc_stack(24), then uc_mcontext
+const SIGMASK_OFF = MC_OFF + 256;
+const UC_FP_XSTATE = 1, UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
+const FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845;
+/** sigcontext order of the general registers (struct sigcontext_64) */
+const SC_REGS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS];
+/** EFLAGS bits a guest may set through sigreturn (FIX_EFLAGS) */
+const FIX_EFLAGS = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x40000 | 0x10000;
+const USER_CS = 0x33, USER_SS = 0x2b;
+
+function writeSiginfo(dv: DataView, o: number, info: SigInfo): void {
+  dv.setInt32(o, info.signo, true);
+  dv.setInt32(o + 4, info.errno ?? 0, true);
+  dv.setInt32(o + 8, info.code, true);
+  const f = o + 16; // the union
+  const sig = info.signo;
+  if (sig === SIGSEGV || sig === SIGBUS || sig === SIGILL || sig === SIGFPE || sig === SIGTRAP) {
+    if (info.code > 0 && info.code < SI_KERNEL) {
+      dv.setBigUint64(f, BigInt(info.addr ?? 0), true);
+      return;
+    }
+  }
+  if (info.timerid !== undefined) {
+    dv.setInt32(f, info.timerid, true);
+    dv.setInt32(f + 4, info.overrun ?? 0, true);
+    dv.setBigInt64(f + 8, BigInt(info.value ?? 0), true);
+    return;
+  }
+  dv.setInt32(f, info.pid ?? 0, true);
+  dv.setUint32(f + 4, info.uid ?? 0, true);
+  if (sig === SIGCHLD) {
+    dv.setInt32(f + 8, info.status ?? 0, true);
+    return;
+  }
+  if (info.value !== undefined) dv.setBigInt64(f + 8, BigInt(info.value), true);
+}
+
+/** Is sp on the task's alternate signal stack? */
+function onAltStack(t: Task, sp: number): boolean {
+  return t.altStackFlags !== SS_DISABLE && t.altStackSize > 0 && sp > t.altStackSp && sp - t.altStackSp <= t.altStackSize;
+}
+export function altStackFlags(t: Task, sp: number): number {
+  if (t.altStackFlags === SS_DISABLE || t.altStackSize === 0) return SS_DISABLE;
+  return onAltStack(t, sp) ? SS_ONSTACK : 0;
+}
+
+/** The FPU state init values of a fresh thread (FCW 0x37f, MXCSR 0x1f80), in XSAVE layout. */
+function initFpState(len: number): Uint8Array {
+  const x = new Uint8Array(Math.max(len, 576));
+  const dv = new DataView(x.buffer);
+  dv.setUint16(0, 0x37f, true); // fcw
+  dv.setUint32(24, 0x1f80, true); // mxcsr
+  dv.setUint32(28, 0xffff, true); // mxcsr_mask (ignored on restore)
+  dv.setBigUint64(512, 1n | 2n, true); // xstate_bv: x87 and SSE present (init values)
+  return x;
+}
+
+/**
+ * setup_rt_frame: push a frame for `sig` on the guest's stack and point the
+ * registers at the handler. `fpstate` is the interrupted context's XSAVE image
+ * (sw_reserved filled in by the host). Returns false if the frame cannot be
+ * written (the caller forces SIGSEGV).
+ */
+export function setupFrame(t: Task, info: SigInfo, act: SigAction, fpstate: Uint8Array): boolean {
+  const r = t.regs;
+  const mm = t.mm;
+  let sp = r.get(RSP) - 128; // the red zone
+  const ss = altStackFlags(t, r.get(RSP));
+  if (act.flags & SA_ONSTACK && ss === 0) sp = t.altStackSp + t.altStackSize;
+  const xsize = fpstate.length;
+  sp = Math.floor((sp - (xsize + 4)) / 64) * 64;
+  const fpAddr = sp;
+  const frame = Math.floor((sp - FRAME_SIZE) / 16) * 16 - 8;
+  const b = new Uint8Array(FRAME_SIZE);
+  const dv = new DataView(b.buffer);
+  dv.setBigUint64(0, BigInt(act.restorer), true);
+  dv.setBigUint64(UC_OFF, BigInt(UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS), true);
+  dv.setBigUint64(UC_OFF + 16, BigInt(t.altStackSp), true);
+  dv.setInt32(UC_OFF + 24, ss, true);
+  dv.setBigUint64(UC_OFF + 32, BigInt(t.altStackSize), true);
+  SC_REGS.forEach((reg, i) => {
+    dv.setUint32(MC_OFF + i * 8, r.w[2 * reg]!, true);
+    dv.setUint32(MC_OFF + i * 8 + 4, r.w[2 * reg + 1]!, true);
+  });
+  dv.setUint16(MC_OFF + 144, USER_CS, true);
+  dv.setUint16(MC_OFF + 150, USER_SS, true);
+  dv.setBigUint64(MC_OFF + 152, BigInt(info.err ?? 0), true);
+  dv.setBigUint64(MC_OFF + 160, BigInt(info.trapno ?? 0), true);
+  dv.setBigUint64(MC_OFF + 168, BigInt(t.sigmaskLo >>> 0), true); // oldmask
+  dv.setBigUint64(MC_OFF + 176, BigInt(info.signo === SIGSEGV || info.signo === SIGBUS ? info.addr ?? 0 : 0), true); // cr2
+  dv.setBigUint64(MC_OFF + 184, BigInt(fpAddr), true);
+  dv.setUint32(SIGMASK_OFF, t.sigmaskLo >>> 0, true);
+  dv.setUint32(SIGMASK_OFF + 4, t.sigmaskHi >>> 0, true);
+  writeSiginfo(dv, INFO_OFF, info);
+  const magic2 = new Uint8Array(4);
+  new DataView(magic2.buffer).setUint32(0, FP_XSTATE_MAGIC2, true);
+  try {
+    mm.write(fpAddr, fpstate);
+    mm.write(fpAddr + xsize, magic2);
+    mm.write(frame, b);
+  } catch {
+    return false;
+  }
+  r.set(RDI, info.signo);
+  r.set(RSI, frame + INFO_OFF);
+  r.set(RDX, frame + UC_OFF);
+  r.set(RAX, 0);
+  r.set(RSP, frame);
+  r.set(RIP, act.handler);
+  r.set(EFLAGS, r.get(EFLAGS) & ~(0x100 | 0x400 | 0x10000 | 0x40000)); // TF, DF, RF, AC
+  r.set(CS, USER_CS);
+  r.set(SS, USER_SS);
+  return true;
+}
+
+/**
+ * rt_sigreturn: restore the context saved by setupFrame from the frame at
+ * rsp - 8. Returns the XSAVE image to load (null: FPU back to init), or -errno.
+ */
+export function restoreFrame(t: Task): { fp: Uint8Array | null } | number {
+  const r = t.regs;
+  const frame = r.get(RSP) - 8;
+  let b: Uint8Array;
+  try {
+    b = t.mm.read(frame, FRAME_SIZE);
+  } catch {
+    return -Errno.EFAULT;
+  }
+  const dv = new DataView(b.buffer);
+  const oldFlags = r.get(EFLAGS);
+  SC_REGS.forEach((reg, i) => {
+    r.w[2 * reg] = dv.getUint32(MC_OFF + i * 8, true);
+    r.w[2 * reg + 1] = dv.getUint32(MC_OFF + i * 8 + 4, true);
+  });
+  r.set(EFLAGS, (oldFlags & ~FIX_EFLAGS) | (r.get(EFLAGS) & FIX_EFLAGS) | 0x2);
+  r.set(CS, USER_CS);
+  r.set(SS, USER_SS);
+  r.set(ORIG_RAX, -1); // no syscall to restart
+  t.sigmaskLo = dv.getUint32(SIGMASK_OFF, true) & ~UNBLOCKABLE_LO;
+  t.sigmaskHi = dv.getUint32(SIGMASK_OFF + 4, true);
+  // uc_stack: as sigaltstack(2) would (errors ignored, like restore_altstack)
+  const ssSp = Number(dv.getBigUint64(UC_OFF + 16, true)), ssFlags = dv.getInt32(UC_OFF + 24, true), ssSize = Number(dv.getBigUint64(UC_OFF + 32, true));
+  if (!onAltStack(t, r.get(RSP))) {
+    if (ssFlags & SS_DISABLE) {
+      t.altStackFlags = SS_DISABLE;
+      t.altStackSp = t.altStackSize = 0;
+    } else if (ssSize >= 2048) {
+      t.altStackSp = ssSp;
+      t.altStackSize = ssSize;
+      t.altStackFlags = 0;
+    }
+  }
+  const fpAddr = Number(dv.getBigUint64(MC_OFF + 184, true));
+  if (fpAddr === 0) return { fp: null };
+  try {
+    const head = t.mm.read(fpAddr, 512);
+    const hv = new DataView(head.buffer);
+    const magic1 = hv.getUint32(464, true), xsize = hv.getUint32(476, true);
+    if (magic1 === FP_XSTATE_MAGIC1 && xsize >= 576 && xsize <= 16384 && t.mm.readU32(fpAddr + xsize) === FP_XSTATE_MAGIC2) {
+      return { fp: t.mm.read(fpAddr, xsize) };
+    }
+    // legacy fxsave-only frame: the SSE/x87 part, no extended state
+    const x = new Uint8Array(576);
+    x.set(head);
+    new DataView(x.buffer).setBigUint64(512, 3n, true);
+    return { fp: x };
+  } catch {
+    return -Errno.EFAULT;
+  }
+}
+
+export { initFpState };
