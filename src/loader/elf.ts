@@ -116,10 +116,22 @@ export function parseElf(file: ExecFile, name: string): ElfImage {
 /** A segment's view of the file: reads stop at the segment's file size, so
  * the rest of its last page (the start of .bss) reads as zero (padzero()). */
 class SegmentFile implements VmFile {
-  constructor(private readonly f: VmFile, private readonly fileEnd: number) {}
+  /** the segment's last page differs from the file (zeroed past fileEnd): part of the cache identity */
+  readonly cacheKey: string | undefined;
+  constructor(private readonly f: VmFile, private readonly fileEnd: number) {
+    this.cacheKey = f.cacheKey ? `${f.cacheKey}@${fileEnd}` : undefined;
+  }
   fillHost(off: number, ptr: bigint, len: number): number {
     const n = Math.min(len, this.fileEnd - off);
     return n > 0 ? this.f.fillHost(off, ptr, n) : 0;
+  }
+  // the VMA's reference is the file's (without these, the File was released
+  // after exec while its segments still faulted pages in from it)
+  get(): void {
+    this.f.get?.();
+  }
+  put(): void {
+    this.f.put?.();
   }
   get mapName(): string {
     return this.f.mapName;
@@ -149,6 +161,8 @@ function mapSegments(mm: AddressSpace, img: ElfImage, bias: number): number {
     const off = p.offset - (bias + p.vaddr - start);
     if (mapEnd > start) mm.mapFixed(start, mapEnd, pr, MAP_PRIVATE, new SegmentFile(img.file.vm, p.offset + p.filesz), off, '');
     if (memEnd > mapEnd) mm.mapFixed(mapEnd, memEnd, pr, MAP_PRIVATE, null, 0, '');
+    // the image is used at once: map it now (from the page cache) instead of faulting region by region
+    mm.prefault(start, Math.min(memEnd, start + (8 << 20)));
     top = Math.max(top, memEnd);
   }
   return top;

@@ -44,6 +44,8 @@ export interface VmFile {
   /** A VMA holds its file open (get_file/fput): taken per VMA, dropped when it goes. */
   get?(): void;
   put?(): void;
+  /** the content's identity for the page cache (absent: pages are private copies) */
+  readonly cacheKey?: string;
   readonly mapName: string;
   readonly mapDev: number;
   readonly mapIno: number;
@@ -98,6 +100,10 @@ const MMAP_BASE = STACK_TOP - STACK_MAX - (128 << 20);
 const MMAP_MIN_ADDR = 0x10000;
 
 const FAULT_AROUND_MIN = 16; // pages
+/** pages on each side of a copy-on-write fault copied with it */
+const COW_AROUND = 8;
+/** how much of a file mapping exec/mmap map up front */
+const PREFAULT_MAX = 8 << 20;
 const FAULT_AROUND_MAX = 512;
 
 function pageUp(x: number): number {
@@ -521,7 +527,21 @@ export class AddressSpace {
     const pte = this.ptPage(vpn, false);
     if (pte && pte.frame[vpn % PT_SIZE]) {
       const i = vpn % PT_SIZE;
-      if (err & PF_WRITE && this.isCow(vma, pte.frame[i]! - 1)) this.breakCow(pte, i);
+      if (err & PF_WRITE && this.isCow(vma, pte.frame[i]! - 1)) {
+        // copy-on-write around the fault too: a data segment or a forked
+        // stack is written page after page, and a copy costs far less than a fault
+        const lo = Math.max(vma.start / PAGE_SIZE, vpn - COW_AROUND + 1, vpn - i);
+        const hi = Math.min(vma.end / PAGE_SIZE, vpn + COW_AROUND, vpn - i + PT_SIZE);
+        for (let v = lo; v < hi; v++) {
+          const j = v - vpn + i;
+          const f = pte.frame[j]!;
+          if (f && this.isCow(vma, f - 1)) {
+            this.breakCow(pte, j);
+            if (v !== vpn) this.queueMap(v, 1, pte.frame[j]! - 1, vma.prot);
+            if (v !== vpn) pte.bits[j]! |= PTE_HOST;
+          }
+        }
+      }
       pte.bits[i]! &= ~PTE_HOST;
     }
     // map-ahead: sequential faults double the window, others reset it
@@ -579,6 +599,14 @@ export class AddressSpace {
       let n = 1;
       const lim = Math.min(hi - vpn, PT_SIZE - i);
       while (n < lim && p.frame[i + n] === 0) n++;
+      const key = vma.file?.cacheKey;
+      if (key) {
+        // file pages come from the page cache, shared; misses are read once and cached
+        const got = this.populateCached(vma, key, p, i, vpn, n, hostProt);
+        if (got === 0) return; // out of memory after the first page
+        vpn += got;
+        continue;
+      }
       let frame: number;
       try {
         frame = this.physmem.alloc(n);
@@ -598,6 +626,52 @@ export class AddressSpace {
       p.count += n;
       this.queueMap(vpn, n, frame, hostProt);
       vpn += n;
+    }
+  }
+
+  /**
+   * Fill missing pages [vpn, vpn+n) of a file VMA from the page cache,
+   * reading runs of misses from the file in one go. Returns pages done.
+   */
+  private populateCached(vma: Vma, key: string, p: PtPage, i: number, vpn: number, n: number, prot: number): number {
+    const pm = this.physmem, cache = pm.cache;
+    const firstIdx = (vma.pgoff + (vpn * PAGE_SIZE - vma.start)) / PAGE_SIZE;
+    let k = 0;
+    while (k < n) {
+      const idx = firstIdx + k;
+      let f = cache.take(key, idx);
+      let m = 1;
+      if (f < 0) {
+        while (k + m < n && !cache.has(key, idx + m)) m++;
+        try {
+          f = pm.alloc(m);
+        } catch (e) {
+          if (e instanceof OutOfMemory && k > 0) return k;
+          throw e;
+        }
+        m = pm.allocCount;
+        vma.file!.fillHost(idx * PAGE_SIZE, pm.hostAddr(f), m * PAGE_SIZE);
+        for (let j = 0; j < m; j++) cache.insert(key, idx + j, f + j);
+      }
+      for (let j = 0; j < m; j++) {
+        p.frame[i + k + j] = f + j + 1;
+        p.bits[i + k + j] = PTE_HOST;
+      }
+      p.count += m;
+      // shared with the cache: a private writable page is copy-on-write
+      this.queueMap(vpn + k, m, f, this.isCow(vma, f) ? prot & ~PROT_WRITE : prot);
+      k += m;
+    }
+    return n;
+  }
+
+  /** Populate [start, end) now (exec's segments, executable file maps): one flush instead of a fault per region. */
+  prefault(start: number, end: number): void {
+    for (let i = this.firstAfter(start); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
+      const v = this.vmas[i]!;
+      if (v.prot === PROT_NONE) continue;
+      const lo = Math.max(start, v.start) / PAGE_SIZE, hi = Math.min(end, v.end) / PAGE_SIZE;
+      this.populate(v, lo, hi);
     }
   }
 
@@ -761,6 +835,9 @@ export class AddressSpace {
     if (flags & MAP_POPULATE) {
       const vma = this.find(start)!;
       this.populate(vma, start / PAGE_SIZE, (start + len) / PAGE_SIZE);
+    } else if (file?.cacheKey && (prot & PROT_EXEC || flags & MAP_FIXED) && vflags === MAP_PRIVATE) {
+      // a library's segments: map them now (from the page cache) rather than fault region by region
+      this.prefault(start, start + Math.min(len, PREFAULT_MAX));
     }
     return start;
   }
@@ -892,11 +969,9 @@ export class AddressSpace {
       if (newTop > MMAP_BASE) return this.brk;
       // overcommit heuristic: growth larger than all of RAM is refused
       if (newTop - oldTop > this.physmem.limit * PAGE_SIZE) return this.brk;
-      if (oldTop === pageUp(this.brkStart) && !this.find(oldTop - 1)?.name) {
-        this.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
-      } else {
-        this.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
-      }
+      this.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
+      // malloc writes the new space at once: map its first pages now
+      this.prefault(oldTop, Math.min(newTop, oldTop + 32 * PAGE_SIZE));
     } else if (newTop < oldTop) {
       this.removeRange(newTop, oldTop);
     }

@@ -14,6 +14,7 @@
  * by mm code on the JS thread, never across an await (there are none in mm).
  */
 import * as host from '../host/libc.js';
+import { PageCache } from './page_cache.js';
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -47,6 +48,8 @@ export class Physmem {
   used = 0;
   /** frames the guest may use (--mem) */
   readonly limit: number;
+  /** file pages shared between processes; evicted when memory runs out */
+  readonly cache = new PageCache(this);
 
   constructor(memBytes: number, reserveBytes = 32 << 20) {
     this.limit = Math.floor(memBytes / PAGE_SIZE);
@@ -108,7 +111,8 @@ export class Physmem {
    * first frame; `allocCount` says how many. Throws OutOfMemory past --mem.
    */
   alloc(want: number): number {
-    const room = this.limit - this.used;
+    let room = this.limit - this.used;
+    if (room <= 0 && this.cache.evict(Math.max(want, 256)) > 0) room = this.limit - this.used;
     if (room <= 0) throw new OutOfMemory();
     want = Math.min(want, room);
     let f: number, n: number;
