@@ -57,7 +57,8 @@ export class HostEvents {
 
   private ensureWaker(): void {
     if (!this.waker) {
-      this.waker = spawnWaker(this.epfd);
+      // in umlts's own process group: what the terminal sends the group (SIGWINCH) stops it
+      this.waker = spawnWaker(this.epfd, { pgroup: host.getpgrp() });
       this.waker.cont();
     }
   }

@@ -27,7 +27,7 @@ import { Errno, ERRNO_NAMES } from './errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { Creds } from './creds.js';
 import { HostEvents } from './events.js';
-import { Scheduler } from './sched.js';
+import { Scheduler, SLICE_NS } from './sched.js';
 import { dispatchSyscall, finishSyscall, restartMode } from './syscall.js';
 import {
   SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState,
@@ -619,6 +619,19 @@ export class Kernel {
     if (task.mm.pendingFlush > 0) task.mm.flush();
     // if it died under us, waitpid reports its death
     if (this.sched.acquire(task)) this.start(task);
+    else this.armTick();
+  }
+
+  /** the time-slice timer, armed while tasks wait for a vCPU */
+  private tick: import('./events.js').Timer | null = null;
+  private armTick(): void {
+    if (this.tick?.armed) return;
+    this.tick = this.events.addTimer(process.hrtime.bigint() + SLICE_NS, () => this.onTick());
+  }
+  /** Preempt: kick every task that has used up its slice while others wait (they requeue behind the waiters). */
+  private onTick(): void {
+    for (const t of this.sched.expired(process.hrtime.bigint())) host.tgkill(t.thread.tid, t.thread.tid, SIGKICK);
+    if (this.sched.contended) this.armTick();
   }
   private start(task: Task): void {
     task.thread.resumeGuest(task.regs, task.atSeccomp);

@@ -7,9 +7,9 @@
  * vCPU 0 when it is free.
  *
  * A task holds its vCPU from resume until its next trap. Tasks that find no
- * free vCPU wait in FIFO order for the next release. (Preemption of a task
- * that never traps comes with the multi-process work: a tick that stops the
- * longest-running holder when others wait.)
+ * free vCPU wait in FIFO order for the next release. While any wait, a tick
+ * every SLICE_NS stops (kicks) each holder that has run a whole slice, so a
+ * task that never traps cannot keep its vCPU (the kernel's preempt()).
  *
  * Ownership: one Scheduler per kernel, guarded by the JS thread. cpu[i] needs
  * no lock of its own: only the loop writes it (the seed's note: indexed by
@@ -17,6 +17,9 @@
  */
 import * as host from '../host/libc.js';
 import type { Task } from './task.js';
+
+/** a time slice: 10 ms */
+export const SLICE_NS = 10000000n;
 
 export class Scheduler {
   /** cpu[i]: the task running on vCPU i, or null */
@@ -27,11 +30,14 @@ export class Scheduler {
   private readonly waiting: Task[] = [];
   /** which host CPU each host tid is pinned to now (avoid repeated sched_setaffinity) */
   private readonly pinned = new Map<number, number>();
+  /** when each vCPU's task got it (monotonic ns) */
+  private readonly since: bigint[];
 
   constructor(readonly ncpus: number) {
     const allowed = host.allowedCpus();
     this.cpu = new Array<Task | null>(ncpus).fill(null);
     this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[i % allowed.length]!);
+    this.since = new Array<bigint>(ncpus).fill(0n);
     if (allowed.length > 0) host.pinToCpu(0, allowed[0]!);
   }
 
@@ -45,6 +51,7 @@ export class Scheduler {
     }
     this.cpu[i] = t;
     t.cpu = i;
+    this.since[i] = process.hrtime.bigint();
     const want = this.hostCpu[i]!;
     if (this.pinned.get(t.thread.tid) !== want) {
       host.pinToCpu(t.thread.tid, want);
@@ -67,6 +74,20 @@ export class Scheduler {
     if (!next) return null;
     this.acquire(next);
     return next;
+  }
+
+  /** Tasks are waiting for a vCPU (the tick must run). */
+  get contended(): boolean {
+    return this.waiting.length > 0;
+  }
+  /** Tasks that have held their vCPU for a whole slice while others wait. */
+  expired(now: bigint): Task[] {
+    const out: Task[] = [];
+    if (this.waiting.length === 0) return out;
+    this.cpu.forEach((t, i) => {
+      if (t && now - this.since[i]! >= SLICE_NS) out.push(t);
+    });
+    return out;
   }
 
   /** Tasks running guest code now, per vCPU (for /proc and tests). */
