@@ -20,6 +20,13 @@ options:
   --inherit-env     start from umlts's own environment instead of a clean one
   --cwd DIR         the guest's working directory (default: umlts's own, when it
                     lies inside the root; else /)
+  --mount HOST:GUEST[:ro]
+                    also show host directory HOST at guest path GUEST,
+                    writable unless :ro (repeatable)
+  --max-host-fds N  host file descriptors hostfs may hold at once (default:
+                    derived from RLIMIT_NOFILE); more open guest files are
+                    closed and reopened transparently
+  --stats           print umlts's filehandle counters on stderr at exit
   --strace          print every guest system call on stderr
   -h, --help        this text
   -V, --version     the version
@@ -36,6 +43,22 @@ function version(): string {
   }
 }
 
+/** --mount HOST:GUEST[:ro] */
+function parseMount(v: string): { host: string; guest: string; ro: boolean } {
+  const parts = v.split(':');
+  let ro = false;
+  if (parts.length === 3 && (parts[2] === 'ro' || parts[2] === 'rw')) {
+    ro = parts[2] === 'ro';
+    parts.pop();
+  }
+  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw new UsageError(`bad --mount '${v}': expected HOST:GUEST[:ro]`);
+  const guest = parts[1]!;
+  if (!guest.startsWith('/')) throw new UsageError(`bad --mount '${v}': the guest path must be absolute`);
+  if (guest.split('/').every((p) => p === '' || p === '.')) throw new UsageError(`bad --mount '${v}': cannot mount over / (use --root)`);
+  if (guest.split('/').includes('..')) throw new UsageError(`bad --mount '${v}': no '..' in the guest path`);
+  return { host: parts[0]!, guest, ro };
+}
+
 function parse(argv: string[]): RunOptions | number {
   if (argv.length === 0) throw new UsageError('no command (try umlts --help)');
   const cmd = argv[0]!;
@@ -48,7 +71,8 @@ function parse(argv: string[]): RunOptions | number {
     return 0;
   }
   if (cmd !== 'run') throw new UsageError(`unknown command '${cmd}' (try umlts --help)`);
-  const o: RunOptions = { program: '', args: [], root: '/', rw: false, memBytes: 1 << 30, cpus: 0, env: [], inheritEnv: false, cwd: '', strace: false };
+  const o: RunOptions = { program: '', args: [], root: '/', rw: false, memBytes: 1 << 30, cpus: 0, env: [], inheritEnv: false, cwd: '', strace: false,
+    mounts: [], maxHostFds: 0, stats: false };
   let i = 1;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -85,6 +109,15 @@ function parse(argv: string[]): RunOptions | number {
       case '--inherit-env': o.inheritEnv = true; break;
       case '--cwd': o.cwd = val(); break;
       case '--strace': o.strace = true; break;
+      case '--stats': o.stats = true; break;
+      case '--mount': o.mounts.push(parseMount(val())); break;
+      case '--max-host-fds': {
+        const v = val();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 1048576) throw new UsageError(`bad --max-host-fds '${v}': a number from 1 to 1048576`);
+        o.maxHostFds = n;
+        break;
+      }
       case '-h':
       case '--help':
         process.stdout.write(HELP + '\n');

@@ -3,10 +3,13 @@
  */
 import { statSync, realpathSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
-import { allowedCpus } from './host/libc.js';
+import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty } from './host/libc.js';
+import type { HostMountSpec } from './fs/vfs.js';
 import { Kernel, KernelPanic, SIGNAL_MESSAGES } from './kernel/kernel.js';
 import { LoaderError } from './loader/elf.js';
 import { Errno } from './kernel/errno.js';
+import { ttyJobs } from './kernel/tty_jobs.js';
+import type { Terminal } from './fs/console.js';
 
 export interface RunOptions {
   program: string;
@@ -22,6 +25,28 @@ export interface RunOptions {
   /** guest working directory; '' = the host's cwd when it lies inside the root, else / */
   cwd: string;
   strace: boolean;
+  /** --mount HOST:GUEST[:ro], in order */
+  mounts: HostMountSpec[];
+  /** --max-host-fds; 0: derived from RLIMIT_NOFILE */
+  maxHostFds: number;
+  /** --stats: print the filehandle counters on exit */
+  stats: boolean;
+}
+
+/**
+ * The host fds hostfs may hold by default: the soft RLIMIT_NOFILE less a
+ * reserve for umlts itself (Node, physmem, the stubs' pipes, epoll...). A
+ * wrong guess costs little: an EMFILE makes hostfs reclaim and retry.
+ */
+export function defaultHostFdBudget(): number {
+  let soft = 1024;
+  try {
+    const l = getrlimit(RLIMIT_NOFILE)[0];
+    soft = l > 1048576n ? 1048576 : Number(l);
+  } catch {
+    // keep the common default
+  }
+  return Math.max(16, soft - Math.max(64, Math.floor(soft / 4)));
 }
 
 /** The host's cwd as a guest path, if it lies inside the root. */
@@ -75,12 +100,34 @@ export function run(o: RunOptions): number {
     return 2;
   }
   const cpus = o.cpus || Math.max(1, allowedCpus().length);
-  const kernel = new Kernel({ root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2] });
+  for (const m of o.mounts) {
+    try {
+      if (!statSync(m.host).isDirectory()) throw new Error();
+    } catch {
+      process.stderr.write(`umlts: --mount ${m.host}:${m.guest}: ${m.host} is not a directory\n`);
+      return 2;
+    }
+  }
+  let kernel: Kernel;
+  try {
+    kernel = new Kernel({
+      root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2],
+      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(),
+    });
+  } catch (e) {
+    if (!(e instanceof Error) || !/^(hostfs|--mount)/.test(e.message)) throw e;
+    process.stderr.write(`umlts: ${e.message}\n`);
+    return 2;
+  }
+  // test hook (test/hostfs_rw.test.mjs): reclaim every other host fd before each hostfs operation
+  if (process.env.UMLTS_TEST_RECLAIM_IN_OPS === '1') kernel.vfs.handles.test.reclaimInOps = true;
   const envp = guestEnv(o);
   // an explicit --cwd must exist in the guest; the default falls back to /
   const cwdRequired = o.cwd !== '';
   if (!o.cwd) o.cwd = defaultCwd(o.root);
+  const term = kernel.vfs.terminal;
   try {
+    startTerminal(kernel, term);
     let init;
     try {
       init = spawnByPath(kernel, o, envp, cwdRequired);
@@ -92,6 +139,7 @@ export function run(o: RunOptions): number {
       throw e;
     }
     const status = kernel.run(init);
+    term.restore();
     if ((status & 0x7f) === 0) return (status >> 8) & 0xff;
     const sig = status & 0x7f;
     const msg = SIGNAL_MESSAGES[sig];
@@ -103,8 +151,29 @@ export function run(o: RunOptions): number {
     if (process.env.UMLTS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return 70;
   } finally {
+    term.restore();
+    if (o.stats) {
+      const s = kernel.vfs.handles.stats();
+      process.stderr.write(`umlts: filehandles: ${Object.entries(s).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    }
     kernel.shutdown();
   }
+}
+
+/** Host signals to umlts's process group that the terminal handles (they reach the kernel through the waker). */
+const SIGHUP = 1, SIGCONT = 18, SIGWINCH = 28;
+
+/**
+ * When umlts's stdin is a terminal the guest gets a real tty: the host
+ * terminal goes raw and the kernel runs the guest's termios and job control
+ * (fs/console.ts Terminal). Its original settings come back in run()'s
+ * finally, or — killed by a signal — not at all (`stty sane`, `reset`).
+ */
+function startTerminal(kernel: Kernel, term: Terminal): void {
+  if (!isatty(0)) return;
+  const watch = { watch: (fd: number, ev: number, cb: () => void) => kernel.events.watch(fd, ev, cb) };
+  if (!term.start(0, watch, ttyJobs(kernel))) return;
+  for (const sig of [SIGWINCH, SIGHUP, SIGCONT]) kernel.events.hostSignalHandlers.set(sig, () => term.hostSignal(sig));
 }
 
 /** execvp: a name without a slash is looked up in the guest's PATH. */

@@ -10,21 +10,29 @@
  * the host; on a non-blocking host fd that is full we poll until it drains
  * (the terminal or pipe reader is outside the guest, so it will).
  *
- * Terminal ioctls pass through to the host terminal, except the foreground
- * process group and session: those are guest pids, so they live in a
- * Terminal object (struct tty_struct's pgrp/session) shared by every File on
- * the same terminal. Job-control signals (SIGTTIN/SIGTTOU) are not sent.
+ * When umlts's stdin is a terminal, the front end hands it to the Terminal
+ * (start()): the host terminal goes raw for input and the guest's termios
+ * runs here (tty.ts's line discipline, with job control: struct
+ * tty_struct). Every console File on that terminal then reads from the one
+ * line discipline. Without that (stdin not a terminal), a console File on a
+ * terminal passes the termios ioctls through to the host terminal, as
+ * before.
  *
  * Ownership: ConsoleFile fields and Terminal are touched only on the JS
- * thread, by syscall handlers and by the HostWatch callback.
+ * thread, by syscall handlers and by HostWatch / host-signal callbacks.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno, ERESTARTSYS } from '../kernel/errno.js';
 import * as host from '../host/libc.js';
 import { File, UserMemory } from './file.js';
-import { Stat, O_ACCMODE, O_APPEND, O_RDWR, S_IFMT, S_IFREG } from './types.js';
+import { Stat, O_ACCMODE, O_APPEND, O_RDWR, O_NONBLOCK, S_IFMT, S_IFREG } from './types.js';
 import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP } from './waitqueue.js';
 import { parseStat } from './hostfs.js';
-import { SEEK_SET, SEEK_CUR, SEEK_END } from './node.js';
+import { SEEK_SET, SEEK_CUR, SEEK_END, major, minor } from './node.js';
+import {
+  LineDiscipline, Termios, TERMIOS_SIZE, TERMIOS2_SIZE, TOSTOP, ICANON, ECHO, ISIG, IEXTEN, ECHONL,
+  IGNBRK, BRKINT, PARMRK, ISTRIP, INLCR, IGNCR, ICRNL, IXON, CSIZE, PARENB, CS8, VMIN, VTIME,
+  SIGHUP, SIGCONT, SIGTTIN, SIGTTOU, SIGWINCH,
+} from './tty.js';
 
 /**
  * Host fd readiness notification, implemented by the kernel (kernel/events.ts
@@ -38,25 +46,470 @@ export interface HostWatch {
   watch(hostFd: number, events: number, cb: () => void): boolean;
 }
 
-/**
- * struct tty_struct's job-control part, in guest pids. Guarded by the JS
- * thread. It starts as the guest's init (pid 1, its own process group and
- * session leader) left it: the foreground job of the terminal umlts was
- * started on. The kernel may set it otherwise (0: none, ENOTTY).
- */
-export class Terminal {
-  /** foreground process group (TIOCGPGRP/TIOCSPGRP) */
-  fgPgrp = 1;
-  /** session the terminal controls (TIOCGSID) */
-  sid = 1;
+/** The process whose syscall is on the terminal, as job control needs it. */
+export interface TtyCaller {
+  readonly pid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  /** sig is blocked by the calling thread or ignored (SIG_IGN) by its process (tty_io.c is_ignored) */
+  ignores(sig: number): boolean;
+  /** its process group is orphaned (no member has a parent in another group of the same session) */
+  orphanedPgrp(): boolean;
 }
 
-export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCSCTTY = 0x540e,
-  TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b,
-  TIOCNOTTY = 0x5422, TIOCGSID = 0x5429;
-/** kernel struct termios (not glibc's): 4 u32 flags, c_line, c_cc[19] */
-const TERMIOS_SIZE = 36;
+/**
+ * What the terminal needs from the kernel for job control (fs cannot import
+ * the kernel). Without it the terminal has no job control: every caller is
+ * in the foreground, and a signal character ends umlts as it would have
+ * without umlts (the host terminal's own behaviour).
+ */
+export interface TtyJobs {
+  /** the calling process (valid during a syscall) */
+  caller(): TtyCaller;
+  /** kill_pgrp: count or -ESRCH */
+  signalPgrp(pgid: number, sig: number): number;
+  /** the session of process group pgid, or -ESRCH if there is none */
+  pgrpSession(pgid: number): number;
+}
+
+export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TCSBRK = 0x5409, TCXONC = 0x540a,
+  TCFLSH = 0x540b, TIOCEXCL = 0x540c, TIOCNXCL = 0x540d, TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410,
+  TIOCOUTQ = 0x5411, TIOCSTI = 0x5412, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b,
+  TIOCNOTTY = 0x5422, TIOCSETD = 0x5423, TIOCGETD = 0x5424, TCSBRKP = 0x5425, TIOCGSID = 0x5429,
+  TCGETS2 = 0x802c542a, TCSETS2 = 0x402c542b, TCSETSW2 = 0x402c542c, TCSETSF2 = 0x402c542d;
 const WINSIZE_SIZE = 8;
+const TCIFLUSH = 0, TCOFLUSH = 1, TCIOFLUSH = 2, TCOOFF = 0, TCOON = 1, TCIOFF = 2, TCION = 3;
+
+/**
+ * struct tty_struct for the terminal umlts runs on: job control (foreground
+ * process group, session), the window size, and — once start()ed — the
+ * line discipline fed from the host terminal in raw mode.
+ */
+export class Terminal {
+  /** foreground process group (TIOCGPGRP/TIOCSPGRP), 0: none. Starts as init (pid 1) leaves it. */
+  fgPgrp = 1;
+  /** session the terminal controls (TIOCGSID), 0: none */
+  sid = 1;
+  /** the line discipline; null until start() (then console Files on this terminal use it) */
+  ldisc: LineDiscipline | null = null;
+  /** the kernel's job control; null: none (see TtyJobs) */
+  jobs: TtyJobs | null = null;
+  /** readers, pollers and writers stopped by VSTOP */
+  readonly waitq = new WaitQueue();
+  /** struct winsize as the guest sees it */
+  private readonly winsize = new Uint8Array(WINSIZE_SIZE);
+  /** our own open of the host terminal (O_NONBLOCK, close-on-exec): input and echo; -1 before start() */
+  private fd = -1;
+  /** st_rdev of the host terminal (which host fds are this terminal) */
+  private rdev = -1;
+  /** the host termios before start(), put back by restore() */
+  private original: Uint8Array | null = null;
+  private watcher: HostWatch | null = null;
+  /** a host watch is armed on fd */
+  private armed = false;
+  /** VTIME: a timerfd and the deadline it is armed for */
+  private timerFd = -1;
+  private timerAt = 0n;
+  /** when the pending (blocked) read began, for VMIN = 0 VTIME > 0; 0n: none */
+  private readStart = 0n;
+  private readonly rbuf = new Uint8Array(N_READ);
+
+  /**
+   * Take over the host terminal on hostFd (the front end calls this when
+   * umlts's stdin is a terminal, before the guest's console Files are made):
+   * remember its termios, make its input raw, and run the guest's termios
+   * (initially the host's) here. False if hostFd is not a terminal.
+   */
+  start(hostFd: number, watcher: HostWatch, jobs: TtyJobs | null): boolean {
+    if (this.ldisc || !host.isatty(hostFd)) return false;
+    const orig = new Uint8Array(TERMIOS_SIZE);
+    if (host.ioctl(hostFd, TCGETS, orig) < 0) return false;
+    const O_NOCTTY = 0o400, O_CLOEXEC = 0o2000000;
+    let fd = host.openat(host.AT_FDCWD, `/proc/self/fd/${hostFd}`, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK, 0);
+    if (fd < 0) fd = host.fcntl(hostFd, 1030 /* F_DUPFD_CLOEXEC */, 3); // (then reads must not block: we poll first)
+    if (fd < 0) return false;
+    const st = new Uint8Array(144);
+    this.rdev = host.fstat(fd, st) === 0 ? parseStat(st).rdev : -1;
+    this.fd = fd;
+    this.original = orig;
+    this.watcher = watcher;
+    this.jobs = jobs;
+    host.ioctl(fd, TIOCGWINSZ, this.winsize);
+    const guest = Termios.decode(orig);
+    this.ldisc = new LineDiscipline(guest, {
+      echo: (b) => this.hostWrite(this.fd, b),
+      signal: (sig) => this.isig(sig),
+      flow: (stopped) => {
+        if (!stopped) this.waitq.wake(POLLOUT);
+      },
+    });
+    this.setHost(guest);
+    this.pump();
+    return true;
+  }
+
+  /** Put the host terminal back as start() found it (exit, kernel error). Idempotent. */
+  restore(): void {
+    if (!this.original || this.fd < 0) return;
+    host.ioctl(this.fd, TCSETSW, this.original);
+    this.original = null;
+  }
+
+  /**
+   * /proc/<pid>/stat's tty_nr and tpgid for a process of session sid: the
+   * terminal's device number (new_encode_dev) and foreground group if the
+   * session controls it, else 0 and -1.
+   */
+  ctty(sid: number): { ttyNr: number; tpgid: number } {
+    if (!this.ldisc || this.rdev < 0 || sid === 0 || sid !== this.sid) return { ttyNr: 0, tpgid: -1 };
+    const ma = major(this.rdev), mi = minor(this.rdev);
+    return { ttyNr: ((mi & 0xff) | (ma << 8) | ((mi & ~0xff) << 12)) >>> 0, tpgid: this.fgPgrp || -1 };
+  }
+
+  /** Is this host fd the terminal start() took over? */
+  covers(hostFd: number): boolean {
+    if (!this.ldisc || this.rdev < 0 || !host.isatty(hostFd)) return false;
+    const st = new Uint8Array(144);
+    return host.fstat(hostFd, st) === 0 && parseStat(st).rdev === this.rdev;
+  }
+
+  /** The host side: raw input (cfmakeraw), the guest's output processing (c_oflag). */
+  private setHost(g: Termios): void {
+    if (!this.original) return;
+    const h = Termios.decode(this.original);
+    h.iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    h.oflag = g.oflag;
+    h.lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    h.cflag = (h.cflag & ~(CSIZE | PARENB)) | CS8;
+    h.cc[VMIN] = 1;
+    h.cc[VTIME] = 0;
+    host.ioctl(this.fd, TCSETS, h.encode());
+  }
+
+  // ---- host events --------------------------------------------------------------------
+
+  /**
+   * A host signal reached umlts's process group (the kernel's waker sees it,
+   * events.ts hostSignalHandlers): SIGWINCH (the window changed), SIGHUP
+   * (the terminal hung up) or SIGCONT (umlts continued after a stop).
+   */
+  hostSignal(sig: number): void {
+    if (!this.ldisc) return;
+    if (sig === SIGWINCH) {
+      const ws = new Uint8Array(WINSIZE_SIZE);
+      if (host.ioctl(this.fd, TIOCGWINSZ, ws) === 0) this.resize(ws);
+    } else if (sig === SIGHUP) {
+      this.hangup();
+    } else if (sig === SIGCONT) {
+      // umlts was stopped and is continued: the shell that ran it may have reset the terminal
+      this.setHost(this.ldisc.termios);
+    }
+  }
+
+  /** tty_do_resize: a new size signals the foreground process group. */
+  private resize(ws: Uint8Array): void {
+    if (ws.every((b, i) => b === this.winsize[i])) return;
+    this.winsize.set(ws);
+    if (this.fgPgrp > 0) this.jobs?.signalPgrp(this.fgPgrp, SIGWINCH);
+  }
+
+  /** The host terminal is gone: readers see EOF, the session SIGHUP and SIGCONT (tty_vhangup). */
+  private hangup(): void {
+    const l = this.ldisc;
+    if (!l || l.hungUp) return;
+    l.hungUp = true;
+    this.waitq.wake(POLLIN | POLLOUT | POLLHUP);
+    if (this.jobs) {
+      if (this.sid > 0) {
+        this.jobs.signalPgrp(this.sid, SIGHUP);
+        this.jobs.signalPgrp(this.sid, SIGCONT);
+      }
+      if (this.fgPgrp > 0 && this.fgPgrp !== this.sid) this.jobs.signalPgrp(this.fgPgrp, SIGHUP);
+    }
+  }
+
+  /**
+   * The session leader of sid exits (disassociate_ctty): if it controls
+   * this terminal, the foreground group gets SIGHUP and SIGCONT and the
+   * terminal is free. For the kernel's exit path.
+   */
+  leaderExited(sid: number): void {
+    if (sid !== this.sid || sid === 0) return;
+    if (this.fgPgrp > 0 && this.jobs) {
+      this.jobs.signalPgrp(this.fgPgrp, SIGHUP);
+      this.jobs.signalPgrp(this.fgPgrp, SIGCONT);
+    }
+    this.sid = 0;
+    this.fgPgrp = 0;
+  }
+
+  /** A signal character: the foreground group gets it (isig). */
+  private isig(sig: number): void {
+    if (this.jobs) {
+      if (this.fgPgrp > 0) this.jobs.signalPgrp(this.fgPgrp, sig);
+      return;
+    }
+    // no job control: as the host terminal would have done to umlts itself
+    if (sig === 2 || sig === 3) {
+      this.restore();
+      host.kill(host.getpid(), sig);
+    }
+  }
+
+  /** Move what the host terminal has into the line discipline; keep a watch armed while there is room. */
+  private pump(): void {
+    const l = this.ldisc;
+    if (!l || l.hungUp) return;
+    let got = false;
+    for (;;) {
+      const room = Math.min(l.room(), this.rbuf.length);
+      if (room <= 0) break;
+      if (host.poll1(this.fd, POLLIN, 0) <= 0) break;
+      const n = host.read(this.fd, this.rbuf.subarray(0, room));
+      if (n === -Errno.EINTR) continue;
+      if (n === -Errno.EAGAIN) break;
+      if (n <= 0) {
+        this.hangup();
+        return;
+      }
+      l.receive(this.rbuf.subarray(0, n), process.hrtime.bigint());
+      got = true;
+    }
+    if (got) this.waitq.wake(POLLIN);
+    if (!this.armed && l.room() > 0 && this.watcher) {
+      this.armed = this.watcher.watch(this.fd, POLLIN, () => {
+        this.armed = false;
+        this.pump();
+      });
+    }
+  }
+
+  /** Wake readers at a VTIME deadline. */
+  private armTimer(at: bigint): void {
+    if (at === 0n || (this.timerAt !== 0n && this.timerAt <= at && this.timerAt > process.hrtime.bigint())) return;
+    if (this.timerFd < 0) this.timerFd = host.timerfdCreate(host.CLOCK_MONOTONIC, host.TFD_CLOEXEC | host.TFD_NONBLOCK);
+    this.timerAt = at;
+    host.timerfdSetAbs(this.timerFd, at);
+    this.watcher?.watch(this.timerFd, POLLIN, () => {
+      host.read(this.timerFd, new Uint8Array(8));
+      this.timerAt = 0n;
+      this.waitq.wake(POLLIN);
+    });
+  }
+
+  // ---- the File operations of a console File on this terminal ---------------------------
+
+  /**
+   * tty_check_change / job_control: a process of the terminal's session
+   * outside the foreground group gets sig (SIGTTIN, SIGTTOU) and its syscall
+   * restarts once it is continued (-ERESTARTSYS); -EIO when the signal is
+   * ignored or blocked (SIGTTIN; SIGTTOU then lets the operation proceed) or
+   * the group is orphaned.
+   */
+  private checkChange(sig: number): number {
+    if (!this.jobs) return 0;
+    const c = this.jobs.caller();
+    if (c.sid !== this.sid || this.fgPgrp === 0 || c.pgid === this.fgPgrp) return 0;
+    if (c.ignores(sig)) return sig === SIGTTIN ? -Errno.EIO : 0;
+    if (c.orphanedPgrp()) return -Errno.EIO;
+    this.jobs.signalPgrp(c.pgid, sig);
+    return -ERESTARTSYS;
+  }
+
+  read(buf: Uint8Array): number {
+    const l = this.ldisc!;
+    const jc = this.checkChange(SIGTTIN);
+    if (jc) return jc;
+    this.pump();
+    const now = process.hrtime.bigint();
+    if (this.readStart === 0n) this.readStart = now;
+    const n = l.read(buf, now, this.readStart);
+    if (n === -Errno.EAGAIN) {
+      this.armTimer(l.wakeAt);
+      return n;
+    }
+    this.readStart = 0n;
+    if (n > 0) this.pump(); // room again: take more from the host
+    return n;
+  }
+
+  write(hostFd: number, buf: Uint8Array): number {
+    const l = this.ldisc!;
+    if (l.hungUp) return -Errno.EIO;
+    if (l.termios.lflag & TOSTOP) {
+      const jc = this.checkChange(SIGTTOU);
+      if (jc) return jc;
+    }
+    if (l.stopped) return -Errno.EAGAIN; // VSTOP: writers wait on waitq for VSTART
+    const n = this.hostWrite(hostFd, buf);
+    if (n > 0) l.noteOutput(buf.subarray(0, n));
+    return n;
+  }
+
+  /** Write all of buf to a host fd, waiting out a full non-blocking one. */
+  hostWrite(fd: number, buf: Uint8Array): number {
+    let done = 0;
+    while (done < buf.length) {
+      const n = host.write(fd, done === 0 ? buf : buf.subarray(done));
+      if (n === -Errno.EINTR) continue;
+      if (n === -Errno.EAGAIN) {
+        host.poll1(fd, POLLOUT, -1);
+        continue;
+      }
+      if (n < 0) return done > 0 ? done : n;
+      done += n;
+    }
+    return done;
+  }
+
+  poll(): number {
+    const l = this.ldisc!;
+    this.pump();
+    let ev = l.stopped ? 0 : POLLOUT;
+    if (l.readable()) ev |= POLLIN;
+    if (l.hungUp) ev |= POLLHUP;
+    return ev;
+  }
+
+  ioctl(req: number, arg: number, mem: UserMemory): number {
+    const l = this.ldisc!;
+    switch (req) {
+      case TCGETS:
+      case TCGETS2:
+        mem.write(arg, l.termios.encode(req === TCGETS ? TERMIOS_SIZE : TERMIOS2_SIZE));
+        return 0;
+      case TCSETS:
+      case TCSETSW:
+      case TCSETSF:
+      case TCSETS2:
+      case TCSETSW2:
+      case TCSETSF2: {
+        const jc = this.checkChange(SIGTTOU);
+        if (jc) return jc;
+        const t = Termios.decode(mem.read(arg, req <= TCSETSF ? TERMIOS_SIZE : TERMIOS2_SIZE));
+        if (req <= TCSETSF) {
+          t.ispeed = l.termios.ispeed;
+          t.ospeed = l.termios.ospeed;
+        }
+        if (req === TCSETSF || req === TCSETSF2) {
+          l.flushInput();
+          hostFlush(this.fd, TCIFLUSH);
+        }
+        l.setTermios(t);
+        this.readStart = 0n; // (a read interrupted earlier must not shorten the next VTIME wait)
+        this.setHost(t); // the host terminal does the guest's output processing
+        this.pump();
+        if (l.readable()) this.waitq.wake(POLLIN);
+        return 0;
+      }
+      case TIOCGWINSZ:
+        mem.write(arg, this.winsize);
+        return 0;
+      case TIOCSWINSZ:
+        this.resize(mem.read(arg, WINSIZE_SIZE));
+        return 0;
+      case FIONREAD:
+        this.pump();
+        mem.write(arg, u32(l.inq()));
+        return 0;
+      case TIOCOUTQ:
+        mem.write(arg, u32(0));
+        return 0;
+      case TCFLSH: {
+        const jc = this.checkChange(SIGTTOU);
+        if (jc) return jc;
+        if (arg !== TCIFLUSH && arg !== TCOFLUSH && arg !== TCIOFLUSH) return -Errno.EINVAL;
+        if (arg !== TCOFLUSH) {
+          l.flushInput();
+          hostFlush(this.fd, TCIFLUSH);
+        }
+        if (arg !== TCIFLUSH) hostFlush(this.fd, TCOFLUSH);
+        this.pump();
+        return 0;
+      }
+      case TCXONC: {
+        const jc = this.checkChange(SIGTTOU);
+        if (jc) return jc;
+        if (arg === TCOOFF || arg === TCOON) {
+          l.stopped = arg === TCOOFF;
+          if (!l.stopped) this.waitq.wake(POLLOUT);
+          return 0;
+        }
+        return arg === TCIOFF || arg === TCION ? 0 : -Errno.EINVAL;
+      }
+      case TCSBRK:
+      case TCSBRKP:
+        return l.hungUp ? -Errno.EIO : 0; // tcdrain: host writes are complete when they return
+      case TIOCSTI:
+        l.receive(mem.read(arg, 1), process.hrtime.bigint());
+        if (l.readable()) this.waitq.wake(POLLIN);
+        return 0;
+      case TIOCGETD:
+        mem.write(arg, u32(0)); // N_TTY
+        return 0;
+      case TIOCSETD:
+        return new DataView(mem.read(arg, 4).buffer).getInt32(0, true) === 0 ? 0 : -Errno.EINVAL;
+      case TIOCEXCL:
+      case TIOCNXCL:
+        return 0;
+      default:
+        return this.jobIoctl(req, arg, mem);
+    }
+  }
+
+  /** The job-control ioctls (tty_jobctrl.c), also answered for a terminal not start()ed. */
+  jobIoctl(req: number, arg: number, mem: UserMemory): number {
+    const c = this.jobs?.caller() ?? null;
+    // "is this our controlling terminal": the caller is in the terminal's session
+    const ctty = !c || (this.sid !== 0 && c.sid === this.sid);
+    switch (req) {
+      case TIOCGPGRP:
+        if (!ctty) return -Errno.ENOTTY;
+        mem.write(arg, u32(this.fgPgrp));
+        return 0;
+      case TIOCSPGRP: {
+        if (!ctty) return -Errno.ENOTTY;
+        const jc = this.checkChange(SIGTTOU);
+        if (jc) return jc;
+        const pg = new DataView(mem.read(arg, 4).buffer).getInt32(0, true);
+        if (pg < 0) return -Errno.EINVAL;
+        if (this.jobs) {
+          const s = this.jobs.pgrpSession(pg);
+          if (s < 0) return -Errno.ESRCH;
+          if (s !== this.sid) return -Errno.EPERM;
+        }
+        this.fgPgrp = pg;
+        return 0;
+      }
+      case TIOCGSID:
+        if (!ctty || this.sid === 0) return -Errno.ENOTTY;
+        mem.write(arg, u32(this.sid));
+        return 0;
+      case TIOCSCTTY:
+        if (!c) return 0;
+        if (c.sid === this.sid) return 0; // already ours
+        if (c.pid !== c.sid) return -Errno.EPERM; // only a session leader
+        if (this.sid !== 0 && arg !== 1) return -Errno.EPERM; // stealing needs arg 1 (and privilege)
+        this.sid = c.sid;
+        this.fgPgrp = c.pgid;
+        return 0;
+      case TIOCNOTTY:
+        if (!ctty) return -Errno.ENOTTY;
+        if (c && c.pid === c.sid) this.leaderExited(c.sid); // a session leader gives up its terminal
+        return 0;
+      default:
+        return -Errno.ENOTTY;
+    }
+  }
+}
+
+/** read size from the host terminal per call */
+const N_READ = 4096;
+
+/** TCFLSH on the host terminal (its argument is by value). */
+function hostFlush(fd: number, how: number): void {
+  host.ioctlInt(fd, TCFLSH, how);
+}
 
 export class ConsoleFile extends File {
   /** the host fd is a terminal; immutable */
@@ -67,6 +520,8 @@ export class ConsoleFile extends File {
   /** events a HostWatch is armed for (0: none) */
   private armed = 0;
   private readonly stbuf = new Uint8Array(144);
+  /** the started Terminal this File is on (reads go through its line discipline), or null */
+  private readonly tty: Terminal | null;
 
   constructor(
     /** umlts's host fd; immutable */
@@ -82,6 +537,7 @@ export class ConsoleFile extends File {
     super(flags, path);
     this.isTty = host.isatty(hostFd);
     this.isReg = host.fstat(hostFd, this.stbuf) === 0 && (parseStat(this.stbuf).mode & S_IFMT) === S_IFREG;
+    this.tty = this.isTty && terminal?.covers(hostFd) ? terminal : null;
   }
 
   /** A File over one of umlts's own fds (0, 1, 2), access mode as the host fd's. */
@@ -114,7 +570,7 @@ export class ConsoleFile extends File {
   }
 
   override get waitq(): WaitQueue {
-    return this.wq;
+    return this.tty ? this.tty.waitq : this.wq;
   }
 
   /** Ask the HostWatch to wake waitq once hostFd is ready for events. */
@@ -136,6 +592,7 @@ export class ConsoleFile extends File {
   override read(buf: Uint8Array, pos: number | null): number {
     if (pos !== null) return this.isReg ? host.pread(this.hostFd, buf, pos) : -Errno.ESPIPE;
     if (buf.length === 0) return 0;
+    if (this.tty) return this.tty.read(buf);
     for (;;) {
       const ready = host.poll1(this.hostFd, POLLIN, 0);
       if (ready < 0) {
@@ -158,6 +615,7 @@ export class ConsoleFile extends File {
 
   override write(buf: Uint8Array, pos: number | null): number {
     if (pos !== null) return this.isReg ? host.pwrite(this.hostFd, buf, pos) : -Errno.ESPIPE;
+    if (this.tty) return this.tty.write(this.hostFd, buf);
     let done = 0;
     while (done < buf.length) {
       const n = host.write(this.hostFd, done === 0 ? buf : buf.subarray(done));
@@ -187,6 +645,7 @@ export class ConsoleFile extends File {
   }
 
   override poll(): number {
+    if (this.tty) return this.tty.poll();
     const r = host.poll1(this.hostFd, POLLIN | POLLOUT, 0);
     if (r < 0) return POLLERR;
     const want = (r & POLLIN ? 0 : POLLIN) | (r & (POLLOUT | POLLERR | POLLHUP) ? 0 : POLLOUT);
@@ -195,6 +654,7 @@ export class ConsoleFile extends File {
   }
 
   override ioctl(req: number, arg: number, mem: UserMemory): number {
+    if (this.tty) return this.tty.ioctl(req, arg, mem);
     if (req === FIONREAD) {
       const b = new Uint8Array(4);
       const r = host.ioctl(this.hostFd, FIONREAD, b);
@@ -203,7 +663,7 @@ export class ConsoleFile extends File {
       return 0;
     }
     if (!this.isTty || !this.terminal) return -Errno.ENOTTY;
-    const t = this.terminal;
+    // a terminal umlts did not take over (stdin is not a terminal): the host's termios
     switch (req) {
       case TCGETS:
         return this.hostOut(req, TERMIOS_SIZE, arg, mem);
@@ -215,22 +675,8 @@ export class ConsoleFile extends File {
         return this.hostOut(req, WINSIZE_SIZE, arg, mem);
       case TIOCSWINSZ:
         return this.hostIn(req, WINSIZE_SIZE, arg, mem);
-      case TIOCGPGRP:
-        if (t.fgPgrp === 0) return -Errno.ENOTTY;
-        mem.write(arg, u32(t.fgPgrp));
-        return 0;
-      case TIOCSPGRP: {
-        const pg = new DataView(mem.read(arg, 4).buffer).getInt32(0, true);
-        if (pg < 0) return -Errno.EINVAL;
-        t.fgPgrp = pg;
-        return 0;
-      }
-      case TIOCGSID:
-        if (t.sid === 0) return -Errno.ENOTTY;
-        mem.write(arg, u32(t.sid));
-        return 0;
       default:
-        return -Errno.ENOTTY;
+        return this.terminal.jobIoctl(req, arg, mem);
     }
   }
   /** An ioctl that fills a struct: host into a buffer, then out to the guest. */

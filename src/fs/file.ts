@@ -59,9 +59,14 @@ export abstract class File {
   ioctl(_req: number, _arg: number, _mem: UserMemory): number {
     return -Errno.ENOTTY;
   }
-  /** Ready events now (POLLIN/POLLOUT...). Regular files are always ready. */
+  /**
+   * Ready events now (POLLIN/POLLOUT...). Regular files are always ready.
+   * poll/select/epoll call this and then sleep on waitq, so a file whose
+   * readiness comes from outside the kernel (a host fd) must arm its wakeup
+   * here for the events it reports not ready (ConsoleFile does).
+   */
   poll(): number {
-    return 0x1 | 0x4;
+    return 0x1 | 0x4 | 0x40 | 0x100; // DEFAULT_POLLMASK: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
   }
   /** Woken when poll() may have changed; null if it never changes. */
   get waitq(): WaitQueue | null {
@@ -77,6 +82,20 @@ export abstract class File {
   }
   fsync(): number {
     return 0;
+  }
+  /**
+   * fcntl(2) commands that belong to the file (pipe_fcntl's F_SETPIPE_SZ...),
+   * asked by the syscall layer for any command it does not know. arg: the
+   * raw 64-bit argument. caller: euid 0 stands for the capabilities
+   * (CAP_SYS_RESOURCE).
+   */
+  fcntl(cmd: number, _arg: bigint, _caller: { readonly euid: number }): number {
+    // F_SETPIPE_SZ / F_GETPIPE_SZ on anything but a pipe: EBADF (fs/pipe.c get_pipe_info)
+    return cmd === 1031 || cmd === 1032 ? -Errno.EBADF : -Errno.EINVAL;
+  }
+  /** The last reference is gone (epoll drops its items on such files). */
+  get released(): boolean {
+    return this.refs === 0;
   }
   /** Called once, when the last reference goes. */
   protected release(): void {}

@@ -1,41 +1,55 @@
 /**
- * hostfs (UML's fs/hostfs): a host directory as the guest's filesystem.
+ * hostfs (UML's fs/hostfs): a host directory as a guest filesystem — the
+ * root, and one instance per `--mount HOST:GUEST[:ro]`.
  *
  * Confinement. The guest never hands the host a path to resolve: the VFS
- * walks guest paths one component at a time, and every component reaches
- * the host as an fstatat(AT_SYMLINK_NOFOLLOW) relative to an O_PATH fd of
- * the root directory; symlinks are read with readlinkat and resolved by the
- * VFS in the guest namespace. So a host path built here (`rel`) is always a
- * chain of real directories below the root, the final open carries
- * O_NOFOLLOW, and `..` never reaches the host at all.
- * Known gap: a *host* process racing us (swapping a checked directory for a
- * symlink between our lstat and the use) could redirect an access outside
- * the root. The fix is to resolve with openat2(RESOLVE_IN_ROOT |
- * RESOLVE_NO_SYMLINKS) relative to the root fd; that is a later issue.
+ * walks guest paths one component at a time, resolves symlinks (read with
+ * readlinkat) in the guest namespace and handles `..` itself; a host path
+ * built here (`rel`) is a chain of names below the mount's root. The host
+ * access itself is confined too, so a host process swapping a directory
+ * for a symlink between the walk and the access cannot redirect it:
+ *   - a single-component rel is used with the root's O_PATH fd and a call
+ *     that does not follow its last component (fstatat NOFOLLOW, unlinkat,
+ *     openat O_NOFOLLOW...);
+ *   - a deeper rel is opened with openat2(RESOLVE_IN_ROOT |
+ *     RESOLVE_NO_MAGICLINKS) from the root fd (the file itself, with
+ *     O_NOFOLLOW, or its parent directory as O_PATH for the *at calls), so
+ *     `..` and symlinks met by the host's walk stay inside the mount;
+ *   - without openat2 (ENOSYS, Linux < 5.6) the parent is reached by an
+ *     openat(O_PATH | O_DIRECTORY | O_NOFOLLOW) per component instead.
+ * chmod uses fchmodat2(AT_SYMLINK_NOFOLLOW) (or chmod through the O_PATH
+ * fd's /proc/self/fd entry, as glibc does), never a following fchmodat.
  *
  * Filehandles (DESIGN.md §2.6, UML's os-Linux filehandle layer): open files
- * hold a HostHandle, not an fd. Host fds are kept under a budget; when the
- * budget is reached, or the host says EMFILE/ENFILE, the least recently used
- * unpinned handles are closed and reopened by path when next used. Every
- * operation pins its handle (pin/unpin) for its whole duration so it cannot
- * be reclaimed in the middle. A handle whose path no longer names its file
- * (unlinked, or renamed over, by the guest; nlink 0 on the host) is sticky:
- * never reclaimed. A reopen checks st_dev/st_ino and fails with ESTALE if
- * the path now names a different file.
+ * hold a HostHandle, not an fd; one HandleCache per kernel keeps every host
+ * fd hostfs holds (handles, and transient fds for listings, parents and
+ * attribute calls) under one budget. At the budget, or when the host says
+ * EMFILE/ENFILE, the least recently used unpinned handles are closed and
+ * reopened transparently when next used: by a file handle
+ * (open_by_handle_at, which survives renames, where the host permits it)
+ * or else by path, checking st_dev/st_ino (ESTALE if the path now names
+ * another file). The guest's file position lives in the File, so a reopen
+ * loses nothing. Every operation pins its handles (pin/unpin) for its whole
+ * duration, so nothing can be reclaimed in the middle, including the
+ * reopens of another handle in the same operation (copy_file_range). A
+ * handle that cannot be reopened — unlinked or replaced by the guest, nlink
+ * 0 on the host, O_TMPFILE — is sticky: never reclaimed.
  *
- * Ownership: one HostFs per mount, touched only on the JS thread; no
- * operation spans an await, so pins are held only within one call.
+ * Ownership: the HandleCache and every HostFs are touched only on the JS
+ * thread; no operation spans an await (a future one that does keeps its
+ * pin across it: that is what pins are for).
  */
 import { Errno } from '../kernel/errno.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
 import {
-  DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW,
-  O_CLOEXEC, O_NOCTTY, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC,
+  DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW,
+  O_CLOEXEC, O_NOCTTY, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC, O_TMPFILE,
 } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
 } from './node.js';
+import type { LockTable } from './locks.js';
 
 /** Parse a host struct stat (x86-64, 144 bytes). */
 export function parseStat(b: Uint8Array): Stat {
@@ -55,21 +69,33 @@ function guestErr(r: number): number {
   return r;
 }
 
-/** A host file opened for the guest, reopenable by path. Fields guarded by the JS thread. */
+/** flags every host open carries: never a controlling tty, never inherited, never a followed last symlink */
+const HOST_OPEN = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+const RESOLVE = host.RESOLVE_IN_ROOT | host.RESOLVE_NO_MAGICLINKS;
+/** struct file_handle with room for MAX_HANDLE_SZ (128) bytes */
+const FH_SIZE = 8 + 128;
+
+/** A host file opened for the guest, reopenable. Fields guarded by the JS thread. */
 export class HostHandle {
   /** the host fd, or -1 while reclaimed */
   fd: number;
   /** operations in progress; > 0 means not reclaimable */
   pins = 0;
-  /** the path no longer names this file: never reclaim */
+  /** cannot be reopened (unlinked, replaced, O_TMPFILE): never reclaim */
   sticky = false;
+  /** the host's struct file_handle for open_by_handle_at, taken at the first reclaim; null if unavailable */
+  fh: Uint8Array | null = null;
+  /** its File was released: no more operations */
+  closed = false;
   constructor(
-    /** path below the root, as the last open used */
+    /** the filesystem (mount) it belongs to; immutable */
+    readonly fs: HostFs,
+    /** path below the mount's root, kept current across the guest's renames */
     public rel: string,
     /** open flags for a reopen (no O_CREAT/O_EXCL/O_TRUNC); immutable */
     readonly oflags: number,
     fd: number,
-    /** identity, checked on reopen; immutable */
+    /** identity, checked on a reopen by path; immutable */
     readonly dev: number,
     readonly ino: number,
   ) {
@@ -77,53 +103,144 @@ export class HostHandle {
   }
 }
 
-/** The filehandle layer: host fds under a budget, LRU reclaim. */
+/** Counters of the filehandle layer (/proc/umlts/filehandles, --stats). */
+export interface FhStats {
+  budget: number;
+  /** host fds held by handles now */
+  open: number;
+  /** short-lived host fds open now (listings, parents) */
+  transient: number;
+  /** open handles (guest open files on hostfs), with or without an fd */
+  handles: number;
+  /** handle pins held now */
+  pinned: number;
+  /** handles that can never be reclaimed */
+  sticky: number;
+  /** host fds opened for handles, in all */
+  opened: number;
+  reclaimed: number;
+  reopened: number;
+  /** of which through open_by_handle_at */
+  reopenedByHandle: number;
+  /** host EMFILE/ENFILE answers survived by reclaiming */
+  emfile: number;
+  /** most host fds held at once (handles + transient) */
+  peak: number;
+}
+
+/**
+ * The filehandle layer: every host fd hostfs holds, under one budget, with
+ * LRU reclaim. One per kernel, shared by all hostfs mounts.
+ */
 export class HandleCache {
   /** handles holding a host fd, least recently used first (Set keeps insertion order) */
   private readonly live = new Set<HostHandle>();
-  /** every open handle, for path updates on unlink/rename */
-  private readonly all = new Set<HostHandle>();
-  /** transient host fds open right now (directory listings) */
+  /** transient host fds open right now */
   private transient = 0;
   private readonly stbuf = new Uint8Array(144);
-  /** reopens so far (for tests and stats) */
+  private handles = 0;
+  private sticky = 0;
+  private pinned = 0;
+  private opened = 0;
+  private reclaimed = 0;
+  /** reopens so far (tests read it) */
   reopens = 0;
+  private reopensByHandle = 0;
+  private emfile = 0;
+  private peak = 0;
+  /**
+   * Test hooks; never set outside tests. pinning=false makes pin() not pin
+   * (to show what pinning prevents); reclaimInOps makes every pin() first
+   * reclaim every other reclaimable handle (the worst interleaving).
+   */
+  readonly test = { pinning: true, reclaimInOps: false };
 
-  constructor(private readonly rootFd: number, /** max host fds; immutable */ readonly budget: number) {}
+  constructor(/** max host fds; immutable */ readonly budget: number) {}
 
   get liveCount(): number {
     return this.live.size + this.transient;
+  }
+  stats(): FhStats {
+    return {
+      budget: this.budget, open: this.live.size, transient: this.transient, handles: this.handles,
+      pinned: this.pinned, sticky: this.sticky, opened: this.opened, reclaimed: this.reclaimed,
+      reopened: this.reopens, reopenedByHandle: this.reopensByHandle, emfile: this.emfile, peak: this.peak,
+    };
   }
 
   /** Close the least recently used unpinned, non-sticky handle. False if none could go. */
   private reclaimOne(): boolean {
     for (const h of this.live) {
       if (h.pins > 0 || h.sticky) continue;
-      // unlinked on the host behind our back: reopening by path is impossible, keep it
-      if (host.fstat(h.fd, this.stbuf) === 0 && parseStat(this.stbuf).nlink === 0) {
-        h.sticky = true;
-        continue;
-      }
+      if (!this.reclaimable(h)) continue;
       host.close(h.fd);
       h.fd = -1;
       this.live.delete(h);
+      this.reclaimed++;
       return true;
     }
     return false;
   }
-  /** openat below the root, making room under the budget and retrying on EMFILE/ENFILE. */
-  private openRaw(rel: string, flags: number, mode: number): number {
+  /** Check (and remember) whether h can be reopened once closed. */
+  private reclaimable(h: HostHandle): boolean {
+    // unlinked on the host behind our back: nothing could reopen it
+    if (host.fstat(h.fd, this.stbuf) === 0 && parseStat(this.stbuf).nlink === 0) {
+      this.makeSticky(h);
+      return false;
+    }
+    if (h.fh === null) h.fh = h.fs.fileHandle(h.fd);
+    return true;
+  }
+  makeSticky(h: HostHandle): void {
+    if (h.sticky) return;
+    h.sticky = true;
+    this.sticky++;
+  }
+  /** Reclaim every handle that can go (test hook and memory pressure). Returns how many went. */
+  reclaimAll(except: HostHandle | null = null): number {
+    let n = 0;
+    for (const h of [...this.live]) {
+      if (h === except || h.pins > 0 || h.sticky || !this.reclaimable(h)) continue;
+      host.close(h.fd);
+      h.fd = -1;
+      this.live.delete(h);
+      this.reclaimed++;
+      n++;
+    }
+    return n;
+  }
+  /**
+   * Run a host call that makes an fd, within the budget: make room first,
+   * and on EMFILE/ENFILE reclaim and retry. The fd (or -errno, host's).
+   * A transient fd must be given back with releaseTransient.
+   */
+  acquire(open: () => number, transient: boolean): number {
     while (this.liveCount >= this.budget && this.reclaimOne());
     for (;;) {
-      const fd = host.openat(this.rootFd, rel, flags, mode);
-      if ((fd === -Errno.EMFILE || fd === -Errno.ENFILE) && this.reclaimOne()) continue;
+      const fd = open();
+      if (fd === -Errno.EMFILE || fd === -Errno.ENFILE) {
+        if (this.reclaimOne()) {
+          this.emfile++;
+          continue;
+        }
+        return fd;
+      }
       if (fd === -Errno.EINTR) continue;
+      if (fd >= 0 && transient) {
+        this.transient++;
+        if (this.liveCount > this.peak) this.peak = this.liveCount;
+      }
       return fd;
     }
   }
-  /** Open a handle (flags may include O_CREAT/O_EXCL/O_TRUNC). */
-  open(rel: string, flags: number, mode: number): HostHandle | number {
-    const fd = this.openRaw(rel, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, mode);
+  releaseTransient(fd: number): void {
+    host.close(fd);
+    this.transient--;
+  }
+  /** Open a handle on fs's rel (flags may include O_CREAT/O_EXCL/O_TRUNC/O_TMPFILE). */
+  open(fs: HostFs, rel: string, flags: number, mode: number): HostHandle | number {
+    const f = flags | HOST_OPEN;
+    const fd = this.acquire(() => fs.openConfined(rel, f, mode), false);
     if (fd < 0) return guestErr(fd);
     if (host.fstat(fd, this.stbuf) < 0) {
       const e = -host.lastErrno();
@@ -131,60 +248,68 @@ export class HandleCache {
       return guestErr(e);
     }
     const st = parseStat(this.stbuf);
-    const h = new HostHandle(rel, (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, fd, st.dev, st.ino);
+    const h = new HostHandle(fs, rel, f & ~(O_CREAT | O_EXCL | O_TRUNC), fd, st.dev, st.ino);
+    if ((flags & O_TMPFILE) === O_TMPFILE) this.makeSticky(h);
     this.live.add(h);
-    this.all.add(h);
+    this.handles++;
+    this.opened++;
+    if (this.liveCount > this.peak) this.peak = this.liveCount;
+    fs.track(h);
     return h;
   }
-  /** Pin h for one operation: its fd (reopened if it was reclaimed) or -errno. unpin() after. */
+  /** Pin h for one operation: its fd (reopened if it was reclaimed) or -errno. unpin() after, always. */
   pin(h: HostHandle): number {
+    if (h.closed) throw new Error('hostfs: an operation on a released file (a missing get/put)');
+    if (this.test.reclaimInOps) this.reclaimAll(h);
     if (h.fd < 0) {
-      const fd = this.openRaw(h.rel, h.oflags, 0);
+      const fd = this.acquire(() => this.reopenFd(h), false);
       if (fd < 0) return fd === -Errno.ENOENT ? -Errno.ESTALE : guestErr(fd);
-      const same = host.fstat(fd, this.stbuf) === 0 && parseStat(this.stbuf).ino === h.ino && parseStat(this.stbuf).dev === h.dev;
-      if (!same) {
-        host.close(fd);
-        return -Errno.ESTALE;
-      }
       h.fd = fd;
       this.reopens++;
+      if (this.live.size + 1 + this.transient > this.peak) this.peak = this.live.size + 1 + this.transient;
     } else {
       this.live.delete(h); // move to the most recently used end
     }
     this.live.add(h);
-    h.pins++;
+    if (this.test.pinning) {
+      h.pins++;
+      this.pinned++;
+    }
     return h.fd;
   }
   unpin(h: HostHandle): void {
+    if (!this.test.pinning) return;
     h.pins--;
+    this.pinned--;
+  }
+  /** The host fd for a reclaimed handle: by file handle if we have one, else by path and identity. */
+  private reopenFd(h: HostHandle): number {
+    if (h.fh !== null) {
+      const fd = h.fs.openByHandle(h.fh, h.oflags);
+      if (fd >= 0) {
+        this.reopensByHandle++;
+        return fd;
+      }
+      if (fd === -Errno.EMFILE || fd === -Errno.ENFILE || fd === -Errno.ESTALE) return fd;
+      // EPERM and friends: the path way below
+    }
+    const fd = h.fs.openConfined(h.rel, h.oflags, 0);
+    if (fd < 0) return fd;
+    const same = host.fstat(fd, this.stbuf) === 0 && parseStat(this.stbuf).ino === h.ino && parseStat(this.stbuf).dev === h.dev;
+    if (!same) {
+      host.close(fd);
+      return -Errno.ESTALE;
+    }
+    return fd;
   }
   close(h: HostHandle): void {
+    h.closed = true;
     if (h.fd >= 0) host.close(h.fd);
     h.fd = -1;
     this.live.delete(h);
-    this.all.delete(h);
-  }
-  /** A short-lived fd (directory listing); closeTransient() it before returning. */
-  openTransient(rel: string, flags: number): number {
-    const fd = this.openRaw(rel, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0);
-    if (fd >= 0) this.transient++;
-    return fd;
-  }
-  closeTransient(fd: number): void {
-    host.close(fd);
-    this.transient--;
-  }
-  /** rel was unlinked (or replaced): handles naming it can no longer be reopened. */
-  unlinked(rel: string): void {
-    for (const h of this.all) if (h.rel === rel) h.sticky = true;
-  }
-  /** oldRel was renamed to newRel: follow it (and everything below it). */
-  renamed(oldRel: string, newRel: string): void {
-    const pre = oldRel + '/';
-    for (const h of this.all) {
-      if (h.rel === oldRel) h.rel = newRel;
-      else if (h.rel.startsWith(pre)) h.rel = newRel + h.rel.slice(oldRel.length);
-    }
+    h.fs.untrack(h);
+    if (h.sticky) this.sticky--;
+    this.handles--;
   }
 }
 
@@ -193,8 +318,14 @@ export interface HostFsOptions {
   rootDir: string;
   /** allow writes (else the VFS answers EROFS) */
   rw: boolean;
-  /** max host fds for open files (default 512) */
+  /** max host fds when this HostFs makes its own HandleCache (default 512) */
   fdBudget?: number;
+  /** the kernel's shared filehandle layer (else one of its own) */
+  handles?: HandleCache;
+  /** the kernel's lock table (flock/OFD locks go when a File is released) */
+  locks?: LockTable;
+  /** test: behave as on a host without openat2 */
+  noOpenat2?: boolean;
 }
 
 export class HostFs extends FileSystem {
@@ -204,51 +335,145 @@ export class HostFs extends FileSystem {
   /** O_PATH fd of the root directory; immutable */
   readonly rootFd: number;
   readonly handles: HandleCache;
+  /** the kernel's lock table, if any; immutable */
+  readonly locks: LockTable | null;
   /** immutable */
   readonly readonly: boolean;
+  /** the host directory, for /proc/mounts; immutable */
+  readonly rootDir: string;
   /** the host process umask, which the host applies to our creates too; immutable */
   private readonly hostUmask: number;
   /** host euid 0: new files can be given the guest creator's ids; immutable */
   private readonly hostRoot: boolean;
-  /** scratch for host struct stat / statfs / getdents; used synchronously only */
+  /** openat2 works on this host; immutable */
+  private readonly openat2Ok: boolean;
+  /** fchmodat2 works on this host; written once, at the first chmod that finds out */
+  private fchmodat2Ok = true;
+  /** a readable fd of the root for open_by_handle_at, and the root's mount id; -1 if handles are unavailable; immutable */
+  private readonly mountFd: number;
+  private readonly mountId: number;
+  /** open handles by rel, to follow the guest's unlink and rename; guarded by the JS thread */
+  private readonly byRel = new Map<string, Set<HostHandle>>();
+  /** scratch for host struct stat / statfs / getdents / handles; used synchronously only */
   private readonly stbuf = new Uint8Array(144);
   private readonly dentbuf = new Uint8Array(32768);
   private readonly linkbuf = new Uint8Array(4096);
+  private readonly fhbuf = new Uint8Array(FH_SIZE);
+  private readonly midbuf = new Int32Array(1);
 
   constructor(opts: HostFsOptions) {
     super();
     const fd = host.openat(host.AT_FDCWD, opts.rootDir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     if (fd < 0) throw new Error(`hostfs: cannot open root ${opts.rootDir}: errno ${-fd}`);
     this.rootFd = fd;
+    this.rootDir = opts.rootDir;
     this.readonly = !opts.rw;
-    this.handles = new HandleCache(fd, opts.fdBudget ?? 512);
+    this.handles = opts.handles ?? new HandleCache(opts.fdBudget ?? 512);
+    this.locks = opts.locks ?? null;
     const old = host.umask(0);
     host.umask(old);
     this.hostUmask = old;
     this.hostRoot = host.geteuid() === 0;
+    const probe = opts.noOpenat2 ? -Errno.ENOSYS : host.openat2(fd, '.', O_PATH | O_CLOEXEC, 0, RESOLVE);
+    if (probe >= 0) host.close(probe);
+    this.openat2Ok = probe >= 0;
     const st = this.lstat('');
     if (typeof st === 'number') throw new Error(`hostfs: cannot stat root ${opts.rootDir}: errno ${-st}`);
     if ((st.mode & S_IFMT) !== S_IFDIR) throw new Error(`hostfs: root ${opts.rootDir} is not a directory`);
     this.dev = st.dev;
     this.root = new HostNode(this, '', st);
+    // file handles: open_by_handle_at needs CAP_DAC_READ_SEARCH and a non-O_PATH fd on the mount
+    let mfd = -1, mid = -1;
+    const rfd = host.openat(host.AT_FDCWD, opts.rootDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (rfd >= 0) {
+      const fh = this.handleAt(rfd);
+      const probe = fh ? host.openByHandleAt(rfd, fh.fh, O_PATH | O_CLOEXEC) : -1;
+      if (probe >= 0) {
+        host.close(probe);
+        mfd = rfd;
+        mid = fh!.mountId;
+      } else {
+        host.close(rfd);
+      }
+    }
+    this.mountFd = mfd;
+    this.mountId = mid;
+  }
+
+  // ---- confined host access ------------------------------------------------------------
+
+  /**
+   * open rel below the root with flags (the caller includes O_NOFOLLOW for
+   * files), the host's walk confined to the mount. Host fd or -errno
+   * (host's); not counted against the budget (callers go through
+   * handles.acquire).
+   */
+  openConfined(rel: string, flags: number, mode: number): number {
+    const path = rel === '' ? '.' : rel;
+    // openat2 is strict: O_PATH takes only these (openat ignores the rest)
+    if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    if (rel.indexOf('/') < 0) return host.openat(this.rootFd, path, flags, mode);
+    if (this.openat2Ok) {
+      for (let tries = 0; ; tries++) {
+        const fd = host.openat2(this.rootFd, path, flags, flags & (O_CREAT | O_TMPFILE) ? mode : 0, RESOLVE);
+        // EAGAIN: a rename raced with the walk's `..` check; the kernel asks for a retry
+        if (fd === -Errno.EAGAIN && tries < 16) continue;
+        return fd;
+      }
+    }
+    // no openat2: a walk that follows nothing
+    const parts = rel.split('/');
+    let dir = this.rootFd;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const next = host.openat(dir, parts[i]!, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+      if (dir !== this.rootFd) host.close(dir);
+      if (next < 0) return next === -Errno.ELOOP ? -Errno.ENOTDIR : next;
+      dir = next;
+    }
+    const fd = host.openat(dir, parts[parts.length - 1]!, flags, mode);
+    if (dir !== this.rootFd) host.close(dir);
+    return fd;
+  }
+
+  /**
+   * Run op on rel's parent directory (confined) and rel's last name. The
+   * name is '' for the root itself (op must then use AT_EMPTY_PATH on the
+   * dirfd). op's host calls must not follow the last name.
+   */
+  atParent<T>(rel: string, op: (dirfd: number, name: string) => T | number): T | number {
+    const i = rel.lastIndexOf('/');
+    if (i < 0) return op(this.rootFd, rel);
+    const dfd = this.handles.acquire(() => this.openConfined(rel.slice(0, i), O_PATH | O_DIRECTORY | HOST_OPEN, 0), true);
+    if (dfd < 0) return guestErr(dfd);
+    try {
+      return op(dfd, rel.slice(i + 1));
+    } finally {
+      this.handles.releaseTransient(dfd);
+    }
+  }
+  /** A transient fd of rel itself (flags gain O_NOFOLLOW etc.); releaseTransient it. */
+  private openTransient(rel: string, flags: number): number {
+    return this.handles.acquire(() => this.openConfined(rel, flags | HOST_OPEN, 0), true);
   }
 
   /** fstatat(AT_SYMLINK_NOFOLLOW) below the root. */
   lstat(rel: string): Stat | number {
-    for (;;) {
-      const r = host.fstatat(this.rootFd, rel === '' ? '.' : rel, this.stbuf, host.AT_SYMLINK_NOFOLLOW);
-      if (r === -Errno.EINTR) continue;
-      return r < 0 ? guestErr(r) : parseStat(this.stbuf);
-    }
+    const r = this.atParent(rel, (d, n) => {
+      for (;;) {
+        const e = host.fstatat(d, n, this.stbuf, host.AT_SYMLINK_NOFOLLOW | (n === '' ? host.AT_EMPTY_PATH : 0));
+        if (e !== -Errno.EINTR) return e;
+      }
+    });
+    return r < 0 ? guestErr(r) : parseStat(this.stbuf);
   }
   readlink(rel: string): string | number {
-    const n = host.readlinkat(this.rootFd, rel, this.linkbuf);
+    const n = this.atParent(rel, (d, name) => host.readlinkat(d, name, this.linkbuf));
     if (n < 0) return guestErr(n);
     return Buffer.from(this.linkbuf.buffer, this.linkbuf.byteOffset, n).toString('utf8');
   }
   /** Directory listing via getdents64 on a transient fd, without '.' and '..'. */
   list(rel: string): DirEntry[] | number {
-    const fd = this.handles.openTransient(rel === '' ? '.' : rel, O_RDONLY | O_DIRECTORY);
+    const fd = this.openTransient(rel, O_RDONLY | O_DIRECTORY);
     if (fd < 0) return guestErr(fd);
     const out: DirEntry[] = [];
     const b = this.dentbuf;
@@ -272,17 +497,17 @@ export class HostFs extends FileSystem {
         }
       }
     } finally {
-      this.handles.closeTransient(fd);
+      this.handles.releaseTransient(fd);
     }
     return out;
   }
   statfs(node: Node): StatFs | number {
     const rel = node instanceof HostNode ? node.rel : '';
-    const fd = this.handles.openTransient(rel === '' ? '.' : rel, O_PATH);
+    const fd = this.openTransient(rel, O_PATH);
     if (fd < 0) return guestErr(fd);
     const b = new Uint8Array(120);
     const r = host.fstatfs(fd, b);
-    this.handles.closeTransient(fd);
+    this.handles.releaseTransient(fd);
     if (r < 0) return guestErr(r);
     const dv = new DataView(b.buffer);
     const i64 = (o: number): number => Number(dv.getBigInt64(o, true));
@@ -292,16 +517,113 @@ export class HostFs extends FileSystem {
       flags: i64(80) | (this.readonly ? ST_RDONLY : 0),
     };
   }
-  /**
-   * A new file or directory was made with mode on the guest's behalf: undo
-   * the host umask (the guest's umask is already applied) and give it the
-   * guest creator's ids when the host lets us.
-   */
-  fixNew(rel: string, mode: number, cred: FsCred): void {
-    if (mode & this.hostUmask) host.fchmodat(this.rootFd, rel, mode & 0o7777, 0);
-    if (this.hostRoot && (cred.fsuid !== 0 || cred.fsgid !== 0)) {
-      host.fchownat(this.rootFd, rel, cred.fsuid, cred.fsgid, host.AT_SYMLINK_NOFOLLOW);
+  /** chmod of (dirfd, name) that never follows name (name '' = dirfd itself). */
+  chmodAt(d: number, name: string, mode: number): number {
+    const flags = name === '' ? host.AT_EMPTY_PATH : host.AT_SYMLINK_NOFOLLOW;
+    if (this.fchmodat2Ok) {
+      const r = host.fchmodat2(d, name, mode, flags);
+      if (r !== -Errno.ENOSYS) return r;
+      this.fchmodat2Ok = false;
     }
+    // glibc's fallback: chmod the O_PATH fd through /proc/self/fd (which is the file itself, not a path)
+    const fd = name === '' ? d : host.openat(d, name, O_PATH | HOST_OPEN, 0);
+    if (fd < 0) return fd;
+    let r = host.fstat(fd, this.stbuf);
+    if (r === 0) {
+      r = (parseStat(this.stbuf).mode & S_IFMT) === S_IFLNK
+        ? -Errno.EOPNOTSUPP
+        : host.fchmodat(host.AT_FDCWD, `/proc/self/fd/${fd}`, mode, 0);
+    }
+    if (fd !== d) host.close(fd);
+    return r;
+  }
+  /**
+   * A new directory or symlink was made with mode on the guest's behalf:
+   * undo the host umask (the guest's umask is already applied) and give it
+   * the guest creator's ids when the host lets us. Never follows name.
+   */
+  fixNewAt(d: number, name: string, mode: number, cred: FsCred, isLink: boolean): void {
+    if (!isLink && mode & this.hostUmask) this.chmodAt(d, name, mode & 0o7777);
+    if (this.hostRoot && (cred.fsuid !== 0 || cred.fsgid !== 0)) {
+      host.fchownat(d, name, cred.fsuid, cred.fsgid, host.AT_SYMLINK_NOFOLLOW);
+    }
+  }
+  /** The same for a new regular file, through its open fd. */
+  fixNewFd(fd: number, mode: number, cred: FsCred): void {
+    if (mode & this.hostUmask) host.fchmod(fd, mode & 0o7777);
+    if (this.hostRoot && (cred.fsuid !== 0 || cred.fsgid !== 0)) host.fchown(fd, cred.fsuid, cred.fsgid);
+  }
+
+  // ---- file handles (open_by_handle_at) -------------------------------------------------
+
+  private handleAt(fd: number): { fh: Uint8Array; mountId: number } | null {
+    new DataView(this.fhbuf.buffer).setUint32(0, 128, true);
+    if (host.nameToHandleAt(fd, '', this.fhbuf, this.midbuf, host.AT_EMPTY_PATH) < 0) return null;
+    const len = new DataView(this.fhbuf.buffer).getUint32(0, true);
+    return { fh: this.fhbuf.slice(0, 8 + len), mountId: this.midbuf[0]! };
+  }
+  /** The host's file handle of an open fd, when it can be reopened by it here (same mount), else null. */
+  fileHandle(fd: number): Uint8Array | null {
+    if (this.mountFd < 0) return null;
+    const r = this.handleAt(fd);
+    return r && r.mountId === this.mountId ? r.fh : null;
+  }
+  openByHandle(fh: Uint8Array, flags: number): number {
+    return host.openByHandleAt(this.mountFd, fh, flags);
+  }
+
+  // ---- following the guest's namespace changes ------------------------------------------
+
+  track(h: HostHandle): void {
+    let s = this.byRel.get(h.rel);
+    if (!s) {
+      s = new Set();
+      this.byRel.set(h.rel, s);
+    }
+    s.add(h);
+  }
+  untrack(h: HostHandle): void {
+    const s = this.byRel.get(h.rel);
+    if (s && s.delete(h) && s.size === 0) this.byRel.delete(h.rel);
+  }
+  /**
+   * rel is about to be unlinked (or replaced by a rename): the handles
+   * naming it must hold their file open from now on — a reclaimed one is
+   * reopened first, or the host would free the inode the guest still has
+   * open — and become sticky. Returns 0 or -errno (the unlink must not
+   * happen then).
+   */
+  unlinking(rel: string): number {
+    const s = this.byRel.get(rel);
+    if (!s) return 0;
+    for (const h of s) {
+      if (h.fd < 0) {
+        const fd = this.handles.pin(h);
+        if (fd < 0) return fd;
+        this.handles.unpin(h);
+      }
+      this.handles.makeSticky(h);
+    }
+    return 0;
+  }
+  /** oldRel was renamed to newRel: follow it, and everything below it. */
+  renamed(oldRel: string, newRel: string): void {
+    const pre = oldRel + '/';
+    const moved: HostHandle[] = [];
+    for (const [rel, s] of this.byRel) {
+      if (rel === oldRel || rel.startsWith(pre)) for (const h of s) moved.push(h);
+    }
+    for (const h of moved) {
+      this.untrack(h);
+      h.rel = h.rel === oldRel ? newRel : newRel + h.rel.slice(oldRel.length);
+    }
+    for (const h of moved) this.track(h);
+  }
+  /** Counters for tests: handles open on this mount. */
+  get openHandles(): number {
+    let n = 0;
+    for (const s of this.byRel.values()) n += s.size;
+    return n;
   }
 }
 
@@ -338,102 +660,155 @@ export class HostNode extends Node {
     if ((this.st.mode & S_IFMT) !== S_IFREG) return -Errno.ENXIO;
     // O_SYNC/O_DSYNC keep their meaning on the host; O_APPEND and O_NONBLOCK are
     // ours to implement (we write at explicit offsets and never block on a file)
-    const h = this.fs.handles.open(this.rel, flags & (O_ACCMODE | O_TRUNC | O_SYNC), 0);
+    const h = this.fs.handles.open(this.fs, this.rel, flags & (O_ACCMODE | O_TRUNC | O_SYNC), 0);
     if (typeof h === 'number') return h;
     return new HostFile(this.fs, h, flags, path);
   }
   override create(name: string, mode: number, cred: FsCred, flags: number, path: string): File | number {
     const rel = child(this.rel, name);
-    const h = this.fs.handles.open(rel, (flags & (O_ACCMODE | O_SYNC)) | O_CREAT | O_EXCL, mode & 0o7777);
+    const h = this.fs.handles.open(this.fs, rel, (flags & (O_ACCMODE | O_SYNC)) | O_CREAT | O_EXCL, mode & 0o7777);
     if (typeof h === 'number') return h;
-    this.fs.fixNew(rel, mode & 0o7777, cred);
+    this.fs.fixNewFd(h.fd, mode & 0o7777, cred);
+    return new HostFile(this.fs, h, flags, path);
+  }
+  override tmpfile(mode: number, cred: FsCred, flags: number, path: string): File | number {
+    const h = this.fs.handles.open(this.fs, this.rel, (flags & (O_ACCMODE | O_SYNC)) | O_TMPFILE, mode & 0o7777);
+    if (typeof h === 'number') return h === -Errno.EISDIR ? -Errno.EOPNOTSUPP : h;
+    this.fs.fixNewFd(h.fd, mode & 0o7777, cred);
     return new HostFile(this.fs, h, flags, path);
   }
   override mkdir(name: string, mode: number, cred: FsCred): number {
-    const rel = child(this.rel, name);
-    const r = host.mkdirat(this.fs.rootFd, rel, mode & 0o7777);
-    if (r < 0) return guestErr(r);
-    this.fs.fixNew(rel, mode & 0o7777, cred);
-    return 0;
+    return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
+      const r = host.mkdirat(d, n, mode & 0o7777);
+      if (r === 0) this.fs.fixNewAt(d, n, mode & 0o7777, cred, false);
+      return r;
+    }));
   }
   override symlink(name: string, target: string, cred: FsCred): number {
-    const rel = child(this.rel, name);
-    const r = host.symlinkat(target, this.fs.rootFd, rel);
-    if (r < 0) return guestErr(r);
-    if (cred.fsuid !== 0 || cred.fsgid !== 0) this.fs.fixNew(rel, 0, cred);
-    return 0;
+    return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
+      const r = host.symlinkat(target, d, n);
+      if (r === 0 && (cred.fsuid !== 0 || cred.fsgid !== 0)) this.fs.fixNewAt(d, n, 0, cred, true);
+      return r;
+    }));
   }
   override link(name: string, target: Node): number {
+    if (target instanceof OpenHostNode && target.fs === this.fs) return target.linkInto(this, name);
     if (!(target instanceof HostNode) || target.fs !== this.fs) return -Errno.EXDEV;
-    return guestErr(host.linkat(this.fs.rootFd, target.rel, this.fs.rootFd, child(this.rel, name), 0));
+    return guestErr(this.fs.atParent(target.rel, (d1, n1) =>
+      this.fs.atParent(child(this.rel, name), (d2, n2) => host.linkat(d1, n1, d2, n2, 0))));
   }
   override unlink(name: string): number {
     const rel = child(this.rel, name);
-    const r = host.unlinkat(this.fs.rootFd, rel, 0);
-    if (r < 0) return guestErr(r);
-    this.fs.handles.unlinked(rel);
-    return 0;
+    const e = this.fs.unlinking(rel);
+    if (e < 0) return e;
+    return guestErr(this.fs.atParent(rel, (d, n) => host.unlinkat(d, n, 0)));
   }
   override rmdir(name: string): number {
-    return guestErr(host.unlinkat(this.fs.rootFd, child(this.rel, name), host.AT_REMOVEDIR));
+    return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => host.unlinkat(d, n, host.AT_REMOVEDIR)));
   }
   override rename(oldName: string, newDir: Node, newName: string, flags: number): number {
     if (!(newDir instanceof HostNode) || newDir.fs !== this.fs) return -Errno.EXDEV;
     const from = child(this.rel, oldName), to = child(newDir.rel, newName);
-    const r = host.renameat2(this.fs.rootFd, from, this.fs.rootFd, to, flags);
+    if (!(flags & 2 /* RENAME_EXCHANGE */)) {
+      const e = this.fs.unlinking(to); // whatever to names now may be replaced
+      if (e < 0) return e;
+    }
+    const r = this.fs.atParent(from, (d1, n1) =>
+      this.fs.atParent(to, (d2, n2) => host.renameat2(d1, n1, d2, n2, flags)));
     if (r < 0) return guestErr(r);
     if (flags & 2 /* RENAME_EXCHANGE */) {
       const tmp = '\0exchange'; // a name no path can contain
-      this.fs.handles.renamed(from, tmp);
-      this.fs.handles.renamed(to, from);
-      this.fs.handles.renamed(tmp, to);
+      this.fs.renamed(from, tmp);
+      this.fs.renamed(to, from);
+      this.fs.renamed(tmp, to);
     } else {
-      this.fs.handles.unlinked(to);
-      this.fs.handles.renamed(from, to);
+      this.fs.renamed(from, to);
     }
     return 0;
   }
   override setattr(a: SetAttr): number {
-    const fs = this.fs, rel = this.rel === '' ? '.' : this.rel;
+    const fs = this.fs;
     if (a.size !== undefined) {
       if ((this.st.mode & S_IFMT) === S_IFDIR) return -Errno.EISDIR;
       if ((this.st.mode & S_IFMT) !== S_IFREG) return -Errno.EINVAL;
-      const fd = fs.handles.openTransient(rel, O_WRONLY);
+      const fd = fs.handles.acquire(() => fs.openConfined(this.rel, O_WRONLY | HOST_OPEN, 0), true);
       if (fd < 0) return guestErr(fd);
       const r = host.ftruncateTry(fd, a.size);
-      fs.handles.closeTransient(fd);
+      fs.handles.releaseTransient(fd);
       if (r < 0) return guestErr(r);
     }
-    if (a.mode !== undefined) {
-      const r = host.fchmodat(fs.rootFd, rel, a.mode & 0o7777, 0);
-      if (r < 0) return guestErr(r);
+    return guestErr(fs.atParent(this.rel, (d, n) => setattrAt(fs, d, n, a)));
+  }
+}
+
+/** The attribute part of setattr (all but size) on (dirfd, name), never following name. */
+function setattrAt(fs: HostFs, d: number, n: string, a: SetAttr): number {
+  const empty = n === '' ? host.AT_EMPTY_PATH : 0;
+  if (a.mode !== undefined) {
+    const r = fs.chmodAt(d, n, a.mode & 0o7777);
+    if (r < 0) return r;
+  }
+  if ((a.uid !== undefined && a.uid !== -1) || (a.gid !== undefined && a.gid !== -1)) {
+    const r = host.fchownat(d, n, a.uid ?? -1, a.gid ?? -1, host.AT_SYMLINK_NOFOLLOW | empty);
+    if (r < 0) return r;
+  }
+  if (a.atimeNs !== undefined || a.mtimeNs !== undefined) {
+    const r = host.utimensat(d, n, timespecs(a), host.AT_SYMLINK_NOFOLLOW | empty);
+    if (r < 0) return r;
+  }
+  return 0;
+}
+
+function timespecs(a: SetAttr): BigInt64Array {
+  const ts = new BigInt64Array(4);
+  const put = (i: number, v: bigint | undefined): void => {
+    if (v === undefined) ts[i + 1] = BigInt(host.UTIME_OMIT);
+    else {
+      ts[i] = v / 1000000000n;
+      ts[i + 1] = v % 1000000000n;
+      if (ts[i + 1]! < 0n) {
+        ts[i]! -= 1n;
+        ts[i + 1]! += 1000000000n;
+      }
     }
-    if ((a.uid !== undefined && a.uid !== -1) || (a.gid !== undefined && a.gid !== -1)) {
-      const r = host.fchownat(fs.rootFd, rel, a.uid ?? -1, a.gid ?? -1, host.AT_SYMLINK_NOFOLLOW);
-      if (r < 0) return guestErr(r);
-    }
-    if (a.atimeNs !== undefined || a.mtimeNs !== undefined) {
-      const ts = new BigInt64Array(4);
-      const put = (i: number, v: bigint | undefined): void => {
-        if (v === undefined) ts[i + 1] = BigInt(host.UTIME_OMIT);
-        else {
-          ts[i] = v / 1000000000n;
-          ts[i + 1] = v % 1000000000n;
-        }
-      };
-      put(0, a.atimeNs);
-      put(2, a.mtimeNs);
-      const r = host.utimensat(fs.rootFd, rel, ts, host.AT_SYMLINK_NOFOLLOW);
-      if (r < 0) return guestErr(r);
-    }
-    return 0;
+  };
+  put(0, a.atimeNs);
+  put(2, a.mtimeNs);
+  return ts;
+}
+
+/**
+ * Where an open hostfs file is in the namespace when it has no name there
+ * (O_TMPFILE, or reached through /proc/<pid>/fd): attributes through the
+ * open file, and linkat(2) can give it a name.
+ */
+export class OpenHostNode extends Node {
+  constructor(readonly fs: HostFs, private readonly file: HostFile) {
+    super();
+  }
+  peek(): Stat {
+    const s = this.file.stat();
+    return typeof s === 'number' ? { ...this.fs.root.peek(), mode: S_IFREG } : s;
+  }
+  stat(): Stat | number {
+    return this.file.stat();
+  }
+  override open(): File {
+    return this.file.get();
+  }
+  override setattr(a: SetAttr): number {
+    return this.file.setattr(a);
+  }
+  /** linkat(fd, "", dir, name, AT_EMPTY_PATH): a name for the open file. */
+  linkInto(dir: HostNode, name: string): number {
+    return this.file.linkInto(dir, name);
   }
 }
 
 /** An open host regular file: reads and writes at explicit offsets (File.pos is ours, not the host fd's). */
 export class HostFile extends File {
   private readonly stbuf = new Uint8Array(144);
-  constructor(private readonly fs: HostFs, private readonly h: HostHandle, flags: number, path: string) {
+  constructor(private readonly fs: HostFs, readonly h: HostHandle, flags: number, path: string) {
     super(flags, path);
   }
   /** Run op with the handle pinned. */
@@ -496,6 +871,64 @@ export class HostFile extends File {
   fdatasync(): number {
     return this.with((fd) => guestErr(host.fdatasync(fd)));
   }
+  /** fallocate(2) on the host file. */
+  allocate(mode: number, off: number, len: number): number {
+    return this.with((fd) => guestErr(host.fallocateTry(fd, mode, off, len)));
+  }
+  /** fchmod/fchown/futimens/ftruncate through the open file (works after an unlink, as Linux). */
+  setattr(a: SetAttr): number {
+    return this.with((fd) => {
+      if (a.size !== undefined) {
+        const r = host.ftruncateTry(fd, a.size);
+        if (r < 0) return guestErr(r);
+      }
+      return guestErr(setattrAt(this.fs, fd, '', a));
+    });
+  }
+  /** Give this (possibly nameless) file the name dir/name: linkat(AT_EMPTY_PATH). */
+  linkInto(dir: HostNode, name: string): number {
+    const rel = child(dir.rel, name);
+    return this.with((fd) => {
+      const r = this.fs.atParent(rel, (d, n) => {
+        const e = host.linkat(fd, '', d, n, host.AT_EMPTY_PATH);
+        // without CAP_DAC_READ_SEARCH: the /proc/self/fd way (a magic link the host resolves itself)
+        return e === -Errno.ENOENT || e === -Errno.EPERM ? host.linkat(host.AT_FDCWD, `/proc/self/fd/${fd}`, d, n, 0x400) : e;
+      });
+      return guestErr(r);
+    });
+  }
+  /**
+   * copy_file_range between two host files: both handles pinned for the
+   * whole copy (pinning the second may reopen it, and that reopen must not
+   * reclaim the first). Bytes copied or -errno.
+   */
+  copyTo(dst: HostFile, inPos: number, outPos: number, len: number, scratch: Uint8Array): number {
+    const hc = this.fs.handles;
+    const inFd = hc.pin(this.h);
+    if (inFd < 0) return inFd;
+    try {
+      const outFd = dst.fs.handles.pin(dst.h);
+      if (outFd < 0) return outFd;
+      try {
+        let done = 0;
+        while (done < len) {
+          const want = Math.min(len - done, scratch.length);
+          const n = host.pread(inFd, scratch.subarray(0, want), inPos + done);
+          if (n < 0) return done > 0 ? done : guestErr(n);
+          if (n === 0) break;
+          const w = host.pwrite(outFd, scratch.subarray(0, n), outPos + done);
+          if (w < 0) return done > 0 ? done : guestErr(w);
+          done += w;
+          if (w < n) break;
+        }
+        return done;
+      } finally {
+        dst.fs.handles.unpin(dst.h);
+      }
+    } finally {
+      hc.unpin(this.h);
+    }
+  }
   override mappable(): MappableRef {
     const self = this;
     const st = this.stat();
@@ -512,9 +945,12 @@ export class HostFile extends File {
       mapName: this.path,
       mapDev: typeof st === 'number' ? 0 : st.dev,
       mapIno: typeof st === 'number' ? 0 : st.ino,
+      // mm's page cache shares this file's pages between processes while the file is unchanged
+      cacheKey: typeof st === 'number' ? undefined : `h${st.dev}:${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size}`,
     };
   }
   protected override release(): void {
+    this.fs.locks?.releaseFile(this);
     this.fs.handles.close(this.h);
   }
 }

@@ -129,6 +129,10 @@ export abstract class Node {
   create(_name: string, _mode: number, _cred: FsCred, _flags: number, _path: string): File | number {
     return this.dirOp();
   }
+  /** O_TMPFILE in this directory: an unnamed regular file, opened (EOPNOTSUPP where the filesystem cannot). */
+  tmpfile(_mode: number, _cred: FsCred, _flags: number, _path: string): File | number {
+    return this.isDir ? -Errno.EOPNOTSUPP : -Errno.ENOTDIR;
+  }
   mkdir(_name: string, _mode: number, _cred: FsCred): number {
     return this.dirOp();
   }

@@ -8,8 +8,9 @@
  * Ownership: ProcFs is immutable after construction; everything it shows
  * comes from the provider at the moment of the call.
  *
- * Missing: /proc/<pid>/stat, status, environ, task/, /proc/stat, uptime,
- * loadavg, /proc/sys. Files are owned by root, not by the process's euid.
+ * Missing: /proc/<pid>/environ, task/, /proc/sys. Files are owned by root,
+ * not by the process's euid. /proc/<pid>/stat and status need the
+ * provider's pidStat; without it they show what the other methods give.
  */
 import { readFileSync } from 'node:fs';
 import { Errno } from '../kernel/errno.js';
@@ -42,6 +43,57 @@ export interface ProcProvider {
   /** CPUs the guest sees */
   ncpus(): number;
   meminfo(): { totalKiB: number; freeKiB: number };
+  /** /proc/<pid>/stat and status: the process's state (null: no such process) */
+  pidStat?(pid: number): ProcPidStat | null;
+  /** /proc/uptime: ns since boot, and idle ns summed over the CPUs (default: since mount, idle 0) */
+  uptime?(): { upNs: number; idleNs: number };
+  /** /proc/loadavg: the 1, 5 and 15 minute load averages (default: 0) */
+  loadavg?(): [number, number, number];
+}
+
+/** One process as /proc/<pid>/stat and status show it (fs/proc/array.c do_task_stat). */
+export interface ProcPidStat {
+  /** R (running or runnable), S (sleeping), T (stopped), Z (zombie) */
+  state: 'R' | 'S' | 'D' | 'T' | 't' | 'Z' | 'X';
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** controlling terminal: its device number as stat's tty_nr encodes it (0: none), its foreground group (-1: none) */
+  ttyNr: number;
+  tpgid: number;
+  minflt?: number;
+  majflt?: number;
+  /** CPU time of the process's threads and of its reaped children, ns */
+  utimeNs: number;
+  stimeNs: number;
+  cutimeNs?: number;
+  cstimeNs?: number;
+  numThreads: number;
+  /** when the process started, ns after boot */
+  startNs: number;
+  /** mapped bytes, resident pages */
+  vsize: number;
+  rss: number;
+  /** signal sets as 64-bit masks (bit sig-1): pending for the thread, pending for the process, blocked, ignored, caught */
+  sigPnd: bigint;
+  shdPnd: bigint;
+  sigBlk: bigint;
+  sigIgn: bigint;
+  sigCgt: bigint;
+  exitSignal: number;
+  /** the CPU it last ran on */
+  processor: number;
+  /** real, effective, saved, filesystem */
+  uids: [number, number, number, number];
+  gids: [number, number, number, number];
+  groups: number[];
+  umask: number;
+  /** fds allocated (FDSize) */
+  fdSize?: number;
+  startBrk?: number;
+  brk?: number;
+  /** wait status of a zombie (exit_code) */
+  exitCode?: number;
 }
 
 const enc = new TextEncoder();
@@ -60,6 +112,8 @@ export class ProcFs extends FileSystem {
     readonly provider: ProcProvider,
     /** /proc/mounts text */
     readonly mountsText: () => string,
+    /** /proc/umlts/<name>: umlts's own counters (the filehandle layer's), generated per open */
+    readonly umlts: Readonly<Record<string, () => string>> = {},
   ) {
     super();
     let tmpl = 'processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: umlts virtual CPU\n';
@@ -105,10 +159,125 @@ export class ProcFs extends FileSystem {
       line('Buffers', 0) + line('Cached', 0) + line('SwapCached', 0) + line('SwapTotal', 0) + line('SwapFree', 0) +
       line('Shmem', 0);
   }
+
+  /** /proc/uptime: "up idle" in seconds with two decimals. */
+  uptime(): string {
+    const u = this.provider.uptime?.() ?? { upNs: Number(nowNs() - this.bootNs), idleNs: 0 };
+    const c = (ns: number): string => (Math.max(0, Math.floor(ns / 1e7)) / 100).toFixed(2);
+    return `${c(u.upNs)} ${c(u.idleNs)}\n`;
+  }
+
+  /** /proc/loadavg: three averages, running/total tasks, the last pid. */
+  loadavg(): string {
+    const p = this.provider;
+    const pids = p.pids();
+    let running = 0, threads = 0;
+    for (const pid of pids) {
+      const st = p.pidStat?.(pid);
+      threads += st?.numThreads ?? 1;
+      if (st ? st.state === 'R' : pid === p.currentPid()) running++;
+    }
+    const [a, b, c] = p.loadavg?.() ?? [0, 0, 0];
+    return `${a.toFixed(2)} ${b.toFixed(2)} ${c.toFixed(2)} ${Math.max(1, running)}/${threads} ${pids.length ? Math.max(...pids) : 0}\n`;
+  }
+
+  /** /proc/stat: CPU times (only the running total is known), boot time, process counts. */
+  stat(): string {
+    const p = this.provider, n = p.ncpus();
+    const up = p.uptime?.() ?? { upNs: Number(nowNs() - this.bootNs), idleNs: 0 };
+    let user = 0, sys = 0, running = 0;
+    for (const pid of p.pids()) {
+      const st = p.pidStat?.(pid);
+      if (!st) continue;
+      user += st.utimeNs;
+      sys += st.stimeNs;
+      if (st.state === 'R') running++;
+    }
+    const tick = (ns: number): number => Math.floor(ns / 1e7);
+    const idle = tick(up.idleNs);
+    const cpu = (name: string, u: number, s: number, i: number): string => `${name} ${u} 0 ${s} ${i} 0 0 0 0 0 0\n`;
+    let out = cpu('cpu ', tick(user), tick(sys), idle);
+    for (let i = 0; i < n; i++) out += cpu(`cpu${i}`, Math.floor(tick(user) / n), Math.floor(tick(sys) / n), Math.floor(idle / n));
+    const btime = Math.floor(Date.now() / 1000 - up.upNs / 1e9);
+    return out + `intr 0\nctxt 0\nbtime ${btime}\nprocesses ${p.pids().length}\nprocs_running ${Math.max(1, running)}\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n`;
+  }
+
+  /** The provider's pidStat, or what the other methods tell (the kernel has not added it yet). */
+  private pidStat(pid: number): ProcPidStat | null {
+    const p = this.provider;
+    if (p.pidStat) return p.pidStat(pid);
+    if (p.comm(pid) === null) return null;
+    return {
+      state: pid === p.currentPid() ? 'R' : 'S', ppid: 0, pgrp: pid, session: pid, ttyNr: 0, tpgid: -1,
+      utimeNs: 0, stimeNs: 0, numThreads: 1, startNs: 0, vsize: 0, rss: 0,
+      sigPnd: 0n, shdPnd: 0n, sigBlk: 0n, sigIgn: 0n, sigCgt: 0n, exitSignal: 17, processor: 0,
+      uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], groups: [], umask: 0o022,
+    };
+  }
+
+  /** /proc/<pid>/stat: the 52 fields of proc(5) (fs/proc/array.c do_task_stat). */
+  pidStatText(pid: number): string | null {
+    const st = this.pidStat(pid);
+    const comm = this.provider.comm(pid);
+    if (!st || comm === null) return null;
+    const tick = (ns: number): number => Math.floor(ns / 1e7); // USER_HZ = 100
+    const sig = (m: bigint): number => Number(m & 0x7fffffffn);
+    const zombie = st.state === 'Z' || st.state === 'X';
+    const f: Array<number | string> = [
+      pid, `(${comm})`, st.state, st.ppid, st.pgrp, st.session, st.ttyNr, st.tpgid,
+      0x400000, // flags: PF_RANDOMIZE
+      st.minflt ?? 0, 0, st.majflt ?? 0, 0,
+      tick(st.utimeNs), tick(st.stimeNs), tick(st.cutimeNs ?? 0), tick(st.cstimeNs ?? 0),
+      20, 0, // priority, nice
+      st.numThreads, 0, tick(st.startNs),
+      zombie ? 0 : st.vsize, zombie ? 0 : st.rss, '18446744073709551615',
+      0, 0, 0, 0, 0, // startcode, endcode, startstack, kstkesp, kstkeip (hidden, as for an unprivileged reader)
+      sig(st.sigPnd | st.shdPnd), sig(st.sigBlk), sig(st.sigIgn), sig(st.sigCgt),
+      0, 0, 0, // wchan, nswap, cnswap
+      st.exitSignal, st.processor, 0, 0, 0, 0, 0, // rt_priority, policy, delayacct_blkio_ticks, guest_time, cguest_time
+      0, 0, st.startBrk ?? 0, 0, 0, 0, 0, // start_data, end_data, start_brk, arg_start, arg_end, env_start, env_end
+      st.exitCode ?? 0,
+    ];
+    return f.join(' ') + '\n';
+  }
+
+  /** /proc/<pid>/status (fs/proc/array.c proc_pid_status). */
+  pidStatusText(pid: number): string | null {
+    const st = this.pidStat(pid);
+    const comm = this.provider.comm(pid);
+    if (!st || comm === null) return null;
+    const states: Record<string, string> = {
+      R: 'R (running)', S: 'S (sleeping)', D: 'D (disk sleep)', T: 'T (stopped)', t: 't (tracing stop)', Z: 'Z (zombie)', X: 'X (dead)',
+    };
+    const hex = (m: bigint): string => m.toString(16).padStart(16, '0');
+    const kb = (name: string, v: number): string => `${name}:\t${String(v).padStart(8)} kB\n`;
+    const n = this.provider.ncpus();
+    const root = st.uids[1] === 0;
+    const zombie = st.state === 'Z' || st.state === 'X';
+    const vmKiB = zombie ? 0 : Math.floor(st.vsize / 1024), rssKiB = zombie ? 0 : st.rss * 4;
+    let s = `Name:\t${comm}\nUmask:\t${st.umask.toString(8).padStart(4, '0')}\nState:\t${states[st.state]}\n` +
+      `Tgid:\t${pid}\nNgid:\t0\nPid:\t${pid}\nPPid:\t${st.ppid}\nTracerPid:\t0\n` +
+      `Uid:\t${st.uids.join('\t')}\nGid:\t${st.gids.join('\t')}\nFDSize:\t${st.fdSize ?? 64}\n` +
+      `Groups:\t${st.groups.map((g) => g + ' ').join('')}\nNStgid:\t${pid}\nNSpid:\t${pid}\nNSpgid:\t${st.pgrp}\nNSsid:\t${st.session}\n`;
+    if (!zombie) {
+      s += kb('VmPeak', vmKiB) + kb('VmSize', vmKiB) + kb('VmLck', 0) + kb('VmPin', 0) + kb('VmHWM', rssKiB) + kb('VmRSS', rssKiB) +
+        kb('RssAnon', rssKiB) + kb('RssFile', 0) + kb('RssShmem', 0) + kb('VmData', 0) + kb('VmStk', 132) + kb('VmExe', 0) +
+        kb('VmLib', 0) + kb('VmPTE', 0) + kb('VmSwap', 0) + kb('HugetlbPages', 0) + 'CoreDumping:\t0\nTHP_enabled:\t1\n';
+    }
+    const caps = root ? '000001ffffffffff' : '0000000000000000';
+    s += `Threads:\t${st.numThreads}\nSigQ:\t0/63304\nSigPnd:\t${hex(st.sigPnd)}\nShdPnd:\t${hex(st.shdPnd)}\n` +
+      `SigBlk:\t${hex(st.sigBlk)}\nSigIgn:\t${hex(st.sigIgn)}\nSigCgt:\t${hex(st.sigCgt)}\n` +
+      `CapInh:\t0000000000000000\nCapPrm:\t${caps}\nCapEff:\t${caps}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n` +
+      `NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n` +
+      `Cpus_allowed:\t${(n >= 53 ? 'f'.repeat(Math.ceil(n / 4)) : ((2 ** n) - 1).toString(16))}\nCpus_allowed_list:\t${n > 1 ? `0-${n - 1}` : '0'}\n` +
+      `Mems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n`;
+    return s;
+  }
 }
 
 /** Inode numbers: fixed ones for the root's files, pid * 64 + k above them for per-process nodes. */
-const INO_ROOT = 1, INO_SELF = 2, INO_CPUINFO = 3, INO_MEMINFO = 4, INO_MOUNTS = 5, INO_FILESYSTEMS = 6;
+const INO_ROOT = 1, INO_SELF = 2, INO_CPUINFO = 3, INO_MEMINFO = 4, INO_MOUNTS = 5, INO_FILESYSTEMS = 6, INO_UPTIME = 7,
+  INO_LOADAVG = 8, INO_STAT = 9, INO_UMLTS = 64;
 const pidIno = (pid: number, k: number): number => 4096 + pid * 64 + k;
 const fdIno = (pid: number, fd: number): number => 0x40000000 + pid * 65536 + fd;
 
@@ -190,6 +359,10 @@ class ProcRoot extends DirNode {
       ['meminfo', new GenNode(fs, INO_MEMINFO, () => fs.meminfo())],
       ['mounts', new LinkNode(fs, INO_MOUNTS, () => 'self/mounts')],
       ['filesystems', new GenNode(fs, INO_FILESYSTEMS, () => 'nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\thostfs\n')],
+      ['uptime', new GenNode(fs, INO_UPTIME, () => fs.uptime())],
+      ['loadavg', new GenNode(fs, INO_LOADAVG, () => fs.loadavg())],
+      ['stat', new GenNode(fs, INO_STAT, () => fs.stat())],
+      ['umlts', new UmltsDir(fs)],
     ]);
   }
   override lookup(name: string): Node | number {
@@ -203,9 +376,24 @@ class ProcRoot extends DirNode {
   }
   override readdir(): DirEntry[] {
     const r: DirEntry[] = [];
-    for (const [name, n] of this.fixed) r.push({ ino: n.peek().ino, type: n.isLink ? DT_LNK : DT_REG, name });
+    for (const [name, n] of this.fixed) r.push({ ino: n.peek().ino, type: n.isDir ? DT_DIR : n.isLink ? DT_LNK : DT_REG, name });
     for (const pid of this.fs.provider.pids()) r.push({ ino: pidIno(pid, 0), type: DT_DIR, name: String(pid) });
     return r;
+  }
+}
+
+/** /proc/umlts: umlts's own state (not in Linux), e.g. /proc/umlts/filehandles. */
+class UmltsDir extends DirNode {
+  private readonly entries: Map<string, Node>;
+  constructor(fs: ProcFs) {
+    super(fs, INO_UMLTS, 0o555);
+    this.entries = new Map(Object.entries(fs.umlts).map(([name, gen], i) => [name, new GenNode(fs, INO_UMLTS + 1 + i, gen)]));
+  }
+  override lookup(name: string): Node | number {
+    return this.entries.get(name) ?? -Errno.ENOENT;
+  }
+  override readdir(): DirEntry[] {
+    return [...this.entries].map(([name, n]) => ({ ino: n.peek().ino, type: DT_REG, name }));
   }
 }
 
@@ -226,6 +414,8 @@ class PidDir extends DirNode {
       })],
       ['maps', new GenNode(fs, pidIno(pid, 7), () => p.maps(pid))],
       ['mounts', new GenNode(fs, pidIno(pid, 8), () => fs.mountsText())],
+      ['stat', new GenNode(fs, pidIno(pid, 9), () => fs.pidStatText(pid))],
+      ['status', new GenNode(fs, pidIno(pid, 10), () => fs.pidStatusText(pid))],
     ]);
   }
   override lookup(name: string): Node | number {

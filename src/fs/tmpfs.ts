@@ -7,12 +7,13 @@
  * Ownership: everything here is touched only on the JS thread, by syscall
  * handlers of whichever task uses the mount; no operation spans an await.
  *
- * Missing: atime updates on read (Linux: relatime), O_TMPFILE, mknod, xattrs,
+ * Missing: atime updates on read (Linux: relatime), mknod, xattrs,
  * shared (MAP_SHARED) mappings.
  */
 import { Errno } from '../kernel/errno.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
+import type { LockTable } from './locks.js';
 import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_TRUNC } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, TMPFS_MAGIC, RENAME_EXCHANGE, RENAME_NOREPLACE,
@@ -26,6 +27,8 @@ export class TmpFs extends FileSystem {
   private nextIno = 1;
   /** bytes held by regular files' buffers; guarded by the JS thread */
   used = 0;
+  /** the kernel's lock table (flock/OFD locks go when a File is released); set once by the Vfs */
+  locks: LockTable | null = null;
 
   constructor(
     /** st_dev; immutable */
@@ -148,6 +151,12 @@ export class TmpDir extends TmpNode {
     const f = new TmpReg(this.fs, mode, cred.fsuid, this.newGid(cred));
     this.entries.set(name, f);
     this.added();
+    return f.open(flags, path);
+  }
+  override tmpfile(mode: number, cred: FsCred, flags: number, path: string): File | number {
+    if (this.dead) return -Errno.ENOENT;
+    const f = new TmpReg(this.fs, mode, cred.fsuid, this.newGid(cred));
+    f.nlink = 0;
     return f.open(flags, path);
   }
   override mkdir(name: string, mode: number, cred: FsCred): number {
@@ -351,8 +360,8 @@ export class TmpReg extends TmpNode {
 }
 
 /** An open tmpfs regular file. */
-class TmpFile extends File {
-  constructor(private readonly node: TmpReg, flags: number, path: string) {
+export class TmpFile extends File {
+  constructor(/** immutable */ readonly node: TmpReg, flags: number, path: string) {
     super(flags, path);
     node.opens++;
   }
@@ -399,7 +408,14 @@ class TmpFile extends File {
       mapIno: node.ino,
     };
   }
+  /** fallocate(2): mode 0 (and FALLOC_FL_KEEP_SIZE) reserve nothing here but may grow the file. */
+  allocate(mode: number, off: number, len: number): number {
+    if (mode & ~1) return -Errno.EOPNOTSUPP;
+    if (mode & 1 || off + len <= this.node.size) return 0;
+    return this.node.setattr({ size: off + len });
+  }
   protected override release(): void {
+    this.node.fs.locks?.releaseFile(this);
     this.node.opens--;
     this.node.maybeFree();
   }

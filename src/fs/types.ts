@@ -47,6 +47,8 @@ export interface Mappable {
   readonly mapName: string;
   readonly mapDev: number;
   readonly mapIno: number;
+  /** identity of the file's content (dev, ino, mtime, size...) for mm's page cache; absent: not cached */
+  readonly cacheKey?: string;
 }
 
 export { WaitQueue };

@@ -6,6 +6,9 @@
  *   /          hostfs of rootDir (read-only unless rw: writes give EROFS)
  *   /dev       devfs            /dev/shm  tmpfs
  *   /proc      procfs           /tmp      tmpfs
+ *   each `--mount HOST:GUEST[:ro]`: a hostfs of its own (rw unless :ro)
+ * Every hostfs shares one filehandle layer (HandleCache: one host fd
+ * budget) and the kernel's lock table.
  *
  * A position in the namespace is a Loc (struct path): the canonical guest
  * path, the Node, the mount, and the Loc it was reached from (so `..` goes
@@ -36,15 +39,16 @@
 import { Errno } from '../kernel/errno.js';
 import { File } from './file.js';
 import {
-  DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_ACCMODE, O_RDONLY, O_WRONLY, O_CREAT, O_EXCL,
+  DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,
   O_NOCTTY, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, O_TMPFILE, O_LARGEFILE, DT_DIR,
 } from './types.js';
 import {
   FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, emptyStat, makedev,
   SEEK_SET, SEEK_CUR, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
 } from './node.js';
-import { HostFs } from './hostfs.js';
-import { TmpFs } from './tmpfs.js';
+import { HostFs, HandleCache, OpenHostNode, HostFile } from './hostfs.js';
+import { LockTable } from './locks.js';
+import { TmpFs, TmpFile } from './tmpfs.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
 import { ConsoleFile, HostWatch, Terminal } from './console.js';
@@ -100,6 +104,18 @@ export interface VfsOptions {
   tmpBytes?: number;
   /** host fds hostfs may hold open (default 512) */
   hostFdBudget?: number;
+  /** more host directories: --mount HOST:GUEST[:ro] */
+  mounts?: readonly HostMountSpec[];
+  /** test: hostfs behaves as on a host without openat2 */
+  noOpenat2?: boolean;
+}
+
+/** One --mount: a host directory at a guest path. */
+export interface HostMountSpec {
+  host: string;
+  /** absolute guest path, not "/" */
+  guest: string;
+  ro: boolean;
 }
 
 export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EACCESS = 0x200,
@@ -134,6 +150,12 @@ export class Vfs {
   /** struct file's f_path: where each VFS-opened File was opened (dirfds, fchdir, /proc/<pid>/fd) */
   private readonly fpath = new WeakMap<File, Loc>();
   readonly hostfs: HostFs;
+  /** the --mount hostfs instances, in order; immutable */
+  readonly hostMounts: HostFs[] = [];
+  /** the filehandle layer of every hostfs; immutable reference */
+  readonly handles: HandleCache;
+  /** flock and record locks, shared by every guest process */
+  readonly locks = new LockTable();
   readonly tmpfs: TmpFs;
   readonly devfs: DevFs;
   readonly procfs: ProcFs;
@@ -145,21 +167,34 @@ export class Vfs {
 
   constructor(opts: VfsOptions) {
     this.hostWatch = opts.hostWatch;
-    this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, fdBudget: opts.hostFdBudget });
+    this.handles = new HandleCache(opts.hostFdBudget ?? 512);
+    const hostOpts = { handles: this.handles, locks: this.locks, noOpenat2: opts.noOpenat2 };
+    this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, ...hostOpts });
     this.tmpfs = new TmpFs(makedev(0, 32), opts.tmpBytes);
     const shm = new TmpFs(makedev(0, 24), opts.tmpBytes);
+    this.tmpfs.locks = this.locks;
+    shm.locks = this.locks;
     const ptsPath = (n: string): string => '/dev/pts/' + n;
     this.devfs = new DevFs(makedev(0, 5), (flags) => ConsoleFile.openHostTty('/dev/tty', flags, this.hostWatch, this.terminal), {
       names: () => [...this.ptys],
       stat: (n) => ConsoleFile.hostStat(ptsPath(n)),
       open: (n, flags) => ConsoleFile.openHostTty(ptsPath(n), flags, this.hostWatch, this.terminal),
     });
-    this.procfs = new ProcFs(makedev(0, 22), opts.proc, () => this.mountsText());
+    this.procfs = new ProcFs(makedev(0, 22), opts.proc, () => this.mountsText(), {
+      filehandles: () => Object.entries(this.handles.stats()).map(([k, v]) => `${k} ${v}\n`).join(''),
+    });
     const root = this.addMount('/', this.hostfs, !opts.rw, 'hostfs', 'relatime');
     this.addMount('/dev', this.devfs, false, 'devtmpfs', 'nosuid,relatime');
     this.addMount('/dev/shm', shm, false, 'tmpfs', 'nosuid,nodev');
     this.addMount('/proc', this.procfs, false, 'proc', 'nosuid,nodev,noexec,relatime');
     this.addMount('/tmp', this.tmpfs, false, 'tmpfs', 'nosuid,nodev');
+    for (const m of opts.mounts ?? []) {
+      const guest = this.absolute({ cwd: '/', umask: 0 }, m.guest);
+      if (guest === '/' || this.mounts.has(guest)) throw new Error(`--mount ${m.host}:${m.guest}: ${guest} is already a mount point`);
+      const fs = new HostFs({ rootDir: m.host, rw: !m.ro, ...hostOpts });
+      this.hostMounts.push(fs);
+      this.addMount(guest, fs, m.ro, m.host, 'relatime');
+    }
     this.rootLoc = { path: '/', node: root.root, mnt: root, parent: null };
   }
 
@@ -329,10 +364,10 @@ export class Vfs {
    */
   open(c: FsCaller, at: File | null, path: string, flags: number, mode: number): File | number {
     if (path === '') return -Errno.ENOENT;
-    if ((flags & O_TMPFILE) === O_TMPFILE) return -Errno.EOPNOTSUPP;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
     const nd: Nd = { links: 0, cred: c.creds };
+    if ((flags & O_TMPFILE) === O_TMPFILE) return this.openTmpfile(c, nd, s, path, flags, mode);
     if (flags & O_PATH) {
       const loc = this.walk(nd, s, path, !(flags & O_NOFOLLOW));
       if (typeof loc === 'number') return loc;
@@ -385,6 +420,23 @@ export class Vfs {
       if (target === '') return -Errno.ENOENT;
       p = this.walkParent(nd, p.dir, target);
     }
+  }
+
+  /** O_TMPFILE (do_tmpfile): an unnamed file in the directory path names; O_WRONLY or O_RDWR only. */
+  private openTmpfile(c: FsCaller, nd: Nd, s: Loc, path: string, flags: number, mode: number): File | number {
+    const acc = flags & O_ACCMODE;
+    if (acc !== O_WRONLY && acc !== O_RDWR) return -Errno.EINVAL;
+    const dir = this.walk(nd, s, path, true);
+    if (typeof dir === 'number') return dir;
+    if (!dir.node.isDir) return -Errno.ENOTDIR;
+    const e = this.mayCreate(nd, dir);
+    if (e < 0) return e;
+    const f = dir.node.tmpfile(mode & ~c.fs.umask & 0o7777, c.creds, flags & ~O_TMPFILE, dir.path === '/' ? '/#tmpfile' : dir.path + '/#tmpfile');
+    if (typeof f === 'number') return f;
+    f.flags = fileFlags(flags);
+    const node = f instanceof HostFile ? new OpenHostNode(f.h.fs, f) : f instanceof TmpFile ? f.node : null;
+    if (node) this.fpath.set(f, { path: f.path, node, mnt: dir.mnt, parent: dir });
+    return f;
   }
 
   /** Open an existing Loc (may_open + the filesystem's open). */
@@ -585,6 +637,10 @@ export class Vfs {
   link(c: FsCaller, oldAt: File | null, oldPath: string, newAt: File | null, newPath: string, follow: boolean): number {
     const src = this.resolve(c, oldAt, oldPath, follow);
     if (typeof src === 'number') return src;
+    return this.linkLoc(c, src, newAt, newPath);
+  }
+  /** linkat with the source already resolved (AT_EMPTY_PATH: an open file, maybe an O_TMPFILE one). */
+  linkLoc(c: FsCaller, src: Loc, newAt: File | null, newPath: string): number {
     const t = this.createTarget(c, newAt, newPath, false);
     if (typeof t === 'number') return t;
     if (src.mnt !== t.dir.mnt) return -Errno.EXDEV;

@@ -182,16 +182,19 @@ export function tgkill(tgid: number, tid: number, sig: number): number {
 
 /** posix_spawn with fds dup2'ed into the child as [fd, childFd] pairs, every
  * signal at its default and unblocked, in a process group of its own (so the
- * terminal's signals reach umlts, not the guest's host processes). Never
- * child_process: libuv reaps its own children and would swallow ptrace stops. */
-export function posixSpawn(path: string, argv: string[], envp: string[], dups: Array<[number, number]>): number {
+ * terminal's signals reach umlts, not the guest's host processes) unless
+ * opts.pgroup names one to join (the waker joins umlts's, to receive the
+ * terminal's SIGWINCH). Never child_process: libuv reaps its own children and
+ * would swallow ptrace stops. */
+export function posixSpawn(path: string, argv: string[], envp: string[], dups: Array<[number, number]>,
+  opts: { pgroup?: number } = {}): number {
   const fa = Buffer.alloc(256); // posix_spawn_file_actions_t is 80 bytes on glibc
   const attr = Buffer.alloc(512); // posix_spawnattr_t is 336 bytes on glibc
   if ((c.fa_init(fa) as number) !== 0) fail('posix_spawn_file_actions_init');
   if ((c.attr_init(attr) as number) !== 0) fail('posix_spawnattr_init');
   const POSIX_SPAWN_SETPGROUP = 2, POSIX_SPAWN_SETSIGDEF = 4, POSIX_SPAWN_SETSIGMASK = 8;
   c.attr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  c.attr_setpgroup(attr, 0);
+  c.attr_setpgroup(attr, opts.pgroup ?? 0);
   c.attr_setsigmask(attr, new Uint8Array(128));
   const all = new Uint8Array(128);
   all.fill(0xff, 0, 8); // signals 1..64
@@ -534,4 +537,17 @@ export function fchown(fd: number, uid: number, gid: number): number {
 /** fallocate(2) reporting -errno. */
 export function fallocateTry(fd: number, mode: number, off: number, len: number): number {
   return (fsc2.fallocate(fd, mode, off, len) as number) === -1 ? -koffi.errno() : 0;
+}
+
+// ---- the terminal (fs/console.ts) and the waker's process group ---------------------
+const ttyc = {
+  ioctl_l: libc.func('int ioctl(int fd, unsigned long req, unsigned long arg)'),
+};
+/** ioctl with an integer argument passed by value (TCFLSH, TCXONC...); -errno on failure. */
+export function ioctlInt(fd: number, req: number, arg: number): number {
+  return (ttyc.ioctl_l(fd, req, arg) as number) === -1 ? -koffi.errno() : 0;
+}
+/** getpgrp(2): umlts's own process group. */
+export function getpgrp(): number {
+  return c.getpgrp() as number;
 }

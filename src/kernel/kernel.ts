@@ -43,6 +43,7 @@ import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { randomFillSync } from 'node:crypto';
 import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from '../syscalls/futex.js';
+import { procPidStat, procUptime } from './procstat.js';
 
 export interface KernelOptions {
   root: string;
@@ -63,6 +64,13 @@ export const SIGNAL_MESSAGES: Record<number, string> = {
   7: 'Bus error', 8: 'Floating point exception', 9: 'Killed', 10: 'User defined signal 1',
   11: 'Segmentation fault', 12: 'User defined signal 2', 13: '', 14: 'Alarm clock', 15: 'Terminated',
   24: 'CPU time limit exceeded', 25: 'File size limit exceeded', 31: 'Bad system call',
+};
+
+export const SIGNAL_NAMES: Record<number, string> = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
+  10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 16: 'SIGSTKFLT', 17: 'SIGCHLD',
+  18: 'SIGCONT', 19: 'SIGSTOP', 20: 'SIGTSTP', 21: 'SIGTTIN', 22: 'SIGTTOU', 23: 'SIGURG', 24: 'SIGXCPU', 25: 'SIGXFSZ',
+  26: 'SIGVTALRM', 27: 'SIGPROF', 28: 'SIGWINCH', 29: 'SIGIO', 30: 'SIGPWR', 31: 'SIGSYS',
 };
 
 /** strerror() for the user: "No such file or directory". */
@@ -130,8 +138,9 @@ export class Kernel {
   readonly futexes = new FutexTable();
   /** boot time for /proc/uptime, sysinfo (monotonic ns) */
   readonly bootNs = process.hrtime.bigint();
-  /** the task whose syscall is running, for /proc/self */
+  /** the task whose syscall is running, for /proc/self and the terminal's job control */
   currentPid = 1;
+  current: Task | null = null;
   /** where kernel messages and strace go: umlts's own stderr */
   diagFd = 2;
 
@@ -481,7 +490,7 @@ export class Kernel {
         th.resumeFromFault(queued, fi.sp);
         task.mm.markFlushed();
         task.state = 'running';
-        this.sched.acquire(task); // (a fault never waits for a vCPU: it was just on one)
+        this.sched.acquireRunning(task);
         return;
       }
     }
@@ -544,6 +553,21 @@ export class Kernel {
   private onHostSignal(task: Task, sig: number): void {
     const r = task.regs;
     task.thread.getRegs(r);
+    // resume with SETREGS, not the POKEUSER fast path: that one is only
+    // sound straight after a SYSEMU syscall stop (restarts and signal
+    // delivery in the host may have moved more than rax since)
+    r.dirty = true;
+    if (HostThread.inStub(r.get(RIP))) {
+      // stopped inside the stub (the batch runner or the sigreturn after a
+      // fault): the guest's context is not in the registers yet. Let the stub
+      // finish, and stop the thread again once it is back in guest code.
+      if (sig !== SIGKICK) task.thread.pendingHostSignals.push(sig);
+      task.state = 'running';
+      this.sched.acquireRunning(task);
+      task.thread.cont(0);
+      host.tgkill(task.thread.tid, task.thread.tid, SIGKICK);
+      return;
+    }
     task.inSyscall = false;
     task.atSeccomp = false;
     if (sig !== SIGKICK) {
@@ -768,6 +792,10 @@ export class Kernel {
       if (!sig) break;
       const info = (fromTask ? task.pending : task.tg.sharedPending).take(sig)!;
       const act = actionOf(task.tg, sig);
+      if (this.opts.strace) {
+        const where = info.addr !== undefined ? `, si_addr=0x${info.addr.toString(16)}` : info.pid !== undefined ? `, si_pid=${info.pid}` : '';
+        this.warnRaw(`${task.tid === 1 ? '' : `[pid ${task.tid}] `}--- ${SIGNAL_NAMES[sig] ?? `SIG${sig}`} {si_signo=${sig}, si_code=${info.code}${where}} ---`);
+      }
       if (act.handler === SIG_IGN) continue;
       if (act.handler === SIG_DFL) {
         if (isIgnoredByDefault(sig)) continue;
@@ -893,6 +921,7 @@ export class Kernel {
       for (const ct of c.tasks) if (ct.pdeathSig) this.signalTask(ct, ct.pdeathSig);
     }
     tg.children.clear();
+    if (tg.sid === tg.tgid) this.vfs.terminal.leaderExited(tg.sid);
     if (tg === this.init) {
       this.initStatus = status;
       return;
@@ -1065,6 +1094,12 @@ class ProcProviderImpl {
   }
   ncpus(): number {
     return this.k.sched.ncpus;
+  }
+  pidStat(pid: number): ReturnType<typeof procPidStat> {
+    return procPidStat(this.k, pid);
+  }
+  uptime(): { upNs: number; idleNs: number } {
+    return procUptime(this.k);
   }
   meminfo(): { totalKiB: number; freeKiB: number } {
     const pm = this.k.physmem;

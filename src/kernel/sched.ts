@@ -61,6 +61,19 @@ export class Scheduler {
   }
 
   /**
+   * For a task whose host thread is already running again (resumed from the
+   * kernel's fault path or inside the stub): take a free vCPU if there is
+   * one, but never queue it — a queued task is started later, and starting
+   * a thread that already runs would write stale registers into it.
+   */
+  acquireRunning(t: Task): void {
+    if (!this.acquire(t)) {
+      const w = this.waiting.indexOf(t);
+      if (w >= 0) this.waiting.splice(w, 1);
+    }
+  }
+
+  /**
    * The task trapped or left: its vCPU is free. If a task was waiting for
    * one, it gets this vCPU and is returned for the caller to start.
    */

@@ -14,6 +14,7 @@ import type { Task } from './task.js';
 export function dispatchSyscall(task: Task, nr: number): number {
   const k = task.kernel;
   k.currentPid = task.pid;
+  k.current = task;
   const row = SYSCALL_TABLE[nr];
   let ret: number;
   if (row === undefined) {

@@ -53,6 +53,8 @@ export class ThreadGroup {
   utimeNs = 0;
   /** children's CPU time, collected when reaped */
   cutimeNs = 0;
+  /** when the process was created (monotonic ns), for /proc/<pid>/stat's starttime */
+  readonly startNs = process.hrtime.bigint();
   pgid: number;
   sid: number;
   /** threads, the leader first; guarded by the JS thread */

@@ -16,7 +16,7 @@ import * as host from '../host/libc.js';
 import { HostError } from '../host/errors.js';
 import { Regs, RIP, RSP, R12, R14, R15, RAX, ORIG_RAX } from './regs.js';
 import {
-  loadStubSymbols, StubSymbols, STUB_PATH, STUB_BATCH, STUB_FD_PHYSMEM,
+  loadStubSymbols, StubSymbols, STUB_PATH, STUB_BATCH, STUB_FD_PHYSMEM, STUB_CODE, STUB_CODE_SIZE,
   FI_ADDR, FI_ERR, FI_TRAPNO, FI_SIGNO, FI_CODE, FI_SP,
 } from './stub_layout.js';
 
@@ -248,6 +248,10 @@ export class HostThread {
     const at = rip - 1;
     return at === s.stub_batch_trap || at === s.stub_segv_trap || at === s.stub_waker_trap;
   }
+  /** Is this address in the stub's code page (the thread is running the stub, not the guest)? */
+  static inStub(rip: number): boolean {
+    return rip >= STUB_CODE && rip < STUB_CODE + STUB_CODE_SIZE;
+  }
   static isBatchTrap(rip: number): boolean {
     return rip - 1 === syms().stub_batch_trap;
   }
@@ -255,12 +259,17 @@ export class HostThread {
 
 /** Wait for the first stop of a freshly spawned stub (its ready int3) and set
  * the ptrace options. Kills the child and throws if it does not get there. */
-function attachSpawned(pid: number, what: string): void {
+function attachSpawned(pid: number, what: string, passSignals = false): void {
   const st = new Int32Array(1);
   for (;;) {
     const r = host.waitpid(pid, st, host.__WALL);
     if (r === -4) continue;
     if (r < 0) throw new HostError('waitpid', -r, what);
+    // a host signal (SIGWINCH to the process group) before the ready trap: drop it
+    if (passSignals && WIFSTOPPED(st[0]!) && WSTOPSIG(st[0]!) !== SIGTRAP && WSTOPSIG(st[0]!) !== SIGSTOP) {
+      host.ptraceTry(host.PTRACE_CONT, pid, 0, 0);
+      continue;
+    }
     break;
   }
   const s = st[0]!;
@@ -289,9 +298,12 @@ export function spawnStub(physmemFd: number, pages: StubPages): HostThread {
  * The waker: a traced helper that polls the kernel's epoll instance and traps
  * whenever it is readable, so host events (timers, terminal input) reach a
  * kernel blocked in waitpid. Resume it with cont() once the events are taken.
+ * opts.pgroup: the host process group to join (umlts's own, so that the
+ * signals the terminal sends umlts's group — SIGWINCH — stop the waker and
+ * so reach the kernel's waitpid); default: a group of its own.
  */
-export function spawnWaker(epollFd: number): { tid: number; cont(): void } {
-  const pid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'waker', String(host.getpid())], [], [[epollFd, 3]]);
-  attachSpawned(pid, 'waker');
+export function spawnWaker(epollFd: number, opts: { pgroup?: number } = {}): { tid: number; cont(): void } {
+  const pid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'waker', String(host.getpid())], [], [[epollFd, 3]], opts);
+  attachSpawned(pid, 'waker', true);
   return { tid: pid, cont: () => void host.ptraceTry(host.PTRACE_CONT, pid, 0, 0) };
 }

@@ -17,8 +17,8 @@
 import { Errno, ErrnoError } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
-import { A0, A1, A2, A3, A4 } from './types.js';
-import type { File } from '../fs/file.js';
+import { A0, A1, A2, A3, A4, A5 } from './types.js';
+import { File } from '../fs/file.js';
 import {
   Stat, S_IFMT, S_IFREG, O_ACCMODE, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK, O_DSYNC, O_ASYNC,
   O_DIRECT, O_LARGEFILE, O_DIRECTORY, O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_SYNC, O_PATH, O_TMPFILE, O_WRONLY,
@@ -29,7 +29,8 @@ import {
 } from '../fs/vfs.js';
 import { encodeDirents, major, minor, SEEK_CUR, StatFs } from '../fs/node.js';
 import { NullFile } from '../fs/devfs.js';
-import { HostFile } from '../fs/hostfs.js';
+import { HostFile, OpenHostNode } from '../fs/hostfs.js';
+import { fcntlLock, locksOnClose, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW } from './lock.js';
 
 /** MAX_RW_COUNT: Linux caps one transfer at INT_MAX rounded down to a page. */
 const MAX_RW_COUNT = 0x7ffff000;
@@ -171,6 +172,7 @@ function doWrite(t: Task, f: File, iov: number[], total: number, pos: number | n
     }
     const n = f.write(scratch.subarray(0, k), pos === null ? null : pos + done);
     if (n < 0) {
+      if (n === -Errno.EPIPE) t.kernel.signalTask(t, 13); // SIGPIPE, as pipe_write and sockets send it
       if (done > 0) break;
       if (n === -Errno.EAGAIN && isBlocking(f)) return t.sleepOn(f.waitq!);
       return n;
@@ -365,9 +367,12 @@ export function sys_creat(t: Task, r: Regs): number {
   return doOpen(t, AT_FDCWD, r.get(A0), O_CREAT | O_WRONLY | O_TRUNC, r.getU32(A1));
 }
 
-/** close(2) */
+/** close(2) (the process's POSIX locks on the file go with any of its fds) */
 export function sys_close(t: Task, r: Regs): number {
-  return t.files.close(r.getI32(A0));
+  const fd = r.getI32(A0);
+  const f = t.files.get(fd);
+  if (f) locksOnClose(t, f);
+  return t.files.close(fd);
 }
 
 const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
@@ -380,7 +385,10 @@ export function sys_close_range(t: Task, r: Regs): number {
   for (const fd of t.files.list()) {
     if (fd < first || fd > last) continue;
     if (flags & CLOSE_RANGE_CLOEXEC) t.files.entry(fd)!.cloexec = true;
-    else t.files.close(fd);
+    else {
+      locksOnClose(t, t.files.get(fd)!);
+      t.files.close(fd);
+    }
   }
   return 0;
 }
@@ -628,7 +636,7 @@ const FD_CLOEXEC = 1;
 /** flags F_SETFL may change (SETFL_MASK) */
 const SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 
-/** fcntl(2): the fd and status-flag commands; locks, owners, leases and seals are not offered (EINVAL). */
+/** fcntl(2): the fd and status-flag commands and record locks; owners, leases and seals are not offered (EINVAL). */
 export function sys_fcntl(t: Task, r: Regs): number {
   const fd = r.getI32(A0), cmd = r.getI32(A1), arg = r.get(A2);
   const e = t.files.entry(fd);
@@ -650,8 +658,15 @@ export function sys_fcntl(t: Task, r: Regs): number {
       if (f.flags & O_PATH) return -Errno.EBADF;
       f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
       return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+      return fcntlLock(t, f, cmd, arg);
     default:
-      return -Errno.EINVAL;
+      return f.fcntl(cmd, r.getBig(A2), t.creds); // the file's own (F_SETPIPE_SZ...), else EINVAL
   }
 }
 
@@ -808,6 +823,14 @@ export function sys_symlinkat(t: Task, r: Regs): number {
 function doLink(t: Task, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
   const oldPath = pathArg(t, oldAddr), newPath = pathArg(t, newAddr);
+  if (oldPath === '' && flags & AT_EMPTY_PATH) {
+    // linkat(fd, "", ..., AT_EMPTY_PATH): a name for an open file (an O_TMPFILE one, typically)
+    const src = emptyPathLoc(t, olddirfd);
+    if (typeof src === 'number') return src;
+    const newAt = dirArg(t, newdirfd, newPath);
+    if (typeof newAt === 'number') return newAt;
+    return t.kernel.vfs.linkLoc(t, src, newAt, newPath);
+  }
   const oldAt = dirArg(t, olddirfd, oldPath);
   if (typeof oldAt === 'number') return oldAt;
   const newAt = dirArg(t, newdirfd, newPath);
@@ -820,7 +843,7 @@ export function sys_link(t: Task, r: Regs): number {
   return doLink(t, AT_FDCWD, r.get(A0), AT_FDCWD, r.get(A1), 0);
 }
 
-/** linkat(2) (AT_EMPTY_PATH: an empty old path gives ENOENT) */
+/** linkat(2) */
 export function sys_linkat(t: Task, r: Regs): number {
   return doLink(t, r.getI32(A0), r.get(A1), r.getI32(A2), r.get(A3), r.getU32(A4));
 }
@@ -830,7 +853,11 @@ function fdLoc(t: Task, fd: number): Loc | number {
   const f = fileOf(t, fd);
   if (typeof f === 'number') return f;
   // a pipe or the console has no place in the namespace to change
-  return t.kernel.vfs.locOf(f) ?? -Errno.EPERM;
+  const loc = t.kernel.vfs.locOf(f);
+  if (!loc) return -Errno.EPERM;
+  // a host file changes through its open fd, which still works after an unlink (as Linux)
+  if (f instanceof HostFile && !(loc.node instanceof OpenHostNode)) return { ...loc, node: new OpenHostNode(f.h.fs, f) };
+  return loc;
 }
 
 function pathLoc(t: Task, dirfd: number, pathAddr: number, follow: boolean): Loc | number {
@@ -975,6 +1002,90 @@ export function sys_fdatasync(t: Task, r: Regs): number {
   const f = fileOf(t, r.getI32(A0));
   if (typeof f === 'number') return f;
   return f instanceof HostFile ? f.fdatasync() : f.fsync();
+}
+
+const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_COLLAPSE_RANGE = 8, FALLOC_FL_ZERO_RANGE = 0x10,
+  FALLOC_FL_INSERT_RANGE = 0x20;
+const FALLOC_VALID = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE;
+
+/** fallocate(2): on host files the host does it (and reports EOPNOTSUPP itself); tmpfs grows the file. */
+export function sys_fallocate(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), mode = r.getI32(A1), off = r.getS(A2), len = r.getS(A3);
+  if (mode & ~FALLOC_VALID) return -Errno.EOPNOTSUPP;
+  if (off < 0 || len <= 0) return -Errno.EINVAL;
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  if (f.flags & O_PATH || !f.writable) return -Errno.EBADF;
+  if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return -Errno.EOPNOTSUPP;
+  const st = f.stat();
+  if (typeof st === 'number') return st;
+  const type = st.mode & S_IFMT;
+  if (type === 0o040000) return -Errno.EISDIR;
+  if (type === 0o010000) return -Errno.ESPIPE;
+  if (type !== S_IFREG) return -Errno.ENODEV;
+  if (off + len > Number.MAX_SAFE_INTEGER) return -Errno.EFBIG;
+  const a = f as File & { allocate?: (mode: number, off: number, len: number) => number };
+  return a.allocate ? a.allocate(mode, off, len) : -Errno.EOPNOTSUPP;
+}
+
+/**
+ * copy_file_range(2): host file to host file with both handles pinned for
+ * the whole copy; otherwise a read/write loop (as Linux's generic fallback).
+ */
+export function sys_copy_file_range(t: Task, r: Regs): number {
+  const fdIn = r.getI32(A0), offInP = r.get(A1), fdOut = r.getI32(A2), offOutP = r.get(A3);
+  const len = Math.min(r.get(A4), MAX_RW_COUNT), flags = r.getU32(A5);
+  if (flags !== 0) return -Errno.EINVAL;
+  const fin = fileOf(t, fdIn);
+  if (typeof fin === 'number') return fin;
+  const fout = fileOf(t, fdOut);
+  if (typeof fout === 'number') return fout;
+  if (!fin.readable || !fout.writable || fin.flags & O_PATH || fout.flags & O_PATH) return -Errno.EBADF;
+  if (fout.flags & O_APPEND) return -Errno.EBADF;
+  const sin = fin.stat(), sout = fout.stat();
+  if (typeof sin === 'number') return sin;
+  if (typeof sout === 'number') return sout;
+  if ((sin.mode & S_IFMT) === 0o040000 || (sout.mode & S_IFMT) === 0o040000) return -Errno.EISDIR;
+  if ((sin.mode & S_IFMT) !== S_IFREG || (sout.mode & S_IFMT) !== S_IFREG) return -Errno.EINVAL;
+  const readOff = (p: number): number | null => {
+    if (p === 0) return null;
+    const v = t.mm.readI64(p);
+    return v;
+  };
+  const inOff = readOff(offInP), outOff = readOff(offOutP);
+  if ((inOff !== null && inOff < 0) || (outOff !== null && outOff < 0)) return -Errno.EINVAL;
+  const ip = inOff ?? fin.pos, op = outOff ?? fout.pos;
+  if (fin === fout || (sin.dev === sout.dev && sin.ino === sout.ino)) {
+    if (ip < op + len && op < ip + len) return -Errno.EINVAL; // overlapping ranges of one file
+  }
+  if (len === 0) return 0;
+  let n: number;
+  if (fin instanceof HostFile && fout instanceof HostFile) {
+    n = fin.copyTo(fout, ip, op, len, scratch);
+  } else {
+    n = 0;
+    while (n < len) {
+      const want = Math.min(len - n, CHUNK);
+      const k = fin.read(scratch.subarray(0, want), ip + n);
+      if (k <= 0) {
+        if (n === 0 && k < 0) return k;
+        break;
+      }
+      const w = fout.write(scratch.subarray(0, k), op + n);
+      if (w <= 0) {
+        if (n === 0 && w < 0) return w;
+        break;
+      }
+      n += w;
+      if (w < k) break;
+    }
+  }
+  if (n < 0) return n;
+  if (inOff === null) fin.pos = ip + n;
+  else t.mm.writeU64(offInP, ip + n);
+  if (outOff === null) fout.pos = op + n;
+  else t.mm.writeU64(offOutP, op + n);
+  return n;
 }
 
 /** fadvise64(2): advice is validated and, as Linux may, not acted on. */

@@ -14,6 +14,11 @@ import * as T from './time.js';
 import * as I from './info.js';
 import { sys_futex } from './futex.js';
 import * as F from './file.js';
+import * as L from './lock.js';
+import * as PIPE from './pipe.js';
+import * as POLL from './poll.js';
+import * as EP from './epoll.js';
+import * as TMR from './timer.js';
 import { Errno } from '../kernel/errno.js';
 
 /** An honest "not offered": returns this errno, silently (glibc probes these and falls back). */
@@ -22,7 +27,7 @@ const fails = (e: Errno) => (): number => -e;
 export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- file I/O and filesystem: syscalls/file.ts ----
   [N.SYS_read]: { name: 'read', handler: F.sys_read, status: 'supported' },
-  [N.SYS_write]: { name: 'write', handler: F.sys_write, status: 'partial', note: 'EPIPE does not raise SIGPIPE here' },
+  [N.SYS_write]: { name: 'write', handler: F.sys_write, status: 'partial', note: 'a blocking write to a pipe with less room than it needs returns short instead of waiting for the rest' },
   [N.SYS_pread64]: { name: 'pread64', handler: F.sys_pread64, status: 'supported' },
   [N.SYS_pwrite64]: { name: 'pwrite64', handler: F.sys_pwrite64, status: 'supported' },
   [N.SYS_readv]: { name: 'readv', handler: F.sys_readv, status: 'supported' },
@@ -31,8 +36,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_pwritev]: { name: 'pwritev', handler: F.sys_pwritev, status: 'supported' },
   [N.SYS_sendfile]: { name: 'sendfile', handler: F.sys_sendfile, status: 'partial', note: 'a copy loop; bytes read from a pipe but not written are lost' },
   [N.SYS_lseek]: { name: 'lseek', handler: F.sys_lseek, status: 'supported' },
-  [N.SYS_open]: { name: 'open', handler: F.sys_open, status: 'partial', note: 'no O_TMPFILE (EOPNOTSUPP)' },
-  [N.SYS_openat]: { name: 'openat', handler: F.sys_openat, status: 'partial', note: 'no O_TMPFILE (EOPNOTSUPP)' },
+  [N.SYS_open]: { name: 'open', handler: F.sys_open, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
+  [N.SYS_openat]: { name: 'openat', handler: F.sys_openat, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
   [N.SYS_creat]: { name: 'creat', handler: F.sys_creat, status: 'supported' },
   [N.SYS_close]: { name: 'close', handler: F.sys_close, status: 'supported' },
   [N.SYS_close_range]: { name: 'close_range', handler: F.sys_close_range, status: 'partial', note: 'no CLOSE_RANGE_UNSHARE' },
@@ -50,7 +55,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_getcwd]: { name: 'getcwd', handler: F.sys_getcwd, status: 'supported' },
   [N.SYS_chdir]: { name: 'chdir', handler: F.sys_chdir, status: 'supported' },
   [N.SYS_fchdir]: { name: 'fchdir', handler: F.sys_fchdir, status: 'supported' },
-  [N.SYS_fcntl]: { name: 'fcntl', handler: F.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL; locks, owners, leases, seals: EINVAL' },
+  [N.SYS_fcntl]: { name: 'fcntl', handler: F.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record locks F_GETLK/SETLK/SETLKW and F_OFD_* (kernel-wide table); owners, leases, seals: EINVAL' },
+  [N.SYS_flock]: { name: 'flock', handler: L.sys_flock, status: 'supported', note: 'umlts-wide lock table: guest processes see each other\'s locks, host processes do not' },
   [N.SYS_ioctl]: { name: 'ioctl', handler: F.sys_ioctl, status: 'partial', note: 'FIONBIO/FIOCLEX/FIONCLEX/FIONREAD, terminal ioctls on the console' },
   [N.SYS_dup]: { name: 'dup', handler: F.sys_dup, status: 'supported' },
   [N.SYS_dup2]: { name: 'dup2', handler: F.sys_dup2, status: 'supported' },
@@ -67,7 +73,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_symlink]: { name: 'symlink', handler: F.sys_symlink, status: 'supported' },
   [N.SYS_symlinkat]: { name: 'symlinkat', handler: F.sys_symlinkat, status: 'supported' },
   [N.SYS_link]: { name: 'link', handler: F.sys_link, status: 'supported' },
-  [N.SYS_linkat]: { name: 'linkat', handler: F.sys_linkat, status: 'partial', note: 'AT_EMPTY_PATH: ENOENT' },
+  [N.SYS_linkat]: { name: 'linkat', handler: F.sys_linkat, status: 'supported' },
   [N.SYS_chmod]: { name: 'chmod', handler: F.sys_chmod, status: 'supported' },
   [N.SYS_fchmod]: { name: 'fchmod', handler: F.sys_fchmod, status: 'partial', note: 'EPERM on pipes and the console' },
   [N.SYS_fchmodat]: { name: 'fchmodat', handler: F.sys_fchmodat, status: 'supported' },
@@ -81,6 +87,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_ftruncate]: { name: 'ftruncate', handler: F.sys_ftruncate, status: 'supported' },
   [N.SYS_fsync]: { name: 'fsync', handler: F.sys_fsync, status: 'supported' },
   [N.SYS_fdatasync]: { name: 'fdatasync', handler: F.sys_fdatasync, status: 'supported' },
+  [N.SYS_fallocate]: { name: 'fallocate', handler: F.sys_fallocate, status: 'supported', note: 'hostfs: the host does it; tmpfs: mode 0 and KEEP_SIZE' },
+  [N.SYS_copy_file_range]: { name: 'copy_file_range', handler: F.sys_copy_file_range, status: 'supported', note: 'a pinned copy between host files, else a read/write loop' },
   [N.SYS_fadvise64]: { name: 'fadvise64', handler: F.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
   [N.SYS_statfs]: { name: 'statfs', handler: F.sys_statfs, status: 'supported' },
   [N.SYS_fstatfs]: { name: 'fstatfs', handler: F.sys_fstatfs, status: 'supported' },
@@ -100,6 +108,9 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
 
   // ---- processes: syscalls/process.ts ----
   [N.SYS_exit]: { name: 'exit', handler: P.sys_exit, status: 'partial', note: 'ends the whole process (one thread per process so far)' },
+  [N.SYS_getpgid]: { name: 'getpgid', handler: P.sys_getpgid, status: 'supported' },
+  [N.SYS_setpgid]: { name: 'setpgid', handler: P.sys_setpgid, status: 'supported' },
+  [N.SYS_getsid]: { name: 'getsid', handler: P.sys_getsid, status: 'supported' },
   [N.SYS_exit_group]: { name: 'exit_group', handler: P.sys_exit_group, status: 'supported' },
   [N.SYS_execve]: { name: 'execve', handler: P.sys_execve, status: 'supported' },
   [N.SYS_execveat]: { name: 'execveat', handler: P.sys_execveat, status: 'partial', note: 'AT_FDCWD or absolute paths only' },
@@ -116,9 +127,6 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_setuid]: { name: 'setuid', handler: P.sys_setuid, status: 'supported' },
   [N.SYS_setgid]: { name: 'setgid', handler: P.sys_setgid, status: 'supported' },
   [N.SYS_getpgrp]: { name: 'getpgrp', handler: P.sys_getpgrp, status: 'supported' },
-  [N.SYS_getpgid]: { name: 'getpgid', handler: P.sys_getpgid, status: 'partial', note: 'own process only' },
-  [N.SYS_setpgid]: { name: 'setpgid', handler: P.sys_setpgid, status: 'partial', note: 'own process only' },
-  [N.SYS_getsid]: { name: 'getsid', handler: P.sys_getsid, status: 'partial', note: 'own process only' },
   [N.SYS_setsid]: { name: 'setsid', handler: P.sys_setsid, status: 'supported' },
   [N.SYS_set_tid_address]: { name: 'set_tid_address', handler: P.sys_set_tid_address, status: 'supported' },
   [N.SYS_set_robust_list]: { name: 'set_robust_list', handler: P.sys_set_robust_list, status: 'supported' },
@@ -128,7 +136,12 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_prlimit64]: { name: 'prlimit64', handler: P.sys_prlimit64, status: 'partial', note: 'own process only' },
   [N.SYS_getrlimit]: { name: 'getrlimit', handler: P.sys_getrlimit, status: 'supported' },
   [N.SYS_setrlimit]: { name: 'setrlimit', handler: P.sys_setrlimit, status: 'supported' },
-  [N.SYS_wait4]: { name: 'wait4', handler: P.sys_wait4, status: 'partial', note: 'no child processes yet: ECHILD' },
+  [N.SYS_clone]: { name: 'clone', handler: P.sys_clone, status: 'partial', note: 'processes only: CLONE_THREAD is ENOSYS; CLONE_VM without it copies' },
+  [N.SYS_clone3]: { name: 'clone3', handler: P.sys_clone3, status: 'partial', note: 'as clone; no set_tid, no pidfd' },
+  [N.SYS_fork]: { name: 'fork', handler: P.sys_fork, status: 'supported' },
+  [N.SYS_vfork]: { name: 'vfork', handler: P.sys_vfork, status: 'partial', note: 'the child gets a copy of the memory; the parent waits for its exec or exit' },
+  [N.SYS_wait4]: { name: 'wait4', handler: P.sys_wait4, status: 'partial', note: 'rusage is zero' },
+  [N.SYS_waitid]: { name: 'waitid', handler: P.sys_waitid, status: 'partial', note: 'no P_PIDFD' },
 
   // ---- memory: syscalls/mm.ts ----
   [N.SYS_brk]: { name: 'brk', handler: M.sys_brk, status: 'supported' },
@@ -146,22 +159,53 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_mincore]: { name: 'mincore', handler: M.sys_mincore, status: 'supported' },
 
   // ---- signals: syscalls/signal.ts ----
-  [N.SYS_rt_sigaction]: { name: 'rt_sigaction', handler: S.sys_rt_sigaction, status: 'partial', note: 'recorded; handlers are not run yet' },
+  [N.SYS_rt_sigaction]: { name: 'rt_sigaction', handler: S.sys_rt_sigaction, status: 'supported' },
+  [N.SYS_rt_sigreturn]: { name: 'rt_sigreturn', handler: S.sys_rt_sigreturn, status: 'supported' },
+  [N.SYS_rt_sigsuspend]: { name: 'rt_sigsuspend', handler: S.sys_rt_sigsuspend, status: 'supported', restart: 'nohand' },
+  [N.SYS_pause]: { name: 'pause', handler: S.sys_pause, status: 'supported', restart: 'nohand' },
+  [N.SYS_rt_sigtimedwait]: { name: 'rt_sigtimedwait', handler: S.sys_rt_sigtimedwait, status: 'supported', restart: 'never' },
+  [N.SYS_rt_sigqueueinfo]: { name: 'rt_sigqueueinfo', handler: S.sys_rt_sigqueueinfo, status: 'supported' },
+  [N.SYS_rt_tgsigqueueinfo]: { name: 'rt_tgsigqueueinfo', handler: S.sys_rt_tgsigqueueinfo, status: 'supported' },
   [N.SYS_rt_sigprocmask]: { name: 'rt_sigprocmask', handler: S.sys_rt_sigprocmask, status: 'supported' },
-  [N.SYS_sigaltstack]: { name: 'sigaltstack', handler: S.sys_sigaltstack, status: 'partial', note: 'recorded' },
-  [N.SYS_rt_sigpending]: { name: 'rt_sigpending', handler: S.sys_rt_sigpending, status: 'partial' },
-  [N.SYS_kill]: { name: 'kill', handler: S.sys_kill, status: 'partial', note: 'to itself; default actions only' },
-  [N.SYS_tgkill]: { name: 'tgkill', handler: S.sys_tgkill, status: 'partial', note: 'to itself; default actions only' },
-  [N.SYS_tkill]: { name: 'tkill', handler: S.sys_tkill, status: 'partial', note: 'to itself; default actions only' },
+  [N.SYS_sigaltstack]: { name: 'sigaltstack', handler: S.sys_sigaltstack, status: 'supported' },
+  [N.SYS_rt_sigpending]: { name: 'rt_sigpending', handler: S.sys_rt_sigpending, status: 'supported' },
+  [N.SYS_kill]: { name: 'kill', handler: S.sys_kill, status: 'supported' },
+  [N.SYS_tgkill]: { name: 'tgkill', handler: S.sys_tgkill, status: 'supported' },
+  [N.SYS_tkill]: { name: 'tkill', handler: S.sys_tkill, status: 'supported' },
 
   // ---- time: syscalls/time.ts ----
   [N.SYS_clock_gettime]: { name: 'clock_gettime', handler: T.sys_clock_gettime, status: 'supported' },
   [N.SYS_clock_getres]: { name: 'clock_getres', handler: T.sys_clock_getres, status: 'supported' },
   [N.SYS_gettimeofday]: { name: 'gettimeofday', handler: T.sys_gettimeofday, status: 'supported' },
   [N.SYS_time]: { name: 'time', handler: T.sys_time, status: 'supported' },
-  [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'partial', note: 'not interrupted by signals yet' },
-  [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'not interrupted by signals yet' },
+  [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
+  [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
   [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'WAIT/WAKE(_BITSET) only' },
+
+  // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts ----
+  [N.SYS_pipe]: { name: 'pipe', handler: PIPE.sys_pipe, status: 'supported' },
+  [N.SYS_pipe2]: { name: 'pipe2', handler: PIPE.sys_pipe2, status: 'partial', note: 'O_NOTIFICATION_PIPE: ENOPKG' },
+  [N.SYS_eventfd]: { name: 'eventfd', handler: PIPE.sys_eventfd, status: 'supported' },
+  [N.SYS_eventfd2]: { name: 'eventfd2', handler: PIPE.sys_eventfd2, status: 'supported' },
+  [N.SYS_poll]: { name: 'poll', handler: POLL.sys_poll, status: 'supported', restart: 'nohand', note: 'a restart waits the whole timeout again' },
+  [N.SYS_ppoll]: { name: 'ppoll', handler: POLL.sys_ppoll, status: 'supported', restart: 'nohand' },
+  [N.SYS_select]: { name: 'select', handler: POLL.sys_select, status: 'supported', restart: 'nohand' },
+  [N.SYS_pselect6]: { name: 'pselect6', handler: POLL.sys_pselect6, status: 'supported', restart: 'nohand' },
+  [N.SYS_epoll_create]: { name: 'epoll_create', handler: EP.sys_epoll_create, status: 'supported' },
+  [N.SYS_epoll_create1]: { name: 'epoll_create1', handler: EP.sys_epoll_create1, status: 'supported' },
+  [N.SYS_epoll_ctl]: { name: 'epoll_ctl', handler: EP.sys_epoll_ctl, status: 'partial', note: 'EPOLLEXCLUSIVE accepted, wakes every waiter; items of closed files go when next seen' },
+  [N.SYS_epoll_wait]: { name: 'epoll_wait', handler: EP.sys_epoll_wait, status: 'supported', restart: 'never' },
+  [N.SYS_epoll_pwait]: { name: 'epoll_pwait', handler: EP.sys_epoll_pwait, status: 'supported', restart: 'never' },
+  [N.SYS_epoll_pwait2]: { name: 'epoll_pwait2', handler: EP.sys_epoll_pwait2, status: 'supported', restart: 'never' },
+  [N.SYS_alarm]: { name: 'alarm', handler: TMR.sys_alarm, status: 'supported' },
+  [N.SYS_setitimer]: { name: 'setitimer', handler: TMR.sys_setitimer, status: 'partial', note: 'ITIMER_VIRTUAL/ITIMER_PROF count wall time, not CPU time' },
+  [N.SYS_getitimer]: { name: 'getitimer', handler: TMR.sys_getitimer, status: 'partial', note: 'ITIMER_VIRTUAL/ITIMER_PROF count wall time, not CPU time' },
+  [N.SYS_timer_create]: { name: 'timer_create', handler: TMR.sys_timer_create, status: 'partial', note: 'CPU-time clocks count wall time; realtime clock jumps are not followed' },
+  [N.SYS_timer_settime]: { name: 'timer_settime', handler: TMR.sys_timer_settime, status: 'supported' },
+  [N.SYS_timer_gettime]: { name: 'timer_gettime', handler: TMR.sys_timer_gettime, status: 'supported' },
+  [N.SYS_timer_getoverrun]: { name: 'timer_getoverrun', handler: TMR.sys_timer_getoverrun, status: 'supported' },
+  [N.SYS_timer_delete]: { name: 'timer_delete', handler: TMR.sys_timer_delete, status: 'supported' },
+  // ---- end pipes, poll, epoll, timers ----
 
   // ---- networking: not offered yet ----
   [N.SYS_socket]: { name: 'socket', handler: fails(Errno.EAFNOSUPPORT), status: 'stub', note: 'no sockets yet: EAFNOSUPPORT' },

@@ -6,7 +6,7 @@
 import * as host from '../host/libc.js';
 import { Errno } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
-import { monotonicNs } from '../kernel/events.js';
+import { monotonicNs, Timer } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
 
@@ -103,9 +103,24 @@ interface SleepState {
   realtime: boolean;
 }
 
+/** On interruption by a signal: cancel the timer; nanosleep reports the time left in *rem. */
+function onInterrupt(t: Task, timer: Timer, rem: number, st: SleepState): () => void {
+  return () => {
+    t.kernel.events.cancelTimer(timer);
+    if (!rem) return;
+    const now = st.realtime ? BigInt(Date.now()) * 1000000n : monotonicNs();
+    const left = st.deadline > now ? st.deadline - now : 0n;
+    try {
+      t.mm.write(rem, new Uint8Array(new BigInt64Array([left / 1000000000n, left % 1000000000n]).buffer));
+    } catch {
+      /* EFAULT on rem is not reported (the sleep was interrupted anyway) */
+    }
+  };
+}
+
 /** The shared sleeping path: the first run records the deadline, arms a timer
  * and sleeps; the re-run after the wake (deadline null) returns 0 once it has passed. */
-function sleepUntil(t: Task, deadline: bigint | null, realtime = false): number {
+function sleepUntil(t: Task, deadline: bigint | null, realtime = false, rem = 0): number {
   let st = t.syscallState as SleepState | null;
   if (!st) {
     st = { deadline: deadline ?? 0n, realtime };
@@ -119,7 +134,8 @@ function sleepUntil(t: Task, deadline: bigint | null, realtime = false): number 
   }
   // a realtime deadline becomes a monotonic one (clock jumps are not followed)
   const mono = realtime ? monotonicNs() + (st.deadline - now) : st.deadline;
-  t.kernel.events.addTimer(mono, () => t.kernel.wake(t));
+  const timer = t.kernel.events.addTimer(mono, () => t.kernel.wake(t));
+  t.syscallCleanup = onInterrupt(t, timer, rem, st);
   return t.sleep();
 }
 
@@ -128,9 +144,9 @@ export function sys_nanosleep(t: Task, r: Regs): number {
   if (!t.syscallState) {
     const ns = readTimespec(t, r.get(A0));
     if (ns < 0n) return -Errno.EINVAL;
-    return sleepUntil(t, monotonicNs() + ns);
+    return sleepUntil(t, monotonicNs() + ns, false, r.get(A1));
   }
-  return sleepUntil(t, null);
+  return sleepUntil(t, null, false, r.get(A1));
 }
 
 /** clock_nanosleep(2) */
@@ -140,11 +156,11 @@ export function sys_clock_nanosleep(t: Task, r: Regs): number {
   if (clk !== CLOCK_REALTIME && clk !== CLOCK_MONOTONIC && clk !== CLOCK_BOOTTIME && clk !== CLOCK_TAI && clk !== CLOCK_PROCESS_CPUTIME_ID) {
     return clk === CLOCK_REALTIME_ALARM || clk === CLOCK_BOOTTIME_ALARM ? -Errno.EPERM : -Errno.EINVAL;
   }
-  if (t.syscallState) return sleepUntil(t, null);
+  const rem = flags & TIMER_ABSTIME ? 0 : r.get(A3);
+  if (t.syscallState) return sleepUntil(t, null, false, rem);
   const ns = readTimespec(t, r.get(A2));
   if (ns < 0n) return -Errno.EINVAL;
   const realtime = clk === CLOCK_REALTIME || clk === CLOCK_TAI;
   if (flags & TIMER_ABSTIME) return sleepUntil(t, ns, realtime);
-  return sleepUntil(t, monotonicNs() + ns);
+  return sleepUntil(t, monotonicNs() + ns, false, rem);
 }
-void A3;

@@ -1,0 +1,280 @@
+/**
+ * Advisory file locks (fs/locks.c): flock(2) locks and POSIX record locks
+ * (fcntl F_SETLK/F_SETLKW/F_GETLK and the open-file-description F_OFD_*).
+ *
+ * One table per kernel (the Vfs holds it), keyed by file identity
+ * ("st_dev:st_ino"), so locks that different guest processes take on one
+ * file conflict whatever path or filesystem instance they came through.
+ * They are umlts's own: host processes outside the guest do not see them
+ * (as with UML's hostfs, and as with NFS without lockd).
+ *
+ * Owners, as Linux: a flock lock and an OFD lock belong to the open file
+ * description (the File), a classic POSIX lock to the process (an opaque
+ * owner object: the kernel passes the ThreadGroup). flock locks never
+ * conflict with record locks; OFD and POSIX record locks are one kind with
+ * different owners, so they do conflict.
+ *
+ * Release: a process's POSIX locks on a file go when it closes any fd of
+ * that file (closeFd, called by close(2)) and when it exits (its locks
+ * carry an alive() check, so an exited owner's locks vanish at the next
+ * scan); flock and OFD locks go when their File is released (releaseFile,
+ * called by the filesystems' File.release: hostfs and tmpfs).
+ *
+ * Blocking: a conflicting F_SETLKW / blocking flock sleeps on the inode's
+ * waitq and re-runs from scratch when any lock of that inode goes away.
+ *
+ * Ownership: guarded by the JS thread; nothing spans an await.
+ * Known gaps: fds closed by dup2 over them or by execve's close-on-exec do
+ * not drop POSIX locks; flock and OFD locks on Files without a release
+ * hook here (devices, pipes) are never dropped; mandatory locks and leases
+ * are not offered.
+ */
+import { Errno } from '../kernel/errno.js';
+import type { File } from './file.js';
+import { WaitQueue } from './waitqueue.js';
+
+export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+/** Inclusive end of a lock "to EOF and beyond" (l_len 0). */
+export const LOCK_EOF = Number.MAX_SAFE_INTEGER;
+
+/** One record lock: [start, end] inclusive. */
+export interface RecordLock {
+  readonly owner: object;
+  /** an OFD lock (owner is a File): F_GETLK reports l_pid -1 */
+  readonly ofd: boolean;
+  type: number;
+  start: number;
+  end: number;
+  /** the owning process's pid, for F_GETLK */
+  readonly pid: number;
+  /** false once the owner is gone (an exited process) */
+  readonly alive: () => boolean;
+}
+
+interface FlockLock {
+  readonly owner: File;
+  type: number; // F_RDLCK / F_WRLCK
+}
+
+/** struct file_lock_context: every lock of one file. */
+class InodeLocks {
+  records: RecordLock[] = [];
+  flocks: FlockLock[] = [];
+  readonly waitq = new WaitQueue();
+  get empty(): boolean {
+    return this.records.length === 0 && this.flocks.length === 0;
+  }
+}
+
+export interface LockRequest {
+  owner: object;
+  ofd: boolean;
+  type: number;
+  start: number;
+  end: number;
+  pid: number;
+  alive: () => boolean;
+}
+
+export class LockTable {
+  /** file key -> its locks; guarded by the JS thread */
+  private readonly byKey = new Map<string, InodeLocks>();
+  /** POSIX owner -> keys it holds record locks on (close(2) and exit cleanup) */
+  private readonly ownerKeys = new Map<object, Set<string>>();
+  /** File -> keys of its flock / OFD locks (last-close cleanup) */
+  private readonly fileKeys = new Map<File, Set<string>>();
+  /** POSIX owner blocked in F_SETLKW -> the owner it waits for (EDEADLK detection) */
+  private readonly waitsFor = new Map<object, object>();
+
+  private inode(key: string): InodeLocks {
+    let i = this.byKey.get(key);
+    if (!i) {
+      i = new InodeLocks();
+      this.byKey.set(key, i);
+    }
+    return i;
+  }
+  private tidy(key: string, i: InodeLocks): void {
+    if (i.empty && i.waitq.empty) this.byKey.delete(key);
+  }
+  /** The queue a blocked locker sleeps on. */
+  waitq(key: string): WaitQueue {
+    return this.inode(key).waitq;
+  }
+  /** Drop record locks whose owner has exited; wake waiters if any went. */
+  private reap(i: InodeLocks): void {
+    const before = i.records.length;
+    i.records = i.records.filter((l) => l.alive());
+    if (i.records.length !== before) i.waitq.wake(0);
+  }
+
+  /** F_GETLK: the first lock conflicting with req, or null. */
+  test(key: string, req: LockRequest): RecordLock | null {
+    const i = this.byKey.get(key);
+    if (!i) return null;
+    this.reap(i);
+    for (const l of i.records) {
+      if (l.owner === req.owner) continue;
+      if (l.end < req.start || l.start > req.end) continue;
+      if (l.type === F_WRLCK || req.type === F_WRLCK) return l;
+    }
+    return null;
+  }
+
+  /**
+   * F_SETLK: take, change or drop (F_UNLCK) owner's lock on [start, end]
+   * (posix_lock_inode: merge with the owner's adjacent locks of the same
+   * type, split the ones of another type). 0, or -EAGAIN on a conflict
+   * (nothing changed then), or -EDEADLK when blocking would deadlock.
+   */
+  set(key: string, req: LockRequest, wouldBlock: boolean): number {
+    const i = this.inode(key);
+    this.reap(i);
+    if (req.type !== F_UNLCK) {
+      const c = this.test(key, req);
+      if (c) {
+        if (wouldBlock && !req.ofd && this.deadlocks(req.owner, c.owner)) return -Errno.EDEADLK;
+        if (wouldBlock && !req.ofd) this.waitsFor.set(req.owner, c.owner);
+        return -Errno.EAGAIN;
+      }
+    }
+    this.waitsFor.delete(req.owner);
+    let s = req.start, e = req.end;
+    const keep: RecordLock[] = [];
+    let changed = false;
+    for (const l of i.records) {
+      if (l.owner !== req.owner) {
+        keep.push(l);
+        continue;
+      }
+      const overlaps = !(l.end < s || l.start > e);
+      const adjacent = l.end + 1 === s || (e !== LOCK_EOF && e + 1 === l.start);
+      if (l.type === req.type && (overlaps || adjacent)) {
+        s = Math.min(s, l.start);
+        e = Math.max(e, l.end);
+        continue; // absorbed into the new lock
+      }
+      if (!overlaps) {
+        keep.push(l);
+        continue;
+      }
+      changed = true;
+      if (l.start < s) keep.push({ ...l, end: s - 1 });
+      if (l.end > e) keep.push({ ...l, start: e + 1 });
+    }
+    if (req.type !== F_UNLCK) {
+      keep.push({ owner: req.owner, ofd: req.ofd, type: req.type, start: s, end: e, pid: req.pid, alive: req.alive });
+      if (req.ofd) this.note(this.fileKeys, req.owner as File, key);
+      else this.note(this.ownerKeys, req.owner, key);
+    } else if (i.records.some((l) => l.owner === req.owner)) {
+      changed = true;
+    }
+    i.records = keep;
+    if (changed) i.waitq.wake(0);
+    this.tidy(key, i);
+    return 0;
+  }
+
+  /** Would owner waiting for holder close a cycle of POSIX waiters? (posix_locks_deadlock) */
+  private deadlocks(owner: object, holder: object): boolean {
+    let h: object | undefined = holder;
+    for (let n = 0; h !== undefined && n < 64; n++) {
+      if (h === owner) return true;
+      h = this.waitsFor.get(h);
+    }
+    return false;
+  }
+  /** A blocked POSIX locker gave up (signal, error): forget what it waited for. */
+  stopWaiting(owner: object): void {
+    this.waitsFor.delete(owner);
+  }
+
+  /** flock(2) for file (op: LOCK_SH / LOCK_EX / LOCK_UN). 0 or -EAGAIN. */
+  flock(key: string, file: File, op: number): number {
+    const i = this.inode(key);
+    const mine = i.flocks.findIndex((l) => l.owner === file);
+    if (op === LOCK_UN) {
+      if (mine >= 0) {
+        i.flocks.splice(mine, 1);
+        i.waitq.wake(0);
+      }
+      this.tidy(key, i);
+      return 0;
+    }
+    const type = op === LOCK_EX ? F_WRLCK : F_RDLCK;
+    if (mine >= 0) {
+      if (i.flocks[mine]!.type === type) return 0;
+      // a conversion drops the old lock first (flock_lock_inode), and does not get it back on failure
+      i.flocks.splice(mine, 1);
+      i.waitq.wake(0);
+    }
+    if (i.flocks.some((l) => l.type === F_WRLCK || type === F_WRLCK)) {
+      this.tidy(key, i);
+      return -Errno.EAGAIN;
+    }
+    i.flocks.push({ owner: file, type });
+    this.note(this.fileKeys, file, key);
+    return 0;
+  }
+
+  /** close(2) of one of owner's fds for the file with this key: its POSIX locks there go (locks_remove_posix). */
+  closeFd(owner: object, key: () => string | null): void {
+    const keys = this.ownerKeys.get(owner);
+    if (!keys) return;
+    const k = key();
+    if (k === null || !keys.has(k)) return;
+    this.dropOwner(owner, k);
+    keys.delete(k);
+    if (keys.size === 0) this.ownerKeys.delete(owner);
+  }
+  /** Whether owner holds POSIX locks anywhere (close(2) skips its stat otherwise). */
+  hasPosix(owner: object): boolean {
+    return this.ownerKeys.has(owner);
+  }
+  /** A process exited: every POSIX lock it holds goes. */
+  releaseOwner(owner: object): void {
+    const keys = this.ownerKeys.get(owner);
+    this.waitsFor.delete(owner);
+    if (!keys) return;
+    for (const k of keys) this.dropOwner(owner, k);
+    this.ownerKeys.delete(owner);
+  }
+  /** The last reference to file went: its flock and OFD locks go (locks_remove_file). */
+  releaseFile(file: File): void {
+    const keys = this.fileKeys.get(file);
+    if (!keys) return;
+    this.fileKeys.delete(file);
+    for (const k of keys) {
+      const i = this.byKey.get(k);
+      if (!i) continue;
+      const n = i.flocks.length + i.records.length;
+      i.flocks = i.flocks.filter((l) => l.owner !== file);
+      i.records = i.records.filter((l) => l.owner !== file);
+      if (i.flocks.length + i.records.length !== n) i.waitq.wake(0);
+      this.tidy(k, i);
+    }
+  }
+  private dropOwner(owner: object, key: string): void {
+    const i = this.byKey.get(key);
+    if (!i) return;
+    const n = i.records.length;
+    i.records = i.records.filter((l) => l.owner !== owner);
+    if (i.records.length !== n) i.waitq.wake(0);
+    this.tidy(key, i);
+  }
+  private note<K extends object>(m: Map<K, Set<string>>, k: K, key: string): void {
+    let s = m.get(k);
+    if (!s) {
+      s = new Set();
+      m.set(k, s);
+    }
+    s.add(key);
+  }
+  /** Locks held now (for tests and /proc/locks-like views). */
+  count(): number {
+    let n = 0;
+    for (const i of this.byKey.values()) n += i.records.length + i.flocks.length;
+    return n;
+  }
+}

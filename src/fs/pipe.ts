@@ -1,0 +1,271 @@
+/**
+ * Pipes (fs/pipe.c): a ring of page-sized buffers shared by a read end and a
+ * write end.
+ *
+ * The ring is modelled as Linux keeps it, slot by slot, because what a
+ * guest can observe depends on it: a pipe holds `capacity / PAGE_SIZE`
+ * buffers; a write first merges its `len % PAGE_SIZE` tail into the last
+ * buffer if that fits whole, then fills fresh buffers a page at a time. So a
+ * write of at most PIPE_BUF (= PAGE_SIZE) bytes is all-or-nothing, small
+ * writes pack together, and "full" means no free slot (pipe_full), whatever
+ * bytes the last page could still take. O_DIRECT makes a packet pipe: no
+ * merging, and a read takes at most one buffer (the rest of it is dropped).
+ *
+ * The counts of open read and write descriptions live on the Pipe and drop
+ * in the ends' release(), so they stay right however the Files are shared
+ * (dup, fork's FdTable.clone, SCM_RIGHTS later). Release wakes the other side:
+ * readers see EOF once every writer is gone, writers EPIPE once every reader is.
+ *
+ * Ownership: a Pipe and its ends are touched only on the JS thread, by the
+ * syscall handlers of the tasks holding the ends.
+ */
+import { Errno } from '../kernel/errno.js';
+import { File, UserMemory } from './file.js';
+import { Stat, S_IFIFO, O_ACCMODE, O_DIRECT, O_RDONLY, O_WRONLY } from './types.js';
+import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM } from './waitqueue.js';
+import { nowNs } from './node.js';
+
+export const PAGE_SIZE = 4096;
+/** PIPE_BUF: writes up to this size are atomic (pipe(7)). */
+export const PIPE_BUF = 4096;
+/** PIPE_DEF_BUFFERS pages */
+export const PIPE_DEF_SIZE = 16 * PAGE_SIZE;
+/** /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask */
+export const PIPE_MAX_SIZE = 1048576;
+export const F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
+const FIONREAD = 0x541b;
+/** pipefs's device number (an anonymous superblock, as Linux's "pipefs") */
+const PIPEFS_DEV = 0xd;
+
+/** struct pipe_buffer: one page of data, [off, off+len) in use. */
+interface PipeBuffer {
+  page: Uint8Array;
+  off: number;
+  len: number;
+  /** PIPE_BUF_FLAG_CAN_MERGE: a later small write may append here */
+  canMerge: boolean;
+  /** PIPE_BUF_FLAG_PACKET (O_DIRECT) */
+  packet: boolean;
+}
+
+/** round_pipe_size: a power-of-two number of pages, at least one; 0 if too large. */
+export function roundPipeSize(size: number): number {
+  if (size > 2 ** 31) return 0;
+  if (size < PAGE_SIZE) return PAGE_SIZE;
+  return 2 ** Math.ceil(Math.log2(size));
+}
+
+/** struct pipe_inode_info. Guarded by the JS thread. */
+export class Pipe {
+  /** the ring, oldest first (at most maxSlots entries) */
+  private readonly bufs: PipeBuffer[] = [];
+  /** capacity in slots (pipe->max_usage); F_SETPIPE_SZ changes it */
+  private maxSlots = PIPE_DEF_SIZE / PAGE_SIZE;
+  /** bytes in the ring */
+  private bytes = 0;
+  /** open read / write descriptions */
+  readers = 0;
+  writers = 0;
+  /** readers sleep here (data, or no writers left); pipe->rd_wait */
+  readonly rdWait = new WaitQueue();
+  /** writers sleep here (room, or no readers left); pipe->wr_wait */
+  readonly wrWait = new WaitQueue();
+  /** a read-write end (a FIFO opened O_RDWR) sleeps here: woken by both */
+  readonly rwWait = new WaitQueue();
+  /** spare pages, reused (pipe->tmp_page) */
+  private spare: Uint8Array | null = null;
+  /** immutable */
+  readonly ino: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly ctimeNs = nowNs();
+
+  constructor(ino: number, uid: number, gid: number) {
+    this.ino = ino;
+    this.uid = uid;
+    this.gid = gid;
+  }
+
+  get capacity(): number {
+    return this.maxSlots * PAGE_SIZE;
+  }
+  get size(): number {
+    return this.bytes;
+  }
+  get full(): boolean {
+    return this.bufs.length >= this.maxSlots;
+  }
+  get empty(): boolean {
+    return this.bufs.length === 0;
+  }
+
+  /** pipe_read: up to buf.length bytes; 0 at EOF; -EAGAIN when empty with writers left. */
+  read(buf: Uint8Array): number {
+    if (buf.length === 0) return 0;
+    if (this.bufs.length === 0) return this.writers === 0 ? 0 : -Errno.EAGAIN;
+    const wasFull = this.full;
+    let done = 0;
+    while (done < buf.length && this.bufs.length > 0) {
+      const b = this.bufs[0]!;
+      const n = Math.min(b.len, buf.length - done);
+      buf.set(b.page.subarray(b.off, b.off + n), done);
+      done += n;
+      b.off += n;
+      b.len -= n;
+      this.bytes -= n;
+      if (b.packet) {
+        // a packet is read whole or its excess dropped
+        this.bytes -= b.len;
+        b.len = 0;
+      }
+      if (b.len === 0) {
+        this.bufs.shift();
+        this.spare = b.page;
+      }
+      if (b.packet) break;
+    }
+    if (wasFull || this.bufs.length < this.maxSlots) this.wakeWriters();
+    return done;
+  }
+
+  /**
+   * pipe_write: as much as fits; -EPIPE without readers (the syscall layer
+   * sends SIGPIPE); -EAGAIN when not a byte fits. packet: O_DIRECT.
+   */
+  write(buf: Uint8Array, packet: boolean): number {
+    if (this.readers === 0) return -Errno.EPIPE;
+    const total = buf.length;
+    if (total === 0) return 0;
+    let done = 0;
+    // merge the sub-page tail into the last buffer when it fits whole
+    const chars = total & (PAGE_SIZE - 1);
+    const last = this.bufs[this.bufs.length - 1];
+    if (chars && last && last.canMerge && last.off + last.len + chars <= PAGE_SIZE) {
+      last.page.set(buf.subarray(0, chars), last.off + last.len);
+      last.len += chars;
+      done = chars;
+    }
+    while (done < total && this.bufs.length < this.maxSlots) {
+      const n = Math.min(PAGE_SIZE, total - done);
+      const page = this.spare ?? new Uint8Array(PAGE_SIZE);
+      this.spare = null;
+      page.set(buf.subarray(done, done + n), 0);
+      this.bufs.push({ page, off: 0, len: n, canMerge: !packet, packet });
+      done += n;
+    }
+    if (done === 0) return -Errno.EAGAIN;
+    this.bytes += done;
+    // every write wakes the readers, even into a non-empty pipe: edge-triggered
+    // epoll users count on one event per write (Linux 5.14's "pipe: make pipe
+    // writes always wake up readers")
+    this.rdWait.wake(POLLIN | POLLRDNORM);
+    this.rwWait.wake(POLLIN | POLLRDNORM);
+    return done;
+  }
+
+  /** F_SETPIPE_SZ after rounding: -EBUSY if the content does not fit. */
+  resize(bytes: number): number {
+    const slots = bytes / PAGE_SIZE;
+    if (slots < this.bufs.length) return -Errno.EBUSY;
+    this.maxSlots = slots;
+    this.wakeWriters();
+    return bytes;
+  }
+
+  /** One end went away: wake both sides (EOF, EPIPE, POLLHUP, POLLERR). */
+  endClosed(): void {
+    this.rdWait.wake(0);
+    this.wrWait.wake(0);
+    this.rwWait.wake(0);
+  }
+  private wakeWriters(): void {
+    this.wrWait.wake(POLLOUT | POLLWRNORM);
+    this.rwWait.wake(POLLOUT | POLLWRNORM);
+  }
+
+  stat(): Stat {
+    return {
+      dev: PIPEFS_DEV, ino: this.ino, mode: S_IFIFO | 0o600, nlink: 1, uid: this.uid, gid: this.gid, rdev: 0,
+      size: 0, blksize: PAGE_SIZE, blocks: 0, atimeNs: this.ctimeNs, mtimeNs: this.ctimeNs, ctimeNs: this.ctimeNs,
+    };
+  }
+}
+
+/** One end of a pipe (or a FIFO opened later): its access mode says which. */
+export class PipeEnd extends File {
+  constructor(readonly pipe: Pipe, flags: number) {
+    super(flags, `pipe:[${pipe.ino}]`);
+    if (this.readable) pipe.readers++;
+    if (this.writable) pipe.writers++;
+  }
+
+  override get waitq(): WaitQueue {
+    if (this.readable && this.writable) return this.pipe.rwWait;
+    return this.readable ? this.pipe.rdWait : this.pipe.wrWait;
+  }
+
+  override read(buf: Uint8Array, pos: number | null): number {
+    if (pos !== null) return -Errno.ESPIPE;
+    return this.pipe.read(buf);
+  }
+
+  override write(buf: Uint8Array, pos: number | null): number {
+    if (pos !== null) return -Errno.ESPIPE;
+    return this.pipe.write(buf, (this.flags & O_DIRECT) !== 0);
+  }
+
+  /** pipe_poll */
+  override poll(): number {
+    const p = this.pipe;
+    let mask = 0;
+    if (this.readable) {
+      if (!p.empty) mask |= POLLIN | POLLRDNORM;
+      if (p.writers === 0) mask |= POLLHUP;
+    }
+    if (this.writable) {
+      if (!p.full) mask |= POLLOUT | POLLWRNORM;
+      if (p.readers === 0) mask |= POLLERR;
+    }
+    return mask;
+  }
+
+  override stat(): Stat {
+    return this.pipe.stat();
+  }
+
+  override ioctl(req: number, arg: number, mem: UserMemory): number {
+    if (req !== FIONREAD) return -Errno.ENOTTY;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, this.pipe.size, true);
+    mem.write(arg, b);
+    return 0;
+  }
+
+  /** pipe_fcntl: F_GETPIPE_SZ / F_SETPIPE_SZ (past pipe-max-size only with CAP_SYS_RESOURCE: euid 0). */
+  override fcntl(cmd: number, arg: bigint, caller: { readonly euid: number }): number {
+    if (cmd === F_GETPIPE_SZ) return this.pipe.capacity;
+    if (cmd === F_SETPIPE_SZ) {
+      const size = roundPipeSize(Number(arg & 0xffffffffn)); // pipe_fcntl takes an unsigned int
+      if (size === 0) return -Errno.EINVAL;
+      if (size > this.pipe.capacity && size > PIPE_MAX_SIZE && caller.euid !== 0) return -Errno.EPERM;
+      return this.pipe.resize(size);
+    }
+    return super.fcntl(cmd, arg, caller);
+  }
+
+  protected override release(): void {
+    if (this.readable) this.pipe.readers--;
+    if (this.writable) this.pipe.writers--;
+    this.pipe.endClosed();
+  }
+}
+
+/** pipefs inode numbers; one counter per kernel would be tidier, but they only need to be distinct. Guarded by the JS thread. */
+let nextPipeIno = 1 << 20;
+
+/** create_pipe_files: a new pipe's read end and write end. flags: O_NONBLOCK | O_DIRECT (status flags of both). */
+export function createPipe(flags: number, uid: number, gid: number): [PipeEnd, PipeEnd] {
+  const pipe = new Pipe(nextPipeIno++, uid, gid);
+  const st = flags & ~O_ACCMODE;
+  return [new PipeEnd(pipe, O_RDONLY | st), new PipeEnd(pipe, O_WRONLY | st)];
+}

@@ -1,0 +1,81 @@
+/**
+ * What /proc/<pid>/stat and status show of a process (fs/procfs.ts
+ * ProcPidStat), read from the kernel's process table: the kernel's
+ * ProcProvider answers pidStat(pid) with procPidStat(kernel, pid).
+ *
+ * CPU time is the host's: each guest thread is a host thread, so its
+ * thread CPU clock is the time the guest ran (counted as user time; the
+ * kernel's work for its syscalls is umlts's own).
+ *
+ * Ownership: stateless; reads the process table on the JS thread.
+ */
+import * as host from '../host/libc.js';
+import type { Kernel } from './kernel.js';
+import type { ProcPidStat } from '../fs/procfs.js';
+import { SIG_IGN, SIG_DFL } from './signal.js';
+
+const ts = new BigInt64Array(2);
+/** CPU time of one host thread, ns (0 if it is gone). */
+function threadCpuNs(tid: number): number {
+  if (host.clockGettime(host.threadCpuClock(tid), ts) < 0) return 0;
+  return Number(ts[0]!) * 1e9 + Number(ts[1]!);
+}
+const mask = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+export function procPidStat(k: Kernel, pid: number): ProcPidStat | null {
+  const tg = k.tgs.get(pid);
+  if (!tg) return null;
+  const live = tg.tasks.filter((t) => t.state !== 'zombie' && t.state !== 'dead');
+  const lead = tg.tasks[0];
+  let state: ProcPidStat['state'] = 'S';
+  if (tg.zombie || !lead) state = 'Z';
+  else if (tg.stopSig) state = 'T';
+  else if (live.some((t) => t.state === 'running' || t.state === 'runnable')) state = 'R';
+  let cpu = tg.utimeNs;
+  for (const t of live) cpu += threadCpuNs(t.thread.tid);
+  let vsize = 0, rss = 0;
+  if (lead && !tg.zombie) {
+    for (const v of lead.mm.vmas) vsize += v.end - v.start;
+    rss = lead.mm.rss;
+  }
+  let ign = 0n, cgt = 0n;
+  for (let s = 1; s <= 64; s++) {
+    const a = tg.sigactions[s];
+    if (!a || a.handler === SIG_DFL) continue;
+    if (a.handler === SIG_IGN) ign |= 1n << BigInt(s - 1);
+    else cgt |= 1n << BigInt(s - 1);
+  }
+  const c = lead?.creds;
+  const { ttyNr, tpgid } = k.vfs.terminal.ctty(tg.sid);
+  const startNs = (tg as unknown as { startNs?: bigint }).startNs;
+  return {
+    state, ppid: tg.ppid, pgrp: tg.pgid, session: tg.sid, ttyNr, tpgid,
+    utimeNs: cpu, stimeNs: 0, cutimeNs: tg.cutimeNs, cstimeNs: 0,
+    numThreads: Math.max(1, live.length),
+    startNs: startNs !== undefined ? Number(startNs - k.bootNs) : 0,
+    vsize, rss,
+    sigPnd: lead ? mask(lead.pending.lo, lead.pending.hi) : 0n,
+    shdPnd: mask(tg.sharedPending.lo, tg.sharedPending.hi),
+    sigBlk: lead ? mask(lead.sigmaskLo, lead.sigmaskHi) : 0n,
+    sigIgn: ign, sigCgt: cgt,
+    exitSignal: tg.exitSignal, processor: Math.max(0, lead?.cpu ?? 0),
+    uids: c ? [c.uid, c.euid, c.suid, c.fsuid] : [0, 0, 0, 0],
+    gids: c ? [c.gid, c.egid, c.sgid, c.fsgid] : [0, 0, 0, 0],
+    groups: c ? [...c.groups] : [],
+    umask: lead?.fs.umask ?? 0o022,
+    fdSize: lead ? Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, ...lead.files.list().map((f) => f + 1))))) : 64,
+    startBrk: lead?.mm.brkStart ?? 0, brk: lead?.mm.brk ?? 0,
+    exitCode: tg.exitStatus ?? 0,
+  };
+}
+
+/** /proc/uptime: since the kernel booted; idle is the CPUs' time not spent running guest threads (approximately). */
+export function procUptime(k: Kernel): { upNs: number; idleNs: number } {
+  const upNs = Number(process.hrtime.bigint() - k.bootNs);
+  let busy = 0;
+  for (const tg of k.tgs.values()) {
+    busy += tg.utimeNs;
+    for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') busy += threadCpuNs(t.thread.tid);
+  }
+  return { upNs, idleNs: Math.max(0, upNs * k.sched.ncpus - busy) };
+}

@@ -1,0 +1,377 @@
+/**
+ * Interval timers: alarm(2), setitimer(2)/getitimer(2) and the POSIX timers
+ * timer_create(2), timer_settime(2), timer_gettime(2), timer_getoverrun(2),
+ * timer_delete(2) (kernel/time/itimer.c, kernel/time/posix-timers.c).
+ *
+ * Every timer is a deadline on CLOCK_MONOTONIC armed as a kernel timer
+ * (kernel/events.ts), so a process waiting for SIGALRM costs no host CPU.
+ * A CLOCK_REALTIME absolute expiry becomes a monotonic one when it is set
+ * (later jumps of the wall clock are not followed). A periodic timer that
+ * fires late is moved forward by whole intervals (hrtimer_forward) and the
+ * skipped periods count as overruns; if its previous signal is still
+ * pending, the pending siginfo's si_overrun grows instead of a second signal
+ * being queued (as Linux's one preallocated sigqueue per timer behaves).
+ *
+ * Not CPU time: ITIMER_VIRTUAL/ITIMER_PROF and CPU-clock POSIX timers are
+ * accepted and report their values, but count wall time (they fire no
+ * earlier than the CPU-time timers would). SIGEV_THREAD_ID targets a thread
+ * of the caller's process.
+ *
+ * Where the state lives: the per-process timers are kept in a WeakMap keyed
+ * by ThreadGroup (fork makes a new ThreadGroup: nothing inherited, as
+ * Linux). execTimers() (POSIX timers die at exec; itimers survive) and
+ * exitTimers() are for the kernel's exec and exit paths; a timer that fires
+ * for a dead process is dropped in any case.
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task, ThreadGroup } from '../kernel/task.js';
+import { monotonicNs, Timer } from '../kernel/events.js';
+import { SI_KERNEL, SI_TIMER } from '../kernel/signal.js';
+import * as host from '../host/libc.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2, A3 } from './types.js';
+
+const NS = 1000000000n;
+const SIGALRM = 14, SIGVTALRM = 26, SIGPROF = 27, SIGRTMAX = 64;
+const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
+const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
+const TIMER_ABSTIME = 1;
+const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+  CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
+  CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+/** TICK_NSEC at HZ=250 (Debian's): what set_cpu_itimer adds to a CPU itimer */
+const TICK_NS = 4000000n;
+/** DELAYTIMER_MAX: the overrun count saturates here */
+const DELAYTIMER_MAX = 0x7fffffff;
+
+const tsBuf = new BigInt64Array(2);
+/** CLOCK_REALTIME (or CLOCK_TAI) now, ns */
+function wallNs(clock: number): bigint {
+  host.clockGettime(clock === CLOCK_TAI ? CLOCK_TAI : CLOCK_REALTIME, tsBuf);
+  return tsBuf[0]! * NS + tsBuf[1]!;
+}
+
+/**
+ * One timer: an itimer or a k_itimer. Owned by its process; touched on the
+ * JS thread by the process's syscalls and by the kernel timer's callback.
+ */
+class IntervalTimer {
+  /** next expiry, CLOCK_MONOTONIC ns; null while disarmed */
+  expires: bigint | null = null;
+  /** period, ns (0: one-shot) */
+  interval = 0n;
+  private timer: Timer | null = null;
+  /** the siginfo last queued (its si_overrun is timer_getoverrun's answer) */
+  lastInfo: { overrun?: number } | null = null;
+
+  constructor(
+    private readonly tg: ThreadGroup,
+    /** queue the expiry's signal; skipped counts the periods missed; null for SIGEV_NONE */
+    private readonly notify: ((skipped: number) => void) | null,
+    private readonly k: Task['kernel'],
+  ) {}
+
+  /** Arm (value 0: disarm) at a monotonic expiry, then every interval. */
+  set(expires: bigint | null, interval: bigint): void {
+    this.cancel();
+    this.interval = interval;
+    this.expires = expires;
+    if (expires !== null && this.notify) this.timer = this.k.events.addTimer(expires, () => this.fire());
+  }
+
+  cancel(): void {
+    if (this.timer) this.k.events.cancelTimer(this.timer);
+    this.timer = null;
+    this.expires = null;
+  }
+
+  private fire(): void {
+    this.timer = null;
+    if (this.tg.zombie || this.tg.exitStatus !== null || this.expires === null) {
+      this.expires = null;
+      return;
+    }
+    let skipped = 0;
+    if (this.interval > 0n) {
+      const late = monotonicNs() - this.expires;
+      const n = late > 0n ? late / this.interval : 0n;
+      skipped = n > BigInt(DELAYTIMER_MAX) ? DELAYTIMER_MAX : Number(n);
+      this.expires += (n + 1n) * this.interval;
+      this.timer = this.k.events.addTimer(this.expires, () => this.fire());
+    } else {
+      this.expires = null;
+    }
+    this.notify!(skipped);
+  }
+
+  /** Time to the next expiry, ns; 0 when disarmed. SIGEV_NONE timers move forward on the fly (common_timer_get). */
+  remaining(): bigint {
+    if (this.expires === null) return 0n;
+    const now = monotonicNs();
+    if (!this.notify && this.expires <= now) {
+      if (this.interval === 0n) return 0n; // an expired one-shot SIGEV_NONE timer reads 0
+      this.expires += ((now - this.expires) / this.interval + 1n) * this.interval;
+    }
+    const rem = this.expires - now;
+    return rem > 0n ? rem : 1n; // expired, signal not yet taken: never 0 while armed
+  }
+}
+
+/** A POSIX timer (struct k_itimer). */
+class PosixTimer {
+  constructor(readonly id: number, readonly clock: number, readonly it: IntervalTimer) {}
+}
+
+/** The timers of one process (the itimer part of signal_struct and its posix_timers list). */
+class ProcessTimers {
+  /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+  readonly itimers: IntervalTimer[];
+  readonly posix = new Map<number, PosixTimer>();
+  /** signal_struct.next_posix_timer_id */
+  nextId = 0;
+  constructor(tg: ThreadGroup, k: Task['kernel']) {
+    this.itimers = [SIGALRM, SIGVTALRM, SIGPROF].map(
+      (sig) => new IntervalTimer(tg, () => k.signalProcess(tg, sig, { code: SI_KERNEL }), k),
+    );
+  }
+}
+
+/** Per-process timer state; see the file comment. */
+const byProcess = new WeakMap<ThreadGroup, ProcessTimers>();
+
+function timersOf(t: Task): ProcessTimers {
+  let p = byProcess.get(t.tg);
+  if (!p) byProcess.set(t.tg, (p = new ProcessTimers(t.tg, t.kernel)));
+  return p;
+}
+
+/** execve: the POSIX timers are deleted (exit_itimers); alarm and the itimers stay. */
+export function execTimers(tg: ThreadGroup): void {
+  const p = byProcess.get(tg);
+  if (!p) return;
+  for (const pt of p.posix.values()) pt.it.cancel();
+  p.posix.clear();
+}
+
+/** The process is gone: every timer stops. */
+export function exitTimers(tg: ThreadGroup): void {
+  const p = byProcess.get(tg);
+  if (!p) return;
+  for (const it of p.itimers) it.cancel();
+  execTimers(tg);
+  byProcess.delete(tg);
+}
+
+// ---- alarm, setitimer, getitimer ------------------------------------------------------------
+
+/** struct __kernel_old_itimerval: { it_interval, it_value } as timevals */
+function encodeItimerval(interval: bigint, value: bigint): Uint8Array {
+  const b = new BigInt64Array([interval / NS, (interval % NS) / 1000n, value / NS, (value % NS) / 1000n]);
+  return new Uint8Array(b.buffer);
+}
+
+/** do_getitimer's view of an itimer: [interval, value] in ns. */
+function itimerValue(it: IntervalTimer): [bigint, bigint] {
+  const rem = it.remaining();
+  return [it.interval, rem === 1n ? 1000n : rem]; // itimer_get_remtime: an expired, unsignalled timer reads 1 us
+}
+
+/**
+ * do_setitimer: value 0 disarms. ITIMER_REAL then forgets the interval;
+ * the CPU itimers keep it and round a value up by a tick (set_cpu_itimer).
+ * Returns the old [interval, value].
+ */
+function setItimer(p: ProcessTimers, which: number, interval: bigint, value: bigint): [bigint, bigint] {
+  const it = p.itimers[which]!;
+  const old = itimerValue(it);
+  if (which === ITIMER_REAL) it.set(value === 0n ? null : monotonicNs() + value, value === 0n ? 0n : interval);
+  else it.set(value === 0n ? null : monotonicNs() + value + TICK_NS, interval);
+  return old;
+}
+
+/** alarm(2) */
+export function sys_alarm(t: Task, r: Regs): number {
+  const seconds = r.getU32(A0);
+  const [, old] = setItimer(timersOf(t), ITIMER_REAL, 0n, BigInt(seconds) * NS);
+  // alarm_setitimer: round to the nearest second, and never 0 for a pending alarm
+  let sec = old / NS;
+  const nsec = old % NS;
+  if ((sec === 0n && nsec > 0n) || nsec >= NS / 2n) sec++;
+  return Number(sec);
+}
+
+/** setitimer(2) */
+export function sys_setitimer(t: Task, r: Regs): number {
+  const which = r.getI32(A0), value = r.get(A1), ovalue = r.get(A2);
+  let interval = 0n, v = 0n;
+  if (value) {
+    const b = t.mm.read(value, 32);
+    const dv = new DataView(b.buffer);
+    const isec = dv.getBigInt64(0, true), iusec = dv.getBigInt64(8, true);
+    const vsec = dv.getBigInt64(16, true), vusec = dv.getBigInt64(24, true);
+    // timeval_valid
+    if (isec < 0n || iusec < 0n || iusec >= 1000000n || vsec < 0n || vusec < 0n || vusec >= 1000000n) return -Errno.EINVAL;
+    interval = isec * NS + iusec * 1000n;
+    v = vsec * NS + vusec * 1000n;
+  } // a NULL value disarms (a "misfeature" Linux still honours)
+  if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) return -Errno.EINVAL;
+  const [oi, ov] = setItimer(timersOf(t), which, interval, v);
+  if (ovalue) t.mm.write(ovalue, encodeItimerval(oi, ov));
+  return 0;
+}
+
+/** getitimer(2) */
+export function sys_getitimer(t: Task, r: Regs): number {
+  const which = r.getI32(A0), value = r.get(A1);
+  if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) return -Errno.EINVAL;
+  const [i, v] = itimerValue(timersOf(t).itimers[which]!);
+  t.mm.write(value, encodeItimerval(i, v));
+  return 0;
+}
+
+// ---- POSIX timers ------------------------------------------------------------------------
+
+/** Which clocks timer_create takes: -errno for the others. */
+function checkClock(clock: number): number {
+  switch (clock) {
+    case CLOCK_REALTIME:
+    case CLOCK_MONOTONIC:
+    case CLOCK_BOOTTIME:
+    case CLOCK_TAI:
+    case CLOCK_REALTIME_ALARM:
+    case CLOCK_BOOTTIME_ALARM:
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID:
+      return 0;
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_REALTIME_COARSE:
+    case CLOCK_MONOTONIC_COARSE:
+      return -Errno.EOPNOTSUPP; // these k_clocks have no timer_create
+    default:
+      return -Errno.EINVAL;
+  }
+}
+
+/** The clocks whose absolute times are wall-clock times. */
+function isRealtime(clock: number): boolean {
+  return clock === CLOCK_REALTIME || clock === CLOCK_REALTIME_ALARM || clock === CLOCK_TAI;
+}
+
+/** timer_create(2) */
+export function sys_timer_create(t: Task, r: Regs): number {
+  const clock = r.getI32(A0), sevp = r.get(A1), idp = r.get(A2);
+  const e = checkClock(clock);
+  if (e < 0) return e;
+  let notify = SIGEV_SIGNAL, signo = SIGALRM, value: number | null = null, target: Task | null = null;
+  if (sevp) {
+    const b = t.mm.read(sevp, 64);
+    const dv = new DataView(b.buffer);
+    value = dv.getUint32(4, true) * 0x100000000 + dv.getUint32(0, true);
+    signo = dv.getInt32(8, true);
+    notify = dv.getInt32(12, true);
+    // good_sigevent
+    if (notify === (SIGEV_SIGNAL | SIGEV_THREAD_ID)) {
+      const tt = t.kernel.tasks.get(dv.getInt32(16, true));
+      if (!tt || tt.tg !== t.tg) return -Errno.EINVAL;
+      target = tt;
+    } else if (notify !== SIGEV_SIGNAL && notify !== SIGEV_THREAD && notify !== SIGEV_NONE) {
+      return -Errno.EINVAL;
+    }
+    if (notify !== SIGEV_NONE && (signo <= 0 || signo > SIGRTMAX)) return -Errno.EINVAL;
+  }
+  const p = timersOf(t);
+  // next_posix_timer_id: sequential, skipping ids in use
+  let id = p.nextId;
+  while (p.posix.has(id)) id = (id + 1) & 0x7fffffff;
+  p.nextId = (id + 1) & 0x7fffffff;
+  const k = t.kernel, tg = t.tg;
+  const sival = value ?? id; // no sigevent: sival_int is the timer id
+  let it: IntervalTimer;
+  const send = (skipped: number): void => {
+    // the timer's signal still pending: count the expiry as an overrun instead
+    const q = target ? target.pending.queue : tg.sharedPending.queue;
+    const pending = q.find((i) => i.code === SI_TIMER && i.timerid === id && i.signo === signo);
+    if (pending) {
+      pending.overrun = Math.min(DELAYTIMER_MAX, (pending.overrun ?? 0) + 1 + skipped);
+      return;
+    }
+    const info = { code: SI_TIMER, timerid: id, overrun: skipped, value: sival };
+    if (target) k.signalTask(target, signo, info);
+    else k.signalProcess(tg, signo, info);
+    it.lastInfo = q.find((i) => i.code === SI_TIMER && i.timerid === id && i.signo === signo) ?? info;
+  };
+  it = new IntervalTimer(tg, notify === SIGEV_NONE ? null : send, k);
+  p.posix.set(id, new PosixTimer(id, clock, it));
+  try {
+    t.mm.writeU32(idp, id);
+  } catch (err) {
+    p.posix.delete(id);
+    throw err;
+  }
+  return 0;
+}
+
+function timerOf(t: Task, id: number): PosixTimer | null {
+  return byProcess.get(t.tg)?.posix.get(id) ?? null;
+}
+
+/** struct itimerspec: { it_interval, it_value } as timespecs */
+function encodeItimerspec(interval: bigint, value: bigint): Uint8Array {
+  const b = new BigInt64Array([interval / NS, interval % NS, value / NS, value % NS]);
+  return new Uint8Array(b.buffer);
+}
+
+/** timer_settime(2) */
+export function sys_timer_settime(t: Task, r: Regs): number {
+  const id = r.getI32(A0), flags = r.getI32(A1), newp = r.get(A2), oldp = r.get(A3);
+  if (!newp) return -Errno.EINVAL;
+  const b = t.mm.read(newp, 32);
+  const dv = new DataView(b.buffer);
+  const isec = dv.getBigInt64(0, true), insec = dv.getBigInt64(8, true);
+  const vsec = dv.getBigInt64(16, true), vnsec = dv.getBigInt64(24, true);
+  if (isec < 0n || insec < 0n || insec >= NS || vsec < 0n || vnsec < 0n || vnsec >= NS) return -Errno.EINVAL;
+  const pt = timerOf(t, id);
+  if (!pt) return -Errno.EINVAL;
+  const old = [pt.it.interval, pt.it.remaining()] as const;
+  const interval = isec * NS + insec, value = vsec * NS + vnsec;
+  let expires: bigint | null = null;
+  if (value !== 0n) {
+    if (flags & TIMER_ABSTIME) {
+      const now = isRealtime(pt.clock) ? wallNs(pt.clock) : monotonicNs();
+      expires = monotonicNs() + (value > now ? value - now : 0n);
+    } else {
+      expires = monotonicNs() + value;
+    }
+  }
+  pt.it.set(expires, interval);
+  pt.it.lastInfo = null; // posix_timer_set_common: the overrun count starts again
+  if (oldp) t.mm.write(oldp, encodeItimerspec(old[0], old[1]));
+  return 0;
+}
+
+/** timer_gettime(2) */
+export function sys_timer_gettime(t: Task, r: Regs): number {
+  const id = r.getI32(A0), p = r.get(A1);
+  const pt = timerOf(t, id);
+  if (!pt) return -Errno.EINVAL;
+  t.mm.write(p, encodeItimerspec(pt.it.interval, pt.it.remaining()));
+  return 0;
+}
+
+/** timer_getoverrun(2): the overrun count of the last signal queued. */
+export function sys_timer_getoverrun(t: Task, r: Regs): number {
+  const pt = timerOf(t, r.getI32(A0));
+  if (!pt) return -Errno.EINVAL;
+  return pt.it.lastInfo?.overrun ?? 0;
+}
+
+/** timer_delete(2) */
+export function sys_timer_delete(t: Task, r: Regs): number {
+  const id = r.getI32(A0);
+  const p = byProcess.get(t.tg);
+  const pt = p?.posix.get(id);
+  if (!p || !pt) return -Errno.EINVAL;
+  pt.it.cancel();
+  p.posix.delete(id);
+  return 0;
+}

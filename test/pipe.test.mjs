@@ -1,0 +1,36 @@
+// Pipes: differential tests of one-process semantics (capacity, PIPE_BUF
+// atomicity, F_SETPIPE_SZ, EOF, EPIPE/SIGPIPE, packet mode) and of pipes
+// between processes (shell pipelines, blocking both ways, SIGPIPE deaths).
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildGuest, assertSameAsNative, assertNoLeftovers, runUmlts, BUSYBOX } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+test('pipe in one process: capacity, atomicity, F_SETPIPE_SZ, EOF, EPIPE, O_DIRECT', () => {
+  const g = buildGuest('pipe_basic');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /1-byte writes: 65536\n/);
+  assert.match(native.stdout, /after reading 100: write 4096 EAGAIN/);
+});
+
+test('pipes between processes: blocking, EOF, atomic PIPE_BUF writes from many writers, SIGPIPE', () => {
+  const g = buildGuest('pipe_fork');
+  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
+  assert.doesNotMatch(native.stdout, /FAIL/);
+});
+
+test('yes | head -n 100000 | sort | uniq -c', () => {
+  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'yes | head -n 100000 | sort | uniq -c'], { timeout: 60_000 });
+  assert.equal(r.stdout.trim().replace(/\s+/g, ' '), '100000 y', r.describe());
+  assert.equal(r.code, 0, r.describe());
+});
+
+test('shell pipelines match native', () => {
+  const sh = (s) => [BUSYBOX, 'sh', '-c', s];
+  assertSameAsNative(sh('seq 1 20000 | grep 7 | wc -l'));
+  assertSameAsNative(sh('echo one two three | tr " " "\\n" | sort -r | cat -n'));
+  assertSameAsNative(sh('seq 1 5 | while read x; do echo "line $x" | tr a-z A-Z; done'));
+  assertSameAsNative(sh('x=$(seq 1 3000 | tail -n 1); echo "got $x"'));
+  assertSameAsNative(sh('yes abc | head -c 200000 | md5sum'));
+});

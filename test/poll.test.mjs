@@ -1,0 +1,62 @@
+// poll, ppoll, select, pselect6, epoll, eventfd and the interval timers,
+// differentially; and that a guest asleep in them costs the host no CPU.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { buildGuest, assertSameAsNative, assertNoLeftovers, runNative, runUmlts, requireCli, trackUmltsPid, CLI, CLEAN_ENV, ROOT, BUSYBOX } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+test('poll, ppoll, select, pselect6 and eventfd', () => {
+  const g = buildGuest('poll_basic');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /poll empty: 2 revents 0 0x4 0 0x20\n/);
+  assert.match(native.stdout, /select data: 4 /);
+});
+
+test('epoll: errors, level/edge-triggered, oneshot, round robin, nesting, timeouts', () => {
+  const g = buildGuest('poll_epoll');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /ET again: 0\n/);
+  assert.match(native.stdout, /max 2 \(2\): 2 33\/0x1 31\/0x1\n/);
+});
+
+test('alarm, setitimer, getitimer and POSIX timers', () => {
+  const g = buildGuest('timer_basic');
+  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
+  assert.match(native.stdout, /alarm: 0 0 10 5 0\n/);
+  assert.match(native.stdout, /periodic: alarms 4\n/);
+});
+
+test('SIGALRM from alarm() and from a timer_create default sigevent kills like natively', () => {
+  const g = buildGuest('timer_basic');
+  for (const mode of ['alarm', 'timer']) {
+    const n = runNative([g, mode]);
+    assert.equal(n.signal, 'SIGALRM', n.describe());
+    const r = runUmlts([], [g, mode]);
+    assert.equal(r.code, 128 + 14, r.describe());
+    assert.equal(r.stdout, n.stdout, r.describe());
+  }
+});
+
+/** Host CPU seconds (user + sys) umlts and its guests used for argv. */
+function cpuOf(argv, timeout = 60_000) {
+  requireCli();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %e', process.execPath, CLI, 'run', '--', ...argv], {
+    env: CLEAN_ENV, cwd: ROOT, encoding: 'utf8', timeout, killSignal: 'SIGKILL',
+  });
+  if (r.pid) trackUmltsPid(r.pid);
+  const m = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(r.stderr);
+  assert.ok(m, `no time output: ${r.stderr}`);
+  return { cpu: Number(m[1]) + Number(m[2]), wall: Number(m[3]), r };
+}
+
+test('a guest asleep in poll, select, epoll_wait, read or pause costs no host CPU', () => {
+  const g = buildGuest('poll_sleep');
+  const base = cpuOf([g, '0']);
+  const { cpu, wall, r } = cpuOf([g, '1500']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(wall >= 1.4, `slept ${wall} s`);
+  // every sleep above lasts 1.5 s in total; a spinning kernel would burn about that much
+  assert.ok(cpu - base.cpu < 0.3, `sleeping cost ${(cpu - base.cpu).toFixed(2)} s of CPU (baseline ${base.cpu} s)`);
+});

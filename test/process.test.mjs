@@ -1,0 +1,27 @@
+// Processes and signals (issue 3): differential C guests, and real shells.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildGuest, assertSameAsNative, runUmlts, assertNoLeftovers, BUSYBOX } from './lib.mjs';
+
+after(() => assertNoLeftovers());
+
+test('fork: copy-on-write independence, wait statuses, stop/continue, waitid, exec, vfork, orphans', () => {
+  const g = buildGuest('proc_fork');
+  assertSameAsNative([g], []);
+});
+
+test('signals: SA_SIGINFO, SSE preserved, sigaltstack, SIGSEGV info, masks, nesting, sigsuspend, sigtimedwait, EINTR vs SA_RESTART', () => {
+  const g = buildGuest('proc_signals');
+  assertSameAsNative([g], []);
+});
+
+test('busybox sh: subshells, background jobs, wait, exit status', () => {
+  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'echo one; (echo sub); /bin/busybox echo exec; sleep 0.1 & wait $!; echo waited $?; false; echo st=$?; exit 3']);
+  assert.equal(r.stdout, 'one\nsub\nexec\nwaited 0\nst=1\n', r.describe());
+  assert.equal(r.code, 3, r.describe());
+});
+
+test('a CPU-bound guest on one vCPU is preempted, and a signal stops it', () => {
+  const r = runUmlts(['--cpus', '1'], [BUSYBOX, 'sh', '-c', 'while :; do :; done & sleep 0.3; echo slept; kill $!; wait $!; echo status $?'], { timeout: 20000 });
+  assert.match(r.stdout, /^slept\nstatus 143\n$/, r.describe());
+});

@@ -1,0 +1,130 @@
+// An interactive busybox sh under umlts in a real terminal, driven with tmux
+// (send-keys, capture-pane): commands run, Ctrl-C interrupts a foreground
+// job and not the shell, a resize reaches the guest, `exit N` ends umlts
+// with status N, and the host terminal is given back as it was.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { CLI, ROOT, BUSYBOX, runUmlts, assertNoLeftovers, requireCli } from './lib.mjs';
+import { SYSCALL_TABLE } from '../dist/syscalls/table.js';
+
+const SOCK = `umlts-test-${process.pid}`;
+const tmux = (...args) => spawnSync('tmux', ['-L', SOCK, ...args], { encoding: 'utf8', timeout: 10_000 });
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Why these tests cannot run here, or null. */
+function whyNot() {
+  if (spawnSync('tmux', ['-V']).status !== 0) return 'tmux is not installed (.ci/run installs it)';
+  requireCli();
+  // busybox's line editing polls the terminal; the shell forks, waits and takes signals
+  if (!SYSCALL_TABLE[7]) return 'the kernel has no poll(2) yet (busybox line editing needs it)';
+  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'sleep 0.1 & wait; echo ok'], { timeout: 20_000 });
+  if (r.stdout !== 'ok\n') return `the kernel cannot fork/wait yet (${JSON.stringify(r.stdout + r.stderr).slice(0, 120)})`;
+  return null;
+}
+const skip = whyNot() ?? false;
+
+/** The pane's text (trailing blank lines dropped). */
+const screen = () => tmux('capture-pane', '-p', '-t', 's').stdout.replace(/\n+$/, '');
+/** Wait until the screen matches re (a RegExp or predicate); returns the screen. */
+function waitFor(re, what, ms = 15_000) {
+  const end = Date.now() + ms;
+  let s = '';
+  while (Date.now() < end) {
+    s = screen();
+    if (typeof re === 'function' ? re(s) : re.test(s)) return s;
+    sleep(50);
+  }
+  assert.fail(`timed out waiting for ${what}; the screen:\n${s}`);
+}
+const keys = (...k) => tmux('send-keys', '-t', 's', ...k);
+const PROMPT = 'umlts$ ';
+/** prompt lines on the screen (capture-pane drops a line's trailing blanks) */
+const prompts = (s) => s.split('\n').filter((l) => l.startsWith(PROMPT.trim())).length;
+
+let umltsPid = 0;
+before(() => {
+  if (skip) return;
+  const cmd = `stty -a > /dev/null; node ${CLI} run --env 'PS1=${PROMPT}' -- ${BUSYBOX} sh; ` +
+    `echo "status=$?"; stty -a | tr -s ' ;\\n' ' ' | grep -o ' -icanon\\| icanon\\| -echo \\| echo ' | tr -d '\\n'; echo; sleep 30`;
+  const r = tmux('new-session', '-d', '-s', 's', '-x', '120', '-y', '40', '-c', ROOT, cmd);
+  assert.equal(r.status, 0, r.stderr);
+  waitFor((s) => prompts(s) > 0, 'the first prompt');
+  const pane = tmux('display', '-p', '-t', 's', '#{pane_pid}').stdout.trim();
+  const c = spawnSync('pgrep', ['-P', pane, '-f', 'cli.js'], { encoding: 'utf8' });
+  umltsPid = Number(c.stdout.trim().split('\n')[0]) || 0;
+});
+after(() => {
+  if (skip) return;
+  tmux('kill-server');
+  if (umltsPid) assertNoLeftovers(2000, new Set([umltsPid]));
+});
+
+test('a command runs and prints', { skip }, () => {
+  keys('echo hi there', 'Enter');
+  const s = waitFor(/^hi there$/m, 'the echo output');
+  assert.match(s, /^umlts\$ echo hi there$/m); // echoed as typed
+});
+
+test('line editing: backspace and ^U before Enter', { skip }, () => {
+  const n = prompts(screen());
+  keys('echo abcx', 'BSpace', 'd', 'Enter');
+  waitFor(/^abcd$/m, 'the edited line');
+  keys('echo wrong', 'C-u', 'echo right', 'Enter');
+  waitFor(/^right$/m, 'the line after ^U');
+  waitFor((s) => prompts(s) >= n + 2, 'the prompt');
+});
+
+test('the guest sees a terminal: isatty, TIOCGWINSZ, and a resize (SIGWINCH)', { skip }, () => {
+  keys('[ -t 0 ] && [ -t 1 ] && echo "tty yes"; stty size', 'Enter');
+  waitFor(/^tty yes\n40 120$/m, 'isatty and the window size');
+  tmux('resize-window', '-t', 's', '-x', '100', '-y', '30');
+  sleep(300);
+  keys('clear; stty size', 'Enter');
+  waitFor(/^30 100$/m, 'the new window size');
+});
+
+test('Ctrl-C interrupts a foreground sleep quickly; the shell survives', { skip }, () => {
+  keys('clear', 'Enter');
+  waitFor((s) => s.trim() === PROMPT.trim(), 'a cleared screen');
+  keys('sleep 100', 'Enter');
+  waitFor(/^umlts\$ sleep 100$/m, 'the sleep command');
+  sleep(500);
+  const t0 = Date.now();
+  keys('C-c');
+  waitFor((s) => prompts(s) >= 2, 'the prompt after ^C', 5000);
+  assert.ok(Date.now() - t0 < 3000, `the prompt took ${Date.now() - t0} ms`);
+  assert.match(screen(), /\^C/);
+  keys('echo alive', 'Enter');
+  waitFor(/^alive$/m, 'the shell to answer');
+});
+
+test('job control: ^Z stops a job, fg resumes it; a background read stops with SIGTTIN', { skip }, () => {
+  keys('clear', 'Enter');
+  waitFor((s) => s.trim() === PROMPT.trim(), 'a cleared screen');
+  keys('sleep 100', 'Enter');
+  sleep(500);
+  keys('C-z');
+  waitFor(/Stopped\s+sleep 100/, 'the stopped job');
+  keys('fg', 'Enter');
+  waitFor(/^umlts\$ fg\nsleep 100$/m, 'fg');
+  sleep(300);
+  keys('C-c');
+  waitFor((s) => prompts(s) >= 3, 'the prompt after ^C');
+  keys('clear', 'Enter');
+  waitFor((s) => s.trim() === PROMPT.trim(), 'a cleared screen');
+  keys('cat &', 'Enter');
+  sleep(500);
+  keys('jobs', 'Enter');
+  waitFor(/Stopped \(tty input\)\s+cat/, 'the background reader stopped by SIGTTIN');
+  keys('kill -9 %1', 'Enter');
+  keys('echo ok', 'Enter');
+  waitFor(/^ok$/m, 'the shell');
+});
+
+test('exit 7 ends umlts with status 7 and gives the terminal back cooked', { skip }, () => {
+  keys('exit 7', 'Enter');
+  const s = waitFor(/^status=\d+\n.*$/m, 'umlts to end');
+  assert.match(s, /^status=7$/m);
+  assert.match(s, /^ icanon echo\s*$/m); // the host terminal's settings are back
+});
