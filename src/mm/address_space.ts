@@ -452,6 +452,7 @@ export class AddressSpace {
 
   /** Queue one host request, merging with the previous one when it continues it. */
   private queue(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
+    if (this.released) return; // the host process is being killed: nothing to tell it
     const b = this.stubPages.batch;
     if (this.tlbCount > 0) {
       const o = (this.tlbCount - 1) * STUB_BATCH_ENTRY;
@@ -992,8 +993,13 @@ export class AddressSpace {
     return s;
   }
 
+  /** set by release(): no more host requests */
+  private released = false;
+
   /** Tear down: every frame back to physmem, the stub processes killed by the caller. */
   release(): void {
+    this.released = true;
+    this.tlbCount = 0;
     for (const v of this.vmas) {
       this.dropPages(v.start, v.end);
       v.drop();

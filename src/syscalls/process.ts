@@ -390,3 +390,63 @@ export function sys_setsid(t: Task): number {
 }
 
 void ErrnoError;
+
+/** setreuid(2)/setresuid(2) family: root may set anything; others only among their current ids (-1: unchanged). */
+function setIds(t: Task, kind: 'uid' | 'gid', r: number, e: number, s: number): number {
+  const c = t.creds;
+  const cur = kind === 'uid' ? [c.uid, c.euid, c.suid] : [c.gid, c.egid, c.sgid];
+  if (c.euid !== 0) {
+    for (const v of [r, e, s]) if (v !== -1 && !cur.includes(v)) return -Errno.EPERM;
+  }
+  const [nr, ne, ns] = [r === -1 ? cur[0]! : r, e === -1 ? cur[1]! : e, s === -1 ? cur[2]! : s];
+  if (kind === 'uid') {
+    c.uid = nr;
+    c.euid = c.fsuid = ne;
+    c.suid = ns;
+  } else {
+    c.gid = nr;
+    c.egid = c.fsgid = ne;
+    c.sgid = ns;
+  }
+  return 0;
+}
+/** setresuid(2) */
+export const sys_setresuid = (t: Task, r: Regs): number => setIds(t, 'uid', r.getI32(A0), r.getI32(A1), r.getI32(A2));
+/** setresgid(2) */
+export const sys_setresgid = (t: Task, r: Regs): number => setIds(t, 'gid', r.getI32(A0), r.getI32(A1), r.getI32(A2));
+/** setreuid(2): a real uid change also sets the saved uid (as Linux) */
+export function sys_setreuid(t: Task, r: Regs): number {
+  const ru = r.getI32(A0), eu = r.getI32(A1);
+  return setIds(t, 'uid', ru, eu, ru !== -1 || (eu !== -1 && eu !== t.creds.uid) ? (eu === -1 ? t.creds.euid : eu) : -1);
+}
+/** setregid(2) */
+export function sys_setregid(t: Task, r: Regs): number {
+  const rg = r.getI32(A0), eg = r.getI32(A1);
+  return setIds(t, 'gid', rg, eg, rg !== -1 || (eg !== -1 && eg !== t.creds.gid) ? (eg === -1 ? t.creds.egid : eg) : -1);
+}
+/** setgroups(2): root only */
+export function sys_setgroups(t: Task, r: Regs): number {
+  const n = r.getI32(A0);
+  if (n < 0 || n > 65536) return -Errno.EINVAL;
+  if (t.creds.euid !== 0) return -Errno.EPERM;
+  const g: number[] = [];
+  for (let i = 0; i < n; i++) g.push(t.mm.readU32(r.get(A1) + i * 4));
+  t.creds.groups = g;
+  return 0;
+}
+/** setfsuid(2)/setfsgid(2): return the previous value; change it if allowed */
+export function sys_setfsuid(t: Task, r: Regs): number {
+  const old = t.creds.fsuid, v = r.getI32(A0);
+  if (v !== -1 && (t.creds.euid === 0 || [t.creds.uid, t.creds.euid, t.creds.suid].includes(v))) t.creds.fsuid = v;
+  return old;
+}
+export function sys_setfsgid(t: Task, r: Regs): number {
+  const old = t.creds.fsgid, v = r.getI32(A0);
+  if (v !== -1 && (t.creds.euid === 0 || [t.creds.gid, t.creds.egid, t.creds.sgid].includes(v))) t.creds.fsgid = v;
+  return old;
+}
+
+/** Socket calls on an fd: there are no sockets yet, so any valid fd is not one (ENOTSOCK). */
+export function sys_notsock(t: Task, r: Regs): number {
+  return t.files.get(r.getI32(A0)) ? -Errno.ENOTSOCK : -Errno.EBADF;
+}

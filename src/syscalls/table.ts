@@ -126,6 +126,13 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_getgroups]: { name: 'getgroups', handler: P.sys_getgroups, status: 'supported' },
   [N.SYS_setuid]: { name: 'setuid', handler: P.sys_setuid, status: 'supported' },
   [N.SYS_setgid]: { name: 'setgid', handler: P.sys_setgid, status: 'supported' },
+  [N.SYS_setresuid]: { name: 'setresuid', handler: P.sys_setresuid, status: 'supported' },
+  [N.SYS_setresgid]: { name: 'setresgid', handler: P.sys_setresgid, status: 'supported' },
+  [N.SYS_setreuid]: { name: 'setreuid', handler: P.sys_setreuid, status: 'supported' },
+  [N.SYS_setregid]: { name: 'setregid', handler: P.sys_setregid, status: 'supported' },
+  [N.SYS_setgroups]: { name: 'setgroups', handler: P.sys_setgroups, status: 'supported' },
+  [N.SYS_setfsuid]: { name: 'setfsuid', handler: P.sys_setfsuid, status: 'supported' },
+  [N.SYS_setfsgid]: { name: 'setfsgid', handler: P.sys_setfsgid, status: 'supported' },
   [N.SYS_getpgrp]: { name: 'getpgrp', handler: P.sys_getpgrp, status: 'supported' },
   [N.SYS_setsid]: { name: 'setsid', handler: P.sys_setsid, status: 'supported' },
   [N.SYS_set_tid_address]: { name: 'set_tid_address', handler: P.sys_set_tid_address, status: 'supported' },
@@ -210,6 +217,13 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- networking: not offered yet ----
   [N.SYS_socket]: { name: 'socket', handler: fails(Errno.EAFNOSUPPORT), status: 'stub', note: 'no sockets yet: EAFNOSUPPORT' },
   [N.SYS_socketpair]: { name: 'socketpair', handler: fails(Errno.EAFNOSUPPORT), status: 'stub', note: 'no sockets yet: EAFNOSUPPORT' },
+  ...Object.fromEntries(
+    (['getpeername', 'getsockname', 'getsockopt', 'setsockopt', 'shutdown', 'connect', 'bind', 'listen', 'accept', 'accept4',
+      'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg'] as const).map((n) => [
+      (N as unknown as Record<string, number>)[`SYS_${n}`]!,
+      { name: n, handler: P.sys_notsock, status: 'stub' as const, note: 'no sockets yet: any fd is ENOTSOCK' },
+    ]),
+  ),
 
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },
