@@ -565,7 +565,14 @@ export class Kernel {
       task.state = 'running';
       this.sched.acquireRunning(task);
       task.thread.cont(0);
-      host.tgkill(task.thread.tid, task.thread.tid, SIGKICK);
+      // not at once: a signal sent now would stop it again before its first
+      // instruction. The slice tick re-kicks for preemption; a waiting guest
+      // signal gets its own kick shortly.
+      if (this.hasDeliverable(task)) {
+        this.events.addTimer(process.hrtime.bigint() + 1000000n, () => {
+          if (task.state === 'running') host.tgkill(task.thread.tid, task.thread.tid, SIGKICK);
+        });
+      }
       return;
     }
     task.inSyscall = false;
