@@ -27,7 +27,7 @@ import { Errno, ERRNO_NAMES } from './errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { Creds } from './creds.js';
 import { HostEvents } from './events.js';
-import { Scheduler, SLICE_NS } from './sched.js';
+import { Scheduler, SLICE_NS, LONG_RUN_NS } from './sched.js';
 import { dispatchSyscall, finishSyscall, restartMode } from './syscall.js';
 import {
   SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState,
@@ -651,6 +651,17 @@ export class Kernel {
     // if it died under us, waitpid reports its death
     if (this.sched.acquire(task)) this.start(task);
     else this.armTick();
+    if (this.sched.unbalanced) this.armBalance();
+  }
+
+  /** the placement timer, armed while a task runs beside the kernel on another vCPU */
+  private balanceTimer: import('./events.js').Timer | null = null;
+  private armBalance(): void {
+    if (this.balanceTimer?.armed) return;
+    this.balanceTimer = this.events.addTimer(process.hrtime.bigint() + LONG_RUN_NS, () => {
+      this.sched.balance(process.hrtime.bigint());
+      if (this.sched.unbalanced) this.armBalance();
+    });
   }
 
   /** the time-slice timer, armed while tasks wait for a vCPU */

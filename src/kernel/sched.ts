@@ -1,10 +1,13 @@
 /**
  * vCPUs (the seed's userspace_pid array). vCPU i records the task whose host
- * thread it is running, so at most N guest tasks run guest code at once, and
- * pins that host thread to host CPU (i mod host CPUs). The kernel's own
- * thread sits on host CPU 0, beside vCPU 0: a trap round trip between two
- * threads on one CPU costs ~10 µs here, across CPUs ~55 µs, so a task takes
- * vCPU 0 when it is free.
+ * thread it is running, so at most N guest tasks run guest code at once.
+ *
+ * Placement on host CPUs follows behaviour: a trap round trip between two
+ * threads on one CPU costs ~10 µs here, across CPUs ~55 µs, so tasks that
+ * trap often (short runs: shells, pipes, I/O) run on the kernel's own CPU
+ * whatever their vCPU; a task that keeps running (2 ms without a trap) moves
+ * to its vCPU's host CPU (i mod host CPUs), so CPU-bound tasks on different
+ * vCPUs really run in parallel. balance() does the moving.
  *
  * A task holds its vCPU from resume until its next trap. Tasks that find no
  * free vCPU wait in FIFO order for the next release. While any wait, a tick
@@ -20,6 +23,8 @@ import type { Task } from './task.js';
 
 /** a time slice: 10 ms */
 export const SLICE_NS = 10000000n;
+/** a run this long without a trap makes a task CPU-bound (placed on its vCPU's own CPU) */
+export const LONG_RUN_NS = 2000000n;
 
 export class Scheduler {
   /** cpu[i]: the task running on vCPU i, or null */
@@ -32,12 +37,15 @@ export class Scheduler {
   private readonly pinned = new Map<number, number>();
   /** when each vCPU's task got it (monotonic ns) */
   private readonly since: bigint[];
+  /** the kernel's host CPU */
+  private readonly homeCpu: number;
 
   constructor(readonly ncpus: number) {
     const allowed = host.allowedCpus();
     this.cpu = new Array<Task | null>(ncpus).fill(null);
     this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[i % allowed.length]!);
     this.since = new Array<bigint>(ncpus).fill(0n);
+    this.homeCpu = allowed[0] ?? 0;
     if (allowed.length > 0) host.pinToCpu(0, allowed[0]!);
   }
 
@@ -51,13 +59,29 @@ export class Scheduler {
     }
     this.cpu[i] = t;
     t.cpu = i;
-    this.since[i] = process.hrtime.bigint();
-    const want = this.hostCpu[i]!;
-    if (this.pinned.get(t.thread.tid) !== want) {
-      host.pinToCpu(t.thread.tid, want);
-      this.pinned.set(t.thread.tid, want);
-    }
+    const now = process.hrtime.bigint();
+    this.since[i] = now;
+    // short runs between traps: stay beside the kernel; long ones: the vCPU's own CPU
+    this.pin(t, t.lastRunNs < Number(LONG_RUN_NS) ? this.homeCpu : this.hostCpu[i]!);
     return true;
+  }
+
+  private pin(t: Task, cpu: number): void {
+    if (this.pinned.get(t.thread.tid) !== cpu) {
+      host.pinToCpu(t.thread.tid, cpu);
+      this.pinned.set(t.thread.tid, cpu);
+    }
+  }
+
+  /** Some task runs beside the kernel on a vCPU whose own host CPU is elsewhere (balance() has work). */
+  get unbalanced(): boolean {
+    return this.cpu.some((t, i) => t !== null && this.hostCpu[i] !== this.homeCpu && this.pinned.get(t.thread.tid) !== this.hostCpu[i]);
+  }
+  /** Move tasks that have run LONG_RUN_NS without a trap to their vCPU's host CPU (sched_setaffinity migrates a running thread). */
+  balance(now: bigint): void {
+    this.cpu.forEach((t, i) => {
+      if (t && now - this.since[i]! >= LONG_RUN_NS) this.pin(t, this.hostCpu[i]!);
+    });
   }
 
   /**
@@ -81,6 +105,7 @@ export class Scheduler {
     const w = this.waiting.indexOf(t);
     if (w >= 0) this.waiting.splice(w, 1);
     if (t.cpu < 0) return null;
+    t.lastRunNs = Number(process.hrtime.bigint() - this.since[t.cpu]!);
     this.cpu[t.cpu] = null;
     t.cpu = -1;
     const next = this.waiting.shift();
