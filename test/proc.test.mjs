@@ -128,7 +128,7 @@ test('busybox reads /proc/self/stat, status, uptime and loadavg', () => {
 });
 
 test('/proc/<pid>/stat shows the process tree (ppid, pgrp, session, threads) once the kernel provides pidStat', (t) => {
-  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'echo $$; cat /proc/self/stat']);
+  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'echo $$; cat /proc/self/stat; true']);
   assert.equal(r.status, 0, r.stderr);
   const [sh, stat] = r.stdout.split('\n');
   const f = stat.split(' ');
