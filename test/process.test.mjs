@@ -25,3 +25,21 @@ test('a CPU-bound guest on one vCPU is preempted, and a signal stops it', () => 
   const r = runUmlts(['--cpus', '1'], [BUSYBOX, 'sh', '-c', 'while :; do :; done & sleep 0.3; echo slept; kill $!; wait $!; echo status $?'], { timeout: 20000 });
   assert.match(r.stdout, /^slept\nstatus 143\n$/, r.describe());
 });
+
+test('SIGKILL of umlts while its guest forks and execs in a loop leaves no host process behind', async () => {
+  const { spawn } = await import('node:child_process');
+  const { CLI, trackUmltsPid, ourStubProcesses } = await import('./lib.mjs');
+  const child = spawn(process.execPath, [CLI, 'run', '--', BUSYBOX, 'sh', '-c', 'while :; do (/bin/busybox true; sleep 0.01) & sleep 0.001; done'], { stdio: 'ignore' });
+  trackUmltsPid(child.pid);
+  const mine = new Set([child.pid]);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  // let it get busy: several guest processes alive at once
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline && ourStubProcesses(mine).length < 4) await sleep(20);
+  assert.ok(ourStubProcesses(mine).length >= 4, 'the guest forked');
+  await sleep(300);
+  child.kill('SIGKILL');
+  const gone = Date.now() + 3000;
+  while (Date.now() < gone && ourStubProcesses(mine).length > 0) await sleep(50);
+  assert.deepEqual(ourStubProcesses(mine).map((p) => p.pid), [], 'every guest host process died with umlts');
+});
