@@ -43,3 +43,11 @@ test('SIGKILL of umlts while its guest forks and execs in a loop leaves no host 
   while (Date.now() < gone && ourStubProcesses(mine).length > 0) await sleep(50);
   assert.deepEqual(ourStubProcesses(mine).map((p) => p.pid), [], 'every guest host process died with umlts');
 });
+
+test('timeout 1 sleep 5 exits 124 in about one second', () => {
+  const t0 = Date.now();
+  const r = runUmlts([], ['/usr/bin/timeout', '1', 'sleep', '5'], { timeout: 20000 });
+  const ms = Date.now() - t0;
+  assert.equal(r.code, 124, r.describe());
+  assert.ok(ms >= 900 && ms < 3500, `took ${ms} ms`);
+});
