@@ -35,8 +35,12 @@ test('SIGKILL of umlts while its guest forks and execs in a loop leaves no host 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   // let it get busy: several guest processes alive at once
   const deadline = Date.now() + 20000;
-  while (Date.now() < deadline && ourStubProcesses(mine).length < 4) await sleep(20);
-  assert.ok(ourStubProcesses(mine).length >= 4, 'the guest forked');
+  let most = 0;
+  while (Date.now() < deadline && most < 4) {
+    most = Math.max(most, ourStubProcesses(mine).length);
+    await sleep(20);
+  }
+  assert.ok(most >= 4, `the guest forked (at most ${most} guest host processes seen)`);
   await sleep(300);
   child.kill('SIGKILL');
   const gone = Date.now() + 3000;
