@@ -341,11 +341,12 @@ export class AddressSpace {
     return n;
   }
   /**
-   * Drop the pages of [start, end): release their frames, and queue host
-   * munmaps for just the runs the host has mapped (untouched memory costs
-   * no flush).
+   * Visit the present page-table entries of [start, end) in order, and report
+   * the runs of pages the host had mapped (before the visit) to onRun as
+   * [first vpn, end vpn): the host requests for a range are one per run,
+   * not one per page. Empty page-table pages are dropped afterwards.
    */
-  private dropPages(start: number, end: number): void {
+  private walk(start: number, end: number, visit: ((p: PtPage, i: number) => void) | null, onRun: (v0: number, v1: number) => void): void {
     const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
     let runStart = -1, runEnd = -1;
     for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
@@ -354,73 +355,45 @@ export class AddressSpace {
       const base = k * PT_SIZE;
       const lo = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base;
       for (let i = lo; i < hi; i++) {
-        const f = p.frame[i]!;
-        if (!f) continue;
+        if (!p.frame[i]) continue;
         if (p.bits[i]! & PTE_HOST) {
           if (base + i !== runEnd) {
-            if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
+            if (runStart >= 0) onRun(runStart, runEnd);
             runStart = base + i;
           }
           runEnd = base + i + 1;
         }
-        this.physmem.put(f - 1);
-        p.frame[i] = 0;
-        p.bits[i] = 0;
-        p.count--;
+        visit?.(p, i);
       }
       if (p.count === 0) this.pt.delete(k);
     }
-    if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
-    this.physmem.flushFreed();
-  }
-  /**
-   * The host loses its mappings of [start, end) (the pages stay in the page
-   * table; the next access faults and maps them again): queue host munmaps
-   * for just the runs it has mapped.
-   */
-  private unmapHost(start: number, end: number): void {
-    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
-    let runStart = -1, runEnd = -1;
-    for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
-      const p = this.pt.get(k);
-      if (!p) continue;
-      const base = k * PT_SIZE;
-      const lo = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base;
-      for (let i = lo; i < hi; i++) {
-        if (!(p.bits[i]! & PTE_HOST)) continue;
-        p.bits[i]! &= ~PTE_HOST;
-        if (base + i !== runEnd) {
-          if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
-          runStart = base + i;
-        }
-        runEnd = base + i + 1;
-      }
-    }
-    if (runStart >= 0) this.queue(NR_munmap, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, 0, 0, 0, 0);
+    if (runStart >= 0) onRun(runStart, runEnd);
   }
 
-  /** Lower the host protection of the host-mapped runs of [start, end) to prot (COW after fork). */
+  /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no flush). */
+  private dropPages(start: number, end: number): void {
+    this.walk(start, end, (p, i) => {
+      this.physmem.put(p.frame[i]! - 1);
+      p.frame[i] = 0;
+      p.bits[i] = 0;
+      p.count--;
+    }, (r0, r1) => this.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
+    this.physmem.flushFreed();
+  }
+
+  /**
+   * The host loses its mappings of [start, end); the pages stay in the page
+   * table, and the next access faults and maps them again.
+   */
+  private unmapHost(start: number, end: number): void {
+    this.walk(start, end, (p, i) => {
+      p.bits[i]! &= ~PTE_HOST;
+    }, (r0, r1) => this.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
+  }
+
+  /** Lower the host protection of what the host has mapped in [start, end) to prot (copy-on-write after fork). */
   private protectHost(start: number, end: number, prot: number): void {
-    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
-    let runStart = -1, runEnd = -1;
-    const flushRun = (): void => {
-      if (runStart >= 0) this.queue(NR_mprotect, runStart * PAGE_SIZE, (runEnd - runStart) * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, 0, 0, 0);
-    };
-    for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
-      const p = this.pt.get(k);
-      if (!p) continue;
-      const base = k * PT_SIZE;
-      const lo = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base;
-      for (let i = lo; i < hi; i++) {
-        if (!(p.bits[i]! & PTE_HOST)) continue;
-        if (base + i !== runEnd) {
-          flushRun();
-          runStart = base + i;
-        }
-        runEnd = base + i + 1;
-      }
-    }
-    flushRun();
+    this.walk(start, end, null, (r0, r1) => this.queue(NR_mprotect, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, 0, 0, 0));
   }
 
   /** Is this page of vma copy-on-write (private, writable, frame shared)? */
