@@ -60,3 +60,12 @@ test('a guest asleep in poll, select, epoll_wait, read or pause costs no host CP
   // every sleep above lasts 1.5 s in total; a spinning kernel would burn about that much
   assert.ok(cpu - base.cpu < 0.3, `sleeping cost ${(cpu - base.cpu).toFixed(2)} s of CPU (baseline ${base.cpu} s)`);
 });
+
+test('a hundred sleeping guests do not make the kernel spin', () => {
+  const loop = (s) => [BUSYBOX, 'sh', '-c', `i=0; while [ $i -lt 100 ]; do sleep ${s} & i=$((i+1)); done; wait; echo done`];
+  const base = cpuOf(loop(0), 120_000);
+  const { cpu, wall, r } = cpuOf(loop(2), 120_000);
+  assert.equal(r.stdout, 'done\n', r.stderr);
+  assert.ok(wall >= 2, `the sleeps took ${wall} s`);
+  assert.ok(cpu - base.cpu < 0.5, `100 sleeping guests cost ${(cpu - base.cpu).toFixed(2)} s of CPU more than 100 exiting at once (${base.cpu} s)`);
+});

@@ -222,10 +222,16 @@ export function prctl(op: number, a = 0, b = 0, c2 = 0, d = 0): number {
   return r;
 }
 
+/** one-CPU affinity masks, made once per CPU (no allocation per call) */
+const cpuMasks: Uint8Array[] = [];
 /** sched_setaffinity to a single CPU (pid 0 = the calling thread). */
 export function pinToCpu(pid: number, cpu: number): number {
-  const mask = new BigUint64Array(16);
-  mask[cpu >> 6] = 1n << BigInt(cpu & 63);
+  let mask = cpuMasks[cpu];
+  if (!mask) {
+    mask = new Uint8Array(128);
+    mask[cpu >> 3] = 1 << (cpu & 7);
+    cpuMasks[cpu] = mask;
+  }
   return (c.sched_setaffinity(pid, 128, mask) as number) === -1 ? -koffi.errno() : 0;
 }
 

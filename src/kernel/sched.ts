@@ -105,7 +105,8 @@ export class Scheduler {
     const w = this.waiting.indexOf(t);
     if (w >= 0) this.waiting.splice(w, 1);
     if (t.cpu < 0) return null;
-    t.lastRunNs = Number(process.hrtime.bigint() - this.since[t.cpu]!);
+    // a moving average: one long run among short ones does not move a task
+    t.lastRunNs = (t.lastRunNs * 3 + Number(process.hrtime.bigint() - this.since[t.cpu]!)) / 4;
     this.cpu[t.cpu] = null;
     t.cpu = -1;
     const next = this.waiting.shift();

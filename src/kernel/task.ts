@@ -131,7 +131,7 @@ export class Task {
   comm = '';
   /** vCPU this task runs on while running (-1 when not on a CPU) */
   cpu = -1;
-  /** how long its last stretch of guest code ran (ns): the scheduler's placement hint */
+  /** how long its stretches of guest code run (ns, moving average): the scheduler's placement hint */
   lastRunNs = 0;
   /** prctl(PR_SET_PDEATHSIG) */
   pdeathSig = 0;

@@ -423,36 +423,42 @@ export class AddressSpace {
     return this.tlbCount;
   }
 
-  /** Queue one host request, merging with the previous one when it continues it. */
+  /** Queue one host request, merging with the previous one when it continues it.
+   * (u64 fields written as two u32 halves: no BigInt on the fault path.) */
   private queue(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
     if (this.released) return; // the host process is being killed: nothing to tell it
     const b = this.stubPages.batch;
+    const rd = (o: number): number => b.getUint32(o + 4, true) * 0x100000000 + b.getUint32(o, true);
+    const wr = (o: number, v: number): void => {
+      b.setUint32(o, v >>> 0, true);
+      b.setUint32(o + 4, Math.floor(v / 0x100000000) >>> 0, true);
+    };
     if (this.tlbCount > 0) {
       const o = (this.tlbCount - 1) * STUB_BATCH_ENTRY;
-      const pnr = Number(b.getBigUint64(o, true));
-      const pa = Number(b.getBigUint64(o + 8, true)), pl = Number(b.getBigUint64(o + 16, true));
+      const pnr = b.getUint32(o, true);
+      const pa = rd(o + 8), pl = rd(o + 16);
       if (pnr === nr && pa + pl === a0) {
-        if (nr === NR_munmap || (nr === NR_mprotect && Number(b.getBigUint64(o + 24, true)) === a2)) {
-          b.setBigUint64(o + 16, BigInt(pl + a1), true);
+        if (nr === NR_munmap || (nr === NR_mprotect && rd(o + 24) === a2)) {
+          wr(o + 16, pl + a1);
           return;
         }
-        if (nr === NR_mmap && Number(b.getBigUint64(o + 24, true)) === a2 && Number(b.getBigUint64(o + 48, true)) + pl === a5) {
-          b.setBigUint64(o + 16, BigInt(pl + a1), true);
+        if (nr === NR_mmap && rd(o + 24) === a2 && rd(o + 48) + pl === a5) {
+          wr(o + 16, pl + a1);
           return;
         }
       }
     }
     if (this.tlbCount >= STUB_BATCH_MAX) this.flush();
     const o = this.tlbCount * STUB_BATCH_ENTRY;
-    b.setBigUint64(o, BigInt(nr), true);
-    b.setBigUint64(o + 8, BigInt(a0), true);
-    b.setBigUint64(o + 16, BigInt(a1), true);
-    b.setBigUint64(o + 24, BigInt(a2), true);
-    b.setBigUint64(o + 32, BigInt(a3), true);
-    b.setBigUint64(o + 40, BigInt(a4), true);
-    b.setBigUint64(o + 48, BigInt(a5), true);
+    wr(o, nr);
+    wr(o + 8, a0);
+    wr(o + 16, a1);
+    wr(o + 24, a2);
+    wr(o + 32, a3);
+    wr(o + 40, a4);
+    wr(o + 48, a5);
     this.tlbCount++;
-    b.setBigUint64(this.tlbCount * STUB_BATCH_ENTRY, 0n, true);
+    wr(this.tlbCount * STUB_BATCH_ENTRY, 0);
   }
 
   /** Queue the host mapping of pages [vpn, vpn+n) to frames [frame, frame+n). */
@@ -471,7 +477,8 @@ export class AddressSpace {
     if (!t) throw new Error('mm flush with no stopped thread');
     const { err, index } = t.runBatch();
     this.tlbCount = 0;
-    this.stubPages.batch.setBigUint64(0, 0n, true);
+    this.stubPages.batch.setUint32(0, 0, true);
+    this.stubPages.batch.setUint32(4, 0, true);
     this.flushes++;
     if (err !== 0) throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${t.tid})`);
   }
