@@ -44,6 +44,7 @@ import { randomFillSync } from 'node:crypto';
 import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from '../syscalls/futex.js';
 import { procPidStat, procUptime } from './procstat.js';
+import { execTimers, exitTimers } from '../syscalls/timer.js';
 
 export interface KernelOptions {
   root: string;
@@ -335,6 +336,7 @@ export class Kernel {
     }
     task.altStackSp = task.altStackSize = 0;
     task.altStackFlags = 2;
+    execTimers(task.tg); // POSIX timers do not survive exec (alarm and itimers do)
     this.vforkRelease(task);
     return REGS_SET;
   }
@@ -925,6 +927,7 @@ export class Kernel {
     const tg = task.tg;
     if (tg.zombie) return;
     tg.exitStatus = status;
+    exitTimers(tg);
     for (const t of [...tg.tasks]) this.exitTask(t);
     tg.zombie = true;
     tg.stopSig = 0;
