@@ -16,7 +16,7 @@
  */
 import * as host from '../host/libc.js';
 import { Physmem, OutOfMemory } from '../mm/physmem.js';
-import { AddressSpace, SEGV_MAPERR } from '../mm/address_space.js';
+import { AddressSpace } from '../mm/address_space.js';
 import {
   HostThread, HostThreadGone, FaultInfo, STOP_SECCOMP, STOP_SYSEMU, SIGSEGV, SIGTRAP,
   WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG,
@@ -643,9 +643,23 @@ export class Kernel {
     }
   }
 
+  /**
+   * Host signals that reached the task's host thread while the kernel waited
+   * for a stub trap (a kill from outside umlts): the process gets them now,
+   * as onHostSignal would have given them. Our own kicks are dropped.
+   */
+  private takeHostSignals(task: Task): void {
+    const q = task.thread.pendingHostSignals;
+    while (q.length > 0) {
+      const sig = q.shift()!;
+      if (sig !== SIGKICK) this.signalProcess(task.tg, sig, { signo: sig, code: SI_KERNEL });
+    }
+  }
+
   /** Let the task run guest code again, once signals are delivered and it has a vCPU. */
   resume(task: Task): void {
     if (task.state === 'zombie' || task.state === 'dead') return;
+    this.takeHostSignals(task);
     if (!this.deliverSignals(task)) return;
     task.state = 'running';
     task.mm.setSyncThread(task.thread);
@@ -1128,4 +1142,3 @@ class ProcProviderImpl {
   }
 }
 
-void SEGV_MAPERR;

@@ -115,8 +115,6 @@ export class Task {
   /** blocked in a syscall: the wait queue and waiter to remove when woken */
   private waitq: WaitQueue | null = null;
   private waiter: Waiter | null = null;
-  /** deadline (CLOCK_MONOTONIC ns) of a blocked syscall's timeout, or 0 */
-  wakeAt = 0n;
   /** state a restartable blocking syscall keeps across re-runs (e.g. nanosleep's deadline) */
   syscallState: unknown = null;
   /** rt_sigprocmask: blocked signals [low, high]; owned by this task */
@@ -167,7 +165,7 @@ export class Task {
     wq.add(this.waiter);
     return BLOCKED;
   }
-  /** Sleep with no queue: only a timeout (wakeAt) or a signal wakes it. */
+  /** Sleep with no queue: only a timer the handler armed, or a signal, wakes it. */
   sleep(): number {
     this.state = 'blocked';
     return BLOCKED;

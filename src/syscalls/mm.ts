@@ -152,4 +152,3 @@ export function sys_mincore(t: Task, r: Regs): number {
   t.mm.write(vec, out);
   return 0;
 }
-void A3;

@@ -1,7 +1,7 @@
 /**
  * Process identity and life: exit, execve, ids, limits, arch_prctl, prctl.
  */
-import { Errno, ErrnoError } from '../kernel/errno.js';
+import { Errno } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, BLOCKED } from './types.js';
@@ -389,7 +389,6 @@ export function sys_setsid(t: Task): number {
   return t.tg.sid;
 }
 
-void ErrnoError;
 
 /** setreuid(2)/setresuid(2) family: root may set anything; others only among their current ids (-1: unchanged). */
 function setIds(t: Task, kind: 'uid' | 'gid', r: number, e: number, s: number): number {
