@@ -675,7 +675,7 @@ export class Kernel {
   private armBalance(): void {
     if (this.balanceTimer?.armed) return;
     this.balanceTimer = this.events.addTimer(process.hrtime.bigint() + LONG_RUN_NS, () => {
-      this.sched.balance(process.hrtime.bigint());
+      this.sched.balance();
       if (this.sched.unbalanced) this.armBalance();
     });
   }
@@ -688,7 +688,7 @@ export class Kernel {
   }
   /** Preempt: kick every task that has used up its slice while others wait (they requeue behind the waiters). */
   private onTick(): void {
-    for (const t of this.sched.expired(process.hrtime.bigint())) host.tgkill(t.thread.tid, t.thread.tid, SIGKICK);
+    for (const t of this.sched.expired()) host.tgkill(t.thread.tid, t.thread.tid, SIGKICK);
     if (this.sched.contended) this.armTick();
   }
   private start(task: Task): void {

@@ -21,10 +21,10 @@
 import * as host from '../host/libc.js';
 import type { Task } from './task.js';
 
-/** a time slice: 10 ms */
-export const SLICE_NS = 10000000n;
+/** a time slice: 10 ms (as ns for the kernel's timers, as ms for the scheduler's clock) */
+export const SLICE_NS = 10000000n, SLICE_MS = 10;
 /** a run this long without a trap makes a task CPU-bound (placed on its vCPU's own CPU) */
-export const LONG_RUN_NS = 2000000n;
+export const LONG_RUN_NS = 2000000n, LONG_RUN_MS = 2;
 
 export class Scheduler {
   /** cpu[i]: the task running on vCPU i, or null */
@@ -35,8 +35,8 @@ export class Scheduler {
   private readonly waiting: Task[] = [];
   /** which host CPU each host tid is pinned to now (avoid repeated sched_setaffinity) */
   private readonly pinned = new Map<number, number>();
-  /** when each vCPU's task got it (monotonic ns) */
-  private readonly since: bigint[];
+  /** when each vCPU's task got it (performance.now() ms: a double, no BigInt on the trap path) */
+  private readonly since: number[];
   /** the kernel's host CPU */
   private readonly homeCpu: number;
 
@@ -44,7 +44,7 @@ export class Scheduler {
     const allowed = host.allowedCpus();
     this.cpu = new Array<Task | null>(ncpus).fill(null);
     this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[i % allowed.length]!);
-    this.since = new Array<bigint>(ncpus).fill(0n);
+    this.since = new Array<number>(ncpus).fill(0);
     this.homeCpu = allowed[0] ?? 0;
     if (allowed.length > 0) host.pinToCpu(0, allowed[0]!);
   }
@@ -59,10 +59,9 @@ export class Scheduler {
     }
     this.cpu[i] = t;
     t.cpu = i;
-    const now = process.hrtime.bigint();
-    this.since[i] = now;
+    this.since[i] = performance.now();
     // short runs between traps: stay beside the kernel; long ones: the vCPU's own CPU
-    this.pin(t, t.lastRunNs < Number(LONG_RUN_NS) ? this.homeCpu : this.hostCpu[i]!);
+    this.pin(t, t.lastRunNs < LONG_RUN_MS * 1e6 ? this.homeCpu : this.hostCpu[i]!);
     return true;
   }
 
@@ -78,9 +77,10 @@ export class Scheduler {
     return this.cpu.some((t, i) => t !== null && this.hostCpu[i] !== this.homeCpu && this.pinned.get(t.thread.tid) !== this.hostCpu[i]);
   }
   /** Move tasks that have run LONG_RUN_NS without a trap to their vCPU's host CPU (sched_setaffinity migrates a running thread). */
-  balance(now: bigint): void {
+  balance(): void {
+    const now = performance.now();
     this.cpu.forEach((t, i) => {
-      if (t && now - this.since[i]! >= LONG_RUN_NS) this.pin(t, this.hostCpu[i]!);
+      if (t && now - this.since[i]! >= LONG_RUN_MS) this.pin(t, this.hostCpu[i]!);
     });
   }
 
@@ -106,7 +106,7 @@ export class Scheduler {
     if (w >= 0) this.waiting.splice(w, 1);
     if (t.cpu < 0) return null;
     // a moving average: one long run among short ones does not move a task
-    t.lastRunNs = (t.lastRunNs * 3 + Number(process.hrtime.bigint() - this.since[t.cpu]!)) / 4;
+    t.lastRunNs = (t.lastRunNs * 3 + (performance.now() - this.since[t.cpu]!) * 1e6) / 4;
     this.cpu[t.cpu] = null;
     t.cpu = -1;
     const next = this.waiting.shift();
@@ -120,11 +120,12 @@ export class Scheduler {
     return this.waiting.length > 0;
   }
   /** Tasks that have held their vCPU for a whole slice while others wait. */
-  expired(now: bigint): Task[] {
+  expired(): Task[] {
     const out: Task[] = [];
     if (this.waiting.length === 0) return out;
+    const now = performance.now();
     this.cpu.forEach((t, i) => {
-      if (t && now - this.since[i]! >= SLICE_NS) out.push(t);
+      if (t && now - this.since[i]! >= SLICE_MS) out.push(t);
     });
     return out;
   }
