@@ -4,6 +4,8 @@
  * Bad input gets one line on stderr and a non-zero exit, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PKG_ROOT } from './paths.js';
 import { run, RunOptions, UsageError, parseSize } from './index.js';
 
 const HELP = `usage: umlts run [options] -- PROGRAM [ARGS...]
@@ -26,7 +28,7 @@ options:
   --max-host-fds N  host file descriptors hostfs may hold at once (default:
                     derived from RLIMIT_NOFILE); more open guest files are
                     closed and reopened transparently
-  --stats           print umlts's filehandle counters on stderr at exit
+  --stats           print kernel, memory and filehandle counters on stderr at exit
   --strace          print every guest system call on stderr
   -h, --help        this text
   -V, --version     the version
@@ -37,7 +39,7 @@ killed it.`;
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(PKG_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

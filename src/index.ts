@@ -154,7 +154,10 @@ export function run(o: RunOptions): number {
     term.restore();
     if (o.stats) {
       const s = kernel.vfs.handles.stats();
-      process.stderr.write(`umlts: filehandles: ${Object.entries(s).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+      const line = (what: string, o: object): string => `umlts: ${what}: ${Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ')}\n`;
+      const c = kernel.physmem.cache;
+      process.stderr.write(line('filehandles', s) + line('kernel', kernel.stats) +
+        line('mm', { ...kernel.physmem.stats, cacheHits: c.hits, cacheMisses: c.misses, cachePages: c.size }));
     }
     kernel.shutdown();
   }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 /** The umlts command; UMLTS_CLI overrides it (to check the harness itself
  * against a stand-in). */
-export const CLI = process.env.UMLTS_CLI || path.join(ROOT, 'dist', 'cli.js');
+export const CLI = process.env.UMLTS_CLI || path.join(ROOT, 'dist', 'umlts.mjs');
 export const GUEST_SRC = path.join(ROOT, 'test', 'guests');
 /** Where guest binaries and scratch files go: a host folder the guest sees
  * under the default root. Not under /tmp: the guest's /tmp is umlts's own
@@ -116,12 +116,12 @@ export function runNative(argv, opts = {}) {
  * matched against them (the stub's argv names its kernel's pid). */
 const umltsPids = new Set();
 
-/** Fails with a clear message (not a crash) when dist/cli.js is missing. */
+/** Fails with a clear message (not a crash) when dist/umlts.mjs is missing. */
 export function requireCli() {
   assert.ok(fs.existsSync(CLI), `umlts is not built: ${CLI} does not exist (run \`npm run build\`)`);
 }
 
-/** Run `node dist/cli.js run ...args -- ...argv`. opts as runNative, plus
+/** Run `node dist/umlts.mjs run ...args -- ...argv`. opts as runNative, plus
  * `raw: true` to pass args verbatim (no `run`, no `--`, for CLI tests). */
 export function runUmlts(args, argv, opts = {}) {
   requireCli();

@@ -2,7 +2,7 @@
 // sparse 512 MB mapping; same output and status natively and under umlts.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, assertSameAsNative, assertNoLeftovers, runNative } from './lib.mjs';
+import { buildGuest, assertSameAsNative, assertNoLeftovers, runNative, runUmlts, makeScratch, rmScratch } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -27,4 +27,28 @@ test('512 MB sparse anonymous mapping touched here and there', () => {
 test('the mmap guest is deterministic natively (a flaky guest would make the differential test meaningless)', () => {
   const g = buildGuest('mm_mmap');
   assert.equal(runNative([g]).stdout, runNative([g]).stdout);
+});
+
+test('host file mappings: file writes show through, private copies, fork, dontneed, mremap, shared, SIGBUS past the end', () => {
+  const g = buildGuest('mm_filemap');
+  const dir = makeScratch('filemap');
+  try {
+    const { native } = assertSameAsNative([g, dir], ['--mount', `${dir}:${dir}`]);
+    assert.match(native.stdout, /after pwrite to the file: XYZ\n/, 'natively, an untouched private page shows the file');
+    assert.match(native.stdout, /page past the end: SIGBUS, si_code 2, si_addr right: 1\n/);
+    assert.match(native.stdout, /\ndone\n$/);
+  } finally {
+    rmScratch(dir);
+  }
+});
+
+test('program text and libraries are mapped from the host file, not read into memory', () => {
+  // ls maps libc, libselinux, libpcre2 and its own text: about 500 pages.
+  // Mapped directly, only the pages a write reaches (data segments, and the
+  // last partial page of each text segment) are read.
+  const r = runUmlts(['--stats'], ['/bin/ls', '/']);
+  assert.equal(r.code, 0, r.describe());
+  const m = /fileReadPages=(\d+)/.exec(r.stderr);
+  assert.ok(m, `--stats prints fileReadPages\n${r.stderr}`);
+  assert.ok(Number(m[1]) < 100, `ls read ${m[1]} file pages into memory (direct mappings would read a few dozen)`);
 });

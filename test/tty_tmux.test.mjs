@@ -51,7 +51,7 @@ before(() => {
   assert.equal(r.status, 0, r.stderr);
   waitFor((s) => prompts(s) > 0, 'the first prompt');
   const pane = tmux('display', '-p', '-t', 's', '#{pane_pid}').stdout.trim();
-  const c = spawnSync('pgrep', ['-P', pane, '-f', 'cli.js'], { encoding: 'utf8' });
+  const c = spawnSync('pgrep', ['-P', pane, '-f', 'umlts.mjs'], { encoding: 'utf8' });
   umltsPid = Number(c.stdout.trim().split('\n')[0]) || 0;
 });
 after(() => {

@@ -20,7 +20,11 @@
 #define STUB_BATCH          (STUB_CODE + STUB_CODE_SIZE)
 #define STUB_BATCH_SIZE     0x1000UL
 #define STUB_BATCH_ENTRY    56UL   /* nr + 6 args, 8 bytes each */
-#define STUB_BATCH_MAX      ((STUB_BATCH_SIZE / STUB_BATCH_ENTRY) - 1) /* last slot: terminator */
+/* the page's last bytes: a path for the stub's openat of a host file (which
+ * must not live anywhere the guest can write) */
+#define STUB_BATCH_PATH_SIZE 128UL
+#define STUB_BATCH_PATH     (STUB_BATCH_SIZE - STUB_BATCH_PATH_SIZE) /* offset in the page */
+#define STUB_BATCH_MAX      ((STUB_BATCH_PATH / STUB_BATCH_ENTRY) - 1) /* last slot: terminator */
 /* data: one slot per guest thread; a slot is that thread's SIGSEGV signal
  * stack with the fault record at its base. Writable by the guest (it must be,
  * for signal frames), so nothing in it is trusted. */

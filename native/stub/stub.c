@@ -24,12 +24,16 @@
  *    every guest syscall is emulated by the kernel anyway).
  *  - Guest code can jump into this page and execute its `syscall` instruction
  *    with registers of its choosing. The seccomp filter therefore allows from
- *    this page only mmap/munmap/mprotect bounded below STUB_START, mmap only
- *    of physmem, each only with the per-process secret in the upper half of
- *    arg4 (kept in a register by the kernel, never in memory the guest can
- *    read), and rt_sigreturn (harmless: it only sets the caller's own
- *    registers). Anything else from this page kills the process; a syscall
- *    from anywhere else traps to the kernel (SECCOMP_RET_TRACE).
+ *    this page only mmap/munmap/mprotect bounded below STUB_START, openat and
+ *    close, each only with the per-process secret in the upper half of arg4
+ *    (kept in a register by the kernel, never in memory the guest can read),
+ *    and rt_sigreturn (harmless: it only sets the caller's own registers).
+ *    Anything else from this page kills the process; a syscall from anywhere
+ *    else traps to the kernel (SECCOMP_RET_TRACE).
+ *  - openat opens a host file the kernel already has open (by its
+ *    /proc/<kernel>/fd/<n> name, written in the read-only batch page), so
+ *    that the file's pages can be mapped straight from the host's page cache.
+ *    The guest never names the path.
  *  - The secret is 32 bits; a wrong guess kills the guessing process.
  */
 #include "layout.h"
@@ -41,6 +45,7 @@ typedef unsigned char u8;
 
 #define NR_read 0
 #define NR_poll 7
+#define NR_close 3
 #define NR_mmap 9
 #define NR_mprotect 10
 #define NR_munmap 11
@@ -51,6 +56,7 @@ typedef unsigned char u8;
 #define NR_prctl 157
 #define NR_ptrace 101
 #define NR_exit_group 231
+#define NR_openat 257
 #define NR_seccomp 317
 #define NR_close_range 436
 
@@ -108,7 +114,8 @@ static int streq(const char *a, const char *b) {
  * stub_run_batch: r12 = first request, r15 = secret << 32, r14 = 1 to
  *   rt_sigreturn on success (rsp must then point just past the signal frame's
  *   return address), 0 to trap. Stops with int3: rax = 0 (all done) or the
- *   first -errno, r12 = the request that failed.
+ *   first -errno, r12 = the request that failed, r13 = the result of the
+ *   last request that succeeded.
  * stub_segv_handler: SIGSEGV handler on the data slot. Records the fault at
  *   the slot base and traps; resumed as is, it returns to the guest through
  *   rt_sigreturn (which restores every register, FPU state included). */
@@ -129,6 +136,7 @@ __asm__(
   "   syscall\n"
   "   cmpq $-4095, %rax\n"
   "   jae 3f\n"
+  "   movq %rax, %r13\n"              /* the last result (an openat's fd) */
   "   addq $56, %r12\n"
   "   jmp 1b\n"
   "2: xorl %eax, %eax\n"
@@ -227,27 +235,26 @@ static void install_filter(u32 secret) {
     /* 11 */ STMT(BPF_LD_W_ABS, SD_NR),
     /* 12 */ JUMP(BPF_JEQ_K, NR_rt_sigreturn, 0, 1),
     /* 13 */ STMT(BPF_RET_K, RET_ALLOW),
-    /* 14 */ JUMP(BPF_JEQ_K, NR_mmap, 3, 0),
-    /* 15 */ JUMP(BPF_JEQ_K, NR_munmap, 4, 0),
-    /* 16 */ JUMP(BPF_JEQ_K, NR_mprotect, 3, 0),
-    /* 17 */ STMT(BPF_RET_K, RET_KILL),
-    /* 18: mmap: fd must be physmem */
-    /* 18 */ STMT(BPF_LD_W_ABS, SD_ARG_LO(4)),
-    /* 19 */ JUMP(BPF_JEQ_K, STUB_FD_PHYSMEM, 0, 10),
-    /* 20: all three: the secret, then the range */
-    /* 20 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
-    /* 21 */ JUMP(BPF_JEQ_K, secret, 0, 8),
-    /* 22 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(0)),
-    /* 23 */ JUMP(BPF_JGE_K, task_hi, 6, 0),             /* addr >= GUEST_TASK_SIZE */
-    /* 24 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(1)),
-    /* 25 */ JUMP(BPF_JGE_K, 16, 4, 0),                  /* len >= 2^36 */
-    /* 26 */ STMT(BPF_RET_K, RET_ALLOW),
-    /* 27 */ STMT(BPF_RET_K, RET_KILL),
-    /* 28 */ STMT(BPF_RET_K, RET_KILL),
+    /* 14 */ JUMP(BPF_JEQ_K, NR_mmap, 6, 0),             /* -> 21 */
+    /* 15 */ JUMP(BPF_JEQ_K, NR_munmap, 5, 0),           /* -> 21 */
+    /* 16 */ JUMP(BPF_JEQ_K, NR_mprotect, 4, 0),         /* -> 21 */
+    /* 17 */ JUMP(BPF_JEQ_K, NR_openat, 1, 0),           /* -> 19 */
+    /* 18 */ JUMP(BPF_JEQ_K, NR_close, 0, 10),           /* -> 19, else 29 */
+    /* 19: openat (of a host file the kernel names in the batch page) and
+     *     close: the secret only */
+    /* 19 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
+    /* 20 */ JUMP(BPF_JEQ_K, secret, 7, 8),              /* -> 28 allow, 29 kill */
+    /* 21: mmap, munmap, mprotect: the secret, then the range */
+    /* 21 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
+    /* 22 */ JUMP(BPF_JEQ_K, secret, 0, 6),              /* else 29 */
+    /* 23 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(0)),
+    /* 24 */ JUMP(BPF_JGE_K, task_hi, 4, 0),             /* addr >= GUEST_TASK_SIZE: 29 */
+    /* 25 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(1)),
+    /* 26 */ JUMP(BPF_JGE_K, 16, 2, 0),                  /* len >= 2^36: 29 */
+    /* 27 */ STMT(BPF_RET_K, RET_ALLOW),
+    /* 28 */ STMT(BPF_RET_K, RET_ALLOW),
     /* 29 */ STMT(BPF_RET_K, RET_KILL),
-    /* 30 */ STMT(BPF_RET_K, RET_KILL),
   };
-  /* jump targets: 15 munmap -> 20 (skip 4), 16 mprotect -> 20 (skip 3) */
   struct sock_fprog prog = { (u16)(sizeof f / sizeof f[0]), f };
   if (sys2(NR_prctl, PR_SET_NO_NEW_PRIVS, 1) < 0) die(122);
   if (sys3(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &prog) < 0) die(123);

@@ -44,10 +44,10 @@ import * as host from '../host/libc.js';
 import { File } from './file.js';
 import {
   DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW,
-  O_CLOEXEC, O_NOCTTY, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC, O_TMPFILE,
+  O_CLOEXEC, O_NOCTTY, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC, O_TMPFILE, HostMappable,
 } from './types.js';
 import {
-  FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
+  FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
 } from './node.js';
 import type { LockTable } from './locks.js';
 
@@ -821,6 +821,12 @@ export class HostFile extends File {
       this.fs.handles.unpin(this.h);
     }
   }
+  /** statfs f_flags of the host file's own mount (0 if unknown) */
+  private hostFsFlags(): number {
+    const b = new Uint8Array(120);
+    const r = this.with((fd) => host.fstatfs(fd, b));
+    return r < 0 ? 0 : new DataView(b.buffer).getUint32(80, true);
+  }
   private sizeOf(fd: number): number {
     const r = host.fstat(fd, this.stbuf);
     return r < 0 ? guestErr(r) : parseStat(this.stbuf).size;
@@ -932,7 +938,22 @@ export class HostFile extends File {
   override mappable(): MappableRef {
     const self = this;
     const st = this.stat();
+    // the host maps the file itself unless its mount is noexec (a stub's
+    // PROT_EXEC mapping would fail there; copied pages have no such limit)
+    let hostMap: HostMappable | undefined;
+    if (typeof st !== 'number' && !(this.hostFsFlags() & ST_NOEXEC)) {
+      hostMap = {
+        id: `${st.dev}:${st.ino}`,
+        withFd(fn: (fd: number) => void): void {
+          self.with((fd) => {
+            fn(fd);
+            return 0;
+          });
+        },
+      };
+    }
     return {
+      hostMap,
       fillHost(off: number, ptr: bigint, len: number): number {
         return self.with((fd) => guestErr(host.preadPtr(fd, ptr, len, off)));
       },

@@ -49,6 +49,16 @@ export interface Mappable {
   readonly mapIno: number;
   /** identity of the file's content (dev, ino, mtime, size...) for mm's page cache; absent: not cached */
   readonly cacheKey?: string;
+  /** a host file the stub may map itself, straight from the host's page cache (absent: pages are copied) */
+  readonly hostMap?: HostMappable;
+}
+
+/** A host file that a guest's host process can open and map (mm's HostMappable, structurally). */
+export interface HostMappable {
+  /** the host file's identity (device and inode): one open per file in a stub */
+  readonly id: string;
+  /** Run fn with a kernel descriptor of the file held open (the stub opens its /proc/<pid>/fd/<n>). */
+  withFd(fn: (fd: number) => void): void;
 }
 
 export { WaitQueue };

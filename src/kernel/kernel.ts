@@ -123,6 +123,8 @@ export class Kernel {
   private readonly byHostTid = new Map<number, Task>();
   /** next guest pid to hand out */
   private nextPid = 1;
+  /** counters for --stats; bumped on the JS thread */
+  readonly stats = { syscalls: 0, stubs: 0, execs: 0 };
   /** init (pid 1): orphans are reparented to it */
   private init: ThreadGroup | null = null;
   /** tasks woken during the current dispatch, run after it (softirq-style) */
@@ -184,6 +186,7 @@ export class Kernel {
     files.installAt(2, this.vfs.console(e, 2), false);
     const img = this.prepareExec(fs, path, argv, creds);
     const { mm, thread } = AddressSpace.create(this.physmem);
+    this.stats.stubs++;
     const tg = new ThreadGroup(this.allocPid(), null);
     this.init = tg;
     const task = new Task(this, tg.tgid, tg, mm, thread, files, fs, creds);
@@ -306,6 +309,7 @@ export class Kernel {
    * mappings are dropped with the old VMAs), which saves spawning one.
    */
   execve(task: Task, path: string, argv: string[], envp: string[]): number {
+    this.stats.execs++;
     let p: PreparedExec;
     try {
       p = this.prepareExec(task.fs, path, argv, task.creds);
@@ -354,6 +358,7 @@ export class Kernel {
     if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
     if (this.tgs.size >= 4096) return -Errno.EAGAIN;
     const { mm, thread } = parent.mm.fork();
+    this.stats.stubs++;
     const ptg = parent.tg;
     const tg = new ThreadGroup(this.allocPid(), flags & CLONE_PARENT ? ptg.parent : ptg);
     tg.exitSignal = flags & 0xff;
@@ -455,6 +460,7 @@ export class Kernel {
 
   /** Run (or re-run, after a wake) the task's current syscall and resume it unless it blocked. */
   private syscall(task: Task): void {
+    this.stats.syscalls++;
     const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
     if (ret === BLOCKED) return;
     task.syscallState = null;

@@ -118,8 +118,13 @@ export function parseElf(file: ExecFile, name: string): ElfImage {
 class SegmentFile implements VmFile {
   /** the segment's last page differs from the file (zeroed past fileEnd): part of the cache identity */
   readonly cacheKey: string | undefined;
+  /** the host file, mapped directly for the pages wholly before fileEnd */
+  readonly hostMap: VmFile['hostMap'];
+  readonly hostMapLimit: number;
   constructor(private readonly f: VmFile, private readonly fileEnd: number) {
     this.cacheKey = f.cacheKey ? `${f.cacheKey}@${fileEnd}` : undefined;
+    this.hostMap = f.hostMap;
+    this.hostMapLimit = fileEnd;
   }
   fillHost(off: number, ptr: bigint, len: number): number {
     const n = Math.min(len, this.fileEnd - off);
@@ -162,7 +167,7 @@ function mapSegments(mm: AddressSpace, img: ElfImage, bias: number): number {
     if (mapEnd > start) mm.mapFixed(start, mapEnd, pr, MAP_PRIVATE, new SegmentFile(img.file.vm, p.offset + p.filesz), off, '');
     if (memEnd > mapEnd) mm.mapFixed(mapEnd, memEnd, pr, MAP_PRIVATE, null, 0, '');
     // the image is used at once: map it now (from the page cache) instead of faulting region by region
-    mm.prefault(start, Math.min(memEnd, start + (8 << 20)));
+    mm.prefault(start, Math.min(memEnd, start + (1 << 20)));
     top = Math.max(top, memEnd);
   }
   return top;

@@ -2,9 +2,14 @@
  * struct mm_struct: one guest address space — its VMAs, its page table, and
  * the host process (stub) whose host mappings mirror that page table.
  *
- * Every guest page is a physmem frame. The page table maps virtual page
- * numbers to frames; the host process maps the same frames (MAP_SHARED from
- * physmem) at the same addresses. Changes to the page table reach the host
+ * A guest page is a physmem frame, or a page of a host file that the stub
+ * maps itself. The page table maps virtual page numbers to frames; the host
+ * process maps the same frames (MAP_SHARED from physmem) at the same
+ * addresses. A "direct" VMA (a read-only private or shared mapping of a host
+ * file: program text, libraries, read-only data) is mapped by the host
+ * straight from the host file (its page cache), whole, with no copy and no
+ * fault per page; the page table holds only the pages the guest has of its
+ * own there (copies made by writes after an mprotect), mapped over the file. Changes to the page table reach the host
  * through the "TLB": requests queued in the stub's batch page, merged with
  * the previous one when contiguous, and executed by the stub in one round
  * trip before the guest runs again (arch/um/kernel/tlb.c).
@@ -18,7 +23,7 @@ import { Errno, ErrnoError } from '../kernel/errno.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
 import { HostThread, spawnStub, StubPages } from '../platform/ptrace.js';
 import {
-  GUEST_TASK_SIZE, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_FD_PHYSMEM, STUB_DATA_SIZE,
+  GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_BATCH_PATH, STUB_FD_PHYSMEM, STUB_DATA_SIZE,
 } from '../platform/stub_layout.js';
 
 export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
@@ -35,12 +40,27 @@ export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
 /** si_code values for SIGSEGV */
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 
-const NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11;
+const NR_close = 3, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_openat = 257;
+const HOST_O_RDONLY = 0, HOST_O_CLOEXEC = 0o2000000;
+/** host files a stub holds open for direct mappings before they are all closed and reopened as needed */
+const STUB_FDS_MAX = 128;
 const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
+
+/** A host file the stub can open and map itself (fs's HostMappable, structurally). */
+export interface HostMappable {
+  /** the host file's identity (device and inode): one open per file in a stub */
+  readonly id: string;
+  /** Run fn with a kernel descriptor of the file held open. */
+  withFd(fn: (fd: number) => void): void;
+}
 
 /** What a private file mapping is filled from (fs's Mappable, structurally). */
 export interface VmFile {
   fillHost(off: number, ptr: bigint, len: number): number;
+  /** the host file itself, for the stub to map directly (absent: pages are copied into frames) */
+  readonly hostMap?: HostMappable;
+  /** file bytes a direct mapping may show as they are: pages reaching past it are copied (an ELF segment's end) */
+  readonly hostMapLimit?: number;
   /** A VMA holds its file open (get_file/fput): taken per VMA, dropped when it goes. */
   get?(): void;
   put?(): void;
@@ -69,12 +89,16 @@ export class Vma {
   ) {
     file?.get?.();
   }
+  /** the host maps this range from the host file itself (see the file comment); set when inserted */
+  direct = false;
   /** Called when the VMA leaves the address space. */
   drop(): void {
     this.file?.put?.();
   }
   clone(): Vma {
-    return new Vma(this.start, this.end, this.prot, this.flags, this.file, this.pgoff, this.name, this.mayProt);
+    const v = new Vma(this.start, this.end, this.prot, this.flags, this.file, this.pgoff, this.name, this.mayProt);
+    v.direct = this.direct;
+    return v;
   }
 }
 
@@ -103,8 +127,16 @@ const FAULT_AROUND_MIN = 16; // pages
 /** pages on each side of a copy-on-write fault copied with it */
 const COW_AROUND = 8;
 /** how much of a file mapping exec/mmap map up front */
-const PREFAULT_MAX = 8 << 20;
-const FAULT_AROUND_MAX = 512;
+const PREFAULT_MAX = 1 << 20;
+const FAULT_AROUND_MAX = 128;
+
+/** Host protection of a direct VMA's file pages: a private one is never
+ * writable there (a write faults, and the page is copied), but stays readable. */
+function directProt(v: Vma): number {
+  let p = v.prot;
+  if (!(v.flags & MAP_SHARED) && p & PROT_WRITE) p = (p & ~PROT_WRITE) | PROT_READ;
+  return p & SYS_HOST_PROT_MASK;
+}
 
 function pageUp(x: number): number {
   return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE;
@@ -263,6 +295,7 @@ export class AddressSpace {
     const v = this.vmas;
     const can = (a: Vma, b: Vma): boolean =>
       a.end === b.start && a.prot === b.prot && a.flags === b.flags && a.file === b.file && a.name === b.name && a.mayProt === b.mayProt &&
+      a.direct === b.direct &&
       (a.file === null || a.pgoff + (a.end - a.start) === b.pgoff);
     if (i + 1 < v.length && can(v[i]!, v[i + 1]!)) {
       v[i]!.end = v[i + 1]!.end;
@@ -290,7 +323,13 @@ export class AddressSpace {
     let i = this.firstAfter(start);
     let n = 0;
     while (i + n < this.vmas.length && this.vmas[i + n]!.start < end) n++;
-    if (n > 0) for (const gone of this.vmas.splice(i, n)) gone.drop();
+    if (n > 0) {
+      for (const gone of this.vmas.splice(i, n)) {
+        // the host's mapping of the file goes whole (its own pages go with dropPages)
+        if (gone.direct) this.queue(NR_munmap, gone.start, gone.end - gone.start, 0, 0, 0, 0);
+        gone.drop();
+      }
+    }
     this.dropPages(start, end);
   }
 
@@ -406,6 +445,7 @@ export class AddressSpace {
     const old = p.frame[i]! - 1;
     const pm = this.physmem;
     const f = pm.alloc(1);
+    pm.stats.cowCopies++;
     pm.chunkOf(f).set(pm.chunkOf(old).subarray(pm.offsetIn(old), pm.offsetIn(old) + PAGE_SIZE), pm.offsetIn(f));
     pm.put(old);
     p.frame[i] = f + 1;
@@ -442,7 +482,7 @@ export class AddressSpace {
           wr(o + 16, pl + a1);
           return;
         }
-        if (nr === NR_mmap && rd(o + 24) === a2 && rd(o + 48) + pl === a5) {
+        if (nr === NR_mmap && rd(o + 24) === a2 && rd(o + 48) + pl === a5 && rd(o + 32) === a3 && rd(o + 40) === a4) {
           wr(o + 16, pl + a1);
           return;
         }
@@ -480,13 +520,166 @@ export class AddressSpace {
     this.stubPages.batch.setUint32(0, 0, true);
     this.stubPages.batch.setUint32(4, 0, true);
     this.flushes++;
+    this.physmem.stats.flushes++;
     if (err !== 0) throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${t.tid})`);
   }
+  /**
+   * Flush a queue whose last request is an openat, and return its result
+   * (the stub's fd, or -errno: that request may fail; any other is a bug).
+   */
+  private flushOpen(): number {
+    const t = this.syncThread;
+    if (!t) throw new Error('mm flush with no stopped thread');
+    const count = this.tlbCount;
+    const { err, index, last } = t.runBatch();
+    this.tlbCount = 0;
+    this.stubPages.batch.setUint32(0, 0, true);
+    this.stubPages.batch.setUint32(4, 0, true);
+    this.flushes++;
+    this.physmem.stats.flushes++;
+    if (err === 0) return last;
+    if (index === count - 1) return err;
+    throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${t.tid})`);
+  }
+
+  // ---- direct mappings of host files ----------------------------------------------
+
+  /** host file id -> the stub's fd for it; guarded by the JS thread */
+  private readonly stubFds = new Map<string, number>();
+  /** host files the stub could not open (mapped by copying instead) */
+  private readonly noDirect = new Set<string>();
+
+  /**
+   * The stub's descriptor of a host file, opened now if it has none: the
+   * stub opens the kernel's own descriptor by its /proc name (written in the
+   * batch page, which the guest cannot write). -1 if it can't be had.
+   */
+  private stubFd(hm: HostMappable): number {
+    const have = this.stubFds.get(hm.id);
+    if (have !== undefined) return have;
+    if (this.released || !this.syncThread || this.noDirect.has(hm.id)) return -1;
+    if (this.stubFds.size >= STUB_FDS_MAX) {
+      // closing costs nothing mapped: a host mapping holds its own reference to the file
+      for (const fd of this.stubFds.values()) this.queue(NR_close, fd, 0, 0, 0, 0, 0);
+      this.stubFds.clear();
+    }
+    let got = -1;
+    hm.withFd((kfd) => {
+      const b = this.stubPages.batch;
+      const path = Buffer.from(`/proc/${process.pid}/fd/${kfd}\0`);
+      for (let i = 0; i < path.length; i++) b.setUint8(STUB_BATCH_PATH + i, path[i]!);
+      // dirfd 0: unused with an absolute path, and keeps arg0 under the filter's address bound
+      this.queue(NR_openat, 0, STUB_BATCH + STUB_BATCH_PATH, HOST_O_RDONLY | HOST_O_CLOEXEC, 0, 0, 0);
+      got = this.flushOpen();
+    });
+    if (got < 0) {
+      this.noDirect.add(hm.id);
+      return -1;
+    }
+    this.stubFds.set(hm.id, got);
+    return got;
+  }
+
+  /**
+   * Map [start, end) of direct VMA v from its host file, then the pages the
+   * guest has of its own there over it. If the stub can't open the file the
+   * VMA stops being direct: its pages are copied on fault like any other.
+   */
+  private remapDirect(v: Vma, start = v.start, end = v.end): void {
+    const fd = this.stubFd(v.file!.hostMap!);
+    if (fd < 0) {
+      v.direct = false;
+      this.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
+      this.walk(v.start, v.end, (p, i) => {
+        p.bits[i]! &= ~PTE_HOST;
+      }, () => {});
+      return;
+    }
+    const shared = (v.flags & MAP_SHARED) !== 0;
+    this.queue(NR_mmap, start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff + (start - v.start));
+    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
+    for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
+      const p = this.pt.get(k);
+      if (!p) continue;
+      const base = k * PT_SIZE;
+      for (let i = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base; i < hi; i++) {
+        const f = p.frame[i]!;
+        if (!f) continue;
+        this.queueMap(base + i, 1, f - 1, this.isCow(v, f - 1) ? v.prot & ~PROT_WRITE : v.prot);
+        p.bits[i]! |= PTE_HOST;
+      }
+    }
+  }
+
+  /**
+   * Insert a new VMA; a read-only private or a shared mapping of a host file
+   * becomes direct (split where a page would reach past hostMapLimit: those
+   * are copied) and is mapped from the file at once.
+   */
+  private insertMapping(v: Vma): void {
+    const f = v.file;
+    if (f?.hostMap && (v.flags & MAP_SHARED || !(v.prot & PROT_WRITE)) && !this.noDirect.has(f.hostMap.id)) {
+      let cut = v.end;
+      if (f.hostMapLimit !== undefined) cut = Math.min(v.end, v.start + Math.max(0, Math.floor((f.hostMapLimit - v.pgoff) / PAGE_SIZE) * PAGE_SIZE));
+      if (cut > v.start) {
+        let tail: Vma | null = null;
+        if (cut < v.end) {
+          tail = v.clone();
+          tail.start = cut;
+          tail.pgoff += cut - v.start;
+          v.end = cut;
+        }
+        v.direct = true;
+        const start = v.start, end = v.end;
+        this.insert(v);
+        this.remapDirect(this.find(start)!, start, end);
+        if (tail) this.insert(tail);
+        return;
+      }
+    }
+    this.insert(v);
+  }
+
+  /** A write to a page of a private direct VMA the guest has no copy of: its own frame, read from the file (do_cow_fault). */
+  private copyDirectPage(vma: Vma, vpn: number): number {
+    const pm = this.physmem;
+    const f = pm.alloc(1);
+    vma.file!.fillHost(vma.pgoff + (vpn * PAGE_SIZE - vma.start), pm.hostAddr(f), PAGE_SIZE);
+    pm.stats.fileReads++;
+    pm.stats.fileReadPages++;
+    const p = this.ptPage(vpn, true)!, i = vpn % PT_SIZE;
+    p.frame[i] = f + 1;
+    p.bits[i] = PTE_HOST;
+    p.count++;
+    this.queueMap(vpn, 1, f, vma.prot);
+    return f;
+  }
+
+  /** A fault in a direct VMA: a copy-on-write, or a page the host lost (mapped again, file and all). */
+  private directFault(vma: Vma, vpn: number, err: number): number {
+    const p = this.ptPage(vpn, false), i = vpn % PT_SIZE;
+    const f = p ? p.frame[i]! : 0;
+    if (f) {
+      if (err & PF_WRITE && this.isCow(vma, f - 1)) this.breakCow(p!, i);
+      const fr = p!.frame[i]! - 1;
+      this.queueMap(vpn, 1, fr, this.isCow(vma, fr) ? vma.prot & ~PROT_WRITE : vma.prot);
+      p!.bits[i]! |= PTE_HOST;
+      return 0;
+    }
+    if (err & PF_WRITE && !(vma.flags & MAP_SHARED)) {
+      this.copyDirectPage(vma, vpn);
+      return 0;
+    }
+    this.remapDirect(vma);
+    return 0;
+  }
+
   /** The queue was executed by the stub on the way out of a fault (resumeFromFault). */
   markFlushed(): void {
     if (this.tlbCount === 0) return;
     this.tlbCount = 0;
     this.flushes++;
+    this.physmem.stats.flushes++;
   }
 
   // ---- faults ---------------------------------------------------------------------
@@ -498,11 +691,13 @@ export class AddressSpace {
    */
   handleFault(addr: number, err: number): number {
     this.faults++;
+    this.physmem.stats.faults++;
     const vma = this.find(addr);
     if (!vma) return this.growStack(addr) ? this.handleFault(addr, err) : SEGV_MAPERR;
     const need = err & PF_WRITE ? PROT_WRITE : err & PF_INSTR ? PROT_EXEC : PROT_READ;
     if (!(vma.prot & need) && !(need === PROT_READ && vma.prot & (PROT_WRITE | PROT_EXEC))) return SEGV_ACCERR;
     const vpn = Math.floor(addr / PAGE_SIZE);
+    if (vma.direct) return this.directFault(vma, vpn, err);
     // a fault on a page we believe the host has mapped means the host lost
     // it (or never ran the request): map it again rather than loop
     const pte = this.ptPage(vpn, false);
@@ -599,6 +794,8 @@ export class AddressSpace {
       if (vma.file) {
         const off = vma.pgoff + (vpn * PAGE_SIZE - vma.start);
         vma.file.fillHost(off, this.physmem.hostAddr(frame), n * PAGE_SIZE);
+        this.physmem.stats.fileReads++;
+        this.physmem.stats.fileReadPages += n;
       }
       for (let k = 0; k < n; k++) {
         p.frame[i + k] = frame + k + 1;
@@ -632,6 +829,8 @@ export class AddressSpace {
         }
         m = pm.allocCount;
         vma.file!.fillHost(idx * PAGE_SIZE, pm.hostAddr(f), m * PAGE_SIZE);
+        pm.stats.fileReads++;
+        pm.stats.fileReadPages += m;
         for (let j = 0; j < m; j++) cache.insert(key, idx + j, f + j);
       }
       for (let j = 0; j < m; j++) {
@@ -650,7 +849,7 @@ export class AddressSpace {
   prefault(start: number, end: number): void {
     for (let i = this.firstAfter(start); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
       const v = this.vmas[i]!;
-      if (v.prot === PROT_NONE) continue;
+      if (v.prot === PROT_NONE || v.direct) continue; // direct: the host has it all already
       const lo = Math.max(start, v.start) / PAGE_SIZE, hi = Math.min(end, v.end) / PAGE_SIZE;
       this.populate(v, lo, hi);
     }
@@ -660,7 +859,9 @@ export class AddressSpace {
 
   /**
    * Frame for the page at addr, faulting it in for the kernel as the guest's
-   * own access would. Throws EFAULT where the guest would get SIGSEGV.
+   * own access would; -1 for a read of a direct page the guest has no copy of
+   * (userPage reads it from the file). Throws EFAULT where the guest would
+   * get SIGSEGV.
    */
   private userFrame(addr: number, write: boolean): number {
     const vpn = Math.floor(addr / PAGE_SIZE);
@@ -686,18 +887,55 @@ export class AddressSpace {
       vma = this.find(addr)!;
     }
     if (!(vma.prot & (write ? PROT_WRITE : PROT_READ))) throw new ErrnoError(Errno.EFAULT);
+    if (vma.direct) {
+      if (!write) return -1;
+      if (vma.flags & MAP_SHARED) throw new ErrnoError(Errno.EFAULT); // never writable (FileMapping)
+      return this.copyDirectPage(vma, vpn);
+    }
     this.populate(vma, vpn, vpn + 1);
     return this.frameAt(vpn);
   }
 
+  /** the page a direct read came from (userPage); owned by this mm, valid until its next user access */
+  private filePage: Uint8Array | null = null;
+  private readonly upage: { buf: Uint8Array<ArrayBufferLike>; off: number } = { buf: new Uint8Array(0), off: 0 };
+  /**
+   * The bytes of the page at addr as the guest sees them: its frame through
+   * the kernel's mapping, or a direct page read from the host file.
+   */
+  private userPage(addr: number, write: boolean): { buf: Uint8Array<ArrayBufferLike>; off: number } {
+    const pm = this.physmem, u = this.upage;
+    const f = this.userFrame(addr, write);
+    if (f >= 0) {
+      u.buf = pm.chunkOf(f);
+      u.off = pm.offsetIn(f);
+      return u;
+    }
+    const vma = this.find(addr)!;
+    const page = addr - (addr % PAGE_SIZE);
+    const tmp = pm.alloc(1);
+    try {
+      // past the end of the file the guest would get SIGBUS: the kernel, EFAULT
+      const n = vma.file!.fillHost(vma.pgoff + (page - vma.start), pm.hostAddr(tmp), PAGE_SIZE);
+      if (n <= 0) throw new ErrnoError(Errno.EFAULT);
+      const buf = (this.filePage ??= new Uint8Array(PAGE_SIZE));
+      const off = pm.offsetIn(tmp);
+      buf.set(pm.chunkOf(tmp).subarray(off, off + PAGE_SIZE));
+      u.buf = buf;
+      u.off = 0;
+      return u;
+    } finally {
+      pm.put(tmp);
+    }
+  }
+
   /** Copy len bytes out of the guest at addr into dst[at..]. */
   readInto(addr: number, dst: Uint8Array, at = 0, len = dst.length - at): void {
-    const pm = this.physmem;
     while (len > 0) {
-      const f = this.userFrame(addr, false);
+      const u = this.userPage(addr, false);
       const o = addr % PAGE_SIZE;
       const n = Math.min(len, PAGE_SIZE - o);
-      const c = pm.chunkOf(f), base = pm.offsetIn(f) + o;
+      const c = u.buf, base = u.off + o;
       dst.set(c.subarray(base, base + n), at);
       addr += n;
       at += n;
@@ -757,13 +995,12 @@ export class AddressSpace {
   }
   /** A NUL-terminated string (UTF-8) of at most max bytes before the NUL; ENAMETOOLONG past it. */
   readCString(addr: number, max = 4096): string {
-    const pm = this.physmem;
     const parts: Uint8Array[] = [];
     let total = 0;
     for (;;) {
-      const f = this.userFrame(addr, false);
+      const u = this.userPage(addr, false);
       const o = addr % PAGE_SIZE;
-      const c = pm.chunkOf(f), base = pm.offsetIn(f);
+      const c = u.buf, base = u.off;
       const page = c.subarray(base + o, base + PAGE_SIZE);
       const z = page.indexOf(0);
       const piece = z >= 0 ? page.subarray(0, z) : page;
@@ -812,10 +1049,9 @@ export class AddressSpace {
       start = this.getUnmappedArea(Math.floor(addr / PAGE_SIZE) * PAGE_SIZE, len);
     }
     const vflags = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE ? MAP_SHARED : MAP_PRIVATE;
-    this.insert(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, '', mayProt));
+    this.insertMapping(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, '', mayProt));
     if (flags & MAP_POPULATE) {
-      const vma = this.find(start)!;
-      this.populate(vma, start / PAGE_SIZE, (start + len) / PAGE_SIZE);
+      this.prefault(start, start + len);
     } else if (file?.cacheKey && (prot & PROT_EXEC || flags & MAP_FIXED) && vflags === MAP_PRIVATE) {
       // a library's segments: map them now (from the page cache) rather than fault region by region
       this.prefault(start, start + Math.min(len, PREFAULT_MAX));
@@ -826,7 +1062,7 @@ export class AddressSpace {
   /** A VMA made by the kernel itself (ELF segments, stack, heap). */
   mapFixed(start: number, end: number, prot: number, flags: number, file: VmFile | null, off: number, name: string): void {
     if (this.overlaps(start, end)) this.removeRange(start, end);
-    this.insert(new Vma(start, end, prot, flags, file, off, name));
+    this.insertMapping(new Vma(start, end, prot, flags, file, off, name));
   }
 
   /** munmap(2)'s work. */
@@ -855,6 +1091,15 @@ export class AddressSpace {
     }
     for (let i = this.vmas.length - 1; i >= 0; i--) if (i < this.vmas.length) this.mergeAround(i);
     this.unmapHost(addr, end);
+    this.remapDirectIn(addr, end);
+  }
+
+  /** Map the direct VMAs' parts in [start, end) again (after their host mappings were dropped or changed). */
+  private remapDirectIn(start: number, end: number): void {
+    for (let i = this.firstAfter(start); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
+      const v = this.vmas[i]!;
+      if (v.direct) this.remapDirect(v, Math.max(start, v.start), Math.min(end, v.end));
+    }
   }
 
   /** madvise(2)'s work for MADV_DONTNEED: private pages drop to zero (anon) or the file's content. */
@@ -864,6 +1109,7 @@ export class AddressSpace {
     if (len === 0) return;
     if (!this.covered(addr, addr + len)) throw new ErrnoError(Errno.ENOMEM);
     this.dropPages(addr, addr + len);
+    this.remapDirectIn(addr, addr + len); // the file shows through where copies were
   }
   /** Is [addr, addr+len) fully mapped? (madvise's ENOMEM check) */
   isMapped(addr: number, len: number): boolean {
@@ -899,7 +1145,9 @@ export class AddressSpace {
     }
     // grow in place if the VMA ends here and the space after is free
     if (old + oldLen === vma.end && !this.overlaps(vma.end, old + newLen) && old + newLen <= GUEST_TASK_SIZE) {
+      const oldEnd = vma.end;
       vma.end = old + newLen;
+      if (vma.direct) this.remapDirect(vma, oldEnd, vma.end);
       this.mergeAround(this.vmas.indexOf(vma));
       return old;
     }
@@ -911,7 +1159,8 @@ export class AddressSpace {
   /** Move [old, old+oldLen) of vma to dest with size newLen: frames move, data is not copied. */
   private moveRange(vma: Vma, old: number, oldLen: number, newLen: number, dest: number, keepOld: boolean): number {
     if (this.overlaps(dest, dest + newLen)) this.removeRange(dest, dest + newLen);
-    const moved = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name);
+    const moved = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name, vma.mayProt);
+    moved.direct = vma.direct;
     const n = Math.min(oldLen, newLen) / PAGE_SIZE;
     const ov = old / PAGE_SIZE, nv = dest / PAGE_SIZE;
     this.unmapHost(old, old + oldLen);
@@ -931,11 +1180,14 @@ export class AddressSpace {
       dst.count++;
     }
     if (keepOld) {
-      // the old range stays mapped, empty (anonymous pages read as zero again)
+      // the old range stays mapped, empty (anonymous pages read as zero
+      // again; a direct file mapping shows the file where copies were)
+      this.remapDirectIn(old, old + oldLen);
     } else {
       this.removeRange(old, old + oldLen);
     }
     this.insert(moved);
+    if (moved.direct) this.remapDirect(this.find(dest)!, dest, dest + newLen);
     return dest;
   }
 

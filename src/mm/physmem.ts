@@ -50,6 +50,8 @@ export class Physmem {
   readonly limit: number;
   /** file pages shared between processes; evicted when memory runs out */
   readonly cache = new PageCache(this);
+  /** kernel-wide mm counters for --stats; bumped by AddressSpace on the JS thread */
+  readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0 };
 
   constructor(memBytes: number, reserveBytes = 32 << 20) {
     this.limit = Math.floor(memBytes / PAGE_SIZE);

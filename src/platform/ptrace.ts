@@ -14,7 +14,7 @@
  */
 import * as host from '../host/libc.js';
 import { HostError } from '../host/errors.js';
-import { Regs, RIP, RSP, R12, R14, R15, RAX, ORIG_RAX } from './regs.js';
+import { Regs, RIP, RSP, R12, R13, R14, R15, RAX, ORIG_RAX } from './regs.js';
 import {
   loadStubSymbols, StubSymbols, STUB_PATH, STUB_BATCH, STUB_FD_PHYSMEM, STUB_CODE, STUB_CODE_SIZE,
   FI_ADDR, FI_ERR, FI_TRAPNO, FI_SIGNO, FI_CODE, FI_SP,
@@ -152,15 +152,18 @@ export class HostThread {
   /**
    * Run the requests of the batch page (already written, with a zero
    * terminator) in this thread, synchronously. Returns 0 or the first failing
-   * request's -errno. The thread is left stopped at the stub's batch trap
-   * with its registers changed; the caller sets the registers it wants next.
+   * request's -errno, with `last` the result of the last request that
+   * succeeded (an openat's fd). The thread is left stopped at the stub's
+   * batch trap with its registers changed; the caller sets the registers it
+   * wants next.
    */
-  runBatch(): { err: number; index: number } {
+  runBatch(): { err: number; index: number; last: number } {
     const s = this.scratch;
     this.getRegs(s);
     this.ranBatch = true;
     s.set(RIP, syms().stub_run_batch);
     s.set(R12, STUB_BATCH);
+    s.set(R13, -1);
     s.set(R14, 0);
     s.set(R15, this.secret * 0x100000000);
     s.set(ORIG_RAX, -1); // if stopped at a syscall entry: skip it, and return into the stub
@@ -169,7 +172,7 @@ export class HostThread {
     if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
     this.waitStubTrap(syms().stub_batch_trap);
     const err = s.getS(RAX);
-    return { err, index: (s.get(R12) - STUB_BATCH) / 56 };
+    return { err, index: (s.get(R12) - STUB_BATCH) / 56, last: s.getS(R13) };
   }
 
   /**

@@ -4,7 +4,8 @@
  * Entry points come from build/native/stub.syms, written by the stub's Makefile.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PKG_ROOT } from '../paths.js';
 
 export const STUB_PAGE_SIZE = 0x1000;
 export const GUEST_TASK_SIZE = 0x7fe000000000;
@@ -14,7 +15,9 @@ export const STUB_CODE_SIZE = 0x1000;
 export const STUB_BATCH = STUB_CODE + STUB_CODE_SIZE;
 export const STUB_BATCH_SIZE = 0x1000;
 export const STUB_BATCH_ENTRY = 56;
-export const STUB_BATCH_MAX = STUB_BATCH_SIZE / STUB_BATCH_ENTRY - 1 | 0;
+export const STUB_BATCH_PATH_SIZE = 128;
+export const STUB_BATCH_PATH = STUB_BATCH_SIZE - STUB_BATCH_PATH_SIZE;
+export const STUB_BATCH_MAX = STUB_BATCH_PATH / STUB_BATCH_ENTRY - 1 | 0;
 export const STUB_SLOT_SIZE = 0x4000;
 export const STUB_DATA = STUB_START + STUB_SLOT_SIZE;
 export const STUB_SLOTS = 1;
@@ -24,7 +27,7 @@ export const STUB_HOST_TOP = 0x7ffffffff000;
 export const FI_ADDR = 0, FI_ERR = 8, FI_TRAPNO = 16, FI_SIGNO = 24, FI_CODE = 32, FI_SP = 40, FI_SIZE = 48;
 export const STUB_FD_PHYSMEM = 3;
 
-export const STUB_DIR = fileURLToPath(new URL('../../build/native/', import.meta.url));
+export const STUB_DIR = join(PKG_ROOT, 'build', 'native') + '/';
 /** named so that a stub's comm (all ps can show once it has unmapped its argv) says what it is */
 export const STUB_PATH = STUB_DIR + 'umlts-stub';
 

@@ -25,8 +25,16 @@ const MAP_KNOWN = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDO
 /** A VMA's view of an open file: holds the File open while mapped. */
 class FileMapping implements VmFile {
   private readonly m;
-  constructor(private readonly f: File) {
+  /** the page cache's key: pages shared with every other mapping of the
+   * unchanged file. Not for a shared mapping that may be written: its writes
+   * would land in frames other processes' private mappings still share. */
+  readonly cacheKey: string | undefined;
+  /** the host file, for the stub to map itself; likewise not for a writable shared mapping (it would write the host file behind the filesystem's back) */
+  readonly hostMap: VmFile['hostMap'];
+  constructor(private readonly f: File, writableShared: boolean) {
     this.m = f.mappable()!;
+    this.cacheKey = writableShared ? undefined : this.m.cacheKey;
+    this.hostMap = writableShared ? undefined : this.m.hostMap;
   }
   fillHost(off: number, ptr: bigint, len: number): number {
     return this.m.fillHost(off, ptr, len);
@@ -77,7 +85,7 @@ export function sys_mmap(t: Task, r: Regs): number {
     if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
     if (!f.mappable()) return -Errno.ENODEV;
     if (off + len > 2 ** 53) return -Errno.EOVERFLOW;
-    vmf = new FileMapping(f);
+    vmf = new FileMapping(f, shared && f.writable);
     // a shared mapping of a read-only description may never become writable
     if (shared && !f.writable) mayProt &= ~PROT_WRITE;
   }
