@@ -57,6 +57,8 @@ const WORKLOADS = [
   // (umlts: --mount of BUILD; UML: hostfs rw; gVisor: its gofer). Two runs, timed together.
   {
     name: 'busybox tar c + tar x, 2000 files',
+    // the second step reads what the first wrote: gVisor must write the host (no overlay)
+    hostWrites: true,
     before: () => tarTree(),
     steps: [
       ['/bin/busybox', 'tar', 'cf', path.join(BUILD, 'tartree', 't.tar'), '-C', path.join(BUILD, 'tartree'), 'src'],
@@ -135,7 +137,10 @@ function runners(withPeers) {
   else list.push({ name: 'UML', unavailable: 'linux.uml not installed (apt-get install user-mode-linux)' });
   const runsc = which('runsc');
   if (runsc) {
-    list.push({ name: 'gVisor', wrap: (argv) => ({ cmd: runsc, args: ['--platform=ptrace', '--network=none', 'do', ...argv], env: { ...process.env, MB_DIR } }) });
+    list.push({
+      name: 'gVisor',
+      wrap: (argv, w) => ({ cmd: runsc, args: ['--platform=ptrace', '--network=none', 'do', ...(w?.hostWrites ? ['-force-overlay=false'] : []), ...argv], env: { ...process.env, MB_DIR } }),
+    });
   } else {
     list.push({ name: 'gVisor', unavailable: 'runsc not installed' });
   }
@@ -148,27 +153,31 @@ function umlCommand(uml, argv) {
   fs.mkdirSync(BUILD, { recursive: true });
   const dir = fs.mkdtempSync(path.join(BUILD, 'uml-'));
   const out = path.join(dir, 'out');
+  const status = path.join(dir, 'status');
   const init = path.join(dir, 'init');
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
   fs.writeFileSync(init, `#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc 2>/dev/null\n/bin/busybox mount -t tmpfs tmpfs /tmp 2>/dev/null\n` +
-    `MB_DIR=${MB_DIR} ${argv.map(q).join(' ')} > ${q(out)} 2>&1\n/bin/busybox sync\n/bin/busybox poweroff -f\n`);
+    `MB_DIR=${MB_DIR} ${argv.map(q).join(' ')} > ${q(out)} 2>&1\necho $? > ${q(status)}\n/bin/busybox sync\n/bin/busybox poweroff -f\n`);
   fs.chmodSync(init, 0o755);
-  return { cmd: uml, args: ['mem=1024M', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${init}`, 'con=null', 'quiet'], output: out, cleanup: dir };
+  return { cmd: uml, args: ['mem=1024M', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${init}`, 'con=null', 'quiet'], output: out, status, cleanup: dir };
 }
 
-function runOnce(runner, argv, timeoutMs = 300_000) {
-  const c = runner.wrap(argv);
+function runOnce(runner, argv, w = null, timeoutMs = 300_000) {
+  const c = runner.wrap(argv, w);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(c.cmd, c.args, { encoding: 'utf8', env: c.env ?? { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: timeoutMs, maxBuffer: 64 << 20 });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   let stdout = r.stdout ?? '';
+  // UML: the guest's output and exit status come back in files its init wrote
+  let status = r.status;
   if (c.output) { try { stdout = fs.readFileSync(c.output, 'utf8'); } catch { stdout = ''; } }
+  if (c.status) { try { status = Number(fs.readFileSync(c.status, 'utf8').trim()); } catch { status = null; } }
   if (c.cleanup) fs.rmSync(c.cleanup, { recursive: true, force: true });
-  const ok = !r.error && (c.output ? stdout.length > 0 : r.status === 0);
+  const ok = !r.error && status === 0;
   // the most telling stderr line: an error message, not a stack frame or Node's banner
   const errLines = (r.stderr || '').split('\n').map((l) => l.trim()).filter((l) => l && !/^at /.test(l) && !/^Node\.js v/.test(l));
   const telling = errLines.find((l) => /error|fault|ENOSYS|not /i.test(l)) ?? errLines[0] ?? '';
-  const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}: ${telling}`;
+  const why = r.error ? r.error.message : `exit ${status ?? r.signal ?? 'unknown (no status from the guest)'}: ${telling || stdout.trim().split('\n').pop() || ''}`;
   return { ok, stdout, wallMs, why };
 }
 
@@ -201,7 +210,7 @@ function measureWorkload(runner, w, reps) {
     w.before?.();
     let total = 0;
     for (const argv of w.steps ?? [w.argv]) {
-      const r = runOnce(runner, argv);
+      const r = runOnce(runner, argv, w);
       if (!r.ok) return { error: r.why };
       total += r.wallMs;
     }

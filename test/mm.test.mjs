@@ -29,13 +29,14 @@ test('the mmap guest is deterministic natively (a flaky guest would make the dif
   assert.equal(runNative([g]).stdout, runNative([g]).stdout);
 });
 
-test('host file mappings: file writes show through, private copies, fork, dontneed, mremap, shared, SIGBUS past the end', () => {
+test('host file mappings: file writes show through, private copies, fork, dontneed, mremap, shared read-write, SIGBUS past the end', () => {
   const g = buildGuest('mm_filemap');
   const dir = makeScratch('filemap');
   try {
     const { native } = assertSameAsNative([g, dir], ['--mount', `${dir}:${dir}`]);
     assert.match(native.stdout, /after pwrite to the file: XYZ\n/, 'natively, an untouched private page shows the file');
     assert.match(native.stdout, /page past the end: SIGBUS, si_code 2, si_addr right: 1\n/);
+    assert.match(native.stdout, /child's shared write: mapping C, file C\n/);
     assert.match(native.stdout, /\ndone\n$/);
   } finally {
     rmScratch(dir);

@@ -20,6 +20,14 @@ test('pipes between processes: blocking, EOF, atomic PIPE_BUF writes from many w
   assert.doesNotMatch(native.stdout, /FAIL/);
 });
 
+test('blocking pipe writes larger than the pipe: written whole; a signal after part returns the part', () => {
+  const g = buildGuest('pipe_block');
+  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
+  assert.match(native.stdout, /one write of 1 MiB to a slow reader: 1048576\n/);
+  assert.match(native.stdout, /blocked write interrupted \(SA_RESTART 1\): 65536 \n/);
+  assert.match(native.stdout, /write into a full pipe, interrupted: -1 EINTR\n/);
+});
+
 test('yes | head -n 100000 | sort | uniq -c', () => {
   const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'yes | head -n 100000 | sort | uniq -c'], { timeout: 60_000 });
   assert.equal(r.stdout.trim().replace(/\s+/g, ' '), '100000 y', r.describe());

@@ -950,6 +950,14 @@ export class HostFile extends File {
             return 0;
           });
         },
+        writeAt(off: number, data: Uint8Array): number {
+          return self.with((fd) => {
+            const size = self.sizeOf(fd);
+            if (size < 0) return size;
+            if (off >= size) return -Errno.EFAULT;
+            return guestErr(host.pwrite(fd, data.subarray(0, Math.min(data.length, size - off)), off));
+          });
+        },
       };
     }
     return {

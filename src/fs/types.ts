@@ -59,6 +59,9 @@ export interface HostMappable {
   readonly id: string;
   /** Run fn with a kernel descriptor of the file held open (the stub opens its /proc/<pid>/fd/<n>). */
   withFd(fn: (fd: number) => void): void;
+  /** Write data at off within the file's current size (the kernel writing
+   * into a shared mapping); bytes written, or -errno. Never extends the file. */
+  writeAt(off: number, data: Uint8Array): number;
 }
 
 export { WaitQueue };

@@ -627,12 +627,13 @@ export class Kernel {
   private interrupt(task: Task): void {
     if (task.state !== 'blocked' || !task.vforkDone) return;
     task.unqueue();
-    task.syscallCleanup?.();
+    const partial = task.syscallCleanup?.();
     task.syscallCleanup = null;
     task.syscallState = null;
     task.sigwaitLo = task.sigwaitHi = 0;
     const mode = restartMode(task.regs.getI32(ORIG_RAX));
-    finishSyscall(task, mode === 'never' ? -Errno.EINTR : mode === 'nohand' ? -ERESTARTNOHAND : -ERESTARTSYS);
+    if (typeof partial === 'number') finishSyscall(task, partial);
+    else finishSyscall(task, mode === 'never' ? -Errno.EINTR : mode === 'nohand' ? -ERESTARTNOHAND : -ERESTARTSYS);
     task.inSyscall = true;
     task.state = 'runnable';
     task.wakeMode = 'resume';

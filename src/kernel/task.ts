@@ -100,8 +100,10 @@ export class Task {
   inSyscall = false;
   /** when woken: re-run the blocked syscall, or just resume (its result is already set) */
   wakeMode: 'rerun' | 'resume' = 'rerun';
-  /** undo what a sleeping syscall armed (timers, registrations) when a signal interrupts it */
-  syscallCleanup: (() => void) | null = null;
+  /** undo what a sleeping syscall armed (timers, registrations) when a signal
+   * interrupts it; a number returned is the syscall's result (a write that
+   * got part of its data through returns that count, not EINTR) */
+  syscallCleanup: (() => number | void) | null = null;
   /** the vfork parent to wake when this child execs or exits */
   vforkParent: Task | null = null;
   /** a vfork child still using "our" memory: this task sleeps until it is done */

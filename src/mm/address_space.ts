@@ -41,7 +41,7 @@ export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 
 const NR_close = 3, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_openat = 257;
-const HOST_O_RDONLY = 0, HOST_O_CLOEXEC = 0o2000000;
+const HOST_O_RDONLY = 0, HOST_O_RDWR = 2, HOST_O_CLOEXEC = 0o2000000;
 /** host files a stub holds open for direct mappings before they are all closed and reopened as needed */
 const STUB_FDS_MAX = 128;
 const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -52,6 +52,8 @@ export interface HostMappable {
   readonly id: string;
   /** Run fn with a kernel descriptor of the file held open. */
   withFd(fn: (fd: number) => void): void;
+  /** Write into the file within its size (the kernel writing a shared mapping); bytes or -errno. */
+  writeAt(off: number, data: Uint8Array): number;
 }
 
 /** What a private file mapping is filled from (fs's Mappable, structurally). */
@@ -136,6 +138,11 @@ function directProt(v: Vma): number {
   let p = v.prot;
   if (!(v.flags & MAP_SHARED) && p & PROT_WRITE) p = (p & ~PROT_WRITE) | PROT_READ;
   return p & SYS_HOST_PROT_MASK;
+}
+
+/** A shared mapping that may be written: its stub descriptor is opened read-write. */
+function writableShared(v: Vma): boolean {
+  return (v.flags & MAP_SHARED) !== 0 && (v.mayProt & PROT_WRITE) !== 0;
 }
 
 function pageUp(x: number): number {
@@ -554,10 +561,11 @@ export class AddressSpace {
    * stub opens the kernel's own descriptor by its /proc name (written in the
    * batch page, which the guest cannot write). -1 if it can't be had.
    */
-  private stubFd(hm: HostMappable): number {
-    const have = this.stubFds.get(hm.id);
+  private stubFd(hm: HostMappable, rw: boolean): number {
+    const id = rw ? `${hm.id}:rw` : hm.id;
+    const have = this.stubFds.get(id);
     if (have !== undefined) return have;
-    if (this.released || !this.syncThread || this.noDirect.has(hm.id)) return -1;
+    if (this.released || !this.syncThread || this.noDirect.has(id)) return -1;
     if (this.stubFds.size >= STUB_FDS_MAX) {
       // closing costs nothing mapped: a host mapping holds its own reference to the file
       for (const fd of this.stubFds.values()) this.queue(NR_close, fd, 0, 0, 0, 0, 0);
@@ -569,14 +577,14 @@ export class AddressSpace {
       const path = Buffer.from(`/proc/${process.pid}/fd/${kfd}\0`);
       for (let i = 0; i < path.length; i++) b.setUint8(STUB_BATCH_PATH + i, path[i]!);
       // dirfd 0: unused with an absolute path, and keeps arg0 under the filter's address bound
-      this.queue(NR_openat, 0, STUB_BATCH + STUB_BATCH_PATH, HOST_O_RDONLY | HOST_O_CLOEXEC, 0, 0, 0);
+      this.queue(NR_openat, 0, STUB_BATCH + STUB_BATCH_PATH, (rw ? HOST_O_RDWR : HOST_O_RDONLY) | HOST_O_CLOEXEC, 0, 0, 0);
       got = this.flushOpen();
     });
     if (got < 0) {
-      this.noDirect.add(hm.id);
+      this.noDirect.add(id);
       return -1;
     }
-    this.stubFds.set(hm.id, got);
+    this.stubFds.set(id, got);
     return got;
   }
 
@@ -586,7 +594,7 @@ export class AddressSpace {
    * VMA stops being direct: its pages are copied on fault like any other.
    */
   private remapDirect(v: Vma, start = v.start, end = v.end): void {
-    const fd = this.stubFd(v.file!.hostMap!);
+    const fd = this.stubFd(v.file!.hostMap!, writableShared(v));
     if (fd < 0) {
       v.direct = false;
       this.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
@@ -618,7 +626,7 @@ export class AddressSpace {
    */
   private insertMapping(v: Vma): void {
     const f = v.file;
-    if (f?.hostMap && (v.flags & MAP_SHARED || !(v.prot & PROT_WRITE)) && !this.noDirect.has(f.hostMap.id)) {
+    if (f?.hostMap && (v.flags & MAP_SHARED || !(v.prot & PROT_WRITE))) {
       let cut = v.end;
       if (f.hostMapLimit !== undefined) cut = Math.min(v.end, v.start + Math.max(0, Math.floor((f.hostMapLimit - v.pgoff) / PAGE_SIZE) * PAGE_SIZE));
       if (cut > v.start) {
@@ -888,8 +896,7 @@ export class AddressSpace {
     }
     if (!(vma.prot & (write ? PROT_WRITE : PROT_READ))) throw new ErrnoError(Errno.EFAULT);
     if (vma.direct) {
-      if (!write) return -1;
-      if (vma.flags & MAP_SHARED) throw new ErrnoError(Errno.EFAULT); // never writable (FileMapping)
+      if (!write || vma.flags & MAP_SHARED) return -1; // userPage reads the file; write() writes it
       return this.copyDirectPage(vma, vpn);
     }
     this.populate(vma, vpn, vpn + 1);
@@ -954,7 +961,13 @@ export class AddressSpace {
       const f = this.userFrame(addr, true);
       const o = addr % PAGE_SIZE;
       const n = Math.min(len, PAGE_SIZE - o);
-      pm.chunkOf(f).set(data.subarray(at, at + n), pm.offsetIn(f) + o);
+      if (f < 0) {
+        // a shared direct mapping is the host file: write the file (past its end: EFAULT, where the guest gets SIGBUS)
+        const v = this.find(addr)!;
+        if (v.file!.hostMap!.writeAt(v.pgoff + (addr - v.start), data.subarray(at, at + n)) !== n) throw new ErrnoError(Errno.EFAULT);
+      } else {
+        pm.chunkOf(f).set(data.subarray(at, at + n), pm.offsetIn(f) + o);
+      }
       addr += n;
       at += n;
       len -= n;

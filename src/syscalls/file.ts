@@ -28,6 +28,7 @@ import {
   PATH_MAX, FsCaller, Loc,
 } from '../fs/vfs.js';
 import { encodeDirents, major, minor, SEEK_CUR, StatFs } from '../fs/node.js';
+import { PipeEnd } from '../fs/pipe.js';
 import { NullFile } from '../fs/devfs.js';
 import { HostFile, OpenHostNode } from '../fs/hostfs.js';
 import { fcntlLock, locksOnClose, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW } from './lock.js';
@@ -147,6 +148,22 @@ function doWrite(t: Task, f: File, iov: number[], total: number, pos: number | n
   // write_null: the data is never looked at, so neither copy nor check it
   if (f instanceof NullFile) return total;
   let done = 0, seg = 0, segOff = 0;
+  // a blocking pipe write waits for room until all of it is written
+  // (pipe_write); a re-run after a wake goes on where the last run stopped
+  const waits = f instanceof PipeEnd && isBlocking(f);
+  const st = waits ? (t.syscallState as { done: number } | null) : null;
+  if (st) {
+    done = st.done;
+    for (let skip = done; skip > 0;) {
+      const c = Math.min(iov[seg + 1]! - segOff, skip);
+      skip -= c;
+      segOff += c;
+      if (segOff === iov[seg + 1]) {
+        seg += 2;
+        segOff = 0;
+      }
+    }
+  }
   while (done < total) {
     const want = Math.min(total - done, CHUNK);
     // gather
@@ -173,12 +190,20 @@ function doWrite(t: Task, f: File, iov: number[], total: number, pos: number | n
     const n = f.write(scratch.subarray(0, k), pos === null ? null : pos + done);
     if (n < 0) {
       if (n === -Errno.EPIPE) t.kernel.signalTask(t, 13); // SIGPIPE, as pipe_write and sockets send it
+      if (n === -Errno.EAGAIN && waits && !fault) return sleepWriting(t, f, done);
       if (done > 0) break;
       if (n === -Errno.EAGAIN && isBlocking(f)) return t.sleepOn(f.waitq!);
       return n;
     }
     done += n;
-    if (n < k || fault) break;
+    if (fault) break;
+    if (n < k) {
+      if (waits) {
+        // rewind the gather to what was taken, and wait for room for the rest
+        return sleepWriting(t, f, done);
+      }
+      break;
+    }
   }
   return done;
 }
@@ -192,6 +217,14 @@ export function sys_read(t: Task, r: Regs): number {
 }
 
 /** write(2) */
+/** A blocking pipe write that has written `done` bytes sleeps for room; a
+ * signal ends it with that count (or restarts it if nothing was written). */
+function sleepWriting(t: Task, f: File, done: number): number {
+  t.syscallState = { done };
+  t.syscallCleanup = done > 0 ? () => done : null;
+  return t.sleepOn(f.waitq!);
+}
+
 export function sys_write(t: Task, r: Regs): number {
   const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT);
   const f = fileOf(t, fd);

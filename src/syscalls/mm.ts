@@ -29,12 +29,13 @@ class FileMapping implements VmFile {
    * unchanged file. Not for a shared mapping that may be written: its writes
    * would land in frames other processes' private mappings still share. */
   readonly cacheKey: string | undefined;
-  /** the host file, for the stub to map itself; likewise not for a writable shared mapping (it would write the host file behind the filesystem's back) */
+  /** the host file, for the stub to map itself (a writable shared mapping
+   * writes the host file through the host's page cache, as read and write do) */
   readonly hostMap: VmFile['hostMap'];
   constructor(private readonly f: File, writableShared: boolean) {
     this.m = f.mappable()!;
     this.cacheKey = writableShared ? undefined : this.m.cacheKey;
-    this.hostMap = writableShared ? undefined : this.m.hostMap;
+    this.hostMap = this.m.hostMap;
   }
   fillHost(off: number, ptr: bigint, len: number): number {
     return this.m.fillHost(off, ptr, len);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define PG 4096L
@@ -127,6 +128,38 @@ int main(int argc, char **argv) {
   char *pp = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, pf, 0);
   int nfd = open(pp, O_RDONLY);
   say("open() of a path in a file mapping: %s\n", res(nfd));
+
+  /* a shared writable mapping is the file: both ways, across fork, and the
+   * kernel writing into it (read(2)) */
+  (void)!ftruncate(fd, 2 * PG);
+  char *sw = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (sw == MAP_FAILED) return say("mmap shared rw: %s\n", errname(errno)), 1;
+  sw[0] = 'M';
+  (void)!pread(fd, &c, 1, 0);
+  say("shared write, file reads: %c\n", c);
+  (void)!pwrite(fd, "N", 1, PG + 5);
+  say("file write, shared reads: %c\n", sw[PG + 5]);
+  (void)!pread(pf, sw + 10, 5, 0);
+  char five[6] = { 0 };
+  (void)!pread(fd, five, 5, 10);
+  say("read(2) into the shared mapping, file has: %s\n", five);
+  pid = fork();
+  if (pid == 0) {
+    sw[100] = 'C';
+    _exit(0);
+  }
+  waitpid(pid, &st, 0);
+  (void)!pread(fd, &c, 1, 100);
+  say("child's shared write: mapping %c, file %c\n", sw[100], c);
+  say("msync: %s\n", res(msync(sw, 2 * PG, MS_SYNC)));
+  /* the kernel writing past the end of the file through the mapping: EFAULT, no growth */
+  (void)!ftruncate(fd, PG);
+  errno = 0;
+  long rr = pread(pf, sw + PG + 1, 3, 0);
+  struct stat sst;
+  fstat(fd, &sst);
+  say("read(2) into the mapping past the end: %s, size %ld\n", rr < 0 ? errname(errno) : "read", (long)sst.st_size);
+  munmap(sw, 2 * PG);
 
   /* MAP_POPULATE of a file mapping */
   char *pop = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_POPULATE, pf, 0);

@@ -1,0 +1,86 @@
+/* Blocking pipe writes larger than the pipe: a writer blocks until all of it
+ * is through (one write() call returns the whole count), and a signal that
+ * interrupts it after part went through makes write() return that part, not
+ * EINTR, with or without SA_RESTART; with nothing written, SA_RESTART
+ * restarts it and no SA_RESTART gives EINTR. */
+#include "common.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#define BIG (1 << 20)
+static char buf[BIG];
+static void on_alarm(int s) { (void)s; }
+
+static void handler(int restart) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = restart ? SA_RESTART : 0;
+  sigaction(SIGALRM, &sa, NULL);
+}
+
+int main(void) {
+  int p[2];
+  memset(buf, 'x', sizeof buf);
+
+  /* a slow reader in a child: one write of 1 MiB still returns 1 MiB */
+  if (pipe(p) < 0) return 1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[1]);
+    static char rb[7000];
+    long total = 0, n;
+    while ((n = read(p[0], rb, sizeof rb)) > 0) total += n;
+    say("reader got %ld\n", total);
+    _exit(0);
+  }
+  close(p[0]);
+  long w = write(p[1], buf, BIG);
+  say("one write of 1 MiB to a slow reader: %ld\n", w);
+  close(p[1]);
+  waitpid(pid, NULL, 0);
+
+  /* writev: the same, across segments */
+  if (pipe(p) < 0) return 1;
+  pid = fork();
+  if (pid == 0) {
+    close(p[1]);
+    static char rb[5000];
+    long total = 0, n;
+    while ((n = read(p[0], rb, sizeof rb)) > 0) total += n;
+    say("reader got %ld\n", total);
+    _exit(0);
+  }
+  close(p[0]);
+  struct iovec iov[3] = { { buf, 100000 }, { buf, 1 }, { buf, 300000 } };
+  say("writev of 400001 bytes: %ld\n", (long)writev(p[1], iov, 3));
+  close(p[1]);
+  waitpid(pid, NULL, 0);
+
+  /* nobody reads: the writer fills the pipe (64 KiB) and blocks; SIGALRM
+   * ends the write with the part written, SA_RESTART or not */
+  for (int restart = 0; restart <= 1; restart++) {
+    if (pipe(p) < 0) return 1;
+    handler(restart);
+    alarm(1);
+    errno = 0;
+    w = write(p[1], buf, 256 * 1024);
+    say("blocked write interrupted (SA_RESTART %d): %ld %s\n", restart, w, w < 0 ? errname(errno) : "");
+    close(p[0]);
+    close(p[1]);
+  }
+
+  /* a full pipe, then a write that can't start: EINTR without SA_RESTART */
+  if (pipe(p) < 0) return 1;
+  w = write(p[1], buf, 65536);
+  say("filled: %ld\n", w);
+  handler(0);
+  alarm(1);
+  errno = 0;
+  w = write(p[1], buf, 100);
+  say("write into a full pipe, interrupted: %ld %s\n", w, w < 0 ? errname(errno) : "");
+  say("done\n");
+  return 0;
+}
