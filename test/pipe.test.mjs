@@ -26,6 +26,7 @@ test('blocking pipe writes larger than the pipe: written whole; a signal after p
   assert.match(native.stdout, /one write of 1 MiB to a slow reader: 1048576\n/);
   assert.match(native.stdout, /blocked write interrupted \(SA_RESTART 1\): 65536 \n/);
   assert.match(native.stdout, /write into a full pipe, interrupted: -1 EINTR\n/);
+  assert.match(native.stdout, /read into a bad address: -1 EFAULT\nthen: 3 abc\n/);
 });
 
 test('yes | head -n 100000 | sort | uniq -c', () => {

@@ -30,7 +30,7 @@
  * for signal frames), so nothing in it is trusted. */
 #define STUB_DATA           (STUB_START + STUB_SLOT_SIZE) /* slot-aligned, after code and batch */
 #define STUB_SLOT_SIZE      0x4000UL  /* > AT_MINSIGSTKSZ (3376 with AVX-512) + frame */
-#define STUB_SLOTS          1UL
+#define STUB_SLOTS          64UL      /* guest threads per process (one slot each) */
 #define STUB_DATA_SIZE      (STUB_SLOT_SIZE * STUB_SLOTS)
 #define STUB_END            (STUB_DATA + STUB_DATA_SIZE)
 #define STUB_HOST_TOP       0x7ffffffff000UL  /* end of host user space */
@@ -48,6 +48,10 @@
 #define FI_CODE     32  /* si_code */
 #define FI_SP       40  /* handler rsp: the signal frame, for rt_sigreturn */
 #define FI_SIZE     48
+
+/* host clone flags of a guest thread's host thread (the only clone the
+ * filter lets the stub make): same address space, files and signal handlers */
+#define STUB_CLONE_FLAGS    0x50f00UL /* CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
 
 /* Entry points inside STUB_CODE, as offsets (checked against the ELF's symbols) */
 #define STUB_FD_PHYSMEM  3  /* the physmem memfd in every stub; the waker's epoll fd */

@@ -17,17 +17,22 @@
  *       blocked in waitpid.
  *
  * Known security issues and how they are closed (see the seed's note):
- *  - The data slot is guest-writable. Nothing the kernel trusts lives there;
- *    the fault record is only a hint that the kernel checks against its VMAs.
+ *  - The data slots are guest-writable. Nothing the kernel trusts lives
+ *    there; the fault record is only a hint that the kernel checks against
+ *    its VMAs. Each host thread has a slot of its own (its sigaltstack), so
+ *    threads faulting at once never share one (the seed's "one thread at a
+ *    time in the fault path", solved by not sharing).
  *  - Mapping requests live in the batch page, which the guest can read but not
  *    write, and which guest mmap/mprotect cannot reach (above GUEST_TASK_SIZE;
  *    every guest syscall is emulated by the kernel anyway).
  *  - Guest code can jump into this page and execute its `syscall` instruction
  *    with registers of its choosing. The seccomp filter therefore allows from
- *    this page only mmap/munmap/mprotect bounded below STUB_START, openat and
- *    close, each only with the per-process secret in the upper half of arg4
- *    (kept in a register by the kernel, never in memory the guest can read),
- *    and rt_sigreturn (harmless: it only sets the caller's own registers).
+ *    this page only mmap/munmap/mprotect bounded below STUB_START, openat,
+ *    close, sigaltstack, and clone with exactly STUB_CLONE_FLAGS (a thread in
+ *    this same process), each only with the per-process secret in the upper
+ *    half of arg4 (kept in a register by the kernel, never in memory the
+ *    guest can read), and rt_sigreturn (harmless: it only sets the caller's
+ *    own registers).
  *    Anything else from this page kills the process; a syscall from anywhere
  *    else traps to the kernel (SECCOMP_RET_TRACE).
  *  - openat opens a host file the kernel already has open (by its
@@ -51,6 +56,7 @@ typedef unsigned char u8;
 #define NR_munmap 11
 #define NR_rt_sigaction 13
 #define NR_rt_sigreturn 15
+#define NR_clone 56
 #define NR_getppid 110
 #define NR_sigaltstack 131
 #define NR_prctl 157
@@ -185,6 +191,29 @@ __asm__(
   "stub_waker_trap:\n"
   "   int3\n"
   "   jmp 4b\n"
+  ".globl stub_clone_thread\n"
+  "stub_clone_thread:\n"            /* a host thread for a new guest thread: rdi = */
+  "   movl $56, %eax\n"               /* STUB_CLONE_FLAGS, rsi = its stack (top of its */
+  "   syscall\n"                      /* slot), rdx = r10 = 0, r8 = secret << 32, */
+  "   testq %rax, %rax\n"             /* r12/r13 = its slot base and size */
+  "   jnz stub_clone_trap\n"
+  "   subq $32, %rsp\n"               /* the new thread: its SIGSEGV stack is its slot */
+  "   movq %r12, 0(%rsp)\n"           /* (stack_t: ss_sp, ss_flags, ss_size) */
+  "   movq $0, 8(%rsp)\n"
+  "   movq %r13, 16(%rsp)\n"
+  "   movq %rsp, %rdi\n"
+  "   xorl %esi, %esi\n"
+  "   movl $131, %eax\n"              /* sigaltstack */
+  "   syscall\n"
+  "   movq %rax, %r12\n"              /* its result, for the kernel */
+  ".globl stub_thread_trap\n"
+  "stub_thread_trap:\n"
+  "   int3\n"
+  "   jmp stub_thread_trap\n"
+  ".globl stub_clone_trap\n"
+  "stub_clone_trap:\n"              /* the calling thread: rax = new tid or -errno */
+  "   int3\n"
+  "   jmp stub_clone_trap\n"
   ".globl stub_restorer\n"
   "stub_restorer:\n"                 /* sa_restorer; never reached in practice */
   "   movl $15, %eax\n"
@@ -235,25 +264,36 @@ static void install_filter(u32 secret) {
     /* 11 */ STMT(BPF_LD_W_ABS, SD_NR),
     /* 12 */ JUMP(BPF_JEQ_K, NR_rt_sigreturn, 0, 1),
     /* 13 */ STMT(BPF_RET_K, RET_ALLOW),
-    /* 14 */ JUMP(BPF_JEQ_K, NR_mmap, 6, 0),             /* -> 21 */
-    /* 15 */ JUMP(BPF_JEQ_K, NR_munmap, 5, 0),           /* -> 21 */
-    /* 16 */ JUMP(BPF_JEQ_K, NR_mprotect, 4, 0),         /* -> 21 */
-    /* 17 */ JUMP(BPF_JEQ_K, NR_openat, 1, 0),           /* -> 19 */
-    /* 18 */ JUMP(BPF_JEQ_K, NR_close, 0, 10),           /* -> 19, else 29 */
-    /* 19: openat (of a host file the kernel names in the batch page) and
-     *     close: the secret only */
-    /* 19 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
-    /* 20 */ JUMP(BPF_JEQ_K, secret, 7, 8),              /* -> 28 allow, 29 kill */
-    /* 21: mmap, munmap, mprotect: the secret, then the range */
-    /* 21 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
-    /* 22 */ JUMP(BPF_JEQ_K, secret, 0, 6),              /* else 29 */
-    /* 23 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(0)),
-    /* 24 */ JUMP(BPF_JGE_K, task_hi, 4, 0),             /* addr >= GUEST_TASK_SIZE: 29 */
-    /* 25 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(1)),
-    /* 26 */ JUMP(BPF_JGE_K, 16, 2, 0),                  /* len >= 2^36: 29 */
-    /* 27 */ STMT(BPF_RET_K, RET_ALLOW),
-    /* 28 */ STMT(BPF_RET_K, RET_ALLOW),
-    /* 29 */ STMT(BPF_RET_K, RET_KILL),
+    /* 14 */ JUMP(BPF_JEQ_K, NR_mmap, 9, 0),             /* -> 24 */
+    /* 15 */ JUMP(BPF_JEQ_K, NR_munmap, 8, 0),           /* -> 24 */
+    /* 16 */ JUMP(BPF_JEQ_K, NR_mprotect, 7, 0),         /* -> 24 */
+    /* 17 */ JUMP(BPF_JEQ_K, NR_openat, 4, 0),           /* -> 22 */
+    /* 18 */ JUMP(BPF_JEQ_K, NR_close, 3, 0),            /* -> 22 */
+    /* 19 */ JUMP(BPF_JEQ_K, NR_sigaltstack, 2, 0),      /* -> 22 */
+    /* 20 */ JUMP(BPF_JEQ_K, NR_clone, 11, 0),           /* -> 32 */
+    /* 21 */ STMT(BPF_RET_K, RET_KILL),
+    /* 22: openat (of a host file the kernel names in the batch page), close
+     *     and a new thread's sigaltstack: the secret only */
+    /* 22 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
+    /* 23 */ JUMP(BPF_JEQ_K, secret, 7, 14),             /* -> 31 allow, else 38 */
+    /* 24: mmap, munmap, mprotect: the secret, then the range */
+    /* 24 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
+    /* 25 */ JUMP(BPF_JEQ_K, secret, 0, 12),             /* else 38 */
+    /* 26 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(0)),
+    /* 27 */ JUMP(BPF_JGE_K, task_hi, 10, 0),            /* addr >= GUEST_TASK_SIZE: 38 */
+    /* 28 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(1)),
+    /* 29 */ JUMP(BPF_JGE_K, 16, 8, 0),                  /* len >= 2^36: 38 */
+    /* 30 */ STMT(BPF_RET_K, RET_ALLOW),
+    /* 31 */ STMT(BPF_RET_K, RET_ALLOW),
+    /* 32: clone: the secret, and exactly a thread in this address space */
+    /* 32 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
+    /* 33 */ JUMP(BPF_JEQ_K, secret, 0, 4),              /* else 38 */
+    /* 34 */ STMT(BPF_LD_W_ABS, SD_ARG_LO(0)),
+    /* 35 */ JUMP(BPF_JEQ_K, (u32)STUB_CLONE_FLAGS, 0, 2), /* else 38 */
+    /* 36 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(0)),
+    /* 37 */ JUMP(BPF_JEQ_K, 0, 1, 0),                   /* -> 39 allow, else 38 */
+    /* 38 */ STMT(BPF_RET_K, RET_KILL),
+    /* 39 */ STMT(BPF_RET_K, RET_ALLOW),
   };
   struct sock_fprog prog = { (u16)(sizeof f / sizeof f[0]), f };
   if (sys2(NR_prctl, PR_SET_NO_NEW_PRIVS, 1) < 0) die(122);

@@ -117,6 +117,8 @@ export interface FdEntry {
 /** struct files_struct. Owned by the tasks sharing it (CLONE_FILES); guarded by the JS thread. */
 export class FdTable {
   private readonly fds: Array<FdEntry | undefined> = [];
+  /** tasks sharing this table (CLONE_FILES); the last to go closes every fd. Guarded by the JS thread. */
+  users = 1;
   /** RLIMIT_NOFILE soft limit */
   limit = 1024;
 

@@ -99,6 +99,19 @@ export class Pipe {
     return this.bufs.length === 0;
   }
 
+  /**
+   * Put back the tail of what read() just took (the reader's buffer faulted
+   * part-way): Linux copies to the reader before consuming, so those bytes
+   * never left the pipe. They go back in front, as one buffer.
+   */
+  unread(data: Uint8Array): void {
+    if (data.length === 0) return;
+    const page = new Uint8Array(Math.max(PAGE_SIZE, data.length));
+    page.set(data);
+    this.bufs.unshift({ page, off: 0, len: data.length, canMerge: false, packet: false });
+    this.bytes += data.length;
+  }
+
   /** pipe_read: up to buf.length bytes; 0 at EOF; -EAGAIN when empty with writers left. */
   read(buf: Uint8Array): number {
     if (buf.length === 0) return 0;
@@ -212,6 +225,11 @@ export class PipeEnd extends File {
   override write(buf: Uint8Array, pos: number | null): number {
     if (pos !== null) return -Errno.ESPIPE;
     return this.pipe.write(buf, (this.flags & O_DIRECT) !== 0);
+  }
+
+  /** Give back bytes a read took but could not deliver (see Pipe.unread). */
+  unread(data: Uint8Array): void {
+    this.pipe.unread(data);
   }
 
   /** pipe_poll */

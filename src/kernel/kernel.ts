@@ -318,6 +318,7 @@ export class Kernel {
       throw e;
     }
     // the point of no return
+    if (task.tg.tasks.length > 1) this.deThread(task);
     const mm = task.mm;
     mm.setSyncThread(task.thread);
     mm.reset();
@@ -349,11 +350,11 @@ export class Kernel {
    * clone(2)/fork(2)/vfork(2): a new process. Its address space is a
    * copy-on-write copy in a new stub host process (CLONE_VM without
    * CLONE_THREAD — vfork, posix_spawn — gets a copy too: POSIX allows it,
-   * and the parent still waits for the child's exec or exit). Threads
-   * (CLONE_THREAD) are not offered yet.
+   * and the parent still waits for the child's exec or exit). A thread
+   * (CLONE_THREAD) is a host thread in the same stub: cloneThread.
    */
   clone(parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
-    if (flags & CLONE_THREAD) return -Errno.ENOSYS;
+    if (flags & CLONE_THREAD) return this.cloneThread(parent, flags, stack, ptid, ctid, tls);
     if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
     if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
     if (this.tgs.size >= 4096) return -Errno.EAGAIN;
@@ -371,6 +372,7 @@ export class Kernel {
     }
     (tg.parent ?? ptg).children.add(tg);
     const files = flags & CLONE_FILES ? parent.files : parent.files.clone();
+    if (files === parent.files) files.users++;
     const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
     const child = new Task(this, tg.tgid, tg, mm, thread, files, fs, parent.creds.clone());
     tg.tasks.push(child);
@@ -404,6 +406,117 @@ export class Kernel {
     mm.setSyncThread(thread);
     this.resume(child);
     return tg.tgid;
+  }
+
+  /**
+   * clone(CLONE_THREAD): a new thread of parent's process. Its host thread
+   * is a thread of the same stub process (mm.newThread: the parent's host
+   * thread runs the stub's clone, or a parked one is reused), so the host
+   * shares every mapping and threads of one process run in parallel.
+   */
+  private cloneThread(parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+    if (!(flags & CLONE_SIGHAND) || !(flags & CLONE_VM)) return -Errno.EINVAL;
+    if (flags & CLONE_NAMESPACES) return -Errno.EINVAL;
+    if (this.tasks.size >= 16384) return -Errno.EAGAIN;
+    const mm = parent.mm, tg = parent.tg;
+    if (tg.zombie) return -Errno.EAGAIN;
+    const thread = mm.newThread(parent.thread);
+    if (typeof thread === 'number') return thread;
+    mm.setSyncThread(parent.thread);
+    mm.users++;
+    const files = flags & CLONE_FILES ? parent.files : parent.files.clone();
+    if (files === parent.files) files.users++;
+    const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
+    const child = new Task(this, this.allocPid(), tg, mm, thread, files, fs, parent.creds.clone());
+    tg.tasks.push(child);
+    this.tasks.set(child.tid, child);
+    this.byHostTid.set(thread.tid, child);
+    child.comm = parent.comm;
+    child.sigmaskLo = parent.sigmaskLo;
+    child.sigmaskHi = parent.sigmaskHi;
+    // (a new thread has no alternate signal stack)
+    const r = child.regs;
+    r.copyFrom(parent.regs);
+    r.set(RAX, 0);
+    r.set(ORIG_RAX, -1);
+    if (stack) r.set(RSP, stack);
+    if (flags & CLONE_SETTLS) r.set(FS_BASE, tls);
+    r.dirty = true;
+    thread.setXstate(parent.thread.getXstate());
+    if (flags & CLONE_PARENT_SETTID) mm.writeU32(ptid, child.tid);
+    if (flags & CLONE_CHILD_SETTID) mm.writeU32(ctid, child.tid);
+    if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
+    this.resume(child);
+    return child.tid;
+  }
+
+  /**
+   * exit(2) of one thread: the others go on; the last one out ends the
+   * process. clear_child_tid is zeroed and one futex waiter woken on it
+   * (pthread_join); the host thread is parked for the next new thread.
+   */
+  exitThread(task: Task, status: number): void {
+    const tg = task.tg;
+    if (!tg.tasks.some((t) => t !== task && t.state !== 'zombie' && t.state !== 'dead')) return this.exitGroup(task, status);
+    if (task.clearChildTid) {
+      try {
+        task.mm.writeU32(task.clearChildTid, 0);
+        this.futexes.wake(task, task.clearChildTid, 1, 0xffffffff);
+      } catch {
+        // an unmapped address: nothing to clear (as mm_release)
+      }
+    }
+    this.dropThread(task);
+  }
+
+  /** A thread leaves its process (exit, or killed by another's exec): its host thread, stopped, is parked (unless it died). */
+  private dropThread(t: Task, alive = true): void {
+    t.unqueue();
+    t.syscallCleanup?.();
+    t.syscallCleanup = null;
+    this.leaveCpu(t);
+    t.state = 'dead';
+    this.vforkRelease(t);
+    this.byHostTid.delete(t.thread.tid);
+    this.tasks.delete(t.tid);
+    const i = t.tg.tasks.indexOf(t);
+    if (i >= 0) t.tg.tasks.splice(i, 1);
+    if (alive) t.mm.park(t.thread);
+    else t.mm.threads.delete(t.thread);
+    t.mm.users--;
+    if (--t.files.users === 0) t.files.closeAll();
+  }
+
+  /**
+   * de_thread for execve: every other thread of the process ends (stopped
+   * now if it is running guest code), and the exec'ing thread takes the
+   * leader's tid.
+   */
+  private deThread(task: Task): void {
+    const tg = task.tg;
+    for (const t of [...tg.tasks]) {
+      if (t === task || t.state === 'zombie' || t.state === 'dead') continue;
+      const alive = t.state === 'running' ? this.stopHostThread(t) : true;
+      this.dropThread(t, alive);
+    }
+    if (task.tid !== tg.tgid) {
+      this.tasks.delete(task.tid);
+      task.tid = tg.tgid;
+      this.tasks.set(task.tid, task);
+    }
+  }
+
+  /** Stop a task's host thread that is running guest code, synchronously
+   * (its stop is taken here, not by the trap loop). False if it died instead. */
+  private stopHostThread(t: Task): boolean {
+    const th = t.thread;
+    host.tgkill(th.tid, th.tid, SIGKICK);
+    const st = new Int32Array(1);
+    for (;;) {
+      const r = host.waitpid(th.tid, st, host.__WALL);
+      if (r === -4) continue;
+      return r > 0 && WIFSTOPPED(st[0]!);
+    }
   }
 
   /** The vfork parent of this task (if any) may go on: the child has exec'd or exited. */
@@ -462,7 +575,12 @@ export class Kernel {
   private syscall(task: Task): void {
     this.stats.syscalls++;
     const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
-    if (ret === BLOCKED) return;
+    if (ret === BLOCKED) {
+      // a signal that arrived while this syscall's stop waited to be taken
+      // (another thread's tgkill, say) must not be slept through
+      if (task.state === 'blocked' && this.hasDeliverable(task)) this.interrupt(task);
+      return;
+    }
     task.syscallState = null;
     task.syscallCleanup = null;
     task.sigwaitLo = task.sigwaitHi = 0;
@@ -494,7 +612,13 @@ export class Kernel {
         throw e;
       }
       if (code === 0) {
-        const queued = task.mm.pendingFlush > 0;
+        let queued = task.mm.pendingFlush > 0;
+        if (queued && task.mm.threads.size > 1) {
+          // another thread of this process may trap while this one would
+          // still be running the batch page: run it now, before resuming
+          task.mm.flush();
+          queued = false;
+        }
         th.resumeFromFault(queued, fi.sp);
         task.mm.markFlushed();
         task.state = 'running';
@@ -1009,7 +1133,7 @@ export class Kernel {
     this.killHostThread(t.thread);
     t.mm.threads.delete(t.thread);
     if (--t.mm.users === 0) t.mm.release();
-    t.files.closeAll();
+    if (--t.files.users === 0) t.files.closeAll();
     this.tasks.delete(t.tid);
   }
 
@@ -1067,8 +1191,15 @@ export class Kernel {
     for (const t of this.tasks.values()) this.killHostThread(t.thread);
     const w = this.events.shutdown();
     if (w > 0) this.dying.add(w);
+    // reap whatever dies, in any order: a stub's leader thread is only
+    // reported once its other (parked) threads are reaped
     const st = new Int32Array(1);
-    for (const tid of this.dying) host.waitpid(tid, st, host.__WALL);
+    while (this.dying.size > 0) {
+      const r = host.waitpid(-1, st, host.__WALL);
+      if (r === -4) continue;
+      if (r < 0) break; // ECHILD: nothing left
+      this.dying.delete(r);
+    }
     this.dying.clear();
   }
 

@@ -144,8 +144,8 @@ export class Task {
 
   constructor(
     readonly kernel: Kernel,
-    /** guest tid; immutable */
-    readonly tid: number,
+    /** guest tid; changes only when a thread other than the leader execs (it takes the leader's) */
+    public tid: number,
     /** immutable */
     readonly tg: ThreadGroup,
     public mm: AddressSpace,

@@ -118,13 +118,14 @@ export function parseElf(file: ExecFile, name: string): ElfImage {
 class SegmentFile implements VmFile {
   /** the segment's last page differs from the file (zeroed past fileEnd): part of the cache identity */
   readonly cacheKey: string | undefined;
-  /** the host file, mapped directly for the pages wholly before fileEnd */
+  /** the host file, mapped directly; when .bss follows (bssFollows), only
+   * the pages wholly before fileEnd (the last one must read zero past it) */
   readonly hostMap: VmFile['hostMap'];
-  readonly hostMapLimit: number;
-  constructor(private readonly f: VmFile, private readonly fileEnd: number) {
+  readonly hostMapLimit: number | undefined;
+  constructor(private readonly f: VmFile, private readonly fileEnd: number, bssFollows: boolean) {
     this.cacheKey = f.cacheKey ? `${f.cacheKey}@${fileEnd}` : undefined;
     this.hostMap = f.hostMap;
-    this.hostMapLimit = fileEnd;
+    this.hostMapLimit = bssFollows ? fileEnd : undefined;
   }
   fillHost(off: number, ptr: bigint, len: number): number {
     const n = Math.min(len, this.fileEnd - off);
@@ -164,7 +165,7 @@ function mapSegments(mm: AddressSpace, img: ElfImage, bias: number): number {
     const memEnd = Math.ceil((bias + p.vaddr + p.memsz) / PAGE_SIZE) * PAGE_SIZE;
     const pr = prot(p.flags);
     const off = p.offset - (bias + p.vaddr - start);
-    if (mapEnd > start) mm.mapFixed(start, mapEnd, pr, MAP_PRIVATE, new SegmentFile(img.file.vm, p.offset + p.filesz), off, '');
+    if (mapEnd > start) mm.mapFixed(start, mapEnd, pr, MAP_PRIVATE, new SegmentFile(img.file.vm, p.offset + p.filesz, p.memsz > p.filesz), off, '');
     if (memEnd > mapEnd) mm.mapFixed(mapEnd, memEnd, pr, MAP_PRIVATE, null, 0, '');
     // the image is used at once: map it now (from the page cache) instead of faulting region by region
     mm.prefault(start, Math.min(memEnd, start + (1 << 20)));

@@ -23,7 +23,7 @@ import { Errno, ErrnoError } from '../kernel/errno.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
 import { HostThread, spawnStub, StubPages } from '../platform/ptrace.js';
 import {
-  GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_BATCH_PATH, STUB_FD_PHYSMEM, STUB_DATA_SIZE,
+  GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_BATCH_PATH, STUB_FD_PHYSMEM, STUB_DATA_SIZE, STUB_SLOTS,
 } from '../platform/stub_layout.js';
 
 export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
@@ -179,6 +179,10 @@ export class AddressSpace {
   flushes = 0;
   /** host threads using this address space (for kill on teardown) */
   readonly threads = new Set<HostThread>();
+  /** data slots in use by host threads (slot 0: the stub's first thread); guarded by the JS thread */
+  private readonly slotsUsed = new Uint8Array(STUB_SLOTS);
+  /** host threads of guest threads that exited, left stopped: the next new thread takes one (guarded by the JS thread) */
+  private readonly parked: HostThread[] = [];
   /** references: tasks using this mm (CLONE_VM shares it) */
   users = 1;
   /** unique id (futex keys); immutable */
@@ -211,7 +215,29 @@ export class AddressSpace {
     }
     const mm = new AddressSpace(physmem, pages, slot);
     mm.threads.add(thread);
+    mm.slotsUsed[0] = 1;
     return { mm, thread };
+  }
+
+  /**
+   * A host thread for a new guest thread: a parked one, or a new one cloned
+   * by `from` (stopped; it runs the stub's clone) on a free data slot.
+   * -EAGAIN when every slot is taken or the host refuses.
+   */
+  newThread(from: HostThread): HostThread | number {
+    const p = this.parked.pop();
+    if (p) return p;
+    const slot = this.slotsUsed.indexOf(0);
+    if (slot < 0) return -Errno.EAGAIN;
+    const t = from.cloneThread(slot);
+    if (typeof t === 'number') return -Errno.EAGAIN;
+    this.slotsUsed[slot] = 1;
+    this.threads.add(t);
+    return t;
+  }
+  /** A guest thread ended: its host thread (stopped) waits for the next new thread. */
+  park(t: HostThread): void {
+    this.parked.push(t);
   }
 
   /**

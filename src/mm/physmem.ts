@@ -15,6 +15,7 @@
  */
 import * as host from '../host/libc.js';
 import { PageCache } from './page_cache.js';
+import { STUB_DATA_SIZE } from '../platform/stub_layout.js';
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -53,7 +54,7 @@ export class Physmem {
   /** kernel-wide mm counters for --stats; bumped by AddressSpace on the JS thread */
   readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0 };
 
-  constructor(memBytes: number, reserveBytes = 32 << 20) {
+  constructor(memBytes: number, reserveBytes = STUB_RESERVE_SLOTS * STUB_SLOT_FRAMES * PAGE_SIZE) {
     this.limit = Math.floor(memBytes / PAGE_SIZE);
     this.nframes = this.limit + Math.floor(reserveBytes / PAGE_SIZE);
     const size = this.nframes * PAGE_SIZE;
@@ -65,7 +66,10 @@ export class Physmem {
       this.chunks.push(new Uint8Array(host.view(this.base + BigInt(off), len)));
     }
     this.refs = new Uint16Array(this.nframes);
-    for (let f = this.nframes - STUB_SLOT_FRAMES; f >= this.limit; f -= STUB_SLOT_FRAMES) this.stubSlots.push(f);
+    // (a stub's frames never straddle two chunks: the kernel views them as one array)
+    for (let f = this.nframes - STUB_SLOT_FRAMES; f >= this.limit; f -= STUB_SLOT_FRAMES) {
+      if (Math.floor(f / CHUNK_FRAMES) === Math.floor((f + STUB_SLOT_FRAMES - 1) / CHUNK_FRAMES)) this.stubSlots.push(f);
+    }
   }
 
   /** free stub-page slots in the reserve above the guest's frames */
@@ -82,8 +86,10 @@ export class Physmem {
     return f;
   }
   freeStubSlot(f: number): void {
+    // the batch page by hand; the data slots (a MiB, mostly never touched) go back to the host as a hole
     const c = this.chunkOf(f), o = this.offsetIn(f);
-    c.fill(0, o, o + STUB_SLOT_FRAMES * PAGE_SIZE);
+    c.fill(0, o, o + PAGE_SIZE);
+    host.fallocate(this.fd, host.FALLOC_FL_PUNCH_HOLE | host.FALLOC_FL_KEEP_SIZE, (f + 1) * PAGE_SIZE, (STUB_SLOT_FRAMES - 1) * PAGE_SIZE);
     this.stubSlots.push(f);
   }
 
@@ -185,8 +191,10 @@ export class Physmem {
   }
 }
 
-/** frames per stub slot: the batch page and the data slots, rounded up */
-export const STUB_SLOT_FRAMES = 8;
+/** frames per stub: the batch page and the data slots (one per thread), rounded up */
+export const STUB_SLOT_FRAMES = Math.ceil((1 + STUB_DATA_SIZE / PAGE_SIZE) / 8) * 8;
+/** stubs the reserve has room for (the kernel allows 4096 processes); sparse: only touched pages cost memory */
+const STUB_RESERVE_SLOTS = 4160;
 
 /** frames the dirty pool may hold before flushFreed() punches (256 MiB) */
 const DIRTY_MAX = 65536;

@@ -14,10 +14,10 @@
  */
 import * as host from '../host/libc.js';
 import { HostError } from '../host/errors.js';
-import { Regs, RIP, RSP, R12, R13, R14, R15, RAX, ORIG_RAX } from './regs.js';
+import { Regs, RIP, RSP, RDI, RSI, RDX, R8, R10, R12, R13, R14, R15, RAX, ORIG_RAX } from './regs.js';
 import {
   loadStubSymbols, StubSymbols, STUB_PATH, STUB_BATCH, STUB_FD_PHYSMEM, STUB_CODE, STUB_CODE_SIZE,
-  FI_ADDR, FI_ERR, FI_TRAPNO, FI_SIGNO, FI_CODE, FI_SP,
+  STUB_DATA, STUB_SLOT_SIZE, STUB_CLONE_FLAGS, FI_ADDR, FI_ERR, FI_TRAPNO, FI_SIGNO, FI_CODE, FI_SP,
 } from './stub_layout.js';
 
 export const SIGTRAP = 5, SIGSEGV = 11, SIGKILL = 9, SIGSTOP = 19;
@@ -65,7 +65,10 @@ export interface StubPages {
   data: DataView;
 }
 
-const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD;
+// TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction
+const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD | host.PTRACE_O_TRACECLONE;
+/** status >> 8 of the PTRACE_EVENT_CLONE stop */
+const STOP_CLONE = SIGTRAP | (host.PTRACE_EVENT_CLONE << 8);
 
 let symbols: StubSymbols | null = null;
 function syms(): StubSymbols {
@@ -81,6 +84,8 @@ export class HostThread {
    * the kernel drains them (guest-visible meaning is the kernel's business). */
   readonly pendingHostSignals: number[] = [];
 
+  /** byte offset of this thread's slot in the data area (its SIGSEGV stack and fault record); immutable */
+  readonly slotOff: number;
   constructor(
     /** host tid; immutable */
     readonly tid: number,
@@ -88,7 +93,77 @@ export class HostThread {
     readonly pages: StubPages,
     /** filter secret; immutable, never written where the guest can read it */
     private readonly secret: number,
-  ) {}
+    /** its data slot; immutable */
+    readonly slot = 0,
+  ) {
+    this.slotOff = slot * STUB_SLOT_SIZE;
+  }
+
+  /**
+   * A new host thread in this one's process (a guest thread's), on data slot
+   * `slot`: this thread, stopped, runs the stub's clone and traps again; the
+   * new one sets its signal stack and stops at the stub's thread trap. Both
+   * are left stopped; this one's registers are the stub's (set them before
+   * resuming). Returns the new thread, or -errno if the host refused.
+   */
+  cloneThread(slot: number): HostThread | number {
+    const s = this.scratch;
+    this.getRegs(s);
+    this.ranBatch = true;
+    const base = STUB_DATA + slot * STUB_SLOT_SIZE;
+    s.set(RIP, syms().stub_clone_thread);
+    s.set(RDI, STUB_CLONE_FLAGS);
+    s.set(RSI, base + STUB_SLOT_SIZE);
+    s.set(RDX, 0);
+    s.set(R10, 0);
+    s.set(R8, this.secret * 0x100000000);
+    s.set(R12, base);
+    s.set(R13, STUB_SLOT_SIZE);
+    s.set(ORIG_RAX, -1);
+    this.setRegs(s);
+    let r = this.cont(0);
+    if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
+    // the clone event (or, if the host refused, straight to the trap)
+    let child = -1;
+    for (;;) {
+      r = host.waitpid(this.tid, this.status, host.__WALL);
+      if (r === -4) continue;
+      if (r < 0) throw new HostError('waitpid', -r, `tid ${this.tid}`);
+      const st = this.status[0]!;
+      if (!WIFSTOPPED(st)) throw new HostThreadGone(this.tid, st);
+      if (st >> 8 === STOP_CLONE) {
+        const msg = new BigUint64Array(1);
+        host.ptraceBuf(host.PTRACE_GETEVENTMSG, this.tid, 0, msg);
+        child = Number(msg[0]);
+        this.cont(0);
+        continue;
+      }
+      if (WSTOPSIG(st) === SIGTRAP && st >> 8 === SIGTRAP) {
+        this.getRegs(s);
+        if (s.get(RIP) - 1 !== syms().stub_clone_trap) throw new Error(`stub trap at ${s.get(RIP).toString(16)}, expected the clone trap (tid ${this.tid})`);
+        break;
+      }
+      this.pendingHostSignals.push(WSTOPSIG(st));
+      this.cont(0);
+    }
+    const ret = s.getS(RAX);
+    if (ret < 0) return ret;
+    if (child !== ret) throw new Error(`clone event for ${child}, clone returned ${ret}`);
+    // the new thread: its first stop (SIGSTOP, from TRACECLONE), then its sigaltstack and trap
+    const t = new HostThread(ret, this.pages, this.secret, slot);
+    for (;;) {
+      r = host.waitpid(ret, t.status, host.__WALL);
+      if (r === -4) continue;
+      if (r < 0) throw new HostError('waitpid', -r, `tid ${ret}`);
+      break;
+    }
+    if (!WIFSTOPPED(t.status[0]!)) throw new HostThreadGone(ret, t.status[0]!);
+    t.cont(0);
+    t.waitStubTrap(syms().stub_thread_trap);
+    if (t.scratch.getS(R12) < 0) throw new Error(`a new stub thread's sigaltstack failed: errno ${-t.scratch.getS(R12)}`);
+    t.ranBatch = true;
+    return t;
+  }
 
   getRegs(r: Regs): void {
     host.ptraceBuf(host.PTRACE_GETREGS, this.tid, 0, r.w);
@@ -184,13 +259,13 @@ export class HostThread {
     const r = this.cont(SIGSEGV);
     if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
     this.waitStubTrap(syms().stub_segv_trap);
-    const d = this.pages.data;
-    fi.addr = Number(d.getBigUint64(FI_ADDR, true));
-    fi.err = Number(d.getBigUint64(FI_ERR, true));
-    fi.trapno = Number(d.getBigUint64(FI_TRAPNO, true));
-    fi.signo = Number(d.getBigUint64(FI_SIGNO, true));
-    fi.code = Number(d.getBigInt64(FI_CODE, true));
-    fi.sp = Number(d.getBigUint64(FI_SP, true));
+    const d = this.pages.data, o = this.slotOff;
+    fi.addr = Number(d.getBigUint64(o + FI_ADDR, true));
+    fi.err = Number(d.getBigUint64(o + FI_ERR, true));
+    fi.trapno = Number(d.getBigUint64(o + FI_TRAPNO, true));
+    fi.signo = Number(d.getBigUint64(o + FI_SIGNO, true));
+    fi.code = Number(d.getBigInt64(o + FI_CODE, true));
+    fi.sp = Number(d.getBigUint64(o + FI_SP, true));
   }
 
   /** A flush ran in this thread since it last trapped (its registers are the runner's). */
@@ -249,7 +324,8 @@ export class HostThread {
   static isStubTrap(rip: number): boolean {
     const s = syms();
     const at = rip - 1;
-    return at === s.stub_batch_trap || at === s.stub_segv_trap || at === s.stub_waker_trap;
+    return at === s.stub_batch_trap || at === s.stub_segv_trap || at === s.stub_waker_trap ||
+      at === s.stub_clone_trap || at === s.stub_thread_trap;
   }
   /** Is this address in the stub's code page (the thread is running the stub, not the guest)? */
   static inStub(rip: number): boolean {

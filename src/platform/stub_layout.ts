@@ -20,12 +20,14 @@ export const STUB_BATCH_PATH = STUB_BATCH_SIZE - STUB_BATCH_PATH_SIZE;
 export const STUB_BATCH_MAX = STUB_BATCH_PATH / STUB_BATCH_ENTRY - 1 | 0;
 export const STUB_SLOT_SIZE = 0x4000;
 export const STUB_DATA = STUB_START + STUB_SLOT_SIZE;
-export const STUB_SLOTS = 1;
+export const STUB_SLOTS = 64;
 export const STUB_DATA_SIZE = STUB_SLOT_SIZE * STUB_SLOTS;
 export const STUB_END = STUB_DATA + STUB_DATA_SIZE;
 export const STUB_HOST_TOP = 0x7ffffffff000;
 export const FI_ADDR = 0, FI_ERR = 8, FI_TRAPNO = 16, FI_SIGNO = 24, FI_CODE = 32, FI_SP = 40, FI_SIZE = 48;
 export const STUB_FD_PHYSMEM = 3;
+/** host clone flags of a guest thread's host thread: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
+export const STUB_CLONE_FLAGS = 0x50f00;
 
 export const STUB_DIR = join(PKG_ROOT, 'build', 'native') + '/';
 /** named so that a stub's comm (all ps can show once it has unmapped its argv) says what it is */
@@ -39,6 +41,9 @@ export interface StubSymbols {
   stub_segv_trap: number;
   stub_sigreturn: number;
   stub_waker_trap: number;
+  stub_clone_thread: number;
+  stub_clone_trap: number;
+  stub_thread_trap: number;
 }
 
 export function loadStubSymbols(): StubSymbols {
@@ -65,5 +70,8 @@ export function loadStubSymbols(): StubSymbols {
     stub_segv_trap: get('stub_segv_trap'),
     stub_sigreturn: get('stub_sigreturn'),
     stub_waker_trap: get('stub_waker_trap'),
+    stub_clone_thread: get('stub_clone_thread'),
+    stub_clone_trap: get('stub_clone_trap'),
+    stub_thread_trap: get('stub_thread_trap'),
   };
 }

@@ -131,7 +131,10 @@ function doRead(t: Task, f: File, iov: number[], total: number, pos: number | nu
       }
     } catch (e) {
       // a bad buffer part-way: give back what did not reach the guest, report what did
-      if (pos === null && k < n) f.seek(-(n - k), SEEK_CUR);
+      if (pos === null && k < n) {
+        if (f instanceof PipeEnd) f.unread(scratch.subarray(k, n));
+        else f.seek(-(n - k), SEEK_CUR);
+      }
       if (done + k > 0) return done + k;
       throw e;
     }

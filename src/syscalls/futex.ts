@@ -107,6 +107,12 @@ export function sys_futex(t: Task, r: Regs): number {
       }
       table.add(t, uaddr, w);
       t.syscallState = w;
+      // a signal (or the thread's end) takes it off the queue: a stale
+      // waiter would swallow a wake meant for a live one
+      t.syscallCleanup = () => {
+        table.remove(t, uaddr, w);
+        if (w.timer) t.kernel.events.cancelTimer(w.timer);
+      };
       return t.sleep();
     }
     default:

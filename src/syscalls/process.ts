@@ -14,9 +14,10 @@ export function sys_exit_group(t: Task, r: Regs): number {
   return BLOCKED; // the task is gone: nothing to resume
 }
 
-/** exit(2). With one thread per process so far, the same as exit_group. */
+/** exit(2): this thread ends; the last thread's exit ends the process. */
 export function sys_exit(t: Task, r: Regs): number {
-  return sys_exit_group(t, r);
+  t.kernel.exitThread(t, (r.getI32(A0) & 0xff) << 8);
+  return BLOCKED; // the task is gone: nothing to resume
 }
 
 const CSIGNAL = 0xff;

@@ -107,7 +107,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- end file ----
 
   // ---- processes: syscalls/process.ts ----
-  [N.SYS_exit]: { name: 'exit', handler: P.sys_exit, status: 'partial', note: 'ends the whole process (one thread per process so far)' },
+  [N.SYS_exit]: { name: 'exit', handler: P.sys_exit, status: 'supported' },
   [N.SYS_getpgid]: { name: 'getpgid', handler: P.sys_getpgid, status: 'supported' },
   [N.SYS_setpgid]: { name: 'setpgid', handler: P.sys_setpgid, status: 'supported' },
   [N.SYS_getsid]: { name: 'getsid', handler: P.sys_getsid, status: 'supported' },

@@ -2,7 +2,8 @@
  * is through (one write() call returns the whole count), and a signal that
  * interrupts it after part went through makes write() return that part, not
  * EINTR, with or without SA_RESTART; with nothing written, SA_RESTART
- * restarts it and no SA_RESTART gives EINTR. */
+ * restarts it and no SA_RESTART gives EINTR. A read into a bad buffer
+ * leaves the pipe's data where it was. */
 #include "common.h"
 #include <signal.h>
 #include <stdlib.h>
@@ -81,6 +82,16 @@ int main(void) {
   errno = 0;
   w = write(p[1], buf, 100);
   say("write into a full pipe, interrupted: %ld %s\n", w, w < 0 ? errname(errno) : "");
+  /* a read into a bad buffer fails with EFAULT and leaves the data in the pipe */
+  if (pipe(p) < 0) return 1;
+  (void)!write(p[1], "abc", 3);
+  errno = 0;
+  void *volatile bad = (void *)16;
+  long r = read(p[0], bad, 3);
+  say("read into a bad address: %ld %s\n", r, r < 0 ? errname(errno) : "");
+  char got[4] = { 0 };
+  r = read(p[0], got, 3);
+  say("then: %ld %s\n", r, got);
   say("done\n");
   return 0;
 }
