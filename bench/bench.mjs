@@ -53,6 +53,9 @@ const WORKLOADS = [
     before: () => fs.writeFileSync(path.join(BUILD, 'hello_bench.c'), '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'),
     argv: ['/usr/bin/gcc', '-o', path.join(BUILD, 'hello_bench'), path.join(BUILD, 'hello_bench.c')],
   },
+  // threads of one process in parallel: 2 spinning threads; compare with 1
+  { name: 'threads_spin 1 (one thread spinning)', build: 'threads_spin', argv: [path.join(BUILD, 'threads_spin'), '1'] },
+  { name: 'threads_spin 2 (two threads, 2 CPUs)', build: 'threads_spin', argv: [path.join(BUILD, 'threads_spin'), '2'] },
   // issue 4: a 2000-file tree through tar and back, on a writable host directory
   // (umlts: --mount of BUILD; UML: hostfs rw; gVisor: its gofer). Two runs, timed together.
   {
@@ -106,6 +109,15 @@ function parseArgs(argv) {
   }
   if (o.rows.length === 0) o.rows = ROWS.filter((r) => r.default).map((r) => r.arg);
   return o;
+}
+
+/** A workload's own C program (bench/NAME.c), built static into BUILD. */
+function buildWorkload(name) {
+  const src = path.join(ROOT, 'bench', `${name}.c`), bin = path.join(BUILD, name);
+  try { if (fs.statSync(bin).mtimeMs >= fs.statSync(src).mtimeMs) return; } catch { /* build */ }
+  fs.mkdirSync(BUILD, { recursive: true });
+  const r = spawnSync('cc', ['-static', '-O2', '-pthread', '-o', bin, src], { encoding: 'utf8' });
+  if (r.status !== 0) { console.error(`bench: cc ${name}.c failed:\n${r.stderr || r.error}`); process.exit(2); }
 }
 
 function buildMicrobench() {
@@ -280,13 +292,23 @@ function main() {
   if (opts.workloads) {
     console.log('\nworkloads (wall time of the whole run, startup included; ratio = other/native)\n');
     const wout = [];
+    const byName = new Map();
     for (const w of WORKLOADS) {
+      if (w.build) buildWorkload(w.build);
       const m = Object.fromEntries(rs.map((r) => [r.name, measureWorkload(r, w, opts.reps)]));
+      byName.set(w.name, m);
       for (const [name, v] of Object.entries(m)) if (v.error) errors.push(`${w.name} under ${name}: ${v.error}`);
       wout.push([w.name, cell(m.native), cell(m.umlts), (() => { const r = slowdown(m.native, m.umlts, true); return r === null ? '' : `${fmt(r)}×`; })(),
         ...peers.flatMap((p) => { const r = slowdown(m.native, m[p.name], true); return [cell(m[p.name]), r === null ? '' : `${fmt(r)}×`]; })]);
     }
     table(['workload', 'native', 'umlts', 'ratio', ...peers.flatMap((p) => [p.name, `${p.name} ratio`])], wout);
+    // threads of one process in parallel: two spinning threads against one (1.00x: fully parallel)
+    const one = byName.get(WORKLOADS.find((w) => w.build === 'threads_spin' && w.argv[1] === '1')?.name);
+    const two = byName.get(WORKLOADS.find((w) => w.build === 'threads_spin' && w.argv[1] === '2')?.name);
+    if (one && two) {
+      const r = (n) => (one[n]?.value && two[n]?.value ? `${fmt(two[n].value / one[n].value)}×` : 'n/a');
+      console.log(`\n2 threads / 1 thread of one process (wall; 1.00× = fully parallel): ${rs.map((x) => `${x.name} ${r(x.name)}`).join(', ')}`);
+    }
   }
   if (notes.length || errors.length) console.log('');
   for (const n of notes) console.log(`note: ${n}`);

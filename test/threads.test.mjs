@@ -178,3 +178,16 @@ test('python3 threading: 4 threads sum ranges, joined', (t) => {
   assert.equal(r.stdout, '499999500000 499999500000 1\n', r.describe());
   assert.equal(r.code, 0, r.describe());
 });
+
+test('node (the host\'s own, with libuv and V8 threads) runs a worker thread under umlts', () => {
+  const script = [
+    "const { Worker } = require('worker_threads');",
+    "const w = new Worker('const { parentPort } = require(\"worker_threads\"); let s = 0; for (let i = 0; i < 1e6; i++) s += i; parentPort.postMessage(s)', { eval: true });",
+    "w.on('message', (m) => { console.log('worker says', m); w.terminate(); });",
+    "w.on('exit', () => console.log('worker gone'));",
+  ].join('\n');
+  const r = runUmlts([], [process.execPath, '-e', script], { timeout: 120_000 });
+  assert.equal(r.stdout, 'worker says 499999500000\nworker gone\n', r.describe());
+  assert.equal(r.code, 0, r.describe());
+  assert.doesNotMatch(r.stderr, /unimplemented syscall/, r.describe());
+});

@@ -24,7 +24,7 @@
 import { Errno, ERESTARTSYS } from '../kernel/errno.js';
 import * as host from '../host/libc.js';
 import { File, UserMemory } from './file.js';
-import { Stat, O_ACCMODE, O_APPEND, O_RDWR, O_NONBLOCK, S_IFMT, S_IFREG } from './types.js';
+import { Stat, O_ACCMODE, O_APPEND, O_RDWR, O_NONBLOCK, S_IFMT, S_IFREG, S_IFSOCK, S_IFIFO } from './types.js';
 import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP } from './waitqueue.js';
 import { parseStat } from './hostfs.js';
 import { SEEK_SET, SEEK_CUR, SEEK_END, major, minor } from './node.js';
@@ -641,7 +641,13 @@ export class ConsoleFile extends File {
 
   override stat(): Stat | number {
     const r = host.fstat(this.hostFd, this.stbuf);
-    return r < 0 ? -Errno.EIO : parseStat(this.stbuf);
+    if (r < 0) return -Errno.EIO;
+    const st = parseStat(this.stbuf);
+    // a host socket (Node's child_process gives its children socketpairs
+    // for stdio) is a pipe to the guest: it has no sockets, and a program
+    // that sees S_IFSOCK treats the fd as one (libuv asks getsockname)
+    if ((st.mode & S_IFMT) === S_IFSOCK) st.mode = (st.mode & ~S_IFMT) | S_IFIFO;
+    return st;
   }
 
   override poll(): number {

@@ -100,6 +100,12 @@ export function sys_munmap(t: Task, r: Regs): number {
   return 0;
 }
 
+/** pkey_mprotect(2): with no protection keys, only pkey -1 (mprotect) is valid. */
+export function sys_pkey_mprotect(t: Task, r: Regs): number {
+  if (r.getI32(A3) !== -1) return -Errno.EINVAL;
+  return sys_mprotect(t, r);
+}
+
 /** mprotect(2) */
 export function sys_mprotect(t: Task, r: Regs): number {
   const addr = r.get(A0), len = r.get(A1), prot = r.getU32(A2);

@@ -450,3 +450,28 @@ export function sys_setfsgid(t: Task, r: Regs): number {
 export function sys_notsock(t: Task, r: Regs): number {
   return t.files.get(r.getI32(A0)) ? -Errno.ENOTSOCK : -Errno.EBADF;
 }
+
+const CAP_V1 = 0x19980330, CAP_V2 = 0x20071026, CAP_V3 = 0x20080522;
+/** capget(2): root (euid 0) holds every capability, anyone else none; there are no file capabilities. */
+export function sys_capget(t: Task, r: Regs): number {
+  const hdr = r.get(A0), data = r.get(A1);
+  const version = t.mm.readU32(hdr), pid = t.mm.readI32(hdr + 4);
+  if (version !== CAP_V1 && version !== CAP_V2 && version !== CAP_V3) {
+    t.mm.writeU32(hdr, CAP_V3); // tell the caller the version we speak
+    return data === 0 ? 0 : -Errno.EINVAL;
+  }
+  if (pid < 0) return -Errno.EINVAL;
+  const target = pid === 0 ? t : t.kernel.tasks.get(pid);
+  if (!target) return -Errno.ESRCH;
+  if (data === 0) return 0;
+  const root = target.creds.euid === 0;
+  const words = version === CAP_V1 ? 1 : 2;
+  // struct __user_cap_data_struct { effective, permitted, inheritable } per 32 capabilities (CAP_LAST_CAP 40)
+  for (let i = 0; i < words; i++) {
+    const bits = root ? (i === 0 ? 0xffffffff : 0x1ff) : 0;
+    t.mm.writeU32(data + i * 12, bits);
+    t.mm.writeU32(data + i * 12 + 4, bits);
+    t.mm.writeU32(data + i * 12 + 8, 0);
+  }
+  return 0;
+}
