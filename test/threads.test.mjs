@@ -75,6 +75,15 @@ test('the pthread guests are deterministic natively (a flaky guest would make th
   }
 });
 
+test('/proc/self/task: a directory per thread with its own stat, comm and status', () => {
+  const g = buildGuest('thread_proc', PTHREAD);
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^task entries: 4, the leader among them: 1\n/);
+  assert.match(native.stdout, /threads' own names: 3 of 3\n/);
+  assert.match(native.stdout, /status Threads:\t4\n/);
+  assert.match(native.stdout, /after join: 1\n$/);
+});
+
 test('page faults from 8 threads at once, deliberate SIGSEGVs per thread, and a thread churning its mappings', () => {
   const g = buildGuest('thread_fault', PTHREAD);
   const { native } = assertSameAsNative([g], [], { timeout: 120_000 });

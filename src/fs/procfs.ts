@@ -43,8 +43,13 @@ export interface ProcProvider {
   /** CPUs the guest sees */
   ncpus(): number;
   meminfo(): { totalKiB: number; freeKiB: number };
-  /** /proc/<pid>/stat and status: the process's state (null: no such process) */
-  pidStat?(pid: number): ProcPidStat | null;
+  /** /proc/<pid>/stat and status: the process's state (null: no such process);
+   * with tid, one thread's (/proc/<pid>/task/<tid>) */
+  pidStat?(pid: number, tid?: number): ProcPidStat | null;
+  /** the live threads of a process, ascending (/proc/<pid>/task); default: the process alone */
+  tids?(pid: number): number[] | null;
+  /** one thread's name (default: the process's) */
+  threadComm?(pid: number, tid: number): string | null;
   /** /proc/uptime: ns since boot, and idle ns summed over the CPUs (default: since mount, idle 0) */
   uptime?(): { upNs: number; idleNs: number };
   /** /proc/loadavg: the 1, 5 and 15 minute load averages (default: 0) */
@@ -203,9 +208,9 @@ export class ProcFs extends FileSystem {
   }
 
   /** The provider's pidStat, or what the other methods tell (the kernel has not added it yet). */
-  private pidStat(pid: number): ProcPidStat | null {
+  private pidStat(pid: number, tid?: number): ProcPidStat | null {
     const p = this.provider;
-    if (p.pidStat) return p.pidStat(pid);
+    if (p.pidStat) return p.pidStat(pid, tid);
     if (p.comm(pid) === null) return null;
     return {
       state: pid === p.currentPid() ? 'R' : 'S', ppid: 0, pgrp: pid, session: pid, ttyNr: 0, tpgid: -1,
@@ -215,16 +220,22 @@ export class ProcFs extends FileSystem {
     };
   }
 
-  /** /proc/<pid>/stat: the 52 fields of proc(5) (fs/proc/array.c do_task_stat). */
-  pidStatText(pid: number): string | null {
-    const st = this.pidStat(pid);
-    const comm = this.provider.comm(pid);
+  /** the name /proc/<pid>[/task/<tid>] shows */
+  private commOf(pid: number, tid?: number): string | null {
+    const p = this.provider;
+    return tid !== undefined && p.threadComm ? p.threadComm(pid, tid) : p.comm(pid);
+  }
+
+  /** /proc/<pid>/stat (and task/<tid>/stat): the 52 fields of proc(5) (fs/proc/array.c do_task_stat). */
+  pidStatText(pid: number, tid?: number): string | null {
+    const st = this.pidStat(pid, tid);
+    const comm = this.commOf(pid, tid);
     if (!st || comm === null) return null;
     const tick = (ns: number): number => Math.floor(ns / 1e7); // USER_HZ = 100
     const sig = (m: bigint): number => Number(m & 0x7fffffffn);
     const zombie = st.state === 'Z' || st.state === 'X';
     const f: Array<number | string> = [
-      pid, `(${comm})`, st.state, st.ppid, st.pgrp, st.session, st.ttyNr, st.tpgid,
+      tid ?? pid, `(${comm})`, st.state, st.ppid, st.pgrp, st.session, st.ttyNr, st.tpgid,
       0x400000, // flags: PF_RANDOMIZE
       st.minflt ?? 0, 0, st.majflt ?? 0, 0,
       tick(st.utimeNs), tick(st.stimeNs), tick(st.cutimeNs ?? 0), tick(st.cstimeNs ?? 0),
@@ -241,10 +252,10 @@ export class ProcFs extends FileSystem {
     return f.join(' ') + '\n';
   }
 
-  /** /proc/<pid>/status (fs/proc/array.c proc_pid_status). */
-  pidStatusText(pid: number): string | null {
-    const st = this.pidStat(pid);
-    const comm = this.provider.comm(pid);
+  /** /proc/<pid>/status (and task/<tid>/status) (fs/proc/array.c proc_pid_status). */
+  pidStatusText(pid: number, tid?: number): string | null {
+    const st = this.pidStat(pid, tid);
+    const comm = this.commOf(pid, tid);
     if (!st || comm === null) return null;
     const states: Record<string, string> = {
       R: 'R (running)', S: 'S (sleeping)', D: 'D (disk sleep)', T: 'T (stopped)', t: 't (tracing stop)', Z: 'Z (zombie)', X: 'X (dead)',
@@ -256,9 +267,9 @@ export class ProcFs extends FileSystem {
     const zombie = st.state === 'Z' || st.state === 'X';
     const vmKiB = zombie ? 0 : Math.floor(st.vsize / 1024), rssKiB = zombie ? 0 : st.rss * 4;
     let s = `Name:\t${comm}\nUmask:\t${st.umask.toString(8).padStart(4, '0')}\nState:\t${states[st.state]}\n` +
-      `Tgid:\t${pid}\nNgid:\t0\nPid:\t${pid}\nPPid:\t${st.ppid}\nTracerPid:\t0\n` +
+      `Tgid:\t${pid}\nNgid:\t0\nPid:\t${tid ?? pid}\nPPid:\t${st.ppid}\nTracerPid:\t0\n` +
       `Uid:\t${st.uids.join('\t')}\nGid:\t${st.gids.join('\t')}\nFDSize:\t${st.fdSize ?? 64}\n` +
-      `Groups:\t${st.groups.map((g) => g + ' ').join('')}\nNStgid:\t${pid}\nNSpid:\t${pid}\nNSpgid:\t${st.pgrp}\nNSsid:\t${st.session}\n`;
+      `Groups:\t${st.groups.map((g) => g + ' ').join('')}\nNStgid:\t${pid}\nNSpid:\t${tid ?? pid}\nNSpgid:\t${st.pgrp}\nNSsid:\t${st.session}\n`;
     if (!zombie) {
       s += kb('VmPeak', vmKiB) + kb('VmSize', vmKiB) + kb('VmLck', 0) + kb('VmPin', 0) + kb('VmHWM', rssKiB) + kb('VmRSS', rssKiB) +
         kb('RssAnon', rssKiB) + kb('RssFile', 0) + kb('RssShmem', 0) + kb('VmData', 0) + kb('VmStk', 132) + kb('VmExe', 0) +
@@ -416,6 +427,7 @@ class PidDir extends DirNode {
       ['mounts', new GenNode(fs, pidIno(pid, 8), () => fs.mountsText())],
       ['stat', new GenNode(fs, pidIno(pid, 9), () => fs.pidStatText(pid))],
       ['status', new GenNode(fs, pidIno(pid, 10), () => fs.pidStatusText(pid))],
+      ['task', new TaskDir(fs, pid)],
     ]);
   }
   override lookup(name: string): Node | number {
@@ -425,6 +437,50 @@ class PidDir extends DirNode {
     const r: DirEntry[] = [];
     for (const [name, n] of this.entries) r.push({ ino: n.peek().ino, type: n.isDir ? DT_DIR : n.isLink ? DT_LNK : DT_REG, name });
     return r;
+  }
+}
+
+/** /proc/<pid>/task: a directory per thread. */
+class TaskDir extends DirNode {
+  constructor(fs: ProcFs, readonly pid: number) {
+    super(fs, pidIno(pid, 11), 0o555);
+  }
+  private tids(): number[] | null {
+    const p = this.fs.provider;
+    return p.tids ? p.tids(this.pid) : p.comm(this.pid) === null ? null : [this.pid];
+  }
+  override lookup(name: string): Node | number {
+    if (!/^[1-9][0-9]{0,9}$/.test(name)) return -Errno.ENOENT;
+    const tid = Number(name);
+    return this.tids()?.includes(tid) ? new TidDir(this.fs, this.pid, tid) : -Errno.ENOENT;
+  }
+  override readdir(): DirEntry[] | number {
+    const t = this.tids();
+    if (!t) return -Errno.ENOENT;
+    return t.map((tid) => ({ ino: pidIno(tid, 12), type: DT_DIR, name: String(tid) }));
+  }
+}
+
+/** /proc/<pid>/task/<tid>: one thread's name and state. */
+class TidDir extends DirNode {
+  private readonly entries: Map<string, Node>;
+  constructor(fs: ProcFs, readonly pid: number, readonly tid: number) {
+    super(fs, pidIno(tid, 12), 0o555);
+    const p = fs.provider;
+    this.entries = new Map<string, Node>([
+      ['comm', new GenNode(fs, pidIno(tid, 13), () => {
+        const c = p.threadComm ? p.threadComm(pid, tid) : p.comm(pid);
+        return c === null ? null : c + '\n';
+      })],
+      ['stat', new GenNode(fs, pidIno(tid, 14), () => fs.pidStatText(pid, tid))],
+      ['status', new GenNode(fs, pidIno(tid, 15), () => fs.pidStatusText(pid, tid))],
+    ]);
+  }
+  override lookup(name: string): Node | number {
+    return this.entries.get(name) ?? -Errno.ENOENT;
+  }
+  override readdir(): DirEntry[] {
+    return [...this.entries].map(([name, n]) => ({ ino: n.peek().ino, type: DT_REG, name }));
   }
 }
 

@@ -1268,8 +1268,17 @@ class ProcProviderImpl {
   ncpus(): number {
     return this.k.sched.ncpus;
   }
-  pidStat(pid: number): ReturnType<typeof procPidStat> {
-    return procPidStat(this.k, pid);
+  pidStat(pid: number, tid?: number): ReturnType<typeof procPidStat> {
+    return procPidStat(this.k, pid, tid);
+  }
+  tids(pid: number): number[] | null {
+    const tg = this.k.tgs.get(pid);
+    if (!tg) return null;
+    return tg.tasks.filter((t) => t.state !== 'zombie' && t.state !== 'dead').map((t) => t.tid).sort((a, b) => a - b);
+  }
+  threadComm(pid: number, tid: number): string | null {
+    const t = this.k.tasks.get(tid);
+    return t && t.tg.tgid === pid ? t.comm : null;
   }
   uptime(): { upNs: number; idleNs: number } {
     return procUptime(this.k);

@@ -22,16 +22,25 @@ function threadCpuNs(tid: number): number {
 }
 const mask = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
-export function procPidStat(k: Kernel, pid: number): ProcPidStat | null {
+/** The process's (or, with tid, one of its threads') state for /proc. */
+export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat | null {
   const tg = k.tgs.get(pid);
   if (!tg) return null;
-  const live = tg.tasks.filter((t) => t.state !== 'zombie' && t.state !== 'dead');
-  const lead = tg.tasks[0];
+  let live = tg.tasks.filter((t) => t.state !== 'zombie' && t.state !== 'dead');
+  let lead = tg.tasks[0];
+  const numThreads = Math.max(1, live.length);
+  if (tid !== undefined) {
+    // one thread: its own state, signals and CPU time (do_task_stat with whole = 0)
+    const t = k.tasks.get(tid);
+    if (!t || t.tg !== tg) return null;
+    lead = t;
+    live = t.state !== 'zombie' && t.state !== 'dead' ? [t] : [];
+  }
   let state: ProcPidStat['state'] = 'S';
   if (tg.zombie || !lead) state = 'Z';
   else if (tg.stopSig) state = 'T';
   else if (live.some((t) => t.state === 'running' || t.state === 'runnable')) state = 'R';
-  let cpu = tg.utimeNs;
+  let cpu = tid === undefined ? tg.utimeNs : 0;
   for (const t of live) cpu += threadCpuNs(t.thread.tid);
   let vsize = 0, rss = 0;
   if (lead && !tg.zombie) {
@@ -51,7 +60,7 @@ export function procPidStat(k: Kernel, pid: number): ProcPidStat | null {
   return {
     state, ppid: tg.ppid, pgrp: tg.pgid, session: tg.sid, ttyNr, tpgid,
     utimeNs: cpu, stimeNs: 0, cutimeNs: tg.cutimeNs, cstimeNs: 0,
-    numThreads: Math.max(1, live.length),
+    numThreads,
     startNs: startNs !== undefined ? Number(startNs - k.bootNs) : 0,
     vsize, rss,
     sigPnd: lead ? mask(lead.pending.lo, lead.pending.hi) : 0n,
