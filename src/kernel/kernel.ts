@@ -371,28 +371,11 @@ export class Kernel {
       if (a) tg.sigactions[s] = { ...a };
     }
     (tg.parent ?? ptg).children.add(tg);
-    const files = flags & CLONE_FILES ? parent.files : parent.files.clone();
-    if (files === parent.files) files.users++;
-    const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
-    const child = new Task(this, tg.tgid, tg, mm, thread, files, fs, parent.creds.clone());
-    tg.tasks.push(child);
     this.tgs.set(tg.tgid, tg);
-    this.tasks.set(child.tid, child);
-    this.byHostTid.set(thread.tid, child);
-    child.comm = parent.comm;
-    child.sigmaskLo = parent.sigmaskLo;
-    child.sigmaskHi = parent.sigmaskHi;
+    const child = this.childTask(parent, tg.tgid, tg, mm, thread, flags, stack, tls);
     child.altStackSp = parent.altStackSp;
     child.altStackSize = parent.altStackSize;
     child.altStackFlags = parent.altStackFlags;
-    // registers: the parent's, returning 0, on the new stack if one was given
-    const r = child.regs;
-    r.copyFrom(parent.regs);
-    r.set(RAX, 0);
-    r.set(ORIG_RAX, -1);
-    if (stack) r.set(RSP, stack);
-    if (flags & CLONE_SETTLS) r.set(FS_BASE, tls);
-    thread.setXstate(parent.thread.getXstate());
     if (flags & CLONE_PARENT_SETTID) {
       parent.mm.writeU32(ptid, tg.tgid);
       mm.writeU32(ptid, tg.tgid);
@@ -406,6 +389,33 @@ export class Kernel {
     mm.setSyncThread(thread);
     this.resume(child);
     return tg.tgid;
+  }
+
+  /**
+   * The task clone makes, process or thread: files and fs shared or copied
+   * per the flags, the parent's name and mask, and its registers returning
+   * 0 (on the new stack if one was given) with its FPU state.
+   */
+  private childTask(parent: Task, tid: number, tg: ThreadGroup, mm: AddressSpace, thread: HostThread, flags: number, stack: number, tls: number): Task {
+    const files = flags & CLONE_FILES ? parent.files : parent.files.clone();
+    if (files === parent.files) files.users++;
+    const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
+    const child = new Task(this, tid, tg, mm, thread, files, fs, parent.creds.clone());
+    tg.tasks.push(child);
+    this.tasks.set(tid, child);
+    this.byHostTid.set(thread.tid, child);
+    child.comm = parent.comm;
+    child.sigmaskLo = parent.sigmaskLo;
+    child.sigmaskHi = parent.sigmaskHi;
+    const r = child.regs;
+    r.copyFrom(parent.regs);
+    r.set(RAX, 0);
+    r.set(ORIG_RAX, -1);
+    if (stack) r.set(RSP, stack);
+    if (flags & CLONE_SETTLS) r.set(FS_BASE, tls);
+    r.dirty = true; // a fresh or parked host thread: all of them are set
+    thread.setXstate(parent.thread.getXstate());
+    return child;
   }
 
   /**
@@ -424,25 +434,8 @@ export class Kernel {
     if (typeof thread === 'number') return thread;
     mm.setSyncThread(parent.thread);
     mm.users++;
-    const files = flags & CLONE_FILES ? parent.files : parent.files.clone();
-    if (files === parent.files) files.users++;
-    const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
-    const child = new Task(this, this.allocPid(), tg, mm, thread, files, fs, parent.creds.clone());
-    tg.tasks.push(child);
-    this.tasks.set(child.tid, child);
-    this.byHostTid.set(thread.tid, child);
-    child.comm = parent.comm;
-    child.sigmaskLo = parent.sigmaskLo;
-    child.sigmaskHi = parent.sigmaskHi;
     // (a new thread has no alternate signal stack)
-    const r = child.regs;
-    r.copyFrom(parent.regs);
-    r.set(RAX, 0);
-    r.set(ORIG_RAX, -1);
-    if (stack) r.set(RSP, stack);
-    if (flags & CLONE_SETTLS) r.set(FS_BASE, tls);
-    r.dirty = true;
-    thread.setXstate(parent.thread.getXstate());
+    const child = this.childTask(parent, this.allocPid(), tg, mm, thread, flags, stack, tls);
     if (flags & CLONE_PARENT_SETTID) mm.writeU32(ptid, child.tid);
     if (flags & CLONE_CHILD_SETTID) mm.writeU32(ctid, child.tid);
     if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;

@@ -22,39 +22,36 @@ static void handler(int restart) {
   sigaction(SIGALRM, &sa, NULL);
 }
 
+/* A pipe whose reader, a child, reads `chunk` bytes at a time and reports
+ * the total at EOF; p[1] is left open for the caller to write. */
+static pid_t slow_reader(int p[2], size_t chunk) {
+  static char rb[8192];
+  if (pipe(p) < 0) _exit(1);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[1]);
+    long total = 0, n;
+    while ((n = read(p[0], rb, chunk)) > 0) total += n;
+    say("reader got %ld\n", total);
+    _exit(0);
+  }
+  close(p[0]);
+  return pid;
+}
+
 int main(void) {
   int p[2];
   memset(buf, 'x', sizeof buf);
 
   /* a slow reader in a child: one write of 1 MiB still returns 1 MiB */
-  if (pipe(p) < 0) return 1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(p[1]);
-    static char rb[7000];
-    long total = 0, n;
-    while ((n = read(p[0], rb, sizeof rb)) > 0) total += n;
-    say("reader got %ld\n", total);
-    _exit(0);
-  }
-  close(p[0]);
+  pid_t pid = slow_reader(p, 7000);
   long w = write(p[1], buf, BIG);
   say("one write of 1 MiB to a slow reader: %ld\n", w);
   close(p[1]);
   waitpid(pid, NULL, 0);
 
   /* writev: the same, across segments */
-  if (pipe(p) < 0) return 1;
-  pid = fork();
-  if (pid == 0) {
-    close(p[1]);
-    static char rb[5000];
-    long total = 0, n;
-    while ((n = read(p[0], rb, sizeof rb)) > 0) total += n;
-    say("reader got %ld\n", total);
-    _exit(0);
-  }
-  close(p[0]);
+  pid = slow_reader(p, 5000);
   struct iovec iov[3] = { { buf, 100000 }, { buf, 1 }, { buf, 300000 } };
   say("writev of 400001 bytes: %ld\n", (long)writev(p[1], iov, 3));
   close(p[1]);
