@@ -821,11 +821,15 @@ export class HostFile extends File {
       this.fs.handles.unpin(this.h);
     }
   }
-  /** statfs f_flags of the host file's own mount (0 if unknown) */
+  /** statfs f_flags of the host file's own mount (0 if unknown); asked once (an open file stays on its mount) */
+  private fsFlags = -1;
   private hostFsFlags(): number {
-    const b = new Uint8Array(120);
-    const r = this.with((fd) => host.fstatfs(fd, b));
-    return r < 0 ? 0 : new DataView(b.buffer).getUint32(80, true);
+    if (this.fsFlags < 0) {
+      const b = new Uint8Array(120);
+      const r = this.with((fd) => host.fstatfs(fd, b));
+      this.fsFlags = r < 0 ? 0 : new DataView(b.buffer).getUint32(80, true);
+    }
+    return this.fsFlags;
   }
   private sizeOf(fd: number): number {
     const r = host.fstat(fd, this.stbuf);

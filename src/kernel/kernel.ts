@@ -464,19 +464,24 @@ export class Kernel {
 
   /** A thread leaves its process (exit, or killed by another's exec): its host thread, stopped, is parked (unless it died). */
   private dropThread(t: Task, alive = true): void {
-    t.unqueue();
-    t.syscallCleanup?.();
-    t.syscallCleanup = null;
-    this.leaveCpu(t);
-    t.state = 'dead';
-    this.vforkRelease(t);
-    this.byHostTid.delete(t.thread.tid);
-    this.tasks.delete(t.tid);
+    this.detachTask(t, 'dead');
     const i = t.tg.tasks.indexOf(t);
     if (i >= 0) t.tg.tasks.splice(i, 1);
     if (alive) t.mm.park(t.thread);
     else t.mm.threads.delete(t.thread);
     t.mm.users--;
+  }
+
+  /** What every way out of a task shares: off its wait queue, its CPU and the kernel's tables; its fds dropped with the last user. */
+  private detachTask(t: Task, state: 'zombie' | 'dead'): void {
+    t.unqueue();
+    t.syscallCleanup?.();
+    t.syscallCleanup = null;
+    this.leaveCpu(t);
+    t.state = state;
+    this.vforkRelease(t);
+    this.byHostTid.delete(t.thread.tid);
+    this.tasks.delete(t.tid);
     if (--t.files.users === 0) t.files.closeAll();
   }
 
@@ -1116,18 +1121,10 @@ export class Kernel {
   /** One task leaves: its host thread is killed, its resources dropped. */
   private exitTask(t: Task): void {
     if (t.state === 'zombie' || t.state === 'dead') return;
-    t.unqueue();
-    t.syscallCleanup?.();
-    t.syscallCleanup = null;
-    this.leaveCpu(t);
-    t.state = 'zombie';
-    this.vforkRelease(t);
-    this.byHostTid.delete(t.thread.tid);
+    this.detachTask(t, 'zombie');
     this.killHostThread(t.thread);
     t.mm.threads.delete(t.thread);
     if (--t.mm.users === 0) t.mm.release();
-    if (--t.files.users === 0) t.files.closeAll();
-    this.tasks.delete(t.tid);
   }
 
   /**

@@ -546,33 +546,38 @@ export class AddressSpace {
    */
   flush(): void {
     if (this.tlbCount === 0) return;
-    const t = this.syncThread;
-    if (!t) throw new Error('mm flush with no stopped thread');
-    const { err, index } = t.runBatch();
-    this.tlbCount = 0;
-    this.stubPages.batch.setUint32(0, 0, true);
-    this.stubPages.batch.setUint32(4, 0, true);
-    this.flushes++;
-    this.physmem.stats.flushes++;
-    if (err !== 0) throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${t.tid})`);
+    const { err, index } = this.runQueue();
+    if (err !== 0) throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${this.syncThread!.tid})`);
   }
   /**
    * Flush a queue whose last request is an openat, and return its result
    * (the stub's fd, or -errno: that request may fail; any other is a bug).
    */
   private flushOpen(): number {
+    const count = this.tlbCount;
+    const { err, index, last } = this.runQueue();
+    if (err === 0) return last;
+    if (index === count - 1) return err;
+    throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${this.syncThread!.tid})`);
+  }
+  /** Run the queue in the sync thread and empty it. */
+  private runQueue(): { err: number; index: number; last: number } {
     const t = this.syncThread;
     if (!t) throw new Error('mm flush with no stopped thread');
-    const count = this.tlbCount;
-    const { err, index, last } = t.runBatch();
+    const r = t.runBatch();
     this.tlbCount = 0;
     this.stubPages.batch.setUint32(0, 0, true);
     this.stubPages.batch.setUint32(4, 0, true);
     this.flushes++;
     this.physmem.stats.flushes++;
-    if (err === 0) return last;
-    if (index === count - 1) return err;
-    throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${t.tid})`);
+    return r;
+  }
+  /** The queue was executed by the stub on the way out of a fault (resumeFromFault). */
+  markFlushed(): void {
+    if (this.tlbCount === 0) return;
+    this.tlbCount = 0;
+    this.flushes++;
+    this.physmem.stats.flushes++;
   }
 
   // ---- direct mappings of host files ----------------------------------------------
@@ -708,13 +713,6 @@ export class AddressSpace {
     return 0;
   }
 
-  /** The queue was executed by the stub on the way out of a fault (resumeFromFault). */
-  markFlushed(): void {
-    if (this.tlbCount === 0) return;
-    this.tlbCount = 0;
-    this.flushes++;
-    this.physmem.stats.flushes++;
-  }
 
   // ---- faults ---------------------------------------------------------------------
 
@@ -929,37 +927,28 @@ export class AddressSpace {
     return this.frameAt(vpn);
   }
 
-  /** the page a direct read came from (userPage); owned by this mm, valid until its next user access */
-  private filePage: Uint8Array | null = null;
-  private readonly upage: { buf: Uint8Array<ArrayBufferLike>; off: number } = { buf: new Uint8Array(0), off: 0 };
+  private readonly upage: { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } = { buf: new Uint8Array(0), off: 0, file: false };
   /**
    * The bytes of the page at addr as the guest sees them: its frame through
-   * the kernel's mapping, or a direct page read from the host file.
+   * the kernel's mapping, or (file: true) a direct page read from the host
+   * file into physmem's scratch frame, valid until the next call.
    */
-  private userPage(addr: number, write: boolean): { buf: Uint8Array<ArrayBufferLike>; off: number } {
+  private userPage(addr: number, write: boolean): { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } {
     const pm = this.physmem, u = this.upage;
-    const f = this.userFrame(addr, write);
-    if (f >= 0) {
-      u.buf = pm.chunkOf(f);
-      u.off = pm.offsetIn(f);
-      return u;
-    }
-    const vma = this.find(addr)!;
-    const page = addr - (addr % PAGE_SIZE);
-    const tmp = pm.alloc(1);
-    try {
+    let f = this.userFrame(addr, write);
+    u.file = f < 0;
+    if (f < 0) {
+      const vma = this.find(addr)!;
+      const page = addr - (addr % PAGE_SIZE);
+      f = pm.scratch;
       // past the end of the file the guest would get SIGBUS: the kernel, EFAULT
-      const n = vma.file!.fillHost(vma.pgoff + (page - vma.start), pm.hostAddr(tmp), PAGE_SIZE);
+      const n = vma.file!.fillHost(vma.pgoff + (page - vma.start), pm.scratchAddr, PAGE_SIZE);
       if (n <= 0) throw new ErrnoError(Errno.EFAULT);
-      const buf = (this.filePage ??= new Uint8Array(PAGE_SIZE));
-      const off = pm.offsetIn(tmp);
-      buf.set(pm.chunkOf(tmp).subarray(off, off + PAGE_SIZE));
-      u.buf = buf;
-      u.off = 0;
-      return u;
-    } finally {
-      pm.put(tmp);
+      if (n < PAGE_SIZE) pm.chunkOf(f).fill(0, pm.offsetIn(f) + n, pm.offsetIn(f) + PAGE_SIZE);
     }
+    u.buf = pm.chunkOf(f);
+    u.off = pm.offsetIn(f);
+    return u;
   }
 
   /** Copy len bytes out of the guest at addr into dst[at..]. */
@@ -1045,7 +1034,7 @@ export class AddressSpace {
       const piece = z >= 0 ? page.subarray(0, z) : page;
       total += piece.length;
       if (total > max) throw new ErrnoError(Errno.ENAMETOOLONG);
-      parts.push(piece);
+      parts.push(u.file ? piece.slice() : piece); // the scratch frame is reused by the next page
       if (z >= 0) break;
       addr += page.length;
     }

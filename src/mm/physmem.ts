@@ -66,11 +66,19 @@ export class Physmem {
       this.chunks.push(new Uint8Array(host.view(this.base + BigInt(off), len)));
     }
     this.refs = new Uint16Array(this.nframes);
+    this.scratch = this.limit;
+    this.scratchAddr = this.hostAddr(this.scratch);
     // (a stub's frames never straddle two chunks: the kernel views them as one array)
-    for (let f = this.nframes - STUB_SLOT_FRAMES; f >= this.limit; f -= STUB_SLOT_FRAMES) {
+    for (let f = this.nframes - STUB_SLOT_FRAMES; f > this.scratch; f -= STUB_SLOT_FRAMES) {
       if (Math.floor(f / CHUNK_FRAMES) === Math.floor((f + STUB_SLOT_FRAMES - 1) / CHUNK_FRAMES)) this.stubSlots.push(f);
     }
   }
+
+  /** the kernel's scratch frame (the first of the reserve) and its host
+   * address: a file page read for a moment (mm's userPage). Used
+   * synchronously only; never mapped into a guest. */
+  readonly scratch: number;
+  readonly scratchAddr: bigint;
 
   /** free stub-page slots in the reserve above the guest's frames */
   private readonly stubSlots: number[] = [];

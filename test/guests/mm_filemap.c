@@ -161,6 +161,17 @@ int main(int argc, char **argv) {
   say("read(2) into the mapping past the end: %s, size %ld\n", rr < 0 ? errname(errno) : "read", (long)sst.st_size);
   munmap(sw, 2 * PG);
 
+  /* ... and one that crosses from one page of the file mapping into the next */
+  char two[2 * PG];
+  memset(two, 'z', sizeof two);
+  memcpy(two + PG - 5, "/dev/null", 10);
+  (void)!pwrite(pf, two, sizeof two, 0);
+  char *pp2 = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE, pf, 0);
+  nfd = open(pp2 + PG - 5, O_RDONLY);
+  say("open() of a path across two pages of a file mapping: %s\n", res(nfd));
+  munmap(pp2, 2 * PG);
+  (void)!pwrite(pf, "/dev/null", 10, 0);
+
   /* MAP_POPULATE of a file mapping */
   char *pop = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_POPULATE, pf, 0);
   say("populated: %s\n", pop);
