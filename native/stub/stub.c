@@ -5,41 +5,88 @@
  * leave the guest [0, GUEST_TASK_SIZE) empty for the kernel to fill.
  *
  * Two modes, chosen by argv[1]:
- *   "stub" <batch_off> <data_off> <ppid> <secret>
- *       A guest address space. Maps the batch page (read-only) and the data
- *       slot (read-write) from physmem (fd 3), installs the SIGSEGV handler on
- *       the slot, unmaps the rest of the host address space, installs the
- *       seccomp filter, and traps (int3) to say it is ready.
+ *   "stub" <batch_off> <ppid>
+ *       A guest address space. Maps the batch page from physmem (fd 3),
+ *       unmaps the rest of the host address space, seals the batch page
+ *       read-only, installs the seccomp filter, and traps (int3) to say it is
+ *       ready. From then on it is only a code page and a read-only batch page.
  *   "waker" <ppid>
  *       The kernel's alarm clock: polls fd 3 (the kernel's epoll instance)
  *       and traps (int3) whenever it is readable. Its stops arrive through the
  *       kernel's one waitpid, so timers and host I/O wake a kernel that is
- *       blocked in waitpid.
+ *       blocked in waitpid. No guest code ever runs in it.
  *
- * Known security issues and how they are closed (see the seed's note):
- *  - The data slots are guest-writable. Nothing the kernel trusts lives
- *    there; the fault record is only a hint that the kernel checks against
- *    its VMAs. Each host thread has a slot of its own (its sigaltstack), so
- *    threads faulting at once never share one (the seed's "one thread at a
- *    time in the fault path", solved by not sharing).
- *  - Mapping requests live in the batch page, which the guest can read but not
- *    write, and which guest mmap/mprotect cannot reach (above GUEST_TASK_SIZE;
- *    every guest syscall is emulated by the kernel anyway).
- *  - Guest code can jump into this page and execute its `syscall` instruction
- *    with registers of its choosing. The seccomp filter therefore allows from
- *    this page only mmap/munmap/mprotect bounded below STUB_START, openat,
- *    close, sigaltstack, and clone with exactly STUB_CLONE_FLAGS (a thread in
- *    this same process), each only with the per-process secret in the upper
- *    half of arg4 (kept in a register by the kernel, never in memory the
- *    guest can read), and rt_sigreturn (harmless: it only sets the caller's
- *    own registers).
- *    Anything else from this page kills the process; a syscall from anywhere
- *    else traps to the kernel (SECCOMP_RET_TRACE).
- *  - openat opens a host file the kernel already has open (by its
- *    /proc/<kernel>/fd/<n> name, written in the read-only batch page), so
- *    that the file's pages can be mapped straight from the host's page cache.
- *    The guest never names the path.
- *  - The secret is 32 bits; a wrong guess kills the guessing process.
+ * WHY THE GUEST CANNOT MAKE A HOST SYSTEM CALL
+ *
+ * Threat model (DESIGN.md, the security rule): the guest knows every byte of
+ * this file, controls every register, can read the code and batch pages, and
+ * runs any number of threads racing each other and the kernel.
+ *
+ * 1. Guest code only ever runs under PTRACE_SYSEMU. The kernel resumes a
+ *    thread into guest code with PTRACE_SYSEMU and nothing else
+ *    (HostThread.resumeGuest); with SYSEMU the host stops the thread at the
+ *    entry of ANY syscall instruction it executes, before seccomp, and never
+ *    executes it (kernel/entry/common.c: syscall_trace_enter returns -1 for
+ *    SYSCALL_WORK_SYSCALL_EMU). That holds for a `syscall` the guest jumps to
+ *    inside this page too: the kernel sees a syscall stop whose rip is in the
+ *    stub and gives the guest SIGSEGV. So no instruction sequence of the
+ *    guest's executes a host syscall, whatever the registers.
+ * 2. Stub code runs on the host only when the kernel starts it: from a
+ *    stopped thread, with rip set by the kernel to stub_run_batch or
+ *    stub_clone_thread, under PTRACE_CONT, and the kernel waits synchronously
+ *    for the trap that ends it (HostThread.runBatch / cloneThread). These
+ *    entry points take no input from registers: the runner loads every
+ *    request from the batch page at a fixed address, the clone entry loads
+ *    constants. Neither touches the stack or any guest-writable memory.
+ * 3. The batch page is read-only in this process and beyond the guest's
+ *    reach: it lies above GUEST_TASK_SIZE, every guest mmap/mprotect/munmap/
+ *    mremap is emulated by the kernel against its own VMAs (which never
+ *    extend there), and the stub's own mprotect/mmap/munmap are bounded
+ *    below GUEST_TASK_SIZE by the filter. Only the kernel writes it (through
+ *    its own physmem mapping), and only while no stub code of this process
+ *    runs (flushes are synchronous; the JS thread does one thing at a time).
+ *    The openat path lives there too, so its bytes are the kernel's.
+ * 4. After a stub run, the kernel writes back every register of the guest's
+ *    from its own copy (SETREGS; HostThread.ranBatch), so nothing of the
+ *    stub's (results, pointers) is ever seen by guest code.
+ * 5. Faults do not run stub code at all: there is no SIGSEGV handler, no
+ *    signal stack and no fault record. The kernel takes a fault at its
+ *    signal-delivery stop (registers by PTRACE_GETREGS, address and si_code
+ *    by PTRACE_GETSIGINFO), decides read/write/exec from its own page tables,
+ *    and suppresses the host signal. Nothing is read back from memory the
+ *    guest can write.
+ * 6. The seccomp filter is the second wall, for a kernel bug that broke 1-2:
+ *    a syscall from outside this page traps to the kernel (RET_TRACE, which
+ *    emulates it); from this page only the runner's `syscall` instruction may
+ *    make mmap (MAP_FIXED, below GUEST_TASK_SIZE, len < 2^36, fd 0..255),
+ *    munmap/mprotect (same bounds), openat (dirfd 0, the batch page's path
+ *    slot exactly, O_RDONLY/O_RDWR|O_CLOEXEC) and close, and only the clone
+ *    entry's `syscall` may make clone, with exactly STUB_CLONE_FLAGS and no
+ *    stack, tid pointers or tls. Anything else from this page kills the
+ *    process (SECCOMP_RET_KILL_PROCESS). There is no secret: nothing relies
+ *    on the guest not knowing something.
+ * 7. A guest that jumps or returns into this page runs its instructions as
+ *    guest code (under SYSEMU): a `syscall` there is caught by 1, an `int3`
+ *    is an ordinary guest SIGTRAP (the kernel tells stub traps from guest
+ *    ones by its own record of what it started, never by rip), a fault is an
+ *    ordinary guest fault. A stub run that faults or traps anywhere but its
+ *    end (say, the guest set PKRU to deny the batch page) kills that guest
+ *    process; the kernel goes on.
+ *
+ * Known remaining issues:
+ *  - The filter is only as tight as BPF can be: it cannot check an mmap's
+ *    offset into physmem, so the wall against a guest mapping another
+ *    guest's frames is 1-2 (SYSEMU), with 6 as a bound on the damage of a
+ *    kernel bug, not a proof.
+ *  - Guest code can read the batch page (past requests: frame offsets and
+ *    /proc/<kernel>/fd paths) and the code page. Neither is a secret.
+ *  - The [vsyscall] page cannot be unmapped; its emulated gettimeofday/time/
+ *    getcpu reach the filter as syscalls from outside the stub and are
+ *    emulated by the kernel like any other.
+ *  - SIGKILL of a host thread is asynchronous: a killed process's frames are
+ *    handed to others only after the host has reaped it (the kernel's
+ *    AddressSpace.reaped), and frames dropped by munmap only after the flush
+ *    that removed them from the host (the TLB gather).
  */
 #include "layout.h"
 
@@ -48,37 +95,38 @@ typedef unsigned int u32;
 typedef unsigned short u16;
 typedef unsigned char u8;
 
-#define NR_read 0
-#define NR_poll 7
 #define NR_close 3
 #define NR_mmap 9
 #define NR_mprotect 10
 #define NR_munmap 11
-#define NR_rt_sigaction 13
-#define NR_rt_sigreturn 15
 #define NR_clone 56
 #define NR_getppid 110
-#define NR_sigaltstack 131
 #define NR_prctl 157
 #define NR_ptrace 101
 #define NR_exit_group 231
 #define NR_openat 257
-#define NR_seccomp 317
 #define NR_close_range 436
 
 #define PR_SET_PDEATHSIG 1
-#define PR_SET_NO_NEW_PRIVS 38
 #define PR_SET_DUMPABLE 4
 #define SIGKILL 9
-#define SIGSEGV 11
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define MAP_SHARED 1
+#define MAP_PRIVATE 2
 #define MAP_FIXED 0x10
-#define SA_SIGINFO 4
-#define SA_ONSTACK 0x08000000
-#define SA_RESTORER 0x04000000
-#define SA_NODEFER 0x40000000
+#define MAP_ANONYMOUS 0x20
+#define O_RDWR 2
+#define O_CLOEXEC 0x80000
+
+/* The assembler needs these two as bare numbers (no UL): checked equal. */
+#define STUB_BATCH_ASM 0x7ff000001000
+#define STUB_CLONE_FLAGS_ASM 0x50f00
+#if STUB_BATCH_ASM != STUB_BATCH || STUB_CLONE_FLAGS_ASM != STUB_CLONE_FLAGS
+#error "stub.c's assembler constants disagree with layout.h"
+#endif
+#define XSTR(x) STR(x)
+#define STR(x) #x
 
 static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
   long ret;
@@ -114,21 +162,23 @@ static int streq(const char *a, const char *b) {
   return *a == *b;
 }
 
-/* The trap entry points. Pure assembly: no stack, no compiler-chosen
- * registers, so the kernel can start them with any register set it builds.
+/* The entry points the kernel starts. Pure assembly: no stack, no input
+ * register (see 2 above); each ends at an int3 the kernel waits for.
  *
- * stub_run_batch: r12 = first request, r15 = secret << 32, r14 = 1 to
- *   rt_sigreturn on success (rsp must then point just past the signal frame's
- *   return address), 0 to trap. Stops with int3: rax = 0 (all done) or the
- *   first -errno, r12 = the request that failed, r13 = the result of the
- *   last request that succeeded.
- * stub_segv_handler: SIGSEGV handler on the data slot. Records the fault at
- *   the slot base and traps; resumed as is, it returns to the guest through
- *   rt_sigreturn (which restores every register, FPU state included). */
+ * stub_run_batch: runs the batch page's requests (nr + 6 args each, until a
+ *   zero nr). Stops at stub_batch_trap with rax = 0 (all done) or the first
+ *   -errno, r12 = the request that failed, r13 = the result of the last
+ *   request that succeeded (an openat's fd).
+ * stub_clone_thread: a new host thread in this process for a new guest
+ *   thread. The caller stops at stub_clone_trap with rax = its tid or
+ *   -errno; the new thread stops at stub_thread_trap.
+ * stub_seal: the end of start-up (called once, before any guest code). */
 __asm__(
   ".pushsection .text.entry,\"ax\",@progbits\n"
   ".globl stub_run_batch\n"
   "stub_run_batch:\n"
+  "   movabsq $" XSTR(STUB_BATCH_ASM) ", %r12\n"
+  "   movq $-1, %r13\n"
   "1: movq (%r12), %rax\n"
   "   testq %rax, %rax\n"
   "   jz 2f\n"
@@ -137,51 +187,46 @@ __asm__(
   "   movq 24(%r12), %rdx\n"
   "   movq 32(%r12), %r10\n"
   "   movq 40(%r12), %r8\n"
-  "   orq %r15, %r8\n"
   "   movq 48(%r12), %r9\n"
+  ".globl stub_batch_syscall\n"
+  "stub_batch_syscall:\n"
   "   syscall\n"
   "   cmpq $-4095, %rax\n"
   "   jae 3f\n"
-  "   movq %rax, %r13\n"              /* the last result (an openat's fd) */
+  "   movq %rax, %r13\n"
   "   addq $56, %r12\n"
   "   jmp 1b\n"
   "2: xorl %eax, %eax\n"
-  "   testq %r14, %r14\n"
-  "   jz 3f\n"
-  "   xorq %r15, %r15\n"
-  "   movl $15, %eax\n"
-  "   syscall\n"
-  "3: xorq %r15, %r15\n"
+  "3:\n"
   ".globl stub_batch_trap\n"
   "stub_batch_trap:\n"
   "   int3\n"
-  "   jmp 3b\n"
+  "   jmp stub_batch_trap\n"
   ".balign 16\n"
-  ".globl stub_segv_handler\n"
-  "stub_segv_handler:\n"
-  "   movq %rsp, %rax\n"
-  "   andq $-0x4000, %rax\n"          /* slot base (STUB_SLOT_SIZE) */
-  "   movq 216(%rdx), %rcx\n"         /* uc_mcontext.cr2 */
-  "   movq %rcx, 0(%rax)\n"
-  "   movq 192(%rdx), %rcx\n"         /* uc_mcontext.err */
-  "   movq %rcx, 8(%rax)\n"
-  "   movq 200(%rdx), %rcx\n"         /* uc_mcontext.trapno */
-  "   movq %rcx, 16(%rax)\n"
-  "   movq %rdi, 24(%rax)\n"
-  "   movslq 8(%rsi), %rcx\n"         /* si_code */
-  "   movq %rcx, 32(%rax)\n"
-  "   movq %rsp, 40(%rax)\n"
-  ".globl stub_segv_trap\n"
-  "stub_segv_trap:\n"
-  "   int3\n"
-  ".globl stub_sigreturn\n"
-  "stub_sigreturn:\n"
-  "   addq $8, %rsp\n"                /* pop pretcode, as `ret` into the restorer would */
-  "   movl $15, %eax\n"
+  ".globl stub_clone_thread\n"
+  "stub_clone_thread:\n"
+  "   movl $" XSTR(STUB_CLONE_FLAGS_ASM) ", %edi\n"
+  "   xorl %esi, %esi\n"                /* no new stack: neither side uses one */
+  "   xorl %edx, %edx\n"
+  "   xorl %r10d, %r10d\n"
+  "   xorl %r8d, %r8d\n"
+  "   movl $56, %eax\n"
+  ".globl stub_clone_syscall\n"
+  "stub_clone_syscall:\n"
   "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jz stub_thread_trap\n"
+  ".globl stub_clone_trap\n"
+  "stub_clone_trap:\n"
   "   int3\n"
+  "   jmp stub_clone_trap\n"
+  ".globl stub_thread_trap\n"
+  "stub_thread_trap:\n"
+  "   int3\n"
+  "   jmp stub_thread_trap\n"
+  ".balign 16\n"
   ".globl stub_waker_loop\n"
-  "stub_waker_loop:\n"               /* rsp: a few words of stack in the data slot */
+  "stub_waker_loop:\n"               /* rsp: a struct pollfd on the waker's stack page */
   "4: movl $7, %eax\n"               /* poll(&pfd, 1, -1) */
   "   movq %rsp, %rdi\n"
   "   movl $1, %esi\n"
@@ -191,37 +236,46 @@ __asm__(
   "stub_waker_trap:\n"
   "   int3\n"
   "   jmp 4b\n"
-  ".globl stub_clone_thread\n"
-  "stub_clone_thread:\n"            /* a host thread for a new guest thread: rdi = */
-  "   movl $56, %eax\n"               /* STUB_CLONE_FLAGS, rsi = its stack (top of its */
-  "   syscall\n"                      /* slot), rdx = r10 = 0, r8 = secret << 32, */
-  "   testq %rax, %rax\n"             /* r12/r13 = its slot base and size */
-  "   jnz stub_clone_trap\n"
-  "   subq $32, %rsp\n"               /* the new thread: its SIGSEGV stack is its slot */
-  "   movq %r12, 0(%rsp)\n"           /* (stack_t: ss_sp, ss_flags, ss_size) */
-  "   movq $0, 8(%rsp)\n"
-  "   movq %r13, 16(%rsp)\n"
-  "   movq %rsp, %rdi\n"
+  /* stub_seal(rdi = the filter's sock_fprog): the stack is the batch page,
+   * so nothing may touch it once it is read-only. mprotect it read-only,
+   * no_new_privs, the filter, then trap: ready. Any failure exits. */
+  ".balign 16\n"
+  ".globl stub_seal\n"
+  "stub_seal:\n"
+  "   movq %rdi, %rbx\n"
+  "   movl $10, %eax\n"
+  "   movabsq $" XSTR(STUB_BATCH_ASM) ", %rdi\n"
+  "   movl $4096, %esi\n"
+  "   movl $1, %edx\n"                  /* PROT_READ */
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jnz 5f\n"
+  "   movl $157, %eax\n"                /* prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) */
+  "   movl $38, %edi\n"
+  "   movl $1, %esi\n"
+  "   xorl %edx, %edx\n"
+  "   xorl %r10d, %r10d\n"
+  "   xorl %r8d, %r8d\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jnz 5f\n"
+  "   movl $317, %eax\n"                /* seccomp(SECCOMP_SET_MODE_FILTER, 0, prog) */
+  "   movl $1, %edi\n"
   "   xorl %esi, %esi\n"
-  "   movl $131, %eax\n"              /* sigaltstack */
+  "   movq %rbx, %rdx\n"
   "   syscall\n"
-  "   movq %rax, %r12\n"              /* its result, for the kernel */
-  ".globl stub_thread_trap\n"
-  "stub_thread_trap:\n"
-  "   int3\n"
-  "   jmp stub_thread_trap\n"
-  ".globl stub_clone_trap\n"
-  "stub_clone_trap:\n"              /* the calling thread: rax = new tid or -errno */
-  "   int3\n"
-  "   jmp stub_clone_trap\n"
-  ".globl stub_restorer\n"
-  "stub_restorer:\n"                 /* sa_restorer; never reached in practice */
-  "   movl $15, %eax\n"
+  "   testq %rax, %rax\n"
+  "   jnz 5f\n"
+  "6: int3\n"                           /* ready; the kernel takes over from here */
+  "   jmp 6b\n"
+  "5: movl $231, %eax\n"                /* exit_group(123) */
+  "   movl $123, %edi\n"
   "   syscall\n"
-  "   int3\n"
+  "   jmp 5b\n"
   ".popsection\n");
 
-extern char stub_run_batch[], stub_segv_handler[], stub_restorer[], stub_waker_loop[];
+extern char stub_batch_syscall[], stub_clone_syscall[];
+extern void stub_seal(void *prog) __attribute__((noreturn));
 
 /* classic BPF, as in <linux/filter.h> */
 struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; };
@@ -231,8 +285,6 @@ struct sock_fprog { u16 len; struct sock_filter *filter; };
 #define BPF_JGE_K 0x35
 #define BPF_JGT_K 0x25
 #define BPF_RET_K 0x06
-#define STMT(c, k) { (u16)(c), 0, 0, (u32)(k) }
-#define JUMP(c, k, t, f) { (u16)(c), (u8)(t), (u8)(f), (u32)(k) }
 #define RET_KILL 0x80000000U   /* SECCOMP_RET_KILL_PROCESS */
 #define RET_TRACE 0x7ff00000U
 #define RET_ALLOW 0x7fff0000U
@@ -245,86 +297,140 @@ struct sock_fprog { u16 len; struct sock_filter *filter; };
 #define SD_ARG_LO(i) (16 + 8 * (i))
 #define SD_ARG_HI(i) (20 + 8 * (i))
 
-static void install_filter(u32 secret) {
-  const u32 code_lo = (u32)STUB_CODE, code_hi = (u32)(STUB_CODE >> 32);
-  const u32 task_hi = (u32)(GUEST_TASK_SIZE >> 32);
-  struct sock_filter f[] = {
-    /* 0 */ STMT(BPF_LD_W_ABS, SD_ARCH),
-    /* 1 */ JUMP(BPF_JEQ_K, AUDIT_ARCH_X86_64, 1, 0),
-    /* 2 */ STMT(BPF_RET_K, RET_TRACE),                 /* 32-bit entry: the kernel answers */
-    /* 3 */ STMT(BPF_LD_W_ABS, SD_IP_HI),
-    /* 4 */ JUMP(BPF_JEQ_K, code_hi, 1, 0),
-    /* 5 */ STMT(BPF_RET_K, RET_TRACE),                 /* guest code: emulated */
-    /* 6 */ STMT(BPF_LD_W_ABS, SD_IP_LO),
-    /* 7 */ JUMP(BPF_JGE_K, code_lo, 1, 0),
-    /* 8 */ STMT(BPF_RET_K, RET_TRACE),
-    /* 9 */ JUMP(BPF_JGE_K, code_lo + (u32)STUB_CODE_SIZE, 0, 1),
-    /* 10 */ STMT(BPF_RET_K, RET_TRACE),
-    /* from the stub page */
-    /* 11 */ STMT(BPF_LD_W_ABS, SD_NR),
-    /* 12 */ JUMP(BPF_JEQ_K, NR_rt_sigreturn, 0, 1),
-    /* 13 */ STMT(BPF_RET_K, RET_ALLOW),
-    /* 14 */ JUMP(BPF_JEQ_K, NR_mmap, 9, 0),             /* -> 24 */
-    /* 15 */ JUMP(BPF_JEQ_K, NR_munmap, 8, 0),           /* -> 24 */
-    /* 16 */ JUMP(BPF_JEQ_K, NR_mprotect, 7, 0),         /* -> 24 */
-    /* 17 */ JUMP(BPF_JEQ_K, NR_openat, 4, 0),           /* -> 22 */
-    /* 18 */ JUMP(BPF_JEQ_K, NR_close, 3, 0),            /* -> 22 */
-    /* 19 */ JUMP(BPF_JEQ_K, NR_sigaltstack, 2, 0),      /* -> 22 */
-    /* 20 */ JUMP(BPF_JEQ_K, NR_clone, 11, 0),           /* -> 32 */
-    /* 21 */ STMT(BPF_RET_K, RET_KILL),
-    /* 22: openat (of a host file the kernel names in the batch page), close
-     *     and a new thread's sigaltstack: the secret only */
-    /* 22 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
-    /* 23 */ JUMP(BPF_JEQ_K, secret, 7, 14),             /* -> 31 allow, else 38 */
-    /* 24: mmap, munmap, mprotect: the secret, then the range */
-    /* 24 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
-    /* 25 */ JUMP(BPF_JEQ_K, secret, 0, 12),             /* else 38 */
-    /* 26 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(0)),
-    /* 27 */ JUMP(BPF_JGE_K, task_hi, 10, 0),            /* addr >= GUEST_TASK_SIZE: 38 */
-    /* 28 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(1)),
-    /* 29 */ JUMP(BPF_JGE_K, 16, 8, 0),                  /* len >= 2^36: 38 */
-    /* 30 */ STMT(BPF_RET_K, RET_ALLOW),
-    /* 31 */ STMT(BPF_RET_K, RET_ALLOW),
-    /* 32: clone: the secret, and exactly a thread in this address space */
-    /* 32 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(4)),
-    /* 33 */ JUMP(BPF_JEQ_K, secret, 0, 4),              /* else 38 */
-    /* 34 */ STMT(BPF_LD_W_ABS, SD_ARG_LO(0)),
-    /* 35 */ JUMP(BPF_JEQ_K, (u32)STUB_CLONE_FLAGS, 0, 2), /* else 38 */
-    /* 36 */ STMT(BPF_LD_W_ABS, SD_ARG_HI(0)),
-    /* 37 */ JUMP(BPF_JEQ_K, 0, 1, 0),                   /* -> 39 allow, else 38 */
-    /* 38 */ STMT(BPF_RET_K, RET_KILL),
-    /* 39 */ STMT(BPF_RET_K, RET_ALLOW),
-  };
-  struct sock_fprog prog = { (u16)(sizeof f / sizeof f[0]), f };
-  if (sys2(NR_prctl, PR_SET_NO_NEW_PRIVS, 1) < 0) die(122);
-  if (sys3(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &prog) < 0) die(123);
+/* A filter builder with symbolic jump targets, so the rules below read as
+ * a list of requirements (a failed one kills) instead of hand-counted
+ * offsets. Targets: the next instruction, one of the three returns at the
+ * end, or a label. */
+enum { T_NEXT = 0, T_KILL, T_ALLOW, T_TRACE, T_LABEL0 };
+#define FMAX 96
+#define LABELS 8
+struct fb {
+  struct sock_filter f[FMAX];
+  u8 jt[FMAX], jf[FMAX];   /* symbolic targets of each conditional jump */
+  int n;
+  int label[LABELS];
+};
+static void emit(struct fb *b, u16 code, u32 k, u8 jt, u8 jf) {
+  if (b->n >= FMAX) die(133);
+  b->f[b->n] = (struct sock_filter){ code, 0, 0, k };
+  b->jt[b->n] = jt;
+  b->jf[b->n] = jf;
+  b->n++;
+}
+static void ld(struct fb *b, u32 off) { emit(b, BPF_LD_W_ABS, off, 0, 0); }
+/* the loaded word must be == k / < k / <= k, else kill */
+static void req_eq(struct fb *b, u32 k) { emit(b, BPF_JEQ_K, k, T_NEXT, T_KILL); }
+static void req_lt(struct fb *b, u32 k) { emit(b, BPF_JGE_K, k, T_KILL, T_NEXT); }
+static void req_le(struct fb *b, u32 k) { emit(b, BPF_JGT_K, k, T_KILL, T_NEXT); }
+static void req_arg(struct fb *b, int i, u64 v) {
+  ld(b, SD_ARG_LO(i)); req_eq(b, (u32)v);
+  ld(b, SD_ARG_HI(i)); req_eq(b, (u32)(v >> 32));
+}
+/* an address range below GUEST_TASK_SIZE: addr < it, len < 2^36 */
+static void req_guest_range(struct fb *b) {
+  ld(b, SD_ARG_HI(0)); req_lt(b, (u32)(GUEST_TASK_SIZE >> 32));
+  ld(b, SD_ARG_HI(1)); req_lt(b, 16);
+}
+static void req_prot(struct fb *b, int i) {
+  ld(b, SD_ARG_LO(i)); req_le(b, 7);    /* PROT_READ|WRITE|EXEC at most */
+  ld(b, SD_ARG_HI(i)); req_eq(b, 0);
+}
+static void ret(struct fb *b, u32 k) { emit(b, BPF_RET_K, k, 0, 0); }
+static void label(struct fb *b, int l) { b->label[l - T_LABEL0] = b->n; }
+
+static int target(struct fb *b, int i, u8 t, int end) {
+  int to = t == T_NEXT ? i + 1 : t == T_KILL ? end : t == T_ALLOW ? end + 1 : t == T_TRACE ? end + 2 : b->label[t - T_LABEL0];
+  int off = to - (i + 1);
+  if (off < 0 || off > 255) die(134);
+  return off;
 }
 
-struct k_sigaction { void *handler; u64 flags; void *restorer; u64 mask; };
-struct stack_t { void *sp; int flags; u64 size; };
+enum { L_BATCH = T_LABEL0, L_CLONE, L_MMAP, L_MMAP_FD, L_MUNMAP, L_MPROTECT, L_OPENAT };
 
-/* Runs on the data slot, after the host stack is gone. */
-static __attribute__((noreturn, used)) void stub_finish(u32 secret) {
+static void build_filter(struct fb *b) {
+  const u64 batch_ip = (u64)stub_batch_syscall + 2, clone_ip = (u64)stub_clone_syscall + 2;
+  b->n = 0;
+  ld(b, SD_ARCH);
+  emit(b, BPF_JEQ_K, AUDIT_ARCH_X86_64, T_NEXT, T_TRACE);   /* 32-bit entry: the kernel answers */
+  /* not from the stub page: a guest syscall, emulated by the kernel */
+  ld(b, SD_IP_HI);
+  emit(b, BPF_JEQ_K, (u32)(STUB_CODE >> 32), T_NEXT, T_TRACE);
+  ld(b, SD_IP_LO);
+  emit(b, BPF_JGE_K, (u32)STUB_CODE, T_NEXT, T_TRACE);
+  emit(b, BPF_JGE_K, (u32)(STUB_CODE + STUB_CODE_SIZE), T_TRACE, T_NEXT);
+  /* from the stub page: only its two syscall instructions, each for its own calls */
+  emit(b, BPF_JEQ_K, (u32)batch_ip, L_BATCH, T_NEXT);
+  emit(b, BPF_JEQ_K, (u32)clone_ip, L_CLONE, T_KILL);
+
+  label(b, L_CLONE);
+  ld(b, SD_NR); req_eq(b, NR_clone);
+  req_arg(b, 0, STUB_CLONE_FLAGS);
+  req_arg(b, 1, 0);
+  req_arg(b, 2, 0);
+  req_arg(b, 3, 0);
+  req_arg(b, 4, 0);
+  ret(b, RET_ALLOW);
+
+  label(b, L_BATCH);
+  ld(b, SD_NR);
+  emit(b, BPF_JEQ_K, NR_mmap, L_MMAP, T_NEXT);
+  emit(b, BPF_JEQ_K, NR_munmap, L_MUNMAP, T_NEXT);
+  emit(b, BPF_JEQ_K, NR_mprotect, L_MPROTECT, T_NEXT);
+  emit(b, BPF_JEQ_K, NR_openat, L_OPENAT, T_NEXT);
+  emit(b, BPF_JEQ_K, NR_close, T_ALLOW, T_KILL);
+
+  label(b, L_MMAP);  /* physmem or a file the stub opened, at a fixed guest address */
+  req_guest_range(b);
+  req_prot(b, 2);
+  ld(b, SD_ARG_HI(3)); req_eq(b, 0);
+  ld(b, SD_ARG_LO(3));
+  emit(b, BPF_JEQ_K, MAP_SHARED | MAP_FIXED, L_MMAP_FD, T_NEXT);
+  emit(b, BPF_JEQ_K, MAP_PRIVATE | MAP_FIXED, T_NEXT, T_KILL);
+  label(b, L_MMAP_FD);
+  ld(b, SD_ARG_HI(4)); req_eq(b, 0);
+  ld(b, SD_ARG_LO(4)); req_lt(b, STUB_FD_LIMIT);
+  ret(b, RET_ALLOW);
+
+  label(b, L_MUNMAP);
+  req_guest_range(b);
+  ret(b, RET_ALLOW);
+
+  label(b, L_MPROTECT);
+  req_guest_range(b);
+  req_prot(b, 2);
+  ret(b, RET_ALLOW);
+
+  label(b, L_OPENAT);  /* the kernel's own open file, by the name it wrote in the batch page */
+  req_arg(b, 0, 0);
+  req_arg(b, 1, STUB_BATCH + STUB_BATCH_PATH);
+  ld(b, SD_ARG_HI(2)); req_eq(b, 0);
+  ld(b, SD_ARG_LO(2));
+  emit(b, BPF_JEQ_K, O_CLOEXEC, T_ALLOW, T_NEXT);
+  emit(b, BPF_JEQ_K, O_CLOEXEC | O_RDWR, T_ALLOW, T_KILL);
+
+  /* the three returns every rule jumps to */
+  const int end = b->n;
+  ret(b, RET_KILL);
+  ret(b, RET_ALLOW);
+  ret(b, RET_TRACE);
+  for (int i = 0; i < end; i++) {
+    if ((b->f[i].code & 0x07) != 0x05) continue; /* BPF_JMP class */
+    b->f[i].jt = (u8)target(b, i, b->jt[i], end);
+    b->f[i].jf = (u8)target(b, i, b->jf[i], end);
+  }
+}
+
+/* Runs with the batch page as its stack, after the host stack is gone. */
+static __attribute__((noreturn, used)) void stub_finish(void) {
   /* Everything of the host's below and above the stub: ELF-less now, the
    * host stack, vdso and vvar. [vsyscall] cannot be unmapped and is above
    * host user space anyway. */
   if (sys2(NR_munmap, 0, STUB_START) < 0) die(124);
   if (sys2(NR_munmap, STUB_END, STUB_HOST_TOP - STUB_END) < 0) die(125);
-  install_filter(secret);
-  for (;;) __asm__ volatile("int3"); /* ready; the kernel takes over from here */
-}
-
-static __attribute__((noreturn, used)) void waker_finish(void) {
-  /* struct pollfd { int fd; short events; short revents; } at rsp */
-  __asm__ volatile(
-    "movq %0, %%rsp\n"
-    "subq $64, %%rsp\n"
-    "movl $3, 0(%%rsp)\n"
-    "movl $1, 4(%%rsp)\n"              /* POLLIN */
-    "int3\n"                           /* ready */
-    "jmp stub_waker_loop\n"
-    :: "r"(STUB_DATA + STUB_SLOT_SIZE) : "memory");
-  __builtin_unreachable();
+  struct fb b;
+  build_filter(&b);
+  struct sock_fprog prog = { (u16)b.n, b.f };
+  stub_seal(&prog);
 }
 
 static void common_start(u64 ppid) {
@@ -339,34 +445,39 @@ static void common_start(u64 ppid) {
   sys3(NR_close_range, 4, ~0U, 0);
 }
 
+static __attribute__((noreturn, used)) void waker_finish(void) {
+  /* struct pollfd { int fd; short events; short revents; } at rsp */
+  __asm__ volatile(
+    "movq %0, %%rsp\n"
+    "subq $64, %%rsp\n"
+    "movl $3, 0(%%rsp)\n"
+    "movl $1, 4(%%rsp)\n"              /* POLLIN */
+    "int3\n"                           /* ready */
+    "jmp stub_waker_loop\n"
+    :: "r"(STUB_WAKER_STACK + STUB_PAGE_SIZE) : "memory");
+  __builtin_unreachable();
+}
+
 __attribute__((noreturn, used)) void stub_main(long argc, char **argv) {
   if (argc < 3) die(119);
   if (streq(argv[1], "waker")) {
     common_start(parse_u64(argv[2]));
-    /* The waker also lives at the top of its address space; it needs only a
-     * stack word or two, which it takes from an anonymous-free data slot: map
-     * the slot privately (no physmem here: fd 3 is the epoll instance). */
-    if (sys6(NR_mmap, STUB_DATA, STUB_SLOT_SIZE, PROT_READ | PROT_WRITE, 0x22 | MAP_FIXED, -1, 0) < 0) die(128);
+    /* a page of its own for a few words of stack (fd 3 is the epoll instance here) */
+    if (sys6(NR_mmap, STUB_WAKER_STACK, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0) die(128);
     waker_finish();
   }
-  if (!streq(argv[1], "stub") || argc < 6) die(119);
-  u64 batch_off = parse_u64(argv[2]), data_off = parse_u64(argv[3]);
-  u64 ppid = parse_u64(argv[4]);
-  u32 secret = (u32)parse_u64(argv[5]);
+  if (!streq(argv[1], "stub") || argc < 4) die(119);
+  u64 batch_off = parse_u64(argv[2]);
+  u64 ppid = parse_u64(argv[3]);
   common_start(ppid);
-  if (sys6(NR_mmap, STUB_BATCH, STUB_BATCH_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, batch_off) < 0) die(129);
-  if (sys6(NR_mmap, STUB_DATA, STUB_DATA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, data_off) < 0) die(130);
-  struct stack_t ss = { (void *)STUB_DATA, 0, STUB_SLOT_SIZE };
-  if (sys2(NR_sigaltstack, &ss, 0) < 0) die(131);
-  struct k_sigaction sa = { stub_segv_handler, SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTORER, stub_restorer, 0 };
-  if (sys4(NR_rt_sigaction, SIGSEGV, &sa, 0, 8) < 0) die(132);
+  /* writable until stub_seal: it is the stack of the last steps of start-up */
+  if (sys6(NR_mmap, STUB_BATCH, STUB_BATCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, batch_off) < 0) die(129);
   /* Not dumpable: no core of a stub, and /proc/<stub> stays root-only. */
   sys2(NR_prctl, PR_SET_DUMPABLE, 0);
-  /* Move to the top of the data slot and drop the host stack. */
+  /* Move to the top of the batch page and drop the host stack. */
   __asm__ volatile("movq %0, %%rsp\n"
-                   "movl %1, %%edi\n"
                    "call stub_finish\n"
-                   :: "r"(STUB_DATA + STUB_SLOT_SIZE - 64), "r"(secret) : "memory");
+                   :: "r"(STUB_BATCH + STUB_BATCH_SIZE - 64) : "memory");
   __builtin_unreachable();
 }
 

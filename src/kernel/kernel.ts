@@ -18,10 +18,10 @@ import * as host from '../host/libc.js';
 import { Physmem, OutOfMemory } from '../mm/physmem.js';
 import { AddressSpace } from '../mm/address_space.js';
 import {
-  HostThread, HostThreadGone, FaultInfo, STOP_SECCOMP, STOP_SYSEMU, SIGSEGV, SIGTRAP,
+  HostThread, HostThreadGone, StubFailed, STOP_SECCOMP, STOP_SYSEMU, SIGSEGV, SIGTRAP,
   WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG,
 } from '../platform/ptrace.js';
-import { STUB_DATA, STUB_DATA_SIZE } from '../platform/stub_layout.js';
+import { SEGV_MAPERR, SEGV_ACCERR } from '../mm/address_space.js';
 import { RIP, ORIG_RAX, RAX, RSP, NREGS, FS_BASE, GS_BASE, CS, SS } from '../platform/regs.js';
 import { Errno, ERRNO_NAMES } from './errno.js';
 import { Task, ThreadGroup } from './task.js';
@@ -134,9 +134,13 @@ export class Kernel {
   /** init's wait status once it is gone */
   private initStatus: number | null = null;
   private readonly status = new Int32Array(1);
-  private readonly fault: FaultInfo = { addr: 0, err: 0, trapno: 0, signo: 0, code: 0, sp: 0 };
-  /** host tids killed and not yet reaped */
+  /** the siginfo of the stop being handled (onFault, onTrap); used synchronously only */
+  private readonly siginfo = { code: 0, addr: 0 };
+  /** host tids killed and not yet reaped; guarded by the JS thread */
   private readonly dying = new Set<number>();
+  /** stub host pid -> its released address space, whose last frames wait
+   * for the host to reap it (AddressSpace.reaped); guarded by the JS thread */
+  private readonly reapWatch = new Map<number, AddressSpace>();
   /** futex waiters */
   readonly futexes = new FutexTable();
   /** boot time for /proc/uptime, sysinfo (monotonic ns) */
@@ -542,12 +546,42 @@ export class Kernel {
         this.onWaker(st[0]!);
       } else {
         const task = this.byHostTid.get(tid);
-        if (task) this.onStop(task, st[0]!);
-        else this.dying.delete(tid); // a host thread we killed, now reaped
+        if (task) this.contain(() => this.onStop(task, st[0]!));
+        else this.onReaped(tid, st[0]!);
       }
-      this.runWoken();
+      this.contain(() => this.runWoken());
     }
     return this.initStatus;
+  }
+
+  /** A host thread we killed stopped or died; once a stub's process is reaped its last frames are free. */
+  private onReaped(tid: number, s: number): void {
+    if (WIFSTOPPED(s)) return; // a killed thread's last stop: its death follows
+    this.dying.delete(tid);
+    const mm = this.reapWatch.get(tid);
+    if (mm) {
+      this.reapWatch.delete(tid);
+      mm.reaped();
+    }
+  }
+
+  /**
+   * Run a step of the trap loop; a guest process whose host process failed
+   * under it (killed from outside, or stub code that did not finish — which
+   * a guest can cause to itself) dies; the kernel and the others go on.
+   */
+  private contain(step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      if (!(e instanceof StubFailed || e instanceof HostThreadGone)) throw e;
+      const task = this.byHostTid.get(e.tid);
+      if (!task) return;
+      if (e instanceof HostThreadGone) return this.onHostDeath(task, e.status);
+      this.warn(`pid ${task.pid}: ${e.message}; killed`);
+      this.exitGroup(task, SIGKILL);
+      this.runWoken();
+    }
   }
 
   /** One stop of a guest host thread. */
@@ -564,9 +598,24 @@ export class Kernel {
 
   private onSyscall(task: Task, atSeccomp: boolean): void {
     task.atSeccomp = atSeccomp;
+    task.faultRepeats = 0;
     task.thread.getRegs(task.regs);
+    if (HostThread.isStubAddress(task.regs.get(RIP))) return this.onStubJump(task);
     task.mm.setSyncThread(task.thread);
     this.syscall(task);
+  }
+
+  /**
+   * The guest executed a syscall instruction inside the stub's page (it
+   * jumped there): under SYSEMU nothing ran on the host. The page is not
+   * the guest's, so it gets what executing outside its address space gives.
+   */
+  private onStubJump(task: Task): void {
+    const r = task.regs;
+    r.set(ORIG_RAX, -1);
+    task.inSyscall = false;
+    this.forceSignal(task, SIGSEGV, { signo: SIGSEGV, code: SEGV_MAPERR, addr: r.get(RIP) - 2, trapno: 14, err: 4 | 16 });
+    this.resume(task);
   }
 
   /** Run (or re-run, after a wake) the task's current syscall and resume it unless it blocked. */
@@ -591,87 +640,67 @@ export class Kernel {
     this.resume(task);
   }
 
+  /**
+   * A SIGSEGV stopped a guest thread, at its signal-delivery stop: the
+   * registers (GETREGS) and the address and kind (GETSIGINFO) are the
+   * host's, nothing is read from memory the guest can write, and resuming
+   * discards the host signal. A page fault the page tables can satisfy is
+   * mapped and retried; anything else is the guest's SIGSEGV.
+   */
   private onFault(task: Task): void {
-    const th = task.thread;
-    const fi = this.fault;
-    try {
-      th.enterFaultHandler(fi);
-    } catch (e) {
-      if (e instanceof HostThreadGone) return this.onHostDeath(task, e.status);
-      throw e;
-    }
+    const th = task.thread, r = task.regs, si = this.siginfo;
+    th.getRegs(r);
+    r.dirty = true;
+    th.getSiginfo(si);
+    if (si.code <= 0) return this.onHostSignal(task, SIGSEGV); // sent by someone (kill, tgkill)
+    task.inSyscall = false;
+    task.atSeccomp = false;
     task.mm.setSyncThread(th);
-    let code = 0;
-    if (fi.trapno === 14) {
-      try {
-        code = task.mm.handleFault(fi.addr, fi.err);
-      } catch (e) {
-        if (e instanceof OutOfMemory) return this.oomKill(task);
-        throw e;
-      }
-      if (code === 0) {
-        let queued = task.mm.pendingFlush > 0;
-        if (queued && task.mm.threads.size > 1) {
-          // another thread of this process may trap while this one would
-          // still be running the batch page: run it now, before resuming
-          task.mm.flush();
-          queued = false;
+    let info: SigInfo;
+    if (si.code === SEGV_MAPERR || si.code === SEGV_ACCERR) {
+      const rip = r.get(RIP);
+      const err = task.mm.hostFaultErr(si.addr, si.code === SEGV_ACCERR, si.addr >= rip && si.addr - rip < 16);
+      let code = si.code;
+      if (this.faultProgress(task, si.addr)) {
+        try {
+          code = task.mm.handleFault(si.addr, err);
+        } catch (e) {
+          if (e instanceof OutOfMemory) return this.oomKill(task);
+          throw e;
         }
-        th.resumeFromFault(queued, fi.sp);
-        task.mm.markFlushed();
-        task.state = 'running';
-        this.sched.acquireRunning(task);
-        return;
+        if (code === 0) return this.resume(task);
       }
+      info = { signo: SIGSEGV, code, addr: si.addr, trapno: 14, err };
+    } else {
+      // a general protection fault (si_code SI_KERNEL, no address), or a protection key's
+      info = { signo: SIGSEGV, code: si.code, addr: si.addr, trapno: si.code === SI_KERNEL ? 13 : 14, err: 0 };
     }
-    // the guest gets SIGSEGV: take its context back from the host's signal frame
-    if (!this.contextFromHostFrame(task, fi)) return this.exitGroup(task, SIGSEGV | 0x80);
-    const info: SigInfo = fi.trapno === 14
-      ? { signo: SIGSEGV, code, addr: fi.addr, trapno: fi.trapno, err: fi.err }
-      : { signo: SIGSEGV, code: SI_KERNEL, addr: 0, trapno: fi.trapno, err: fi.err };
     this.forceSignal(task, SIGSEGV, info);
     this.resume(task);
   }
 
-  /**
-   * The guest's registers and FPU state at a fault, as the host saved them in
-   * its signal frame on the stub's data slot; the host frame is abandoned.
-   */
-  private contextFromHostFrame(task: Task, fi: FaultInfo): boolean {
-    const d = task.mm.stubPages.data;
-    const uc = fi.sp + 8 - STUB_DATA;
-    if (uc < 0 || uc + 304 > STUB_DATA_SIZE) return false;
-    const r = task.regs;
-    task.thread.getRegs(r); // segment bases stay as they are
-    const mc = uc + 40;
-    const order = [9, 8, 7, 6, 3, 2, 1, 0, 14, 13, 4, 5, 12, 10, 11, 19, 16, 18]; // sigcontext order in user_regs_struct indices
-    order.forEach((reg, i) => {
-      r.w[2 * reg] = d.getUint32(mc + i * 8, true);
-      r.w[2 * reg + 1] = d.getUint32(mc + i * 8 + 4, true);
-    });
-    r.set(ORIG_RAX, -1);
-    const fp = Number(d.getBigUint64(mc + 184, true)) - STUB_DATA;
-    if (fp > 0 && fp + 512 <= STUB_DATA_SIZE) {
-      const size = d.getUint32(fp + 476, true);
-      const len = size >= 576 && fp + size <= STUB_DATA_SIZE ? size : 512;
-      const x = new Uint8Array(d.buffer, d.byteOffset + fp, len).slice();
-      task.thread.setXstate(x);
+  /** False when the same fault keeps coming back after being mapped (the guest gets SIGSEGV, not a livelock). */
+  private faultProgress(task: Task, addr: number): boolean {
+    const page = Math.floor(addr / 4096);
+    if (page !== task.faultAddr) {
+      task.faultAddr = page;
+      task.faultRepeats = 0;
+      return true;
     }
-    task.inSyscall = false;
-    return true;
+    return ++task.faultRepeats < 4;
   }
 
+  /** An int3 (or any SIGTRAP the guest raised itself) in guest code. Stub
+   * traps never get here: the kernel waits for those where it starts them. */
   private onTrap(task: Task): void {
     const r = task.regs;
     task.thread.getRegs(r);
-    if (HostThread.isStubTrap(r.get(RIP))) {
-      if (HostThread.isBatchTrap(r.get(RIP))) {
-        throw new KernelPanic(`stub batch request failed in pid ${task.pid} (host tid ${task.thread.tid}): errno ${-r.getS(RAX)}`);
-      }
-      throw new KernelPanic(`unexpected stub trap at ${r.get(RIP).toString(16)} in pid ${task.pid}`);
-    }
+    r.dirty = true;
+    task.thread.getSiginfo(this.siginfo);
+    if (this.siginfo.code <= 0) return this.onHostSignal(task, SIGTRAP);
     task.inSyscall = false;
-    this.forceSignal(task, SIGTRAP, { signo: SIGTRAP, code: SI_KERNEL });
+    task.atSeccomp = false;
+    this.forceSignal(task, SIGTRAP, { signo: SIGTRAP, code: this.siginfo.code, addr: this.siginfo.addr });
     this.resume(task);
   }
 
@@ -687,28 +716,11 @@ export class Kernel {
     // sound straight after a SYSEMU syscall stop (restarts and signal
     // delivery in the host may have moved more than rax since)
     r.dirty = true;
-    if (HostThread.inStub(r.get(RIP))) {
-      // stopped inside the stub (the batch runner or the sigreturn after a
-      // fault): the guest's context is not in the registers yet. Let the stub
-      // finish, and stop the thread again once it is back in guest code.
-      if (sig !== SIGKICK) task.thread.pendingHostSignals.push(sig);
-      task.state = 'running';
-      this.sched.acquireRunning(task);
-      task.thread.cont(0);
-      // not at once: a signal sent now would stop it again before its first
-      // instruction. The slice tick re-kicks for preemption; a waiting guest
-      // signal gets its own kick shortly.
-      if (this.hasDeliverable(task)) {
-        this.events.addTimer(process.hrtime.bigint() + 1000000n, () => {
-          if (task.state === 'running') host.tgkill(task.thread.tid, task.thread.tid, SIGKICK);
-        });
-      }
-      return;
-    }
     task.inSyscall = false;
     task.atSeccomp = false;
     if (sig !== SIGKICK) {
-      const si = task.thread.getSiginfo();
+      const si = this.siginfo;
+      task.thread.getSiginfo(si);
       const sync = si.code > 0 && si.code < SI_KERNEL;
       if (sync) this.forceSignal(task, sig, { signo: sig, code: si.code, addr: si.addr });
       else this.signalProcess(task.tg, sig, { signo: sig, code: SI_KERNEL });
@@ -716,8 +728,11 @@ export class Kernel {
     this.resume(task);
   }
 
+  /** A guest host thread died under us; s is its wait status (reaped), or -1 (gone, not yet reaped). */
   private onHostDeath(task: Task, s: number): void {
     this.byHostTid.delete(task.thread.tid);
+    if (s !== -1 && task.thread.tid === task.mm.hostPid) task.mm.hostReaped = true;
+    if (s === -1) s = SIGKILL;
     if (task.state === 'zombie' || task.state === 'dead') return;
     // killed from outside (or by the host's OOM killer): the guest dies the same way
     const sig = WIFEXITED(s) ? 9 : WTERMSIG(s);
@@ -1124,7 +1139,11 @@ export class Kernel {
     this.detachTask(t, 'zombie');
     this.killHostThread(t.thread);
     t.mm.threads.delete(t.thread);
-    if (--t.mm.users === 0) t.mm.release();
+    if (--t.mm.users === 0) {
+      t.mm.release();
+      if (t.mm.hostReaped) t.mm.reaped();
+      else this.reapWatch.set(t.mm.hostPid, t.mm);
+    }
   }
 
   /**

@@ -94,6 +94,11 @@ export class Task {
   state: TaskState = 'runnable';
   /** stopped in the seccomp filter (not at a SYSEMU stop): resume must cancel the syscall */
   atSeccomp = false;
+  /** page faults in a row at one address that the kernel answered by mapping
+   * and that came straight back (reset by any syscall); past a few the guest
+   * gets SIGSEGV instead of a livelock. Owned by this task. */
+  faultRepeats = 0;
+  faultAddr = -1;
   /** thread-directed pending signals */
   readonly pending = new SigPending();
   /** returning from a syscall (rax holds its result): signal delivery applies restart rules */

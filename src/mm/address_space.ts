@@ -21,9 +21,9 @@
  */
 import { Errno, ErrnoError } from '../kernel/errno.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
-import { HostThread, spawnStub, StubPages } from '../platform/ptrace.js';
+import { HostThread, spawnStub, StubPages, StubFailed } from '../platform/ptrace.js';
 import {
-  GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_BATCH_PATH, STUB_FD_PHYSMEM, STUB_DATA_SIZE, STUB_SLOTS,
+  GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_BATCH_PATH, STUB_FD_PHYSMEM,
 } from '../platform/stub_layout.js';
 
 export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
@@ -179,8 +179,11 @@ export class AddressSpace {
   flushes = 0;
   /** host threads using this address space (for kill on teardown) */
   readonly threads = new Set<HostThread>();
-  /** data slots in use by host threads (slot 0: the stub's first thread); guarded by the JS thread */
-  private readonly slotsUsed = new Uint8Array(STUB_SLOTS);
+  /** frames whose pages were dropped while the host still mapped them: freed
+   * only once a flush has unmapped them, or the host process is reaped
+   * (mmu_gather: no other process may get a frame a thread of this one can
+   * still reach); guarded by the JS thread */
+  private readonly gather: number[] = [];
   /** host threads of guest threads that exited, left stopped: the next new thread takes one (guarded by the JS thread) */
   private readonly parked: HostThread[] = [];
   /** references: tasks using this mm (CLONE_VM shares it) */
@@ -189,22 +192,21 @@ export class AddressSpace {
   readonly id = nextMmId();
   private constructor(
     readonly physmem: Physmem,
-    /** the stub's batch/data pages; immutable */
+    /** the stub's batch page; immutable */
     readonly stubPages: StubPages,
-    /** their physmem slot, returned on release */
+    /** its physmem frame, returned once the host process is reaped */
     private readonly stubSlot: number,
+    /** the stub's host pid (its first thread's tid); immutable */
+    readonly hostPid: number,
   ) {}
 
   /** A new, empty address space with its own stub host process. Returns it with its first host thread. */
   static create(physmem: Physmem): { mm: AddressSpace; thread: HostThread } {
     const slot = physmem.allocStubSlot();
-    const batchFrame = slot, dataFrame = slot + 1;
     const chunk = physmem.chunkOf(slot);
     const pages: StubPages = {
-      batchOff: batchFrame * PAGE_SIZE,
-      dataOff: dataFrame * PAGE_SIZE,
-      batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(batchFrame), PAGE_SIZE),
-      data: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(dataFrame), STUB_DATA_SIZE),
+      batchOff: slot * PAGE_SIZE,
+      batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(slot), PAGE_SIZE),
     };
     let thread: HostThread;
     try {
@@ -213,25 +215,21 @@ export class AddressSpace {
       physmem.freeStubSlot(slot);
       throw e;
     }
-    const mm = new AddressSpace(physmem, pages, slot);
+    const mm = new AddressSpace(physmem, pages, slot, thread.tid);
     mm.threads.add(thread);
-    mm.slotsUsed[0] = 1;
     return { mm, thread };
   }
 
   /**
    * A host thread for a new guest thread: a parked one, or a new one cloned
-   * by `from` (stopped; it runs the stub's clone) on a free data slot.
-   * -EAGAIN when every slot is taken or the host refuses.
+   * by `from` (stopped; it runs the stub's clone). -EAGAIN when the host
+   * refuses.
    */
   newThread(from: HostThread): HostThread | number {
     const p = this.parked.pop();
     if (p) return p;
-    const slot = this.slotsUsed.indexOf(0);
-    if (slot < 0) return -Errno.EAGAIN;
-    const t = from.cloneThread(slot);
+    const t = from.cloneThread();
     if (typeof t === 'number') return -Errno.EAGAIN;
-    this.slotsUsed[slot] = 1;
     this.threads.add(t);
     return t;
   }
@@ -445,12 +443,20 @@ export class AddressSpace {
   /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no flush). */
   private dropPages(start: number, end: number): void {
     this.walk(start, end, (p, i) => {
-      this.physmem.put(p.frame[i]! - 1);
+      if (p.bits[i]! & PTE_HOST) this.gather.push(p.frame[i]! - 1);
+      else this.physmem.put(p.frame[i]! - 1);
       p.frame[i] = 0;
       p.bits[i] = 0;
       p.count--;
     }, (r0, r1) => this.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
+    if (this.tlbCount === 0 && !this.released) this.freeGathered();
     this.physmem.flushFreed();
+  }
+
+  /** The gathered frames go back to physmem: no host mapping reaches them any more. */
+  private freeGathered(): void {
+    for (const f of this.gather) this.physmem.put(f);
+    this.gather.length = 0;
   }
 
   /**
@@ -521,7 +527,7 @@ export class AddressSpace {
         }
       }
     }
-    if (this.tlbCount >= STUB_BATCH_MAX) this.flush();
+    if (this.tlbCount >= STUB_BATCH_MAX) this.runQueue(); // (gathered frames wait for the end: some are still in the queue's next run)
     const o = this.tlbCount * STUB_BATCH_ENTRY;
     wr(o, nr);
     wr(o + 8, a0);
@@ -546,38 +552,35 @@ export class AddressSpace {
    */
   flush(): void {
     if (this.tlbCount === 0) return;
-    const { err, index } = this.runQueue();
-    if (err !== 0) throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${this.syncThread!.tid})`);
+    this.runQueue();
+    this.freeGathered();
   }
   /**
    * Flush a queue whose last request is an openat, and return its result
    * (the stub's fd, or -errno: that request may fail; any other is a bug).
    */
   private flushOpen(): number {
-    const count = this.tlbCount;
-    const { err, index, last } = this.runQueue();
-    if (err === 0) return last;
-    if (index === count - 1) return err;
-    throw new Error(`stub batch request ${index} failed: errno ${-err} (tid ${this.syncThread!.tid})`);
+    return this.runQueue(true);
   }
-  /** Run the queue in the sync thread and empty it. */
-  private runQueue(): { err: number; index: number; last: number } {
+  /**
+   * Run the queue in the sync thread and empty it. A request the host
+   * refuses is StubFailed (that process is killed: its host mappings no
+   * longer match its page table), except a last openat when `lastMayFail`:
+   * its -errno is returned; else the last request's result.
+   */
+  private runQueue(lastMayFail = false): number {
     const t = this.syncThread;
     if (!t) throw new Error('mm flush with no stopped thread');
-    const r = t.runBatch();
+    const count = this.tlbCount;
     this.tlbCount = 0;
+    this.flushes++;
+    this.physmem.stats.flushes++;
+    const { err, index, last } = t.runBatch();
     this.stubPages.batch.setUint32(0, 0, true);
     this.stubPages.batch.setUint32(4, 0, true);
-    this.flushes++;
-    this.physmem.stats.flushes++;
-    return r;
-  }
-  /** The queue was executed by the stub on the way out of a fault (resumeFromFault). */
-  markFlushed(): void {
-    if (this.tlbCount === 0) return;
-    this.tlbCount = 0;
-    this.flushes++;
-    this.physmem.stats.flushes++;
+    if (err === 0) return last;
+    if (lastMayFail && index === count - 1) return err;
+    throw new StubFailed(t.tid, `batch request ${index} failed: errno ${-err}`);
   }
 
   // ---- direct mappings of host files ----------------------------------------------
@@ -715,6 +718,23 @@ export class AddressSpace {
 
 
   // ---- faults ---------------------------------------------------------------------
+
+  /**
+   * The x86 error code of a fault the host reported, which says only
+   * whether something was mapped there (accErr: SEGV_ACCERR) or not: the
+   * kind of access comes from this page table. The host maps a page with
+   * its VMA's protection less write for copy-on-write, so a denied access
+   * to a mapped page is a write — or the fetch of a non-executable page
+   * (fetch: the address is at the instruction pointer). A missing page is
+   * taken as read, except on a writable stack, which is written first (a
+   * fork's child copies its stack in one fault, not two).
+   */
+  hostFaultErr(addr: number, accErr: boolean, fetch: boolean): number {
+    const v = this.find(addr);
+    if (accErr) return fetch && !(v && v.prot & PROT_EXEC) ? PF_USER | PF_PROT | PF_INSTR : PF_USER | PF_PROT | PF_WRITE;
+    if (fetch) return PF_USER | PF_INSTR;
+    return v && v.flags & MAP_GROWSDOWN && v.prot & PROT_WRITE ? PF_USER | PF_WRITE : PF_USER;
+  }
 
   /**
    * Handle a guest page fault at addr with x86 error code err. Returns 0 when
@@ -1253,10 +1273,17 @@ export class AddressSpace {
     return s;
   }
 
+  /** the host reaped the stub process already (set by the kernel): release frees everything at once */
+  hostReaped = false;
   /** set by release(): no more host requests */
   private released = false;
 
-  /** Tear down: every frame back to physmem, the stub processes killed by the caller. */
+  /**
+   * Tear down, the stub process killed by the caller: frames no host mapping
+   * reaches go back to physmem now; those its threads may still reach (a
+   * SIGKILL takes effect asynchronously) and the batch page wait for
+   * reaped().
+   */
   release(): void {
     this.released = true;
     this.tlbCount = 0;
@@ -1265,6 +1292,11 @@ export class AddressSpace {
       v.drop();
     }
     this.vmas.length = 0;
+    this.physmem.flushFreed();
+  }
+  /** The host has reaped the stub process (every thread of it is gone). */
+  reaped(): void {
+    this.freeGathered();
     this.physmem.freeStubSlot(this.stubSlot);
     this.physmem.flushFreed();
   }

@@ -15,7 +15,6 @@
  */
 import * as host from '../host/libc.js';
 import { PageCache } from './page_cache.js';
-import { STUB_DATA_SIZE } from '../platform/stub_layout.js';
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -68,10 +67,7 @@ export class Physmem {
     this.refs = new Uint16Array(this.nframes);
     this.scratch = this.limit;
     this.scratchAddr = this.hostAddr(this.scratch);
-    // (a stub's frames never straddle two chunks: the kernel views them as one array)
-    for (let f = this.nframes - STUB_SLOT_FRAMES; f > this.scratch; f -= STUB_SLOT_FRAMES) {
-      if (Math.floor(f / CHUNK_FRAMES) === Math.floor((f + STUB_SLOT_FRAMES - 1) / CHUNK_FRAMES)) this.stubSlots.push(f);
-    }
+    for (let f = this.nframes - 1; f > this.scratch; f--) this.stubSlots.push(f);
   }
 
   /** the kernel's scratch frame (the first of the reserve) and its host
@@ -80,13 +76,13 @@ export class Physmem {
   readonly scratch: number;
   readonly scratchAddr: bigint;
 
-  /** free stub-page slots in the reserve above the guest's frames */
+  /** free stub batch-page frames in the reserve above the guest's frames; guarded by the JS thread */
   private readonly stubSlots: number[] = [];
 
   /**
-   * Frames for one stub's pages (batch + data slots): STUB_SLOT_FRAMES
-   * contiguous, zeroed frames from the reserve (never from guest memory, so a
-   * guest at its --mem limit can still fork and exec).
+   * The frame of one stub's batch page: a zeroed frame from the reserve
+   * (never from guest memory, so a guest at its --mem limit can still fork
+   * and exec).
    */
   allocStubSlot(): number {
     const f = this.stubSlots.pop();
@@ -94,10 +90,8 @@ export class Physmem {
     return f;
   }
   freeStubSlot(f: number): void {
-    // the batch page by hand; the data slots (a MiB, mostly never touched) go back to the host as a hole
     const c = this.chunkOf(f), o = this.offsetIn(f);
     c.fill(0, o, o + PAGE_SIZE);
-    host.fallocate(this.fd, host.FALLOC_FL_PUNCH_HOLE | host.FALLOC_FL_KEEP_SIZE, (f + 1) * PAGE_SIZE, (STUB_SLOT_FRAMES - 1) * PAGE_SIZE);
     this.stubSlots.push(f);
   }
 
@@ -199,8 +193,8 @@ export class Physmem {
   }
 }
 
-/** frames per stub: the batch page and the data slots (one per thread), rounded up */
-export const STUB_SLOT_FRAMES = Math.ceil((1 + STUB_DATA_SIZE / PAGE_SIZE) / 8) * 8;
+/** frames per stub: its batch page */
+export const STUB_SLOT_FRAMES = 1;
 /** stubs the reserve has room for (the kernel allows 4096 processes); sparse: only touched pages cost memory */
 const STUB_RESERVE_SLOTS = 4160;
 

@@ -1,9 +1,13 @@
 /**
  * The skas0 ptrace platform: one guest thread is one host thread, traced by
  * the kernel (the Node main thread: ptrace requests are bound to the tracer
- * thread). Guest system calls stop it with PTRACE_EVENT_SECCOMP (the stub's
- * filter traps every syscall made outside the stub page); guest faults stop
- * it with SIGSEGV, after which the stub's handler reports the fault record.
+ * thread). Guest code runs only under PTRACE_SYSEMU, so every syscall
+ * instruction it executes stops at entry and never runs on the host; guest
+ * faults stop it at the SIGSEGV's signal-delivery stop, where the registers
+ * and siginfo say all the kernel needs. Stub code (mapping batches, thread
+ * clones) runs only when started here, under PTRACE_CONT, and is waited for
+ * synchronously. The argument that this is a wall is at the top of
+ * native/stub/stub.c.
  *
  * Nothing here knows about tasks: the kernel keeps a HostThread per task.
  *
@@ -14,11 +18,8 @@
  */
 import * as host from '../host/libc.js';
 import { HostError } from '../host/errors.js';
-import { Regs, RIP, RSP, RDI, RSI, RDX, R8, R10, R12, R13, R14, R15, RAX, ORIG_RAX } from './regs.js';
-import {
-  loadStubSymbols, StubSymbols, STUB_PATH, STUB_BATCH, STUB_FD_PHYSMEM, STUB_CODE, STUB_CODE_SIZE,
-  STUB_DATA, STUB_SLOT_SIZE, STUB_CLONE_FLAGS, FI_ADDR, FI_ERR, FI_TRAPNO, FI_SIGNO, FI_CODE, FI_SP,
-} from './stub_layout.js';
+import { Regs, RIP, RAX, R12, R13, ORIG_RAX } from './regs.js';
+import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_START, STUB_END, STUB_BATCH, STUB_BATCH_ENTRY } from './stub_layout.js';
 
 export const SIGTRAP = 5, SIGSEGV = 11, SIGKILL = 9, SIGSTOP = 19;
 
@@ -33,36 +34,37 @@ export const WSTOPSIG = (s: number): number => (s >> 8) & 0xff;
 export const STOP_SECCOMP = SIGTRAP | (host.PTRACE_EVENT_SECCOMP << 8);
 /** status >> 8 for a PTRACE_SYSEMU syscall-entry stop (TRACESYSGOOD sets 0x80) */
 export const STOP_SYSEMU = SIGTRAP | 0x80;
-/** PTRACE_POKEUSER offset of rax in struct user */
-const USER_RAX = 10 * 8;
+/** PTRACE_POKEUSER offsets in struct user (its regs are user_regs_struct, 8 bytes a register) */
+const USER_RAX = RAX * 8, USER_ORIG_RAX = ORIG_RAX * 8, USER_RIP = RIP * 8;
+/** host signals that report the stopped thread's own fault (not sent by anyone) */
+const SIGILL = 4, SIGBUS = 7, SIGFPE = 8;
+
+/**
+ * Stub code the kernel started did not end where it should: it faulted or
+ * trapped elsewhere (the guest can make that happen, e.g. by setting PKRU to
+ * deny the batch page). The thread is left stopped; the
+ * kernel kills that guest process and goes on.
+ */
+export class StubFailed extends Error {
+  constructor(readonly tid: number, what: string) {
+    super(`stub run in host thread ${tid} failed: ${what}`);
+  }
+}
 
 /** A tracee vanished (killed from outside, or died on a host signal). */
 export class HostThreadGone extends Error {
+  /** status: its wait status (reaped), or -1 (gone, not yet reaped) */
   constructor(readonly tid: number, readonly status: number) {
     super(`host thread ${tid} is gone (status ${status.toString(16)})`);
   }
 }
 
-/** What the stub's SIGSEGV handler recorded (untrusted: the guest can write the slot). */
-export interface FaultInfo {
-  addr: number;
-  err: number;
-  trapno: number;
-  signo: number;
-  code: number;
-  sp: number;
-}
-
-/** The pages one stub maps from physmem, as the kernel sees them. */
+/** The page one stub maps from physmem, as the kernel sees it. */
 export interface StubPages {
   /** offset of the batch page in physmem; immutable */
   batchOff: number;
-  /** offset of the data slot in physmem; immutable */
-  dataOff: number;
-  /** the batch page through the kernel's physmem mapping */
+  /** the batch page through the kernel's physmem mapping; written only while no stub code of its process runs */
   batch: DataView;
-  /** the data slot through the kernel's physmem mapping */
-  data: DataView;
 }
 
 // TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction
@@ -77,60 +79,36 @@ function syms(): StubSymbols {
 
 /** One host thread running guest code. Owned by the task that runs on it. */
 export class HostThread {
-  /** Scratch registers for stub calls; owned by this thread, used only while it is stopped. */
+  /** Scratch registers for stub runs; owned by this thread, used only while it is stopped. */
   private readonly scratch = new Regs();
   private readonly status = new Int32Array(1);
   /** Signals the host sent this thread while the kernel waited for a stub trap;
    * the kernel drains them (guest-visible meaning is the kernel's business). */
   readonly pendingHostSignals: number[] = [];
+  /** Stub code ran in this thread since its guest registers were last written:
+   * the next resume must write every register back (owned by this thread). */
+  ranBatch = false;
 
-  /** byte offset of this thread's slot in the data area (its SIGSEGV stack and fault record); immutable */
-  readonly slotOff: number;
   constructor(
     /** host tid; immutable */
     readonly tid: number,
-    /** the stub's pages; immutable, shared by all threads of the address space */
+    /** the stub's batch page; immutable, shared by all threads of the address space */
     readonly pages: StubPages,
-    /** filter secret; immutable, never written where the guest can read it */
-    private readonly secret: number,
-    /** its data slot; immutable */
-    readonly slot = 0,
-  ) {
-    this.slotOff = slot * STUB_SLOT_SIZE;
-  }
+  ) {}
 
   /**
-   * A new host thread in this one's process (a guest thread's), on data slot
-   * `slot`: this thread, stopped, runs the stub's clone and traps again; the
-   * new one sets its signal stack and stops at the stub's thread trap. Both
-   * are left stopped; this one's registers are the stub's (set them before
-   * resuming). Returns the new thread, or -errno if the host refused.
+   * A new host thread in this one's process (a guest thread's): this thread,
+   * stopped, runs the stub's clone and traps again; the new one stops at the
+   * stub's thread trap. Both are left stopped, with stub registers (set the
+   * guest's before resuming). Returns the new thread, or -errno if the host
+   * refused.
    */
-  cloneThread(slot: number): HostThread | number {
-    const s = this.scratch;
-    this.getRegs(s);
-    this.ranBatch = true;
-    const base = STUB_DATA + slot * STUB_SLOT_SIZE;
-    s.set(RIP, syms().stub_clone_thread);
-    s.set(RDI, STUB_CLONE_FLAGS);
-    s.set(RSI, base + STUB_SLOT_SIZE);
-    s.set(RDX, 0);
-    s.set(R10, 0);
-    s.set(R8, this.secret * 0x100000000);
-    s.set(R12, base);
-    s.set(R13, STUB_SLOT_SIZE);
-    s.set(ORIG_RAX, -1);
-    this.setRegs(s);
-    let r = this.cont(0);
-    if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
+  cloneThread(): HostThread | number {
+    this.startStub(syms().stub_clone_thread);
     // the clone event (or, if the host refused, straight to the trap)
     let child = -1;
     for (;;) {
-      r = host.waitpid(this.tid, this.status, host.__WALL);
-      if (r === -4) continue;
-      if (r < 0) throw new HostError('waitpid', -r, `tid ${this.tid}`);
-      const st = this.status[0]!;
-      if (!WIFSTOPPED(st)) throw new HostThreadGone(this.tid, st);
+      const st = this.waitStop();
       if (st >> 8 === STOP_CLONE) {
         const msg = new BigUint64Array(1);
         host.ptraceBuf(host.PTRACE_GETEVENTMSG, this.tid, 0, msg);
@@ -138,31 +116,20 @@ export class HostThread {
         this.cont(0);
         continue;
       }
-      if (WSTOPSIG(st) === SIGTRAP && st >> 8 === SIGTRAP) {
-        this.getRegs(s);
-        if (s.get(RIP) - 1 !== syms().stub_clone_trap) throw new Error(`stub trap at ${s.get(RIP).toString(16)}, expected the clone trap (tid ${this.tid})`);
-        break;
-      }
-      this.pendingHostSignals.push(WSTOPSIG(st));
-      this.cont(0);
+      if (this.atTrap(st, syms().stub_clone_trap)) break;
     }
-    const ret = s.getS(RAX);
+    const ret = this.scratch.getS(RAX);
     if (ret < 0) return ret;
-    if (child !== ret) throw new Error(`clone event for ${child}, clone returned ${ret}`);
-    // the new thread: its first stop (SIGSTOP, from TRACECLONE), then its sigaltstack and trap
-    const t = new HostThread(ret, this.pages, this.secret, slot);
-    for (;;) {
-      r = host.waitpid(ret, t.status, host.__WALL);
-      if (r === -4) continue;
-      if (r < 0) throw new HostError('waitpid', -r, `tid ${ret}`);
-      break;
-    }
-    if (!WIFSTOPPED(t.status[0]!)) throw new HostThreadGone(ret, t.status[0]!);
-    t.cont(0);
-    t.waitStubTrap(syms().stub_thread_trap);
-    if (t.scratch.getS(R12) < 0) throw new Error(`a new stub thread's sigaltstack failed: errno ${-t.scratch.getS(R12)}`);
+    if (child !== ret) throw new StubFailed(this.tid, `clone event for ${child}, clone returned ${ret}`);
+    // the new thread: its first stop (SIGSTOP, from TRACECLONE), then its trap
+    const t = new HostThread(ret, this.pages);
     t.ranBatch = true;
-    return t;
+    const first = t.waitStop();
+    if (WSTOPSIG(first) !== SIGSTOP) t.pendingHostSignals.push(WSTOPSIG(first));
+    t.cont(0);
+    for (;;) {
+      if (t.atTrap(t.waitStop(), syms().stub_thread_trap)) return t;
+    }
   }
 
   getRegs(r: Regs): void {
@@ -176,12 +143,6 @@ export class HostThread {
   cont(sig = 0): number {
     return host.ptraceTry(host.PTRACE_CONT, this.tid, 0, sig);
   }
-  getFpRegs(buf: Uint8Array): void {
-    host.ptraceBuf(host.PTRACE_GETFPREGS, this.tid, 0, buf);
-  }
-  setFpRegs(buf: Uint8Array): void {
-    host.ptraceBuf(host.PTRACE_SETFPREGS, this.tid, 0, buf);
-  }
   kill(): void {
     host.kill(this.tid, SIGKILL);
   }
@@ -194,34 +155,65 @@ export class HostThread {
     if (r < 0 && r !== -3) throw new HostError('ptrace', -r, `SETREGSET xstate tid ${this.tid}`);
   }
   private readonly si = new Uint8Array(128);
-  /** si_code and si_addr of the signal this thread is stopped for (PTRACE_GETSIGINFO). */
-  getSiginfo(): { code: number; addr: number } {
-    if (host.ptraceBufTry(host.PTRACE_GETSIGINFO, this.tid, 0, this.si) < 0) return { code: 0, addr: 0 };
-    const dv = new DataView(this.si.buffer);
-    return { code: dv.getInt32(8, true), addr: Number(dv.getBigUint64(16, true)) };
+  private readonly siView = new DataView(this.si.buffer);
+  /** si_code and si_addr of the signal this thread is stopped for (PTRACE_GETSIGINFO); code 0 if there is none. */
+  getSiginfo(out: { code: number; addr: number }): void {
+    if (host.ptraceBufTry(host.PTRACE_GETSIGINFO, this.tid, 0, this.si) < 0) {
+      out.code = out.addr = 0;
+      return;
+    }
+    out.code = this.siView.getInt32(8, true);
+    out.addr = this.siView.getUint32(20, true) * 0x100000000 + this.siView.getUint32(16, true);
   }
 
   /**
-   * Wait for this thread's next stop at one of the stub's int3 sites, passing
-   * over stray host signals (recorded in pendingHostSignals).
-   * Precondition: the thread was just resumed into stub code.
+   * Start stub code at `entry` in this stopped thread (under PTRACE_CONT).
+   * Only rip and orig_rax are set: the entry points take no input. orig_rax
+   * -1 skips a syscall the thread is stopped at and keeps the host from
+   * restarting one.
    */
-  private waitStubTrap(site: number): void {
+  private startStub(entry: number): void {
+    this.ranBatch = true;
+    if (host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_RIP, entry) < 0 ||
+        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_ORIG_RAX, -1) < 0) {
+      throw new HostThreadGone(this.tid, -1);
+    }
+    const r = this.cont(0);
+    if (r < 0) throw new HostThreadGone(this.tid, -1);
+  }
+
+  /** The next stop of this thread (its raw status); HostThreadGone if it died. */
+  private waitStop(): number {
     for (;;) {
       const r = host.waitpid(this.tid, this.status, host.__WALL);
       if (r === -4 /* EINTR */) continue;
       if (r < 0) throw new HostError('waitpid', -r, `tid ${this.tid}`);
       const s = this.status[0]!;
       if (!WIFSTOPPED(s)) throw new HostThreadGone(this.tid, s);
-      const sig = WSTOPSIG(s);
-      if (sig === SIGTRAP && s >> 8 === SIGTRAP) {
-        this.getRegs(this.scratch);
-        if (this.scratch.get(RIP) - 1 === site) return;
-        throw new Error(`stub trap at ${this.scratch.get(RIP).toString(16)}, expected ${site.toString(16)} (tid ${this.tid})`);
-      }
-      this.pendingHostSignals.push(sig);
-      this.cont(0);
+      return s;
     }
+  }
+
+  /**
+   * Is stop `st` of stub code this thread is running the trap at `site`?
+   * A fault or a trap anywhere else is StubFailed; other host signals (a
+   * kick, a kill from outside) are kept for the kernel and the stub goes on.
+   * Precondition: the kernel started stub code in this thread.
+   */
+  private atTrap(st: number, site: number): boolean {
+    const sig = WSTOPSIG(st);
+    if (sig === SIGTRAP && st >> 8 === SIGTRAP) {
+      this.getRegs(this.scratch);
+      const rip = this.scratch.get(RIP);
+      if (rip - 1 === site) return true;
+      throw new StubFailed(this.tid, `trap at ${rip.toString(16)}, expected ${site.toString(16)}`);
+    }
+    if (sig === SIGSEGV || sig === SIGBUS || sig === SIGILL || sig === SIGFPE || sig === SIGTRAP) {
+      throw new StubFailed(this.tid, `host signal ${sig}`);
+    }
+    this.pendingHostSignals.push(sig);
+    this.cont(0);
+    return false;
   }
 
   /**
@@ -229,53 +221,22 @@ export class HostThread {
    * terminator) in this thread, synchronously. Returns 0 or the first failing
    * request's -errno, with `last` the result of the last request that
    * succeeded (an openat's fd). The thread is left stopped at the stub's
-   * batch trap with its registers changed; the caller sets the registers it
-   * wants next.
+   * batch trap with stub registers (ranBatch: the next resume writes the
+   * guest's back).
    */
   runBatch(): { err: number; index: number; last: number } {
+    this.startStub(syms().stub_run_batch);
+    while (!this.atTrap(this.waitStop(), syms().stub_batch_trap));
     const s = this.scratch;
-    this.getRegs(s);
-    this.ranBatch = true;
-    s.set(RIP, syms().stub_run_batch);
-    s.set(R12, STUB_BATCH);
-    s.set(R13, -1);
-    s.set(R14, 0);
-    s.set(R15, this.secret * 0x100000000);
-    s.set(ORIG_RAX, -1); // if stopped at a syscall entry: skip it, and return into the stub
-    this.setRegs(s);
-    const r = this.cont(0);
-    if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
-    this.waitStubTrap(syms().stub_batch_trap);
-    const err = s.getS(RAX);
-    return { err, index: (s.get(R12) - STUB_BATCH) / 56, last: s.getS(R13) };
+    return { err: s.getS(RAX), index: (s.get(R12) - STUB_BATCH) / STUB_BATCH_ENTRY, last: s.getS(R13) };
   }
 
   /**
-   * At a SIGSEGV signal-delivery-stop: let the stub's handler run and record
-   * the fault; returns the record. The thread is left stopped inside the
-   * handler; finish with resumeFromFault().
-   */
-  enterFaultHandler(fi: FaultInfo): void {
-    const r = this.cont(SIGSEGV);
-    if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
-    this.waitStubTrap(syms().stub_segv_trap);
-    const d = this.pages.data, o = this.slotOff;
-    fi.addr = Number(d.getBigUint64(o + FI_ADDR, true));
-    fi.err = Number(d.getBigUint64(o + FI_ERR, true));
-    fi.trapno = Number(d.getBigUint64(o + FI_TRAPNO, true));
-    fi.signo = Number(d.getBigUint64(o + FI_SIGNO, true));
-    fi.code = Number(d.getBigInt64(o + FI_CODE, true));
-    fi.sp = Number(d.getBigUint64(o + FI_SP, true));
-  }
-
-  /** A flush ran in this thread since it last trapped (its registers are the runner's). */
-  ranBatch = false;
-
-  /**
-   * Resume guest code with the task's registers, under PTRACE_SYSEMU: its
-   * next syscall stops at entry and never runs on the host. When only the
-   * syscall result changed since the registers were read, one POKEUSER of rax
-   * replaces SETREGS (the trap path's common case).
+   * Resume guest code with the task's registers, under PTRACE_SYSEMU (the
+   * only way guest code ever runs: see native/stub/stub.c): its next syscall
+   * stops at entry and never runs on the host. When only the syscall result
+   * changed since the registers were read, one POKEUSER of rax replaces
+   * SETREGS (the trap path's common case).
    *
    * atSeccomp: the thread is stopped in the seccomp filter, where the syscall
    * number must become -1 or the filter's re-check lets it run on the host.
@@ -292,47 +253,10 @@ export class HostThread {
     return host.ptraceTry(host.PTRACE_SYSEMU, this.tid, 0, 0);
   }
 
-  /**
-   * Leave the fault handler back into the guest (rt_sigreturn restores every
-   * register, FPU state included), first running the batch page if it holds
-   * requests. Does not wait: a failing request stops the thread at the batch
-   * trap, which the kernel's loop reports as a stub failure.
-   */
-  resumeFromFault(withBatch: boolean, handlerSp: number): void {
-    if (withBatch || this.ranBatch) {
-      const s = this.scratch;
-      this.getRegs(s);
-      if (withBatch) {
-        s.set(RIP, syms().stub_run_batch);
-        s.set(R12, STUB_BATCH);
-        s.set(R14, 1);
-        s.set(R15, this.secret * 0x100000000);
-        s.set(RSP, handlerSp + 8); // as stub_sigreturn would: past the frame's return address
-      } else {
-        s.set(RIP, syms().stub_sigreturn);
-        s.set(RSP, handlerSp);
-        s.set(R15, 0);
-      }
-      this.setRegs(s);
-      this.ranBatch = false;
-    }
-    const r = this.cont(0);
-    if (r < 0) throw new HostError('ptrace', -r, `cont tid ${this.tid}`);
-  }
-
-  /** Is this SIGTRAP stop one of the stub's own trap sites (not a guest int3)? */
-  static isStubTrap(rip: number): boolean {
-    const s = syms();
-    const at = rip - 1;
-    return at === s.stub_batch_trap || at === s.stub_segv_trap || at === s.stub_waker_trap ||
-      at === s.stub_clone_trap || at === s.stub_thread_trap;
-  }
-  /** Is this address in the stub's code page (the thread is running the stub, not the guest)? */
-  static inStub(rip: number): boolean {
-    return rip >= STUB_CODE && rip < STUB_CODE + STUB_CODE_SIZE;
-  }
-  static isBatchTrap(rip: number): boolean {
-    return rip - 1 === syms().stub_batch_trap;
+  /** Is this address in the stub's pages (above the guest's TASK_SIZE)? A guest
+   * stopped there jumped into the stub. */
+  static isStubAddress(rip: number): boolean {
+    return rip >= STUB_START && rip < STUB_END;
   }
 }
 
@@ -365,12 +289,11 @@ function attachSpawned(pid: number, what: string, passSignals = false): void {
  * stopped at the stub's ready trap.
  */
 export function spawnStub(physmemFd: number, pages: StubPages): HostThread {
-  const secret = (Math.random() * 0x100000000) >>> 0 || 1;
   const pid = host.posixSpawn(STUB_PATH,
-    ['umlts-stub', 'stub', String(pages.batchOff), String(pages.dataOff), String(host.getpid()), String(secret)],
+    ['umlts-stub', 'stub', String(pages.batchOff), String(host.getpid())],
     [], [[physmemFd, STUB_FD_PHYSMEM]]);
   attachSpawned(pid, 'stub');
-  return new HostThread(pid, pages, secret);
+  return new HostThread(pid, pages);
 }
 
 /**

@@ -18,14 +18,12 @@ export const STUB_BATCH_ENTRY = 56;
 export const STUB_BATCH_PATH_SIZE = 128;
 export const STUB_BATCH_PATH = STUB_BATCH_SIZE - STUB_BATCH_PATH_SIZE;
 export const STUB_BATCH_MAX = STUB_BATCH_PATH / STUB_BATCH_ENTRY - 1 | 0;
-export const STUB_SLOT_SIZE = 0x4000;
-export const STUB_DATA = STUB_START + STUB_SLOT_SIZE;
-export const STUB_SLOTS = 64;
-export const STUB_DATA_SIZE = STUB_SLOT_SIZE * STUB_SLOTS;
-export const STUB_END = STUB_DATA + STUB_DATA_SIZE;
+export const STUB_END = STUB_BATCH + STUB_BATCH_SIZE;
 export const STUB_HOST_TOP = 0x7ffffffff000;
-export const FI_ADDR = 0, FI_ERR = 8, FI_TRAPNO = 16, FI_SIGNO = 24, FI_CODE = 32, FI_SP = 40, FI_SIZE = 48;
+export const STUB_WAKER_STACK = STUB_END + 0x3000;
 export const STUB_FD_PHYSMEM = 3;
+/** the stub's fds the filter lets mmap name (physmem and the files it opened) */
+export const STUB_FD_LIMIT = 256;
 /** host clone flags of a guest thread's host thread: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
 export const STUB_CLONE_FLAGS = 0x50f00;
 
@@ -36,14 +34,13 @@ export const STUB_PATH = STUB_DIR + 'umlts-stub';
 /** Entry points and trap sites in the stub's code page (immutable once loaded). */
 export interface StubSymbols {
   stub_run_batch: number;
+  stub_batch_syscall: number;
   stub_batch_trap: number;
-  stub_segv_handler: number;
-  stub_segv_trap: number;
-  stub_sigreturn: number;
-  stub_waker_trap: number;
   stub_clone_thread: number;
+  stub_clone_syscall: number;
   stub_clone_trap: number;
   stub_thread_trap: number;
+  stub_waker_trap: number;
 }
 
 export function loadStubSymbols(): StubSymbols {
@@ -65,13 +62,12 @@ export function loadStubSymbols(): StubSymbols {
   };
   return {
     stub_run_batch: get('stub_run_batch'),
+    stub_batch_syscall: get('stub_batch_syscall'),
     stub_batch_trap: get('stub_batch_trap'),
-    stub_segv_handler: get('stub_segv_handler'),
-    stub_segv_trap: get('stub_segv_trap'),
-    stub_sigreturn: get('stub_sigreturn'),
-    stub_waker_trap: get('stub_waker_trap'),
     stub_clone_thread: get('stub_clone_thread'),
+    stub_clone_syscall: get('stub_clone_syscall'),
     stub_clone_trap: get('stub_clone_trap'),
     stub_thread_trap: get('stub_thread_trap'),
+    stub_waker_trap: get('stub_waker_trap'),
   };
 }
