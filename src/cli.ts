@@ -22,6 +22,10 @@ options:
   --inherit-env     start from umlts's own environment instead of a clean one
   --cwd DIR         the guest's working directory (default: umlts's own, when it
                     lies inside the root; else /)
+  --user UID[:GID]  run the guest as this user and group (numbers, or names
+                    from the root's /etc/passwd and /etc/group; default: the
+                    user running umlts, which is the guest's root when that
+                    is root)
   --mount HOST:GUEST[:ro]
                     also show host directory HOST at guest path GUEST,
                     writable unless :ro (repeatable)
@@ -74,7 +78,7 @@ function parse(argv: string[]): RunOptions | number {
   }
   if (cmd !== 'run') throw new UsageError(`unknown command '${cmd}' (try umlts --help)`);
   const o: RunOptions = { program: '', args: [], root: '/', rw: false, memBytes: 1 << 30, cpus: 0, env: [], inheritEnv: false, cwd: '', strace: false,
-    mounts: [], maxHostFds: 0, stats: false };
+    mounts: [], maxHostFds: 0, stats: false, user: '' };
   let i = 1;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -110,6 +114,12 @@ function parse(argv: string[]): RunOptions | number {
       }
       case '--inherit-env': o.inheritEnv = true; break;
       case '--cwd': o.cwd = val(); break;
+      case '--user': {
+        const v = val();
+        if (!/^[^:]+(:[^:]+)?$/.test(v)) throw new UsageError(`bad --user '${v}': expected UID[:GID]`);
+        o.user = v;
+        break;
+      }
       case '--strace': o.strace = true; break;
       case '--stats': o.stats = true; break;
       case '--mount': o.mounts.push(parseMount(val())); break;

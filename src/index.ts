@@ -1,8 +1,8 @@
 /**
  * The embedding API: run one guest program to completion.
  */
-import { statSync, realpathSync } from 'node:fs';
-import { relative, isAbsolute } from 'node:path';
+import { statSync, realpathSync, readFileSync } from 'node:fs';
+import { relative, isAbsolute, join } from 'node:path';
 import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty } from './host/libc.js';
 import type { HostMountSpec } from './fs/vfs.js';
 import { Kernel, KernelPanic, SIGNAL_MESSAGES } from './kernel/kernel.js';
@@ -31,6 +31,58 @@ export interface RunOptions {
   maxHostFds: number;
   /** --stats: print the filehandle counters on exit */
   stats: boolean;
+  /** --user UID[:GID] (numbers or names in the root's /etc/passwd, /etc/group); '' = umlts's own */
+  user: string;
+}
+
+/** A guest identity from --user. */
+export interface GuestUser {
+  uid: number;
+  gid: number;
+  /** supplementary groups: the root's /etc/group memberships of a named user */
+  groups: number[];
+  /** the passwd entry's home directory, if the user has one */
+  home?: string;
+}
+
+/** Lines of one of the root's colon-separated databases (/etc/passwd, /etc/group), split; [] if it has none. */
+function etcFile(root: string, name: string): string[][] {
+  try {
+    return readFileSync(join(root, 'etc', name), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * --user UID[:GID]: numbers as they are, names looked up in the root's
+ * /etc/passwd and /etc/group. Without GID: the user's passwd group, or the
+ * UID itself (never root's group by default). Throws UsageError.
+ */
+export function resolveUser(root: string, spec: string): GuestUser {
+  const [u, g] = spec.split(':') as [string, string | undefined];
+  const passwd = etcFile(root, 'passwd'), group = etcFile(root, 'group');
+  const num = (v: string): number | null => (/^\d+$/.test(v) && Number(v) <= 0xfffffffe ? Number(v) : null);
+  let uid = num(u);
+  const pw = passwd.find((f) => (uid === null ? f[0] === u : Number(f[2]) === uid));
+  if (uid === null) {
+    if (!pw) throw new UsageError(`bad --user '${spec}': no user '${u}' in ${join(root, 'etc/passwd')}`);
+    uid = Number(pw[2]);
+  }
+  let gid: number | null;
+  if (g === undefined) {
+    gid = pw && /^\d+$/.test(pw[3] ?? '') ? Number(pw[3]) : uid;
+  } else {
+    gid = num(g);
+    if (gid === null) {
+      const gr = group.find((f) => f[0] === g);
+      if (!gr) throw new UsageError(`bad --user '${spec}': no group '${g}' in ${join(root, 'etc/group')}`);
+      gid = Number(gr[2]);
+    }
+  }
+  const name = pw?.[0];
+  const groups = name ? group.filter((f) => (f[3] ?? '').split(',').includes(name)).map((f) => Number(f[2])).filter((n) => n !== gid) : [];
+  return { uid, gid, groups, home: pw?.[5] || undefined };
 }
 
 /**
@@ -75,13 +127,13 @@ export function parseSize(s: string): number {
   return Math.floor(v / 4096) * 4096;
 }
 
-function guestEnv(o: RunOptions): string[] {
+function guestEnv(o: RunOptions, user: GuestUser | null): string[] {
   const env = new Map<string, string>();
   if (o.inheritEnv) {
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
   } else {
     env.set('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
-    env.set('HOME', '/root');
+    env.set('HOME', user?.home ?? '/root');
     env.set('TERM', process.env.TERM ?? 'dumb');
   }
   for (const kv of o.env) {
@@ -100,6 +152,14 @@ export function run(o: RunOptions): number {
     return 2;
   }
   const cpus = o.cpus || Math.max(1, allowedCpus().length);
+  let user: GuestUser | null = null;
+  try {
+    if (o.user) user = resolveUser(o.root, o.user);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`umlts: ${e.message}\n`);
+    return 2;
+  }
   for (const m of o.mounts) {
     try {
       if (!statSync(m.host).isDirectory()) throw new Error();
@@ -112,7 +172,7 @@ export function run(o: RunOptions): number {
   try {
     kernel = new Kernel({
       root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2],
-      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(),
+      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(), user: user ?? undefined,
     });
   } catch (e) {
     if (!(e instanceof Error) || !/^(hostfs|--mount)/.test(e.message)) throw e;
@@ -121,7 +181,7 @@ export function run(o: RunOptions): number {
   }
   // test hook (test/hostfs_rw.test.mjs): reclaim every other host fd before each hostfs operation
   if (process.env.UMLTS_TEST_RECLAIM_IN_OPS === '1') kernel.vfs.handles.test.reclaimInOps = true;
-  const envp = guestEnv(o);
+  const envp = guestEnv(o, user);
   // an explicit --cwd must exist in the guest; the default falls back to /
   const cwdRequired = o.cwd !== '';
   if (!o.cwd) o.cwd = defaultCwd(o.root);

@@ -57,6 +57,8 @@ export interface KernelOptions {
   /** more host directories (--mount) and the host fd budget of hostfs (--max-host-fds) */
   mounts?: readonly HostMountSpec[];
   maxHostFds?: number;
+  /** init's credentials (--user); default: the host user running umlts */
+  user?: { uid: number; gid: number; groups: number[] };
 }
 
 /** Signal names and the shell's words for them (for "Segmentation fault"). */
@@ -178,7 +180,8 @@ export class Kernel {
    */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, cwdRequired = true): Task {
     const fs: FsContext = { cwd: '/', umask: 0o022 };
-    const creds = new Creds(host.getuid(), host.getgid());
+    const u = this.opts.user;
+    const creds = u ? new Creds(u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, [...u.groups]) : new Creds(host.getuid(), host.getgid());
     if (cwd !== '/') {
       const r = this.vfs.chdir({ fs, creds }, null, cwd);
       if (r < 0 && cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${cwd}: ${errnoMessage(-r)}`);

@@ -18,7 +18,7 @@
  */
 import * as host from '../host/libc.js';
 import { HostError } from '../host/errors.js';
-import { Regs, RIP, RAX, R12, R13, ORIG_RAX } from './regs.js';
+import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS } from './regs.js';
 import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_START, STUB_END, STUB_BATCH, STUB_BATCH_ENTRY } from './stub_layout.js';
 
 export const SIGTRAP = 5, SIGSEGV = 11, SIGKILL = 9, SIGSTOP = 19;
@@ -35,7 +35,9 @@ export const STOP_SECCOMP = SIGTRAP | (host.PTRACE_EVENT_SECCOMP << 8);
 /** status >> 8 for a PTRACE_SYSEMU syscall-entry stop (TRACESYSGOOD sets 0x80) */
 export const STOP_SYSEMU = SIGTRAP | 0x80;
 /** PTRACE_POKEUSER offsets in struct user (its regs are user_regs_struct, 8 bytes a register) */
-const USER_RAX = RAX * 8, USER_ORIG_RAX = ORIG_RAX * 8, USER_RIP = RIP * 8;
+const USER_RAX = RAX * 8, USER_ORIG_RAX = ORIG_RAX * 8, USER_RIP = RIP * 8, USER_EFLAGS = EFLAGS * 8;
+/** eflags with only IF (and the always-one bit 1) set */
+const EFLAGS_IF = 0x202;
 /** host signals that report the stopped thread's own fault (not sent by anyone) */
 const SIGILL = 4, SIGBUS = 7, SIGFPE = 8;
 
@@ -139,8 +141,9 @@ export class HostThread {
   setRegs(r: Regs): void {
     host.ptraceBuf(host.PTRACE_SETREGS, this.tid, 0, r.w);
   }
-  /** Resume (PTRACE_CONT), delivering sig (0 for none). Returns -ESRCH if it died meanwhile. */
-  cont(sig = 0): number {
+  /** Resume stub code (PTRACE_CONT), delivering sig (0 for none); -ESRCH if it died meanwhile.
+   * Private: guest code is resumed only by resumeGuest, under SYSEMU. */
+  private cont(sig = 0): number {
     return host.ptraceTry(host.PTRACE_CONT, this.tid, 0, sig);
   }
   kill(): void {
@@ -168,14 +171,17 @@ export class HostThread {
 
   /**
    * Start stub code at `entry` in this stopped thread (under PTRACE_CONT).
-   * Only rip and orig_rax are set: the entry points take no input. orig_rax
-   * -1 skips a syscall the thread is stopped at and keeps the host from
-   * restarting one.
+   * Only rip, orig_rax and eflags are set: the entry points take no input.
+   * orig_rax -1 skips a syscall the thread is stopped at and keeps the host
+   * from restarting one; eflags loses the guest's trap and alignment-check
+   * flags, which would stop the stub after one instruction or on an
+   * unaligned access.
    */
   private startStub(entry: number): void {
     this.ranBatch = true;
     if (host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_RIP, entry) < 0 ||
-        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_ORIG_RAX, -1) < 0) {
+        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_ORIG_RAX, -1) < 0 ||
+        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_EFLAGS, EFLAGS_IF) < 0) {
       throw new HostThreadGone(this.tid, -1);
     }
     const r = this.cont(0);
