@@ -6,8 +6,8 @@ import {
   E, S_IFMT, S_IFCHR, S_IFLNK, S_IFDIR, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_DIRECTORY, scratchDir, makeVfs,
   caller, readAll,
 } from './fs_lib.mjs';
-import { BufferFile } from '/work/main/dist/fs/node.js';
-import { NullFile } from '/work/main/dist/fs/devfs.js';
+import { BufferFile } from '../dist/fs/node.js';
+import { NullFile } from '../dist/fs/devfs.js';
 
 let sd, vfs, fds, fake;
 const c = caller();

@@ -13,9 +13,9 @@ import {
   E, S_IFMT, S_IFREG, S_IFIFO, O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_DIRECTORY, scratchDir, makeVfs, caller,
   readAll, fakeWatch,
 } from './fs_lib.mjs';
-import { HostFs, parseStat } from '/work/main/dist/fs/hostfs.js';
-import { ConsoleFile, Terminal } from '/work/main/dist/fs/console.js';
-import * as host from '/work/main/dist/host/libc.js';
+import { HostFs, parseStat } from '../dist/fs/hostfs.js';
+import { ConsoleFile, Terminal } from '../dist/fs/console.js';
+import * as host from '../dist/host/libc.js';
 
 let sd;
 const c = caller();

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Vfs } from '/work/main/dist/fs/vfs.js';
+import { Vfs } from '../dist/fs/vfs.js';
 
 export const E = {
   EPERM: 1, ENOENT: 2, EBADF: 9, EAGAIN: 11, EACCES: 13, EEXIST: 17, EXDEV: 18, ENOTDIR: 20, EISDIR: 21,

@@ -7,8 +7,8 @@ import {
   E, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
   O_DIRECTORY, scratchDir, makeVfs, caller, readAll, write,
 } from './fs_lib.mjs';
-import { TmpFs } from '/work/main/dist/fs/tmpfs.js';
-import * as host from '/work/main/dist/host/libc.js';
+import { TmpFs } from '../dist/fs/tmpfs.js';
+import * as host from '../dist/host/libc.js';
 
 let sd, vfs;
 const c = caller();

@@ -10,7 +10,7 @@ import {
   E, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC,
   O_DIRECTORY, O_NOFOLLOW, O_PATH, scratchDir, makeVfs, caller, readAll, write,
 } from './fs_lib.mjs';
-import { encodeDirents } from '/work/main/dist/fs/node.js';
+import { encodeDirents } from '../dist/fs/node.js';
 
 let sd, root, vfs;
 const c = caller();

@@ -128,14 +128,7 @@ test('bad --mount and --max-host-fds get one line and status 2', () => {
   }
 });
 
-/** Whether the guest shell can run background jobs yet (fork, wait: issue 3). */
-function canRunJobs() {
-  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'for i in 1 2 3 4; do echo job$i & done; wait'], { timeout: 20_000 });
-  return r.code === 0 && [1, 2, 3, 4].every((i) => r.stdout.includes(`job${i}\n`));
-}
-
-test('four guest processes with 1000 files each at once, in separate directories, under one budget of 32', (t) => {
-  if (!canRunJobs()) return t.skip('TODO(issue 3): the guest shell cannot run background jobs yet');
+test('four guest processes with 1000 files each at once, in separate directories, under one budget of 32', () => {
   const g = buildGuest('fh_many');
   const base = makeScratch('fh4');
   try {
@@ -150,8 +143,7 @@ test('four guest processes with 1000 files each at once, in separate directories
   }
 });
 
-test('flock and record locks conflict between guest processes', (t) => {
-  if (!canRunJobs()) return t.skip('TODO(issue 3): the guest shell cannot run background jobs yet');
+test('flock and record locks conflict between guest processes', () => {
   const d = makeScratch('lk');
   try {
     // busybox flock: the second holder waits for the first

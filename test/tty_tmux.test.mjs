@@ -6,20 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { CLI, ROOT, BUSYBOX, runUmlts, assertNoLeftovers, requireCli } from './lib.mjs';
-import { SYSCALL_TABLE } from '../dist/syscalls/table.js';
 
 const SOCK = `umlts-test-${process.pid}`;
 const tmux = (...args) => spawnSync('tmux', ['-L', SOCK, ...args], { encoding: 'utf8', timeout: 10_000 });
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Why these tests cannot run here, or null. */
+/** Why these tests cannot run here (a missing host facility), or null. */
 function whyNot() {
   if (spawnSync('tmux', ['-V']).status !== 0) return 'tmux is not installed (.ci/run installs it)';
   requireCli();
-  // busybox's line editing polls the terminal; the shell forks, waits and takes signals
-  if (!SYSCALL_TABLE[7]) return 'the kernel has no poll(2) yet (busybox line editing needs it)';
-  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'sleep 0.1 & wait; echo ok'], { timeout: 20_000 });
-  if (r.stdout !== 'ok\n') return `the kernel cannot fork/wait yet (${JSON.stringify(r.stdout + r.stderr).slice(0, 120)})`;
   return null;
 }
 const skip = whyNot() ?? false;
