@@ -3,7 +3,8 @@
  */
 import { statSync, realpathSync, readFileSync } from 'node:fs';
 import { relative, isAbsolute, join } from 'node:path';
-import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty } from './host/libc.js';
+import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty, getuid, getgid, write } from './host/libc.js';
+import { PtracePlatform } from './platform/ptrace/platform.js';
 import type { HostMountSpec } from './fs/vfs.js';
 import { Kernel, KernelPanic, SIGNAL_MESSAGES } from './kernel/kernel.js';
 import { LoaderError } from './loader/elf.js';
@@ -169,12 +170,17 @@ export function run(o: RunOptions): number {
     }
   }
   let kernel: Kernel;
+  const platform = new PtracePlatform();
   try {
     kernel = new Kernel({
       root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2],
-      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(), user: user ?? undefined,
+      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(),
+      user: user ?? { uid: getuid(), gid: getgid(), groups: [] },
+      platform,
+      log: (line) => void write(2, Buffer.from(line + '\n')),
     });
   } catch (e) {
+    platform.shutdown();
     if (!(e instanceof Error) || !/^(hostfs|--mount)/.test(e.message)) throw e;
     process.stderr.write(`umlts: ${e.message}\n`);
     return 2;
@@ -237,6 +243,7 @@ function startTerminal(kernel: Kernel, term: Terminal): void {
   const watch = { watch: (fd: number, ev: number, cb: () => void) => kernel.events.watch(fd, ev, cb) };
   if (!term.start(0, watch, ttyJobs(kernel))) return;
   for (const sig of [SIGWINCH, SIGHUP, SIGCONT]) kernel.events.hostSignalHandlers.set(sig, () => term.hostSignal(sig));
+  kernel.platform.forwardHostSignals([SIGWINCH, SIGHUP, SIGCONT]);
 }
 
 /** execvp: a name without a slash is looked up in the guest's PATH. */

@@ -4,7 +4,7 @@
  * that, once started, it can unmap everything else in its address space and
  * leave the guest [0, GUEST_TASK_SIZE) empty for the kernel to fill.
  *
- * Two modes, chosen by argv[1]:
+ * Three modes, chosen by argv[1]:
  *   "stub" <batch_off> <ppid>
  *       A guest address space. Maps the batch page from physmem (fd 3),
  *       unmaps the rest of the host address space, seals the batch page
@@ -14,7 +14,12 @@
  *       The kernel's alarm clock: polls fd 3 (the kernel's epoll instance)
  *       and traps (int3) whenever it is readable. Its stops arrive through the
  *       kernel's one waitpid, so timers and host I/O wake a kernel that is
- *       blocked in waitpid. No guest code ever runs in it.
+ *       blocked in waitpid. It leads the host process group of every stub,
+ *       which is what the kernel waits for. No guest code ever runs in it.
+ *   "relay" <ppid> <waker pid> <signal mask>
+ *       Untraced, in umlts's own process group: forwards the signals in the
+ *       mask (what the terminal sends umlts's group: SIGWINCH, SIGHUP,
+ *       SIGCONT) to the waker, whose stop reaches the kernel.
  *
  * WHY THE GUEST CANNOT MAKE A HOST SYSTEM CALL
  *
@@ -106,6 +111,9 @@ typedef unsigned char u8;
 #define NR_exit_group 231
 #define NR_openat 257
 #define NR_close_range 436
+#define NR_rt_sigaction 13
+#define NR_pause 34
+#define NR_kill 62
 
 #define PR_SET_PDEATHSIG 1
 #define PR_SET_DUMPABLE 4
@@ -122,7 +130,8 @@ typedef unsigned char u8;
 /* The assembler needs these two as bare numbers (no UL): checked equal. */
 #define STUB_BATCH_ASM 0x7ff000001000
 #define STUB_CLONE_FLAGS_ASM 0x50f00
-#if STUB_BATCH_ASM != STUB_BATCH || STUB_CLONE_FLAGS_ASM != STUB_CLONE_FLAGS
+#define STUB_WAKER_STACK_ASM 0x7ff000005000
+#if STUB_BATCH_ASM != STUB_BATCH || STUB_CLONE_FLAGS_ASM != STUB_CLONE_FLAGS || STUB_WAKER_STACK_ASM != STUB_WAKER_STACK
 #error "stub.c's assembler constants disagree with layout.h"
 #endif
 #define XSTR(x) STR(x)
@@ -272,7 +281,21 @@ __asm__(
   "   movl $123, %edi\n"
   "   syscall\n"
   "   jmp 5b\n"
+  /* the relay's handler: kill(the waker's pid, kept at STUB_WAKER_STACK, signo) */
+  ".balign 16\n"
+  "relay_handler:\n"
+  "   movl %edi, %esi\n"
+  "   movabsq $" XSTR(STUB_WAKER_STACK_ASM) ", %rax\n"
+  "   movl (%rax), %edi\n"
+  "   movl $62, %eax\n"
+  "   syscall\n"
+  "   ret\n"
+  "relay_restorer:\n"
+  "   movl $15, %eax\n"
+  "   syscall\n"
+  "   hlt\n"
   ".popsection\n");
+extern char relay_handler[], relay_restorer[];
 
 extern char stub_batch_syscall[], stub_clone_syscall[];
 extern void stub_seal(void *prog) __attribute__((noreturn));
@@ -458,8 +481,29 @@ static __attribute__((noreturn, used)) void waker_finish(void) {
   __builtin_unreachable();
 }
 
+struct k_sigaction { void *handler; u64 flags; void *restorer; u64 mask; };
+#define SA_RESTART 0x10000000
+#define SA_RESTORER 0x04000000
+
+static __attribute__((noreturn)) void relay_main(u64 ppid, u64 waker, u64 sigs) {
+  sys2(NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  if ((u64)sys0(NR_getppid) != ppid) die(126);
+  sys3(NR_close_range, 0, ~0U, 0);
+  if (sys6(NR_mmap, STUB_WAKER_STACK, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0) die(128);
+  *(volatile u32 *)STUB_WAKER_STACK = (u32)waker;
+  struct k_sigaction sa = { relay_handler, SA_RESTORER | SA_RESTART, relay_restorer, 0 };
+  for (int s = 1; s <= 32; s++) {
+    if (sigs & (1UL << (s - 1)) && sys4(NR_rt_sigaction, s, &sa, 0, 8) < 0) die(132);
+  }
+  for (;;) sys0(NR_pause);
+}
+
 __attribute__((noreturn, used)) void stub_main(long argc, char **argv) {
   if (argc < 3) die(119);
+  if (streq(argv[1], "relay")) {
+    if (argc < 5) die(119);
+    relay_main(parse_u64(argv[2]), parse_u64(argv[3]), parse_u64(argv[4]));
+  }
   if (streq(argv[1], "waker")) {
     common_start(parse_u64(argv[2]));
     /* a page of its own for a few words of stack (fd 3 is the epoll instance here) */

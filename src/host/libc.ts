@@ -244,6 +244,16 @@ export function allowedCpus(): number[] {
   return cpus;
 }
 
+/** The calling thread's (pid 0) or a thread's CPU affinity mask, as sched_getaffinity fills it. */
+export function getAffinity(pid: number): Uint8Array {
+  const mask = new Uint8Array(128);
+  if ((c.sched_getaffinity(pid, 128, mask) as number) === -1) fail('sched_getaffinity');
+  return mask;
+}
+export function setAffinity(pid: number, mask: Uint8Array): number {
+  return (c.sched_setaffinity(pid, 128, mask) as number) === -1 ? -koffi.errno() : 0;
+}
+
 export const RLIMIT_NOFILE = 7;
 export function getrlimit(res: number): [bigint, bigint] {
   const old = new BigUint64Array(2);

@@ -14,19 +14,18 @@
  * trapping thread is stopped, and mapping changes reach the host in a flush
  * that completes before that thread resumes.
  */
-import * as host from '../host/libc.js';
 import { Physmem, OutOfMemory } from '../mm/physmem.js';
 import { AddressSpace } from '../mm/address_space.js';
 import {
-  HostThread, HostThreadGone, StubFailed, STOP_SECCOMP, STOP_SYSEMU, SIGSEGV, SIGTRAP,
-  WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG,
-} from '../platform/ptrace.js';
+  Platform, Context, Stop, ContextGone, StubFailed, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK,
+  STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
+} from '../platform/platform.js';
+import { isStubAddress } from '../platform/stub_layout.js';
 import { SEGV_MAPERR, SEGV_ACCERR } from '../mm/address_space.js';
 import { RIP, ORIG_RAX, RAX, RSP, NREGS, FS_BASE, GS_BASE, CS, SS } from '../platform/regs.js';
 import { Errno, ERRNO_NAMES } from './errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { Creds } from './creds.js';
-import { HostEvents } from './events.js';
 import { Scheduler, SLICE_NS, LONG_RUN_NS } from './sched.js';
 import { dispatchSyscall, finishSyscall, restartMode } from './syscall.js';
 import {
@@ -57,8 +56,12 @@ export interface KernelOptions {
   /** more host directories (--mount) and the host fd budget of hostfs (--max-host-fds) */
   mounts?: readonly HostMountSpec[];
   maxHostFds?: number;
-  /** init's credentials (--user); default: the host user running umlts */
-  user?: { uid: number; gid: number; groups: number[] };
+  /** where guest code runs (the ptrace platform, or later systrap) */
+  platform: Platform;
+  /** where kernel messages and strace lines go (one line, no newline) */
+  log: (line: string) => void;
+  /** init's credentials (--user, or the host user running umlts) */
+  user: { uid: number; gid: number; groups: number[] };
 }
 
 /** Signal names and the shell's words for them (for "Segmentation fault"). */
@@ -85,9 +88,7 @@ export function errnoMessage(e: number): string {
 /** A bug in the kernel, or a host failure the guest cannot survive. */
 export class KernelPanic extends Error {}
 
-/** The host signal the kernel sends a guest host thread to stop it in guest
- * code so a pending guest signal can be delivered (never seen by the guest). */
-const SIGKICK = 40;
+const SIGSEGV = 11, SIGTRAP = 5;
 
 export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000,
   CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000,
@@ -114,15 +115,14 @@ export interface WaitResult {
 export class Kernel {
   readonly physmem: Physmem;
   readonly vfs: Vfs;
-  readonly events = new HostEvents();
+  readonly platform: Platform;
+  readonly events: Platform['events'];
   readonly sched: Scheduler;
   readonly opts: KernelOptions;
   /** guest tid -> live task; guarded by the JS thread */
   readonly tasks = new Map<number, Task>();
   /** guest pid -> process, live or zombie (until reaped); guarded by the JS thread */
   readonly tgs = new Map<number, ThreadGroup>();
-  /** host tid -> task, for the trap loop; guarded by the JS thread */
-  private readonly byHostTid = new Map<number, Task>();
   /** next guest pid to hand out */
   private nextPid = 1;
   /** counters for --stats; bumped on the JS thread */
@@ -135,14 +135,10 @@ export class Kernel {
   readonly reportedEnosys = new Set<number>();
   /** init's wait status once it is gone */
   private initStatus: number | null = null;
-  private readonly status = new Int32Array(1);
+  /** the stop being handled; reused (nothing allocated per trap), guarded by the JS thread */
+  private readonly stop: Stop = { kind: STOP_EVENTS, ctx: null, sig: 0, status: 0 };
   /** the siginfo of the stop being handled (onFault, onTrap); used synchronously only */
   private readonly siginfo = { code: 0, addr: 0 };
-  /** host tids killed and not yet reaped; guarded by the JS thread */
-  private readonly dying = new Set<number>();
-  /** stub host pid -> its released address space, whose last frames wait
-   * for the host to reap it (AddressSpace.reaped); guarded by the JS thread */
-  private readonly reapWatch = new Map<number, AddressSpace>();
   /** futex waiters */
   readonly futexes = new FutexTable();
   /** boot time for /proc/uptime, sysinfo (monotonic ns) */
@@ -150,13 +146,13 @@ export class Kernel {
   /** the task whose syscall is running, for /proc/self and the terminal's job control */
   currentPid = 1;
   current: Task | null = null;
-  /** where kernel messages and strace go: umlts's own stderr */
-  diagFd = 2;
 
   constructor(opts: KernelOptions) {
     this.opts = opts;
+    this.platform = opts.platform;
+    this.events = opts.platform.events;
     this.physmem = new Physmem(opts.memBytes);
-    this.sched = new Scheduler(opts.cpus);
+    this.sched = new Scheduler(opts.cpus, opts.platform);
     this.vfs = new Vfs({
       rootDir: opts.root,
       rw: opts.rw,
@@ -181,7 +177,7 @@ export class Kernel {
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, cwdRequired = true): Task {
     const fs: FsContext = { cwd: '/', umask: 0o022 };
     const u = this.opts.user;
-    const creds = u ? new Creds(u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, [...u.groups]) : new Creds(host.getuid(), host.getgid());
+    const creds = new Creds(u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, [...u.groups]);
     if (cwd !== '/') {
       const r = this.vfs.chdir({ fs, creds }, null, cwd);
       if (r < 0 && cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${cwd}: ${errnoMessage(-r)}`);
@@ -192,7 +188,7 @@ export class Kernel {
     files.installAt(1, this.vfs.console(o, 1), false);
     files.installAt(2, this.vfs.console(e, 2), false);
     const img = this.prepareExec(fs, path, argv, creds);
-    const { mm, thread } = AddressSpace.create(this.physmem);
+    const { mm, thread } = AddressSpace.create(this.physmem, this.platform);
     this.stats.stubs++;
     const tg = new ThreadGroup(this.allocPid(), null);
     this.init = tg;
@@ -200,7 +196,7 @@ export class Kernel {
     tg.tasks.push(task);
     this.tgs.set(tg.tgid, tg);
     this.tasks.set(task.tid, task);
-    this.byHostTid.set(thread.tid, task);
+    thread.owner = task;
     this.loadInto(task, img, envp);
     return task;
   }
@@ -403,14 +399,14 @@ export class Kernel {
    * per the flags, the parent's name and mask, and its registers returning
    * 0 (on the new stack if one was given) with its FPU state.
    */
-  private childTask(parent: Task, tid: number, tg: ThreadGroup, mm: AddressSpace, thread: HostThread, flags: number, stack: number, tls: number): Task {
+  private childTask(parent: Task, tid: number, tg: ThreadGroup, mm: AddressSpace, thread: Context, flags: number, stack: number, tls: number): Task {
     const files = flags & CLONE_FILES ? parent.files : parent.files.clone();
     if (files === parent.files) files.users++;
     const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
     const child = new Task(this, tid, tg, mm, thread, files, fs, parent.creds.clone());
     tg.tasks.push(child);
     this.tasks.set(tid, child);
-    this.byHostTid.set(thread.tid, child);
+    thread.owner = child;
     child.comm = parent.comm;
     child.sigmaskLo = parent.sigmaskLo;
     child.sigmaskHi = parent.sigmaskHi;
@@ -487,7 +483,7 @@ export class Kernel {
     this.leaveCpu(t);
     t.state = state;
     this.vforkRelease(t);
-    this.byHostTid.delete(t.thread.tid);
+    t.thread.owner = null;
     this.tasks.delete(t.tid);
     if (--t.files.users === 0) t.files.closeAll();
   }
@@ -501,26 +497,13 @@ export class Kernel {
     const tg = task.tg;
     for (const t of [...tg.tasks]) {
       if (t === task || t.state === 'zombie' || t.state === 'dead') continue;
-      const alive = t.state === 'running' ? this.stopHostThread(t) : true;
+      const alive = t.state === 'running' ? this.platform.stopNow(t.thread) : true;
       this.dropThread(t, alive);
     }
     if (task.tid !== tg.tgid) {
       this.tasks.delete(task.tid);
       task.tid = tg.tgid;
       this.tasks.set(task.tid, task);
-    }
-  }
-
-  /** Stop a task's host thread that is running guest code, synchronously
-   * (its stop is taken here, not by the trap loop). False if it died instead. */
-  private stopHostThread(t: Task): boolean {
-    const th = t.thread;
-    host.tgkill(th.tid, th.tid, SIGKICK);
-    const st = new Int32Array(1);
-    for (;;) {
-      const r = host.waitpid(th.tid, st, host.__WALL);
-      if (r === -4) continue;
-      return r > 0 && WIFSTOPPED(st[0]!);
     }
   }
 
@@ -538,34 +521,14 @@ export class Kernel {
   /** Run until init exits; returns its wait status (exit code << 8, or the signal). */
   run(init: Task): number {
     this.resume(init);
-    const st = this.status;
+    const stop = this.stop;
     while (this.initStatus === null) {
-      const tid = host.waitpid(-1, st, host.__WALL);
-      if (tid < 0) {
-        if (tid === -4) continue; // EINTR
-        throw new KernelPanic(`waitpid: errno ${-tid}`);
-      }
-      if (tid === this.events.wakerTid) {
-        this.onWaker(st[0]!);
-      } else {
-        const task = this.byHostTid.get(tid);
-        if (task) this.contain(() => this.onStop(task, st[0]!));
-        else this.onReaped(tid, st[0]!);
-      }
+      this.platform.wait(stop);
+      const task = stop.ctx?.owner as Task | null | undefined;
+      if (task) this.contain(() => this.onStop(task, stop));
       this.contain(() => this.runWoken());
     }
     return this.initStatus;
-  }
-
-  /** A host thread we killed stopped or died; once a stub's process is reaped its last frames are free. */
-  private onReaped(tid: number, s: number): void {
-    if (WIFSTOPPED(s)) return; // a killed thread's last stop: its death follows
-    this.dying.delete(tid);
-    const mm = this.reapWatch.get(tid);
-    if (mm) {
-      this.reapWatch.delete(tid);
-      mm.reaped();
-    }
   }
 
   /**
@@ -577,33 +540,40 @@ export class Kernel {
     try {
       step();
     } catch (e) {
-      if (!(e instanceof StubFailed || e instanceof HostThreadGone)) throw e;
-      const task = this.byHostTid.get(e.tid);
+      if (!(e instanceof StubFailed || e instanceof ContextGone)) throw e;
+      const task = this.taskOfHostTid(e.tid);
       if (!task) return;
-      if (e instanceof HostThreadGone) return this.onHostDeath(task, e.status);
+      if (e instanceof ContextGone) return this.onHostDeath(task, SIGKILL, 0);
       this.warn(`pid ${task.pid}: ${e.message}; killed`);
       this.exitGroup(task, SIGKILL);
       this.runWoken();
     }
   }
+  private taskOfHostTid(tid: number): Task | undefined {
+    for (const t of this.tasks.values()) if (t.thread.tid === tid) return t;
+    return undefined;
+  }
 
-  /** One stop of a guest host thread. */
-  private onStop(task: Task, s: number): void {
+  /** One stop of a guest thread: the trap loop only dispatches. */
+  private onStop(task: Task, stop: Stop): void {
     this.leaveCpu(task);
-    if (!WIFSTOPPED(s)) return this.onHostDeath(task, s);
-    if (s >> 8 === STOP_SYSEMU) return this.onSyscall(task, false);
-    if (s >> 8 === STOP_SECCOMP) return this.onSyscall(task, true);
-    const sig = WSTOPSIG(s);
-    if (sig === SIGSEGV) return this.onFault(task);
-    if (sig === SIGTRAP) return this.onTrap(task);
-    return this.onHostSignal(task, sig);
+    switch (stop.kind) {
+      case STOP_SYSCALL: return this.onSyscall(task, false);
+      case STOP_SECCOMP: return this.onSyscall(task, true);
+      case STOP_FAULT: return this.onFault(task);
+      case STOP_TRAP: return this.onTrap(task);
+      case STOP_KICK: return this.onHostSignal(task, 0);
+      case STOP_SIGNAL: return this.onHostSignal(task, stop.sig);
+      case STOP_EXIT: return this.onHostDeath(task, stop.sig, stop.status);
+      default: throw new KernelPanic(`unexpected stop ${stop.kind} of pid ${task.pid} (host tid ${task.thread.tid})`);
+    }
   }
 
   private onSyscall(task: Task, atSeccomp: boolean): void {
     task.atSeccomp = atSeccomp;
     task.faultRepeats = 0;
     task.thread.getRegs(task.regs);
-    if (HostThread.isStubAddress(task.regs.get(RIP))) return this.onStubJump(task);
+    if (isStubAddress(task.regs.get(RIP))) return this.onStubJump(task);
     task.mm.setSyncThread(task.thread);
     this.syscall(task);
   }
@@ -615,9 +585,13 @@ export class Kernel {
    */
   private onStubJump(task: Task): void {
     const r = task.regs;
+    const at = r.get(RIP) - 2;
+    // the signal frame points at the syscall instruction, as a fetch fault
+    // would: a handler that returns retries it and faults again
+    r.set(RIP, at);
     r.set(ORIG_RAX, -1);
     task.inSyscall = false;
-    this.forceSignal(task, SIGSEGV, { signo: SIGSEGV, code: SEGV_MAPERR, addr: r.get(RIP) - 2, trapno: 14, err: 4 | 16 });
+    this.forceSignal(task, SIGSEGV, { signo: SIGSEGV, code: SEGV_MAPERR, addr: at, trapno: 14, err: 4 | 16 });
     this.resume(task);
   }
 
@@ -708,9 +682,9 @@ export class Kernel {
   }
 
   /**
-   * A host signal stopped a guest host thread: our own kick (a guest signal
-   * is waiting), the guest's own fault (SIGFPE, SIGILL, SIGBUS), or a signal
-   * sent from outside umlts.
+   * A host signal stopped a guest host thread: the platform's kick (sig 0:
+   * a guest signal is waiting, or preemption), the guest's own fault
+   * (SIGFPE, SIGILL, SIGBUS), or a signal sent from outside umlts.
    */
   private onHostSignal(task: Task, sig: number): void {
     const r = task.regs;
@@ -721,7 +695,7 @@ export class Kernel {
     r.dirty = true;
     task.inSyscall = false;
     task.atSeccomp = false;
-    if (sig !== SIGKICK) {
+    if (sig !== 0) {
       const si = this.siginfo;
       task.thread.getSiginfo(si);
       const sync = si.code > 0 && si.code < SI_KERNEL;
@@ -731,21 +705,13 @@ export class Kernel {
     this.resume(task);
   }
 
-  /** A guest host thread died under us; s is its wait status (reaped), or -1 (gone, not yet reaped). */
-  private onHostDeath(task: Task, s: number): void {
-    this.byHostTid.delete(task.thread.tid);
-    if (s !== -1 && task.thread.tid === task.mm.hostPid) task.mm.hostReaped = true;
-    if (s === -1) s = SIGKILL;
+  /** A guest host thread died under us (killed from outside, or by the host's
+   * OOM killer): the guest dies the same way. sig 0: it exited (code). */
+  private onHostDeath(task: Task, sig: number, code: number): void {
+    task.thread.owner = null;
     if (task.state === 'zombie' || task.state === 'dead') return;
-    // killed from outside (or by the host's OOM killer): the guest dies the same way
-    const sig = WIFEXITED(s) ? 9 : WTERMSIG(s);
-    if (WIFEXITED(s)) this.warn(`pid ${task.pid}: host process ${task.thread.tid} exited unexpectedly (${WEXITSTATUS(s)})`);
-    this.exitGroup(task, sig);
-  }
-
-  private onWaker(s: number): void {
-    if (!WIFSTOPPED(s)) throw new KernelPanic(`the waker died (status ${s.toString(16)})`);
-    this.events.onWakerStop(WSTOPSIG(s));
+    if (sig === 0) this.warn(`pid ${task.pid}: host process ${task.thread.tid} exited unexpectedly (${code})`);
+    this.exitGroup(task, sig || SIGKILL);
   }
 
   // ---- sleeping and waking --------------------------------------------------------------
@@ -799,7 +765,7 @@ export class Kernel {
     const q = task.thread.pendingHostSignals;
     while (q.length > 0) {
       const sig = q.shift()!;
-      if (sig !== SIGKICK) this.signalProcess(task.tg, sig, { signo: sig, code: SI_KERNEL });
+      this.signalProcess(task.tg, sig, { signo: sig, code: SI_KERNEL });
     }
   }
 
@@ -835,7 +801,7 @@ export class Kernel {
   }
   /** Preempt: kick every task that has used up its slice while others wait (they requeue behind the waiters). */
   private onTick(): void {
-    for (const t of this.sched.expired()) host.tgkill(t.thread.tid, t.thread.tid, SIGKICK);
+    for (const t of this.sched.expired()) this.platform.kick(t.thread);
     if (this.sched.contended) this.armTick();
   }
   private start(task: Task): void {
@@ -913,7 +879,7 @@ export class Kernel {
     }
     if (isBlocked(task, sig)) return;
     if (task.state === 'blocked') this.interrupt(task);
-    else if (task.state === 'running') host.tgkill(task.thread.tid, task.thread.tid, SIGKICK);
+    else if (task.state === 'running') this.platform.kick(task.thread);
     // runnable / stopped in the kernel: delivery happens when it resumes
   }
 
@@ -1045,7 +1011,7 @@ export class Kernel {
     tg.stopNotify = true;
     tg.continueNotify = false;
     for (const t of tg.tasks) {
-      if (t.state === 'running') host.tgkill(t.thread.tid, t.thread.tid, SIGKICK);
+      if (t.state === 'running') this.platform.kick(t.thread);
       else if (t.state === 'blocked') this.interrupt(t);
     }
     const parent = tg.parent;
@@ -1140,13 +1106,9 @@ export class Kernel {
   private exitTask(t: Task): void {
     if (t.state === 'zombie' || t.state === 'dead') return;
     this.detachTask(t, 'zombie');
-    this.killHostThread(t.thread);
+    this.platform.kill(t.thread);
     t.mm.threads.delete(t.thread);
-    if (--t.mm.users === 0) {
-      t.mm.release();
-      if (t.mm.hostReaped) t.mm.reaped();
-      else this.reapWatch.set(t.mm.hostPid, t.mm);
-    }
+    if (--t.mm.users === 0) t.mm.release();
   }
 
   /**
@@ -1193,26 +1155,9 @@ export class Kernel {
     return task.sleepOn(me.childWait);
   }
 
-  private killHostThread(th: HostThread): void {
-    th.kill();
-    this.dying.add(th.tid);
-  }
-
   /** Kill every host process we own and reap them (on exit, panic or signal). */
   shutdown(): void {
-    for (const t of this.tasks.values()) this.killHostThread(t.thread);
-    const w = this.events.shutdown();
-    if (w > 0) this.dying.add(w);
-    // reap whatever dies, in any order: a stub's leader thread is only
-    // reported once its other (parked) threads are reaped
-    const st = new Int32Array(1);
-    while (this.dying.size > 0) {
-      const r = host.waitpid(-1, st, host.__WALL);
-      if (r === -4) continue;
-      if (r < 0) break; // ECHILD: nothing left
-      this.dying.delete(r);
-    }
-    this.dying.clear();
+    this.platform.shutdown();
   }
 
   /** One line on the real stderr. */
@@ -1220,7 +1165,7 @@ export class Kernel {
     this.warnRaw(`umlts: ${msg}`);
   }
   warnRaw(line: string): void {
-    host.write(this.diagFd, Buffer.from(line + '\n'));
+    this.opts.log(line);
   }
 
   taskByPid(pid: number): Task | undefined {

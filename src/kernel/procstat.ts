@@ -9,17 +9,10 @@
  *
  * Ownership: stateless; reads the process table on the JS thread.
  */
-import * as host from '../host/libc.js';
 import type { Kernel } from './kernel.js';
 import type { ProcPidStat } from '../fs/procfs.js';
 import { SIG_IGN, SIG_DFL } from './signal.js';
 
-const ts = new BigInt64Array(2);
-/** CPU time of one host thread, ns (0 if it is gone). */
-function threadCpuNs(tid: number): number {
-  if (host.clockGettime(host.threadCpuClock(tid), ts) < 0) return 0;
-  return Number(ts[0]!) * 1e9 + Number(ts[1]!);
-}
 const mask = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 /** The process's (or, with tid, one of its threads') state for /proc. */
@@ -41,7 +34,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
   else if (tg.stopSig) state = 'T';
   else if (live.some((t) => t.state === 'running' || t.state === 'runnable')) state = 'R';
   let cpu = tid === undefined ? tg.utimeNs : 0;
-  for (const t of live) cpu += threadCpuNs(t.thread.tid);
+  for (const t of live) cpu += k.platform.threadCpuNs(t.thread);
   let vsize = 0, rss = 0;
   if (lead && !tg.zombie) {
     for (const v of lead.mm.vmas) vsize += v.end - v.start;
@@ -84,7 +77,7 @@ export function procUptime(k: Kernel): { upNs: number; idleNs: number } {
   let busy = 0;
   for (const tg of k.tgs.values()) {
     busy += tg.utimeNs;
-    for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') busy += threadCpuNs(t.thread.tid);
+    for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') busy += k.platform.threadCpuNs(t.thread);
   }
   return { upNs, idleNs: Math.max(0, upNs * k.sched.ncpus - busy) };
 }

@@ -18,8 +18,8 @@
  * no lock of its own: only the loop writes it (the seed's note: indexed by
  * CPU, so it needs no locking).
  */
-import * as host from '../host/libc.js';
 import type { Task } from './task.js';
+import type { Platform } from '../platform/platform.js';
 
 /** a time slice: 10 ms (as ns for the kernel's timers, as ms for the scheduler's clock) */
 export const SLICE_NS = 10000000n, SLICE_MS = 10;
@@ -40,13 +40,13 @@ export class Scheduler {
   /** the kernel's host CPU */
   private readonly homeCpu: number;
 
-  constructor(readonly ncpus: number) {
-    const allowed = host.allowedCpus();
+  constructor(readonly ncpus: number, private readonly platform: Platform) {
+    const allowed = platform.allowedCpus();
     this.cpu = new Array<Task | null>(ncpus).fill(null);
     this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[i % allowed.length]!);
     this.since = new Array<number>(ncpus).fill(0);
     this.homeCpu = allowed[0] ?? 0;
-    if (allowed.length > 0) host.pinToCpu(0, allowed[0]!);
+    if (allowed.length > 0) platform.pin(null, allowed[0]!);
   }
 
   /** Give the task a vCPU (the caller resumes it). Returns false if it must wait. */
@@ -67,7 +67,7 @@ export class Scheduler {
 
   private pin(t: Task, cpu: number): void {
     if (this.pinned.get(t.thread.tid) !== cpu) {
-      host.pinToCpu(t.thread.tid, cpu);
+      this.platform.pin(t.thread, cpu);
       this.pinned.set(t.thread.tid, cpu);
     }
   }

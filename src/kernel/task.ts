@@ -1,5 +1,5 @@
 /**
- * struct task_struct: one guest thread. A Task runs on one HostThread (its own
+ * struct task_struct: one guest thread. A Task runs on one Context (its own
  * host thread: one host process per guest process, CLONE_VM propagated for
  * threads) and belongs to one ThreadGroup (the guest process).
  *
@@ -10,7 +10,7 @@ import type { Kernel } from './kernel.js';
 import type { AddressSpace } from '../mm/address_space.js';
 import type { FdTable } from '../fs/file.js';
 import type { FsContext } from '../fs/vfs.js';
-import type { HostThread } from '../platform/ptrace.js';
+import type { Context } from '../platform/platform.js';
 import type { WaitQueue, Waiter } from '../fs/waitqueue.js';
 import { Regs } from '../platform/regs.js';
 import { Creds } from './creds.js';
@@ -154,7 +154,7 @@ export class Task {
     /** immutable */
     readonly tg: ThreadGroup,
     public mm: AddressSpace,
-    public thread: HostThread,
+    public thread: Context,
     public files: FdTable,
     public fs: FsContext,
     public creds: Creds,

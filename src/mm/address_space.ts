@@ -21,7 +21,7 @@
  */
 import { Errno, ErrnoError } from '../kernel/errno.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
-import { HostThread, spawnStub, StubPages, StubFailed } from '../platform/ptrace.js';
+import { Platform, Context, StubPages, StubFailed } from '../platform/platform.js';
 import {
   GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_BATCH_PATH, STUB_FD_PHYSMEM,
 } from '../platform/stub_layout.js';
@@ -170,7 +170,7 @@ export class AddressSpace {
   /** queued TLB requests in the batch page */
   private tlbCount = 0;
   /** the stopped host thread that runs flushes; set by the kernel for each trap */
-  private syncThread: HostThread | null = null;
+  private syncThread: Context | null = null;
   /** map-ahead state: where the last fault-around ended, and the next window */
   private faultNext = -1;
   private faultWindow = FAULT_AROUND_MIN;
@@ -178,14 +178,14 @@ export class AddressSpace {
   faults = 0;
   flushes = 0;
   /** host threads using this address space (for kill on teardown) */
-  readonly threads = new Set<HostThread>();
+  readonly threads = new Set<Context>();
   /** frames whose pages were dropped while the host still mapped them: freed
    * only once a flush has unmapped them, or the host process is reaped
    * (mmu_gather: no other process may get a frame a thread of this one can
    * still reach); guarded by the JS thread */
   private readonly gather: number[] = [];
   /** host threads of guest threads that exited, left stopped: the next new thread takes one (guarded by the JS thread) */
-  private readonly parked: HostThread[] = [];
+  private readonly parked: Context[] = [];
   /** references: tasks using this mm (CLONE_VM shares it) */
   users = 1;
   /** unique id (futex keys); immutable */
@@ -198,24 +198,26 @@ export class AddressSpace {
     private readonly stubSlot: number,
     /** the stub's host pid (its first thread's tid); immutable */
     readonly hostPid: number,
+    /** where the stub runs; immutable */
+    readonly platform: Platform,
   ) {}
 
   /** A new, empty address space with its own stub host process. Returns it with its first host thread. */
-  static create(physmem: Physmem): { mm: AddressSpace; thread: HostThread } {
+  static create(physmem: Physmem, platform: Platform): { mm: AddressSpace; thread: Context } {
     const slot = physmem.allocStubSlot();
     const chunk = physmem.chunkOf(slot);
     const pages: StubPages = {
       batchOff: slot * PAGE_SIZE,
       batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(slot), PAGE_SIZE),
     };
-    let thread: HostThread;
+    let thread: Context;
     try {
-      thread = spawnStub(physmem.fd, pages);
+      thread = platform.newAddressSpace(physmem.fd, pages);
     } catch (e) {
       physmem.freeStubSlot(slot);
       throw e;
     }
-    const mm = new AddressSpace(physmem, pages, slot, thread.tid);
+    const mm = new AddressSpace(physmem, pages, slot, thread.tid, platform);
     mm.threads.add(thread);
     return { mm, thread };
   }
@@ -225,7 +227,7 @@ export class AddressSpace {
    * by `from` (stopped; it runs the stub's clone). -EAGAIN when the host
    * refuses.
    */
-  newThread(from: HostThread): HostThread | number {
+  newThread(from: Context): Context | number {
     const p = this.parked.pop();
     if (p) return p;
     const t = from.cloneThread();
@@ -234,7 +236,7 @@ export class AddressSpace {
     return t;
   }
   /** A guest thread ended: its host thread (stopped) waits for the next new thread. */
-  park(t: HostThread): void {
+  park(t: Context): void {
     this.parked.push(t);
   }
 
@@ -245,8 +247,8 @@ export class AddressSpace {
    * next write on either side faults and copies (mm/memory.c: do_wp_page).
    * The caller flushes this mm before its task resumes.
    */
-  fork(): { mm: AddressSpace; thread: HostThread } {
-    const { mm: child, thread } = AddressSpace.create(this.physmem);
+  fork(): { mm: AddressSpace; thread: Context } {
+    const { mm: child, thread } = AddressSpace.create(this.physmem, this.platform);
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     for (const v of this.vmas) child.vmas.push(v.clone());
@@ -495,7 +497,7 @@ export class AddressSpace {
   // ---- TLB: batched host mapping changes -----------------------------------------
 
   /** The stopped host thread flushes run in; the kernel sets it before handling each trap. */
-  setSyncThread(t: HostThread): void {
+  setSyncThread(t: Context): void {
     this.syncThread = t;
   }
   get pendingFlush(): number {
@@ -1273,8 +1275,6 @@ export class AddressSpace {
     return s;
   }
 
-  /** the host reaped the stub process already (set by the kernel): release frees everything at once */
-  hostReaped = false;
   /** set by release(): no more host requests */
   private released = false;
 
@@ -1287,6 +1287,9 @@ export class AddressSpace {
   release(): void {
     this.released = true;
     this.tlbCount = 0;
+    for (const t of this.threads) this.platform.kill(t);
+    this.threads.clear();
+    this.platform.whenReaped(this.hostPid, () => this.reaped());
     for (const v of this.vmas) {
       this.dropPages(v.start, v.end);
       v.drop();
@@ -1295,7 +1298,7 @@ export class AddressSpace {
     this.physmem.flushFreed();
   }
   /** The host has reaped the stub process (every thread of it is gone). */
-  reaped(): void {
+  private reaped(): void {
     this.freeGathered();
     this.physmem.freeStubSlot(this.stubSlot);
     this.physmem.flushFreed();

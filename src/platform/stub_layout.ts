@@ -27,6 +27,11 @@ export const STUB_FD_LIMIT = 256;
 /** host clone flags of a guest thread's host thread: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
 export const STUB_CLONE_FLAGS = 0x50f00;
 
+/** Is this address in the stub's pages (above the guest's TASK_SIZE)? A guest stopped there jumped into the stub. */
+export function isStubAddress(addr: number): boolean {
+  return addr >= STUB_START && addr < STUB_END;
+}
+
 export const STUB_DIR = join(PKG_ROOT, 'build', 'native') + '/';
 /** named so that a stub's comm (all ps can show once it has unmapped its argv) says what it is */
 export const STUB_PATH = STUB_DIR + 'umlts-stub';

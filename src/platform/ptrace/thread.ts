@@ -16,12 +16,16 @@
  * what serializes flushes of one address space (the seed's fix_range_common
  * lock).
  */
-import * as host from '../host/libc.js';
-import { HostError } from '../host/errors.js';
-import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS } from './regs.js';
-import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_START, STUB_END, STUB_BATCH, STUB_BATCH_ENTRY } from './stub_layout.js';
+import * as host from '../../host/libc.js';
+import { HostError } from '../../host/errors.js';
+import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS } from '../regs.js';
+import { Context, ContextGone, StubFailed, StubPages } from '../platform.js';
+import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_BATCH, STUB_BATCH_ENTRY } from '../stub_layout.js';
 
 export const SIGTRAP = 5, SIGSEGV = 11, SIGKILL = 9, SIGSTOP = 19;
+/** The host signal that stops a guest host thread in guest code so the kernel
+ * gets it back (platform.kick); never seen by the guest. */
+export const SIGKICK = 40;
 
 /** Stop decoding for waitpid statuses. */
 export const WIFEXITED = (s: number): boolean => (s & 0x7f) === 0;
@@ -31,43 +35,15 @@ export const WTERMSIG = (s: number): number => s & 0x7f;
 export const WIFSTOPPED = (s: number): boolean => (s & 0xff) === 0x7f;
 export const WSTOPSIG = (s: number): number => (s >> 8) & 0xff;
 /** status >> 8 for a seccomp stop (a syscall after a fault's sigreturn, or before the first SYSEMU resume) */
-export const STOP_SECCOMP = SIGTRAP | (host.PTRACE_EVENT_SECCOMP << 8);
+export const ST_SECCOMP = SIGTRAP | (host.PTRACE_EVENT_SECCOMP << 8);
 /** status >> 8 for a PTRACE_SYSEMU syscall-entry stop (TRACESYSGOOD sets 0x80) */
-export const STOP_SYSEMU = SIGTRAP | 0x80;
+export const ST_SYSEMU = SIGTRAP | 0x80;
 /** PTRACE_POKEUSER offsets in struct user (its regs are user_regs_struct, 8 bytes a register) */
 const USER_RAX = RAX * 8, USER_ORIG_RAX = ORIG_RAX * 8, USER_RIP = RIP * 8, USER_EFLAGS = EFLAGS * 8;
 /** eflags with only IF (and the always-one bit 1) set */
 const EFLAGS_IF = 0x202;
 /** host signals that report the stopped thread's own fault (not sent by anyone) */
 const SIGILL = 4, SIGBUS = 7, SIGFPE = 8;
-
-/**
- * Stub code the kernel started did not end where it should: it faulted or
- * trapped elsewhere (the guest can make that happen, e.g. by setting PKRU to
- * deny the batch page). The thread is left stopped; the
- * kernel kills that guest process and goes on.
- */
-export class StubFailed extends Error {
-  constructor(readonly tid: number, what: string) {
-    super(`stub run in host thread ${tid} failed: ${what}`);
-  }
-}
-
-/** A tracee vanished (killed from outside, or died on a host signal). */
-export class HostThreadGone extends Error {
-  /** status: its wait status (reaped), or -1 (gone, not yet reaped) */
-  constructor(readonly tid: number, readonly status: number) {
-    super(`host thread ${tid} is gone (status ${status.toString(16)})`);
-  }
-}
-
-/** The page one stub maps from physmem, as the kernel sees it. */
-export interface StubPages {
-  /** offset of the batch page in physmem; immutable */
-  batchOff: number;
-  /** the batch page through the kernel's physmem mapping; written only while no stub code of its process runs */
-  batch: DataView;
-}
 
 // TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction
 const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD | host.PTRACE_O_TRACECLONE;
@@ -79,8 +55,11 @@ function syms(): StubSymbols {
   return (symbols ??= loadStubSymbols());
 }
 
-/** One host thread running guest code. Owned by the task that runs on it. */
-export class HostThread {
+/** One host thread running guest code (a Context). Owned by the task that runs on it. */
+export class HostThread implements Context {
+  owner: unknown = null;
+  /** the platform that reports this thread's stops (set when it adopts it); immutable after */
+  platform: { adopt(t: HostThread): HostThread } | null = null;
   /** Scratch registers for stub runs; owned by this thread, used only while it is stopped. */
   private readonly scratch = new Regs();
   private readonly status = new Int32Array(1);
@@ -125,9 +104,10 @@ export class HostThread {
     if (child !== ret) throw new StubFailed(this.tid, `clone event for ${child}, clone returned ${ret}`);
     // the new thread: its first stop (SIGSTOP, from TRACECLONE), then its trap
     const t = new HostThread(ret, this.pages);
+    this.platform?.adopt(t);
     t.ranBatch = true;
     const first = t.waitStop();
-    if (WSTOPSIG(first) !== SIGSTOP) t.pendingHostSignals.push(WSTOPSIG(first));
+    if (WSTOPSIG(first) !== SIGSTOP && WSTOPSIG(first) !== SIGKICK) t.pendingHostSignals.push(WSTOPSIG(first));
     t.cont(0);
     for (;;) {
       if (t.atTrap(t.waitStop(), syms().stub_thread_trap)) return t;
@@ -182,20 +162,20 @@ export class HostThread {
     if (host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_RIP, entry) < 0 ||
         host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_ORIG_RAX, -1) < 0 ||
         host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_EFLAGS, EFLAGS_IF) < 0) {
-      throw new HostThreadGone(this.tid, -1);
+      throw new ContextGone(this.tid, -1);
     }
     const r = this.cont(0);
-    if (r < 0) throw new HostThreadGone(this.tid, -1);
+    if (r < 0) throw new ContextGone(this.tid, -1);
   }
 
-  /** The next stop of this thread (its raw status); HostThreadGone if it died. */
+  /** The next stop of this thread (its raw status); ContextGone if it died. */
   private waitStop(): number {
     for (;;) {
       const r = host.waitpid(this.tid, this.status, host.__WALL);
       if (r === -4 /* EINTR */) continue;
       if (r < 0) throw new HostError('waitpid', -r, `tid ${this.tid}`);
       const s = this.status[0]!;
-      if (!WIFSTOPPED(s)) throw new HostThreadGone(this.tid, s);
+      if (!WIFSTOPPED(s)) throw new ContextGone(this.tid, s);
       return s;
     }
   }
@@ -217,7 +197,7 @@ export class HostThread {
     if (sig === SIGSEGV || sig === SIGBUS || sig === SIGILL || sig === SIGFPE || sig === SIGTRAP) {
       throw new StubFailed(this.tid, `host signal ${sig}`);
     }
-    this.pendingHostSignals.push(sig);
+    if (sig !== SIGKICK) this.pendingHostSignals.push(sig);
     this.cont(0);
     return false;
   }
@@ -259,11 +239,6 @@ export class HostThread {
     return host.ptraceTry(host.PTRACE_SYSEMU, this.tid, 0, 0);
   }
 
-  /** Is this address in the stub's pages (above the guest's TASK_SIZE)? A guest
-   * stopped there jumped into the stub. */
-  static isStubAddress(rip: number): boolean {
-    return rip >= STUB_START && rip < STUB_END;
-  }
 }
 
 /** Wait for the first stop of a freshly spawned stub (its ready int3) and set
@@ -294,10 +269,10 @@ function attachSpawned(pid: number, what: string, passSignals = false): void {
  * Start a stub: a new, empty guest address space. Returns its one thread,
  * stopped at the stub's ready trap.
  */
-export function spawnStub(physmemFd: number, pages: StubPages): HostThread {
+export function spawnStub(physmemFd: number, pages: StubPages, pgroup: number): HostThread {
   const pid = host.posixSpawn(STUB_PATH,
     ['umlts-stub', 'stub', String(pages.batchOff), String(host.getpid())],
-    [], [[physmemFd, STUB_FD_PHYSMEM]]);
+    [], [[physmemFd, STUB_FD_PHYSMEM]], { pgroup });
   attachSpawned(pid, 'stub');
   return new HostThread(pid, pages);
 }
@@ -305,13 +280,25 @@ export function spawnStub(physmemFd: number, pages: StubPages): HostThread {
 /**
  * The waker: a traced helper that polls the kernel's epoll instance and traps
  * whenever it is readable, so host events (timers, terminal input) reach a
- * kernel blocked in waitpid. Resume it with cont() once the events are taken.
- * opts.pgroup: the host process group to join (umlts's own, so that the
- * signals the terminal sends umlts's group — SIGWINCH — stop the waker and
- * so reach the kernel's waitpid); default: a group of its own.
+ * kernel blocked in waitpid. It leads a new host process group, which every
+ * stub joins: the kernel waits for that group only. Resume it with cont()
+ * once the events are taken.
  */
-export function spawnWaker(epollFd: number, opts: { pgroup?: number } = {}): { tid: number; cont(): void } {
-  const pid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'waker', String(host.getpid())], [], [[epollFd, 3]], opts);
+export function spawnWaker(epollFd: number): { tid: number; cont(): void } {
+  const pid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'waker', String(host.getpid())], [], [[epollFd, 3]], { pgroup: 0 });
   attachSpawned(pid, 'waker', true);
   return { tid: pid, cont: () => void host.ptraceTry(host.PTRACE_CONT, pid, 0, 0) };
+}
+
+/**
+ * The relay: an untraced helper in umlts's own process group, so that what
+ * the terminal sends the group (SIGWINCH, SIGHUP, SIGCONT) reaches it; it
+ * sends each on to the waker, whose stop the kernel sees. Dies with umlts
+ * (PR_SET_PDEATHSIG).
+ */
+export function spawnRelay(wakerPid: number, sigs: number[]): number {
+  let mask = 0;
+  for (const s of sigs) mask |= 1 << (s - 1);
+  return host.posixSpawn(STUB_PATH, ['umlts-relay', 'relay', String(host.getpid()), String(wakerPid), String(mask >>> 0)], [], [],
+    { pgroup: host.getpgrp() });
 }

@@ -1,0 +1,160 @@
+/**
+ * The platform: how guest code runs on the host and comes back to the
+ * kernel, in gVisor's manner (pkg/sentry/platform/platform.go). The kernel
+ * sees only this file: address spaces and their threads (Context), one
+ * wait() that reports the next stop of any guest thread as a typed Stop,
+ * kicks, host events (timers, host fds, host signals), CPU placement and
+ * CPU clocks. `ptrace/` implements it with PTRACE_SYSEMU and a stub per
+ * address space; a systrap platform will implement the same.
+ *
+ * Every platform keeps the security rule of DESIGN.md: no sequence of guest
+ * instructions makes a host process run a system call the kernel did not
+ * ask for, with arguments the guest chose (see native/stub/stub.c).
+ *
+ * Ownership: a Platform belongs to one kernel and is used from the kernel's
+ * one JS thread only; a Context belongs to the task running on it.
+ */
+import type { Regs } from './regs.js';
+
+/** What stopped a guest thread (Stop.kind). */
+export const STOP_SYSCALL = 0, STOP_SECCOMP = 1, STOP_FAULT = 2, STOP_TRAP = 3, STOP_KICK = 4, STOP_SIGNAL = 5,
+  STOP_EXIT = 6, STOP_EVENTS = 7;
+export type StopKind = typeof STOP_SYSCALL | typeof STOP_SECCOMP | typeof STOP_FAULT | typeof STOP_TRAP |
+  typeof STOP_KICK | typeof STOP_SIGNAL | typeof STOP_EXIT | typeof STOP_EVENTS;
+
+/**
+ * One stop, as wait() fills it in (one record reused: nothing is allocated
+ * per trap). kind:
+ *  STOP_SYSCALL  a syscall instruction, stopped at entry; it never ran on the host
+ *  STOP_SECCOMP  the same, reported by the stub's seccomp filter (the
+ *                number must be cancelled on resume: resumeGuest's atSeccomp)
+ *  STOP_FAULT    a SIGSEGV (a page fault, or a protection fault)
+ *  STOP_TRAP     a SIGTRAP the guest raised (int3, single-step)
+ *  STOP_KICK     the platform's own kick (kick()): a guest signal waits
+ *  STOP_SIGNAL   another host signal (sig): the guest's own SIGBUS/SIGFPE/
+ *                SIGILL, or one sent from outside
+ *  STOP_EXIT     the host thread is gone, killed from outside: sig is the
+ *                signal that killed it (0: it exited, with code status);
+ *                the platform forgets it
+ *  STOP_EVENTS   no thread: host events were handled (timers fired, fds
+ *                ready); the kernel runs what they woke
+ */
+export interface Stop {
+  kind: StopKind;
+  ctx: Context | null;
+  sig: number;
+  status: number;
+}
+
+/** A host thread running one guest thread (gVisor's platform.Context). */
+export interface Context {
+  /** host tid; immutable */
+  readonly tid: number;
+  /** the owner's pointer back (the kernel's task); set by the kernel */
+  owner: unknown;
+  getRegs(r: Regs): void;
+  /** FPU/SSE/AVX state in XSAVE layout (a view valid until the next call). */
+  getXstate(): Uint8Array;
+  setXstate(x: Uint8Array): void;
+  /** si_code and si_addr of the signal this thread is stopped for (code 0: none). */
+  getSiginfo(out: { code: number; addr: number }): void;
+  /** Resume guest code with these registers; the next syscall stops (it never runs on the host). -ESRCH if gone. */
+  resumeGuest(r: Regs, atSeccomp: boolean): number;
+  /** Host signals that arrived while stub code ran, for the kernel to drain. */
+  readonly pendingHostSignals: number[];
+  /**
+   * For mm: run the address space's queued mapping requests (its batch page)
+   * in this stopped thread, synchronously. 0 or the first failing request's
+   * -errno (index), and the result of the last one that succeeded.
+   * StubFailed if the stub did not finish.
+   */
+  runBatch(): { err: number; index: number; last: number };
+  /** For mm: a new host thread in this one's address space (stopped), or -errno. */
+  cloneThread(): Context | number;
+}
+
+/** The pages of an address space's stub that the kernel writes (its batch page). */
+export interface StubPages {
+  /** offset of the batch page in physmem; immutable */
+  batchOff: number;
+  /** the batch page through the kernel's physmem mapping; written only while no stub code of its process runs */
+  batch: DataView;
+}
+
+/**
+ * Stub code the kernel started did not end where it should: it faulted or
+ * trapped elsewhere (the guest can make that happen to itself, e.g. by
+ * setting PKRU to deny the batch page), or a mapping request failed. The
+ * kernel kills that guest process and goes on.
+ */
+export class StubFailed extends Error {
+  constructor(readonly tid: number, what: string) {
+    super(`stub run in host thread ${tid} failed: ${what}`);
+  }
+}
+
+/** A guest's host thread vanished under a synchronous request (killed from outside). */
+export class ContextGone extends Error {
+  /** status: its wait status (reaped), or -1 (gone, not yet reaped) */
+  constructor(readonly tid: number, readonly status: number) {
+    super(`host thread ${tid} is gone (status ${status.toString(16)})`);
+  }
+}
+
+/** A timer on CLOCK_MONOTONIC. */
+export interface Timer {
+  /** CLOCK_MONOTONIC deadline, ns */
+  readonly deadline: bigint;
+  readonly fire: () => void;
+  /** false once cancelled or fired */
+  armed: boolean;
+}
+
+/** Monotonic clock in ns: the same clock as the platform's timers and as the guest's CLOCK_MONOTONIC. */
+export function monotonicNs(): bigint {
+  return process.hrtime.bigint();
+}
+
+/** Host events: what wakes a kernel that waits for guest stops. */
+export interface HostEvents {
+  /** Run fire() at the monotonic deadline (ns). */
+  addTimer(deadline: bigint, fire: () => void): Timer;
+  cancelTimer(t: Timer): void;
+  /** Call cb once when host fd is ready for events (EPOLLIN/EPOLLOUT). False if it cannot be polled. */
+  watch(fd: number, events: number, cb: () => void): boolean;
+  /** Fire every timer whose deadline has passed. */
+  runExpired(): void;
+  /** Host signals sent to umlts (the terminal's SIGWINCH, SIGHUP, SIGCONT), by number; see forwardHostSignals. */
+  readonly hostSignalHandlers: Map<number, () => void>;
+}
+
+export interface Platform {
+  readonly events: HostEvents;
+  /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */
+  newAddressSpace(physmemFd: number, pages: StubPages): Context;
+  /**
+   * Block until the next stop of one of this platform's guest threads, or
+   * host events; fill `out`. Never reports (or reaps) a process that is not
+   * the platform's own.
+   */
+  wait(out: Stop): void;
+  /** Stop a thread running guest code soon (STOP_KICK), to deliver a signal or preempt it. */
+  kick(ctx: Context): void;
+  /** Stop a thread running guest code now, synchronously (its stop is not reported). False if it died. */
+  stopNow(ctx: Context): boolean;
+  /** Kill the host process of ctx (asynchronously: its stops and death are the platform's from now on). */
+  kill(ctx: Context): void;
+  /** Call cb once the host process whose first thread is hostPid has been reaped (at once if it has). */
+  whenReaped(hostPid: number, cb: () => void): void;
+  /** Have these host signals, when the terminal sends them to umlts, reach events.hostSignalHandlers. */
+  forwardHostSignals(sigs: number[]): void;
+  /** Host CPUs this process may use. */
+  allowedCpus(): number[];
+  /** Pin a guest thread (null: the kernel's own thread) to one host CPU. */
+  pin(ctx: Context | null, cpu: number): void;
+  /** CPU time a guest thread / its whole host process has used, ns (0 if gone). */
+  threadCpuNs(ctx: Context): number;
+  processCpuNs(ctx: Context): number;
+  /** Kill and reap every host process of the platform's; put back what it changed in the caller (CPU affinity). */
+  shutdown(): void;
+}

@@ -1,0 +1,121 @@
+/**
+ * Host events for a kernel that sleeps in waitpid: timers and host file
+ * descriptors (the terminal, later sockets).
+ *
+ * One epoll instance holds a timerfd and every watched host fd (oneshot). The
+ * waker (platform.ts) — a traced helper process spawned from the stub binary,
+ * sharing the epoll instance through fd inheritance — polls it and traps
+ * when it is readable, so its stop arrives through the same waitpid the
+ * guests' traps do. The platform then takes the events here (epoll_wait
+ * with no timeout), runs the expired timers and the fd callbacks, and lets
+ * the waker poll again.
+ *
+ * Ownership: one PtraceEvents per platform, touched only on the JS thread.
+ */
+import * as host from '../../host/libc.js';
+import { HostEvents, Timer, monotonicNs } from '../platform.js';
+
+const TIMERFD_TAG = 0xffffffff;
+
+export class PtraceEvents implements HostEvents {
+  /** the epoll instance the waker polls; immutable */
+  readonly epfd: number;
+  private readonly timerfd: number;
+  /** pending timers, sorted by deadline (small counts: a sorted array is enough) */
+  private timers: Timer[] = [];
+  /** the deadline the timerfd is armed for (0n: disarmed) */
+  private armedFor = 0n;
+  /** host fd -> callback, for oneshot watches */
+  private readonly watches = new Map<number, () => void>();
+  private readonly evbuf = new Uint8Array(12 * 64);
+  private readonly drain = new Uint8Array(8);
+
+  constructor() {
+    this.epfd = host.epollCreate1(host.EPOLL_CLOEXEC);
+    this.timerfd = host.timerfdCreate(host.CLOCK_MONOTONIC, host.TFD_CLOEXEC | host.TFD_NONBLOCK);
+    if (host.epollCtl(this.epfd, host.EPOLL_CTL_ADD, this.timerfd, host.EPOLLIN, TIMERFD_TAG) < 0) {
+      throw new Error('epoll_ctl(timerfd) failed');
+    }
+  }
+
+  /** Run fire() at the monotonic deadline (ns). */
+  addTimer(deadline: bigint, fire: () => void): Timer {
+    const t: Timer = { deadline, fire, armed: true };
+    let i = this.timers.length;
+    while (i > 0 && this.timers[i - 1]!.deadline > deadline) i--;
+    this.timers.splice(i, 0, t);
+    this.rearm();
+    return t;
+  }
+  cancelTimer(t: Timer): void {
+    if (!t.armed) return;
+    t.armed = false;
+    const i = this.timers.indexOf(t);
+    if (i >= 0) this.timers.splice(i, 1);
+    this.rearm();
+  }
+  private rearm(): void {
+    const next = this.timers[0]?.deadline ?? 0n;
+    if (next === this.armedFor) return;
+    this.armedFor = next;
+    host.timerfdSetAbs(this.timerfd, next);
+  }
+
+  /** Call cb once when host fd becomes ready for events (EPOLLIN/EPOLLOUT). Returns false if fd cannot be polled (a regular file: always ready). */
+  watch(fd: number, events: number, cb: () => void): boolean {
+    const had = this.watches.has(fd);
+    this.watches.set(fd, cb);
+    const op = had ? host.EPOLL_CTL_MOD : host.EPOLL_CTL_ADD;
+    let r = host.epollCtl(this.epfd, op, fd, events | host.EPOLLONESHOT, fd);
+    if (r === -17 /* EEXIST */ || r === -2 /* ENOENT */) {
+      r = host.epollCtl(this.epfd, r === -17 ? host.EPOLL_CTL_MOD : host.EPOLL_CTL_ADD, fd, events | host.EPOLLONESHOT, fd);
+    }
+    if (r < 0) {
+      this.watches.delete(fd);
+      return false;
+    }
+    return true;
+  }
+
+  /** Host signals that reach the waker (through the relay): subscribers by signal number. */
+  readonly hostSignalHandlers = new Map<number, () => void>();
+
+  /** The waker stopped: with SIGTRAP it trapped after poll (events ready);
+   * with another signal, the relay sent it one (suppressed, then handled).
+   * The caller resumes the waker. */
+  onWakerStop(sig = 5): void {
+    if (sig !== 5) {
+      this.hostSignalHandlers.get(sig)?.();
+      return;
+    }
+    const n = host.epollWait(this.epfd, this.evbuf, 0);
+    const dv = new DataView(this.evbuf.buffer);
+    for (let i = 0; i < n; i++) {
+      const tag = dv.getUint32(i * 12 + 4, true);
+      if (tag === TIMERFD_TAG) {
+        host.read(this.timerfd, this.drain);
+        continue;
+      }
+      const cb = this.watches.get(tag);
+      this.watches.delete(tag);
+      cb?.();
+    }
+    this.runExpired();
+  }
+
+  /** Fire every timer whose deadline has passed. */
+  runExpired(): void {
+    const now = monotonicNs();
+    while (this.timers.length > 0 && this.timers[0]!.deadline <= now) {
+      const t = this.timers.shift()!;
+      t.armed = false;
+      t.fire();
+    }
+    this.rearm();
+  }
+
+  close(): void {
+    host.close(this.timerfd);
+    host.close(this.epfd);
+  }
+}

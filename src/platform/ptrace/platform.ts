@@ -1,0 +1,187 @@
+/**
+ * The ptrace platform (platform.ts's Platform): every guest host thread is
+ * traced by the kernel's thread, guest code runs under PTRACE_SYSEMU
+ * (thread.ts), and one waitpid reports every stop.
+ *
+ * Which processes are ours: the waker leads a host process group that every
+ * stub joins, and wait() waits for that group only (waitpid(-group)), so an
+ * embedding program's own children are never reaped here. Host signals the
+ * terminal sends umlts's own group reach the waker through the relay.
+ *
+ * Ownership: one PtracePlatform per kernel, used on the kernel's JS thread
+ * only. `live` and `dying` change only in wait(), kill() and spawn.
+ */
+import * as host from '../../host/libc.js';
+import {
+  Platform, Context, Stop, StubPages, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL,
+  STOP_EXIT, STOP_EVENTS,
+} from '../platform.js';
+import { PtraceEvents } from './events.js';
+import {
+  HostThread, spawnStub, spawnWaker, spawnRelay, ST_SECCOMP, ST_SYSEMU, SIGSEGV, SIGTRAP, SIGKILL, SIGKICK,
+  WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG,
+} from './thread.js';
+
+
+export class PtracePlatform implements Platform {
+  readonly events = new PtraceEvents();
+  private readonly waker: { tid: number; cont(): void };
+  /** the host process group of the waker and every stub; immutable */
+  private readonly pgid: number;
+  /** host tid -> guest thread whose stops wait() reports */
+  private readonly live = new Map<number, HostThread>();
+  /** host tids killed and not yet reaped: their stops are swallowed */
+  private readonly dying = new Set<number>();
+  /** stub pids reaped / waited for: whenReaped callbacks */
+  private readonly reapCallbacks = new Map<number, () => void>();
+  private readonly reaped = new Set<number>();
+  private relay = -1;
+  /** the kernel thread's CPU affinity before pin(null, ...): put back at shutdown */
+  private readonly savedAffinity = host.getAffinity(0);
+  private readonly status = new Int32Array(1);
+  private readonly ts = new BigInt64Array(2);
+
+  constructor() {
+    this.waker = spawnWaker(this.events.epfd);
+    this.pgid = this.waker.tid;
+    this.waker.cont();
+  }
+
+  newAddressSpace(physmemFd: number, pages: StubPages): Context {
+    return this.adopt(spawnStub(physmemFd, pages, this.pgid));
+  }
+  /** A thread made by a stub (cloneThread) or spawned: its stops are wait()'s from now on. */
+  adopt(t: HostThread): HostThread {
+    t.platform = this;
+    this.live.set(t.tid, t);
+    return t;
+  }
+
+  wait(out: Stop): void {
+    const st = this.status;
+    for (;;) {
+      const tid = host.waitpid(-this.pgid, st, host.__WALL);
+      if (tid < 0) {
+        if (tid === -4) continue; // EINTR
+        throw new Error(`waitpid(-${this.pgid}): errno ${-tid}`);
+      }
+      const s = st[0]!;
+      if (tid === this.waker.tid) {
+        if (!WIFSTOPPED(s)) throw new Error(`the waker died (status ${s.toString(16)})`);
+        this.events.onWakerStop(WSTOPSIG(s));
+        this.waker.cont();
+        out.kind = STOP_EVENTS;
+        out.ctx = null;
+        return;
+      }
+      const t = this.live.get(tid);
+      if (!t) {
+        this.onDying(tid, s);
+        continue;
+      }
+      out.ctx = t;
+      out.status = 0;
+      out.sig = 0;
+      if (!WIFSTOPPED(s)) {
+        this.live.delete(tid);
+        this.noteReaped(tid);
+        out.kind = STOP_EXIT;
+        out.sig = WIFEXITED(s) ? 0 : WTERMSIG(s);
+        out.status = WIFEXITED(s) ? WEXITSTATUS(s) : 0;
+        return;
+      }
+      const hi = s >> 8;
+      if (hi === ST_SYSEMU) out.kind = STOP_SYSCALL;
+      else if (hi === ST_SECCOMP) out.kind = STOP_SECCOMP;
+      else {
+        const sig = WSTOPSIG(s);
+        out.sig = sig;
+        out.kind = sig === SIGSEGV ? STOP_FAULT : sig === SIGTRAP ? STOP_TRAP : sig === SIGKICK ? STOP_KICK : STOP_SIGNAL;
+      }
+      return;
+    }
+  }
+
+  /** A killed thread stopped or died: once a stub's first thread is reaped, the process is gone. */
+  private onDying(tid: number, s: number): void {
+    if (WIFSTOPPED(s)) return; // a killed thread's last stop: its death follows
+    this.dying.delete(tid);
+    this.noteReaped(tid);
+  }
+  private noteReaped(tid: number): void {
+    const cb = this.reapCallbacks.get(tid);
+    if (cb) {
+      this.reapCallbacks.delete(tid);
+      cb();
+    } else {
+      this.reaped.add(tid);
+    }
+  }
+
+  whenReaped(hostPid: number, cb: () => void): void {
+    if (this.reaped.delete(hostPid)) cb();
+    else this.reapCallbacks.set(hostPid, cb);
+  }
+
+  kick(ctx: Context): void {
+    host.tgkill(ctx.tid, ctx.tid, SIGKICK);
+  }
+
+  stopNow(ctx: Context): boolean {
+    host.tgkill(ctx.tid, ctx.tid, SIGKICK);
+    const st = new Int32Array(1);
+    for (;;) {
+      const r = host.waitpid(ctx.tid, st, host.__WALL);
+      if (r === -4) continue;
+      if (r > 0 && !WIFSTOPPED(st[0]!)) {
+        this.live.delete(ctx.tid);
+        this.noteReaped(ctx.tid);
+      }
+      return r > 0 && WIFSTOPPED(st[0]!);
+    }
+  }
+
+  kill(ctx: Context): void {
+    host.kill(ctx.tid, SIGKILL);
+    if (this.live.delete(ctx.tid)) this.dying.add(ctx.tid);
+  }
+
+  forwardHostSignals(sigs: number[]): void {
+    if (this.relay < 0) this.relay = spawnRelay(this.waker.tid, sigs);
+  }
+
+  allowedCpus(): number[] {
+    return host.allowedCpus();
+  }
+  pin(ctx: Context | null, cpu: number): void {
+    host.pinToCpu(ctx ? ctx.tid : 0, cpu);
+  }
+  threadCpuNs(ctx: Context): number {
+    return host.clockGettime(host.threadCpuClock(ctx.tid), this.ts) < 0 ? 0 : Number(this.ts[0]!) * 1e9 + Number(this.ts[1]!);
+  }
+  processCpuNs(ctx: Context): number {
+    return host.clockGettime(host.processCpuClock(ctx.tid), this.ts) < 0 ? 0 : Number(this.ts[0]!) * 1e9 + Number(this.ts[1]!);
+  }
+
+  shutdown(): void {
+    for (const t of this.live.values()) this.kill(t);
+    host.kill(this.waker.tid, SIGKILL);
+    this.dying.add(this.waker.tid);
+    // reap whatever dies, in any order: a stub's first thread is only
+    // reported once its other (parked) threads are reaped
+    const st = new Int32Array(1);
+    while (this.dying.size > 0) {
+      const r = host.waitpid(-this.pgid, st, host.__WALL);
+      if (r === -4) continue;
+      if (r < 0) break; // ECHILD: nothing left
+      if (!WIFSTOPPED(st[0]!)) this.dying.delete(r);
+    }
+    this.dying.clear();
+    if (this.relay > 0) {
+      host.kill(this.relay, SIGKILL);
+      while (host.waitpid(this.relay, st, 0) === -4);
+    }
+    this.events.close();
+    host.setAffinity(0, this.savedAffinity);
+  }
+}
