@@ -1,0 +1,63 @@
+// umlts inside another program: the kernel waits only for its own host
+// processes (never the embedder's children), and one guest's host process
+// killed from outside takes only that guest down.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, CLI, BUSYBOX, CLEAN_ENV, assertNoLeftovers, stubProcesses, trackUmltsPid } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+test("a program's own child keeps its exit status while the library runs a guest", () => {
+  const lib = pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href;
+  // the child exits (status 7) while run() is busy with a guest that sleeps past it
+  const script = `
+    import { spawn } from 'node:child_process';
+    const { run } = await import(${JSON.stringify(lib)});
+    const child = spawn('/bin/sh', ['-c', 'sleep 0.3; exit 7']);
+    const exited = new Promise((res) => child.on('exit', (code, sig) => res({ code, sig })));
+    const status = run({ program: ${JSON.stringify(BUSYBOX)}, args: ['sh', '-c', 'sleep 1; echo guest done'], root: '/', rw: false,
+      memBytes: 256 << 20, cpus: 0, env: [], inheritEnv: false, cwd: '/', strace: false, mounts: [], maxHostFds: 0, stats: false, user: '' });
+    const c = await exited;
+    console.log('guest status', status, 'child', c.code, c.sig);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: CLEAN_ENV, timeout: 60_000 });
+  assert.equal(r.stdout, 'guest done\nguest status 0 child 7 null\n', `${r.stdout}\n${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('SIGKILL of one guest host process from outside: its parent sees SIGKILL, the others finish', async () => {
+  // a worker that computes without forking, then a victim that sleeps: the
+  // victim's stub is the newest host process umlts has
+  const script = [
+    `${BUSYBOX} sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo worker done' & w=$!`,
+    `${BUSYBOX} sleep 30 & v=$!`,
+    'sleep 0.2; echo started',
+    'wait $v; echo victim $?',
+    'wait $w; echo worker $?',
+  ].join('\n');
+  const child = spawn(process.execPath, [CLI, 'run', '--', BUSYBOX, 'sh', '-c', script], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackUmltsPid(child.pid);
+  let out = '', err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const done = new Promise((res) => child.on('exit', (code, sig) => res({ code, sig })));
+  await new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`no "started" line: ${out}\n${err}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('started\n')) { clearTimeout(t); res(); }
+    });
+  });
+  const ours = stubProcesses().filter((p) => p.ppid === child.pid).map((p) => p.pid).sort((a, b) => a - b);
+  assert.ok(ours.length >= 3, `umlts's host processes: ${ours}`);
+  process.kill(ours[ours.length - 1], 'SIGKILL');
+  const { code, sig } = await done;
+  assert.equal(sig, null, err);
+  assert.equal(code, 0, `${out}\n${err}`);
+  assert.match(out, /^victim 137$/m, `${out}\n${err}`);
+  assert.match(out, /^worker done$/m, `${out}\n${err}`);
+  assert.match(out, /^worker 0$/m, `${out}\n${err}`);
+  assert.doesNotMatch(err, /kernel error/, err);
+});
