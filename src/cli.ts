@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PKG_ROOT } from './paths.js';
+import { PKG_ROOT } from './host/paths.js';
 import { run, RunOptions, UsageError, parseSize } from './index.js';
 
 const HELP = `usage: umlts run [options] -- PROGRAM [ARGS...]

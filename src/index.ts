@@ -5,6 +5,9 @@ import { statSync, realpathSync, readFileSync } from 'node:fs';
 import { relative, isAbsolute, join } from 'node:path';
 import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty, getuid, getgid, write } from './host/libc.js';
 import { PtracePlatform } from './platform/ptrace/platform.js';
+import { SYSCALL_TABLE } from './syscalls/table.js';
+import { SYSCALL_NAMES } from './syscalls/nr.js';
+import { straceLine } from './syscalls/strace.js';
 import type { HostMountSpec } from './fs/vfs.js';
 import { Kernel, KernelPanic, SIGNAL_MESSAGES } from './kernel/kernel.js';
 import { LoaderError } from './loader/elf.js';
@@ -177,6 +180,7 @@ export function run(o: RunOptions): number {
       mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(),
       user: user ?? { uid: getuid(), gid: getgid(), groups: [] },
       platform,
+      syscalls: { rows: SYSCALL_TABLE, name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
       log: (line) => void write(2, Buffer.from(line + '\n')),
     });
   } catch (e) {

@@ -21,7 +21,7 @@
  * Ownership: ConsoleFile fields and Terminal are touched only on the JS
  * thread, by syscall handlers and by HostWatch / host-signal callbacks.
  */
-import { Errno, ERESTARTSYS } from '../kernel/errno.js';
+import { Errno, ERESTARTSYS } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File, UserMemory } from './file.js';
 import { Stat, O_ACCMODE, O_APPEND, O_RDWR, O_NONBLOCK, S_IFMT, S_IFREG, S_IFSOCK, S_IFIFO } from './types.js';

@@ -9,7 +9,7 @@
  * Missing: /dev/pts and /dev/ptmx (pseudo-terminals), /dev/console, mknod.
  */
 import { randomFillSync } from 'node:crypto';
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFCHR, S_IFDIR, S_IFLNK } from './types.js';

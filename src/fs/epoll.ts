@@ -18,7 +18,7 @@
  *
  * Ownership: an EpollFile and its items are touched only on the JS thread.
  */
-import { Errno, ErrnoError } from '../kernel/errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
 import { File } from './file.js';
 import { WaitQueue, Waiter, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM } from './waitqueue.js';
 import { AnonInodeFile } from './eventfd.js';

@@ -6,7 +6,7 @@
  * Ownership: touched only on the JS thread, by the syscall handlers of the
  * tasks holding it.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import { Stat } from './types.js';
 import { WaitQueue, POLLIN, POLLOUT, POLLERR } from './waitqueue.js';

@@ -5,7 +5,7 @@
  * inherits it; its position and status flags are shared with it. Reference
  * counted: the last put() releases it.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import { DirEntry, Mappable, Stat, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR } from './types.js';
 import { WaitQueue } from './waitqueue.js';
 

@@ -39,7 +39,7 @@
  * thread; no operation spans an await (a future one that does keeps its
  * pin across it: that is what pins are for).
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
 import {

@@ -29,7 +29,7 @@
  * hook here (devices, pipes) are never dropped; mandatory locks and leases
  * are not offered.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { File } from './file.js';
 import { WaitQueue } from './waitqueue.js';
 

@@ -16,7 +16,7 @@
  * This module is imported by every filesystem and by vfs.ts; it imports no
  * filesystem (so the module graph has no cycles).
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import {
   DirEntry, Mappable, Stat, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK,

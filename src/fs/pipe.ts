@@ -19,7 +19,7 @@
  * Ownership: a Pipe and its ends are touched only on the JS thread, by the
  * syscall handlers of the tasks holding the ends.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import { File, UserMemory } from './file.js';
 import { Stat, S_IFIFO, O_ACCMODE, O_DIRECT, O_RDONLY, O_WRONLY } from './types.js';
 import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM } from './waitqueue.js';

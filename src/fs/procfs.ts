@@ -13,7 +13,7 @@
  * provider's pidStat; without it they show what the other methods give.
  */
 import { readFileSync } from 'node:fs';
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFDIR, S_IFLNK, S_IFREG, DT_DIR, DT_LNK, DT_REG } from './types.js';
 import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs } from './node.js';

@@ -10,7 +10,7 @@
  * Missing: atime updates on read (Linux: relatime), mknod, xattrs,
  * shared (MAP_SHARED) mappings.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
 import type { LockTable } from './locks.js';

@@ -22,7 +22,7 @@
  * Ownership: a LineDiscipline belongs to one Terminal (console.ts) and is
  * touched only on the JS thread, by syscall handlers and host callbacks.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 
 // ---- struct termios (include/uapi/asm-generic/termbits.h) -------------------------------
 

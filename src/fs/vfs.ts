@@ -36,7 +36,7 @@
  * reopening /proc/<pid>/fd/N of a non-VFS file (pipe, console) shares the
  * open file description instead of making a new one.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import {
   DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,

@@ -23,11 +23,11 @@ import {
 import { isStubAddress } from '../platform/stub_layout.js';
 import { SEGV_MAPERR, SEGV_ACCERR } from '../mm/address_space.js';
 import { RIP, ORIG_RAX, RAX, RSP, NREGS, FS_BASE, GS_BASE, CS, SS } from '../platform/regs.js';
-import { Errno, ERRNO_NAMES } from './errno.js';
+import { Errno, ERRNO_NAMES } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { Creds } from './creds.js';
 import { Scheduler, SLICE_NS, LONG_RUN_NS } from './sched.js';
-import { dispatchSyscall, finishSyscall, restartMode } from './syscall.js';
+import { dispatchSyscall, finishSyscall, restartMode, BLOCKED, REGS_SET, SyscallTable } from './syscall.js';
 import {
   SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState,
   SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SA_NOCLDWAIT, SIGKILL, SIGCONT,
@@ -37,13 +37,11 @@ import {
 import { Vfs, FsContext, HostMountSpec } from '../fs/vfs.js';
 import { FdTable, File } from '../fs/file.js';
 import { ElfImage, ExecFile, LoaderError, loadElf, parseElf, ARG_MAX, MAX_ARG_STRLEN } from '../loader/elf.js';
-import { BLOCKED, REGS_SET } from '../syscalls/types.js';
 import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { randomFillSync } from 'node:crypto';
 import { getSystemErrorMap } from 'node:util';
-import { FutexTable } from '../syscalls/futex.js';
+import { FutexTable } from './futex.js';
 import { procPidStat, procUptime } from './procstat.js';
-import { execTimers, exitTimers } from '../syscalls/timer.js';
 
 export interface KernelOptions {
   root: string;
@@ -60,6 +58,8 @@ export interface KernelOptions {
   platform: Platform;
   /** where kernel messages and strace lines go (one line, no newline) */
   log: (line: string) => void;
+  /** the syscall table (syscalls/table.ts) */
+  syscalls: SyscallTable;
   /** init's credentials (--user, or the host user running umlts) */
   user: { uid: number; gid: number; groups: number[] };
 }
@@ -344,7 +344,7 @@ export class Kernel {
     }
     task.altStackSp = task.altStackSize = 0;
     task.altStackFlags = 2;
-    execTimers(task.tg); // POSIX timers do not survive exec (alarm and itimers do)
+    task.tg.timers?.exec(); // POSIX timers do not survive exec (alarm and itimers do)
     this.vforkRelease(task);
     return REGS_SET;
   }
@@ -737,7 +737,7 @@ export class Kernel {
     task.syscallCleanup = null;
     task.syscallState = null;
     task.sigwaitLo = task.sigwaitHi = 0;
-    const mode = restartMode(task.regs.getI32(ORIG_RAX));
+    const mode = restartMode(task, task.regs.getI32(ORIG_RAX));
     if (typeof partial === 'number') finishSyscall(task, partial);
     else finishSyscall(task, mode === 'never' ? -Errno.EINTR : mode === 'nohand' ? -ERESTARTNOHAND : -ERESTARTSYS);
     task.inSyscall = true;
@@ -1054,7 +1054,8 @@ export class Kernel {
     const tg = task.tg;
     if (tg.zombie) return;
     tg.exitStatus = status;
-    exitTimers(tg);
+    tg.timers?.exit();
+    tg.timers = null;
     for (const t of [...tg.tasks]) this.exitTask(t);
     tg.zombie = true;
     tg.stopSig = 0;

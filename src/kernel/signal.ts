@@ -8,7 +8,7 @@
  * Ownership: a task's pending set and mask are changed only on the JS thread;
  * delivery happens only while the task is stopped, just before it resumes.
  */
-import { Errno } from './errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task, ThreadGroup, SigAction } from './task.js';
 import {
   R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS, CS, SS, ORIG_RAX,

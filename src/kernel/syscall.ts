@@ -2,25 +2,46 @@
  * The syscall dispatcher: table lookup, ErrnoError → -errno, the one ENOSYS
  * message per number, and the strace hook. The only logging on this path is
  * behind --strace.
+ *
+ * The table itself lives in syscalls/ (which imports the kernel, never the
+ * other way round): the front end hands it to the kernel (KernelOptions).
  */
-import { SYSCALL_TABLE } from '../syscalls/table.js';
-import { SYSCALL_NAMES } from '../syscalls/nr.js';
-import { BLOCKED, REGS_SET } from '../syscalls/types.js';
-import { straceLine } from '../syscalls/strace.js';
-import { Errno, ErrnoError } from './errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
+import type { Regs } from '../platform/regs.js';
 import type { Task } from './task.js';
+
+/** Returned by a handler whose task went to sleep (or is gone); never seen by the guest. */
+export const BLOCKED = -0x10000;
+/** Returned by a handler that set every register itself (rt_sigreturn, execve): no result to store. */
+export const REGS_SET = -0x10001;
+
+/** What the kernel needs of one syscall table row. */
+export interface SyscallEntry {
+  handler(t: Task, r: Regs): number;
+  /** how a signal ends it while it sleeps (see syscalls/types.ts SyscallRow) */
+  restart?: 'sys' | 'nohand' | 'never';
+}
+
+/** The syscall table as the kernel sees it: rows by number, names, the strace formatter. Immutable. */
+export interface SyscallTable {
+  readonly rows: Readonly<Record<number, SyscallEntry | undefined>>;
+  name(nr: number): string | undefined;
+  /** the --strace line for a finished call */
+  strace(task: Task, nr: number, ret: number): string;
+}
 
 /** Run the handler for syscall nr; returns its result, -errno, or BLOCKED. */
 export function dispatchSyscall(task: Task, nr: number): number {
   const k = task.kernel;
   k.currentPid = task.pid;
   k.current = task;
-  const row = SYSCALL_TABLE[nr];
+  const table = k.opts.syscalls;
+  const row = table.rows[nr];
   let ret: number;
   if (row === undefined) {
     if (!k.reportedEnosys.has(nr)) {
       k.reportedEnosys.add(nr);
-      k.warn(`unimplemented syscall ${SYSCALL_NAMES[nr] ?? '?'} (${nr}) returns ENOSYS`);
+      k.warn(`unimplemented syscall ${table.name(nr) ?? '?'} (${nr}) returns ENOSYS`);
     }
     ret = -Errno.ENOSYS;
   } else {
@@ -31,7 +52,7 @@ export function dispatchSyscall(task: Task, nr: number): number {
       ret = -e.errno;
     }
   }
-  if (k.opts.strace && ret !== BLOCKED && ret !== REGS_SET) k.warnRaw(straceLine(task, nr, ret));
+  if (k.opts.strace && ret !== BLOCKED && ret !== REGS_SET) k.warnRaw(table.strace(task, nr, ret));
   return ret;
 }
 
@@ -41,6 +62,6 @@ export function finishSyscall(task: Task, ret: number): void {
 }
 
 /** How a signal ends this syscall while it sleeps (the row's restart field). */
-export function restartMode(nr: number): 'sys' | 'nohand' | 'never' {
-  return SYSCALL_TABLE[nr]?.restart ?? 'sys';
+export function restartMode(task: Task, nr: number): 'sys' | 'nohand' | 'never' {
+  return task.kernel.opts.syscalls.rows[nr]?.restart ?? 'sys';
 }

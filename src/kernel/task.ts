@@ -14,7 +14,7 @@ import type { Context } from '../platform/platform.js';
 import type { WaitQueue, Waiter } from '../fs/waitqueue.js';
 import { Regs } from '../platform/regs.js';
 import { Creds } from './creds.js';
-import { BLOCKED } from '../syscalls/types.js';
+import { BLOCKED } from './syscall.js';
 import { SigPending } from './signal.js';
 import { WaitQueue as WQ } from '../fs/waitqueue.js';
 
@@ -29,9 +29,19 @@ export interface SigAction {
 }
 
 /** A guest process (struct signal_struct + the pid bookkeeping). */
+/** A process's interval and POSIX timers (syscalls/timer.ts makes them on first use). */
+export interface ProcessTimerState {
+  /** execve: the POSIX timers are deleted; alarm and the itimers stay */
+  exec(): void;
+  /** the process is gone: every timer stops */
+  exit(): void;
+}
+
 export class ThreadGroup {
   /** guest pid; immutable */
   readonly tgid: number;
+  /** its timers (signal_struct's itimers and posix_timers), made by the first timer call; owned by this process's tasks */
+  timers: ProcessTimerState | null = null;
   /** the parent process (null for init); changed by the kernel when an orphan is reparented to init */
   parent: ThreadGroup | null = null;
   /** live and zombie children; guarded by the JS thread */

@@ -7,7 +7,7 @@
  * stack in a fresh address space.
  */
 import { readFileSync } from 'node:fs';
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import {
   AddressSpace, VmFile, MAP_PRIVATE, MAP_GROWSDOWN, PROT_READ, PROT_WRITE, PROT_EXEC, STACK_TOP,
 } from '../mm/address_space.js';

@@ -19,7 +19,7 @@
  * could observe the change is stopped, or through a flush that completes
  * before the changing syscall returns (which is the TLB-shootdown guarantee).
  */
-import { Errno, ErrnoError } from '../kernel/errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
 import { Platform, Context, StubPages, StubFailed } from '../platform/platform.js';
 import {

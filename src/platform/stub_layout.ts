@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PKG_ROOT } from '../paths.js';
+import { PKG_ROOT } from '../host/paths.js';
 
 export const STUB_PAGE_SIZE = 0x1000;
 export const GUEST_TASK_SIZE = 0x7fe000000000;

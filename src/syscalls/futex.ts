@@ -5,62 +5,13 @@
  */
 import { Errno } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
-import { monotonicNs, Timer } from '../kernel/events.js';
+import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
+import type { FutexWait } from '../kernel/futex.js';
 import { A0, A1, A2, A3, A5 } from './types.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
 const FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
-
-interface FutexWait {
-  task: Task;
-  bitset: number;
-  woken: boolean;
-  timedOut: boolean;
-  timer: Timer | null;
-}
-
-/** Waiters per futex key; the kernel owns one table (guarded by the JS thread). */
-export class FutexTable {
-  private readonly q = new Map<string, FutexWait[]>();
-  private key(t: Task, addr: number): string {
-    return `${t.mm.id}:${addr}`;
-  }
-  add(t: Task, addr: number, w: FutexWait): void {
-    const k = this.key(t, addr);
-    const l = this.q.get(k);
-    if (l) l.push(w);
-    else this.q.set(k, [w]);
-  }
-  remove(t: Task, addr: number, w: FutexWait): void {
-    const k = this.key(t, addr);
-    const l = this.q.get(k);
-    if (!l) return;
-    const i = l.indexOf(w);
-    if (i >= 0) l.splice(i, 1);
-    if (l.length === 0) this.q.delete(k);
-  }
-  wake(t: Task, addr: number, n: number, bitset: number): number {
-    const k = this.key(t, addr);
-    const l = this.q.get(k);
-    if (!l) return 0;
-    let woken = 0;
-    for (let i = 0; i < l.length && woken < n; ) {
-      const w = l[i]!;
-      if (!(w.bitset & bitset)) {
-        i++;
-        continue;
-      }
-      l.splice(i, 1);
-      w.woken = true;
-      if (w.timer) t.kernel.events.cancelTimer(w.timer);
-      t.kernel.wake(w.task);
-      woken++;
-    }
-    if (l.length === 0) this.q.delete(k);
-    return woken;
-  }
-}
 
 /** futex(2) */
 export function sys_futex(t: Task, r: Regs): number {

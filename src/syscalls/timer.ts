@@ -17,14 +17,13 @@
  * earlier than the CPU-time timers would). SIGEV_THREAD_ID targets a thread
  * of the caller's process.
  *
- * Where the state lives: the per-process timers are kept in a WeakMap keyed
- * by ThreadGroup (fork makes a new ThreadGroup: nothing inherited, as
- * Linux). execTimers() (POSIX timers die at exec; itimers survive) and
- * exitTimers() are for the kernel's exec and exit paths; a timer that fires
- * for a dead process is dropped in any case.
+ * Where the state lives: on the ThreadGroup (tg.timers; fork makes a new
+ * ThreadGroup: nothing inherited, as Linux). The kernel's exec and exit
+ * paths call its exec() (POSIX timers die at exec; itimers survive) and
+ * exit(); a timer that fires for a dead process is dropped in any case.
  */
 import { Errno } from '../kernel/errno.js';
-import type { Task, ThreadGroup } from '../kernel/task.js';
+import type { Task, ThreadGroup, ProcessTimerState } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { SI_KERNEL, SI_TIMER } from '../kernel/signal.js';
 import * as host from '../host/libc.js';
@@ -123,7 +122,7 @@ class PosixTimer {
 }
 
 /** The timers of one process (the itimer part of signal_struct and its posix_timers list). */
-class ProcessTimers {
+class ProcessTimers implements ProcessTimerState {
   /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
   readonly itimers: IntervalTimer[];
   readonly posix = new Map<number, PosixTimer>();
@@ -134,32 +133,18 @@ class ProcessTimers {
       (sig) => new IntervalTimer(tg, () => k.signalProcess(tg, sig, { code: SI_KERNEL }), k),
     );
   }
+  exec(): void {
+    for (const pt of this.posix.values()) pt.it.cancel();
+    this.posix.clear();
+  }
+  exit(): void {
+    for (const it of this.itimers) it.cancel();
+    this.exec();
+  }
 }
-
-/** Per-process timer state; see the file comment. */
-const byProcess = new WeakMap<ThreadGroup, ProcessTimers>();
 
 function timersOf(t: Task): ProcessTimers {
-  let p = byProcess.get(t.tg);
-  if (!p) byProcess.set(t.tg, (p = new ProcessTimers(t.tg, t.kernel)));
-  return p;
-}
-
-/** execve: the POSIX timers are deleted (exit_itimers); alarm and the itimers stay. */
-export function execTimers(tg: ThreadGroup): void {
-  const p = byProcess.get(tg);
-  if (!p) return;
-  for (const pt of p.posix.values()) pt.it.cancel();
-  p.posix.clear();
-}
-
-/** The process is gone: every timer stops. */
-export function exitTimers(tg: ThreadGroup): void {
-  const p = byProcess.get(tg);
-  if (!p) return;
-  for (const it of p.itimers) it.cancel();
-  execTimers(tg);
-  byProcess.delete(tg);
+  return (t.tg.timers ??= new ProcessTimers(t.tg, t.kernel)) as ProcessTimers;
 }
 
 // ---- alarm, setitimer, getitimer ------------------------------------------------------------
@@ -312,7 +297,7 @@ export function sys_timer_create(t: Task, r: Regs): number {
 }
 
 function timerOf(t: Task, id: number): PosixTimer | null {
-  return byProcess.get(t.tg)?.posix.get(id) ?? null;
+  return (t.tg.timers as ProcessTimers | null)?.posix.get(id) ?? null;
 }
 
 /** struct itimerspec: { it_interval, it_value } as timespecs */
@@ -368,7 +353,7 @@ export function sys_timer_getoverrun(t: Task, r: Regs): number {
 /** timer_delete(2) */
 export function sys_timer_delete(t: Task, r: Regs): number {
   const id = r.getI32(A0);
-  const p = byProcess.get(t.tg);
+  const p = t.tg.timers as ProcessTimers | null;
   const pt = p?.posix.get(id);
   if (!p || !pt) return -Errno.EINVAL;
   pt.it.cancel();

@@ -11,10 +11,7 @@ import { Regs, RDI, RSI, RDX, R10, R8, R9 } from '../platform/regs.js';
 
 export const A0 = RDI, A1 = RSI, A2 = RDX, A3 = R10, A4 = R8, A5 = R9;
 
-/** Returned by a handler whose task went to sleep (or is gone); never seen by the guest. */
-export const BLOCKED = -0x10000;
-/** Returned by a handler that set every register itself (rt_sigreturn, execve): no result to store. */
-export const REGS_SET = -0x10001;
+export { BLOCKED, REGS_SET } from '../kernel/syscall.js';
 
 export type SyscallHandler = (t: Task, r: Regs) => number;
 
