@@ -1,0 +1,188 @@
+/**
+ * execve(2) and binfmt_script (fs/exec.c): resolve and check a program,
+ * load its ELF image and interpreter into a fresh address space, and the
+ * point of no return (de_thread, close-on-exec, signal handlers reset).
+ *
+ * Functions of the Kernel (kernel.ts), which calls them through its
+ * methods; state is the kernel's, guarded by the JS thread.
+ */
+import { OutOfMemory } from '../mm/physmem.js';
+import { RIP, ORIG_RAX, RSP, NREGS, FS_BASE, GS_BASE, CS, SS } from '../platform/regs.js';
+import { Errno } from '../abi/errno.js';
+import { Task } from './task.js';
+import { Creds } from './creds.js';
+import { BLOCKED, REGS_SET } from './syscall.js';
+import { initFpState, SIG_IGN, defaultAction, SIGSEGV } from './signal.js';
+import { FsContext } from '../fs/vfs.js';
+import { File } from '../fs/file.js';
+import { ElfImage, LoaderError, loadElf, parseElf, ARG_MAX, MAX_ARG_STRLEN } from '../loader/elf.js';
+import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
+import { randomFillSync } from 'node:crypto';
+import { Kernel, PreparedExec, ExecFileImpl, errnoMessage } from './kernel.js';
+
+/**
+ * The checks of execve that can fail before anything changes: resolve the
+ * path, permission, #! scripts, the ELF headers and its interpreter.
+ */
+export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string[], creds: Creds, depth = 0): PreparedExec {
+  if (path === '') throw new LoaderError(Errno.ENOENT, `${path}: No such file or directory`);
+  const file = k.openExec(fs, path, creds);
+  try {
+    const head = new Uint8Array(256);
+    const n = file.read(head, 0);
+    if (n >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+      // binfmt_script: "#!interp [arg]"
+      if (depth >= 4) throw new LoaderError(Errno.ELOOP, `${path}: too many levels of #! interpreters`);
+      let end = head.indexOf(10, 2);
+      if (end < 0) end = n;
+      const line = Buffer.from(head.subarray(2, end)).toString('utf8').trim();
+      if (!line) throw new LoaderError(Errno.ENOEXEC, `${path}: empty #! line`);
+      const sp = line.search(/[ \t]/);
+      const interp = sp < 0 ? line : line.slice(0, sp);
+      const arg = sp < 0 ? '' : line.slice(sp).trim();
+      const nargv = [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)];
+      return k.prepareExec(fs, interp, nargv, creds, depth + 1);
+    }
+    const st = file.stat();
+    const size = typeof st === 'number' ? 0 : st.size;
+    const ef = k.execFile(file, size);
+    const img = parseElf(ef, path);
+    let interp: ElfImage | null = null;
+    if (img.interp) {
+      const ifile = k.openExec(fs, img.interp, creds, true);
+      const ist = ifile.stat();
+      interp = parseElf(k.execFile(ifile, typeof ist === 'number' ? 0 : ist.size), img.interp);
+      if (interp.interp) throw new LoaderError(Errno.ELIBBAD, `${img.interp}: interpreter has an interpreter`);
+    }
+    let total = 0;
+    for (const a of argv) {
+      const l = Buffer.byteLength(a) + 1;
+      if (l > MAX_ARG_STRLEN) throw new LoaderError(Errno.E2BIG, `${path}: argument list too long`);
+      total += l + 8;
+    }
+    return { path, argv, img, interp, files: [file, ...(interp ? [(interp.file as ExecFileImpl).f] : [])], argTotal: total };
+  } catch (e) {
+    file.put();
+    throw e;
+  }
+}
+
+export function openExec(k: Kernel, fs: FsContext, path: string, creds: Creds, interp = false): File {
+  const f = k.vfs.open({ fs, creds }, null, path, O_RDONLY, 0);
+  if (typeof f === 'number') {
+    const what = interp ? `interpreter ${path}` : path;
+    throw new LoaderError(-f as Errno, `${what}: ${errnoMessage(-f)}`);
+  }
+  const st = f.stat();
+  if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG) {
+    f.put();
+    const isDir = typeof st !== 'number' && (st.mode & S_IFMT) === S_IFDIR;
+    throw new LoaderError(Errno.EACCES, `${path}: ${isDir ? 'Is a directory' : 'Permission denied (not a regular file)'}`);
+  }
+  // execute permission (root needs at least one x bit)
+  const x = creds.euid === 0 ? (st.mode & 0o111) !== 0 : creds.euid === st.uid ? (st.mode & 0o100) !== 0 : creds.egid === st.gid ? (st.mode & 0o010) !== 0 : (st.mode & 0o001) !== 0;
+  if (!x && !interp) {
+    f.put();
+    throw new LoaderError(Errno.EACCES, `${path}: Permission denied`);
+  }
+  return f;
+}
+
+export function execFile(k: Kernel, f: File, size: number): ExecFileImpl {
+  const m = f.mappable();
+  if (!m) throw new LoaderError(Errno.EACCES, `${f.path}: cannot be mapped`);
+  return new ExecFileImpl(f, size, m);
+}
+
+/** Load a prepared image into the task's (empty) mm and set its registers. */
+export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[]): void {
+  let total = p.argTotal;
+  for (const e of envp) total += Buffer.byteLength(e) + 9;
+  if (total > ARG_MAX) throw new LoaderError(Errno.E2BIG, `${p.path}: argument list too long`);
+  const random = new Uint8Array(16);
+  randomFillSync(random);
+  task.mm.setSyncThread(task.thread);
+  const r = loadElf(task.mm, p.img, p.interp, {
+    argv: p.argv, envp, execfn: p.path, random,
+    uid: task.creds.uid, gid: task.creds.gid, euid: task.creds.euid, egid: task.creds.egid,
+  });
+  for (const f of p.files) f.put(); // the VMAs hold their own references now
+  const regs = task.regs;
+  task.thread.getRegs(regs);
+  for (let i = 0; i < NREGS; i++) {
+    if (i !== CS && i !== SS && i < FS_BASE) regs.set(i, 0);
+  }
+  regs.set(18, 0x202); // eflags: IF
+  regs.set(FS_BASE, 0);
+  regs.set(GS_BASE, 0);
+  regs.set(RIP, r.entry);
+  regs.set(RSP, r.sp);
+  regs.set(ORIG_RAX, -1);
+  task.atSeccomp = false;
+  task.inSyscall = false;
+  task.tg.exe = p.path.startsWith('/') ? p.path : k.vfs.absolute(task.fs, p.path);
+  task.tg.cmdline = Buffer.from(p.argv.map((a) => a + '\0').join(''), 'utf8');
+  task.comm = p.path.split('/').pop()!.slice(0, 15);
+}
+
+/**
+ * execve(2) for a running task: everything that can fail is checked first;
+ * then the old image goes. A process's own stub is reused (its host
+ * mappings are dropped with the old VMAs), which saves spawning one.
+ */
+export function execve(k: Kernel, task: Task, path: string, argv: string[], envp: string[]): number {
+  k.stats.execs++;
+  let p: PreparedExec;
+  try {
+    p = k.prepareExec(task.fs, path, argv, task.creds);
+  } catch (e) {
+    if (e instanceof LoaderError) return -e.errno;
+    throw e;
+  }
+  // the point of no return
+  if (task.tg.tasks.length > 1) k.deThread(task);
+  const mm = task.mm;
+  mm.setSyncThread(task.thread);
+  mm.reset();
+  mm.flush();
+  task.thread.setXstate(initFpState(576));
+  try {
+    k.loadInto(task, p, envp);
+  } catch (e) {
+    if (e instanceof LoaderError || e instanceof OutOfMemory) {
+      k.exitGroup(task, SIGSEGV);
+      return BLOCKED;
+    }
+    throw e;
+  }
+  task.files.closeOnExec();
+  // handled signals go back to their defaults; ignored ones stay ignored
+  for (let s = 1; s <= 64; s++) {
+    const a = task.tg.sigactions[s];
+    if (a && a.handler !== SIG_IGN) task.tg.sigactions[s] = defaultAction();
+  }
+  task.altStackSp = task.altStackSize = 0;
+  task.altStackFlags = 2;
+  task.tg.timers?.exec(); // POSIX timers do not survive exec (alarm and itimers do)
+  k.vforkRelease(task);
+  return REGS_SET;
+}
+
+/**
+ * de_thread for execve: every other thread of the process ends (stopped
+ * now if it is running guest code), and the exec'ing thread takes the
+ * leader's tid.
+ */
+export function deThread(k: Kernel, task: Task): void {
+  const tg = task.tg;
+  for (const t of [...tg.tasks]) {
+    if (t === task || t.state === 'zombie' || t.state === 'dead') continue;
+    const alive = t.state === 'running' ? k.platform.stopNow(t.thread) : true;
+    k.dropThread(t, alive);
+  }
+  if (task.tid !== tg.tgid) {
+    k.tasks.delete(task.tid);
+    task.tid = tg.tgid;
+    k.tasks.set(task.tid, task);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * exit(2), exit_group(2), and wait4/waitid (kernel/exit.c): a task or a
+ * whole process leaves, its parent is told, zombies are reaped.
+ *
+ * Functions of the Kernel (kernel.ts), which calls them through its
+ * methods; state is the kernel's, guarded by the JS thread.
+ */
+import { Errno } from '../abi/errno.js';
+import { Task, ThreadGroup } from './task.js';
+import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
+import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
+
+/**
+ * exit(2) of one thread: the others go on; the last one out ends the
+ * process. clear_child_tid is zeroed and one futex waiter woken on it
+ * (pthread_join); the host thread is parked for the next new thread.
+ */
+export function exitThread(k: Kernel, task: Task, status: number): void {
+  const tg = task.tg;
+  if (!tg.tasks.some((t) => t !== task && t.state !== 'zombie' && t.state !== 'dead')) return k.exitGroup(task, status);
+  if (task.clearChildTid) {
+    try {
+      task.mm.writeU32(task.clearChildTid, 0);
+      k.futexes.wake(task, task.clearChildTid, 1, 0xffffffff);
+    } catch {
+      // an unmapped address: nothing to clear (as mm_release)
+    }
+  }
+  k.dropThread(task);
+}
+
+/** A thread leaves its process (exit, or killed by another's exec): its host thread, stopped, is parked (unless it died). */
+export function dropThread(k: Kernel, t: Task, alive = true): void {
+  k.detachTask(t, 'dead');
+  const i = t.tg.tasks.indexOf(t);
+  if (i >= 0) t.tg.tasks.splice(i, 1);
+  if (alive) t.mm.park(t.thread);
+  else t.mm.threads.delete(t.thread);
+  t.mm.users--;
+}
+
+/** What every way out of a task shares: off its wait queue, its CPU and the kernel's tables; its fds dropped with the last user. */
+export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
+  t.unqueue();
+  t.syscallCleanup?.();
+  t.syscallCleanup = null;
+  k.leaveCpu(t);
+  t.state = state;
+  k.vforkRelease(t);
+  t.thread.owner = null;
+  k.tasks.delete(t.tid);
+  if (--t.files.users === 0) t.files.closeAll();
+}
+
+export function oomKill(k: Kernel, task: Task): void {
+  k.warn(`out of memory: killed pid ${task.pid} (${task.comm}); --mem is ${Math.round(k.opts.memBytes / 1048576)} MiB`);
+  k.exitGroup(task, 9);
+}
+
+/** exit_group: every thread of the process ends; it becomes a zombie for its parent. */
+export function exitGroup(k: Kernel, task: Task, status: number): void {
+  const tg = task.tg;
+  if (tg.zombie) return;
+  tg.exitStatus = status;
+  tg.timers?.exit();
+  tg.timers = null;
+  for (const t of [...tg.tasks]) k.exitTask(t);
+  tg.zombie = true;
+  tg.stopSig = 0;
+  // orphans go to init; a zombie among them is init's to reap now
+  const init = k.init;
+  for (const c of tg.children) {
+    c.parent = init && init !== tg ? init : null;
+    if (c.parent) {
+      c.parent.children.add(c);
+      if (c.zombie) k.notifyParent(c);
+    }
+    for (const ct of c.tasks) if (ct.pdeathSig) k.signalTask(ct, ct.pdeathSig);
+  }
+  tg.children.clear();
+  if (tg.sid === tg.tgid) k.vfs.terminal.leaderExited(tg.sid);
+  if (tg === k.init) {
+    k.initStatus = status;
+    return;
+  }
+  k.notifyParent(tg);
+}
+
+/** exit_notify: SIGCHLD (or the clone exit signal) to the parent, or autoreap. */
+export function notifyParent(k: Kernel, tg: ThreadGroup): void {
+  const parent = tg.parent;
+  if (!parent) {
+    k.tgs.delete(tg.tgid);
+    return;
+  }
+  const a = actionOf(parent, SIGCHLD);
+  const status = tg.exitStatus ?? 0;
+  if (tg.exitSignal === SIGCHLD && (a.handler === SIG_IGN || a.flags & SA_NOCLDWAIT)) {
+    // the parent does not want zombies: reap now
+    parent.children.delete(tg);
+    k.tgs.delete(tg.tgid);
+  } else if (tg.exitSignal) {
+    const killed = (status & 0x7f) !== 0;
+    k.signalProcess(parent, tg.exitSignal, {
+      code: killed ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+      pid: tg.tgid,
+      status: killed ? status & 0x7f : (status >> 8) & 0xff,
+      uid: 0,
+    });
+  }
+  parent.childWait.wake(1);
+}
+
+/** One task leaves: its host thread is killed, its resources dropped. */
+export function exitTask(k: Kernel, t: Task): void {
+  if (t.state === 'zombie' || t.state === 'dead') return;
+  k.detachTask(t, 'zombie');
+  k.platform.kill(t.thread);
+  t.mm.threads.delete(t.thread);
+  if (--t.mm.users === 0) t.mm.release();
+}
+
+/**
+ * do_wait for wait4/waitid: the first child matching (idtype, id) with
+ * something to report. Returns it, 0 (WNOHANG, nothing yet), -ECHILD, or
+ * BLOCKED (the task sleeps on its child-wait queue).
+ */
+export function waitChild(k: Kernel, task: Task, idtype: number, id: number, options: number): WaitResult | number {
+  const me = task.tg;
+  let any = false;
+  for (const c of me.children) {
+    if (idtype === P_PID && c.tgid !== id) continue;
+    if (idtype === P_PGID && c.pgid !== id) continue;
+    // __WCLONE/__WALL select by exit signal
+    const clone = c.exitSignal !== SIGCHLD;
+    if (!(options & 0x40000000) && (clone ? !(options & 0x80000000) : options & 0x80000000)) continue;
+    any = true;
+    if (c.zombie && options & WEXITED) {
+      const st = c.exitStatus ?? 0;
+      const killed = (st & 0x7f) !== 0;
+      const res: WaitResult = {
+        pid: c.tgid, status: st, uid: 0,
+        code: killed ? (st & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+        siStatus: killed ? st & 0x7f : (st >> 8) & 0xff,
+      };
+      if (!(options & WNOWAIT)) {
+        me.children.delete(c);
+        k.tgs.delete(c.tgid);
+        me.cutimeNs += c.utimeNs + c.cutimeNs;
+      }
+      return res;
+    }
+    if (c.stopSig && c.stopNotify && options & WSTOPPED) {
+      if (!(options & WNOWAIT)) c.stopNotify = false;
+      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: 0, code: CLD_STOPPED, siStatus: c.stopSig };
+    }
+    if (c.continueNotify && options & WCONTINUED) {
+      if (!(options & WNOWAIT)) c.continueNotify = false;
+      return { pid: c.tgid, status: 0xffff, uid: 0, code: CLD_CONTINUED, siStatus: SIGCONT };
+    }
+  }
+  if (!any) return -Errno.ECHILD;
+  if (options & WNOHANG) return 0;
+  return task.sleepOn(me.childWait);
+}

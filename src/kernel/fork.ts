@@ -1,0 +1,121 @@
+/**
+ * clone(2), fork(2), vfork(2) (kernel/fork.c): a new process in a new stub
+ * (its address space a copy-on-write copy), or a new thread in the same
+ * stub (a host thread the stub clones).
+ *
+ * Functions of the Kernel (kernel.ts), which calls them through its
+ * methods; state is the kernel's, guarded by the JS thread.
+ */
+import { AddressSpace } from '../mm/address_space.js';
+import { Context } from '../platform/platform.js';
+import { ORIG_RAX, RAX, RSP, FS_BASE } from '../platform/regs.js';
+import { Errno } from '../abi/errno.js';
+import { Task, ThreadGroup } from './task.js';
+import { FsContext } from '../fs/vfs.js';
+import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES } from './kernel.js';
+
+/**
+ * clone(2)/fork(2)/vfork(2): a new process. Its address space is a
+ * copy-on-write copy in a new stub host process (CLONE_VM without
+ * CLONE_THREAD — vfork, posix_spawn — gets a copy too: POSIX allows it,
+ * and the parent still waits for the child's exec or exit). A thread
+ * (CLONE_THREAD) is a host thread in the same stub: cloneThread.
+ */
+export function clone(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+  if (flags & CLONE_THREAD) return k.cloneThread(parent, flags, stack, ptid, ctid, tls);
+  if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
+  if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
+  if (k.tgs.size >= 4096) return -Errno.EAGAIN;
+  const { mm, thread } = parent.mm.fork();
+  k.stats.stubs++;
+  const ptg = parent.tg;
+  const tg = new ThreadGroup(k.allocPid(), flags & CLONE_PARENT ? ptg.parent : ptg);
+  tg.exitSignal = flags & 0xff;
+  tg.exe = ptg.exe;
+  tg.cmdline = ptg.cmdline;
+  for (const [k, v] of ptg.rlimits) tg.rlimits.set(k, [v[0], v[1]]);
+  for (let s = 1; s <= 64; s++) {
+    const a = ptg.sigactions[s];
+    if (a) tg.sigactions[s] = { ...a };
+  }
+  (tg.parent ?? ptg).children.add(tg);
+  k.tgs.set(tg.tgid, tg);
+  const child = k.childTask(parent, tg.tgid, tg, mm, thread, flags, stack, tls);
+  child.altStackSp = parent.altStackSp;
+  child.altStackSize = parent.altStackSize;
+  child.altStackFlags = parent.altStackFlags;
+  if (flags & CLONE_PARENT_SETTID) {
+    parent.mm.writeU32(ptid, tg.tgid);
+    mm.writeU32(ptid, tg.tgid);
+  }
+  if (flags & CLONE_CHILD_SETTID) mm.writeU32(ctid, tg.tgid);
+  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
+  if (flags & CLONE_VFORK) {
+    child.vforkParent = parent;
+    parent.vforkDone = false;
+  }
+  mm.setSyncThread(thread);
+  k.resume(child);
+  return tg.tgid;
+}
+
+/**
+ * The task clone makes, process or thread: files and fs shared or copied
+ * per the flags, the parent's name and mask, and its registers returning
+ * 0 (on the new stack if one was given) with its FPU state.
+ */
+export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup, mm: AddressSpace, thread: Context, flags: number, stack: number, tls: number): Task {
+  const files = flags & CLONE_FILES ? parent.files : parent.files.clone();
+  if (files === parent.files) files.users++;
+  const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
+  const child = new Task(k, tid, tg, mm, thread, files, fs, parent.creds.clone());
+  tg.tasks.push(child);
+  k.tasks.set(tid, child);
+  thread.owner = child;
+  child.comm = parent.comm;
+  child.sigmaskLo = parent.sigmaskLo;
+  child.sigmaskHi = parent.sigmaskHi;
+  const r = child.regs;
+  r.copyFrom(parent.regs);
+  r.set(RAX, 0);
+  r.set(ORIG_RAX, -1);
+  if (stack) r.set(RSP, stack);
+  if (flags & CLONE_SETTLS) r.set(FS_BASE, tls);
+  r.dirty = true; // a fresh or parked host thread: all of them are set
+  thread.setXstate(parent.thread.getXstate());
+  return child;
+}
+
+/**
+ * clone(CLONE_THREAD): a new thread of parent's process. Its host thread
+ * is a thread of the same stub process (mm.newThread: the parent's host
+ * thread runs the stub's clone, or a parked one is reused), so the host
+ * shares every mapping and threads of one process run in parallel.
+ */
+export function cloneThread(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+  if (!(flags & CLONE_SIGHAND) || !(flags & CLONE_VM)) return -Errno.EINVAL;
+  if (flags & CLONE_NAMESPACES) return -Errno.EINVAL;
+  if (k.tasks.size >= 16384) return -Errno.EAGAIN;
+  const mm = parent.mm, tg = parent.tg;
+  if (tg.zombie) return -Errno.EAGAIN;
+  const thread = mm.newThread(parent.thread);
+  if (typeof thread === 'number') return thread;
+  mm.setSyncThread(parent.thread);
+  mm.users++;
+  // (a new thread has no alternate signal stack)
+  const child = k.childTask(parent, k.allocPid(), tg, mm, thread, flags, stack, tls);
+  if (flags & CLONE_PARENT_SETTID) mm.writeU32(ptid, child.tid);
+  if (flags & CLONE_CHILD_SETTID) mm.writeU32(ctid, child.tid);
+  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
+  k.resume(child);
+  return child.tid;
+}
+
+/** The vfork parent of this task (if any) may go on: the child has exec'd or exited. */
+export function vforkRelease(k: Kernel, task: Task): void {
+  const p = task.vforkParent;
+  if (!p) return;
+  task.vforkParent = null;
+  p.vforkDone = true;
+  k.wake(p);
+}

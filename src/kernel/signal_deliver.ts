@@ -1,0 +1,240 @@
+/**
+ * Sending and delivering signals (kernel/signal.c): to a thread, a
+ * process or a process group; job-control stops and continues; forced
+ * (fault) signals; and do_signal before a task returns to guest code,
+ * with the syscall restart rules. Frames and dispositions: signal.ts.
+ *
+ * Functions of the Kernel (kernel.ts), which calls them through its
+ * methods; state is the kernel's, guarded by the JS thread.
+ */
+import { RIP, ORIG_RAX, RAX } from '../platform/regs.js';
+import { Errno } from '../abi/errno.js';
+import { Task, ThreadGroup } from './task.js';
+import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
+import { Kernel, SIGNAL_NAMES } from './kernel.js';
+
+/** Send a signal to one thread (tgkill, faults, SIGPIPE). */
+export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<SigInfo>): void {
+  if (sig === 0 || task.state === 'zombie' || task.state === 'dead') return;
+  if (!k.prepareSignal(task.tg, sig)) return;
+  if (isIgnored(task, sig)) return;
+  task.pending.add({ signo: sig, code: SI_USER, ...info });
+  k.signalWakeup(task, sig);
+}
+
+/** Send a signal to a process (kill): any thread not blocking it takes it. */
+export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Partial<SigInfo>): void {
+  if (sig === 0 || tg.zombie || tg.tasks.length === 0) return;
+  if (!k.prepareSignal(tg, sig)) return;
+  const t0 = tg.tasks[0]!;
+  if (isIgnored(t0, sig)) return;
+  tg.sharedPending.add({ signo: sig, code: SI_USER, ...info });
+  const t = tg.tasks.find((x) => !isBlocked(x, sig) && x.state !== 'zombie') ?? t0;
+  k.signalWakeup(t, sig);
+}
+
+/** Send a signal to every process of a process group; the count, or -ESRCH. */
+export function signalPgrp(k: Kernel, pgid: number, sig: number, info?: Partial<SigInfo>): number {
+  let n = 0;
+  for (const tg of k.tgs.values()) {
+    if (tg.pgid !== pgid || tg.zombie) continue;
+    k.signalProcess(tg, sig, info);
+    n++;
+  }
+  return n > 0 ? n : -Errno.ESRCH;
+}
+
+/**
+ * prepare_signal: SIGKILL and SIGCONT continue a stopped process, stop
+ * signals cancel a pending SIGCONT and vice versa. False: discard.
+ */
+export function prepareSignal(k: Kernel, tg: ThreadGroup, sig: number): boolean {
+  if (tg.zombie) return false;
+  if (sig === SIGKILL) {
+    k.exitGroup(tg.tasks[0]!, SIGKILL);
+    return false;
+  }
+  if (isStopSignal(sig)) {
+    tg.sharedPending.drop(SIGCONT);
+    for (const t of tg.tasks) t.pending.drop(SIGCONT);
+  } else if (sig === SIGCONT) {
+    for (const s of [19, 20, 21, 22]) {
+      tg.sharedPending.drop(s);
+      for (const t of tg.tasks) t.pending.drop(s);
+    }
+    if (tg.stopSig) k.groupContinue(tg);
+  }
+  return true;
+}
+
+/** Make the task notice a new signal: interrupt its sleep, or stop it in guest code. */
+export function signalWakeup(k: Kernel, task: Task, sig: number): void {
+  if (task.state === 'blocked' && (sig <= 32 ? task.sigwaitLo & (1 << (sig - 1)) : task.sigwaitHi & (1 << (sig - 33)))) {
+    k.wake(task); // rt_sigtimedwait takes it
+    return;
+  }
+  if (isBlocked(task, sig)) return;
+  if (task.state === 'blocked') k.interrupt(task);
+  else if (task.state === 'running') k.platform.kick(task.thread);
+  // runnable / stopped in the kernel: delivery happens when it resumes
+}
+
+/**
+ * force_sig_info: a synchronous signal (a fault) that cannot be ignored or
+ * blocked — if it is, the handler goes back to SIG_DFL and it is unblocked.
+ */
+export function forceSignal(k: Kernel, task: Task, sig: number, info?: SigInfo): void {
+  const a = actionOf(task.tg, sig);
+  if (a.handler === SIG_IGN || isBlocked(task, sig)) {
+    task.tg.sigactions[sig] = defaultAction();
+    if (sig <= 32) task.sigmaskLo &= ~(1 << (sig - 1));
+    else task.sigmaskHi &= ~(1 << (sig - 33));
+  }
+  task.pending.add(info ?? { signo: sig, code: SI_KERNEL });
+}
+
+/** Temporarily replace the mask (sigsuspend, ppoll, pselect6, epoll_pwait): restored after the next handler is set up, or by the syscall's end. */
+export function setTempSigmask(k: Kernel, task: Task, lo: number, hi: number): void {
+  if (task.savedMaskLo === null) {
+    task.savedMaskLo = task.sigmaskLo;
+    task.savedMaskHi = task.sigmaskHi;
+  }
+  task.sigmaskLo = lo & ~UNBLOCKABLE_LO;
+  task.sigmaskHi = hi;
+}
+
+/** A syscall that set a temporary mask completes without a handler: put the old mask back. */
+export function restoreTempSigmask(k: Kernel, task: Task): void {
+  if (task.savedMaskLo === null) return;
+  task.sigmaskLo = task.savedMaskLo;
+  task.sigmaskHi = task.savedMaskHi;
+  task.savedMaskLo = null;
+}
+
+/** Does the task have a signal it would act on now? (for sigsuspend-like waits) */
+export function hasDeliverable(k: Kernel, task: Task): boolean {
+  return task.pending.next(task.sigmaskLo, task.sigmaskHi) !== 0 || task.tg.sharedPending.next(task.sigmaskLo, task.sigmaskHi) !== 0;
+}
+
+/**
+ * do_signal, just before the task returns to guest code: apply syscall
+ * restart rules, act on every deliverable signal (ignore, default action,
+ * or a handler frame). Returns false if the task must not resume (it died
+ * or stopped).
+ */
+export function deliverSignals(k: Kernel, task: Task): boolean {
+  const r = task.regs;
+  let handled = false;
+  for (;;) {
+    if (task.tg.stopSig && task.state !== 'zombie') {
+      k.restartWithoutHandler(task);
+      task.state = 'stopped';
+      return false;
+    }
+    const fromTask = task.pending.next(task.sigmaskLo, task.sigmaskHi);
+    const sig = fromTask || task.tg.sharedPending.next(task.sigmaskLo, task.sigmaskHi);
+    if (!sig) break;
+    const info = (fromTask ? task.pending : task.tg.sharedPending).take(sig)!;
+    const act = actionOf(task.tg, sig);
+    if (k.opts.strace) {
+      const where = info.addr !== undefined ? `, si_addr=0x${info.addr.toString(16)}` : info.pid !== undefined ? `, si_pid=${info.pid}` : '';
+      k.warnRaw(`${task.tid === 1 ? '' : `[pid ${task.tid}] `}--- ${SIGNAL_NAMES[sig] ?? `SIG${sig}`} {si_signo=${sig}, si_code=${info.code}${where}} ---`);
+    }
+    if (act.handler === SIG_IGN) continue;
+    if (act.handler === SIG_DFL) {
+      if (isIgnoredByDefault(sig)) continue;
+      if (isStopSignal(sig)) {
+        k.groupStop(task.tg, sig);
+        continue; // the loop's top stops k task
+      }
+      k.exitGroup(task, sig | (isCoreSignal(sig) ? 0x80 : 0));
+      return false;
+    }
+    // a handler: first decide the interrupted syscall's fate (handle_signal)
+    if (task.inSyscall) {
+      const rv = r.getS(RAX);
+      if (rv === -ERESTARTNOHAND || rv === -ERESTART_RESTARTBLOCK || (rv === -ERESTARTSYS && !(act.flags & SA_RESTART))) r.set(RAX, -Errno.EINTR);
+      else if (rv === -ERESTARTSYS || rv === -ERESTARTNOINTR) k.restartSyscall(task);
+      task.inSyscall = false;
+    }
+    // the mask to save in the frame is the one before a temporary sigsuspend mask
+    if (task.savedMaskLo !== null) {
+      task.sigmaskLo = task.savedMaskLo;
+      task.sigmaskHi = task.savedMaskHi;
+      task.savedMaskLo = null;
+    }
+    const fp = task.thread.getXstate().slice();
+    if (!setupFrame(task, info, act, fp)) {
+      k.exitGroup(task, SIGSEGV | 0x80);
+      return false;
+    }
+    task.thread.setXstate(initFpState(fp.length));
+    if (!(act.flags & SA_NODEFER)) {
+      if (sig <= 32) task.sigmaskLo |= 1 << (sig - 1);
+      else task.sigmaskHi |= 1 << (sig - 33);
+    }
+    task.sigmaskLo = (task.sigmaskLo | act.maskLo) & ~UNBLOCKABLE_LO;
+    task.sigmaskHi |= act.maskHi;
+    if (act.flags & SA_RESETHAND) task.tg.sigactions[sig] = defaultAction();
+    handled = true;
+  }
+  if (!handled) {
+    k.restartWithoutHandler(task);
+    k.restoreTempSigmask(task);
+  }
+  return true;
+}
+
+/** No handler ran: a syscall that asked to be restarted is (its registers rewound). */
+export function restartWithoutHandler(k: Kernel, task: Task): void {
+  if (!task.inSyscall) return;
+  const rv = task.regs.getS(RAX);
+  if (rv === -ERESTARTSYS || rv === -ERESTARTNOINTR || rv === -ERESTARTNOHAND || rv === -ERESTART_RESTARTBLOCK) k.restartSyscall(task);
+  task.inSyscall = false;
+}
+
+/** Make the guest execute the same syscall instruction again. */
+export function restartSyscall(k: Kernel, task: Task): void {
+  const r = task.regs;
+  r.set(RAX, r.getI32(ORIG_RAX));
+  r.set(RIP, r.get(RIP) - 2);
+  task.syscallState = null;
+}
+
+/** Job-control stop of a whole process (do_signal_stop). */
+export function groupStop(k: Kernel, tg: ThreadGroup, sig: number): void {
+  if (tg.stopSig) return;
+  tg.stopSig = sig;
+  tg.stopNotify = true;
+  tg.continueNotify = false;
+  for (const t of tg.tasks) {
+    if (t.state === 'running') k.platform.kick(t.thread);
+    else if (t.state === 'blocked') k.interrupt(t);
+  }
+  const parent = tg.parent;
+  if (parent && !(actionOf(parent, SIGCHLD).flags & SA_NOCLDSTOP)) {
+    k.signalProcess(parent, SIGCHLD, { code: CLD_STOPPED, pid: tg.tgid, status: sig, uid: tg.tasks[0]?.creds.uid ?? 0 });
+  }
+  parent?.childWait.wake(1);
+}
+
+/** SIGCONT (or SIGKILL) of a stopped process. */
+export function groupContinue(k: Kernel, tg: ThreadGroup): void {
+  tg.stopSig = 0;
+  tg.stopNotify = false;
+  tg.continueNotify = true;
+  for (const t of tg.tasks) {
+    if (t.state === 'stopped') {
+      t.state = 'runnable';
+      t.wakeMode = 'resume';
+      k.woken.push(t);
+    }
+  }
+  const parent = tg.parent;
+  if (parent) {
+    if (!(actionOf(parent, SIGCHLD).flags & SA_NOCLDSTOP)) {
+      k.signalProcess(parent, SIGCHLD, { code: CLD_CONTINUED, pid: tg.tgid, status: SIGCONT, uid: tg.tasks[0]?.creds.uid ?? 0 });
+    }
+    parent.childWait.wake(1);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The trap handlers (arch/um/kernel/trap.c, skas/syscall.c): one per kind
+ * of platform Stop — a syscall, a fault, a trap, a host signal, a host
+ * thread's death. The loop in kernel.ts only dispatches to these.
+ *
+ * Functions of the Kernel (kernel.ts), which calls them through its
+ * methods; state is the kernel's, guarded by the JS thread.
+ */
+import { OutOfMemory } from '../mm/physmem.js';
+import { Stop, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL, STOP_EXIT } from '../platform/platform.js';
+import { isStubAddress } from '../platform/stub_layout.js';
+import { SEGV_MAPERR, SEGV_ACCERR } from '../mm/address_space.js';
+import { RIP, ORIG_RAX } from '../platform/regs.js';
+import { Task } from './task.js';
+import { dispatchSyscall, finishSyscall, BLOCKED, REGS_SET } from './syscall.js';
+import { SigInfo, SIGKILL, SI_KERNEL, SIGSEGV, SIGTRAP } from './signal.js';
+import { Kernel, KernelPanic } from './kernel.js';
+
+/** One stop of a guest thread: the trap loop only dispatches. */
+export function onStop(k: Kernel, task: Task, stop: Stop): void {
+  k.leaveCpu(task);
+  switch (stop.kind) {
+    case STOP_SYSCALL: return k.onSyscall(task, false);
+    case STOP_SECCOMP: return k.onSyscall(task, true);
+    case STOP_FAULT: return k.onFault(task);
+    case STOP_TRAP: return k.onTrap(task);
+    case STOP_KICK: return k.onHostSignal(task, 0);
+    case STOP_SIGNAL: return k.onHostSignal(task, stop.sig);
+    case STOP_EXIT: return k.onHostDeath(task, stop.sig, stop.status);
+    default: throw new KernelPanic(`unexpected stop ${stop.kind} of pid ${task.pid} (host tid ${task.thread.tid})`);
+  }
+}
+
+export function onSyscall(k: Kernel, task: Task, atSeccomp: boolean): void {
+  task.atSeccomp = atSeccomp;
+  task.faultRepeats = 0;
+  task.thread.getRegs(task.regs);
+  if (isStubAddress(task.regs.get(RIP))) return k.onStubJump(task);
+  task.mm.setSyncThread(task.thread);
+  k.syscall(task);
+}
+
+/**
+ * The guest executed a syscall instruction inside the stub's page (it
+ * jumped there): under SYSEMU nothing ran on the host. The page is not
+ * the guest's, so it gets what executing outside its address space gives.
+ */
+export function onStubJump(k: Kernel, task: Task): void {
+  const r = task.regs;
+  const at = r.get(RIP) - 2;
+  // the signal frame points at the syscall instruction, as a fetch fault
+  // would: a handler that returns retries it and faults again
+  r.set(RIP, at);
+  r.set(ORIG_RAX, -1);
+  task.inSyscall = false;
+  k.forceSignal(task, SIGSEGV, { signo: SIGSEGV, code: SEGV_MAPERR, addr: at, trapno: 14, err: 4 | 16 });
+  k.resume(task);
+}
+
+/** Run (or re-run, after a wake) the task's current syscall and resume it unless it blocked. */
+export function syscall(k: Kernel, task: Task): void {
+  k.stats.syscalls++;
+  const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
+  if (ret === BLOCKED) {
+    // a signal that arrived while k syscall's stop waited to be taken
+    // (another thread's tgkill, say) must not be slept through
+    if (task.state === 'blocked' && k.hasDeliverable(task)) k.interrupt(task);
+    return;
+  }
+  task.syscallState = null;
+  task.syscallCleanup = null;
+  task.sigwaitLo = task.sigwaitHi = 0;
+  if (ret === REGS_SET) {
+    task.inSyscall = false;
+  } else {
+    finishSyscall(task, ret);
+    task.inSyscall = true;
+  }
+  k.resume(task);
+}
+
+/**
+ * A SIGSEGV stopped a guest thread, at its signal-delivery stop: the
+ * registers (GETREGS) and the address and kind (GETSIGINFO) are the
+ * host's, nothing is read from memory the guest can write, and resuming
+ * discards the host signal. A page fault the page tables can satisfy is
+ * mapped and retried; anything else is the guest's SIGSEGV.
+ */
+export function onFault(k: Kernel, task: Task): void {
+  const th = task.thread, r = task.regs, si = k.siginfo;
+  th.getRegs(r);
+  r.dirty = true;
+  th.getSiginfo(si);
+  if (si.code <= 0) return k.onHostSignal(task, SIGSEGV); // sent by someone (kill, tgkill)
+  task.inSyscall = false;
+  task.atSeccomp = false;
+  task.mm.setSyncThread(th);
+  let info: SigInfo;
+  if (si.code === SEGV_MAPERR || si.code === SEGV_ACCERR) {
+    const rip = r.get(RIP);
+    const err = task.mm.hostFaultErr(si.addr, si.code === SEGV_ACCERR, si.addr >= rip && si.addr - rip < 16);
+    let code = si.code;
+    if (k.faultProgress(task, si.addr)) {
+      try {
+        code = task.mm.handleFault(si.addr, err);
+      } catch (e) {
+        if (e instanceof OutOfMemory) return k.oomKill(task);
+        throw e;
+      }
+      if (code === 0) return k.resume(task);
+    }
+    info = { signo: SIGSEGV, code, addr: si.addr, trapno: 14, err };
+  } else {
+    // a general protection fault (si_code SI_KERNEL, no address), or a protection key's
+    info = { signo: SIGSEGV, code: si.code, addr: si.addr, trapno: si.code === SI_KERNEL ? 13 : 14, err: 0 };
+  }
+  k.forceSignal(task, SIGSEGV, info);
+  k.resume(task);
+}
+
+/** False when the same fault keeps coming back after being mapped (the guest gets SIGSEGV, not a livelock). */
+export function faultProgress(k: Kernel, task: Task, addr: number): boolean {
+  const page = Math.floor(addr / 4096);
+  if (page !== task.faultAddr) {
+    task.faultAddr = page;
+    task.faultRepeats = 0;
+    return true;
+  }
+  return ++task.faultRepeats < 4;
+}
+
+/** An int3 (or any SIGTRAP the guest raised itself) in guest code. Stub
+ * traps never get here: the kernel waits for those where it starts them. */
+export function onTrap(k: Kernel, task: Task): void {
+  const r = task.regs;
+  task.thread.getRegs(r);
+  r.dirty = true;
+  task.thread.getSiginfo(k.siginfo);
+  if (k.siginfo.code <= 0) return k.onHostSignal(task, SIGTRAP);
+  task.inSyscall = false;
+  task.atSeccomp = false;
+  k.forceSignal(task, SIGTRAP, { signo: SIGTRAP, code: k.siginfo.code, addr: k.siginfo.addr });
+  k.resume(task);
+}
+
+/**
+ * A host signal stopped a guest host thread: the platform's kick (sig 0:
+ * a guest signal is waiting, or preemption), the guest's own fault
+ * (SIGFPE, SIGILL, SIGBUS), or a signal sent from outside umlts.
+ */
+export function onHostSignal(k: Kernel, task: Task, sig: number): void {
+  const r = task.regs;
+  task.thread.getRegs(r);
+  // resume with SETREGS, not the POKEUSER fast path: that one is only
+  // sound straight after a SYSEMU syscall stop (restarts and signal
+  // delivery in the host may have moved more than rax since)
+  r.dirty = true;
+  task.inSyscall = false;
+  task.atSeccomp = false;
+  if (sig !== 0) {
+    const si = k.siginfo;
+    task.thread.getSiginfo(si);
+    const sync = si.code > 0 && si.code < SI_KERNEL;
+    if (sync) k.forceSignal(task, sig, { signo: sig, code: si.code, addr: si.addr });
+    else k.signalProcess(task.tg, sig, { signo: sig, code: SI_KERNEL });
+  }
+  k.resume(task);
+}
+
+/** A guest host thread died under us (killed from outside, or by the host's
+ * OOM killer): the guest dies the same way. sig 0: it exited (code). */
+export function onHostDeath(k: Kernel, task: Task, sig: number, code: number): void {
+  task.thread.owner = null;
+  if (task.state === 'zombie' || task.state === 'dead') return;
+  if (sig === 0) k.warn(`pid ${task.pid}: host process ${task.thread.tid} exited unexpectedly (${code})`);
+  k.exitGroup(task, sig || SIGKILL);
+}
