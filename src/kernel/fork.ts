@@ -12,6 +12,7 @@ import { ORIG_RAX, RAX, RSP, FS_BASE } from '../platform/regs.js';
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { FsContext } from '../fs/vfs.js';
+import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES } from './kernel.js';
 
 /**
@@ -22,11 +23,16 @@ import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, C
  * (CLONE_THREAD) is a host thread in the same stub: cloneThread.
  */
 export function clone(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+  // set_new_tls → do_arch_prctl_64: a base no user thread may have
+  if (flags & CLONE_SETTLS && (tls < 0 || tls >= TASK_SIZE_MAX)) return -Errno.EPERM;
   if (flags & CLONE_THREAD) return k.cloneThread(parent, flags, stack, ptid, ctid, tls);
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
   if (k.tgs.size >= 4096) return -Errno.EAGAIN;
   const { mm, thread } = parent.mm.fork();
+  // the parent's write-protection reaches the host before the child runs
+  // (a vfork parent sleeps instead of resuming, and its other threads run on)
+  parent.mm.flush();
   k.stats.stubs++;
   const ptg = parent.tg;
   const tg = new ThreadGroup(k.allocPid(), flags & CLONE_PARENT ? ptg.parent : ptg);

@@ -145,7 +145,7 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       if (isIgnoredByDefault(sig)) continue;
       if (isStopSignal(sig)) {
         k.groupStop(task.tg, sig);
-        continue; // the loop's top stops k task
+        continue; // the loop's top stops this task
       }
       k.exitGroup(task, sig | (isCoreSignal(sig) ? 0x80 : 0));
       return false;

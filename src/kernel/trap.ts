@@ -62,7 +62,11 @@ export function syscall(k: Kernel, task: Task): void {
   k.stats.syscalls++;
   const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
   if (ret === BLOCKED) {
-    // a signal that arrived while k syscall's stop waited to be taken
+    // mapping changes reach the host now, not when this task resumes: its
+    // other threads run on meanwhile (the trapping thread is still stopped,
+    // or parked if it exited; a process that died has nothing queued)
+    if (task.mm.pendingFlush > 0) task.mm.flush();
+    // a signal that arrived while this syscall's stop waited to be taken
     // (another thread's tgkill, say) must not be slept through
     if (task.state === 'blocked' && k.hasDeliverable(task)) k.interrupt(task);
     return;

@@ -45,6 +45,8 @@ const HOST_O_RDONLY = 0, HOST_O_RDWR = 2, HOST_O_CLOEXEC = 0o2000000;
 /** host files a stub holds open for direct mappings before they are all closed and reopened as needed */
 const STUB_FDS_MAX = 128;
 const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
+/** the longest range one host request may cover (the stub's filter: len < 2^36) */
+const HOST_REQUEST_MAX = 2 ** 36 - PAGE_SIZE;
 
 /** A host file the stub can open and map itself (fs's HostMappable, structurally). */
 export interface HostMappable {
@@ -488,7 +490,11 @@ export class AddressSpace {
     const f = pm.alloc(1);
     pm.stats.cowCopies++;
     pm.chunkOf(f).set(pm.chunkOf(old).subarray(pm.offsetIn(old), pm.offsetIn(old) + PAGE_SIZE), pm.offsetIn(f));
-    pm.put(old);
+    // still mapped by the host until the flush that maps the copy: our
+    // reference goes only then, or another process could get the frame
+    // while a thread of this one still reaches it
+    if (p.bits[i]! & PTE_HOST) this.gather.push(old);
+    else pm.put(old);
     p.frame[i] = f + 1;
     p.bits[i]! &= ~PTE_HOST;
     return f;
@@ -508,6 +514,16 @@ export class AddressSpace {
    * (u64 fields written as two u32 halves: no BigInt on the fault path.) */
   private queue(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
     if (this.released) return; // the host process is being killed: nothing to tell it
+    // the stub's filter allows len < 2^36 (64 GiB): longer ranges go as several requests
+    while (a1 > HOST_REQUEST_MAX && (nr === NR_mmap || nr === NR_munmap || nr === NR_mprotect)) {
+      this.queue1(nr, a0, HOST_REQUEST_MAX, a2, a3, a4, a5);
+      a0 += HOST_REQUEST_MAX;
+      a1 -= HOST_REQUEST_MAX;
+      if (nr === NR_mmap) a5 += HOST_REQUEST_MAX;
+    }
+    this.queue1(nr, a0, a1, a2, a3, a4, a5);
+  }
+  private queue1(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
     const b = this.stubPages.batch;
     const rd = (o: number): number => b.getUint32(o + 4, true) * 0x100000000 + b.getUint32(o, true);
     const wr = (o: number, v: number): void => {
@@ -518,7 +534,7 @@ export class AddressSpace {
       const o = (this.tlbCount - 1) * STUB_BATCH_ENTRY;
       const pnr = b.getUint32(o, true);
       const pa = rd(o + 8), pl = rd(o + 16);
-      if (pnr === nr && pa + pl === a0) {
+      if (pnr === nr && pa + pl === a0 && pl + a1 <= HOST_REQUEST_MAX) {
         if (nr === NR_munmap || (nr === NR_mprotect && rd(o + 24) === a2)) {
           wr(o + 16, pl + a1);
           return;

@@ -50,12 +50,15 @@ export interface Stop {
 export interface Context {
   /** host tid; immutable */
   readonly tid: number;
+  /** host pid of its process (tgkill needs it); immutable */
+  readonly tgid: number;
   /** the owner's pointer back (the kernel's task); set by the kernel */
   owner: unknown;
   getRegs(r: Regs): void;
   /** FPU/SSE/AVX state in XSAVE layout (a view valid until the next call). */
   getXstate(): Uint8Array;
-  setXstate(x: Uint8Array): void;
+  /** Set the FPU state; false if the host refuses it (a corrupt XSAVE image from the guest). */
+  setXstate(x: Uint8Array): boolean;
   /** si_code and si_addr of the signal this thread is stopped for (code 0: none). */
   getSiginfo(out: { code: number; addr: number }): void;
   /** Resume guest code with these registers; the next syscall stops (it never runs on the host). -ESRCH if gone. */

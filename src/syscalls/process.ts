@@ -1,6 +1,7 @@
 /**
  * Process identity and life: exit, execve, ids, limits, arch_prctl, prctl.
  */
+import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { Errno } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
@@ -221,7 +222,7 @@ export function sys_arch_prctl(t: Task, r: Regs): number {
   switch (code) {
     case ARCH_SET_FS:
     case ARCH_SET_GS:
-      if (addr >= 0x800000000000) return -Errno.EPERM;
+      if (addr >= TASK_SIZE_MAX) return -Errno.EPERM;
       r.set(code === ARCH_SET_FS ? FS_BASE : GS_BASE, addr);
       return 0;
     case ARCH_GET_FS:

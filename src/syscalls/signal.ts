@@ -224,7 +224,12 @@ export function sys_rt_sigreturn(t: Task): number {
     t.kernel.forceSignal(t, 11, { signo: 11, code: 0x80 });
     return REGS_SET;
   }
-  t.thread.setXstate(res.fp ?? initFpState(576));
+  // a corrupt XSAVE image in the frame (reserved MXCSR bits, say): the host
+  // refuses it, and Linux's sigreturn gives SIGSEGV (restore_sigcontext)
+  if (!t.thread.setXstate(res.fp ?? initFpState(576))) {
+    t.thread.setXstate(initFpState(576));
+    t.kernel.forceSignal(t, 11, { signo: 11, code: 0x80 });
+  }
   return REGS_SET;
 }
 

@@ -124,11 +124,11 @@ export class PtracePlatform implements Platform {
   }
 
   kick(ctx: Context): void {
-    host.tgkill(ctx.tid, ctx.tid, SIGKICK);
+    host.tgkill(ctx.tgid, ctx.tid, SIGKICK);
   }
 
   stopNow(ctx: Context): boolean {
-    host.tgkill(ctx.tid, ctx.tid, SIGKICK);
+    if (host.tgkill(ctx.tgid, ctx.tid, SIGKICK) < 0) return false; // gone: no stop will come
     const st = new Int32Array(1);
     for (;;) {
       const r = host.waitpid(ctx.tid, st, host.__WALL);

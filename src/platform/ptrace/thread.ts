@@ -75,6 +75,8 @@ export class HostThread implements Context {
     readonly tid: number,
     /** the stub's batch page; immutable, shared by all threads of the address space */
     readonly pages: StubPages,
+    /** host pid of its stub process (tgkill needs it: a thread's tid is not its tgid); immutable */
+    readonly tgid = tid,
   ) {}
 
   /**
@@ -103,7 +105,7 @@ export class HostThread implements Context {
     if (ret < 0) return ret;
     if (child !== ret) throw new StubFailed(this.tid, `clone event for ${child}, clone returned ${ret}`);
     // the new thread: its first stop (SIGSTOP, from TRACECLONE), then its trap
-    const t = new HostThread(ret, this.pages);
+    const t = new HostThread(ret, this.pages, this.tgid);
     this.platform?.adopt(t);
     t.ranBatch = true;
     const first = t.waitStop();
@@ -118,8 +120,12 @@ export class HostThread implements Context {
     host.ptraceBuf(host.PTRACE_GETREGS, this.tid, 0, r.w);
     r.dirty = false;
   }
+  /** SETREGS. The host refuses registers no thread may have (a non-canonical
+   * segment base, say): that is the guest's doing, and StubFailed kills it. */
   setRegs(r: Regs): void {
-    host.ptraceBuf(host.PTRACE_SETREGS, this.tid, 0, r.w);
+    const e = host.ptraceBufTry(host.PTRACE_SETREGS, this.tid, 0, r.w);
+    if (e === -3) throw new ContextGone(this.tid, -1);
+    if (e < 0) throw new StubFailed(this.tid, `the host refused the guest's registers (errno ${-e})`);
   }
   /** Resume stub code (PTRACE_CONT), delivering sig (0 for none); -ESRCH if it died meanwhile.
    * Private: guest code is resumed only by resumeGuest, under SYSEMU. */
@@ -133,9 +139,11 @@ export class HostThread implements Context {
   getXstate(): Uint8Array {
     return host.getXstate(this.tid);
   }
-  setXstate(x: Uint8Array): void {
+  /** Set the FPU state; false if the host refuses it (a corrupt XSAVE image from the guest). */
+  setXstate(x: Uint8Array): boolean {
     const r = host.setXstate(this.tid, x);
-    if (r < 0 && r !== -3) throw new HostError('ptrace', -r, `SETREGSET xstate tid ${this.tid}`);
+    if (r === -3) throw new ContextGone(this.tid, -1);
+    return r >= 0;
   }
   private readonly si = new Uint8Array(128);
   private readonly siView = new DataView(this.si.buffer);
