@@ -13,7 +13,8 @@ import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
 import { O_CLOEXEC, O_RDWR } from '../fs/types.js';
 import { EpollFile, EPOLL_CTL_DEL } from '../fs/epoll.js';
-import { MultiWait, runPass, readSigmask, timespecDeadline } from './poll.js';
+import { MultiWait, runPass, timespecDeadline } from './poll.js';
+import { readStruct, writeStruct, readSigmask, Sigset, UserPtr } from './uaccess.js';
 
 /** struct epoll_event is packed on x86-64: u32 events, u64 data */
 const EPOLL_EVENT_SIZE = 12;
@@ -44,8 +45,7 @@ export function sys_epoll_ctl(t: Task, r: Regs): number {
   const epfd = r.getI32(A0), op = r.getI32(A1), fd = r.getI32(A2), ev = r.get(A3);
   let events = 0, dataLo = 0, dataHi = 0;
   if (op !== EPOLL_CTL_DEL) {
-    const b = t.mm.read(ev, EPOLL_EVENT_SIZE);
-    const dv = new DataView(b.buffer);
+    const dv = readStruct(t, ev, EPOLL_EVENT_SIZE);
     events = dv.getUint32(0, true);
     dataLo = dv.getUint32(4, true);
     dataHi = dv.getUint32(8, true);
@@ -58,11 +58,11 @@ export function sys_epoll_ctl(t: Task, r: Regs): number {
 }
 
 class EpollWaitCall {
-  constructor(readonly wait: MultiWait, readonly ep: EpollFile, readonly events: number, readonly max: number) {}
+  constructor(readonly wait: MultiWait, readonly ep: EpollFile, readonly events: UserPtr, readonly max: number) {}
 }
 
 /** do_epoll_wait: the checks, then ep_poll. deadline: monotonic ns, 0n for none-at-all, null forever. */
-function startWait(t: Task, epfd: number, events: number, max: number, deadline: bigint | null, mask: [number, number] | null): number {
+function startWait(t: Task, epfd: number, events: UserPtr, max: number, deadline: bigint | null, mask: Sigset | null): number {
   if (max <= 0 || max > EP_MAX_EVENTS) return -Errno.EINVAL;
   if (events + max * EPOLL_EVENT_SIZE > TASK_SIZE) return -Errno.EFAULT; // access_ok
   const ep = t.files.get(epfd);
@@ -79,13 +79,12 @@ function runWait(t: Task, st: EpollWaitCall): number {
   const w = st.wait;
   return runPass(w, () => {
     w.unwatch();
-    const out = new Uint8Array(EPOLL_EVENT_SIZE);
-    const dv = new DataView(out.buffer);
     const n = st.ep.harvest(st.max, (i, events, lo, hi) => {
-      dv.setUint32(0, events, true);
-      dv.setUint32(4, lo, true);
-      dv.setUint32(8, hi, true);
-      t.mm.write(st.events + i * EPOLL_EVENT_SIZE, out);
+      writeStruct(t, st.events + i * EPOLL_EVENT_SIZE, EPOLL_EVENT_SIZE, (dv) => {
+        dv.setUint32(0, events, true);
+        dv.setUint32(4, lo, true);
+        dv.setUint32(8, hi, true);
+      });
     });
     if (n > 0 || w.expired) return n;
     if (t.kernel.hasDeliverable(t)) return -Errno.EINTR;
@@ -107,7 +106,6 @@ export function sys_epoll_pwait(t: Task, r: Regs): number {
   const st = t.syscallState;
   if (st instanceof EpollWaitCall) return runWait(t, st);
   const mask = readSigmask(t, r.get(A4), r.get(A5));
-  if (typeof mask === 'number') return mask;
   return startWait(t, r.getI32(A0), r.get(A1), r.getI32(A2), msDeadline(r.getI32(A3)), mask);
 }
 
@@ -116,9 +114,7 @@ export function sys_epoll_pwait2(t: Task, r: Regs): number {
   const st = t.syscallState;
   if (st instanceof EpollWaitCall) return runWait(t, st);
   const deadline = timespecDeadline(t, r.get(A3));
-  if (typeof deadline === 'number') return deadline;
   const mask = readSigmask(t, r.get(A4), r.get(A5));
-  if (typeof mask === 'number') return mask;
   return startWait(t, r.getI32(A0), r.get(A1), r.getI32(A2), deadline, mask);
 }
 

@@ -9,6 +9,7 @@ import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
 import type { FutexWait } from '../kernel/futex.js';
 import { A0, A1, A2, A3, A5 } from './types.js';
+import { readU32, readTimespec } from './uaccess.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
 const FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
@@ -38,14 +39,10 @@ export function sys_futex(t: Task, r: Regs): number {
         table.remove(t, uaddr, st);
         return -Errno.ETIMEDOUT;
       }
-      if (t.mm.readU32(uaddr) !== val) return -Errno.EAGAIN;
+      if (readU32(t, uaddr) !== val) return -Errno.EAGAIN;
       const w: FutexWait = { task: t, bitset: bits, woken: false, timedOut: false, timer: null };
       if (timeout) {
-        const b = t.mm.read(timeout, 16);
-        const dv = new DataView(b.buffer);
-        const sec = dv.getBigInt64(0, true), nsec = dv.getBigInt64(8, true);
-        if (sec < 0n || nsec < 0n || nsec >= 1000000000n) return -Errno.EINVAL;
-        const ns = sec * 1000000000n + nsec;
+        const ns = readTimespec(t, timeout);
         // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one
         let deadline: bigint;
         if (cmd === FUTEX_WAIT) deadline = monotonicNs() + ns;

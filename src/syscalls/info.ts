@@ -9,6 +9,8 @@ import { Errno } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';
+import { copyIn, copyOut, writeStruct, writeU32, putTimeval, NSEC_PER_SEC } from './uaccess.js';
+import { readClock, CLOCK_PROCESS_CPUTIME_ID } from './time.js';
 
 let utsCache: Uint8Array | null = null;
 /** uname(2) */
@@ -19,23 +21,23 @@ export function sys_uname(t: Task, r: Regs): number {
     fields.forEach((f, i) => u.set(Buffer.from(f, 'utf8').subarray(0, 64), i * 65));
     utsCache = u;
   }
-  t.mm.write(r.get(A0), utsCache);
+  copyOut(t, r.get(A0), utsCache);
   return 0;
 }
 
 /** sysinfo(2) */
 export function sys_sysinfo(t: Task, r: Regs): number {
-  const k = t.kernel;
-  const b = new Uint8Array(112);
-  const dv = new DataView(b.buffer);
-  const up = Number((process.hrtime.bigint() - k.bootNs) / 1000000000n);
-  dv.setBigInt64(0, BigInt(up), true);
+  const k = t.kernel, info = r.get(A0);
+  const up = (process.hrtime.bigint() - k.bootNs) / NSEC_PER_SEC;
   const pm = k.physmem;
-  dv.setBigUint64(32, BigInt(pm.limit * 4096), true); // totalram
-  dv.setBigUint64(40, BigInt((pm.limit - pm.used) * 4096), true); // freeram
-  dv.setUint16(80, k.tasks.size, true); // procs
-  dv.setUint32(104, 1, true); // mem_unit
-  t.mm.write(r.get(A0), b);
+  // struct sysinfo
+  writeStruct(t, info, 112, (dv) => {
+    dv.setBigInt64(0, up, true); // uptime
+    dv.setBigUint64(32, BigInt(pm.limit * 4096), true); // totalram
+    dv.setBigUint64(40, BigInt((pm.limit - pm.used) * 4096), true); // freeram
+    dv.setUint16(80, k.tasks.size, true); // procs
+    dv.setUint32(104, 1, true); // mem_unit
+  });
   return 0;
 }
 
@@ -45,7 +47,7 @@ export function sys_getrandom(t: Task, r: Regs): number {
   if (flags & ~7 || (flags & 2 && flags & 4)) return -Errno.EINVAL;
   const b = new Uint8Array(Math.min(len, 1 << 20));
   randomFillSync(b);
-  t.mm.write(buf, b);
+  copyOut(t, buf, b);
   return b.length;
 }
 
@@ -58,14 +60,14 @@ export function sys_sched_getaffinity(t: Task, r: Regs): number {
   if (len < size || len % 8 !== 0) return -Errno.EINVAL;
   const b = new Uint8Array(size);
   for (let i = 0; i < n; i++) b[i >> 3]! |= 1 << (i & 7);
-  t.mm.write(mask, b);
+  copyOut(t, mask, b);
   return size;
 }
 /** sched_setaffinity(2): accepted; the vCPU scheduler places tasks itself. */
 export function sys_sched_setaffinity(t: Task, r: Regs): number {
   const pid = r.getI32(A0);
   if (pid !== 0 && pid !== t.tid && !t.kernel.tasks.has(pid)) return -Errno.ESRCH;
-  const b = t.mm.read(r.get(A2), Math.min(r.get(A1), 128));
+  const b = copyIn(t, r.get(A2), Math.min(r.get(A1), 128));
   for (let i = 0; i < t.kernel.sched.ncpus; i++) if (b[i >> 3]! & (1 << (i & 7))) return 0;
   return -Errno.EINVAL;
 }
@@ -73,8 +75,8 @@ export function sys_sched_setaffinity(t: Task, r: Regs): number {
 export const sys_sched_yield = (): number => 0;
 /** getcpu(2) */
 export function sys_getcpu(t: Task, r: Regs): number {
-  if (r.get(A0)) t.mm.writeU32(r.get(A0), Math.max(0, t.cpu));
-  if (r.get(A1)) t.mm.writeU32(r.get(A1), 0);
+  if (r.get(A0)) writeU32(t, r.get(A0), Math.max(0, t.cpu));
+  if (r.get(A1)) writeU32(t, r.get(A1), 0);
   return 0;
 }
 
@@ -82,16 +84,13 @@ export function sys_getcpu(t: Task, r: Regs): number {
 export function sys_getrusage(t: Task, r: Regs): number {
   const who = r.getI32(A0);
   if (who !== 0 && who !== -1 && who !== 1) return -Errno.EINVAL;
-  const b = new Uint8Array(144);
-  if (who !== -1) {
-    const ts = new BigInt64Array(2);
-    if (host.clockGettime(host.processCpuClock(t.thread.tid), ts) === 0) {
-      const dv = new DataView(b.buffer);
-      dv.setBigInt64(0, ts[0]!, true);
-      dv.setBigInt64(8, ts[1]! / 1000n, true);
-    }
-    new DataView(b.buffer).setBigInt64(32, BigInt(t.mm.rss * 4), true); // ru_maxrss (KiB), approximated by rss
-  }
-  t.mm.write(r.get(A1), b);
+  const usage = r.get(A1);
+  const utime = who === -1 ? null : readClock(t, CLOCK_PROCESS_CPUTIME_ID);
+  // struct rusage: ru_utime, ru_stime, ru_maxrss...
+  writeStruct(t, usage, 144, (dv) => {
+    if (who === -1) return;
+    if (utime !== null) putTimeval(dv, 0, utime);
+    dv.setBigInt64(32, BigInt(t.mm.rss * 4), true); // ru_maxrss (KiB), approximated by rss
+  });
   return 0;
 }

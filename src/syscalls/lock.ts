@@ -20,6 +20,7 @@ import { O_PATH } from '../fs/types.js';
 import { SEEK_CUR, SEEK_END, SEEK_SET } from '../fs/node.js';
 import { F_RDLCK, F_UNLCK, F_WRLCK, LOCK_EOF, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, LockRequest } from '../fs/locks.js';
 import { monotonicNs } from '../kernel/events.js';
+import { readStruct, writeStruct, UserPtr } from './uaccess.js';
 
 export const F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
 /** how long a blocked locker sleeps before looking again on its own (a holder may have died) */
@@ -60,24 +61,24 @@ interface Flock {
   pid: number;
 }
 
-function readFlock(t: Task, addr: number): Flock {
-  const b = t.mm.read(addr, 32);
-  const dv = new DataView(b.buffer, b.byteOffset, 32);
+const FLOCK_SIZE = 32;
+
+function readFlock(t: Task, addr: UserPtr): Flock {
+  const dv = readStruct(t, addr, FLOCK_SIZE);
   return {
     type: dv.getInt16(0, true), whence: dv.getInt16(2, true), start: Number(dv.getBigInt64(8, true)),
     len: Number(dv.getBigInt64(16, true)), pid: dv.getInt32(24, true),
   };
 }
 
-function writeFlock(t: Task, addr: number, l: Flock): void {
-  const b = new Uint8Array(32);
-  const dv = new DataView(b.buffer);
-  dv.setInt16(0, l.type, true);
-  dv.setInt16(2, l.whence, true);
-  dv.setBigInt64(8, BigInt(l.start), true);
-  dv.setBigInt64(16, BigInt(l.len), true);
-  dv.setInt32(24, l.pid, true);
-  t.mm.write(addr, b);
+function writeFlock(t: Task, addr: UserPtr, l: Flock): void {
+  writeStruct(t, addr, FLOCK_SIZE, (dv) => {
+    dv.setInt16(0, l.type, true);
+    dv.setInt16(2, l.whence, true);
+    dv.setBigInt64(8, BigInt(l.start), true);
+    dv.setBigInt64(16, BigInt(l.len), true);
+    dv.setInt32(24, l.pid, true);
+  });
 }
 
 /** flock_to_posix_lock: the inclusive byte range, or -EINVAL. */
@@ -111,7 +112,7 @@ function range(f: File, l: Flock): { start: number; end: number } | number {
 }
 
 /** The lock commands of fcntl(2) (cmd is one of F_*LK*). */
-export function fcntlLock(t: Task, f: File, cmd: number, arg: number): number {
+export function fcntlLock(t: Task, f: File, cmd: number, arg: UserPtr): number {
   if (f.flags & O_PATH) return -Errno.EBADF;
   const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
   const l = readFlock(t, arg);

@@ -15,6 +15,7 @@ import {
   MAP_UNINITIALIZED,
 } from '../mm/address_space.js';
 import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
+import { copyOut } from './uaccess.js';
 
 const PAGE = 4096;
 const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP;
@@ -146,14 +147,16 @@ export function sys_msync(t: Task, r: Regs): number {
   return 0;
 }
 
-/** mlock(2), munlock(2), mlockall(2), munlockall(2): guest memory is never swapped anyway. */
+/** mlock(2) (also munlock, mlock2): guest memory is never swapped anyway, so only the range is checked. */
 export function sys_mlock(t: Task, r: Regs): number {
   return t.mm.isMapped(r.get(A0) - (r.get(A0) % PAGE), r.get(A1) + (r.get(A0) % PAGE)) ? 0 : -Errno.ENOMEM;
 }
+/** mlockall(2) */
 export function sys_mlockall(_t: Task, r: Regs): number {
   const f = r.getI32(A0);
   return f === 0 || f & ~7 ? -Errno.EINVAL : 0;
 }
+/** munlockall(2) */
 export const sys_munlockall = (): number => 0;
 
 /** mincore(2): resident = present in the page table. */
@@ -164,6 +167,6 @@ export function sys_mincore(t: Task, r: Regs): number {
   if (!t.mm.isMapped(addr, len)) return -Errno.ENOMEM;
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = t.mm.frameAt(addr / PAGE + i) >= 0 ? 1 : 0;
-  t.mm.write(vec, out);
+  copyOut(t, vec, out);
   return 0;
 }

@@ -9,12 +9,13 @@ import { A0, A1 } from './types.js';
 import { O_CLOEXEC, O_DIRECT, O_EXCL, O_NONBLOCK, O_RDWR } from '../fs/types.js';
 import { createPipe } from '../fs/pipe.js';
 import { EventFd, EFD_SEMAPHORE } from '../fs/eventfd.js';
+import { copyOut, UserPtr } from './uaccess.js';
 
 /** O_NOTIFICATION_PIPE (watch_queue(7)) shares O_EXCL's bit */
 const O_NOTIFICATION_PIPE = O_EXCL;
 
 /** do_pipe2: both fds or neither; EMFILE before EFAULT, as Linux reserves the fds first. */
-function doPipe2(t: Task, fds: number, flags: number): number {
+function doPipe2(t: Task, fds: UserPtr, flags: number): number {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_NOTIFICATION_PIPE)) return -Errno.EINVAL;
   if (flags & O_NOTIFICATION_PIPE) return -Errno.ENOPKG; // no watch queues (as without CONFIG_WATCH_QUEUE)
   const [rd, wr] = createPipe(flags & (O_NONBLOCK | O_DIRECT), t.creds.fsuid, t.creds.fsgid);
@@ -31,7 +32,7 @@ function doPipe2(t: Task, fds: number, flags: number): number {
   }
   const b = new Int32Array([rfd, wfd]);
   try {
-    t.mm.write(fds, new Uint8Array(b.buffer));
+    copyOut(t, fds, new Uint8Array(b.buffer));
   } catch (e) {
     t.files.close(rfd);
     t.files.close(wfd);

@@ -25,14 +25,16 @@ import { monotonicNs, Timer } from '../kernel/events.js';
 import { ERESTARTNOHAND } from '../kernel/signal.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5, BLOCKED } from './types.js';
+import {
+  copyIn, copyOut, readStruct, readTimespec, getTimeval, writeTimespec, writeTimeval, readSigmask, NSEC_PER_SEC, UserPtr,
+} from './uaccess.js';
 import type { File } from '../fs/file.js';
 import {
   WaitQueue, Waiter, POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLRDBAND, POLLWRNORM, POLLWRBAND,
 } from '../fs/waitqueue.js';
 
-const NS = 1000000000n;
 /** Deadlines further than this are never reached: no timer is armed for them. */
-const FOREVER_NS = 100n * 365n * 86400n * NS;
+const FOREVER_NS = 100n * 365n * 86400n * NSEC_PER_SEC;
 
 /**
  * A sleep on several wait queues with an optional deadline (Linux's
@@ -117,52 +119,35 @@ export function runPass(w: MultiWait, pass: () => number): number {
 
 /**
  * A struct timespec timeout (poll_select_set_timeout): the monotonic
- * deadline, or -EINVAL. A NULL pointer: null (forever).
+ * deadline (0n for a zero timeout); EINVAL out of range. A NULL pointer:
+ * null (forever).
  */
-export function timespecDeadline(t: Task, addr: number): bigint | null | number {
+export function timespecDeadline(t: Task, addr: UserPtr): bigint | null {
   if (!addr) return null;
-  const b = t.mm.read(addr, 16);
-  const dv = new DataView(b.buffer);
-  const sec = dv.getBigInt64(0, true), nsec = dv.getBigInt64(8, true);
-  if (sec < 0n || nsec < 0n || nsec >= NS) return -Errno.EINVAL;
-  return sec === 0n && nsec === 0n ? 0n : monotonicNs() + sec * NS + nsec;
+  const ns = readTimespec(t, addr);
+  return ns === 0n ? 0n : monotonicNs() + ns;
 }
 
 /** A struct timeval timeout (kern_select): usec past a second carries, negative values are EINVAL. */
-function timevalDeadline(t: Task, addr: number): bigint | null | number {
+function timevalDeadline(t: Task, addr: UserPtr): bigint | null {
   if (!addr) return null;
-  const b = t.mm.read(addr, 16);
-  const dv = new DataView(b.buffer);
-  const tvSec = dv.getBigInt64(0, true), tvUsec = dv.getBigInt64(8, true);
+  const tv = getTimeval(t, addr);
   // C division truncates toward zero, like BigInt's
-  const sec = tvSec + tvUsec / 1000000n, nsec = (tvUsec % 1000000n) * 1000n;
-  if (sec < 0n || nsec < 0n) return -Errno.EINVAL;
-  return sec === 0n && nsec === 0n ? 0n : monotonicNs() + sec * NS + nsec;
+  const sec = tv.sec + tv.usec / 1000000n, nsec = (tv.usec % 1000000n) * 1000n;
+  if (sec < 0n || nsec < 0n) throw new ErrnoError(Errno.EINVAL);
+  return sec === 0n && nsec === 0n ? 0n : monotonicNs() + sec * NSEC_PER_SEC + nsec;
 }
 
 /** poll_select_finish: write the time left back (not for a zero or absent timeout); a fault is ignored. */
-function writeRemaining(t: Task, w: MultiWait, addr: number, timeval: boolean): void {
+function writeRemaining(t: Task, w: MultiWait, addr: UserPtr, timeval: boolean): void {
   if (!addr || w.deadline === null || w.deadline === 0n) return;
   const rem = w.remaining()!;
-  const b = new BigInt64Array([rem / NS, timeval ? (rem % NS) / 1000n : rem % NS]);
   try {
-    t.mm.write(addr, new Uint8Array(b.buffer));
+    if (timeval) writeTimeval(t, addr, rem);
+    else writeTimespec(t, addr, rem);
   } catch (e) {
     if (!(e instanceof ErrnoError)) throw e;
   }
-}
-
-/**
- * set_user_sigmask: a temporary mask for the call (ppoll, pselect6,
- * epoll_pwait): EINVAL unless sigsetsize is 8; NULL leaves the mask alone.
- * Returns the mask read, null for none, or -errno.
- */
-export function readSigmask(t: Task, addr: number, size: number): [number, number] | null | number {
-  if (!addr) return null;
-  if (size !== 8) return -Errno.EINVAL;
-  const b = t.mm.read(addr, 8);
-  const dv = new DataView(b.buffer);
-  return [dv.getUint32(0, true), dv.getUint32(4, true)];
 }
 
 /** Readiness of a file for poll and select. */
@@ -186,7 +171,7 @@ class PollCall {
 /** do_sys_poll after the timeout and mask are decoded: copy the pollfds, then the first pass. */
 function startPoll(t: Task, ufds: number, nfds: number, deadline: bigint | null, tsp: number): number {
   if (nfds > t.files.limit) return -Errno.EINVAL; // RLIMIT_NOFILE
-  const pfds = t.mm.read(ufds, nfds * 8);
+  const pfds = copyIn(t, ufds, nfds * 8);
   const st = new PollCall(new MultiWait(t, deadline), ufds, pfds, tsp);
   t.syscallState = st;
   return runPoll(t, st);
@@ -227,7 +212,7 @@ function runPoll(t: Task, st: PollCall): number {
 /** Write the revents back (and ppoll's time left). At an interruption a fault is ignored: the result is already EINTR. */
 function finishPoll(t: Task, st: PollCall, interrupted: boolean): void {
   try {
-    if (st.pfds.length) t.mm.write(st.ufds, st.pfds);
+    if (st.pfds.length) copyOut(t, st.ufds, st.pfds);
   } catch (e) {
     if (!(e instanceof ErrnoError) || !interrupted) throw e;
   }
@@ -249,9 +234,7 @@ export function sys_ppoll(t: Task, r: Regs): number {
   if (st instanceof PollCall) return runPoll(t, st);
   const ufds = r.get(A0), nfds = r.getU32(A1), tsp = r.get(A2), sigmask = r.get(A3), sigsetsize = r.get(A4);
   const deadline = timespecDeadline(t, tsp);
-  if (typeof deadline === 'number') return deadline;
   const mask = readSigmask(t, sigmask, sigsetsize);
-  if (typeof mask === 'number') return mask;
   if (nfds > t.files.limit) return -Errno.EINVAL;
   if (mask) t.kernel.setTempSigmask(t, mask[0], mask[1]);
   return startPoll(t, ufds, nfds, deadline, tsp);
@@ -294,7 +277,7 @@ function startSelect(t: Task, nfds: number, inp: number, outp: number, exp: numb
   if (nfds < 0) return -Errno.EINVAL;
   const n = Math.min(nfds, fdTableSize(t));
   const bytes = Math.ceil(n / 64) * 8;
-  const get = (p: number): Uint8Array => (p ? t.mm.read(p, bytes) : new Uint8Array(bytes));
+  const get = (p: UserPtr): Uint8Array => (p ? copyIn(t, p, bytes) : new Uint8Array(bytes));
   const fin = get(inp), fout = get(outp), fex = get(exp);
   // max_select_fd: every fd named must be open
   for (let fd = 0; fd < n; fd++) {
@@ -346,9 +329,9 @@ function runSelect(t: Task, st: SelectCall): number {
       return -ERESTARTNOHAND;
     }
     writeRemaining(t, w, st.tvp, st.timeval);
-    if (st.inp) t.mm.write(st.inp, rin);
-    if (st.outp) t.mm.write(st.outp, rout);
-    if (st.exp) t.mm.write(st.exp, rex);
+    if (st.inp) copyOut(t, st.inp, rin);
+    if (st.outp) copyOut(t, st.outp, rout);
+    if (st.exp) copyOut(t, st.exp, rex);
     return count;
   });
 }
@@ -359,7 +342,6 @@ export function sys_select(t: Task, r: Regs): number {
   if (st instanceof SelectCall) return runSelect(t, st);
   const nfds = r.getI32(A0), inp = r.get(A1), outp = r.get(A2), exp = r.get(A3), tvp = r.get(A4);
   const deadline = timevalDeadline(t, tvp);
-  if (typeof deadline === 'number') return deadline;
   return startSelect(t, nfds, inp, outp, exp, deadline, tvp, true);
 }
 
@@ -370,15 +352,12 @@ export function sys_pselect6(t: Task, r: Regs): number {
   const nfds = r.getI32(A0), inp = r.get(A1), outp = r.get(A2), exp = r.get(A3), tsp = r.get(A4), sig = r.get(A5);
   let ss = 0, ssLen = 0;
   if (sig) {
-    const b = t.mm.read(sig, 16);
-    const dv = new DataView(b.buffer);
+    const dv = readStruct(t, sig, 16);
     ss = Number(dv.getBigUint64(0, true));
     ssLen = Number(dv.getBigUint64(8, true));
   }
   const deadline = timespecDeadline(t, tsp);
-  if (typeof deadline === 'number') return deadline;
   const mask = readSigmask(t, ss, ssLen);
-  if (typeof mask === 'number') return mask;
   if (nfds < 0) return -Errno.EINVAL;
   if (mask) t.kernel.setTempSigmask(t, mask[0], mask[1]);
   return startSelect(t, nfds, inp, outp, exp, deadline, tsp, false);

@@ -7,6 +7,10 @@ import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
+import {
+  readPath, readStringArray, readStruct, copyIn, copyOut, clearUser, readU32, readI32, writeU32, writeU64, writeSiginfo,
+  SIGINFO_SIZE, UserPtr,
+} from './uaccess.js';
 
 /** exit_group(2) */
 export function sys_exit_group(t: Task, r: Regs): number {
@@ -39,8 +43,7 @@ export function sys_vfork(t: Task): number {
 export function sys_clone3(t: Task, r: Regs): number {
   const size = r.get(A1);
   if (size < 64 || size > 4096) return -Errno.EINVAL;
-  const b = t.mm.read(r.get(A0), Math.min(size, 88));
-  const dv = new DataView(b.buffer);
+  const dv = readStruct(t, r.get(A0), Math.min(size, 88));
   const u = (o: number): number => Number(dv.getBigUint64(o, true));
   const flags = u(0), exitSignal = u(32), stack = u(40), stackSize = u(48);
   if (exitSignal > 64 || flags > 0xffffffff) return -Errno.EINVAL;
@@ -66,6 +69,8 @@ function forkCommon(t: Task, flags: number, stack: number, ptid: number, ctid: n
 const WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000, __WNOTHREAD = 0x20000000,
   __WALL = 0x40000000, __WCLONE = 0x80000000;
 const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
+/** sizeof(struct rusage) */
+const RUSAGE_SIZE = 144;
 
 /** wait4(2) */
 export function sys_wait4(t: Task, r: Regs): number {
@@ -85,8 +90,8 @@ export function sys_wait4(t: Task, r: Regs): number {
   }
   const res = t.kernel.waitChild(t, idtype, id, options | WEXITED);
   if (typeof res === 'number') return res;
-  if (wstatus) t.mm.writeU32(wstatus, res.status);
-  if (rusage) t.mm.write(rusage, new Uint8Array(144));
+  if (wstatus) writeU32(t, wstatus, res.status);
+  if (rusage) clearUser(t, rusage, RUSAGE_SIZE);
   return res.pid;
 }
 
@@ -103,19 +108,10 @@ export function sys_waitid(t: Task, r: Regs): number {
   if (it === P_ALL) ident = 0;
   const res = t.kernel.waitChild(t, it, ident, options);
   if (typeof res === 'number') {
-    if (res === 0 && infop) t.mm.write(infop, new Uint8Array(128)); // WNOHANG: si_pid 0
+    if (res === 0 && infop) clearUser(t, infop, SIGINFO_SIZE); // WNOHANG: si_pid 0
     return res;
   }
-  if (infop) {
-    const b = new Uint8Array(128);
-    const dv = new DataView(b.buffer);
-    dv.setInt32(0, 17, true); // SIGCHLD
-    dv.setInt32(8, res.code, true);
-    dv.setInt32(16, res.pid, true);
-    dv.setUint32(20, res.uid, true);
-    dv.setInt32(24, res.siStatus, true);
-    t.mm.write(infop, b);
-  }
+  if (infop) writeSiginfo(t, infop, { signo: 17 /* SIGCHLD */, code: res.code, pid: res.pid, uid: res.uid, status: res.siStatus });
   it = 0;
   return 0;
 }
@@ -123,19 +119,19 @@ export function sys_waitid(t: Task, r: Regs): number {
 
 /** execve(2) */
 export function sys_execve(t: Task, r: Regs): number {
-  const path = t.mm.readCString(r.get(A0), 4096);
-  const argv = t.mm.readStringArray(r.get(A1), ARG_MAX);
-  const envp = t.mm.readStringArray(r.get(A2), ARG_MAX);
+  const path = readPath(t, r.get(A0));
+  const argv = readStringArray(t, r.get(A1), ARG_MAX);
+  const envp = readStringArray(t, r.get(A2), ARG_MAX);
   return t.kernel.execve(t, path, argv, envp);
 }
 
 /** execveat(2): only AT_FDCWD-relative or absolute paths for now. */
 export function sys_execveat(t: Task, r: Regs): number {
   const dirfd = r.getI32(A0);
-  const path = t.mm.readCString(r.get(A1), 4096);
+  const path = readPath(t, r.get(A1));
   if (dirfd !== -100 && !path.startsWith('/')) return -Errno.ENOSYS;
-  const argv = t.mm.readStringArray(r.get(A2), ARG_MAX);
-  const envp = t.mm.readStringArray(r.get(A3), ARG_MAX);
+  const argv = readStringArray(t, r.get(A2), ARG_MAX);
+  const envp = readStringArray(t, r.get(A3), ARG_MAX);
   return t.kernel.execve(t, path, argv, envp);
 }
 
@@ -158,16 +154,16 @@ export const sys_getpgrp = (t: Task): number => t.tg.pgid;
 
 /** getresuid(2) */
 export function sys_getresuid(t: Task, r: Regs): number {
-  t.mm.writeU32(r.get(A0), t.creds.uid);
-  t.mm.writeU32(r.get(A1), t.creds.euid);
-  t.mm.writeU32(r.get(A2), t.creds.suid);
+  writeU32(t, r.get(A0), t.creds.uid);
+  writeU32(t, r.get(A1), t.creds.euid);
+  writeU32(t, r.get(A2), t.creds.suid);
   return 0;
 }
 /** getresgid(2) */
 export function sys_getresgid(t: Task, r: Regs): number {
-  t.mm.writeU32(r.get(A0), t.creds.gid);
-  t.mm.writeU32(r.get(A1), t.creds.egid);
-  t.mm.writeU32(r.get(A2), t.creds.sgid);
+  writeU32(t, r.get(A0), t.creds.gid);
+  writeU32(t, r.get(A1), t.creds.egid);
+  writeU32(t, r.get(A2), t.creds.sgid);
   return 0;
 }
 /** getgroups(2) */
@@ -177,7 +173,7 @@ export function sys_getgroups(t: Task, r: Regs): number {
   if (size < 0) return -Errno.EINVAL;
   if (size === 0) return g.length;
   if (size < g.length) return -Errno.EINVAL;
-  g.forEach((v, i) => t.mm.writeU32(r.get(A1) + i * 4, v));
+  g.forEach((v, i) => writeU32(t, r.get(A1) + i * 4, v));
   return g.length;
 }
 
@@ -227,7 +223,7 @@ export function sys_arch_prctl(t: Task, r: Regs): number {
       return 0;
     case ARCH_GET_FS:
     case ARCH_GET_GS:
-      t.mm.writeU64(addr, r.get(code === ARCH_GET_FS ? FS_BASE : GS_BASE));
+      writeU64(t, addr, r.get(code === ARCH_GET_FS ? FS_BASE : GS_BASE));
       return 0;
     default:
       return -Errno.EINVAL; // CET, CPUID faulting, XCOMP: not offered
@@ -241,7 +237,7 @@ export function sys_prctl(t: Task, r: Regs): number {
   const op = r.getI32(A0);
   switch (op) {
     case PR_SET_NAME: {
-      const b = t.mm.read(r.get(A1), 16);
+      const b = copyIn(t, r.get(A1), 16);
       const z = b.indexOf(0);
       t.comm = Buffer.from(b.subarray(0, z < 0 ? 15 : Math.min(z, 15))).toString('utf8');
       return 0;
@@ -249,7 +245,7 @@ export function sys_prctl(t: Task, r: Regs): number {
     case PR_GET_NAME: {
       const b = new Uint8Array(16);
       b.set(Buffer.from(t.comm, 'utf8').subarray(0, 15));
-      t.mm.write(r.get(A1), b);
+      copyOut(t, r.get(A1), b);
       return 0;
     }
     case PR_SET_PDEATHSIG: {
@@ -259,7 +255,7 @@ export function sys_prctl(t: Task, r: Regs): number {
       return 0;
     }
     case PR_GET_PDEATHSIG:
-      t.mm.writeU32(r.get(A1), t.pdeathSig);
+      writeU32(t, r.get(A1), t.pdeathSig);
       return 0;
     case PR_GET_DUMPABLE:
       return 1;
@@ -307,14 +303,13 @@ function defaultLimit(res: number): [number, number] {
 export function getLimit(t: Task, res: number): [number, number] {
   return t.tg.rlimits.get(res) ?? defaultLimit(res);
 }
-function writeRlimit(t: Task, addr: number, l: [number, number]): void {
+function writeRlimit(t: Task, addr: UserPtr, l: [number, number]): void {
   const enc = (v: number): number => (v === Infinity ? -1 : v);
-  t.mm.writeU64(addr, enc(l[0]) === -1 ? 0xffffffffffffffff : l[0]);
-  t.mm.writeU64(addr + 8, enc(l[1]) === -1 ? 0xffffffffffffffff : l[1]);
+  writeU64(t, addr, enc(l[0]) === -1 ? 0xffffffffffffffff : l[0]);
+  writeU64(t, addr + 8, enc(l[1]) === -1 ? 0xffffffffffffffff : l[1]);
 }
-function readRlimit(t: Task, addr: number): [number, number] {
-  const b = t.mm.read(addr, 16);
-  const dv = new DataView(b.buffer);
+function readRlimit(t: Task, addr: UserPtr): [number, number] {
+  const dv = readStruct(t, addr, 16);
   const dec = (o: number): number => (dv.getBigUint64(o, true) >= 0x7fffffffffffffffn ? Infinity : Number(dv.getBigUint64(o, true)));
   return [dec(0), dec(8)];
 }
@@ -431,16 +426,17 @@ export function sys_setgroups(t: Task, r: Regs): number {
   if (n < 0 || n > 65536) return -Errno.EINVAL;
   if (t.creds.euid !== 0) return -Errno.EPERM;
   const g: number[] = [];
-  for (let i = 0; i < n; i++) g.push(t.mm.readU32(r.get(A1) + i * 4));
+  for (let i = 0; i < n; i++) g.push(readU32(t, r.get(A1) + i * 4));
   t.creds.groups = g;
   return 0;
 }
-/** setfsuid(2)/setfsgid(2): return the previous value; change it if allowed */
+/** setfsuid(2): the previous value; changed if allowed (setfsgid likewise) */
 export function sys_setfsuid(t: Task, r: Regs): number {
   const old = t.creds.fsuid, v = r.getI32(A0);
   if (v !== -1 && (t.creds.euid === 0 || [t.creds.uid, t.creds.euid, t.creds.suid].includes(v))) t.creds.fsuid = v;
   return old;
 }
+/** setfsgid(2) */
 export function sys_setfsgid(t: Task, r: Regs): number {
   const old = t.creds.fsgid, v = r.getI32(A0);
   if (v !== -1 && (t.creds.euid === 0 || [t.creds.gid, t.creds.egid, t.creds.sgid].includes(v))) t.creds.fsgid = v;
@@ -456,9 +452,9 @@ const CAP_V1 = 0x19980330, CAP_V2 = 0x20071026, CAP_V3 = 0x20080522;
 /** capget(2): root (euid 0) holds every capability, anyone else none; there are no file capabilities. */
 export function sys_capget(t: Task, r: Regs): number {
   const hdr = r.get(A0), data = r.get(A1);
-  const version = t.mm.readU32(hdr), pid = t.mm.readI32(hdr + 4);
+  const version = readU32(t, hdr), pid = readI32(t, hdr + 4);
   if (version !== CAP_V1 && version !== CAP_V2 && version !== CAP_V3) {
-    t.mm.writeU32(hdr, CAP_V3); // tell the caller the version we speak
+    writeU32(t, hdr, CAP_V3); // tell the caller the version we speak
     return data === 0 ? 0 : -Errno.EINVAL;
   }
   if (pid < 0) return -Errno.EINVAL;
@@ -470,9 +466,9 @@ export function sys_capget(t: Task, r: Regs): number {
   // struct __user_cap_data_struct { effective, permitted, inheritable } per 32 capabilities (CAP_LAST_CAP 40)
   for (let i = 0; i < words; i++) {
     const bits = root ? (i === 0 ? 0xffffffff : 0x1ff) : 0;
-    t.mm.writeU32(data + i * 12, bits);
-    t.mm.writeU32(data + i * 12 + 4, bits);
-    t.mm.writeU32(data + i * 12 + 8, 0);
+    writeU32(t, data + i * 12, bits);
+    writeU32(t, data + i * 12 + 4, bits);
+    writeU32(t, data + i * 12 + 8, 0);
   }
   return 0;
 }

@@ -10,40 +10,44 @@ import { A0, A1, A2, A3, BLOCKED, REGS_SET } from './types.js';
 import type { ThreadGroup } from '../kernel/task.js';
 import { restoreFrame, initFpState, SigPending, SI_USER, SI_TKILL } from '../kernel/signal.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
+import {
+  readStruct, writeStruct, readSigset, writeSigset, getSigset, putSigset, readTimespec, writeSiginfo, SIGSET_SIZE, SIGINFO_SIZE, UserPtr,
+} from './uaccess.js';
 
 const SIGKILL = 9, SIGSTOP = 19, NSIG = 64;
 const SIG_DFL = 0, SIG_IGN = 1;
 const SA_RESTORER = 0x04000000;
+/** sizeof(struct sigaction) as the kernel takes it (x86-64) */
+const SIGACTION_SIZE = 32;
 const SA_KNOWN = 0x00000001 | 0x00000002 | 0x00000004 | 0x08000000 | 0x10000000 | 0x40000000 | 0x80000000 | SA_RESTORER | 0x00000400 | 0x00000800;
 
 /** rt_sigaction(2) */
 export function sys_rt_sigaction(t: Task, r: Regs): number {
   const sig = r.getI32(A0), act = r.get(A1), oact = r.get(A2), size = r.get(A3);
-  if (size !== 8) return -Errno.EINVAL;
+  if (size !== SIGSET_SIZE) return -Errno.EINVAL;
   if (sig < 1 || sig > NSIG) return -Errno.EINVAL;
   if (act && (sig === SIGKILL || sig === SIGSTOP)) return -Errno.EINVAL;
   const cur = t.tg.sigactions[sig] ?? { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
   let next = cur;
+  // struct sigaction (the kernel's): sa_handler, sa_flags, sa_restorer, sa_mask
   if (act) {
-    const b = t.mm.read(act, 32);
-    const dv = new DataView(b.buffer);
+    const dv = readStruct(t, act, SIGACTION_SIZE);
+    const [maskLo, maskHi] = getSigset(dv, 24);
     next = {
       handler: Number(dv.getBigUint64(0, true)),
       flags: Number(dv.getBigUint64(8, true) & 0xffffffffn) & SA_KNOWN | (Number(dv.getBigUint64(8, true) & 0xffffffffn) & ~SA_KNOWN),
       restorer: Number(dv.getBigUint64(16, true)),
-      maskLo: dv.getUint32(24, true) & ~((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))),
-      maskHi: dv.getUint32(28, true),
+      maskLo: maskLo & ~((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))),
+      maskHi,
     };
   }
   if (oact) {
-    const b = new Uint8Array(32);
-    const dv = new DataView(b.buffer);
-    dv.setBigUint64(0, BigInt(cur.handler), true);
-    dv.setBigUint64(8, BigInt(cur.flags >>> 0), true);
-    dv.setBigUint64(16, BigInt(cur.restorer), true);
-    dv.setUint32(24, cur.maskLo >>> 0, true);
-    dv.setUint32(28, cur.maskHi >>> 0, true);
-    t.mm.write(oact, b);
+    writeStruct(t, oact, SIGACTION_SIZE, (dv) => {
+      dv.setBigUint64(0, BigInt(cur.handler), true);
+      dv.setBigUint64(8, BigInt(cur.flags >>> 0), true);
+      dv.setBigUint64(16, BigInt(cur.restorer), true);
+      putSigset(dv, 24, cur.maskLo, cur.maskHi);
+    });
   }
   t.tg.sigactions[sig] = next;
   // a signal now ignored is discarded from every pending set (do_sigaction)
@@ -59,22 +63,13 @@ const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
 /** rt_sigprocmask(2) */
 export function sys_rt_sigprocmask(t: Task, r: Regs): number {
   const how = r.getI32(A0), set = r.get(A1), oset = r.get(A2), size = r.get(A3);
-  if (size !== 8) return -Errno.EINVAL;
+  if (size !== SIGSET_SIZE) return -Errno.EINVAL;
   let lo = 0, hi = 0;
   if (set) {
-    const b = t.mm.read(set, 8);
-    const dv = new DataView(b.buffer);
-    lo = dv.getUint32(0, true);
-    hi = dv.getUint32(4, true);
+    [lo, hi] = readSigset(t, set);
     if (how !== SIG_BLOCK && how !== SIG_UNBLOCK && how !== SIG_SETMASK) return -Errno.EINVAL;
   }
-  if (oset) {
-    const b = new Uint8Array(8);
-    const dv = new DataView(b.buffer);
-    dv.setUint32(0, t.sigmaskLo >>> 0, true);
-    dv.setUint32(4, t.sigmaskHi >>> 0, true);
-    t.mm.write(oset, b);
-  }
+  if (oset) writeSigset(t, oset, t.sigmaskLo, t.sigmaskHi);
   if (set) {
     if (how === SIG_BLOCK) {
       t.sigmaskLo |= lo;
@@ -92,20 +87,21 @@ export function sys_rt_sigprocmask(t: Task, r: Regs): number {
 }
 
 const SS_ONSTACK = 1, SS_DISABLE = 2, MINSIGSTKSZ = 2048;
+/** sizeof(stack_t) */
+const STACK_T_SIZE = 24;
 /** sigaltstack(2): recorded (used once guest handlers run). */
 export function sys_sigaltstack(t: Task, r: Regs): number {
   const ss = r.get(A0), old = r.get(A1);
+  // stack_t: ss_sp, ss_flags, ss_size
   if (old) {
-    const b = new Uint8Array(24);
-    const dv = new DataView(b.buffer);
-    dv.setBigUint64(0, BigInt(t.altStackSp), true);
-    dv.setInt32(8, t.altStackFlags, true);
-    dv.setBigUint64(16, BigInt(t.altStackSize), true);
-    t.mm.write(old, b);
+    writeStruct(t, old, STACK_T_SIZE, (dv) => {
+      dv.setBigUint64(0, BigInt(t.altStackSp), true);
+      dv.setInt32(8, t.altStackFlags, true);
+      dv.setBigUint64(16, BigInt(t.altStackSize), true);
+    });
   }
   if (ss) {
-    const b = t.mm.read(ss, 24);
-    const dv = new DataView(b.buffer);
+    const dv = readStruct(t, ss, STACK_T_SIZE);
     const sp = Number(dv.getBigUint64(0, true)), flags = dv.getInt32(8, true), size = Number(dv.getBigUint64(16, true));
     if (flags & ~(SS_DISABLE | SS_ONSTACK | 0x80000000)) return -Errno.EINVAL;
     if (flags & SS_DISABLE) {
@@ -188,14 +184,14 @@ export function sys_tkill(t: Task, r: Regs): number {
   return threadKill(t, 0, r.getI32(A0), r.getI32(A1));
 }
 
-/** rt_sigqueueinfo(2) / rt_tgsigqueueinfo(2): a queued signal with a value (si_code must be negative from user space). */
-function readUserInfo(t: Task, addr: number): { code: number; value: number } | number {
-  const b = t.mm.read(addr, 128);
-  const dv = new DataView(b.buffer);
+/** The siginfo of rt_sigqueueinfo and rt_tgsigqueueinfo: a queued signal with a value (si_code must be negative from user space). */
+function readUserInfo(t: Task, addr: UserPtr): { code: number; value: number } | number {
+  const dv = readStruct(t, addr, SIGINFO_SIZE);
   const code = dv.getInt32(8, true);
   if (code >= 0 || code === SI_TKILL) return -Errno.EPERM;
   return { code, value: Number(dv.getBigInt64(24, true)) };
 }
+/** rt_sigqueueinfo(2) */
 export function sys_rt_sigqueueinfo(t: Task, r: Regs): number {
   const pid = r.getI32(A0), sig = r.getI32(A1);
   if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
@@ -206,6 +202,7 @@ export function sys_rt_sigqueueinfo(t: Task, r: Regs): number {
   if (sig) t.kernel.signalProcess(tg, sig, { code: u.code, value: u.value, pid: t.tg.tgid, uid: t.creds.uid });
   return afterSelf(t);
 }
+/** rt_tgsigqueueinfo(2) */
 export function sys_rt_tgsigqueueinfo(t: Task, r: Regs): number {
   const tgid = r.getI32(A0), tid = r.getI32(A1), sig = r.getI32(A2);
   if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
@@ -235,22 +232,20 @@ export function sys_rt_sigreturn(t: Task): number {
 
 /** rt_sigpending(2) */
 export function sys_rt_sigpending(t: Task, r: Regs): number {
-  if (r.get(A1) > 8) return -Errno.EINVAL;
-  const b = new Uint8Array(8);
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0, ((t.pending.lo | t.tg.sharedPending.lo) & t.sigmaskLo) >>> 0, true);
-  dv.setUint32(4, ((t.pending.hi | t.tg.sharedPending.hi) & t.sigmaskHi) >>> 0, true);
-  t.mm.write(r.get(A0), b.subarray(0, r.get(A1)));
+  const set = r.get(A0), size = r.get(A1);
+  if (size > SIGSET_SIZE) return -Errno.EINVAL;
+  const lo = (t.pending.lo | t.tg.sharedPending.lo) & t.sigmaskLo, hi = (t.pending.hi | t.tg.sharedPending.hi) & t.sigmaskHi;
+  writeSigset(t, set, lo, hi, size);
   return 0;
 }
 
 /** rt_sigsuspend(2): wait for a signal under a temporary mask; always ends with EINTR once a handler runs. */
 export function sys_rt_sigsuspend(t: Task, r: Regs): number {
-  if (r.get(A1) !== 8) return -Errno.EINVAL;
+  const set = r.get(A0), size = r.get(A1);
+  if (size !== SIGSET_SIZE) return -Errno.EINVAL;
   if (!t.syscallState) {
-    const b = t.mm.read(r.get(A0), 8);
-    const dv = new DataView(b.buffer);
-    t.kernel.setTempSigmask(t, dv.getUint32(0, true), dv.getUint32(4, true));
+    const [lo, hi] = readSigset(t, set);
+    t.kernel.setTempSigmask(t, lo, hi);
     t.syscallState = true;
   }
   // asleep until a signal interrupts (ERESTARTNOHAND: a handler gives EINTR; no
@@ -268,10 +263,9 @@ export function sys_pause(t: Task): number {
 /** rt_sigtimedwait(2): take a pending signal of the set, waiting for one if needed. */
 export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
   const setp = r.get(A0), infop = r.get(A1), tsp = r.get(A2), size = r.get(A3);
-  if (size !== 8) return -Errno.EINVAL;
-  const b = t.mm.read(setp, 8);
-  const dv = new DataView(b.buffer);
-  const lo = dv.getUint32(0, true) & ~((1 << 8) | (1 << 18)), hi = dv.getUint32(4, true);
+  if (size !== SIGSET_SIZE) return -Errno.EINVAL;
+  const [setLo, hi] = readSigset(t, setp);
+  const lo = setLo & ~((1 << 8) | (1 << 18));
   // signals in the set are taken even while blocked: look at the pending sets directly
   const pick = (): { sig: number; src: SigPending } | null => {
     for (const src of [t.pending, t.tg.sharedPending]) {
@@ -286,17 +280,7 @@ export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
     if (st?.timer) t.kernel.events.cancelTimer(st.timer);
     t.syscallState = null;
     const info = got.src.take(got.sig)!;
-    if (infop) {
-      const ib = new Uint8Array(128);
-      const iv = new DataView(ib.buffer);
-      iv.setInt32(0, info.signo, true);
-      iv.setInt32(8, info.code, true);
-      iv.setInt32(16, info.pid ?? 0, true);
-      iv.setUint32(20, info.uid ?? 0, true);
-      if (info.value !== undefined) iv.setBigInt64(24, BigInt(info.value), true);
-      if (info.status !== undefined) iv.setInt32(24, info.status, true);
-      t.mm.write(infop, ib);
-    }
+    if (infop) writeSiginfo(t, infop, info);
     return got.sig;
   }
   if (st?.timedOut) {
@@ -306,11 +290,7 @@ export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
   if (!st) {
     let timer: Timer | null = null;
     if (tsp) {
-      const tb = t.mm.read(tsp, 16);
-      const tv = new DataView(tb.buffer);
-      const sec = tv.getBigInt64(0, true), nsec = tv.getBigInt64(8, true);
-      if (sec < 0n || nsec < 0n || nsec >= 1000000000n) return -Errno.EINVAL;
-      const ns = sec * 1000000000n + nsec;
+      const ns = readTimespec(t, tsp);
       if (ns === 0n) return -Errno.EAGAIN;
       const state = { timer: null as Timer | null, timedOut: false };
       timer = t.kernel.events.addTimer(monotonicNs() + ns, () => {

@@ -8,6 +8,7 @@ import type { Task } from '../kernel/task.js';
 import { ERRNO_NAMES } from '../kernel/errno.js';
 import { ARG_REGS } from '../platform/regs.js';
 import { SYSCALL_NAMES } from './nr.js';
+import { copyIn, readCString } from './uaccess.js';
 
 /**
  * Argument kinds per syscall: d int, u unsigned, x hex, s string in, b buffer
@@ -120,15 +121,15 @@ export function straceLine(t: Task, nr: number, ret: number): string {
         args.push(String(r.getI32(reg)));
         break;
       case 's':
-        args.push(v === 0 ? 'NULL' : safe(() => JSON.stringify(t.mm.readCString(v, 4096)), '0x' + v.toString(16)));
+        args.push(v === 0 ? 'NULL' : safe(() => JSON.stringify(readCString(t, v, 4096)), '0x' + v.toString(16)));
         break;
       case 'b': {
         const len = Math.min(r.get(ARG_REGS[i + 1]!), 4096);
-        args.push(safe(() => quote(t.mm.read(v, Math.min(len, 64))) + (len > 64 ? '...' : ''), '0x' + v.toString(16)));
+        args.push(safe(() => quote(copyIn(t, v, Math.min(len, 64))) + (len > 64 ? '...' : ''), '0x' + v.toString(16)));
         break;
       }
       case 'o':
-        args.push(ret > 0 ? safe(() => quote(t.mm.read(v, Math.min(ret, 64))) + (ret > 64 ? '...' : ''), '0x' + v.toString(16)) : '0x' + v.toString(16));
+        args.push(ret > 0 ? safe(() => quote(copyIn(t, v, Math.min(ret, 64))) + (ret > 64 ? '...' : ''), '0x' + v.toString(16)) : '0x' + v.toString(16));
         break;
       case 'f':
         args.push(openFlags(r.getU32(reg)));

@@ -26,29 +26,22 @@ import { Errno } from '../kernel/errno.js';
 import type { Task, ThreadGroup, ProcessTimerState } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { SI_KERNEL, SI_TIMER } from '../kernel/signal.js';
-import * as host from '../host/libc.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
+import {
+  CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
+  CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI,
+  TIMER_ABSTIME, readClock,
+} from './time.js';
+import { readStruct, readItimerval, readItimerspec, writeItimerval, writeItimerspec, writeU32, NSEC_PER_SEC as NS } from './uaccess.js';
 
-const NS = 1000000000n;
 const SIGALRM = 14, SIGVTALRM = 26, SIGPROF = 27, SIGRTMAX = 64;
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
-const TIMER_ABSTIME = 1;
-const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
-  CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
-  CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 /** TICK_NSEC at HZ=250 (Debian's): what set_cpu_itimer adds to a CPU itimer */
 const TICK_NS = 4000000n;
 /** DELAYTIMER_MAX: the overrun count saturates here */
 const DELAYTIMER_MAX = 0x7fffffff;
-
-const tsBuf = new BigInt64Array(2);
-/** CLOCK_REALTIME (or CLOCK_TAI) now, ns */
-function wallNs(clock: number): bigint {
-  host.clockGettime(clock === CLOCK_TAI ? CLOCK_TAI : CLOCK_REALTIME, tsBuf);
-  return tsBuf[0]! * NS + tsBuf[1]!;
-}
 
 /**
  * One timer: an itimer or a k_itimer. Owned by its process; touched on the
@@ -149,12 +142,6 @@ function timersOf(t: Task): ProcessTimers {
 
 // ---- alarm, setitimer, getitimer ------------------------------------------------------------
 
-/** struct __kernel_old_itimerval: { it_interval, it_value } as timevals */
-function encodeItimerval(interval: bigint, value: bigint): Uint8Array {
-  const b = new BigInt64Array([interval / NS, (interval % NS) / 1000n, value / NS, (value % NS) / 1000n]);
-  return new Uint8Array(b.buffer);
-}
-
 /** do_getitimer's view of an itimer: [interval, value] in ns. */
 function itimerValue(it: IntervalTimer): [bigint, bigint] {
   const rem = it.remaining();
@@ -188,20 +175,11 @@ export function sys_alarm(t: Task, r: Regs): number {
 /** setitimer(2) */
 export function sys_setitimer(t: Task, r: Regs): number {
   const which = r.getI32(A0), value = r.get(A1), ovalue = r.get(A2);
-  let interval = 0n, v = 0n;
-  if (value) {
-    const b = t.mm.read(value, 32);
-    const dv = new DataView(b.buffer);
-    const isec = dv.getBigInt64(0, true), iusec = dv.getBigInt64(8, true);
-    const vsec = dv.getBigInt64(16, true), vusec = dv.getBigInt64(24, true);
-    // timeval_valid
-    if (isec < 0n || iusec < 0n || iusec >= 1000000n || vsec < 0n || vusec < 0n || vusec >= 1000000n) return -Errno.EINVAL;
-    interval = isec * NS + iusec * 1000n;
-    v = vsec * NS + vusec * 1000n;
-  } // a NULL value disarms (a "misfeature" Linux still honours)
+  // a NULL value disarms (a "misfeature" Linux still honours)
+  const [interval, v] = value ? readItimerval(t, value) : [0n, 0n];
   if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) return -Errno.EINVAL;
   const [oi, ov] = setItimer(timersOf(t), which, interval, v);
-  if (ovalue) t.mm.write(ovalue, encodeItimerval(oi, ov));
+  if (ovalue) writeItimerval(t, ovalue, oi, ov);
   return 0;
 }
 
@@ -210,7 +188,7 @@ export function sys_getitimer(t: Task, r: Regs): number {
   const which = r.getI32(A0), value = r.get(A1);
   if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) return -Errno.EINVAL;
   const [i, v] = itimerValue(timersOf(t).itimers[which]!);
-  t.mm.write(value, encodeItimerval(i, v));
+  writeItimerval(t, value, i, v);
   return 0;
 }
 
@@ -249,8 +227,7 @@ export function sys_timer_create(t: Task, r: Regs): number {
   if (e < 0) return e;
   let notify = SIGEV_SIGNAL, signo = SIGALRM, value: number | null = null, target: Task | null = null;
   if (sevp) {
-    const b = t.mm.read(sevp, 64);
-    const dv = new DataView(b.buffer);
+    const dv = readStruct(t, sevp, 64); // struct sigevent
     value = dv.getUint32(4, true) * 0x100000000 + dv.getUint32(0, true);
     signo = dv.getInt32(8, true);
     notify = dv.getInt32(12, true);
@@ -288,7 +265,7 @@ export function sys_timer_create(t: Task, r: Regs): number {
   it = new IntervalTimer(tg, notify === SIGEV_NONE ? null : send, k);
   p.posix.set(id, new PosixTimer(id, clock, it));
   try {
-    t.mm.writeU32(idp, id);
+    writeU32(t, idp, id);
   } catch (err) {
     p.posix.delete(id);
     throw err;
@@ -300,29 +277,18 @@ function timerOf(t: Task, id: number): PosixTimer | null {
   return (t.tg.timers as ProcessTimers | null)?.posix.get(id) ?? null;
 }
 
-/** struct itimerspec: { it_interval, it_value } as timespecs */
-function encodeItimerspec(interval: bigint, value: bigint): Uint8Array {
-  const b = new BigInt64Array([interval / NS, interval % NS, value / NS, value % NS]);
-  return new Uint8Array(b.buffer);
-}
-
 /** timer_settime(2) */
 export function sys_timer_settime(t: Task, r: Regs): number {
   const id = r.getI32(A0), flags = r.getI32(A1), newp = r.get(A2), oldp = r.get(A3);
   if (!newp) return -Errno.EINVAL;
-  const b = t.mm.read(newp, 32);
-  const dv = new DataView(b.buffer);
-  const isec = dv.getBigInt64(0, true), insec = dv.getBigInt64(8, true);
-  const vsec = dv.getBigInt64(16, true), vnsec = dv.getBigInt64(24, true);
-  if (isec < 0n || insec < 0n || insec >= NS || vsec < 0n || vnsec < 0n || vnsec >= NS) return -Errno.EINVAL;
+  const [interval, value] = readItimerspec(t, newp);
   const pt = timerOf(t, id);
   if (!pt) return -Errno.EINVAL;
   const old = [pt.it.interval, pt.it.remaining()] as const;
-  const interval = isec * NS + insec, value = vsec * NS + vnsec;
   let expires: bigint | null = null;
   if (value !== 0n) {
     if (flags & TIMER_ABSTIME) {
-      const now = isRealtime(pt.clock) ? wallNs(pt.clock) : monotonicNs();
+      const now = isRealtime(pt.clock) ? readClock(t, pt.clock)! : monotonicNs();
       expires = monotonicNs() + (value > now ? value - now : 0n);
     } else {
       expires = monotonicNs() + value;
@@ -330,7 +296,7 @@ export function sys_timer_settime(t: Task, r: Regs): number {
   }
   pt.it.set(expires, interval);
   pt.it.lastInfo = null; // posix_timer_set_common: the overrun count starts again
-  if (oldp) t.mm.write(oldp, encodeItimerspec(old[0], old[1]));
+  if (oldp) writeItimerspec(t, oldp, old[0], old[1]);
   return 0;
 }
 
@@ -339,7 +305,7 @@ export function sys_timer_gettime(t: Task, r: Regs): number {
   const id = r.getI32(A0), p = r.get(A1);
   const pt = timerOf(t, id);
   if (!pt) return -Errno.EINVAL;
-  t.mm.write(p, encodeItimerspec(pt.it.interval, pt.it.remaining()));
+  writeItimerspec(t, p, pt.it.interval, pt.it.remaining());
   return 0;
 }
 

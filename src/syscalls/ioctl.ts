@@ -1,0 +1,44 @@
+/**
+ * ioctl(2) (fs/ioctl.c): the generic fd requests here (do_vfs_ioctl), the
+ * rest to the File (the console's terminal ioctls, a pipe's FIONREAD).
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2 } from './types.js';
+import { S_IFMT, S_IFREG, O_NONBLOCK, O_PATH } from '../fs/types.js';
+import { readU32, writeU32 } from './uaccess.js';
+
+const FIONREAD = 0x541b, FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451;
+
+/** ioctl(2): the generic fd requests here, the rest to the File. */
+export function sys_ioctl(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), req = r.getU32(A1), arg = r.get(A2);
+  const e = t.files.entry(fd);
+  if (!e) return -Errno.EBADF;
+  const f = e.file;
+  if (f.flags & O_PATH) return -Errno.EBADF;
+  switch (req) {
+    case FIOCLEX:
+      e.cloexec = true;
+      return 0;
+    case FIONCLEX:
+      e.cloexec = false;
+      return 0;
+    case FIONBIO:
+      if (readU32(t, arg) !== 0) f.flags |= O_NONBLOCK;
+      else f.flags &= ~O_NONBLOCK;
+      return 0;
+    case FIONREAD: {
+      // regular files answer i_size - f_pos (fs/ioctl.c file_ioctl)
+      const st = f.stat();
+      if (typeof st !== 'number' && (st.mode & S_IFMT) === S_IFREG) {
+        writeU32(t, arg, Math.max(0, Math.min(st.size - f.pos, 0x7fffffff)));
+        return 0;
+      }
+      return f.ioctl(req, arg, t.mm);
+    }
+    default:
+      return f.ioctl(req, arg, t.mm);
+  }
+}

@@ -1,0 +1,379 @@
+/**
+ * The namespace and attribute syscalls (fs/namei.c, and the path calls of
+ * fs/open.c, fs/utimes.c, fs/stat.c's readlink, fs/d_path.c's getcwd):
+ * mkdir, unlink, rmdir, rename, symlink, link, readlink, access, getcwd,
+ * chdir, chmod, chown, utimensat, utimes, umask.
+ *
+ * Also the lookups the other file syscalls share (user_path_at's part):
+ * dirArg for an *at call's dirfd, emptyPathLoc for AT_EMPTY_PATH, pathLoc
+ * and fdLoc for the object an attribute call works on. Paths are read once,
+ * through uaccess.readPath; the walk is the VFS's (t.kernel.vfs).
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2, A3, A4 } from './types.js';
+import type { File } from '../fs/file.js';
+import {
+  AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, FsCaller, Loc,
+} from '../fs/vfs.js';
+import { HostFile, OpenHostNode } from '../fs/hostfs.js';
+import { fileOf } from './fd.js';
+import { readPath, copyOut, getTimespec, getTimeval, NSEC_PER_SEC, UserPtr } from './uaccess.js';
+
+// ---- lookups -------------------------------------------------------------------------------
+
+/** The dirfd of an *at call: null for AT_FDCWD (or when path is absolute: Linux ignores dirfd then). */
+export function dirArg(t: Task, dirfd: number, path: string): File | null | number {
+  if (dirfd === AT_FDCWD || path.charCodeAt(0) === 47) return null;
+  return t.files.get(dirfd) ?? -Errno.EBADF;
+}
+
+/** Where an AT_EMPTY_PATH call operates: the dirfd's Loc or the cwd's. */
+export function emptyPathLoc(t: Task, dirfd: number): Loc | number {
+  const vfs = t.kernel.vfs;
+  if (dirfd === AT_FDCWD) return vfs.resolve(t, null, '.', true);
+  const f = t.files.get(dirfd);
+  if (!f) return -Errno.EBADF;
+  return vfs.locOf(f) ?? -Errno.EBADF;
+}
+
+/**
+ * user_path_at: the Loc dirfd + the path at pathAddr lead to. With
+ * emptyPath (AT_EMPTY_PATH given), an empty path is the dirfd itself.
+ */
+export function pathLoc(t: Task, dirfd: number, pathAddr: UserPtr, follow: boolean, emptyPath = false): Loc | number {
+  const path = readPath(t, pathAddr);
+  if (emptyPath && path === '') return emptyPathLoc(t, dirfd);
+  const at = dirArg(t, dirfd, path);
+  if (typeof at === 'number') return at;
+  return t.kernel.vfs.resolve(t, at, path, follow);
+}
+
+/** The Loc an fd-based attribute call works on (fchmod, fchown, futimens). */
+export function fdLoc(t: Task, fd: number): Loc | number {
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  // a pipe or the console has no place in the namespace to change
+  const loc = t.kernel.vfs.locOf(f);
+  if (!loc) return -Errno.EPERM;
+  // a host file changes through its open fd, which still works after an unlink (as Linux)
+  if (f instanceof HostFile && !(loc.node instanceof OpenHostNode)) return { ...loc, node: new OpenHostNode(f.h.fs, f) };
+  return loc;
+}
+
+// ---- namespace changes ------------------------------------------------------------------
+
+/** umask(2) */
+export function sys_umask(t: Task, r: Regs): number {
+  const old = t.fs.umask;
+  t.fs.umask = r.getU32(A0) & 0o777;
+  return old;
+}
+
+function doMkdir(t: Task, dirfd: number, pathAddr: UserPtr, mode: number): number {
+  const path = readPath(t, pathAddr);
+  const at = dirArg(t, dirfd, path);
+  if (typeof at === 'number') return at;
+  return t.kernel.vfs.mkdir(t, at, path, mode & 0o7777);
+}
+
+/** mkdir(2) */
+export function sys_mkdir(t: Task, r: Regs): number {
+  return doMkdir(t, AT_FDCWD, r.get(A0), r.getU32(A1));
+}
+
+/** mkdirat(2) */
+export function sys_mkdirat(t: Task, r: Regs): number {
+  return doMkdir(t, r.getI32(A0), r.get(A1), r.getU32(A2));
+}
+
+function doUnlink(t: Task, dirfd: number, pathAddr: UserPtr, flags: number): number {
+  if (flags & ~AT_REMOVEDIR) return -Errno.EINVAL;
+  const path = readPath(t, pathAddr);
+  const at = dirArg(t, dirfd, path);
+  if (typeof at === 'number') return at;
+  return flags & AT_REMOVEDIR ? t.kernel.vfs.rmdir(t, at, path) : t.kernel.vfs.unlink(t, at, path);
+}
+
+/** unlink(2) */
+export function sys_unlink(t: Task, r: Regs): number {
+  return doUnlink(t, AT_FDCWD, r.get(A0), 0);
+}
+
+/** unlinkat(2) */
+export function sys_unlinkat(t: Task, r: Regs): number {
+  return doUnlink(t, r.getI32(A0), r.get(A1), r.getU32(A2));
+}
+
+/** rmdir(2) */
+export function sys_rmdir(t: Task, r: Regs): number {
+  return doUnlink(t, AT_FDCWD, r.get(A0), AT_REMOVEDIR);
+}
+
+function doRename(t: Task, olddirfd: number, oldAddr: UserPtr, newdirfd: number, newAddr: UserPtr, flags: number): number {
+  const oldPath = readPath(t, oldAddr), newPath = readPath(t, newAddr);
+  const oldAt = dirArg(t, olddirfd, oldPath);
+  if (typeof oldAt === 'number') return oldAt;
+  const newAt = dirArg(t, newdirfd, newPath);
+  if (typeof newAt === 'number') return newAt;
+  return t.kernel.vfs.rename(t, oldAt, oldPath, newAt, newPath, flags);
+}
+
+/** rename(2) */
+export function sys_rename(t: Task, r: Regs): number {
+  return doRename(t, AT_FDCWD, r.get(A0), AT_FDCWD, r.get(A1), 0);
+}
+
+/** renameat(2) */
+export function sys_renameat(t: Task, r: Regs): number {
+  return doRename(t, r.getI32(A0), r.get(A1), r.getI32(A2), r.get(A3), 0);
+}
+
+/** renameat2(2): RENAME_NOREPLACE and RENAME_EXCHANGE (RENAME_WHITEOUT: EINVAL). */
+export function sys_renameat2(t: Task, r: Regs): number {
+  return doRename(t, r.getI32(A0), r.get(A1), r.getI32(A2), r.get(A3), r.getU32(A4));
+}
+
+function doSymlink(t: Task, targetAddr: UserPtr, dirfd: number, pathAddr: UserPtr): number {
+  const target = readPath(t, targetAddr), path = readPath(t, pathAddr);
+  const at = dirArg(t, dirfd, path);
+  if (typeof at === 'number') return at;
+  return t.kernel.vfs.symlink(t, target, at, path);
+}
+
+/** symlink(2) */
+export function sys_symlink(t: Task, r: Regs): number {
+  return doSymlink(t, r.get(A0), AT_FDCWD, r.get(A1));
+}
+
+/** symlinkat(2) */
+export function sys_symlinkat(t: Task, r: Regs): number {
+  return doSymlink(t, r.get(A0), r.getI32(A1), r.get(A2));
+}
+
+function doLink(t: Task, olddirfd: number, oldAddr: UserPtr, newdirfd: number, newAddr: UserPtr, flags: number): number {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  const oldPath = readPath(t, oldAddr), newPath = readPath(t, newAddr);
+  const newAt = dirArg(t, newdirfd, newPath);
+  if (oldPath === '' && flags & AT_EMPTY_PATH) {
+    // linkat(fd, "", ..., AT_EMPTY_PATH): a name for an open file (an O_TMPFILE one, typically)
+    const src = emptyPathLoc(t, olddirfd);
+    if (typeof src === 'number') return src;
+    if (typeof newAt === 'number') return newAt;
+    return t.kernel.vfs.linkLoc(t, src, newAt, newPath);
+  }
+  const oldAt = dirArg(t, olddirfd, oldPath);
+  if (typeof oldAt === 'number') return oldAt;
+  if (typeof newAt === 'number') return newAt;
+  return t.kernel.vfs.link(t, oldAt, oldPath, newAt, newPath, (flags & AT_SYMLINK_FOLLOW) !== 0);
+}
+
+/** link(2) */
+export function sys_link(t: Task, r: Regs): number {
+  return doLink(t, AT_FDCWD, r.get(A0), AT_FDCWD, r.get(A1), 0);
+}
+
+/** linkat(2) */
+export function sys_linkat(t: Task, r: Regs): number {
+  return doLink(t, r.getI32(A0), r.get(A1), r.getI32(A2), r.get(A3), r.getU32(A4));
+}
+
+// ---- lookups that answer: readlink, access, getcwd, chdir ------------------------------------
+
+function doReadlink(t: Task, dirfd: number, pathAddr: UserPtr, buf: UserPtr, size: number): number {
+  if (size <= 0) return -Errno.EINVAL;
+  const path = readPath(t, pathAddr);
+  let target: string | number;
+  if (path === '') {
+    // readlinkat(fd, "") reads the symlink an O_PATH|O_NOFOLLOW fd stands for
+    const loc = emptyPathLoc(t, dirfd);
+    if (typeof loc === 'number') return loc;
+    if (!loc.node.isLink) return -Errno.ENOENT;
+    target = loc.node.readlink();
+  } else {
+    const at = dirArg(t, dirfd, path);
+    if (typeof at === 'number') return at;
+    target = t.kernel.vfs.readlink(t, at, path);
+  }
+  if (typeof target === 'number') return target;
+  const b = Buffer.from(target, 'utf8');
+  const n = Math.min(b.length, size);
+  copyOut(t, buf, b, 0, n);
+  return n;
+}
+
+/** readlink(2) */
+export function sys_readlink(t: Task, r: Regs): number {
+  return doReadlink(t, AT_FDCWD, r.get(A0), r.get(A1), r.getI32(A2));
+}
+
+/** readlinkat(2) */
+export function sys_readlinkat(t: Task, r: Regs): number {
+  return doReadlink(t, r.getI32(A0), r.get(A1), r.get(A2), r.getI32(A3));
+}
+
+function doAccess(t: Task, dirfd: number, pathAddr: UserPtr, mode: number, flags: number): number {
+  if (mode & ~7) return -Errno.EINVAL;
+  if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  const c = t.creds;
+  // access(2) checks with the real ids unless AT_EACCESS
+  const who: FsCaller = {
+    fs: t.fs,
+    creds: flags & AT_EACCESS ? { fsuid: c.euid, fsgid: c.egid, groups: c.groups } : { fsuid: c.uid, fsgid: c.gid, groups: c.groups },
+  };
+  const vfs = t.kernel.vfs;
+  const path = readPath(t, pathAddr);
+  if (path === '' && flags & AT_EMPTY_PATH) {
+    const loc = emptyPathLoc(t, dirfd);
+    if (typeof loc === 'number') return loc;
+    return vfs.accessLoc(who, loc, mode);
+  }
+  const at = dirArg(t, dirfd, path);
+  if (typeof at === 'number') return at;
+  return vfs.access(who, at, path, mode, !(flags & AT_SYMLINK_NOFOLLOW));
+}
+
+/** access(2) */
+export function sys_access(t: Task, r: Regs): number {
+  return doAccess(t, AT_FDCWD, r.get(A0), r.getU32(A1), 0);
+}
+
+/** faccessat(2) (the syscall has no flags argument) */
+export function sys_faccessat(t: Task, r: Regs): number {
+  return doAccess(t, r.getI32(A0), r.get(A1), r.getU32(A2), 0);
+}
+
+/** faccessat2(2) */
+export function sys_faccessat2(t: Task, r: Regs): number {
+  return doAccess(t, r.getI32(A0), r.get(A1), r.getU32(A2), r.getU32(A3));
+}
+
+/** getcwd(2): the length including the NUL. */
+export function sys_getcwd(t: Task, r: Regs): number {
+  const buf = r.get(A0), size = r.get(A1);
+  const b = Buffer.from(t.fs.cwd + '\0', 'utf8');
+  if (size < b.length) return -Errno.ERANGE;
+  copyOut(t, buf, b);
+  return b.length;
+}
+
+/** chdir(2) */
+export function sys_chdir(t: Task, r: Regs): number {
+  const path = readPath(t, r.get(A0));
+  return t.kernel.vfs.chdir(t, null, path);
+}
+
+/** fchdir(2) */
+export function sys_fchdir(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  if (typeof f === 'number') return f;
+  const loc = t.kernel.vfs.locOf(f);
+  if (!loc) return -Errno.ENOTDIR;
+  return t.kernel.vfs.chdirLoc(t, loc);
+}
+
+// ---- attributes: chmod, chown, utimes ---------------------------------------------------------
+
+/** chmod(2) */
+export function sys_chmod(t: Task, r: Regs): number {
+  const loc = pathLoc(t, AT_FDCWD, r.get(A0), true);
+  return typeof loc === 'number' ? loc : t.kernel.vfs.chmodLoc(t, loc, r.getU32(A1));
+}
+
+/** fchmod(2) */
+export function sys_fchmod(t: Task, r: Regs): number {
+  const loc = fdLoc(t, r.getI32(A0));
+  return typeof loc === 'number' ? loc : t.kernel.vfs.chmodLoc(t, loc, r.getU32(A1));
+}
+
+/** fchmodat(2) (the syscall has no flags argument) */
+export function sys_fchmodat(t: Task, r: Regs): number {
+  const loc = pathLoc(t, r.getI32(A0), r.get(A1), true);
+  return typeof loc === 'number' ? loc : t.kernel.vfs.chmodLoc(t, loc, r.getU32(A2));
+}
+
+/** uid_t/gid_t arguments: (u32)-1 means "unchanged". */
+function idArg(v: number): number {
+  return v === 0xffffffff ? -1 : v;
+}
+
+/** The chown family's common end, once the target is found. */
+function doChown(t: Task, loc: Loc | number, uid: number, gid: number): number {
+  return typeof loc === 'number' ? loc : t.kernel.vfs.chownLoc(t, loc, uid, gid);
+}
+
+/** chown(2) */
+export function sys_chown(t: Task, r: Regs): number {
+  const pathAddr = r.get(A0), uid = idArg(r.getU32(A1)), gid = idArg(r.getU32(A2));
+  return doChown(t, pathLoc(t, AT_FDCWD, pathAddr, true), uid, gid);
+}
+
+/** lchown(2) */
+export function sys_lchown(t: Task, r: Regs): number {
+  const pathAddr = r.get(A0), uid = idArg(r.getU32(A1)), gid = idArg(r.getU32(A2));
+  return doChown(t, pathLoc(t, AT_FDCWD, pathAddr, false), uid, gid);
+}
+
+/** fchown(2) */
+export function sys_fchown(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), uid = idArg(r.getU32(A1)), gid = idArg(r.getU32(A2));
+  return doChown(t, fdLoc(t, fd), uid, gid);
+}
+
+/** fchownat(2) */
+export function sys_fchownat(t: Task, r: Regs): number {
+  const dirfd = r.getI32(A0), pathAddr = r.get(A1), uid = idArg(r.getU32(A2)), gid = idArg(r.getU32(A3)), flags = r.getU32(A4);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  return doChown(t, pathLoc(t, dirfd, pathAddr, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0), uid, gid);
+}
+
+const UTIME_NOW = 0x3fffffffn, UTIME_OMIT = 0x3ffffffen;
+
+/** utimensat(2); a NULL path means the dirfd itself (futimens). */
+export function sys_utimensat(t: Task, r: Regs): number {
+  const dirfd = r.getI32(A0), pathAddr = r.get(A1), timesp = r.get(A2), flags = r.getU32(A3);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  const now = BigInt(Date.now()) * 1000000n;
+  let atime: bigint | undefined = now, mtime: bigint | undefined = now, explicit = false;
+  if (timesp !== 0) {
+    // struct timespec times[2]: each checked as it is read (utimes_common after get_timespec64)
+    const ts: Array<bigint | undefined> = [];
+    for (let i = 0; i < 2; i++) {
+      const { sec, nsec } = getTimespec(t, timesp + i * 16);
+      if (nsec === UTIME_NOW) ts.push(now);
+      else if (nsec === UTIME_OMIT) ts.push(undefined);
+      else if (nsec < 0n || nsec >= NSEC_PER_SEC) return -Errno.EINVAL;
+      else {
+        ts.push(sec * NSEC_PER_SEC + nsec);
+        explicit = true;
+      }
+    }
+    [atime, mtime] = ts;
+    if (atime === undefined && mtime === undefined) return 0; // both UTIME_OMIT: nothing to do, as Linux
+  }
+  let loc: Loc | number;
+  if (pathAddr === 0) loc = dirfd === AT_FDCWD ? -Errno.EFAULT : fdLoc(t, dirfd);
+  else loc = pathLoc(t, dirfd, pathAddr, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
+  if (typeof loc === 'number') return loc;
+  return t.kernel.vfs.utimesLoc(t, loc, atime, mtime, explicit);
+}
+
+/** utimes(2): struct timeval[2] or NULL. */
+export function sys_utimes(t: Task, r: Regs): number {
+  const pathAddr = r.get(A0), tvp = r.get(A1);
+  const now = BigInt(Date.now()) * 1000000n;
+  let atime = now, mtime = now, explicit = false;
+  if (tvp !== 0) {
+    const v: bigint[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { sec, usec } = getTimeval(t, tvp + i * 16);
+      if (usec < 0n || usec > 999999n) return -Errno.EINVAL; // only tv_usec is checked (do_utimes)
+      v.push(sec * NSEC_PER_SEC + usec * 1000n);
+    }
+    [atime, mtime] = v as [bigint, bigint];
+    explicit = true;
+  }
+  const loc = pathLoc(t, AT_FDCWD, pathAddr, true);
+  return typeof loc === 'number' ? loc : t.kernel.vfs.utimesLoc(t, loc, atime, mtime, explicit);
+}

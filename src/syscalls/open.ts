@@ -1,0 +1,155 @@
+/**
+ * Opening and closing (fs/open.c, fs/file.c): open, openat, creat, close,
+ * close_range, dup, dup2, dup3; and what fs/open.c also keeps, the size
+ * calls truncate, ftruncate and fallocate.
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2, A3 } from './types.js';
+import type { File } from '../fs/file.js';
+import {
+  S_IFMT, S_IFREG, O_ACCMODE, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK, O_DSYNC, O_ASYNC,
+  O_DIRECT, O_LARGEFILE, O_DIRECTORY, O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_SYNC, O_PATH, O_TMPFILE, O_WRONLY,
+} from '../fs/types.js';
+import { AT_FDCWD } from '../fs/vfs.js';
+import { locksOnClose } from './lock.js';
+import { fileOf } from './fd.js';
+import { dirArg, pathLoc } from './namei.js';
+import { readPath, UserPtr } from './uaccess.js';
+
+// ---- open and close -------------------------------------------------------------------
+
+/**
+ * The open flags Linux knows (VALID_OPEN_FLAGS). Other bits are dropped,
+ * not rejected: open(2) has always ignored unknown flags and programs rely
+ * on it (only openat2 is strict).
+ */
+const VALID_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |
+  O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE;
+
+function doOpen(t: Task, dirfd: number, pathAddr: UserPtr, flags: number, mode: number): number {
+  const path = readPath(t, pathAddr);
+  flags &= VALID_OPEN_FLAGS;
+  mode = flags & O_CREAT || (flags & O_TMPFILE) === O_TMPFILE ? mode & 0o7777 : 0;
+  const at = dirArg(t, dirfd, path);
+  if (typeof at === 'number') return at;
+  const f = t.kernel.vfs.open(t, at, path, flags, mode);
+  if (typeof f === 'number') return f;
+  return t.files.install(f, (flags & O_CLOEXEC) !== 0);
+}
+
+/** open(2) */
+export function sys_open(t: Task, r: Regs): number {
+  return doOpen(t, AT_FDCWD, r.get(A0), r.getU32(A1), r.getU32(A2));
+}
+
+/** openat(2) */
+export function sys_openat(t: Task, r: Regs): number {
+  return doOpen(t, r.getI32(A0), r.get(A1), r.getU32(A2), r.getU32(A3));
+}
+
+/** creat(2) */
+export function sys_creat(t: Task, r: Regs): number {
+  return doOpen(t, AT_FDCWD, r.get(A0), O_CREAT | O_WRONLY | O_TRUNC, r.getU32(A1));
+}
+
+/** close(2) (the process's POSIX locks on the file go with any of its fds) */
+export function sys_close(t: Task, r: Regs): number {
+  const fd = r.getI32(A0);
+  const f = t.files.get(fd);
+  if (f) locksOnClose(t, f);
+  return t.files.close(fd);
+}
+
+const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+/** close_range(2) (CLOSE_RANGE_UNSHARE is accepted: umlts fd tables are unshared by the kernel on clone) */
+export function sys_close_range(t: Task, r: Regs): number {
+  const first = r.getU32(A0), last = r.getU32(A1), flags = r.getU32(A2);
+  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return -Errno.EINVAL;
+  if (first > last) return -Errno.EINVAL;
+  if (flags & CLOSE_RANGE_UNSHARE) return -Errno.EINVAL; // sharing is the kernel's to undo; not offered yet
+  for (const fd of t.files.list()) {
+    if (fd < first || fd > last) continue;
+    if (flags & CLOSE_RANGE_CLOEXEC) t.files.entry(fd)!.cloexec = true;
+    else {
+      locksOnClose(t, t.files.get(fd)!);
+      t.files.close(fd);
+    }
+  }
+  return 0;
+}
+
+// ---- dup ---------------------------------------------------------------------------------
+
+/** dup(2) */
+export function sys_dup(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  if (typeof f === 'number') return f;
+  return t.files.install(f.get(), false);
+}
+
+/** dup2(2) */
+export function sys_dup2(t: Task, r: Regs): number {
+  const oldfd = r.getI32(A0), newfd = r.getI32(A1);
+  const f = fileOf(t, oldfd);
+  if (typeof f === 'number') return f;
+  if (oldfd === newfd) return newfd;
+  return t.files.installAt(newfd, f.get(), false);
+}
+
+/** dup3(2) */
+export function sys_dup3(t: Task, r: Regs): number {
+  const oldfd = r.getI32(A0), newfd = r.getI32(A1), flags = r.getU32(A2);
+  if (flags & ~O_CLOEXEC) return -Errno.EINVAL;
+  if (oldfd === newfd) return -Errno.EINVAL;
+  const f = fileOf(t, oldfd);
+  if (typeof f === 'number') return f;
+  return t.files.installAt(newfd, f.get(), (flags & O_CLOEXEC) !== 0);
+}
+
+// ---- size: truncate, ftruncate, fallocate ----------------------------------------------------
+
+/** truncate(2) */
+export function sys_truncate(t: Task, r: Regs): number {
+  const pathAddr = r.get(A0), len = r.getS(A1);
+  if (len < 0) return -Errno.EINVAL;
+  const loc = pathLoc(t, AT_FDCWD, pathAddr, true);
+  return typeof loc === 'number' ? loc : t.kernel.vfs.truncateLoc(t, loc, len);
+}
+
+/** ftruncate(2): a regular file open for writing (EINVAL otherwise, as Linux). */
+export function sys_ftruncate(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), len = r.getS(A1);
+  if (len < 0) return -Errno.EINVAL;
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  if (f.flags & O_PATH) return -Errno.EBADF;
+  const st = f.stat();
+  if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG || !f.writable) return -Errno.EINVAL;
+  return f.truncate(len);
+}
+
+const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_COLLAPSE_RANGE = 8, FALLOC_FL_ZERO_RANGE = 0x10,
+  FALLOC_FL_INSERT_RANGE = 0x20;
+const FALLOC_VALID = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE;
+
+/** fallocate(2): on host files the host does it (and reports EOPNOTSUPP itself); tmpfs grows the file. */
+export function sys_fallocate(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), mode = r.getI32(A1), off = r.getS(A2), len = r.getS(A3);
+  if (mode & ~FALLOC_VALID) return -Errno.EOPNOTSUPP;
+  if (off < 0 || len <= 0) return -Errno.EINVAL;
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  if (f.flags & O_PATH || !f.writable) return -Errno.EBADF;
+  if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return -Errno.EOPNOTSUPP;
+  const st = f.stat();
+  if (typeof st === 'number') return st;
+  const type = st.mode & S_IFMT;
+  if (type === 0o040000) return -Errno.EISDIR;
+  if (type === 0o010000) return -Errno.ESPIPE;
+  if (type !== S_IFREG) return -Errno.ENODEV;
+  if (off + len > Number.MAX_SAFE_INTEGER) return -Errno.EFBIG;
+  const a = f as File & { allocate?: (mode: number, off: number, len: number) => number };
+  return a.allocate ? a.allocate(mode, off, len) : -Errno.EOPNOTSUPP;
+}

@@ -1,0 +1,335 @@
+/**
+ * Moving data (fs/read_write.c, fs/splice.c's sendfile, fs/sync.c,
+ * mm/fadvise.c): read, write, pread64, pwrite64, readv, writev, preadv,
+ * pwritev, lseek, sendfile, copy_file_range, fsync, fdatasync, fadvise64.
+ *
+ * Blocking: when a File answers -EAGAIN, the file is not O_NONBLOCK and has
+ * a wait queue, the handler sleeps the task on it; the kernel re-runs the
+ * handler from the start when woken. So nothing irreversible happens before
+ * that decision: a read or write blocks only if it has transferred nothing.
+ *
+ * Large transfers go through one reusable 1 MiB scratch buffer, chunk by
+ * chunk; a transfer stops early on a short chunk (EOF, a pipe drained).
+ * Guest buffers are reached through uaccess's IovIter.
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2, A3, A4, A5 } from './types.js';
+import { File } from '../fs/file.js';
+import { S_IFMT, S_IFREG, O_APPEND, O_NONBLOCK, O_PATH } from '../fs/types.js';
+import { SEEK_CUR } from '../fs/node.js';
+import { PipeEnd } from '../fs/pipe.js';
+import { NullFile } from '../fs/devfs.js';
+import { HostFile } from '../fs/hostfs.js';
+import { fileOf } from './fd.js';
+import { readIovecs, userBuf, readI64, writeU64, Iovecs, IovIter, MAX_RW_COUNT } from './uaccess.js';
+
+/** The scratch buffer's size: the most one chunk of a transfer moves. */
+export const CHUNK = 1 << 20;
+/**
+ * The transfer buffer of every read/write/getdents handler. Filled and
+ * drained within one handler call (never across a block or an await), so
+ * one per kernel thread (the JS thread) is enough.
+ */
+export const scratch = new Uint8Array(CHUNK);
+
+function isBlocking(f: File): boolean {
+  return !(f.flags & O_NONBLOCK) && f.waitq !== null;
+}
+
+// ---- read and write ---------------------------------------------------------------------
+
+/**
+ * Read up to v.total bytes from f into the guest segments of v, at pos
+ * (null: the file position). Blocks only if nothing was read.
+ */
+function doRead(t: Task, f: File, v: Iovecs, pos: number | null): number {
+  if (!f.readable) return -Errno.EBADF;
+  if (v.total === 0) return 0;
+  const it = new IovIter(t, v.iov);
+  let done = 0;
+  while (done < v.total) {
+    const want = Math.min(v.total - done, CHUNK);
+    const n = f.read(scratch.subarray(0, want), pos === null ? null : pos + done);
+    if (n < 0) {
+      if (done > 0) break;
+      if (n === -Errno.EAGAIN && isBlocking(f)) return t.sleepOn(f.waitq!);
+      return n;
+    }
+    const k = it.toUser(scratch, 0, n);
+    if (k < n) {
+      // a bad buffer part-way: give back what did not reach the guest, report what did
+      if (pos === null) {
+        if (f instanceof PipeEnd) f.unread(scratch.subarray(k, n));
+        else f.seek(-(n - k), SEEK_CUR);
+      }
+      if (done + k > 0) return done + k;
+      throw it.fault;
+    }
+    done += n;
+    if (n < want) break;
+  }
+  return done;
+}
+
+/** Write up to v.total bytes from the guest segments of v to f at pos (null: the file position / O_APPEND end). */
+function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
+  if (!f.writable) return -Errno.EBADF;
+  if (v.total === 0) return 0;
+  // write_null: the data is never looked at, so neither copy nor check it
+  if (f instanceof NullFile) return v.total;
+  const it = new IovIter(t, v.iov);
+  let done = 0;
+  // a blocking pipe write waits for room until all of it is written
+  // (pipe_write); a re-run after a wake goes on where the last run stopped
+  const waits = f instanceof PipeEnd && isBlocking(f);
+  const st = waits ? (t.syscallState as { done: number } | null) : null;
+  if (st) {
+    done = st.done;
+    it.advance(done);
+  }
+  while (done < v.total) {
+    const want = Math.min(v.total - done, CHUNK);
+    const k = it.fromUser(scratch, 0, want);
+    const fault = it.fault;
+    if (k === 0) {
+      if (done > 0) break;
+      throw fault;
+    }
+    const n = f.write(scratch.subarray(0, k), pos === null ? null : pos + done);
+    if (n < 0) {
+      if (n === -Errno.EPIPE) t.kernel.signalTask(t, 13); // SIGPIPE, as pipe_write and sockets send it
+      if (n === -Errno.EAGAIN && waits && !fault) return sleepWriting(t, f, done);
+      if (done > 0) break;
+      if (n === -Errno.EAGAIN && isBlocking(f)) return t.sleepOn(f.waitq!);
+      return n;
+    }
+    done += n;
+    if (fault) break;
+    if (n < k) {
+      if (waits) {
+        // wait for room for the rest; the re-run skips what was written
+        return sleepWriting(t, f, done);
+      }
+      break;
+    }
+  }
+  return done;
+}
+
+/** A blocking pipe write that has written `done` bytes sleeps for room; a
+ * signal ends it with that count (or restarts it if nothing was written). */
+function sleepWriting(t: Task, f: File, done: number): number {
+  t.syscallState = { done };
+  t.syscallCleanup = done > 0 ? () => done : null;
+  return t.sleepOn(f.waitq!);
+}
+
+/** The checks of pread/pwrite: a seekable file and a non-negative offset. */
+function positional(f: File, pos: number): number {
+  if (pos < 0) return -Errno.EINVAL;
+  const cur = f.pos;
+  const r = f.seek(0, SEEK_CUR);
+  f.pos = cur;
+  return r === -Errno.ESPIPE ? -Errno.ESPIPE : 0;
+}
+
+/**
+ * Every read and write handler's path, in Linux's order of checks: the fd,
+ * its access mode, then the guest's buffers (an iovec array is read only
+ * now, as do_readv reads it), then the position of a positioned call (pos
+ * null: the file position).
+ */
+function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, pos: number | null): number {
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  if (!(write ? f.writable : f.readable)) return -Errno.EBADF;
+  const v = buffers();
+  if (pos !== null) {
+    const e = positional(f, pos);
+    if (e < 0) return e;
+  }
+  return write ? doWrite(t, f, v, pos) : doRead(t, f, v, pos);
+}
+
+/** read(2) */
+export function sys_read(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT);
+  return transfer(t, fd, false, () => userBuf(buf, count), null);
+}
+
+/** write(2) */
+export function sys_write(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT);
+  return transfer(t, fd, true, () => userBuf(buf, count), null);
+}
+
+/** pread64(2) */
+export function sys_pread64(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT), pos = r.getS(A3);
+  return transfer(t, fd, false, () => userBuf(buf, count), pos);
+}
+
+/** pwrite64(2) */
+export function sys_pwrite64(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT), pos = r.getS(A3);
+  return transfer(t, fd, true, () => userBuf(buf, count), pos);
+}
+
+/** readv(2) */
+export function sys_readv(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2);
+  return transfer(t, fd, false, () => readIovecs(t, iovp, cnt), null);
+}
+
+/** writev(2) */
+export function sys_writev(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2);
+  return transfer(t, fd, true, () => readIovecs(t, iovp, cnt), null);
+}
+
+/** preadv(2) (x86-64: the whole offset is in pos_l) */
+export function sys_preadv(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2), pos = r.getS(A3);
+  return transfer(t, fd, false, () => readIovecs(t, iovp, cnt), pos);
+}
+
+/** pwritev(2) */
+export function sys_pwritev(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2), pos = r.getS(A3);
+  return transfer(t, fd, true, () => readIovecs(t, iovp, cnt), pos);
+}
+
+/** lseek(2) */
+export function sys_lseek(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), off = r.getS(A1), whence = r.getU32(A2);
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  if (whence > 4) return -Errno.EINVAL;
+  return f.seek(off, whence);
+}
+
+// ---- copies between files -----------------------------------------------------------------
+
+/** sendfile(2): a read+write loop through the scratch buffer. */
+export function sys_sendfile(t: Task, r: Regs): number {
+  const outFd = r.getI32(A0), inFd = r.getI32(A1), offp = r.get(A2), count = Math.min(r.get(A3), MAX_RW_COUNT);
+  const inF = fileOf(t, inFd);
+  if (typeof inF === 'number') return inF;
+  const outF = fileOf(t, outFd);
+  if (typeof outF === 'number') return outF;
+  if (!inF.readable || !outF.writable) return -Errno.EBADF;
+  if (outF.flags & O_APPEND) return -Errno.EINVAL;
+  let pos: number | null = null;
+  if (offp !== 0) {
+    pos = readI64(t, offp); // loff_t
+    if (pos < 0) return -Errno.EINVAL;
+  }
+  let done = 0;
+  while (done < count) {
+    const want = Math.min(count - done, CHUNK);
+    const n = inF.read(scratch.subarray(0, want), pos === null ? null : pos + done);
+    if (n < 0) {
+      if (done > 0) break;
+      if (n === -Errno.EAGAIN && isBlocking(inF)) return t.sleepOn(inF.waitq!);
+      return n;
+    }
+    if (n === 0) break;
+    let w = 0;
+    while (w < n) {
+      const k = outF.write(scratch.subarray(w, n), null);
+      if (k <= 0) {
+        // give the unwritten bytes back to the input (a seekable file; a pipe's are lost)
+        if (pos === null) inF.seek(-(n - w), SEEK_CUR);
+        if (done + w > 0 || k === 0) break;
+        if (k === -Errno.EAGAIN && isBlocking(outF)) return t.sleepOn(outF.waitq!);
+        return k;
+      }
+      w += k;
+    }
+    done += w;
+    if (w < n || n < want) break;
+  }
+  if (offp !== 0) writeU64(t, offp, pos! + done);
+  return done;
+}
+
+/** copy_file_range(2): host to host file with both handles pinned throughout, else a read/write loop (Linux's generic fallback). */
+export function sys_copy_file_range(t: Task, r: Regs): number {
+  const fdIn = r.getI32(A0), offInP = r.get(A1), fdOut = r.getI32(A2), offOutP = r.get(A3);
+  const len = Math.min(r.get(A4), MAX_RW_COUNT), flags = r.getU32(A5);
+  if (flags !== 0) return -Errno.EINVAL;
+  const fin = fileOf(t, fdIn);
+  if (typeof fin === 'number') return fin;
+  const fout = fileOf(t, fdOut);
+  if (typeof fout === 'number') return fout;
+  if (!fin.readable || !fout.writable || fin.flags & O_PATH || fout.flags & O_PATH) return -Errno.EBADF;
+  if (fout.flags & O_APPEND) return -Errno.EBADF;
+  const sin = fin.stat(), sout = fout.stat();
+  if (typeof sin === 'number') return sin;
+  if (typeof sout === 'number') return sout;
+  if ((sin.mode & S_IFMT) === 0o040000 || (sout.mode & S_IFMT) === 0o040000) return -Errno.EISDIR;
+  if ((sin.mode & S_IFMT) !== S_IFREG || (sout.mode & S_IFMT) !== S_IFREG) return -Errno.EINVAL;
+  const inOff = offInP === 0 ? null : readI64(t, offInP), outOff = offOutP === 0 ? null : readI64(t, offOutP);
+  if ((inOff !== null && inOff < 0) || (outOff !== null && outOff < 0)) return -Errno.EINVAL;
+  const ip = inOff ?? fin.pos, op = outOff ?? fout.pos;
+  if (fin === fout || (sin.dev === sout.dev && sin.ino === sout.ino)) {
+    if (ip < op + len && op < ip + len) return -Errno.EINVAL; // overlapping ranges of one file
+  }
+  if (len === 0) return 0;
+  let n: number;
+  if (fin instanceof HostFile && fout instanceof HostFile) {
+    n = fin.copyTo(fout, ip, op, len, scratch);
+  } else {
+    n = 0;
+    while (n < len) {
+      const want = Math.min(len - n, CHUNK);
+      const k = fin.read(scratch.subarray(0, want), ip + n);
+      if (k <= 0) {
+        if (n === 0 && k < 0) return k;
+        break;
+      }
+      const w = fout.write(scratch.subarray(0, k), op + n);
+      if (w <= 0) {
+        if (n === 0 && w < 0) return w;
+        break;
+      }
+      n += w;
+      if (w < k) break;
+    }
+  }
+  if (n < 0) return n;
+  if (inOff === null) fin.pos = ip + n;
+  else writeU64(t, offInP, ip + n);
+  if (outOff === null) fout.pos = op + n;
+  else writeU64(t, offOutP, op + n);
+  return n;
+}
+
+// ---- sync and advice ----------------------------------------------------------------------
+
+/** fsync(2) */
+export function sys_fsync(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  if (typeof f === 'number') return f;
+  return f.fsync();
+}
+
+/** fdatasync(2) */
+export function sys_fdatasync(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  if (typeof f === 'number') return f;
+  return f instanceof HostFile ? f.fdatasync() : f.fsync();
+}
+
+/** fadvise64(2): advice is validated and, as Linux may, not acted on. */
+export function sys_fadvise64(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  if (typeof f === 'number') return f;
+  const advice = r.getI32(A3);
+  if (advice < 0 || advice > 5) return -Errno.EINVAL;
+  const st = f.stat();
+  if (typeof st !== 'number' && (st.mode & S_IFMT) === 0o010000) return -Errno.ESPIPE;
+  return 0;
+}

@@ -1,0 +1,27 @@
+/**
+ * Reading directories (fs/readdir.c): getdents64. The entries come from
+ * File.readdir(); they are encoded as struct linux_dirent64 by fs/node.ts.
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2 } from './types.js';
+import { encodeDirents } from '../fs/node.js';
+import { fileOf } from './fd.js';
+import { scratch, CHUNK } from './read_write.js';
+import { copyOut } from './uaccess.js';
+
+/** getdents64(2): File.pos is the index of the next entry. */
+export function sys_getdents64(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), dirp = r.get(A1), count = r.getU32(A2);
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  const entries = f.readdir();
+  if (typeof entries === 'number') return entries;
+  if (f.pos >= entries.length) return 0;
+  const { bytes, next } = encodeDirents(entries, f.pos, scratch.subarray(0, Math.min(count, CHUNK)));
+  if (bytes === 0) return -Errno.EINVAL;
+  copyOut(t, dirp, scratch, 0, bytes);
+  f.pos = next;
+  return bytes;
+}

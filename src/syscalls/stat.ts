@@ -1,0 +1,163 @@
+/**
+ * File status (fs/stat.c, fs/statfs.c): stat, lstat, fstat, newfstatat,
+ * statx, statfs, fstatfs. The VFS answers with a Stat or StatFs; here they
+ * are encoded as x86-64's struct stat, struct statx and struct statfs.
+ */
+import { Errno } from '../kernel/errno.js';
+import type { Task } from '../kernel/task.js';
+import { Regs } from '../platform/regs.js';
+import { A0, A1, A2, A3, A4 } from './types.js';
+import type { Stat } from '../fs/types.js';
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH } from '../fs/vfs.js';
+import { major, minor, StatFs } from '../fs/node.js';
+import { fileOf } from './fd.js';
+import { dirArg } from './namei.js';
+import { readPath, writeStruct, putU64, putTimespec, nsToTimespec, UserPtr } from './uaccess.js';
+
+// ---- stat ----------------------------------------------------------------------------------
+
+/** sizeof(struct stat) on x86-64 */
+const STAT_SIZE = 144;
+
+/** Copy a Stat out as struct stat. */
+function writeStat(t: Task, addr: UserPtr, st: Stat): void {
+  writeStruct(t, addr, STAT_SIZE, (dv) => {
+    putU64(dv, 0, st.dev);
+    putU64(dv, 8, st.ino);
+    putU64(dv, 16, st.nlink);
+    dv.setUint32(24, st.mode, true);
+    dv.setUint32(28, st.uid, true);
+    dv.setUint32(32, st.gid, true);
+    putU64(dv, 40, st.rdev);
+    putU64(dv, 48, st.size);
+    putU64(dv, 56, st.blksize);
+    putU64(dv, 64, st.blocks);
+    putTimespec(dv, 72, st.atimeNs);
+    putTimespec(dv, 88, st.mtimeNs);
+    putTimespec(dv, 104, st.ctimeNs);
+  });
+}
+
+/** fstatat's core: path or AT_EMPTY_PATH (where a NULL path is accepted too). */
+function statAt(t: Task, dirfd: number, pathAddr: UserPtr, flags: number): Stat | number {
+  const path = pathAddr === 0 && flags & AT_EMPTY_PATH ? '' : readPath(t, pathAddr);
+  if (path === '' && flags & AT_EMPTY_PATH) {
+    if (dirfd === AT_FDCWD) return t.kernel.vfs.stat(t, null, '.', true);
+    const f = fileOf(t, dirfd);
+    return typeof f === 'number' ? f : f.stat();
+  }
+  const at = dirArg(t, dirfd, path);
+  if (typeof at === 'number') return at;
+  return t.kernel.vfs.stat(t, at, path, !(flags & AT_SYMLINK_NOFOLLOW));
+}
+
+/** Answer a stat call: the Stat found, or its error. */
+function answerStat(t: Task, buf: UserPtr, st: Stat | number): number {
+  if (typeof st === 'number') return st;
+  writeStat(t, buf, st);
+  return 0;
+}
+
+/** stat(2) */
+export function sys_stat(t: Task, r: Regs): number {
+  const pathAddr = r.get(A0), buf = r.get(A1);
+  return answerStat(t, buf, statAt(t, AT_FDCWD, pathAddr, 0));
+}
+
+/** lstat(2) */
+export function sys_lstat(t: Task, r: Regs): number {
+  const pathAddr = r.get(A0), buf = r.get(A1);
+  return answerStat(t, buf, statAt(t, AT_FDCWD, pathAddr, AT_SYMLINK_NOFOLLOW));
+}
+
+/** fstat(2) */
+export function sys_fstat(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), buf = r.get(A1);
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  return answerStat(t, buf, f.stat());
+}
+
+/** newfstatat(2) */
+export function sys_newfstatat(t: Task, r: Regs): number {
+  const dirfd = r.getI32(A0), pathAddr = r.get(A1), buf = r.get(A2), flags = r.getU32(A3);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) return -Errno.EINVAL;
+  return answerStat(t, buf, statAt(t, dirfd, pathAddr, flags));
+}
+
+const AT_STATX_FORCE_SYNC = 0x2000, AT_STATX_DONT_SYNC = 0x4000;
+const STATX_BASIC_STATS = 0x7ff, STATX__RESERVED = 0x80000000;
+/** sizeof(struct statx) */
+const STATX_SIZE = 256;
+
+/** statx(2): the basic fields (no btime, no mount id, no attributes). */
+export function sys_statx(t: Task, r: Regs): number {
+  const dirfd = r.getI32(A0), pathAddr = r.get(A1), flags = r.getU32(A2), mask = r.getU32(A3), buf = r.get(A4);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)) return -Errno.EINVAL;
+  if ((flags & (AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)) === (AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)) return -Errno.EINVAL;
+  if (mask & STATX__RESERVED) return -Errno.EINVAL;
+  const st = statAt(t, dirfd, pathAddr, flags);
+  if (typeof st === 'number') return st;
+  writeStruct(t, buf, STATX_SIZE, (dv) => {
+    dv.setUint32(0, STATX_BASIC_STATS, true);
+    dv.setUint32(4, st.blksize, true);
+    dv.setUint32(16, st.nlink, true);
+    dv.setUint32(20, st.uid, true);
+    dv.setUint32(24, st.gid, true);
+    dv.setUint16(28, st.mode, true);
+    putU64(dv, 32, st.ino);
+    putU64(dv, 40, st.size);
+    putU64(dv, 48, st.blocks);
+    // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; __s32 __reserved; }
+    const times: Array<[number, bigint]> = [[64, st.atimeNs], [96, st.ctimeNs], [112, st.mtimeNs]];
+    for (const [o, ns] of times) {
+      const ts = nsToTimespec(ns);
+      dv.setBigInt64(o, ts.sec, true);
+      dv.setUint32(o + 8, Number(ts.nsec), true);
+    }
+    dv.setUint32(128, major(st.rdev), true);
+    dv.setUint32(132, minor(st.rdev), true);
+    dv.setUint32(136, major(st.dev), true);
+    dv.setUint32(140, minor(st.dev), true);
+  });
+  return 0;
+}
+
+// ---- statfs ------------------------------------------------------------------------------
+
+const PIPEFS_MAGIC = 0x50495045;
+/** sizeof(struct statfs) on x86-64 */
+const STATFS_SIZE = 120;
+
+/** Answer a statfs call: the StatFs copied out as struct statfs, or its error. */
+function answerStatfs(t: Task, addr: UserPtr, s: StatFs | number): number {
+  if (typeof s === 'number') return s;
+  writeStruct(t, addr, STATFS_SIZE, (dv) => {
+    const f = [s.type, s.bsize, s.blocks, s.bfree, s.bavail, s.files, s.ffree];
+    f.forEach((v, i) => putU64(dv, i * 8, Math.max(0, v)));
+    dv.setUint32(56, s.fsid >>> 0, true);
+    dv.setUint32(60, Math.floor(s.fsid / 0x100000000) >>> 0, true);
+    putU64(dv, 64, s.namelen);
+    putU64(dv, 72, s.frsize);
+    putU64(dv, 80, s.flags);
+  });
+  return 0;
+}
+
+/** statfs(2) */
+export function sys_statfs(t: Task, r: Regs): number {
+  const path = readPath(t, r.get(A0)), buf = r.get(A1);
+  return answerStatfs(t, buf, t.kernel.vfs.statfs(t, null, path));
+}
+
+/** fstatfs(2) */
+export function sys_fstatfs(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), buf = r.get(A1);
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  const loc = t.kernel.vfs.locOf(f);
+  const s: StatFs | number = loc
+    ? t.kernel.vfs.statfsLoc(loc)
+    : { type: PIPEFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, fsid: 0, namelen: 255, frsize: 4096, flags: 0 };
+  return answerStatfs(t, buf, s);
+}
