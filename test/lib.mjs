@@ -52,8 +52,9 @@ const MAX_BUFFER = 512 * 1024 * 1024;
 export function buildGuest(name, extraFlags = []) {
   const src = path.join(GUEST_SRC, `${name}.c`);
   const out = path.join(GUEST_BIN, name);
-  // The guest and the shared header it includes both count for freshness.
-  const newest = Math.max(fs.statSync(src).mtimeMs, fs.statSync(path.join(GUEST_SRC, 'common.h')).mtimeMs);
+  // The guest and the shared headers it may include all count for freshness.
+  const headers = fs.readdirSync(GUEST_SRC).filter((f) => f.endsWith('.h'));
+  const newest = Math.max(fs.statSync(src).mtimeMs, ...headers.map((h) => fs.statSync(path.join(GUEST_SRC, h)).mtimeMs));
   let fresh = false;
   try { fresh = fs.statSync(out).mtimeMs >= newest; } catch { fresh = false; }
   if (fresh) return out;
