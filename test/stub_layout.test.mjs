@@ -36,11 +36,14 @@ test('the stub entry points are inside the code page, and the guest range ends 6
   assert.ok(syms.stub_clone_thread < syms.stub_clone_syscall && syms.stub_clone_syscall < syms.stub_clone_trap);
 });
 
-test('the stub has one read+exec segment and no writable data', () => {
+test('the stub has two read+exec segments (the entry points and the start-up code) and no writable data', () => {
   const out = execFileSync('readelf', ['-lW', join(root, 'build/native/umlts-stub')], { encoding: 'utf8' });
   const loads = out.split('\n').filter((l) => /^\s+LOAD/.test(l));
-  assert.equal(loads.length, 1);
-  assert.match(loads[0], /R E/);
+  assert.equal(loads.length, 2);
+  for (const l of loads) assert.match(l, /R E/);
+  const vaddr = (l) => parseInt(l.trim().split(/\s+/)[2], 16);
+  assert.equal(vaddr(loads[0]), L.STUB_CODE, 'the entry points are the code page');
+  assert.equal(vaddr(loads[1]), L.STUB_SETUP, 'the start-up code is where the stub unmaps it');
   const text = readFileSync(join(root, 'build/native/stub.syms'), 'utf8');
   assert.match(text, /stub_run_batch/);
 });

@@ -27,6 +27,11 @@
 #define STUB_BATCH_MAX      ((STUB_BATCH_PATH / STUB_BATCH_ENTRY) - 1) /* last slot: terminator */
 #define STUB_END            (STUB_BATCH + STUB_BATCH_SIZE)
 #define STUB_HOST_TOP       0x7ffffffff000UL  /* end of host user space */
+/* start-up code (argument parsing, the filter builder...): a page of its own
+ * after the stub's, unmapped once the filter is in, so a guest can reach
+ * none of it: only the entry points of the code page stay */
+#define STUB_SETUP          STUB_END
+#define STUB_SETUP_SIZE     0x2000UL
 /* the waker's few words of stack (a private page; the waker is no guest's) */
 #define STUB_WAKER_STACK    (STUB_END + 0x3000UL)
 

@@ -8,8 +8,9 @@
  *   "stub" <batch_off> <ppid>
  *       A guest address space. Maps the batch page from physmem (fd 3),
  *       unmaps the rest of the host address space, seals the batch page
- *       read-only, installs the seccomp filter, and traps (int3) to say it is
- *       ready. From then on it is only a code page and a read-only batch page.
+ *       read-only, installs the seccomp filter, unmaps its own start-up code
+ *       (STUB_SETUP) and traps (int3) to say it is ready. From then on it is
+ *       only a code page of entry points and a read-only batch page.
  *   "waker" <ppid>
  *       The kernel's alarm clock: polls fd 3 (the kernel's epoll instance)
  *       and traps (int3) whenever it is readable. Its stops arrive through the
@@ -65,16 +66,20 @@
  *    emulates it); from this page only the runner's `syscall` instruction may
  *    make mmap (MAP_FIXED, below GUEST_TASK_SIZE, len < 2^36, fd 0..255),
  *    munmap/mprotect (same bounds), openat (dirfd 0, the batch page's path
- *    slot exactly, O_RDONLY/O_RDWR|O_CLOEXEC) and close, and only the clone
+ *    slot exactly, O_RDONLY/O_RDWR|O_CLOEXEC) and close; only the clone
  *    entry's `syscall` may make clone, with exactly STUB_CLONE_FLAGS and no
- *    stack, tid pointers or tls. Anything else from this page kills the
+ *    stack, tid pointers or tls; and only stub_drop_setup's may munmap
+ *    exactly the start-up code. Anything else from this page kills the
  *    process (SECCOMP_RET_KILL_PROCESS). There is no secret: nothing relies
  *    on the guest not knowing something.
- * 7. A guest that jumps or returns into this page runs its instructions as
- *    guest code (under SYSEMU): a `syscall` there is caught by 1, an `int3`
- *    is an ordinary guest SIGTRAP (the kernel tells stub traps from guest
- *    ones by its own record of what it started, never by rip), a fault is an
- *    ordinary guest fault. A stub run that faults or traps anywhere but its
+ * 7. A guest that jumps, calls or returns into the code page runs its
+ *    instructions as guest code (under SYSEMU): every entry point ends in a
+ *    `syscall` (caught by 1: the guest gets SIGSEGV at it) or an `int3` (an
+ *    ordinary guest SIGTRAP: the kernel tells stub traps from guest ones by
+ *    its own record of what it started, never by rip); a fault there is an
+ *    ordinary guest fault. The start-up code is gone (STUB_SETUP is
+ *    unmapped before the first guest instruction), so there is no other
+ *    code to reach: a jump there is a SIGSEGV. A stub run that faults or traps anywhere but its
  *    end (say, the guest set PKRU to deny the batch page) kills that guest
  *    process; the kernel goes on.
  *
@@ -131,7 +136,10 @@ typedef unsigned char u8;
 #define STUB_BATCH_ASM 0x7ff000001000
 #define STUB_CLONE_FLAGS_ASM 0x50f00
 #define STUB_WAKER_STACK_ASM 0x7ff000005000
-#if STUB_BATCH_ASM != STUB_BATCH || STUB_CLONE_FLAGS_ASM != STUB_CLONE_FLAGS || STUB_WAKER_STACK_ASM != STUB_WAKER_STACK
+#define STUB_SETUP_ASM 0x7ff000002000
+#define STUB_SETUP_SIZE_ASM 0x2000
+#if STUB_BATCH_ASM != STUB_BATCH || STUB_CLONE_FLAGS_ASM != STUB_CLONE_FLAGS || STUB_WAKER_STACK_ASM != STUB_WAKER_STACK || \
+    STUB_SETUP_ASM != STUB_SETUP || STUB_SETUP_SIZE_ASM != STUB_SETUP_SIZE
 #error "stub.c's assembler constants disagree with layout.h"
 #endif
 #define XSTR(x) STR(x)
@@ -245,9 +253,33 @@ __asm__(
   "stub_waker_trap:\n"
   "   int3\n"
   "   jmp 4b\n"
+  /* stub_drop_setup: the last step of start-up, in the code page: unmap
+   * the start-up code (the filter allows exactly this munmap from exactly
+   * this instruction), then trap: ready. */
+  ".balign 16\n"
+  ".globl stub_drop_setup\n"
+  "stub_drop_setup:\n"
+  "   movl $11, %eax\n"
+  "   movabsq $" XSTR(STUB_SETUP_ASM) ", %rdi\n"
+  "   movl $" XSTR(STUB_SETUP_SIZE_ASM) ", %esi\n"
+  ".globl stub_drop_syscall\n"
+  "stub_drop_syscall:\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jz 7f\n"
+  "   ud2\n"                             /* failed: the kernel sees SIGILL, not ready */
+  "7: int3\n"
+  "   jmp 7b\n"
+  ".popsection\n");
+
+/* Start-up code that ends in the code page (in the start-up section, which
+ * stub_drop_setup unmaps). */
+__asm__(
+  ".pushsection .text.setup_asm,\"ax\",@progbits\n"
   /* stub_seal(rdi = the filter's sock_fprog): the stack is the batch page,
    * so nothing may touch it once it is read-only. mprotect it read-only,
-   * no_new_privs, the filter, then trap: ready. Any failure exits. */
+   * no_new_privs, the filter, then the code page's stub_drop_setup. Any
+   * failure exits. */
   ".balign 16\n"
   ".globl stub_seal\n"
   "stub_seal:\n"
@@ -275,8 +307,7 @@ __asm__(
   "   syscall\n"
   "   testq %rax, %rax\n"
   "   jnz 5f\n"
-  "6: int3\n"                           /* ready; the kernel takes over from here */
-  "   jmp 6b\n"
+  "   jmp stub_drop_setup\n"
   "5: movl $231, %eax\n"                /* exit_group(123) */
   "   movl $123, %edi\n"
   "   syscall\n"
@@ -297,7 +328,7 @@ __asm__(
   ".popsection\n");
 extern char relay_handler[], relay_restorer[];
 
-extern char stub_batch_syscall[], stub_clone_syscall[];
+extern char stub_batch_syscall[], stub_clone_syscall[], stub_drop_syscall[];
 extern void stub_seal(void *prog) __attribute__((noreturn));
 
 /* classic BPF, as in <linux/filter.h> */
@@ -325,8 +356,8 @@ struct sock_fprog { u16 len; struct sock_filter *filter; };
  * offsets. Targets: the next instruction, one of the three returns at the
  * end, or a label. */
 enum { T_NEXT = 0, T_KILL, T_ALLOW, T_TRACE, T_LABEL0 };
-#define FMAX 96
-#define LABELS 8
+#define FMAX 128
+#define LABELS 12
 struct fb {
   struct sock_filter f[FMAX];
   u8 jt[FMAX], jf[FMAX];   /* symbolic targets of each conditional jump */
@@ -368,10 +399,11 @@ static int target(struct fb *b, int i, u8 t, int end) {
   return off;
 }
 
-enum { L_BATCH = T_LABEL0, L_CLONE, L_MMAP, L_MMAP_FD, L_MUNMAP, L_MPROTECT, L_OPENAT };
+enum { L_BATCH = T_LABEL0, L_CLONE, L_DROP, L_MMAP, L_MMAP_FD, L_MUNMAP, L_MPROTECT, L_OPENAT };
 
 static void build_filter(struct fb *b) {
   const u64 batch_ip = (u64)stub_batch_syscall + 2, clone_ip = (u64)stub_clone_syscall + 2;
+  const u64 drop_ip = (u64)stub_drop_syscall + 2;
   b->n = 0;
   ld(b, SD_ARCH);
   emit(b, BPF_JEQ_K, AUDIT_ARCH_X86_64, T_NEXT, T_TRACE);   /* 32-bit entry: the kernel answers */
@@ -381,9 +413,16 @@ static void build_filter(struct fb *b) {
   ld(b, SD_IP_LO);
   emit(b, BPF_JGE_K, (u32)STUB_CODE, T_NEXT, T_TRACE);
   emit(b, BPF_JGE_K, (u32)(STUB_CODE + STUB_CODE_SIZE), T_TRACE, T_NEXT);
-  /* from the stub page: only its two syscall instructions, each for its own calls */
+  /* from the stub page: only its three syscall instructions, each for its own calls */
   emit(b, BPF_JEQ_K, (u32)batch_ip, L_BATCH, T_NEXT);
-  emit(b, BPF_JEQ_K, (u32)clone_ip, L_CLONE, T_KILL);
+  emit(b, BPF_JEQ_K, (u32)clone_ip, L_CLONE, T_NEXT);
+  emit(b, BPF_JEQ_K, (u32)drop_ip, L_DROP, T_KILL);
+
+  label(b, L_DROP);  /* the one munmap of the start-up code */
+  ld(b, SD_NR); req_eq(b, NR_munmap);
+  req_arg(b, 0, STUB_SETUP);
+  req_arg(b, 1, STUB_SETUP_SIZE);
+  ret(b, RET_ALLOW);
 
   label(b, L_CLONE);
   ld(b, SD_NR); req_eq(b, NR_clone);
@@ -449,7 +488,7 @@ static __attribute__((noreturn, used)) void stub_finish(void) {
    * host stack, vdso and vvar. [vsyscall] cannot be unmapped and is above
    * host user space anyway. */
   if (sys2(NR_munmap, 0, STUB_START) < 0) die(124);
-  if (sys2(NR_munmap, STUB_END, STUB_HOST_TOP - STUB_END) < 0) die(125);
+  if (sys2(NR_munmap, STUB_SETUP + STUB_SETUP_SIZE, STUB_HOST_TOP - STUB_SETUP - STUB_SETUP_SIZE) < 0) die(125);
   struct fb b;
   build_filter(&b);
   struct sock_fprog prog = { (u16)b.n, b.f };

@@ -120,6 +120,16 @@ const MC_OFF = UC_OFF + 40; // uc_flags, uc_link, uc_stack(24), then uc_mcontext
 const SIGMASK_OFF = MC_OFF + 256;
 const UC_FP_XSTATE = 1, UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
 const FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845;
+/**
+ * The XSAVE image's software-reserved bytes (the legacy area's last 48):
+ * PTRACE_GETREGSET puts XCR0 (the features the CPU saves) at 464; a signal
+ * frame holds struct _fpx_sw_bytes there instead (magic1 at 464,
+ * extended_size 468, xfeatures 472, xstate_size 480). xstate_bv is at 512.
+ */
+const SW_BYTES = 464, SW_EXTENDED_SIZE = 468, SW_XFEATURES = 472, SW_XSTATE_SIZE = 480, SW_BYTES_END = 512;
+const XSAVE_XSTATE_BV = 512;
+/** the legacy (fxsave) area's MXCSR and MXCSR_MASK */
+const FX_MXCSR = 24, FX_MXCSR_MASK = 28;
 /** sigcontext order of the general registers (struct sigcontext_64) */
 const SC_REGS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS];
 /** EFLAGS bits a guest may set through sigreturn (FIX_EFLAGS) */
@@ -212,6 +222,18 @@ export function setupFrame(t: Task, info: SigInfo, act: SigAction, fpstate: Uint
   writeSiginfo(dv, INFO_OFF, info);
   const magic2 = new Uint8Array(4);
   new DataView(magic2.buffer).setUint32(0, FP_XSTATE_MAGIC2, true);
+  // the ptrace image's XCR0 becomes the frame's _fpx_sw_bytes (what
+  // sigreturn and the guest's own code check)
+  const fx = new DataView(fpstate.buffer, fpstate.byteOffset, fpstate.byteLength);
+  if (xsize >= 576) {
+    const xcr0Lo = fx.getUint32(SW_BYTES, true), xcr0Hi = fx.getUint32(SW_BYTES + 4, true);
+    fpstate.fill(0, SW_BYTES, SW_BYTES_END);
+    fx.setUint32(SW_BYTES, FP_XSTATE_MAGIC1, true);
+    fx.setUint32(SW_EXTENDED_SIZE, xsize + 4, true);
+    fx.setUint32(SW_XFEATURES, xcr0Lo, true);
+    fx.setUint32(SW_XFEATURES + 4, xcr0Hi, true);
+    fx.setUint32(SW_XSTATE_SIZE, xsize, true);
+  }
   try {
     mm.write(fpAddr, fpstate);
     mm.write(fpAddr + xsize, magic2);
@@ -273,9 +295,23 @@ export function restoreFrame(t: Task): { fp: Uint8Array | null } | number {
   try {
     const head = t.mm.read(fpAddr, 512);
     const hv = new DataView(head.buffer);
-    const magic1 = hv.getUint32(464, true), xsize = hv.getUint32(476, true);
+    const magic1 = hv.getUint32(SW_BYTES, true), xsize = hv.getUint32(SW_XSTATE_SIZE, true);
     if (magic1 === FP_XSTATE_MAGIC1 && xsize >= 576 && xsize <= 16384 && t.mm.readU32(fpAddr + xsize) === FP_XSTATE_MAGIC2) {
-      return { fp: t.mm.read(fpAddr, xsize) };
+      const fp = t.mm.read(fpAddr, xsize);
+      // back to the ptrace layout: XCR0 where the software bytes were; an
+      // xstate_bv naming components the CPU does not have fails, as
+      // Linux's XRSTOR of the frame does (sigreturn gives SIGSEGV)
+      const cur = new DataView(t.thread.getXstate().buffer, t.thread.getXstate().byteOffset);
+      const xcr0Lo = cur.getUint32(SW_BYTES, true), xcr0Hi = cur.getUint32(SW_BYTES + 4, true);
+      const fv = new DataView(fp.buffer, fp.byteOffset, fp.byteLength);
+      if ((fv.getUint32(XSAVE_XSTATE_BV, true) & ~xcr0Lo) !== 0 || (fv.getUint32(XSAVE_XSTATE_BV + 4, true) & ~xcr0Hi) !== 0) return -Errno.EFAULT;
+      // XRSTOR loads MXCSR whatever xstate_bv says, and faults on reserved bits
+      const mask = cur.getUint32(FX_MXCSR_MASK, true) || 0xffbf;
+      if (fv.getUint32(FX_MXCSR, true) & ~mask) return -Errno.EFAULT;
+      fp.fill(0, SW_BYTES, SW_BYTES_END);
+      fv.setUint32(SW_BYTES, xcr0Lo, true);
+      fv.setUint32(SW_BYTES + 4, xcr0Hi, true);
+      return { fp };
     }
     // legacy fxsave-only frame: the SSE/x87 part, no extended state
     const x = new Uint8Array(576);

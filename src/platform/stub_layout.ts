@@ -20,6 +20,9 @@ export const STUB_BATCH_PATH = STUB_BATCH_SIZE - STUB_BATCH_PATH_SIZE;
 export const STUB_BATCH_MAX = STUB_BATCH_PATH / STUB_BATCH_ENTRY - 1 | 0;
 export const STUB_END = STUB_BATCH + STUB_BATCH_SIZE;
 export const STUB_HOST_TOP = 0x7ffffffff000;
+/** the stub's start-up code, unmapped before any guest code runs */
+export const STUB_SETUP = STUB_END;
+export const STUB_SETUP_SIZE = 0x2000;
 export const STUB_WAKER_STACK = STUB_END + 0x3000;
 export const STUB_FD_PHYSMEM = 3;
 /** the stub's fds the filter lets mmap name (physmem and the files it opened) */

@@ -221,7 +221,7 @@ export function sys_rt_sigreturn(t: Task): number {
     t.kernel.forceSignal(t, 11, { signo: 11, code: 0x80 });
     return REGS_SET;
   }
-  // a corrupt XSAVE image in the frame (reserved MXCSR bits, say): the host
+  // a corrupt XSAVE image in the frame (reserved MXCSR bits): the host
   // refuses it, and Linux's sigreturn gives SIGSEGV (restore_sigcontext)
   if (!t.thread.setXstate(res.fp ?? initFpState(576))) {
     t.thread.setXstate(initFpState(576));

@@ -1,0 +1,77 @@
+// The red team's findings against the new stub wall (session 3), each a
+// regression test: the guests are test/guests/redteam_*.c, run in a --root
+// jail holding only them (named as they exec themselves) and busybox.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BUSYBOX, buildGuest, runUmlts, makeScratch, rmScratch, assertNoLeftovers } from './lib.mjs';
+
+const NAMES = ['vfork_stale_write', 'cow_exit_leak', 'exec_spin_hang', 'spin_starve', 'sigreturn_bad_fpstate',
+  'clone_bad_tls', 'arch_prctl_edge', 'stub_attacks'];
+let jail;
+before(() => {
+  jail = makeScratch('redteam');
+  for (const n of NAMES) fs.copyFileSync(buildGuest(`redteam_${n}`, ['-pthread']), path.join(jail, n));
+  fs.copyFileSync(BUSYBOX, path.join(jail, 'busybox'));
+});
+after(() => rmScratch(jail));
+afterEach(() => assertNoLeftovers());
+
+const run = (argv, timeout = 60_000) => runUmlts(['--root', jail], argv, { timeout });
+const noKernelError = (r) => assert.doesNotMatch(r.stderr, /kernel error/, r.describe());
+
+test('a vfork parent\'s other threads cannot write a frame after the fork (nor another process\'s, once reused)', () => {
+  const r = run(['/vfork_stale_write']);
+  noKernelError(r);
+  assert.match(r.stdout, /^victim: memory intact$/m, r.describe());
+  assert.doesNotMatch(r.stdout, /CORRUPT|LEAK/, r.describe());
+});
+
+test('a thread exit that breaks copy-on-write leaves no stale host mapping to read through', () => {
+  const r = run(['/cow_exit_leak']);
+  noKernelError(r);
+  assert.match(r.stdout, /^no leak$/m, r.describe());
+});
+
+test('exec from a thread while a sibling spins: the sibling is stopped, the kernel goes on', () => {
+  const r = run(['/busybox', 'sh', '-c', '/exec_spin_hang & i=0; while [ $i -lt 5 ]; do echo tick $i; /busybox sleep 0.1; i=$((i+1)); done; wait']);
+  noKernelError(r);
+  assert.equal(r.code, 0, r.describe());
+  assert.match(r.stdout, /^exec'd$/m, r.describe());
+  assert.match(r.stdout, /^tick 4$/m, r.describe());
+});
+
+test('threads spinning on every vCPU are preempted: the others still run', () => {
+  let r = run(['/spin_starve', '2'], 30_000);
+  assert.equal(r.stdout, 'ok\n', r.describe());
+  r = run(['/busybox', 'sh', '-c', '/spin_starve forever 2 & i=0; while [ $i -lt 4 ]; do echo tick $i; /busybox sleep 0.1; i=$((i+1)); done; kill -9 $!'], 30_000);
+  noKernelError(r);
+  assert.match(r.stdout, /^tick 3$/m, r.describe());
+});
+
+test('guest state the host refuses is the guest\'s error: bad sigreturn FPU frames, tls and fs/gs bases', () => {
+  for (const mode of ['mxcsr', 'xbv']) {
+    const r = run(['/sigreturn_bad_fpstate', mode]);
+    noKernelError(r);
+    assert.equal(r.signal ?? r.code, 139, `${mode}: killed by SIGSEGV\n${r.describe()}`);
+  }
+  for (const mode of [[], ['thread']]) {
+    const r = run(['/clone_bad_tls', ...mode]);
+    noKernelError(r);
+    assert.match(r.stdout + r.stderr, /Operation not permitted/, r.describe());
+  }
+  for (const mode of [[], ['gs']]) {
+    const r = run(['/arch_prctl_edge', ...mode]);
+    noKernelError(r);
+    assert.match(r.stdout + r.stderr, /Operation not permitted/, r.describe());
+  }
+});
+
+test('the red team\'s battery of stub attacks ends at guest level, with no marker on the host', () => {
+  const r = run(['/stub_attacks'], 120_000);
+  noKernelError(r);
+  assert.match(r.stdout, /^marker on host: absent$/m, r.describe());
+  assert.match(r.stdout, /^all cases done$/m, r.describe());
+  assert.ok(!fs.existsSync('/tmp/umlts-redteam-marker'), 'the marker exists on the host');
+});
