@@ -3,7 +3,8 @@
  */
 import { statSync, realpathSync, readFileSync } from 'node:fs';
 import { relative, isAbsolute, join } from 'node:path';
-import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty, getuid, getgid, write } from './host/libc.js';
+import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty, getuid, getgid, write, gethostname } from './host/libc.js';
+import { release as osRelease } from 'node:os';
 import { PtracePlatform } from './platform/ptrace/platform.js';
 import { SYSCALL_TABLE } from './syscalls/table.js';
 import { SYSCALL_NAMES } from './syscalls/nr.js';
@@ -181,6 +182,7 @@ export function run(o: RunOptions): number {
       user: user ?? { uid: getuid(), gid: getgid(), groups: [] },
       platform,
       syscalls: { rows: SYSCALL_TABLE, name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
+      uname: { nodename: gethostname(), release: osRelease() },
       log: (line) => void write(2, Buffer.from(line + '\n')),
     });
   } catch (e) {

@@ -61,6 +61,8 @@ export interface KernelOptions {
   log: (line: string) => void;
   /** the syscall table (syscalls/table.ts) */
   syscalls: SyscallTable;
+  /** what uname(2) reports of the machine: its host name and kernel release */
+  uname: { nodename: string; release: string };
   /** init's credentials (--user, or the host user running umlts) */
   user: { uid: number; gid: number; groups: number[] };
 }

@@ -155,6 +155,8 @@ export interface Platform {
   allowedCpus(): number[];
   /** Pin a guest thread (null: the kernel's own thread) to one host CPU. */
   pin(ctx: Context | null, cpu: number): void;
+  /** A host clock now, ns: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW or CLOCK_TAI; null if the host has none. */
+  clockNs(clock: number): bigint | null;
   /** CPU time a guest thread / its whole host process has used, ns (0 if gone). */
   threadCpuNs(ctx: Context): number;
   processCpuNs(ctx: Context): number;

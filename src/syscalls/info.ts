@@ -3,8 +3,6 @@
  * friends, getrusage, umask-free odds and ends.
  */
 import { randomFillSync } from 'node:crypto';
-import { release } from 'node:os';
-import * as host from '../host/libc.js';
 import { Errno } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
@@ -12,16 +10,13 @@ import { A0, A1, A2 } from './types.js';
 import { copyIn, copyOut, writeStruct, writeU32, putTimeval, NSEC_PER_SEC } from './uaccess.js';
 import { readClock, CLOCK_PROCESS_CPUTIME_ID } from './time.js';
 
-let utsCache: Uint8Array | null = null;
 /** uname(2) */
 export function sys_uname(t: Task, r: Regs): number {
-  if (!utsCache) {
-    const u = new Uint8Array(65 * 6);
-    const fields = ['Linux', host.gethostname(), release(), '#1 SMP umlts', 'x86_64', '(none)'];
-    fields.forEach((f, i) => u.set(Buffer.from(f, 'utf8').subarray(0, 64), i * 65));
-    utsCache = u;
-  }
-  copyOut(t, r.get(A0), utsCache);
+  const u = new Uint8Array(65 * 6);
+  const { nodename, release } = t.kernel.opts.uname;
+  const fields = ['Linux', nodename, release, '#1 SMP umlts', 'x86_64', '(none)'];
+  fields.forEach((f, i) => u.set(Buffer.from(f, 'utf8').subarray(0, 64), i * 65));
+  copyOut(t, r.get(A0), u);
   return 0;
 }
 

@@ -3,7 +3,6 @@
  * nanosleep, clock_nanosleep. CLOCK_MONOTONIC is the host's (the kernel's
  * timers use the same clock); CLOCK_REALTIME is the host's wall clock.
  */
-import * as host from '../host/libc.js';
 import { Errno } from '../kernel/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
@@ -17,37 +16,30 @@ export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID =
   CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 export const TIMER_ABSTIME = 1;
 
-/** the host's answer; filled and read within readClock */
-const ts = new BigInt64Array(2);
-
 /** Read a clock, in ns; null for an unknown clock. */
 export function readClock(t: Task, clk: number): bigint | null {
-  let hostClk: number;
+  const p = t.kernel.platform;
   switch (clk) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
     case CLOCK_REALTIME_ALARM:
+      return p.clockNs(CLOCK_REALTIME);
     case CLOCK_TAI:
-      hostClk = clk === CLOCK_TAI ? CLOCK_TAI : CLOCK_REALTIME;
-      break;
+      return p.clockNs(CLOCK_TAI);
     case CLOCK_MONOTONIC:
-    case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
     case CLOCK_BOOTTIME_ALARM:
-      hostClk = clk === CLOCK_MONOTONIC_RAW ? CLOCK_MONOTONIC_RAW : CLOCK_MONOTONIC;
-      break;
+      return p.clockNs(CLOCK_MONOTONIC);
+    case CLOCK_MONOTONIC_RAW:
+      return p.clockNs(CLOCK_MONOTONIC_RAW);
     case CLOCK_PROCESS_CPUTIME_ID:
-      hostClk = host.processCpuClock(t.thread.tid);
-      break;
+      return BigInt(p.processCpuNs(t.thread));
     case CLOCK_THREAD_CPUTIME_ID:
-      hostClk = host.threadCpuClock(t.thread.tid);
-      break;
+      return BigInt(p.threadCpuNs(t.thread));
     default:
       return null;
   }
-  const e = host.clockGettime(hostClk, ts);
-  return e < 0 ? null : ts[0]! * NSEC_PER_SEC + ts[1]!;
 }
 
 /** clock_gettime(2) */

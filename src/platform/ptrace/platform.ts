@@ -156,6 +156,10 @@ export class PtracePlatform implements Platform {
   pin(ctx: Context | null, cpu: number): void {
     host.pinToCpu(ctx ? ctx.tid : 0, cpu);
   }
+  clockNs(clock: number): bigint | null {
+    if (host.clockGettime(clock, this.ts) < 0) return null;
+    return this.ts[0]! * 1000000000n + this.ts[1]!;
+  }
   threadCpuNs(ctx: Context): number {
     return host.clockGettime(host.threadCpuClock(ctx.tid), this.ts) < 0 ? 0 : Number(this.ts[0]!) * 1e9 + Number(this.ts[1]!);
   }
