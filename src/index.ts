@@ -7,12 +7,13 @@ import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty, getuid, getgid, write, g
 import { release as osRelease } from 'node:os';
 import { PtracePlatform } from './platform/ptrace/platform.js';
 import { SYSCALL_TABLE } from './syscalls/table.js';
-import { SYSCALL_NAMES } from './syscalls/nr.js';
+import { SYSCALL_NAMES } from './abi/syscall_nr.js';
 import { straceLine } from './syscalls/strace.js';
 import type { HostMountSpec } from './fs/vfs.js';
-import { Kernel, KernelPanic, SIGNAL_MESSAGES } from './kernel/kernel.js';
+import { Kernel, KernelPanic } from './kernel/kernel.js';
+import { SIGNAL_MESSAGES, SIGHUP, SIGCONT, SIGWINCH } from './abi/signal.js';
 import { LoaderError } from './loader/elf.js';
-import { Errno } from './kernel/errno.js';
+import { Errno } from './abi/errno.js';
 import { ttyJobs } from './kernel/tty_jobs.js';
 import type { Terminal } from './fs/console.js';
 
@@ -236,7 +237,6 @@ export function run(o: RunOptions): number {
 }
 
 /** Host signals to umlts's process group that the terminal handles (they reach the kernel through the waker). */
-const SIGHUP = 1, SIGCONT = 18, SIGWINCH = 28;
 
 /**
  * When umlts's stdin is a terminal the guest gets a real tty: the host

@@ -46,8 +46,8 @@ export const NCCS = 19;
 /** sizeof(struct termios) (the kernel's, not glibc's), and of struct termios2 */
 export const TERMIOS_SIZE = 36, TERMIOS2_SIZE = 44;
 
-export const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22,
-  SIGWINCH = 28;
+import { SIGINT, SIGQUIT, SIGTSTP } from '../abi/signal.js';
+export { SIGHUP, SIGINT, SIGQUIT, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH } from '../abi/signal.js';
 
 /** Input buffer size (N_TTY_BUF_SIZE); one byte is kept free, as n_tty does. */
 export const N_TTY_BUF_SIZE = 4096;

@@ -67,21 +67,6 @@ export interface KernelOptions {
   user: { uid: number; gid: number; groups: number[] };
 }
 
-/** Signal names and the shell's words for them (for "Segmentation fault"). */
-export const SIGNAL_MESSAGES: Record<number, string> = {
-  1: 'Hangup', 2: '', 3: 'Quit', 4: 'Illegal instruction', 5: 'Trace/breakpoint trap', 6: 'Aborted',
-  7: 'Bus error', 8: 'Floating point exception', 9: 'Killed', 10: 'User defined signal 1',
-  11: 'Segmentation fault', 12: 'User defined signal 2', 13: '', 14: 'Alarm clock', 15: 'Terminated',
-  24: 'CPU time limit exceeded', 25: 'File size limit exceeded', 31: 'Bad system call',
-};
-
-export const SIGNAL_NAMES: Record<number, string> = {
-  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
-  10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 16: 'SIGSTKFLT', 17: 'SIGCHLD',
-  18: 'SIGCONT', 19: 'SIGSTOP', 20: 'SIGTSTP', 21: 'SIGTTIN', 22: 'SIGTTOU', 23: 'SIGURG', 24: 'SIGXCPU', 25: 'SIGXFSZ',
-  26: 'SIGVTALRM', 27: 'SIGPROF', 28: 'SIGWINCH', 29: 'SIGIO', 30: 'SIGPWR', 31: 'SIGSYS',
-};
-
 /** strerror() for the user: "No such file or directory". */
 export function errnoMessage(e: number): string {
   const m = getSystemErrorMap().get(-e);
@@ -91,15 +76,8 @@ export function errnoMessage(e: number): string {
 /** A bug in the kernel, or a host failure the guest cannot survive. */
 export class KernelPanic extends Error {}
 
-export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000,
-  CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000,
-  CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
-  CLONE_DETACHED = 0x400000, CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000, CLONE_IO = 0x80000000;
-export const CLONE_NAMESPACES = 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | CLONE_NEWNS;
-
-/** wait options */
-export const WNOHANG = 1, WUNTRACED = 2, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
-export const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
+export * from '../abi/sched.js';
+export * from '../abi/wait.js';
 
 /** What wait found. */
 export interface WaitResult {

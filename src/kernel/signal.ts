@@ -14,46 +14,13 @@ import {
   R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS, CS, SS, ORIG_RAX,
 } from '../platform/regs.js';
 
-export const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8,
-  SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGSTKFLT = 16,
-  SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGXCPU = 24,
-  SIGXFSZ = 25, SIGVTALRM = 26, SIGPROF = 27, SIGWINCH = 28, SIGIO = 29, SIGPWR = 30, SIGSYS = 31, NSIG = 64;
-export const SIG_DFL = 0, SIG_IGN = 1;
-export const SA_NOCLDSTOP = 1, SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000,
-  SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000, SA_RESTORER = 0x04000000;
-export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_TKILL = -6;
-export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5, CLD_CONTINUED = 6;
-export const SS_ONSTACK = 1, SS_DISABLE = 2;
-
-/** Restart codes a sleeping syscall ends with when a signal interrupts it (include/linux/errno.h). */
-export const ERESTARTSYS = 512, ERESTARTNOINTR = 513, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516;
-
-/** siginfo_t contents (the union members used here). */
-export interface SigInfo {
-  signo: number;
-  code: number;
-  errno?: number;
-  pid?: number;
-  uid?: number;
-  status?: number;
-  addr?: number;
-  value?: number;
-  timerid?: number;
-  overrun?: number;
-  /** fault context for the frame's sigcontext */
-  trapno?: number;
-  err?: number;
-}
-
-const STOP_SIGNALS = (1 << (SIGSTOP - 1)) | (1 << (SIGTSTP - 1)) | (1 << (SIGTTIN - 1)) | (1 << (SIGTTOU - 1));
-const IGNORE_DFL = (1 << (SIGCHLD - 1)) | (1 << (SIGCONT - 1)) | (1 << (SIGURG - 1)) | (1 << (SIGWINCH - 1));
-const CORE_DFL = [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS].reduce((m, s) => m | (1 << (s - 1)), 0);
-/** signals a guest may never block or catch */
-export const UNBLOCKABLE_LO = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
-
-export const isStopSignal = (sig: number): boolean => sig < 32 && (STOP_SIGNALS & (1 << (sig - 1))) !== 0;
-export const isCoreSignal = (sig: number): boolean => sig < 32 && (CORE_DFL & (1 << (sig - 1))) !== 0;
-export const isIgnoredByDefault = (sig: number): boolean => sig < 32 && (IGNORE_DFL & (1 << (sig - 1))) !== 0;
+// Linux's signal uapi (numbers, flags, codes, default actions, siginfo_t) is
+// abi/signal.ts; it is re-exported here for the kernel's and syscalls' use.
+export * from '../abi/signal.js';
+import {
+  SIGSEGV, SIGBUS, SIG_DFL, SIG_IGN, SS_DISABLE, SS_ONSTACK, SA_ONSTACK, UNBLOCKABLE_LO, SigInfo, isIgnoredByDefault,
+  encodeSiginfo,
+} from '../abi/signal.js';
 
 /** A set of pending signals with their siginfo (one queued instance for standard signals, all for RT). */
 export class SigPending {
@@ -136,32 +103,6 @@ const SC_REGS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, 
 const FIX_EFLAGS = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x40000 | 0x10000;
 const USER_CS = 0x33, USER_SS = 0x2b;
 
-function writeSiginfo(dv: DataView, o: number, info: SigInfo): void {
-  dv.setInt32(o, info.signo, true);
-  dv.setInt32(o + 4, info.errno ?? 0, true);
-  dv.setInt32(o + 8, info.code, true);
-  const f = o + 16; // the union
-  const sig = info.signo;
-  if (sig === SIGSEGV || sig === SIGBUS || sig === SIGILL || sig === SIGFPE || sig === SIGTRAP) {
-    if (info.code > 0 && info.code < SI_KERNEL) {
-      dv.setBigUint64(f, BigInt(info.addr ?? 0), true);
-      return;
-    }
-  }
-  if (info.timerid !== undefined) {
-    dv.setInt32(f, info.timerid, true);
-    dv.setInt32(f + 4, info.overrun ?? 0, true);
-    dv.setBigInt64(f + 8, BigInt(info.value ?? 0), true);
-    return;
-  }
-  dv.setInt32(f, info.pid ?? 0, true);
-  dv.setUint32(f + 4, info.uid ?? 0, true);
-  if (sig === SIGCHLD) {
-    dv.setInt32(f + 8, info.status ?? 0, true);
-    return;
-  }
-  if (info.value !== undefined) dv.setBigInt64(f + 8, BigInt(info.value), true);
-}
 
 /** Is sp on the task's alternate signal stack? */
 function onAltStack(t: Task, sp: number): boolean {
@@ -219,7 +160,7 @@ export function setupFrame(t: Task, info: SigInfo, act: SigAction, fpstate: Uint
   dv.setBigUint64(MC_OFF + 184, BigInt(fpAddr), true);
   dv.setUint32(SIGMASK_OFF, t.sigmaskLo >>> 0, true);
   dv.setUint32(SIGMASK_OFF + 4, t.sigmaskHi >>> 0, true);
-  writeSiginfo(dv, INFO_OFF, info);
+  encodeSiginfo(dv, INFO_OFF, info);
   const magic2 = new Uint8Array(4);
   new DataView(magic2.buffer).setUint32(0, FP_XSTATE_MAGIC2, true);
   // the ptrace image's XCR0 becomes the frame's _fpx_sw_bytes (what

@@ -11,7 +11,8 @@ import { RIP, ORIG_RAX, RAX } from '../platform/regs.js';
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
-import { Kernel, SIGNAL_NAMES } from './kernel.js';
+import { Kernel } from './kernel.js';
+import { SIGNAL_NAMES } from '../abi/signal.js';
 
 /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
 export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<SigInfo>): void {

@@ -6,7 +6,7 @@
  * an item is ready, the deadline passes or a signal arrives (EINTR: these
  * calls are never restarted).
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';

@@ -3,7 +3,7 @@
  * locks (decoded in lock.ts); a file's own commands (F_SETPIPE_SZ...) go to
  * the File.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';

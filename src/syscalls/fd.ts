@@ -1,7 +1,7 @@
 /**
  * The fd argument of a syscall (fs/file.c: fdget): the open File, or EBADF.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import type { File } from '../fs/file.js';
 

@@ -3,7 +3,7 @@
  * address (private and shared alike for now: shared memory across processes
  * comes later). A waiter sleeps until a WAKE picks it or its timeout passes.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';

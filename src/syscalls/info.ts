@@ -3,7 +3,7 @@
  * friends, getrusage, umask-free odds and ends.
  */
 import { randomFillSync } from 'node:crypto';
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';

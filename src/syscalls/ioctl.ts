@@ -2,7 +2,7 @@
  * ioctl(2) (fs/ioctl.c): the generic fd requests here (do_vfs_ioctl), the
  * rest to the File (the console's terminal ioctls, a pipe's FIONREAD).
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';

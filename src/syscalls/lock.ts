@@ -11,7 +11,7 @@
  * exited process's POSIX locks are dropped lazily, at the next scan) is
  * noticed by a slow re-check timer armed with each sleep.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import type { File } from '../fs/file.js';
 import { Regs } from '../platform/regs.js';

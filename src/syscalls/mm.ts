@@ -3,7 +3,7 @@
  * mlock family. Arguments are checked here (mm/mmap.c's ksys_mmap_pgoff
  * checks, with their errno values); the work is AddressSpace's.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import type { File } from '../fs/file.js';
 import { Regs } from '../platform/regs.js';

@@ -9,7 +9,7 @@
  * and fdLoc for the object an attribute call works on. Paths are read once,
  * through uaccess.readPath; the walk is the VFS's (t.kernel.vfs).
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4 } from './types.js';

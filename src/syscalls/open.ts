@@ -3,7 +3,7 @@
  * close_range, dup, dup2, dup3; and what fs/open.c also keeps, the size
  * calls truncate, ftruncate and fallocate.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';

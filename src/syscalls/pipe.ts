@@ -2,7 +2,7 @@
  * pipe(2), pipe2(2), eventfd(2), eventfd2(2): the syscalls that make the
  * anonymous files of fs/pipe.ts and fs/eventfd.ts.
  */
-import { Errno, ErrnoError } from '../kernel/errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1 } from './types.js';

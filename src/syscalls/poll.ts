@@ -19,7 +19,7 @@
  * (fdt->max_fds) and writes back whole longs; a zero timeout is never
  * written back.
  */
-import { Errno, ErrnoError } from '../kernel/errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { ERESTARTNOHAND } from '../kernel/signal.js';

@@ -2,7 +2,7 @@
  * Process identity and life: exit, execve, ids, limits, arch_prctl, prctl.
  */
 import { TASK_SIZE_MAX } from '../abi/limits.js';
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, BLOCKED } from './types.js';

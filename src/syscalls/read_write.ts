@@ -12,7 +12,7 @@
  * chunk; a transfer stops early on a short chunk (EOF, a pipe drained).
  * Guest buffers are reached through uaccess's IovIter.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';

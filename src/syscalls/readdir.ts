@@ -2,7 +2,7 @@
  * Reading directories (fs/readdir.c): getdents64. The entries come from
  * File.readdir(); they are encoded as struct linux_dirent64 by fs/node.ts.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';

@@ -3,7 +3,8 @@
  * delivery to guest handlers comes with the signals work (issue 3): a signal
  * a task sends itself takes its default action, or is dropped if ignored.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
+import { SIGKILL, SIGSTOP, NSIG } from '../abi/signal.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, BLOCKED, REGS_SET } from './types.js';
@@ -14,7 +15,6 @@ import {
   readStruct, writeStruct, readSigset, writeSigset, getSigset, putSigset, readTimespec, writeSiginfo, SIGSET_SIZE, SIGINFO_SIZE, UserPtr,
 } from './uaccess.js';
 
-const SIGKILL = 9, SIGSTOP = 19, NSIG = 64;
 const SIG_DFL = 0, SIG_IGN = 1;
 const SA_RESTORER = 0x04000000;
 /** sizeof(struct sigaction) as the kernel takes it (x86-64) */

@@ -3,7 +3,7 @@
  * statx, statfs, fstatfs. The VFS answers with a Stat or StatFs; here they
  * are encoded as x86-64's struct stat, struct statx and struct statfs.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4 } from './types.js';

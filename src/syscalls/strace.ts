@@ -5,9 +5,9 @@
  */
 import { getSystemErrorMap } from 'node:util';
 import type { Task } from '../kernel/task.js';
-import { ERRNO_NAMES } from '../kernel/errno.js';
+import { ERRNO_NAMES } from '../abi/errno.js';
 import { ARG_REGS } from '../platform/regs.js';
-import { SYSCALL_NAMES } from './nr.js';
+import { SYSCALL_NAMES } from '../abi/syscall_nr.js';
 import { copyIn, readCString } from './uaccess.js';
 
 /**

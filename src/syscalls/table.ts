@@ -3,7 +3,7 @@
  * syscall, its handler and its support level. A number with no row returns
  * -ENOSYS and is named once on stderr (kernel/syscall.ts).
  */
-import * as N from './nr.js';
+import * as N from '../abi/syscall_nr.js';
 import type { SyscallRow } from './types.js';
 // ---- families (one file each) ----
 // (imports are added per family below)
@@ -26,7 +26,7 @@ import * as PIPE from './pipe.js';
 import * as POLL from './poll.js';
 import * as EP from './epoll.js';
 import * as TMR from './timer.js';
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
 const NO_XATTRS = 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP';

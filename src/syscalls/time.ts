@@ -3,18 +3,19 @@
  * nanosleep, clock_nanosleep. CLOCK_MONOTONIC is the host's (the kernel's
  * timers use the same clock); CLOCK_REALTIME is the host's wall clock.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
 import { readTimespec, writeTimespec, writeTimeval, writeU64, clearUser, NSEC_PER_SEC, UserPtr } from './uaccess.js';
 
-/** clock ids (include/uapi/linux/time.h) */
-export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
-  CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
-  CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
-export const TIMER_ABSTIME = 1;
+import {
+  CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
+  CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI,
+  TIMER_ABSTIME,
+} from '../abi/time.js';
+export * from '../abi/time.js';
 
 /** Read a clock, in ns; null for an unknown clock. */
 export function readClock(t: Task, clk: number): bigint | null {

@@ -22,7 +22,8 @@
  * paths call its exec() (POSIX timers die at exec; itimers survive) and
  * exit(); a timer that fires for a dead process is dropped in any case.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
+import { SIGALRM, SIGVTALRM, SIGPROF, NSIG } from '../abi/signal.js';
 import type { Task, ThreadGroup, ProcessTimerState } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { SI_KERNEL, SI_TIMER } from '../kernel/signal.js';
@@ -35,7 +36,7 @@ import {
 } from './time.js';
 import { readStruct, readItimerval, readItimerspec, writeItimerval, writeItimerspec, writeU32, NSEC_PER_SEC as NS } from './uaccess.js';
 
-const SIGALRM = 14, SIGVTALRM = 26, SIGPROF = 27, SIGRTMAX = 64;
+const SIGRTMAX = NSIG;
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 /** TICK_NSEC at HZ=250 (Debian's): what set_cpu_itimer adds to a CPU itimer */

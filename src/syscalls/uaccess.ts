@@ -23,9 +23,9 @@
  * Scratch buffers below are filled and copied within one call, never across
  * a sleep or an await, so one per kernel thread (the JS thread) is enough.
  */
-import { Errno, ErrnoError } from '../kernel/errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
-import type { SigInfo } from '../kernel/signal.js';
+import { SigInfo, encodeSiginfo } from '../abi/signal.js';
 import { PATH_MAX } from '../fs/vfs.js';
 
 /** A guest virtual address as a syscall argument carries it (0 is NULL). */
@@ -411,17 +411,7 @@ export function readSigmask(t: Task, addr: UserPtr, sigsetsize: number): Sigset 
 /** sizeof(siginfo_t) */
 export const SIGINFO_SIZE = 128;
 
-/**
- * Copy out a siginfo_t as rt_sigtimedwait and waitid fill it: si_signo,
- * si_code, then si_pid and si_uid, then si_value or si_status; the rest zero.
- */
+/** Copy out a siginfo_t (rt_sigtimedwait, waitid), in the one encoding of abi/signal.ts. */
 export function writeSiginfo(t: Task, addr: UserPtr, info: SigInfo): void {
-  writeStruct(t, addr, SIGINFO_SIZE, (dv) => {
-    dv.setInt32(0, info.signo, true);
-    dv.setInt32(8, info.code, true);
-    dv.setInt32(16, info.pid ?? 0, true);
-    dv.setUint32(20, info.uid ?? 0, true);
-    if (info.value !== undefined) dv.setBigInt64(24, BigInt(info.value), true);
-    if (info.status !== undefined) dv.setInt32(24, info.status, true);
-  });
+  writeStruct(t, addr, SIGINFO_SIZE, (dv) => encodeSiginfo(dv, 0, info));
 }

@@ -5,7 +5,7 @@
  * filesystem mounted without xattr support. The path (or fd) must still
  * resolve, so its errors come first.
  */
-import { Errno } from '../kernel/errno.js';
+import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import type { SyscallHandler } from './types.js';

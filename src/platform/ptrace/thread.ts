@@ -22,18 +22,14 @@ import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS } from '../regs.js';
 import { Context, ContextGone, StubFailed, StubPages } from '../platform.js';
 import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_BATCH, STUB_BATCH_ENTRY } from '../stub_layout.js';
 
-export const SIGTRAP = 5, SIGSEGV = 11, SIGKILL = 9, SIGSTOP = 19;
+import { SIGTRAP, SIGSEGV, SIGKILL, SIGSTOP, SIGILL, SIGBUS, SIGFPE } from '../../abi/signal.js';
+export { SIGTRAP, SIGSEGV, SIGKILL, SIGSTOP };
 /** The host signal that stops a guest host thread in guest code so the kernel
  * gets it back (platform.kick); never seen by the guest. */
 export const SIGKICK = 40;
 
-/** Stop decoding for waitpid statuses. */
-export const WIFEXITED = (s: number): boolean => (s & 0x7f) === 0;
-export const WEXITSTATUS = (s: number): number => (s >> 8) & 0xff;
-export const WIFSIGNALED = (s: number): boolean => ((s & 0x7f) + 1) >> 1 > 0 && (s & 0x7f) !== 0x7f;
-export const WTERMSIG = (s: number): number => s & 0x7f;
-export const WIFSTOPPED = (s: number): boolean => (s & 0xff) === 0x7f;
-export const WSTOPSIG = (s: number): number => (s >> 8) & 0xff;
+export { WIFEXITED, WEXITSTATUS, WIFSIGNALED, WTERMSIG, WIFSTOPPED, WSTOPSIG } from '../../abi/wait.js';
+import { WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSIGNALED } from '../../abi/wait.js';
 /** status >> 8 for a seccomp stop (a syscall after a fault's sigreturn, or before the first SYSEMU resume) */
 export const ST_SECCOMP = SIGTRAP | (host.PTRACE_EVENT_SECCOMP << 8);
 /** status >> 8 for a PTRACE_SYSEMU syscall-entry stop (TRACESYSGOOD sets 0x80) */
@@ -43,7 +39,6 @@ const USER_RAX = RAX * 8, USER_ORIG_RAX = ORIG_RAX * 8, USER_RIP = RIP * 8, USER
 /** eflags with only IF (and the always-one bit 1) set */
 const EFLAGS_IF = 0x202;
 /** host signals that report the stopped thread's own fault (not sent by anyone) */
-const SIGILL = 4, SIGBUS = 7, SIGFPE = 8;
 
 // TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction
 const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD | host.PTRACE_O_TRACECLONE;
