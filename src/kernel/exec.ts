@@ -118,8 +118,8 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
   regs.set(RIP, r.entry);
   regs.set(RSP, r.sp);
   regs.set(ORIG_RAX, -1);
-  task.atSeccomp = false;
-  task.inSyscall = false;
+  task.sc.atSeccomp = false;
+  task.sc.returning = false;
   task.tg.exe = p.path.startsWith('/') ? p.path : k.vfs.absolute(task.fs, p.path);
   task.tg.cmdline = Buffer.from(p.argv.map((a) => a + '\0').join(''), 'utf8');
   task.comm = p.path.split('/').pop()!.slice(0, 15);

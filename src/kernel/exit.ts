@@ -42,8 +42,8 @@ export function dropThread(k: Kernel, t: Task, alive = true): void {
 /** What every way out of a task shares: off its wait queue, its CPU and the kernel's tables; its fds dropped with the last user. */
 export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   t.unqueue();
-  t.syscallCleanup?.();
-  t.syscallCleanup = null;
+  t.sc.cleanup?.();
+  t.sc.cleanup = null;
   k.leaveCpu(t);
   t.state = state;
   k.vforkRelease(t);

@@ -378,7 +378,7 @@ export class Kernel {
     if (task.state !== 'blocked') return;
     task.unqueue();
     task.state = 'runnable';
-    task.wakeMode = 'rerun';
+    task.sc.wakeMode = 'rerun';
     this.woken.push(task);
   }
 
@@ -390,16 +390,14 @@ export class Kernel {
   interrupt(task: Task): void {
     if (task.state !== 'blocked' || !task.vforkDone) return;
     task.unqueue();
-    const partial = task.syscallCleanup?.();
-    task.syscallCleanup = null;
-    task.syscallState = null;
-    task.sigwaitLo = task.sigwaitHi = 0;
+    const partial = task.sc.cleanup?.();
+    task.sc.done();
     const mode = restartMode(task, task.regs.getI32(ORIG_RAX));
     if (typeof partial === 'number') finishSyscall(task, partial);
     else finishSyscall(task, mode === 'never' ? -Errno.EINTR : mode === 'nohand' ? -ERESTARTNOHAND : -ERESTARTSYS);
-    task.inSyscall = true;
+    task.sc.returning = true;
     task.state = 'runnable';
-    task.wakeMode = 'resume';
+    task.sc.wakeMode = 'resume';
     this.woken.push(task);
   }
 
@@ -408,7 +406,7 @@ export class Kernel {
       const t = this.woken.shift()!;
       if (t.state !== 'runnable') continue;
       t.mm.setSyncThread(t.thread);
-      if (t.wakeMode === 'resume') this.resume(t);
+      if (t.sc.wakeMode === 'resume') this.resume(t);
       else this.syscall(t);
     }
   }
@@ -462,8 +460,8 @@ export class Kernel {
     if (this.sched.contended) this.armTick();
   }
   start(task: Task): void {
-    task.thread.resumeGuest(task.regs, task.atSeccomp);
-    task.atSeccomp = false;
+    task.thread.resumeGuest(task.regs, task.sc.atSeccomp);
+    task.sc.atSeccomp = false;
   }
 
   /** The task left its vCPU; start whoever waited for one. */

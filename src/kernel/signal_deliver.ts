@@ -70,7 +70,7 @@ export function prepareSignal(k: Kernel, tg: ThreadGroup, sig: number): boolean 
 
 /** Make the task notice a new signal: interrupt its sleep, or stop it in guest code. */
 export function signalWakeup(k: Kernel, task: Task, sig: number): void {
-  if (task.state === 'blocked' && (sig <= 32 ? task.sigwaitLo & (1 << (sig - 1)) : task.sigwaitHi & (1 << (sig - 33)))) {
+  if (task.state === 'blocked' && (sig <= 32 ? task.sc.sigwaitLo & (1 << (sig - 1)) : task.sc.sigwaitHi & (1 << (sig - 33)))) {
     k.wake(task); // rt_sigtimedwait takes it
     return;
   }
@@ -96,9 +96,9 @@ export function forceSignal(k: Kernel, task: Task, sig: number, info?: SigInfo):
 
 /** Temporarily replace the mask (sigsuspend, ppoll, pselect6, epoll_pwait): restored after the next handler is set up, or by the syscall's end. */
 export function setTempSigmask(k: Kernel, task: Task, lo: number, hi: number): void {
-  if (task.savedMaskLo === null) {
-    task.savedMaskLo = task.sigmaskLo;
-    task.savedMaskHi = task.sigmaskHi;
+  if (task.sc.savedMaskLo === null) {
+    task.sc.savedMaskLo = task.sigmaskLo;
+    task.sc.savedMaskHi = task.sigmaskHi;
   }
   task.sigmaskLo = lo & ~UNBLOCKABLE_LO;
   task.sigmaskHi = hi;
@@ -106,10 +106,10 @@ export function setTempSigmask(k: Kernel, task: Task, lo: number, hi: number): v
 
 /** A syscall that set a temporary mask completes without a handler: put the old mask back. */
 export function restoreTempSigmask(k: Kernel, task: Task): void {
-  if (task.savedMaskLo === null) return;
-  task.sigmaskLo = task.savedMaskLo;
-  task.sigmaskHi = task.savedMaskHi;
-  task.savedMaskLo = null;
+  if (task.sc.savedMaskLo === null) return;
+  task.sigmaskLo = task.sc.savedMaskLo;
+  task.sigmaskHi = task.sc.savedMaskHi;
+  task.sc.savedMaskLo = null;
 }
 
 /** Does the task have a signal it would act on now? (for sigsuspend-like waits) */
@@ -152,17 +152,17 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       return false;
     }
     // a handler: first decide the interrupted syscall's fate (handle_signal)
-    if (task.inSyscall) {
+    if (task.sc.returning) {
       const rv = r.getS(RAX);
       if (rv === -ERESTARTNOHAND || rv === -ERESTART_RESTARTBLOCK || (rv === -ERESTARTSYS && !(act.flags & SA_RESTART))) r.set(RAX, -Errno.EINTR);
       else if (rv === -ERESTARTSYS || rv === -ERESTARTNOINTR) k.restartSyscall(task);
-      task.inSyscall = false;
+      task.sc.returning = false;
     }
     // the mask to save in the frame is the one before a temporary sigsuspend mask
-    if (task.savedMaskLo !== null) {
-      task.sigmaskLo = task.savedMaskLo;
-      task.sigmaskHi = task.savedMaskHi;
-      task.savedMaskLo = null;
+    if (task.sc.savedMaskLo !== null) {
+      task.sigmaskLo = task.sc.savedMaskLo;
+      task.sigmaskHi = task.sc.savedMaskHi;
+      task.sc.savedMaskLo = null;
     }
     const fp = task.thread.getXstate().slice();
     if (!setupFrame(task, info, act, fp)) {
@@ -188,10 +188,10 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
 
 /** No handler ran: a syscall that asked to be restarted is (its registers rewound). */
 export function restartWithoutHandler(k: Kernel, task: Task): void {
-  if (!task.inSyscall) return;
+  if (!task.sc.returning) return;
   const rv = task.regs.getS(RAX);
   if (rv === -ERESTARTSYS || rv === -ERESTARTNOINTR || rv === -ERESTARTNOHAND || rv === -ERESTART_RESTARTBLOCK) k.restartSyscall(task);
-  task.inSyscall = false;
+  task.sc.returning = false;
 }
 
 /** Make the guest execute the same syscall instruction again. */
@@ -199,7 +199,7 @@ export function restartSyscall(k: Kernel, task: Task): void {
   const r = task.regs;
   r.set(RAX, r.getI32(ORIG_RAX));
   r.set(RIP, r.get(RIP) - 2);
-  task.syscallState = null;
+  task.sc.state = null;
 }
 
 /** Job-control stop of a whole process (do_signal_stop). */
@@ -227,7 +227,7 @@ export function groupContinue(k: Kernel, tg: ThreadGroup): void {
   for (const t of tg.tasks) {
     if (t.state === 'stopped') {
       t.state = 'runnable';
-      t.wakeMode = 'resume';
+      t.sc.wakeMode = 'resume';
       k.woken.push(t);
     }
   }

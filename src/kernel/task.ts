@@ -96,14 +96,48 @@ export class ThreadGroup {
  * running: on a vCPU in guest code; blocked: asleep in a syscall;
  * stopped: job-control stop; zombie/dead: gone.
  */
+/**
+ * Where a task is in its current system call: how it entered, whether it
+ * is returning a result, what a sleeping call keeps across re-runs and
+ * undoes if a signal interrupts it, and the signal state a call changed
+ * for its duration. Owned by its task; the kernel's trap, wake and signal
+ * paths and the handlers of blocking calls read and write it.
+ */
+export class SyscallContext {
+  /** entered through the seccomp filter (not a SYSEMU stop): resume must cancel the syscall */
+  atSeccomp = false;
+  /** returning from a syscall (rax holds its result): signal delivery applies restart rules */
+  returning = false;
+  /** when woken: re-run the blocked syscall, or just resume (its result is already set) */
+  wakeMode: 'rerun' | 'resume' = 'rerun';
+  /** what a restartable blocking syscall keeps across re-runs (e.g. nanosleep's deadline) */
+  state: unknown = null;
+  /** undo what a sleeping syscall armed (timers, registrations) when a signal
+   * interrupts it; a number returned is the syscall's result (a write that
+   * got part of its data through returns that count, not EINTR) */
+  cleanup: (() => number | void) | null = null;
+  /** rt_sigtimedwait: the set it waits for (wakes it even while blocked) */
+  sigwaitLo = 0;
+  sigwaitHi = 0;
+  /** sigsuspend/ppoll/pselect: the mask to restore once a handler has been set up */
+  savedMaskLo: number | null = null;
+  savedMaskHi = 0;
+  /** The call is over (returned, or ended by a signal): what it kept goes. */
+  done(): void {
+    this.state = null;
+    this.cleanup = null;
+    this.sigwaitLo = this.sigwaitHi = 0;
+  }
+}
+
 export type TaskState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'zombie' | 'dead';
 
 export class Task {
   /** Registers as of the last trap; written back before the task resumes. Owned by this task. */
   readonly regs = new Regs();
+  /** where it is in its current syscall; owned by this task */
+  readonly sc = new SyscallContext();
   state: TaskState = 'runnable';
-  /** stopped in the seccomp filter (not at a SYSEMU stop): resume must cancel the syscall */
-  atSeccomp = false;
   /** page faults in a row at one address that the kernel answered by mapping
    * and that came straight back (reset by any syscall); past a few the guest
    * gets SIGSEGV instead of a livelock. Owned by this task. */
@@ -111,29 +145,13 @@ export class Task {
   faultAddr = -1;
   /** thread-directed pending signals */
   readonly pending = new SigPending();
-  /** returning from a syscall (rax holds its result): signal delivery applies restart rules */
-  inSyscall = false;
-  /** when woken: re-run the blocked syscall, or just resume (its result is already set) */
-  wakeMode: 'rerun' | 'resume' = 'rerun';
-  /** undo what a sleeping syscall armed (timers, registrations) when a signal
-   * interrupts it; a number returned is the syscall's result (a write that
-   * got part of its data through returns that count, not EINTR) */
-  syscallCleanup: (() => number | void) | null = null;
   /** the vfork parent to wake when this child execs or exits */
   vforkParent: Task | null = null;
   /** a vfork child still using "our" memory: this task sleeps until it is done */
   vforkDone = true;
-  /** rt_sigtimedwait: the set it waits for (wakes it even while blocked) */
-  sigwaitLo = 0;
-  sigwaitHi = 0;
-  /** sigsuspend/ppoll/pselect: the mask to restore once a handler has been set up */
-  savedMaskLo: number | null = null;
-  savedMaskHi = 0;
   /** blocked in a syscall: the wait queue and waiter to remove when woken */
   private waitq: WaitQueue | null = null;
   private waiter: Waiter | null = null;
-  /** state a restartable blocking syscall keeps across re-runs (e.g. nanosleep's deadline) */
-  syscallState: unknown = null;
   /** rt_sigprocmask: blocked signals [low, high]; owned by this task */
   sigmaskLo = 0;
   sigmaskHi = 0;

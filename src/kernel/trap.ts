@@ -32,7 +32,7 @@ export function onStop(k: Kernel, task: Task, stop: Stop): void {
 }
 
 export function onSyscall(k: Kernel, task: Task, atSeccomp: boolean): void {
-  task.atSeccomp = atSeccomp;
+  task.sc.atSeccomp = atSeccomp;
   task.faultRepeats = 0;
   task.thread.getRegs(task.regs);
   if (isStubAddress(task.regs.get(RIP))) return k.onStubJump(task);
@@ -52,7 +52,7 @@ export function onStubJump(k: Kernel, task: Task): void {
   // would: a handler that returns retries it and faults again
   r.set(RIP, at);
   r.set(ORIG_RAX, -1);
-  task.inSyscall = false;
+  task.sc.returning = false;
   k.forceSignal(task, SIGSEGV, { signo: SIGSEGV, code: SEGV_MAPERR, addr: at, trapno: 14, err: 4 | 16 });
   k.resume(task);
 }
@@ -71,14 +71,12 @@ export function syscall(k: Kernel, task: Task): void {
     if (task.state === 'blocked' && k.hasDeliverable(task)) k.interrupt(task);
     return;
   }
-  task.syscallState = null;
-  task.syscallCleanup = null;
-  task.sigwaitLo = task.sigwaitHi = 0;
+  task.sc.done();
   if (ret === REGS_SET) {
-    task.inSyscall = false;
+    task.sc.returning = false;
   } else {
     finishSyscall(task, ret);
-    task.inSyscall = true;
+    task.sc.returning = true;
   }
   k.resume(task);
 }
@@ -96,8 +94,8 @@ export function onFault(k: Kernel, task: Task): void {
   r.dirty = true;
   th.getSiginfo(si);
   if (si.code <= 0) return k.onHostSignal(task, SIGSEGV); // sent by someone (kill, tgkill)
-  task.inSyscall = false;
-  task.atSeccomp = false;
+  task.sc.returning = false;
+  task.sc.atSeccomp = false;
   task.mm.setSyncThread(th);
   let info: SigInfo;
   if (si.code === SEGV_MAPERR || si.code === SEGV_ACCERR) {
@@ -141,8 +139,8 @@ export function onTrap(k: Kernel, task: Task): void {
   r.dirty = true;
   task.thread.getSiginfo(k.siginfo);
   if (k.siginfo.code <= 0) return k.onHostSignal(task, SIGTRAP);
-  task.inSyscall = false;
-  task.atSeccomp = false;
+  task.sc.returning = false;
+  task.sc.atSeccomp = false;
   k.forceSignal(task, SIGTRAP, { signo: SIGTRAP, code: k.siginfo.code, addr: k.siginfo.addr });
   k.resume(task);
 }
@@ -159,8 +157,8 @@ export function onHostSignal(k: Kernel, task: Task, sig: number): void {
   // sound straight after a SYSEMU syscall stop (restarts and signal
   // delivery in the host may have moved more than rax since)
   r.dirty = true;
-  task.inSyscall = false;
-  task.atSeccomp = false;
+  task.sc.returning = false;
+  task.sc.atSeccomp = false;
   if (sig !== 0) {
     const si = k.siginfo;
     task.thread.getSiginfo(si);

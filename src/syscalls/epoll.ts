@@ -70,7 +70,7 @@ function startWait(t: Task, epfd: number, events: UserPtr, max: number, deadline
   if (!(ep instanceof EpollFile)) return -Errno.EINVAL;
   if (mask) t.kernel.setTempSigmask(t, mask[0], mask[1]);
   const st = new EpollWaitCall(new MultiWait(t, deadline), ep, events, max);
-  t.syscallState = st;
+  t.sc.state = st;
   return runWait(t, st);
 }
 
@@ -95,7 +95,7 @@ function runWait(t: Task, st: EpollWaitCall): number {
 
 /** epoll_wait(2) */
 export function sys_epoll_wait(t: Task, r: Regs): number {
-  const st = t.syscallState;
+  const st = t.sc.state;
   if (st instanceof EpollWaitCall) return runWait(t, st);
   const ms = r.getI32(A3);
   return startWait(t, r.getI32(A0), r.get(A1), r.getI32(A2), msDeadline(ms), null);
@@ -103,7 +103,7 @@ export function sys_epoll_wait(t: Task, r: Regs): number {
 
 /** epoll_pwait(2) */
 export function sys_epoll_pwait(t: Task, r: Regs): number {
-  const st = t.syscallState;
+  const st = t.sc.state;
   if (st instanceof EpollWaitCall) return runWait(t, st);
   const mask = readSigmask(t, r.get(A4), r.get(A5));
   return startWait(t, r.getI32(A0), r.get(A1), r.getI32(A2), msDeadline(r.getI32(A3)), mask);
@@ -111,7 +111,7 @@ export function sys_epoll_pwait(t: Task, r: Regs): number {
 
 /** epoll_pwait2(2): the timeout is a struct timespec (NULL: forever). */
 export function sys_epoll_pwait2(t: Task, r: Regs): number {
-  const st = t.syscallState;
+  const st = t.sc.state;
   if (st instanceof EpollWaitCall) return runWait(t, st);
   const deadline = timespecDeadline(t, r.get(A3));
   const mask = readSigmask(t, r.get(A4), r.get(A5));

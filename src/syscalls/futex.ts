@@ -31,10 +31,10 @@ export function sys_futex(t: Task, r: Regs): number {
     case FUTEX_WAIT_BITSET: {
       const bits = cmd === FUTEX_WAIT ? 0xffffffff : val3;
       if (bits === 0) return -Errno.EINVAL;
-      const st = t.syscallState as FutexWait | null;
+      const st = t.sc.state as FutexWait | null;
       if (st) {
         // re-run after a wake or the timeout
-        t.syscallState = null;
+        t.sc.state = null;
         if (st.woken) return 0;
         table.remove(t, uaddr, st);
         return -Errno.ETIMEDOUT;
@@ -54,10 +54,10 @@ export function sys_futex(t: Task, r: Regs): number {
         });
       }
       table.add(t, uaddr, w);
-      t.syscallState = w;
+      t.sc.state = w;
       // a signal (or the thread's end) takes it off the queue: a stale
       // waiter would swallow a wake meant for a live one
-      t.syscallCleanup = () => {
+      t.sc.cleanup = () => {
         table.remove(t, uaddr, w);
         if (w.timer) t.kernel.events.cancelTimer(w.timer);
       };

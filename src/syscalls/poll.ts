@@ -3,12 +3,12 @@
  * the sleep on many wait queues at once that epoll_wait shares.
  *
  * The first run decodes and copies the arguments into a call object kept in
- * t.syscallState; every run (the first, and each re-run after a wake) polls
+ * t.sc.state; every run (the first, and each re-run after a wake) polls
  * every file, and either completes or registers on the wait queues of the
  * files that were not ready and sleeps. A wake re-runs the scan, so a
  * spurious one costs a scan and nothing else. The deadline is a kernel
  * timer; the kernel cancels it and the registrations through
- * t.syscallCleanup when a signal ends the sleep, which is also where
+ * t.sc.cleanup when a signal ends the sleep, which is also where
  * ppoll/select/pselect6 write the remaining time back (as Linux does on any
  * return, so a restarted call waits only what was left).
  *
@@ -87,7 +87,7 @@ export class MultiWait {
         k.wake(t);
       });
     }
-    t.syscallCleanup = () => {
+    t.sc.cleanup = () => {
       this.done();
       onInterrupt?.();
     };
@@ -173,7 +173,7 @@ function startPoll(t: Task, ufds: number, nfds: number, deadline: bigint | null,
   if (nfds > t.files.limit) return -Errno.EINVAL; // RLIMIT_NOFILE
   const pfds = copyIn(t, ufds, nfds * 8);
   const st = new PollCall(new MultiWait(t, deadline), ufds, pfds, tsp);
-  t.syscallState = st;
+  t.sc.state = st;
   return runPoll(t, st);
 }
 
@@ -221,7 +221,7 @@ function finishPoll(t: Task, st: PollCall, interrupted: boolean): void {
 
 /** poll(2) */
 export function sys_poll(t: Task, r: Regs): number {
-  const st = t.syscallState;
+  const st = t.sc.state;
   if (st instanceof PollCall) return runPoll(t, st);
   const ufds = r.get(A0), nfds = r.getU32(A1), ms = r.getI32(A2);
   const deadline = ms < 0 ? null : ms === 0 ? 0n : monotonicNs() + BigInt(ms) * 1000000n;
@@ -230,7 +230,7 @@ export function sys_poll(t: Task, r: Regs): number {
 
 /** ppoll(2) */
 export function sys_ppoll(t: Task, r: Regs): number {
-  const st = t.syscallState;
+  const st = t.sc.state;
   if (st instanceof PollCall) return runPoll(t, st);
   const ufds = r.get(A0), nfds = r.getU32(A1), tsp = r.get(A2), sigmask = r.get(A3), sigsetsize = r.get(A4);
   const deadline = timespecDeadline(t, tsp);
@@ -285,7 +285,7 @@ function startSelect(t: Task, nfds: number, inp: number, outp: number, exp: numb
     if (((fin[byte]! | fout[byte]! | fex[byte]!) & bit) && !t.files.get(fd)) return -Errno.EBADF;
   }
   const st = new SelectCall(new MultiWait(t, deadline), n, inp, outp, exp, fin, fout, fex, tvp, timeval);
-  t.syscallState = st;
+  t.sc.state = st;
   return runSelect(t, st);
 }
 
@@ -338,7 +338,7 @@ function runSelect(t: Task, st: SelectCall): number {
 
 /** select(2) */
 export function sys_select(t: Task, r: Regs): number {
-  const st = t.syscallState;
+  const st = t.sc.state;
   if (st instanceof SelectCall) return runSelect(t, st);
   const nfds = r.getI32(A0), inp = r.get(A1), outp = r.get(A2), exp = r.get(A3), tvp = r.get(A4);
   const deadline = timevalDeadline(t, tvp);
@@ -347,7 +347,7 @@ export function sys_select(t: Task, r: Regs): number {
 
 /** pselect6(2): the sixth argument points at { const sigset_t *ss; size_t ss_len; }. */
 export function sys_pselect6(t: Task, r: Regs): number {
-  const st = t.syscallState;
+  const st = t.sc.state;
   if (st instanceof SelectCall) return runSelect(t, st);
   const nfds = r.getI32(A0), inp = r.get(A1), outp = r.get(A2), exp = r.get(A3), tsp = r.get(A4), sig = r.get(A5);
   let ss = 0, ssLen = 0;

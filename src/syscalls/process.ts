@@ -54,7 +54,7 @@ export function sys_clone3(t: Task, r: Regs): number {
 
 /** The clone family's common path: vfork parents sleep until the child execs or exits. */
 function forkCommon(t: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
-  const st = t.syscallState as { child: number } | null;
+  const st = t.sc.state as { child: number } | null;
   if (st) {
     // re-run after the vfork child released us
     if (!t.vforkDone) return t.sleep();
@@ -62,7 +62,7 @@ function forkCommon(t: Task, flags: number, stack: number, ptid: number, ctid: n
   }
   const pid = t.kernel.clone(t, flags, stack, ptid, ctid, tls);
   if (pid < 0 || !(flags & 0x4000) || t.vforkDone) return pid;
-  t.syscallState = { child: pid };
+  t.sc.state = { child: pid };
   return t.sleep();
 }
 

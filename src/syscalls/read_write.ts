@@ -84,7 +84,7 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
   // a blocking pipe write waits for room until all of it is written
   // (pipe_write); a re-run after a wake goes on where the last run stopped
   const waits = f instanceof PipeEnd && isBlocking(f);
-  const st = waits ? (t.syscallState as { done: number } | null) : null;
+  const st = waits ? (t.sc.state as { done: number } | null) : null;
   if (st) {
     done = st.done;
     it.advance(done);
@@ -121,8 +121,8 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
 /** A blocking pipe write that has written `done` bytes sleeps for room; a
  * signal ends it with that count (or restarts it if nothing was written). */
 function sleepWriting(t: Task, f: File, done: number): number {
-  t.syscallState = { done };
-  t.syscallCleanup = done > 0 ? () => done : null;
+  t.sc.state = { done };
+  t.sc.cleanup = done > 0 ? () => done : null;
   return t.sleepOn(f.waitq!);
 }
 

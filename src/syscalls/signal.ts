@@ -243,10 +243,10 @@ export function sys_rt_sigpending(t: Task, r: Regs): number {
 export function sys_rt_sigsuspend(t: Task, r: Regs): number {
   const set = r.get(A0), size = r.get(A1);
   if (size !== SIGSET_SIZE) return -Errno.EINVAL;
-  if (!t.syscallState) {
+  if (!t.sc.state) {
     const [lo, hi] = readSigset(t, set);
     t.kernel.setTempSigmask(t, lo, hi);
-    t.syscallState = true;
+    t.sc.state = true;
   }
   // asleep until a signal interrupts (ERESTARTNOHAND: a handler gives EINTR; no
   // handler, e.g. a continued stop, restarts it)
@@ -274,17 +274,17 @@ export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
     }
     return null;
   };
-  const st = t.syscallState as { timer: Timer | null; timedOut: boolean } | null;
+  const st = t.sc.state as { timer: Timer | null; timedOut: boolean } | null;
   const got = pick();
   if (got) {
     if (st?.timer) t.kernel.events.cancelTimer(st.timer);
-    t.syscallState = null;
+    t.sc.state = null;
     const info = got.src.take(got.sig)!;
     if (infop) writeSiginfo(t, infop, info);
     return got.sig;
   }
   if (st?.timedOut) {
-    t.syscallState = null;
+    t.sc.state = null;
     return -Errno.EAGAIN;
   }
   if (!st) {
@@ -298,14 +298,14 @@ export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
         t.kernel.wake(t);
       });
       state.timer = timer;
-      t.syscallState = state;
-      t.syscallCleanup = () => t.kernel.events.cancelTimer(timer!);
+      t.sc.state = state;
+      t.sc.cleanup = () => t.kernel.events.cancelTimer(timer!);
     } else {
-      t.syscallState = { timer: null, timedOut: false };
+      t.sc.state = { timer: null, timedOut: false };
     }
     // wake on arrival of a signal of the set even though it is blocked
-    t.sigwaitLo = lo;
-    t.sigwaitHi = hi;
+    t.sc.sigwaitLo = lo;
+    t.sc.sigwaitHi = hi;
   }
   return t.sleep();
 }

@@ -102,27 +102,27 @@ function onInterrupt(t: Task, timer: Timer, rem: UserPtr, st: SleepState): () =>
 /** The shared sleeping path: the first run records the deadline, arms a timer
  * and sleeps; the re-run after the wake (deadline null) returns 0 once it has passed. */
 function sleepUntil(t: Task, deadline: bigint | null, realtime = false, rem: UserPtr = 0): number {
-  let st = t.syscallState as SleepState | null;
+  let st = t.sc.state as SleepState | null;
   if (!st) {
     st = { deadline: deadline ?? 0n, realtime };
-    t.syscallState = st;
+    t.sc.state = st;
   }
   realtime = st.realtime;
   const now = realtime ? BigInt(Date.now()) * 1000000n : monotonicNs();
   if (now >= st.deadline) {
-    t.syscallState = null;
+    t.sc.state = null;
     return 0;
   }
   // a realtime deadline becomes a monotonic one (clock jumps are not followed)
   const mono = realtime ? monotonicNs() + (st.deadline - now) : st.deadline;
   const timer = t.kernel.events.addTimer(mono, () => t.kernel.wake(t));
-  t.syscallCleanup = onInterrupt(t, timer, rem, st);
+  t.sc.cleanup = onInterrupt(t, timer, rem, st);
   return t.sleep();
 }
 
 /** nanosleep(2) */
 export function sys_nanosleep(t: Task, r: Regs): number {
-  if (!t.syscallState) {
+  if (!t.sc.state) {
     const ns = readTimespec(t, r.get(A0));
     return sleepUntil(t, monotonicNs() + ns, false, r.get(A1));
   }
@@ -137,7 +137,7 @@ export function sys_clock_nanosleep(t: Task, r: Regs): number {
     return clk === CLOCK_REALTIME_ALARM || clk === CLOCK_BOOTTIME_ALARM ? -Errno.EPERM : -Errno.EINVAL;
   }
   const rem = flags & TIMER_ABSTIME ? 0 : r.get(A3);
-  if (t.syscallState) return sleepUntil(t, null, false, rem);
+  if (t.sc.state) return sleepUntil(t, null, false, rem);
   const ns = readTimespec(t, r.get(A2));
   const realtime = clk === CLOCK_REALTIME || clk === CLOCK_TAI;
   if (flags & TIMER_ABSTIME) return sleepUntil(t, ns, realtime);
