@@ -177,7 +177,8 @@ export function deThread(k: Kernel, task: Task): void {
   const tg = task.tg;
   for (const t of [...tg.tasks]) {
     if (t === task || t.state === 'zombie' || t.state === 'dead') continue;
-    const alive = t.state === 'running' ? k.platform.stopNow(t.thread) : true;
+    // only a thread on a vCPU runs on the host; one that waits for a vCPU is stopped already
+    const alive = t.state === 'running' && t.cpu >= 0 ? k.platform.stopNow(t.thread) : true;
     k.dropThread(t, alive);
   }
   if (task.tid !== tg.tgid) {

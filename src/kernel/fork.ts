@@ -9,7 +9,7 @@
 import { AddressSpace } from '../mm/address_space.js';
 import { Context } from '../platform/platform.js';
 import { ORIG_RAX, RAX, RSP, FS_BASE } from '../platform/regs.js';
-import { Errno } from '../abi/errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
@@ -50,11 +50,13 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   child.altStackSp = parent.altStackSp;
   child.altStackSize = parent.altStackSize;
   child.altStackFlags = parent.altStackFlags;
+  // the tid stores may fault: Linux ignores that (kernel_clone's put_user,
+  // schedule_tail's), and the child runs all the same
   if (flags & CLONE_PARENT_SETTID) {
-    parent.mm.writeU32(ptid, tg.tgid);
-    mm.writeU32(ptid, tg.tgid);
+    putTid(parent.mm, ptid, tg.tgid);
+    putTid(mm, ptid, tg.tgid);
   }
-  if (flags & CLONE_CHILD_SETTID) mm.writeU32(ctid, tg.tgid);
+  if (flags & CLONE_CHILD_SETTID) putTid(mm, ctid, tg.tgid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
   if (flags & CLONE_VFORK) {
     child.vforkParent = parent;
@@ -110,8 +112,8 @@ export function cloneThread(k: Kernel, parent: Task, flags: number, stack: numbe
   mm.users++;
   // (a new thread has no alternate signal stack)
   const child = k.childTask(parent, k.allocPid(), tg, mm, thread, flags, stack, tls);
-  if (flags & CLONE_PARENT_SETTID) mm.writeU32(ptid, child.tid);
-  if (flags & CLONE_CHILD_SETTID) mm.writeU32(ctid, child.tid);
+  if (flags & CLONE_PARENT_SETTID) putTid(mm, ptid, child.tid);
+  if (flags & CLONE_CHILD_SETTID) putTid(mm, ctid, child.tid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
   k.resume(child);
   return child.tid;
@@ -124,4 +126,13 @@ export function vforkRelease(k: Kernel, task: Task): void {
   task.vforkParent = null;
   p.vforkDone = true;
   k.wake(p);
+}
+
+/** A tid store of clone's: a fault there is ignored, as Linux ignores it. */
+function putTid(mm: AddressSpace, addr: number, tid: number): void {
+  try {
+    mm.writeU32(addr, tid);
+  } catch (e) {
+    if (!(e instanceof ErrnoError)) throw e;
+  }
 }

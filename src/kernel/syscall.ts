@@ -7,6 +7,7 @@
  * other way round): the front end hands it to the kernel (KernelOptions).
  */
 import { Errno, ErrnoError } from '../abi/errno.js';
+import { OutOfMemory } from '../mm/physmem.js';
 import type { Regs } from '../platform/regs.js';
 import type { Task } from './task.js';
 
@@ -48,6 +49,11 @@ export function dispatchSyscall(task: Task, nr: number): number {
     try {
       ret = row.handler(task, task.regs);
     } catch (e) {
+      if (e instanceof OutOfMemory) {
+        // guest memory ran out under the call (copying out to a fresh page, say): the OOM killer's turn
+        k.oomKill(task);
+        return BLOCKED;
+      }
       if (!(e instanceof ErrnoError)) throw e;
       ret = -e.errno;
     }

@@ -45,6 +45,10 @@ const HOST_O_RDONLY = 0, HOST_O_RDWR = 2, HOST_O_CLOEXEC = 0o2000000;
 /** host files a stub holds open for direct mappings before they are all closed and reopened as needed */
 const STUB_FDS_MAX = 128;
 const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
+/** parked host threads an address space keeps for new guest threads */
+const PARKED_MAX = 2;
+/** sysctl_max_map_count's default (include/linux/mm.h DEFAULT_MAX_MAP_COUNT) */
+const MAX_MAP_COUNT = 65530;
 /** the longest range one host request may cover (the stub's filter: len < 2^36) */
 const HOST_REQUEST_MAX = 2 ** 36 - PAGE_SIZE;
 
@@ -125,7 +129,7 @@ const PT_SIZE = 1 << PT_SHIFT;
 export const STACK_TOP = GUEST_TASK_SIZE - 0x1000000; // a gap under the stub
 export const STACK_MAX = 8 << 20; // RLIMIT_STACK default
 const MMAP_BASE = STACK_TOP - STACK_MAX - (128 << 20);
-const MMAP_MIN_ADDR = 0x10000;
+export const MMAP_MIN_ADDR = 0x10000;
 
 const FAULT_AROUND_MIN = 16; // pages
 /** pages on each side of a copy-on-write fault copied with it */
@@ -239,6 +243,13 @@ export class AddressSpace {
   }
   /** A guest thread ended: its host thread (stopped) waits for the next new thread. */
   park(t: Context): void {
+    // a few are kept for the next new thread; more would let a guest pile up
+    // host threads (and host pids) beyond its live threads
+    if (this.parked.length >= PARKED_MAX) {
+      this.threads.delete(t);
+      t.retire();
+      return;
+    }
     this.parked.push(t);
   }
 
@@ -1104,10 +1115,13 @@ export class AddressSpace {
   mmap(addr: number, len: number, prot: number, flags: number, file: VmFile | null, off: number, mayProt = PROT_READ | PROT_WRITE | PROT_EXEC): number {
     len = pageUp(len);
     if (len === 0 || len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.ENOMEM);
+    this.checkMapCount();
     let start: number;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
       if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
       if (addr + len > GUEST_TASK_SIZE || addr < 0) throw new ErrnoError(Errno.ENOMEM);
+      // mmap_min_addr (security_mmap_addr): the guest holds no CAP_SYS_RAWIO
+      if (addr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
       if (flags & MAP_FIXED_NOREPLACE && !(flags & MAP_FIXED) && this.overlaps(addr, addr + len)) throw new ErrnoError(Errno.EEXIST);
       start = addr;
       if (this.overlaps(start, start + len)) this.removeRange(start, start + len);
@@ -1125,6 +1139,16 @@ export class AddressSpace {
     return start;
   }
 
+  /**
+   * sysctl vm.max_map_count (65530): a process may hold so many VMAs and no
+   * more; a call that could make more fails with ENOMEM (do_mmap,
+   * __split_vma). It also bounds the references one process can hold on a
+   * frame through separate mappings.
+   */
+  private checkMapCount(): void {
+    if (this.vmas.length >= MAX_MAP_COUNT - 2) throw new ErrnoError(Errno.ENOMEM);
+  }
+
   /** A VMA made by the kernel itself (ELF segments, stack, heap). */
   mapFixed(start: number, end: number, prot: number, flags: number, file: VmFile | null, off: number, name: string): void {
     if (this.overlaps(start, end)) this.removeRange(start, end);
@@ -1136,6 +1160,7 @@ export class AddressSpace {
     if (!aligned(addr) || len === 0 || addr < 0) throw new ErrnoError(Errno.EINVAL);
     len = pageUp(len);
     if (addr + len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+    this.checkMapCount(); // a hole splits a VMA in two
     if (this.overlaps(addr, addr + len)) this.removeRange(addr, addr + len);
   }
 
@@ -1147,6 +1172,7 @@ export class AddressSpace {
     if (len === 0) return;
     const end = addr + len;
     if (end > GUEST_TASK_SIZE || !this.covered(addr, end)) throw new ErrnoError(Errno.ENOMEM);
+    this.checkMapCount();
     for (let i = this.firstAfter(addr); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
       if (prot & ~this.vmas[i]!.mayProt) throw new ErrnoError(Errno.EACCES);
     }
@@ -1229,7 +1255,10 @@ export class AddressSpace {
     moved.direct = vma.direct;
     const n = Math.min(oldLen, newLen) / PAGE_SIZE;
     const ov = old / PAGE_SIZE, nv = dest / PAGE_SIZE;
-    this.unmapHost(old, old + oldLen);
+    // the tail that does not move goes first, while the page table still
+    // says which of its frames the host maps (those wait for the flush)
+    if (!keepOld && oldLen > newLen) this.removeRange(old + newLen, old + oldLen);
+    this.unmapHost(old, old + n * PAGE_SIZE);
     for (let i = 0; i < n; i++) {
       const src = this.ptPage(ov + i, false);
       if (!src) continue;
@@ -1249,8 +1278,8 @@ export class AddressSpace {
       // the old range stays mapped, empty (anonymous pages read as zero
       // again; a direct file mapping shows the file where copies were)
       this.remapDirectIn(old, old + oldLen);
-    } else {
-      this.removeRange(old, old + oldLen);
+    } else if (this.overlaps(old, old + n * PAGE_SIZE)) {
+      this.removeRange(old, old + n * PAGE_SIZE);
     }
     this.insert(moved);
     if (moved.direct) this.remapDirect(this.find(dest)!, dest, dest + newLen);

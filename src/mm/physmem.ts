@@ -37,7 +37,7 @@ export class Physmem {
   /** one Uint8Array per GiB of the kernel mapping; immutable */
   private readonly chunks: Uint8Array[] = [];
   /** reference count per frame (mappings + kernel uses); guarded by the JS thread */
-  readonly refs: Uint16Array;
+  readonly refs: Uint32Array;
   /** next never-used frame */
   private bump = 0;
   /** freed frames not yet punched: reused first (zeroed on the way out) */
@@ -64,7 +64,7 @@ export class Physmem {
       const len = Math.min(1 << CHUNK_SHIFT, size - off);
       this.chunks.push(new Uint8Array(host.view(this.base + BigInt(off), len)));
     }
-    this.refs = new Uint16Array(this.nframes);
+    this.refs = new Uint32Array(this.nframes);
     this.scratch = this.limit;
     this.scratchAddr = this.hostAddr(this.scratch);
     for (let f = this.nframes - 1; f > this.scratch; f--) this.stubSlots.push(f);
@@ -154,8 +154,10 @@ export class Physmem {
     return f;
   }
 
-  /** Take another reference to a frame (sharing it). */
+  /** Take another reference to a frame (sharing it). A count that could
+   * wrap would free a frame still in use: refuse long before (try_get_page). */
   get(f: number): void {
+    if (this.refs[f]! >= REFS_MAX) throw new OutOfMemory();
     this.refs[f]++;
   }
 
@@ -193,6 +195,8 @@ export class Physmem {
   }
 }
 
+/** the most references a frame may have: far below Uint32's wrap (vm.max_map_count bounds a process's) */
+const REFS_MAX = 0x40000000;
 /** frames per stub: its batch page */
 export const STUB_SLOT_FRAMES = 1;
 /** stubs the reserve has room for (the kernel allows 4096 processes); sparse: only touched pages cost memory */

@@ -74,6 +74,8 @@ export interface Context {
   runBatch(): { err: number; index: number; last: number };
   /** For mm: a new host thread in this one's address space (stopped), or -errno. */
   cloneThread(): Context | number;
+  /** For mm: end this stopped thread (a parked one not needed any more); synchronous. */
+  retire(): void;
 }
 
 /** The pages of an address space's stub that the kernel writes (its batch page). */

@@ -48,6 +48,7 @@ export interface StubSymbols {
   stub_clone_syscall: number;
   stub_clone_trap: number;
   stub_thread_trap: number;
+  stub_thread_exit: number;
   stub_waker_trap: number;
 }
 
@@ -76,6 +77,7 @@ export function loadStubSymbols(): StubSymbols {
     stub_clone_syscall: get('stub_clone_syscall'),
     stub_clone_trap: get('stub_clone_trap'),
     stub_thread_trap: get('stub_thread_trap'),
+    stub_thread_exit: get('stub_thread_exit'),
     stub_waker_trap: get('stub_waker_trap'),
   };
 }

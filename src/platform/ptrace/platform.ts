@@ -17,6 +17,7 @@ import {
   STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
 import { PtraceEvents } from './events.js';
+import { Errno, ErrnoError } from '../../abi/errno.js';
 import {
   HostThread, spawnStub, spawnWaker, spawnRelay, ST_SECCOMP, ST_SYSEMU, SIGSEGV, SIGTRAP, SIGKILL, SIGKICK,
   WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG,
@@ -32,7 +33,9 @@ export class PtracePlatform implements Platform {
   private readonly live = new Map<number, HostThread>();
   /** host tids killed and not yet reaped: their stops are swallowed */
   private readonly dying = new Set<number>();
-  /** stub pids reaped / waited for: whenReaped callbacks */
+  /** stubs' first threads (their host pids) not yet reaped: only these are remembered once reaped */
+  private readonly leaders = new Set<number>();
+  /** stub pids waited for (whenReaped callbacks), and those reaped before anyone asked */
   private readonly reapCallbacks = new Map<number, () => void>();
   private readonly reaped = new Set<number>();
   private relay = -1;
@@ -48,13 +51,25 @@ export class PtracePlatform implements Platform {
   }
 
   newAddressSpace(physmemFd: number, pages: StubPages): Context {
-    return this.adopt(spawnStub(physmemFd, pages, this.pgid));
+    let t: HostThread;
+    try {
+      t = spawnStub(physmemFd, pages, this.pgid);
+    } catch {
+      // the host refused a process (RLIMIT_NPROC, no pids): fork's EAGAIN
+      throw new ErrnoError(Errno.EAGAIN);
+    }
+    this.leaders.add(t.tid);
+    return this.adopt(t);
   }
   /** A thread made by a stub (cloneThread) or spawned: its stops are wait()'s from now on. */
   adopt(t: HostThread): HostThread {
     t.platform = this;
     this.live.set(t.tid, t);
     return t;
+  }
+  /** A thread that ended under a synchronous wait (retire): nothing more to report. */
+  forget(t: HostThread): void {
+    this.live.delete(t.tid);
   }
 
   wait(out: Stop): void {
@@ -109,6 +124,7 @@ export class PtracePlatform implements Platform {
     this.noteReaped(tid);
   }
   private noteReaped(tid: number): void {
+    if (!this.leaders.delete(tid)) return; // a thread, not a process (and its pid may come back)
     const cb = this.reapCallbacks.get(tid);
     if (cb) {
       this.reapCallbacks.delete(tid);

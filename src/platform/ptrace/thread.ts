@@ -38,6 +38,8 @@ export const ST_SYSEMU = SIGTRAP | 0x80;
 const USER_RAX = RAX * 8, USER_ORIG_RAX = ORIG_RAX * 8, USER_RIP = RIP * 8, USER_EFLAGS = EFLAGS * 8;
 /** eflags with only IF (and the always-one bit 1) set */
 const EFLAGS_IF = 0x202;
+/** struct user offsets of cs and ss, and the 64-bit user segment selectors (__USER_CS, __USER_DS) */
+const USER_CS = 17 * 8, USER_SS = 20 * 8, USER_CS_64 = 0x33, USER_SS_64 = 0x2b;
 /** host signals that report the stopped thread's own fault (not sent by anyone) */
 
 // TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction
@@ -54,7 +56,7 @@ function syms(): StubSymbols {
 export class HostThread implements Context {
   owner: unknown = null;
   /** the platform that reports this thread's stops (set when it adopts it); immutable after */
-  platform: { adopt(t: HostThread): HostThread } | null = null;
+  platform: { adopt(t: HostThread): HostThread; forget(t: HostThread): void } | null = null;
   /** Scratch registers for stub runs; owned by this thread, used only while it is stopped. */
   private readonly scratch = new Regs();
   private readonly status = new Int32Array(1);
@@ -154,7 +156,8 @@ export class HostThread implements Context {
 
   /**
    * Start stub code at `entry` in this stopped thread (under PTRACE_CONT).
-   * Only rip, orig_rax and eflags are set: the entry points take no input.
+   * Only rip, orig_rax, eflags, cs and ss are set: the entry points take no
+   * input; cs/ss are the 64-bit user segments whatever mode the guest was in.
    * orig_rax -1 skips a syscall the thread is stopped at and keeps the host
    * from restarting one; eflags loses the guest's trap and alignment-check
    * flags, which would stop the stub after one instruction or on an
@@ -164,7 +167,9 @@ export class HostThread implements Context {
     this.ranBatch = true;
     if (host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_RIP, entry) < 0 ||
         host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_ORIG_RAX, -1) < 0 ||
-        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_EFLAGS, EFLAGS_IF) < 0) {
+        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_EFLAGS, EFLAGS_IF) < 0 ||
+        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_CS, USER_CS_64) < 0 ||
+        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_SS, USER_SS_64) < 0) {
       throw new ContextGone(this.tid, -1);
     }
     const r = this.cont(0);
@@ -203,6 +208,19 @@ export class HostThread implements Context {
     if (sig !== SIGKICK) this.pendingHostSignals.push(sig);
     this.cont(0);
     return false;
+  }
+
+  /** End this stopped host thread (a parked one the address space has no use
+   * for): it runs the stub's thread exit, and is waited for until it is gone. */
+  retire(): void {
+    this.startStub(syms().stub_thread_exit);
+    for (;;) {
+      const r = host.waitpid(this.tid, this.status, host.__WALL);
+      if (r === -4) continue;
+      if (r < 0 || !WIFSTOPPED(this.status[0]!)) break;
+      this.cont(0); // a host signal on the way out: it exits all the same
+    }
+    this.platform?.forget(this);
   }
 
   /**
