@@ -175,6 +175,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
  */
 export function deThread(k: Kernel, task: Task): void {
   const tg = task.tg;
+  for (const t of tg.tasks) if (t !== task) k.sched.unwait(t); // none may be started by a vCPU a sibling frees
   for (const t of [...tg.tasks]) {
     if (t === task || t.state === 'zombie' || t.state === 'dead') continue;
     // only a thread on a vCPU runs on the host; one that waits for a vCPU is stopped already

@@ -64,6 +64,8 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   tg.exitStatus = status;
   tg.timers?.exit();
   tg.timers = null;
+  // none of them may be started by a vCPU another of them frees
+  for (const t of tg.tasks) k.sched.unwait(t);
   for (const t of [...tg.tasks]) k.exitTask(t);
   tg.zombie = true;
   tg.stopSig = 0;

@@ -115,6 +115,12 @@ export class Scheduler {
     return next;
   }
 
+  /** Take a task off the queue of those waiting for a vCPU (it is going away: a vCPU freed now must not start it). */
+  unwait(t: Task): void {
+    const w = this.waiting.indexOf(t);
+    if (w >= 0) this.waiting.splice(w, 1);
+  }
+
   /** Tasks are waiting for a vCPU (the tick must run). */
   get contended(): boolean {
     return this.waiting.length > 0;
