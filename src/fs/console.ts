@@ -86,32 +86,35 @@ const TCIFLUSH = 0, TCOFLUSH = 1, TCIOFLUSH = 2, TCOOFF = 0, TCOON = 1, TCIOFF =
  * line discipline fed from the host terminal in raw mode.
  */
 export class Terminal {
-  /** foreground process group (TIOCGPGRP/TIOCSPGRP), 0: none. Starts as init (pid 1) leaves it. */
+  /** foreground process group (TIOCGPGRP/TIOCSPGRP), 0: none. Starts as init (pid 1) leaves it.
+   * Guarded by the JS thread (any session member's ioctl, the session leader's exit). */
   fgPgrp = 1;
-  /** session the terminal controls (TIOCGSID), 0: none */
+  /** session the terminal controls (TIOCGSID), 0: none; guarded by the JS thread (TIOCSCTTY, the leader's exit) */
   sid = 1;
-  /** the line discipline; null until start() (then console Files on this terminal use it) */
+  /** the line discipline; null until start() (then console Files on this terminal use it); set once, by start() */
   ldisc: LineDiscipline | null = null;
-  /** the kernel's job control; null: none (see TtyJobs) */
+  /** the kernel's job control; null: none (see TtyJobs); set once, by start() */
   jobs: TtyJobs | null = null;
-  /** readers, pollers and writers stopped by VSTOP */
+  /** readers, pollers and writers stopped by VSTOP; immutable reference */
   readonly waitq = new WaitQueue();
-  /** struct winsize as the guest sees it */
+  /** struct winsize as the guest sees it; guarded by the JS thread (TIOCSWINSZ, SIGWINCH from the host) */
   private readonly winsize = new Uint8Array(WINSIZE_SIZE);
-  /** our own open of the host terminal (O_NONBLOCK, close-on-exec): input and echo; -1 before start() */
+  /** our own open of the host terminal (O_NONBLOCK, close-on-exec): input and echo; -1 before start(); set once */
   private fd = -1;
-  /** st_rdev of the host terminal (which host fds are this terminal) */
+  /** st_rdev of the host terminal (which host fds are this terminal); set once, by start() */
   private rdev = -1;
-  /** the host termios before start(), put back by restore() */
+  /** the host termios before start(), put back by restore() (which clears it); guarded by the JS thread */
   private original: Uint8Array | null = null;
+  /** set once, by start() */
   private watcher: HostWatch | null = null;
-  /** a host watch is armed on fd */
+  /** a host watch is armed on fd; guarded by the JS thread (pump, the watch callback) */
   private armed = false;
-  /** VTIME: a timerfd and the deadline it is armed for */
+  /** VTIME: a timerfd and the deadline it is armed for; guarded by the JS thread */
   private timerFd = -1;
   private timerAt = 0n;
-  /** when the pending (blocked) read began, for VMIN = 0 VTIME > 0; 0n: none */
+  /** when the pending (blocked) read began, for VMIN = 0 VTIME > 0; 0n: none; guarded by the JS thread */
   private readStart = 0n;
+  /** host read buffer; used synchronously only */
   private readonly rbuf = new Uint8Array(N_READ);
 
   /**
@@ -516,11 +519,13 @@ export class ConsoleFile extends File {
   readonly isTty: boolean;
   /** the host fd is a regular file (seekable: `umlts run ... < file`); immutable */
   private readonly isReg: boolean;
+  /** immutable reference */
   private readonly wq = new WaitQueue();
-  /** events a HostWatch is armed for (0: none) */
+  /** events a HostWatch is armed for (0: none); guarded by the JS thread (poll/read arm it, the watch callback clears it) */
   private armed = 0;
+  /** fstat scratch; used synchronously only */
   private readonly stbuf = new Uint8Array(144);
-  /** the started Terminal this File is on (reads go through its line discipline), or null */
+  /** the started Terminal this File is on (reads go through its line discipline), or null; immutable */
   private readonly tty: Terminal | null;
 
   constructor(
@@ -528,8 +533,9 @@ export class ConsoleFile extends File {
     readonly hostFd: number,
     flags: number,
     path: string,
+    /** immutable */
     private readonly watcher: HostWatch,
-    /** the job-control state of the terminal, if this is one */
+    /** the job-control state of the terminal, if this is one; immutable reference */
     readonly terminal: Terminal | null,
     /** close hostFd on release (a /dev/tty open); immutable */
     private readonly ownsFd: boolean,

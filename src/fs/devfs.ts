@@ -3,8 +3,9 @@
  * drivers/char/mem.c ones, random, the terminal) and the /proc/self/fd
  * symlinks; /dev/shm is a tmpfs mounted on it by the VFS.
  *
- * Ownership: the device table is immutable after construction; the Files
- * hold no state but their position.
+ * Ownership: the device table and every node are immutable after
+ * construction (the pts entries come from the Vfs at each call); the Files
+ * hold no state but their position (guarded by the JS thread, as any File's).
  *
  * Missing: /dev/pts and /dev/ptmx (pseudo-terminals), /dev/console, mknod.
  */
@@ -116,6 +117,7 @@ export interface PtsProvider {
 }
 
 export class DevFs extends FileSystem {
+  /** type and root: immutable */
   readonly type = 'devtmpfs';
   readonly root: DevDir;
   /** mount time, the times of every node; immutable */

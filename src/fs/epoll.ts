@@ -31,7 +31,8 @@ const EPOLLEXCLUSIVE_OK_BITS = (POLLIN | POLLOUT | POLLERR | POLLHUP | EPOLLWAKE
 /** EP_MAX_NESTS: how deep epolls may watch epolls */
 const EP_MAX_NESTS = 4;
 
-/** struct epitem */
+/** struct epitem. Owned by its EpollFile (guarded by the JS thread): epoll_ctl,
+ * epoll_wait and the wake callbacks of the watched files write it. */
 interface EpItem {
   readonly file: File;
   readonly fd: number;
@@ -52,11 +53,11 @@ interface EpItem {
 export type EpollEmit = (index: number, events: number, dataLo: number, dataHi: number) => void;
 
 export class EpollFile extends AnonInodeFile {
-  /** the interest list, by file then fd (ep_find's key) */
+  /** the interest list, by file then fd (ep_find's key); guarded by the JS thread */
   private readonly items = new Map<File, Map<number, EpItem>>();
-  /** rdllist, in order */
+  /** rdllist, in order; guarded by the JS thread (epoll_wait swaps it; wake callbacks add) */
   private rdlist = new Set<EpItem>();
-  /** epoll_wait sleepers and pollers of this epoll */
+  /** epoll_wait sleepers and pollers of this epoll; immutable reference */
   private readonly wq = new WaitQueue();
 
   constructor(flags: number) {

@@ -19,6 +19,7 @@ export const ANON_INODE_DEV = 0xd, ANON_INODE_INO = 1;
 
 /** A File on the anonymous inode (eventfd, epoll, timerfd...): fstat shows mode 0600 and no type. */
 export abstract class AnonInodeFile extends File {
+  /** immutable */
   private readonly ctimeNs = nowNs();
   override stat(): Stat {
     return {
@@ -31,7 +32,9 @@ export abstract class AnonInodeFile extends File {
 export class EventFd extends AnonInodeFile {
   /** the counter; guarded by the JS thread */
   private count: bigint;
+  /** immutable reference */
   private readonly wq = new WaitQueue();
+  /** scratch for the 8-byte value; used synchronously only */
   private readonly buf8 = new Uint8Array(8);
   private readonly view = new DataView(this.buf8.buffer);
 

@@ -3,7 +3,9 @@
  *
  * A File is shared by every fd that dup()s it and by every process that
  * inherits it; its position and status flags are shared with it. Reference
- * counted: the last put() releases it.
+ * counted: the last put() releases it. So a File's mutable state is guarded
+ * by the JS thread (any holder's syscall may change it); subclasses say the
+ * same of theirs unless noted.
  */
 import { Errno } from '../abi/errno.js';
 import { DirEntry, Mappable, Stat, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR } from './types.js';
@@ -109,17 +111,21 @@ export abstract class File {
   }
 }
 
+/** One fd: the table's reference on its File; owned by the FdTable that holds it. */
 export interface FdEntry {
   file: File;
+  /** FD_CLOEXEC (fcntl F_SETFD changes it) */
   cloexec: boolean;
 }
 
-/** struct files_struct. Owned by the tasks sharing it (CLONE_FILES); guarded by the JS thread. */
+/** struct files_struct. Owned by the tasks sharing it (CLONE_FILES): only their
+ * syscalls, exec and exit write it; others (/proc/<pid>/fd) only read. */
 export class FdTable {
+  /** fd -> entry; owned by the tasks sharing the table */
   private readonly fds: Array<FdEntry | undefined> = [];
   /** tasks sharing this table (CLONE_FILES); the last to go closes every fd. Guarded by the JS thread. */
   users = 1;
-  /** RLIMIT_NOFILE soft limit */
+  /** RLIMIT_NOFILE soft limit; owned by the tasks sharing the table (setrlimit/prlimit64 copies it here) */
   limit = 1024;
 
   get(fd: number): File | null {

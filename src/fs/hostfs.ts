@@ -75,27 +75,29 @@ const RESOLVE = host.RESOLVE_IN_ROOT | host.RESOLVE_NO_MAGICLINKS;
 /** struct file_handle with room for MAX_HANDLE_SZ (128) bytes */
 const FH_SIZE = 8 + 128;
 
-/** A host file opened for the guest, reopenable. Fields guarded by the JS thread. */
+/** A host file opened for the guest, reopenable. Fields guarded by the JS thread;
+ * the mutable ones are the HandleCache's to write, except rel (the HostFs's). */
 export class HostHandle {
-  /** the host fd, or -1 while reclaimed */
+  /** the host fd, or -1 while reclaimed; owned by the HandleCache (reclaim, reopen, close) */
   fd: number;
-  /** operations in progress; > 0 means not reclaimable */
+  /** operations in progress; > 0 means not reclaimable; owned by the HandleCache (pin/unpin) */
   pins = 0;
-  /** cannot be reopened (unlinked, replaced, O_TMPFILE): never reclaim */
+  /** cannot be reopened (unlinked, replaced, O_TMPFILE): never reclaim; owned by the HandleCache (makeSticky), set once */
   sticky = false;
-  /** the host's struct file_handle for open_by_handle_at, taken at the first reclaim; null if unavailable */
+  /** the host's struct file_handle for open_by_handle_at, taken at the first reclaim; null if unavailable;
+   * owned by the HandleCache (asked again at each reclaim while null) */
   fh: Uint8Array | null = null;
-  /** its File was released: no more operations */
+  /** its File was released: no more operations; owned by the HandleCache (close), set once */
   closed = false;
   constructor(
     /** the filesystem (mount) it belongs to; immutable */
     readonly fs: HostFs,
-    /** path below the mount's root, kept current across the guest's renames */
+    /** path below the mount's root, kept current across the guest's renames; owned by its HostFs (rename) */
     public rel: string,
     /** open flags for a reopen (no O_CREAT/O_EXCL/O_TRUNC); immutable */
     readonly oflags: number,
     fd: number,
-    /** identity, checked on a reopen by path; immutable */
+    /** identity, checked on a reopen by path; both immutable */
     readonly dev: number,
     readonly ino: number,
   ) {
@@ -130,26 +132,30 @@ export interface FhStats {
 
 /**
  * The filehandle layer: every host fd hostfs holds, under one budget, with
- * LRU reclaim. One per kernel, shared by all hostfs mounts.
+ * LRU reclaim. One per kernel, shared by all hostfs mounts; every field is
+ * guarded by the JS thread (any task's hostfs operation).
  */
 export class HandleCache {
-  /** handles holding a host fd, least recently used first (Set keeps insertion order) */
+  /** handles holding a host fd, least recently used first (Set keeps insertion order); guarded by the JS thread */
   private readonly live = new Set<HostHandle>();
-  /** transient host fds open right now */
+  /** transient host fds open right now; guarded by the JS thread */
   private transient = 0;
+  /** fstat scratch; used synchronously only */
   private readonly stbuf = new Uint8Array(144);
+  /** counters for FhStats; guarded by the JS thread */
   private handles = 0;
   private sticky = 0;
   private pinned = 0;
   private opened = 0;
   private reclaimed = 0;
-  /** reopens so far (tests read it) */
+  /** reopens so far (tests read it); guarded by the JS thread */
   reopens = 0;
   private reopensByHandle = 0;
   private emfile = 0;
   private peak = 0;
   /**
-   * Test hooks; never set outside tests. pinning=false makes pin() not pin
+   * Test hooks; never set outside tests (written by the test before the
+   * operations it checks, read by pin()). pinning=false makes pin() not pin
    * (to show what pinning prevents); reclaimInOps makes every pin() first
    * reclaim every other reclaimable handle (the worst interleaving).
    */
@@ -328,12 +334,16 @@ export interface HostFsOptions {
   noOpenat2?: boolean;
 }
 
+/** One hostfs mount. Immutable after construction except byRel and fchmodat2Ok
+ * (guarded by the JS thread) and the scratch buffers (used synchronously only). */
 export class HostFs extends FileSystem {
+  /** type, dev and root: immutable */
   readonly type = 'hostfs';
   readonly dev: number;
   readonly root: HostNode;
   /** O_PATH fd of the root directory; immutable */
   readonly rootFd: number;
+  /** the kernel's filehandle layer (shared by every mount); immutable reference */
   readonly handles: HandleCache;
   /** the kernel's lock table, if any; immutable */
   readonly locks: LockTable | null;
@@ -347,9 +357,9 @@ export class HostFs extends FileSystem {
   private readonly hostRoot: boolean;
   /** openat2 works on this host; immutable */
   private readonly openat2Ok: boolean;
-  /** fchmodat2 works on this host; written once, at the first chmod that finds out */
+  /** fchmodat2 works on this host; guarded by the JS thread: written once, at the first chmod that finds out */
   private fchmodat2Ok = true;
-  /** a readable fd of the root for open_by_handle_at, and the root's mount id; -1 if handles are unavailable; immutable */
+  /** a readable fd of the root for open_by_handle_at, and the root's mount id; -1 if handles are unavailable; both immutable */
   private readonly mountFd: number;
   private readonly mountId: number;
   /** open handles by rel, to follow the guest's unlink and rename; guarded by the JS thread */
@@ -807,7 +817,9 @@ export class OpenHostNode extends Node {
 
 /** An open host regular file: reads and writes at explicit offsets (File.pos is ours, not the host fd's). */
 export class HostFile extends File {
+  /** fstat scratch; used synchronously only */
   private readonly stbuf = new Uint8Array(144);
+  /** fs (its mount) and h (its handle): immutable references */
   constructor(private readonly fs: HostFs, readonly h: HostHandle, flags: number, path: string) {
     super(flags, path);
   }
@@ -821,7 +833,8 @@ export class HostFile extends File {
       this.fs.handles.unpin(this.h);
     }
   }
-  /** statfs f_flags of the host file's own mount (0 if unknown); asked once (an open file stays on its mount) */
+  /** statfs f_flags of the host file's own mount (0 if unknown); asked once (an open file stays on its mount);
+   * guarded by the JS thread, written once */
   private fsFlags = -1;
   private hostFsFlags(): number {
     if (this.fsFlags < 0) {

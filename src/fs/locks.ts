@@ -38,7 +38,8 @@ export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 /** Inclusive end of a lock "to EOF and beyond" (l_len 0). */
 export const LOCK_EOF = Number.MAX_SAFE_INTEGER;
 
-/** One record lock: [start, end] inclusive. */
+/** One record lock: [start, end] inclusive. Made by the LockTable and never written after
+ * (a changed range or type is a new record); owned by the LockTable. */
 export interface RecordLock {
   readonly owner: object;
   /** an OFD lock (owner is a File): F_GETLK reports l_pid -1 */
@@ -57,10 +58,12 @@ interface FlockLock {
   type: number; // F_RDLCK / F_WRLCK
 }
 
-/** struct file_lock_context: every lock of one file. */
+/** struct file_lock_context: every lock of one file. Owned by its LockTable (guarded by the JS thread). */
 class InodeLocks {
+  /** record locks, replaced whole when filtered */
   records: RecordLock[] = [];
   flocks: FlockLock[] = [];
+  /** lockers blocked on this file; immutable reference */
   readonly waitq = new WaitQueue();
   get empty(): boolean {
     return this.records.length === 0 && this.flocks.length === 0;
@@ -80,11 +83,11 @@ export interface LockRequest {
 export class LockTable {
   /** file key -> its locks; guarded by the JS thread */
   private readonly byKey = new Map<string, InodeLocks>();
-  /** POSIX owner -> keys it holds record locks on (close(2) and exit cleanup) */
+  /** POSIX owner -> keys it holds record locks on (close(2) and exit cleanup); guarded by the JS thread */
   private readonly ownerKeys = new Map<object, Set<string>>();
-  /** File -> keys of its flock / OFD locks (last-close cleanup) */
+  /** File -> keys of its flock / OFD locks (last-close cleanup); guarded by the JS thread */
   private readonly fileKeys = new Map<File, Set<string>>();
-  /** POSIX owner blocked in F_SETLKW -> the owner it waits for (EDEADLK detection) */
+  /** POSIX owner blocked in F_SETLKW -> the owner it waits for (EDEADLK detection); guarded by the JS thread */
   private readonly waitsFor = new Map<object, object>();
 
   private inode(key: string): InodeLocks {

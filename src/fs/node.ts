@@ -72,6 +72,7 @@ export abstract class FileSystem {
   abstract readonly type: string;
   /** st_dev of every node (a makedev value); immutable */
   abstract readonly dev: number;
+  /** immutable */
   abstract readonly root: Node;
   abstract statfs(node: Node): StatFs | number;
 }
@@ -84,6 +85,7 @@ export abstract class FileSystem {
  * Defaults are the answers for a node that cannot do the operation.
  */
 export abstract class Node {
+  /** immutable */
   abstract readonly fs: FileSystem;
   /**
    * Attributes as of the lookup that produced this node: the walk uses them
@@ -288,6 +290,7 @@ export class BufferFile extends File {
 
 // ---- getdents64 -------------------------------------------------------------------------
 
+/** stateless encoder, shared; immutable */
 const utf8 = new TextEncoder();
 
 /**

@@ -37,7 +37,7 @@ const FIONREAD = 0x541b;
 /** pipefs's device number (an anonymous superblock, as Linux's "pipefs") */
 const PIPEFS_DEV = 0xd;
 
-/** struct pipe_buffer: one page of data, [off, off+len) in use. */
+/** struct pipe_buffer: one page of data, [off, off+len) in use. Owned by its Pipe. */
 interface PipeBuffer {
   page: Uint8Array;
   off: number;
@@ -55,7 +55,8 @@ export function roundPipeSize(size: number): number {
   return 2 ** Math.ceil(Math.log2(size));
 }
 
-/** struct pipe_inode_info. Guarded by the JS thread. */
+/** struct pipe_inode_info. Guarded by the JS thread: every field below not
+ * marked immutable is written by the syscalls of any task holding an end. */
 export class Pipe {
   /** the ring, oldest first (at most maxSlots entries) */
   private readonly bufs: PipeBuffer[] = [];
@@ -63,18 +64,18 @@ export class Pipe {
   private maxSlots = PIPE_DEF_SIZE / PAGE_SIZE;
   /** bytes in the ring */
   private bytes = 0;
-  /** open read / write descriptions */
+  /** open read / write descriptions (the ends' constructor and release()) */
   readers = 0;
   writers = 0;
-  /** readers sleep here (data, or no writers left); pipe->rd_wait */
+  /** readers sleep here (data, or no writers left); pipe->rd_wait; immutable reference */
   readonly rdWait = new WaitQueue();
-  /** writers sleep here (room, or no readers left); pipe->wr_wait */
+  /** writers sleep here (room, or no readers left); pipe->wr_wait; immutable reference */
   readonly wrWait = new WaitQueue();
-  /** a read-write end (a FIFO opened O_RDWR) sleeps here: woken by both */
+  /** a read-write end (a FIFO opened O_RDWR) sleeps here: woken by both; immutable reference */
   readonly rwWait = new WaitQueue();
   /** spare pages, reused (pipe->tmp_page) */
   private spare: Uint8Array | null = null;
-  /** immutable */
+  /** ino, uid, gid, ctimeNs: immutable */
   readonly ino: number;
   readonly uid: number;
   readonly gid: number;
@@ -206,6 +207,7 @@ export class Pipe {
 
 /** One end of a pipe (or a FIFO opened later): its access mode says which. */
 export class PipeEnd extends File {
+  /** pipe: immutable */
   constructor(readonly pipe: Pipe, flags: number) {
     super(flags, `pipe:[${pipe.ino}]`);
     if (this.readable) pipe.readers++;
@@ -278,7 +280,8 @@ export class PipeEnd extends File {
   }
 }
 
-/** pipefs inode numbers; one counter per kernel would be tidier, but they only need to be distinct. Guarded by the JS thread. */
+/** pipefs inode numbers; one counter per kernel would be tidier, but they only need to be distinct.
+ * Module-level mutable state, shared by every kernel in the process; guarded by the JS thread. */
 let nextPipeIno = 1 << 20;
 
 /** create_pipe_files: a new pipe's read end and write end. flags: O_NONBLOCK | O_DIRECT (status flags of both). */

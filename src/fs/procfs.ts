@@ -5,8 +5,9 @@
  * /proc/<pid>/fd/N are magic links: following one gives the open file
  * itself, not its path (Linux's proc_fd_link / nd_jump_link).
  *
- * Ownership: ProcFs is immutable after construction; everything it shows
- * comes from the provider at the moment of the call.
+ * Ownership: ProcFs is immutable after construction, and so is every node
+ * (made at mount or per lookup, its attributes fixed then); everything it shows comes
+ * from the provider at the moment of the call.
  *
  * Missing: /proc/<pid>/environ, task/, /proc/sys. Files are owned by root,
  * not by the process's euid. /proc/<pid>/stat and status need the
@@ -101,9 +102,11 @@ export interface ProcPidStat {
   exitCode?: number;
 }
 
+/** stateless encoder, shared; immutable */
 const enc = new TextEncoder();
 
 export class ProcFs extends FileSystem {
+  /** type and root: immutable */
   readonly type = 'proc';
   readonly root: ProcRoot;
   /** mount time: the times of every node; immutable */
@@ -114,10 +117,11 @@ export class ProcFs extends FileSystem {
   constructor(
     /** st_dev; immutable */
     readonly dev: number,
+    /** the kernel's side; immutable */
     readonly provider: ProcProvider,
-    /** /proc/mounts text */
+    /** /proc/mounts text; immutable */
     readonly mountsText: () => string,
-    /** /proc/umlts/<name>: umlts's own counters (the filehandle layer's), generated per open */
+    /** /proc/umlts/<name>: umlts's own counters (the filehandle layer's), generated per open; immutable */
     readonly umlts: Readonly<Record<string, () => string>> = {},
   ) {
     super();

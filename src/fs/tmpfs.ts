@@ -21,6 +21,7 @@ import {
 } from './node.js';
 
 export class TmpFs extends FileSystem {
+  /** type and root: immutable */
   readonly type = 'tmpfs';
   readonly root: TmpDir;
   /** next inode number; guarded by the JS thread */
@@ -53,8 +54,9 @@ export class TmpFs extends FileSystem {
   }
 }
 
-/** struct inode of tmpfs. Fields guarded by the JS thread. */
+/** struct inode of tmpfs. Fields guarded by the JS thread (any task's syscall on the mount). */
 abstract class TmpNode extends Node {
+  /** immutable */
   readonly ino: number;
   /** S_IFMT | permission bits */
   imode: number;
@@ -109,9 +111,9 @@ abstract class TmpNode extends Node {
 export class TmpDir extends TmpNode {
   /** name -> child; guarded by the JS thread */
   readonly entries = new Map<string, TmpNode>();
-  /** the directory holding this one (the root: null); changes on rename */
+  /** the directory holding this one (the root: null); changes on rename; guarded by the JS thread */
   parent: TmpDir | null;
-  /** removed (rmdir): nothing may be created in it */
+  /** removed (rmdir): nothing may be created in it; guarded by the JS thread */
   dead = false;
 
   constructor(fs: TmpFs, perm: number, cred: FsCred, parent: TmpDir | null) {
@@ -267,6 +269,7 @@ export class TmpDir extends TmpNode {
 }
 
 class TmpLink extends TmpNode {
+  /** target: immutable */
   constructor(fs: TmpFs, readonly target: string, uid: number, gid: number) {
     super(fs, S_IFLNK | 0o777, uid, gid);
   }
@@ -282,8 +285,9 @@ class TmpLink extends TmpNode {
 export class TmpReg extends TmpNode {
   /** backing buffer, capacity >= size; guarded by the JS thread */
   data: Uint8Array = new Uint8Array(0);
+  /** the file size; guarded by the JS thread */
   private len = 0;
-  /** open Files (and mappings, through them): the data outlives the last link while > 0 */
+  /** open Files (and mappings, through them): the data outlives the last link while > 0; guarded by the JS thread */
   opens = 0;
 
   constructor(fs: TmpFs, perm: number, uid: number, gid: number) {

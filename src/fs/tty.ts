@@ -52,7 +52,8 @@ export { SIGHUP, SIGINT, SIGQUIT, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH }
 /** Input buffer size (N_TTY_BUF_SIZE); one byte is kept free, as n_tty does. */
 export const N_TTY_BUF_SIZE = 4096;
 
-/** struct termios / termios2 as the guest sees it. */
+/** struct termios / termios2 as the guest sees it. A value: owned by whoever
+ * holds it (a LineDiscipline's is replaced whole, never written in place). */
 export class Termios {
   iflag = ICRNL | IXON | IUTF8;
   oflag = OPOST | ONLCR;
@@ -127,7 +128,8 @@ const NL = 10, CR = 13, BS = 8, SP = 32, TAB = 9;
 /** a c_cc value of 0 disables the character (_POSIX_VDISABLE) */
 const enabled = (cc: number): boolean => cc !== 0;
 
-/** n_tty's state for one terminal. */
+/** n_tty's state for one terminal. Every field is owned by that Terminal and
+ * guarded by the JS thread (syscall handlers, host input and timer callbacks). */
 export class LineDiscipline {
   /** the guest-visible termios; replace only through setTermios */
   termios: Termios;
@@ -139,9 +141,9 @@ export class LineDiscipline {
   private canonHead = 0;
   /** the next character is literal (VLNEXT) */
   private lnext = false;
-  /** output stopped by VSTOP (IXON) */
+  /** output stopped by VSTOP (IXON); written here and by the Terminal (TCXONC) */
   stopped = false;
-  /** the host side is gone: reads see EOF once the buffer is empty */
+  /** the host side is gone: reads see EOF once the buffer is empty; set once, by the Terminal's hangup */
   hungUp = false;
   /** the cursor column, as far as the echoes and writes we saw tell (n_tty's ldata->column) */
   column = 0;
@@ -152,6 +154,7 @@ export class LineDiscipline {
   /** echo output collected during one receive() */
   private echoes: number[] = [];
 
+  /** port: immutable */
   constructor(termios: Termios, private readonly port: LdiscPort) {
     this.termios = termios;
   }

@@ -26,9 +26,15 @@
  * FsCaller: its FsContext and credentials) and a start directory for *at
  * calls: an open File (the dirfd) or null for the cwd.
  *
+ * Lock order: none; nothing here spans an await, and everything is touched
+ * only on the kernel's JS thread.
+ *
  * Ownership: the mount table is immutable after construction. FsContext is
  * owned by the tasks sharing it (CLONE_FS) and written only by their
- * syscalls (chdir, umask). Nothing here spans an await.
+ * syscalls (chdir, umask, and the walk's cwdLoc cache). The shared state
+ * below (the lock table, the filehandle layer, the terminal, tmpfs
+ * contents, fpath, ptys) is guarded by the JS thread: any task's syscall
+ * may change it.
  *
  * Known gaps: canonical paths are strings, so the cwd and open directories
  * of a hostfs/tmpfs directory renamed afterwards keep their old path
@@ -58,7 +64,8 @@ export type { HostWatch } from './console.js';
 export type { FsCred } from './node.js';
 export { Terminal } from './console.js';
 
-/** struct fs_struct: cwd and umask, shared by tasks cloned with CLONE_FS. */
+/** struct fs_struct: cwd and umask, shared by tasks cloned with CLONE_FS.
+ * Every field is owned by those tasks (their chdir/fchdir, umask, and path walks). */
 export interface FsContext {
   /** canonical guest absolute path */
   cwd: string;
@@ -142,27 +149,32 @@ interface Parent {
 }
 
 export class Vfs {
+  /** immutable */
   readonly rootLoc: Loc;
   /** canonical path -> mount; immutable after construction */
   private readonly mounts = new Map<string, Mount>();
   /** canonical dir path -> names of mount points in it (merged into listings); immutable */
   private readonly mountNames = new Map<string, string[]>();
-  /** struct file's f_path: where each VFS-opened File was opened (dirfds, fchdir, /proc/<pid>/fd) */
+  /** struct file's f_path: where each VFS-opened File was opened (dirfds, fchdir, /proc/<pid>/fd);
+   * guarded by the JS thread (set by every open; entries go with their File) */
   private readonly fpath = new WeakMap<File, Loc>();
+  /** the root's hostfs; immutable */
   readonly hostfs: HostFs;
   /** the --mount hostfs instances, in order; immutable */
   readonly hostMounts: HostFs[] = [];
   /** the filehandle layer of every hostfs; immutable reference */
   readonly handles: HandleCache;
-  /** flock and record locks, shared by every guest process */
+  /** flock and record locks, shared by every guest process; immutable reference, guarded by the JS thread inside */
   readonly locks = new LockTable();
+  /** the mounted filesystems; immutable references (their contents: see each) */
   readonly tmpfs: TmpFs;
   readonly devfs: DevFs;
   readonly procfs: ProcFs;
-  /** the job-control state of the terminal umlts runs on */
+  /** the job-control state of the terminal umlts runs on; immutable reference, guarded by the JS thread inside */
   readonly terminal = new Terminal();
   /** N of the host /dev/pts/N the console Files are on (shown in the guest's /dev/pts); guarded by the JS thread */
   private readonly ptys = new Set<string>();
+  /** immutable */
   private readonly hostWatch: HostWatch;
 
   constructor(opts: VfsOptions) {
@@ -748,7 +760,8 @@ export class Vfs {
   }
 }
 
-/** Credentials that pass every check (for the VFS's own canonical re-walks). */
+/** Credentials that pass every check (for the VFS's own canonical re-walks). Immutable
+ * (a module-level object that nothing writes; not frozen). */
 const ROOT_CRED: FsCred = { fsuid: 0, fsgid: 0, groups: [] };
 
 /** f_flags as Linux keeps them (do_dentry_open): no creation-time flags, O_LARGEFILE forced on 64-bit. */
@@ -758,8 +771,9 @@ export function fileFlags(flags: number): number {
 
 /** An open directory: getdents64 pages through listing() by index (File.pos). */
 export class DirFile extends File {
-  /** the listing, taken when reading starts at position 0; guarded by the JS thread */
+  /** the listing, taken when reading starts at position 0; guarded by the JS thread (shared like pos) */
   private entries: DirEntry[] | null = null;
+  /** vfs and loc: immutable */
   constructor(private readonly vfs: Vfs, readonly loc: Loc, flags: number) {
     super(flags, loc.path);
   }

@@ -11,6 +11,7 @@ export const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP 
 export type Waiter = (events: number) => void;
 
 export class WaitQueue {
+  /** guarded by the JS thread: sleepers add themselves, wakers and wakees remove */
   private readonly waiters = new Set<Waiter>();
   add(w: Waiter): void {
     this.waiters.add(w);

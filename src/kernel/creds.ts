@@ -1,5 +1,6 @@
-/** struct cred: a task's identity. Immutable once the task runs, except
- * through the set*id syscalls of the task that owns it. */
+/** struct cred: a task's identity. Every field is owned by its task: each
+ * task has its own copy (clone(2) copies it), written only by that task's
+ * set*id / setgroups / setfs*id syscalls; others (procfs, SIGCHLD's si_uid) only read. */
 export class Creds {
   constructor(
     public uid: number,

@@ -6,6 +6,9 @@
 import type { Task } from './task.js';
 import type { Timer } from './events.js';
 
+/** One futex(2) waiter: made by the sleeping task's FUTEX_WAIT; woken, timedOut
+ * and timer are then written by whoever wakes it (a FUTEX_WAKE, its timer,
+ * exit's clear_child_tid). Guarded by the JS thread. */
 export interface FutexWait {
   task: Task;
   bitset: number;
@@ -16,6 +19,7 @@ export interface FutexWait {
 
 /** Waiters per futex key; the kernel owns one table (guarded by the JS thread). */
 export class FutexTable {
+  /** "mm id:address" -> waiters in FIFO order; guarded by the JS thread */
   private readonly q = new Map<string, FutexWait[]>();
   private key(t: Task, addr: number): string {
     return `${t.mm.id}:${addr}`;

@@ -21,6 +21,21 @@
  * the host; their shared state (an AddressSpace) changes only while the
  * trapping thread is stopped, and mapping changes reach the host in a flush
  * that completes before that thread resumes.
+ *
+ * Ownership notes at declarations (STYLE.md rule 4), here and in mm, fs and
+ * platform, use four terms:
+ *   immutable                  never written after construction;
+ *   owned by X                 only code acting for X writes it (e.g. "owned by
+ *                              this task": its own syscalls and traps, and the
+ *                              signal delivery that runs as it resumes);
+ *   guarded by the JS thread   several owners write it (another task's syscall,
+ *                              a waker, a timer or host-fd callback), always
+ *                              synchronously: the only lock there is;
+ *   stub-shared                memory a guest's host process maps too (the
+ *                              stub's batch page, physmem frames): the kernel
+ *                              writes it only while the thread it acts for is
+ *                              stopped, and trusts nothing it reads back from
+ *                              the guest-writable part (the frames).
  */
 import { Physmem } from '../mm/physmem.js';
 import { AddressSpace } from '../mm/address_space.js';
@@ -44,6 +59,7 @@ import * as exit_m from './exit.js';
 import * as trap_m from './trap.js';
 import * as signal_deliver_m from './signal_deliver.js';
 
+/** How the kernel is set up (the front end fills it in); immutable once the Kernel is made. */
 export interface KernelOptions {
   root: string;
   rw: boolean;
@@ -92,37 +108,45 @@ export interface WaitResult {
 }
 
 export class Kernel {
+  /** guest RAM, kernel-wide; immutable reference (its own notes say who touches what) */
   readonly physmem: Physmem;
+  /** mounts, locks, the terminal; immutable reference */
   readonly vfs: Vfs;
+  /** immutable */
   readonly platform: Platform;
+  /** the platform's timers and host-fd watches; immutable reference */
   readonly events: Platform['events'];
+  /** the vCPUs; immutable reference, guarded by the JS thread inside */
   readonly sched: Scheduler;
+  /** immutable */
   readonly opts: KernelOptions;
   /** guest tid -> live task; guarded by the JS thread */
   readonly tasks = new Map<number, Task>();
   /** guest pid -> process, live or zombie (until reaped); guarded by the JS thread */
   readonly tgs = new Map<number, ThreadGroup>();
-  /** next guest pid to hand out */
+  /** next guest pid to hand out; guarded by the JS thread (allocPid) */
   nextPid = 1;
-  /** counters for --stats; bumped on the JS thread */
+  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path) */
   readonly stats = { syscalls: 0, stubs: 0, execs: 0 };
-  /** init (pid 1): orphans are reparented to it */
+  /** init (pid 1): orphans are reparented to it; set once by spawnInit */
   init: ThreadGroup | null = null;
-  /** tasks woken during the current dispatch, run after it (softirq-style) */
+  /** tasks woken during the current dispatch, run after it (softirq-style); guarded by the JS thread */
   readonly woken: Task[] = [];
-  /** syscall numbers already reported as unimplemented */
+  /** syscall numbers already reported as unimplemented; guarded by the JS thread */
   readonly reportedEnosys = new Set<number>();
-  /** init's wait status once it is gone */
+  /** init's wait status once it is gone; set once, by init's exitGroup (ends run()) */
   initStatus: number | null = null;
   /** the stop being handled; reused (nothing allocated per trap), guarded by the JS thread */
   readonly stop: Stop = { kind: STOP_EVENTS, ctx: null, sig: 0, status: 0 };
-  /** the siginfo of the stop being handled (onFault, onTrap); used synchronously only */
+  /** the siginfo of the stop being handled (onFault, onTrap); guarded by the JS thread, used synchronously only */
   readonly siginfo = { code: 0, addr: 0 };
-  /** futex waiters */
+  /** futex waiters; immutable reference, guarded by the JS thread inside */
   readonly futexes = new FutexTable();
-  /** boot time for /proc/uptime, sysinfo (monotonic ns) */
+  /** boot time for /proc/uptime, sysinfo (monotonic ns); immutable */
   readonly bootNs = process.hrtime.bigint();
-  /** the task whose syscall is running, for /proc/self and the terminal's job control */
+  /** the task whose syscall is running, for /proc/self and the terminal's job
+   * control; guarded by the JS thread. Set by dispatchSyscall and never
+   * cleared: outside a syscall they name the last caller (possibly gone). */
   currentPid = 1;
   current: Task | null = null;
 
@@ -438,7 +462,7 @@ export class Kernel {
     if (this.sched.unbalanced) this.armBalance();
   }
 
-  /** the placement timer, armed while a task runs beside the kernel on another vCPU */
+  /** the placement timer, armed while a task runs beside the kernel on another vCPU; guarded by the JS thread */
   balanceTimer: import('./events.js').Timer | null = null;
   armBalance(): void {
     if (this.balanceTimer?.armed) return;
@@ -448,7 +472,7 @@ export class Kernel {
     });
   }
 
-  /** the time-slice timer, armed while tasks wait for a vCPU */
+  /** the time-slice timer, armed while tasks wait for a vCPU; guarded by the JS thread */
   tick: import('./events.js').Timer | null = null;
   armTick(): void {
     if (this.tick?.armed) return;
@@ -600,7 +624,7 @@ export class Kernel {
   }
 }
 
-/** An exec image's file, with its own reference. */
+/** An exec image's file, with its own reference. Immutable; owned by the execve that made it. */
 export class ExecFileImpl implements ExecFile {
   constructor(readonly f: File, readonly size: number, readonly vm: import('../mm/address_space.js').VmFile) {}
   pread(buf: Uint8Array, off: number): number {
@@ -618,7 +642,7 @@ export interface PreparedExec {
   argTotal: number;
 }
 
-/** The kernel's side of procfs. */
+/** The kernel's side of procfs. Stateless: reads the kernel's tables on the JS thread. */
 class ProcProviderImpl {
   constructor(private readonly k: Kernel) {}
   currentPid(): number {

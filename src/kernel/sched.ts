@@ -27,19 +27,21 @@ export const SLICE_NS = 10000000n, SLICE_MS = 10;
 export const LONG_RUN_NS = 2000000n, LONG_RUN_MS = 2;
 
 export class Scheduler {
-  /** cpu[i]: the task running on vCPU i, or null */
+  /** cpu[i]: the task running on vCPU i, or null; guarded by the JS thread (acquire/release) */
   private readonly cpu: Array<Task | null>;
-  /** host CPU each vCPU is pinned to */
+  /** host CPU each vCPU is pinned to; immutable */
   private readonly hostCpu: number[];
-  /** tasks ready to run with no free vCPU */
+  /** tasks ready to run with no free vCPU; guarded by the JS thread */
   private readonly waiting: Task[] = [];
-  /** which host CPU each host tid is pinned to now (avoid repeated sched_setaffinity) */
+  /** which host CPU each host tid is pinned to now (avoid repeated sched_setaffinity); guarded by the JS thread.
+   * Entries of exited threads are never removed (a reused host tid is re-pinned only if it differs). */
   private readonly pinned = new Map<number, number>();
-  /** when each vCPU's task got it (performance.now() ms: a double, no BigInt on the trap path) */
+  /** when each vCPU's task got it (performance.now() ms: a double, no BigInt on the trap path); guarded by the JS thread */
   private readonly since: number[];
-  /** the kernel's host CPU */
+  /** the kernel's host CPU; immutable */
   private readonly homeCpu: number;
 
+  /** ncpus and platform: immutable */
   constructor(readonly ncpus: number, private readonly platform: Platform) {
     const allowed = platform.allowedCpus();
     this.cpu = new Array<Task | null>(ncpus).fill(null);

@@ -22,10 +22,13 @@ import {
   encodeSiginfo,
 } from '../abi/signal.js';
 
-/** A set of pending signals with their siginfo (one queued instance for standard signals, all for RT). */
+/** A set of pending signals with their siginfo (one queued instance for standard signals, all for RT).
+ * Guarded by the JS thread: any sender adds, the owning task's delivery (and sigtimedwait) takes. */
 export class SigPending {
+  /** bitmap of pending signals 1-32 / 33-64; always matches queue */
   lo = 0;
   hi = 0;
+  /** the siginfo of each queued instance, oldest first */
   readonly queue: SigInfo[] = [];
   has(sig: number): boolean {
     return sig <= 32 ? (this.lo & (1 << (sig - 1))) !== 0 : (this.hi & (1 << (sig - 33))) !== 0;
@@ -97,7 +100,7 @@ const SW_BYTES = 464, SW_EXTENDED_SIZE = 468, SW_XFEATURES = 472, SW_XSTATE_SIZE
 const XSAVE_XSTATE_BV = 512;
 /** the legacy (fxsave) area's MXCSR and MXCSR_MASK */
 const FX_MXCSR = 24, FX_MXCSR_MASK = 28;
-/** sigcontext order of the general registers (struct sigcontext_64) */
+/** sigcontext order of the general registers (struct sigcontext_64); immutable (a table; never written) */
 const SC_REGS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS];
 /** EFLAGS bits a guest may set through sigreturn (FIX_EFLAGS) */
 const FIX_EFLAGS = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x40000 | 0x10000;

@@ -3,8 +3,11 @@
  * host thread: one host process per guest process, CLONE_VM propagated for
  * threads) and belongs to one ThreadGroup (the guest process).
  *
- * Ownership: a Task's fields are written only by the kernel while handling
- * that task's trap (the task is stopped), or by the code that wakes it.
+ * Ownership: a Task's fields are written only by the kernel while the task
+ * is stopped (off its vCPU): its own trap and syscall, or another task's
+ * syscall, a timer or a waker acting on it (wake, signals, exit). Each field
+ * says which: "owned by this task" when only the first, "guarded by the JS
+ * thread" when both.
  */
 import type { Kernel } from './kernel.js';
 import type { AddressSpace } from '../mm/address_space.js';
@@ -18,7 +21,8 @@ import { BLOCKED } from './syscall.js';
 import { SigPending } from './signal.js';
 import { WaitQueue as WQ } from '../fs/waitqueue.js';
 
-/** struct k_sigaction, as rt_sigaction(2) records it. */
+/** struct k_sigaction, as rt_sigaction(2) records it. A value, never written in
+ * place (rt_sigaction, exec, fork and delivery put a new one in ThreadGroup.sigactions). */
 export interface SigAction {
   handler: number;
   flags: number;
@@ -28,7 +32,6 @@ export interface SigAction {
   maskHi: number;
 }
 
-/** A guest process (struct signal_struct + the pid bookkeeping). */
 /** A process's interval and POSIX timers (syscalls/timer.ts makes them on first use). */
 export interface ProcessTimerState {
   /** execve: the POSIX timers are deleted; alarm and the itimers stay */
@@ -37,47 +40,59 @@ export interface ProcessTimerState {
   exit(): void;
 }
 
+/**
+ * A guest process (struct signal_struct + the pid bookkeeping). clone(2)
+ * fills a new one in before its first task runs; after that each field is
+ * written as its note says.
+ */
 export class ThreadGroup {
   /** guest pid; immutable */
   readonly tgid: number;
-  /** its timers (signal_struct's itimers and posix_timers), made by the first timer call; owned by this process's tasks */
+  /** its timers (signal_struct's itimers and posix_timers): made by its tasks' first timer call, their state
+   * changed by those calls and by their own timer callbacks; dropped by exitGroup. Guarded by the JS thread. */
   timers: ProcessTimerState | null = null;
-  /** the parent process (null for init); changed by the kernel when an orphan is reparented to init */
+  /** the parent process (null for init); guarded by the JS thread (the parent's exitGroup reparents it to init) */
   parent: ThreadGroup | null = null;
-  /** live and zombie children; guarded by the JS thread */
+  /** live and zombie children; guarded by the JS thread (fork, the children's exit, our wait, our exitGroup) */
   readonly children = new Set<ThreadGroup>();
-  /** wait4/waitid sleepers of this process (as a parent): woken on any child state change */
+  /** wait4/waitid sleepers of this process (as a parent): woken on any child state change; guarded by the JS thread */
   readonly childWait = new WQ();
-  /** process-directed pending signals */
+  /** process-directed pending signals; guarded by the JS thread (any sender adds, our tasks take) */
   readonly sharedPending = new SigPending();
-  /** the signal the parent gets when this process dies (clone's CSIGNAL; 0 for none) */
+  /** the signal the parent gets when this process dies (clone's CSIGNAL; 0 for none); immutable after clone */
   exitSignal = 17;
-  /** a zombie: dead, waiting to be reaped by its parent */
+  /** a zombie: dead, waiting to be reaped by its parent; guarded by the JS thread (set once, by exitGroup) */
   zombie = false;
-  /** job control: the signal that stopped the group, 0 while running */
+  /** job control: the signal that stopped the group, 0 while running; guarded by the JS thread (signal senders, exit) */
   stopSig = 0;
-  /** a stop / continue the parent has not yet collected with WUNTRACED / WCONTINUED */
+  /** a stop / continue the parent has not yet collected with WUNTRACED / WCONTINUED;
+   * guarded by the JS thread (set by group stop/continue, cleared by the parent's wait) */
   stopNotify = false;
   continueNotify = false;
-  /** CPU time of the dead process's host threads, ns (for wait4's rusage and times()) */
+  /** CPU time of the dead process's host threads, ns (for wait4's rusage and times()); guarded by the JS
+   * thread. Nothing writes it yet: it stays 0, so dead threads' CPU time is lost (and cutimeNs with it). */
   utimeNs = 0;
-  /** children's CPU time, collected when reaped */
+  /** children's CPU time, collected when reaped; owned by this process's tasks (their wait) */
   cutimeNs = 0;
-  /** when the process was created (monotonic ns), for /proc/<pid>/stat's starttime */
+  /** when the process was created (monotonic ns), for /proc/<pid>/stat's starttime; immutable */
   readonly startNs = process.hrtime.bigint();
+  /** process group; guarded by the JS thread (our setsid/setpgid, and the parent's setpgid on us) */
   pgid: number;
+  /** session; owned by this process's tasks (setsid) */
   sid: number;
   /** threads, the leader first; guarded by the JS thread */
   readonly tasks: Task[] = [];
-  /** exit_group status (wait status encoding) once exiting; null while alive */
+  /** exit_group status (wait status encoding) once exiting; null while alive; guarded by the JS thread (set once, by exitGroup) */
   exitStatus: number | null = null;
-  /** signal dispositions (shared by the threads); index = signal number */
+  /** signal dispositions (shared by the threads); index = signal number; owned by this process's tasks
+   * (rt_sigaction, exec, SA_RESETHAND and forced signals as they are delivered) */
   readonly sigactions: SigAction[] = [];
-  /** executable's guest path, for /proc/<pid>/exe */
+  /** executable's guest path, for /proc/<pid>/exe; owned by this process's tasks (execve) */
   exe = '';
-  /** argv as one NUL-separated block, for /proc/<pid>/cmdline */
+  /** argv as one NUL-separated block, for /proc/<pid>/cmdline; owned by this process's tasks (execve replaces
+   * it, never writes into it: fork shares the array with the child) */
   cmdline = new Uint8Array(0);
-  /** RLIMITs as [soft, hard] (numbers; Infinity for RLIM_INFINITY) */
+  /** RLIMITs as [soft, hard] (numbers; Infinity for RLIM_INFINITY); owned by this process's tasks (prlimit64 on itself) */
   readonly rlimits = new Map<number, [number, number]>();
   constructor(tgid: number, parent: ThreadGroup | null) {
     this.tgid = tgid;
@@ -92,34 +107,34 @@ export class ThreadGroup {
 }
 
 /**
- * runnable: woken, waiting to run its syscall again (or resume);
- * running: on a vCPU in guest code; blocked: asleep in a syscall;
- * stopped: job-control stop; zombie/dead: gone.
- */
-/**
  * Where a task is in its current system call: how it entered, whether it
  * is returning a result, what a sleeping call keeps across re-runs and
  * undoes if a signal interrupts it, and the signal state a call changed
- * for its duration. Owned by its task; the kernel's trap, wake and signal
- * paths and the handlers of blocking calls read and write it.
+ * for its duration. One per task, written by its own trap and syscall
+ * paths and, while it sleeps, by whoever wakes, interrupts or kills it
+ * (wake, interrupt, groupContinue, detachTask): see each field.
  */
 export class SyscallContext {
-  /** entered through the seccomp filter (not a SYSEMU stop): resume must cancel the syscall */
+  /** entered through the seccomp filter (not a SYSEMU stop): resume must cancel the syscall; owned by its task */
   atSeccomp = false;
-  /** returning from a syscall (rax holds its result): signal delivery applies restart rules */
+  /** returning from a syscall (rax holds its result): signal delivery applies restart rules;
+   * guarded by the JS thread (interrupt() sets it for a sleeper) */
   returning = false;
-  /** when woken: re-run the blocked syscall, or just resume (its result is already set) */
+  /** when woken: re-run the blocked syscall, or just resume (its result is already set);
+   * guarded by the JS thread (set by whoever wakes the task) */
   wakeMode: 'rerun' | 'resume' = 'rerun';
-  /** what a restartable blocking syscall keeps across re-runs (e.g. nanosleep's deadline) */
+  /** what a restartable blocking syscall keeps across re-runs (e.g. nanosleep's deadline);
+   * guarded by the JS thread (its handlers set it; interrupt() clears it) */
   state: unknown = null;
   /** undo what a sleeping syscall armed (timers, registrations) when a signal
    * interrupts it; a number returned is the syscall's result (a write that
-   * got part of its data through returns that count, not EINTR) */
+   * got part of its data through returns that count, not EINTR). Guarded by
+   * the JS thread: its handlers set it; interrupt() and detachTask run and clear it. */
   cleanup: (() => number | void) | null = null;
-  /** rt_sigtimedwait: the set it waits for (wakes it even while blocked) */
+  /** rt_sigtimedwait: the set it waits for (wakes it even while blocked); owned by its task (cleared by done()) */
   sigwaitLo = 0;
   sigwaitHi = 0;
-  /** sigsuspend/ppoll/pselect: the mask to restore once a handler has been set up */
+  /** sigsuspend/ppoll/pselect: the mask to restore once a handler has been set up; owned by its task */
   savedMaskLo: number | null = null;
   savedMaskHi = 0;
   /** The call is over (returned, or ended by a signal): what it kept goes. */
@@ -130,61 +145,78 @@ export class SyscallContext {
   }
 }
 
+/**
+ * runnable: woken, waiting to run its syscall again (or resume);
+ * running: on a vCPU in guest code; blocked: asleep in a syscall;
+ * stopped: job-control stop; zombie/dead: gone.
+ */
 export type TaskState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'zombie' | 'dead';
 
 export class Task {
-  /** Registers as of the last trap; written back before the task resumes. Owned by this task. */
+  /** Registers as of the last trap; written back before the task resumes. Guarded by the JS thread, written
+   * only while the task is stopped: by its own trap and syscall, and by interrupt() (the result of a sleep a
+   * signal ends). The host's copy is the platform's (HostThread). */
   readonly regs = new Regs();
-  /** where it is in its current syscall; owned by this task */
+  /** where it is in its current syscall; immutable reference (see SyscallContext for its fields) */
   readonly sc = new SyscallContext();
+  /** guarded by the JS thread: the task itself, and whoever wakes, stops, continues or kills it */
   state: TaskState = 'runnable';
   /** page faults in a row at one address that the kernel answered by mapping
    * and that came straight back (reset by any syscall); past a few the guest
-   * gets SIGSEGV instead of a livelock. Owned by this task. */
+   * gets SIGSEGV instead of a livelock. Owned by this task (its trap path). */
   faultRepeats = 0;
   faultAddr = -1;
-  /** thread-directed pending signals */
+  /** thread-directed pending signals; guarded by the JS thread (any sender adds, delivery takes) */
   readonly pending = new SigPending();
-  /** the vfork parent to wake when this child execs or exits */
+  /** the vfork parent to wake when this child execs or exits; guarded by the JS thread (set by the parent's
+   * clone, cleared by vforkRelease as this task execs, exits or is killed) */
   vforkParent: Task | null = null;
-  /** a vfork child still using "our" memory: this task sleeps until it is done */
+  /** a vfork child still using "our" memory: this task sleeps until it is done; guarded by the JS thread
+   * (cleared by our clone, set again by the child's vforkRelease) */
   vforkDone = true;
-  /** blocked in a syscall: the wait queue and waiter to remove when woken */
+  /** blocked in a syscall: the wait queue and waiter to remove when woken; guarded by the JS thread
+   * (sleepOn sets them, unqueue() by whoever wakes us clears them) */
   private waitq: WaitQueue | null = null;
   private waiter: Waiter | null = null;
-  /** rt_sigprocmask: blocked signals [low, high]; owned by this task */
+  /** rt_sigprocmask: blocked signals [low, high]; owned by this task (its syscalls, sigreturn, delivery) */
   sigmaskLo = 0;
   sigmaskHi = 0;
-  /** set_tid_address(2) */
+  /** set_tid_address(2); owned by this task (set by clone for the child before it runs) */
   clearChildTid = 0;
-  /** set_robust_list(2) */
+  /** set_robust_list(2); owned by this task */
   robustList = 0;
   robustListLen = 0;
-  /** thread name (prctl PR_SET_NAME, /proc/<pid>/comm) */
+  /** thread name (prctl PR_SET_NAME, /proc/<pid>/comm); owned by this task (prctl, execve) */
   comm = '';
-  /** vCPU this task runs on while running (-1 when not on a CPU) */
+  /** vCPU this task runs on while running (-1 when not on a CPU); owned by the Scheduler */
   cpu = -1;
-  /** how long its stretches of guest code run (ns, moving average): the scheduler's placement hint */
+  /** how long its stretches of guest code run (ns, moving average): the scheduler's placement hint; owned by the Scheduler */
   lastRunNs = 0;
-  /** prctl(PR_SET_PDEATHSIG) */
+  /** prctl(PR_SET_PDEATHSIG); owned by this task */
   pdeathSig = 0;
-  /** prctl(PR_SET_NO_NEW_PRIVS) */
+  /** prctl(PR_SET_NO_NEW_PRIVS); owned by this task */
   noNewPrivs = false;
-  /** sigaltstack(2) as recorded */
+  /** sigaltstack(2) as recorded; owned by this task (sigaltstack, sigreturn, execve) */
   altStackSp = 0;
   altStackFlags = 2; // SS_DISABLE
   altStackSize = 0;
 
   constructor(
+    /** immutable */
     readonly kernel: Kernel,
-    /** guest tid; changes only when a thread other than the leader execs (it takes the leader's) */
+    /** guest tid; owned by this task: changes only when a thread other than the leader execs (it takes the leader's) */
     public tid: number,
     /** immutable */
     readonly tg: ThreadGroup,
+    /** immutable reference (never reassigned: exec resets the same AddressSpace); shared by CLONE_VM threads */
     public mm: AddressSpace,
+    /** the host thread it runs on; immutable reference */
     public thread: Context,
+    /** immutable reference; the table is shared by CLONE_FILES tasks (see FdTable) */
     public files: FdTable,
+    /** immutable reference; shared by CLONE_FS tasks (see FsContext) */
     public fs: FsContext,
+    /** this task's own copy (clone copies it); immutable reference, fields owned by this task (see Creds) */
     public creds: Creds,
   ) {}
 

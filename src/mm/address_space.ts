@@ -18,6 +18,11 @@
  * JS thread and changed only while every thread of this address space that
  * could observe the change is stopped, or through a flush that completes
  * before the changing syscall returns (which is the TLB-shootdown guarantee).
+ * Two things are stub-shared, mapped by the host process too: the batch page
+ * (stubPages.batch: read-only there, written by the kernel only between
+ * flushes, while no stub code of this process runs) and the physmem frames
+ * the page table names (guest memory: running guest threads write them at
+ * any time, so nothing read from them is trusted).
  */
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
@@ -79,14 +84,19 @@ export interface VmFile {
   readonly mapIno: number;
 }
 
-/** struct vm_area_struct. [start, end) page-aligned. */
+/** struct vm_area_struct. [start, end) page-aligned. Every field is owned by the
+ * one AddressSpace whose vmas list holds it (fork clones each VMA, never shares
+ * one), written only by that AddressSpace's own methods, on the JS thread. */
 export class Vma {
   constructor(
+    /** split, merge, mremap and stack growth move the bounds */
     public start: number,
     public end: number,
+    /** mprotect changes it */
     public prot: number,
     /** MAP_SHARED or MAP_PRIVATE, plus MAP_GROWSDOWN for the stack */
     public flags: number,
+    /** the VMA's reference on it (get at construction, put by drop()) */
     public file: VmFile | null,
     /** file offset of `start`, bytes */
     public pgoff: number,
@@ -97,7 +107,8 @@ export class Vma {
   ) {
     file?.get?.();
   }
-  /** the host maps this range from the host file itself (see the file comment); set when inserted */
+  /** the host maps this range from the host file itself (see the file comment); set when inserted,
+   * cleared if the stub cannot open the file */
   direct = false;
   /** Called when the VMA leaves the address space. */
   drop(): void {
@@ -110,7 +121,8 @@ export class Vma {
   }
 }
 
-/** One 512-entry page-table page (2 MiB of address space). */
+/** One 512-entry page-table page (2 MiB of address space). Owned by its
+ * AddressSpace (fork copies the arrays); the frames it names are stub-shared. */
 interface PtPage {
   /** frame + 1; 0 = not present */
   frame: Int32Array;
@@ -158,7 +170,8 @@ function aligned(x: number): boolean {
   return x % PAGE_SIZE === 0;
 }
 
-/** Address-space ids only need to be unique within this Node process. */
+/** Address-space ids only need to be unique within this Node process.
+ * Module-level mutable state, shared by every kernel in the process (guarded by the JS thread). */
 let lastMmId = 0;
 function nextMmId(): number {
   return ++lastMmId;
@@ -167,23 +180,22 @@ function nextMmId(): number {
 export class AddressSpace {
   /** sorted, non-overlapping; guarded by the JS thread */
   readonly vmas: Vma[] = [];
-  /** page table: (vpn / 512) -> page-table page */
+  /** page table: (vpn / 512) -> page-table page; guarded by the JS thread */
   private readonly pt = new Map<number, PtPage>();
-  /** brk area: [brkStart, brk) */
+  /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
-  /** the main executable's load bias and phdr, for AT_* and /proc */
-  /** queued TLB requests in the batch page */
+  /** queued TLB requests in the batch page; guarded by the JS thread (zero again after every flush) */
   private tlbCount = 0;
-  /** the stopped host thread that runs flushes; set by the kernel for each trap */
+  /** the stopped host thread that runs flushes; guarded by the JS thread, set by the kernel for each trap and resume */
   private syncThread: Context | null = null;
-  /** map-ahead state: where the last fault-around ended, and the next window */
+  /** map-ahead state: where the last fault-around ended, and the next window; guarded by the JS thread */
   private faultNext = -1;
   private faultWindow = FAULT_AROUND_MIN;
-  /** counters for --stats and tests */
+  /** counters for --stats and tests; guarded by the JS thread */
   faults = 0;
   flushes = 0;
-  /** host threads using this address space (for kill on teardown) */
+  /** host threads using this address space (for kill on teardown); guarded by the JS thread (newThread, the kernel's exit paths, release) */
   readonly threads = new Set<Context>();
   /** frames whose pages were dropped while the host still mapped them: freed
    * only once a flush has unmapped them, or the host process is reaped
@@ -192,15 +204,16 @@ export class AddressSpace {
   private readonly gather: number[] = [];
   /** host threads of guest threads that exited, left stopped: the next new thread takes one (guarded by the JS thread) */
   private readonly parked: Context[] = [];
-  /** references: tasks using this mm (CLONE_VM shares it) */
+  /** references: tasks using this mm (CLONE_VM shares it); guarded by the JS thread (clone, the kernel's exit paths) */
   users = 1;
   /** unique id (futex keys); immutable */
   readonly id = nextMmId();
   private constructor(
+    /** immutable */
     readonly physmem: Physmem,
-    /** the stub's batch page; immutable */
+    /** the stub's batch page; immutable reference, its bytes stub-shared (see StubPages) */
     readonly stubPages: StubPages,
-    /** its physmem frame, returned once the host process is reaped */
+    /** its physmem frame, returned once the host process is reaped; immutable */
     private readonly stubSlot: number,
     /** the stub's host pid (its first thread's tid); immutable */
     readonly hostPid: number,
@@ -616,7 +629,7 @@ export class AddressSpace {
 
   /** host file id -> the stub's fd for it; guarded by the JS thread */
   private readonly stubFds = new Map<string, number>();
-  /** host files the stub could not open (mapped by copying instead) */
+  /** host files the stub could not open (mapped by copying instead); guarded by the JS thread */
   private readonly noDirect = new Set<string>();
 
   /**
@@ -976,6 +989,7 @@ export class AddressSpace {
     return this.frameAt(vpn);
   }
 
+  /** userPage's result, reused; guarded by the JS thread, valid until the next call */
   private readonly upage: { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } = { buf: new Uint8Array(0), off: 0, file: false };
   /**
    * The bytes of the page at addr as the guest sees them: its frame through
@@ -1043,6 +1057,7 @@ export class AddressSpace {
     const end = addr + len;
     for (let a = addr - (addr % PAGE_SIZE); a < end; a += PAGE_SIZE) this.userFrame(a, write);
   }
+  /** scratch for the readU32..writeU64 helpers; guarded by the JS thread, used synchronously only */
   private readonly scratch8 = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch8.buffer);
   readU32(addr: number): number {
@@ -1320,7 +1335,7 @@ export class AddressSpace {
     return s;
   }
 
-  /** set by release(): no more host requests */
+  /** set once, by release(): no more host requests */
   private released = false;
 
   /**

@@ -14,13 +14,15 @@
 import type { Physmem } from './physmem.js';
 
 export class PageCache {
-  /** key -> page index -> frame */
+  /** key -> page index -> frame (the cache holds a reference on each); guarded by the JS thread */
   private readonly files = new Map<string, Map<number, number>>();
-  /** frames held (for /proc/meminfo's Cached) */
+  /** frames held (for /proc/meminfo's Cached); guarded by the JS thread */
   size = 0;
+  /** counters for --stats; guarded by the JS thread */
   hits = 0;
   misses = 0;
 
+  /** physmem: immutable */
   constructor(private readonly physmem: Physmem) {}
 
   /** The cached frame of page idx of the file, with a new reference taken for the caller; -1 if absent. */

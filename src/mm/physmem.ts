@@ -12,6 +12,8 @@
  *
  * Ownership: one Physmem per kernel. Allocation and refcounts are touched only
  * by mm code on the JS thread, never across an await (there are none in mm).
+ * The frames themselves are stub-shared: every guest host process maps the
+ * memfd, and guest threads write their frames while they run.
  */
 import * as host from '../host/libc.js';
 import { PageCache } from './page_cache.js';
@@ -34,23 +36,25 @@ export class Physmem {
   readonly nframes: number;
   /** kernel mapping base; immutable */
   readonly base: bigint;
-  /** one Uint8Array per GiB of the kernel mapping; immutable */
+  /** one Uint8Array per GiB of the kernel mapping; the list is immutable, the bytes stub-shared (guest
+   * memory: the kernel writes a frame while the task it acts for is stopped, but sibling threads and other
+   * processes mapping a shared frame may write it at any time) */
   private readonly chunks: Uint8Array[] = [];
   /** reference count per frame (mappings + kernel uses); guarded by the JS thread */
   readonly refs: Uint32Array;
-  /** next never-used frame */
+  /** next never-used frame; guarded by the JS thread */
   private bump = 0;
-  /** freed frames not yet punched: reused first (zeroed on the way out) */
+  /** freed frames not yet punched: reused first (zeroed on the way out); guarded by the JS thread */
   private readonly dirty: number[] = [];
-  /** punched frames (holes again): zero already */
+  /** punched frames (holes again): zero already; guarded by the JS thread */
   private readonly clean: number[] = [];
-  /** frames in use; the --mem limit applies to this */
+  /** frames in use; the --mem limit applies to this; guarded by the JS thread */
   used = 0;
-  /** frames the guest may use (--mem) */
+  /** frames the guest may use (--mem); immutable */
   readonly limit: number;
-  /** file pages shared between processes; evicted when memory runs out */
+  /** file pages shared between processes; evicted when memory runs out; immutable reference */
   readonly cache = new PageCache(this);
-  /** kernel-wide mm counters for --stats; bumped by AddressSpace on the JS thread */
+  /** kernel-wide mm counters for --stats; guarded by the JS thread (bumped by every AddressSpace) */
   readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0 };
 
   constructor(memBytes: number, reserveBytes = STUB_RESERVE_SLOTS * STUB_SLOT_FRAMES * PAGE_SIZE) {
@@ -71,8 +75,9 @@ export class Physmem {
   }
 
   /** the kernel's scratch frame (the first of the reserve) and its host
-   * address: a file page read for a moment (mm's userPage). Used
-   * synchronously only; never mapped into a guest. */
+   * address: a file page read for a moment (mm's userPage). Both immutable;
+   * the frame's bytes are guarded by the JS thread, used synchronously only,
+   * and never mapped into a guest. */
   readonly scratch: number;
   readonly scratchAddr: bigint;
 
@@ -113,7 +118,7 @@ export class Physmem {
     return this.base + BigInt(f) * 4096n;
   }
 
-  /** how many frames the last alloc() returned */
+  /** how many frames the last alloc() returned; guarded by the JS thread, read right after the call */
   allocCount = 0;
 
   /**

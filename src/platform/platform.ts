@@ -12,7 +12,8 @@
  * ask for, with arguments the guest chose (see native/stub/stub.c).
  *
  * Ownership: a Platform belongs to one kernel and is used from the kernel's
- * one JS thread only; a Context belongs to the task running on it.
+ * one JS thread only; a Context belongs to the task running on it (a parked
+ * one, to its address space). Lock order: none; every call is synchronous.
  */
 import type { Regs } from './regs.js';
 
@@ -38,6 +39,7 @@ export type StopKind = typeof STOP_SYSCALL | typeof STOP_SECCOMP | typeof STOP_F
  *                the platform forgets it
  *  STOP_EVENTS   no thread: host events were handled (timers fired, fds
  *                ready); the kernel runs what they woke
+ * Owned by the trap loop: wait() writes it, the kernel reads it until the next wait().
  */
 export interface Stop {
   kind: StopKind;
@@ -52,7 +54,8 @@ export interface Context {
   readonly tid: number;
   /** host pid of its process (tgkill needs it); immutable */
   readonly tgid: number;
-  /** the owner's pointer back (the kernel's task); set by the kernel */
+  /** the owner's pointer back (the kernel's task); owned by the kernel: set when a task takes the thread
+   * (spawn, clone), null when it leaves (exit, death) */
   owner: unknown;
   getRegs(r: Regs): void;
   /** FPU/SSE/AVX state in XSAVE layout (a view valid until the next call). */
@@ -63,7 +66,8 @@ export interface Context {
   getSiginfo(out: { code: number; addr: number }): void;
   /** Resume guest code with these registers; the next syscall stops (it never runs on the host). -ESRCH if gone. */
   resumeGuest(r: Regs, atSeccomp: boolean): number;
-  /** Host signals that arrived while stub code ran, for the kernel to drain. */
+  /** Host signals that arrived while stub code ran, for the kernel to drain; guarded by the JS thread
+   * (the platform pushes while it waits for stub code, the kernel shifts them off at resume) */
   readonly pendingHostSignals: number[];
   /**
    * For mm: run the address space's queued mapping requests (its batch page)
@@ -82,7 +86,8 @@ export interface Context {
 export interface StubPages {
   /** offset of the batch page in physmem; immutable */
   batchOff: number;
-  /** the batch page through the kernel's physmem mapping; written only while no stub code of its process runs */
+  /** the batch page through the kernel's physmem mapping; immutable reference, its bytes stub-shared: read-only
+   * in the host process, written by the kernel (mm's queue, the flush) only while no stub code of its process runs */
   batch: DataView;
 }
 
@@ -106,12 +111,12 @@ export class ContextGone extends Error {
   }
 }
 
-/** A timer on CLOCK_MONOTONIC. */
+/** A timer on CLOCK_MONOTONIC; deadline and fire are immutable. */
 export interface Timer {
   /** CLOCK_MONOTONIC deadline, ns */
   readonly deadline: bigint;
   readonly fire: () => void;
-  /** false once cancelled or fired */
+  /** false once cancelled or fired; guarded by the JS thread (the HostEvents that made it writes it) */
   armed: boolean;
 }
 
@@ -129,11 +134,13 @@ export interface HostEvents {
   watch(fd: number, events: number, cb: () => void): boolean;
   /** Fire every timer whose deadline has passed. */
   runExpired(): void;
-  /** Host signals sent to umlts (the terminal's SIGWINCH, SIGHUP, SIGCONT), by number; see forwardHostSignals. */
+  /** Host signals sent to umlts (the terminal's SIGWINCH, SIGHUP, SIGCONT), by number; see forwardHostSignals.
+   * Filled by the front end before the kernel runs, read on the JS thread after. */
   readonly hostSignalHandlers: Map<number, () => void>;
 }
 
 export interface Platform {
+  /** immutable */
   readonly events: HostEvents;
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */
   newAddressSpace(physmemFd: number, pages: StubPages): Context;

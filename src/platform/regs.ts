@@ -8,17 +8,21 @@ export const R15 = 0, R14 = 1, R13 = 2, R12 = 3, RBP = 4, RBX = 5, R11 = 6, R10 
   RAX = 10, RCX = 11, RDX = 12, RSI = 13, RDI = 14, ORIG_RAX = 15, RIP = 16, CS = 17, EFLAGS = 18,
   RSP = 19, SS = 20, FS_BASE = 21, GS_BASE = 22, DS = 23, ES = 24, FS = 25, GS = 26;
 export const NREGS = 27;
+/** immutable (a table; never written) */
 export const REG_NAMES = ['r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx',
   'rdx', 'rsi', 'rdi', 'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs'];
 
 /** Syscall argument registers in order (rdi, rsi, rdx, r10, r8, r9). */
 export const ARG_REGS = [RDI, RSI, RDX, R10, R8, R9] as const;
 
+/** One register set. Ownership is its holder's: a Task's (see Task.regs), or
+ * a HostThread's scratch for stub runs (owned by that thread). */
 export class Regs {
-  /** The ptrace buffer; owned by the task whose registers these are. */
+  /** The ptrace buffer (GETREGS writes it, SETREGS reads it); owned by the holder. */
   readonly w = new Uint32Array(NREGS * 2);
   /** Changed since read from the host by more than the syscall result (set()
-   * marks it; setResult() does not): resuming must write them all back. */
+   * marks it; setResult() does not): resuming must write them all back.
+   * Owned by the holder; cleared by getRegs and resumeGuest. */
   dirty = false;
 
   /** Unsigned 64-bit value (exact below 2^53). */

@@ -20,13 +20,15 @@ const TIMERFD_TAG = 0xffffffff;
 export class PtraceEvents implements HostEvents {
   /** the epoll instance the waker polls; immutable */
   readonly epfd: number;
+  /** immutable */
   private readonly timerfd: number;
-  /** pending timers, sorted by deadline (small counts: a sorted array is enough) */
+  /** pending timers, sorted by deadline (small counts: a sorted array is enough); guarded by the JS thread */
   private timers: Timer[] = [];
-  /** the deadline the timerfd is armed for (0n: disarmed) */
+  /** the deadline the timerfd is armed for (0n: disarmed); guarded by the JS thread */
   private armedFor = 0n;
-  /** host fd -> callback, for oneshot watches */
+  /** host fd -> callback, for oneshot watches; guarded by the JS thread */
   private readonly watches = new Map<number, () => void>();
+  /** epoll_wait / timerfd read buffers; guarded by the JS thread, used synchronously only */
   private readonly evbuf = new Uint8Array(12 * 64);
   private readonly drain = new Uint8Array(8);
 
@@ -77,7 +79,8 @@ export class PtraceEvents implements HostEvents {
     return true;
   }
 
-  /** Host signals that reach the waker (through the relay): subscribers by signal number. */
+  /** Host signals that reach the waker (through the relay): subscribers by signal number.
+   * Filled by the front end before the kernel runs, read on the JS thread after. */
   readonly hostSignalHandlers = new Map<number, () => void>();
 
   /** The waker stopped: with SIGTRAP it trapped after poll (events ready);

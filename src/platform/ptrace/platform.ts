@@ -9,7 +9,9 @@
  * terminal sends umlts's own group reach the waker through the relay.
  *
  * Ownership: one PtracePlatform per kernel, used on the kernel's JS thread
- * only. `live` and `dying` change only in wait(), kill() and spawn.
+ * only (guarded by the JS thread). `live` changes only in adopt() (spawn and
+ * the stub's thread clones), wait(), stopNow() and kill(); `dying` only in
+ * kill(), wait() (onDying) and shutdown(). Lock order: none.
  */
 import * as host from '../../host/libc.js';
 import {
@@ -25,22 +27,26 @@ import {
 
 
 export class PtracePlatform implements Platform {
+  /** immutable */
   readonly events = new PtraceEvents();
+  /** the waker helper process; immutable */
   private readonly waker: { tid: number; cont(): void };
   /** the host process group of the waker and every stub; immutable */
   private readonly pgid: number;
-  /** host tid -> guest thread whose stops wait() reports */
+  /** host tid -> guest thread whose stops wait() reports; guarded by the JS thread */
   private readonly live = new Map<number, HostThread>();
-  /** host tids killed and not yet reaped: their stops are swallowed */
+  /** host tids killed and not yet reaped: their stops are swallowed; guarded by the JS thread */
   private readonly dying = new Set<number>();
-  /** stubs' first threads (their host pids) not yet reaped: only these are remembered once reaped */
+  /** stubs' first threads (their host pids) not yet reaped: only these are remembered once reaped; guarded by the JS thread */
   private readonly leaders = new Set<number>();
-  /** stub pids waited for (whenReaped callbacks), and those reaped before anyone asked */
+  /** stub pids waited for (whenReaped callbacks) / reaped before anyone asked; guarded by the JS thread */
   private readonly reapCallbacks = new Map<number, () => void>();
   private readonly reaped = new Set<number>();
+  /** the relay helper's pid, -1 until forwardHostSignals; set once */
   private relay = -1;
-  /** the kernel thread's CPU affinity before pin(null, ...): put back at shutdown */
+  /** the kernel thread's CPU affinity before pin(null, ...): put back at shutdown; immutable */
   private readonly savedAffinity = host.getAffinity(0);
+  /** out-parameters for waitpid and clock_gettime; guarded by the JS thread, used synchronously only */
   private readonly status = new Int32Array(1);
   private readonly ts = new BigInt64Array(2);
 

@@ -47,21 +47,27 @@ const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | hos
 /** status >> 8 of the PTRACE_EVENT_CLONE stop */
 const STOP_CLONE = SIGTRAP | (host.PTRACE_EVENT_CLONE << 8);
 
+/** the stub's entry points, read from build/native/stub.syms on first use. Module-level
+ * mutable state: written once (the same for every kernel in the process), then immutable. */
 let symbols: StubSymbols | null = null;
 function syms(): StubSymbols {
   return (symbols ??= loadStubSymbols());
 }
 
-/** One host thread running guest code (a Context). Owned by the task that runs on it. */
+/** One host thread running guest code (a Context). Owned by the task that runs
+ * on it (a parked one, by its AddressSpace); used on the JS thread only. */
 export class HostThread implements Context {
+  /** the kernel's task on it; owned by the kernel (see Context.owner) */
   owner: unknown = null;
-  /** the platform that reports this thread's stops (set when it adopts it); immutable after */
+  /** the platform that reports this thread's stops; set once, by adopt(), then immutable */
   platform: { adopt(t: HostThread): HostThread; forget(t: HostThread): void } | null = null;
   /** Scratch registers for stub runs; owned by this thread, used only while it is stopped. */
   private readonly scratch = new Regs();
+  /** waitpid's out-parameter; owned by this thread, used synchronously only */
   private readonly status = new Int32Array(1);
   /** Signals the host sent this thread while the kernel waited for a stub trap;
-   * the kernel drains them (guest-visible meaning is the kernel's business). */
+   * the kernel drains them (guest-visible meaning is the kernel's business).
+   * Guarded by the JS thread: pushed here (atTrap, cloneThread), shifted off by the kernel. */
   readonly pendingHostSignals: number[] = [];
   /** Stub code ran in this thread since its guest registers were last written:
    * the next resume must write every register back (owned by this thread). */
@@ -142,6 +148,7 @@ export class HostThread implements Context {
     if (r === -3) throw new ContextGone(this.tid, -1);
     return r >= 0;
   }
+  /** GETSIGINFO's buffer; owned by this thread, used synchronously only */
   private readonly si = new Uint8Array(128);
   private readonly siView = new DataView(this.si.buffer);
   /** si_code and si_addr of the signal this thread is stopped for (PTRACE_GETSIGINFO); code 0 if there is none. */
