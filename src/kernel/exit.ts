@@ -45,6 +45,7 @@ export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   t.sc.cleanup?.();
   t.sc.cleanup = null;
   k.leaveCpu(t);
+  k.sched.forget(t);
   t.state = state;
   k.vforkRelease(t);
   t.thread.owner = null;

@@ -117,6 +117,11 @@ export class Scheduler {
     return next;
   }
 
+  /** A task is gone: forget where its host thread was pinned (a host tid can come back). */
+  forget(t: Task): void {
+    this.pinned.delete(t.thread.tid);
+  }
+
   /** Take a task off the queue of those waiting for a vCPU (it is going away: a vCPU freed now must not start it). */
   unwait(t: Task): void {
     const w = this.waiting.indexOf(t);
