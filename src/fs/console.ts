@@ -21,6 +21,7 @@
  * Ownership: ConsoleFile fields and Terminal are touched only on the JS
  * thread, by syscall handlers and by HostWatch / host-signal callbacks.
  */
+import { O_NOCTTY as ABI_O_NOCTTY, O_CLOEXEC as ABI_O_CLOEXEC } from '../abi/fcntl.js';
 import { Errno, ERESTARTSYS } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File, UserMemory } from './file.js';
@@ -127,7 +128,7 @@ export class Terminal {
     if (this.ldisc || !host.isatty(hostFd)) return false;
     const orig = new Uint8Array(TERMIOS_SIZE);
     if (host.ioctl(hostFd, TCGETS, orig) < 0) return false;
-    const O_NOCTTY = 0o400, O_CLOEXEC = 0o2000000;
+    const O_NOCTTY = ABI_O_NOCTTY, O_CLOEXEC = ABI_O_CLOEXEC;
     let fd = host.openat(host.AT_FDCWD, `/proc/self/fd/${hostFd}`, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK, 0);
     if (fd < 0) fd = host.fcntl(hostFd, 1030 /* F_DUPFD_CLOEXEC */, 3); // (then reads must not block: we poll first)
     if (fd < 0) return false;
@@ -562,7 +563,7 @@ export class ConsoleFile extends File {
    * terminal; -ENXIO without one) or the /dev/pts/N umlts runs on.
    */
   static openHostTty(hostPath: string, flags: number, watcher: HostWatch, terminal: Terminal): File | number {
-    const O_NOCTTY = 0o400, O_CLOEXEC = 0o2000000;
+    const O_NOCTTY = ABI_O_NOCTTY, O_CLOEXEC = ABI_O_CLOEXEC;
     const fd = host.openat(host.AT_FDCWD, hostPath, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
     if (fd < 0) return -Errno.ENXIO;
     return new ConsoleFile(fd, flags, hostPath, watcher, terminal, true);

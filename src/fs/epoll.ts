@@ -23,8 +23,10 @@ import { File } from './file.js';
 import { WaitQueue, Waiter, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM } from './waitqueue.js';
 import { AnonInodeFile } from './eventfd.js';
 
-export const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
-export const EPOLLEXCLUSIVE = 1 << 28, EPOLLWAKEUP = 1 << 29, EPOLLONESHOT = 1 << 30, EPOLLET = 0x80000000;
+export { EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD } from '../abi/poll.js';
+import { EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD } from '../abi/poll.js';
+export { EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLONESHOT, EPOLLET } from '../abi/poll.js';
+import { EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLONESHOT, EPOLLET } from '../abi/poll.js';
 /** the bits that are modes, not events */
 const EP_PRIVATE_BITS = (EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE) >>> 0;
 const EPOLLEXCLUSIVE_OK_BITS = (POLLIN | POLLOUT | POLLERR | POLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE) >>> 0;

@@ -33,8 +33,10 @@ import { Errno } from '../abi/errno.js';
 import type { File } from './file.js';
 import { WaitQueue } from './waitqueue.js';
 
-export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
-export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+export { F_RDLCK, F_WRLCK, F_UNLCK } from '../abi/fcntl.js';
+import { F_RDLCK, F_WRLCK, F_UNLCK } from '../abi/fcntl.js';
+export { LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN } from '../abi/fcntl.js';
+import { LOCK_EX, LOCK_UN } from '../abi/fcntl.js';
 /** Inclusive end of a lock "to EOF and beyond" (l_len 0). */
 export const LOCK_EOF = Number.MAX_SAFE_INTEGER;
 

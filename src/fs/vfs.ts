@@ -125,9 +125,9 @@ export interface HostMountSpec {
   ro: boolean;
 }
 
-export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EACCESS = 0x200,
-  AT_SYMLINK_FOLLOW = 0x400, AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000;
-export const F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
+export { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH } from '../abi/fcntl.js';
+export { F_OK, X_OK, W_OK, R_OK } from '../abi/fcntl.js';
+import { F_OK, W_OK } from '../abi/fcntl.js';
 export const PATH_MAX = 4096, NAME_MAX = 255, MAXSYMLINKS = 40;
 
 /** struct nameidata's lookup-wide state. */

@@ -25,20 +25,19 @@
  * any time, so nothing read from them is trusted).
  */
 import { Errno, ErrnoError } from '../abi/errno.js';
+import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
 import { Platform, Context, StubPages, StubFailed } from '../platform/platform.js';
 import {
   GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_BATCH_PATH, STUB_FD_PHYSMEM,
 } from '../platform/stub_layout.js';
 
-export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
-  PROT_GROWSDOWN = 0x01000000, PROT_GROWSUP = 0x02000000;
-export const MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_TYPE = 0xf, MAP_FIXED = 0x10,
-  MAP_ANONYMOUS = 0x20, MAP_32BIT = 0x40, MAP_GROWSDOWN = 0x100, MAP_DENYWRITE = 0x800,
-  MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
-  MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
-  MAP_FIXED_NOREPLACE = 0x100000, MAP_UNINITIALIZED = 0x4000000;
-export const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+export { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP } from '../abi/mman.js';
+import { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/mman.js';
+export { MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_32BIT, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK, MAP_HUGETLB, MAP_SYNC, MAP_FIXED_NOREPLACE, MAP_UNINITIALIZED } from '../abi/mman.js';
+import { MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_FIXED_NOREPLACE } from '../abi/mman.js';
+export { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
+import { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
 /** Fault error-code bits (x86 #PF) */
 export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
@@ -46,7 +45,6 @@ export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 
 const NR_close = 3, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_openat = 257;
-const HOST_O_RDONLY = 0, HOST_O_RDWR = 2, HOST_O_CLOEXEC = 0o2000000;
 /** host files a stub holds open for direct mappings before they are all closed and reopened as needed */
 const STUB_FDS_MAX = 128;
 const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -653,7 +651,7 @@ export class AddressSpace {
       const path = Buffer.from(`/proc/${process.pid}/fd/${kfd}\0`);
       for (let i = 0; i < path.length; i++) b.setUint8(STUB_BATCH_PATH + i, path[i]!);
       // dirfd 0: unused with an absolute path, and keeps arg0 under the filter's address bound
-      this.queue(NR_openat, 0, STUB_BATCH + STUB_BATCH_PATH, (rw ? HOST_O_RDWR : HOST_O_RDONLY) | HOST_O_CLOEXEC, 0, 0, 0);
+      this.queue(NR_openat, 0, STUB_BATCH + STUB_BATCH_PATH, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0, 0, 0);
       got = this.flushOpen();
     });
     if (got < 0) {
@@ -768,14 +766,16 @@ export class AddressSpace {
    * its VMA's protection less write for copy-on-write, so a denied access
    * to a mapped page is a write — or the fetch of a non-executable page
    * (fetch: the address is at the instruction pointer). A missing page is
-   * taken as read, except on a writable stack, which is written first (a
-   * fork's child copies its stack in one fault, not two).
+   * taken as read, except in writable private anonymous memory (stack,
+   * heap, bss), which is written soon: a fork's child copies such a page
+   * in one fault, not a read fault and then a write fault (a copy costs
+   * far less than a fault; gVisor's ptrace platform assumes any access).
    */
   hostFaultErr(addr: number, accErr: boolean, fetch: boolean): number {
     const v = this.find(addr);
     if (accErr) return fetch && !(v && v.prot & PROT_EXEC) ? PF_USER | PF_PROT | PF_INSTR : PF_USER | PF_PROT | PF_WRITE;
     if (fetch) return PF_USER | PF_INSTR;
-    return v && v.flags & MAP_GROWSDOWN && v.prot & PROT_WRITE ? PF_USER | PF_WRITE : PF_USER;
+    return v && !(v.flags & MAP_SHARED) && v.prot & PROT_WRITE ? PF_USER | PF_WRITE : PF_USER;
   }
 
   /**
