@@ -140,3 +140,9 @@ test('/proc/<pid>/stat shows the process tree (ppid, pgrp, session, threads)', (
   assert.ok(Number(f[22]) > 0, 'vsize');
   assert.ok(Number(f[23]) > 0, 'rss');
 });
+
+test("a reaped child's CPU time shows in its parent's cutime (/proc/<pid>/stat field 16)", () => {
+  const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done & wait; cut -d" " -f16 /proc/$$/stat']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(Number(r.stdout.trim()) > 0, `cutime ${r.stdout}`);
+});

@@ -7,6 +7,7 @@
  * Hot-path wrappers (ptrace, waitpid) take and return plain numbers and
  * preallocated typed arrays: nothing is allocated per call.
  */
+import { readFileSync } from 'node:fs';
 import koffi from 'koffi';
 import { HostError } from './errors.js';
 
@@ -365,6 +366,17 @@ export function processCpuClock(pid: number): number {
 /** CPU-time clock id of one host thread. */
 export function threadCpuClock(tid: number): number {
   return (~tid << 3) | 2 | 4;
+}
+
+/** CPU time a host thread (of any process) has run, ns, from /proc/<tgid>/task/<tid>/schedstat;
+ * -1 if it is gone. (A thread CPU clock of another process cannot be read with clock_gettime.) */
+export function threadSchedNs(tgid: number, tid: number): number {
+  try {
+    const t = readFileSync(`/proc/${tgid}/task/${tid}/schedstat`, 'latin1');
+    return Number(t.slice(0, t.indexOf(' ')));
+  } catch {
+    return -1;
+  }
 }
 export function gethostname(): string {
   const b = new Uint8Array(256);

@@ -46,6 +46,7 @@ export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   t.sc.cleanup = null;
   k.leaveCpu(t);
   k.sched.forget(t);
+  t.tg.utimeNs += k.platform.threadCpuNs(t.thread); // its host thread is about to go: keep what it ran
   t.state = state;
   k.vforkRelease(t);
   t.thread.owner = null;

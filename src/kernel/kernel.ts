@@ -204,95 +204,67 @@ export class Kernel {
     return task;
   }
 
-  /**
-   * The checks of execve that can fail before anything changes: resolve the
-   * path, permission, #! scripts, the ELF headers and its interpreter.
-   */
+  /** exec.ts */
   prepareExec(fs: FsContext, path: string, argv: string[], creds: Creds, depth = 0): PreparedExec {
     return exec_m.prepareExec(this, fs, path, argv, creds, depth);
   }
 
+  /** exec.ts */
   openExec(fs: FsContext, path: string, creds: Creds, interp = false): File {
     return exec_m.openExec(this, fs, path, creds, interp);
   }
 
+  /** exec.ts */
   execFile(f: File, size: number): ExecFileImpl {
     return exec_m.execFile(this, f, size);
   }
 
-  /** Load a prepared image into the task's (empty) mm and set its registers. */
+  /** exec.ts */
   loadInto(task: Task, p: PreparedExec, envp: string[]): void {
     exec_m.loadInto(this, task, p, envp);
   }
 
-  /**
-   * execve(2) for a running task: everything that can fail is checked first;
-   * then the old image goes. A process's own stub is reused (its host
-   * mappings are dropped with the old VMAs), which saves spawning one.
-   */
+  /** exec.ts */
   execve(task: Task, path: string, argv: string[], envp: string[]): number {
     return exec_m.execve(this, task, path, argv, envp);
   }
 
-  /**
-   * clone(2)/fork(2)/vfork(2): a new process. Its address space is a
-   * copy-on-write copy in a new stub host process (CLONE_VM without
-   * CLONE_THREAD — vfork, posix_spawn — gets a copy too: POSIX allows it,
-   * and the parent still waits for the child's exec or exit). A thread
-   * (CLONE_THREAD) is a host thread in the same stub: cloneThread.
-   */
+  /** fork.ts */
   clone(parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
     return fork_m.clone(this, parent, flags, stack, ptid, ctid, tls);
   }
 
-  /**
-   * The task clone makes, process or thread: files and fs shared or copied
-   * per the flags, the parent's name and mask, and its registers returning
-   * 0 (on the new stack if one was given) with its FPU state.
-   */
+  /** fork.ts */
   childTask(parent: Task, tid: number, tg: ThreadGroup, mm: AddressSpace, thread: Context, flags: number, stack: number, tls: number): Task {
     return fork_m.childTask(this, parent, tid, tg, mm, thread, flags, stack, tls);
   }
 
-  /**
-   * clone(CLONE_THREAD): a new thread of parent's process. Its host thread
-   * is a thread of the same stub process (mm.newThread: the parent's host
-   * thread runs the stub's clone, or a parked one is reused), so the host
-   * shares every mapping and threads of one process run in parallel.
-   */
+  /** fork.ts */
   cloneThread(parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
     return fork_m.cloneThread(this, parent, flags, stack, ptid, ctid, tls);
   }
 
-  /**
-   * exit(2) of one thread: the others go on; the last one out ends the
-   * process. clear_child_tid is zeroed and one futex waiter woken on it
-   * (pthread_join); the host thread is parked for the next new thread.
-   */
+  /** exit.ts */
   exitThread(task: Task, status: number): void {
     exit_m.exitThread(this, task, status);
   }
 
-  /** A thread leaves its process (exit, or killed by another's exec): its host thread, stopped, is parked (unless it died). */
+  /** exit.ts */
   dropThread(t: Task, alive = true): void {
     exit_m.dropThread(this, t, alive);
   }
 
-  /** What every way out of a task shares: off its wait queue, its CPU and the kernel's tables; its fds dropped with the last user. */
+  /** exit.ts */
   detachTask(t: Task, state: 'zombie' | 'dead'): void {
     exit_m.detachTask(this, t, state);
   }
 
-  /**
-   * de_thread for execve: every other thread of the process ends (stopped
-   * now if it is running guest code), and the exec'ing thread takes the
-   * leader's tid.
-   */
+  /** exec.ts */
   deThread(task: Task): void {
     exec_m.deThread(this, task);
   }
 
-  /** The vfork parent of this task (if any) may go on: the child has exec'd or exited. */
+  /** fork.ts */
   vforkRelease(task: Task): void {
     fork_m.vforkRelease(this, task);
   }
@@ -335,62 +307,47 @@ export class Kernel {
     return undefined;
   }
 
-  /** One stop of a guest thread: the trap loop only dispatches. */
+  /** trap.ts */
   onStop(task: Task, stop: Stop): void {
     trap_m.onStop(this, task, stop);
   }
 
+  /** trap.ts */
   onSyscall(task: Task, atSeccomp: boolean): void {
     trap_m.onSyscall(this, task, atSeccomp);
   }
 
-  /**
-   * The guest executed a syscall instruction inside the stub's page (it
-   * jumped there): under SYSEMU nothing ran on the host. The page is not
-   * the guest's, so it gets what executing outside its address space gives.
-   */
+  /** trap.ts */
   onStubJump(task: Task): void {
     trap_m.onStubJump(this, task);
   }
 
-  /** Run (or re-run, after a wake) the task's current syscall and resume it unless it blocked. */
+  /** trap.ts */
   syscall(task: Task): void {
     trap_m.syscall(this, task);
   }
 
-  /**
-   * A SIGSEGV stopped a guest thread, at its signal-delivery stop: the
-   * registers (GETREGS) and the address and kind (GETSIGINFO) are the
-   * host's, nothing is read from memory the guest can write, and resuming
-   * discards the host signal. A page fault the page tables can satisfy is
-   * mapped and retried; anything else is the guest's SIGSEGV.
-   */
+  /** trap.ts */
   onFault(task: Task): void {
     trap_m.onFault(this, task);
   }
 
-  /** False when the same fault keeps coming back after being mapped (the guest gets SIGSEGV, not a livelock). */
+  /** trap.ts */
   faultProgress(task: Task, addr: number): boolean {
     return trap_m.faultProgress(this, task, addr);
   }
 
-  /** An int3 (or any SIGTRAP the guest raised itself) in guest code. Stub
-   * traps never get here: the kernel waits for those where it starts them. */
+  /** trap.ts */
   onTrap(task: Task): void {
     trap_m.onTrap(this, task);
   }
 
-  /**
-   * A host signal stopped a guest host thread: the platform's kick (sig 0:
-   * a guest signal is waiting, or preemption), the guest's own fault
-   * (SIGFPE, SIGILL, SIGBUS), or a signal sent from outside umlts.
-   */
+  /** trap.ts */
   onHostSignal(task: Task, sig: number): void {
     trap_m.onHostSignal(this, task, sig);
   }
 
-  /** A guest host thread died under us (killed from outside, or by the host's
-   * OOM killer): the guest dies the same way. sig 0: it exited (code). */
+  /** trap.ts */
   onHostDeath(task: Task, sig: number, code: number): void {
     trap_m.onHostDeath(this, task, sig, code);
   }
@@ -496,112 +453,98 @@ export class Kernel {
 
   // ---- signals -------------------------------------------------------------------------------
 
-  /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
+  /** signal_deliver.ts */
   signalTask(task: Task, sig: number, info?: Partial<SigInfo>): void {
     signal_deliver_m.signalTask(this, task, sig, info);
   }
 
-  /** Send a signal to a process (kill): any thread not blocking it takes it. */
+  /** signal_deliver.ts */
   signalProcess(tg: ThreadGroup, sig: number, info?: Partial<SigInfo>): void {
     signal_deliver_m.signalProcess(this, tg, sig, info);
   }
 
-  /** Send a signal to every process of a process group; the count, or -ESRCH. */
+  /** signal_deliver.ts */
   signalPgrp(pgid: number, sig: number, info?: Partial<SigInfo>): number {
     return signal_deliver_m.signalPgrp(this, pgid, sig, info);
   }
 
-  /**
-   * prepare_signal: SIGKILL and SIGCONT continue a stopped process, stop
-   * signals cancel a pending SIGCONT and vice versa. False: discard.
-   */
+  /** signal_deliver.ts */
   prepareSignal(tg: ThreadGroup, sig: number): boolean {
     return signal_deliver_m.prepareSignal(this, tg, sig);
   }
 
-  /** Make the task notice a new signal: interrupt its sleep, or stop it in guest code. */
+  /** signal_deliver.ts */
   signalWakeup(task: Task, sig: number): void {
     signal_deliver_m.signalWakeup(this, task, sig);
   }
 
-  /**
-   * force_sig_info: a synchronous signal (a fault) that cannot be ignored or
-   * blocked — if it is, the handler goes back to SIG_DFL and it is unblocked.
-   */
+  /** signal_deliver.ts */
   forceSignal(task: Task, sig: number, info?: SigInfo): void {
     signal_deliver_m.forceSignal(this, task, sig, info);
   }
 
-  /** Temporarily replace the mask (sigsuspend, ppoll, pselect6, epoll_pwait): restored after the next handler is set up, or by the syscall's end. */
+  /** signal_deliver.ts */
   setTempSigmask(task: Task, lo: number, hi: number): void {
     signal_deliver_m.setTempSigmask(this, task, lo, hi);
   }
-  /** A syscall that set a temporary mask completes without a handler: put the old mask back. */
+  /** signal_deliver.ts */
   restoreTempSigmask(task: Task): void {
     signal_deliver_m.restoreTempSigmask(this, task);
   }
 
-  /** Does the task have a signal it would act on now? (for sigsuspend-like waits) */
+  /** signal_deliver.ts */
   hasDeliverable(task: Task): boolean {
     return signal_deliver_m.hasDeliverable(this, task);
   }
 
-  /**
-   * do_signal, just before the task returns to guest code: apply syscall
-   * restart rules, act on every deliverable signal (ignore, default action,
-   * or a handler frame). Returns false if the task must not resume (it died
-   * or stopped).
-   */
+  /** signal_deliver.ts */
   deliverSignals(task: Task): boolean {
     return signal_deliver_m.deliverSignals(this, task);
   }
 
-  /** No handler ran: a syscall that asked to be restarted is (its registers rewound). */
+  /** signal_deliver.ts */
   restartWithoutHandler(task: Task): void {
     signal_deliver_m.restartWithoutHandler(this, task);
   }
 
-  /** Make the guest execute the same syscall instruction again. */
+  /** signal_deliver.ts */
   restartSyscall(task: Task): void {
     signal_deliver_m.restartSyscall(this, task);
   }
 
-  /** Job-control stop of a whole process (do_signal_stop). */
+  /** signal_deliver.ts */
   groupStop(tg: ThreadGroup, sig: number): void {
     signal_deliver_m.groupStop(this, tg, sig);
   }
 
-  /** SIGCONT (or SIGKILL) of a stopped process. */
+  /** signal_deliver.ts */
   groupContinue(tg: ThreadGroup): void {
     signal_deliver_m.groupContinue(this, tg);
   }
 
+  /** exit.ts */
   oomKill(task: Task): void {
     exit_m.oomKill(this, task);
   }
 
   // ---- exit and wait ----------------------------------------------------------------------------
 
-  /** exit_group: every thread of the process ends; it becomes a zombie for its parent. */
+  /** exit.ts */
   exitGroup(task: Task, status: number): void {
     exit_m.exitGroup(this, task, status);
   }
 
-  /** exit_notify: SIGCHLD (or the clone exit signal) to the parent, or autoreap. */
+  /** exit.ts */
   notifyParent(tg: ThreadGroup): void {
     exit_m.notifyParent(this, tg);
   }
 
-  /** One task leaves: its host thread is killed, its resources dropped. */
+  /** exit.ts */
   exitTask(t: Task): void {
     exit_m.exitTask(this, t);
   }
 
-  /**
-   * do_wait for wait4/waitid: the first child matching (idtype, id) with
-   * something to report. Returns it, 0 (WNOHANG, nothing yet), -ECHILD, or
-   * BLOCKED (the task sleeps on its child-wait queue).
-   */
+  /** exit.ts */
   waitChild(task: Task, idtype: number, id: number, options: number): WaitResult | number {
     return exit_m.waitChild(this, task, idtype, id, options);
   }

@@ -70,7 +70,7 @@ export class ThreadGroup {
   stopNotify = false;
   continueNotify = false;
   /** CPU time of the dead process's host threads, ns (for wait4's rusage and times()); guarded by the JS
-   * thread. Nothing writes it yet: it stays 0, so dead threads' CPU time is lost (and cutimeNs with it). */
+   * thread (added as each leaves: detachTask). */
   utimeNs = 0;
   /** children's CPU time, collected when reaped; owned by this process's tasks (their wait) */
   cutimeNs = 0;

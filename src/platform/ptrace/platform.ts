@@ -183,7 +183,7 @@ export class PtracePlatform implements Platform {
     return this.ts[0]! * 1000000000n + this.ts[1]!;
   }
   threadCpuNs(ctx: Context): number {
-    return host.clockGettime(host.threadCpuClock(ctx.tid), this.ts) < 0 ? 0 : Number(this.ts[0]!) * 1e9 + Number(this.ts[1]!);
+    return Math.max(0, host.threadSchedNs(ctx.tgid, ctx.tid));
   }
   processCpuNs(ctx: Context): number {
     return host.clockGettime(host.processCpuClock(ctx.tid), this.ts) < 0 ? 0 : Number(this.ts[0]!) * 1e9 + Number(this.ts[1]!);
