@@ -5,22 +5,7 @@
  */
 import { WaitQueue } from './waitqueue.js';
 
-/** struct stat as the kernel keeps it (times in ns since the epoch). */
-export interface Stat {
-  dev: number;
-  ino: number;
-  mode: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  rdev: number;
-  size: number;
-  blksize: number;
-  blocks: number;
-  atimeNs: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-}
+export type { Stat } from '../abi/stat.js';
 
 export { S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO } from '../abi/stat.js';
 

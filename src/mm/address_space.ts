@@ -27,9 +27,10 @@
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
-import { Platform, Context, StubPages, StubFailed } from '../platform/platform.js';
+import { Platform, Context, StubPages } from '../platform/platform.js';
+import { TlbBatch, NR_close, NR_mmap, NR_mprotect, NR_munmap, NR_openat } from './tlb.js';
 import {
-  GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_ENTRY, STUB_BATCH_MAX, STUB_BATCH_PATH, STUB_FD_PHYSMEM,
+  GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_PATH, STUB_FD_PHYSMEM,
 } from '../platform/stub_layout.js';
 
 export { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP } from '../abi/mman.js';
@@ -44,7 +45,6 @@ export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
 /** si_code values for SIGSEGV */
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 
-const NR_close = 3, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_openat = 257;
 /** host files a stub holds open for direct mappings before they are all closed and reopened as needed */
 const STUB_FDS_MAX = 128;
 const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -52,8 +52,6 @@ const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 const PARKED_MAX = 2;
 /** sysctl_max_map_count's default (include/linux/mm.h DEFAULT_MAX_MAP_COUNT) */
 const MAX_MAP_COUNT = 65530;
-/** the longest range one host request may cover (the stub's filter: len < 2^36) */
-const HOST_REQUEST_MAX = 2 ** 36 - PAGE_SIZE;
 
 /** A host file the stub can open and map itself (fs's HostMappable, structurally). */
 export interface HostMappable {
@@ -183,23 +181,13 @@ export class AddressSpace {
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
-  /** queued TLB requests in the batch page; guarded by the JS thread (zero again after every flush) */
-  private tlbCount = 0;
-  /** the stopped host thread that runs flushes; guarded by the JS thread, set by the kernel for each trap and resume */
-  private syncThread: Context | null = null;
   /** map-ahead state: where the last fault-around ended, and the next window; guarded by the JS thread */
   private faultNext = -1;
   private faultWindow = FAULT_AROUND_MIN;
   /** counters for --stats and tests; guarded by the JS thread */
   faults = 0;
-  flushes = 0;
   /** host threads using this address space (for kill on teardown); guarded by the JS thread (newThread, the kernel's exit paths, release) */
   readonly threads = new Set<Context>();
-  /** frames whose pages were dropped while the host still mapped them: freed
-   * only once a flush has unmapped them, or the host process is reaped
-   * (mmu_gather: no other process may get a frame a thread of this one can
-   * still reach); guarded by the JS thread */
-  private readonly gather: number[] = [];
   /** host threads of guest threads that exited, left stopped: the next new thread takes one (guarded by the JS thread) */
   private readonly parked: Context[] = [];
   /** references: tasks using this mm (CLONE_VM shares it); guarded by the JS thread (clone, the kernel's exit paths) */
@@ -217,7 +205,11 @@ export class AddressSpace {
     readonly hostPid: number,
     /** where the stub runs; immutable */
     readonly platform: Platform,
-  ) {}
+  ) {
+    this.tlb = new TlbBatch(stubPages.batch, physmem);
+  }
+  /** the host requests that mirror page-table changes (tlb.ts); immutable reference */
+  readonly tlb: TlbBatch;
 
   /** A new, empty address space with its own stub host process. Returns it with its first host thread. */
   static create(physmem: Physmem, platform: Platform): { mm: AddressSpace; thread: Context } {
@@ -383,7 +375,7 @@ export class AddressSpace {
     if (n > 0) {
       for (const gone of this.vmas.splice(i, n)) {
         // the host's mapping of the file goes whole (its own pages go with dropPages)
-        if (gone.direct) this.queue(NR_munmap, gone.start, gone.end - gone.start, 0, 0, 0, 0);
+        if (gone.direct) this.tlb.queue(NR_munmap, gone.start, gone.end - gone.start, 0, 0, 0, 0);
         gone.drop();
       }
     }
@@ -469,21 +461,17 @@ export class AddressSpace {
   /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no flush). */
   private dropPages(start: number, end: number): void {
     this.walk(start, end, (p, i) => {
-      if (p.bits[i]! & PTE_HOST) this.gather.push(p.frame[i]! - 1);
+      if (p.bits[i]! & PTE_HOST) this.tlb.gather.push(p.frame[i]! - 1);
       else this.physmem.put(p.frame[i]! - 1);
       p.frame[i] = 0;
       p.bits[i] = 0;
       p.count--;
-    }, (r0, r1) => this.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
-    if (this.tlbCount === 0 && !this.released) this.freeGathered();
+    }, (r0, r1) => this.tlb.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
+    if (this.tlb.count === 0 && !this.tlb.released) this.tlb.freeGathered();
     this.physmem.flushFreed();
   }
 
-  /** The gathered frames go back to physmem: no host mapping reaches them any more. */
-  private freeGathered(): void {
-    for (const f of this.gather) this.physmem.put(f);
-    this.gather.length = 0;
-  }
+
 
   /**
    * The host loses its mappings of [start, end); the pages stay in the page
@@ -492,12 +480,12 @@ export class AddressSpace {
   private unmapHost(start: number, end: number): void {
     this.walk(start, end, (p, i) => {
       p.bits[i]! &= ~PTE_HOST;
-    }, (r0, r1) => this.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
+    }, (r0, r1) => this.tlb.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
   }
 
   /** Lower the host protection of what the host has mapped in [start, end) to prot (copy-on-write after fork). */
   private protectHost(start: number, end: number, prot: number): void {
-    this.walk(start, end, null, (r0, r1) => this.queue(NR_mprotect, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, 0, 0, 0));
+    this.walk(start, end, null, (r0, r1) => this.tlb.queue(NR_mprotect, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, 0, 0, 0));
   }
 
   /** Is this page of vma copy-on-write (private, writable, frame shared)? */
@@ -515,112 +503,34 @@ export class AddressSpace {
     // still mapped by the host until the flush that maps the copy: our
     // reference goes only then, or another process could get the frame
     // while a thread of this one still reaches it
-    if (p.bits[i]! & PTE_HOST) this.gather.push(old);
+    if (p.bits[i]! & PTE_HOST) this.tlb.gather.push(old);
     else pm.put(old);
     p.frame[i] = f + 1;
     p.bits[i]! &= ~PTE_HOST;
     return f;
   }
 
-  // ---- TLB: batched host mapping changes -----------------------------------------
+  // ---- TLB: batched host mapping changes (tlb.ts) ----------------------------------
 
   /** The stopped host thread flushes run in; the kernel sets it before handling each trap. */
   setSyncThread(t: Context): void {
-    this.syncThread = t;
+    this.tlb.syncThread = t;
   }
   get pendingFlush(): number {
-    return this.tlbCount;
+    return this.tlb.count;
   }
-
-  /** Queue one host request, merging with the previous one when it continues it.
-   * (u64 fields written as two u32 halves: no BigInt on the fault path.) */
-  private queue(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
-    if (this.released) return; // the host process is being killed: nothing to tell it
-    // the stub's filter allows len < 2^36 (64 GiB): longer ranges go as several requests
-    while (a1 > HOST_REQUEST_MAX && (nr === NR_mmap || nr === NR_munmap || nr === NR_mprotect)) {
-      this.queue1(nr, a0, HOST_REQUEST_MAX, a2, a3, a4, a5);
-      a0 += HOST_REQUEST_MAX;
-      a1 -= HOST_REQUEST_MAX;
-      if (nr === NR_mmap) a5 += HOST_REQUEST_MAX;
-    }
-    this.queue1(nr, a0, a1, a2, a3, a4, a5);
+  /** Run the queued requests now (see TlbBatch.flush). */
+  flush(): void {
+    this.tlb.flush();
   }
-  private queue1(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
-    const b = this.stubPages.batch;
-    const rd = (o: number): number => b.getUint32(o + 4, true) * 0x100000000 + b.getUint32(o, true);
-    const wr = (o: number, v: number): void => {
-      b.setUint32(o, v >>> 0, true);
-      b.setUint32(o + 4, Math.floor(v / 0x100000000) >>> 0, true);
-    };
-    if (this.tlbCount > 0) {
-      const o = (this.tlbCount - 1) * STUB_BATCH_ENTRY;
-      const pnr = b.getUint32(o, true);
-      const pa = rd(o + 8), pl = rd(o + 16);
-      if (pnr === nr && pa + pl === a0 && pl + a1 <= HOST_REQUEST_MAX) {
-        if (nr === NR_munmap || (nr === NR_mprotect && rd(o + 24) === a2)) {
-          wr(o + 16, pl + a1);
-          return;
-        }
-        if (nr === NR_mmap && rd(o + 24) === a2 && rd(o + 48) + pl === a5 && rd(o + 32) === a3 && rd(o + 40) === a4) {
-          wr(o + 16, pl + a1);
-          return;
-        }
-      }
-    }
-    if (this.tlbCount >= STUB_BATCH_MAX) this.runQueue(); // (gathered frames wait for the end: some are still in the queue's next run)
-    const o = this.tlbCount * STUB_BATCH_ENTRY;
-    wr(o, nr);
-    wr(o + 8, a0);
-    wr(o + 16, a1);
-    wr(o + 24, a2);
-    wr(o + 32, a3);
-    wr(o + 40, a4);
-    wr(o + 48, a5);
-    this.tlbCount++;
-    wr(this.tlbCount * STUB_BATCH_ENTRY, 0);
+  /** flushes run so far (for --stats and tests) */
+  get flushes(): number {
+    return this.tlb.flushes;
   }
 
   /** Queue the host mapping of pages [vpn, vpn+n) to frames [frame, frame+n). */
   private queueMap(vpn: number, n: number, frame: number, prot: number): void {
-    this.queue(NR_mmap, vpn * PAGE_SIZE, n * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, frame * PAGE_SIZE);
-  }
-
-  /**
-   * Run the queued requests now, synchronously, in the sync thread (left
-   * stopped at the stub's batch trap: the caller restores its registers).
-   * A failing request is a kernel bug or host exhaustion: thrown.
-   */
-  flush(): void {
-    if (this.tlbCount === 0) return;
-    this.runQueue();
-    this.freeGathered();
-  }
-  /**
-   * Flush a queue whose last request is an openat, and return its result
-   * (the stub's fd, or -errno: that request may fail; any other is a bug).
-   */
-  private flushOpen(): number {
-    return this.runQueue(true);
-  }
-  /**
-   * Run the queue in the sync thread and empty it. A request the host
-   * refuses is StubFailed (that process is killed: its host mappings no
-   * longer match its page table), except a last openat when `lastMayFail`:
-   * its -errno is returned; else the last request's result.
-   */
-  private runQueue(lastMayFail = false): number {
-    const t = this.syncThread;
-    if (!t) throw new Error('mm flush with no stopped thread');
-    const count = this.tlbCount;
-    this.tlbCount = 0;
-    this.flushes++;
-    this.physmem.stats.flushes++;
-    const { err, index, last } = t.runBatch();
-    this.stubPages.batch.setUint32(0, 0, true);
-    this.stubPages.batch.setUint32(4, 0, true);
-    if (err === 0) return last;
-    if (lastMayFail && index === count - 1) return err;
-    throw new StubFailed(t.tid, `batch request ${index} failed: errno ${-err}`);
+    this.tlb.queue(NR_mmap, vpn * PAGE_SIZE, n * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, frame * PAGE_SIZE);
   }
 
   // ---- direct mappings of host files ----------------------------------------------
@@ -639,10 +549,10 @@ export class AddressSpace {
     const id = rw ? `${hm.id}:rw` : hm.id;
     const have = this.stubFds.get(id);
     if (have !== undefined) return have;
-    if (this.released || !this.syncThread || this.noDirect.has(id)) return -1;
+    if (this.tlb.released || !this.tlb.syncThread || this.noDirect.has(id)) return -1;
     if (this.stubFds.size >= STUB_FDS_MAX) {
       // closing costs nothing mapped: a host mapping holds its own reference to the file
-      for (const fd of this.stubFds.values()) this.queue(NR_close, fd, 0, 0, 0, 0, 0);
+      for (const fd of this.stubFds.values()) this.tlb.queue(NR_close, fd, 0, 0, 0, 0, 0);
       this.stubFds.clear();
     }
     let got = -1;
@@ -651,8 +561,8 @@ export class AddressSpace {
       const path = Buffer.from(`/proc/${process.pid}/fd/${kfd}\0`);
       for (let i = 0; i < path.length; i++) b.setUint8(STUB_BATCH_PATH + i, path[i]!);
       // dirfd 0: unused with an absolute path, and keeps arg0 under the filter's address bound
-      this.queue(NR_openat, 0, STUB_BATCH + STUB_BATCH_PATH, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0, 0, 0);
-      got = this.flushOpen();
+      this.tlb.queue(NR_openat, 0, STUB_BATCH + STUB_BATCH_PATH, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0, 0, 0);
+      got = this.tlb.flushOpen();
     });
     if (got < 0) {
       this.noDirect.add(id);
@@ -671,14 +581,14 @@ export class AddressSpace {
     const fd = this.stubFd(v.file!.hostMap!, writableShared(v));
     if (fd < 0) {
       v.direct = false;
-      this.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
+      this.tlb.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
       this.walk(v.start, v.end, (p, i) => {
         p.bits[i]! &= ~PTE_HOST;
       }, () => {});
       return;
     }
     const shared = (v.flags & MAP_SHARED) !== 0;
-    this.queue(NR_mmap, start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff + (start - v.start));
+    this.tlb.queue(NR_mmap, start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff + (start - v.start));
     const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
     for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
       const p = this.pt.get(k);
@@ -1335,9 +1245,6 @@ export class AddressSpace {
     return s;
   }
 
-  /** set once, by release(): no more host requests */
-  private released = false;
-
   /**
    * Tear down, the stub process killed by the caller: frames no host mapping
    * reaches go back to physmem now; those its threads may still reach (a
@@ -1345,8 +1252,7 @@ export class AddressSpace {
    * reaped().
    */
   release(): void {
-    this.released = true;
-    this.tlbCount = 0;
+    this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);
     this.threads.clear();
     this.platform.whenReaped(this.hostPid, () => this.reaped());
@@ -1359,7 +1265,7 @@ export class AddressSpace {
   }
   /** The host has reaped the stub process (every thread of it is gone). */
   private reaped(): void {
-    this.freeGathered();
+    this.tlb.freeGathered();
     this.physmem.freeStubSlot(this.stubSlot);
     this.physmem.flushFreed();
   }
