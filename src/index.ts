@@ -15,7 +15,7 @@ import { SIGNAL_MESSAGES, SIGHUP, SIGCONT, SIGWINCH } from './abi/signal.js';
 import { LoaderError } from './loader/elf.js';
 import { Errno } from './abi/errno.js';
 import { ttyJobs } from './kernel/tty_jobs.js';
-import type { Terminal } from './fs/console.js';
+import type { Terminal } from './fs/tty/console.js';
 
 export interface RunOptions {
   program: string;
@@ -241,7 +241,7 @@ export function run(o: RunOptions): number {
 /**
  * When umlts's stdin is a terminal the guest gets a real tty: the host
  * terminal goes raw and the kernel runs the guest's termios and job control
- * (fs/console.ts Terminal). Its original settings come back in run()'s
+ * (fs/tty/console.ts Terminal). Its original settings come back in run()'s
  * finally, or — killed by a signal — not at all (`stty sane`, `reset`).
  */
 function startTerminal(kernel: Kernel, term: Terminal): void {

@@ -14,7 +14,7 @@ import {
   readAll, fakeWatch,
 } from './fs_lib.mjs';
 import { HostFs, parseStat } from '../dist/fs/hostfs.js';
-import { ConsoleFile, Terminal } from '../dist/fs/console.js';
+import { ConsoleFile, Terminal } from '../dist/fs/tty/console.js';
 import * as host from '../dist/host/libc.js';
 
 let sd;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   LineDiscipline, Termios, ICANON, ECHO, ECHOE, ECHOK, ECHOKE, ECHOCTL, ECHONL, ISIG, NOFLSH, ICRNL, INLCR, IGNCR,
   IXON, IXANY, IEXTEN, ISTRIP, IUTF8, VMIN, VTIME, VEOL, VINTR, TERMIOS_SIZE, TERMIOS2_SIZE,
-} from '../dist/fs/tty.js';
+} from '../dist/fs/tty/n_tty.js';
 
 const EAGAIN = 11;
 const MS = 1_000_000n;

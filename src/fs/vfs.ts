@@ -57,12 +57,12 @@ import { LockTable } from './locks.js';
 import { TmpFs, TmpFile } from './tmpfs.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
-import { ConsoleFile, HostWatch, Terminal } from './console.js';
+import { ConsoleFile, HostWatch, Terminal } from './tty/console.js';
 
 export type { ProcProvider } from './procfs.js';
-export type { HostWatch } from './console.js';
+export type { HostWatch } from './tty/console.js';
 export type { FsCred } from './node.js';
-export { Terminal } from './console.js';
+export { Terminal } from './tty/console.js';
 
 /** struct fs_struct: cwd and umask, shared by tasks cloned with CLONE_FS.
  * Every field is owned by those tasks (their chdir/fchdir, umask, and path walks). */

@@ -567,7 +567,7 @@ export function fallocateTry(fd: number, mode: number, off: number, len: number)
   return (fsc2.fallocate(fd, mode, off, len) as number) === -1 ? -koffi.errno() : 0;
 }
 
-// ---- the terminal (fs/console.ts) and the waker's process group ---------------------
+// ---- the terminal (fs/tty/console.ts) and the waker's process group ---------------------
 const ttyc = {
   ioctl_l: libc.func('int ioctl(int fd, unsigned long req, unsigned long arg)'),
 };

@@ -1,5 +1,5 @@
 /**
- * The kernel's side of the terminal's job control (fs/console.ts TtyJobs):
+ * The kernel's side of the terminal's job control (fs/tty/console.ts TtyJobs):
  * who is calling, process-group signals, sessions of process groups, and
  * orphaned process groups (kernel/exit.c will_become_orphaned_pgrp).
  *
@@ -8,7 +8,7 @@
  */
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
-import type { TtyJobs, TtyCaller } from '../fs/console.js';
+import type { TtyJobs, TtyCaller } from '../fs/tty/console.js';
 import { actionOf, isBlocked, SIG_IGN, SI_KERNEL } from './signal.js';
 
 export function ttyJobs(k: Kernel): TtyJobs {

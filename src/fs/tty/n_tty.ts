@@ -1,5 +1,5 @@
 /**
- * The tty line discipline (drivers/tty/n_tty.c) and struct termios.
+ * The tty line discipline (drivers/tty/n_tty.c); struct termios is abi/termios.ts.
  *
  * umlts puts the host terminal in raw mode for input and runs the guest's
  * termios here: canonical line editing (ERASE, WERASE, KILL, EOF, EOL, EOL2,
@@ -8,7 +8,7 @@
  * (IXON, IXANY), signal characters (ISIG: VINTR, VQUIT, VSUSP, flushing the
  * input unless NOFLSH) and non-canonical reads with VMIN/VTIME. Output
  * processing (OPOST, ONLCR...) is left to the host terminal, whose c_oflag
- * mirrors the guest's (console.ts), so guest writes and echoes are both
+ * mirrors the guest's (tty/console.ts), so guest writes and echoes are both
  * processed there, as n_tty's do_output_char does for both.
  *
  * The LineDiscipline is pure: bytes in (receive), bytes out to a reader
@@ -22,96 +22,14 @@
  * Ownership: a LineDiscipline belongs to one Terminal (console.ts) and is
  * touched only on the JS thread, by syscall handlers and host callbacks.
  */
-import { Errno } from '../abi/errno.js';
-
-// ---- struct termios (include/uapi/asm-generic/termbits.h) -------------------------------
-
-// c_iflag
-export const IGNBRK = 0o1, BRKINT = 0o2, IGNPAR = 0o4, PARMRK = 0o10, INPCK = 0o20, ISTRIP = 0o40, INLCR = 0o100,
-  IGNCR = 0o200, ICRNL = 0o400, IUCLC = 0o1000, IXON = 0o2000, IXANY = 0o4000, IXOFF = 0o10000, IMAXBEL = 0o20000,
-  IUTF8 = 0o40000;
-// c_oflag
-export const OPOST = 0o1, OLCUC = 0o2, ONLCR = 0o4, OCRNL = 0o10, ONOCR = 0o20, ONLRET = 0o40;
-// c_cflag
-export const CSIZE = 0o60, CS8 = 0o60, CSTOPB = 0o100, CREAD = 0o200, PARENB = 0o400, HUPCL = 0o2000, CLOCAL = 0o4000,
-  CBAUD = 0o10017, B38400 = 0o17;
-// c_lflag
-export const ISIG = 0o1, ICANON = 0o2, XCASE = 0o4, ECHO = 0o10, ECHOE = 0o20, ECHOK = 0o40, ECHONL = 0o100,
-  NOFLSH = 0o200, TOSTOP = 0o400, ECHOCTL = 0o1000, ECHOPRT = 0o2000, ECHOKE = 0o4000, FLUSHO = 0o10000,
-  PENDIN = 0o40000, IEXTEN = 0o100000, EXTPROC = 0o200000;
-// c_cc indices
-export const VINTR = 0, VQUIT = 1, VERASE = 2, VKILL = 3, VEOF = 4, VTIME = 5, VMIN = 6, VSWTC = 7, VSTART = 8,
-  VSTOP = 9, VSUSP = 10, VEOL = 11, VREPRINT = 12, VDISCARD = 13, VWERASE = 14, VLNEXT = 15, VEOL2 = 16;
-export const NCCS = 19;
-/** sizeof(struct termios) (the kernel's, not glibc's), and of struct termios2 */
-export const TERMIOS_SIZE = 36, TERMIOS2_SIZE = 44;
-
-import { SIGINT, SIGQUIT, SIGTSTP } from '../abi/signal.js';
-export { SIGHUP, SIGINT, SIGQUIT, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH } from '../abi/signal.js';
+import { Errno } from '../../abi/errno.js';
+import { SIGINT, SIGQUIT, SIGTSTP } from '../../abi/signal.js';
+export { SIGHUP, SIGINT, SIGQUIT, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH } from '../../abi/signal.js';
+export * from '../../abi/termios.js';
+import { ECHO, ECHOCTL, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, IEXTEN, IGNCR, INLCR, ISIG, ISTRIP, IUTF8, IXANY, IXON, NOFLSH, ONLCR, ONLRET, OPOST, VEOF, VEOL, VEOL2, VERASE, VINTR, VKILL, VLNEXT, VMIN, VQUIT, VREPRINT, VSTART, VSTOP, VSUSP, VTIME, VWERASE, Termios } from '../../abi/termios.js';
 
 /** Input buffer size (N_TTY_BUF_SIZE); one byte is kept free, as n_tty does. */
 export const N_TTY_BUF_SIZE = 4096;
-
-/** struct termios / termios2 as the guest sees it. A value: owned by whoever
- * holds it (a LineDiscipline's is replaced whole, never written in place). */
-export class Termios {
-  iflag = ICRNL | IXON | IUTF8;
-  oflag = OPOST | ONLCR;
-  cflag = B38400 | CS8 | CREAD | HUPCL;
-  lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN;
-  line = 0;
-  /** c_cc; the defaults of drivers/tty/tty_io.c tty_std_termios (INIT_C_CC) */
-  readonly cc = Uint8Array.from([3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0]);
-  ispeed = 38400;
-  ospeed = 38400;
-
-  clone(): Termios {
-    const t = new Termios();
-    t.iflag = this.iflag;
-    t.oflag = this.oflag;
-    t.cflag = this.cflag;
-    t.lflag = this.lflag;
-    t.line = this.line;
-    t.cc.set(this.cc);
-    t.ispeed = this.ispeed;
-    t.ospeed = this.ospeed;
-    return t;
-  }
-
-  /** The guest's struct termios (36 bytes) or termios2 (44). */
-  encode(size = TERMIOS_SIZE): Uint8Array {
-    const b = new Uint8Array(size);
-    const dv = new DataView(b.buffer);
-    dv.setUint32(0, this.iflag >>> 0, true);
-    dv.setUint32(4, this.oflag >>> 0, true);
-    dv.setUint32(8, this.cflag >>> 0, true);
-    dv.setUint32(12, this.lflag >>> 0, true);
-    b[16] = this.line;
-    b.set(this.cc, 17);
-    if (size >= TERMIOS2_SIZE) {
-      dv.setUint32(36, this.ispeed >>> 0, true);
-      dv.setUint32(40, this.ospeed >>> 0, true);
-    }
-    return b;
-  }
-
-  /** From a struct termios (36 bytes) or termios2 (44). */
-  static decode(b: Uint8Array): Termios {
-    const t = new Termios();
-    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    t.iflag = dv.getUint32(0, true);
-    t.oflag = dv.getUint32(4, true);
-    t.cflag = dv.getUint32(8, true);
-    t.lflag = dv.getUint32(12, true);
-    t.line = b[16]!;
-    t.cc.set(b.subarray(17, 17 + NCCS));
-    if (b.length >= TERMIOS2_SIZE) {
-      t.ispeed = dv.getUint32(36, true);
-      t.ospeed = dv.getUint32(40, true);
-    }
-    return t;
-  }
-}
 
 /** What a LineDiscipline asks of its terminal. */
 export interface LdiscPort {

@@ -21,19 +21,19 @@
  * Ownership: ConsoleFile fields and Terminal are touched only on the JS
  * thread, by syscall handlers and by HostWatch / host-signal callbacks.
  */
-import { O_NOCTTY as ABI_O_NOCTTY, O_CLOEXEC as ABI_O_CLOEXEC } from '../abi/fcntl.js';
-import { Errno, ERESTARTSYS } from '../abi/errno.js';
-import * as host from '../host/libc.js';
-import { File, UserMemory } from './file.js';
-import { Stat, O_ACCMODE, O_APPEND, O_RDWR, O_NONBLOCK, S_IFMT, S_IFREG, S_IFSOCK, S_IFIFO } from './types.js';
-import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP } from './waitqueue.js';
-import { parseStat } from './hostfs.js';
-import { SEEK_SET, SEEK_CUR, SEEK_END, major, minor } from './node.js';
+import { O_NOCTTY as ABI_O_NOCTTY, O_CLOEXEC as ABI_O_CLOEXEC } from '../../abi/fcntl.js';
+import { Errno, ERESTARTSYS } from '../../abi/errno.js';
+import * as host from '../../host/libc.js';
+import { File, UserMemory } from '../file.js';
+import { Stat, O_ACCMODE, O_APPEND, O_RDWR, O_NONBLOCK, S_IFMT, S_IFREG, S_IFSOCK, S_IFIFO } from '../types.js';
+import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP } from '../waitqueue.js';
+import { parseStat } from '../hostfs.js';
+import { SEEK_SET, SEEK_CUR, SEEK_END, major, minor } from '../node.js';
 import {
   LineDiscipline, Termios, TERMIOS_SIZE, TERMIOS2_SIZE, TOSTOP, ICANON, ECHO, ISIG, IEXTEN, ECHONL,
   IGNBRK, BRKINT, PARMRK, ISTRIP, INLCR, IGNCR, ICRNL, IXON, CSIZE, PARENB, CS8, VMIN, VTIME,
   SIGHUP, SIGCONT, SIGTTIN, SIGTTOU, SIGWINCH,
-} from './tty.js';
+} from './n_tty.js';
 
 /**
  * Host fd readiness notification, implemented by the kernel (kernel/events.ts
