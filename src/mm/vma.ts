@@ -1,0 +1,71 @@
+/**
+ * struct vm_area_struct (include/linux/mm_types.h): one mapping of an
+ * address space, and what a file mapping is filled from or mapped from
+ * (fs's Mappable and HostMappable, structurally: mm does not import fs).
+ */
+import { PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/mman.js';
+
+/** A host file the stub can open and map itself (fs's HostMappable, structurally). */
+export interface HostMappable {
+  /** the host file's identity (device and inode): one open per file in a stub */
+  readonly id: string;
+  /** Run fn with a kernel descriptor of the file held open. */
+  withFd(fn: (fd: number) => void): void;
+  /** Write into the file within its size (the kernel writing a shared mapping); bytes or -errno. */
+  writeAt(off: number, data: Uint8Array): number;
+}
+
+/** What a private file mapping is filled from (fs's Mappable, structurally). */
+export interface VmFile {
+  fillHost(off: number, ptr: bigint, len: number): number;
+  /** the host file itself, for the stub to map directly (absent: pages are copied into frames) */
+  readonly hostMap?: HostMappable;
+  /** file bytes a direct mapping may show as they are: pages reaching past it are copied (an ELF segment's end) */
+  readonly hostMapLimit?: number;
+  /** A VMA holds its file open (get_file/fput): taken per VMA, dropped when it goes. */
+  get?(): void;
+  put?(): void;
+  /** the content's identity for the page cache (absent: pages are private copies) */
+  readonly cacheKey?: string;
+  readonly mapName: string;
+  readonly mapDev: number;
+  readonly mapIno: number;
+}
+
+/** struct vm_area_struct. [start, end) page-aligned. Every field is owned by the
+ * one AddressSpace whose vmas list holds it (fork clones each VMA, never shares
+ * one), written only by that AddressSpace's own methods, on the JS thread. */
+export class Vma {
+  constructor(
+    /** split, merge, mremap and stack growth move the bounds */
+    public start: number,
+    public end: number,
+    /** mprotect changes it */
+    public prot: number,
+    /** MAP_SHARED or MAP_PRIVATE, plus MAP_GROWSDOWN for the stack */
+    public flags: number,
+    /** the VMA's reference on it (get at construction, put by drop()) */
+    public file: VmFile | null,
+    /** file offset of `start`, bytes */
+    public pgoff: number,
+    /** "[heap]", "[stack]" or "" */
+    public name: string,
+    /** VM_MAYREAD/MAYWRITE/MAYEXEC as PROT_* bits: what mprotect may grant */
+    public mayProt = PROT_READ | PROT_WRITE | PROT_EXEC,
+  ) {
+    file?.get?.();
+  }
+  /** the host maps this range from the host file itself (see the file comment); set when inserted,
+   * cleared if the stub cannot open the file */
+  direct = false;
+  /** Called when the VMA leaves the address space. */
+  drop(): void {
+    this.file?.put?.();
+  }
+  clone(): Vma {
+    const v = new Vma(this.start, this.end, this.prot, this.flags, this.file, this.pgoff, this.name, this.mayProt);
+    v.direct = this.direct;
+    return v;
+  }
+}
+
