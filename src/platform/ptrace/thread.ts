@@ -18,7 +18,7 @@
  */
 import * as host from '../../host/libc.js';
 import { HostError } from '../../host/errors.js';
-import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS } from '../regs.js';
+import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS, CS, SS } from '../regs.js';
 import { Context, ContextGone, StubFailed, StubPages } from '../platform.js';
 import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_BATCH, STUB_BATCH_ENTRY } from '../stub_layout.js';
 
@@ -35,11 +35,11 @@ export const ST_SECCOMP = SIGTRAP | (host.PTRACE_EVENT_SECCOMP << 8);
 /** status >> 8 for a PTRACE_SYSEMU syscall-entry stop (TRACESYSGOOD sets 0x80) */
 export const ST_SYSEMU = SIGTRAP | 0x80;
 /** PTRACE_POKEUSER offsets in struct user (its regs are user_regs_struct, 8 bytes a register) */
-const USER_RAX = RAX * 8, USER_ORIG_RAX = ORIG_RAX * 8, USER_RIP = RIP * 8, USER_EFLAGS = EFLAGS * 8;
+const USER_RAX = RAX * 8;
 /** eflags with only IF (and the always-one bit 1) set */
 const EFLAGS_IF = 0x202;
-/** struct user offsets of cs and ss, and the 64-bit user segment selectors (__USER_CS, __USER_DS) */
-const USER_CS = 17 * 8, USER_SS = 20 * 8, USER_CS_64 = 0x33, USER_SS_64 = 0x2b;
+/** the 64-bit user segment selectors (__USER_CS, __USER_DS) */
+const USER_CS_64 = 0x33, USER_SS_64 = 0x2b;
 /** host signals that report the stopped thread's own fault (not sent by anyone) */
 
 // TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction
@@ -172,13 +172,15 @@ export class HostThread implements Context {
    */
   private startStub(entry: number): void {
     this.ranBatch = true;
-    if (host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_RIP, entry) < 0 ||
-        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_ORIG_RAX, -1) < 0 ||
-        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_EFLAGS, EFLAGS_IF) < 0 ||
-        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_CS, USER_CS_64) < 0 ||
-        host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_SS, USER_SS_64) < 0) {
-      throw new ContextGone(this.tid, -1);
-    }
+    // one GETREGS and one SETREGS (five POKEUSERs cost more)
+    const s = this.scratch;
+    if (host.ptraceBufTry(host.PTRACE_GETREGS, this.tid, 0, s.w) < 0) throw new ContextGone(this.tid, -1);
+    s.set(RIP, entry);
+    s.set(ORIG_RAX, -1);
+    s.set(EFLAGS, EFLAGS_IF);
+    s.set(CS, USER_CS_64);
+    s.set(SS, USER_SS_64);
+    this.setRegs(s);
     const r = this.cont(0);
     if (r < 0) throw new ContextGone(this.tid, -1);
   }
