@@ -92,3 +92,22 @@ export function encodeSiginfo(dv: DataView, o: number, info: SigInfo): void {
   }
   if (info.value !== undefined) dv.setBigInt64(f + 8, BigInt(info.value), true);
 }
+
+/** A sigset_t as two 32-bit words: signals 1-32 and 33-64. */
+export type Sigset = [lo: number, hi: number];
+/** sizeof(sigset_t): the only sigsetsize the rt_sig* calls accept */
+export const SIGSET_SIZE = 8;
+
+/** Decode a sigset_t at off (within a struct, e.g. struct sigaction's sa_mask). */
+export function getSigset(dv: DataView, off: number): Sigset {
+  return [dv.getUint32(off, true), dv.getUint32(off + 4, true)];
+}
+
+/** Encode a sigset_t at off. */
+export function putSigset(dv: DataView, off: number, lo: number, hi: number): void {
+  dv.setUint32(off, lo >>> 0, true);
+  dv.setUint32(off + 4, hi >>> 0, true);
+}
+
+/** sizeof(siginfo_t) */
+export const SIGINFO_SIZE = 128;

@@ -26,6 +26,15 @@
 import { Errno, ErrnoError } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { SigInfo, encodeSiginfo } from '../abi/signal.js';
+import { NSEC_PER_SEC, NSEC_PER_USEC, USEC_PER_SEC, timespecValid, timevalValid, getTimespecAt, getTimevalAt, nsToTimespec, putTimespec, putTimeval } from '../abi/time.js';
+import type { Timespec, Timeval } from '../abi/time.js';
+export { NSEC_PER_SEC, NSEC_PER_USEC, USEC_PER_SEC, timespecValid, timevalValid, getTimespecAt, getTimevalAt, nsToTimespec, putTimespec, putTimeval };
+export type { Timespec, Timeval };
+import { getSigset, putSigset, SIGSET_SIZE, SIGINFO_SIZE } from '../abi/signal.js';
+import type { Sigset } from '../abi/signal.js';
+export { getSigset, putSigset, SIGSET_SIZE, SIGINFO_SIZE };
+export type { Sigset };
+
 import { PATH_MAX } from '../fs/vfs.js';
 
 /** A guest virtual address as a syscall argument carries it (0 is NULL). */
@@ -248,37 +257,8 @@ export class IovIter {
 }
 
 // ---- time (struct timespec, struct timeval, struct itimerspec, struct itimerval) ----------
+// the structs and their encoding are abi/time.ts
 
-export const NSEC_PER_SEC = 1000000000n;
-const NSEC_PER_USEC = 1000n;
-const USEC_PER_SEC = 1000000n;
-
-/** struct __kernel_timespec, as the guest wrote it */
-export interface Timespec {
-  sec: bigint;
-  nsec: bigint;
-}
-/** struct __kernel_old_timeval, as the guest wrote it */
-export interface Timeval {
-  sec: bigint;
-  usec: bigint;
-}
-
-/** timespec64_valid */
-function timespecValid(ts: Timespec): boolean {
-  return ts.sec >= 0n && ts.nsec >= 0n && ts.nsec < NSEC_PER_SEC;
-}
-/** timeval_valid */
-function timevalValid(tv: Timeval): boolean {
-  return tv.sec >= 0n && tv.usec >= 0n && tv.usec < USEC_PER_SEC;
-}
-
-function getTimespecAt(dv: DataView, off: number): Timespec {
-  return { sec: dv.getBigInt64(off, true), nsec: dv.getBigInt64(off + 8, true) };
-}
-function getTimevalAt(dv: DataView, off: number): Timeval {
-  return { sec: dv.getBigInt64(off, true), usec: dv.getBigInt64(off + 8, true) };
-}
 
 /** get_timespec64: a struct timespec, unchecked (for callers with their own rules: utimensat's UTIME_NOW). */
 export function getTimespec(t: Task, addr: UserPtr): Timespec {
@@ -313,31 +293,6 @@ export function readItimerval(t: Task, addr: UserPtr): [interval: bigint, value:
   return [i.sec * NSEC_PER_SEC + i.usec * NSEC_PER_USEC, v.sec * NSEC_PER_SEC + v.usec * NSEC_PER_USEC];
 }
 
-/** ns as a timespec; a time before the epoch has a negative tv_sec and 0 <= tv_nsec < 1e9 (ns_to_timespec64). */
-export function nsToTimespec(ns: bigint): Timespec {
-  let sec = ns / NSEC_PER_SEC;
-  let nsec = ns - sec * NSEC_PER_SEC;
-  if (nsec < 0n) {
-    sec -= 1n;
-    nsec += NSEC_PER_SEC;
-  }
-  return { sec, nsec };
-}
-
-/** Encode ns as a struct timespec at off. */
-export function putTimespec(dv: DataView, off: number, ns: bigint): void {
-  const ts = nsToTimespec(ns);
-  dv.setBigInt64(off, ts.sec, true);
-  dv.setBigInt64(off + 8, ts.nsec, true);
-}
-
-/** Encode ns as a struct timeval at off (the usecs truncated). */
-export function putTimeval(dv: DataView, off: number, ns: bigint): void {
-  const ts = nsToTimespec(ns);
-  dv.setBigInt64(off, ts.sec, true);
-  dv.setBigInt64(off + 8, ts.nsec / NSEC_PER_USEC, true);
-}
-
 /** put_timespec64 */
 export function writeTimespec(t: Task, addr: UserPtr, ns: bigint): void {
   writeStruct(t, addr, 16, (dv) => putTimespec(dv, 0, ns));
@@ -364,23 +319,8 @@ export function writeItimerval(t: Task, addr: UserPtr, interval: bigint, value: 
   });
 }
 
-// ---- signal sets and siginfo ---------------------------------------------------------------
+// ---- signal sets and siginfo (their encoding: abi/signal.ts) ----------------------------------
 
-/** A sigset_t as two 32-bit words: signals 1-32 and 33-64. */
-export type Sigset = [lo: number, hi: number];
-/** sizeof(sigset_t): the only sigsetsize the rt_sig* calls accept */
-export const SIGSET_SIZE = 8;
-
-/** Decode a sigset_t at off (within a struct, e.g. struct sigaction's sa_mask). */
-export function getSigset(dv: DataView, off: number): Sigset {
-  return [dv.getUint32(off, true), dv.getUint32(off + 4, true)];
-}
-
-/** Encode a sigset_t at off. */
-export function putSigset(dv: DataView, off: number, lo: number, hi: number): void {
-  dv.setUint32(off, lo >>> 0, true);
-  dv.setUint32(off + 4, hi >>> 0, true);
-}
 
 /** Copy a sigset_t in. */
 export function readSigset(t: Task, addr: UserPtr): Sigset {
@@ -409,7 +349,6 @@ export function readSigmask(t: Task, addr: UserPtr, sigsetsize: number): Sigset 
 }
 
 /** sizeof(siginfo_t) */
-export const SIGINFO_SIZE = 128;
 
 /** Copy out a siginfo_t (rt_sigtimedwait, waitid), in the one encoding of abi/signal.ts. */
 export function writeSiginfo(t: Task, addr: UserPtr, info: SigInfo): void {
