@@ -84,27 +84,11 @@ export function isIgnored(t: Task, sig: number): boolean {
 
 // ---- the x86-64 signal frame --------------------------------------------------------------
 
-/** struct rt_sigframe: pretcode, struct ucontext (304 bytes), struct siginfo (128) */
-const UC_OFF = 8, INFO_OFF = 8 + 304, FRAME_SIZE = 8 + 304 + 128;
-const MC_OFF = UC_OFF + 40; // uc_flags, uc_link, uc_stack(24), then uc_mcontext
-const SIGMASK_OFF = MC_OFF + 256;
-const UC_FP_XSTATE = 1, UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
-const FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845;
-/**
- * The XSAVE image's software-reserved bytes (the legacy area's last 48):
- * PTRACE_GETREGSET puts XCR0 (the features the CPU saves) at 464; a signal
- * frame holds struct _fpx_sw_bytes there instead (magic1 at 464,
- * extended_size 468, xfeatures 472, xstate_size 480). xstate_bv is at 512.
- */
-const SW_BYTES = 464, SW_EXTENDED_SIZE = 468, SW_XFEATURES = 472, SW_XSTATE_SIZE = 480, SW_BYTES_END = 512;
-const XSAVE_XSTATE_BV = 512;
-/** the legacy (fxsave) area's MXCSR and MXCSR_MASK */
-const FX_MXCSR = 24, FX_MXCSR_MASK = 28;
+import {
+  FIX_EFLAGS, FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2, FRAME_SIZE, FX_MXCSR, FX_MXCSR_MASK, INFO_OFF, MC_OFF, SIGMASK_OFF, SW_BYTES, SW_BYTES_END, SW_EXTENDED_SIZE, SW_XFEATURES, SW_XSTATE_SIZE, UC_FP_XSTATE, UC_OFF, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, USER_CS, USER_SS, XSAVE_XSTATE_BV,
+} from '../abi/sigcontext.js';
 /** sigcontext order of the general registers (struct sigcontext_64); immutable (a table; never written) */
 const SC_REGS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS];
-/** EFLAGS bits a guest may set through sigreturn (FIX_EFLAGS) */
-const FIX_EFLAGS = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x40000 | 0x10000;
-const USER_CS = 0x33, USER_SS = 0x2b;
 
 
 /** Is sp on the task's alternate signal stack? */

@@ -20,6 +20,7 @@ import * as host from '../../host/libc.js';
 import { HostError } from '../../host/errors.js';
 import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS, CS, SS } from '../regs.js';
 import { Context, ContextGone, StubFailed, StubPages } from '../platform.js';
+import { USER_CS, USER_SS } from '../../abi/sigcontext.js';
 import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_BATCH, STUB_BATCH_ENTRY } from '../stub_layout.js';
 
 import { SIGTRAP, SIGSEGV, SIGKILL, SIGSTOP, SIGILL, SIGBUS, SIGFPE } from '../../abi/signal.js';
@@ -38,8 +39,7 @@ export const ST_SYSEMU = SIGTRAP | 0x80;
 const USER_RAX = RAX * 8;
 /** eflags with only IF (and the always-one bit 1) set */
 const EFLAGS_IF = 0x202;
-/** the 64-bit user segment selectors (__USER_CS, __USER_DS) */
-const USER_CS_64 = 0x33, USER_SS_64 = 0x2b;
+
 /** host signals that report the stopped thread's own fault (not sent by anyone) */
 
 // TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction
@@ -178,8 +178,8 @@ export class HostThread implements Context {
     s.set(RIP, entry);
     s.set(ORIG_RAX, -1);
     s.set(EFLAGS, EFLAGS_IF);
-    s.set(CS, USER_CS_64);
-    s.set(SS, USER_SS_64);
+    s.set(CS, USER_CS);
+    s.set(SS, USER_SS);
     this.setRegs(s);
     const r = this.cont(0);
     if (r < 0) throw new ContextGone(this.tid, -1);
