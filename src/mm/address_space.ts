@@ -14,6 +14,11 @@
  * the previous one when contiguous, and executed by the stub in one round
  * trip before the guest runs again (arch/um/kernel/tlb.c).
  *
+ * The work is split along Linux's files, each a set of functions this class
+ * calls through its methods: fault.ts (mm/memory.c), mmap.ts (mm/mmap.c,
+ * mprotect.c, mremap.c), usercopy.ts (copy to and from the guest), tlb.ts
+ * (the batch of host requests), vma.ts (struct vm_area_struct).
+ *
  * Lock order: none (mm code never awaits). All state below is guarded by the
  * JS thread and changed only while every thread of this address space that
  * could observe the change is stopped, or through a flush that completes
@@ -26,21 +31,23 @@
  */
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
-import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
+import { Physmem, PAGE_SIZE } from './physmem.js';
 import { Platform, Context, StubPages } from '../platform/platform.js';
 import { Vma, VmFile, HostMappable } from './vma.js';
 export { Vma };
+import * as fault_m from './fault.js';
+import * as mmap_m from './mmap.js';
+import * as usercopy_m from './usercopy.js';
 import { TlbBatch, NR_close, NR_mmap, NR_mprotect, NR_munmap, NR_openat } from './tlb.js';
 import {
   GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_PATH, STUB_FD_PHYSMEM,
 } from '../platform/stub_layout.js';
 
 export { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP } from '../abi/mman.js';
-import { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/mman.js';
+import { PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/mman.js';
 export { MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_32BIT, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK, MAP_HUGETLB, MAP_SYNC, MAP_FIXED_NOREPLACE, MAP_UNINITIALIZED } from '../abi/mman.js';
-import { MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_FIXED_NOREPLACE } from '../abi/mman.js';
+import { MAP_SHARED, MAP_PRIVATE, MAP_FIXED } from '../abi/mman.js';
 export { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
-import { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
 /** Fault error-code bits (x86 #PF) */
 export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
@@ -48,18 +55,18 @@ export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 
 /** host files a stub holds open for direct mappings before they are all closed and reopened as needed */
-const STUB_FDS_MAX = 128;
-const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
+export const STUB_FDS_MAX = 128;
+export const SYS_HOST_PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 /** parked host threads an address space keeps for new guest threads */
-const PARKED_MAX = 2;
+export const PARKED_MAX = 2;
 /** sysctl_max_map_count's default (include/linux/mm.h DEFAULT_MAX_MAP_COUNT) */
-const MAX_MAP_COUNT = 65530;
+export const MAX_MAP_COUNT = 65530;
 
 export type { HostMappable, VmFile } from './vma.js';
 
 /** One 512-entry page-table page (2 MiB of address space). Owned by its
  * AddressSpace (fork copies the arrays); the frames it names are stub-shared. */
-interface PtPage {
+export interface PtPage {
   /** frame + 1; 0 = not present */
   frame: Int32Array;
   /** PTE_* bits */
@@ -68,48 +75,48 @@ interface PtPage {
   count: number;
 }
 /** the host process has this page mapped (with the VMA's protection) */
-const PTE_HOST = 1;
+export const PTE_HOST = 1;
 
-const PT_SHIFT = 9;
-const PT_SIZE = 1 << PT_SHIFT;
+export const PT_SHIFT = 9;
+export const PT_SIZE = 1 << PT_SHIFT;
 
 /** mmap layout (arch/x86/mm/mmap.c, without randomization) */
 export const STACK_TOP = GUEST_TASK_SIZE - 0x1000000; // a gap under the stub
 export const STACK_MAX = 8 << 20; // RLIMIT_STACK default
-const MMAP_BASE = STACK_TOP - STACK_MAX - (128 << 20);
+export const MMAP_BASE = STACK_TOP - STACK_MAX - (128 << 20);
 export const MMAP_MIN_ADDR = 0x10000;
 
-const FAULT_AROUND_MIN = 16; // pages
+export const FAULT_AROUND_MIN = 16; // pages
 /** pages on each side of a copy-on-write fault copied with it */
-const COW_AROUND = 8;
+export const COW_AROUND = 8;
 /** how much of a file mapping exec/mmap map up front */
-const PREFAULT_MAX = 1 << 20;
-const FAULT_AROUND_MAX = 128;
+export const PREFAULT_MAX = 1 << 20;
+export const FAULT_AROUND_MAX = 128;
 
 /** Host protection of a direct VMA's file pages: a private one is never
  * writable there (a write faults, and the page is copied), but stays readable. */
-function directProt(v: Vma): number {
+export function directProt(v: Vma): number {
   let p = v.prot;
   if (!(v.flags & MAP_SHARED) && p & PROT_WRITE) p = (p & ~PROT_WRITE) | PROT_READ;
   return p & SYS_HOST_PROT_MASK;
 }
 
 /** A shared mapping that may be written: its stub descriptor is opened read-write. */
-function writableShared(v: Vma): boolean {
+export function writableShared(v: Vma): boolean {
   return (v.flags & MAP_SHARED) !== 0 && (v.mayProt & PROT_WRITE) !== 0;
 }
 
-function pageUp(x: number): number {
+export function pageUp(x: number): number {
   return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE;
 }
-function aligned(x: number): boolean {
+export function aligned(x: number): boolean {
   return x % PAGE_SIZE === 0;
 }
 
 /** Address-space ids only need to be unique within this Node process.
  * Module-level mutable state, shared by every kernel in the process (guarded by the JS thread). */
 let lastMmId = 0;
-function nextMmId(): number {
+export function nextMmId(): number {
   return ++lastMmId;
 }
 
@@ -117,24 +124,24 @@ export class AddressSpace {
   /** sorted, non-overlapping; guarded by the JS thread */
   readonly vmas: Vma[] = [];
   /** page table: (vpn / 512) -> page-table page; guarded by the JS thread */
-  private readonly pt = new Map<number, PtPage>();
+  readonly pt = new Map<number, PtPage>();
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
   /** map-ahead state: where the last fault-around ended, and the next window; guarded by the JS thread */
-  private faultNext = -1;
-  private faultWindow = FAULT_AROUND_MIN;
+  faultNext = -1;
+  faultWindow = FAULT_AROUND_MIN;
   /** counters for --stats and tests; guarded by the JS thread */
   faults = 0;
   /** host threads using this address space (for kill on teardown); guarded by the JS thread (newThread, the kernel's exit paths, release) */
   readonly threads = new Set<Context>();
   /** host threads of guest threads that exited, left stopped: the next new thread takes one (guarded by the JS thread) */
-  private readonly parked: Context[] = [];
+  readonly parked: Context[] = [];
   /** references: tasks using this mm (CLONE_VM shares it); guarded by the JS thread (clone, the kernel's exit paths) */
   users = 1;
   /** unique id (futex keys); immutable */
   readonly id = nextMmId();
-  private constructor(
+  constructor(
     /** immutable */
     readonly physmem: Physmem,
     /** the stub's batch page; immutable reference, its bytes stub-shared (see StubPages) */
@@ -250,7 +257,7 @@ export class AddressSpace {
     return null;
   }
   /** Index of the first VMA ending after addr. */
-  private firstAfter(addr: number): number {
+  firstAfter(addr: number): number {
     const v = this.vmas;
     let lo = 0, hi = v.length;
     while (lo < hi) {
@@ -260,12 +267,12 @@ export class AddressSpace {
     }
     return lo;
   }
-  private overlaps(start: number, end: number): boolean {
+  overlaps(start: number, end: number): boolean {
     const i = this.firstAfter(start);
     return i < this.vmas.length && this.vmas[i]!.start < end;
   }
   /** Is [start, end) covered by VMAs with no hole? */
-  private covered(start: number, end: number): boolean {
+  covered(start: number, end: number): boolean {
     let at = start;
     for (let i = this.firstAfter(start); i < this.vmas.length && at < end; i++) {
       const m = this.vmas[i]!;
@@ -274,13 +281,13 @@ export class AddressSpace {
     }
     return at >= end;
   }
-  private insert(vma: Vma): void {
+  insert(vma: Vma): void {
     const i = this.firstAfter(vma.start);
     this.vmas.splice(i, 0, vma);
     this.mergeAround(i);
   }
   /** Merge VMA i with its neighbours when they are the same mapping continued. */
-  private mergeAround(i: number): void {
+  mergeAround(i: number): void {
     const v = this.vmas;
     const can = (a: Vma, b: Vma): boolean =>
       a.end === b.start && a.prot === b.prot && a.flags === b.flags && a.file === b.file && a.name === b.name && a.mayProt === b.mayProt &&
@@ -296,7 +303,7 @@ export class AddressSpace {
     }
   }
   /** Split so that no VMA straddles addr. */
-  private splitAt(addr: number): void {
+  splitAt(addr: number): void {
     const m = this.find(addr);
     if (!m || m.start === addr) return;
     const tail = m.clone();
@@ -306,7 +313,7 @@ export class AddressSpace {
     this.vmas.splice(this.vmas.indexOf(m) + 1, 0, tail);
   }
   /** Remove VMAs in [start, end) (splitting at the edges); frees pages, queues host munmap. */
-  private removeRange(start: number, end: number): void {
+  removeRange(start: number, end: number): void {
     this.splitAt(start);
     this.splitAt(end);
     let i = this.firstAfter(start);
@@ -327,7 +334,7 @@ export class AddressSpace {
     return this.getUnmappedArea(0, pageUp(len));
   }
   /** Find a free range of len bytes, top-down below MMAP_BASE (or at hint if free). */
-  private getUnmappedArea(hint: number, len: number): number {
+  getUnmappedArea(hint: number, len: number): number {
     if (hint && aligned(hint) && hint >= MMAP_MIN_ADDR && hint + len <= GUEST_TASK_SIZE && !this.overlaps(hint, hint + len)) return hint;
     let top = MMAP_BASE;
     for (let i = this.firstAfter(top) - 1; ; i--) {
@@ -348,7 +355,7 @@ export class AddressSpace {
 
   // ---- page table -----------------------------------------------------------
 
-  private ptPage(vpn: number, create: boolean): PtPage | undefined {
+  ptPage(vpn: number, create: boolean): PtPage | undefined {
     const k = Math.floor(vpn / PT_SIZE);
     let p = this.pt.get(k);
     if (!p && create) {
@@ -374,7 +381,7 @@ export class AddressSpace {
    * [first vpn, end vpn): the host requests for a range are one per run,
    * not one per page. Empty page-table pages are dropped afterwards.
    */
-  private walk(start: number, end: number, visit: ((p: PtPage, i: number) => void) | null, onRun: (v0: number, v1: number) => void): void {
+  walk(start: number, end: number, visit: ((p: PtPage, i: number) => void) | null, onRun: (v0: number, v1: number) => void): void {
     const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
     let runStart = -1, runEnd = -1;
     for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
@@ -399,7 +406,7 @@ export class AddressSpace {
   }
 
   /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no flush). */
-  private dropPages(start: number, end: number): void {
+  dropPages(start: number, end: number): void {
     this.walk(start, end, (p, i) => {
       if (p.bits[i]! & PTE_HOST) this.tlb.gather.push(p.frame[i]! - 1);
       else this.physmem.put(p.frame[i]! - 1);
@@ -417,24 +424,24 @@ export class AddressSpace {
    * The host loses its mappings of [start, end); the pages stay in the page
    * table, and the next access faults and maps them again.
    */
-  private unmapHost(start: number, end: number): void {
+  unmapHost(start: number, end: number): void {
     this.walk(start, end, (p, i) => {
       p.bits[i]! &= ~PTE_HOST;
     }, (r0, r1) => this.tlb.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
   }
 
   /** Lower the host protection of what the host has mapped in [start, end) to prot (copy-on-write after fork). */
-  private protectHost(start: number, end: number, prot: number): void {
+  protectHost(start: number, end: number, prot: number): void {
     this.walk(start, end, null, (r0, r1) => this.tlb.queue(NR_mprotect, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, 0, 0, 0));
   }
 
   /** Is this page of vma copy-on-write (private, writable, frame shared)? */
-  private isCow(vma: Vma, frame: number): boolean {
+  isCow(vma: Vma, frame: number): boolean {
     return !(vma.flags & MAP_SHARED) && (vma.prot & PROT_WRITE) !== 0 && this.physmem.refs[frame]! > 1;
   }
 
   /** Give the page its own copy of a shared frame (do_wp_page). Returns the new frame. */
-  private breakCow(p: PtPage, i: number): number {
+  breakCow(p: PtPage, i: number): number {
     const old = p.frame[i]! - 1;
     const pm = this.physmem;
     const f = pm.alloc(1);
@@ -469,23 +476,23 @@ export class AddressSpace {
   }
 
   /** Queue the host mapping of pages [vpn, vpn+n) to frames [frame, frame+n). */
-  private queueMap(vpn: number, n: number, frame: number, prot: number): void {
+  queueMap(vpn: number, n: number, frame: number, prot: number): void {
     this.tlb.queue(NR_mmap, vpn * PAGE_SIZE, n * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, frame * PAGE_SIZE);
   }
 
   // ---- direct mappings of host files ----------------------------------------------
 
   /** host file id -> the stub's fd for it; guarded by the JS thread */
-  private readonly stubFds = new Map<string, number>();
+  readonly stubFds = new Map<string, number>();
   /** host files the stub could not open (mapped by copying instead); guarded by the JS thread */
-  private readonly noDirect = new Set<string>();
+  readonly noDirect = new Set<string>();
 
   /**
    * The stub's descriptor of a host file, opened now if it has none: the
    * stub opens the kernel's own descriptor by its /proc name (written in the
    * batch page, which the guest cannot write). -1 if it can't be had.
    */
-  private stubFd(hm: HostMappable, rw: boolean): number {
+  stubFd(hm: HostMappable, rw: boolean): number {
     const id = rw ? `${hm.id}:rw` : hm.id;
     const have = this.stubFds.get(id);
     if (have !== undefined) return have;
@@ -517,7 +524,7 @@ export class AddressSpace {
    * guest has of its own there over it. If the stub can't open the file the
    * VMA stops being direct: its pages are copied on fault like any other.
    */
-  private remapDirect(v: Vma, start = v.start, end = v.end): void {
+  remapDirect(v: Vma, start = v.start, end = v.end): void {
     const fd = this.stubFd(v.file!.hostMap!, writableShared(v));
     if (fd < 0) {
       v.direct = false;
@@ -548,7 +555,7 @@ export class AddressSpace {
    * becomes direct (split where a page would reach past hostMapLimit: those
    * are copied) and is mapped from the file at once.
    */
-  private insertMapping(v: Vma): void {
+  insertMapping(v: Vma): void {
     const f = v.file;
     if (f?.hostMap && (v.flags & MAP_SHARED || !(v.prot & PROT_WRITE))) {
       let cut = v.end;
@@ -572,281 +579,64 @@ export class AddressSpace {
     this.insert(v);
   }
 
-  /** A write to a page of a private direct VMA the guest has no copy of: its own frame, read from the file (do_cow_fault). */
-  private copyDirectPage(vma: Vma, vpn: number): number {
-    const pm = this.physmem;
-    const f = pm.alloc(1);
-    vma.file!.fillHost(vma.pgoff + (vpn * PAGE_SIZE - vma.start), pm.hostAddr(f), PAGE_SIZE);
-    pm.stats.fileReads++;
-    pm.stats.fileReadPages++;
-    const p = this.ptPage(vpn, true)!, i = vpn % PT_SIZE;
-    p.frame[i] = f + 1;
-    p.bits[i] = PTE_HOST;
-    p.count++;
-    this.queueMap(vpn, 1, f, vma.prot);
-    return f;
+  /** fault.ts */
+  copyDirectPage(vma: Vma, vpn: number): number {
+    return fault_m.copyDirectPage(this, vma, vpn);
   }
 
-  /** A fault in a direct VMA: a copy-on-write, or a page the host lost (mapped again, file and all). */
-  private directFault(vma: Vma, vpn: number, err: number): number {
-    const p = this.ptPage(vpn, false), i = vpn % PT_SIZE;
-    const f = p ? p.frame[i]! : 0;
-    if (f) {
-      if (err & PF_WRITE && this.isCow(vma, f - 1)) this.breakCow(p!, i);
-      const fr = p!.frame[i]! - 1;
-      this.queueMap(vpn, 1, fr, this.isCow(vma, fr) ? vma.prot & ~PROT_WRITE : vma.prot);
-      p!.bits[i]! |= PTE_HOST;
-      return 0;
-    }
-    if (err & PF_WRITE && !(vma.flags & MAP_SHARED)) {
-      this.copyDirectPage(vma, vpn);
-      return 0;
-    }
-    this.remapDirect(vma);
-    return 0;
+  /** fault.ts */
+  directFault(vma: Vma, vpn: number, err: number): number {
+    return fault_m.directFault(this, vma, vpn, err);
   }
 
 
   // ---- faults ---------------------------------------------------------------------
 
-  /**
-   * The x86 error code of a fault the host reported, which says only
-   * whether something was mapped there (accErr: SEGV_ACCERR) or not: the
-   * kind of access comes from this page table. The host maps a page with
-   * its VMA's protection less write for copy-on-write, so a denied access
-   * to a mapped page is a write — or the fetch of a non-executable page
-   * (fetch: the address is at the instruction pointer). A missing page is
-   * taken as read, except in writable private anonymous memory (stack,
-   * heap, bss), which is written soon: a fork's child copies such a page
-   * in one fault, not a read fault and then a write fault (a copy costs
-   * far less than a fault; gVisor's ptrace platform assumes any access).
-   */
+  /** fault.ts */
   hostFaultErr(addr: number, accErr: boolean, fetch: boolean): number {
-    const v = this.find(addr);
-    if (accErr) return fetch && !(v && v.prot & PROT_EXEC) ? PF_USER | PF_PROT | PF_INSTR : PF_USER | PF_PROT | PF_WRITE;
-    if (fetch) return PF_USER | PF_INSTR;
-    return v && !(v.flags & MAP_SHARED) && v.prot & PROT_WRITE ? PF_USER | PF_WRITE : PF_USER;
+    return fault_m.hostFaultErr(this, addr, accErr, fetch);
   }
 
-  /**
-   * Handle a guest page fault at addr with x86 error code err. Returns 0 when
-   * the access may be retried (page tables updated, host requests queued),
-   * or SEGV_MAPERR / SEGV_ACCERR for a guest SIGSEGV.
-   */
+  /** fault.ts */
   handleFault(addr: number, err: number): number {
-    this.faults++;
-    this.physmem.stats.faults++;
-    const vma = this.find(addr);
-    if (!vma) return this.growStack(addr) ? this.handleFault(addr, err) : SEGV_MAPERR;
-    const need = err & PF_WRITE ? PROT_WRITE : err & PF_INSTR ? PROT_EXEC : PROT_READ;
-    if (!(vma.prot & need) && !(need === PROT_READ && vma.prot & (PROT_WRITE | PROT_EXEC))) return SEGV_ACCERR;
-    const vpn = Math.floor(addr / PAGE_SIZE);
-    if (vma.direct) return this.directFault(vma, vpn, err);
-    // a fault on a page we believe the host has mapped means the host lost
-    // it (or never ran the request): map it again rather than loop
-    const pte = this.ptPage(vpn, false);
-    if (pte && pte.frame[vpn % PT_SIZE]) {
-      const i = vpn % PT_SIZE;
-      if (err & PF_WRITE && this.isCow(vma, pte.frame[i]! - 1)) {
-        // copy-on-write around the fault too: a data segment or a forked
-        // stack is written page after page, and a copy costs far less than a fault
-        const lo = Math.max(vma.start / PAGE_SIZE, vpn - COW_AROUND + 1, vpn - i);
-        const hi = Math.min(vma.end / PAGE_SIZE, vpn + COW_AROUND, vpn - i + PT_SIZE);
-        for (let v = lo; v < hi; v++) {
-          const j = v - vpn + i;
-          const f = pte.frame[j]!;
-          if (f && this.isCow(vma, f - 1)) {
-            this.breakCow(pte, j);
-            if (v !== vpn) this.queueMap(v, 1, pte.frame[j]! - 1, vma.prot);
-            if (v !== vpn) pte.bits[j]! |= PTE_HOST;
-          }
-        }
-      }
-      pte.bits[i]! &= ~PTE_HOST;
-    }
-    // map-ahead: sequential faults double the window, others reset it
-    if (vpn === this.faultNext) this.faultWindow = Math.min(this.faultWindow * 2, FAULT_AROUND_MAX);
-    else this.faultWindow = FAULT_AROUND_MIN;
-    const win = this.faultWindow;
-    let lo: number, hi: number;
-    if (vma.flags & MAP_GROWSDOWN) {
-      lo = Math.max(vpn - win + 1, vma.start / PAGE_SIZE);
-      hi = vpn + 1;
-    } else {
-      lo = vpn;
-      hi = Math.min(vpn + win, vma.end / PAGE_SIZE);
-    }
-    this.populate(vma, lo, hi);
-    this.faultNext = hi;
-    return 0;
+    return fault_m.handleFault(this, addr, err);
   }
 
-  /** Linux grows a MAP_GROWSDOWN VMA down to a fault just below it (within RLIMIT_STACK). */
-  private growStack(addr: number): boolean {
-    const i = this.firstAfter(addr);
-    const next = this.vmas[i];
-    if (!next || !(next.flags & MAP_GROWSDOWN) || next.end - addr > STACK_MAX * 4) return false;
-    const start = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
-    const prev = i > 0 ? this.vmas[i - 1]! : null;
-    if (prev && prev.end > start - PAGE_SIZE * 256) return false; // stack guard gap
-    next.start = start;
-    return true;
+  /** fault.ts */
+  growStack(addr: number): boolean {
+    return fault_m.growStack(this, addr);
   }
 
-  /**
-   * Make pages [lo, hi) of vma present and queue their host mapping. Missing
-   * pages get fresh frames (contiguous when possible, so one host mmap covers
-   * a run), filled from the file for file mappings.
-   */
-  private populate(vma: Vma, lo: number, hi: number): void {
-    const hostProt = vma.prot;
-    let vpn = lo;
-    while (vpn < hi) {
-      const p = this.ptPage(vpn, true)!;
-      const i = vpn % PT_SIZE;
-      const f = p.frame[i]!;
-      if (f) {
-        // present: (re)map if the host lost it (read-only while copy-on-write);
-        // runs of present pages merge in queue()
-        if (!(p.bits[i]! & PTE_HOST)) {
-          this.queueMap(vpn, 1, f - 1, this.isCow(vma, f - 1) ? hostProt & ~PROT_WRITE : hostProt);
-          p.bits[i]! |= PTE_HOST;
-        }
-        vpn++;
-        continue;
-      }
-      // a run of missing pages within this pt page
-      let n = 1;
-      const lim = Math.min(hi - vpn, PT_SIZE - i);
-      while (n < lim && p.frame[i + n] === 0) n++;
-      const key = vma.file?.cacheKey;
-      if (key) {
-        // file pages come from the page cache, shared; misses are read once and cached
-        const got = this.populateCached(vma, key, p, i, vpn, n, hostProt);
-        if (got === 0) return; // out of memory after the first page
-        vpn += got;
-        continue;
-      }
-      let frame: number;
-      try {
-        frame = this.physmem.alloc(n);
-      } catch (e) {
-        if (e instanceof OutOfMemory && vpn > lo) return; // keep what we have; the faulting page is in
-        throw e;
-      }
-      n = this.physmem.allocCount;
-      if (vma.file) {
-        const off = vma.pgoff + (vpn * PAGE_SIZE - vma.start);
-        vma.file.fillHost(off, this.physmem.hostAddr(frame), n * PAGE_SIZE);
-        this.physmem.stats.fileReads++;
-        this.physmem.stats.fileReadPages += n;
-      }
-      for (let k = 0; k < n; k++) {
-        p.frame[i + k] = frame + k + 1;
-        p.bits[i + k] = PTE_HOST;
-      }
-      p.count += n;
-      this.queueMap(vpn, n, frame, hostProt);
-      vpn += n;
-    }
+  /** fault.ts */
+  populate(vma: Vma, lo: number, hi: number): void {
+    fault_m.populate(this, vma, lo, hi);
   }
 
-  /**
-   * Fill missing pages [vpn, vpn+n) of a file VMA from the page cache,
-   * reading runs of misses from the file in one go. Returns pages done.
-   */
-  private populateCached(vma: Vma, key: string, p: PtPage, i: number, vpn: number, n: number, prot: number): number {
-    const pm = this.physmem, cache = pm.cache;
-    const firstIdx = (vma.pgoff + (vpn * PAGE_SIZE - vma.start)) / PAGE_SIZE;
-    let k = 0;
-    while (k < n) {
-      const idx = firstIdx + k;
-      let f = cache.take(key, idx);
-      let m = 1;
-      if (f < 0) {
-        while (k + m < n && !cache.has(key, idx + m)) m++;
-        try {
-          f = pm.alloc(m);
-        } catch (e) {
-          if (e instanceof OutOfMemory && k > 0) return k;
-          throw e;
-        }
-        m = pm.allocCount;
-        vma.file!.fillHost(idx * PAGE_SIZE, pm.hostAddr(f), m * PAGE_SIZE);
-        pm.stats.fileReads++;
-        pm.stats.fileReadPages += m;
-        for (let j = 0; j < m; j++) cache.insert(key, idx + j, f + j);
-      }
-      for (let j = 0; j < m; j++) {
-        p.frame[i + k + j] = f + j + 1;
-        p.bits[i + k + j] = PTE_HOST;
-      }
-      p.count += m;
-      // shared with the cache: a private writable page is copy-on-write
-      this.queueMap(vpn + k, m, f, this.isCow(vma, f) ? prot & ~PROT_WRITE : prot);
-      k += m;
-    }
-    return n;
+  /** fault.ts */
+  populateCached(vma: Vma, key: string, p: PtPage, i: number, vpn: number, n: number, prot: number): number {
+    return fault_m.populateCached(this, vma, key, p, i, vpn, n, prot);
   }
 
-  /** Populate [start, end) now (exec's segments, executable file maps): one flush instead of a fault per region. */
+  /** fault.ts */
   prefault(start: number, end: number): void {
-    for (let i = this.firstAfter(start); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
-      const v = this.vmas[i]!;
-      if (v.prot === PROT_NONE || v.direct) continue; // direct: the host has it all already
-      const lo = Math.max(start, v.start) / PAGE_SIZE, hi = Math.min(end, v.end) / PAGE_SIZE;
-      this.populate(v, lo, hi);
-    }
+    fault_m.prefault(this, start, end);
   }
 
   // ---- user memory access (copy_from_user / copy_to_user) --------------------------------
 
-  /**
-   * Frame for the page at addr, faulting it in for the kernel as the guest's
-   * own access would; -1 for a read of a direct page the guest has no copy of
-   * (userPage reads it from the file). Throws EFAULT where the guest would
-   * get SIGSEGV.
-   */
-  private userFrame(addr: number, write: boolean): number {
-    const vpn = Math.floor(addr / PAGE_SIZE);
-    const p = this.pt.get(Math.floor(vpn / PT_SIZE));
-    const f = p ? p.frame[vpn % PT_SIZE]! : 0;
-    if (f) {
-      if (write) {
-        const vma = this.find(addr);
-        if (!vma || !(vma.prot & PROT_WRITE)) throw new ErrnoError(Errno.EFAULT);
-        if (this.isCow(vma, f - 1)) {
-          const nf = this.breakCow(p!, vpn % PT_SIZE);
-          this.queueMap(vpn, 1, nf, vma.prot);
-          p!.bits[vpn % PT_SIZE]! |= PTE_HOST;
-          return nf;
-        }
-      }
-      return f - 1;
-    }
-    if (addr < 0 || addr >= GUEST_TASK_SIZE) throw new ErrnoError(Errno.EFAULT);
-    let vma = this.find(addr);
-    if (!vma) {
-      if (!this.growStack(addr)) throw new ErrnoError(Errno.EFAULT);
-      vma = this.find(addr)!;
-    }
-    if (!(vma.prot & (write ? PROT_WRITE : PROT_READ))) throw new ErrnoError(Errno.EFAULT);
-    if (vma.direct) {
-      if (!write || vma.flags & MAP_SHARED) return -1; // userPage reads the file; write() writes it
-      return this.copyDirectPage(vma, vpn);
-    }
-    this.populate(vma, vpn, vpn + 1);
-    return this.frameAt(vpn);
+  /** usercopy.ts */
+  userFrame(addr: number, write: boolean): number {
+    return usercopy_m.userFrame(this, addr, write);
   }
 
   /** userPage's result, reused; guarded by the JS thread, valid until the next call */
-  private readonly upage: { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } = { buf: new Uint8Array(0), off: 0, file: false };
+  readonly upage: { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } = { buf: new Uint8Array(0), off: 0, file: false };
   /**
    * The bytes of the page at addr as the guest sees them: its frame through
    * the kernel's mapping, or (file: true) a direct page read from the host
    * file into physmem's scratch frame, valid until the next call.
    */
-  private userPage(addr: number, write: boolean): { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } {
+  userPage(addr: number, write: boolean): { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } {
     const pm = this.physmem, u = this.upage;
     let f = this.userFrame(addr, write);
     u.file = f < 0;
@@ -864,52 +654,25 @@ export class AddressSpace {
     return u;
   }
 
-  /** Copy len bytes out of the guest at addr into dst[at..]. */
+  /** usercopy.ts */
   readInto(addr: number, dst: Uint8Array, at = 0, len = dst.length - at): void {
-    while (len > 0) {
-      const u = this.userPage(addr, false);
-      const o = addr % PAGE_SIZE;
-      const n = Math.min(len, PAGE_SIZE - o);
-      const c = u.buf, base = u.off + o;
-      dst.set(c.subarray(base, base + n), at);
-      addr += n;
-      at += n;
-      len -= n;
-    }
+    usercopy_m.readInto(this, addr, dst, at, len);
   }
+  /** usercopy.ts */
   read(addr: number, len: number): Uint8Array {
-    const b = new Uint8Array(len);
-    this.readInto(addr, b);
-    return b;
+    return usercopy_m.read(this, addr, len);
   }
-  /** Copy data into the guest at addr. */
+  /** usercopy.ts */
   write(addr: number, data: Uint8Array, at = 0, len = data.length - at): void {
-    const pm = this.physmem;
-    while (len > 0) {
-      const f = this.userFrame(addr, true);
-      const o = addr % PAGE_SIZE;
-      const n = Math.min(len, PAGE_SIZE - o);
-      if (f < 0) {
-        // a shared direct mapping is the host file: write the file (past its end: EFAULT, where the guest gets SIGBUS)
-        const v = this.find(addr)!;
-        if (v.file!.hostMap!.writeAt(v.pgoff + (addr - v.start), data.subarray(at, at + n)) !== n) throw new ErrnoError(Errno.EFAULT);
-      } else {
-        pm.chunkOf(f).set(data.subarray(at, at + n), pm.offsetIn(f) + o);
-      }
-      addr += n;
-      at += n;
-      len -= n;
-    }
+    usercopy_m.write(this, addr, data, at, len);
   }
-  /** Check that [addr, addr+len) is accessible, faulting pages in (for writes the kernel will do piecewise). */
+  /** usercopy.ts */
   check(addr: number, len: number, write: boolean): void {
-    if (len <= 0) return;
-    const end = addr + len;
-    for (let a = addr - (addr % PAGE_SIZE); a < end; a += PAGE_SIZE) this.userFrame(a, write);
+    usercopy_m.check(this, addr, len, write);
   }
   /** scratch for the readU32..writeU64 helpers; guarded by the JS thread, used synchronously only */
-  private readonly scratch8 = new Uint8Array(8);
-  private readonly scratchView = new DataView(this.scratch8.buffer);
+  readonly scratch8 = new Uint8Array(8);
+  readonly scratchView = new DataView(this.scratch8.buffer);
   readU32(addr: number): number {
     this.readInto(addr, this.scratch8, 0, 4);
     return this.scratchView.getUint32(0, true);
@@ -935,241 +698,69 @@ export class AddressSpace {
     this.scratchView.setUint32(4, Math.floor(v / 0x100000000) >>> 0, true);
     this.write(addr, this.scratch8, 0, 8);
   }
-  /** A NUL-terminated string (UTF-8) of at most max bytes before the NUL; ENAMETOOLONG past it. */
+  /** usercopy.ts */
   readCString(addr: number, max = 4096): string {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const u = this.userPage(addr, false);
-      const o = addr % PAGE_SIZE;
-      const c = u.buf, base = u.off;
-      const page = c.subarray(base + o, base + PAGE_SIZE);
-      const z = page.indexOf(0);
-      const piece = z >= 0 ? page.subarray(0, z) : page;
-      total += piece.length;
-      if (total > max) throw new ErrnoError(Errno.ENAMETOOLONG);
-      parts.push(u.file ? piece.slice() : piece); // the scratch frame is reused by the next page
-      if (z >= 0) break;
-      addr += page.length;
-    }
-    return Buffer.concat(parts).toString('utf8');
+    return usercopy_m.readCString(this, addr, max);
   }
-  /** A NULL-terminated array of string pointers (argv/envp), with the total-size limit of execve (E2BIG). */
+  /** usercopy.ts */
   readStringArray(addr: number, maxTotal: number): string[] {
-    const out: string[] = [];
-    if (addr === 0) return out;
-    let total = 0;
-    for (let i = 0; ; i++) {
-      const p = this.readU64(addr + i * 8);
-      if (p === 0) break;
-      const s = this.readCString(p, 131072);
-      total += Buffer.byteLength(s) + 1 + 8;
-      if (total > maxTotal) throw new ErrnoError(Errno.E2BIG);
-      out.push(s);
-    }
-    return out;
+    return usercopy_m.readStringArray(this, addr, maxTotal);
   }
 
   // ---- the mapping syscalls' work (mm/mmap.c, mm/mprotect.c, mm/mremap.c) ------------------
 
-  /**
-   * do_mmap: map len bytes at addr (a hint unless MAP_FIXED*). Arguments are
-   * already validated by the syscall layer except the address space checks.
-   * Returns the address or throws ErrnoError.
-   */
+  /** mmap.ts */
   mmap(addr: number, len: number, prot: number, flags: number, file: VmFile | null, off: number, mayProt = PROT_READ | PROT_WRITE | PROT_EXEC): number {
-    len = pageUp(len);
-    if (len === 0 || len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.ENOMEM);
-    this.checkMapCount();
-    let start: number;
-    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-      if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
-      if (addr + len > GUEST_TASK_SIZE || addr < 0) throw new ErrnoError(Errno.ENOMEM);
-      // mmap_min_addr (security_mmap_addr): the guest holds no CAP_SYS_RAWIO
-      if (addr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
-      if (flags & MAP_FIXED_NOREPLACE && !(flags & MAP_FIXED) && this.overlaps(addr, addr + len)) throw new ErrnoError(Errno.EEXIST);
-      start = addr;
-      if (this.overlaps(start, start + len)) this.removeRange(start, start + len);
-    } else {
-      start = this.getUnmappedArea(Math.floor(addr / PAGE_SIZE) * PAGE_SIZE, len);
-    }
-    const vflags = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE ? MAP_SHARED : MAP_PRIVATE;
-    this.insertMapping(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, '', mayProt));
-    if (flags & MAP_POPULATE) {
-      this.prefault(start, start + len);
-    } else if (file?.cacheKey && (prot & PROT_EXEC || flags & MAP_FIXED) && vflags === MAP_PRIVATE) {
-      // a library's segments: map them now (from the page cache) rather than fault region by region
-      this.prefault(start, start + Math.min(len, PREFAULT_MAX));
-    }
-    return start;
+    return mmap_m.mmap(this, addr, len, prot, flags, file, off, mayProt);
   }
 
-  /**
-   * sysctl vm.max_map_count (65530): a process may hold so many VMAs and no
-   * more; a call that could make more fails with ENOMEM (do_mmap,
-   * __split_vma). It also bounds the references one process can hold on a
-   * frame through separate mappings.
-   */
-  private checkMapCount(): void {
-    if (this.vmas.length >= MAX_MAP_COUNT - 2) throw new ErrnoError(Errno.ENOMEM);
+  /** mmap.ts */
+  checkMapCount(): void {
+    mmap_m.checkMapCount(this);
   }
 
-  /** A VMA made by the kernel itself (ELF segments, stack, heap). */
+  /** mmap.ts */
   mapFixed(start: number, end: number, prot: number, flags: number, file: VmFile | null, off: number, name: string): void {
-    if (this.overlaps(start, end)) this.removeRange(start, end);
-    this.insertMapping(new Vma(start, end, prot, flags, file, off, name));
+    mmap_m.mapFixed(this, start, end, prot, flags, file, off, name);
   }
 
-  /** munmap(2)'s work. */
+  /** mmap.ts */
   munmap(addr: number, len: number): void {
-    if (!aligned(addr) || len === 0 || addr < 0) throw new ErrnoError(Errno.EINVAL);
-    len = pageUp(len);
-    if (addr + len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
-    this.checkMapCount(); // a hole splits a VMA in two
-    if (this.overlaps(addr, addr + len)) this.removeRange(addr, addr + len);
+    mmap_m.munmap(this, addr, len);
   }
 
-  /** mprotect(2)'s work: prot already validated. The host mappings of the range
-   * are dropped; faults re-map with the new protection. */
+  /** mmap.ts */
   mprotect(addr: number, len: number, prot: number): void {
-    if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
-    len = pageUp(len);
-    if (len === 0) return;
-    const end = addr + len;
-    if (end > GUEST_TASK_SIZE || !this.covered(addr, end)) throw new ErrnoError(Errno.ENOMEM);
-    this.checkMapCount();
-    for (let i = this.firstAfter(addr); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
-      if (prot & ~this.vmas[i]!.mayProt) throw new ErrnoError(Errno.EACCES);
-    }
-    this.splitAt(addr);
-    this.splitAt(end);
-    for (let i = this.firstAfter(addr); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
-      this.vmas[i]!.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
-    }
-    for (let i = this.vmas.length - 1; i >= 0; i--) if (i < this.vmas.length) this.mergeAround(i);
-    this.unmapHost(addr, end);
-    this.remapDirectIn(addr, end);
+    mmap_m.mprotect(this, addr, len, prot);
   }
 
-  /** Map the direct VMAs' parts in [start, end) again (after their host mappings were dropped or changed). */
-  private remapDirectIn(start: number, end: number): void {
-    for (let i = this.firstAfter(start); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
-      const v = this.vmas[i]!;
-      if (v.direct) this.remapDirect(v, Math.max(start, v.start), Math.min(end, v.end));
-    }
+  /** mmap.ts */
+  remapDirectIn(start: number, end: number): void {
+    mmap_m.remapDirectIn(this, start, end);
   }
 
-  /** madvise(2)'s work for MADV_DONTNEED: private pages drop to zero (anon) or the file's content. */
+  /** mmap.ts */
   dontneed(addr: number, len: number): void {
-    if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
-    len = pageUp(len);
-    if (len === 0) return;
-    if (!this.covered(addr, addr + len)) throw new ErrnoError(Errno.ENOMEM);
-    this.dropPages(addr, addr + len);
-    this.remapDirectIn(addr, addr + len); // the file shows through where copies were
+    mmap_m.dontneed(this, addr, len);
   }
-  /** Is [addr, addr+len) fully mapped? (madvise's ENOMEM check) */
+  /** mmap.ts */
   isMapped(addr: number, len: number): boolean {
-    return this.covered(addr, addr + pageUp(len));
+    return mmap_m.isMapped(this, addr, len);
   }
 
-  /** mremap(2)'s work. Returns the new address. */
+  /** mmap.ts */
   mremap(old: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
-    if (!aligned(old)) throw new ErrnoError(Errno.EINVAL);
-    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) throw new ErrnoError(Errno.EINVAL);
-    if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.EINVAL);
-    if (flags & MREMAP_DONTUNMAP && (!(flags & MREMAP_MAYMOVE) || oldLen !== newLen)) throw new ErrnoError(Errno.EINVAL);
-    oldLen = pageUp(oldLen);
-    newLen = pageUp(newLen);
-    if (newLen === 0) throw new ErrnoError(Errno.EINVAL);
-    const vma = this.find(old);
-    if (!vma) throw new ErrnoError(Errno.EFAULT);
-    if (oldLen === 0) {
-      // duplicating a shared mapping; private ones cannot be
-      if (!(vma.flags & MAP_SHARED)) throw new ErrnoError(Errno.EINVAL);
-      oldLen = newLen;
-    }
-    if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
-    if (flags & MREMAP_FIXED) {
-      if (!aligned(newAddr)) throw new ErrnoError(Errno.EINVAL);
-      if (newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
-      if (newAddr < old + oldLen && old < newAddr + newLen) throw new ErrnoError(Errno.EINVAL);
-      return this.moveRange(vma, old, oldLen, newLen, newAddr, !!(flags & MREMAP_DONTUNMAP));
-    }
-    if (newLen <= oldLen) {
-      if (newLen < oldLen) this.removeRange(old + newLen, old + oldLen);
-      return old;
-    }
-    // grow in place if the VMA ends here and the space after is free
-    if (old + oldLen === vma.end && !this.overlaps(vma.end, old + newLen) && old + newLen <= GUEST_TASK_SIZE) {
-      const oldEnd = vma.end;
-      vma.end = old + newLen;
-      if (vma.direct) this.remapDirect(vma, oldEnd, vma.end);
-      this.mergeAround(this.vmas.indexOf(vma));
-      return old;
-    }
-    if (!(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.ENOMEM);
-    const dest = this.getUnmappedArea(0, newLen);
-    return this.moveRange(vma, old, oldLen, newLen, dest, !!(flags & MREMAP_DONTUNMAP));
+    return mmap_m.mremap(this, old, oldLen, newLen, flags, newAddr);
   }
 
-  /** Move [old, old+oldLen) of vma to dest with size newLen: frames move, data is not copied. */
-  private moveRange(vma: Vma, old: number, oldLen: number, newLen: number, dest: number, keepOld: boolean): number {
-    if (this.overlaps(dest, dest + newLen)) this.removeRange(dest, dest + newLen);
-    const moved = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name, vma.mayProt);
-    moved.direct = vma.direct;
-    const n = Math.min(oldLen, newLen) / PAGE_SIZE;
-    const ov = old / PAGE_SIZE, nv = dest / PAGE_SIZE;
-    // the tail that does not move goes first, while the page table still
-    // says which of its frames the host maps (those wait for the flush)
-    if (!keepOld && oldLen > newLen) this.removeRange(old + newLen, old + oldLen);
-    this.unmapHost(old, old + n * PAGE_SIZE);
-    for (let i = 0; i < n; i++) {
-      const src = this.ptPage(ov + i, false);
-      if (!src) continue;
-      const si = (ov + i) % PT_SIZE;
-      const f = src.frame[si]!;
-      if (!f) continue;
-      src.frame[si] = 0;
-      src.bits[si] = 0;
-      src.count--;
-      if (src.count === 0) this.pt.delete(Math.floor((ov + i) / PT_SIZE));
-      const dst = this.ptPage(nv + i, true)!;
-      dst.frame[(nv + i) % PT_SIZE] = f;
-      dst.bits[(nv + i) % PT_SIZE] = 0;
-      dst.count++;
-    }
-    if (keepOld) {
-      // the old range stays mapped, empty (anonymous pages read as zero
-      // again; a direct file mapping shows the file where copies were)
-      this.remapDirectIn(old, old + oldLen);
-    } else if (this.overlaps(old, old + n * PAGE_SIZE)) {
-      this.removeRange(old, old + n * PAGE_SIZE);
-    }
-    this.insert(moved);
-    if (moved.direct) this.remapDirect(this.find(dest)!, dest, dest + newLen);
-    return dest;
+  /** mmap.ts */
+  moveRange(vma: Vma, old: number, oldLen: number, newLen: number, dest: number, keepOld: boolean): number {
+    return mmap_m.moveRange(this, vma, old, oldLen, newLen, dest, keepOld);
   }
 
-  /** brk(2)'s work: returns the new (or unchanged) break. */
+  /** mmap.ts */
   setBrk(want: number): number {
-    if (want < this.brkStart) return this.brk;
-    const oldTop = pageUp(this.brk), newTop = pageUp(want);
-    if (newTop > oldTop) {
-      // a page of gap below the next mapping, the stack guard gap below a stack (mm/mmap.c: brk)
-      const next = this.vmas[this.firstAfter(oldTop)];
-      if (next && newTop + PAGE_SIZE + (next.flags & MAP_GROWSDOWN ? 256 * PAGE_SIZE : 0) > next.start) return this.brk;
-      if (newTop > MMAP_BASE) return this.brk;
-      // overcommit heuristic: growth larger than all of RAM is refused
-      if (newTop - oldTop > this.physmem.limit * PAGE_SIZE) return this.brk;
-      this.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
-      // malloc writes the new space at once: map its first pages now
-      this.prefault(oldTop, Math.min(newTop, oldTop + 32 * PAGE_SIZE));
-    } else if (newTop < oldTop) {
-      this.removeRange(newTop, oldTop);
-    }
-    this.brk = want;
-    return want;
+    return mmap_m.setBrk(this, want);
   }
 
   /** /proc/<pid>/maps */
@@ -1204,7 +795,7 @@ export class AddressSpace {
     this.physmem.flushFreed();
   }
   /** The host has reaped the stub process (every thread of it is gone). */
-  private reaped(): void {
+  reaped(): void {
     this.tlb.freeGathered();
     this.physmem.freeStubSlot(this.stubSlot);
     this.physmem.flushFreed();

@@ -1,0 +1,239 @@
+/**
+ * Page faults (mm/memory.c): what the host's fault report means, demand
+ * paging with map-ahead, copy-on-write, the page cache for file pages, a
+ * growing stack, and the faults of direct host-file mappings.
+ *
+ * Functions of the AddressSpace (address_space.ts), which calls them
+ * through its methods; the state is its, guarded by the JS thread.
+ */
+import { PAGE_SIZE, OutOfMemory } from './physmem.js';
+import { Vma } from './vma.js';
+
+
+import { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
+
+import { AddressSpace, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_MAX } from './address_space.js';
+
+/**
+ * The x86 error code of a fault the host reported, which says only
+ * whether something was mapped there (accErr: SEGV_ACCERR) or not: the
+ * kind of access comes from this page table. The host maps a page with
+ * its VMA's protection less write for copy-on-write, so a denied access
+ * to a mapped page is a write — or the fetch of a non-executable page
+ * (fetch: the address is at the instruction pointer). A missing page is
+ * taken as read, except in writable private anonymous memory (stack,
+ * heap, bss), which is written soon: a fork's child copies such a page
+ * in one fault, not a read fault and then a write fault (a copy costs
+ * far less than a fault; gVisor's ptrace platform assumes any access).
+ */
+export function hostFaultErr(mm: AddressSpace, addr: number, accErr: boolean, fetch: boolean): number {
+  const v = mm.find(addr);
+  if (accErr) return fetch && !(v && v.prot & PROT_EXEC) ? PF_USER | PF_PROT | PF_INSTR : PF_USER | PF_PROT | PF_WRITE;
+  if (fetch) return PF_USER | PF_INSTR;
+  return v && !(v.flags & MAP_SHARED) && v.prot & PROT_WRITE ? PF_USER | PF_WRITE : PF_USER;
+}
+
+/**
+ * Handle a guest page fault at addr with x86 error code err. Returns 0 when
+ * the access may be retried (page tables updated, host requests queued),
+ * or SEGV_MAPERR / SEGV_ACCERR for a guest SIGSEGV.
+ */
+export function handleFault(mm: AddressSpace, addr: number, err: number): number {
+  mm.faults++;
+  mm.physmem.stats.faults++;
+  const vma = mm.find(addr);
+  if (!vma) return mm.growStack(addr) ? mm.handleFault(addr, err) : SEGV_MAPERR;
+  const need = err & PF_WRITE ? PROT_WRITE : err & PF_INSTR ? PROT_EXEC : PROT_READ;
+  if (!(vma.prot & need) && !(need === PROT_READ && vma.prot & (PROT_WRITE | PROT_EXEC))) return SEGV_ACCERR;
+  const vpn = Math.floor(addr / PAGE_SIZE);
+  if (vma.direct) return mm.directFault(vma, vpn, err);
+  // a fault on a page we believe the host has mapped means the host lost
+  // it (or never ran the request): map it again rather than loop
+  const pte = mm.ptPage(vpn, false);
+  if (pte && pte.frame[vpn % PT_SIZE]) {
+    const i = vpn % PT_SIZE;
+    if (err & PF_WRITE && mm.isCow(vma, pte.frame[i]! - 1)) {
+      // copy-on-write around the fault too: a data segment or a forked
+      // stack is written page after page, and a copy costs far less than a fault
+      const lo = Math.max(vma.start / PAGE_SIZE, vpn - COW_AROUND + 1, vpn - i);
+      const hi = Math.min(vma.end / PAGE_SIZE, vpn + COW_AROUND, vpn - i + PT_SIZE);
+      for (let v = lo; v < hi; v++) {
+        const j = v - vpn + i;
+        const f = pte.frame[j]!;
+        if (f && mm.isCow(vma, f - 1)) {
+          mm.breakCow(pte, j);
+          if (v !== vpn) mm.queueMap(v, 1, pte.frame[j]! - 1, vma.prot);
+          if (v !== vpn) pte.bits[j]! |= PTE_HOST;
+        }
+      }
+    }
+    pte.bits[i]! &= ~PTE_HOST;
+  }
+  // map-ahead: sequential faults double the window, others reset it
+  if (vpn === mm.faultNext) mm.faultWindow = Math.min(mm.faultWindow * 2, FAULT_AROUND_MAX);
+  else mm.faultWindow = FAULT_AROUND_MIN;
+  const win = mm.faultWindow;
+  let lo: number, hi: number;
+  if (vma.flags & MAP_GROWSDOWN) {
+    lo = Math.max(vpn - win + 1, vma.start / PAGE_SIZE);
+    hi = vpn + 1;
+  } else {
+    lo = vpn;
+    hi = Math.min(vpn + win, vma.end / PAGE_SIZE);
+  }
+  mm.populate(vma, lo, hi);
+  mm.faultNext = hi;
+  return 0;
+}
+
+/** Linux grows a MAP_GROWSDOWN VMA down to a fault just below it (within RLIMIT_STACK). */
+export function growStack(mm: AddressSpace, addr: number): boolean {
+  const i = mm.firstAfter(addr);
+  const next = mm.vmas[i];
+  if (!next || !(next.flags & MAP_GROWSDOWN) || next.end - addr > STACK_MAX * 4) return false;
+  const start = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  const prev = i > 0 ? mm.vmas[i - 1]! : null;
+  if (prev && prev.end > start - PAGE_SIZE * 256) return false; // stack guard gap
+  next.start = start;
+  return true;
+}
+
+/**
+ * Make pages [lo, hi) of vma present and queue their host mapping. Missing
+ * pages get fresh frames (contiguous when possible, so one host mmap covers
+ * a run), filled from the file for file mappings.
+ */
+export function populate(mm: AddressSpace, vma: Vma, lo: number, hi: number): void {
+  const hostProt = vma.prot;
+  let vpn = lo;
+  while (vpn < hi) {
+    const p = mm.ptPage(vpn, true)!;
+    const i = vpn % PT_SIZE;
+    const f = p.frame[i]!;
+    if (f) {
+      // present: (re)map if the host lost it (read-only while copy-on-write);
+      // runs of present pages merge in queue()
+      if (!(p.bits[i]! & PTE_HOST)) {
+        mm.queueMap(vpn, 1, f - 1, mm.isCow(vma, f - 1) ? hostProt & ~PROT_WRITE : hostProt);
+        p.bits[i]! |= PTE_HOST;
+      }
+      vpn++;
+      continue;
+    }
+    // a run of missing pages within mm pt page
+    let n = 1;
+    const lim = Math.min(hi - vpn, PT_SIZE - i);
+    while (n < lim && p.frame[i + n] === 0) n++;
+    const key = vma.file?.cacheKey;
+    if (key) {
+      // file pages come from the page cache, shared; misses are read once and cached
+      const got = mm.populateCached(vma, key, p, i, vpn, n, hostProt);
+      if (got === 0) return; // out of memory after the first page
+      vpn += got;
+      continue;
+    }
+    let frame: number;
+    try {
+      frame = mm.physmem.alloc(n);
+    } catch (e) {
+      if (e instanceof OutOfMemory && vpn > lo) return; // keep what we have; the faulting page is in
+      throw e;
+    }
+    n = mm.physmem.allocCount;
+    if (vma.file) {
+      const off = vma.pgoff + (vpn * PAGE_SIZE - vma.start);
+      vma.file.fillHost(off, mm.physmem.hostAddr(frame), n * PAGE_SIZE);
+      mm.physmem.stats.fileReads++;
+      mm.physmem.stats.fileReadPages += n;
+    }
+    for (let k = 0; k < n; k++) {
+      p.frame[i + k] = frame + k + 1;
+      p.bits[i + k] = PTE_HOST;
+    }
+    p.count += n;
+    mm.queueMap(vpn, n, frame, hostProt);
+    vpn += n;
+  }
+}
+
+/**
+ * Fill missing pages [vpn, vpn+n) of a file VMA from the page cache,
+ * reading runs of misses from the file in one go. Returns pages done.
+ */
+export function populateCached(mm: AddressSpace, vma: Vma, key: string, p: PtPage, i: number, vpn: number, n: number, prot: number): number {
+  const pm = mm.physmem, cache = pm.cache;
+  const firstIdx = (vma.pgoff + (vpn * PAGE_SIZE - vma.start)) / PAGE_SIZE;
+  let k = 0;
+  while (k < n) {
+    const idx = firstIdx + k;
+    let f = cache.take(key, idx);
+    let m = 1;
+    if (f < 0) {
+      while (k + m < n && !cache.has(key, idx + m)) m++;
+      try {
+        f = pm.alloc(m);
+      } catch (e) {
+        if (e instanceof OutOfMemory && k > 0) return k;
+        throw e;
+      }
+      m = pm.allocCount;
+      vma.file!.fillHost(idx * PAGE_SIZE, pm.hostAddr(f), m * PAGE_SIZE);
+      pm.stats.fileReads++;
+      pm.stats.fileReadPages += m;
+      for (let j = 0; j < m; j++) cache.insert(key, idx + j, f + j);
+    }
+    for (let j = 0; j < m; j++) {
+      p.frame[i + k + j] = f + j + 1;
+      p.bits[i + k + j] = PTE_HOST;
+    }
+    p.count += m;
+    // shared with the cache: a private writable page is copy-on-write
+    mm.queueMap(vpn + k, m, f, mm.isCow(vma, f) ? prot & ~PROT_WRITE : prot);
+    k += m;
+  }
+  return n;
+}
+
+/** Populate [start, end) now (exec's segments, executable file maps): one flush instead of a fault per region. */
+export function prefault(mm: AddressSpace, start: number, end: number): void {
+  for (let i = mm.firstAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
+    const v = mm.vmas[i]!;
+    if (v.prot === PROT_NONE || v.direct) continue; // direct: the host has it all already
+    const lo = Math.max(start, v.start) / PAGE_SIZE, hi = Math.min(end, v.end) / PAGE_SIZE;
+    mm.populate(v, lo, hi);
+  }
+}
+
+/** A write to a page of a private direct VMA the guest has no copy of: its own frame, read from the file (do_cow_fault). */
+export function copyDirectPage(mm: AddressSpace, vma: Vma, vpn: number): number {
+  const pm = mm.physmem;
+  const f = pm.alloc(1);
+  vma.file!.fillHost(vma.pgoff + (vpn * PAGE_SIZE - vma.start), pm.hostAddr(f), PAGE_SIZE);
+  pm.stats.fileReads++;
+  pm.stats.fileReadPages++;
+  const p = mm.ptPage(vpn, true)!, i = vpn % PT_SIZE;
+  p.frame[i] = f + 1;
+  p.bits[i] = PTE_HOST;
+  p.count++;
+  mm.queueMap(vpn, 1, f, vma.prot);
+  return f;
+}
+
+/** A fault in a direct VMA: a copy-on-write, or a page the host lost (mapped again, file and all). */
+export function directFault(mm: AddressSpace, vma: Vma, vpn: number, err: number): number {
+  const p = mm.ptPage(vpn, false), i = vpn % PT_SIZE;
+  const f = p ? p.frame[i]! : 0;
+  if (f) {
+    if (err & PF_WRITE && mm.isCow(vma, f - 1)) mm.breakCow(p!, i);
+    const fr = p!.frame[i]! - 1;
+    mm.queueMap(vpn, 1, fr, mm.isCow(vma, fr) ? vma.prot & ~PROT_WRITE : vma.prot);
+    p!.bits[i]! |= PTE_HOST;
+    return 0;
+  }
+  if (err & PF_WRITE && !(vma.flags & MAP_SHARED)) {
+    mm.copyDirectPage(vma, vpn);
+    return 0;
+  }
+  mm.remapDirect(vma);
+  return 0;
+}

@@ -1,0 +1,218 @@
+/**
+ * The mapping syscalls' work (mm/mmap.c, mm/mprotect.c, mm/mremap.c,
+ * mm/madvise.c): mmap, munmap, mprotect, mremap, brk and MADV_DONTNEED on
+ * the VMAs and the page table; the host follows through the TLB batch.
+ *
+ * Functions of the AddressSpace (address_space.ts), which calls them
+ * through its methods; the state is its, guarded by the JS thread.
+ */
+import { Errno, ErrnoError } from '../abi/errno.js';
+import { PAGE_SIZE } from './physmem.js';
+import { Vma, VmFile } from './vma.js';
+import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
+
+
+import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_FIXED_NOREPLACE, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
+
+import { AddressSpace, MAX_MAP_COUNT, MMAP_BASE, MMAP_MIN_ADDR, PREFAULT_MAX, PT_SIZE, aligned, pageUp } from './address_space.js';
+
+/**
+ * do_mmap: map len bytes at addr (a hint unless MAP_FIXED*). Arguments are
+ * already validated by the syscall layer except the address space checks.
+ * Returns the address or throws ErrnoError.
+ */
+export function mmap(mm: AddressSpace, addr: number, len: number, prot: number, flags: number, file: VmFile | null, off: number, mayProt = PROT_READ | PROT_WRITE | PROT_EXEC): number {
+  len = pageUp(len);
+  if (len === 0 || len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.ENOMEM);
+  mm.checkMapCount();
+  let start: number;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
+    if (addr + len > GUEST_TASK_SIZE || addr < 0) throw new ErrnoError(Errno.ENOMEM);
+    // mmap_min_addr (security_mmap_addr): the guest holds no CAP_SYS_RAWIO
+    if (addr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
+    if (flags & MAP_FIXED_NOREPLACE && !(flags & MAP_FIXED) && mm.overlaps(addr, addr + len)) throw new ErrnoError(Errno.EEXIST);
+    start = addr;
+    if (mm.overlaps(start, start + len)) mm.removeRange(start, start + len);
+  } else {
+    start = mm.getUnmappedArea(Math.floor(addr / PAGE_SIZE) * PAGE_SIZE, len);
+  }
+  const vflags = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE ? MAP_SHARED : MAP_PRIVATE;
+  mm.insertMapping(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, '', mayProt));
+  if (flags & MAP_POPULATE) {
+    mm.prefault(start, start + len);
+  } else if (file?.cacheKey && (prot & PROT_EXEC || flags & MAP_FIXED) && vflags === MAP_PRIVATE) {
+    // a library's segments: map them now (from the page cache) rather than fault region by region
+    mm.prefault(start, start + Math.min(len, PREFAULT_MAX));
+  }
+  return start;
+}
+
+/**
+ * sysctl vm.max_map_count (65530): a process may hold so many VMAs and no
+ * more; a call that could make more fails with ENOMEM (do_mmap,
+ * __split_vma). It also bounds the references one process can hold on a
+ * frame through separate mappings.
+ */
+export function checkMapCount(mm: AddressSpace): void {
+  if (mm.vmas.length >= MAX_MAP_COUNT - 2) throw new ErrnoError(Errno.ENOMEM);
+}
+
+/** A VMA made by the kernel itself (ELF segments, stack, heap). */
+export function mapFixed(mm: AddressSpace, start: number, end: number, prot: number, flags: number, file: VmFile | null, off: number, name: string): void {
+  if (mm.overlaps(start, end)) mm.removeRange(start, end);
+  mm.insertMapping(new Vma(start, end, prot, flags, file, off, name));
+}
+
+/** munmap(2)'s work. */
+export function munmap(mm: AddressSpace, addr: number, len: number): void {
+  if (!aligned(addr) || len === 0 || addr < 0) throw new ErrnoError(Errno.EINVAL);
+  len = pageUp(len);
+  if (addr + len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+  mm.checkMapCount(); // a hole splits a VMA in two
+  if (mm.overlaps(addr, addr + len)) mm.removeRange(addr, addr + len);
+}
+
+/** mprotect(2)'s work: prot already validated. The host mappings of the range
+ * are dropped; faults re-map with the new protection. */
+export function mprotect(mm: AddressSpace, addr: number, len: number, prot: number): void {
+  if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
+  len = pageUp(len);
+  if (len === 0) return;
+  const end = addr + len;
+  if (end > GUEST_TASK_SIZE || !mm.covered(addr, end)) throw new ErrnoError(Errno.ENOMEM);
+  mm.checkMapCount();
+  for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
+    if (prot & ~mm.vmas[i]!.mayProt) throw new ErrnoError(Errno.EACCES);
+  }
+  mm.splitAt(addr);
+  mm.splitAt(end);
+  for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
+    mm.vmas[i]!.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+  }
+  for (let i = mm.vmas.length - 1; i >= 0; i--) if (i < mm.vmas.length) mm.mergeAround(i);
+  mm.unmapHost(addr, end);
+  mm.remapDirectIn(addr, end);
+}
+
+/** Map the direct VMAs' parts in [start, end) again (after their host mappings were dropped or changed). */
+export function remapDirectIn(mm: AddressSpace, start: number, end: number): void {
+  for (let i = mm.firstAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
+    const v = mm.vmas[i]!;
+    if (v.direct) mm.remapDirect(v, Math.max(start, v.start), Math.min(end, v.end));
+  }
+}
+
+/** madvise(2)'s work for MADV_DONTNEED: private pages drop to zero (anon) or the file's content. */
+export function dontneed(mm: AddressSpace, addr: number, len: number): void {
+  if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
+  len = pageUp(len);
+  if (len === 0) return;
+  if (!mm.covered(addr, addr + len)) throw new ErrnoError(Errno.ENOMEM);
+  mm.dropPages(addr, addr + len);
+  mm.remapDirectIn(addr, addr + len); // the file shows through where copies were
+}
+
+/** Is [addr, addr+len) fully mapped? (madvise's ENOMEM check) */
+export function isMapped(mm: AddressSpace, addr: number, len: number): boolean {
+  return mm.covered(addr, addr + pageUp(len));
+}
+
+/** mremap(2)'s work. Returns the new address. */
+export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
+  if (!aligned(old)) throw new ErrnoError(Errno.EINVAL);
+  if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) throw new ErrnoError(Errno.EINVAL);
+  if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.EINVAL);
+  if (flags & MREMAP_DONTUNMAP && (!(flags & MREMAP_MAYMOVE) || oldLen !== newLen)) throw new ErrnoError(Errno.EINVAL);
+  oldLen = pageUp(oldLen);
+  newLen = pageUp(newLen);
+  if (newLen === 0) throw new ErrnoError(Errno.EINVAL);
+  const vma = mm.find(old);
+  if (!vma) throw new ErrnoError(Errno.EFAULT);
+  if (oldLen === 0) {
+    // duplicating a shared mapping; private ones cannot be
+    if (!(vma.flags & MAP_SHARED)) throw new ErrnoError(Errno.EINVAL);
+    oldLen = newLen;
+  }
+  if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
+  if (flags & MREMAP_FIXED) {
+    if (!aligned(newAddr)) throw new ErrnoError(Errno.EINVAL);
+    if (newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+    if (newAddr < old + oldLen && old < newAddr + newLen) throw new ErrnoError(Errno.EINVAL);
+    return mm.moveRange(vma, old, oldLen, newLen, newAddr, !!(flags & MREMAP_DONTUNMAP));
+  }
+  if (newLen <= oldLen) {
+    if (newLen < oldLen) mm.removeRange(old + newLen, old + oldLen);
+    return old;
+  }
+  // grow in place if the VMA ends here and the space after is free
+  if (old + oldLen === vma.end && !mm.overlaps(vma.end, old + newLen) && old + newLen <= GUEST_TASK_SIZE) {
+    const oldEnd = vma.end;
+    vma.end = old + newLen;
+    if (vma.direct) mm.remapDirect(vma, oldEnd, vma.end);
+    mm.mergeAround(mm.vmas.indexOf(vma));
+    return old;
+  }
+  if (!(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.ENOMEM);
+  const dest = mm.getUnmappedArea(0, newLen);
+  return mm.moveRange(vma, old, oldLen, newLen, dest, !!(flags & MREMAP_DONTUNMAP));
+}
+
+/** Move [old, old+oldLen) of vma to dest with size newLen: frames move, data is not copied. */
+export function moveRange(mm: AddressSpace, vma: Vma, old: number, oldLen: number, newLen: number, dest: number, keepOld: boolean): number {
+  if (mm.overlaps(dest, dest + newLen)) mm.removeRange(dest, dest + newLen);
+  const moved = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name, vma.mayProt);
+  moved.direct = vma.direct;
+  const n = Math.min(oldLen, newLen) / PAGE_SIZE;
+  const ov = old / PAGE_SIZE, nv = dest / PAGE_SIZE;
+  // the tail that does not move goes first, while the page table still
+  // says which of its frames the host maps (those wait for the flush)
+  if (!keepOld && oldLen > newLen) mm.removeRange(old + newLen, old + oldLen);
+  mm.unmapHost(old, old + n * PAGE_SIZE);
+  for (let i = 0; i < n; i++) {
+    const src = mm.ptPage(ov + i, false);
+    if (!src) continue;
+    const si = (ov + i) % PT_SIZE;
+    const f = src.frame[si]!;
+    if (!f) continue;
+    src.frame[si] = 0;
+    src.bits[si] = 0;
+    src.count--;
+    if (src.count === 0) mm.pt.delete(Math.floor((ov + i) / PT_SIZE));
+    const dst = mm.ptPage(nv + i, true)!;
+    dst.frame[(nv + i) % PT_SIZE] = f;
+    dst.bits[(nv + i) % PT_SIZE] = 0;
+    dst.count++;
+  }
+  if (keepOld) {
+    // the old range stays mapped, empty (anonymous pages read as zero
+    // again; a direct file mapping shows the file where copies were)
+    mm.remapDirectIn(old, old + oldLen);
+  } else if (mm.overlaps(old, old + n * PAGE_SIZE)) {
+    mm.removeRange(old, old + n * PAGE_SIZE);
+  }
+  mm.insert(moved);
+  if (moved.direct) mm.remapDirect(mm.find(dest)!, dest, dest + newLen);
+  return dest;
+}
+
+/** brk(2)'s work: returns the new (or unchanged) break. */
+export function setBrk(mm: AddressSpace, want: number): number {
+  if (want < mm.brkStart) return mm.brk;
+  const oldTop = pageUp(mm.brk), newTop = pageUp(want);
+  if (newTop > oldTop) {
+    // a page of gap below the next mapping, the stack guard gap below a stack (mm/mmap.c: brk)
+    const next = mm.vmas[mm.firstAfter(oldTop)];
+    if (next && newTop + PAGE_SIZE + (next.flags & MAP_GROWSDOWN ? 256 * PAGE_SIZE : 0) > next.start) return mm.brk;
+    if (newTop > MMAP_BASE) return mm.brk;
+    // overcommit heuristic: growth larger than all of RAM is refused
+    if (newTop - oldTop > mm.physmem.limit * PAGE_SIZE) return mm.brk;
+    mm.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
+    // malloc writes the new space at once: map its first pages now
+    mm.prefault(oldTop, Math.min(newTop, oldTop + 32 * PAGE_SIZE));
+  } else if (newTop < oldTop) {
+    mm.removeRange(newTop, oldTop);
+  }
+  mm.brk = want;
+  return want;
+}

@@ -1,0 +1,137 @@
+/**
+ * The kernel's access to guest memory (copy_from_user/copy_to_user,
+ * mm/maccess.c): page by page through the page table, faulting pages in as
+ * the guest's own access would, EFAULT where the guest would get SIGSEGV.
+ *
+ * Functions of the AddressSpace (address_space.ts), which calls them
+ * through its methods; the state is its, guarded by the JS thread.
+ */
+import { Errno, ErrnoError } from '../abi/errno.js';
+import { PAGE_SIZE } from './physmem.js';
+import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
+
+
+import { PROT_READ, PROT_WRITE, MAP_SHARED } from '../abi/mman.js';
+
+import { AddressSpace, PTE_HOST, PT_SIZE } from './address_space.js';
+
+/**
+ * Frame for the page at addr, faulting it in for the kernel as the guest's
+ * own access would; -1 for a read of a direct page the guest has no copy of
+ * (userPage reads it from the file). Throws EFAULT where the guest would
+ * get SIGSEGV.
+ */
+export function userFrame(mm: AddressSpace, addr: number, write: boolean): number {
+  const vpn = Math.floor(addr / PAGE_SIZE);
+  const p = mm.pt.get(Math.floor(vpn / PT_SIZE));
+  const f = p ? p.frame[vpn % PT_SIZE]! : 0;
+  if (f) {
+    if (write) {
+      const vma = mm.find(addr);
+      if (!vma || !(vma.prot & PROT_WRITE)) throw new ErrnoError(Errno.EFAULT);
+      if (mm.isCow(vma, f - 1)) {
+        const nf = mm.breakCow(p!, vpn % PT_SIZE);
+        mm.queueMap(vpn, 1, nf, vma.prot);
+        p!.bits[vpn % PT_SIZE]! |= PTE_HOST;
+        return nf;
+      }
+    }
+    return f - 1;
+  }
+  if (addr < 0 || addr >= GUEST_TASK_SIZE) throw new ErrnoError(Errno.EFAULT);
+  let vma = mm.find(addr);
+  if (!vma) {
+    if (!mm.growStack(addr)) throw new ErrnoError(Errno.EFAULT);
+    vma = mm.find(addr)!;
+  }
+  if (!(vma.prot & (write ? PROT_WRITE : PROT_READ))) throw new ErrnoError(Errno.EFAULT);
+  if (vma.direct) {
+    if (!write || vma.flags & MAP_SHARED) return -1; // userPage reads the file; write() writes it
+    return mm.copyDirectPage(vma, vpn);
+  }
+  mm.populate(vma, vpn, vpn + 1);
+  return mm.frameAt(vpn);
+}
+
+/** Copy len bytes out of the guest at addr into dst[at..]. */
+export function readInto(mm: AddressSpace, addr: number, dst: Uint8Array, at = 0, len = dst.length - at): void {
+  while (len > 0) {
+    const u = mm.userPage(addr, false);
+    const o = addr % PAGE_SIZE;
+    const n = Math.min(len, PAGE_SIZE - o);
+    const c = u.buf, base = u.off + o;
+    dst.set(c.subarray(base, base + n), at);
+    addr += n;
+    at += n;
+    len -= n;
+  }
+}
+
+export function read(mm: AddressSpace, addr: number, len: number): Uint8Array {
+  const b = new Uint8Array(len);
+  mm.readInto(addr, b);
+  return b;
+}
+
+/** Copy data into the guest at addr. */
+export function write(mm: AddressSpace, addr: number, data: Uint8Array, at = 0, len = data.length - at): void {
+  const pm = mm.physmem;
+  while (len > 0) {
+    const f = mm.userFrame(addr, true);
+    const o = addr % PAGE_SIZE;
+    const n = Math.min(len, PAGE_SIZE - o);
+    if (f < 0) {
+      // a shared direct mapping is the host file: write the file (past its end: EFAULT, where the guest gets SIGBUS)
+      const v = mm.find(addr)!;
+      if (v.file!.hostMap!.writeAt(v.pgoff + (addr - v.start), data.subarray(at, at + n)) !== n) throw new ErrnoError(Errno.EFAULT);
+    } else {
+      pm.chunkOf(f).set(data.subarray(at, at + n), pm.offsetIn(f) + o);
+    }
+    addr += n;
+    at += n;
+    len -= n;
+  }
+}
+
+/** Check that [addr, addr+len) is accessible, faulting pages in (for writes the kernel will do piecewise). */
+export function check(mm: AddressSpace, addr: number, len: number, write: boolean): void {
+  if (len <= 0) return;
+  const end = addr + len;
+  for (let a = addr - (addr % PAGE_SIZE); a < end; a += PAGE_SIZE) mm.userFrame(a, write);
+}
+
+/** A NUL-terminated string (UTF-8) of at most max bytes before the NUL; ENAMETOOLONG past it. */
+export function readCString(mm: AddressSpace, addr: number, max = 4096): string {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const u = mm.userPage(addr, false);
+    const o = addr % PAGE_SIZE;
+    const c = u.buf, base = u.off;
+    const page = c.subarray(base + o, base + PAGE_SIZE);
+    const z = page.indexOf(0);
+    const piece = z >= 0 ? page.subarray(0, z) : page;
+    total += piece.length;
+    if (total > max) throw new ErrnoError(Errno.ENAMETOOLONG);
+    parts.push(u.file ? piece.slice() : piece); // the scratch frame is reused by the next page
+    if (z >= 0) break;
+    addr += page.length;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** A NULL-terminated array of string pointers (argv/envp), with the total-size limit of execve (E2BIG). */
+export function readStringArray(mm: AddressSpace, addr: number, maxTotal: number): string[] {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  let total = 0;
+  for (let i = 0; ; i++) {
+    const p = mm.readU64(addr + i * 8);
+    if (p === 0) break;
+    const s = mm.readCString(p, 131072);
+    total += Buffer.byteLength(s) + 1 + 8;
+    if (total > maxTotal) throw new ErrnoError(Errno.E2BIG);
+    out.push(s);
+  }
+  return out;
+}
