@@ -32,3 +32,79 @@ export function parseStat(b: Uint8Array): Stat {
   };
 }
 
+
+/** dev_t as the kernel keeps it (new_encode_dev's split of major and minor). */
+/** dev_t in glibc's encoding (gnu_dev_makedev), which is also what struct stat carries. */
+export function makedev(major: number, minor: number): number {
+  // major: bits 8..19 and 32..43; minor: bits 0..7 and 20..31 (kept below 2^53)
+  return ((major & 0xfff) << 8) + (minor & 0xff) + ((minor & ~0xff) >>> 0) * 0x1000 + Math.floor(major / 0x1000) * 0x100000000000;
+}
+export function major(dev: number): number {
+  return (((dev >>> 8) & 0xfff) | (Math.floor(dev / 0x100000000) & ~0xfff)) >>> 0;
+}
+export function minor(dev: number): number {
+  // dev bits 20..43 are minor bits 8..31 (ToInt32 keeps exactly those after the division)
+  return ((dev & 0xff) | (Math.floor(dev / 0x1000) & ~0xff)) >>> 0;
+}
+
+/** sizeof(struct stat) and sizeof(struct statx) on x86-64 */
+export const STAT_SIZE = 144, STATX_SIZE = 256;
+/** statx's request and answer bits (include/uapi/linux/stat.h) */
+export const STATX_BASIC_STATS = 0x7ff, STATX__RESERVED = 0x80000000;
+export const AT_STATX_FORCE_SYNC = 0x2000, AT_STATX_DONT_SYNC = 0x4000;
+
+/** A u64 field below 2^53 as two u32 halves (no BigInt). */
+function putU64(dv: DataView, off: number, v: number): void {
+  dv.setUint32(off, v >>> 0, true);
+  dv.setUint32(off + 4, Math.floor(v / 0x100000000) >>> 0, true);
+}
+/** ns since the epoch as { tv_sec, tv_nsec } at off, tv_nsec as `width` bytes (8: timespec, 4: statx_timestamp) */
+function putTime(dv: DataView, off: number, ns: bigint, width: 4 | 8): void {
+  let sec = ns / 1000000000n;
+  let nsec = ns - sec * 1000000000n;
+  if (nsec < 0n) {
+    sec -= 1n;
+    nsec += 1000000000n;
+  }
+  dv.setBigInt64(off, sec, true);
+  if (width === 8) dv.setBigInt64(off + 8, nsec, true);
+  else dv.setUint32(off + 8, Number(nsec), true);
+}
+
+/** struct stat (x86-64) at dv[0]. */
+export function encodeStat(dv: DataView, st: Stat): void {
+  putU64(dv, 0, st.dev);
+  putU64(dv, 8, st.ino);
+  putU64(dv, 16, st.nlink);
+  dv.setUint32(24, st.mode, true);
+  dv.setUint32(28, st.uid, true);
+  dv.setUint32(32, st.gid, true);
+  putU64(dv, 40, st.rdev);
+  putU64(dv, 48, st.size);
+  putU64(dv, 56, st.blksize);
+  putU64(dv, 64, st.blocks);
+  putTime(dv, 72, st.atimeNs, 8);
+  putTime(dv, 88, st.mtimeNs, 8);
+  putTime(dv, 104, st.ctimeNs, 8);
+}
+
+/** struct statx at dv[0], the basic fields (no btime, no mount id, no attributes). */
+export function encodeStatx(dv: DataView, st: Stat): void {
+  dv.setUint32(0, STATX_BASIC_STATS, true);
+  dv.setUint32(4, st.blksize, true);
+  dv.setUint32(16, st.nlink, true);
+  dv.setUint32(20, st.uid, true);
+  dv.setUint32(24, st.gid, true);
+  dv.setUint16(28, st.mode, true);
+  putU64(dv, 32, st.ino);
+  putU64(dv, 40, st.size);
+  putU64(dv, 48, st.blocks);
+  // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; __s32 __reserved; }: atime, ctime, mtime
+  putTime(dv, 64, st.atimeNs, 4);
+  putTime(dv, 96, st.ctimeNs, 4);
+  putTime(dv, 112, st.mtimeNs, 4);
+  dv.setUint32(128, major(st.rdev), true);
+  dv.setUint32(132, minor(st.rdev), true);
+  dv.setUint32(136, major(st.dev), true);
+  dv.setUint32(140, minor(st.dev), true);
+}

@@ -167,18 +167,7 @@ export abstract class Node {
 
 // ---- attributes and permissions ----------------------------------------------------------
 
-/** dev_t in glibc's encoding (gnu_dev_makedev), which is also what struct stat carries. */
-export function makedev(major: number, minor: number): number {
-  // major: bits 8..19 and 32..43; minor: bits 0..7 and 20..31 (kept below 2^53)
-  return ((major & 0xfff) << 8) + (minor & 0xff) + ((minor & ~0xff) >>> 0) * 0x1000 + Math.floor(major / 0x1000) * 0x100000000000;
-}
-export function major(dev: number): number {
-  return (((dev >>> 8) & 0xfff) | (Math.floor(dev / 0x100000000) & ~0xfff)) >>> 0;
-}
-export function minor(dev: number): number {
-  // dev bits 20..43 are minor bits 8..31 (ToInt32 keeps exactly those after the division)
-  return ((dev & 0xff) | (Math.floor(dev / 0x1000) & ~0xff)) >>> 0;
-}
+export { makedev, major, minor } from '../abi/stat.js';
 
 /** DT_* for a mode, as getdents64 reports it. */
 export function dtype(mode: number): number {

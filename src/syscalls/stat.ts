@@ -8,34 +8,18 @@ import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4 } from './types.js';
 import type { Stat } from '../fs/types.js';
+import { STAT_SIZE, STATX_SIZE, STATX__RESERVED, AT_STATX_FORCE_SYNC, AT_STATX_DONT_SYNC, encodeStat, encodeStatx } from '../abi/stat.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH } from '../fs/vfs.js';
-import { major, minor, StatFs } from '../fs/node.js';
+import { StatFs } from '../fs/node.js';
 import { fileOf } from './fd.js';
 import { dirArg } from './namei.js';
-import { readPath, writeStruct, putU64, putTimespec, nsToTimespec, UserPtr } from './uaccess.js';
+import { readPath, writeStruct, putU64, UserPtr } from './uaccess.js';
 
 // ---- stat ----------------------------------------------------------------------------------
 
-/** sizeof(struct stat) on x86-64 */
-const STAT_SIZE = 144;
-
 /** Copy a Stat out as struct stat. */
 function writeStat(t: Task, addr: UserPtr, st: Stat): void {
-  writeStruct(t, addr, STAT_SIZE, (dv) => {
-    putU64(dv, 0, st.dev);
-    putU64(dv, 8, st.ino);
-    putU64(dv, 16, st.nlink);
-    dv.setUint32(24, st.mode, true);
-    dv.setUint32(28, st.uid, true);
-    dv.setUint32(32, st.gid, true);
-    putU64(dv, 40, st.rdev);
-    putU64(dv, 48, st.size);
-    putU64(dv, 56, st.blksize);
-    putU64(dv, 64, st.blocks);
-    putTimespec(dv, 72, st.atimeNs);
-    putTimespec(dv, 88, st.mtimeNs);
-    putTimespec(dv, 104, st.ctimeNs);
-  });
+  writeStruct(t, addr, STAT_SIZE, (dv) => encodeStat(dv, st));
 }
 
 /** fstatat's core: path or AT_EMPTY_PATH (where a NULL path is accepted too). */
@@ -85,11 +69,6 @@ export function sys_newfstatat(t: Task, r: Regs): number {
   return answerStat(t, buf, statAt(t, dirfd, pathAddr, flags));
 }
 
-const AT_STATX_FORCE_SYNC = 0x2000, AT_STATX_DONT_SYNC = 0x4000;
-const STATX_BASIC_STATS = 0x7ff, STATX__RESERVED = 0x80000000;
-/** sizeof(struct statx) */
-const STATX_SIZE = 256;
-
 /** statx(2): the basic fields (no btime, no mount id, no attributes). */
 export function sys_statx(t: Task, r: Regs): number {
   const dirfd = r.getI32(A0), pathAddr = r.get(A1), flags = r.getU32(A2), mask = r.getU32(A3), buf = r.get(A4);
@@ -98,28 +77,7 @@ export function sys_statx(t: Task, r: Regs): number {
   if (mask & STATX__RESERVED) return -Errno.EINVAL;
   const st = statAt(t, dirfd, pathAddr, flags);
   if (typeof st === 'number') return st;
-  writeStruct(t, buf, STATX_SIZE, (dv) => {
-    dv.setUint32(0, STATX_BASIC_STATS, true);
-    dv.setUint32(4, st.blksize, true);
-    dv.setUint32(16, st.nlink, true);
-    dv.setUint32(20, st.uid, true);
-    dv.setUint32(24, st.gid, true);
-    dv.setUint16(28, st.mode, true);
-    putU64(dv, 32, st.ino);
-    putU64(dv, 40, st.size);
-    putU64(dv, 48, st.blocks);
-    // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; __s32 __reserved; }
-    const times: Array<[number, bigint]> = [[64, st.atimeNs], [96, st.ctimeNs], [112, st.mtimeNs]];
-    for (const [o, ns] of times) {
-      const ts = nsToTimespec(ns);
-      dv.setBigInt64(o, ts.sec, true);
-      dv.setUint32(o + 8, Number(ts.nsec), true);
-    }
-    dv.setUint32(128, major(st.rdev), true);
-    dv.setUint32(132, minor(st.rdev), true);
-    dv.setUint32(136, major(st.dev), true);
-    dv.setUint32(140, minor(st.dev), true);
-  });
+  writeStruct(t, buf, STATX_SIZE, (dv) => encodeStatx(dv, st));
   return 0;
 }
 
