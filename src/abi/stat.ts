@@ -1,4 +1,5 @@
 /** File types and directory entry types (include/uapi/linux/stat.h, dirent.h), and struct stat. */
+import { nsToTimespec } from './time.js';
 export const S_IFMT = 0o170000, S_IFSOCK = 0o140000, S_IFLNK = 0o120000, S_IFREG = 0o100000,
   S_IFBLK = 0o060000, S_IFDIR = 0o040000, S_IFCHR = 0o020000, S_IFIFO = 0o010000;
 export const DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
@@ -54,21 +55,16 @@ export const STATX_BASIC_STATS = 0x7ff, STATX__RESERVED = 0x80000000;
 export const AT_STATX_FORCE_SYNC = 0x2000, AT_STATX_DONT_SYNC = 0x4000;
 
 /** A u64 field below 2^53 as two u32 halves (no BigInt). */
-function putU64(dv: DataView, off: number, v: number): void {
+export function putU64(dv: DataView, off: number, v: number): void {
   dv.setUint32(off, v >>> 0, true);
   dv.setUint32(off + 4, Math.floor(v / 0x100000000) >>> 0, true);
 }
 /** ns since the epoch as { tv_sec, tv_nsec } at off, tv_nsec as `width` bytes (8: timespec, 4: statx_timestamp) */
 function putTime(dv: DataView, off: number, ns: bigint, width: 4 | 8): void {
-  let sec = ns / 1000000000n;
-  let nsec = ns - sec * 1000000000n;
-  if (nsec < 0n) {
-    sec -= 1n;
-    nsec += 1000000000n;
-  }
-  dv.setBigInt64(off, sec, true);
-  if (width === 8) dv.setBigInt64(off + 8, nsec, true);
-  else dv.setUint32(off + 8, Number(nsec), true);
+  const ts = nsToTimespec(ns);
+  dv.setBigInt64(off, ts.sec, true);
+  if (width === 8) dv.setBigInt64(off + 8, ts.nsec, true);
+  else dv.setUint32(off + 8, Number(ts.nsec), true);
 }
 
 /** struct stat (x86-64) at dv[0]. */

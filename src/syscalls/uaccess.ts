@@ -96,11 +96,8 @@ export function writeU64(t: Task, addr: UserPtr, v: number): void {
   t.mm.writeU64(addr, v);
 }
 
-/** A u64 field of a struct being encoded, from a non-negative number. */
-export function putU64(dv: DataView, off: number, v: number): void {
-  dv.setUint32(off, v >>> 0, true);
-  dv.setUint32(off + 4, Math.floor(v / 0x100000000) >>> 0, true);
-}
+/** A u64 field of a struct being encoded, from a non-negative number (abi/stat.ts). */
+export { putU64 } from '../abi/stat.js';
 
 // ---- structs ------------------------------------------------------------------------------
 
