@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PKG_ROOT } from './host/paths.js';
-import { run, RunOptions, UsageError, parseSize } from './index.js';
+import { run, RunOptions, UsageError, parseSize, parsePublish } from './index.js';
 
 const HELP = `usage: umlts run [options] -- PROGRAM [ARGS...]
        umlts --help | --version
@@ -32,6 +32,15 @@ options:
   --max-host-fds N  host file descriptors hostfs may hold at once (default:
                     derived from RLIMIT_NOFILE); more open guest files are
                     closed and reopened transparently
+  --net none|host   the guest's network: 'none' (default) gives it a private
+                    loopback of its own (lo, 127.0.0.0/8 and ::1) that nothing
+                    on the host can reach; 'host' makes its TCP and UDP sockets
+                    host sockets (outbound connections, DNS, listening on the
+                    host). AF_UNIX sockets are always the guest's own.
+  --publish [HOSTADDR:]HOSTPORT:GUESTPORT[/udp]
+                    with --net none: listen on the host (127.0.0.1 unless
+                    HOSTADDR; [v6] for IPv6) and join each connection to the
+                    guest's listener on GUESTPORT (repeatable)
   --stats           print kernel, memory and filehandle counters on stderr at exit
   --strace          print every guest system call on stderr
   -h, --help        this text
@@ -78,7 +87,7 @@ function parse(argv: string[]): RunOptions | number {
   }
   if (cmd !== 'run') throw new UsageError(`unknown command '${cmd}' (try umlts --help)`);
   const o: RunOptions = { program: '', args: [], root: '/', rw: false, memBytes: 1 << 30, cpus: 0, env: [], inheritEnv: false, cwd: '', strace: false,
-    mounts: [], maxHostFds: 0, stats: false, user: '' };
+    mounts: [], maxHostFds: 0, stats: false, user: '', net: 'none', publish: [] };
   let i = 1;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -121,6 +130,18 @@ function parse(argv: string[]): RunOptions | number {
         break;
       }
       case '--strace': o.strace = true; break;
+      case '--net': {
+        const v = val();
+        if (v !== 'none' && v !== 'host') throw new UsageError(`bad --net '${v}': expected none or host`);
+        o.net = v;
+        break;
+      }
+      case '--publish': {
+        const p = parsePublish(val());
+        if (typeof p === 'string') throw new UsageError(p);
+        o.publish.push(p);
+        break;
+      }
       case '--stats': o.stats = true; break;
       case '--mount': o.mounts.push(parseMount(val())); break;
       case '--max-host-fds': {
@@ -138,6 +159,7 @@ function parse(argv: string[]): RunOptions | number {
         throw new UsageError(`unknown option '${a}' (try umlts --help)`);
     }
   }
+  if (o.net === 'host' && o.publish.length) throw new UsageError('--publish needs --net none (with --net host the guest listens on the host itself)');
   const rest = argv.slice(i);
   if (rest.length === 0) throw new UsageError('no program given: umlts run [options] -- PROGRAM [ARGS...]');
   o.program = rest[0]!;

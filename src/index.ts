@@ -16,6 +16,10 @@ import { LoaderError } from './loader/elf.js';
 import { Errno } from './abi/errno.js';
 import { ttyJobs } from './kernel/tty_jobs.js';
 import type { Terminal } from './fs/tty/console.js';
+import type { NetMode } from './net/stack.js';
+import { startPublishing, parsePublish, PublishSpec } from './net/publish.js';
+export { parsePublish };
+export type { PublishSpec, NetMode };
 
 export interface RunOptions {
   program: string;
@@ -39,6 +43,10 @@ export interface RunOptions {
   stats: boolean;
   /** --user UID[:GID] (numbers or names in the root's /etc/passwd, /etc/group); '' = umlts's own */
   user: string;
+  /** --net: the guest's private loopback ('none') or the host's network ('host') */
+  net: NetMode;
+  /** --publish: host ports joined to guest ports (with --net none) */
+  publish: PublishSpec[];
 }
 
 /** A guest identity from --user. */
@@ -179,7 +187,7 @@ export function run(o: RunOptions): number {
   try {
     kernel = new Kernel({
       root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2],
-      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(),
+      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(), net: o.net,
       user: user ?? { uid: getuid(), gid: getgid(), groups: [] },
       platform,
       syscalls: { rows: SYSCALL_TABLE, name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
@@ -189,6 +197,14 @@ export function run(o: RunOptions): number {
   } catch (e) {
     platform.shutdown();
     if (!(e instanceof Error) || !/^(hostfs|--mount)/.test(e.message)) throw e;
+    process.stderr.write(`umlts: ${e.message}\n`);
+    return 2;
+  }
+  try {
+    startPublishing(kernel.net, o.publish);
+  } catch (e) {
+    kernel.shutdown();
+    if (!(e instanceof Error) || !e.message.startsWith('--publish')) throw e;
     process.stderr.write(`umlts: ${e.message}\n`);
     return 2;
   }

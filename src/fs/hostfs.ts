@@ -431,6 +431,13 @@ export class HostNode extends Node {
       return r;
     }));
   }
+  override mknod(name: string, mode: number, rdev: number, cred: FsCred): number {
+    return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
+      const r = host.mknodat(d, n, mode, rdev);
+      if (r === 0) this.fs.fixNewAt(d, n, mode & 0o7777, cred, false);
+      return r;
+    }));
+  }
   override symlink(name: string, target: string, cred: FsCred): number {
     return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
       const r = host.symlinkat(target, d, n);

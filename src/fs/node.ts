@@ -138,6 +138,10 @@ export abstract class Node {
   mkdir(_name: string, _mode: number, _cred: FsCred): number {
     return this.dirOp();
   }
+  /** A FIFO, socket or device node (mode holds S_IFMT); the VFS has vetted the type and privilege. */
+  mknod(_name: string, _mode: number, _rdev: number, _cred: FsCred): number {
+    return -Errno.EPERM;
+  }
   symlink(_name: string, _target: string, _cred: FsCred): number {
     return this.dirOp();
   }

@@ -53,6 +53,8 @@ export interface ProcProvider {
   threadComm?(pid: number, tid: number): string | null;
   /** /proc/uptime: ns since boot, and idle ns summed over the CPUs (default: since mount, idle 0) */
   uptime?(): { upNs: number; idleNs: number };
+  /** /proc/net/<name> generators (tcp, udp, unix, dev...): the guest's own sockets (default: none) */
+  netFiles?(): Readonly<Record<string, () => string>>;
   /** /proc/loadavg: the 1, 5 and 15 minute load averages (default: 0) */
   loadavg?(): [number, number, number];
 }
@@ -292,7 +294,7 @@ export class ProcFs extends FileSystem {
 
 /** Inode numbers: fixed ones for the root's files, pid * 64 + k above them for per-process nodes. */
 const INO_ROOT = 1, INO_SELF = 2, INO_CPUINFO = 3, INO_MEMINFO = 4, INO_MOUNTS = 5, INO_FILESYSTEMS = 6, INO_UPTIME = 7,
-  INO_LOADAVG = 8, INO_STAT = 9, INO_UMLTS = 64;
+  INO_LOADAVG = 8, INO_STAT = 9, INO_UMLTS = 64, INO_NET = 96;
 const pidIno = (pid: number, k: number): number => 4096 + pid * 64 + k;
 const fdIno = (pid: number, fd: number): number => 0x40000000 + pid * 65536 + fd;
 
@@ -378,6 +380,7 @@ class ProcRoot extends DirNode {
       ['loadavg', new GenNode(fs, INO_LOADAVG, () => fs.loadavg())],
       ['stat', new GenNode(fs, INO_STAT, () => fs.stat())],
       ['umlts', new UmltsDir(fs)],
+      ['net', new NetDir(fs)],
     ]);
   }
   override lookup(name: string): Node | number {
@@ -409,6 +412,24 @@ class UmltsDir extends DirNode {
   }
   override readdir(): DirEntry[] {
     return [...this.entries].map(([name, n]) => ({ ino: n.peek().ino, type: DT_REG, name }));
+  }
+}
+
+/** /proc/net (Linux: a link to self/net; one network namespace here, so a directory). */
+class NetDir extends DirNode {
+  constructor(fs: ProcFs) {
+    super(fs, INO_NET, 0o555);
+  }
+  private files(): [string, () => string][] {
+    return Object.entries(this.fs.provider.netFiles?.() ?? {});
+  }
+  override lookup(name: string): Node | number {
+    const i = this.files().findIndex(([n]) => n === name);
+    if (i < 0) return -Errno.ENOENT;
+    return new GenNode(this.fs, INO_NET + 1 + i, this.files()[i]![1]);
+  }
+  override readdir(): DirEntry[] {
+    return this.files().map(([name], i) => ({ ino: INO_NET + 1 + i, type: DT_REG, name }));
   }
 }
 

@@ -169,6 +169,13 @@ export class TmpDir extends TmpNode {
     this.added();
     return 0;
   }
+  override mknod(name: string, mode: number, rdev: number, cred: FsCred): number {
+    const e = this.canAdd(name);
+    if (e < 0) return e;
+    this.entries.set(name, new TmpSpecial(this.fs, mode, rdev, cred.fsuid, this.newGid(cred)));
+    this.added();
+    return 0;
+  }
   override symlink(name: string, target: string, cred: FsCred): number {
     const e = this.canAdd(name);
     if (e < 0) return e;
@@ -265,6 +272,24 @@ export class TmpDir extends TmpNode {
     }
     src.ctimeNs = this.mtimeNs = this.ctimeNs = nd.mtimeNs = nd.ctimeNs = now;
     return 0;
+  }
+}
+
+/** A FIFO, socket or device node: only attributes here (a bound socket is found by its ino; see net/). */
+class TmpSpecial extends TmpNode {
+  /** immutable */
+  readonly rdev: number;
+  constructor(fs: TmpFs, mode: number, rdev: number, uid: number, gid: number) {
+    super(fs, mode, uid, gid);
+    this.rdev = rdev;
+  }
+  get size(): number {
+    return 0;
+  }
+  override stat(): Stat {
+    const st = super.stat();
+    st.rdev = this.rdev;
+    return st;
   }
 }
 

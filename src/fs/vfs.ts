@@ -45,7 +45,7 @@
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import {
-  DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,
+  DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,
   O_NOCTTY, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, O_TMPFILE, O_LARGEFILE, DT_DIR,
 } from './types.js';
 import {
@@ -637,6 +637,35 @@ export class Vfs {
     const t = this.createTarget(c, at, path, true);
     if (typeof t === 'number') return t;
     return t.dir.node.mkdir(t.name, mode & ~c.fs.umask & 0o1777, c.creds);
+  }
+
+  /**
+   * mknod/mknodat and a unix socket's bind: mode holds the type (S_IFIFO,
+   * S_IFSOCK, S_IFREG, or a device with CAP_MKNOD: euid 0) and permission
+   * bits, the umask still to apply. Returns the new node's Loc (bind keys
+   * its socket by the node's identity).
+   */
+  mknod(c: FsCaller & { creds: { euid?: number } }, at: File | null, path: string, mode: number, rdev: number): Loc | number {
+    const type = mode & S_IFMT;
+    if (type === S_IFCHR || type === S_IFBLK) {
+      if (c.creds.euid !== 0) return -Errno.EPERM;
+    } else if (type !== S_IFIFO && type !== S_IFSOCK && type !== S_IFREG && type !== 0) {
+      return -Errno.EINVAL;
+    }
+    const t = this.createTarget(c, at, path, false);
+    if (typeof t === 'number') return t;
+    const perm = mode & ~c.fs.umask & 0o7777;
+    if (type === S_IFREG || type === 0) {
+      const f = t.dir.node.create(t.name, perm, c.creds, 0, path);
+      if (typeof f === 'number') return f;
+      f.put();
+    } else {
+      const r = t.dir.node.mknod(t.name, type | perm, type === S_IFCHR || type === S_IFBLK ? rdev : 0, c.creds);
+      if (r < 0) return r;
+    }
+    const n = t.dir.node.lookup(t.name);
+    if (typeof n === 'number') return n;
+    return { path: t.dir.path === '/' ? '/' + t.name : t.dir.path + '/' + t.name, node: n, mnt: t.dir.mnt, parent: t.dir };
   }
 
   symlink(c: FsCaller, target: string, at: File | null, path: string): number {

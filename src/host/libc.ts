@@ -440,6 +440,7 @@ const fsc = {
   unlinkat: libc.func('int unlinkat(int dirfd, const char *path, int flags)'),
   renameat2: libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'),
   symlinkat: libc.func('int symlinkat(const char *target, int newdirfd, const char *linkpath)'),
+  mknodat: libc.func('int mknodat(int dirfd, const char *path, unsigned int mode, uint64_t dev)'),
   linkat: libc.func('int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)'),
   fchmodat: libc.func('int fchmodat(int dirfd, const char *path, unsigned int mode, int flags)'),
   fchmod: libc.func('int fchmod(int fd, unsigned int mode)'),
@@ -474,6 +475,9 @@ export function unlinkat(dirfd: number, path: string, flags: number): number {
 }
 export function renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number {
   return (fsc.renameat2(olddirfd, oldpath, newdirfd, newpath, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+export function mknodat(dirfd: number, path: string, mode: number, dev: number): number {
+  return (fsc.mknodat(dirfd, path, mode, dev) as number) === -1 ? -koffi.errno() : 0;
 }
 export function symlinkat(target: string, newdirfd: number, linkpath: string): number {
   return (fsc.symlinkat(target, newdirfd, linkpath) as number) === -1 ? -koffi.errno() : 0;
@@ -578,4 +582,73 @@ export function ioctlInt(fd: number, req: number, arg: number): number {
 /** getpgrp(2): umlts's own process group. */
 export function getpgrp(): number {
   return c.getpgrp() as number;
+}
+
+// ---- sockets (net/hostinet.ts, net/publish.ts: --net host and --publish) ----------
+// Every host socket is non-blocking; all return -errno instead of throwing.
+const sk = {
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  bind: libc.func('int bind(int fd, void *addr, unsigned int len)'),
+  connect: libc.func('int connect(int fd, void *addr, unsigned int len)'),
+  listen: libc.func('int listen(int fd, int backlog)'),
+  accept4: libc.func('int accept4(int fd, void *addr, void *len, int flags)'),
+  getsockname: libc.func('int getsockname(int fd, void *addr, void *len)'),
+  getpeername: libc.func('int getpeername(int fd, void *addr, void *len)'),
+  sendto: libc.func('long sendto(int fd, void *buf, size_t n, int flags, void *addr, unsigned int alen)'),
+  recvfrom: libc.func('long recvfrom(int fd, void *buf, size_t n, int flags, void *addr, void *alen)'),
+  shutdown: libc.func('int shutdown(int fd, int how)'),
+  setsockopt: libc.func('int setsockopt(int fd, int level, int name, void *val, unsigned int len)'),
+  getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
+  ioctl_i: libc.func('int ioctl(int fd, unsigned long req, void *arg)'),
+};
+const neg = (r: number): number => (r === -1 ? -koffi.errno() : r);
+const EMPTY = new Uint8Array(0);
+export function socket(domain: number, type: number, protocol: number): number {
+  return neg(sk.socket(domain, type, protocol) as number);
+}
+export function bind(fd: number, addr: Uint8Array): number {
+  return neg(sk.bind(fd, addr, addr.length) as number);
+}
+export function connect(fd: number, addr: Uint8Array): number {
+  return neg(sk.connect(fd, addr, addr.length) as number);
+}
+export function listen(fd: number, backlog: number): number {
+  return neg(sk.listen(fd, backlog) as number);
+}
+/** accept4; the peer's sockaddr goes into addr (its length returned through alen[0]). */
+export function accept4(fd: number, addr: Uint8Array, alen: Uint32Array, flags: number): number {
+  alen[0] = addr.length;
+  return neg(sk.accept4(fd, addr, alen, flags) as number);
+}
+/** getsockname / getpeername: the sockaddr, or -errno. */
+export function sockName(fd: number, peer: boolean): Uint8Array | number {
+  const b = new Uint8Array(128), l = new Uint32Array([128]);
+  const r = neg((peer ? sk.getpeername : sk.getsockname)(fd, b, l) as number);
+  return r < 0 ? r : b.slice(0, Math.min(l[0]!, 128));
+}
+export function sendto(fd: number, buf: Uint8Array, flags: number, addr: Uint8Array | null): number {
+  return neg(sk.sendto(fd, buf, buf.length, flags, addr ?? EMPTY, addr ? addr.length : 0) as number);
+}
+/** recvfrom; the sender's sockaddr into addr (length through alen[0]). */
+export function recvfrom(fd: number, buf: Uint8Array, flags: number, addr: Uint8Array, alen: Uint32Array): number {
+  alen[0] = addr.length;
+  return neg(sk.recvfrom(fd, buf, buf.length, flags, addr, alen) as number);
+}
+export function shutdown(fd: number, how: number): number {
+  return neg(sk.shutdown(fd, how) as number);
+}
+export function setsockopt(fd: number, level: number, name: number, val: Uint8Array): number {
+  return neg(sk.setsockopt(fd, level, name, val, val.length) as number);
+}
+/** getsockopt into val (up to its length); the value's bytes, or -errno. */
+export function getsockopt(fd: number, level: number, name: number, max: number): Uint8Array | number {
+  const b = new Uint8Array(Math.max(max, 4)), l = new Uint32Array([b.length]);
+  const r = neg(sk.getsockopt(fd, level, name, b, l) as number);
+  return r < 0 ? r : b.slice(0, Math.min(l[0]!, b.length));
+}
+/** ioctl with an int out-argument (FIONREAD, SIOCOUTQ). */
+export function ioctlOutInt(fd: number, req: number): number {
+  const v = new Int32Array(1);
+  const r = neg(sk.ioctl_i(fd, req, v) as number);
+  return r < 0 ? r : v[0]!;
 }

@@ -49,6 +49,8 @@ import { finishSyscall, restartMode, SyscallTable } from './syscall.js';
 import { SigInfo, SIGKILL, SI_KERNEL, ERESTARTSYS, ERESTARTNOHAND } from './signal.js';
 import { Vfs, FsContext, HostMountSpec } from '../fs/vfs.js';
 import { FdTable, File } from '../fs/file.js';
+import { NetStack, NetMode } from '../net/stack.js';
+import { procNetFiles } from '../net/procnet.js';
 import { ElfImage, ExecFile, LoaderError } from '../loader/elf.js';
 import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from './futex.js';
@@ -79,6 +81,8 @@ export interface KernelOptions {
   syscalls: SyscallTable;
   /** what uname(2) reports of the machine: its host name and kernel release */
   uname: { nodename: string; release: string };
+  /** --net: the private loopback ('none', the default) or host sockets */
+  net?: NetMode;
   /** init's credentials (--user, or the host user running umlts) */
   user: { uid: number; gid: number; groups: number[] };
 }
@@ -112,6 +116,8 @@ export class Kernel {
   readonly physmem: Physmem;
   /** mounts, locks, the terminal; immutable reference */
   readonly vfs: Vfs;
+  /** sockets: the unix name table, the private loopback's ports; immutable reference */
+  readonly net: NetStack;
   /** immutable */
   readonly platform: Platform;
   /** the platform's timers and host-fd watches; immutable reference */
@@ -164,6 +170,7 @@ export class Kernel {
       mounts: opts.mounts,
       hostFdBudget: opts.maxHostFds,
     });
+    this.net = new NetStack(this.vfs, this.events, opts.net ?? 'none');
   }
 
   // ---- process creation and exec ----------------------------------------------------
@@ -588,6 +595,9 @@ export interface PreparedExec {
 /** The kernel's side of procfs. Stateless: reads the kernel's tables on the JS thread. */
 class ProcProviderImpl {
   constructor(private readonly k: Kernel) {}
+  netFiles(): Readonly<Record<string, () => string>> {
+    return procNetFiles(this.k.net);
+  }
   currentPid(): number {
     return this.k.currentPid;
   }

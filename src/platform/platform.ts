@@ -132,6 +132,8 @@ export interface HostEvents {
   cancelTimer(t: Timer): void;
   /** Call cb once when host fd is ready for events (EPOLLIN/EPOLLOUT). False if it cannot be polled. */
   watch(fd: number, events: number, cb: () => void): boolean;
+  /** Forget fd's watch (before the fd is closed). */
+  unwatch(fd: number): void;
   /** Fire every timer whose deadline has passed. */
   runExpired(): void;
   /** Host signals sent to umlts (the terminal's SIGWINCH, SIGHUP, SIGCONT), by number; see forwardHostSignals.

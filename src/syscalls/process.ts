@@ -443,11 +443,6 @@ export function sys_setfsgid(t: Task, r: Regs): number {
   return old;
 }
 
-/** Socket calls on an fd: there are no sockets yet, so any valid fd is not one (ENOTSOCK). */
-export function sys_notsock(t: Task, r: Regs): number {
-  return t.files.get(r.getI32(A0)) ? -Errno.ENOTSOCK : -Errno.EBADF;
-}
-
 const CAP_V1 = 0x19980330, CAP_V2 = 0x20071026, CAP_V3 = 0x20080522;
 /** capget(2): root (euid 0) holds every capability, anyone else none; there are no file capabilities. */
 export function sys_capget(t: Task, r: Regs): number {

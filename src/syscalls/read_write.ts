@@ -23,6 +23,8 @@ import { PipeEnd } from '../fs/pipe.js';
 import { NullFile } from '../fs/devfs.js';
 import { HostFile } from '../fs/hostfs.js';
 import { fileOf } from './fd.js';
+import { Socket } from '../net/socket.js';
+import { sockRead, sockWrite } from './socket.js';
 import { readIovecs, userBuf, readI64, writeU64, Iovecs, IovIter, MAX_RW_COUNT } from './uaccess.js';
 
 /** The scratch buffer's size: the most one chunk of a transfer moves. */
@@ -150,6 +152,7 @@ function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, po
     const e = positional(f, pos);
     if (e < 0) return e;
   }
+  if (f instanceof Socket) return write ? sockWrite(t, f, v) : sockRead(t, f, v);
   return write ? doWrite(t, f, v, pos) : doRead(t, f, v, pos);
 }
 

@@ -26,6 +26,7 @@ import * as PIPE from './pipe.js';
 import * as POLL from './poll.js';
 import * as EP from './epoll.js';
 import * as TMR from './timer.js';
+import * as NET from './socket.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -228,16 +229,25 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_timer_delete]: { name: 'timer_delete', handler: TMR.sys_timer_delete, status: 'supported' },
   // ---- end pipes, poll, epoll, timers ----
 
-  // ---- networking: not offered yet ----
-  [N.SYS_socket]: { name: 'socket', handler: fails(Errno.EAFNOSUPPORT), status: 'stub', note: 'no sockets yet: EAFNOSUPPORT' },
-  [N.SYS_socketpair]: { name: 'socketpair', handler: fails(Errno.EAFNOSUPPORT), status: 'stub', note: 'no sockets yet: EAFNOSUPPORT' },
-  ...Object.fromEntries(
-    (['getpeername', 'getsockname', 'getsockopt', 'setsockopt', 'shutdown', 'connect', 'bind', 'listen', 'accept', 'accept4',
-      'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg'] as const).map((n) => [
-      (N as unknown as Record<string, number>)[`SYS_${n}`]!,
-      { name: n, handler: P.sys_notsock, status: 'stub' as const, note: 'no sockets yet: any fd is ENOTSOCK' },
-    ]),
-  ),
+  // ---- networking: syscalls/socket.ts (net/ beside fs/) ----
+  [N.SYS_socket]: { name: 'socket', handler: NET.sys_socket, status: 'partial', note: 'AF_UNIX, AF_INET/AF_INET6 TCP and UDP (private loopback or host), AF_NETLINK NETLINK_ROUTE; raw and packet sockets: EPERM' },
+  [N.SYS_socketpair]: { name: 'socketpair', handler: NET.sys_socketpair, status: 'supported' },
+  [N.SYS_bind]: { name: 'bind', handler: NET.sys_bind, status: 'supported' },
+  [N.SYS_listen]: { name: 'listen', handler: NET.sys_listen, status: 'supported' },
+  [N.SYS_accept]: { name: 'accept', handler: NET.sys_accept, status: 'supported' },
+  [N.SYS_accept4]: { name: 'accept4', handler: NET.sys_accept4, status: 'supported' },
+  [N.SYS_connect]: { name: 'connect', handler: NET.sys_connect, status: 'supported' },
+  [N.SYS_getsockname]: { name: 'getsockname', handler: NET.sys_getsockname, status: 'supported' },
+  [N.SYS_getpeername]: { name: 'getpeername', handler: NET.sys_getpeername, status: 'supported' },
+  [N.SYS_sendto]: { name: 'sendto', handler: NET.sys_sendto, status: 'supported' },
+  [N.SYS_recvfrom]: { name: 'recvfrom', handler: NET.sys_recvfrom, status: 'supported' },
+  [N.SYS_sendmsg]: { name: 'sendmsg', handler: NET.sys_sendmsg, status: 'supported', note: 'SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX' },
+  [N.SYS_recvmsg]: { name: 'recvmsg', handler: NET.sys_recvmsg, status: 'supported' },
+  [N.SYS_sendmmsg]: { name: 'sendmmsg', handler: NET.sys_sendmmsg, status: 'partial', note: 'messages after the first do not wait for room' },
+  [N.SYS_recvmmsg]: { name: 'recvmmsg', handler: NET.sys_recvmmsg, status: 'partial', note: 'the timeout argument is not applied' },
+  [N.SYS_shutdown]: { name: 'shutdown', handler: NET.sys_shutdown, status: 'supported' },
+  [N.SYS_setsockopt]: { name: 'setsockopt', handler: NET.sys_setsockopt, status: 'partial', note: 'options are kept and reported; TCP tuning, multicast and BPF filters have no effect' },
+  [N.SYS_getsockopt]: { name: 'getsockopt', handler: NET.sys_getsockopt, status: 'supported' },
 
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },

@@ -79,6 +79,11 @@ export class PtraceEvents implements HostEvents {
     return true;
   }
 
+  unwatch(fd: number): void {
+    if (!this.watches.delete(fd)) return;
+    host.epollCtl(this.epfd, host.EPOLL_CTL_DEL, fd, 0, fd);
+  }
+
   /** Host signals that reach the waker (through the relay): subscribers by signal number.
    * Filled by the front end before the kernel runs, read on the JS thread after. */
   readonly hostSignalHandlers = new Map<number, () => void>();

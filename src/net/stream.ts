@@ -1,0 +1,390 @@
+/**
+ * Connection-oriented sockets inside the kernel: AF_UNIX SOCK_STREAM and
+ * SOCK_SEQPACKET (net/unix/af_unix.c) and TCP over the private loopback
+ * (net/ipv4/tcp.c as a loopback pair sees it). A connection is two
+ * StreamSockets that queue data straight onto each other's receive queue;
+ * a listener keeps an accept queue of server-side sockets already connected
+ * to their clients (the three-way handshake happens at once, so data a
+ * client sends before accept() waits in the child).
+ *
+ * The families differ in details Linux's code makes observable, kept here
+ * behind `tcp`: what poll reports for an unconnected socket, the errno of
+ * sending or receiving unconnected, and close: a unix close shuts the peer
+ * down both ways, a TCP close sends a FIN (the peer reads EOF and its next
+ * send is answered by a reset) or a reset when data was left unread.
+ *
+ * Ownership: a connection's two sockets and a listener's queue are touched
+ * only on the JS thread, by the syscalls of whoever holds either end.
+ */
+import { Errno } from '../abi/errno.js';
+import * as S from '../abi/socket.js';
+import { O_NONBLOCK } from '../fs/types.js';
+import type { File } from '../fs/file.js';
+import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLRDHUP } from '../fs/waitqueue.js';
+import { Socket, Scm, RecvInfo, Ucred, SockCaller, scmRelease } from './socket.js';
+
+function sameCred(a: Ucred | null, b: Ucred | null): boolean {
+  return a === b || (a !== null && b !== null && a.pid === b.pid && a.uid === b.uid && a.gid === b.gid);
+}
+
+/** One sent piece of data in a receive queue (an skb): what it carried comes with it. */
+interface Chunk {
+  data: Uint8Array;
+  /** bytes already read from the front */
+  off: number;
+  scm: Scm | null;
+}
+
+export type StreamState = 'unconnected' | 'listening' | 'connected' | 'closed';
+
+export abstract class StreamSocket extends Socket {
+  /** guarded by the JS thread (connect, listen, accept, the peer's close) */
+  state: StreamState = 'unconnected';
+  /** the other end; guarded by the JS thread (connect, accept, either end's release) */
+  peer: StreamSocket | null = null;
+  /** the receive queue, oldest first; the peer's sends push, our receives shift */
+  private readonly rx: Chunk[] = [];
+  private rxBytes = 0;
+  /** listening: connections not yet accepted, and the most allowed */
+  private readonly acceptq: StreamSocket[] = [];
+  private backlog = 0;
+  /** credentials of the peer at connect time (SO_PEERCRED); set by connect/socketpair */
+  peerCreds: Ucred | null = null;
+  /** TCP: the peer closed: the next send is answered by a reset (set by the peer's close) */
+  peerClosed = false;
+  /** TCP: the peer's FIN came (SOCK_DONE): reads end with 0 whatever error follows */
+  finReceived = false;
+  /** the listener whose accept queue holds us (until accepted); cleared by accept */
+  private listener: StreamSocket | null = null;
+
+  constructor(
+    net: ConstructorParameters<typeof Socket>[0], family: number, type: number, protocol: number, flags: number,
+    owner: { uid: number; gid: number }, bufs: { snd: number; rcv: number },
+    /** TCP rather than AF_UNIX; immutable */
+    readonly tcp: boolean,
+  ) {
+    super(net, family, type, protocol, flags, owner, bufs);
+  }
+
+  /** SOCK_SEQPACKET: records, not a byte stream */
+  get seqpacket(): boolean {
+    return this.type === S.SOCK_SEQPACKET;
+  }
+  override get streaming(): boolean {
+    return !this.seqpacket;
+  }
+  protected override get listening(): boolean {
+    return this.state === 'listening';
+  }
+  protected override peerCred(): Ucred | null {
+    return this.peerCreds;
+  }
+
+  /** A new server-side socket for a connection to this listener (the family's sk_clone). */
+  protected abstract newChild(): StreamSocket;
+
+  // ---- connections ----
+
+  /** Join a and b (socketpair, or a connect and the child it made); aCred, bCred: their owners'. */
+  static pair(a: StreamSocket, b: StreamSocket, aCred: Ucred, bCred: Ucred): void {
+    a.peer = b;
+    b.peer = a;
+    a.state = b.state = 'connected';
+    a.peerCreds = bCred;
+    b.peerCreds = aCred;
+    a.finReceived = b.finReceived = false;
+  }
+
+  /** The checks of connect() before the address is looked at. */
+  protected connectState(): number {
+    if (this.state === 'connected') return -Errno.EISCONN;
+    if (this.state === 'listening' || this.state === 'closed') return this.tcp ? -Errno.EISCONN : -Errno.EINVAL;
+    return 0;
+  }
+
+  /**
+   * Connect to a listener (found by the family): a child joins us and waits
+   * in its accept queue. -EAGAIN when the queue is full (a unix listener's
+   * backlog; a blocking caller sleeps on the listener's queue).
+   */
+  protected connectTo(l: StreamSocket, me: Ucred): number {
+    if (l.state !== 'listening' || l.type !== this.type) return -Errno.ECONNREFUSED;
+    if (l.acceptq.length > l.backlog) {
+      if (this.tcp) return -Errno.ECONNREFUSED; // SYNs to a full queue are dropped; a retry would time out
+      return -Errno.EAGAIN;
+    }
+    const child = l.newChild();
+    StreamSocket.pair(this, child, me, l.listenCreds ?? me);
+    child.listener = l;
+    l.acceptq.push(child);
+    l.wq.wake(POLLIN | POLLRDNORM);
+    return 0;
+  }
+  /** credentials of the listening process (SO_PEERCRED of its clients); set by listen */
+  listenCreds: Ucred | null = null;
+
+  override listen(backlog: number, c: SockCaller): number {
+    if (this.state !== 'unconnected' && this.state !== 'listening') return -Errno.EINVAL;
+    const e = this.listenCheck(c);
+    if (e < 0) return e;
+    this.backlog = Math.min(backlog < 0 ? S.SOMAXCONN : backlog, S.SOMAXCONN);
+    this.listenCreds = { pid: c.pid, uid: c.creds.euid, gid: (c.creds as { egid?: number }).egid ?? c.creds.gid };
+    this.state = 'listening';
+    return 0;
+  }
+  /** The family's precondition of listen (a unix socket must be bound; TCP autobinds). */
+  protected abstract listenCheck(c: SockCaller): number;
+
+  override accept(flags: number): Socket | number {
+    if (this.state !== 'listening') return -Errno.EINVAL;
+    const child = this.acceptq.shift();
+    if (!child) return -Errno.EAGAIN;
+    child.listener = null;
+    child.flags = (child.flags & ~O_NONBLOCK) | (flags & O_NONBLOCK);
+    // a unix connector blocked on a full queue may go on now
+    this.wq.wake(POLLOUT | POLLWRNORM);
+    return child;
+  }
+
+  /** Pending connections (for /proc/net and SO_ACCEPTCONN users). */
+  get queued(): number {
+    return this.acceptq.length;
+  }
+
+  // ---- data ----
+
+  /** Room the peer's queue has for us (unix: our send buffer; TCP: both buffers, as a window would). */
+  private room(p: StreamSocket): number {
+    return (this.tcp ? this.sndBuf + p.rcvBuf : this.sndBuf) - p.rxBytes;
+  }
+
+  override send(data: Uint8Array, flags: number, to: Uint8Array | null, scm: Scm | null, _c: SockCaller | null): number {
+    if (flags & S.MSG_OOB) return this.tcp ? -Errno.EOPNOTSUPP : -Errno.EOPNOTSUPP;
+    if (to !== null && !this.tcp && !this.seqpacket) return this.state === 'connected' ? -Errno.EISCONN : -Errno.EOPNOTSUPP;
+    if (this.tcp && this.soError) {
+      const e = this.soError;
+      this.soError = 0;
+      return -e;
+    }
+    if (this.state !== 'connected') {
+      if (this.tcp) return -Errno.EPIPE; // sk_stream_wait_connect on a closed socket
+      return this.seqpacket && this.state === 'closed' ? -Errno.EPIPE : -Errno.ENOTCONN;
+    }
+    if (this.shut & S.SEND_SHUTDOWN) return -Errno.EPIPE;
+    const p = this.peer;
+    if (!p) return -Errno.EPIPE;
+    if (this.tcp && this.peerClosed) {
+      // the peer is gone: this data is answered with a reset
+      this.peerClosed = false;
+      this.reset();
+      return data.length;
+    }
+    if (!this.tcp && p.shut & S.RCV_SHUTDOWN) return -Errno.EPIPE;
+    if (this.seqpacket) {
+      if (data.length > this.sndBuf - 32) return -Errno.EMSGSIZE;
+      if (this.room(p) < data.length && p.rxBytes > 0) return -Errno.EAGAIN;
+      p.enqueue(data.slice(), scm);
+      return data.length;
+    }
+    if (data.length === 0) {
+      scmRelease(scm); // nothing to carry it: the files are dropped, as Linux's zero-length send does
+      return 0;
+    }
+    const n = Math.min(data.length, this.room(p));
+    if (n <= 0) return -Errno.EAGAIN;
+    p.enqueue(data.slice(0, n), scm);
+    return n;
+  }
+
+  private enqueue(data: Uint8Array, scm: Scm | null): void {
+    this.rx.push({ data, off: 0, scm });
+    this.rxBytes += data.length;
+    this.wakeIn();
+  }
+
+  /** Our send was answered by a reset (TCP, in CLOSE_WAIT: tcp_reset's EPIPE): the connection is over. */
+  private reset(): void {
+    this.soError = Errno.EPIPE;
+    this.shut = S.SHUTDOWN_MASK;
+    this.detachPeer();
+    this.state = 'closed';
+    this.wq.wake(0);
+  }
+
+  override recv(buf: Uint8Array, flags: number, info: RecvInfo): number {
+    if (flags & S.MSG_OOB) return this.tcp ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+    if (this.state === 'listening' || this.state === 'unconnected') {
+      if (this.tcp) return -Errno.ENOTCONN;
+      return this.seqpacket ? -Errno.ENOTCONN : -Errno.EINVAL;
+    }
+    const peek = (flags & S.MSG_PEEK) !== 0;
+    if (this.rx.length === 0) {
+      if (this.tcp && this.finReceived) return 0;
+      if (this.soError) {
+        const e = this.soError;
+        this.soError = 0;
+        return -e;
+      }
+      if (this.shut & S.RCV_SHUTDOWN || this.state === 'closed') return 0;
+      return -Errno.EAGAIN;
+    }
+    if (this.seqpacket) {
+      const c = this.rx[0]!;
+      const n = Math.min(buf.length, c.data.length);
+      buf.set(c.data.subarray(0, n));
+      info.fullLen = c.data.length;
+      if (n < c.data.length) info.flags |= S.MSG_TRUNC;
+      if (!peek) {
+        this.rx.shift();
+        this.rxBytes -= c.data.length;
+        info.scm = c.scm;
+        this.consumed();
+      } else info.scm = c.scm ? { files: c.scm.files ? c.scm.files.map((f) => f.get()) : null, cred: c.scm.cred } : null;
+      return n;
+    }
+    // unix_stream_read_generic: a read joins chunks until one that carried
+    // files (taken with it), or (SO_PASSCRED) one from other credentials
+    let done = 0, i = 0;
+    const cred = this.rx[0]!.scm?.cred ?? null;
+    let files: File[] | null = null;
+    while (done < buf.length && i < this.rx.length) {
+      const c = this.rx[i]!;
+      if (done > 0 && this.passCred && !sameCred(c.scm?.cred ?? null, cred)) break;
+      const n = Math.min(buf.length - done, c.data.length - c.off);
+      buf.set(c.data.subarray(c.off, c.off + n), done);
+      done += n;
+      if (c.scm?.files) {
+        if (peek) files = c.scm.files.map((f) => f.get());
+        else {
+          files = c.scm.files;
+          c.scm = { files: null, cred: c.scm.cred };
+        }
+      }
+      if (peek) {
+        i++;
+      } else {
+        c.off += n;
+        this.rxBytes -= n;
+        if (c.off === c.data.length) this.rx.shift();
+      }
+      if (files) break;
+    }
+    if (files || cred) info.scm = { files, cred };
+    if (!peek) this.consumed();
+    return done;
+  }
+
+  override unrecv(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.rx.unshift({ data: data.slice(), off: 0, scm: null });
+    this.rxBytes += data.length;
+  }
+
+  /** Data left our queue: a blocked sender on the other end may go on. */
+  private consumed(): void {
+    this.peer?.wq.wake(POLLOUT | POLLWRNORM | POLLWRBAND);
+  }
+
+  protected override inq(): number {
+    return this.state === 'listening' ? -Errno.EINVAL : this.rxBytes;
+  }
+  protected override outq(): number {
+    return this.peer ? this.peer.rxBytes : 0;
+  }
+
+  override shutdown(how: number): number {
+    if (how < 0 || how > 2) return -Errno.EINVAL;
+    const mode = (how + 1) & S.SHUTDOWN_MASK;
+    this.shut |= mode;
+    if (this.tcp && this.state !== 'connected' && this.state !== 'listening') {
+      this.wq.wake(0);
+      return -Errno.ENOTCONN; // inet_shutdown: the bits are set all the same
+    }
+    const p = this.peer;
+    if (p) {
+      if (this.tcp) {
+        if (mode & S.SEND_SHUTDOWN) {
+          p.shut |= S.RCV_SHUTDOWN; // our FIN
+          p.finReceived = true;
+        }
+      } else {
+        // the peer stops sending what we stop receiving, and reads EOF once we stop sending
+        if (mode & S.RCV_SHUTDOWN) p.shut |= S.SEND_SHUTDOWN;
+        if (mode & S.SEND_SHUTDOWN) p.shut |= S.RCV_SHUTDOWN;
+      }
+      p.wq.wake(0);
+    }
+    if (this.state === 'listening' && this.tcp && mode & S.RCV_SHUTDOWN) this.closeListener();
+    this.wq.wake(0);
+    return 0;
+  }
+
+  /** unix_poll / tcp_poll */
+  override poll(): number {
+    let mask = 0;
+    if (this.state === 'listening') return this.acceptq.length ? POLLIN | POLLRDNORM : 0;
+    if (this.soError) mask |= POLLERR;
+    if (this.shut === S.SHUTDOWN_MASK || this.state === 'unconnected' || this.state === 'closed') mask |= POLLHUP;
+    if (this.shut & S.RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
+    if (this.rx.length) mask |= POLLIN | POLLRDNORM;
+    const wr = this.tcp ? POLLOUT | POLLWRNORM : POLLOUT | POLLWRNORM | POLLWRBAND;
+    if (this.tcp) {
+      if (this.shut & S.SEND_SHUTDOWN || this.state !== 'connected' || !this.peer || this.room(this.peer) > 0) mask |= wr;
+    } else if (!this.peer || this.room(this.peer) > 0 || this.shut & S.SEND_SHUTDOWN || this.peer.shut & S.RCV_SHUTDOWN) {
+      mask |= wr;
+    }
+    return mask;
+  }
+
+  // ---- the end ----
+
+  private detachPeer(): void {
+    const p = this.peer;
+    this.peer = null;
+    if (p && p.peer === this) p.peer = null;
+  }
+
+  /** A listener closes: connections it never accepted are closed (their clients see a reset). */
+  private closeListener(): void {
+    // each release sees its listener still set: its client gets a reset
+    for (const c of this.acceptq.splice(0)) c.put();
+    this.state = 'closed';
+  }
+
+  protected override release(): void {
+    if (this.state === 'listening') this.closeListener();
+    const unread = this.rx.length > 0;
+    for (const c of this.rx) scmRelease(c.scm);
+    this.rx.length = 0;
+    this.rxBytes = 0;
+    const p = this.peer;
+    if (p) {
+      if (this.tcp) {
+        const abort = unread || this.listener !== null || (this.lingerOn !== 0 && this.lingerSecs === 0);
+        this.closing(p, abort);
+        if (abort) {
+          p.soError = Errno.ECONNRESET;
+          p.shut = S.SHUTDOWN_MASK;
+          p.state = 'closed';
+          p.detachPeer();
+        } else {
+          p.shut |= S.RCV_SHUTDOWN;
+          p.peerClosed = true;
+          p.finReceived = true;
+        }
+      } else {
+        p.shut = S.SHUTDOWN_MASK;
+        if (unread || this.listener) p.soError = Errno.ECONNRESET;
+      }
+      p.wq.wake(0);
+    }
+    this.state = 'closed';
+    this.unbind();
+  }
+
+  /** TCP: about to close towards p (abort: with a reset); the family may keep a TIME_WAIT. */
+  protected closing(_p: StreamSocket, _abort: boolean): void {}
+
+  /** Give up the bound name (the family's tables). */
+  protected abstract unbind(): void;
+}

@@ -1,0 +1,86 @@
+// Sockets (issue 10), differentially: AF_UNIX socketpairs, filesystem and
+// abstract names, datagrams, SCM_RIGHTS/SCM_CREDENTIALS/SO_PEERCRED, and TCP
+// and UDP over 127.0.0.1 and ::1. Each guest prints facts (errno names, 0/1
+// answers, never ports, pids or fds), so its output must match the host
+// kernel's line for line.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  buildGuest, assertSameAsNative, assertNoLeftovers, runNative, runUmlts, makeScratch, rmScratch, firstDifference,
+} from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+const TIMEOUT = 60_000;
+
+/** Run an AF_UNIX guest that takes a directory for its socket names as
+ * argv[1]: natively and under umlts in a host scratch directory (mounted
+ * writable at the same path: the default root is read-only), then under umlts
+ * again in the guest's own /tmp (umlts's tmpfs). The guest prints paths
+ * relative to the directory, so all three outputs must be the same. */
+function unixDifferential(name) {
+  const g = buildGuest(name);
+  const dir = makeScratch(name);
+  try {
+    const { native } = assertSameAsNative([g, dir], ['--mount', `${dir}:${dir}`], { timeout: TIMEOUT });
+    const um = runUmlts(['--cwd', '/'], [g, '/tmp'], { timeout: TIMEOUT });
+    if (um.stdout !== native.stdout) {
+      assert.fail(`with argv[1]=/tmp (the guest's tmpfs): stdout differs from native (run in ${dir})\n` +
+        `${firstDifference(native.stdout, um.stdout)}\n${um.describe()}`);
+    }
+    assert.equal(um.code, native.code, `with argv[1]=/tmp: exit status differs from native\n${um.describe()}`);
+    return native;
+  } finally {
+    rmScratch(dir);
+  }
+}
+
+test('AF_UNIX: socketpairs, shutdown, SIGPIPE, message boundaries, path and abstract names, autobind, datagrams, errors', () => {
+  const native = unixDifferential('net_unix');
+  assert.match(native.stdout, /\ndone\n$/, 'the guest ran to the end natively');
+  assert.match(native.stdout, /^stream write after peer close: -1 EPIPE\n {2}SIGPIPEs 1\n/m);
+  assert.match(native.stdout, /^recv MSG_WAITALL 6 \(child writes 3\+3\): 6\n/m);
+  assert.match(native.stdout, /^getsockname bound: DIR\/s1 len-ok 1 family 1\n/m);
+  assert.match(native.stdout, /^autobind name: len 8 first byte 0 five hex digits 1\n/m);
+  assert.match(native.stdout, /^d3 sendto d1 \(connected elsewhere\): -1 EPERM\n/m);
+  assert.match(native.stdout, /^connect to the name of a closed listener: -1 ECONNREFUSED\n/m);
+});
+
+test('AF_UNIX ancillary data: SCM_RIGHTS across fork and exec, MSG_CTRUNC, passing sockets, SCM_CREDENTIALS, SO_PEERCRED', () => {
+  const native = unixDifferential('net_scm');
+  assert.match(native.stdout, /\ndone\n$/, 'the guest ran to the end natively');
+  assert.match(native.stdout, /^exec child: got 345\n/m);
+  assert.match(native.stdout, /^parent reads the pipe: 12 through exec\n/m);
+  assert.match(native.stdout, /^parent's file offset after the child read: 6\n/m);
+  assert.match(native.stdout, /^ {2}pipes at EOF \(the 2 that did not fit were closed\): 0 0 1 1\n/m);
+  assert.match(native.stdout, /^ {2}SCM_CREDENTIALS 1 pid is the child's 1 uid 1 gid 1\n/m);
+});
+
+test('TCP and UDP over 127.0.0.1 and ::1: connect/accept, refused, address in use, options, dual stack, 50 clients, epoll, EPIPE, 8 MiB', () => {
+  const g = buildGuest('net_inet');
+  const { native } = assertSameAsNative([g], [], { timeout: TIMEOUT });
+  assert.match(native.stdout, /\ndone\n$/, 'the guest ran to the end natively');
+  assert.match(native.stdout, /^accepted 50, values 50, sent 50, sum 1225\n/m);
+  assert.match(native.stdout, /^received 8388608 bytes, 0 bad, checksum \d+, last read 0\n/m);
+  assert.match(native.stdout, /^v4 client accepted by a v6 listener: OK peer ::ffff:127\.0\.0\.1 family AF_INET6 1\n/m);
+  assert.match(native.stdout, /^v4 connect to a v6-only listener: -1 ECONNREFUSED\n/m);
+  assert.match(native.stdout, /^connect to a port with no listener: -1 ECONNREFUSED\n/m);
+});
+
+test('the socket guests are deterministic natively (a flaky guest would make the differential tests meaningless)', () => {
+  for (const name of ['net_unix', 'net_scm', 'net_inet']) {
+    const g = buildGuest(name);
+    const outs = [];
+    for (let i = 0; i < 2; i++) {
+      const dir = makeScratch(name);
+      try {
+        const r = runNative([g, dir], { timeout: TIMEOUT });
+        assert.equal(r.code, 0, r.describe());
+        outs.push(r.stdout);
+      } finally {
+        rmScratch(dir);
+      }
+    }
+    if (outs[0] !== outs[1]) assert.fail(`${name} differs between two native runs\n${firstDifference(outs[0], outs[1], 'run 1', 'run 2')}`);
+  }
+});
