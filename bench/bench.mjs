@@ -38,6 +38,10 @@ const ROWS = [
   { arg: 'exec', metric: 'fork_exec_wait', lower: true, default: true, target: { peers: true, text: 'beat UML and gVisor' } },
   { arg: 'pipe', metric: 'pipe_pingpong', lower: true, default: true, target: { peers: true, text: 'beat UML and gVisor' } },
   { arg: 'parallel', metric: 'parallel_spin_2p', lower: true, default: true },
+  // issue 10: sockets (umlts: the private loopback of --net none)
+  { arg: 'unix', metric: 'unix_pingpong', lower: true, default: true, target: { ratioMax: 2, text: 'unix ping-pong ≤ 2× native' } },
+  { arg: 'tcp', metric: 'tcp_pingpong', lower: true, default: true, target: { ratioMax: 2, text: 'tcp ping-pong ≤ 2× native' } },
+  { arg: 'tcpbw', metric: 'tcp_stream', lower: false, default: true, target: { valueMin: 1000, text: 'tcp stream ≥ 1 GB/s' } },
 ];
 
 /** Real workloads, timed by wall clock for the whole run (startup included).

@@ -115,6 +115,8 @@ export abstract class Socket extends File {
   lingerSecs = 0;
   sndBuf: number;
   rcvBuf: number;
+  /** SO_SNDBUF or SO_RCVBUF was set (SOCK_SNDBUF_LOCK / SOCK_RCVBUF_LOCK: no autotuning) */
+  bufsSet = false;
   /** SO_RCVTIMEO / SO_SNDTIMEO in ns; 0n: wait forever */
   rcvTimeoNs = 0n;
   sndTimeoNs = 0n;
@@ -263,6 +265,7 @@ export abstract class Socket extends File {
         n = Math.min(n, 0x3fffffff) * 2;
         if (snd) this.sndBuf = Math.max(n, SOCK_MIN_SNDBUF);
         else this.rcvBuf = Math.max(n, SOCK_MIN_RCVBUF);
+        this.bufsSet = true;
         this.bufsChanged();
         return 0;
       }

@@ -40,6 +40,38 @@ export const LOOPBACK: NetIf = {
   hwtype: 772, // ARPHRD_LOOPBACK
 };
 
+/**
+ * Buffers for queued stream data, reused: a busy connection would otherwise
+ * allocate (and the GC collect) one per send. Power-of-two classes from
+ * 4 KiB to 1 MiB, a few spares each.
+ */
+export class BufPool {
+  /** spare buffers by class (log2 of the size); guarded by the JS thread */
+  private readonly spare: ArrayBuffer[][] = [];
+  /** A copy of data in a pooled buffer (a view of exactly data.length bytes). */
+  copy(data: Uint8Array): Uint8Array {
+    const n = data.length;
+    let b: ArrayBuffer | undefined;
+    if (n >= 4096 && n <= 1 << 20) {
+      const cls = 32 - Math.clz32(n - 1);
+      b = this.spare[cls]?.pop() ?? new ArrayBuffer(1 << cls);
+    } else {
+      return data.slice();
+    }
+    const u = new Uint8Array(b, 0, n);
+    u.set(data);
+    return u;
+  }
+  /** data (from copy) is no longer used. */
+  free(data: Uint8Array): void {
+    const size = data.buffer.byteLength;
+    if (size < 4096 || size > 1 << 20 || (size & (size - 1)) !== 0 || data.byteOffset !== 0) return;
+    const cls = 31 - Math.clz32(size);
+    const list = (this.spare[cls] ??= []);
+    if (list.length < 16) list.push(data.buffer as ArrayBuffer);
+  }
+}
+
 /** How the guest's inet sockets reach anything: `--net`. */
 export type NetMode = 'none' | 'host';
 
@@ -66,6 +98,8 @@ export class NetStack {
   /** netlink port ids in use; guarded by the JS thread */
   private readonly nlPorts = new Set<number>();
   private nlNext = -4096;
+  /** queued stream data's buffers; immutable reference */
+  readonly bufs = new BufPool();
   /** the interfaces (only `lo`); immutable */
   readonly interfaces: readonly NetIf[] = [LOOPBACK];
 

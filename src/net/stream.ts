@@ -35,6 +35,9 @@ interface Chunk {
   scm: Scm | null;
 }
 
+/** what a loopback TCP connection may have in flight once autotuning has grown it (tcp_rmem's max is 6 MiB) */
+const TCP_AUTOTUNED_WINDOW = 4 << 20;
+
 export type StreamState = 'unconnected' | 'listening' | 'connected' | 'closed';
 
 export abstract class StreamSocket extends Socket {
@@ -155,7 +158,10 @@ export abstract class StreamSocket extends Socket {
 
   /** Room the peer's queue has for us (unix: our send buffer; TCP: both buffers, as a window would). */
   private room(p: StreamSocket): number {
-    return (this.tcp ? this.sndBuf + p.rcvBuf : this.sndBuf) - p.rxBytes;
+    if (!this.tcp) return this.sndBuf - p.rxBytes;
+    // TCP's buffers grow with the traffic (tcp_rmem's autotuning) unless the program sized them
+    const win = this.bufsSet || p.bufsSet ? this.sndBuf + p.rcvBuf : TCP_AUTOTUNED_WINDOW;
+    return win - p.rxBytes;
   }
 
   override send(data: Uint8Array, flags: number, to: Uint8Array | null, scm: Scm | null, _c: SockCaller | null): number {
@@ -183,7 +189,7 @@ export abstract class StreamSocket extends Socket {
     if (this.seqpacket) {
       if (data.length > this.sndBuf - 32) return -Errno.EMSGSIZE;
       if (this.room(p) < data.length && p.rxBytes > 0) return -Errno.EAGAIN;
-      p.enqueue(data.slice(), scm);
+      p.enqueue(this.net.bufs.copy(data), scm);
       return data.length;
     }
     if (data.length === 0) {
@@ -192,7 +198,7 @@ export abstract class StreamSocket extends Socket {
     }
     const n = Math.min(data.length, this.room(p));
     if (n <= 0) return -Errno.EAGAIN;
-    p.enqueue(data.slice(0, n), scm);
+    p.enqueue(this.net.bufs.copy(data.subarray(0, n)), scm);
     return n;
   }
 
@@ -237,6 +243,7 @@ export abstract class StreamSocket extends Socket {
       if (!peek) {
         this.rx.shift();
         this.rxBytes -= c.data.length;
+        this.net.bufs.free(c.data);
         info.scm = c.scm;
         this.consumed();
       } else info.scm = c.scm ? { files: c.scm.files ? c.scm.files.map((f) => f.get()) : null, cred: c.scm.cred } : null;
@@ -265,7 +272,10 @@ export abstract class StreamSocket extends Socket {
       } else {
         c.off += n;
         this.rxBytes -= n;
-        if (c.off === c.data.length) this.rx.shift();
+        if (c.off === c.data.length) {
+          this.rx.shift();
+          this.net.bufs.free(c.data);
+        }
       }
       if (files) break;
     }
@@ -354,7 +364,10 @@ export abstract class StreamSocket extends Socket {
   protected override release(): void {
     if (this.state === 'listening') this.closeListener();
     const unread = this.rx.length > 0;
-    for (const c of this.rx) scmRelease(c.scm);
+    for (const c of this.rx) {
+      scmRelease(c.scm);
+      this.net.bufs.free(c.data);
+    }
     this.rx.length = 0;
     this.rxBytes = 0;
     const p = this.peer;
