@@ -55,3 +55,12 @@ test('timeout 1 sleep 5 exits 124 in about one second', () => {
   assert.equal(r.code, 124, r.describe());
   assert.ok(ms >= 900 && ms < 3500, `took ${ms} ms`);
 });
+
+test('exec: the stack strings in Linux order (argv ascending, then the environment, then AT_EXECFN), so npm runs', () => {
+  const g = buildGuest('exec_layout');
+  const { native } = assertSameAsNative([g, 'one', 'two three', ''], ['--env', 'A=1', '--env', 'B=two']);
+  assert.match(native.stdout, /contiguous ascending: 1\n.*follows the last argv string: 1\n/s);
+  const r = runUmlts([], ['/usr/bin/npm', '--version'], { timeout: 60_000 });
+  assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/, r.describe());
+  assert.equal(r.code, 0, r.describe());
+});

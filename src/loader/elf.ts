@@ -294,9 +294,18 @@ function buildStack(mm: AddressSpace, o: LoadOptions, auxv: Array<[number, numbe
     mm.write(p, b);
     return p;
   };
+  // Linux's order (copy_strings): argv strings ascending, then envp's, then the
+  // file name at the top. Programs rely on it: libuv takes argv[0] .. the end
+  // of the last string as one area to write the process title into.
+  const block = (strs: readonly string[]): number[] => {
+    const parts = strs.map(enc);
+    const start = put(Buffer.concat(parts));
+    let at = start;
+    return parts.map((b) => ((at += b.length), at - b.length));
+  };
   const execfn = put(enc(o.execfn));
-  const envPtrs = o.envp.map((s) => put(enc(s)));
-  const argPtrs = o.argv.map((s) => put(enc(s)));
+  const envPtrs = block(o.envp);
+  const argPtrs = block(o.argv);
   const platform = put(enc('x86_64'));
   p = Math.floor(p / 16) * 16; // (no bitwise ops: addresses exceed 32 bits)
   const random = put(o.random.subarray(0, 16));
