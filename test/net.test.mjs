@@ -84,3 +84,9 @@ test('the socket guests are deterministic natively (a flaky guest would make the
     if (outs[0] !== outs[1]) assert.fail(`${name} differs between two native runs\n${firstDifference(outs[0], outs[1], 'run 1', 'run 2')}`);
   }
 });
+
+test('socket calls and signals: restart after SA_RESTART, EINTR without, EINTR with SO_RCVTIMEO either way', () => {
+  const g = buildGuest('net_intr');
+  const { native } = assertSameAsNative([g], [], { timeout: TIMEOUT });
+  assert.match(native.stdout, /^recv, SA_RESTART 1: 1 byte \(alarms 1\)\nrecv with SO_RCVTIMEO, SA_RESTART 1: EINTR/m);
+});
