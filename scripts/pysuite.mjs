@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// npm run pysuite -- [--timeout SECONDS] [--json] MODULE...
+// npm run pysuite -- [--timeout SECONDS] [--json] [--py-arg ARG]... [--umlts-arg ARG]... MODULE...
 //
 // Runs CPython's regression tests (Debian's libpython3.11-testsuite) for each
 // MODULE natively and under umlts, with `python3 -m test -v MODULE`, and lists
 // every test that passes natively but not under umlts (failed, errored, or
-// never reported because the run died or hung). Exit status 0 when there is
-// no such test, 1 otherwise, 2 on bad usage.
+// never reported because the run died or hung). --py-arg passes an option to
+// regrtest on both sides (e.g. `--py-arg=--ignore --py-arg=NAME`). Exit
+// status 0 when there is no such test, 1 otherwise, 2 on bad usage.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -33,9 +34,9 @@ export function parseLog(text) {
   return out;
 }
 
-export function runSuite(mod, { umlts, timeoutS = 1800, extra = [] } = {}) {
+export function runSuite(mod, { umlts, timeoutS = 1800, extra = [], pyArgs = [] } = {}) {
   const cwd = fs.mkdtempSync('/var/tmp/pysuite-');
-  const py = [PYTHON, '-m', 'test', '-v', '--timeout', String(Math.max(60, Math.floor(timeoutS / 2))), mod];
+  const py = [PYTHON, '-m', 'test', '-v', '--timeout', String(Math.max(60, Math.floor(timeoutS / 2))), ...pyArgs, mod];
   const argv = umlts ? [process.execPath, CLI, 'run', '--rw', '--cwd', cwd, ...extra, '--', ...py] : py;
   const t0 = Date.now();
   const r = spawnSync(argv[0], argv.slice(1), { cwd, env: ENV, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 30 });
@@ -60,10 +61,12 @@ async function main() {
   let timeoutS = 1800, json = false;
   const mods = [];
   const extra = [];
+  const pyArgs = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--timeout') timeoutS = Number(args[++i]);
     else if (args[i] === '--json') json = true;
     else if (args[i] === '--umlts-arg') extra.push(args[++i]);
+    else if (args[i].startsWith('--py-arg=')) pyArgs.push(args[i].slice('--py-arg='.length));
     else mods.push(args[i]);
   }
   if (!mods.length || !Number.isFinite(timeoutS)) {
@@ -77,8 +80,8 @@ async function main() {
   let bad = 0;
   const report = [];
   for (const mod of mods) {
-    const n = runSuite(mod, { umlts: false, timeoutS });
-    const u = runSuite(mod, { umlts: true, timeoutS, extra });
+    const n = runSuite(mod, { umlts: false, timeoutS, pyArgs });
+    const u = runSuite(mod, { umlts: true, timeoutS, extra, pyArgs });
     const lost = compare(n, u);
     bad += lost.length;
     const passN = [...n.results.values()].filter((x) => x === 'ok').length;

@@ -43,7 +43,12 @@ export const IP_BIND_ADDRESS_NO_PORT = 24, IP_MULTICAST_IF = 32, IP_MULTICAST_TT
 export const IP_ADD_MEMBERSHIP = 35, IP_DROP_MEMBERSHIP = 36;
 export const IPV6_UNICAST_HOPS = 16, IPV6_MULTICAST_IF = 17, IPV6_MULTICAST_HOPS = 18, IPV6_MULTICAST_LOOP = 19;
 export const IPV6_JOIN_GROUP = 20, IPV6_LEAVE_GROUP = 21, IPV6_RECVERR = 25, IPV6_V6ONLY = 26;
-export const IPV6_RECVPKTINFO = 49, IPV6_PKTINFO = 50, IPV6_TCLASS = 67;
+export const IPV6_RECVPKTINFO = 49, IPV6_PKTINFO = 50, IPV6_RECVHOPLIMIT = 51, IPV6_HOPLIMIT = 52;
+export const IPV6_RECVTCLASS = 66, IPV6_TCLASS = 67;
+/** UDP-Lite (RFC 3828): its protocol number, option level and checksum-coverage options */
+export const IPPROTO_UDPLITE = 136, SOL_UDPLITE = 136, UDPLITE_SEND_CSCOV = 10, UDPLITE_RECV_CSCOV = 11;
+/** struct in_pktinfo (ifindex, spec_dst, addr) and struct in6_pktinfo (addr, ifindex) */
+export const IN_PKTINFO_SIZE = 12, IN6_PKTINFO_SIZE = 20;
 
 // ---- message flags ----
 export const MSG_OOB = 0x1, MSG_PEEK = 0x2, MSG_DONTROUTE = 0x4, MSG_CTRUNC = 0x8, MSG_TRUNC = 0x20;

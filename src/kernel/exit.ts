@@ -71,6 +71,7 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   for (const t of [...tg.tasks]) k.exitTask(t);
   tg.zombie = true;
   tg.stopSig = 0;
+  tg.exitWait.wake(0);
   // orphans go to init; a zombie among them is init's to reap now
   const init = k.init;
   for (const c of tg.children) {

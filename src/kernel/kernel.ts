@@ -142,6 +142,8 @@ export class Kernel {
   readonly reportedEnosys = new Set<number>();
   /** init's wait status once it is gone; set once, by init's exitGroup (ends run()) */
   initStatus: number | null = null;
+  /** struct new_utsname's settable names (sethostname, setdomainname); guarded by the JS thread */
+  readonly uts: { nodename: string; domainname: string };
   /** the stop being handled; reused (nothing allocated per trap), guarded by the JS thread */
   readonly stop: Stop = { kind: STOP_EVENTS, ctx: null, sig: 0, status: 0 };
   /** the siginfo of the stop being handled (onFault, onTrap); guarded by the JS thread, used synchronously only */
@@ -170,6 +172,7 @@ export class Kernel {
       mounts: opts.mounts,
       hostFdBudget: opts.maxHostFds,
     });
+    this.uts = { nodename: opts.uname.nodename, domainname: '(none)' };
     this.net = new NetStack(this.vfs, this.events, opts.net ?? 'none');
   }
 

@@ -57,6 +57,8 @@ export class ThreadGroup {
   readonly children = new Set<ThreadGroup>();
   /** wait4/waitid sleepers of this process (as a parent): woken on any child state change; guarded by the JS thread */
   readonly childWait = new WQ();
+  /** pollers of pidfds naming this process: woken once, when it becomes a zombie; immutable reference */
+  readonly exitWait = new WQ();
   /** process-directed pending signals; guarded by the JS thread (any sender adds, our tasks take) */
   readonly sharedPending = new SigPending();
   /** the signal the parent gets when this process dies (clone's CSIGNAL; 0 for none); immutable after clone */

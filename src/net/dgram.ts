@@ -51,6 +51,10 @@ export abstract class DgramSocket extends Socket {
   protected abstract destination(to: Uint8Array | null, c: SockCaller | null): DgramSocket | null | number;
   /** Our address as receiver d sees it (msg_name, in d's family); null: unnamed. */
   protected abstract fromAddr(d: DgramSocket): Uint8Array | null;
+  /** What the queued datagram carries (UDP adds its IP header's fields). */
+  protected stamp(scm: Scm | null): Scm | null {
+    return scm;
+  }
   /** May `from` queue on us (connected sockets filter)? A number: the errno the sender gets. */
   protected abstract admits(from: DgramSocket): boolean | number;
 
@@ -93,7 +97,7 @@ export abstract class DgramSocket extends Socket {
       this.waitForRoom(d);
       return -Errno.EAGAIN;
     }
-    d.rxq.push({ data: data.slice(), from: this.fromAddr(d), scm });
+    d.rxq.push({ data: data.slice(), from: this.fromAddr(d), scm: this.stamp(scm) });
     d.rxBytes += data.length;
     d.wakeIn();
     return data.length;

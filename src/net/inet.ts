@@ -15,7 +15,7 @@
  */
 import { Errno } from '../abi/errno.js';
 import * as S from '../abi/socket.js';
-import { Socket, Scm, SockCaller, intOpt, readIntOpt } from './socket.js';
+import { Socket, Scm, SockCaller, RecvInfo, Cmsg, IpMeta, IpSendOpts, intOpt, readIntOpt } from './socket.js';
 import { StreamSocket } from './stream.js';
 import { DgramSocket } from './dgram.js';
 import type { NetStack } from './stack.js';
@@ -94,10 +94,14 @@ export function encodeInetAddr(family: number, ep: InetAddr): Uint8Array {
 export interface InetSock extends Socket {
   local: InetAddr | null;
   v6only: boolean;
-  readonly proto: 'tcp' | 'udp';
-  /** bound with an explicit port (SOCK_BINDPORT_LOCK): a UDP disconnect keeps it */
+  readonly proto: InetProto;
+  /** bound with an explicit port (SOCK_BINDPORT_LOCK) / address (SOCK_BINDADDR_LOCK): a UDP disconnect keeps them */
   portLocked: boolean;
+  addrLocked: boolean;
 }
+
+/** The inet protocols with ports, each its own table. */
+export type InetProto = 'tcp' | 'udp' | 'udplite';
 
 /** What holds a port: a socket, or a TCP connection's TIME_WAIT remains. */
 export interface PortEntry {
@@ -106,7 +110,7 @@ export interface PortEntry {
   readonly reuseAddr: boolean;
   readonly reusePort: boolean;
   readonly uid: number;
-  readonly proto: 'tcp' | 'udp';
+  readonly proto: InetProto;
 }
 /** The ports of one protocol: port -> what is bound to it. Owned by the NetStack. */
 export type PortTable = Map<number, PortEntry[]>;
@@ -207,7 +211,9 @@ function inetBind(s: InetSock, raw: Uint8Array, c: SockCaller): number {
   if (s.local && s.local.port !== 0) return -Errno.EINVAL;
   if (s.family === S.AF_INET6 && isV4(a.ip) && s.v6only) return -Errno.EINVAL;
   if (!isAny(a.ip) && !isLoopback(a.ip)) return -Errno.EADDRNOTAVAIL;
-  return inetBindAt(s.net, s, a.ip, a.port, c);
+  const r = inetBindAt(s.net, s, a.ip, a.port, c);
+  if (r === 0) s.addrLocked = !isAny(a.ip);
+  return r;
 }
 
 /**
@@ -223,7 +229,7 @@ function route(s: InetSock, a: InetAddr): InetAddr | number {
 }
 
 /** The socket of proto bound to receive at dst (exact address before the wildcard), filtered by pick. */
-function lookup(net: NetStack, proto: 'tcp' | 'udp', dst: InetAddr, pick: (s: InetSock) => boolean): InetSock | null {
+function lookup(net: NetStack, proto: InetProto, dst: InetAddr, pick: (s: InetSock) => boolean): InetSock | null {
   let wild: InetSock | null = null;
   for (const o of net.ports(proto).get(dst.port) ?? []) {
     if (o instanceof TimeWait || !o.local || !pick(o as InetSock)) continue;
@@ -265,6 +271,7 @@ const IP_DEFAULTS: Record<string, number> = {
   [`${S.SOL_IPV6}:${S.IPV6_MULTICAST_HOPS}`]: 1, [`${S.SOL_IPV6}:${S.IPV6_MULTICAST_LOOP}`]: 1,
 };
 const IP_KNOWN = new Set([
+  `${S.SOL_IPV6}:${S.IPV6_RECVHOPLIMIT}`, `${S.SOL_IPV6}:${S.IPV6_RECVTCLASS}`,
   `${S.SOL_IP}:${S.IP_TOS}`, `${S.SOL_IP}:${S.IP_TTL}`, `${S.SOL_IP}:${S.IP_RECVERR}`, `${S.SOL_IP}:${S.IP_PKTINFO}`,
   `${S.SOL_IP}:${S.IP_MTU_DISCOVER}`, `${S.SOL_IP}:${S.IP_RECVTTL}`, `${S.SOL_IP}:${S.IP_RECVTOS}`, `${S.SOL_IP}:${S.IP_FREEBIND}`,
   `${S.SOL_IP}:${S.IP_BIND_ADDRESS_NO_PORT}`, `${S.SOL_IP}:${S.IP_MULTICAST_TTL}`, `${S.SOL_IP}:${S.IP_MULTICAST_LOOP}`,
@@ -333,6 +340,7 @@ export class TcpSocket extends StreamSocket implements InetSock {
   remote: InetAddr | null = null;
   v6only = false;
   portLocked = false;
+  addrLocked = false;
   /** TCP-level ints (TCP_NODELAY...); owned by setsockopt */
   private readonly tcpOpts = new Map<number, number>();
   private readonly ipOpts = new IpOpts();
@@ -466,19 +474,82 @@ export class TcpSocket extends StreamSocket implements InetSock {
 }
 
 export class UdpSocket extends DgramSocket implements InetSock {
-  readonly proto = 'udp' as const;
+  /** UDP or UDP-Lite (the same socket here, with its own ports); immutable */
+  readonly proto: 'udp' | 'udplite';
   readonly udp = true;
+  /** UDPLITE_SEND_CSCOV / UDPLITE_RECV_CSCOV; owned by setsockopt */
+  private cscov = [0, 0];
+  /** the destination of the send in progress (set by destination, read by stamp) */
+  private dstIp: Uint8Array | null = null;
+  /** this send's per-packet IP options (sendmsg control messages); set by send */
+  private sendOpts: IpSendOpts | null = null;
   local: InetAddr | null = null;
   /** connect(): the default destination, and the only source admitted */
   remote: InetAddr | null = null;
   v6only = false;
   portLocked = false;
+  addrLocked = false;
   private readonly ipOpts = new IpOpts();
   /** the source address of the send in progress (set by destination, read by fromAddr) */
   private src: InetAddr | null = null;
 
-  constructor(net: NetStack, family: number, flags: number, owner: { uid: number; gid: number }) {
-    super(net, family, S.SOCK_DGRAM, S.IPPROTO_UDP, flags, owner, UDP_BUFS);
+  constructor(net: NetStack, family: number, flags: number, owner: { uid: number; gid: number }, protocol = S.IPPROTO_UDP) {
+    super(net, family, S.SOCK_DGRAM, protocol, flags, owner, UDP_BUFS);
+    this.proto = protocol === S.IPPROTO_UDPLITE ? 'udplite' : 'udp';
+  }
+
+  override send(data: Uint8Array, flags: number, to: Uint8Array | null, scm: Scm | null, c: SockCaller | null): number {
+    this.sendOpts = scm?.ipSend ?? null;
+    return super.send(data, flags, to, null, c);
+  }
+
+  /** The IP header this datagram would have had: TTL/hop limit and TOS/traffic class from the packet's or the socket's options. */
+  protected override stamp(_scm: Scm | null): Scm | null {
+    const v4 = isV4(this.dstIp!);
+    const o = this.sendOpts;
+    const hops = v4
+      ? o?.ttl ?? this.ipOpts.get(S.SOL_IP, S.IP_TTL, 64)
+      : o?.hoplimit ?? this.ipOpts.get(S.SOL_IPV6, S.IPV6_UNICAST_HOPS, 64);
+    const tclass = v4 ? o?.tos ?? this.ipOpts.get(S.SOL_IP, S.IP_TOS, 0) : o?.tclass ?? this.ipOpts.get(S.SOL_IPV6, S.IPV6_TCLASS, 0);
+    return { files: null, cred: null, ip: { v4, hops, tclass, dst: this.dstIp! } };
+  }
+
+  override recv(buf: Uint8Array, flags: number, info: RecvInfo): number {
+    const n = super.recv(buf, flags, info);
+    if (n >= 0 && info.scm?.ip) {
+      info.cmsgs = this.ipCmsgs(info.scm.ip);
+      info.scm = null;
+    }
+    return n;
+  }
+
+  /** ip_cmsg_recv / ip6_datagram_recv_ctl: what the receiver asked to see, in Linux's order. */
+  private ipCmsgs(m: IpMeta): Cmsg[] | null {
+    const out: Cmsg[] = [];
+    const o = this.ipOpts;
+    const int = (v: number): Uint8Array => intOpt(v);
+    if (this.family === S.AF_INET6) {
+      if (o.get(S.SOL_IPV6, S.IPV6_RECVPKTINFO, 0)) {
+        const d = new Uint8Array(S.IN6_PKTINFO_SIZE);
+        d.set(m.dst, 0);
+        new DataView(d.buffer).setInt32(16, 1, true); // lo
+        out.push({ level: S.SOL_IPV6, type: S.IPV6_PKTINFO, data: d });
+      }
+      if (o.get(S.SOL_IPV6, S.IPV6_RECVHOPLIMIT, 0)) out.push({ level: S.SOL_IPV6, type: S.IPV6_HOPLIMIT, data: int(m.hops) });
+      if (o.get(S.SOL_IPV6, S.IPV6_RECVTCLASS, 0)) out.push({ level: S.SOL_IPV6, type: S.IPV6_TCLASS, data: int(m.tclass) });
+    }
+    if (m.v4) {
+      if (o.get(S.SOL_IP, S.IP_PKTINFO, 0)) {
+        const d = new Uint8Array(S.IN_PKTINFO_SIZE);
+        new DataView(d.buffer).setInt32(0, 1, true); // lo
+        d.set(m.dst.subarray(12), 4);
+        d.set(m.dst.subarray(12), 8);
+        out.push({ level: S.SOL_IP, type: S.IP_PKTINFO, data: d });
+      }
+      if (o.get(S.SOL_IP, S.IP_RECVTTL, 0)) out.push({ level: S.SOL_IP, type: S.IP_TTL, data: int(m.hops) });
+      if (o.get(S.SOL_IP, S.IP_RECVTOS, 0)) out.push({ level: S.SOL_IP, type: S.IP_TOS, data: new Uint8Array([m.tclass & 255]) });
+    }
+    return out.length ? out : null;
   }
 
   override bind(raw: Uint8Array, c: SockCaller): number {
@@ -487,11 +558,14 @@ export class UdpSocket extends DgramSocket implements InetSock {
 
   override connect(raw: Uint8Array, _c: SockCaller, _nonblock: boolean): number {
     if (raw.length >= 2 && (raw[0]! | (raw[1]! << 8)) === S.AF_UNSPEC) {
-      // __udp_disconnect: an autobound port goes back (the address stays)
+      // __udp_disconnect: what connect chose goes back, what bind() fixed stays
       this.remote = null;
-      if (this.local && !this.portLocked) {
-        inetUnbind(this.net, this);
-        this.local = { ip: this.local.ip, port: 0 };
+      if (this.local) {
+        const ip = this.addrLocked ? this.local.ip : this.family === S.AF_INET ? ANY4 : ANY6;
+        if (!this.portLocked) {
+          inetUnbind(this.net, this);
+          this.local = { ip, port: 0 };
+        } else this.local = { ip, port: this.local.port };
       }
       return 0;
     }
@@ -502,6 +576,8 @@ export class UdpSocket extends DgramSocket implements InetSock {
     const e = autobind(this);
     if (e < 0) return e;
     this.remote = dst;
+    // ip4_datagram_connect: the route's source address becomes ours
+    this.local = source(this, dst);
     return 0;
   }
 
@@ -526,7 +602,8 @@ export class UdpSocket extends DgramSocket implements InetSock {
       if (dst.port === 0) return -Errno.EINVAL;
     }
     this.src = source(this, dst);
-    const d = lookup(this.net, 'udp', dst, (o) => o.family === S.AF_INET6 || isV4(dst.ip));
+    this.dstIp = dst.ip;
+    const d = lookup(this.net, this.proto, dst, (o) => o.family === S.AF_INET6 || isV4(dst.ip));
     if (!d) {
       // ICMP port unreachable: a connected socket learns of it
       if (to === null) this.soError = Errno.ECONNREFUSED;
@@ -555,12 +632,21 @@ export class UdpSocket extends DgramSocket implements InetSock {
   }
 
   protected override setProtoOpt(level: number, name: number, val: Uint8Array): number {
-    if (level === S.SOL_UDP) return name === 1 /* UDP_CORK */ || name === 100 /* UDP_ENCAP */ ? 0 : -Errno.ENOPROTOOPT;
+    if (level === S.SOL_UDPLITE && this.proto === 'udplite' && (name === S.UDPLITE_SEND_CSCOV || name === S.UDPLITE_RECV_CSCOV)) {
+      const v = readIntOpt(val);
+      if (Number.isNaN(v)) return -Errno.EINVAL;
+      this.cscov[name - S.UDPLITE_SEND_CSCOV] = v;
+      return 0;
+    }
+    if (level === S.SOL_UDP || level === S.SOL_UDPLITE) return name === 1 /* UDP_CORK */ || name === 100 /* UDP_ENCAP */ ? 0 : -Errno.ENOPROTOOPT;
     if (level === S.SOL_TCP && this.family === S.AF_INET) return -Errno.EOPNOTSUPP; // as Linux 6 answers
     return setIpOpt(this, this.ipOpts, level, name, val);
   }
   protected override getProtoOpt(level: number, name: number): Uint8Array | number {
-    if (level === S.SOL_UDP) return name === 1 ? intOpt(0) : -Errno.ENOPROTOOPT;
+    if (level === S.SOL_UDPLITE && this.proto === 'udplite' && (name === S.UDPLITE_SEND_CSCOV || name === S.UDPLITE_RECV_CSCOV)) {
+      return intOpt(this.cscov[name - S.UDPLITE_SEND_CSCOV]!);
+    }
+    if (level === S.SOL_UDP || level === S.SOL_UDPLITE) return name === 1 ? intOpt(0) : -Errno.ENOPROTOOPT;
     if (level === S.SOL_TCP && this.family === S.AF_INET) return -Errno.EOPNOTSUPP;
     return getIpOpt(this, this.ipOpts, level, name);
   }
@@ -577,6 +663,7 @@ export function inetCreate(net: NetStack, family: number, type: number, protocol
     return new TcpSocket(net, family, flags, owner);
   }
   if (type === S.SOCK_DGRAM) {
+    if (protocol === S.IPPROTO_UDPLITE) return new UdpSocket(net, family, flags, owner, protocol);
     if (protocol !== 0 && protocol !== S.IPPROTO_UDP) {
       // ping sockets (IPPROTO_ICMP) need net.ipv4.ping_group_range; closed by default
       return protocol === S.IPPROTO_ICMP || protocol === S.IPPROTO_ICMPV6 ? -Errno.EACCES : -Errno.EPROTONOSUPPORT;

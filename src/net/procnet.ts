@@ -42,7 +42,7 @@ function inetLines(net: NetStack, proto: 'tcp' | 'udp', v6: boolean): string {
       if (!s.local && s.state !== 'listening') continue;
       const st = s.state === 'listening' ? TCP_LISTEN : s.state === 'connected' ? TCP_ESTABLISHED : TCP_CLOSE;
       emit(s.local, s.state === 'connected' ? s.remote : null, st, s.uid, s.ino);
-    } else if (proto === 'udp' && s instanceof UdpSocket && s.local) {
+    } else if (proto === 'udp' && s instanceof UdpSocket && s.proto === 'udp' && s.local) {
       emit(s.local, s.remote, s.remote ? TCP_ESTABLISHED : TCP_CLOSE, s.uid, s.ino);
     }
   }

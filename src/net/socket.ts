@@ -39,10 +39,38 @@ export interface Ucred {
   gid: number;
 }
 
+/** Per-packet IP header fields a sender asked for (IP_TTL, IP_TOS, IPV6_HOPLIMIT, IPV6_TCLASS control messages). */
+export interface IpSendOpts {
+  ttl?: number;
+  tos?: number;
+  hoplimit?: number;
+  tclass?: number;
+}
+
+/** What a datagram's IP header said, for the receiver's IP_RECVTTL, IPV6_RECVHOPLIMIT... */
+export interface IpMeta {
+  v4: boolean;
+  /** TTL / hop limit, TOS / traffic class */
+  hops: number;
+  tclass: number;
+  /** the destination address (16 bytes, v4-mapped for IPv4), for IP_PKTINFO */
+  dst: Uint8Array;
+}
+
 /** Ancillary data a message carries in the kernel (struct scm_cookie): files hold a reference each. */
 export interface Scm {
   files: File[] | null;
   cred: Ucred | null;
+  /** inet: the sender's per-packet IP options (sendmsg), then the packet's header fields (queued) */
+  ipSend?: IpSendOpts;
+  ip?: IpMeta;
+}
+
+/** One control message for the receiver (recvmsg's msg_control). */
+export interface Cmsg {
+  level: number;
+  type: number;
+  data: Uint8Array;
 }
 
 /** What a receive reports besides the bytes (the sockaddr, control data, msg_flags). */
@@ -55,10 +83,12 @@ export interface RecvInfo {
   flags: number;
   /** the whole datagram's length (for MSG_TRUNC's return value) */
   fullLen: number;
+  /** protocol control messages (IP_TTL, IPV6_HOPLIMIT...), after SCM_CREDENTIALS and SCM_RIGHTS */
+  cmsgs: Cmsg[] | null;
 }
 
 export function newRecvInfo(): RecvInfo {
-  return { from: null, scm: null, flags: 0, fullLen: 0 };
+  return { from: null, scm: null, flags: 0, fullLen: 0, cmsgs: null };
 }
 
 /** Drop what an undelivered message carried. */

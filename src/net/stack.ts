@@ -13,7 +13,7 @@ import type { UserMemory } from '../fs/file.js';
 import type { Vfs } from '../fs/vfs.js';
 import type { Socket } from './socket.js';
 import { unixCreate } from './unix.js';
-import { inetCreate, PortEntry, PortTable } from './inet.js';
+import { inetCreate, InetProto, PortEntry, PortTable } from './inet.js';
 import { netlinkCreate } from './netlink.js';
 import { hostInetCreate } from './hostinet.js';
 
@@ -88,6 +88,7 @@ export class NetStack {
   readonly unixNames = new Map<string, Socket & { addr: Uint8Array | null; key: string | null }>();
   private readonly tcp: PortTable = new Map();
   private readonly udp: PortTable = new Map();
+  private readonly udplite: PortTable = new Map();
   /** every open socket, for /proc/net (weakly: a closed socket drops out); guarded by the JS thread */
   readonly sockets = new Set<WeakRef<Socket>>();
   /** sockfs inode numbers; guarded by the JS thread */
@@ -115,8 +116,8 @@ export class NetStack {
   allocIno(): number {
     return this.nextIno++;
   }
-  ports(proto: 'tcp' | 'udp'): PortTable {
-    return proto === 'tcp' ? this.tcp : this.udp;
+  ports(proto: InetProto): PortTable {
+    return proto === 'tcp' ? this.tcp : proto === 'udp' ? this.udp : this.udplite;
   }
   /** Where to start looking for a free ephemeral port (a step through the range, as Linux's is randomised). */
   nextEphemeral(span: number): number {
@@ -124,7 +125,7 @@ export class NetStack {
     return this.ephemeral;
   }
   /** What holds the ports of proto (sockets and TIME_WAIT remains), for /proc/net. */
-  bound(proto: 'tcp' | 'udp'): PortEntry[] {
+  bound(proto: InetProto): PortEntry[] {
     return [...this.ports(proto).values()].flat();
   }
 

@@ -180,10 +180,10 @@ export abstract class StreamSocket extends Socket {
     const p = this.peer;
     if (!p) return -Errno.EPIPE;
     if (this.tcp && this.peerClosed) {
-      // the peer is gone: this data is answered with a reset
+      // the peer is gone: what the send buffer takes is answered with a reset
       this.peerClosed = false;
       this.reset();
-      return data.length;
+      return Math.min(data.length, Math.floor((this.sndBuf * 3) / 4));
     }
     if (!this.tcp && p.shut & S.RCV_SHUTDOWN) return -Errno.EPIPE;
     if (this.seqpacket) {

@@ -13,11 +13,37 @@ import { readClock, CLOCK_PROCESS_CPUTIME_ID } from './time.js';
 /** uname(2) */
 export function sys_uname(t: Task, r: Regs): number {
   const u = new Uint8Array(65 * 6);
-  const { nodename, release } = t.kernel.opts.uname;
-  const fields = ['Linux', nodename, release, '#1 SMP umlts', 'x86_64', '(none)'];
-  fields.forEach((f, i) => u.set(Buffer.from(f, 'utf8').subarray(0, 64), i * 65));
+  const { release } = t.kernel.opts.uname;
+  const { nodename, domainname } = t.kernel.uts;
+  const fields = ['Linux', nodename, release, '#1 SMP umlts', 'x86_64', domainname];
+  fields.forEach((f, i) => u.set(Buffer.from(f, 'latin1').subarray(0, 64), i * 65));
   copyOut(t, r.get(A0), u);
   return 0;
+}
+
+/** __NEW_UTS_LEN: the longest host or domain name */
+const NEW_UTS_LEN = 64;
+
+/** sethostname(2) / setdomainname(2): the guest's UTS names (never the host's); CAP_SYS_ADMIN is euid 0. */
+function setUtsName(t: Task, r: Regs, field: 'nodename' | 'domainname'): number {
+  if (t.creds.euid !== 0) return -Errno.EPERM;
+  const len = r.getI32(A1);
+  if (len < 0 || len > NEW_UTS_LEN) return -Errno.EINVAL;
+  const name = copyIn(t, r.get(A0), len);
+  // the bytes as given, up to a NUL (uname copies a C string)
+  const z = name.indexOf(0);
+  t.kernel.uts[field] = Buffer.from(z >= 0 ? name.subarray(0, z) : name).toString('latin1');
+  return 0;
+}
+
+/** sethostname(2) */
+export function sys_sethostname(t: Task, r: Regs): number {
+  return setUtsName(t, r, 'nodename');
+}
+
+/** setdomainname(2) */
+export function sys_setdomainname(t: Task, r: Regs): number {
+  return setUtsName(t, r, 'domainname');
 }
 
 /** sysinfo(2) */

@@ -7,6 +7,7 @@ import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
+import { pidfdProcess } from '../kernel/pidfd.js';
 import {
   readPath, readStringArray, readStruct, copyIn, copyOut, clearUser, readU32, readI32, writeU32, writeU64, writeSiginfo,
   SIGINFO_SIZE, UserPtr,
@@ -102,10 +103,18 @@ export function sys_waitid(t: Task, r: Regs): number {
   if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return -Errno.EINVAL;
   let it = idtype, ident = id;
   if (idtype === P_PGID && id === 0) ident = t.tg.pgid;
-  else if (idtype === P_PIDFD) return -Errno.EINVAL; // no pidfds yet
-  else if (idtype !== P_ALL && idtype !== P_PID && idtype !== P_PGID) return -Errno.EINVAL;
+  else if (idtype === P_PIDFD) {
+    // the process the pidfd names, as P_PID would name it
+    const f = t.files.get(id);
+    if (!f) return -Errno.EBADF;
+    const tg = pidfdProcess(t.kernel, f);
+    if (!tg) return -Errno.EBADF;
+    it = P_PID;
+    ident = tg.tgid;
+  } else if (idtype !== P_ALL && idtype !== P_PID && idtype !== P_PGID) return -Errno.EINVAL;
   if ((idtype === P_PID || idtype === P_PGID) && id < 0) return -Errno.EINVAL;
   if (it === P_ALL) ident = 0;
+  if (idtype === P_PIDFD) it = P_PID;
   const res = t.kernel.waitChild(t, it, ident, options);
   if (typeof res === 'number') {
     if (res === 0 && infop) clearUser(t, infop, SIGINFO_SIZE); // WNOHANG: si_pid 0

@@ -119,7 +119,7 @@ export function sys_sigaltstack(t: Task, r: Regs): number {
 }
 
 /** May t signal target? (kill(2): same real or effective uid, or root; SIGCONT within a session.) */
-function mayKill(t: Task, target: ThreadGroup, sig: number): boolean {
+export function mayKill(t: Task, target: ThreadGroup, sig: number): boolean {
   const c = t.creds, tc = target.tasks[0]?.creds;
   if (!tc || c.euid === 0) return true;
   if (sig === 18 && target.sid === t.tg.sid) return true;
@@ -161,7 +161,7 @@ export function sys_kill(t: Task, r: Regs): number {
 }
 
 /** If the caller just killed itself, it must not resume. */
-function afterSelf(t: Task): number {
+export function afterSelf(t: Task): number {
   return t.state === 'zombie' ? BLOCKED : 0;
 }
 
@@ -185,7 +185,7 @@ export function sys_tkill(t: Task, r: Regs): number {
 }
 
 /** The siginfo of rt_sigqueueinfo and rt_tgsigqueueinfo: a queued signal with a value (si_code must be negative from user space). */
-function readUserInfo(t: Task, addr: UserPtr): { code: number; value: number } | number {
+export function readUserInfo(t: Task, addr: UserPtr): { code: number; value: number } | number {
   const dv = readStruct(t, addr, SIGINFO_SIZE);
   const code = dv.getInt32(8, true);
   if (code >= 0 || code === SI_TKILL) return -Errno.EPERM;

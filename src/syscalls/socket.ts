@@ -197,7 +197,21 @@ function readControl(t: Task, sock: Socket, addr: UserPtr, len: number): Scm | n
       const clen = Number(dv.getBigUint64(off, true));
       if (clen < S.CMSGHDR_SIZE || clen > ctl.length - off) fail(Errno.EINVAL);
       const level = dv.getInt32(off + 8, true), type = dv.getInt32(off + 12, true);
-      if (level === S.SOL_SOCKET) {
+      if (!unix && (level === S.SOL_IP || level === S.SOL_IPV6)) {
+        // ip_cmsg_send / ip6_datagram_send_ctl: per-packet header fields
+        const dlen = clen - S.CMSGHDR_SIZE, v = dlen >= 4 ? dv.getInt32(off + 16, true) : dlen === 1 ? ctl[off + 16]! : NaN;
+        const ip = (scm.ipSend ??= {});
+        if (level === S.SOL_IPV6 && (type === S.IPV6_HOPLIMIT || type === S.IPV6_TCLASS)) {
+          if (dlen !== 4 || v < -1 || v > 255) fail(Errno.EINVAL);
+          if (v >= 0) ip[type === S.IPV6_HOPLIMIT ? 'hoplimit' : 'tclass'] = v;
+        } else if (level === S.SOL_IP && type === S.IP_TTL) {
+          if (dlen !== 4 || v < 1 || v > 255) fail(Errno.EINVAL);
+          ip.ttl = v;
+        } else if (level === S.SOL_IP && type === S.IP_TOS) {
+          if ((dlen !== 4 && dlen !== 1) || v < 0 || v > 255) fail(Errno.EINVAL);
+          ip.tos = v;
+        }
+      } else if (level === S.SOL_SOCKET) {
         if (!unix && (type === S.SCM_RIGHTS || type === S.SCM_CREDENTIALS)) fail(Errno.EINVAL);
         if (type === S.SCM_RIGHTS) {
           const n = Math.floor((clen - S.CMSGHDR_SIZE) / 4);
@@ -224,7 +238,7 @@ function readControl(t: Task, sock: Socket, addr: UserPtr, len: number): Scm | n
       off += S.cmsgAlign(clen);
     }
   }
-  if (!unix) return null;
+  if (!unix) return scm.ipSend ? scm : null;
   scm.cred ??= unixDefaultCred(t);
   return scm;
 }
@@ -355,6 +369,7 @@ function writeControl(t: Task, sock: Socket, info: RecvInfo, addr: UserPtr, len:
     dv.setUint32(8, c.gid, true);
     put(S.SOL_SOCKET, S.SCM_CREDENTIALS, d);
   }
+  for (const c of info.cmsgs ?? []) put(c.level, c.type, c.data);
   const files = scm?.files;
   if (files && files.length) {
     // scm_detach_fds: as many fds as fit; the rest are closed and MSG_CTRUNC set

@@ -27,6 +27,7 @@ import * as POLL from './poll.js';
 import * as EP from './epoll.js';
 import * as TMR from './timer.js';
 import * as NET from './socket.js';
+import * as PIDFD from './pidfd.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -253,6 +254,11 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },
   [N.SYS_sysinfo]: { name: 'sysinfo', handler: I.sys_sysinfo, status: 'partial', note: 'no load average or swap' },
   [N.SYS_getrandom]: { name: 'getrandom', handler: I.sys_getrandom, status: 'supported' },
+  [N.SYS_pidfd_open]: { name: 'pidfd_open', handler: PIDFD.sys_pidfd_open, status: 'supported' },
+  [N.SYS_pidfd_getfd]: { name: 'pidfd_getfd', handler: PIDFD.sys_pidfd_getfd, status: 'supported' },
+  [N.SYS_pidfd_send_signal]: { name: 'pidfd_send_signal', handler: PIDFD.sys_pidfd_send_signal, status: 'supported' },
+  [N.SYS_sethostname]: { name: 'sethostname', handler: I.sys_sethostname, status: 'supported', note: "the guest's host name; the host's never changes" },
+  [N.SYS_setdomainname]: { name: 'setdomainname', handler: I.sys_setdomainname, status: 'supported' },
   [N.SYS_sched_getaffinity]: { name: 'sched_getaffinity', handler: I.sys_sched_getaffinity, status: 'supported' },
   [N.SYS_sched_setaffinity]: { name: 'sched_setaffinity', handler: I.sys_sched_setaffinity, status: 'partial', note: 'accepted, not enforced' },
   [N.SYS_sched_yield]: { name: 'sched_yield', handler: I.sys_sched_yield, status: 'supported' },

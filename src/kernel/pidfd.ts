@@ -1,0 +1,40 @@
+/**
+ * pidfds (kernel/pid.c pidfd_create, kernel/fork.c pidfd_poll): a file that
+ * names a process. It polls readable once the process has exited, so an
+ * event loop can wait for a child among its other fds (asyncio's
+ * PidfdChildWatcher), and pidfd_send_signal / waitid(P_PIDFD) act on the
+ * process it names, never on a later one that reuses the pid.
+ *
+ * A directory fd of /proc/<pid> names its process too (pidfd_send_signal
+ * accepts one, as Linux does).
+ */
+import { AnonInodeFile } from '../fs/eventfd.js';
+import type { File } from '../fs/file.js';
+import { WaitQueue, POLLIN, POLLRDNORM } from '../fs/waitqueue.js';
+import type { ThreadGroup } from './task.js';
+import type { Kernel } from './kernel.js';
+
+export class PidFd extends AnonInodeFile {
+  constructor(
+    /** the process; immutable reference (the ThreadGroup outlives its reaping while we hold it) */
+    readonly tg: ThreadGroup,
+    flags: number,
+  ) {
+    super(flags, 'anon_inode:[pidfd]');
+  }
+  override get waitq(): WaitQueue {
+    return this.tg.exitWait;
+  }
+  /** pidfd_poll: readable once every thread has exited */
+  override poll(): number {
+    return this.tg.zombie ? POLLIN | POLLRDNORM : 0;
+  }
+}
+
+/** The process a pidfd (or a /proc/<pid> directory fd) names; null if f names none. */
+export function pidfdProcess(k: Kernel, f: File): ThreadGroup | null {
+  if (f instanceof PidFd) return f.tg;
+  const loc = k.vfs.locOf(f);
+  const m = loc && loc.mnt.fs.type === 'proc' ? /^\/proc\/([1-9][0-9]*)$/.exec(loc.path) : null;
+  return m ? k.tgs.get(Number(m[1])) ?? null : null;
+}
