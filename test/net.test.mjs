@@ -90,3 +90,11 @@ test('socket calls and signals: restart after SA_RESTART, EINTR without, EINTR w
   const { native } = assertSameAsNative([g], [], { timeout: TIMEOUT });
   assert.match(native.stdout, /^recv, SA_RESTART 1: 1 byte \(alarms 1\)\nrecv with SO_RCVTIMEO, SA_RESTART 1: EINTR/m);
 });
+
+test("what CPython's suites ask: a connected UDP socket's source address, UDP-Lite, IPv6 control messages, pidfds", () => {
+  const g = buildGuest('net_extra');
+  const { native } = assertSameAsNative([g], [], { timeout: TIMEOUT });
+  assert.match(native.stdout, /after 0\.0\.0\.0: local ::ffff:127\.0\.0\.1/);
+  assert.match(native.stdout, /\[lvl 41 type 52 len 20 val 3\] \[lvl 41 type 67 len 20 val 16\]/);
+  assert.match(native.stdout, /epoll_wait = 1 events=0x1/);
+});
