@@ -5,6 +5,13 @@
  * linger and the sockaddrs. Written once here; net/ and syscalls/ name them.
  */
 
+// ---- AF_VSOCK (uapi/linux/vm_sockets.h) ----
+export const AF_VSOCK = 40;
+/** IOCTL_VM_SOCKETS_GET_LOCAL_CID (_IO(7, 0xb9)) on /dev/vsock */
+export const IOCTL_VM_SOCKETS_GET_LOCAL_CID = 0x7b9;
+/** the CID umlts's guests have (loopback transport only; 1 is VMADDR_CID_LOCAL) */
+export const VSOCK_GUEST_CID = 3;
+
 // ---- families and types ----
 export const AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17;
 /** AF_MAX: families at or past it are EAFNOSUPPORT without a lookup (include/linux/socket.h) */

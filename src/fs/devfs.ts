@@ -12,7 +12,8 @@
 import { randomFillSync } from 'node:crypto';
 import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
-import { File } from './file.js';
+import { File, UserMemory } from './file.js';
+import { IOCTL_VM_SOCKETS_GET_LOCAL_CID, VSOCK_GUEST_CID } from '../abi/socket.js';
 import { DirEntry, Stat, S_IFCHR, S_IFDIR, S_IFLNK } from './types.js';
 import { FileSystem, Node, MappableRef, StatFs, TMPFS_MAGIC, dtype, makedev, nowNs } from './node.js';
 
@@ -50,6 +51,17 @@ export class NullFile extends MemDevFile {
   }
   override write(buf: Uint8Array): number {
     return buf.length;
+  }
+}
+
+/** /dev/vsock: answers only IOCTL_VM_SOCKETS_GET_LOCAL_CID (the guest's CID; the sockets are net/vsock.ts's). */
+class VsockDevFile extends MemDevFile {
+  override ioctl(req: number, arg: number, mem: UserMemory): number {
+    if (req !== IOCTL_VM_SOCKETS_GET_LOCAL_CID) return -Errno.ENOTTY;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, VSOCK_GUEST_CID, true);
+    mem.write(arg, b);
+    return 0;
   }
 }
 
@@ -140,6 +152,7 @@ export class DevFs extends FileSystem {
       ['full', mem(7, FullFile)],
       ['random', mem(8, RandomFile)],
       ['urandom', mem(9, RandomFile)],
+      ['vsock', { major: 10, minor: 121, perm: 0o666, gid: 0, open: (flags, path, st) => new VsockDevFile(flags, path, st) }],
       ['tty', { major: 5, minor: 0, perm: 0o666, gid: 5, open: (flags) => openTty(flags) }],
       ['stdin', '/proc/self/fd/0'],
       ['stdout', '/proc/self/fd/1'],

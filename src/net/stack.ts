@@ -16,6 +16,7 @@ import { unixCreate } from './unix.js';
 import { inetCreate, InetProto, PortEntry, PortTable } from './inet.js';
 import { netlinkCreate } from './netlink.js';
 import { hostInetCreate } from './hostinet.js';
+import { vsockCreate, VsockStream, AF_VSOCK } from './vsock.js';
 
 /** One network interface as the guest sees it. Immutable. */
 export interface NetIf {
@@ -89,6 +90,8 @@ export class NetStack {
   private readonly tcp: PortTable = new Map();
   private readonly udp: PortTable = new Map();
   private readonly udplite: PortTable = new Map();
+  /** AF_VSOCK ports of the loopback transport; guarded by the JS thread */
+  readonly vsockPorts = new Map<number, VsockStream>();
   /** every open socket, for /proc/net (weakly: a closed socket drops out); guarded by the JS thread */
   readonly sockets = new Set<WeakRef<Socket>>();
   /** sockfs inode numbers; guarded by the JS thread */
@@ -175,6 +178,7 @@ export class NetStack {
           : inetCreate(this, family, type, protocol, flags, owner);
         break;
       case S.AF_NETLINK: s = netlinkCreate(this, type, protocol, flags, owner); break;
+      case AF_VSOCK: s = vsockCreate(this, type, protocol, flags, owner); break;
       case S.AF_PACKET: return -Errno.EPERM; // needs CAP_NET_RAW
       default: return -Errno.EAFNOSUPPORT;
     }
