@@ -139,7 +139,7 @@ function parse(argv: string[]): RunOptions | number {
       case '--publish': {
         const p = parsePublish(val());
         if (typeof p === 'string') throw new UsageError(p);
-        o.publish.push(p);
+        (o.publish ??= []).push(p);
         break;
       }
       case '--stats': o.stats = true; break;
@@ -159,7 +159,7 @@ function parse(argv: string[]): RunOptions | number {
         throw new UsageError(`unknown option '${a}' (try umlts --help)`);
     }
   }
-  if (o.net === 'host' && o.publish.length) throw new UsageError('--publish needs --net none (with --net host the guest listens on the host itself)');
+  if (o.net === 'host' && o.publish?.length) throw new UsageError('--publish needs --net none (with --net host the guest listens on the host itself)');
   const rest = argv.slice(i);
   if (rest.length === 0) throw new UsageError('no program given: umlts run [options] -- PROGRAM [ARGS...]');
   o.program = rest[0]!;

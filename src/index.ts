@@ -43,10 +43,10 @@ export interface RunOptions {
   stats: boolean;
   /** --user UID[:GID] (numbers or names in the root's /etc/passwd, /etc/group); '' = umlts's own */
   user: string;
-  /** --net: the guest's private loopback ('none') or the host's network ('host') */
-  net: NetMode;
-  /** --publish: host ports joined to guest ports (with --net none) */
-  publish: PublishSpec[];
+  /** --net: the guest's private loopback ('none', the default) or the host's network ('host') */
+  net?: NetMode;
+  /** --publish: host ports joined to guest ports (with --net none; default none) */
+  publish?: PublishSpec[];
 }
 
 /** A guest identity from --user. */
@@ -187,7 +187,7 @@ export function run(o: RunOptions): number {
   try {
     kernel = new Kernel({
       root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2],
-      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(), net: o.net,
+      mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(), net: o.net ?? 'none',
       user: user ?? { uid: getuid(), gid: getgid(), groups: [] },
       platform,
       syscalls: { rows: SYSCALL_TABLE, name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
@@ -201,7 +201,7 @@ export function run(o: RunOptions): number {
     return 2;
   }
   try {
-    startPublishing(kernel.net, o.publish);
+    startPublishing(kernel.net, o.publish ?? []);
   } catch (e) {
     kernel.shutdown();
     if (!(e instanceof Error) || !e.message.startsWith('--publish')) throw e;
