@@ -55,6 +55,7 @@ import { ElfImage, ExecFile, LoaderError } from '../loader/elf.js';
 import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from './futex.js';
 import { procPidStat, procUptime } from './procstat.js';
+import { ttyJobs } from './tty_jobs.js';
 import * as exec_m from './exec.js';
 import * as fork_m from './fork.js';
 import * as exit_m from './exit.js';
@@ -169,6 +170,7 @@ export class Kernel {
       hostWatch: { watch: (fd, ev, cb) => this.events.watch(fd, ev, cb) },
       mounts: opts.mounts,
       hostFdBudget: opts.maxHostFds,
+      ttyJobs: ttyJobs(this),
     });
     this.net = new NetStack(this.vfs, this.events, opts.net ?? 'none');
   }
