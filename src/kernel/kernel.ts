@@ -49,6 +49,7 @@ import { finishSyscall, restartMode, SyscallTable } from './syscall.js';
 import { SigInfo, SIGKILL, SI_KERNEL, ERESTARTSYS, ERESTARTNOHAND } from './signal.js';
 import { Vfs, FsContext, HostMountSpec } from '../fs/vfs.js';
 import { FdTable, File } from '../fs/file.js';
+import { WaitQueue } from '../fs/waitqueue.js';
 import { NetStack, NetMode } from '../net/stack.js';
 import { procNetFiles } from '../net/procnet.js';
 import { ElfImage, ExecFile, LoaderError } from '../loader/elf.js';
@@ -156,6 +157,8 @@ export class Kernel {
    * cleared: outside a syscall they name the last caller (possibly gone). */
   currentPid = 1;
   current: Task | null = null;
+  /** signalfd readers and pollers, woken by every queued signal (signalfd.ts); immutable reference, guarded by the JS thread */
+  readonly signalfdWait = new WaitQueue();
 
   constructor(opts: KernelOptions) {
     this.opts = opts;

@@ -124,7 +124,11 @@ export class LineDiscipline {
     if (lf & ISIG) {
       const sig = c === cc[VINTR] ? SIGINT : c === cc[VQUIT] ? SIGQUIT : c === cc[VSUSP] ? SIGTSTP : 0;
       if (sig && enabled(c)) {
-        if (!(lf & NOFLSH)) this.flushInput();
+        if (!(lf & NOFLSH)) {
+          // isig's flush also clears the echo buffer: echoes of this input not yet shown are dropped
+          this.flushInput();
+          this.echoes = [];
+        }
         if (inf & IXON) this.setStopped(false);
         if (lf & ECHO) this.echoChar(c);
         this.flushEchoes();

@@ -381,8 +381,8 @@ export abstract class TtyStruct {
         return 0;
       case TIOCSCTTY: {
         if (!c) return 0;
+        if (c.pid !== c.sid) return -Errno.EPERM; // only a session leader (even of the terminal's session)
         if (c.sid === this.sid) return 0; // already ours
-        if (c.pid !== c.sid) return -Errno.EPERM; // only a session leader
         const cur = this.jobs?.sessionTty?.(c.sid);
         if (cur && cur !== this) return -Errno.EPERM; // it has a controlling terminal already
         if (this.sid !== 0 && arg !== 1) return -Errno.EPERM; // stealing needs arg 1 (and privilege)
