@@ -114,3 +114,35 @@ test("an interactive shell on a pty: script -qc 'bash -i' fed commands", () => {
   check(runNative(argv, { input, env }), 'native');
   check(runUmlts(['--env', 'PS1=prompt$ '], argv, { input }), 'umlts');
 });
+
+test('expect drives programs through a pty: a prompt and an answer, exit status, ^C', () => {
+  const dir = makeScratch('pty');
+  try {
+    const file = path.join(dir, 't.exp');
+    fs.writeFileSync(file, [
+      'set timeout 60',
+      'log_user 0',
+      `spawn /bin/sh -c {printf 'name? '; read n; echo "hello, $n"; exit 4}`,
+      'expect "name? "',
+      'send "world\\r"',
+      'expect -re {hello, (\\w+)\\r\\n}',
+      'puts "got: $expect_out(1,string)"',
+      'expect eof',
+      'lassign [wait] pid spawnid os_error value',
+      'puts "exit: $value"',
+      'spawn /bin/cat',
+      'send "abc\\r"',
+      'expect "abc\\r\\nabc\\r\\n"',
+      'puts "cat echoed and answered"',
+      'send "\\003"',
+      'expect eof',
+      'lassign [wait] pid spawnid os_error value kind sig',
+      'puts "cat: $kind $sig"',
+      '',
+    ].join('\n'));
+    const { native } = assertSameAsNative(['/usr/bin/expect', file]);
+    assert.equal(native.stdout, 'got: world\nexit: 4\ncat echoed and answered\ncat: CHILDKILLED SIGINT\n');
+  } finally {
+    rmScratch(dir);
+  }
+});

@@ -283,8 +283,9 @@ export class Vfs {
 
   /**
    * /dev/tty (tty_open_current_tty): the caller's controlling terminal if
-   * it is a pty; else umlts's own controlling terminal (the console), or
-   * -ENXIO without one.
+   * it is a pty; for the console's session, umlts's own controlling
+   * terminal; -ENXIO for any other session (one made by setsid has none
+   * until it takes one).
    */
   private openTty(flags: number, st: Stat): File | number {
     const c = this.ttyJobs?.caller();
@@ -293,6 +294,7 @@ export class Vfs {
       const f = this.devpts.openCtty(tty, flags, '/dev/tty', st);
       if (f !== null) return f;
     }
+    if (c && c.sid !== this.terminal.sid) return -Errno.ENXIO;
     return ConsoleFile.openHostTty('/dev/tty', flags, this.hostWatch, this.terminal);
   }
 
