@@ -55,6 +55,10 @@ test("devpts as a distribution mounts it: /dev/pts/N is 136:N, the opener's, gro
   assert.ok(tty, 'the host root has a tty group');
   assert.equal(r.stdout, `0o20620 True ${tty[1]} 136 True\nTrue\n` +
     "[['devpts', 'rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000']]\nFalse False\n", r.describe());
+  // another user's pty is that user's
+  const u = runUmlts(['--user', '1234:1234'], [PYTHON, '-c', 'import os\nm, s = os.openpty()\nst = os.fstat(s)\nprint(st.st_uid, st.st_gid)']);
+  assert.equal(u.code, 0, u.describe());
+  assert.equal(u.stdout, `1234 ${tty[1]}\n`, u.describe());
 });
 
 test("script -qc 'tty' /dev/null prints a /dev/pts path", () => {

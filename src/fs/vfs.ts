@@ -4,7 +4,7 @@
  *
  * Mounts (fixed at construction):
  *   /          hostfs of rootDir (read-only unless rw: writes give EROFS)
- *   /dev       devfs            /dev/shm  tmpfs
+ *   /dev       devfs            /dev/shm  tmpfs     /dev/pts  devpts
  *   /proc      procfs           /tmp      tmpfs
  *   each `--mount HOST:GUEST[:ro]`: a hostfs of its own (rw unless :ro)
  * Every hostfs shares one filehandle layer (HandleCache: one host fd
@@ -33,8 +33,8 @@
  * owned by the tasks sharing it (CLONE_FS) and written only by their
  * syscalls (chdir, umask, and the walk's cwdLoc cache). The shared state
  * below (the lock table, the filehandle layer, the terminal, tmpfs
- * contents, fpath, ptys) is guarded by the JS thread: any task's syscall
- * may change it.
+ * contents, fpath, ptys, the devpts pairs) is guarded by the JS thread:
+ * any task's syscall may change it.
  *
  * Known gaps: canonical paths are strings, so the cwd and open directories
  * of a hostfs/tmpfs directory renamed afterwards keep their old path

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -178,6 +179,17 @@ int main(void) {
   tcflush(slave, TCIFLUSH);
   r = read(slave, buf, sizeof buf);
   say("after TCIFLUSH: %s\n", res(r));
+
+  /* epoll on the master sees the slave's output */
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 1}, evs[2];
+  epoll_ctl(ep, EPOLL_CTL_ADD, master, &ev);
+  say("epoll on the master, nothing written: %d\n", epoll_wait(ep, evs, 2, 0));
+  (void)!write(slave, "e\n", 2);
+  int k = epoll_wait(ep, evs, 2, 5000);
+  say("epoll after the slave writes: %d IN %d\n", k, k > 0 && (evs[0].events & EPOLLIN) != 0);
+  show("epoll data", master);
+  close(ep);
 
   /* a large write from the master while the slave reads nothing: bounded */
   tcsetattr(slave, TCSANOW, &raw);

@@ -12,11 +12,11 @@
  *
  * When umlts's stdin is a terminal, the front end hands it to the Terminal
  * (start()): the host terminal goes raw for input and the guest's termios
- * runs here (tty.ts's line discipline, with job control: struct
- * tty_struct). Every console File on that terminal then reads from the one
- * line discipline. Without that (stdin not a terminal), a console File on a
- * terminal passes the termios ioctls through to the host terminal, as
- * before.
+ * runs here (n_tty.ts's line discipline, with the job control every
+ * terminal shares: tty.ts's TtyStruct). Every console File on that
+ * terminal then reads from the one line discipline. Without that (stdin
+ * not a terminal), a console File on a terminal passes the termios ioctls
+ * through to the host terminal, as before.
  *
  * Ownership: ConsoleFile fields and Terminal are touched only on the JS
  * thread, by syscall handlers and by HostWatch / host-signal callbacks.

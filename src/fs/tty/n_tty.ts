@@ -7,9 +7,11 @@
  * input mapping (ISTRIP, INLCR, IGNCR, ICRNL), flow-control characters
  * (IXON, IXANY), signal characters (ISIG: VINTR, VQUIT, VSUSP, flushing the
  * input unless NOFLSH) and non-canonical reads with VMIN/VTIME. Output
- * processing (OPOST, ONLCR...) is left to the host terminal, whose c_oflag
- * mirrors the guest's (tty/console.ts), so guest writes and echoes are both
- * processed there, as n_tty's do_output_char does for both.
+ * processing (OPOST, ONLCR...): on the console it is left to the host
+ * terminal, whose c_oflag mirrors the guest's (tty/console.ts), so guest
+ * writes and echoes are both processed there, as n_tty's do_output_char
+ * does for both; a pty (tty/pty.ts) has no such hardware and runs both
+ * through processOutput here.
  *
  * The LineDiscipline is pure: bytes in (receive), bytes out to a reader
  * (read), and two callbacks (echo output, signals for the foreground
@@ -19,8 +21,9 @@
  * Not implemented: PARMRK, IUCLC/XCASE/OLCUC, ECHOPRT, VDISCARD, IMAXBEL,
  * break and parity handling (a pseudo-terminal has none).
  *
- * Ownership: a LineDiscipline belongs to one Terminal (console.ts) and is
- * touched only on the JS thread, by syscall handlers and host callbacks.
+ * Ownership: a LineDiscipline belongs to one TtyStruct (tty.ts: the
+ * console's Terminal or one side of a pty) and is touched only on the JS
+ * thread, by syscall handlers and host callbacks.
  */
 import { Errno } from '../../abi/errno.js';
 import { SIGINT, SIGQUIT, SIGTSTP } from '../../abi/signal.js';

@@ -29,7 +29,7 @@
 import { Errno } from '../../abi/errno.js';
 import { SIGINT, SIGQUIT, SIGTSTP } from '../../abi/signal.js';
 import { File, UserMemory } from '../file.js';
-import type { Stat } from '../types.js';
+import { Stat, O_NONBLOCK } from '../types.js';
 import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, POLLRDNORM, POLLWRNORM } from '../waitqueue.js';
 import { makedev } from '../node.js';
 import {
@@ -248,7 +248,7 @@ export class PtyEnd extends TtyStruct {
       n = this.readLdisc(buf);
     }
     if (n === -Errno.EAGAIN && this.otherClosed) return -Errno.EIO;
-    f.waiting = n === -Errno.EAGAIN;
+    f.waiting = n === -Errno.EAGAIN && !(f.flags & O_NONBLOCK); // (a non-blocking read does not wait)
     return n;
   }
 
