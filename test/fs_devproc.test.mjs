@@ -123,8 +123,8 @@ test('/proc/<pid>/fd: links named after the files, magic when followed', () => {
   assert.equal(vfs.stat(c, null, '/proc/self/fd/5/x', true), -E.ENOTDIR);
 });
 
-test('/dev/pts shows only the host terminals the console is on (none here)', () => {
+test('/dev/pts is devpts: ptmx, no pty before one is opened, no host terminal the console is not on', () => {
   const d = open('/dev/pts', O_RDONLY | O_DIRECTORY);
-  assert.deepEqual(d.readdir().map((e) => e.name), ['.', '..']);
+  assert.deepEqual(d.readdir().map((e) => e.name), ['.', '..', 'ptmx']);
   assert.equal(vfs.stat(c, null, '/dev/pts/0', true), -E.ENOENT, 'no host pty is reachable by name alone');
 });

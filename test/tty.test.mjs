@@ -175,13 +175,20 @@ test('input mapping: IGNCR drops CR, INLCR maps NL to CR, ISTRIP clears bit 7', 
 
 test('ISIG: ^C, ^\\ and ^Z signal the foreground group, echo ^C, and flush the input unless NOFLSH', () => {
   let m = mk();
-  m.feed('abc\x03');
+  m.feed('abc');
+  assert.equal(m.echoed(), 'abc');
+  m.feed('\x03');
   assert.deepEqual(m.out.sigs, [2]);
-  assert.equal(m.echoed(), 'abc^C');
+  assert.equal(m.echoed(), '^C');
   m.feed('\n');
   assert.equal(m.read(), '\n'); // "abc" was flushed
+  assert.equal(m.echoed(), '\n');
+  m.feed('xyz\x03'); // in one receive: the echo of "xyz" is not shown yet, and isig's flush drops it
+  assert.equal(m.echoed(), '^C');
+  m.feed('\n');
+  assert.equal(m.read(), '\n'); // "xyz" was flushed
   m.feed('\x1c\x1a');
-  assert.deepEqual(m.out.sigs, [2, 3, 20]);
+  assert.deepEqual(m.out.sigs, [2, 2, 3, 20]);
   m = mk((t) => (t.lflag |= NOFLSH));
   m.feed('abc\x03\n');
   assert.equal(m.read(), 'abc\n');

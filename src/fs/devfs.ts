@@ -7,7 +7,10 @@
  * construction (the pts entries come from the Vfs at each call); the Files
  * hold no state but their position (guarded by the JS thread, as any File's).
  *
- * Missing: /dev/pts and /dev/ptmx (pseudo-terminals), /dev/console, mknod.
+ * /dev/pts is devpts (tty/devpts.ts), mounted by the VFS; /dev/ptmx opens
+ * a pty master there.
+ *
+ * Missing: /dev/console, mknod.
  */
 import { randomFillSync } from 'node:crypto';
 import { Errno } from '../abi/errno.js';
@@ -15,7 +18,7 @@ import * as host from '../host/libc.js';
 import { File, UserMemory } from './file.js';
 import { IOCTL_VM_SOCKETS_GET_LOCAL_CID, VSOCK_GUEST_CID } from '../abi/socket.js';
 import { DirEntry, Stat, S_IFCHR, S_IFDIR, S_IFLNK } from './types.js';
-import { FileSystem, Node, MappableRef, StatFs, TMPFS_MAGIC, dtype, makedev, nowNs } from './node.js';
+import { FileSystem, Node, FsCred, MappableRef, StatFs, TMPFS_MAGIC, dtype, makedev, nowNs } from './node.js';
 
 /** A character device: its number and how to open it. */
 interface CharDev {
@@ -23,7 +26,7 @@ interface CharDev {
   readonly minor: number;
   readonly perm: number;
   readonly gid: number;
-  open(flags: number, path: string, st: Stat): File | number;
+  open(flags: number, path: string, st: Stat, cred?: FsCred): File | number;
 }
 
 /** The base of the mem.c devices: no seeking position (lseek answers 0, as null_lseek). */
@@ -116,18 +119,6 @@ class RandomFile extends MemDevFile {
   }
 }
 
-/**
- * /dev/pts as far as the guest needs it: the host pseudo-terminals umlts's
- * console is on (so ttyname(3) finds them). Implemented by the VFS.
- */
-export interface PtsProvider {
-  /** the N of each /dev/pts/N the console uses */
-  names(): string[];
-  /** the host's attributes of /dev/pts/N */
-  stat(name: string): Stat | number;
-  open(name: string, flags: number): File | number;
-}
-
 export class DevFs extends FileSystem {
   /** type and root: immutable */
   readonly type = 'devtmpfs';
@@ -138,9 +129,10 @@ export class DevFs extends FileSystem {
   constructor(
     /** st_dev; immutable */
     readonly dev: number,
-    /** opens /dev/tty (the console, or -ENXIO without a controlling terminal) */
-    openTty: (flags: number) => File | number,
-    pts: PtsProvider,
+    /** opens /dev/tty (the controlling terminal, or -ENXIO without one); st: /dev/tty's attributes */
+    openTty: (flags: number, st: Stat) => File | number,
+    /** opens /dev/ptmx (a new pty master in devpts) */
+    openPtmx: (flags: number, path: string, st: Stat, cred?: FsCred) => File | number,
   ) {
     super();
     const mem = (minor: number, F: new (flags: number, path: string, st: Stat) => File): CharDev => ({
@@ -153,14 +145,14 @@ export class DevFs extends FileSystem {
       ['random', mem(8, RandomFile)],
       ['urandom', mem(9, RandomFile)],
       ['vsock', { major: 10, minor: 121, perm: 0o666, gid: 0, open: (flags, path, st) => new VsockDevFile(flags, path, st) }],
-      ['tty', { major: 5, minor: 0, perm: 0o666, gid: 5, open: (flags) => openTty(flags) }],
+      ['tty', { major: 5, minor: 0, perm: 0o666, gid: 5, open: (flags, _path, st) => openTty(flags, st) }],
+      ['ptmx', { major: 5, minor: 2, perm: 0o666, gid: 5, open: openPtmx }],
       ['stdin', '/proc/self/fd/0'],
       ['stdout', '/proc/self/fd/1'],
       ['stderr', '/proc/self/fd/2'],
       ['fd', '/proc/self/fd'],
     ];
     this.root = new DevDir(this, devices);
-    this.root.add('pts', new PtsDir(this, 64, pts));
   }
   statfs(): StatFs {
     return {
@@ -188,9 +180,6 @@ class DevDir extends Node {
     for (const [name, d] of devices) {
       this.entries.set(name, typeof d === 'string' ? new DevLink(fs, ino++, d) : new DevChar(fs, ino++, d));
     }
-  }
-  add(name: string, n: Node): void {
-    this.entries.set(name, n);
   }
   peek(): Stat {
     return this.st;
@@ -224,8 +213,8 @@ class DevChar extends Node {
   stat(): Stat {
     return { ...this.st };
   }
-  override open(flags: number, path: string): File | number {
-    return this.dev.open(flags, path, this.st);
+  override open(flags: number, path: string, cred?: FsCred): File | number {
+    return this.dev.open(flags, path, this.st, cred);
   }
 }
 
@@ -243,52 +232,5 @@ class DevLink extends Node {
   }
   override readlink(): string {
     return this.target;
-  }
-}
-
-/** /dev/pts: the console's host pseudo-terminals, with their host attributes. */
-class PtsDir extends Node {
-  private readonly st: Stat;
-  constructor(readonly fs: DevFs, ino: number, private readonly pts: PtsProvider) {
-    super();
-    this.st = fs.attrs(ino, S_IFDIR | 0o755, 0, 0, 0);
-    this.st.nlink = 2;
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
-  }
-  override lookup(name: string): Node | number {
-    if (!this.pts.names().includes(name)) return -Errno.ENOENT;
-    const st = this.pts.stat(name);
-    return typeof st === 'number' ? st : new PtsNode(this.fs, name, st, this.pts);
-  }
-  override readdir(): DirEntry[] {
-    const r: DirEntry[] = [];
-    for (const name of this.pts.names()) {
-      const st = this.pts.stat(name);
-      if (typeof st !== 'number') r.push({ ino: st.ino, type: dtype(st.mode), name });
-    }
-    return r;
-  }
-  protected override dirOp(): number {
-    return -Errno.EACCES;
-  }
-}
-
-class PtsNode extends Node {
-  constructor(readonly fs: DevFs, private readonly name: string, private readonly st: Stat, private readonly pts: PtsProvider) {
-    super();
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat | number {
-    return this.pts.stat(this.name);
-  }
-  override open(flags: number): File | number {
-    return this.pts.open(this.name, flags);
   }
 }

@@ -70,6 +70,10 @@ export abstract class File {
   poll(): number {
     return 0x1 | 0x4 | 0x40 | 0x100; // DEFAULT_POLLMASK: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
   }
+  /** A blocking write waits for room until all of it is written (pipe_write, n_tty_write), not just some. */
+  get writesAll(): boolean {
+    return false;
+  }
   /** Woken when poll() may have changed; null if it never changes. */
   get waitq(): WaitQueue | null {
     return null;

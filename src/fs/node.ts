@@ -123,8 +123,8 @@ export abstract class Node {
   readdir(): DirEntry[] | number {
     return -Errno.ENOTDIR;
   }
-  /** Open a non-directory (the VFS opens directories itself). flags are the O_* open flags. */
-  open(_flags: number, _path: string): File | number {
+  /** Open a non-directory (the VFS opens directories itself). flags are the O_* open flags; cred: the opener's. */
+  open(_flags: number, _path: string, _cred?: FsCred): File | number {
     return -Errno.ENXIO;
   }
   /** O_CREAT of a name that does not exist: create a regular file and open it (atomic_open). */

@@ -4,7 +4,7 @@
  *
  * Mounts (fixed at construction):
  *   /          hostfs of rootDir (read-only unless rw: writes give EROFS)
- *   /dev       devfs            /dev/shm  tmpfs
+ *   /dev       devfs            /dev/shm  tmpfs     /dev/pts  devpts
  *   /proc      procfs           /tmp      tmpfs
  *   each `--mount HOST:GUEST[:ro]`: a hostfs of its own (rw unless :ro)
  * Every hostfs shares one filehandle layer (HandleCache: one host fd
@@ -33,8 +33,8 @@
  * owned by the tasks sharing it (CLONE_FS) and written only by their
  * syscalls (chdir, umask, and the walk's cwdLoc cache). The shared state
  * below (the lock table, the filehandle layer, the terminal, tmpfs
- * contents, fpath, ptys) is guarded by the JS thread: any task's syscall
- * may change it.
+ * contents, fpath, ptys, the devpts pairs) is guarded by the JS thread:
+ * any task's syscall may change it.
  *
  * Known gaps: canonical paths are strings, so the cwd and open directories
  * of a hostfs/tmpfs directory renamed afterwards keep their old path
@@ -58,6 +58,8 @@ import { TmpFs, TmpFile } from './tmpfs.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
 import { ConsoleFile, HostWatch, Terminal } from './tty/console.js';
+import { DevPtsFs } from './tty/devpts.js';
+import type { TtyJobs, TtyStruct } from './tty/tty.js';
 
 export type { ProcProvider } from './procfs.js';
 export type { HostWatch } from './tty/console.js';
@@ -113,6 +115,8 @@ export interface VfsOptions {
   hostFdBudget?: number;
   /** more host directories: --mount HOST:GUEST[:ro] */
   mounts?: readonly HostMountSpec[];
+  /** the kernel's job control for the terminals (the ptys, /dev/tty); none: every caller in the foreground */
+  ttyJobs?: TtyJobs;
   /** test: hostfs behaves as on a host without openat2 */
   noOpenat2?: boolean;
 }
@@ -172,6 +176,12 @@ export class Vfs {
   readonly procfs: ProcFs;
   /** the job-control state of the terminal umlts runs on; immutable reference, guarded by the JS thread inside */
   readonly terminal = new Terminal();
+  /** the guests' pseudo-terminals (/dev/pts, /dev/ptmx); immutable reference, guarded by the JS thread inside */
+  readonly devpts: DevPtsFs;
+  /** the kernel's job control, for the ptys and /dev/tty; immutable */
+  private readonly ttyJobs: TtyJobs | null;
+  /** the guest's tty group (from its /etc/group; null: none), read at the first pty; guarded by the JS thread */
+  private ttyGroup: number | null | undefined = undefined;
   /** N of the host /dev/pts/N the console Files are on (shown in the guest's /dev/pts); guarded by the JS thread */
   private readonly ptys = new Set<string>();
   /** immutable */
@@ -187,17 +197,29 @@ export class Vfs {
     this.tmpfs.locks = this.locks;
     shm.locks = this.locks;
     const ptsPath = (n: string): string => '/dev/pts/' + n;
-    this.devfs = new DevFs(makedev(0, 5), (flags) => ConsoleFile.openHostTty('/dev/tty', flags, this.hostWatch, this.terminal), {
-      names: () => [...this.ptys],
-      stat: (n) => ConsoleFile.hostStat(ptsPath(n)),
-      open: (n, flags) => ConsoleFile.openHostTty(ptsPath(n), flags, this.hostWatch, this.terminal),
+    this.ttyJobs = opts.ttyJobs ?? null;
+    this.devpts = new DevPtsFs(makedev(0, 25), {
+      pts: {
+        names: () => [...this.ptys],
+        stat: (n) => ConsoleFile.hostStat(ptsPath(n)),
+        open: (n, flags) => ConsoleFile.openHostTty(ptsPath(n), flags, this.hostWatch, this.terminal),
+      },
+      jobs: this.ttyJobs,
+      watcher: this.hostWatch,
+      ttyGid: () => this.ttyGid(),
     });
+    this.devfs = new DevFs(
+      makedev(0, 5),
+      (flags, st) => this.openTty(flags, st),
+      (flags, path, _st, cred) => this.devpts.ptmx.open(flags, path, cred),
+    );
     this.procfs = new ProcFs(makedev(0, 22), opts.proc, () => this.mountsText(), {
       filehandles: () => Object.entries(this.handles.stats()).map(([k, v]) => `${k} ${v}\n`).join(''),
     });
     const root = this.addMount('/', this.hostfs, !opts.rw, 'hostfs', 'relatime');
     this.addMount('/dev', this.devfs, false, 'devtmpfs', 'nosuid,relatime');
     this.addMount('/dev/shm', shm, false, 'tmpfs', 'nosuid,nodev');
+    this.addMount('/dev/pts', this.devpts, false, 'devpts', 'nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000');
     this.addMount('/proc', this.procfs, false, 'proc', 'nosuid,nodev,noexec,relatime');
     this.addMount('/tmp', this.tmpfs, false, 'tmpfs', 'nosuid,nodev');
     for (const m of opts.mounts ?? []) {
@@ -239,6 +261,61 @@ export class Vfs {
     const m = /^\/dev\/pts\/(\d+)$/.exec(f.path);
     if (m && f.isTty) this.ptys.add(m[1]!);
     return f;
+  }
+
+  // ---- terminals ----------------------------------------------------------------------------
+
+  /** The controlling terminal of session sid (a pty's slave, or the console), or null. */
+  sessionTty(sid: number): TtyStruct | null {
+    return this.devpts.sessionTty(sid) ?? (this.terminal.controls(sid) ? this.terminal : null);
+  }
+
+  /** /proc/<pid>/stat's tty_nr and tpgid for a process of session sid. */
+  cttyOf(sid: number): { ttyNr: number; tpgid: number } {
+    return this.sessionTty(sid)?.ctty(sid) ?? this.terminal.ctty(sid);
+  }
+
+  /** The leader of session sid exits: its controlling terminal, if any, is freed (disassociate_ctty). */
+  sessionLeaderExited(sid: number): void {
+    for (const t of this.devpts.slaves()) t.leaderExited(sid);
+    this.terminal.leaderExited(sid);
+  }
+
+  /**
+   * /dev/tty (tty_open_current_tty): the caller's controlling terminal if
+   * it is a pty; for the console's session, umlts's own controlling
+   * terminal; -ENXIO for any other session (one made by setsid has none
+   * until it takes one).
+   */
+  private openTty(flags: number, st: Stat): File | number {
+    const c = this.ttyJobs?.caller();
+    const tty = c ? this.devpts.sessionTty(c.sid) : null;
+    if (tty) {
+      const f = this.devpts.openCtty(tty, flags, '/dev/tty', st);
+      if (f !== null) return f;
+    }
+    if (c && c.sid !== this.terminal.sid) return -Errno.ENXIO;
+    return ConsoleFile.openHostTty('/dev/tty', flags, this.hostWatch, this.terminal);
+  }
+
+  /** The gid of the group "tty" in the guest's /etc/group, or null (read once). */
+  private ttyGid(): number | null {
+    if (this.ttyGroup !== undefined) return this.ttyGroup;
+    this.ttyGroup = null;
+    const f = this.open({ fs: { cwd: '/', umask: 0 }, creds: ROOT_CRED }, null, '/etc/group', O_RDONLY, 0);
+    if (typeof f === 'number') return null;
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(65536);
+    for (let total = 0; total < 1 << 20; ) {
+      const n = f.read(buf, null);
+      if (n <= 0) break;
+      chunks.push(buf.slice(0, n));
+      total += n;
+    }
+    f.put();
+    const m = /^tty:[^:]*:(\d+):/m.exec(Buffer.concat(chunks).toString('latin1'));
+    if (m) this.ttyGroup = Number(m[1]);
+    return this.ttyGroup;
   }
 
   /**
@@ -472,7 +549,7 @@ export class Vfs {
     if (type === S_IFDIR) {
       f = new DirFile(this, loc, fileFlags(flags));
     } else {
-      f = node.open(flags, loc.path);
+      f = node.open(flags, loc.path, c.creds);
       if (typeof f === 'number') return f;
       if (node instanceof OpenFileNode) return f; // the same open file, flags and all
       f.flags = fileFlags(flags);

@@ -83,7 +83,7 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
     for (const ct of c.tasks) if (ct.pdeathSig) k.signalTask(ct, ct.pdeathSig);
   }
   tg.children.clear();
-  if (tg.sid === tg.tgid) k.vfs.terminal.leaderExited(tg.sid);
+  if (tg.sid === tg.tgid) k.vfs.sessionLeaderExited(tg.sid);
   if (tg === k.init) {
     k.initStatus = status;
     return;

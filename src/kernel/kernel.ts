@@ -49,12 +49,14 @@ import { finishSyscall, restartMode, SyscallTable } from './syscall.js';
 import { SigInfo, SIGKILL, SI_KERNEL, ERESTARTSYS, ERESTARTNOHAND } from './signal.js';
 import { Vfs, FsContext, HostMountSpec } from '../fs/vfs.js';
 import { FdTable, File } from '../fs/file.js';
+import { WaitQueue } from '../fs/waitqueue.js';
 import { NetStack, NetMode } from '../net/stack.js';
 import { procNetFiles } from '../net/procnet.js';
 import { ElfImage, ExecFile, LoaderError } from '../loader/elf.js';
 import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from './futex.js';
 import { procPidStat, procUptime } from './procstat.js';
+import { ttyJobs } from './tty_jobs.js';
 import * as exec_m from './exec.js';
 import * as fork_m from './fork.js';
 import * as exit_m from './exit.js';
@@ -157,6 +159,8 @@ export class Kernel {
    * cleared: outside a syscall they name the last caller (possibly gone). */
   currentPid = 1;
   current: Task | null = null;
+  /** signalfd readers and pollers, woken by every queued signal (signalfd.ts); immutable reference, guarded by the JS thread */
+  readonly signalfdWait = new WaitQueue();
 
   constructor(opts: KernelOptions) {
     this.opts = opts;
@@ -171,6 +175,7 @@ export class Kernel {
       hostWatch: { watch: (fd, ev, cb) => this.events.watch(fd, ev, cb) },
       mounts: opts.mounts,
       hostFdBudget: opts.maxHostFds,
+      ttyJobs: ttyJobs(this),
     });
     this.uts = { nodename: opts.uname.nodename, domainname: '(none)' };
     this.net = new NetStack(this.vfs, this.events, opts.net ?? 'none');

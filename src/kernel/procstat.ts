@@ -48,7 +48,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
     else cgt |= 1n << BigInt(s - 1);
   }
   const c = lead?.creds;
-  const { ttyNr, tpgid } = k.vfs.terminal.ctty(tg.sid);
+  const { ttyNr, tpgid } = k.vfs.cttyOf(tg.sid);
   const startNs = (tg as unknown as { startNs?: bigint }).startNs;
   return {
     state, ppid: tg.ppid, pgrp: tg.pgid, session: tg.sid, ttyNr, tpgid,

@@ -13,6 +13,7 @@ import { Task, ThreadGroup } from './task.js';
 import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
 import { Kernel } from './kernel.js';
 import { SIGNAL_NAMES } from '../abi/signal.js';
+import { POLLIN } from '../abi/poll.js';
 
 /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
 export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<SigInfo>): void {
@@ -20,6 +21,7 @@ export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<Si
   if (!k.prepareSignal(task.tg, sig)) return;
   if (isIgnored(task, sig)) return;
   task.pending.add({ signo: sig, code: SI_USER, ...info });
+  k.signalfdWait.wake(POLLIN); // signalfd_notify
   k.signalWakeup(task, sig);
 }
 
@@ -30,6 +32,7 @@ export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Pa
   const t0 = tg.tasks[0]!;
   if (isIgnored(t0, sig)) return;
   tg.sharedPending.add({ signo: sig, code: SI_USER, ...info });
+  k.signalfdWait.wake(POLLIN); // signalfd_notify
   const t = tg.tasks.find((x) => !isBlocked(x, sig) && x.state !== 'zombie') ?? t0;
   k.signalWakeup(t, sig);
 }

@@ -1,14 +1,15 @@
 /**
  * The kernel's side of the terminal's job control (fs/tty/console.ts TtyJobs):
  * who is calling, process-group signals, sessions of process groups, and
- * orphaned process groups (kernel/exit.c will_become_orphaned_pgrp).
+ * orphaned process groups (kernel/exit.c will_become_orphaned_pgrp), the
+ * session leader (a pty's hangup) and each session's controlling terminal.
  *
  * Ownership: stateless; reads the kernel's process table on the JS thread
  * during a syscall or a host callback.
  */
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
-import type { TtyJobs, TtyCaller } from '../fs/tty/console.js';
+import type { TtyJobs, TtyCaller } from '../fs/tty/tty.js';
 import { actionOf, isBlocked, SIG_IGN, SI_KERNEL } from './signal.js';
 
 export function ttyJobs(k: Kernel): TtyJobs {
@@ -39,5 +40,11 @@ export function ttyJobs(k: Kernel): TtyJobs {
     },
     signalPgrp: (pgid, sig) => k.signalPgrp(pgid, sig, { code: SI_KERNEL }),
     pgrpSession,
+    signalProcess: (pid, sig) => {
+      const tg = k.tgs.get(pid);
+      if (tg && !tg.zombie) k.signalProcess(tg, sig, { code: SI_KERNEL });
+    },
+    // (k.vfs is not there yet while the Vfs is being made: nothing has a terminal then)
+    sessionTty: (sid) => k.vfs?.sessionTty(sid) ?? null,
   };
 }

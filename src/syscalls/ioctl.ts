@@ -7,9 +7,13 @@ import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';
 import { S_IFMT, S_IFREG, O_NONBLOCK, O_PATH } from '../fs/types.js';
+import type { File } from '../fs/file.js';
 import { readU32, writeU32 } from './uaccess.js';
+import { PtyFile } from '../fs/tty/pty.js';
+import { O_CLOEXEC } from '../fs/types.js';
+import { fileFlags } from '../fs/vfs.js';
 
-const FIONREAD = 0x541b, FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451;
+const FIONREAD = 0x541b, FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGPTPEER = 0x5441;
 
 /** ioctl(2): the generic fd requests here, the rest to the File. */
 export function sys_ioctl(t: Task, r: Regs): number {
@@ -38,7 +42,18 @@ export function sys_ioctl(t: Task, r: Regs): number {
       }
       return f.ioctl(req, arg, t.mm);
     }
+    case TIOCGPTPEER:
+      return ptyPeer(t, f, Number(arg));
     default:
       return f.ioctl(req, arg, t.mm);
   }
+}
+
+/** TIOCGPTPEER (tty_io.c ptm_open_peer): a new fd on the slave of a pty master; it needs the fd table, so it is here. */
+function ptyPeer(t: Task, f: File, flags: number): number {
+  if (!(f instanceof PtyFile)) return -Errno.ENOTTY;
+  const s = t.kernel.vfs.devpts.openPeer(f, flags);
+  if (typeof s === 'number') return s;
+  s.flags = fileFlags(flags);
+  return t.files.install(s, (flags & O_CLOEXEC) !== 0);
 }

@@ -83,9 +83,9 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
   if (f instanceof NullFile) return v.total;
   const it = new IovIter(t, v.iov);
   let done = 0;
-  // a blocking pipe write waits for room until all of it is written
-  // (pipe_write); a re-run after a wake goes on where the last run stopped
-  const waits = f instanceof PipeEnd && isBlocking(f);
+  // a blocking pipe or tty write waits for room until all of it is written
+  // (pipe_write, n_tty_write); a re-run after a wake goes on where the last run stopped
+  const waits = (f instanceof PipeEnd || f.writesAll) && isBlocking(f);
   const st = waits ? (t.sc.state as { done: number } | null) : null;
   if (st) {
     done = st.done;
@@ -120,7 +120,7 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
   return done;
 }
 
-/** A blocking pipe write that has written `done` bytes sleeps for room; a
+/** A blocking pipe or tty write that has written `done` bytes sleeps for room; a
  * signal ends it with that count (or restarts it if nothing was written). */
 function sleepWriting(t: Task, f: File, done: number): number {
   t.sc.state = { done };

@@ -11,6 +11,9 @@ import { A0, A1, A2, A3, BLOCKED, REGS_SET } from './types.js';
 import type { ThreadGroup } from '../kernel/task.js';
 import { restoreFrame, initFpState, SigPending, SI_USER, SI_TKILL } from '../kernel/signal.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
+import { SignalFdFile } from '../kernel/signalfd.js';
+import { O_RDWR } from '../fs/types.js';
+import { POLLIN } from '../fs/waitqueue.js';
 import {
   readStruct, writeStruct, readSigset, writeSigset, getSigset, putSigset, readTimespec, writeSiginfo, SIGSET_SIZE, SIGINFO_SIZE, UserPtr,
 } from './uaccess.js';
@@ -308,4 +311,36 @@ export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
     t.sc.sigwaitHi = hi;
   }
   return t.sleep();
+}
+
+// ---- signalfd --------------------------------------------------------------------------
+
+const SFD_NONBLOCK = 0o4000, SFD_CLOEXEC = 0o2000000;
+
+/** signalfd4(2): a new signalfd for the mask, or a new mask for an existing one. */
+export function sys_signalfd4(t: Task, r: Regs): number {
+  return doSignalfd(t, r.getI32(A0), r.get(A1), r.get(A2), r.getI32(A3));
+}
+
+/** signalfd(2): signalfd4 without flags */
+export function sys_signalfd(t: Task, r: Regs): number {
+  return doSignalfd(t, r.getI32(A0), r.get(A1), r.get(A2), 0);
+}
+
+function doSignalfd(t: Task, fd: number, maskp: UserPtr, size: number, flags: number): number {
+  if (flags & ~(SFD_NONBLOCK | SFD_CLOEXEC)) return -Errno.EINVAL;
+  if (size !== SIGSET_SIZE) return -Errno.EINVAL;
+  const [lo0, hi] = readSigset(t, maskp);
+  const lo = lo0 & ~((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))); // never read through a signalfd
+  if (fd !== -1) {
+    const f = t.files.get(fd);
+    if (!f) return -Errno.EBADF;
+    if (!(f instanceof SignalFdFile)) return -Errno.EINVAL;
+    f.maskLo = lo;
+    f.maskHi = hi;
+    t.kernel.signalfdWait.wake(POLLIN); // the new mask may make it ready
+    return fd;
+  }
+  const f = new SignalFdFile(t.kernel, lo, hi, O_RDWR | (flags & SFD_NONBLOCK));
+  return t.files.install(f, (flags & SFD_CLOEXEC) !== 0);
 }

@@ -186,6 +186,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_rt_sigreturn]: { name: 'rt_sigreturn', handler: S.sys_rt_sigreturn, status: 'supported' },
   [N.SYS_rt_sigsuspend]: { name: 'rt_sigsuspend', handler: S.sys_rt_sigsuspend, status: 'supported', restart: 'nohand' },
   [N.SYS_pause]: { name: 'pause', handler: S.sys_pause, status: 'supported', restart: 'nohand' },
+  [N.SYS_signalfd]: { name: 'signalfd', handler: S.sys_signalfd, status: 'supported' },
+  [N.SYS_signalfd4]: { name: 'signalfd4', handler: S.sys_signalfd4, status: 'supported', note: 'reads the reader\'s own pending signals, as Linux' },
   [N.SYS_rt_sigtimedwait]: { name: 'rt_sigtimedwait', handler: S.sys_rt_sigtimedwait, status: 'supported', restart: 'never' },
   [N.SYS_rt_sigqueueinfo]: { name: 'rt_sigqueueinfo', handler: S.sys_rt_sigqueueinfo, status: 'supported' },
   [N.SYS_rt_tgsigqueueinfo]: { name: 'rt_tgsigqueueinfo', handler: S.sys_rt_tgsigqueueinfo, status: 'supported' },

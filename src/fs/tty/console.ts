@@ -12,111 +12,63 @@
  *
  * When umlts's stdin is a terminal, the front end hands it to the Terminal
  * (start()): the host terminal goes raw for input and the guest's termios
- * runs here (tty.ts's line discipline, with job control: struct
- * tty_struct). Every console File on that terminal then reads from the one
- * line discipline. Without that (stdin not a terminal), a console File on a
- * terminal passes the termios ioctls through to the host terminal, as
- * before.
+ * runs here (n_tty.ts's line discipline, with the job control every
+ * terminal shares: tty.ts's TtyStruct). Every console File on that
+ * terminal then reads from the one line discipline. Without that (stdin
+ * not a terminal), a console File on a terminal passes the termios ioctls
+ * through to the host terminal, as before.
  *
  * Ownership: ConsoleFile fields and Terminal are touched only on the JS
  * thread, by syscall handlers and by HostWatch / host-signal callbacks.
  */
 import { O_NOCTTY as ABI_O_NOCTTY, O_CLOEXEC as ABI_O_CLOEXEC } from '../../abi/fcntl.js';
-import { Errno, ERESTARTSYS } from '../../abi/errno.js';
+import { Errno } from '../../abi/errno.js';
 import * as host from '../../host/libc.js';
 import { File, UserMemory } from '../file.js';
 import { Stat, O_ACCMODE, O_APPEND, O_RDWR, O_NONBLOCK, S_IFMT, S_IFREG, S_IFSOCK, S_IFIFO } from '../types.js';
 import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP } from '../waitqueue.js';
 import { parseStat } from '../hostfs.js';
-import { SEEK_SET, SEEK_CUR, SEEK_END, major, minor } from '../node.js';
+import { SEEK_SET, SEEK_CUR, SEEK_END } from '../node.js';
 import {
-  LineDiscipline, Termios, TERMIOS_SIZE, TERMIOS2_SIZE, TOSTOP, ICANON, ECHO, ISIG, IEXTEN, ECHONL,
+  LineDiscipline, Termios, TERMIOS_SIZE, TOSTOP, ICANON, ECHO, ISIG, IEXTEN, ECHONL,
   IGNBRK, BRKINT, PARMRK, ISTRIP, INLCR, IGNCR, ICRNL, IXON, CSIZE, PARENB, CS8, VMIN, VTIME,
-  SIGHUP, SIGCONT, SIGTTIN, SIGTTOU, SIGWINCH,
+  SIGHUP, SIGCONT, SIGTTOU, SIGWINCH,
 } from './n_tty.js';
+import {
+  TtyStruct, HostWatch, TtyJobs, TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TCFLSH, WINSIZE_SIZE,
+  TCIFLUSH, TCOFLUSH,
+} from './tty.js';
+
+export type { HostWatch, TtyCaller, TtyJobs } from './tty.js';
+export {
+  TCGETS, TCSETS, TCSETSW, TCSETSF, TCSBRK, TCXONC, TCFLSH, TIOCEXCL, TIOCNXCL, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP,
+  TIOCOUTQ, TIOCSTI, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCNOTTY, TIOCSETD, TIOCGETD, TCSBRKP, TIOCGSID,
+  TCGETS2, TCSETS2, TCSETSW2, TCSETSF2,
+} from './tty.js';
 
 /**
- * Host fd readiness notification, implemented by the kernel (kernel/events.ts
- * HostEvents: an epoll instance and a waker process). One-shot: cb runs once,
- * on the JS thread, after hostFd becomes ready for any of events (POLLIN /
- * POLLOUT; errors and hangups count as ready). A later watch() of the same fd
- * replaces the earlier one. Returns false if the fd cannot be watched (a
- * regular file, which is always ready).
+ * The terminal umlts runs on (a struct tty_struct whose driver is the host
+ * terminal): job control (foreground process group, session), the window
+ * size, and — once start()ed — the line discipline fed from the host
+ * terminal in raw mode. Until start() (stdin not a terminal) only the
+ * job-control ioctls are answered here.
  */
-export interface HostWatch {
-  watch(hostFd: number, events: number, cb: () => void): boolean;
-}
-
-/** The process whose syscall is on the terminal, as job control needs it. */
-export interface TtyCaller {
-  readonly pid: number;
-  readonly pgid: number;
-  readonly sid: number;
-  /** sig is blocked by the calling thread or ignored (SIG_IGN) by its process (tty_io.c is_ignored) */
-  ignores(sig: number): boolean;
-  /** its process group is orphaned (no member has a parent in another group of the same session) */
-  orphanedPgrp(): boolean;
-}
-
-/**
- * What the terminal needs from the kernel for job control (fs cannot import
- * the kernel). Without it the terminal has no job control: every caller is
- * in the foreground, and a signal character ends umlts as it would have
- * without umlts (the host terminal's own behaviour).
- */
-export interface TtyJobs {
-  /** the calling process (valid during a syscall) */
-  caller(): TtyCaller;
-  /** kill_pgrp: count or -ESRCH */
-  signalPgrp(pgid: number, sig: number): number;
-  /** the session of process group pgid, or -ESRCH if there is none */
-  pgrpSession(pgid: number): number;
-}
-
-export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TCSBRK = 0x5409, TCXONC = 0x540a,
-  TCFLSH = 0x540b, TIOCEXCL = 0x540c, TIOCNXCL = 0x540d, TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410,
-  TIOCOUTQ = 0x5411, TIOCSTI = 0x5412, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b,
-  TIOCNOTTY = 0x5422, TIOCSETD = 0x5423, TIOCGETD = 0x5424, TCSBRKP = 0x5425, TIOCGSID = 0x5429,
-  TCGETS2 = 0x802c542a, TCSETS2 = 0x402c542b, TCSETSW2 = 0x402c542c, TCSETSF2 = 0x402c542d;
-const WINSIZE_SIZE = 8;
-const TCIFLUSH = 0, TCOFLUSH = 1, TCIOFLUSH = 2, TCOOFF = 0, TCOON = 1, TCIOFF = 2, TCION = 3;
-
-/**
- * struct tty_struct for the terminal umlts runs on: job control (foreground
- * process group, session), the window size, and — once start()ed — the
- * line discipline fed from the host terminal in raw mode.
- */
-export class Terminal {
-  /** foreground process group (TIOCGPGRP/TIOCSPGRP), 0: none. Starts as init (pid 1) leaves it.
-   * Guarded by the JS thread (any session member's ioctl, the session leader's exit). */
-  fgPgrp = 1;
-  /** session the terminal controls (TIOCGSID), 0: none; guarded by the JS thread (TIOCSCTTY, the leader's exit) */
-  sid = 1;
-  /** the line discipline; null until start() (then console Files on this terminal use it); set once, by start() */
-  ldisc: LineDiscipline | null = null;
-  /** the kernel's job control; null: none (see TtyJobs); set once, by start() */
-  jobs: TtyJobs | null = null;
-  /** readers, pollers and writers stopped by VSTOP; immutable reference */
-  readonly waitq = new WaitQueue();
-  /** struct winsize as the guest sees it; guarded by the JS thread (TIOCSWINSZ, SIGWINCH from the host) */
-  private readonly winsize = new Uint8Array(WINSIZE_SIZE);
+export class Terminal extends TtyStruct {
   /** our own open of the host terminal (O_NONBLOCK, close-on-exec): input and echo; -1 before start(); set once */
   private fd = -1;
   /** st_rdev of the host terminal (which host fds are this terminal); set once, by start() */
   private rdev = -1;
   /** the host termios before start(), put back by restore() (which clears it); guarded by the JS thread */
   private original: Uint8Array | null = null;
-  /** set once, by start() */
-  private watcher: HostWatch | null = null;
   /** a host watch is armed on fd; guarded by the JS thread (pump, the watch callback) */
   private armed = false;
-  /** VTIME: a timerfd and the deadline it is armed for; guarded by the JS thread */
-  private timerFd = -1;
-  private timerAt = 0n;
-  /** when the pending (blocked) read began, for VMIN = 0 VTIME > 0; 0n: none; guarded by the JS thread */
-  private readStart = 0n;
   /** host read buffer; used synchronously only */
   private readonly rbuf = new Uint8Array(N_READ);
+
+  constructor() {
+    // the foreground group and session start as init (pid 1) leaves them
+    super(1, 1);
+  }
 
   /**
    * Take over the host terminal on hostFd (the front end calls this when
@@ -143,9 +95,7 @@ export class Terminal {
     this.ldisc = new LineDiscipline(guest, {
       echo: (b) => this.hostWrite(this.fd, b),
       signal: (sig) => this.isig(sig),
-      flow: (stopped) => {
-        if (!stopped) this.waitq.wake(POLLOUT);
-      },
+      flow: (stopped) => this.flowDriver(stopped),
     });
     this.setHost(guest);
     this.pump();
@@ -159,15 +109,13 @@ export class Terminal {
     this.original = null;
   }
 
-  /**
-   * /proc/<pid>/stat's tty_nr and tpgid for a process of session sid: the
-   * terminal's device number (new_encode_dev) and foreground group if the
-   * session controls it, else 0 and -1.
-   */
-  ctty(sid: number): { ttyNr: number; tpgid: number } {
-    if (!this.ldisc || this.rdev < 0 || sid === 0 || sid !== this.sid) return { ttyNr: 0, tpgid: -1 };
-    const ma = major(this.rdev), mi = minor(this.rdev);
-    return { ttyNr: ((mi & 0xff) | (ma << 8) | ((mi & ~0xff) << 12)) >>> 0, tpgid: this.fgPgrp || -1 };
+  /** Is this the controlling terminal of session sid (for /dev/tty and TIOCSCTTY's "has one already")? */
+  controls(sid: number): boolean {
+    return this.ldisc !== null && sid !== 0 && sid === this.sid;
+  }
+
+  protected override ttyRdev(): number {
+    return this.ldisc ? this.rdev : -1;
   }
 
   /** Is this host fd the terminal start() took over? */
@@ -190,6 +138,20 @@ export class Terminal {
     host.ioctl(this.fd, TCSETS, h.encode());
   }
 
+  // the driver's part of the shared ioctls: the host terminal does the guest's output processing
+  protected override setTermiosDriver(_old: Termios, t: Termios): void {
+    this.setHost(t);
+  }
+  protected override flushInputDriver(): void {
+    hostFlush(this.fd, TCIFLUSH);
+  }
+  protected override flushOutputDriver(): void {
+    hostFlush(this.fd, TCOFLUSH);
+  }
+  protected override fill(): void {
+    this.pump();
+  }
+
   // ---- host events --------------------------------------------------------------------
 
   /**
@@ -210,13 +172,6 @@ export class Terminal {
     }
   }
 
-  /** tty_do_resize: a new size signals the foreground process group. */
-  private resize(ws: Uint8Array): void {
-    if (ws.every((b, i) => b === this.winsize[i])) return;
-    this.winsize.set(ws);
-    if (this.fgPgrp > 0) this.jobs?.signalPgrp(this.fgPgrp, SIGWINCH);
-  }
-
   /** The host terminal is gone: readers see EOF, the session SIGHUP and SIGCONT (tty_vhangup). */
   private hangup(): void {
     const l = this.ldisc;
@@ -232,27 +187,9 @@ export class Terminal {
     }
   }
 
-  /**
-   * The session leader of sid exits (disassociate_ctty): if it controls
-   * this terminal, the foreground group gets SIGHUP and SIGCONT and the
-   * terminal is free. For the kernel's exit path.
-   */
-  leaderExited(sid: number): void {
-    if (sid !== this.sid || sid === 0) return;
-    if (this.fgPgrp > 0 && this.jobs) {
-      this.jobs.signalPgrp(this.fgPgrp, SIGHUP);
-      this.jobs.signalPgrp(this.fgPgrp, SIGCONT);
-    }
-    this.sid = 0;
-    this.fgPgrp = 0;
-  }
-
   /** A signal character: the foreground group gets it (isig). */
-  private isig(sig: number): void {
-    if (this.jobs) {
-      if (this.fgPgrp > 0) this.jobs.signalPgrp(this.fgPgrp, sig);
-      return;
-    }
+  protected override isig(sig: number): void {
+    if (this.jobs) return super.isig(sig);
     // no job control: as the host terminal would have done to umlts itself
     if (sig === 2 || sig === 3) {
       this.restore();
@@ -288,53 +225,10 @@ export class Terminal {
     }
   }
 
-  /** Wake readers at a VTIME deadline. */
-  private armTimer(at: bigint): void {
-    if (at === 0n || (this.timerAt !== 0n && this.timerAt <= at && this.timerAt > process.hrtime.bigint())) return;
-    if (this.timerFd < 0) this.timerFd = host.timerfdCreate(host.CLOCK_MONOTONIC, host.TFD_CLOEXEC | host.TFD_NONBLOCK);
-    this.timerAt = at;
-    host.timerfdSetAbs(this.timerFd, at);
-    this.watcher?.watch(this.timerFd, POLLIN, () => {
-      host.read(this.timerFd, new Uint8Array(8));
-      this.timerAt = 0n;
-      this.waitq.wake(POLLIN);
-    });
-  }
-
   // ---- the File operations of a console File on this terminal ---------------------------
 
-  /**
-   * tty_check_change / job_control: a process of the terminal's session
-   * outside the foreground group gets sig (SIGTTIN, SIGTTOU) and its syscall
-   * restarts once it is continued (-ERESTARTSYS); -EIO when the signal is
-   * ignored or blocked (SIGTTIN; SIGTTOU then lets the operation proceed) or
-   * the group is orphaned.
-   */
-  private checkChange(sig: number): number {
-    if (!this.jobs) return 0;
-    const c = this.jobs.caller();
-    if (c.sid !== this.sid || this.fgPgrp === 0 || c.pgid === this.fgPgrp) return 0;
-    if (c.ignores(sig)) return sig === SIGTTIN ? -Errno.EIO : 0;
-    if (c.orphanedPgrp()) return -Errno.EIO;
-    this.jobs.signalPgrp(c.pgid, sig);
-    return -ERESTARTSYS;
-  }
-
   read(buf: Uint8Array): number {
-    const l = this.ldisc!;
-    const jc = this.checkChange(SIGTTIN);
-    if (jc) return jc;
-    this.pump();
-    const now = process.hrtime.bigint();
-    if (this.readStart === 0n) this.readStart = now;
-    const n = l.read(buf, now, this.readStart);
-    if (n === -Errno.EAGAIN) {
-      this.armTimer(l.wakeAt);
-      return n;
-    }
-    this.readStart = 0n;
-    if (n > 0) this.pump(); // room again: take more from the host
-    return n;
+    return this.readLdisc(buf);
   }
 
   write(hostFd: number, buf: Uint8Array): number {
@@ -374,138 +268,8 @@ export class Terminal {
     if (l.hungUp) ev |= POLLHUP;
     return ev;
   }
-
-  ioctl(req: number, arg: number, mem: UserMemory): number {
-    const l = this.ldisc!;
-    switch (req) {
-      case TCGETS:
-      case TCGETS2:
-        mem.write(arg, l.termios.encode(req === TCGETS ? TERMIOS_SIZE : TERMIOS2_SIZE));
-        return 0;
-      case TCSETS:
-      case TCSETSW:
-      case TCSETSF:
-      case TCSETS2:
-      case TCSETSW2:
-      case TCSETSF2: {
-        const jc = this.checkChange(SIGTTOU);
-        if (jc) return jc;
-        const t = Termios.decode(mem.read(arg, req <= TCSETSF ? TERMIOS_SIZE : TERMIOS2_SIZE));
-        if (req <= TCSETSF) {
-          t.ispeed = l.termios.ispeed;
-          t.ospeed = l.termios.ospeed;
-        }
-        if (req === TCSETSF || req === TCSETSF2) {
-          l.flushInput();
-          hostFlush(this.fd, TCIFLUSH);
-        }
-        l.setTermios(t);
-        this.readStart = 0n; // (a read interrupted earlier must not shorten the next VTIME wait)
-        this.setHost(t); // the host terminal does the guest's output processing
-        this.pump();
-        if (l.readable()) this.waitq.wake(POLLIN);
-        return 0;
-      }
-      case TIOCGWINSZ:
-        mem.write(arg, this.winsize);
-        return 0;
-      case TIOCSWINSZ:
-        this.resize(mem.read(arg, WINSIZE_SIZE));
-        return 0;
-      case FIONREAD:
-        this.pump();
-        mem.write(arg, u32(l.inq()));
-        return 0;
-      case TIOCOUTQ:
-        mem.write(arg, u32(0));
-        return 0;
-      case TCFLSH: {
-        const jc = this.checkChange(SIGTTOU);
-        if (jc) return jc;
-        if (arg !== TCIFLUSH && arg !== TCOFLUSH && arg !== TCIOFLUSH) return -Errno.EINVAL;
-        if (arg !== TCOFLUSH) {
-          l.flushInput();
-          hostFlush(this.fd, TCIFLUSH);
-        }
-        if (arg !== TCIFLUSH) hostFlush(this.fd, TCOFLUSH);
-        this.pump();
-        return 0;
-      }
-      case TCXONC: {
-        const jc = this.checkChange(SIGTTOU);
-        if (jc) return jc;
-        if (arg === TCOOFF || arg === TCOON) {
-          l.stopped = arg === TCOOFF;
-          if (!l.stopped) this.waitq.wake(POLLOUT);
-          return 0;
-        }
-        return arg === TCIOFF || arg === TCION ? 0 : -Errno.EINVAL;
-      }
-      case TCSBRK:
-      case TCSBRKP:
-        return l.hungUp ? -Errno.EIO : 0; // tcdrain: host writes are complete when they return
-      case TIOCSTI:
-        l.receive(mem.read(arg, 1), process.hrtime.bigint());
-        if (l.readable()) this.waitq.wake(POLLIN);
-        return 0;
-      case TIOCGETD:
-        mem.write(arg, u32(0)); // N_TTY
-        return 0;
-      case TIOCSETD:
-        return new DataView(mem.read(arg, 4).buffer).getInt32(0, true) === 0 ? 0 : -Errno.EINVAL;
-      case TIOCEXCL:
-      case TIOCNXCL:
-        return 0;
-      default:
-        return this.jobIoctl(req, arg, mem);
-    }
-  }
-
-  /** The job-control ioctls (tty_jobctrl.c), also answered for a terminal not start()ed. */
-  jobIoctl(req: number, arg: number, mem: UserMemory): number {
-    const c = this.jobs?.caller() ?? null;
-    // "is this our controlling terminal": the caller is in the terminal's session
-    const ctty = !c || (this.sid !== 0 && c.sid === this.sid);
-    switch (req) {
-      case TIOCGPGRP:
-        if (!ctty) return -Errno.ENOTTY;
-        mem.write(arg, u32(this.fgPgrp));
-        return 0;
-      case TIOCSPGRP: {
-        if (!ctty) return -Errno.ENOTTY;
-        const jc = this.checkChange(SIGTTOU);
-        if (jc) return jc;
-        const pg = new DataView(mem.read(arg, 4).buffer).getInt32(0, true);
-        if (pg < 0) return -Errno.EINVAL;
-        if (this.jobs) {
-          const s = this.jobs.pgrpSession(pg);
-          if (s < 0) return -Errno.ESRCH;
-          if (s !== this.sid) return -Errno.EPERM;
-        }
-        this.fgPgrp = pg;
-        return 0;
-      }
-      case TIOCGSID:
-        if (!ctty || this.sid === 0) return -Errno.ENOTTY;
-        mem.write(arg, u32(this.sid));
-        return 0;
-      case TIOCSCTTY:
-        if (!c) return 0;
-        if (c.sid === this.sid) return 0; // already ours
-        if (c.pid !== c.sid) return -Errno.EPERM; // only a session leader
-        if (this.sid !== 0 && arg !== 1) return -Errno.EPERM; // stealing needs arg 1 (and privilege)
-        this.sid = c.sid;
-        this.fgPgrp = c.pgid;
-        return 0;
-      case TIOCNOTTY:
-        if (!ctty) return -Errno.ENOTTY;
-        if (c && c.pid === c.sid) this.leaderExited(c.sid); // a session leader gives up its terminal
-        return 0;
-      default:
-        return -Errno.ENOTTY;
-    }
-  }
 }
+
 
 /** read size from the host terminal per call */
 const N_READ = 4096;
@@ -709,10 +473,4 @@ export class ConsoleFile extends File {
   protected override release(): void {
     if (this.ownsFd) host.close(this.hostFd);
   }
-}
-
-function u32(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v >>> 0, true);
-  return b;
 }

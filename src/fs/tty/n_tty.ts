@@ -7,9 +7,11 @@
  * input mapping (ISTRIP, INLCR, IGNCR, ICRNL), flow-control characters
  * (IXON, IXANY), signal characters (ISIG: VINTR, VQUIT, VSUSP, flushing the
  * input unless NOFLSH) and non-canonical reads with VMIN/VTIME. Output
- * processing (OPOST, ONLCR...) is left to the host terminal, whose c_oflag
- * mirrors the guest's (tty/console.ts), so guest writes and echoes are both
- * processed there, as n_tty's do_output_char does for both.
+ * processing (OPOST, ONLCR...): on the console it is left to the host
+ * terminal, whose c_oflag mirrors the guest's (tty/console.ts), so guest
+ * writes and echoes are both processed there, as n_tty's do_output_char
+ * does for both; a pty (tty/pty.ts) has no such hardware and runs both
+ * through processOutput here.
  *
  * The LineDiscipline is pure: bytes in (receive), bytes out to a reader
  * (read), and two callbacks (echo output, signals for the foreground
@@ -19,14 +21,15 @@
  * Not implemented: PARMRK, IUCLC/XCASE/OLCUC, ECHOPRT, VDISCARD, IMAXBEL,
  * break and parity handling (a pseudo-terminal has none).
  *
- * Ownership: a LineDiscipline belongs to one Terminal (console.ts) and is
- * touched only on the JS thread, by syscall handlers and host callbacks.
+ * Ownership: a LineDiscipline belongs to one TtyStruct (tty.ts: the
+ * console's Terminal or one side of a pty) and is touched only on the JS
+ * thread, by syscall handlers and host callbacks.
  */
 import { Errno } from '../../abi/errno.js';
 import { SIGINT, SIGQUIT, SIGTSTP } from '../../abi/signal.js';
 export { SIGHUP, SIGINT, SIGQUIT, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH } from '../../abi/signal.js';
 export * from '../../abi/termios.js';
-import { ECHO, ECHOCTL, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, IEXTEN, IGNCR, INLCR, ISIG, ISTRIP, IUTF8, IXANY, IXON, NOFLSH, ONLCR, ONLRET, OPOST, VEOF, VEOL, VEOL2, VERASE, VINTR, VKILL, VLNEXT, VMIN, VQUIT, VREPRINT, VSTART, VSTOP, VSUSP, VTIME, VWERASE, Termios } from '../../abi/termios.js';
+import { ECHO, ECHOCTL, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, IEXTEN, IGNCR, INLCR, ISIG, ISTRIP, IUTF8, IXANY, IXON, NOFLSH, OCRNL, OLCUC, ONLCR, ONLRET, ONOCR, OPOST, VEOF, VEOL, VEOL2, VERASE, VINTR, VKILL, VLNEXT, VMIN, VQUIT, VREPRINT, VSTART, VSTOP, VSUSP, VTIME, VWERASE, Termios } from '../../abi/termios.js';
 
 /** Input buffer size (N_TTY_BUF_SIZE); one byte is kept free, as n_tty does. */
 export const N_TTY_BUF_SIZE = 4096;
@@ -39,9 +42,13 @@ export interface LdiscPort {
   signal(sig: number): void;
   /** output was stopped (VSTOP) or started again (VSTART) */
   flow?(stopped: boolean): void;
+  /** echo() passes the bytes through processOutput (a pty), which tracks the column; else noteOutput does */
+  readonly processesOutput?: boolean;
 }
 
 const isCntrl = (c: number): boolean => c < 0x20 || c === 0x7f;
+/** c_oflag's tab delay field, and its value that expands tabs to spaces (XTABS = TAB3) */
+const TABDLY = 0o14000, XTABS = 0o14000;
 const NL = 10, CR = 13, BS = 8, SP = 32, TAB = 9;
 /** a c_cc value of 0 disables the character (_POSIX_VDISABLE) */
 const enabled = (cc: number): boolean => cc !== 0;
@@ -120,7 +127,11 @@ export class LineDiscipline {
     if (lf & ISIG) {
       const sig = c === cc[VINTR] ? SIGINT : c === cc[VQUIT] ? SIGQUIT : c === cc[VSUSP] ? SIGTSTP : 0;
       if (sig && enabled(c)) {
-        if (!(lf & NOFLSH)) this.flushInput();
+        if (!(lf & NOFLSH)) {
+          // isig's flush also clears the echo buffer: echoes of this input not yet shown are dropped
+          this.flushInput();
+          this.echoes = [];
+        }
         if (inf & IXON) this.setStopped(false);
         if (lf & ECHO) this.echoChar(c);
         this.flushEchoes();
@@ -282,7 +293,7 @@ export class LineDiscipline {
     if (this.echoes.length === 0) return;
     const b = Uint8Array.from(this.echoes);
     this.echoes = [];
-    this.noteOutput(b);
+    if (!this.port.processesOutput) this.noteOutput(b);
     this.port.echo(b);
   }
 
@@ -303,6 +314,69 @@ export class LineDiscipline {
       else if (!isCntrl(c) && (c & 0xc0) !== 0x80) col++;
     }
     this.column = col;
+  }
+
+  /**
+   * Output processing for a terminal whose driver has no host terminal
+   * doing it (a pty): n_tty's process_output / do_output_char with OPOST —
+   * ONLCR, OCRNL, ONOCR, ONLRET, OLCUC and XTABS — tracking the column.
+   * Takes input bytes while their output fits in room; returns the output
+   * and how many input bytes it covers (a character whose expansion would
+   * not fit waits for the next call, as do_output_char's -1 makes it).
+   */
+  processOutput(buf: Uint8Array, room: number): { out: Uint8Array; used: number } {
+    const of = this.termios.oflag;
+    if (!(of & OPOST)) {
+      const n = Math.min(buf.length, room);
+      this.noteOutput(buf.subarray(0, n));
+      return { out: buf.subarray(0, n), used: n };
+    }
+    const out: number[] = [];
+    let used = 0;
+    for (; used < buf.length; used++) {
+      let c = buf[used]!;
+      const space = room - out.length;
+      if (space <= 0) break;
+      if (c === NL) {
+        if (of & ONLRET) this.column = 0;
+        if (of & ONLCR) {
+          if (space < 2) break;
+          this.column = 0;
+          out.push(CR, NL);
+          continue;
+        }
+        out.push(NL);
+      } else if (c === CR) {
+        if (of & ONOCR && this.column === 0) continue;
+        if (of & OCRNL) {
+          if (of & ONLRET) this.column = 0;
+          out.push(NL);
+          continue;
+        }
+        this.column = 0;
+        out.push(CR);
+      } else if (c === TAB) {
+        const spaces = 8 - (this.column & 7);
+        if ((of & TABDLY) === XTABS) {
+          if (space < spaces) break;
+          this.column += spaces;
+          for (let i = 0; i < spaces; i++) out.push(SP);
+          continue;
+        }
+        this.column += spaces;
+        out.push(TAB);
+      } else if (c === BS) {
+        if (this.column > 0) this.column--;
+        out.push(BS);
+      } else {
+        if (!isCntrl(c)) {
+          if (of & OLCUC && c >= 0x61 && c <= 0x7a) c -= 0x20;
+          if ((c & 0xc0) !== 0x80 || !(this.termios.iflag & IUTF8)) this.column++;
+        }
+        out.push(c);
+      }
+    }
+    return { out: Uint8Array.from(out), used };
   }
 
   // ---- reading -----------------------------------------------------------------------------
