@@ -6,6 +6,7 @@
  *   /          hostfs of rootDir (read-only unless rw: writes give EROFS)
  *   /dev       devfs            /dev/shm  tmpfs
  *   /proc      procfs           /tmp      tmpfs
+ *   /sys/devices/system/cpu   sysfs of the vCPUs (sysfs.ts)
  *   each `--mount HOST:GUEST[:ro]`: a hostfs of its own (rw unless :ro)
  * Every hostfs shares one filehandle layer (HandleCache: one host fd
  * budget) and the kernel's lock table.
@@ -57,6 +58,7 @@ import { LockTable } from './locks.js';
 import { TmpFs, TmpFile } from './tmpfs.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
+import { SysCpuFs } from './sysfs.js';
 import { ConsoleFile, HostWatch, Terminal } from './tty/console.js';
 
 export type { ProcProvider } from './procfs.js';
@@ -170,6 +172,7 @@ export class Vfs {
   readonly tmpfs: TmpFs;
   readonly devfs: DevFs;
   readonly procfs: ProcFs;
+  readonly sysCpu: SysCpuFs;
   /** the job-control state of the terminal umlts runs on; immutable reference, guarded by the JS thread inside */
   readonly terminal = new Terminal();
   /** N of the host /dev/pts/N the console Files are on (shown in the guest's /dev/pts); guarded by the JS thread */
@@ -200,6 +203,9 @@ export class Vfs {
     this.addMount('/dev/shm', shm, false, 'tmpfs', 'nosuid,nodev');
     this.addMount('/proc', this.procfs, false, 'proc', 'nosuid,nodev,noexec,relatime');
     this.addMount('/tmp', this.tmpfs, false, 'tmpfs', 'nosuid,nodev');
+    // the guest's CPUs are the vCPUs, not the host's (the rest of /sys is the host's)
+    this.sysCpu = new SysCpuFs(makedev(0, 21), Math.max(1, opts.proc.ncpus()));
+    this.addMount('/sys/devices/system/cpu', this.sysCpu, true, 'sysfs', 'nosuid,nodev,noexec,relatime');
     for (const m of opts.mounts ?? []) {
       const guest = this.absolute({ cwd: '/', umask: 0 }, m.guest);
       if (guest === '/' || this.mounts.has(guest)) throw new Error(`--mount ${m.host}:${m.guest}: ${guest} is already a mount point`);
