@@ -27,10 +27,14 @@ import * as POLL from './poll.js';
 import * as EP from './epoll.js';
 import * as TMR from './timer.js';
 import * as NET from './socket.js';
+import * as SCHED from './sched.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
 const NO_XATTRS = 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP';
+
+/** The nice/policy rows' note. */
+const SCHED_NOTE = 'kept and reported with Linux\'s checks; the vCPU scheduler does not weigh them';
 
 /** An honest "not offered": returns this errno, silently (glibc probes these and falls back). */
 const fails = (e: Errno) => (): number => -e;
@@ -196,8 +200,10 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_tkill]: { name: 'tkill', handler: S.sys_tkill, status: 'supported' },
 
   // ---- time: syscalls/time.ts ----
-  [N.SYS_clock_gettime]: { name: 'clock_gettime', handler: T.sys_clock_gettime, status: 'supported' },
+  [N.SYS_clock_gettime]: { name: 'clock_gettime', handler: T.sys_clock_gettime, status: 'supported', note: 'CPU clocks: run time (user and system are not told apart)' },
   [N.SYS_clock_getres]: { name: 'clock_getres', handler: T.sys_clock_getres, status: 'supported' },
+  [N.SYS_clock_settime]: { name: 'clock_settime', handler: T.sys_clock_settime, status: 'supported', note: 'CLOCK_REALTIME by root: the guest\'s wall clock moves, the host\'s does not' },
+  [N.SYS_settimeofday]: { name: 'settimeofday', handler: T.sys_settimeofday, status: 'supported', note: 'as clock_settime; the timezone is checked, not kept' },
   [N.SYS_gettimeofday]: { name: 'gettimeofday', handler: T.sys_gettimeofday, status: 'supported' },
   [N.SYS_time]: { name: 'time', handler: T.sys_time, status: 'supported' },
   [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
@@ -249,13 +255,24 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_setsockopt]: { name: 'setsockopt', handler: NET.sys_setsockopt, status: 'partial', note: 'options are kept and reported; TCP tuning, multicast and BPF filters have no effect' },
   [N.SYS_getsockopt]: { name: 'getsockopt', handler: NET.sys_getsockopt, status: 'supported' },
 
+  // ---- scheduling: syscalls/sched.ts ----
+  [N.SYS_getpriority]: { name: 'getpriority', handler: SCHED.sys_getpriority, status: 'partial', note: SCHED_NOTE },
+  [N.SYS_setpriority]: { name: 'setpriority', handler: SCHED.sys_setpriority, status: 'partial', note: SCHED_NOTE },
+  [N.SYS_sched_setscheduler]: { name: 'sched_setscheduler', handler: SCHED.sys_sched_setscheduler, status: 'partial', note: SCHED_NOTE + '; SCHED_DEADLINE: EINVAL' },
+  [N.SYS_sched_getscheduler]: { name: 'sched_getscheduler', handler: SCHED.sys_sched_getscheduler, status: 'supported' },
+  [N.SYS_sched_setparam]: { name: 'sched_setparam', handler: SCHED.sys_sched_setparam, status: 'partial', note: SCHED_NOTE },
+  [N.SYS_sched_getparam]: { name: 'sched_getparam', handler: SCHED.sys_sched_getparam, status: 'supported' },
+  [N.SYS_sched_get_priority_max]: { name: 'sched_get_priority_max', handler: SCHED.sys_sched_get_priority_max, status: 'supported' },
+  [N.SYS_sched_get_priority_min]: { name: 'sched_get_priority_min', handler: SCHED.sys_sched_get_priority_min, status: 'supported' },
+  [N.SYS_sched_rr_get_interval]: { name: 'sched_rr_get_interval', handler: SCHED.sys_sched_rr_get_interval, status: 'supported' },
+  [N.SYS_sched_getaffinity]: { name: 'sched_getaffinity', handler: SCHED.sys_sched_getaffinity, status: 'supported' },
+  [N.SYS_sched_setaffinity]: { name: 'sched_setaffinity', handler: SCHED.sys_sched_setaffinity, status: 'supported', note: 'the vCPU scheduler obeys the mask' },
+  [N.SYS_sched_yield]: { name: 'sched_yield', handler: SCHED.sys_sched_yield, status: 'supported' },
+
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },
   [N.SYS_sysinfo]: { name: 'sysinfo', handler: I.sys_sysinfo, status: 'partial', note: 'no load average or swap' },
   [N.SYS_getrandom]: { name: 'getrandom', handler: I.sys_getrandom, status: 'supported' },
-  [N.SYS_sched_getaffinity]: { name: 'sched_getaffinity', handler: I.sys_sched_getaffinity, status: 'supported' },
-  [N.SYS_sched_setaffinity]: { name: 'sched_setaffinity', handler: I.sys_sched_setaffinity, status: 'partial', note: 'accepted, not enforced' },
-  [N.SYS_sched_yield]: { name: 'sched_yield', handler: I.sys_sched_yield, status: 'supported' },
   [N.SYS_getcpu]: { name: 'getcpu', handler: I.sys_getcpu, status: 'supported' },
   [N.SYS_getrusage]: { name: 'getrusage', handler: I.sys_getrusage, status: 'partial', note: 'CPU time and maxrss only' },
 };
