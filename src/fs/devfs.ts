@@ -8,6 +8,7 @@
  * hold no state but their position (guarded by the JS thread, as any File's).
  *
  * Missing: /dev/pts and /dev/ptmx (pseudo-terminals), /dev/console, mknod.
+ * Device nodes made elsewhere open these devices by number (openDevice).
  */
 import { randomFillSync } from 'node:crypto';
 import { Errno } from '../abi/errno.js';
@@ -120,6 +121,8 @@ export class DevFs extends FileSystem {
   /** type and root: immutable */
   readonly type = 'devtmpfs';
   readonly root: DevDir;
+  /** the character devices by device number (makedev), for device nodes elsewhere (openDevice); immutable */
+  private readonly chrdevs = new Map<number, CharDev>();
   /** mount time, the times of every node; immutable */
   readonly bootNs = nowNs();
 
@@ -148,6 +151,19 @@ export class DevFs extends FileSystem {
     ];
     this.root = new DevDir(this, devices);
     this.root.add('pts', new PtsDir(this, 64, pts));
+    for (const [, d] of devices) if (typeof d !== 'string') this.chrdevs.set(makedev(d.major, d.minor), d);
+  }
+
+  /**
+   * Open a device node found outside /dev (a guest's mknod on tmpfs, a
+   * host node in a hostfs directory) by its type and number: one of
+   * umlts's character devices, or ENXIO as Linux's chrdev_open and
+   * blkdev_open say for a device no driver has (umlts has no block
+   * devices). st: the node's attributes, which fstat shows.
+   */
+  openDevice(blk: boolean, rdev: number, flags: number, path: string, st: Stat): File | number {
+    const d = blk ? undefined : this.chrdevs.get(rdev);
+    return d ? d.open(flags, path, st) : -Errno.ENXIO;
   }
   statfs(): StatFs {
     return {

@@ -53,12 +53,13 @@ import {
   FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, emptyStat, makedev,
   SEEK_SET, SEEK_CUR, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
 } from './node.js';
-import { HostFs, HandleCache, OpenHostNode, HostFile } from './hostfs.js';
+import { HostFs, HandleCache, OpenHostNode, HostFile, HostNode } from './hostfs.js';
 import { LockTable } from './locks.js';
 import { TmpFs, TmpFile } from './tmpfs.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
 import { SysCpuFs } from './sysfs.js';
+import { FifoTable } from './fifo.js';
 import { ConsoleFile, HostWatch, Terminal } from './tty/console.js';
 
 export type { ProcProvider } from './procfs.js';
@@ -168,6 +169,8 @@ export class Vfs {
   readonly handles: HandleCache;
   /** flock and record locks, shared by every guest process; immutable reference, guarded by the JS thread inside */
   readonly locks = new LockTable();
+  /** the pipes of open FIFOs (tmpfs and hostfs), by inode; immutable reference, guarded by the JS thread inside */
+  readonly fifos = new FifoTable();
   /** the mounted filesystems; immutable references (their contents: see each) */
   readonly tmpfs: TmpFs;
   readonly devfs: DevFs;
@@ -380,7 +383,7 @@ export class Vfs {
    * (unknown bits already dropped, as build_open_flags does); mode is
    * applied with the umask when a file is created.
    */
-  open(c: FsCaller, at: File | null, path: string, flags: number, mode: number): File | number {
+  open(c: FsCaller, at: File | null, path: string, flags: number, mode: number, exec = false): File | number {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
@@ -404,7 +407,7 @@ export class Vfs {
       loc = this.walk(nd, s, path, !(flags & O_NOFOLLOW));
     }
     if (typeof loc === 'number') return loc;
-    return this.openLoc(c, loc, flags);
+    return this.openLoc(c, loc, flags, exec);
   }
 
   /** O_CREAT: the new File, or the existing Loc to open, or -errno. */
@@ -457,13 +460,19 @@ export class Vfs {
     return f;
   }
 
-  /** Open an existing Loc (may_open + the filesystem's open). */
-  private openLoc(c: FsCaller, loc: Loc, flags: number): File | number {
+  /**
+   * Open an existing Loc (may_open + the filesystem's open). exec: execve's
+   * open (FMODE_EXEC), which FIFOs and sockets refuse before they could block.
+   * FIFOs get their pipe from the FIFO table; device nodes outside devfs open
+   * umlts's device of that number (EACCES on a nodev mount).
+   */
+  private openLoc(c: FsCaller, loc: Loc, flags: number, exec = false): File | number {
     const node = loc.node;
     const st = node.peek();
     const type = st.mode & S_IFMT;
     const acc = flags & O_ACCMODE;
     if (type === S_IFLNK) return -Errno.ELOOP; // O_NOFOLLOW met a symlink
+    if (exec && (type === S_IFIFO || type === S_IFSOCK)) return -Errno.EACCES;
     if (type === S_IFDIR) {
       if (acc !== O_RDONLY || flags & O_CREAT) return -Errno.EISDIR;
     } else if (flags & O_DIRECTORY) {
@@ -474,9 +483,21 @@ export class Vfs {
     const pe = permission(st, c.creds, mask);
     if (pe < 0) return pe;
     if (mask & MAY_WRITE && loc.mnt.readonly && (type === S_IFREG || type === S_IFDIR)) return -Errno.EROFS;
+    const special = !(node instanceof OpenFileNode) && node.fs !== this.devfs;
+    if (special && (type === S_IFCHR || type === S_IFBLK) && /(^|,)nodev(,|$)/.test(loc.mnt.options)) return -Errno.EACCES;
     let f: File | number;
     if (type === S_IFDIR) {
       f = new DirFile(this, loc, fileFlags(flags));
+    } else if (special && type === S_IFIFO) {
+      // a host FIFO's attributes come through a handle on it (fstat after an unlink or rename)
+      const attrs = node instanceof HostNode ? node.openAttrs() : null;
+      if (typeof attrs === 'number') return attrs;
+      f = this.fifos.open(node, st, fileFlags(flags), loc.path, attrs);
+      if (typeof f === 'number') return f;
+    } else if (special && (type === S_IFCHR || type === S_IFBLK)) {
+      f = this.devfs.openDevice(type === S_IFBLK, st.rdev, flags, loc.path, { ...st });
+      if (typeof f === 'number') return f;
+      f.flags = fileFlags(flags);
     } else {
       f = node.open(flags, loc.path);
       if (typeof f === 'number') return f;
@@ -646,27 +667,30 @@ export class Vfs {
   }
 
   /**
-   * mknod/mknodat and a unix socket's bind: mode holds the type (S_IFIFO,
-   * S_IFSOCK, S_IFREG, or a device with CAP_MKNOD: euid 0) and permission
-   * bits, the umask still to apply. Returns the new node's Loc (bind keys
+   * mknod/mknodat and a unix socket's bind (fs/namei.c do_mknodat): mode
+   * holds the type (S_IFIFO, S_IFSOCK, S_IFREG or 0, a device) and the
+   * permission bits, the umask still to apply. A device node needs
+   * CAP_MKNOD (euid 0), checked after the name (EEXIST first), except a
+   * whiteout (character device 0:0). Returns the new node's Loc (bind keys
    * its socket by the node's identity).
    */
   mknod(c: FsCaller & { creds: { euid?: number } }, at: File | null, path: string, mode: number, rdev: number): Loc | number {
     const type = mode & S_IFMT;
-    if (type === S_IFCHR || type === S_IFBLK) {
-      if (c.creds.euid !== 0) return -Errno.EPERM;
-    } else if (type !== S_IFIFO && type !== S_IFSOCK && type !== S_IFREG && type !== 0) {
-      return -Errno.EINVAL;
-    }
+    // may_mknod
+    if (type === S_IFDIR) return -Errno.EPERM;
+    if (type !== S_IFREG && type !== 0 && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) return -Errno.EINVAL;
     const t = this.createTarget(c, at, path, false);
     if (typeof t === 'number') return t;
+    const device = type === S_IFCHR || type === S_IFBLK;
+    const whiteout = type === S_IFCHR && rdev === 0;
+    if (device && !whiteout && c.creds.euid !== 0) return -Errno.EPERM;
     const perm = mode & ~c.fs.umask & 0o7777;
     if (type === S_IFREG || type === 0) {
       const f = t.dir.node.create(t.name, perm, c.creds, 0, path);
       if (typeof f === 'number') return f;
       f.put();
     } else {
-      const r = t.dir.node.mknod(t.name, type | perm, type === S_IFCHR || type === S_IFBLK ? rdev : 0, c.creds);
+      const r = t.dir.node.mknod(t.name, type | perm, device ? rdev : 0, c.creds);
       if (r < 0) return r;
     }
     const n = t.dir.node.lookup(t.name);

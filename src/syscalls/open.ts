@@ -13,6 +13,7 @@ import {
   O_DIRECT, O_LARGEFILE, O_DIRECTORY, O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_SYNC, O_PATH, O_TMPFILE, O_WRONLY,
 } from '../fs/types.js';
 import { AT_FDCWD } from '../fs/vfs.js';
+import { FifoEnd } from '../fs/fifo.js';
 import { locksOnClose } from './lock.js';
 import { fileOf } from './fd.js';
 import { dirArg, pathLoc } from './namei.js';
@@ -28,7 +29,32 @@ import { readPath, UserPtr } from './uaccess.js';
 const VALID_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |
   O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE;
 
+/** An open(2) of a FIFO waiting for the other side (fifo.ts): the end, held across re-runs. */
+interface FifoWait {
+  fifo: FifoEnd;
+}
+
+/**
+ * A FIFO opened without O_NONBLOCK waits for the other side: the end sleeps
+ * on the pipe's open queue and the re-run installs it once a partner came.
+ * A signal releases it (fifo_open's -ERESTARTSYS: restarted from scratch
+ * after a SA_RESTART handler).
+ */
+function fifoWait(t: Task, f: FifoEnd, cloexec: boolean): number {
+  if (!f.partnerCame()) {
+    t.sc.state = { fifo: f } satisfies FifoWait;
+    t.sc.cleanup = () => {
+      f.put();
+    };
+    return t.sleepOn(f.pipe.openWait);
+  }
+  f.opened();
+  return t.files.install(f, cloexec);
+}
+
 function doOpen(t: Task, dirfd: number, pathAddr: UserPtr, flags: number, mode: number): number {
+  const waiting = t.sc.state as FifoWait | null;
+  if (waiting) return fifoWait(t, waiting.fifo, (flags & O_CLOEXEC) !== 0);
   const path = readPath(t, pathAddr);
   flags &= VALID_OPEN_FLAGS;
   mode = flags & O_CREAT || (flags & O_TMPFILE) === O_TMPFILE ? mode & 0o7777 : 0;
@@ -36,6 +62,7 @@ function doOpen(t: Task, dirfd: number, pathAddr: UserPtr, flags: number, mode: 
   if (typeof at === 'number') return at;
   const f = t.kernel.vfs.open(t, at, path, flags, mode);
   if (typeof f === 'number') return f;
+  if (f instanceof FifoEnd && f.mustWait()) return fifoWait(t, f, (flags & O_CLOEXEC) !== 0);
   return t.files.install(f, (flags & O_CLOEXEC) !== 0);
 }
 

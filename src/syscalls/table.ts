@@ -33,6 +33,9 @@ import { Errno } from '../abi/errno.js';
 /** The xattr rows' note. */
 const NO_XATTRS = 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP';
 
+/** The mknod rows' note. */
+const MKNOD_NOTE = 'FIFOs and sockets on tmpfs and writable hostfs; device nodes (root only) on tmpfs, opening umlts\'s device of that number or ENXIO; hostfs refuses device nodes (EPERM)';
+
 /** The nice/policy rows' note. */
 const SCHED_NOTE = 'kept and reported with Linux\'s checks; the vCPU scheduler does not weigh them';
 
@@ -79,6 +82,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_umask]: { name: 'umask', handler: NAMEI.sys_umask, status: 'supported' },
   [N.SYS_mkdir]: { name: 'mkdir', handler: NAMEI.sys_mkdir, status: 'supported' },
   [N.SYS_mkdirat]: { name: 'mkdirat', handler: NAMEI.sys_mkdirat, status: 'supported' },
+  [N.SYS_mknod]: { name: 'mknod', handler: NAMEI.sys_mknod, status: 'supported', note: MKNOD_NOTE },
+  [N.SYS_mknodat]: { name: 'mknodat', handler: NAMEI.sys_mknodat, status: 'supported', note: MKNOD_NOTE },
   [N.SYS_unlink]: { name: 'unlink', handler: NAMEI.sys_unlink, status: 'supported' },
   [N.SYS_unlinkat]: { name: 'unlinkat', handler: NAMEI.sys_unlinkat, status: 'supported' },
   [N.SYS_rmdir]: { name: 'rmdir', handler: NAMEI.sys_rmdir, status: 'supported' },
