@@ -173,6 +173,11 @@ export class Vfs {
   readonly fifos = new FifoTable();
   /** the mounted filesystems; immutable references (their contents: see each) */
   readonly tmpfs: TmpFs;
+  /** the kernel's internal shmem mount (Linux's shm_mnt, mounted nowhere): memfd_create's files and SysV
+   * shared memory segments; immutable reference (contents: see tmpfs.ts) */
+  readonly shmMnt: TmpFs;
+  /** shmMnt as a mount (not in the table: nothing reaches it by path); immutable */
+  private readonly shmMount: Mount;
   readonly devfs: DevFs;
   readonly procfs: ProcFs;
   readonly sysCpu: SysCpuFs;
@@ -189,6 +194,9 @@ export class Vfs {
     const hostOpts = { handles: this.handles, locks: this.locks, noOpenat2: opts.noOpenat2 };
     this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, ...hostOpts });
     this.tmpfs = new TmpFs(makedev(0, 32), opts.tmpBytes);
+    this.shmMnt = new TmpFs(makedev(0, 1), opts.tmpBytes);
+    this.shmMnt.locks = this.locks;
+    this.shmMount = { path: '/', fs: this.shmMnt, root: this.shmMnt.root, readonly: false, source: 'shm', options: 'nosuid,nodev' };
     const shm = new TmpFs(makedev(0, 24), opts.tmpBytes);
     this.tmpfs.locks = this.locks;
     shm.locks = this.locks;
@@ -263,6 +271,18 @@ export class Vfs {
       else parts.push(p);
     }
     return '/' + parts.join('/');
+  }
+
+  /**
+   * memfd_create(2)'s file: an unlinked file of the internal shmem mount,
+   * with a place (its f_path) so /proc/<pid>/fd/N reopens it as a new open
+   * file and fchmod/fchown reach it, as on Linux.
+   */
+  memfd(c: FsCaller, name: string, allowSealing: boolean, noexec: boolean, flags: number): File {
+    const path = `/memfd:${name} (deleted)`;
+    const f = this.shmMnt.memfd(name, c.creds, allowSealing, noexec, path, fileFlags(flags));
+    this.fpath.set(f, { path, node: f.node, mnt: this.shmMount, parent: null });
+    return f;
   }
 
   /** Where a File was opened (null: not opened through the VFS, e.g. a pipe). */

@@ -28,6 +28,7 @@ import * as EP from './epoll.js';
 import * as TMR from './timer.js';
 import * as NET from './socket.js';
 import * as SCHED from './sched.js';
+import * as MEMFD from './memfd.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -73,7 +74,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_getcwd]: { name: 'getcwd', handler: NAMEI.sys_getcwd, status: 'supported' },
   [N.SYS_chdir]: { name: 'chdir', handler: NAMEI.sys_chdir, status: 'supported' },
   [N.SYS_fchdir]: { name: 'fchdir', handler: NAMEI.sys_fchdir, status: 'supported' },
-  [N.SYS_fcntl]: { name: 'fcntl', handler: FCNTL.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record locks F_GETLK/SETLK/SETLKW and F_OFD_* (kernel-wide table); owners, leases, seals: EINVAL' },
+  [N.SYS_fcntl]: { name: 'fcntl', handler: FCNTL.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record locks F_GETLK/SETLK/SETLKW and F_OFD_* (kernel-wide table), F_ADD_SEALS/F_GET_SEALS, pipe sizes; owners, leases: EINVAL' },
   [N.SYS_flock]: { name: 'flock', handler: L.sys_flock, status: 'supported', note: 'umlts-wide lock table: guest processes see each other\'s locks, host processes do not' },
   [N.SYS_ioctl]: { name: 'ioctl', handler: IOCTL.sys_ioctl, status: 'partial', note: 'FIONBIO/FIOCLEX/FIONCLEX/FIONREAD, terminal ioctls on the console' },
   [N.SYS_dup]: { name: 'dup', handler: OPEN.sys_dup, status: 'supported' },
@@ -125,6 +126,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_lremovexattr]: { name: 'lremovexattr', handler: XATTR.sys_lremovexattr, status: 'partial', note: NO_XATTRS },
   [N.SYS_fremovexattr]: { name: 'fremovexattr', handler: XATTR.sys_fremovexattr, status: 'partial', note: NO_XATTRS },
   // ---- end file ----
+
+  [N.SYS_memfd_create]: { name: 'memfd_create', handler: MEMFD.sys_memfd_create, status: 'partial', note: 'MFD_HUGETLB: EINVAL' },
 
   // ---- processes: syscalls/process.ts ----
   [N.SYS_exit]: { name: 'exit', handler: P.sys_exit, status: 'supported' },
