@@ -18,6 +18,8 @@ import { locksOnClose } from './lock.js';
 import { fileOf } from './fd.js';
 import { dirArg, pathLoc } from './namei.js';
 import { readPath, UserPtr } from './uaccess.js';
+import { fsizeGrowOk } from './read_write.js';
+import { TmpFile } from '../fs/tmpfs.js';
 
 // ---- open and close -------------------------------------------------------------------
 
@@ -142,7 +144,13 @@ export function sys_truncate(t: Task, r: Regs): number {
   const pathAddr = r.get(A0), len = r.getS(A1);
   if (len < 0) return -Errno.EINVAL;
   const loc = pathLoc(t, AT_FDCWD, pathAddr, true);
-  return typeof loc === 'number' ? loc : t.kernel.vfs.truncateLoc(t, loc, len);
+  if (typeof loc === 'number') return loc;
+  const st = loc.node.stat();
+  if (typeof st !== 'number' && (st.mode & S_IFMT) === S_IFREG) {
+    const e = fsizeGrowOk(t, st.size, len);
+    if (e < 0) return e;
+  }
+  return t.kernel.vfs.truncateLoc(t, loc, len);
 }
 
 /** ftruncate(2): a regular file open for writing (EINVAL otherwise, as Linux). */
@@ -154,6 +162,8 @@ export function sys_ftruncate(t: Task, r: Regs): number {
   if (f.flags & O_PATH) return -Errno.EBADF;
   const st = f.stat();
   if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG || !f.writable) return -Errno.EINVAL;
+  const e = fsizeGrowOk(t, st.size, len);
+  if (e < 0) return e;
   return f.truncate(len);
 }
 
@@ -177,6 +187,11 @@ export function sys_fallocate(t: Task, r: Regs): number {
   if (type === 0o010000) return -Errno.ESPIPE;
   if (type !== S_IFREG) return -Errno.ENODEV;
   if (off + len > Number.MAX_SAFE_INTEGER) return -Errno.EFBIG;
+  // tmpfs checks the limit even for FALLOC_FL_KEEP_SIZE (shmem_fallocate); others only when the size grows
+  if (!(mode & FALLOC_FL_KEEP_SIZE) || f instanceof TmpFile) {
+    const e = fsizeGrowOk(t, st.size, off + len);
+    if (e < 0) return e;
+  }
   const a = f as File & { allocate?: (mode: number, off: number, len: number) => number };
   return a.allocate ? a.allocate(mode, off, len) : -Errno.EOPNOTSUPP;
 }

@@ -14,6 +14,7 @@ import * as T from './time.js';
 import * as I from './info.js';
 import { sys_futex } from './futex.js';
 import * as RW from './read_write.js';
+import * as SPLICE from './splice.js';
 import * as OPEN from './open.js';
 import * as STAT from './stat.js';
 import * as NAMEI from './namei.js';
@@ -53,7 +54,9 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_writev]: { name: 'writev', handler: RW.sys_writev, status: 'supported' },
   [N.SYS_preadv]: { name: 'preadv', handler: RW.sys_preadv, status: 'supported' },
   [N.SYS_pwritev]: { name: 'pwritev', handler: RW.sys_pwritev, status: 'supported' },
-  [N.SYS_sendfile]: { name: 'sendfile', handler: RW.sys_sendfile, status: 'partial', note: 'a copy loop; bytes read from a pipe but not written are lost' },
+  [N.SYS_sendfile]: { name: 'sendfile', handler: SPLICE.sys_sendfile, status: 'supported', note: 'a copy loop; what the destination does not take goes back to the source' },
+  [N.SYS_splice]: { name: 'splice', handler: SPLICE.sys_splice, status: 'supported', note: 'copies (buffers move only pipe to pipe)' },
+  [N.SYS_tee]: { name: 'tee', handler: SPLICE.sys_tee, status: 'supported' },
   [N.SYS_lseek]: { name: 'lseek', handler: RW.sys_lseek, status: 'supported' },
   [N.SYS_open]: { name: 'open', handler: OPEN.sys_open, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
   [N.SYS_openat]: { name: 'openat', handler: OPEN.sys_openat, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
@@ -109,7 +112,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_fsync]: { name: 'fsync', handler: RW.sys_fsync, status: 'supported' },
   [N.SYS_fdatasync]: { name: 'fdatasync', handler: RW.sys_fdatasync, status: 'supported' },
   [N.SYS_fallocate]: { name: 'fallocate', handler: OPEN.sys_fallocate, status: 'supported', note: 'hostfs: the host does it; tmpfs: mode 0 and KEEP_SIZE' },
-  [N.SYS_copy_file_range]: { name: 'copy_file_range', handler: RW.sys_copy_file_range, status: 'supported', note: 'a pinned copy between host files, else a read/write loop' },
+  [N.SYS_copy_file_range]: { name: 'copy_file_range', handler: RW.sys_copy_file_range, status: 'supported', note: 'within one filesystem (EXDEV across); a pinned copy between host files, else a read/write loop' },
   [N.SYS_fadvise64]: { name: 'fadvise64', handler: RW.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
   [N.SYS_statfs]: { name: 'statfs', handler: STAT.sys_statfs, status: 'supported' },
   [N.SYS_fstatfs]: { name: 'fstatfs', handler: STAT.sys_fstatfs, status: 'supported' },
