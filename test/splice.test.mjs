@@ -1,4 +1,5 @@
-// sendfile, splice, tee, copy_file_range and RLIMIT_FSIZE: what moves,
+// sendfile, splice, tee, copy_file_range, RLIMIT_FSIZE, 64-bit offsets and
+// locks: what moves,
 // what stays behind, offsets, limits and errors, compared with the host
 // kernel on a host directory and on tmpfs.
 import { test, afterEach } from 'node:test';
@@ -37,5 +38,13 @@ test('RLIMIT_FSIZE: short writes, EFBIG and SIGXFSZ for regular files only', () 
   differential(buildGuest('fsize'), (out) => {
     assert.match(out, /write 1500: 1000\nwrite at the limit: EFBIG\n/);
     assert.match(out, /default action: signaled 1 by 25\n/);
+  });
+});
+
+test('64-bit record locks, offsets past 4 GiB, F_NOTIFY', () => {
+  differential(buildGuest('lock64'), (out) => {
+    assert.match(out, /at OFFSET_MAX, 2 bytes: EOVERFLOW\n/);
+    assert.match(out, /getlk 3221225522\+1: WR start 3221225472 len 100 pid parent\n/);
+    assert.match(out, /after an unlink: 3\n/);
   });
 });

@@ -46,7 +46,7 @@ import * as host from '../host/libc.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC, O_TMPFILE, HostMappable } from './types.js';
 import {
-  FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
+  FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
 } from './node.js';
 import type { LockTable } from './locks.js';
 import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from './filehandle.js';
@@ -658,6 +658,12 @@ export class HostFile extends File {
       }
       const size = whence === SEEK_END ? this.sizeOf(fd) : 0;
       if (size < 0) return size;
+      const p = whence === SEEK_SET ? off : whence === SEEK_CUR ? this.pos + off : whence === SEEK_END ? size + off : -1;
+      // the host's filesystem knows its largest offset (s_maxbytes): let it judge the new position
+      if (p >= 0 && (whence === SEEK_SET || whence === SEEK_CUR || whence === SEEK_END)) {
+        const r = host.lseek(fd, p, SEEK_SET);
+        if (r < 0) return guestErr(r);
+      }
       return seekIn(this, off, whence, size);
     });
   }

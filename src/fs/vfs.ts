@@ -60,6 +60,7 @@ import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
 import { SysCpuFs } from './sysfs.js';
 import { FifoTable } from './fifo.js';
+import { DnotifyTable, DN_CREATE, DN_DELETE, DN_RENAME } from './dnotify.js';
 import { ConsoleFile, HostWatch, Terminal } from './tty/console.js';
 
 export type { ProcProvider } from './procfs.js';
@@ -171,6 +172,8 @@ export class Vfs {
   readonly locks = new LockTable();
   /** the pipes of open FIFOs (tmpfs and hostfs), by inode; immutable reference, guarded by the JS thread inside */
   readonly fifos = new FifoTable();
+  /** F_NOTIFY registrations, told of the namespace changes made here; immutable reference, guarded by the JS thread inside */
+  readonly dnotify = new DnotifyTable();
   /** the mounted filesystems; immutable references (their contents: see each) */
   readonly tmpfs: TmpFs;
   /** the kernel's internal shmem mount (Linux's shm_mnt, mounted nowhere): memfd_create's files and SysV
@@ -444,6 +447,7 @@ export class Vfs {
         const fpath = p.dir.path === '/' ? '/' + name : p.dir.path + '/' + name;
         const f = p.dir.node.create(name, mode & ~c.fs.umask & 0o7777, c.creds, flags, fpath);
         if (typeof f === 'number') return f;
+        this.changed(p.dir, DN_CREATE, 0);
         f.flags = fileFlags(flags);
         const created = p.dir.node.lookup(name);
         if (typeof created !== 'number') this.fpath.set(f, { path: fpath, node: created, mnt: p.dir.mnt, parent: p.dir });
@@ -644,6 +648,12 @@ export class Vfs {
 
   // ---- namespace changes ------------------------------------------------------------------
 
+  /** A change in directory dir (DN_* events) for whoever registered with F_NOTIFY; passes r through. */
+  private changed<T>(dir: Loc, events: number, r: T): T {
+    if (typeof r !== 'number' || r >= 0) this.dnotify.event(dir.node.peek(), events);
+    return r;
+  }
+
   /** may_create: write and search permission in dir, a writable mount. */
   private mayCreate(nd: Nd, dir: Loc): number {
     if (dir.mnt.readonly) return -Errno.EROFS;
@@ -683,7 +693,7 @@ export class Vfs {
   mkdir(c: FsCaller, at: File | null, path: string, mode: number): number {
     const t = this.createTarget(c, at, path, true);
     if (typeof t === 'number') return t;
-    return t.dir.node.mkdir(t.name, mode & ~c.fs.umask & 0o1777, c.creds);
+    return this.changed(t.dir, DN_CREATE, t.dir.node.mkdir(t.name, mode & ~c.fs.umask & 0o1777, c.creds));
   }
 
   /**
@@ -713,6 +723,7 @@ export class Vfs {
       const r = t.dir.node.mknod(t.name, type | perm, device ? rdev : 0, c.creds);
       if (r < 0) return r;
     }
+    this.changed(t.dir, DN_CREATE, 0);
     const n = t.dir.node.lookup(t.name);
     if (typeof n === 'number') return n;
     return { path: t.dir.path === '/' ? '/' + t.name : t.dir.path + '/' + t.name, node: n, mnt: t.dir.mnt, parent: t.dir };
@@ -722,7 +733,7 @@ export class Vfs {
     if (target === '') return -Errno.ENOENT;
     const t = this.createTarget(c, at, path, false);
     if (typeof t === 'number') return t;
-    return t.dir.node.symlink(t.name, target, c.creds);
+    return this.changed(t.dir, DN_CREATE, t.dir.node.symlink(t.name, target, c.creds));
   }
 
   link(c: FsCaller, oldAt: File | null, oldPath: string, newAt: File | null, newPath: string, follow: boolean): number {
@@ -737,7 +748,7 @@ export class Vfs {
     if (src.mnt !== t.dir.mnt) return -Errno.EXDEV;
     if (src.node.isDir) return -Errno.EPERM;
     if (src.node instanceof OpenFileNode) return -Errno.EXDEV;
-    return t.dir.node.link(t.name, src.node);
+    return this.changed(t.dir, DN_CREATE, t.dir.node.link(t.name, src.node));
   }
 
   /** unlink/unlinkat (without AT_REMOVEDIR). */
@@ -755,7 +766,7 @@ export class Vfs {
     const e = this.mayDelete(nd, p.dir, v);
     if (e < 0) return e;
     if (v.node.isDir) return -Errno.EISDIR;
-    return p.dir.node.unlink(p.last);
+    return this.changed(p.dir, DN_DELETE, p.dir.node.unlink(p.last));
   }
 
   rmdir(c: FsCaller, at: File | null, path: string): number {
@@ -773,7 +784,7 @@ export class Vfs {
     if (!v.node.isDir) return -Errno.ENOTDIR;
     const e = this.mayDelete(nd, p.dir, v);
     if (e < 0) return e;
-    return p.dir.node.rmdir(p.last);
+    return this.changed(p.dir, DN_DELETE, p.dir.node.rmdir(p.last));
   }
 
   /** rename/renameat/renameat2. */
@@ -815,7 +826,9 @@ export class Vfs {
     if (typeof dst !== 'number') e = this.mayDelete(nd, np.dir, dst);
     else e = this.mayCreate(nd, np.dir);
     if (e < 0) return e;
-    return op.dir.node.rename(op.last, np.dir.node, np.last, flags);
+    const r = op.dir.node.rename(op.last, np.dir.node, np.last, flags);
+    if (r === 0 && np.dir.path !== op.dir.path) this.changed(np.dir, DN_RENAME, 0);
+    return this.changed(op.dir, DN_RENAME, r);
   }
 
   /** Directory listing of a Loc, with '.', '..' and the mount points in it. */
