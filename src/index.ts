@@ -5,6 +5,7 @@ import { statSync, realpathSync, readFileSync } from 'node:fs';
 import { relative, isAbsolute, join } from 'node:path';
 import { allowedCpus, getrlimit, RLIMIT_NOFILE, isatty, getuid, getgid, write, gethostname } from './host/libc.js';
 import { release as osRelease } from 'node:os';
+import { RLIM_NLIMITS } from './abi/resource.js';
 import { PtracePlatform } from './platform/ptrace/platform.js';
 import { SYSCALL_TABLE } from './syscalls/table.js';
 import { SYSCALL_NAMES } from './abi/syscall_nr.js';
@@ -115,6 +116,25 @@ export function defaultHostFdBudget(): number {
   return Math.max(16, soft - Math.max(64, Math.floor(soft / 4)));
 }
 
+/**
+ * umlts's own resource limits, for the guest's init to inherit as any child
+ * of the invoking shell would (RLIM_INFINITY as Infinity). A limit the host
+ * will not report is left to the kernel's default.
+ */
+export function hostRlimits(): Array<[number, number] | undefined> {
+  const out: Array<[number, number] | undefined> = [];
+  const num = (v: bigint): number => (v >= 0x7fffffffffffffffn ? Infinity : Number(v));
+  for (let res = 0; res < RLIM_NLIMITS; res++) {
+    try {
+      const [soft, hard] = getrlimit(res);
+      out[res] = [num(soft), num(hard)];
+    } catch {
+      out[res] = undefined;
+    }
+  }
+  return out;
+}
+
 /** The host's cwd as a guest path, if it lies inside the root. */
 function defaultCwd(root: string): string {
   try {
@@ -189,6 +209,7 @@ export function run(o: RunOptions): number {
       root: o.root, rw: o.rw, memBytes: o.memBytes, cpus, strace: o.strace, stdio: [0, 1, 2],
       mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(), net: o.net ?? 'none',
       user: user ?? { uid: getuid(), gid: getgid(), groups: [] },
+      rlimits: hostRlimits(),
       platform,
       syscalls: { rows: SYSCALL_TABLE, name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
       uname: { nodename: gethostname(), release: osRelease() },

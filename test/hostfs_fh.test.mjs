@@ -78,40 +78,40 @@ const owner = (pid) => ({ owner: { pid }, ofd: false, pid, alive: () => true });
 test('record locks: conflicts between owners, merging, splitting, unlock wakes', () => {
   const t = new LockTable();
   const A = owner(1), B = owner(2);
-  assert.equal(t.set('k', { ...A, type: F_WRLCK, start: 0, end: 9 }, false), 0);
-  assert.equal(t.set('k', { ...A, type: F_WRLCK, start: 10, end: 19 }, false), 0); // merges
+  assert.equal(t.set('k', { ...A, type: F_WRLCK, start: 0n, end: 9n }, false), 0);
+  assert.equal(t.set('k', { ...A, type: F_WRLCK, start: 10n, end: 19n }, false), 0); // merges
   assert.equal(t.count(), 1);
-  assert.equal(t.set('k', { ...B, type: F_RDLCK, start: 5, end: 5 }, false), -E.EAGAIN);
-  assert.deepEqual(t.test('k', { ...B, type: F_RDLCK, start: 15, end: 15 }) && [t.test('k', { ...B, type: F_RDLCK, start: 15, end: 15 }).start, t.test('k', { ...B, type: F_RDLCK, start: 15, end: 15 }).end], [0, 19]);
-  assert.equal(t.set('k', { ...A, type: F_UNLCK, start: 5, end: 14 }, false), 0); // splits into [0,4] [15,19]
+  assert.equal(t.set('k', { ...B, type: F_RDLCK, start: 5n, end: 5n }, false), -E.EAGAIN);
+  assert.deepEqual(t.test('k', { ...B, type: F_RDLCK, start: 15n, end: 15n }) && [t.test('k', { ...B, type: F_RDLCK, start: 15n, end: 15n }).start, t.test('k', { ...B, type: F_RDLCK, start: 15n, end: 15n }).end], [0n, 19n]);
+  assert.equal(t.set('k', { ...A, type: F_UNLCK, start: 5n, end: 14n }, false), 0); // splits into [0,4] [15,19]
   assert.equal(t.count(), 2);
   let woke = 0;
   t.waitq('k').add(() => woke++);
-  assert.equal(t.set('k', { ...B, type: F_WRLCK, start: 5, end: 14 }, false), 0);
-  assert.equal(t.set('k', { ...A, type: F_RDLCK, start: 0, end: LOCK_EOF }, false), -E.EAGAIN);
+  assert.equal(t.set('k', { ...B, type: F_WRLCK, start: 5n, end: 14n }, false), 0);
+  assert.equal(t.set('k', { ...A, type: F_RDLCK, start: 0n, end: LOCK_EOF }, false), -E.EAGAIN);
   t.closeFd(B.owner, () => 'k');
   assert.ok(woke > 0, 'a release wakes the waiters');
-  assert.equal(t.set('k', { ...A, type: F_RDLCK, start: 0, end: LOCK_EOF }, false), 0); // downgrade + merge
+  assert.equal(t.set('k', { ...A, type: F_RDLCK, start: 0n, end: LOCK_EOF }, false), 0); // downgrade + merge
   assert.equal(t.count(), 1);
-  assert.equal(t.set('k', { ...B, type: F_RDLCK, start: 3, end: 3 }, false), 0, 'read locks share');
+  assert.equal(t.set('k', { ...B, type: F_RDLCK, start: 3n, end: 3n }, false), 0, 'read locks share');
   // an exited owner's locks vanish
   let alive = true;
   const C = { owner: { pid: 3 }, ofd: false, pid: 3, alive: () => alive };
   t.releaseOwner(A.owner);
   t.releaseOwner(B.owner);
-  assert.equal(t.set('j', { ...C, type: F_WRLCK, start: 0, end: LOCK_EOF }, false), 0);
-  assert.equal(t.set('j', { ...A, type: F_WRLCK, start: 0, end: 0 }, false), -E.EAGAIN);
+  assert.equal(t.set('j', { ...C, type: F_WRLCK, start: 0n, end: LOCK_EOF }, false), 0);
+  assert.equal(t.set('j', { ...A, type: F_WRLCK, start: 0n, end: 0n }, false), -E.EAGAIN);
   alive = false;
-  assert.equal(t.set('j', { ...A, type: F_WRLCK, start: 0, end: 0 }, false), 0);
+  assert.equal(t.set('j', { ...A, type: F_WRLCK, start: 0n, end: 0n }, false), 0);
 });
 
 test('record locks: F_SETLKW deadlock between two owners is EDEADLK', () => {
   const t = new LockTable();
   const A = owner(1), B = owner(2);
-  t.set('a', { ...A, type: F_WRLCK, start: 0, end: 0 }, false);
-  t.set('b', { ...B, type: F_WRLCK, start: 0, end: 0 }, false);
-  assert.equal(t.set('b', { ...A, type: F_WRLCK, start: 0, end: 0 }, true), -E.EAGAIN); // A waits for B
-  assert.equal(t.set('a', { ...B, type: F_WRLCK, start: 0, end: 0 }, true), -35 /* EDEADLK */);
+  t.set('a', { ...A, type: F_WRLCK, start: 0n, end: 0n }, false);
+  t.set('b', { ...B, type: F_WRLCK, start: 0n, end: 0n }, false);
+  assert.equal(t.set('b', { ...A, type: F_WRLCK, start: 0n, end: 0n }, true), -E.EAGAIN); // A waits for B
+  assert.equal(t.set('a', { ...B, type: F_WRLCK, start: 0n, end: 0n }, true), -35 /* EDEADLK */);
 });
 
 test('flock: shared and exclusive between files, conversion, release on last close', () => {

@@ -282,6 +282,12 @@ export function assertOneLineError(r, wantStatus) {
   else assert.notEqual(r.code, 0, `want a non-zero exit\n${r.describe()}`);
 }
 
+/** The CPUs this process may run on (umlts's default --cpus): a differential
+ * test that shows CPU counts or masks runs umlts with as many vCPUs. */
+export function hostCpus() {
+  return os.availableParallelism();
+}
+
 /** Whether an executable exists on the host (for t.skip). */
 export function hostHas(file) {
   try { fs.accessSync(file, fs.constants.X_OK); return true; } catch { return false; }

@@ -4,6 +4,26 @@ export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID =
   CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 export const TIMER_ABSTIME = 1;
 
+/**
+ * CPU-time clock ids (include/linux/posix-timers.h): a negative clockid_t
+ * carries ~pid << 3, a per-thread bit and which clock (PROF: user+system,
+ * VIRT: user, SCHED: run time). pid 0 means the caller. clock_getcpuclockid(3)
+ * and pthread_getcpuclockid(3) make them.
+ */
+export const CPUCLOCK_PROF = 0, CPUCLOCK_VIRT = 1, CPUCLOCK_SCHED = 2, CPUCLOCK_PERTHREAD_MASK = 4, CPUCLOCK_WHICH_MASK = 3;
+/** CPUCLOCK_PID */
+export function cpuclockPid(clk: number): number {
+  return ~(clk >> 3);
+}
+/** CPUCLOCK_PERTHREAD */
+export function cpuclockPerthread(clk: number): boolean {
+  return (clk & CPUCLOCK_PERTHREAD_MASK) !== 0;
+}
+/** CPUCLOCK_WHICH */
+export function cpuclockWhich(clk: number): number {
+  return clk & CPUCLOCK_WHICH_MASK;
+}
+
 export const NSEC_PER_SEC = 1000000000n;
 export const NSEC_PER_USEC = 1000n;
 export const USEC_PER_SEC = 1000000n;

@@ -8,9 +8,10 @@
  * hold no state but their position (guarded by the JS thread, as any File's).
  *
  * /dev/pts is devpts (tty/devpts.ts), mounted by the VFS; /dev/ptmx opens
- * a pty master there.
+ * a pty master there. Device nodes made elsewhere open these devices by
+ * number (openDevice).
  *
- * Missing: /dev/console, mknod.
+ * Missing: /dev/console.
  */
 import { randomFillSync } from 'node:crypto';
 import { Errno } from '../abi/errno.js';
@@ -123,6 +124,8 @@ export class DevFs extends FileSystem {
   /** type and root: immutable */
   readonly type = 'devtmpfs';
   readonly root: DevDir;
+  /** the character devices by device number (makedev), for device nodes elsewhere (openDevice); immutable */
+  private readonly chrdevs = new Map<number, CharDev>();
   /** mount time, the times of every node; immutable */
   readonly bootNs = nowNs();
 
@@ -153,6 +156,19 @@ export class DevFs extends FileSystem {
       ['fd', '/proc/self/fd'],
     ];
     this.root = new DevDir(this, devices);
+    for (const [, d] of devices) if (typeof d !== 'string') this.chrdevs.set(makedev(d.major, d.minor), d);
+  }
+
+  /**
+   * Open a device node found outside /dev (a guest's mknod on tmpfs, a
+   * host node in a hostfs directory) by its type and number: one of
+   * umlts's character devices, or ENXIO as Linux's chrdev_open and
+   * blkdev_open say for a device no driver has (umlts has no block
+   * devices). st: the node's attributes, which fstat shows.
+   */
+  openDevice(blk: boolean, rdev: number, flags: number, path: string, st: Stat): File | number {
+    const d = blk ? undefined : this.chrdevs.get(rdev);
+    return d ? d.open(flags, path, st) : -Errno.ENXIO;
   }
   statfs(): StatFs {
     return {

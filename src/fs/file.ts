@@ -78,8 +78,9 @@ export abstract class File {
   get waitq(): WaitQueue | null {
     return null;
   }
-  /** What mmap can fill private pages from; null if the file cannot be mapped (ENODEV). */
-  mappable(): Mappable | null {
+  /** What mmap can fill private pages from (or map: hostMap); null if the file cannot be mapped (ENODEV).
+   * shared: for a MAP_SHARED mapping (a tmpfs file then moves to a host memfd, shmem.ts). */
+  mappable(_shared = false): Mappable | null {
     return null;
   }
   /** truncate through this description */

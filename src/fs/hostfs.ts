@@ -44,9 +44,9 @@
 import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
-import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC, O_TMPFILE, HostMappable } from './types.js';
+import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC, O_TMPFILE, HostMappable } from './types.js';
 import {
-  FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
+  FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
 } from './node.js';
 import type { LockTable } from './locks.js';
 import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from './filehandle.js';
@@ -402,8 +402,8 @@ export class HostNode extends Node {
     return this.isDir ? this.fs.list(this.rel) : -Errno.ENOTDIR;
   }
   override open(flags: number, path: string): File | number {
-    // Host fifos, sockets and device nodes are not the guest's devices (those
-    // live on /dev); opening a fifo could also block the whole kernel.
+    // FIFOs and device nodes are opened by the VFS (fifo.ts, devfs.ts), never
+    // on the host (a host FIFO could block the whole kernel); sockets: ENXIO
     if ((this.st.mode & S_IFMT) !== S_IFREG) return -Errno.ENXIO;
     // O_SYNC/O_DSYNC keep their meaning on the host; O_APPEND and O_NONBLOCK are
     // ours to implement (we write at explicit offsets and never block on a file)
@@ -424,6 +424,16 @@ export class HostNode extends Node {
     this.fs.fixNewFd(h.fd, mode & 0o7777, cred);
     return new HostFile(this.fs, h, flags, path);
   }
+  /**
+   * A handle on this inode for its attributes only (O_PATH: opening it
+   * never blocks, even on a FIFO), which keeps telling the truth after a
+   * rename or unlink, as fstat does on Linux. close() it when done.
+   */
+  openAttrs(): HostAttrs | number {
+    const h = this.fs.handles.open(this.fs, this.rel, O_PATH, 0);
+    if (typeof h === 'number') return h;
+    return new HostAttrs(this.fs, h);
+  }
   override mkdir(name: string, mode: number, cred: FsCred): number {
     return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
       const r = host.mkdirat(d, n, mode & 0o7777);
@@ -432,6 +442,11 @@ export class HostNode extends Node {
     }));
   }
   override mknod(name: string, mode: number, rdev: number, cred: FsCred): number {
+    // no device nodes in host directories: a guest's root must not leave a
+    // node of a host device where host users could open it (a whiteout,
+    // character device 0:0, opens nothing and may be made)
+    const type = mode & S_IFMT;
+    if ((type === S_IFCHR || type === S_IFBLK) && !(type === S_IFCHR && rdev === 0)) return -Errno.EPERM;
     return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
       const r = host.mknodat(d, n, mode, rdev);
       if (r === 0) this.fs.fixNewAt(d, n, mode & 0o7777, cred, false);
@@ -492,6 +507,27 @@ export class HostNode extends Node {
       if (r < 0) return guestErr(r);
     }
     return guestErr(fs.atParent(this.rel, (d, n) => setattrAt(fs, d, n, a)));
+  }
+}
+
+/** An O_PATH handle's attributes (HostNode.openAttrs). Owned by whoever opened it; closed once. */
+export class HostAttrs {
+  /** fstat scratch; used synchronously only */
+  private readonly stbuf = new Uint8Array(144);
+  /** fs and h: immutable references */
+  constructor(private readonly fs: HostFs, private readonly h: HostHandle) {}
+  stat(): Stat | number {
+    const fd = this.fs.handles.pin(this.h);
+    if (fd < 0) return fd;
+    try {
+      const r = host.fstat(fd, this.stbuf);
+      return r < 0 ? guestErr(r) : parseStat(this.stbuf);
+    } finally {
+      this.fs.handles.unpin(this.h);
+    }
+  }
+  close(): void {
+    this.fs.handles.close(this.h);
   }
 }
 
@@ -622,6 +658,12 @@ export class HostFile extends File {
       }
       const size = whence === SEEK_END ? this.sizeOf(fd) : 0;
       if (size < 0) return size;
+      const p = whence === SEEK_SET ? off : whence === SEEK_CUR ? this.pos + off : whence === SEEK_END ? size + off : -1;
+      // the host's filesystem knows its largest offset (s_maxbytes): let it judge the new position
+      if (p >= 0 && (whence === SEEK_SET || whence === SEEK_CUR || whence === SEEK_END)) {
+        const r = host.lseek(fd, p, SEEK_SET);
+        if (r < 0) return guestErr(r);
+      }
       return seekIn(this, off, whence, size);
     });
   }

@@ -37,8 +37,9 @@ export { F_RDLCK, F_WRLCK, F_UNLCK } from '../abi/fcntl.js';
 import { F_RDLCK, F_WRLCK, F_UNLCK } from '../abi/fcntl.js';
 export { LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN } from '../abi/fcntl.js';
 import { LOCK_EX, LOCK_UN } from '../abi/fcntl.js';
-/** Inclusive end of a lock "to EOF and beyond" (l_len 0). */
-export const LOCK_EOF = Number.MAX_SAFE_INTEGER;
+/** Inclusive end of a lock "to EOF and beyond" (l_len 0): OFFSET_MAX. Ranges are bigints: struct flock's
+ * offsets are 64-bit, and locks near 2^63 (a database's "lock the whole file" byte) must be exact. */
+export const LOCK_EOF = 0x7fffffffffffffffn;
 
 /** One record lock: [start, end] inclusive. Made by the LockTable and never written after
  * (a changed range or type is a new record); owned by the LockTable. */
@@ -47,8 +48,8 @@ export interface RecordLock {
   /** an OFD lock (owner is a File): F_GETLK reports l_pid -1 */
   readonly ofd: boolean;
   type: number;
-  start: number;
-  end: number;
+  start: bigint;
+  end: bigint;
   /** the owning process's pid, for F_GETLK */
   readonly pid: number;
   /** false once the owner is gone (an exited process) */
@@ -76,8 +77,8 @@ export interface LockRequest {
   owner: object;
   ofd: boolean;
   type: number;
-  start: number;
-  end: number;
+  start: bigint;
+  end: bigint;
   pid: number;
   alive: () => boolean;
 }
@@ -154,10 +155,10 @@ export class LockTable {
         continue;
       }
       const overlaps = !(l.end < s || l.start > e);
-      const adjacent = l.end + 1 === s || (e !== LOCK_EOF && e + 1 === l.start);
+      const adjacent = l.end + 1n === s || (e !== LOCK_EOF && e + 1n === l.start);
       if (l.type === req.type && (overlaps || adjacent)) {
-        s = Math.min(s, l.start);
-        e = Math.max(e, l.end);
+        if (l.start < s) s = l.start;
+        if (l.end > e) e = l.end;
         continue; // absorbed into the new lock
       }
       if (!overlaps) {
@@ -165,8 +166,8 @@ export class LockTable {
         continue;
       }
       changed = true;
-      if (l.start < s) keep.push({ ...l, end: s - 1 });
-      if (l.end > e) keep.push({ ...l, start: e + 1 });
+      if (l.start < s) keep.push({ ...l, end: s - 1n });
+      if (l.end > e) keep.push({ ...l, start: e + 1n });
     }
     if (req.type !== F_UNLCK) {
       keep.push({ owner: req.owner, ofd: req.ofd, type: req.type, start: s, end: e, pid: req.pid, alive: req.alive });

@@ -67,6 +67,12 @@ export class Pipe {
   /** open read / write descriptions (the ends' constructor and release()) */
   readers = 0;
   writers = 0;
+  /** pipe->r_counter / w_counter: read and write opens ever made (a FIFO opener waits for the partner's
+   * counter to move, fifo.ts); bumped by the ends' constructor */
+  rCounter = 0;
+  wCounter = 0;
+  /** FIFO openers waiting for a partner sleep here (wait_for_partner); immutable reference */
+  readonly openWait = new WaitQueue();
   /** readers sleep here (data, or no writers left); pipe->rd_wait; immutable reference */
   readonly rdWait = new WaitQueue();
   /** writers sleep here (room, or no readers left); pipe->wr_wait; immutable reference */
@@ -177,6 +183,75 @@ export class Pipe {
     return done;
   }
 
+  /**
+   * tee(2)'s link_pipe: copy up to len bytes of this pipe's buffers into
+   * out without consuming them, buffer for buffer (the copies never merge
+   * with a later write). Bytes copied; -EAGAIN if nothing could be (this
+   * pipe empty, out full); -EPIPE if out has no reader.
+   */
+  linkTo(out: Pipe, len: number): number {
+    if (out.readers === 0) return -Errno.EPIPE;
+    let done = 0;
+    for (const b of this.bufs) {
+      if (done >= len || out.full) break;
+      const n = Math.min(b.len, len - done);
+      const page = new Uint8Array(Math.max(PAGE_SIZE, n));
+      page.set(b.page.subarray(b.off, b.off + n));
+      out.bufs.push({ page, off: 0, len: n, canMerge: false, packet: b.packet });
+      out.bytes += n;
+      done += n;
+    }
+    if (done === 0) return -Errno.EAGAIN;
+    out.wakeReaders();
+    return done;
+  }
+
+  /**
+   * splice(2) between two pipes (splice_pipe_to_pipe): move up to len bytes
+   * of buffers into out, whole buffers as they are, a part of the last one
+   * split off (never merged with). Bytes moved; -EAGAIN if nothing could be;
+   * -EPIPE if out has no reader.
+   */
+  moveTo(out: Pipe, len: number): number {
+    if (out.readers === 0) return -Errno.EPIPE;
+    const wasFull = this.full;
+    let done = 0;
+    while (done < len && this.bufs.length > 0 && !out.full) {
+      const b = this.bufs[0]!;
+      if (b.len <= len - done) {
+        this.bufs.shift();
+        out.bufs.push(b);
+        done += b.len;
+        this.bytes -= b.len;
+        out.bytes += b.len;
+      } else {
+        const n = len - done;
+        const page = new Uint8Array(PAGE_SIZE);
+        page.set(b.page.subarray(b.off, b.off + n));
+        out.bufs.push({ page, off: 0, len: n, canMerge: false, packet: b.packet });
+        b.off += n;
+        b.len -= n;
+        this.bytes -= n;
+        out.bytes += n;
+        done += n;
+      }
+    }
+    if (done === 0) return -Errno.EAGAIN;
+    out.wakeReaders();
+    if (wasFull || this.bufs.length < this.maxSlots) this.wakeWriters();
+    return done;
+  }
+
+  /** Bytes of the first buffer, for a reader that moves whole buffers (sendfile/splice from a pipe). */
+  get headLen(): number {
+    return this.bufs[0]?.len ?? 0;
+  }
+
+  private wakeReaders(): void {
+    this.rdWait.wake(POLLIN | POLLRDNORM);
+    this.rwWait.wake(POLLIN | POLLRDNORM);
+  }
+
   /** F_SETPIPE_SZ after rounding: -EBUSY if the content does not fit. */
   resize(bytes: number): number {
     const slots = bytes / PAGE_SIZE;
@@ -207,11 +282,24 @@ export class Pipe {
 
 /** One end of a pipe (or a FIFO opened later): its access mode says which. */
 export class PipeEnd extends File {
-  /** pipe: immutable */
-  constructor(readonly pipe: Pipe, flags: number) {
-    super(flags, `pipe:[${pipe.ino}]`);
-    if (this.readable) pipe.readers++;
-    if (this.writable) pipe.writers++;
+  /**
+   * filp->f_version: a FIFO reader opened O_NONBLOCK before any writer
+   * keeps the write-open count it saw, and reports no POLLHUP until a
+   * writer has come (and gone). Set once, by fifo.ts, before the file is
+   * shared; 0 otherwise (pipes are born with a writer: wCounter 1).
+   */
+  fVersion = 0;
+  /** pipe: immutable; path: the FIFO's, or pipe:[ino] */
+  constructor(readonly pipe: Pipe, flags: number, path = `pipe:[${pipe.ino}]`) {
+    super(flags, path);
+    if (this.readable) {
+      pipe.readers++;
+      pipe.rCounter++;
+    }
+    if (this.writable) {
+      pipe.writers++;
+      pipe.wCounter++;
+    }
   }
 
   override get waitq(): WaitQueue {
@@ -240,7 +328,7 @@ export class PipeEnd extends File {
     let mask = 0;
     if (this.readable) {
       if (!p.empty) mask |= POLLIN | POLLRDNORM;
-      if (p.writers === 0) mask |= POLLHUP;
+      if (p.writers === 0 && this.fVersion !== p.wCounter) mask |= POLLHUP;
     }
     if (this.writable) {
       if (!p.full) mask |= POLLOUT | POLLWRNORM;
@@ -249,7 +337,7 @@ export class PipeEnd extends File {
     return mask;
   }
 
-  override stat(): Stat {
+  override stat(): Stat | number {
     return this.pipe.stat();
   }
 

@@ -102,6 +102,10 @@ export interface ProcPidStat {
   brk?: number;
   /** wait status of a zombie (exit_code) */
   exitCode?: number;
+  /** scheduling: nice value, policy (SCHED_*), real-time priority */
+  nice?: number;
+  policy?: number;
+  rtPriority?: number;
 }
 
 /** stateless encoder, shared; immutable */
@@ -245,13 +249,14 @@ export class ProcFs extends FileSystem {
       0x400000, // flags: PF_RANDOMIZE
       st.minflt ?? 0, 0, st.majflt ?? 0, 0,
       tick(st.utimeNs), tick(st.stimeNs), tick(st.cutimeNs ?? 0), tick(st.cstimeNs ?? 0),
-      20, 0, // priority, nice
+      // priority (task_prio: -1 - rt_priority for real-time tasks, 20 + nice otherwise), nice
+      st.rtPriority ? -1 - st.rtPriority : 20 + (st.nice ?? 0), st.nice ?? 0,
       st.numThreads, 0, tick(st.startNs),
       zombie ? 0 : st.vsize, zombie ? 0 : st.rss, '18446744073709551615',
       0, 0, 0, 0, 0, // startcode, endcode, startstack, kstkesp, kstkeip (hidden, as for an unprivileged reader)
       sig(st.sigPnd | st.shdPnd), sig(st.sigBlk), sig(st.sigIgn), sig(st.sigCgt),
       0, 0, 0, // wchan, nswap, cnswap
-      st.exitSignal, st.processor, 0, 0, 0, 0, 0, // rt_priority, policy, delayacct_blkio_ticks, guest_time, cguest_time
+      st.exitSignal, st.processor, st.rtPriority ?? 0, st.policy ?? 0, 0, 0, 0, // rt_priority, policy, delayacct_blkio_ticks, guest_time, cguest_time
       0, 0, st.startBrk ?? 0, 0, 0, 0, 0, // start_data, end_data, start_brk, arg_start, arg_end, env_start, env_end
       st.exitCode ?? 0,
     ];

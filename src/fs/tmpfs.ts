@@ -7,18 +7,24 @@
  * Ownership: everything here is touched only on the JS thread, by syscall
  * handlers of whichever task uses the mount; no operation spans an await.
  *
- * Missing: atime updates on read (Linux: relatime), mknod, xattrs,
- * shared (MAP_SHARED) mappings.
+ * Regular files keep their bytes in a ShmemStore (shmem.ts): the kernel's
+ * heap, or a host memfd once shared-mapped or large; memfd seals are the
+ * inode's (TmpReg.seals).
+ *
+ * Missing: atime updates on read (Linux: relatime), xattrs.
  */
 import { Errno } from '../abi/errno.js';
-import * as host from '../host/libc.js';
 import { File } from './file.js';
 import type { LockTable } from './locks.js';
 import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_TRUNC } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, TMPFS_MAGIC, RENAME_EXCHANGE, RENAME_NOREPLACE,
-  dtype, nowNs, seekIn, MAX_OFFSET,
+  dtype, nowNs, seekIn,
 } from './node.js';
+import { ShmemStore } from './shmem.js';
+
+/** TmpFs serial numbers. Module-level mutable state, shared by every kernel in the process; guarded by the JS thread. */
+let nextSerial = 1;
 
 export class TmpFs extends FileSystem {
   /** type and root: immutable */
@@ -30,6 +36,8 @@ export class TmpFs extends FileSystem {
   used = 0;
   /** the kernel's lock table (flock/OFD locks go when a File is released); set once by the Vfs */
   locks: LockTable | null = null;
+  /** tells this instance's inodes from another's of the same dev (the stub's host-file ids); immutable */
+  readonly serial = nextSerial++;
 
   constructor(
     /** st_dev; immutable */
@@ -43,6 +51,19 @@ export class TmpFs extends FileSystem {
   }
   allocIno(): number {
     return this.nextIno++;
+  }
+  /**
+   * memfd_create(2) and shmem_file_setup: an unlinked regular file of this
+   * (internal) mount, mode 0777 and not umask'd (0666 with
+   * MFD_NOEXEC_SEAL, which also seals F_SEAL_EXEC), sealable if
+   * allowSealing; opened read-write at path ("/memfd:NAME (deleted)").
+   */
+  memfd(name: string, cred: FsCred, allowSealing: boolean, noexec: boolean, path: string, flags: number): TmpFile {
+    const f = new TmpReg(this, noexec ? 0o666 : 0o777, cred.fsuid, cred.fsgid, name);
+    f.nlink = 0;
+    if (allowSealing || noexec) f.seals = 0;
+    if (noexec) f.seals |= F_SEAL_EXEC;
+    return new TmpFile(f, flags, path);
   }
   statfs(): StatFs {
     const blocks = Math.floor(this.maxBytes / 4096);
@@ -84,7 +105,7 @@ abstract class TmpNode extends Node {
     return {
       dev: this.fs.dev, ino: this.ino, mode: this.imode, nlink: this.nlink, uid: this.uid, gid: this.gid,
       // only file data takes blocks (a tmpfs directory or symlink shows 0, as Linux)
-      rdev: 0, size, blksize: 4096, blocks: this instanceof TmpReg ? Math.ceil(size / 4096) * 8 : 0,
+      rdev: 0, size, blksize: 4096, blocks: this instanceof TmpReg ? this.blocks : 0,
       atimeNs: this.atimeNs, mtimeNs: this.mtimeNs, ctimeNs: this.ctimeNs,
     };
   }
@@ -306,80 +327,84 @@ class TmpLink extends TmpNode {
   }
 }
 
-/** A regular file's inode: its bytes live in data[0, size). */
+/** memfd seals (F_ADD_SEALS, include/uapi/linux/fcntl.h) */
+export const F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 0x10,
+  F_SEAL_EXEC = 0x20;
+const F_ALL_SEALS = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC;
+
+/** A regular file's inode: its bytes live in a ShmemStore (shmem.ts). */
 export class TmpReg extends TmpNode {
-  /** backing buffer, capacity >= size; guarded by the JS thread */
-  data: Uint8Array = new Uint8Array(0);
-  /** the file size; guarded by the JS thread */
-  private len = 0;
+  /** the bytes; immutable reference (the store's state is guarded by the JS thread) */
+  readonly store: ShmemStore;
   /** open Files (and mappings, through them): the data outlives the last link while > 0; guarded by the JS thread */
   opens = 0;
+  /**
+   * memfd seals (F_SEAL_*). Every shmem inode starts sealed with F_SEAL_SEAL
+   * (so no seal can be added) except memfd_create's with MFD_ALLOW_SEALING.
+   * Guarded by the JS thread (F_ADD_SEALS through any open file).
+   */
+  seals = F_SEAL_SEAL;
+  /** shared mappings that may be written (VM_SHARED with VM_MAYWRITE: i_mmap_writable), which F_SEAL_WRITE
+   * refuses to be added over (EBUSY); guarded by the JS thread (mmap, munmap, fork, exit) */
+  writeMaps = 0;
 
-  constructor(fs: TmpFs, perm: number, uid: number, gid: number) {
+  constructor(fs: TmpFs, perm: number, uid: number, gid: number, name = 'tmpfs') {
     super(fs, S_IFREG | (perm & 0o7777), uid, gid);
+    this.store = new ShmemStore(fs, `${name}:${this.ino}`);
   }
   get size(): number {
-    return this.len;
+    return this.store.size;
   }
-  /** Make room for n bytes; 0 or -ENOSPC/-EFBIG. */
-  private reserve(n: number): number {
-    if (n > MAX_OFFSET) return -Errno.EFBIG;
-    const cap = this.data.length;
-    if (n <= cap) return 0;
-    // grow geometrically so appends are amortized O(1), but never past the fs limit
-    let want = Math.max(n, Math.min(cap * 2, cap + (64 << 20)), 4096);
-    if (this.fs.used + (want - cap) > this.fs.maxBytes) want = n;
-    if (this.fs.used + (want - cap) > this.fs.maxBytes) return -Errno.ENOSPC;
-    let d: Uint8Array;
-    try {
-      d = new Uint8Array(want);
-    } catch {
-      return -Errno.ENOSPC; // the JS heap said no (RangeError)
-    }
-    d.set(this.data.subarray(0, this.len));
-    this.fs.used += want - cap;
-    this.data = d;
-    return 0;
+  get blocks(): number {
+    return this.store.onHost ? this.store.blocks : Math.ceil(this.store.size / 4096) * 8;
   }
+  /** shmem_setattr's seal checks and the resize; 0 or -errno. */
   resize(n: number): number {
     if (n < 0) return -Errno.EINVAL;
-    if (n > this.len) {
-      const r = this.reserve(n);
-      if (r < 0) return r;
-      this.data.fill(0, this.len, n);
-    } else {
-      this.data.fill(0, n, this.len); // the tail must read back as zeros if the file grows again
-    }
-    this.len = n;
+    const cur = this.store.size;
+    if ((n < cur && this.seals & F_SEAL_SHRINK) || (n > cur && this.seals & F_SEAL_GROW)) return -Errno.EPERM;
+    const r = this.store.resize(n);
+    if (r < 0) return r;
     this.ctimeNs = nowNs();
     return 0;
   }
   readAt(buf: Uint8Array, p: number): number {
-    if (p >= this.len) return 0;
-    const n = Math.min(buf.length, this.len - p);
-    buf.set(this.data.subarray(p, p + n));
-    return n;
+    return this.store.read(buf, p);
   }
   writeAt(buf: Uint8Array, p: number): number {
-    const end = p + buf.length;
-    const r = this.reserve(end);
-    if (r < 0) return r;
-    if (p > this.len) this.data.fill(0, this.len, p);
-    this.data.set(buf, p);
-    if (end > this.len) this.len = end;
-    this.mtimeNs = this.ctimeNs = nowNs();
-    return buf.length;
+    if (this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -Errno.EPERM;
+    if (this.seals & F_SEAL_GROW && p + buf.length > this.store.size) {
+      // shmem_write_begin refuses, page by page, a chunk that would grow the
+      // file: what precedes the first such chunk is written
+      const firstEnd = Math.min(p + buf.length, (Math.floor(p / 4096) + 1) * 4096);
+      if (firstEnd > this.store.size) return -Errno.EPERM;
+      buf = buf.subarray(0, Math.floor(this.store.size / 4096) * 4096 - p);
+    }
+    const n = this.store.write(buf, p);
+    if (n > 0) this.mtimeNs = this.ctimeNs = nowNs();
+    return n;
+  }
+  /** memfd_add_seals (mm/memfd.c), for a file open for writing: 0 or -errno. */
+  addSeals(seals: number): number {
+    if (seals & ~F_ALL_SEALS) return -Errno.EINVAL;
+    if (this.seals & F_SEAL_SEAL) return -Errno.EPERM;
+    if (seals & F_SEAL_WRITE && !(this.seals & F_SEAL_WRITE) && this.writeMaps > 0) return -Errno.EBUSY;
+    // F_SEAL_EXEC on an executable file seals writes too (W^X from the start)
+    if (seals & F_SEAL_EXEC && this.imode & 0o111) seals |= F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+    this.seals |= seals;
+    return 0;
+  }
+  override setattr(a: SetAttr): number {
+    // F_SEAL_EXEC: the execute bits stay as they are
+    if (a.mode !== undefined && this.seals & F_SEAL_EXEC && ((a.mode ^ this.imode) & 0o111) !== 0) return -Errno.EPERM;
+    return super.setattr(a);
   }
   /** Free the bytes once nothing names or holds the file. */
   maybeFree(): void {
-    if (this.nlink === 0 && this.opens === 0) {
-      this.fs.used -= this.data.length;
-      this.data = new Uint8Array(0);
-      this.len = 0;
-    }
+    if (this.nlink === 0 && this.opens === 0) this.store.free();
   }
   override open(flags: number, path: string): File | number {
-    if (flags & O_TRUNC && this.len > 0) {
+    if (flags & O_TRUNC && this.size > 0) {
       const r = this.resize(0);
       if (r < 0) return r;
       this.mtimeNs = this.ctimeNs;
@@ -397,7 +422,7 @@ export class TmpFile extends File {
   override read(buf: Uint8Array, pos: number | null): number {
     const p = pos ?? this.pos;
     const n = this.node.readAt(buf, p);
-    if (pos === null) this.pos = p + n;
+    if (n > 0 && pos === null) this.pos = p + n;
     return n;
   }
   override write(buf: Uint8Array, pos: number | null): number {
@@ -416,15 +441,22 @@ export class TmpFile extends File {
   override truncate(len: number): number {
     return this.node.setattr({ size: len });
   }
-  override mappable(): MappableRef {
+  /**
+   * What mmap fills from or maps. A shared mapping moves the file's bytes to
+   * a host memfd that the stub maps itself (shmem.ts), so every mapping and
+   * read/write see the same pages; a shared mapping of a file sealed against
+   * writes may not be made writable (writeSealed: the caller gives EPERM for
+   * PROT_WRITE and no VM_MAYWRITE otherwise, as seal_check_write).
+   */
+  override mappable(shared = false): MappableRef {
     const node = this.node;
+    // (a memfd the host will not give: the mapping is filled by copying, as before sharing was possible)
+    if (shared) node.store.toHost();
     const file = this;
     return {
+      hostMap: node.store.onHost ? node.store.hostMappable(`tmpfs:${node.fs.dev}:${node.ino}:${node.fs.serial}`) : undefined,
       fillHost(off: number, ptr: bigint, len: number): number {
-        const n = Math.min(len, node.size - off);
-        if (n <= 0) return 0;
-        new Uint8Array(host.view(ptr, n)).set(node.data.subarray(off, off + n));
-        return n;
+        return node.store.fillHost(off, ptr, len);
       },
       get(): void {
         file.get();
@@ -432,10 +464,19 @@ export class TmpFile extends File {
       put(): void {
         file.put();
       },
+      writers(delta: number): void {
+        node.writeMaps += delta;
+      },
+      writeSealed: (node.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0,
       mapName: this.path,
       mapDev: node.fs.dev,
       mapIno: node.ino,
     };
+  }
+  /** F_ADD_SEALS through this file: it must be open for writing (EPERM). */
+  addSeals(seals: number): number {
+    if (!this.writable) return -Errno.EPERM;
+    return this.node.addSeals(seals);
   }
   /** fallocate(2): mode 0 (and FALLOC_FL_KEEP_SIZE) reserve nothing here but may grow the file. */
   allocate(mode: number, off: number, len: number): number {

@@ -31,6 +31,11 @@ export interface Mappable {
   readonly cacheKey?: string;
   /** a host file the stub may map itself, straight from the host's page cache (absent: pages are copied) */
   readonly hostMap?: HostMappable;
+  /** memfd write seals: a shared mapping of it may not be writable (seal_check_write) */
+  readonly writeSealed?: boolean;
+  /** Count a shared mapping that may be written (+1 as a VMA takes the file, -1 as it lets go): what
+   * F_SEAL_WRITE refuses to be added over (EBUSY). */
+  writers?(delta: number): void;
 }
 
 /** A host file that a guest's host process can open and map (mm's HostMappable, structurally). */

@@ -6,6 +6,7 @@
  *   /          hostfs of rootDir (read-only unless rw: writes give EROFS)
  *   /dev       devfs            /dev/shm  tmpfs     /dev/pts  devpts
  *   /proc      procfs           /tmp      tmpfs
+ *   /sys/devices/system/cpu   sysfs of the vCPUs (sysfs.ts)
  *   each `--mount HOST:GUEST[:ro]`: a hostfs of its own (rw unless :ro)
  * Every hostfs shares one filehandle layer (HandleCache: one host fd
  * budget) and the kernel's lock table.
@@ -52,11 +53,14 @@ import {
   FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, emptyStat, makedev,
   SEEK_SET, SEEK_CUR, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
 } from './node.js';
-import { HostFs, HandleCache, OpenHostNode, HostFile } from './hostfs.js';
+import { HostFs, HandleCache, OpenHostNode, HostFile, HostNode } from './hostfs.js';
 import { LockTable } from './locks.js';
 import { TmpFs, TmpFile } from './tmpfs.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
+import { SysCpuFs } from './sysfs.js';
+import { FifoTable } from './fifo.js';
+import { DnotifyTable, DN_CREATE, DN_DELETE, DN_RENAME } from './dnotify.js';
 import { ConsoleFile, HostWatch, Terminal } from './tty/console.js';
 import { DevPtsFs } from './tty/devpts.js';
 import type { TtyJobs, TtyStruct } from './tty/tty.js';
@@ -170,10 +174,20 @@ export class Vfs {
   readonly handles: HandleCache;
   /** flock and record locks, shared by every guest process; immutable reference, guarded by the JS thread inside */
   readonly locks = new LockTable();
+  /** the pipes of open FIFOs (tmpfs and hostfs), by inode; immutable reference, guarded by the JS thread inside */
+  readonly fifos = new FifoTable();
+  /** F_NOTIFY registrations, told of the namespace changes made here; immutable reference, guarded by the JS thread inside */
+  readonly dnotify = new DnotifyTable();
   /** the mounted filesystems; immutable references (their contents: see each) */
   readonly tmpfs: TmpFs;
+  /** the kernel's internal shmem mount (Linux's shm_mnt, mounted nowhere): memfd_create's files and SysV
+   * shared memory segments; immutable reference (contents: see tmpfs.ts) */
+  readonly shmMnt: TmpFs;
+  /** shmMnt as a mount (not in the table: nothing reaches it by path); immutable */
+  private readonly shmMount: Mount;
   readonly devfs: DevFs;
   readonly procfs: ProcFs;
+  readonly sysCpu: SysCpuFs;
   /** the job-control state of the terminal umlts runs on; immutable reference, guarded by the JS thread inside */
   readonly terminal = new Terminal();
   /** the guests' pseudo-terminals (/dev/pts, /dev/ptmx); immutable reference, guarded by the JS thread inside */
@@ -193,6 +207,9 @@ export class Vfs {
     const hostOpts = { handles: this.handles, locks: this.locks, noOpenat2: opts.noOpenat2 };
     this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, ...hostOpts });
     this.tmpfs = new TmpFs(makedev(0, 32), opts.tmpBytes);
+    this.shmMnt = new TmpFs(makedev(0, 1), opts.tmpBytes);
+    this.shmMnt.locks = this.locks;
+    this.shmMount = { path: '/', fs: this.shmMnt, root: this.shmMnt.root, readonly: false, source: 'shm', options: 'nosuid,nodev' };
     const shm = new TmpFs(makedev(0, 24), opts.tmpBytes);
     this.tmpfs.locks = this.locks;
     shm.locks = this.locks;
@@ -222,6 +239,9 @@ export class Vfs {
     this.addMount('/dev/pts', this.devpts, false, 'devpts', 'nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000');
     this.addMount('/proc', this.procfs, false, 'proc', 'nosuid,nodev,noexec,relatime');
     this.addMount('/tmp', this.tmpfs, false, 'tmpfs', 'nosuid,nodev');
+    // the guest's CPUs are the vCPUs, not the host's (the rest of /sys is the host's)
+    this.sysCpu = new SysCpuFs(makedev(0, 21), Math.max(1, opts.proc.ncpus()));
+    this.addMount('/sys/devices/system/cpu', this.sysCpu, true, 'sysfs', 'nosuid,nodev,noexec,relatime');
     for (const m of opts.mounts ?? []) {
       const guest = this.absolute({ cwd: '/', umask: 0 }, m.guest);
       if (guest === '/' || this.mounts.has(guest)) throw new Error(`--mount ${m.host}:${m.guest}: ${guest} is already a mount point`);
@@ -331,6 +351,18 @@ export class Vfs {
       else parts.push(p);
     }
     return '/' + parts.join('/');
+  }
+
+  /**
+   * memfd_create(2)'s file: an unlinked file of the internal shmem mount,
+   * with a place (its f_path) so /proc/<pid>/fd/N reopens it as a new open
+   * file and fchmod/fchown reach it, as on Linux.
+   */
+  memfd(c: FsCaller, name: string, allowSealing: boolean, noexec: boolean, flags: number): File {
+    const path = `/memfd:${name} (deleted)`;
+    const f = this.shmMnt.memfd(name, c.creds, allowSealing, noexec, path, fileFlags(flags));
+    this.fpath.set(f, { path, node: f.node, mnt: this.shmMount, parent: null });
+    return f;
   }
 
   /** Where a File was opened (null: not opened through the VFS, e.g. a pipe). */
@@ -451,7 +483,7 @@ export class Vfs {
    * (unknown bits already dropped, as build_open_flags does); mode is
    * applied with the umask when a file is created.
    */
-  open(c: FsCaller, at: File | null, path: string, flags: number, mode: number): File | number {
+  open(c: FsCaller, at: File | null, path: string, flags: number, mode: number, exec = false): File | number {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
@@ -475,7 +507,7 @@ export class Vfs {
       loc = this.walk(nd, s, path, !(flags & O_NOFOLLOW));
     }
     if (typeof loc === 'number') return loc;
-    return this.openLoc(c, loc, flags);
+    return this.openLoc(c, loc, flags, exec);
   }
 
   /** O_CREAT: the new File, or the existing Loc to open, or -errno. */
@@ -492,6 +524,7 @@ export class Vfs {
         const fpath = p.dir.path === '/' ? '/' + name : p.dir.path + '/' + name;
         const f = p.dir.node.create(name, mode & ~c.fs.umask & 0o7777, c.creds, flags, fpath);
         if (typeof f === 'number') return f;
+        this.changed(p.dir, DN_CREATE, 0);
         f.flags = fileFlags(flags);
         const created = p.dir.node.lookup(name);
         if (typeof created !== 'number') this.fpath.set(f, { path: fpath, node: created, mnt: p.dir.mnt, parent: p.dir });
@@ -528,13 +561,19 @@ export class Vfs {
     return f;
   }
 
-  /** Open an existing Loc (may_open + the filesystem's open). */
-  private openLoc(c: FsCaller, loc: Loc, flags: number): File | number {
+  /**
+   * Open an existing Loc (may_open + the filesystem's open). exec: execve's
+   * open (FMODE_EXEC), which FIFOs and sockets refuse before they could block.
+   * FIFOs get their pipe from the FIFO table; device nodes outside devfs open
+   * umlts's device of that number (EACCES on a nodev mount).
+   */
+  private openLoc(c: FsCaller, loc: Loc, flags: number, exec = false): File | number {
     const node = loc.node;
     const st = node.peek();
     const type = st.mode & S_IFMT;
     const acc = flags & O_ACCMODE;
     if (type === S_IFLNK) return -Errno.ELOOP; // O_NOFOLLOW met a symlink
+    if (exec && (type === S_IFIFO || type === S_IFSOCK)) return -Errno.EACCES;
     if (type === S_IFDIR) {
       if (acc !== O_RDONLY || flags & O_CREAT) return -Errno.EISDIR;
     } else if (flags & O_DIRECTORY) {
@@ -545,9 +584,21 @@ export class Vfs {
     const pe = permission(st, c.creds, mask);
     if (pe < 0) return pe;
     if (mask & MAY_WRITE && loc.mnt.readonly && (type === S_IFREG || type === S_IFDIR)) return -Errno.EROFS;
+    const special = !(node instanceof OpenFileNode) && node.fs !== this.devfs;
+    if (special && (type === S_IFCHR || type === S_IFBLK) && /(^|,)nodev(,|$)/.test(loc.mnt.options)) return -Errno.EACCES;
     let f: File | number;
     if (type === S_IFDIR) {
       f = new DirFile(this, loc, fileFlags(flags));
+    } else if (special && type === S_IFIFO) {
+      // a host FIFO's attributes come through a handle on it (fstat after an unlink or rename)
+      const attrs = node instanceof HostNode ? node.openAttrs() : null;
+      if (typeof attrs === 'number') return attrs;
+      f = this.fifos.open(node, st, fileFlags(flags), loc.path, attrs);
+      if (typeof f === 'number') return f;
+    } else if (special && (type === S_IFCHR || type === S_IFBLK)) {
+      f = this.devfs.openDevice(type === S_IFBLK, st.rdev, flags, loc.path, { ...st });
+      if (typeof f === 'number') return f;
+      f.flags = fileFlags(flags);
     } else {
       f = node.open(flags, loc.path, c.creds);
       if (typeof f === 'number') return f;
@@ -674,6 +725,12 @@ export class Vfs {
 
   // ---- namespace changes ------------------------------------------------------------------
 
+  /** A change in directory dir (DN_* events) for whoever registered with F_NOTIFY; passes r through. */
+  private changed<T>(dir: Loc, events: number, r: T): T {
+    if (typeof r !== 'number' || r >= 0) this.dnotify.event(dir.node.peek(), events);
+    return r;
+  }
+
   /** may_create: write and search permission in dir, a writable mount. */
   private mayCreate(nd: Nd, dir: Loc): number {
     if (dir.mnt.readonly) return -Errno.EROFS;
@@ -713,33 +770,37 @@ export class Vfs {
   mkdir(c: FsCaller, at: File | null, path: string, mode: number): number {
     const t = this.createTarget(c, at, path, true);
     if (typeof t === 'number') return t;
-    return t.dir.node.mkdir(t.name, mode & ~c.fs.umask & 0o1777, c.creds);
+    return this.changed(t.dir, DN_CREATE, t.dir.node.mkdir(t.name, mode & ~c.fs.umask & 0o1777, c.creds));
   }
 
   /**
-   * mknod/mknodat and a unix socket's bind: mode holds the type (S_IFIFO,
-   * S_IFSOCK, S_IFREG, or a device with CAP_MKNOD: euid 0) and permission
-   * bits, the umask still to apply. Returns the new node's Loc (bind keys
+   * mknod/mknodat and a unix socket's bind (fs/namei.c do_mknodat): mode
+   * holds the type (S_IFIFO, S_IFSOCK, S_IFREG or 0, a device) and the
+   * permission bits, the umask still to apply. A device node needs
+   * CAP_MKNOD (euid 0), checked after the name (EEXIST first), except a
+   * whiteout (character device 0:0). Returns the new node's Loc (bind keys
    * its socket by the node's identity).
    */
   mknod(c: FsCaller & { creds: { euid?: number } }, at: File | null, path: string, mode: number, rdev: number): Loc | number {
     const type = mode & S_IFMT;
-    if (type === S_IFCHR || type === S_IFBLK) {
-      if (c.creds.euid !== 0) return -Errno.EPERM;
-    } else if (type !== S_IFIFO && type !== S_IFSOCK && type !== S_IFREG && type !== 0) {
-      return -Errno.EINVAL;
-    }
+    // may_mknod
+    if (type === S_IFDIR) return -Errno.EPERM;
+    if (type !== S_IFREG && type !== 0 && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) return -Errno.EINVAL;
     const t = this.createTarget(c, at, path, false);
     if (typeof t === 'number') return t;
+    const device = type === S_IFCHR || type === S_IFBLK;
+    const whiteout = type === S_IFCHR && rdev === 0;
+    if (device && !whiteout && c.creds.euid !== 0) return -Errno.EPERM;
     const perm = mode & ~c.fs.umask & 0o7777;
     if (type === S_IFREG || type === 0) {
       const f = t.dir.node.create(t.name, perm, c.creds, 0, path);
       if (typeof f === 'number') return f;
       f.put();
     } else {
-      const r = t.dir.node.mknod(t.name, type | perm, type === S_IFCHR || type === S_IFBLK ? rdev : 0, c.creds);
+      const r = t.dir.node.mknod(t.name, type | perm, device ? rdev : 0, c.creds);
       if (r < 0) return r;
     }
+    this.changed(t.dir, DN_CREATE, 0);
     const n = t.dir.node.lookup(t.name);
     if (typeof n === 'number') return n;
     return { path: t.dir.path === '/' ? '/' + t.name : t.dir.path + '/' + t.name, node: n, mnt: t.dir.mnt, parent: t.dir };
@@ -749,7 +810,7 @@ export class Vfs {
     if (target === '') return -Errno.ENOENT;
     const t = this.createTarget(c, at, path, false);
     if (typeof t === 'number') return t;
-    return t.dir.node.symlink(t.name, target, c.creds);
+    return this.changed(t.dir, DN_CREATE, t.dir.node.symlink(t.name, target, c.creds));
   }
 
   link(c: FsCaller, oldAt: File | null, oldPath: string, newAt: File | null, newPath: string, follow: boolean): number {
@@ -764,7 +825,7 @@ export class Vfs {
     if (src.mnt !== t.dir.mnt) return -Errno.EXDEV;
     if (src.node.isDir) return -Errno.EPERM;
     if (src.node instanceof OpenFileNode) return -Errno.EXDEV;
-    return t.dir.node.link(t.name, src.node);
+    return this.changed(t.dir, DN_CREATE, t.dir.node.link(t.name, src.node));
   }
 
   /** unlink/unlinkat (without AT_REMOVEDIR). */
@@ -782,7 +843,7 @@ export class Vfs {
     const e = this.mayDelete(nd, p.dir, v);
     if (e < 0) return e;
     if (v.node.isDir) return -Errno.EISDIR;
-    return p.dir.node.unlink(p.last);
+    return this.changed(p.dir, DN_DELETE, p.dir.node.unlink(p.last));
   }
 
   rmdir(c: FsCaller, at: File | null, path: string): number {
@@ -800,7 +861,7 @@ export class Vfs {
     if (!v.node.isDir) return -Errno.ENOTDIR;
     const e = this.mayDelete(nd, p.dir, v);
     if (e < 0) return e;
-    return p.dir.node.rmdir(p.last);
+    return this.changed(p.dir, DN_DELETE, p.dir.node.rmdir(p.last));
   }
 
   /** rename/renameat/renameat2. */
@@ -842,7 +903,9 @@ export class Vfs {
     if (typeof dst !== 'number') e = this.mayDelete(nd, np.dir, dst);
     else e = this.mayCreate(nd, np.dir);
     if (e < 0) return e;
-    return op.dir.node.rename(op.last, np.dir.node, np.last, flags);
+    const r = op.dir.node.rename(op.last, np.dir.node, np.last, flags);
+    if (r === 0 && np.dir.path !== op.dir.path) this.changed(np.dir, DN_RENAME, 0);
+    return this.changed(op.dir, DN_RENAME, r);
   }
 
   /** Directory listing of a Loc, with '.', '..' and the mount points in it. */

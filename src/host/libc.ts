@@ -272,6 +272,11 @@ export function memfdCreate(name: string, flags: number): number {
   if (fd === -1) fail('memfd_create');
   return fd;
 }
+/** memfd_create reporting -errno (the one above throws: it is for physmem). */
+export function memfdCreateTry(name: string, flags: number): number {
+  const fd = c.memfd_create(name, flags) as number;
+  return fd === -1 ? -koffi.errno() : fd;
+}
 export function ftruncate(fd: number, len: number): void {
   if ((c.ftruncate(fd, len) as number) === -1) fail('ftruncate');
 }

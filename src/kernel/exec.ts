@@ -68,7 +68,7 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
 }
 
 export function openExec(k: Kernel, fs: FsContext, path: string, creds: Creds, interp = false): File {
-  const f = k.vfs.open({ fs, creds }, null, path, O_RDONLY, 0);
+  const f = k.vfs.open({ fs, creds }, null, path, O_RDONLY, 0, true);
   if (typeof f === 'number') {
     const what = interp ? `interpreter ${path}` : path;
     throw new LoaderError(-f as Errno, `${what}: ${errnoMessage(-f)}`);

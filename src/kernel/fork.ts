@@ -13,6 +13,7 @@ import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
+import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR } from '../abi/resource.js';
 import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES } from './kernel.js';
 
 /**
@@ -81,6 +82,17 @@ export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup,
   k.tasks.set(tid, child);
   thread.owner = child;
   child.comm = parent.comm;
+  // sched_fork: the scheduling attributes are inherited, unless SCHED_RESET_ON_FORK resets them
+  child.affinity = parent.affinity;
+  if (parent.resetOnFork) {
+    child.policy = parent.policy === SCHED_FIFO || parent.policy === SCHED_RR ? SCHED_NORMAL : parent.policy;
+    child.rtPriority = 0;
+    child.nice = Math.max(0, parent.nice);
+  } else {
+    child.policy = parent.policy;
+    child.rtPriority = parent.rtPriority;
+    child.nice = parent.nice;
+  }
   child.sigmaskLo = parent.sigmaskLo;
   child.sigmaskHi = parent.sigmaskHi;
   const r = child.regs;

@@ -55,6 +55,8 @@ import { procNetFiles } from '../net/procnet.js';
 import { ElfImage, ExecFile, LoaderError } from '../loader/elf.js';
 import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from './futex.js';
+import { RLIMIT_NOFILE, NR_OPEN } from '../abi/resource.js';
+import { CLOCK_REALTIME } from '../abi/time.js';
 import { procPidStat, procUptime } from './procstat.js';
 import { ttyJobs } from './tty_jobs.js';
 import * as exec_m from './exec.js';
@@ -87,6 +89,9 @@ export interface KernelOptions {
   net?: NetMode;
   /** init's credentials (--user, or the host user running umlts) */
   user: { uid: number; gid: number; groups: number[] };
+  /** init's resource limits, indexed by RLIMIT_*: [soft, hard], Infinity for RLIM_INFINITY (the front end
+   * passes the invoking process's own, as a shell's child inherits them); absent ones take Linux's defaults */
+  rlimits?: ReadonlyArray<readonly [number, number] | undefined>;
 }
 
 /** strerror() for the user: "No such file or directory". */
@@ -161,6 +166,9 @@ export class Kernel {
   current: Task | null = null;
   /** signalfd readers and pollers, woken by every queued signal (signalfd.ts); immutable reference, guarded by the JS thread */
   readonly signalfdWait = new WaitQueue();
+  /** the guest's CLOCK_REALTIME minus the host's: clock_settime and settimeofday by the guest's root move
+   * the guest's wall clock, never the host's; guarded by the JS thread */
+  realtimeOffsetNs = 0n;
 
   constructor(opts: KernelOptions) {
     this.opts = opts;
@@ -201,6 +209,9 @@ export class Kernel {
       if (r < 0 && cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${cwd}: ${errnoMessage(-r)}`);
     }
     const files = new FdTable();
+    const nofile = this.opts.rlimits?.[RLIMIT_NOFILE];
+    // fs.nr_open bounds the table whatever the host allows
+    if (nofile) files.limit = Math.min(nofile[0], NR_OPEN);
     const [i, o, e] = this.opts.stdio;
     files.installAt(0, this.vfs.console(i, 0), false);
     files.installAt(1, this.vfs.console(o, 1), false);
@@ -209,6 +220,9 @@ export class Kernel {
     const { mm, thread } = AddressSpace.create(this.physmem, this.platform);
     this.stats.stubs++;
     const tg = new ThreadGroup(this.allocPid(), null);
+    this.opts.rlimits?.forEach((l, res) => {
+      if (l) tg.rlimits.set(res, [Math.min(l[0], res === RLIMIT_NOFILE ? NR_OPEN : Infinity), Math.min(l[1], res === RLIMIT_NOFILE ? NR_OPEN : Infinity)]);
+    });
     this.init = tg;
     const task = new Task(this, tg.tgid, tg, mm, thread, files, fs, creds);
     tg.tasks.push(task);
@@ -575,6 +589,18 @@ export class Kernel {
   }
   warnRaw(line: string): void {
     this.opts.log(line);
+  }
+
+  /** CLOCK_REALTIME as the guest sees it (ns since the epoch). */
+  realtimeNs(): bigint {
+    return (this.platform.clockNs(CLOCK_REALTIME) ?? BigInt(Date.now()) * 1000000n) + this.realtimeOffsetNs;
+  }
+
+  /** A process's CPU time (ns): its live threads' and that of the threads it has lost. */
+  processCpuNs(tg: ThreadGroup): number {
+    let ns = tg.utimeNs;
+    for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') ns += this.platform.threadCpuNs(t.thread);
+    return ns;
   }
 
   taskByPid(pid: number): Task | undefined {

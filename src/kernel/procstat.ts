@@ -60,7 +60,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
     shdPnd: mask(tg.sharedPending.lo, tg.sharedPending.hi),
     sigBlk: lead ? mask(lead.sigmaskLo, lead.sigmaskHi) : 0n,
     sigIgn: ign, sigCgt: cgt,
-    exitSignal: tg.exitSignal, processor: Math.max(0, lead?.cpu ?? 0),
+    exitSignal: tg.exitSignal, processor: lead ? k.sched.cpuOf(lead) : 0,
     uids: c ? [c.uid, c.euid, c.suid, c.fsuid] : [0, 0, 0, 0],
     gids: c ? [c.gid, c.egid, c.sgid, c.fsgid] : [0, 0, 0, 0],
     groups: c ? [...c.groups] : [],
@@ -68,6 +68,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
     fdSize: lead ? Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, ...lead.files.list().map((f) => f + 1))))) : 64,
     startBrk: lead?.mm.brkStart ?? 0, brk: lead?.mm.brk ?? 0,
     exitCode: tg.exitStatus ?? 0,
+    nice: lead?.nice ?? 0, policy: lead?.policy ?? 0, rtPriority: lead?.rtPriority ?? 0,
   };
 }
 

@@ -10,7 +10,8 @@
  * vCPUs really run in parallel. balance() does the moving.
  *
  * A task holds its vCPU from resume until its next trap. Tasks that find no
- * free vCPU wait in FIFO order for the next release. While any wait, a tick
+ * free vCPU wait in FIFO order for the next release of one their affinity
+ * (sched_setaffinity) allows. While any wait, a tick
  * every SLICE_NS stops (kicks) each holder that has run a whole slice, so a
  * task that never traps cannot keep its vCPU (the kernel's preempt()).
  *
@@ -51,16 +52,33 @@ export class Scheduler {
     if (allowed.length > 0) platform.pin(null, allowed[0]!);
   }
 
+  /** A free vCPU the task may run on (its affinity), the one it ran on last if it can, or -1. */
+  private freeFor(t: Task): number {
+    const a = t.affinity;
+    const last = t.lastCpu;
+    if (this.cpu[last] === null && (a === null || a[last])) return last;
+    for (let i = 0; i < this.cpu.length; i++) if (this.cpu[i] === null && (a === null || a[i])) return i;
+    return -1;
+  }
+
+  /** The vCPU getcpu(2) reports for a task in a syscall: the one it last ran on, if its affinity still allows it. */
+  cpuOf(t: Task): number {
+    if (t.cpu >= 0) return t.cpu;
+    const a = t.affinity;
+    return a === null || a[t.lastCpu] ? t.lastCpu : a.indexOf(true);
+  }
+
   /** Give the task a vCPU (the caller resumes it). Returns false if it must wait. */
   acquire(t: Task): boolean {
     if (t.cpu >= 0) return true;
-    const i = this.cpu.indexOf(null);
+    const i = this.freeFor(t);
     if (i < 0) {
       this.waiting.push(t);
       return false;
     }
     this.cpu[i] = t;
     t.cpu = i;
+    t.lastCpu = i;
     this.since[i] = performance.now();
     // short runs between traps: stay beside the kernel; long ones: the vCPU's own CPU
     this.pin(t, t.lastRunNs < LONG_RUN_MS * 1e6 ? this.homeCpu : this.hostCpu[i]!);
@@ -109,10 +127,13 @@ export class Scheduler {
     if (t.cpu < 0) return null;
     // a moving average: one long run among short ones does not move a task
     t.lastRunNs = (t.lastRunNs * 3 + (performance.now() - this.since[t.cpu]!) * 1e6) / 4;
-    this.cpu[t.cpu] = null;
+    const freed = t.cpu;
+    this.cpu[freed] = null;
     t.cpu = -1;
-    const next = this.waiting.shift();
-    if (!next) return null;
+    // the first waiter that may run on the freed vCPU (its affinity)
+    const k = this.waiting.findIndex((w) => w.affinity === null || w.affinity[freed]);
+    if (k < 0) return null;
+    const next = this.waiting.splice(k, 1)[0]!;
     this.acquire(next);
     return next;
   }
@@ -126,6 +147,17 @@ export class Scheduler {
   unwait(t: Task): void {
     const w = this.waiting.indexOf(t);
     if (w >= 0) this.waiting.splice(w, 1);
+  }
+
+  /**
+   * The task's affinity changed: if it waits for a vCPU and one it may now
+   * run on is free, it takes it and true is returned (the caller starts it).
+   */
+  reconsider(t: Task): boolean {
+    const w = this.waiting.indexOf(t);
+    if (w < 0 || this.freeFor(t) < 0) return false;
+    this.waiting.splice(w, 1);
+    return this.acquire(t);
   }
 
   /** Tasks are waiting for a vCPU (the tick must run). */

@@ -192,12 +192,25 @@ export class Task {
   comm = '';
   /** vCPU this task runs on while running (-1 when not on a CPU); owned by the Scheduler */
   cpu = -1;
+  /** the vCPU it ran on last (getcpu(2), /proc/<pid>/stat's processor); owned by the Scheduler */
+  lastCpu = 0;
   /** how long its stretches of guest code run (ns, moving average): the scheduler's placement hint; owned by the Scheduler */
   lastRunNs = 0;
   /** prctl(PR_SET_PDEATHSIG); owned by this task */
   pdeathSig = 0;
   /** prctl(PR_SET_NO_NEW_PRIVS); owned by this task */
   noNewPrivs = false;
+  /** nice value (setpriority(2)); guarded by the JS thread (any task's setpriority may change it) */
+  nice = 0;
+  /** scheduling policy (SCHED_*), its real-time priority and SCHED_RESET_ON_FORK (sched_setscheduler(2));
+   * guarded by the JS thread (another task's sched_setscheduler may change them). Recorded and reported:
+   * the vCPU scheduler does not weigh them. */
+  policy = 0;
+  rtPriority = 0;
+  resetOnFork = false;
+  /** the vCPUs it may run on (sched_setaffinity(2)); null: every vCPU. Guarded by the JS thread (another
+   * task's sched_setaffinity may change it; the Scheduler reads it). Never empty. */
+  affinity: readonly boolean[] | null = null;
   /** sigaltstack(2) as recorded; owned by this task (sigaltstack, sigreturn, execve) */
   altStackSp = 0;
   altStackFlags = 2; // SS_DISABLE

@@ -46,7 +46,7 @@ export function sys_futex(t: Task, r: Regs): number {
         // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one
         let deadline: bigint;
         if (cmd === FUTEX_WAIT) deadline = monotonicNs() + ns;
-        else if (op & FUTEX_CLOCK_REALTIME) deadline = monotonicNs() + (ns - BigInt(Date.now()) * 1000000n);
+        else if (op & FUTEX_CLOCK_REALTIME) deadline = monotonicNs() + (ns - t.kernel.realtimeNs());
         else deadline = ns;
         w.timer = t.kernel.events.addTimer(deadline, () => {
           w.timedOut = true;

@@ -1,6 +1,5 @@
 /**
- * System information: uname, sysinfo, getrandom, sched_getaffinity and
- * friends, getrusage, umask-free odds and ends.
+ * System information: uname, sysinfo, getrandom, getcpu, getrusage.
  */
 import { randomFillSync } from 'node:crypto';
 import { Errno } from '../abi/errno.js';
@@ -72,31 +71,9 @@ export function sys_getrandom(t: Task, r: Regs): number {
   return b.length;
 }
 
-/** sched_getaffinity(2): the guest has the vCPUs of --cpus. */
-export function sys_sched_getaffinity(t: Task, r: Regs): number {
-  const pid = r.getI32(A0), len = r.get(A1), mask = r.get(A2);
-  if (pid !== 0 && pid !== t.tid && !t.kernel.tasks.has(pid)) return -Errno.ESRCH;
-  const n = t.kernel.sched.ncpus;
-  const size = Math.ceil(n / 64) * 8;
-  if (len < size || len % 8 !== 0) return -Errno.EINVAL;
-  const b = new Uint8Array(size);
-  for (let i = 0; i < n; i++) b[i >> 3]! |= 1 << (i & 7);
-  copyOut(t, mask, b);
-  return size;
-}
-/** sched_setaffinity(2): accepted; the vCPU scheduler places tasks itself. */
-export function sys_sched_setaffinity(t: Task, r: Regs): number {
-  const pid = r.getI32(A0);
-  if (pid !== 0 && pid !== t.tid && !t.kernel.tasks.has(pid)) return -Errno.ESRCH;
-  const b = copyIn(t, r.get(A2), Math.min(r.get(A1), 128));
-  for (let i = 0; i < t.kernel.sched.ncpus; i++) if (b[i >> 3]! & (1 << (i & 7))) return 0;
-  return -Errno.EINVAL;
-}
-/** sched_yield(2) */
-export const sys_sched_yield = (): number => 0;
 /** getcpu(2) */
 export function sys_getcpu(t: Task, r: Regs): number {
-  if (r.get(A0)) writeU32(t, r.get(A0), Math.max(0, t.cpu));
+  if (r.get(A0)) writeU32(t, r.get(A0), t.kernel.sched.cpuOf(t));
   if (r.get(A1)) writeU32(t, r.get(A1), 0);
   return 0;
 }

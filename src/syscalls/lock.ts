@@ -56,8 +56,8 @@ export function sys_flock(t: Task, r: Regs): number {
 interface Flock {
   type: number;
   whence: number;
-  start: number;
-  len: number;
+  start: bigint;
+  len: bigint;
   pid: number;
 }
 
@@ -66,8 +66,8 @@ const FLOCK_SIZE = 32;
 function readFlock(t: Task, addr: UserPtr): Flock {
   const dv = readStruct(t, addr, FLOCK_SIZE);
   return {
-    type: dv.getInt16(0, true), whence: dv.getInt16(2, true), start: Number(dv.getBigInt64(8, true)),
-    len: Number(dv.getBigInt64(16, true)), pid: dv.getInt32(24, true),
+    type: dv.getInt16(0, true), whence: dv.getInt16(2, true), start: dv.getBigInt64(8, true),
+    len: dv.getBigInt64(16, true), pid: dv.getInt32(24, true),
   };
 }
 
@@ -75,38 +75,40 @@ function writeFlock(t: Task, addr: UserPtr, l: Flock): void {
   writeStruct(t, addr, FLOCK_SIZE, (dv) => {
     dv.setInt16(0, l.type, true);
     dv.setInt16(2, l.whence, true);
-    dv.setBigInt64(8, BigInt(l.start), true);
-    dv.setBigInt64(16, BigInt(l.len), true);
+    dv.setBigInt64(8, l.start, true);
+    dv.setBigInt64(16, l.len, true);
     dv.setInt32(24, l.pid, true);
   });
 }
 
-/** flock_to_posix_lock: the inclusive byte range, or -EINVAL. */
-function range(f: File, l: Flock): { start: number; end: number } | number {
-  let base: number;
+/** flock_to_posix_lock: the inclusive byte range, or -EINVAL / -EOVERFLOW, in exact 64-bit arithmetic. */
+function range(f: File, l: Flock): { start: bigint; end: bigint } | number {
+  let base: bigint;
   switch (l.whence) {
-    case SEEK_SET: base = 0; break;
-    case SEEK_CUR: base = f.pos; break;
+    case SEEK_SET: base = 0n; break;
+    case SEEK_CUR: base = BigInt(f.pos); break;
     case SEEK_END: {
       const st = f.stat();
       if (typeof st === 'number') return st;
-      base = st.size;
+      base = BigInt(st.size);
       break;
     }
     default: return -Errno.EINVAL;
   }
+  if (l.start > LOCK_EOF - base) return -Errno.EOVERFLOW;
   let start = base + l.start;
-  if (start < 0) return -Errno.EINVAL;
-  let end: number;
-  if (l.len > 0) {
-    end = start + l.len - 1;
-    if (end > LOCK_EOF) return -Errno.EOVERFLOW;
-  } else if (l.len === 0) {
+  if (start < 0n) return -Errno.EINVAL;
+  let end: bigint;
+  if (l.len > 0n) {
+    if (l.len - 1n > LOCK_EOF - start) return -Errno.EOVERFLOW;
+    end = start + l.len - 1n;
+  } else if (l.len === 0n) {
     end = LOCK_EOF;
   } else {
-    end = start - 1;
+    // POSIX-2001: a negative length locks the bytes before start
+    end = start - 1n;
     start += l.len;
-    if (start < 0) return -Errno.EINVAL;
+    if (start < 0n) return -Errno.EINVAL;
   }
   return { start, end };
 }
@@ -135,7 +137,7 @@ export function fcntlLock(t: Task, f: File, cmd: number, arg: UserPtr): number {
       writeFlock(t, arg, { ...l, type: F_UNLCK });
     } else {
       writeFlock(t, arg, {
-        type: c.type, whence: SEEK_SET, start: c.start, len: c.end === LOCK_EOF ? 0 : c.end - c.start + 1,
+        type: c.type, whence: SEEK_SET, start: c.start, len: c.end === LOCK_EOF ? 0n : c.end - c.start + 1n,
         pid: c.ofd ? -1 : c.pid,
       });
     }

@@ -6,6 +6,7 @@
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import type { File } from '../fs/file.js';
+import type { Mappable } from '../fs/types.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
 import {
@@ -23,9 +24,9 @@ const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN 
 const MAP_KNOWN = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE |
   MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE | MAP_UNINITIALIZED;
 
-/** A VMA's view of an open file: holds the File open while mapped. */
+/** A VMA's view of an open file: holds the File open while mapped (and
+ * counts itself as a writer of a shared mapping that may be written). */
 class FileMapping implements VmFile {
-  private readonly m;
   /** the page cache's key: pages shared with every other mapping of the
    * unchanged file. Not for a shared mapping that may be written: its writes
    * would land in frames other processes' private mappings still share. */
@@ -33,8 +34,7 @@ class FileMapping implements VmFile {
   /** the host file, for the stub to map itself (a writable shared mapping
    * writes the host file through the host's page cache, as read and write do) */
   readonly hostMap: VmFile['hostMap'];
-  constructor(private readonly f: File, writableShared: boolean) {
-    this.m = f.mappable()!;
+  constructor(private readonly f: File, private readonly m: Mappable, private readonly writableShared: boolean) {
     this.cacheKey = writableShared ? undefined : this.m.cacheKey;
     this.hostMap = this.m.hostMap;
   }
@@ -52,8 +52,10 @@ class FileMapping implements VmFile {
   }
   get(): void {
     this.f.get();
+    if (this.writableShared) this.m.writers?.(1);
   }
   put(): void {
+    if (this.writableShared) this.m.writers?.(-1);
     this.f.put();
   }
 }
@@ -85,11 +87,17 @@ export function sys_mmap(t: Task, r: Regs): number {
     const shared = type === MAP_SHARED || type === MAP_SHARED_VALIDATE;
     if (!f.readable) return -Errno.EACCES;
     if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
-    if (!f.mappable()) return -Errno.ENODEV;
+    const m = f.mappable(shared);
+    if (!m) return -Errno.ENODEV;
     if (off + len > 2 ** 53) return -Errno.EOVERFLOW;
-    vmf = new FileMapping(f, shared && f.writable);
-    // a shared mapping of a read-only description may never become writable
-    if (shared && !f.writable) mayProt &= ~PROT_WRITE;
+    // a shared mapping of a read-only description, or of a write-sealed memfd, may never become writable
+    let mayWrite = !shared || f.writable;
+    if (shared && m.writeSealed) {
+      if (prot & PROT_WRITE) return -Errno.EPERM;
+      mayWrite = false;
+    }
+    vmf = new FileMapping(f, m, shared && mayWrite);
+    if (!mayWrite) mayProt &= ~PROT_WRITE;
   }
   const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
   return t.mm.mmap(addr, len, prot, eff, vmf, vmf ? off : 0, mayProt);

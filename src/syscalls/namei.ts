@@ -1,7 +1,7 @@
 /**
  * The namespace and attribute syscalls (fs/namei.c, and the path calls of
  * fs/open.c, fs/utimes.c, fs/stat.c's readlink, fs/d_path.c's getcwd):
- * mkdir, unlink, rmdir, rename, symlink, link, readlink, access, getcwd,
+ * mkdir, mknod, unlink, rmdir, rename, symlink, link, readlink, access, getcwd,
  * chdir, chmod, chown, utimensat, utimes, umask.
  *
  * Also the lookups the other file syscalls share (user_path_at's part):
@@ -18,6 +18,7 @@ import {
   AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, FsCaller, Loc,
 } from '../fs/vfs.js';
 import { HostFile, OpenHostNode } from '../fs/hostfs.js';
+import { makedev, major, minor } from '../abi/stat.js';
 import { fileOf } from './fd.js';
 import { readPath, copyOut, getTimespec, getTimeval, NSEC_PER_SEC, UserPtr } from './uaccess.js';
 
@@ -86,6 +87,25 @@ export function sys_mkdir(t: Task, r: Regs): number {
 /** mkdirat(2) */
 export function sys_mkdirat(t: Task, r: Regs): number {
   return doMkdir(t, r.getI32(A0), r.get(A1), r.getU32(A2));
+}
+
+function doMknod(t: Task, dirfd: number, pathAddr: UserPtr, mode: number, dev: number): number {
+  const path = readPath(t, pathAddr);
+  const at = dirArg(t, dirfd, path);
+  if (typeof at === 'number') return at;
+  // the u32 dev argument is new_encode_dev's: the low half of st_rdev's encoding
+  const r = t.kernel.vfs.mknod(t, at, path, mode & 0xffff, makedev(major(dev), minor(dev)));
+  return typeof r === 'number' ? r : 0;
+}
+
+/** mknod(2) */
+export function sys_mknod(t: Task, r: Regs): number {
+  return doMknod(t, AT_FDCWD, r.get(A0), r.getU32(A1), r.getU32(A2));
+}
+
+/** mknodat(2) */
+export function sys_mknodat(t: Task, r: Regs): number {
+  return doMknod(t, r.getI32(A0), r.get(A1), r.getU32(A2), r.getU32(A3));
 }
 
 function doUnlink(t: Task, dirfd: number, pathAddr: UserPtr, flags: number): number {

@@ -13,10 +13,13 @@ import {
   O_DIRECT, O_LARGEFILE, O_DIRECTORY, O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_SYNC, O_PATH, O_TMPFILE, O_WRONLY,
 } from '../fs/types.js';
 import { AT_FDCWD } from '../fs/vfs.js';
+import { FifoEnd } from '../fs/fifo.js';
 import { locksOnClose } from './lock.js';
 import { fileOf } from './fd.js';
 import { dirArg, pathLoc } from './namei.js';
 import { readPath, UserPtr } from './uaccess.js';
+import { fsizeGrowOk } from './read_write.js';
+import { TmpFile } from '../fs/tmpfs.js';
 
 // ---- open and close -------------------------------------------------------------------
 
@@ -28,7 +31,32 @@ import { readPath, UserPtr } from './uaccess.js';
 const VALID_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |
   O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE;
 
+/** An open(2) of a FIFO waiting for the other side (fifo.ts): the end, held across re-runs. */
+interface FifoWait {
+  fifo: FifoEnd;
+}
+
+/**
+ * A FIFO opened without O_NONBLOCK waits for the other side: the end sleeps
+ * on the pipe's open queue and the re-run installs it once a partner came.
+ * A signal releases it (fifo_open's -ERESTARTSYS: restarted from scratch
+ * after a SA_RESTART handler).
+ */
+function fifoWait(t: Task, f: FifoEnd, cloexec: boolean): number {
+  if (!f.partnerCame()) {
+    t.sc.state = { fifo: f } satisfies FifoWait;
+    t.sc.cleanup = () => {
+      f.put();
+    };
+    return t.sleepOn(f.pipe.openWait);
+  }
+  f.opened();
+  return t.files.install(f, cloexec);
+}
+
 function doOpen(t: Task, dirfd: number, pathAddr: UserPtr, flags: number, mode: number): number {
+  const waiting = t.sc.state as FifoWait | null;
+  if (waiting) return fifoWait(t, waiting.fifo, (flags & O_CLOEXEC) !== 0);
   const path = readPath(t, pathAddr);
   flags &= VALID_OPEN_FLAGS;
   mode = flags & O_CREAT || (flags & O_TMPFILE) === O_TMPFILE ? mode & 0o7777 : 0;
@@ -36,6 +64,7 @@ function doOpen(t: Task, dirfd: number, pathAddr: UserPtr, flags: number, mode: 
   if (typeof at === 'number') return at;
   const f = t.kernel.vfs.open(t, at, path, flags, mode);
   if (typeof f === 'number') return f;
+  if (f instanceof FifoEnd && f.mustWait()) return fifoWait(t, f, (flags & O_CLOEXEC) !== 0);
   return t.files.install(f, (flags & O_CLOEXEC) !== 0);
 }
 
@@ -115,7 +144,13 @@ export function sys_truncate(t: Task, r: Regs): number {
   const pathAddr = r.get(A0), len = r.getS(A1);
   if (len < 0) return -Errno.EINVAL;
   const loc = pathLoc(t, AT_FDCWD, pathAddr, true);
-  return typeof loc === 'number' ? loc : t.kernel.vfs.truncateLoc(t, loc, len);
+  if (typeof loc === 'number') return loc;
+  const st = loc.node.stat();
+  if (typeof st !== 'number' && (st.mode & S_IFMT) === S_IFREG) {
+    const e = fsizeGrowOk(t, st.size, len);
+    if (e < 0) return e;
+  }
+  return t.kernel.vfs.truncateLoc(t, loc, len);
 }
 
 /** ftruncate(2): a regular file open for writing (EINVAL otherwise, as Linux). */
@@ -127,6 +162,8 @@ export function sys_ftruncate(t: Task, r: Regs): number {
   if (f.flags & O_PATH) return -Errno.EBADF;
   const st = f.stat();
   if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG || !f.writable) return -Errno.EINVAL;
+  const e = fsizeGrowOk(t, st.size, len);
+  if (e < 0) return e;
   return f.truncate(len);
 }
 
@@ -150,6 +187,11 @@ export function sys_fallocate(t: Task, r: Regs): number {
   if (type === 0o010000) return -Errno.ESPIPE;
   if (type !== S_IFREG) return -Errno.ENODEV;
   if (off + len > Number.MAX_SAFE_INTEGER) return -Errno.EFBIG;
+  // tmpfs checks the limit even for FALLOC_FL_KEEP_SIZE (shmem_fallocate); others only when the size grows
+  if (!(mode & FALLOC_FL_KEEP_SIZE) || f instanceof TmpFile) {
+    const e = fsizeGrowOk(t, st.size, off + len);
+    if (e < 0) return e;
+  }
   const a = f as File & { allocate?: (mode: number, off: number, len: number) => number };
   return a.allocate ? a.allocate(mode, off, len) : -Errno.EOPNOTSUPP;
 }

@@ -9,7 +9,7 @@ import { A0, A1, A2, A3, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
 import {
-  readPath, readStringArray, readStruct, copyIn, copyOut, clearUser, readU32, readI32, writeU32, writeU64, writeSiginfo,
+  readPath, readStringArray, readStruct, writeStruct, copyIn, copyOut, clearUser, readU32, readI32, writeU32, writeU64, writeSiginfo,
   SIGINFO_SIZE, UserPtr,
 } from './uaccess.js';
 
@@ -282,52 +282,66 @@ export function sys_prctl(t: Task, r: Regs): number {
 }
 
 // ---- resource limits --------------------------------------------------------------
-export const RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
-  RLIMIT_RSS = 5, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIM_NLIMITS = 16;
-const RLIM_INFINITY = Infinity;
+export {
+  RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_RSS, RLIMIT_NPROC, RLIMIT_NOFILE,
+  RLIMIT_MEMLOCK, RLIMIT_AS, RLIM_NLIMITS,
+} from '../abi/resource.js';
+import {
+  RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_RTPRIO,
+  RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIM_NLIMITS, RLIM_INFINITY, NR_OPEN,
+} from '../abi/resource.js';
 
+/** Linux's boot-time limits (init_task's, include/asm-generic/resource.h), for a limit the front end did not pass. */
 function defaultLimit(res: number): [number, number] {
   switch (res) {
     case RLIMIT_STACK:
-      return [8 << 20, RLIM_INFINITY];
+      return [8 << 20, Infinity];
     case RLIMIT_CORE:
-      return [0, RLIM_INFINITY];
+      return [0, Infinity];
     case RLIMIT_NOFILE:
       return [1024, 4096];
     case RLIMIT_NPROC:
       return [4096, 4096];
     case RLIMIT_MEMLOCK:
       return [8 << 20, 8 << 20];
-    case 13: // RLIMIT_NICE
-    case 14: // RLIMIT_RTPRIO
+    case RLIMIT_NICE:
+    case RLIMIT_RTPRIO:
       return [0, 0];
-    case 11: // RLIMIT_SIGPENDING
+    case RLIMIT_SIGPENDING:
       return [4096, 4096];
-    case 12: // RLIMIT_MSGQUEUE
+    case RLIMIT_MSGQUEUE:
       return [819200, 819200];
     default:
-      return [RLIM_INFINITY, RLIM_INFINITY];
+      return [Infinity, Infinity];
   }
 }
+/** The process's limit of res as [soft, hard] (Infinity: RLIM_INFINITY). */
 export function getLimit(t: Task, res: number): [number, number] {
   return t.tg.rlimits.get(res) ?? defaultLimit(res);
 }
+/** struct rlimit64 out: RLIM_INFINITY is all ones (a u64 the double cannot hold). */
 function writeRlimit(t: Task, addr: UserPtr, l: [number, number]): void {
-  const enc = (v: number): number => (v === Infinity ? -1 : v);
-  writeU64(t, addr, enc(l[0]) === -1 ? 0xffffffffffffffff : l[0]);
-  writeU64(t, addr + 8, enc(l[1]) === -1 ? 0xffffffffffffffff : l[1]);
+  writeStruct(t, addr, 16, (dv) => {
+    dv.setBigUint64(0, l[0] === Infinity ? RLIM_INFINITY : BigInt(l[0]), true);
+    dv.setBigUint64(8, l[1] === Infinity ? RLIM_INFINITY : BigInt(l[1]), true);
+  });
 }
+/** struct rlimit64 in: values past 2^63 are RLIM_INFINITY (Linux treats every value >= RLIM64_INFINITY as it). */
 function readRlimit(t: Task, addr: UserPtr): [number, number] {
   const dv = readStruct(t, addr, 16);
-  const dec = (o: number): number => (dv.getBigUint64(o, true) >= 0x7fffffffffffffffn ? Infinity : Number(dv.getBigUint64(o, true)));
+  const dec = (o: number): number => {
+    const v = dv.getBigUint64(o, true);
+    return v >= 0x7fffffffffffffffn ? Infinity : Number(v);
+  };
   return [dec(0), dec(8)];
 }
+/** do_prlimit: raising the hard limit needs CAP_SYS_RESOURCE (euid 0); RLIMIT_NOFILE is bounded by fs.nr_open. */
 function setLimit(t: Task, res: number, l: [number, number]): number {
   const cur = getLimit(t, res);
   if (l[0] > l[1]) return -Errno.EINVAL;
   if (l[1] > cur[1] && t.creds.euid !== 0) return -Errno.EPERM;
   if (res === RLIMIT_NOFILE) {
-    if (l[0] > 1048576 || l[1] > 1048576) return -Errno.EPERM; // fs.nr_open
+    if (l[0] > NR_OPEN || l[1] > NR_OPEN) return -Errno.EPERM;
     t.files.limit = l[0];
   }
   t.tg.rlimits.set(res, l);

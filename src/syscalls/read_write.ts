@@ -1,7 +1,8 @@
 /**
- * Moving data (fs/read_write.c, fs/splice.c's sendfile, fs/sync.c,
- * mm/fadvise.c): read, write, pread64, pwrite64, readv, writev, preadv,
- * pwritev, lseek, sendfile, copy_file_range, fsync, fdatasync, fadvise64.
+ * Moving data (fs/read_write.c, fs/sync.c, mm/fadvise.c): read, write,
+ * pread64, pwrite64, readv, writev, preadv, pwritev, lseek,
+ * copy_file_range, fsync, fdatasync, fadvise64 (sendfile, splice, tee:
+ * splice.ts). Writes to regular files obey RLIMIT_FSIZE (fsizeLimit).
  *
  * Blocking: when a File answers -EAGAIN, the file is not O_NONBLOCK and has
  * a wait queue, the handler sleeps the task on it; the kernel re-runs the
@@ -17,8 +18,8 @@ import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
 import { File } from '../fs/file.js';
-import { S_IFMT, S_IFREG, O_APPEND, O_NONBLOCK, O_PATH } from '../fs/types.js';
-import { SEEK_CUR } from '../fs/node.js';
+import { S_IFMT, S_IFREG, S_IFDIR, O_APPEND, O_NONBLOCK } from '../fs/types.js';
+import { SEEK_CUR, MAX_OFFSET } from '../fs/node.js';
 import { PipeEnd } from '../fs/pipe.js';
 import { NullFile } from '../fs/devfs.js';
 import { HostFile } from '../fs/hostfs.js';
@@ -26,6 +27,9 @@ import { fileOf } from './fd.js';
 import { Socket } from '../net/socket.js';
 import { sockRead, sockWrite } from './socket.js';
 import { readIovecs, userBuf, readI64, writeU64, Iovecs, IovIter, MAX_RW_COUNT } from './uaccess.js';
+import { TmpFile } from '../fs/tmpfs.js';
+import { getLimit } from './process.js';
+import { RLIMIT_FSIZE } from '../abi/resource.js';
 
 /** The scratch buffer's size: the most one chunk of a transfer moves. */
 export const CHUNK = 1 << 20;
@@ -38,6 +42,46 @@ export const scratch = new Uint8Array(CHUNK);
 
 function isBlocking(f: File): boolean {
   return !(f.flags & O_NONBLOCK) && f.waitq !== null;
+}
+
+export const SIGPIPE = 13, SIGXFSZ = 25;
+
+/**
+ * generic_write_check_limits for a write of count bytes at pos (null: the
+ * file position, or its end with O_APPEND) to the regular file f: the
+ * bytes RLIMIT_FSIZE allows, or -EFBIG (with SIGXFSZ to the process) when
+ * pos is at or past the limit. Callers ask only for regular files.
+ */
+export function fsizeLimit(t: Task, f: File, pos: number | null, count: number): number {
+  const limit = getLimit(t, RLIMIT_FSIZE)[0];
+  if (limit === Infinity) return count;
+  let p = pos ?? f.pos;
+  if (f.flags & O_APPEND) {
+    const st = f.stat();
+    if (typeof st !== 'number') p = st.size;
+  }
+  if (p >= limit) {
+    t.kernel.signalProcess(t.tg, SIGXFSZ);
+    return -Errno.EFBIG;
+  }
+  return Math.min(count, limit - p);
+}
+
+/**
+ * inode_newsize_ok's RLIMIT_FSIZE part: growing a file from size to
+ * newSize past the limit is -EFBIG, with SIGXFSZ to the process
+ * (truncate, ftruncate, fallocate). 0 when allowed.
+ */
+export function fsizeGrowOk(t: Task, size: number, newSize: number): number {
+  const limit = getLimit(t, RLIMIT_FSIZE)[0];
+  if (newSize <= size || limit === Infinity || newSize <= limit) return 0;
+  t.kernel.signalProcess(t.tg, SIGXFSZ);
+  return -Errno.EFBIG;
+}
+
+/** A regular file's File, known without a stat (the classes of tmpfs and hostfs files). */
+function isRegularFile(f: File): boolean {
+  return f instanceof HostFile || f instanceof TmpFile;
 }
 
 // ---- read and write ---------------------------------------------------------------------
@@ -81,6 +125,12 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
   if (v.total === 0) return 0;
   // write_null: the data is never looked at, so neither copy nor check it
   if (f instanceof NullFile) return v.total;
+  let total = v.total;
+  if (isRegularFile(f)) {
+    const lim = fsizeLimit(t, f, pos, total);
+    if (lim < 0) return lim;
+    total = lim;
+  }
   const it = new IovIter(t, v.iov);
   let done = 0;
   // a blocking pipe or tty write waits for room until all of it is written
@@ -91,8 +141,8 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
     done = st.done;
     it.advance(done);
   }
-  while (done < v.total) {
-    const want = Math.min(v.total - done, CHUNK);
+  while (done < total) {
+    const want = Math.min(total - done, CHUNK);
     const k = it.fromUser(scratch, 0, want);
     const fault = it.fault;
     if (k === 0) {
@@ -101,7 +151,7 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
     }
     const n = f.write(scratch.subarray(0, k), pos === null ? null : pos + done);
     if (n < 0) {
-      if (n === -Errno.EPIPE) t.kernel.signalTask(t, 13); // SIGPIPE, as pipe_write and sockets send it
+      if (n === -Errno.EPIPE) t.kernel.signalTask(t, SIGPIPE); // as pipe_write and sockets send it
       if (n === -Errno.EAGAIN && waits && !fault) return sleepWriting(t, f, done);
       if (done > 0) break;
       if (n === -Errno.EAGAIN && isBlocking(f)) return t.sleepOn(f.waitq!);
@@ -215,71 +265,44 @@ export function sys_lseek(t: Task, r: Regs): number {
 
 // ---- copies between files -----------------------------------------------------------------
 
-/** sendfile(2): a read+write loop through the scratch buffer. */
-export function sys_sendfile(t: Task, r: Regs): number {
-  const outFd = r.getI32(A0), inFd = r.getI32(A1), offp = r.get(A2), count = Math.min(r.get(A3), MAX_RW_COUNT);
-  const inF = fileOf(t, inFd);
-  if (typeof inF === 'number') return inF;
-  const outF = fileOf(t, outFd);
-  if (typeof outF === 'number') return outF;
-  if (!inF.readable || !outF.writable) return -Errno.EBADF;
-  if (outF.flags & O_APPEND) return -Errno.EINVAL;
-  let pos: number | null = null;
-  if (offp !== 0) {
-    pos = readI64(t, offp); // loff_t
-    if (pos < 0) return -Errno.EINVAL;
-  }
-  let done = 0;
-  while (done < count) {
-    const want = Math.min(count - done, CHUNK);
-    const n = inF.read(scratch.subarray(0, want), pos === null ? null : pos + done);
-    if (n < 0) {
-      if (done > 0) break;
-      if (n === -Errno.EAGAIN && isBlocking(inF)) return t.sleepOn(inF.waitq!);
-      return n;
-    }
-    if (n === 0) break;
-    let w = 0;
-    while (w < n) {
-      const k = outF.write(scratch.subarray(w, n), null);
-      if (k <= 0) {
-        // give the unwritten bytes back to the input (a seekable file; a pipe's are lost)
-        if (pos === null) inF.seek(-(n - w), SEEK_CUR);
-        if (done + w > 0 || k === 0) break;
-        if (k === -Errno.EAGAIN && isBlocking(outF)) return t.sleepOn(outF.waitq!);
-        return k;
-      }
-      w += k;
-    }
-    done += w;
-    if (w < n || n < want) break;
-  }
-  if (offp !== 0) writeU64(t, offp, pos! + done);
-  return done;
-}
-
-/** copy_file_range(2): host to host file with both handles pinned throughout, else a read/write loop (Linux's generic fallback). */
+/**
+ * copy_file_range(2) (vfs_copy_file_range, generic_copy_file_checks): two
+ * regular files of one filesystem (EXDEV otherwise, as for filesystems
+ * without their own cross-device copy), the input shortened to its end;
+ * host to host with both handles pinned throughout, else a read/write loop
+ * (Linux's splice fallback).
+ */
 export function sys_copy_file_range(t: Task, r: Regs): number {
   const fdIn = r.getI32(A0), offInP = r.get(A1), fdOut = r.getI32(A2), offOutP = r.get(A3);
-  const len = Math.min(r.get(A4), MAX_RW_COUNT), flags = r.getU32(A5);
-  if (flags !== 0) return -Errno.EINVAL;
+  const rawLen = r.getBig(A4), flags = r.getU32(A5);
   const fin = fileOf(t, fdIn);
   if (typeof fin === 'number') return fin;
   const fout = fileOf(t, fdOut);
   if (typeof fout === 'number') return fout;
-  if (!fin.readable || !fout.writable || fin.flags & O_PATH || fout.flags & O_PATH) return -Errno.EBADF;
-  if (fout.flags & O_APPEND) return -Errno.EBADF;
+  const ip = offInP === 0 ? fin.pos : readI64(t, offInP), op = offOutP === 0 ? fout.pos : readI64(t, offOutP);
+  if (flags !== 0) return -Errno.EINVAL;
   const sin = fin.stat(), sout = fout.stat();
   if (typeof sin === 'number') return sin;
   if (typeof sout === 'number') return sout;
-  if ((sin.mode & S_IFMT) === 0o040000 || (sout.mode & S_IFMT) === 0o040000) return -Errno.EISDIR;
+  if ((sin.mode & S_IFMT) === S_IFDIR || (sout.mode & S_IFMT) === S_IFDIR) return -Errno.EISDIR;
   if ((sin.mode & S_IFMT) !== S_IFREG || (sout.mode & S_IFMT) !== S_IFREG) return -Errno.EINVAL;
-  const inOff = offInP === 0 ? null : readI64(t, offInP), outOff = offOutP === 0 ? null : readI64(t, offOutP);
-  if ((inOff !== null && inOff < 0) || (outOff !== null && outOff < 0)) return -Errno.EINVAL;
-  const ip = inOff ?? fin.pos, op = outOff ?? fout.pos;
-  if (fin === fout || (sin.dev === sout.dev && sin.ino === sout.ino)) {
-    if (ip < op + len && op < ip + len) return -Errno.EINVAL; // overlapping ranges of one file
-  }
+  if (!fin.readable || !fout.writable || fout.flags & O_APPEND) return -Errno.EBADF;
+  if (sin.dev !== sout.dev) return -Errno.EXDEV;
+  // offsets must not wrap as unsigned 64-bit numbers: a negative one does (EOVERFLOW)
+  const u64 = (v: number): bigint => BigInt.asUintN(64, BigInt(v));
+  if (u64(ip) + rawLen >= 1n << 64n || u64(op) + rawLen >= 1n << 64n) return -Errno.EOVERFLOW;
+  // shorten to the input's end
+  let len = ip >= sin.size ? 0 : Number(rawLen < BigInt(sin.size - ip) ? rawLen : BigInt(sin.size - ip));
+  // generic_write_check_limits: RLIMIT_FSIZE, then the filesystem's largest offset
+  const lim = fsizeLimit(t, fout, op, len);
+  if (lim < 0) return lim;
+  len = lim;
+  if (op >= MAX_OFFSET) return -Errno.EFBIG;
+  len = Math.min(len, MAX_OFFSET - op);
+  if (sin.dev === sout.dev && sin.ino === sout.ino && op + len > ip && op < ip + len) return -Errno.EINVAL; // overlapping ranges of one file
+  // rw_verify_area of both sides
+  if (ip < 0 || op < 0) return -Errno.EINVAL;
+  len = Math.min(len, MAX_RW_COUNT);
   if (len === 0) return 0;
   let n: number;
   if (fin instanceof HostFile && fout instanceof HostFile) {
@@ -303,9 +326,9 @@ export function sys_copy_file_range(t: Task, r: Regs): number {
     }
   }
   if (n < 0) return n;
-  if (inOff === null) fin.pos = ip + n;
+  if (offInP === 0) fin.pos = ip + n;
   else writeU64(t, offInP, ip + n);
-  if (outOff === null) fout.pos = op + n;
+  if (offOutP === 0) fout.pos = op + n;
   else writeU64(t, offOutP, op + n);
   return n;
 }

@@ -14,6 +14,7 @@ import * as T from './time.js';
 import * as I from './info.js';
 import { sys_futex } from './futex.js';
 import * as RW from './read_write.js';
+import * as SPLICE from './splice.js';
 import * as OPEN from './open.js';
 import * as STAT from './stat.js';
 import * as NAMEI from './namei.js';
@@ -28,10 +29,18 @@ import * as EP from './epoll.js';
 import * as TMR from './timer.js';
 import * as NET from './socket.js';
 import * as PIDFD from './pidfd.js';
+import * as SCHED from './sched.js';
+import * as MEMFD from './memfd.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
 const NO_XATTRS = 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP';
+
+/** The mknod rows' note. */
+const MKNOD_NOTE = 'FIFOs and sockets on tmpfs and writable hostfs; device nodes (root only) on tmpfs, opening umlts\'s device of that number or ENXIO; hostfs refuses device nodes (EPERM)';
+
+/** The nice/policy rows' note. */
+const SCHED_NOTE = 'kept and reported with Linux\'s checks; the vCPU scheduler does not weigh them';
 
 /** An honest "not offered": returns this errno, silently (glibc probes these and falls back). */
 const fails = (e: Errno) => (): number => -e;
@@ -46,7 +55,9 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_writev]: { name: 'writev', handler: RW.sys_writev, status: 'supported' },
   [N.SYS_preadv]: { name: 'preadv', handler: RW.sys_preadv, status: 'supported' },
   [N.SYS_pwritev]: { name: 'pwritev', handler: RW.sys_pwritev, status: 'supported' },
-  [N.SYS_sendfile]: { name: 'sendfile', handler: RW.sys_sendfile, status: 'partial', note: 'a copy loop; bytes read from a pipe but not written are lost' },
+  [N.SYS_sendfile]: { name: 'sendfile', handler: SPLICE.sys_sendfile, status: 'supported', note: 'a copy loop; what the destination does not take goes back to the source' },
+  [N.SYS_splice]: { name: 'splice', handler: SPLICE.sys_splice, status: 'supported', note: 'copies (buffers move only pipe to pipe)' },
+  [N.SYS_tee]: { name: 'tee', handler: SPLICE.sys_tee, status: 'supported' },
   [N.SYS_lseek]: { name: 'lseek', handler: RW.sys_lseek, status: 'supported' },
   [N.SYS_open]: { name: 'open', handler: OPEN.sys_open, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
   [N.SYS_openat]: { name: 'openat', handler: OPEN.sys_openat, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
@@ -67,7 +78,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_getcwd]: { name: 'getcwd', handler: NAMEI.sys_getcwd, status: 'supported' },
   [N.SYS_chdir]: { name: 'chdir', handler: NAMEI.sys_chdir, status: 'supported' },
   [N.SYS_fchdir]: { name: 'fchdir', handler: NAMEI.sys_fchdir, status: 'supported' },
-  [N.SYS_fcntl]: { name: 'fcntl', handler: FCNTL.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record locks F_GETLK/SETLK/SETLKW and F_OFD_* (kernel-wide table); owners, leases, seals: EINVAL' },
+  [N.SYS_fcntl]: { name: 'fcntl', handler: FCNTL.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record locks F_GETLK/SETLK/SETLKW and F_OFD_* (kernel-wide table), F_ADD_SEALS/F_GET_SEALS, pipe sizes, F_NOTIFY (SIGIO for names created, deleted or renamed through umlts); owners, leases: EINVAL' },
   [N.SYS_flock]: { name: 'flock', handler: L.sys_flock, status: 'supported', note: 'umlts-wide lock table: guest processes see each other\'s locks, host processes do not' },
   [N.SYS_ioctl]: { name: 'ioctl', handler: IOCTL.sys_ioctl, status: 'partial', note: 'FIONBIO/FIOCLEX/FIONCLEX/FIONREAD, terminal ioctls on the console' },
   [N.SYS_dup]: { name: 'dup', handler: OPEN.sys_dup, status: 'supported' },
@@ -76,6 +87,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_umask]: { name: 'umask', handler: NAMEI.sys_umask, status: 'supported' },
   [N.SYS_mkdir]: { name: 'mkdir', handler: NAMEI.sys_mkdir, status: 'supported' },
   [N.SYS_mkdirat]: { name: 'mkdirat', handler: NAMEI.sys_mkdirat, status: 'supported' },
+  [N.SYS_mknod]: { name: 'mknod', handler: NAMEI.sys_mknod, status: 'supported', note: MKNOD_NOTE },
+  [N.SYS_mknodat]: { name: 'mknodat', handler: NAMEI.sys_mknodat, status: 'supported', note: MKNOD_NOTE },
   [N.SYS_unlink]: { name: 'unlink', handler: NAMEI.sys_unlink, status: 'supported' },
   [N.SYS_unlinkat]: { name: 'unlinkat', handler: NAMEI.sys_unlinkat, status: 'supported' },
   [N.SYS_rmdir]: { name: 'rmdir', handler: NAMEI.sys_rmdir, status: 'supported' },
@@ -100,7 +113,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_fsync]: { name: 'fsync', handler: RW.sys_fsync, status: 'supported' },
   [N.SYS_fdatasync]: { name: 'fdatasync', handler: RW.sys_fdatasync, status: 'supported' },
   [N.SYS_fallocate]: { name: 'fallocate', handler: OPEN.sys_fallocate, status: 'supported', note: 'hostfs: the host does it; tmpfs: mode 0 and KEEP_SIZE' },
-  [N.SYS_copy_file_range]: { name: 'copy_file_range', handler: RW.sys_copy_file_range, status: 'supported', note: 'a pinned copy between host files, else a read/write loop' },
+  [N.SYS_copy_file_range]: { name: 'copy_file_range', handler: RW.sys_copy_file_range, status: 'supported', note: 'within one filesystem (EXDEV across); a pinned copy between host files, else a read/write loop' },
   [N.SYS_fadvise64]: { name: 'fadvise64', handler: RW.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
   [N.SYS_statfs]: { name: 'statfs', handler: STAT.sys_statfs, status: 'supported' },
   [N.SYS_fstatfs]: { name: 'fstatfs', handler: STAT.sys_fstatfs, status: 'supported' },
@@ -117,6 +130,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_lremovexattr]: { name: 'lremovexattr', handler: XATTR.sys_lremovexattr, status: 'partial', note: NO_XATTRS },
   [N.SYS_fremovexattr]: { name: 'fremovexattr', handler: XATTR.sys_fremovexattr, status: 'partial', note: NO_XATTRS },
   // ---- end file ----
+
+  [N.SYS_memfd_create]: { name: 'memfd_create', handler: MEMFD.sys_memfd_create, status: 'partial', note: 'MFD_HUGETLB: EINVAL' },
 
   // ---- processes: syscalls/process.ts ----
   [N.SYS_exit]: { name: 'exit', handler: P.sys_exit, status: 'supported' },
@@ -199,8 +214,10 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_tkill]: { name: 'tkill', handler: S.sys_tkill, status: 'supported' },
 
   // ---- time: syscalls/time.ts ----
-  [N.SYS_clock_gettime]: { name: 'clock_gettime', handler: T.sys_clock_gettime, status: 'supported' },
+  [N.SYS_clock_gettime]: { name: 'clock_gettime', handler: T.sys_clock_gettime, status: 'supported', note: 'CPU clocks: run time (user and system are not told apart)' },
   [N.SYS_clock_getres]: { name: 'clock_getres', handler: T.sys_clock_getres, status: 'supported' },
+  [N.SYS_clock_settime]: { name: 'clock_settime', handler: T.sys_clock_settime, status: 'supported', note: 'CLOCK_REALTIME by root: the guest\'s wall clock moves, the host\'s does not' },
+  [N.SYS_settimeofday]: { name: 'settimeofday', handler: T.sys_settimeofday, status: 'supported', note: 'as clock_settime; the timezone is checked, not kept' },
   [N.SYS_gettimeofday]: { name: 'gettimeofday', handler: T.sys_gettimeofday, status: 'supported' },
   [N.SYS_time]: { name: 'time', handler: T.sys_time, status: 'supported' },
   [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
@@ -252,6 +269,20 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_setsockopt]: { name: 'setsockopt', handler: NET.sys_setsockopt, status: 'partial', note: 'options are kept and reported; TCP tuning, multicast and BPF filters have no effect' },
   [N.SYS_getsockopt]: { name: 'getsockopt', handler: NET.sys_getsockopt, status: 'supported' },
 
+  // ---- scheduling: syscalls/sched.ts ----
+  [N.SYS_getpriority]: { name: 'getpriority', handler: SCHED.sys_getpriority, status: 'partial', note: SCHED_NOTE },
+  [N.SYS_setpriority]: { name: 'setpriority', handler: SCHED.sys_setpriority, status: 'partial', note: SCHED_NOTE },
+  [N.SYS_sched_setscheduler]: { name: 'sched_setscheduler', handler: SCHED.sys_sched_setscheduler, status: 'partial', note: SCHED_NOTE + '; SCHED_DEADLINE: EINVAL' },
+  [N.SYS_sched_getscheduler]: { name: 'sched_getscheduler', handler: SCHED.sys_sched_getscheduler, status: 'supported' },
+  [N.SYS_sched_setparam]: { name: 'sched_setparam', handler: SCHED.sys_sched_setparam, status: 'partial', note: SCHED_NOTE },
+  [N.SYS_sched_getparam]: { name: 'sched_getparam', handler: SCHED.sys_sched_getparam, status: 'supported' },
+  [N.SYS_sched_get_priority_max]: { name: 'sched_get_priority_max', handler: SCHED.sys_sched_get_priority_max, status: 'supported' },
+  [N.SYS_sched_get_priority_min]: { name: 'sched_get_priority_min', handler: SCHED.sys_sched_get_priority_min, status: 'supported' },
+  [N.SYS_sched_rr_get_interval]: { name: 'sched_rr_get_interval', handler: SCHED.sys_sched_rr_get_interval, status: 'supported' },
+  [N.SYS_sched_getaffinity]: { name: 'sched_getaffinity', handler: SCHED.sys_sched_getaffinity, status: 'supported' },
+  [N.SYS_sched_setaffinity]: { name: 'sched_setaffinity', handler: SCHED.sys_sched_setaffinity, status: 'supported', note: 'the vCPU scheduler obeys the mask' },
+  [N.SYS_sched_yield]: { name: 'sched_yield', handler: SCHED.sys_sched_yield, status: 'supported' },
+
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },
   [N.SYS_sysinfo]: { name: 'sysinfo', handler: I.sys_sysinfo, status: 'partial', note: 'no load average or swap' },
@@ -261,9 +292,6 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_pidfd_send_signal]: { name: 'pidfd_send_signal', handler: PIDFD.sys_pidfd_send_signal, status: 'supported' },
   [N.SYS_sethostname]: { name: 'sethostname', handler: I.sys_sethostname, status: 'supported', note: "the guest's host name; the host's never changes" },
   [N.SYS_setdomainname]: { name: 'setdomainname', handler: I.sys_setdomainname, status: 'supported' },
-  [N.SYS_sched_getaffinity]: { name: 'sched_getaffinity', handler: I.sys_sched_getaffinity, status: 'supported' },
-  [N.SYS_sched_setaffinity]: { name: 'sched_setaffinity', handler: I.sys_sched_setaffinity, status: 'partial', note: 'accepted, not enforced' },
-  [N.SYS_sched_yield]: { name: 'sched_yield', handler: I.sys_sched_yield, status: 'supported' },
   [N.SYS_getcpu]: { name: 'getcpu', handler: I.sys_getcpu, status: 'supported' },
   [N.SYS_getrusage]: { name: 'getrusage', handler: I.sys_getrusage, status: 'partial', note: 'CPU time and maxrss only' },
 };

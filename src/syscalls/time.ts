@@ -1,32 +1,63 @@
 /**
  * Clocks and sleeping: clock_gettime, gettimeofday, time, clock_getres,
- * nanosleep, clock_nanosleep. CLOCK_MONOTONIC is the host's (the kernel's
- * timers use the same clock); CLOCK_REALTIME is the host's wall clock.
+ * nanosleep, clock_nanosleep, clock_settime, settimeofday. CLOCK_MONOTONIC
+ * is the host's (the kernel's timers use the same clock); CLOCK_REALTIME is
+ * the host's wall clock plus the guest's own offset (Kernel.realtimeOffsetNs:
+ * what the guest's root set it to; file times stay the host's). The CPU
+ * clocks (CLOCK_*_CPUTIME_ID and the ids clock_getcpuclockid(3) and
+ * pthread_getcpuclockid(3) make) read the host threads' run time.
  */
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
-import { readTimespec, writeTimespec, writeTimeval, writeU64, clearUser, NSEC_PER_SEC, UserPtr } from './uaccess.js';
+import {
+  readTimespec, writeTimespec, writeTimeval, writeU64, clearUser, getTimespec, getTimeval, readStruct, NSEC_PER_SEC, USEC_PER_SEC,
+  UserPtr,
+} from './uaccess.js';
 
 import {
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
   CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI,
-  TIMER_ABSTIME,
+  TIMER_ABSTIME, CPUCLOCK_SCHED, cpuclockPid, cpuclockPerthread, cpuclockWhich,
 } from '../abi/time.js';
 export * from '../abi/time.js';
+
+/**
+ * A CPU-time clock (kernel/time/posix-cpu-timers.c): the thread or process
+ * a negative clock id names, or null if there is none the caller may read
+ * (lookup_task: a thread of another process is not found; a process clock
+ * needs a process's pid, not a thread's).
+ */
+function cpuClockNs(t: Task, clk: number): bigint | null {
+  if (cpuclockWhich(clk) >= 3) return null;
+  const pid = cpuclockPid(clk);
+  const k = t.kernel;
+  if (cpuclockPerthread(clk)) {
+    const th = pid === 0 ? t : k.tasks.get(pid);
+    if (!th || th.tg !== t.tg) return null;
+    return BigInt(k.platform.threadCpuNs(th.thread));
+  }
+  const tg = pid === 0 ? t.tg : k.tgs.get(pid);
+  if (!tg || tg.zombie) return null;
+  // user, user+system and run time are one figure here: the host reports run time only
+  return BigInt(k.processCpuNs(tg));
+}
 
 /** Read a clock, in ns; null for an unknown clock. */
 export function readClock(t: Task, clk: number): bigint | null {
   const p = t.kernel.platform;
+  if (clk < 0) return cpuClockNs(t, clk);
   switch (clk) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
     case CLOCK_REALTIME_ALARM:
-      return p.clockNs(CLOCK_REALTIME);
-    case CLOCK_TAI:
-      return p.clockNs(CLOCK_TAI);
+      return t.kernel.realtimeNs();
+    case CLOCK_TAI: {
+      const tai = p.clockNs(CLOCK_TAI);
+      return tai === null ? null : tai + t.kernel.realtimeOffsetNs;
+    }
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
@@ -35,7 +66,7 @@ export function readClock(t: Task, clk: number): bigint | null {
     case CLOCK_MONOTONIC_RAW:
       return p.clockNs(CLOCK_MONOTONIC_RAW);
     case CLOCK_PROCESS_CPUTIME_ID:
-      return BigInt(p.processCpuNs(t.thread));
+      return BigInt(t.kernel.processCpuNs(t.tg));
     case CLOCK_THREAD_CPUTIME_ID:
       return BigInt(p.threadCpuNs(t.thread));
     default:
@@ -52,21 +83,68 @@ export function sys_clock_gettime(t: Task, r: Regs): number {
   return 0;
 }
 
-/** clock_getres(2) */
+/** clock_getres(2): the hrtimer resolution (1 ns); the coarse clocks tick; CPU clocks other than SCHED count in jiffies. */
 export function sys_clock_getres(t: Task, r: Regs): number {
   const clk = r.getI32(A0), p = r.get(A1);
   if (readClock(t, clk) === null) return -Errno.EINVAL;
   if (p) {
     const coarse = clk === CLOCK_REALTIME_COARSE || clk === CLOCK_MONOTONIC_COARSE;
-    writeTimespec(t, p, coarse ? 4000000n : 1n);
+    const jiffy = clk < 0 && cpuclockWhich(clk) !== CPUCLOCK_SCHED;
+    writeTimespec(t, p, coarse ? 4000000n : jiffy ? 4000000n : 1n);
   }
   return 0;
+}
+
+/** TIME_SETTOD_SEC_MAX: KTIME_SEC_MAX less 30 years of uptime (timespec64_valid_settod) */
+const TIME_SETTOD_SEC_MAX = 9223372036n - 946080000n;
+
+/**
+ * do_sys_settimeofday64: a valid time (EINVAL), CAP_SYS_TIME (euid 0;
+ * EPERM), a timezone within 15 hours (EINVAL; Linux only records it, and
+ * so nothing is kept here). The guest's root moves the guest's wall clock
+ * only; the host's stays.
+ */
+function doSettimeofday(t: Task, sec: bigint | null, nsec: bigint, tzMinutesWest: number | null): number {
+  if (sec !== null && (sec < 0n || sec >= TIME_SETTOD_SEC_MAX || nsec < 0n || nsec >= NSEC_PER_SEC)) return -Errno.EINVAL;
+  if (t.creds.euid !== 0) return -Errno.EPERM;
+  if (tzMinutesWest !== null && (tzMinutesWest > 15 * 60 || tzMinutesWest < -15 * 60)) return -Errno.EINVAL;
+  if (sec === null) return 0;
+  const host = t.kernel.platform.clockNs(CLOCK_REALTIME) ?? BigInt(Date.now()) * 1000000n;
+  t.kernel.realtimeOffsetNs = sec * NSEC_PER_SEC + nsec - host;
+  return 0;
+}
+
+/**
+ * clock_settime(2): only CLOCK_REALTIME is settable (EINVAL for the other
+ * clocks, whose k_clocks have no clock_set, before the time is read); a
+ * CPU clock says EPERM if it exists (posix_cpu_clock_set).
+ */
+export function sys_clock_settime(t: Task, r: Regs): number {
+  const clk = r.getI32(A0), tp = r.get(A1);
+  if (clk >= 0 && clk !== CLOCK_REALTIME) return -Errno.EINVAL;
+  const ts = getTimespec(t, tp);
+  if (clk < 0) return cpuClockNs(t, clk) === null ? -Errno.EINVAL : -Errno.EPERM;
+  return doSettimeofday(t, ts.sec, ts.nsec, null);
+}
+
+/** settimeofday(2): struct timeval (tv_usec checked first) and struct timezone. */
+export function sys_settimeofday(t: Task, r: Regs): number {
+  const tv = r.get(A0), tz = r.get(A1);
+  let sec: bigint | null = null, nsec = 0n;
+  if (tv) {
+    const v = getTimeval(t, tv);
+    if (v.usec < 0n || v.usec >= USEC_PER_SEC) return -Errno.EINVAL;
+    sec = v.sec;
+    nsec = v.usec * 1000n;
+  }
+  const tzMinutesWest = tz ? readStruct(t, tz, 8).getInt32(0, true) : null;
+  return doSettimeofday(t, sec, nsec, tzMinutesWest);
 }
 
 /** gettimeofday(2) */
 export function sys_gettimeofday(t: Task, r: Regs): number {
   const tv = r.get(A0), tz = r.get(A1);
-  if (tv) writeTimeval(t, tv, readClock(t, CLOCK_REALTIME) ?? 0n);
+  if (tv) writeTimeval(t, tv, t.kernel.realtimeNs());
   if (tz) clearUser(t, tz, 8); // struct timezone: UTC, no DST
   return 0;
 }
@@ -74,7 +152,7 @@ export function sys_gettimeofday(t: Task, r: Regs): number {
 /** time(2) */
 export function sys_time(t: Task, r: Regs): number {
   const tloc = r.get(A0);
-  const now = Number((readClock(t, CLOCK_REALTIME) ?? 0n) / NSEC_PER_SEC);
+  const now = Number(t.kernel.realtimeNs() / NSEC_PER_SEC);
   if (tloc) writeU64(t, tloc, now);
   return now;
 }
@@ -89,7 +167,7 @@ function onInterrupt(t: Task, timer: Timer, rem: UserPtr, st: SleepState): () =>
   return () => {
     t.kernel.events.cancelTimer(timer);
     if (!rem) return;
-    const now = st.realtime ? BigInt(Date.now()) * 1000000n : monotonicNs();
+    const now = st.realtime ? t.kernel.realtimeNs() : monotonicNs();
     const left = st.deadline > now ? st.deadline - now : 0n;
     try {
       writeTimespec(t, rem, left);
@@ -108,7 +186,7 @@ function sleepUntil(t: Task, deadline: bigint | null, realtime = false, rem: Use
     t.sc.state = st;
   }
   realtime = st.realtime;
-  const now = realtime ? BigInt(Date.now()) * 1000000n : monotonicNs();
+  const now = realtime ? t.kernel.realtimeNs() : monotonicNs();
   if (now >= st.deadline) {
     t.sc.state = null;
     return 0;

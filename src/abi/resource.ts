@@ -1,0 +1,27 @@
+/**
+ * Resource limits and priorities (include/uapi/asm-generic/resource.h,
+ * include/uapi/linux/resource.h, include/uapi/linux/sched.h).
+ */
+
+/** getrlimit(2) resources */
+export const RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
+  RLIMIT_RSS = 5, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIMIT_LOCKS = 10,
+  RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14, RLIMIT_RTTIME = 15,
+  RLIM_NLIMITS = 16;
+/** RLIM_INFINITY as the u64 the guest sees */
+export const RLIM_INFINITY = 0xffffffffffffffffn;
+/** sysctl fs.nr_open's default: no fd table grows past it, whatever RLIMIT_NOFILE says */
+export const NR_OPEN = 1048576;
+
+/** getpriority(2)/setpriority(2) "which" */
+export const PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+/** nice values */
+export const MIN_NICE = -20, MAX_NICE = 19;
+
+/** scheduling policies (sched_setscheduler(2)); SCHED_RESET_ON_FORK is a flag on the policy */
+export const SCHED_NORMAL = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6,
+  SCHED_RESET_ON_FORK = 0x40000000;
+/** real-time priorities: 1..MAX_RT_PRIO-1 */
+export const MAX_RT_PRIO = 100;
+/** sched_rr_get_interval's SCHED_RR time slice (RR_TIMESLICE: 100 ms) */
+export const RR_TIMESLICE_NS = 100_000_000n;

@@ -1,0 +1,215 @@
+/**
+ * Where a tmpfs regular file keeps its bytes (mm/shmem.c's page cache, as
+ * umlts keeps it): a growable buffer in the kernel's heap while the file is
+ * small, dense and mapped by no one shared; a host memfd from the moment it
+ * must be more than that:
+ *   - a MAP_SHARED mapping: the stub maps the memfd itself, so every
+ *     mapping and read(2)/write(2) see one copy of each page, as on Linux
+ *     (memfd_create's files, /dev/shm, SysV shared memory);
+ *   - a file larger than BUFFER_MAX, or written far past its end: the
+ *     memfd is sparse (a write at 4 GiB costs a page, not 4 GiB).
+ * A file never moves back. The memfd is a host fd of umlts's own; it is
+ * closed when the file is freed (no name and no opener or mapping left).
+ *
+ * Space is counted in the filesystem's `used` either way (for the mount's
+ * size limit, ENOSPC, statfs): the buffer's capacity, or the memfd's
+ * allocated blocks.
+ *
+ * Ownership: each store is owned by its TmpReg and touched only on the JS
+ * thread, synchronously.
+ */
+import { Errno } from '../abi/errno.js';
+import * as host from '../host/libc.js';
+import { parseStat } from '../abi/stat.js';
+import type { HostMappable } from './types.js';
+import { MAX_OFFSET } from './node.js';
+
+/** Files up to this size stay in the kernel's heap (unless shared-mapped). */
+export const BUFFER_MAX = 16 << 20;
+
+/** The space account the store charges (TmpFs): bytes in use and the limit. */
+export interface ShmemAccount {
+  used: number;
+  readonly maxBytes: number;
+}
+
+/** scratch for fstat; used synchronously only */
+const stbuf = new Uint8Array(144);
+
+export class ShmemStore {
+  /** the bytes while in the heap: [0, len) of a buffer of some capacity; guarded by the JS thread */
+  private data: Uint8Array = new Uint8Array(0);
+  /** the file size; guarded by the JS thread */
+  private len = 0;
+  /** the host memfd once the file has moved there, else -1; guarded by the JS thread */
+  private fd = -1;
+  /** bytes charged to the account; guarded by the JS thread */
+  private charged = 0;
+
+  /** account: immutable reference; name: the memfd's name on the host (for its /proc) */
+  constructor(private readonly account: ShmemAccount, private readonly name: string) {}
+
+  get size(): number {
+    return this.len;
+  }
+  /** 512-byte blocks in use (st_blocks) */
+  get blocks(): number {
+    return Math.ceil(this.charged / 4096) * 8;
+  }
+  /** The file's bytes live in a host memfd. */
+  get onHost(): boolean {
+    return this.fd >= 0;
+  }
+
+  /** Charge the account for `bytes` in use now; -ENOSPC past the limit (nothing changes then). */
+  private charge(bytes: number): number {
+    const delta = bytes - this.charged;
+    if (delta > 0 && this.account.used + delta > this.account.maxBytes) return -Errno.ENOSPC;
+    this.account.used += delta;
+    this.charged = bytes;
+    return 0;
+  }
+  /** What the memfd really holds, charged after the fact (a write that allocated past the limit stays: as tmpfs's shmem_charge, it was checked before). */
+  private recharge(): void {
+    if (host.fstat(this.fd, stbuf) < 0) return;
+    const st = parseStat(stbuf);
+    const bytes = st.blocks * 512;
+    this.account.used += bytes - this.charged;
+    this.charged = bytes;
+  }
+
+  /** Move the bytes to a host memfd. 0 or -errno (-ENFILE: the host would give umlts no more fds). */
+  toHost(): number {
+    if (this.fd >= 0) return 0;
+    const fd = host.memfdCreateTry(`umlts-shmem:${this.name}`, host.MFD_CLOEXEC);
+    if (fd < 0) return fd === -Errno.EMFILE || fd === -Errno.ENFILE ? -Errno.ENFILE : -Errno.ENOMEM;
+    let r = host.ftruncateTry(fd, this.len);
+    for (let done = 0; r === 0 && done < this.len;) {
+      const n = host.pwrite(fd, this.data.subarray(done, this.len), done);
+      if (n <= 0) r = n < 0 ? n : -Errno.EIO;
+      else done += n;
+    }
+    if (r < 0) {
+      host.close(fd);
+      return r === -Errno.ENOSPC ? r : -Errno.ENOMEM;
+    }
+    this.fd = fd;
+    this.data = new Uint8Array(0);
+    this.recharge();
+    return 0;
+  }
+
+  /** Make room in the buffer for n bytes; 0 or -ENOSPC/-EFBIG. */
+  private reserve(n: number): number {
+    const cap = this.data.length;
+    if (n <= cap) return 0;
+    // grow geometrically so appends are amortized O(1), but never past the fs limit
+    let want = Math.max(n, Math.min(cap * 2, cap + (64 << 20)), 4096);
+    if (this.account.used + (want - this.charged) > this.account.maxBytes) want = n;
+    let d: Uint8Array;
+    try {
+      d = new Uint8Array(want);
+    } catch {
+      return -Errno.ENOSPC; // the JS heap said no (RangeError)
+    }
+    const e = this.charge(want);
+    if (e < 0) return e;
+    d.set(this.data.subarray(0, this.len));
+    this.data = d;
+    return 0;
+  }
+
+  /** The store a file of `end` bytes needs: the memfd past BUFFER_MAX. */
+  private fit(end: number): number {
+    if (end > MAX_OFFSET) return -Errno.EFBIG;
+    return this.fd < 0 && end > BUFFER_MAX ? this.toHost() : 0;
+  }
+
+  resize(n: number): number {
+    if (n < 0) return -Errno.EINVAL;
+    const e = this.fit(n);
+    if (e < 0) return e;
+    if (this.fd >= 0) {
+      const r = host.ftruncateTry(this.fd, n);
+      if (r < 0) return r === -Errno.EFBIG ? r : -Errno.ENOSPC;
+      this.len = n;
+      this.recharge();
+      return 0;
+    }
+    if (n > this.len) {
+      const r = this.reserve(n);
+      if (r < 0) return r;
+      this.data.fill(0, this.len, n);
+    } else {
+      this.data.fill(0, n, this.len); // the tail must read back as zeros if the file grows again
+    }
+    this.len = n;
+    return 0;
+  }
+
+  read(buf: Uint8Array, p: number): number {
+    if (p >= this.len) return 0;
+    const n = Math.min(buf.length, this.len - p);
+    if (this.fd >= 0) return host.pread(this.fd, buf.subarray(0, n), p);
+    buf.set(this.data.subarray(p, p + n));
+    return n;
+  }
+
+  write(buf: Uint8Array, p: number): number {
+    const end = p + buf.length;
+    const e = this.fit(end);
+    if (e < 0) return e;
+    if (this.fd >= 0) {
+      // a full filesystem takes no growth (pages written within the file are
+      // charged after the write: the memfd knows what it allocated)
+      if (this.account.used >= this.account.maxBytes && end > this.len) return -Errno.ENOSPC;
+      const n = host.pwrite(this.fd, buf, p);
+      if (n < 0) return n === -Errno.EFBIG ? n : -Errno.ENOSPC;
+      if (p + n > this.len) this.len = p + n;
+      this.recharge();
+      return n;
+    }
+    const r = this.reserve(end);
+    if (r < 0) return r;
+    if (p > this.len) this.data.fill(0, this.len, p);
+    this.data.set(buf, p);
+    if (end > this.len) this.len = end;
+    return buf.length;
+  }
+
+  /** Copy [off, off+len) into host memory at ptr (a private mapping's pages); bytes copied. */
+  fillHost(off: number, ptr: bigint, len: number): number {
+    const n = Math.min(len, this.len - off);
+    if (n <= 0) return 0;
+    if (this.fd >= 0) return Math.max(0, host.preadPtr(this.fd, ptr, n, off));
+    new Uint8Array(host.view(ptr, n)).set(this.data.subarray(off, off + n));
+    return n;
+  }
+
+  /** The memfd as a host file the stub maps itself (only once onHost, while the file lives); id: unique per file. */
+  hostMappable(id: string): HostMappable {
+    const self = this;
+    return {
+      id,
+      withFd(fn: (fd: number) => void): void {
+        fn(self.fd);
+      },
+      writeAt(off: number, data: Uint8Array): number {
+        if (off >= self.len) return -Errno.EFAULT;
+        const n = host.pwrite(self.fd, data.subarray(0, Math.min(data.length, self.len - off)), off);
+        if (n > 0) self.recharge();
+        return n;
+      },
+    };
+  }
+
+  /** The file is gone: its bytes are freed and the account credited. */
+  free(): void {
+    if (this.fd >= 0) host.close(this.fd);
+    this.fd = -1;
+    this.data = new Uint8Array(0);
+    this.len = 0;
+    this.account.used -= this.charged;
+    this.charged = 0;
+  }
+}

@@ -1,0 +1,18 @@
+// memfd_create, seals, and tmpfs files shared by mappings (one copy of each
+// page for mappings and read/write, across fork), and sparse tmpfs files
+// past 4 GiB: compared with the host kernel.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildGuest, assertSameAsNative, assertNoLeftovers } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+test('memfd_create, F_ADD_SEALS/F_GET_SEALS, shared mappings of memfds and /dev/shm files, sparse tmpfs files', () => {
+  const g = buildGuest('memfd');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /read sees the mapping's write: MAPPED\n/);
+  assert.match(native.stdout, /the child's writes: CHILD AGAIN\n/);
+  assert.match(native.stdout, /F_SEAL_WRITE over a writable mapping: EBUSY\n/);
+  assert.match(native.stdout, /shared through \/dev\/shm\n/);
+  assert.match(native.stdout, /size 3221225473, blocks under 100: 1\n/);
+});
