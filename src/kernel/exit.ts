@@ -7,6 +7,7 @@
  */
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
+import { futexKey } from './futex.js';
 import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
 import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
 
@@ -21,7 +22,7 @@ export function exitThread(k: Kernel, task: Task, status: number): void {
   if (task.clearChildTid) {
     try {
       task.mm.writeU32(task.clearChildTid, 0);
-      k.futexes.wake(task, task.clearChildTid, 1, 0xffffffff);
+      k.futexes.wake(task, futexKey(task, task.clearChildTid, true), 1, 0xffffffff);
     } catch {
       // an unmapped address: nothing to clear (as mm_release)
     }
