@@ -273,8 +273,8 @@ function bytes(v: unknown, what: string): Uint8Array {
 }
 
 /** SandboxOptions -> BootConfig; throws OptionError. */
-export function sandboxConfig(o: SandboxOptions, allowed = SANDBOX_KEYS, what = 'Sandbox'): BootConfig {
-  checkKeys(o, allowed, what);
+export function sandboxConfig(o: SandboxOptions): BootConfig {
+  checkKeys(o, SANDBOX_KEYS, 'Sandbox');
   const root = resolvePath(o.root === undefined ? '/' : str(o.root, 'root'));
   const mounts = (o.mounts ?? []).map((m, i) => {
     if (typeof m === 'string') return parseMount(m);
@@ -324,13 +324,13 @@ export function sandboxConfig(o: SandboxOptions, allowed = SANDBOX_KEYS, what = 
 }
 
 /** argv and SpawnOptions -> SpawnConfig; throws OptionError. */
-export function spawnConfig(argv: readonly string[], o: SpawnOptions, init: boolean, allowed = SPAWN_KEYS): SpawnConfig {
+export function spawnConfig(argv: readonly string[], o: SpawnOptions, init: boolean): SpawnConfig {
   if (!Array.isArray(argv) || argv.length === 0) bad('argv', 'expected a non-empty array of strings');
   argv.forEach((a, i) => {
     if (typeof a !== 'string' || a.includes('\0')) bad(`argv[${i}]`, 'expected a string without NUL');
   });
   if (argv[0] === '') bad('argv[0]', 'no program');
-  checkKeys(o, allowed, 'spawn');
+  checkKeys(o, SPAWN_KEYS, 'spawn');
   const modes = ['pipe', 'inherit', 'ignore'];
   const s = o.stdio ?? 'pipe';
   const stdio = (typeof s === 'string' ? [s, s, s] : s) as unknown[];
@@ -346,17 +346,19 @@ export function spawnConfig(argv: readonly string[], o: SpawnOptions, init: bool
   };
 }
 
-/** run()'s options, split into the sandbox's, the process's and run's own; throws OptionError. */
-export function runConfig(argv: readonly string[], o: RunOptions): { boot: BootConfig; spawn: SpawnConfig; timeout: number; maxBuffer: number; input: Uint8Array | null } {
-  checkKeys(o, RUN_KEYS, 'run');
-  const { input, timeout, maxBuffer, stdio, ...rest } = o;
-  // the process takes the sandbox's env and cwd: given once, they are the sandbox's
-  const boot = sandboxConfig(rest, SANDBOX_KEYS, 'run');
-  const spawn = spawnConfig(argv, { stdio }, true);
+/** run()'s own options (input, timeout, maxBuffer), checked; throws OptionError. */
+export function runLimits(o: Pick<RunOptions, 'input' | 'timeout' | 'maxBuffer'>): { timeout: number; maxBuffer: number; input: Uint8Array | null } {
   return {
-    boot, spawn,
-    timeout: timeout === undefined ? 0 : int(timeout, 'timeout', 1, 2 ** 31 - 1),
-    maxBuffer: maxBuffer === undefined ? 1024 * 1024 : int(maxBuffer, 'maxBuffer', 0, 2 ** 32),
-    input: input === undefined ? null : bytes(input, 'input'),
+    timeout: o.timeout === undefined ? 0 : int(o.timeout, 'timeout', 1, 2 ** 31 - 1),
+    maxBuffer: o.maxBuffer === undefined ? 1024 * 1024 : int(o.maxBuffer, 'maxBuffer', 0, 2 ** 32),
+    input: o.input === undefined ? null : bytes(o.input, 'input'),
   };
+}
+
+/** run()'s options, split into the sandbox's (still to check: new Sandbox does), the process's and run's own; throws OptionError. */
+export function runConfig(argv: readonly string[], o: RunOptions): { sandbox: SandboxOptions; spawn: SpawnConfig; timeout: number; maxBuffer: number; input: Uint8Array | null } {
+  checkKeys(o, RUN_KEYS, 'run');
+  const { input, timeout, maxBuffer, stdio, ...sandbox } = o;
+  // the process takes the sandbox's env and cwd: given once, they are the sandbox's
+  return { sandbox, spawn: spawnConfig(argv, { stdio }, true), ...runLimits({ input, timeout, maxBuffer }) };
 }

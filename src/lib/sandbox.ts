@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { PKG_ROOT } from '../host/paths.js';
 import { SIGNAL_NAMES } from '../abi/signal.js';
 import { UmltsError, ClosedError, KernelError, MaxBufferError, fromInfo } from './errors.js';
-import { SandboxOptions, SpawnOptions, RunOptions, BootConfig, SpawnConfig, StdioMode, sandboxConfig, spawnConfig, runConfig } from './options.js';
+import { SandboxOptions, SpawnOptions, RunOptions, SpawnConfig, StdioMode, sandboxConfig, spawnConfig, runConfig, runLimits } from './options.js';
 import type { FromWorker, ToWorker, SandboxStats, SyscallEvent, SignalEvent } from './protocol.js';
 
 /** The kernel's worker: the bundled one (npm run build makes it beside the CLI's bundle). */
@@ -274,9 +274,9 @@ export class Sandbox extends EventEmitter {
   private tracing = false;
 
   /** Throws OptionError for a bad option; what the host finds wrong (a missing root...) rejects `ready` and every spawn. */
-  constructor(options: SandboxOptions = {}, config?: BootConfig) {
+  constructor(options: SandboxOptions = {}) {
     super();
-    const cfg = config ?? sandboxConfig(options);
+    const cfg = sandboxConfig(options);
     this.ready = new Promise<void>((resolve, reject) => {
       this.settleReady = { resolve, reject };
     });
@@ -332,7 +332,7 @@ export class Sandbox extends EventEmitter {
   run(argv: readonly string[], options: SpawnOptions & Pick<RunOptions, 'input' | 'timeout' | 'maxBuffer'> = {}): Promise<Result> {
     try {
       const { input, timeout, maxBuffer, ...spawn } = options;
-      const c = runConfig(argv, { input, timeout, maxBuffer });
+      const c = runLimits({ input, timeout, maxBuffer });
       return collect(this, this.spawnConfig(spawnConfig(argv, spawn, false)), c.input, c.timeout, c.maxBuffer, false);
     } catch (e) {
       return Promise.reject(e);
@@ -533,7 +533,7 @@ async function collect(sb: Sandbox, p: GuestProcess, input: Uint8Array | null, t
  */
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<Result> {
   const c = runConfig(argv, options);
-  const sb = new Sandbox({}, c.boot);
+  const sb = new Sandbox(c.sandbox);
   const p = sb.spawnConfig(c.spawn);
   return collect(sb, p, c.input, c.timeout, c.maxBuffer, true);
 }
