@@ -10,7 +10,8 @@
 // a memory limit, a process limit and a time limit. GET / serves a page to
 // try it from a browser.
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { run, MaxBufferError, UmltsError } from 'umlts';
 
 /** What each program gets; createRunner's options override them. */
@@ -118,7 +119,7 @@ export function createRunner(options = {}) {
 }
 
 // started as a program (not imported by a test)
-if (import.meta.url === new URL(process.argv[1] ?? '', 'file://').href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const i = process.argv.indexOf('--port');
   const port = Number(i > 0 ? process.argv[i + 1] : process.env.PORT ?? 8080);
   const server = createRunner();
