@@ -2,11 +2,25 @@
 /**
  * The umlts command: `umlts run [options] -- PROGRAM [ARGS...]`.
  * Bad input gets one line on stderr and a non-zero exit, never a stack trace.
+ *
+ * A thin client of the library (index.ts): the flags become run()'s
+ * options, with the guest on umlts's own stdio and terminal, kernel
+ * messages and --strace lines on its stderr; the result becomes the exit
+ * status (128+N for a signal N) and a failure one line.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PKG_ROOT } from './host/paths.js';
-import { run, RunOptions, UsageError, parseSize, parsePublish } from './index.js';
+import { run, RunOptions, UmltsError, UsageError, parseSize, parseMount } from './index.js';
+import { SIGNAL_MESSAGES, SIGNAL_NAMES } from './abi/signal.js';
+
+/** A parsed command line: the program and the library's options. */
+interface Command {
+  argv: string[];
+  options: RunOptions & { mounts: NonNullable<RunOptions['mounts']>[number][]; publish: string[] };
+  /** --stats: print the counters at exit */
+  stats: boolean;
+}
 
 const HELP = `usage: umlts run [options] -- PROGRAM [ARGS...]
        umlts --help | --version
@@ -58,23 +72,7 @@ function version(): string {
   }
 }
 
-/** --mount HOST:GUEST[:ro] */
-function parseMount(v: string): { host: string; guest: string; ro: boolean } {
-  const parts = v.split(':');
-  let ro = false;
-  if (parts.length === 3 && (parts[2] === 'ro' || parts[2] === 'rw')) {
-    ro = parts[2] === 'ro';
-    parts.pop();
-  }
-  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw new UsageError(`bad --mount '${v}': expected HOST:GUEST[:ro]`);
-  const guest = parts[1]!;
-  if (!guest.startsWith('/')) throw new UsageError(`bad --mount '${v}': the guest path must be absolute`);
-  if (guest.split('/').every((p) => p === '' || p === '.')) throw new UsageError(`bad --mount '${v}': cannot mount over / (use --root)`);
-  if (guest.split('/').includes('..')) throw new UsageError(`bad --mount '${v}': no '..' in the guest path`);
-  return { host: parts[0]!, guest, ro };
-}
-
-function parse(argv: string[]): RunOptions | number {
+function parse(argv: string[]): Command | number {
   if (argv.length === 0) throw new UsageError('no command (try umlts --help)');
   const cmd = argv[0]!;
   if (cmd === '-h' || cmd === '--help' || cmd === 'help') {
@@ -86,8 +84,9 @@ function parse(argv: string[]): RunOptions | number {
     return 0;
   }
   if (cmd !== 'run') throw new UsageError(`unknown command '${cmd}' (try umlts --help)`);
-  const o: RunOptions = { program: '', args: [], root: '/', rw: false, memBytes: 1 << 30, cpus: 0, env: [], inheritEnv: false, cwd: '', strace: false,
-    mounts: [], maxHostFds: 0, stats: false, user: '', net: 'none', publish: [] };
+  const env: Record<string, string | undefined> = {};
+  let inheritEnv = false, stats = false;
+  const o: Command['options'] = { mounts: [], publish: [], stdio: 'inherit', terminal: true, log: 'stderr' };
   let i = 1;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -107,7 +106,7 @@ function parse(argv: string[]): RunOptions | number {
     switch (flag) {
       case '--root': o.root = val(); break;
       case '--rw': o.rw = true; break;
-      case '--mem': o.memBytes = parseSize(val()); break;
+      case '--mem': o.memory = parseSize(val()); break;
       case '--cpus': {
         const v = val();
         const n = Number(v);
@@ -118,10 +117,10 @@ function parse(argv: string[]): RunOptions | number {
       case '--env': {
         const v = val();
         if (!v.includes('=') || v.startsWith('=')) throw new UsageError(`bad --env '${v}': expected K=V`);
-        o.env.push(v);
+        env[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1);
         break;
       }
-      case '--inherit-env': o.inheritEnv = true; break;
+      case '--inherit-env': inheritEnv = true; break;
       case '--cwd': o.cwd = val(); break;
       case '--user': {
         const v = val();
@@ -136,13 +135,8 @@ function parse(argv: string[]): RunOptions | number {
         o.net = v;
         break;
       }
-      case '--publish': {
-        const p = parsePublish(val());
-        if (typeof p === 'string') throw new UsageError(p);
-        (o.publish ??= []).push(p);
-        break;
-      }
-      case '--stats': o.stats = true; break;
+      case '--publish': o.publish.push(val()); break;
+      case '--stats': stats = true; break;
       case '--mount': o.mounts.push(parseMount(val())); break;
       case '--max-host-fds': {
         const v = val();
@@ -159,27 +153,47 @@ function parse(argv: string[]): RunOptions | number {
         throw new UsageError(`unknown option '${a}' (try umlts --help)`);
     }
   }
-  if (o.net === 'host' && o.publish?.length) throw new UsageError('--publish needs --net none (with --net host the guest listens on the host itself)');
+  if (o.net === 'host' && o.publish.length) throw new UsageError('--publish needs --net none (with --net host the guest listens on the host itself)');
+  // --inherit-env: umlts's own environment instead of the clean PATH, HOME and TERM
+  o.env = inheritEnv ? { PATH: undefined, HOME: undefined, TERM: undefined, ...process.env, ...env } : env;
   const rest = argv.slice(i);
   if (rest.length === 0) throw new UsageError('no program given: umlts run [options] -- PROGRAM [ARGS...]');
-  o.program = rest[0]!;
-  o.args = rest.slice(1);
-  return o;
+  // the guest's output goes straight to umlts's own fds: nothing to buffer
+  return { argv: rest, options: o, stats };
 }
 
-function main(): void {
-  let opts: RunOptions | number;
+async function main(): Promise<number> {
+  let c: Command | number;
   try {
-    opts = parse(process.argv.slice(2));
+    c = parse(process.argv.slice(2));
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`umlts: ${e.message}\n`);
-      process.exit(2);
+      return 2;
     }
     throw e;
   }
-  if (typeof opts === 'number') process.exit(opts);
-  process.exit(run(opts));
+  if (typeof c === 'number') return c;
+  try {
+    const r = await run(c.argv, c.options);
+    if (c.stats) {
+      const line = (what: string, o: object): string => `umlts: ${what}: ${Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ')}\n`;
+      process.stderr.write(line('filehandles', r.stats.filehandles) + line('kernel', r.stats.kernel) + line('mm', r.stats.mm));
+    }
+    if (r.signal === null) return r.exitCode ?? 0;
+    const sig = Number(Object.entries(SIGNAL_NAMES).find(([, name]) => name === r.signal)?.[0] ?? 9);
+    const msg = SIGNAL_MESSAGES[sig];
+    if (msg) process.stderr.write(`${msg}\n`);
+    return 128 + sig;
+  } catch (e) {
+    if (!(e instanceof UmltsError)) throw e;
+    process.stderr.write(`umlts: ${e.message}\n`);
+    if (process.env.UMLTS_DEBUG && e instanceof Error && 'detail' in e && e.detail) process.stderr.write(`${String(e.detail)}\n`);
+    return e.exitCode;
+  }
 }
 
-main();
+main().then((code) => process.exit(code), (e: unknown) => {
+  process.stderr.write(`umlts: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\n`);
+  process.exit(70);
+});

@@ -18,10 +18,10 @@ test("a program's own child keeps its exit status while the library runs a guest
     const { run } = await import(${JSON.stringify(lib)});
     const child = spawn('/bin/sh', ['-c', 'sleep 0.3; exit 7']);
     const exited = new Promise((res) => child.on('exit', (code, sig) => res({ code, sig })));
-    const status = run({ program: ${JSON.stringify(BUSYBOX)}, args: ['sh', '-c', 'sleep 1; echo guest done'], root: '/', rw: false,
-      memBytes: 256 << 20, cpus: 0, env: [], inheritEnv: false, cwd: '/', strace: false, mounts: [], maxHostFds: 0, stats: false, user: '' });
+    const r = await run([${JSON.stringify(BUSYBOX)}, 'sh', '-c', 'sleep 1; echo guest done'], { memory: 256 << 20, cwd: '/' });
     const c = await exited;
-    console.log('guest status', status, 'child', c.code, c.sig);
+    process.stdout.write(r.stdout);
+    console.log('guest status', r.exitCode, 'child', c.code, c.sig);
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: CLEAN_ENV, timeout: 60_000 });
   assert.equal(r.stdout, 'guest done\nguest status 0 child 7 null\n', `${r.stdout}\n${r.stderr}`);

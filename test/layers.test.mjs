@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ROOT } from './lib.mjs';
 
 const SRC = path.join(ROOT, 'src');
-/** folder -> the folders it may import (DESIGN.md section 1); '.' is the front (index.ts, cli.ts, paths.ts) */
+/** folder -> the folders it may import (DESIGN.md section 1); '.' is the front (index.ts, cli.ts) and lib/ the library's */
 const MAY = {
   abi: [],
   host: ['abi'],
@@ -19,6 +19,8 @@ const MAY = {
   loader: ['abi', 'mm', 'fs'],
   kernel: ['abi', 'platform', 'mm', 'fs', 'net', 'loader'],
   syscalls: ['abi', 'kernel', 'mm', 'fs', 'net', 'loader', 'platform'],
+  // the library (front): everything below, never the command or index.ts above it
+  lib: ['abi', 'host', 'platform', 'mm', 'fs', 'net', 'loader', 'kernel', 'syscalls'],
 };
 
 function files(dir) {
@@ -72,4 +74,24 @@ test('no import cycle between folders', () => {
   };
   for (const n of g.keys()) visit(n, []);
   assert.deepEqual([...new Set(cycles)], []);
+});
+
+test("the library's caller-side modules load neither the kernel nor koffi (the kernel lives in its worker)", () => {
+  // what src/index.ts reaches, transitively, without the worker
+  const seen = new Set();
+  const visit = (rel) => {
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    const text = fs.readFileSync(path.join(SRC, rel), 'utf8');
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'/g)) {
+      if (!m[1].startsWith('.')) {
+        seen.add(m[1]);
+        continue;
+      }
+      visit(path.relative(SRC, path.resolve(path.dirname(path.join(SRC, rel)), m[1])).replace(/\.js$/, '.ts'));
+    }
+  };
+  visit('index.ts');
+  const heavy = [...seen].filter((f) => f === 'koffi' || /^(kernel|platform|mm|fs|net|loader|syscalls)\//.test(f) || f === 'host/libc.ts' || f === 'lib/worker.ts');
+  assert.deepEqual(heavy, []);
 });

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The project root (the folder holding package.json). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
@@ -18,6 +18,8 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/,
  * against a stand-in). */
 export const CLI = process.env.UMLTS_CLI || path.join(ROOT, 'dist', 'umlts.mjs');
 export const GUEST_SRC = path.join(ROOT, 'test', 'guests');
+/** The library (package.json's export), as a URL for import(). */
+export const LIB = pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href;
 /** Where guest binaries and scratch files go: a host folder the guest sees
  * under the default root. Not under /tmp: the guest's /tmp is umlts's own
  * in-memory tmpfs. Not under the project either: a clone may itself live in

@@ -30,7 +30,7 @@
  * Lock order: none; nothing here spans an await, and everything is touched
  * only on the kernel's JS thread.
  *
- * Ownership: the mount table is immutable after construction. FsContext is
+ * Ownership: the mount table is immutable once guests run (addTmpfs comes before). FsContext is
  * owned by the tasks sharing it (CLONE_FS) and written only by their
  * syscalls (chdir, umask, and the walk's cwdLoc cache). The shared state
  * below (the lock table, the filehandle layer, the terminal, tmpfs
@@ -159,9 +159,9 @@ interface Parent {
 export class Vfs {
   /** immutable */
   readonly rootLoc: Loc;
-  /** canonical path -> mount; immutable after construction */
+  /** canonical path -> mount; fixed before guests run (construction, addTmpfs) */
   private readonly mounts = new Map<string, Mount>();
-  /** canonical dir path -> names of mount points in it (merged into listings); immutable */
+  /** canonical dir path -> names of mount points in it (merged into listings); fixed with the mounts */
   private readonly mountNames = new Map<string, string[]>();
   /** struct file's f_path: where each VFS-opened File was opened (dirfds, fchdir, /proc/<pid>/fd);
    * guarded by the JS thread (set by every open; entries go with their File) */
@@ -252,6 +252,18 @@ export class Vfs {
     this.rootLoc = { path: '/', node: root.root, mnt: root, parent: null };
   }
 
+  /**
+   * One more tmpfs, at a canonical path the namespace lacks (the library's
+   * `files` in a directory the root does not have: nothing is written to
+   * the host). Only before any guest runs: the mount table is fixed after.
+   */
+  addTmpfs(path: string): void {
+    if (path === '/' || this.mounts.has(path)) throw new Error(`tmpfs at ${path}: already a mount point`);
+    const fs = new TmpFs(makedev(0, 40 + this.mounts.size), undefined, 0o755);
+    fs.locks = this.locks;
+    this.addMount(path, fs, false, 'tmpfs', 'nosuid,nodev');
+  }
+
   private addMount(path: string, fs: FileSystem, ro: boolean, source: string, options: string): Mount {
     const m: Mount = { path, fs, root: fs.root, readonly: ro, source, options };
     this.mounts.set(path, m);
@@ -274,10 +286,11 @@ export class Vfs {
 
   /**
    * A console File over one of umlts's host fds, for the guest's fd 0, 1 or
-   * 2 (guestFd is informational). Each call makes a new open file.
+   * 2 (guestFd is informational). Each call makes a new open file. With
+   * onRelease, the fd is the front end's to close when the File goes.
    */
-  console(hostFd: number, _guestFd?: number): File {
-    const f = ConsoleFile.forHostFd(hostFd, this.hostWatch, this.terminal);
+  console(hostFd: number, _guestFd?: number, onRelease: (() => void) | null = null): File {
+    const f = ConsoleFile.forHostFd(hostFd, this.hostWatch, this.terminal, onRelease);
     const m = /^\/dev\/pts\/(\d+)$/.exec(f.path);
     if (m && f.isTty) this.ptys.add(m[1]!);
     return f;

@@ -589,6 +589,15 @@ export function getpgrp(): number {
   return c.getpgrp() as number;
 }
 
+const pipe2_ = libc.func('int pipe2(int *fds, int flags)');
+export const O_NONBLOCK = 0o4000, O_CLOEXEC = 0o2000000;
+/** pipe2(2): [read end, write end]. Throws HostError. */
+export function pipe2(flags: number): [number, number] {
+  const fds = new Int32Array(2);
+  if ((pipe2_(fds, flags) as number) < 0) fail('pipe2');
+  return [fds[0]!, fds[1]!];
+}
+
 // ---- sockets (net/hostinet.ts, net/publish.ts: --net host and --publish) ----------
 // Every host socket is non-blocking; all return -errno instead of throwing.
 const sk = {

@@ -73,10 +73,10 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   tg.zombie = true;
   tg.stopSig = 0;
   tg.exitWait.wake(0);
-  // orphans go to init; a zombie among them is init's to reap now
+  // orphans go to init while it lives (a sandbox may have none); a zombie among them is init's to reap now
   const init = k.init;
   for (const c of tg.children) {
-    c.parent = init && init !== tg ? init : null;
+    c.parent = init && init !== tg && !init.zombie ? init : null;
     if (c.parent) {
       c.parent.children.add(c);
       if (c.zombie) k.notifyParent(c);
@@ -85,10 +85,7 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   }
   tg.children.clear();
   if (tg.sid === tg.tgid) k.vfs.sessionLeaderExited(tg.sid);
-  if (tg === k.init) {
-    k.initStatus = status;
-    return;
-  }
+  if (tg === k.init) k.initStatus = status;
   k.notifyParent(tg);
 }
 
@@ -96,7 +93,9 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
 export function notifyParent(k: Kernel, tg: ThreadGroup): void {
   const parent = tg.parent;
   if (!parent) {
+    // nobody in the guest can wait for it: reaped now, and the front end told
     k.tgs.delete(tg.tgid);
+    k.opts.exited?.(tg.tgid, tg.exitStatus ?? 0);
     return;
   }
   const a = actionOf(parent, SIGCHLD);

@@ -29,7 +29,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   if (flags & CLONE_THREAD) return k.cloneThread(parent, flags, stack, ptid, ctid, tls);
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
-  if (k.tgs.size >= 4096) return -Errno.EAGAIN;
+  if (k.tgs.size >= (k.opts.maxProcesses ?? 4096)) return -Errno.EAGAIN;
   const { mm, thread } = parent.mm.fork();
   // the parent's write-protection reaches the host before the child runs
   // (a vfork parent sleeps instead of resuming, and its other threads run on)

@@ -45,7 +45,9 @@ import { Errno, ERRNO_NAMES } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { Creds } from './creds.js';
 import { Scheduler, SLICE_NS, LONG_RUN_NS } from './sched.js';
-import { finishSyscall, restartMode, SyscallTable } from './syscall.js';
+import { finishSyscall, restartMode, SyscallTable, SyscallHook, SyscallTracer } from './syscall.js';
+export { NO_VERDICT } from './syscall.js';
+export type { SyscallHook, SyscallTracer } from './syscall.js';
 import { SigInfo, SIGKILL, SI_KERNEL, ERESTARTSYS, ERESTARTNOHAND } from './signal.js';
 import { Vfs, FsContext, HostMountSpec } from '../fs/vfs.js';
 import { FdTable, File } from '../fs/file.js';
@@ -71,15 +73,12 @@ export interface KernelOptions {
   rw: boolean;
   memBytes: number;
   cpus: number;
-  strace: boolean;
-  /** host fds that become the guest's 0, 1, 2 */
-  stdio: [number, number, number];
   /** more host directories (--mount) and the host fd budget of hostfs (--max-host-fds) */
   mounts?: readonly HostMountSpec[];
   maxHostFds?: number;
   /** where guest code runs (the ptrace platform, or later systrap) */
   platform: Platform;
-  /** where kernel messages and strace lines go (one line, no newline) */
+  /** where kernel messages go (one line, no newline) */
   log: (line: string) => void;
   /** the syscall table (syscalls/table.ts) */
   syscalls: SyscallTable;
@@ -92,6 +91,24 @@ export interface KernelOptions {
   /** init's resource limits, indexed by RLIMIT_*: [soft, hard], Infinity for RLIM_INFINITY (the front end
    * passes the invoking process's own, as a shell's child inherits them); absent ones take Linux's defaults */
   rlimits?: ReadonlyArray<readonly [number, number] | undefined>;
+  /** most guest processes (zombies included) at once: fork fails with EAGAIN past it (default 4096) */
+  maxProcesses?: number;
+  /**
+   * A process with no guest parent (one the front end spawned) ended: its
+   * wait(2) status. It is reaped already (nobody can wait for it).
+   */
+  exited?: (pid: number, status: number) => void;
+}
+
+/** How a process the front end starts is set up. */
+export interface SpawnSpec {
+  /** the guest's working directory; a missing one fails the spawn if cwdRequired, else / is used */
+  cwd: string;
+  cwdRequired: boolean;
+  /** its fds 0, 1 and 2 (references the spawn takes over once it succeeds) */
+  stdio: [File, File, File];
+  /** it is init: orphans are reparented to it, and its exit ends run() */
+  init: boolean;
 }
 
 /** strerror() for the user: "No such file or directory". */
@@ -141,7 +158,7 @@ export class Kernel {
   nextPid = 1;
   /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path) */
   readonly stats = { syscalls: 0, stubs: 0, execs: 0 };
-  /** init (pid 1): orphans are reparented to it; set once by spawnInit */
+  /** init (pid 1 when there is one): orphans are reparented to it while it lives; set once, by spawnProcess */
   init: ThreadGroup | null = null;
   /** tasks woken during the current dispatch, run after it (softirq-style); guarded by the JS thread */
   readonly woken: Task[] = [];
@@ -159,6 +176,10 @@ export class Kernel {
   readonly futexes = new FutexTable();
   /** boot time for /proc/uptime, sysinfo (monotonic ns); immutable */
   readonly bootNs = process.hrtime.bigint();
+  /** the syscall hook, or null (the dispatcher's only cost then: this test); set by the front end before guests run */
+  syscallHook: SyscallHook | null = null;
+  /** where finished syscalls and delivered signals are reported, or null; guarded by the JS thread (the front end turns it on and off) */
+  tracer: SyscallTracer | null = null;
   /** the task whose syscall is running, for /proc/self and the terminal's job
    * control; guarded by the JS thread. Set by dispatchSyscall and never
    * cleared: outside a syscall they name the last caller (possibly gone). */
@@ -197,33 +218,32 @@ export class Kernel {
   }
 
   /**
-   * Start the guest's init (pid 1): resolve and load the program and set up
-   * its stdio. Throws LoaderError (with a one-line reason) if it cannot run.
+   * Start a process with no guest parent: resolve and load the program and
+   * set up its stdio (its own session and process group, like a process
+   * init started). Throws LoaderError (with a one-line reason) if it cannot
+   * run; the stdio references stay the caller's then.
    */
-  spawnInit(path: string, argv: string[], envp: string[], cwd: string, cwdRequired = true): Task {
+  spawnProcess(path: string, argv: string[], envp: string[], spec: SpawnSpec): Task {
     const fs: FsContext = { cwd: '/', umask: 0o022 };
     const u = this.opts.user;
     const creds = new Creds(u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, [...u.groups]);
-    if (cwd !== '/') {
-      const r = this.vfs.chdir({ fs, creds }, null, cwd);
-      if (r < 0 && cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${cwd}: ${errnoMessage(-r)}`);
+    if (spec.cwd !== '/') {
+      const r = this.vfs.chdir({ fs, creds }, null, spec.cwd);
+      if (r < 0 && spec.cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${spec.cwd}: ${errnoMessage(-r)}`);
     }
+    const img = this.prepareExec(fs, path, argv, creds);
+    const { mm, thread } = AddressSpace.create(this.physmem, this.platform);
     const files = new FdTable();
     const nofile = this.opts.rlimits?.[RLIMIT_NOFILE];
     // fs.nr_open bounds the table whatever the host allows
     if (nofile) files.limit = Math.min(nofile[0], NR_OPEN);
-    const [i, o, e] = this.opts.stdio;
-    files.installAt(0, this.vfs.console(i, 0), false);
-    files.installAt(1, this.vfs.console(o, 1), false);
-    files.installAt(2, this.vfs.console(e, 2), false);
-    const img = this.prepareExec(fs, path, argv, creds);
-    const { mm, thread } = AddressSpace.create(this.physmem, this.platform);
+    spec.stdio.forEach((f, fd) => files.installAt(fd, f, false));
     this.stats.stubs++;
     const tg = new ThreadGroup(this.allocPid(), null);
     this.opts.rlimits?.forEach((l, res) => {
       if (l) tg.rlimits.set(res, [Math.min(l[0], res === RLIMIT_NOFILE ? NR_OPEN : Infinity), Math.min(l[1], res === RLIMIT_NOFILE ? NR_OPEN : Infinity)]);
     });
-    this.init = tg;
+    if (spec.init) this.init = tg;
     const task = new Task(this, tg.tgid, tg, mm, thread, files, fs, creds);
     tg.tasks.push(task);
     this.tgs.set(tg.tgid, tg);
@@ -303,14 +323,23 @@ export class Kernel {
   /** Run until init exits; returns its wait status (exit code << 8, or the signal). */
   run(init: Task): number {
     this.resume(init);
+    this.loop(() => this.initStatus !== null);
+    return this.initStatus!;
+  }
+
+  /**
+   * The trap loop: take the next stop, handle it, run what it woke, until
+   * done() says so (asked after every stop, host events included: a front
+   * end's own host fd wakes the loop through the platform's events).
+   */
+  loop(done: () => boolean): void {
     const stop = this.stop;
-    while (this.initStatus === null) {
+    while (!done()) {
       this.platform.wait(stop);
       const task = stop.ctx?.owner as Task | null | undefined;
       if (task) this.contain(() => this.onStop(task, stop));
       this.contain(() => this.runWoken());
     }
-    return this.initStatus;
   }
 
   /**

@@ -12,7 +12,6 @@ import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
 import { Kernel } from './kernel.js';
-import { SIGNAL_NAMES } from '../abi/signal.js';
 import { POLLIN } from '../abi/poll.js';
 
 /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
@@ -140,10 +139,7 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
     if (!sig) break;
     const info = (fromTask ? task.pending : task.tg.sharedPending).take(sig)!;
     const act = actionOf(task.tg, sig);
-    if (k.opts.strace) {
-      const where = info.addr !== undefined ? `, si_addr=0x${info.addr.toString(16)}` : info.pid !== undefined ? `, si_pid=${info.pid}` : '';
-      k.warnRaw(`${task.tid === 1 ? '' : `[pid ${task.tid}] `}--- ${SIGNAL_NAMES[sig] ?? `SIG${sig}`} {si_signo=${sig}, si_code=${info.code}${where}} ---`);
-    }
+    if (k.tracer !== null) k.tracer.signal(task, sig, info);
     if (act.handler === SIG_IGN) continue;
     if (act.handler === SIG_DFL) {
       if (isIgnoredByDefault(sig)) continue;

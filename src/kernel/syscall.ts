@@ -1,7 +1,8 @@
 /**
- * The syscall dispatcher: table lookup, ErrnoError → -errno, the one ENOSYS
- * message per number, and the strace hook. The only logging on this path is
- * behind --strace.
+ * The syscall dispatcher: the front end's syscall hook, table lookup,
+ * ErrnoError → -errno, the one ENOSYS message per number, and the tracer
+ * (--strace, the library's 'syscall' events). The only logging on this path
+ * is behind the tracer; with neither hook nor tracer set each costs one test.
  *
  * The table itself lives in syscalls/ (which imports the kernel, never the
  * other way round): the front end hands it to the kernel (KernelOptions).
@@ -10,11 +11,27 @@ import { Errno, ErrnoError } from '../abi/errno.js';
 import { OutOfMemory } from '../mm/physmem.js';
 import type { Regs } from '../platform/regs.js';
 import type { Task } from './task.js';
+import type { SigInfo } from './signal.js';
 
 /** Returned by a handler whose task went to sleep (or is gone); never seen by the guest. */
 export const BLOCKED = -0x10000;
 /** Returned by a handler that set every register itself (rt_sigreturn, execve): no result to store. */
 export const REGS_SET = -0x10001;
+
+/**
+ * A syscall hook (the library's `hooks`): asked once as each syscall enters,
+ * before its handler; returns NO_VERDICT to let it run, or the result the
+ * guest gets instead (-errno to deny, a value to emulate).
+ */
+export type SyscallHook = (task: Task, nr: number) => number;
+/** A syscall hook's "go on". */
+export const NO_VERDICT = -0x10002;
+
+/** What --strace and the library's 'syscall' events see: each finished syscall, each signal delivered. */
+export interface SyscallTracer {
+  syscall(task: Task, nr: number, ret: number): void;
+  signal(task: Task, sig: number, info: SigInfo): void;
+}
 
 /** What the kernel needs of one syscall table row. */
 export interface SyscallEntry {
@@ -38,8 +55,15 @@ export function dispatchSyscall(task: Task, nr: number): number {
   k.current = task;
   const table = k.opts.syscalls;
   const row = table.rows[nr];
-  let ret: number;
-  if (row === undefined) {
+  let ret = NO_VERDICT;
+  // asked once per syscall: not again when a sleeping call is re-run
+  if (k.syscallHook !== null && !task.sc.hooked) {
+    task.sc.hooked = true;
+    ret = k.syscallHook(task, nr);
+  }
+  if (ret !== NO_VERDICT) {
+    // the hook denied or emulated it: the handler does not run
+  } else if (row === undefined) {
     if (!k.reportedEnosys.has(nr)) {
       k.reportedEnosys.add(nr);
       k.warn(`unimplemented syscall ${table.name(nr) ?? '?'} (${nr}) returns ENOSYS`);
@@ -58,7 +82,7 @@ export function dispatchSyscall(task: Task, nr: number): number {
       ret = -e.errno;
     }
   }
-  if (k.opts.strace && ret !== BLOCKED && ret !== REGS_SET) k.warnRaw(table.strace(task, nr, ret));
+  if (k.tracer !== null && ret !== BLOCKED && ret !== REGS_SET) k.tracer.syscall(task, nr, ret);
   return ret;
 }
 

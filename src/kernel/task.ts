@@ -139,8 +139,11 @@ export class SyscallContext {
   /** sigsuspend/ppoll/pselect: the mask to restore once a handler has been set up; owned by its task */
   savedMaskLo: number | null = null;
   savedMaskHi = 0;
+  /** the syscall hook has seen this call (a re-run after a wake does not ask again); owned by its task (cleared by done()) */
+  hooked = false;
   /** The call is over (returned, or ended by a signal): what it kept goes. */
   done(): void {
+    this.hooked = false;
     this.state = null;
     this.cleanup = null;
     this.sigwaitLo = this.sigwaitHi = 0;

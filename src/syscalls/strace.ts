@@ -5,6 +5,8 @@
  */
 import { getSystemErrorMap } from 'node:util';
 import type { Task } from '../kernel/task.js';
+import type { SigInfo } from '../kernel/signal.js';
+import { SIGNAL_NAMES } from '../abi/signal.js';
 import { ERRNO_NAMES } from '../abi/errno.js';
 import { ARG_REGS } from '../platform/regs.js';
 import { SYSCALL_NAMES } from '../abi/syscall_nr.js';
@@ -153,4 +155,10 @@ export function straceLine(t: Task, nr: number, ret: number): string {
   }
   const res = ret < 0 && ret >= -4095 ? `-1 ${errText(-ret)}` : ret > 0xffff ? '0x' + ret.toString(16) : String(ret);
   return `${t.tid === 1 ? "" : `[pid ${t.tid}] `}${name}(${args.join(", ")}) = ${res}`;
+}
+
+/** The strace line for a signal being delivered: `--- SIGCHLD {si_signo=17, si_code=1, si_pid=3} ---`. */
+export function straceSignalLine(t: Task, sig: number, info: SigInfo): string {
+  const where = info.addr !== undefined ? `, si_addr=0x${info.addr.toString(16)}` : info.pid !== undefined ? `, si_pid=${info.pid}` : '';
+  return `${t.tid === 1 ? '' : `[pid ${t.tid}] `}--- ${SIGNAL_NAMES[sig] ?? `SIG${sig}`} {si_signo=${sig}, si_code=${info.code}${where}} ---`;
 }

@@ -7,8 +7,10 @@
  * fd with a zero timeout and, if nothing is there, returns -EAGAIN and asks
  * the HostWatch to wake this file's wait queue when the fd turns readable
  * (the syscall layer then sleeps the task on `waitq`). Writes go straight to
- * the host; on a non-blocking host fd that is full we poll until it drains
- * (the terminal or pipe reader is outside the guest, so it will).
+ * the host; a non-blocking host fd that is full makes the writer sleep the
+ * same way until it drains (its reader is outside the guest — a terminal, a
+ * pipe the library reads — and the kernel must not stop for it), after
+ * returning what got through.
  *
  * When umlts's stdin is a terminal, the front end hands it to the Terminal
  * (start()): the host terminal goes raw for input and the guest's termios
@@ -304,6 +306,8 @@ export class ConsoleFile extends File {
     readonly terminal: Terminal | null,
     /** close hostFd on release (a /dev/tty open); immutable */
     private readonly ownsFd: boolean,
+    /** called on release instead (the front end's own pipe: it closes the fd and forgets it); immutable */
+    private readonly onRelease: (() => void) | null = null,
   ) {
     super(flags, path);
     this.isTty = host.isatty(hostFd);
@@ -311,15 +315,15 @@ export class ConsoleFile extends File {
     this.tty = this.isTty && terminal?.covers(hostFd) ? terminal : null;
   }
 
-  /** A File over one of umlts's own fds (0, 1, 2), access mode as the host fd's. */
-  static forHostFd(hostFd: number, watcher: HostWatch, terminal: Terminal): ConsoleFile {
+  /** A File over one of umlts's own fds (0, 1, 2, or a pipe the front end made: onRelease), access mode as the host fd's. */
+  static forHostFd(hostFd: number, watcher: HostWatch, terminal: Terminal, onRelease: (() => void) | null = null): ConsoleFile {
     const fl = host.fcntl(hostFd, host.F_GETFL, 0);
     const flags = fl < 0 ? O_RDWR : fl & (O_ACCMODE | O_APPEND);
     const b = new Uint8Array(4096);
     const n = host.readlinkat(host.AT_FDCWD, `/proc/self/fd/${hostFd}`, b);
     const path = n > 0 ? Buffer.from(b.buffer, 0, n).toString('utf8') : `console:${hostFd}`;
     const tty = host.isatty(hostFd);
-    return new ConsoleFile(hostFd, flags, path, watcher, tty ? terminal : null, false);
+    return new ConsoleFile(hostFd, flags, path, watcher, tty ? terminal : null, false, onRelease);
   }
 
   /**
@@ -392,9 +396,10 @@ export class ConsoleFile extends File {
       const n = host.write(this.hostFd, done === 0 ? buf : buf.subarray(done));
       if (n === -Errno.EINTR) continue;
       if (n === -Errno.EAGAIN) {
-        // a non-blocking host fd is full: its reader is outside the guest, wait for it
-        host.poll1(this.hostFd, POLLOUT, -1);
-        continue;
+        // a non-blocking host fd is full: what got through, or sleep until its reader drains it
+        if (done > 0) return done;
+        this.arm(POLLOUT);
+        return -Errno.EAGAIN;
       }
       if (n < 0) return done > 0 ? done : n;
       done += n;
@@ -471,6 +476,7 @@ export class ConsoleFile extends File {
   }
 
   protected override release(): void {
-    if (this.ownsFd) host.close(this.hostFd);
+    if (this.onRelease) this.onRelease();
+    else if (this.ownsFd) host.close(this.hostFd);
   }
 }

@@ -31,8 +31,8 @@ export class PtracePlatform implements Platform {
   readonly events = new PtraceEvents();
   /** the waker helper process; immutable */
   private readonly waker: { tid: number; cont(): void };
-  /** the host process group of the waker and every stub; immutable */
-  private readonly pgid: number;
+  /** the host process group of the waker and every stub (a kill of it ends them all: the library's exit hook); immutable */
+  readonly pgid: number;
   /** host tid -> guest thread whose stops wait() reports; guarded by the JS thread */
   private readonly live = new Map<number, HostThread>();
   /** host tids killed and not yet reaped: their stops are swallowed; guarded by the JS thread */
