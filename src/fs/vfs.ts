@@ -597,7 +597,8 @@ export class Vfs {
     const pe = permission(st, c.creds, mask);
     if (pe < 0) return pe;
     if (mask & MAY_WRITE && loc.mnt.readonly && (type === S_IFREG || type === S_IFDIR)) return -Errno.EROFS;
-    const special = !(node instanceof OpenFileNode) && node.fs !== this.devfs;
+    // devices of umlts's own filesystems open themselves; a node elsewhere opens the device its number names
+    const special = !(node instanceof OpenFileNode) && node.fs !== this.devfs && node.fs !== this.devpts;
     if (special && (type === S_IFCHR || type === S_IFBLK) && /(^|,)nodev(,|$)/.test(loc.mnt.options)) return -Errno.EACCES;
     let f: File | number;
     if (type === S_IFDIR) {
