@@ -69,6 +69,7 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   // none of them may be started by a vCPU another of them frees
   for (const t of tg.tasks) k.sched.unwait(t);
   for (const t of [...tg.tasks]) k.exitTask(t);
+  k.ipc.exitProcess(tg, tg.tgid);
   tg.zombie = true;
   tg.stopSig = 0;
   // orphans go to init; a zombie among them is init's to reap now

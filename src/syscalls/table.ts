@@ -30,6 +30,7 @@ import * as TMR from './timer.js';
 import * as NET from './socket.js';
 import * as SCHED from './sched.js';
 import * as MEMFD from './memfd.js';
+import * as IPC from './ipc.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -279,6 +280,20 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_sched_getaffinity]: { name: 'sched_getaffinity', handler: SCHED.sys_sched_getaffinity, status: 'supported' },
   [N.SYS_sched_setaffinity]: { name: 'sched_setaffinity', handler: SCHED.sys_sched_setaffinity, status: 'supported', note: 'the vCPU scheduler obeys the mask' },
   [N.SYS_sched_yield]: { name: 'sched_yield', handler: SCHED.sys_sched_yield, status: 'supported' },
+
+  // ---- System V IPC: syscalls/ipc.ts ----
+  [N.SYS_shmget]: { name: 'shmget', handler: IPC.sys_shmget, status: 'partial', note: 'SHM_HUGETLB: EINVAL' },
+  [N.SYS_shmat]: { name: 'shmat', handler: IPC.sys_shmat, status: 'supported' },
+  [N.SYS_shmdt]: { name: 'shmdt', handler: IPC.sys_shmdt, status: 'supported' },
+  [N.SYS_shmctl]: { name: 'shmctl', handler: IPC.sys_shmctl, status: 'supported' },
+  [N.SYS_semget]: { name: 'semget', handler: IPC.sys_semget, status: 'supported' },
+  [N.SYS_semop]: { name: 'semop', handler: IPC.sys_semop, status: 'supported', restart: 'never' },
+  [N.SYS_semtimedop]: { name: 'semtimedop', handler: IPC.sys_semtimedop, status: 'supported', restart: 'never' },
+  [N.SYS_semctl]: { name: 'semctl', handler: IPC.sys_semctl, status: 'supported' },
+  [N.SYS_msgget]: { name: 'msgget', handler: IPC.sys_msgget, status: 'supported' },
+  [N.SYS_msgsnd]: { name: 'msgsnd', handler: IPC.sys_msgsnd, status: 'supported', restart: 'nohand' },
+  [N.SYS_msgrcv]: { name: 'msgrcv', handler: IPC.sys_msgrcv, status: 'supported', restart: 'nohand' },
+  [N.SYS_msgctl]: { name: 'msgctl', handler: IPC.sys_msgctl, status: 'supported' },
 
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },
