@@ -55,6 +55,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_writev]: { name: 'writev', handler: RW.sys_writev, status: 'supported' },
   [N.SYS_preadv]: { name: 'preadv', handler: RW.sys_preadv, status: 'supported' },
   [N.SYS_pwritev]: { name: 'pwritev', handler: RW.sys_pwritev, status: 'supported' },
+  [N.SYS_preadv2]: { name: 'preadv2', handler: RW.sys_preadv2, status: 'partial', note: 'RWF_ATOMIC, RWF_DONTCACHE: EOPNOTSUPP' },
+  [N.SYS_pwritev2]: { name: 'pwritev2', handler: RW.sys_pwritev2, status: 'partial', note: 'RWF_ATOMIC, RWF_DONTCACHE: EOPNOTSUPP' },
   [N.SYS_sendfile]: { name: 'sendfile', handler: SPLICE.sys_sendfile, status: 'supported', note: 'a copy loop; what the destination does not take goes back to the source' },
   [N.SYS_splice]: { name: 'splice', handler: SPLICE.sys_splice, status: 'supported', note: 'copies (buffers move only pipe to pipe)' },
   [N.SYS_tee]: { name: 'tee', handler: SPLICE.sys_tee, status: 'supported' },
