@@ -21,7 +21,7 @@ export function exitThread(k: Kernel, task: Task, status: number): void {
   if (task.clearChildTid) {
     try {
       task.mm.writeU32(task.clearChildTid, 0);
-      k.futexes.wake(task, task.clearChildTid, 1, 0xffffffff);
+      k.futexes.wake(task, k.futexes.keyOf(task, task.clearChildTid, true), 1, 0xffffffff);
     } catch {
       // an unmapped address: nothing to clear (as mm_release)
     }

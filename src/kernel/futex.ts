@@ -1,16 +1,26 @@
 /**
- * Futex wait queues (kernel/futex/core.c): waiters per (address space,
- * address) key. The futex(2) syscall (syscalls/futex.ts) queues and wakes
- * through here; exit wakes clear_child_tid waiters.
+ * Futex wait queues (kernel/futex/core.c): waiters per key. The futex(2)
+ * syscall (syscalls/futex.ts) queues and wakes through here; exit wakes
+ * clear_child_tid waiters.
+ *
+ * Keys, as get_futex_key makes them: a private futex (FUTEX_PRIVATE_FLAG),
+ * or any futex in private memory, is (address space, address); a shared
+ * futex in a MAP_SHARED mapping is the memory itself, so processes that
+ * map it at different addresses meet: (host file, offset) for a mapping of
+ * a file the stub maps directly (tmpfs and memfd files, SysV segments,
+ * host files), (physmem frame, offset) for shared anonymous memory.
  */
 import type { Task } from './task.js';
 import type { Timer } from './events.js';
+import { MAP_SHARED } from '../abi/mman.js';
 
 /** One futex(2) waiter: made by the sleeping task's FUTEX_WAIT; woken, timedOut
  * and timer are then written by whoever wakes it (a FUTEX_WAKE, its timer,
  * exit's clear_child_tid). Guarded by the JS thread. */
 export interface FutexWait {
   task: Task;
+  /** the futex's key (FutexTable.keyOf) */
+  key: string;
   bitset: number;
   woken: boolean;
   timedOut: boolean;
@@ -19,27 +29,39 @@ export interface FutexWait {
 
 /** Waiters per futex key; the kernel owns one table (guarded by the JS thread). */
 export class FutexTable {
-  /** "mm id:address" -> waiters in FIFO order; guarded by the JS thread */
+  /** key -> waiters in FIFO order; guarded by the JS thread */
   private readonly q = new Map<string, FutexWait[]>();
-  private key(t: Task, addr: number): string {
+
+  /**
+   * The key of the futex at addr in t's address space; shared: the call
+   * has no FUTEX_PRIVATE_FLAG. May fault the page in (it was just read).
+   */
+  keyOf(t: Task, addr: number, shared: boolean): string {
+    if (shared) {
+      const v = t.mm.find(addr);
+      if (v && v.flags & MAP_SHARED) {
+        const hm = v.direct ? v.file?.hostMap : undefined;
+        if (hm) return `h${hm.id}:${v.pgoff + (addr - v.start)}`;
+        const f = t.mm.userFrame(addr, false);
+        if (f >= 0) return `f${f}:${addr % 4096}`;
+      }
+    }
     return `${t.mm.id}:${addr}`;
   }
-  add(t: Task, addr: number, w: FutexWait): void {
-    const k = this.key(t, addr);
-    const l = this.q.get(k);
+  add(w: FutexWait): void {
+    const l = this.q.get(w.key);
     if (l) l.push(w);
-    else this.q.set(k, [w]);
+    else this.q.set(w.key, [w]);
   }
-  remove(t: Task, addr: number, w: FutexWait): void {
-    const k = this.key(t, addr);
+  remove(w: FutexWait): void {
+    const k = w.key;
     const l = this.q.get(k);
     if (!l) return;
     const i = l.indexOf(w);
     if (i >= 0) l.splice(i, 1);
     if (l.length === 0) this.q.delete(k);
   }
-  wake(t: Task, addr: number, n: number, bitset: number): number {
-    const k = this.key(t, addr);
+  wake(t: Task, k: string, n: number, bitset: number): number {
     const l = this.q.get(k);
     if (!l) return 0;
     let woken = 0;

@@ -25,7 +25,7 @@ export function sys_futex(t: Task, r: Regs): number {
     case FUTEX_WAKE_BITSET: {
       const bits = cmd === FUTEX_WAKE ? 0xffffffff : val3;
       if (bits === 0) return -Errno.EINVAL;
-      return table.wake(t, uaddr, val, bits);
+      return table.wake(t, table.keyOf(t, uaddr, !(op & FUTEX_PRIVATE_FLAG)), val, bits);
     }
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
@@ -36,11 +36,11 @@ export function sys_futex(t: Task, r: Regs): number {
         // re-run after a wake or the timeout
         t.sc.state = null;
         if (st.woken) return 0;
-        table.remove(t, uaddr, st);
+        table.remove(st);
         return -Errno.ETIMEDOUT;
       }
       if (readU32(t, uaddr) !== val) return -Errno.EAGAIN;
-      const w: FutexWait = { task: t, bitset: bits, woken: false, timedOut: false, timer: null };
+      const w: FutexWait = { task: t, key: table.keyOf(t, uaddr, !(op & FUTEX_PRIVATE_FLAG)), bitset: bits, woken: false, timedOut: false, timer: null };
       if (timeout) {
         const ns = readTimespec(t, timeout);
         // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one
@@ -53,12 +53,12 @@ export function sys_futex(t: Task, r: Regs): number {
           t.kernel.wake(t);
         });
       }
-      table.add(t, uaddr, w);
+      table.add(w);
       t.sc.state = w;
       // a signal (or the thread's end) takes it off the queue: a stale
       // waiter would swallow a wake meant for a live one
       t.sc.cleanup = () => {
-        table.remove(t, uaddr, w);
+        table.remove(w);
         if (w.timer) t.kernel.events.cancelTimer(w.timer);
       };
       return t.sleep();
