@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run pysuite -- [--timeout SECONDS] [--json] [--py-arg ARG]... [--umlts-arg ARG]... MODULE...
+// npm run pysuite -- [--timeout SECONDS] [--json] [--logs DIR] [--py-arg=ARG]... [--umlts-arg ARG]... MODULE...
 //
 // Runs CPython's regression tests (Debian's libpython3.11-testsuite) for each
 // MODULE natively and under umlts, with `python3 -m test -v MODULE`, and lists
@@ -37,7 +37,9 @@ export function parseLog(text) {
 export function runSuite(mod, { umlts, timeoutS = 1800, extra = [], pyArgs = [] } = {}) {
   const cwd = fs.mkdtempSync('/var/tmp/pysuite-');
   const py = [PYTHON, '-m', 'test', '-v', '--timeout', String(Math.max(60, Math.floor(timeoutS / 2))), ...pyArgs, mod];
-  const argv = umlts ? [process.execPath, CLI, 'run', '--rw', '--cwd', cwd, ...extra, '--', ...py] : py;
+  // the guest gets the environment the native run has (umlts gives a clean one otherwise: no LANG)
+  const env = Object.entries(ENV).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+  const argv = umlts ? [process.execPath, CLI, 'run', '--rw', '--cwd', cwd, ...env, ...extra, '--', ...py] : py;
   const t0 = Date.now();
   const r = spawnSync(argv[0], argv.slice(1), { cwd, env: ENV, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 30 });
   fs.rmSync(cwd, { recursive: true, force: true });
@@ -58,19 +60,20 @@ export function compare(native, under) {
 
 async function main() {
   const args = process.argv.slice(2);
-  let timeoutS = 1800, json = false;
+  let timeoutS = 1800, json = false, logs = '';
   const mods = [];
   const extra = [];
   const pyArgs = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--timeout') timeoutS = Number(args[++i]);
     else if (args[i] === '--json') json = true;
+    else if (args[i] === '--logs') logs = args[++i];
     else if (args[i] === '--umlts-arg') extra.push(args[++i]);
     else if (args[i].startsWith('--py-arg=')) pyArgs.push(args[i].slice('--py-arg='.length));
     else mods.push(args[i]);
   }
   if (!mods.length || !Number.isFinite(timeoutS)) {
-    process.stderr.write('usage: npm run pysuite -- [--timeout SECONDS] [--umlts-arg ARG]... MODULE...\n');
+    process.stderr.write('usage: npm run pysuite -- [--timeout SECONDS] [--json] [--logs DIR] [--umlts-arg ARG]... MODULE...\n');
     process.exit(2);
   }
   if (!fs.existsSync('/usr/lib/python3.11/test/regrtest.py')) {
@@ -82,6 +85,12 @@ async function main() {
   for (const mod of mods) {
     const n = runSuite(mod, { umlts: false, timeoutS, pyArgs });
     const u = runSuite(mod, { umlts: true, timeoutS, extra, pyArgs });
+    if (logs) {
+      // both runs' logs, for finding out why a test was lost
+      fs.mkdirSync(logs, { recursive: true });
+      fs.writeFileSync(path.join(logs, `${mod}.native.log`), n.log);
+      fs.writeFileSync(path.join(logs, `${mod}.umlts.log`), u.log);
+    }
     const lost = compare(n, u);
     bad += lost.length;
     const passN = [...n.results.values()].filter((x) => x === 'ok').length;

@@ -16,3 +16,10 @@ test('memfd_create, F_ADD_SEALS/F_GET_SEALS, shared mappings of memfds and /dev/
   assert.match(native.stdout, /shared through \/dev\/shm\n/);
   assert.match(native.stdout, /size 3221225473, blocks under 100: 1\n/);
 });
+
+test('shared futexes meet across processes in shared memory mapped anywhere (pthread process-shared objects, sem_open)', () => {
+  const g = buildGuest('futex_shared', ['-lpthread']);
+  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
+  assert.match(native.stdout, /a \/dev\/shm file mapped by each: woken 1, child saw the change\n/);
+  assert.match(native.stdout, /process-shared mutex and condvar: ping-pong done, child status 0\n/);
+});

@@ -1,4 +1,4 @@
-// sendfile, splice, tee, copy_file_range, RLIMIT_FSIZE, 64-bit offsets and
+// sendfile, splice, tee, copy_file_range, preadv2/pwritev2, RLIMIT_FSIZE, 64-bit offsets and
 // locks: what moves,
 // what stays behind, offsets, limits and errors, compared with the host
 // kernel on a host directory and on tmpfs.
@@ -31,6 +31,7 @@ test('sendfile, splice, tee and copy_file_range between files, pipes and sockets
     assert.match(out, /a megabyte into a socket the child drains: 1000000, all arrived: 1\n/);
     assert.match(out, /negative in: EOVERFLOW\n/);
     assert.match(out, /across filesystems: EXDEV\n/);
+    assert.match(out, /RWF_NOWAIT on an empty pipe: EAGAIN\n/);
   });
 });
 

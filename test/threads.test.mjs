@@ -200,10 +200,3 @@ test('node (the host\'s own, with libuv and V8 threads) runs a worker thread und
   assert.equal(r.code, 0, r.describe());
   assert.doesNotMatch(r.stderr, /unimplemented syscall/, r.describe());
 });
-
-test('shared futexes meet across processes: a /dev/shm semaphore, a process-shared condition variable, one file mapped at two addresses', () => {
-  const g = buildGuest('futex_shared');
-  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
-  assert.match(native.stdout, /child: sem_wait 0\n/);
-  assert.match(native.stdout, /woke at most one 1, child exit 0\n/);
-});

@@ -659,8 +659,9 @@ export class HostFile extends File {
       const size = whence === SEEK_END ? this.sizeOf(fd) : 0;
       if (size < 0) return size;
       const p = whence === SEEK_SET ? off : whence === SEEK_CUR ? this.pos + off : whence === SEEK_END ? size + off : -1;
-      // the host's filesystem knows its largest offset (s_maxbytes): let it judge the new position
-      if (p >= 0 && (whence === SEEK_SET || whence === SEEK_CUR || whence === SEEK_END)) {
+      // the host's filesystem knows its largest offset (s_maxbytes): let it judge a new position
+      // (ftell's lseek(fd, 0, SEEK_CUR) moves nothing and needs no host call)
+      if (p >= 0 && p !== this.pos && (whence === SEEK_SET || whence === SEEK_CUR || whence === SEEK_END)) {
         const r = host.lseek(fd, p, SEEK_SET);
         if (r < 0) return guestErr(r);
       }

@@ -72,11 +72,11 @@ export class SysCpuFs extends FileSystem {
     });
   }
 
-  /** cpu<i>: online (writable by root on Linux; here fixed) and its topology. */
+  /** cpu<i>: online (writable by root on Linux; here fixed; cpu0, which x86 cannot take offline, has none) and its topology. */
   private cpuDir(i: number, n: number): SysDir {
     const self = cpuList(i, i), pkg = cpuList(0, n - 1);
     return this.dir(0o755, {
-      online: this.file(0o644, '1\n'),
+      ...(i > 0 ? { online: this.file(0o644, '1\n') } : {}),
       topology: this.dir(0o755, {
         physical_package_id: this.file(0o444, '0\n'),
         die_id: this.file(0o444, '0\n'),

@@ -53,6 +53,14 @@ export class TmpFs extends FileSystem {
     return this.nextIno++;
   }
   /**
+   * shmem_kernel_file_setup for SysV shared memory: a regular file in no
+   * directory, whose one link is the segment's id (its bytes outlive every
+   * open file until the segment drops that link: nlink 0, maybeFree).
+   */
+  shmFile(name: string, uid: number, gid: number, mode: number): TmpReg {
+    return new TmpReg(this, mode & 0o777, uid, gid, name);
+  }
+  /**
    * memfd_create(2) and shmem_file_setup: an unlinked regular file of this
    * (internal) mount, mode 0777 and not umask'd (0666 with
    * MFD_NOEXEC_SEAL, which also seals F_SEAL_EXEC), sealable if

@@ -7,7 +7,6 @@
  */
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
-import { futexKey } from './futex.js';
 import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
 import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
 
@@ -22,7 +21,7 @@ export function exitThread(k: Kernel, task: Task, status: number): void {
   if (task.clearChildTid) {
     try {
       task.mm.writeU32(task.clearChildTid, 0);
-      k.futexes.wake(task, futexKey(task, task.clearChildTid, true), 1, 0xffffffff);
+      k.futexes.wake(task, k.futexes.keyOf(task, task.clearChildTid, true), 1, 0xffffffff);
     } catch {
       // an unmapped address: nothing to clear (as mm_release)
     }
@@ -70,6 +69,7 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   // none of them may be started by a vCPU another of them frees
   for (const t of tg.tasks) k.sched.unwait(t);
   for (const t of [...tg.tasks]) k.exitTask(t);
+  k.ipc.exitProcess(tg, tg.tgid);
   tg.zombie = true;
   tg.stopSig = 0;
   tg.exitWait.wake(0);

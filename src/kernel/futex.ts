@@ -3,38 +3,24 @@
  * syscall (syscalls/futex.ts) queues and wakes through here; exit wakes
  * clear_child_tid waiters.
  *
- * Keys are get_futex_key's: a private futex (FUTEX_PRIVATE_FLAG), or any
- * futex in private memory, is (address space, address); a shared futex in a
- * MAP_SHARED mapping is the memory itself — (file, offset) for a file or
- * shmem mapping, the page frame for shared anonymous memory — so processes
- * that map it at different addresses, or in different address spaces, meet
- * on one queue (a process-shared semaphore in /dev/shm, a pthread mutex in
- * shared memory).
+ * Keys, as get_futex_key makes them: a private futex (FUTEX_PRIVATE_FLAG),
+ * or any futex in private memory, is (address space, address); a shared
+ * futex in a MAP_SHARED mapping is the memory itself, so processes that
+ * map it at different addresses meet: (host file, offset) for a mapping of
+ * a file the stub maps directly (tmpfs and memfd files, SysV segments,
+ * host files), (physmem frame, offset) for shared anonymous memory.
  */
-import { MAP_SHARED } from '../abi/mman.js';
 import type { Task } from './task.js';
 import type { Timer } from './events.js';
-
-/** The futex key of addr for t (get_futex_key); shared: the op lacked FUTEX_PRIVATE_FLAG. Throws EFAULT for a bad address. */
-export function futexKey(t: Task, addr: number, shared: boolean): string {
-  const mm = t.mm;
-  if (shared) {
-    const v = mm.find(addr);
-    if (v && v.flags & MAP_SHARED) {
-      const f = v.file;
-      if (f) return `f:${f.hostMap?.id ?? `${f.mapDev}:${f.mapIno}`}:${v.pgoff + (addr - v.start)}`;
-      // shared anonymous memory: its page frames are the shared object
-      return `p:${mm.userFrame(addr, false)}:${addr % 4096}`;
-    }
-  }
-  return `${mm.id}:${addr}`;
-}
+import { MAP_SHARED } from '../abi/mman.js';
 
 /** One futex(2) waiter: made by the sleeping task's FUTEX_WAIT; woken, timedOut
  * and timer are then written by whoever wakes it (a FUTEX_WAKE, its timer,
  * exit's clear_child_tid). Guarded by the JS thread. */
 export interface FutexWait {
   task: Task;
+  /** the futex's key (FutexTable.keyOf) */
+  key: string;
   bitset: number;
   woken: boolean;
   timedOut: boolean;
@@ -43,14 +29,32 @@ export interface FutexWait {
 
 /** Waiters per futex key; the kernel owns one table (guarded by the JS thread). */
 export class FutexTable {
-  /** "mm id:address" -> waiters in FIFO order; guarded by the JS thread */
+  /** key -> waiters in FIFO order; guarded by the JS thread */
   private readonly q = new Map<string, FutexWait[]>();
-  add(k: string, w: FutexWait): void {
-    const l = this.q.get(k);
-    if (l) l.push(w);
-    else this.q.set(k, [w]);
+
+  /**
+   * The key of the futex at addr in t's address space; shared: the call
+   * has no FUTEX_PRIVATE_FLAG. May fault the page in (it was just read).
+   */
+  keyOf(t: Task, addr: number, shared: boolean): string {
+    if (shared) {
+      const v = t.mm.find(addr);
+      if (v && v.flags & MAP_SHARED) {
+        const hm = v.direct ? v.file?.hostMap : undefined;
+        if (hm) return `h${hm.id}:${v.pgoff + (addr - v.start)}`;
+        const f = t.mm.userFrame(addr, false);
+        if (f >= 0) return `f${f}:${addr % 4096}`;
+      }
+    }
+    return `${t.mm.id}:${addr}`;
   }
-  remove(k: string, w: FutexWait): void {
+  add(w: FutexWait): void {
+    const l = this.q.get(w.key);
+    if (l) l.push(w);
+    else this.q.set(w.key, [w]);
+  }
+  remove(w: FutexWait): void {
+    const k = w.key;
     const l = this.q.get(k);
     if (!l) return;
     const i = l.indexOf(w);

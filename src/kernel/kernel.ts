@@ -57,6 +57,7 @@ import { procNetFiles } from '../net/procnet.js';
 import { ElfImage, ExecFile, LoaderError } from '../loader/elf.js';
 import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from './futex.js';
+import { IpcNamespace } from './ipc/ipc.js';
 import { RLIMIT_NOFILE, NR_OPEN } from '../abi/resource.js';
 import { CLOCK_REALTIME } from '../abi/time.js';
 import { procPidStat, procUptime } from './procstat.js';
@@ -142,6 +143,8 @@ export class Kernel {
   readonly vfs: Vfs;
   /** sockets: the unix name table, the private loopback's ports; immutable reference */
   readonly net: NetStack;
+  /** System V shared memory, semaphores and message queues; immutable reference (contents: see kernel/ipc/) */
+  readonly ipc: IpcNamespace;
   /** immutable */
   readonly platform: Platform;
   /** the platform's timers and host-fd watches; immutable reference */
@@ -208,6 +211,7 @@ export class Kernel {
     });
     this.uts = { nodename: opts.uname.nodename, domainname: '(none)' };
     this.net = new NetStack(this.vfs, this.events, opts.net ?? 'none');
+    this.ipc = new IpcNamespace(this.vfs.shmMnt, () => Number(this.realtimeNs() / 1000000000n));
   }
 
   // ---- process creation and exec ----------------------------------------------------

@@ -1,13 +1,13 @@
 /**
- * futex(2): WAIT/WAKE (and their BITSET forms), keyed as kernel/futex.ts
- * says (shared futexes in shared memory meet across processes). A waiter
- * sleeps until a WAKE picks it or its timeout passes.
+ * futex(2): WAIT/WAKE (and their BITSET forms), keyed by address space and
+ * address (private and shared alike for now: shared memory across processes
+ * comes later). A waiter sleeps until a WAKE picks it or its timeout passes.
  */
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
-import { futexKey, FutexWait } from '../kernel/futex.js';
+import type { FutexWait } from '../kernel/futex.js';
 import { A0, A1, A2, A3, A5 } from './types.js';
 import { readU32, readTimespec } from './uaccess.js';
 
@@ -20,29 +20,27 @@ export function sys_futex(t: Task, r: Regs): number {
   const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
   if (uaddr % 4 !== 0) return -Errno.EINVAL;
   const table = t.kernel.futexes;
-  const shared = (op & FUTEX_PRIVATE_FLAG) === 0;
   switch (cmd) {
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
       const bits = cmd === FUTEX_WAKE ? 0xffffffff : val3;
       if (bits === 0) return -Errno.EINVAL;
-      return table.wake(t, futexKey(t, uaddr, shared), val, bits);
+      return table.wake(t, table.keyOf(t, uaddr, !(op & FUTEX_PRIVATE_FLAG)), val, bits);
     }
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
       const bits = cmd === FUTEX_WAIT ? 0xffffffff : val3;
       if (bits === 0) return -Errno.EINVAL;
-      const st = t.sc.state as (FutexWait & { key: string }) | null;
+      const st = t.sc.state as FutexWait | null;
       if (st) {
         // re-run after a wake or the timeout
         t.sc.state = null;
         if (st.woken) return 0;
-        table.remove(st.key, st);
+        table.remove(st);
         return -Errno.ETIMEDOUT;
       }
-      const key = futexKey(t, uaddr, shared);
       if (readU32(t, uaddr) !== val) return -Errno.EAGAIN;
-      const w: FutexWait & { key: string } = { task: t, bitset: bits, woken: false, timedOut: false, timer: null, key };
+      const w: FutexWait = { task: t, key: table.keyOf(t, uaddr, !(op & FUTEX_PRIVATE_FLAG)), bitset: bits, woken: false, timedOut: false, timer: null };
       if (timeout) {
         const ns = readTimespec(t, timeout);
         // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one
@@ -55,12 +53,12 @@ export function sys_futex(t: Task, r: Regs): number {
           t.kernel.wake(t);
         });
       }
-      table.add(key, w);
+      table.add(w);
       t.sc.state = w;
       // a signal (or the thread's end) takes it off the queue: a stale
       // waiter would swallow a wake meant for a live one
       t.sc.cleanup = () => {
-        table.remove(key, w);
+        table.remove(w);
         if (w.timer) t.kernel.events.cancelTimer(w.timer);
       };
       return t.sleep();

@@ -254,6 +254,51 @@ export function sys_pwritev(t: Task, r: Regs): number {
   return transfer(t, fd, true, () => readIovecs(t, iovp, cnt), pos);
 }
 
+export const RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_NOWAIT = 8, RWF_APPEND = 0x10, RWF_NOAPPEND = 0x20;
+const RWF_KNOWN = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND;
+
+/**
+ * preadv2/pwritev2: preadv/pwritev with a position of -1 meaning the file
+ * position, and per-call flags (kiocb_set_rw_flags): RWF_HIPRI is a hint,
+ * RWF_NOWAIT makes this call non-blocking, RWF_DSYNC/RWF_SYNC write
+ * through, RWF_APPEND/RWF_NOAPPEND override O_APPEND for this write. Other
+ * flags (RWF_ATOMIC, RWF_DONTCACHE, unknown bits): EOPNOTSUPP.
+ */
+function transfer2(t: Task, r: Regs, write: boolean): number {
+  const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2), pos = r.getS(A3), flags = r.getI32(A5);
+  if (flags & ~RWF_KNOWN) return -Errno.EOPNOTSUPP;
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  const saved = f.flags;
+  let p: number | null = pos === -1 ? null : pos;
+  if (write && flags & RWF_APPEND) {
+    f.flags |= O_APPEND;
+    if (p !== null) p = null; // appended whatever the offset; the file position stays
+  }
+  if (write && flags & RWF_NOAPPEND && p !== null) f.flags &= ~O_APPEND;
+  if (flags & RWF_NOWAIT) f.flags |= O_NONBLOCK;
+  try {
+    const keep = f.pos;
+    const n = transfer(t, fd, write, () => readIovecs(t, iovp, cnt), p);
+    if (write && flags & RWF_APPEND && pos !== -1) f.pos = keep;
+    if (n > 0 && write && flags & (RWF_DSYNC | RWF_SYNC)) f.fsync();
+    return n;
+  } finally {
+    // the call's own flags never outlive it (nothing above sleeps with them set: NOWAIT does not sleep)
+    f.flags = (f.flags & ~(O_APPEND | O_NONBLOCK)) | (saved & (O_APPEND | O_NONBLOCK));
+  }
+}
+
+/** preadv2(2) */
+export function sys_preadv2(t: Task, r: Regs): number {
+  return transfer2(t, r, false);
+}
+
+/** pwritev2(2) */
+export function sys_pwritev2(t: Task, r: Regs): number {
+  return transfer2(t, r, true);
+}
+
 /** lseek(2) */
 export function sys_lseek(t: Task, r: Regs): number {
   const fd = r.getI32(A0), off = r.getS(A1), whence = r.getU32(A2);

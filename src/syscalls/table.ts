@@ -31,6 +31,7 @@ import * as NET from './socket.js';
 import * as PIDFD from './pidfd.js';
 import * as SCHED from './sched.js';
 import * as MEMFD from './memfd.js';
+import * as IPC from './ipc.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -55,6 +56,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_writev]: { name: 'writev', handler: RW.sys_writev, status: 'supported' },
   [N.SYS_preadv]: { name: 'preadv', handler: RW.sys_preadv, status: 'supported' },
   [N.SYS_pwritev]: { name: 'pwritev', handler: RW.sys_pwritev, status: 'supported' },
+  [N.SYS_preadv2]: { name: 'preadv2', handler: RW.sys_preadv2, status: 'partial', note: 'RWF_ATOMIC, RWF_DONTCACHE: EOPNOTSUPP' },
+  [N.SYS_pwritev2]: { name: 'pwritev2', handler: RW.sys_pwritev2, status: 'partial', note: 'RWF_ATOMIC, RWF_DONTCACHE: EOPNOTSUPP' },
   [N.SYS_sendfile]: { name: 'sendfile', handler: SPLICE.sys_sendfile, status: 'supported', note: 'a copy loop; what the destination does not take goes back to the source' },
   [N.SYS_splice]: { name: 'splice', handler: SPLICE.sys_splice, status: 'supported', note: 'copies (buffers move only pipe to pipe)' },
   [N.SYS_tee]: { name: 'tee', handler: SPLICE.sys_tee, status: 'supported' },
@@ -282,6 +285,20 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_sched_getaffinity]: { name: 'sched_getaffinity', handler: SCHED.sys_sched_getaffinity, status: 'supported' },
   [N.SYS_sched_setaffinity]: { name: 'sched_setaffinity', handler: SCHED.sys_sched_setaffinity, status: 'supported', note: 'the vCPU scheduler obeys the mask' },
   [N.SYS_sched_yield]: { name: 'sched_yield', handler: SCHED.sys_sched_yield, status: 'supported' },
+
+  // ---- System V IPC: syscalls/ipc.ts ----
+  [N.SYS_shmget]: { name: 'shmget', handler: IPC.sys_shmget, status: 'partial', note: 'SHM_HUGETLB: EINVAL' },
+  [N.SYS_shmat]: { name: 'shmat', handler: IPC.sys_shmat, status: 'supported' },
+  [N.SYS_shmdt]: { name: 'shmdt', handler: IPC.sys_shmdt, status: 'supported' },
+  [N.SYS_shmctl]: { name: 'shmctl', handler: IPC.sys_shmctl, status: 'supported' },
+  [N.SYS_semget]: { name: 'semget', handler: IPC.sys_semget, status: 'supported' },
+  [N.SYS_semop]: { name: 'semop', handler: IPC.sys_semop, status: 'supported', restart: 'never' },
+  [N.SYS_semtimedop]: { name: 'semtimedop', handler: IPC.sys_semtimedop, status: 'supported', restart: 'never' },
+  [N.SYS_semctl]: { name: 'semctl', handler: IPC.sys_semctl, status: 'supported' },
+  [N.SYS_msgget]: { name: 'msgget', handler: IPC.sys_msgget, status: 'supported' },
+  [N.SYS_msgsnd]: { name: 'msgsnd', handler: IPC.sys_msgsnd, status: 'supported', restart: 'nohand' },
+  [N.SYS_msgrcv]: { name: 'msgrcv', handler: IPC.sys_msgrcv, status: 'supported', restart: 'nohand' },
+  [N.SYS_msgctl]: { name: 'msgctl', handler: IPC.sys_msgctl, status: 'supported' },
 
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },

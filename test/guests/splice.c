@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 static char big[1 << 17];
@@ -264,6 +265,36 @@ int main(int argc, char **argv) {
   struct stat st;
   fstat(b, &st);
   say("  size %lld\n", (long long)st.st_size);
+  /* ---- preadv2 / pwritev2 ---- */
+  int v2 = mkfile(at("v2"), "0123456789", 0);
+  char b1[4] = {0}, b2[4] = {0};
+  struct iovec iv[2] = {{b1, 3}, {b2, 3}};
+  lseek(v2, 2, SEEK_SET);
+  n = preadv2(v2, iv, 2, -1, RWF_HIPRI);
+  say("preadv2 at -1, RWF_HIPRI: %ld %s %s, pos %ld\n", n, b1, b2, (long)lseek(v2, 0, SEEK_CUR));
+  lseek(v2, 8, SEEK_SET);
+  n = preadv2(v2, iv, 1, 7, 0);
+  say("preadv2 at 7: %ld %.3s, pos %ld\n", n, b1, (long)lseek(v2, 0, SEEK_CUR));
+  struct iovec wv[1] = {{"AB", 2}};
+  n = pwritev2(v2, wv, 1, 0, RWF_APPEND);
+  long cur = lseek(v2, 0, SEEK_CUR);
+  say("pwritev2 RWF_APPEND at 0: %ld, pos %ld, size %ld\n", n, cur, (long)lseek(v2, 0, SEEK_END));
+  lseek(v2, 0, SEEK_SET);
+  n = pwritev2(v2, wv, 1, -1, RWF_DSYNC);
+  say("pwritev2 at -1, RWF_DSYNC: %ld, pos %ld\n", n, (long)lseek(v2, 0, SEEK_CUR));
+  int v2a = open(at("v2"), O_WRONLY | O_APPEND);
+  n = pwritev2(v2a, wv, 1, 1, RWF_NOAPPEND);
+  memset(buf, 0, sizeof buf);
+  (void)!pread(v2, buf, sizeof buf, 0);
+  say("pwritev2 RWF_NOAPPEND at 1 on O_APPEND: %ld, file %s\n", n, buf);
+  say("unknown flag: %s\n", res(preadv2(v2, iv, 1, 0, 0x10000)));
+  (void)!pipe(p);
+  say("RWF_NOWAIT on an empty pipe: %s\n", res(preadv2(p[0], iv, 1, -1, RWF_NOWAIT)));
+  say("  the pipe still blocks: %d\n", (fcntl(p[0], F_GETFL) & O_NONBLOCK) == 0);
+  say("preadv2 at 0 of a pipe: %s\n", res(preadv2(p[0], iv, 1, 0, 0)));
+  close(p[0]);
+  close(p[1]);
+  unlink(at("v2"));
   const char *names[] = {"src", "dst", "big", "fromsock", "mb", "out", "cfa", "cfb"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) unlink(at(names[i]));
   return 0;

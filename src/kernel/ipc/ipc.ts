@@ -1,0 +1,30 @@
+/**
+ * The kernel's System V IPC namespace (struct ipc_namespace): its shared
+ * memory segments, semaphore sets and message queues (shm.ts, sem.ts,
+ * msg.ts, on util.ts). The syscalls are syscalls/ipc.ts.
+ *
+ * Ownership: one per kernel, guarded by the JS thread.
+ */
+import type { TmpFs } from '../../fs/tmpfs.js';
+import { ShmNamespace } from './shm.js';
+import { SemNamespace } from './sem.js';
+import { MsgNamespace } from './msg.js';
+
+export class IpcNamespace {
+  /** immutable references (their contents: see each) */
+  readonly shm: ShmNamespace;
+  readonly sem: SemNamespace;
+  readonly msg: MsgNamespace;
+
+  /** shmMnt: where segments keep their pages; now: the guest's wall clock in seconds */
+  constructor(shmMnt: TmpFs, now: () => number) {
+    this.shm = new ShmNamespace(shmMnt, now);
+    this.sem = new SemNamespace(now);
+    this.msg = new MsgNamespace(now);
+  }
+
+  /** A process is gone (exit_sem): its semaphore adjustments are applied. Its attachments go with its VMAs. */
+  exitProcess(owner: object, pid: number): void {
+    this.sem.exit(owner, pid);
+  }
+}
