@@ -11,6 +11,7 @@ import { SYSCALL_NAMES } from './abi/syscall_nr.js';
 import { straceLine } from './syscalls/strace.js';
 import type { HostMountSpec } from './fs/vfs.js';
 import { Kernel, KernelPanic } from './kernel/kernel.js';
+import type { SyscallEntry } from './kernel/syscall.js';
 import { SIGNAL_MESSAGES, SIGHUP, SIGCONT, SIGWINCH } from './abi/signal.js';
 import { LoaderError } from './loader/elf.js';
 import { Errno } from './abi/errno.js';
@@ -182,6 +183,14 @@ export function run(o: RunOptions): number {
       return 2;
     }
   }
+  let rows: Readonly<Record<number, SyscallEntry>>;
+  try {
+    rows = testInjectedFaults(SYSCALL_TABLE);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`umlts: ${e.message}\n`);
+    return 2;
+  }
   let kernel: Kernel;
   const platform = new PtracePlatform();
   try {
@@ -190,9 +199,10 @@ export function run(o: RunOptions): number {
       mounts: o.mounts, maxHostFds: o.maxHostFds || defaultHostFdBudget(), net: o.net,
       user: user ?? { uid: getuid(), gid: getgid(), groups: [] },
       platform,
-      syscalls: { rows: SYSCALL_TABLE, name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
+      syscalls: { rows, name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
       uname: { nodename: gethostname(), release: osRelease() },
       log: (line) => void write(2, Buffer.from(line + '\n')),
+      debug: !!process.env.UMLTS_DEBUG,
     });
   } catch (e) {
     platform.shutdown();
@@ -250,6 +260,33 @@ export function run(o: RunOptions): number {
     }
     kernel.shutdown();
   }
+}
+
+/**
+ * Test hook (test/errors.test.mjs): UMLTS_TEST_INJECT=KIND:SYSCALL[,...]
+ * makes that syscall's handler throw, to check how the kernel contains
+ * what it throws: `internal` a TypeError (a bug in one handler: that
+ * process dies, the rest go on), `panic` a KernelPanic (everything ends).
+ * Unset, the table is used as it is.
+ */
+function testInjectedFaults(rows: Readonly<Record<number, SyscallEntry>>): Readonly<Record<number, SyscallEntry>> {
+  const spec = process.env.UMLTS_TEST_INJECT;
+  if (!spec) return rows;
+  const out: Record<number, SyscallEntry> = { ...rows };
+  for (const item of spec.split(',')) {
+    const [kind, name] = item.split(':');
+    const nr = Object.keys(SYSCALL_NAMES).map(Number).find((n) => SYSCALL_NAMES[n] === name);
+    const row = nr === undefined ? undefined : rows[nr];
+    if (nr === undefined || !row || (kind !== 'internal' && kind !== 'panic')) throw new UsageError(`bad UMLTS_TEST_INJECT item '${item}'`);
+    out[nr] = {
+      ...row,
+      handler: () => {
+        if (kind === 'panic') throw new KernelPanic(`injected panic in ${name}`);
+        throw new TypeError(`injected fault in ${name}`);
+      },
+    };
+  }
+  return out;
 }
 
 /** Host signals to umlts's process group that the terminal handles (they reach the kernel through the waker). */
