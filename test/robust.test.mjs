@@ -1,5 +1,7 @@
 // Robust by construction (issue 11): what a guest's call meets inside the
 // kernel stays that guest's.
+//  - A file or device the host cannot map: the guest's mmap gets Linux's
+//    errno (the same as natively), and the kernel goes on.
 //  - An unexpected exception inside a syscall handler (a kernel bug,
 //    injected with UMLTS_TEST_INJECT): that process is killed with one
 //    line naming the call and the error; its sibling and parent go on.
@@ -7,11 +9,52 @@
 //    left.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, runUmlts, assertNoLeftovers, CLEAN_ENV, lines } from './lib.mjs';
+import fs from 'node:fs';
+import { buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, CLEAN_ENV, lines } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
 const noKernelError = (r) => assert.doesNotMatch(r.stderr, /kernel error|internal error/, r.describe());
+
+// Host files that cannot be mapped, as the guest sees them under the
+// default root: sysfs attributes (hostfs over the host's /sys: the host
+// refuses the mapping, ENODEV), the guest's own devices and /proc files
+// (refused by the kernel before the host), a directory; and files that
+// can. Only those present on this host are used.
+const CANDIDATES = [
+  '/sys/devices/system/cpu/online',
+  '/sys/kernel/mm/transparent_hugepage/enabled',
+  '/sys/fs/cgroup/cgroup.controllers',
+  '/dev/null',
+  '/dev/urandom',
+  '/proc/self/maps',
+  '/proc/self/status',
+  '/etc',
+  '/etc/passwd',
+];
+
+test('mmap of files and devices the host cannot map: the errno Linux gives, and the kernel goes on', () => {
+  const bin = buildGuest('mmap_refused');
+  const paths = CANDIDATES.filter((p) => fs.existsSync(p));
+  assert.ok(paths.some((p) => p.startsWith('/sys/')), 'no sysfs file on this host to map');
+  const { umlts } = assertSameAsNative([bin, ...paths]);
+  noKernelError(umlts);
+  // the sysfs answers are the host's refusals, not a guess of the kernel's
+  assert.match(umlts.stdout, /^\/sys\/.*: shared ENODEV$/m, umlts.stdout);
+  assert.match(umlts.stdout, /^own binary: ELF$/m);
+  assert.match(umlts.stdout, /^done$/m);
+});
+
+test('mmap of a sysfs file through --mount: ENODEV from the host', () => {
+  const bin = buildGuest('mmap_refused');
+  const dir = '/sys/devices/system/cpu';
+  assert.ok(fs.existsSync(`${dir}/online`), `no ${dir}/online on this host`);
+  const native = assertSameAsNative([bin, `${dir}/online`]).native;
+  const r = runUmlts(['--mount', `${dir}:/hostcpu:ro`], [bin, '/hostcpu/online']);
+  noKernelError(r);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, native.stdout.replaceAll(`${dir}/online`, '/hostcpu/online'));
+});
 
 test('an internal error in a handler kills that process only, with one line', () => {
   const bin = buildGuest('contained', ['-pthread']);

@@ -18,6 +18,26 @@ import { Context, StubFailed } from '../platform/platform.js';
 import { STUB_BATCH_ENTRY, STUB_BATCH_MAX } from '../platform/stub_layout.js';
 
 export const NR_close = 3, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_openat = 257;
+
+/**
+ * A direct mapping's host mmap: the one request the host may refuse on the
+ * guest's behalf (the file's host filesystem has no mmap — sysfs, procfs —
+ * or the file's attributes forbid this protection, or the host is short of
+ * mappings). Its address space hears of it after the flush (refusals) and
+ * maps that file by copying, or fails the guest's mmap with the errno.
+ */
+export interface DirectRequest {
+  /** the guest range the request maps */
+  readonly start: number;
+  readonly end: number;
+  /** the stub's descriptor it maps from, and its key in the address space's stubFds */
+  readonly fd: number;
+  readonly key: string;
+}
+/** A DirectRequest the host refused, with its errno (positive). */
+export interface Refusal extends DirectRequest {
+  readonly errno: number;
+}
 /** the longest range one host request may cover (the stub's filter: len < 2^36) */
 export const HOST_REQUEST_MAX = 2 ** 36 - PAGE_SIZE;
 
@@ -32,6 +52,10 @@ export class TlbBatch {
   released = false;
   /** flushes run (for --stats and tests) */
   flushes = 0;
+  /** queued requests the host may refuse, by batch index (never merged with a neighbour) */
+  private readonly direct = new Map<number, DirectRequest>();
+  /** refused direct requests, for the address space to handle after the flush (AddressSpace.flush) */
+  readonly refused: Refusal[] = [];
 
   constructor(
     /** the stub's batch page through the kernel's physmem mapping; stub-shared, immutable reference */
@@ -44,6 +68,22 @@ export class TlbBatch {
   release(): void {
     this.released = true;
     this.count = 0;
+    this.direct.clear();
+    this.refused.length = 0;
+  }
+
+  /**
+   * Queue the host mmap of a direct mapping: like queue(), but the host may
+   * refuse it without that being a kernel bug (see DirectRequest).
+   */
+  queueDirect(start: number, len: number, prot: number, flags: number, fd: number, off: number, key: string): void {
+    if (this.released) return;
+    for (let at = 0; at < len; at += HOST_REQUEST_MAX) {
+      const n = Math.min(HOST_REQUEST_MAX, len - at);
+      if (this.count >= STUB_BATCH_MAX) this.runQueue();
+      this.queue1(NR_mmap, start + at, n, prot, flags, fd, off + at, false);
+      this.direct.set(this.count - 1, { start: start + at, end: start + at + n, fd, key });
+    }
   }
 
   /** Queue one host request, merging with the previous one when it continues it.
@@ -59,14 +99,15 @@ export class TlbBatch {
     }
     this.queue1(nr, a0, a1, a2, a3, a4, a5);
   }
-  private queue1(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
+  private queue1(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, merge = true): void {
     const b = this.batch;
     const rd = (o: number): number => b.getUint32(o + 4, true) * 0x100000000 + b.getUint32(o, true);
     const wr = (o: number, v: number): void => {
       b.setUint32(o, v >>> 0, true);
       b.setUint32(o + 4, Math.floor(v / 0x100000000) >>> 0, true);
     };
-    if (this.count > 0) {
+    // a direct request stays on its own: its refusal must name its range alone
+    if (merge && this.count > 0 && !(this.direct.size > 0 && this.direct.has(this.count - 1))) {
       const o = (this.count - 1) * STUB_BATCH_ENTRY;
       const pnr = b.getUint32(o, true);
       const pa = rd(o + 8), pl = rd(o + 16);
@@ -118,23 +159,57 @@ export class TlbBatch {
     return this.runQueue(true);
   }
   /**
-   * Run the queue in the sync thread and empty it. A request the host
-   * refuses is StubFailed (that process is killed: its host mappings no
-   * longer match its page table), except a last openat when `lastMayFail`:
-   * its -errno is returned; else the last request's result.
+   * Run the queue in the sync thread and empty it. A direct request the
+   * host refuses goes to `refused` and the requests after it run in a new
+   * round trip; any other refused request is StubFailed (that process is
+   * killed: its host mappings no longer match its page table), except a
+   * last openat when `lastMayFail`: its -errno is returned; else the last
+   * request's result.
    */
   private runQueue(lastMayFail = false): number {
     const t = this.syncThread;
     if (!t) throw new Error('mm flush with no stopped thread');
-    const count = this.count;
+    let count = this.count, ret = 0;
     this.count = 0;
-    this.flushes++;
-    this.physmem.stats.flushes++;
-    const { err, index, last } = t.runBatch();
+    for (;;) {
+      this.flushes++;
+      this.physmem.stats.flushes++;
+      const { err, index, last } = t.runBatch();
+      if (err === 0) {
+        ret = last;
+        break;
+      }
+      if (lastMayFail && index === count - 1) {
+        this.direct.clear();
+        this.batch.setUint32(0, 0, true);
+        this.batch.setUint32(4, 0, true);
+        return err;
+      }
+      const d = index >= 0 && index < count ? this.direct.get(index) : undefined;
+      if (!d) {
+        this.direct.clear();
+        this.batch.setUint32(0, 0, true);
+        this.batch.setUint32(4, 0, true);
+        throw new StubFailed(t.tid, `batch request ${index} failed: errno ${-err}`);
+      }
+      this.refused.push({ ...d, errno: -err });
+      // the stub stopped at the refused request: what follows it has not
+      // run, and moves to the top of the page for the next round trip
+      const rest = count - index - 1;
+      const bytes = new Uint8Array(this.batch.buffer, this.batch.byteOffset, this.batch.byteLength);
+      bytes.copyWithin(0, (index + 1) * STUB_BATCH_ENTRY, count * STUB_BATCH_ENTRY);
+      const moved = new Map<number, DirectRequest>();
+      for (const [i, r] of this.direct) if (i > index) moved.set(i - index - 1, r);
+      this.direct.clear();
+      for (const [i, r] of moved) this.direct.set(i, r);
+      count = rest;
+      this.batch.setUint32(count * STUB_BATCH_ENTRY, 0, true);
+      this.batch.setUint32(count * STUB_BATCH_ENTRY + 4, 0, true);
+      if (count === 0) break;
+    }
+    this.direct.clear();
     this.batch.setUint32(0, 0, true);
     this.batch.setUint32(4, 0, true);
-    if (err === 0) return last;
-    if (lastMayFail && index === count - 1) return err;
-    throw new StubFailed(t.tid, `batch request ${index} failed: errno ${-err}`);
+    return ret;
   }
 }
