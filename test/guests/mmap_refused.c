@@ -3,12 +3,12 @@
  * the answer printed — Linux's errno (ENODEV for a sysfs attribute, a
  * device without mmap or a directory), or OK. Under umlts a hostfs file is
  * mapped by the host itself, which may refuse it: the guest must get the
- * same errno, and go on. Then the process must still map a file that can
+ * same errno (ENODEV; EPERM for PROT_EXEC on a noexec filesystem), and go on. Then the process must still map a file that can
  * be mapped (its own executable), a forked child must meet the same
  * answers, and a MAP_FIXED refusal must leave no mapping of the file at
  * that address behind.
  *
- * argv: PATH...  (its own binary is argv[0])
+ * argv: [+]PATH...  (its own binary is argv[0]; + also maps it PROT_EXEC)
  */
 #include "common.h"
 #include <fcntl.h>
@@ -18,16 +18,22 @@
 #include <sys/wait.h>
 
 static void try_path(const char *path) {
+  /* "+PATH": try PROT_EXEC too (umlts's own /proc and /dev do not model a
+   * noexec mount's EPERM, which Linux checks before ENODEV) */
+  int exec = path[0] == '+';
+  path += exec;
   int fd = open(path, O_RDONLY);
   if (fd < 0) {
     say("%s: open %s\n", path, errname(errno));
     return;
   }
-  static const struct { int flags; const char *name; } kinds[] = {
-    { MAP_SHARED, "shared" }, { MAP_PRIVATE, "private" },
+  /* PROT_EXEC: a filesystem the host mounts without exec (sysfs) refuses it, EPERM */
+  static const struct { int prot, flags; const char *name; } kinds[] = {
+    { PROT_READ, MAP_SHARED, "shared" }, { PROT_READ, MAP_PRIVATE, "private" },
+    { PROT_READ | PROT_EXEC, MAP_PRIVATE, "exec" },
   };
-  for (unsigned k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-    void *p = mmap(NULL, 2 * 4096, PROT_READ, kinds[k].flags, fd, 0);
+  for (unsigned k = 0; k < sizeof kinds / sizeof kinds[0] - !exec; k++) {
+    void *p = mmap(NULL, 2 * 4096, kinds[k].prot, kinds[k].flags, fd, 0);
     if (p == MAP_FAILED) {
       say("%s: %s %s\n", path, kinds[k].name, errname(errno));
     } else {
@@ -58,7 +64,7 @@ static void own_binary(const char *self) {
 /* MAP_FIXED of a refused file over pages of our own: the call fails; the
  * address holds either the old page or nothing, never the file. */
 static void fixed_over(const char *path) {
-  int fd = open(path, O_RDONLY);
+  int fd = open(path + (path[0] == '+'), O_RDONLY);
   if (fd < 0) return;
   char *a = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   a[0] = 'x';
