@@ -7,6 +7,7 @@
  */
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
+import { NSIG } from '../abi/signal.js';
 import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
 import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
 
@@ -103,7 +104,9 @@ export function notifyParent(k: Kernel, tg: ThreadGroup): void {
     // the parent does not want zombies: reap now
     parent.children.delete(tg);
     k.tgs.delete(tg.tgid);
-  } else if (tg.exitSignal) {
+  } else if (tg.exitSignal > 0 && tg.exitSignal <= NSIG) {
+    // legacy clone(2) takes any low byte as the exit signal; one that is no
+    // signal is not sent (do_notify_parent: valid_signal(sig) && sig)
     const killed = (status & 0x7f) !== 0;
     k.signalProcess(parent, tg.exitSignal, {
       code: killed ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
