@@ -83,7 +83,11 @@ export function fuzzOne({ seed, calls, timeoutMs = 120_000, strace = false, keep
   }
   for (const line of r.stdout.split('\n')) if (/^fuzz: (HANG|refusing|chdir|20 workers)/.test(line)) problems.push(line);
   if (!r.timedOut && r.code !== 0 && !problems.length) problems.push(`exit status ${r.code}`);
-  const left = ourStubProcesses(new Set([r.pid]));
+  // (SIGKILLs already sent — PTRACE_O_EXITKILL — may take a moment to land, as assertNoLeftovers allows)
+  let left = ourStubProcesses(new Set([r.pid]));
+  for (const until = Date.now() + 2000; left.length && Date.now() < until; left = ourStubProcesses(new Set([r.pid]))) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
   if (left.length) {
     problems.push(`host processes left: ${left.map((p) => p.pid).join(' ')}`);
     for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }

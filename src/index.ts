@@ -220,6 +220,8 @@ export function run(o: RunOptions): number {
   }
   // test hook (test/hostfs_rw.test.mjs): reclaim every other host fd before each hostfs operation
   if (process.env.UMLTS_TEST_RECLAIM_IN_OPS === '1') kernel.vfs.handles.test.reclaimInOps = true;
+  // test hook (test/robust.test.mjs): every Nth mapping batch is refused as by a host out of map room
+  if (process.env.UMLTS_TEST_HOST_FULL) kernel.physmem.test.hostFullEvery = Number(process.env.UMLTS_TEST_HOST_FULL) | 0;
   const envp = guestEnv(o, user);
   // an explicit --cwd must exist in the guest; the default falls back to /
   const cwdRequired = o.cwd !== '';

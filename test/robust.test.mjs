@@ -7,10 +7,14 @@
 //    line naming the call and the error; its sibling and parent go on.
 //  - A KernelPanic: everything ends, one line, status 70, no host process
 //    left.
+//  - A host out of room for a process's mappings (vm.max_map_count, which
+//    scattered frames reach before the guest reaches its own limit): the
+//    kernel drops that process's host mappings and goes on; memory stays
+//    right (made to happen every few batches with UMLTS_TEST_HOST_FULL).
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, CLEAN_ENV, lines } from './lib.mjs';
+import { buildGuest, runUmlts, runNative, assertSameAsNative, assertNoLeftovers, assertSameText, CLEAN_ENV, lines } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -82,4 +86,19 @@ test('UMLTS_TEST_INJECT with a bad item: a usage error, no kernel started', () =
   const r = runUmlts([], ['/bin/true'], { env: { ...CLEAN_ENV, UMLTS_TEST_INJECT: 'internal:nosuchcall' } });
   assert.equal(r.code, 2, r.describe());
   assert.equal(r.stderr, "umlts: bad UMLTS_TEST_INJECT item 'internal:nosuchcall'\n");
+});
+
+test('a host out of room for the mappings: the process goes on, its memory right', () => {
+  const bin = buildGuest('mm_evict', ['-pthread']);
+  const native = runNative([bin]);
+  assert.equal(native.code, 0, native.describe());
+  for (const every of [5, 7]) {
+    const r = runUmlts(['--stats'], [bin], { env: { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: String(every) } });
+    assert.equal(r.code, 0, r.describe());
+    assertSameText(r.stdout, native.stdout, r.describe());
+    // the refusals did happen (each one an eviction)
+    const full = Number(/hostFull=(\d+)/.exec(r.stderr)?.[1]);
+    assert.ok(full > 10, `hostFull=${full}\n${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /kernel error|internal error|stub run/, r.describe());
+  }
 });

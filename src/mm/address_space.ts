@@ -158,7 +158,7 @@ export class AddressSpace {
     /** where the stub runs; immutable */
     readonly platform: Platform,
   ) {
-    this.tlb = new TlbBatch(stubPages.batch, physmem);
+    this.tlb = new TlbBatch(stubPages.batch, physmem, () => this.evictHost());
   }
   /** the host requests that mirror page-table changes (tlb.ts); immutable reference */
   readonly tlb: TlbBatch;
@@ -578,6 +578,20 @@ export class AddressSpace {
         this.queueMap(base + i, 1, f - 1, this.isCow(v, f - 1) ? v.prot & ~PROT_WRITE : v.prot);
         p.bits[i]! |= PTE_HOST;
       }
+    }
+  }
+
+  /**
+   * The host has no room left for this process's mappings (TlbBatch's
+   * onHostFull): it forgets every one of them, as a full TLB is flushed;
+   * the page table stays, and faults map again what the guest uses.
+   * Mapping requests queued before this point that did not run are moot:
+   * their pages are no longer marked host-mapped either.
+   */
+  evictHost(): void {
+    for (const v of this.vmas) this.tlb.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
+    for (const p of this.pt.values()) {
+      for (let i = 0; i < PT_SIZE; i++) p.bits[i]! &= ~PTE_HOST;
     }
   }
 

@@ -102,7 +102,10 @@ export function mprotect(mm: AddressSpace, addr: number, len: number, prot: numb
   for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
     mm.vmas[i]!.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
   }
-  for (let i = mm.vmas.length - 1; i >= 0; i--) if (i < mm.vmas.length) mm.mergeAround(i);
+  // merge where it changed (mprotect_fixup's vma_merge): a pass over every
+  // VMA would make each call cost the whole map (quadratic with many VMAs)
+  const lo = Math.max(0, mm.firstAfter(addr) - 1);
+  for (let i = Math.min(mm.firstAfter(end), mm.vmas.length - 1); i >= lo; i--) if (i < mm.vmas.length) mm.mergeAround(i);
   mm.unmapHost(addr, end);
   mm.remapDirectIn(addr, end);
 }

@@ -16,6 +16,9 @@
 import { Physmem, PAGE_SIZE } from './physmem.js';
 import { Context, StubFailed } from '../platform/platform.js';
 import { STUB_BATCH_ENTRY, STUB_BATCH_MAX } from '../platform/stub_layout.js';
+import { Errno } from '../abi/errno.js';
+
+const ENOMEM = Errno.ENOMEM;
 
 export const NR_close = 3, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_openat = 257;
 
@@ -54,6 +57,10 @@ export class TlbBatch {
   flushes = 0;
   /** queued requests the host may refuse, by batch index (never merged with a neighbour) */
   private readonly direct = new Map<number, DirectRequest>();
+  /** times the host was out of room for this process's mappings (onHostFull), for tests and --stats */
+  hostFull = 0;
+  /** an eviction's munmaps are queued and no run has gone through since */
+  private evicting = false;
   /** refused direct requests, for the address space to handle after the flush (AddressSpace.flush) */
   readonly refused: Refusal[] = [];
 
@@ -62,6 +69,14 @@ export class TlbBatch {
     private readonly batch: DataView,
     /** where gathered frames go back; immutable */
     private readonly physmem: Physmem,
+    /**
+     * The host refused a mapping request for want of room (ENOMEM: its
+     * vm.max_map_count, which scattered frames reach long before the guest
+     * reaches its own): the requests after it are dropped, and the address
+     * space drops every host mapping it has, as a full TLB is flushed —
+     * faults bring back what is used. Immutable.
+     */
+    private readonly onHostFull: () => void = () => {},
   ) {}
 
   /** The process is going: drop what is queued (nothing runs in it again). */
@@ -138,11 +153,13 @@ export class TlbBatch {
   /**
    * Run the queued requests now, synchronously, in the sync thread (left
    * stopped at the stub's batch trap: the caller restores its registers).
-   * A failing request is a kernel bug or host exhaustion: thrown.
+   * A refused request: see runQueue.
    */
   flush(): void {
     if (this.count === 0) return;
-    this.runQueue();
+    // (a run that met a full host queues the munmaps of the eviction: those
+    // run too before any gathered frame is freed)
+    while (this.count > 0) this.runQueue();
     this.freeGathered();
   }
 
@@ -174,9 +191,13 @@ export class TlbBatch {
     for (;;) {
       this.flushes++;
       this.physmem.stats.flushes++;
-      const { err, index, last } = t.runBatch();
+      const every = this.physmem.test.hostFullEvery;
+      const { err, index, last } = every > 0 && !this.evicting && ++this.physmem.test.runs % every === 0 && this.batch.getUint32(0, true) !== NR_close
+        ? { err: -ENOMEM, index: 0, last: 0 } // (the test hook: the first request refused, nothing run)
+        : t.runBatch();
       if (err === 0) {
         ret = last;
+        this.evicting = false;
         break;
       }
       if (lastMayFail && index === count - 1) {
@@ -186,6 +207,33 @@ export class TlbBatch {
         return err;
       }
       const d = index >= 0 && index < count ? this.direct.get(index) : undefined;
+      const failedNr = index >= 0 && index < count ? this.batch.getUint32(index * STUB_BATCH_ENTRY, true) : 0;
+      if (!d && -err === ENOMEM && (failedNr === NR_mmap || failedNr === NR_mprotect || failedNr === NR_munmap) && !this.evicting) {
+        // the descriptors the stub was to close still go; the mapping
+        // requests after the refused one are moot: nothing stays mapped
+        const closes: number[] = [];
+        for (let i = index + 1; i < count; i++) {
+          const o = i * STUB_BATCH_ENTRY;
+          if (this.batch.getUint32(o, true) === NR_close) closes.push(this.batch.getUint32(o + 8, true));
+        }
+        this.direct.clear();
+        this.batch.setUint32(0, 0, true);
+        this.batch.setUint32(4, 0, true);
+        this.hostFull++;
+        this.physmem.stats.hostFull++;
+        // until a run goes through: a host that refuses even the eviction's
+        // munmaps (splitting a mapping at the limit) leaves this process
+        // nothing to run on — StubFailed below, not an endless loop
+        this.evicting = true;
+        this.onHostFull();
+        for (const fd of closes) this.queue(NR_close, fd, 0, 0, 0, 0, 0);
+        // now, before anything else looks at the page table: its host bits
+        // are clear, so the host must hold nothing (a frame freed as
+        // unmapped must be unreachable at once)
+        while (this.count > 0) this.runQueue();
+        // an openat that was dropped: the caller maps that file by copying
+        return lastMayFail ? err : 0;
+      }
       if (!d) {
         this.direct.clear();
         this.batch.setUint32(0, 0, true);
