@@ -984,7 +984,9 @@ static void one_call(struct fz *z) {
   long eff = (int)nr;
   const struct sc *e = eff >= 0 && eff < NR_MAX ? &table[eff] : NULL;
   if (e && (e->flags & SKIP)) return;
-  if (e && (e->flags & CHILD) && !z->child) return;
+  /* exec in a worker replaces it, threads and all (de_thread while they
+   * race): now and then only, as it ends that worker's fuzzing */
+  if (e && (e->flags & CHILD) && !z->child && !chance(&z->r, 3)) return;
   /* the numbers as the x32 ABI and out of the table: no argument kinds */
   int typed = e && e->name && chance(&z->r, 92);
   for (int i = 0; i < 6; i++) {
@@ -1130,8 +1132,16 @@ static int nthreads;
 
 static void fuzz_loop(struct fz *z, unsigned calls, int in_worker);
 
-/* A forked child fuzzes a little on its own (single-threaded, ticked by
- * ITIMER_REAL), may execve at the end, and exits. */
+static struct fz helper_fz;
+static void *child_helper(void *arg) {
+  (void)arg;
+  fuzz_loop(&helper_fz, 1000000, 0);
+  return NULL;
+}
+
+/* A forked child fuzzes a little on its own (ticked by ITIMER_REAL), now
+ * and then with a second thread fuzzing beside it, and ends by exiting or
+ * by an exec (while that thread is in the middle of a call). */
 static void fork_child(struct fz *parent) {
   struct fz z = { .r = seeded(rnd(&parent->r), 0xc41d, 0), .slot = -1, .area = parent->area, .child = 1 };
   pid_t c = fork();
@@ -1146,7 +1156,21 @@ static void fork_child(struct fz *parent) {
   self_pid = getpid();
   struct itimerval it = { { 0, 2000 }, { 0, 2000 } };
   setitimer(ITIMER_REAL, &it, NULL);
+  if (chance(&z.r, 30)) {
+    helper_fz = (struct fz){ .r = seeded(rnd(&z.r), 0x4e1f, 0), .slot = -1, .area = buf + STRUCT_AREA * MAX_THREADS, .child = 1 };
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setstacksize(&at, 256 << 10);
+    pthread_create(&th, &at, child_helper, NULL);
+  }
   fuzz_loop(&z, 5 + below(&z.r, 30), 0);
+  if (chance(&z.r, 30)) {
+    static const char *const progs[] = { "/bin/true", "script.sh", "/proc/self/exe", "f0", "/etc/passwd" };
+    const char *p = progs[below(&z.r, 5)];
+    char *argv[] = { (char *)p, "--help", NULL };
+    execve(p, argv, argv + 2);
+  }
   _exit(0);
 }
 
