@@ -9,10 +9,11 @@
 //   - a guest host process left behind;
 //   - a file written outside the scratch directory: the root is read-only
 //     and only SCRATCH is mounted writable (at /scratch), so a bait
-//     directory beside it (which the fuzzer aims at) must not change, and
-//     nothing may appear next to them.
-// Stalls (a worker blocked for good, killed by the fuzzer) are listed, not
-// counted as problems: a guest may block itself.
+//     directory beside it (which the fuzzer aims at) and the fuzzer's own
+//     copy (bin/) must not change, and nothing may appear next to them.
+// Stalls (a worker blocked for good, killed by the fuzzer) are listed with
+// its threads' state and signal masks, not counted as problems: a guest may
+// block itself.
 //
 //   npm run fuzz -- [--seeds N] [--first S] [--calls M] [--timeout SEC] [--strace] [--keep]
 //
@@ -67,13 +68,18 @@ export function fuzzOne({ seed, calls, timeoutMs = 120_000, strace = false, keep
   fs.writeFileSync(path.join(bait, 'file'), 'bait: must not change\n');
   fs.writeFileSync(path.join(bait, 'dir', 'file'), 'bait too\n');
   fs.chmodSync(path.join(bait, 'file'), 0o666);
+  // the fuzzer runs from the fuzz directory too (bin/: outside the scratch
+  // directory, like the bait, and nobody else's to write)
+  const binDir = path.join(root, 'bin');
+  fs.mkdirSync(binDir);
+  fs.copyFileSync(bin, path.join(binDir, 'fuzz'));
+  fs.chmodSync(path.join(binDir, 'fuzz'), 0o755);
   const baitBefore = snapshot(bait);
-  const binDir = path.dirname(bin);
   const binBefore = snapshot(binDir);
   const t0 = Date.now();
   const args = ['--mem', '512M', '--mount', `${scratch}:/scratch`];
   if (strace) args.push('--strace');
-  const r = runUmlts(args, [bin, '--seed', String(seed), '--calls', String(calls), '--bait', bait],
+  const r = runUmlts(args, [path.join(binDir, 'fuzz'), '--seed', String(seed), '--calls', String(calls), '--bait', bait],
     { timeout: timeoutMs, env: CLEAN_ENV });
   const secs = (Date.now() - t0) / 1000;
   const problems = [];
@@ -93,10 +99,10 @@ export function fuzzOne({ seed, calls, timeoutMs = 120_000, strace = false, keep
     for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
   }
   for (const c of diffSnapshots(baitBefore, snapshot(bait))) problems.push(`written outside the scratch directory: bait/${c}`);
-  for (const c of diffSnapshots(binBefore, snapshot(binDir))) problems.push(`written outside the scratch directory: ${binDir}/${c}`);
-  const beside = fs.readdirSync(root).filter((n) => n !== 'scratch' && n !== 'bait');
+  for (const c of diffSnapshots(binBefore, snapshot(binDir))) problems.push(`written outside the scratch directory: bin/${c}`);
+  const beside = fs.readdirSync(root).filter((n) => n !== 'scratch' && n !== 'bait' && n !== 'bin');
   if (beside.length) problems.push(`written outside the scratch directory: ${beside.map((n) => path.join(root, n)).join(' ')}`);
-  const stalls = r.stdout.split('\n').filter((l) => l.startsWith('fuzz: stall'));
+  const stalls = r.stdout.split('\n').filter((l) => l.startsWith('fuzz: stall') || l.startsWith('fuzz:   tid'));
   const summary = r.stdout.split('\n').find((l) => l.startsWith('fuzz: seed')) ?? '(no summary)';
   if (!keep) rmScratch(root);
   return { seed, problems, stalls, summary, secs, stderr: r.stderr, stdout: r.stdout };

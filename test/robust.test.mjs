@@ -102,3 +102,10 @@ test('a host out of room for the mappings: the process goes on, its memory right
     assert.doesNotMatch(r.stderr, /kernel error|internal error|stub run/, r.describe());
   }
 });
+
+test('out of memory: the process with the most memory goes, not init that faulted beside it', () => {
+  const bin = buildGuest('oom_init');
+  const { umlts } = assertSameAsNative([bin, '60'], ['--mem', '64M']);
+  assert.match(umlts.stderr, /^umlts: out of memory: killed pid 2 \(oom_init\)/m, umlts.describe());
+  assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
+});

@@ -565,6 +565,11 @@ export class Kernel {
     exit_m.oomKill(this, task);
   }
 
+  /** exit.ts */
+  oomFault(task: Task): boolean {
+    return exit_m.oomFault(this, task);
+  }
+
   // ---- exit and wait ----------------------------------------------------------------------------
 
   /** exit.ts */

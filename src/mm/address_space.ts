@@ -840,16 +840,24 @@ export class AddressSpace {
     this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);
     this.threads.clear();
-    this.platform.whenReaped(this.hostPid, () => this.reaped());
     for (const v of this.vmas) {
       this.dropPages(v.start, v.end);
       v.drop();
     }
     this.vmas.length = 0;
     this.physmem.flushFreed();
+    this.awaiting = this.tlb.gather.length;
+    this.physmem.awaitingReap += this.awaiting;
+    // last: a host process reaped already calls back at once, and must find
+    // every frame gathered above
+    this.platform.whenReaped(this.hostPid, () => this.reaped());
   }
+  /** frames this released address space gave back to awaitingReap's count; set by release() */
+  private awaiting = 0;
   /** The host has reaped the stub process (every thread of it is gone). */
   reaped(): void {
+    this.physmem.awaitingReap -= this.awaiting;
+    this.awaiting = 0;
     this.tlb.freeGathered();
     this.physmem.freeStubSlot(this.stubSlot);
     this.physmem.flushFreed();
