@@ -7,6 +7,7 @@
  */
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
+import { NSIG } from '../abi/signal.js';
 import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
 import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
 
@@ -59,6 +60,32 @@ export function oomKill(k: Kernel, task: Task): void {
   k.exitGroup(task, 9);
 }
 
+/**
+ * A page fault found no free frame (mm/oom_kill.c out_of_memory): the
+ * process holding the most memory goes (its resident pages: badness),
+ * never init while another process could (oom_unkillable_task) — not
+ * whoever happened to fault. While an earlier victim's frames wait for
+ * its host process to be reaped, nobody more is killed: the faulting task
+ * takes its fault again. Returns true if the faulting task's own process
+ * went (it must not resume).
+ */
+export function oomFault(k: Kernel, task: Task): boolean {
+  if (k.physmem.awaitingReap > 0) return false;
+  let victim: Task = task, most = -1;
+  for (const tg of k.tgs.values()) {
+    if (tg.zombie || tg === k.init) continue;
+    const t = tg.tasks.find((x) => x.state !== 'zombie' && x.state !== 'dead');
+    if (!t) continue;
+    const rss = t.mm.rss;
+    if (rss > most) {
+      most = rss;
+      victim = t;
+    }
+  }
+  k.oomKill(victim);
+  return victim.tg === task.tg;
+}
+
 /** exit_group: every thread of the process ends; it becomes a zombie for its parent. */
 export function exitGroup(k: Kernel, task: Task, status: number): void {
   const tg = task.tg;
@@ -104,7 +131,9 @@ export function notifyParent(k: Kernel, tg: ThreadGroup): void {
     // the parent does not want zombies: reap now
     parent.children.delete(tg);
     k.tgs.delete(tg.tgid);
-  } else if (tg.exitSignal) {
+  } else if (tg.exitSignal > 0 && tg.exitSignal <= NSIG) {
+    // legacy clone(2) takes any low byte as the exit signal; one that is no
+    // signal is not sent (do_notify_parent: valid_signal(sig) && sig)
     const killed = (status & 0x7f) !== 0;
     k.signalProcess(parent, tg.exitSignal, {
       code: killed ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,

@@ -13,7 +13,9 @@
  *
  * The trap loop only dispatches (arch/um/os-Linux/skas/process.c:userspace):
  * the platform's wait() reports one Stop, trap.ts handles it; a guest's
- * host failure (StubFailed, ContextGone) kills that guest only.
+ * host failure (StubFailed, ContextGone) kills that guest only, and so
+ * does an unexpected exception met while handling its stop (a kernel bug:
+ * internalError). Only a KernelPanic ends everything.
  *
  * Lock order (outermost first): none are held across a trap. There is one JS
  * thread and no await in the kernel; "guarded by the JS thread" below means
@@ -39,7 +41,7 @@
  */
 import { Physmem } from '../mm/physmem.js';
 import { AddressSpace } from '../mm/address_space.js';
-import { Platform, Context, Stop, ContextGone, StubFailed, STOP_EVENTS } from '../platform/platform.js';
+import { Platform, Context, Stop, ContextGone, StubFailed, STOP_EVENTS, STOP_NAMES } from '../platform/platform.js';
 import { ORIG_RAX } from '../platform/regs.js';
 import { Errno, ERRNO_NAMES } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
@@ -89,6 +91,8 @@ export interface KernelOptions {
   net?: NetMode;
   /** init's credentials (--user, or the host user running umlts) */
   user: { uid: number; gid: number; groups: number[] };
+  /** UMLTS_DEBUG: an internal error's message is followed by its JS stack */
+  debug?: boolean;
   /** init's resource limits, indexed by RLIMIT_*: [soft, hard], Infinity for RLIM_INFINITY (the front end
    * passes the invoking process's own, as a shell's child inherits them); absent ones take Linux's defaults */
   rlimits?: ReadonlyArray<readonly [number, number] | undefined>;
@@ -118,7 +122,11 @@ export function errnoMessage(e: number): string {
   return m ? m[1].charAt(0).toUpperCase() + m[1].slice(1) : ERRNO_NAMES[e] ?? `errno ${e}`;
 }
 
-/** A bug in the kernel, or a host failure the guest cannot survive. */
+/**
+ * An invariant of the whole kernel is broken (not of one process): the
+ * kernel ends, every guest host process is killed. Anything else thrown
+ * while acting for a task kills that task's process only (internalError).
+ */
 export class KernelPanic extends Error {}
 
 export * from '../abi/sched.js';
@@ -341,7 +349,7 @@ export class Kernel {
     while (!done()) {
       this.platform.wait(stop);
       const task = stop.ctx?.owner as Task | null | undefined;
-      if (task) this.contain(() => this.onStop(task, stop));
+      if (task) this.contain(() => this.onStop(task, stop), task, STOP_NAMES[stop.kind]);
       this.contain(() => this.runWoken());
     }
   }
@@ -350,19 +358,39 @@ export class Kernel {
    * Run a step of the trap loop; a guest process whose host process failed
    * under it (killed from outside, or stub code that did not finish — which
    * a guest can cause to itself) dies; the kernel and the others go on.
+   * A step acting for `task` (handling its stop: `what`) that meets any
+   * other exception but a KernelPanic kills that task's process too.
    */
-  contain(step: () => void): void {
+  contain(step: () => void, task?: Task, what = 'trap'): void {
     try {
       step();
     } catch (e) {
-      if (!(e instanceof StubFailed || e instanceof ContextGone)) throw e;
-      const task = this.taskOfHostTid(e.tid);
-      if (!task) return;
-      if (e instanceof ContextGone) return this.onHostDeath(task, SIGKILL, 0);
-      this.warn(`pid ${task.pid}: ${e.message}; killed`);
-      this.exitGroup(task, SIGKILL);
+      if (e instanceof StubFailed || e instanceof ContextGone) {
+        const task = this.taskOfHostTid(e.tid);
+        if (!task) return;
+        if (e instanceof ContextGone) return this.onHostDeath(task, SIGKILL, 0);
+        this.warn(`pid ${task.pid}: ${e.message}; killed`);
+        this.exitGroup(task, SIGKILL);
+      } else {
+        if (e instanceof KernelPanic || !task) throw e;
+        this.internalError(task, what, e);
+      }
       this.runWoken();
     }
+  }
+
+  /**
+   * A bug met while acting for task (an exception no code expected): its
+   * process is killed with one line on stderr naming the call and the
+   * error, as Linux's oops kills the current task and goes on. What the
+   * call left half done stays so (Linux's oops leaves its locks held); the
+   * process's own state goes with it.
+   */
+  internalError(task: Task, what: string, e: unknown): void {
+    const desc = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).replace(/\s+/g, ' ');
+    this.warn(`pid ${task.pid} (${task.comm}): internal error in ${what}: ${desc}; process killed`);
+    if (this.opts.debug && e instanceof Error && e.stack) this.warnRaw(e.stack);
+    this.exitGroup(task, SIGKILL);
   }
   taskOfHostTid(tid: number): Task | undefined {
     for (const t of this.tasks.values()) if (t.thread.tid === tid) return t;
@@ -448,9 +476,12 @@ export class Kernel {
     while (this.woken.length > 0) {
       const t = this.woken.shift()!;
       if (t.state !== 'runnable') continue;
-      t.mm.setSyncThread(t.thread);
-      if (t.sc.wakeMode === 'resume') this.resume(t);
-      else this.syscall(t);
+      // each woken task on its own: a failure resuming one is its process's alone
+      this.contain(() => {
+        t.mm.setSyncThread(t.thread);
+        if (t.sc.wakeMode === 'resume') this.resume(t);
+        else this.syscall(t);
+      }, t, t.sc.wakeMode === 'resume' ? 'resume' : 'syscall restart');
     }
   }
 
@@ -587,6 +618,11 @@ export class Kernel {
   /** exit.ts */
   oomKill(task: Task): void {
     exit_m.oomKill(this, task);
+  }
+
+  /** exit.ts */
+  oomFault(task: Task): boolean {
+    return exit_m.oomFault(this, task);
   }
 
   // ---- exit and wait ----------------------------------------------------------------------------

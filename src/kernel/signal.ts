@@ -35,6 +35,9 @@ export class SigPending {
   }
   add(info: SigInfo): void {
     const sig = info.signo;
+    // the bitmaps hold 1..64: anything else would set another signal's bit
+    // with no queued siginfo behind it (a kernel bug, not the guest's)
+    if (!(sig >= 1 && sig <= 64)) throw new RangeError(`signal ${sig} queued`);
     if (sig < 32 && this.has(sig)) return; // standard signals do not queue
     if (sig <= 32) this.lo |= 1 << (sig - 1);
     else this.hi |= 1 << (sig - 33);

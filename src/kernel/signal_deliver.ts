@@ -19,7 +19,7 @@ export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<Si
   if (sig === 0 || task.state === 'zombie' || task.state === 'dead') return;
   if (!k.prepareSignal(task.tg, sig)) return;
   if (isIgnored(task, sig)) return;
-  task.pending.add({ signo: sig, code: SI_USER, ...info });
+  task.pending.add({ code: SI_USER, ...info, signo: sig });
   k.signalfdWait.wake(POLLIN); // signalfd_notify
   k.signalWakeup(task, sig);
 }
@@ -30,7 +30,7 @@ export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Pa
   if (!k.prepareSignal(tg, sig)) return;
   const t0 = tg.tasks[0]!;
   if (isIgnored(t0, sig)) return;
-  tg.sharedPending.add({ signo: sig, code: SI_USER, ...info });
+  tg.sharedPending.add({ code: SI_USER, ...info, signo: sig });
   k.signalfdWait.wake(POLLIN); // signalfd_notify
   const t = tg.tasks.find((x) => !isBlocked(x, sig) && x.state !== 'zombie') ?? t0;
   k.signalWakeup(t, sig);

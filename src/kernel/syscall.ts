@@ -9,9 +9,11 @@
  */
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { OutOfMemory } from '../mm/physmem.js';
+import { StubFailed, ContextGone } from '../platform/platform.js';
 import type { Regs } from '../platform/regs.js';
 import type { Task } from './task.js';
 import type { SigInfo } from './signal.js';
+import { KernelPanic } from './kernel.js';
 
 /** Returned by a handler whose task went to sleep (or is gone); never seen by the guest. */
 export const BLOCKED = -0x10000;
@@ -48,7 +50,16 @@ export interface SyscallTable {
   strace(task: Task, nr: number, ret: number): string;
 }
 
-/** Run the handler for syscall nr; returns its result, -errno, or BLOCKED. */
+/**
+ * Run the handler for syscall nr; returns its result, -errno, or BLOCKED.
+ *
+ * What a handler may throw: ErrnoError (the guest's errno), OutOfMemory
+ * (the OOM killer), StubFailed/ContextGone (the trap loop's contain()
+ * kills that process), KernelPanic (an invariant of the whole kernel is
+ * gone: everything ends). Anything else is a bug met while acting for
+ * this task, and is contained as Linux contains an oops in process
+ * context: the caller dies, the kernel and every other guest go on.
+ */
 export function dispatchSyscall(task: Task, nr: number): number {
   const k = task.kernel;
   k.currentPid = task.pid;
@@ -78,7 +89,11 @@ export function dispatchSyscall(task: Task, nr: number): number {
         k.oomKill(task);
         return BLOCKED;
       }
-      if (!(e instanceof ErrnoError)) throw e;
+      if (e instanceof KernelPanic || e instanceof StubFailed || e instanceof ContextGone) throw e;
+      if (!(e instanceof ErrnoError)) {
+        k.internalError(task, table.name(nr) ?? `syscall ${nr}`, e);
+        return BLOCKED;
+      }
       ret = -e.errno;
     }
   }

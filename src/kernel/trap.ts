@@ -106,8 +106,13 @@ export function onFault(k: Kernel, task: Task): void {
       try {
         code = task.mm.handleFault(si.addr, err);
       } catch (e) {
-        if (e instanceof OutOfMemory) return k.oomKill(task);
-        throw e;
+        if (!(e instanceof OutOfMemory)) throw e;
+        if (k.oomFault(task)) return;
+        // another process went (or one is going): the fault is taken again
+        // once its frames are back (the page table is as the failed
+        // allocation left it: nothing half made)
+        task.faultRepeats = 0;
+        return k.resume(task);
       }
       if (code === 0) return k.resume(task);
     }

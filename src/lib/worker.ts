@@ -33,7 +33,7 @@ import { SYSCALL_NAMES } from '../abi/syscall_nr.js';
 import { straceLine, straceSignalLine } from '../syscalls/strace.js';
 import { Kernel, KernelPanic, errnoMessage } from '../kernel/kernel.js';
 import type { Task } from '../kernel/task.js';
-import type { SyscallTracer } from '../kernel/syscall.js';
+import type { SyscallTracer, SyscallEntry } from '../kernel/syscall.js';
 import { ttyJobs } from '../kernel/tty_jobs.js';
 import { LoaderError } from '../loader/elf.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
@@ -53,6 +53,33 @@ import { RLIM_NLIMITS } from '../abi/resource.js';
  * child of the caller would (RLIM_INFINITY as Infinity). A limit the host
  * will not report is left to the kernel's default.
  */
+/**
+ * Test hook (test/errors.test.mjs): UMLTS_TEST_INJECT=KIND:SYSCALL[,...]
+ * makes that syscall's handler throw, to check how the kernel contains
+ * what it throws: `internal` a TypeError (a bug in one handler: that
+ * process dies, the rest go on), `panic` a KernelPanic (everything ends).
+ * Unset, the table is used as it is.
+ */
+function testInjectedFaults(rows: Readonly<Record<number, SyscallEntry>>): Readonly<Record<number, SyscallEntry>> {
+  const spec = process.env.UMLTS_TEST_INJECT;
+  if (!spec) return rows;
+  const out: Record<number, SyscallEntry> = { ...rows };
+  for (const item of spec.split(',')) {
+    const [kind, name] = item.split(':');
+    const nr = Object.keys(SYSCALL_NAMES).map(Number).find((n) => SYSCALL_NAMES[n] === name);
+    const row = nr === undefined ? undefined : rows[nr];
+    if (nr === undefined || !row || (kind !== 'internal' && kind !== 'panic')) throw new OptionError(`bad UMLTS_TEST_INJECT item '${item}'`);
+    out[nr] = {
+      ...row,
+      handler: () => {
+        if (kind === 'panic') throw new KernelPanic(`injected panic in ${name}`);
+        throw new TypeError(`injected fault in ${name}`);
+      },
+    };
+  }
+  return out;
+}
+
 function hostRlimits(): Array<[number, number] | undefined> {
   const out: Array<[number, number] | undefined> = [];
   const num = (v: bigint): number => (v >= 0x7fffffffffffffffn ? Infinity : Number(v));
@@ -171,7 +198,8 @@ class WorkerSandbox {
         mounts: cfg.mounts.map((m) => ({ host: m.host, guest: m.guest, ro: m.ro === true })),
         maxHostFds: cfg.maxHostFds || defaultHostFdBudget(), net: cfg.net, user, platform, maxProcesses: cfg.maxProcesses,
         rlimits: hostRlimits(),
-        syscalls: { rows: SYSCALL_TABLE, name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
+        syscalls: { rows: testInjectedFaults(SYSCALL_TABLE), name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
+        debug: !!process.env.UMLTS_DEBUG,
         uname: { nodename: host.gethostname(), release: osRelease() },
         log,
         exited: (pid, status) => sb?.exited(pid, status),
@@ -185,6 +213,8 @@ class WorkerSandbox {
       startPublishing(k.net, publish);
       // test hook (test/hostfs_rw.test.mjs): reclaim every other host fd before each hostfs operation
       if (process.env.UMLTS_TEST_RECLAIM_IN_OPS === '1') k.vfs.handles.test.reclaimInOps = true;
+      // test hook (test/robust.test.mjs): every Nth mapping batch is refused as by a host out of map room
+      if (process.env.UMLTS_TEST_HOST_FULL) k.physmem.test.hostFullEvery = Number(process.env.UMLTS_TEST_HOST_FULL) | 0;
       placeFiles(k, cfg.files, user);
       if (hooks) k.syscallHook = kernelHook(hooks, log, (t) => k.exitGroup(t, SIGSYS));
       if (cfg.terminal) startTerminal(k);

@@ -38,7 +38,7 @@ export { Vma };
 import * as fault_m from './fault.js';
 import * as mmap_m from './mmap.js';
 import * as usercopy_m from './usercopy.js';
-import { TlbBatch, NR_close, NR_mmap, NR_mprotect, NR_munmap, NR_openat } from './tlb.js';
+import { TlbBatch, Refusal, NR_close, NR_mmap, NR_mprotect, NR_munmap, NR_openat } from './tlb.js';
 import {
   GUEST_TASK_SIZE, STUB_BATCH, STUB_BATCH_PATH, STUB_FD_PHYSMEM,
 } from '../platform/stub_layout.js';
@@ -101,6 +101,11 @@ export function directProt(v: Vma): number {
   return p & SYS_HOST_PROT_MASK;
 }
 
+/** The key of a host file's stub descriptor (stubFds): one read-only and one read-write open per file. */
+export function stubKey(hm: HostMappable, rw: boolean): string {
+  return rw ? `${hm.id}:rw` : hm.id;
+}
+
 /** A shared mapping that may be written: its stub descriptor is opened read-write. */
 export function writableShared(v: Vma): boolean {
   return (v.flags & MAP_SHARED) !== 0 && (v.mayProt & PROT_WRITE) !== 0;
@@ -153,7 +158,7 @@ export class AddressSpace {
     /** where the stub runs; immutable */
     readonly platform: Platform,
   ) {
-    this.tlb = new TlbBatch(stubPages.batch, physmem);
+    this.tlb = new TlbBatch(stubPages.batch, physmem, () => this.evictHost());
   }
   /** the host requests that mirror page-table changes (tlb.ts); immutable reference */
   readonly tlb: TlbBatch;
@@ -464,11 +469,43 @@ export class AddressSpace {
     this.tlb.syncThread = t;
   }
   get pendingFlush(): number {
-    return this.tlb.count;
+    return this.tlb.count + this.tlb.refused.length;
   }
-  /** Run the queued requests now (see TlbBatch.flush). */
+  /** Run the queued requests now (see TlbBatch.flush), and deal with the host's refusals. */
   flush(): void {
     this.tlb.flush();
+    while (this.tlb.refused.length > 0) {
+      for (const r of this.tlb.refused.splice(0)) this.hostRefused(r);
+      this.tlb.flush();
+    }
+  }
+  /**
+   * Flush, and say whether the host refused to map a file into [start, end)
+   * for a reason of the file's (its errno: ENODEV from sysfs, EIO from
+   * procfs, EACCES from an append-only file...), as opposed to the host's
+   * own shortage (ENOMEM, EAGAIN: those mappings are copied instead).
+   * 0 if it did not.
+   */
+  flushRefusedIn(start: number, end: number): number {
+    this.tlb.flush();
+    let errno = 0;
+    for (const r of this.tlb.refused) {
+      if (r.start < end && start < r.end && r.errno !== Errno.ENOMEM && r.errno !== Errno.EAGAIN) errno ||= r.errno;
+    }
+    this.flush();
+    return errno;
+  }
+  /**
+   * The host would not map a file for a direct VMA: the direct VMAs of it
+   * in the range are mapped by copying instead (as when the stub cannot
+   * open the file). The file is not marked: a later mmap of it asks the
+   * host again and gets the same answer, the errno a guest mmap returns.
+   */
+  private hostRefused(r: Refusal): void {
+    for (let i = this.firstAfter(r.start); i < this.vmas.length && this.vmas[i]!.start < r.end; i++) {
+      const v = this.vmas[i]!;
+      if (v.direct && v.file?.hostMap && stubKey(v.file.hostMap, writableShared(v)) === r.key) this.undirect(v);
+    }
   }
   /** flushes run so far (for --stats and tests) */
   get flushes(): number {
@@ -493,7 +530,7 @@ export class AddressSpace {
    * batch page, which the guest cannot write). -1 if it can't be had.
    */
   stubFd(hm: HostMappable, rw: boolean): number {
-    const id = rw ? `${hm.id}:rw` : hm.id;
+    const id = stubKey(hm, rw);
     const have = this.stubFds.get(id);
     if (have !== undefined) return have;
     if (this.tlb.released || !this.tlb.syncThread || this.noDirect.has(id)) return -1;
@@ -525,17 +562,11 @@ export class AddressSpace {
    * VMA stops being direct: its pages are copied on fault like any other.
    */
   remapDirect(v: Vma, start = v.start, end = v.end): void {
-    const fd = this.stubFd(v.file!.hostMap!, writableShared(v));
-    if (fd < 0) {
-      v.direct = false;
-      this.tlb.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
-      this.walk(v.start, v.end, (p, i) => {
-        p.bits[i]! &= ~PTE_HOST;
-      }, () => {});
-      return;
-    }
+    const hm = v.file!.hostMap!, rw = writableShared(v);
+    const fd = this.stubFd(hm, rw);
+    if (fd < 0) return this.undirect(v);
     const shared = (v.flags & MAP_SHARED) !== 0;
-    this.tlb.queue(NR_mmap, start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff + (start - v.start));
+    this.tlb.queueDirect(start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff + (start - v.start), stubKey(hm, rw));
     const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
     for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
       const p = this.pt.get(k);
@@ -548,6 +579,29 @@ export class AddressSpace {
         p.bits[i]! |= PTE_HOST;
       }
     }
+  }
+
+  /**
+   * The host has no room left for this process's mappings (TlbBatch's
+   * onHostFull): it forgets every one of them, as a full TLB is flushed;
+   * the page table stays, and faults map again what the guest uses.
+   * Mapping requests queued before this point that did not run are moot:
+   * their pages are no longer marked host-mapped either.
+   */
+  evictHost(): void {
+    for (const v of this.vmas) this.tlb.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
+    for (const p of this.pt.values()) {
+      for (let i = 0; i < PT_SIZE; i++) p.bits[i]! &= ~PTE_HOST;
+    }
+  }
+
+  /** Direct VMA v is mapped by copying from now on: the host forgets its file mapping, faults bring the pages back. */
+  undirect(v: Vma): void {
+    v.direct = false;
+    this.tlb.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
+    this.walk(v.start, v.end, (p, i) => {
+      p.bits[i]! &= ~PTE_HOST;
+    }, () => {});
   }
 
   /**
@@ -786,16 +840,24 @@ export class AddressSpace {
     this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);
     this.threads.clear();
-    this.platform.whenReaped(this.hostPid, () => this.reaped());
     for (const v of this.vmas) {
       this.dropPages(v.start, v.end);
       v.drop();
     }
     this.vmas.length = 0;
     this.physmem.flushFreed();
+    this.awaiting = this.tlb.gather.length;
+    this.physmem.awaitingReap += this.awaiting;
+    // last: a host process reaped already calls back at once, and must find
+    // every frame gathered above
+    this.platform.whenReaped(this.hostPid, () => this.reaped());
   }
+  /** frames this released address space gave back to awaitingReap's count; set by release() */
+  private awaiting = 0;
   /** The host has reaped the stub process (every thread of it is gone). */
   reaped(): void {
+    this.physmem.awaitingReap -= this.awaiting;
+    this.awaiting = 0;
     this.tlb.freeGathered();
     this.physmem.freeStubSlot(this.stubSlot);
     this.physmem.flushFreed();

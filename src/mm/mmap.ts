@@ -39,6 +39,18 @@ export function mmap(mm: AddressSpace, addr: number, len: number, prot: number, 
   }
   const vflags = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE ? MAP_SHARED : MAP_PRIVATE;
   mm.insertMapping(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, '', mayProt));
+  if (mm.find(start)?.direct) {
+    // the host maps this file itself, and may refuse it for the file's own
+    // reasons (a sysfs or procfs file has no mmap: ENODEV, EIO): Linux's
+    // answer for that file, so the guest's mmap fails with it (the flush
+    // the guest's resume would run, run now; the old range, if MAP_FIXED
+    // replaced one, is gone as in Linux's failed mmap_region)
+    const errno = mm.flushRefusedIn(start, start + len);
+    if (errno) {
+      mm.removeRange(start, start + len);
+      throw new ErrnoError(errno);
+    }
+  }
   if (flags & MAP_POPULATE) {
     mm.prefault(start, start + len);
   } else if (file?.cacheKey && (prot & PROT_EXEC || flags & MAP_FIXED) && vflags === MAP_PRIVATE) {
@@ -90,7 +102,10 @@ export function mprotect(mm: AddressSpace, addr: number, len: number, prot: numb
   for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
     mm.vmas[i]!.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
   }
-  for (let i = mm.vmas.length - 1; i >= 0; i--) if (i < mm.vmas.length) mm.mergeAround(i);
+  // merge where it changed (mprotect_fixup's vma_merge): a pass over every
+  // VMA would make each call cost the whole map (quadratic with many VMAs)
+  const lo = Math.max(0, mm.firstAfter(addr) - 1);
+  for (let i = Math.min(mm.firstAfter(end), mm.vmas.length - 1); i >= lo; i--) if (i < mm.vmas.length) mm.mergeAround(i);
   mm.unmapHost(addr, end);
   mm.remapDirectIn(addr, end);
 }

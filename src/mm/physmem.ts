@@ -55,7 +55,13 @@ export class Physmem {
   /** file pages shared between processes; evicted when memory runs out; immutable reference */
   readonly cache = new PageCache(this);
   /** kernel-wide mm counters for --stats; guarded by the JS thread (bumped by every AddressSpace) */
-  readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0 };
+  readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0, hostFull: 0 };
+  /** frames of released address spaces that wait for their host process to be reaped
+   * (AddressSpace.release/reaped): memory about to come back; guarded by the JS thread */
+  awaitingReap = 0;
+  /** test hooks, set by the front end before the kernel runs (UMLTS_TEST_HOST_FULL): every
+   * hostFullEvery-th batch run (evictions aside: runs counts them) is refused as a full host would (tlb.ts) */
+  readonly test = { hostFullEvery: 0, runs: 0 };
 
   constructor(memBytes: number, reserveBytes = STUB_RESERVE_SLOTS * STUB_SLOT_FRAMES * PAGE_SIZE) {
     this.limit = Math.floor(memBytes / PAGE_SIZE);

@@ -20,6 +20,8 @@ import type { Regs } from './regs.js';
 /** What stopped a guest thread (Stop.kind). */
 export const STOP_SYSCALL = 0, STOP_SECCOMP = 1, STOP_FAULT = 2, STOP_TRAP = 3, STOP_KICK = 4, STOP_SIGNAL = 5,
   STOP_EXIT = 6, STOP_EVENTS = 7;
+/** What a stop's handling is called in the kernel's messages, by kind. */
+export const STOP_NAMES: readonly string[] = ['syscall', 'syscall', 'page fault', 'trap', 'kick', 'host signal', 'host thread exit', 'host events'];
 export type StopKind = typeof STOP_SYSCALL | typeof STOP_SECCOMP | typeof STOP_FAULT | typeof STOP_TRAP |
   typeof STOP_KICK | typeof STOP_SIGNAL | typeof STOP_EXIT | typeof STOP_EVENTS;
 

@@ -17,6 +17,9 @@ import { HostEvents, Timer, monotonicNs } from '../platform.js';
 
 const TIMERFD_TAG = 0xffffffff;
 
+/** the latest deadline the timerfd can be armed for (int64 ns) */
+const TIMERFD_MAX_NS = (1n << 63n) - 1n;
+
 export class PtraceEvents implements HostEvents {
   /** the epoll instance the waker polls; immutable */
   readonly epfd: number;
@@ -57,7 +60,12 @@ export class PtraceEvents implements HostEvents {
     this.rearm();
   }
   private rearm(): void {
-    const next = this.timers[0]?.deadline ?? 0n;
+    // the host takes what a timespec holds: a deadline at or before the
+    // clock's zero (an absolute time long past, converted from another
+    // clock) fires at once — 1 ns, as 0 would disarm the timerfd — and one
+    // beyond 2^63 ns never comes anyway
+    const first = this.timers[0]?.deadline;
+    const next = first === undefined ? 0n : first < 1n ? 1n : first > TIMERFD_MAX_NS ? TIMERFD_MAX_NS : first;
     if (next === this.armedFor) return;
     this.armedFor = next;
     host.timerfdSetAbs(this.timerfd, next);

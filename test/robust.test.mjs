@@ -1,0 +1,111 @@
+// Robust by construction (issue 11): what a guest's call meets inside the
+// kernel stays that guest's.
+//  - A file or device the host cannot map: the guest's mmap gets Linux's
+//    errno (the same as natively), and the kernel goes on.
+//  - An unexpected exception inside a syscall handler (a kernel bug,
+//    injected with UMLTS_TEST_INJECT): that process is killed with one
+//    line naming the call and the error; its sibling and parent go on.
+//  - A KernelPanic: everything ends, one line, status 70, no host process
+//    left.
+//  - A host out of room for a process's mappings (vm.max_map_count, which
+//    scattered frames reach before the guest reaches its own limit): the
+//    kernel drops that process's host mappings and goes on; memory stays
+//    right (made to happen every few batches with UMLTS_TEST_HOST_FULL).
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { buildGuest, runUmlts, runNative, assertSameAsNative, assertNoLeftovers, assertSameText, CLEAN_ENV, lines } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+const noKernelError = (r) => assert.doesNotMatch(r.stderr, /kernel error|internal error/, r.describe());
+
+// Host files that cannot be mapped, as the guest sees them under the
+// default root: sysfs attributes (hostfs over the host's /sys: the host
+// refuses the mapping, ENODEV), the guest's own devices and /proc files
+// (refused by the kernel before the host), a directory; and files that
+// can. Only those present on this host are used.
+const CANDIDATES = [
+  '/sys/devices/system/cpu/online',
+  '/sys/kernel/mm/transparent_hugepage/enabled',
+  '/sys/fs/cgroup/cgroup.controllers',
+  '/dev/null',
+  '/dev/urandom',
+  '/proc/self/maps',
+  '/proc/self/status',
+  '/etc',
+  '/etc/passwd',
+];
+
+test('mmap of files and devices the host cannot map: the errno Linux gives, and the kernel goes on', () => {
+  const bin = buildGuest('mmap_refused');
+  // sysfs and the host's files also PROT_EXEC (sysfs is noexec on the host: EPERM)
+  const paths = CANDIDATES.filter((p) => fs.existsSync(p)).map((p) => (/^\/(sys|etc)\//.test(p) ? `+${p}` : p));
+  assert.ok(paths.some((p) => p.startsWith('+/sys/')), 'no sysfs file on this host to map');
+  const { umlts } = assertSameAsNative([bin, ...paths]);
+  noKernelError(umlts);
+  // the sysfs answers are the host's refusals, not a guess of the kernel's
+  assert.match(umlts.stdout, /^\/sys\/.*: shared ENODEV$/m, umlts.stdout);
+  assert.match(umlts.stdout, /^\/sys\/.*: exec EPERM$/m, umlts.stdout);
+  assert.match(umlts.stdout, /^own binary: ELF$/m);
+  assert.match(umlts.stdout, /^done$/m);
+});
+
+test('mmap of a sysfs file through --mount: ENODEV from the host', () => {
+  const bin = buildGuest('mmap_refused');
+  const dir = '/sys/devices/system/cpu';
+  assert.ok(fs.existsSync(`${dir}/online`), `no ${dir}/online on this host`);
+  const native = assertSameAsNative([bin, `${dir}/online`]).native;
+  const r = runUmlts(['--mount', `${dir}:/hostcpu:ro`], [bin, '/hostcpu/online']);
+  noKernelError(r);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, native.stdout.replaceAll(`${dir}/online`, '/hostcpu/online'));
+});
+
+test('an internal error in a handler kills that process only, with one line', () => {
+  const bin = buildGuest('contained', ['-pthread']);
+  const r = runUmlts([], [bin], { env: { ...CLEAN_ENV, UMLTS_TEST_INJECT: 'internal:getppid' } });
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'victim: killed by signal 9\nbystander: exit 7\ndone\n', r.describe());
+  const err = lines(r.stderr);
+  assert.equal(err.length, 1, r.describe());
+  assert.match(err[0], /^umlts: pid \d+ \(contained\): internal error in getppid: TypeError: injected fault in getppid; process killed$/);
+  assert.doesNotMatch(r.stderr, /kernel error|^\s+at /m);
+});
+
+test('a KernelPanic ends everything: one line, status 70, no host process left', () => {
+  const bin = buildGuest('contained', ['-pthread']);
+  const r = runUmlts([], [bin], { env: { ...CLEAN_ENV, UMLTS_TEST_INJECT: 'panic:getppid' } });
+  assert.equal(r.code, 70, r.describe());
+  assert.equal(r.stderr, 'umlts: kernel error: injected panic in getppid\n', r.describe());
+  assert.doesNotMatch(r.stdout, /victim|done/);
+  assertNoLeftovers();
+});
+
+test('UMLTS_TEST_INJECT with a bad item: a usage error, no kernel started', () => {
+  const r = runUmlts([], ['/bin/true'], { env: { ...CLEAN_ENV, UMLTS_TEST_INJECT: 'internal:nosuchcall' } });
+  assert.equal(r.code, 2, r.describe());
+  assert.equal(r.stderr, "umlts: bad UMLTS_TEST_INJECT item 'internal:nosuchcall'\n");
+});
+
+test('a host out of room for the mappings: the process goes on, its memory right', () => {
+  const bin = buildGuest('mm_evict', ['-pthread']);
+  const native = runNative([bin]);
+  assert.equal(native.code, 0, native.describe());
+  for (const every of [5, 7]) {
+    const r = runUmlts(['--stats'], [bin], { env: { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: String(every) } });
+    assert.equal(r.code, 0, r.describe());
+    assertSameText(r.stdout, native.stdout, r.describe());
+    // the refusals did happen (each one an eviction)
+    const full = Number(/hostFull=(\d+)/.exec(r.stderr)?.[1]);
+    assert.ok(full > 10, `hostFull=${full}\n${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /kernel error|internal error|stub run/, r.describe());
+  }
+});
+
+test('out of memory: the process with the most memory goes, not init that faulted beside it', () => {
+  const bin = buildGuest('oom_init');
+  const { umlts } = assertSameAsNative([bin, '60'], ['--mem', '64M']);
+  assert.match(umlts.stderr, /^umlts: out of memory: killed pid 2 \(oom_init\)/m, umlts.describe());
+  assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
+});
