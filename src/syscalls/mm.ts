@@ -87,6 +87,10 @@ export function sys_mmap(t: Task, r: Regs): number {
     const shared = type === MAP_SHARED || type === MAP_SHARED_VALIDATE;
     if (!f.readable) return -Errno.EACCES;
     if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
+    // do_mmap: a noexec mount refuses PROT_EXEC before the file is asked whether it maps at all
+    const mnt = t.kernel.vfs.locOf(f)?.mnt;
+    const noexec = mnt !== undefined && /(^|,)noexec(,|$)/.test(mnt.options);
+    if (noexec && prot & PROT_EXEC) return -Errno.EPERM;
     const m = f.mappable(shared);
     if (!m) return -Errno.ENODEV;
     if (off + len > 2 ** 53) return -Errno.EOVERFLOW;
@@ -98,6 +102,7 @@ export function sys_mmap(t: Task, r: Regs): number {
     }
     vmf = new FileMapping(f, m, shared && mayWrite);
     if (!mayWrite) mayProt &= ~PROT_WRITE;
+    if (noexec) mayProt &= ~PROT_EXEC; // VM_MAYEXEC is cleared: mprotect cannot add it later
   }
   const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
   return t.mm.mmap(addr, len, prot, eff, vmf, vmf ? off : 0, mayProt);
