@@ -109,3 +109,10 @@ test('out of memory: the process with the most memory goes, not init that faulte
   assert.match(umlts.stderr, /^umlts: out of memory: killed pid 2 \(oom_init\)/m, umlts.describe());
   assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
 });
+
+test('out of memory inside init\'s syscall (the kernel filling its pages): the hog goes, not init', () => {
+  const bin = buildGuest('oom_init');
+  const { umlts } = assertSameAsNative([bin, '56', 'syscall'], ['--mem', '64M']);
+  assert.match(umlts.stderr, /^umlts: out of memory: killed pid 2 \(oom_init\)/m, umlts.describe());
+  assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
+});

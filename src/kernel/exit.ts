@@ -61,16 +61,25 @@ export function oomKill(k: Kernel, task: Task): void {
 }
 
 /**
- * A page fault found no free frame (mm/oom_kill.c out_of_memory): the
- * process holding the most memory goes (its resident pages: badness),
- * never init while another process could (oom_unkillable_task) — not
- * whoever happened to fault. While an earlier victim's frames wait for
- * its host process to be reaped, nobody more is killed: the faulting task
- * takes its fault again. Returns true if the faulting task's own process
- * went (it must not resume).
+ * Guest memory ran out (mm/oom_kill.c out_of_memory): the process holding
+ * the most memory goes (its resident pages: badness), never init while
+ * another process could (oom_unkillable_task) — not whoever happened to
+ * allocate. Returns true if that was the allocating task's own process (it
+ * must not resume). Otherwise a faulting task takes its fault again, and a
+ * syscall fails with ENOMEM: Linux would wait in the allocation while the
+ * victim's memory comes back, which a syscall here cannot do half done.
+ * While an earlier victim's frames wait for its host process to be
+ * reaped, nobody more is killed.
  */
-export function oomFault(k: Kernel, task: Task): boolean {
+export function outOfMemory(k: Kernel, task: Task): boolean {
   if (k.physmem.awaitingReap > 0) return false;
+  const victim = oomVictim(k, task);
+  k.oomKill(victim);
+  return victim.tg === task.tg;
+}
+
+/** The process with the most resident pages, not init (unless it is the only one left). */
+function oomVictim(k: Kernel, task: Task): Task {
   let victim: Task = task, most = -1;
   for (const tg of k.tgs.values()) {
     if (tg.zombie || tg === k.init) continue;
@@ -82,8 +91,7 @@ export function oomFault(k: Kernel, task: Task): boolean {
       victim = t;
     }
   }
-  k.oomKill(victim);
-  return victim.tg === task.tg;
+  return victim;
 }
 
 /** exit_group: every thread of the process ends; it becomes a zombie for its parent. */

@@ -621,8 +621,8 @@ export class Kernel {
   }
 
   /** exit.ts */
-  oomFault(task: Task): boolean {
-    return exit_m.oomFault(this, task);
+  outOfMemory(task: Task): boolean {
+    return exit_m.outOfMemory(this, task);
   }
 
   // ---- exit and wait ----------------------------------------------------------------------------

@@ -85,9 +85,11 @@ export function dispatchSyscall(task: Task, nr: number): number {
       ret = row.handler(task, task.regs);
     } catch (e) {
       if (e instanceof OutOfMemory) {
-        // guest memory ran out under the call (copying out to a fresh page, say): the OOM killer's turn
-        k.oomKill(task);
-        return BLOCKED;
+        // guest memory ran out under the call (copying out to a fresh page,
+        // say): the OOM killer's turn; the caller dies or, another process
+        // killed instead, its call fails with ENOMEM
+        if (k.outOfMemory(task)) return BLOCKED;
+        e = new ErrnoError(Errno.ENOMEM);
       }
       if (e instanceof KernelPanic || e instanceof StubFailed || e instanceof ContextGone) throw e;
       if (!(e instanceof ErrnoError)) {

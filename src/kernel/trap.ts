@@ -107,7 +107,7 @@ export function onFault(k: Kernel, task: Task): void {
         code = task.mm.handleFault(si.addr, err);
       } catch (e) {
         if (!(e instanceof OutOfMemory)) throw e;
-        if (k.oomFault(task)) return;
+        if (k.outOfMemory(task)) return;
         // another process went (or one is going): the fault is taken again
         // once its frames are back (the page table is as the failed
         // allocation left it: nothing half made)

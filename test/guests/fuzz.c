@@ -1289,6 +1289,16 @@ static void show_threads(pid_t pid) {
     say("\n");
   }
   closedir(d);
+  /* the mapping the fork server's page should be: a worker can map over
+   * its own copy (then its progress goes nowhere: a stall of its making) */
+  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  FILE *m = fopen(path, "r");
+  char line[256];
+  while (m && fgets(line, sizeof line, m)) {
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= (unsigned long)shared && (unsigned long)shared < hi) say("fuzz:   its page: %s", line);
+  }
+  if (m) fclose(m);
 }
 
 /* Reap whatever is done; returns 1 if `pid` was among them. */
