@@ -222,7 +222,7 @@ export function run(o: RunOptions): number {
     return 2;
   }
   try {
-    startPublishing(kernel.net, o.publish);
+    startPublishing(kernel.net, o.publish ?? []); // an embedder may leave --publish out
   } catch (e) {
     kernel.shutdown();
     if (!(e instanceof Error) || !e.message.startsWith('--publish')) throw e;
