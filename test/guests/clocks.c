@@ -44,12 +44,15 @@ static void getres(const char *what, clockid_t c) {
 
 static pthread_barrier_t bar, spun;
 static int gate[2];
-/* runs 50 ms of CPU time by its own clock, then waits to be joined */
+
+/* runs 50 ms of CPU time by its own clock, then blocks (alive: its clock stays valid) until the gate opens */
 static void *spinner(void *arg) {
   (void)arg;
+  char c;
   pthread_barrier_wait(&bar);
   spin(50000000);
   pthread_barrier_wait(&spun);
+  (void)!read(gate[0], &c, 1);
   return NULL;
 }
 /* blocks (no CPU time) until the gate opens */
@@ -98,7 +101,7 @@ int main(void) {
   getres("which 3", MAKE_PROCESS_CPUCLOCK(0, 3));
   getres("CLOCK_THREAD_CPUTIME_ID", CLOCK_THREAD_CPUTIME_ID);
   getres("CLOCK_PROCESS_CPUTIME_ID", CLOCK_PROCESS_CPUTIME_ID);
-  (void)!write(gate[1], "x", 1);
+  (void)!write(gate[1], "xx", 2);
   pthread_join(a, NULL);
   pthread_join(b, NULL);
   long long pall = ns(CLOCK_PROCESS_CPUTIME_ID);
