@@ -77,7 +77,8 @@ export function fuzzOne({ seed, calls, timeoutMs = 120_000, strace = false, keep
   const baitBefore = snapshot(bait);
   const binBefore = snapshot(binDir);
   const t0 = Date.now();
-  const args = ['--mem', '512M', '--mount', `${scratch}:/scratch`];
+  // one to three vCPUs by seed: the scheduler's queueing and preemption are fuzzed too
+  const args = ['--mem', '512M', '--cpus', String(1 + (seed % 3)), '--mount', `${scratch}:/scratch`];
   if (strace) args.push('--strace');
   const r = runUmlts(args, [path.join(binDir, 'fuzz'), '--seed', String(seed), '--calls', String(calls), '--bait', bait],
     { timeout: timeoutMs, env: CLEAN_ENV });
@@ -102,7 +103,7 @@ export function fuzzOne({ seed, calls, timeoutMs = 120_000, strace = false, keep
   for (const c of diffSnapshots(binBefore, snapshot(binDir))) problems.push(`written outside the scratch directory: bin/${c}`);
   const beside = fs.readdirSync(root).filter((n) => n !== 'scratch' && n !== 'bait' && n !== 'bin');
   if (beside.length) problems.push(`written outside the scratch directory: ${beside.map((n) => path.join(root, n)).join(' ')}`);
-  const stalls = r.stdout.split('\n').filter((l) => l.startsWith('fuzz: stall') || l.startsWith('fuzz:   tid'));
+  const stalls = r.stdout.split('\n').filter((l) => l.startsWith('fuzz: stall') || l.startsWith('fuzz:   '));
   const summary = r.stdout.split('\n').find((l) => l.startsWith('fuzz: seed')) ?? '(no summary)';
   if (!keep) rmScratch(root);
   return { seed, problems, stalls, summary, secs, stderr: r.stderr, stdout: r.stdout };

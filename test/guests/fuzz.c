@@ -21,8 +21,8 @@
  *
  * Structure: the first process (pid 1) is a fork server that fuzzes
  * nothing itself. It forks one worker at a time; a worker runs 1-3 fuzz
- * threads and a ticker thread (which interrupts the fuzz threads with
- * SIGALRM every few ms, so blocking calls end with EINTR), and exits when
+ * threads and a ticker thread (which interrupts a fuzz thread that made no
+ * call for a few ms with SIGALRM, so blocking calls end with EINTR), and exits when
  * they have made their calls. A worker that kills itself (munmap of its
  * own text, a seccomp filter, a garbage TLS...) just ends: the next one
  * goes on with the rest of the calls. A worker that makes no progress for
@@ -63,7 +63,7 @@
 
 #define STALL_MS 3000
 #define KILL_GRACE_MS 20000
-#define TICK_NS 2000000L
+#define TICK_NS 5000000L
 #define MAX_THREADS 3
 #define NR_MAX 470
 #define BUF_SIZE (64 * 1024)
@@ -314,6 +314,7 @@ struct fz {
   char *area;      /* this thread's STRUCT_AREA of buf for built structures */
   unsigned used;   /* bytes of area handed out this call */
   int child;       /* a forked child: may execve */
+  volatile unsigned *progress; /* calls made, for the ticker (a worker's threads) */
 };
 static __thread sigjmp_buf *fault_jmp;
 static __thread int faults_in_row;
@@ -1126,7 +1127,7 @@ static void make_scratch_files(void) {
 
 /* ---- workers --------------------------------------------------------------- */
 
-struct thread_arg { int slot; uint64_t worker; unsigned calls; volatile int done; pid_t tid; };
+struct thread_arg { int slot; uint64_t worker; unsigned calls; volatile int done; pid_t tid; volatile unsigned progress; unsigned seen; };
 static struct thread_arg targs[MAX_THREADS];
 static int nthreads;
 
@@ -1154,7 +1155,7 @@ static void fork_child(struct fz *parent) {
     return;
   }
   self_pid = getpid();
-  struct itimerval it = { { 0, 2000 }, { 0, 2000 } };
+  struct itimerval it = { { 0, TICK_NS / 1000 }, { 0, TICK_NS / 1000 } };
   setitimer(ITIMER_REAL, &it, NULL);
   if (chance(&z.r, 30)) {
     helper_fz = (struct fz){ .r = seeded(rnd(&z.r), 0x4e1f, 0), .slot = -1, .area = buf + STRUCT_AREA * MAX_THREADS, .child = 1 };
@@ -1188,6 +1189,7 @@ static void fuzz_loop(struct fz *z, unsigned calls, int in_worker) {
     else one_call(z);
     faults_in_row = 0;
     fault_jmp = NULL;
+    if (z->progress) (*z->progress)++;
     if (in_worker) __atomic_fetch_add(&shared->calls, 1, __ATOMIC_RELAXED);
     else __atomic_fetch_add(&shared->child_calls, 1, __ATOMIC_RELAXED);
   }
@@ -1198,7 +1200,7 @@ static void *fuzz_thread(void *p) {
   struct thread_arg *t = p;
   t->tid = (pid_t)syscall(SYS_gettid);
   struct fz z = { .r = seeded(seed, t->worker, (uint64_t)t->slot + 1), .slot = t->slot,
-                  .area = buf + STRUCT_AREA * t->slot, .child = 0 };
+                  .area = buf + STRUCT_AREA * t->slot, .child = 0, .progress = &t->progress };
   fuzz_loop(&z, t->calls, 1);
   __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
   /* park: the worker ends with exit_group once every thread is done */
@@ -1228,8 +1230,10 @@ static void worker(uint64_t w, unsigned calls) {
     pthread_attr_setstacksize(&at, 256 << 10);
     if (pthread_create(&th, &at, fuzz_thread, &targs[i]) != 0) targs[i].done = 1;
   }
-  /* the ticker: no fuzzing here; every thread gets SIGALRM every TICK_NS so
-   * that a blocking call ends (EINTR) */
+  /* the ticker: no fuzzing here; a thread that made no call for a tick
+   * gets SIGALRM, so that a blocking call ends (EINTR) — only then: a
+   * signal every tick whatever the thread does could keep a slow kernel
+   * busy delivering them, and the thread in its handler for ever */
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -1240,7 +1244,9 @@ static void worker(uint64_t w, unsigned calls) {
     for (int i = 0; i < nthreads; i++) {
       if (__atomic_load_n(&targs[i].done, __ATOMIC_ACQUIRE)) continue;
       left++;
-      if (targs[i].tid) syscall(SYS_tgkill, self_pid, targs[i].tid, SIGALRM);
+      unsigned now = targs[i].progress;
+      if (now == targs[i].seen && targs[i].tid) syscall(SYS_tgkill, self_pid, targs[i].tid, SIGALRM);
+      targs[i].seen = now;
     }
     if (!left) break;
   }
