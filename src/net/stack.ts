@@ -188,7 +188,14 @@ export class NetStack {
   /** Remember a socket for /proc/net (accept's children too). */
   track(s: Socket): void {
     this.sockets.add(new WeakRef(s));
+    // forget closed sockets now and then, so a guest that never reads /proc/net cannot grow the set without end
+    if (this.sockets.size > this.pruneAt) {
+      this.live();
+      this.pruneAt = 2 * this.sockets.size + 1024;
+    }
   }
+  /** the set's size that triggers the next pruning; guarded by the JS thread */
+  private pruneAt = 1024;
   /** Open sockets now (the closed ones are forgotten). */
   live(): Socket[] {
     const r: Socket[] = [];

@@ -165,7 +165,7 @@ export abstract class StreamSocket extends Socket {
   }
 
   override send(data: Uint8Array, flags: number, to: Uint8Array | null, scm: Scm | null, _c: SockCaller | null): number {
-    if (flags & S.MSG_OOB) return this.tcp ? -Errno.EOPNOTSUPP : -Errno.EOPNOTSUPP;
+    if (flags & S.MSG_OOB) return -Errno.EOPNOTSUPP;
     if (to !== null && !this.tcp && !this.seqpacket) return this.state === 'connected' ? -Errno.EISCONN : -Errno.EOPNOTSUPP;
     if (this.tcp && this.soError) {
       const e = this.soError;

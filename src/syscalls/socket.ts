@@ -601,8 +601,13 @@ export function sys_recvmsg(t: Task, r: Regs): number {
   return recvOne(t, s, r.get(A1), r.getI32(A2));
 }
 
-/** sendmmsg(2): later messages do not wait (as with MSG_DONTWAIT); the count sent, or the first error. */
-export function sys_sendmmsg(t: Task, r: Regs): number {
+/**
+ * The loop of sendmmsg/recvmmsg over a struct mmsghdr array: one(i, at)
+ * moves message i; msg_len gets its count. The count done is returned, or
+ * the first message's error (a later one ends the loop, as Linux keeps it
+ * for the next call).
+ */
+function mmsgLoop(t: Task, r: Regs, one: (s: Socket, at: UserPtr, flags: number) => number, later: (flags: number) => number): number {
   const s = sockOf(t, r.getI32(A0));
   if (typeof s === 'number') return s;
   const vec = r.get(A1), vlen = Math.min(r.getU32(A2), UIO_MAXIOV), flags = r.getI32(A3);
@@ -611,7 +616,7 @@ export function sys_sendmmsg(t: Task, r: Regs): number {
     const at = vec + i * S.MMSGHDR_SIZE;
     let n: number;
     try {
-      n = sendOne(t, s, readMsghdr(t, at), i === 0 ? flags : flags | S.MSG_DONTWAIT);
+      n = one(s, at, i === 0 ? flags : later(flags));
     } catch (e) {
       if (i > 0 && e instanceof ErrnoError) break;
       throw e;
@@ -626,29 +631,14 @@ export function sys_sendmmsg(t: Task, r: Regs): number {
   return i;
 }
 
+/** sendmmsg(2): later messages do not wait (as with MSG_DONTWAIT); the count sent, or the first error. */
+export function sys_sendmmsg(t: Task, r: Regs): number {
+  return mmsgLoop(t, r, (s, at, f) => sendOne(t, s, readMsghdr(t, at), f), (f) => f | S.MSG_DONTWAIT);
+}
+
 /** recvmmsg(2): the first receive may wait, the rest take what is there (MSG_WAITFORONE or not). */
 export function sys_recvmmsg(t: Task, r: Regs): number {
-  const s = sockOf(t, r.getI32(A0));
-  if (typeof s === 'number') return s;
-  const vec = r.get(A1), vlen = Math.min(r.getU32(A2), UIO_MAXIOV), flags = r.getI32(A3);
-  let i = 0;
-  for (; i < vlen; i++) {
-    const at = vec + i * S.MMSGHDR_SIZE;
-    let n: number;
-    try {
-      n = recvOne(t, s, at, i === 0 ? flags & ~S.MSG_WAITFORONE : flags | S.MSG_DONTWAIT);
-    } catch (e) {
-      if (i > 0 && e instanceof ErrnoError) break;
-      throw e;
-    }
-    if (n === BLOCKED) return n;
-    if (n < 0) {
-      if (i > 0) break;
-      return n;
-    }
-    writeU32(t, at + S.MMSG_LEN, n);
-  }
-  return i;
+  return mmsgLoop(t, r, (s, at, f) => recvOne(t, s, at, f & ~S.MSG_WAITFORONE), (f) => f | S.MSG_DONTWAIT);
 }
 
 /** shutdown(2) */
