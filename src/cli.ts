@@ -32,6 +32,9 @@ options:
   --rw              make the root writable (default: read-only)
   --mem SIZE        guest memory, e.g. 512M, 2G (default 1G)
   --cpus N          virtual CPUs (default: the host CPUs umlts may use)
+  --platform ptrace|systrap
+                    how guest code runs: under ptrace (default), or with
+                    seccomp traps taken in the guest's own host process
   --env K=V         set a guest environment variable (repeatable)
   --inherit-env     start from umlts's own environment instead of a clean one
   --cwd DIR         the guest's working directory (default: umlts's own, when it
@@ -112,6 +115,12 @@ function parse(argv: string[]): Command | number {
         const n = Number(v);
         if (!/^\d+$/.test(v) || n < 1 || n > 64) throw new UsageError(`bad --cpus '${v}': a number from 1 to 64`);
         o.cpus = n;
+        break;
+      }
+      case '--platform': {
+        const v = val();
+        if (v !== 'ptrace' && v !== 'systrap') throw new UsageError(`bad --platform '${v}': ptrace or systrap`);
+        o.platform = v;
         break;
       }
       case '--env': {

@@ -39,6 +39,48 @@
  * filter lets the stub make): same address space, files and signal handlers */
 #define STUB_CLONE_FLAGS    0x50f00UL /* CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
 
+/* ---- systrap (src/platform/systrap/): guest threads run untraced; their
+ * syscalls and faults reach a signal handler in the code page that posts
+ * them in a per-thread message area and waits for the kernel's reply. */
+/* the guest threads' own seccomp filter (built at start-up, then read-only):
+ * a struct sock_fprog at the page's start, its instructions after it */
+#define STUB_FILTER         (STUB_END + 0x4000UL)
+#define STUB_FILTER_INSNS   64UL   /* offset of the instructions in the page */
+/* the doorbell page (sysmem offset 0): shared by the kernel, the waker and
+ * every stub, read+write (what a guest can do with it: see stub.c) */
+#define STUB_DOORBELL       (STUB_END + 0x6000UL)
+#define DB_SEQ        0   /* u32: bumped by every post (the futex the kernel waits on) */
+#define DB_WAITING    4   /* u32: 1 while the kernel sleeps (or is about to) on DB_SEQ */
+#define DB_EVENTS     8   /* u32: 1 from the waker's ring until the kernel has taken the events */
+#define DB_HOSTSIGS   12  /* u32: host signals the waker received (bit sig-1) */
+/* per-thread areas: thread slot i of sysmem at STUB_AREAS + i * STUB_AREA_SIZE,
+ * the message page then the thread's signal stack; only its own process's
+ * slots are mapped in a host process */
+#define STUB_AREAS          (STUB_END + 0xe000UL)   /* 16 KiB-aligned: the handler finds its area from rsp */
+#define STUB_AREA_SIZE      0x4000UL
+#define STUB_AREAS_MAX      4096UL
+#define STUB_AREAS_END      (STUB_AREAS + STUB_AREAS_MAX * STUB_AREA_SIZE)
+#define STUB_ALTSTACK       0x1000UL  /* offset of the signal stack in an area */
+/* the message: offsets in the area's first page */
+#define MSG_STATE     0    /* u32: MSG_RUNNING, MSG_POSTED (by the handler), MSG_REPLIED (by the kernel) */
+#define MSG_SIG       4    /* u32: the host signal the handler took */
+#define MSG_CODE      8    /* i32: its si_code */
+#define MSG_WAITING   12   /* u32: 1 while the handler sleeps on MSG_STATE */
+#define MSG_ADDR      16   /* u64: si_addr (SIGSYS: si_call_addr) */
+#define MSG_FPOFF     24   /* u64: offset of the frame's XSAVE area in the area */
+#define MSG_CMD       32   /* u32: the reply: 0 return to guest code, 1 end the host thread */
+#define MSG_SETFS     36   /* u32: the reply: bit 0 set fs base, bit 1 set gs base */
+#define MSG_FSBASE    40   /* u64 */
+#define MSG_GSBASE    48   /* u64 */
+#define MSG_REGS      64   /* struct user_regs_struct (27 u64) */
+#define MSG_SS        512  /* a stack_t for the new thread's sigaltstack */
+#define MSG_RUNNING   0
+#define MSG_POSTED    1
+#define MSG_REPLIED   2
+#define STUB_FD_SYSMEM   4  /* systrap: the sysmem memfd (doorbell and thread areas) */
+/* the host signal that makes a thread running guest code post (a kick) */
+#define STUB_SIGKICK     40
+
 #define STUB_FD_PHYSMEM  3  /* the physmem memfd in every stub; the waker's epoll fd */
 /* the stub's other fds are host files it opened for direct mappings (the
  * kernel keeps at most 128 open); the filter lets mmap name only these */

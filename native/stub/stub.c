@@ -143,6 +143,13 @@ typedef unsigned char u8;
 #define STUB_WAKER_STACK_ASM 0x7ff000005000
 #define STUB_SETUP_ASM 0x7ff000002000
 #define STUB_SETUP_SIZE_ASM 0x2000
+#define STUB_AREA_SIZE_ASM 0x4000
+#define STUB_ALTSTACK_ASM 0x1000
+#define MSG_SS_ASM 512
+#define STUB_FILTER_ASM 0x7ff000006000
+#if STUB_AREA_SIZE_ASM != STUB_AREA_SIZE || STUB_ALTSTACK_ASM != STUB_ALTSTACK || MSG_SS_ASM != MSG_SS || STUB_FILTER_ASM != STUB_FILTER
+#error "stub.c's systrap assembler constants disagree with layout.h"
+#endif
 #if STUB_BATCH_ASM != STUB_BATCH || STUB_CLONE_FLAGS_ASM != STUB_CLONE_FLAGS || STUB_WAKER_STACK_ASM != STUB_WAKER_STACK || \
     STUB_SETUP_ASM != STUB_SETUP || STUB_SETUP_SIZE_ASM != STUB_SETUP_SIZE
 #error "stub.c's assembler constants disagree with layout.h"
@@ -284,7 +291,172 @@ __asm__(
   "   ud2\n"                             /* failed: the kernel sees SIGILL, not ready */
   "7: int3\n"
   "   jmp 7b\n"
+  /* ---- systrap ----
+   * stub_sys_clone (the mapper, traced, started by the kernel with
+   *   r12 = the new thread's area, r13 = the area's offset in sysmem): map
+   *   the area, clone; the mapper stops at stub_sys_clone_trap with rax =
+   *   the new tid or -errno. The new thread (untraced) sets its signal stack
+   *   to the area, installs the guest threads' filter and makes one more
+   *   syscall, which that filter traps: its SIGSYS is its first post. */
+  ".balign 16\n"
+  ".globl stub_sys_clone\n"
+  "stub_sys_clone:\n"
+  "   movl $9, %eax\n"
+  "   movq %r12, %rdi\n"
+  "   movl $" XSTR(STUB_AREA_SIZE_ASM) ", %esi\n"
+  "   movl $3, %edx\n"                 /* PROT_READ|PROT_WRITE */
+  "   movl $0x11, %r10d\n"             /* MAP_SHARED|MAP_FIXED */
+  "   movl $4, %r8d\n"                 /* STUB_FD_SYSMEM */
+  "   movq %r13, %r9\n"
+  ".globl stub_sys_mmap_syscall\n"
+  "stub_sys_mmap_syscall:\n"
+  "   syscall\n"
+  "   cmpq $-4095, %rax\n"
+  "   jae stub_sys_clone_trap\n"
+  "   movl $" XSTR(STUB_CLONE_FLAGS_ASM) ", %edi\n"
+  "   xorl %esi, %esi\n"
+  "   xorl %edx, %edx\n"
+  "   xorl %r10d, %r10d\n"
+  "   xorl %r8d, %r8d\n"
+  "   movl $56, %eax\n"
+  ".globl stub_sys_clone_syscall\n"
+  "stub_sys_clone_syscall:\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jz 8f\n"
+  ".globl stub_sys_clone_trap\n"
+  "stub_sys_clone_trap:\n"
+  "   int3\n"
+  "   jmp stub_sys_clone_trap\n"
+  "8: leaq " XSTR(STUB_ALTSTACK_ASM) "(%r12), %rax\n"   /* stack_t { sp, flags, size } in the message page */
+  "   movq %rax, " XSTR(MSG_SS_ASM) "(%r12)\n"
+  "   movq $0, " XSTR(MSG_SS_ASM) "+8(%r12)\n"
+  "   movq $" XSTR(STUB_AREA_SIZE_ASM) "-" XSTR(STUB_ALTSTACK_ASM) ", " XSTR(MSG_SS_ASM) "+16(%r12)\n"
+  "   movl $131, %eax\n"
+  "   leaq " XSTR(MSG_SS_ASM) "(%r12), %rdi\n"
+  "   xorl %esi, %esi\n"
+  ".globl stub_sys_altstack_syscall\n"
+  "stub_sys_altstack_syscall:\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jnz 9f\n"
+  "   movl $317, %eax\n"               /* seccomp(SECCOMP_SET_MODE_FILTER, 0, the guest filter) */
+  "   movl $1, %edi\n"
+  "   xorl %esi, %esi\n"
+  "   movabsq $" XSTR(STUB_FILTER_ASM) ", %rdx\n"
+  ".globl stub_sys_seccomp_syscall\n"
+  "stub_sys_seccomp_syscall:\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jnz 9f\n"
+  "   movl $39, %eax\n"
+  ".globl stub_sys_ready_syscall\n"
+  "stub_sys_ready_syscall:\n"
+  "   syscall\n"                       /* trapped by the guest filter: the first post */
+  "9: ud2\n"
+  /* the handler's own system calls, each from one instruction the filters name */
+  ".balign 16\n"
+  ".globl stub_sys_restorer\n"
+  "stub_sys_restorer:\n"
+  "   movl $15, %eax\n"
+  ".globl stub_sys_sigreturn_syscall\n"
+  "stub_sys_sigreturn_syscall:\n"
+  "   syscall\n"
+  "   ud2\n"
+  ".globl stub_sys_futex\n"
+  "stub_sys_futex:\n"                  /* futex(rdi, esi = op, edx = val, NULL) */
+  "   movl $202, %eax\n"
+  "   xorl %r10d, %r10d\n"
+  ".globl stub_sys_futex_syscall\n"
+  "stub_sys_futex_syscall:\n"
+  "   syscall\n"
+  "   ret\n"
+  ".globl stub_sys_arch_prctl\n"
+  "stub_sys_arch_prctl:\n"             /* arch_prctl(edi = ARCH_SET_FS/GS, rsi) */
+  "   movl $158, %eax\n"
+  ".globl stub_sys_arch_prctl_syscall\n"
+  "stub_sys_arch_prctl_syscall:\n"
+  "   syscall\n"
+  "   ret\n"
   ".popsection\n");
+
+/* ---- systrap: the handler ----
+ * Every signal a guest thread takes on the host (SIGSYS from its filter,
+ * SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, the kernel's kick) runs this, on
+ * the thread's signal stack in its area, with every signal blocked. It
+ * posts the trap in the area's message (the registers in user_regs_struct
+ * order, the signal, si_code, si_addr), rings the doorbell and waits for the
+ * kernel's reply; then it puts the reply's registers into the frame, and
+ * rt_sigreturn (stub_sys_restorer) resumes guest code with them. It finds
+ * its area from rsp: whatever area that is, it is one of this process's
+ * (no other process's is mapped here). No data, no calls but the three
+ * syscall stubs above: it lives in the code page. */
+extern long stub_sys_futex(volatile u32 *addr, long op, long val);
+extern long stub_sys_arch_prctl(long code, u64 addr);
+extern void stub_thread_exit(void) __attribute__((noreturn));
+extern char stub_sys_restorer[], stub_sys_sigreturn_syscall[], stub_sys_futex_syscall[], stub_sys_arch_prctl_syscall[];
+extern char stub_sys_mmap_syscall[], stub_sys_clone_syscall[], stub_sys_altstack_syscall[], stub_sys_seccomp_syscall[];
+extern char stub_sys_ready_syscall[];
+#define ENTRY_CODE __attribute__((section(".text.entry"), used))
+#define SIGSYS_ 31
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+/* the handler spins this many times (pause) for a reply before it sleeps */
+#define REPLY_SPIN 400
+/* struct ucontext (x86-64): uc_stack at 16, gregs at 40, fpregs at 224, uc_sigmask at 296 */
+#define UC_STACK 16
+#define UC_GREGS 40
+#define UC_FPREGS 224
+#define UC_SIGMASK 296
+/* gregs: r8 r9 r10 r11 r12 r13 r14 r15 rdi rsi rbp rbx rdx rax rcx rsp rip eflags csgsfs */
+ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
+  u64 sp;
+  __asm__ volatile("movq %%rsp, %0" : "=r"(sp));
+  u8 *m = (u8 *)(sp & ~(STUB_AREA_SIZE - 1));
+  volatile u64 *g = (volatile u64 *)(uc + UC_GREGS);
+  volatile u64 *r = (volatile u64 *)(m + MSG_REGS);
+  r[0] = g[7]; r[1] = g[6]; r[2] = g[5]; r[3] = g[4]; r[4] = g[10]; r[5] = g[11]; r[6] = g[3]; r[7] = g[2];
+  r[8] = g[1]; r[9] = g[0]; r[10] = g[13]; r[11] = g[14]; r[12] = g[12]; r[13] = g[9]; r[14] = g[8];
+  r[15] = sig == SIGSYS_ ? (u64)(long)*(volatile int *)(si + 24) : (u64)-1;
+  r[16] = g[16];
+  u64 csgsfs = g[18];
+  r[17] = csgsfs & 0xffff; r[18] = g[17]; r[19] = g[15]; r[20] = (csgsfs >> 48) & 0xffff;
+  *(volatile u32 *)(m + MSG_SIG) = (u32)sig;
+  *(volatile int *)(m + MSG_CODE) = *(volatile int *)(si + 8);
+  *(volatile u64 *)(m + MSG_ADDR) = *(volatile u64 *)(si + 16);
+  *(volatile u64 *)(m + MSG_FPOFF) = *(volatile u64 *)(uc + UC_FPREGS) - (u64)m;
+  volatile u32 *state = (volatile u32 *)(m + MSG_STATE);
+  volatile u32 *db = (volatile u32 *)STUB_DOORBELL;
+  __atomic_store_n(state, MSG_POSTED, __ATOMIC_SEQ_CST);
+  __atomic_fetch_add(db + DB_SEQ / 4, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(db + DB_WAITING / 4, __ATOMIC_SEQ_CST)) stub_sys_futex(db + DB_SEQ / 4, FUTEX_WAKE, 1);
+  for (int i = 0; i < REPLY_SPIN && __atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED; i++) __asm__ volatile("pause");
+  volatile u32 *waiting = (volatile u32 *)(m + MSG_WAITING);
+  while (__atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED) {
+    __atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(state, __ATOMIC_SEQ_CST) != MSG_REPLIED) stub_sys_futex(state, FUTEX_WAIT, MSG_POSTED);
+    __atomic_store_n(waiting, 0, __ATOMIC_SEQ_CST);
+  }
+  if (*(volatile u32 *)(m + MSG_CMD) == 1) stub_thread_exit();
+  g[7] = r[0]; g[6] = r[1]; g[5] = r[2]; g[4] = r[3]; g[10] = r[4]; g[11] = r[5]; g[3] = r[6]; g[2] = r[7];
+  g[1] = r[8]; g[0] = r[9]; g[13] = r[10]; g[14] = r[11]; g[12] = r[12]; g[9] = r[13]; g[8] = r[14];
+  g[16] = r[16]; g[17] = r[18]; g[15] = r[19];
+  u32 setfs = *(volatile u32 *)(m + MSG_SETFS);
+  if (setfs) {
+    *(volatile u32 *)(m + MSG_SETFS) = 0;
+    if (setfs & 1) stub_sys_arch_prctl(ARCH_SET_FS, *(volatile u64 *)(m + MSG_FSBASE));
+    if (setfs & 2) stub_sys_arch_prctl(ARCH_SET_GS, *(volatile u64 *)(m + MSG_GSBASE));
+  }
+  /* what rt_sigreturn restores besides the registers: no host signal
+   * blocked, and this area's signal stack (whatever a sibling wrote) */
+  *(volatile u64 *)(uc + UC_SIGMASK) = 0;
+  *(volatile u64 *)(uc + UC_STACK) = (u64)m + STUB_ALTSTACK;
+  *(volatile u64 *)(uc + UC_STACK + 8) = 0;
+  *(volatile u64 *)(uc + UC_STACK + 16) = STUB_AREA_SIZE - STUB_ALTSTACK;
+  __atomic_store_n(state, MSG_RUNNING, __ATOMIC_RELEASE);
+}
 
 /* Start-up code that ends in the code page (in the start-up section, which
  * stub_drop_setup unmaps). */
@@ -355,6 +527,7 @@ struct sock_fprog { u16 len; struct sock_filter *filter; };
 #define BPF_RET_K 0x06
 #define RET_KILL 0x80000000U   /* SECCOMP_RET_KILL_PROCESS */
 #define RET_TRACE 0x7ff00000U
+#define RET_TRAP 0x00030000U    /* SECCOMP_RET_TRAP: SIGSYS in the calling thread */
 #define RET_ALLOW 0x7fff0000U
 #define AUDIT_ARCH_X86_64 0xc000003eU
 /* struct seccomp_data */
@@ -369,14 +542,15 @@ struct sock_fprog { u16 len; struct sock_filter *filter; };
  * a list of requirements (a failed one kills) instead of hand-counted
  * offsets. Targets: the next instruction, one of the three returns at the
  * end, or a label. */
-enum { T_NEXT = 0, T_KILL, T_ALLOW, T_TRACE, T_LABEL0 };
-#define FMAX 128
-#define LABELS 12
+enum { T_NEXT = 0, T_KILL, T_ALLOW, T_TRACE, T_TRAP, T_LABEL0 };
+#define FMAX 256
+#define LABELS 20
 struct fb {
   struct sock_filter f[FMAX];
   u8 jt[FMAX], jf[FMAX];   /* symbolic targets of each conditional jump */
   int n;
   int label[LABELS];
+  u8 fail;                 /* where a failed requirement goes: T_KILL, or T_TRAP in the guest filter */
 };
 static void emit(struct fb *b, u16 code, u32 k, u8 jt, u8 jf) {
   if (b->n >= FMAX) die(133);
@@ -387,9 +561,10 @@ static void emit(struct fb *b, u16 code, u32 k, u8 jt, u8 jf) {
 }
 static void ld(struct fb *b, u32 off) { emit(b, BPF_LD_W_ABS, off, 0, 0); }
 /* the loaded word must be == k / < k / <= k, else kill */
-static void req_eq(struct fb *b, u32 k) { emit(b, BPF_JEQ_K, k, T_NEXT, T_KILL); }
-static void req_lt(struct fb *b, u32 k) { emit(b, BPF_JGE_K, k, T_KILL, T_NEXT); }
-static void req_le(struct fb *b, u32 k) { emit(b, BPF_JGT_K, k, T_KILL, T_NEXT); }
+static void req_eq(struct fb *b, u32 k) { emit(b, BPF_JEQ_K, k, T_NEXT, b->fail); }
+static void req_lt(struct fb *b, u32 k) { emit(b, BPF_JGE_K, k, b->fail, T_NEXT); }
+static void req_ge(struct fb *b, u32 k) { emit(b, BPF_JGE_K, k, T_NEXT, b->fail); }
+static void req_le(struct fb *b, u32 k) { emit(b, BPF_JGT_K, k, b->fail, T_NEXT); }
 static void req_arg(struct fb *b, int i, u64 v) {
   ld(b, SD_ARG_LO(i)); req_eq(b, (u32)v);
   ld(b, SD_ARG_HI(i)); req_eq(b, (u32)(v >> 32));
@@ -407,18 +582,99 @@ static void ret(struct fb *b, u32 k) { emit(b, BPF_RET_K, k, 0, 0); }
 static void label(struct fb *b, int l) { b->label[l - T_LABEL0] = b->n; }
 
 static int target(struct fb *b, int i, u8 t, int end) {
-  int to = t == T_NEXT ? i + 1 : t == T_KILL ? end : t == T_ALLOW ? end + 1 : t == T_TRACE ? end + 2 : b->label[t - T_LABEL0];
+  int to = t == T_NEXT ? i + 1 : t == T_KILL ? end : t == T_ALLOW ? end + 1 : t == T_TRACE ? end + 2 : t == T_TRAP ? end + 3 : b->label[t - T_LABEL0];
   int off = to - (i + 1);
   if (off < 0 || off > 255) die(134);
   return off;
 }
 
-enum { L_BATCH = T_LABEL0, L_CLONE, L_EXIT, L_DROP, L_MMAP, L_MMAP_FD, L_MUNMAP, L_MPROTECT, L_OPENAT };
+enum { L_BATCH = T_LABEL0, L_CLONE, L_EXIT, L_DROP, L_MMAP, L_MMAP_FD, L_MUNMAP, L_MPROTECT, L_OPENAT, L_SYS, L_SYS2,
+  L_SYSTRAP, L_S0, L_S1, L_S2, L_S3, L_S4 };
 
-static void build_filter(struct fb *b) {
+/* systrap: the handler's futex (wait or wake, on the doorbell or an area),
+ * rt_sigreturn and arch_prctl(ARCH_SET_FS/GS), each from its own
+ * instruction; anything else from the stub page fails (b->fail). Shared by
+ * the mapper's filter and the guest threads'. rip is loaded. */
+static void sys_handler_rules(struct fb *b) {
+  const u64 futex_ip = (u64)stub_sys_futex_syscall + 2, sigret_ip = (u64)stub_sys_sigreturn_syscall + 2;
+  const u64 arch_ip = (u64)stub_sys_arch_prctl_syscall + 2;
+  emit(b, BPF_JEQ_K, (u32)futex_ip, T_NEXT, L_SYS);
+  ld(b, SD_NR); req_eq(b, 202);
+  ld(b, SD_ARG_HI(0)); req_eq(b, (u32)(STUB_DOORBELL >> 32));
+  ld(b, SD_ARG_LO(0)); req_ge(b, (u32)STUB_DOORBELL); req_lt(b, (u32)STUB_AREAS_END);
+  ld(b, SD_ARG_HI(1)); req_eq(b, 0);
+  ld(b, SD_ARG_LO(1)); req_le(b, FUTEX_WAKE);   /* FUTEX_WAIT or FUTEX_WAKE, shared (not private) */
+  ld(b, SD_ARG_HI(3)); req_eq(b, 0);            /* no timeout */
+  ld(b, SD_ARG_LO(3)); req_eq(b, 0);
+  ret(b, RET_ALLOW);
+  label(b, L_SYS);
+  emit(b, BPF_JEQ_K, (u32)sigret_ip, T_NEXT, L_SYS2);
+  ld(b, SD_NR); req_eq(b, 15);
+  ret(b, RET_ALLOW);
+  label(b, L_SYS2);
+  emit(b, BPF_JEQ_K, (u32)arch_ip, T_NEXT, b->fail);
+  ld(b, SD_NR); req_eq(b, 158);
+  ld(b, SD_ARG_HI(0)); req_eq(b, 0);
+  ld(b, SD_ARG_LO(0)); req_ge(b, ARCH_SET_GS); req_le(b, ARCH_SET_FS);
+  ret(b, RET_ALLOW);
+}
+
+/* a new host thread in this process, with exactly STUB_CLONE_FLAGS and no
+ * stack, tid pointers or tls */
+static void clone_rules(struct fb *b) {
+  ld(b, SD_NR); req_eq(b, NR_clone);
+  req_arg(b, 0, STUB_CLONE_FLAGS);
+  req_arg(b, 1, 0);
+  req_arg(b, 2, 0);
+  req_arg(b, 3, 0);
+  req_arg(b, 4, 0);
+  ret(b, RET_ALLOW);
+}
+
+static void resolve(struct fb *b) {
+  /* the four returns every rule jumps to */
+  const int end = b->n;
+  ret(b, RET_KILL);
+  ret(b, RET_ALLOW);
+  ret(b, RET_TRACE);
+  ret(b, RET_TRAP);
+  for (int i = 0; i < end; i++) {
+    if ((b->f[i].code & 0x07) != 0x05) continue; /* BPF_JMP class */
+    b->f[i].jt = (u8)target(b, i, b->jt[i], end);
+    b->f[i].jf = (u8)target(b, i, b->jf[i], end);
+  }
+}
+
+/* systrap: the filter of every host thread that runs guest code, stacked on
+ * the process's (build_filter), which it inherits. Every syscall of guest
+ * code traps (SIGSYS: the handler posts it); from the stub page only the
+ * handler's own three calls and a thread's exit go through; anything else
+ * from there traps too, and the kernel sees a syscall in the stub (the
+ * guest jumped there: SIGSEGV). */
+static void build_guest_filter(struct fb *b) {
+  const u64 exit_ip = (u64)stub_exit_syscall + 2;
+  b->n = 0;
+  b->fail = T_TRAP;
+  ld(b, SD_ARCH);
+  emit(b, BPF_JEQ_K, AUDIT_ARCH_X86_64, T_NEXT, T_TRAP);
+  ld(b, SD_IP_HI);
+  emit(b, BPF_JEQ_K, (u32)(STUB_CODE >> 32), T_NEXT, T_TRAP);
+  ld(b, SD_IP_LO);
+  emit(b, BPF_JGE_K, (u32)STUB_CODE, T_NEXT, T_TRAP);
+  emit(b, BPF_JGE_K, (u32)(STUB_CODE + STUB_CODE_SIZE), T_TRAP, T_NEXT);
+  emit(b, BPF_JEQ_K, (u32)exit_ip, T_NEXT, L_EXIT);
+  ld(b, SD_NR);
+  emit(b, BPF_JEQ_K, NR_exit, T_ALLOW, T_TRAP);
+  label(b, L_EXIT);
+  sys_handler_rules(b);
+  resolve(b);
+}
+
+static void build_filter(struct fb *b, int systrap) {
   const u64 batch_ip = (u64)stub_batch_syscall + 2, clone_ip = (u64)stub_clone_syscall + 2;
   const u64 drop_ip = (u64)stub_drop_syscall + 2, exit_ip = (u64)stub_exit_syscall + 2;
   b->n = 0;
+  b->fail = T_KILL;
   ld(b, SD_ARCH);
   emit(b, BPF_JEQ_K, AUDIT_ARCH_X86_64, T_NEXT, T_TRACE);   /* 32-bit entry: the kernel answers */
   /* not from the stub page: a guest syscall, emulated by the kernel */
@@ -431,7 +687,7 @@ static void build_filter(struct fb *b) {
   emit(b, BPF_JEQ_K, (u32)batch_ip, L_BATCH, T_NEXT);
   emit(b, BPF_JEQ_K, (u32)clone_ip, L_CLONE, T_NEXT);
   emit(b, BPF_JEQ_K, (u32)exit_ip, L_EXIT, T_NEXT);
-  emit(b, BPF_JEQ_K, (u32)drop_ip, L_DROP, T_KILL);
+  emit(b, BPF_JEQ_K, (u32)drop_ip, L_DROP, systrap ? L_SYSTRAP : T_KILL);
 
   label(b, L_EXIT);  /* a host thread's own end (exit, not exit_group) */
   ld(b, SD_NR);
@@ -444,13 +700,7 @@ static void build_filter(struct fb *b) {
   ret(b, RET_ALLOW);
 
   label(b, L_CLONE);
-  ld(b, SD_NR); req_eq(b, NR_clone);
-  req_arg(b, 0, STUB_CLONE_FLAGS);
-  req_arg(b, 1, 0);
-  req_arg(b, 2, 0);
-  req_arg(b, 3, 0);
-  req_arg(b, 4, 0);
-  ret(b, RET_ALLOW);
+  clone_rules(b);
 
   label(b, L_BATCH);
   ld(b, SD_NR);
@@ -489,41 +739,109 @@ static void build_filter(struct fb *b) {
   emit(b, BPF_JEQ_K, O_CLOEXEC, T_ALLOW, T_NEXT);
   emit(b, BPF_JEQ_K, O_CLOEXEC | O_RDWR, T_ALLOW, T_KILL);
 
-  /* the three returns every rule jumps to */
-  const int end = b->n;
-  ret(b, RET_KILL);
-  ret(b, RET_ALLOW);
-  ret(b, RET_TRACE);
-  for (int i = 0; i < end; i++) {
-    if ((b->f[i].code & 0x07) != 0x05) continue; /* BPF_JMP class */
-    b->f[i].jt = (u8)target(b, i, b->jt[i], end);
-    b->f[i].jf = (u8)target(b, i, b->jf[i], end);
+  if (systrap) {
+    label(b, L_SYSTRAP);
+    ld(b, SD_IP_LO);
+    /* the new thread's set-up (stub_sys_clone), then the handler's calls */
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_clone_syscall + 2), T_NEXT, L_S0);
+    clone_rules(b);
+    label(b, L_S0);
+    ld(b, SD_IP_LO);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_mmap_syscall + 2), T_NEXT, L_S1);
+    /* the new thread's area: exactly one area, shared, from sysmem */
+    ld(b, SD_NR); req_eq(b, NR_mmap);
+    ld(b, SD_ARG_HI(0)); req_eq(b, (u32)(STUB_AREAS >> 32));
+    ld(b, SD_ARG_LO(0)); req_ge(b, (u32)STUB_AREAS); req_lt(b, (u32)STUB_AREAS_END);
+    req_arg(b, 1, STUB_AREA_SIZE);
+    req_arg(b, 2, PROT_READ | PROT_WRITE);
+    req_arg(b, 3, MAP_SHARED | MAP_FIXED);
+    req_arg(b, 4, STUB_FD_SYSMEM);
+    ret(b, RET_ALLOW);
+    label(b, L_S1);
+    ld(b, SD_IP_LO);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_altstack_syscall + 2), T_NEXT, L_S2);
+    ld(b, SD_NR); req_eq(b, 131);
+    req_arg(b, 1, 0);
+    ret(b, RET_ALLOW);
+    label(b, L_S2);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_seccomp_syscall + 2), T_NEXT, L_S3);
+    ld(b, SD_NR); req_eq(b, 317);
+    req_arg(b, 0, 1);
+    req_arg(b, 1, 0);
+    req_arg(b, 2, STUB_FILTER);
+    ret(b, RET_ALLOW);
+    label(b, L_S3);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_ready_syscall + 2), T_NEXT, L_S4);
+    ld(b, SD_NR); req_eq(b, 39);   /* getpid: the guest filter traps it before it runs */
+    ret(b, RET_ALLOW);
+    label(b, L_S4);
+    ld(b, SD_IP_LO);
+    sys_handler_rules(b);
   }
+  resolve(b);
 }
 
 /* Runs with the batch page as its stack, after the host stack is gone. */
-static __attribute__((noreturn, used)) void stub_finish(void) {
+_Static_assert(1024 + sizeof(struct fb) <= STUB_PAGE_SIZE, "the guest filter's builder fits its page");
+struct k_sigaction { void *handler; u64 flags; void *restorer; u64 mask; };
+#define SA_SIGINFO 4
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_RESTORER 0x04000000
+#define NR_rt_sigprocmask 14
+#define NR_poll 7
+#define NR_read 0
+#define NR_futex 202
+#define NR_signalfd4 289
+extern void stub_sys_handler(int, u8 *, u8 *);
+
+/* systrap start-up, after the host's mappings are gone: the doorbell page,
+ * the guest threads' filter (read-only from here on), and the handler for
+ * every signal a guest thread's host thread takes. */
+static __attribute__((noinline)) void systrap_setup(void) {
+  if (sys6(NR_mmap, STUB_DOORBELL, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_SYSMEM, 0) < 0) die(140);
+  if (sys6(NR_mmap, STUB_FILTER, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0) die(141);
+  {
+    /* built in the filter page itself (the stack, the batch page, holds one builder only) */
+    struct fb *b = (struct fb *)(STUB_FILTER + 1024);
+    build_guest_filter(b);
+    struct sock_filter *out = (struct sock_filter *)(STUB_FILTER + STUB_FILTER_INSNS);
+    for (int i = 0; i < b->n; i++) out[i] = b->f[i];   /* out lies below b->f: a forward copy is safe */
+    struct sock_fprog *prog = (struct sock_fprog *)STUB_FILTER;
+    prog->len = (u16)b->n;
+    prog->filter = out;
+  }
+  if (sys3(NR_mprotect, STUB_FILTER, STUB_PAGE_SIZE, PROT_READ) < 0) die(142);
+  struct k_sigaction sa = { (void *)stub_sys_handler, SA_SIGINFO | SA_ONSTACK | SA_RESTORER, stub_sys_restorer, ~0UL };
+  static const int sigs[] = { 31, 11, 7, 4, 8, 5, STUB_SIGKICK };
+  for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    if (sys4(NR_rt_sigaction, sigs[i], &sa, 0, 8) < 0) die(143);
+  }
+}
+
+static __attribute__((noreturn, used)) void stub_finish(long systrap) {
   /* Everything of the host's below and above the stub: ELF-less now, the
    * host stack, vdso and vvar. [vsyscall] cannot be unmapped and is above
    * host user space anyway. */
   if (sys2(NR_munmap, 0, STUB_START) < 0) die(124);
   if (sys2(NR_munmap, STUB_SETUP + STUB_SETUP_SIZE, STUB_HOST_TOP - STUB_SETUP - STUB_SETUP_SIZE) < 0) die(125);
+  if (systrap) systrap_setup();
   struct fb b;
-  build_filter(&b);
+  build_filter(&b, (int)systrap);
   struct sock_fprog prog = { (u16)b.n, b.f };
   stub_seal(&prog);
 }
 
-static void common_start(u64 ppid) {
+static void common_start(u64 ppid, int traced, int keep) {
   /* Die with the kernel: EXITKILL covers it once the kernel has set its
    * ptrace options; PDEATHSIG covers the moments before. */
   sys2(NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
   if ((u64)sys0(NR_getppid) != ppid) die(126);
-  if (sys4(NR_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0) < 0) die(127);
+  if (traced && sys4(NR_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0) < 0) die(127);
   /* Keep only fd 3. Closing 0-2 matters: a stub holding the terminal's or a
    * pipe's descriptor would keep it open behind the guest's back. */
   sys3(NR_close_range, 0, 2, 0);
-  sys3(NR_close_range, 4, ~0U, 0);
+  sys3(NR_close_range, (u32)keep + 1, ~0U, 0);
 }
 
 static __attribute__((noreturn, used)) void waker_finish(void) {
@@ -539,9 +857,33 @@ static __attribute__((noreturn, used)) void waker_finish(void) {
   __builtin_unreachable();
 }
 
-struct k_sigaction { void *handler; u64 flags; void *restorer; u64 mask; };
-#define SA_RESTART 0x10000000
-#define SA_RESTORER 0x04000000
+/* systrap's waker: untraced; polls the kernel's epoll instance (fd 3) and
+ * a signalfd for the host signals the relay forwards, and rings the
+ * doorbell. After an epoll ring it waits until the kernel has taken the
+ * events (DB_EVENTS back to 0), so a ready fd rings once. */
+static __attribute__((noreturn)) void sys_waker_main(void) {
+  if (sys6(NR_mmap, STUB_DOORBELL, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_SYSMEM, 0) < 0) die(140);
+  u64 all = ~0UL;
+  sys4(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &all, 0, 8);
+  long sfd = sys4(NR_signalfd4, -1, &all, 8, 0);
+  if (sfd < 0) die(144);
+  volatile u32 *db = (volatile u32 *)STUB_DOORBELL;
+  struct { int fd; short events, revents; } pfd[2] = { { 3, 1, 0 }, { (int)sfd, 1, 0 } };
+  u8 si[128];
+  for (;;) {
+    if (sys3(NR_poll, pfd, 2, -1) < 0) continue;
+    if (pfd[1].revents) {
+      if (sys3(NR_read, sfd, si, sizeof si) == sizeof si) {
+        u32 signo = *(u32 *)si;
+        if (signo >= 1 && signo <= 32) __atomic_fetch_or(db + DB_HOSTSIGS / 4, 1U << (signo - 1), __ATOMIC_SEQ_CST);
+      }
+    }
+    if (pfd[0].revents) __atomic_store_n(db + DB_EVENTS / 4, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(db + DB_SEQ / 4, 1, __ATOMIC_SEQ_CST);
+    sys3(NR_futex, db + DB_SEQ / 4, FUTEX_WAKE, 1);
+    while (pfd[0].revents && __atomic_load_n(db + DB_EVENTS / 4, __ATOMIC_SEQ_CST) == 1) sys4(NR_futex, db + DB_EVENTS / 4, FUTEX_WAIT, 1, 0);
+  }
+}
 
 static __attribute__((noreturn)) void relay_main(u64 ppid, u64 waker, u64 sigs) {
   sys2(NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
@@ -562,24 +904,30 @@ __attribute__((noreturn, used)) void stub_main(long argc, char **argv) {
     if (argc < 5) die(119);
     relay_main(parse_u64(argv[2]), parse_u64(argv[3]), parse_u64(argv[4]));
   }
+  if (streq(argv[1], "syswaker")) {
+    common_start(parse_u64(argv[2]), 0, STUB_FD_SYSMEM);
+    sys_waker_main();
+  }
   if (streq(argv[1], "waker")) {
-    common_start(parse_u64(argv[2]));
+    common_start(parse_u64(argv[2]), 1, STUB_FD_PHYSMEM);
     /* a page of its own for a few words of stack (fd 3 is the epoll instance here) */
     if (sys6(NR_mmap, STUB_WAKER_STACK, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0) die(128);
     waker_finish();
   }
-  if (!streq(argv[1], "stub") || argc < 4) die(119);
+  long systrap = streq(argv[1], "systrap");
+  if ((!systrap && !streq(argv[1], "stub")) || argc < 4) die(119);
   u64 batch_off = parse_u64(argv[2]);
   u64 ppid = parse_u64(argv[3]);
-  common_start(ppid);
+  common_start(ppid, 1, systrap ? STUB_FD_SYSMEM : STUB_FD_PHYSMEM);
   /* writable until stub_seal: it is the stack of the last steps of start-up */
   if (sys6(NR_mmap, STUB_BATCH, STUB_BATCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, batch_off) < 0) die(129);
   /* Not dumpable: no core of a stub, and /proc/<stub> stays root-only. */
   sys2(NR_prctl, PR_SET_DUMPABLE, 0);
   /* Move to the top of the batch page and drop the host stack. */
   __asm__ volatile("movq %0, %%rsp\n"
+                   "movq %1, %%rdi\n"
                    "call stub_finish\n"
-                   :: "r"(STUB_BATCH + STUB_BATCH_SIZE - 64) : "memory");
+                   :: "r"(STUB_BATCH + STUB_BATCH_SIZE - 64), "r"(systrap) : "memory");
   __builtin_unreachable();
 }
 

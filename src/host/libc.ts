@@ -666,3 +666,44 @@ export function ioctlOutInt(fd: number, req: number): number {
   const r = neg(sk.ioctl_i(fd, req, v) as number);
   return r < 0 ? r : v[0]!;
 }
+
+// ---- systrap (src/platform/systrap/): the doorbell futex, pidfds ---------------
+const sysc = {
+  futex: libc.func('long syscall(long nr, uintptr_t addr, int op, int val, void *ts, uintptr_t addr2, int val3)'),
+  futex_nots: libc.func('long syscall(long nr, uintptr_t addr, int op, int val, uintptr_t ts, uintptr_t addr2, int val3)'),
+  pidfd_open: libc.func('long syscall(long nr, int pid, unsigned int flags)'),
+  sched_yield: libc.func('int sched_yield(void)'),
+};
+const SYS_futex = 202, SYS_pidfd_open = 434;
+export const FUTEX_WAIT = 0, FUTEX_WAKE = 1;
+/** a relative timespec for futexWait; reused, filled per call (JS thread only) */
+const futexTs = new BigInt64Array(2);
+/**
+ * FUTEX_WAIT (shared: the word may be mapped by other processes) on the
+ * 32-bit word at addr while it holds val, for at most timeoutNs (0: no
+ * limit). 0 when woken, -errno (EAGAIN: the word had changed; ETIMEDOUT;
+ * EINTR) otherwise.
+ */
+export function futexWait(addr: HostPtr, val: number, timeoutNs: number): number {
+  let r: number;
+  if (timeoutNs > 0) {
+    futexTs[0] = BigInt(Math.floor(timeoutNs / 1e9));
+    futexTs[1] = BigInt(timeoutNs % 1e9);
+    r = sysc.futex(SYS_futex, addr, FUTEX_WAIT, val | 0, futexTs, 0, 0) as number;
+  } else {
+    r = sysc.futex_nots(SYS_futex, addr, FUTEX_WAIT, val | 0, 0, 0, 0) as number;
+  }
+  return r === -1 ? -koffi.errno() : 0;
+}
+/** FUTEX_WAKE (shared) up to n waiters on the word at addr; the number woken. */
+export function futexWake(addr: HostPtr, n: number): number {
+  return sysc.futex_nots(SYS_futex, addr, FUTEX_WAKE, n, 0, 0, 0) as number;
+}
+/** pidfd_open(2): an fd that polls readable once the process has exited, or -errno. */
+export function pidfdOpen(pid: number): number {
+  const r = sysc.pidfd_open(SYS_pidfd_open, pid, 0) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function schedYield(): void {
+  sysc.sched_yield();
+}

@@ -36,6 +36,9 @@ export interface SandboxOptions {
   mounts?: ReadonlyArray<MountOption | string>;
   /** virtual CPUs (default: the host CPUs umlts may use) */
   cpus?: number;
+  /** how guest code runs on the host: 'ptrace' (PTRACE_SYSEMU) or 'systrap' (seccomp traps handled in the
+   * guest's host process); default: the UMLTS_PLATFORM environment variable, else 'ptrace' */
+  platform?: 'ptrace' | 'systrap';
   /** guest memory in bytes, or a size such as '512M' (default 1G); past it the OOM killer picks a process */
   memory?: number | string;
   /** 'none' (default): a private loopback nothing on the host can reach; 'host': TCP and UDP sockets are host sockets */
@@ -195,6 +198,7 @@ export interface BootConfig {
   mounts: MountOption[];
   /** 0: the host CPUs umlts may use */
   cpus: number;
+  platform: 'ptrace' | 'systrap';
   memBytes: number;
   net: 'none' | 'host';
   publish: string[];
@@ -227,7 +231,7 @@ export interface SpawnConfig {
   init: boolean;
 }
 
-const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'files', 'maxProcesses',
+const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'platform', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'files', 'maxProcesses',
   'maxHostFds', 'strace', 'hooks', 'terminal', 'log']);
 const SPAWN_KEYS = new Set(['cwd', 'env', 'stdio']);
 const RUN_KEYS = new Set([...SANDBOX_KEYS, ...SPAWN_KEYS, 'input', 'timeout', 'maxBuffer']);
@@ -305,10 +309,13 @@ export function sandboxConfig(o: SandboxOptions): BootConfig {
   else if (typeof o.hooks === 'string') hooks = /^[a-z][a-z0-9+.-]*:/i.test(o.hooks) ? o.hooks : new URL(`file://${resolvePath(o.hooks)}`).href;
   else if (o.hooks !== undefined) bad('hooks', 'expected a URL or a path of a module');
   const log = o.log ?? 'events';
+  const platform = o.platform ?? (process.env.UMLTS_PLATFORM || 'ptrace');
+  if (platform !== 'ptrace' && platform !== 'systrap') bad('platform', "expected 'ptrace' or 'systrap'");
   if (log !== 'events' && log !== 'stderr') bad('log', "expected 'events' or 'stderr'");
   return {
     root, rw: bool(o.rw, 'rw'), mounts,
     cpus: o.cpus === undefined ? 0 : int(o.cpus, 'cpus', 1, 64),
+    platform,
     memBytes, net, publish,
     env: envPairs(o.env, 'env'),
     cwd: o.cwd === undefined ? null : guestPath(o.cwd, 'cwd'),

@@ -28,6 +28,7 @@ import { statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import * as host from '../host/libc.js';
 import { PtracePlatform } from '../platform/ptrace/platform.js';
+import { SystrapPlatform } from '../platform/systrap/platform.js';
 import { SYSCALL_TABLE } from '../syscalls/table.js';
 import { SYSCALL_NAMES } from '../abi/syscall_nr.js';
 import { straceLine, straceSignalLine } from '../syscalls/strace.js';
@@ -162,7 +163,7 @@ class WorkerSandbox {
   ) {
     this.wakeR = wake[0];
     this.armWake();
-    post({ type: 'ready', wakeFd: wake[1], pgid: (k.platform as PtracePlatform).pgid });
+    post({ type: 'ready', wakeFd: wake[1], pgid: (k.platform as PtracePlatform | SystrapPlatform).pgid });
   }
 
   /** Boot a kernel from the config; throws OptionError for what the host says is wrong with it. */
@@ -188,7 +189,7 @@ class WorkerSandbox {
       hooks = mod as HookModule;
     }
     // from here on nothing awaits: the platform's host processes exist
-    const platform = new PtracePlatform();
+    const platform = cfg.platform === 'systrap' ? new SystrapPlatform() : new PtracePlatform();
     let k: Kernel;
     const log = cfg.log === 'stderr' ? (line: string) => void host.write(2, Buffer.from(line + '\n')) : (line: string) => post({ type: 'log', line });
     let sb: WorkerSandbox | null = null;

@@ -30,6 +30,22 @@ export const STUB_FD_LIMIT = 256;
 /** host clone flags of a guest thread's host thread: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
 export const STUB_CLONE_FLAGS = 0x50f00;
 
+// systrap (native/stub/layout.h: the systrap block)
+export const STUB_FILTER = STUB_END + 0x4000;
+export const STUB_FILTER_INSNS = 64;
+export const STUB_DOORBELL = STUB_END + 0x6000;
+export const DB_SEQ = 0, DB_WAITING = 4, DB_EVENTS = 8, DB_HOSTSIGS = 12;
+export const STUB_AREAS = STUB_END + 0xe000;
+export const STUB_AREA_SIZE = 0x4000;
+export const STUB_AREAS_MAX = 4096;
+export const STUB_AREAS_END = STUB_AREAS + STUB_AREAS_MAX * STUB_AREA_SIZE;
+export const STUB_ALTSTACK = 0x1000;
+export const MSG_STATE = 0, MSG_SIG = 4, MSG_CODE = 8, MSG_WAITING = 12, MSG_ADDR = 16, MSG_FPOFF = 24, MSG_CMD = 32,
+  MSG_SETFS = 36, MSG_FSBASE = 40, MSG_GSBASE = 48, MSG_REGS = 64, MSG_SS = 512;
+export const MSG_RUNNING = 0, MSG_POSTED = 1, MSG_REPLIED = 2;
+export const STUB_FD_SYSMEM = 4;
+export const STUB_SIGKICK = 40;
+
 /** Is this address in the stub's pages (above the guest's TASK_SIZE)? A guest stopped there jumped into the stub. */
 export function isStubAddress(addr: number): boolean {
   return addr >= STUB_START && addr < STUB_END;
@@ -50,6 +66,9 @@ export interface StubSymbols {
   stub_thread_trap: number;
   stub_thread_exit: number;
   stub_waker_trap: number;
+  stub_sys_clone: number;
+  stub_sys_clone_trap: number;
+  stub_sys_ready_syscall: number;
 }
 
 export function loadStubSymbols(): StubSymbols {
@@ -79,5 +98,8 @@ export function loadStubSymbols(): StubSymbols {
     stub_thread_trap: get('stub_thread_trap'),
     stub_thread_exit: get('stub_thread_exit'),
     stub_waker_trap: get('stub_waker_trap'),
+    stub_sys_clone: get('stub_sys_clone'),
+    stub_sys_clone_trap: get('stub_sys_clone_trap'),
+    stub_sys_ready_syscall: get('stub_sys_ready_syscall'),
   };
 }

@@ -170,7 +170,7 @@ export class HostThread implements Context {
    * flags, which would stop the stub after one instruction or on an
    * unaligned access.
    */
-  private startStub(entry: number): void {
+  private startStub(entry: number, r12 = -1, r13 = -1): void {
     this.ranBatch = true;
     // one GETREGS and one SETREGS (five POKEUSERs cost more)
     const s = this.scratch;
@@ -180,6 +180,8 @@ export class HostThread implements Context {
     s.set(EFLAGS, EFLAGS_IF);
     s.set(CS, USER_CS);
     s.set(SS, USER_SS);
+    if (r12 >= 0) s.set(R12, r12);
+    if (r13 >= 0) s.set(R13, r13);
     this.setRegs(s);
     const r = this.cont(0);
     if (r < 0) throw new ContextGone(this.tid, -1);
@@ -233,6 +235,20 @@ export class HostThread implements Context {
   }
 
   /**
+   * systrap: this thread is its process's mapper (it never runs guest code).
+   * Map the sysmem area at `area` (its offset `off`) and clone a host thread
+   * that takes it as its signal stack and message page, installs the guest
+   * threads' filter and posts its first stop there (the caller waits for
+   * that). The inputs are registers only the kernel sets (this thread is
+   * traced and stopped). The new thread's tid, or -errno.
+   */
+  runSysClone(area: number, off: number): number {
+    this.startStub(syms().stub_sys_clone, area, off);
+    while (!this.atTrap(this.waitStop(), syms().stub_sys_clone_trap));
+    return this.scratch.getS(RAX);
+  }
+
+  /**
    * Run the requests of the batch page (already written, with a zero
    * terminator) in this thread, synchronously. Returns 0 or the first failing
    * request's -errno, with `last` the result of the last request that
@@ -273,7 +289,7 @@ export class HostThread implements Context {
 
 /** Wait for the first stop of a freshly spawned stub (its ready int3) and set
  * the ptrace options. Kills the child and throws if it does not get there. */
-function attachSpawned(pid: number, what: string, passSignals = false): void {
+export function attachSpawned(pid: number, what: string, passSignals = false, options = PTRACE_OPTIONS): void {
   const st = new Int32Array(1);
   for (;;) {
     const r = host.waitpid(pid, st, host.__WALL);
@@ -292,7 +308,7 @@ function attachSpawned(pid: number, what: string, passSignals = false): void {
     const why = WIFEXITED(s) ? `exited with ${WEXITSTATUS(s)}` : WIFSIGNALED(s) ? `killed by signal ${WTERMSIG(s)}` : `stopped by signal ${WSTOPSIG(s)}`;
     throw new Error(`${what} failed to start: ${why}`);
   }
-  host.ptrace(host.PTRACE_SETOPTIONS, pid, 0, PTRACE_OPTIONS);
+  host.ptrace(host.PTRACE_SETOPTIONS, pid, 0, options);
 }
 
 /**

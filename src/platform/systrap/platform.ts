@@ -1,0 +1,356 @@
+/**
+ * The systrap platform (platform.ts's Platform), after gVisor's
+ * pkg/sentry/platform/systrap: guest threads run untraced; their syscalls
+ * (SECCOMP_RET_TRAP) and faults reach the stub's signal handler, which posts
+ * them in the thread's message page and waits; the kernel waits on one
+ * doorbell futex that every post, host event (the waker) and stub death
+ * (its pidfd, through the waker's epoll) rings. No ptrace stop and no
+ * waitpid on the hot path. The argument that this keeps the security rule
+ * is at the top of native/stub/stub.c.
+ *
+ * Each address space is one stub process: its first thread (the mapper) is
+ * traced and stays stopped between the mapping batches and thread clones
+ * the kernel runs in it (as on the ptrace platform: completion and results
+ * come from waitpid and GETREGS, nothing a guest can forge); every guest
+ * thread is a host thread the mapper cloned, with its own filter.
+ *
+ * sysmem: one memfd, mapped whole here: the doorbell page at offset 0, then
+ * a 16 KiB area per host thread (slot i at (i + 1) * STUB_AREA_SIZE), mapped
+ * in its own process only at STUB_AREAS + i * STUB_AREA_SIZE.
+ *
+ * Ownership: one SystrapPlatform per kernel, used on the kernel's JS thread
+ * only (guarded by the JS thread). `live` and `spaces` change in
+ * newAddressSpace/newThread, retire, kill and onDeath. Lock order: none.
+ */
+import * as host from '../../host/libc.js';
+import {
+  Platform, Context, Stop, StubPages, ContextGone, StubFailed, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
+  STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
+} from '../platform.js';
+import { PtraceEvents } from '../ptrace/events.js';
+import { Errno, ErrnoError } from '../../abi/errno.js';
+import { HostThread, attachSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
+import { SystrapThread, SysSpace } from './thread.js';
+import { Regs, RIP } from '../regs.js';
+import {
+  loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
+  DB_WAITING, DB_EVENTS, DB_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK,
+} from '../stub_layout.js';
+
+const SIGSYS = 31, SYS_SECCOMP = 1;
+/** the mapper's ptrace options: no TRACECLONE (the guest threads it clones run untraced) */
+const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD;
+/** how long the kernel sleeps on the doorbell at most: a guest that rewrites the shared doorbell
+ * can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
+const DOORBELL_TIMEOUT_NS = 20_000_000;
+/** polls of the messages before the kernel sleeps on the doorbell (a cross-CPU futex wake costs tens of µs) */
+const KERNEL_SPIN = 200;
+const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
+
+export class SystrapPlatform implements Platform {
+  readonly events = new PtraceEvents();
+  /** immutable */
+  readonly sysmemFd: number;
+  private readonly sysmemBase: bigint;
+  private readonly sysmem: ArrayBuffer;
+  /** the doorbell page's words; immutable reference, shared with every stub and the waker */
+  private readonly db: Int32Array;
+  /** the waker's pid: it leads the host process group of every stub; immutable */
+  readonly pgid: number;
+  private relay = -1;
+  /** threads whose posts wait() takes, in scan order; guarded by the JS thread */
+  private readonly live: SystrapThread[] = [];
+  /** round-robin start of the next scan */
+  private next = 0;
+  /** stub processes by host pid; guarded by the JS thread */
+  private readonly spaces = new Map<number, SysSpace>();
+  /** sysmem slots no process has mapped; guarded by the JS thread */
+  private readonly freeSlots: number[] = [];
+  /** deaths to report (STOP_EXIT), one per wait(); guarded by the JS thread */
+  private readonly exits: Array<{ t: SystrapThread; sig: number; status: number }> = [];
+  private readonly reapCallbacks = new Map<number, () => void>();
+  private readonly reaped = new Set<number>();
+  private readonly savedAffinity = host.getAffinity(0);
+  private readonly status = new Int32Array(1);
+  private readonly ts = new BigInt64Array(2);
+  private readonly scratch = new Regs();
+  private readonly readySite: number;
+
+  constructor() {
+    this.sysmemFd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
+    host.ftruncate(this.sysmemFd, SYSMEM_SIZE);
+    this.sysmemBase = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, this.sysmemFd, 0);
+    this.sysmem = host.view(this.sysmemBase, SYSMEM_SIZE);
+    this.db = new Int32Array(this.sysmem, 0, 1024);
+    for (let i = STUB_AREAS_MAX - 1; i >= 0; i--) this.freeSlots.push(i);
+    this.readySite = loadStubSymbols().stub_sys_ready_syscall + 2;
+    this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
+      [[this.events.epfd, 3], [this.sysmemFd, STUB_FD_SYSMEM]], { pgroup: 0 });
+  }
+
+  newAddressSpace(physmemFd: number, pages: StubPages): Context {
+    let pid: number;
+    try {
+      pid = host.posixSpawn(STUB_PATH, ['umlts-stub', 'systrap', String(pages.batchOff), String(host.getpid())], [],
+        [[physmemFd, STUB_FD_PHYSMEM], [this.sysmemFd, STUB_FD_SYSMEM]], { pgroup: this.pgid });
+    } catch {
+      throw new ErrnoError(Errno.EAGAIN);
+    }
+    attachSpawned(pid, 'stub', false, MAPPER_OPTIONS);
+    const pidfd = host.pidfdOpen(pid);
+    const space: SysSpace = {
+      pid, mapper: new HostThread(pid, pages), threads: new Set(), freeSlots: [], slots: [], pidfd, killed: false, reaped: false,
+    };
+    this.spaces.set(pid, space);
+    if (pidfd < 0 || !this.events.watch(pidfd, host.EPOLLIN, () => this.onDeath(space))) {
+      this.kill1(space);
+      throw new Error(`pidfd_open(${pid}): errno ${-pidfd}`);
+    }
+    const t = this.newThread(space);
+    if (typeof t === 'number') {
+      this.kill1(space);
+      throw new ErrnoError(Errno.EAGAIN);
+    }
+    return t;
+  }
+
+  /** A new host thread in space (cloned by its mapper), stopped at its first post; or -errno. */
+  newThread(space: SysSpace): SystrapThread | number {
+    let slot = space.freeSlots.pop();
+    let fresh = false;
+    if (slot === undefined) {
+      slot = this.freeSlots.pop();
+      if (slot === undefined) return -Errno.EAGAIN;
+      fresh = true;
+      // nothing of the slot's last process (its stack, its registers) reaches this one
+      new Uint8Array(this.sysmem, (slot + 1) * STUB_AREA_SIZE, STUB_AREA_SIZE).fill(0);
+    }
+    const t = new SystrapThread(0, space, slot, this.sysmem, this.sysmemBase + BigInt((slot + 1) * STUB_AREA_SIZE + MSG_STATE), this);
+    t.resetMessage();
+    const tid = space.mapper.runSysClone(STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
+    if (fresh) space.slots.push(slot);
+    if (tid < 0) {
+      space.freeSlots.push(slot);
+      return tid;
+    }
+    t.tid = tid;
+    space.threads.add(t);
+    this.live.push(t);
+    if (!this.waitPost(t)) throw new ContextGone(tid, -1);
+    t.getRegs(this.scratch);
+    if (t.postedSig !== SIGSYS || this.scratch.get(RIP) !== this.readySite) {
+      throw new StubFailed(tid, `new thread's first stop: signal ${t.postedSig} at ${this.scratch.get(RIP).toString(16)}`);
+    }
+    return t;
+  }
+
+  /** Wait synchronously for t's next post (its stop is the caller's, not wait()'s). False if it is gone. */
+  private waitPost(t: SystrapThread): boolean {
+    const db = this.db;
+    for (let spin = 0; ; spin++) {
+      const seq = Atomics.load(db, DB_SEQ / 4);
+      if (Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED) {
+        t.stopped = true;
+        return true;
+      }
+      if (spin < KERNEL_SPIN) continue;
+      if (host.tgkill(t.tgid, t.tid, 0) < 0) return false;
+      Atomics.store(db, DB_WAITING / 4, 1);
+      if (Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) host.futexWait(this.sysmemBase + BigInt(DB_SEQ), seq, 2_000_000);
+      Atomics.store(db, DB_WAITING / 4, 0);
+    }
+  }
+
+  wait(out: Stop): void {
+    const db = this.db;
+    for (let spin = 0; ; spin++) {
+      const ex = this.exits.shift();
+      if (ex) {
+        out.kind = STOP_EXIT;
+        out.ctx = ex.t;
+        out.sig = ex.sig;
+        out.status = ex.status;
+        return;
+      }
+      const seq = Atomics.load(db, DB_SEQ / 4);
+      if (Atomics.load(db, DB_EVENTS / 4) !== 0 || Atomics.load(db, DB_HOSTSIGS / 4) !== 0) {
+        this.takeEvents();
+        out.kind = STOP_EVENTS;
+        out.ctx = null;
+        return;
+      }
+      if (this.scan(out)) return;
+      if (spin < KERNEL_SPIN) continue;
+      spin = 0;
+      Atomics.store(db, DB_WAITING / 4, 1);
+      if (Atomics.load(db, DB_SEQ / 4) === seq) host.futexWait(this.sysmemBase + BigInt(DB_SEQ), seq, DOORBELL_TIMEOUT_NS);
+      Atomics.store(db, DB_WAITING / 4, 0);
+    }
+  }
+
+  /** The waker rang: host signals it received, then the epoll's events (timers, fds, stub deaths). */
+  private takeEvents(): void {
+    const db = this.db;
+    const sigs = Atomics.exchange(db, DB_HOSTSIGS / 4, 0);
+    for (let s = 1; s <= 32; s++) if (sigs & (1 << (s - 1))) this.events.onWakerStop(s);
+    if (Atomics.load(db, DB_EVENTS / 4) !== 0) {
+      this.events.onWakerStop(5);
+      Atomics.store(db, DB_EVENTS / 4, 0);
+      host.futexWake(this.sysmemBase + BigInt(DB_EVENTS), 1);
+    }
+  }
+
+  /** The next posted thread, round robin: fill out. */
+  private scan(out: Stop): boolean {
+    const live = this.live, n = live.length;
+    for (let i = 0; i < n; i++) {
+      let j = this.next + i;
+      if (j >= n) j -= n;
+      const t = live[j]!;
+      if (t.stopped || Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) continue;
+      this.next = j + 1 >= n ? 0 : j + 1;
+      t.stopped = true;
+      const sig = t.postedSig;
+      out.ctx = t;
+      out.sig = sig;
+      out.status = 0;
+      const code = t.words[2]!; // MSG_CODE
+      if (sig === SIGSYS && code === SYS_SECCOMP) out.kind = STOP_SYSCALL;
+      else if (sig === SIGSEGV) out.kind = STOP_FAULT;
+      else if (sig === SIGTRAP) out.kind = STOP_TRAP;
+      else if (sig === STUB_SIGKICK) out.kind = STOP_KICK;
+      else out.kind = STOP_SIGNAL;
+      return true;
+    }
+    return false;
+  }
+
+  /** A stub process is gone (its pidfd polled readable): reap it, report its threads the kernel did not kill. */
+  private onDeath(space: SysSpace): void {
+    if (space.reaped) return;
+    let s = 0;
+    for (;;) {
+      const r = host.waitpid(space.pid, this.status, host.__WALL);
+      if (r === -4) continue;
+      if (r === space.pid && WIFSTOPPED(this.status[0]!)) continue; // the mapper's last stop
+      s = r === space.pid ? this.status[0]! : 0x9;
+      break;
+    }
+    this.forgetSpace(space);
+    if (!space.killed) {
+      const sig = WIFEXITED(s) ? 0 : WTERMSIG(s), status = WIFEXITED(s) ? WEXITSTATUS(s) : 0;
+      for (const t of space.threads) this.exits.push({ t, sig, status });
+    }
+    space.threads.clear();
+    const cb = this.reapCallbacks.get(space.pid);
+    if (cb) {
+      this.reapCallbacks.delete(space.pid);
+      cb();
+    } else {
+      this.reaped.add(space.pid);
+    }
+  }
+  private forgetSpace(space: SysSpace): void {
+    space.reaped = true;
+    this.spaces.delete(space.pid);
+    for (const t of space.threads) this.unlive(t);
+    for (const slot of space.slots) this.freeSlots.push(slot);
+    space.slots.length = 0;
+    if (space.pidfd >= 0) {
+      this.events.unwatch(space.pidfd);
+      host.close(space.pidfd);
+      space.pidfd = -1;
+    }
+  }
+  private unlive(t: SystrapThread): void {
+    const i = this.live.indexOf(t);
+    if (i < 0) return;
+    this.live.splice(i, 1);
+    if (this.next > i) this.next--;
+    if (this.next >= this.live.length) this.next = 0;
+  }
+
+  whenReaped(hostPid: number, cb: () => void): void {
+    if (this.reaped.delete(hostPid)) cb();
+    else this.reapCallbacks.set(hostPid, cb);
+  }
+
+  kick(ctx: Context): void {
+    host.tgkill(ctx.tgid, ctx.tid, STUB_SIGKICK);
+  }
+
+  stopNow(ctx: Context): boolean {
+    const t = ctx as SystrapThread;
+    if (t.stopped) return true;
+    if (host.tgkill(t.tgid, t.tid, STUB_SIGKICK) < 0) return false;
+    return this.waitPost(t);
+  }
+
+  /** End a stopped thread (retire): the handler's reply says exit; wait until the host thread is gone,
+   * so its slot's next thread cannot meet it. */
+  retire(t: SystrapThread): void {
+    if (!t.stopped) return;
+    t.stopped = false;
+    t.setCmdExit();
+    t.reply();
+    this.unlive(t);
+    t.space.threads.delete(t);
+    for (let i = 0; i < 10000 && host.tgkill(t.tgid, t.tid, 0) === 0; i++) host.schedYield();
+    t.space.freeSlots.push(t.slot);
+  }
+
+  kill(ctx: Context): void {
+    const t = ctx as SystrapThread;
+    this.unlive(t);
+    t.space.threads.delete(t);
+    this.kill1(t.space);
+  }
+  private kill1(space: SysSpace): void {
+    if (space.killed) return;
+    space.killed = true;
+    host.kill(space.pid, SIGKILL);
+  }
+
+  forwardHostSignals(sigs: number[]): void {
+    if (this.relay < 0) this.relay = spawnRelay(this.pgid, sigs);
+  }
+
+  allowedCpus(): number[] {
+    return host.allowedCpus();
+  }
+  pin(ctx: Context | null, cpu: number): void {
+    host.pinToCpu(ctx ? ctx.tid : 0, cpu);
+  }
+  clockNs(clock: number): bigint | null {
+    if (host.clockGettime(clock, this.ts) < 0) return null;
+    return this.ts[0]! * 1000000000n + this.ts[1]!;
+  }
+  threadCpuNs(ctx: Context): number {
+    return Math.max(0, host.threadSchedNs(ctx.tgid, ctx.tid));
+  }
+  processCpuNs(ctx: Context): number {
+    return host.clockGettime(host.processCpuClock(ctx.tgid), this.ts) < 0 ? 0 : Number(this.ts[0]!) * 1e9 + Number(this.ts[1]!);
+  }
+
+  shutdown(): void {
+    for (const space of this.spaces.values()) host.kill(space.pid, SIGKILL);
+    for (const space of [...this.spaces.values()]) {
+      for (;;) {
+        const r = host.waitpid(space.pid, this.status, host.__WALL);
+        if (r === -4 || (r > 0 && WIFSTOPPED(this.status[0]!))) continue;
+        break;
+      }
+      this.forgetSpace(space);
+    }
+    host.kill(this.pgid, SIGKILL);
+    while (host.waitpid(this.pgid, this.status, 0) === -4);
+    if (this.relay > 0) {
+      host.kill(this.relay, SIGKILL);
+      while (host.waitpid(this.relay, this.status, 0) === -4);
+    }
+    this.events.close();
+    host.munmap(this.sysmemBase, SYSMEM_SIZE);
+    host.close(this.sysmemFd);
+    host.setAffinity(0, this.savedAffinity);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * A guest thread's host thread under systrap: untraced, with the guest
+ * threads' seccomp filter (every guest syscall is SECCOMP_RET_TRAP) and the
+ * stub's handler for every signal it takes (native/stub/stub.c). A trap
+ * posts the thread's registers in its area's message page (sysmem, mapped
+ * by the kernel too); the thread is "stopped" while it waits there for the
+ * reply, and resumeGuest is writing the reply.
+ *
+ * Everything in the area is writable by guest code of the same host process:
+ * what is read from it only ever describes that process's own guest state,
+ * and every offset taken from it is bounds-checked to the area.
+ *
+ * Mapping batches and thread clones do not run here: they run in the
+ * process's mapper (a traced HostThread that never runs guest code), as on
+ * the ptrace platform.
+ */
+import * as host from '../../host/libc.js';
+import { Regs, FS_BASE, GS_BASE, NREGS } from '../regs.js';
+import { Context, StubPages } from '../platform.js';
+import { HostThread } from '../ptrace/thread.js';
+import {
+  STUB_AREA_SIZE, STUB_ALTSTACK, MSG_STATE, MSG_SIG, MSG_CODE, MSG_WAITING, MSG_ADDR, MSG_FPOFF, MSG_CMD, MSG_SETFS,
+  MSG_FSBASE, MSG_GSBASE, MSG_REGS, MSG_REPLIED, MSG_RUNNING,
+} from '../stub_layout.js';
+
+/** One host process of the platform's (a guest address space): its mapper, its threads and their slots.
+ * Owned by the SystrapPlatform; used on the JS thread only. */
+export interface SysSpace {
+  /** host pid (the mapper's tid); immutable */
+  readonly pid: number;
+  /** the traced thread that runs mapping batches and clones; immutable */
+  readonly mapper: HostThread;
+  /** its guest threads' host threads, live or parked; guarded by the JS thread */
+  readonly threads: Set<SystrapThread>;
+  /** sysmem slots this process has mapped and no thread uses: reused only by this process
+   * (a slot goes back to the platform once the process is reaped); guarded by the JS thread */
+  readonly freeSlots: number[];
+  /** every slot it has mapped; guarded by the JS thread */
+  readonly slots: number[];
+  /** pidfd watched for its death; -1 once closed */
+  pidfd: number;
+  /** killed by the kernel (its death is not reported per thread) */
+  killed: boolean;
+  /** reaped: the host process is gone */
+  reaped: boolean;
+}
+
+/** What SystrapThread needs of its platform (platform.ts). */
+export interface SystrapHost {
+  newThread(space: SysSpace): SystrapThread | number;
+  retire(t: SystrapThread): void;
+}
+
+/** eflags with only IF set; XSAVE's software bytes (fx_sw) and their magic */
+const FX_SW = 464, FP_XSTATE_MAGIC1 = 0x46505853;
+
+export class SystrapThread implements Context {
+  owner: unknown = null;
+  /** never filled: host signals reach a systrap thread's handler as stops */
+  readonly pendingHostSignals: number[] = [];
+  /** the kernel took its post and has not replied: its registers are the message's; guarded by the JS thread */
+  stopped = false;
+  /** the message page and signal stack (a view of sysmem); immutable reference, bytes shared with the guest's process */
+  readonly area: Uint8Array;
+  /** 32-bit words of the area (state, flags) and the registers (user_regs_struct, 54 words); immutable references */
+  readonly words: Int32Array;
+  private readonly regs: Uint32Array;
+  /** fs and gs base the host thread has now (lo, hi, lo, hi): the kernel's own record, never read from the area;
+   * owned by this thread's holder */
+  private readonly bases = new Uint32Array(4);
+
+  constructor(
+    /** host tid; set once, by the platform's newThread (once the mapper's clone returns it) */
+    public tid: number,
+    /** the process; immutable */
+    readonly space: SysSpace,
+    /** its sysmem slot; immutable */
+    readonly slot: number,
+    sysmem: ArrayBuffer,
+    /** the kernel's address of the area's state word (futex); immutable */
+    readonly stateAddr: bigint,
+    private readonly platform: SystrapHost,
+  ) {
+    const off = (slot + 1) * STUB_AREA_SIZE;
+    this.area = new Uint8Array(sysmem, off, STUB_AREA_SIZE);
+    this.words = new Int32Array(sysmem, off, STUB_AREA_SIZE / 4);
+    this.regs = new Uint32Array(sysmem, off + MSG_REGS, NREGS * 2);
+  }
+  get tgid(): number {
+    return this.space.pid;
+  }
+  get pages(): StubPages {
+    return this.space.mapper.pages;
+  }
+
+  getRegs(r: Regs): void {
+    r.w.set(this.regs);
+    const b = this.bases;
+    r.w[2 * FS_BASE] = b[0]!;
+    r.w[2 * FS_BASE + 1] = b[1]!;
+    r.w[2 * GS_BASE] = b[2]!;
+    r.w[2 * GS_BASE + 1] = b[3]!;
+    r.dirty = false;
+  }
+
+  /** Reply: the handler puts these registers in its frame and returns into guest code. */
+  resumeGuest(r: Regs, _atSeccomp: boolean): number {
+    if (!this.stopped) return -3;
+    this.stopped = false;
+    this.regs.set(r.w);
+    const w = this.words, b = this.bases, rw = r.w;
+    let set = 0;
+    if (rw[2 * FS_BASE] !== b[0] || rw[2 * FS_BASE + 1] !== b[1]) {
+      b[0] = rw[2 * FS_BASE]!;
+      b[1] = rw[2 * FS_BASE + 1]!;
+      w[MSG_FSBASE / 4] = b[0]!;
+      w[MSG_FSBASE / 4 + 1] = b[1]!;
+      set |= 1;
+    }
+    if (rw[2 * GS_BASE] !== b[2] || rw[2 * GS_BASE + 1] !== b[3]) {
+      b[2] = rw[2 * GS_BASE]!;
+      b[3] = rw[2 * GS_BASE + 1]!;
+      w[MSG_GSBASE / 4] = b[2]!;
+      w[MSG_GSBASE / 4 + 1] = b[3]!;
+      set |= 2;
+    }
+    w[MSG_SETFS / 4] = set;
+    w[MSG_CMD / 4] = 0;
+    r.dirty = false;
+    this.reply();
+    return 0;
+  }
+
+  /** Hand the message back to the handler (state REPLIED), waking it if it sleeps. */
+  reply(): void {
+    Atomics.store(this.words, MSG_STATE / 4, MSG_REPLIED);
+    if (Atomics.load(this.words, MSG_WAITING / 4) !== 0) host.futexWake(this.stateAddr, 1);
+  }
+
+  /** Prepare the message of a slot for a new thread (nothing of a previous user's left). */
+  resetMessage(): void {
+    this.words[MSG_STATE / 4] = MSG_RUNNING;
+    this.words[MSG_CMD / 4] = 0;
+    this.words[MSG_SETFS / 4] = 0;
+    this.bases.fill(0);
+  }
+
+  /** the host signal of its post */
+  get postedSig(): number {
+    return this.words[MSG_SIG / 4]!;
+  }
+
+  getSiginfo(out: { code: number; addr: number }): void {
+    out.code = this.words[MSG_CODE / 4]!;
+    out.addr = (this.words[MSG_ADDR / 4 + 1]! >>> 0) * 0x100000000 + (this.words[MSG_ADDR / 4]! >>> 0);
+  }
+
+  /** Where the frame's XSAVE image lies in the area and how long it is (0: none the kernel can use). */
+  private fpArea(): { off: number; size: number } {
+    const w = this.words;
+    const off = w[MSG_FPOFF / 4]! >>> 0;
+    if (w[MSG_FPOFF / 4 + 1] !== 0 || off < STUB_ALTSTACK || off % 64 !== 0 || off + 512 > STUB_AREA_SIZE) return { off: 0, size: 0 };
+    const dv = new DataView(this.area.buffer, this.area.byteOffset + off);
+    let size = 512;
+    if (dv.getUint32(FX_SW, true) === FP_XSTATE_MAGIC1) size = dv.getUint32(FX_SW + 16, true);
+    if (size < 512 || off + size > STUB_AREA_SIZE) size = 512;
+    return { off, size };
+  }
+  getXstate(): Uint8Array {
+    const { off, size } = this.fpArea();
+    if (size === 0) return new Uint8Array(512);
+    // the ptrace layout (NT_X86_XSTATE): XCR0 where the frame has its software bytes
+    const x = this.area.slice(off, off + size);
+    const xfeatures = x.slice(FX_SW + 8, FX_SW + 16);
+    x.fill(0, FX_SW, 512);
+    x.set(xfeatures, FX_SW);
+    return x;
+  }
+  /** Into the frame, which rt_sigreturn restores; the frame's own software bytes (fx_sw) are kept. */
+  setXstate(x: Uint8Array): boolean {
+    const { off, size } = this.fpArea();
+    if (size === 0) return false;
+    this.area.set(x.subarray(0, Math.min(FX_SW, x.length)), off);
+    if (x.length > 512) this.area.set(x.subarray(512, Math.min(x.length, size)), off + 512);
+    return true;
+  }
+
+  runBatch(): { err: number; index: number; last: number } {
+    return this.space.mapper.runBatch();
+  }
+  cloneThread(): Context | number {
+    return this.platform.newThread(this.space);
+  }
+  retire(): void {
+    this.platform.retire(this);
+  }
+  /** the message's word for the kernel's reply command (1: end the host thread) */
+  setCmdExit(): void {
+    this.words[MSG_CMD / 4] = 1;
+  }
+}
