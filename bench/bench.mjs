@@ -143,7 +143,9 @@ function runners(withPeers) {
   const list = [{ name: 'native', wrap: (argv) => ({ cmd: argv[0], args: argv.slice(1), env: { ...process.env, MB_DIR } }) }];
   if (fs.existsSync(CLI)) {
     // BUILD is mounted writable at its own path (the tar workload writes there)
-    list.push({ name: 'umlts', wrap: (argv) => ({ cmd: process.execPath, args: [CLI, 'run', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, '--', ...argv] }) });
+    // both platforms, whatever UMLTS_PLATFORM says (each names its own)
+    list.push({ name: 'umlts', wrap: (argv) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'ptrace', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, '--', ...argv] }) });
+    list.push({ name: 'umlts-systrap', wrap: (argv) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'systrap', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, '--', ...argv] }) });
   } else {
     list.push({ name: 'umlts', unavailable: `${CLI} missing: run npm run build` });
   }

@@ -100,6 +100,14 @@ function normalize(r, what, timeoutMs) {
   };
 }
 
+/** UMLTS_PLATFORM (ptrace or systrap), when the test run sets it, reaches
+ * every umlts the tests start: `UMLTS_PLATFORM=systrap npm test` runs the
+ * suite on systrap. */
+export function withPlatform(env) {
+  const p = process.env.UMLTS_PLATFORM;
+  return p && env.UMLTS_PLATFORM === undefined ? { ...env, UMLTS_PLATFORM: p } : env;
+}
+
 /** Run argv on the host. opts: {env, cwd, input, timeout, encoding}. */
 export function runNative(argv, opts = {}) {
   const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
@@ -131,7 +139,7 @@ export function runUmlts(args, argv, opts = {}) {
   const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
   const full = opts.raw ? [CLI, ...args] : [CLI, 'run', ...args, '--', ...argv];
   const r = spawnSync(process.execPath, full, {
-    env: opts.env ?? CLEAN_ENV,
+    env: withPlatform(opts.env ?? CLEAN_ENV),
     cwd: opts.hostCwd ?? ROOT,
     input: opts.input ?? '',
     timeout,

@@ -404,7 +404,7 @@ extern char stub_sys_ready_syscall[];
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 /* the handler spins this many times (pause) for a reply before it sleeps */
-#define REPLY_SPIN 400
+#define REPLY_SPIN 0
 /* struct ucontext (x86-64): uc_stack at 16, gregs at 40, fpregs at 224, uc_sigmask at 296 */
 #define UC_STACK 16
 #define UC_GREGS 40

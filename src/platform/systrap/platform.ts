@@ -44,7 +44,7 @@ const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | hos
  * can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
 const DOORBELL_TIMEOUT_NS = 20_000_000;
 /** polls of the messages before the kernel sleeps on the doorbell (a cross-CPU futex wake costs tens of µs) */
-const KERNEL_SPIN = 200;
+const KERNEL_SPIN = Number(process.env.UMLTS_KSPIN ?? 0);
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
 
 export class SystrapPlatform implements Platform {
@@ -97,6 +97,7 @@ export class SystrapPlatform implements Platform {
       throw new ErrnoError(Errno.EAGAIN);
     }
     attachSpawned(pid, 'stub', false, MAPPER_OPTIONS);
+    if (this.kernelCpu >= 0) host.pinToCpu(pid, this.kernelCpu);
     const pidfd = host.pidfdOpen(pid);
     const space: SysSpace = {
       pid, mapper: new HostThread(pid, pages), threads: new Set(), freeSlots: [], slots: [], pidfd, killed: false, reaped: false,
@@ -320,7 +321,11 @@ export class SystrapPlatform implements Platform {
   }
   pin(ctx: Context | null, cpu: number): void {
     host.pinToCpu(ctx ? ctx.tid : 0, cpu);
+    if (!ctx) this.kernelCpu = cpu;
   }
+  /** the CPU the kernel's thread is pinned to (-1: not pinned): each mapper runs there, as the kernel
+   * waits for it synchronously (a cross-CPU wake-up costs tens of µs); guarded by the JS thread */
+  private kernelCpu = -1;
   clockNs(clock: number): bigint | null {
     if (host.clockGettime(clock, this.ts) < 0) return null;
     return this.ts[0]! * 1000000000n + this.ts[1]!;
