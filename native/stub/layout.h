@@ -47,12 +47,16 @@
 #define STUB_FILTER         (STUB_END + 0x4000UL)
 #define STUB_FILTER_INSNS   64UL   /* offset of the instructions in the page */
 /* the doorbell page (sysmem offset 0): shared by the kernel, the waker and
- * every stub, read+write (what a guest can do with it: see stub.c) */
+ * every stub, read+write: a guest can ring it (a spurious scan) or rewind
+ * it (a lost ring, bounded by the kernel's timeout; see stub.c) */
 #define STUB_DOORBELL       (STUB_END + 0x6000UL)
 #define DB_SEQ        0   /* u32: bumped by every post (the futex the kernel waits on) */
-#define DB_WAITING    4   /* u32: 1 while the kernel sleeps (or is about to) on DB_SEQ */
-#define DB_EVENTS     8   /* u32: 1 from the waker's ring until the kernel has taken the events */
-#define DB_HOSTSIGS   12  /* u32: host signals the waker received (bit sig-1) */
+/* the waker's page (sysmem offset 0x1000): mapped by the kernel and the
+ * waker only, at STUB_DOORBELL + STUB_PAGE_SIZE in the waker; no guest
+ * can write what it says */
+#define SYSMEM_WAKER  0x1000UL
+#define WK_EVENTS     0   /* u32: 1 from the waker's ring until the kernel has taken the events */
+#define WK_HOSTSIGS   4   /* u32: host signals the waker received (bit sig-1) */
 /* per-thread areas: thread slot i of sysmem at STUB_AREAS + i * STUB_AREA_SIZE,
  * the message page then the thread's signal stack; only its own process's
  * slots are mapped in a host process */

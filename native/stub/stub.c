@@ -430,8 +430,11 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
   volatile u32 *state = (volatile u32 *)(m + MSG_STATE);
   volatile u32 *db = (volatile u32 *)STUB_DOORBELL;
   __atomic_store_n(state, MSG_POSTED, __ATOMIC_SEQ_CST);
+  /* always woken: a flag saying whether the kernel sleeps would be in a
+   * page every guest can write, and a guest that cleared it would leave
+   * the kernel to its timeout for every other guest's trap */
   __atomic_fetch_add(db + DB_SEQ / 4, 1, __ATOMIC_SEQ_CST);
-  if (__atomic_load_n(db + DB_WAITING / 4, __ATOMIC_SEQ_CST)) stub_sys_futex(db + DB_SEQ / 4, FUTEX_WAKE, 1);
+  stub_sys_futex(db + DB_SEQ / 4, FUTEX_WAKE, 1);
   for (int i = 0; i < REPLY_SPIN && __atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED; i++) __asm__ volatile("pause");
   volatile u32 *waiting = (volatile u32 *)(m + MSG_WAITING);
   while (__atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED) {
@@ -862,12 +865,13 @@ static __attribute__((noreturn, used)) void waker_finish(void) {
  * doorbell. After an epoll ring it waits until the kernel has taken the
  * events (DB_EVENTS back to 0), so a ready fd rings once. */
 static __attribute__((noreturn)) void sys_waker_main(void) {
-  if (sys6(NR_mmap, STUB_DOORBELL, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_SYSMEM, 0) < 0) die(140);
+  if (sys6(NR_mmap, STUB_DOORBELL, 2 * STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_SYSMEM, 0) < 0) die(140);
   u64 all = ~0UL;
   sys4(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &all, 0, 8);
   long sfd = sys4(NR_signalfd4, -1, &all, 8, 0);
   if (sfd < 0) die(144);
   volatile u32 *db = (volatile u32 *)STUB_DOORBELL;
+  volatile u32 *wk = (volatile u32 *)(STUB_DOORBELL + SYSMEM_WAKER);
   struct { int fd; short events, revents; } pfd[2] = { { 3, 1, 0 }, { (int)sfd, 1, 0 } };
   u8 si[128];
   for (;;) {
@@ -875,13 +879,13 @@ static __attribute__((noreturn)) void sys_waker_main(void) {
     if (pfd[1].revents) {
       if (sys3(NR_read, sfd, si, sizeof si) == sizeof si) {
         u32 signo = *(u32 *)si;
-        if (signo >= 1 && signo <= 32) __atomic_fetch_or(db + DB_HOSTSIGS / 4, 1U << (signo - 1), __ATOMIC_SEQ_CST);
+        if (signo >= 1 && signo <= 32) __atomic_fetch_or(wk + WK_HOSTSIGS / 4, 1U << (signo - 1), __ATOMIC_SEQ_CST);
       }
     }
-    if (pfd[0].revents) __atomic_store_n(db + DB_EVENTS / 4, 1, __ATOMIC_SEQ_CST);
+    if (pfd[0].revents) __atomic_store_n(wk + WK_EVENTS / 4, 1, __ATOMIC_SEQ_CST);
     __atomic_fetch_add(db + DB_SEQ / 4, 1, __ATOMIC_SEQ_CST);
     sys3(NR_futex, db + DB_SEQ / 4, FUTEX_WAKE, 1);
-    while (pfd[0].revents && __atomic_load_n(db + DB_EVENTS / 4, __ATOMIC_SEQ_CST) == 1) sys4(NR_futex, db + DB_EVENTS / 4, FUTEX_WAIT, 1, 0);
+    while (pfd[0].revents && __atomic_load_n(wk + WK_EVENTS / 4, __ATOMIC_SEQ_CST) == 1) sys4(NR_futex, wk + WK_EVENTS / 4, FUTEX_WAIT, 1, 0);
   }
 }
 

@@ -29,20 +29,21 @@ import {
 } from '../platform.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
+import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
 import { HostThread, attachSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
 import { SystrapThread, SysSpace } from './thread.js';
 import { Regs, RIP } from '../regs.js';
 import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
-  DB_WAITING, DB_EVENTS, DB_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK,
+  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK,
 } from '../stub_layout.js';
 
 const SIGSYS = 31, SYS_SECCOMP = 1;
 /** the mapper's ptrace options: no TRACECLONE (the guest threads it clones run untraced) */
 const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD;
-/** how long the kernel sleeps on the doorbell at most: a guest that rewrites the shared doorbell
- * can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
-const DOORBELL_TIMEOUT_NS = 20_000_000;
+/** how long the kernel sleeps on the doorbell at most: a guest that rewinds the shared doorbell
+ * word can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
+const DOORBELL_TIMEOUT_NS = 5_000_000;
 /** polls of the messages before the kernel sleeps on the doorbell (a cross-CPU futex wake costs tens of µs) */
 const KERNEL_SPIN = Number(process.env.UMLTS_KSPIN ?? 0);
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
@@ -55,6 +56,8 @@ export class SystrapPlatform implements Platform {
   private readonly sysmem: ArrayBuffer;
   /** the doorbell page's words; immutable reference, shared with every stub and the waker */
   private readonly db: Int32Array;
+  /** the waker's page's words (the waker's and the kernel's only); immutable reference */
+  private readonly wk: Int32Array;
   /** the waker's pid: it leads the host process group of every stub; immutable */
   readonly pgid: number;
   private relay = -1;
@@ -82,6 +85,7 @@ export class SystrapPlatform implements Platform {
     this.sysmemBase = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, this.sysmemFd, 0);
     this.sysmem = host.view(this.sysmemBase, SYSMEM_SIZE);
     this.db = new Int32Array(this.sysmem, 0, 1024);
+    this.wk = new Int32Array(this.sysmem, SYSMEM_WAKER, 1024);
     for (let i = STUB_AREAS_MAX - 1; i >= 0; i--) this.freeSlots.push(i);
     this.readySite = loadStubSymbols().stub_sys_ready_syscall + 2;
     this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
@@ -156,9 +160,7 @@ export class SystrapPlatform implements Platform {
       }
       if (spin < KERNEL_SPIN) continue;
       if (host.tgkill(t.tgid, t.tid, 0) < 0) return false;
-      Atomics.store(db, DB_WAITING / 4, 1);
       if (Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) host.futexWait(this.sysmemBase + BigInt(DB_SEQ), seq, 2_000_000);
-      Atomics.store(db, DB_WAITING / 4, 0);
     }
   }
 
@@ -174,7 +176,7 @@ export class SystrapPlatform implements Platform {
         return;
       }
       const seq = Atomics.load(db, DB_SEQ / 4);
-      if (Atomics.load(db, DB_EVENTS / 4) !== 0 || Atomics.load(db, DB_HOSTSIGS / 4) !== 0) {
+      if (Atomics.load(this.wk, WK_EVENTS / 4) !== 0 || Atomics.load(this.wk, WK_HOSTSIGS / 4) !== 0) {
         this.takeEvents();
         out.kind = STOP_EVENTS;
         out.ctx = null;
@@ -183,21 +185,19 @@ export class SystrapPlatform implements Platform {
       if (this.scan(out)) return;
       if (spin < KERNEL_SPIN) continue;
       spin = 0;
-      Atomics.store(db, DB_WAITING / 4, 1);
-      if (Atomics.load(db, DB_SEQ / 4) === seq) host.futexWait(this.sysmemBase + BigInt(DB_SEQ), seq, DOORBELL_TIMEOUT_NS);
-      Atomics.store(db, DB_WAITING / 4, 0);
+      host.futexWait(this.sysmemBase + BigInt(DB_SEQ), seq, DOORBELL_TIMEOUT_NS);
     }
   }
 
   /** The waker rang: host signals it received, then the epoll's events (timers, fds, stub deaths). */
   private takeEvents(): void {
-    const db = this.db;
-    const sigs = Atomics.exchange(db, DB_HOSTSIGS / 4, 0);
+    const wk = this.wk;
+    const sigs = Atomics.exchange(wk, WK_HOSTSIGS / 4, 0);
     for (let s = 1; s <= 32; s++) if (sigs & (1 << (s - 1))) this.events.onWakerStop(s);
-    if (Atomics.load(db, DB_EVENTS / 4) !== 0) {
+    if (Atomics.load(wk, WK_EVENTS / 4) !== 0) {
       this.events.onWakerStop(5);
-      Atomics.store(db, DB_EVENTS / 4, 0);
-      host.futexWake(this.sysmemBase + BigInt(DB_EVENTS), 1);
+      Atomics.store(wk, WK_EVENTS / 4, 0);
+      host.futexWake(this.sysmemBase + BigInt(SYSMEM_WAKER + WK_EVENTS), 1);
     }
   }
 
@@ -220,7 +220,12 @@ export class SystrapPlatform implements Platform {
       else if (sig === SIGSEGV) out.kind = STOP_FAULT;
       else if (sig === SIGTRAP) out.kind = STOP_TRAP;
       else if (sig === STUB_SIGKICK) out.kind = STOP_KICK;
-      else out.kind = STOP_SIGNAL;
+      // the handler takes only these; anything else is a sibling's scribble: a kick, which only resumes it
+      else if (sig === SIGBUS || sig === SIGILL || sig === SIGFPE || sig === SIGSYS) out.kind = STOP_SIGNAL;
+      else {
+        out.kind = STOP_KICK;
+        out.sig = 0;
+      }
       return true;
     }
     return false;
