@@ -4,7 +4,7 @@
  * that, once started, it can unmap everything else in its address space and
  * leave the guest [0, GUEST_TASK_SIZE) empty for the kernel to fill.
  *
- * Three modes, chosen by argv[1]:
+ * Five modes, chosen by argv[1]:
  *   "stub" <batch_off> <ppid>
  *       A guest address space. Maps the batch page from physmem (fd 3),
  *       unmaps the rest of the host address space, seals the batch page
@@ -21,6 +21,17 @@
  *       Untraced, in umlts's own process group: forwards the signals in the
  *       mask (what the terminal sends umlts's group: SIGWINCH, SIGHUP,
  *       SIGCONT) to the waker, whose stop reaches the kernel.
+ *   "systrap" <batch_off> <ppid>
+ *       A guest address space of the systrap platform
+ *       (src/platform/systrap/): as "stub", plus the doorbell page (fd 4,
+ *       sysmem), the guest threads' own filter (STUB_FILTER, read-only) and
+ *       the handler for every signal a guest thread takes. Its first thread
+ *       is the mapper: traced, it runs batches and clones (stub_sys_clone)
+ *       and never guest code; guest threads are the untraced threads it
+ *       clones.
+ *   "syswaker" <ppid>
+ *       systrap's waker: untraced; polls the epoll instance (fd 3) and a
+ *       signalfd, and rings the doorbell (sysmem, fd 4).
  *
  * WHY THE GUEST CANNOT MAKE A HOST SYSTEM CALL
  *
@@ -86,8 +97,87 @@
  *    end (say, the guest set PKRU to deny the batch page) kills that guest
  *    process; the kernel goes on.
  *
+ * SYSTRAP: GUEST THREADS RUN UNTRACED
+ *
+ * On the systrap platform 1 does not hold (a ptraced thread stops for every
+ * signal, the seccomp SIGSYS included, which would defeat the purpose), so
+ * the wall is seccomp itself:
+ *
+ * S1. Every guest thread runs under two stacked filters: the process's
+ *     (build_filter, 6 with the systrap rules) and its own
+ *     (build_guest_filter), which the thread installs itself in
+ *     stub_sys_clone before its first guest instruction; the kernel accepts
+ *     a new thread only once its first post comes from
+ *     stub_sys_ready_syscall, i.e. after the filter went in. The strictest
+ *     action wins. A syscall from outside the code page is RET_TRAP: SIGSYS,
+ *     never run; the handler posts it and the kernel emulates it. From the
+ *     code page the guest filter lets through only futex WAIT/WAKE (shared,
+ *     no timeout) on [STUB_DOORBELL, STUB_AREAS_END) from the handler's
+ *     instruction, rt_sigreturn from the restorer's, arch_prctl(ARCH_SET_FS
+ *     or GS) from its one instruction, and exit from stub_exit_syscall;
+ *     anything else traps, and the kernel sees a syscall in the stub (the
+ *     guest jumped there: SIGSEGV, as in 1). So whatever a guest jumps to
+ *     with whatever registers, its host calls are: a futex wait or wake on
+ *     a page of its own process or the doorbell (a spurious wake, or a
+ *     thread of its own asleep), an rt_sigreturn (its own registers, mask
+ *     and signal stack: what it has anyway), its own fs/gs base (what the
+ *     emulated arch_prctl sets anyway), the end of one of its own host
+ *     threads. None names memory of another process, and none maps, opens,
+ *     creates or signals anything.
+ * S2. Mapping batches and clones run in the mapper only: traced, stopped
+ *     whenever the kernel is not running a request in it (2: registers set
+ *     by the kernel, no input but the read-only batch page), results and
+ *     completion read by waitpid and GETREGS. It never runs guest code. A
+ *     guest thread that jumps into stub_run_batch or stub_sys_clone runs
+ *     those instructions as itself, and its filter traps each of their
+ *     syscalls: no guest can re-run a stale request (a frame since given to
+ *     another process), and no "done" word exists for it to forge.
+ * S3. A thread's area (message page and signal stack) is a sysmem slot
+ *     mapped in its own process only (by the mapper, at the address and
+ *     offset the kernel put in its registers); a slot goes to another
+ *     process only after the first is reaped, and is zeroed first. Guest
+ *     code can write its process's areas at any time: it can forge a post,
+ *     registers, a siginfo, an XSAVE image. The kernel reads an area only
+ *     as the guest state of that thread (the offset of the frame's XSAVE
+ *     image is bounds-checked to the area, a signal number the handler
+ *     never posts is read as a kick, fs and gs bases are the kernel's own
+ *     record, never read back). The handler finds its area from rsp:
+ *     whatever area that is, it is one of its own process's. So a thread
+ *     scribbling on a sibling's message changes only its own process's
+ *     guest registers (test/systrap.test.mjs).
+ * S4. The doorbell page is shared read+write by every stub: a guest can
+ *     ring it (the kernel scans the messages) or rewind it (the kernel may
+ *     sleep through another guest's ring until its timeout, 5 ms): a
+ *     delay, never a wrong result. Handlers FUTEX_WAKE on every post, so no
+ *     "kernel asleep" flag a guest could clear exists. The waker's events
+ *     and host signals live in a page only the waker and the kernel map.
+ * S5. The handler runs with every host signal blocked, and before
+ *     rt_sigreturn sets the frame's mask to empty and its signal stack to
+ *     its own area. A sibling that rewrites the frame in that window can
+ *     block SIGSYS or SIGSEGV for the thread (its next trap: the host kills
+ *     the process, a guest-level death) or the kick (see below).
+ * S6. A guest's own seccomp, sigaction, sigprocmask and sigaltstack are
+ *     syscalls like any other (trapped, emulated): the host-level filters,
+ *     handlers, masks and stacks stay the stub's.
+ * S7. No stub outlives umlts: the mapper is traced with
+ *     PTRACE_O_EXITKILL (its death by SIGKILL takes the process), and every
+ *     stub and the waker set PR_SET_PDEATHSIG(SIGKILL) on the kernel's
+ *     thread, which spawned them and lives as long as the kernel (the
+ *     library's worker thread).
+ *
  * Known remaining issues (see also test/hostile.test.mjs and
- * test/redteam.test.mjs, which try each of the above):
+ * test/redteam.test.mjs, which try each of the above, on both platforms,
+ * and test/systrap.test.mjs):
+ *  - systrap: a guest thread whose kick signal a sibling blocked (S5) can
+ *    no longer be preempted while it runs without trapping; the kernel
+ *    does not yet notice an unanswered kick (it should kill the process).
+ *  - systrap: a guest thread that jumps to stub_exit_syscall ends its host
+ *    thread without a post; the kernel thinks it runs (that guest thread
+ *    hangs; its process can still be killed).
+ *  - systrap: a guest can delay other guests' traps by up to the doorbell
+ *    timeout (S4); a post costs a FUTEX_WAKE even when the kernel spins.
+ *  - systrap: the handler sets fs/gs bases with arch_prctl (this host has
+ *    no FSGSBASE), one more syscall on the changes.
  *  - The filter is only as tight as BPF can be: it cannot check an mmap's
  *    offset into physmem, so the wall against a guest mapping another
  *    guest's frames is 1-2 (SYSEMU), with 6 as a bound on the damage of a
