@@ -76,6 +76,7 @@
 #define MSG_SETFS     36   /* u32: the reply: bit 0 set fs base, bit 1 set gs base */
 #define MSG_FSBASE    40   /* u64 */
 #define MSG_GSBASE    48   /* u64 */
+#define MSG_SPIN      56   /* u32: polls of MSG_STATE before the handler sleeps (set by the kernel) */
 #define MSG_REGS      64   /* struct user_regs_struct (27 u64) */
 #define MSG_SS        512  /* a stack_t for the new thread's sigaltstack */
 #define MSG_RUNNING   0

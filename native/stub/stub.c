@@ -169,11 +169,14 @@
  * test/redteam.test.mjs, which try each of the above, on both platforms,
  * and test/systrap.test.mjs):
  *  - systrap: a guest thread whose kick signal a sibling blocked (S5) can
- *    no longer be preempted while it runs without trapping; the kernel
- *    does not yet notice an unanswered kick (it should kill the process).
+ *    no longer be preempted while it runs without trapping (a CPU hog
+ *    until its next syscall or fault). Where the kernel must have it
+ *    stopped (stopNow: exec) it waits 2 s, then kills the process; an
+ *    unanswered preemption kick is not yet noticed.
  *  - systrap: a guest thread that jumps to stub_exit_syscall ends its host
- *    thread without a post; the kernel thinks it runs (that guest thread
- *    hangs; its process can still be killed).
+ *    thread without a post; the kernel learns it at the next kick (its
+ *    tgkill fails) and kills the process, as for a host thread killed from
+ *    outside.
  *  - systrap: a guest can delay other guests' traps by up to the doorbell
  *    timeout (S4); a post costs a FUTEX_WAKE even when the kernel spins.
  *  - systrap: the handler sets fs/gs bases with arch_prctl (this host has
@@ -493,8 +496,6 @@ extern char stub_sys_ready_syscall[];
 #define FUTEX_WAKE 1
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
-/* the handler spins this many times (pause) for a reply before it sleeps */
-#define REPLY_SPIN 0
 /* struct ucontext (x86-64): uc_stack at 16, gregs at 40, fpregs at 224, uc_sigmask at 296 */
 #define UC_STACK 16
 #define UC_GREGS 40
@@ -525,7 +526,10 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
    * the kernel to its timeout for every other guest's trap */
   __atomic_fetch_add(db + DB_SEQ / 4, 1, __ATOMIC_SEQ_CST);
   stub_sys_futex(db + DB_SEQ / 4, FUTEX_WAKE, 1);
-  for (int i = 0; i < REPLY_SPIN && __atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED; i++) __asm__ volatile("pause");
+  /* the spin count is the kernel's (in the message: a guest that changes it
+   * only changes how long its own thread polls) */
+  const u32 spin = *(volatile u32 *)(m + MSG_SPIN);
+  for (u32 i = 0; i < spin && __atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED; i++) __asm__ volatile("pause");
   volatile u32 *waiting = (volatile u32 *)(m + MSG_WAITING);
   while (__atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED) {
     __atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);

@@ -676,8 +676,9 @@ const sysc = {
 };
 const SYS_futex = 202, SYS_pidfd_open = 434;
 export const FUTEX_WAIT = 0, FUTEX_WAKE = 1;
-/** a relative timespec for futexWait; reused, filled per call (JS thread only) */
+/** a relative timespec for futexWait and the timeout it holds; reused (JS thread only) */
 const futexTs = new BigInt64Array(2);
+let futexTsNs = -1;
 /**
  * FUTEX_WAIT (shared: the word may be mapped by other processes) on the
  * 32-bit word at addr while it holds val, for at most timeoutNs (0: no
@@ -687,8 +688,11 @@ const futexTs = new BigInt64Array(2);
 export function futexWait(addr: HostPtr, val: number, timeoutNs: number): number {
   let r: number;
   if (timeoutNs > 0) {
-    futexTs[0] = BigInt(Math.floor(timeoutNs / 1e9));
-    futexTs[1] = BigInt(timeoutNs % 1e9);
+    if (timeoutNs !== futexTsNs) {
+      futexTsNs = timeoutNs;
+      futexTs[0] = BigInt(Math.floor(timeoutNs / 1e9));
+      futexTs[1] = BigInt(timeoutNs % 1e9);
+    }
     r = sysc.futex(SYS_futex, addr, FUTEX_WAIT, val | 0, futexTs, 0, 0) as number;
   } else {
     r = sysc.futex_nots(SYS_futex, addr, FUTEX_WAIT, val | 0, 0, 0, 0) as number;

@@ -46,6 +46,10 @@ const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | hos
 const DOORBELL_TIMEOUT_NS = 5_000_000;
 /** polls of the messages before the kernel sleeps on the doorbell (a cross-CPU futex wake costs tens of µs) */
 const KERNEL_SPIN = Number(process.env.UMLTS_KSPIN ?? 0);
+/** how long a synchronous wait for a thread's post (stopNow, a new thread's first) may take */
+const POST_DEADLINE_MS = 2000;
+/** polls of its message before a handler sleeps for the reply */
+const HANDLER_SPIN = Number(process.env.UMLTS_HSPIN ?? 0);
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
 
 export class SystrapPlatform implements Platform {
@@ -58,6 +62,9 @@ export class SystrapPlatform implements Platform {
   private readonly db: Int32Array;
   /** the waker's page's words (the waker's and the kernel's only); immutable reference */
   private readonly wk: Int32Array;
+  /** the kernel's addresses of the doorbell word and the waker's events word (futexes); immutable */
+  private readonly seqAddr: bigint;
+  private readonly eventsAddr: bigint;
   /** the waker's pid: it leads the host process group of every stub; immutable */
   readonly pgid: number;
   private relay = -1;
@@ -86,6 +93,8 @@ export class SystrapPlatform implements Platform {
     this.sysmem = host.view(this.sysmemBase, SYSMEM_SIZE);
     this.db = new Int32Array(this.sysmem, 0, 1024);
     this.wk = new Int32Array(this.sysmem, SYSMEM_WAKER, 1024);
+    this.seqAddr = this.sysmemBase + BigInt(DB_SEQ);
+    this.eventsAddr = this.sysmemBase + BigInt(SYSMEM_WAKER + WK_EVENTS);
     for (let i = STUB_AREAS_MAX - 1; i >= 0; i--) this.freeSlots.push(i);
     this.readySite = loadStubSymbols().stub_sys_ready_syscall + 2;
     this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
@@ -131,7 +140,7 @@ export class SystrapPlatform implements Platform {
       new Uint8Array(this.sysmem, (slot + 1) * STUB_AREA_SIZE, STUB_AREA_SIZE).fill(0);
     }
     const t = new SystrapThread(0, space, slot, this.sysmem, this.sysmemBase + BigInt((slot + 1) * STUB_AREA_SIZE + MSG_STATE), this);
-    t.resetMessage();
+    t.resetMessage(HANDLER_SPIN);
     const tid = space.mapper.runSysClone(STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
     if (fresh) space.slots.push(slot);
     if (tid < 0) {
@@ -149,9 +158,16 @@ export class SystrapPlatform implements Platform {
     return t;
   }
 
-  /** Wait synchronously for t's next post (its stop is the caller's, not wait()'s). False if it is gone. */
+  /**
+   * Wait synchronously for t's next post (its stop is the caller's, not
+   * wait()'s). False if it is gone, or if it does not post within
+   * POST_DEADLINE_MS: a thread that does not answer a kick (its guest
+   * blocked the kick through its frame, stub.c S5) must not hang the
+   * kernel; its process is killed.
+   */
   private waitPost(t: SystrapThread): boolean {
     const db = this.db;
+    const deadline = Date.now() + POST_DEADLINE_MS;
     for (let spin = 0; ; spin++) {
       const seq = Atomics.load(db, DB_SEQ / 4);
       if (Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED) {
@@ -160,7 +176,11 @@ export class SystrapPlatform implements Platform {
       }
       if (spin < KERNEL_SPIN) continue;
       if (host.tgkill(t.tgid, t.tid, 0) < 0) return false;
-      if (Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) host.futexWait(this.sysmemBase + BigInt(DB_SEQ), seq, 2_000_000);
+      if (Date.now() > deadline) {
+        this.kill1(t.space);
+        return false;
+      }
+      if (Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) host.futexWait(this.seqAddr, seq, 2_000_000);
     }
   }
 
@@ -185,7 +205,7 @@ export class SystrapPlatform implements Platform {
       if (this.scan(out)) return;
       if (spin < KERNEL_SPIN) continue;
       spin = 0;
-      host.futexWait(this.sysmemBase + BigInt(DB_SEQ), seq, DOORBELL_TIMEOUT_NS);
+      host.futexWait(this.seqAddr, seq, DOORBELL_TIMEOUT_NS);
     }
   }
 
@@ -197,7 +217,7 @@ export class SystrapPlatform implements Platform {
     if (Atomics.load(wk, WK_EVENTS / 4) !== 0) {
       this.events.onWakerStop(5);
       Atomics.store(wk, WK_EVENTS / 4, 0);
-      host.futexWake(this.sysmemBase + BigInt(SYSMEM_WAKER + WK_EVENTS), 1);
+      host.futexWake(this.eventsAddr, 1);
     }
   }
 
@@ -282,7 +302,14 @@ export class SystrapPlatform implements Platform {
   }
 
   kick(ctx: Context): void {
-    host.tgkill(ctx.tgid, ctx.tid, STUB_SIGKICK);
+    const t = ctx as SystrapThread;
+    if (host.tgkill(t.tgid, t.tid, STUB_SIGKICK) === 0 || t.space.killed || t.space.reaped || !t.space.threads.has(t)) return;
+    // the host thread is gone while its process lives: its guest jumped to
+    // the stub's thread exit (stub.c, known issues); it died, as far as
+    // the kernel is concerned, with SIGKILL
+    this.unlive(t);
+    t.space.threads.delete(t);
+    this.exits.push({ t, sig: SIGKILL, status: 0 });
   }
 
   stopNow(ctx: Context): boolean {

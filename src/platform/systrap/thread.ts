@@ -20,7 +20,7 @@ import { Context, StubPages } from '../platform.js';
 import { HostThread } from '../ptrace/thread.js';
 import {
   STUB_AREA_SIZE, STUB_ALTSTACK, MSG_STATE, MSG_SIG, MSG_CODE, MSG_WAITING, MSG_ADDR, MSG_FPOFF, MSG_CMD, MSG_SETFS,
-  MSG_FSBASE, MSG_GSBASE, MSG_REGS, MSG_REPLIED, MSG_RUNNING,
+  MSG_FSBASE, MSG_GSBASE, MSG_REGS, MSG_REPLIED, MSG_RUNNING, MSG_SPIN,
 } from '../stub_layout.js';
 
 /** One host process of the platform's (a guest address space): its mapper, its threads and their slots.
@@ -138,7 +138,8 @@ export class SystrapThread implements Context {
   }
 
   /** Prepare the message of a slot for a new thread (nothing of a previous user's left). */
-  resetMessage(): void {
+  resetMessage(spin: number): void {
+    this.words[MSG_SPIN / 4] = spin;
     this.words[MSG_STATE / 4] = MSG_RUNNING;
     this.words[MSG_CMD / 4] = 0;
     this.words[MSG_SETFS / 4] = 0;
