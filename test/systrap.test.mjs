@@ -11,11 +11,21 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { CLI, CLEAN_ENV, BUSYBOX, buildGuest, runUmlts, trackUmltsPid, assertNoLeftovers, stubProcesses } from './lib.mjs';
+import { CLI, CLEAN_ENV, BUSYBOX, buildGuest, runUmlts, trackUmltsPid, assertNoLeftovers, assertSameAsNative, stubProcesses } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
 const SYSTRAP = ['--platform', 'systrap'];
+
+test('on systrap, guests print what they print natively: threads, faults from many threads, mmap; a NULL dereference is SIGSEGV', () => {
+  // whatever UMLTS_PLATFORM says: these run on systrap in every test run
+  for (const [name, flags] of [['thread_basic', ['-pthread']], ['thread_fault', ['-pthread']], ['mm_mmap', []]]) {
+    assertSameAsNative([buildGuest(name, flags)], SYSTRAP, { timeout: 120_000 });
+  }
+  const r = runUmlts(SYSTRAP, [buildGuest('segv')]);
+  assert.equal(r.status, 139, r.describe());
+  assert.equal(r.stdout, 'before\n', r.describe());
+});
 
 test('a guest scribbling on its stub areas and the doorbell harms only itself', () => {
   const bin = buildGuest('systrap_scribble', ['-pthread']);

@@ -153,7 +153,7 @@ export class AddressSpace {
     readonly stubPages: StubPages,
     /** its physmem frame, returned once the host process is reaped; immutable */
     private readonly stubSlot: number,
-    /** the stub's host pid (its first thread's tid); immutable */
+    /** the stub's host pid (its threads' tgid); immutable */
     readonly hostPid: number,
     /** where the stub runs; immutable */
     readonly platform: Platform,
@@ -178,7 +178,7 @@ export class AddressSpace {
       physmem.freeStubSlot(slot);
       throw e;
     }
-    const mm = new AddressSpace(physmem, pages, slot, thread.tid, platform);
+    const mm = new AddressSpace(physmem, pages, slot, thread.tgid, platform);
     mm.threads.add(thread);
     return { mm, thread };
   }
