@@ -24,7 +24,7 @@
  */
 import * as host from '../../host/libc.js';
 import {
-  Platform, Context, Stop, StubPages, ContextGone, StubFailed, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
+  Platform, Context, Stop, StubPages, ContextGone, StubFailed, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
   STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
 import { PtraceEvents } from '../ptrace/events.js';
@@ -46,6 +46,8 @@ const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | hos
 const DOORBELL_TIMEOUT_NS = 5_000_000;
 /** polls of the messages before the kernel sleeps on the doorbell (a cross-CPU futex wake costs tens of µs) */
 const KERNEL_SPIN = Number(process.env.UMLTS_KSPIN ?? 0);
+/** how soon a stub process whose pidfd polled readable but that cannot be reaped yet is tried again */
+const REAP_RETRY_NS = 200_000n;
 /** how long a synchronous wait for a thread's post (stopNow, a new thread's first) may take */
 const POST_DEADLINE_MS = 2000;
 /** polls of its message before a handler sleeps for the reply */
@@ -256,9 +258,15 @@ export class SystrapPlatform implements Platform {
     if (space.reaped) return;
     let s = 0;
     for (;;) {
-      const r = host.waitpid(space.pid, this.status, host.__WALL);
+      const r = host.waitpid(space.pid, this.status, host.__WALL | host.WNOHANG);
       if (r === -4) continue;
       if (r === space.pid && WIFSTOPPED(this.status[0]!)) continue; // the mapper's last stop
+      if (r === 0) {
+        // its pidfd said "exited" while the host still tears it down: try
+        // again shortly rather than block every guest in waitpid meanwhile
+        this.events.addTimer(monotonicNs() + REAP_RETRY_NS, () => this.onDeath(space));
+        return;
+      }
       s = r === space.pid ? this.status[0]! : 0x9;
       break;
     }
