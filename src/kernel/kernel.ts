@@ -79,7 +79,7 @@ export interface KernelOptions {
   /** more host directories (--mount) and the host fd budget of hostfs (--max-host-fds) */
   mounts?: readonly HostMountSpec[];
   maxHostFds?: number;
-  /** where guest code runs (the ptrace platform, or later systrap) */
+  /** where guest code runs (the ptrace or the systrap platform) */
   platform: Platform;
   /** where kernel messages go (one line, no newline) */
   log: (line: string) => void;

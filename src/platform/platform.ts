@@ -5,7 +5,8 @@
  * wait() that reports the next stop of any guest thread as a typed Stop,
  * kicks, host events (timers, host fds, host signals), CPU placement and
  * CPU clocks. `ptrace/` implements it with PTRACE_SYSEMU and a stub per
- * address space; a systrap platform will implement the same.
+ * address space; `systrap/` with seccomp traps taken by the stub's signal
+ * handler and handed over through shared memory (one doorbell futex).
  *
  * Every platform keeps the security rule of DESIGN.md: no sequence of guest
  * instructions makes a host process run a system call the kernel did not
