@@ -144,7 +144,11 @@
  *     record, never read back). The handler finds its area from rsp:
  *     whatever area that is, it is one of its own process's. So a thread
  *     scribbling on a sibling's message changes only its own process's
- *     guest registers (test/systrap.test.mjs).
+ *     guest registers (test/systrap.test.mjs). Likewise a sibling that
+ *     rewrites a new thread's stack_t (in its message page) before that
+ *     thread's sigaltstack only moves that thread's signal stack within
+ *     its own process; if its first post then never arrives, the kernel
+ *     kills the process after 2 s (platform.ts, waitPost).
  * S4. The doorbell page is shared read+write by every stub: a guest can
  *     ring it (the kernel scans the messages) or rewind it (the kernel may
  *     sleep through another guest's ring until its timeout, 5 ms): a
