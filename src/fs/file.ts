@@ -116,6 +116,36 @@ export abstract class File {
   }
 }
 
+/**
+ * A VMA's view of an open file (mm's VmFile, structurally): it holds the File
+ * open while mapped (get_file/fput per VMA) and shows the file's Mappable.
+ * mmap's and shmat's views extend it with what they count. Immutable.
+ */
+export class MappedFile {
+  readonly hostMap: Mappable['hostMap'];
+  constructor(protected readonly f: File, protected readonly m: Mappable) {
+    this.hostMap = m.hostMap;
+  }
+  fillHost(off: number, ptr: bigint, len: number): number {
+    return this.m.fillHost(off, ptr, len);
+  }
+  get mapName(): string {
+    return this.m.mapName;
+  }
+  get mapDev(): number {
+    return this.m.mapDev;
+  }
+  get mapIno(): number {
+    return this.m.mapIno;
+  }
+  get(): void {
+    this.f.get();
+  }
+  put(): void {
+    this.f.put();
+  }
+}
+
 /** One fd: the table's reference on its File; owned by the FdTable that holds it. */
 export interface FdEntry {
   file: File;
