@@ -312,3 +312,14 @@ export function encodeDirents(entries: readonly DirEntry[], start: number, buf: 
   }
   return { bytes: off, next: i };
 }
+
+/** A node whose attributes the kernel made and keeps (procfs, sysfs, devfs, devpts): peek and stat show them. */
+export abstract class FixedNode extends Node {
+  protected abstract readonly st: Stat;
+  peek(): Stat {
+    return this.st;
+  }
+  stat(): Stat {
+    return { ...this.st };
+  }
+}

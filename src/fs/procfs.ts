@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFDIR, S_IFLNK, S_IFREG, DT_DIR, DT_LNK, DT_REG } from './types.js';
-import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs } from './node.js';
+import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs, FixedNode } from './node.js';
 
 /**
  * What /proc shows, implemented by the kernel. Each per-process method
@@ -304,17 +304,11 @@ const pidIno = (pid: number, k: number): number => 4096 + pid * 64 + k;
 const fdIno = (pid: number, fd: number): number => 0x40000000 + pid * 65536 + fd;
 
 /** A generated file. */
-class GenNode extends Node {
-  private readonly st: Stat;
+class GenNode extends FixedNode {
+  protected readonly st: Stat;
   constructor(readonly fs: ProcFs, ino: number, private readonly gen: () => Uint8Array | string | null) {
     super();
     this.st = fs.attrs(ino, S_IFREG | 0o444);
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   override open(flags: number, path: string): File | number {
     if ((flags & 3) !== 0) return -Errno.EACCES;
@@ -324,8 +318,8 @@ class GenNode extends Node {
   }
 }
 
-class LinkNode extends Node {
-  private readonly st: Stat;
+class LinkNode extends FixedNode {
+  protected readonly st: Stat;
   constructor(
     readonly fs: ProcFs,
     ino: number,
@@ -337,12 +331,6 @@ class LinkNode extends Node {
     this.st = fs.attrs(ino, S_IFLNK | perm);
     if (file) this.st.size = 64; // what Linux shows for fd links
   }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
-  }
   override readlink(): string | number {
     return this.target() ?? -Errno.ENOENT;
   }
@@ -353,17 +341,11 @@ class LinkNode extends Node {
 }
 
 /** A directory whose entries are computed per call. */
-abstract class DirNode extends Node {
+abstract class DirNode extends FixedNode {
   protected readonly st: Stat;
   constructor(readonly fs: ProcFs, ino: number, perm: number) {
     super();
     this.st = fs.attrs(ino, S_IFDIR | perm, 2);
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   protected override dirOp(): number {
     return -Errno.EACCES;
