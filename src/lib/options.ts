@@ -12,8 +12,12 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { resolve as resolvePath, relative, isAbsolute, join, posix } from 'node:path';
 import { OptionError } from './errors.js';
 
-/** Where a guest's fd 0, 1 or 2 goes: a pipe to the caller (a Node stream), the caller's own fd, or /dev/null. */
-export type StdioMode = 'pipe' | 'inherit' | 'ignore';
+/**
+ * Where a guest's fd 0, 1 or 2 goes: a pipe to the caller (a Node stream),
+ * the caller's own fd, /dev/null, or (a number) another host fd of the
+ * caller's process, shared with the guest as child_process shares one.
+ */
+export type StdioMode = 'pipe' | 'inherit' | 'ignore' | number;
 
 /** A host directory shown at a guest path (`--mount HOST:GUEST[:ro]`). */
 export interface MountOption {
@@ -334,8 +338,9 @@ export function spawnConfig(argv: readonly string[], o: SpawnOptions, init: bool
   const modes = ['pipe', 'inherit', 'ignore'];
   const s = o.stdio ?? 'pipe';
   const stdio = (typeof s === 'string' ? [s, s, s] : s) as unknown[];
-  if (!Array.isArray(stdio) || stdio.length !== 3 || !stdio.every((m) => modes.includes(m as string))) {
-    bad('stdio', "expected 'pipe', 'inherit' or 'ignore', or an array of three");
+  const fdOk = (m: unknown): boolean => typeof m === 'number' && Number.isInteger(m) && m >= 0 && m < 2 ** 31;
+  if (!Array.isArray(stdio) || stdio.length !== 3 || !stdio.every((m) => modes.includes(m as string) || fdOk(m))) {
+    bad('stdio', "expected 'pipe', 'inherit', 'ignore' or a host fd, or an array of three");
   }
   return {
     argv: [...argv],

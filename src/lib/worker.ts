@@ -95,6 +95,7 @@ function hostRlimits(): Array<[number, number] | undefined> {
 }
 
 const EPOLLIN = 1;
+const F_DUPFD_CLOEXEC = 1030;
 
 function post(m: FromWorker): void {
   parentPort!.postMessage(m);
@@ -309,7 +310,11 @@ class WorkerSandbox {
           continue;
         }
         let mine: number;
-        if (mode === 'ignore') {
+        if (typeof mode === 'number') {
+          // the caller keeps its fd: the guest's File holds a duplicate of it
+          mine = host.fcntl(mode, F_DUPFD_CLOEXEC, 3);
+          if (mine < 0) throw new ErrnoError(-mine as Errno);
+        } else if (mode === 'ignore') {
           mine = host.openat(host.AT_FDCWD, '/dev/null', O_RDWR | O_CLOEXEC, 0);
           if (mine < 0) throw new ErrnoError(-mine as Errno);
         } else {

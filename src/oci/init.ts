@@ -1,0 +1,184 @@
+/**
+ * The container process (`umlts-oci --internal-init STATEDIR`): the host
+ * process whose pid is the container's. `create` starts it detached; it
+ * joins the engine's namespaces, boots the container's umlts kernel (a
+ * library Sandbox: the kernel in a worker thread of this process), tells
+ * `create` it is ready on fd 3, and waits on exec.fifo for `start`. Then
+ * it runs the program as the sandbox's init, forwards the signals it gets
+ * (`kill`) to it, serves `exec` on ctl.sock, and exits with its status
+ * (128+N for a signal N), as the engines' shims expect of runc's init.
+ *
+ * SIGKILL to this process ends the kernel's thread, and every guest host
+ * process dies with its tracer (PTRACE_O_EXITKILL, PR_SET_PDEATHSIG).
+ */
+import { readFileSync, writeSync, closeSync, unlinkSync, constants as fsc, lstatSync } from 'node:fs';
+import { open as openAsync } from 'node:fs/promises';
+import { createServer, Socket } from 'node:net';
+import { join, posix } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { Sandbox, UmltsError } from '../index.js';
+import type { MountOption } from '../index.js';
+import { spawnConfig } from '../lib/options.js';
+import type { GuestProcess } from '../lib/sandbox.js';
+import * as hoci from '../host/oci.js';
+import * as host from '../host/libc.js';
+import { SIGNAL_NAMES } from '../abi/signal.js';
+import type { Plan } from './config.js';
+
+/** Signals this process passes on to the guest's init (SIGKILL and SIGSTOP cannot be caught). */
+const FORWARD: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGPWR' as NodeJS.Signals];
+
+function statusCode(s: { exitCode: number | null; signal: NodeJS.Signals | null }): number {
+  if (s.signal === null) return s.exitCode ?? 0;
+  const n = Number(Object.entries(SIGNAL_NAMES).find(([, name]) => name === s.signal)?.[0] ?? 9);
+  return 128 + n;
+}
+
+/** The program, looked up as execvp would, on the host side of the rootfs: exists at all? (exec errors are clearer here than after start) */
+function programExists(plan: Plan): boolean {
+  const prog = plan.argv[0]!;
+  const env = plan.options.env ?? {};
+  const cands = prog.includes('/')
+    ? [posix.resolve(plan.options.cwd ?? '/', prog)]
+    : (env.PATH ?? '/usr/bin:/bin').split(':').map((d) => posix.join(d || '/', prog));
+  for (const c of cands) {
+    // a program under a bind mount is the mount's
+    const m = (plan.options.mounts as MountOption[]).find((mm) => c === mm.guest || c.startsWith(mm.guest + '/'));
+    const hostPath = m ? join(m.host, c.slice(m.guest.length)) : join(plan.rootfs, c);
+    try {
+      lstatSync(hostPath);
+      return true;
+    } catch {
+      // next
+    }
+  }
+  return false;
+}
+
+export async function containerInit(dir: string): Promise<number> {
+  const ready = (line: string): void => {
+    try {
+      writeSync(3, line + '\n');
+      closeSync(3);
+    } catch {
+      // create is gone: nobody to tell
+    }
+  };
+  let plan: Plan;
+  let sb: Sandbox;
+  try {
+    plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Plan;
+    for (const [res, soft, hard] of plan.rlimits) hoci.setrlimit(res, soft, hard);
+    // namespaces are per thread: joined here, before the kernel's worker thread exists, which inherits them
+    if (plan.netns) hoci.setnsPath(plan.netns, hoci.CLONE_NEWNET);
+    if (plan.utsns) hoci.setnsPath(plan.utsns, hoci.CLONE_NEWUTS);
+    else if (plan.hostname) {
+      hoci.unshare(hoci.CLONE_NEWUTS);
+      hoci.sethostname(plan.hostname);
+    }
+    if (!programExists(plan)) throw new Error(`exec: "${plan.argv[0]}": executable file not found in $PATH`);
+    sb = new Sandbox(plan.options);
+    await sb.ready;
+  } catch (e) {
+    ready(`error ${e instanceof UmltsError || e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+
+  // exec: a second process in the same kernel, with the caller's stdio fds (SCM_RIGHTS)
+  const ctl = createServer({ pauseOnConnect: true }, (conn) => serveExec(sb, conn));
+  ctl.on('error', () => {});
+  await new Promise<void>((res) => ctl.listen(join(dir, 'ctl.sock'), res));
+
+  let init: GuestProcess | null = null;
+  let early: number | null = null;
+  for (const sig of FORWARD) {
+    process.on(sig, () => {
+      if (init) init.kill(sig);
+      else early ??= 128 + (osConstants.signals[sig] ?? 15);
+    });
+  }
+  ready('ok');
+
+  // created: wait for start (runc's exec.fifo)
+  const fifo = join(dir, 'exec.fifo');
+  const fh = await openAsync(fifo, fsc.O_WRONLY);
+  await fh.write('0');
+  await fh.close();
+  if (early !== null) {
+    await sb.close();
+    return early;
+  }
+  const p = sb.spawnConfig(spawnConfig(plan.argv, { stdio: 'inherit', cwd: plan.options.cwd }, true));
+  init = p;
+  let code: number;
+  try {
+    code = statusCode(await p.exited);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`umlts-oci: ${msg}\n`);
+    code = 'errno' in (e as object) && (e as { errno?: number }).errno === 13 ? 126 : 127;
+  }
+  await sb.close();
+  ctl.close();
+  try {
+    unlinkSync(join(dir, 'ctl.sock'));
+  } catch {
+    // gone
+  }
+  return code;
+}
+
+/**
+ * One exec: the client's message is JSON {args, env, cwd} with its three
+ * stdio fds; answered with lines "pid N", then "exit STATUS". The client
+ * may send "kill SIG" lines meanwhile.
+ */
+function serveExec(sb: Sandbox, conn: Socket): void {
+  const fd = (conn as unknown as { _handle: { fd: number } })._handle.fd;
+  let got: { data: Buffer; fds: number[] } | number = -11;
+  for (let i = 0; i < 500 && got === -11; i++) {
+    host.poll1(fd, 1, 10);
+    got = hoci.recvFds(fd, 1 << 20, hoci.MSG_DONTWAIT);
+  }
+  if (typeof got === 'number') {
+    conn.destroy();
+    return;
+  }
+  const fds = got.fds;
+  const closeFds = (): void => {
+    for (const f of fds.splice(0)) hoci.closeFd(f);
+  };
+  let p: GuestProcess;
+  try {
+    const req = JSON.parse(got.data.toString()) as { args: string[]; env?: Record<string, string | undefined>; cwd?: string };
+    const stdio = fds.length >= 3 ? ([fds[0]!, fds[1]!, fds[2]!] as [number, number, number]) : 'ignore';
+    p = sb.spawn(req.args, { env: req.env, cwd: req.cwd, stdio });
+  } catch (e) {
+    closeFds();
+    conn.end(`error ${e instanceof Error ? e.message : String(e)}\n`);
+    return;
+  }
+  p.once('spawn', () => {
+    closeFds();
+    conn.write(`pid ${p.pid}\n`);
+  });
+  conn.setEncoding('utf8');
+  let buf = '';
+  conn.on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const m = /^kill (\d+)$/.exec(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      if (m) p.kill(Number(m[1]));
+    }
+  });
+  conn.on('error', () => {});
+  conn.resume();
+  p.exited.then(
+    (s) => conn.end(`exit ${statusCode(s)}\n`),
+    (e: unknown) => {
+      closeFds();
+      conn.end(`error ${e instanceof Error ? e.message : String(e)}\n`);
+    },
+  );
+}
