@@ -39,6 +39,8 @@ export interface Plan {
   argv: string[];
   /** the library's options for the container's kernel */
   options: SandboxOptions & { mounts: MountOption[] };
+  /** files bind-mounted by the engine (/etc/hosts, /etc/resolv.conf...), copied into the guest's view: base64 by guest path */
+  files: Record<string, string>;
   terminal: boolean;
   /** setns into this network namespace first (host sockets live there) */
   netns: string | null;
@@ -140,7 +142,7 @@ export function loadPlan(bundle: string): Plan {
 
   // mounts: host directories as hostfs mounts; files (podman's /etc/hosts...) copied in when the root is writable
   const mounts: MountOption[] = [];
-  const files: Record<string, Uint8Array> = {};
+  const files: Record<string, string> = {};
   const readonly = c.root.readonly === true;
   for (const [i, m] of (Array.isArray(c.mounts) ? c.mounts : []).entries()) {
     if (!isObj(m) || typeof m.destination !== 'string') throw new OciError(`config.json: mounts[${i}] has no destination`);
@@ -165,7 +167,7 @@ export function loadPlan(bundle: string): Plan {
     if (st.isDirectory()) {
       mounts.push({ host: src, guest: dest, ro: opts.includes('ro') });
     } else if (st.isFile() && !readonly) {
-      files[dest] = readFileSync(src);
+      files[dest] = readFileSync(src).toString('base64');
     }
   }
 
@@ -185,7 +187,6 @@ export function loadPlan(bundle: string): Plan {
   const options: Plan['options'] = { root: rootfs, rw: !readonly, mounts, env, net, log: 'stderr', terminal: p.terminal === true };
   if (typeof p.cwd === 'string' && p.cwd !== '') options.cwd = p.cwd;
   if (user) options.user = user;
-  if (Object.keys(files).length) options.files = files;
   const res = isObj(linux.resources) ? linux.resources : {};
   if (isObj(res.memory) && typeof res.memory.limit === 'number' && res.memory.limit > 0) {
     options.memory = Math.min(Math.max(res.memory.limit, 64 << 20), 2 ** 40);
@@ -198,7 +199,7 @@ export function loadPlan(bundle: string): Plan {
   const annotations: Record<string, string> = {};
   if (isObj(c.annotations)) for (const [k, v] of Object.entries(c.annotations)) if (typeof v === 'string') annotations[k] = v;
   return {
-    argv, options, terminal: p.terminal === true, netns, utsns,
+    argv, options, files, terminal: p.terminal === true, netns, utsns,
     hostname: typeof c.hostname === 'string' && c.hostname !== '' ? c.hostname : null,
     rlimits, hooks: hooksOf(c.hooks), annotations, rootfs,
   };

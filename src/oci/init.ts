@@ -11,7 +11,7 @@
  * SIGKILL to this process ends the kernel's thread, and every guest host
  * process dies with its tracer (PTRACE_O_EXITKILL, PR_SET_PDEATHSIG).
  */
-import { readFileSync, writeSync, closeSync, unlinkSync, constants as fsc, lstatSync } from 'node:fs';
+import { readFileSync, writeSync, closeSync, openSync, readlinkSync, unlinkSync, constants as fsc, lstatSync } from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { join, posix } from 'node:path';
@@ -23,6 +23,7 @@ import type { GuestProcess } from '../lib/sandbox.js';
 import * as hoci from '../host/oci.js';
 import * as host from '../host/libc.js';
 import { SIGNAL_NAMES } from '../abi/signal.js';
+import { O_PATH, O_DIRECTORY, O_CLOEXEC, O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } from '../abi/fcntl.js';
 import type { Plan } from './config.js';
 
 /** Signals this process passes on to the guest's init (SIGKILL and SIGSTOP cannot be caught). */
@@ -55,6 +56,32 @@ function programExists(plan: Plan): boolean {
   return false;
 }
 
+/**
+ * The engine's file bind mounts (/etc/hosts, /etc/resolv.conf,
+ * /etc/hostname...): written into the writable rootfs, owned by root as a
+ * bind mount's file would be. Resolved inside the rootfs (openat2
+ * RESOLVE_IN_ROOT): an image's symlinks cannot point the write at the
+ * host. A file whose directory the image lacks is left out.
+ */
+function copyFiles(plan: Plan): void {
+  if (Object.keys(plan.files).length === 0) return;
+  const root = host.openat(host.AT_FDCWD, plan.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+  if (root < 0) throw new Error(`${plan.rootfs}: errno ${-root}`);
+  try {
+    for (const [path, b64] of Object.entries(plan.files)) {
+      const fd = host.openat2(root, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644, host.RESOLVE_IN_ROOT | host.RESOLVE_NO_MAGICLINKS);
+      if (fd < 0) continue;
+      try {
+        host.write(fd, Buffer.from(b64, 'base64'));
+      } finally {
+        host.close(fd);
+      }
+    }
+  } finally {
+    host.close(root);
+  }
+}
+
 export async function containerInit(dir: string): Promise<number> {
   const ready = (line: string): void => {
     try {
@@ -68,7 +95,13 @@ export async function containerInit(dir: string): Promise<number> {
   let sb: Sandbox;
   try {
     plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Plan;
-    for (const [res, soft, hard] of plan.rlimits) hoci.setrlimit(res, soft, hard);
+    for (const [res, soft, hard] of plan.rlimits) {
+      try {
+        hoci.setrlimit(res, soft, hard);
+      } catch {
+        // above what the host allows (RLIMIT_NOFILE past fs.nr_open): the host's own limit stands, as with a capped runc
+      }
+    }
     // namespaces are per thread: joined here, before the kernel's worker thread exists, which inherits them
     if (plan.netns) hoci.setnsPath(plan.netns, hoci.CLONE_NEWNET);
     if (plan.utsns) hoci.setnsPath(plan.utsns, hoci.CLONE_NEWUTS);
@@ -77,6 +110,10 @@ export async function containerInit(dir: string): Promise<number> {
       hoci.sethostname(plan.hostname);
     }
     if (!programExists(plan)) throw new Error(`exec: "${plan.argv[0]}": executable file not found in $PATH`);
+    copyFiles(plan);
+    // the pty becomes this session's controlling terminal (create made us a session leader), as runc's
+    // console: a resize's SIGWINCH and a hangup's SIGHUP reach the kernel's terminal (its relay is in our group)
+    if (plan.terminal && host.isatty(0)) closeSync(openSync(readlinkSync('/proc/self/fd/0'), 'r+'));
     sb = new Sandbox(plan.options);
     await sb.ready;
   } catch (e) {
