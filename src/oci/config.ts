@@ -119,8 +119,8 @@ export function loadPlan(bundle: string): Plan {
     throw new OciError(`root.path ${rootfs}: not a directory`);
   }
 
-  // the environment is the config's, not umlts's defaults (HOME stays the user's when unset)
-  const env: Record<string, string | undefined> = { PATH: undefined, TERM: undefined };
+  // the environment is the config's, not umlts's defaults (HOME stays the user's when unset): init.ts removes PATH and TERM
+  const env: Record<string, string | undefined> = {};
   for (const kv of strings(p.env, 'process.env')) {
     const i = kv.indexOf('=');
     if (i <= 0) continue;
