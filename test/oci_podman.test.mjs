@@ -169,3 +169,31 @@ test('run -it in tmux: a working terminal, Ctrl-C reaches the guest, exit N come
     tmux('kill-server');
   }
 });
+
+test('-p HOSTPORT:GUESTPORT: the guest listens in podman\'s network namespace and the mapping reaches it', async () => {
+  const { createServer } = await import('node:net');
+  const port = await new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+  const d = podman(['run', '-d', '--name', 'web', '-p', `127.0.0.1:${port}:8080`, IMAGE, 'sh', '-c',
+    'mkdir -p /tmp/w; echo hello-web > /tmp/w/index.html; exec httpd -f -p 8080 -h /tmp/w']);
+  assert.equal(d.status, 0, d.describe());
+  trackUmltsPid(Number(podman(['inspect', '--format', '{{.State.Pid}}', 'web']).stdout.trim()));
+  try {
+    let body = '';
+    const end = Date.now() + 30_000;
+    while (body !== 'hello-web\n' && Date.now() < end) {
+      try {
+        body = await (await fetch(`http://127.0.0.1:${port}/index.html`, { signal: AbortSignal.timeout(3000) })).text();
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    assert.equal(body, 'hello-web\n');
+  } finally {
+    podman(['rm', '-f', '-t', '0', 'web']);
+  }
+});
