@@ -77,6 +77,12 @@ test('-v HOSTDIR:/data is read-write: files appear on the host', () => {
   assert.ok(!fs.existsSync(path.join(data, 'ro')));
 });
 
+test('--memory, --cpus and --hostname become the guest\'s memory, vCPUs and hostname', () => {
+  const r = run(['--memory', '256m', '--cpus', '1', '--hostname', 'umltsbox'], ['sh', '-c', 'nproc; head -n1 /proc/meminfo; hostname']);
+  assert.equal(r.status, 0, r.describe());
+  assert.match(r.stdout, /^1\nMemTotal: +262144 kB\numltsbox\n$/);
+});
+
 test('--read-only: the root cannot be written', () => {
   const r = run(['--read-only'], ['sh', '-c', 'echo x > /newfile']);
   assert.notEqual(r.status, 0, r.describe());

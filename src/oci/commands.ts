@@ -297,7 +297,8 @@ async function del(g: Globals, id: string, force: boolean): Promise<void> {
   const { dir, saved } = loaded;
   const status = statusOf(dir, saved);
   if (status !== 'stopped') {
-    if (!force) throw new OciError(`cannot delete container ${id} that is not stopped: ${status}`);
+    // as runc: a created container (nothing started) is torn down; a running one only with --force
+    if (!force && status === 'running') throw new OciError(`cannot delete container ${id} that is not stopped: ${status}`);
     try {
       process.kill(saved.pid, 'SIGKILL');
     } catch {
