@@ -115,7 +115,8 @@ export async function containerInit(dir: string): Promise<number> {
     // console: a resize's SIGWINCH and a hangup's SIGHUP reach the kernel's terminal (its relay is in our group)
     if (plan.terminal && host.isatty(0)) closeSync(openSync(readlinkSync('/proc/self/fd/0'), 'r+'));
     // the environment is the config's alone (plan.json cannot carry the undefined that removes umlts's PATH and TERM)
-    sb = new Sandbox({ ...plan.options, env: { PATH: undefined, TERM: undefined, ...plan.options.env } });
+    // UMLTS_OCI_STRACE=1 in the runtime's environment: every guest syscall on the container's stderr (debugging)
+    sb = new Sandbox({ ...plan.options, strace: process.env.UMLTS_OCI_STRACE === '1', env: { PATH: undefined, TERM: undefined, ...plan.options.env } });
     await sb.ready;
   } catch (e) {
     ready(`error ${e instanceof UmltsError || e instanceof Error ? e.message : String(e)}`);
