@@ -189,6 +189,15 @@ test('run: the program on the caller\'s stdio, its exit status, and the state go
   assert.equal(r2.stdout, 'out\n');
   assert.equal(r2.stderr, 'err\n');
   assert.ok(!fs.existsSync(path.join(state, 'runc2')));
+  // a cwd the writable root lacks is made, as runc makes it
+  const b3 = makeBundle('runb3', (c) => {
+    c.process.args = ['pwd'];
+    c.process.cwd = '/made/by/runtime';
+    c.root.readonly = false;
+  });
+  const r3 = oci(['run', '--bundle', b3, 'runc3']);
+  assert.equal(r3.stdout, '/made/by/runtime\n', r3.describe());
+  assert.ok(fs.statSync(path.join(bundle, 'rootfs', 'made', 'by', 'runtime')).isDirectory());
 });
 
 test('exec runs a second process in the same kernel: same files, same pids, its own stdio and status', () => {

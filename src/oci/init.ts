@@ -82,6 +82,35 @@ function copyFiles(plan: Plan): void {
   }
 }
 
+/**
+ * process.cwd made if the writable root lacks it, as runc does: each
+ * directory resolved inside the rootfs (RESOLVE_IN_ROOT), each missing one
+ * made by name in its parent. A read-only root is left as it is.
+ */
+function makeCwd(plan: Plan): void {
+  const cwd = plan.options.cwd;
+  if (!cwd || !plan.options.rw || (plan.options.mounts as MountOption[]).some((m) => cwd === m.guest || cwd.startsWith(m.guest + '/'))) return;
+  let parent = host.openat(host.AT_FDCWD, plan.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+  if (parent < 0) return;
+  try {
+    let prefix = '';
+    for (const name of cwd.split('/').filter((p) => p && p !== '.')) {
+      if (name === '..') return;
+      prefix += '/' + name;
+      let fd = host.openat2(parent, name, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, host.RESOLVE_IN_ROOT);
+      if (fd === -2 /* ENOENT */) {
+        if (host.mkdirat(parent, name, 0o755) < 0) return;
+        fd = host.openat2(parent, name, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, host.RESOLVE_IN_ROOT);
+      }
+      if (fd < 0) return;
+      host.close(parent);
+      parent = fd;
+    }
+  } finally {
+    host.close(parent);
+  }
+}
+
 export async function containerInit(dir: string): Promise<number> {
   const ready = (line: string): void => {
     try {
@@ -111,6 +140,7 @@ export async function containerInit(dir: string): Promise<number> {
     }
     if (!programExists(plan)) throw new Error(`exec: "${plan.argv[0]}": executable file not found in $PATH`);
     copyFiles(plan);
+    makeCwd(plan);
     // the pty becomes this session's controlling terminal (create made us a session leader), as runc's
     // console: a resize's SIGWINCH and a hangup's SIGHUP reach the kernel's terminal (its relay is in our group)
     if (plan.terminal && host.isatty(0)) closeSync(openSync(readlinkSync('/proc/self/fd/0'), 'r+'));
