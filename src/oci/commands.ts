@@ -416,7 +416,7 @@ async function exec(g: Globals, argv: string[]): Promise<number> {
   const { dir, saved } = load(g.root, id);
   const status = statusOf(dir, saved);
   if (status !== 'running') throw new OciError(`cannot exec in a container that is ${status}`);
-  let req: ExecRequest;
+
   let tty = on(p, 'tty');
   const envList = [...(p.flags.get('env') ?? [])];
   let cwd = one(p, 'cwd');
@@ -437,7 +437,7 @@ async function exec(g: Globals, argv: string[]): Promise<number> {
   if (args.length === 0) throw new OciError('exec: no program given (ARGS or --process)', 2);
   const env: Record<string, string> = {};
   for (const kv of envList) if (kv.indexOf('=') > 0) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
-  req = { args, env, cwd: cwd || undefined };
+  const req: ExecRequest = { args, env, cwd: cwd || undefined };
   let fds = [0, 1, 2];
   let slave = -1;
   if (tty) {
