@@ -143,7 +143,10 @@ function readyLine(child: ChildProcess): Promise<string> {
     let buf = '';
     const pipe = child.stdio[3] as Socket;
     pipe.setEncoding('utf8');
+    // a kernel that cannot boot in this long is stuck: create fails (and kills it) rather than hang the engine
+    const timer = setTimeout(() => done('error the container process was not ready after 120 s'), 120_000);
     const done = (line: string): void => {
+      clearTimeout(timer);
       pipe.removeAllListeners('data');
       child.removeListener('exit', onExit);
       pipe.destroy();

@@ -155,8 +155,18 @@ export async function containerInit(dir: string): Promise<number> {
 
   // exec: a second process in the same kernel, with the caller's stdio fds (SCM_RIGHTS)
   const ctl = createServer({ pauseOnConnect: true }, (conn) => serveExec(sb, conn));
+  // by a relative name from the state directory: a socket path has at most 107 bytes, a state path need not
+  process.chdir(dir);
+  const listening = await new Promise<string | null>((res) => {
+    ctl.once('error', (e) => res(e.message));
+    ctl.listen('ctl.sock', () => res(null));
+  });
   ctl.on('error', () => {});
-  await new Promise<void>((res) => ctl.listen(join(dir, 'ctl.sock'), res));
+  if (listening !== null) {
+    ready(`error control socket ${join(dir, 'ctl.sock')}: ${listening}`);
+    await sb.close();
+    return 1;
+  }
 
   let init: GuestProcess | null = null;
   let early: number | null = null;
