@@ -76,6 +76,12 @@ export interface SpawnOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** 'pipe' (default), 'inherit' or 'ignore', for all three or each of fd 0, 1, 2 */
   stdio?: StdioMode | readonly [StdioMode, StdioMode, StdioMode];
+  /**
+   * stdio[0] is a host fd of a terminal that becomes this process's own:
+   * it leads a session of its own whose controlling terminal that is, with
+   * the kernel's line discipline and job control (an OCI `exec --tty`)
+   */
+  tty?: boolean;
 }
 
 /** run(): a sandbox's options, a process's, and execFile's. */
@@ -229,12 +235,14 @@ export interface SpawnConfig {
   stdio: [StdioMode, StdioMode, StdioMode];
   /** it is the sandbox's init (run()): its exit ends the sandbox */
   init: boolean;
+  /** stdio[0] is a host terminal the process gets as its own (SpawnOptions.tty) */
+  tty: boolean;
 }
 
 const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'files', 'maxProcesses',
   'maxHostFds', 'strace', 'hooks', 'terminal', 'log']);
-const SPAWN_KEYS = new Set(['cwd', 'env', 'stdio']);
-const RUN_KEYS = new Set([...SANDBOX_KEYS, ...SPAWN_KEYS, 'input', 'timeout', 'maxBuffer']);
+const SPAWN_KEYS = new Set(['cwd', 'env', 'stdio', 'tty']);
+const RUN_KEYS = new Set([...SANDBOX_KEYS, 'cwd', 'env', 'stdio', 'input', 'timeout', 'maxBuffer']);
 
 function bad(what: string, why: string): never {
   throw new OptionError(`bad option ${what}: ${why}`);
@@ -342,12 +350,14 @@ export function spawnConfig(argv: readonly string[], o: SpawnOptions, init: bool
   if (!Array.isArray(stdio) || stdio.length !== 3 || !stdio.every((m) => modes.includes(m as string) || fdOk(m))) {
     bad('stdio', "expected 'pipe', 'inherit', 'ignore' or a host fd, or an array of three");
   }
+  if (o.tty === true && typeof stdio[0] !== 'number') bad('tty', 'needs stdio[0] to be a host fd (the terminal)');
   return {
     argv: [...argv],
     cwd: o.cwd === undefined ? null : guestPath(o.cwd, 'cwd'),
     env: envPairs(o.env, 'env'),
     stdio: stdio as [StdioMode, StdioMode, StdioMode],
     init,
+    tty: bool(o.tty, 'tty'),
   };
 }
 

@@ -339,6 +339,8 @@ interface ExecRequest {
   args: string[];
   env?: Record<string, string>;
   cwd?: string;
+  /** the stdio fds are a new pty: the process's own terminal */
+  tty?: boolean;
 }
 
 /**
@@ -440,7 +442,7 @@ async function exec(g: Globals, argv: string[]): Promise<number> {
   if (args.length === 0) throw new OciError('exec: no program given (ARGS or --process)', 2);
   const env: Record<string, string> = {};
   for (const kv of envList) if (kv.indexOf('=') > 0) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
-  const req: ExecRequest = { args, env, cwd: cwd || undefined };
+  const req: ExecRequest = { args, env, cwd: cwd || undefined, tty };
   let fds = [0, 1, 2];
   let slave = -1;
   if (tty) {

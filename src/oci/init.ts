@@ -208,7 +208,7 @@ export async function containerInit(dir: string): Promise<number> {
 }
 
 /**
- * One exec: the client's message is JSON {args, env, cwd} with its three
+ * One exec: the client's message is JSON {args, env, cwd, tty} with its three
  * stdio fds; answered with lines "pid N", then "exit STATUS". The client
  * may send "kill SIG" lines meanwhile.
  */
@@ -229,9 +229,10 @@ function serveExec(sb: Sandbox, conn: Socket): void {
   };
   let p: GuestProcess;
   try {
-    const req = JSON.parse(got.data.toString()) as { args: string[]; env?: Record<string, string | undefined>; cwd?: string };
+    const req = JSON.parse(got.data.toString()) as { args: string[]; env?: Record<string, string | undefined>; cwd?: string; tty?: boolean };
     const stdio = fds.length >= 3 ? ([fds[0]!, fds[1]!, fds[2]!] as [number, number, number]) : 'ignore';
-    p = sb.spawn(req.args, { env: req.env, cwd: req.cwd, stdio });
+    // a terminal: the process's own (a session whose controlling terminal it is), as runc gives an exec --tty
+    p = sb.spawn(req.args, { env: req.env, cwd: req.cwd, stdio, tty: req.tty === true && stdio !== 'ignore' && host.isatty(fds[0]!) });
   } catch (e) {
     closeFds();
     conn.end(`error ${e instanceof Error ? e.message : String(e)}\n`);
