@@ -142,7 +142,8 @@ test('podman kill -s KILL leaves no host process', () => {
   assertNoLeftovers(3000, new Set([pid]));
 });
 
-test('run -it in tmux: a working terminal, Ctrl-C reaches the guest, exit N comes back', () => {
+/** Drive `podman CMD` in a tmux pane: fn(keys, waitFor) once it runs; the server is killed after. */
+function inTmux(podmanArgs, fn) {
   const SOCK = `umlts-oci-test-${process.pid}`;
   const tmux = (...args) => spawnSync('tmux', ['-L', SOCK, ...args], { encoding: 'utf8', timeout: 10_000 });
   const screen = () => tmux('capture-pane', '-p', '-t', 's').stdout;
@@ -156,23 +157,44 @@ test('run -it in tmux: a working terminal, Ctrl-C reaches the guest, exit N come
     }
     assert.fail(`timed out waiting for ${what}; the screen:\n${s}`);
   };
+  const keys = (...k) => tmux('send-keys', '-t', 's', ...k);
   const p = ['podman', '--root', path.join(tmp, 'root'), '--runroot', path.join(tmp, 'runroot'), '--cgroup-manager=cgroupfs', '--runtime', OCI];
-  const cmd = `${p.join(' ')} run -it --rm -e 'PS1=ctr$ ' ${IMAGE} sh; echo "status=$?"; sleep 60`;
+  const cmd = `${p.join(' ')} ${podmanArgs}; echo "status=$?"; sleep 60`;
   assert.equal(tmux('new-session', '-d', '-s', 's', '-x', '100', '-y', '30', cmd).status, 0);
   try {
-    waitFor(/^ctr\$ ?$/m, 'the prompt'); // capture-pane drops trailing blanks
-    tmux('send-keys', '-t', 's', '[ -t 0 ] && echo "tty yes"; stty size', 'Enter');
-    waitFor(/^tty yes\n30 100$/m, 'a tty of the window size');
-    tmux('send-keys', '-t', 's', 'sleep 100', 'Enter');
-    sleep(1000);
-    tmux('send-keys', '-t', 's', 'C-c');
-    sleep(300);
-    tmux('send-keys', '-t', 's', 'echo "sleep ended $?"', 'Enter');
-    waitFor(/^sleep ended 130$/m, 'Ctrl-C ending the foreground sleep');
-    tmux('send-keys', '-t', 's', 'exit 6', 'Enter');
-    waitFor(/^status=6$/m, 'the exit status');
+    fn(keys, waitFor);
   } finally {
     tmux('kill-server');
+  }
+}
+
+/** A shell on a terminal: isatty and the window size, Ctrl-C ending its foreground job (not it), exit N. */
+function checkShell(keys, waitFor, exit) {
+  waitFor(/^ctr\$ ?$/m, 'the prompt'); // capture-pane drops trailing blanks
+  keys('[ -t 0 ] && echo "tty yes"; stty size', 'Enter');
+  waitFor(/^tty yes\n30 100$/m, 'a tty of the window size');
+  keys('sleep 100', 'Enter');
+  sleep(1000);
+  keys('C-c');
+  sleep(300);
+  keys('echo "sleep ended $?"', 'Enter');
+  waitFor(/^sleep ended 130$/m, 'Ctrl-C ending the foreground sleep');
+  keys(`exit ${exit}`, 'Enter');
+  waitFor(new RegExp(`^status=${exit}$`, 'm'), 'the exit status');
+}
+
+test('run -it in tmux: a working terminal, Ctrl-C reaches the guest, exit N comes back', () => {
+  inTmux(`run -it --rm -e 'PS1=ctr$ ' ${IMAGE} sh`, (keys, waitFor) => checkShell(keys, waitFor, 6));
+});
+
+test('exec -it in tmux: the exec\'d shell gets a terminal of its own, with job control', () => {
+  const d = podman(['run', '-d', '--name', 'host4exec', IMAGE, 'sleep', '1000']);
+  assert.equal(d.status, 0, d.describe());
+  trackUmltsPid(Number(podman(['inspect', '--format', '{{.State.Pid}}', 'host4exec']).stdout.trim()));
+  try {
+    inTmux(`exec -it -e 'PS1=ctr$ ' host4exec sh`, (keys, waitFor) => checkShell(keys, waitFor, 4));
+  } finally {
+    podman(['rm', '-f', '-t', '0', 'host4exec']);
   }
 });
 
