@@ -99,7 +99,7 @@ test('spec writes a runtime-spec config.json, and will not overwrite one', () =>
 
 test('create, state, start, state, delete behave as the runtime spec says', () => {
   const b = makeBundle('life', (c) => {
-    c.process.args = ['sh', '-c', 'echo started as $(id -u) in $(pwd) on $(hostname); sleep 4; exit 0'];
+    c.process.args = ['sh', '-c', 'echo started as $(id -u) in $(pwd) on $(hostname); exec sleep 1000'];
     c.process.cwd = '/etc';
     c.hostname = 'lifehost';
     c.annotations = { 'org.example.note': 'kept' };
@@ -132,6 +132,7 @@ test('create, state, start, state, delete behave as the runtime spec says', () =
   // delete of a running container without --force fails, and it keeps running
   assertOneLineError(oci(['delete', 'life']));
   assert.equal(stateOf('life').status, 'running');
+  assert.equal(oci(['kill', 'life', 'KILL']).code, 0);
   waitStatus('life', 'stopped');
   assert.equal(fs.readFileSync(out, 'utf8'), 'started as 0 in /etc on lifehost\n');
   const d = oci(['delete', 'life']);
