@@ -40,6 +40,7 @@ import { Errno, ErrnoError } from '../abi/errno.js';
 import { SIGHUP, SIGCONT, SIGWINCH, SIGSYS, SIGNAL_NAMES, SI_USER } from '../abi/signal.js';
 import { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_CLOEXEC, S_IFMT, S_IFDIR } from '../fs/types.js';
 import type { File } from '../fs/file.js';
+import { Terminal } from '../fs/tty/console.js';
 import type { FsCaller } from '../fs/vfs.js';
 import { startPublishing, parsePublish, PublishSpec } from '../net/publish.js';
 import { BootConfig, SpawnConfig, GuestUser, EnvPairs, resolveUser } from './options.js';
@@ -95,6 +96,7 @@ function hostRlimits(): Array<[number, number] | undefined> {
 }
 
 const EPOLLIN = 1;
+const F_DUPFD_CLOEXEC = 1030;
 
 function post(m: FromWorker): void {
   parentPort!.postMessage(m);
@@ -152,6 +154,8 @@ class WorkerSandbox {
   /** tasks spawned this turn, started before the loop waits again */
   private readonly starts: Task[] = [];
   private readonly drainBuf = new Uint8Array(64);
+  /** the terminals of processes spawned with `tty`, by pid, until they exit */
+  private readonly ttys = new Map<number, Terminal>();
 
   private constructor(
     private readonly k: Kernel,
@@ -295,12 +299,25 @@ class WorkerSandbox {
 
   /** A process with no guest parent ended: the caller hears of its own. */
   exited(pid: number, status: number): void {
+    const term = this.ttys.get(pid);
+    if (term) {
+      this.ttys.delete(pid);
+      this.k.vfs.hostTerminals.delete(term);
+      term.restore();
+    }
     if (this.apiPids.delete(pid)) post({ type: 'exit', pid, status });
   }
 
   private spawn(id: number, s: SpawnConfig): void {
     const stdio: File[] = [];
     const theirs: [number, number, number] = [-1, -1, -1];
+    // tty: a terminal of the process's own, its session's controlling terminal once it exists
+    let term: Terminal | null = null;
+    if (s.tty && typeof s.stdio[0] === 'number') {
+      term = new Terminal();
+      const watch = { watch: (fd: number, ev: number, cb: () => void) => this.k.events.watch(fd, ev, cb) };
+      if (!term.start(s.stdio[0], watch, ttyJobs(this.k))) term = null;
+    }
     try {
       for (let fd = 0; fd < 3; fd++) {
         const mode = s.stdio[fd]!;
@@ -309,7 +326,11 @@ class WorkerSandbox {
           continue;
         }
         let mine: number;
-        if (mode === 'ignore') {
+        if (typeof mode === 'number') {
+          // the caller keeps its fd: the guest's File holds a duplicate of it
+          mine = host.fcntl(mode, F_DUPFD_CLOEXEC, 3);
+          if (mine < 0) throw new ErrnoError(-mine as Errno);
+        } else if (mode === 'ignore') {
           mine = host.openat(host.AT_FDCWD, '/dev/null', O_RDWR | O_CLOEXEC, 0);
           if (mine < 0) throw new ErrnoError(-mine as Errno);
         } else {
@@ -317,13 +338,22 @@ class WorkerSandbox {
           [mine, theirs[fd]] = fd === 0 ? [r, w] : [w, r];
         }
         this.ownedFds.add(mine);
-        stdio.push(this.k.vfs.console(mine, fd, () => this.release(mine)));
+        stdio.push(this.k.vfs.console(mine, fd, () => this.release(mine), term ?? undefined));
       }
       const task = this.spawnByPath(s, stdio as [File, File, File]);
+      if (term) {
+        // a spawned process leads a session of its own: the terminal is that session's, its group in the foreground
+        term.sid = task.tg.sid;
+        term.fgPgrp = task.tg.pgid;
+        this.k.vfs.hostTerminals.add(term);
+        this.ttys.set(task.pid, term);
+        term = null;
+      }
       this.apiPids.add(task.pid);
       this.starts.push(task);
       post({ type: 'spawned', id, pid: task.pid, fds: theirs });
     } catch (e) {
+      term?.restore();
       for (const f of stdio) f.put();
       for (const fd of theirs) if (fd >= 0) host.close(fd);
       let error: ErrorInfo;
