@@ -25,6 +25,7 @@ import { File } from '../fs/file.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import { Socket, Scm, Ucred, RecvInfo, newRecvInfo, scmRelease } from '../net/socket.js';
 import { unixPair, unixDefaultCred } from '../net/unix.js';
+import { StreamSocket } from '../net/stream.js';
 import { fileOf } from './fd.js';
 import { MultiWait } from './poll.js';
 import { scratch, CHUNK } from './read_write.js';
@@ -148,6 +149,38 @@ export function doSend(t: Task, sock: Socket, v: Iovecs, flags: number, to: Uint
     return n < 0 ? fail(n) : finish(t, st, n);
   }
   it.advance(st.done);
+  if (sock instanceof StreamSocket) {
+    // the kernel's own streams: guest memory is copied straight into the peer's queue
+    while (st.done < v.total) {
+      const want = Math.min(v.total - st.done, CHUNK);
+      const n = sock.sendMsg(it, want, flags, to, st.done === 0 ? scm : null);
+      if (n < 0) {
+        if (n === -Errno.EAGAIN && !nonblock) {
+          const r = sockSleep(t, sock, st);
+          if (r === BLOCKED) return r;
+          return fail(r);
+        }
+        return fail(n);
+      }
+      if (n === 0) {
+        // a fault before the first byte of this piece
+        if (st.done > 0) break;
+        scmRelease(scm);
+        finish(t, st, 0);
+        throw it.fault;
+      }
+      st.done += n;
+      if (it.fault) break;
+      if (n < want) {
+        // the rest waits for room; the re-run goes on from st.done
+        if (nonblock) break;
+        const r = sockSleep(t, sock, st);
+        if (r === BLOCKED) return r;
+        return fail(r);
+      }
+    }
+    return finish(t, st, st.done);
+  }
   while (st.done < v.total) {
     const want = Math.min(v.total - st.done, CHUNK);
     const k = it.fromUser(scratch, 0, want);
@@ -309,6 +342,31 @@ export function doRecv(t: Task, sock: Socket, v: Iovecs, flags: number, info: Re
   const waitall = sock.streaming && (flags & S.MSG_WAITALL) !== 0 && !nonblock && !(flags & S.MSG_PEEK);
   const discard = sock.streaming && (flags & S.MSG_TRUNC) !== 0;
   if (sock.streaming && v.total === 0) return finish(t, st, 0);
+  if (sock instanceof StreamSocket && sock.streaming) {
+    // the kernel's own streams: the queue is copied straight to guest memory
+    for (;;) {
+      it.fault = null;
+      const n = sock.recvMsg(it, v.total - st.done, flags, info);
+      if (n < 0) {
+        if (n === -Errno.EAGAIN && !nonblock && (st.done === 0 || waitall)) {
+          const r = sockSleep(t, sock, st);
+          if (r === BLOCKED) return r;
+          return finish(t, st, r);
+        }
+        return finish(t, st, st.done > 0 ? st.done : n);
+      }
+      if (it.fault) {
+        // what could not be copied stays queued; files that came with the bytes copied are closed
+        scmRelease(info.scm);
+        info.scm = null;
+        if (st.done + n > 0) return finish(t, st, st.done + n);
+        finish(t, st, 0);
+        throw it.fault;
+      }
+      st.done += n;
+      if (n === 0 || st.done >= v.total || !waitall || info.scm?.files) return finish(t, st, st.done);
+    }
+  }
   for (;;) {
     const want = Math.min(v.total - st.done, CHUNK);
     const n = sock.recv(scratch.subarray(0, want), flags, info);
