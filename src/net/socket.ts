@@ -85,10 +85,12 @@ export interface RecvInfo {
   fullLen: number;
   /** protocol control messages (IP_TTL, IPV6_HOPLIMIT...), after SCM_CREDENTIALS and SCM_RIGHTS */
   cmsgs: Cmsg[] | null;
+  /** the room the receiver has for control data (recvmsg's msg_controllen; 0 for recv and read), set by the caller */
+  ctlRoom: number;
 }
 
 export function newRecvInfo(): RecvInfo {
-  return { from: null, scm: null, flags: 0, fullLen: 0, cmsgs: null };
+  return { from: null, scm: null, flags: 0, fullLen: 0, cmsgs: null, ctlRoom: 0 };
 }
 
 /**
