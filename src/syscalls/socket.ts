@@ -90,16 +90,20 @@ function sockState(t: Task, timeoNs: bigint): SockState {
  * Returns BLOCKED, or (the deadline passed) the bytes moved or -EAGAIN.
  */
 function sockSleep(t: Task, sock: Socket, st: SockState): number {
-  if (st.deadline !== null && monotonicNs() >= st.deadline) return st.done > 0 ? st.done : -Errno.EAGAIN;
+  if (st.deadline === null) {
+    // no timeout (the common case): a plain sleep on the queue; waking or a signal takes us off it
+    const done = st.done;
+    t.sc.cleanup = done > 0 ? () => done : null;
+    return t.sleepOn(sock.wq);
+  }
+  if (monotonicNs() >= st.deadline) return st.done > 0 ? st.done : -Errno.EAGAIN;
   const w = new MultiWait(t, st.deadline);
   w.watch(sock.wq);
   st.wait = w;
   const r = w.sleep();
-  const timed = st.deadline !== null;
   t.sc.cleanup = () => {
     w.done();
-    if (st.done > 0) return st.done;
-    return timed ? -Errno.EINTR : undefined;
+    return st.done > 0 ? st.done : -Errno.EINTR;
   };
   return r;
 }
