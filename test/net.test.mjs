@@ -132,3 +132,11 @@ test('/proc/net/udplite and udplite6 exist, with the udp files\' header', () => 
   const { native } = assertSameAsNative([g, 'udplite'], [], { timeout: TIMEOUT });
   assert.match(native.stdout, /^\/proc\/net\/udplite6: sl local_address remote_address\n/m);
 });
+
+test('a blocking TCP writer far ahead of its reader, on the private loopback and on host sockets (--net host)', () => {
+  const g = buildGuest('net_more');
+  for (const flags of [[], ['--net', 'host']]) {
+    const { native } = assertSameAsNative([g, 'bulk'], flags, { timeout: TIMEOUT });
+    assert.match(native.stdout, /^writer sent 16777216 bytes\nreader got 16777216 bytes, last read 0\n/m);
+  }
+});

@@ -121,6 +121,8 @@ export class HostInetSocket extends Socket {
       if (e < 0) return e;
     }
     const r = host.sendto(this.fd, data, (flags & PASS_FLAGS) | S.MSG_DONTWAIT | S.MSG_NOSIGNAL, to);
+    // a stream send taken in part filled the host's buffer: a blocking sender sleeps for the rest, so room must wake it
+    if (r >= 0 && r < data.length) this.arm(POLLOUT);
     return this.would(r, POLLOUT);
   }
 

@@ -9,7 +9,10 @@
  *   cmsg     recvmsg's IP control messages on a UDP socket (IP_PKTINFO,
  *            IP_TTL, SO_TIMESTAMP): run natively and under --net host, where
  *            the socket is the host's and its control data must come through;
- *   udplite  /proc/net/udplite and udplite6 exist with the header line.
+ *   udplite  /proc/net/udplite and udplite6 exist with the header line;
+ *   bulk     a blocking TCP writer 16 MiB ahead of a late reader (run under
+ *            --net host too: a send the host takes in part must wake the
+ *            writer when there is room).
  * Every line is a fact that is the same on every run natively (times only
  * as "at least" or "less than" with wide margins). */
 #define _GNU_SOURCE
@@ -294,6 +297,39 @@ static void part_cmsg(void) {
   close(s);
 }
 
+/* A blocking TCP writer far ahead of its reader: its writes are taken in
+ * part once the buffers fill, and it must wake when there is room again
+ * (under --net host the buffers are the host's). */
+static void part_bulk(void) {
+  int c, s;
+  tcp_pair(&c, &s);
+  pid_t p = fork();
+  if (p == 0) {
+    close(c);
+    static char b[65536];
+    msleep(200);
+    long got = 0;
+    ssize_t r;
+    while ((r = read(s, b, sizeof b)) > 0) got += r;
+    say("reader got %ld bytes, last read %zd\n", got, r);
+    _exit(0);
+  }
+  close(s);
+  static char buf[65536];
+  long sent = 0;
+  for (int i = 0; i < 256; i++) {
+    ssize_t w = write(c, buf, sizeof buf);
+    if (w != sizeof buf) {
+      say("write %d: %zd %s\n", i, w, w < 0 ? nerr(errno) : "");
+      break;
+    }
+    sent += w;
+  }
+  say("writer sent %ld bytes\n", sent);
+  close(c);
+  reap("reader", p);
+}
+
 static void part_udplite(void) {
   const char *files[] = {"/proc/net/udplite", "/proc/net/udplite6"};
   for (int i = 0; i < 2; i++) {
@@ -322,8 +358,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(part, "sigpipe")) part_sigpipe(argc > 2 ? argv[2] : "/tmp");
   else if (!strcmp(part, "cmsg")) part_cmsg();
   else if (!strcmp(part, "udplite")) part_udplite();
+  else if (!strcmp(part, "bulk")) part_bulk();
   else {
-    say("usage: net_more mmsg|sigpipe DIR|cmsg|udplite\n");
+    say("usage: net_more mmsg|sigpipe DIR|cmsg|udplite|bulk\n");
     return 2;
   }
   say("done\n");
