@@ -30,7 +30,7 @@ import { fileOf } from './fd.js';
 import { MultiWait } from './poll.js';
 import { scratch, CHUNK } from './read_write.js';
 import {
-  copyIn, copyOut, readStruct, readI32, writeU32, readIovecs, userBuf, Iovecs, IovIter, MAX_RW_COUNT, UIO_MAXIOV, UserPtr,
+  copyIn, copyOut, readStruct, readI32, writeU32, writeU64, readIovecs, userBuf, Iovecs, IovIter, MAX_RW_COUNT, UIO_MAXIOV, UserPtr,
   readTimespec, writeTimespec,
 } from './uaccess.js';
 
@@ -403,10 +403,14 @@ export function doRecv(t: Task, sock: Socket, v: Iovecs, flags: number, info: Re
   }
 }
 
+/** writeControl's answer when there is nothing to write; immutable */
+const NO_CONTROL: { readonly used: number; readonly ctrunc: boolean } = Object.freeze({ used: 0, ctrunc: false });
+
 /** put_cmsg + scm_detach_fds: the control data of a receive, in the guest's control buffer. Returns the bytes used. */
 function writeControl(t: Task, sock: Socket, info: RecvInfo, addr: UserPtr, len: number, flags: number): { used: number; ctrunc: boolean } {
-  let used = 0, ctrunc = false;
   const scm = info.scm;
+  if (!(sock.passCred && sock.family === S.AF_UNIX) && !info.cmsgs && !scm?.files?.length) return NO_CONTROL;
+  let used = 0, ctrunc = false;
   const put = (level: number, type: number, data: Uint8Array): boolean => {
     const cmlen = S.CMSGHDR_SIZE + data.length;
     if (addr === 0 || len - used < S.CMSGHDR_SIZE) {
@@ -478,12 +482,8 @@ function recvOne(t: Task, sock: Socket, msgAddr: UserPtr, flags: number): number
     namelen = info.from.length;
   }
   const ctl = writeControl(t, sock, info, m.control, m.controllen, flags);
-  const out = new Uint8Array(4), dv = new DataView(out.buffer);
-  dv.setUint32(0, namelen, true);
-  copyOut(t, msgAddr + S.MSG_NAMELEN, out);
-  const cl = new Uint8Array(8);
-  new DataView(cl.buffer).setBigUint64(0, BigInt(ctl.used), true);
-  copyOut(t, msgAddr + S.MSG_CONTROLLEN, cl);
+  writeU32(t, msgAddr + S.MSG_NAMELEN, namelen);
+  writeU64(t, msgAddr + S.MSG_CONTROLLEN, ctl.used);
   writeU32(t, msgAddr + S.MSG_FLAGS, info.flags | (ctl.ctrunc ? S.MSG_CTRUNC : 0));
   return n;
 }
