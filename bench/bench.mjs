@@ -42,6 +42,9 @@ const ROWS = [
   { arg: 'unix', metric: 'unix_pingpong', lower: true, default: true, target: { ratioMax: 2, text: 'unix ping-pong ≤ 2× native' } },
   { arg: 'tcp', metric: 'tcp_pingpong', lower: true, default: true, target: { ratioMax: 2, text: 'tcp ping-pong ≤ 2× native' } },
   { arg: 'tcpbw', metric: 'tcp_stream', lower: false, default: true, target: { valueMin: 1000, text: 'tcp stream ≥ 1 GB/s' } },
+  // the same stream over AF_UNIX (bench/sockbw.c), and tcpbw with umlts's inet sockets on the host's (--net host)
+  { arg: 'unixbw', build: 'sockbw', metric: 'unix_stream', lower: false, default: true, target: { valueMin: 1000, text: 'unix stream ≥ 1 GB/s' } },
+  { arg: 'tcpbw-host', mbArg: 'tcpbw', umltsFlags: ['--net', 'host'], umltsOnly: true, metric: 'tcp_stream', lower: false, default: true },
 ];
 
 /** Real workloads, timed by wall clock for the whole run (startup included).
@@ -143,7 +146,7 @@ function runners(withPeers) {
   const list = [{ name: 'native', wrap: (argv) => ({ cmd: argv[0], args: argv.slice(1), env: { ...process.env, MB_DIR } }) }];
   if (fs.existsSync(CLI)) {
     // BUILD is mounted writable at its own path (the tar workload writes there)
-    list.push({ name: 'umlts', wrap: (argv) => ({ cmd: process.execPath, args: [CLI, 'run', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, '--', ...argv] }) });
+    list.push({ name: 'umlts', wrap: (argv, w) => ({ cmd: process.execPath, args: [CLI, 'run', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, ...(w?.umltsFlags ?? []), '--', ...argv] }) });
   } else {
     list.push({ name: 'umlts', unavailable: `${CLI} missing: run npm run build` });
   }
@@ -209,9 +212,13 @@ function parseMetrics(stdout) {
 /** Best of `reps` runs: the lowest time or the highest throughput. */
 function measureRow(runner, row, reps) {
   if (runner.unavailable) return { note: 'n/a' };
+  // a row of umlts's own flags: the peers have no such mode
+  if (row.umltsOnly && runner.name !== 'native' && runner.name !== 'umlts') return { note: 'n/a' };
+  if (row.build) buildWorkload(row.build);
+  const argv = row.build ? [path.join(BUILD, row.build)] : [BIN, row.mbArg ?? row.arg];
   let best = null;
   for (let i = 0; i < reps; i++) {
-    const r = runOnce(runner, [BIN, row.arg]);
+    const r = runOnce(runner, argv, row);
     const v = parseMetrics(r.stdout).get(row.metric);
     if (!r.ok || !v) return { error: r.why || 'no output' };
     if (!best || (row.lower ? v.value < best.value : v.value > best.value)) best = v;

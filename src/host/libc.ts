@@ -610,6 +610,7 @@ const sk = {
   getpeername: libc.func('int getpeername(int fd, void *addr, void *len)'),
   sendto: libc.func('long sendto(int fd, void *buf, size_t n, int flags, void *addr, unsigned int alen)'),
   recvfrom: libc.func('long recvfrom(int fd, void *buf, size_t n, int flags, void *addr, void *alen)'),
+  recvmsg: libc.func('long recvmsg(int fd, void *msg, int flags)'),
   shutdown: libc.func('int shutdown(int fd, int how)'),
   setsockopt: libc.func('int setsockopt(int fd, int level, int name, void *val, unsigned int len)'),
   getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
@@ -647,6 +648,51 @@ export function sendto(fd: number, buf: Uint8Array, flags: number, addr: Uint8Ar
 export function recvfrom(fd: number, buf: Uint8Array, flags: number, addr: Uint8Array, alen: Uint32Array): number {
   alen[0] = addr.length;
   return neg(sk.recvfrom(fd, buf, buf.length, flags, addr, alen) as number);
+}
+/**
+ * recvmsg's host memory: struct msghdr, one iovec, the name and control
+ * areas, then the data (a struct holds pointers, so all of it lives in one
+ * mapping of ours rather than in JS buffers). Grown to the largest receive
+ * asked; used within one call on the JS thread.
+ */
+const RM_HDR = 0, RM_IOV = 64, RM_NAME = 128, RM_CTL = 256, RM_CTL_MAX = 4096 - RM_CTL, RM_DATA = 4096;
+let rm: { ptr: HostPtr; size: number; u8: Uint8Array; u64: BigUint64Array; dv: DataView } | null = null;
+/** A datagram's most (IP's 64 KiB); a larger stream receive takes this much at a time. */
+const RM_DATA_MAX = 65536;
+/**
+ * recvmsg with control data: the data into buf, the sender's sockaddr into
+ * addr, the control messages (as the host encodes them, the guest's ABI)
+ * into ctl (at most its length). out gets [msg_namelen, msg_controllen,
+ * msg_flags]. Returns the host's result (with MSG_TRUNC, a datagram's whole
+ * length) or -errno.
+ */
+export function recvmsg(fd: number, buf: Uint8Array, flags: number, addr: Uint8Array, ctl: Uint8Array, out: Uint32Array): number {
+  const want = Math.min(buf.length, RM_DATA_MAX);
+  if (!rm) {
+    const size = RM_DATA + RM_DATA_MAX;
+    const ptr = mmap(0n, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const ab = view(ptr, size);
+    rm = { ptr, size, u8: new Uint8Array(ab), u64: new BigUint64Array(ab, 0, RM_DATA / 8), dv: new DataView(ab) };
+  }
+  const m = rm, nameLen = Math.min(addr.length, RM_CTL - RM_NAME), ctlLen = Math.min(ctl.length, RM_CTL_MAX);
+  m.u8.fill(0, 0, RM_NAME);
+  m.u64[(RM_HDR + 0) / 8] = m.ptr + BigInt(RM_NAME);
+  m.dv.setUint32(RM_HDR + 8, nameLen, true);
+  m.u64[(RM_HDR + 16) / 8] = m.ptr + BigInt(RM_IOV);
+  m.u64[(RM_HDR + 24) / 8] = 1n;
+  m.u64[(RM_HDR + 32) / 8] = ctlLen ? m.ptr + BigInt(RM_CTL) : 0n;
+  m.u64[(RM_HDR + 40) / 8] = BigInt(ctlLen);
+  m.u64[RM_IOV / 8] = m.ptr + BigInt(RM_DATA);
+  m.u64[RM_IOV / 8 + 1] = BigInt(want);
+  const r = neg(Number(sk.recvmsg(fd, m.ptr, flags) as number | bigint));
+  if (r < 0) return r;
+  buf.set(m.u8.subarray(RM_DATA, RM_DATA + Math.min(r, want)));
+  out[0] = Math.min(m.dv.getUint32(RM_HDR + 8, true), nameLen);
+  addr.set(m.u8.subarray(RM_NAME, RM_NAME + out[0]));
+  out[1] = Math.min(Number(m.dv.getBigUint64(RM_HDR + 40, true)), ctlLen);
+  ctl.set(m.u8.subarray(RM_CTL, RM_CTL + out[1]));
+  out[2] = m.dv.getInt32(RM_HDR + 48, true) >>> 0;
+  return r;
 }
 export function shutdown(fd: number, how: number): number {
   return neg(sk.shutdown(fd, how) as number);

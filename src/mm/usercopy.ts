@@ -53,17 +53,44 @@ export function userFrame(mm: AddressSpace, addr: number, write: boolean): numbe
   return mm.frameAt(vpn);
 }
 
-/** Copy len bytes out of the guest at addr into dst[at..]. */
+/**
+ * Copy len bytes out of the guest at addr into dst[at..]. Pages whose
+ * frames follow each other in one chunk of physical memory (as demand
+ * paging hands them out) are copied as one run: one set() per run rather
+ * than per page, which is most of the cost of a large copy besides the
+ * bytes themselves.
+ */
 export function readInto(mm: AddressSpace, addr: number, dst: Uint8Array, at = 0, len = dst.length - at): void {
-  while (len > 0) {
-    const u = mm.userPage(addr, false);
-    const o = addr % PAGE_SIZE;
-    const n = Math.min(len, PAGE_SIZE - o);
-    const c = u.buf, base = u.off + o;
+  if (len <= 0) return;
+  // userPage answers in one reused object: take what is needed before asking again
+  let u = mm.userPage(addr, false);
+  for (;;) {
+    const c = u.buf, base = u.off + (addr % PAGE_SIZE);
+    let n = Math.min(len, PAGE_SIZE - (addr % PAGE_SIZE));
+    if (u.file) {
+      // a page read from the file into the scratch frame, which the next page reuses
+      dst.set(c.subarray(base, base + n), at);
+      addr += n;
+      at += n;
+      len -= n;
+      if (len === 0) return;
+      u = mm.userPage(addr, false);
+      continue;
+    }
+    let more = false;
+    while (n < len) {
+      u = mm.userPage(addr + n, false);
+      if (u.file || u.buf !== c || u.off !== base + n) {
+        more = true;
+        break;
+      }
+      n += Math.min(len - n, PAGE_SIZE);
+    }
     dst.set(c.subarray(base, base + n), at);
     addr += n;
     at += n;
     len -= n;
+    if (!more) return;
   }
 }
 
@@ -73,19 +100,27 @@ export function read(mm: AddressSpace, addr: number, len: number): Uint8Array {
   return b;
 }
 
-/** Copy data into the guest at addr. */
+/** Copy data into the guest at addr (runs of adjacent frames at once, as readInto). */
 export function write(mm: AddressSpace, addr: number, data: Uint8Array, at = 0, len = data.length - at): void {
   const pm = mm.physmem;
   while (len > 0) {
     const f = mm.userFrame(addr, true);
-    const o = addr % PAGE_SIZE;
-    const n = Math.min(len, PAGE_SIZE - o);
+    let n = Math.min(len, PAGE_SIZE - (addr % PAGE_SIZE));
     if (f < 0) {
       // a shared direct mapping is the host file: write the file (past its end: EFAULT, where the guest gets SIGBUS)
       const v = mm.find(addr)!;
       if (v.file!.hostMap!.writeAt(v.pgoff + (addr - v.start), data.subarray(at, at + n)) !== n) throw new ErrnoError(Errno.EFAULT);
     } else {
-      pm.chunkOf(f).set(data.subarray(at, at + n), pm.offsetIn(f) + o);
+      const c = pm.chunkOf(f), o = pm.offsetIn(f) + (addr % PAGE_SIZE);
+      let next = f + 1;
+      // the next pages while their frames follow in the same chunk (a fault there throws before this run is
+      // written: a copy_to_user that faults is allowed to have written any part of what it was given)
+      while (n < len && pm.chunkOf(next) === c) {
+        if (mm.userFrame(addr + n, true) !== next) break;
+        n += Math.min(len - n, PAGE_SIZE);
+        next++;
+      }
+      c.set(data.subarray(at, at + n), o);
     }
     addr += n;
     at += n;
