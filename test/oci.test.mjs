@@ -215,7 +215,11 @@ test('exec runs a second process in the same kernel: same files, same pids, its 
   } while (r.stdout !== 'shared\n' && Date.now() < end && (sleep(100), true));
   assert.equal(r.stdout, 'shared\n', r.describe());
   assert.equal(r.code, 0);
-  const ps = oci(['exec', 'ex', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; echo; exit 4']);
+  // init writes the mark before it execs sleep: wait for the exec too
+  let ps;
+  do {
+    ps = oci(['exec', 'ex', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; echo; exit 4']);
+  } while (ps.stdout !== 'sleep 100 \n' && Date.now() < end + 20_000 && (sleep(100), true));
   assert.equal(ps.code, 4, ps.describe());
   assert.equal(ps.stdout, 'sleep 100 \n');
   const inp = oci(['exec', '--env', 'X=y', 'ex', 'sh', '-c', 'read a; echo "$a $X"'], { input: 'typed\n' });
