@@ -201,6 +201,9 @@ export class Kernel {
   /** the guest's CLOCK_REALTIME minus the host's: clock_settime and settimeofday by the guest's root move
    * the guest's wall clock, never the host's; guarded by the JS thread */
   realtimeOffsetNs = 0n;
+  /** timerfds on a realtime clock (fs/timerfd.ts), told when the guest's wall clock is set; they add and
+   * remove themselves; guarded by the JS thread */
+  readonly clockWatchers = new Set<{ clockWasSet(): void }>();
 
   constructor(opts: KernelOptions) {
     this.opts = opts;

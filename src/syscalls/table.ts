@@ -32,6 +32,7 @@ import * as PIDFD from './pidfd.js';
 import * as SCHED from './sched.js';
 import * as MEMFD from './memfd.js';
 import * as IPC from './ipc.js';
+import * as TFD from './timerfd.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -227,7 +228,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
   [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'WAIT/WAKE(_BITSET) only' },
 
-  // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts ----
+  // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts, timerfd.ts ----
   [N.SYS_pipe]: { name: 'pipe', handler: PIPE.sys_pipe, status: 'supported' },
   [N.SYS_pipe2]: { name: 'pipe2', handler: PIPE.sys_pipe2, status: 'partial', note: 'O_NOTIFICATION_PIPE: ENOPKG' },
   [N.SYS_eventfd]: { name: 'eventfd', handler: PIPE.sys_eventfd, status: 'supported' },
@@ -250,6 +251,9 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_timer_gettime]: { name: 'timer_gettime', handler: TMR.sys_timer_gettime, status: 'supported' },
   [N.SYS_timer_getoverrun]: { name: 'timer_getoverrun', handler: TMR.sys_timer_getoverrun, status: 'supported' },
   [N.SYS_timer_delete]: { name: 'timer_delete', handler: TMR.sys_timer_delete, status: 'supported' },
+  [N.SYS_timerfd_create]: { name: 'timerfd_create', handler: TFD.sys_timerfd_create, status: 'partial', note: 'CLOCK_BOOTTIME is CLOCK_MONOTONIC; the _ALARM clocks do not wake a suspended host' },
+  [N.SYS_timerfd_settime]: { name: 'timerfd_settime', handler: TFD.sys_timerfd_settime, status: 'supported' },
+  [N.SYS_timerfd_gettime]: { name: 'timerfd_gettime', handler: TFD.sys_timerfd_gettime, status: 'supported' },
   // ---- end pipes, poll, epoll, timers ----
 
   // ---- networking: syscalls/socket.ts (net/ beside fs/) ----
