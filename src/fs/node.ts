@@ -161,6 +161,23 @@ export abstract class Node {
   rename(_oldName: string, _newDir: Node, _newName: string, _flags: number): number {
     return this.dirOp();
   }
+  /**
+   * Extended attributes (inode_operations' xattr handlers). The syscall
+   * layer checks names, namespaces and permissions first. A filesystem
+   * without them (procfs, pipes) says EOPNOTSUPP and lists none.
+   */
+  getxattr(_name: string): Uint8Array | number {
+    return -Errno.EOPNOTSUPP;
+  }
+  setxattr(_name: string, _value: Uint8Array, _flags: number): number {
+    return -Errno.EOPNOTSUPP;
+  }
+  listxattr(): string[] | number {
+    return [];
+  }
+  removexattr(_name: string): number {
+    return -Errno.EOPNOTSUPP;
+  }
   setattr(_a: SetAttr): number {
     return -Errno.EPERM;
   }

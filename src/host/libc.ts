@@ -458,6 +458,10 @@ const fsc = {
   umask: libc.func('unsigned int umask(unsigned int mask)'),
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
   geteuid: libc.func('unsigned int geteuid(void)'),
+  getxattr: libc.func('long getxattr(const char *path, const char *name, void *value, size_t size)'),
+  setxattr: libc.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)'),
+  listxattr: libc.func('long listxattr(const char *path, void *list, size_t size)'),
+  removexattr: libc.func('int removexattr(const char *path, const char *name)'),
 };
 
 export const AT_REMOVEDIR = 0x200, UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
@@ -503,6 +507,22 @@ export function fchownat(dirfd: number, path: string, uid: number, gid: number, 
 /** times: struct timespec[2] (atime, mtime) as {sec, nsec} pairs; tv_nsec may be UTIME_NOW/UTIME_OMIT. */
 export function utimensat(dirfd: number, path: string, times: BigInt64Array, flags: number): number {
   return (fsc.utimensat(dirfd, path, times, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** getxattr(2) (following path): the value's length or -errno; buf null asks for the length only. */
+export function getxattr(path: string, name: string, buf: Uint8Array | null): number {
+  const r = fsc.getxattr(path, name, buf, buf ? buf.length : 0) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function setxattr(path: string, name: string, value: Uint8Array, flags: number): number {
+  return (fsc.setxattr(path, name, value, value.length, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** listxattr(2): the NUL-separated names' length or -errno; buf null asks for the length only. */
+export function listxattr(path: string, buf: Uint8Array | null): number {
+  const r = fsc.listxattr(path, buf, buf ? buf.length : 0) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function removexattr(path: string, name: string): number {
+  return (fsc.removexattr(path, name) as number) === -1 ? -koffi.errno() : 0;
 }
 /** ftruncate reporting -errno (the ftruncate above throws: it is for physmem). */
 export function ftruncateTry(fd: number, len: number): number {

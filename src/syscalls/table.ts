@@ -36,7 +36,7 @@ import * as TFD from './timerfd.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
-const NO_XATTRS = 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP';
+const XATTRS = 'user, trusted and security namespaces (tmpfs in memory; hostfs user.* on the host file); no system.* (ACLs)';
 
 /** The mknod rows' note. */
 const MKNOD_NOTE = 'FIFOs and sockets on tmpfs and writable hostfs; device nodes (root only) on tmpfs, opening umlts\'s device of that number or ENXIO; hostfs refuses device nodes (EPERM)';
@@ -121,18 +121,18 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_fadvise64]: { name: 'fadvise64', handler: RW.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
   [N.SYS_statfs]: { name: 'statfs', handler: STAT.sys_statfs, status: 'supported' },
   [N.SYS_fstatfs]: { name: 'fstatfs', handler: STAT.sys_fstatfs, status: 'supported' },
-  [N.SYS_getxattr]: { name: 'getxattr', handler: XATTR.sys_getxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_lgetxattr]: { name: 'lgetxattr', handler: XATTR.sys_lgetxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_fgetxattr]: { name: 'fgetxattr', handler: XATTR.sys_fgetxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_listxattr]: { name: 'listxattr', handler: XATTR.sys_listxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_llistxattr]: { name: 'llistxattr', handler: XATTR.sys_llistxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_flistxattr]: { name: 'flistxattr', handler: XATTR.sys_flistxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_setxattr]: { name: 'setxattr', handler: XATTR.sys_setxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_lsetxattr]: { name: 'lsetxattr', handler: XATTR.sys_lsetxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_fsetxattr]: { name: 'fsetxattr', handler: XATTR.sys_fsetxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_removexattr]: { name: 'removexattr', handler: XATTR.sys_removexattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_lremovexattr]: { name: 'lremovexattr', handler: XATTR.sys_lremovexattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_fremovexattr]: { name: 'fremovexattr', handler: XATTR.sys_fremovexattr, status: 'partial', note: NO_XATTRS },
+  [N.SYS_getxattr]: { name: 'getxattr', handler: XATTR.sys_getxattr, status: 'partial', note: XATTRS },
+  [N.SYS_lgetxattr]: { name: 'lgetxattr', handler: XATTR.sys_lgetxattr, status: 'partial', note: XATTRS },
+  [N.SYS_fgetxattr]: { name: 'fgetxattr', handler: XATTR.sys_fgetxattr, status: 'partial', note: XATTRS },
+  [N.SYS_listxattr]: { name: 'listxattr', handler: XATTR.sys_listxattr, status: 'partial', note: XATTRS },
+  [N.SYS_llistxattr]: { name: 'llistxattr', handler: XATTR.sys_llistxattr, status: 'partial', note: XATTRS },
+  [N.SYS_flistxattr]: { name: 'flistxattr', handler: XATTR.sys_flistxattr, status: 'partial', note: XATTRS },
+  [N.SYS_setxattr]: { name: 'setxattr', handler: XATTR.sys_setxattr, status: 'partial', note: XATTRS },
+  [N.SYS_lsetxattr]: { name: 'lsetxattr', handler: XATTR.sys_lsetxattr, status: 'partial', note: XATTRS },
+  [N.SYS_fsetxattr]: { name: 'fsetxattr', handler: XATTR.sys_fsetxattr, status: 'partial', note: XATTRS },
+  [N.SYS_removexattr]: { name: 'removexattr', handler: XATTR.sys_removexattr, status: 'partial', note: XATTRS },
+  [N.SYS_lremovexattr]: { name: 'lremovexattr', handler: XATTR.sys_lremovexattr, status: 'partial', note: XATTRS },
+  [N.SYS_fremovexattr]: { name: 'fremovexattr', handler: XATTR.sys_fremovexattr, status: 'partial', note: XATTRS },
   // ---- end file ----
 
   [N.SYS_memfd_create]: { name: 'memfd_create', handler: MEMFD.sys_memfd_create, status: 'partial', note: 'MFD_HUGETLB: EINVAL' },
