@@ -53,6 +53,7 @@ import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from '
 import { parseStat } from '../abi/stat.js';
 import { XATTR_SIZE_MAX, XATTR_USER_PREFIX } from '../abi/xattr.js';
 import { SimpleXattrs } from './xattr.js';
+import { decodeName } from '../abi/names.js';
 export { HostHandle, HandleCache, parseStat };
 export type { FhStats };
 
@@ -283,7 +284,7 @@ export class HostFs extends FileSystem {
   readlink(rel: string): string | number {
     const n = this.atParent(rel, (d, name) => host.readlinkat(d, name, this.linkbuf));
     if (n < 0) return guestErr(n);
-    return Buffer.from(this.linkbuf.buffer, this.linkbuf.byteOffset, n).toString('utf8');
+    return decodeName(this.linkbuf.subarray(0, n));
   }
   /** Directory listing via getdents64 on a transient fd, without '.' and '..'. */
   list(rel: string): DirEntry[] | number {
@@ -302,7 +303,7 @@ export class HostFs extends FileSystem {
           const type = dv.getUint8(off + 18);
           let end = off + 19;
           while (end < off + reclen && b[end] !== 0) end++;
-          const name = Buffer.from(b.buffer, b.byteOffset + off + 19, end - off - 19).toString('utf8');
+          const name = decodeName(b.subarray(off + 19, end));
           if (name !== '.' && name !== '..') {
             const ino = dv.getUint32(off + 4, true) * 0x100000000 + dv.getUint32(off, true);
             out.push({ ino, type, name });

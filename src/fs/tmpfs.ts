@@ -23,6 +23,7 @@ import {
 } from './node.js';
 import { ShmemStore } from './shmem.js';
 import { SimpleXattrs } from './xattr.js';
+import { nameByteLength } from '../abi/names.js';
 
 /** TmpFs serial numbers. Module-level mutable state, shared by every kernel in the process; guarded by the JS thread. */
 let nextSerial = 1;
@@ -347,7 +348,7 @@ class TmpLink extends TmpNode {
     super(fs, S_IFLNK | 0o777, uid, gid);
   }
   get size(): number {
-    return Buffer.byteLength(this.target);
+    return nameByteLength(this.target);
   }
   override readlink(): string {
     return this.target;
