@@ -62,6 +62,14 @@ test('mmap of a sysfs file through --mount: ENODEV from the host', () => {
   assert.equal(r.stdout, native.stdout.replaceAll(`${dir}/online`, '/hostcpu/online'));
 });
 
+test('mmap of /proc and /dev files, an O_PATH fd, pipes and eventfds: the errno Linux gives (EIO for /proc\'s own files, EBADF for O_PATH)', () => {
+  const { native, umlts } = assertSameAsNative([buildGuest('mmap_special')]);
+  noKernelError(umlts);
+  assert.match(native.stdout, /^\/proc\/cpuinfo private: EIO, shared: EIO$/m);
+  assert.match(native.stdout, /^\/proc\/self\/status private: ENODEV, shared: ENODEV$/m);
+  assert.match(native.stdout, /^O_PATH private: EBADF, shared: EBADF$/m);
+});
+
 test('an internal error in a handler kills that process only, with one line', () => {
   const bin = buildGuest('contained', ['-pthread']);
   const r = runUmlts([], [bin], { env: { ...CLEAN_ENV, UMLTS_TEST_INJECT: 'internal:getppid' } });
