@@ -5,6 +5,8 @@
 //  - An unexpected exception inside a syscall handler (a kernel bug,
 //    injected with UMLTS_TEST_INJECT): that process is killed with one
 //    line naming the call and the error; its sibling and parent go on.
+//  - A timer callback that throws (no task to blame): one line, and
+//    everything goes on.
 //  - A KernelPanic: everything ends, one line, status 70, no host process
 //    left.
 //  - A host out of room for a process's mappings (vm.max_map_count, which
@@ -79,6 +81,14 @@ test('an internal error in a handler kills that process only, with one line', ()
   assert.equal(err.length, 1, r.describe());
   assert.match(err[0], /^umlts: pid \d+ \(contained\): internal error in getppid: TypeError: injected fault in getppid; process killed$/);
   assert.doesNotMatch(r.stderr, /kernel error|^\s+at /m);
+});
+
+test('a timer callback that throws is logged in one line; the kernel and every guest go on', () => {
+  const bin = buildGuest('contained', ['-pthread']);
+  const r = runUmlts([], [bin], { env: { ...CLEAN_ENV, UMLTS_TEST_INJECT: 'timer:getppid' } });
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'victim: getppid returned\nvictim: exit 0\nbystander: exit 7\ndone\n', r.describe());
+  assert.equal(r.stderr, 'umlts: internal error in a timer callback: TypeError: injected fault in a timer armed by getppid; ignored\n', r.describe());
 });
 
 test('a KernelPanic ends everything: one line, status 70, no host process left', () => {
