@@ -5,7 +5,10 @@
  * TimerfdClock the syscall layer hands in; fs does not see the kernel).
  * Expiries are counted lazily as well: read, poll and gettime first catch
  * up with the clock (timerfd_read's hrtimer_forward_now), so a read that
- * races the timer callback still sees the expiry. A timer on a realtime
+ * races the timer callback still sees the expiry. As Linux's
+ * timerfd_tmrproc, an expiry does not re-arm a periodic timer: the next
+ * read or gettime does, so a guest's 1 ns period never fires faster than
+ * it reads. A timer on a realtime
  * clock keeps its wall-clock expiry: when the guest's wall clock is set,
  * clockWasSet() moves the monotonic deadline (hrtimers on CLOCK_REALTIME
  * follow clock jumps) and, for TFD_TIMER_CANCEL_ON_SET, makes the next read
@@ -85,7 +88,7 @@ export class TimerFd extends AnonInodeFile {
   /** timerfd_gettime: [interval, time to the next expiry] in ns, 0 when disarmed or expired. */
   gettime(): [bigint, bigint] {
     const now = this.clock.monotonic();
-    this.catchUp(now);
+    this.catchUp(now, true);
     if (this.expires === null) return [this.interval, 0n];
     return [this.interval, this.expires > now ? this.expires - now : 0n];
   }
@@ -93,7 +96,7 @@ export class TimerFd extends AnonInodeFile {
   /** timerfd_read: the count, at least 8 bytes; EAGAIN while none, ECANCELED once after a clock set. */
   override read(buf: Uint8Array, _pos: number | null): number {
     if (buf.length < 8) return -Errno.EINVAL;
-    this.catchUp(this.clock.monotonic());
+    this.catchUp(this.clock.monotonic(), true);
     if (this.canceled) {
       this.canceled = false;
       this.ticks = 0n;
@@ -108,7 +111,7 @@ export class TimerFd extends AnonInodeFile {
 
   /** timerfd_poll: readable with expiries unread or after a clock set. */
   override poll(): number {
-    this.catchUp(this.clock.monotonic());
+    this.catchUp(this.clock.monotonic(), false);
     return this.ticks > 0n || this.canceled ? POLLIN : 0;
   }
 
@@ -137,26 +140,28 @@ export class TimerFd extends AnonInodeFile {
     }
   }
 
-  /** Count the expiries passed by `now` (hrtimer_forward_now) and re-arm a periodic timer. */
-  private catchUp(now: bigint): void {
-    if (this.expires === null || this.expires > now) return;
-    if (this.interval > 0n) {
-      const n = (now - this.expires) / this.interval + 1n;
-      this.ticks += n;
-      this.expires += n * this.interval;
-    } else {
-      this.ticks += 1n;
-      this.expires = null;
+  /** Count the expiries passed by `now` (hrtimer_forward_now); restart: arm for the next one (read, gettime). */
+  private catchUp(now: bigint, restart: boolean): void {
+    if (this.expires !== null && this.expires <= now) {
+      if (this.interval > 0n) {
+        const n = (now - this.expires) / this.interval + 1n;
+        this.ticks += n;
+        this.expires += n * this.interval;
+      } else {
+        this.ticks += 1n;
+        this.expires = null;
+      }
+      this.disarm();
     }
-    this.disarm();
-    this.arm();
+    if (restart) this.arm();
   }
 
   private fire(): void {
     this.timer = null;
-    this.catchUp(this.clock.monotonic());
-    this.arm(); // a callback a little early finds `expires` still ahead: wait again
-    if (this.ticks > 0n) this.wq.wake(POLLIN);
+    const before = this.ticks;
+    this.catchUp(this.clock.monotonic(), false);
+    if (this.ticks === before) this.arm(); // a callback a little early finds `expires` still ahead: wait again
+    else this.wq.wake(POLLIN);
   }
 
   private arm(): void {

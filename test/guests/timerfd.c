@@ -178,6 +178,13 @@ int main(int argc, char **argv) {
   rd(btfd, &v);
   say("past periodic: count in [10,12]: %d\n", v >= 10 && v <= 12);
 
+  /* a 1 ns period: every period counts, and the timer does not fire faster than it is read */
+  set(btfd, 0, 0, 1, 0, 1, NULL);
+  nanosleep(&nap, NULL);
+  rd(btfd, &v);
+  say("1 ns period: count over 1000000: %d\n", v > 1000000);
+  set(btfd, 0, 0, 0, 0, 0, NULL);
+
   /* epoll, edge-triggered */
   int ep = epoll_create1(0);
   struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u32 = 42}, out;
