@@ -20,6 +20,7 @@ import { File, UserMemory } from './file.js';
 import { IOCTL_VM_SOCKETS_GET_LOCAL_CID, VSOCK_GUEST_CID } from '../abi/socket.js';
 import { DirEntry, Stat, S_IFCHR, S_IFDIR, S_IFLNK } from './types.js';
 import { FileSystem, Node, FsCred, MappableRef, StatFs, TMPFS_MAGIC, dtype, makedev, nowNs, FixedNode } from './node.js';
+import { nameByteLength } from '../abi/names.js';
 
 /** A character device: its number and how to open it. */
 interface CharDev {
@@ -226,7 +227,7 @@ class DevLink extends FixedNode {
   protected readonly st: Stat;
   constructor(readonly fs: DevFs, ino: number, private readonly target: string) {
     super();
-    this.st = fs.attrs(ino, S_IFLNK | 0o777, 0, 0, Buffer.byteLength(target));
+    this.st = fs.attrs(ino, S_IFLNK | 0o777, 0, 0, nameByteLength(target));
   }
   override readlink(): string {
     return this.target;

@@ -83,6 +83,10 @@ export abstract class File {
   mappable(_shared = false): Mappable | null {
     return null;
   }
+  /** mmap's answer when mappable() says no: ENODEV (no mmap in f_op) unless a file says otherwise. */
+  get mmapErrno(): number {
+    return -Errno.ENODEV;
+  }
   /** truncate through this description */
   truncate(_len: number): number {
     return -Errno.EINVAL;

@@ -136,6 +136,7 @@ export interface HostMountSpec {
 export { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH } from '../abi/fcntl.js';
 export { F_OK, X_OK, W_OK, R_OK } from '../abi/fcntl.js';
 import { F_OK, W_OK } from '../abi/fcntl.js';
+import { nameByteLength } from '../abi/names.js';
 export const PATH_MAX = 4096, NAME_MAX = 255, MAXSYMLINKS = 40;
 
 /** struct nameidata's lookup-wide state. */
@@ -429,7 +430,7 @@ export class Vfs {
     if (pe < 0) return pe;
     if (name === '.') return dir;
     if (name === '..') return this.parentOf(nd, dir);
-    if (name.length > NAME_MAX / 3 && Buffer.byteLength(name) > NAME_MAX) return -Errno.ENAMETOOLONG;
+    if (name.length > NAME_MAX / 3 && nameByteLength(name) > NAME_MAX) return -Errno.ENAMETOOLONG;
     const path = dir.path === '/' ? '/' + name : dir.path + '/' + name;
     const m = this.mounts.get(path);
     let loc: Loc;

@@ -58,7 +58,8 @@ import { RLIM_NLIMITS } from '../abi/resource.js';
  * Test hook (test/errors.test.mjs): UMLTS_TEST_INJECT=KIND:SYSCALL[,...]
  * makes that syscall's handler throw, to check how the kernel contains
  * what it throws: `internal` a TypeError (a bug in one handler: that
- * process dies, the rest go on), `panic` a KernelPanic (everything ends).
+ * process dies, the rest go on), `panic` a KernelPanic (everything ends),
+ * `timer` a TypeError from a timer the call arms (logged, all go on).
  * Unset, the table is used as it is.
  */
 function testInjectedFaults(rows: Readonly<Record<number, SyscallEntry>>): Readonly<Record<number, SyscallEntry>> {
@@ -69,7 +70,14 @@ function testInjectedFaults(rows: Readonly<Record<number, SyscallEntry>>): Reado
     const [kind, name] = item.split(':');
     const nr = Object.keys(SYSCALL_NAMES).map(Number).find((n) => SYSCALL_NAMES[n] === name);
     const row = nr === undefined ? undefined : rows[nr];
-    if (nr === undefined || !row || (kind !== 'internal' && kind !== 'panic')) throw new OptionError(`bad UMLTS_TEST_INJECT item '${item}'`);
+    if (nr === undefined || !row || (kind !== 'internal' && kind !== 'panic' && kind !== 'timer')) throw new OptionError(`bad UMLTS_TEST_INJECT item '${item}'`);
+    // timer: the call works, and arms a kernel timer whose callback throws
+    if (kind === 'timer') {
+      out[nr] = { ...row, handler: (t, r) => (t.kernel.events.addTimer(process.hrtime.bigint(), () => {
+        throw new TypeError(`injected fault in a timer armed by ${name}`);
+      }), row.handler(t, r)) };
+      continue;
+    }
     out[nr] = {
       ...row,
       handler: () => {

@@ -14,6 +14,7 @@ import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 import { PROT_READ, PROT_WRITE, MAP_SHARED } from '../abi/mman.js';
 
 import { AddressSpace, PTE_HOST, PT_SIZE } from './address_space.js';
+import { decodeName, nameByteLength } from '../abi/names.js';
 
 /**
  * Frame for the page at addr, faulting it in for the kernel as the guest's
@@ -152,7 +153,7 @@ export function readCString(mm: AddressSpace, addr: number, max = 4096): string 
     if (z >= 0) break;
     addr += page.length;
   }
-  return Buffer.concat(parts).toString('utf8');
+  return decodeName(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
 }
 
 /** A NULL-terminated array of string pointers (argv/envp), with the total-size limit of execve (E2BIG). */
@@ -164,7 +165,7 @@ export function readStringArray(mm: AddressSpace, addr: number, maxTotal: number
     const p = mm.readU64(addr + i * 8);
     if (p === 0) break;
     const s = mm.readCString(p, 131072);
-    total += Buffer.byteLength(s) + 1 + 8;
+    total += nameByteLength(s) + 1 + 8;
     if (total > maxTotal) throw new ErrnoError(Errno.E2BIG);
     out.push(s);
   }

@@ -4,6 +4,7 @@
  * checks, with their errno values); the work is AddressSpace's.
  */
 import { Errno } from '../abi/errno.js';
+import { O_PATH } from '../abi/fcntl.js';
 import type { Task } from '../kernel/task.js';
 import { File, MappedFile } from '../fs/file.js';
 import type { Mappable } from '../fs/types.js';
@@ -67,7 +68,7 @@ export function sys_mmap(t: Task, r: Regs): number {
   let mayProt = PROT_READ | PROT_WRITE | PROT_EXEC;
   if (!(flags & MAP_ANONYMOUS)) {
     const f = t.files.get(fd);
-    if (!f) return -Errno.EBADF;
+    if (!f || f.flags & O_PATH) return -Errno.EBADF; // fget refuses O_PATH files
     const shared = type === MAP_SHARED || type === MAP_SHARED_VALIDATE;
     if (!f.readable) return -Errno.EACCES;
     if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
@@ -76,7 +77,7 @@ export function sys_mmap(t: Task, r: Regs): number {
     const noexec = mnt !== undefined && /(^|,)noexec(,|$)/.test(mnt.options);
     if (noexec && prot & PROT_EXEC) return -Errno.EPERM;
     const m = f.mappable(shared);
-    if (!m) return -Errno.ENODEV;
+    if (!m) return f.mmapErrno;
     if (off + len > 2 ** 53) return -Errno.EOVERFLOW;
     // a shared mapping of a read-only description, or of a write-sealed memfd, may never become writable
     let mayWrite = !shared || f.writable;
