@@ -23,7 +23,7 @@
  * or at close); the wake pipe's write end and the caller's ends of the
  * stdio pipes are the caller's once posted.
  */
-import { parentPort, workerData, receiveMessageOnPort, MessagePort } from 'node:worker_threads';
+import { parentPort, workerData, receiveMessageOnPort, MessagePort, isMainThread } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import * as host from '../host/libc.js';
@@ -47,6 +47,9 @@ import { OptionError, UmltsError, ExecError, ErrorInfo } from './errors.js';
 import type { FromWorker, ToWorker, SyscallEvent, SignalEvent, SandboxStats } from './protocol.js';
 import { kernelHook, syscallEvent, HookModule } from './hooks.js';
 import { RLIM_NLIMITS } from '../abi/resource.js';
+import { mark } from './timing.js';
+
+mark('worker: modules loaded');
 
 /**
  * umlts's own resource limits, for the guest's processes to inherit as any
@@ -96,9 +99,8 @@ function hostRlimits(): Array<[number, number] | undefined> {
 
 const EPOLLIN = 1;
 
-function post(m: FromWorker): void {
-  parentPort!.postMessage(m);
-}
+/** Where a sandbox's replies go: the caller's thread (postMessage), or the CLI's callback when the kernel runs on its thread (runHere). */
+type Post = (m: FromWorker) => void;
 
 /** An error as it crosses to the caller. */
 function errorInfo(e: unknown): ErrorInfo {
@@ -152,12 +154,16 @@ class WorkerSandbox {
   /** tasks spawned this turn, started before the loop waits again */
   private readonly starts: Task[] = [];
   private readonly drainBuf = new Uint8Array(64);
+  /** messages from a caller on this thread (runHere), taken in between() as the port's are */
+  readonly local: ToWorker[] = [];
 
   private constructor(
     private readonly k: Kernel,
     private readonly cfg: BootConfig,
     private readonly user: GuestUser,
-    private readonly port: MessagePort,
+    /** the caller's messages; null when the kernel runs on the caller's thread (runHere) */
+    private readonly port: MessagePort | null,
+    private readonly post: Post,
     wake: [number, number],
   ) {
     this.wakeR = wake[0];
@@ -166,7 +172,7 @@ class WorkerSandbox {
   }
 
   /** Boot a kernel from the config; throws OptionError for what the host says is wrong with it. */
-  static async boot(cfg: BootConfig, port: MessagePort): Promise<WorkerSandbox> {
+  static async boot(cfg: BootConfig, port: MessagePort | null, post: Post): Promise<WorkerSandbox> {
     if (!isDir(cfg.root)) throw new OptionError(`--root ${cfg.root}: not a directory`);
     let user: GuestUser = { uid: host.getuid(), gid: host.getgid(), groups: [] };
     if (cfg.user) user = resolveUser(cfg.root, cfg.user);
@@ -189,6 +195,7 @@ class WorkerSandbox {
     }
     // from here on nothing awaits: the platform's host processes exist
     const platform = new PtracePlatform();
+    mark('worker: platform up (waker spawned)');
     let k: Kernel;
     const log = cfg.log === 'stderr' ? (line: string) => void host.write(2, Buffer.from(line + '\n')) : (line: string) => post({ type: 'log', line });
     let sb: WorkerSandbox | null = null;
@@ -209,6 +216,7 @@ class WorkerSandbox {
       if (e instanceof Error && /^(hostfs|--mount)/.test(e.message)) throw new OptionError(e.message);
       throw e;
     }
+    mark('worker: kernel built');
     try {
       startPublishing(k.net, publish);
       // test hook (test/hostfs_rw.test.mjs): reclaim every other host fd before each hostfs operation
@@ -218,8 +226,9 @@ class WorkerSandbox {
       placeFiles(k, cfg.files, user);
       if (hooks) k.syscallHook = kernelHook(hooks, log, (t) => k.exitGroup(t, SIGSYS));
       if (cfg.terminal) startTerminal(k);
-      sb = new WorkerSandbox(k, cfg, user, port, host.pipe2(host.O_CLOEXEC | host.O_NONBLOCK));
+      sb = new WorkerSandbox(k, cfg, user, port, post, host.pipe2(host.O_CLOEXEC | host.O_NONBLOCK));
       sb.setTracer();
+      mark('worker: ready posted');
       return sb;
     } catch (e) {
       k.vfs.terminal.restore();
@@ -237,6 +246,7 @@ class WorkerSandbox {
     } catch (e) {
       error = errorInfo(e);
     }
+    mark('worker: loop ended');
     this.flushTrace();
     const stats = this.stats();
     try {
@@ -248,15 +258,17 @@ class WorkerSandbox {
     for (const fd of this.ownedFds) host.close(fd);
     this.ownedFds.clear();
     host.close(this.wakeR);
-    post({ type: 'closed', stats, error });
+    mark('worker: shut down');
+    this.post({ type: 'closed', stats, error });
   }
 
   /** The front end's turn between two stops: take the caller's messages, start what was spawned, post what was traced. True ends the loop. */
   private between(): boolean {
-    if (this.woken) {
+    if (this.woken && this.port) {
       this.woken = false;
       for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.handle(m.message as ToWorker);
     }
+    while (this.local.length > 0) this.handle(this.local.shift()!);
     // as the loop's own steps: a guest whose host process failed under it dies alone
     while (this.starts.length > 0) {
       const t = this.starts.shift()!;
@@ -295,7 +307,8 @@ class WorkerSandbox {
 
   /** A process with no guest parent ended: the caller hears of its own. */
   exited(pid: number, status: number): void {
-    if (this.apiPids.delete(pid)) post({ type: 'exit', pid, status });
+    mark('worker: process exited');
+    if (this.apiPids.delete(pid)) this.post({ type: 'exit', pid, status });
   }
 
   private spawn(id: number, s: SpawnConfig): void {
@@ -320,9 +333,10 @@ class WorkerSandbox {
         stdio.push(this.k.vfs.console(mine, fd, () => this.release(mine)));
       }
       const task = this.spawnByPath(s, stdio as [File, File, File]);
+      mark('worker: first process loaded');
       this.apiPids.add(task.pid);
       this.starts.push(task);
-      post({ type: 'spawned', id, pid: task.pid, fds: theirs });
+      this.post({ type: 'spawned', id, pid: task.pid, fds: theirs });
     } catch (e) {
       for (const f of stdio) f.put();
       for (const fd of theirs) if (fd >= 0) host.close(fd);
@@ -330,7 +344,9 @@ class WorkerSandbox {
       if (e instanceof LoaderError) error = { kind: 'exec', message: e.message, errno: e.errno };
       else if (e instanceof ErrnoError) error = { kind: 'exec', message: `${s.argv[0]}: ${errnoMessage(e.errno)}`, errno: e.errno };
       else throw e;
-      post({ type: 'spawnError', id, error });
+      this.post({ type: 'spawnError', id, error });
+      // on the caller's thread (runHere) nobody is left to close the sandbox: its one process could not start
+      if (!this.port) this.closing = true;
     }
   }
 
@@ -406,7 +422,7 @@ class WorkerSandbox {
 
   private flushTrace(): void {
     if (this.syscalls.length === 0 && this.signals.length === 0) return;
-    post({ type: 'trace', syscalls: this.syscalls, signals: this.signals });
+    this.post({ type: 'trace', syscalls: this.syscalls, signals: this.signals });
     this.syscalls = [];
     this.signals = [];
   }
@@ -486,11 +502,33 @@ function placeFiles(k: Kernel, files: BootConfig['files'], user: GuestUser): voi
   }
 }
 
-async function main(): Promise<void> {
-  const { config, port } = workerData as { config: BootConfig; port: MessagePort };
+/**
+ * The kernel on the calling thread, for the umlts command: boot, start one
+ * process (the sandbox's init, `spawn`) and run until it ends, without a
+ * worker (a thread costs as much to start as Node itself). The replies
+ * reach `post` as they would reach a Sandbox: bootError; or ready,
+ * spawned or spawnError, exit, and last closed. It blocks this thread (the
+ * trap loop waits in waitpid) until everything is over and no host process
+ * of the kernel remains, so it is only for a caller with nothing else to do.
+ */
+export async function runHere(config: BootConfig, spawn: SpawnConfig, post: (m: FromWorker) => void): Promise<void> {
   let sb: WorkerSandbox;
   try {
-    sb = await WorkerSandbox.boot(config, port);
+    sb = await WorkerSandbox.boot(config, null, post);
+  } catch (e) {
+    post({ type: 'bootError', error: errorInfo(e) });
+    return;
+  }
+  sb.local.push({ op: 'spawn', id: 1, spawn });
+  sb.serve();
+}
+
+async function main(): Promise<void> {
+  const { config, port } = workerData as { config: BootConfig; port: MessagePort };
+  const post = (m: FromWorker): void => parentPort!.postMessage(m);
+  let sb: WorkerSandbox;
+  try {
+    sb = await WorkerSandbox.boot(config, port, post);
   } catch (e) {
     post({ type: 'bootError', error: errorInfo(e) });
     return;
@@ -498,4 +536,5 @@ async function main(): Promise<void> {
   sb.serve();
 }
 
-void main();
+// loaded as a Sandbox's worker: serve it; loaded on the CLI's thread: runHere is the entry
+if (!isMainThread && (workerData as { port?: unknown } | null)?.port) void main();
