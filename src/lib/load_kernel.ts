@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { PKG_ROOT } from '../host/paths.js';
+import { mark } from './timing.js';
 
 /** The kernel's bundle and its code cache; immutable */
 export const KERNEL_BUNDLE = join(PKG_ROOT, 'dist', 'umlts-kernel.cjs');
@@ -42,6 +43,7 @@ let loaded: { module: KernelModule; script: vm.Script; cacheRejected: boolean | 
 /** The kernel's module, loaded (and, in a Sandbox's worker, started) on first call. */
 export function loadKernel(): KernelModule {
   if (loaded) return loaded.module;
+  mark('load: reading the kernel');
   const source = readFileSync(KERNEL_BUNDLE, 'utf8');
   let cachedData: Buffer | undefined;
   const at = source.lastIndexOf(STAMP_PREFIX);
@@ -60,6 +62,7 @@ export function loadKernel(): KernelModule {
     // the hooks module (a Sandbox option) is loaded with import()
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  mark(`load: compiled (code cache ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used'})`);
   const module = { exports: {} as KernelModule };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   loaded = { module: module.exports, script, cacheRejected: cachedData ? script.cachedDataRejected : undefined };
