@@ -1,7 +1,8 @@
 /**
- * A Sandbox's worker thread: load the kernel (load_kernel.ts), whose module
- * serves the sandbox when it finds itself in a worker (worker.ts main).
+ * A Sandbox's worker thread: load the kernel (load_kernel.ts) and serve the
+ * sandbox (worker.ts workerMain). The hooks module is imported from here,
+ * an ES module, not from the kernel's script (worker.ts ImportModule).
  */
 import { loadKernel } from './load_kernel.js';
 
-loadKernel();
+void loadKernel().workerMain((url) => import(url));

@@ -2,6 +2,8 @@
  * Loading the kernel (dist/umlts-kernel.cjs, the bundle of worker.ts and
  * everything below it, made by npm run build): in a Sandbox's worker
  * (kernel_worker.ts), or on the umlts command's own thread (run_here.ts).
+ * The kernel itself never calls import(): a script compiled from a code
+ * cache cannot (worker.ts ImportModule).
  *
  * Why not import(): the bundle is 0.8 MB, and compiling it was the largest
  * single cost of a start (as an ES module it is also read and decoded by
@@ -59,8 +61,6 @@ export function loadKernel(): KernelModule {
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __kernel_url) {${source}\n})`, {
     filename: KERNEL_BUNDLE,
     cachedData,
-    // the hooks module (a Sandbox option) is loaded with import()
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   mark(`load: compiled (code cache ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used'})`);
   const module = { exports: {} as KernelModule };

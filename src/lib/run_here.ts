@@ -54,7 +54,7 @@ export async function runHere(argv: readonly string[], options: Omit<RunOptions,
         if (m.error) out.failure ??= fromInfo(m.error);
         break;
     }
-  });
+  }, (url) => import(url));
   if (out.failure) throw out.failure;
   // the kernel ended before its init did (as a Sandbox's end gives it): SIGKILL
   return { status: out.status ?? 9, stats: out.stats ?? { kernel: {}, mm: {}, filehandles: {} } };

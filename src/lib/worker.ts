@@ -23,7 +23,7 @@
  * or at close); the wake pipe's write end and the caller's ends of the
  * stdio pipes are the caller's once posted.
  */
-import { parentPort, workerData, receiveMessageOnPort, MessagePort, isMainThread } from 'node:worker_threads';
+import { parentPort, workerData, receiveMessageOnPort, MessagePort } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import * as host from '../host/libc.js';
@@ -101,6 +101,13 @@ const EPOLLIN = 1;
 
 /** Where a sandbox's replies go: the caller's thread (postMessage), or the CLI's callback when the kernel runs on its thread (runHere). */
 type Post = (m: FromWorker) => void;
+/**
+ * import() of the hooks module, done by the module that loaded the kernel:
+ * the kernel is compiled from V8's code cache as a vm.Script
+ * (load_kernel.ts), and on Node 20 such a script loses its dynamic-import
+ * callback ("A dynamic import callback was not specified").
+ */
+export type ImportModule = (url: string) => Promise<unknown>;
 
 /** An error as it crosses to the caller. */
 function errorInfo(e: unknown): ErrorInfo {
@@ -172,7 +179,7 @@ class WorkerSandbox {
   }
 
   /** Boot a kernel from the config; throws OptionError for what the host says is wrong with it. */
-  static async boot(cfg: BootConfig, port: MessagePort | null, post: Post): Promise<WorkerSandbox> {
+  static async boot(cfg: BootConfig, port: MessagePort | null, post: Post, importModule: ImportModule): Promise<WorkerSandbox> {
     if (!isDir(cfg.root)) throw new OptionError(`--root ${cfg.root}: not a directory`);
     let user: GuestUser = { uid: host.getuid(), gid: host.getgid(), groups: [] };
     if (cfg.user) user = resolveUser(cfg.root, cfg.user);
@@ -186,7 +193,7 @@ class WorkerSandbox {
     if (cfg.hooks) {
       let mod: Partial<HookModule>;
       try {
-        mod = (await import(cfg.hooks)) as Partial<HookModule>;
+        mod = (await importModule(cfg.hooks)) as Partial<HookModule>;
       } catch (e) {
         throw new OptionError(`hooks ${cfg.hooks}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -511,10 +518,10 @@ function placeFiles(k: Kernel, files: BootConfig['files'], user: GuestUser): voi
  * trap loop waits in waitpid) until everything is over and no host process
  * of the kernel remains, so it is only for a caller with nothing else to do.
  */
-export async function runHere(config: BootConfig, spawn: SpawnConfig, post: (m: FromWorker) => void): Promise<void> {
+export async function runHere(config: BootConfig, spawn: SpawnConfig, post: (m: FromWorker) => void, importModule: ImportModule): Promise<void> {
   let sb: WorkerSandbox;
   try {
-    sb = await WorkerSandbox.boot(config, null, post);
+    sb = await WorkerSandbox.boot(config, null, post, importModule);
   } catch (e) {
     post({ type: 'bootError', error: errorInfo(e) });
     return;
@@ -523,12 +530,13 @@ export async function runHere(config: BootConfig, spawn: SpawnConfig, post: (m: 
   sb.serve();
 }
 
-async function main(): Promise<void> {
+/** A Sandbox's worker (kernel_worker.ts, once the kernel is loaded): boot from workerData, serve until closed. */
+export async function workerMain(importModule: ImportModule): Promise<void> {
   const { config, port } = workerData as { config: BootConfig; port: MessagePort };
   const post = (m: FromWorker): void => parentPort!.postMessage(m);
   let sb: WorkerSandbox;
   try {
-    sb = await WorkerSandbox.boot(config, port, post);
+    sb = await WorkerSandbox.boot(config, port, post, importModule);
   } catch (e) {
     post({ type: 'bootError', error: errorInfo(e) });
     return;
@@ -536,5 +544,3 @@ async function main(): Promise<void> {
   sb.serve();
 }
 
-// loaded as a Sandbox's worker: serve it; loaded on the CLI's thread: runHere is the entry
-if (!isMainThread && (workerData as { port?: unknown } | null)?.port) void main();
