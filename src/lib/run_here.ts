@@ -14,7 +14,6 @@
  *
  * Ownership: nothing outlives a call; the replies are this thread's.
  */
-import { closeSync } from 'node:fs';
 import { runConfig, sandboxConfig, RunOptions } from './options.js';
 import { fromInfo, UmltsError } from './errors.js';
 import { loadKernel } from './load_kernel.js';
@@ -39,9 +38,6 @@ export async function runHere(argv: readonly string[], options: Omit<RunOptions,
   const out: { status: number | null; stats: SandboxStats | null; failure: UmltsError | null } = { status: null, stats: null, failure: null };
   await kernel.runHere(cfg, c.spawn, (m: FromWorker) => {
     switch (m.type) {
-      case 'ready':
-        closeSync(m.wakeFd); // the caller's end of the wake pipe: nothing here will post
-        break;
       case 'bootError':
       case 'spawnError':
         out.failure = fromInfo(m.error);

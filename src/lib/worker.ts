@@ -147,7 +147,7 @@ class WorkerSandbox {
   private readonly apiPids = new Set<number>();
   /** host fds this thread must close: the kernel's ends of stdio pipes, /dev/null opens */
   private readonly ownedFds = new Set<number>();
-  /** the wake pipe's read end */
+  /** the wake pipe's read end; -1 on the caller's thread (runHere: no messages, no pipe) */
   private readonly wakeR: number;
   /** a wake byte arrived: messages to take */
   private woken = true;
@@ -171,11 +171,11 @@ class WorkerSandbox {
     /** the caller's messages; null when the kernel runs on the caller's thread (runHere) */
     private readonly port: MessagePort | null,
     private readonly post: Post,
-    wake: [number, number],
+    wake: [number, number] | null,
   ) {
-    this.wakeR = wake[0];
-    this.armWake();
-    post({ type: 'ready', wakeFd: wake[1], pgid: (k.platform as PtracePlatform).pgid });
+    this.wakeR = wake ? wake[0] : -1;
+    if (wake) this.armWake();
+    post({ type: 'ready', wakeFd: wake ? wake[1] : -1, pgid: (k.platform as PtracePlatform).pgid });
   }
 
   /** Boot a kernel from the config; throws OptionError for what the host says is wrong with it. */
@@ -233,7 +233,7 @@ class WorkerSandbox {
       placeFiles(k, cfg.files, user);
       if (hooks) k.syscallHook = kernelHook(hooks, log, (t) => k.exitGroup(t, SIGSYS));
       if (cfg.terminal) startTerminal(k);
-      sb = new WorkerSandbox(k, cfg, user, port, post, host.pipe2(host.O_CLOEXEC | host.O_NONBLOCK));
+      sb = new WorkerSandbox(k, cfg, user, port, post, port ? host.pipe2(host.O_CLOEXEC | host.O_NONBLOCK) : null);
       sb.setTracer();
       mark('worker: ready posted');
       return sb;
@@ -264,7 +264,7 @@ class WorkerSandbox {
     }
     for (const fd of this.ownedFds) host.close(fd);
     this.ownedFds.clear();
-    host.close(this.wakeR);
+    if (this.wakeR >= 0) host.close(this.wakeR);
     mark('worker: shut down');
     this.post({ type: 'closed', stats, error });
   }
