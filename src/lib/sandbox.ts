@@ -28,8 +28,13 @@ import { SandboxOptions, SpawnOptions, RunOptions, SpawnConfig, StdioMode, sandb
 import type { FromWorker, ToWorker, SandboxStats, SyscallEvent, SignalEvent } from './protocol.js';
 import { mark } from './timing.js';
 
-/** The kernel's worker: the bundled one (npm run build makes it beside the CLI's bundle; it loads the kernel, load_kernel.ts). */
-const WORKER = join(PKG_ROOT, 'dist', 'umlts-worker.mjs');
+/**
+ * The kernel's worker: the bundled one (npm run build makes it beside the
+ * CLI's bundle; it loads the kernel, load_kernel.ts). CommonJS: a worker
+ * whose entry is an ES module starts the ES module loader too, a sixth of
+ * the worker's own start.
+ */
+const WORKER = join(PKG_ROOT, 'dist', 'umlts-worker.cjs');
 
 /** How a process ended: an exit code, or the signal that killed it (its name). */
 export interface ExitStatus {
