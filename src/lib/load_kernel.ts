@@ -17,7 +17,7 @@
  * Ownership: `loaded` is module state of the thread that loads it, set
  * once; the kernel module is then immutable.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,7 +34,10 @@ export type KernelModule = typeof import('./worker.js');
 /**
  * The bundle's last line, `//# umlts-kernel <sha256 of the rest>`; the cache
  * file starts with the same 64 hex digits. V8 checks a cache only against
- * the source's length: the stamp is what ties a cache to its bundle.
+ * the source's length, and a cache used with other source runs the old
+ * code: the stamp ties a cache to the build that made it, and a bundle
+ * newer than its cache (edited by hand since) is not trusted either.
+ * (Hashing the text at every start would cost a tenth of what the cache saves.)
  */
 export const STAMP_PREFIX = '//# umlts-kernel ';
 const STAMP_LEN = 64;
@@ -52,7 +55,8 @@ export function loadKernel(): KernelModule {
   const stamp = at >= 0 ? source.slice(at + STAMP_PREFIX.length, at + STAMP_PREFIX.length + STAMP_LEN) : '';
   try {
     const file = readFileSync(KERNEL_CACHE);
-    if (stamp.length === STAMP_LEN && file.toString('latin1', 0, STAMP_LEN) === stamp) cachedData = file.subarray(STAMP_LEN);
+    const fresh = statSync(KERNEL_CACHE).mtimeMs >= statSync(KERNEL_BUNDLE).mtimeMs;
+    if (fresh && stamp.length === STAMP_LEN && file.toString('latin1', 0, STAMP_LEN) === stamp) cachedData = file.subarray(STAMP_LEN);
   } catch {
     // none (a bundle built by hand): compiled from source
   }

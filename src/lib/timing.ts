@@ -3,14 +3,15 @@
  * mark writes one line to fd 2 — the milliseconds since the process started
  * (process.uptime() counts from the same instant in the worker and on the
  * caller's thread, so their lines interleave on one clock), the CPU time
- * umlts's own process has used so far (every thread, no guest), the thread
- * and the phase. Unset, a mark is one test of a constant. On a loaded host
- * the CPU column is the steadier one.
+ * umlts's own process has used so far (every thread, no guest) and the
+ * phase: `cli:` and `sandbox:` on the caller's thread, `load:` and
+ * `kernel:` where the kernel runs (the worker, or the command's own
+ * thread). Unset, a mark is one test of a constant. On a loaded host the
+ * CPU column is the steadier one.
  *
  * Ownership: `on` is immutable (read once per thread at load).
  */
 import { writeSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 
 const on = !!process.env.UMLTS_TIMING;
 
@@ -18,5 +19,5 @@ export function mark(phase: string): void {
   if (!on) return;
   const cpu = process.cpuUsage();
   const ms = (n: number): string => n.toFixed(1).padStart(7);
-  writeSync(2, `umlts-timing: ${ms(process.uptime() * 1000)} ms, cpu ${ms((cpu.user + cpu.system) / 1000)} ms ${isMainThread ? 'main  ' : 'worker'} ${phase}\n`);
+  writeSync(2, `umlts-timing: ${ms(process.uptime() * 1000)} ms, cpu ${ms((cpu.user + cpu.system) / 1000)} ms  ${phase}\n`);
 }

@@ -49,7 +49,7 @@ import { kernelHook, syscallEvent, HookModule } from './hooks.js';
 import { RLIM_NLIMITS } from '../abi/resource.js';
 import { mark } from './timing.js';
 
-mark('worker: modules loaded');
+mark('kernel: modules loaded');
 
 /**
  * umlts's own resource limits, for the guest's processes to inherit as any
@@ -202,7 +202,7 @@ class WorkerSandbox {
     }
     // from here on nothing awaits: the platform's host processes exist
     const platform = new PtracePlatform();
-    mark('worker: platform up (waker spawned)');
+    mark('kernel: platform up (waker spawned)');
     let k: Kernel;
     const log = cfg.log === 'stderr' ? (line: string) => void host.write(2, Buffer.from(line + '\n')) : (line: string) => post({ type: 'log', line });
     let sb: WorkerSandbox | null = null;
@@ -223,7 +223,7 @@ class WorkerSandbox {
       if (e instanceof Error && /^(hostfs|--mount)/.test(e.message)) throw new OptionError(e.message);
       throw e;
     }
-    mark('worker: kernel built');
+    mark('kernel: kernel built');
     try {
       startPublishing(k.net, publish);
       // test hook (test/hostfs_rw.test.mjs): reclaim every other host fd before each hostfs operation
@@ -235,7 +235,7 @@ class WorkerSandbox {
       if (cfg.terminal) startTerminal(k);
       sb = new WorkerSandbox(k, cfg, user, port, post, port ? host.pipe2(host.O_CLOEXEC | host.O_NONBLOCK) : null);
       sb.setTracer();
-      mark('worker: ready posted');
+      mark('kernel: ready posted');
       return sb;
     } catch (e) {
       k.vfs.terminal.restore();
@@ -253,7 +253,7 @@ class WorkerSandbox {
     } catch (e) {
       error = errorInfo(e);
     }
-    mark('worker: loop ended');
+    mark('kernel: loop ended');
     this.flushTrace();
     const stats = this.stats();
     try {
@@ -265,7 +265,7 @@ class WorkerSandbox {
     for (const fd of this.ownedFds) host.close(fd);
     this.ownedFds.clear();
     if (this.wakeR >= 0) host.close(this.wakeR);
-    mark('worker: shut down');
+    mark('kernel: shut down');
     this.post({ type: 'closed', stats, error });
   }
 
@@ -314,7 +314,7 @@ class WorkerSandbox {
 
   /** A process with no guest parent ended: the caller hears of its own. */
   exited(pid: number, status: number): void {
-    mark('worker: process exited');
+    mark('kernel: process exited');
     if (this.apiPids.delete(pid)) this.post({ type: 'exit', pid, status });
   }
 
@@ -340,7 +340,7 @@ class WorkerSandbox {
         stdio.push(this.k.vfs.console(mine, fd, () => this.release(mine)));
       }
       const task = this.spawnByPath(s, stdio as [File, File, File]);
-      mark('worker: first process loaded');
+      mark('kernel: first process loaded');
       this.apiPids.add(task.pid);
       this.starts.push(task);
       this.post({ type: 'spawned', id, pid: task.pid, fds: theirs });
