@@ -17,11 +17,18 @@ if (at >= 0) text = text.slice(0, at);
 const stamp = createHash('sha256').update(text).digest('hex');
 writeFileSync(KERNEL_BUNDLE, `${text}${STAMP_PREFIX}${stamp}\n`);
 
-loadKernel();
+const why = (e) => (e instanceof Error ? e.message : String(e));
+try {
+  loadKernel();
+} catch (e) {
+  // the kernel cannot even load here (koffi): no cache; it is compiled at each start
+  process.stderr.write(`code cache: none made (${why(e)})\n`);
+  process.exit(0);
+}
 try {
   await runHere(['/bin/true'], { stdio: 'ignore', terminal: false, log: 'events' });
 } catch (e) {
-  process.stderr.write(`code cache: made without running a guest (${e instanceof Error ? e.message : String(e)})\n`);
+  process.stderr.write(`code cache: made without running a guest (${why(e)})\n`);
 }
 const { data } = kernelCodeCache();
 writeFileSync(KERNEL_CACHE, Buffer.concat([Buffer.from(stamp, 'latin1'), data]));
