@@ -13,12 +13,9 @@ const cjs = {
   format: 'cjs',
   define: { 'import.meta.url': '__kernel_url' },
 };
+// first, "use strict": a banner before esbuild's own directive would leave the bundle sloppy
+const ownUrl = { js: "'use strict';\nconst __kernel_url = require('node:url').pathToFileURL(__filename).href;" };
 buildSync({ ...common, format: 'esm', entryPoints: ['dist/cli.js'], outfile: 'dist/umlts.mjs' });
-buildSync({
-  ...cjs,
-  entryPoints: ['dist/lib/kernel_worker.js'],
-  outfile: 'dist/umlts-worker.cjs',
-  banner: { js: "const __kernel_url = require('node:url').pathToFileURL(__filename).href;" },
-});
+buildSync({ ...cjs, entryPoints: ['dist/lib/kernel_worker.js'], outfile: 'dist/umlts-worker.cjs', banner: ownUrl });
 // load_kernel.ts passes __kernel_url to the kernel's wrapper function
 buildSync({ ...cjs, entryPoints: ['dist/lib/worker.js'], outfile: 'dist/umlts-kernel.cjs' });
