@@ -8,14 +8,14 @@
  *
  * The kernel's bundle is loaded only here, when a program is to run, so
  * --help, --version and a bad flag stay as quick as the option parser.
- * The guest's stdio are the caller's own fds (stdio 'inherit'): there is
- * no pipe to collect, and `input`, `timeout` and `maxBuffer` are not
- * offered.
+ * The guest's stdio are the caller's own fds or /dev/null (stdio 'inherit'
+ * or 'ignore'): nothing here could read a pipe while the kernel runs, so
+ * 'pipe', `input`, `timeout` and `maxBuffer` are not offered.
  *
  * Ownership: nothing outlives a call; the replies are this thread's.
  */
 import { runConfig, sandboxConfig, RunOptions } from './options.js';
-import { fromInfo, UmltsError } from './errors.js';
+import { fromInfo, OptionError, UmltsError } from './errors.js';
 import { loadKernel } from './load_kernel.js';
 import type { FromWorker, SandboxStats } from './protocol.js';
 import { mark } from './timing.js';
@@ -32,6 +32,7 @@ export interface HereResult {
  */
 export async function runHere(argv: readonly string[], options: Omit<RunOptions, 'input' | 'timeout' | 'maxBuffer'>): Promise<HereResult> {
   const c = runConfig(argv, options);
+  if (c.spawn.stdio.includes('pipe')) throw new OptionError("stdio 'pipe': nothing reads a pipe while the kernel runs on this thread");
   const cfg = sandboxConfig(c.sandbox);
   const kernel = loadKernel();
   mark('cli: kernel loaded');

@@ -4,7 +4,9 @@
  * is the ptrace tracer of every guest host process (ptrace is bound to the
  * thread that spawned them), so the caller's event loop stays free; when
  * this thread ends, for whatever reason, the host kills them all
- * (PTRACE_O_EXITKILL, and the stubs' PR_SET_PDEATHSIG).
+ * (PTRACE_O_EXITKILL, and the stubs' PR_SET_PDEATHSIG). The umlts command
+ * runs the same kernel on its own thread instead (runHere, below): no
+ * port, no wake pipe, its one process spawned from `local`.
  *
  * The loop blocks in waitpid, so the caller reaches it through the
  * kernel's own events: it posts a message (protocol.ts) and writes a byte
