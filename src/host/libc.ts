@@ -8,9 +8,31 @@
  * preallocated typed arrays: nothing is allocated per call.
  */
 import { readFileSync } from 'node:fs';
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import type Koffi from 'koffi';
 import { HostError } from './errors.js';
 import { hasEscapes, encodeName } from '../abi/names.js';
+
+/**
+ * koffi, the quick way when it can be: its prebuilt native module straight
+ * from the package koffi itself would pick here (@koromix/koffi-linux-x64,
+ * the glibc build: umlts loads libc.so.6, so the host is glibc). That skips
+ * koffi's loader (package-exports resolution twice, reading Node's own ELF
+ * header to tell glibc from musl, deprecation wrappers), which cost as much
+ * as the dlopen itself and was a tenth of a start (issue 14). Anything else
+ * (another layout, a module that will not load) takes koffi's own loader.
+ */
+function loadKoffi(): typeof Koffi {
+  const req = createRequire(import.meta.url);
+  try {
+    const native = req('@koromix/koffi-linux-x64/linux_x64/koffi.node') as typeof Koffi;
+    if (typeof native.load === 'function' && typeof native.errno === 'function' && typeof native.view === 'function') return native;
+  } catch {
+    // koffi's own loader below
+  }
+  return req('koffi') as typeof Koffi;
+}
+const koffi = loadKoffi();
 
 const libc = koffi.load('libc.so.6');
 
