@@ -2,7 +2,11 @@
 // natively, under umlts, and under the peers when they are installed (UML's
 // linux.uml, gVisor's runsc), in one run, printed as ratios to native.
 //
-//   node bench/bench.mjs [ROW...] [--reps N] [--workloads] [--no-peers]
+//   node bench/bench.mjs [ROW...] [startup] [--reps N] [--workloads] [--no-peers]
+//
+// The start-up section (issue 14) runs with the default rows or when
+// `startup` is named: `node -e 0`, `umlts run -- /bin/true`, the library's
+// run() in a fresh process, and a warm Sandbox's spawn, interleaved, medians.
 //
 // Rows and workloads are lists below: adding fork/exec/pipe (once umlts has
 // fork) means flipping `default` on, adding a real workload means adding a
@@ -11,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const CLI = path.join(ROOT, 'dist', 'umlts.mjs');
@@ -42,6 +46,9 @@ const ROWS = [
   { arg: 'unix', metric: 'unix_pingpong', lower: true, default: true, target: { ratioMax: 2, text: 'unix ping-pong ≤ 2× native' } },
   { arg: 'tcp', metric: 'tcp_pingpong', lower: true, default: true, target: { ratioMax: 2, text: 'tcp ping-pong ≤ 2× native' } },
   { arg: 'tcpbw', metric: 'tcp_stream', lower: false, default: true, target: { valueMin: 1000, text: 'tcp stream ≥ 1 GB/s' } },
+  // the same stream over AF_UNIX (bench/sockbw.c), and tcpbw with umlts's inet sockets on the host's (--net host)
+  { arg: 'unixbw', build: 'sockbw', metric: 'unix_stream', lower: false, default: true, target: { valueMin: 1000, text: 'unix stream ≥ 1 GB/s' } },
+  { arg: 'tcpbw-host', mbArg: 'tcpbw', umltsFlags: ['--net', 'host'], umltsOnly: true, metric: 'tcp_stream', lower: false, default: true },
 ];
 
 /** Real workloads, timed by wall clock for the whole run (startup included).
@@ -101,17 +108,21 @@ function which(cmd) {
 }
 
 function parseArgs(argv) {
-  const o = { rows: [], reps: 3, workloads: false, peers: true };
+  const o = { rows: [], reps: 3, workloads: false, peers: true, startup: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--reps') o.reps = Math.max(1, Number(argv[++i]) || 1);
     else if (a === '--workloads') o.workloads = true;
     else if (a === '--no-peers') o.peers = false;
     else if (a === '--all') o.rows = ROWS.map((r) => r.arg);
+    else if (a === 'startup') o.startup = true;
     else if (ROWS.some((r) => r.arg === a)) o.rows.push(a);
     else { console.error(`bench: unknown argument ${a} (rows: ${ROWS.map((r) => r.arg).join(', ')})`); process.exit(2); }
   }
-  if (o.rows.length === 0) o.rows = ROWS.filter((r) => r.default).map((r) => r.arg);
+  if (o.rows.length === 0 && !o.startup) {
+    o.rows = ROWS.filter((r) => r.default).map((r) => r.arg);
+    o.startup = true;
+  }
   return o;
 }
 
@@ -144,8 +155,8 @@ function runners(withPeers) {
   if (fs.existsSync(CLI)) {
     // BUILD is mounted writable at its own path (the tar workload writes there)
     // both platforms, whatever UMLTS_PLATFORM says (each names its own)
-    list.push({ name: 'umlts', wrap: (argv) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'ptrace', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, '--', ...argv] }) });
-    list.push({ name: 'umlts-systrap', wrap: (argv) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'systrap', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, '--', ...argv] }) });
+    list.push({ name: 'umlts', wrap: (argv, w) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'ptrace', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, ...(w?.umltsFlags ?? []), '--', ...argv] }) });
+    list.push({ name: 'umlts-systrap', wrap: (argv, w) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'systrap', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, ...(w?.umltsFlags ?? []), '--', ...argv] }) });
   } else {
     list.push({ name: 'umlts', unavailable: `${CLI} missing: run npm run build` });
   }
@@ -211,9 +222,13 @@ function parseMetrics(stdout) {
 /** Best of `reps` runs: the lowest time or the highest throughput. */
 function measureRow(runner, row, reps) {
   if (runner.unavailable) return { note: 'n/a' };
+  // a row of umlts's own flags: the peers have no such mode
+  if (row.umltsOnly && runner.name !== 'native' && !runner.name.startsWith('umlts')) return { note: 'n/a' };
+  if (row.build) buildWorkload(row.build);
+  const argv = row.build ? [path.join(BUILD, row.build)] : [BIN, row.mbArg ?? row.arg];
   let best = null;
   for (let i = 0; i < reps; i++) {
-    const r = runOnce(runner, [BIN, row.arg]);
+    const r = runOnce(runner, argv, row);
     const v = parseMetrics(r.stdout).get(row.metric);
     if (!r.ok || !v) return { error: r.why || 'no output' };
     if (!best || (row.lower ? v.value < best.value : v.value > best.value)) best = v;
@@ -259,9 +274,70 @@ function table(header, rows) {
   for (const r of rows) console.log(line(r));
 }
 
+/**
+ * Start-up (issue 14: `umlts run -- /bin/true` within 50 ms of `node -e 0`).
+ * Whole processes, interleaved round by round so that a busy host slows
+ * them alike, medians of `rounds`: node -e 0; the command; a fresh process
+ * that awaits the library's run(['/bin/true']) (and, inside it, the time
+ * run() itself took). Each is timed by bash's `time`: wall, and the CPU
+ * time (user + system) of the process and its children, guests included —
+ * on a host others keep busy the CPU figure is the steadier one. Then, in
+ * one process, new Sandbox() to ready, and a warm Sandbox's spawn of
+ * /bin/true to its exit (medians of `rounds`).
+ */
+function startup(rounds) {
+  const lib = pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href;
+  const libRun = `const { run } = await import(${JSON.stringify(lib)}); const t = performance.now(); await run(['/bin/true']); ` +
+    'process.stdout.write(String(performance.now() - t));';
+  const procs = [
+    { name: 'node -e 0', cmd: ['-e', '0'] },
+    { name: 'umlts run -- /bin/true', cmd: [CLI, 'run', '--', '/bin/true'] },
+    { name: "library: fresh process, await run(['/bin/true'])", cmd: ['--input-type=module', '-e', libRun], inner: "  of which run() itself" },
+  ];
+  const wall = procs.map(() => []), cpu = procs.map(() => []), inner = [];
+  const errors = [];
+  const q = (a) => `'${a.replace(/'/g, `'\\''`)}'`;
+  for (let i = 0; i < rounds; i++) {
+    procs.forEach((p, j) => {
+      const script = `TIMEFORMAT='%3R %3U %3S'; time ${[process.execPath, ...p.cmd].map(q).join(' ')} 2>/dev/null`;
+      const r = spawnSync('/bin/bash', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const t = /([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr || '');
+      if (r.status !== 0 || !t) {
+        errors.push(`${p.name}: exit ${r.status}`);
+        return;
+      }
+      wall[j].push(Number(t[1]) * 1000);
+      cpu[j].push((Number(t[2]) + Number(t[3])) * 1000);
+      if (p.inner) inner.push(Number(r.stdout));
+    });
+  }
+  const sandbox = `const { Sandbox } = await import(${JSON.stringify(lib)}); let t; const ready = []; ` +
+    `for (let i = 0; i < ${rounds}; i++) { t = performance.now(); const s = new Sandbox(); await s.ready; ready.push(performance.now() - t); await s.close(); } ` +
+    'const sb = new Sandbox(); await sb.ready; const spawns = []; ' +
+    `for (let i = 0; i <= ${rounds}; i++) { t = performance.now(); await sb.spawn(['/bin/true'], { stdio: 'ignore' }).exited; if (i > 0) spawns.push(performance.now() - t); } ` +
+    'await sb.close(); process.stdout.write(JSON.stringify({ ready, spawns }));';
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', sandbox], { encoding: 'utf8' });
+  let sb = null;
+  try { sb = JSON.parse(r.stdout); } catch { errors.push(`Sandbox: exit ${r.status}: ${(r.stderr || '').trim().split('\n')[0]}`); }
+  const med = (a) => { const b = [...a].sort((x, y) => x - y); return b[b.length >> 1]; };
+  if (wall.some((w) => w.length === 0)) return errors;
+  const base = med(wall[0]), baseCpu = med(cpu[0]);
+  const rows = procs.map((p, j) => [p.name, `${med(wall[j]).toFixed(0)} ms`, j === 0 ? '' : `+${(med(wall[j]) - base).toFixed(0)} ms`,
+    `${med(cpu[j]).toFixed(0)} ms`, j === 0 ? '' : `+${(med(cpu[j]) - baseCpu).toFixed(0)} ms`,
+    j === 1 ? `wall within 50 ms of node -e 0 ${med(wall[j]) - base <= 50 ? 'MET' : 'MISSED'}` : '']);
+  rows.push([procs[2].inner, `${med(inner).toFixed(0)} ms`, '', '', '', '']);
+  if (sb) {
+    rows.push(['new Sandbox() until ready (in a warm process)', `${med(sb.ready).toFixed(0)} ms`, '', '', '', '']);
+    rows.push(["warm Sandbox: spawn(['/bin/true']) to its exit", `${med(sb.spawns).toFixed(1)} ms`, '', '', '', '']);
+  }
+  console.log(`start-up (median of ${rounds} interleaved rounds; cpu = user + system of the process and its children; differences from node -e 0 in the same run)\n`);
+  table(['what', 'wall', 'vs node -e 0', 'cpu', 'vs node -e 0', 'target'], rows);
+  return errors;
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  buildMicrobench();
+  if (opts.rows.length > 0) buildMicrobench();
   const rs = runners(opts.peers);
   const errors = [];
   const notes = rs.filter((r) => r.unavailable).map((r) => `${r.name}: ${r.unavailable}`);
@@ -293,7 +369,12 @@ function main() {
     out.push([`${row.arg} (${row.metric})`, cell(m.native), cell(m.umlts), ratio === null ? '' : `${fmt(ratio)}×`, target,
       ...peers.flatMap((p) => { const r = slowdown(m.native, m[p.name], row.lower); return [cell(m[p.name]), r === null ? '' : `${fmt(r)}×`]; })]);
   }
-  table(header, out);
+  if (out.length) table(header, out);
+
+  if (opts.startup) {
+    console.log('');
+    for (const e of startup(Math.max(9, opts.reps * 4 + 1))) errors.push(`start-up: ${e}`);
+  }
 
   if (opts.workloads) {
     console.log('\nworkloads (wall time of the whole run, startup included; ratio = other/native)\n');

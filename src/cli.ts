@@ -3,16 +3,21 @@
  * The umlts command: `umlts run [options] -- PROGRAM [ARGS...]`.
  * Bad input gets one line on stderr and a non-zero exit, never a stack trace.
  *
- * A thin client of the library (index.ts): the flags become run()'s
- * options, with the guest on umlts's own stdio and terminal, kernel
- * messages and --strace lines on its stderr; the result becomes the exit
- * status (128+N for a signal N) and a failure one line.
+ * A thin client of the library: the flags become run()'s options, with
+ * the guest on umlts's own stdio and terminal, kernel messages and
+ * --strace lines on its stderr; the result becomes the exit status (128+N
+ * for a signal N) and a failure one line. The kernel runs on this thread
+ * (lib/run_here.ts): the command waits for its guest and does nothing
+ * else, and a worker thread would cost as much to start as Node.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PKG_ROOT } from './host/paths.js';
-import { run, RunOptions, UmltsError, UsageError, parseSize, parseMount } from './index.js';
-import { SIGNAL_MESSAGES, SIGNAL_NAMES } from './abi/signal.js';
+import { UmltsError } from './lib/errors.js';
+import { RunOptions, UsageError, parseSize, parseMount } from './lib/options.js';
+import { runHere } from './lib/run_here.js';
+import { SIGNAL_MESSAGES } from './abi/signal.js';
+import { mark } from './lib/timing.js';
 
 /** A parsed command line: the program and the library's options. */
 interface Command {
@@ -172,6 +177,7 @@ function parse(argv: string[]): Command | number {
 }
 
 async function main(): Promise<number> {
+  mark('cli: bundle loaded');
   let c: Command | number;
   try {
     c = parse(process.argv.slice(2));
@@ -184,13 +190,13 @@ async function main(): Promise<number> {
   }
   if (typeof c === 'number') return c;
   try {
-    const r = await run(c.argv, c.options);
+    const r = await runHere(c.argv, c.options);
     if (c.stats) {
       const line = (what: string, o: object): string => `umlts: ${what}: ${Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ')}\n`;
       process.stderr.write(line('filehandles', r.stats.filehandles) + line('kernel', r.stats.kernel) + line('mm', r.stats.mm));
     }
-    if (r.signal === null) return r.exitCode ?? 0;
-    const sig = Number(Object.entries(SIGNAL_NAMES).find(([, name]) => name === r.signal)?.[0] ?? 9);
+    const sig = r.status & 0x7f;
+    if (sig === 0) return (r.status >> 8) & 0xff;
     const msg = SIGNAL_MESSAGES[sig];
     if (msg) process.stderr.write(`${msg}\n`);
     return 128 + sig;
@@ -202,7 +208,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (e: unknown) => {
+main().then((code) => {
+  mark('cli: exit');
+  process.exit(code);
+}, (e: unknown) => {
   process.stderr.write(`umlts: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\n`);
   process.exit(70);
 });

@@ -98,3 +98,45 @@ test("what CPython's suites ask: a connected UDP socket's source address, UDP-Li
   assert.match(native.stdout, /\[lvl 41 type 52 len 20 val 3\] \[lvl 41 type 67 len 20 val 16\]/);
   assert.match(native.stdout, /epoll_wait = 1 events=0x1/);
 });
+
+test('sendmmsg and recvmmsg block on each message; recvmmsg checks its timeout after each datagram and writes back the rest', () => {
+  const g = buildGuest('net_more');
+  const { native } = assertSameAsNative([g, 'mmsg'], [], { timeout: TIMEOUT });
+  assert.match(native.stdout, /^sendmmsg blocking stream: 3, lens 65536 65536 65536\n/m);
+  assert.match(native.stdout, /^recvmmsg 3 with 50 ms timeout, third 300 ms late: 3 \(one two three\), waited >= 200 ms 1, timeout left 0\.000000000\n/m);
+  assert.match(native.stdout, /^recvmmsg 3 with 100 ms timeout, datagrams 400 ms apart: 2 \(four five\)/m);
+  assert.match(native.stdout, /^recvmmsg 2 of 2 waiting, 10 s timeout: 2, left between 9 and 10 s 1\n/m);
+});
+
+test('sendfile and splice to a socket whose peer is gone: EPIPE and SIGPIPE (unix stream, TCP reset, TCP shut down)', () => {
+  const g = buildGuest('net_more');
+  const dir = makeScratch('net_more');
+  try {
+    const { native } = assertSameAsNative([g, 'sigpipe', dir], ['--mount', `${dir}:${dir}`], { timeout: TIMEOUT });
+    assert.equal(native.stdout.match(/-1 EPIPE, SIGPIPEs 1\n/g)?.length, 6, native.stdout);
+  } finally {
+    rmScratch(dir);
+  }
+});
+
+test('--net host: recvmsg passes the host socket\'s control messages (IP_PKTINFO, IP_TTL, SO_TIMESTAMP, MSG_CTRUNC)', () => {
+  const g = buildGuest('net_more');
+  const { native } = assertSameAsNative([g, 'cmsg'], ['--net', 'host'], { timeout: TIMEOUT });
+  assert.match(native.stdout, /^ {2}IP_PKTINFO len 28 ifindex-set 1 spec_dst 127\.0\.0\.1 addr 127\.0\.0\.1\n/m);
+  assert.match(native.stdout, /^ {2}SO_TIMESTAMP len 32 within 10 s of the call 1\n/m);
+  assert.match(native.stdout, /^recvmsg, room for one: 5, MSG_CTRUNC 1/m);
+});
+
+test('/proc/net/udplite and udplite6 exist, with the udp files\' header', () => {
+  const g = buildGuest('net_more');
+  const { native } = assertSameAsNative([g, 'udplite'], [], { timeout: TIMEOUT });
+  assert.match(native.stdout, /^\/proc\/net\/udplite6: sl local_address remote_address\n/m);
+});
+
+test('a blocking TCP writer far ahead of its reader, on the private loopback and on host sockets (--net host)', () => {
+  const g = buildGuest('net_more');
+  for (const flags of [[], ['--net', 'host']]) {
+    const { native } = assertSameAsNative([g, 'bulk'], flags, { timeout: TIMEOUT });
+    assert.match(native.stdout, /^writer sent 16777216 bytes\nreader got 16777216 bytes, last read 0\n/m);
+  }
+});

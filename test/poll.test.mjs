@@ -1,4 +1,4 @@
-// poll, ppoll, select, pselect6, epoll, eventfd and the interval timers,
+// poll, ppoll, select, pselect6, epoll, eventfd, timerfd and the interval timers,
 // differentially; and that a guest asleep in them costs the host no CPU.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,6 +37,24 @@ test('SIGALRM from alarm() and from a timer_create default sigevent kills like n
     assert.equal(r.code, 128 + 14, r.describe());
     assert.equal(r.stdout, n.stdout, r.describe());
   }
+});
+
+test('timerfd: errors, one-shot and periodic counts, TFD_TIMER_ABSTIME, poll and epoll, the alarm clocks, TFD_IOC_SET_TICKS', () => {
+  const g = buildGuest('timerfd');
+  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
+  assert.match(native.stdout, /periodic: count in \[9,12\]: 1\n/);
+  assert.match(native.stdout, /alarm clocks as nobody: EPERM EPERM\n/);
+  assert.match(native.stdout, /past periodic: count in \[10,12\]: 1\n/);
+});
+
+test('timerfd: TFD_TIMER_CANCEL_ON_SET reads ECANCELED once the guest sets its wall clock', () => {
+  // not differential: natively this would set the host's clock
+  const r = runUmlts([], [buildGuest('timerfd'), 'cancel']);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, [
+    'set cancel: OK', 'before: EAGAIN', 'poll before: 0', 'clock_settime: OK', 'poll after: 1 0x1',
+    'after: ECANCELED', 'again: EAGAIN', 'still armed: 1', 'relative: EAGAIN', '',
+  ].join('\n'));
 });
 
 /** Host CPU seconds (user + sys) umlts and its guests used for argv. */

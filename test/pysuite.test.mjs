@@ -22,7 +22,22 @@ const MODULES = {
   'test_asyncio.test_sock_lowlevel': [],
   'test_asyncio.test_unix_events': [],
   'test_asyncio.test_subprocess': [],
+  // issue 11's system-call modules that pass whole and are quick (test_subprocess, test_threading and
+  // test_poll pass too, but take minutes under umlts: `npm run pysuite -- MODULE`)
+  test_os: [],
+  test_posix: [],
+  test_fcntl: [],
+  test_select: [],
+  test_epoll: [],
+  test_mmap: [],
+  test_time: [],
+  // the whole module passes (338 tests) but takes ~5 minutes; its process tests hold test_many_processes,
+  // whose 100 forked children once drove umlts's copy-on-write-around into the OOM killer
+  test_multiprocessing_fork: ['-m', '*WithProcessesTestProcess*'],
 };
+
+/** the fewest tests that pass natively for the run to count (a module whose tests all skip proves nothing) */
+const MIN_PASSED = { test_fcntl: 5, test_select: 4, test_epoll: 8, test_multiprocessing_fork: 15 };
 
 for (const [mod, pyArgs] of Object.entries(MODULES)) {
   test(`CPython ${mod}: everything that passes natively passes under umlts`, () => {
@@ -31,7 +46,7 @@ for (const [mod, pyArgs] of Object.entries(MODULES)) {
     const native = runSuite(mod, { umlts: false, timeoutS: 600, pyArgs });
     const under = runSuite(mod, { umlts: true, timeoutS: 900, pyArgs });
     const passed = [...native.results.values()].filter((r) => r === 'ok').length;
-    assert.ok(passed > 20, `${mod} natively: only ${passed} tests passed\n${native.log.slice(-2000)}`);
+    assert.ok(passed >= (MIN_PASSED[mod] ?? 20), `${mod} natively: only ${passed} tests passed\n${native.log.slice(-2000)}`);
     const lost = compare(native, under);
     assert.deepEqual(lost, [], `${mod}: ${lost.length} tests pass natively but not under umlts:\n` +
       lost.map((l) => `  ${l.id}: ${l.umlts}`).join('\n') + `\n--- umlts log tail ---\n${under.log.slice(-3000)}`);

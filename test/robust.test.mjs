@@ -5,6 +5,8 @@
 //  - An unexpected exception inside a syscall handler (a kernel bug,
 //    injected with UMLTS_TEST_INJECT): that process is killed with one
 //    line naming the call and the error; its sibling and parent go on.
+//  - A timer callback that throws (no task to blame): one line, and
+//    everything goes on.
 //  - A KernelPanic: everything ends, one line, status 70, no host process
 //    left.
 //  - A host out of room for a process's mappings (vm.max_map_count, which
@@ -62,6 +64,14 @@ test('mmap of a sysfs file through --mount: ENODEV from the host', () => {
   assert.equal(r.stdout, native.stdout.replaceAll(`${dir}/online`, '/hostcpu/online'));
 });
 
+test('mmap of /proc and /dev files, an O_PATH fd, pipes and eventfds: the errno Linux gives (EIO for /proc\'s own files, EBADF for O_PATH)', () => {
+  const { native, umlts } = assertSameAsNative([buildGuest('mmap_special')]);
+  noKernelError(umlts);
+  assert.match(native.stdout, /^\/proc\/cpuinfo private: EIO, shared: EIO$/m);
+  assert.match(native.stdout, /^\/proc\/self\/status private: ENODEV, shared: ENODEV$/m);
+  assert.match(native.stdout, /^O_PATH private: EBADF, shared: EBADF$/m);
+});
+
 test('an internal error in a handler kills that process only, with one line', () => {
   const bin = buildGuest('contained', ['-pthread']);
   const r = runUmlts([], [bin], { env: { ...CLEAN_ENV, UMLTS_TEST_INJECT: 'internal:getppid' } });
@@ -71,6 +81,14 @@ test('an internal error in a handler kills that process only, with one line', ()
   assert.equal(err.length, 1, r.describe());
   assert.match(err[0], /^umlts: pid \d+ \(contained\): internal error in getppid: TypeError: injected fault in getppid; process killed$/);
   assert.doesNotMatch(r.stderr, /kernel error|^\s+at /m);
+});
+
+test('a timer callback that throws is logged in one line; the kernel and every guest go on', () => {
+  const bin = buildGuest('contained', ['-pthread']);
+  const r = runUmlts([], [bin], { env: { ...CLEAN_ENV, UMLTS_TEST_INJECT: 'timer:getppid' } });
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'victim: getppid returned\nvictim: exit 0\nbystander: exit 7\ndone\n', r.describe());
+  assert.equal(r.stderr, 'umlts: internal error in a timer callback: TypeError: injected fault in a timer armed by getppid; ignored\n', r.describe());
 });
 
 test('a KernelPanic ends everything: one line, status 70, no host process left', () => {

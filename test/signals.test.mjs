@@ -3,7 +3,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { buildGuest, runNative, runUmlts, assertNoLeftovers, ourStubProcesses, requireCli, trackUmltsPid, CLI, CLEAN_ENV, BUSYBOX } from './lib.mjs';
+import { buildGuest, runNative, runUmlts, assertSameAsNative, assertNoLeftovers, ourStubProcesses, requireCli, trackUmltsPid, CLI, CLEAN_ENV, BUSYBOX } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -81,3 +81,9 @@ for (const sig of ['SIGKILL', 'SIGTERM', 'SIGINT']) {
     await noneWithin(mine, 2000);
   });
 }
+
+test('children killed by core signals: no core-dumped bit and CLD_KILLED, as Linux with RLIMIT_CORE 0', () => {
+  const { native } = assertSameAsNative([buildGuest('wait_core')]);
+  assert.match(native.stdout, /^fault: status 0xb signaled 1 sig 11 core 0$/m);
+  assert.match(native.stdout, /^abort: waitid code CLD_KILLED status 6$/m);
+});

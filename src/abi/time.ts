@@ -80,3 +80,9 @@ export function putTimeval(dv: DataView, off: number, ns: bigint): void {
   dv.setBigInt64(off + 8, ts.nsec / NSEC_PER_USEC, true);
 }
 
+
+/** timerfd (include/uapi/linux/timerfd.h): create flags are O_CLOEXEC/O_NONBLOCK; settime flags; the C/R ioctl. */
+export const TFD_CLOEXEC = 0o2000000, TFD_NONBLOCK = 0o4000;
+export const TFD_TIMER_ABSTIME = 1, TFD_TIMER_CANCEL_ON_SET = 2;
+/** TFD_IOC_SET_TICKS: _IOW('T', 0, u64) */
+export const TFD_IOC_SET_TICKS = 0x40085400;

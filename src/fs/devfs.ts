@@ -19,7 +19,8 @@ import * as host from '../host/libc.js';
 import { File, UserMemory } from './file.js';
 import { IOCTL_VM_SOCKETS_GET_LOCAL_CID, VSOCK_GUEST_CID } from '../abi/socket.js';
 import { DirEntry, Stat, S_IFCHR, S_IFDIR, S_IFLNK } from './types.js';
-import { FileSystem, Node, FsCred, MappableRef, StatFs, TMPFS_MAGIC, dtype, makedev, nowNs } from './node.js';
+import { FileSystem, Node, FsCred, MappableRef, StatFs, TMPFS_MAGIC, dtype, makedev, nowNs, FixedNode } from './node.js';
+import { nameByteLength } from '../abi/names.js';
 
 /** A character device: its number and how to open it. */
 interface CharDev {
@@ -185,9 +186,9 @@ export class DevFs extends FileSystem {
   }
 }
 
-class DevDir extends Node {
+class DevDir extends FixedNode {
   private readonly entries = new Map<string, Node>();
-  private readonly st: Stat;
+  protected readonly st: Stat;
   constructor(readonly fs: DevFs, devices: Array<[string, CharDev | string]>) {
     super();
     this.st = fs.attrs(1, S_IFDIR | 0o755, 0, 0, 0);
@@ -196,12 +197,6 @@ class DevDir extends Node {
     for (const [name, d] of devices) {
       this.entries.set(name, typeof d === 'string' ? new DevLink(fs, ino++, d) : new DevChar(fs, ino++, d));
     }
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   override lookup(name: string): Node | number {
     return this.entries.get(name) ?? -Errno.ENOENT;
@@ -217,34 +212,22 @@ class DevDir extends Node {
   }
 }
 
-class DevChar extends Node {
-  private readonly st: Stat;
+class DevChar extends FixedNode {
+  protected readonly st: Stat;
   constructor(readonly fs: DevFs, ino: number, private readonly dev: CharDev) {
     super();
     this.st = fs.attrs(ino, S_IFCHR | dev.perm, makedev(dev.major, dev.minor), dev.gid, 0);
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   override open(flags: number, path: string, cred?: FsCred): File | number {
     return this.dev.open(flags, path, this.st, cred);
   }
 }
 
-class DevLink extends Node {
-  private readonly st: Stat;
+class DevLink extends FixedNode {
+  protected readonly st: Stat;
   constructor(readonly fs: DevFs, ino: number, private readonly target: string) {
     super();
-    this.st = fs.attrs(ino, S_IFLNK | 0o777, 0, 0, Buffer.byteLength(target));
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
+    this.st = fs.attrs(ino, S_IFLNK | 0o777, 0, 0, nameByteLength(target));
   }
   override readlink(): string {
     return this.target;

@@ -83,6 +83,10 @@ export abstract class File {
   mappable(_shared = false): Mappable | null {
     return null;
   }
+  /** mmap's answer when mappable() says no: ENODEV (no mmap in f_op) unless a file says otherwise. */
+  get mmapErrno(): number {
+    return -Errno.ENODEV;
+  }
   /** truncate through this description */
   truncate(_len: number): number {
     return -Errno.EINVAL;
@@ -113,6 +117,36 @@ export abstract class File {
   }
   put(): void {
     if (--this.refs === 0) this.release();
+  }
+}
+
+/**
+ * A VMA's view of an open file (mm's VmFile, structurally): it holds the File
+ * open while mapped (get_file/fput per VMA) and shows the file's Mappable.
+ * mmap's and shmat's views extend it with what they count. Immutable.
+ */
+export class MappedFile {
+  readonly hostMap: Mappable['hostMap'];
+  constructor(protected readonly f: File, protected readonly m: Mappable) {
+    this.hostMap = m.hostMap;
+  }
+  fillHost(off: number, ptr: bigint, len: number): number {
+    return this.m.fillHost(off, ptr, len);
+  }
+  get mapName(): string {
+    return this.m.mapName;
+  }
+  get mapDev(): number {
+    return this.m.mapDev;
+  }
+  get mapIno(): number {
+    return this.m.mapIno;
+  }
+  get(): void {
+    this.f.get();
+  }
+  put(): void {
+    this.f.put();
   }
 }
 

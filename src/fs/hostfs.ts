@@ -51,6 +51,9 @@ import {
 import type { LockTable } from './locks.js';
 import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from './filehandle.js';
 import { parseStat } from '../abi/stat.js';
+import { XATTR_SIZE_MAX, XATTR_USER_PREFIX } from '../abi/xattr.js';
+import { SimpleXattrs } from './xattr.js';
+import { decodeName } from '../abi/names.js';
 export { HostHandle, HandleCache, parseStat };
 export type { FhStats };
 
@@ -203,6 +206,71 @@ export class HostFs extends FileSystem {
     return this.handles.acquire(() => this.openConfined(rel, flags | HOST_OPEN, 0), true);
   }
 
+  // ---- extended attributes ----------------------------------------------------------------
+  // user.* go to the host file (through /proc/self/fd of an fd on it, so the
+  // host never walks a path again), or stay in memory when the host's
+  // filesystem has none (EOPNOTSUPP). trusted.* and security.* always stay in
+  // memory: a guest's root is not the host's, and must not mark host files.
+
+  /** in-memory attributes of host inodes, by st_ino (an inode number the host reuses after the last
+   * unlink may find old ones: a known gap); guarded by the JS thread */
+  private readonly memXattrs = new Map<number, SimpleXattrs>();
+  /** getxattr/listxattr scratch (the largest value or list Linux allows); used synchronously only */
+  private readonly xattrBuf = new Uint8Array(XATTR_SIZE_MAX);
+
+  /** Run op on a /proc/self/fd path of rel itself (an O_PATH fd, not following rel). */
+  withRelFd(rel: string, op: (path: string) => number): number {
+    const fd = this.openTransient(rel, O_PATH | O_NOFOLLOW);
+    if (fd < 0) return guestErr(fd);
+    try {
+      return op(`/proc/self/fd/${fd}`);
+    } finally {
+      this.handles.releaseTransient(fd);
+    }
+  }
+  private mem(ino: number, make: boolean): SimpleXattrs | null {
+    let m = this.memXattrs.get(ino) ?? null;
+    if (!m && make) this.memXattrs.set(ino, (m = new SimpleXattrs()));
+    return m;
+  }
+  getxattr(ino: number, at: (op: (path: string) => number) => number, name: string): Uint8Array | number {
+    if (name.startsWith(XATTR_USER_PREFIX)) {
+      const n = at((p) => host.getxattr(p, name, this.xattrBuf));
+      if (n !== -Errno.EOPNOTSUPP) return n < 0 ? guestErr(n) : this.xattrBuf.slice(0, n);
+    }
+    return this.mem(ino, false)?.get(name) ?? -Errno.ENODATA;
+  }
+  setxattr(ino: number, at: (op: (path: string) => number) => number, name: string, value: Uint8Array, flags: number): number {
+    if (name.startsWith(XATTR_USER_PREFIX)) {
+      const r = at((p) => host.setxattr(p, name, value, flags));
+      if (r !== -Errno.EOPNOTSUPP) return guestErr(r);
+    }
+    return this.mem(ino, true)!.set(name, value, flags);
+  }
+  removexattr(ino: number, at: (op: (path: string) => number) => number, name: string): number {
+    if (name.startsWith(XATTR_USER_PREFIX)) {
+      const r = at((p) => host.removexattr(p, name));
+      if (r !== -Errno.EOPNOTSUPP) return guestErr(r);
+    }
+    return this.mem(ino, false)?.remove(name) ?? -Errno.ENODATA;
+  }
+  /** The host file's user.* names (the host's other namespaces are not the guest's), then the in-memory ones. */
+  listxattr(ino: number, at: (op: (path: string) => number) => number, userOk: boolean): string[] | number {
+    const out: string[] = [];
+    if (userOk) {
+      const n = at((p) => host.listxattr(p, this.xattrBuf));
+      if (n < 0 && n !== -Errno.EOPNOTSUPP) return guestErr(n);
+      if (n > 0) {
+        for (const name of Buffer.from(this.xattrBuf.buffer, 0, n).toString('latin1').split('\0')) {
+          if (name.startsWith(XATTR_USER_PREFIX)) out.push(Buffer.from(name, 'latin1').toString('utf8'));
+        }
+      }
+    }
+    const m = this.mem(ino, false);
+    if (m) out.push(...m.list());
+    return out;
+  }
+
   /** fstatat(AT_SYMLINK_NOFOLLOW) below the root. */
   lstat(rel: string): Stat | number {
     const r = this.atParent(rel, (d, n) => {
@@ -216,7 +284,7 @@ export class HostFs extends FileSystem {
   readlink(rel: string): string | number {
     const n = this.atParent(rel, (d, name) => host.readlinkat(d, name, this.linkbuf));
     if (n < 0) return guestErr(n);
-    return Buffer.from(this.linkbuf.buffer, this.linkbuf.byteOffset, n).toString('utf8');
+    return decodeName(this.linkbuf.subarray(0, n));
   }
   /** Directory listing via getdents64 on a transient fd, without '.' and '..'. */
   list(rel: string): DirEntry[] | number {
@@ -235,7 +303,7 @@ export class HostFs extends FileSystem {
           const type = dv.getUint8(off + 18);
           let end = off + 19;
           while (end < off + reclen && b[end] !== 0) end++;
-          const name = Buffer.from(b.buffer, b.byteOffset + off + 19, end - off - 19).toString('utf8');
+          const name = decodeName(b.subarray(off + 19, end));
           if (name !== '.' && name !== '..') {
             const ino = dv.getUint32(off + 4, true) * 0x100000000 + dv.getUint32(off, true);
             out.push({ ino, type, name });
@@ -495,6 +563,19 @@ export class HostNode extends Node {
     }
     return 0;
   }
+  override getxattr(name: string): Uint8Array | number {
+    return this.fs.getxattr(this.st.ino, (op) => this.fs.withRelFd(this.rel, op), name);
+  }
+  override setxattr(name: string, value: Uint8Array, flags: number): number {
+    return this.fs.setxattr(this.st.ino, (op) => this.fs.withRelFd(this.rel, op), name, value, flags);
+  }
+  override removexattr(name: string): number {
+    return this.fs.removexattr(this.st.ino, (op) => this.fs.withRelFd(this.rel, op), name);
+  }
+  override listxattr(): string[] | number {
+    const type = this.st.mode & S_IFMT;
+    return this.fs.listxattr(this.st.ino, (op) => this.fs.withRelFd(this.rel, op), type === S_IFREG || type === S_IFDIR);
+  }
   override setattr(a: SetAttr): number {
     const fs = this.fs;
     if (a.size !== undefined) {
@@ -588,6 +669,28 @@ export class OpenHostNode extends Node {
   }
   override setattr(a: SetAttr): number {
     return this.file.setattr(a);
+  }
+  /** Run op on the open file's /proc/self/fd path (still the file after an unlink). */
+  private at = (op: (path: string) => number): number => {
+    const fd = this.fs.handles.pin(this.file.h);
+    if (fd < 0) return fd;
+    try {
+      return op(`/proc/self/fd/${fd}`);
+    } finally {
+      this.fs.handles.unpin(this.file.h);
+    }
+  };
+  override getxattr(name: string): Uint8Array | number {
+    return this.fs.getxattr(this.peek().ino, this.at, name);
+  }
+  override setxattr(name: string, value: Uint8Array, flags: number): number {
+    return this.fs.setxattr(this.peek().ino, this.at, name, value, flags);
+  }
+  override removexattr(name: string): number {
+    return this.fs.removexattr(this.peek().ino, this.at, name);
+  }
+  override listxattr(): string[] | number {
+    return this.fs.listxattr(this.peek().ino, this.at, true);
   }
   /** linkat(fd, "", dir, name, AT_EMPTY_PATH): a name for the open file. */
   linkInto(dir: HostNode, name: string): number {

@@ -22,6 +22,7 @@ import {
   DirEntry, Mappable, Stat, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK,
   DT_DIR, DT_LNK, DT_REG, DT_CHR, DT_BLK, DT_FIFO, DT_SOCK, DT_UNKNOWN,
 } from './types.js';
+import { encodeName, hasEscapes } from '../abi/names.js';
 
 /** Who is asking, for permission checks: struct cred's fs identity. kernel/creds.ts's Creds fits. */
 export interface FsCred {
@@ -161,6 +162,23 @@ export abstract class Node {
   rename(_oldName: string, _newDir: Node, _newName: string, _flags: number): number {
     return this.dirOp();
   }
+  /**
+   * Extended attributes (inode_operations' xattr handlers). The syscall
+   * layer checks names, namespaces and permissions first. A filesystem
+   * without them (procfs, pipes) says EOPNOTSUPP and lists none.
+   */
+  getxattr(_name: string): Uint8Array | number {
+    return -Errno.EOPNOTSUPP;
+  }
+  setxattr(_name: string, _value: Uint8Array, _flags: number): number {
+    return -Errno.EOPNOTSUPP;
+  }
+  listxattr(): string[] | number {
+    return [];
+  }
+  removexattr(_name: string): number {
+    return -Errno.EOPNOTSUPP;
+  }
   setattr(_a: SetAttr): number {
     return -Errno.EPERM;
   }
@@ -299,16 +317,29 @@ export function encodeDirents(entries: readonly DirEntry[], start: number, buf: 
   let i = start;
   for (; i < entries.length; i++) {
     const e = entries[i]!;
-    const nameLen = Buffer.byteLength(e.name, 'utf8');
+    const escaped = hasEscapes(e.name);
+    const nameLen = escaped ? encodeName(e.name).length : Buffer.byteLength(e.name, 'utf8');
     const reclen = (19 + nameLen + 1 + 7) & ~7;
     if (off + reclen > buf.length) break;
     dv.setBigUint64(off, BigInt(e.ino), true);
     dv.setBigInt64(off + 8, BigInt(i + 1), true);
     dv.setUint16(off + 16, reclen, true);
     dv.setUint8(off + 18, e.type);
-    utf8.encodeInto(e.name, buf.subarray(off + 19, off + 19 + nameLen));
+    if (escaped) buf.set(encodeName(e.name), off + 19);
+    else utf8.encodeInto(e.name, buf.subarray(off + 19, off + 19 + nameLen));
     buf.fill(0, off + 19 + nameLen, off + reclen);
     off += reclen;
   }
   return { bytes: off, next: i };
+}
+
+/** A node whose attributes the kernel made and keeps (procfs, sysfs, devfs, devpts): peek and stat show them. */
+export abstract class FixedNode extends Node {
+  protected abstract readonly st: Stat;
+  peek(): Stat {
+    return this.st;
+  }
+  stat(): Stat {
+    return { ...this.st };
+  }
 }

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFDIR, S_IFLNK, S_IFREG, DT_DIR, DT_LNK, DT_REG } from './types.js';
-import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs } from './node.js';
+import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs, FixedNode } from './node.js';
 
 /**
  * What /proc shows, implemented by the kernel. Each per-process method
@@ -303,29 +303,34 @@ const INO_ROOT = 1, INO_SELF = 2, INO_CPUINFO = 3, INO_MEMINFO = 4, INO_MOUNTS =
 const pidIno = (pid: number, k: number): number => 4096 + pid * 64 + k;
 const fdIno = (pid: number, fd: number): number => 0x40000000 + pid * 65536 + fd;
 
-/** A generated file. */
-class GenNode extends Node {
-  private readonly st: Stat;
-  constructor(readonly fs: ProcFs, ino: number, private readonly gen: () => Uint8Array | string | null) {
+/**
+ * A file of a proc_dir_entry (proc_create: /proc's own files, /proc/net):
+ * proc_reg_mmap says EIO when the entry has no mmap. The per-process files
+ * (pid_entry) have no mmap at all: ENODEV.
+ */
+class PdeFile extends BufferFile {
+  override get mmapErrno(): number {
+    return -Errno.EIO;
+  }
+}
+
+/** A generated file; pde: one of /proc's own entries rather than a per-process one. */
+class GenNode extends FixedNode {
+  protected readonly st: Stat;
+  constructor(readonly fs: ProcFs, ino: number, private readonly gen: () => Uint8Array | string | null, private readonly pde = false) {
     super();
     this.st = fs.attrs(ino, S_IFREG | 0o444);
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   override open(flags: number, path: string): File | number {
     if ((flags & 3) !== 0) return -Errno.EACCES;
     const c = this.gen();
     if (c === null) return -Errno.ENOENT;
-    return new BufferFile(flags, path, typeof c === 'string' ? enc.encode(c) : c, this.st);
+    return new (this.pde ? PdeFile : BufferFile)(flags, path, typeof c === 'string' ? enc.encode(c) : c, this.st);
   }
 }
 
-class LinkNode extends Node {
-  private readonly st: Stat;
+class LinkNode extends FixedNode {
+  protected readonly st: Stat;
   constructor(
     readonly fs: ProcFs,
     ino: number,
@@ -337,12 +342,6 @@ class LinkNode extends Node {
     this.st = fs.attrs(ino, S_IFLNK | perm);
     if (file) this.st.size = 64; // what Linux shows for fd links
   }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
-  }
   override readlink(): string | number {
     return this.target() ?? -Errno.ENOENT;
   }
@@ -353,17 +352,11 @@ class LinkNode extends Node {
 }
 
 /** A directory whose entries are computed per call. */
-abstract class DirNode extends Node {
+abstract class DirNode extends FixedNode {
   protected readonly st: Stat;
   constructor(readonly fs: ProcFs, ino: number, perm: number) {
     super();
     this.st = fs.attrs(ino, S_IFDIR | perm, 2);
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   protected override dirOp(): number {
     return -Errno.EACCES;
@@ -377,13 +370,13 @@ class ProcRoot extends DirNode {
     const p = fs.provider;
     this.fixed = new Map<string, Node>([
       ['self', new LinkNode(fs, INO_SELF, () => String(p.currentPid()))],
-      ['cpuinfo', new GenNode(fs, INO_CPUINFO, () => fs.cpuinfo())],
-      ['meminfo', new GenNode(fs, INO_MEMINFO, () => fs.meminfo())],
+      ['cpuinfo', new GenNode(fs, INO_CPUINFO, () => fs.cpuinfo(), true)],
+      ['meminfo', new GenNode(fs, INO_MEMINFO, () => fs.meminfo(), true)],
       ['mounts', new LinkNode(fs, INO_MOUNTS, () => 'self/mounts')],
-      ['filesystems', new GenNode(fs, INO_FILESYSTEMS, () => 'nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\thostfs\n')],
-      ['uptime', new GenNode(fs, INO_UPTIME, () => fs.uptime())],
-      ['loadavg', new GenNode(fs, INO_LOADAVG, () => fs.loadavg())],
-      ['stat', new GenNode(fs, INO_STAT, () => fs.stat())],
+      ['filesystems', new GenNode(fs, INO_FILESYSTEMS, () => 'nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\thostfs\n', true)],
+      ['uptime', new GenNode(fs, INO_UPTIME, () => fs.uptime(), true)],
+      ['loadavg', new GenNode(fs, INO_LOADAVG, () => fs.loadavg(), true)],
+      ['stat', new GenNode(fs, INO_STAT, () => fs.stat(), true)],
       ['umlts', new UmltsDir(fs)],
       ['net', new NetDir(fs)],
     ]);
@@ -410,7 +403,7 @@ class UmltsDir extends DirNode {
   private readonly entries: Map<string, Node>;
   constructor(fs: ProcFs) {
     super(fs, INO_UMLTS, 0o555);
-    this.entries = new Map(Object.entries(fs.umlts).map(([name, gen], i) => [name, new GenNode(fs, INO_UMLTS + 1 + i, gen)]));
+    this.entries = new Map(Object.entries(fs.umlts).map(([name, gen], i) => [name, new GenNode(fs, INO_UMLTS + 1 + i, gen, true)]));
   }
   override lookup(name: string): Node | number {
     return this.entries.get(name) ?? -Errno.ENOENT;
@@ -431,7 +424,7 @@ class NetDir extends DirNode {
   override lookup(name: string): Node | number {
     const i = this.files().findIndex(([n]) => n === name);
     if (i < 0) return -Errno.ENOENT;
-    return new GenNode(this.fs, INO_NET + 1 + i, this.files()[i]![1]);
+    return new GenNode(this.fs, INO_NET + 1 + i, this.files()[i]![1], true);
   }
   override readdir(): DirEntry[] {
     return this.files().map(([name], i) => ({ ino: INO_NET + 1 + i, type: DT_REG, name }));

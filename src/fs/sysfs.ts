@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFDIR, S_IFREG } from './types.js';
-import { BufferFile, FileSystem, Node, StatFs, dtype, nowNs } from './node.js';
+import { BufferFile, FileSystem, Node, StatFs, dtype, nowNs, FixedNode } from './node.js';
 
 /** SYSFS_MAGIC (statfs f_type) */
 export const SYSFS_MAGIC = 0x62656572;
@@ -139,17 +139,11 @@ function cpuMask(lo: number, hi: number, n: number): string {
   return words.join(',') + '\n';
 }
 
-class SysDir extends Node {
-  private readonly st: Stat;
+class SysDir extends FixedNode {
+  protected readonly st: Stat;
   constructor(readonly fs: SysCpuFs, ino: number, perm: number, private readonly entries: ReadonlyMap<string, Node>) {
     super();
     this.st = fs.attrs(ino, S_IFDIR | perm, 0);
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   override lookup(name: string): Node | number {
     return this.entries.get(name) ?? -Errno.ENOENT;
@@ -164,17 +158,11 @@ class SysDir extends Node {
 }
 
 /** A sysfs attribute: sysfs reports every attribute's size as 4096 (a page), whatever it holds. */
-class SysFile extends Node {
-  private readonly st: Stat;
+class SysFile extends FixedNode {
+  protected readonly st: Stat;
   constructor(readonly fs: SysCpuFs, ino: number, perm: number, private readonly data: Uint8Array) {
     super();
     this.st = fs.attrs(ino, S_IFREG | perm, 4096);
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   override open(flags: number, path: string): File | number {
     // the attributes that are writable on Linux (cpuN/online) take no writes here

@@ -11,7 +11,7 @@
  * heap, or a host memfd once shared-mapped or large; memfd seals are the
  * inode's (TmpReg.seals).
  *
- * Missing: atime updates on read (Linux: relatime), xattrs.
+ * Missing: atime updates on read (Linux: relatime).
  */
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
@@ -22,6 +22,8 @@ import {
   dtype, nowNs, seekIn,
 } from './node.js';
 import { ShmemStore } from './shmem.js';
+import { SimpleXattrs } from './xattr.js';
+import { nameByteLength } from '../abi/names.js';
 
 /** TmpFs serial numbers. Module-level mutable state, shared by every kernel in the process; guarded by the JS thread. */
 let nextSerial = 1;
@@ -119,6 +121,24 @@ abstract class TmpNode extends Node {
   }
   override get mode(): number {
     return this.imode;
+  }
+  /** the inode's extended attributes (shmem_xattr_handlers: user, trusted, security); made by the first set */
+  private xattrs: SimpleXattrs | null = null;
+  override getxattr(name: string): Uint8Array | number {
+    return this.xattrs ? this.xattrs.get(name) : -Errno.ENODATA;
+  }
+  override setxattr(name: string, value: Uint8Array, flags: number): number {
+    const r = (this.xattrs ??= new SimpleXattrs()).set(name, value, flags);
+    if (r === 0) this.ctimeNs = nowNs();
+    return r;
+  }
+  override listxattr(): string[] {
+    return this.xattrs ? this.xattrs.list() : [];
+  }
+  override removexattr(name: string): number {
+    const r = this.xattrs ? this.xattrs.remove(name) : -Errno.ENODATA;
+    if (r === 0) this.ctimeNs = nowNs();
+    return r;
   }
   override setattr(a: SetAttr): number {
     if (a.size !== undefined) {
@@ -328,7 +348,7 @@ class TmpLink extends TmpNode {
     super(fs, S_IFLNK | 0o777, uid, gid);
   }
   get size(): number {
-    return Buffer.byteLength(this.target);
+    return nameByteLength(this.target);
   }
   override readlink(): string {
     return this.target;

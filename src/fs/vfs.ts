@@ -136,6 +136,7 @@ export interface HostMountSpec {
 export { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH } from '../abi/fcntl.js';
 export { F_OK, X_OK, W_OK, R_OK } from '../abi/fcntl.js';
 import { F_OK, W_OK } from '../abi/fcntl.js';
+import { nameByteLength } from '../abi/names.js';
 export const PATH_MAX = 4096, NAME_MAX = 255, MAXSYMLINKS = 40;
 
 /** struct nameidata's lookup-wide state. */
@@ -190,6 +191,12 @@ export class Vfs {
   readonly sysCpu: SysCpuFs;
   /** the job-control state of the terminal umlts runs on; immutable reference, guarded by the JS thread inside */
   readonly terminal = new Terminal();
+  /**
+   * more host terminals, each the controlling terminal of one spawned
+   * process's session (the library's spawn `tty`: an OCI exec --tty);
+   * added and removed by the front end between stops, guarded by the JS thread
+   */
+  readonly hostTerminals = new Set<Terminal>();
   /** the guests' pseudo-terminals (/dev/pts, /dev/ptmx); immutable reference, guarded by the JS thread inside */
   readonly devpts: DevPtsFs;
   /** the kernel's job control, for the ptys and /dev/tty; immutable */
@@ -289,8 +296,8 @@ export class Vfs {
    * 2 (guestFd is informational). Each call makes a new open file. With
    * onRelease, the fd is the front end's to close when the File goes.
    */
-  console(hostFd: number, _guestFd?: number, onRelease: (() => void) | null = null): File {
-    const f = ConsoleFile.forHostFd(hostFd, this.hostWatch, this.terminal, onRelease);
+  console(hostFd: number, _guestFd?: number, onRelease: (() => void) | null = null, terminal: Terminal = this.terminal): File {
+    const f = ConsoleFile.forHostFd(hostFd, this.hostWatch, terminal, onRelease);
     const m = /^\/dev\/pts\/(\d+)$/.exec(f.path);
     if (m && f.isTty) this.ptys.add(m[1]!);
     return f;
@@ -300,7 +307,10 @@ export class Vfs {
 
   /** The controlling terminal of session sid (a pty's slave, or the console), or null. */
   sessionTty(sid: number): TtyStruct | null {
-    return this.devpts.sessionTty(sid) ?? (this.terminal.controls(sid) ? this.terminal : null);
+    const tty = this.devpts.sessionTty(sid) ?? (this.terminal.controls(sid) ? this.terminal : null);
+    if (tty || this.hostTerminals.size === 0) return tty;
+    for (const t of this.hostTerminals) if (t.controls(sid)) return t;
+    return null;
   }
 
   /** /proc/<pid>/stat's tty_nr and tpgid for a process of session sid. */
@@ -312,6 +322,7 @@ export class Vfs {
   sessionLeaderExited(sid: number): void {
     for (const t of this.devpts.slaves()) t.leaderExited(sid);
     this.terminal.leaderExited(sid);
+    for (const t of this.hostTerminals) t.leaderExited(sid);
   }
 
   /**
@@ -419,7 +430,7 @@ export class Vfs {
     if (pe < 0) return pe;
     if (name === '.') return dir;
     if (name === '..') return this.parentOf(nd, dir);
-    if (name.length > NAME_MAX / 3 && Buffer.byteLength(name) > NAME_MAX) return -Errno.ENAMETOOLONG;
+    if (name.length > NAME_MAX / 3 && nameByteLength(name) > NAME_MAX) return -Errno.ENAMETOOLONG;
     const path = dir.path === '/' ? '/' + name : dir.path + '/' + name;
     const m = this.mounts.get(path);
     let loc: Loc;

@@ -8,8 +8,31 @@
  * preallocated typed arrays: nothing is allocated per call.
  */
 import { readFileSync } from 'node:fs';
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import type Koffi from 'koffi';
 import { HostError } from './errors.js';
+import { hasEscapes, encodeName } from '../abi/names.js';
+
+/**
+ * koffi, the quick way when it can be: its prebuilt native module straight
+ * from the package koffi itself would pick here (@koromix/koffi-linux-x64,
+ * the glibc build: umlts loads libc.so.6, so the host is glibc). That skips
+ * koffi's loader (package-exports resolution twice, reading Node's own ELF
+ * header to tell glibc from musl, deprecation wrappers), which cost as much
+ * as the dlopen itself and was a tenth of a start (issue 14). Anything else
+ * (another layout, a module that will not load) takes koffi's own loader.
+ */
+function loadKoffi(): typeof Koffi {
+  const req = createRequire(import.meta.url);
+  try {
+    const native = req('@koromix/koffi-linux-x64/linux_x64/koffi.node') as typeof Koffi;
+    if (typeof native.load === 'function' && typeof native.errno === 'function' && typeof native.view === 'function') return native;
+  } catch {
+    // koffi's own loader below
+  }
+  return req('koffi') as typeof Koffi;
+}
+const koffi = loadKoffi();
 
 const libc = koffi.load('libc.so.6');
 
@@ -73,6 +96,15 @@ const c = {
   clock_gettime: libc.func('int clock_gettime(int clk, void *ts)'),
   gethostname: libc.func('int gethostname(void *name, size_t len)'),
 };
+
+/**
+ * A path or name for a `const char *` argument: as is (koffi encodes UTF-8),
+ * or its bytes with a NUL when it holds escaped bytes (abi/names.ts).
+ */
+function cs(s: string): string | Buffer {
+  return hasEscapes(s) ? Buffer.concat([encodeName(s), NUL]) : s;
+}
+const NUL = Buffer.of(0);
 
 function fail(call: string, detail?: string): never {
   throw new HostError(call, koffi.errno(), detail);
@@ -304,7 +336,7 @@ export function close(fd: number): number {
   return (c.close(fd) as number) === -1 ? -koffi.errno() : 0;
 }
 export function openat(dirfd: number, path: string, flags: number, mode: number): number {
-  const fd = c.openat(dirfd, path, flags, mode) as number;
+  const fd = c.openat(dirfd, cs(path), flags, mode) as number;
   return fd === -1 ? -koffi.errno() : fd;
 }
 /** read into host memory at ptr (e.g. straight into a physmem frame). */
@@ -335,13 +367,13 @@ export function read(fd: number, buf: Uint8Array): number {
 export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
 /** fstatat into a 144-byte struct stat buffer. */
 export function fstatat(dirfd: number, path: string, st: Uint8Array, flags: number): number {
-  return (c.fstatat(dirfd, path, st, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (c.fstatat(dirfd, cs(path), st, flags) as number) === -1 ? -koffi.errno() : 0;
 }
 export function fstat(fd: number, st: Uint8Array): number {
   return (c.fstat(fd, st) as number) === -1 ? -koffi.errno() : 0;
 }
 export function readlinkat(dirfd: number, path: string, buf: Uint8Array): number {
-  const r = c.readlinkat(dirfd, path, buf, buf.length) as number;
+  const r = c.readlinkat(dirfd, cs(path), buf, buf.length) as number;
   return r === -1 ? -koffi.errno() : r;
 }
 export function lseek(fd: number, off: number, whence: number): number {
@@ -353,7 +385,7 @@ export function getdents64(fd: number, buf: Uint8Array): number {
   return r === -1 ? -koffi.errno() : r;
 }
 export function faccessat(dirfd: number, path: string, mode: number, flags: number): number {
-  return (c.faccessat(dirfd, path, mode, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (c.faccessat(dirfd, cs(path), mode, flags) as number) === -1 ? -koffi.errno() : 0;
 }
 export function ioctl(fd: number, req: number, arg: Uint8Array): number {
   return (c.ioctl_p(fd, req, arg) as number) === -1 ? -koffi.errno() : 0;
@@ -458,6 +490,10 @@ const fsc = {
   umask: libc.func('unsigned int umask(unsigned int mask)'),
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
   geteuid: libc.func('unsigned int geteuid(void)'),
+  getxattr: libc.func('long getxattr(const char *path, const char *name, void *value, size_t size)'),
+  setxattr: libc.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)'),
+  listxattr: libc.func('long listxattr(const char *path, void *list, size_t size)'),
+  removexattr: libc.func('int removexattr(const char *path, const char *name)'),
 };
 
 export const AT_REMOVEDIR = 0x200, UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
@@ -473,36 +509,52 @@ export function pwrite(fd: number, buf: Uint8Array, off: number): number {
   return r === -1 ? -koffi.errno() : r;
 }
 export function mkdirat(dirfd: number, path: string, mode: number): number {
-  return (fsc.mkdirat(dirfd, path, mode) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.mkdirat(dirfd, cs(path), mode) as number) === -1 ? -koffi.errno() : 0;
 }
 export function unlinkat(dirfd: number, path: string, flags: number): number {
-  return (fsc.unlinkat(dirfd, path, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.unlinkat(dirfd, cs(path), flags) as number) === -1 ? -koffi.errno() : 0;
 }
 export function renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number {
-  return (fsc.renameat2(olddirfd, oldpath, newdirfd, newpath, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.renameat2(olddirfd, cs(oldpath), newdirfd, cs(newpath), flags) as number) === -1 ? -koffi.errno() : 0;
 }
 export function mknodat(dirfd: number, path: string, mode: number, dev: number): number {
-  return (fsc.mknodat(dirfd, path, mode, dev) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.mknodat(dirfd, cs(path), mode, dev) as number) === -1 ? -koffi.errno() : 0;
 }
 export function symlinkat(target: string, newdirfd: number, linkpath: string): number {
-  return (fsc.symlinkat(target, newdirfd, linkpath) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.symlinkat(cs(target), newdirfd, cs(linkpath)) as number) === -1 ? -koffi.errno() : 0;
 }
 export function linkat(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number {
-  return (fsc.linkat(olddirfd, oldpath, newdirfd, newpath, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.linkat(olddirfd, cs(oldpath), newdirfd, cs(newpath), flags) as number) === -1 ? -koffi.errno() : 0;
 }
 export function fchmodat(dirfd: number, path: string, mode: number, flags: number): number {
-  return (fsc.fchmodat(dirfd, path, mode, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.fchmodat(dirfd, cs(path), mode, flags) as number) === -1 ? -koffi.errno() : 0;
 }
 export function fchmod(fd: number, mode: number): number {
   return (fsc.fchmod(fd, mode) as number) === -1 ? -koffi.errno() : 0;
 }
 /** uid/gid -1 leave that id unchanged, as chown(2). */
 export function fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): number {
-  return (fsc.fchownat(dirfd, path, uid >>> 0, gid >>> 0, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.fchownat(dirfd, cs(path), uid >>> 0, gid >>> 0, flags) as number) === -1 ? -koffi.errno() : 0;
 }
 /** times: struct timespec[2] (atime, mtime) as {sec, nsec} pairs; tv_nsec may be UTIME_NOW/UTIME_OMIT. */
 export function utimensat(dirfd: number, path: string, times: BigInt64Array, flags: number): number {
-  return (fsc.utimensat(dirfd, path, times, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc.utimensat(dirfd, cs(path), times, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** getxattr(2) (following path): the value's length or -errno; buf null asks for the length only. */
+export function getxattr(path: string, name: string, buf: Uint8Array | null): number {
+  const r = fsc.getxattr(path, cs(name), buf, buf ? buf.length : 0) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function setxattr(path: string, name: string, value: Uint8Array, flags: number): number {
+  return (fsc.setxattr(path, cs(name), value, value.length, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** listxattr(2): the NUL-separated names' length or -errno; buf null asks for the length only. */
+export function listxattr(path: string, buf: Uint8Array | null): number {
+  const r = fsc.listxattr(path, buf, buf ? buf.length : 0) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function removexattr(path: string, name: string): number {
+  return (fsc.removexattr(path, cs(name)) as number) === -1 ? -koffi.errno() : 0;
 }
 /** ftruncate reporting -errno (the ftruncate above throws: it is for physmem). */
 export function ftruncateTry(fd: number, len: number): number {
@@ -552,16 +604,16 @@ export function openat2(dirfd: number, path: string, flags: number, mode: number
   openHow[0] = BigInt(flags >>> 0);
   openHow[1] = BigInt(mode >>> 0);
   openHow[2] = BigInt(resolve >>> 0);
-  const r = fsc2.syscall_openat2(SYS_openat2, dirfd, path, openHow, 24) as number;
+  const r = fsc2.syscall_openat2(SYS_openat2, dirfd, cs(path), openHow, 24) as number;
   return r === -1 ? -koffi.errno() : r;
 }
 /** fchmodat2(2) (Linux 6.6), which honours AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH; -ENOSYS before. */
 export function fchmodat2(dirfd: number, path: string, mode: number, flags: number): number {
-  return (fsc2.syscall_fchmodat2(SYS_fchmodat2, dirfd, path, mode, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc2.syscall_fchmodat2(SYS_fchmodat2, dirfd, cs(path), mode, flags) as number) === -1 ? -koffi.errno() : 0;
 }
 /** name_to_handle_at(2): handle is a struct file_handle buffer (handle_bytes preset); mountId[0] out. */
 export function nameToHandleAt(dirfd: number, path: string, handle: Uint8Array, mountId: Int32Array, flags: number): number {
-  return (fsc2.name_to_handle_at(dirfd, path, handle, mountId, flags) as number) === -1 ? -koffi.errno() : 0;
+  return (fsc2.name_to_handle_at(dirfd, cs(path), handle, mountId, flags) as number) === -1 ? -koffi.errno() : 0;
 }
 /** open_by_handle_at(2) (needs CAP_DAC_READ_SEARCH): fd or -errno. */
 export function openByHandleAt(mountFd: number, handle: Uint8Array, flags: number): number {
@@ -610,6 +662,7 @@ const sk = {
   getpeername: libc.func('int getpeername(int fd, void *addr, void *len)'),
   sendto: libc.func('long sendto(int fd, void *buf, size_t n, int flags, void *addr, unsigned int alen)'),
   recvfrom: libc.func('long recvfrom(int fd, void *buf, size_t n, int flags, void *addr, void *alen)'),
+  recvmsg: libc.func('long recvmsg(int fd, void *msg, int flags)'),
   shutdown: libc.func('int shutdown(int fd, int how)'),
   setsockopt: libc.func('int setsockopt(int fd, int level, int name, void *val, unsigned int len)'),
   getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
@@ -647,6 +700,51 @@ export function sendto(fd: number, buf: Uint8Array, flags: number, addr: Uint8Ar
 export function recvfrom(fd: number, buf: Uint8Array, flags: number, addr: Uint8Array, alen: Uint32Array): number {
   alen[0] = addr.length;
   return neg(sk.recvfrom(fd, buf, buf.length, flags, addr, alen) as number);
+}
+/**
+ * recvmsg's host memory: struct msghdr, one iovec, the name and control
+ * areas, then the data (a struct holds pointers, so all of it lives in one
+ * mapping of ours rather than in JS buffers). Grown to the largest receive
+ * asked; used within one call on the JS thread.
+ */
+const RM_HDR = 0, RM_IOV = 64, RM_NAME = 128, RM_CTL = 256, RM_CTL_MAX = 4096 - RM_CTL, RM_DATA = 4096;
+let rm: { ptr: HostPtr; size: number; u8: Uint8Array; u64: BigUint64Array; dv: DataView } | null = null;
+/** A datagram's most (IP's 64 KiB); a larger stream receive takes this much at a time. */
+const RM_DATA_MAX = 65536;
+/**
+ * recvmsg with control data: the data into buf, the sender's sockaddr into
+ * addr, the control messages (as the host encodes them, the guest's ABI)
+ * into ctl (at most its length). out gets [msg_namelen, msg_controllen,
+ * msg_flags]. Returns the host's result (with MSG_TRUNC, a datagram's whole
+ * length) or -errno.
+ */
+export function recvmsg(fd: number, buf: Uint8Array, flags: number, addr: Uint8Array, ctl: Uint8Array, out: Uint32Array): number {
+  const want = Math.min(buf.length, RM_DATA_MAX);
+  if (!rm) {
+    const size = RM_DATA + RM_DATA_MAX;
+    const ptr = mmap(0n, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const ab = view(ptr, size);
+    rm = { ptr, size, u8: new Uint8Array(ab), u64: new BigUint64Array(ab, 0, RM_DATA / 8), dv: new DataView(ab) };
+  }
+  const m = rm, nameLen = Math.min(addr.length, RM_CTL - RM_NAME), ctlLen = Math.min(ctl.length, RM_CTL_MAX);
+  m.u8.fill(0, 0, RM_NAME);
+  m.u64[(RM_HDR + 0) / 8] = m.ptr + BigInt(RM_NAME);
+  m.dv.setUint32(RM_HDR + 8, nameLen, true);
+  m.u64[(RM_HDR + 16) / 8] = m.ptr + BigInt(RM_IOV);
+  m.u64[(RM_HDR + 24) / 8] = 1n;
+  m.u64[(RM_HDR + 32) / 8] = ctlLen ? m.ptr + BigInt(RM_CTL) : 0n;
+  m.u64[(RM_HDR + 40) / 8] = BigInt(ctlLen);
+  m.u64[RM_IOV / 8] = m.ptr + BigInt(RM_DATA);
+  m.u64[RM_IOV / 8 + 1] = BigInt(want);
+  const r = neg(Number(sk.recvmsg(fd, m.ptr, flags) as number | bigint));
+  if (r < 0) return r;
+  buf.set(m.u8.subarray(RM_DATA, RM_DATA + Math.min(r, want)));
+  out[0] = Math.min(m.dv.getUint32(RM_HDR + 8, true), nameLen);
+  addr.set(m.u8.subarray(RM_NAME, RM_NAME + out[0]));
+  out[1] = Math.min(Number(m.dv.getBigUint64(RM_HDR + 40, true)), ctlLen);
+  ctl.set(m.u8.subarray(RM_CTL, RM_CTL + out[1]));
+  out[2] = m.dv.getInt32(RM_HDR + 48, true) >>> 0;
+  return r;
 }
 export function shutdown(fd: number, how: number): number {
   return neg(sk.shutdown(fd, how) as number);

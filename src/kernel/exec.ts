@@ -19,6 +19,7 @@ import { ElfImage, LoaderError, loadElf, parseElf, ARG_MAX, MAX_ARG_STRLEN } fro
 import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { randomFillSync } from 'node:crypto';
 import { Kernel, PreparedExec, ExecFileImpl, errnoMessage } from './kernel.js';
+import { encodeName, nameByteLength } from '../abi/names.js';
 
 /**
  * The checks of execve that can fail before anything changes: resolve the
@@ -56,7 +57,7 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
     }
     let total = 0;
     for (const a of argv) {
-      const l = Buffer.byteLength(a) + 1;
+      const l = nameByteLength(a) + 1;
       if (l > MAX_ARG_STRLEN) throw new LoaderError(Errno.E2BIG, `${path}: argument list too long`);
       total += l + 8;
     }
@@ -97,7 +98,7 @@ export function execFile(k: Kernel, f: File, size: number): ExecFileImpl {
 /** Load a prepared image into the task's (empty) mm and set its registers. */
 export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[]): void {
   let total = p.argTotal;
-  for (const e of envp) total += Buffer.byteLength(e) + 9;
+  for (const e of envp) total += nameByteLength(e) + 9;
   if (total > ARG_MAX) throw new LoaderError(Errno.E2BIG, `${p.path}: argument list too long`);
   const random = new Uint8Array(16);
   randomFillSync(random);
@@ -121,7 +122,7 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
   task.sc.atSeccomp = false;
   task.sc.returning = false;
   task.tg.exe = p.path.startsWith('/') ? p.path : k.vfs.absolute(task.fs, p.path);
-  task.tg.cmdline = Buffer.from(p.argv.map((a) => a + '\0').join(''), 'utf8');
+  task.tg.cmdline = new Uint8Array(encodeName(p.argv.map((a) => a + '\0').join('')));
   task.comm = p.path.split('/').pop()!.slice(0, 15);
 }
 

@@ -42,6 +42,7 @@
 import { Physmem } from '../mm/physmem.js';
 import { AddressSpace } from '../mm/address_space.js';
 import { Platform, Context, Stop, ContextGone, StubFailed, STOP_EVENTS, STOP_NAMES } from '../platform/platform.js';
+import { containedEvents } from './events.js';
 import { ORIG_RAX } from '../platform/regs.js';
 import { Errno, ERRNO_NAMES } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
@@ -201,11 +202,14 @@ export class Kernel {
   /** the guest's CLOCK_REALTIME minus the host's: clock_settime and settimeofday by the guest's root move
    * the guest's wall clock, never the host's; guarded by the JS thread */
   realtimeOffsetNs = 0n;
+  /** timerfds on a realtime clock (fs/timerfd.ts), told when the guest's wall clock is set; they add and
+   * remove themselves; guarded by the JS thread */
+  readonly clockWatchers = new Set<{ clockWasSet(): void }>();
 
   constructor(opts: KernelOptions) {
     this.opts = opts;
     this.platform = opts.platform;
-    this.events = opts.platform.events;
+    this.events = containedEvents(opts.platform.events, (what, e) => this.callbackError(what, e));
     this.physmem = new Physmem(opts.memBytes);
     this.sched = new Scheduler(opts.cpus, opts.platform);
     this.vfs = new Vfs({
@@ -391,6 +395,19 @@ export class Kernel {
     this.warn(`pid ${task.pid} (${task.comm}): internal error in ${what}: ${desc}; process killed`);
     if (this.opts.debug && e instanceof Error && e.stack) this.warnRaw(e.stack);
     this.exitGroup(task, SIGKILL);
+  }
+  /**
+   * An exception from a timer or host-fd callback (events.ts: containedEvents).
+   * No task is acting, so none is blamed: one line, and the kernel goes on
+   * (what the callback left undone stays so). A KernelPanic, or a host
+   * process failure the trap loop's contain() knows how to pin on a task,
+   * goes on up.
+   */
+  callbackError(what: string, e: unknown): void {
+    if (e instanceof KernelPanic || e instanceof StubFailed || e instanceof ContextGone) throw e;
+    const desc = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).replace(/\s+/g, ' ');
+    this.warn(`internal error in ${what}: ${desc}; ignored`);
+    if (this.opts.debug && e instanceof Error && e.stack) this.warnRaw(e.stack);
   }
   taskOfHostTid(tid: number): Task | undefined {
     for (const t of this.tasks.values()) if (t.thread.tid === tid) return t;

@@ -10,7 +10,7 @@
 import { RIP, ORIG_RAX, RAX } from '../platform/regs.js';
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
-import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isCoreSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
+import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
 import { Kernel } from './kernel.js';
 import { POLLIN } from '../abi/poll.js';
 
@@ -147,7 +147,8 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
         k.groupStop(task.tg, sig);
         continue; // the loop's top stops this task
       }
-      k.exitGroup(task, sig | (isCoreSignal(sig) ? 0x80 : 0));
+      // a core signal's status says "core dumped" (0x80) only when do_coredump wrote one; umlts writes none
+      k.exitGroup(task, sig);
       return false;
     }
     // a handler: first decide the interrupted syscall's fate (handle_signal)
@@ -165,7 +166,7 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
     }
     const fp = task.thread.getXstate().slice();
     if (!setupFrame(task, info, act, fp)) {
-      k.exitGroup(task, SIGSEGV | 0x80);
+      k.exitGroup(task, SIGSEGV);
       return false;
     }
     task.thread.setXstate(initFpState(fp.length));

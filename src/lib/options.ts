@@ -12,8 +12,12 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { resolve as resolvePath, relative, isAbsolute, join, posix } from 'node:path';
 import { OptionError } from './errors.js';
 
-/** Where a guest's fd 0, 1 or 2 goes: a pipe to the caller (a Node stream), the caller's own fd, or /dev/null. */
-export type StdioMode = 'pipe' | 'inherit' | 'ignore';
+/**
+ * Where a guest's fd 0, 1 or 2 goes: a pipe to the caller (a Node stream),
+ * the caller's own fd, /dev/null, or (a number) another host fd of the
+ * caller's process, shared with the guest as child_process shares one.
+ */
+export type StdioMode = 'pipe' | 'inherit' | 'ignore' | number;
 
 /** A host directory shown at a guest path (`--mount HOST:GUEST[:ro]`). */
 export interface MountOption {
@@ -75,6 +79,12 @@ export interface SpawnOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** 'pipe' (default), 'inherit' or 'ignore', for all three or each of fd 0, 1, 2 */
   stdio?: StdioMode | readonly [StdioMode, StdioMode, StdioMode];
+  /**
+   * stdio[0] is a host fd of a terminal that becomes this process's own:
+   * it leads a session of its own whose controlling terminal that is, with
+   * the kernel's line discipline and job control (an OCI `exec --tty`)
+   */
+  tty?: boolean;
 }
 
 /** run(): a sandbox's options, a process's, and execFile's. */
@@ -229,12 +239,14 @@ export interface SpawnConfig {
   stdio: [StdioMode, StdioMode, StdioMode];
   /** it is the sandbox's init (run()): its exit ends the sandbox */
   init: boolean;
+  /** stdio[0] is a host terminal the process gets as its own (SpawnOptions.tty) */
+  tty: boolean;
 }
 
 const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'platform', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'files', 'maxProcesses',
   'maxHostFds', 'strace', 'hooks', 'terminal', 'log']);
-const SPAWN_KEYS = new Set(['cwd', 'env', 'stdio']);
-const RUN_KEYS = new Set([...SANDBOX_KEYS, ...SPAWN_KEYS, 'input', 'timeout', 'maxBuffer']);
+const SPAWN_KEYS = new Set(['cwd', 'env', 'stdio', 'tty']);
+const RUN_KEYS = new Set([...SANDBOX_KEYS, 'cwd', 'env', 'stdio', 'input', 'timeout', 'maxBuffer']);
 
 function bad(what: string, why: string): never {
   throw new OptionError(`bad option ${what}: ${why}`);
@@ -341,15 +353,18 @@ export function spawnConfig(argv: readonly string[], o: SpawnOptions, init: bool
   const modes = ['pipe', 'inherit', 'ignore'];
   const s = o.stdio ?? 'pipe';
   const stdio = (typeof s === 'string' ? [s, s, s] : s) as unknown[];
-  if (!Array.isArray(stdio) || stdio.length !== 3 || !stdio.every((m) => modes.includes(m as string))) {
-    bad('stdio', "expected 'pipe', 'inherit' or 'ignore', or an array of three");
+  const fdOk = (m: unknown): boolean => typeof m === 'number' && Number.isInteger(m) && m >= 0 && m < 2 ** 31;
+  if (!Array.isArray(stdio) || stdio.length !== 3 || !stdio.every((m) => modes.includes(m as string) || fdOk(m))) {
+    bad('stdio', "expected 'pipe', 'inherit', 'ignore' or a host fd, or an array of three");
   }
+  if (o.tty === true && typeof stdio[0] !== 'number') bad('tty', 'needs stdio[0] to be a host fd (the terminal)');
   return {
     argv: [...argv],
     cwd: o.cwd === undefined ? null : guestPath(o.cwd, 'cwd'),
     env: envPairs(o.env, 'env'),
     stdio: stdio as [StdioMode, StdioMode, StdioMode],
     init,
+    tty: bool(o.tty, 'tty'),
   };
 }
 

@@ -26,9 +26,15 @@ import { SIGNAL_NAMES } from '../abi/signal.js';
 import { UmltsError, ClosedError, KernelError, MaxBufferError, fromInfo } from './errors.js';
 import { SandboxOptions, SpawnOptions, RunOptions, SpawnConfig, StdioMode, sandboxConfig, spawnConfig, runConfig, runLimits } from './options.js';
 import type { FromWorker, ToWorker, SandboxStats, SyscallEvent, SignalEvent } from './protocol.js';
+import { mark } from './timing.js';
 
-/** The kernel's worker: the bundled one (npm run build makes it beside the CLI's bundle). */
-const WORKER = join(PKG_ROOT, 'dist', 'umlts-worker.mjs');
+/**
+ * The kernel's worker: the bundled one (npm run build makes it beside the
+ * CLI's bundle; it loads the kernel, load_kernel.ts). CommonJS: a worker
+ * whose entry is an ES module starts the ES module loader too, a sixth of
+ * the worker's own start.
+ */
+const WORKER = join(PKG_ROOT, 'dist', 'umlts-worker.cjs');
 
 /** How a process ended: an exit code, or the signal that killed it (its name). */
 export interface ExitStatus {
@@ -286,6 +292,7 @@ export class Sandbox extends EventEmitter {
     });
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
+    mark('sandbox: starting the worker');
     this.worker = new Worker(WORKER, { workerData: { config: cfg, port: port2 }, transferList: [port2], execArgv: [], stdout: false, stderr: false });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     let crash: Error | null = null;
@@ -384,6 +391,7 @@ export class Sandbox extends EventEmitter {
   }
 
   private onMessage(m: FromWorker): void {
+    mark(`sandbox: ${m.type}`);
     switch (m.type) {
       case 'ready':
         this.wakeFd = m.wakeFd;

@@ -4,7 +4,9 @@
  * is the ptrace tracer of every guest host process (ptrace is bound to the
  * thread that spawned them), so the caller's event loop stays free; when
  * this thread ends, for whatever reason, the host kills them all
- * (PTRACE_O_EXITKILL, and the stubs' PR_SET_PDEATHSIG).
+ * (PTRACE_O_EXITKILL, and the stubs' PR_SET_PDEATHSIG). The umlts command
+ * runs the same kernel on its own thread instead (runHere, below): no
+ * port, no wake pipe, its one process spawned from `local`.
  *
  * The loop blocks in waitpid, so the caller reaches it through the
  * kernel's own events: it posts a message (protocol.ts) and writes a byte
@@ -41,6 +43,7 @@ import { Errno, ErrnoError } from '../abi/errno.js';
 import { SIGHUP, SIGCONT, SIGWINCH, SIGSYS, SIGNAL_NAMES, SI_USER } from '../abi/signal.js';
 import { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_CLOEXEC, S_IFMT, S_IFDIR } from '../fs/types.js';
 import type { File } from '../fs/file.js';
+import { Terminal } from '../fs/tty/console.js';
 import type { FsCaller } from '../fs/vfs.js';
 import { startPublishing, parsePublish, PublishSpec } from '../net/publish.js';
 import { BootConfig, SpawnConfig, GuestUser, EnvPairs, resolveUser } from './options.js';
@@ -48,6 +51,9 @@ import { OptionError, UmltsError, ExecError, ErrorInfo } from './errors.js';
 import type { FromWorker, ToWorker, SyscallEvent, SignalEvent, SandboxStats } from './protocol.js';
 import { kernelHook, syscallEvent, HookModule } from './hooks.js';
 import { RLIM_NLIMITS } from '../abi/resource.js';
+import { mark } from './timing.js';
+
+mark('kernel: modules loaded');
 
 /**
  * umlts's own resource limits, for the guest's processes to inherit as any
@@ -58,7 +64,8 @@ import { RLIM_NLIMITS } from '../abi/resource.js';
  * Test hook (test/errors.test.mjs): UMLTS_TEST_INJECT=KIND:SYSCALL[,...]
  * makes that syscall's handler throw, to check how the kernel contains
  * what it throws: `internal` a TypeError (a bug in one handler: that
- * process dies, the rest go on), `panic` a KernelPanic (everything ends).
+ * process dies, the rest go on), `panic` a KernelPanic (everything ends),
+ * `timer` a TypeError from a timer the call arms (logged, all go on).
  * Unset, the table is used as it is.
  */
 function testInjectedFaults(rows: Readonly<Record<number, SyscallEntry>>): Readonly<Record<number, SyscallEntry>> {
@@ -69,7 +76,14 @@ function testInjectedFaults(rows: Readonly<Record<number, SyscallEntry>>): Reado
     const [kind, name] = item.split(':');
     const nr = Object.keys(SYSCALL_NAMES).map(Number).find((n) => SYSCALL_NAMES[n] === name);
     const row = nr === undefined ? undefined : rows[nr];
-    if (nr === undefined || !row || (kind !== 'internal' && kind !== 'panic')) throw new OptionError(`bad UMLTS_TEST_INJECT item '${item}'`);
+    if (nr === undefined || !row || (kind !== 'internal' && kind !== 'panic' && kind !== 'timer')) throw new OptionError(`bad UMLTS_TEST_INJECT item '${item}'`);
+    // timer: the call works, and arms a kernel timer whose callback throws
+    if (kind === 'timer') {
+      out[nr] = { ...row, handler: (t, r) => (t.kernel.events.addTimer(process.hrtime.bigint(), () => {
+        throw new TypeError(`injected fault in a timer armed by ${name}`);
+      }), row.handler(t, r)) };
+      continue;
+    }
     out[nr] = {
       ...row,
       handler: () => {
@@ -96,10 +110,17 @@ function hostRlimits(): Array<[number, number] | undefined> {
 }
 
 const EPOLLIN = 1;
+const F_DUPFD_CLOEXEC = 1030;
 
-function post(m: FromWorker): void {
-  parentPort!.postMessage(m);
-}
+/** Where a sandbox's replies go: the caller's thread (postMessage), or the CLI's callback when the kernel runs on its thread (runHere). */
+type Post = (m: FromWorker) => void;
+/**
+ * import() of the hooks module, done by the module that loaded the kernel:
+ * the kernel is compiled from V8's code cache as a vm.Script
+ * (load_kernel.ts), and on Node 20 such a script loses its dynamic-import
+ * callback ("A dynamic import callback was not specified").
+ */
+export type ImportModule = (url: string) => Promise<unknown>;
 
 /** An error as it crosses to the caller. */
 function errorInfo(e: unknown): ErrorInfo {
@@ -139,7 +160,7 @@ class WorkerSandbox {
   private readonly apiPids = new Set<number>();
   /** host fds this thread must close: the kernel's ends of stdio pipes, /dev/null opens */
   private readonly ownedFds = new Set<number>();
-  /** the wake pipe's read end */
+  /** the wake pipe's read end; -1 on the caller's thread (runHere: no messages, no pipe) */
   private readonly wakeR: number;
   /** a wake byte arrived: messages to take */
   private woken = true;
@@ -153,21 +174,27 @@ class WorkerSandbox {
   /** tasks spawned this turn, started before the loop waits again */
   private readonly starts: Task[] = [];
   private readonly drainBuf = new Uint8Array(64);
+  /** the terminals of processes spawned with `tty`, by pid, until they exit */
+  private readonly ttys = new Map<number, Terminal>();
+  /** messages from a caller on this thread (runHere), taken in between() as the port's are */
+  readonly local: ToWorker[] = [];
 
   private constructor(
     private readonly k: Kernel,
     private readonly cfg: BootConfig,
     private readonly user: GuestUser,
-    private readonly port: MessagePort,
-    wake: [number, number],
+    /** the caller's messages; null when the kernel runs on the caller's thread (runHere) */
+    private readonly port: MessagePort | null,
+    private readonly post: Post,
+    wake: [number, number] | null,
   ) {
-    this.wakeR = wake[0];
-    this.armWake();
-    post({ type: 'ready', wakeFd: wake[1], pgid: (k.platform as PtracePlatform | SystrapPlatform).pgid });
+    this.wakeR = wake ? wake[0] : -1;
+    if (wake) this.armWake();
+    post({ type: 'ready', wakeFd: wake ? wake[1] : -1, pgid: (k.platform as PtracePlatform | SystrapPlatform).pgid });
   }
 
   /** Boot a kernel from the config; throws OptionError for what the host says is wrong with it. */
-  static async boot(cfg: BootConfig, port: MessagePort): Promise<WorkerSandbox> {
+  static async boot(cfg: BootConfig, port: MessagePort | null, post: Post, importModule: ImportModule): Promise<WorkerSandbox> {
     if (!isDir(cfg.root)) throw new OptionError(`--root ${cfg.root}: not a directory`);
     let user: GuestUser = { uid: host.getuid(), gid: host.getgid(), groups: [] };
     if (cfg.user) user = resolveUser(cfg.root, cfg.user);
@@ -181,7 +208,7 @@ class WorkerSandbox {
     if (cfg.hooks) {
       let mod: Partial<HookModule>;
       try {
-        mod = (await import(cfg.hooks)) as Partial<HookModule>;
+        mod = (await importModule(cfg.hooks)) as Partial<HookModule>;
       } catch (e) {
         throw new OptionError(`hooks ${cfg.hooks}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -190,6 +217,7 @@ class WorkerSandbox {
     }
     // from here on nothing awaits: the platform's host processes exist
     const platform = cfg.platform === 'systrap' ? new SystrapPlatform() : new PtracePlatform();
+    mark('kernel: platform up (waker spawned)');
     let k: Kernel;
     const log = cfg.log === 'stderr' ? (line: string) => void host.write(2, Buffer.from(line + '\n')) : (line: string) => post({ type: 'log', line });
     let sb: WorkerSandbox | null = null;
@@ -210,6 +238,7 @@ class WorkerSandbox {
       if (e instanceof Error && /^(hostfs|--mount)/.test(e.message)) throw new OptionError(e.message);
       throw e;
     }
+    mark('kernel: kernel built');
     try {
       startPublishing(k.net, publish);
       // test hook (test/hostfs_rw.test.mjs): reclaim every other host fd before each hostfs operation
@@ -219,8 +248,9 @@ class WorkerSandbox {
       placeFiles(k, cfg.files, user);
       if (hooks) k.syscallHook = kernelHook(hooks, log, (t) => k.exitGroup(t, SIGSYS));
       if (cfg.terminal) startTerminal(k);
-      sb = new WorkerSandbox(k, cfg, user, port, host.pipe2(host.O_CLOEXEC | host.O_NONBLOCK));
+      sb = new WorkerSandbox(k, cfg, user, port, post, port ? host.pipe2(host.O_CLOEXEC | host.O_NONBLOCK) : null);
       sb.setTracer();
+      mark('kernel: ready posted');
       return sb;
     } catch (e) {
       k.vfs.terminal.restore();
@@ -238,6 +268,7 @@ class WorkerSandbox {
     } catch (e) {
       error = errorInfo(e);
     }
+    mark('kernel: loop ended');
     this.flushTrace();
     const stats = this.stats();
     try {
@@ -248,16 +279,18 @@ class WorkerSandbox {
     }
     for (const fd of this.ownedFds) host.close(fd);
     this.ownedFds.clear();
-    host.close(this.wakeR);
-    post({ type: 'closed', stats, error });
+    if (this.wakeR >= 0) host.close(this.wakeR);
+    mark('kernel: shut down');
+    this.post({ type: 'closed', stats, error });
   }
 
   /** The front end's turn between two stops: take the caller's messages, start what was spawned, post what was traced. True ends the loop. */
   private between(): boolean {
-    if (this.woken) {
+    if (this.woken && this.port) {
       this.woken = false;
       for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.handle(m.message as ToWorker);
     }
+    while (this.local.length > 0) this.handle(this.local.shift()!);
     // as the loop's own steps: a guest whose host process failed under it dies alone
     while (this.starts.length > 0) {
       const t = this.starts.shift()!;
@@ -296,12 +329,26 @@ class WorkerSandbox {
 
   /** A process with no guest parent ended: the caller hears of its own. */
   exited(pid: number, status: number): void {
-    if (this.apiPids.delete(pid)) post({ type: 'exit', pid, status });
+    const term = this.ttys.get(pid);
+    if (term) {
+      this.ttys.delete(pid);
+      this.k.vfs.hostTerminals.delete(term);
+      term.restore();
+    }
+    mark('kernel: process exited');
+    if (this.apiPids.delete(pid)) this.post({ type: 'exit', pid, status });
   }
 
   private spawn(id: number, s: SpawnConfig): void {
     const stdio: File[] = [];
     const theirs: [number, number, number] = [-1, -1, -1];
+    // tty: a terminal of the process's own, its session's controlling terminal once it exists
+    let term: Terminal | null = null;
+    if (s.tty && typeof s.stdio[0] === 'number') {
+      term = new Terminal();
+      const watch = { watch: (fd: number, ev: number, cb: () => void) => this.k.events.watch(fd, ev, cb) };
+      if (!term.start(s.stdio[0], watch, ttyJobs(this.k))) term = null;
+    }
     try {
       for (let fd = 0; fd < 3; fd++) {
         const mode = s.stdio[fd]!;
@@ -310,7 +357,11 @@ class WorkerSandbox {
           continue;
         }
         let mine: number;
-        if (mode === 'ignore') {
+        if (typeof mode === 'number') {
+          // the caller keeps its fd: the guest's File holds a duplicate of it
+          mine = host.fcntl(mode, F_DUPFD_CLOEXEC, 3);
+          if (mine < 0) throw new ErrnoError(-mine as Errno);
+        } else if (mode === 'ignore') {
           mine = host.openat(host.AT_FDCWD, '/dev/null', O_RDWR | O_CLOEXEC, 0);
           if (mine < 0) throw new ErrnoError(-mine as Errno);
         } else {
@@ -318,20 +369,32 @@ class WorkerSandbox {
           [mine, theirs[fd]] = fd === 0 ? [r, w] : [w, r];
         }
         this.ownedFds.add(mine);
-        stdio.push(this.k.vfs.console(mine, fd, () => this.release(mine)));
+        stdio.push(this.k.vfs.console(mine, fd, () => this.release(mine), term ?? undefined));
       }
       const task = this.spawnByPath(s, stdio as [File, File, File]);
+      if (term) {
+        // a spawned process leads a session of its own: the terminal is that session's, its group in the foreground
+        term.sid = task.tg.sid;
+        term.fgPgrp = task.tg.pgid;
+        this.k.vfs.hostTerminals.add(term);
+        this.ttys.set(task.pid, term);
+        term = null;
+      }
+      mark('kernel: first process loaded');
       this.apiPids.add(task.pid);
       this.starts.push(task);
-      post({ type: 'spawned', id, pid: task.pid, fds: theirs });
+      this.post({ type: 'spawned', id, pid: task.pid, fds: theirs });
     } catch (e) {
+      term?.restore();
       for (const f of stdio) f.put();
       for (const fd of theirs) if (fd >= 0) host.close(fd);
       let error: ErrorInfo;
       if (e instanceof LoaderError) error = { kind: 'exec', message: e.message, errno: e.errno };
       else if (e instanceof ErrnoError) error = { kind: 'exec', message: `${s.argv[0]}: ${errnoMessage(e.errno)}`, errno: e.errno };
       else throw e;
-      post({ type: 'spawnError', id, error });
+      this.post({ type: 'spawnError', id, error });
+      // on the caller's thread (runHere) nobody is left to close the sandbox: its one process could not start
+      if (!this.port) this.closing = true;
     }
   }
 
@@ -407,7 +470,7 @@ class WorkerSandbox {
 
   private flushTrace(): void {
     if (this.syscalls.length === 0 && this.signals.length === 0) return;
-    post({ type: 'trace', syscalls: this.syscalls, signals: this.signals });
+    this.post({ type: 'trace', syscalls: this.syscalls, signals: this.signals });
     this.syscalls = [];
     this.signals = [];
   }
@@ -487,11 +550,34 @@ function placeFiles(k: Kernel, files: BootConfig['files'], user: GuestUser): voi
   }
 }
 
-async function main(): Promise<void> {
-  const { config, port } = workerData as { config: BootConfig; port: MessagePort };
+/**
+ * The kernel on the calling thread, for the umlts command: boot, start one
+ * process (the sandbox's init, `spawn`) and run until it ends, without a
+ * worker (a thread costs as much to start as Node itself). The replies
+ * reach `post` as they would reach a Sandbox: bootError; or ready,
+ * spawned or spawnError, exit, and last closed. It blocks this thread (the
+ * trap loop waits in waitpid) until everything is over and no host process
+ * of the kernel remains, so it is only for a caller with nothing else to do.
+ */
+export async function runHere(config: BootConfig, spawn: SpawnConfig, post: (m: FromWorker) => void, importModule: ImportModule): Promise<void> {
   let sb: WorkerSandbox;
   try {
-    sb = await WorkerSandbox.boot(config, port);
+    sb = await WorkerSandbox.boot(config, null, post, importModule);
+  } catch (e) {
+    post({ type: 'bootError', error: errorInfo(e) });
+    return;
+  }
+  sb.local.push({ op: 'spawn', id: 1, spawn });
+  sb.serve();
+}
+
+/** A Sandbox's worker (kernel_worker.ts, once the kernel is loaded): boot from workerData, serve until closed. */
+export async function workerMain(importModule: ImportModule): Promise<void> {
+  const { config, port } = workerData as { config: BootConfig; port: MessagePort };
+  const post = (m: FromWorker): void => parentPort!.postMessage(m);
+  let sb: WorkerSandbox;
+  try {
+    sb = await WorkerSandbox.boot(config, port, post, importModule);
   } catch (e) {
     post({ type: 'bootError', error: errorInfo(e) });
     return;
@@ -499,4 +585,3 @@ async function main(): Promise<void> {
   sb.serve();
 }
 
-void main();

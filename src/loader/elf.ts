@@ -12,6 +12,7 @@ import {
   AddressSpace, VmFile, MAP_PRIVATE, MAP_GROWSDOWN, PROT_READ, PROT_WRITE, PROT_EXEC, STACK_TOP,
 } from '../mm/address_space.js';
 import { PAGE_SIZE } from '../mm/physmem.js';
+import { encodeName } from '../abi/names.js';
 
 /** A file the loader reads headers from and maps segments of. */
 export interface ExecFile {
@@ -287,7 +288,7 @@ export function loadElf(mm: AddressSpace, img: ElfImage, interp: ElfImage | null
 
 /** create_elf_tables: strings at the top, then random bytes, auxv, envp, argv, argc. */
 function buildStack(mm: AddressSpace, o: LoadOptions, auxv: Array<[number, number]>): number {
-  const enc = (s: string): Uint8Array => Buffer.from(s + '\0', 'utf8');
+  const enc = (s: string): Uint8Array => encodeName(s + '\0');
   let p = STACK_TOP - 8;
   const put = (b: Uint8Array): number => {
     p -= b.length;

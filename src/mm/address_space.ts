@@ -87,7 +87,7 @@ export const MMAP_BASE = STACK_TOP - STACK_MAX - (128 << 20);
 export const MMAP_MIN_ADDR = 0x10000;
 
 export const FAULT_AROUND_MIN = 16; // pages
-/** pages on each side of a copy-on-write fault copied with it */
+/** pages on each side of a copy-on-write fault copied with it, once writes go page after page */
 export const COW_AROUND = 8;
 /** how much of a file mapping exec/mmap map up front */
 export const PREFAULT_MAX = 1 << 20;
@@ -136,6 +136,9 @@ export class AddressSpace {
   /** map-ahead state: where the last fault-around ended, and the next window; guarded by the JS thread */
   faultNext = -1;
   faultWindow = FAULT_AROUND_MIN;
+  /** copy-on-write-around state: the pages [cowLo, cowHi) the last copy-on-write fault copied; guarded by the JS thread */
+  cowLo = -1;
+  cowHi = -1;
   /** counters for --stats and tests; guarded by the JS thread */
   faults = 0;
   /** host threads using this address space (for kill on teardown); guarded by the JS thread (newThread, the kernel's exit paths, release) */
@@ -244,6 +247,7 @@ export class AddressSpace {
     this.brkStart = this.brk = 0;
     this.faultNext = -1;
     this.faultWindow = FAULT_AROUND_MIN;
+    this.cowLo = this.cowHi = -1;
   }
 
   // ---- VMA bookkeeping ------------------------------------------------------

@@ -53,10 +53,17 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
   if (pte && pte.frame[vpn % PT_SIZE]) {
     const i = vpn % PT_SIZE;
     if (err & PF_WRITE && mm.isCow(vma, pte.frame[i]! - 1)) {
-      // copy-on-write around the fault too: a data segment or a forked
-      // stack is written page after page, and a copy costs far less than a fault
-      const lo = Math.max(vma.start / PAGE_SIZE, vpn - COW_AROUND + 1, vpn - i);
-      const hi = Math.min(vma.end / PAGE_SIZE, vpn + COW_AROUND, vpn - i + PT_SIZE);
+      // copy-on-write around the fault too when writes go page after page
+      // (a data segment, a forked stack: a copy costs far less than a
+      // fault); a write elsewhere copies its page only, as Linux does, or a
+      // forked child whose writes are scattered (a Python's refcounts)
+      // would hold several times the memory it holds natively
+      const sequential = vpn === mm.cowHi || vpn === mm.cowLo - 1;
+      const around = sequential ? COW_AROUND : 1;
+      const lo = Math.max(vma.start / PAGE_SIZE, vpn - around + 1, vpn - i);
+      const hi = Math.min(vma.end / PAGE_SIZE, vpn + around, vpn - i + PT_SIZE);
+      mm.cowLo = lo;
+      mm.cowHi = hi;
       for (let v = lo; v < hi; v++) {
         const j = v - vpn + i;
         const f = pte.frame[j]!;

@@ -20,7 +20,15 @@ import { PageCache } from './page_cache.js';
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
-const CHUNK_SHIFT = 30; // kernel views are 1 GiB each (a typed array's comfortable limit)
+/**
+ * The kernel sees the mapping through typed-array views of 2 MiB each, made
+ * when first used. V8 counts an external ArrayBuffer's whole length as
+ * memory the heap is responsible for: one view of the whole 1 GiB mapping
+ * told it a gigabyte had just been allocated, and a full mark-compact GC
+ * followed at every start. Views of what is used grow that count only as
+ * the guest's memory does.
+ */
+const CHUNK_SHIFT = 21;
 const CHUNK_FRAMES = 1 << (CHUNK_SHIFT - PAGE_SHIFT);
 
 export class OutOfMemory extends Error {
@@ -36,10 +44,10 @@ export class Physmem {
   readonly nframes: number;
   /** kernel mapping base; immutable */
   readonly base: bigint;
-  /** one Uint8Array per GiB of the kernel mapping; the list is immutable, the bytes stub-shared (guest
-   * memory: the kernel writes a frame while the task it acts for is stopped, but sibling threads and other
-   * processes mapping a shared frame may write it at any time) */
-  private readonly chunks: Uint8Array[] = [];
+  /** one Uint8Array per 2 MiB of the kernel mapping, null until first used (chunk()); the list is guarded
+   * by the JS thread, the bytes stub-shared (guest memory: the kernel writes a frame while the task it acts
+   * for is stopped, but sibling threads and other processes mapping a shared frame may write it at any time) */
+  private readonly chunks: Array<Uint8Array | null>;
   /** reference count per frame (mappings + kernel uses); guarded by the JS thread */
   readonly refs: Uint32Array;
   /** next never-used frame; guarded by the JS thread */
@@ -70,10 +78,7 @@ export class Physmem {
     this.fd = host.memfdCreate('umlts-physmem', host.MFD_CLOEXEC);
     host.ftruncate(this.fd, size);
     this.base = host.mmap(0n, size, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, this.fd, 0);
-    for (let off = 0; off < size; off += 1 << CHUNK_SHIFT) {
-      const len = Math.min(1 << CHUNK_SHIFT, size - off);
-      this.chunks.push(new Uint8Array(host.view(this.base + BigInt(off), len)));
-    }
+    this.chunks = new Array<Uint8Array | null>(Math.ceil(this.nframes / CHUNK_FRAMES)).fill(null);
     this.refs = new Uint32Array(this.nframes);
     this.scratch = this.limit;
     this.scratchAddr = this.hostAddr(this.scratch);
@@ -108,13 +113,19 @@ export class Physmem {
 
   /** Bytes of one frame, through the kernel mapping (a view, no copy). */
   frame(f: number): Uint8Array {
-    const c = this.chunks[Math.floor(f / CHUNK_FRAMES)]!;
     const o = (f % CHUNK_FRAMES) * PAGE_SIZE;
-    return c.subarray(o, o + PAGE_SIZE);
+    return this.chunkOf(f).subarray(o, o + PAGE_SIZE);
   }
   /** The chunk holding frame f and the byte offset of f in it (for hot-path copies without subarray). */
   chunkOf(f: number): Uint8Array {
-    return this.chunks[Math.floor(f / CHUNK_FRAMES)]!;
+    const i = Math.floor(f / CHUNK_FRAMES);
+    return this.chunks[i] ?? this.viewChunk(i);
+  }
+  private viewChunk(i: number): Uint8Array {
+    const off = i * (1 << CHUNK_SHIFT);
+    const c = new Uint8Array(host.view(this.base + BigInt(off), Math.min(1 << CHUNK_SHIFT, this.nframes * PAGE_SIZE - off)));
+    this.chunks[i] = c;
+    return c;
   }
   offsetIn(f: number): number {
     return (f % CHUNK_FRAMES) * PAGE_SIZE;

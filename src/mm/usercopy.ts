@@ -14,6 +14,7 @@ import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 import { PROT_READ, PROT_WRITE, MAP_SHARED } from '../abi/mman.js';
 
 import { AddressSpace, PTE_HOST, PT_SIZE } from './address_space.js';
+import { decodeName, nameByteLength } from '../abi/names.js';
 
 /**
  * Frame for the page at addr, faulting it in for the kernel as the guest's
@@ -53,17 +54,44 @@ export function userFrame(mm: AddressSpace, addr: number, write: boolean): numbe
   return mm.frameAt(vpn);
 }
 
-/** Copy len bytes out of the guest at addr into dst[at..]. */
+/**
+ * Copy len bytes out of the guest at addr into dst[at..]. Pages whose
+ * frames follow each other in one chunk of physical memory (as demand
+ * paging hands them out) are copied as one run: one set() per run rather
+ * than per page, which is most of the cost of a large copy besides the
+ * bytes themselves.
+ */
 export function readInto(mm: AddressSpace, addr: number, dst: Uint8Array, at = 0, len = dst.length - at): void {
-  while (len > 0) {
-    const u = mm.userPage(addr, false);
-    const o = addr % PAGE_SIZE;
-    const n = Math.min(len, PAGE_SIZE - o);
-    const c = u.buf, base = u.off + o;
+  if (len <= 0) return;
+  // userPage answers in one reused object: take what is needed before asking again
+  let u = mm.userPage(addr, false);
+  for (;;) {
+    const c = u.buf, base = u.off + (addr % PAGE_SIZE);
+    let n = Math.min(len, PAGE_SIZE - (addr % PAGE_SIZE));
+    if (u.file) {
+      // a page read from the file into the scratch frame, which the next page reuses
+      dst.set(c.subarray(base, base + n), at);
+      addr += n;
+      at += n;
+      len -= n;
+      if (len === 0) return;
+      u = mm.userPage(addr, false);
+      continue;
+    }
+    let more = false;
+    while (n < len) {
+      u = mm.userPage(addr + n, false);
+      if (u.file || u.buf !== c || u.off !== base + n) {
+        more = true;
+        break;
+      }
+      n += Math.min(len - n, PAGE_SIZE);
+    }
     dst.set(c.subarray(base, base + n), at);
     addr += n;
     at += n;
     len -= n;
+    if (!more) return;
   }
 }
 
@@ -73,19 +101,27 @@ export function read(mm: AddressSpace, addr: number, len: number): Uint8Array {
   return b;
 }
 
-/** Copy data into the guest at addr. */
+/** Copy data into the guest at addr (runs of adjacent frames at once, as readInto). */
 export function write(mm: AddressSpace, addr: number, data: Uint8Array, at = 0, len = data.length - at): void {
   const pm = mm.physmem;
   while (len > 0) {
     const f = mm.userFrame(addr, true);
-    const o = addr % PAGE_SIZE;
-    const n = Math.min(len, PAGE_SIZE - o);
+    let n = Math.min(len, PAGE_SIZE - (addr % PAGE_SIZE));
     if (f < 0) {
       // a shared direct mapping is the host file: write the file (past its end: EFAULT, where the guest gets SIGBUS)
       const v = mm.find(addr)!;
       if (v.file!.hostMap!.writeAt(v.pgoff + (addr - v.start), data.subarray(at, at + n)) !== n) throw new ErrnoError(Errno.EFAULT);
     } else {
-      pm.chunkOf(f).set(data.subarray(at, at + n), pm.offsetIn(f) + o);
+      const c = pm.chunkOf(f), o = pm.offsetIn(f) + (addr % PAGE_SIZE);
+      let next = f + 1;
+      // the next pages while their frames follow in the same chunk (a fault there throws before this run is
+      // written: a copy_to_user that faults is allowed to have written any part of what it was given)
+      while (n < len && pm.chunkOf(next) === c) {
+        if (mm.userFrame(addr + n, true) !== next) break;
+        n += Math.min(len - n, PAGE_SIZE);
+        next++;
+      }
+      c.set(data.subarray(at, at + n), o);
     }
     addr += n;
     at += n;
@@ -117,7 +153,7 @@ export function readCString(mm: AddressSpace, addr: number, max = 4096): string 
     if (z >= 0) break;
     addr += page.length;
   }
-  return Buffer.concat(parts).toString('utf8');
+  return decodeName(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
 }
 
 /** A NULL-terminated array of string pointers (argv/envp), with the total-size limit of execve (E2BIG). */
@@ -129,7 +165,7 @@ export function readStringArray(mm: AddressSpace, addr: number, maxTotal: number
     const p = mm.readU64(addr + i * 8);
     if (p === 0) break;
     const s = mm.readCString(p, 131072);
-    total += Buffer.byteLength(s) + 1 + 8;
+    total += nameByteLength(s) + 1 + 8;
     if (total > maxTotal) throw new ErrnoError(Errno.E2BIG);
     out.push(s);
   }

@@ -19,7 +19,7 @@ import * as S from '../abi/socket.js';
 import * as host from '../host/libc.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP, POLLPRI } from '../fs/waitqueue.js';
-import { Socket, Scm, RecvInfo, SockCaller, scmRelease } from './socket.js';
+import { Socket, Scm, RecvInfo, SockCaller, Cmsg, scmRelease } from './socket.js';
 import type { NetStack } from './stack.js';
 
 /** Message flags the host may see; the rest are the kernel's (MSG_DONTWAIT, MSG_NOSIGNAL...) or refused. */
@@ -36,6 +36,9 @@ export class HostInetSocket extends Socket {
   /** scratch for peer addresses */
   private readonly abuf = new Uint8Array(128);
   private readonly alen = new Uint32Array(1);
+  /** scratch for recvmsg's control data and [namelen, controllen, flags] */
+  private readonly ctl = new Uint8Array(2048);
+  private readonly rmOut = new Uint32Array(3);
 
   constructor(net: NetStack, family: number, type: number, protocol: number, flags: number, owner: { uid: number; gid: number }, fd: number) {
     super(net, family, type, protocol, flags, owner, { snd: 212992, rcv: 212992 });
@@ -118,13 +121,27 @@ export class HostInetSocket extends Socket {
       if (e < 0) return e;
     }
     const r = host.sendto(this.fd, data, (flags & PASS_FLAGS) | S.MSG_DONTWAIT | S.MSG_NOSIGNAL, to);
+    // a stream send taken in part filled the host's buffer: a blocking sender sleeps for the rest, so room must wake it
+    if (r >= 0 && r < data.length) this.arm(POLLOUT);
     return this.would(r, POLLOUT);
   }
 
   override recv(buf: Uint8Array, flags: number, info: RecvInfo): number {
     const dgram = this.type !== S.SOCK_STREAM;
     // MSG_TRUNC on a datagram socket makes the host report the whole length
-    const r = host.recvfrom(this.fd, buf, (flags & PASS_FLAGS) | S.MSG_DONTWAIT | (dgram ? S.MSG_TRUNC : 0), this.abuf, this.alen);
+    const hflags = (flags & PASS_FLAGS) | S.MSG_DONTWAIT | (dgram ? S.MSG_TRUNC : 0);
+    let r: number;
+    if (info.ctlRoom > 0) {
+      // recvmsg with a control buffer: what the host says (IP_PKTINFO, SO_TIMESTAMP, IP_TTL...) goes through
+      r = host.recvmsg(this.fd, buf, hflags, this.abuf, this.ctl, this.rmOut);
+      if (r >= 0) {
+        this.alen[0] = this.rmOut[0]!;
+        info.cmsgs = hostCmsgs(this.ctl, this.rmOut[1]!);
+        info.flags |= this.rmOut[2]! & S.MSG_CTRUNC;
+      }
+    } else {
+      r = host.recvfrom(this.fd, buf, hflags, this.abuf, this.alen);
+    }
     if (r < 0) return this.would(r, POLLIN);
     if (dgram) {
       info.fullLen = r;
@@ -198,6 +215,26 @@ export class HostInetSocket extends Socket {
     this.fd = -1;
     this.wq.wake(0);
   }
+}
+
+/**
+ * The host's control messages as the receiver's: the same ABI on both
+ * sides, so each is passed on as it came. An inet socket is never given
+ * files, so nothing here installs any (SCM_RIGHTS cannot cross).
+ */
+function hostCmsgs(ctl: Uint8Array, len: number): Cmsg[] | null {
+  const dv = new DataView(ctl.buffer, ctl.byteOffset, len);
+  const out: Cmsg[] = [];
+  for (let off = 0; off + S.CMSGHDR_SIZE <= len;) {
+    const clen = Number(dv.getBigUint64(off, true));
+    if (clen < S.CMSGHDR_SIZE || clen > len - off) break;
+    const level = dv.getInt32(off + 8, true), type = dv.getInt32(off + 12, true);
+    if (!(level === S.SOL_SOCKET && (type === S.SCM_RIGHTS || type === S.SCM_CREDENTIALS))) {
+      out.push({ level, type, data: ctl.slice(off + S.CMSGHDR_SIZE, off + clen) });
+    }
+    off += S.cmsgAlign(clen);
+  }
+  return out.length ? out : null;
 }
 
 /** socket(AF_INET / AF_INET6, ...) with --net host: a host socket, or the host's errno. */

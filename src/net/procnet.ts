@@ -22,17 +22,24 @@ function addr(a: InetAddr | null, v6: boolean): string {
 /** tcp_state numbers */
 const TCP_ESTABLISHED = 1, TCP_TIME_WAIT = 6, TCP_CLOSE = 7, TCP_LISTEN = 10;
 
-function inetLines(net: NetStack, proto: 'tcp' | 'udp', v6: boolean): string {
-  const head = proto === 'tcp'
-    ? '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'
-    : '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops';
+/**
+ * tcp4_seq_show / udp4_seq_show pad each line of the IPv4 files to a fixed
+ * width (seq_setwidth, seq_pad); the IPv6 files are not padded.
+ */
+const TCP4_WIDTH = 149, UDP4_WIDTH = 127;
+const V6_ADDRS = '  sl  local_address                         remote_address                        st';
+
+function inetLines(net: NetStack, proto: 'tcp' | 'udp' | 'udplite', v6: boolean): string {
+  const tail = ' tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode' + (proto === 'tcp' ? '' : ' ref pointer drops');
+  const width = v6 ? 0 : proto === 'tcp' ? TCP4_WIDTH : UDP4_WIDTH;
+  const head = (v6 ? V6_ADDRS : proto === 'tcp' ? '  sl  local_address rem_address   st' : '   sl  local_address rem_address   st') + tail;
   const wantFamily = v6 ? S.AF_INET6 : S.AF_INET;
   const rows: string[] = [];
   const seen = new Set<unknown>();
   const emit = (local: InetAddr | null, remote: InetAddr | null, st: number, uid: number, ino: number): void => {
     const i = rows.length;
     const body = `${addr(local, v6)} ${addr(remote, v6)} ${hex(st, 2)} 00000000:00000000 00:00000000 00000000 ${String(uid).padStart(5)}        0 ${ino}`;
-    rows.push(proto === 'tcp' ? `${String(i).padStart(4)}: ${body} 1 0000000000000000 100 0 0 10 0` : `${String(i).padStart(5)}: ${body} 2 0000000000000000 0`);
+    rows.push((proto === 'tcp' ? `${String(i).padStart(4)}: ${body} 1 0000000000000000 100 0 0 10 0` : `${String(i).padStart(5)}: ${body} 2 0000000000000000 0`).padEnd(width));
   };
   // a v6 socket is listed in tcp6; an IPv4 socket in tcp (as Linux, by the socket's family)
   for (const s of net.live()) {
@@ -42,7 +49,7 @@ function inetLines(net: NetStack, proto: 'tcp' | 'udp', v6: boolean): string {
       if (!s.local && s.state !== 'listening') continue;
       const st = s.state === 'listening' ? TCP_LISTEN : s.state === 'connected' ? TCP_ESTABLISHED : TCP_CLOSE;
       emit(s.local, s.state === 'connected' ? s.remote : null, st, s.uid, s.ino);
-    } else if (proto === 'udp' && s instanceof UdpSocket && s.proto === 'udp' && s.local) {
+    } else if (proto !== 'tcp' && s instanceof UdpSocket && s.proto === proto && s.local) {
       emit(s.local, s.remote, s.remote ? TCP_ESTABLISHED : TCP_CLOSE, s.uid, s.ino);
     }
   }
@@ -52,7 +59,7 @@ function inetLines(net: NetStack, proto: 'tcp' | 'udp', v6: boolean): string {
       emit(e.local, null, TCP_TIME_WAIT, e.uid, 0);
     }
   }
-  return [head, ...rows].join('\n') + '\n';
+  return [head.padEnd(width), ...rows].join('\n') + '\n';
 }
 
 function unixLines(net: NetStack): string {
@@ -91,6 +98,8 @@ export function procNetFiles(net: NetStack): Record<string, () => string> {
     tcp6: () => inetLines(net, 'tcp', true),
     udp: () => inetLines(net, 'udp', false),
     udp6: () => inetLines(net, 'udp', true),
+    udplite: () => inetLines(net, 'udplite', false),
+    udplite6: () => inetLines(net, 'udplite', true),
     unix: () => unixLines(net),
     dev: () => devLines(net),
   };

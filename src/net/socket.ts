@@ -85,10 +85,50 @@ export interface RecvInfo {
   fullLen: number;
   /** protocol control messages (IP_TTL, IPV6_HOPLIMIT...), after SCM_CREDENTIALS and SCM_RIGHTS */
   cmsgs: Cmsg[] | null;
+  /** the room the receiver has for control data (recvmsg's msg_controllen; 0 for recv and read), set by the caller */
+  ctlRoom: number;
 }
 
 export function newRecvInfo(): RecvInfo {
-  return { from: null, scm: null, flags: 0, fullLen: 0, cmsgs: null };
+  return { from: null, scm: null, flags: 0, fullLen: 0, cmsgs: null, ctlRoom: 0 };
+}
+
+/**
+ * The caller's side of a send or receive that copies straight between its
+ * buffers and a socket's queue (msg->msg_iter): the syscall layer's iovec
+ * iterator over guest memory, so a stream's bytes are copied once each way
+ * rather than through a kernel buffer. Each copy moves up to n bytes from
+ * or to buf[at..], advances the position and returns the bytes moved
+ * (fewer when the guest's memory faults part-way).
+ */
+export interface MsgIter {
+  /** copy_from_iter: the next n bytes into dst[at..] */
+  fromUser(dst: Uint8Array, at: number, n: number): number;
+  /** copy_to_iter: src[at .. at+n) to the next n bytes */
+  toUser(src: Uint8Array, at: number, n: number): number;
+  /** skip n bytes */
+  advance(n: number): void;
+}
+
+/** A MsgIter over a kernel buffer (a send or receive from inside the kernel: sendfile, splice); it never faults. Owned by its caller. */
+export class BufIter implements MsgIter {
+  private pos = 0;
+  constructor(private readonly buf: Uint8Array) {}
+  fromUser(dst: Uint8Array, at: number, n: number): number {
+    const k = Math.min(n, this.buf.length - this.pos);
+    dst.set(this.buf.subarray(this.pos, this.pos + k), at);
+    this.pos += k;
+    return k;
+  }
+  toUser(src: Uint8Array, at: number, n: number): number {
+    const k = Math.min(n, this.buf.length - this.pos);
+    this.buf.set(src.subarray(at, at + k), this.pos);
+    this.pos += k;
+    return k;
+  }
+  advance(n: number): void {
+    this.pos += n;
+  }
 }
 
 /** Drop what an undelivered message carried. */

@@ -44,34 +44,36 @@ export const LOOPBACK: NetIf = {
 /**
  * Buffers for queued stream data, reused: a busy connection would otherwise
  * allocate (and the GC collect) one per send. Power-of-two classes from
- * 4 KiB to 1 MiB, a few spares each.
+ * 4 KiB to 1 MiB; each class keeps spares up to SPARE_BYTES, enough for a
+ * full TCP window of 64 KiB writes in flight (fewer spares made a stream
+ * allocate most of its chunks afresh).
  */
 export class BufPool {
   /** spare buffers by class (log2 of the size); guarded by the JS thread */
   private readonly spare: ArrayBuffer[][] = [];
+  /** A buffer of exactly n bytes (a view of a pooled one when n is in the pooled range). */
+  alloc(n: number): Uint8Array {
+    if (n < 4096 || n > 1 << 20) return new Uint8Array(n);
+    const cls = 32 - Math.clz32(n - 1);
+    return new Uint8Array(this.spare[cls]?.pop() ?? new ArrayBuffer(1 << cls), 0, n);
+  }
   /** A copy of data in a pooled buffer (a view of exactly data.length bytes). */
   copy(data: Uint8Array): Uint8Array {
-    const n = data.length;
-    let b: ArrayBuffer | undefined;
-    if (n >= 4096 && n <= 1 << 20) {
-      const cls = 32 - Math.clz32(n - 1);
-      b = this.spare[cls]?.pop() ?? new ArrayBuffer(1 << cls);
-    } else {
-      return data.slice();
-    }
-    const u = new Uint8Array(b, 0, n);
+    const u = this.alloc(data.length);
     u.set(data);
     return u;
   }
-  /** data (from copy) is no longer used. */
+  /** data (from alloc or copy, or a view of one from its start) is no longer used. */
   free(data: Uint8Array): void {
     const size = data.buffer.byteLength;
     if (size < 4096 || size > 1 << 20 || (size & (size - 1)) !== 0 || data.byteOffset !== 0) return;
     const cls = 31 - Math.clz32(size);
     const list = (this.spare[cls] ??= []);
-    if (list.length < 16) list.push(data.buffer as ArrayBuffer);
+    if (list.length * size < SPARE_BYTES) list.push(data.buffer as ArrayBuffer);
   }
 }
+/** what each BufPool class keeps at most in spares: 4 MiB, one autotuned TCP window (stream.ts) */
+const SPARE_BYTES = 4 << 20;
 
 /** How the guest's inet sockets reach anything: `--net`. */
 export type NetMode = 'none' | 'host';

@@ -21,7 +21,7 @@ import * as S from '../abi/socket.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import type { File } from '../fs/file.js';
 import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLRDHUP } from '../fs/waitqueue.js';
-import { Socket, Scm, RecvInfo, Ucred, SockCaller, scmRelease } from './socket.js';
+import { Socket, Scm, RecvInfo, Ucred, SockCaller, MsgIter, BufIter, scmRelease } from './socket.js';
 
 function sameCred(a: Ucred | null, b: Ucred | null): boolean {
   return a === b || (a !== null && b !== null && a.pid === b.pid && a.uid === b.uid && a.gid === b.gid);
@@ -165,6 +165,16 @@ export abstract class StreamSocket extends Socket {
   }
 
   override send(data: Uint8Array, flags: number, to: Uint8Array | null, scm: Scm | null, _c: SockCaller | null): number {
+    return this.sendMsg(new BufIter(data), data.length, flags, to, scm);
+  }
+
+  /**
+   * send() with the bytes copied from it straight into the peer's queue
+   * (unix_stream_sendmsg, tcp_sendmsg: checks first, then the copy). Bytes
+   * taken; 0 when the copy faulted before its first byte (nothing queued,
+   * scm still the caller's: it.fault says why); -errno as send().
+   */
+  sendMsg(it: MsgIter, len: number, flags: number, to: Uint8Array | null, scm: Scm | null): number {
     if (flags & S.MSG_OOB) return -Errno.EOPNOTSUPP;
     if (to !== null && !this.tcp && !this.seqpacket) return this.state === 'connected' ? -Errno.EISCONN : -Errno.EOPNOTSUPP;
     if (this.tcp && this.soError) {
@@ -183,23 +193,36 @@ export abstract class StreamSocket extends Socket {
       // the peer is gone: what the send buffer takes is answered with a reset
       this.peerClosed = false;
       this.reset();
-      return Math.min(data.length, Math.floor((this.sndBuf * 3) / 4));
+      const n = Math.min(len, Math.floor((this.sndBuf * 3) / 4));
+      it.advance(n);
+      return n;
     }
     if (!this.tcp && p.shut & S.RCV_SHUTDOWN) return -Errno.EPIPE;
     if (this.seqpacket) {
-      if (data.length > this.sndBuf - 32) return -Errno.EMSGSIZE;
-      if (this.room(p) < data.length && p.rxBytes > 0) return -Errno.EAGAIN;
-      p.enqueue(this.net.bufs.copy(data), scm);
-      return data.length;
+      if (len > this.sndBuf - 32) return -Errno.EMSGSIZE;
+      if (this.room(p) < len && p.rxBytes > 0) return -Errno.EAGAIN;
+      const rec = this.net.bufs.alloc(len);
+      if (it.fromUser(rec, 0, len) < len) {
+        this.net.bufs.free(rec);
+        return 0;
+      }
+      p.enqueue(rec, scm);
+      return len;
     }
-    if (data.length === 0) {
+    if (len === 0) {
       scmRelease(scm); // nothing to carry it: the files are dropped, as Linux's zero-length send does
       return 0;
     }
-    const n = Math.min(data.length, this.room(p));
+    const n = Math.min(len, this.room(p));
     if (n <= 0) return -Errno.EAGAIN;
-    p.enqueue(this.net.bufs.copy(data.subarray(0, n)), scm);
-    return n;
+    const chunk = this.net.bufs.alloc(n);
+    const k = it.fromUser(chunk, 0, n);
+    if (k === 0) {
+      this.net.bufs.free(chunk);
+      return 0;
+    }
+    p.enqueue(k < n ? chunk.subarray(0, k) : chunk, scm);
+    return k;
   }
 
   private enqueue(data: Uint8Array, scm: Scm | null): void {
@@ -218,6 +241,15 @@ export abstract class StreamSocket extends Socket {
   }
 
   override recv(buf: Uint8Array, flags: number, info: RecvInfo): number {
+    return this.recvMsg(new BufIter(buf), buf.length, flags, info);
+  }
+
+  /**
+   * recv() with the bytes copied from the queue straight to it (at most len;
+   * MSG_TRUNC on a stream discards them instead): only what was copied is
+   * consumed, so a fault part-way leaves the rest queued (it.fault says why).
+   */
+  recvMsg(it: MsgIter, len: number, flags: number, info: RecvInfo): number {
     if (flags & S.MSG_OOB) return this.tcp ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
     if (this.state === 'listening' || this.state === 'unconnected') {
       if (this.tcp) return -Errno.ENOTCONN;
@@ -236,8 +268,7 @@ export abstract class StreamSocket extends Socket {
     }
     if (this.seqpacket) {
       const c = this.rx[0]!;
-      const n = Math.min(buf.length, c.data.length);
-      buf.set(c.data.subarray(0, n));
+      const n = it.toUser(c.data, 0, Math.min(len, c.data.length));
       info.fullLen = c.data.length;
       if (n < c.data.length) info.flags |= S.MSG_TRUNC;
       if (!peek) {
@@ -251,15 +282,17 @@ export abstract class StreamSocket extends Socket {
     }
     // unix_stream_read_generic: a read joins chunks until one that carried
     // files (taken with it), or (SO_PASSCRED) one from other credentials
+    const discard = (flags & S.MSG_TRUNC) !== 0;
     let done = 0, i = 0;
     const cred = this.rx[0]!.scm?.cred ?? null;
     let files: File[] | null = null;
-    while (done < buf.length && i < this.rx.length) {
+    while (done < len && i < this.rx.length) {
       const c = this.rx[i]!;
       if (done > 0 && this.passCred && !sameCred(c.scm?.cred ?? null, cred)) break;
-      const n = Math.min(buf.length - done, c.data.length - c.off);
-      buf.set(c.data.subarray(c.off, c.off + n), done);
-      done += n;
+      const n = Math.min(len - done, c.data.length - c.off);
+      const k = discard ? n : it.toUser(c.data, c.off, n);
+      if (k === 0) break; // a fault: nothing of this chunk was taken
+      done += k;
       if (c.scm?.files) {
         if (peek) files = c.scm.files.map((f) => f.get());
         else {
@@ -270,17 +303,17 @@ export abstract class StreamSocket extends Socket {
       if (peek) {
         i++;
       } else {
-        c.off += n;
-        this.rxBytes -= n;
+        c.off += k;
+        this.rxBytes -= k;
         if (c.off === c.data.length) {
           this.rx.shift();
           this.net.bufs.free(c.data);
         }
       }
-      if (files) break;
+      if (files || k < n) break;
     }
     if (files || cred) info.scm = { files, cred };
-    if (!peek) this.consumed();
+    if (!peek && done > 0) this.consumed();
     return done;
   }
 

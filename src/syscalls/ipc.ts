@@ -70,6 +70,31 @@ function statTarget<T extends { perm: KernIpcPerm }>(t: Task, ids: { obtain(id: 
   return o;
 }
 
+/**
+ * IPC_SET and IPC_RMID (ipc/util.c: ipcctl_obtain_check, ipc_update_perm): only the owner, creator or root may
+ * remove the object or set its uid, gid and mode from the user's *id64_ds (dsSize bytes, read before the lookup as
+ * Linux copies it in first). check() vets a family's own fields first (a negative errno stops it); apply() sets them.
+ */
+function ctlDown<T extends { perm: KernIpcPerm; ctime: number }>(t: Task, ids: { obtain(id: number): T | number },
+  rmid: (o: T) => void, id: number, cmd: number, buf: UserPtr, dsSize: number,
+  check?: (o: T, dv: DataView) => number, apply?: (o: T, dv: DataView) => void): number {
+  const dv = cmd === IPC_SET ? readStruct(t, buf, dsSize) : null;
+  const o = ids.obtain(id);
+  if (typeof o === 'number') return o;
+  if (!ipcOwner(t.creds, o.perm)) return -Errno.EPERM;
+  if (!dv) {
+    rmid(o);
+    return 0;
+  }
+  const err = check ? check(o, dv) : 0;
+  if (err < 0) return err;
+  const now = setPerm(o.perm, dv, nowSecs(t));
+  if (now < 0) return now;
+  apply?.(o, dv);
+  o.ctime = now;
+  return 0;
+}
+
 // ---- shared memory -------------------------------------------------------------------------
 
 /** shmget(2) */
@@ -198,20 +223,8 @@ export function sys_shmctl(t: Task, r: Regs): number {
       return cmd === IPC_STAT ? 0 : s.perm.id;
     }
     case IPC_SET:
-    case IPC_RMID: {
-      const dv = cmd === IPC_SET ? readStruct(t, buf, 112) : null;
-      const s = ns.ids.obtain(shmid);
-      if (typeof s === 'number') return s;
-      if (!ipcOwner(t.creds, s.perm)) return -Errno.EPERM;
-      if (cmd === IPC_RMID) {
-        ns.rmid(s);
-        return 0;
-      }
-      const now = setPerm(s.perm, dv!, nowSecs(t));
-      if (now < 0) return now;
-      s.ctime = now;
-      return 0;
-    }
+    case IPC_RMID:
+      return ctlDown(t, ns.ids, (s) => ns.rmid(s), shmid, cmd, buf, 112);
     case SHM_LOCK:
     case SHM_UNLOCK: {
       const s = ns.ids.obtain(shmid);
@@ -380,20 +393,8 @@ export function sys_semctl(t: Task, r: Regs): number {
       return 0;
     }
     case IPC_SET:
-    case IPC_RMID: {
-      const dv = cmd === IPC_SET ? readStruct(t, arg, 104) : null;
-      const s = ns.ids.obtain(semid);
-      if (typeof s === 'number') return s;
-      if (!ipcOwner(t.creds, s.perm)) return -Errno.EPERM;
-      if (cmd === IPC_RMID) {
-        ns.rmid(s);
-        return 0;
-      }
-      const now = setPerm(s.perm, dv!, nowSecs(t));
-      if (now < 0) return now;
-      s.ctime = now;
-      return 0;
-    }
+    case IPC_RMID:
+      return ctlDown(t, ns.ids, (s) => ns.rmid(s), semid, cmd, arg, 104);
     default:
       return -Errno.EINVAL;
   }
@@ -513,24 +514,13 @@ export function sys_msgctl(t: Task, r: Regs): number {
       return cmd === IPC_STAT ? 0 : q.perm.id;
     }
     case IPC_SET:
-    case IPC_RMID: {
-      const dv = cmd === IPC_SET ? readStruct(t, buf, 120) : null;
-      const q = ns.ids.obtain(msqid);
-      if (typeof q === 'number') return q;
-      if (!ipcOwner(t.creds, q.perm)) return -Errno.EPERM;
-      if (cmd === IPC_RMID) {
-        ns.rmid(q);
-        return 0;
-      }
-      const qbytes = Number(dv!.getBigUint64(88, true));
-      if (qbytes > MSGMNB && t.creds.euid !== 0) return -Errno.EPERM;
-      const now = setPerm(q.perm, dv!, nowSecs(t));
-      if (now < 0) return now;
-      q.qbytes = qbytes;
-      q.ctime = now;
-      q.sendq.wake(0); // more room, maybe
-      return 0;
-    }
+    case IPC_RMID:
+      return ctlDown(t, ns.ids, (q) => ns.rmid(q), msqid, cmd, buf, 120,
+        (_q, dv) => Number(dv.getBigUint64(88, true)) > MSGMNB && t.creds.euid !== 0 ? -Errno.EPERM : 0,
+        (q, dv) => {
+          q.qbytes = Number(dv.getBigUint64(88, true));
+          q.sendq.wake(0); // more room, maybe
+        });
     default:
       return -Errno.EINVAL;
   }

@@ -4,8 +4,9 @@
  * checks, with their errno values); the work is AddressSpace's.
  */
 import { Errno } from '../abi/errno.js';
+import { O_PATH } from '../abi/fcntl.js';
 import type { Task } from '../kernel/task.js';
-import type { File } from '../fs/file.js';
+import { File, MappedFile } from '../fs/file.js';
 import type { Mappable } from '../fs/types.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
@@ -24,39 +25,23 @@ const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN 
 const MAP_KNOWN = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE |
   MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE | MAP_UNINITIALIZED;
 
-/** A VMA's view of an open file: holds the File open while mapped (and
- * counts itself as a writer of a shared mapping that may be written). */
-class FileMapping implements VmFile {
+/** mmap's view of an open file: also counts itself as a writer of a shared mapping that may be written. */
+class FileMapping extends MappedFile implements VmFile {
   /** the page cache's key: pages shared with every other mapping of the
    * unchanged file. Not for a shared mapping that may be written: its writes
    * would land in frames other processes' private mappings still share. */
   readonly cacheKey: string | undefined;
-  /** the host file, for the stub to map itself (a writable shared mapping
-   * writes the host file through the host's page cache, as read and write do) */
-  readonly hostMap: VmFile['hostMap'];
-  constructor(private readonly f: File, private readonly m: Mappable, private readonly writableShared: boolean) {
-    this.cacheKey = writableShared ? undefined : this.m.cacheKey;
-    this.hostMap = this.m.hostMap;
+  constructor(f: File, m: Mappable, private readonly writableShared: boolean) {
+    super(f, m);
+    this.cacheKey = writableShared ? undefined : m.cacheKey;
   }
-  fillHost(off: number, ptr: bigint, len: number): number {
-    return this.m.fillHost(off, ptr, len);
-  }
-  get mapName(): string {
-    return this.m.mapName;
-  }
-  get mapDev(): number {
-    return this.m.mapDev;
-  }
-  get mapIno(): number {
-    return this.m.mapIno;
-  }
-  get(): void {
-    this.f.get();
+  override get(): void {
+    super.get();
     if (this.writableShared) this.m.writers?.(1);
   }
-  put(): void {
+  override put(): void {
     if (this.writableShared) this.m.writers?.(-1);
-    this.f.put();
+    super.put();
   }
 }
 
@@ -83,7 +68,7 @@ export function sys_mmap(t: Task, r: Regs): number {
   let mayProt = PROT_READ | PROT_WRITE | PROT_EXEC;
   if (!(flags & MAP_ANONYMOUS)) {
     const f = t.files.get(fd);
-    if (!f) return -Errno.EBADF;
+    if (!f || f.flags & O_PATH) return -Errno.EBADF; // fget refuses O_PATH files
     const shared = type === MAP_SHARED || type === MAP_SHARED_VALIDATE;
     if (!f.readable) return -Errno.EACCES;
     if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
@@ -92,7 +77,7 @@ export function sys_mmap(t: Task, r: Regs): number {
     const noexec = mnt !== undefined && /(^|,)noexec(,|$)/.test(mnt.options);
     if (noexec && prot & PROT_EXEC) return -Errno.EPERM;
     const m = f.mappable(shared);
-    if (!m) return -Errno.ENODEV;
+    if (!m) return f.mmapErrno;
     if (off + len > 2 ** 53) return -Errno.EOVERFLOW;
     // a shared mapping of a read-only description, or of a write-sealed memfd, may never become writable
     let mayWrite = !shared || f.writable;

@@ -21,6 +21,7 @@ import { HostFile, OpenHostNode } from '../fs/hostfs.js';
 import { makedev, major, minor } from '../abi/stat.js';
 import { fileOf } from './fd.js';
 import { readPath, copyOut, getTimespec, getTimeval, NSEC_PER_SEC, UserPtr } from './uaccess.js';
+import { encodeName } from '../abi/names.js';
 
 // ---- lookups -------------------------------------------------------------------------------
 
@@ -217,7 +218,7 @@ function doReadlink(t: Task, dirfd: number, pathAddr: UserPtr, buf: UserPtr, siz
     target = t.kernel.vfs.readlink(t, at, path);
   }
   if (typeof target === 'number') return target;
-  const b = Buffer.from(target, 'utf8');
+  const b = encodeName(target);
   const n = Math.min(b.length, size);
   copyOut(t, buf, b, 0, n);
   return n;
@@ -272,7 +273,7 @@ export function sys_faccessat2(t: Task, r: Regs): number {
 /** getcwd(2): the length including the NUL. */
 export function sys_getcwd(t: Task, r: Regs): number {
   const buf = r.get(A0), size = r.get(A1);
-  const b = Buffer.from(t.fs.cwd + '\0', 'utf8');
+  const b = encodeName(t.fs.cwd + '\0');
   if (size < b.length) return -Errno.ERANGE;
   copyOut(t, buf, b);
   return b.length;

@@ -25,11 +25,13 @@ import { File } from '../fs/file.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import { Socket, Scm, Ucred, RecvInfo, newRecvInfo, scmRelease } from '../net/socket.js';
 import { unixPair, unixDefaultCred } from '../net/unix.js';
+import { StreamSocket } from '../net/stream.js';
 import { fileOf } from './fd.js';
 import { MultiWait } from './poll.js';
 import { scratch, CHUNK } from './read_write.js';
 import {
-  copyIn, copyOut, readStruct, readI32, writeU32, readIovecs, userBuf, Iovecs, IovIter, MAX_RW_COUNT, UIO_MAXIOV, UserPtr,
+  copyIn, copyOut, readStruct, readI32, writeU32, writeU64, readIovecs, userBuf, Iovecs, IovIter, MAX_RW_COUNT, UIO_MAXIOV, UserPtr,
+  readTimespec, writeTimespec,
 } from './uaccess.js';
 
 const SIGPIPE = 13;
@@ -88,16 +90,20 @@ function sockState(t: Task, timeoNs: bigint): SockState {
  * Returns BLOCKED, or (the deadline passed) the bytes moved or -EAGAIN.
  */
 function sockSleep(t: Task, sock: Socket, st: SockState): number {
-  if (st.deadline !== null && monotonicNs() >= st.deadline) return st.done > 0 ? st.done : -Errno.EAGAIN;
+  if (st.deadline === null) {
+    // no timeout (the common case): a plain sleep on the queue; waking or a signal takes us off it
+    const done = st.done;
+    t.sc.cleanup = done > 0 ? () => done : null;
+    return t.sleepOn(sock.wq);
+  }
+  if (monotonicNs() >= st.deadline) return st.done > 0 ? st.done : -Errno.EAGAIN;
   const w = new MultiWait(t, st.deadline);
   w.watch(sock.wq);
   st.wait = w;
   const r = w.sleep();
-  const timed = st.deadline !== null;
   t.sc.cleanup = () => {
     w.done();
-    if (st.done > 0) return st.done;
-    return timed ? -Errno.EINTR : undefined;
+    return st.done > 0 ? st.done : -Errno.EINTR;
   };
   return r;
 }
@@ -148,6 +154,38 @@ export function doSend(t: Task, sock: Socket, v: Iovecs, flags: number, to: Uint
     return n < 0 ? fail(n) : finish(t, st, n);
   }
   it.advance(st.done);
+  if (sock instanceof StreamSocket) {
+    // the kernel's own streams: guest memory is copied straight into the peer's queue
+    while (st.done < v.total) {
+      const want = Math.min(v.total - st.done, CHUNK);
+      const n = sock.sendMsg(it, want, flags, to, st.done === 0 ? scm : null);
+      if (n < 0) {
+        if (n === -Errno.EAGAIN && !nonblock) {
+          const r = sockSleep(t, sock, st);
+          if (r === BLOCKED) return r;
+          return fail(r);
+        }
+        return fail(n);
+      }
+      if (n === 0) {
+        // a fault before the first byte of this piece
+        if (st.done > 0) break;
+        scmRelease(scm);
+        finish(t, st, 0);
+        throw it.fault;
+      }
+      st.done += n;
+      if (it.fault) break;
+      if (n < want) {
+        // the rest waits for room; the re-run goes on from st.done
+        if (nonblock) break;
+        const r = sockSleep(t, sock, st);
+        if (r === BLOCKED) return r;
+        return fail(r);
+      }
+    }
+    return finish(t, st, st.done);
+  }
   while (st.done < v.total) {
     const want = Math.min(v.total - st.done, CHUNK);
     const k = it.fromUser(scratch, 0, want);
@@ -309,6 +347,31 @@ export function doRecv(t: Task, sock: Socket, v: Iovecs, flags: number, info: Re
   const waitall = sock.streaming && (flags & S.MSG_WAITALL) !== 0 && !nonblock && !(flags & S.MSG_PEEK);
   const discard = sock.streaming && (flags & S.MSG_TRUNC) !== 0;
   if (sock.streaming && v.total === 0) return finish(t, st, 0);
+  if (sock instanceof StreamSocket && sock.streaming) {
+    // the kernel's own streams: the queue is copied straight to guest memory
+    for (;;) {
+      it.fault = null;
+      const n = sock.recvMsg(it, v.total - st.done, flags, info);
+      if (n < 0) {
+        if (n === -Errno.EAGAIN && !nonblock && (st.done === 0 || waitall)) {
+          const r = sockSleep(t, sock, st);
+          if (r === BLOCKED) return r;
+          return finish(t, st, r);
+        }
+        return finish(t, st, st.done > 0 ? st.done : n);
+      }
+      if (it.fault) {
+        // what could not be copied stays queued; files that came with the bytes copied are closed
+        scmRelease(info.scm);
+        info.scm = null;
+        if (st.done + n > 0) return finish(t, st, st.done + n);
+        finish(t, st, 0);
+        throw it.fault;
+      }
+      st.done += n;
+      if (n === 0 || st.done >= v.total || !waitall || info.scm?.files) return finish(t, st, st.done);
+    }
+  }
   for (;;) {
     const want = Math.min(v.total - st.done, CHUNK);
     const n = sock.recv(scratch.subarray(0, want), flags, info);
@@ -340,10 +403,14 @@ export function doRecv(t: Task, sock: Socket, v: Iovecs, flags: number, info: Re
   }
 }
 
+/** writeControl's answer when there is nothing to write; immutable */
+const NO_CONTROL: { readonly used: number; readonly ctrunc: boolean } = Object.freeze({ used: 0, ctrunc: false });
+
 /** put_cmsg + scm_detach_fds: the control data of a receive, in the guest's control buffer. Returns the bytes used. */
 function writeControl(t: Task, sock: Socket, info: RecvInfo, addr: UserPtr, len: number, flags: number): { used: number; ctrunc: boolean } {
-  let used = 0, ctrunc = false;
   const scm = info.scm;
+  if (!(sock.passCred && sock.family === S.AF_UNIX) && !info.cmsgs && !scm?.files?.length) return NO_CONTROL;
+  let used = 0, ctrunc = false;
   const put = (level: number, type: number, data: Uint8Array): boolean => {
     const cmlen = S.CMSGHDR_SIZE + data.length;
     if (addr === 0 || len - used < S.CMSGHDR_SIZE) {
@@ -402,6 +469,7 @@ function recvOne(t: Task, sock: Socket, msgAddr: UserPtr, flags: number): number
   const m = readMsghdr(t, msgAddr);
   if (m.namelen < 0) return -Errno.EINVAL;
   const info = newRecvInfo();
+  info.ctlRoom = m.control !== 0 ? m.controllen : 0;
   const n = doRecv(t, sock, m.iov, flags, info);
   if (n < 0) {
     scmRelease(info.scm);
@@ -414,12 +482,8 @@ function recvOne(t: Task, sock: Socket, msgAddr: UserPtr, flags: number): number
     namelen = info.from.length;
   }
   const ctl = writeControl(t, sock, info, m.control, m.controllen, flags);
-  const out = new Uint8Array(4), dv = new DataView(out.buffer);
-  dv.setUint32(0, namelen, true);
-  copyOut(t, msgAddr + S.MSG_NAMELEN, out);
-  const cl = new Uint8Array(8);
-  new DataView(cl.buffer).setBigUint64(0, BigInt(ctl.used), true);
-  copyOut(t, msgAddr + S.MSG_CONTROLLEN, cl);
+  writeU32(t, msgAddr + S.MSG_NAMELEN, namelen);
+  writeU64(t, msgAddr + S.MSG_CONTROLLEN, ctl.used);
   writeU32(t, msgAddr + S.MSG_FLAGS, info.flags | (ctl.ctrunc ? S.MSG_CTRUNC : 0));
   return n;
 }
@@ -602,43 +666,108 @@ export function sys_recvmsg(t: Task, r: Regs): number {
 }
 
 /**
- * The loop of sendmmsg/recvmmsg over a struct mmsghdr array: one(i, at)
- * moves message i; msg_len gets its count. The count done is returned, or
- * the first message's error (a later one ends the loop, as Linux keeps it
- * for the next call).
+ * What sendmmsg/recvmmsg keep across a sleep in one of their messages: the
+ * messages done, the sleeping message's own state (its SockState), and
+ * recvmmsg's deadline.
  */
-function mmsgLoop(t: Task, r: Regs, one: (s: Socket, at: UserPtr, flags: number) => number, later: (flags: number) => number): number {
+interface MmsgState {
+  mmsgDone: number;
+  inner: unknown;
+  end: bigint | null;
+}
+
+/**
+ * __sys_sendmmsg / __sys_recvmmsg: one message after another over a struct
+ * mmsghdr array, each as sendmsg/recvmsg would move it (so each may block:
+ * the sleep keeps the count done in MmsgState and the re-run goes on from
+ * there); msg_len gets each count. sendmmsg stops after a message sent in
+ * part; recvmmsg stops once MSG_WAITFORONE's first datagram is in (the rest
+ * do not wait) or, after a datagram, once its timeout has passed (only
+ * then: recvmmsg(2), BUGS), and writes back what is left of the timeout.
+ * The count done is returned, or the first message's error: an error
+ * after that ends the loop, and recvmmsg keeps it (but EAGAIN) in SO_ERROR
+ * for the next call, as Linux does. A signal while message i sleeps ends
+ * the call with i (or i+1 if that one moved some bytes), or restarts it
+ * if i is 0.
+ */
+function mmsgLoop(t: Task, r: Regs, send: boolean): number {
+  const vec = r.get(A1), vlen = Math.min(r.getU32(A2), UIO_MAXIOV), flags = r.getI32(A3), tp = send ? 0 : r.get(A4);
+  let ms = t.sc.state as MmsgState | null;
+  if (!ms || !('mmsgDone' in ms)) {
+    // do_recvmmsg's order: the timeout is read (EFAULT) and checked (EINVAL) before the fd
+    const ns = tp !== 0 ? readTimespec(t, tp) : null;
+    ms = { mmsgDone: 0, inner: null, end: ns === null ? null : monotonicNs() + ns };
+  }
   const s = sockOf(t, r.getI32(A0));
   if (typeof s === 'number') return s;
-  const vec = r.get(A1), vlen = Math.min(r.getU32(A2), UIO_MAXIOV), flags = r.getI32(A3);
-  let i = 0;
-  for (; i < vlen; i++) {
-    const at = vec + i * S.MMSGHDR_SIZE;
-    let n: number;
+  t.sc.state = ms.inner;
+  let err = 0;
+  while (ms.mmsgDone < vlen) {
+    const i = ms.mmsgDone, at = vec + i * S.MMSGHDR_SIZE;
+    let n: number, part = false;
     try {
-      n = one(s, at, i === 0 ? flags : later(flags));
+      if (send) {
+        const m = readMsghdr(t, at);
+        n = sendOne(t, s, m, flags);
+        part = n >= 0 && n < m.iov.total;
+      } else {
+        n = recvOne(t, s, at, i > 0 && flags & S.MSG_WAITFORONE ? (flags & ~S.MSG_WAITFORONE) | S.MSG_DONTWAIT : flags & ~S.MSG_WAITFORONE);
+      }
     } catch (e) {
-      if (i > 0 && e instanceof ErrnoError) break;
-      throw e;
+      if (i === 0 || !(e instanceof ErrnoError)) throw e;
+      n = -e.errno;
     }
-    if (n === BLOCKED) return n;
-    if (n < 0) {
-      if (i > 0) break;
+    if (n === BLOCKED) {
+      ms.inner = t.sc.state;
+      t.sc.state = ms;
+      const inner = t.sc.cleanup;
+      t.sc.cleanup = () => {
+        const x = inner?.();
+        if (typeof x === 'number' && x > 0) {
+          try {
+            writeU32(t, at + S.MMSG_LEN, x);
+          } catch {
+            // the count stands; Linux's put_user would have failed the same way
+          }
+          return i + 1;
+        }
+        return i > 0 ? i : x;
+      };
       return n;
     }
-    writeU32(t, at + S.MMSG_LEN, n);
+    ms.inner = t.sc.state = null;
+    t.sc.cleanup = null;
+    if (n < 0) {
+      err = n;
+      break;
+    }
+    try {
+      writeU32(t, at + S.MMSG_LEN, n);
+    } catch (e) {
+      if (i === 0 || !(e instanceof ErrnoError)) throw e;
+      err = -e.errno;
+      break;
+    }
+    ms.mmsgDone++;
+    if (part) break;
+    if (ms.end !== null && monotonicNs() >= ms.end) break;
   }
-  return i;
+  const done = ms.mmsgDone;
+  t.sc.state = null;
+  if (done === 0) return err;
+  if (!send && err !== 0 && err !== -Errno.EAGAIN) s.soError = -err;
+  if (ms.end !== null) writeTimespec(t, tp, ms.end > monotonicNs() ? ms.end - monotonicNs() : 0n);
+  return done;
 }
 
-/** sendmmsg(2): later messages do not wait (as with MSG_DONTWAIT); the count sent, or the first error. */
+/** sendmmsg(2) */
 export function sys_sendmmsg(t: Task, r: Regs): number {
-  return mmsgLoop(t, r, (s, at, f) => sendOne(t, s, readMsghdr(t, at), f), (f) => f | S.MSG_DONTWAIT);
+  return mmsgLoop(t, r, true);
 }
 
-/** recvmmsg(2): the first receive may wait, the rest take what is there (MSG_WAITFORONE or not). */
+/** recvmmsg(2) */
 export function sys_recvmmsg(t: Task, r: Regs): number {
-  return mmsgLoop(t, r, (s, at, f) => recvOne(t, s, at, f & ~S.MSG_WAITFORONE), (f) => f | S.MSG_DONTWAIT);
+  return mmsgLoop(t, r, false);
 }
 
 /** shutdown(2) */

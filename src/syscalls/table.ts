@@ -32,10 +32,11 @@ import * as PIDFD from './pidfd.js';
 import * as SCHED from './sched.js';
 import * as MEMFD from './memfd.js';
 import * as IPC from './ipc.js';
+import * as TFD from './timerfd.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
-const NO_XATTRS = 'no extended attributes: get ENODATA, list empty, set EOPNOTSUPP';
+const XATTRS = 'user, trusted and security namespaces (tmpfs in memory; hostfs user.* on the host file); no system.* (ACLs)';
 
 /** The mknod rows' note. */
 const MKNOD_NOTE = 'FIFOs and sockets on tmpfs and writable hostfs; device nodes (root only) on tmpfs, opening umlts\'s device of that number or ENXIO; hostfs refuses device nodes (EPERM)';
@@ -120,18 +121,18 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_fadvise64]: { name: 'fadvise64', handler: RW.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
   [N.SYS_statfs]: { name: 'statfs', handler: STAT.sys_statfs, status: 'supported' },
   [N.SYS_fstatfs]: { name: 'fstatfs', handler: STAT.sys_fstatfs, status: 'supported' },
-  [N.SYS_getxattr]: { name: 'getxattr', handler: XATTR.sys_getxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_lgetxattr]: { name: 'lgetxattr', handler: XATTR.sys_lgetxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_fgetxattr]: { name: 'fgetxattr', handler: XATTR.sys_fgetxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_listxattr]: { name: 'listxattr', handler: XATTR.sys_listxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_llistxattr]: { name: 'llistxattr', handler: XATTR.sys_llistxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_flistxattr]: { name: 'flistxattr', handler: XATTR.sys_flistxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_setxattr]: { name: 'setxattr', handler: XATTR.sys_setxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_lsetxattr]: { name: 'lsetxattr', handler: XATTR.sys_lsetxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_fsetxattr]: { name: 'fsetxattr', handler: XATTR.sys_fsetxattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_removexattr]: { name: 'removexattr', handler: XATTR.sys_removexattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_lremovexattr]: { name: 'lremovexattr', handler: XATTR.sys_lremovexattr, status: 'partial', note: NO_XATTRS },
-  [N.SYS_fremovexattr]: { name: 'fremovexattr', handler: XATTR.sys_fremovexattr, status: 'partial', note: NO_XATTRS },
+  [N.SYS_getxattr]: { name: 'getxattr', handler: XATTR.sys_getxattr, status: 'partial', note: XATTRS },
+  [N.SYS_lgetxattr]: { name: 'lgetxattr', handler: XATTR.sys_lgetxattr, status: 'partial', note: XATTRS },
+  [N.SYS_fgetxattr]: { name: 'fgetxattr', handler: XATTR.sys_fgetxattr, status: 'partial', note: XATTRS },
+  [N.SYS_listxattr]: { name: 'listxattr', handler: XATTR.sys_listxattr, status: 'partial', note: XATTRS },
+  [N.SYS_llistxattr]: { name: 'llistxattr', handler: XATTR.sys_llistxattr, status: 'partial', note: XATTRS },
+  [N.SYS_flistxattr]: { name: 'flistxattr', handler: XATTR.sys_flistxattr, status: 'partial', note: XATTRS },
+  [N.SYS_setxattr]: { name: 'setxattr', handler: XATTR.sys_setxattr, status: 'partial', note: XATTRS },
+  [N.SYS_lsetxattr]: { name: 'lsetxattr', handler: XATTR.sys_lsetxattr, status: 'partial', note: XATTRS },
+  [N.SYS_fsetxattr]: { name: 'fsetxattr', handler: XATTR.sys_fsetxattr, status: 'partial', note: XATTRS },
+  [N.SYS_removexattr]: { name: 'removexattr', handler: XATTR.sys_removexattr, status: 'partial', note: XATTRS },
+  [N.SYS_lremovexattr]: { name: 'lremovexattr', handler: XATTR.sys_lremovexattr, status: 'partial', note: XATTRS },
+  [N.SYS_fremovexattr]: { name: 'fremovexattr', handler: XATTR.sys_fremovexattr, status: 'partial', note: XATTRS },
   // ---- end file ----
 
   [N.SYS_memfd_create]: { name: 'memfd_create', handler: MEMFD.sys_memfd_create, status: 'partial', note: 'MFD_HUGETLB: EINVAL' },
@@ -227,7 +228,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
   [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'WAIT/WAKE(_BITSET) only' },
 
-  // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts ----
+  // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts, timerfd.ts ----
   [N.SYS_pipe]: { name: 'pipe', handler: PIPE.sys_pipe, status: 'supported' },
   [N.SYS_pipe2]: { name: 'pipe2', handler: PIPE.sys_pipe2, status: 'partial', note: 'O_NOTIFICATION_PIPE: ENOPKG' },
   [N.SYS_eventfd]: { name: 'eventfd', handler: PIPE.sys_eventfd, status: 'supported' },
@@ -250,6 +251,9 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_timer_gettime]: { name: 'timer_gettime', handler: TMR.sys_timer_gettime, status: 'supported' },
   [N.SYS_timer_getoverrun]: { name: 'timer_getoverrun', handler: TMR.sys_timer_getoverrun, status: 'supported' },
   [N.SYS_timer_delete]: { name: 'timer_delete', handler: TMR.sys_timer_delete, status: 'supported' },
+  [N.SYS_timerfd_create]: { name: 'timerfd_create', handler: TFD.sys_timerfd_create, status: 'partial', note: 'CLOCK_BOOTTIME is CLOCK_MONOTONIC; the _ALARM clocks do not wake a suspended host' },
+  [N.SYS_timerfd_settime]: { name: 'timerfd_settime', handler: TFD.sys_timerfd_settime, status: 'supported' },
+  [N.SYS_timerfd_gettime]: { name: 'timerfd_gettime', handler: TFD.sys_timerfd_gettime, status: 'supported' },
   // ---- end pipes, poll, epoll, timers ----
 
   // ---- networking: syscalls/socket.ts (net/ beside fs/) ----
@@ -266,8 +270,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_recvfrom]: { name: 'recvfrom', handler: NET.sys_recvfrom, status: 'supported' },
   [N.SYS_sendmsg]: { name: 'sendmsg', handler: NET.sys_sendmsg, status: 'supported', note: 'SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX' },
   [N.SYS_recvmsg]: { name: 'recvmsg', handler: NET.sys_recvmsg, status: 'supported' },
-  [N.SYS_sendmmsg]: { name: 'sendmmsg', handler: NET.sys_sendmmsg, status: 'partial', note: 'messages after the first do not wait for room' },
-  [N.SYS_recvmmsg]: { name: 'recvmmsg', handler: NET.sys_recvmmsg, status: 'partial', note: 'the timeout argument is not applied' },
+  [N.SYS_sendmmsg]: { name: 'sendmmsg', handler: NET.sys_sendmmsg, status: 'supported' },
+  [N.SYS_recvmmsg]: { name: 'recvmmsg', handler: NET.sys_recvmmsg, status: 'supported', note: 'the timeout is checked after each datagram, as Linux (recvmmsg(2), BUGS)' },
   [N.SYS_shutdown]: { name: 'shutdown', handler: NET.sys_shutdown, status: 'supported' },
   [N.SYS_setsockopt]: { name: 'setsockopt', handler: NET.sys_setsockopt, status: 'partial', note: 'options are kept and reported; TCP tuning, multicast and BPF filters have no effect' },
   [N.SYS_getsockopt]: { name: 'getsockopt', handler: NET.sys_getsockopt, status: 'supported' },

@@ -19,7 +19,7 @@
 import { Errno } from '../../abi/errno.js';
 import type { File } from '../file.js';
 import { DirEntry, Stat, S_IFCHR, S_IFDIR } from '../types.js';
-import { FileSystem, Node, FsCred, SetAttr, StatFs, dtype, makedev, nowNs } from '../node.js';
+import { FileSystem, Node, FsCred, SetAttr, StatFs, dtype, makedev, nowNs, FixedNode } from '../node.js';
 import { PtyPair, PtyFile, PtyOwner, UNIX98_PTY_SLAVE_MAJOR } from './pty.js';
 import type { HostWatch, TtyJobs, TtyStruct } from './tty.js';
 
@@ -170,18 +170,12 @@ export class DevPtsFs extends FileSystem implements PtyOwner {
 }
 
 /** The root of devpts: ptmx, the guests' ptys and the console's host ptys. */
-class PtsRoot extends Node {
-  private readonly st: Stat;
+class PtsRoot extends FixedNode {
+  protected readonly st: Stat;
   constructor(readonly fs: DevPtsFs, private readonly pts: PtsProvider) {
     super();
     this.st = fs.attrs(1, S_IFDIR | 0o755, 0, 0, 0);
     this.st.nlink = 2;
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   override lookup(name: string): Node | number {
     if (name === 'ptmx') return this.fs.ptmx;
@@ -208,15 +202,9 @@ class PtsRoot extends Node {
 }
 
 /** /dev/pts/ptmx (and, through devfs, /dev/ptmx). */
-class PtmxNode extends Node {
-  constructor(readonly fs: DevPtsFs, private readonly st: Stat) {
+class PtmxNode extends FixedNode {
+  constructor(readonly fs: DevPtsFs, protected readonly st: Stat) {
     super();
-  }
-  peek(): Stat {
-    return this.st;
-  }
-  stat(): Stat {
-    return { ...this.st };
   }
   override open(flags: number, path: string, cred?: FsCred): File | number {
     return this.fs.openPtmx(flags, path, cred, this.st);

@@ -15,7 +15,7 @@
 import { Errno } from '../../abi/errno.js';
 import type { TmpFs, TmpReg } from '../../fs/tmpfs.js';
 import type { Mappable } from '../../fs/types.js';
-import type { File } from '../../fs/file.js';
+import { File, MappedFile } from '../../fs/file.js';
 import type { VmFile } from '../../mm/vma.js';
 import { O_RDONLY, O_RDWR, O_LARGEFILE } from '../../abi/fcntl.js';
 import { IpcIds, KernIpcPerm, IpcCred, ipcget, IPC_CREAT } from './util.js';
@@ -140,37 +140,27 @@ export class ShmNamespace {
 }
 
 /** A VMA's view of a segment: holds its file open and counts as an attachment. Immutable. */
-export class ShmMapping implements VmFile {
-  readonly hostMap: VmFile['hostMap'];
+export class ShmMapping extends MappedFile implements VmFile {
   constructor(
     private readonly ns: ShmNamespace,
     readonly seg: ShmSegment,
-    private readonly f: File,
-    private readonly m: Mappable,
+    f: File,
+    m: Mappable,
     /** the pid to record as the last to attach or detach (the task whose syscall or exit it is) */
     private readonly pid: () => number,
   ) {
-    this.hostMap = m.hostMap;
+    super(f, m);
   }
-  fillHost(off: number, ptr: bigint, len: number): number {
-    return this.m.fillHost(off, ptr, len);
-  }
-  get mapName(): string {
+  override get mapName(): string {
     return this.seg.path;
   }
-  get mapDev(): number {
-    return this.m.mapDev;
-  }
-  get mapIno(): number {
-    return this.m.mapIno;
-  }
-  get(): void {
-    this.f.get();
+  override get(): void {
+    super.get();
     this.ns.attached(this.seg, this.pid());
   }
-  put(): void {
+  override put(): void {
     this.ns.detached(this.seg, this.pid());
-    this.f.put();
+    super.put();
   }
   /** Drop the open's reference, which the mapping holds until its VMAs hold theirs (or the attach failed). */
   done(): void {

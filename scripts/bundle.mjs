@@ -1,0 +1,27 @@
+// npm run build, after tsc: the bundles in dist/ (esbuild).
+//   umlts.mjs         the command (ES module: it is the package's bin)
+//   umlts-oci.mjs     the OCI runtime (bin/umlts-oci runs it)
+//   index.js          the library's entry, tsc's output bundled in place (the
+//                     caller's side only: one file loads in half the time of
+//                     tsc's module graph); tsc's .d.ts files stay its types
+//   umlts-worker.cjs  a Sandbox's worker entry (CommonJS: an ES-module entry
+//                     makes a worker start the ES module loader too)
+//   umlts-kernel.cjs  the kernel, loaded as a vm.Script with V8's code cache
+//                     (src/lib/load_kernel.ts; scripts/code_cache.mjs makes the cache)
+// In the CommonJS bundles import.meta.url is the bundle's own file URL.
+import { buildSync } from 'esbuild';
+
+const common = { bundle: true, platform: 'node', external: ['koffi'], logLevel: 'warning' };
+const cjs = {
+  ...common,
+  format: 'cjs',
+  define: { 'import.meta.url': '__kernel_url' },
+};
+// first, "use strict": a banner before esbuild's own directive would leave the bundle sloppy
+const ownUrl = { js: "'use strict';\nconst __kernel_url = require('node:url').pathToFileURL(__filename).href;" };
+buildSync({ ...common, format: 'esm', entryPoints: ['dist/cli.js'], outfile: 'dist/umlts.mjs' });
+buildSync({ ...common, format: 'esm', entryPoints: ['dist/oci.js'], outfile: 'dist/umlts-oci.mjs' });
+buildSync({ ...common, format: 'esm', entryPoints: ['dist/index.js'], outfile: 'dist/index.js', allowOverwrite: true });
+buildSync({ ...cjs, entryPoints: ['dist/lib/kernel_worker.js'], outfile: 'dist/umlts-worker.cjs', banner: ownUrl });
+// load_kernel.ts passes __kernel_url to the kernel's wrapper function
+buildSync({ ...cjs, entryPoints: ['dist/lib/worker.js'], outfile: 'dist/umlts-kernel.cjs' });
