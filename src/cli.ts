@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PKG_ROOT } from './host/paths.js';
 import { UmltsError } from './lib/errors.js';
-import { RunOptions, UsageError, parseSize, parseMount } from './lib/options.js';
+import { RunOptions, UsageError, parseSize, parseMount, parseTmpfs } from './lib/options.js';
 import { runHere } from './lib/run_here.js';
 import { SIGNAL_MESSAGES } from './abi/signal.js';
 import { mark } from './lib/timing.js';
@@ -22,7 +22,7 @@ import { mark } from './lib/timing.js';
 /** A parsed command line: the program and the library's options. */
 interface Command {
   argv: string[];
-  options: RunOptions & { mounts: NonNullable<RunOptions['mounts']>[number][]; publish: string[] };
+  options: RunOptions & { mounts: NonNullable<RunOptions['mounts']>[number][]; publish: string[]; tmpfs: string[] };
   /** --stats: print the counters at exit */
   stats: boolean;
 }
@@ -51,6 +51,9 @@ options:
   --mount HOST:GUEST[:ro]
                     also show host directory HOST at guest path GUEST,
                     writable unless :ro (repeatable)
+  --tmpfs PATH[:mode=OCTAL]
+                    an empty in-memory filesystem at guest path PATH, its
+                    root directory mode 755 unless given (repeatable)
   --max-host-fds N  host file descriptors hostfs may hold at once (default:
                     derived from RLIMIT_NOFILE); more open guest files are
                     closed and reopened transparently
@@ -94,7 +97,7 @@ function parse(argv: string[]): Command | number {
   if (cmd !== 'run') throw new UsageError(`unknown command '${cmd}' (try umlts --help)`);
   const env: Record<string, string | undefined> = {};
   let inheritEnv = false, stats = false;
-  const o: Command['options'] = { mounts: [], publish: [], stdio: 'inherit', terminal: true, log: 'stderr' };
+  const o: Command['options'] = { mounts: [], publish: [], tmpfs: [], stdio: 'inherit', terminal: true, log: 'stderr' };
   let i = 1;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -152,6 +155,7 @@ function parse(argv: string[]): Command | number {
       case '--publish': o.publish.push(val()); break;
       case '--stats': stats = true; break;
       case '--mount': o.mounts.push(parseMount(val())); break;
+      case '--tmpfs': o.tmpfs.push(val()); parseTmpfs(o.tmpfs[o.tmpfs.length - 1]!); break;
       case '--max-host-fds': {
         const v = val();
         const n = Number(v);

@@ -116,3 +116,18 @@ test('the guest\'s stdout and stderr are separate', () => {
   assert.equal(r.stdout, 'out\n', r.describe());
   assert.equal(r.stderr, 'err\n', r.describe());
 });
+
+test('--tmpfs mounts an empty in-memory filesystem of the guest\'s own, with the mode given', () => {
+  const r = runUmlts(['--tmpfs', '/nonexistent-dir:mode=1777', '--tmpfs', '/etc'], [BUSYBOX, 'sh', '-c',
+    'stat -c "%a %F" /nonexistent-dir /etc; ls -A /etc | wc -l; echo x > /nonexistent-dir/f && cat /nonexistent-dir/f; grep -c "^tmpfs /etc tmpfs" /proc/mounts']);
+  assert.equal(r.code, 0, r.describe());
+  // /etc hides the root's /etc (the host file is untouched), and nothing was written to the host
+  assert.equal(r.stdout, '1777 directory\n755 directory\n0\nx\n1\n');
+  assert.ok(!fs.existsSync('/nonexistent-dir'));
+  for (const [spec, why] of [['rel', 'must be absolute'], ['/x:mode=9', 'expected PATH'], ['/tmp', 'already a mount point']]) {
+    const b = runUmlts(['--tmpfs', spec], [BUSYBOX, 'true']);
+    assert.equal(b.code, 2, b.describe());
+    assert.equal(lines(b.stderr).length, 1, b.stderr);
+    assert.match(b.stderr, new RegExp(why));
+  }
+});

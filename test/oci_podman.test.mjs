@@ -91,6 +91,12 @@ test('--read-only: the root cannot be written', () => {
   assert.equal(ok.stdout, 'x\n', ok.describe());
 });
 
+test('--tmpfs: a writable in-memory directory of the guest\'s own, even in a read-only root', () => {
+  const r = run(['--read-only', '--tmpfs', '/scratch:mode=1777'], ['sh', '-c', 'stat -c %a /scratch; echo x > /scratch/f && cat /scratch/f']);
+  assert.equal(r.status, 0, r.describe());
+  assert.equal(r.stdout, '1777\nx\n');
+});
+
 test('run -d, then exec, logs, stop (SIGTERM reaches the guest) and rm', () => {
   const d = podman(['run', '-d', '--name', 'det', IMAGE, 'sh', '-c',
     'trap "echo got TERM; exit 0" TERM; echo started; echo state > /tmp/mark; while :; do sleep 0.2; done']);

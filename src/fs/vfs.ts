@@ -260,13 +260,14 @@ export class Vfs {
   }
 
   /**
-   * One more tmpfs, at a canonical path the namespace lacks (the library's
-   * `files` in a directory the root does not have: nothing is written to
-   * the host). Only before any guest runs: the mount table is fixed after.
+   * One more tmpfs, at a canonical path that is no mount point yet (the
+   * library's `tmpfs`, and its `files` in a directory the root does not
+   * have: nothing is written to the host); the path need not exist in the
+   * filesystem below. Only before any guest runs: the mount table is fixed after.
    */
-  addTmpfs(path: string): void {
+  addTmpfs(path: string, mode = 0o755): void {
     if (path === '/' || this.mounts.has(path)) throw new Error(`tmpfs at ${path}: already a mount point`);
-    const fs = new TmpFs(makedev(0, 40 + this.mounts.size), undefined, 0o755);
+    const fs = new TmpFs(makedev(0, 40 + this.mounts.size), undefined, mode);
     fs.locks = this.locks;
     this.addMount(path, fs, false, 'tmpfs', 'nosuid,nodev');
   }

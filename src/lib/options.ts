@@ -57,6 +57,9 @@ export interface SandboxOptions {
   user?: string | number;
   /** files placed in the guest's view before anything runs, by absolute guest path; in a directory the root lacks they live in a tmpfs */
   files?: Readonly<Record<string, FileOption>>;
+  /** more in-memory filesystems, by absolute guest path ('PATH' or 'PATH:mode=1777', like docker's --tmpfs): empty
+   * directories of the guest's own over whatever the root has there (it need not exist) */
+  tmpfs?: readonly string[];
   /** most guest processes at once (zombies included); fork fails with EAGAIN past it (default 4096) */
   maxProcesses?: number;
   /** host fds the host filesystems may hold open at once (default: from RLIMIT_NOFILE) */
@@ -114,6 +117,22 @@ function checkMemory(v: number, what: string): number {
   if (v < 16 << 20) throw new UsageError(`bad size ${what}: at least 16M`);
   if (v > 2 ** 40) throw new UsageError(`bad size ${what}: at most 1T`);
   return Math.floor(v / 4096) * 4096;
+}
+
+/** A tmpfs option, 'PATH[:mode=OCTAL]' (the --tmpfs flag's form): an absolute guest path, not /, and its root's mode. */
+export function parseTmpfs(spec: string): [string, number] {
+  const colon = spec.indexOf(':');
+  const p = colon < 0 ? spec : spec.slice(0, colon);
+  if (!p.startsWith('/')) throw new UsageError(`--tmpfs ${spec}: the guest path must be absolute`);
+  const path = posix.normalize(p).replace(/(.)\/$/, '$1');
+  if (path === '/') throw new UsageError(`--tmpfs ${spec}: not at /`);
+  let mode = 0o755;
+  if (colon >= 0) {
+    const m = /^mode=([0-7]{1,4})$/.exec(spec.slice(colon + 1));
+    if (!m) throw new UsageError(`--tmpfs ${spec}: expected PATH or PATH:mode=OCTAL`);
+    mode = parseInt(m[1]!, 8);
+  }
+  return [path, mode];
 }
 
 /** 'HOST:GUEST[:ro]' (`--mount`). Throws UsageError. */
@@ -221,6 +240,8 @@ export interface BootConfig {
   user: string;
   /** guest path, contents, mode */
   files: Array<[string, Uint8Array, number]>;
+  /** guest path, the root directory's mode */
+  tmpfs: Array<[string, number]>;
   maxProcesses: number;
   /** 0: from RLIMIT_NOFILE */
   maxHostFds: number;
@@ -243,7 +264,7 @@ export interface SpawnConfig {
   tty: boolean;
 }
 
-const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'platform', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'files', 'maxProcesses',
+const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'platform', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'files', 'tmpfs', 'maxProcesses',
   'maxHostFds', 'strace', 'hooks', 'terminal', 'log']);
 const SPAWN_KEYS = new Set(['cwd', 'env', 'stdio', 'tty']);
 const RUN_KEYS = new Set([...SANDBOX_KEYS, 'cwd', 'env', 'stdio', 'input', 'timeout', 'maxBuffer']);
@@ -316,6 +337,7 @@ export function sandboxConfig(o: SandboxOptions): BootConfig {
     }
     return [path, bytes(f, `files['${p}']`), 0o644];
   });
+  const tmpfs: BootConfig['tmpfs'] = (o.tmpfs ?? []).map((t, i) => parseTmpfs(str(t, `tmpfs[${i}]`)));
   let hooks: string | null = null;
   if (o.hooks instanceof URL) hooks = o.hooks.href;
   else if (typeof o.hooks === 'string') hooks = /^[a-z][a-z0-9+.-]*:/i.test(o.hooks) ? o.hooks : new URL(`file://${resolvePath(o.hooks)}`).href;
@@ -332,7 +354,7 @@ export function sandboxConfig(o: SandboxOptions): BootConfig {
     env: envPairs(o.env, 'env'),
     cwd: o.cwd === undefined ? null : guestPath(o.cwd, 'cwd'),
     hostCwd: hostCwdInRoot(root),
-    user, files,
+    user, files, tmpfs,
     maxProcesses: o.maxProcesses === undefined ? 4096 : int(o.maxProcesses, 'maxProcesses', 1, 4096),
     maxHostFds: o.maxHostFds === undefined ? 0 : int(o.maxHostFds, 'maxHostFds', 1, 1048576),
     strace: bool(o.strace, 'strace'),

@@ -245,6 +245,13 @@ class WorkerSandbox {
       if (process.env.UMLTS_TEST_RECLAIM_IN_OPS === '1') k.vfs.handles.test.reclaimInOps = true;
       // test hook (test/robust.test.mjs): every Nth mapping batch is refused as by a host out of map room
       if (process.env.UMLTS_TEST_HOST_FULL) k.physmem.test.hostFullEvery = Number(process.env.UMLTS_TEST_HOST_FULL) | 0;
+      for (const [path, mode] of cfg.tmpfs) {
+        try {
+          k.vfs.addTmpfs(path, mode);
+        } catch {
+          throw new OptionError(`tmpfs: ${path} is already a mount point`);
+        }
+      }
       placeFiles(k, cfg.files, user);
       if (hooks) k.syscallHook = kernelHook(hooks, log, (t) => k.exitGroup(t, SIGSYS));
       if (cfg.terminal) startTerminal(k);

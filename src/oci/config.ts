@@ -143,6 +143,7 @@ export function loadPlan(bundle: string): Plan {
   // mounts: host directories as hostfs mounts; files (podman's /etc/hosts...) copied in when the root is writable
   const mounts: MountOption[] = [];
   const files: Record<string, string> = {};
+  const tmpfs: string[] = [];
   const readonly = c.root.readonly === true;
   for (const [i, m] of (Array.isArray(c.mounts) ? c.mounts : []).entries()) {
     if (!isObj(m) || typeof m.destination !== 'string') throw new OciError(`config.json: mounts[${i}] has no destination`);
@@ -151,8 +152,12 @@ export function loadPlan(bundle: string): Plan {
     const opts = strings(m.options, `mounts[${i}].options`);
     const isBind = type === 'bind' || type === 'rbind' || opts.includes('bind') || opts.includes('rbind');
     if (!isBind) {
-      // tmpfs, proc, sysfs, devpts, mqueue, cgroup: the kernel's own mounts stand for them
-      if (KERNEL_FS.has(type) || KERNEL_PATHS.has(dest) || type === 'tmpfs') continue;
+      if (KERNEL_FS.has(type)) continue; // proc, sysfs, devpts, mqueue, cgroup: the kernel's own mounts stand for them
+      // a tmpfs elsewhere (podman's --tmpfs, /run): one of the guest's own, with the mode its options give
+      if (type === 'tmpfs' && !KERNEL_PATHS.has(dest) && dest !== '/') {
+        const mode = opts.find((o) => /^mode=[0-7]{1,4}$/.test(o));
+        tmpfs.push(mode ? `${dest}:${mode}` : dest);
+      }
       continue;
     }
     if (typeof m.source !== 'string') throw new OciError(`config.json: mounts[${i}] (${dest}) has no source`);
@@ -184,7 +189,7 @@ export function loadPlan(bundle: string): Plan {
     if (ns.type === 'uts') utsns = path;
   }
 
-  const options: Plan['options'] = { root: rootfs, rw: !readonly, mounts, env, net, log: 'stderr', terminal: p.terminal === true };
+  const options: Plan['options'] = { root: rootfs, rw: !readonly, mounts, tmpfs, env, net, log: 'stderr', terminal: p.terminal === true };
   if (typeof p.cwd === 'string' && p.cwd !== '') options.cwd = p.cwd;
   if (user) options.user = user;
   const res = isObj(linux.resources) ? linux.resources : {};
