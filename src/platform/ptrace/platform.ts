@@ -18,6 +18,7 @@ import {
   Platform, Context, Stop, StubPages, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL,
   STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
+import { hostClockNs, hostThreadCpuNs, hostProcessCpuNs } from '../clocks.js';
 import { PtraceEvents } from './events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import {
@@ -179,14 +180,13 @@ export class PtracePlatform implements Platform {
     host.pinToCpu(ctx ? ctx.tid : 0, cpu);
   }
   clockNs(clock: number): bigint | null {
-    if (host.clockGettime(clock, this.ts) < 0) return null;
-    return this.ts[0]! * 1000000000n + this.ts[1]!;
+    return hostClockNs(this.ts, clock);
   }
   threadCpuNs(ctx: Context): number {
-    return Math.max(0, host.threadSchedNs(ctx.tgid, ctx.tid));
+    return hostThreadCpuNs(ctx);
   }
   processCpuNs(ctx: Context): number {
-    return host.clockGettime(host.processCpuClock(ctx.tid), this.ts) < 0 ? 0 : Number(this.ts[0]!) * 1e9 + Number(this.ts[1]!);
+    return hostProcessCpuNs(this.ts, ctx);
   }
 
   shutdown(): void {

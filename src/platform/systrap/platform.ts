@@ -27,6 +27,7 @@ import {
   Platform, Context, Stop, StubPages, ContextGone, StubFailed, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
   STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
+import { hostClockNs, hostThreadCpuNs, hostProcessCpuNs } from '../clocks.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
@@ -367,14 +368,13 @@ export class SystrapPlatform implements Platform {
    * waits for it synchronously (a cross-CPU wake-up costs tens of µs); guarded by the JS thread */
   private kernelCpu = -1;
   clockNs(clock: number): bigint | null {
-    if (host.clockGettime(clock, this.ts) < 0) return null;
-    return this.ts[0]! * 1000000000n + this.ts[1]!;
+    return hostClockNs(this.ts, clock);
   }
   threadCpuNs(ctx: Context): number {
-    return Math.max(0, host.threadSchedNs(ctx.tgid, ctx.tid));
+    return hostThreadCpuNs(ctx);
   }
   processCpuNs(ctx: Context): number {
-    return host.clockGettime(host.processCpuClock(ctx.tgid), this.ts) < 0 ? 0 : Number(this.ts[0]!) * 1e9 + Number(this.ts[1]!);
+    return hostProcessCpuNs(this.ts, ctx);
   }
 
   shutdown(): void {
