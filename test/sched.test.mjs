@@ -3,7 +3,12 @@
 // affinity masks.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, assertSameAsNative, assertNoLeftovers, hostCpus } from './lib.mjs';
+import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  buildGuest, assertSameAsNative, assertNoLeftovers, hostCpus, requireCli, withPlatform, trackUmltsPid, CLI, CLEAN_ENV, BUSYBOX,
+} from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -13,4 +18,51 @@ test('getpriority/setpriority, sched_setscheduler and friends, sched_setaffinity
   assert.match(native.stdout, /child: setpriority 5 \(lower\): EACCES/);
   assert.match(native.stdout, /getcpu outside the mask: 0 times/);
   assert.match(native.stdout, /child of reset-on-fork: policy 0/);
+});
+
+/** The host CPUs a process's threads are pinned to now, by tid (taskset's view: /proc/PID/task/TID/status). */
+function threadCpus(pid) {
+  const out = new Map();
+  if (!fs.existsSync(`/proc/${pid}/task`)) return out;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    const st = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1');
+    out.set(Number(tid), /Cpus_allowed_list:\s*(\S+)/.exec(st)[1]);
+  }
+  return out;
+}
+
+test('a kernel whose CPU other host work takes moves to another (its home is not always the first CPU)', async () => {
+  assert.ok(hostCpus() >= 2, 'this test needs a host with two CPUs or more');
+  requireCli();
+  // a guest that traps all the time, for long enough
+  const child = spawn(process.execPath, [CLI, 'run', '--', BUSYBOX, 'sh', '-c', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); echo $i >/dev/null; done; echo done'],
+    { env: withPlatform(CLEAN_ENV), stdio: ['ignore', 'pipe', 'pipe'] });
+  trackUmltsPid(child.pid);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((res) => child.on('exit', (code) => res(code)));
+  const hogs = [];
+  try {
+    // the kernel's thread is the process's first; it pins itself once it is up
+    let home;
+    for (let i = 0; i < 100 && home === undefined; i++) {
+      await sleep(50);
+      const c = threadCpus(child.pid).get(child.pid);
+      if (c !== undefined && /^\d+$/.test(c)) home = c;
+    }
+    assert.ok(home !== undefined, 'the kernel never pinned itself to one CPU');
+    // two busy host processes on its CPU: the kernel gets a third of it at best
+    for (let i = 0; i < 2; i++) hogs.push(spawn('taskset', ['-c', home, 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }));
+    let moved = false;
+    for (let i = 0; i < 60 && !moved; i++) {
+      await sleep(100);
+      const c = threadCpus(child.pid).get(child.pid);
+      if (c !== undefined && c !== home) moved = true;
+    }
+    assert.ok(moved, `the kernel stayed on CPU ${home} behind two busy host processes`);
+  } finally {
+    for (const h of hogs) h.kill('SIGKILL');
+  }
+  assert.equal(await exited, 0);
+  assert.equal(out, 'done\n');
 });

@@ -80,6 +80,7 @@ const c = {
   faccessat: libc.func('int faccessat(int dirfd, const char *path, int mode, int flags)'),
   sched_setaffinity: libc.func('int sched_setaffinity(int pid, size_t size, void *mask)'),
   sched_getaffinity: libc.func('int sched_getaffinity(int pid, size_t size, void *mask)'),
+  sched_getcpu: libc.func('int sched_getcpu(void)'),
   prctl: libc.func('int prctl(int op, unsigned long a, unsigned long b, unsigned long c, unsigned long d)'),
   epoll_create1: libc.func('int epoll_create1(int flags)'),
   epoll_ctl: libc.func('int epoll_ctl(int epfd, int op, int fd, void *ev)'),
@@ -411,6 +412,21 @@ export function threadSchedNs(tgid: number, tid: number): number {
   try {
     const t = readFileSync(`/proc/${tgid}/task/${tid}/schedstat`, 'latin1');
     return Number(t.slice(0, t.indexOf(' ')));
+  } catch {
+    return -1;
+  }
+}
+/** The host CPU the calling thread runs on now. */
+export function currentCpu(): number {
+  return c.sched_getcpu() as number;
+}
+/** How long the calling thread has waited on a host run queue, ready but not running, ns
+ * (/proc/thread-self/schedstat's run_delay); -1 if the host does not say. */
+export function runDelayNs(): number {
+  try {
+    const t = readFileSync('/proc/thread-self/schedstat', 'latin1');
+    const a = t.indexOf(' ');
+    return Number(t.slice(a + 1, t.indexOf(' ', a + 1)));
   } catch {
     return -1;
   }

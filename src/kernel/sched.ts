@@ -5,9 +5,15 @@
  * Placement on host CPUs follows behaviour: a trap round trip between two
  * threads on one CPU costs ~10 µs here, across CPUs ~55 µs, so tasks that
  * trap often (short runs: shells, pipes, I/O) run on the kernel's own CPU
- * whatever their vCPU; a task that keeps running (2 ms without a trap) moves
- * to its vCPU's host CPU (i mod host CPUs), so CPU-bound tasks on different
- * vCPUs really run in parallel. balance() does the moving.
+ * (its home) whatever their vCPU; a task that keeps running (2 ms without a
+ * trap) moves to its vCPU's host CPU (i mod host CPUs), so CPU-bound tasks
+ * on different vCPUs really run in parallel. balance() does the moving.
+ *
+ * The home is the CPU the host started the kernel on, not always the
+ * first: several kernels on one machine (a test run, a grading system) must
+ * not all crowd one CPU while the others idle. It moves (rehome) when the
+ * kernel has spent more than a third of a while waiting for it on the
+ * host's run queue: other host work has it.
  *
  * A task holds its vCPU from resume until its next trap. Tasks that find no
  * free vCPU wait in FIFO order for the next release of one their affinity
@@ -26,6 +32,8 @@ import type { Platform } from '../platform/platform.js';
 export const SLICE_NS = 10000000n, SLICE_MS = 10;
 /** a run this long without a trap makes a task CPU-bound (placed on its vCPU's own CPU) */
 export const LONG_RUN_NS = 2000000n, LONG_RUN_MS = 2;
+/** how often a busy kernel checks whether it waits for its home CPU, ms (at first, and at most after moves) */
+const REHOME_CHECK_MS = 100, REHOME_CHECK_MAX_MS = 3200;
 
 export class Scheduler {
   /** cpu[i]: the task running on vCPU i, or null; guarded by the JS thread (acquire/release) */
@@ -39,17 +47,52 @@ export class Scheduler {
   private readonly pinned = new Map<number, number>();
   /** when each vCPU's task got it (performance.now() ms: a double, no BigInt on the trap path); guarded by the JS thread */
   private readonly since: number[];
-  /** the kernel's host CPU; immutable */
-  private readonly homeCpu: number;
+  /** the allowed host CPUs; immutable */
+  private readonly allowed: number[];
+  /** the kernel's host CPU (its thread and the tasks that trap often run there); guarded by the JS thread (rehome) */
+  private homeCpu: number;
+  /** the last rehome check: wall clock (performance.now() ms) and the kernel's run-queue wait then (ns);
+   * the wait between checks that moves the home grows after each move; guarded by the JS thread */
+  private checkedAt = 0;
+  private delayAt = 0;
+  private checkEvery = REHOME_CHECK_MS;
 
   /** ncpus and platform: immutable */
   constructor(readonly ncpus: number, private readonly platform: Platform) {
-    const allowed = platform.allowedCpus();
+    const allowed = (this.allowed = platform.allowedCpus());
     this.cpu = new Array<Task | null>(ncpus).fill(null);
-    this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[i % allowed.length]!);
+    const now = platform.currentCpu();
+    const first = Math.max(0, allowed.indexOf(now));
+    // vCPU i on the i-th CPU from the home on: one kernel's CPU-bound tasks spread from where it lives
+    this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[(first + i) % allowed.length]!);
     this.since = new Array<number>(ncpus).fill(0);
-    this.homeCpu = allowed[0] ?? 0;
-    if (allowed.length > 0) platform.pin(null, allowed[0]!);
+    this.homeCpu = allowed[first] ?? 0;
+    if (allowed.length > 0) platform.pin(null, this.homeCpu);
+  }
+
+  /**
+   * Move the home to the next allowed CPU if the kernel waited for its own
+   * more than a third of the time since the last check (another kernel, or
+   * other host work, has it). Called from acquire: only a busy kernel looks,
+   * at most every checkEvery ms (it doubles after each move, so two CPUs
+   * both loaded are not swapped back and forth).
+   */
+  private rehome(nowMs: number): void {
+    const delay = this.platform.kernelRunDelayNs();
+    const span = nowMs - this.checkedAt, waited = (delay - this.delayAt) / 1e6;
+    this.checkedAt = nowMs;
+    this.delayAt = delay;
+    // unknown, or idle meanwhile (a new baseline only)
+    if (delay < 0 || span > 4 * this.checkEvery) return;
+    if (waited * 3 < span) {
+      if (waited * 10 < span) this.checkEvery = Math.max(REHOME_CHECK_MS, this.checkEvery / 2);
+      return;
+    }
+    const next = this.allowed[(this.allowed.indexOf(this.homeCpu) + 1) % this.allowed.length]!;
+    if (next === this.homeCpu) return;
+    this.homeCpu = next;
+    this.platform.pin(null, next);
+    this.checkEvery = Math.min(REHOME_CHECK_MAX_MS, this.checkEvery * 2);
   }
 
   /** A free vCPU the task may run on (its affinity), the one it ran on last if it can, or -1. */
@@ -79,7 +122,8 @@ export class Scheduler {
     this.cpu[i] = t;
     t.cpu = i;
     t.lastCpu = i;
-    this.since[i] = performance.now();
+    const now = (this.since[i] = performance.now());
+    if (now - this.checkedAt >= this.checkEvery) this.rehome(now);
     // short runs between traps: stay beside the kernel; long ones: the vCPU's own CPU
     this.pin(t, t.lastRunNs < LONG_RUN_MS * 1e6 ? this.homeCpu : this.hostCpu[i]!);
     return true;

@@ -167,6 +167,10 @@ export interface Platform {
   forwardHostSignals(sigs: number[]): void;
   /** Host CPUs this process may use. */
   allowedCpus(): number[];
+  /** The host CPU the kernel's thread runs on now. */
+  currentCpu(): number;
+  /** How long the kernel's thread has waited for a host CPU (ready, not running) so far, ns; -1 if unknown. */
+  kernelRunDelayNs(): number;
   /** Pin a guest thread (null: the kernel's own thread) to one host CPU. */
   pin(ctx: Context | null, cpu: number): void;
   /** A host clock now, ns: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW or CLOCK_TAI; null if the host has none. */

@@ -176,6 +176,12 @@ export class PtracePlatform implements Platform {
   allowedCpus(): number[] {
     return host.allowedCpus();
   }
+  currentCpu(): number {
+    return host.currentCpu();
+  }
+  kernelRunDelayNs(): number {
+    return host.runDelayNs();
+  }
   pin(ctx: Context | null, cpu: number): void {
     host.pinToCpu(ctx ? ctx.tid : 0, cpu);
   }

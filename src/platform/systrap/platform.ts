@@ -360,9 +360,18 @@ export class SystrapPlatform implements Platform {
   allowedCpus(): number[] {
     return host.allowedCpus();
   }
+  currentCpu(): number {
+    return host.currentCpu();
+  }
+  kernelRunDelayNs(): number {
+    return host.runDelayNs();
+  }
   pin(ctx: Context | null, cpu: number): void {
     host.pinToCpu(ctx ? ctx.tid : 0, cpu);
-    if (!ctx) this.kernelCpu = cpu;
+    if (ctx || cpu === this.kernelCpu) return;
+    this.kernelCpu = cpu;
+    // the mappers follow the kernel, which waits for them synchronously
+    for (const space of this.spaces.values()) host.pinToCpu(space.pid, cpu);
   }
   /** the CPU the kernel's thread is pinned to (-1: not pinned): each mapper runs there, as the kernel
    * waits for it synchronously (a cross-CPU wake-up costs tens of µs); guarded by the JS thread */
