@@ -57,6 +57,12 @@
 #define SYSMEM_WAKER  0x1000UL
 #define WK_EVENTS     0   /* u32: 1 from the waker's ring until the kernel has taken the events */
 #define WK_HOSTSIGS   4   /* u32: host signals the waker received (bit sig-1) */
+/* the kernel's page (sysmem offset 0x2000): written by the kernel only,
+ * read-only in every stub (at STUB_KSTATE): what it says a guest can read
+ * but not change */
+#define SYSMEM_KSTATE 0x2000UL
+#define STUB_KSTATE         (STUB_END + 0x8000UL)
+#define KS_SLEEPING   0   /* u32: 1 while the kernel sleeps (or is about to) on the doorbell: a post must wake it */
 /* per-thread areas: thread slot i of sysmem at STUB_AREAS + i * STUB_AREA_SIZE,
  * the message page then the thread's signal stack; only its own process's
  * slots are mapped in a host process */
@@ -76,7 +82,8 @@
 #define MSG_SETFS     36   /* u32: the reply: bit 0 set fs base, bit 1 set gs base */
 #define MSG_FSBASE    40   /* u64 */
 #define MSG_GSBASE    48   /* u64 */
-#define MSG_SPIN      56   /* u32: polls of MSG_STATE before the handler sleeps (set by the kernel) */
+#define MSG_SPIN      56   /* u32: polls of MSG_STATE before the handler sleeps (set by the kernel; read at each poll:
+                              the kernel zeroes it when its reply will be late) */
 #define MSG_REGS      64   /* struct user_regs_struct (27 u64) */
 #define MSG_SS        512  /* a stack_t for the new thread's sigaltstack */
 #define MSG_RUNNING   0

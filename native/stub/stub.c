@@ -152,9 +152,12 @@
  * S4. The doorbell page is shared read+write by every stub: a guest can
  *     ring it (the kernel scans the messages) or rewind it (the kernel may
  *     sleep through another guest's ring until its timeout, 5 ms): a
- *     delay, never a wrong result. Handlers FUTEX_WAKE on every post, so no
- *     "kernel asleep" flag a guest could clear exists. The waker's events
- *     and host signals live in a page only the waker and the kernel map.
+ *     delay, never a wrong result. Whether the kernel sleeps (a handler
+ *     wakes it only then) is in the kernel's page, read-only in every stub
+ *     (mapped before the filter is in; the guest's mmap/mprotect never
+ *     reach the host), so no guest can hide a post from a sleeping kernel.
+ *     The waker's events and host signals live in a page only the waker
+ *     and the kernel map.
  * S5. The handler runs with every host signal blocked, and before
  *     rt_sigreturn sets the frame's mask to empty and its signal stack to
  *     its own area. A sibling that rewrites the frame in that window can
@@ -182,7 +185,7 @@
  *    tgkill fails) and kills the process, as for a host thread killed from
  *    outside.
  *  - systrap: a guest can delay other guests' traps by up to the doorbell
- *    timeout (S4); a post costs a FUTEX_WAKE even when the kernel spins.
+ *    timeout (S4).
  *  - systrap: the handler sets fs/gs bases with arch_prctl (this host has
  *    no FSGSBASE), one more syscall on the changes.
  *  - The filter is only as tight as BPF can be: it cannot check an mmap's
@@ -525,15 +528,18 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
   volatile u32 *state = (volatile u32 *)(m + MSG_STATE);
   volatile u32 *db = (volatile u32 *)STUB_DOORBELL;
   __atomic_store_n(state, MSG_POSTED, __ATOMIC_SEQ_CST);
-  /* always woken: a flag saying whether the kernel sleeps would be in a
-   * page every guest can write, and a guest that cleared it would leave
-   * the kernel to its timeout for every other guest's trap */
+  /* woken only if it sleeps (a futex wake costs a host syscall while the
+   * kernel may be polling): the kernel says so in its own page, which no
+   * guest can write; it sets the flag, then looks at the doorbell and the
+   * messages once more before it sleeps, so a post either is seen there
+   * or sees the flag (both sides sequentially consistent) */
   __atomic_fetch_add(db + DB_SEQ / 4, 1, __ATOMIC_SEQ_CST);
-  stub_sys_futex(db + DB_SEQ / 4, FUTEX_WAKE, 1);
+  if (__atomic_load_n((volatile u32 *)(STUB_KSTATE + KS_SLEEPING), __ATOMIC_SEQ_CST)) stub_sys_futex(db + DB_SEQ / 4, FUTEX_WAKE, 1);
   /* the spin count is the kernel's (in the message: a guest that changes it
-   * only changes how long its own thread polls) */
-  const u32 spin = *(volatile u32 *)(m + MSG_SPIN);
-  for (u32 i = 0; i < spin && __atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED; i++) __asm__ volatile("pause");
+   * only changes how long its own thread polls), read at each poll: the
+   * kernel zeroes it when the reply will be late (the call blocks) */
+  volatile u32 *spin = (volatile u32 *)(m + MSG_SPIN);
+  for (u32 i = 0; i < *spin && __atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED; i++) __asm__ volatile("pause");
   volatile u32 *waiting = (volatile u32 *)(m + MSG_WAITING);
   while (__atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED) {
     __atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
@@ -901,6 +907,7 @@ extern void stub_sys_handler(int, u8 *, u8 *);
  * every signal a guest thread's host thread takes. */
 static __attribute__((noinline)) void systrap_setup(void) {
   if (sys6(NR_mmap, STUB_DOORBELL, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_SYSMEM, 0) < 0) die(140);
+  if (sys6(NR_mmap, STUB_KSTATE, STUB_PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED, STUB_FD_SYSMEM, SYSMEM_KSTATE) < 0) die(145);
   if (sys6(NR_mmap, STUB_FILTER, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0) die(141);
   {
     /* built in the filter page itself (the stack, the batch page, holds one builder only) */

@@ -49,8 +49,12 @@ export class Scheduler {
   private readonly since: number[];
   /** the allowed host CPUs; immutable */
   private readonly allowed: number[];
-  /** the kernel's host CPU (its thread and the tasks that trap often run there); guarded by the JS thread (rehome) */
+  /** the kernel's host CPU (its thread and, unless the platform spins, the tasks that trap often run there);
+   * guarded by the JS thread (rehome) */
   private homeCpu: number;
+  /** where the tasks that trap often run: the home, or the next allowed CPU when the platform spins (platform.ts);
+   * guarded by the JS thread (rehome) */
+  private trapCpu: number;
   /** the last rehome check: wall clock (performance.now() ms) and the kernel's run-queue wait then (ns);
    * the wait between checks that moves the home grows after each move; guarded by the JS thread */
   private checkedAt = 0;
@@ -67,7 +71,13 @@ export class Scheduler {
     this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[(first + i) % allowed.length]!);
     this.since = new Array<number>(ncpus).fill(0);
     this.homeCpu = allowed[first] ?? 0;
+    this.trapCpu = this.trapCpuFor(this.homeCpu);
     if (allowed.length > 0) platform.pin(null, this.homeCpu);
+  }
+
+  private trapCpuFor(home: number): number {
+    if (!this.platform.spinning || this.allowed.length < 2) return home;
+    return this.allowed[(this.allowed.indexOf(home) + 1) % this.allowed.length]!;
   }
 
   /**
@@ -91,6 +101,7 @@ export class Scheduler {
     const next = this.allowed[(this.allowed.indexOf(this.homeCpu) + 1) % this.allowed.length]!;
     if (next === this.homeCpu) return;
     this.homeCpu = next;
+    this.trapCpu = this.trapCpuFor(next);
     this.platform.pin(null, next);
     this.checkEvery = Math.min(REHOME_CHECK_MAX_MS, this.checkEvery * 2);
   }
@@ -124,8 +135,9 @@ export class Scheduler {
     t.lastCpu = i;
     const now = (this.since[i] = performance.now());
     if (now - this.checkedAt >= this.checkEvery) this.rehome(now);
-    // short runs between traps: stay beside the kernel; long ones: the vCPU's own CPU
-    this.pin(t, t.lastRunNs < LONG_RUN_MS * 1e6 ? this.homeCpu : this.hostCpu[i]!);
+    // short runs between traps: stay beside the kernel (or, when the platform spins, on the CPU next to
+    // its own); long ones: the vCPU's own CPU
+    this.pin(t, t.lastRunNs < LONG_RUN_MS * 1e6 ? this.trapCpu : this.hostCpu[i]!);
     return true;
   }
 
@@ -138,7 +150,7 @@ export class Scheduler {
 
   /** Some task runs beside the kernel on a vCPU whose own host CPU is elsewhere (balance() has work). */
   get unbalanced(): boolean {
-    return this.cpu.some((t, i) => t !== null && this.hostCpu[i] !== this.homeCpu && this.pinned.get(t.thread.tid) !== this.hostCpu[i]);
+    return this.cpu.some((t, i) => t !== null && this.hostCpu[i] !== this.trapCpu && this.pinned.get(t.thread.tid) !== this.hostCpu[i]);
   }
   /** Move tasks that have run LONG_RUN_NS without a trap to their vCPU's host CPU (sched_setaffinity migrates a running thread). */
   balance(): void {

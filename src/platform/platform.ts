@@ -83,6 +83,8 @@ export interface Context {
   cloneThread(): Context | number;
   /** For mm: end this stopped thread (a parked one not needed any more); synchronous. */
   retire(): void;
+  /** The kernel will not resume this stopped thread soon (its syscall blocks): it need not poll for the reply. */
+  blocked(): void;
 }
 
 /** The pages of an address space's stub that the kernel writes (its batch page). */
@@ -147,6 +149,13 @@ export interface HostEvents {
 export interface Platform {
   /** immutable */
   readonly events: HostEvents;
+  /**
+   * The kernel and the guests' threads poll for each other for a while
+   * before they sleep, across CPUs (a hand-off costs a cache line, not two
+   * context switches): threads that trap often belong on another CPU than
+   * the kernel's, not beside it. Immutable.
+   */
+  readonly spinning: boolean;
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */
   newAddressSpace(physmemFd: number, pages: StubPages): Context;
   /**

@@ -36,6 +36,7 @@ export const STUB_FILTER_INSNS = 64;
 export const STUB_DOORBELL = STUB_END + 0x6000;
 export const DB_SEQ = 0;
 export const SYSMEM_WAKER = 0x1000, WK_EVENTS = 0, WK_HOSTSIGS = 4;
+export const SYSMEM_KSTATE = 0x2000, STUB_KSTATE = STUB_END + 0x8000, KS_SLEEPING = 0;
 export const STUB_AREAS = STUB_END + 0xe000;
 export const STUB_AREA_SIZE = 0x4000;
 export const STUB_AREAS_MAX = 4096;

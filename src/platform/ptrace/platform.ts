@@ -30,6 +30,7 @@ import {
 export class PtracePlatform implements Platform {
   /** immutable */
   readonly events = new PtraceEvents();
+  readonly spinning = false;
   /** the waker helper process; immutable */
   private readonly waker: { tid: number; cont(): void };
   /** the host process group of the waker and every stub (a kill of it ends them all: the library's exit hook); immutable */

@@ -223,6 +223,8 @@ export class HostThread implements Context {
 
   /** End this stopped host thread (a parked one the address space has no use
    * for): it runs the stub's thread exit, and is waited for until it is gone. */
+  /** nothing polls under ptrace */
+  blocked(): void {}
   retire(): void {
     this.startStub(syms().stub_thread_exit);
     for (;;) {

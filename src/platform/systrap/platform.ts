@@ -36,7 +36,7 @@ import { SystrapThread, SysSpace } from './thread.js';
 import { Regs, RIP } from '../regs.js';
 import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
-  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK,
+  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, SYSMEM_KSTATE, KS_SLEEPING,
 } from '../stub_layout.js';
 
 const SIGSYS = 31, SYS_SECCOMP = 1;
@@ -45,18 +45,22 @@ const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | hos
 /** how long the kernel sleeps on the doorbell at most: a guest that rewinds the shared doorbell
  * word can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
 const DOORBELL_TIMEOUT_NS = 5_000_000;
-/** polls of the messages before the kernel sleeps on the doorbell (a cross-CPU futex wake costs tens of µs) */
-const KERNEL_SPIN = Number(process.env.UMLTS_KSPIN ?? 0);
 /** how soon a stub process whose pidfd polled readable but that cannot be reaped yet is tried again */
 const REAP_RETRY_NS = 200_000n;
 /** how long a synchronous wait for a thread's post (stopNow, a new thread's first) may take */
 const POST_DEADLINE_MS = 2000;
-/** polls of its message before a handler sleeps for the reply */
-const HANDLER_SPIN = Number(process.env.UMLTS_HSPIN ?? 0);
+/** polls of its message before a handler off the kernel's CPU sleeps for the reply, when spinning (a poll is
+ * one `pause`, tens of ns) */
+const HANDLER_SPIN = Number(process.env.UMLTS_HSPIN ?? 2500);
+/** how long the kernel polls the doorbell before it sleeps, when spinning: about what a sleep and a
+ * cross-CPU wake-up cost here, so polling never costs more than twice what sleeping would */
+const KERNEL_SPIN_MS = Number(process.env.UMLTS_KSPIN_US ?? 50) / 1000;
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
 
 export class SystrapPlatform implements Platform {
   readonly events = new PtraceEvents();
+  /** UMLTS_SPIN=1 on a host with two CPUs or more (experimental: see README); immutable */
+  readonly spinning = process.env.UMLTS_SPIN === '1' && host.allowedCpus().length > 1;
   /** immutable */
   readonly sysmemFd: number;
   private readonly sysmemBase: bigint;
@@ -65,6 +69,8 @@ export class SystrapPlatform implements Platform {
   private readonly db: Int32Array;
   /** the waker's page's words (the waker's and the kernel's only); immutable reference */
   private readonly wk: Int32Array;
+  /** the kernel's page's words (read-only in every stub): written by the kernel's JS thread only; immutable reference */
+  private readonly ks: Int32Array;
   /** the kernel's addresses of the doorbell word and the waker's events word (futexes); immutable */
   private readonly seqAddr: bigint;
   private readonly eventsAddr: bigint;
@@ -96,6 +102,7 @@ export class SystrapPlatform implements Platform {
     this.sysmem = host.view(this.sysmemBase, SYSMEM_SIZE);
     this.db = new Int32Array(this.sysmem, 0, 1024);
     this.wk = new Int32Array(this.sysmem, SYSMEM_WAKER, 1024);
+    this.ks = new Int32Array(this.sysmem, SYSMEM_KSTATE, 1024);
     this.seqAddr = this.sysmemBase + BigInt(DB_SEQ);
     this.eventsAddr = this.sysmemBase + BigInt(SYSMEM_WAKER + WK_EVENTS);
     for (let i = STUB_AREAS_MAX - 1; i >= 0; i--) this.freeSlots.push(i);
@@ -143,7 +150,7 @@ export class SystrapPlatform implements Platform {
       new Uint8Array(this.sysmem, (slot + 1) * STUB_AREA_SIZE, STUB_AREA_SIZE).fill(0);
     }
     const t = new SystrapThread(0, space, slot, this.sysmem, this.sysmemBase + BigInt((slot + 1) * STUB_AREA_SIZE + MSG_STATE), this);
-    t.resetMessage(HANDLER_SPIN);
+    t.resetMessage(0);
     const tid = space.mapper.runSysClone(STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
     if (fresh) space.slots.push(slot);
     if (tid < 0) {
@@ -171,25 +178,31 @@ export class SystrapPlatform implements Platform {
   private waitPost(t: SystrapThread): boolean {
     const db = this.db;
     const deadline = Date.now() + POST_DEADLINE_MS;
-    for (let spin = 0; ; spin++) {
+    let polled = !this.spinning;
+    for (;;) {
       const seq = Atomics.load(db, DB_SEQ / 4);
       if (Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED) {
         t.stopped = true;
         return true;
       }
-      if (spin < KERNEL_SPIN) continue;
+      if (!polled) {
+        polled = true;
+        if (this.poll(seq)) continue;
+      }
       if (host.tgkill(t.tgid, t.tid, 0) < 0) return false;
       if (Date.now() > deadline) {
         this.kill1(t.space);
         return false;
       }
-      if (Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) host.futexWait(this.seqAddr, seq, 2_000_000);
+      this.sleep(seq, 2_000_000, () => Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED);
     }
   }
 
   wait(out: Stop): void {
     const db = this.db;
-    for (let spin = 0; ; spin++) {
+    // one poll per wait: a kernel that slept once is idle, and polls again only after work
+    let polled = !this.spinning;
+    for (;;) {
       const ex = this.exits.shift();
       if (ex) {
         out.kind = STOP_EXIT;
@@ -206,11 +219,39 @@ export class SystrapPlatform implements Platform {
         return;
       }
       if (this.scan(out)) return;
-      if (spin < KERNEL_SPIN) continue;
-      spin = 0;
-      host.futexWait(this.seqAddr, seq, DOORBELL_TIMEOUT_NS);
+      if (!polled) {
+        polled = true;
+        if (this.poll(seq)) continue;
+      }
+      this.sleep(seq, DOORBELL_TIMEOUT_NS, this.anyPosted);
     }
   }
+
+  /**
+   * Sleep on the doorbell (seq: its value before the last look) unless
+   * ready() says a post came meanwhile. The flag goes up first, then the
+   * last look: a handler either posted before it (and ready() sees its
+   * message) or sees the flag and wakes the futex (stub.c, S4).
+   */
+  private sleep(seq: number, timeoutNs: number, ready: () => boolean): void {
+    Atomics.store(this.ks, KS_SLEEPING / 4, 1);
+    if (Atomics.load(this.db, DB_SEQ / 4) === seq && !ready()) host.futexWait(this.seqAddr, seq, timeoutNs);
+    Atomics.store(this.ks, KS_SLEEPING / 4, 0);
+  }
+  /** Poll the doorbell for up to KERNEL_SPIN_MS: true if it rang (seq: its value before the last look). */
+  private poll(seq: number): boolean {
+    const db = this.db, end = performance.now() + KERNEL_SPIN_MS;
+    do {
+      for (let i = 0; i < 64; i++) if (Atomics.load(db, DB_SEQ / 4) !== seq) return true;
+    } while (performance.now() < end);
+    return false;
+  }
+  /** some thread has posted and not been taken (or the waker rang) */
+  private readonly anyPosted = (): boolean => {
+    if (Atomics.load(this.wk, WK_EVENTS / 4) !== 0 || Atomics.load(this.wk, WK_HOSTSIGS / 4) !== 0) return true;
+    for (const t of this.live) if (!t.stopped && Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED) return true;
+    return false;
+  };
 
   /** The waker rang: host signals it received, then the epoll's events (timers, fds, stub deaths). */
   private takeEvents(): void {
@@ -368,7 +409,12 @@ export class SystrapPlatform implements Platform {
   }
   pin(ctx: Context | null, cpu: number): void {
     host.pinToCpu(ctx ? ctx.tid : 0, cpu);
-    if (ctx || cpu === this.kernelCpu) return;
+    if (ctx) {
+      // a handler beside the kernel that polled would only keep the kernel from its CPU
+      (ctx as SystrapThread).spin = this.spinning && cpu !== this.kernelCpu ? HANDLER_SPIN : 0;
+      return;
+    }
+    if (cpu === this.kernelCpu) return;
     this.kernelCpu = cpu;
     // the mappers follow the kernel, which waits for them synchronously
     for (const space of this.spaces.values()) host.pinToCpu(space.pid, cpu);

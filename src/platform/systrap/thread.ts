@@ -68,6 +68,9 @@ export class SystrapThread implements Context {
   /** fs and gs base the host thread has now (lo, hi, lo, hi): the kernel's own record, never read from the area;
    * owned by this thread's holder */
   private readonly bases = new Uint32Array(4);
+  /** how long its handler polls for the reply before it sleeps (the message's MSG_SPIN at each resume): set by the
+   * platform where it places the thread (0 beside the kernel); guarded by the JS thread */
+  spin = 0;
 
   constructor(
     /** host tid; set once, by the platform's newThread (once the mapper's clone returns it) */
@@ -126,9 +129,15 @@ export class SystrapThread implements Context {
     }
     w[MSG_SETFS / 4] = set;
     w[MSG_CMD / 4] = 0;
+    w[MSG_SPIN / 4] = this.spin;
     r.dirty = false;
     this.reply();
     return 0;
+  }
+
+  /** Its call blocks: the handler stops polling and sleeps (it reads MSG_SPIN at each poll). */
+  blocked(): void {
+    if (this.stopped) Atomics.store(this.words, MSG_SPIN / 4, 0);
   }
 
   /** Hand the message back to the handler (state REPLIED), waking it if it sleeps. */
