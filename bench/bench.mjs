@@ -157,6 +157,15 @@ function runners(withPeers) {
     // both platforms, whatever UMLTS_PLATFORM says (each names its own)
     list.push({ name: 'umlts', wrap: (argv, w) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'ptrace', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, ...(w?.umltsFlags ?? []), '--', ...argv] }) });
     list.push({ name: 'umlts-systrap', wrap: (argv, w) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'systrap', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, ...(w?.umltsFlags ?? []), '--', ...argv] }) });
+    // systrap with the kernel and the handlers polling across CPUs (UMLTS_SPIN=1, experimental)
+    list.push({
+      name: 'umlts-systrap-spin',
+      wrap: (argv, w) => ({
+        cmd: process.execPath,
+        args: [CLI, 'run', '--platform', 'systrap', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, ...(w?.umltsFlags ?? []), '--', ...argv],
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, UMLTS_SPIN: '1' },
+      }),
+    });
   } else {
     list.push({ name: 'umlts', unavailable: `${CLI} missing: run npm run build` });
   }
