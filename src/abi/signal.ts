@@ -37,13 +37,11 @@ export interface SigInfo {
 
 const STOP_SIGNALS = (1 << (SIGSTOP - 1)) | (1 << (SIGTSTP - 1)) | (1 << (SIGTTIN - 1)) | (1 << (SIGTTOU - 1));
 const IGNORE_DFL = (1 << (SIGCHLD - 1)) | (1 << (SIGCONT - 1)) | (1 << (SIGURG - 1)) | (1 << (SIGWINCH - 1));
-const CORE_DFL = [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS].reduce((m, s) => m | (1 << (s - 1)), 0);
 /** signals a guest may never block or catch */
 export const UNBLOCKABLE_LO = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
 /** SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: their default action stops the process */
 export const isStopSignal = (sig: number): boolean => sig < 32 && (STOP_SIGNALS & (1 << (sig - 1))) !== 0;
-export const isCoreSignal = (sig: number): boolean => sig < 32 && (CORE_DFL & (1 << (sig - 1))) !== 0;
 export const isIgnoredByDefault = (sig: number): boolean => sig < 32 && (IGNORE_DFL & (1 << (sig - 1))) !== 0;
 
 /** Signal names and the shell's words for them (for "Segmentation fault"). */

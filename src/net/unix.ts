@@ -14,6 +14,7 @@ import * as S from '../abi/socket.js';
 import { S_IFMT, S_IFSOCK } from '../fs/types.js';
 import { MAY_WRITE, permission } from '../fs/node.js';
 import { Socket, Scm, SockCaller, Ucred } from './socket.js';
+import { decodeName } from '../abi/names.js';
 import { StreamSocket } from './stream.js';
 import { DgramSocket } from './dgram.js';
 import type { NetStack } from './stack.js';
@@ -37,7 +38,8 @@ export function parseUnixAddr(raw: Uint8Array): UnixName | null | number {
   const out = new Uint8Array(2 + bytes.length + 1);
   out.set(raw.subarray(0, 2));
   out.set(bytes, 2);
-  return { abstract: false, path: Buffer.from(bytes).toString('utf8'), raw: out };
+  // the VFS's name for the bytes (abi/names.ts): a path that is not UTF-8 names the file it names natively
+  return { abstract: false, path: decodeName(bytes), raw: out };
 }
 
 const UNNAMED = new Uint8Array([S.AF_UNIX, 0]);

@@ -2,13 +2,16 @@
  * create, list (getdents64), stat, open, readlink, rename, chdir/getcwd and
  * unlink names with bytes 0xff, 0xfe, a lone continuation byte, an encoded
  * surrogate, an overlong form and valid UTF-8 beside them; and argv and the
- * environment through execve. Names are printed in hex, sorted. Output is
+ * environment through execve, and a unix socket bound to such a name.
+ * Names are printed in hex, sorted. Output is
  * compared with the host kernel's. */
 #include "common.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 static void hex(const char *s) {
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) say("%02x", *p);
@@ -109,6 +112,25 @@ int main(int argc, char **argv) {
   unlink("l\xff");
   rmdir("d\xfe");
   list("list at the end", ".");
+  /* a unix socket's path is bytes too: bound, found by stat and connect under the same name */
+  int ls = socket(AF_UNIX, SOCK_STREAM, 0), cs = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX}, got;
+  strcpy(sa.sun_path, "s\xff\x80");
+  say("bind: %s\n", res(bind(ls, (struct sockaddr *)&sa, sizeof sa)));
+  say("listen: %s\n", res(listen(ls, 1)));
+  struct stat sst;
+  int sr = stat("s\xff\x80", &sst);
+  say("stat socket: %s %s\n", res(sr), sr == 0 && S_ISSOCK(sst.st_mode) ? "socket" : "no socket");
+  say("connect: %s\n", res(connect(cs, (struct sockaddr *)&sa, sizeof sa)));
+  socklen_t gl = sizeof got;
+  memset(&got, 0, sizeof got);
+  say("getsockname: %s ", res(getsockname(ls, (struct sockaddr *)&got, &gl)));
+  hex(got.sun_path);
+  say("\n");
+  list("list with the socket", ".");
+  close(cs);
+  close(ls);
+  unlink("s\xff\x80");
   char *args[] = {argv[0], "--args", "\xff\xfe", "ok\xc3\xa9", "\xed\xa0\x80", NULL};
   char *env[] = {"BYTES=v\xff\x80", NULL};
   execve("/proc/self/exe", args, env);
