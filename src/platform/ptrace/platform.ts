@@ -18,7 +18,7 @@ import {
   Platform, Context, Stop, StubPages, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL,
   STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
-import { hostClockNs, hostThreadCpuNs, hostProcessCpuNs } from '../clocks.js';
+import { HostFacts } from '../host_facts.js';
 import { PtraceEvents } from './events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import {
@@ -27,7 +27,7 @@ import {
 } from './thread.js';
 
 
-export class PtracePlatform implements Platform {
+export class PtracePlatform extends HostFacts implements Platform {
   /** immutable */
   readonly events = new PtraceEvents();
   readonly spinning = false;
@@ -50,9 +50,9 @@ export class PtracePlatform implements Platform {
   private readonly savedAffinity = host.getAffinity(0);
   /** out-parameters for waitpid and clock_gettime; guarded by the JS thread, used synchronously only */
   private readonly status = new Int32Array(1);
-  private readonly ts = new BigInt64Array(2);
 
   constructor() {
+    super();
     this.waker = spawnWaker(this.events.epfd);
     this.pgid = this.waker.tid;
     this.waker.cont();
@@ -174,26 +174,8 @@ export class PtracePlatform implements Platform {
     if (this.relay < 0) this.relay = spawnRelay(this.waker.tid, sigs);
   }
 
-  allowedCpus(): number[] {
-    return host.allowedCpus();
-  }
-  currentCpu(): number {
-    return host.currentCpu();
-  }
-  kernelRunDelayNs(): number {
-    return host.runDelayNs();
-  }
   pin(ctx: Context | null, cpu: number): void {
     host.pinToCpu(ctx ? ctx.tid : 0, cpu);
-  }
-  clockNs(clock: number): bigint | null {
-    return hostClockNs(this.ts, clock);
-  }
-  threadCpuNs(ctx: Context): number {
-    return hostThreadCpuNs(ctx);
-  }
-  processCpuNs(ctx: Context): number {
-    return hostProcessCpuNs(this.ts, ctx);
   }
 
   shutdown(): void {

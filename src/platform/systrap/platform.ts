@@ -27,7 +27,7 @@ import {
   Platform, Context, Stop, StubPages, ContextGone, StubFailed, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
   STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
-import { hostClockNs, hostThreadCpuNs, hostProcessCpuNs } from '../clocks.js';
+import { HostFacts } from '../host_facts.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
@@ -57,7 +57,7 @@ const HANDLER_SPIN = Number(process.env.UMLTS_HSPIN ?? 2500);
 const KERNEL_SPIN_MS = Number(process.env.UMLTS_KSPIN_US ?? 50) / 1000;
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
 
-export class SystrapPlatform implements Platform {
+export class SystrapPlatform extends HostFacts implements Platform {
   readonly events = new PtraceEvents();
   /** UMLTS_SPIN=1 on a host with two CPUs or more (experimental: see README); immutable */
   readonly spinning = process.env.UMLTS_SPIN === '1' && host.allowedCpus().length > 1;
@@ -91,11 +91,11 @@ export class SystrapPlatform implements Platform {
   private readonly reaped = new Set<number>();
   private readonly savedAffinity = host.getAffinity(0);
   private readonly status = new Int32Array(1);
-  private readonly ts = new BigInt64Array(2);
   private readonly scratch = new Regs();
   private readonly readySite: number;
 
   constructor() {
+    super();
     this.sysmemFd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
     host.ftruncate(this.sysmemFd, SYSMEM_SIZE);
     this.sysmemBase = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, this.sysmemFd, 0);
@@ -398,15 +398,6 @@ export class SystrapPlatform implements Platform {
     if (this.relay < 0) this.relay = spawnRelay(this.pgid, sigs);
   }
 
-  allowedCpus(): number[] {
-    return host.allowedCpus();
-  }
-  currentCpu(): number {
-    return host.currentCpu();
-  }
-  kernelRunDelayNs(): number {
-    return host.runDelayNs();
-  }
   pin(ctx: Context | null, cpu: number): void {
     host.pinToCpu(ctx ? ctx.tid : 0, cpu);
     if (ctx) {
@@ -422,15 +413,6 @@ export class SystrapPlatform implements Platform {
   /** the CPU the kernel's thread is pinned to (-1: not pinned): each mapper runs there, as the kernel
    * waits for it synchronously (a cross-CPU wake-up costs tens of µs); guarded by the JS thread */
   private kernelCpu = -1;
-  clockNs(clock: number): bigint | null {
-    return hostClockNs(this.ts, clock);
-  }
-  threadCpuNs(ctx: Context): number {
-    return hostThreadCpuNs(ctx);
-  }
-  processCpuNs(ctx: Context): number {
-    return hostProcessCpuNs(this.ts, ctx);
-  }
 
   shutdown(): void {
     for (const space of this.spaces.values()) host.kill(space.pid, SIGKILL);
