@@ -246,6 +246,16 @@ function autobind(s: InetSock): number {
   return inetBindAt(s.net, s, s.local?.ip ?? (s.family === S.AF_INET ? ANY4 : ANY6), 0, null);
 }
 
+/** connect's first steps, TCP's and UDP's: the destination sockaddr, routed, and the socket bound to a port; or -errno. */
+function connectTarget(s: InetSock, raw: Uint8Array): InetAddr | number {
+  const a = parseInetAddr(s.family, raw, false);
+  if (typeof a === 'number') return a;
+  const dst = route(s, a);
+  if (typeof dst === 'number') return dst;
+  const e = autobind(s);
+  return e < 0 ? e : dst;
+}
+
 /** The source address of traffic from s to dst: its bound address, or the loopback address of dst's kind. */
 function source(s: InetSock, dst: InetAddr): InetAddr {
   const l = s.local!;
@@ -384,12 +394,8 @@ export class TcpSocket extends StreamSocket implements InetSock {
       this.soError = 0;
       return -e;
     }
-    const a = parseInetAddr(this.family, raw, false);
-    if (typeof a === 'number') return a;
-    const dst = route(this, a);
+    const dst = connectTarget(this, raw);
     if (typeof dst === 'number') return dst;
-    const e = autobind(this);
-    if (e < 0) return e;
     const src = source(this, dst);
     const l = lookup(this.net, 'tcp', dst, (o) => (o as TcpSocket).state === 'listening' && (o.family === S.AF_INET6 || isV4(dst.ip)));
     if (!l) {
@@ -569,12 +575,8 @@ export class UdpSocket extends DgramSocket implements InetSock {
       }
       return 0;
     }
-    const a = parseInetAddr(this.family, raw, false);
-    if (typeof a === 'number') return a;
-    const dst = route(this, a);
+    const dst = connectTarget(this, raw);
     if (typeof dst === 'number') return dst;
-    const e = autobind(this);
-    if (e < 0) return e;
     this.remote = dst;
     // ip4_datagram_connect: the route's source address becomes ours
     this.local = source(this, dst);
