@@ -78,6 +78,33 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
   return victim.tg === task.tg;
 }
 
+/**
+ * A page fault found no free frame and the OOM killer took another process
+ * (or one killed earlier is still going): the task sleeps until a reaped
+ * process's frames are back, then takes its fault again — not resumed
+ * into the same fault over and over while the victim's host process dies
+ * (Linux's allocator likewise waits in the slow path for the victim's
+ * memory). If the frames came back already (a host process reaped at
+ * once), it takes the fault again now.
+ */
+export function waitForFrames(k: Kernel, task: Task): void {
+  task.faultRepeats = 0;
+  if (k.physmem.awaitingReap === 0 || k.hasDeliverable(task)) return k.resume(task);
+  task.awaitingFrames = true;
+  task.sleepOn(k.framesWait);
+}
+
+/**
+ * A reaped process's frames are free (physmem.onFramesBack). This may run
+ * inside the platform's wait, where woken tasks would not be run until
+ * the next stop: the sleepers are woken from a timer due now, whose
+ * firing ends the wait.
+ */
+export function framesBack(k: Kernel): void {
+  if (k.framesWait.empty) return;
+  k.events.addTimer(0n, () => k.framesWait.wake(0));
+}
+
 /** The process with the most resident pages, not init (unless it is the only one left). */
 function oomVictim(k: Kernel, task: Task): Task {
   let victim: Task = task, most = -1;

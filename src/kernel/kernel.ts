@@ -174,6 +174,9 @@ export class Kernel {
   init: ThreadGroup | null = null;
   /** tasks woken during the current dispatch, run after it (softirq-style); guarded by the JS thread */
   readonly woken: Task[] = [];
+  /** tasks whose page fault found no free frame while a released process's frames wait for its host
+   * process to be reaped (exit.ts: waitForFrames); woken when frames come back. Guarded by the JS thread */
+  readonly framesWait = new WaitQueue();
   /** syscall numbers already reported as unimplemented; guarded by the JS thread */
   readonly reportedEnosys = new Set<number>();
   /** init's wait status once it is gone; set once, by init's exitGroup (ends run()) */
@@ -211,6 +214,7 @@ export class Kernel {
     this.platform = opts.platform;
     this.events = containedEvents(opts.platform.events, (what, e) => this.callbackError(what, e));
     this.physmem = new Physmem(opts.memBytes);
+    this.physmem.onFramesBack = () => this.framesBack();
     this.sched = new Scheduler(opts.cpus, opts.platform);
     this.vfs = new Vfs({
       rootDir: opts.root,
@@ -439,6 +443,15 @@ export class Kernel {
     trap_m.onFault(this, task);
   }
 
+  /** exit.ts */
+  waitForFrames(task: Task): void {
+    exit_m.waitForFrames(this, task);
+  }
+  /** exit.ts */
+  framesBack(): void {
+    exit_m.framesBack(this);
+  }
+
   /** trap.ts */
   faultProgress(task: Task, addr: number): boolean {
     return trap_m.faultProgress(this, task, addr);
@@ -461,12 +474,14 @@ export class Kernel {
 
   // ---- sleeping and waking --------------------------------------------------------------
 
-  /** Make a blocked task runnable; its syscall is re-run after the current dispatch. */
+  /** Make a blocked task runnable; its syscall is re-run after the current dispatch (a task asleep in a
+   * page fault just resumes: it takes the fault again). */
   wake(task: Task): void {
     if (task.state !== 'blocked') return;
     task.unqueue();
     task.state = 'runnable';
-    task.sc.wakeMode = 'rerun';
+    task.sc.wakeMode = task.awaitingFrames ? 'resume' : 'rerun';
+    task.awaitingFrames = false;
     this.woken.push(task);
   }
 
@@ -477,6 +492,9 @@ export class Kernel {
    */
   interrupt(task: Task): void {
     if (task.state !== 'blocked' || !task.vforkDone) return;
+    // asleep in a page fault, not a syscall: the signal is delivered and the
+    // faulting instruction runs again after it (no result to set)
+    if (task.awaitingFrames) return this.wake(task);
     task.unqueue();
     const partial = task.sc.cleanup?.();
     task.sc.done();

@@ -171,6 +171,10 @@ export class Task {
    * gets SIGSEGV instead of a livelock. Owned by this task (its trap path). */
   faultRepeats = 0;
   faultAddr = -1;
+  /** asleep in a page fault on the kernel's framesWait (exit.ts: waitForFrames), not in a syscall: a wake
+   * or a signal resumes it into the fault again. Guarded by the JS thread (set by its fault path, cleared
+   * by whoever wakes it) */
+  awaitingFrames = false;
   /** thread-directed pending signals; guarded by the JS thread (any sender adds, delivery takes) */
   readonly pending = new SigPending();
   /** the vfork parent to wake when this child execs or exits; guarded by the JS thread (set by the parent's
