@@ -128,6 +128,16 @@ test('out of memory: the process with the most memory goes, not init that faulte
   assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
 });
 
+test('out of memory with threads faulting and a timer signalling: they wait for the hog\'s memory, none loses a page', () => {
+  const bin = buildGuest('oom_wait', ['-pthread']);
+  // a signal frame that found no memory killed init with SIGSEGV in about one run of five
+  for (let i = 0; i < 5; i++) {
+    const { umlts } = assertSameAsNative([bin, '60'], ['--mem', '64M', '--stats']);
+    assert.match(umlts.stderr, /^umlts: out of memory: killed pid 2 \(oom_wait\)/m, umlts.describe());
+    assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
+  }
+});
+
 test('out of memory inside init\'s syscall (the kernel filling its pages): the hog goes, not init', () => {
   const bin = buildGuest('oom_init');
   const { umlts } = assertSameAsNative([bin, '56', 'syscall'], ['--mem', '64M']);

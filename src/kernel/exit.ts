@@ -79,7 +79,8 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
 }
 
 /**
- * A page fault found no free frame and the OOM killer took another process
+ * A page fault (or a signal frame: fault false) found no free frame and the
+ * OOM killer took another process
  * (or one killed earlier is still going): the task sleeps until a reaped
  * process's frames are back, then takes its fault again — not resumed
  * into the same fault over and over while the victim's host process dies
@@ -87,10 +88,18 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
  * memory). If the frames came back already (a host process reaped at
  * once), it takes the fault again now.
  */
-export function waitForFrames(k: Kernel, task: Task): void {
+export function waitForFrames(k: Kernel, task: Task, fault = true): void {
   task.faultRepeats = 0;
-  if (k.physmem.awaitingReap === 0 || k.hasDeliverable(task)) return k.resume(task);
+  if (k.physmem.awaitingReap === 0 || (fault && k.hasDeliverable(task))) {
+    // resumed after this dispatch (not from inside signal delivery, which
+    // calls here when a signal frame found no memory)
+    task.state = 'runnable';
+    task.sc.wakeMode = 'resume';
+    k.woken.push(task);
+    return;
+  }
   task.awaitingFrames = true;
+  k.stats.oomWaits++;
   task.sleepOn(k.framesWait);
 }
 

@@ -168,8 +168,9 @@ export class Kernel {
   readonly tgs = new Map<number, ThreadGroup>();
   /** next guest pid to hand out; guarded by the JS thread (allocPid) */
   nextPid = 1;
-  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path) */
-  readonly stats = { syscalls: 0, stubs: 0, execs: 0 };
+  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path; oomWaits: faults that
+   * slept for an OOM victim's frames, exit.ts waitForFrames) */
+  readonly stats = { syscalls: 0, stubs: 0, execs: 0, oomWaits: 0 };
   /** init (pid 1 when there is one): orphans are reparented to it while it lives; set once, by spawnProcess */
   init: ThreadGroup | null = null;
   /** tasks woken during the current dispatch, run after it (softirq-style); guarded by the JS thread */
@@ -444,8 +445,8 @@ export class Kernel {
   }
 
   /** exit.ts */
-  waitForFrames(task: Task): void {
-    exit_m.waitForFrames(this, task);
+  waitForFrames(task: Task, fault = true): void {
+    exit_m.waitForFrames(this, task, fault);
   }
   /** exit.ts */
   framesBack(): void {
