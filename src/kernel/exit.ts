@@ -80,13 +80,13 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
 
 /**
  * A page fault (or a signal frame: fault false) found no free frame and the
- * OOM killer took another process
- * (or one killed earlier is still going): the task sleeps until a reaped
- * process's frames are back, then takes its fault again — not resumed
- * into the same fault over and over while the victim's host process dies
- * (Linux's allocator likewise waits in the slow path for the victim's
- * memory). If the frames came back already (a host process reaped at
- * once), it takes the fault again now.
+ * OOM killer took another process (or one killed earlier is still going):
+ * the task sleeps until a reaped process's frames are back, then takes its
+ * fault (or delivers its signal) again — not resumed into the same fault
+ * over and over while the victim's host process dies (Linux's allocator
+ * likewise waits in the slow path for the victim's memory). If the frames
+ * came back already (a host process reaped at once), it tries again after
+ * this dispatch.
  */
 export function waitForFrames(k: Kernel, task: Task, fault = true): void {
   task.faultRepeats = 0;

@@ -168,14 +168,14 @@ export class Kernel {
   readonly tgs = new Map<number, ThreadGroup>();
   /** next guest pid to hand out; guarded by the JS thread (allocPid) */
   nextPid = 1;
-  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path; oomWaits: faults that
-   * slept for an OOM victim's frames, exit.ts waitForFrames) */
+  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path; oomWaits: faults and
+   * signal frames that slept for an OOM victim's frames, exit.ts waitForFrames) */
   readonly stats = { syscalls: 0, stubs: 0, execs: 0, oomWaits: 0 };
   /** init (pid 1 when there is one): orphans are reparented to it while it lives; set once, by spawnProcess */
   init: ThreadGroup | null = null;
   /** tasks woken during the current dispatch, run after it (softirq-style); guarded by the JS thread */
   readonly woken: Task[] = [];
-  /** tasks whose page fault found no free frame while a released process's frames wait for its host
+  /** tasks whose page fault (or signal frame) found no free frame while a released process's frames wait for its host
    * process to be reaped (exit.ts: waitForFrames); woken when frames come back. Guarded by the JS thread */
   readonly framesWait = new WaitQueue();
   /** syscall numbers already reported as unimplemented; guarded by the JS thread */

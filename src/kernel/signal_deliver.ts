@@ -154,7 +154,8 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
     }
     // a handler: first decide the interrupted syscall's fate (handle_signal);
     // what that changes is kept, to be put back if the frame finds no memory
-    const rax = r.get(RAX), rip = r.get(RIP), returning = task.sc.returning;
+    // (rax as its two words: a 64-bit value a double would round)
+    const raxLo = r.w[2 * RAX]!, raxHi = r.w[2 * RAX + 1]!, rip = r.get(RIP), returning = task.sc.returning;
     const maskLo = task.sigmaskLo, maskHi = task.sigmaskHi, savedLo = task.sc.savedMaskLo;
     if (task.sc.returning) {
       const rv = r.getS(RAX);
@@ -177,8 +178,9 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       // guest memory ran out under the frame: everything as before this
       // signal was taken, and the OOM killer's turn; unless the task's own
       // process went, it delivers the signal again once memory is back
-      r.set(RAX, rax);
       r.set(RIP, rip);
+      r.w[2 * RAX] = raxLo;
+      r.w[2 * RAX + 1] = raxHi;
       task.sc.returning = returning;
       task.sigmaskLo = maskLo;
       task.sigmaskHi = maskHi;

@@ -171,8 +171,8 @@ export class Task {
    * gets SIGSEGV instead of a livelock. Owned by this task (its trap path). */
   faultRepeats = 0;
   faultAddr = -1;
-  /** asleep in a page fault on the kernel's framesWait (exit.ts: waitForFrames), not in a syscall: a wake
-   * or a signal resumes it into the fault again. Guarded by the JS thread (set by its fault path, cleared
+  /** asleep on the kernel's framesWait (exit.ts: waitForFrames) in a page fault or a signal's delivery,
+   * not in a syscall: a wake or a signal resumes it, to take the fault or deliver again. Guarded by the JS thread (set by its fault path, cleared
    * by whoever wakes it) */
   awaitingFrames = false;
   /** thread-directed pending signals; guarded by the JS thread (any sender adds, delivery takes) */
