@@ -47,9 +47,17 @@ export function runSuite(mod, { umlts, timeoutS = 1800, extra = [], pyArgs = [] 
   const r = spawnSync(argv[0], argv.slice(1), { cwd, env: ENV, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 30 });
   fs.rmSync(cwd, { recursive: true, force: true });
   const log = (r.stdout || '') + (r.stderr || '');
-  // "Timeout (0:14:00)!": regrtest's timeout fired (faulthandler.dump_traceback_later)
-  const timedOut = r.error?.code === 'ETIMEDOUT' || /Timeout \(\d+:\d\d:\d\d\)!/.test(log);
+  const timedOut = r.error?.code === 'ETIMEDOUT' || regrtestTimedOut(log);
   return { log, status: r.status, signal: r.signal, timedOut, seconds: (Date.now() - t0) / 1000, results: parseLog(log) };
+}
+
+/**
+ * regrtest's --timeout fired: faulthandler's dump_traceback_later printed
+ * "Timeout (H:MM:SS)!" (often right after a test's "... ", the output
+ * interleaved) and a traceback of where the test process was, and ended it.
+ */
+export function regrtestTimedOut(log) {
+  return /Timeout \(\d+:\d\d:\d\d\)!\n(Thread 0x[0-9a-f]+|Current thread)/.test(log);
 }
 
 /** Tests that pass natively and not under umlts. */
