@@ -168,14 +168,14 @@ export class Kernel {
   readonly tgs = new Map<number, ThreadGroup>();
   /** next guest pid to hand out; guarded by the JS thread (allocPid) */
   nextPid = 1;
-  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path; oomWaits: faults and
-   * signal frames that slept for an OOM victim's frames, exit.ts waitForFrames) */
+  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path; oomWaits: faults,
+   * signal frames and thread exits that slept for an OOM victim's frames, exit.ts waitForFrames) */
   readonly stats = { syscalls: 0, stubs: 0, execs: 0, oomWaits: 0 };
   /** init (pid 1 when there is one): orphans are reparented to it while it lives; set once, by spawnProcess */
   init: ThreadGroup | null = null;
   /** tasks woken during the current dispatch, run after it (softirq-style); guarded by the JS thread */
   readonly woken: Task[] = [];
-  /** tasks whose page fault (or signal frame) found no free frame while a released process's frames wait for its host
+  /** tasks whose page fault (or signal frame, or clear_child_tid store) found no free frame while a released process's frames wait for its host
    * process to be reaped (exit.ts: waitForFrames); woken when frames come back. Guarded by the JS thread */
   readonly framesWait = new WaitQueue();
   /** syscall numbers already reported as unimplemented; guarded by the JS thread */
@@ -445,8 +445,8 @@ export class Kernel {
   }
 
   /** exit.ts */
-  waitForFrames(task: Task, fault = true): void {
-    exit_m.waitForFrames(this, task, fault);
+  waitForFrames(task: Task, why: 'fault' | 'signal' | 'exit'): void {
+    exit_m.waitForFrames(this, task, why);
   }
   /** exit.ts */
   framesBack(): void {
@@ -475,14 +475,14 @@ export class Kernel {
 
   // ---- sleeping and waking --------------------------------------------------------------
 
-  /** Make a blocked task runnable; its syscall is re-run after the current dispatch (a task asleep in a
-   * page fault just resumes: it takes the fault again). */
+  /** Make a blocked task runnable; its syscall is re-run after the current dispatch (a task asleep for
+   * memory in a page fault or signal delivery just resumes: it takes the fault or delivers again). */
   wake(task: Task): void {
     if (task.state !== 'blocked') return;
     task.unqueue();
     task.state = 'runnable';
-    task.sc.wakeMode = task.awaitingFrames ? 'resume' : 'rerun';
-    task.awaitingFrames = false;
+    task.sc.wakeMode = task.awaitingFrames ?? 'rerun';
+    task.awaitingFrames = null;
     this.woken.push(task);
   }
 
@@ -493,9 +493,10 @@ export class Kernel {
    */
   interrupt(task: Task): void {
     if (task.state !== 'blocked' || !task.vforkDone) return;
-    // asleep in a page fault, not a syscall: the signal is delivered and the
-    // faulting instruction runs again after it (no result to set)
-    if (task.awaitingFrames) return this.wake(task);
+    // asleep for memory: in a page fault, the signal is delivered and the
+    // faulting instruction runs again after it (no result to set); in
+    // exit, the exit goes on (a signal does not end it)
+    if (task.awaitingFrames !== null) return this.wake(task);
     task.unqueue();
     const partial = task.sc.cleanup?.();
     task.sc.done();
