@@ -495,7 +495,9 @@ export class Kernel {
     if (task.state !== 'blocked' || !task.vforkDone) return;
     // asleep for memory: in a page fault, the signal is delivered and the
     // faulting instruction runs again after it (no result to set); in
-    // exit, the exit goes on (a signal does not end it)
+    // exit, a signal changes nothing (exit delivers none: re-run now, it
+    // would find the memory still short and sleep again, again and again)
+    if (task.awaitingFrames === 'rerun') return;
     if (task.awaitingFrames !== null) return this.wake(task);
     task.unqueue();
     const partial = task.sc.cleanup?.();

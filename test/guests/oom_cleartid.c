@@ -9,7 +9,9 @@
  * want of memory would leave the joiner waiting forever (here: 10 s, then
  * it says so). Natively nothing runs out; the output is the same.
  *
- * argv: MIB (what the hog touches) THREADS
+ * argv: MIB (what the hog touches) THREADS [alarm]  (alarm: a 1 ms interval
+ * timer signals the process meanwhile, so an exiting thread may have a
+ * signal pending: it must not keep it from waiting for memory)
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -17,11 +19,16 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t ticks;
+static void on_alarm(int sig) { (void)sig; ticks++; }
 
 static int thread_fn(void *arg) {
   (void)arg;
@@ -54,6 +61,12 @@ int main(int argc, char **argv) {
   close(go[1]);
   char x;
   if (read(go[0], &x, 1) != 1) return 1;
+  if (argc > 3 && !strcmp(argv[3], "alarm")) {
+    struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+  }
   int joined = 0;
   for (int i = 0; i < n; i++) {
     volatile unsigned *w = &words[i * 1024];
@@ -70,6 +83,8 @@ int main(int argc, char **argv) {
     if (*w != 0) break;
     joined++;
   }
+  struct itimerval off = { { 0, 0 }, { 0, 0 } };
+  setitimer(ITIMER_REAL, &off, NULL);
   int st;
   kill(hog, SIGKILL);
   waitpid(hog, &st, 0);
