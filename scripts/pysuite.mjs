@@ -36,7 +36,10 @@ export function parseLog(text) {
 
 export function runSuite(mod, { umlts, timeoutS = 1800, extra = [], pyArgs = [] } = {}) {
   const cwd = fs.mkdtempSync('/var/tmp/pysuite-');
-  const py = [PYTHON, '-m', 'test', '-v', '--timeout', String(Math.max(60, Math.floor(timeoutS / 2))), ...pyArgs, mod];
+  // regrtest's own timeout (a traceback of where the test process is, then it exits) comes a minute
+  // before ours (SIGKILL, no traceback); under load a module can take twice its quiet time, so it is
+  // not cut at half the budget (a slow run that was cut there looked like a hang)
+  const py = [PYTHON, '-m', 'test', '-v', '--timeout', String(Math.max(60, timeoutS - 60)), ...pyArgs, mod];
   // the guest gets the environment the native run has (umlts gives a clean one otherwise: no LANG)
   const env = Object.entries(ENV).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   const argv = umlts ? [process.execPath, CLI, 'run', '--rw', '--cwd', cwd, ...env, ...extra, '--', ...py] : py;
@@ -44,7 +47,17 @@ export function runSuite(mod, { umlts, timeoutS = 1800, extra = [], pyArgs = [] 
   const r = spawnSync(argv[0], argv.slice(1), { cwd, env: ENV, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 30 });
   fs.rmSync(cwd, { recursive: true, force: true });
   const log = (r.stdout || '') + (r.stderr || '');
-  return { log, status: r.status, signal: r.signal, timedOut: r.error?.code === 'ETIMEDOUT', seconds: (Date.now() - t0) / 1000, results: parseLog(log) };
+  const timedOut = r.error?.code === 'ETIMEDOUT' || regrtestTimedOut(log);
+  return { log, status: r.status, signal: r.signal, timedOut, seconds: (Date.now() - t0) / 1000, results: parseLog(log) };
+}
+
+/**
+ * regrtest's --timeout fired: faulthandler's dump_traceback_later printed
+ * "Timeout (H:MM:SS)!" (often right after a test's "... ", the output
+ * interleaved) and a traceback of where the test process was, and ended it.
+ */
+export function regrtestTimedOut(log) {
+  return /Timeout \(\d+:\d\d:\d\d\)!\n(Thread 0x[0-9a-f]+|Current thread)/.test(log);
 }
 
 /** Tests that pass natively and not under umlts. */

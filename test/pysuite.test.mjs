@@ -5,7 +5,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { runSuite, compare } from '../scripts/pysuite.mjs';
+import { runSuite, compare, regrtestTimedOut } from '../scripts/pysuite.mjs';
 import { assertNoLeftovers, requireCli } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
@@ -49,6 +49,18 @@ for (const [mod, pyArgs] of Object.entries(MODULES)) {
     assert.ok(passed >= (MIN_PASSED[mod] ?? 20), `${mod} natively: only ${passed} tests passed\n${native.log.slice(-2000)}`);
     const lost = compare(native, under);
     assert.deepEqual(lost, [], `${mod}: ${lost.length} tests pass natively but not under umlts:\n` +
-      lost.map((l) => `  ${l.id}: ${l.umlts}`).join('\n') + `\n--- umlts log tail ---\n${under.log.slice(-3000)}`);
+      lost.map((l) => `  ${l.id}: ${l.umlts}`).join('\n') + (under.timedOut ? '\n(the umlts run timed out: slow or hung)' : '') +
+      `\n--- umlts log tail ---\n${under.log.slice(-3000)}`);
   });
 }
+
+test('pysuite tells a run regrtest\'s timeout ended from one that finished', () => {
+  // as test_multiprocessing_fork's log showed it under load: the timeout's line after a test's "... "
+  const cut = 'test_copy (test.test_multiprocessing_fork.WithProcessesTestSharedCTypes.test_copy) ... Timeout (0:06:40)!\n' +
+    'Thread 0x00007fdff64b2040 (most recent call first):\n  File "/usr/lib/python3.11/unittest/case.py", line 579 in _callTestMethod\n';
+  assert.equal(regrtestTimedOut(cut), true);
+  assert.equal(regrtestTimedOut('Timeout (0:07:30)!\nCurrent thread 0x00007f0 (most recent call first):\n'), true);
+  // a test that merely prints the word passes
+  assert.equal(regrtestTimedOut('test_timeout (test.test_x.T.test_timeout) ... ok\nRan 1 test in 0.1s\n\nOK\n'), false);
+  assert.equal(regrtestTimedOut('ValueError: Timeout (0:00:01)! is not a number\n'), false);
+});

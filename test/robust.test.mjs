@@ -128,6 +128,32 @@ test('out of memory: the process with the most memory goes, not init that faulte
   assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
 });
 
+test('out of memory with threads faulting and a timer signalling: they wait for the hog\'s memory, none loses a page', () => {
+  const bin = buildGuest('oom_wait', ['-pthread']);
+  for (let i = 0; i < 3; i++) {
+    const { umlts } = assertSameAsNative([bin, '60'], ['--mem', '64M', '--stats']);
+    assert.match(umlts.stderr, /^umlts: out of memory: killed pid 2 \(oom_wait\)/m, umlts.describe());
+    assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
+  }
+});
+
+test('out of memory in a signal frame: the hog goes and the signal is delivered, not a SIGSEGV for a bad stack', () => {
+  const bin = buildGuest('oom_sigframe');
+  const { umlts } = assertSameAsNative([bin, '56', '4000'], ['--mem', '64M']);
+  assert.match(umlts.stderr, /^umlts: out of memory: killed pid 2 \(oom_sigframe\)/m, umlts.describe());
+  assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
+});
+
+test('out of memory in an exiting thread\'s clear_child_tid store: the hog goes and the joiner is woken', () => {
+  const bin = buildGuest('oom_cleartid');
+  // with a timer signalling too: a signal pending for the exiting thread once re-ran its exit without end
+  for (const extra of [[], ['alarm'], ['alarm']]) {
+    const { umlts } = assertSameAsNative([bin, '36', '4000', ...extra], ['--mem', '64M'], { timeout: 120_000 });
+    assert.match(umlts.stderr, /^umlts: out of memory: killed pid 3 \(oom_cleartid\)/m, umlts.describe());
+    assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
+  }
+});
+
 test('out of memory inside init\'s syscall (the kernel filling its pages): the hog goes, not init', () => {
   const bin = buildGuest('oom_init');
   const { umlts } = assertSameAsNative([bin, '56', 'syscall'], ['--mem', '64M']);

@@ -6,6 +6,7 @@
  * methods; state is the kernel's, guarded by the JS thread.
  */
 import { Errno } from '../abi/errno.js';
+import { OutOfMemory } from '../mm/physmem.js';
 import { Task, ThreadGroup } from './task.js';
 import { NSIG } from '../abi/signal.js';
 import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
@@ -23,8 +24,15 @@ export function exitThread(k: Kernel, task: Task, status: number): void {
     try {
       task.mm.writeU32(task.clearChildTid, 0);
       k.futexes.wake(task, k.futexes.keyOf(task, task.clearChildTid, true), 1, 0xffffffff);
-    } catch {
-      // an unmapped address: nothing to clear (as mm_release)
+    } catch (e) {
+      // the word's page needs a frame (copied on write after a fork) and
+      // none is free: the OOM killer's turn, then (unless it took this
+      // process) the exit is taken again once memory is back — a joiner
+      // waits for this word. An unmapped address: nothing to clear (as mm_release)
+      if (e instanceof OutOfMemory) {
+        if (!k.outOfMemory(task)) k.waitForFrames(task, 'exit');
+        return;
+      }
     }
   }
   k.dropThread(task);
@@ -76,6 +84,43 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
   const victim = oomVictim(k, task);
   k.oomKill(victim);
   return victim.tg === task.tg;
+}
+
+/**
+ * A page fault, a signal frame or an exiting thread's clear_child_tid
+ * store found no free frame and the OOM killer took another process (or
+ * one killed earlier is still going): the task sleeps until a reaped
+ * process's frames are back, then takes its fault, delivers its signal or
+ * re-runs its exit again — not resumed into the same fault over and over
+ * while the victim's host process dies (Linux's allocator likewise waits
+ * in the slow path for the victim's memory). If the frames came back
+ * already (a host process reaped at once), it tries again after this
+ * dispatch.
+ */
+export function waitForFrames(k: Kernel, task: Task, why: 'fault' | 'signal' | 'exit'): void {
+  const mode = why === 'exit' ? 'rerun' : 'resume';
+  task.faultRepeats = 0;
+  if (k.physmem.awaitingReap === 0 || (why === 'fault' && k.hasDeliverable(task))) {
+    // not from here: signal delivery and the exit syscall call in the middle of their work
+    task.state = 'runnable';
+    task.sc.wakeMode = mode;
+    k.woken.push(task);
+    return;
+  }
+  task.awaitingFrames = mode;
+  k.stats.oomWaits++;
+  task.sleepOn(k.framesWait);
+}
+
+/**
+ * A reaped process's frames are free (physmem.onFramesBack). This may run
+ * inside the platform's wait, where woken tasks would not be run until
+ * the next stop: the sleepers are woken from a timer due now, whose
+ * firing ends the wait.
+ */
+export function framesBack(k: Kernel): void {
+  if (k.framesWait.empty) return;
+  k.events.addTimer(0n, () => k.framesWait.wake(0));
 }
 
 /** The process with the most resident pages, not init (unless it is the only one left). */

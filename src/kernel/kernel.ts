@@ -168,12 +168,16 @@ export class Kernel {
   readonly tgs = new Map<number, ThreadGroup>();
   /** next guest pid to hand out; guarded by the JS thread (allocPid) */
   nextPid = 1;
-  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path) */
-  readonly stats = { syscalls: 0, stubs: 0, execs: 0 };
+  /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path; oomWaits: faults,
+   * signal frames and thread exits that slept for an OOM victim's frames, exit.ts waitForFrames) */
+  readonly stats = { syscalls: 0, stubs: 0, execs: 0, oomWaits: 0 };
   /** init (pid 1 when there is one): orphans are reparented to it while it lives; set once, by spawnProcess */
   init: ThreadGroup | null = null;
   /** tasks woken during the current dispatch, run after it (softirq-style); guarded by the JS thread */
   readonly woken: Task[] = [];
+  /** tasks whose page fault (or signal frame, or clear_child_tid store) found no free frame while a released process's frames wait for its host
+   * process to be reaped (exit.ts: waitForFrames); woken when frames come back. Guarded by the JS thread */
+  readonly framesWait = new WaitQueue();
   /** syscall numbers already reported as unimplemented; guarded by the JS thread */
   readonly reportedEnosys = new Set<number>();
   /** init's wait status once it is gone; set once, by init's exitGroup (ends run()) */
@@ -211,6 +215,7 @@ export class Kernel {
     this.platform = opts.platform;
     this.events = containedEvents(opts.platform.events, (what, e) => this.callbackError(what, e));
     this.physmem = new Physmem(opts.memBytes);
+    this.physmem.onFramesBack = () => this.framesBack();
     this.sched = new Scheduler(opts.cpus, opts.platform);
     this.vfs = new Vfs({
       rootDir: opts.root,
@@ -439,6 +444,15 @@ export class Kernel {
     trap_m.onFault(this, task);
   }
 
+  /** exit.ts */
+  waitForFrames(task: Task, why: 'fault' | 'signal' | 'exit'): void {
+    exit_m.waitForFrames(this, task, why);
+  }
+  /** exit.ts */
+  framesBack(): void {
+    exit_m.framesBack(this);
+  }
+
   /** trap.ts */
   faultProgress(task: Task, addr: number): boolean {
     return trap_m.faultProgress(this, task, addr);
@@ -461,12 +475,14 @@ export class Kernel {
 
   // ---- sleeping and waking --------------------------------------------------------------
 
-  /** Make a blocked task runnable; its syscall is re-run after the current dispatch. */
+  /** Make a blocked task runnable; its syscall is re-run after the current dispatch (a task asleep for
+   * memory in a page fault or signal delivery just resumes: it takes the fault or delivers again). */
   wake(task: Task): void {
     if (task.state !== 'blocked') return;
     task.unqueue();
     task.state = 'runnable';
-    task.sc.wakeMode = 'rerun';
+    task.sc.wakeMode = task.awaitingFrames ?? 'rerun';
+    task.awaitingFrames = null;
     this.woken.push(task);
   }
 
@@ -477,6 +493,12 @@ export class Kernel {
    */
   interrupt(task: Task): void {
     if (task.state !== 'blocked' || !task.vforkDone) return;
+    // asleep for memory: in a page fault, the signal is delivered and the
+    // faulting instruction runs again after it (no result to set); in
+    // exit, a signal changes nothing (exit delivers none: re-run now, it
+    // would find the memory still short and sleep again, again and again)
+    if (task.awaitingFrames === 'rerun') return;
+    if (task.awaitingFrames !== null) return this.wake(task);
     task.unqueue();
     const partial = task.sc.cleanup?.();
     task.sc.done();

@@ -14,6 +14,8 @@ import {
   R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS, CS, SS, ORIG_RAX,
 } from '../platform/regs.js';
 
+import { OutOfMemory } from '../mm/physmem.js';
+
 // Linux's signal uapi (numbers, flags, codes, default actions, siginfo_t) is
 // abi/signal.ts; it is re-exported here for the kernel's and syscalls' use.
 export * from '../abi/signal.js';
@@ -42,6 +44,13 @@ export class SigPending {
     if (sig <= 32) this.lo |= 1 << (sig - 1);
     else this.hi |= 1 << (sig - 33);
     this.queue.push(info);
+  }
+  /** Put back an instance take() gave (its delivery could not be done yet): first of its signal again. */
+  putBack(info: SigInfo): void {
+    const sig = info.signo;
+    if (sig <= 32) this.lo |= 1 << (sig - 1);
+    else this.hi |= 1 << (sig - 33);
+    this.queue.unshift(info);
   }
   /** Take one instance of sig (the first queued). */
   take(sig: number): SigInfo | null {
@@ -118,7 +127,8 @@ function initFpState(len: number): Uint8Array {
  * setup_rt_frame: push a frame for `sig` on the guest's stack and point the
  * registers at the handler. `fpstate` is the interrupted context's XSAVE image
  * (sw_reserved filled in by the host). Returns false if the frame cannot be
- * written (the caller forces SIGSEGV).
+ * written (the caller forces SIGSEGV). Throws OutOfMemory if a stack page
+ * needs a frame there is none of (the registers are untouched then).
  */
 export function setupFrame(t: Task, info: SigInfo, act: SigAction, fpstate: Uint8Array): boolean {
   const r = t.regs;
@@ -169,7 +179,9 @@ export function setupFrame(t: Task, info: SigInfo, act: SigAction, fpstate: Uint
     mm.write(fpAddr, fpstate);
     mm.write(fpAddr + xsize, magic2);
     mm.write(frame, b);
-  } catch {
+  } catch (e) {
+    // no memory is not a bad stack: Linux's fault in copy_to_user waits for the OOM killer
+    if (e instanceof OutOfMemory) throw e;
     return false;
   }
   r.set(RDI, info.signo);

@@ -12,6 +12,7 @@ import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
 import { Kernel } from './kernel.js';
+import { OutOfMemory } from '../mm/physmem.js';
 import { POLLIN } from '../abi/poll.js';
 
 /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
@@ -151,7 +152,11 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       k.exitGroup(task, sig);
       return false;
     }
-    // a handler: first decide the interrupted syscall's fate (handle_signal)
+    // a handler: first decide the interrupted syscall's fate (handle_signal);
+    // what that changes is kept, to be put back if the frame finds no memory
+    // (rax as its two words: a 64-bit value a double would round)
+    const raxLo = r.w[2 * RAX]!, raxHi = r.w[2 * RAX + 1]!, rip = r.get(RIP), returning = task.sc.returning;
+    const maskLo = task.sigmaskLo, maskHi = task.sigmaskHi, savedLo = task.sc.savedMaskLo;
     if (task.sc.returning) {
       const rv = r.getS(RAX);
       if (rv === -ERESTARTNOHAND || rv === -ERESTART_RESTARTBLOCK || (rv === -ERESTARTSYS && !(act.flags & SA_RESTART))) r.set(RAX, -Errno.EINTR);
@@ -165,7 +170,26 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       task.sc.savedMaskLo = null;
     }
     const fp = task.thread.getXstate().slice();
-    if (!setupFrame(task, info, act, fp)) {
+    let framed: boolean;
+    try {
+      framed = setupFrame(task, info, act, fp);
+    } catch (e) {
+      if (!(e instanceof OutOfMemory)) throw e;
+      // guest memory ran out under the frame: everything as before this
+      // signal was taken, and the OOM killer's turn; unless the task's own
+      // process went, it delivers the signal again once memory is back
+      r.set(RIP, rip);
+      r.w[2 * RAX] = raxLo;
+      r.w[2 * RAX + 1] = raxHi;
+      task.sc.returning = returning;
+      task.sigmaskLo = maskLo;
+      task.sigmaskHi = maskHi;
+      task.sc.savedMaskLo = savedLo;
+      (fromTask ? task.pending : task.tg.sharedPending).putBack(info);
+      if (!k.outOfMemory(task)) k.waitForFrames(task, 'signal');
+      return false;
+    }
+    if (!framed) {
       k.exitGroup(task, SIGSEGV);
       return false;
     }

@@ -171,6 +171,11 @@ export class Task {
    * gets SIGSEGV instead of a livelock. Owned by this task (its trap path). */
   faultRepeats = 0;
   faultAddr = -1;
+  /** asleep on the kernel's framesWait (exit.ts: waitForFrames): 'resume' in a page fault or a signal's
+   * delivery (a wake or a signal resumes it, to take the fault or deliver again), 'rerun' in exit(2) (its
+   * clear_child_tid store: the exit is re-run, a signal does not end it); null otherwise. Guarded by the
+   * JS thread (set by those paths, cleared by whoever wakes it) */
+  awaitingFrames: 'resume' | 'rerun' | null = null;
   /** thread-directed pending signals; guarded by the JS thread (any sender adds, delivery takes) */
   readonly pending = new SigPending();
   /** the vfork parent to wake when this child execs or exits; guarded by the JS thread (set by the parent's

@@ -112,8 +112,7 @@ export function onFault(k: Kernel, task: Task): void {
         // another process went (or one is going): the fault is taken again
         // once its frames are back (the page table is as the failed
         // allocation left it: nothing half made)
-        task.faultRepeats = 0;
-        return k.resume(task);
+        return k.waitForFrames(task, 'fault');
       }
       if (code === 0) return k.resume(task);
     }

@@ -13,7 +13,7 @@ import type { SpawnConfig } from './options.js';
 
 /** Counters, as --stats prints them. */
 export interface SandboxStats {
-  /** syscalls, stub processes started, execs */
+  /** syscalls, stub processes started, execs, page faults that slept for an OOM victim's memory */
   kernel: Record<string, number>;
   /** guest memory: pages, faults, the file page cache */
   mm: Record<string, number>;

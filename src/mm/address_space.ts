@@ -865,5 +865,6 @@ export class AddressSpace {
     this.tlb.freeGathered();
     this.physmem.freeStubSlot(this.stubSlot);
     this.physmem.flushFreed();
+    this.physmem.onFramesBack?.();
   }
 }

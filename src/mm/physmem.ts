@@ -67,6 +67,10 @@ export class Physmem {
   /** frames of released address spaces that wait for their host process to be reaped
    * (AddressSpace.release/reaped): memory about to come back; guarded by the JS thread */
   awaitingReap = 0;
+  /** called once a reaped process's frames are free again (AddressSpace.reaped): the kernel wakes the
+   * tasks whose faults found no frame (exit.ts: waitForFrames). Set once by the kernel before anything
+   * runs; called on the JS thread, possibly from inside the platform's wait (so it may only queue work). */
+  onFramesBack: (() => void) | null = null;
   /** test hooks, set by the front end before the kernel runs (UMLTS_TEST_HOST_FULL): every
    * hostFullEvery-th batch run (evictions aside: runs counts them) is refused as a full host would (tlb.ts) */
   readonly test = { hostFullEvery: 0, runs: 0 };
