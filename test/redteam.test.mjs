@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUSYBOX, CLI, CLEAN_ENV, buildGuest, runUmlts, makeScratch, rmScratch, assertNoLeftovers, stubProcesses, trackUmltsPid } from './lib.mjs';
+import { BUSYBOX, CLI, CLEAN_ENV, buildGuest, runUmlts, makeScratch, rmScratch, assertNoLeftovers, stubProcesses, trackUmltsPid, withPlatform } from './lib.mjs';
 
 const NAMES = ['vfork_stale_write', 'cow_exit_leak', 'exec_spin_hang', 'spin_starve', 'sigreturn_bad_fpstate',
   'clone_bad_tls', 'arch_prctl_edge', 'stub_attacks', 'refcount_wrap', 'exec_queued_thread_hang', 'oom_syscall',
@@ -112,7 +112,7 @@ test('clone with CLONE_PARENT_SETTID at a bad address still makes a child that r
 });
 
 test('threads that exit leave at most a couple of parked host threads per process', async () => {
-  const child = spawn(process.execPath, [CLI, 'run', '--root', jail, '--', '/parked_threads', '4', '50'], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', '--root', jail, '--', '/parked_threads', '4', '50'], { env: withPlatform(CLEAN_ENV), stdio: ['ignore', 'pipe', 'pipe'] });
   trackUmltsPid(child.pid);
   let out = '';
   const done = new Promise((res) => child.on('exit', res));
