@@ -45,11 +45,15 @@ export class Scheduler {
   /** ncpus and platform: immutable */
   constructor(readonly ncpus: number, private readonly platform: Platform) {
     const allowed = platform.allowedCpus();
+    // the kernel's CPU, and the first vCPU's: taken by pid, not always the
+    // first allowed CPU, or every umlts on the host would crowd that one
+    // CPU (their kernels, and the guests beside them), leaving the others idle
+    const first = allowed.length > 0 ? process.pid % allowed.length : 0;
     this.cpu = new Array<Task | null>(ncpus).fill(null);
-    this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[i % allowed.length]!);
+    this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[(first + i) % allowed.length]!);
     this.since = new Array<number>(ncpus).fill(0);
-    this.homeCpu = allowed[0] ?? 0;
-    if (allowed.length > 0) platform.pin(null, allowed[0]!);
+    this.homeCpu = allowed[first] ?? 0;
+    if (allowed.length > 0) platform.pin(null, this.homeCpu);
   }
 
   /** A free vCPU the task may run on (its affinity), the one it ran on last if it can, or -1. */
