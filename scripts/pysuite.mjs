@@ -44,7 +44,10 @@ export function runSuite(mod, { umlts, timeoutS = 1800, extra = [], pyArgs = [] 
   const env = Object.entries(ENV).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   const argv = umlts ? [process.execPath, CLI, 'run', '--rw', '--cwd', cwd, ...env, ...extra, '--', ...py] : py;
   const t0 = Date.now();
-  const r = spawnSync(argv[0], argv.slice(1), { cwd, env: ENV, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 30 });
+  // umlts's own environment: the native run's, plus the platform a test run chose (UMLTS_PLATFORM; the guest never sees it)
+  const platform = process.env.UMLTS_PLATFORM;
+  const hostEnv = umlts && platform ? { ...ENV, UMLTS_PLATFORM: platform } : ENV;
+  const r = spawnSync(argv[0], argv.slice(1), { cwd, env: hostEnv, encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 30 });
   fs.rmSync(cwd, { recursive: true, force: true });
   const log = (r.stdout || '') + (r.stderr || '');
   const timedOut = r.error?.code === 'ETIMEDOUT' || regrtestTimedOut(log);

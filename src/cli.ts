@@ -40,6 +40,8 @@ options:
   --platform ptrace|systrap
                     how guest code runs: under ptrace (default), or with
                     seccomp traps taken in the guest's own host process
+                    (env UMLTS_PLATFORM: ptrace, systrap, or auto: systrap
+                    where the host allows it, else ptrace)
   --env K=V         set a guest environment variable (repeatable)
   --inherit-env     start from umlts's own environment instead of a clean one
   --cwd DIR         the guest's working directory (default: umlts's own, when it

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, CLI, BUSYBOX, CLEAN_ENV, assertNoLeftovers, stubProcesses, trackUmltsPid } from './lib.mjs';
+import { ROOT, CLI, BUSYBOX, CLEAN_ENV, assertNoLeftovers, stubProcesses, trackUmltsPid, withPlatform } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -23,7 +23,7 @@ test("a program's own child keeps its exit status while the library runs a guest
     process.stdout.write(r.stdout);
     console.log('guest status', r.exitCode, 'child', c.code, c.sig);
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: CLEAN_ENV, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: withPlatform(CLEAN_ENV), timeout: 60_000 });
   assert.equal(r.stdout, 'guest done\nguest status 0 child 7 null\n', `${r.stdout}\n${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
 });
@@ -38,7 +38,7 @@ test('SIGKILL of one guest host process from outside: its parent sees SIGKILL, t
     'wait $v; echo victim $?',
     'wait $w; echo worker $?',
   ].join('\n');
-  const child = spawn(process.execPath, [CLI, 'run', '--', BUSYBOX, 'sh', '-c', script], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', '--', BUSYBOX, 'sh', '-c', script], { env: withPlatform(CLEAN_ENV), stdio: ['ignore', 'pipe', 'pipe'] });
   trackUmltsPid(child.pid);
   let out = '', err = '';
   child.stderr.on('data', (d) => { err += d; });

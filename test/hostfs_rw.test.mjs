@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   buildGuest, assertSameAsNative, assertNoLeftovers, makeScratch, rmScratch, runUmlts, runNative, CLI, CLEAN_ENV,
-  ROOT, hostHas, trackUmltsPid, BUSYBOX,
+  ROOT, hostHas, trackUmltsPid, BUSYBOX, withPlatform,
 } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
@@ -50,7 +50,7 @@ test('5000 files open at once under a host RLIMIT_NOFILE of 128 (prlimit), no fl
     const native = runNative([g, dn, '5000', '3']);
     assert.equal(native.code, 0, native.describe());
     const r = spawnSync('/usr/bin/prlimit', ['--nofile=128:128', process.execPath, CLI, 'run', '--rw', '--stats', '--cwd', '/', '--', g, du, '5000', '3'], {
-      env: CLEAN_ENV, cwd: ROOT, encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20,
+      env: withPlatform(CLEAN_ENV), cwd: ROOT, encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20,
     });
     trackUmltsPid(r.pid);
     assert.equal(r.stdout, native.stdout, r.stderr);

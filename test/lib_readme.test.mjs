@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, LIB, CLEAN_ENV, assertNoLeftovers, makeScratch, rmScratch, trackUmltsPid } from './lib.mjs';
+import { ROOT, LIB, CLEAN_ENV, assertNoLeftovers, makeScratch, rmScratch, trackUmltsPid, withPlatform } from './lib.mjs';
 
 /** The ```js blocks of the Library section, each named by its first line (`// NAME.mjs`). */
 function examples() {
@@ -33,7 +33,7 @@ test('the Library section has an example for each call', () => {
 
 for (const e of examples().filter((x) => !/export function onSyscall/.test(x.code))) {
   test(`README example ${e.name} runs`, () => {
-    const r = spawnSync(process.execPath, [path.join(dir, e.name)], { encoding: 'utf8', env: CLEAN_ENV, timeout: 120_000, cwd: dir });
+    const r = spawnSync(process.execPath, [path.join(dir, e.name)], { encoding: 'utf8', env: withPlatform(CLEAN_ENV), timeout: 120_000, cwd: dir });
     trackUmltsPid(r.pid);
     assert.equal(r.stderr, '', r.stderr);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);

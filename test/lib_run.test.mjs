@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BUSYBOX, CLEAN_ENV, LIB, assertNoLeftovers, makeScratch, rmScratch, trackUmltsPid } from './lib.mjs';
+import { BUSYBOX, CLEAN_ENV, LIB, assertNoLeftovers, makeScratch, rmScratch, trackUmltsPid, withPlatform } from './lib.mjs';
 
 const { run, Sandbox, ExecError, OptionError, MaxBufferError, UmltsError } = await import(LIB);
 
@@ -138,7 +138,7 @@ test('errors as values: nothing reaches the caller\'s stdout or stderr, no exit 
     (await import('node:fs')).writeFileSync(3, out.join(','));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8', env: CLEAN_ENV, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    encoding: 'utf8', env: withPlatform(CLEAN_ENV), timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   assert.equal(r.stdout, '', 'nothing on the caller\'s stdout');
   assert.equal(r.stderr, '', 'nothing on the caller\'s stderr');

@@ -5,7 +5,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { BUSYBOX, CLEAN_ENV, LIB, assertNoLeftovers, trackUmltsPid, stubProcesses } from './lib.mjs';
+import { BUSYBOX, CLEAN_ENV, LIB, assertNoLeftovers, trackUmltsPid, stubProcesses, withPlatform } from './lib.mjs';
 
 const { Sandbox, ExecError, ClosedError } = await import(LIB);
 
@@ -122,7 +122,7 @@ test('stdio inherit: the guest writes to the caller\'s own fds', () => {
     console.log(JSON.stringify(await p.exited), p.stdout, (await q.exited).exitCode, q.stdout);
     await sb.close();
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: CLEAN_ENV, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: withPlatform(CLEAN_ENV), timeout: 60_000 });
   assert.equal(r.stdout, 'to-stdout\n{"exitCode":0,"signal":null} null 0 null\n', r.stderr);
   assert.equal(r.stderr, 'to-stderr\n');
   assert.equal(r.status, 0);
@@ -130,7 +130,7 @@ test('stdio inherit: the guest writes to the caller\'s own fds', () => {
 
 /** Run a Node script that uses the library; resolves once it printed `marker`, with the child. */
 async function startScript(script, marker) {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: withPlatform(CLEAN_ENV), stdio: ['ignore', 'pipe', 'pipe'] });
   trackUmltsPid(child.pid);
   let out = '', err = '';
   child.stderr.on('data', (d) => { err += d; });
@@ -151,7 +151,7 @@ test('a caller that forgets close(): an idle sandbox does not keep it alive, exi
     const sb = new Sandbox();
     const r = await sb.run([${JSON.stringify(BUSYBOX)}, 'echo', 'done']);
     process.stdout.write(r.stdout);
-  `], { encoding: 'utf8', env: CLEAN_ENV, timeout: 60_000 });
+  `], { encoding: 'utf8', env: withPlatform(CLEAN_ENV), timeout: 60_000 });
   assert.equal(idle.stdout, 'done\n', idle.stderr);
   assert.equal(idle.status, 0, idle.stderr);
   // busy: a guest sleeps; the caller exits without close

@@ -11,7 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, ROOT, CLEAN_ENV, BUSYBOX, runUmlts, assertNoLeftovers, trackUmltsPid, makeScratch, rmScratch } from './lib.mjs';
+import { CLI, ROOT, CLEAN_ENV, BUSYBOX, runUmlts, assertNoLeftovers, trackUmltsPid, makeScratch, rmScratch, withPlatform } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -21,7 +21,7 @@ const T = 90_000;
 
 /** Start umlts asynchronously; resolves with {code, stdout, stderr} when it exits. onLine sees stdout lines as they come. */
 function startUmlts(args, argv, onLine = () => {}) {
-  const child = spawn(process.execPath, [CLI, 'run', ...args, '--', ...argv], { env: CLEAN_ENV, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', ...args, '--', ...argv], { env: withPlatform(CLEAN_ENV), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   trackUmltsPid(child.pid);
   let stdout = '', stderr = '', partial = '';
   child.stdout.on('data', (d) => {

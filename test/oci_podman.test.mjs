@@ -152,8 +152,10 @@ test('podman kill -s KILL leaves no host process', () => {
 });
 
 /** Drive `podman CMD` in a tmux pane: fn(keys, waitFor) once it runs; the server is killed after. */
+let tmuxRuns = 0;
 function inTmux(podmanArgs, fn) {
-  const SOCK = `umlts-oci-test-${process.pid}`;
+  // a server of its own each time: a retry must not meet the last one's, still going down after kill-server
+  const SOCK = `umlts-oci-test-${process.pid}-${++tmuxRuns}`;
   const tmux = (...args) => spawnSync('tmux', ['-L', SOCK, ...args], { encoding: 'utf8', timeout: 10_000 });
   const screen = () => tmux('capture-pane', '-p', '-t', 's').stdout;
   const waitFor = (re, what) => {

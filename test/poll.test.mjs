@@ -3,7 +3,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { buildGuest, assertSameAsNative, assertNoLeftovers, runNative, runUmlts, requireCli, trackUmltsPid, CLI, CLEAN_ENV, ROOT, BUSYBOX } from './lib.mjs';
+import { buildGuest, assertSameAsNative, assertNoLeftovers, runNative, runUmlts, requireCli, trackUmltsPid, CLI, CLEAN_ENV, ROOT, BUSYBOX, withPlatform } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -71,7 +71,7 @@ test('timerfd: TFD_TIMER_CANCEL_ON_SET reads ECANCELED once the guest sets its w
 function cpuOf(argv, timeout = 60_000) {
   requireCli();
   const r = spawnSync('/usr/bin/time', ['-f', '%U %S %e', process.execPath, CLI, 'run', '--', ...argv], {
-    env: CLEAN_ENV, cwd: ROOT, encoding: 'utf8', timeout, killSignal: 'SIGKILL',
+    env: withPlatform(CLEAN_ENV), cwd: ROOT, encoding: 'utf8', timeout, killSignal: 'SIGKILL',
   });
   if (r.pid) trackUmltsPid(r.pid);
   const m = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(r.stderr);

@@ -3,7 +3,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { buildGuest, runNative, runUmlts, assertSameAsNative, assertNoLeftovers, ourStubProcesses, requireCli, trackUmltsPid, CLI, CLEAN_ENV, BUSYBOX } from './lib.mjs';
+import { buildGuest, runNative, runUmlts, assertSameAsNative, assertNoLeftovers, ourStubProcesses, requireCli, trackUmltsPid, CLI, CLEAN_ENV, BUSYBOX, withPlatform } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -34,7 +34,7 @@ test('abort(): SIGABRT natively, exit 134 under umlts', () => {
  * process exists; returns the child process. */
 async function startSleeper() {
   requireCli();
-  const child = spawn(process.execPath, [CLI, 'run', '--', BUSYBOX, 'sleep', '30'], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', '--', BUSYBOX, 'sleep', '30'], { env: withPlatform(CLEAN_ENV), stdio: ['ignore', 'pipe', 'pipe'] });
   trackUmltsPid(child.pid);
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });

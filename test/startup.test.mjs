@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, CLEAN_ENV, runUmlts, assertNoLeftovers, lines, makeScratch, rmScratch, trackUmltsPid } from './lib.mjs';
+import { ROOT, CLEAN_ENV, runUmlts, assertNoLeftovers, lines, makeScratch, rmScratch, trackUmltsPid, withPlatform } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -48,7 +48,7 @@ test('without UMLTS_TIMING nothing of it is printed (the command and the library
   assert.equal(r.stderr, '');
   const lib = path.join(ROOT, 'dist', 'index.js');
   const code = `const { run } = await import(${JSON.stringify(lib)}); const r = await run(['/bin/sh', '-c', 'echo hi']); process.stdout.write(r.stdout);`;
-  const n = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: CLEAN_ENV, encoding: 'utf8', timeout: 120_000 });
+  const n = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: withPlatform(CLEAN_ENV), encoding: 'utf8', timeout: 120_000 });
   trackUmltsPid(n.pid);
   assert.equal(n.status, 0, n.stderr);
   assert.equal(n.stdout, 'hi\n');
@@ -70,7 +70,7 @@ function copyPackage() {
 
 function runCopy(dir, argv) {
   const r = spawnSync(process.execPath, [path.join(dir, 'dist', 'umlts.mjs'), 'run', '--', ...argv],
-    { env: { ...CLEAN_ENV, UMLTS_TIMING: '1' }, encoding: 'utf8', timeout: 120_000, cwd: '/' });
+    { env: withPlatform({ ...CLEAN_ENV, UMLTS_TIMING: '1' }), encoding: 'utf8', timeout: 120_000, cwd: '/' });
   trackUmltsPid(r.pid);
   const p = phases(r.stderr).find((x) => x.phase.startsWith('load: compiled'));
   return { ...r, cache: p?.phase ?? 'no compile line', rest: lines(r.stderr).filter((l) => !l.startsWith('umlts-timing:')) };

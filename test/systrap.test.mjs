@@ -1,6 +1,9 @@
 // The systrap platform (issue 14): what is particular to it. The whole
 // suite runs on it with UMLTS_PLATFORM=systrap; hostile_systrap and
 // redteam_systrap run the security tests on it in every run.
+//  - UMLTS_PLATFORM=auto (what the default will be) takes systrap here,
+//    quietly; on a host without it (a test hook says so), ptrace with one
+//    line saying why; with nothing named it is ptrace;
 //  - a guest that scribbles on its host process's stub areas (its threads'
 //    message pages and signal stacks) and on the shared doorbell harms
 //    only itself: another guest process's syscalls keep their results, the
@@ -10,8 +13,8 @@
 //    through PR_SET_PDEATHSIG and their traced mapper).
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { CLI, CLEAN_ENV, BUSYBOX, buildGuest, runUmlts, trackUmltsPid, assertNoLeftovers, assertSameAsNative, stubProcesses } from './lib.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI, CLEAN_ENV, LIB, BUSYBOX, buildGuest, runUmlts, trackUmltsPid, assertNoLeftovers, assertSameAsNative, stubProcesses } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -69,4 +72,45 @@ test('SIGKILL of umlts on systrap leaves no host process behind', async () => {
   child.kill('SIGKILL');
   await done;
   assertNoLeftovers(3000, new Set([child.pid]));
+});
+
+/** umlts with no platform named anywhere (no --platform, no UMLTS_PLATFORM), its start-up phases on stderr. */
+function runDefault(extraEnv, opts = {}) {
+  const r = spawnSync(process.execPath, [CLI, 'run', ...(opts.args ?? []), '--', BUSYBOX, 'sh', '-c', 'echo hi'], {
+    env: { ...CLEAN_ENV, UMLTS_TIMING: '1', ...extraEnv }, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', cwd: '/',
+  });
+  trackUmltsPid(r.pid);
+  const noTiming = (r.stderr ?? '').split('\n').filter((l) => l && !l.startsWith('umlts-timing:'));
+  return { ...r, other: noTiming, platform: /kernel: platform (\w+) up/.exec(r.stderr ?? '')?.[1] };
+}
+
+test('UMLTS_PLATFORM=auto runs on systrap where the host allows it (this host does), quietly; nothing named is ptrace', () => {
+  const r = runDefault({ UMLTS_PLATFORM: 'auto' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'hi\n');
+  assert.equal(r.platform, 'systrap', r.stderr);
+  assert.deepEqual(r.other, [], 'nothing but the timing lines on stderr');
+  assert.equal(runDefault({}).platform, 'ptrace');
+  // the option still chooses
+  assert.equal(runDefault({ UMLTS_PLATFORM: 'auto' }, { args: ['--platform', 'ptrace'] }).platform, 'ptrace');
+  assert.equal(runDefault({ UMLTS_PLATFORM: 'ptrace' }, { args: ['--platform', 'systrap'] }).platform, 'systrap');
+});
+
+test('a host without systrap: auto is ptrace with one line saying why; naming systrap there is one error line', () => {
+  const r = runDefault({ UMLTS_PLATFORM: 'auto', UMLTS_TEST_NO_SYSTRAP: 'no RET_TRAP' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'hi\n');
+  assert.equal(r.platform, 'ptrace', r.stderr);
+  assert.deepEqual(r.other, ['umlts: systrap unavailable (test hook: no RET_TRAP); using ptrace']);
+  // the library makes the same choice
+  const lib = `const { run } = await import(${JSON.stringify(LIB)}); const r = await run(['/bin/sh', '-c', 'echo hi']); process.stdout.write(r.stdout);`;
+  const l = spawnSync(process.execPath, ['--input-type=module', '-e', lib],
+    { env: { ...CLEAN_ENV, UMLTS_PLATFORM: 'auto', UMLTS_TEST_NO_SYSTRAP: 'no RET_TRAP' }, encoding: 'utf8', timeout: 60_000 });
+  trackUmltsPid(l.pid);
+  assert.equal(l.status, 0, l.stderr);
+  assert.equal(l.stdout, 'hi\n');
+  assert.equal(l.stderr, 'umlts: systrap unavailable (test hook: no RET_TRAP); using ptrace\n');
+  const bad = runDefault({ UMLTS_TEST_NO_SYSTRAP: 'no RET_TRAP' }, { args: ['--platform', 'systrap'] });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.deepEqual(bad.other, ['umlts: platform systrap: unavailable on this host (test hook: no RET_TRAP)']);
 });

@@ -31,6 +31,7 @@ import { release as osRelease } from 'node:os';
 import * as host from '../host/libc.js';
 import { PtracePlatform } from '../platform/ptrace/platform.js';
 import { SystrapPlatform } from '../platform/systrap/platform.js';
+import { systrapUnavailable } from '../platform/systrap/probe.js';
 import { SYSCALL_TABLE } from '../syscalls/table.js';
 import { SYSCALL_NAMES } from '../abi/syscall_nr.js';
 import { straceLine, straceSignalLine } from '../syscalls/strace.js';
@@ -147,6 +148,28 @@ export function defaultHostFdBudget(): number {
   return Math.max(16, soft - Math.max(64, Math.floor(soft / 4)));
 }
 
+/**
+ * The platform the config names; 'auto' (none named): systrap where the
+ * host allows it (platform/systrap/probe.ts, and its set-up works), else
+ * ptrace with one line on stderr saying why. systrap named but unavailable
+ * is an option error.
+ */
+function makePlatform(choice: BootConfig['platform']): PtracePlatform | SystrapPlatform {
+  if (choice === 'ptrace') return new PtracePlatform();
+  let why = systrapUnavailable();
+  if (choice === 'systrap' && why) throw new OptionError(`platform systrap: unavailable on this host (${why})`);
+  if (!why) {
+    try {
+      return new SystrapPlatform();
+    } catch (e) {
+      if (choice === 'systrap') throw e;
+      why = e instanceof Error ? e.message : String(e);
+    }
+  }
+  host.write(2, Buffer.from(`umlts: systrap unavailable (${why}); using ptrace\n`));
+  return new PtracePlatform();
+}
+
 function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
@@ -216,8 +239,8 @@ class WorkerSandbox {
       hooks = mod as HookModule;
     }
     // from here on nothing awaits: the platform's host processes exist
-    const platform = cfg.platform === 'systrap' ? new SystrapPlatform() : new PtracePlatform();
-    mark('kernel: platform up (waker spawned)');
+    const platform = makePlatform(cfg.platform);
+    mark(`kernel: platform ${platform instanceof SystrapPlatform ? 'systrap' : 'ptrace'} up (waker spawned)`);
     let k: Kernel;
     const log = cfg.log === 'stderr' ? (line: string) => void host.write(2, Buffer.from(line + '\n')) : (line: string) => post({ type: 'log', line });
     let sb: WorkerSandbox | null = null;

@@ -239,10 +239,26 @@ async function create(g: Globals, p: Parsed, id: string): Promise<{ child: Child
       } catch {
         // gone
       }
+      // a failed create leaves nothing: its guest host processes die once the
+      // container process has exited (PDEATHSIG, EXITKILL), which on a loaded
+      // host can take seconds after the SIGKILL (the exit frees its memory)
+      await exited(child, 30_000);
     }
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** Resolves once child has exited and been reaped, or after ms. */
+function exited(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const timer = setTimeout(res, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      res();
+    });
+  });
 }
 
 function start(g: Globals, id: string): void {

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -147,7 +148,10 @@ int main(void) {
     _exit(0);
   }
   close(p[1]);
-  msleep(50);
+  /* until the pipe is full (64 KiB: the writer is blocked, or about to
+   * be), however slowly the writer starts; then a little more */
+  for (int i = 0, avail = 0; i < 10000 && (ioctl(p[0], FIONREAD, &avail) < 0 || avail < 65536); i++) msleep(1);
+  msleep(20);
   close(p[0]);
   describe("blocked writer", status_of(w));
 

@@ -14,7 +14,8 @@
  * come from waitpid and GETREGS, nothing a guest can forge); every guest
  * thread is a host thread the mapper cloned, with its own filter.
  *
- * sysmem: one memfd, mapped whole here: the doorbell page at offset 0, then
+ * sysmem: one memfd, mapped whole here (viewed from JS a page or an area at
+ * a time, areaView): the doorbell page at offset 0, then
  * a 16 KiB area per host thread (slot i at (i + 1) * STUB_AREA_SIZE), mapped
  * in its own process only at STUB_AREAS + i * STUB_AREA_SIZE.
  *
@@ -36,7 +37,7 @@ import { SystrapThread, SysSpace } from './thread.js';
 import { Regs, RIP } from '../regs.js';
 import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
-  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, SYSMEM_KSTATE, KS_SLEEPING,
+  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, STUB_PAGE_SIZE, SYSMEM_KSTATE, KS_SLEEPING,
 } from '../stub_layout.js';
 
 const SIGSYS = 31, SYS_SECCOMP = 1;
@@ -64,7 +65,9 @@ export class SystrapPlatform extends HostFacts implements Platform {
   /** immutable */
   readonly sysmemFd: number;
   private readonly sysmemBase: bigint;
-  private readonly sysmem: ArrayBuffer;
+  /** each slot's area, viewed on first use (one view of the whole 64 MiB costs V8 tens of ms of GC at start-up);
+   * guarded by the JS thread */
+  private readonly areaViews: Array<ArrayBuffer | undefined> = [];
   /** the doorbell page's words; immutable reference, shared with every stub and the waker */
   private readonly db: Int32Array;
   /** the waker's page's words (the waker's and the kernel's only); immutable reference */
@@ -99,10 +102,11 @@ export class SystrapPlatform extends HostFacts implements Platform {
     this.sysmemFd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
     host.ftruncate(this.sysmemFd, SYSMEM_SIZE);
     this.sysmemBase = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, this.sysmemFd, 0);
-    this.sysmem = host.view(this.sysmemBase, SYSMEM_SIZE);
-    this.db = new Int32Array(this.sysmem, 0, 1024);
-    this.wk = new Int32Array(this.sysmem, SYSMEM_WAKER, 1024);
-    this.ks = new Int32Array(this.sysmem, SYSMEM_KSTATE, 1024);
+    // the doorbell's, the waker's and the kernel's pages (each area gets its own view, on first use)
+    const low = host.view(this.sysmemBase, SYSMEM_KSTATE + STUB_PAGE_SIZE);
+    this.db = new Int32Array(low, 0, 1024);
+    this.wk = new Int32Array(low, SYSMEM_WAKER, 1024);
+    this.ks = new Int32Array(low, SYSMEM_KSTATE, 1024);
     this.seqAddr = this.sysmemBase + BigInt(DB_SEQ);
     this.eventsAddr = this.sysmemBase + BigInt(SYSMEM_WAKER + WK_EVENTS);
     for (let i = STUB_AREAS_MAX - 1; i >= 0; i--) this.freeSlots.push(i);
@@ -147,9 +151,9 @@ export class SystrapPlatform extends HostFacts implements Platform {
       if (slot === undefined) return -Errno.EAGAIN;
       fresh = true;
       // nothing of the slot's last process (its stack, its registers) reaches this one
-      new Uint8Array(this.sysmem, (slot + 1) * STUB_AREA_SIZE, STUB_AREA_SIZE).fill(0);
+      new Uint8Array(this.areaView(slot)).fill(0);
     }
-    const t = new SystrapThread(0, space, slot, this.sysmem, this.sysmemBase + BigInt((slot + 1) * STUB_AREA_SIZE + MSG_STATE), this);
+    const t = new SystrapThread(0, space, slot, this.areaView(slot), this.sysmemBase + BigInt((slot + 1) * STUB_AREA_SIZE + MSG_STATE), this);
     t.resetMessage(0);
     const tid = space.mapper.runSysClone(STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
     if (fresh) space.slots.push(slot);
@@ -166,6 +170,13 @@ export class SystrapPlatform extends HostFacts implements Platform {
       throw new StubFailed(tid, `new thread's first stop: signal ${t.postedSig} at ${this.scratch.get(RIP).toString(16)}`);
     }
     return t;
+  }
+
+  /** Slot's area (message page and signal stack) in the kernel's mapping of sysmem. */
+  private areaView(slot: number): ArrayBuffer {
+    let v = this.areaViews[slot];
+    if (!v) this.areaViews[slot] = v = host.view(this.sysmemBase + BigInt((slot + 1) * STUB_AREA_SIZE), STUB_AREA_SIZE);
+    return v;
   }
 
   /**

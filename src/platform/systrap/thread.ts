@@ -79,15 +79,15 @@ export class SystrapThread implements Context {
     readonly space: SysSpace,
     /** its sysmem slot; immutable */
     readonly slot: number,
-    sysmem: ArrayBuffer,
+    /** the slot's area in the kernel's mapping of sysmem (STUB_AREA_SIZE bytes) */
+    area: ArrayBuffer,
     /** the kernel's address of the area's state word (futex); immutable */
     readonly stateAddr: bigint,
     private readonly platform: SystrapHost,
   ) {
-    const off = (slot + 1) * STUB_AREA_SIZE;
-    this.area = new Uint8Array(sysmem, off, STUB_AREA_SIZE);
-    this.words = new Int32Array(sysmem, off, STUB_AREA_SIZE / 4);
-    this.regs = new Uint32Array(sysmem, off + MSG_REGS, NREGS * 2);
+    this.area = new Uint8Array(area, 0, STUB_AREA_SIZE);
+    this.words = new Int32Array(area, 0, STUB_AREA_SIZE / 4);
+    this.regs = new Uint32Array(area, MSG_REGS, NREGS * 2);
   }
   get tgid(): number {
     return this.space.pid;
