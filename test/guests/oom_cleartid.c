@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "oom.h"
 
 static volatile sig_atomic_t ticks;
 static void on_alarm(int sig) { (void)sig; ticks++; }
@@ -53,10 +54,7 @@ int main(int argc, char **argv) {
   if (pipe(go) < 0) return 1;
   pid_t hog = fork();
   if (hog == 0) {
-    char *p = mmap(NULL, mib << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    for (size_t i = 0; i < mib << 20; i += 4096) p[i] = 1;
-    if (write(go[1], "x", 1) != 1) _exit(1);
-    for (;;) pause();
+    hog_memory(mib, go[1]);
   }
   close(go[1]);
   char x;

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "oom.h"
 
 #define SLOT (16 << 10)
 
@@ -37,10 +38,7 @@ int main(int argc, char **argv) {
   if (pipe(go) < 0) return 1;
   pid_t c = fork();
   if (c == 0) {
-    char *p = mmap(NULL, mib << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    for (size_t i = 0; i < mib << 20; i += 4096) p[i] = 1;
-    if (write(go[1], "x", 1) != 1) _exit(1);
-    for (;;) pause();
+    hog_memory(mib, go[1]);
   }
   char x;
   if (read(go[0], &x, 1) != 1) return 1;

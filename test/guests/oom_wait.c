@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "oom.h"
 
 #define NTHREADS 4
 
@@ -47,10 +48,7 @@ int main(int argc, char **argv) {
   if (c == 0) {
     pthread_t t;
     for (int i = 0; i < 8; i++) pthread_create(&t, NULL, idle, NULL);
-    char *p = mmap(NULL, mib << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    for (size_t i = 0; i < mib << 20; i += 4096) p[i] = 1;
-    if (write(go[1], "x", 1) != 1) _exit(1);
-    for (;;) pause();
+    hog_memory(mib, go[1]);
   }
   char x;
   if (read(go[0], &x, 1) != 1) return 1;
