@@ -84,6 +84,7 @@
 #define MSG_GSBASE    48   /* u64 */
 #define MSG_SPIN      56   /* u32: polls of MSG_STATE before the handler sleeps (set by the kernel; read at each poll:
                               the kernel zeroes it when its reply will be late) */
+#define MSG_SPIN_MAX  0x10000UL /* the handler polls at most this often, whatever MSG_SPIN says (a guest can write it) */
 #define MSG_REGS      64   /* struct user_regs_struct (27 u64) */
 #define MSG_SS        512  /* a stack_t for the new thread's sigaltstack */
 #define MSG_RUNNING   0

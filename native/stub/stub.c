@@ -184,6 +184,9 @@
  *    thread without a post; the kernel learns it at the next kick (its
  *    tgkill fails) and kills the process, as for a host thread killed from
  *    outside.
+ *  - systrap: a guest can make its own handlers poll (a host CPU busy, no
+ *    vCPU held) for up to MSG_SPIN_MAX pauses per trap, by rewriting
+ *    MSG_SPIN in its messages.
  *  - systrap: a guest can delay other guests' traps by up to the doorbell
  *    timeout (S4).
  *  - systrap: the handler sets fs/gs bases with arch_prctl (this host has
@@ -535,11 +538,12 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
    * or sees the flag (both sides sequentially consistent) */
   __atomic_fetch_add(db + DB_SEQ / 4, 1, __ATOMIC_SEQ_CST);
   if (__atomic_load_n((volatile u32 *)(STUB_KSTATE + KS_SLEEPING), __ATOMIC_SEQ_CST)) stub_sys_futex(db + DB_SEQ / 4, FUTEX_WAKE, 1);
-  /* the spin count is the kernel's (in the message: a guest that changes it
-   * only changes how long its own thread polls), read at each poll: the
-   * kernel zeroes it when the reply will be late (the call blocks) */
+  /* the spin count is the kernel's, read at each poll: the kernel zeroes
+   * it when the reply will be late (the call blocks). It is in the message,
+   * so a guest can rewrite it: bounded by MSG_SPIN_MAX, so that a thread
+   * blocked in a call cannot be made to burn a host CPU outside the vCPUs */
   volatile u32 *spin = (volatile u32 *)(m + MSG_SPIN);
-  for (u32 i = 0; i < *spin && __atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED; i++) __asm__ volatile("pause");
+  for (u32 i = 0; i < *spin && i < MSG_SPIN_MAX && __atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED; i++) __asm__ volatile("pause");
   volatile u32 *waiting = (volatile u32 *)(m + MSG_WAITING);
   while (__atomic_load_n(state, __ATOMIC_ACQUIRE) != MSG_REPLIED) {
     __atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);

@@ -37,7 +37,7 @@ import { SystrapThread, SysSpace } from './thread.js';
 import { Regs, RIP } from '../regs.js';
 import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
-  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, STUB_PAGE_SIZE, SYSMEM_KSTATE, KS_SLEEPING,
+  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, STUB_PAGE_SIZE, SYSMEM_KSTATE, KS_SLEEPING, MSG_SPIN_MAX,
 } from '../stub_layout.js';
 
 const SIGSYS = 31, SYS_SECCOMP = 1;
@@ -52,7 +52,7 @@ const REAP_RETRY_NS = 200_000n;
 const POST_DEADLINE_MS = 2000;
 /** polls of its message before a handler off the kernel's CPU sleeps for the reply, when spinning (a poll is
  * one `pause`, tens of ns) */
-const HANDLER_SPIN = Number(process.env.UMLTS_HSPIN ?? 2500);
+const HANDLER_SPIN = Math.min(Number(process.env.UMLTS_HSPIN ?? 2500), MSG_SPIN_MAX);
 /** how long the kernel polls the doorbell before it sleeps, when spinning: about what a sleep and a
  * cross-CPU wake-up cost here, so polling never costs more than twice what sleeping would */
 const KERNEL_SPIN_MS = Number(process.env.UMLTS_KSPIN_US ?? 50) / 1000;
