@@ -76,8 +76,11 @@ export class Scheduler {
   }
 
   private trapCpuFor(home: number): number {
-    if (!this.platform.spinning || this.allowed.length < 2) return home;
-    return this.allowed[(this.allowed.indexOf(home) + 1) % this.allowed.length]!;
+    return this.platform.spinning ? this.nextCpu(home) : home;
+  }
+  /** The allowed CPU after cpu (cpu itself if it is the only one). */
+  private nextCpu(cpu: number): number {
+    return this.allowed[(this.allowed.indexOf(cpu) + 1) % this.allowed.length]!;
   }
 
   /**
@@ -98,7 +101,7 @@ export class Scheduler {
       if (waited * 10 < span) this.checkEvery = Math.max(REHOME_CHECK_MS, this.checkEvery / 2);
       return;
     }
-    const next = this.allowed[(this.allowed.indexOf(this.homeCpu) + 1) % this.allowed.length]!;
+    const next = this.nextCpu(this.homeCpu);
     if (next === this.homeCpu) return;
     this.homeCpu = next;
     this.trapCpu = this.trapCpuFor(next);

@@ -221,10 +221,10 @@ export class HostThread implements Context {
     return false;
   }
 
-  /** End this stopped host thread (a parked one the address space has no use
-   * for): it runs the stub's thread exit, and is waited for until it is gone. */
   /** nothing polls under ptrace */
   blocked(): void {}
+  /** End this stopped host thread (a parked one the address space has no use
+   * for): it runs the stub's thread exit, and is waited for until it is gone. */
   retire(): void {
     this.startStub(syms().stub_thread_exit);
     for (;;) {
