@@ -66,3 +66,44 @@ test('a kernel whose CPU other host work takes moves to another (its home is not
   assert.equal(await exited, 0);
   assert.equal(out, 'done\n');
 });
+
+// The scheduler turns the platform's polling on while the host would leave a
+// CPU idle and off once other host threads want the CPUs (systrap's
+// UMLTS_SPIN unset): a fake platform whose host load the test sets.
+test('polling across CPUs is on while the host has a CPU to spare, off under other load', async () => {
+  const { Scheduler } = await import('../dist/kernel/sched.js');
+  let runnable = 1;
+  const platform = {
+    canSpin: true, spinForced: false, spinning: false,
+    setSpinning(on) { this.spinning = on; },
+    hostRunnable: () => runnable,
+    allowedCpus: () => [0, 1], currentCpu: () => 0, kernelRunDelayNs: () => -1, pin() {},
+  };
+  const s = new Scheduler(2, platform);
+  const t = { cpu: -1, lastCpu: 0, affinity: null, lastRunNs: 0, thread: { tid: 1000 } };
+  /** One trap of t after a check interval: what the platform is told then. */
+  const trap = async () => {
+    await sleep(60);
+    assert.equal(s.acquire(t), true);
+    s.release(t);
+    return platform.spinning;
+  };
+  assert.equal(await trap(), true, 'the kernel alone on the host: poll');
+  // polling: the kernel and t's polling handler are the two runnable threads, both ours
+  runnable = 2;
+  assert.equal(await trap(), true, 'the handler of the trap at hand is ours, not other load');
+  // two busy host threads besides
+  runnable = 4;
+  let off = false;
+  for (let i = 0; i < 5 && !off; i++) off = !(await trap());
+  assert.ok(off, 'two other runnable threads on a two-CPU host: polling stays on');
+  // one goes: with the kernel, it keeps both CPUs busy (t's handler sleeps, not polling)
+  runnable = 2;
+  for (let i = 0; i < 4; i++) assert.equal(await trap(), false, 'the kernel and one other busy thread on two CPUs: no room to poll');
+  // the other goes too
+  runnable = 1;
+  let on = false;
+  for (let i = 0; i < 10 && !on; i++) on = await trap();
+  assert.ok(on, 'the host is idle again: polling stays off');
+  assert.ok(s.stats.spinChecks >= 4 && s.stats.spinOnChecks >= 2, JSON.stringify(s.stats));
+});

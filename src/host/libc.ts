@@ -431,6 +431,16 @@ export function runDelayNs(): number {
     return -1;
   }
 }
+/** Host-wide runnable threads now (/proc/loadavg's fourth field, before the slash), the reader included; -1 if unknown. */
+export function runnableTasks(): number {
+  try {
+    const t = readFileSync('/proc/loadavg', 'latin1');
+    const n = parseInt(t.slice(t.indexOf(' ', t.indexOf(' ', t.indexOf(' ') + 1) + 1) + 1), 10);
+    return Number.isFinite(n) ? n : -1;
+  } catch {
+    return -1;
+  }
+}
 export function gethostname(): string {
   const b = new Uint8Array(256);
   if ((c.gethostname(b, b.length) as number) === -1) return 'localhost';

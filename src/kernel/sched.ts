@@ -34,6 +34,8 @@ export const SLICE_NS = 10000000n, SLICE_MS = 10;
 export const LONG_RUN_NS = 2000000n, LONG_RUN_MS = 2;
 /** how often a busy kernel checks whether it waits for its home CPU, ms (at first, and at most after moves) */
 const REHOME_CHECK_MS = 100, REHOME_CHECK_MAX_MS = 3200;
+/** how often a busy kernel looks at the host's load to turn the platform's polling on or off, ms */
+const SPIN_CHECK_MS = 50;
 
 export class Scheduler {
   /** cpu[i]: the task running on vCPU i, or null; guarded by the JS thread (acquire/release) */
@@ -60,6 +62,12 @@ export class Scheduler {
   private checkedAt = 0;
   private delayAt = 0;
   private checkEvery = REHOME_CHECK_MS;
+  /** the last polling check (performance.now() ms), and the average number of host threads runnable that are
+   * not this kernel's (an exponential average of one sample per check); guarded by the JS thread */
+  private spinCheckedAt = -Infinity;
+  private othersAvg = 0;
+  /** counters for --stats (polling checks, and those that left it on); guarded by the JS thread */
+  readonly stats = { spinChecks: 0, spinOnChecks: 0 };
 
   /** ncpus and platform: immutable */
   constructor(readonly ncpus: number, private readonly platform: Platform) {
@@ -109,6 +117,32 @@ export class Scheduler {
     this.checkEvery = Math.min(REHOME_CHECK_MAX_MS, this.checkEvery * 2);
   }
 
+  /**
+   * Polling (Platform.spinning) costs a CPU beside the kernel's: worth it
+   * only while the host would leave one idle. Runnable host threads that are
+   * not ours — the host's count less the kernel's thread, the other tasks
+   * on vCPUs and, when polling, the handler of t (the trap at hand) — must
+   * average below
+   * what two busy CPUs leave (half a thread on a two-CPU host). The average
+   * takes one sample per check; a sample after a quiet spell starts afresh.
+   */
+  private adaptSpin(t: Task, nowMs: number): void {
+    const all = this.platform.hostRunnable();
+    if (all < 0) return;
+    let ours = 1;
+    for (const u of this.cpu) if (u !== null && u !== t) ours++;
+    if (this.platform.spinning) ours++;
+    const others = Math.max(0, all - ours);
+    this.othersAvg = nowMs - this.spinCheckedAt > 10 * SPIN_CHECK_MS ? others : this.othersAvg * 0.7 + others * 0.3;
+    this.spinCheckedAt = nowMs;
+    const on = this.othersAvg < this.allowed.length - 1.5;
+    this.stats.spinChecks++;
+    if (on) this.stats.spinOnChecks++;
+    if (on === this.platform.spinning) return;
+    this.platform.setSpinning(on);
+    this.trapCpu = this.trapCpuFor(this.homeCpu);
+  }
+
   /** A free vCPU the task may run on (its affinity), the one it ran on last if it can, or -1. */
   private freeFor(t: Task): number {
     const a = t.affinity;
@@ -138,6 +172,7 @@ export class Scheduler {
     t.lastCpu = i;
     const now = (this.since[i] = performance.now());
     if (now - this.checkedAt >= this.checkEvery) this.rehome(now);
+    if (now - this.spinCheckedAt >= SPIN_CHECK_MS && this.platform.canSpin && !this.platform.spinForced) this.adaptSpin(t, now);
     // short runs between traps: stay beside the kernel (or, when the platform spins, on the CPU next to
     // its own); long ones: the vCPU's own CPU
     this.pin(t, t.lastRunNs < LONG_RUN_MS * 1e6 ? this.trapCpu : this.hostCpu[i]!);

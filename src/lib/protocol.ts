@@ -13,7 +13,8 @@ import type { SpawnConfig } from './options.js';
 
 /** Counters, as --stats prints them. */
 export interface SandboxStats {
-  /** syscalls, stub processes started, execs, page faults that slept for an OOM victim's memory */
+  /** syscalls, stub processes started, execs, page faults that slept for an OOM victim's memory, the
+   * scheduler's checks of the host's load for polling (systrap) and how many of them left it on */
   kernel: Record<string, number>;
   /** guest memory: pages, faults, the file page cache */
   mm: Record<string, number>;

@@ -508,7 +508,7 @@ class WorkerSandbox {
   private stats(): SandboxStats {
     const k = this.k, c = k.physmem.cache;
     return {
-      kernel: { ...k.stats },
+      kernel: { ...k.stats, ...k.sched.stats },
       mm: { ...k.physmem.stats, cacheHits: c.hits, cacheMisses: c.misses, cachePages: c.size },
       filehandles: { ...k.vfs.handles.stats() },
     };

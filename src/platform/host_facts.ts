@@ -19,6 +19,10 @@ export abstract class HostFacts {
   currentCpu(): number {
     return host.currentCpu();
   }
+  /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
+  hostRunnable(): number {
+    return host.runnableTasks();
+  }
   kernelRunDelayNs(): number {
     return host.runDelayNs();
   }

@@ -153,9 +153,19 @@ export interface Platform {
    * The kernel and the guests' threads poll for each other for a while
    * before they sleep, across CPUs (a hand-off costs a cache line, not two
    * context switches): threads that trap often belong on another CPU than
-   * the kernel's, not beside it. Immutable.
+   * the kernel's, not beside it. Polling pays only while a CPU would idle
+   * otherwise, so the scheduler turns it on and off (setSpinning) as the
+   * host's load goes, unless spinForced. Read-only here.
    */
   readonly spinning: boolean;
+  /** the platform can poll (and the user did not forbid it): the scheduler may turn spinning on; immutable */
+  readonly canSpin: boolean;
+  /** the user asked for polling whatever the load (UMLTS_SPIN=1: benchmarks); immutable */
+  readonly spinForced: boolean;
+  /** Poll (from the next wait and the next resume of each thread on) or not. */
+  setSpinning(on: boolean): void;
+  /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
+  hostRunnable(): number;
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */
   newAddressSpace(physmemFd: number, pages: StubPages): Context;
   /**

@@ -31,6 +31,9 @@ export class PtracePlatform extends HostFacts implements Platform {
   /** immutable */
   readonly events = new PtraceEvents();
   readonly spinning = false;
+  readonly canSpin = false;
+  readonly spinForced = false;
+  setSpinning(): void {}
   /** the waker helper process; immutable */
   private readonly waker: { tid: number; cont(): void };
   /** the host process group of the waker and every stub (a kill of it ends them all: the library's exit hook); immutable */

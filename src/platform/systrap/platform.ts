@@ -60,8 +60,12 @@ const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
 
 export class SystrapPlatform extends HostFacts implements Platform {
   readonly events = new PtraceEvents();
-  /** UMLTS_SPIN=1 on a host with two CPUs or more (experimental: see README); immutable */
-  readonly spinning = process.env.UMLTS_SPIN === '1' && host.allowedCpus().length > 1;
+  /** on a host with two CPUs or more, unless UMLTS_SPIN=0; immutable */
+  readonly canSpin = process.env.UMLTS_SPIN !== '0' && host.allowedCpus().length > 1;
+  /** UMLTS_SPIN=1: poll whatever the load; immutable */
+  readonly spinForced = this.canSpin && process.env.UMLTS_SPIN === '1';
+  /** polling now (Platform.spinning); guarded by the JS thread (the scheduler's setSpinning) */
+  spinning = this.spinForced;
   /** immutable */
   readonly sysmemFd: number;
   private readonly sysmemBase: bigint;
@@ -407,6 +411,12 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   forwardHostSignals(sigs: number[]): void {
     if (this.relay < 0) this.relay = spawnRelay(this.pgid, sigs);
+  }
+
+  setSpinning(on: boolean): void {
+    this.spinning = this.canSpin && on;
+    // (on: each thread gets its poll count where the scheduler places it next, pin)
+    if (!this.spinning) for (const t of this.live) t.spin = 0;
   }
 
   pin(ctx: Context | null, cpu: number): void {
