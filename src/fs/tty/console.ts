@@ -64,6 +64,11 @@ export class Terminal extends TtyStruct {
   private original: Uint8Array | null = null;
   /** a host watch is armed on fd; guarded by the JS thread (pump, the watch callback) */
   private armed = false;
+  /** a second descriptor of fd's open file, for the guest's output (its own watch: one per host fd); set once,
+   * by start() */
+  private outFd = -1;
+  /** a POLLOUT watch is armed on outFd; guarded by the JS thread (write, the watch callback) */
+  private outArmed = false;
   /** host read buffer; used synchronously only */
   private readonly rbuf = new Uint8Array(N_READ);
 
@@ -89,6 +94,7 @@ export class Terminal extends TtyStruct {
     const st = new Uint8Array(144);
     this.rdev = host.fstat(fd, st) === 0 ? parseStat(st).rdev : -1;
     this.fd = fd;
+    this.outFd = host.fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3);
     this.original = orig;
     this.watcher = watcher;
     this.jobs = jobs;
@@ -241,9 +247,42 @@ export class Terminal extends TtyStruct {
       if (jc) return jc;
     }
     if (l.stopped) return -Errno.EAGAIN; // VSTOP: writers wait on waitq for VSTART
-    const n = this.hostWrite(hostFd, buf);
-    if (n > 0) l.noteOutput(buf.subarray(0, n));
-    return n;
+    if (this.outFd < 0) {
+      const n = this.hostWrite(hostFd, buf);
+      if (n > 0) l.noteOutput(buf.subarray(0, n));
+      return n;
+    }
+    // through our own non-blocking open of the terminal: while the host
+    // terminal is full (a slow reader, ^S on it) the writer waits, not every guest
+    let done = 0;
+    while (done < buf.length) {
+      const n = host.write(this.outFd, done === 0 ? buf : buf.subarray(done));
+      if (n === -Errno.EINTR) continue;
+      if (n === -Errno.EAGAIN) {
+        // the writer sleeps until there is room (it may have written some: read_write's writesAll goes on)
+        if (this.armOut()) {
+          if (done > 0) break;
+          return -Errno.EAGAIN;
+        }
+        host.poll1(this.outFd, POLLOUT, -1); // (cannot be watched: wait here, as before)
+        continue;
+      }
+      if (n < 0) return done > 0 ? done : n;
+      done += n;
+    }
+    if (done > 0) l.noteOutput(buf.subarray(0, done));
+    return done;
+  }
+
+  /** Wake the writers (waitq, POLLOUT) once the host terminal has room; false if it cannot be watched. */
+  private armOut(): boolean {
+    if (this.outArmed) return true;
+    if (!this.watcher) return false;
+    this.outArmed = this.watcher.watch(this.outFd, POLLOUT, () => {
+        this.outArmed = false;
+      this.waitq.wake(POLLOUT);
+    });
+    return this.outArmed;
   }
 
   /** Write all of buf to a host fd, waiting out a full non-blocking one. */
@@ -346,6 +385,9 @@ export class ConsoleFile extends File {
 
   override get waitq(): WaitQueue {
     return this.tty ? this.tty.waitq : this.wq;
+  }
+  override get writesAll(): boolean {
+    return this.tty !== null; // n_tty_write: a blocking write waits until all of it is written
   }
 
   /** Ask the HostWatch to wake waitq once hostFd is ready for events. */
