@@ -125,6 +125,12 @@ export function nextMmId(): number {
   return ++lastMmId;
 }
 
+/** The batch page of stub slot `slot` (a physmem frame). */
+function stubPages(physmem: Physmem, slot: number): StubPages {
+  const chunk = physmem.chunkOf(slot);
+  return { batchOff: slot * PAGE_SIZE, batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(slot), PAGE_SIZE) };
+}
+
 export class AddressSpace {
   /** sorted, non-overlapping; guarded by the JS thread */
   readonly vmas: Vma[] = [];
@@ -168,12 +174,10 @@ export class AddressSpace {
 
   /** A new, empty address space with its own stub host process. Returns it with its first host thread. */
   static create(physmem: Physmem, platform: Platform): { mm: AddressSpace; thread: Context } {
-    const slot = physmem.allocStubSlot();
-    const chunk = physmem.chunkOf(slot);
-    const pages: StubPages = {
-      batchOff: slot * PAGE_SIZE,
-      batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(slot), PAGE_SIZE),
-    };
+    let slot = physmem.spareStubSlot;
+    if (slot >= 0) physmem.spareStubSlot = -1;
+    else slot = physmem.allocStubSlot();
+    const pages = stubPages(physmem, slot);
     let thread: Context;
     try {
       thread = platform.newAddressSpace(physmem.fd, pages);
@@ -220,10 +224,15 @@ export class AddressSpace {
    */
   fork(): { mm: AddressSpace; thread: Context } {
     const { mm: child, thread } = AddressSpace.create(this.physmem, this.platform);
+    // a process that forked once forks again (a shell, make): the next one's stub may start while the kernel idles
+    const pm = this.physmem;
+    if (pm.spareStubSlot < 0 && this.platform.prepareAddressSpace && pm.stubSlotsFree > 0) {
+      pm.spareStubSlot = pm.allocStubSlot();
+      this.platform.prepareAddressSpace(pm.fd, stubPages(pm, pm.spareStubSlot));
+    }
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     for (const v of this.vmas) child.vmas.push(v.clone());
-    const pm = this.physmem;
     for (const [k, p] of this.pt) {
       const q: PtPage = { frame: new Int32Array(p.frame), bits: new Uint8Array(PT_SIZE), count: p.count };
       for (let i = 0; i < PT_SIZE; i++) {

@@ -169,6 +169,12 @@ export interface Platform {
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */
   newAddressSpace(physmemFd: number, pages: StubPages): Context;
   /**
+   * The next newAddressSpace will be for these pages: the platform may
+   * start its stub ahead, while the kernel idles, so that a fork finds its
+   * process already started. Optional.
+   */
+  prepareAddressSpace?(physmemFd: number, pages: StubPages): void;
+  /**
    * Block until the next stop of one of this platform's guest threads, or
    * host events; fill `out`. Never reports (or reaps) a process that is not
    * the platform's own.

@@ -304,10 +304,14 @@ export function attachSpawned(pid: number, what: string, passSignals = false, op
     }
     break;
   }
-  const s = st[0]!;
-  if (!WIFSTOPPED(s) || WSTOPSIG(s) !== SIGTRAP) {
+  checkSpawned(pid, st[0]!, what, options);
+}
+
+/** A spawned helper's first wait status s (-1: none) must be its ready trap: then set its ptrace options; else kill it and throw. */
+export function checkSpawned(pid: number, s: number, what: string, options = PTRACE_OPTIONS): void {
+  if (s === -1 || !WIFSTOPPED(s) || WSTOPSIG(s) !== SIGTRAP) {
     host.kill(pid, SIGKILL);
-    const why = WIFEXITED(s) ? `exited with ${WEXITSTATUS(s)}` : WIFSIGNALED(s) ? `killed by signal ${WTERMSIG(s)}` : `stopped by signal ${WSTOPSIG(s)}`;
+    const why = s === -1 ? 'it could not be waited for' : WIFEXITED(s) ? `exited with ${WEXITSTATUS(s)}` : WIFSIGNALED(s) ? `killed by signal ${WTERMSIG(s)}` : `stopped by signal ${WSTOPSIG(s)}`;
     throw new Error(`${what} failed to start: ${why}`);
   }
   host.ptrace(host.PTRACE_SETOPTIONS, pid, 0, options);

@@ -32,7 +32,7 @@ import { HostFacts } from '../host_facts.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
-import { HostThread, attachSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
+import { HostThread, attachSpawned, checkSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
 import { SystrapThread, SysSpace } from './thread.js';
 import { Regs, RIP } from '../regs.js';
 import {
@@ -57,6 +57,16 @@ const HANDLER_SPIN = Math.min(Number(process.env.UMLTS_HSPIN ?? 2500), MSG_SPIN_
  * cross-CPU wake-up cost here, so polling never costs more than twice what sleeping would */
 const KERNEL_SPIN_MS = Number(process.env.UMLTS_KSPIN_US ?? 50) / 1000;
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
+
+/** SystrapPlatform.spare */
+interface Spare {
+  readonly physmemFd: number;
+  readonly pages: StubPages;
+  /** its stub's pid once spawned (0: not yet; -1: attached, see ctx) */
+  pid: number;
+  /** its first thread, once attached */
+  ctx: SystrapThread | null;
+}
 
 export class SystrapPlatform extends HostFacts implements Platform {
   readonly events = new PtraceEvents();
@@ -100,6 +110,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly status = new Int32Array(1);
   private readonly scratch = new Regs();
   private readonly readySite: number;
+  /** the address space made ahead for the next newAddressSpace (prepareAddressSpace), a step at each idle moment
+   * of the kernel: spawned (pid, 0 until then), then, once its stub has stopped at its ready trap, attached with
+   * its first thread (ctx); guarded by the JS thread */
+  private spare: Spare | null = null;
 
   constructor() {
     super();
@@ -119,15 +133,67 @@ export class SystrapPlatform extends HostFacts implements Platform {
       [[this.events.epfd, 3], [this.sysmemFd, STUB_FD_SYSMEM]], { pgroup: 0 });
   }
 
-  newAddressSpace(physmemFd: number, pages: StubPages): Context {
-    let pid: number;
+  /** A stub process for the batch page at batchOff (it starts, then stops at its ready trap); EAGAIN if the host refuses. */
+  private spawnStub(physmemFd: number, batchOff: number): number {
     try {
-      pid = host.posixSpawn(STUB_PATH, ['umlts-stub', 'systrap', String(pages.batchOff), String(host.getpid())], [],
+      return host.posixSpawn(STUB_PATH, ['umlts-stub', 'systrap', String(batchOff), String(host.getpid())], [],
         [[physmemFd, STUB_FD_PHYSMEM], [this.sysmemFd, STUB_FD_SYSMEM]], { pgroup: this.pgid });
     } catch {
       throw new ErrnoError(Errno.EAGAIN);
     }
+  }
+
+  prepareAddressSpace(physmemFd: number, pages: StubPages): void {
+    if (this.spare === null) this.spare = { physmemFd, pages, pid: 0, ctx: null };
+  }
+  /**
+   * The kernel idles: take the spare's next step. Spawn its stub (whose
+   * start-up then runs beside the kernel's work); at a later idle moment,
+   * once it has stopped at its ready trap, attach it and make its first
+   * thread. False if there was nothing to do yet.
+   */
+  private advanceSpare(sp: Spare): boolean {
+    try {
+      if (sp.pid === 0) {
+        sp.pid = this.spawnStub(sp.physmemFd, sp.pages.batchOff);
+        return true;
+      }
+      const r = host.waitpid(sp.pid, this.status, host.__WALL | host.WNOHANG);
+      if (r === 0 || r === -4) return false;
+      checkSpawned(sp.pid, r === sp.pid ? this.status[0]! : -1, 'stub', MAPPER_OPTIONS);
+      const pid = sp.pid;
+      sp.pid = -1; // (attached: a failure from here on is the space's to clean up)
+      sp.ctx = this.adoptStub(pid, sp.pages);
+    } catch {
+      // the host refused a process, or it died starting: the fork that needs it starts its own
+      if (sp.pid > 0) {
+        for (;;) {
+          const r = host.waitpid(sp.pid, this.status, host.__WALL);
+          if (r !== -4 && !(r > 0 && WIFSTOPPED(this.status[0]!))) break;
+        }
+      }
+      this.spare = null;
+    }
+    return true;
+  }
+
+  newAddressSpace(physmemFd: number, pages: StubPages): Context {
+    const sp = this.spare;
+    if (sp !== null && sp.pages.batchOff === pages.batchOff) {
+      this.spare = null;
+      if (sp.ctx !== null && !sp.ctx.space.killed && !sp.ctx.space.reaped) return sp.ctx;
+      if (sp.pid > 0) {
+        attachSpawned(sp.pid, 'stub', false, MAPPER_OPTIONS);
+        return this.adoptStub(sp.pid, pages);
+      }
+    }
+    const pid = this.spawnStub(physmemFd, pages.batchOff);
     attachSpawned(pid, 'stub', false, MAPPER_OPTIONS);
+    return this.adoptStub(pid, pages);
+  }
+
+  /** A stub attached at its ready trap becomes an address space: its death watched, its first thread made. */
+  private adoptStub(pid: number, pages: StubPages): SystrapThread {
     if (this.kernelCpu >= 0) host.pinToCpu(pid, this.kernelCpu);
     const pidfd = host.pidfdOpen(pid);
     const space: SysSpace = {
@@ -138,7 +204,13 @@ export class SystrapPlatform extends HostFacts implements Platform {
       this.kill1(space);
       throw new Error(`pidfd_open(${pid}): errno ${-pidfd}`);
     }
-    const t = this.newThread(space);
+    let t: SystrapThread | number;
+    try {
+      t = this.newThread(space);
+    } catch (e) {
+      this.kill1(space);
+      throw e;
+    }
     if (typeof t === 'number') {
       this.kill1(space);
       throw new ErrnoError(Errno.EAGAIN);
@@ -238,6 +310,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
         polled = true;
         if (this.poll(seq)) continue;
       }
+      if (this.spare !== null && this.spare.ctx === null && this.advanceSpare(this.spare)) continue;
       this.sleep(seq, DOORBELL_TIMEOUT_NS, this.anyPosted);
     }
   }
@@ -436,6 +509,12 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private kernelCpu = -1;
 
   shutdown(): void {
+    // (a spare made whole is one of the spaces)
+    const spare = this.spare?.pid ?? 0;
+    if (spare > 0) {
+      host.kill(spare, SIGKILL);
+      while (host.waitpid(spare, this.status, host.__WALL) === -4);
+    }
     for (const space of this.spaces.values()) host.kill(space.pid, SIGKILL);
     for (const space of [...this.spaces.values()]) {
       for (;;) {
