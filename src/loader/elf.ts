@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Errno } from '../abi/errno.js';
 import {
-  AddressSpace, VmFile, MAP_PRIVATE, MAP_GROWSDOWN, PROT_READ, PROT_WRITE, PROT_EXEC, STACK_TOP,
+  AddressSpace, VmFile, MAP_PRIVATE, MAP_GROWSDOWN, PROT_READ, PROT_WRITE, PROT_EXEC, STACK_TOP, UNSHARE_MAX,
 } from '../mm/address_space.js';
 import { PAGE_SIZE } from '../mm/physmem.js';
 import { encodeName } from '../abi/names.js';
@@ -170,6 +170,8 @@ function mapSegments(mm: AddressSpace, img: ElfImage, bias: number): number {
     if (memEnd > mapEnd) mm.mapFixed(mapEnd, memEnd, pr, MAP_PRIVATE, null, 0, '');
     // the image is used at once: map it now (from the page cache) instead of faulting region by region
     mm.prefault(start, Math.min(memEnd, start + (1 << 20)));
+    // and its data, written at once: copied now rather than on a fault per page
+    if (pr & PROT_WRITE && mapEnd > start) mm.unshare(start, Math.min(mapEnd, start + UNSHARE_MAX));
     top = Math.max(top, memEnd);
   }
   return top;

@@ -14,7 +14,7 @@ import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_FIXED_NOREPLACE, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
-import { AddressSpace, MAX_MAP_COUNT, MMAP_BASE, MMAP_MIN_ADDR, PREFAULT_MAX, PT_SIZE, aligned, pageUp } from './address_space.js';
+import { AddressSpace, MAX_MAP_COUNT, MMAP_BASE, MMAP_MIN_ADDR, PREFAULT_MAX, UNSHARE_MAX, PT_SIZE, aligned, pageUp } from './address_space.js';
 
 /**
  * do_mmap: map len bytes at addr (a hint unless MAP_FIXED*). Arguments are
@@ -54,8 +54,10 @@ export function mmap(mm: AddressSpace, addr: number, len: number, prot: number, 
   if (flags & MAP_POPULATE) {
     mm.prefault(start, start + len);
   } else if (file?.cacheKey && (prot & PROT_EXEC || flags & MAP_FIXED) && vflags === MAP_PRIVATE) {
-    // a library's segments: map them now (from the page cache) rather than fault region by region
+    // a library's segments: map them now (from the page cache) rather than fault region by region,
+    // and its data, which relocation writes at once, copied now (up to UNSHARE_MAX)
     mm.prefault(start, start + Math.min(len, PREFAULT_MAX));
+    if (prot & PROT_WRITE) mm.unshare(start, start + Math.min(len, UNSHARE_MAX));
   }
   return start;
 }
