@@ -694,7 +694,8 @@ export class AddressSpace {
    * Give the present pages of [start, end) in a private writable mapping
    * their own frames now (do_wp_page ahead of the writes): an image's data
    * segment, which its start-up writes page after page, then costs one
-   * flush instead of a fault per page.
+   * flush instead of a fault per page. Only a head start: with memory
+   * short it stops, and the writes fault as before.
    */
   unshare(start: number, end: number): void {
     const v = this.find(start);
@@ -704,6 +705,7 @@ export class AddressSpace {
       const p = this.ptPage(vpn, false), i = vpn % PT_SIZE;
       const f = p ? p.frame[i]! : 0;
       if (!f || !this.isCow(v, f - 1)) continue;
+      if (this.physmem.used >= this.physmem.limit) return;
       this.breakCow(p!, i);
       this.queueMap(vpn, 1, p!.frame[i]! - 1, v.prot);
       p!.bits[i]! |= PTE_HOST;
