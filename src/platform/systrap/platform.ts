@@ -99,9 +99,24 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   constructor() {
     super();
-    this.sysmemFd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
-    host.ftruncate(this.sysmemFd, SYSMEM_SIZE);
-    this.sysmemBase = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, this.sysmemFd, 0);
+    // a constructor that throws hands nothing to shutdown(): what it made so far is undone here
+    // (makePlatform in lib/worker.ts falls back to ptrace and the kernel lives on)
+    let fd = -1, base = 0n;
+    try {
+      fd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
+      host.ftruncate(fd, SYSMEM_SIZE);
+      base = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, fd, 0);
+      this.readySite = loadStubSymbols().stub_sys_ready_syscall + 2;
+      this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
+        [[this.events.epfd, 3], [fd, STUB_FD_SYSMEM]], { pgroup: 0 });
+    } catch (e) {
+      if (base !== 0n) host.munmap(base, SYSMEM_SIZE);
+      if (fd >= 0) host.close(fd);
+      this.events.close();
+      throw e;
+    }
+    this.sysmemFd = fd;
+    this.sysmemBase = base;
     // the doorbell's, the waker's and the kernel's pages (each area gets its own view, on first use)
     const low = host.view(this.sysmemBase, SYSMEM_KSTATE + STUB_PAGE_SIZE);
     this.db = new Int32Array(low, 0, 1024);
