@@ -125,9 +125,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
     this.seqAddr = this.sysmemBase + BigInt(DB_SEQ);
     this.eventsAddr = this.sysmemBase + BigInt(SYSMEM_WAKER + WK_EVENTS);
     for (let i = STUB_AREAS_MAX - 1; i >= 0; i--) this.freeSlots.push(i);
-    this.readySite = loadStubSymbols().stub_sys_ready_syscall + 2;
-    this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
-      [[this.events.epfd, 3], [this.sysmemFd, STUB_FD_SYSMEM]], { pgroup: 0 });
   }
 
   newAddressSpace(physmemFd: number, pages: StubPages): Context {
@@ -209,6 +206,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
       const seq = Atomics.load(db, DB_SEQ / 4);
       if (Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED) {
         t.stopped = true;
+        t.kickedAt = 0;
         return true;
       }
       if (!polled) {
@@ -301,6 +299,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
       if (t.stopped || Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) continue;
       this.next = j + 1 >= n ? 0 : j + 1;
       t.stopped = true;
+      t.kickedAt = 0;
       const sig = t.postedSig;
       out.ctx = t;
       out.sig = sig;
@@ -379,13 +378,38 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   kick(ctx: Context): void {
     const t = ctx as SystrapThread;
-    if (host.tgkill(t.tgid, t.tid, STUB_SIGKICK) === 0 || t.space.killed || t.space.reaped || !t.space.threads.has(t)) return;
+    if (host.tgkill(t.tgid, t.tid, STUB_SIGKICK) === 0) {
+      if (!t.stopped) this.kickUnanswered(t);
+      return;
+    }
+    if (t.space.killed || t.space.reaped || !t.space.threads.has(t)) return;
     // the host thread is gone while its process lives: its guest jumped to
     // the stub's thread exit (stub.c, known issues); it died, as far as
     // the kernel is concerned, with SIGKILL
     this.unlive(t);
     t.space.threads.delete(t);
     this.exits.push({ t, sig: SIGKILL, status: 0 });
+  }
+
+  /**
+   * A kick of a thread the kernel believes runs guest code: it must post
+   * (its handler takes the kick) soon. One that has not answered for
+   * POST_DEADLINE_MS is stuck in its handler with every host signal
+   * blocked (a sibling rewrote its message: cleared MSG_WAITING, so the
+   * reply did not wake it, or a state the handler waits on forever; or
+   * blocked the kick through its frame, stub.c S5) and holds its vCPU for
+   * good: the scheduler's tick kicks it again and again while other guests
+   * wait, so the first kick's age is checked here. Its process is killed
+   * (SIGKILL from outside: onDeath reports each thread), a guest-level
+   * outcome; the other guests get the vCPU back.
+   */
+  private kickUnanswered(t: SystrapThread): void {
+    const now = performance.now();
+    if (t.kickedAt === 0) t.kickedAt = now;
+    else if (now - t.kickedAt > POST_DEADLINE_MS) {
+      t.kickedAt = now;
+      if (!t.space.killed) host.kill(t.space.pid, SIGKILL);
+    }
   }
 
   stopNow(ctx: Context): boolean {
