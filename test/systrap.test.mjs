@@ -93,16 +93,28 @@ function runDefault(extraEnv, opts = {}) {
   return { ...r, other: noTiming, platform: /kernel: platform (\w+) up/.exec(r.stderr ?? '')?.[1] };
 }
 
-test('UMLTS_PLATFORM=auto runs on systrap where the host allows it (this host does), quietly; nothing named is ptrace', () => {
-  const r = runDefault({ UMLTS_PLATFORM: 'auto' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'hi\n');
-  assert.equal(r.platform, 'systrap', r.stderr);
-  assert.deepEqual(r.other, [], 'nothing but the timing lines on stderr');
-  assert.equal(runDefault({}).platform, 'ptrace');
-  // the option still chooses
+test('nothing named (or UMLTS_PLATFORM=auto) runs on systrap where the host allows it (this host does), quietly; ptrace named is ptrace', () => {
+  for (const env of [{}, { UMLTS_PLATFORM: 'auto' }]) {
+    const r = runDefault(env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'hi\n');
+    assert.equal(r.platform, 'systrap', r.stderr);
+    assert.deepEqual(r.other, [], 'nothing but the timing lines on stderr');
+  }
+  // the variable and the option still choose, the option first
+  assert.equal(runDefault({ UMLTS_PLATFORM: 'ptrace' }).platform, 'ptrace');
+  assert.equal(runDefault({}, { args: ['--platform', 'ptrace'] }).platform, 'ptrace');
   assert.equal(runDefault({ UMLTS_PLATFORM: 'auto' }, { args: ['--platform', 'ptrace'] }).platform, 'ptrace');
   assert.equal(runDefault({ UMLTS_PLATFORM: 'ptrace' }, { args: ['--platform', 'systrap'] }).platform, 'systrap');
+  // the library too: a Sandbox given no platform, and one given ptrace
+  const lib = `const { run } = await import(${JSON.stringify(LIB)});
+    for (const o of [{}, { platform: 'ptrace' }]) process.stdout.write((await run(['/bin/sh', '-c', 'echo hi'], o)).stdout);`;
+  const l = spawnSync(process.execPath, ['--input-type=module', '-e', lib],
+    { env: { ...CLEAN_ENV, UMLTS_TIMING: '1' }, encoding: 'utf8', timeout: 60_000 });
+  trackUmltsPid(l.pid);
+  assert.equal(l.status, 0, l.stderr);
+  assert.equal(l.stdout, 'hi\nhi\n');
+  assert.deepEqual([...l.stderr.matchAll(/kernel: platform (\w+) up/g)].map((m) => m[1]), ['systrap', 'ptrace'], l.stderr);
 });
 
 test('a host without systrap: auto is ptrace with one line saying why; naming systrap there is one error line', () => {
