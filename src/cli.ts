@@ -38,10 +38,11 @@ options:
   --mem SIZE        guest memory, e.g. 512M, 2G (default 1G)
   --cpus N          virtual CPUs (default: the host CPUs umlts may use)
   --platform ptrace|systrap
-                    how guest code runs: under ptrace (default), or with
-                    seccomp traps taken in the guest's own host process
-                    (env UMLTS_PLATFORM: ptrace, systrap, or auto: systrap
-                    where the host allows it, else ptrace)
+                    how guest code runs: with seccomp traps taken in the
+                    guest's own host process (systrap), or under ptrace.
+                    Default (also env UMLTS_PLATFORM=auto): systrap where
+                    the host allows it, else ptrace with a one-line notice;
+                    env UMLTS_PLATFORM=ptrace|systrap names one too
   --env K=V         set a guest environment variable (repeatable)
   --inherit-env     start from umlts's own environment instead of a clean one
   --cwd DIR         the guest's working directory (default: umlts's own, when it

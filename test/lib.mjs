@@ -100,12 +100,29 @@ function normalize(r, what, timeoutMs) {
   };
 }
 
-/** UMLTS_PLATFORM (ptrace or systrap), when the test run sets it, reaches
- * every umlts the tests start: `UMLTS_PLATFORM=systrap npm test` runs the
- * suite on systrap. */
+/** UMLTS_PLATFORM (ptrace, systrap or auto), when the test run sets it,
+ * reaches every umlts the tests start: `UMLTS_PLATFORM=ptrace npm test` runs
+ * the suite on ptrace (unset: the default, systrap where the host allows it). */
 export function withPlatform(env) {
   const p = process.env.UMLTS_PLATFORM;
   return p && env.UMLTS_PLATFORM === undefined ? { ...env, UMLTS_PLATFORM: p } : env;
+}
+
+/** The platform the umlts that the tests start run on: what UMLTS_PLATFORM
+ * names, else what the default (auto) takes on this host, asked of umlts
+ * itself once (its start-up timing line names it). */
+let platformSeen;
+export function testPlatform() {
+  const p = process.env.UMLTS_PLATFORM;
+  if (p === 'ptrace' || p === 'systrap') return p;
+  if (platformSeen) return platformSeen;
+  requireCli();
+  const r = spawnSync(process.execPath, [CLI, 'run', '--', '/bin/true'],
+    { env: withPlatform({ ...CLEAN_ENV, UMLTS_TIMING: '1' }), encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', cwd: '/' });
+  trackUmltsPid(r.pid);
+  const m = /kernel: platform (\w+) up/.exec(r.stderr ?? '');
+  if (!m) throw new Error(`testPlatform: no platform line from umlts: status ${r.status}\n${r.stderr}`);
+  return (platformSeen = m[1]);
 }
 
 /** Run argv on the host. opts: {env, cwd, input, timeout, encoding}. */

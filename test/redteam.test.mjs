@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUSYBOX, CLI, CLEAN_ENV, buildGuest, runUmlts, makeScratch, rmScratch, assertNoLeftovers, stubProcesses, trackUmltsPid, withPlatform } from './lib.mjs';
+import { BUSYBOX, CLI, CLEAN_ENV, buildGuest, runUmlts, makeScratch, rmScratch, assertNoLeftovers, stubProcesses, trackUmltsPid, withPlatform, testPlatform } from './lib.mjs';
 
 const NAMES = ['vfork_stale_write', 'cow_exit_leak', 'exec_spin_hang', 'spin_starve', 'sigreturn_bad_fpstate',
   'clone_bad_tls', 'arch_prctl_edge', 'stub_attacks', 'refcount_wrap', 'exec_queued_thread_hang', 'oom_syscall',
@@ -131,6 +131,6 @@ test('threads that exit leave at most a couple of parked host threads per proces
   await done;
   // 5 live guest tasks in 5 processes, 2 parked each at most, the waker (and on systrap each
   // process's mapper): 200 threads exited
-  const mappers = process.env.UMLTS_PLATFORM === 'systrap' ? 5 : 0;
+  const mappers = testPlatform() === 'systrap' ? 5 : 0;
   assert.ok(threads > 0 && threads <= 5 + 5 * 2 + mappers + 1, `host threads of umlts's stubs: ${threads}\n${out}`);
 });

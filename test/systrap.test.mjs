@@ -1,13 +1,14 @@
 // The systrap platform (issue 14): what is particular to it. The whole
-// suite runs on it with UMLTS_PLATFORM=systrap; hostile_systrap and
-// redteam_systrap run the security tests on it in every run.
-//  - UMLTS_PLATFORM=auto (what the default will be) takes systrap here,
-//    quietly; on a host without it (a test hook says so), ptrace with one
-//    line saying why; with nothing named it is ptrace;
+// suite runs on it by default (and on ptrace with UMLTS_PLATFORM=ptrace);
+// hostile_systrap and redteam_systrap run the security tests on it in every run.
+//  - with nothing named (the default, as UMLTS_PLATFORM=auto) it is systrap
+//    here, quietly; on a host without it (a test hook says so), ptrace with
+//    one line saying why; ptrace named is ptrace;
 //  - a guest that scribbles on its host process's stub areas (its threads'
 //    message pages and signal stacks) and on the shared doorbell harms
 //    only itself: another guest process's syscalls keep their results, the
-//    kernel goes on;
+//    kernel goes on; a thread whose handler it stuck (it no longer answers
+//    kicks) does not keep its vCPU from other guests;
 //  - a SIGKILL of umlts leaves no host process behind (no ptrace
 //    EXITKILL for the guest threads: the stubs die with the kernel's thread
 //    through PR_SET_PDEATHSIG and their traced mapper).
@@ -39,6 +40,14 @@ test('a guest scribbling on its stub areas and the doorbell harms only itself', 
     assert.match(r.stdout, /^child ended: yes$/m, r.describe());
     assert.doesNotMatch(r.stderr, /kernel error|internal error/, r.describe());
   }
+});
+
+test('a guest thread whose handler sleeps through its reply cannot keep the vCPU from other guests', () => {
+  // one vCPU: the child's thread, stuck in its handler, would hold it for good (the parent never ran again)
+  const r = runUmlts([...SYSTRAP, '--cpus', '1'], [buildGuest('systrap_nowake', ['-pthread'])], { timeout: 60_000 });
+  assert.equal(r.status, 0, r.describe());
+  assert.equal(r.stdout, 'child ended: yes\nparent ok\n', r.describe());
+  assert.doesNotMatch(r.stderr, /kernel error|internal error/, r.describe());
 });
 
 test('the platform option: systrap and ptrace run the same guest alike; a bad value is one line', () => {
@@ -84,16 +93,28 @@ function runDefault(extraEnv, opts = {}) {
   return { ...r, other: noTiming, platform: /kernel: platform (\w+) up/.exec(r.stderr ?? '')?.[1] };
 }
 
-test('UMLTS_PLATFORM=auto runs on systrap where the host allows it (this host does), quietly; nothing named is ptrace', () => {
-  const r = runDefault({ UMLTS_PLATFORM: 'auto' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'hi\n');
-  assert.equal(r.platform, 'systrap', r.stderr);
-  assert.deepEqual(r.other, [], 'nothing but the timing lines on stderr');
-  assert.equal(runDefault({}).platform, 'ptrace');
-  // the option still chooses
+test('nothing named (or UMLTS_PLATFORM=auto) runs on systrap where the host allows it (this host does), quietly; ptrace named is ptrace', () => {
+  for (const env of [{}, { UMLTS_PLATFORM: 'auto' }]) {
+    const r = runDefault(env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'hi\n');
+    assert.equal(r.platform, 'systrap', r.stderr);
+    assert.deepEqual(r.other, [], 'nothing but the timing lines on stderr');
+  }
+  // the variable and the option still choose, the option first
+  assert.equal(runDefault({ UMLTS_PLATFORM: 'ptrace' }).platform, 'ptrace');
+  assert.equal(runDefault({}, { args: ['--platform', 'ptrace'] }).platform, 'ptrace');
   assert.equal(runDefault({ UMLTS_PLATFORM: 'auto' }, { args: ['--platform', 'ptrace'] }).platform, 'ptrace');
   assert.equal(runDefault({ UMLTS_PLATFORM: 'ptrace' }, { args: ['--platform', 'systrap'] }).platform, 'systrap');
+  // the library too: a Sandbox given no platform, and one given ptrace
+  const lib = `const { run } = await import(${JSON.stringify(LIB)});
+    for (const o of [{}, { platform: 'ptrace' }]) process.stdout.write((await run(['/bin/sh', '-c', 'echo hi'], o)).stdout);`;
+  const l = spawnSync(process.execPath, ['--input-type=module', '-e', lib],
+    { env: { ...CLEAN_ENV, UMLTS_TIMING: '1' }, encoding: 'utf8', timeout: 60_000 });
+  trackUmltsPid(l.pid);
+  assert.equal(l.status, 0, l.stderr);
+  assert.equal(l.stdout, 'hi\nhi\n');
+  assert.deepEqual([...l.stderr.matchAll(/kernel: platform (\w+) up/g)].map((m) => m[1]), ['systrap', 'ptrace'], l.stderr);
 });
 
 test('a host without systrap: auto is ptrace with one line saying why; naming systrap there is one error line', () => {

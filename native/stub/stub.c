@@ -175,11 +175,14 @@
  * Known remaining issues (see also test/hostile.test.mjs and
  * test/redteam.test.mjs, which try each of the above, on both platforms,
  * and test/systrap.test.mjs):
- *  - systrap: a guest thread whose kick signal a sibling blocked (S5) can
- *    no longer be preempted while it runs without trapping (a CPU hog
- *    until its next syscall or fault). Where the kernel must have it
- *    stopped (stopNow: exec) it waits 2 s, then kills the process; an
- *    unanswered preemption kick is not yet noticed.
+ *  - systrap: a guest thread whose kick signal a sibling blocked (S5), or
+ *    whose handler sleeps through its reply (a sibling cleared MSG_WAITING)
+ *    or waits forever (a sibling wrote MSG_STATE), no longer answers the
+ *    kernel's kicks: it holds its vCPU while it runs without trapping.
+ *    Where the kernel must have it stopped (stopNow: exec) it waits 2 s,
+ *    then kills the process; a preemption kick (other guests wait for the
+ *    vCPU) unanswered for 2 s kills it too (platform.ts, kickUnanswered;
+ *    test/systrap.test.mjs).
  *  - systrap: a guest thread that jumps to stub_exit_syscall ends its host
  *    thread without a post; the kernel learns it at the next kick (its
  *    tgkill fails) and kills the process, as for a host thread killed from

@@ -41,8 +41,8 @@ export interface SandboxOptions {
   /** virtual CPUs (default: the host CPUs umlts may use) */
   cpus?: number;
   /** how guest code runs on the host: 'ptrace' (PTRACE_SYSEMU) or 'systrap' (seccomp traps handled in the
-   * guest's host process); default: the UMLTS_PLATFORM environment variable (ptrace, systrap, or auto:
-   * systrap where the host allows it, else ptrace with one line on stderr saying why), else ptrace */
+   * guest's host process); default: the UMLTS_PLATFORM environment variable (ptrace, systrap, or auto), else
+   * auto: systrap where the host allows it, else ptrace with one line on stderr saying why */
   platform?: 'ptrace' | 'systrap';
   /** guest memory in bytes, or a size such as '512M' (default 1G); past it the OOM killer picks a process */
   memory?: number | string;
@@ -228,7 +228,7 @@ export interface BootConfig {
   mounts: MountOption[];
   /** 0: the host CPUs umlts may use */
   cpus: number;
-  /** auto (UMLTS_PLATFORM=auto): systrap where the host allows it, else ptrace (lib/worker.ts makePlatform) */
+  /** auto (the default, or UMLTS_PLATFORM=auto): systrap where the host allows it, else ptrace (lib/worker.ts makePlatform) */
   platform: 'ptrace' | 'systrap' | 'auto';
   memBytes: number;
   net: 'none' | 'host';
@@ -345,8 +345,9 @@ export function sandboxConfig(o: SandboxOptions): BootConfig {
   else if (typeof o.hooks === 'string') hooks = /^[a-z][a-z0-9+.-]*:/i.test(o.hooks) ? o.hooks : new URL(`file://${resolvePath(o.hooks)}`).href;
   else if (o.hooks !== undefined) bad('hooks', 'expected a URL or a path of a module');
   const log = o.log ?? 'events';
-  // ptrace stays the default until the whole suite passes on systrap (issue 14; see the README's Platforms)
-  const platform = (o.platform ?? (process.env.UMLTS_PLATFORM || 'ptrace')) as BootConfig['platform'];
+  // none named: auto, systrap where the host allows it, else ptrace with one line saying why (issue 14;
+  // the README's Platforms); the environment variable may also say auto, the option only names one
+  const platform = (o.platform ?? (process.env.UMLTS_PLATFORM || 'auto')) as BootConfig['platform'];
   if (platform !== 'ptrace' && platform !== 'systrap' && (platform !== 'auto' || o.platform !== undefined)) {
     bad('platform', "expected 'ptrace' or 'systrap'");
   }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STUB_DOORBELL 0x7ff000008000UL
@@ -32,6 +33,12 @@ static void *busy(void *a) {
     if (p) { p[0] = 1; p[40000] = 2; free((void *)p); }
   }
   return NULL;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static volatile uint64_t seed = 88172645463325252ULL;
@@ -84,14 +91,29 @@ int main(int argc, char **argv) {
     scribble(200);
     _exit(0);
   }
-  /* the parent: its own syscalls keep their meaning while the child scribbles */
+  /* the parent: its own syscalls keep their meaning while the child
+   * scribbles (for 20000 rounds or 10 s: a child whose threads spin take
+   * the vCPUs in turn with it) */
   pid_t me = getpid(), pp = getppid();
   long bad = 0;
+  double end = now() + 10;
   for (int i = 0; i < 20000; i++) {
     if (syscall(SYS_getpid) != me || syscall(SYS_getppid) != pp) bad++;
+    if (i % 256 == 0 && now() > end) break;
   }
+  /* the child may have scribbled itself into a loop of its own (its
+   * registers are what it wrote): after 10 s it is killed, which must
+   * still work */
   int st;
-  waitpid(c, &st, 0);
+  end = now() + 10;
+  while (waitpid(c, &st, WNOHANG) == 0) {
+    if (now() > end) {
+      kill(c, SIGKILL);
+      waitpid(c, &st, 0);
+      break;
+    }
+    usleep(50000);
+  }
   printf("child ended: %s\n", WIFEXITED(st) || WIFSIGNALED(st) ? "yes" : "no");
   if (getenv("SCRIBBLE_VERBOSE")) printf("child status %x\n", st);
   printf(bad ? "parent corrupted %ld\n" : "parent ok\n", bad);

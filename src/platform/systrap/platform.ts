@@ -117,9 +117,24 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   constructor() {
     super();
-    this.sysmemFd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
-    host.ftruncate(this.sysmemFd, SYSMEM_SIZE);
-    this.sysmemBase = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, this.sysmemFd, 0);
+    // a constructor that throws hands nothing to shutdown(): what it made so far is undone here
+    // (makePlatform in lib/worker.ts falls back to ptrace and the kernel lives on)
+    let fd = -1, base = 0n;
+    try {
+      fd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
+      host.ftruncate(fd, SYSMEM_SIZE);
+      base = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, fd, 0);
+      this.readySite = loadStubSymbols().stub_sys_ready_syscall + 2;
+      this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
+        [[this.events.epfd, 3], [fd, STUB_FD_SYSMEM]], { pgroup: 0 });
+    } catch (e) {
+      if (base !== 0n) host.munmap(base, SYSMEM_SIZE);
+      if (fd >= 0) host.close(fd);
+      this.events.close();
+      throw e;
+    }
+    this.sysmemFd = fd;
+    this.sysmemBase = base;
     // the doorbell's, the waker's and the kernel's pages (each area gets its own view, on first use)
     const low = host.view(this.sysmemBase, SYSMEM_KSTATE + STUB_PAGE_SIZE);
     this.db = new Int32Array(low, 0, 1024);
@@ -128,9 +143,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
     this.seqAddr = this.sysmemBase + BigInt(DB_SEQ);
     this.eventsAddr = this.sysmemBase + BigInt(SYSMEM_WAKER + WK_EVENTS);
     for (let i = STUB_AREAS_MAX - 1; i >= 0; i--) this.freeSlots.push(i);
-    this.readySite = loadStubSymbols().stub_sys_ready_syscall + 2;
-    this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
-      [[this.events.epfd, 3], [this.sysmemFd, STUB_FD_SYSMEM]], { pgroup: 0 });
   }
 
   /** A stub process for the batch page at batchOff (it starts, then stops at its ready trap); EAGAIN if the host refuses. */
@@ -270,6 +282,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
       const seq = Atomics.load(db, DB_SEQ / 4);
       if (Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED) {
         t.stopped = true;
+        t.kickedAt = 0;
         return true;
       }
       if (!polled) {
@@ -363,6 +376,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
       if (t.stopped || Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) continue;
       this.next = j + 1 >= n ? 0 : j + 1;
       t.stopped = true;
+      t.kickedAt = 0;
       const sig = t.postedSig;
       out.ctx = t;
       out.sig = sig;
@@ -441,13 +455,38 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   kick(ctx: Context): void {
     const t = ctx as SystrapThread;
-    if (host.tgkill(t.tgid, t.tid, STUB_SIGKICK) === 0 || t.space.killed || t.space.reaped || !t.space.threads.has(t)) return;
+    if (host.tgkill(t.tgid, t.tid, STUB_SIGKICK) === 0) {
+      if (!t.stopped) this.kickUnanswered(t);
+      return;
+    }
+    if (t.space.killed || t.space.reaped || !t.space.threads.has(t)) return;
     // the host thread is gone while its process lives: its guest jumped to
     // the stub's thread exit (stub.c, known issues); it died, as far as
     // the kernel is concerned, with SIGKILL
     this.unlive(t);
     t.space.threads.delete(t);
     this.exits.push({ t, sig: SIGKILL, status: 0 });
+  }
+
+  /**
+   * A kick of a thread the kernel believes runs guest code: it must post
+   * (its handler takes the kick) soon. One that has not answered for
+   * POST_DEADLINE_MS is stuck in its handler with every host signal
+   * blocked (a sibling rewrote its message: cleared MSG_WAITING, so the
+   * reply did not wake it, or a state the handler waits on forever; or
+   * blocked the kick through its frame, stub.c S5) and holds its vCPU for
+   * good: the scheduler's tick kicks it again and again while other guests
+   * wait, so the first kick's age is checked here. Its process is killed
+   * (SIGKILL from outside: onDeath reports each thread), a guest-level
+   * outcome; the other guests get the vCPU back.
+   */
+  private kickUnanswered(t: SystrapThread): void {
+    const now = performance.now();
+    if (t.kickedAt === 0) t.kickedAt = now;
+    else if (now - t.kickedAt > POST_DEADLINE_MS) {
+      t.kickedAt = now;
+      if (!t.space.killed) host.kill(t.space.pid, SIGKILL);
+    }
   }
 
   stopNow(ctx: Context): boolean {

@@ -71,6 +71,9 @@ export class SystrapThread implements Context {
   /** how long its handler polls for the reply before it sleeps (the message's MSG_SPIN at each resume): set by the
    * platform where it places the thread (0 beside the kernel); guarded by the JS thread */
   spin = 0;
+  /** when the platform first kicked it with no post since (performance.now() ms; 0: none): a kick it never
+   * answers means its handler is stuck (platform.ts, kickUnanswered); guarded by the JS thread */
+  kickedAt = 0;
 
   constructor(
     /** host tid; set once, by the platform's newThread (once the mapper's clone returns it) */
