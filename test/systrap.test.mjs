@@ -1,6 +1,7 @@
 // The systrap platform (issue 14): what is particular to it. The whole
 // suite runs on it by default (and on ptrace with UMLTS_PLATFORM=ptrace);
-// hostile_systrap and redteam_systrap run the security tests on it in every run.
+// hostile and redteam run the security tests on it (the default) in every run, hostile_ptrace and
+// redteam_ptrace on ptrace.
 //  - with nothing named (the default, as UMLTS_PLATFORM=auto) it is systrap
 //    here, quietly; on a host without it (a test hook says so), ptrace with
 //    one line saying why; ptrace named is ptrace;
