@@ -178,12 +178,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
       sp.ctx = this.adoptStub(pid, sp.pages);
     } catch {
       // the host refused a process, or it died starting: the fork that needs it starts its own
-      if (sp.pid > 0) {
-        for (;;) {
-          const r = host.waitpid(sp.pid, this.status, host.__WALL);
-          if (r !== -4 && !(r > 0 && WIFSTOPPED(this.status[0]!))) break;
-        }
-      }
+      if (sp.pid > 0) this.reap(sp.pid);
       this.spare = null;
     }
     return true;
@@ -525,6 +520,15 @@ export class SystrapPlatform extends HostFacts implements Platform {
     if (this.relay < 0) this.relay = spawnRelay(this.pgid, sigs);
   }
 
+  /** Wait for a killed stub process's death (its traced mapper's last stops pass by). */
+  private reap(pid: number): void {
+    for (;;) {
+      const r = host.waitpid(pid, this.status, host.__WALL);
+      if (r === -4 || (r > 0 && WIFSTOPPED(this.status[0]!))) continue;
+      return;
+    }
+  }
+
   setSpinning(on: boolean): void {
     this.spinning = this.canSpin && on;
     // (on: each thread gets its poll count where the scheduler places it next, pin)
@@ -552,15 +556,11 @@ export class SystrapPlatform extends HostFacts implements Platform {
     const spare = this.spare?.pid ?? 0;
     if (spare > 0) {
       host.kill(spare, SIGKILL);
-      while (host.waitpid(spare, this.status, host.__WALL) === -4);
+      this.reap(spare);
     }
     for (const space of this.spaces.values()) host.kill(space.pid, SIGKILL);
     for (const space of [...this.spaces.values()]) {
-      for (;;) {
-        const r = host.waitpid(space.pid, this.status, host.__WALL);
-        if (r === -4 || (r > 0 && WIFSTOPPED(this.status[0]!))) continue;
-        break;
-      }
+      this.reap(space.pid);
       this.forgetSpace(space);
     }
     host.kill(this.pgid, SIGKILL);
