@@ -38,6 +38,10 @@
 /* host clone flags of a guest thread's host thread (the only clone the
  * filter lets the stub make): same address space, files and signal handlers */
 #define STUB_CLONE_FLAGS    0x50f00UL /* CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
+/* systrap: host clone flags of a guest fork's host process, made by the
+ * parent's mapper (stub_sys_fork): a copy of its process whose parent is
+ * the kernel's (CLONE_PARENT), exit signal SIGCHLD */
+#define STUB_FORK_FLAGS     0x8011UL  /* CLONE_PARENT|SIGCHLD */
 
 /* ---- systrap (src/platform/systrap/): guest threads run untraced; their
  * syscalls and faults reach a signal handler in the code page that posts

@@ -28,7 +28,10 @@
  *       the handler for every signal a guest thread takes. Its first thread
  *       is the mapper: traced, it runs batches and clones (stub_sys_clone)
  *       and never guest code; guest threads are the untraced threads it
- *       clones.
+ *       clones. A guest fork's address space is not spawned but copied:
+ *       the parent's mapper forks its process (stub_sys_fork), and the
+ *       copy, whose one thread is the copy of the mapper, drops the thread
+ *       areas it inherited and maps its own batch page (S8).
  *   "syswaker" <ppid>
  *       systrap's waker: untraced; polls the epoll instance (fd 3) and a
  *       signalfd, and rings the doorbell (sysmem, fd 4).
@@ -168,9 +171,31 @@
  *     handlers, masks and stacks stay the stub's.
  * S7. No stub outlives umlts: the mapper is traced with
  *     PTRACE_O_EXITKILL (its death by SIGKILL takes the process), and every
- *     stub and the waker set PR_SET_PDEATHSIG(SIGKILL) on the kernel's
- *     thread, which spawned them and lives as long as the kernel (the
- *     library's worker thread).
+ *     spawned stub and the waker set PR_SET_PDEATHSIG(SIGKILL) on the
+ *     kernel's thread, which spawned them and lives as long as the kernel
+ *     (the library's worker thread). A copied stub (S8) is traced from its
+ *     first instruction with its parent mapper's options, EXITKILL among
+ *     them (PTRACE_O_TRACEFORK: the host copies the ptrace flags at fork),
+ *     and is the kernel's child (CLONE_PARENT), reaped like a spawned one.
+ * S8. A guest fork copies the parent's stub process (stub_sys_fork): the
+ *     mapper, stopped and started by the kernel as for a batch (S2), makes
+ *     the one clone the filter allows there (exactly STUB_FORK_FLAGS, no
+ *     stack, tids or tls). Only the calling thread is copied: the copy has
+ *     no guest thread until the kernel clones one, and before that its one
+ *     thread (the mapper's copy, the registers the kernel set) unmaps every
+ *     thread area it inherited (the one munmap of exactly
+ *     [STUB_AREAS, STUB_AREAS_END) the filter allows, from one instruction)
+ *     and maps its own batch page over the parent's (the one mmap of
+ *     exactly STUB_BATCH, read-only, shared, physmem, from one
+ *     instruction; the offset is r12, which only the kernel set), then
+ *     traps; the kernel checks the trap's address. So no area of the
+ *     parent's threads and no request of the parent's reaches the copy's
+ *     guest. Guest threads' own filters trap all three instructions (S1).
+ *     What the copy inherits otherwise is what the kernel gives it anyway:
+ *     the parent's host mappings (made read-only where copy-on-write
+ *     before the copy; the kernel's page table for the child records them),
+ *     the descriptors of files the parent's VMAs map (the kernel's record
+ *     is copied too), the handlers and the filters.
  *
  * Known remaining issues (see also test/hostile.test.mjs and
  * test/redteam.test.mjs, which try each of the above, on both platforms,
@@ -253,6 +278,12 @@ typedef unsigned char u8;
 #define STUB_ALTSTACK_ASM 0x1000
 #define MSG_SS_ASM 512
 #define STUB_FILTER_ASM 0x7ff000006000
+#define STUB_FORK_FLAGS_ASM 0x8011
+#define STUB_AREAS_ASM 0x7ff000010000
+#define STUB_AREAS_LEN_ASM 0x4000000
+#if STUB_FORK_FLAGS_ASM != STUB_FORK_FLAGS || STUB_AREAS_ASM != STUB_AREAS || STUB_AREAS_LEN_ASM != STUB_AREAS_MAX * STUB_AREA_SIZE
+#error "stub.c's fork assembler constants disagree with layout.h"
+#endif
 #if STUB_AREA_SIZE_ASM != STUB_AREA_SIZE || STUB_ALTSTACK_ASM != STUB_ALTSTACK || MSG_SS_ASM != MSG_SS || STUB_FILTER_ASM != STUB_FILTER
 #error "stub.c's systrap assembler constants disagree with layout.h"
 #endif
@@ -460,6 +491,57 @@ __asm__(
   "stub_sys_ready_syscall:\n"
   "   syscall\n"                       /* trapped by the guest filter: the first post */
   "9: ud2\n"
+  /* stub_sys_fork (the mapper, traced with TRACEFORK, started by the kernel
+   *   with r12 = the child's batch page offset in physmem): a copy of this
+   *   process, the kernel's child (CLONE_PARENT), traced from its first
+   *   instruction with the mapper's ptrace options. The mapper stops at
+   *   stub_sys_fork_trap with rax = the child's pid or -errno. The child
+   *   (only this thread's copy: no guest thread) unmaps every thread area
+   *   it inherited, maps its own batch page over the parent's, and stops at
+   *   stub_sys_forked_trap; any failure is a ud2 (SIGILL: not ready). */
+  ".balign 16\n"
+  ".globl stub_sys_fork\n"
+  "stub_sys_fork:\n"
+  "   movl $" XSTR(STUB_FORK_FLAGS_ASM) ", %edi\n"
+  "   xorl %esi, %esi\n"
+  "   xorl %edx, %edx\n"
+  "   xorl %r10d, %r10d\n"
+  "   xorl %r8d, %r8d\n"
+  "   movl $56, %eax\n"
+  ".globl stub_sys_fork_syscall\n"
+  "stub_sys_fork_syscall:\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jz 10f\n"
+  ".globl stub_sys_fork_trap\n"
+  "stub_sys_fork_trap:\n"
+  "   int3\n"
+  "   jmp stub_sys_fork_trap\n"
+  "10: movl $11, %eax\n"
+  "   movabsq $" XSTR(STUB_AREAS_ASM) ", %rdi\n"
+  "   movl $" XSTR(STUB_AREAS_LEN_ASM) ", %esi\n"
+  ".globl stub_sys_unareas_syscall\n"
+  "stub_sys_unareas_syscall:\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jnz 11f\n"
+  "   movl $9, %eax\n"
+  "   movabsq $" XSTR(STUB_BATCH_ASM) ", %rdi\n"
+  "   movl $4096, %esi\n"
+  "   movl $1, %edx\n"                 /* PROT_READ */
+  "   movl $0x11, %r10d\n"             /* MAP_SHARED|MAP_FIXED */
+  "   movl $3, %r8d\n"                 /* STUB_FD_PHYSMEM */
+  "   movq %r12, %r9\n"
+  ".globl stub_sys_rebatch_syscall\n"
+  "stub_sys_rebatch_syscall:\n"
+  "   syscall\n"
+  "   cmpq $-4095, %rax\n"
+  "   jae 11f\n"
+  ".globl stub_sys_forked_trap\n"
+  "stub_sys_forked_trap:\n"
+  "   int3\n"
+  "   jmp stub_sys_forked_trap\n"
+  "11: ud2\n"
   /* the handler's own system calls, each from one instruction the filters name */
   ".balign 16\n"
   ".globl stub_sys_restorer\n"
@@ -502,7 +584,7 @@ extern long stub_sys_arch_prctl(long code, u64 addr);
 extern void stub_thread_exit(void) __attribute__((noreturn));
 extern char stub_sys_restorer[], stub_sys_sigreturn_syscall[], stub_sys_futex_syscall[], stub_sys_arch_prctl_syscall[];
 extern char stub_sys_mmap_syscall[], stub_sys_clone_syscall[], stub_sys_altstack_syscall[], stub_sys_seccomp_syscall[];
-extern char stub_sys_ready_syscall[];
+extern char stub_sys_ready_syscall[], stub_sys_fork_syscall[], stub_sys_unareas_syscall[], stub_sys_rebatch_syscall[];
 #define ENTRY_CODE __attribute__((section(".text.entry"), used))
 #define SIGSYS_ 31
 #define FUTEX_WAIT 0
@@ -657,8 +739,8 @@ struct sock_fprog { u16 len; struct sock_filter *filter; };
  * offsets. Targets: the next instruction, one of the three returns at the
  * end, or a label. */
 enum { T_NEXT = 0, T_KILL, T_ALLOW, T_TRACE, T_TRAP, T_LABEL0 };
-#define FMAX 256
-#define LABELS 20
+#define FMAX 320
+#define LABELS 24
 struct fb {
   struct sock_filter f[FMAX];
   u8 jt[FMAX], jf[FMAX];   /* symbolic targets of each conditional jump */
@@ -695,15 +777,28 @@ static void req_prot(struct fb *b, int i) {
 static void ret(struct fb *b, u32 k) { emit(b, BPF_RET_K, k, 0, 0); }
 static void label(struct fb *b, int l) { b->label[l - T_LABEL0] = b->n; }
 
-static int target(struct fb *b, int i, u8 t, int end) {
-  int to = t == T_NEXT ? i + 1 : t == T_KILL ? end : t == T_ALLOW ? end + 1 : t == T_TRACE ? end + 2 : t == T_TRAP ? end + 3 : b->label[t - T_LABEL0];
+/* A return target is the next return of that action after i: a jump
+ * offset is 8 bits, so returns are repeated along a long filter (island). */
+static int target(struct fb *b, int i, u8 t) {
+  int to = t == T_NEXT ? i + 1 : t >= T_LABEL0 ? b->label[t - T_LABEL0] : -1;
+  if (to < 0) {
+    const u32 k = t == T_KILL ? RET_KILL : t == T_ALLOW ? RET_ALLOW : t == T_TRACE ? RET_TRACE : RET_TRAP;
+    for (int j = i + 1; j < b->n && to < 0; j++) if (b->f[j].code == BPF_RET_K && b->f[j].k == k) to = j;
+  }
   int off = to - (i + 1);
-  if (off < 0 || off > 255) die(134);
+  if (to < 0 || off < 0 || off > 255) die(134);
   return off;
+}
+/* the four returns, where only jumps reach (after an instruction that always jumps) */
+static void island(struct fb *b) {
+  ret(b, RET_KILL);
+  ret(b, RET_ALLOW);
+  ret(b, RET_TRACE);
+  ret(b, RET_TRAP);
 }
 
 enum { L_BATCH = T_LABEL0, L_CLONE, L_EXIT, L_DROP, L_MMAP, L_MMAP_FD, L_MUNMAP, L_MPROTECT, L_OPENAT, L_SYS, L_SYS2,
-  L_SYSTRAP, L_S0, L_S1, L_S2, L_S3, L_S4 };
+  L_SYSTRAP, L_S0, L_S1, L_S2, L_S3, L_S4, L_F0, L_F1, L_F2 };
 
 /* systrap: the handler's futex (wait or wake, on the doorbell or an area),
  * rt_sigreturn and arch_prctl(ARCH_SET_FS/GS), each from its own
@@ -746,16 +841,12 @@ static void clone_rules(struct fb *b) {
 }
 
 static void resolve(struct fb *b) {
-  /* the four returns every rule jumps to */
   const int end = b->n;
-  ret(b, RET_KILL);
-  ret(b, RET_ALLOW);
-  ret(b, RET_TRACE);
-  ret(b, RET_TRAP);
+  island(b);
   for (int i = 0; i < end; i++) {
     if ((b->f[i].code & 0x07) != 0x05) continue; /* BPF_JMP class */
-    b->f[i].jt = (u8)target(b, i, b->jt[i], end);
-    b->f[i].jf = (u8)target(b, i, b->jf[i], end);
+    b->f[i].jt = (u8)target(b, i, b->jt[i]);
+    b->f[i].jf = (u8)target(b, i, b->jf[i]);
   }
 }
 
@@ -802,6 +893,7 @@ static void build_filter(struct fb *b, int systrap) {
   emit(b, BPF_JEQ_K, (u32)clone_ip, L_CLONE, T_NEXT);
   emit(b, BPF_JEQ_K, (u32)exit_ip, L_EXIT, T_NEXT);
   emit(b, BPF_JEQ_K, (u32)drop_ip, L_DROP, systrap ? L_SYSTRAP : T_KILL);
+  island(b);
 
   label(b, L_EXIT);  /* a host thread's own end (exit, not exit_group) */
   ld(b, SD_NR);
@@ -852,6 +944,7 @@ static void build_filter(struct fb *b, int systrap) {
   ld(b, SD_ARG_LO(2));
   emit(b, BPF_JEQ_K, O_CLOEXEC, T_ALLOW, T_NEXT);
   emit(b, BPF_JEQ_K, O_CLOEXEC | O_RDWR, T_ALLOW, T_KILL);
+  island(b);
 
   if (systrap) {
     label(b, L_SYSTRAP);
@@ -889,6 +982,35 @@ static void build_filter(struct fb *b, int systrap) {
     ld(b, SD_NR); req_eq(b, 39);   /* getpid: the guest filter traps it before it runs */
     ret(b, RET_ALLOW);
     label(b, L_S4);
+    /* a guest fork's host process (stub_sys_fork): the copy, with exactly
+     * STUB_FORK_FLAGS and no stack, tid pointers or tls; then, in the copy,
+     * the one munmap of every thread area and the one mmap of its batch page
+     * (read-only, shared, from physmem, at STUB_BATCH; the offset is the
+     * kernel's, in a register of the traced mapper) */
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_fork_syscall + 2), T_NEXT, L_F0);
+    ld(b, SD_NR); req_eq(b, NR_clone);
+    req_arg(b, 0, STUB_FORK_FLAGS);
+    req_arg(b, 1, 0);
+    req_arg(b, 2, 0);
+    req_arg(b, 3, 0);
+    req_arg(b, 4, 0);
+    ret(b, RET_ALLOW);
+    label(b, L_F0);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_unareas_syscall + 2), T_NEXT, L_F1);
+    ld(b, SD_NR); req_eq(b, NR_munmap);
+    req_arg(b, 0, STUB_AREAS);
+    req_arg(b, 1, STUB_AREAS_MAX * STUB_AREA_SIZE);
+    ret(b, RET_ALLOW);
+    label(b, L_F1);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_rebatch_syscall + 2), T_NEXT, L_F2);
+    ld(b, SD_NR); req_eq(b, NR_mmap);
+    req_arg(b, 0, STUB_BATCH);
+    req_arg(b, 1, STUB_BATCH_SIZE);
+    req_arg(b, 2, PROT_READ);
+    req_arg(b, 3, MAP_SHARED | MAP_FIXED);
+    req_arg(b, 4, STUB_FD_PHYSMEM);
+    ret(b, RET_ALLOW);
+    label(b, L_F2);
     ld(b, SD_IP_LO);
     sys_handler_rules(b);
   }
@@ -896,7 +1018,8 @@ static void build_filter(struct fb *b, int systrap) {
 }
 
 /* Runs with the batch page as its stack, after the host stack is gone. */
-_Static_assert(1024 + sizeof(struct fb) <= STUB_PAGE_SIZE, "the guest filter's builder fits its page");
+#define GUEST_FB_OFF 512   /* the guest filter's builder in its page; its instructions go below, from STUB_FILTER_INSNS */
+_Static_assert(GUEST_FB_OFF + sizeof(struct fb) <= STUB_PAGE_SIZE, "the guest filter's builder fits its page");
 struct k_sigaction { void *handler; u64 flags; void *restorer; u64 mask; };
 #define SA_SIGINFO 4
 #define SA_ONSTACK 0x08000000
@@ -918,8 +1041,9 @@ static __attribute__((noinline)) void systrap_setup(void) {
   if (sys6(NR_mmap, STUB_FILTER, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0) die(141);
   {
     /* built in the filter page itself (the stack, the batch page, holds one builder only) */
-    struct fb *b = (struct fb *)(STUB_FILTER + 1024);
+    struct fb *b = (struct fb *)(STUB_FILTER + GUEST_FB_OFF);
     build_guest_filter(b);
+    if (STUB_FILTER_INSNS + b->n * sizeof(struct sock_filter) > GUEST_FB_OFF) die(146);
     struct sock_filter *out = (struct sock_filter *)(STUB_FILTER + STUB_FILTER_INSNS);
     for (int i = 0; i < b->n; i++) out[i] = b->f[i];   /* out lies below b->f: a forward copy is safe */
     struct sock_fprog *prog = (struct sock_fprog *)STUB_FILTER;

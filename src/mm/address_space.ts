@@ -176,13 +176,15 @@ export class AddressSpace {
 
   /** A new, empty address space with its own stub host process. Returns it with its first host thread. */
   static create(physmem: Physmem, platform: Platform): { mm: AddressSpace; thread: Context } {
-    let slot = physmem.spareStubSlot;
-    if (slot >= 0) physmem.spareStubSlot = -1;
-    else slot = physmem.allocStubSlot();
+    return AddressSpace.make(physmem, platform, (pages) => platform.newAddressSpace(physmem.fd, pages));
+  }
+  /** An address space whose host process start() makes for its batch page. */
+  private static make(physmem: Physmem, platform: Platform, start: (pages: StubPages) => Context): { mm: AddressSpace; thread: Context } {
+    const slot = physmem.allocStubSlot();
     const pages = stubPages(physmem, slot);
     let thread: Context;
     try {
-      thread = platform.newAddressSpace(physmem.fd, pages);
+      thread = start(pages);
     } catch (e) {
       physmem.freeStubSlot(slot);
       throw e;
@@ -218,35 +220,72 @@ export class AddressSpace {
   }
 
   /**
-   * fork: a new address space (its own stub) with a copy of every VMA and
-   * every page shared copy-on-write: frames get a reference more, and the
-   * host loses write access to this side's private writable pages so the
-   * next write on either side faults and copies (mm/memory.c: do_wp_page).
-   * The caller flushes this mm before its task resumes.
+   * fork: a new address space with a copy of every VMA and every page
+   * shared copy-on-write: frames get a reference more, and the host loses
+   * write access to this side's private writable pages so the next write
+   * on either side faults and copies (mm/memory.c: do_wp_page). The page at
+   * `sp` (the stack page both sides write as soon as the call returns)
+   * becomes this side's own copy now; the child keeps the old frame.
+   *
+   * Where the platform copies host processes (forkAddressSpace), this side
+   * is flushed first and the child's host process is a copy of this one's:
+   * it starts with every host mapping this side has (their host bits are
+   * copied), and what differs (the page at sp) it maps again before it
+   * runs. Otherwise the child's stub starts empty, faults map what it uses,
+   * and the caller flushes this side before its task resumes.
    */
-  fork(): { mm: AddressSpace; thread: Context } {
-    const { mm: child, thread } = AddressSpace.create(this.physmem, this.platform);
-    // a process that forked once forks again (a shell, make): the next one's stub may start while the kernel idles
+  fork(sp: number): { mm: AddressSpace; thread: Context } {
     const pm = this.physmem;
-    if (pm.spareStubSlot < 0 && this.platform.prepareAddressSpace && pm.stubSlotsFree > 0) {
-      pm.spareStubSlot = pm.allocStubSlot();
-      this.platform.prepareAddressSpace(pm.fd, stubPages(pm, pm.spareStubSlot));
-    }
-    child.brkStart = this.brkStart;
-    child.brk = this.brk;
-    for (const v of this.vmas) child.vmas.push(v.clone());
+    const vmas = this.vmas.map((v) => v.clone());
+    const pt = new Map<number, PtPage>();
     for (const [k, p] of this.pt) {
       const q: PtPage = { frame: new Int32Array(p.frame), bits: new Uint8Array(PT_SIZE), count: p.count };
       for (let i = 0; i < PT_SIZE; i++) {
         const f = p.frame[i]!;
         if (f) pm.get(f - 1);
       }
-      child.pt.set(k, q);
+      pt.set(k, q);
     }
     for (const v of this.vmas) {
       if (!(v.flags & MAP_SHARED) && v.prot & PROT_WRITE) this.protectHost(v.start, v.end, v.prot & ~PROT_WRITE);
     }
-    return { mm: child, thread };
+    this.unshare(sp, sp + PAGE_SIZE);
+    const from = this.tlb.syncThread, copy = this.platform.forkAddressSpace;
+    const copyHost = copy !== undefined && from !== null && !this.tlb.released;
+    let made: { mm: AddressSpace; thread: Context };
+    try {
+      if (copyHost) {
+        // what the child's host process inherits is what this side's host has after this flush
+        this.flush();
+        made = AddressSpace.make(pm, this.platform, (pages) => copy.call(this.platform, from, pages));
+      } else {
+        made = AddressSpace.create(pm, this.platform);
+      }
+    } catch (e) {
+      for (const q of pt.values()) {
+        for (let i = 0; i < PT_SIZE; i++) if (q.frame[i]) pm.put(q.frame[i]! - 1);
+      }
+      throw e;
+    }
+    const child = made.mm;
+    child.brkStart = this.brkStart;
+    child.brk = this.brk;
+    child.vmas.push(...vmas);
+    for (const [k, q] of pt) child.pt.set(k, q);
+    if (copyHost) {
+      for (const [id, fd] of this.stubFds) child.stubFds.set(id, fd);
+      for (const id of this.noDirect) child.noDirect.add(id);
+      for (const [k, p] of this.pt) {
+        const q = pt.get(k);
+        for (let i = 0; i < PT_SIZE; i++) {
+          if (!(p.bits[i]! & PTE_HOST)) continue;
+          if (q && q.frame[i] === p.frame[i]) q.bits[i]! |= PTE_HOST;
+          // the child's host maps this side's page there, not the child's: it loses it before it runs
+          else child.tlb.queue(NR_munmap, (k * PT_SIZE + i) * PAGE_SIZE, PAGE_SIZE, 0, 0, 0, 0);
+        }
+      }
+    }
+    return made;
   }
 
   /**

@@ -98,9 +98,6 @@ export class Physmem {
 
   /** free stub batch-page frames in the reserve above the guest's frames; guarded by the JS thread */
   private readonly stubSlots: number[] = [];
-  /** a stub slot taken for the platform's stub started ahead (AddressSpace.fork: prepareAddressSpace), which the
-   * next AddressSpace.create uses; -1: none. Guarded by the JS thread (mm only) */
-  spareStubSlot = -1;
 
   /**
    * The frame of one stub's batch page: a zeroed frame from the reserve

@@ -169,11 +169,13 @@ export interface Platform {
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */
   newAddressSpace(physmemFd: number, pages: StubPages): Context;
   /**
-   * The next newAddressSpace will be for these pages: the platform may
-   * start its stub ahead, while the kernel idles, so that a fork finds its
-   * process already started. Optional.
+   * A guest fork's address space (optional; newAddressSpace otherwise): a
+   * copy of the host process of parent (a stopped thread of the address
+   * space being forked, whose queued requests the caller has flushed),
+   * with the batch page `pages` and the parent's host mappings as they are
+   * now. Its first thread, stopped. ErrnoError(EAGAIN) if the host refuses.
    */
-  prepareAddressSpace?(physmemFd: number, pages: StubPages): void;
+  forkAddressSpace?(parent: Context, pages: StubPages): Context;
   /**
    * Block until the next stop of one of this platform's guest threads, or
    * host events; fill `out`. Never reports (or reaps) a process that is not

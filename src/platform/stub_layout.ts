@@ -29,6 +29,8 @@ export const STUB_FD_PHYSMEM = 3;
 export const STUB_FD_LIMIT = 256;
 /** host clone flags of a guest thread's host thread: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
 export const STUB_CLONE_FLAGS = 0x50f00;
+/** systrap: host clone flags of a guest fork's host process (stub_sys_fork): CLONE_PARENT|SIGCHLD */
+export const STUB_FORK_FLAGS = 0x8011;
 
 // systrap (native/stub/layout.h: the systrap block)
 export const STUB_FILTER = STUB_END + 0x4000;
@@ -72,6 +74,9 @@ export interface StubSymbols {
   stub_sys_clone: number;
   stub_sys_clone_trap: number;
   stub_sys_ready_syscall: number;
+  stub_sys_fork: number;
+  stub_sys_fork_trap: number;
+  stub_sys_forked_trap: number;
 }
 
 export function loadStubSymbols(): StubSymbols {
@@ -104,5 +109,8 @@ export function loadStubSymbols(): StubSymbols {
     stub_sys_clone: get('stub_sys_clone'),
     stub_sys_clone_trap: get('stub_sys_clone_trap'),
     stub_sys_ready_syscall: get('stub_sys_ready_syscall'),
+    stub_sys_fork: get('stub_sys_fork'),
+    stub_sys_fork_trap: get('stub_sys_fork_trap'),
+    stub_sys_forked_trap: get('stub_sys_forked_trap'),
   };
 }

@@ -46,6 +46,8 @@ const EFLAGS_IF = 0x202;
 const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD | host.PTRACE_O_TRACECLONE;
 /** status >> 8 of the PTRACE_EVENT_CLONE stop */
 const STOP_CLONE = SIGTRAP | (host.PTRACE_EVENT_CLONE << 8);
+/** status >> 8 of the PTRACE_EVENT_FORK stop (systrap's mapper: runSysFork) */
+const STOP_FORK = SIGTRAP | (host.PTRACE_EVENT_FORK << 8);
 
 /** the stub's entry points, read from build/native/stub.syms on first use. Module-level
  * mutable state: written once (the same for every kernel in the process), then immutable. */
@@ -137,6 +139,15 @@ export class HostThread implements Context {
   }
   kill(): void {
     host.kill(this.tid, SIGKILL);
+  }
+  /** Kill this process (a stub no address space took) and wait until the host has reaped it. */
+  killAndReap(): void {
+    host.kill(this.tid, SIGKILL);
+    for (;;) {
+      const r = host.waitpid(this.tid, this.status, host.__WALL);
+      if (r === -4 || (r > 0 && WIFSTOPPED(this.status[0]!))) continue;
+      return;
+    }
   }
   /** The FPU/SSE/AVX state (XSAVE layout; a view valid until the next call). */
   getXstate(): Uint8Array {
@@ -248,6 +259,50 @@ export class HostThread implements Context {
     this.startStub(syms().stub_sys_clone, area, off);
     while (!this.atTrap(this.waitStop(), syms().stub_sys_clone_trap));
     return this.scratch.getS(RAX);
+  }
+
+  /**
+   * systrap: this thread is its process's mapper, traced with TRACEFORK.
+   * Make a copy of its process for a guest fork (stub_sys_fork): the
+   * child, traced from birth with the same options, unmaps the thread
+   * areas it inherited and maps its own batch page (at batchOff, a
+   * register only the kernel sets), then stops at its trap. Returns the
+   * child's first thread (its mapper), stopped there, or -errno if the host
+   * refused the copy. StubFailed if either side stops anywhere else.
+   */
+  runSysFork(pages: StubPages): HostThread | number {
+    this.startStub(syms().stub_sys_fork, pages.batchOff);
+    let child = -1;
+    for (;;) {
+      const st = this.waitStop();
+      if (st >> 8 === STOP_FORK) {
+        const msg = new BigUint64Array(1);
+        host.ptraceBuf(host.PTRACE_GETEVENTMSG, this.tid, 0, msg);
+        child = Number(msg[0]);
+        this.cont(0);
+        continue;
+      }
+      if (this.atTrap(st, syms().stub_sys_fork_trap)) break;
+    }
+    const ret = this.scratch.getS(RAX);
+    if (ret < 0) return ret;
+    const t = new HostThread(ret, pages);
+    if (child !== ret) {
+      t.killAndReap();
+      throw new StubFailed(this.tid, `fork event for ${child}, clone returned ${ret}`);
+    }
+    try {
+      // its first stop (the SIGSTOP of an auto-attached child), then its trap
+      const first = t.waitStop();
+      if (WSTOPSIG(first) !== SIGSTOP) t.pendingHostSignals.push(WSTOPSIG(first));
+      t.ranBatch = true;
+      t.cont(0);
+      while (!t.atTrap(t.waitStop(), syms().stub_sys_forked_trap));
+    } catch (e) {
+      t.killAndReap();
+      throw e;
+    }
+    return t;
   }
 
   /**

@@ -32,7 +32,7 @@ import { HostFacts } from '../host_facts.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
-import { HostThread, attachSpawned, checkSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
+import { HostThread, attachSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
 import { SystrapThread, SysSpace } from './thread.js';
 import { Regs, RIP } from '../regs.js';
 import {
@@ -41,8 +41,10 @@ import {
 } from '../stub_layout.js';
 
 const SIGSYS = 31, SYS_SECCOMP = 1;
-/** the mapper's ptrace options: no TRACECLONE (the guest threads it clones run untraced) */
-const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD;
+/** the mapper's ptrace options: no TRACECLONE (the guest threads it clones run untraced); TRACEFORK: the copy of
+ * its process it makes for a guest fork (forkAddressSpace) is traced from its first instruction, with these options
+ * (EXITKILL among them: it dies with the kernel's thread from its birth on) */
+const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD | host.PTRACE_O_TRACEFORK;
 /** how long the kernel sleeps on the doorbell at most: a guest that rewinds the shared doorbell
  * word can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
 const DOORBELL_TIMEOUT_NS = 5_000_000;
@@ -57,16 +59,6 @@ const HANDLER_SPIN = Math.min(Number(process.env.UMLTS_HSPIN ?? 2500), MSG_SPIN_
  * cross-CPU wake-up cost here, so polling never costs more than twice what sleeping would */
 const KERNEL_SPIN_MS = Number(process.env.UMLTS_KSPIN_US ?? 50) / 1000;
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
-
-/** SystrapPlatform.spare */
-interface Spare {
-  readonly physmemFd: number;
-  readonly pages: StubPages;
-  /** its stub's pid once spawned (0: not yet; -1: attached, see ctx) */
-  pid: number;
-  /** its first thread, once attached */
-  ctx: SystrapThread | null;
-}
 
 export class SystrapPlatform extends HostFacts implements Platform {
   readonly events = new PtraceEvents();
@@ -110,10 +102,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly status = new Int32Array(1);
   private readonly scratch = new Regs();
   private readonly readySite: number;
-  /** the address space made ahead for the next newAddressSpace (prepareAddressSpace), a step at each idle moment
-   * of the kernel: spawned (pid, 0 until then), then, once its stub has stopped at its ready trap, attached with
-   * its first thread (ctx); guarded by the JS thread */
-  private spare: Spare | null = null;
 
   constructor() {
     super();
@@ -155,56 +143,36 @@ export class SystrapPlatform extends HostFacts implements Platform {
     }
   }
 
-  prepareAddressSpace(physmemFd: number, pages: StubPages): void {
-    if (this.spare === null) this.spare = { physmemFd, pages, pid: 0, ctx: null };
-  }
-  /**
-   * The kernel idles: take the spare's next step. Spawn its stub (whose
-   * start-up then runs beside the kernel's work); at a later idle moment,
-   * once it has stopped at its ready trap, attach it and make its first
-   * thread. False if there was nothing to do yet.
-   */
-  private advanceSpare(sp: Spare): boolean {
-    try {
-      if (sp.pid === 0) {
-        sp.pid = this.spawnStub(sp.physmemFd, sp.pages.batchOff);
-        return true;
-      }
-      const r = host.waitpid(sp.pid, this.status, host.__WALL | host.WNOHANG);
-      if (r === 0 || r === -4) return false;
-      checkSpawned(sp.pid, r === sp.pid ? this.status[0]! : -1, 'stub', MAPPER_OPTIONS);
-      const pid = sp.pid;
-      sp.pid = -1; // (attached: a failure from here on is the space's to clean up)
-      sp.ctx = this.adoptStub(pid, sp.pages);
-    } catch {
-      // the host refused a process, or it died starting: the fork that needs it starts its own
-      if (sp.pid > 0) this.reap(sp.pid);
-      this.spare = null;
-    }
-    return true;
-  }
-
   newAddressSpace(physmemFd: number, pages: StubPages): Context {
-    const sp = this.spare;
-    if (sp !== null && sp.pages.batchOff === pages.batchOff) {
-      this.spare = null;
-      if (sp.ctx !== null && !sp.ctx.space.killed && !sp.ctx.space.reaped) return sp.ctx;
-      if (sp.pid > 0) {
-        attachSpawned(sp.pid, 'stub', false, MAPPER_OPTIONS);
-        return this.adoptStub(sp.pid, pages);
-      }
-    }
     const pid = this.spawnStub(physmemFd, pages.batchOff);
     attachSpawned(pid, 'stub', false, MAPPER_OPTIONS);
-    return this.adoptStub(pid, pages);
+    return this.adoptStub(new HostThread(pid, pages));
   }
 
-  /** A stub attached at its ready trap becomes an address space: its death watched, its first thread made. */
-  private adoptStub(pid: number, pages: StubPages): SystrapThread {
+  /**
+   * A guest fork's address space: a copy of the parent's host process,
+   * made by the parent's mapper (HostThread.runSysFork), with the parent's
+   * host mappings, descriptors and filter and none of its threads or
+   * areas. The copy costs a host fork of a small process, against an exec
+   * of the stub (its posix_spawn alone took about 1 ms of the kernel's
+   * thread here), and the child's first reads find their pages mapped.
+   */
+  forkAddressSpace(parent: Context, pages: StubPages): Context {
+    const t = parent as SystrapThread;
+    if (t.space.killed || t.space.reaped) throw new ContextGone(t.tid, -1);
+    const mapper = t.space.mapper.runSysFork(pages);
+    if (typeof mapper === 'number') throw new ErrnoError(Errno.EAGAIN);
+    return this.adoptStub(mapper);
+  }
+
+  /** A stub stopped at its ready trap (its mapper, with the mapper's options set) becomes an address space:
+   * its death watched, its first thread made. */
+  private adoptStub(mapper: HostThread): SystrapThread {
+    const pid = mapper.tid;
     if (this.kernelCpu >= 0) host.pinToCpu(pid, this.kernelCpu);
     const pidfd = host.pidfdOpen(pid);
     const space: SysSpace = {
-      pid, mapper: new HostThread(pid, pages), threads: new Set(), freeSlots: [], slots: [], pidfd, killed: false, reaped: false,
+      pid, mapper, threads: new Set(), freeSlots: [], slots: [], pidfd, killed: false, reaped: false,
     };
     this.spaces.set(pid, space);
     if (pidfd < 0 || !this.events.watch(pidfd, host.EPOLLIN, () => this.onDeath(space))) {
@@ -318,7 +286,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
         polled = true;
         if (this.poll(seq)) continue;
       }
-      if (this.spare !== null && this.spare.ctx === null && this.advanceSpare(this.spare)) continue;
       this.sleep(seq, DOORBELL_TIMEOUT_NS, this.anyPosted);
     }
   }
@@ -552,12 +519,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private kernelCpu = -1;
 
   shutdown(): void {
-    // (a spare made whole is one of the spaces)
-    const spare = this.spare?.pid ?? 0;
-    if (spare > 0) {
-      host.kill(spare, SIGKILL);
-      this.reap(spare);
-    }
     for (const space of this.spaces.values()) host.kill(space.pid, SIGKILL);
     for (const space of [...this.spaces.values()]) {
       this.reap(space.pid);
