@@ -73,6 +73,8 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
           if (v !== vpn) pte.bits[j]! |= PTE_HOST;
         }
       }
+    } else if (err & PF_WRITE && !(vma.flags & MAP_SHARED)) {
+      reuseAround(mm, pte, vpn);
     }
     pte.bits[i]! &= ~PTE_HOST;
   }
@@ -91,6 +93,29 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
   mm.populate(vma, lo, hi);
   mm.faultNext = hi;
   return 0;
+}
+
+/**
+ * A write to a page that was copy-on-write and is this process's alone
+ * again (the other side exited or exec'd: do_wp_page's reuse): the other
+ * pages of private writable VMAs in its page-table page (2 MiB) that are
+ * this process's alone and host-mapped go writable with it, in the same
+ * flush. A fork's parent whose child has exec'd then takes one fault for
+ * its data, bss and heap, not one per page (each costs a trap and a flush
+ * here, against a minor fault natively).
+ */
+function reuseAround(mm: AddressSpace, pte: PtPage, vpn: number): void {
+  const base = vpn - (vpn % PT_SIZE), refs = mm.physmem.refs;
+  for (let k = mm.firstAfter(base * PAGE_SIZE); k < mm.vmas.length && mm.vmas[k]!.start < (base + PT_SIZE) * PAGE_SIZE; k++) {
+    const v = mm.vmas[k]!;
+    if (v.flags & MAP_SHARED || !(v.prot & PROT_WRITE)) continue;
+    const lo = Math.max(v.start / PAGE_SIZE, base), hi = Math.min(v.end / PAGE_SIZE, base + PT_SIZE);
+    for (let p = lo; p < hi; p++) {
+      const j = p - base, f = pte.frame[j]!;
+      // (runs of neighbours merge into one request in the queue)
+      if (p !== vpn && f && pte.bits[j]! & PTE_HOST && refs[f - 1] === 1) mm.protectHost(p * PAGE_SIZE, (p + 1) * PAGE_SIZE, v.prot);
+    }
+  }
 }
 
 /** Linux grows a MAP_GROWSDOWN VMA down to a fault just below it (within RLIMIT_STACK). */

@@ -108,8 +108,19 @@ export function mprotect(mm: AddressSpace, addr: number, len: number, prot: numb
   // VMA would make each call cost the whole map (quadratic with many VMAs)
   const lo = Math.max(0, mm.firstAfter(addr) - 1);
   for (let i = Math.min(mm.firstAfter(end), mm.vmas.length - 1); i >= lo; i--) if (i < mm.vmas.length) mm.mergeAround(i);
-  mm.unmapHost(addr, end);
-  mm.remapDirectIn(addr, end);
+  // what the host has mapped keeps its pages at the new protection less
+  // write (a write faults, and maps writable what is not copy-on-write), so
+  // a RELRO or W^X flip costs no fault per page read; a direct VMA is
+  // mapped from its file again
+  for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
+    const v = mm.vmas[i]!, s = Math.max(addr, v.start), e = Math.min(end, v.end);
+    if (v.direct) {
+      mm.unmapHost(s, e);
+      mm.remapDirect(v, s, e);
+    } else {
+      mm.protectHost(s, e, v.flags & MAP_SHARED ? v.prot : v.prot & ~PROT_WRITE);
+    }
+  }
 }
 
 /** Map the direct VMAs' parts in [start, end) again (after their host mappings were dropped or changed). */
