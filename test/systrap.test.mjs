@@ -10,6 +10,8 @@
 //    only itself: another guest process's syscalls keep their results, the
 //    kernel goes on; a thread whose handler it stuck (it no longer answers
 //    kicks) does not keep its vCPU from other guests;
+//  - a guest fork's host process, copied from the parent's, keeps none of
+//    the parent's thread areas;
 //  - a SIGKILL of umlts leaves no host process behind (no ptrace
 //    EXITKILL for the guest threads: the stubs die with the kernel's thread
 //    through PR_SET_PDEATHSIG and their traced mapper).
@@ -41,6 +43,16 @@ test('a guest scribbling on its stub areas and the doorbell harms only itself', 
     assert.match(r.stdout, /^child ended: yes$/m, r.describe());
     assert.doesNotMatch(r.stderr, /kernel error|internal error/, r.describe());
   }
+});
+
+test("a fork's host process, a copy of the parent's, keeps none of the parent's thread areas", () => {
+  const bin = buildGuest('systrap_fork_areas', ['-pthread']);
+  const r = runUmlts(SYSTRAP, [bin]);
+  assert.equal(r.status, 0, r.describe());
+  assert.equal(r.stdout, "child reads the parent's areas: 0\nchild exited: 0\n", r.describe());
+  // the probe sees areas where there are some: the parent's own (its four host threads')
+  const m = /^parent areas: (\d+)$/m.exec(r.stderr);
+  assert.ok(m && Number(m[1]) >= 4, r.describe());
 });
 
 test('a guest thread whose handler sleeps through its reply cannot keep the vCPU from other guests', () => {

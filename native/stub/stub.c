@@ -10,7 +10,9 @@
  *       unmaps the rest of the host address space, seals the batch page
  *       read-only, installs the seccomp filter, unmaps its own start-up code
  *       (STUB_SETUP) and traps (int3) to say it is ready. From then on it is
- *       only a code page of entry points and a read-only batch page.
+ *       only a code page of entry points and a read-only batch page. A
+ *       guest fork's stub is not spawned but copied from the parent's
+ *       (stub_sys_fork, S8).
  *   "waker" <ppid>
  *       The kernel's alarm clock: polls fd 3 (the kernel's epoll instance)
  *       and traps (int3) whenever it is readable. Its stops arrive through the
@@ -177,12 +179,15 @@
  *     first instruction with its parent mapper's options, EXITKILL among
  *     them (PTRACE_O_TRACEFORK: the host copies the ptrace flags at fork),
  *     and is the kernel's child (CLONE_PARENT), reaped like a spawned one.
- * S8. A guest fork copies the parent's stub process (stub_sys_fork): the
- *     mapper, stopped and started by the kernel as for a batch (S2), makes
- *     the one clone the filter allows there (exactly STUB_FORK_FLAGS, no
- *     stack, tids or tls). Only the calling thread is copied: the copy has
- *     no guest thread until the kernel clones one, and before that its one
- *     thread (the mapper's copy, the registers the kernel set) unmaps every
+ * S8. A guest fork copies the parent's stub process (stub_sys_fork, on
+ *     both platforms): the mapper (on ptrace, the forking guest's host
+ *     thread, stopped at its fork), started by the kernel as for a batch
+ *     (S2, 2), makes the one clone the filter allows there (exactly STUB_FORK_FLAGS, no
+ *     stack, tids or tls). Only the calling thread is copied: on systrap
+ *     the copy has no guest thread until the kernel clones one (on ptrace
+ *     its one thread runs guest code only under SYSEMU, 1, once the kernel
+ *     has set the child's registers), and before that its one
+ *     thread (the caller's copy, the registers the kernel set) unmaps every
  *     thread area it inherited (the one munmap of exactly
  *     [STUB_AREAS, STUB_AREAS_END) the filter allows, from one instruction)
  *     and maps its own batch page over the parent's (the one mmap of
@@ -190,7 +195,8 @@
  *     instruction; the offset is r12, which only the kernel set), then
  *     traps; the kernel checks the trap's address. So no area of the
  *     parent's threads and no request of the parent's reaches the copy's
- *     guest. Guest threads' own filters trap all three instructions (S1).
+ *     guest. Guest threads' own filters trap all three instructions (S1;
+ *     on ptrace a guest never executes a syscall instruction, 1).
  *     What the copy inherits otherwise is what the kernel gives it anyway:
  *     the parent's host mappings (made read-only where copy-on-write
  *     before the copy; the kernel's page table for the child records them),
@@ -491,14 +497,16 @@ __asm__(
   "stub_sys_ready_syscall:\n"
   "   syscall\n"                       /* trapped by the guest filter: the first post */
   "9: ud2\n"
-  /* stub_sys_fork (the mapper, traced with TRACEFORK, started by the kernel
-   *   with r12 = the child's batch page offset in physmem): a copy of this
+  /* stub_sys_fork (systrap's mapper, or on ptrace a stopped guest thread,
+   *   traced with TRACEFORK, started by the kernel with r12 = the child's
+   *   batch page offset in physmem): a copy of this
    *   process, the kernel's child (CLONE_PARENT), traced from its first
    *   instruction with the mapper's ptrace options. The mapper stops at
    *   stub_sys_fork_trap with rax = the child's pid or -errno. The child
-   *   (only this thread's copy: no guest thread) unmaps every thread area
-   *   it inherited, maps its own batch page over the parent's, and stops at
-   *   stub_sys_forked_trap; any failure is a ud2 (SIGILL: not ready). */
+   *   (only this thread's copy) unmaps every thread area it inherited
+   *   (systrap's; none on ptrace), maps its own batch page over the
+   *   parent's, and stops at stub_sys_forked_trap; any failure is a ud2
+   *   (SIGILL: not ready). */
   ".balign 16\n"
   ".globl stub_sys_fork\n"
   "stub_sys_fork:\n"
@@ -798,7 +806,7 @@ static void island(struct fb *b) {
 }
 
 enum { L_BATCH = T_LABEL0, L_CLONE, L_EXIT, L_DROP, L_MMAP, L_MMAP_FD, L_MUNMAP, L_MPROTECT, L_OPENAT, L_SYS, L_SYS2,
-  L_SYSTRAP, L_S0, L_S1, L_S2, L_S3, L_S4, L_F0, L_F1, L_F2 };
+  L_SYSTRAP, L_S0, L_S1, L_S2, L_S3, L_S4, L_FORK, L_F0, L_F1 };
 
 /* systrap: the handler's futex (wait or wake, on the doorbell or an area),
  * rt_sigreturn and arch_prctl(ARCH_SET_FS/GS), each from its own
@@ -892,7 +900,7 @@ static void build_filter(struct fb *b, int systrap) {
   emit(b, BPF_JEQ_K, (u32)batch_ip, L_BATCH, T_NEXT);
   emit(b, BPF_JEQ_K, (u32)clone_ip, L_CLONE, T_NEXT);
   emit(b, BPF_JEQ_K, (u32)exit_ip, L_EXIT, T_NEXT);
-  emit(b, BPF_JEQ_K, (u32)drop_ip, L_DROP, systrap ? L_SYSTRAP : T_KILL);
+  emit(b, BPF_JEQ_K, (u32)drop_ip, L_DROP, L_FORK);
   island(b);
 
   label(b, L_EXIT);  /* a host thread's own end (exit, not exit_group) */
@@ -946,6 +954,36 @@ static void build_filter(struct fb *b, int systrap) {
   emit(b, BPF_JEQ_K, O_CLOEXEC | O_RDWR, T_ALLOW, T_KILL);
   island(b);
 
+  label(b, L_FORK);
+  /* a guest fork's host process (stub_sys_fork): the copy, with exactly
+   * STUB_FORK_FLAGS and no stack, tid pointers or tls; then, in the copy,
+   * the one munmap of every thread area and the one mmap of its batch page
+   * (read-only, shared, from physmem, at STUB_BATCH; the offset is the
+   * kernel's, in a register of the traced mapper) */
+  emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_fork_syscall + 2), T_NEXT, L_F0);
+  ld(b, SD_NR); req_eq(b, NR_clone);
+  req_arg(b, 0, STUB_FORK_FLAGS);
+  req_arg(b, 1, 0);
+  req_arg(b, 2, 0);
+  req_arg(b, 3, 0);
+  req_arg(b, 4, 0);
+  ret(b, RET_ALLOW);
+  label(b, L_F0);
+  emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_unareas_syscall + 2), T_NEXT, L_F1);
+  ld(b, SD_NR); req_eq(b, NR_munmap);
+  req_arg(b, 0, STUB_AREAS);
+  req_arg(b, 1, STUB_AREAS_MAX * STUB_AREA_SIZE);
+  ret(b, RET_ALLOW);
+  label(b, L_F1);
+  emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_rebatch_syscall + 2), T_NEXT, systrap ? L_SYSTRAP : T_KILL);
+  ld(b, SD_NR); req_eq(b, NR_mmap);
+  req_arg(b, 0, STUB_BATCH);
+  req_arg(b, 1, STUB_BATCH_SIZE);
+  req_arg(b, 2, PROT_READ);
+  req_arg(b, 3, MAP_SHARED | MAP_FIXED);
+  req_arg(b, 4, STUB_FD_PHYSMEM);
+  ret(b, RET_ALLOW);
+
   if (systrap) {
     label(b, L_SYSTRAP);
     ld(b, SD_IP_LO);
@@ -982,35 +1020,6 @@ static void build_filter(struct fb *b, int systrap) {
     ld(b, SD_NR); req_eq(b, 39);   /* getpid: the guest filter traps it before it runs */
     ret(b, RET_ALLOW);
     label(b, L_S4);
-    /* a guest fork's host process (stub_sys_fork): the copy, with exactly
-     * STUB_FORK_FLAGS and no stack, tid pointers or tls; then, in the copy,
-     * the one munmap of every thread area and the one mmap of its batch page
-     * (read-only, shared, from physmem, at STUB_BATCH; the offset is the
-     * kernel's, in a register of the traced mapper) */
-    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_fork_syscall + 2), T_NEXT, L_F0);
-    ld(b, SD_NR); req_eq(b, NR_clone);
-    req_arg(b, 0, STUB_FORK_FLAGS);
-    req_arg(b, 1, 0);
-    req_arg(b, 2, 0);
-    req_arg(b, 3, 0);
-    req_arg(b, 4, 0);
-    ret(b, RET_ALLOW);
-    label(b, L_F0);
-    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_unareas_syscall + 2), T_NEXT, L_F1);
-    ld(b, SD_NR); req_eq(b, NR_munmap);
-    req_arg(b, 0, STUB_AREAS);
-    req_arg(b, 1, STUB_AREAS_MAX * STUB_AREA_SIZE);
-    ret(b, RET_ALLOW);
-    label(b, L_F1);
-    emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_rebatch_syscall + 2), T_NEXT, L_F2);
-    ld(b, SD_NR); req_eq(b, NR_mmap);
-    req_arg(b, 0, STUB_BATCH);
-    req_arg(b, 1, STUB_BATCH_SIZE);
-    req_arg(b, 2, PROT_READ);
-    req_arg(b, 3, MAP_SHARED | MAP_FIXED);
-    req_arg(b, 4, STUB_FD_PHYSMEM);
-    ret(b, RET_ALLOW);
-    label(b, L_F2);
     ld(b, SD_IP_LO);
     sys_handler_rules(b);
   }

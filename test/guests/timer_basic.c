@@ -216,8 +216,10 @@ int main(int argc, char **argv) {
   sigaddset(&set, SIGRTMIN);
   sigprocmask(SIG_BLOCK, &set, &prev);
   rt_count = 0;
-  tset(id4, 0, 0, 5000000, 0, 5000000, NULL);
-  msleep(100);
+  /* (a 20 ms period: the unblock and the disarm below must fall within one
+   * period even on a loaded host, or a second signal is due meanwhile) */
+  tset(id4, 0, 0, 20000000, 0, 20000000, NULL);
+  msleep(200);
   sigprocmask(SIG_SETMASK, &prev, NULL);
   tset(id4, 0, 0, 0, 0, 0, NULL);
   long ov = syscall(SYS_timer_getoverrun, id4);

@@ -72,6 +72,20 @@ export class PtracePlatform extends HostFacts implements Platform {
     this.leaders.add(t.tid);
     return this.adopt(t);
   }
+  /**
+   * A guest fork's address space: a copy of the parent's stub process, made
+   * by the parent's stopped thread (HostThread.runSysFork), with the
+   * parent's host mappings and none of its other threads. Its one thread
+   * is the child's first guest thread (its registers are the task's at
+   * its first resume). No stub is spawned (a posix_spawn costs about 1 ms
+   * of the kernel's thread here).
+   */
+  forkAddressSpace(parent: Context, pages: StubPages): Context {
+    const t = (parent as HostThread).runSysFork(pages);
+    if (typeof t === 'number') throw new ErrnoError(Errno.EAGAIN);
+    this.leaders.add(t.tid);
+    return this.adopt(t);
+  }
   /** A thread made by a stub (cloneThread) or spawned: its stops are wait()'s from now on. */
   adopt(t: HostThread): HostThread {
     t.platform = this;

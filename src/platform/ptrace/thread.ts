@@ -42,8 +42,10 @@ const EFLAGS_IF = 0x202;
 
 /** host signals that report the stopped thread's own fault (not sent by anyone) */
 
-// TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction
-const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD | host.PTRACE_O_TRACECLONE;
+// TRACECLONE: the host threads the stub makes for guest threads are traced from their first instruction;
+// TRACEFORK: so is the copy of its process it makes for a guest fork (runSysFork), with these options
+const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD | host.PTRACE_O_TRACECLONE |
+  host.PTRACE_O_TRACEFORK;
 /** status >> 8 of the PTRACE_EVENT_CLONE stop */
 const STOP_CLONE = SIGTRAP | (host.PTRACE_EVENT_CLONE << 8);
 /** status >> 8 of the PTRACE_EVENT_FORK stop (systrap's mapper: runSysFork) */
@@ -262,13 +264,14 @@ export class HostThread implements Context {
   }
 
   /**
-   * systrap: this thread is its process's mapper, traced with TRACEFORK.
-   * Make a copy of its process for a guest fork (stub_sys_fork): the
-   * child, traced from birth with the same options, unmaps the thread
-   * areas it inherited and maps its own batch page (at batchOff, a
-   * register only the kernel sets), then stops at its trap. Returns the
-   * child's first thread (its mapper), stopped there, or -errno if the host
-   * refused the copy. StubFailed if either side stops anywhere else.
+   * Make a copy of this thread's process for a guest fork (stub_sys_fork;
+   * this thread is stopped, traced with TRACEFORK: systrap's mapper, or on
+   * ptrace the forking guest thread): the child, traced from birth with
+   * the same options, unmaps the thread areas it inherited (systrap's) and
+   * maps its own batch page (at batchOff, a register only the kernel
+   * sets), then stops at its trap. Returns the child's one thread, stopped
+   * there with stub registers, or -errno if the host refused the copy.
+   * StubFailed if either side stops anywhere else.
    */
   runSysFork(pages: StubPages): HostThread | number {
     this.startStub(syms().stub_sys_fork, pages.batchOff);
