@@ -95,5 +95,8 @@ test('a hundred sleeping guests do not make the kernel spin', () => {
   const { cpu, wall, r } = cpuOf(loop(2), 120_000);
   assert.equal(r.stdout, 'done\n', r.stderr);
   assert.ok(wall >= 2, `the sleeps took ${wall} s`);
-  assert.ok(cpu - base.cpu < 0.5, `100 sleeping guests cost ${(cpu - base.cpu).toFixed(2)} s of CPU more than 100 exiting at once (${base.cpu} s)`);
+  // a kernel that spun while they sleep would burn a CPU for the 2 s (and polling for each would cost more);
+  // a hundred live processes cost some 0.4 s more than a hundred short ones even on an idle host (the
+  // kernel's scans and the hosts' exits), and up to twice that under load
+  assert.ok(cpu - base.cpu < 1.0, `100 sleeping guests cost ${(cpu - base.cpu).toFixed(2)} s of CPU more than 100 exiting at once (${base.cpu} s)`);
 });
