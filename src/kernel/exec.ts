@@ -126,6 +126,10 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
   task.comm = p.path.split('/').pop()!.slice(0, 15);
 }
 
+/** free frames below which exec flushes the old image's unmapping before loading the new one (frames the host
+ * still maps are freed only after a flush): 16 MiB */
+const EXEC_ROOM_PAGES = 4096;
+
 /**
  * execve(2) for a running task: everything that can fail is checked first;
  * then the old image goes. A process's own stub is reused (its host
@@ -145,7 +149,10 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   const mm = task.mm;
   mm.setSyncThread(task.thread);
   mm.reset();
-  mm.flush();
+  // the old image's host mappings go in the same flush as the new one's
+  // (in order: every munmap runs before the mmaps after it), unless memory
+  // is short: the frames the host still maps come back only after a flush
+  if (mm.tlb.gather.length > 0 && mm.physmem.limit - mm.physmem.used < EXEC_ROOM_PAGES) mm.flush();
   task.thread.setXstate(initFpState(576));
   try {
     k.loadInto(task, p, envp);

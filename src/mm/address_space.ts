@@ -501,9 +501,14 @@ export class AddressSpace {
 
   /** Give the page its own copy of a shared frame (do_wp_page). Returns the new frame. */
   breakCow(p: PtPage, i: number): number {
+    const f = this.physmem.alloc(1);
+    this.copyInto(p, i, f);
+    return f;
+  }
+  /** The page gets frame f (allocated by the caller), a copy of its shared frame; the host no longer maps it. */
+  private copyInto(p: PtPage, i: number, f: number): void {
     const old = p.frame[i]! - 1;
     const pm = this.physmem;
-    const f = pm.alloc(1);
     pm.stats.cowCopies++;
     pm.chunkOf(f).set(pm.chunkOf(old).subarray(pm.offsetIn(old), pm.offsetIn(old) + PAGE_SIZE), pm.offsetIn(f));
     // still mapped by the host until the flush that maps the copy: our
@@ -513,7 +518,6 @@ export class AddressSpace {
     else pm.put(old);
     p.frame[i] = f + 1;
     p.bits[i]! &= ~PTE_HOST;
-    return f;
   }
 
   // ---- TLB: batched host mapping changes (tlb.ts) ----------------------------------
@@ -739,15 +743,24 @@ export class AddressSpace {
   unshare(start: number, end: number): void {
     const v = this.find(start);
     if (!v || v.flags & MAP_SHARED || !(v.prot & PROT_WRITE)) return;
-    end = Math.min(end, v.end);
-    for (let vpn = start / PAGE_SIZE; vpn < end / PAGE_SIZE; vpn++) {
+    const pm = this.physmem, last = Math.min(end, v.end) / PAGE_SIZE;
+    for (let vpn = start / PAGE_SIZE; vpn < last;) {
       const p = this.ptPage(vpn, false), i = vpn % PT_SIZE;
-      const f = p ? p.frame[i]! : 0;
-      if (!f || !this.isCow(v, f - 1)) continue;
-      if (this.physmem.used >= this.physmem.limit) return;
-      this.breakCow(p!, i);
-      this.queueMap(vpn, 1, p!.frame[i]! - 1, v.prot);
-      p!.bits[i]! |= PTE_HOST;
+      // a run of copy-on-write pages (within one page-table page) gets a run of frames: one host mapping
+      let n = 0;
+      while (p && vpn + n < last && i + n < PT_SIZE && p.frame[i + n]! && this.isCow(v, p.frame[i + n]! - 1)) n++;
+      if (n === 0) {
+        vpn++;
+        continue;
+      }
+      if (pm.used >= pm.limit) return;
+      const f = pm.alloc(Math.min(n, pm.limit - pm.used)), m = pm.allocCount;
+      for (let k = 0; k < m; k++) {
+        this.copyInto(p!, i + k, f + k);
+        p!.bits[i + k]! |= PTE_HOST;
+      }
+      this.queueMap(vpn, m, f, v.prot);
+      vpn += m;
     }
   }
 
