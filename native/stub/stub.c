@@ -836,11 +836,12 @@ static void sys_handler_rules(struct fb *b) {
   ret(b, RET_ALLOW);
 }
 
-/* a new host thread in this process, with exactly STUB_CLONE_FLAGS and no
- * stack, tid pointers or tls */
-static void clone_rules(struct fb *b) {
+/* a clone with exactly these flags and no stack, tid pointers or tls: a
+ * new host thread in this process (STUB_CLONE_FLAGS), or a copy of it for
+ * a guest fork (STUB_FORK_FLAGS) */
+static void clone_rules(struct fb *b, u64 flags) {
   ld(b, SD_NR); req_eq(b, NR_clone);
-  req_arg(b, 0, STUB_CLONE_FLAGS);
+  req_arg(b, 0, flags);
   req_arg(b, 1, 0);
   req_arg(b, 2, 0);
   req_arg(b, 3, 0);
@@ -914,7 +915,7 @@ static void build_filter(struct fb *b, int systrap) {
   ret(b, RET_ALLOW);
 
   label(b, L_CLONE);
-  clone_rules(b);
+  clone_rules(b, STUB_CLONE_FLAGS);
 
   label(b, L_BATCH);
   ld(b, SD_NR);
@@ -961,13 +962,7 @@ static void build_filter(struct fb *b, int systrap) {
    * (read-only, shared, from physmem, at STUB_BATCH; the offset is the
    * kernel's, in a register of the traced mapper) */
   emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_fork_syscall + 2), T_NEXT, L_F0);
-  ld(b, SD_NR); req_eq(b, NR_clone);
-  req_arg(b, 0, STUB_FORK_FLAGS);
-  req_arg(b, 1, 0);
-  req_arg(b, 2, 0);
-  req_arg(b, 3, 0);
-  req_arg(b, 4, 0);
-  ret(b, RET_ALLOW);
+  clone_rules(b, STUB_FORK_FLAGS);
   label(b, L_F0);
   emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_unareas_syscall + 2), T_NEXT, L_F1);
   ld(b, SD_NR); req_eq(b, NR_munmap);
@@ -989,7 +984,7 @@ static void build_filter(struct fb *b, int systrap) {
     ld(b, SD_IP_LO);
     /* the new thread's set-up (stub_sys_clone), then the handler's calls */
     emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_clone_syscall + 2), T_NEXT, L_S0);
-    clone_rules(b);
+    clone_rules(b, STUB_CLONE_FLAGS);
     label(b, L_S0);
     ld(b, SD_IP_LO);
     emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_mmap_syscall + 2), T_NEXT, L_S1);

@@ -94,21 +94,7 @@ export class HostThread implements Context {
    * refused.
    */
   cloneThread(): HostThread | number {
-    this.startStub(syms().stub_clone_thread);
-    // the clone event (or, if the host refused, straight to the trap)
-    let child = -1;
-    for (;;) {
-      const st = this.waitStop();
-      if (st >> 8 === STOP_CLONE) {
-        const msg = new BigUint64Array(1);
-        host.ptraceBuf(host.PTRACE_GETEVENTMSG, this.tid, 0, msg);
-        child = Number(msg[0]);
-        this.cont(0);
-        continue;
-      }
-      if (this.atTrap(st, syms().stub_clone_trap)) break;
-    }
-    const ret = this.scratch.getS(RAX);
+    const { ret, child } = this.runWithEvent(syms().stub_clone_thread, STOP_CLONE, syms().stub_clone_trap);
     if (ret < 0) return ret;
     if (child !== ret) throw new StubFailed(this.tid, `clone event for ${child}, clone returned ${ret}`);
     // the new thread: its first stop (SIGSTOP, from TRACECLONE), then its trap
@@ -121,6 +107,29 @@ export class HostThread implements Context {
     for (;;) {
       if (t.atTrap(t.waitStop(), syms().stub_thread_trap)) return t;
     }
+  }
+
+  /**
+   * Run stub code that makes a task (a clone or a fork) until its trap at
+   * `site`, taking the ptrace event (`event`, status >> 8) the host reports
+   * on the way: rax at the trap (the new id, or -errno if the host refused,
+   * when no event comes) and the event's id (-1: none).
+   */
+  private runWithEvent(entry: number, event: number, site: number, r12 = -1): { ret: number; child: number } {
+    this.startStub(entry, r12);
+    let child = -1;
+    for (;;) {
+      const st = this.waitStop();
+      if (st >> 8 === event) {
+        const msg = new BigUint64Array(1);
+        host.ptraceBuf(host.PTRACE_GETEVENTMSG, this.tid, 0, msg);
+        child = Number(msg[0]);
+        this.cont(0);
+        continue;
+      }
+      if (this.atTrap(st, site)) break;
+    }
+    return { ret: this.scratch.getS(RAX), child };
   }
 
   getRegs(r: Regs): void {
@@ -274,20 +283,7 @@ export class HostThread implements Context {
    * StubFailed if either side stops anywhere else.
    */
   runSysFork(pages: StubPages): HostThread | number {
-    this.startStub(syms().stub_sys_fork, pages.batchOff);
-    let child = -1;
-    for (;;) {
-      const st = this.waitStop();
-      if (st >> 8 === STOP_FORK) {
-        const msg = new BigUint64Array(1);
-        host.ptraceBuf(host.PTRACE_GETEVENTMSG, this.tid, 0, msg);
-        child = Number(msg[0]);
-        this.cont(0);
-        continue;
-      }
-      if (this.atTrap(st, syms().stub_sys_fork_trap)) break;
-    }
-    const ret = this.scratch.getS(RAX);
+    const { ret, child } = this.runWithEvent(syms().stub_sys_fork, STOP_FORK, syms().stub_sys_fork_trap, pages.batchOff);
     if (ret < 0) return ret;
     const t = new HostThread(ret, pages);
     if (child !== ret) {
