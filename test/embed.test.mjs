@@ -31,8 +31,8 @@ test("a program's own child keeps its exit status while the library runs a guest
 
 test('SIGKILL of one guest host process from outside: its parent sees SIGKILL, the others finish', async () => {
   // a worker that computes without forking, then a victim that sleeps: the
-  // victim's stub is the host process that maps the host's sleep(1) (the
-  // newest may be the one systrap starts ahead for the next fork)
+  // victim's stub is the host process that maps the host's sleep(1) (not
+  // found by its pid's age: pids say nothing of which guest a stub is)
   const SLEEP = fs.realpathSync('/bin/sleep');
   const script = [
     `${BUSYBOX} sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo worker done' & w=$!`,

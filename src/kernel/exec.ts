@@ -152,7 +152,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   // the old image's host mappings go in the same flush as the new one's
   // (in order: every munmap runs before the mmaps after it), unless memory
   // is short: the frames the host still maps come back only after a flush
-  if (mm.tlb.gather.length > 0 && mm.physmem.limit - mm.physmem.used < EXEC_ROOM_PAGES) mm.flush();
+  mm.flushIfShort(EXEC_ROOM_PAGES);
   task.thread.setXstate(initFpState(576));
   try {
     k.loadInto(task, p, envp);

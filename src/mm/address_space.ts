@@ -250,14 +250,14 @@ export class AddressSpace {
       if (!(v.flags & MAP_SHARED) && v.prot & PROT_WRITE) this.protectHost(v.start, v.end, v.prot & ~PROT_WRITE);
     }
     this.unshare(sp, sp + PAGE_SIZE);
-    const from = this.tlb.syncThread, copy = this.platform.forkAddressSpace;
-    const copyHost = copy !== undefined && from !== null && !this.tlb.released;
+    const from = this.tlb.syncThread;
+    const copyHost = this.platform.forkAddressSpace !== undefined && from !== null && !this.tlb.released;
     let made: { mm: AddressSpace; thread: Context };
     try {
       if (copyHost) {
         // what the child's host process inherits is what this side's host has after this flush
         this.flush();
-        made = AddressSpace.make(pm, this.platform, (pages) => copy.call(this.platform, from, pages));
+        made = AddressSpace.make(pm, this.platform, (pages) => this.platform.forkAddressSpace!(from, pages));
       } else {
         made = AddressSpace.create(pm, this.platform);
       }
@@ -528,6 +528,11 @@ export class AddressSpace {
   }
   get pendingFlush(): number {
     return this.tlb.count + this.tlb.refused.length;
+  }
+  /** Flush now if frames the host still maps (dropped, waiting for a flush to be freed) are needed: fewer than
+   * minFree frames are free. */
+  flushIfShort(minFree: number): void {
+    if (this.tlb.gather.length > 0 && this.physmem.limit - this.physmem.used < minFree) this.flush();
   }
   /** Run the queued requests now (see TlbBatch.flush), and deal with the host's refusals. */
   flush(): void {

@@ -154,6 +154,10 @@ export class HostThread implements Context {
   /** Kill this process (a stub no address space took) and wait until the host has reaped it. */
   killAndReap(): void {
     host.kill(this.tid, SIGKILL);
+    this.reap();
+  }
+  /** Wait until this killed process is gone (a traced thread's last stops pass by). */
+  reap(): void {
     for (;;) {
       const r = host.waitpid(this.tid, this.status, host.__WALL);
       if (r === -4 || (r > 0 && WIFSTOPPED(this.status[0]!))) continue;

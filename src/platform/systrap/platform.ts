@@ -487,15 +487,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
     if (this.relay < 0) this.relay = spawnRelay(this.pgid, sigs);
   }
 
-  /** Wait for a killed stub process's death (its traced mapper's last stops pass by). */
-  private reap(pid: number): void {
-    for (;;) {
-      const r = host.waitpid(pid, this.status, host.__WALL);
-      if (r === -4 || (r > 0 && WIFSTOPPED(this.status[0]!))) continue;
-      return;
-    }
-  }
-
   setSpinning(on: boolean): void {
     this.spinning = this.canSpin && on;
     // (on: each thread gets its poll count where the scheduler places it next, pin)
@@ -521,7 +512,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
   shutdown(): void {
     for (const space of this.spaces.values()) host.kill(space.pid, SIGKILL);
     for (const space of [...this.spaces.values()]) {
-      this.reap(space.pid);
+      space.mapper.reap();
       this.forgetSpace(space);
     }
     host.kill(this.pgid, SIGKILL);
