@@ -31,9 +31,8 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
   if (k.tgs.size >= (k.opts.maxProcesses ?? 4096)) return -Errno.EAGAIN;
-  // both write the stack as soon as the call returns: the parent gets its own copy of that page now, and the
-  // child the old one, mapped writable before it first runs (once the parent's flush has let go of the
-  // parent's reference): a fault less on each side
+  // both write the stack as soon as the call returns: the child gets its own copy of that page now
+  // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side
   const sp = Math.floor(parent.regs.get(RSP) / PAGE_SIZE) * PAGE_SIZE;
   const { mm, thread } = parent.mm.fork(sp);
   // the parent's write-protection reaches the host before the child runs

@@ -12,7 +12,7 @@ import { Vma } from './vma.js';
 
 import { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
 
-import { AddressSpace, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_MAX } from './address_space.js';
+import { AddressSpace, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_MAX } from './address_space.js';
 
 /**
  * The x86 error code of a fault the host reported, which says only
@@ -46,7 +46,11 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
   const need = err & PF_WRITE ? PROT_WRITE : err & PF_INSTR ? PROT_EXEC : PROT_READ;
   if (!(vma.prot & need) && !(need === PROT_READ && vma.prot & (PROT_WRITE | PROT_EXEC))) return SEGV_ACCERR;
   const vpn = Math.floor(addr / PAGE_SIZE);
-  if (vma.direct) return mm.directFault(vma, vpn, err);
+  if (vma.direct) {
+    const r = mm.directFault(vma, vpn, err);
+    if (r === 0 && err & PF_WRITE) markDirty(mm, vma, vpn);
+    return r;
+  }
   // a fault on a page we believe the host has mapped means the host lost
   // it (or never ran the request): map it again rather than loop
   const pte = mm.ptPage(vpn, false);
@@ -92,7 +96,15 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
   }
   mm.populate(vma, lo, hi);
   mm.faultNext = hi;
+  if (err & PF_WRITE) markDirty(mm, vma, vpn);
   return 0;
+}
+
+/** A write fault on a private page: a hint for fork's copies ahead (PTE_DIRTY). */
+function markDirty(mm: AddressSpace, vma: Vma, vpn: number): void {
+  if (vma.flags & MAP_SHARED) return;
+  const p = mm.ptPage(vpn, false), i = vpn % PT_SIZE;
+  if (p && p.frame[i]) p.bits[i]! |= PTE_DIRTY;
 }
 
 /**

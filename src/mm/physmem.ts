@@ -50,6 +50,10 @@ export class Physmem {
   private readonly chunks: Array<Uint8Array | null>;
   /** reference count per frame (mappings + kernel uses); guarded by the JS thread */
   readonly refs: Uint32Array;
+  /** per frame: a write while the page was shared made it (or left it) in a copy-on-write copy
+   * (AddressSpace.breakCow), so a process forked with it is likely to write it again — a hint for fork's
+   * copies ahead (copyForChild); cleared when the frame is allocated again; guarded by the JS thread */
+  readonly cowHint: Uint8Array;
   /** next never-used frame; guarded by the JS thread */
   private bump = 0;
   /** freed frames not yet punched: reused first (zeroed on the way out); guarded by the JS thread */
@@ -84,6 +88,7 @@ export class Physmem {
     this.base = host.mmap(0n, size, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, this.fd, 0);
     this.chunks = new Array<Uint8Array | null>(Math.ceil(this.nframes / CHUNK_FRAMES)).fill(null);
     this.refs = new Uint32Array(this.nframes);
+    this.cowHint = new Uint8Array(this.nframes);
     this.scratch = this.limit;
     this.scratchAddr = this.hostAddr(this.scratch);
     for (let f = this.nframes - 1; f > this.scratch; f--) this.stubSlots.push(f);
@@ -177,7 +182,10 @@ export class Physmem {
     } else {
       throw new OutOfMemory();
     }
-    for (let i = 0; i < n; i++) this.refs[f + i] = 1;
+    for (let i = 0; i < n; i++) {
+      this.refs[f + i] = 1;
+      this.cowHint[f + i] = 0;
+    }
     this.used += n;
     this.allocCount = n;
     return f;
