@@ -8,7 +8,7 @@
 // Then what the fuzzer found, each the simplest way, against Linux.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, assertSameAsNative, assertNoLeftovers } from './lib.mjs';
+import { buildGuest, assertSameAsNative, assertNoLeftovers, runUmlts } from './lib.mjs';
 import { fuzzOne, buildFuzzer } from '../scripts/fuzz.mjs';
 
 afterEach(() => assertNoLeftovers());
@@ -30,4 +30,16 @@ test('what the fuzzer found: timers at or before the clock\'s zero (futex, clock
   const bin = buildGuest('fuzz_found');
   const { umlts } = assertSameAsNative([bin]);
   assert.doesNotMatch(umlts.stderr, /kernel error|internal error/, umlts.describe());
+});
+
+test('what the fuzzer found: an orphan\'s clone exit signal does not kill init (reset to SIGCHLD when reparented, as Linux)', () => {
+  const r = runUmlts([], [buildGuest('reparent_exit_signal')]);
+  assert.equal(r.stdout, 'worker reaped: 1, status 0\norphan reaped: 1, exited 1 with 7\ninit lives\n', r.describe());
+  assert.equal(r.code, 0, r.describe());
+});
+
+test('what the fuzzer\'s logs needed: --strace prints 64-bit arguments exactly (-1, clone flags)', () => {
+  const r = runUmlts(['--strace'], [buildGuest('reparent_exit_signal')]);
+  assert.match(r.stderr, /^setsockopt\(0xffffffffffffffff, 0xffffffffffffffff, 0\) += -1 EBADF/m, r.describe());
+  assert.match(r.stderr, /^\[pid \d+\] clone\(0xa, /m, r.describe());
 });

@@ -158,6 +158,8 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   for (const c of tg.children) {
     c.parent = init && init !== tg && !init.zombie ? init : null;
     if (c.parent) {
+      // reparent_leader: "We don't want people slaying init" — a clone exit signal goes back to SIGCHLD
+      c.exitSignal = SIGCHLD;
       c.parent.children.add(c);
       if (c.zombie) k.notifyParent(c);
     }

@@ -111,7 +111,7 @@ export function straceLine(t: Task, nr: number, ret: number): string {
         args.push(String(r.getI32(reg)));
         break;
       case 'u':
-        args.push(String(v));
+        args.push(String(r.getBig(reg)));
         break;
       case 'a':
         args.push(r.getI32(reg) === -100 ? 'AT_FDCWD' : String(r.getI32(reg)));
@@ -150,7 +150,8 @@ export function straceLine(t: Task, nr: number, ret: number): string {
         args.push(bits(r.getU32(reg), ATF, 0) || '0');
         break;
       default:
-        args.push(v === 0 ? (fmt[i] === 'p' ? 'NULL' : '0') : '0x' + v.toString(16));
+        // exact: a double rounds values past 2^53 (-1 printed as 0x10000000000000000, clone flags' low byte lost)
+        args.push(v === 0 ? (fmt[i] === 'p' ? 'NULL' : '0') : '0x' + r.getBig(reg).toString(16));
     }
   }
   const res = ret < 0 && ret >= -4095 ? `-1 ${errText(-ret)}` : ret > 0xffff ? '0x' + ret.toString(16) : String(ret);
