@@ -201,7 +201,12 @@
  *     the parent's host mappings (made read-only where copy-on-write
  *     before the copy; the kernel's page table for the child records them),
  *     the descriptors of files the parent's VMAs map (the kernel's record
- *     is copied too), the handlers and the filters.
+ *     is copied too), the handlers and the filters. Where the child's page
+ *     is not the parent's (the kernel copied it ahead, mm's copyForChild,
+ *     and the parent keeps its frame writable), the child's first batch
+ *     maps the child's own over it: the kernel runs it in the copy's
+ *     stopped thread before any guest code of the child runs, and a batch
+ *     that fails kills the child (S2).
  *
  * Known remaining issues (see also test/hostile.test.mjs and
  * test/redteam.test.mjs, which try each of the above, on both platforms,
