@@ -21,14 +21,28 @@ export const GUEST_SRC = path.join(ROOT, 'test', 'guests');
 /** The library (package.json's export), as a URL for import(). */
 export const LIB = pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href;
 /** Where guest binaries and scratch files go: a host folder the guest sees
- * under the default root. Not under /tmp: the guest's /tmp is umlts's own
- * in-memory tmpfs. Not under the project either: a clone may itself live in
- * /tmp (CI's might). One folder per project checkout. */
+ * under the default root, which every user can reach (guests run as other
+ * users, --user or setuid, and so do native runs that drop to nobody).
+ * The project's build folder, unless the project lives under /tmp (the
+ * guest's /tmp is umlts's own in-memory tmpfs; CI's clone might) or under
+ * a folder others cannot search (a `mktemp -d` one is 0700): then a folder
+ * of its own in /var/tmp, one per project checkout. */
 export const TEST_DIR = testDir();
 function testDir() {
-  if (!ROOT.startsWith('/tmp/') && ROOT !== '/tmp') return path.join(ROOT, 'build');
+  if (!ROOT.startsWith('/tmp/') && ROOT !== '/tmp' && searchableByAll(ROOT)) return path.join(ROOT, 'build');
   const h = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
   return path.join('/var/tmp', `umlts-test-${h}`);
+}
+/** Can every user reach dir (search permission for others on it and each folder above)? */
+function searchableByAll(dir) {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      if (!(fs.statSync(d).mode & 0o001)) return false;
+    } catch {
+      return false;
+    }
+    if (d === '/') return true;
+  }
 }
 export const GUEST_BIN = path.join(TEST_DIR, 'guests');
 export const SCRATCH = path.join(TEST_DIR, 'tmp');

@@ -371,23 +371,32 @@ export class AddressSpace {
   /** A fork's copy-on-write protection of a private writable VMA: what the host maps of its frames shared now goes read-only. */
   private protectShared(v: Vma): void {
     const refs = this.physmem.refs, prot = v.prot & ~PROT_WRITE & SYS_HOST_PROT_MASK;
-    const v0 = v.start / PAGE_SIZE, v1 = v.end / PAGE_SIZE;
     let r0 = -1, r1 = -1;
+    const run = (): void => {
+      if (r0 >= 0) this.tlb.queue(NR_mprotect, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, prot, 0, 0, 0);
+    };
+    this.eachPresent(v.start, v.end, (p, i, vpn) => {
+      if (!(p.bits[i]! & PTE_HOST) || refs[p.frame[i]! - 1]! < 2) return;
+      if (vpn !== r1) {
+        run();
+        r0 = vpn;
+      }
+      r1 = vpn + 1;
+    });
+    run();
+  }
+
+  /** Visit the present page-table entries of [start, end) in order (fn gets the entry's page, index and vpn). */
+  private eachPresent(start: number, end: number, fn: (p: PtPage, i: number, vpn: number) => void): void {
+    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
     for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
       const p = this.pt.get(k);
       if (!p) continue;
       const base = k * PT_SIZE;
       for (let i = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base; i < hi; i++) {
-        const f = p.frame[i]!;
-        if (!f || !(p.bits[i]! & PTE_HOST) || refs[f - 1]! < 2) continue;
-        if (base + i !== r1) {
-          if (r0 >= 0) this.tlb.queue(NR_mprotect, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, prot, 0, 0, 0);
-          r0 = base + i;
-        }
-        r1 = base + i + 1;
+        if (p.frame[i]) fn(p, i, base + i);
       }
     }
-    if (r0 >= 0) this.tlb.queue(NR_mprotect, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, prot, 0, 0, 0);
   }
 
   /**
@@ -735,18 +744,11 @@ export class AddressSpace {
     if (fd < 0) return this.undirect(v);
     const shared = (v.flags & MAP_SHARED) !== 0;
     this.tlb.queueDirect(start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff + (start - v.start), stubKey(hm, rw));
-    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
-    for (let k = Math.floor(v0 / PT_SIZE); k <= Math.floor((v1 - 1) / PT_SIZE); k++) {
-      const p = this.pt.get(k);
-      if (!p) continue;
-      const base = k * PT_SIZE;
-      for (let i = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base; i < hi; i++) {
-        const f = p.frame[i]!;
-        if (!f) continue;
-        this.queueMap(base + i, 1, f - 1, this.isCow(v, f - 1) ? v.prot & ~PROT_WRITE : v.prot);
-        p.bits[i]! |= PTE_HOST;
-      }
-    }
+    this.eachPresent(start, end, (p, i, vpn) => {
+      const f = p.frame[i]! - 1;
+      this.queueMap(vpn, 1, f, this.isCow(v, f) ? v.prot & ~PROT_WRITE : v.prot);
+      p.bits[i]! |= PTE_HOST;
+    });
   }
 
   /**
