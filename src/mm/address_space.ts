@@ -332,7 +332,7 @@ export class AddressSpace {
    * own and the child's page-table copy, pt) get the child's copies now,
    * in frames as contiguous as memory allows (one host mapping for a run),
    * and this side keeps its frames, writable, as they were. Not when
-   * memory is short. A page copy costs a microsecond or two; the write
+   * memory is short (a sixteenth of it stays free). A page copy costs a microsecond or two; the write
    * fault it saves while the other side lives costs a trap and a flush
    * (about 150 µs here). The pages given are the stack's, those either
    * side wrote while it shared them with an earlier child (their frames'
@@ -351,8 +351,9 @@ export class AddressSpace {
       return v !== null && !(v.flags & MAP_SHARED) && pm.refs[f - 1] === 2 && q!.frame[i] === f;
     }).sort((a, b) => a - b);
     let done = 0, stack = false;
-    while (done < ok.length && pm.used < pm.limit) {
-      const n0 = pm.alloc(ok.length - done), m = pm.allocCount;
+    // a sixteenth of memory stays free: a copy ahead must not bring an out-of-memory kill a fork would not
+    while (done < ok.length && pm.used < pm.limit - (pm.limit >> 4)) {
+      const n0 = pm.alloc(Math.min(ok.length - done, pm.limit - (pm.limit >> 4) - pm.used)), m = pm.allocCount;
       for (let j = 0; j < m; j++) {
         const vpn = ok[done + j]!, k = Math.floor(vpn / PT_SIZE), i = vpn % PT_SIZE;
         const q = pt.get(k)!, f = q.frame[i]! - 1, n = n0 + j;
