@@ -357,7 +357,7 @@ export class AddressSpace {
       for (let j = 0; j < m; j++) {
         const vpn = ok[done + j]!, k = Math.floor(vpn / PT_SIZE), i = vpn % PT_SIZE;
         const q = pt.get(k)!, f = q.frame[i]! - 1, n = n0 + j;
-        pm.chunkOf(n).set(pm.chunkOf(f).subarray(pm.offsetIn(f), pm.offsetIn(f) + PAGE_SIZE), pm.offsetIn(n));
+        pm.copyFrame(n, f);
         pm.put(f);
         q.frame[i] = n + 1;
         q.bits[i] = 0;
@@ -625,7 +625,7 @@ export class AddressSpace {
     const old = p.frame[i]! - 1;
     const pm = this.physmem;
     pm.stats.cowCopies++;
-    pm.chunkOf(f).set(pm.chunkOf(old).subarray(pm.offsetIn(old), pm.offsetIn(old) + PAGE_SIZE), pm.offsetIn(f));
+    pm.copyFrame(f, old);
     // still mapped by the host until the flush that maps the copy: our
     // reference goes only then, or another process could get the frame
     // while a thread of this one still reaches it

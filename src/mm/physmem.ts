@@ -142,6 +142,10 @@ export class Physmem {
   offsetIn(f: number): number {
     return (f % CHUNK_FRAMES) * PAGE_SIZE;
   }
+  /** Copy frame `from`'s bytes into frame `to` (a copy-on-write copy). */
+  copyFrame(to: number, from: number): void {
+    this.chunkOf(to).set(this.chunkOf(from).subarray(this.offsetIn(from), this.offsetIn(from) + PAGE_SIZE), this.offsetIn(to));
+  }
   /** Host address of frame f in the kernel's mapping (to read files straight into it). */
   hostAddr(f: number): bigint {
     return this.base + BigInt(f) * 4096n;
