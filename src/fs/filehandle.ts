@@ -12,6 +12,7 @@ import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { parseStat } from '../abi/stat.js';
 import type { HostFs } from './hostfs.js';
+import type { DirCache } from './dcache.js';
 import { O_CLOEXEC, O_NOFOLLOW, O_NOCTTY, O_CREAT, O_EXCL, O_TRUNC, O_TMPFILE } from '../abi/fcntl.js';
 
 /** Host errno → guest errno. Identity except the host fd limits: those are umlts's, not the guest's. */
@@ -79,6 +80,11 @@ export interface FhStats {
   emfile: number;
   /** most host fds held at once (handles + transient) */
   peak: number;
+  /** directories the mounts' directory caches hold now (their fds are among the transient), and lookups of
+   * a directory they answered or had to open */
+  dirs: number;
+  dirHits: number;
+  dirMisses: number;
 }
 
 /**
@@ -112,17 +118,48 @@ export class HandleCache {
    */
   readonly test = { pinning: true, reclaimInOps: false };
 
-  constructor(/** max host fds; immutable */ readonly budget: number) {}
+  /** every mount's directory cache, asked for room when the budget is short; guarded by the JS thread */
+  private readonly dirCaches: DirCache[] = [];
+  /** calls of epoch() when no clock was given; guarded by the JS thread */
+  private calls = 0;
+
+  constructor(
+    /** max host fds; immutable */
+    readonly budget: number,
+    /**
+     * The operation clock: a number that changes between any two guest
+     * operations (the kernel's syscall count). Directory caches read the
+     * host's events once per value. Without one every call is a new
+     * operation. Immutable.
+     */
+    private readonly opClock: (() => number) | null = null,
+  ) {}
+
+  /** The current operation's number (see opClock). */
+  epoch(): number {
+    return this.opClock ? this.opClock() : ++this.calls;
+  }
+  addDirCache(d: DirCache): void {
+    this.dirCaches.push(d);
+  }
 
   get liveCount(): number {
     return this.live.size + this.transient;
   }
   stats(): FhStats {
-    return {
+    const s: FhStats = {
       budget: this.budget, open: this.live.size, transient: this.transient, handles: this.handles,
       pinned: this.pinned, sticky: this.sticky, opened: this.opened, reclaimed: this.reclaimed,
       reopened: this.reopens, reopenedByHandle: this.reopensByHandle, emfile: this.emfile, peak: this.peak,
+      dirs: 0, dirHits: 0, dirMisses: 0,
     };
+    for (const d of this.dirCaches) {
+      const ds = d.stats();
+      s.dirs += ds.entries;
+      s.dirHits += ds.hits;
+      s.dirMisses += ds.misses;
+    }
+    return s;
   }
 
   /** Close the least recently used unpinned, non-sticky handle. False if none could go. */
@@ -136,6 +173,8 @@ export class HandleCache {
       this.reclaimed++;
       return true;
     }
+    // then the directory caches, whole (a cache with fds out keeps them)
+    for (const d of this.dirCaches) if (d.shrink()) return true;
     return false;
   }
   /** Check (and remember) whether h can be reopened once closed. */
@@ -189,6 +228,11 @@ export class HandleCache {
       }
       return fd;
     }
+  }
+  /** Count a transient fd opened without acquire (give it back with releaseTransient). */
+  adoptTransient(): void {
+    this.transient++;
+    if (this.liveCount > this.peak) this.peak = this.liveCount;
   }
   releaseTransient(fd: number): void {
     host.close(fd);

@@ -53,6 +53,7 @@ import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from '
 import { parseStat } from '../abi/stat.js';
 import { XATTR_SIZE_MAX, XATTR_USER_PREFIX } from '../abi/xattr.js';
 import { SimpleXattrs } from './xattr.js';
+import { DirCache } from './dcache.js';
 import { decodeName } from '../abi/names.js';
 export { HostHandle, HandleCache, parseStat };
 export type { FhStats };
@@ -95,6 +96,8 @@ export class HostFs extends FileSystem {
   private readonly hostUmask: number;
   /** host euid 0: new files can be given the guest creator's ids; immutable */
   private readonly hostRoot: boolean;
+  /** the directory cache (dcache.ts); immutable reference */
+  readonly dcache: DirCache;
   /** openat2 works on this host; immutable */
   private readonly openat2Ok: boolean;
   /** fchmodat2 works on this host; guarded by the JS thread: written once, at the first chmod that finds out */
@@ -127,6 +130,7 @@ export class HostFs extends FileSystem {
     const probe = opts.noOpenat2 ? -Errno.ENOSYS : host.openat2(fd, '.', O_PATH | O_CLOEXEC, 0, RESOLVE);
     if (probe >= 0) host.close(probe);
     this.openat2Ok = probe >= 0;
+    this.dcache = new DirCache(fd, this.handles, (rel) => this.walkFromRoot(rel, O_PATH | O_DIRECTORY | HOST_OPEN, 0));
     const st = this.lstat('');
     if (typeof st === 'number') throw new Error(`hostfs: cannot stat root ${opts.rootDir}: errno ${-st}`);
     if ((st.mode & S_IFMT) !== S_IFDIR) throw new Error(`hostfs: root ${opts.rootDir} is not a directory`);
@@ -159,10 +163,25 @@ export class HostFs extends FileSystem {
    * handles.acquire).
    */
   openConfined(rel: string, flags: number, mode: number): number {
+    if (rel === '') return host.openat(this.rootFd, '.', flags, mode);
+    const i = rel.lastIndexOf('/');
+    if (i < 0) return host.openat(this.rootFd, rel, flags, mode);
+    if (!this.dcache.enabled) return this.walkFromRoot(rel, flags, mode);
+    // one name from the parent the directory cache holds
+    const pfd = this.dcache.acquire(rel.slice(0, i));
+    if (pfd < 0) return pfd;
+    try {
+      return host.openat(pfd, rel.slice(i + 1), flags, mode);
+    } finally {
+      this.dcache.put(pfd);
+    }
+  }
+
+  /** openConfined's walk from the root, for what the directory cache does not hold. */
+  private walkFromRoot(rel: string, flags: number, mode: number): number {
     const path = rel === '' ? '.' : rel;
     // openat2 is strict: O_PATH takes only these (openat ignores the rest)
     if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    if (rel.indexOf('/') < 0) return host.openat(this.rootFd, path, flags, mode);
     if (this.openat2Ok) {
       for (let tries = 0; ; tries++) {
         const fd = host.openat2(this.rootFd, path, flags, flags & (O_CREAT | O_TMPFILE) ? mode : 0, RESOLVE);
@@ -193,12 +212,12 @@ export class HostFs extends FileSystem {
   atParent<T>(rel: string, op: (dirfd: number, name: string) => T | number): T | number {
     const i = rel.lastIndexOf('/');
     if (i < 0) return op(this.rootFd, rel);
-    const dfd = this.handles.acquire(() => this.openConfined(rel.slice(0, i), O_PATH | O_DIRECTORY | HOST_OPEN, 0), true);
+    const dfd = this.dcache.acquire(rel.slice(0, i));
     if (dfd < 0) return guestErr(dfd);
     try {
       return op(dfd, rel.slice(i + 1));
     } finally {
-      this.handles.releaseTransient(dfd);
+      this.dcache.put(dfd);
     }
   }
   /** A transient fd of rel itself (flags gain O_NOFOLLOW etc.); releaseTransient it. */
@@ -423,6 +442,8 @@ export class HostFs extends FileSystem {
   }
   /** oldRel was renamed to newRel: follow it, and everything below it. */
   renamed(oldRel: string, newRel: string): void {
+    this.dcache.invalidate(oldRel);
+    this.dcache.invalidate(newRel);
     const pre = oldRel + '/';
     const moved: HostHandle[] = [];
     for (const [rel, s] of this.byRel) {
@@ -541,7 +562,10 @@ export class HostNode extends Node {
     return guestErr(this.fs.atParent(rel, (d, n) => host.unlinkat(d, n, 0)));
   }
   override rmdir(name: string): number {
-    return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => host.unlinkat(d, n, host.AT_REMOVEDIR)));
+    const rel = child(this.rel, name);
+    const r = this.fs.atParent(rel, (d, n) => host.unlinkat(d, n, host.AT_REMOVEDIR));
+    if (r === 0) this.fs.dcache.invalidate(rel);
+    return guestErr(r);
   }
   override rename(oldName: string, newDir: Node, newName: string, flags: number): number {
     if (!(newDir instanceof HostNode) || newDir.fs !== this.fs) return -Errno.EXDEV;

@@ -117,6 +117,8 @@ export interface VfsOptions {
   tmpBytes?: number;
   /** host fds hostfs may hold open (default 512) */
   hostFdBudget?: number;
+  /** a number that changes between any two guest operations (HandleCache's opClock) */
+  opClock?: () => number;
   /** more host directories: --mount HOST:GUEST[:ro] */
   mounts?: readonly HostMountSpec[];
   /** the kernel's job control for the terminals (the ptys, /dev/tty); none: every caller in the foreground */
@@ -210,7 +212,7 @@ export class Vfs {
 
   constructor(opts: VfsOptions) {
     this.hostWatch = opts.hostWatch;
-    this.handles = new HandleCache(opts.hostFdBudget ?? 512);
+    this.handles = new HandleCache(opts.hostFdBudget ?? 512, opts.opClock ?? null);
     const hostOpts = { handles: this.handles, locks: this.locks, noOpenat2: opts.noOpenat2 };
     this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, ...hostOpts });
     this.tmpfs = new TmpFs(makedev(0, 32), opts.tmpBytes);

@@ -654,6 +654,28 @@ export function fallocateTry(fd: number, mode: number, off: number, len: number)
   return (fsc2.fallocate(fd, mode, off, len) as number) === -1 ? -koffi.errno() : 0;
 }
 
+// ---- inotify (hostfs's directory cache, fs/dcache.ts) ---------------------------------
+const inc = {
+  inotify_init1: libc.func('int inotify_init1(int flags)'),
+  inotify_add_watch: libc.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
+  inotify_rm_watch: libc.func('int inotify_rm_watch(int fd, int wd)'),
+};
+export const IN_MOVED_FROM = 0x40, IN_MOVED_TO = 0x80, IN_DELETE = 0x200, IN_UNMOUNT = 0x2000, IN_Q_OVERFLOW = 0x4000,
+  IN_IGNORED = 0x8000, IN_ONLYDIR = 0x01000000, IN_ISDIR = 0x40000000, IN_NONBLOCK = 0o4000, IN_CLOEXEC = 0o2000000;
+/** inotify_init1(2): fd or -errno. */
+export function inotifyInit1(flags: number): number {
+  const r = inc.inotify_init1(flags) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+/** inotify_add_watch(2): watch descriptor or -errno. */
+export function inotifyAddWatch(fd: number, path: string, mask: number): number {
+  const r = inc.inotify_add_watch(fd, cs(path), mask >>> 0) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+export function inotifyRmWatch(fd: number, wd: number): number {
+  return (inc.inotify_rm_watch(fd, wd) as number) === -1 ? -koffi.errno() : 0;
+}
+
 // ---- the terminal (fs/tty/console.ts) and the waker's process group ---------------------
 const ttyc = {
   ioctl_l: libc.func('int ioctl(int fd, unsigned long req, unsigned long arg)'),

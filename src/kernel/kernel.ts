@@ -224,6 +224,7 @@ export class Kernel {
       hostWatch: { watch: (fd, ev, cb) => this.events.watch(fd, ev, cb) },
       mounts: opts.mounts,
       hostFdBudget: opts.maxHostFds,
+      opClock: () => this.stats.syscalls,
       ttyJobs: ttyJobs(this),
     });
     this.uts = { nodename: opts.uname.nodename, domainname: '(none)' };

@@ -1,0 +1,292 @@
+/**
+ * hostfs's directory cache (Linux's dcache, gVisor's gofer dentry tree;
+ * directories only): an O_PATH fd on each recently walked directory of one
+ * mount, by rel. A lookup in a cached directory is one fstatat(dirfd, name)
+ * where it was an openat2 of the parent's whole path from the mount's root,
+ * an fstatat and a close; a new directory is opened from its cached parent
+ * with one openat of one name.
+ *
+ * Coherence with the host. Every cached directory's parent is cached too
+ * (the root's fd is the mount's own), and every cached directory is
+ * watched with inotify for directory entries going away (rmdir, rename
+ * from, rename over). So a change on the host that takes a cached rel's
+ * directory away from that name, at any depth, is an event in a watched
+ * directory, and drops the entry and everything below it. The events are
+ * read (one non-blocking read) before the cache's first use in each guest
+ * operation (the epoch the kernel advances per syscall), so an operation
+ * sees every host change that completed before it began, as a process on
+ * the host would. The guest's own rmdir and rename drop entries at once.
+ * Only filesystems whose changes all make inotify events are cached (local
+ * disks, tmpfs, overlayfs); on others (NFS, FUSE, procfs...), and when
+ * inotify is unavailable or a directory cannot be watched, walks go from
+ * the root as before.
+ *
+ * Confinement. An entry is the directory the guest's walk reached, held
+ * by fd, so swapping a component for a symlink on the host cannot redirect
+ * a later access (an fd is not re-resolved). A host process that moves a
+ * cached directory out of the mount is seen at the next operation; one
+ * racing a single guest operation may let that operation act in the moved
+ * directory, as a process whose cwd is moved out of a bind mount does.
+ *
+ * Ownership: one DirCache per HostFs, touched only on the JS thread. An fd
+ * from acquire() stays valid until its put(): the cache never closes an
+ * entry while any is out (busy > 0).
+ */
+import { Errno } from '../abi/errno.js';
+import * as host from '../host/libc.js';
+import { O_PATH, O_DIRECTORY } from './types.js';
+import { HOST_OPEN, type HandleCache } from './filehandle.js';
+import { decodeName } from '../abi/names.js';
+
+/** one cached directory; immutable */
+interface DirEnt {
+  readonly rel: string;
+  readonly fd: number;
+  readonly wd: number;
+}
+
+/** statfs f_type of filesystems where every change is made through this host kernel (so inotify sees it) */
+const LOCAL_FS = new Set([
+  0xef53 /* ext2/3/4 */, 0x58465342 /* xfs */, 0x9123683e /* btrfs */, 0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */,
+  0x794c7630 /* overlayfs */, 0xf2f52010 /* f2fs */, 0x2fc12fc1 /* zfs */, 0xca451a4e /* bcachefs */,
+]);
+
+/** what a watch reports: a directory entry going away or being replaced */
+const WATCH_MASK = host.IN_DELETE | host.IN_MOVED_FROM | host.IN_MOVED_TO | host.IN_ONLYDIR;
+
+export interface DirCacheStats {
+  entries: number;
+  hits: number;
+  misses: number;
+  dropped: number;
+}
+
+export class DirCache {
+  /** entries by rel, by watch descriptor and by fd; guarded by the JS thread */
+  private readonly byRel = new Map<string, DirEnt>();
+  private readonly byWd = new Map<number, DirEnt>();
+  private readonly byFd = new Map<number, DirEnt>();
+  /** fds of entries dropped while fds were out: closed when none is (busy back to 0); guarded by the JS thread */
+  private readonly zombies = new Set<number>();
+  /** directories on filesystems not cached (foreign), whose subtrees are walked from the root; guarded by the JS thread */
+  private readonly foreign = new Set<string>();
+  /** the inotify fd (-1: none yet; -2: unavailable, no caching) and the root's watch; guarded by the JS thread */
+  private ifd = -1;
+  private rootWd = -1;
+  /** fds handed out and not yet put back; guarded by the JS thread */
+  private busy = 0;
+  /** the epoch of the last read of the events; guarded by the JS thread */
+  private seen = -1;
+  /** entries kept before the next quiet moment empties the cache; immutable */
+  private readonly cap: number;
+  /** scratch for events and statfs; used synchronously only */
+  private readonly evbuf = new Uint8Array(4096);
+  private readonly sfbuf = new Uint8Array(120);
+  /** counters; guarded by the JS thread */
+  private hits = 0;
+  private misses = 0;
+  private dropped = 0;
+
+  constructor(
+    /** the mount's root (O_PATH); not ours to close; immutable */
+    private readonly rootFd: number,
+    /** the kernel's filehandle layer: every fd here counts against its budget; immutable */
+    private readonly handles: HandleCache,
+    /** the confined walk from the root (openat2) for a directory this cache does not hold; immutable */
+    private readonly openFromRoot: (rel: string) => number,
+  ) {
+    this.cap = Math.max(8, Math.min(256, handles.budget >> 2));
+    handles.addDirCache(this);
+  }
+
+  /** Whether this mount caches (false once inotify proved unavailable). */
+  get enabled(): boolean {
+    return this.ifd !== -2;
+  }
+
+  stats(): DirCacheStats {
+    return { entries: this.byRel.size, hits: this.hits, misses: this.misses, dropped: this.dropped };
+  }
+
+  /**
+   * An O_PATH fd on directory rel ('' is the root), or -errno (host's).
+   * Give it back with put(), always.
+   */
+  acquire(rel: string): number {
+    if (rel === '') return this.rootFd;
+    this.sync();
+    const e = this.byRel.get(rel);
+    if (e) {
+      this.hits++;
+      this.busy++;
+      return e.fd;
+    }
+    this.misses++;
+    if (this.ifd === -2 || this.underForeign(rel)) return this.handles.acquire(() => this.openFromRoot(rel), true);
+    if (this.busy === 0 && this.byRel.size >= this.cap) this.clear();
+    // the parent first, cached (so watched: its watch is what reports rel going away)
+    const i = rel.lastIndexOf('/');
+    const pfd = this.acquire(i < 0 ? '' : rel.slice(0, i));
+    if (pfd < 0) return pfd;
+    // one name from a directory the walk holds, never following it
+    let fd = this.handles.acquire(() => host.openat(pfd, rel.slice(i + 1), O_PATH | O_DIRECTORY | HOST_OPEN, 0), true);
+    if (fd === -Errno.ELOOP) fd = -Errno.ENOTDIR; // a symlink where the walk had a directory
+    const keep = fd >= 0 && (pfd === this.rootFd || this.byFd.has(pfd)) && this.byRel.size < 2 * this.cap && this.insert(rel, fd);
+    this.put(pfd);
+    if (keep) this.busy++;
+    return fd;
+  }
+
+  /** Give back an fd from acquire(). */
+  put(fd: number): void {
+    if (fd === this.rootFd) return;
+    if (this.byFd.has(fd) || this.zombies.has(fd)) {
+      if (--this.busy === 0 && this.zombies.size > 0) {
+        for (const z of this.zombies) this.handles.releaseTransient(z);
+        this.zombies.clear();
+      }
+    } else {
+      this.handles.releaseTransient(fd);
+    }
+  }
+
+  /** rel (and everything below it) no longer names what it did: the guest's rmdir or rename. */
+  invalidate(rel: string): void {
+    if (this.byRel.size === 0) return;
+    const e = this.byRel.get(rel);
+    if (e) this.drop(e, true);
+    const pre = rel + '/';
+    for (const d of [...this.byRel.values()]) if (d.rel.startsWith(pre)) this.drop(d, true);
+  }
+
+  /** Close everything (the fd budget wants room). False if nothing could go (empty, or fds are out). */
+  shrink(): boolean {
+    if (this.busy > 0 || this.byRel.size === 0) return false;
+    this.clear();
+    return true;
+  }
+
+  private underForeign(rel: string): boolean {
+    if (this.foreign.size === 0) return false;
+    for (let r = rel; ; ) {
+      if (this.foreign.has(r)) return true;
+      const i = r.lastIndexOf('/');
+      if (i < 0) return false;
+      r = r.slice(0, i);
+    }
+  }
+
+  /** Watch and keep fd as rel's entry. False if it is not to be cached (the caller's put closes it). */
+  private insert(rel: string, fd: number): boolean {
+    if (host.fstatfs(fd, this.sfbuf) < 0) return false;
+    if (!LOCAL_FS.has(new DataView(this.sfbuf.buffer).getUint32(0, true))) {
+      if (this.foreign.size < 64) this.foreign.add(rel);
+      return false;
+    }
+    if (this.ifd === -1) {
+      // not through acquire: EMFILE here is mostly the per-user limit of inotify instances, which reclaiming
+      // open files would not help
+      const ifd = host.inotifyInit1(host.IN_NONBLOCK | host.IN_CLOEXEC);
+      if (ifd >= 0) this.handles.adoptTransient();
+      else {
+        this.ifd = -2;
+        return false;
+      }
+      this.ifd = ifd;
+      this.seen = this.handles.epoch();
+    }
+    if (this.rootWd < 0) {
+      this.rootWd = this.watch(this.rootFd);
+      if (this.rootWd < 0) {
+        // a root we may not watch (no read permission): this mount walks from the root, as without inotify
+        this.handles.releaseTransient(this.ifd);
+        this.ifd = -2;
+        return false;
+      }
+    }
+    const wd = this.watch(fd);
+    if (wd < 0) {
+      // not watchable (no read permission): its subtree is walked from the root
+      if (this.foreign.size < 64) this.foreign.add(rel);
+      return false;
+    }
+    // the same directory under another rel (a bind mount on the host): one name only
+    if (wd === this.rootWd || this.byWd.has(wd)) return false;
+    const e: DirEnt = { rel, fd, wd };
+    this.byRel.set(rel, e);
+    this.byWd.set(wd, e);
+    this.byFd.set(fd, e);
+    return true;
+  }
+
+  private watch(fd: number): number {
+    // the fd's magic link is the directory itself: no path is resolved again
+    return host.inotifyAddWatch(this.ifd, `/proc/self/fd/${fd}`, WATCH_MASK);
+  }
+
+  /** Forget e; its fd closes now, or when no fd is out (an operation may be using it). */
+  private drop(e: DirEnt, unwatch: boolean): void {
+    this.byRel.delete(e.rel);
+    this.byWd.delete(e.wd);
+    this.byFd.delete(e.fd);
+    if (unwatch) host.inotifyRmWatch(this.ifd, e.wd);
+    if (this.busy > 0) this.zombies.add(e.fd);
+    else this.handles.releaseTransient(e.fd);
+    this.dropped++;
+  }
+
+  /** Forget everything: closing the inotify fd ends every watch at once. Only while busy === 0. */
+  private clear(): void {
+    for (const e of this.byRel.values()) this.handles.releaseTransient(e.fd);
+    this.dropped += this.byRel.size;
+    this.byRel.clear();
+    this.byWd.clear();
+    this.byFd.clear();
+    this.foreign.clear();
+    if (this.ifd >= 0) {
+      this.handles.releaseTransient(this.ifd);
+      this.ifd = -1;
+    }
+    this.rootWd = -1;
+  }
+
+  /** Read the host's events once per operation; drop what they take away. */
+  private sync(): void {
+    const now = this.handles.epoch();
+    if (now === this.seen) return;
+    this.seen = now;
+    if (this.ifd < 0) return;
+    const b = this.evbuf;
+    const dv = new DataView(b.buffer);
+    for (;;) {
+      const n = host.read(this.ifd, b);
+      if (n === -Errno.EINTR) continue;
+      if (n <= 0) return; // EAGAIN: nothing more
+      for (let off = 0; off + 16 <= n;) {
+        const wd = dv.getInt32(off, true);
+        const mask = dv.getUint32(off + 4, true);
+        const len = dv.getUint32(off + 12, true);
+        if (mask & (host.IN_Q_OVERFLOW | host.IN_UNMOUNT)) {
+          // events were lost, or a filesystem went: trust no entry
+          for (const e of [...this.byRel.values()]) this.drop(e, true);
+          break;
+        }
+        if (mask & host.IN_IGNORED) {
+          // the watched directory itself is gone: its watch went with it
+          const e = this.byWd.get(wd);
+          if (e) {
+            this.drop(e, false);
+            this.invalidate(e.rel);
+          }
+        } else if (mask & host.IN_ISDIR) {
+          let end = off + 16;
+          while (end < off + 16 + len && b[end] !== 0) end++;
+          const name = decodeName(b.subarray(off + 16, end));
+          const dir = wd === this.rootWd ? '' : this.byWd.get(wd)?.rel;
+          if (dir !== undefined) this.invalidate(dir === '' ? name : dir + '/' + name);
+        }
+        off += 16 + len;
+      }
+    }
+  }
+}

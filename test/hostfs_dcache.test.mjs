@@ -1,0 +1,136 @@
+// hostfs's directory cache (src/fs/dcache.ts): lookups in a directory
+// walked before need no walk from the mount's root, and what the host
+// changes between two guest operations — a directory renamed away, removed
+// and made again, renamed over, swapped for a symlink — is what the next
+// operation sees, as a process on the host would.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI, BUSYBOX, CLEAN_ENV, ROOT, makeScratch, rmScratch, withPlatform, trackUmltsPid, assertNoLeftovers, requireCli } from './lib.mjs';
+import { makeVfs, caller, readAll, O_RDONLY, E } from './fs_lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+/** What the host does between the guest's commands; each step: a host change, then a guest command. */
+function steps(dir) {
+  const p = (...a) => path.join(dir, ...a);
+  return [
+    { host: () => { fs.mkdirSync(p('a', 'b'), { recursive: true }); fs.writeFileSync(p('a', 'b', 'f'), 'one\n'); }, cmd: 'cat a/b/f; cat a/b/x' },
+    // renamed away, and a new directory of that name
+    { host: () => { fs.renameSync(p('a', 'b'), p('a', 'old')); fs.mkdirSync(p('a', 'b')); fs.writeFileSync(p('a', 'b', 'f'), 'two\n'); }, cmd: 'cat a/b/f; cat a/old/f' },
+    // the whole tree removed and made again, deeper
+    { host: () => { fs.rmSync(p('a'), { recursive: true }); fs.mkdirSync(p('a', 'b', 'c'), { recursive: true }); fs.writeFileSync(p('a', 'b', 'c', 'f'), 'three\n'); }, cmd: 'cat a/b/c/f; cat a/b/c/x; ls a/b' },
+    // renamed over an empty directory the guest has walked
+    { host: () => { fs.rmSync(p('a', 'b', 'c'), { recursive: true }); fs.mkdirSync(p('n', 'b'), { recursive: true }); fs.writeFileSync(p('n', 'b', 'f'), 'four\n'); }, cmd: 'cat a/b/x; ls a/b' },
+    { host: () => fs.renameSync(p('n', 'b'), p('a', 'b')), cmd: 'cat a/b/f; ls a/b' },
+    // swapped for a symlink: the guest follows it in its own namespace
+    { host: () => { fs.rmSync(p('a', 'b'), { recursive: true }); fs.mkdirSync(p('s')); fs.writeFileSync(p('s', 'f'), 'five\n'); fs.symlinkSync('../s', p('a', 'b')); }, cmd: 'cat a/b/f' },
+    // and back to a directory
+    { host: () => { fs.unlinkSync(p('a', 'b')); fs.mkdirSync(p('a', 'b')); fs.writeFileSync(p('a', 'b', 'f'), 'six\n'); }, cmd: 'cat a/b/f; ls a' },
+    // the guest's own rename and rmdir, then the host reuses the names
+    { host: () => {}, cmd: 'mv a/b a/z; cat a/z/f; cat a/b/f; mkdir a/b; rmdir a/b; cat a/b/f' },
+    { host: () => { fs.mkdirSync(p('a', 'b')); fs.writeFileSync(p('a', 'b', 'f'), 'seven\n'); }, cmd: 'cat a/b/f; cat a/z/f' },
+  ];
+}
+
+/**
+ * Run the steps against a busybox shell reading commands from stdin (argv),
+ * whose paths start at `at`: each host change, then the command, then wait
+ * for the command's end marker. The transcript, with `at` spelled <D>.
+ */
+async function drive(argv, dir, at, env) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env });
+  trackUmltsPid(child.pid);
+  let out = '';
+  let wake = () => {};
+  const take = (d) => { out += d; wake(); };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
+  const exited = new Promise((res) => child.on('exit', (code, sig) => { wake(); res({ code, sig }); }));
+  const transcript = [];
+  try {
+    let i = 0;
+    for (const s of steps(dir)) {
+      s.host();
+      const mark = `--end ${i++}--`;
+      child.stdin.write(`cd ${at} && { ${s.cmd}; } 2>&1 | sed 's|${at}|<D>|g'; echo '${mark}'\n`);
+      const deadline = Date.now() + 30_000;
+      while (!out.includes(mark)) {
+        assert.ok(Date.now() < deadline, `no answer to step ${i - 1}; so far:\n${out}`);
+        await new Promise((res) => { wake = res; setTimeout(res, 200); });
+      }
+      const end = out.indexOf(mark);
+      transcript.push(`$ ${s.cmd}\n${out.slice(0, end)}`);
+      out = out.slice(end + mark.length + 1);
+    }
+  } finally {
+    child.stdin.end();
+  }
+  const st = await exited;
+  assert.equal(st.code, 0, `exit ${st.code} ${st.sig}\n${out}`);
+  return transcript.join('');
+}
+
+test('host changes between guest operations are seen at once, as natively (a --mount with a directory cache)', async () => {
+  requireCli();
+  const sh = [BUSYBOX, 'sh', '-c', 'while read -r line; do eval "$line"; done'];
+  const nd = makeScratch('dcache-n'), ud = makeScratch('dcache-u');
+  try {
+    const native = await drive(sh, nd, nd, CLEAN_ENV);
+    const um = await drive([process.execPath, CLI, 'run', '--mount', `${ud}:/m`, '--', ...sh], ud, '/m', withPlatform(CLEAN_ENV));
+    assert.equal(um, native);
+    // the transcript is the real thing: every step's file was read
+    for (const w of ['one', 'two', 'three', 'four', 'five', 'six', 'seven']) assert.match(native, new RegExp(`^${w}$`, 'm'));
+  } finally {
+    rmScratch(nd);
+    rmScratch(ud);
+  }
+});
+
+test('the cache is used within an operation and its entries are dropped by host events only at the next one', () => {
+  const dir = makeScratch('dcache-v');
+  try {
+    fs.mkdirSync(path.join(dir, 'a', 'b', 'c'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a', 'b', 'c', 'f'), 'first\n');
+    let op = 0;
+    const vfs = makeVfs(dir, { rw: true, opClock: () => op });
+    const c = caller();
+    const cat = (p) => {
+      const f = vfs.open(c, null, p, O_RDONLY, 0);
+      if (typeof f === 'number') return f;
+      const s = readAll(f);
+      f.put();
+      return s;
+    };
+    assert.equal(cat('/a/b/c/f'), 'first\n');
+    const dc = vfs.hostfs.dcache;
+    const s1 = dc.stats();
+    assert.ok(s1.entries >= 3, `a, a/b and a/b/c cached: ${JSON.stringify(s1)}`);
+    for (let i = 0; i < 5; i++) assert.equal(cat('/a/b/c/f'), 'first\n');
+    assert.ok(dc.stats().hits >= s1.hits + 5, 'later walks hit the cache');
+    assert.equal(dc.stats().misses, s1.misses, 'and miss nothing');
+    // the host renames a/b away and makes a new one
+    fs.renameSync(path.join(dir, 'a', 'b'), path.join(dir, 'a', 'gone'));
+    fs.mkdirSync(path.join(dir, 'a', 'b', 'c'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a', 'b', 'c', 'f'), 'second\n');
+    op++;
+    assert.equal(cat('/a/b/c/f'), 'second\n');
+    assert.ok(dc.stats().dropped >= 2, 'a/b and a/b/c dropped');
+    // the guest's own rename within one operation
+    assert.equal(vfs.rename(c, null, '/a/b', null, '/a/y', 0), 0);
+    assert.equal(cat('/a/b/c/f'), -E.ENOENT);
+    assert.equal(cat('/a/y/c/f'), 'second\n');
+    // the host removes the tree and makes it again: the old directories' watches go (IN_IGNORED), and their names
+    const dropped = dc.stats().dropped;
+    fs.rmSync(path.join(dir, 'a'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'a', 'y', 'c'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a', 'y', 'c', 'f'), 'third\n');
+    op++;
+    assert.equal(cat('/a/y/c/f'), 'third\n');
+    assert.ok(dc.stats().dropped >= dropped + 3, 'a, a/y and a/y/c dropped');
+  } finally {
+    rmScratch(dir);
+  }
+});
