@@ -75,3 +75,14 @@ test('a fork loop whose children and parent write the same pages: each side sees
   assert.ok(m, umlts.describe());
   assert.ok(Number(m[1]) < 80, `${m[1]} faults for 40 forks: the fork did not copy the written pages ahead\n${umlts.stderr}`);
 });
+
+test('a mapping written page after page: map-ahead grows to 2 MiB and the host prefaults it, a few dozen faults for 64 MiB', () => {
+  const g = buildGuest('mm_stream');
+  const { native, umlts } = assertSameAsNative([g], ['--stats']);
+  assert.match(native.stdout, /^pages 16384 sum 2088960 nonzero 0\n$/);
+  const faults = /mm: faults=(\d+)/.exec(umlts.stderr), pre = /prefaulted=(\d+)/.exec(umlts.stderr);
+  assert.ok(faults && pre, umlts.describe());
+  // windows of 16, 32, ... 512 pages: 16384 pages in about 40 faults (128 with a 512 KiB window, 1024 with none)
+  assert.ok(Number(faults[1]) < 80, `${faults[1]} faults for 64 MiB written in order\n${umlts.stderr}`);
+  assert.ok(Number(pre[1]) >= 16000, `only ${pre[1]} of 16384 pages prefaulted\n${umlts.stderr}`);
+});

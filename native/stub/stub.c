@@ -82,7 +82,8 @@
  * 6. The seccomp filter is the second wall, for a kernel bug that broke 1-2:
  *    a syscall from outside this page traps to the kernel (RET_TRACE, which
  *    emulates it); from this page only the runner's `syscall` instruction may
- *    make mmap (MAP_FIXED, below GUEST_TASK_SIZE, len < 2^36, fd 0..255),
+ *    make mmap (MAP_FIXED, below GUEST_TASK_SIZE, len < 2^36, fd 0..255;
+ *    MAP_SHARED may add MAP_POPULATE, which only prefaults what it maps),
  *    munmap/mprotect (same bounds), openat (dirfd 0, the batch page's path
  *    slot exactly, O_RDONLY/O_RDWR|O_CLOEXEC) and close; only the clone
  *    entry's `syscall` may make clone, with exactly STUB_CLONE_FLAGS and no
@@ -275,6 +276,7 @@ typedef unsigned char u8;
 #define MAP_SHARED 1
 #define MAP_PRIVATE 2
 #define MAP_FIXED 0x10
+#define MAP_POPULATE 0x8000
 #define MAP_ANONYMOUS 0x20
 #define O_RDWR 2
 #define O_CLOEXEC 0x80000
@@ -936,6 +938,7 @@ static void build_filter(struct fb *b, int systrap) {
   ld(b, SD_ARG_HI(3)); req_eq(b, 0);
   ld(b, SD_ARG_LO(3));
   emit(b, BPF_JEQ_K, MAP_SHARED | MAP_FIXED, L_MMAP_FD, T_NEXT);
+  emit(b, BPF_JEQ_K, MAP_SHARED | MAP_FIXED | MAP_POPULATE, L_MMAP_FD, T_NEXT);
   emit(b, BPF_JEQ_K, MAP_PRIVATE | MAP_FIXED, T_NEXT, T_KILL);
   label(b, L_MMAP_FD);
   ld(b, SD_ARG_HI(4)); req_eq(b, 0);

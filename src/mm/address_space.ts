@@ -46,7 +46,7 @@ import {
 export { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP } from '../abi/mman.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/mman.js';
 export { MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_32BIT, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK, MAP_HUGETLB, MAP_SYNC, MAP_FIXED_NOREPLACE, MAP_UNINITIALIZED } from '../abi/mman.js';
-import { MAP_SHARED, MAP_PRIVATE, MAP_FIXED } from '../abi/mman.js';
+import { MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_POPULATE } from '../abi/mman.js';
 export { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
 /** Fault error-code bits (x86 #PF) */
@@ -100,7 +100,9 @@ export const FORK_COPY_DIRTY_MAX = 32;
 export const PREFAULT_MAX = 1 << 20;
 /** how much of a writable private file mapping exec/mmap copy up front (a data segment: unshare) */
 export const UNSHARE_MAX = 256 << 10;
-export const FAULT_AROUND_MAX = 128;
+/** the largest map-ahead window (2 MiB, a huge page's worth): reached only by faults page after page, whose
+ * new anonymous pages the host prefaults (fault.ts) */
+export const FAULT_AROUND_MAX = 512;
 
 /** Host protection of a direct VMA's file pages: a private one is never
  * writable there (a write faults, and the page is copied), but stays readable. */
@@ -690,9 +692,14 @@ export class AddressSpace {
     return this.tlb.flushes;
   }
 
-  /** Queue the host mapping of pages [vpn, vpn+n) to frames [frame, frame+n). */
-  queueMap(vpn: number, n: number, frame: number, prot: number): void {
-    this.tlb.queue(NR_mmap, vpn * PAGE_SIZE, n * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, frame * PAGE_SIZE);
+  /**
+   * Queue the host mapping of pages [vpn, vpn+n) to frames [frame, frame+n).
+   * prefault: the host fills in its page tables for them at once
+   * (MAP_POPULATE), for pages the guest is about to touch one by one — a
+   * host fault per page costs about twice a page of a populating mmap here.
+   */
+  queueMap(vpn: number, n: number, frame: number, prot: number, prefault = false): void {
+    this.tlb.queue(NR_mmap, vpn * PAGE_SIZE, n * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, MAP_SHARED | MAP_FIXED | (prefault ? MAP_POPULATE : 0), STUB_FD_PHYSMEM, frame * PAGE_SIZE);
   }
 
   // ---- direct mappings of host files ----------------------------------------------
@@ -833,8 +840,8 @@ export class AddressSpace {
   }
 
   /** fault.ts */
-  populate(vma: Vma, lo: number, hi: number): void {
-    fault_m.populate(this, vma, lo, hi);
+  populate(vma: Vma, lo: number, hi: number, prefault = false): void {
+    fault_m.populate(this, vma, lo, hi, prefault);
   }
 
   /** fault.ts */

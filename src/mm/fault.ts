@@ -94,7 +94,9 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
     lo = vpn;
     hi = Math.min(vpn + win, vma.end / PAGE_SIZE);
   }
-  mm.populate(vma, lo, hi);
+  // a run of sequential faults (the window has grown) touches page after page: new anonymous pages come
+  // prefaulted on the host
+  mm.populate(vma, lo, hi, win > FAULT_AROUND_MIN);
   mm.faultNext = hi;
   if (err & PF_WRITE) markDirty(mm, vma, vpn);
   return 0;
@@ -147,7 +149,7 @@ export function growStack(mm: AddressSpace, addr: number): boolean {
  * pages get fresh frames (contiguous when possible, so one host mmap covers
  * a run), filled from the file for file mappings.
  */
-export function populate(mm: AddressSpace, vma: Vma, lo: number, hi: number): void {
+export function populate(mm: AddressSpace, vma: Vma, lo: number, hi: number, prefault = false): void {
   const hostProt = vma.prot;
   let vpn = lo;
   while (vpn < hi) {
@@ -195,7 +197,9 @@ export function populate(mm: AddressSpace, vma: Vma, lo: number, hi: number): vo
       p.bits[i + k] = PTE_HOST;
     }
     p.count += n;
-    mm.queueMap(vpn, n, frame, hostProt);
+    const pre = prefault && !vma.file;
+    if (pre) mm.physmem.stats.prefaulted += n;
+    mm.queueMap(vpn, n, frame, hostProt, pre);
     vpn += n;
   }
 }
