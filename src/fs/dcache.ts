@@ -97,6 +97,13 @@ export class DirCache {
   ) {
     this.cap = Math.max(8, Math.min(256, handles.budget >> 2));
     handles.addDirCache(this);
+    // a mount whose root is on a filesystem that does not report every change caches nothing
+    if (!this.local(rootFd)) this.ifd = -2;
+  }
+
+  /** Whether fd's filesystem reports every change to inotify. */
+  private local(fd: number): boolean {
+    return host.fstatfs(fd, this.sfbuf) === 0 && LOCAL_FS.has(new DataView(this.sfbuf.buffer).getUint32(0, true));
   }
 
   /** Whether this mount caches (false once inotify proved unavailable). */
@@ -178,8 +185,7 @@ export class DirCache {
 
   /** Watch and keep fd as rel's entry. False if it is not to be cached (the caller's put closes it). */
   private insert(rel: string, fd: number): boolean {
-    if (host.fstatfs(fd, this.sfbuf) < 0) return false;
-    if (!LOCAL_FS.has(new DataView(this.sfbuf.buffer).getUint32(0, true))) {
+    if (!this.local(fd)) {
       if (this.foreign.size < 64) this.foreign.add(rel);
       return false;
     }
