@@ -134,3 +134,41 @@ test('the cache is used within an operation and its entries are dropped by host 
     rmScratch(dir);
   }
 });
+
+test('a path deeper than the cache keeps whole: walked from the root below, cached above, and still coherent', () => {
+  const dir = makeScratch('dcache-d');
+  try {
+    const parts = Array.from({ length: 60 }, (_v, i) => `d${i}`);
+    fs.mkdirSync(path.join(dir, ...parts), { recursive: true });
+    fs.writeFileSync(path.join(dir, ...parts, 'f'), 'deep\n');
+    let op = 0;
+    const vfs = makeVfs(dir, { opClock: () => op });
+    const c = caller();
+    const file = '/' + parts.join('/') + '/f';
+    const cat = () => {
+      const f = vfs.open(c, null, file, O_RDONLY, 0);
+      if (typeof f === 'number') return f;
+      const s = readAll(f);
+      f.put();
+      return s;
+    };
+    for (let i = 0; i < 3; i++) assert.equal(cat(), 'deep\n');
+    const st = vfs.hostfs.dcache.stats();
+    assert.ok(st.entries >= 20 && st.entries <= 32, `the top of the chain cached: ${JSON.stringify(st)}`);
+    // about one miss per level below the cached part per walk, not one per level per lookup
+    assert.ok(st.misses < 3 * 60 * 2, `${st.misses} misses for three walks of 61 components`);
+    // a host rename in the cached part and one below it
+    fs.renameSync(path.join(dir, 'd0', 'd1'), path.join(dir, 'd0', 'x1'));
+    op++;
+    assert.equal(cat(), -E.ENOENT);
+    fs.renameSync(path.join(dir, 'd0', 'x1'), path.join(dir, 'd0', 'd1'));
+    fs.renameSync(path.join(dir, ...parts.slice(0, 50)), path.join(dir, ...parts.slice(0, 49), 'moved'));
+    op++;
+    assert.equal(cat(), -E.ENOENT);
+    fs.renameSync(path.join(dir, ...parts.slice(0, 49), 'moved'), path.join(dir, ...parts.slice(0, 50)));
+    op++;
+    assert.equal(cat(), 'deep\n');
+  } finally {
+    rmScratch(dir);
+  }
+});

@@ -67,6 +67,48 @@ test('a kernel whose CPU other host work takes moves to another (its home is not
   assert.equal(out, 'done\n');
 });
 
+// Polling that mostly misses (the handler slept before the reply came: forks,
+// execs) pauses for 200 ms, longer while it keeps missing, and resumes when
+// the host is idle and the pause is over; misses below the bar keep it on.
+test('polling pauses while its replies mostly came after the handler slept, and comes back', async () => {
+  const { Scheduler } = await import('../dist/kernel/sched.js');
+  let misses = 0.05;
+  const platform = {
+    canSpin: true, spinForced: false, spinning: false,
+    setSpinning(on) { this.spinning = on; },
+    pollMisses: () => misses,
+    hostRunnable: () => 1,
+    allowedCpus: () => [0, 1], currentCpu: () => 0, kernelRunDelayNs: () => -1, pin() {},
+  };
+  const s = new Scheduler(2, platform);
+  const t = { cpu: -1, lastCpu: 0, affinity: null, lastRunNs: 0, thread: { tid: 1000 } };
+  const trap = async (ms = 60) => {
+    await sleep(ms);
+    assert.equal(s.acquire(t), true);
+    s.release(t);
+    return platform.spinning;
+  };
+  assert.equal(await trap(), true, 'an idle host: poll');
+  assert.equal(await trap(), true, 'few misses: polling stays on');
+  misses = 0.6;
+  assert.equal(await trap(), false, 'most replies missed: polling pauses');
+  misses = 0.05;
+  assert.equal(await trap(), false, 'within the pause: still off');
+  let on = false;
+  for (let i = 0; i < 8 && !on; i++) on = await trap();
+  assert.ok(on, 'after 200 ms it polls again');
+  // missing again and again: each pause longer than the last
+  misses = 0.6;
+  assert.equal(await trap(), false);
+  const t0 = performance.now();
+  let back = false;
+  while (!back && performance.now() - t0 < 3000) {
+    back = await trap();
+    if (back) assert.equal(await trap(), false, 'still missing: off again at the next check');
+  }
+  assert.ok(performance.now() - t0 >= 350, 'the second pause was longer than 200 ms');
+});
+
 // The scheduler turns the platform's polling on while the host would leave a
 // CPU idle and off once other host threads want the CPUs (systrap's
 // UMLTS_SPIN unset): a fake platform whose host load the test sets.

@@ -129,7 +129,9 @@ export class DirCache {
       return e.fd;
     }
     this.misses++;
-    if (this.ifd === -2 || this.underForeign(rel)) return this.handles.acquire(() => this.openFromRoot(rel), true);
+    // deeper than the cache holds whole chains (a chain is opened from its cached top, one name at a time: a
+    // hostile depth must not make each lookup a thousand opens), or not to be cached: from the root
+    if (this.ifd === -2 || this.deeper(rel) || this.underForeign(rel)) return this.handles.acquire(() => this.openFromRoot(rel), true);
     if (this.busy === 0 && this.byRel.size >= this.cap) this.clear();
     // the parent first, cached (so watched: its watch is what reports rel going away)
     const i = rel.lastIndexOf('/');
@@ -171,6 +173,13 @@ export class DirCache {
     if (this.busy > 0 || this.byRel.size === 0) return false;
     this.clear();
     return true;
+  }
+
+  /** rel has more components than a chain the cache keeps (min(32, cap)). */
+  private deeper(rel: string): boolean {
+    const max = Math.min(32, this.cap);
+    for (let i = 0, n = 1; i < rel.length; i++) if (rel.charCodeAt(i) === 47 && ++n > max) return true;
+    return false;
   }
 
   private underForeign(rel: string): boolean {

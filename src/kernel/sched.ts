@@ -36,6 +36,9 @@ export const LONG_RUN_NS = 2000000n, LONG_RUN_MS = 2;
 const REHOME_CHECK_MS = 100, REHOME_CHECK_MAX_MS = 3200;
 /** how often a busy kernel looks at the host's load to turn the platform's polling on or off, ms */
 const SPIN_CHECK_MS = 50;
+/** the share of polled waits that may end in a sleep before polling goes off for SPIN_BACKOFF_MS */
+const POLL_MISSES_MAX = Number(process.env.UMLTS_POLL_MISSES ?? 0.3);
+const SPIN_BACKOFF_MS = 200, SPIN_BACKOFF_MAX_MS = 1600;
 
 export class Scheduler {
   /** cpu[i]: the task running on vCPU i, or null; guarded by the JS thread (acquire/release) */
@@ -65,6 +68,10 @@ export class Scheduler {
   /** the last polling check (performance.now() ms), and the average number of host threads runnable that are
    * not this kernel's (an exponential average of one sample per check); guarded by the JS thread */
   private spinCheckedAt = -Infinity;
+  /** polling stays off until then (performance.now() ms): it mostly missed; guarded by the JS thread */
+  private spinOffUntil = 0;
+  /** the next pause (ms): doubles while polling keeps missing; guarded by the JS thread */
+  private spinBackoff = SPIN_BACKOFF_MS;
   private othersAvg = 0;
   /** counters for --stats (polling checks, and those that left it on); guarded by the JS thread */
   readonly stats = { spinChecks: 0, spinOnChecks: 0 };
@@ -135,7 +142,19 @@ export class Scheduler {
     const others = Math.max(0, all - ours);
     this.othersAvg = nowMs - this.spinCheckedAt > 10 * SPIN_CHECK_MS ? others : this.othersAvg * 0.7 + others * 0.3;
     this.spinCheckedAt = nowMs;
-    const on = this.othersAvg < this.allowed.length - 1.5;
+    // polling that mostly ends in a sleep anyway (calls that outlast the handler's polling: forks, execs,
+    // file creation) only puts each hand-off across CPUs, where a wake-up costs most here: off for a while
+    if (this.platform.spinning) {
+      const missed = this.platform.pollMisses?.() ?? -1;
+      if (missed > POLL_MISSES_MAX) {
+        this.spinOffUntil = nowMs + this.spinBackoff;
+        // missing again right after a pause: a longer pause (a start-up's execs miss, the loop after need not)
+        this.spinBackoff = Math.min(this.spinBackoff * 2, SPIN_BACKOFF_MAX_MS);
+      } else if (missed >= 0) {
+        this.spinBackoff = SPIN_BACKOFF_MS;
+      }
+    }
+    const on = this.othersAvg < this.allowed.length - 1.5 && nowMs >= this.spinOffUntil;
     this.stats.spinChecks++;
     if (on) this.stats.spinOnChecks++;
     if (on === this.platform.spinning) return;

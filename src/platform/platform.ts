@@ -164,6 +164,13 @@ export interface Platform {
   readonly spinForced: boolean;
   /** Poll (from the next wait and the next resume of each thread on) or not. */
   setSpinning(on: boolean): void;
+  /**
+   * Of the replies since the last call to a handler that polled for them,
+   * the share it had stopped polling for (it slept: the reply needed a
+   * wake-up across CPUs, which polling was there to avoid). -1 while too
+   * few to tell (the counts go on). Platforms that never poll: absent.
+   */
+  pollMisses?(): number;
   /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
   hostRunnable(): number;
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */

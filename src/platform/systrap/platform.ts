@@ -58,6 +58,8 @@ const HANDLER_SPIN = Math.min(Number(process.env.UMLTS_HSPIN ?? 2500), MSG_SPIN_
 /** how long the kernel polls the doorbell before it sleeps, when spinning: about what a sleep and a
  * cross-CPU wake-up cost here, so polling never costs more than twice what sleeping would */
 const KERNEL_SPIN_MS = Number(process.env.UMLTS_KSPIN_US ?? 50) / 1000;
+/** polled waits before pollMisses() answers */
+const POLL_WAITS_MIN = 32;
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
 
 export class SystrapPlatform extends HostFacts implements Platform {
@@ -68,6 +70,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
   readonly spinForced = this.canSpin && process.env.UMLTS_SPIN === '1';
   /** polling now (Platform.spinning); guarded by the JS thread (the scheduler's setSpinning) */
   spinning = this.spinForced;
+  /** SystrapHost.polls */
+  readonly polls = { waits: 0, missed: 0 };
   /** immutable */
   readonly sysmemFd: number;
   private readonly sysmemBase: bigint;
@@ -485,6 +489,12 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   forwardHostSignals(sigs: number[]): void {
     if (this.relay < 0) this.relay = spawnRelay(this.pgid, sigs);
+  }
+
+  pollMisses(): number {
+    const p = this.polls, r = p.waits >= POLL_WAITS_MIN ? p.missed / p.waits : -1;
+    if (r >= 0) p.waits = p.missed = 0;
+    return r;
   }
 
   setSpinning(on: boolean): void {

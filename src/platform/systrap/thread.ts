@@ -49,6 +49,9 @@ export interface SysSpace {
 export interface SystrapHost {
   newThread(space: SysSpace): SystrapThread | number;
   retire(t: SystrapThread): void;
+  /** replies to a handler that polled for them, and those it had given up on (it slept: a cross-CPU wake-up);
+   * bumped by the threads' reply, read and reset by the scheduler's polling check; guarded by the JS thread */
+  readonly polls: { waits: number; missed: number };
 }
 
 /** eflags with only IF set; XSAVE's software bytes (fx_sw) and their magic */
@@ -71,6 +74,8 @@ export class SystrapThread implements Context {
   /** how long its handler polls for the reply before it sleeps (the message's MSG_SPIN at each resume): set by the
    * platform where it places the thread (0 beside the kernel); guarded by the JS thread */
   spin = 0;
+  /** what its handler polls for the wait in progress (MSG_SPIN at its post; 0 once its call blocked); guarded by the JS thread */
+  private waitSpin = 0;
   /** when the platform first kicked it with no post since (performance.now() ms; 0: none): a kick it never
    * answers means its handler is stuck (platform.ts, kickUnanswered); guarded by the JS thread */
   kickedAt = 0;
@@ -135,18 +140,28 @@ export class SystrapThread implements Context {
     w[MSG_SPIN / 4] = this.spin;
     r.dirty = false;
     this.reply();
+    this.waitSpin = this.spin;
     return 0;
   }
 
   /** Its call blocks: the handler stops polling and sleeps (it reads MSG_SPIN at each poll). */
   blocked(): void {
-    if (this.stopped) Atomics.store(this.words, MSG_SPIN / 4, 0);
+    if (this.stopped) {
+      Atomics.store(this.words, MSG_SPIN / 4, 0);
+      this.waitSpin = 0;
+    }
   }
 
   /** Hand the message back to the handler (state REPLIED), waking it if it sleeps. */
   reply(): void {
     Atomics.store(this.words, MSG_STATE / 4, MSG_REPLIED);
-    if (Atomics.load(this.words, MSG_WAITING / 4) !== 0) host.futexWake(this.stateAddr, 1);
+    const slept = Atomics.load(this.words, MSG_WAITING / 4) !== 0;
+    if (this.waitSpin > 0) {
+      const p = this.platform.polls;
+      p.waits++;
+      if (slept) p.missed++;
+    }
+    if (slept) host.futexWake(this.stateAddr, 1);
   }
 
   /** Prepare the message of a slot for a new thread (nothing of a previous user's left). */
