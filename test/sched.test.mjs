@@ -67,27 +67,38 @@ test('a kernel whose CPU other host work takes moves to another (its home is not
   assert.equal(out, 'done\n');
 });
 
-// Polling that mostly misses (the handler slept before the reply came: forks,
-// execs) pauses for 200 ms, longer while it keeps missing, and resumes when
-// the host is idle and the pause is over; misses below the bar keep it on.
-test('polling pauses while its replies mostly came after the handler slept, and comes back', async () => {
+/**
+ * A Scheduler on a fake two-CPU platform that can poll (what `extra` adds:
+ * its host load, its poll misses), and one task t: the returned trap()
+ * waits out a check interval, makes one trap of t, and says whether the
+ * platform was left polling.
+ */
+async function spinScheduler(extra) {
   const { Scheduler } = await import('../dist/kernel/sched.js');
-  let misses = 0.05;
   const platform = {
     canSpin: true, spinForced: false, spinning: false,
     setSpinning(on) { this.spinning = on; },
-    pollMisses: () => misses,
-    hostRunnable: () => 1,
     allowedCpus: () => [0, 1], currentCpu: () => 0, kernelRunDelayNs: () => -1, pin() {},
+    ...extra,
   };
   const s = new Scheduler(2, platform);
   const t = { cpu: -1, lastCpu: 0, affinity: null, lastRunNs: 0, thread: { tid: 1000 } };
-  const trap = async (ms = 60) => {
-    await sleep(ms);
+  const trap = async () => {
+    await sleep(60);
     assert.equal(s.acquire(t), true);
     s.release(t);
     return platform.spinning;
   };
+  trap.stats = s.stats;
+  return trap;
+}
+
+// Polling that mostly misses (the handler slept before the reply came: forks,
+// execs) pauses for 200 ms, longer while it keeps missing, and resumes when
+// the host is idle and the pause is over; misses below the bar keep it on.
+test('polling pauses while its replies mostly came after the handler slept, and comes back', async () => {
+  let misses = 0.05;
+  const trap = await spinScheduler({ hostRunnable: () => 1, pollMisses: () => misses });
   assert.equal(await trap(), true, 'an idle host: poll');
   assert.equal(await trap(), true, 'few misses: polling stays on');
   misses = 0.6;
@@ -113,23 +124,8 @@ test('polling pauses while its replies mostly came after the handler slept, and 
 // CPU idle and off once other host threads want the CPUs (systrap's
 // UMLTS_SPIN unset): a fake platform whose host load the test sets.
 test('polling across CPUs is on while the host has a CPU to spare, off under other load', async () => {
-  const { Scheduler } = await import('../dist/kernel/sched.js');
   let runnable = 1;
-  const platform = {
-    canSpin: true, spinForced: false, spinning: false,
-    setSpinning(on) { this.spinning = on; },
-    hostRunnable: () => runnable,
-    allowedCpus: () => [0, 1], currentCpu: () => 0, kernelRunDelayNs: () => -1, pin() {},
-  };
-  const s = new Scheduler(2, platform);
-  const t = { cpu: -1, lastCpu: 0, affinity: null, lastRunNs: 0, thread: { tid: 1000 } };
-  /** One trap of t after a check interval: what the platform is told then. */
-  const trap = async () => {
-    await sleep(60);
-    assert.equal(s.acquire(t), true);
-    s.release(t);
-    return platform.spinning;
-  };
+  const trap = await spinScheduler({ hostRunnable: () => runnable });
   assert.equal(await trap(), true, 'the kernel alone on the host: poll');
   // polling: the kernel and t's polling handler are the two runnable threads, both ours
   runnable = 2;
@@ -147,5 +143,5 @@ test('polling across CPUs is on while the host has a CPU to spare, off under oth
   let on = false;
   for (let i = 0; i < 10 && !on; i++) on = await trap();
   assert.ok(on, 'the host is idle again: polling stays off');
-  assert.ok(s.stats.spinChecks >= 4 && s.stats.spinOnChecks >= 2, JSON.stringify(s.stats));
+  assert.ok(trap.stats.spinChecks >= 4 && trap.stats.spinOnChecks >= 2, JSON.stringify(trap.stats));
 });
