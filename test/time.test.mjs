@@ -2,6 +2,7 @@
 // agree, errors are Linux's.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { buildGuest, assertSameAsNative, assertNoLeftovers, runUmlts, hostCpus } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
@@ -37,4 +38,46 @@ test("the guest's root sets the guest's wall clock, not the host's", () => {
   const unpriv = runUmlts(['--user', '65534'], ['/bin/busybox', 'date', '-s', '@1000000000']);
   assert.match(unpriv.stderr, /can't set date: Operation not permitted/, unpriv.describe());
   assert.ok(Math.abs(Math.floor(Date.now() / 1000) - host) < 60, 'the host clock moved');
+});
+
+// systrap's timers: no timerfd (no host call per arm, no round trip through the waker per expiry); the
+// platform's wait sleeps until dueMs and calls runExpired (src/platform/ptrace/events.ts)
+test('timers without the timerfd: dueMs follows the first deadline, runExpired fires what is due, the timerfd stays disarmed', async () => {
+  const { PtraceEvents } = await import('../dist/platform/ptrace/events.js');
+  const ev = new PtraceEvents(false);
+  try {
+    const timerfdValue = () => /it_value: \((\d+), (\d+)\)/.exec(fs.readFileSync(`/proc/self/fdinfo/${ev.timerfd}`, 'utf8')).slice(1).join(',');
+    assert.equal(ev.dueMs, Infinity);
+    const fired = [];
+    const before = performance.now();
+    const now = process.hrtime.bigint();
+    const after = performance.now();
+    const late = ev.addTimer(now + 50_000_000n, () => fired.push('late'));
+    const soon = ev.addTimer(now + 1_000_000n, () => fired.push('soon'));
+    // performance.now() and hrtime read the same clock: dueMs is the first deadline, rounded up (by up to 3 µs)
+    const soonMs = performance.now() + 1;
+    assert.ok(ev.dueMs >= before + 1 && ev.dueMs <= after + 1.01, `dueMs ${ev.dueMs}, expected ${before + 1} to ${after + 1}`);
+    assert.equal(timerfdValue(), '0,0');
+    assert.equal(ev.runExpired(), 0);
+    while (performance.now() < ev.dueMs);
+    // once performance.now() has passed dueMs, the deadline has passed
+    assert.equal(ev.runExpired(), 1);
+    assert.deepEqual(fired, ['soon']);
+    assert.ok(ev.dueMs > soonMs + 40, `dueMs ${ev.dueMs} is the later timer's`);
+    ev.cancelTimer(late);
+    assert.equal(ev.dueMs, Infinity);
+    assert.equal(soon.armed, false);
+    assert.equal(timerfdValue(), '0,0');
+    // the waker's mode arms the timerfd
+    const ev2 = new PtraceEvents();
+    try {
+      ev2.addTimer(process.hrtime.bigint() + 10_000_000_000n, () => {});
+      assert.notEqual(/it_value: \((\d+), (\d+)\)/.exec(fs.readFileSync(`/proc/self/fdinfo/${ev2.timerfd}`, 'utf8')).slice(1).join(','), '0,0');
+      assert.equal(ev2.dueMs, Infinity);
+    } finally {
+      ev2.close();
+    }
+  } finally {
+    ev.close();
+  }
 });

@@ -139,8 +139,8 @@ export interface HostEvents {
   watch(fd: number, events: number, cb: () => void): boolean;
   /** Forget fd's watch (before the fd is closed). */
   unwatch(fd: number): void;
-  /** Fire every timer whose deadline has passed. */
-  runExpired(): void;
+  /** Fire every timer whose deadline has passed; how many fired. */
+  runExpired(): number;
   /** Host signals sent to umlts (the terminal's SIGWINCH, SIGHUP, SIGCONT), by number; see forwardHostSignals.
    * Filled by the front end before the kernel runs, read on the JS thread after. */
   readonly hostSignalHandlers: Map<number, () => void>;

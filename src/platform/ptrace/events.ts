@@ -10,6 +10,12 @@
  * with no timeout), runs the expired timers and the fd callbacks, and lets
  * the waker poll again.
  *
+ * A platform whose own wait can time out (systrap sleeps on a futex) keeps
+ * the timers out of the epoll instance (`timerfd` false): it sleeps no
+ * longer than dueMs says and calls runExpired itself. A timer then costs no
+ * host call to arm or cancel, and its expiry no round trip through the
+ * waker (the balance timer alone fired hundreds of times a second).
+ *
  * Ownership: one PtraceEvents per platform, touched only on the JS thread.
  */
 import * as host from '../../host/libc.js';
@@ -19,6 +25,14 @@ const TIMERFD_TAG = 0xffffffff;
 
 /** the latest deadline the timerfd can be armed for (int64 ns) */
 const TIMERFD_MAX_NS = (1n << 63n) - 1n;
+
+/** monotonicNs() at performance.now()'s zero (both read CLOCK_MONOTONIC): deadlines as performance.now() values.
+ * Read between two performance.now() (the first call of all loads its module, ~1 ms). */
+const PERF_ORIGIN_NS = ((): bigint => {
+  performance.now();
+  const before = performance.now(), ns = process.hrtime.bigint(), after = performance.now();
+  return ns - BigInt(Math.round(((before + after) / 2) * 1e6));
+})();
 
 export class PtraceEvents implements HostEvents {
   /** the epoll instance the waker polls; immutable */
@@ -34,8 +48,14 @@ export class PtraceEvents implements HostEvents {
   /** epoll_wait / timerfd read buffers; guarded by the JS thread, used synchronously only */
   private readonly evbuf = new Uint8Array(12 * 64);
   private readonly drain = new Uint8Array(8);
+  /** the first timer's deadline as a performance.now() value (Infinity: none), for an owner that watches
+   * deadlines itself (timerfd false; rounded up: the timer has expired once performance.now() reaches it);
+   * guarded by the JS thread */
+  dueMs = Infinity;
 
-  constructor() {
+  /** timerfd: arm a timerfd in the epoll instance (the waker wakes the owner when a timer expires); false:
+   * the owner's wait looks at dueMs. Immutable. */
+  constructor(private readonly useTimerfd = true) {
     this.epfd = host.epollCreate1(host.EPOLL_CLOEXEC);
     this.timerfd = host.timerfdCreate(host.CLOCK_MONOTONIC, host.TFD_CLOEXEC | host.TFD_NONBLOCK);
     if (host.epollCtl(this.epfd, host.EPOLL_CTL_ADD, this.timerfd, host.EPOLLIN, TIMERFD_TAG) < 0) {
@@ -65,6 +85,11 @@ export class PtraceEvents implements HostEvents {
     // clock) fires at once — 1 ns, as 0 would disarm the timerfd — and one
     // beyond 2^63 ns never comes anyway
     const first = this.timers[0]?.deadline;
+    if (!this.useTimerfd) {
+      // whole µs, plus 2: past dueMs the deadline has passed on monotonicNs() too, whatever the conversion lost
+      this.dueMs = first === undefined ? Infinity : (Math.ceil(Number(first - PERF_ORIGIN_NS) / 1e3) + 2) / 1e3;
+      return;
+    }
     const next = first === undefined ? 0n : first < 1n ? 1n : first > TIMERFD_MAX_NS ? TIMERFD_MAX_NS : first;
     if (next === this.armedFor) return;
     this.armedFor = next;
@@ -119,15 +144,18 @@ export class PtraceEvents implements HostEvents {
     this.runExpired();
   }
 
-  /** Fire every timer whose deadline has passed. */
-  runExpired(): void {
+  /** Fire every timer whose deadline has passed; how many fired. */
+  runExpired(): number {
     const now = monotonicNs();
+    let n = 0;
     while (this.timers.length > 0 && this.timers[0]!.deadline <= now) {
       const t = this.timers.shift()!;
       t.armed = false;
+      n++;
       t.fire();
     }
     this.rearm();
+    return n;
   }
 
   close(): void {

@@ -63,7 +63,8 @@ const POLL_WAITS_MIN = 32;
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
 
 export class SystrapPlatform extends HostFacts implements Platform {
-  readonly events = new PtraceEvents();
+  /** timers without the timerfd: wait() sleeps on the doorbell no longer than the first deadline */
+  readonly events = new PtraceEvents(false);
   /** on a host with two CPUs or more, unless UMLTS_SPIN=0; immutable */
   readonly canSpin = process.env.UMLTS_SPIN !== '0' && host.allowedCpus().length > 1;
   /** UMLTS_SPIN=1: poll whatever the load; immutable */
@@ -285,12 +286,20 @@ export class SystrapPlatform extends HostFacts implements Platform {
         out.ctx = null;
         return;
       }
+      const due = this.events.dueMs;
+      if (due !== Infinity && due <= performance.now() && this.events.runExpired() > 0) {
+        out.kind = STOP_EVENTS;
+        out.ctx = null;
+        return;
+      }
       if (this.scan(out)) return;
       if (!polled) {
         polled = true;
         if (this.poll(seq)) continue;
       }
-      this.sleep(seq, DOORBELL_TIMEOUT_NS, this.anyPosted);
+      // until the first timer's deadline at most (in whole 10 µs: futexWait keeps the last timespec)
+      const ns = due === Infinity ? DOORBELL_TIMEOUT_NS : Math.min(DOORBELL_TIMEOUT_NS, Math.ceil((due - performance.now()) * 100) * 10_000);
+      if (ns > 0) this.sleep(seq, ns, this.anyPosted);
     }
   }
 
