@@ -67,6 +67,9 @@ export class HostThread implements Context {
   platform: { adopt(t: HostThread): HostThread; forget(t: HostThread): void } | null = null;
   /** Scratch registers for stub runs; owned by this thread, used only while it is stopped. */
   private readonly scratch = new Regs();
+  /** scratch holds this thread's registers (read at its stop, nothing written or run since): the next stub
+   * run needs no GETREGS (mappers run batch after batch); guarded by the JS thread */
+  private scratchCurrent = false;
   /** waitpid's out-parameter; owned by this thread, used synchronously only */
   private readonly status = new Int32Array(1);
   /** Signals the host sent this thread while the kernel waited for a stub trap;
@@ -135,10 +138,12 @@ export class HostThread implements Context {
   getRegs(r: Regs): void {
     host.ptraceBuf(host.PTRACE_GETREGS, this.tid, 0, r.w);
     r.dirty = false;
+    if (r === this.scratch) this.scratchCurrent = true;
   }
   /** SETREGS. The host refuses registers no thread may have (a non-canonical
    * segment base, say): that is the guest's doing, and StubFailed kills it. */
   setRegs(r: Regs): void {
+    this.scratchCurrent = false;
     const e = host.ptraceBufTry(host.PTRACE_SETREGS, this.tid, 0, r.w);
     if (e === -3) throw new ContextGone(this.tid, -1);
     if (e < 0) throw new StubFailed(this.tid, `the host refused the guest's registers (errno ${-e})`);
@@ -146,6 +151,7 @@ export class HostThread implements Context {
   /** Resume stub code (PTRACE_CONT), delivering sig (0 for none); -ESRCH if it died meanwhile.
    * Private: guest code is resumed only by resumeGuest, under SYSEMU. */
   private cont(sig = 0): number {
+    this.scratchCurrent = false;
     return host.ptraceTry(host.PTRACE_CONT, this.tid, 0, sig);
   }
   kill(): void {
@@ -198,9 +204,9 @@ export class HostThread implements Context {
    */
   private startStub(entry: number, r12 = -1, r13 = -1): void {
     this.ranBatch = true;
-    // one GETREGS and one SETREGS (five POKEUSERs cost more)
+    // one GETREGS and one SETREGS (five POKEUSERs cost more); no GETREGS right after the last run's trap
     const s = this.scratch;
-    if (host.ptraceBufTry(host.PTRACE_GETREGS, this.tid, 0, s.w) < 0) throw new ContextGone(this.tid, -1);
+    if (!this.scratchCurrent && host.ptraceBufTry(host.PTRACE_GETREGS, this.tid, 0, s.w) < 0) throw new ContextGone(this.tid, -1);
     s.set(RIP, entry);
     s.set(ORIG_RAX, -1);
     s.set(EFLAGS, EFLAGS_IF);
@@ -334,6 +340,7 @@ export class HostThread implements Context {
    * number must become -1 or the filter's re-check lets it run on the host.
    */
   resumeGuest(r: Regs, atSeccomp: boolean): number {
+    this.scratchCurrent = false;
     if (r.dirty || this.ranBatch || atSeccomp) {
       if (atSeccomp) r.set(ORIG_RAX, -1);
       this.setRegs(r);
