@@ -25,7 +25,7 @@
  */
 import * as host from '../../host/libc.js';
 import {
-  Platform, Context, Stop, StubPages, ContextGone, StubFailed, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
+  Platform, Context, Stop, StubPages, ContextGone, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
   STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
 import { HostFacts } from '../host_facts.js';
@@ -198,7 +198,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
     return t;
   }
 
-  /** A new host thread in space (cloned by its mapper), stopped at its first post; or -errno. */
+  /** A new host thread in space (cloned by its mapper), starting: its first post is taken at the first use
+   * of its message (finishStart); or -errno. */
   newThread(space: SysSpace): SystrapThread | number {
     let slot = space.freeSlots.pop();
     let fresh = false;
@@ -219,13 +220,31 @@ export class SystrapPlatform extends HostFacts implements Platform {
     }
     t.tid = tid;
     space.threads.add(t);
+    // (stopped: scans pass it by until its first post is taken)
+    t.stopped = true;
+    t.starting = true;
     this.live.push(t);
-    if (!this.waitPost(t)) throw new ContextGone(tid, -1);
-    t.getRegs(this.scratch);
-    if (t.postedSig !== SIGSYS || this.scratch.get(RIP) !== this.readySite) {
-      throw new StubFailed(tid, `new thread's first stop: signal ${t.postedSig} at ${this.scratch.get(RIP).toString(16)}`);
-    }
     return t;
+  }
+
+  /**
+   * A new thread's first post: it must come from the ready site (its
+   * filter is in, stub.c S1) before the kernel writes anything into its
+   * message. One that does not come, or comes from elsewhere (a sibling
+   * scribbled on its area), is never replied to (startFailed; stopped, so
+   * no scan takes a post of it) and dies with its process, killed as from
+   * outside: onDeath reports each thread's death (the kernel may be in the
+   * middle of the call that made it, which goes on).
+   */
+  finishStart(t: SystrapThread): void {
+    t.stopped = false;
+    if (this.waitPost(t, false)) {
+      t.getRegs(this.scratch);
+      if (t.postedSig === SIGSYS && this.scratch.get(RIP) === this.readySite) return;
+    }
+    t.startFailed = true;
+    t.stopped = true;
+    if (!t.space.killed && !t.space.reaped) host.kill(t.space.pid, SIGKILL);
   }
 
   /** Slot's area (message page and signal stack) in the kernel's mapping of sysmem. */
@@ -240,9 +259,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
    * wait()'s). False if it is gone, or if it does not post within
    * POST_DEADLINE_MS: a thread that does not answer a kick (its guest
    * blocked the kick through its frame, stub.c S5) must not hang the
-   * kernel; its process is killed.
+   * kernel; its process is killed (by kill1, unless `kernelKill` is false:
+   * then as from outside, each thread's death reported).
    */
-  private waitPost(t: SystrapThread): boolean {
+  private waitPost(t: SystrapThread, kernelKill = true): boolean {
     const db = this.db;
     const deadline = Date.now() + POST_DEADLINE_MS;
     let polled = !this.spinning;
@@ -259,7 +279,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
       }
       if (host.tgkill(t.tgid, t.tid, 0) < 0) return false;
       if (Date.now() > deadline) {
-        this.kill1(t.space);
+        if (kernelKill) this.kill1(t.space);
         return false;
       }
       this.sleep(seq, 2_000_000, () => Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED);
@@ -466,6 +486,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   stopNow(ctx: Context): boolean {
     const t = ctx as SystrapThread;
+    if (t.starting) t.finishStart();
+    if (t.startFailed) return false;
     if (t.stopped) return true;
     if (host.tgkill(t.tgid, t.tid, STUB_SIGKICK) < 0) return false;
     return this.waitPost(t);
@@ -474,7 +496,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
   /** End a stopped thread (retire): the handler's reply says exit; wait until the host thread is gone,
    * so its slot's next thread cannot meet it. */
   retire(t: SystrapThread): void {
-    if (!t.stopped) return;
+    if (t.starting) t.finishStart();
+    if (!t.stopped || t.startFailed) return;
     t.stopped = false;
     t.setCmdExit();
     t.reply();

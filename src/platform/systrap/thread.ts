@@ -48,6 +48,8 @@ export interface SysSpace {
 /** What SystrapThread needs of its platform (platform.ts). */
 export interface SystrapHost {
   newThread(space: SysSpace): SystrapThread | number;
+  /** Take a new thread's first post (its handler's, from the ready site) or, failing that, kill its process. */
+  finishStart(t: SystrapThread): void;
   retire(t: SystrapThread): void;
   /** replies to a handler that polled for them, and those it had given up on (it slept: a cross-CPU wake-up);
    * bumped by the threads' reply, read and reset by the scheduler's polling check; guarded by the JS thread */
@@ -63,6 +65,16 @@ export class SystrapThread implements Context {
   readonly pendingHostSignals: number[] = [];
   /** the kernel took its post and has not replied: its registers are the message's; guarded by the JS thread */
   stopped = false;
+  /** a new host thread whose first post (from the stub's ready site, its filter in) the kernel has not taken:
+   * the first use of its message takes it (finishStart), so the kernel does other work (the new process's
+   * first batch) while the thread sets itself up. stopped is true meanwhile (the platform's scans pass it
+   * by); guarded by the JS thread */
+  starting = false;
+  /** its first post did not come from the ready site, or did not come: never replied to (its process is being
+   * killed); guarded by the JS thread */
+  startFailed = false;
+  /** FPU state set while starting: written into its first frame once that is taken; guarded by the JS thread */
+  private startXstate: Uint8Array | null = null;
   /** the message page and signal stack (a view of sysmem); immutable reference, bytes shared with the guest's process */
   readonly area: Uint8Array;
   /** 32-bit words of the area (state, flags) and the registers (user_regs_struct, 54 words); immutable references */
@@ -104,7 +116,17 @@ export class SystrapThread implements Context {
     return this.space.mapper.pages;
   }
 
+  /** Take the first post of a starting thread (the kernel writes nothing into its message before). */
+  finishStart(): void {
+    this.starting = false;
+    this.platform.finishStart(this);
+    const x = this.startXstate;
+    this.startXstate = null;
+    if (x && this.stopped) this.setXstate(x);
+  }
+
   getRegs(r: Regs): void {
+    if (this.starting) this.finishStart();
     r.w.set(this.regs);
     const b = this.bases;
     r.w[2 * FS_BASE] = b[0]!;
@@ -116,7 +138,9 @@ export class SystrapThread implements Context {
 
   /** Reply: the handler puts these registers in its frame and returns into guest code. */
   resumeGuest(r: Regs, _atSeccomp: boolean): number {
-    if (!this.stopped) return -3;
+    if (this.starting) this.finishStart();
+    // (a thread that failed its start: its process is being killed, and each thread's death reported)
+    if (!this.stopped || this.startFailed) return -3;
     this.stopped = false;
     this.regs.set(r.w);
     const w = this.words, b = this.bases, rw = r.w;
@@ -179,6 +203,7 @@ export class SystrapThread implements Context {
   }
 
   getSiginfo(out: { code: number; addr: number }): void {
+    if (this.starting) this.finishStart();
     out.code = this.words[MSG_CODE / 4]!;
     out.addr = (this.words[MSG_ADDR / 4 + 1]! >>> 0) * 0x100000000 + (this.words[MSG_ADDR / 4]! >>> 0);
   }
@@ -195,6 +220,7 @@ export class SystrapThread implements Context {
     return { off, size };
   }
   getXstate(): Uint8Array {
+    if (this.starting) this.finishStart();
     const { off, size } = this.fpArea();
     if (size === 0) return new Uint8Array(512);
     // the ptrace layout (NT_X86_XSTATE): XCR0 where the frame has its software bytes
@@ -206,6 +232,10 @@ export class SystrapThread implements Context {
   }
   /** Into the frame, which rt_sigreturn restores; the frame's own software bytes (fx_sw) are kept. */
   setXstate(x: Uint8Array): boolean {
+    if (this.starting) {
+      this.startXstate = x.slice();
+      return true;
+    }
     const { off, size } = this.fpArea();
     if (size === 0) return false;
     this.area.set(x.subarray(0, Math.min(FX_SW, x.length)), off);
@@ -224,6 +254,7 @@ export class SystrapThread implements Context {
   }
   /** the message's word for the kernel's reply command (1: end the host thread) */
   setCmdExit(): void {
+    if (this.starting) this.finishStart();
     this.words[MSG_CMD / 4] = 1;
   }
 }
