@@ -86,3 +86,28 @@ test('a mapping written page after page: map-ahead grows to 2 MiB and the host p
   assert.ok(Number(faults[1]) < 80, `${faults[1]} faults for 64 MiB written in order\n${umlts.stderr}`);
   assert.ok(Number(pre[1]) >= 16000, `only ${pre[1]} of 16384 pages prefaulted\n${umlts.stderr}`);
 });
+
+// physmem's dirty pool (src/mm/physmem.ts, sortDirty): frames freed by many processes interleave; a pool in
+// pieces handed out a frame at a time, each its own host mapping (hostile_pages' flush race: 1.4 frames an
+// allocation, 4x the flushes)
+test('freed frames interleaved in the pool still come back in long runs (the pool sorts itself)', async () => {
+  const { Physmem } = await import('../dist/mm/physmem.js');
+  const pm = new Physmem(64 << 20, 0);
+  // 64 runs of 16 frames, freed interleaved: frame i of every run, then frame i+1 of every run, ...
+  const runs = [];
+  for (let r = 0; r < 64; r++) {
+    const f = pm.alloc(16);
+    assert.equal(pm.allocCount, 16);
+    runs.push(f);
+  }
+  for (let i = 0; i < 16; i++) for (const f of runs) pm.put(f + i);
+  let frames = 0, calls = 0;
+  while (frames < 64 * 16) {
+    pm.alloc(16);
+    frames += pm.allocCount;
+    calls++;
+  }
+  // unsorted, every allocation is one frame (1024 calls); sorted after the first short ones, runs of 16
+  assert.ok(calls < 128, `${calls} allocations for ${frames} frames`);
+  assert.ok(pm.stats.poolSorts >= 1);
+});

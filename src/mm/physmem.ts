@@ -56,8 +56,12 @@ export class Physmem {
   readonly cowHint: Uint8Array;
   /** next never-used frame; guarded by the JS thread */
   private bump = 0;
-  /** freed frames not yet punched: reused first (zeroed on the way out); guarded by the JS thread */
+  /** freed frames not yet punched: reused first (zeroed on the way out), from the top; guarded by the JS thread */
   private readonly dirty: number[] = [];
+  /** allocations of several frames the dirty pool's top gave fewer since it was last sorted, and how many
+   * make it sort again; guarded by the JS thread */
+  private shortRuns = 0;
+  private sortAfter = SORT_AFTER_MIN;
   /** punched frames (holes again): zero already; guarded by the JS thread */
   private readonly clean: number[] = [];
   /** frames in use; the --mem limit applies to this; guarded by the JS thread */
@@ -67,7 +71,7 @@ export class Physmem {
   /** file pages shared between processes; evicted when memory runs out; immutable reference */
   readonly cache = new PageCache(this);
   /** kernel-wide mm counters for --stats; guarded by the JS thread (bumped by every AddressSpace) */
-  readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0, hostFull: 0, prefaulted: 0 };
+  readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0, hostFull: 0, prefaulted: 0, poolSorts: 0 };
   /** frames of released address spaces that wait for their host process to be reaped
    * (AddressSpace.release/reaped): memory about to come back; guarded by the JS thread */
   awaitingReap = 0;
@@ -165,6 +169,7 @@ export class Physmem {
     want = Math.min(want, room);
     let f: number, n: number;
     if (this.dirty.length > 0) {
+      if (want > 1 && this.shortRuns >= this.sortAfter) this.sortDirty();
       // the top of the pool, extended while the frames below it in the pool
       // continue the run downwards (put() pushes runs in ascending order)
       f = this.dirty.pop()!;
@@ -173,6 +178,7 @@ export class Physmem {
         f = this.dirty.pop()!;
         n++;
       }
+      if (n < want && this.dirty.length > 0) this.shortRuns++;
       const c = this.chunkOf(f), o = this.offsetIn(f);
       if (this.chunkOf(f + n - 1) === c) c.fill(0, o, o + n * PAGE_SIZE);
       else for (let i = 0; i < n; i++) this.frame(f + i).fill(0);
@@ -193,6 +199,23 @@ export class Physmem {
     this.used += n;
     this.allocCount = n;
     return f;
+  }
+
+  /**
+   * Sort the dirty pool (ascending: the top is the highest frame, and runs
+   * pop whole). Frees of many processes and threads interleave in the pool,
+   * and a pool in pieces hands out a frame at a time: each its own host
+   * mapping (a request of the batch, a host VMA: forks, exits and munmaps of
+   * a process in thousands of pieces cost the host dearly; a 200-command
+   * shell loop got a single frame 10 045 times where it asked for more).
+   * Sorting costs k log k for k frames: it waits for k/16 short runs.
+   */
+  private sortDirty(): void {
+    const d = this.dirty, a = Int32Array.from(d).sort();
+    for (let i = 0; i < a.length; i++) d[i] = a[i]!;
+    this.shortRuns = 0;
+    this.sortAfter = Math.max(SORT_AFTER_MIN, d.length >> 4);
+    this.stats.poolSorts++;
   }
 
   /** Take another reference to a frame (sharing it). A count that could
@@ -245,3 +268,5 @@ const STUB_RESERVE_SLOTS = 4160;
 
 /** frames the dirty pool may hold before flushFreed() punches (256 MiB) */
 const DIRTY_MAX = 65536;
+/** short runs from the dirty pool before it is sorted, at least (sortDirty) */
+const SORT_AFTER_MIN = 32;
