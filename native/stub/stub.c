@@ -154,7 +154,8 @@
  *     rewrites a new thread's stack_t (in its message page) before that
  *     thread's sigaltstack only moves that thread's signal stack within
  *     its own process; if its first post then never arrives, the kernel
- *     kills the process after 2 s (platform.ts, waitPost).
+ *     kills the process after 2 s, and one from elsewhere at once (platform.ts,
+ *     finishStart: nothing is written into a new thread's message before).
  * S4. The doorbell page is shared read+write by every stub: a guest can
  *     ring it (the kernel scans the messages) or rewind it (the kernel may
  *     sleep through another guest's ring until its timeout, 5 ms): a
