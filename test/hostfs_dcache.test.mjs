@@ -95,7 +95,7 @@ test('the cache is used within an operation and its entries are dropped by host 
     fs.mkdirSync(path.join(dir, 'a', 'b', 'c'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'a', 'b', 'c', 'f'), 'first\n');
     let op = 0;
-    const vfs = makeVfs(dir, { rw: true, opClock: () => op });
+    const vfs = makeVfs(dir, { rw: true, opClock: () => op, dcacheColdWalks: 0 });
     const c = caller();
     const cat = (p) => {
       const f = vfs.open(c, null, p, O_RDONLY, 0);
@@ -142,7 +142,7 @@ test('a path deeper than the cache keeps whole: walked from the root below, cach
     fs.mkdirSync(path.join(dir, ...parts), { recursive: true });
     fs.writeFileSync(path.join(dir, ...parts, 'f'), 'deep\n');
     let op = 0;
-    const vfs = makeVfs(dir, { opClock: () => op });
+    const vfs = makeVfs(dir, { opClock: () => op, dcacheColdWalks: 0 });
     const c = caller();
     const file = '/' + parts.join('/') + '/f';
     const cat = () => {
@@ -168,6 +168,90 @@ test('a path deeper than the cache keeps whole: walked from the root below, cach
     fs.renameSync(path.join(dir, ...parts.slice(0, 49), 'moved'), path.join(dir, ...parts.slice(0, 50)));
     op++;
     assert.equal(cat(), 'deep\n');
+  } finally {
+    rmScratch(dir);
+  }
+});
+
+test("a walk through a cached directory takes its attributes from the cache until the host changes them (IN_ATTRIB); a stat of it is fresh", () => {
+  const dir = makeScratch('dcache-attr');
+  try {
+    fs.mkdirSync(path.join(dir, 'a', 'b', 'c'), { recursive: true });
+    for (const d of [dir, path.join(dir, 'a'), path.join(dir, 'a', 'b')]) fs.chmodSync(d, 0o755);
+    fs.writeFileSync(path.join(dir, 'a', 'b', 'f'), 'data\n');
+    let op = 0;
+    const vfs = makeVfs(dir, { rw: true, opClock: () => op, dcacheColdWalks: 0 });
+    const user = caller({ fsuid: 1000, fsgid: 1000, groups: [] });
+    const cat = (p) => {
+      const f = vfs.open(user, null, p, O_RDONLY, 0);
+      if (typeof f === 'number') return f;
+      const s = readAll(f);
+      f.put();
+      return s;
+    };
+    const dc = vfs.hostfs.dcache;
+    assert.equal(cat('/a/b/f'), 'data\n');
+    op++;
+    assert.equal(cat('/a/b/f'), 'data\n');
+    const hits = dc.stats().attrHits;
+    op++;
+    assert.equal(cat('/a/b/f'), 'data\n');
+    assert.ok(dc.stats().attrHits >= hits + 2, `a and a/b walked through from the cache: ${JSON.stringify(dc.stats())}`);
+    // the host takes the search permission away from others: the next operation is refused, as natively
+    fs.chmodSync(path.join(dir, 'a'), 0o700);
+    op++;
+    assert.equal(cat('/a/b/f'), -E.EACCES);
+    fs.chmodSync(path.join(dir, 'a', 'b'), 0o700);
+    fs.chmodSync(path.join(dir, 'a'), 0o755);
+    op++;
+    assert.equal(cat('/a/b/f'), -E.EACCES, 'a/b refuses now');
+    // the guest's own chmod (root), seen by its next operation
+    const ab = vfs.resolve(caller(), null, '/a/b', true);
+    assert.equal(vfs.chmodLoc(caller(), ab, 0o755), 0);
+    op++;
+    assert.equal(cat('/a/b/f'), 'data\n');
+    // the directory's own times go stale in the cache, never in a stat of it (through '.' and '..' too)
+    // (a new entry changes a/b's times with no IN_ATTRIB: the cache keeps what it read at the walk above)
+    const until = Date.now() + 30;
+    while (Date.now() < until);
+    fs.writeFileSync(path.join(dir, 'a', 'b', 'g'), 'new\n');
+    const want = fs.statSync(path.join(dir, 'a', 'b'));
+    op++;
+    for (const p of ['/a/b', '/a/b/.', '/a/b/c/..', '/a/b/']) {
+      const st = vfs.stat(user, null, p, true);
+      assert.equal(typeof st, 'object', `${p}: ${st}`);
+      assert.equal(Number(st.mtimeNs / 1000000n), Math.floor(want.mtimeMs), `${p}: mtime`);
+      assert.equal(st.nlink, want.nlink, `${p}: nlink`);
+    }
+  } finally {
+    rmScratch(dir);
+  }
+});
+
+test('the cache starts only after COLD_WALKS walks from the root (an inotify watch makes the host process slower to exit)', () => {
+  const dir = makeScratch('dcache-cold');
+  try {
+    fs.mkdirSync(path.join(dir, 'a', 'b'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a', 'b', 'f'), 'x\n');
+    let op = 0;
+    const vfs = makeVfs(dir, { opClock: () => op, dcacheColdWalks: 3 });
+    const c = caller();
+    const cat = () => {
+      op++;
+      const f = vfs.open(c, null, '/a/b/f', O_RDONLY, 0);
+      assert.equal(typeof f, 'object');
+      const s = readAll(f);
+      f.put();
+      return s;
+    };
+    const dc = vfs.hostfs.dcache;
+    // an open walks a and a/b from the root (its lookups and the open itself): three cold walks
+    assert.equal(cat(), 'x\n');
+    assert.equal(dc.stats().entries, 0, `nothing cached while cold: ${JSON.stringify(dc.stats())}`);
+    assert.equal(cat(), 'x\n');
+    assert.ok(dc.stats().entries >= 2, `a and a/b cached once warm: ${JSON.stringify(dc.stats())}`);
+    assert.equal(cat(), 'x\n');
+    assert.ok(dc.stats().hits >= 1);
   } finally {
     rmScratch(dir);
   }

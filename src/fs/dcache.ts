@@ -21,6 +21,13 @@
  * inotify is unavailable or a directory cannot be watched, walks go from
  * the root as before.
  *
+ * Attributes. A walk through a cached directory needs its type and, for
+ * the search permission, its mode and owner: kept in the entry (st) from
+ * an fstat of its own fd, and forgotten on IN_ATTRIB from its own watch
+ * (chmod, chown, xattrs, on the host or by the guest), so a walk through
+ * it costs no host call. Its times, size and link count go stale; they are
+ * never read from here (the VFS stats a walk's last component afresh).
+ *
  * Confinement. An entry is the directory the guest's walk reached, held
  * by fd, so swapping a component for a symlink on the host cannot redirect
  * a later access (an fd is not re-resolved). A host process that moves a
@@ -37,12 +44,15 @@ import * as host from '../host/libc.js';
 import { O_PATH, O_DIRECTORY } from './types.js';
 import { HOST_OPEN, type HandleCache } from './filehandle.js';
 import { decodeName } from '../abi/names.js';
+import { parseStat, STAT_SIZE, type Stat } from '../abi/stat.js';
 
-/** one cached directory; immutable */
+/** one cached directory; immutable but st (guarded by the JS thread: set by attrs(), cleared by sync()) */
 interface DirEnt {
   readonly rel: string;
   readonly fd: number;
   readonly wd: number;
+  /** its attributes for walks through it, or null until asked after its last IN_ATTRIB */
+  st: Stat | null;
 }
 
 /** statfs f_type of filesystems where every change is made through this host kernel (so inotify sees it) */
@@ -51,14 +61,18 @@ const LOCAL_FS = new Set([
   0x794c7630 /* overlayfs */, 0xf2f52010 /* f2fs */, 0x2fc12fc1 /* zfs */, 0xca451a4e /* bcachefs */,
 ]);
 
-/** what a watch reports: a directory entry going away or being replaced */
-const WATCH_MASK = host.IN_DELETE | host.IN_MOVED_FROM | host.IN_MOVED_TO | host.IN_ONLYDIR;
+
+/** what a watch reports: a directory entry going away or being replaced, and the directory's own attributes
+ * changing (IN_ATTRIB also comes for its entries, with their names: ignored) */
+const WATCH_MASK = host.IN_DELETE | host.IN_MOVED_FROM | host.IN_MOVED_TO | host.IN_ATTRIB | host.IN_ONLYDIR;
 
 export interface DirCacheStats {
   entries: number;
   hits: number;
   misses: number;
   dropped: number;
+  /** walks through a cached directory that took its attributes from the cache */
+  attrHits: number;
 }
 
 export class DirCache {
@@ -82,10 +96,12 @@ export class DirCache {
   /** scratch for events and statfs; used synchronously only */
   private readonly evbuf = new Uint8Array(4096);
   private readonly sfbuf = new Uint8Array(120);
+  private readonly stbuf = new Uint8Array(STAT_SIZE);
   /** counters; guarded by the JS thread */
   private hits = 0;
   private misses = 0;
   private dropped = 0;
+  private attrHits = 0;
 
   constructor(
     /** the mount's root (O_PATH); not ours to close; immutable */
@@ -112,7 +128,7 @@ export class DirCache {
   }
 
   stats(): DirCacheStats {
-    return { entries: this.byRel.size, hits: this.hits, misses: this.misses, dropped: this.dropped };
+    return { entries: this.byRel.size, hits: this.hits, misses: this.misses, dropped: this.dropped, attrHits: this.attrHits };
   }
 
   /**
@@ -131,7 +147,10 @@ export class DirCache {
     this.misses++;
     // deeper than the cache holds whole chains (a chain is opened from its cached top, one name at a time: a
     // hostile depth must not make each lookup a thousand opens), or not to be cached: from the root
-    if (this.ifd === -2 || this.deeper(rel) || this.underForeign(rel)) return this.handles.acquire(() => this.openFromRoot(rel), true);
+    if (this.ifd === -2 || this.deeper(rel) || this.underForeign(rel) || (this.ifd === -1 && this.handles.coldWalk())) {
+      // not started yet (COLD_WALKS, filehandle.ts)
+      return this.handles.acquire(() => this.openFromRoot(rel), true);
+    }
     if (this.busy === 0 && this.byRel.size >= this.cap) this.clear();
     // the parent first, cached (so watched: its watch is what reports rel going away)
     const i = rel.lastIndexOf('/');
@@ -144,6 +163,24 @@ export class DirCache {
     this.put(pfd);
     if (keep) this.busy++;
     return fd;
+  }
+
+  /**
+   * The attributes of directory rel for a walk through it (type, mode,
+   * owner: see Attributes above), if the cache holds rel; else null (the
+   * caller stats it by name).
+   */
+  attrs(rel: string): Stat | null {
+    if (this.byRel.size === 0) return null;
+    this.sync();
+    const e = this.byRel.get(rel);
+    if (!e) return null;
+    if (e.st === null) {
+      if (host.fstatat(e.fd, '', this.stbuf, host.AT_EMPTY_PATH) !== 0) return null;
+      e.st = parseStat(this.stbuf);
+    }
+    this.attrHits++;
+    return e.st;
   }
 
   /** Give back an fd from acquire(). */
@@ -201,6 +238,7 @@ export class DirCache {
     if (this.ifd === -1) {
       // not through acquire: EMFILE here is mostly the per-user limit of inotify instances, which reclaiming
       // open files would not help
+      this.handles.makeRoom();
       const ifd = host.inotifyInit1(host.IN_NONBLOCK | host.IN_CLOEXEC);
       if (ifd >= 0) this.handles.adoptTransient();
       else {
@@ -227,7 +265,7 @@ export class DirCache {
     }
     // the same directory under another rel (a bind mount on the host): one name only
     if (wd === this.rootWd || this.byWd.has(wd)) return false;
-    const e: DirEnt = { rel, fd, wd };
+    const e: DirEnt = { rel, fd, wd, st: null };
     this.byRel.set(rel, e);
     this.byWd.set(wd, e);
     this.byFd.set(fd, e);
@@ -292,6 +330,12 @@ export class DirCache {
           if (e) {
             this.drop(e, false);
             this.invalidate(e.rel);
+          }
+        } else if (mask & host.IN_ATTRIB) {
+          // the directory's own (no name): forget them; an entry's: its own watch reports it if it is cached
+          if (len === 0) {
+            const e = this.byWd.get(wd);
+            if (e) e.st = null;
           }
         } else if (mask & host.IN_ISDIR) {
           let end = off + 16;

@@ -13,7 +13,6 @@
  *
  * Missing: /dev/console.
  */
-import { randomFillSync } from 'node:crypto';
 import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File, UserMemory } from './file.js';
@@ -110,10 +109,19 @@ class FullFile extends MemDevFile {
   }
 }
 
+/**
+ * The host's CSPRNG (Linux's get_random_bytes): /dev/urandom, getrandom(2),
+ * AT_RANDOM. Through the host's getrandom, not node:crypto, whose loading
+ * was a twentieth of a start.
+ */
+export function getRandomBytes(buf: Uint8Array): void {
+  host.getrandom(buf);
+}
+
 /** /dev/random, /dev/urandom: the host CSPRNG; writes are accepted (Linux mixes them into the pool). */
 class RandomFile extends MemDevFile {
   override read(buf: Uint8Array): number {
-    randomFillSync(buf);
+    getRandomBytes(buf);
     return buf.length;
   }
   override write(buf: Uint8Array): number {

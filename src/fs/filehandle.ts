@@ -24,6 +24,16 @@ export function guestErr(r: number): number {
 /** flags every host open carries: never a controlling tty, never inherited, never a followed last symlink */
 export const HOST_OPEN = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
 
+/**
+ * Directories the mounts walk from their roots before their directory
+ * caches (dcache.ts) start, all mounts together. A host process that has
+ * had an inotify watch takes a grace period longer to exit (the host frees
+ * its marks after an SRCU grace period: 7 ms here for a C program with one
+ * watch), which a short run's few walks (a few µs each from the root) would
+ * never win back.
+ */
+export const COLD_WALKS = 256;
+
 /** struct file_handle with room for MAX_HANDLE_SZ (128) bytes */
 export const FH_SIZE = 8 + 128;
 
@@ -85,6 +95,8 @@ export interface FhStats {
   dirs: number;
   dirHits: number;
   dirMisses: number;
+  /** walks through a cached directory answered with its cached attributes (no host call) */
+  dirAttrHits: number;
 }
 
 /**
@@ -133,7 +145,16 @@ export class HandleCache {
      * operation. Immutable.
      */
     private readonly opClock: (() => number) | null = null,
+    /** walks left before the directory caches start (COLD_WALKS); guarded by the JS thread */
+    private coldWalksLeft = COLD_WALKS,
   ) {}
+
+  /** A directory cache wants to start: false (walk from the root this time) while cold walks are left. */
+  coldWalk(): boolean {
+    if (this.coldWalksLeft <= 0) return false;
+    this.coldWalksLeft--;
+    return true;
+  }
 
   /** The current operation's number (see opClock). */
   epoch(): number {
@@ -151,13 +172,14 @@ export class HandleCache {
       budget: this.budget, open: this.live.size, transient: this.transient, handles: this.handles,
       pinned: this.pinned, sticky: this.sticky, opened: this.opened, reclaimed: this.reclaimed,
       reopened: this.reopens, reopenedByHandle: this.reopensByHandle, emfile: this.emfile, peak: this.peak,
-      dirs: 0, dirHits: 0, dirMisses: 0,
+      dirs: 0, dirHits: 0, dirMisses: 0, dirAttrHits: 0,
     };
     for (const d of this.dirCaches) {
       const ds = d.stats();
       s.dirs += ds.entries;
       s.dirHits += ds.hits;
       s.dirMisses += ds.misses;
+      s.dirAttrHits += ds.attrHits;
     }
     return s;
   }
@@ -211,7 +233,7 @@ export class HandleCache {
    * A transient fd must be given back with releaseTransient.
    */
   acquire(open: () => number, transient: boolean): number {
-    while (this.liveCount >= this.budget && this.reclaimOne());
+    this.makeRoom();
     for (;;) {
       const fd = open();
       if (fd === -Errno.EMFILE || fd === -Errno.ENFILE) {
@@ -222,12 +244,18 @@ export class HandleCache {
         return fd;
       }
       if (fd === -Errno.EINTR) continue;
+      // the open may itself have kept fds (a directory cache that took in the parent): room again for this one
+      if (fd >= 0) this.makeRoom();
       if (fd >= 0 && transient) {
         this.transient++;
         if (this.liveCount > this.peak) this.peak = this.liveCount;
       }
       return fd;
     }
+  }
+  /** Close handles (LRU) until one more fd fits the budget: before an fd made outside acquire() (adoptTransient). */
+  makeRoom(): void {
+    while (this.liveCount >= this.budget && this.reclaimOne());
   }
   /** Count a transient fd opened without acquire (give it back with releaseTransient). */
   adoptTransient(): void {

@@ -478,10 +478,10 @@ export class HostNode extends Node {
   stat(): Stat | number {
     return this.fs.lstat(this.rel);
   }
-  override lookup(name: string): Node | number {
+  override lookup(name: string, through = false): Node | number {
     if (!this.isDir) return -Errno.ENOTDIR;
     const rel = child(this.rel, name);
-    const st = this.fs.lstat(rel);
+    const st = (through && this.fs.dcache.attrs(rel)) || this.fs.lstat(rel);
     return typeof st === 'number' ? st : new HostNode(this.fs, rel, st);
   }
   override readlink(): string | number {

@@ -105,8 +105,13 @@ export abstract class Node {
   get isLink(): boolean {
     return (this.peek().mode & S_IFMT) === S_IFLNK;
   }
-  /** The child called name (never '.' or '..': the VFS handles those). */
-  lookup(_name: string): Node | number {
+  /**
+   * The child called name (never '.' or '..': the VFS handles those).
+   * through: the walk goes on past it (not its last component), so its
+   * attributes need only be right for the walk (type, mode, owner: a
+   * filesystem may answer from a cache whose times are stale).
+   */
+  lookup(_name: string, _through?: boolean): Node | number {
     return -Errno.ENOTDIR;
   }
   /** Symlink target; -EINVAL for a non-symlink. */

@@ -117,8 +117,9 @@ export class ProcFs extends FileSystem {
   readonly root: ProcRoot;
   /** mount time: the times of every node; immutable */
   readonly bootNs = nowNs();
-  /** the host's first /proc/cpuinfo block, the template for each guest CPU; immutable */
-  private readonly cpuTemplate: string;
+  /** the host's first /proc/cpuinfo block, the template for each guest CPU: read at the first read of the
+   * guest's (a VM's /proc/cpuinfo is slow to make, and most guests never ask); guarded by the JS thread */
+  private cpuTemplateText: string | null = null;
 
   constructor(
     /** st_dev; immutable */
@@ -131,14 +132,19 @@ export class ProcFs extends FileSystem {
     readonly umlts: Readonly<Record<string, () => string>> = {},
   ) {
     super();
-    let tmpl = 'processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: umlts virtual CPU\n';
-    try {
-      tmpl = readFileSync('/proc/cpuinfo', 'latin1').split('\n\n')[0]! + '\n';
-    } catch {
-      // no host /proc: the minimal template above
-    }
-    this.cpuTemplate = tmpl;
     this.root = new ProcRoot(this);
+  }
+  private get cpuTemplate(): string {
+    if (this.cpuTemplateText === null) {
+      let tmpl = 'processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: umlts virtual CPU\n';
+      try {
+        tmpl = readFileSync('/proc/cpuinfo', 'latin1').split('\n\n')[0]! + '\n';
+      } catch {
+        // no host /proc: the minimal template above
+      }
+      this.cpuTemplateText = tmpl;
+    }
+    return this.cpuTemplateText;
   }
   statfs(): StatFs {
     return {

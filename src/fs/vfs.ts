@@ -119,6 +119,8 @@ export interface VfsOptions {
   hostFdBudget?: number;
   /** a number that changes between any two guest operations (HandleCache's opClock) */
   opClock?: () => number;
+  /** directory walks before the directory caches start (default COLD_WALKS, dcache.ts) */
+  dcacheColdWalks?: number;
   /** more host directories: --mount HOST:GUEST[:ro] */
   mounts?: readonly HostMountSpec[];
   /** the kernel's job control for the terminals (the ptys, /dev/tty); none: every caller in the foreground */
@@ -212,7 +214,7 @@ export class Vfs {
 
   constructor(opts: VfsOptions) {
     this.hostWatch = opts.hostWatch;
-    this.handles = new HandleCache(opts.hostFdBudget ?? 512, opts.opClock ?? null);
+    this.handles = new HandleCache(opts.hostFdBudget ?? 512, opts.opClock ?? null, opts.dcacheColdWalks);
     const hostOpts = { handles: this.handles, locks: this.locks, noOpenat2: opts.noOpenat2 };
     this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, ...hostOpts });
     this.tmpfs = new TmpFs(makedev(0, 32), opts.tmpBytes);
@@ -438,8 +440,12 @@ export class Vfs {
     return this.walk(nd, this.rootLoc, i <= 0 ? '/' : loc.path.slice(0, i), true);
   }
 
-  /** One component from dir: search permission, '.', '..', mount points, lookup, and symlinks if follow. */
-  private step(nd: Nd, dir: Loc, name: string, follow: boolean): Loc | number {
+  /**
+   * One component from dir: search permission, '.', '..', mount points,
+   * lookup, and symlinks if follow. through: not the walk's last component
+   * (Node.lookup): its Loc is not nd.made, whose attributes must be fresh.
+   */
+  private step(nd: Nd, dir: Loc, name: string, follow: boolean, through = false): Loc | number {
     if (!dir.node.isDir) return -Errno.ENOTDIR;
     const pe = permission(dir.node.peek(), nd.cred, MAY_EXEC);
     if (pe < 0) return pe;
@@ -452,10 +458,10 @@ export class Vfs {
     if (m) {
       loc = { path, node: m.root, mnt: m, parent: dir };
     } else {
-      const n = dir.node.lookup(name);
+      const n = dir.node.lookup(name, through);
       if (typeof n === 'number') return n;
       loc = { path, node: n, mnt: dir.mnt, parent: dir };
-      nd.made = loc;
+      if (!through) nd.made = loc;
     }
     return follow && loc.node.isLink ? this.follow(nd, loc) : loc;
   }
@@ -488,7 +494,7 @@ export class Vfs {
     for (let i = 0; i < end - 1; i++) {
       const name = parts[i]!;
       if (name === '') continue;
-      const r = this.step(nd, cur, name, true);
+      const r = this.step(nd, cur, name, true, true);
       if (typeof r === 'number') return r;
       if (!r.node.isDir) return -Errno.ENOTDIR;
       cur = r;

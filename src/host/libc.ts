@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type Koffi from 'koffi';
 import { HostError } from './errors.js';
+import { Errno } from '../abi/errno.js';
 import { hasEscapes, encodeName } from '../abi/names.js';
 
 /**
@@ -96,6 +97,7 @@ const c = {
   prlimit: libc.func('int prlimit(int pid, int res, void *newl, void *oldl)'),
   clock_gettime: libc.func('int clock_gettime(int clk, void *ts)'),
   gethostname: libc.func('int gethostname(void *name, size_t len)'),
+  getrandom: libc.func('long getrandom(void *buf, size_t n, unsigned int flags)'),
 };
 
 /**
@@ -360,6 +362,17 @@ export function pwritePtr(fd: number, ptr: HostPtr, n: number, off: number): num
 export function write(fd: number, buf: Uint8Array): number {
   const r = c.write_b(fd, buf, buf.length) as number;
   return r === -1 ? -koffi.errno() : r;
+}
+/** getrandom(2) without flags (the host's urandom pool), filling all of buf: a call is cut short only by a
+ * signal, and only past 256 bytes. Throws only if the host has no getrandom (Linux < 3.17). */
+export function getrandom(buf: Uint8Array): void {
+  for (let off = 0; off < buf.length; ) {
+    const r = c.getrandom(off === 0 ? buf : buf.subarray(off), buf.length - off, 0) as number;
+    if (r === -1) {
+      const e = koffi.errno();
+      if (e !== Errno.EINTR) throw new HostError('getrandom', e);
+    } else off += r;
+  }
 }
 export function read(fd: number, buf: Uint8Array): number {
   const r = c.read_b(fd, buf, buf.length) as number;
@@ -660,7 +673,7 @@ const inc = {
   inotify_add_watch: libc.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
   inotify_rm_watch: libc.func('int inotify_rm_watch(int fd, int wd)'),
 };
-export const IN_MOVED_FROM = 0x40, IN_MOVED_TO = 0x80, IN_DELETE = 0x200, IN_UNMOUNT = 0x2000, IN_Q_OVERFLOW = 0x4000,
+export const IN_ATTRIB = 0x4, IN_MOVED_FROM = 0x40, IN_MOVED_TO = 0x80, IN_DELETE = 0x200, IN_UNMOUNT = 0x2000, IN_Q_OVERFLOW = 0x4000,
   IN_IGNORED = 0x8000, IN_ONLYDIR = 0x01000000, IN_ISDIR = 0x40000000, IN_NONBLOCK = 0o4000, IN_CLOEXEC = 0o2000000;
 /** inotify_init1(2): fd or -errno. */
 export function inotifyInit1(flags: number): number {

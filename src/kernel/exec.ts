@@ -17,7 +17,7 @@ import { FsContext } from '../fs/vfs.js';
 import { File } from '../fs/file.js';
 import { ElfImage, LoaderError, loadElf, parseElf, ARG_MAX, MAX_ARG_STRLEN } from '../loader/elf.js';
 import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
-import { randomFillSync } from 'node:crypto';
+import { getRandomBytes } from '../fs/devfs.js';
 import { Kernel, PreparedExec, ExecFileImpl, errnoMessage } from './kernel.js';
 import { encodeName, nameByteLength } from '../abi/names.js';
 
@@ -101,7 +101,7 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
   for (const e of envp) total += nameByteLength(e) + 9;
   if (total > ARG_MAX) throw new LoaderError(Errno.E2BIG, `${p.path}: argument list too long`);
   const random = new Uint8Array(16);
-  randomFillSync(random);
+  getRandomBytes(random);
   task.mm.setSyncThread(task.thread);
   const r = loadElf(task.mm, p.img, p.interp, {
     argv: p.argv, envp, execfn: p.path, random,

@@ -25,7 +25,8 @@
  * or at close); the wake pipe's write end and the caller's ends of the
  * stdio pipes are the caller's once posted.
  */
-import { parentPort, workerData, receiveMessageOnPort, MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import * as host from '../host/libc.js';
@@ -55,6 +56,13 @@ import { RLIM_NLIMITS } from '../abi/resource.js';
 import { mark } from './timing.js';
 
 mark('kernel: modules loaded');
+
+/** node:worker_threads, loaded by a Sandbox's worker only: the umlts command's own thread never needs it, and
+ * loading it was a fiftieth of a start. Module state, set once on first use. */
+let wt: typeof import('node:worker_threads') | null = null;
+function workerThreads(): typeof import('node:worker_threads') {
+  return (wt ??= createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads'));
+}
 
 /**
  * umlts's own resource limits, for the guest's processes to inherit as any
@@ -318,6 +326,7 @@ class WorkerSandbox {
   private between(): boolean {
     if (this.woken && this.port) {
       this.woken = false;
+      const { receiveMessageOnPort } = workerThreads();
       for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.handle(m.message as ToWorker);
     }
     while (this.local.length > 0) this.handle(this.local.shift()!);
@@ -603,6 +612,7 @@ export async function runHere(config: BootConfig, spawn: SpawnConfig, post: (m: 
 
 /** A Sandbox's worker (kernel_worker.ts, once the kernel is loaded): boot from workerData, serve until closed. */
 export async function workerMain(importModule: ImportModule): Promise<void> {
+  const { workerData, parentPort } = workerThreads();
   const { config, port } = workerData as { config: BootConfig; port: MessagePort };
   const post = (m: FromWorker): void => parentPort!.postMessage(m);
   let sb: WorkerSandbox;

@@ -1,7 +1,7 @@
 /**
  * System information: uname, sysinfo, getrandom, getcpu, getrusage.
  */
-import { randomFillSync } from 'node:crypto';
+import { getRandomBytes } from '../fs/devfs.js';
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
@@ -66,7 +66,7 @@ export function sys_getrandom(t: Task, r: Regs): number {
   const buf = r.get(A0), len = Math.min(r.get(A1), 33554431), flags = r.getU32(A2);
   if (flags & ~7 || (flags & 2 && flags & 4)) return -Errno.EINVAL;
   const b = new Uint8Array(Math.min(len, 1 << 20));
-  randomFillSync(b);
+  getRandomBytes(b);
   copyOut(t, buf, b);
   return b.length;
 }
