@@ -549,7 +549,7 @@ export class Kernel {
     // if it died under us, waitpid reports its death
     if (this.sched.acquire(task)) this.start(task);
     else this.armTick();
-    if (this.sched.unbalanced) this.armBalance();
+    if (!this.balanceTimer?.armed && this.sched.unbalanced) this.armBalance();
   }
 
   /** the placement timer, armed while a task runs beside the kernel on another vCPU; guarded by the JS thread */

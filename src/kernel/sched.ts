@@ -207,7 +207,13 @@ export class Scheduler {
 
   /** Some task runs beside the kernel on a vCPU whose own host CPU is elsewhere (balance() has work). */
   get unbalanced(): boolean {
-    return this.cpu.some((t, i) => t !== null && this.hostCpu[i] !== this.trapCpu && this.pinned.get(t.thread.tid) !== this.hostCpu[i]);
+    // at every resume: a plain loop, no closure
+    const cpu = this.cpu, hostCpu = this.hostCpu;
+    for (let i = 0; i < cpu.length; i++) {
+      const t = cpu[i];
+      if (t && hostCpu[i] !== this.trapCpu && this.pinned.get(t.thread.tid) !== hostCpu[i]) return true;
+    }
+    return false;
   }
   /** Move tasks that have run LONG_RUN_NS without a trap to their vCPU's host CPU (sched_setaffinity migrates a running thread). */
   balance(): void {
