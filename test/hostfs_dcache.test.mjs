@@ -13,6 +13,15 @@ import { makeVfs, caller, readAll, O_RDONLY, E } from './fs_lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
+/** The contents of path p read through vfs as caller c, or the open's -errno. */
+function catAs(vfs, c, p) {
+  const f = vfs.open(c, null, p, O_RDONLY, 0);
+  if (typeof f === 'number') return f;
+  const s = readAll(f);
+  f.put();
+  return s;
+}
+
 /** What the host does between the guest's commands; each step: a host change, then a guest command. */
 function steps(dir) {
   const p = (...a) => path.join(dir, ...a);
@@ -97,13 +106,7 @@ test('the cache is used within an operation and its entries are dropped by host 
     let op = 0;
     const vfs = makeVfs(dir, { rw: true, opClock: () => op, dcacheColdWalks: 0 });
     const c = caller();
-    const cat = (p) => {
-      const f = vfs.open(c, null, p, O_RDONLY, 0);
-      if (typeof f === 'number') return f;
-      const s = readAll(f);
-      f.put();
-      return s;
-    };
+    const cat = (p) => catAs(vfs, c, p);
     assert.equal(cat('/a/b/c/f'), 'first\n');
     const dc = vfs.hostfs.dcache;
     const s1 = dc.stats();
@@ -145,13 +148,7 @@ test('a path deeper than the cache keeps whole: walked from the root below, cach
     const vfs = makeVfs(dir, { opClock: () => op, dcacheColdWalks: 0 });
     const c = caller();
     const file = '/' + parts.join('/') + '/f';
-    const cat = () => {
-      const f = vfs.open(c, null, file, O_RDONLY, 0);
-      if (typeof f === 'number') return f;
-      const s = readAll(f);
-      f.put();
-      return s;
-    };
+    const cat = () => catAs(vfs, c, file);
     for (let i = 0; i < 3; i++) assert.equal(cat(), 'deep\n');
     const st = vfs.hostfs.dcache.stats();
     assert.ok(st.entries >= 20 && st.entries <= 32, `the top of the chain cached: ${JSON.stringify(st)}`);
@@ -182,13 +179,7 @@ test("a walk through a cached directory takes its attributes from the cache unti
     let op = 0;
     const vfs = makeVfs(dir, { rw: true, opClock: () => op, dcacheColdWalks: 0 });
     const user = caller({ fsuid: 1000, fsgid: 1000, groups: [] });
-    const cat = (p) => {
-      const f = vfs.open(user, null, p, O_RDONLY, 0);
-      if (typeof f === 'number') return f;
-      const s = readAll(f);
-      f.put();
-      return s;
-    };
+    const cat = (p) => catAs(vfs, user, p);
     const dc = vfs.hostfs.dcache;
     assert.equal(cat('/a/b/f'), 'data\n');
     op++;
@@ -238,10 +229,8 @@ test('the cache starts only after COLD_WALKS walks from the root (an inotify wat
     const c = caller();
     const cat = () => {
       op++;
-      const f = vfs.open(c, null, '/a/b/f', O_RDONLY, 0);
-      assert.equal(typeof f, 'object');
-      const s = readAll(f);
-      f.put();
+      const s = catAs(vfs, c, '/a/b/f');
+      assert.equal(typeof s, 'string', `open: ${s}`);
       return s;
     };
     const dc = vfs.hostfs.dcache;

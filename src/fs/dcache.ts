@@ -61,7 +61,6 @@ const LOCAL_FS = new Set([
   0x794c7630 /* overlayfs */, 0xf2f52010 /* f2fs */, 0x2fc12fc1 /* zfs */, 0xca451a4e /* bcachefs */,
 ]);
 
-
 /** what a watch reports: a directory entry going away or being replaced, and the directory's own attributes
  * changing (IN_ATTRIB also comes for its entries, with their names: ignored) */
 const WATCH_MASK = host.IN_DELETE | host.IN_MOVED_FROM | host.IN_MOVED_TO | host.IN_ATTRIB | host.IN_ONLYDIR;
@@ -236,8 +235,8 @@ export class DirCache {
       return false;
     }
     if (this.ifd === -1) {
-      // not through acquire: EMFILE here is mostly the per-user limit of inotify instances, which reclaiming
-      // open files would not help
+      // room in the budget first, but not through acquire: EMFILE here is mostly the per-user limit of inotify
+      // instances, which reclaiming open files would not help
       this.handles.makeRoom();
       const ifd = host.inotifyInit1(host.IN_NONBLOCK | host.IN_CLOEXEC);
       if (ifd >= 0) this.handles.adoptTransient();
