@@ -29,6 +29,12 @@ test('CPU-time clocks of threads and processes; clock_settime and settimeofday e
   assert.match(native.stdout, /unprivileged settime REALTIME: EPERM/);
 });
 
+test("a reaped child's CPU time: wait4's rusage, getrusage(RUSAGE_CHILDREN), times(2); a thread that left first counts once", () => {
+  const g = buildGuest('rusage', ['-lpthread']);
+  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
+  assert.doesNotMatch(native.stdout, /out of range|no\n|-1\n|accepted/, 'the rusage guest fails natively');
+});
+
 test("the guest's root sets the guest's wall clock, not the host's", () => {
   const r = runUmlts([], ['/bin/busybox', 'sh', '-c', 'date -s @$(( $(date +%s) + 86400 )) >/dev/null && date +%s']);
   const host = Math.floor(Date.now() / 1000);

@@ -7,7 +7,6 @@
  * Hot-path wrappers (ptrace, waitpid) take and return plain numbers and
  * preallocated typed arrays: nothing is allocated per call.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type Koffi from 'koffi';
 import { HostError } from './errors.js';
@@ -419,15 +418,35 @@ export function threadCpuClock(tid: number): number {
   return (~tid << 3) | 2 | 4;
 }
 
-/** CPU time a host thread (of any process) has run, ns, from /proc/<tgid>/task/<tid>/schedstat;
- * -1 if it is gone. (A thread CPU clock of another process cannot be read with clock_gettime.) */
-export function threadSchedNs(tgid: number, tid: number): number {
-  try {
-    const t = readFileSync(`/proc/${tgid}/task/${tid}/schedstat`, 'latin1');
-    return Number(t.slice(0, t.indexOf(' ')));
-  } catch {
-    return -1;
+/** small procfs reads (below): one buffer, used synchronously only (the JS thread) */
+const procBuf = new Uint8Array(256);
+/** Read a small /proc file into procBuf with open/read/close (readFileSync's fstat, buffers and string cost
+ * several times the three syscalls): its length, or -1. */
+function readProc(path: string): number {
+  const fd = c.openat(AT_FDCWD, cs(path), 0 /* O_RDONLY */ | O_CLOEXEC, 0) as number;
+  if (fd === -1) return -1;
+  const n = c.read_b(fd, procBuf, procBuf.length) as number;
+  c.close(fd);
+  return n;
+}
+/** The decimal number in procBuf[0..n) after `skip` space-separated fields; -1 if there is none. */
+function procField(n: number, skip: number): number {
+  let i = 0;
+  for (; skip > 0 && i < n; i++) if (procBuf[i] === 0x20) skip--;
+  let v = 0, digits = 0;
+  for (; i < n; i++, digits++) {
+    const d = procBuf[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
   }
+  return digits > 0 ? v : -1;
+}
+/** CPU time a host thread (of any process) has run, ns, from /proc/<tgid>/task/<tid>/schedstat;
+ * -1 if it is gone. (A thread CPU clock of another process cannot be read with clock_gettime.) Costly beyond
+ * its three syscalls: the /proc entries it looks up make the host's reaping of that process slower
+ * (release_task invalidates them: about 90 µs of host CPU per process here); processCpuClock does not. */
+export function threadSchedNs(tgid: number, tid: number): number {
+  return procField(readProc(`/proc/${tgid}/task/${tid}/schedstat`), 0);
 }
 /** The host CPU the calling thread runs on now. */
 export function currentCpu(): number {
@@ -436,23 +455,11 @@ export function currentCpu(): number {
 /** How long the calling thread has waited on a host run queue, ready but not running, ns
  * (/proc/thread-self/schedstat's run_delay); -1 if the host does not say. */
 export function runDelayNs(): number {
-  try {
-    const t = readFileSync('/proc/thread-self/schedstat', 'latin1');
-    const a = t.indexOf(' ');
-    return Number(t.slice(a + 1, t.indexOf(' ', a + 1)));
-  } catch {
-    return -1;
-  }
+  return procField(readProc('/proc/thread-self/schedstat'), 1);
 }
 /** Host-wide runnable threads now (/proc/loadavg's fourth field, before the slash), the reader included; -1 if unknown. */
 export function runnableTasks(): number {
-  try {
-    const t = readFileSync('/proc/loadavg', 'latin1');
-    const n = parseInt(t.slice(t.indexOf(' ', t.indexOf(' ', t.indexOf(' ') + 1) + 1) + 1), 10);
-    return Number.isFinite(n) ? n : -1;
-  } catch {
-    return -1;
-  }
+  return procField(readProc('/proc/loadavg'), 3);
 }
 export function gethostname(): string {
   const b = new Uint8Array(256);

@@ -55,7 +55,17 @@ export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   t.sc.cleanup = null;
   k.leaveCpu(t);
   k.sched.forget(t);
-  t.tg.utimeNs += k.platform.threadCpuNs(t.thread); // its host thread is about to go: keep what it ran
+  // its host thread is about to go: keep what it ran. The last task of a host process takes the process's
+  // clock, less what its other threads took with them (their host threads' own clocks, read from /proc: that
+  // costs the host's reap of the process more than the read itself, host/libc.ts threadSchedNs)
+  const mm = t.mm;
+  if (mm.users === 1) {
+    t.tg.utimeNs += Math.max(0, k.platform.processCpuNs(t.thread) - mm.cpuCountedNs);
+  } else {
+    const ns = k.platform.threadCpuNs(t.thread);
+    t.tg.utimeNs += ns;
+    mm.cpuCountedNs += ns;
+  }
   t.state = state;
   k.vforkRelease(t);
   t.thread.owner = null;
@@ -231,6 +241,7 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
         pid: c.tgid, status: st, uid: 0,
         code: killed ? (st & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
         siStatus: killed ? st & 0x7f : (st >> 8) & 0xff,
+        cpuNs: c.utimeNs + c.cutimeNs,
       };
       if (!(options & WNOWAIT)) {
         me.children.delete(c);
@@ -241,11 +252,11 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
     }
     if (c.stopSig && c.stopNotify && options & WSTOPPED) {
       if (!(options & WNOWAIT)) c.stopNotify = false;
-      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: 0, code: CLD_STOPPED, siStatus: c.stopSig };
+      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: 0, code: CLD_STOPPED, siStatus: c.stopSig, cpuNs: 0 };
     }
     if (c.continueNotify && options & WCONTINUED) {
       if (!(options & WNOWAIT)) c.continueNotify = false;
-      return { pid: c.tgid, status: 0xffff, uid: 0, code: CLD_CONTINUED, siStatus: SIGCONT };
+      return { pid: c.tgid, status: 0xffff, uid: 0, code: CLD_CONTINUED, siStatus: SIGCONT, cpuNs: 0 };
     }
   }
   if (!any) return -Errno.ECHILD;

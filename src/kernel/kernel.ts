@@ -143,6 +143,9 @@ export interface WaitResult {
   /** exit code or signal for waitid's si_status */
   siStatus: number;
   uid: number;
+  /** a reaped child's CPU time and its reaped children's (wait4's rusage: getrusage(p, RUSAGE_BOTH)), ns; 0 for a
+   * stop or continue */
+  cpuNs: number;
 }
 
 export class Kernel {

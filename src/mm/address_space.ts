@@ -164,6 +164,9 @@ export class AddressSpace {
   readonly parked: Context[] = [];
   /** references: tasks using this mm (CLONE_VM shares it); guarded by the JS thread (clone, the kernel's exit paths) */
   users = 1;
+  /** host CPU time of this process's threads that some thread group has already counted (threads that left while
+   * others stayed: the kernel's detachTask); guarded by the JS thread */
+  cpuCountedNs = 0;
   /** unique id (futex keys); immutable */
   readonly id = nextMmId();
   constructor(

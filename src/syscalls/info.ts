@@ -1,13 +1,14 @@
 /**
- * System information: uname, sysinfo, getrandom, getcpu, getrusage.
+ * System information: uname, sysinfo, getrandom, getcpu, getrusage, times.
  */
 import { getRandomBytes } from '../fs/devfs.js';
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';
-import { copyIn, copyOut, writeStruct, writeU32, putTimeval, NSEC_PER_SEC } from './uaccess.js';
-import { readClock, CLOCK_PROCESS_CPUTIME_ID } from './time.js';
+import { copyIn, copyOut, writeStruct, writeU32, writeRusage, NSEC_PER_SEC } from './uaccess.js';
+import { RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD, TMS_SIZE, USER_HZ } from '../abi/resource.js';
+import { readClock, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID } from './time.js';
 
 /** uname(2) */
 export function sys_uname(t: Task, r: Regs): number {
@@ -78,17 +79,28 @@ export function sys_getcpu(t: Task, r: Regs): number {
   return 0;
 }
 
-/** getrusage(2): CPU times from the host thread; other fields zero. */
+/** getrusage(2): CPU time (the process's, the thread's, or that of the reaped children) and ru_maxrss. */
 export function sys_getrusage(t: Task, r: Regs): number {
   const who = r.getI32(A0);
-  if (who !== 0 && who !== -1 && who !== 1) return -Errno.EINVAL;
-  const usage = r.get(A1);
-  const utime = who === -1 ? null : readClock(t, CLOCK_PROCESS_CPUTIME_ID);
-  // struct rusage: ru_utime, ru_stime, ru_maxrss...
-  writeStruct(t, usage, 144, (dv) => {
-    if (who === -1) return;
-    if (utime !== null) putTimeval(dv, 0, utime);
-    dv.setBigInt64(32, BigInt(t.mm.rss * 4), true); // ru_maxrss (KiB), approximated by rss
-  });
+  if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return -Errno.EINVAL;
+  const cpuNs = who === RUSAGE_CHILDREN ? BigInt(t.tg.cutimeNs)
+    : readClock(t, who === RUSAGE_SELF ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_THREAD_CPUTIME_ID) ?? 0n;
+  // ru_maxrss approximated by the resident set now; a child's is not kept
+  writeRusage(t, r.get(A1), cpuNs, who === RUSAGE_CHILDREN ? 0 : t.mm.rss * 4);
   return 0;
+}
+
+/** times(2): the process's and its reaped children's CPU time in USER_HZ ticks (all of it user time, as
+ * getrusage); returns the ticks since boot. */
+export function sys_times(t: Task, r: Regs): number {
+  const buf = r.get(A0);
+  const tick = (ns: number | bigint): bigint => BigInt(ns) / (NSEC_PER_SEC / BigInt(USER_HZ));
+  if (buf) {
+    const self = tick(t.kernel.processCpuNs(t.tg)), children = tick(t.tg.cutimeNs);
+    writeStruct(t, buf, TMS_SIZE, (dv) => {
+      dv.setBigInt64(0, self, true); // tms_utime
+      dv.setBigInt64(16, children, true); // tms_cutime
+    });
+  }
+  return Number(tick(process.hrtime.bigint() - t.kernel.bootNs));
 }

@@ -5,11 +5,11 @@ import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
-import { A0, A1, A2, A3, BLOCKED } from './types.js';
+import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
 import {
-  readPath, readStringArray, readStruct, writeStruct, copyIn, copyOut, clearUser, readU32, readI32, writeU32, writeU64, writeSiginfo,
+  readPath, readStringArray, readStruct, writeStruct, copyIn, copyOut, clearUser, writeRusage, readU32, readI32, writeU32, writeU64, writeSiginfo,
   SIGINFO_SIZE, UserPtr,
 } from './uaccess.js';
 
@@ -70,8 +70,6 @@ function forkCommon(t: Task, flags: number, stack: number, ptid: number, ctid: n
 const WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000, __WNOTHREAD = 0x20000000,
   __WALL = 0x40000000, __WCLONE = 0x80000000;
 const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
-/** sizeof(struct rusage) */
-const RUSAGE_SIZE = 144;
 
 /** wait4(2) */
 export function sys_wait4(t: Task, r: Regs): number {
@@ -92,7 +90,7 @@ export function sys_wait4(t: Task, r: Regs): number {
   const res = t.kernel.waitChild(t, idtype, id, options | WEXITED);
   if (typeof res === 'number') return res;
   if (wstatus) writeU32(t, wstatus, res.status);
-  if (rusage) clearUser(t, rusage, RUSAGE_SIZE);
+  if (rusage) writeRusage(t, rusage, BigInt(res.cpuNs), 0);
   return res.pid;
 }
 
@@ -121,6 +119,8 @@ export function sys_waitid(t: Task, r: Regs): number {
     return res;
   }
   if (infop) writeSiginfo(t, infop, { signo: 17 /* SIGCHLD */, code: res.code, pid: res.pid, uid: res.uid, status: res.siStatus });
+  // the raw syscall's fifth argument (glibc passes NULL)
+  if (r.get(A4)) writeRusage(t, r.get(A4), BigInt(res.cpuNs), 0);
   it = 0;
   return 0;
 }

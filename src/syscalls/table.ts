@@ -314,5 +314,6 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_sethostname]: { name: 'sethostname', handler: I.sys_sethostname, status: 'supported', note: "the guest's host name; the host's never changes" },
   [N.SYS_setdomainname]: { name: 'setdomainname', handler: I.sys_setdomainname, status: 'supported' },
   [N.SYS_getcpu]: { name: 'getcpu', handler: I.sys_getcpu, status: 'supported' },
-  [N.SYS_getrusage]: { name: 'getrusage', handler: I.sys_getrusage, status: 'partial', note: 'CPU time and maxrss only' },
+  [N.SYS_getrusage]: { name: 'getrusage', handler: I.sys_getrusage, status: 'partial', note: 'CPU time (as user time) and maxrss only' },
+  [N.SYS_times]: { name: 'times', handler: I.sys_times, status: 'partial', note: 'CPU time as user time' },
 };

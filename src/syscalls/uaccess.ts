@@ -28,6 +28,7 @@ import type { Task } from '../kernel/task.js';
 import { SigInfo, encodeSiginfo } from '../abi/signal.js';
 import { NSEC_PER_SEC, NSEC_PER_USEC, USEC_PER_SEC, timespecValid, timevalValid, getTimespecAt, getTimevalAt, nsToTimespec, putTimespec, putTimeval } from '../abi/time.js';
 import type { Timespec, Timeval } from '../abi/time.js';
+import { RUSAGE_SIZE, RU_UTIME, RU_MAXRSS } from '../abi/resource.js';
 export { NSEC_PER_SEC, NSEC_PER_USEC, USEC_PER_SEC, timespecValid, timevalValid, getTimespecAt, getTimevalAt, nsToTimespec, putTimespec, putTimeval };
 export type { Timespec, Timeval };
 import { getSigset, putSigset, SIGSET_SIZE, SIGINFO_SIZE } from '../abi/signal.js';
@@ -298,6 +299,15 @@ export function writeTimespec(t: Task, addr: UserPtr, ns: bigint): void {
 /** put_old_timeval */
 export function writeTimeval(t: Task, addr: UserPtr, ns: bigint): void {
   writeStruct(t, addr, 16, (dv) => putTimeval(dv, 0, ns));
+}
+
+/** A struct rusage with what umlts keeps: CPU time (all of it user time: the host thread's clock does not split
+ * it) and ru_maxrss in KiB; the other fields zero. */
+export function writeRusage(t: Task, addr: UserPtr, cpuNs: bigint, maxrssKiB: number): void {
+  writeStruct(t, addr, RUSAGE_SIZE, (dv) => {
+    putTimeval(dv, RU_UTIME, cpuNs);
+    dv.setBigInt64(RU_MAXRSS, BigInt(maxrssKiB), true);
+  });
 }
 
 /** struct itimerspec out: { it_interval, it_value } */
