@@ -21,9 +21,18 @@
 #define STUB_BATCH_SIZE     0x1000UL
 #define STUB_BATCH_ENTRY    56UL   /* nr + 6 args, 8 bytes each */
 /* the page's last bytes: a path for the stub's openat of a host file (which
- * must not live anywhere the guest can write) */
-#define STUB_BATCH_PATH_SIZE 128UL
-#define STUB_BATCH_PATH     (STUB_BATCH_SIZE - STUB_BATCH_PATH_SIZE) /* offset in the page */
+ * must not live anywhere the guest can write), then (systrap) the mapper's
+ * request: the kernel sets CMD and its two arguments, then bumps SEQ (a
+ * futex the mapper waits on) */
+#define STUB_BATCH_PATH_SIZE 104UL
+#define STUB_BATCH_PATH     (STUB_BATCH_SIZE - 128UL) /* offset in the page */
+#define STUB_BATCH_ARG0     (STUB_BATCH_SIZE - 24UL)  /* u64, offset in the page */
+#define STUB_BATCH_ARG1     (STUB_BATCH_SIZE - 16UL)  /* u64 */
+#define STUB_BATCH_SEQ      (STUB_BATCH_SIZE - 8UL)   /* u32 */
+#define STUB_BATCH_CMD      (STUB_BATCH_SIZE - 4UL)   /* u32: MAPPER_* */
+#define MAPPER_RUN          0  /* run the batch's requests */
+#define MAPPER_CLONE        1  /* a new guest thread: ARG0 its area's address, ARG1 the area's offset in sysmem */
+#define MAPPER_FORK         2  /* a copy of the process: ARG0 the copy's batch page in physmem, ARG1 the kernel's pid */
 #define STUB_BATCH_MAX      ((STUB_BATCH_PATH / STUB_BATCH_ENTRY) - 1) /* last slot: terminator */
 #define STUB_END            (STUB_BATCH + STUB_BATCH_SIZE)
 #define STUB_HOST_TOP       0x7ffffffff000UL  /* end of host user space */
@@ -31,7 +40,7 @@
  * after the stub's, unmapped once the filter is in, so a guest can reach
  * none of it: only the entry points of the code page stay */
 #define STUB_SETUP          STUB_END
-#define STUB_SETUP_SIZE     0x2000UL
+#define STUB_SETUP_SIZE     0x3000UL
 /* the waker's few words of stack (a private page; the waker is no guest's) */
 #define STUB_WAKER_STACK    (STUB_END + 0x3000UL)
 
@@ -88,6 +97,7 @@
 #define MSG_GSBASE    48   /* u64 */
 #define MSG_SPIN      56   /* u32: polls of MSG_STATE before the handler sleeps (set by the kernel; read at each poll:
                               the kernel zeroes it when its reply will be late) */
+#define MSG_TID       60   /* u32: a new thread's tid, written by the mapper that cloned it (checked, platform.ts) */
 #define MSG_SPIN_MAX  0x10000UL /* the handler polls at most this often, whatever MSG_SPIN says (a guest can write it) */
 #define MSG_REGS      64   /* struct user_regs_struct (27 u64) */
 #define MSG_SS        512  /* a stack_t for the new thread's sigaltstack */
@@ -95,6 +105,9 @@
 #define MSG_POSTED    1
 #define MSG_REPLIED   2
 #define STUB_FD_SYSMEM   4  /* systrap: the sysmem memfd (doorbell and thread areas) */
+/* systrap: the mapper's end of the kernel's report socket (SOCK_SEQPACKET; the
+ * kernel learns the sender's pid from SCM_CREDENTIALS) */
+#define STUB_FD_DONE     5
 /* the host signal that makes a thread running guest code post (a kick) */
 #define STUB_SIGKICK     40
 

@@ -253,6 +253,7 @@ typedef unsigned int u32;
 typedef unsigned short u16;
 typedef unsigned char u8;
 
+#define NR_write 1
 #define NR_close 3
 #define NR_mmap 9
 #define NR_mprotect 10
@@ -263,6 +264,7 @@ typedef unsigned char u8;
 #define NR_prctl 157
 #define NR_ptrace 101
 #define NR_exit_group 231
+#define NR_futex 202
 #define NR_openat 257
 #define NR_close_range 436
 #define NR_rt_sigaction 13
@@ -287,7 +289,7 @@ typedef unsigned char u8;
 #define STUB_CLONE_FLAGS_ASM 0x50f00
 #define STUB_WAKER_STACK_ASM 0x7ff000005000
 #define STUB_SETUP_ASM 0x7ff000002000
-#define STUB_SETUP_SIZE_ASM 0x2000
+#define STUB_SETUP_SIZE_ASM 0x3000
 #define STUB_AREA_SIZE_ASM 0x4000
 #define STUB_ALTSTACK_ASM 0x1000
 #define MSG_SS_ASM 512
@@ -295,6 +297,14 @@ typedef unsigned char u8;
 #define STUB_FORK_FLAGS_ASM 0x8011
 #define STUB_AREAS_ASM 0x7ff000010000
 #define STUB_AREAS_LEN_ASM 0x4000000
+#define STUB_BATCH_SEQ_ASM 0xff8
+#define STUB_FD_DONE_ASM 5
+#define MSG_TID_ASM 60
+#if STUB_BATCH_SEQ_ASM != STUB_BATCH_SEQ || STUB_FD_DONE_ASM != STUB_FD_DONE || STUB_BATCH_CMD != STUB_BATCH_SEQ + 4 || \
+    STUB_BATCH_ARG0 != STUB_BATCH_SEQ - 16 || STUB_BATCH_ARG1 != STUB_BATCH_SEQ - 8 || MAPPER_RUN != 0 || MAPPER_CLONE != 1 || \
+    MAPPER_FORK != 2 || MSG_TID_ASM != MSG_TID
+#error "stub.c's mapper assembler constants disagree with layout.h"
+#endif
 #if STUB_FORK_FLAGS_ASM != STUB_FORK_FLAGS || STUB_AREAS_ASM != STUB_AREAS || STUB_AREAS_LEN_ASM != STUB_AREAS_MAX * STUB_AREA_SIZE
 #error "stub.c's fork assembler constants disagree with layout.h"
 #endif
@@ -357,7 +367,8 @@ __asm__(
   ".pushsection .text.entry,\"ax\",@progbits\n"
   ".globl stub_run_batch\n"
   "stub_run_batch:\n"
-  "   movabsq $" XSTR(STUB_BATCH_ASM) ", %r12\n"
+  "   xorl %r14d, %r14d\n"               /* ends at the trap (the mapper loop's runs: at its report) */
+  "0: movabsq $" XSTR(STUB_BATCH_ASM) ", %r12\n"
   "   movq $-1, %r13\n"
   "1: movq (%r12), %rax\n"
   "   testq %rax, %rax\n"
@@ -377,11 +388,88 @@ __asm__(
   "   addq $56, %r12\n"
   "   jmp 1b\n"
   "2: xorl %eax, %eax\n"
-  "3:\n"
+  "3: testq %r14, %r14\n"
+  "   jnz stub_mapper_report\n"
   ".globl stub_batch_trap\n"
   "stub_batch_trap:\n"
   "   int3\n"
   "   jmp stub_batch_trap\n"
+  /* stub_mapper_loop (systrap's mapper; the kernel starts it once, with
+   *   r13 = the batch page's SEQ word as the kernel last set it): wait
+   *   until the kernel bumps SEQ (a futex on the read-only batch page), then
+   *   do what CMD says (layout.h, MAPPER_*), with no ptrace stop, and
+   *   report on STUB_FD_DONE. A report is one SOCK_SEQPACKET record whose
+   *   every byte the kernel can trust (S9): its length is 1 + the index of
+   *   the request the runner stopped at (the terminator's: all done; 1 for
+   *   a clone or fork), its first byte the errno of what failed, or the
+   *   runner's last result (an openat's fd) up to 255; both read from
+   *   stub_mapper_bytes in this page, chosen by the mapper's registers. */
+  ".balign 16\n"
+  ".globl stub_mapper_loop\n"
+  "stub_mapper_loop:\n"
+  "   movl %r13d, %r15d\n"
+  "20: movl $202, %eax\n"               /* futex(&SEQ, FUTEX_WAIT, r15, NULL) */
+  "   movabsq $" XSTR(STUB_BATCH_ASM) "+" XSTR(STUB_BATCH_SEQ_ASM) ", %rdi\n"
+  "   xorl %esi, %esi\n"
+  "   movl %r15d, %edx\n"
+  "   xorl %r10d, %r10d\n"
+  ".globl stub_mapper_futex_syscall\n"
+  "stub_mapper_futex_syscall:\n"
+  "   syscall\n"
+  "   movabsq $" XSTR(STUB_BATCH_ASM) "+" XSTR(STUB_BATCH_SEQ_ASM) ", %rdi\n"
+  "   movl (%rdi), %eax\n"
+  "   cmpl %eax, %r15d\n"
+  "   je 20b\n"
+  "   movl %eax, %r15d\n"
+  "   movl 4(%rdi), %eax\n"              /* CMD */
+  "   movq -16(%rdi), %r12\n"            /* ARG0 */
+  "   movq -8(%rdi), %r13\n"             /* ARG1 */
+  "   cmpl $1, %eax\n"
+  "   je stub_sys_clone\n"
+  "   cmpl $2, %eax\n"
+  "   je .Lmapper_fork\n"
+  "   testl %eax, %eax\n"
+  "   jnz 25f\n"
+  "   movl $1, %r14d\n"
+  "   jmp 0b\n"
+  ".globl stub_mapper_report\n"
+  "stub_mapper_report:\n"               /* rax: 0 or -errno; r12: the request it stopped at; r13: the last result */
+  "   movq %rax, %rsi\n"
+  "   negq %rsi\n"
+  "   testq %rax, %rax\n"
+  "   cmovzq %r13, %rsi\n"
+  "   movl $255, %ecx\n"
+  "   cmpq %rcx, %rsi\n"
+  "   cmovaq %rcx, %rsi\n"
+  "   movabsq $stub_mapper_bytes, %rcx\n"
+  "   addq %rcx, %rsi\n"
+  "   movq %r12, %rax\n"
+  "   movabsq $" XSTR(STUB_BATCH_ASM) ", %rcx\n"
+  "   subq %rcx, %rax\n"
+  "   xorl %edx, %edx\n"
+  "   movl $56, %ecx\n"
+  "   divq %rcx\n"
+  "   leaq 1(%rax), %rdx\n"
+  "   movl $" XSTR(STUB_FD_DONE_ASM) ", %edi\n"
+  "   movl $1, %eax\n"                   /* write(STUB_FD_DONE, stub_mapper_bytes + byte, 1 + index) */
+  ".globl stub_mapper_report_syscall\n"
+  "stub_mapper_report_syscall:\n"
+  "   syscall\n"
+  "   jmp 20b\n"
+  /* a clone's or fork's report (rax: >= 0 done, or -errno): one byte, the errno or 0 */
+  "26: movq %rax, %rcx\n"
+  "   sarq $63, %rcx\n"
+  "   andq %rcx, %rax\n"
+  "   movabsq $" XSTR(STUB_BATCH_ASM) ", %r12\n"
+  "   xorl %r13d, %r13d\n"
+  "   jmp stub_mapper_report\n"
+  "25: ud2\n"
+  /* byte i is i mod 256 (the report's bytes; read only) */
+  ".globl stub_mapper_bytes\n"
+  "stub_mapper_bytes:\n"
+  "   .rept 384\n"
+  "   .byte (. - stub_mapper_bytes) & 0xff\n"
+  "   .endr\n"
   ".balign 16\n"
   ".globl stub_clone_thread\n"
   "stub_clone_thread:\n"
@@ -443,12 +531,13 @@ __asm__(
   "7: int3\n"
   "   jmp 7b\n"
   /* ---- systrap ----
-   * stub_sys_clone (the mapper, traced, started by the kernel with
-   *   r12 = the new thread's area, r13 = the area's offset in sysmem): map
-   *   the area, clone; the mapper stops at stub_sys_clone_trap with rax =
-   *   the new tid or -errno. The new thread (untraced) sets its signal stack
-   *   to the area, installs the guest threads' filter and makes one more
-   *   syscall, which that filter traps: its SIGSYS is its first post. */
+   * stub_sys_clone (MAPPER_CLONE in the mapper loop, with r12 = the new
+   *   thread's area, r13 = the area's offset in sysmem): map the area,
+   *   clone, write the new tid in the area's MSG_TID (where a guest can
+   *   rewrite it: the kernel checks it, platform.ts newThread) and report.
+   *   The new thread (untraced) sets its signal stack to the area, installs
+   *   the guest threads' filter and makes one more syscall, which that
+   *   filter traps: its SIGSYS is its first post. */
   ".balign 16\n"
   ".globl stub_sys_clone\n"
   "stub_sys_clone:\n"
@@ -463,7 +552,7 @@ __asm__(
   "stub_sys_mmap_syscall:\n"
   "   syscall\n"
   "   cmpq $-4095, %rax\n"
-  "   jae stub_sys_clone_trap\n"
+  "   jae 26b\n"
   "   movl $" XSTR(STUB_CLONE_FLAGS_ASM) ", %edi\n"
   "   xorl %esi, %esi\n"
   "   xorl %edx, %edx\n"
@@ -475,10 +564,9 @@ __asm__(
   "   syscall\n"
   "   testq %rax, %rax\n"
   "   jz 8f\n"
-  ".globl stub_sys_clone_trap\n"
-  "stub_sys_clone_trap:\n"
-  "   int3\n"
-  "   jmp stub_sys_clone_trap\n"
+  "   js 26b\n"
+  "   movl %eax, " XSTR(MSG_TID_ASM) "(%r12)\n"
+  "   jmp 26b\n"
   "8: leaq " XSTR(STUB_ALTSTACK_ASM) "(%r12), %rax\n"   /* stack_t { sp, flags, size } in the message page */
   "   movq %rax, " XSTR(MSG_SS_ASM) "(%r12)\n"
   "   movq $0, " XSTR(MSG_SS_ASM) "+8(%r12)\n"
@@ -505,19 +593,29 @@ __asm__(
   "stub_sys_ready_syscall:\n"
   "   syscall\n"                       /* trapped by the guest filter: the first post */
   "9: ud2\n"
-  /* stub_sys_fork (systrap's mapper, or on ptrace a stopped guest thread,
-   *   traced with TRACEFORK, started by the kernel with r12 = the child's
-   *   batch page offset in physmem): a copy of this
-   *   process, the kernel's child (CLONE_PARENT), traced from its first
-   *   instruction with the mapper's ptrace options. The mapper stops at
-   *   stub_sys_fork_trap with rax = the child's pid or -errno. The child
-   *   (only this thread's copy) unmaps every thread area it inherited
-   *   (systrap's; none on ptrace), maps its own batch page over the
-   *   parent's, and stops at stub_sys_forked_trap; any failure is a ud2
-   *   (SIGILL: not ready). */
+  /* stub_sys_fork (on ptrace: a stopped guest thread, traced with
+   *   TRACEFORK, started by the kernel with r12 = the child's batch page
+   *   offset in physmem; on systrap: MAPPER_FORK in the mapper loop, r14 =
+   *   1, r12 as ptrace's, r13 = the kernel's pid): a copy of this process
+   *   (only this thread's), the kernel's child (CLONE_PARENT). On ptrace
+   *   the copy is traced from its first instruction with the parent's
+   *   options; the parent stops at stub_sys_fork_trap with rax = the
+   *   child's pid or -errno, and the child maps its own batch page over the
+   *   parent's and stops at stub_sys_forked_trap. On systrap the copy is
+   *   untraced; the parent reports the clone's result; the child first says
+   *   it was born (a record from a pid the kernel does not know yet: the
+   *   kernel learns the copy's pid from its credentials; its byte is the
+   *   low byte of the copy's batch frame), unmaps every thread area it
+   *   inherited, maps its own batch page, dies with the kernel's thread
+   *   (PDEATHSIG, then it checks the kernel is still its parent) and waits
+   *   in the loop for its first request (its SEQ starts at 0: the kernel
+   *   set it so). Any failure is a ud2: the copy dies (on systrap the
+   *   kernel sees it through its pidfd). */
   ".balign 16\n"
   ".globl stub_sys_fork\n"
   "stub_sys_fork:\n"
+  "   xorl %r14d, %r14d\n"
+  ".Lmapper_fork:\n"
   "   movl $" XSTR(STUB_FORK_FLAGS_ASM) ", %edi\n"
   "   xorl %esi, %esi\n"
   "   xorl %edx, %edx\n"
@@ -529,11 +627,28 @@ __asm__(
   "   syscall\n"
   "   testq %rax, %rax\n"
   "   jz 10f\n"
+  "   testq %r14, %r14\n"
+  "   jnz 26b\n"
   ".globl stub_sys_fork_trap\n"
   "stub_sys_fork_trap:\n"
   "   int3\n"
   "   jmp stub_sys_fork_trap\n"
-  "10: movl $11, %eax\n"
+  "10: testq %r14, %r14\n"
+  "   jz 12f\n"
+  "   movl $" XSTR(STUB_FD_DONE_ASM) ", %edi\n"
+  "   movq %r12, %rsi\n"
+  "   shrq $12, %rsi\n"
+  "   movzbl %sil, %esi\n"
+  "   movabsq $stub_mapper_bytes, %rcx\n"
+  "   addq %rcx, %rsi\n"
+  "   movl $1, %edx\n"
+  "   movl $1, %eax\n"                 /* write(STUB_FD_DONE, stub_mapper_bytes + frame byte, 1) */
+  ".globl stub_mapper_born_syscall\n"
+  "stub_mapper_born_syscall:\n"
+  "   syscall\n"
+  "   cmpq $1, %rax\n"
+  "   jne 11f\n"
+  "12: movl $11, %eax\n"
   "   movabsq $" XSTR(STUB_AREAS_ASM) ", %rdi\n"
   "   movl $" XSTR(STUB_AREAS_LEN_ASM) ", %esi\n"
   ".globl stub_sys_unareas_syscall\n"
@@ -553,10 +668,28 @@ __asm__(
   "   syscall\n"
   "   cmpq $-4095, %rax\n"
   "   jae 11f\n"
+  "   testq %r14, %r14\n"
+  "   jnz 13f\n"
   ".globl stub_sys_forked_trap\n"
   "stub_sys_forked_trap:\n"
   "   int3\n"
   "   jmp stub_sys_forked_trap\n"
+  "13: movl $157, %eax\n"              /* prctl(PR_SET_PDEATHSIG, SIGKILL) */
+  "   movl $1, %edi\n"
+  "   movl $9, %esi\n"
+  ".globl stub_mapper_pdeath_syscall\n"
+  "stub_mapper_pdeath_syscall:\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jnz 11f\n"
+  "   movl $110, %eax\n"               /* getppid(): the kernel, unless it died before the line above */
+  ".globl stub_mapper_getppid_syscall\n"
+  "stub_mapper_getppid_syscall:\n"
+  "   syscall\n"
+  "   cmpq %rax, %r13\n"
+  "   jne 11f\n"
+  "   xorl %r15d, %r15d\n"
+  "   jmp 20b\n"
   "11: ud2\n"
   /* the handler's own system calls, each from one instruction the filters name */
   ".balign 16\n"
@@ -601,6 +734,8 @@ extern void stub_thread_exit(void) __attribute__((noreturn));
 extern char stub_sys_restorer[], stub_sys_sigreturn_syscall[], stub_sys_futex_syscall[], stub_sys_arch_prctl_syscall[];
 extern char stub_sys_mmap_syscall[], stub_sys_clone_syscall[], stub_sys_altstack_syscall[], stub_sys_seccomp_syscall[];
 extern char stub_sys_ready_syscall[], stub_sys_fork_syscall[], stub_sys_unareas_syscall[], stub_sys_rebatch_syscall[];
+extern char stub_mapper_futex_syscall[], stub_mapper_report_syscall[], stub_mapper_bytes[], stub_mapper_born_syscall[];
+extern char stub_mapper_pdeath_syscall[], stub_mapper_getppid_syscall[];
 #define ENTRY_CODE __attribute__((section(".text.entry"), used))
 #define SIGSYS_ 31
 #define FUTEX_WAIT 0
@@ -755,20 +890,17 @@ struct sock_fprog { u16 len; struct sock_filter *filter; };
  * offsets. Targets: the next instruction, one of the three returns at the
  * end, or a label. */
 enum { T_NEXT = 0, T_KILL, T_ALLOW, T_TRACE, T_TRAP, T_LABEL0 };
-#define FMAX 320
-#define LABELS 24
+#define FMAX 400
+#define LABELS 32
 struct fb {
-  struct sock_filter f[FMAX];
-  u8 jt[FMAX], jf[FMAX];   /* symbolic targets of each conditional jump */
+  struct sock_filter f[FMAX];   /* a jump's jt and jf hold symbolic targets until resolve() */
   int n;
   int label[LABELS];
   u8 fail;                 /* where a failed requirement goes: T_KILL, or T_TRAP in the guest filter */
 };
 static void emit(struct fb *b, u16 code, u32 k, u8 jt, u8 jf) {
   if (b->n >= FMAX) die(133);
-  b->f[b->n] = (struct sock_filter){ code, 0, 0, k };
-  b->jt[b->n] = jt;
-  b->jf[b->n] = jf;
+  b->f[b->n] = (struct sock_filter){ code, jt, jf, k };
   b->n++;
 }
 static void ld(struct fb *b, u32 off) { emit(b, BPF_LD_W_ABS, off, 0, 0); }
@@ -814,7 +946,7 @@ static void island(struct fb *b) {
 }
 
 enum { L_BATCH = T_LABEL0, L_CLONE, L_EXIT, L_DROP, L_MMAP, L_MMAP_FD, L_MUNMAP, L_MPROTECT, L_OPENAT, L_SYS, L_SYS2,
-  L_SYSTRAP, L_S0, L_S1, L_S2, L_S3, L_S4, L_FORK, L_F0, L_F1 };
+  L_SYSTRAP, L_S0, L_S1, L_S2, L_S3, L_S4, L_S5, L_S6, L_S10, L_S11, L_S12, L_FORK, L_F0, L_F1 };
 
 /* systrap: the handler's futex (wait or wake, on the doorbell or an area),
  * rt_sigreturn and arch_prctl(ARCH_SET_FS/GS), each from its own
@@ -857,13 +989,42 @@ static void clone_rules(struct fb *b, u64 flags) {
   ret(b, RET_ALLOW);
 }
 
+/* a fork's copy: the one munmap of every thread area it inherited */
+static void unareas_rules(struct fb *b) {
+  ld(b, SD_NR); req_eq(b, NR_munmap);
+  req_arg(b, 0, STUB_AREAS);
+  req_arg(b, 1, STUB_AREAS_MAX * STUB_AREA_SIZE);
+  ret(b, RET_ALLOW);
+}
+/* a fork's copy: the one mmap of its own batch page (read-only, shared, from physmem, at STUB_BATCH) */
+static void rebatch_rules(struct fb *b) {
+  ld(b, SD_NR); req_eq(b, NR_mmap);
+  req_arg(b, 0, STUB_BATCH);
+  req_arg(b, 1, STUB_BATCH_SIZE);
+  req_arg(b, 2, PROT_READ);
+  req_arg(b, 3, MAP_SHARED | MAP_FIXED);
+  req_arg(b, 4, STUB_FD_PHYSMEM);
+  ret(b, RET_ALLOW);
+}
+/* systrap: a mapper's report record (stub_mapper_report): on the report socket, from stub_mapper_bytes, 1 to
+ * `most` bytes */
+static void report_rules(struct fb *b, u32 most) {
+  ld(b, SD_NR); req_eq(b, NR_write);
+  req_arg(b, 0, STUB_FD_DONE);
+  ld(b, SD_ARG_HI(1)); req_eq(b, (u32)((u64)stub_mapper_bytes >> 32));
+  ld(b, SD_ARG_LO(1)); req_ge(b, (u32)(u64)stub_mapper_bytes); req_lt(b, (u32)(u64)stub_mapper_bytes + 256);
+  ld(b, SD_ARG_HI(2)); req_eq(b, 0);
+  ld(b, SD_ARG_LO(2)); req_ge(b, 1); req_le(b, most);
+  ret(b, RET_ALLOW);
+}
+
 static void resolve(struct fb *b) {
   const int end = b->n;
   island(b);
   for (int i = 0; i < end; i++) {
     if ((b->f[i].code & 0x07) != 0x05) continue; /* BPF_JMP class */
-    b->f[i].jt = (u8)target(b, i, b->jt[i]);
-    b->f[i].jf = (u8)target(b, i, b->jf[i]);
+    b->f[i].jt = (u8)target(b, i, b->f[i].jt);
+    b->f[i].jf = (u8)target(b, i, b->f[i].jf);
   }
 }
 
@@ -974,19 +1135,10 @@ static void build_filter(struct fb *b, int systrap) {
   clone_rules(b, STUB_FORK_FLAGS);
   label(b, L_F0);
   emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_unareas_syscall + 2), T_NEXT, L_F1);
-  ld(b, SD_NR); req_eq(b, NR_munmap);
-  req_arg(b, 0, STUB_AREAS);
-  req_arg(b, 1, STUB_AREAS_MAX * STUB_AREA_SIZE);
-  ret(b, RET_ALLOW);
+  unareas_rules(b);
   label(b, L_F1);
   emit(b, BPF_JEQ_K, (u32)((u64)stub_sys_rebatch_syscall + 2), T_NEXT, systrap ? L_SYSTRAP : T_KILL);
-  ld(b, SD_NR); req_eq(b, NR_mmap);
-  req_arg(b, 0, STUB_BATCH);
-  req_arg(b, 1, STUB_BATCH_SIZE);
-  req_arg(b, 2, PROT_READ);
-  req_arg(b, 3, MAP_SHARED | MAP_FIXED);
-  req_arg(b, 4, STUB_FD_PHYSMEM);
-  ret(b, RET_ALLOW);
+  rebatch_rules(b);
 
   if (systrap) {
     label(b, L_SYSTRAP);
@@ -1024,6 +1176,38 @@ static void build_filter(struct fb *b, int systrap) {
     ld(b, SD_NR); req_eq(b, 39);   /* getpid: the guest filter traps it before it runs */
     ret(b, RET_ALLOW);
     label(b, L_S4);
+    /* the mapper loop's wait for the kernel's next request: on its batch page's SEQ word only */
+    ld(b, SD_IP_LO);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_mapper_futex_syscall + 2), T_NEXT, L_S5);
+    ld(b, SD_NR); req_eq(b, NR_futex);
+    req_arg(b, 0, STUB_BATCH + STUB_BATCH_SEQ);
+    req_arg(b, 1, FUTEX_WAIT);
+    req_arg(b, 3, 0);
+    ret(b, RET_ALLOW);
+    label(b, L_S5);
+    /* its report: on the report socket, from stub_mapper_bytes, at most a page's worth of requests */
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_mapper_report_syscall + 2), T_NEXT, L_S6);
+    report_rules(b, STUB_BATCH_MAX + 1);
+    island(b);
+    label(b, L_S6);
+    /* a fork's copy (MAPPER_FORK; the clone, the munmap of the areas and the mmap of the batch page are
+     * stub_sys_fork's, above): its one-byte "born" record, PDEATHSIG, getppid */
+    ld(b, SD_IP_LO);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_mapper_born_syscall + 2), T_NEXT, L_S10);
+    report_rules(b, 1);
+    label(b, L_S10);
+    ld(b, SD_IP_LO);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_mapper_pdeath_syscall + 2), T_NEXT, L_S11);
+    ld(b, SD_NR); req_eq(b, NR_prctl);
+    req_arg(b, 0, PR_SET_PDEATHSIG);
+    req_arg(b, 1, SIGKILL);
+    ret(b, RET_ALLOW);
+    label(b, L_S11);
+    ld(b, SD_IP_LO);
+    emit(b, BPF_JEQ_K, (u32)((u64)stub_mapper_getppid_syscall + 2), T_NEXT, L_S12);
+    ld(b, SD_NR); req_eq(b, NR_getppid);
+    ret(b, RET_ALLOW);
+    label(b, L_S12);
     ld(b, SD_IP_LO);
     sys_handler_rules(b);
   }
@@ -1041,7 +1225,6 @@ struct k_sigaction { void *handler; u64 flags; void *restorer; u64 mask; };
 #define NR_rt_sigprocmask 14
 #define NR_poll 7
 #define NR_read 0
-#define NR_futex 202
 #define NR_signalfd4 289
 extern void stub_sys_handler(int, u8 *, u8 *);
 
@@ -1171,7 +1354,7 @@ __attribute__((noreturn, used)) void stub_main(long argc, char **argv) {
   if ((!systrap && !streq(argv[1], "stub")) || argc < 4) die(119);
   u64 batch_off = parse_u64(argv[2]);
   u64 ppid = parse_u64(argv[3]);
-  common_start(ppid, 1, systrap ? STUB_FD_SYSMEM : STUB_FD_PHYSMEM);
+  common_start(ppid, 1, systrap ? STUB_FD_DONE : STUB_FD_PHYSMEM);
   /* writable until stub_seal: it is the stack of the last steps of start-up */
   if (sys6(NR_mmap, STUB_BATCH, STUB_BATCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, batch_off) < 0) die(129);
   /* Not dumpable: no core of a stub, and /proc/<stub> stays root-only. */

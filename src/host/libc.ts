@@ -12,6 +12,7 @@ import type Koffi from 'koffi';
 import { HostError } from './errors.js';
 import { Errno } from '../abi/errno.js';
 import { hasEscapes, encodeName } from '../abi/names.js';
+import { SOL_SOCKET, SCM_CREDENTIALS } from '../abi/socket.js';
 
 /**
  * koffi, the quick way when it can be: its prebuilt native module straight
@@ -731,6 +732,7 @@ const sk = {
   sendto: libc.func('long sendto(int fd, void *buf, size_t n, int flags, void *addr, unsigned int alen)'),
   recvfrom: libc.func('long recvfrom(int fd, void *buf, size_t n, int flags, void *addr, void *alen)'),
   recvmsg: libc.func('long recvmsg(int fd, void *msg, int flags)'),
+  socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
   shutdown: libc.func('int shutdown(int fd, int how)'),
   setsockopt: libc.func('int setsockopt(int fd, int level, int name, void *val, unsigned int len)'),
   getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
@@ -816,6 +818,44 @@ export function recvmsg(fd: number, buf: Uint8Array, flags: number, addr: Uint8A
 }
 export function shutdown(fd: number, how: number): number {
   return neg(sk.shutdown(fd, how) as number);
+}
+/** socketpair(2): the two fds, or -errno. */
+export function socketpair(domain: number, type: number, protocol: number): [number, number] | number {
+  const sv = new Int32Array(2);
+  const r = neg(sk.socketpair(domain, type, protocol, sv) as number);
+  return r < 0 ? r : [sv[0]!, sv[1]!];
+}
+/**
+ * The systrap mappers' reports (platform/systrap): one recvmsg of a small
+ * record with the sender's credentials (the receiving socket has
+ * SO_PASSCRED). Its host memory (struct msghdr, iovec, control and data)
+ * is set up once; used within one call on the JS thread. Returns the
+ * record's length (or -errno: EAGAIN at SO_RCVTIMEO), with out[0] its
+ * first byte and out[1] the sender's pid (-1 if no credentials came).
+ */
+let rr: { ptr: HostPtr; dv: DataView; u8: Uint8Array } | null = null;
+const RR_IOV = 64, RR_CTL = 128, RR_CTL_LEN = 64, RR_DATA = 256, RR_DATA_LEN = 256;
+export function recvReport(fd: number, out: Int32Array): number {
+  if (!rr) {
+    const ptr = mmap(0n, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const ab = view(ptr, 4096), dv = new DataView(ab);
+    dv.setBigUint64(16, ptr + BigInt(RR_IOV), true); // msg_iov
+    dv.setBigUint64(24, 1n, true); // msg_iovlen
+    dv.setBigUint64(32, ptr + BigInt(RR_CTL), true); // msg_control
+    dv.setBigUint64(RR_IOV, ptr + BigInt(RR_DATA), true);
+    dv.setBigUint64(RR_IOV + 8, BigInt(RR_DATA_LEN), true);
+    rr = { ptr, dv, u8: new Uint8Array(ab) };
+  }
+  const { dv } = rr;
+  dv.setUint32(40, RR_CTL_LEN, true); // msg_controllen (the host sets it to what it wrote)
+  dv.setUint32(44, 0, true);
+  const r = neg(Number(sk.recvmsg(fd, rr.ptr, 0) as number | bigint));
+  if (r < 0) return r;
+  out[0] = r > 0 ? rr.u8[RR_DATA]! : -1;
+  // one struct cmsghdr { u64 len; i32 level; i32 type; } with a struct ucred { pid, uid, gid }
+  out[1] = dv.getUint32(40, true) >= 28 && dv.getInt32(RR_CTL + 8, true) === SOL_SOCKET && dv.getInt32(RR_CTL + 12, true) === SCM_CREDENTIALS
+    ? dv.getInt32(RR_CTL + 16, true) : -1;
+  return r;
 }
 export function setsockopt(fd: number, level: number, name: number, val: Uint8Array): number {
   return neg(sk.setsockopt(fd, level, name, val, val.length) as number);

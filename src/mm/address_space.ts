@@ -139,7 +139,11 @@ export function nextMmId(): number {
 /** The batch page of stub slot `slot` (a physmem frame). */
 function stubPages(physmem: Physmem, slot: number): StubPages {
   const chunk = physmem.chunkOf(slot);
-  return { batchOff: slot * PAGE_SIZE, batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(slot), PAGE_SIZE) };
+  return {
+    batchOff: slot * PAGE_SIZE,
+    batch: new DataView(chunk.buffer, chunk.byteOffset + physmem.offsetIn(slot), PAGE_SIZE),
+    batchAddr: physmem.hostAddr(slot),
+  };
 }
 
 export class AddressSpace {

@@ -94,6 +94,8 @@ export interface StubPages {
   /** the batch page through the kernel's physmem mapping; immutable reference, its bytes stub-shared: read-only
    * in the host process, written by the kernel (mm's queue, the flush) only while no stub code of its process runs */
   batch: DataView;
+  /** the batch page's address in the kernel's physmem mapping (systrap: the futex its mapper waits on); immutable */
+  batchAddr: bigint;
 }
 
 /**

@@ -15,14 +15,18 @@ export const STUB_CODE_SIZE = 0x1000;
 export const STUB_BATCH = STUB_CODE + STUB_CODE_SIZE;
 export const STUB_BATCH_SIZE = 0x1000;
 export const STUB_BATCH_ENTRY = 56;
-export const STUB_BATCH_PATH_SIZE = 128;
-export const STUB_BATCH_PATH = STUB_BATCH_SIZE - STUB_BATCH_PATH_SIZE;
+export const STUB_BATCH_PATH_SIZE = 104;
+export const STUB_BATCH_PATH = STUB_BATCH_SIZE - 128;
+/** systrap: the mapper's request in the batch page (two arguments, the futex the kernel bumps, the command) */
+export const STUB_BATCH_ARG0 = STUB_BATCH_SIZE - 24, STUB_BATCH_ARG1 = STUB_BATCH_SIZE - 16;
+export const STUB_BATCH_SEQ = STUB_BATCH_SIZE - 8, STUB_BATCH_CMD = STUB_BATCH_SIZE - 4;
+export const MAPPER_RUN = 0, MAPPER_CLONE = 1, MAPPER_FORK = 2;
 export const STUB_BATCH_MAX = STUB_BATCH_PATH / STUB_BATCH_ENTRY - 1 | 0;
 export const STUB_END = STUB_BATCH + STUB_BATCH_SIZE;
 export const STUB_HOST_TOP = 0x7ffffffff000;
 /** the stub's start-up code, unmapped before any guest code runs */
 export const STUB_SETUP = STUB_END;
-export const STUB_SETUP_SIZE = 0x2000;
+export const STUB_SETUP_SIZE = 0x3000;
 export const STUB_WAKER_STACK = STUB_END + 0x3000;
 export const STUB_FD_PHYSMEM = 3;
 /** the stub's fds the filter lets mmap name (physmem and the files it opened) */
@@ -45,10 +49,12 @@ export const STUB_AREAS_MAX = 4096;
 export const STUB_AREAS_END = STUB_AREAS + STUB_AREAS_MAX * STUB_AREA_SIZE;
 export const STUB_ALTSTACK = 0x1000;
 export const MSG_STATE = 0, MSG_SIG = 4, MSG_CODE = 8, MSG_WAITING = 12, MSG_ADDR = 16, MSG_FPOFF = 24, MSG_CMD = 32,
-  MSG_SETFS = 36, MSG_FSBASE = 40, MSG_GSBASE = 48, MSG_SPIN = 56, MSG_REGS = 64, MSG_SS = 512;
+  MSG_SETFS = 36, MSG_FSBASE = 40, MSG_GSBASE = 48, MSG_SPIN = 56, MSG_TID = 60, MSG_REGS = 64, MSG_SS = 512;
 export const MSG_SPIN_MAX = 0x10000;
 export const MSG_RUNNING = 0, MSG_POSTED = 1, MSG_REPLIED = 2;
 export const STUB_FD_SYSMEM = 4;
+/** systrap: the mapper's end of the kernel's report socket */
+export const STUB_FD_DONE = 5;
 export const STUB_SIGKICK = 40;
 
 /** Is this address in the stub's pages (above the guest's TASK_SIZE)? A guest stopped there jumped into the stub. */
@@ -71,12 +77,11 @@ export interface StubSymbols {
   stub_thread_trap: number;
   stub_thread_exit: number;
   stub_waker_trap: number;
-  stub_sys_clone: number;
-  stub_sys_clone_trap: number;
   stub_sys_ready_syscall: number;
   stub_sys_fork: number;
   stub_sys_fork_trap: number;
   stub_sys_forked_trap: number;
+  stub_mapper_loop: number;
 }
 
 export function loadStubSymbols(): StubSymbols {
@@ -106,11 +111,10 @@ export function loadStubSymbols(): StubSymbols {
     stub_thread_trap: get('stub_thread_trap'),
     stub_thread_exit: get('stub_thread_exit'),
     stub_waker_trap: get('stub_waker_trap'),
-    stub_sys_clone: get('stub_sys_clone'),
-    stub_sys_clone_trap: get('stub_sys_clone_trap'),
     stub_sys_ready_syscall: get('stub_sys_ready_syscall'),
     stub_sys_fork: get('stub_sys_fork'),
     stub_sys_fork_trap: get('stub_sys_fork_trap'),
     stub_sys_forked_trap: get('stub_sys_forked_trap'),
+    stub_mapper_loop: get('stub_mapper_loop'),
   };
 }

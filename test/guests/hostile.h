@@ -60,7 +60,7 @@
 
 /* ---------------------------------------------------------------- arguments */
 struct sym { char name[64]; unsigned long addr; };
-static struct sym syms[64];
+static struct sym syms[128];
 static int nsyms;
 static const char *markers[4];
 static int nmarkers;
@@ -69,7 +69,7 @@ static void parse_args(int argc, char **argv) {
   int i = 1;
   for (; i < argc && strcmp(argv[i], "SYMS") != 0; i++)
     if (nmarkers < 4) markers[nmarkers++] = argv[i];
-  for (i++; i < argc && nsyms < 64; i++) {
+  for (i++; i < argc && nsyms < 128; i++) {
     char *eq = strchr(argv[i], '=');
     if (!eq || eq - argv[i] >= 63) continue;
     memcpy(syms[nsyms].name, argv[i], eq - argv[i]);

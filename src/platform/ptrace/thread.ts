@@ -48,7 +48,7 @@ const PTRACE_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | hos
   host.PTRACE_O_TRACEFORK;
 /** status >> 8 of the PTRACE_EVENT_CLONE stop */
 const STOP_CLONE = SIGTRAP | (host.PTRACE_EVENT_CLONE << 8);
-/** status >> 8 of the PTRACE_EVENT_FORK stop (systrap's mapper: runSysFork) */
+/** status >> 8 of the PTRACE_EVENT_FORK stop (runSysFork) */
 const STOP_FORK = SIGTRAP | (host.PTRACE_EVENT_FORK << 8);
 
 /** the stub's entry points, read from build/native/stub.syms on first use. Module-level
@@ -269,26 +269,11 @@ export class HostThread implements Context {
   }
 
   /**
-   * systrap: this thread is its process's mapper (it never runs guest code).
-   * Map the sysmem area at `area` (its offset `off`) and clone a host thread
-   * that takes it as its signal stack and message page, installs the guest
-   * threads' filter and posts its first stop there (the caller waits for
-   * that). The inputs are registers only the kernel sets (this thread is
-   * traced and stopped). The new thread's tid, or -errno.
-   */
-  runSysClone(area: number, off: number): number {
-    this.startStub(syms().stub_sys_clone, area, off);
-    while (!this.atTrap(this.waitStop(), syms().stub_sys_clone_trap));
-    return this.scratch.getS(RAX);
-  }
-
-  /**
    * Make a copy of this thread's process for a guest fork (stub_sys_fork;
-   * this thread is stopped, traced with TRACEFORK: systrap's mapper, or on
-   * ptrace the forking guest thread): the child, traced from birth with
-   * the same options, unmaps the thread areas it inherited (systrap's) and
-   * maps its own batch page (at batchOff, a register only the kernel
-   * sets), then stops at its trap. Returns the child's one thread, stopped
+   * this thread is the forking guest thread, stopped, traced with
+   * TRACEFORK): the child, traced from birth with the same options, maps
+   * its own batch page (at batchOff, a register only the kernel sets),
+   * then stops at its trap. (systrap's mapper forks in its loop instead.) Returns the child's one thread, stopped
    * there with stub registers, or -errno if the host refused the copy.
    * StubFailed if either side stops anywhere else.
    */
@@ -312,6 +297,16 @@ export class HostThread implements Context {
       throw e;
     }
     return t;
+  }
+
+  /**
+   * systrap: this stopped thread is its process's mapper: run its loop
+   * (stub_mapper_loop), which serves the kernel's requests through the batch
+   * page (systrap/platform.ts, request) with no ptrace stop, for good. `seq`
+   * is the batch page's SEQ word as the kernel last set it. Not waited for.
+   */
+  enterMapperLoop(seq: number): void {
+    this.startStub(syms().stub_mapper_loop, -1, seq);
   }
 
   /**

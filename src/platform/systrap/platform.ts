@@ -8,11 +8,18 @@
  * waitpid on the hot path. The argument that this keeps the security rule
  * is at the top of native/stub/stub.c.
  *
- * Each address space is one stub process: its first thread (the mapper) is
- * traced and stays stopped between the mapping batches and thread clones
- * the kernel runs in it (as on the ptrace platform: completion and results
- * come from waitpid and GETREGS, nothing a guest can forge); every guest
- * thread is a host thread the mapper cloned, with its own filter.
+ * Each address space is one stub process: its first thread (the mapper)
+ * never runs guest code. It serves the kernel's requests (mapping batches,
+ * thread clones, forks) in its loop (stub_mapper_loop): the kernel writes
+ * the request in the batch page, bumps a futex word there and reads the
+ * mapper's report from the report socket (request, takeReport): no ptrace
+ * stop. Completion and results come from nothing a guest can forge: a
+ * report record's length and first byte are chosen by the mapper's
+ * registers from the stub's read-only bytes, and its sender is named by
+ * the host (SCM_CREDENTIALS; stub.c S9); the one value a guest could
+ * rewrite (a new thread's tid) is checked against the host. Every guest
+ * thread is a host thread the mapper cloned, with its own filter. ptrace
+ * is left for the start of a spawned stub (and EXITKILL).
  *
  * sysmem: one memfd, mapped whole here (viewed from JS a page or an area at
  * a time, areaView): the doorbell page at offset 0, then
@@ -25,26 +32,28 @@
  */
 import * as host from '../../host/libc.js';
 import {
-  Platform, Context, Stop, StubPages, ContextGone, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
+  Platform, Context, Stop, StubPages, ContextGone, StubFailed, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
   STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
 import { HostFacts } from '../host_facts.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
+import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SOL_SOCKET, SO_PASSCRED, SO_RCVTIMEO } from '../../abi/socket.js';
 import { HostThread, attachSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
 import { SystrapThread, SysSpace } from './thread.js';
 import { Regs, RIP } from '../regs.js';
 import {
-  loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
+  loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_FD_DONE, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
+  STUB_BATCH_SEQ, STUB_BATCH_CMD, STUB_BATCH_ARG0, STUB_BATCH_ARG1, STUB_BATCH_ENTRY, STUB_BATCH_MAX, MAPPER_RUN,
+  MAPPER_CLONE, MAPPER_FORK, MSG_TID, STUB_PAGE_SIZE as PAGE,
   SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, STUB_PAGE_SIZE, SYSMEM_KSTATE, KS_SLEEPING, MSG_SPIN_MAX,
 } from '../stub_layout.js';
 
 const SIGSYS = 31, SYS_SECCOMP = 1;
-/** the mapper's ptrace options: no TRACECLONE (the guest threads it clones run untraced); TRACEFORK: the copy of
- * its process it makes for a guest fork (forkAddressSpace) is traced from its first instruction, with these options
- * (EXITKILL among them: it dies with the kernel's thread from its birth on) */
-const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD | host.PTRACE_O_TRACEFORK;
+/** a spawned mapper's ptrace options: EXITKILL (it dies with the kernel's thread); no TRACECLONE (the guest
+ * threads it clones run untraced), no TRACEFORK (the copies it makes for guest forks run untraced: stub.c S8) */
+const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD;
 /** how long the kernel sleeps on the doorbell at most: a guest that rewinds the shared doorbell
  * word can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
 const DOORBELL_TIMEOUT_NS = 5_000_000;
@@ -61,6 +70,9 @@ const KERNEL_SPIN_MS = Number(process.env.UMLTS_KSPIN_US ?? 50) / 1000;
 /** polled waits before pollMisses() answers */
 const POLL_WAITS_MIN = 32;
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
+/** how long the kernel waits for a mapper's report before it looks whether the mapper died (a populating
+ * mmap of much memory may take longer: the wait goes on while the process lives) */
+const REPORT_CHECK_US = 50_000;
 
 export class SystrapPlatform extends HostFacts implements Platform {
   /** timers without the timerfd: wait() sleeps on the doorbell no longer than the first deadline */
@@ -107,13 +119,26 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly status = new Int32Array(1);
   private readonly scratch = new Regs();
   private readonly readySite: number;
+  /** the report socket (SOCK_SEQPACKET, SO_PASSCRED): the kernel's end, and the end every stub gets as
+   * STUB_FD_DONE (kept for the stubs spawned later); immutable */
+  private readonly reportFd: number;
+  private readonly reportPeer: number;
+  /** recvReport's out-parameter: [first byte, sender pid]; used within one call */
+  private readonly report = new Int32Array(2);
 
   constructor() {
     super();
+    process.on('exit', () => { const l = (globalThis as any).MTL ?? []; l.sort((a: number, b: number) => a - b); if (process.env.UMLTS_MT) console.error(l.length, [0.1,0.25,0.5,0.75,0.9,0.99].map(q => l[Math.floor(q * l.length)])); });
     // a constructor that throws hands nothing to shutdown(): what it made so far is undone here
     // (makePlatform in lib/worker.ts falls back to ptrace and the kernel lives on)
-    let fd = -1, base = 0n;
+    let fd = -1, base = 0n, rep: [number, number] | number = -1;
     try {
+      rep = host.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+      if (typeof rep === 'number') throw new Error(`socketpair: errno ${-rep}`);
+      const one = new Uint8Array(4), tv = new BigInt64Array([0n, BigInt(REPORT_CHECK_US)]);
+      one[0] = 1;
+      if (host.setsockopt(rep[0], SOL_SOCKET, SO_PASSCRED, one) < 0 ||
+        host.setsockopt(rep[0], SOL_SOCKET, SO_RCVTIMEO, new Uint8Array(tv.buffer)) < 0) throw new Error('the report socket refused its options');
       fd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
       host.ftruncate(fd, SYSMEM_SIZE);
       base = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, fd, 0);
@@ -123,9 +148,15 @@ export class SystrapPlatform extends HostFacts implements Platform {
     } catch (e) {
       if (base !== 0n) host.munmap(base, SYSMEM_SIZE);
       if (fd >= 0) host.close(fd);
+      if (typeof rep !== 'number') {
+        host.close(rep[0]);
+        host.close(rep[1]);
+      }
       this.events.close();
       throw e;
     }
+    this.reportFd = rep[0];
+    this.reportPeer = rep[1];
     this.sysmemFd = fd;
     this.sysmemBase = base;
     // the doorbell's, the waker's and the kernel's pages (each area gets its own view, on first use)
@@ -142,7 +173,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private spawnStub(physmemFd: number, batchOff: number): number {
     try {
       return host.posixSpawn(STUB_PATH, ['umlts-stub', 'systrap', String(batchOff), String(host.getpid())], [],
-        [[physmemFd, STUB_FD_PHYSMEM], [this.sysmemFd, STUB_FD_SYSMEM]], { pgroup: this.pgid });
+        [[physmemFd, STUB_FD_PHYSMEM], [this.sysmemFd, STUB_FD_SYSMEM], [this.reportPeer, STUB_FD_DONE]], { pgroup: this.pgid });
     } catch {
       throw new ErrnoError(Errno.EAGAIN);
     }
@@ -156,28 +187,50 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   /**
    * A guest fork's address space: a copy of the parent's host process,
-   * made by the parent's mapper (HostThread.runSysFork), with the parent's
-   * host mappings, descriptors and filter and none of its threads or
-   * areas. The copy costs a host fork of a small process, against an exec
-   * of the stub (its posix_spawn alone took about 1 ms of the kernel's
+   * made by the parent's mapper in its loop (MAPPER_FORK), with the
+   * parent's host mappings, descriptors and filter and none of its threads
+   * or areas. The copy costs a host fork of a small process, against an
+   * exec of the stub (its posix_spawn alone took about 1 ms of the kernel's
    * thread here), and the child's first reads find their pages mapped.
+   * The copy is untraced; its "born" record (a pid the kernel does not
+   * know, its batch frame's low byte) tells the kernel its pid.
    */
   forkAddressSpace(parent: Context, pages: StubPages): Context {
-    const t = parent as SystrapThread;
-    if (t.space.killed || t.space.reaped) throw new ContextGone(t.tid, -1);
-    const mapper = t.space.mapper.runSysFork(pages);
-    if (typeof mapper === 'number') throw new ErrnoError(Errno.EAGAIN);
-    return this.adoptStub(mapper);
+    const space = (parent as SystrapThread).space;
+    if (space.killed || space.reaped) throw new ContextGone(parent.tid, -1);
+    // the copy's loop waits for its SEQ to leave 0
+    pages.batch.setUint32(STUB_BATCH_SEQ, 0, true);
+    const born = (pages.batchOff / PAGE) & 0xff;
+    this.request(space, MAPPER_FORK, pages.batchOff, host.getpid());
+    let err = -1, child = 0, deadline = 0;
+    while (err < 0 || (err === 0 && child === 0)) {
+      const n = host.recvReport(this.reportFd, this.report);
+      if (n > 0) {
+        const from = this.report[1]!;
+        if (from === space.pid) err = this.report[0]!;
+        // (anything else: a record of a copy the kernel gave up on, dropped; that copy waits in its loop for a
+        // request that never comes, and dies with the kernel's thread)
+        else if (child === 0 && n === 1 && this.report[0] === born && from > 0 && !this.spaces.has(from)) child = from;
+        continue;
+      }
+      if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) throw new StubFailed(space.pid, `report socket: errno ${-n}`);
+      if (err < 0 && this.mapperDied(space)) throw new ContextGone(space.pid, -1);
+      // the copy that never says it was born (it died at once): the fork fails
+      if (err === 0 && (deadline === 0 ? (deadline = Date.now() + POST_DEADLINE_MS, false) : Date.now() > deadline)) break;
+    }
+    if (err !== 0 || child === 0) throw new ErrnoError(Errno.EAGAIN);
+    return this.adoptStub(new HostThread(child, pages), true);
   }
 
-  /** A stub stopped at its ready trap (its mapper, with the mapper's options set) becomes an address space:
-   * its death watched, its first thread made. */
-  private adoptStub(mapper: HostThread): SystrapThread {
+  /** A stub becomes an address space: its death watched, its first thread made. Its mapper is stopped at its
+   * ready trap (spawned, with the mapper's options set), or runs its loop already (`looping`: a fork's copy). */
+  private adoptStub(mapper: HostThread, looping = false): SystrapThread {
     const pid = mapper.tid;
     if (this.kernelCpu >= 0) host.pinToCpu(pid, this.kernelCpu);
     const pidfd = host.pidfdOpen(pid);
     const space: SysSpace = {
-      pid, mapper, threads: new Set(), freeSlots: [], slots: [], pidfd, killed: false, reaped: false,
+      pid, mapper, looping, seqAddr: mapper.pages.batchAddr + BigInt(STUB_BATCH_SEQ), threads: new Set(), freeSlots: [],
+      slots: [], pidfd, killed: false, reaped: false,
     };
     this.spaces.set(pid, space);
     if (pidfd < 0 || !this.events.watch(pidfd, host.EPOLLIN, () => this.onDeath(space))) {
@@ -212,11 +265,23 @@ export class SystrapPlatform extends HostFacts implements Platform {
     }
     const t = new SystrapThread(0, space, slot, this.areaView(slot), this.sysmemBase + BigInt((slot + 1) * STUB_AREA_SIZE + MSG_STATE), this);
     t.resetMessage(0);
-    const tid = space.mapper.runSysClone(STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
+    t.words[MSG_TID / 4] = 0;
+    this.request(space, MAPPER_CLONE, STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
+    this.takeReport(space);
     if (fresh) space.slots.push(slot);
-    if (tid < 0) {
+    const err = this.report[0]!;
+    if (err !== 0) {
       space.freeSlots.push(slot);
-      return tid;
+      return -err;
+    }
+    // the mapper wrote the new tid in the area, where a guest thread of the process can rewrite it: a thread of
+    // this process that is neither the mapper nor one the kernel knows can only be the new one
+    const tid = t.words[MSG_TID / 4]!;
+    let known = tid <= 0 || tid === space.pid;
+    for (const u of space.threads) if (u.tid === tid) known = true;
+    if (known || host.tgkill(space.pid, tid, 0) < 0) {
+      this.kill1(space);
+      return -Errno.EAGAIN;
     }
     t.tid = tid;
     space.threads.add(t);
@@ -225,6 +290,68 @@ export class SystrapPlatform extends HostFacts implements Platform {
     t.starting = true;
     this.live.push(t);
     return t;
+  }
+
+  /**
+   * Have space's mapper do `cmd` (MAPPER_*, with its two arguments): write
+   * the request in the batch page, bump its SEQ word (the futex the mapper
+   * waits on) and wake it. A spawned mapper still stopped at its ready trap
+   * is started in its loop first (by ptrace, once). The caller takes the
+   * report (takeReport).
+   */
+  private request(space: SysSpace, cmd: number, arg0: number, arg1: number): void {
+    const b = space.mapper.pages.batch;
+    const seq = (b.getUint32(STUB_BATCH_SEQ, true) + 1) >>> 0;
+    if (!space.looping) {
+      space.mapper.enterMapperLoop((seq - 1) >>> 0);
+      space.looping = true;
+    }
+    b.setUint32(STUB_BATCH_CMD, cmd, true);
+    b.setUint32(STUB_BATCH_ARG0, arg0 >>> 0, true);
+    b.setUint32(STUB_BATCH_ARG0 + 4, Math.floor(arg0 / 0x100000000), true);
+    b.setUint32(STUB_BATCH_ARG1, arg1 >>> 0, true);
+    b.setUint32(STUB_BATCH_ARG1 + 4, Math.floor(arg1 / 0x100000000), true);
+    b.setUint32(STUB_BATCH_SEQ, seq, true);
+    host.futexWake(space.seqAddr, 1);
+  }
+
+  /**
+   * Run the batch page's requests (written, with their terminator) in the
+   * process's mapper (MAPPER_RUN). What the report says is read only from
+   * its length and first byte (stub_mapper_report).
+   */
+  runBatch(space: SysSpace): { err: number; index: number; last: number } {
+    const b = space.mapper.pages.batch;
+    this.request(space, MAPPER_RUN, 0, 0);
+    const index = this.takeReport(space) - 1;
+    if (index > STUB_BATCH_MAX) throw new StubFailed(space.pid, `a report of ${index + 1} bytes`);
+    const at = index * STUB_BATCH_ENTRY, byte = this.report[0]!;
+    // it stopped at the terminator: all done (the byte is the last result, an openat's fd, up to 255)
+    if (b.getUint32(at, true) === 0 && b.getUint32(at + 4, true) === 0) return { err: 0, index, last: byte };
+    return { err: -(byte || 255), index, last: -1 };
+  }
+
+  /**
+   * The report of space's mapper: its length (its first byte in report[0]).
+   * A record of another process is dropped: every request is waited for,
+   * so none should come but a fork's copy's (forkAddressSpace takes
+   * those). A mapper that died meanwhile never reports: ContextGone, as a
+   * stop would say.
+   */
+  private takeReport(space: SysSpace): number {
+    for (;;) {
+      const n = host.recvReport(this.reportFd, this.report);
+      if (n > 0) {
+        if (this.report[1] === space.pid) return n;
+        continue;
+      }
+      if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) throw new StubFailed(space.pid, `report socket: errno ${-n}`);
+      if (this.mapperDied(space)) throw new ContextGone(space.pid, -1);
+    }
+  }
+  /** Has space's process exited (its pidfd polls readable)? */
+  private mapperDied(space: SysSpace): boolean {
+    return space.pidfd < 0 || host.poll1(space.pidfd, host.EPOLLIN, 0) !== 0;
   }
 
   /**
@@ -564,6 +691,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
       while (host.waitpid(this.relay, this.status, 0) === -4);
     }
     this.events.close();
+    host.close(this.reportFd);
+    host.close(this.reportPeer);
     host.munmap(this.sysmemBase, SYSMEM_SIZE);
     host.close(this.sysmemFd);
     host.setAffinity(0, this.savedAffinity);

@@ -11,8 +11,8 @@
  * and every offset taken from it is bounds-checked to the area.
  *
  * Mapping batches and thread clones do not run here: they run in the
- * process's mapper (a traced HostThread that never runs guest code), as on
- * the ptrace platform.
+ * process's mapper (a host thread that never runs guest code), through
+ * its loop (platform.ts, request).
  */
 import * as host from '../../host/libc.js';
 import { Regs, FS_BASE, GS_BASE, NREGS } from '../regs.js';
@@ -28,8 +28,14 @@ import {
 export interface SysSpace {
   /** host pid (the mapper's tid); immutable */
   readonly pid: number;
-  /** the traced thread that runs mapping batches and clones; immutable */
+  /** the thread that runs mapping batches, clones and forks (stub_mapper_loop), never guest code: traced if
+   * spawned (EXITKILL), untraced if a fork's copy (PDEATHSIG); immutable */
   readonly mapper: HostThread;
+  /** the mapper runs its loop (stub_mapper_loop: requests through the batch page, no ptrace stop); false
+   * until the kernel starts it (a spawned stub stops at its ready trap first); guarded by the JS thread */
+  looping: boolean;
+  /** the kernel's address of its batch page's SEQ word (the futex its mapper waits on); immutable */
+  readonly seqAddr: bigint;
   /** its guest threads' host threads, live or parked; guarded by the JS thread */
   readonly threads: Set<SystrapThread>;
   /** sysmem slots this process has mapped and no thread uses: reused only by this process
@@ -48,6 +54,8 @@ export interface SysSpace {
 /** What SystrapThread needs of its platform (platform.ts). */
 export interface SystrapHost {
   newThread(space: SysSpace): SystrapThread | number;
+  /** Run the batch page's requests in the process's mapper (Context.runBatch). */
+  runBatch(space: SysSpace): { err: number; index: number; last: number };
   /** Take a new thread's first post (its handler's, from the ready site) or, failing that, kill its process. */
   finishStart(t: SystrapThread): void;
   retire(t: SystrapThread): void;
@@ -244,7 +252,7 @@ export class SystrapThread implements Context {
   }
 
   runBatch(): { err: number; index: number; last: number } {
-    return this.space.mapper.runBatch();
+    return this.platform.runBatch(this.space);
   }
   cloneThread(): Context | number {
     return this.platform.newThread(this.space);
