@@ -12,12 +12,15 @@
 //    kicks) does not keep its vCPU from other guests;
 //  - a guest fork's host process, copied from the parent's, keeps none of
 //    the parent's thread areas;
+//  - a new thread's tid, which the mapper writes in the thread's area (a
+//    sibling can rewrite it there), is checked against the host;
 //  - a SIGKILL of umlts leaves no host process behind (no ptrace
-//    EXITKILL for the guest threads: the stubs die with the kernel's thread
-//    through PR_SET_PDEATHSIG and their traced mapper).
+//    EXITKILL for the guest threads nor for a fork's copies: the stubs die
+//    with the kernel's thread through PR_SET_PDEATHSIG).
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { CLI, CLEAN_ENV, LIB, BUSYBOX, buildGuest, runUmlts, trackUmltsPid, assertNoLeftovers, assertSameAsNative, stubProcesses } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
@@ -53,6 +56,28 @@ test("a fork's host process, a copy of the parent's, keeps none of the parent's 
   // the probe sees areas where there are some: the parent's own (its four host threads')
   const m = /^parent areas: (\d+)$/m.exec(r.stderr);
   assert.ok(m && Number(m[1]) >= 4, r.describe());
+});
+
+test("a new thread's tid, rewritten in its area by a sibling, is checked: its process dies, the host thread named is not touched", () => {
+  // (the hook writes what a sibling racing the clone could: another host process's pid, or the mapper's)
+  const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const allowed = () => /Cpus_allowed_list:\s*(\S+)/.exec(fs.readFileSync(`/proc/${victim.pid}/status`, 'utf8'))[1];
+  try {
+    const before = allowed();
+    for (const forge of [String(victim.pid), 'mapper']) {
+      const r = runUmlts(SYSTRAP, [buildGuest('thread_basic', ['-pthread'])], { env: { ...CLEAN_ENV, UMLTS_TEST_FORGE_TID: forge } });
+      assert.equal(r.status, 137, r.describe());
+      assert.doesNotMatch(r.stderr, /kernel error|internal error/, r.describe());
+    }
+    assert.equal(allowed(), before, "the victim's CPU affinity");
+    assert.equal(victim.exitCode, null, 'the victim lives');
+  } finally {
+    victim.kill('SIGKILL');
+  }
+});
+
+test("more forks than a fork's nonce holds in one byte: each child is the one forked, with its own status", () => {
+  assertSameAsNative([buildGuest('fork_loop'), '1200'], SYSTRAP, { timeout: 120_000 });
 });
 
 test('a guest thread whose handler sleeps through its reply cannot keep the vCPU from other guests', () => {

@@ -32,7 +32,8 @@
 #define STUB_BATCH_CMD      (STUB_BATCH_SIZE - 4UL)   /* u32: MAPPER_* */
 #define MAPPER_RUN          0  /* run the batch's requests */
 #define MAPPER_CLONE        1  /* a new guest thread: ARG0 its area's address, ARG1 the area's offset in sysmem */
-#define MAPPER_FORK         2  /* a copy of the process: ARG0 the copy's batch page in physmem, ARG1 the kernel's pid */
+#define MAPPER_FORK         2  /* a copy of the process: ARG0 the copy's batch page in physmem, ARG1 the kernel's pid
+                                  * (bits 0-31) and the fork's nonce (32-45), which the copy's "born" record says */
 #define STUB_BATCH_MAX      ((STUB_BATCH_PATH / STUB_BATCH_ENTRY) - 1) /* last slot: terminator */
 #define STUB_END            (STUB_BATCH + STUB_BATCH_SIZE)
 #define STUB_HOST_TOP       0x7ffffffff000UL  /* end of host user space */

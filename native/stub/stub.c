@@ -27,13 +27,16 @@
  *       A guest address space of the systrap platform
  *       (src/platform/systrap/): as "stub", plus the doorbell page (fd 4,
  *       sysmem), the guest threads' own filter (STUB_FILTER, read-only) and
- *       the handler for every signal a guest thread takes. Its first thread
- *       is the mapper: traced, it runs batches and clones (stub_sys_clone)
- *       and never guest code; guest threads are the untraced threads it
- *       clones. A guest fork's address space is not spawned but copied:
- *       the parent's mapper forks its process (stub_sys_fork), and the
- *       copy, whose one thread is the copy of the mapper, drops the thread
- *       areas it inherited and maps its own batch page (S8).
+ *       the handler for every signal a guest thread takes, and the report
+ *       socket (fd 5). Its first thread is the mapper: started once by the
+ *       kernel (traced, at its ready trap), it serves the kernel's requests
+ *       in its loop (stub_mapper_loop: batches, clones, forks) and never
+ *       runs guest code; guest threads are the untraced threads it clones
+ *       (stub_sys_clone). A guest fork's address space is not spawned but
+ *       copied: the parent's mapper forks its process (stub_sys_fork), and
+ *       the copy, whose one thread is the copy of the mapper, drops the
+ *       thread areas it inherited, maps its own batch page and waits in its
+ *       loop (S8).
  *   "syswaker" <ppid>
  *       systrap's waker: untraced; polls the epoll instance (fd 3) and a
  *       signalfd, and rings the doorbell (sysmem, fd 4).
@@ -130,14 +133,18 @@
  *     emulated arch_prctl sets anyway), the end of one of its own host
  *     threads. None names memory of another process, and none maps, opens,
  *     creates or signals anything.
- * S2. Mapping batches and clones run in the mapper only: traced, stopped
- *     whenever the kernel is not running a request in it (2: registers set
- *     by the kernel, no input but the read-only batch page), results and
- *     completion read by waitpid and GETREGS. It never runs guest code. A
- *     guest thread that jumps into stub_run_batch or stub_sys_clone runs
- *     those instructions as itself, and its filter traps each of their
- *     syscalls: no guest can re-run a stale request (a frame since given to
- *     another process), and no "done" word exists for it to forge.
+ * S2. Mapping batches, clones and forks run in the mapper only, in its loop
+ *     (stub_mapper_loop), which takes no input but the read-only batch
+ *     page: the kernel writes a request there and bumps its SEQ word (a
+ *     futex the mapper waits on, and nothing a guest can write); the
+ *     mapper's registers are its own (no guest thread can reach them: no
+ *     host ptrace or signal is the guest's to use). Completion and results
+ *     come back on the report socket (S9), never through memory a guest can
+ *     write. It never runs guest code. A guest thread that jumps into the
+ *     loop, stub_run_batch, stub_sys_clone or stub_sys_fork runs those
+ *     instructions as itself, and its filter traps each of their syscalls:
+ *     no guest can re-run a stale request (a frame since given to another
+ *     process), and no record exists for it to forge.
  * S3. A thread's area (message page and signal stack) is a sysmem slot
  *     mapped in its own process only (by the mapper, at the address and
  *     offset the kernel put in its registers); a slot goes to another
@@ -173,19 +180,20 @@
  * S6. A guest's own seccomp, sigaction, sigprocmask and sigaltstack are
  *     syscalls like any other (trapped, emulated): the host-level filters,
  *     handlers, masks and stacks stay the stub's.
- * S7. No stub outlives umlts: the mapper is traced with
- *     PTRACE_O_EXITKILL (its death by SIGKILL takes the process), and every
- *     spawned stub and the waker set PR_SET_PDEATHSIG(SIGKILL) on the
- *     kernel's thread, which spawned them and lives as long as the kernel
- *     (the library's worker thread). A copied stub (S8) is traced from its
- *     first instruction with its parent mapper's options, EXITKILL among
- *     them (PTRACE_O_TRACEFORK: the host copies the ptrace flags at fork),
- *     and is the kernel's child (CLONE_PARENT), reaped like a spawned one.
+ * S7. No stub outlives umlts: every spawned stub and the waker set
+ *     PR_SET_PDEATHSIG(SIGKILL) on the kernel's thread, which spawned them
+ *     and lives as long as the kernel (the library's worker thread), and
+ *     check that it is still their parent after that; a spawned mapper is
+ *     also traced with PTRACE_O_EXITKILL. A copied stub (S8) is the
+ *     kernel's child too (CLONE_PARENT), untraced: it sets the same
+ *     PDEATHSIG first thing and checks its parent is still the kernel (its
+ *     pid is in a register the kernel set), or dies; it is reaped like a
+ *     spawned one.
  * S8. A guest fork copies the parent's stub process (stub_sys_fork, on
  *     both platforms): the mapper (on ptrace, the forking guest's host
- *     thread, stopped at its fork), started by the kernel as for a batch
- *     (S2, 2), makes the one clone the filter allows there (exactly STUB_FORK_FLAGS, no
- *     stack, tids or tls). Only the calling thread is copied: on systrap
+ *     thread, stopped at its fork, started by the kernel as for a batch, 2;
+ *     on systrap in its loop, S2) makes the one clone the filter allows
+ *     there (exactly STUB_FORK_FLAGS, no stack, tids or tls). Only the calling thread is copied: on systrap
  *     the copy has no guest thread until the kernel clones one (on ptrace
  *     its one thread runs guest code only under SYSEMU, 1, once the kernel
  *     has set the child's registers), and before that its one
@@ -195,7 +203,8 @@
  *     and maps its own batch page over the parent's (the one mmap of
  *     exactly STUB_BATCH, read-only, shared, physmem, from one
  *     instruction; the offset is r12, which only the kernel set), then
- *     traps; the kernel checks the trap's address. So no area of the
+ *     traps (ptrace: the kernel checks the trap's address) or waits in its
+ *     loop for its first request (systrap). So no area of the
  *     parent's threads and no request of the parent's reaches the copy's
  *     guest. Guest threads' own filters trap all three instructions (S1;
  *     on ptrace a guest never executes a syscall instruction, 1).
@@ -207,8 +216,28 @@
  *     is not the parent's (the kernel copied it ahead, mm's copyForChild,
  *     and the parent keeps its frame writable), the child's first batch
  *     maps the child's own over it: the kernel runs it in the copy's
- *     stopped thread before any guest code of the child runs, and a batch
- *     that fails kills the child (S2).
+ *     mapper before any guest code of the child runs, and a batch that
+ *     fails kills the child (S2).
+ * S9. The report socket (systrap): SOCK_SEQPACKET, one end the kernel's
+ *     (SO_PASSCRED), the other every systrap stub's fd 5. Only the mapper's
+ *     report and "born" instructions may write to it (the filter pins the
+ *     fd, a buffer inside stub_mapper_bytes in the read-only code page, and
+ *     the length; guest threads' filters trap both), so a record's length
+ *     and first byte are what the mapper's registers chose: 1 + the index of
+ *     the request the runner stopped at, and the errno of what failed or the
+ *     runner's last result (an openat's fd, up to 255). Its sender is named
+ *     by the host (SCM_CREDENTIALS; a stub cannot sendmsg), so a record of
+ *     one process is never taken for another's. The kernel waits for each
+ *     report before it writes the batch page again or frees a frame the
+ *     batch unmapped. The one result that travels through guest-writable
+ *     memory is a new thread's tid (MSG_TID in its area): the kernel
+ *     accepts it only if the host says it is a thread of that process that
+ *     is neither the mapper nor one it knows, which only the new thread can
+ *     be (a guest cannot make host threads); otherwise the process dies.
+ *     A fork's copy is known by its "born" record: a sender the kernel has
+ *     not adopted, saying the fork's nonce (its first byte and length); a
+ *     record from any other stranger is a copy the kernel gave up on, which
+ *     it kills (its child, not reaped: its pid is still its own).
  *
  * Known remaining issues (see also test/hostile.test.mjs and
  * test/redteam.test.mjs, which try each of the above, on both platforms,
@@ -232,6 +261,12 @@
  *    timeout (S4).
  *  - systrap: the handler sets fs/gs bases with arch_prctl (this host has
  *    no FSGSBASE), one more syscall on the changes.
+ *  - systrap: a guest thread that rewrites a new sibling's MSG_TID with the
+ *    tid it already has gets nothing; with any other value it kills its own
+ *    process (S9), a guest-level outcome.
+ *  - systrap: a fork's copy that says it was born later than 2 s after its
+ *    parent's report (a host too loaded to run it) is given up: that guest
+ *    fork fails with EAGAIN, and the copy is killed when its record comes.
  *  - The filter is only as tight as BPF can be: it cannot check an mmap's
  *    offset into physmem, so the wall against a guest mapping another
  *    guest's frames is 1-2 (SYSEMU), with 6 as a bound on the damage of a
@@ -596,7 +631,8 @@ __asm__(
   /* stub_sys_fork (on ptrace: a stopped guest thread, traced with
    *   TRACEFORK, started by the kernel with r12 = the child's batch page
    *   offset in physmem; on systrap: MAPPER_FORK in the mapper loop, r14 =
-   *   1, r12 as ptrace's, r13 = the kernel's pid): a copy of this process
+   *   1, r12 as ptrace's, r13 = the kernel's pid and, above bit 32, the
+   *   fork's nonce): a copy of this process
    *   (only this thread's), the kernel's child (CLONE_PARENT). On ptrace
    *   the copy is traced from its first instruction with the parent's
    *   options; the parent stops at stub_sys_fork_trap with rax = the
@@ -604,8 +640,8 @@ __asm__(
    *   parent's and stops at stub_sys_forked_trap. On systrap the copy is
    *   untraced; the parent reports the clone's result; the child first says
    *   it was born (a record from a pid the kernel does not know yet: the
-   *   kernel learns the copy's pid from its credentials; its byte is the
-   *   low byte of the copy's batch frame), unmaps every thread area it
+   *   kernel learns the copy's pid from its credentials; its first byte and
+   *   its length say the fork's nonce), unmaps every thread area it
    *   inherited, maps its own batch page, dies with the kernel's thread
    *   (PDEATHSIG, then it checks the kernel is still its parent) and waits
    *   in the loop for its first request (its SEQ starts at 0: the kernel
@@ -636,17 +672,20 @@ __asm__(
   "10: testq %r14, %r14\n"
   "   jz 12f\n"
   "   movl $" XSTR(STUB_FD_DONE_ASM) ", %edi\n"
-  "   movq %r12, %rsi\n"
-  "   shrq $12, %rsi\n"
+  "   movq %r13, %rsi\n"               /* the fork's nonce (r13's high half): bits 0-7 the byte, 8-13 the length */
+  "   shrq $32, %rsi\n"
+  "   movq %rsi, %rdx\n"
   "   movzbl %sil, %esi\n"
   "   movabsq $stub_mapper_bytes, %rcx\n"
   "   addq %rcx, %rsi\n"
-  "   movl $1, %edx\n"
-  "   movl $1, %eax\n"                 /* write(STUB_FD_DONE, stub_mapper_bytes + frame byte, 1) */
+  "   shrq $8, %rdx\n"
+  "   andl $63, %edx\n"
+  "   incl %edx\n"
+  "   movl $1, %eax\n"                 /* write(STUB_FD_DONE, stub_mapper_bytes + byte, 1 + length bits) */
   ".globl stub_mapper_born_syscall\n"
   "stub_mapper_born_syscall:\n"
   "   syscall\n"
-  "   cmpq $1, %rax\n"
+  "   cmpq %rdx, %rax\n"
   "   jne 11f\n"
   "12: movl $11, %eax\n"
   "   movabsq $" XSTR(STUB_AREAS_ASM) ", %rdi\n"
@@ -686,7 +725,8 @@ __asm__(
   ".globl stub_mapper_getppid_syscall\n"
   "stub_mapper_getppid_syscall:\n"
   "   syscall\n"
-  "   cmpq %rax, %r13\n"
+  "   movl %r13d, %ecx\n"
+  "   cmpq %rax, %rcx\n"
   "   jne 11f\n"
   "   xorl %r15d, %r15d\n"
   "   jmp 20b\n"
@@ -1194,7 +1234,7 @@ static void build_filter(struct fb *b, int systrap) {
      * stub_sys_fork's, above): its one-byte "born" record, PDEATHSIG, getppid */
     ld(b, SD_IP_LO);
     emit(b, BPF_JEQ_K, (u32)((u64)stub_mapper_born_syscall + 2), T_NEXT, L_S10);
-    report_rules(b, 1);
+    report_rules(b, 64);
     label(b, L_S10);
     ld(b, SD_IP_LO);
     emit(b, BPF_JEQ_K, (u32)((u64)stub_mapper_pdeath_syscall + 2), T_NEXT, L_S11);

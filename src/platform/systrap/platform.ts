@@ -46,7 +46,7 @@ import { Regs, RIP } from '../regs.js';
 import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_FD_DONE, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
   STUB_BATCH_SEQ, STUB_BATCH_CMD, STUB_BATCH_ARG0, STUB_BATCH_ARG1, STUB_BATCH_ENTRY, STUB_BATCH_MAX, MAPPER_RUN,
-  MAPPER_CLONE, MAPPER_FORK, MSG_TID, STUB_PAGE_SIZE as PAGE,
+  MAPPER_CLONE, MAPPER_FORK, MSG_TID,
   SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, STUB_PAGE_SIZE, SYSMEM_KSTATE, KS_SLEEPING, MSG_SPIN_MAX,
 } from '../stub_layout.js';
 
@@ -73,6 +73,9 @@ const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
 /** how long the kernel waits for a mapper's report before it looks whether the mapper died (a populating
  * mmap of much memory may take longer: the wait goes on while the process lives) */
 const REPORT_CHECK_US = 50_000;
+/** Test hook (test/systrap.test.mjs): UMLTS_TEST_FORGE_TID=PID (or `mapper`) rewrites the tid in a new thread's
+ * area, as a sibling racing its clone could, for every thread but a process's first; immutable */
+const TEST_FORGE_TID = process.env.UMLTS_TEST_FORGE_TID ?? '';
 
 export class SystrapPlatform extends HostFacts implements Platform {
   /** timers without the timerfd: wait() sleeps on the doorbell no longer than the first deadline */
@@ -125,6 +128,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly reportPeer: number;
   /** recvReport's out-parameter: [first byte, sender pid]; used within one call */
   private readonly report = new Int32Array(2);
+  /** the last fork's nonce (14 bits; forkAddressSpace); guarded by the JS thread */
+  private forkNonce = 0;
 
   constructor() {
     super();
@@ -192,25 +197,24 @@ export class SystrapPlatform extends HostFacts implements Platform {
    * or areas. The copy costs a host fork of a small process, against an
    * exec of the stub (its posix_spawn alone took about 1 ms of the kernel's
    * thread here), and the child's first reads find their pages mapped.
-   * The copy is untraced; its "born" record (a pid the kernel does not
-   * know, its batch frame's low byte) tells the kernel its pid.
+   * The copy is untraced; its "born" record (from a pid the kernel does
+   * not know, saying this fork's nonce) tells the kernel its pid.
    */
   forkAddressSpace(parent: Context, pages: StubPages): Context {
     const space = (parent as SystrapThread).space;
     if (space.killed || space.reaped) throw new ContextGone(parent.tid, -1);
     // the copy's loop waits for its SEQ to leave 0
     pages.batch.setUint32(STUB_BATCH_SEQ, 0, true);
-    const born = (pages.batchOff / PAGE) & 0xff;
-    this.request(space, MAPPER_FORK, pages.batchOff, host.getpid());
+    const nonce = this.forkNonce = (this.forkNonce + 1) & 0x3fff;
+    this.request(space, MAPPER_FORK, pages.batchOff, host.getpid() + nonce * 0x100000000);
     let err = -1, child = 0, deadline = 0;
     while (err < 0 || (err === 0 && child === 0)) {
       const n = host.recvReport(this.reportFd, this.report);
       if (n > 0) {
         const from = this.report[1]!;
         if (from === space.pid) err = this.report[0]!;
-        // (anything else: a record of a copy the kernel gave up on, dropped; that copy waits in its loop for a
-        // request that never comes, and dies with the kernel's thread)
-        else if (child === 0 && n === 1 && this.report[0] === born && from > 0 && !this.spaces.has(from)) child = from;
+        else if (child === 0 && n === 1 + (nonce >> 8) && this.report[0] === (nonce & 0xff) && this.stranger(from)) child = from;
+        else this.dropRecord(from);
         continue;
       }
       if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) throw new StubFailed(space.pid, `report socket: errno ${-n}`);
@@ -276,11 +280,13 @@ export class SystrapPlatform extends HostFacts implements Platform {
     }
     // the mapper wrote the new tid in the area, where a guest thread of the process can rewrite it: a thread of
     // this process that is neither the mapper nor one the kernel knows can only be the new one
+    if (TEST_FORGE_TID && space.threads.size > 0) t.words[MSG_TID / 4] = TEST_FORGE_TID === 'mapper' ? space.pid : Number(TEST_FORGE_TID);
     const tid = t.words[MSG_TID / 4]!;
     let known = tid <= 0 || tid === space.pid;
     for (const u of space.threads) if (u.tid === tid) known = true;
     if (known || host.tgkill(space.pid, tid, 0) < 0) {
-      this.kill1(space);
+      // killed as from outside: onDeath reports each thread's death (a process's first thread: adoptStub kills)
+      if (!space.killed) host.kill(space.pid, SIGKILL);
       return -Errno.EAGAIN;
     }
     t.tid = tid;
@@ -343,11 +349,27 @@ export class SystrapPlatform extends HostFacts implements Platform {
       const n = host.recvReport(this.reportFd, this.report);
       if (n > 0) {
         if (this.report[1] === space.pid) return n;
+        this.dropRecord(this.report[1]!);
         continue;
       }
       if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) throw new StubFailed(space.pid, `report socket: errno ${-n}`);
       if (this.mapperDied(space)) throw new ContextGone(space.pid, -1);
     }
+  }
+  /** Did a record come from a stub process the kernel has not adopted (a fork's copy)? */
+  private stranger(pid: number): boolean {
+    return pid > 0 && !this.spaces.has(pid) && pid !== this.pgid && pid !== this.relay;
+  }
+  /**
+   * A record nobody waits for. From a fork's copy the kernel gave up on (it
+   * said it was born too late, or its parent died first): that copy is
+   * killed and reaped (the kernel's thread is its parent and has not reaped
+   * it, so its pid is still its own). Any other (none should come) is
+   * dropped.
+   */
+  private dropRecord(pid: number): void {
+    if (!this.stranger(pid)) return;
+    if (host.kill(pid, SIGKILL) === 0) while (host.waitpid(pid, this.status, host.__WALL) === -4);
   }
   /** Has space's process exited (its pidfd polls readable)? */
   private mapperDied(space: SysSpace): boolean {
