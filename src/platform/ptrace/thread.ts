@@ -273,9 +273,10 @@ export class HostThread implements Context {
    * this thread is the forking guest thread, stopped, traced with
    * TRACEFORK): the child, traced from birth with the same options, maps
    * its own batch page (at batchOff, a register only the kernel sets),
-   * then stops at its trap. (systrap's mapper forks in its loop instead.) Returns the child's one thread, stopped
-   * there with stub registers, or -errno if the host refused the copy.
-   * StubFailed if either side stops anywhere else.
+   * then stops at its trap (systrap's mapper forks in its loop instead).
+   * Returns the child's one thread, stopped there with stub registers, or
+   * -errno if the host refused the copy. StubFailed if either side stops
+   * anywhere else.
    */
   runSysFork(pages: StubPages): HostThread | number {
     const { ret, child } = this.runWithEvent(syms().stub_sys_fork, STOP_FORK, syms().stub_sys_fork_trap, pages.batchOff);

@@ -133,7 +133,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   constructor() {
     super();
-    process.on('exit', () => { const l = (globalThis as any).MTL ?? []; l.sort((a: number, b: number) => a - b); if (process.env.UMLTS_MT) console.error(l.length, [0.1,0.25,0.5,0.75,0.9,0.99].map(q => l[Math.floor(q * l.length)])); });
     // a constructor that throws hands nothing to shutdown(): what it made so far is undone here
     // (makePlatform in lib/worker.ts falls back to ptrace and the kernel lives on)
     let fd = -1, base = 0n, rep: [number, number] | number = -1;
