@@ -265,8 +265,21 @@
  *    tid it already has gets nothing; with any other value it kills its own
  *    process (S9), a guest-level outcome.
  *  - systrap: a fork's copy that says it was born later than 2 s after its
- *    parent's report (a host too loaded to run it) is given up: that guest
- *    fork fails with EAGAIN, and the copy is killed when its record comes.
+ *    parent's report (a host too loaded to run it), or more than 50 ms
+ *    after its parent died between its clone and its report, is given up:
+ *    that guest fork fails, its batch frame goes back to the pool, and the
+ *    copy is killed only when its record comes. Until then it waits on that
+ *    frame's SEQ, and may take a wake meant for the frame's next owner (a
+ *    hang of the kernel, or a request served in the wrong process). To do:
+ *    the parent's report should carry the copy's pid (clone's rax) so the
+ *    kernel kills and reaps it before the frame is freed.
+ *  - systrap: dropRecord kills a "stranger" by pid; a record read after its
+ *    sender was reaped names a pid the host may have reused. To do: kill
+ *    only an unreaped child (waitid WNOWAIT).
+ *  - systrap: a retired thread whose reply a sibling rewrote (MSG_CMD) does
+ *    not end: it keeps its slot and waits in its handler for good (no
+ *    scan takes its posts), and its tid is never accepted as a new
+ *    thread's (S9); a host thread of that process is spent.
  *  - The filter is only as tight as BPF can be: it cannot check an mmap's
  *    offset into physmem, so the wall against a guest mapping another
  *    guest's frames is 1-2 (SYSEMU), with 6 as a bound on the damage of a
@@ -462,6 +475,7 @@ __asm__(
   "   cmpl $1, %eax\n"
   "   je stub_sys_clone\n"
   "   cmpl $2, %eax\n"
+  "   movl $1, %r14d\n"
   "   je .Lmapper_fork\n"
   "   testl %eax, %eax\n"
   "   jnz 25f\n"

@@ -217,7 +217,13 @@ export class SystrapPlatform extends HostFacts implements Platform {
         continue;
       }
       if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) throw new StubFailed(space.pid, `report socket: errno ${-n}`);
-      if (err < 0 && this.mapperDied(space)) throw new ContextGone(space.pid, -1);
+      if (err < 0 && this.mapperDied(space)) {
+        // the parent died between its clone and its report (a guest can kill its own process at any time): a
+        // copy that said it was born must not outlive this fork, watching a batch frame about to be freed
+        if (child === 0 && host.recvReport(this.reportFd, this.report) > 0 && this.report[0] === (nonce & 0xff)) child = this.report[1]!;
+        if (child > 0 && this.stranger(child)) this.dropRecord(child);
+        throw new ContextGone(space.pid, -1);
+      }
       // the copy that never says it was born (it died at once): the fork fails
       if (err === 0 && (deadline === 0 ? (deadline = Date.now() + POST_DEADLINE_MS, false) : Date.now() > deadline)) break;
     }
@@ -232,8 +238,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
     if (this.kernelCpu >= 0) host.pinToCpu(pid, this.kernelCpu);
     const pidfd = host.pidfdOpen(pid);
     const space: SysSpace = {
-      pid, mapper, looping, seqAddr: mapper.pages.batchAddr + BigInt(STUB_BATCH_SEQ), threads: new Set(), freeSlots: [],
-      slots: [], pidfd, killed: false, reaped: false,
+      pid, mapper, looping, seqAddr: mapper.pages.batchAddr + BigInt(STUB_BATCH_SEQ), threads: new Set(), lingering: new Set(),
+      freeSlots: [], slots: [], pidfd, killed: false, reaped: false,
     };
     this.spaces.set(pid, space);
     if (pidfd < 0 || !this.events.watch(pidfd, host.EPOLLIN, () => this.onDeath(space))) {
@@ -281,7 +287,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
     // this process that is neither the mapper nor one the kernel knows can only be the new one
     if (TEST_FORGE_TID && space.threads.size > 0) t.words[MSG_TID / 4] = TEST_FORGE_TID === 'mapper' ? space.pid : Number(TEST_FORGE_TID);
     const tid = t.words[MSG_TID / 4]!;
-    let known = tid <= 0 || tid === space.pid;
+    let known = tid <= 0 || tid === space.pid || space.lingering.has(tid);
     for (const u of space.threads) if (u.tid === tid) known = true;
     if (known || host.tgkill(space.pid, tid, 0) < 0) {
       // killed as from outside: onDeath reports each thread's death (a process's first thread: adoptStub kills)
@@ -652,7 +658,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
     this.unlive(t);
     t.space.threads.delete(t);
     for (let i = 0; i < 10000 && host.tgkill(t.tgid, t.tid, 0) === 0; i++) host.schedYield();
-    t.space.freeSlots.push(t.slot);
+    // one that did not go (a sibling rewrote its reply) keeps its slot, and its tid is never taken for a new
+    // thread's (newThread); its posts are never taken either (it is not live)
+    if (host.tgkill(t.tgid, t.tid, 0) === 0) t.space.lingering.add(t.tid);
+    else t.space.freeSlots.push(t.slot);
   }
 
   kill(ctx: Context): void {

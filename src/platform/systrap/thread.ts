@@ -38,6 +38,9 @@ export interface SysSpace {
   readonly seqAddr: bigint;
   /** its guest threads' host threads, live or parked; guarded by the JS thread */
   readonly threads: Set<SystrapThread>;
+  /** tids of retired threads that did not end (a sibling rewrote the reply): never a new thread's; guarded by the
+   * JS thread (retire, newThread) */
+  readonly lingering: Set<number>;
   /** sysmem slots this process has mapped and no thread uses: reused only by this process
    * (a slot goes back to the platform once the process is reaped); guarded by the JS thread */
   readonly freeSlots: number[];
