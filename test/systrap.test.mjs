@@ -80,6 +80,36 @@ test("more forks than a fork's nonce holds in one byte: each child is the one fo
   assertSameAsNative([buildGuest('fork_loop'), '1200'], SYSTRAP, { timeout: 120_000 });
 });
 
+test("forks given up (no copy's word in time) fail with EAGAIN, and umlts keeps no host process of theirs", async () => {
+  // the hook gives each fork up once its copy exists; with no request after, only the kernel's own clean-up
+  // (abandon) can have ended the copies
+  const guest = buildGuest('fork_giveup');
+  const hostProcesses = async (forks) => {
+    const child = spawn(process.execPath, [CLI, 'run', ...SYSTRAP, '--', guest, String(forks)],
+      { env: { ...CLEAN_ENV, UMLTS_TEST_FORK_GIVEUP: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    trackUmltsPid(child.pid);
+    const done = new Promise((res) => child.on('exit', (code) => res(code)));
+    let out = '', err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    await new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`no line: ${out} ${err}`)), 60_000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.endsWith('\n')) { clearTimeout(t); res(); }
+      });
+    });
+    const n = stubProcesses().filter((p) => p.ppid === child.pid).length;
+    child.stdin.end('x');
+    assert.equal(await done, 0, err);
+    assert.doesNotMatch(err, /kernel error|internal error/);
+    return { out, n };
+  };
+  const none = await hostProcesses(0), five = await hostProcesses(5);
+  assert.equal(five.out, '5 forks, EAGAIN: 5\n');
+  assert.equal(none.out, '0 forks, EAGAIN: 0\n');
+  assert.equal(five.n, none.n, "umlts's host processes, with five forks given up and with none");
+});
+
 test('a guest thread whose handler sleeps through its reply cannot keep the vCPU from other guests', () => {
   // one vCPU: the child's thread, stuck in its handler, would hold it for good (the parent never ran again)
   const r = runUmlts([...SYSTRAP, '--cpus', '1'], [buildGuest('systrap_nowake', ['-pthread'])], { timeout: 60_000 });

@@ -184,7 +184,9 @@
  *     PR_SET_PDEATHSIG(SIGKILL) on the kernel's thread, which spawned them
  *     and lives as long as the kernel (the library's worker thread), and
  *     check that it is still their parent after that; a spawned mapper is
- *     also traced with PTRACE_O_EXITKILL. A copied stub (S8) is the
+ *     also traced with PTRACE_O_EXITKILL until the kernel starts its loop
+ *     (on systrap it is detached then: it never stops for the kernel
+ *     again, and PDEATHSIG alone holds it). A copied stub (S8) is the
  *     kernel's child too (CLONE_PARENT), untraced: it sets the same
  *     PDEATHSIG first thing and checks its parent is still the kernel (its
  *     pid is in a register the kernel set), or dies; it is reaped like a
@@ -264,18 +266,21 @@
  *  - systrap: a guest thread that rewrites a new sibling's MSG_TID with the
  *    tid it already has gets nothing; with any other value it kills its own
  *    process (S9), a guest-level outcome.
- *  - systrap: a fork's copy that says it was born later than 2 s after its
- *    parent's report (a host too loaded to run it), or more than 50 ms
- *    after its parent died between its clone and its report, is given up:
- *    that guest fork fails, its batch frame goes back to the pool, and the
- *    copy is killed only when its record comes. Until then it waits on that
- *    frame's SEQ, and may take a wake meant for the frame's next owner (a
- *    hang of the kernel, or a request served in the wrong process). To do:
- *    the parent's report should carry the copy's pid (clone's rax) so the
- *    kernel kills and reaps it before the frame is freed.
- *  - systrap: dropRecord kills a "stranger" by pid; a record read after its
- *    sender was reaped names a pid the host may have reused. To do: kill
- *    only an unreaped child (waitid WNOWAIT).
+ *  - systrap: a fork's copy that does not say it was born within 2 s of
+ *    its parent's report (a host too loaded to run it) fails that guest
+ *    fork (EAGAIN), as does a parent that dies between its clone and its
+ *    report. The kernel then kills and reaps every child of its thread it
+ *    has not adopted (/proc/thread-self/children: between requests those
+ *    are only copies given up on) before the copy's batch frame goes back
+ *    to the pool, and drops every record left on the socket (platform.ts,
+ *    abandon). A copy the host's children list missed (one read while
+ *    children exit may skip some) is killed when its record comes, only
+ *    if it is still an unreaped child of the kernel's (waitid WNOWAIT: a
+ *    reaped sender's pid may be another process's now); meanwhile a
+ *    request's wake goes to every waiter on the frame, so its new owner's
+ *    mapper still runs it, and a request the stale copy serves alongside
+ *    touches only the copy (no guest thread) and kills it (its tid or
+ *    its record is a stranger's).
  *  - systrap: a retired thread whose reply a sibling rewrote (MSG_CMD) does
  *    not end: it keeps its slot and waits in its handler for good (no
  *    scan takes its posts), and its tid is never accepted as a new
@@ -1322,8 +1327,8 @@ static __attribute__((noreturn, used)) void stub_finish(long systrap) {
 }
 
 static void common_start(u64 ppid, int traced, int keep) {
-  /* Die with the kernel: EXITKILL covers it once the kernel has set its
-   * ptrace options; PDEATHSIG covers the moments before. */
+  /* Die with the kernel's thread: PDEATHSIG (checked against a parent that
+   * died first); EXITKILL too while the kernel traces it. */
   sys2(NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
   if ((u64)sys0(NR_getppid) != ppid) die(126);
   if (traced && sys4(NR_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0) < 0) die(127);

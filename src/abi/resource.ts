@@ -18,7 +18,7 @@ export const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
 /** struct rusage: its size and the offsets umlts fills (ru_utime and ru_stime are struct timeval; ru_maxrss KiB) */
 export const RUSAGE_SIZE = 144, RU_UTIME = 0, RU_STIME = 16, RU_MAXRSS = 32;
 /** struct tms (times(2)): four clock_t, in USER_HZ ticks */
-export const TMS_SIZE = 32, USER_HZ = 100;
+export const TMS_SIZE = 32, TMS_UTIME = 0, TMS_CUTIME = 16, USER_HZ = 100;
 
 /** getpriority(2)/setpriority(2) "which" */
 export const PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;

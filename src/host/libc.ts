@@ -12,7 +12,7 @@ import type Koffi from 'koffi';
 import { HostError } from './errors.js';
 import { Errno } from '../abi/errno.js';
 import { hasEscapes, encodeName } from '../abi/names.js';
-import { SOL_SOCKET, SCM_CREDENTIALS } from '../abi/socket.js';
+import { SOL_SOCKET, SCM_CREDENTIALS, MSG_DONTWAIT } from '../abi/socket.js';
 
 /**
  * koffi, the quick way when it can be: its prebuilt native module straight
@@ -45,6 +45,7 @@ const c = {
   ptrace_p: libc.func('long ptrace(long req, int pid, uintptr_t addr, void *data)'),
   ptrace_l: libc.func('long ptrace(long req, int pid, long addr, long data)'),
   waitpid: libc.func('int waitpid(int pid, int *status, int options)'),
+  waitid: libc.func('int waitid(int idtype, int id, void *info, int options)'),
   kill: libc.func('int kill(int pid, int sig)'),
   tgkill: libc.func('int tgkill(int tgid, int tid, int sig)'),
   getpid: libc.func('int getpid(void)'),
@@ -203,6 +204,19 @@ export const WNOHANG = 1, WUNTRACED = 2, __WALL = 0x40000000;
 export function waitpid(pid: number, status: Int32Array, options: number): number {
   const r = c.waitpid(pid, status, options) as number;
   return r === -1 ? -koffi.errno() : r;
+}
+
+const P_PID = 1, WEXITED = 4, WNOWAIT = 0x1000000;
+/** waitid's siginfo_t (128 bytes), reused (JS thread only) */
+const waitidInfo = new Uint8Array(128);
+/** Is pid a child of the calling thread that the host has not reaped (exited or not)? Reaps nothing
+ * (waitid WNOWAIT): a pid read from a message after its process was reaped may name another process now. */
+export function isUnreapedChild(pid: number): boolean {
+  for (;;) {
+    const r = c.waitid(P_PID, pid, waitidInfo, WEXITED | WNOHANG | WNOWAIT | __WALL) as number;
+    if (r === 0) return true;
+    if (koffi.errno() !== Errno.EINTR) return false;
+  }
 }
 
 // ---- processes ----------------------------------------------------------------
@@ -441,6 +455,27 @@ function procField(n: number, skip: number): number {
     v = v * 10 + d;
   }
   return digits > 0 ? v : -1;
+}
+/** The pids of the calling thread's children (/proc/thread-self/children: every process it forked or
+ * spawned and has not reaped, less any that end during the read). Not for the hot path: it allocates. */
+export function childrenOfThread(): number[] {
+  const fd = c.openat(AT_FDCWD, cs('/proc/thread-self/children'), 0 /* O_RDONLY */ | O_CLOEXEC, 0) as number;
+  if (fd === -1) return [];
+  let buf = new Uint8Array(4096), n = 0;
+  for (;;) {
+    if (n === buf.length) {
+      const b = new Uint8Array(buf.length * 2);
+      b.set(buf);
+      buf = b;
+    }
+    const r = c.read_b(fd, buf.subarray(n), buf.length - n) as number;
+    if (r <= 0) break;
+    n += r;
+  }
+  c.close(fd);
+  const out: number[] = [];
+  for (const w of Buffer.from(buf.subarray(0, n)).toString('latin1').split(' ')) if (w) out.push(Number(w));
+  return out;
 }
 /** CPU time a host thread (of any process) has run, ns, from /proc/<tgid>/task/<tid>/schedstat;
  * -1 if it is gone. (A thread CPU clock of another process cannot be read with clock_gettime.) Costly beyond
@@ -830,12 +865,13 @@ export function socketpair(domain: number, type: number, protocol: number): [num
  * record with the sender's credentials (the receiving socket has
  * SO_PASSCRED). Its host memory (struct msghdr, iovec, control and data)
  * is set up once; used within one call on the JS thread. Returns the
- * record's length (or -errno: EAGAIN at SO_RCVTIMEO), with out[0] its
- * first byte and out[1] the sender's pid (-1 if no credentials came).
+ * record's length (or -errno: EAGAIN at SO_RCVTIMEO, or at once with
+ * `now`), with out[0] its first byte and out[1] the sender's pid (-1 if no
+ * credentials came).
  */
 let rr: { ptr: HostPtr; dv: DataView; u8: Uint8Array } | null = null;
 const RR_IOV = 64, RR_CTL = 128, RR_CTL_LEN = 64, RR_DATA = 256, RR_DATA_LEN = 256;
-export function recvReport(fd: number, out: Int32Array): number {
+export function recvReport(fd: number, out: Int32Array, now = false): number {
   if (!rr) {
     const ptr = mmap(0n, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     const ab = view(ptr, 4096), dv = new DataView(ab);
@@ -849,7 +885,7 @@ export function recvReport(fd: number, out: Int32Array): number {
   const { dv } = rr;
   dv.setUint32(40, RR_CTL_LEN, true); // msg_controllen (the host sets it to what it wrote)
   dv.setUint32(44, 0, true);
-  const r = neg(Number(sk.recvmsg(fd, rr.ptr, 0) as number | bigint));
+  const r = neg(Number(sk.recvmsg(fd, rr.ptr, now ? MSG_DONTWAIT : 0) as number | bigint));
   if (r < 0) return r;
   out[0] = r > 0 ? rr.u8[RR_DATA]! : -1;
   // one struct cmsghdr { u64 len; i32 level; i32 type; } with a struct ucred { pid, uid, gid }

@@ -708,8 +708,9 @@ export class Kernel {
     return (this.platform.clockNs(CLOCK_REALTIME) ?? BigInt(Date.now()) * 1000000n) + this.realtimeOffsetNs;
   }
 
-  /** A process's CPU time (ns): its live threads' and that of the threads it has lost. */
-  processCpuNs(tg: ThreadGroup): number {
+  /** A guest process's CPU time (ns): its live threads' and that of the threads it has lost (platform's
+   * processCpuNs is a host process's clock). */
+  groupCpuNs(tg: ThreadGroup): number {
     let ns = tg.utimeNs;
     for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') ns += this.platform.threadCpuNs(t.thread);
     return ns;

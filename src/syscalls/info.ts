@@ -7,7 +7,7 @@ import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';
 import { copyIn, copyOut, writeStruct, writeU32, writeRusage, NSEC_PER_SEC } from './uaccess.js';
-import { RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD, TMS_SIZE, USER_HZ } from '../abi/resource.js';
+import { RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD, TMS_SIZE, TMS_UTIME, TMS_CUTIME, USER_HZ } from '../abi/resource.js';
 import { readClock, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID } from './time.js';
 
 /** uname(2) */
@@ -96,10 +96,10 @@ export function sys_times(t: Task, r: Regs): number {
   const buf = r.get(A0);
   const tick = (ns: number | bigint): bigint => BigInt(ns) / (NSEC_PER_SEC / BigInt(USER_HZ));
   if (buf) {
-    const self = tick(t.kernel.processCpuNs(t.tg)), children = tick(t.tg.cutimeNs);
+    const self = tick(t.kernel.groupCpuNs(t.tg)), children = tick(t.tg.cutimeNs);
     writeStruct(t, buf, TMS_SIZE, (dv) => {
-      dv.setBigInt64(0, self, true); // tms_utime
-      dv.setBigInt64(16, children, true); // tms_cutime
+      dv.setBigInt64(TMS_UTIME, self, true);
+      dv.setBigInt64(TMS_CUTIME, children, true);
     });
   }
   return Number(tick(process.hrtime.bigint() - t.kernel.bootNs));

@@ -42,7 +42,7 @@ function cpuClockNs(t: Task, clk: number): bigint | null {
   const tg = pid === 0 ? t.tg : k.tgs.get(pid);
   if (!tg || tg.zombie) return null;
   // user, user+system and run time are one figure here: the host reports run time only
-  return BigInt(k.processCpuNs(tg));
+  return BigInt(k.groupCpuNs(tg));
 }
 
 /** Read a clock, in ns; null for an unknown clock. */
@@ -66,7 +66,7 @@ export function readClock(t: Task, clk: number): bigint | null {
     case CLOCK_MONOTONIC_RAW:
       return p.clockNs(CLOCK_MONOTONIC_RAW);
     case CLOCK_PROCESS_CPUTIME_ID:
-      return BigInt(t.kernel.processCpuNs(t.tg));
+      return BigInt(t.kernel.groupCpuNs(t.tg));
     case CLOCK_THREAD_CPUTIME_ID:
       return BigInt(p.threadCpuNs(t.thread));
     default:

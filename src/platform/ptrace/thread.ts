@@ -202,7 +202,8 @@ export class HostThread implements Context {
    * flags, which would stop the stub after one instruction or on an
    * unaligned access.
    */
-  private startStub(entry: number, r12 = -1, r13 = -1): void {
+  /** detach: resume it untraced (PTRACE_DETACH; it never stops for the kernel again) */
+  private startStub(entry: number, r12 = -1, r13 = -1, detach = false): void {
     this.ranBatch = true;
     // one GETREGS and one SETREGS (five POKEUSERs cost more); no GETREGS right after the last run's trap
     const s = this.scratch;
@@ -215,7 +216,7 @@ export class HostThread implements Context {
     if (r12 >= 0) s.set(R12, r12);
     if (r13 >= 0) s.set(R13, r13);
     this.setRegs(s);
-    const r = this.cont(0);
+    const r = detach ? host.ptraceTry(host.PTRACE_DETACH, this.tid, 0, 0) : this.cont(0);
     if (r < 0) throw new ContextGone(this.tid, -1);
   }
 
@@ -304,10 +305,13 @@ export class HostThread implements Context {
    * systrap: this stopped thread is its process's mapper: run its loop
    * (stub_mapper_loop), which serves the kernel's requests through the batch
    * page (systrap/platform.ts, request) with no ptrace stop, for good. `seq`
-   * is the batch page's SEQ word as the kernel last set it. Not waited for.
+   * is the batch page's SEQ word as the kernel last set it. Not waited for,
+   * and detached: a stop (a host signal's) would hang the kernel, which no
+   * longer waits for this thread; it dies with the kernel's thread by its
+   * PDEATHSIG (stub.c S7), as a fork's copy does.
    */
   enterMapperLoop(seq: number): void {
-    this.startStub(syms().stub_mapper_loop, -1, seq);
+    this.startStub(syms().stub_mapper_loop, -1, seq, true);
   }
 
   /**

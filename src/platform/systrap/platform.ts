@@ -19,7 +19,8 @@
  * the host (SCM_CREDENTIALS; stub.c S9); the one value a guest could
  * rewrite (a new thread's tid) is checked against the host. Every guest
  * thread is a host thread the mapper cloned, with its own filter. ptrace
- * is left for the start of a spawned stub (and EXITKILL).
+ * is left for the start of a spawned stub, which is detached once its
+ * loop runs.
  *
  * sysmem: one memfd, mapped whole here (viewed from JS a page or an area at
  * a time, areaView): the doorbell page at offset 0, then
@@ -39,6 +40,7 @@ import { HostFacts } from '../host_facts.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
+import { SYS_openat } from '../../abi/syscall_nr.js';
 import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SOL_SOCKET, SO_PASSCRED, SO_RCVTIMEO } from '../../abi/socket.js';
 import { HostThread, attachSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
 import { SystrapThread, SysSpace } from './thread.js';
@@ -51,7 +53,10 @@ import {
 } from '../stub_layout.js';
 
 const SIGSYS = 31, SYS_SECCOMP = 1;
-/** a spawned mapper's ptrace options: EXITKILL (it dies with the kernel's thread); no TRACECLONE (the guest
+/** the request words' indexes in SysSpace.request (a view from STUB_BATCH_ARG0) */
+const REQ_ARG0 = 0, REQ_ARG1 = (STUB_BATCH_ARG1 - STUB_BATCH_ARG0) / 4, REQ_SEQ = (STUB_BATCH_SEQ - STUB_BATCH_ARG0) / 4,
+  REQ_CMD = (STUB_BATCH_CMD - STUB_BATCH_ARG0) / 4;
+/** a spawned mapper's ptrace options until its loop starts (then it is detached): EXITKILL; no TRACECLONE (the guest
  * threads it clones run untraced), no TRACEFORK (the copies it makes for guest forks run untraced: stub.c S8) */
 const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | host.PTRACE_O_TRACESYSGOOD;
 /** how long the kernel sleeps on the doorbell at most: a guest that rewinds the shared doorbell
@@ -76,6 +81,9 @@ const REPORT_CHECK_US = 50_000;
 /** Test hook (test/systrap.test.mjs): UMLTS_TEST_FORGE_TID=PID (or `mapper`) rewrites the tid in a new thread's
  * area, as a sibling racing its clone could, for every thread but a process's first; immutable */
 const TEST_FORGE_TID = process.env.UMLTS_TEST_FORGE_TID ?? '';
+/** Test hook: UMLTS_TEST_FORK_GIVEUP=1 gives every fork up once its parent has reported, as if its copy had not
+ * said it was born in time; immutable */
+const TEST_FORK_GIVEUP = process.env.UMLTS_TEST_FORK_GIVEUP === '1';
 
 export class SystrapPlatform extends HostFacts implements Platform {
   /** timers without the timerfd: wait() sleeps on the doorbell no longer than the first deadline */
@@ -214,20 +222,26 @@ export class SystrapPlatform extends HostFacts implements Platform {
         if (from === space.pid) err = this.report[0]!;
         else if (child === 0 && n === 1 + (nonce >> 8) && this.report[0] === (nonce & 0xff) && this.stranger(from)) child = from;
         else this.dropRecord(from);
+        if (err === 0 && TEST_FORK_GIVEUP) {
+          child = 0;
+          break;
+        }
         continue;
       }
       if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) throw new StubFailed(space.pid, `report socket: errno ${-n}`);
       if (err < 0 && this.mapperDied(space)) {
         // the parent died between its clone and its report (a guest can kill its own process at any time): a
-        // copy that said it was born must not outlive this fork, watching a batch frame about to be freed
-        if (child === 0 && host.recvReport(this.reportFd, this.report) > 0 && this.report[0] === (nonce & 0xff)) child = this.report[1]!;
-        if (child > 0 && this.stranger(child)) this.dropRecord(child);
+        // copy, born or about to say so, must not outlive this fork, watching a batch frame about to be freed
+        this.abandon();
         throw new ContextGone(space.pid, -1);
       }
-      // the copy that never says it was born (it died at once): the fork fails
+      // the copy that never says it was born (it died at once, or the host has not run it for 2 s): the fork fails
       if (err === 0 && (deadline === 0 ? (deadline = Date.now() + POST_DEADLINE_MS, false) : Date.now() > deadline)) break;
     }
-    if (err !== 0 || child === 0) throw new ErrnoError(Errno.EAGAIN);
+    if (err !== 0 || child === 0) {
+      if (err === 0) this.abandon();
+      throw new ErrnoError(Errno.EAGAIN);
+    }
     return this.adoptStub(new HostThread(child, pages), true);
   }
 
@@ -237,8 +251,11 @@ export class SystrapPlatform extends HostFacts implements Platform {
     const pid = mapper.tid;
     if (this.kernelCpu >= 0) host.pinToCpu(pid, this.kernelCpu);
     const pidfd = host.pidfdOpen(pid);
+    const b = mapper.pages.batch;
     const space: SysSpace = {
-      pid, mapper, looping, seqAddr: mapper.pages.batchAddr + BigInt(STUB_BATCH_SEQ), threads: new Set(), lingering: new Set(),
+      pid, mapper, looping, seqAddr: mapper.pages.batchAddr + BigInt(STUB_BATCH_SEQ),
+      request: new Int32Array(b.buffer, b.byteOffset + STUB_BATCH_ARG0, (STUB_BATCH_SEQ + 8 - STUB_BATCH_ARG0) / 4),
+      threads: new Set(), lingering: new Set(),
       freeSlots: [], slots: [], pidfd, killed: false, reaped: false,
     };
     this.spaces.set(pid, space);
@@ -311,19 +328,22 @@ export class SystrapPlatform extends HostFacts implements Platform {
    * report (takeReport).
    */
   private request(space: SysSpace, cmd: number, arg0: number, arg1: number): void {
-    const b = space.mapper.pages.batch;
-    const seq = (b.getUint32(STUB_BATCH_SEQ, true) + 1) >>> 0;
+    const w = space.request;
+    const seq = (Atomics.load(w, REQ_SEQ) + 1) | 0;
     if (!space.looping) {
       space.mapper.enterMapperLoop((seq - 1) >>> 0);
       space.looping = true;
     }
-    b.setUint32(STUB_BATCH_CMD, cmd, true);
-    b.setUint32(STUB_BATCH_ARG0, arg0 >>> 0, true);
-    b.setUint32(STUB_BATCH_ARG0 + 4, Math.floor(arg0 / 0x100000000), true);
-    b.setUint32(STUB_BATCH_ARG1, arg1 >>> 0, true);
-    b.setUint32(STUB_BATCH_ARG1 + 4, Math.floor(arg1 / 0x100000000), true);
-    b.setUint32(STUB_BATCH_SEQ, seq, true);
-    host.futexWake(space.seqAddr, 1);
+    w[REQ_CMD] = cmd;
+    w[REQ_ARG0] = arg0 | 0;
+    w[REQ_ARG0 + 1] = Math.floor(arg0 / 0x100000000);
+    w[REQ_ARG1] = arg1 | 0;
+    w[REQ_ARG1 + 1] = Math.floor(arg1 / 0x100000000);
+    // last, and ordered after the words above (the mapper reads them once it sees SEQ change)
+    Atomics.store(w, REQ_SEQ, seq);
+    // every waiter: only this process's mapper should wait on this frame (abandon), but a wake that went to
+    // another would leave the mapper asleep
+    host.futexWake(space.seqAddr, 0x7fffffff);
   }
 
   /**
@@ -337,8 +357,12 @@ export class SystrapPlatform extends HostFacts implements Platform {
     const index = this.takeReport(space) - 1;
     if (index > STUB_BATCH_MAX) throw new StubFailed(space.pid, `a report of ${index + 1} bytes`);
     const at = index * STUB_BATCH_ENTRY, byte = this.report[0]!;
-    // it stopped at the terminator: all done (the byte is the last result, an openat's fd, up to 255)
-    if (b.getUint32(at, true) === 0 && b.getUint32(at + 4, true) === 0) return { err: 0, index, last: byte };
+    if (b.getUint32(at, true) === 0 && b.getUint32(at + 4, true) === 0) {
+      // it stopped at the terminator: all done. The byte is the last result up to 255: an openat's fd of 255 or
+      // more cannot be told (none should come: mm keeps a stub's descriptors under STUB_FDS_MAX)
+      if (byte === 255 && index > 0 && b.getUint32(at - STUB_BATCH_ENTRY, true) === SYS_openat) return { err: -Errno.EMFILE, index: index - 1, last: -1 };
+      return { err: 0, index, last: byte };
+    }
     return { err: -(byte || 255), index, last: -1 };
   }
 
@@ -358,7 +382,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
         continue;
       }
       if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) throw new StubFailed(space.pid, `report socket: errno ${-n}`);
-      if (this.mapperDied(space)) throw new ContextGone(space.pid, -1);
+      if (this.mapperDied(space)) {
+        this.abandon();
+        throw new ContextGone(space.pid, -1);
+      }
     }
   }
   /** Did a record come from a stub process the kernel has not adopted (a fork's copy)? */
@@ -367,14 +394,29 @@ export class SystrapPlatform extends HostFacts implements Platform {
   }
   /**
    * A record nobody waits for. From a fork's copy the kernel gave up on (it
-   * said it was born too late, or its parent died first): that copy is
-   * killed and reaped (the kernel's thread is its parent and has not reaped
-   * it, so its pid is still its own). Any other (none should come) is
-   * dropped.
+   * said it was born too late): that copy is killed and reaped, if it is
+   * still a child the kernel's thread has not reaped (else the pid, read
+   * from a record sent before its sender was reaped, may be another
+   * process's now). Any other (none should come) is dropped.
    */
   private dropRecord(pid: number): void {
-    if (!this.stranger(pid)) return;
-    if (host.kill(pid, SIGKILL) === 0) while (host.waitpid(pid, this.status, host.__WALL) === -4);
+    if (!this.stranger(pid) || !host.isUnreapedChild(pid)) return;
+    host.kill(pid, SIGKILL);
+    while (host.waitpid(pid, this.status, host.__WALL) === -4);
+  }
+  /**
+   * A wait given up (a fork's copy that did not say it was born in time, a
+   * mapper that died before its report). Every stranger among the kernel
+   * thread's children is killed and reaped: between requests the only
+   * children not adopted are fork copies given up on, and none may go on
+   * waiting on a batch frame that goes back to the pool (its next owner's
+   * wake would reach it). Then every record left on the socket (theirs, a
+   * dead mapper's) is read and dropped: their senders are gone, so none
+   * comes later to be taken for the report of a process that reused a pid.
+   */
+  private abandon(): void {
+    for (const pid of host.childrenOfThread()) this.dropRecord(pid);
+    while (host.recvReport(this.reportFd, this.report, true) > 0);
   }
   /** Has space's process exited (its pidfd polls readable)? */
   private mapperDied(space: SysSpace): boolean {

@@ -29,13 +29,18 @@ export interface SysSpace {
   /** host pid (the mapper's tid); immutable */
   readonly pid: number;
   /** the thread that runs mapping batches, clones and forks (stub_mapper_loop), never guest code: traced if
-   * spawned (EXITKILL), untraced if a fork's copy (PDEATHSIG); immutable */
+   * spawned until its loop starts (then detached), untraced if a fork's copy; either dies with the kernel's
+   * thread (PDEATHSIG); immutable */
   readonly mapper: HostThread;
   /** the mapper runs its loop (stub_mapper_loop: requests through the batch page, no ptrace stop); false
    * until the kernel starts it (a spawned stub stops at its ready trap first); guarded by the JS thread */
   looping: boolean;
   /** the kernel's address of its batch page's SEQ word (the futex its mapper waits on); immutable */
   readonly seqAddr: bigint;
+  /** the batch page's request words (ARG0, ARG1, SEQ, CMD: layout.h), through the kernel's physmem mapping:
+   * written by the kernel's JS thread (request) while the mapper waits, SEQ last (Atomics.store); immutable
+   * reference */
+  readonly request: Int32Array;
   /** its guest threads' host threads, live or parked; guarded by the JS thread */
   readonly threads: Set<SystrapThread>;
   /** tids of retired threads that did not end (a sibling rewrote the reply): never a new thread's; guarded by the
