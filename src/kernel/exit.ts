@@ -97,7 +97,7 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
 }
 
 /**
- * A page fault, a signal frame or an exiting thread's clear_child_tid
+ * A page fault, a signal frame, a sigreturn's frame or an exiting thread's clear_child_tid
  * store found no free frame and the OOM killer took another process (or
  * one killed earlier is still going): the task sleeps until a reaped
  * process's frames are back, then takes its fault, delivers its signal or
@@ -107,8 +107,8 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
  * already (a host process reaped at once), it tries again after this
  * dispatch.
  */
-export function waitForFrames(k: Kernel, task: Task, why: 'fault' | 'signal' | 'exit'): void {
-  const mode = why === 'exit' ? 'rerun' : 'resume';
+export function waitForFrames(k: Kernel, task: Task, why: 'fault' | 'signal' | 'exit' | 'rerun'): void {
+  const mode = why === 'exit' || why === 'rerun' ? 'rerun' : 'resume';
   task.faultRepeats = 0;
   if (k.physmem.awaitingReap === 0 || (why === 'fault' && k.hasDeliverable(task))) {
     // not from here: signal delivery and the exit syscall call in the middle of their work

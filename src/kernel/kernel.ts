@@ -449,7 +449,7 @@ export class Kernel {
   }
 
   /** exit.ts */
-  waitForFrames(task: Task, why: 'fault' | 'signal' | 'exit'): void {
+  waitForFrames(task: Task, why: 'fault' | 'signal' | 'exit' | 'rerun'): void {
     exit_m.waitForFrames(this, task, why);
   }
   /** exit.ts */

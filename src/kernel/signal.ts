@@ -199,6 +199,8 @@ export function setupFrame(t: Task, info: SigInfo, act: SigAction, fpstate: Uint
 /**
  * rt_sigreturn: restore the context saved by setupFrame from the frame at
  * rsp - 8. Returns the XSAVE image to load (null: FPU back to init), or -errno.
+ * Throws OutOfMemory (a page of the frame needed a frame of memory) before
+ * anything of the task changed.
  */
 export function restoreFrame(t: Task): { fp: Uint8Array | null } | number {
   const r = t.regs;
@@ -206,10 +208,14 @@ export function restoreFrame(t: Task): { fp: Uint8Array | null } | number {
   let b: Uint8Array;
   try {
     b = t.mm.read(frame, FRAME_SIZE);
-  } catch {
+  } catch (e) {
+    if (e instanceof OutOfMemory) throw e;
     return -Errno.EFAULT;
   }
   const dv = new DataView(b.buffer);
+  // the XSAVE image is read before anything of the task's changes: running out of memory there (the caller
+  // waits for frames and runs the call again) leaves the task as it was
+  const fp = readFpFrame(t, Number(dv.getBigUint64(MC_OFF + 184, true)));
   const oldFlags = r.get(EFLAGS);
   SC_REGS.forEach((reg, i) => {
     r.w[2 * reg] = dv.getUint32(MC_OFF + i * 8, true);
@@ -233,8 +239,13 @@ export function restoreFrame(t: Task): { fp: Uint8Array | null } | number {
       t.altStackFlags = 0;
     }
   }
-  const fpAddr = Number(dv.getBigUint64(MC_OFF + 184, true));
-  if (fpAddr === 0) return { fp: null };
+  // a bad image fails after the registers are restored, as Linux's restore_sigcontext does
+  return typeof fp === 'number' ? fp : { fp };
+}
+
+/** A signal frame's XSAVE image at fpAddr in the ptrace layout (null: none), or -EFAULT; OutOfMemory passes. */
+function readFpFrame(t: Task, fpAddr: number): Uint8Array | null | number {
+  if (fpAddr === 0) return null;
   try {
     const head = t.mm.read(fpAddr, 512);
     const hv = new DataView(head.buffer);
@@ -254,14 +265,15 @@ export function restoreFrame(t: Task): { fp: Uint8Array | null } | number {
       fp.fill(0, SW_BYTES, SW_BYTES_END);
       fv.setUint32(SW_BYTES, xcr0Lo, true);
       fv.setUint32(SW_BYTES + 4, xcr0Hi, true);
-      return { fp };
+      return fp;
     }
     // legacy fxsave-only frame: the SSE/x87 part, no extended state
     const x = new Uint8Array(576);
     x.set(head);
     new DataView(x.buffer).setBigUint64(512, 3n, true);
-    return { fp: x };
-  } catch {
+    return x;
+  } catch (e) {
+    if (e instanceof OutOfMemory) throw e;
     return -Errno.EFAULT;
   }
 }

@@ -12,6 +12,7 @@ import type { ThreadGroup } from '../kernel/task.js';
 import { restoreFrame, initFpState, SigPending, SI_USER, SI_TKILL } from '../kernel/signal.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { SignalFdFile } from '../kernel/signalfd.js';
+import { OutOfMemory } from '../mm/physmem.js';
 import { O_RDWR } from '../fs/types.js';
 import { POLLIN } from '../fs/waitqueue.js';
 import {
@@ -219,7 +220,16 @@ export function sys_rt_tgsigqueueinfo(t: Task, r: Regs): number {
 
 /** rt_sigreturn(2): back from a handler, to the context saved in its frame. */
 export function sys_rt_sigreturn(t: Task): number {
-  const res = restoreFrame(t);
+  let res: ReturnType<typeof restoreFrame>;
+  try {
+    res = restoreFrame(t);
+  } catch (e) {
+    // reading the frame needed a page of memory and none is free: the OOM killer's turn; then, unless it took
+    // this process, the call runs again once memory is back (nothing of the task changed: restoreFrame)
+    if (!(e instanceof OutOfMemory)) throw e;
+    if (!t.kernel.outOfMemory(t)) t.kernel.waitForFrames(t, 'rerun');
+    return BLOCKED;
+  }
   if (typeof res === 'number') {
     t.kernel.forceSignal(t, 11, { signo: 11, code: 0x80 });
     return REGS_SET;
