@@ -97,17 +97,19 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
 }
 
 /**
- * A page fault, a signal frame, a sigreturn's frame or an exiting thread's clear_child_tid
- * store found no free frame and the OOM killer took another process (or
- * one killed earlier is still going): the task sleeps until a reaped
- * process's frames are back, then takes its fault, delivers its signal or
- * re-runs its exit again — not resumed into the same fault over and over
- * while the victim's host process dies (Linux's allocator likewise waits
- * in the slow path for the victim's memory). If the frames came back
+ * A page fault, a signal frame, a syscall, a sigreturn's frame or an
+ * exiting thread's clear_child_tid store found no free frame and the OOM
+ * killer took another process (or one killed earlier is still going): the
+ * task sleeps until a reaped process's frames are back, then takes its
+ * fault, delivers its signal, returns its syscall's ENOMEM ('syscall':
+ * the result is set) or re-runs its exit or sigreturn ('exit', 'rerun'):
+ * not resumed into the same fault over and over while the victim's host
+ * process dies (Linux's allocator likewise waits in the slow path for the
+ * victim's memory). If the frames came back
  * already (a host process reaped at once), it tries again after this
  * dispatch.
  */
-export function waitForFrames(k: Kernel, task: Task, why: 'fault' | 'signal' | 'exit' | 'rerun'): void {
+export function waitForFrames(k: Kernel, task: Task, why: 'fault' | 'signal' | 'syscall' | 'exit' | 'rerun'): void {
   const mode = why === 'exit' || why === 'rerun' ? 'rerun' : 'resume';
   task.faultRepeats = 0;
   if (k.physmem.awaitingReap === 0 || (why === 'fault' && k.hasDeliverable(task))) {

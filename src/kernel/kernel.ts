@@ -449,7 +449,7 @@ export class Kernel {
   }
 
   /** exit.ts */
-  waitForFrames(task: Task, why: 'fault' | 'signal' | 'exit' | 'rerun'): void {
+  waitForFrames(task: Task, why: 'fault' | 'signal' | 'syscall' | 'exit' | 'rerun'): void {
     exit_m.waitForFrames(this, task, why);
   }
   /** exit.ts */

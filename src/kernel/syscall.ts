@@ -87,9 +87,15 @@ export function dispatchSyscall(task: Task, nr: number): number {
       if (e instanceof OutOfMemory) {
         // guest memory ran out under the call (copying out to a fresh page,
         // say): the OOM killer's turn; the caller dies or, another process
-        // killed instead, its call fails with ENOMEM
+        // killed instead, its call fails with ENOMEM (a handler cannot go
+        // on from the middle), returned once the victim's frames are back:
+        // a caller that tries again at once would find none yet
         if (k.outOfMemory(task)) return BLOCKED;
-        e = new ErrnoError(Errno.ENOMEM);
+        task.sc.done();
+        finishSyscall(task, -Errno.ENOMEM);
+        task.sc.returning = true;
+        k.waitForFrames(task, 'syscall');
+        return BLOCKED;
       }
       if (e instanceof KernelPanic || e instanceof StubFailed || e instanceof ContextGone) throw e;
       if (!(e instanceof ErrnoError)) {
