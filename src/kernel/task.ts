@@ -167,10 +167,13 @@ export class Task {
   /** guarded by the JS thread: the task itself, and whoever wakes, stops, continues or kills it */
   state: TaskState = 'runnable';
   /** page faults in a row at one address that the kernel answered by mapping
-   * and that came straight back (reset by any syscall); past a few the guest
-   * gets SIGSEGV instead of a livelock. Owned by this task (its trap path). */
+   * and that came straight back (reset by any syscall, and by an eviction of
+   * the process's host mappings meanwhile); past a few the guest gets SIGSEGV
+   * instead of a livelock. Owned by this task (its trap path). */
   faultRepeats = 0;
   faultAddr = -1;
+  /** its address space's evictions (TlbBatch.hostFull) at its last fault; owned by this task (its trap path) */
+  faultEvictions = 0;
   /** asleep on the kernel's framesWait (exit.ts: waitForFrames): 'resume' in a page fault or a signal's
    * delivery (a wake or a signal resumes it, to take the fault or deliver again), 'rerun' in exit(2) (its
    * clear_child_tid store: the exit is re-run, a signal does not end it); null otherwise. Guarded by the

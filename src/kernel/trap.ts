@@ -127,9 +127,12 @@ export function onFault(k: Kernel, task: Task): void {
 
 /** False when the same fault keeps coming back after being mapped (the guest gets SIGSEGV, not a livelock). */
 export function faultProgress(k: Kernel, task: Task, addr: number): boolean {
-  const page = Math.floor(addr / 4096);
-  if (page !== task.faultAddr) {
+  const page = Math.floor(addr / 4096), evictions = task.mm.tlb.hostFull;
+  // (a host out of room dropped every host mapping of the process since: a sibling's fault can do that
+  // between this one's mapping and its retry, any number of times)
+  if (page !== task.faultAddr || evictions !== task.faultEvictions) {
     task.faultAddr = page;
+    task.faultEvictions = evictions;
     task.faultRepeats = 0;
     return true;
   }
