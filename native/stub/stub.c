@@ -239,7 +239,8 @@
  *     A fork's copy is known by its "born" record: a sender the kernel has
  *     not adopted, saying the fork's nonce (its first byte and length); a
  *     record from any other stranger is a copy the kernel gave up on, which
- *     it kills (its child, not reaped: its pid is still its own).
+ *     it kills if the host says it is still an unreaped child of its thread
+ *     (a pid read after its process was reaped may be another's).
  *
  * Known remaining issues (see also test/hostile.test.mjs and
  * test/redteam.test.mjs, which try each of the above, on both platforms,
@@ -273,14 +274,13 @@
  *    has not adopted (/proc/thread-self/children: between requests those
  *    are only copies given up on) before the copy's batch frame goes back
  *    to the pool, and drops every record left on the socket (platform.ts,
- *    abandon). A copy the host's children list missed (one read while
- *    children exit may skip some) is killed when its record comes, only
- *    if it is still an unreaped child of the kernel's (waitid WNOWAIT: a
- *    reaped sender's pid may be another process's now); meanwhile a
- *    request's wake goes to every waiter on the frame, so its new owner's
- *    mapper still runs it, and a request the stale copy serves alongside
- *    touches only the copy (no guest thread) and kills it (its tid or
- *    its record is a stranger's).
+ *    abandon; systrap needs that list: probe.ts). Only the kernel's
+ *    thread reaps its children, so the list it reads is whole; if the
+ *    host will not give it, the frame is never handed on (BatchPageLost).
+ *    A stranger's record kills its sender only if that is still an
+ *    unreaped child of the kernel's thread in the stubs' process group
+ *    (waitid WNOWAIT, __WNOTHREAD: a reaped sender's pid may be another
+ *    process's now).
  *  - systrap: a retired thread whose reply a sibling rewrote (MSG_CMD) does
  *    not end: it keeps its slot and waits in its handler for good (no
  *    scan takes its posts), and its tid is never accepted as a new

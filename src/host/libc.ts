@@ -49,6 +49,7 @@ const c = {
   kill: libc.func('int kill(int pid, int sig)'),
   tgkill: libc.func('int tgkill(int tgid, int tid, int sig)'),
   getpid: libc.func('int getpid(void)'),
+  getpgid: libc.func('int getpgid(int pid)'),
   getuid: libc.func('unsigned int getuid(void)'),
   getgid: libc.func('unsigned int getgid(void)'),
   posix_spawn: libc.func('int posix_spawn(int *pid, const char *path, void *file_actions, void *attrp, const char **argv, const char **envp)'),
@@ -199,7 +200,7 @@ export function ptraceBufTry(req: number, pid: number, addr: number, data: Array
 }
 
 // ---- wait -------------------------------------------------------------------
-export const WNOHANG = 1, WUNTRACED = 2, __WALL = 0x40000000;
+export const WNOHANG = 1, WUNTRACED = 2, __WNOTHREAD = 0x20000000, __WALL = 0x40000000;
 /** waitpid; the status lands in status[0]. Returns the pid, 0 (WNOHANG), or -errno (EINTR, ECHILD). */
 export function waitpid(pid: number, status: Int32Array, options: number): number {
   const r = c.waitpid(pid, status, options) as number;
@@ -209,11 +210,12 @@ export function waitpid(pid: number, status: Int32Array, options: number): numbe
 const P_PID = 1, WEXITED = 4, WNOWAIT = 0x1000000;
 /** waitid's siginfo_t (128 bytes), reused (JS thread only) */
 const waitidInfo = new Uint8Array(128);
-/** Is pid a child of the calling thread that the host has not reaped (exited or not)? Reaps nothing
- * (waitid WNOWAIT): a pid read from a message after its process was reaped may name another process now. */
+/** Is pid a child of the calling thread (not of another thread of this process: __WNOTHREAD) that the host
+ * has not reaped, exited or not? Reaps nothing (waitid WNOWAIT): a pid read from a message after its process
+ * was reaped may name another process now. */
 export function isUnreapedChild(pid: number): boolean {
   for (;;) {
-    const r = c.waitid(P_PID, pid, waitidInfo, WEXITED | WNOHANG | WNOWAIT | __WALL) as number;
+    const r = c.waitid(P_PID, pid, waitidInfo, WEXITED | WNOHANG | WNOWAIT | __WALL | __WNOTHREAD) as number;
     if (r === 0) return true;
     if (koffi.errno() !== Errno.EINTR) return false;
   }
@@ -221,6 +223,11 @@ export function isUnreapedChild(pid: number): boolean {
 
 // ---- processes ----------------------------------------------------------------
 export function getpid(): number { return c.getpid() as number; }
+/** A process's process group, or -errno. */
+export function getpgid(pid: number): number {
+  const r = c.getpgid(pid) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
 export function getuid(): number { return c.getuid() as number; }
 export function getgid(): number { return c.getgid() as number; }
 export function kill(pid: number, sig: number): number {
@@ -457,10 +464,13 @@ function procField(n: number, skip: number): number {
   return digits > 0 ? v : -1;
 }
 /** The pids of the calling thread's children (/proc/thread-self/children: every process it forked or
- * spawned and has not reaped, less any that end during the read). Not for the hot path: it allocates. */
-export function childrenOfThread(): number[] {
-  const fd = c.openat(AT_FDCWD, cs('/proc/thread-self/children'), 0 /* O_RDONLY */ | O_CLOEXEC, 0) as number;
-  if (fd === -1) return [];
+ * spawned and has not reaped; one that the thread reaps during the read may hide the next), or null if the
+ * host would not say (no such file: a kernel without CONFIG_PROC_CHILDREN). Not for the hot path: it
+ * allocates. */
+export function childrenOfThread(): number[] | null {
+  let fd = -1;
+  for (let tries = 0; fd === -1 && tries < 3; tries++) fd = c.openat(AT_FDCWD, cs('/proc/thread-self/children'), 0 /* O_RDONLY */ | O_CLOEXEC, 0) as number;
+  if (fd === -1) return null;
   let buf = new Uint8Array(4096), n = 0;
   for (;;) {
     if (n === buf.length) {
@@ -469,7 +479,12 @@ export function childrenOfThread(): number[] {
       buf = b;
     }
     const r = c.read_b(fd, buf.subarray(n), buf.length - n) as number;
-    if (r <= 0) break;
+    if (r === -1 && koffi.errno() === Errno.EINTR) continue;
+    if (r < 0) {
+      c.close(fd);
+      return null;
+    }
+    if (r === 0) break;
     n += r;
   }
   c.close(fd);

@@ -446,7 +446,8 @@ export class Sandbox extends EventEmitter {
     if (!this.stats && !this.failure) {
       this.failure = new KernelError(`kernel error: the kernel's worker ended${crash ? `: ${crash.message}` : ''}`, crash?.stack);
     }
-    // its thread is gone, so are its guests (PTRACE_O_EXITKILL); the waker too, but make sure
+    // its thread is gone, so are its guests (PR_SET_PDEATHSIG, and ptrace's EXITKILL); the waker too, but make
+    // sure (a fork's copy that had not yet set its PDEATHSIG when the thread went is in the stubs' group too)
     if (!this.stats) this.killNow();
     this.end();
   }

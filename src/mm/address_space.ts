@@ -32,7 +32,7 @@
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
 import { Physmem, PAGE_SIZE } from './physmem.js';
-import { Platform, Context, StubPages } from '../platform/platform.js';
+import { Platform, Context, StubPages, BatchPageLost } from '../platform/platform.js';
 import { Vma, VmFile, HostMappable } from './vma.js';
 export { Vma };
 import * as fault_m from './fault.js';
@@ -202,7 +202,8 @@ export class AddressSpace {
     try {
       thread = start(pages);
     } catch (e) {
-      physmem.freeStubSlot(slot);
+      // (a page something may still watch is never handed on: one frame lost)
+      if (!(e instanceof BatchPageLost)) physmem.freeStubSlot(slot);
       throw e;
     }
     const mm = new AddressSpace(physmem, pages, slot, thread.tgid, platform);

@@ -17,6 +17,7 @@
  * one, to its address space). Lock order: none; every call is synchronous.
  */
 import type { Regs } from './regs.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
 
 /** What stopped a guest thread (Stop.kind). */
 export const STOP_SYSCALL = 0, STOP_SECCOMP = 1, STOP_FAULT = 2, STOP_TRAP = 3, STOP_KICK = 4, STOP_SIGNAL = 5,
@@ -107,6 +108,19 @@ export interface StubPages {
 export class StubFailed extends Error {
   constructor(readonly tid: number, what: string) {
     super(`stub run in host thread ${tid} failed: ${what}`);
+  }
+}
+
+/**
+ * A platform could not make a host process for a batch page, and cannot
+ * tell that nothing of that attempt still watches the page (systrap: a
+ * fork's copy it could not find to kill): the page's frame must never go
+ * to another process (mm's make keeps it out of the pool). The guest's
+ * call fails with EAGAIN.
+ */
+export class BatchPageLost extends ErrnoError {
+  constructor() {
+    super(Errno.EAGAIN);
   }
 }
 

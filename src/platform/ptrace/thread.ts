@@ -165,7 +165,7 @@ export class HostThread implements Context {
   /** Wait until this killed process is gone (a traced thread's last stops pass by). */
   reap(): void {
     for (;;) {
-      const r = host.waitpid(this.tid, this.status, host.__WALL);
+      const r = host.waitpid(this.tid, this.status, host.__WALL | host.__WNOTHREAD);
       if (r === -4 || (r > 0 && WIFSTOPPED(this.status[0]!))) continue;
       return;
     }

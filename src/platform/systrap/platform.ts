@@ -33,7 +33,7 @@
  */
 import * as host from '../../host/libc.js';
 import {
-  Platform, Context, Stop, StubPages, ContextGone, StubFailed, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
+  Platform, Context, Stop, StubPages, ContextGone, StubFailed, BatchPageLost, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
   STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
 import { HostFacts } from '../host_facts.js';
@@ -232,14 +232,14 @@ export class SystrapPlatform extends HostFacts implements Platform {
       if (err < 0 && this.mapperDied(space)) {
         // the parent died between its clone and its report (a guest can kill its own process at any time): a
         // copy, born or about to say so, must not outlive this fork, watching a batch frame about to be freed
-        this.abandon();
+        if (!this.abandon()) throw new BatchPageLost();
         throw new ContextGone(space.pid, -1);
       }
       // the copy that never says it was born (it died at once, or the host has not run it for 2 s): the fork fails
       if (err === 0 && (deadline === 0 ? (deadline = Date.now() + POST_DEADLINE_MS, false) : Date.now() > deadline)) break;
     }
     if (err !== 0 || child === 0) {
-      if (err === 0) this.abandon();
+      if (err === 0 && !this.abandon()) throw new BatchPageLost();
       throw new ErrnoError(Errno.EAGAIN);
     }
     return this.adoptStub(new HostThread(child, pages), true);
@@ -395,28 +395,34 @@ export class SystrapPlatform extends HostFacts implements Platform {
   /**
    * A record nobody waits for. From a fork's copy the kernel gave up on (it
    * said it was born too late): that copy is killed and reaped, if it is
-   * still a child the kernel's thread has not reaped (else the pid, read
-   * from a record sent before its sender was reaped, may be another
-   * process's now). Any other (none should come) is dropped.
+   * still a child of the kernel's thread in the stubs' process group that
+   * the thread has not reaped (else the pid, read from a record sent before
+   * its sender was reaped, may be another process's now). Any other (none
+   * should come) is dropped.
    */
   private dropRecord(pid: number): void {
-    if (!this.stranger(pid) || !host.isUnreapedChild(pid)) return;
-    host.kill(pid, SIGKILL);
-    while (host.waitpid(pid, this.status, host.__WALL) === -4);
+    if (!this.stranger(pid) || host.getpgid(pid) !== this.pgid || !host.isUnreapedChild(pid)) return;
+    if (host.kill(pid, SIGKILL) === 0) while (host.waitpid(pid, this.status, host.__WALL | host.__WNOTHREAD) === -4);
   }
   /**
    * A wait given up (a fork's copy that did not say it was born in time, a
    * mapper that died before its report). Every stranger among the kernel
-   * thread's children is killed and reaped: between requests the only
+   * thread's children in the stubs' process group (a copy is in its
+   * parent's; anything else the thread spawned, an embedder's hook's
+   * child, is not) is killed and reaped: between requests the only such
    * children not adopted are fork copies given up on, and none may go on
    * waiting on a batch frame that goes back to the pool (its next owner's
    * wake would reach it). Then every record left on the socket (theirs, a
    * dead mapper's) is read and dropped: their senders are gone, so none
    * comes later to be taken for the report of a process that reused a pid.
+   * False if the host would not list the children: the caller must not
+   * free the batch frame (BatchPageLost).
    */
-  private abandon(): void {
-    for (const pid of host.childrenOfThread()) this.dropRecord(pid);
+  private abandon(): boolean {
+    const children = host.childrenOfThread();
+    if (children) for (const pid of children) this.dropRecord(pid);
     while (host.recvReport(this.reportFd, this.report, true) > 0);
+    return children !== null;
   }
   /** Has space's process exited (its pidfd polls readable)? */
   private mapperDied(space: SysSpace): boolean {
@@ -593,7 +599,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
     if (space.reaped) return;
     let s = 0;
     for (;;) {
-      const r = host.waitpid(space.pid, this.status, host.__WALL | host.WNOHANG);
+      const r = host.waitpid(space.pid, this.status, host.__WALL | host.__WNOTHREAD | host.WNOHANG);
       if (r === -4) continue;
       if (r === space.pid && WIFSTOPPED(this.status[0]!)) continue; // the mapper's last stop
       if (r === 0) {

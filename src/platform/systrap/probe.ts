@@ -7,7 +7,9 @@
  *    /proc/sys/kernel/seccomp/actions_avail is Linux 4.14's);
  *  - pidfd_open(2) (Linux 5.3): how the kernel learns of a stub's death
  *    without waitpid. Container engines' older seccomp profiles refuse it
- *    with EPERM or ENOSYS.
+ *    with EPERM or ENOSYS;
+ *  - /proc/thread-self/children (CONFIG_PROC_CHILDREN, with
+ *    CHECKPOINT_RESTORE): how a fork given up finds its host copy to kill.
  * Everything else it uses (futexes on shared memory, signalfd, sigaltstack,
  * per-thread filters) is older than both. The answer cannot change while
  * the process runs: it is asked once per thread and kept.
@@ -39,5 +41,7 @@ function probe(): string | null {
   const pidfd = host.pidfdOpen(host.getpid());
   if (pidfd < 0) return `pidfd_open: errno ${-pidfd}`;
   host.close(pidfd);
+  // a fork given up finds its host copy there (platform.ts, abandon)
+  if (host.childrenOfThread() === null) return 'no /proc/thread-self/children';
   return null;
 }
