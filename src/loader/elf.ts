@@ -231,6 +231,8 @@ export interface LoadOptions {
 
 /** MAX_ARG_STRLEN and the total budget of execve (fs/exec.c) */
 export const MAX_ARG_STRLEN = 32 * PAGE_SIZE;
+/** stack pages below the initial stack pointer's that exec maps at once */
+const STACK_PREFAULT_PAGES = 3;
 export const ARG_MAX = (8 << 20) / 4;
 
 /**
@@ -285,6 +287,10 @@ export function loadElf(mm: AddressSpace, img: ElfImage, interp: ElfImage | null
   if (aux.has(AT_MINSIGSTKSZ)) auxv.push([AT_MINSIGSTKSZ, aux.get(AT_MINSIGSTKSZ)!]);
 
   const sp = buildStack(mm, o, auxv);
+  // the pages just below the arguments: start-up code (the C library's, a buffer on the stack) touches them at
+  // once; mapped in exec's own batch instead of a mapper run or a fault each
+  const spPage = Math.floor(sp / PAGE_SIZE) * PAGE_SIZE;
+  mm.prefault(Math.max(STACK_TOP - 32 * PAGE_SIZE, spPage - STACK_PREFAULT_PAGES * PAGE_SIZE), spPage);
   return { entry, sp, bias, interpBase };
 }
 
