@@ -188,8 +188,9 @@
  *     (on systrap it is detached then: it never stops for the kernel
  *     again, and PDEATHSIG alone holds it). A copied stub (S8) is the
  *     kernel's child too (CLONE_PARENT), untraced: it sets the same
- *     PDEATHSIG first thing and checks its parent is still the kernel (its
- *     pid is in a register the kernel set), or dies; it is reaped like a
+ *     PDEATHSIG once its batch page is its own (after its "born" record)
+ *     and checks its parent is still the kernel's process (its pid is in a
+ *     register the kernel set), or dies; it is reaped like a
  *     spawned one.
  * S8. A guest fork copies the parent's stub process (stub_sys_fork, on
  *     both platforms): the mapper (on ptrace, the forking guest's host
@@ -240,7 +241,8 @@
  *     not adopted, saying the fork's nonce (its first byte and length); a
  *     record from any other stranger is a copy the kernel gave up on, which
  *     it kills if the host says it is still an unreaped child of its thread
- *     (a pid read after its process was reaped may be another's).
+ *     in the stubs' process group (a pid read after its process was reaped
+ *     may be another's).
  *
  * Known remaining issues (see also test/hostile.test.mjs and
  * test/redteam.test.mjs, which try each of the above, on both platforms,
@@ -270,9 +272,9 @@
  *  - systrap: a fork's copy that does not say it was born within 2 s of
  *    its parent's report (a host too loaded to run it) fails that guest
  *    fork (EAGAIN), as does a parent that dies between its clone and its
- *    report. The kernel then kills and reaps every child of its thread it
- *    has not adopted (/proc/thread-self/children: between requests those
- *    are only copies given up on) before the copy's batch frame goes back
+ *    report. The kernel then kills and reaps every child of its thread in
+ *    the stubs' process group it has not adopted (/proc/thread-self/
+ *    children: between requests those are only copies given up on) before the copy's batch frame goes back
  *    to the pool, and drops every record left on the socket (platform.ts,
  *    abandon; systrap needs that list: probe.ts). Only the kernel's
  *    thread reaps its children, so the list it reads is whole; if the
@@ -281,6 +283,11 @@
  *    unreaped child of the kernel's thread in the stubs' process group
  *    (waitid WNOWAIT, __WNOTHREAD: a reaped sender's pid may be another
  *    process's now).
+ *  - systrap: a fork's copy sets PDEATHSIG after its "born" record, and
+ *    checks the parent process, not the kernel's thread: if that thread
+ *    ends (a library's worker terminated) between the copy's clone and its
+ *    prctl, the copy waits in its loop until the embedder's process exits
+ *    (a crashed worker's sandbox kills the stubs' process group).
  *  - systrap: a retired thread whose reply a sibling rewrote (MSG_CMD) does
  *    not end: it keeps its slot and waits in its handler for good (no
  *    scan takes its posts), and its tid is never accepted as a new

@@ -30,7 +30,7 @@ export function exitThread(k: Kernel, task: Task, status: number): void {
       // process) the exit is taken again once memory is back — a joiner
       // waits for this word. An unmapped address: nothing to clear (as mm_release)
       if (e instanceof OutOfMemory) {
-        if (!k.outOfMemory(task)) k.waitForFrames(task, 'exit');
+        if (!k.outOfMemory(task)) k.waitForFrames(task, 'rerun');
         return;
       }
     }
@@ -100,19 +100,19 @@ export function outOfMemory(k: Kernel, task: Task): boolean {
  * A page fault, a signal frame, a syscall, a sigreturn's frame or an
  * exiting thread's clear_child_tid store found no free frame and the OOM
  * killer took another process (or one killed earlier is still going): the
- * task sleeps until a reaped process's frames are back, then takes its
- * fault, delivers its signal, returns its syscall's ENOMEM ('syscall':
- * the result is set) or re-runs its exit or sigreturn ('exit', 'rerun'):
- * not resumed into the same fault over and over while the victim's host
- * process dies (Linux's allocator likewise waits in the slow path for the
- * victim's memory). If the frames came back
- * already (a host process reaped at once), it tries again after this
- * dispatch.
+ * task sleeps until a reaped process's frames are back, then is resumed
+ * ('resume': to take its fault again or deliver its signal, or with its
+ * syscall's ENOMEM already set; 'fault': as 'resume', at once if a signal
+ * waits) or its syscall runs again ('rerun': exit's clear_child_tid store,
+ * sigreturn's frame): not resumed into the same fault over and over while
+ * the victim's host process dies (Linux's allocator likewise waits in the
+ * slow path for the victim's memory). If the frames came back already (a
+ * host process reaped at once), it goes on after this dispatch.
  */
-export function waitForFrames(k: Kernel, task: Task, why: 'fault' | 'signal' | 'syscall' | 'exit' | 'rerun'): void {
-  const mode = why === 'exit' || why === 'rerun' ? 'rerun' : 'resume';
+export function waitForFrames(k: Kernel, task: Task, then: 'fault' | 'resume' | 'rerun'): void {
+  const mode = then === 'rerun' ? 'rerun' : 'resume';
   task.faultRepeats = 0;
-  if (k.physmem.awaitingReap === 0 || (why === 'fault' && k.hasDeliverable(task))) {
+  if (k.physmem.awaitingReap === 0 || (then === 'fault' && k.hasDeliverable(task))) {
     // not from here: signal delivery and the exit syscall call in the middle of their work
     task.state = 'runnable';
     task.sc.wakeMode = mode;

@@ -449,8 +449,8 @@ export class Kernel {
   }
 
   /** exit.ts */
-  waitForFrames(task: Task, why: 'fault' | 'signal' | 'syscall' | 'exit' | 'rerun'): void {
-    exit_m.waitForFrames(this, task, why);
+  waitForFrames(task: Task, then: 'fault' | 'resume' | 'rerun'): void {
+    exit_m.waitForFrames(this, task, then);
   }
   /** exit.ts */
   framesBack(): void {

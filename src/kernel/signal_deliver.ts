@@ -186,7 +186,7 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       task.sigmaskHi = maskHi;
       task.sc.savedMaskLo = savedLo;
       (fromTask ? task.pending : task.tg.sharedPending).putBack(info);
-      if (!k.outOfMemory(task)) k.waitForFrames(task, 'signal');
+      if (!k.outOfMemory(task)) k.waitForFrames(task, 'resume');
       return false;
     }
     if (!framed) {

@@ -94,7 +94,7 @@ export function dispatchSyscall(task: Task, nr: number): number {
         task.sc.done();
         finishSyscall(task, -Errno.ENOMEM);
         task.sc.returning = true;
-        k.waitForFrames(task, 'syscall');
+        k.waitForFrames(task, 'resume');
         return BLOCKED;
       }
       if (e instanceof KernelPanic || e instanceof StubFailed || e instanceof ContextGone) throw e;

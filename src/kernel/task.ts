@@ -174,9 +174,9 @@ export class Task {
   faultAddr = -1;
   /** its address space's evictions (TlbBatch.hostFull) at its last fault; owned by this task (its trap path) */
   faultEvictions = 0;
-  /** asleep on the kernel's framesWait (exit.ts: waitForFrames): 'resume' in a page fault or a signal's
-   * delivery (a wake or a signal resumes it, to take the fault or deliver again), 'rerun' in exit(2) (its
-   * clear_child_tid store: the exit is re-run, a signal does not end it); null otherwise. Guarded by the
+  /** asleep on the kernel's framesWait (exit.ts: waitForFrames): 'resume' in a page fault, a signal's
+   * delivery or a syscall that returns ENOMEM (a wake or a signal resumes it, to take the fault or deliver
+   * again), 'rerun' in exit(2) or rt_sigreturn (the call is re-run, a signal does not end it); null otherwise. Guarded by the
    * JS thread (set by those paths, cleared by whoever wakes it) */
   awaitingFrames: 'resume' | 'rerun' | null = null;
   /** thread-directed pending signals; guarded by the JS thread (any sender adds, delivery takes) */

@@ -200,9 +200,9 @@ export class HostThread implements Context {
    * orig_rax -1 skips a syscall the thread is stopped at and keeps the host
    * from restarting one; eflags loses the guest's trap and alignment-check
    * flags, which would stop the stub after one instruction or on an
-   * unaligned access.
+   * unaligned access. `detach`: resumed untraced instead (PTRACE_DETACH: it
+   * never stops for the kernel again).
    */
-  /** detach: resume it untraced (PTRACE_DETACH; it never stops for the kernel again) */
   private startStub(entry: number, r12 = -1, r13 = -1, detach = false): void {
     this.ranBatch = true;
     // one GETREGS and one SETREGS (five POKEUSERs cost more); no GETREGS right after the last run's trap
