@@ -79,6 +79,7 @@ async function spinScheduler(extra) {
     canSpin: true, spinForced: false, spinning: false,
     setSpinning(on) { this.spinning = on; },
     allowedCpus: () => [0, 1], currentCpu: () => 0, kernelRunDelayNs: () => -1, pin() {},
+    threadRunnable: () => false,
     ...extra,
   };
   const s = new Scheduler(2, platform);
@@ -124,24 +125,31 @@ test('polling pauses while its replies mostly came after the handler slept, and 
 // CPU idle and off once other host threads want the CPUs (systrap's
 // UMLTS_SPIN unset): a fake platform whose host load the test sets.
 test('polling across CPUs is on while the host has a CPU to spare, off under other load', async () => {
-  let runnable = 1;
-  const trap = await spinScheduler({ hostRunnable: () => runnable });
+  let runnable = 1, tRunnable = false;
+  const trap = await spinScheduler({ hostRunnable: () => runnable, threadRunnable: () => tRunnable });
   assert.equal(await trap(), true, 'the kernel alone on the host: poll');
   // polling: the kernel and t's polling handler are the two runnable threads, both ours
   runnable = 2;
+  tRunnable = true;
   assert.equal(await trap(), true, 'the handler of the trap at hand is ours, not other load');
   // two busy host threads besides
   runnable = 4;
   let off = false;
   for (let i = 0; i < 5 && !off; i++) off = !(await trap());
   assert.ok(off, 'two other runnable threads on a two-CPU host: polling stays on');
-  // one goes: with the kernel, it keeps both CPUs busy (t's handler sleeps, not polling)
+  // one goes: with the kernel, it keeps both CPUs busy (t's handler sleeps)
   runnable = 2;
+  tRunnable = false;
   for (let i = 0; i < 4; i++) assert.equal(await trap(), false, 'the kernel and one other busy thread on two CPUs: no room to poll');
-  // the other goes too
-  runnable = 1;
+  // it goes too; not polling, t runs beside the kernel, and the kernel's wake-up preempts its handler on its way
+  // to sleep: the host counts two runnable threads, both ours
+  tRunnable = true;
   let on = false;
   for (let i = 0; i < 10 && !on; i++) on = await trap();
-  assert.ok(on, 'the host is idle again: polling stays off');
+  assert.ok(on, 't waiting for the kernel\'s CPU is not other load: polling comes back');
+  // an idle host while polling
+  runnable = 1;
+  tRunnable = false;
+  for (let i = 0; i < 3; i++) assert.equal(await trap(), true, 'the host is idle: polling stays on');
   assert.ok(trap.stats.spinChecks >= 4 && trap.stats.spinOnChecks >= 2, JSON.stringify(trap.stats));
 });

@@ -508,6 +508,14 @@ export function currentCpu(): number {
 export function runDelayNs(): number {
   return procField(readProc('/proc/thread-self/schedstat'), 1);
 }
+/** Whether a host thread is runnable now: state R in /proc/TGID/task/TID/stat (running, or ready and waiting for a
+ * CPU); false if it is not or is gone. */
+export function threadRunnable(tgid: number, tid: number): boolean {
+  const n = readProc(`/proc/${tgid}/task/${tid}/stat`);
+  // the state follows the last ") " (the command name before it may hold anything)
+  for (let i = n - 3; i > 0; i--) if (procBuf[i] === 0x29 && procBuf[i + 1] === 0x20) return procBuf[i + 2] === 0x52;
+  return false;
+}
 /** Host-wide runnable threads now (/proc/loadavg's fourth field, before the slash), the reader included; -1 if unknown. */
 export function runnableTasks(): number {
   return procField(readProc('/proc/loadavg'), 3);

@@ -128,17 +128,22 @@ export class Scheduler {
    * Polling (Platform.spinning) costs a CPU beside the kernel's: worth it
    * only while the host would leave one idle. Runnable host threads that are
    * not ours — the host's count less the kernel's thread, the other tasks
-   * on vCPUs and, when polling, the handler of t (the trap at hand) — must
-   * average below
-   * what two busy CPUs leave (half a thread on a two-CPU host). The average
-   * takes one sample per check; a sample after a quiet spell starts afresh.
+   * on vCPUs and t's own thread (the trap at hand) if it is runnable — must
+   * average below what two busy CPUs leave (half a thread on a two-CPU
+   * host). t's thread is read, not assumed: polling, its handler may be
+   * polling or asleep; not polling, it runs beside the kernel, whose
+   * wake-up often preempts it on its way to sleep, so it waits for the CPU
+   * the kernel holds (taken for other load, that kept polling off for good).
+   * The average takes one sample per check; a sample after a quiet spell
+   * starts afresh.
    */
   private adaptSpin(t: Task, nowMs: number): void {
+    // t's state on each side of the host's count: either read may race its handler falling asleep
+    const tBefore = this.platform.threadRunnable(t.thread);
     const all = this.platform.hostRunnable();
     if (all < 0) return;
-    let ours = 1;
+    let ours = tBefore || this.platform.threadRunnable(t.thread) ? 2 : 1;
     for (const u of this.cpu) if (u !== null && u !== t) ours++;
-    if (this.platform.spinning) ours++;
     const others = Math.max(0, all - ours);
     this.othersAvg = nowMs - this.spinCheckedAt > 10 * SPIN_CHECK_MS ? others : this.othersAvg * 0.7 + others * 0.3;
     this.spinCheckedAt = nowMs;

@@ -1,7 +1,7 @@
 /**
  * What every platform reads from the host the same way: the CPUs the
  * kernel may use and where it runs, and the clocks (Platform.allowedCpus,
- * currentCpu, kernelRunDelayNs, clockNs, threadCpuNs, processCpuNs). Both
+ * currentCpu, hostRunnable, threadRunnable, kernelRunDelayNs, clockNs, threadCpuNs, processCpuNs). Both
  * platforms extend it.
  *
  * Ownership: one per platform, used on the kernel's JS thread only; `ts` is
@@ -22,6 +22,9 @@ export abstract class HostFacts {
   /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
   hostRunnable(): number {
     return host.runnableTasks();
+  }
+  threadRunnable(ctx: Context): boolean {
+    return host.threadRunnable(ctx.tgid, ctx.tid);
   }
   kernelRunDelayNs(): number {
     return host.runDelayNs();

@@ -189,6 +189,8 @@ export interface Platform {
   pollMisses?(): number;
   /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
   hostRunnable(): number;
+  /** Whether a guest host thread is runnable now (running or ready for a CPU; false if gone). */
+  threadRunnable(ctx: Context): boolean;
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */
   newAddressSpace(physmemFd: number, pages: StubPages): Context;
   /**
