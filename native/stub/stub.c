@@ -187,11 +187,12 @@
  *     also traced with PTRACE_O_EXITKILL until the kernel starts its loop
  *     (on systrap it is detached then: it never stops for the kernel
  *     again, and PDEATHSIG alone holds it). A copied stub (S8) is the
- *     kernel's child too (CLONE_PARENT), untraced: it sets the same
- *     PDEATHSIG once its batch page is its own (after its "born" record)
- *     and checks its parent is still the kernel's process (its pid is in a
- *     register the kernel set), or dies; it is reaped like a
- *     spawned one.
+ *     kernel's child too (CLONE_PARENT), untraced: its first act is
+ *     the same PDEATHSIG and the check that its parent is still the
+ *     kernel's process (its pid is in a register the kernel set), or it
+ *     dies; only then does it say it was born, and the kernel's thread
+ *     waits for that record without running anything else, so it cannot
+ *     end before the copy's prctl. It is reaped like a spawned one.
  * S8. A guest fork copies the parent's stub process (stub_sys_fork, on
  *     both platforms): the mapper (on ptrace, the forking guest's host
  *     thread, stopped at its fork, started by the kernel as for a batch, 2;
@@ -283,11 +284,6 @@
  *    unreaped child of the kernel's thread in the stubs' process group
  *    (waitid WNOWAIT, __WNOTHREAD: a reaped sender's pid may be another
  *    process's now).
- *  - systrap: a fork's copy sets PDEATHSIG after its "born" record, and
- *    checks the parent process, not the kernel's thread: if that thread
- *    ends (a library's worker terminated) between the copy's clone and its
- *    prctl, the copy waits in its loop until the embedder's process exits
- *    (a crashed worker's sandbox kills the stubs' process group).
  *  - systrap: a retired thread whose reply a sibling rewrote (MSG_CMD) does
  *    not end: it keeps its slot and waits in its handler for good (no
  *    scan takes its posts), and its tid is never accepted as a new
@@ -664,13 +660,13 @@ __asm__(
    *   options; the parent stops at stub_sys_fork_trap with rax = the
    *   child's pid or -errno, and the child maps its own batch page over the
    *   parent's and stops at stub_sys_forked_trap. On systrap the copy is
-   *   untraced; the parent reports the clone's result; the child first says
-   *   it was born (a record from a pid the kernel does not know yet: the
-   *   kernel learns the copy's pid from its credentials; its first byte and
-   *   its length say the fork's nonce), unmaps every thread area it
-   *   inherited, maps its own batch page, dies with the kernel's thread
-   *   (PDEATHSIG, then it checks the kernel is still its parent) and waits
-   *   in the loop for its first request (its SEQ starts at 0: the kernel
+   *   untraced; the parent reports the clone's result; the child first dies
+   *   with the kernel's thread (PDEATHSIG, then it checks the kernel is
+   *   still its parent), says it was born (a record from a pid the kernel
+   *   does not know yet: the kernel learns the copy's pid from its
+   *   credentials; its first byte and its length say the fork's nonce),
+   *   unmaps every thread area it inherited, maps its own batch page and
+   *   waits in the loop for its first request (its SEQ starts at 0: the kernel
    *   set it so). Any failure is a ud2: the copy dies (on systrap the
    *   kernel sees it through its pidfd). */
   ".balign 16\n"
@@ -697,6 +693,23 @@ __asm__(
   "   jmp stub_sys_fork_trap\n"
   "10: testq %r14, %r14\n"
   "   jz 12f\n"
+  /* systrap's copy dies with the kernel's thread before anything else: the kernel waits for its "born"
+   * record (below) without running anything else, so that thread cannot end before the prctl */
+  "   movl $157, %eax\n"               /* prctl(PR_SET_PDEATHSIG, SIGKILL) */
+  "   movl $1, %edi\n"
+  "   movl $9, %esi\n"
+  ".globl stub_mapper_pdeath_syscall\n"
+  "stub_mapper_pdeath_syscall:\n"
+  "   syscall\n"
+  "   testq %rax, %rax\n"
+  "   jnz 11f\n"
+  "   movl $110, %eax\n"               /* getppid(): the kernel, unless it died before the line above */
+  ".globl stub_mapper_getppid_syscall\n"
+  "stub_mapper_getppid_syscall:\n"
+  "   syscall\n"
+  "   movl %r13d, %ecx\n"
+  "   cmpq %rax, %rcx\n"
+  "   jne 11f\n"
   "   movl $" XSTR(STUB_FD_DONE_ASM) ", %edi\n"
   "   movq %r13, %rsi\n"               /* the fork's nonce (r13's high half): bits 0-7 the byte, 8-13 the length */
   "   shrq $32, %rsi\n"
@@ -739,22 +752,7 @@ __asm__(
   "stub_sys_forked_trap:\n"
   "   int3\n"
   "   jmp stub_sys_forked_trap\n"
-  "13: movl $157, %eax\n"              /* prctl(PR_SET_PDEATHSIG, SIGKILL) */
-  "   movl $1, %edi\n"
-  "   movl $9, %esi\n"
-  ".globl stub_mapper_pdeath_syscall\n"
-  "stub_mapper_pdeath_syscall:\n"
-  "   syscall\n"
-  "   testq %rax, %rax\n"
-  "   jnz 11f\n"
-  "   movl $110, %eax\n"               /* getppid(): the kernel, unless it died before the line above */
-  ".globl stub_mapper_getppid_syscall\n"
-  "stub_mapper_getppid_syscall:\n"
-  "   syscall\n"
-  "   movl %r13d, %ecx\n"
-  "   cmpq %rax, %rcx\n"
-  "   jne 11f\n"
-  "   xorl %r15d, %r15d\n"
+  "13: xorl %r15d, %r15d\n"
   "   jmp 20b\n"
   "11: ud2\n"
   /* the handler's own system calls, each from one instruction the filters name */
@@ -1257,7 +1255,7 @@ static void build_filter(struct fb *b, int systrap) {
     island(b);
     label(b, L_S6);
     /* a fork's copy (MAPPER_FORK; the clone, the munmap of the areas and the mmap of the batch page are
-     * stub_sys_fork's, above): its one-byte "born" record, PDEATHSIG, getppid */
+     * stub_sys_fork's, above): PDEATHSIG, getppid, its one-byte "born" record */
     ld(b, SD_IP_LO);
     emit(b, BPF_JEQ_K, (u32)((u64)stub_mapper_born_syscall + 2), T_NEXT, L_S10);
     report_rules(b, 64);
