@@ -284,6 +284,29 @@ function table(header, rows) {
 }
 
 /**
+ * The host's floor for a syscall taken by a signal (bench/sigsys_floor.c,
+ * natively: seccomp RET_TRAP and an empty SIGSYS handler), beside the
+ * syscall row: what any trap by signal costs here before a kernel does
+ * anything, against which umlts's getppid (each umlts column of `m`) reads.
+ */
+function sigsysFloor(m, rs) {
+  buildWorkload('sigsys_floor');
+  const r = spawnSync(path.join(BUILD, 'sigsys_floor'), [], { encoding: 'utf8' });
+  const f = parseMetrics(r.stdout || '');
+  const trap = f.get('sigsys_trap'), plain = f.get('syscall_getppid');
+  if (r.status !== 0 || !trap || !plain || trap.value <= 0) {
+    console.log(`\nsigsys floor: error (exit ${r.status})`);
+    return;
+  }
+  const us = (v) => (v.unit === 'ns' ? v.value / 1000 : v.value);
+  const per = rs.filter((x) => x.name.startsWith('umlts') && m[x.name]?.value !== undefined)
+    .map((x) => `${x.name} ${fmt(us(m[x.name]) / trap.value)}×`);
+  console.log(`\nthe host's floor for a syscall trapped by a signal (native; seccomp RET_TRAP, an empty SIGSYS handler): ` +
+    `${fmt(trap.value)} µs, ${fmt(trap.value / plain.value)}× a plain getppid (${fmt(plain.value)} µs) in the same process; ` +
+    `getppid against that floor: ${per.join(', ') || 'n/a'}`);
+}
+
+/**
  * Start-up (issue 14: `umlts run -- /bin/true` within 50 ms of `node -e 0`).
  * Whole processes, interleaved round by round so that a busy host slows
  * them alike, medians of `rounds`: node -e 0; the command; a fresh process
@@ -356,6 +379,8 @@ function main() {
   const peers = rs.filter((r) => r.name !== 'native' && r.name !== 'umlts');
   const header = ['row', 'native', 'umlts', 'ratio', 'target', ...peers.flatMap((p) => [p.name, `${p.name} ratio`])];
   const out = [];
+  /** the syscall row's figures, for the floor beside it */
+  let syscallRow = null;
   for (const arg of opts.rows) {
     const row = ROWS.find((r) => r.arg === arg);
     const m = Object.fromEntries(rs.map((r) => [r.name, measureRow(r, row, opts.reps)]));
@@ -375,10 +400,12 @@ function main() {
       }
       target = `${t.text} ${m.umlts?.value === undefined ? '(no figure)' : met === null ? '(no peers)' : met ? 'MET' : 'MISSED'}`;
     }
+    if (row.arg === 'syscall') syscallRow = m;
     out.push([`${row.arg} (${row.metric})`, cell(m.native), cell(m.umlts), ratio === null ? '' : `${fmt(ratio)}×`, target,
       ...peers.flatMap((p) => { const r = slowdown(m.native, m[p.name], row.lower); return [cell(m[p.name]), r === null ? '' : `${fmt(r)}×`]; })]);
   }
   if (out.length) table(header, out);
+  if (syscallRow) sigsysFloor(syscallRow, rs);
 
   if (opts.startup) {
     console.log('');
