@@ -21,7 +21,12 @@ static void show(const char *what, int fd) {
   char buf[512], out[2048];
   int n = 0;
   struct pollfd p = {fd, POLLIN, 0};
-  if (poll(&p, 1, 2000) > 0) n = read(fd, buf, sizeof buf);
+  /* natively a kernel worker moves written bytes through the line discipline: poll may say readable when
+   * part of a write's echo is there, so give it time to finish before the one read */
+  if (poll(&p, 1, 2000) > 0) {
+    usleep(20000);
+    n = read(fd, buf, sizeof buf);
+  }
   if (n < 0) {
     say("%s: read %s\n", what, errname(errno));
     return;
