@@ -577,8 +577,30 @@ export class Kernel {
     if (this.sched.contended) this.armTick();
   }
   start(task: Task): void {
+    task.keptCpu = false;
     task.thread.resumeGuest(task.regs, task.sc.atSeccomp);
     task.sc.atSeccomp = false;
+  }
+
+  /**
+   * A stop of the task is to be handled: it leaves its vCPU (whoever waited
+   * for one starts), unless it keeps it through the stop
+   * (Scheduler.keepAcrossTrap); then endStop() gives it up if the stop did
+   * not start it again (it blocked, stopped or died).
+   */
+  enterStop(task: Task): void {
+    if (this.sched.keepAcrossTrap(task)) task.keptCpu = true;
+    else this.leaveCpu(task);
+  }
+  endStop(task: Task): void {
+    if (!task.keptCpu) return;
+    task.keptCpu = false;
+    this.leaveCpu(task);
+  }
+
+  /** In a syscall, the task gives up the vCPU it kept through it (sched_yield): it queues for one as it returns. */
+  yieldCpu(task: Task): void {
+    if (task.keptCpu) this.endStop(task);
   }
 
   /** The task left its vCPU; start whoever waited for one. */

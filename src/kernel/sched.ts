@@ -15,9 +15,11 @@
  * kernel has spent more than a third of a while waiting for it on the
  * host's run queue: other host work has it.
  *
- * A task holds its vCPU from resume until its next trap. Tasks that find no
- * free vCPU wait in FIFO order for the next release of one their affinity
- * (sched_setaffinity) allows. While any wait, a tick
+ * A task holds its vCPU from resume until its next trap; while others
+ * wait, through its traps too, until it blocks or has used up a slice
+ * (keepAcrossTrap: a syscall does not give the CPU away on Linux either).
+ * Tasks that find no free vCPU wait in FIFO order for the next release of
+ * one their affinity (sched_setaffinity) allows. While any wait, a tick
  * every SLICE_NS stops (kicks) each holder that has run a whole slice, so a
  * task that never traps cannot keep its vCPU (the kernel's preempt()).
  *
@@ -52,6 +54,12 @@ export class Scheduler {
   private readonly pinned = new Map<number, number>();
   /** when each vCPU's task got it (performance.now() ms: a double, no BigInt on the trap path); guarded by the JS thread */
   private readonly since: number[];
+  /** when each vCPU's task got it, kept while it holds it through traps: its slice's start (performance.now() ms);
+   * guarded by the JS thread */
+  private readonly sliceStart: number[];
+  /** vCPUs whose task keeps them through the trap being handled (keepAcrossTrap) until it resumes or gives them
+   * up; guarded by the JS thread */
+  private readonly held: boolean[];
   /** the allowed host CPUs; immutable */
   private readonly allowed: number[];
   /** the kernel's host CPU (its thread and, unless the platform spins, the tasks that trap often run there);
@@ -85,6 +93,8 @@ export class Scheduler {
     // vCPU i on the i-th CPU from the home on: one kernel's CPU-bound tasks spread from where it lives
     this.hostCpu = Array.from({ length: ncpus }, (_v, i) => allowed[(first + i) % allowed.length]!);
     this.since = new Array<number>(ncpus).fill(0);
+    this.sliceStart = new Array<number>(ncpus).fill(0);
+    this.held = new Array<boolean>(ncpus).fill(false);
     this.homeCpu = allowed[first] ?? 0;
     this.trapCpu = this.trapCpuFor(this.homeCpu);
     if (allowed.length > 0) platform.pin(null, this.homeCpu);
@@ -185,16 +195,24 @@ export class Scheduler {
 
   /** Give the task a vCPU (the caller resumes it). Returns false if it must wait. */
   acquire(t: Task): boolean {
-    if (t.cpu >= 0) return true;
-    const i = this.freeFor(t);
-    if (i < 0) {
-      this.waiting.push(t);
-      return false;
+    let i = t.cpu;
+    const fresh = i < 0;
+    if (!fresh) {
+      // kept through a trap: its run starts again, its slice goes on
+      if (!this.held[i]) return true;
+      this.held[i] = false;
+    } else {
+      i = this.freeFor(t);
+      if (i < 0) {
+        this.waiting.push(t);
+        return false;
+      }
+      this.cpu[i] = t;
+      t.cpu = i;
+      t.lastCpu = i;
     }
-    this.cpu[i] = t;
-    t.cpu = i;
-    t.lastCpu = i;
     const now = (this.since[i] = performance.now());
+    if (fresh) this.sliceStart[i] = now;
     if (now - this.checkedAt >= this.checkEvery) this.rehome(now);
     if (now - this.spinCheckedAt >= SPIN_CHECK_MS && this.platform.canSpin && !this.platform.spinForced) this.adaptSpin(t, now);
     // short runs between traps: stay beside the kernel (or, when the platform spins, on the CPU next to
@@ -242,6 +260,31 @@ export class Scheduler {
   }
 
   /**
+   * The task trapped: true if it keeps its vCPU through the trap (the
+   * caller resumes it, or releases it if the trap blocks it), false if it
+   * must release it now. It keeps it while others wait and its slice is not
+   * used up, as a syscall keeps the CPU on Linux: handing the vCPU to the
+   * first waiter at every trap left a task that makes syscalls one syscall
+   * per slice beside tasks that never trap. With none waiting it gives it
+   * up, as before (nothing would take it).
+   */
+  keepAcrossTrap(t: Task): boolean {
+    const i = t.cpu;
+    if (i < 0 || this.waiting.length === 0) return false;
+    const now = performance.now();
+    if (now - this.sliceStart[i]! >= SLICE_MS) return false;
+    this.endRun(t, now);
+    this.held[i] = true;
+    return true;
+  }
+
+  /** A run of guest code ended: the placement hint (a moving average: one long run among short ones does not
+   * move a task). */
+  private endRun(t: Task, now: number): void {
+    t.lastRunNs = (t.lastRunNs * 3 + (now - this.since[t.cpu]!) * 1e6) / 4;
+  }
+
+  /**
    * The task trapped or left: its vCPU is free. If a task was waiting for
    * one, it gets this vCPU and is returned for the caller to start.
    */
@@ -249,8 +292,9 @@ export class Scheduler {
     const w = this.waiting.indexOf(t);
     if (w >= 0) this.waiting.splice(w, 1);
     if (t.cpu < 0) return null;
-    // a moving average: one long run among short ones does not move a task
-    t.lastRunNs = (t.lastRunNs * 3 + (performance.now() - this.since[t.cpu]!) * 1e6) / 4;
+    // (kept through a trap, its run ended there)
+    if (this.held[t.cpu]) this.held[t.cpu] = false;
+    else this.endRun(t, performance.now());
     const freed = t.cpu;
     this.cpu[freed] = null;
     t.cpu = -1;
@@ -294,7 +338,7 @@ export class Scheduler {
     if (this.waiting.length === 0) return out;
     const now = performance.now();
     this.cpu.forEach((t, i) => {
-      if (t && now - this.since[i]! >= SLICE_MS) out.push(t);
+      if (t && now - this.sliceStart[i]! >= SLICE_MS) out.push(t);
     });
     return out;
   }

@@ -18,16 +18,21 @@ import { Kernel, KernelPanic } from './kernel.js';
 
 /** One stop of a guest thread: the trap loop only dispatches. */
 export function onStop(k: Kernel, task: Task, stop: Stop): void {
-  k.leaveCpu(task);
-  switch (stop.kind) {
-    case STOP_SYSCALL: return k.onSyscall(task, false);
-    case STOP_SECCOMP: return k.onSyscall(task, true);
-    case STOP_FAULT: return k.onFault(task);
-    case STOP_TRAP: return k.onTrap(task);
-    case STOP_KICK: return k.onHostSignal(task, 0);
-    case STOP_SIGNAL: return k.onHostSignal(task, stop.sig);
-    case STOP_EXIT: return k.onHostDeath(task, stop.sig, stop.status);
-    default: throw new KernelPanic(`unexpected stop ${stop.kind} of pid ${task.pid} (host tid ${task.thread.tid})`);
+  k.enterStop(task);
+  try {
+    switch (stop.kind) {
+      case STOP_SYSCALL: return k.onSyscall(task, false);
+      case STOP_SECCOMP: return k.onSyscall(task, true);
+      case STOP_FAULT: return k.onFault(task);
+      case STOP_TRAP: return k.onTrap(task);
+      case STOP_KICK: return k.onHostSignal(task, 0);
+      case STOP_SIGNAL: return k.onHostSignal(task, stop.sig);
+      case STOP_EXIT: return k.onHostDeath(task, stop.sig, stop.status);
+      default: throw new KernelPanic(`unexpected stop ${stop.kind} of pid ${task.pid} (host tid ${task.thread.tid})`);
+    }
+  } finally {
+    // kept its vCPU through the stop but was not started again: it gives it up now
+    if (task.keptCpu) k.endStop(task);
   }
 }
 

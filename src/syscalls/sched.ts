@@ -262,8 +262,13 @@ export function sys_sched_setaffinity(t: Task, r: Regs): number {
   p.affinity = all ? null : allowed;
   // a task waiting for a vCPU may now have one free
   if (p !== t && t.kernel.sched.reconsider(p)) t.kernel.start(p);
+  // the caller keeping a vCPU its mask now excludes: it takes an allowed one as it returns
+  if (p === t && t.cpu >= 0 && !all && !allowed[t.cpu]) t.kernel.yieldCpu(t);
   return 0;
 }
 
-/** sched_yield(2): the task traps, which already lets waiters have its vCPU. */
-export const sys_sched_yield = (): number => 0;
+/** sched_yield(2): a task that keeps its vCPU through its syscalls (others wait) gives it up and queues behind them. */
+export function sys_sched_yield(t: Task): number {
+  t.kernel.yieldCpu(t);
+  return 0;
+}
