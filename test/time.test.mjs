@@ -46,6 +46,20 @@ test("the guest's root sets the guest's wall clock, not the host's", () => {
   assert.ok(Math.abs(Math.floor(Date.now() / 1000) - host) < 60, 'the host clock moved');
 });
 
+// The vDSO (mm/vdso.ts, native/vdso): the C library's clocks come from it, agree with the syscalls, and cost
+// no trap (100000 clock_gettime calls and the rest of the guest: well under 2000 syscalls; each was one before).
+test('the vDSO: present, its clocks agree with the syscalls, and reading them traps nothing', () => {
+  const g = buildGuest('vdso');
+  const { umlts } = assertSameAsNative([g], ['--stats']);
+  assert.match(umlts.stdout, /AT_SYSINFO_EHDR: set/);
+  const n = Number(/kernel: syscalls=(\d+)/.exec(umlts.stderr)?.[1]);
+  assert.ok(n > 0 && n < 2000, `${n} syscalls for 100000 clock reads\n${umlts.describe()}`);
+  // the guest's root moves the guest's wall clock: the vDSO's CLOCK_REALTIME moves with it
+  const r = runUmlts([], [g, 'settime']);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'settimeofday an hour ahead: OK\nvDSO realtime moved with it: yes\ngettimeofday too: yes\ntime too: yes\n', r.describe());
+});
+
 // systrap's timers: no timerfd (no host call per arm, no round trip through the waker per expiry); the
 // platform's wait sleeps until dueMs and calls runExpired (src/platform/ptrace/events.ts)
 test('timers without the timerfd: dueMs follows the first deadline, runExpired fires what is due, the timerfd stays disarmed', async () => {

@@ -35,6 +35,10 @@
 #define MAPPER_FORK         2  /* a copy of the process: ARG0 the copy's batch page in physmem, ARG1 the kernel's pid
                                   * (bits 0-31) and the fork's nonce (32-45), which the copy's "born" record says */
 #define STUB_BATCH_MAX      ((STUB_BATCH_PATH / STUB_BATCH_ENTRY) - 1) /* last slot: terminator */
+/* between the last slot and the path: what the guest's vDSO (native/vdso) reads, written by the kernel only:
+ * the address of the host's __vdso_clock_gettime at STUB_HOST_VDSO (u64; 0: none) and the guest's wall clock's
+ * offset from the host's, ns (i64) */
+#define STUB_BATCH_VDSO     (STUB_BATCH_PATH - 48UL)
 #define STUB_END            (STUB_BATCH + STUB_BATCH_SIZE)
 #define STUB_HOST_TOP       0x7ffffffff000UL  /* end of host user space */
 /* start-up code (argument parsing, the filter builder...): a page of its own
@@ -85,6 +89,11 @@
 #define STUB_AREAS_MAX      4096UL
 #define STUB_AREAS_END      (STUB_AREAS + STUB_AREAS_MAX * STUB_AREA_SIZE)
 #define STUB_ALTSTACK       0x1000UL  /* offset of the signal stack in an area */
+/* the host's own vDSO and its data pages ([vvar], ...; both platforms): moved here by the stub at start-up from
+ * where the host put them (the guest's range), in the layout the kernel read in its own process (the host's
+ * vDSO code finds its data at fixed offsets); read+exec, as the host made them. At most STUB_HOST_VDSO_SIZE. */
+#define STUB_HOST_VDSO      (STUB_AREAS_END + 0x100000UL)
+#define STUB_HOST_VDSO_SIZE 0x10000UL
 /* the message: offsets in the area's first page */
 #define MSG_STATE     0    /* u32: MSG_RUNNING, MSG_POSTED (by the handler), MSG_REPLIED (by the kernel) */
 #define MSG_SIG       4    /* u32: the host signal the handler took */

@@ -5,8 +5,11 @@
  * leave the guest [0, GUEST_TASK_SIZE) empty for the kernel to fill.
  *
  * Five modes, chosen by argv[1]:
- *   "stub" <batch_off> <ppid>
- *       A guest address space. Maps the batch page from physmem (fd 3),
+ *   "stub" <batch_off> <ppid> [<host vDSO layout>]
+ *       A guest address space. Moves the host's vDSO and its data pages to
+ *       STUB_HOST_VDSO when the kernel gives their layout (the guest's own
+ *       vDSO, native/vdso, calls the host's clock_gettime there). Maps the
+ *       batch page from physmem (fd 3),
  *       unmaps the rest of the host address space, seals the batch page
  *       read-only, installs the seccomp filter, unmaps its own start-up code
  *       (STUB_SETUP) and traps (int3) to say it is ready. From then on it is
@@ -23,7 +26,7 @@
  *       Untraced, in umlts's own process group: forwards the signals in the
  *       mask (what the terminal sends umlts's group: SIGWINCH, SIGHUP,
  *       SIGCONT) to the waker, whose stop reaches the kernel.
- *   "systrap" <batch_off> <ppid>
+ *   "systrap" <batch_off> <ppid> [<host vDSO layout>]
  *       A guest address space of the systrap platform
  *       (src/platform/systrap/): as "stub", plus the doorbell page (fd 4,
  *       sysmem), the guest threads' own filter (STUB_FILTER, read-only) and
@@ -294,6 +297,12 @@
  *    kernel bug, not a proof.
  *  - Guest code can read the batch page (past requests: frame offsets and
  *    /proc/<kernel>/fd paths) and the code page. Neither is a secret.
+ *  - Guest code can run the host's vDSO at STUB_HOST_VDSO (the guest's own
+ *    vDSO calls its clock_gettime) and read its data pages: the host's
+ *    clocks, which the guest's clock_gettime tells it anyway. Its code makes
+ *    a syscall only as a fallback, from outside the code page: SYSEMU stops
+ *    it (1), the filters trap it (S1), and the kernel emulates it as any
+ *    guest syscall (it is not a stub address: trap.ts).
  *  - The [vsyscall] page cannot be unmapped; its emulated gettimeofday/time/
  *    getcpu reach the filter as syscalls from outside the stub and are
  *    emulated by the kernel like any other.
@@ -1281,6 +1290,8 @@ static void build_filter(struct fb *b, int systrap) {
 /* Runs with the batch page as its stack, after the host stack is gone. */
 #define GUEST_FB_OFF 512   /* the guest filter's builder in its page; its instructions go below, from STUB_FILTER_INSNS */
 _Static_assert(GUEST_FB_OFF + sizeof(struct fb) <= STUB_PAGE_SIZE, "the guest filter's builder fits its page");
+_Static_assert((STUB_BATCH_MAX + 1) * STUB_BATCH_ENTRY <= STUB_BATCH_VDSO && STUB_BATCH_VDSO + 16 <= STUB_BATCH_PATH,
+               "the vDSO's words lie between the last request slot and the path");
 struct k_sigaction { void *handler; u64 flags; void *restorer; u64 mask; };
 #define SA_SIGINFO 4
 #define SA_ONSTACK 0x08000000
@@ -1320,10 +1331,12 @@ static __attribute__((noinline)) void systrap_setup(void) {
 
 static __attribute__((noreturn, used)) void stub_finish(long systrap) {
   /* Everything of the host's below and above the stub: ELF-less now, the
-   * host stack, vdso and vvar. [vsyscall] cannot be unmapped and is above
-   * host user space anyway. */
+   * host stack, and its vDSO where the host put it, but the vDSO moved to
+   * STUB_HOST_VDSO. [vsyscall] cannot be unmapped and is above host user
+   * space anyway. */
   if (sys2(NR_munmap, 0, STUB_START) < 0) die(124);
-  if (sys2(NR_munmap, STUB_SETUP + STUB_SETUP_SIZE, STUB_HOST_TOP - STUB_SETUP - STUB_SETUP_SIZE) < 0) die(125);
+  if (sys2(NR_munmap, STUB_SETUP + STUB_SETUP_SIZE, STUB_HOST_VDSO - STUB_SETUP - STUB_SETUP_SIZE) < 0) die(125);
+  if (sys2(NR_munmap, STUB_HOST_VDSO + STUB_HOST_VDSO_SIZE, STUB_HOST_TOP - STUB_HOST_VDSO - STUB_HOST_VDSO_SIZE) < 0) die(125);
   if (systrap) systrap_setup();
   struct fb b;
   build_filter(&b, (int)systrap);
@@ -1398,6 +1411,38 @@ static __attribute__((noreturn)) void relay_main(u64 ppid, u64 waker, u64 sigs) 
   for (;;) sys0(NR_pause);
 }
 
+#define NR_mremap 25
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define AT_SYSINFO_EHDR 33
+
+/* The host's vDSO and its data pages to STUB_HOST_VDSO, in the layout the
+ * kernel read in its own process (spec: the vDSO's offset from the first
+ * data page, then offset,size of each of those mappings, decimal, comma
+ * separated). The vDSO is where AT_SYSINFO_EHDR says (auxv: after envp). */
+static void move_host_vdso(const char *spec, char **envp) {
+  while (*envp) envp++;
+  u64 *aux = (u64 *)(envp + 1), vdso = 0;
+  for (; aux[0]; aux += 2) if (aux[0] == AT_SYSINFO_EHDR) vdso = aux[1];
+  u64 v[17];
+  int n = 0;
+  for (const char *p = spec; n < 17;) {
+    u64 x = 0;
+    if (*p < '0' || *p > '9') die(147);
+    for (; *p >= '0' && *p <= '9'; p++) x = x * 10 + (u64)(*p - '0');
+    v[n++] = x;
+    if (!*p) break;
+    if (*p++ != ',') die(147);
+  }
+  if (!vdso || n < 3 || n % 2 == 0 || v[0] > vdso) die(147);
+  u64 first = vdso - v[0];
+  for (int i = 1; i < n; i += 2) {
+    u64 off = v[i], len = v[i + 1];
+    if (off >= STUB_HOST_VDSO_SIZE || len > STUB_HOST_VDSO_SIZE - off) die(147);
+    if (sys6(NR_mremap, first + off, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, STUB_HOST_VDSO + off, 0) != (long)(STUB_HOST_VDSO + off)) die(148);
+  }
+}
+
 __attribute__((noreturn, used)) void stub_main(long argc, char **argv) {
   if (argc < 3) die(119);
   if (streq(argv[1], "relay")) {
@@ -1419,6 +1464,7 @@ __attribute__((noreturn, used)) void stub_main(long argc, char **argv) {
   u64 batch_off = parse_u64(argv[2]);
   u64 ppid = parse_u64(argv[3]);
   common_start(ppid, 1, systrap ? STUB_FD_DONE : STUB_FD_PHYSMEM);
+  if (argc >= 5) move_host_vdso(argv[4], argv + argc + 1);
   /* writable until stub_seal: it is the stack of the last steps of start-up */
   if (sys6(NR_mmap, STUB_BATCH, STUB_BATCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, batch_off) < 0) die(129);
   /* Not dumpable: no core of a stub, and /proc/<stub> stays root-only. */

@@ -209,6 +209,16 @@ export class Kernel {
   /** the guest's CLOCK_REALTIME minus the host's: clock_settime and settimeofday by the guest's root move
    * the guest's wall clock, never the host's; guarded by the JS thread */
   realtimeOffsetNs = 0n;
+  /** The guest's wall clock is set (realtimeOffsetNs): every process's vDSO reads the new offset. */
+  setRealtimeOffset(ns: bigint): void {
+    this.realtimeOffsetNs = this.physmem.vdso.realtimeOffsetNs = ns;
+    const seen = new Set<object>();
+    for (const t of this.tasks.values()) {
+      if (seen.has(t.mm) || t.state === 'dead') continue;
+      seen.add(t.mm);
+      t.mm.writeVdso();
+    }
+  }
   /** timerfds on a realtime clock (fs/timerfd.ts), told when the guest's wall clock is set; they add and
    * remove themselves; guarded by the JS thread */
   readonly clockWatchers = new Set<{ clockWasSet(): void }>();
@@ -218,6 +228,7 @@ export class Kernel {
     this.platform = opts.platform;
     this.events = containedEvents(opts.platform.events, (what, e) => this.callbackError(what, e));
     this.physmem = new Physmem(opts.memBytes);
+    this.physmem.vdso.hostClock = opts.platform.hostVdsoClock;
     this.physmem.onFramesBack = () => this.framesBack();
     this.sched = new Scheduler(opts.cpus, opts.platform);
     this.vfs = new Vfs({

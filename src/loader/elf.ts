@@ -191,7 +191,7 @@ function span(img: ElfImage): [number, number] {
 // auxv tags (include/uapi/linux/auxvec.h)
 const AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7, AT_FLAGS = 8, AT_ENTRY = 9,
   AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14, AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17,
-  AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2 = 26, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51;
+  AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2 = 26, AT_EXECFN = 31, AT_SYSINFO_EHDR = 33, AT_MINSIGSTKSZ = 51;
 
 /** The host's own auxv values we pass through (CPU features); read once. */
 let hostAux: Map<number, number> | null = null;
@@ -266,6 +266,15 @@ export function loadElf(mm: AddressSpace, img: ElfImage, interp: ElfImage | null
   const stackProt = PROT_READ | PROT_WRITE | (execStack && execStack.flags & PF_X ? PROT_EXEC : 0);
   mm.mapFixed(STACK_TOP - 32 * PAGE_SIZE, STACK_TOP, stackProt, MAP_PRIVATE | MAP_GROWSDOWN, null, 0, '[stack]');
 
+  // the vDSO (mm/vdso.ts), wherever there is room, as Linux's map_vdso
+  const vdso = mm.physmem.vdso.image;
+  let vdsoAddr = 0;
+  if (vdso) {
+    vdsoAddr = mm.findFree(vdso.size);
+    mm.mapFixed(vdsoAddr, vdsoAddr + vdso.size, PROT_READ | PROT_EXEC, MAP_PRIVATE, vdso.file, 0, '');
+    mm.prefault(vdsoAddr, vdsoAddr + vdso.size);
+  }
+
   const aux = hostAuxv();
   const auxv: Array<[number, number]> = [
     [AT_HWCAP, aux.get(AT_HWCAP) ?? 0],
@@ -283,6 +292,7 @@ export function loadElf(mm: AddressSpace, img: ElfImage, interp: ElfImage | null
     [AT_EGID, o.egid],
     [AT_SECURE, 0],
   ];
+  if (vdsoAddr) auxv.push([AT_SYSINFO_EHDR, vdsoAddr]);
   if (aux.has(AT_HWCAP2)) auxv.push([AT_HWCAP2, aux.get(AT_HWCAP2)!]);
   if (aux.has(AT_MINSIGSTKSZ)) auxv.push([AT_MINSIGSTKSZ, aux.get(AT_MINSIGSTKSZ)!]);
 

@@ -206,9 +206,16 @@ export class AddressSpace {
       if (!(e instanceof BatchPageLost)) physmem.freeStubSlot(slot);
       throw e;
     }
+    // (the stub's start-up used the page as its stack: its words only now)
+    physmem.vdso.write(pages.batch);
     const mm = new AddressSpace(physmem, pages, slot, thread.tgid, platform);
     mm.threads.add(thread);
     return { mm, thread };
+  }
+
+  /** The guest's vDSO's words in this process's batch page again (the guest's wall clock was set). */
+  writeVdso(): void {
+    this.physmem.vdso.write(this.stubPages.batch);
   }
 
   /**

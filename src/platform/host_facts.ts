@@ -8,10 +8,21 @@
  * its out-parameter (two int64s), so nothing is allocated per call.
  */
 import * as host from '../host/libc.js';
+import { hostVdso } from '../host/vdso.js';
 import type { Context } from './platform.js';
+import { STUB_HOST_VDSO, STUB_HOST_VDSO_SIZE } from './stub_layout.js';
+
+/** A stub's last argument: the host vDSO's layout, for the stub to move it to STUB_HOST_VDSO ([] if the host has
+ * none that fits). */
+export function hostVdsoArgs(): string[] {
+  const v = hostVdso();
+  return v && v.span <= STUB_HOST_VDSO_SIZE ? [v.spec] : [];
+}
 
 export abstract class HostFacts {
   private readonly ts = new BigInt64Array(2);
+  /** Platform.hostVdsoClock; immutable */
+  readonly hostVdsoClock: number = hostVdsoArgs().length ? STUB_HOST_VDSO + hostVdso()!.clockGettime : 0;
 
   allowedCpus(): number[] {
     return host.allowedCpus();

@@ -189,6 +189,9 @@ export interface Platform {
   pollMisses?(): number;
   /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
   hostRunnable(): number;
+  /** where the host's __vdso_clock_gettime lies in every stub process (STUB_HOST_VDSO), for the guest's vDSO; 0 if
+   * the stubs have no host vDSO (the guest's vDSO then makes the syscall); immutable */
+  readonly hostVdsoClock: number;
   /** Whether a guest host thread is runnable now (running or ready for a CPU; false if gone). */
   threadRunnable(ctx: Context): boolean;
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */

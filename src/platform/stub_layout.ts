@@ -22,6 +22,8 @@ export const STUB_BATCH_ARG0 = STUB_BATCH_SIZE - 24, STUB_BATCH_ARG1 = STUB_BATC
 export const STUB_BATCH_SEQ = STUB_BATCH_SIZE - 8, STUB_BATCH_CMD = STUB_BATCH_SIZE - 4;
 export const MAPPER_RUN = 0, MAPPER_CLONE = 1, MAPPER_FORK = 2;
 export const STUB_BATCH_MAX = STUB_BATCH_PATH / STUB_BATCH_ENTRY - 1 | 0;
+/** what the guest's vDSO reads in the batch page: the host's clock_gettime (u64) and the wall-clock offset (i64) */
+export const STUB_BATCH_VDSO = STUB_BATCH_PATH - 48;
 export const STUB_END = STUB_BATCH + STUB_BATCH_SIZE;
 export const STUB_HOST_TOP = 0x7ffffffff000;
 /** the stub's start-up code, unmapped before any guest code runs */
@@ -48,6 +50,8 @@ export const STUB_AREA_SIZE = 0x4000;
 export const STUB_AREAS_MAX = 4096;
 export const STUB_AREAS_END = STUB_AREAS + STUB_AREAS_MAX * STUB_AREA_SIZE;
 export const STUB_ALTSTACK = 0x1000;
+/** the host's vDSO and its data pages, moved here by every stub (both platforms) */
+export const STUB_HOST_VDSO = STUB_AREAS_END + 0x100000, STUB_HOST_VDSO_SIZE = 0x10000;
 export const MSG_STATE = 0, MSG_SIG = 4, MSG_CODE = 8, MSG_WAITING = 12, MSG_ADDR = 16, MSG_FPOFF = 24, MSG_CMD = 32,
   MSG_SETFS = 36, MSG_FSBASE = 40, MSG_GSBASE = 48, MSG_SPIN = 56, MSG_TID = 60, MSG_REGS = 64, MSG_SS = 512;
 export const MSG_SPIN_MAX = 0x10000;

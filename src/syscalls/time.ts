@@ -110,7 +110,7 @@ function doSettimeofday(t: Task, sec: bigint | null, nsec: bigint, tzMinutesWest
   if (tzMinutesWest !== null && (tzMinutesWest > 15 * 60 || tzMinutesWest < -15 * 60)) return -Errno.EINVAL;
   if (sec === null) return 0;
   const host = t.kernel.platform.clockNs(CLOCK_REALTIME) ?? BigInt(Date.now()) * 1000000n;
-  t.kernel.realtimeOffsetNs = sec * NSEC_PER_SEC + nsec - host;
+  t.kernel.setRealtimeOffset(sec * NSEC_PER_SEC + nsec - host);
   for (const w of t.kernel.clockWatchers) w.clockWasSet(); // clock_was_set → timerfd_clock_was_set
   return 0;
 }

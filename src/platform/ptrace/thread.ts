@@ -22,6 +22,7 @@ import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS, CS, SS } from '../regs.js';
 import { Context, ContextGone, StubFailed, StubPages } from '../platform.js';
 import { USER_CS, USER_SS } from '../../abi/sigcontext.js';
 import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_BATCH, STUB_BATCH_ENTRY } from '../stub_layout.js';
+import { hostVdsoArgs } from '../host_facts.js';
 
 import { SIGTRAP, SIGSEGV, SIGKILL, SIGSTOP, SIGILL, SIGBUS, SIGFPE } from '../../abi/signal.js';
 export { SIGTRAP, SIGSEGV, SIGKILL, SIGSTOP };
@@ -388,7 +389,7 @@ export function checkSpawned(pid: number, s: number, what: string, options = PTR
  */
 export function spawnStub(physmemFd: number, pages: StubPages, pgroup: number): HostThread {
   const pid = host.posixSpawn(STUB_PATH,
-    ['umlts-stub', 'stub', String(pages.batchOff), String(host.getpid())],
+    ['umlts-stub', 'stub', String(pages.batchOff), String(host.getpid()), ...hostVdsoArgs()],
     [], [[physmemFd, STUB_FD_PHYSMEM]], { pgroup });
   attachSpawned(pid, 'stub');
   return new HostThread(pid, pages);

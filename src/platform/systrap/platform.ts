@@ -36,7 +36,7 @@ import {
   Platform, Context, Stop, StubPages, ContextGone, StubFailed, BatchPageLost, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
   STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
-import { HostFacts } from '../host_facts.js';
+import { HostFacts, hostVdsoArgs } from '../host_facts.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
@@ -184,7 +184,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
   /** A stub process for the batch page at batchOff (it starts, then stops at its ready trap); EAGAIN if the host refuses. */
   private spawnStub(physmemFd: number, batchOff: number): number {
     try {
-      return host.posixSpawn(STUB_PATH, ['umlts-stub', 'systrap', String(batchOff), String(host.getpid())], [],
+      return host.posixSpawn(STUB_PATH, ['umlts-stub', 'systrap', String(batchOff), String(host.getpid()), ...hostVdsoArgs()], [],
         [[physmemFd, STUB_FD_PHYSMEM], [this.sysmemFd, STUB_FD_SYSMEM], [this.reportPeer, STUB_FD_DONE]], { pgroup: this.pgid });
     } catch {
       throw new ErrnoError(Errno.EAGAIN);

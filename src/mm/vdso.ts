@@ -1,0 +1,61 @@
+/**
+ * The guest's vDSO (Linux's arch/x86/entry/vdso/vma.c): the image built
+ * from native/vdso, which exec maps into every new program (the loader;
+ * AT_SYSINFO_EHDR), and the words it reads in each process's batch page
+ * (STUB_BATCH_VDSO, read-only to the guest): the address of the host's
+ * clock_gettime in the stub (Platform.hostVdsoClock; 0: the guest's vDSO
+ * makes the syscall) and the guest's wall-clock offset from the host's
+ * (settimeofday in the guest), so that the C library reads the clocks
+ * without a trap and sees what clock_gettime(2) says.
+ *
+ * Ownership: one per Physmem (kernel-wide), guarded by the JS thread; the
+ * kernel sets hostClock once and realtimeOffsetNs at settimeofday, then
+ * rewrites every live process's words (AddressSpace.writeVdso).
+ */
+import { readFileSync } from 'node:fs';
+import * as host from '../host/libc.js';
+import { STUB_BATCH_VDSO } from '../platform/stub_layout.js';
+import type { VmFile } from './vma.js';
+
+export class Vdso {
+  /** Platform.hostVdsoClock */
+  hostClock = 0;
+  /** the guest's CLOCK_REALTIME less the host's, ns */
+  realtimeOffsetNs = 0n;
+  /** the image, shared through the page cache; null if it could not be read (no vDSO: the C library traps) */
+  readonly image: { file: VmFile; size: number } | null;
+
+  /** path: the built image (build/native/vdso.so); immutable */
+  constructor(path: string) {
+    let bytes: Uint8Array | null = null;
+    try {
+      bytes = new Uint8Array(readFileSync(path));
+    } catch {
+      /* not built: programs run without a vDSO */
+    }
+    this.image = bytes && bytes.length > 0 ? { file: imageFile(bytes), size: Math.ceil(bytes.length / 4096) * 4096 } : null;
+  }
+
+  /** The words in one batch page (each an aligned 8-byte store: a guest thread reading them sees old or new). */
+  write(batch: DataView): void {
+    const w = new BigInt64Array(batch.buffer, batch.byteOffset + STUB_BATCH_VDSO, 2);
+    Atomics.store(w, 0, BigInt(this.hostClock));
+    Atomics.store(w, 1, this.realtimeOffsetNs);
+  }
+}
+
+/** The image as a file mappings copy from (its frames cached once, shared copy-on-write by every process). */
+function imageFile(bytes: Uint8Array): VmFile {
+  return {
+    fillHost(off: number, ptr: bigint, len: number): number {
+      const n = Math.min(len, bytes.length - off);
+      if (n <= 0) return 0;
+      new Uint8Array(host.view(ptr, n)).set(bytes.subarray(off, off + n));
+      return n;
+    },
+    cacheKey: `[vdso]:${bytes.length}`,
+    mapName: '[vdso]',
+    mapDev: 0,
+    mapIno: 0,
+  };
+}
