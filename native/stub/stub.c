@@ -297,6 +297,10 @@
  *    kernel bug, not a proof.
  *  - Guest code can read the batch page (past requests: frame offsets and
  *    /proc/<kernel>/fd paths) and the code page. Neither is a secret.
+ *  - A host that will not let a process move its vDSO's data pages
+ *    (mremap) fails every stub's start-up (exit 148): umlts does not run
+ *    there. A kernel with no vDSO gives the kernel no layout to pass: the
+ *    guest's vDSO then makes each syscall.
  *  - Guest code can run the host's vDSO at STUB_HOST_VDSO (the guest's own
  *    vDSO calls its clock_gettime) and read its data pages: the host's
  *    clocks, which the guest's clock_gettime tells it anyway. Its code makes

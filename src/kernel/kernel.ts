@@ -214,7 +214,8 @@ export class Kernel {
     this.realtimeOffsetNs = this.physmem.vdso.realtimeOffsetNs = ns;
     const seen = new Set<object>();
     for (const t of this.tasks.values()) {
-      if (seen.has(t.mm) || t.state === 'dead') continue;
+      // (a process's mm goes when its last thread does: a zombie's page may be another's by now)
+      if (seen.has(t.mm) || t.state === 'dead' || t.state === 'zombie' || t.mm.tlb.released) continue;
       seen.add(t.mm);
       t.mm.writeVdso();
     }
