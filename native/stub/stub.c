@@ -1340,7 +1340,7 @@ static __attribute__((noreturn, used)) void stub_finish(long systrap) {
    * space anyway. */
   if (sys2(NR_munmap, 0, STUB_START) < 0) die(124);
   if (sys2(NR_munmap, STUB_SETUP + STUB_SETUP_SIZE, STUB_HOST_VDSO - STUB_SETUP - STUB_SETUP_SIZE) < 0) die(125);
-  if (sys2(NR_munmap, STUB_HOST_VDSO + STUB_HOST_VDSO_SIZE, STUB_HOST_TOP - STUB_HOST_VDSO - STUB_HOST_VDSO_SIZE) < 0) die(125);
+  if (sys2(NR_munmap, STUB_HOST_VDSO + STUB_HOST_VDSO_SIZE, STUB_HOST_TOP - STUB_HOST_VDSO - STUB_HOST_VDSO_SIZE) < 0) die(131);
   if (systrap) systrap_setup();
   struct fb b;
   build_filter(&b, (int)systrap);
@@ -1436,10 +1436,12 @@ static void move_host_vdso(const char *spec, char **envp) {
     for (; *p >= '0' && *p <= '9'; p++) x = x * 10 + (u64)(*p - '0');
     v[n++] = x;
     if (!*p) break;
-    if (*p++ != ',') die(147);
+    if (*p++ != ',' || n == 17) die(147);
   }
   if (!vdso || n < 3 || n % 2 == 0 || v[0] > vdso) die(147);
   u64 first = vdso - v[0];
+  /* moved one mapping at a time: a source overlapping the target could be unmapped by an earlier move */
+  if (first < STUB_HOST_VDSO + STUB_HOST_VDSO_SIZE && first + STUB_HOST_VDSO_SIZE > STUB_HOST_VDSO) die(147);
   for (int i = 1; i < n; i += 2) {
     u64 off = v[i], len = v[i + 1];
     if (off >= STUB_HOST_VDSO_SIZE || len > STUB_HOST_VDSO_SIZE - off) die(147);
@@ -1469,6 +1471,7 @@ __attribute__((noreturn, used)) void stub_main(long argc, char **argv) {
   u64 ppid = parse_u64(argv[3]);
   common_start(ppid, 1, systrap ? STUB_FD_DONE : STUB_FD_PHYSMEM);
   if (argc >= 5) move_host_vdso(argv[4], argv + argc + 1);
+  else if (sys2(NR_munmap, STUB_HOST_VDSO, STUB_HOST_VDSO_SIZE) < 0) die(130);  /* (stub_finish keeps that range) */
   /* writable until stub_seal: it is the stack of the last steps of start-up */
   if (sys6(NR_mmap, STUB_BATCH, STUB_BATCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, STUB_FD_PHYSMEM, batch_off) < 0) die(129);
   /* Not dumpable: no core of a stub, and /proc/<stub> stays root-only. */

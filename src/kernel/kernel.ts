@@ -207,11 +207,13 @@ export class Kernel {
   /** signalfd readers and pollers, woken by every queued signal (signalfd.ts); immutable reference, guarded by the JS thread */
   readonly signalfdWait = new WaitQueue();
   /** the guest's CLOCK_REALTIME minus the host's: clock_settime and settimeofday by the guest's root move
-   * the guest's wall clock, never the host's; guarded by the JS thread */
-  realtimeOffsetNs = 0n;
+   * the guest's wall clock, never the host's (kept where the vDSO's words come from: mm/vdso.ts) */
+  get realtimeOffsetNs(): bigint {
+    return this.physmem.vdso.realtimeOffsetNs;
+  }
   /** The guest's wall clock is set (realtimeOffsetNs): every process's vDSO reads the new offset. */
   setRealtimeOffset(ns: bigint): void {
-    this.realtimeOffsetNs = this.physmem.vdso.realtimeOffsetNs = ns;
+    this.physmem.vdso.realtimeOffsetNs = ns;
     const seen = new Set<object>();
     for (const t of this.tasks.values()) {
       // (a process's mm goes when its last thread does: a zombie's page may be another's by now)

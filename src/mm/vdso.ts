@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as host from '../host/libc.js';
-import { STUB_BATCH_VDSO } from '../platform/stub_layout.js';
+import { STUB_BATCH_VDSO, STUB_HOST_VDSO, STUB_HOST_VDSO_SIZE } from '../platform/stub_layout.js';
 import type { VmFile } from './vma.js';
 
 export class Vdso {
@@ -58,4 +58,11 @@ function imageFile(bytes: Uint8Array): VmFile {
     mapDev: 0,
     mapIno: 0,
   };
+}
+
+/** A syscall from the stub's copy of the host's vDSO: its fallback when the host's clock source needs one. The
+ * guest's vDSO called it and adds the guest's wall-clock offset itself: such a clock_gettime answers the host's
+ * clock (which the host's vDSO would have read from its data pages anyway). */
+export function fromHostVdso(rip: number): boolean {
+  return rip >= STUB_HOST_VDSO && rip < STUB_HOST_VDSO + STUB_HOST_VDSO_SIZE;
 }

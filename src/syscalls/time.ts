@@ -10,7 +10,8 @@
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
-import { Regs } from '../platform/regs.js';
+import { Regs, RIP } from '../platform/regs.js';
+import { fromHostVdso } from '../mm/vdso.js';
 import { A0, A1, A2, A3 } from './types.js';
 import {
   readTimespec, writeTimespec, writeTimeval, writeU64, clearUser, getTimespec, getTimeval, readStruct, NSEC_PER_SEC, USEC_PER_SEC,
@@ -77,8 +78,12 @@ export function readClock(t: Task, clk: number): bigint | null {
 /** clock_gettime(2) */
 export function sys_clock_gettime(t: Task, r: Regs): number {
   const clk = r.getI32(A0), tp = r.get(A1);
-  const now = readClock(t, clk);
+  let now = readClock(t, clk);
   if (now === null) return -Errno.EINVAL;
+  // the host's vDSO's fallback, for the guest's vDSO, which adds the guest's offset to what it gets
+  if ((clk === CLOCK_REALTIME || clk === CLOCK_REALTIME_COARSE || clk === CLOCK_TAI) && fromHostVdso(r.get(RIP))) {
+    now -= t.kernel.realtimeOffsetNs;
+  }
   writeTimespec(t, tp, now);
   return 0;
 }
