@@ -133,6 +133,22 @@ function runHostile(name, { acceptExtra = () => false, check = () => {} } = {}) 
   }
 }
 
+// The host's vDSO that every stub keeps (STUB_HOST_VDSO) is guest code's to run: each syscall instruction in it,
+// jumped to with write(1, "X", 1) in the registers, writes for the guest (emulated); had the stub run it, nothing
+// would be written (a stub has no fd 1).
+test('jumps to every syscall instruction of the host vDSO the stub keeps: each is the guest\'s, emulated', async () => {
+  const { STUB_HOST_VDSO } = await import('../dist/platform/stub_layout.js');
+  const { hostVdso } = await import('../dist/host/vdso.js');
+  // where the stub puts the host's vDSO code: its offset in the layout (this process's, the same host kernel's)
+  const spec = hostVdso()?.spec.split(',').map(Number);
+  assert.ok(spec, 'this host gives its processes no vDSO');
+  const bin = buildGuest('hostile_vdso');
+  const r = runUmlts([], [bin, String(STUB_HOST_VDSO + spec[0]), String(spec[spec.length - 1])], { timeout: RUN_TIMEOUT_MS });
+  assert.equal(r.code, 0, r.describe());
+  assert.doesNotMatch(r.stderr, /kernel error/, r.describe());
+  assert.match(r.stdout, /^syscall sites in the host's vDSO: [1-9]\d*, each wrote for the guest: yes$/m, r.describe());
+});
+
 test('jump, call and ret into every stub symbol, every syscall and int3 byte, with crafted registers, racing flushes, and secret guesses', () => {
   const names = stubSymbols().map((x) => x.split('=')[0]);
   const helpers = new Set(names.filter((n) => !STUB_ENTRIES.has(n)));
