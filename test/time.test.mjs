@@ -3,7 +3,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { buildGuest, assertSameAsNative, assertNoLeftovers, runUmlts, hostCpus } from './lib.mjs';
+import { buildGuest, assertSameAsNative, assertNoLeftovers, runUmlts, hostCpus, CLEAN_ENV } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -59,6 +59,24 @@ test('the vDSO: present, its clocks agree with the syscalls, and reading them tr
   assert.equal(r.code, 0, r.describe());
   assert.equal(r.stdout, 'settimeofday an hour ahead: OK\nvDSO realtime moved with it: yes\ngettimeofday too: yes\ntime too: yes\n', r.describe());
 });
+
+// A stub that cannot keep the host's vDSO (a host refusing the mremap of its data pages; the test hook gives the
+// stubs a layout whose second mapping is not there: the stub exits STUB_EXIT_VDSO_MOVE): umlts spawns it again
+// without, the guest's vDSO makes its clock syscalls, and the clocks still agree with the syscalls, on each platform.
+for (const platform of ['systrap', 'ptrace']) {
+  test(`the vDSO on a host that will not let a stub keep its own (${platform}): the clocks trap, and work`, () => {
+    const g = buildGuest('vdso');
+    const env = { ...CLEAN_ENV, UMLTS_PLATFORM: platform, UMLTS_TEST_VDSO_SPEC: '0,0,4096,61440,4096' };
+    const { umlts } = assertSameAsNative([g], ['--stats'], { env });
+    assert.match(umlts.stdout, /AT_SYSINFO_EHDR: set/);
+    const n = Number(/kernel: syscalls=(\d+)/.exec(umlts.stderr)?.[1]);
+    assert.ok(n > 100000, `${n} syscalls: each clock read should trap\n${umlts.describe()}`);
+    // a fork's copy and an exec'd program keep going the same way
+    const r = runUmlts([], ['/bin/sh', '-c', `${g} >/dev/null && ${g} settime`], { env });
+    assert.equal(r.code, 0, r.describe());
+    assert.match(r.stdout, /vDSO realtime moved with it: yes/, r.describe());
+  });
+}
 
 // systrap's timers: no timerfd (no host call per arm, no round trip through the waker per expiry); the
 // platform's wait sleeps until dueMs and calls runExpired (src/platform/ptrace/events.ts)

@@ -94,6 +94,10 @@
  * vDSO code finds its data at fixed offsets); read+exec, as the host made them. At most STUB_HOST_VDSO_SIZE. */
 #define STUB_HOST_VDSO      (STUB_AREAS_END + 0x100000UL)
 #define STUB_HOST_VDSO_SIZE 0x10000UL
+/* a stub's exit status when it cannot keep the host's vDSO (a layout that does not fit its own process, or a
+ * host that refuses the mremap): the kernel spawns stubs without the layout from then on */
+#define STUB_EXIT_VDSO_LAYOUT 147
+#define STUB_EXIT_VDSO_MOVE   148
 /* the message: offsets in the area's first page */
 #define MSG_STATE     0    /* u32: MSG_RUNNING, MSG_POSTED (by the handler), MSG_REPLIED (by the kernel) */
 #define MSG_SIG       4    /* u32: the host signal the handler took */

@@ -298,9 +298,10 @@
  *  - Guest code can read the batch page (past requests: frame offsets and
  *    /proc/<kernel>/fd paths) and the code page. Neither is a secret.
  *  - A host that will not let a process move its vDSO's data pages
- *    (mremap) fails every stub's start-up (exit 148): umlts does not run
- *    there. A kernel with no vDSO gives the kernel no layout to pass: the
- *    guest's vDSO then makes each syscall.
+ *    (mremap) fails the first stub's start-up (STUB_EXIT_VDSO_MOVE); the
+ *    kernel then spawns every stub without the layout (host_facts.ts,
+ *    spawnKeepingVdso), and the guest's vDSO makes each syscall, as on a
+ *    kernel with no vDSO (no layout to pass).
  *  - Guest code can run the host's vDSO at STUB_HOST_VDSO (the guest's own
  *    vDSO calls its clock_gettime) and read its data pages: the host's
  *    clocks, which the guest's clock_gettime tells it anyway. Its code makes
@@ -1432,20 +1433,20 @@ static void move_host_vdso(const char *spec, char **envp) {
   int n = 0;
   for (const char *p = spec; n < 17;) {
     u64 x = 0;
-    if (*p < '0' || *p > '9') die(147);
+    if (*p < '0' || *p > '9') die(STUB_EXIT_VDSO_LAYOUT);
     for (; *p >= '0' && *p <= '9'; p++) x = x * 10 + (u64)(*p - '0');
     v[n++] = x;
     if (!*p) break;
-    if (*p++ != ',' || n == 17) die(147);
+    if (*p++ != ',' || n == 17) die(STUB_EXIT_VDSO_LAYOUT);
   }
-  if (!vdso || n < 3 || n % 2 == 0 || v[0] > vdso) die(147);
+  if (!vdso || n < 3 || n % 2 == 0 || v[0] > vdso) die(STUB_EXIT_VDSO_LAYOUT);
   u64 first = vdso - v[0];
   /* moved one mapping at a time: a source overlapping the target could be unmapped by an earlier move */
-  if (first < STUB_HOST_VDSO + STUB_HOST_VDSO_SIZE && first + STUB_HOST_VDSO_SIZE > STUB_HOST_VDSO) die(147);
+  if (first < STUB_HOST_VDSO + STUB_HOST_VDSO_SIZE && first + STUB_HOST_VDSO_SIZE > STUB_HOST_VDSO) die(STUB_EXIT_VDSO_LAYOUT);
   for (int i = 1; i < n; i += 2) {
     u64 off = v[i], len = v[i + 1];
-    if (off >= STUB_HOST_VDSO_SIZE || len > STUB_HOST_VDSO_SIZE - off) die(147);
-    if (sys6(NR_mremap, first + off, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, STUB_HOST_VDSO + off, 0) != (long)(STUB_HOST_VDSO + off)) die(148);
+    if (off >= STUB_HOST_VDSO_SIZE || len > STUB_HOST_VDSO_SIZE - off) die(STUB_EXIT_VDSO_LAYOUT);
+    if (sys6(NR_mremap, first + off, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, STUB_HOST_VDSO + off, 0) != (long)(STUB_HOST_VDSO + off)) die(STUB_EXIT_VDSO_MOVE);
   }
 }
 

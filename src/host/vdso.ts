@@ -20,6 +20,16 @@ export interface HostVdso {
   readonly clockGettime: number;
 }
 
+/** The guest's vDSO image (native/vdso, built to path), or null if it is missing (programs then run without one). */
+export function readVdsoImage(path: string): Uint8Array | null {
+  try {
+    const bytes = new Uint8Array(readFileSync(path));
+    return bytes.length > 0 ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
 /** memoized (undefined: not read yet); immutable once read */
 let cached: HostVdso | null | undefined;
 

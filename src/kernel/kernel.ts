@@ -231,7 +231,6 @@ export class Kernel {
     this.platform = opts.platform;
     this.events = containedEvents(opts.platform.events, (what, e) => this.callbackError(what, e));
     this.physmem = new Physmem(opts.memBytes);
-    this.physmem.vdso.hostClock = opts.platform.hostVdsoClock;
     this.physmem.onFramesBack = () => this.framesBack();
     this.sched = new Scheduler(opts.cpus, opts.platform);
     this.vfs = new Vfs({
@@ -591,7 +590,6 @@ export class Kernel {
     if (this.sched.contended) this.armTick();
   }
   start(task: Task): void {
-    task.keptCpu = false;
     task.thread.resumeGuest(task.regs, task.sc.atSeccomp);
     task.sc.atSeccomp = false;
   }
@@ -603,18 +601,15 @@ export class Kernel {
    * not start it again (it blocked, stopped or died).
    */
   enterStop(task: Task): void {
-    if (this.sched.keepAcrossTrap(task)) task.keptCpu = true;
-    else this.leaveCpu(task);
+    if (!this.sched.keepAcrossTrap(task)) this.leaveCpu(task);
   }
   endStop(task: Task): void {
-    if (!task.keptCpu) return;
-    task.keptCpu = false;
-    this.leaveCpu(task);
+    if (this.sched.kept(task)) this.leaveCpu(task);
   }
 
   /** In a syscall, the task gives up the vCPU it kept through it (sched_yield): it queues for one as it returns. */
   yieldCpu(task: Task): void {
-    if (task.keptCpu) this.endStop(task);
+    this.endStop(task);
   }
 
   /** The task left its vCPU; start whoever waited for one. */

@@ -246,18 +246,6 @@ export class Scheduler {
     });
   }
 
-  /**
-   * For a task whose host thread is already running again (resumed from the
-   * kernel's fault path or inside the stub): take a free vCPU if there is
-   * one, but never queue it — a queued task is started later, and starting
-   * a thread that already runs would write stale registers into it.
-   */
-  acquireRunning(t: Task): void {
-    if (!this.acquire(t)) {
-      const w = this.waiting.indexOf(t);
-      if (w >= 0) this.waiting.splice(w, 1);
-    }
-  }
 
   /**
    * The task trapped: true if it keeps its vCPU through the trap (the
@@ -276,6 +264,11 @@ export class Scheduler {
     this.endRun(t, now);
     this.held[i] = true;
     return true;
+  }
+
+  /** The task keeps its vCPU through the stop being handled and has not been started again (acquire ends that). */
+  kept(t: Task): boolean {
+    return t.cpu >= 0 && this.held[t.cpu]!;
   }
 
   /** A run of guest code ended: the placement hint (a moving average: one long run among short ones does not

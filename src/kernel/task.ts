@@ -207,9 +207,6 @@ export class Task {
   lastCpu = 0;
   /** how long its stretches of guest code run (ns, moving average): the scheduler's placement hint; owned by the Scheduler */
   lastRunNs = 0;
-  /** it keeps its vCPU through the stop being handled (Kernel.enterStop) and has not been started again; owned by
-   * the kernel's stop handling (enterStop, start, endStop) */
-  keptCpu = false;
   /** prctl(PR_SET_PDEATHSIG); owned by this task */
   pdeathSig = 0;
   /** prctl(PR_SET_NO_NEW_PRIVS); owned by this task */

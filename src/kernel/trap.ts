@@ -32,7 +32,7 @@ export function onStop(k: Kernel, task: Task, stop: Stop): void {
     }
   } finally {
     // kept its vCPU through the stop but was not started again: it gives it up now
-    if (task.keptCpu) k.endStop(task);
+    k.endStop(task);
   }
 }
 

@@ -151,6 +151,9 @@ export class AddressSpace {
   readonly vmas: Vma[] = [];
   /** page table: (vpn / 512) -> page-table page; guarded by the JS thread */
   readonly pt = new Map<number, PtPage>();
+  /** where this process's stub has the host's clock_gettime (Platform.hostVdsoClock when the stub started; a
+   * fork's copy has its parent's stub's): the guest's vDSO's first word; set once, by make */
+  hostVdsoClock = 0;
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
@@ -195,7 +198,7 @@ export class AddressSpace {
     return AddressSpace.make(physmem, platform, (pages) => platform.newAddressSpace(physmem.fd, pages));
   }
   /** An address space whose host process start() makes for its batch page. */
-  private static make(physmem: Physmem, platform: Platform, start: (pages: StubPages) => Context): { mm: AddressSpace; thread: Context } {
+  private static make(physmem: Physmem, platform: Platform, start: (pages: StubPages) => Context, hostVdsoClock?: number): { mm: AddressSpace; thread: Context } {
     const slot = physmem.allocStubSlot();
     const pages = stubPages(physmem, slot);
     let thread: Context;
@@ -206,16 +209,18 @@ export class AddressSpace {
       if (!(e instanceof BatchPageLost)) physmem.freeStubSlot(slot);
       throw e;
     }
-    // (the stub's start-up used the page as its stack: its words only now)
-    physmem.vdso.write(pages.batch);
     const mm = new AddressSpace(physmem, pages, slot, thread.tgid, platform);
+    // (the platform's, read once the stub started: a stub that could not keep the host's vDSO changes it)
+    mm.hostVdsoClock = hostVdsoClock ?? platform.hostVdsoClock;
+    // (the stub's start-up used the page as its stack: its words only now)
+    mm.writeVdso();
     mm.threads.add(thread);
     return { mm, thread };
   }
 
   /** The guest's vDSO's words in this process's batch page again (the guest's wall clock was set). */
   writeVdso(): void {
-    this.physmem.vdso.write(this.stubPages.batch);
+    this.physmem.vdso.write(this.stubPages.batch, this.hostVdsoClock);
   }
 
   /**
@@ -301,7 +306,7 @@ export class AddressSpace {
       if (copyHost) {
         // what the child's host process inherits is what this side's host has after this flush
         this.flush();
-        made = AddressSpace.make(pm, this.platform, (pages) => this.platform.forkAddressSpace!(from, pages));
+        made = AddressSpace.make(pm, this.platform, (pages) => this.platform.forkAddressSpace!(from, pages), this.hostVdsoClock);
       } else {
         made = AddressSpace.create(pm, this.platform);
       }

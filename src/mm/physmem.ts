@@ -16,6 +16,7 @@
  * memfd, and guest threads write their frames while they run.
  */
 import { Vdso } from './vdso.js';
+import { readVdsoImage } from '../host/vdso.js';
 import { STUB_DIR } from '../platform/stub_layout.js';
 import * as host from '../host/libc.js';
 import { PageCache } from './page_cache.js';
@@ -73,7 +74,7 @@ export class Physmem {
   /** file pages shared between processes; evicted when memory runs out; immutable reference */
   readonly cache = new PageCache(this);
   /** the guest's vDSO: its image and the words it reads (vdso.ts); kernel-wide */
-  readonly vdso = new Vdso(STUB_DIR + 'vdso.so');
+  readonly vdso = new Vdso(readVdsoImage(STUB_DIR + 'vdso.so'));
   /** kernel-wide mm counters for --stats; guarded by the JS thread (bumped by every AddressSpace) */
   readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0, hostFull: 0, prefaulted: 0, poolSorts: 0 };
   /** frames of released address spaces that wait for their host process to be reaped

@@ -9,37 +9,30 @@
  * without a trap and sees what clock_gettime(2) says.
  *
  * Ownership: one per Physmem (kernel-wide), guarded by the JS thread; the
- * kernel sets hostClock once and realtimeOffsetNs at settimeofday, then
- * rewrites every live process's words (AddressSpace.writeVdso).
+ * kernel sets realtimeOffsetNs at settimeofday, then rewrites every live
+ * process's words (AddressSpace.writeVdso; the host clock's address is
+ * each process's, AddressSpace.hostVdsoClock).
  */
-import { readFileSync } from 'node:fs';
 import * as host from '../host/libc.js';
 import { STUB_BATCH_VDSO, STUB_HOST_VDSO, STUB_HOST_VDSO_SIZE } from '../platform/stub_layout.js';
 import type { VmFile } from './vma.js';
 
 export class Vdso {
-  /** Platform.hostVdsoClock */
-  hostClock = 0;
   /** the guest's CLOCK_REALTIME less the host's, ns */
   realtimeOffsetNs = 0n;
   /** the image, shared through the page cache; null if it could not be read (no vDSO: the C library traps) */
   readonly image: { file: VmFile; size: number } | null;
 
-  /** path: the built image (build/native/vdso.so); immutable */
-  constructor(path: string) {
-    let bytes: Uint8Array | null = null;
-    try {
-      bytes = new Uint8Array(readFileSync(path));
-    } catch {
-      /* not built: programs run without a vDSO */
-    }
-    this.image = bytes && bytes.length > 0 ? { file: imageFile(bytes), size: Math.ceil(bytes.length / 4096) * 4096 } : null;
+  /** bytes: the built image (host/vdso.ts readVdsoImage), null if it is missing */
+  constructor(bytes: Uint8Array | null) {
+    this.image = bytes ? { file: imageFile(bytes), size: Math.ceil(bytes.length / 4096) * 4096 } : null;
   }
 
-  /** The words in one batch page (each an aligned 8-byte store: a guest thread reading them sees old or new). */
-  write(batch: DataView): void {
+  /** The words in one batch page (each an aligned 8-byte store: a guest thread reading them sees old or new);
+   * hostClock: Platform.hostVdsoClock when the process's stub started. */
+  write(batch: DataView, hostClock: number): void {
     const w = new BigInt64Array(batch.buffer, batch.byteOffset + STUB_BATCH_VDSO, 2);
-    Atomics.store(w, 0, BigInt(this.hostClock));
+    Atomics.store(w, 0, BigInt(hostClock));
     Atomics.store(w, 1, this.realtimeOffsetNs);
   }
 }

@@ -8,21 +8,59 @@
  * its out-parameter (two int64s), so nothing is allocated per call.
  */
 import * as host from '../host/libc.js';
-import { hostVdso } from '../host/vdso.js';
+import { hostVdso, type HostVdso } from '../host/vdso.js';
 import type { Context } from './platform.js';
-import { STUB_HOST_VDSO, STUB_HOST_VDSO_SIZE } from './stub_layout.js';
+import { STUB_HOST_VDSO, STUB_HOST_VDSO_SIZE, STUB_EXIT_VDSO_LAYOUT, STUB_EXIT_VDSO_MOVE } from './stub_layout.js';
 
-/** A stub's last argument: the host vDSO's layout, for the stub to move it to STUB_HOST_VDSO ([] if the host has
- * none that fits). */
-export function hostVdsoArgs(): string[] {
-  const v = hostVdso();
-  return v && v.span <= STUB_HOST_VDSO_SIZE ? [v.spec] : [];
+/** A spawned helper (a stub, the waker) that did not reach its ready trap. */
+export class SpawnFailed extends Error {
+  /** exitStatus: its exit status if it exited, else -1 */
+  constructor(message: string, readonly exitStatus: number) {
+    super(message);
+  }
+}
+
+/** Test hook (test/time.test.mjs): UMLTS_TEST_VDSO_SPEC=SPEC is the layout stubs are given instead of the host's
+ * (one the stub cannot move, as on a host that refuses the mremap); immutable */
+const TEST_VDSO_SPEC = process.env.UMLTS_TEST_VDSO_SPEC ?? '';
+
+/** a stub could not keep the host's vDSO (it exited STUB_EXIT_VDSO_*): every stub since starts without it; set
+ * once, by the kernel's JS thread (spawnKeepingVdso) */
+let vdsoRefused = false;
+
+/** The host's vDSO if stubs can keep it (it fits STUB_HOST_VDSO's range, and no stub failed to move it). */
+function usableHostVdso(): HostVdso | null {
+  const v = vdsoRefused ? null : hostVdso();
+  return v && v.span <= STUB_HOST_VDSO_SIZE ? v : null;
+}
+
+/**
+ * Spawn a stub given the host vDSO's layout as its last arguments (`spawn`
+ * spawns it and waits for its ready trap). A stub that cannot keep the
+ * host's vDSO (a host that refuses the mremap of its data pages, a layout
+ * that does not fit the stub's process) exits at start-up: then no stub
+ * gets the layout again, the guest's vDSO makes its clock syscalls
+ * (hostVdsoClock is 0), and this one is spawned again without it.
+ */
+export function spawnKeepingVdso<T>(spawn: (vdsoArgs: string[]) => T): T {
+  const v = usableHostVdso();
+  if (!v) return spawn([]);
+  try {
+    return spawn([TEST_VDSO_SPEC || v.spec]);
+  } catch (e) {
+    if (!(e instanceof SpawnFailed) || (e.exitStatus !== STUB_EXIT_VDSO_LAYOUT && e.exitStatus !== STUB_EXIT_VDSO_MOVE)) throw e;
+    vdsoRefused = true;
+    return spawn([]);
+  }
 }
 
 export abstract class HostFacts {
   private readonly ts = new BigInt64Array(2);
-  /** Platform.hostVdsoClock; immutable */
-  readonly hostVdsoClock: number = hostVdsoArgs().length ? STUB_HOST_VDSO + hostVdso()!.clockGettime : 0;
+  /** Platform.hostVdsoClock */
+  get hostVdsoClock(): number {
+    const v = usableHostVdso();
+    return v ? STUB_HOST_VDSO + v.clockGettime : 0;
+  }
 
   allowedCpus(): number[] {
     return host.allowedCpus();

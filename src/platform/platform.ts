@@ -189,8 +189,9 @@ export interface Platform {
   pollMisses?(): number;
   /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
   hostRunnable(): number;
-  /** where the host's __vdso_clock_gettime lies in every stub process (STUB_HOST_VDSO), for the guest's vDSO; 0 if
-   * the stubs have no host vDSO (the guest's vDSO then makes the syscall); immutable */
+  /** where the host's __vdso_clock_gettime lies in a stub process spawned now (STUB_HOST_VDSO), for the guest's vDSO;
+   * 0 if stubs get no host vDSO (none, or a stub could not keep it: from then on), and the guest's vDSO makes the
+   * syscall */
   readonly hostVdsoClock: number;
   /** Whether a guest host thread is runnable now (running or ready for a CPU; false if gone). */
   threadRunnable(ctx: Context): boolean;

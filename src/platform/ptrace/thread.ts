@@ -22,7 +22,7 @@ import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS, CS, SS } from '../regs.js';
 import { Context, ContextGone, StubFailed, StubPages } from '../platform.js';
 import { USER_CS, USER_SS } from '../../abi/sigcontext.js';
 import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_BATCH, STUB_BATCH_ENTRY } from '../stub_layout.js';
-import { hostVdsoArgs } from '../host_facts.js';
+import { SpawnFailed, spawnKeepingVdso } from '../host_facts.js';
 
 import { SIGTRAP, SIGSEGV, SIGKILL, SIGSTOP, SIGILL, SIGBUS, SIGFPE } from '../../abi/signal.js';
 export { SIGTRAP, SIGSEGV, SIGKILL, SIGSTOP };
@@ -378,7 +378,7 @@ export function checkSpawned(pid: number, s: number, what: string, options = PTR
   if (s === -1 || !WIFSTOPPED(s) || WSTOPSIG(s) !== SIGTRAP) {
     host.kill(pid, SIGKILL);
     const why = s === -1 ? 'it could not be waited for' : WIFEXITED(s) ? `exited with ${WEXITSTATUS(s)}` : WIFSIGNALED(s) ? `killed by signal ${WTERMSIG(s)}` : `stopped by signal ${WSTOPSIG(s)}`;
-    throw new Error(`${what} failed to start: ${why}`);
+    throw new SpawnFailed(`${what} failed to start: ${why}`, s !== -1 && WIFEXITED(s) ? WEXITSTATUS(s) : -1);
   }
   host.ptrace(host.PTRACE_SETOPTIONS, pid, 0, options);
 }
@@ -388,10 +388,12 @@ export function checkSpawned(pid: number, s: number, what: string, options = PTR
  * stopped at the stub's ready trap.
  */
 export function spawnStub(physmemFd: number, pages: StubPages, pgroup: number): HostThread {
-  const pid = host.posixSpawn(STUB_PATH,
-    ['umlts-stub', 'stub', String(pages.batchOff), String(host.getpid()), ...hostVdsoArgs()],
-    [], [[physmemFd, STUB_FD_PHYSMEM]], { pgroup });
-  attachSpawned(pid, 'stub');
+  const pid = spawnKeepingVdso((vdso) => {
+    const p = host.posixSpawn(STUB_PATH, ['umlts-stub', 'stub', String(pages.batchOff), String(host.getpid()), ...vdso],
+      [], [[physmemFd, STUB_FD_PHYSMEM]], { pgroup });
+    attachSpawned(p, 'stub');
+    return p;
+  });
   return new HostThread(pid, pages);
 }
 

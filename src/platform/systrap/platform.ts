@@ -36,14 +36,14 @@ import {
   Platform, Context, Stop, StubPages, ContextGone, StubFailed, BatchPageLost, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
   STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
 } from '../platform.js';
-import { HostFacts, hostVdsoArgs } from '../host_facts.js';
+import { HostFacts, spawnKeepingVdso } from '../host_facts.js';
 import { PtraceEvents } from '../ptrace/events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
 import { SIGBUS, SIGILL, SIGFPE } from '../../abi/signal.js';
 import { SYS_openat } from '../../abi/syscall_nr.js';
 import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SOL_SOCKET, SO_PASSCRED, SO_RCVTIMEO } from '../../abi/socket.js';
 import { HostThread, attachSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
-import { SystrapThread, SysSpace } from './thread.js';
+import { SystrapThread, SysSpace, resetMessage } from './thread.js';
 import { Regs, RIP } from '../regs.js';
 import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_FD_DONE, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
@@ -138,6 +138,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly report = new Int32Array(2);
   /** the last fork's nonce (14 bits; forkAddressSpace); guarded by the JS thread */
   private forkNonce = 0;
+  /** the kernel's host pid (a copy checks it is its parent's); immutable */
+  private readonly kernelPid = host.getpid();
 
   constructor() {
     super();
@@ -182,9 +184,9 @@ export class SystrapPlatform extends HostFacts implements Platform {
   }
 
   /** A stub process for the batch page at batchOff (it starts, then stops at its ready trap); EAGAIN if the host refuses. */
-  private spawnStub(physmemFd: number, batchOff: number): number {
+  private spawnStub(physmemFd: number, batchOff: number, vdso: string[]): number {
     try {
-      return host.posixSpawn(STUB_PATH, ['umlts-stub', 'systrap', String(batchOff), String(host.getpid()), ...hostVdsoArgs()], [],
+      return host.posixSpawn(STUB_PATH, ['umlts-stub', 'systrap', String(batchOff), String(this.kernelPid), ...vdso], [],
         [[physmemFd, STUB_FD_PHYSMEM], [this.sysmemFd, STUB_FD_SYSMEM], [this.reportPeer, STUB_FD_DONE]], { pgroup: this.pgid });
     } catch {
       throw new ErrnoError(Errno.EAGAIN);
@@ -192,8 +194,11 @@ export class SystrapPlatform extends HostFacts implements Platform {
   }
 
   newAddressSpace(physmemFd: number, pages: StubPages): Context {
-    const pid = this.spawnStub(physmemFd, pages.batchOff);
-    attachSpawned(pid, 'stub', false, MAPPER_OPTIONS);
+    const pid = spawnKeepingVdso((vdso) => {
+      const p = this.spawnStub(physmemFd, pages.batchOff, vdso);
+      attachSpawned(p, 'stub', false, MAPPER_OPTIONS);
+      return p;
+    });
     return this.adoptStub(new HostThread(pid, pages));
   }
 
@@ -210,16 +215,23 @@ export class SystrapPlatform extends HostFacts implements Platform {
   forkAddressSpace(parent: Context, pages: StubPages): Context {
     const space = (parent as SystrapThread).space;
     if (space.killed || space.reaped) throw new ContextGone(parent.tid, -1);
-    // the copy's loop waits for its SEQ to leave 0
-    pages.batch.setUint32(STUB_BATCH_SEQ, 0, true);
+    // the copy's first thread is asked for ahead: the copy's loop (its SEQ starts at 0) finds this request in its
+    // batch page as soon as it starts, and clones it without a round trip through the kernel
+    const slot = this.takeSlot(null);
+    if (slot < 0) throw new ErrnoError(Errno.EAGAIN);
+    const w = new Int32Array(pages.batch.buffer, pages.batch.byteOffset + STUB_BATCH_ARG0, REQ_SEQ + 2);
+    Atomics.store(w, REQ_SEQ, 0);
+    this.post(w, MAPPER_CLONE, STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
     const nonce = this.forkNonce = (this.forkNonce + 1) & 0x3fff;
-    this.request(space, MAPPER_FORK, pages.batchOff, host.getpid() + nonce * 0x100000000);
-    let err = -1, child = 0, deadline = 0;
-    while (err < 0 || (err === 0 && child === 0)) {
+    this.request(space, MAPPER_FORK, pages.batchOff, this.kernelPid + nonce * 0x100000000);
+    // the clone's report (its first byte; -1: not yet), from the copy after its born record
+    let err = -1, child = 0, deadline = 0, cloned = -1;
+    while (err < 0 || (err === 0 && (child === 0 || cloned < 0))) {
       const n = host.recvReport(this.reportFd, this.report);
       if (n > 0) {
         const from = this.report[1]!;
         if (from === space.pid) err = this.report[0]!;
+        else if (child !== 0 && from === child && cloned < 0) cloned = this.report[0]!;
         else if (child === 0 && n === 1 + (nonce >> 8) && this.report[0] === (nonce & 0xff) && this.stranger(from)) child = from;
         else this.dropRecord(from);
         if (err === 0 && TEST_FORK_GIVEUP) {
@@ -232,24 +244,29 @@ export class SystrapPlatform extends HostFacts implements Platform {
       if (err < 0 && this.mapperDied(space)) {
         // the parent died between its clone and its report (a guest can kill its own process at any time): a
         // copy, born or about to say so, must not outlive this fork, watching a batch frame about to be freed
+        // (or an area: the slot goes back only once no copy can have it mapped)
         if (!this.abandon()) throw new BatchPageLost();
+        this.freeSlots.push(slot);
         throw new ContextGone(space.pid, -1);
       }
-      // the copy that never says it was born (it died at once, or the host has not run it for 2 s): the fork fails
+      // the copy that never says it was born or cloned (it died, or the host has not run it for 2 s): the fork fails
       if (err === 0 && (deadline === 0 ? (deadline = Date.now() + POST_DEADLINE_MS, false) : Date.now() > deadline)) break;
     }
-    if (err !== 0 || child === 0) {
+    if (err !== 0 || child === 0 || cloned < 0) {
       if (err === 0 && !this.abandon()) throw new BatchPageLost();
+      this.freeSlots.push(slot);
       throw new ErrnoError(Errno.EAGAIN);
     }
-    return this.adoptStub(new HostThread(child, pages), true);
+    return this.adoptStub(new HostThread(child, pages), { slot, err: cloned });
   }
 
   /** A stub becomes an address space: its death watched, its first thread made. Its mapper is stopped at its
-   * ready trap (spawned, with the mapper's options set), or runs its loop already (`looping`: a fork's copy). */
-  private adoptStub(mapper: HostThread, looping = false): SystrapThread {
-    const pid = mapper.tid;
-    if (this.kernelCpu >= 0) host.pinToCpu(pid, this.kernelCpu);
+   * ready trap (spawned, with the mapper's options set), or runs its loop already (a fork's copy, whose first
+   * thread's clone was asked for ahead: `cloned`, that thread's slot and its report's byte). */
+  private adoptStub(mapper: HostThread, cloned?: { slot: number; err: number }): SystrapThread {
+    const pid = mapper.tid, looping = cloned !== undefined;
+    // (a fork's copy has its parent mapper's CPU already)
+    if (this.kernelCpu >= 0 && !looping) host.pinToCpu(pid, this.kernelCpu);
     const pidfd = host.pidfdOpen(pid);
     const b = mapper.pages.batch;
     const space: SysSpace = {
@@ -265,7 +282,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
     }
     let t: SystrapThread | number;
     try {
-      t = this.newThread(space);
+      t = this.newThread(space, cloned);
     } catch (e) {
       this.kill1(space);
       throw e;
@@ -278,24 +295,22 @@ export class SystrapPlatform extends HostFacts implements Platform {
   }
 
   /** A new host thread in space (cloned by its mapper), starting: its first post is taken at the first use
-   * of its message (finishStart); or -errno. */
-  newThread(space: SysSpace): SystrapThread | number {
-    let slot = space.freeSlots.pop();
-    let fresh = false;
-    if (slot === undefined) {
-      slot = this.freeSlots.pop();
-      if (slot === undefined) return -Errno.EAGAIN;
-      fresh = true;
-      // nothing of the slot's last process (its stack, its registers) reaches this one
-      new Uint8Array(this.areaView(slot)).fill(0);
+   * of its message (finishStart); or -errno. `cloned`: its clone was asked for already (forkAddressSpace),
+   * in that slot, and reported that byte. */
+  newThread(space: SysSpace, cloned?: { slot: number; err: number }): SystrapThread | number {
+    let slot: number, err: number;
+    if (cloned) {
+      slot = cloned.slot;
+      err = cloned.err;
+      space.slots.push(slot);
+    } else {
+      slot = this.takeSlot(space);
+      if (slot < 0) return -Errno.EAGAIN;
+      this.request(space, MAPPER_CLONE, STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
+      this.takeReport(space);
+      err = this.report[0]!;
     }
     const t = new SystrapThread(0, space, slot, this.areaView(slot), this.sysmemBase + BigInt((slot + 1) * STUB_AREA_SIZE + MSG_STATE), this);
-    t.resetMessage(0);
-    t.words[MSG_TID / 4] = 0;
-    this.request(space, MAPPER_CLONE, STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
-    this.takeReport(space);
-    if (fresh) space.slots.push(slot);
-    const err = this.report[0]!;
     if (err !== 0) {
       space.freeSlots.push(slot);
       return -err;
@@ -321,6 +336,37 @@ export class SystrapPlatform extends HostFacts implements Platform {
   }
 
   /**
+   * A slot for a new thread: one space's process had (its own area, mapped there already), else one of the pool
+   * (space null: the pool's only), zeroed so nothing of its last process (its stack, its registers) reaches
+   * this one, and recorded in space's slots. Its message is made ready for the clone, which writes the tid
+   * (SystrapThread.resetMessage). -1: none left.
+   */
+  private takeSlot(space: SysSpace | null): number {
+    let slot = space ? space.freeSlots.pop() : undefined;
+    if (slot === undefined) {
+      slot = this.freeSlots.pop();
+      if (slot === undefined) return -1;
+      new Uint8Array(this.areaView(slot)).fill(0);
+      if (space) space.slots.push(slot);
+    }
+    resetMessage(new Int32Array(this.areaView(slot), 0, STUB_AREA_SIZE / 4), 0);
+    return slot;
+  }
+
+  /** Write a request (MAPPER_*, its two arguments) into request words `w` (SysSpace.request), SEQ last. */
+  private post(w: Int32Array, cmd: number, arg0: number, arg1: number): number {
+    const seq = (Atomics.load(w, REQ_SEQ) + 1) | 0;
+    w[REQ_CMD] = cmd;
+    w[REQ_ARG0] = arg0 | 0;
+    w[REQ_ARG0 + 1] = Math.floor(arg0 / 0x100000000);
+    w[REQ_ARG1] = arg1 | 0;
+    w[REQ_ARG1 + 1] = Math.floor(arg1 / 0x100000000);
+    // last, and ordered after the words above (the mapper reads them once it sees SEQ change)
+    Atomics.store(w, REQ_SEQ, seq);
+    return seq;
+  }
+
+  /**
    * Have space's mapper do `cmd` (MAPPER_*, with its two arguments): write
    * the request in the batch page, bump its SEQ word (the futex the mapper
    * waits on) and wake it. A spawned mapper still stopped at its ready trap
@@ -329,18 +375,11 @@ export class SystrapPlatform extends HostFacts implements Platform {
    */
   private request(space: SysSpace, cmd: number, arg0: number, arg1: number): void {
     const w = space.request;
-    const seq = (Atomics.load(w, REQ_SEQ) + 1) | 0;
     if (!space.looping) {
-      space.mapper.enterMapperLoop((seq - 1) >>> 0);
+      space.mapper.enterMapperLoop(Atomics.load(w, REQ_SEQ) >>> 0);
       space.looping = true;
     }
-    w[REQ_CMD] = cmd;
-    w[REQ_ARG0] = arg0 | 0;
-    w[REQ_ARG0 + 1] = Math.floor(arg0 / 0x100000000);
-    w[REQ_ARG1] = arg1 | 0;
-    w[REQ_ARG1 + 1] = Math.floor(arg1 / 0x100000000);
-    // last, and ordered after the words above (the mapper reads them once it sees SEQ change)
-    Atomics.store(w, REQ_SEQ, seq);
+    this.post(w, cmd, arg0, arg1);
     // every waiter: only this process's mapper should wait on this frame (abandon), but a wake that went to
     // another would leave the mapper asleep
     host.futexWake(space.seqAddr, 0x7fffffff);

@@ -20,7 +20,7 @@ import { Context, StubPages } from '../platform.js';
 import { HostThread } from '../ptrace/thread.js';
 import {
   STUB_AREA_SIZE, STUB_ALTSTACK, MSG_STATE, MSG_SIG, MSG_CODE, MSG_WAITING, MSG_ADDR, MSG_FPOFF, MSG_CMD, MSG_SETFS,
-  MSG_FSBASE, MSG_GSBASE, MSG_REGS, MSG_REPLIED, MSG_RUNNING, MSG_SPIN,
+  MSG_FSBASE, MSG_GSBASE, MSG_REGS, MSG_REPLIED, MSG_RUNNING, MSG_SPIN, MSG_TID,
 } from '../stub_layout.js';
 
 /** One host process of the platform's (a guest address space): its mapper, its threads and their slots.
@@ -204,14 +204,6 @@ export class SystrapThread implements Context {
     if (slept) host.futexWake(this.stateAddr, 1);
   }
 
-  /** Prepare the message of a slot for a new thread (nothing of a previous user's left). */
-  resetMessage(spin: number): void {
-    this.words[MSG_SPIN / 4] = spin;
-    this.words[MSG_STATE / 4] = MSG_RUNNING;
-    this.words[MSG_CMD / 4] = 0;
-    this.words[MSG_SETFS / 4] = 0;
-    this.bases.fill(0);
-  }
 
   /** the host signal of its post */
   get postedSig(): number {
@@ -273,4 +265,14 @@ export class SystrapThread implements Context {
     if (this.starting) this.finishStart();
     this.words[MSG_CMD / 4] = 1;
   }
+}
+
+/** Prepare a slot's message (its 32-bit words) for a new thread's clone: nothing of a previous user's left, no tid
+ * (the mapper's clone writes it). */
+export function resetMessage(words: Int32Array, spin: number): void {
+  words[MSG_SPIN / 4] = spin;
+  words[MSG_STATE / 4] = MSG_RUNNING;
+  words[MSG_CMD / 4] = 0;
+  words[MSG_SETFS / 4] = 0;
+  words[MSG_TID / 4] = 0;
 }
