@@ -71,6 +71,9 @@ class VsockDevFile extends MemDevFile {
 
 /** /dev/zero: reads zeros, swallows writes; a private mapping of it is anonymous memory. */
 export class ZeroFile extends MemDevFile {
+  override get sharedMapsAnon(): boolean {
+    return true;
+  }
   override read(buf: Uint8Array): number {
     buf.fill(0);
     return buf.length;

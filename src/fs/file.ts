@@ -83,6 +83,10 @@ export abstract class File {
   mappable(_shared = false): Mappable | null {
     return null;
   }
+  /** A MAP_SHARED mapping of it is shared anonymous memory (mmap_zero: /dev/zero's). */
+  get sharedMapsAnon(): boolean {
+    return false;
+  }
   /** mmap's answer when mappable() says no: ENODEV (no mmap in f_op) unless a file says otherwise. */
   get mmapErrno(): number {
     return -Errno.ENODEV;

@@ -7,7 +7,6 @@ import { Errno } from '../abi/errno.js';
 import { O_PATH } from '../abi/fcntl.js';
 import type { Task } from '../kernel/task.js';
 import { File, MappedFile } from '../fs/file.js';
-import { ZeroFile } from '../fs/devfs.js';
 import type { Mappable } from '../fs/types.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
@@ -92,7 +91,7 @@ export function sys_mmap(t: Task, r: Regs): number {
   }
   const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
   // shared anonymous memory, and a shared mapping of /dev/zero (mmap_zero), are a shmem file's pages
-  if (type !== MAP_PRIVATE && (flags & MAP_ANONYMOUS || t.files.get(fd) instanceof ZeroFile)) {
+  if (type !== MAP_PRIVATE && (flags & MAP_ANONYMOUS || t.files.get(fd)!.sharedMapsAnon)) {
     const z = t.kernel.vfs.sharedAnon(t, Math.ceil(len / PAGE) * PAGE);
     try {
       return t.mm.mmap(addr, len, prot, eff & ~MAP_ANONYMOUS, new FileMapping(z, z.mappable(true)!, true), 0, mayProt);
