@@ -276,6 +276,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
       freeSlots: [], slots: [], pidfd, killed: false, reaped: false,
     };
     this.spaces.set(pid, space);
+    // (the first thread's area is the process's from now on: it goes back with the process)
+    if (cloned) space.slots.push(cloned.slot);
     if (pidfd < 0 || !this.events.watch(pidfd, host.EPOLLIN, () => this.onDeath(space))) {
       this.kill1(space);
       throw new Error(`pidfd_open(${pid}): errno ${-pidfd}`);
@@ -302,7 +304,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
     if (cloned) {
       slot = cloned.slot;
       err = cloned.err;
-      space.slots.push(slot);
     } else {
       slot = this.takeSlot(space);
       if (slot < 0) return -Errno.EAGAIN;
