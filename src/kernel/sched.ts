@@ -246,7 +246,6 @@ export class Scheduler {
     });
   }
 
-
   /**
    * The task trapped: true if it keeps its vCPU through the trap (the
    * caller resumes it, or releases it if the trap blocks it), false if it

@@ -340,7 +340,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
    * A slot for a new thread: one space's process had (its own area, mapped there already), else one of the pool
    * (space null: the pool's only), zeroed so nothing of its last process (its stack, its registers) reaches
    * this one, and recorded in space's slots. Its message is made ready for the clone, which writes the tid
-   * (SystrapThread.resetMessage). -1: none left.
+   * (thread.ts resetMessage). -1: none left.
    */
   private takeSlot(space: SysSpace | null): number {
     let slot = space ? space.freeSlots.pop() : undefined;
@@ -355,7 +355,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
   }
 
   /** Write a request (MAPPER_*, its two arguments) into request words `w` (SysSpace.request), SEQ last. */
-  private post(w: Int32Array, cmd: number, arg0: number, arg1: number): number {
+  private post(w: Int32Array, cmd: number, arg0: number, arg1: number): void {
     const seq = (Atomics.load(w, REQ_SEQ) + 1) | 0;
     w[REQ_CMD] = cmd;
     w[REQ_ARG0] = arg0 | 0;
@@ -364,7 +364,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
     w[REQ_ARG1 + 1] = Math.floor(arg1 / 0x100000000);
     // last, and ordered after the words above (the mapper reads them once it sees SEQ change)
     Atomics.store(w, REQ_SEQ, seq);
-    return seq;
   }
 
   /**
