@@ -10,6 +10,17 @@ test('fork: copy-on-write independence, wait statuses, stop/continue, waitid, ex
   assertSameAsNative([g], []);
 });
 
+// vfork's child has a copy of its parent's memory here; what it writes goes back into the parent's as it
+// execs or exits (mm's writeBackVfork), byte by byte: the parent sees it as on Linux, posix_spawn reports its
+// child's exec error, and the parent's other threads keep what they wrote to the same pages meanwhile.
+for (const platform of ['systrap', 'ptrace']) {
+  test(`vfork shares memory until exec or exit: posix_spawn's errors, a thread writing the same page (${platform})`, () => {
+    const g = buildGuest('vfork_shared');
+    const { umlts } = assertSameAsNative([g], ['--platform', platform]);
+    assert.match(umlts.stdout, /posix_spawn of a missing program: ENOENT\n/);
+  });
+}
+
 test('signals: SA_SIGINFO, SSE preserved, sigaltstack, SIGSEGV info, masks, nesting, sigsuspend, sigtimedwait, EINTR vs SA_RESTART', () => {
   const g = buildGuest('proc_signals');
   assertSameAsNative([g], []);

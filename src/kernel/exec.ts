@@ -146,6 +146,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   }
   // the point of no return
   if (task.tg.tasks.length > 1) k.deThread(task);
+  k.vforkWriteBack(task);
   const mm = task.mm;
   mm.setSyncThread(task.thread);
   mm.reset();

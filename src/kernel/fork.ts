@@ -20,8 +20,9 @@ import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, C
 /**
  * clone(2)/fork(2)/vfork(2): a new process. Its address space is a
  * copy-on-write copy in a new stub host process (CLONE_VM without
- * CLONE_THREAD — vfork, posix_spawn — gets a copy too: POSIX allows it,
- * and the parent still waits for the child's exec or exit). A thread
+ * CLONE_THREAD gets a copy too; with CLONE_VFORK — vfork, posix_spawn —
+ * the parent waits for the child's exec or exit, and the child's writes go
+ * back into its memory then: vforkWriteBack). A thread
  * (CLONE_THREAD) is a host thread in the same stub: cloneThread.
  */
 export function clone(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
@@ -34,7 +35,8 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   // both write the stack as soon as the call returns: the child gets its own copy of that page now
   // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side
   const sp = Math.floor(parent.regs.get(RSP) / PAGE_SIZE) * PAGE_SIZE;
-  const { mm, thread } = parent.mm.fork(sp);
+  // (a vfork child's writes go back into the parent's memory when it execs or exits: vforkWriteBack)
+  const { mm, thread } = parent.mm.fork(sp, (flags & CLONE_VFORK) !== 0);
   // the parent's write-protection reaches the host before the child runs
   // (a vfork parent sleeps instead of resuming, and its other threads run on)
   parent.mm.flush();
@@ -136,10 +138,21 @@ export function cloneThread(k: Kernel, parent: Task, flags: number, stack: numbe
   return child.tid;
 }
 
+/**
+ * What a vfork child wrote in its copy of its parent's memory goes into the
+ * parent's (AddressSpace.writeBackVfork), as the memory vfork shares would
+ * have it: glibc's posix_spawn child, say, leaves its exec's errno there for
+ * the parent. Before the child's image goes (exec, exit); once.
+ */
+export function vforkWriteBack(task: Task): void {
+  if (task.vforkParent) task.mm.writeBackVfork();
+}
+
 /** The vfork parent of this task (if any) may go on: the child has exec'd or exited. */
 export function vforkRelease(k: Kernel, task: Task): void {
   const p = task.vforkParent;
   if (!p) return;
+  vforkWriteBack(task);
   task.vforkParent = null;
   p.vforkDone = true;
   k.wake(p);

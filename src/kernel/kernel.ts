@@ -352,6 +352,9 @@ export class Kernel {
   }
 
   /** fork.ts */
+  vforkWriteBack(task: Task): void {
+    fork_m.vforkWriteBack(task);
+  }
   vforkRelease(task: Task): void {
     fork_m.vforkRelease(this, task);
   }

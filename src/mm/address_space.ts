@@ -96,6 +96,8 @@ export const COW_AROUND = 8;
  * with an earlier child (1 MiB), and of the others the parent has written (128 KiB) */
 export const FORK_COPY_HINTED_MAX = 256;
 export const FORK_COPY_DIRTY_MAX = 32;
+/** pages of its parent's a vfork child's writes go back into (AddressSpace.vforkLog): 4 MiB of their bytes kept */
+export const VFORK_LOG_MAX = 1024;
 /** how much of a file mapping exec/mmap map up front */
 export const PREFAULT_MAX = 1 << 20;
 /** how much of a writable private file mapping exec/mmap copy up front (a data segment: unshare) */
@@ -154,6 +156,23 @@ export class AddressSpace {
   /** where this process's stub has the host's clock_gettime (Platform.hostVdsoClock when the stub started; a
    * fork's copy has its parent's stub's): the guest's vDSO's first word; set once, by make */
   hostVdsoClock = 0;
+  /**
+   * A vfork child's (fork(sp, true)): vfork shares the parent's memory
+   * until the child execs or exits, and here the child has a copy-on-write
+   * copy, so what it writes is written back into the parent then
+   * (writeBackVfork). Each page of the parent's the child wrote, by vpn,
+   * with its bytes as they were just before the child's first write (a
+   * copy-on-write break or a private file page's copy): only the bytes that
+   * differ from those go back, so the parent's other threads' writes to the
+   * same pages meanwhile stay. Pages the parent did not have are not
+   * written back, nor pages past VFORK_LOG_MAX. `parent` and `image`: the
+   * parent's address space and its image then (an exec in another of its
+   * threads replaces it: nothing goes back into the new program). Null for
+   * any other address space; guarded by the JS thread.
+   */
+  vforkLog: { parent: AddressSpace; image: number; pages: Map<number, Uint8Array> } | null = null;
+  /** images exec has replaced in this address space (reset); guarded by the JS thread */
+  images = 0;
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
@@ -266,7 +285,7 @@ export class AddressSpace {
    * it runs. Otherwise the child's stub starts empty, faults map what it
    * uses, and the caller flushes this side before its task resumes.
    */
-  fork(sp: number): { mm: AddressSpace; thread: Context } {
+  fork(sp: number, vfork = false): { mm: AddressSpace; thread: Context } {
     const pm = this.physmem;
     const vmas = this.vmas.map((v) => v.clone());
     const pt = new Map<number, PtPage>();
@@ -292,13 +311,15 @@ export class AddressSpace {
     // (a frame shared before this fork) this side's own; the others not while other threads run: a page one
     // of them writes as it is copied could reach the child torn (Linux's child sees each page as it was at
     // one instant)
-    const ahead = this.users === 1 ? hinted.concat(dirty).filter((vpn) => vpn !== spv) : [];
-    ahead.push(spv);
+    // (a vfork child's writes are written back into this side: each must fault in the child, where its page's
+    // bytes before the write are kept; this side does not run meanwhile: nothing is copied ahead)
+    const ahead = vfork ? [] : this.users === 1 ? hinted.concat(dirty).filter((vpn) => vpn !== spv) : [];
+    if (!vfork) ahead.push(spv);
     const stackCopied = this.copyForChild(pt, ahead, spv);
     for (const v of this.vmas) {
       if (!(v.flags & MAP_SHARED) && v.prot & PROT_WRITE) this.protectShared(v);
     }
-    if (!stackCopied) this.unshare(sp, sp + PAGE_SIZE);
+    if (!stackCopied && !vfork) this.unshare(sp, sp + PAGE_SIZE);
     const from = this.tlb.syncThread;
     const copyHost = this.platform.forkAddressSpace !== undefined && from !== null && !this.tlb.released;
     let made: { mm: AddressSpace; thread: Context };
@@ -317,6 +338,7 @@ export class AddressSpace {
       throw e;
     }
     const child = made.mm;
+    if (vfork) child.vforkLog = { parent: this, image: this.images, pages: new Map() };
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     child.vmas.push(...vmas);
@@ -427,6 +449,7 @@ export class AddressSpace {
    * start over empty in the same stub process, which saves spawning one.
    */
   reset(): void {
+    this.images++;
     for (const v of [...this.vmas]) this.removeRange(v.start, v.end);
     this.brkStart = this.brk = 0;
     this.faultNext = -1;
@@ -633,14 +656,53 @@ export class AddressSpace {
     return !(vma.flags & MAP_SHARED) && (vma.prot & PROT_WRITE) !== 0 && this.physmem.refs[frame]! > 1;
   }
 
-  /** Give the page its own copy of a shared frame (do_wp_page). Returns the new frame. */
-  breakCow(p: PtPage, i: number): number {
+  /** Give the page (vpn, entry i of p) its own copy of a shared frame (do_wp_page). Returns the new frame. */
+  breakCow(p: PtPage, i: number, vpn: number): number {
     const pm = this.physmem, old = p.frame[i]! - 1, f = pm.alloc(1);
     // whichever side wrote, the frame it keeps and the one the other keeps: a fork's copies ahead
     pm.cowHint[old] = 1;
     pm.cowHint[f] = 1;
     this.copyInto(p, i, f);
+    this.logVforkWrite(vpn, f);
     return f;
+  }
+  /** A vfork child is about to write page vpn, whose bytes are in frame f now (vforkLog). */
+  logVforkWrite(vpn: number, f: number): void {
+    const pages = this.vforkLog?.pages;
+    if (pages && pages.size < VFORK_LOG_MAX && !pages.has(vpn)) pages.set(vpn, this.physmem.frame(f).slice());
+  }
+
+  /**
+   * The vfork child execs or exits: the bytes it changed in the parent's
+   * pages (vforkLog) go into the parent's memory, where the parent would
+   * have seen them. A page the parent no longer maps, or no longer may
+   * write, is passed by.
+   */
+  writeBackVfork(): void {
+    const log = this.vforkLog;
+    if (!log) return;
+    this.vforkLog = null;
+    const parent = log.parent;
+    if (parent.tlb.released || parent.images !== log.image) return;
+    for (const [vpn, before] of log.pages) {
+      const f = this.frameAt(vpn);
+      if (f < 0) continue;
+      const now = this.physmem.frame(f);
+      for (let i = 0; i < PAGE_SIZE;) {
+        if (now[i] === before[i]) {
+          i++;
+          continue;
+        }
+        let j = i + 1;
+        while (j < PAGE_SIZE && now[j] !== before[j]) j++;
+        try {
+          parent.write(vpn * PAGE_SIZE + i, now, i, j - i);
+        } catch (e) {
+          if (!(e instanceof ErrnoError)) throw e;
+        }
+        i = j;
+      }
+    }
   }
   /** The page gets frame f (allocated by the caller), a copy of its shared frame; the host no longer maps it. */
   private copyInto(p: PtPage, i: number, f: number): void {

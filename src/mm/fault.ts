@@ -72,7 +72,7 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
         const j = v - vpn + i;
         const f = pte.frame[j]!;
         if (f && mm.isCow(vma, f - 1)) {
-          mm.breakCow(pte, j);
+          mm.breakCow(pte, j, v);
           if (v !== vpn) mm.queueMap(v, 1, pte.frame[j]! - 1, vma.prot);
           if (v !== vpn) pte.bits[j]! |= PTE_HOST;
         }
@@ -264,6 +264,7 @@ export function copyDirectPage(mm: AddressSpace, vma: Vma, vpn: number): number 
   p.bits[i] = PTE_HOST;
   p.count++;
   mm.queueMap(vpn, 1, f, vma.prot);
+  mm.logVforkWrite(vpn, f);
   return f;
 }
 
@@ -272,7 +273,7 @@ export function directFault(mm: AddressSpace, vma: Vma, vpn: number, err: number
   const p = mm.ptPage(vpn, false), i = vpn % PT_SIZE;
   const f = p ? p.frame[i]! : 0;
   if (f) {
-    if (err & PF_WRITE && mm.isCow(vma, f - 1)) mm.breakCow(p!, i);
+    if (err & PF_WRITE && mm.isCow(vma, f - 1)) mm.breakCow(p!, i, vpn);
     const fr = p!.frame[i]! - 1;
     mm.queueMap(vpn, 1, fr, mm.isCow(vma, fr) ? vma.prot & ~PROT_WRITE : vma.prot);
     p!.bits[i]! |= PTE_HOST;

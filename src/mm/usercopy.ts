@@ -31,7 +31,7 @@ export function userFrame(mm: AddressSpace, addr: number, write: boolean): numbe
       const vma = mm.find(addr);
       if (!vma || !(vma.prot & PROT_WRITE)) throw new ErrnoError(Errno.EFAULT);
       if (mm.isCow(vma, f - 1)) {
-        const nf = mm.breakCow(p!, vpn % PT_SIZE);
+        const nf = mm.breakCow(p!, vpn % PT_SIZE, vpn);
         mm.queueMap(vpn, 1, nf, vma.prot);
         p!.bits[vpn % PT_SIZE]! |= PTE_HOST;
         return nf;
