@@ -35,8 +35,9 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   // both write the stack as soon as the call returns: the child gets its own copy of that page now
   // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side
   const sp = Math.floor(parent.regs.get(RSP) / PAGE_SIZE) * PAGE_SIZE;
-  // (a vfork child's writes go back into the parent's memory when it execs or exits: vforkWriteBack)
-  const { mm, thread } = parent.mm.fork(sp, (flags & CLONE_VFORK) !== 0);
+  // (a vfork child's writes go back into the parent's memory when it execs or exits: vforkWriteBack; vfork
+  // without CLONE_VM is a fork whose parent waits)
+  const { mm, thread } = parent.mm.fork(sp, (flags & (CLONE_VM | CLONE_VFORK)) === (CLONE_VM | CLONE_VFORK));
   // the parent's write-protection reaches the host before the child runs
   // (a vfork parent sleeps instead of resuming, and its other threads run on)
   parent.mm.flush();
@@ -145,17 +146,20 @@ export function cloneThread(k: Kernel, parent: Task, flags: number, stack: numbe
  * the parent. Before the child's image goes (exec, exit); once.
  */
 export function vforkWriteBack(task: Task): void {
-  if (task.vforkParent) task.mm.writeBackVfork();
+  if (task.vforkParent) task.mm.writeBackVfork(task.vforkParent.thread);
 }
 
 /** The vfork parent of this task (if any) may go on: the child has exec'd or exited. */
 export function vforkRelease(k: Kernel, task: Task): void {
   const p = task.vforkParent;
   if (!p) return;
-  vforkWriteBack(task);
-  task.vforkParent = null;
-  p.vforkDone = true;
-  k.wake(p);
+  try {
+    vforkWriteBack(task);
+  } finally {
+    task.vforkParent = null;
+    p.vforkDone = true;
+    k.wake(p);
+  }
 }
 
 /** A tid store of clone's: a fault there is ignored, as Linux ignores it. */

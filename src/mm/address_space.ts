@@ -31,8 +31,8 @@
  */
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
-import { Physmem, PAGE_SIZE } from './physmem.js';
-import { Platform, Context, StubPages, BatchPageLost } from '../platform/platform.js';
+import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
+import { Platform, Context, StubPages, BatchPageLost, ContextGone, StubFailed } from '../platform/platform.js';
 import { Vma, VmFile, HostMappable } from './vma.js';
 export { Vma };
 import * as fault_m from './fault.js';
@@ -96,8 +96,22 @@ export const COW_AROUND = 8;
  * with an earlier child (1 MiB), and of the others the parent has written (128 KiB) */
 export const FORK_COPY_HINTED_MAX = 256;
 export const FORK_COPY_DIRTY_MAX = 32;
-/** pages of its parent's a vfork child's writes go back into (AddressSpace.vforkLog): 4 MiB of their bytes kept */
+/** pages of its parent's a vfork child's writes go back into (AddressSpace.vforkLog): 4 MiB of their bytes kept
+ * per child, and 16 MiB for all of them (the kernel's memory, not the guest's) */
 export const VFORK_LOG_MAX = 1024;
+export const VFORK_PAGES_MAX = 4096;
+
+/** The first index from i where a and b differ (a.length if none): 4 bytes at a time while they agree. */
+function firstDiff(a: Uint8Array, b: Uint8Array, i: number): number {
+  if (i % 4 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const a32 = new Int32Array(a.buffer, a.byteOffset, a.length >> 2), b32 = new Int32Array(b.buffer, b.byteOffset, b.length >> 2);
+    let w = i >> 2;
+    while (w < a32.length && a32[w] === b32[w]) w++;
+    i = w << 2;
+  }
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
+}
 /** how much of a file mapping exec/mmap map up front */
 export const PREFAULT_MAX = 1 << 20;
 /** how much of a writable private file mapping exec/mmap copy up front (a data segment: unshare) */
@@ -158,19 +172,23 @@ export class AddressSpace {
   hostVdsoClock = 0;
   /**
    * A vfork child's (fork(sp, true)): vfork shares the parent's memory
-   * until the child execs or exits, and here the child has a copy-on-write
-   * copy, so what it writes is written back into the parent then
-   * (writeBackVfork). Each page of the parent's the child wrote, by vpn,
-   * with its bytes as they were just before the child's first write (a
-   * copy-on-write break or a private file page's copy): only the bytes that
-   * differ from those go back, so the parent's other threads' writes to the
-   * same pages meanwhile stay. Pages the parent did not have are not
-   * written back, nor pages past VFORK_LOG_MAX. `parent` and `image`: the
-   * parent's address space and its image then (an exec in another of its
-   * threads replaces it: nothing goes back into the new program). Null for
-   * any other address space; guarded by the JS thread.
+   * until the child execs or exits; here the child has a copy-on-write
+   * copy, and what it writes in the pages it still shares with the parent
+   * goes back into the parent's memory then (writeBackVfork). `pages`: such
+   * a page's bytes (by vpn) as they were when the two stopped sharing its
+   * frame, whichever side wrote first (noteVforkPage, from breakCow and
+   * copyInto on either side): only the bytes that differ from those go
+   * back, so the parent's other threads' writes to the same page meanwhile
+   * stay. Pages neither side had a frame for (new anonymous pages, private
+   * file pages never copied), the child's own new mappings, and pages past
+   * VFORK_LOG_MAX (per child) or VFORK_PAGES_MAX (the kernel's) stay the
+   * child's. `parent` and `image`: the parent's address space and its image
+   * then (nothing goes back into a program a sibling's exec loaded). Null
+   * for any other address space; guarded by the JS thread.
    */
   vforkLog: { parent: AddressSpace; image: number; pages: Map<number, Uint8Array> } | null = null;
+  /** this address space's vfork children whose writes come back into it (their vforkLog); guarded by the JS thread */
+  vforkChildren: Set<AddressSpace> | null = null;
   /** images exec has replaced in this address space (reset); guarded by the JS thread */
   images = 0;
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
@@ -284,6 +302,10 @@ export class AddressSpace {
    * copied), and maps its own frames where they differ (the copies) before
    * it runs. Otherwise the child's stub starts empty, faults map what it
    * uses, and the caller flushes this side before its task resumes.
+   *
+   * `vfork` (CLONE_VM|CLONE_VFORK): nothing is copied ahead, and the child
+   * keeps what it writes in the pages it shares with this side for
+   * writeBackVfork (vforkLog).
    */
   fork(sp: number, vfork = false): { mm: AddressSpace; thread: Context } {
     const pm = this.physmem;
@@ -311,8 +333,8 @@ export class AddressSpace {
     // (a frame shared before this fork) this side's own; the others not while other threads run: a page one
     // of them writes as it is copied could reach the child torn (Linux's child sees each page as it was at
     // one instant)
-    // (a vfork child's writes are written back into this side: each must fault in the child, where its page's
-    // bytes before the write are kept; this side does not run meanwhile: nothing is copied ahead)
+    // (a vfork child's writes go back into this side: nothing is copied ahead, so each page either side writes
+    // first is a copy-on-write break, where its bytes are kept: noteVforkPage)
     const ahead = vfork ? [] : this.users === 1 ? hinted.concat(dirty).filter((vpn) => vpn !== spv) : [];
     if (!vfork) ahead.push(spv);
     const stackCopied = this.copyForChild(pt, ahead, spv);
@@ -338,7 +360,10 @@ export class AddressSpace {
       throw e;
     }
     const child = made.mm;
-    if (vfork) child.vforkLog = { parent: this, image: this.images, pages: new Map() };
+    if (vfork) {
+      child.vforkLog = { parent: this, image: this.images, pages: new Map() };
+      (this.vforkChildren ??= new Set()).add(child);
+    }
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     child.vmas.push(...vmas);
@@ -530,6 +555,16 @@ export class AddressSpace {
   }
   /** Remove VMAs in [start, end) (splitting at the edges); frees pages, queues host munmap. */
   removeRange(start: number, end: number): void {
+    // (a vfork child's log is of the pages it shared with its parent there, not of what it maps there next)
+    const pages = this.vforkLog?.pages;
+    if (pages) {
+      for (const vpn of pages.keys()) {
+        if (vpn >= start / PAGE_SIZE && vpn < end / PAGE_SIZE) {
+          pages.delete(vpn);
+          this.physmem.vforkPages--;
+        }
+      }
+    }
     this.splitAt(start);
     this.splitAt(end);
     let i = this.firstAfter(start);
@@ -662,52 +697,90 @@ export class AddressSpace {
     // whichever side wrote, the frame it keeps and the one the other keeps: a fork's copies ahead
     pm.cowHint[old] = 1;
     pm.cowHint[f] = 1;
-    this.copyInto(p, i, f);
-    this.logVforkWrite(vpn, f);
+    this.copyInto(p, i, f, vpn);
     return f;
-  }
-  /** A vfork child is about to write page vpn, whose bytes are in frame f now (vforkLog). */
-  logVforkWrite(vpn: number, f: number): void {
-    const pages = this.vforkLog?.pages;
-    if (pages && pages.size < VFORK_LOG_MAX && !pages.has(vpn)) pages.set(vpn, this.physmem.frame(f).slice());
   }
 
   /**
-   * The vfork child execs or exits: the bytes it changed in the parent's
-   * pages (vforkLog) go into the parent's memory, where the parent would
-   * have seen them. A page the parent no longer maps, or no longer may
-   * write, is passed by.
+   * vpn's frame is about to be replaced in this address space (a write's
+   * copy): if this is a vfork child or parent still sharing it with the
+   * other side, the frame's bytes now are what the child's writes are
+   * measured against (vforkLog).
    */
-  writeBackVfork(): void {
+  private vforkShareEnds(vpn: number, frame: number): void {
+    if (this.vforkLog) this.noteVforkPage(vpn, frame);
+    if (this.vforkChildren) for (const c of this.vforkChildren) c.noteVforkPage(vpn, frame);
+  }
+  /** (vforkLog) A vfork child: keep frame's bytes for vpn if it and its parent both map that frame there. */
+  private noteVforkPage(vpn: number, frame: number): void {
+    const log = this.vforkLog!, pm = this.physmem;
+    if (log.pages.has(vpn) || log.pages.size >= VFORK_LOG_MAX || pm.vforkPages >= VFORK_PAGES_MAX) return;
+    if (this.frameAt(vpn) !== frame || log.parent.frameAt(vpn) !== frame) return;
+    log.pages.set(vpn, pm.frame(frame).slice());
+    pm.vforkPages++;
+  }
+  /** A vfork child's log goes (written back, or its address space released). */
+  private dropVforkLog(): void {
     const log = this.vforkLog;
     if (!log) return;
     this.vforkLog = null;
-    const parent = log.parent;
+    this.physmem.vforkPages -= log.pages.size;
+    log.parent.vforkChildren?.delete(this);
+  }
+
+  /**
+   * The vfork child execs or exits: the bytes it changed in the pages it
+   * shared with its parent (vforkLog) go into the parent's memory, where
+   * the parent would have seen them, through the parent's own write path
+   * (a copy-on-write break there if the frame is shared further), with
+   * syncThread (the vfork parent's thread, stopped in its clone) running
+   * whatever host mapping that needs. Only where the parent still has a
+   * private writable mapping of the page; nothing if it is gone or execed.
+   * Never throws for what the guest did: memory running out or the
+   * parent's host process dying ends it early.
+   */
+  writeBackVfork(syncThread: Context): void {
+    const log = this.vforkLog;
+    if (!log) return;
+    this.dropVforkLog();
+    const parent = log.parent, pm = this.physmem;
     if (parent.tlb.released || parent.images !== log.image) return;
-    for (const [vpn, before] of log.pages) {
-      const f = this.frameAt(vpn);
-      if (f < 0) continue;
-      const now = this.physmem.frame(f);
-      for (let i = 0; i < PAGE_SIZE;) {
-        if (now[i] === before[i]) {
-          i++;
-          continue;
-        }
-        let j = i + 1;
-        while (j < PAGE_SIZE && now[j] !== before[j]) j++;
+    parent.setSyncThread(syncThread);
+    try {
+      for (const [vpn, before] of log.pages) {
+        const f = this.frameAt(vpn);
+        if (f < 0) continue;
+        const now = pm.frame(f);
+        let i = firstDiff(now, before, 0);
+        if (i === PAGE_SIZE) continue;
+        const addr = vpn * PAGE_SIZE, v = parent.find(addr);
+        if (!v || v.flags & MAP_SHARED || !(v.prot & PROT_WRITE)) continue;
+        let to: number;
         try {
-          parent.write(vpn * PAGE_SIZE + i, now, i, j - i);
+          to = parent.userFrame(addr, true);
         } catch (e) {
-          if (!(e instanceof ErrnoError)) throw e;
+          if (e instanceof ErrnoError) continue;
+          throw e;
         }
-        i = j;
+        if (to < 0) continue;
+        const dst = pm.frame(to);
+        while (i < PAGE_SIZE) {
+          let j = i + 1;
+          while (j < PAGE_SIZE && now[j] !== before[j]) j++;
+          dst.set(now.subarray(i, j), i);
+          i = firstDiff(now, before, j);
+        }
       }
+    } catch (e) {
+      if (!(e instanceof OutOfMemory || e instanceof ContextGone || e instanceof StubFailed)) throw e;
     }
   }
-  /** The page gets frame f (allocated by the caller), a copy of its shared frame; the host no longer maps it. */
-  private copyInto(p: PtPage, i: number, f: number): void {
+  /** The page (vpn, entry i of p) gets frame f (allocated by the caller), a copy of its shared frame; the host no
+   * longer maps it. */
+  private copyInto(p: PtPage, i: number, f: number, vpn: number): void {
     const old = p.frame[i]! - 1;
     const pm = this.physmem;
+    if (this.vforkLog || this.vforkChildren) this.vforkShareEnds(vpn, old);
     pm.stats.cowCopies++;
     pm.copyFrame(f, old);
     // still mapped by the host until the flush that maps the copy: our
@@ -958,7 +1031,7 @@ export class AddressSpace {
       if (pm.used >= pm.limit) return;
       const f = pm.alloc(Math.min(n, pm.limit - pm.used)), m = pm.allocCount;
       for (let k = 0; k < m; k++) {
-        this.copyInto(p!, i + k, f + k);
+        this.copyInto(p!, i + k, f + k, vpn + k);
         p!.bits[i + k]! |= PTE_HOST;
       }
       this.queueMap(vpn, m, f, v.prot);
@@ -1127,6 +1200,7 @@ export class AddressSpace {
    * reaped().
    */
   release(): void {
+    this.dropVforkLog();
     this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);
     this.threads.clear();

@@ -264,7 +264,6 @@ export function copyDirectPage(mm: AddressSpace, vma: Vma, vpn: number): number 
   p.bits[i] = PTE_HOST;
   p.count++;
   mm.queueMap(vpn, 1, f, vma.prot);
-  mm.logVforkWrite(vpn, f);
   return f;
 }
 

@@ -13,8 +13,10 @@
 
 extern char **environ;
 static int global = 1;
-/* one page: the parent's other thread writes the first bytes, the vfork child the last */
+/* pages the parent's other thread writes the first bytes of, and the vfork child the last: in page the
+ * child writes first, in page2 the thread does */
 static char page[4096] __attribute__((aligned(4096)));
+static char page2[4096] __attribute__((aligned(4096)));
 static int to_thread[2], to_child[2];
 
 static void *writer(void *arg) {
@@ -22,6 +24,9 @@ static void *writer(void *arg) {
   char c;
   if (read(to_thread[0], &c, 1) != 1) return NULL;
   memcpy(page, "thread", 6);
+  (void)!write(to_child[1], "t", 1);
+  if (read(to_thread[0], &c, 1) != 1) return NULL;
+  memcpy(page2, "thread", 6);
   (void)!write(to_child[1], "t", 1);
   return NULL;
 }
@@ -83,16 +88,22 @@ int main(void) {
   if (pipe(to_thread) || pipe(to_child) || pthread_create(&t, NULL, writer, NULL)) return 1;
   memcpy(page, "before", 6);
   memcpy(page + 4000, "before", 6);
+  memcpy(page2, "before", 6);
+  memcpy(page2 + 4000, "before", 6);
   p = vfork();
   if (p == 0) {
     memcpy(page + 4000, "child!", 6);
     char c;
     (void)!write(to_thread[1], "c", 1);
     (void)!read(to_child[0], &c, 1);
+    (void)!write(to_thread[1], "c", 1);
+    (void)!read(to_child[0], &c, 1);
+    memcpy(page2 + 4000, "child!", 6);
     _exit(0);
   }
   st = status_of(p);
   pthread_join(t, NULL);
-  say("a page written by a thread and the vfork child: status %d, \"%.6s\" \"%.6s\"\n", st, page, page + 4000);
+  say("a page written by the vfork child, then a thread: status %d, \"%.6s\" \"%.6s\"\n", st, page, page + 4000);
+  say("a page written by a thread, then the vfork child: \"%.6s\" \"%.6s\"\n", page2, page2 + 4000);
   return 0;
 }
