@@ -12,6 +12,22 @@ test('mmap, munmap, mprotect, mremap, madvise edge cases and errno values', () =
   assert.match(native.stdout, /\ndone\n$/, 'the guest ran to the end natively');
 });
 
+// found by a fuzzer: mincore over a huge range answered all of it in one allocation (an internal error for 2^46
+// bytes); it answers a page of the vector at a time, EFAULT where the vector ends
+test('mincore of a huge range into a one-page vector: EFAULT after the first page, as on Linux', () => {
+  assertSameAsNative([buildGuest('mincore_range')], []);
+});
+
+// found by a fuzzer: a host pseudo filesystem's file is never mapped into a guest (ENODEV), even one the host
+// would map (tracefs's ring buffer: mapped, a partial munmap the host refused killed the process)
+test('mmap of a host sysfs or tracefs file: ENODEV, and the process goes on', () => {
+  const g = buildGuest('mmap_pseudofs');
+  assertSameAsNative([g], []);
+  const r = runUmlts([], [g, 'trace']);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'open the ring buffer: OK\nmmap it: ENODEV\nalive\n', r.describe());
+});
+
 test('brk and sbrk: growth, shrink, data preserved, refused moves', () => {
   const g = buildGuest('mm_brk');
   const { native } = assertSameAsNative([g]);

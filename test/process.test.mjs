@@ -21,6 +21,12 @@ for (const platform of ['systrap', 'ptrace']) {
   });
 }
 
+// found by a fuzzer: a CLONE_PARENT sibling's exit signal is its creator's, not clone's (it once killed the
+// grandparent with signal 58)
+test('clone(CLONE_PARENT) with an exit signal: the sibling reports SIGCHLD to the grandparent', () => {
+  assertSameAsNative([buildGuest('clone_parent_exitsig')], []);
+});
+
 test('signals: SA_SIGINFO, SSE preserved, sigaltstack, SIGSEGV info, masks, nesting, sigsuspend, sigtimedwait, EINTR vs SA_RESTART', () => {
   const g = buildGuest('proc_signals');
   assertSameAsNative([g], []);

@@ -47,6 +47,8 @@ import { File } from './file.js';
 import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC, O_TMPFILE, HostMappable } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
+  PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC, CGROUP_SUPER_MAGIC,
+  CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC,
 } from './node.js';
 import type { LockTable } from './locks.js';
 import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from './filehandle.js';
@@ -60,6 +62,9 @@ export type { FhStats };
 
 
 const RESOLVE = host.RESOLVE_IN_ROOT | host.RESOLVE_NO_MAGICLINKS;
+/** filesystems whose files the host never maps into a stub (HostFile.mappable); immutable */
+const PSEUDO_FS = new Set([PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC,
+  CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC]);
 export interface HostFsOptions {
   /** the host directory; must exist */
   rootDir: string;
@@ -740,14 +745,17 @@ export class HostFile extends File {
       this.fs.handles.unpin(this.h);
     }
   }
-  /** statfs f_flags of the host file's own mount (0 if unknown); asked once (an open file stays on its mount);
-   * guarded by the JS thread, written once */
+  /** statfs f_flags and f_type of the host file's own mount (0 if unknown); asked once (an open file stays on its
+   * mount); guarded by the JS thread, written once */
   private fsFlags = -1;
+  private fsType = 0;
   private hostFsFlags(): number {
     if (this.fsFlags < 0) {
       const b = new Uint8Array(120);
       const r = this.with((fd) => host.fstatfs(fd, b));
-      this.fsFlags = r < 0 ? 0 : new DataView(b.buffer).getUint32(80, true);
+      const dv = new DataView(b.buffer);
+      this.fsFlags = r < 0 ? 0 : dv.getUint32(80, true);
+      this.fsType = r < 0 ? 0 : Number(dv.getBigInt64(0, true));
     }
     return this.fsFlags;
   }
@@ -866,13 +874,18 @@ export class HostFile extends File {
       hc.unpin(this.h);
     }
   }
-  override mappable(): MappableRef {
+  override mappable(): MappableRef | null {
     const self = this;
     const st = this.stat();
+    // a pseudo filesystem's file maps the host kernel's memory or a device's
+    // (a ring buffer, a PCI BAR) if anything: never into a guest (ENODEV, as
+    // for the attributes that have no mmap)
+    const flags = this.hostFsFlags();
+    if (PSEUDO_FS.has(this.fsType)) return null;
     // the host maps the file itself unless its mount is noexec (a stub's
     // PROT_EXEC mapping would fail there; copied pages have no such limit)
     let hostMap: HostMappable | undefined;
-    if (typeof st !== 'number' && !(this.hostFsFlags() & ST_NOEXEC)) {
+    if (typeof st !== 'number' && !(flags & ST_NOEXEC)) {
       hostMap = {
         id: `${st.dev}:${st.ino}`,
         withFd(fn: (fd: number) => void): void {

@@ -47,6 +47,11 @@ export interface StatFs {
 }
 export const ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_RELATIME = 0x1000;
 export const TMPFS_MAGIC = 0x01021994, PROC_SUPER_MAGIC = 0x9fa0, EXT4_SUPER_MAGIC = 0xef53;
+/** include/uapi/linux/magic.h: the host's pseudo filesystems, whose files' mmaps are the host kernel's or a
+ * device's memory (a ring buffer, a PCI BAR), never mapped into a guest (HostFile.mappable) */
+export const SYSFS_MAGIC = 0x62656572, DEBUGFS_MAGIC = 0x64626720, TRACEFS_MAGIC = 0x74726163, SECURITYFS_MAGIC = 0x73636673,
+  BPF_FS_MAGIC = 0xcafe4a11, CGROUP_SUPER_MAGIC = 0x27e0eb, CGROUP2_SUPER_MAGIC = 0x63677270, CONFIGFS_MAGIC = 0x62656570,
+  PSTOREFS_MAGIC = 0x6165676c, EFIVARFS_MAGIC = 0xde5e81e4;
 
 /** setattr (chmod, chown, truncate, utimensat). Absent fields are left alone. */
 export interface SetAttr {

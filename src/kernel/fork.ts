@@ -45,7 +45,8 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   k.stats.stubs++;
   const ptg = parent.tg;
   const tg = new ThreadGroup(k.allocPid(), flags & CLONE_PARENT ? ptg.parent : ptg);
-  tg.exitSignal = flags & 0xff;
+  // a sibling's exit signal is its creator's (copy_process: the parent it reports to is not its creator's)
+  tg.exitSignal = flags & CLONE_PARENT ? ptg.exitSignal : flags & 0xff;
   tg.exe = ptg.exe;
   tg.cmdline = ptg.cmdline;
   for (const [k, v] of ptg.rlimits) tg.rlimits.set(k, [v[0], v[1]]);

@@ -172,8 +172,13 @@ export function sys_mincore(t: Task, r: Regs): number {
   if (addr % PAGE !== 0) return -Errno.EINVAL;
   const n = Math.ceil(len / PAGE);
   if (!t.mm.isMapped(addr, len)) return -Errno.ENOMEM;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = t.mm.frameAt(addr / PAGE + i) >= 0 ? 1 : 0;
-  copyOut(t, vec, out);
+  // a page of answers at a time, each copied out before the next (mm/mincore.c): a vec too short for a huge
+  // range is EFAULT after its first page, not an allocation of the whole range's answers
+  const out = new Uint8Array(Math.min(n, PAGE));
+  for (let done = 0; done < n; done += out.length) {
+    const m = Math.min(out.length, n - done);
+    for (let i = 0; i < m; i++) out[i] = t.mm.frameAt(addr / PAGE + done + i) >= 0 ? 1 : 0;
+    copyOut(t, vec + done, m === out.length ? out : out.subarray(0, m));
+  }
   return 0;
 }

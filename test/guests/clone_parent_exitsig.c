@@ -1,0 +1,29 @@
+/* clone(CLONE_PARENT) makes a sibling, and its exit signal is its
+ * creator's own (copy_process), not the one clone names: the grandparent
+ * of a CLONE_PARENT|SIGRTMIN+24 clone made in a forked child gets SIGCHLD
+ * (ignored by default) for it, and lives. Found by a fuzzer: the sibling's
+ * exit once killed the grandparent with signal 58. Output is compared with
+ * the host kernel's. */
+#define _GNU_SOURCE
+#include "common.h"
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+int main(void) {
+  pid_t p = fork();
+  if (p == 0) {
+    long r = syscall(SYS_clone, CLONE_PARENT | 58, 0, 0, 0, 0);
+    if (r == 0) _exit(7);
+    _exit(r > 0 ? 0 : 1);
+  }
+  int st = 0;
+  waitpid(p, &st, 0);
+  say("the child: exited %d\n", WEXITSTATUS(st));
+  /* the sibling is this process's child now; its exit signal is SIGCHLD: waitpid without __WALL finds it */
+  pid_t s = waitpid(-1, &st, 0);
+  say("its sibling reaped by the grandparent: %s, exited %d\n", s > 0 ? "yes" : errname(errno), s > 0 ? WEXITSTATUS(st) : -1);
+  say("grandparent alive\n");
+  return 0;
+}
