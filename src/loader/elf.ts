@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { Errno } from '../abi/errno.js';
 import {
-  AddressSpace, VmFile, MAP_PRIVATE, MAP_GROWSDOWN, PROT_READ, PROT_WRITE, PROT_EXEC, STACK_TOP, UNSHARE_MAX,
+  AddressSpace, VmFile, MAP_PRIVATE, MAP_GROWSDOWN, PROT_READ, PROT_WRITE, PROT_EXEC, STACK_TOP, UNSHARE_MAX, MMAP_MIN_ADDR,
+  GUEST_TASK_SIZE,
 } from '../mm/address_space.js';
 import { PAGE_SIZE } from '../mm/physmem.js';
 import { encodeName } from '../abi/names.js';
@@ -164,6 +165,9 @@ function mapSegments(mm: AddressSpace, img: ElfImage, bias: number): number {
     const fileEnd = bias + p.vaddr + p.filesz;
     const mapEnd = Math.ceil(fileEnd / PAGE_SIZE) * PAGE_SIZE;
     const memEnd = Math.ceil((bias + p.vaddr + p.memsz) / PAGE_SIZE) * PAGE_SIZE;
+    // where no mmap of the guest's could go (found by a fuzzer: a segment in the stub's range went to the stub,
+    // whose filter killed the process): as Linux's exec past its point of no return, SIGSEGV
+    if (start < MMAP_MIN_ADDR || memEnd > GUEST_TASK_SIZE) throw new LoaderError(Errno.ENOMEM, `segment at ${start.toString(16)} outside the address space`);
     const pr = prot(p.flags);
     const off = p.offset - (bias + p.vaddr - start);
     if (mapEnd > start) mm.mapFixed(start, mapEnd, pr, MAP_PRIVATE, new SegmentFile(img.file.vm, p.offset + p.filesz, p.memsz > p.filesz), off, '');

@@ -84,6 +84,8 @@ export const PT_SHIFT = 9;
 export const PT_SIZE = 1 << PT_SHIFT;
 
 /** mmap layout (arch/x86/mm/mmap.c, without randomization) */
+/** (for the loader: no mapping of the guest's reaches it; the stub's pages lie above) */
+export { GUEST_TASK_SIZE };
 export const STACK_TOP = GUEST_TASK_SIZE - 0x1000000; // a gap under the stub
 export const STACK_MAX = 8 << 20; // RLIMIT_STACK default
 export const MMAP_BASE = STACK_TOP - STACK_MAX - (128 << 20);

@@ -74,6 +74,8 @@ export function checkMapCount(mm: AddressSpace): void {
 
 /** A VMA made by the kernel itself (ELF segments, stack, heap). */
 export function mapFixed(mm: AddressSpace, start: number, end: number, prot: number, flags: number, file: VmFile | null, off: number, name: string): void {
+  // (callers place mappings in the guest's range: one beyond it would reach the stub's)
+  if (start < 0 || end > GUEST_TASK_SIZE || start >= end) throw new ErrnoError(Errno.EINVAL);
   if (mm.overlaps(start, end)) mm.removeRange(start, end);
   mm.insertMapping(new Vma(start, end, prot, flags, file, off, name));
 }

@@ -17,6 +17,7 @@
  *    x32 and out-of-range syscall numbers;
  *  - calls into the vsyscall page writing into the stub. */
 #include "hostile.h"
+#include <elf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
@@ -500,6 +501,37 @@ static void vsyscall_attack(long arg) {
   _exit(0);
 }
 
+/* ------------------------------------------------------ exec's segments */
+/* exec of a copy of this binary whose code segment lies in the stub's range
+ * (or below mmap_min_addr): the loader must refuse it (SIGSEGV, as Linux's
+ * exec past its point of no return), never ask the stub to map there (found
+ * by a fuzzer: the stub's filter killed the process, SIGSYS). The copy goes
+ * to the guest's own /tmp. */
+static unsigned char elf_copy[4 << 20];
+static void segment_attack(long arg) {
+  (void)arg;
+  int f = open("/proc/self/exe", O_RDONLY);
+  long n = f < 0 ? -1 : read(f, elf_copy, sizeof elf_copy);
+  if (n <= 0) finish_errno(errno);
+  close(f);
+  Elf64_Ehdr *e = (Elf64_Ehdr *)elf_copy;
+  Elf64_Phdr *ph = (Elf64_Phdr *)(elf_copy + e->e_phoff);
+  unsigned long at = cur == 0 ? STUB_CODE : cur == 1 ? STUB_BATCH : 0x1000;
+  for (int i = 0; i < e->e_phnum; i++) {
+    if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X)) continue;
+    unsigned long v = at + ph[i].p_offset % PG;
+    e->e_entry = v + (e->e_entry - ph[i].p_vaddr);
+    ph[i].p_vaddr = ph[i].p_paddr = v;
+    break;
+  }
+  int o = open("/tmp/hostile_segment", O_CREAT | O_TRUNC | O_WRONLY, 0755);
+  if (o < 0 || write(o, elf_copy, n) != n) finish_errno(errno);
+  close(o);
+  char *av[] = { "/tmp/hostile_segment", NULL };
+  execve(av[0], av, NULL);
+  finish_errno(errno);
+}
+
 /* ----------------------------------------------------------------- main */
 static void run_cur(const char *name, attack_fn fn, int k) {
   cur = k;
@@ -564,6 +596,10 @@ int main(int argc, char **argv) {
                               "clone CLONE_VM|CLONE_VFORK", "clone CLONE_VM, no exit signal",
                               "clone a thread with CLONE_SETTLS at the code page", "clone with every flag" };
   for (int k = 0; k < 16; k++) run_cur(cl[k], clone_attack, k);
+  static const char *sg[] = { "exec an ELF whose code segment is at the stub's code page",
+                              "exec an ELF whose code segment is at the stub's batch page",
+                              "exec an ELF whose code segment is below mmap_min_addr" };
+  for (int k = 0; k < 3; k++) run_cur(sg[k], segment_attack, k);
 
   static const struct { int k; const char *name; } ia[] = {
     { 0, "int 0x80 execve(/bin/sh)" }, { 1, "int 0x80 open(marker, O_CREAT)" }, { 2, "int 0x80 openat(marker, O_CREAT)" },
