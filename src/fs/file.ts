@@ -83,6 +83,11 @@ export abstract class File {
   mappable(_shared = false): Mappable | null {
     return null;
   }
+  /** Its own filesystem forbids exec beyond what the guest's mount says (path_noexec: a host file's noexec mount,
+   * or a pseudo filesystem's SB_I_NOEXEC). */
+  get noExec(): boolean {
+    return false;
+  }
   /** A MAP_SHARED mapping of it is shared anonymous memory (mmap_zero: /dev/zero's). */
   get sharedMapsAnon(): boolean {
     return false;

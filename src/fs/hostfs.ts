@@ -874,6 +874,9 @@ export class HostFile extends File {
       hc.unpin(this.h);
     }
   }
+  override get noExec(): boolean {
+    return (this.hostFsFlags() & ST_NOEXEC) !== 0 || PSEUDO_FS.has(this.fsType);
+  }
   override mappable(): MappableRef | null {
     const self = this;
     const st = this.stat();

@@ -72,9 +72,10 @@ export function sys_mmap(t: Task, r: Regs): number {
     const shared = type === MAP_SHARED || type === MAP_SHARED_VALIDATE;
     if (!f.readable) return -Errno.EACCES;
     if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
-    // do_mmap: a noexec mount refuses PROT_EXEC before the file is asked whether it maps at all
+    // do_mmap: a noexec mount (or a host file's: path_noexec) refuses PROT_EXEC before the file is asked
+    // whether it maps at all
     const mnt = t.kernel.vfs.locOf(f)?.mnt;
-    const noexec = mnt !== undefined && /(^|,)noexec(,|$)/.test(mnt.options);
+    const noexec = (mnt !== undefined && /(^|,)noexec(,|$)/.test(mnt.options)) || f.noExec;
     if (noexec && prot & PROT_EXEC) return -Errno.EPERM;
     const m = f.mappable(shared);
     if (!m) return f.mmapErrno;
