@@ -35,8 +35,6 @@ export function parseStat(b: Uint8Array): Stat {
   };
 }
 
-
-/** dev_t as the kernel keeps it (new_encode_dev's split of major and minor). */
 /** dev_t in glibc's encoding (gnu_dev_makedev), which is also what struct stat carries. */
 export function makedev(major: number, minor: number): number {
   // major: bits 8..19 and 32..43; minor: bits 0..7 and 20..31 (kept below 2^53)

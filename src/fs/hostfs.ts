@@ -63,6 +63,17 @@ export type { FhStats };
 
 const RESOLVE = host.RESOLVE_IN_ROOT | host.RESOLVE_NO_MAGICLINKS;
 /** filesystems whose files the host never maps into a stub (HostFile.mappable); immutable */
+/** sizeof(struct statfs) on x86-64 */
+const STATFS_SIZE = 120;
+/** A host struct statfs (x86-64: eleven 64-bit fields and spares). */
+function parseStatFs(b: Uint8Array): StatFs {
+  const dv = new DataView(b.buffer, b.byteOffset, STATFS_SIZE);
+  const i64 = (o: number): number => Number(dv.getBigInt64(o, true));
+  return {
+    type: i64(0), bsize: i64(8), blocks: i64(16), bfree: i64(24), bavail: i64(32), files: i64(40),
+    ffree: i64(48), fsid: i64(56), namelen: i64(64), frsize: i64(72), flags: i64(80),
+  };
+}
 const PSEUDO_FS = new Set([PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC,
   CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC]);
 export interface HostFsOptions {
@@ -344,17 +355,13 @@ export class HostFs extends FileSystem {
     const rel = node instanceof HostNode ? node.rel : '';
     const fd = this.openTransient(rel, O_PATH);
     if (fd < 0) return guestErr(fd);
-    const b = new Uint8Array(120);
+    const b = new Uint8Array(STATFS_SIZE);
     const r = host.fstatfs(fd, b);
     this.handles.releaseTransient(fd);
     if (r < 0) return guestErr(r);
-    const dv = new DataView(b.buffer);
-    const i64 = (o: number): number => Number(dv.getBigInt64(o, true));
-    return {
-      type: i64(0), bsize: i64(8), blocks: i64(16), bfree: i64(24), bavail: i64(32), files: i64(40),
-      ffree: i64(48), fsid: i64(56), namelen: i64(64), frsize: i64(72),
-      flags: i64(80) | (this.readonly ? ST_RDONLY : 0),
-    };
+    const st = parseStatFs(b);
+    if (this.readonly) st.flags |= ST_RDONLY;
+    return st;
   }
   /** chmod of (dirfd, name) that never follows name (name '' = dirfd itself). */
   chmodAt(d: number, name: string, mode: number): number {
@@ -745,19 +752,16 @@ export class HostFile extends File {
       this.fs.handles.unpin(this.h);
     }
   }
-  /** statfs f_flags and f_type of the host file's own mount (0 if unknown); asked once (an open file stays on its
-   * mount); guarded by the JS thread, written once */
-  private fsFlags = -1;
-  private fsType = 0;
-  private hostFsFlags(): number {
-    if (this.fsFlags < 0) {
-      const b = new Uint8Array(120);
-      const r = this.with((fd) => host.fstatfs(fd, b));
-      const dv = new DataView(b.buffer);
-      this.fsFlags = r < 0 ? 0 : dv.getUint32(80, true);
-      this.fsType = r < 0 ? 0 : Number(dv.getBigInt64(0, true));
+  /** What statfs says of the host file's own mount (neither if it cannot be asked): asked once, as an open file
+   * stays on its mount; guarded by the JS thread, written once */
+  private mount: { noexec: boolean; pseudo: boolean } | null = null;
+  private hostMount(): { noexec: boolean; pseudo: boolean } {
+    if (!this.mount) {
+      const b = new Uint8Array(STATFS_SIZE);
+      const st = this.with((fd) => host.fstatfs(fd, b)) < 0 ? null : parseStatFs(b);
+      this.mount = { noexec: st !== null && (st.flags & ST_NOEXEC) !== 0, pseudo: st !== null && PSEUDO_FS.has(st.type) };
     }
-    return this.fsFlags;
+    return this.mount;
   }
   private sizeOf(fd: number): number {
     const r = host.fstat(fd, this.stbuf);
@@ -875,7 +879,8 @@ export class HostFile extends File {
     }
   }
   override get noExec(): boolean {
-    return (this.hostFsFlags() & ST_NOEXEC) !== 0 || PSEUDO_FS.has(this.fsType);
+    const m = this.hostMount();
+    return m.noexec || m.pseudo;
   }
   override mappable(): MappableRef | null {
     const self = this;
@@ -883,12 +888,12 @@ export class HostFile extends File {
     // a pseudo filesystem's file maps the host kernel's memory or a device's
     // (a ring buffer, a PCI BAR) if anything: never into a guest (ENODEV, as
     // for the attributes that have no mmap)
-    const flags = this.hostFsFlags();
-    if (PSEUDO_FS.has(this.fsType)) return null;
+    const mount = this.hostMount();
+    if (mount.pseudo) return null;
     // the host maps the file itself unless its mount is noexec (a stub's
     // PROT_EXEC mapping would fail there; copied pages have no such limit)
     let hostMap: HostMappable | undefined;
-    if (typeof st !== 'number' && !(flags & ST_NOEXEC)) {
+    if (typeof st !== 'number' && !mount.noexec) {
       hostMap = {
         id: `${st.dev}:${st.ino}`,
         withFd(fn: (fd: number) => void): void {

@@ -460,17 +460,11 @@ export class AddressSpace {
 
   /** Visit the present page-table entries of [start, end) in order (fn gets the entry's page, index and vpn). */
   private eachPresent(start: number, end: number, fn: (p: PtPage, i: number, vpn: number) => void): void {
-    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
-    const k0 = Math.floor(v0 / PT_SIZE), k1 = Math.floor((v1 - 1) / PT_SIZE), sparse = this.sparseKeys(k0, k1);
-    for (let n = 0; sparse ? n < sparse.length : k0 + n <= k1; n++) {
-      const k = sparse ? sparse[n]! : k0 + n;
-      const p = this.pt.get(k);
-      if (!p) continue;
-      const base = k * PT_SIZE;
-      for (let i = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base; i < hi; i++) {
+    this.eachPtPage(start / PAGE_SIZE, end / PAGE_SIZE, (p, base, lo, hi) => {
+      for (let i = lo; i < hi; i++) {
         if (p.frame[i]) fn(p, i, base + i);
       }
-    }
+    });
   }
 
   /**
@@ -637,15 +631,8 @@ export class AddressSpace {
    * not one per page. Empty page-table pages are dropped afterwards.
    */
   walk(start: number, end: number, visit: ((p: PtPage, i: number) => void) | null, onRun: (v0: number, v1: number) => void): void {
-    const v0 = start / PAGE_SIZE, v1 = end / PAGE_SIZE;
     let runStart = -1, runEnd = -1;
-    const k0 = Math.floor(v0 / PT_SIZE), k1 = Math.floor((v1 - 1) / PT_SIZE), sparse = this.sparseKeys(k0, k1);
-    for (let n = 0; sparse ? n < sparse.length : k0 + n <= k1; n++) {
-      const k = sparse ? sparse[n]! : k0 + n;
-      const p = this.pt.get(k);
-      if (!p) continue;
-      const base = k * PT_SIZE;
-      const lo = Math.max(v0, base) - base, hi = Math.min(v1, base + PT_SIZE) - base;
+    this.eachPtPage(start / PAGE_SIZE, end / PAGE_SIZE, (p, base, lo, hi) => {
       for (let i = lo; i < hi; i++) {
         if (!p.frame[i]) continue;
         if (p.bits[i]! & PTE_HOST) {
@@ -657,9 +644,26 @@ export class AddressSpace {
         }
         visit?.(p, i);
       }
-      if (p.count === 0) this.pt.delete(k);
-    }
+      if (p.count === 0) this.pt.delete(base / PT_SIZE);
+    });
     if (runStart >= 0) onRun(runStart, runEnd);
+  }
+
+  /**
+   * Visit the page-table pages that exist for vpns [v0, v1), in order: fn
+   * gets the page, its first vpn and the range's indexes [lo, hi) in it. fn
+   * may drop the page or add others (a long range's keys are taken first).
+   */
+  eachPtPage(v0: number, v1: number, fn: (p: PtPage, base: number, lo: number, hi: number) => void): void {
+    if (v1 <= v0) return;
+    const k0 = Math.floor(v0 / PT_SIZE), k1 = Math.floor((v1 - 1) / PT_SIZE), sparse = this.sparseKeys(k0, k1);
+    for (let n = 0; sparse ? n < sparse.length : k0 + n <= k1; n++) {
+      const k = sparse ? sparse[n]! : k0 + n;
+      const p = this.pt.get(k);
+      if (!p) continue;
+      const base = k * PT_SIZE;
+      fn(p, base, Math.max(v0, base) - base, Math.min(v1, base + PT_SIZE) - base);
+    }
   }
 
   /**
@@ -668,7 +672,7 @@ export class AddressSpace {
    * munmap, mprotect or mremap of a 64 TiB reservation visits the pages it
    * has, not 2^25 page-table pages: found by a fuzzer).
    */
-  sparseKeys(k0: number, k1: number): number[] | null {
+  private sparseKeys(k0: number, k1: number): number[] | null {
     if (k1 - k0 < 64 || k1 - k0 < 4 * this.pt.size) return null;
     const keys: number[] = [];
     for (const k of this.pt.keys()) if (k >= k0 && k <= k1) keys.push(k);

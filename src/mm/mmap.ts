@@ -200,25 +200,21 @@ export function moveRange(mm: AddressSpace, vma: Vma, old: number, oldLen: numbe
   if (!keepOld && oldLen > newLen) mm.removeRange(old + newLen, old + oldLen);
   mm.unmapHost(old, old + n * PAGE_SIZE);
   // the present pages only, a page-table page at a time (a huge reservation has few)
-  const k0 = Math.floor(ov / PT_SIZE), k1 = Math.floor((ov + n - 1) / PT_SIZE), sparse = n > 0 ? mm.sparseKeys(k0, k1) : [];
-  for (let m = 0; sparse ? m < sparse.length : k0 + m <= k1; m++) {
-    const k = sparse ? sparse[m]! : k0 + m;
-    const src = mm.pt.get(k);
-    if (!src) continue;
-    for (let si = Math.max(ov, k * PT_SIZE) - k * PT_SIZE, end = Math.min(ov + n, (k + 1) * PT_SIZE) - k * PT_SIZE; si < end; si++) {
+  mm.eachPtPage(ov, ov + n, (src, base, lo, hi) => {
+    for (let si = lo; si < hi; si++) {
       const f = src.frame[si]!;
       if (!f) continue;
       src.frame[si] = 0;
       src.bits[si] = 0;
       src.count--;
-      const i = k * PT_SIZE + si - ov;
-      const dst = mm.ptPage(nv + i, true)!;
-      dst.frame[(nv + i) % PT_SIZE] = f;
-      dst.bits[(nv + i) % PT_SIZE] = 0;
+      const to = nv + base + si - ov;
+      const dst = mm.ptPage(to, true)!;
+      dst.frame[to % PT_SIZE] = f;
+      dst.bits[to % PT_SIZE] = 0;
       dst.count++;
     }
-    if (src.count === 0) mm.pt.delete(k);
-  }
+    if (src.count === 0) mm.pt.delete(base / PT_SIZE);
+  });
   if (keepOld) {
     // the old range stays mapped, empty (anonymous pages read as zero
     // again; a direct file mapping shows the file where copies were)
