@@ -1,7 +1,7 @@
 // Processes and signals (issue 3): differential C guests, and real shells.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, assertSameAsNative, runUmlts, assertNoLeftovers, BUSYBOX } from './lib.mjs';
+import { buildGuest, assertSameAsNative, runUmlts, runNative, assertNoLeftovers, BUSYBOX } from './lib.mjs';
 
 after(() => assertNoLeftovers());
 
@@ -25,6 +25,16 @@ for (const platform of ['systrap', 'ptrace']) {
 // grandparent with signal 58)
 test('clone(CLONE_PARENT) with an exit signal: the sibling reports SIGCHLD to the grandparent', () => {
   assertSameAsNative([buildGuest('clone_parent_exitsig')], []);
+});
+
+// found in review: a guest's first process (its init, with no parent) made siblings nobody reaped
+test('clone(CLONE_PARENT) by the first process is EINVAL, as by init in a pid namespace', () => {
+  const g = buildGuest('clone_parent_exitsig');
+  const native = runNative(['unshare', '--pid', '--fork', g, 'init']);
+  assert.equal(native.stdout, 'clone(CLONE_PARENT) by init: EINVAL\n', native.describe());
+  const r = runUmlts([], [g, 'init']);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, native.stdout, r.describe());
 });
 
 test('signals: SA_SIGINFO, SSE preserved, sigaltstack, SIGSEGV info, masks, nesting, sigsuspend, sigtimedwait, EINTR vs SA_RESTART', () => {

@@ -16,6 +16,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { buildGuest, runUmlts, runNative, assertSameAsNative, assertNoLeftovers, assertSameText, CLEAN_ENV, lines } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
@@ -62,6 +63,30 @@ test('mmap of a sysfs file through --mount: ENODEV from the host', () => {
   noKernelError(r);
   assert.equal(r.code, 0, r.describe());
   assert.equal(r.stdout, native.stdout.replaceAll(`${dir}/online`, '/hostcpu/online'));
+});
+
+// found in review: a host directory on a noexec mount (a hardened /tmp) is not the guest's noexec: its pages are
+// copied, not mapped by the host, so programs there exec and map PROT_EXEC (a dynamic one's libraries too)
+test('exec and PROT_EXEC maps from a host directory whose host mount is noexec', () => {
+  const bin = buildGuest('mmap_refused');
+  const dir = fs.mkdtempSync('/var/tmp/umlts-noexec-');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'noexec', 'tmpfs', dir]);
+  try {
+    fs.copyFileSync(bin, `${dir}/prog`);
+    fs.copyFileSync('/bin/true', `${dir}/dyn`);
+    fs.chmodSync(`${dir}/prog`, 0o755);
+    fs.chmodSync(`${dir}/dyn`, 0o755);
+    const r = runUmlts(['--mount', `${dir}:/nx`], ['/nx/prog', '+/nx/prog']);
+    noKernelError(r);
+    assert.equal(r.code, 0, r.describe());
+    assert.match(r.stdout, /^\/nx\/prog: exec OK$/m, r.describe());
+    assert.match(r.stdout, /^own binary: ELF$/m, r.describe());
+    const d = runUmlts(['--mount', `${dir}:/nx`], ['/nx/dyn']);
+    assert.equal(d.code, 0, d.describe());
+  } finally {
+    execFileSync('umount', [dir]);
+    fs.rmdirSync(dir);
+  }
 });
 
 test('mmap of /proc and /dev files, an O_PATH fd, pipes and eventfds: the errno Linux gives (EIO for /proc\'s own files, EBADF for O_PATH)', () => {

@@ -83,8 +83,8 @@ export abstract class File {
   mappable(_shared = false): Mappable | null {
     return null;
   }
-  /** Its own filesystem forbids exec beyond what the guest's mount says (path_noexec: a host file's noexec mount,
-   * or a pseudo filesystem's SB_I_NOEXEC). */
+  /** Its own filesystem forbids exec beyond what the guest's mount says (path_noexec: a pseudo filesystem's
+   * SB_I_NOEXEC; a host file on a host noexec mount is not: its pages are copied, not mapped by the host). */
   get noExec(): boolean {
     return false;
   }

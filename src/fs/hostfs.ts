@@ -48,7 +48,7 @@ import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
   PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC, CGROUP_SUPER_MAGIC,
-  CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC,
+  CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC, SELINUX_MAGIC, HUGETLBFS_MAGIC,
 } from './node.js';
 import type { LockTable } from './locks.js';
 import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from './filehandle.js';
@@ -75,7 +75,7 @@ function parseStatFs(b: Uint8Array): StatFs {
   };
 }
 const PSEUDO_FS = new Set([PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC,
-  CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC]);
+  CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC, SELINUX_MAGIC]);
 export interface HostFsOptions {
   /** the host directory; must exist */
   rootDir: string;
@@ -754,12 +754,14 @@ export class HostFile extends File {
   }
   /** What statfs says of the host file's own mount (neither if it cannot be asked): asked once, as an open file
    * stays on its mount; guarded by the JS thread, written once */
-  private mount: { noexec: boolean; pseudo: boolean } | null = null;
-  private hostMount(): { noexec: boolean; pseudo: boolean } {
+  private mount: { noexec: boolean; pseudo: boolean; hugetlb: boolean } | null = null;
+  private hostMount(): { noexec: boolean; pseudo: boolean; hugetlb: boolean } {
     if (!this.mount) {
       const b = new Uint8Array(STATFS_SIZE);
+      // a mount that cannot be asked is taken as the worst: not the host's to map
       const st = this.with((fd) => host.fstatfs(fd, b)) < 0 ? null : parseStatFs(b);
-      this.mount = { noexec: st !== null && (st.flags & ST_NOEXEC) !== 0, pseudo: st !== null && PSEUDO_FS.has(st.type) };
+      this.mount = st === null ? { noexec: true, pseudo: true, hugetlb: false }
+        : { noexec: (st.flags & ST_NOEXEC) !== 0, pseudo: PSEUDO_FS.has(st.type), hugetlb: st.type === HUGETLBFS_MAGIC };
     }
     return this.mount;
   }
@@ -879,8 +881,7 @@ export class HostFile extends File {
     }
   }
   override get noExec(): boolean {
-    const m = this.hostMount();
-    return m.noexec || m.pseudo;
+    return this.hostMount().pseudo;
   }
   override mappable(): MappableRef | null {
     const self = this;
@@ -888,8 +889,9 @@ export class HostFile extends File {
     // a pseudo filesystem's file maps the host kernel's memory or a device's
     // (a ring buffer, a PCI BAR) if anything: never into a guest (ENODEV, as
     // for the attributes that have no mmap)
+    // (hugetlbfs: the host's huge pages, which it would not let a guest's munmap or mprotect split)
     const mount = this.hostMount();
-    if (mount.pseudo) return null;
+    if (mount.pseudo || mount.hugetlb) return null;
     // the host maps the file itself unless its mount is noexec (a stub's
     // PROT_EXEC mapping would fail there; copied pages have no such limit)
     let hostMap: HostMappable | undefined;

@@ -51,7 +51,7 @@ export const TMPFS_MAGIC = 0x01021994, PROC_SUPER_MAGIC = 0x9fa0, EXT4_SUPER_MAG
  * device's memory (a ring buffer, a PCI BAR), never mapped into a guest (HostFile.mappable) */
 export const SYSFS_MAGIC = 0x62656572, DEBUGFS_MAGIC = 0x64626720, TRACEFS_MAGIC = 0x74726163, SECURITYFS_MAGIC = 0x73636673,
   BPF_FS_MAGIC = 0xcafe4a11, CGROUP_SUPER_MAGIC = 0x27e0eb, CGROUP2_SUPER_MAGIC = 0x63677270, CONFIGFS_MAGIC = 0x62656570,
-  PSTOREFS_MAGIC = 0x6165676c, EFIVARFS_MAGIC = 0xde5e81e4;
+  PSTOREFS_MAGIC = 0x6165676c, EFIVARFS_MAGIC = 0xde5e81e4, SELINUX_MAGIC = 0xf97cff8c, HUGETLBFS_MAGIC = 0x958458f6;
 
 /** setattr (chmod, chown, truncate, utimensat). Absent fields are left alone. */
 export interface SetAttr {

@@ -406,6 +406,12 @@ export class Vfs {
     return f;
   }
 
+  /** path_noexec: the guest's mount of the file says noexec, or its own filesystem forbids exec (File.noExec). */
+  noExec(f: File): boolean {
+    const mnt = this.fpath.get(f)?.mnt;
+    return (mnt !== undefined && /(^|,)noexec(,|$)/.test(mnt.options)) || f.noExec;
+  }
+
   /** Where a File was opened (null: not opened through the VFS, e.g. a pipe). */
   locOf(f: File): Loc | null {
     return this.fpath.get(f) ?? null;

@@ -8,7 +8,7 @@
  */
 import { OutOfMemory } from '../mm/physmem.js';
 import { RIP, ORIG_RAX, RSP, NREGS, FS_BASE, GS_BASE, CS, SS } from '../platform/regs.js';
-import { Errno } from '../abi/errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task } from './task.js';
 import { Creds } from './creds.js';
 import { BLOCKED, REGS_SET } from './syscall.js';
@@ -79,6 +79,11 @@ export function openExec(k: Kernel, fs: FsContext, path: string, creds: Creds, i
     f.put();
     const isDir = typeof st !== 'number' && (st.mode & S_IFMT) === S_IFDIR;
     throw new LoaderError(Errno.EACCES, `${path}: ${isDir ? 'Is a directory' : 'Permission denied (not a regular file)'}`);
+  }
+  // do_open_execat: path_noexec (the interpreter's too)
+  if (k.vfs.noExec(f)) {
+    f.put();
+    throw new LoaderError(Errno.EACCES, `${path}: Permission denied (noexec)`);
   }
   // execute permission (root needs at least one x bit)
   const x = creds.euid === 0 ? (st.mode & 0o111) !== 0 : creds.euid === st.uid ? (st.mode & 0o100) !== 0 : creds.egid === st.gid ? (st.mode & 0o010) !== 0 : (st.mode & 0o001) !== 0;
@@ -158,7 +163,9 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   try {
     k.loadInto(task, p, envp);
   } catch (e) {
-    if (e instanceof LoaderError || e instanceof OutOfMemory) {
+    // past the point of no return every failure is the process's death (an ErrnoError too: an interpreter
+    // whose segments span more than the free address space)
+    if (e instanceof LoaderError || e instanceof OutOfMemory || e instanceof ErrnoError) {
       k.exitGroup(task, SIGSEGV);
       return BLOCKED;
     }

@@ -31,6 +31,8 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   if (flags & CLONE_THREAD) return k.cloneThread(parent, flags, stack, ptid, ctid, tls);
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
+  // copy_process: init (SIGNAL_UNKILLABLE) may not make siblings, which nobody would reap
+  if (flags & CLONE_PARENT && parent.tg.parent === null) return -Errno.EINVAL;
   if (k.tgs.size >= (k.opts.maxProcesses ?? 4096)) return -Errno.EAGAIN;
   // both write the stack as soon as the call returns: the child gets its own copy of that page now
   // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side
@@ -54,7 +56,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     const a = ptg.sigactions[s];
     if (a) tg.sigactions[s] = { ...a };
   }
-  (tg.parent ?? ptg).children.add(tg);
+  tg.parent!.children.add(tg);
   k.tgs.set(tg.tgid, tg);
   const child = k.childTask(parent, tg.tgid, tg, mm, thread, flags, stack, tls);
   child.altStackSp = parent.altStackSp;

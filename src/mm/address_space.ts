@@ -618,6 +618,13 @@ export class AddressSpace {
     const p = this.pt.get(Math.floor(vpn / PT_SIZE));
     return p ? p.frame[vpn % PT_SIZE]! - 1 : -1;
   }
+  /** mincore's answer for vpns [vpn, vpn + out.length): 1 where a page is present, else 0 (a page-table page at a time). */
+  residentInto(vpn: number, out: Uint8Array): void {
+    out.fill(0);
+    this.eachPtPage(vpn, vpn + out.length, (p, base, lo, hi) => {
+      for (let i = lo; i < hi; i++) out[base + i - vpn] = p.frame[i] ? 1 : 0;
+    });
+  }
   /** Number of present pages (resident set), for /proc and tests. */
   get rss(): number {
     let n = 0;

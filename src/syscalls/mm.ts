@@ -72,10 +72,8 @@ export function sys_mmap(t: Task, r: Regs): number {
     const shared = type === MAP_SHARED || type === MAP_SHARED_VALIDATE;
     if (!f.readable) return -Errno.EACCES;
     if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
-    // do_mmap: a noexec mount (or a host file's: path_noexec) refuses PROT_EXEC before the file is asked
-    // whether it maps at all
-    const mnt = t.kernel.vfs.locOf(f)?.mnt;
-    const noexec = (mnt !== undefined && /(^|,)noexec(,|$)/.test(mnt.options)) || f.noExec;
+    // do_mmap: path_noexec refuses PROT_EXEC before the file is asked whether it maps at all
+    const noexec = t.kernel.vfs.noExec(f);
     if (noexec && prot & PROT_EXEC) return -Errno.EPERM;
     const m = f.mappable(shared);
     if (!m) return f.mmapErrno;
@@ -178,8 +176,9 @@ export function sys_mincore(t: Task, r: Regs): number {
   const out = new Uint8Array(Math.min(n, PAGE));
   for (let done = 0; done < n; done += out.length) {
     const m = Math.min(out.length, n - done);
-    for (let i = 0; i < m; i++) out[i] = t.mm.frameAt(addr / PAGE + done + i) >= 0 ? 1 : 0;
-    copyOut(t, vec + done, m === out.length ? out : out.subarray(0, m));
+    const chunk = m === out.length ? out : out.subarray(0, m);
+    t.mm.residentInto(addr / PAGE + done, chunk);
+    copyOut(t, vec + done, chunk);
   }
   return 0;
 }

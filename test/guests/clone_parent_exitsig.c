@@ -2,8 +2,9 @@
  * creator's own (copy_process), not the one clone names: the grandparent
  * of a CLONE_PARENT|SIGRTMIN+24 clone made in a forked child gets SIGCHLD
  * (ignored by default) for it, and lives. Found by a fuzzer: the sibling's
- * exit once killed the grandparent with signal 58. Output is compared with
- * the host kernel's. */
+ * exit once killed the grandparent with signal 58. `init`: as the first
+ * process of its pid namespace it may not make a sibling (EINVAL: nobody
+ * would reap it). Output is compared with the host kernel's. */
 #define _GNU_SOURCE
 #include "common.h"
 #include <sched.h>
@@ -11,7 +12,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "init") == 0) {
+    long r = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (r == 0) _exit(0);
+    say("clone(CLONE_PARENT) by init: %s\n", r > 0 ? "made a sibling" : errname(errno));
+    return 0;
+  }
   pid_t p = fork();
   if (p == 0) {
     long r = syscall(SYS_clone, CLONE_PARENT | 58, 0, 0, 0, 0);

@@ -532,6 +532,46 @@ static void segment_attack(long arg) {
   finish_errno(errno);
 }
 
+/* exec of a copy of this binary whose interpreter (another copy) has its
+ * segments 128 TiB apart: no room for it once the program is mapped, past
+ * exec's point of no return, so SIGSEGV (found in review: the loader's
+ * ENOMEM was returned into an address space already emptied, whose first
+ * fetch ended it with SIGSEGV too: what this checks is the outcome). */
+static void interp_span_attack(long arg) {
+  (void)arg;
+  int f = open("/proc/self/exe", O_RDONLY);
+  long n = f < 0 ? -1 : read(f, elf_copy, sizeof elf_copy);
+  if (n <= 0 || n + 64 > (long)sizeof elf_copy) finish_errno(errno);
+  close(f);
+  Elf64_Ehdr *e = (Elf64_Ehdr *)elf_copy;
+  Elf64_Phdr *ph = (Elf64_Phdr *)(elf_copy + e->e_phoff);
+  /* the interpreter: the last PT_LOAD moved near the top of the address space */
+  int last = -1;
+  for (int i = 0; i < e->e_phnum; i++) if (ph[i].p_type == PT_LOAD) last = i;
+  if (last < 0) finish_errno(ENOEXEC);
+  Elf64_Addr saved = ph[last].p_vaddr;
+  ph[last].p_vaddr = ph[last].p_paddr = 0x7ff000000000UL + ph[last].p_offset % PG;
+  int o = open("/tmp/hostile_interp", O_CREAT | O_TRUNC | O_WRONLY, 0755);
+  if (o < 0 || write(o, elf_copy, n) != n) finish_errno(errno);
+  close(o);
+  ph[last].p_vaddr = ph[last].p_paddr = saved;
+  /* the program: its PT_GNU_STACK (or PT_NOTE) becomes a PT_INTERP naming it, the name at the file's end */
+  static const char name[] = "/tmp/hostile_interp";
+  int k = -1;
+  for (int i = 0; i < e->e_phnum; i++) if (ph[i].p_type == PT_GNU_STACK || (k < 0 && ph[i].p_type == PT_NOTE)) k = i;
+  if (k < 0) finish_errno(ENOEXEC);
+  memcpy(elf_copy + n, name, sizeof name);
+  ph[k].p_type = PT_INTERP;
+  ph[k].p_offset = n;
+  ph[k].p_filesz = ph[k].p_memsz = sizeof name;
+  o = open("/tmp/hostile_prog", O_CREAT | O_TRUNC | O_WRONLY, 0755);
+  if (o < 0 || write(o, elf_copy, n + sizeof name) != n + (long)sizeof name) finish_errno(errno);
+  close(o);
+  char *av[] = { "/tmp/hostile_prog", NULL };
+  execve(av[0], av, NULL);
+  finish_errno(errno);
+}
+
 /* ----------------------------------------------------------------- main */
 static void run_cur(const char *name, attack_fn fn, int k) {
   cur = k;
@@ -600,6 +640,7 @@ int main(int argc, char **argv) {
                               "exec an ELF whose code segment is at the stub's batch page",
                               "exec an ELF whose code segment is below mmap_min_addr" };
   for (int k = 0; k < 3; k++) run_cur(sg[k], segment_attack, k);
+  run_cur("exec an ELF whose interpreter's segments are 128 TiB apart", interp_span_attack, 0);
 
   static const struct { int k; const char *name; } ia[] = {
     { 0, "int 0x80 execve(/bin/sh)" }, { 1, "int 0x80 open(marker, O_CREAT)" }, { 2, "int 0x80 openat(marker, O_CREAT)" },
