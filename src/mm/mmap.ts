@@ -160,9 +160,22 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
   const vma = mm.find(old);
   if (!vma) throw new ErrnoError(Errno.EFAULT);
   if (oldLen === 0) {
-    // duplicating a shared mapping; private ones cannot be
-    if (!(vma.flags & MAP_SHARED)) throw new ErrnoError(Errno.EINVAL);
-    oldLen = newLen;
+    // a second mapping of a shared mapping's pages (the old one stays); private ones cannot be
+    if (!(vma.flags & MAP_SHARED) || flags & MREMAP_DONTUNMAP) throw new ErrnoError(Errno.EINVAL);
+    if (!(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.ENOMEM);
+    let dest: number;
+    if (flags & MREMAP_FIXED) {
+      if (!aligned(newAddr) || newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+      dest = newAddr;
+    } else {
+      dest = mm.getUnmappedArea(0, newLen);
+    }
+    mm.checkMapCount();
+    // made (with its own reference on the file) before dest's old mappings go, which may be this one
+    const dup = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name, vma.mayProt);
+    if (mm.overlaps(dest, dest + newLen)) mm.removeRange(dest, dest + newLen);
+    mm.insertMapping(dup);
+    return dest;
   }
   if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
   if (flags & MREMAP_FIXED) {

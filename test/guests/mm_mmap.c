@@ -133,6 +133,26 @@ static void check_errors(void) {
   say("mremap old_len 0 private: %s\n", fails(xmremap(m, 0, PG, MREMAP_MAYMOVE, NULL)));
   say("mremap FIXED onto overlapping range: %s\n", fails(xmremap(m, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, m + PG)));
   xmunmap(m, 2 * PG);
+
+  /* old_len 0 of a shared mapping: a second mapping of the same pages, the first stays */
+  char *s = (char *)xmmap(NULL, 2 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  s[PG] = 'S';
+  say("mremap old_len 0 shared without MAYMOVE: %s\n", fails(xmremap(s + PG, 0, PG, 0, NULL)));
+  long d = xmremap(s + PG, 0, PG, MREMAP_MAYMOVE, NULL);
+  say("mremap old_len 0 shared: %s\n", works(d));
+  if (d >= 0) {
+    char *dp = (char *)d;
+    dp[1] = 'T';
+    say("  %s, reads %c, writes through: %c; the original is %s\n", dp != s + PG ? "a new address" : "the same address",
+        dp[0], s[PG + 1], mapped(s, 2 * PG));
+    xmunmap(dp, PG);
+  }
+  char *fx = (char *)xmmap(NULL, PG, RW, ANON, -1, 0);
+  long f = xmremap(s + PG, 0, PG, MREMAP_MAYMOVE | MREMAP_FIXED, fx);
+  say("mremap old_len 0 shared FIXED over a mapping: %s, reads %c; the original is %s\n", f == (long)fx ? "at new_address" : errname(errno),
+      f >= 0 ? fx[0] : '-', mapped(s, 2 * PG));
+  xmunmap(fx, PG);
+  xmunmap(s, 2 * PG);
 }
 
 static void check_fixed(void) {
