@@ -123,3 +123,32 @@ test('exit 7 ends umlts with status 7 and gives the terminal back cooked', { ski
   assert.match(s, /^status=7$/m);
   assert.match(s, /^ icanon echo\s*$/m); // the host terminal's settings are back
 });
+
+// umlts killed while the guest has the terminal (raw): after a SIGKILL the relay helper puts the host terminal
+// back once umlts is gone, and exits (the pane's shell is sh -c, which restores nothing itself); on SIGTERM (and
+// SIGINT) node itself puts back the terminal state it started with before it dies
+for (const sig of ['KILL', 'TERM']) {
+  test(`umlts killed by SIG${sig} with the terminal raw: the terminal comes back cooked, nothing is left`, { skip }, () => {
+    const s2 = `k${sig}`;
+    const cmd = `node ${CLI} run --env 'PS1=${PROMPT}' -- ${BUSYBOX} sh; echo "status=$?"; ` +
+      `stty -a | tr -s ' ;\\n' ' ' | grep -o ' -icanon\\| icanon\\| -echo \\| echo ' | tr -d '\\n'; echo; sleep 30`;
+    assert.equal(tmux('new-session', '-d', '-s', s2, '-x', '100', '-y', '30', '-c', ROOT, cmd).status, 0);
+    const shot = () => tmux('capture-pane', '-p', '-t', s2).stdout;
+    const until = (re, what) => {
+      const end = Date.now() + 15_000;
+      while (!re.test(shot()) && Date.now() < end) sleep(50);
+      assert.match(shot(), re, `waiting for ${what}`);
+    };
+    until(/umlts\$/, 'the prompt');
+    const pane = tmux('display', '-p', '-t', s2, '#{pane_pid}').stdout.trim();
+    const pid = Number(spawnSync('pgrep', ['-P', pane, '-f', 'umlts.mjs'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    assert.ok(pid > 0, 'umlts runs in the pane');
+    process.kill(pid, `SIG${sig}`);
+    until(/^status=\d+\n.*\S/m, 'umlts to end');
+    const s = shot();
+    assert.match(s, new RegExp(`^status=${sig === 'KILL' ? 137 : 143}$`, 'm'));
+    assert.match(s, /^ icanon echo\s*$/m, s); // the host terminal's settings are back
+    tmux('kill-session', '-t', s2);
+    assertNoLeftovers(2000, new Set([pid]));
+  });
+}

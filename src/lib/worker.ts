@@ -528,8 +528,9 @@ class WorkerSandbox {
  * With `terminal`, when the caller's stdin is a terminal the guest gets a
  * real tty: the host terminal goes raw and the kernel runs the guest's
  * termios and job control (fs/tty/console.ts Terminal). Its original
- * settings come back at close, or — killed by a signal — not at all
- * (`stty sane`, `reset`).
+ * settings come back at close, or — umlts killed by a signal, even SIGKILL —
+ * from the relay helper, which outlives umlts for that (ptrace/thread.ts
+ * spawnRelay).
  */
 function startTerminal(k: Kernel): void {
   if (!host.isatty(0)) return;
@@ -537,7 +538,7 @@ function startTerminal(k: Kernel): void {
   const watch = { watch: (fd: number, ev: number, cb: () => void) => k.events.watch(fd, ev, cb) };
   if (!term.start(0, watch, ttyJobs(k))) return;
   for (const sig of [SIGWINCH, SIGHUP, SIGCONT]) k.events.hostSignalHandlers.set(sig, () => term.hostSignal(sig));
-  k.platform.forwardHostSignals([SIGWINCH, SIGHUP, SIGCONT]);
+  k.platform.forwardHostSignals([SIGWINCH, SIGHUP, SIGCONT], term.saved() ?? undefined);
 }
 
 /**

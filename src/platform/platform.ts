@@ -132,6 +132,12 @@ export class ContextGone extends Error {
   }
 }
 
+/** The host terminal umlts made raw: its fd in umlts and its termios from before (struct termios). */
+export interface SavedTerminal {
+  readonly fd: number;
+  readonly termios: Uint8Array;
+}
+
 /** A timer on CLOCK_MONOTONIC; deadline and fire are immutable. */
 export interface Timer {
   /** CLOCK_MONOTONIC deadline, ns */
@@ -219,8 +225,9 @@ export interface Platform {
   kill(ctx: Context): void;
   /** Call cb once the host process whose first thread is hostPid has been reaped (at once if it has). */
   whenReaped(hostPid: number, cb: () => void): void;
-  /** Have these host signals, when the terminal sends them to umlts, reach events.hostSignalHandlers. */
-  forwardHostSignals(sigs: number[]): void;
+  /** Have these host signals, when the terminal sends them to umlts, reach events.hostSignalHandlers; and
+   * tty, the host terminal umlts took over, be put back if umlts dies without doing so (killed by a signal). */
+  forwardHostSignals(sigs: number[], tty?: SavedTerminal): void;
   /** Host CPUs this process may use. */
   allowedCpus(): number[];
   /** The host CPU the kernel's thread runs on now. */

@@ -110,6 +110,12 @@ export class Terminal extends TtyStruct {
     return true;
   }
 
+  /** The host terminal as start() found it, with the fd it is reached by (for a helper that puts it back if
+   * umlts dies without restore()); null if not taken over. */
+  saved(): { fd: number; termios: Uint8Array } | null {
+    return this.original && this.fd >= 0 ? { fd: this.fd, termios: this.original } : null;
+  }
+
   /** Put the host terminal back as start() found it (exit, kernel error). Idempotent. */
   restore(): void {
     if (!this.original || this.fd < 0) return;

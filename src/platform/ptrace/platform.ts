@@ -16,7 +16,7 @@
 import * as host from '../../host/libc.js';
 import {
   Platform, Context, Stop, StubPages, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL,
-  STOP_EXIT, STOP_EVENTS,
+  STOP_EXIT, STOP_EVENTS, SavedTerminal,
 } from '../platform.js';
 import { HostFacts } from '../host_facts.js';
 import { PtraceEvents } from './events.js';
@@ -187,8 +187,8 @@ export class PtracePlatform extends HostFacts implements Platform {
     if (this.live.delete(ctx.tid)) this.dying.add(ctx.tid);
   }
 
-  forwardHostSignals(sigs: number[]): void {
-    if (this.relay < 0) this.relay = spawnRelay(this.waker.tid, sigs);
+  forwardHostSignals(sigs: number[], tty?: SavedTerminal): void {
+    if (this.relay < 0) this.relay = spawnRelay(this.waker.tid, sigs, tty);
   }
 
   pin(ctx: Context | null, cpu: number): void {

@@ -19,7 +19,7 @@
 import * as host from '../../host/libc.js';
 import { HostError } from '../../host/errors.js';
 import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS, CS, SS } from '../regs.js';
-import { Context, ContextGone, StubFailed, StubPages } from '../platform.js';
+import { Context, ContextGone, StubFailed, StubPages, SavedTerminal } from '../platform.js';
 import { USER_CS, USER_SS } from '../../abi/sigcontext.js';
 import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_BATCH, STUB_BATCH_ENTRY } from '../stub_layout.js';
 import { SpawnFailed, spawnKeepingVdso } from '../host_facts.js';
@@ -414,11 +414,14 @@ export function spawnWaker(epollFd: number): { tid: number; cont(): void } {
  * The relay: an untraced helper in umlts's own process group, so that what
  * the terminal sends the group (SIGWINCH, SIGHUP, SIGCONT) reaches it; it
  * sends each on to the waker, whose stop the kernel sees. Dies with umlts
- * (PR_SET_PDEATHSIG).
+ * (PR_SET_PDEATHSIG), or, given the host terminal umlts made raw (tty: its
+ * fd and its termios from before), puts that back once umlts is gone and
+ * then exits: the kernel kills it first at a normal exit.
  */
-export function spawnRelay(wakerPid: number, sigs: number[]): number {
+export function spawnRelay(wakerPid: number, sigs: number[], tty?: SavedTerminal): number {
   let mask = 0;
   for (const s of sigs) mask |= 1 << (s - 1);
-  return host.posixSpawn(STUB_PATH, ['umlts-relay', 'relay', String(host.getpid()), String(wakerPid), String(mask >>> 0)], [], [],
-    { pgroup: host.getpgrp() });
+  const argv = ['umlts-relay', 'relay', String(host.getpid()), String(wakerPid), String(mask >>> 0)];
+  if (tty) argv.push(Buffer.from(tty.termios).toString('hex'));
+  return host.posixSpawn(STUB_PATH, argv, [], tty ? [[tty.fd, 0]] : [], { pgroup: host.getpgrp() });
 }

@@ -34,7 +34,7 @@
 import * as host from '../../host/libc.js';
 import {
   Platform, Context, Stop, StubPages, ContextGone, StubFailed, BatchPageLost, monotonicNs, STOP_SYSCALL, STOP_FAULT, STOP_TRAP, STOP_KICK,
-  STOP_SIGNAL, STOP_EXIT, STOP_EVENTS,
+  STOP_SIGNAL, STOP_EXIT, STOP_EVENTS, SavedTerminal,
 } from '../platform.js';
 import { HostFacts, spawnKeepingVdso } from '../host_facts.js';
 import { PtraceEvents } from '../ptrace/events.js';
@@ -763,8 +763,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
     host.kill(space.pid, SIGKILL);
   }
 
-  forwardHostSignals(sigs: number[]): void {
-    if (this.relay < 0) this.relay = spawnRelay(this.pgid, sigs);
+  forwardHostSignals(sigs: number[], tty?: SavedTerminal): void {
+    if (this.relay < 0) this.relay = spawnRelay(this.pgid, sigs, tty);
   }
 
   pollMisses(): number {
