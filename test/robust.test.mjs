@@ -67,7 +67,7 @@ test('mmap of a sysfs file through --mount: ENODEV from the host', () => {
 
 // found in review: a host directory on a noexec mount (a hardened /tmp) is not the guest's noexec: its pages are
 // copied, not mapped by the host, so programs there exec and map PROT_EXEC (a dynamic one's libraries too)
-test('exec and PROT_EXEC maps from a host directory whose host mount is noexec', () => {
+test('exec and PROT_EXEC maps from a host directory whose host mount is noexec; its shared mappings are shared', () => {
   const bin = buildGuest('mmap_refused');
   const dir = fs.mkdtempSync('/var/tmp/umlts-noexec-');
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'noexec', 'tmpfs', dir]);
@@ -83,6 +83,10 @@ test('exec and PROT_EXEC maps from a host directory whose host mount is noexec',
     assert.match(r.stdout, /^own binary: ELF$/m, r.describe());
     const d = runUmlts(['--mount', `${dir}:/nx`], ['/nx/dyn']);
     assert.equal(d.code, 0, d.describe());
+    // a shared mapping there is the file's (the host maps it, so not executable); found by a fuzzer: copied pages
+    const sh = runUmlts(['--mount', `${dir}:/nx`], [buildGuest('mmap_shared_host'), '/nx/shared', 'exec']);
+    assert.equal(sh.code, 0, sh.describe());
+    assert.equal(sh.stdout, 'pread after a store: abc\nthe mapping after a pwrite: xyz\nmmap shared PROT_EXEC: EPERM\n', sh.describe());
   } finally {
     execFileSync('umount', [dir]);
     fs.rmdirSync(dir);

@@ -883,7 +883,7 @@ export class HostFile extends File {
   override get noExec(): boolean {
     return this.hostMount().pseudo;
   }
-  override mappable(): MappableRef | null {
+  override mappable(shared = false): MappableRef | null {
     const self = this;
     const st = this.stat();
     // a pseudo filesystem's file maps the host kernel's memory or a device's
@@ -892,10 +892,12 @@ export class HostFile extends File {
     // (hugetlbfs: the host's huge pages, which it would not let a guest's munmap or mprotect split)
     const mount = this.hostMount();
     if (mount.pseudo || mount.hugetlb) return null;
-    // the host maps the file itself unless its mount is noexec (a stub's
-    // PROT_EXEC mapping would fail there; copied pages have no such limit)
+    // the host maps the file itself; on a host noexec mount only a shared
+    // mapping, which cannot be executable then (a stub's PROT_EXEC mapping
+    // would fail there), while private ones are copied pages, which can
+    // (programs run from such a mount) but can only be private
     let hostMap: HostMappable | undefined;
-    if (typeof st !== 'number' && !mount.noexec) {
+    if (typeof st !== 'number' && (!mount.noexec || shared)) {
       hostMap = {
         id: `${st.dev}:${st.ino}`,
         withFd(fn: (fd: number) => void): void {
@@ -916,6 +918,7 @@ export class HostFile extends File {
     }
     return {
       hostMap,
+      noExec: mount.noexec && shared,
       fillHost(off: number, ptr: bigint, len: number): number {
         return self.with((fd) => guestErr(host.preadPtr(fd, ptr, len, off)));
       },

@@ -31,6 +31,8 @@ export interface Mappable {
   readonly cacheKey?: string;
   /** a host file the stub may map itself, straight from the host's page cache (absent: pages are copied) */
   readonly hostMap?: HostMappable;
+  /** the pages cannot be mapped executable (a host noexec mount's file, shared): PROT_EXEC is EPERM */
+  readonly noExec?: boolean;
   /** memfd write seals: a shared mapping of it may not be writable (seal_check_write) */
   readonly writeSealed?: boolean;
   /** Count a shared mapping that may be written (+1 as a VMA takes the file, -1 as it lets go): what

@@ -102,17 +102,23 @@ export function execFile(k: Kernel, f: File, size: number): ExecFileImpl {
 
 /** Load a prepared image into the task's (empty) mm and set its registers. */
 export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[]): void {
-  let total = p.argTotal;
-  for (const e of envp) total += nameByteLength(e) + 9;
-  if (total > ARG_MAX) throw new LoaderError(Errno.E2BIG, `${p.path}: argument list too long`);
-  const random = new Uint8Array(16);
-  getRandomBytes(random);
-  task.mm.setSyncThread(task.thread);
-  const r = loadElf(task.mm, p.img, p.interp, {
-    argv: p.argv, envp, execfn: p.path, random,
-    uid: task.creds.uid, gid: task.creds.gid, euid: task.creds.euid, egid: task.creds.egid,
-  });
-  for (const f of p.files) f.put(); // the VMAs hold their own references now
+  let r: ReturnType<typeof loadElf>;
+  try {
+    let total = p.argTotal;
+    for (const e of envp) total += nameByteLength(e) + 9;
+    if (total > ARG_MAX) throw new LoaderError(Errno.E2BIG, `${p.path}: argument list too long`);
+    const random = new Uint8Array(16);
+    getRandomBytes(random);
+    task.mm.setSyncThread(task.thread);
+    r = loadElf(task.mm, p.img, p.interp, {
+      argv: p.argv, envp, execfn: p.path, random,
+      uid: task.creds.uid, gid: task.creds.gid, euid: task.creds.euid, egid: task.creds.egid,
+    });
+  } finally {
+    // the VMAs hold their own references now; a load that failed (the process dies) keeps none (found by a
+    // fuzzer: each failed exec held its program and interpreter open)
+    for (const f of p.files) f.put();
+  }
   const regs = task.regs;
   task.thread.getRegs(regs);
   for (let i = 0; i < NREGS; i++) {

@@ -28,11 +28,11 @@ import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, C
 export function clone(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
   // set_new_tls → do_arch_prctl_64: a base no user thread may have
   if (flags & CLONE_SETTLS && (tls < 0 || tls >= TASK_SIZE_MAX)) return -Errno.EPERM;
+  // copy_process: init (SIGNAL_UNKILLABLE) may not make siblings, which nobody would reap (threads included)
+  if (flags & CLONE_PARENT && parent.tg.parent === null) return -Errno.EINVAL;
   if (flags & CLONE_THREAD) return k.cloneThread(parent, flags, stack, ptid, ctid, tls);
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
-  // copy_process: init (SIGNAL_UNKILLABLE) may not make siblings, which nobody would reap
-  if (flags & CLONE_PARENT && parent.tg.parent === null) return -Errno.EINVAL;
   if (k.tgs.size >= (k.opts.maxProcesses ?? 4096)) return -Errno.EAGAIN;
   // both write the stack as soon as the call returns: the child gets its own copy of that page now
   // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side

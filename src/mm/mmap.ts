@@ -166,21 +166,27 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
     let dest: number;
     if (flags & MREMAP_FIXED) {
       if (!aligned(newAddr) || newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+      if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
+      // mremap_to's overlap test with old_len 0: the source inside the destination
+      if (old > newAddr && newAddr + newLen > old) throw new ErrnoError(Errno.EINVAL);
       dest = newAddr;
     } else {
       dest = mm.getUnmappedArea(0, newLen);
     }
     mm.checkMapCount();
-    // made (with its own reference on the file) before dest's old mappings go, which may be this one
-    const dup = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name, vma.mayProt);
+    // (mremap_to unmaps the destination first: a source at the destination itself is gone then, EFAULT)
     if (mm.overlaps(dest, dest + newLen)) mm.removeRange(dest, dest + newLen);
-    mm.insertMapping(dup);
+    const src = mm.find(old);
+    if (!src) throw new ErrnoError(Errno.EFAULT);
+    mm.insertMapping(new Vma(dest, dest + newLen, src.prot, src.flags, src.file, src.file ? src.pgoff + (old - src.start) : 0, src.name, src.mayProt));
     return dest;
   }
   if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
   if (flags & MREMAP_FIXED) {
     if (!aligned(newAddr)) throw new ErrnoError(Errno.EINVAL);
     if (newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+    // (as mmap: nothing below mmap_min_addr, which the host would refuse the stub: found by a fuzzer)
+    if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
     if (newAddr < old + oldLen && old < newAddr + newLen) throw new ErrnoError(Errno.EINVAL);
     return mm.moveRange(vma, old, oldLen, newLen, newAddr, !!(flags & MREMAP_DONTUNMAP));
   }

@@ -77,6 +77,10 @@ export function sys_mmap(t: Task, r: Regs): number {
     if (noexec && prot & PROT_EXEC) return -Errno.EPERM;
     const m = f.mappable(shared);
     if (!m) return f.mmapErrno;
+    if (m.noExec) {
+      if (prot & PROT_EXEC) return -Errno.EPERM;
+      mayProt &= ~PROT_EXEC;
+    }
     if (off + len > 2 ** 53) return -Errno.EOVERFLOW;
     // a shared mapping of a read-only description, or of a write-sealed memfd, may never become writable
     let mayWrite = !shared || f.writable;

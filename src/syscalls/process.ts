@@ -8,6 +8,7 @@ import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
+import { CLONE_PARENT, CLONE_THREAD } from '../abi/sched.js';
 import {
   readPath, readStringArray, readStruct, writeStruct, copyIn, copyOut, clearUser, writeRusage, readU32, readI32, writeU32, writeU64, writeSiginfo,
   SIGINFO_SIZE, UserPtr,
@@ -48,6 +49,8 @@ export function sys_clone3(t: Task, r: Regs): number {
   const u = (o: number): number => Number(dv.getBigUint64(o, true));
   const flags = u(0), exitSignal = u(32), stack = u(40), stackSize = u(48);
   if (exitSignal > 64 || flags > 0xffffffff) return -Errno.EINVAL;
+  // clone3_args_valid: a thread or a sibling reports to no one of its own, so names no exit signal
+  if (flags & (CLONE_THREAD | CLONE_PARENT) && exitSignal !== 0) return -Errno.EINVAL;
   if (size >= 72 && u(64) !== 0) return -Errno.EPERM; // set_tid needs CAP_SYS_ADMIN in the pid namespace
   const top = stack ? stack + stackSize : 0;
   return forkCommon(t, (flags & ~CSIGNAL) | exitSignal, top, u(24), u(16), u(56));

@@ -17,6 +17,10 @@ int main(int argc, char **argv) {
     long r = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
     if (r == 0) _exit(0);
     say("clone(CLONE_PARENT) by init: %s\n", r > 0 ? "made a sibling" : errname(errno));
+    /* a thread too (a fuzzer's finding); had it been made it would share this stack: the test would not end well */
+    r = syscall(SYS_clone, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_PARENT, 0, 0, 0, 0);
+    if (r == 0) _exit(0);
+    say("clone(CLONE_PARENT|CLONE_THREAD) by init: %s\n", r > 0 ? "made a thread" : errname(errno));
     return 0;
   }
   pid_t p = fork();
@@ -32,5 +36,12 @@ int main(int argc, char **argv) {
   pid_t s = waitpid(-1, &st, 0);
   say("its sibling reaped by the grandparent: %s, exited %d\n", s > 0 ? "yes" : errname(errno), s > 0 ? WEXITSTATUS(st) : -1);
   say("grandparent alive\n");
+  /* clone3: a sibling (or a thread) names no exit signal of its own: EINVAL before anything is made */
+  struct { unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls; } ca = { 0 };
+  ca.flags = CLONE_PARENT;
+  ca.exit_signal = SIGCHLD;
+  long c3 = syscall(SYS_clone3, &ca, sizeof ca);
+  if (c3 == 0) _exit(0);
+  say("clone3(CLONE_PARENT, exit_signal SIGCHLD): %s\n", c3 > 0 ? "made a sibling" : errname(errno));
   return 0;
 }

@@ -153,6 +153,25 @@ static void check_errors(void) {
       f >= 0 ? fx[0] : '-', mapped(s, 2 * PG));
   xmunmap(fx, PG);
   xmunmap(s, 2 * PG);
+
+  /* found by a fuzzer: mremap_to's checks for a duplicate: the source inside the destination is EINVAL; the
+   * destination at the source unmaps it first, then finds nothing there (EFAULT) */
+  s = (char *)xmmap(NULL, 4 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  say("mremap old_len 0 FIXED, source inside the destination: %s\n",
+      fails(xmremap(s + 2 * PG, 0, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, s + PG)));
+  say("mremap old_len 0 FIXED at the source itself: %s; the source is %s\n",
+      fails(xmremap(s + 2 * PG, 0, PG, MREMAP_MAYMOVE | MREMAP_FIXED, s + 2 * PG)), mapped(s + 2 * PG, PG));
+  xmunmap(s, 4 * PG);
+}
+
+/* umlts only (as root natively, Linux maps there): below mmap_min_addr a move or a duplicate is EPERM as
+ * mmap is, and the process goes on (found by a fuzzer: the host refused the stub, which killed it) */
+static void check_low(void) {
+  char *s = (char *)xmmap(NULL, PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  say("mremap old_len 0 to 0x1000: %s\n", fails(xmremap(s, 0, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)0x1000)));
+  say("mremap move to 0: %s\n", fails(xmremap(s, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)0)));
+  s[0] = 'k';
+  say("alive: %c\n", s[0]);
 }
 
 static void check_fixed(void) {
@@ -390,7 +409,11 @@ static void check_shared_fork(void) {
   xmunmap((void *)z, PG);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "low") == 0) {
+    check_low();
+    return 0;
+  }
   check_shared_fork();
   check_errors();
   check_fixed();
