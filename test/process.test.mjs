@@ -1,7 +1,7 @@
 // Processes and signals (issue 3): differential C guests, and real shells.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, assertSameAsNative, runUmlts, runNative, assertNoLeftovers, BUSYBOX } from './lib.mjs';
+import { buildGuest, assertSameAsNative, runUmlts, runNative, assertNoLeftovers, makeScratch, rmScratch, BUSYBOX } from './lib.mjs';
 
 after(() => assertNoLeftovers());
 
@@ -25,6 +25,18 @@ for (const platform of ['systrap', 'ptrace']) {
 // grandparent with signal 58)
 test('clone(CLONE_PARENT) with an exit signal: the sibling reports SIGCHLD to the grandparent', () => {
   assertSameAsNative([buildGuest('clone_parent_exitsig')], []);
+});
+
+// found by a fuzzer: an exec that failed past its point of no return kept its program and interpreter open
+test('execs that fail past their point of no return end in SIGSEGV and keep no file open', () => {
+  const dir = makeScratch('leak');
+  try {
+    const r = runUmlts(['--mount', `${dir}:/h`], [buildGuest('exec_fail_leak'), '/h']);
+    assert.equal(r.code, 0, r.describe());
+    assert.equal(r.stdout, 'children killed by SIGSEGV: 20 of 20\nhost files held open after: no more than before\n', r.describe());
+  } finally {
+    rmScratch(dir);
+  }
 });
 
 // found in review: a guest's first process (its init, with no parent) made siblings nobody reaped
