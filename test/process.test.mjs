@@ -27,6 +27,12 @@ test('clone(CLONE_PARENT) with an exit signal: the sibling reports SIGCHLD to th
   assertSameAsNative([buildGuest('clone_parent_exitsig')], []);
 });
 
+// found by a fuzzer: CLONE_PIDFD was ignored (no pidfd, no error)
+test('CLONE_PIDFD: clone3 and clone give the parent a pidfd that waitid(P_PIDFD) reaps; EINVAL and EFAULT as Linux', () => {
+  const { native } = assertSameAsNative([buildGuest('clone_pidfd')], []);
+  assert.match(native.stdout, /^clone3: pidfd 3, cloexec yes, waitid\(P_PIDFD\) OK, status 5$/m);
+});
+
 // found by a fuzzer: an exec that failed past its point of no return kept its program and interpreter open
 test('execs that fail past their point of no return end in SIGSEGV and keep no file open', () => {
   const dir = makeScratch('leak');

@@ -15,7 +15,9 @@ import { Task, ThreadGroup } from './task.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR } from '../abi/resource.js';
-import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES } from './kernel.js';
+import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES, CLONE_PIDFD, CLONE_DETACHED } from './kernel.js';
+import { PidFd } from './pidfd.js';
+import { O_RDWR } from '../fs/types.js';
 
 /**
  * clone(2)/fork(2)/vfork(2): a new process. Its address space is a
@@ -25,9 +27,25 @@ import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, C
  * back into its memory then: vforkWriteBack). A thread
  * (CLONE_THREAD) is a host thread in the same stub: cloneThread.
  */
-export function clone(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+export function clone(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number,
+  pidfdAddr = 0): number {
   // set_new_tls → do_arch_prctl_64: a base no user thread may have
   if (flags & CLONE_SETTLS && (tls < 0 || tls >= TASK_SIZE_MAX)) return -Errno.EPERM;
+  // CLONE_PIDFD: a pidfd names a process, so not with a thread (nor the ancient CLONE_DETACHED); its number
+  // goes to pidfdAddr (clone: parent_tid) before the child runs, and a store that would fault, or a full fd
+  // table, fails the clone (copy_process); tried here, before anything is made
+  if (flags & CLONE_PIDFD) {
+    if (flags & (CLONE_THREAD | CLONE_DETACHED)) return -Errno.EINVAL;
+    try {
+      parent.mm.writeU32(pidfdAddr, parent.mm.readU32(pidfdAddr));
+    } catch (e) {
+      if (!(e instanceof ErrnoError)) throw e;
+      return -Errno.EFAULT;
+    }
+    const probe = parent.files.install(new PidFd(parent.tg, O_RDWR), true);
+    if (probe < 0) return probe;
+    parent.files.close(probe);
+  }
   // copy_process: init (SIGNAL_UNKILLABLE) may not make siblings, which nobody would reap (threads included)
   if (flags & CLONE_PARENT && parent.tg.parent === null) return -Errno.EINVAL;
   if (flags & CLONE_THREAD) return k.cloneThread(parent, flags, stack, ptid, ctid, tls);
@@ -70,6 +88,8 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   }
   if (flags & CLONE_CHILD_SETTID) putTid(mm, ctid, tg.tgid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
+  // (the child's own table, unless shared, was copied before: it has no such fd)
+  if (flags & CLONE_PIDFD) putTid(parent.mm, pidfdAddr, parent.files.install(new PidFd(tg, O_RDWR), true));
   if (flags & CLONE_VFORK) {
     child.vforkParent = parent;
     parent.vforkDone = false;

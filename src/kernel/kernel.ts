@@ -317,8 +317,8 @@ export class Kernel {
   }
 
   /** fork.ts */
-  clone(parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
-    return fork_m.clone(this, parent, flags, stack, ptid, ctid, tls);
+  clone(parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number, pidfdAddr = 0): number {
+    return fork_m.clone(this, parent, flags, stack, ptid, ctid, tls, pidfdAddr);
   }
 
   /** fork.ts */

@@ -8,7 +8,7 @@ import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
-import { CLONE_PARENT, CLONE_THREAD } from '../abi/sched.js';
+import { CLONE_PARENT, CLONE_THREAD, CLONE_PIDFD, CLONE_PARENT_SETTID } from '../abi/sched.js';
 import {
   readPath, readStringArray, readStruct, writeStruct, copyIn, copyOut, clearUser, writeRusage, readU32, readI32, writeU32, writeU64, writeSiginfo,
   SIGINFO_SIZE, UserPtr,
@@ -31,7 +31,9 @@ const CSIGNAL = 0xff;
 /** clone(2): x86-64 argument order (flags, stack, parent_tid, child_tid, tls). */
 export function sys_clone(t: Task, r: Regs): number {
   const flags = r.getU32(A0), stack = r.get(A1), ptid = r.get(A2), ctid = r.get(A3), tls = r.get(R8);
-  return forkCommon(t, flags, stack, ptid, ctid, tls);
+  // the pidfd's number goes where parent_tid points: both cannot
+  if (flags & CLONE_PIDFD && flags & CLONE_PARENT_SETTID) return -Errno.EINVAL;
+  return forkCommon(t, flags, stack, ptid, ctid, tls, ptid);
 }
 /** fork(2) */
 export function sys_fork(t: Task): number {
@@ -53,18 +55,18 @@ export function sys_clone3(t: Task, r: Regs): number {
   if (flags & (CLONE_THREAD | CLONE_PARENT) && exitSignal !== 0) return -Errno.EINVAL;
   if (size >= 72 && u(64) !== 0) return -Errno.EPERM; // set_tid needs CAP_SYS_ADMIN in the pid namespace
   const top = stack ? stack + stackSize : 0;
-  return forkCommon(t, (flags & ~CSIGNAL) | exitSignal, top, u(24), u(16), u(56));
+  return forkCommon(t, (flags & ~CSIGNAL) | exitSignal, top, u(24), u(16), u(56), u(8));
 }
 
 /** The clone family's common path: vfork parents sleep until the child execs or exits. */
-function forkCommon(t: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+function forkCommon(t: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number, pidfdAddr = 0): number {
   const st = t.sc.state as { child: number } | null;
   if (st) {
     // re-run after the vfork child released us
     if (!t.vforkDone) return t.sleep();
     return st.child;
   }
-  const pid = t.kernel.clone(t, flags, stack, ptid, ctid, tls);
+  const pid = t.kernel.clone(t, flags, stack, ptid, ctid, tls, pidfdAddr);
   if (pid < 0 || !(flags & 0x4000) || t.vforkDone) return pid;
   t.sc.state = { child: pid };
   return t.sleep();

@@ -176,7 +176,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_getrlimit]: { name: 'getrlimit', handler: P.sys_getrlimit, status: 'supported' },
   [N.SYS_setrlimit]: { name: 'setrlimit', handler: P.sys_setrlimit, status: 'supported' },
   [N.SYS_clone]: { name: 'clone', handler: P.sys_clone, status: 'partial', note: 'CLONE_VM without CLONE_THREAD copies the memory (with CLONE_VFORK the child\'s writes go back into the parent at its exec or exit)' },
-  [N.SYS_clone3]: { name: 'clone3', handler: P.sys_clone3, status: 'partial', note: 'as clone; no set_tid, no pidfd' },
+  [N.SYS_clone3]: { name: 'clone3', handler: P.sys_clone3, status: 'partial', note: 'as clone; no set_tid' },
   [N.SYS_fork]: { name: 'fork', handler: P.sys_fork, status: 'supported' },
   [N.SYS_vfork]: { name: 'vfork', handler: P.sys_vfork, status: 'partial', note: 'the child gets a copy of the memory, whose writes go back into the parent at its exec or exit; the parent waits for that' },
   [N.SYS_wait4]: { name: 'wait4', handler: P.sys_wait4, status: 'partial', note: 'rusage is zero' },
