@@ -27,10 +27,11 @@
  *       mask (what the terminal sends umlts's group: SIGWINCH, SIGHUP,
  *       SIGCONT) to the waker, whose stop reaches the kernel. With a
  *       termios (the host terminal's before umlts made it raw; the
- *       terminal is its fd 0), it outlives umlts only to put the terminal
- *       back when umlts dies without doing so (killed by a signal, even
- *       SIGKILL); at a normal exit the kernel restores the terminal and
- *       kills the relay first.
+ *       terminal is its fd 0), its death signal (the kernel's thread gone:
+ *       umlts killed by any signal, even SIGKILL, or a library's worker
+ *       dead) puts the terminal back before it ends, and it ignores every
+ *       other signal it does not forward; at a normal exit the kernel
+ *       restores the terminal and kills the relay first.
  *   "systrap" <batch_off> <ppid> [<host vDSO layout>]
  *       A guest address space of the systrap platform
  *       (src/platform/systrap/): as "stub", plus the doorbell page (fd 4,
@@ -1409,54 +1410,66 @@ static __attribute__((noreturn)) void sys_waker_main(void) {
 }
 
 #define NR_ioctl 16
-#define NR_dup2 33
-#define NR_pidfd_open 434
 #define TCSETS 0x5402
 #define TERMIOS_SIZE 36
+#define SIGUSR2 12
 #define SIGTTOU 22
-#define POLLIN 1
+/* the relay's copy of the terminal's termios, in its own page (after the waker's pid) */
+#define RELAY_TERMIOS (STUB_WAKER_STACK + 64)
 
 static int hexval(char c) {
   return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* The terminal back as it was, then the relay's end. TCSETS, not TCSETSW:
+ * a terminal that never drains must not keep the relay alive; a hung-up
+ * one answers an error, and the relay ends all the same. */
+static __attribute__((noreturn)) void relay_restore(void) {
+  sys3(NR_ioctl, 0, TCSETS, RELAY_TERMIOS);
+  die(0);
+}
+/* its death signal (PR_SET_PDEATHSIG): the thread that spawned it, umlts's kernel, is gone */
+static void relay_death(int sig) {
+  (void)sig;
+  relay_restore();
+}
+
 static __attribute__((noreturn)) void relay_main(u64 ppid, u64 waker, u64 sigs, const char *tio) {
-  u8 saved[TERMIOS_SIZE];
-  long pidfd = -1;
-  if (tio) {
-    for (int i = 0; i < TERMIOS_SIZE; i++) {
-      int hi = hexval(tio[2 * i]), lo = hi < 0 ? -1 : hexval(tio[2 * i + 1]);
-      if (lo < 0) die(121);
-      saved[i] = (u8)(hi * 16 + lo);
-    }
-    if (tio[2 * TERMIOS_SIZE]) die(121);
-    /* umlts's death, watched (a pidfd from before the parent check: the pid is umlts's) */
-    pidfd = sys2(NR_pidfd_open, ppid, 0);
-  }
-  /* without a terminal to put back (or a host without pidfds), it dies with umlts */
-  if (pidfd < 0) sys2(NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
-  if ((u64)sys0(NR_getppid) != ppid) die(126);
-  /* fd 0 is the terminal, fd 1 the pidfd; nothing else */
-  if (pidfd >= 0 && sys2(NR_dup2, pidfd, 1) != 1) die(127);
-  sys3(NR_close_range, pidfd >= 0 ? 2 : 0, ~0U, 0);
   if (sys6(NR_mmap, STUB_WAKER_STACK, STUB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0) die(128);
   *(volatile u32 *)STUB_WAKER_STACK = (u32)waker;
   struct k_sigaction sa = { relay_handler, SA_RESTORER | SA_RESTART, relay_restorer, 0 };
   for (int s = 1; s <= 32; s++) {
     if (sigs & (1UL << (s - 1)) && sys4(NR_rt_sigaction, s, &sa, 0, 8) < 0) die(132);
   }
-  if (pidfd < 0) for (;;) sys0(NR_pause);
-  /* a process group no longer in the foreground may still set the terminal (tcsetattr's SIGTTOU ignored) */
-  struct k_sigaction ign = { (void *)1 /* SIG_IGN */, SA_RESTORER, relay_restorer, 0 };
-  if (sys4(NR_rt_sigaction, SIGTTOU, &ign, 0, 8) < 0) die(132);
-  struct { int fd; short events, revents; } p = { 1, POLLIN, 0 };
-  for (;;) {
-    if (sys3(NR_poll, &p, 1, -1) == 1) {
-      /* TCSETS, not TCSETSW: a terminal that never drains must not keep the relay alive */
-      sys3(NR_ioctl, 0, TCSETS, saved);
-      die(0);
-    }
+  if (!tio) {
+    sys2(NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+    if ((u64)sys0(NR_getppid) != ppid) die(126);
+    sys3(NR_close_range, 0, ~0U, 0);
+    for (;;) sys0(NR_pause);
   }
+  /* with a terminal to put back (its fd 0) */
+  u8 *saved = (u8 *)RELAY_TERMIOS;
+  for (int i = 0; i < TERMIOS_SIZE; i++) {
+    int hi = hexval(tio[2 * i]), lo = hi < 0 ? -1 : hexval(tio[2 * i + 1]);
+    if (lo < 0) die(121);
+    saved[i] = (u8)(hi * 16 + lo);
+  }
+  if (tio[2 * TERMIOS_SIZE]) die(121);
+  sys3(NR_close_range, 1, ~0U, 0);
+  /* nothing but its death ends it: every other catchable signal it does not forward is ignored (a signal
+   * to umlts's whole group, a stop), and a group no longer in the foreground may still set the terminal
+   * (tcsetattr's SIGTTOU) */
+  struct k_sigaction ign = { (void *)1 /* SIG_IGN */, SA_RESTORER, relay_restorer, 0 };
+  for (int s = 1; s <= 31; s++) {
+    if (s == SIGKILL || s == 19 /* SIGSTOP */ || s == SIGUSR2 || sigs & (1UL << (s - 1))) continue;
+    sys4(NR_rt_sigaction, s, &ign, 0, 8);
+  }
+  struct k_sigaction death = { (void *)relay_death, SA_RESTORER, relay_restorer, ~0UL };
+  if (sys4(NR_rt_sigaction, SIGUSR2, &death, 0, 8) < 0) die(132);
+  /* armed before the check: umlts gone already (its kernel killed before this point) is the same death */
+  sys2(NR_prctl, PR_SET_PDEATHSIG, SIGUSR2);
+  if ((u64)sys0(NR_getppid) != ppid) relay_restore();
+  for (;;) sys0(NR_pause);
 }
 
 #define NR_mremap 25

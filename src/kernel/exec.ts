@@ -42,26 +42,36 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
       const interp = sp < 0 ? line : line.slice(0, sp);
       const arg = sp < 0 ? '' : line.slice(sp).trim();
       const nargv = [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)];
-      return k.prepareExec(fs, interp, nargv, creds, depth + 1);
+      // the interpreter's image is what runs: the script itself is not held (found in review: each #! exec
+      // kept it open)
+      const p = k.prepareExec(fs, interp, nargv, creds, depth + 1);
+      file.put();
+      return p;
     }
     const st = file.stat();
     const size = typeof st === 'number' ? 0 : st.size;
     const ef = k.execFile(file, size);
     const img = parseElf(ef, path);
     let interp: ElfImage | null = null;
-    if (img.interp) {
-      const ifile = k.openExec(fs, img.interp, creds, true);
-      const ist = ifile.stat();
-      interp = parseElf(k.execFile(ifile, typeof ist === 'number' ? 0 : ist.size), img.interp);
-      if (interp.interp) throw new LoaderError(Errno.ELIBBAD, `${img.interp}: interpreter has an interpreter`);
+    let ifile: File | null = null;
+    try {
+      if (img.interp) {
+        ifile = k.openExec(fs, img.interp, creds, true);
+        const ist = ifile.stat();
+        interp = parseElf(k.execFile(ifile, typeof ist === 'number' ? 0 : ist.size), img.interp);
+        if (interp.interp) throw new LoaderError(Errno.ELIBBAD, `${img.interp}: interpreter has an interpreter`);
+      }
+      let total = 0;
+      for (const a of argv) {
+        const l = nameByteLength(a) + 1;
+        if (l > MAX_ARG_STRLEN) throw new LoaderError(Errno.E2BIG, `${path}: argument list too long`);
+        total += l + 8;
+      }
+      return { path, argv, img, interp, files: [file, ...(ifile ? [ifile] : [])], argTotal: total };
+    } catch (e) {
+      ifile?.put();
+      throw e;
     }
-    let total = 0;
-    for (const a of argv) {
-      const l = nameByteLength(a) + 1;
-      if (l > MAX_ARG_STRLEN) throw new LoaderError(Errno.E2BIG, `${path}: argument list too long`);
-      total += l + 8;
-    }
-    return { path, argv, img, interp, files: [file, ...(interp ? [(interp.file as ExecFileImpl).f] : [])], argTotal: total };
   } catch (e) {
     file.put();
     throw e;

@@ -31,13 +31,19 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   pidfdAddr = 0): number {
   // set_new_tls → do_arch_prctl_64: a base no user thread may have
   if (flags & CLONE_SETTLS && (tls < 0 || tls >= TASK_SIZE_MAX)) return -Errno.EPERM;
-  // CLONE_PIDFD: a pidfd names a process, so not with a thread (nor the ancient CLONE_DETACHED); its number
-  // goes to pidfdAddr (clone: parent_tid) before the child runs, and a store that would fault, or a full fd
-  // table, fails the clone (copy_process); tried here, before anything is made
+  // a pidfd names a process, so not a thread (nor the ancient CLONE_DETACHED)
+  if (flags & CLONE_PIDFD && flags & (CLONE_THREAD | CLONE_DETACHED)) return -Errno.EINVAL;
+  // copy_process: init (SIGNAL_UNKILLABLE) may not make siblings, which nobody would reap (threads included)
+  if (flags & CLONE_PARENT && parent.tg.parent === null) return -Errno.EINVAL;
+  if (flags & CLONE_THREAD) return k.cloneThread(parent, flags, stack, ptid, ctid, tls);
+  if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
+  if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
+  if (k.tgs.size >= (k.opts.maxProcesses ?? 4096)) return -Errno.EAGAIN;
+  // CLONE_PIDFD: the number goes to pidfdAddr (clone: parent_tid) before the child runs; an address the parent
+  // cannot write, or a full fd table, fails the clone (copy_process): tried here, before anything is made
   if (flags & CLONE_PIDFD) {
-    if (flags & (CLONE_THREAD | CLONE_DETACHED)) return -Errno.EINVAL;
     try {
-      parent.mm.writeU32(pidfdAddr, parent.mm.readU32(pidfdAddr));
+      parent.mm.check(pidfdAddr, 4, true);
     } catch (e) {
       if (!(e instanceof ErrnoError)) throw e;
       return -Errno.EFAULT;
@@ -46,12 +52,6 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     if (probe < 0) return probe;
     parent.files.close(probe);
   }
-  // copy_process: init (SIGNAL_UNKILLABLE) may not make siblings, which nobody would reap (threads included)
-  if (flags & CLONE_PARENT && parent.tg.parent === null) return -Errno.EINVAL;
-  if (flags & CLONE_THREAD) return k.cloneThread(parent, flags, stack, ptid, ctid, tls);
-  if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
-  if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
-  if (k.tgs.size >= (k.opts.maxProcesses ?? 4096)) return -Errno.EAGAIN;
   // both write the stack as soon as the call returns: the child gets its own copy of that page now
   // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side
   const sp = Math.floor(parent.regs.get(RSP) / PAGE_SIZE) * PAGE_SIZE;
@@ -89,7 +89,12 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   if (flags & CLONE_CHILD_SETTID) putTid(mm, ctid, tg.tgid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
   // (the child's own table, unless shared, was copied before: it has no such fd)
-  if (flags & CLONE_PIDFD) putTid(parent.mm, pidfdAddr, parent.files.install(new PidFd(tg, O_RDWR), true));
+  if (flags & CLONE_PIDFD) {
+    const fd = parent.files.install(new PidFd(tg, O_RDWR), true);
+    putTid(parent.mm, pidfdAddr, fd);
+    // (a CLONE_VM child would see it in the memory it shares: here that memory is its copy)
+    if (flags & CLONE_VM) putTid(mm, pidfdAddr, fd);
+  }
   if (flags & CLONE_VFORK) {
     child.vforkParent = parent;
     parent.vforkDone = false;

@@ -12,7 +12,7 @@ import { Vma } from './vma.js';
 
 import { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
 
-import { AddressSpace, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_MAX } from './address_space.js';
+import { AddressSpace, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_MAX, MMAP_MIN_ADDR } from './address_space.js';
 
 /**
  * The x86 error code of a fault the host reported, which says only
@@ -138,6 +138,8 @@ export function growStack(mm: AddressSpace, addr: number): boolean {
   const next = mm.vmas[i];
   if (!next || !(next.flags & MAP_GROWSDOWN) || next.end - addr > STACK_MAX * 4) return false;
   const start = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  // expand_downwards: never below mmap_min_addr (the host would refuse the stub; found in review)
+  if (start < MMAP_MIN_ADDR) return false;
   const prev = i > 0 ? mm.vmas[i - 1]! : null;
   if (prev && prev.end > start - PAGE_SIZE * 256) return false; // stack guard gap
   next.start = start;

@@ -166,9 +166,9 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
     let dest: number;
     if (flags & MREMAP_FIXED) {
       if (!aligned(newAddr) || newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
-      if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
       // mremap_to's overlap test with old_len 0: the source inside the destination
       if (old > newAddr && newAddr + newLen > old) throw new ErrnoError(Errno.EINVAL);
+      if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
       dest = newAddr;
     } else {
       dest = mm.getUnmappedArea(0, newLen);
@@ -185,9 +185,9 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
   if (flags & MREMAP_FIXED) {
     if (!aligned(newAddr)) throw new ErrnoError(Errno.EINVAL);
     if (newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+    if (newAddr < old + oldLen && old < newAddr + newLen) throw new ErrnoError(Errno.EINVAL);
     // (as mmap: nothing below mmap_min_addr, which the host would refuse the stub: found by a fuzzer)
     if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
-    if (newAddr < old + oldLen && old < newAddr + newLen) throw new ErrnoError(Errno.EINVAL);
     return mm.moveRange(vma, old, oldLen, newLen, newAddr, !!(flags & MREMAP_DONTUNMAP));
   }
   if (newLen <= oldLen) {

@@ -53,6 +53,8 @@ export function sys_clone3(t: Task, r: Regs): number {
   if (exitSignal > 64 || flags > 0xffffffff) return -Errno.EINVAL;
   // clone3_args_valid: a thread or a sibling reports to no one of its own, so names no exit signal
   if (flags & (CLONE_THREAD | CLONE_PARENT) && exitSignal !== 0) return -Errno.EINVAL;
+  // both numbers at one address
+  if (flags & CLONE_PIDFD && flags & CLONE_PARENT_SETTID && u(8) === u(24)) return -Errno.EINVAL;
   if (size >= 72 && u(64) !== 0) return -Errno.EPERM; // set_tid needs CAP_SYS_ADMIN in the pid namespace
   const top = stack ? stack + stackSize : 0;
   return forkCommon(t, (flags & ~CSIGNAL) | exitSignal, top, u(24), u(16), u(56), u(8));

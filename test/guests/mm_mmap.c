@@ -170,6 +170,17 @@ static void check_low(void) {
   char *s = (char *)xmmap(NULL, PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   say("mremap old_len 0 to 0x1000: %s\n", fails(xmremap(s, 0, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)0x1000)));
   say("mremap move to 0: %s\n", fails(xmremap(s, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)0)));
+  /* a MAP_GROWSDOWN mapping at mmap_min_addr does not grow below it: the touch is a SIGSEGV (found in review) */
+  char *g = (char *)xmmap((void *)0x10000, PG, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, -1, 0);
+  if (g != (char *)0x10000) say("growsdown at 0x10000: %s\n", errname(errno));
+  pid_t c = fork();
+  if (c == 0) {
+    *(volatile char *)(0x10000 - 8) = 1;
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(c, &st, 0);
+  say("a touch below it: %s\n", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV ? "SIGSEGV" : "no SIGSEGV");
   s[0] = 'k';
   say("alive: %c\n", s[0]);
 }

@@ -196,6 +196,11 @@ export class PtracePlatform extends HostFacts implements Platform {
   }
 
   shutdown(): void {
+    // the relay first: nothing it forwards may reach the waker's pid once that is gone
+    if (this.relay > 0) {
+      host.kill(this.relay, SIGKILL);
+      while (host.waitpid(this.relay, this.status, 0) === -4);
+    }
     for (const t of this.live.values()) this.kill(t);
     host.kill(this.waker.tid, SIGKILL);
     this.dying.add(this.waker.tid);
@@ -209,10 +214,6 @@ export class PtracePlatform extends HostFacts implements Platform {
       if (!WIFSTOPPED(st[0]!)) this.dying.delete(r);
     }
     this.dying.clear();
-    if (this.relay > 0) {
-      host.kill(this.relay, SIGKILL);
-      while (host.waitpid(this.relay, st, 0) === -4);
-    }
     this.events.close();
     host.setAffinity(0, this.savedAffinity);
   }

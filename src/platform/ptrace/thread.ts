@@ -414,9 +414,10 @@ export function spawnWaker(epollFd: number): { tid: number; cont(): void } {
  * The relay: an untraced helper in umlts's own process group, so that what
  * the terminal sends the group (SIGWINCH, SIGHUP, SIGCONT) reaches it; it
  * sends each on to the waker, whose stop the kernel sees. Dies with umlts
- * (PR_SET_PDEATHSIG), or, given the host terminal umlts made raw (tty: its
- * fd and its termios from before), puts that back once umlts is gone and
- * then exits: the kernel kills it first at a normal exit.
+ * (PR_SET_PDEATHSIG: the spawning thread, the kernel's), or, given the host
+ * terminal umlts made raw (tty: its fd and its termios from before), puts
+ * that back at that death and then exits: the kernel kills it first at a
+ * normal exit (shutdown).
  */
 export function spawnRelay(wakerPid: number, sigs: number[], tty?: SavedTerminal): number {
   let mask = 0;

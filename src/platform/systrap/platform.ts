@@ -796,6 +796,11 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private kernelCpu = -1;
 
   shutdown(): void {
+    // the relay first: nothing it forwards may reach the waker's pid once that is gone
+    if (this.relay > 0) {
+      host.kill(this.relay, SIGKILL);
+      while (host.waitpid(this.relay, this.status, 0) === -4);
+    }
     for (const space of this.spaces.values()) host.kill(space.pid, SIGKILL);
     for (const space of [...this.spaces.values()]) {
       space.mapper.reap();
@@ -803,10 +808,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
     }
     host.kill(this.pgid, SIGKILL);
     while (host.waitpid(this.pgid, this.status, 0) === -4);
-    if (this.relay > 0) {
-      host.kill(this.relay, SIGKILL);
-      while (host.waitpid(this.relay, this.status, 0) === -4);
-    }
     this.events.close();
     host.close(this.reportFd);
     host.close(this.reportPeer);
