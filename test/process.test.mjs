@@ -34,12 +34,16 @@ test('CLONE_PIDFD: clone3 and clone give the parent a pidfd that waitid(P_PIDFD)
 });
 
 // found by a fuzzer: an exec that failed past its point of no return kept its program and interpreter open
-test('execs that fail past their point of no return end in SIGSEGV and keep no file open', () => {
+test('execs that fail past their point of no return end in SIGSEGV and keep no file open, nor #! scripts', () => {
   const dir = makeScratch('leak');
   try {
     const r = runUmlts(['--mount', `${dir}:/h`], [buildGuest('exec_fail_leak'), '/h']);
     assert.equal(r.code, 0, r.describe());
     assert.equal(r.stdout, 'children killed by SIGSEGV: 20 of 20\nhost files held open after: no more than before\n', r.describe());
+    // and 20 #! scripts from there, which run (found in review: each exec kept its script open)
+    const s = runUmlts(['--mount', `${dir}:/h`], [buildGuest('exec_fail_leak'), '/h', 'script']);
+    assert.equal(s.code, 0, s.describe());
+    assert.equal(s.stdout, 'scripts run: 20 of 20\nhost files held open after: no more than before\n', s.describe());
   } finally {
     rmScratch(dir);
   }
