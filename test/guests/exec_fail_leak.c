@@ -30,6 +30,27 @@ static void put(const char *path, long n) {
   close(o);
 }
 
+/* 20 fork + exec of path, each child's end counted against want (0: exit 0; else that signal); then
+ * whether the kernel holds more host files than before */
+static void run20(const char *path, const char *what, int want) {
+  long before = open_handles();
+  int ok = 0;
+  for (int i = 0; i < 20; i++) {
+    pid_t p = fork();
+    if (p == 0) {
+      char *av[] = { (char *)path, NULL };
+      execve(av[0], av, NULL);
+      _exit(99);
+    }
+    int st = 0;
+    waitpid(p, &st, 0);
+    ok += want ? WIFSIGNALED(st) && WTERMSIG(st) == want : WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  }
+  long after = open_handles();
+  say("%s: %d of 20\n", what, ok);
+  say("host files held open after: %s\n", after >= 0 && after - before < 5 ? "no more than before" : "more");
+}
+
 int main(int argc, char **argv) {
   char ip[512], pp[512];
   snprintf(ip, sizeof ip, "%s/leak_interp", argv[1]);
@@ -38,22 +59,7 @@ int main(int argc, char **argv) {
     static const char text[] = "#!/bin/true\n";
     memcpy(img, text, sizeof text - 1);
     put(pp, sizeof text - 1);
-    long before = open_handles();
-    int ok = 0;
-    for (int i = 0; i < 20; i++) {
-      pid_t p = fork();
-      if (p == 0) {
-        char *av[] = { pp, NULL };
-        execve(av[0], av, NULL);
-        _exit(99);
-      }
-      int st = 0;
-      waitpid(p, &st, 0);
-      ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
-    }
-    long after = open_handles();
-    say("scripts run: %d of 20\n", ok);
-    say("host files held open after: %s\n", after >= 0 && after - before < 5 ? "no more than before" : "more");
+    run20(pp, "scripts run", 0);
     return 0;
   }
   int f = open("/proc/self/exe", O_RDONLY);
@@ -76,21 +82,6 @@ int main(int argc, char **argv) {
   ph[k].p_offset = n;
   ph[k].p_filesz = ph[k].p_memsz = namelen;
   put(pp, n + namelen);
-  long before = open_handles();
-  int segv = 0;
-  for (int i = 0; i < 20; i++) {
-    pid_t p = fork();
-    if (p == 0) {
-      char *av[] = { pp, NULL };
-      execve(av[0], av, NULL);
-      _exit(99);
-    }
-    int st = 0;
-    waitpid(p, &st, 0);
-    segv += WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
-  }
-  long after = open_handles();
-  say("children killed by SIGSEGV: %d of 20\n", segv);
-  say("host files held open after: %s\n", after >= 0 && after - before < 5 ? "no more than before" : "more");
+  run20(pp, "children killed by SIGSEGV", SIGSEGV);
   return 0;
 }
