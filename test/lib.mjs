@@ -163,12 +163,12 @@ export function requireCli() {
   assert.ok(fs.existsSync(CLI), `umlts is not built: ${CLI} does not exist (run \`npm run build\`)`);
 }
 
-/** Run `node dist/umlts.mjs run ...args -- ...argv`. opts as runNative, plus
+/** Run `node [opts.nodeArgs] dist/umlts.mjs run ...args -- ...argv`. opts as runNative, plus
  * `raw: true` to pass args verbatim (no `run`, no `--`, for CLI tests). */
 export function runUmlts(args, argv, opts = {}) {
   requireCli();
   const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
-  const full = opts.raw ? [CLI, ...args] : [CLI, 'run', ...args, '--', ...argv];
+  const full = [...(opts.nodeArgs ?? []), ...(opts.raw ? [CLI, ...args] : [CLI, 'run', ...args, '--', ...argv])];
   const r = spawnSync(process.execPath, full, {
     env: withPlatform(opts.env ?? CLEAN_ENV),
     cwd: opts.hostCwd ?? ROOT,

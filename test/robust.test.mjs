@@ -16,6 +16,8 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { buildGuest, runUmlts, runNative, assertSameAsNative, assertNoLeftovers, assertSameText, CLEAN_ENV, lines } from './lib.mjs';
 
@@ -118,6 +120,22 @@ test('a timer callback that throws is logged in one line; the kernel and every g
   assert.equal(r.code, 0, r.describe());
   assert.equal(r.stdout, 'victim: getppid returned\nvictim: exit 0\nbystander: exit 7\ndone\n', r.describe());
   assert.equal(r.stderr, 'umlts: internal error in a timer callback: TypeError: injected fault in a timer armed by getppid; ignored\n', r.describe());
+});
+
+test('the kernel under a CPU profiler (a SIGPROF every 10 µs): every host call a signal interrupts is asked again, the guests never notice', () => {
+  // a profiler's signals land in whatever host call the kernel is in: a poll that waited for nothing, interrupted,
+  // was once taken for a stub's death (systrap: "host thread N is gone", a run in three)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'umlts-prof-'));
+  try {
+    for (let run = 0; run < 3; run++) {
+      const r = runUmlts([], ['/bin/busybox', 'sh', '-c', 'i=0; while [ $i -lt 40 ]; do /bin/true; i=$((i+1)); done; echo done $i'],
+        { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '10'] });
+      assert.equal(r.stdout, 'done 40\n', r.describe());
+      assert.equal(r.code, 0, r.describe());
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a KernelPanic ends everything: one line, status 70, no host process left', () => {

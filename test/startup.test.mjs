@@ -11,7 +11,7 @@ import { ROOT, CLEAN_ENV, runUmlts, assertNoLeftovers, lines, makeScratch, rmScr
 
 afterEach(() => assertNoLeftovers());
 
-const TIMING = /^umlts-timing: +([\d.]+) ms, cpu +([\d.]+) ms {2}(.+)$/;
+const TIMING = /^umlts-timing: +([\d.]+) ms, cpu +([\d.]+) ms, faults +\d+ {2}(.+)$/;
 
 /** UMLTS_TIMING's phases of one run: [{wall, cpu, phase}] in the order printed. */
 function phases(stderr) {

@@ -567,7 +567,10 @@ export function poll1(fd: number, events: number, timeoutMs: number): number {
   const p = new Int16Array(4);
   new Int32Array(p.buffer)[0] = fd;
   p[2] = events;
-  const r = c.poll(p, 1, timeoutMs) as number;
+  let r: number;
+  // a poll that waits for nothing is asked again when a signal (a profiler's SIGPROF) interrupts it: its
+  // callers take any negative answer for an error, or a death (systrap's mapperDied)
+  while ((r = c.poll(p, 1, timeoutMs) as number) === -1 && timeoutMs === 0 && koffi.errno() === Errno.EINTR);
   if (r === -1) return -koffi.errno();
   return r === 0 ? 0 : p[3]! & 0xffff;
 }
