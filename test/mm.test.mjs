@@ -23,6 +23,12 @@ test('mincore of a huge range into a one-page vector: EFAULT after the first pag
   assertSameAsNative([buildGuest('mincore_range')], []);
 });
 
+// found comparing with the host kernel: mprotect over a hole changed nothing (Linux changes the VMAs before it),
+// PROT_GROWSDOWN on any VMA was taken, an mremap shrink across VMAs was EFAULT, DONTUNMAP of the same size did not move
+test('mprotect and mremap at the edges: partial changes before a hole, GROWSDOWN, shrinks across VMAs, DONTUNMAP, as on Linux', () => {
+  assertSameAsNative([buildGuest('mm_edges')], []);
+});
+
 // found by a fuzzer: a host pseudo filesystem's file is never mapped into a guest (ENODEV), even one the host
 // would map (tracefs's ring buffer: mapped, a partial munmap the host refused killed the process)
 test('mmap of a host sysfs or tracefs file: ENODEV, and the process goes on', () => {

@@ -12,7 +12,7 @@ import { Vma, VmFile } from './vma.js';
 import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 
 
-import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_FIXED_NOREPLACE, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
+import { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_FIXED_NOREPLACE, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
 import { AddressSpace, MAX_MAP_COUNT, MMAP_BASE, MMAP_MIN_ADDR, PREFAULT_MAX, UNSHARE_MAX, PT_SIZE, aligned, pageUp } from './address_space.js';
 
@@ -89,18 +89,49 @@ export function munmap(mm: AddressSpace, addr: number, len: number): void {
   if (mm.overlaps(addr, addr + len)) mm.removeRange(addr, addr + len);
 }
 
-/** mprotect(2)'s work: prot already validated. The host mappings of the range
- * are dropped; faults re-map with the new protection. */
+/** mprotect(2)'s work: prot already validated (PROT_GROWSDOWN/UP kept in it).
+ * The host mappings of the range are dropped; faults re-map with the new
+ * protection. As mm/mprotect.c: the VMAs before a hole or a VMA that may
+ * not take prot (EACCES) change, then the call fails (ENOMEM, EACCES). */
 export function mprotect(mm: AddressSpace, addr: number, len: number, prot: number): void {
   if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
   len = pageUp(len);
   if (len === 0) return;
-  const end = addr + len;
-  if (end > GUEST_TASK_SIZE || !mm.covered(addr, end)) throw new ErrnoError(Errno.ENOMEM);
-  mm.checkMapCount();
-  for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
-    if (prot & ~mm.vmas[i]!.mayProt) throw new ErrnoError(Errno.EACCES);
+  let end = addr + len;
+  if (end > GUEST_TASK_SIZE) throw new ErrnoError(Errno.ENOMEM);
+  const first = mm.vmas[mm.firstAfter(addr)];
+  if (prot & PROT_GROWSDOWN) {
+    // the range reaches down to the start of the stack VMA it ends in
+    if (!first || first.start >= end) throw new ErrnoError(Errno.ENOMEM);
+    if (!(first.flags & MAP_GROWSDOWN)) throw new ErrnoError(Errno.EINVAL);
+    addr = first.start;
+  } else {
+    if (!first || first.start > addr) throw new ErrnoError(Errno.ENOMEM);
+    // no VM_GROWSUP VMA on x86-64
+    if (prot & PROT_GROWSUP) throw new ErrnoError(Errno.EINVAL);
   }
+  prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+  // how far the change goes: to a hole or a VMA that refuses prot
+  let err = 0, upTo = addr;
+  for (let i = mm.firstAfter(addr); upTo < end; i++) {
+    const v = mm.vmas[i];
+    if (!v || v.start > upTo) {
+      err = Errno.ENOMEM;
+      break;
+    }
+    if (prot & ~v.mayProt) {
+      err = Errno.EACCES;
+      break;
+    }
+    upTo = v.end;
+  }
+  end = Math.min(end, upTo);
+  if (end > addr) protectRange(mm, addr, end, prot);
+  if (err) throw new ErrnoError(err);
+}
+
+function protectRange(mm: AddressSpace, addr: number, end: number, prot: number): void {
+  mm.checkMapCount();
   mm.splitAt(addr);
   mm.splitAt(end);
   for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
@@ -148,15 +179,22 @@ export function isMapped(mm: AddressSpace, addr: number, len: number): boolean {
   return mm.covered(addr, addr + pageUp(len));
 }
 
-/** mremap(2)'s work. Returns the new address. */
+/** mremap(2)'s work. Returns the new address. The checks in Linux's order
+ * (check_mremap_params before the VMA is looked up). */
 export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
-  if (!aligned(old)) throw new ErrnoError(Errno.EINVAL);
   if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) throw new ErrnoError(Errno.EINVAL);
+  if (!aligned(old)) throw new ErrnoError(Errno.EINVAL);
   if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.EINVAL);
   if (flags & MREMAP_DONTUNMAP && (!(flags & MREMAP_MAYMOVE) || oldLen !== newLen)) throw new ErrnoError(Errno.EINVAL);
   oldLen = pageUp(oldLen);
   newLen = pageUp(newLen);
   if (newLen === 0) throw new ErrnoError(Errno.EINVAL);
+  // a new address (FIXED's, or DONTUNMAP's hint) must be page-aligned; FIXED's must fit and not overlap the source
+  if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) && !aligned(newAddr)) throw new ErrnoError(Errno.EINVAL);
+  if (flags & MREMAP_FIXED) {
+    if (newLen > GUEST_TASK_SIZE || newAddr > GUEST_TASK_SIZE - newLen) throw new ErrnoError(Errno.EINVAL);
+    if (old + oldLen > newAddr && newAddr + newLen > old) throw new ErrnoError(Errno.EINVAL);
+  }
   const vma = mm.find(old);
   if (!vma) throw new ErrnoError(Errno.EFAULT);
   if (oldLen === 0) {
@@ -165,9 +203,6 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
     if (!(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.ENOMEM);
     let dest: number;
     if (flags & MREMAP_FIXED) {
-      if (!aligned(newAddr) || newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
-      // mremap_to's overlap test with old_len 0: the source inside the destination
-      if (old > newAddr && newAddr + newLen > old) throw new ErrnoError(Errno.EINVAL);
       if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
       dest = newAddr;
     } else {
@@ -181,19 +216,24 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
     mm.insertMapping(new Vma(dest, dest + newLen, src.prot, src.flags, src.file, src.file ? src.pgoff + (old - src.start) : 0, src.name, src.mayProt));
     return dest;
   }
-  if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
   if (flags & MREMAP_FIXED) {
-    if (!aligned(newAddr)) throw new ErrnoError(Errno.EINVAL);
-    if (newAddr + newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
-    if (newAddr < old + oldLen && old < newAddr + newLen) throw new ErrnoError(Errno.EINVAL);
+    // (mremap_to unmaps the tail a shrink drops before it asks that the rest lie in one VMA)
+    if (old + Math.min(oldLen, newLen) > vma.end) throw new ErrnoError(Errno.EFAULT);
     // (as mmap: nothing below mmap_min_addr, which the host would refuse the stub: found by a fuzzer)
     if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
     return mm.moveRange(vma, old, oldLen, newLen, newAddr, !!(flags & MREMAP_DONTUNMAP));
   }
+  if (flags & MREMAP_DONTUNMAP) {
+    // always a move (to the hint, if it is free), the old range left mapped and empty
+    if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
+    return mm.moveRange(vma, old, oldLen, newLen, mm.getUnmappedArea(newAddr, newLen), true);
+  }
   if (newLen <= oldLen) {
+    // a shrink only unmaps the tail, whatever VMAs and holes it spans (Linux asks only for a VMA at old)
     if (newLen < oldLen) mm.removeRange(old + newLen, old + oldLen);
     return old;
   }
+  if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
   // grow in place if the VMA ends here and the space after is free
   if (old + oldLen === vma.end && !mm.overlaps(vma.end, old + newLen) && old + newLen <= GUEST_TASK_SIZE) {
     const oldEnd = vma.end;
@@ -204,7 +244,7 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
   }
   if (!(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.ENOMEM);
   const dest = mm.getUnmappedArea(0, newLen);
-  return mm.moveRange(vma, old, oldLen, newLen, dest, !!(flags & MREMAP_DONTUNMAP));
+  return mm.moveRange(vma, old, oldLen, newLen, dest, false);
 }
 
 /** Move [old, old+oldLen) of vma to dest with size newLen: frames move, data is not copied. */

@@ -120,10 +120,12 @@ export function sys_pkey_mprotect(t: Task, r: Regs): number {
 /** mprotect(2) */
 export function sys_mprotect(t: Task, r: Regs): number {
   const addr = r.get(A0), len = r.get(A1), prot = r.getU32(A2);
-  if (prot & ~PROT_ALL || (prot & PROT_GROWSDOWN && prot & PROT_GROWSUP)) return -Errno.EINVAL;
-  if (addr % PAGE !== 0) return -Errno.EINVAL;
+  // do_mprotect_pkey's order: a bad prot with len 0 is no error
+  if ((prot & PROT_GROWSDOWN && prot & PROT_GROWSUP) || addr % PAGE !== 0) return -Errno.EINVAL;
+  if (len === 0) return 0;
   if (len > GUEST_TASK_SIZE) return -Errno.ENOMEM;
-  t.mm.mprotect(addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+  if (prot & ~PROT_ALL) return -Errno.EINVAL;
+  t.mm.mprotect(addr, len, prot & ~PROT_SEM);
   return 0;
 }
 
