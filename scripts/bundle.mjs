@@ -23,8 +23,14 @@ buildSync({ ...common, format: 'esm', entryPoints: ['dist/cli.js'], outfile: 'di
 buildSync({ ...common, format: 'esm', entryPoints: ['dist/oci.js'], outfile: 'dist/umlts-oci.mjs' });
 buildSync({ ...common, format: 'esm', entryPoints: ['dist/index.js'], outfile: 'dist/index.js', allowOverwrite: true });
 buildSync({ ...cjs, entryPoints: ['dist/lib/kernel_worker.js'], outfile: 'dist/umlts-worker.cjs', banner: ownUrl });
-// load_kernel.ts passes __kernel_url to the kernel's wrapper function. Without comments or layout, and in
+// load_kernel.ts compiles the kernel as it is on disk: CommonJS's wrapper is the bundle's own first line (so its
+// line numbers are kept) and last, and it takes __kernel_url too. (A wrapper added at load time made V8 copy the
+// whole text once more, 150 pages.) Without comments or layout, and in
 // ASCII (a one-byte string for V8): reading and compiling it from its code cache takes a third less of a start
 // (issue 14). Names survive, so a kernel error's stack still says where; UMLTS_READABLE_KERNEL=1 keeps the layout.
 const compact = process.env.UMLTS_READABLE_KERNEL ? {} : { minifyWhitespace: true, legalComments: 'none', charset: 'ascii' };
-buildSync({ ...cjs, entryPoints: ['dist/lib/worker.js'], outfile: 'dist/umlts-kernel.cjs', ...compact });
+const wrapper = {
+  banner: { js: "(function (exports, require, module, __filename, __dirname, __kernel_url) {'use strict';" },
+  footer: { js: '\n})' },
+};
+buildSync({ ...cjs, entryPoints: ['dist/lib/worker.js'], outfile: 'dist/umlts-kernel.cjs', ...compact, ...wrapper });

@@ -60,9 +60,9 @@ export function loadKernel(): KernelModule {
   } catch {
     // none (a bundle built by hand): compiled from source
   }
-  // CommonJS's wrapper, on the first line so that stack traces keep the bundle's line numbers;
-  // import.meta.url is the bundle's (esbuild --define'd it to __kernel_url)
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __kernel_url) {${source}\n})`, {
+  // the bundle is CommonJS's wrapper function (scripts/bundle.mjs), compiled as read; import.meta.url is the
+  // bundle's (esbuild --define'd it to __kernel_url)
+  const script = new vm.Script(source, {
     filename: KERNEL_BUNDLE,
     cachedData,
   });
