@@ -193,6 +193,11 @@ export class FdTable {
     file.put();
     return -Errno.EMFILE;
   }
+  /** Would install() find a free fd (>= min)? (clone's CLONE_PIDFD asks before it makes anything) */
+  hasRoom(min = 0): boolean {
+    for (let fd = min; fd < this.limit; fd++) if (!this.fds[fd]) return true;
+    return false;
+  }
   /** Install at exactly fd, closing what was there (dup2). Takes over the reference. */
   installAt(fd: number, file: File, cloexec: boolean): number {
     if (fd < 0 || fd >= this.limit) {

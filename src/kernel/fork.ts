@@ -48,9 +48,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
       if (!(e instanceof ErrnoError)) throw e;
       return -Errno.EFAULT;
     }
-    const probe = parent.files.install(new PidFd(parent.tg, O_RDWR), true);
-    if (probe < 0) return probe;
-    parent.files.close(probe);
+    if (!parent.files.hasRoom()) return -Errno.EMFILE;
   }
   // both write the stack as soon as the call returns: the child gets its own copy of that page now
   // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side

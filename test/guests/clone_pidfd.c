@@ -3,7 +3,8 @@
  * child exited, waitid(P_PIDFD) reaps it); the combinations Linux refuses
  * (with CLONE_PARENT_SETTID in clone; with CLONE_THREAD it is EINVAL here
  * as before Linux 6.9, which made thread pidfds), and a pidfd
- * address that faults (EFAULT, no child made). Output compared with the
+ * address that faults (EFAULT, no child made), a full fd table (EMFILE, no
+ * child made). Output compared with the
  * host kernel's. */
 #define _GNU_SOURCE
 #include "common.h"
@@ -11,6 +12,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -57,5 +59,21 @@ int main(void) {
   if (r == 0) _exit(0);
   say("clone3 CLONE_PIDFD into a read-only page: %s\n", r < 0 ? errname(errno) : "made");
   say("no child left: %s\n", waitpid(-1, NULL, WNOHANG) < 0 ? errname(errno) : "one");
+
+  /* a full fd table: EMFILE, no child made, the table as it was */
+  struct rlimit rl = { 16, 16 };
+  setrlimit(RLIMIT_NOFILE, &rl);
+  int last = -1;
+  for (int fd; (fd = dup(0)) >= 0;) last = fd;
+  a.pidfd = (unsigned long long)(unsigned long)&pidfd;
+  r = syscall(SYS_clone3, &a, sizeof a);
+  if (r == 0) _exit(0);
+  say("clone3 CLONE_PIDFD with a full fd table: %s, last fd %d\n", r < 0 ? errname(errno) : "made", last);
+  say("no child left: %s\n", waitpid(-1, NULL, WNOHANG) < 0 ? errname(errno) : "one");
+  close(last);
+  r = syscall(SYS_clone3, &a, sizeof a);
+  if (r == 0) _exit(7);
+  if (r < 0) say("clone3 CLONE_PIDFD with one fd free: %s\n", errname(errno));
+  else check("clone3 with one fd free", pidfd);
   return 0;
 }
