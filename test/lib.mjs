@@ -64,10 +64,12 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_BUFFER = 512 * 1024 * 1024;
 
 /** Compile test/guests/NAME.c statically into build/guests/NAME (cached by
- * mtime); returns the absolute path of the binary. */
-export function buildGuest(name, extraFlags = []) {
+ * mtime) with cc (or another compiler: { cc: 'musl-gcc' }); returns the
+ * absolute path of the binary. */
+export function buildGuest(name, extraFlags = [], { cc = 'cc' } = {}) {
   const src = path.join(GUEST_SRC, `${name}.c`);
-  const out = path.join(GUEST_BIN, name);
+  // (another compiler's binary, musl-gcc's say, is kept under its own name)
+  const out = path.join(GUEST_BIN, cc === 'cc' ? name : `${name}.${path.basename(cc)}`);
   // The guest and the shared headers it may include all count for freshness.
   const headers = fs.readdirSync(GUEST_SRC).filter((f) => f.endsWith('.h'));
   const newest = Math.max(fs.statSync(src).mtimeMs, ...headers.map((h) => fs.statSync(path.join(GUEST_SRC, h)).mtimeMs));
@@ -76,9 +78,9 @@ export function buildGuest(name, extraFlags = []) {
   if (fresh) return out;
   fs.mkdirSync(GUEST_BIN, { recursive: true });
   const tmp = `${out}.tmp.${process.pid}`;
-  const r = spawnSync('cc', ['-static', '-O1', '-Wall', '-o', tmp, src, ...extraFlags], { encoding: 'utf8' });
-  if (r.error) throw new Error(`buildGuest(${name}): cannot run cc: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`buildGuest(${name}): cc failed (status ${r.status}):\n${r.stderr}`);
+  const r = spawnSync(cc, ['-static', '-O1', '-Wall', '-o', tmp, src, ...extraFlags], { encoding: 'utf8' });
+  if (r.error) throw new Error(`buildGuest(${name}): cannot run ${cc}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`buildGuest(${name}): ${cc} failed (status ${r.status}):\n${r.stderr}`);
   fs.renameSync(tmp, out);
   return out;
 }

@@ -63,6 +63,19 @@ test('pthreads: join values, mutex, condvar, TLS, ids, detach, per-thread signal
   assertSameText(native.stdout, THREAD_BASIC, 'thread_basic natively');
 });
 
+test('futex REQUEUE, CMP_REQUEUE and WAKE_OP: counts, waiters moved, the atomic operation and its comparison, errors', () => {
+  const { native } = assertSameAsNative([buildGuest('futex_requeue', PTHREAD)], [], { timeout: 60_000 });
+  assert.match(native.stdout, /CMP_REQUEUE f2 -> f3, wake 1, move 1: 2\n/, native.describe());
+});
+
+// musl's pthread_cond_broadcast requeues its waiters onto the mutex: the waiters of an ENOSYS requeue slept for ever
+test('condition variable broadcasts with glibc and with musl (Alpine\'s C library), 200 rounds of four waiters', () => {
+  for (const cc of ['cc', 'musl-gcc']) {
+    const { native } = assertSameAsNative([buildGuest('cond_broadcast', PTHREAD, { cc })], [], { timeout: 60_000 });
+    assert.equal(native.stdout, 'woken 800 times in 200 rounds\n', `${cc}: ${native.describe()}`);
+  }
+});
+
 test('the pthread guests are deterministic natively (a flaky guest would make the differential tests meaningless)', () => {
   for (const name of ['thread_basic', 'thread_fault']) {
     const g = buildGuest(name, PTHREAD);

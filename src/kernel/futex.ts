@@ -16,10 +16,10 @@ import { MAP_SHARED } from '../abi/mman.js';
 
 /** One futex(2) waiter: made by the sleeping task's FUTEX_WAIT; woken, timedOut
  * and timer are then written by whoever wakes it (a FUTEX_WAKE, its timer,
- * exit's clear_child_tid). Guarded by the JS thread. */
+ * exit's clear_child_tid), key by a requeue. Guarded by the JS thread. */
 export interface FutexWait {
   task: Task;
-  /** the futex's key (FutexTable.keyOf) */
+  /** the futex's key (FutexTable.keyOf); a FUTEX_(CMP_)REQUEUE moves it to another */
   key: string;
   bitset: number;
   woken: boolean;
@@ -79,6 +79,23 @@ export class FutexTable {
     }
     if (l.length === 0) this.q.delete(k);
     return woken;
+  }
+  /**
+   * futex_requeue without PI: wake up to nWake waiters of from, then move up
+   * to nRequeue of the rest, in order, to the back of to's queue. Returns
+   * how many were woken or moved (task_count).
+   */
+  requeue(t: Task, from: string, to: string, nWake: number, nRequeue: number): number {
+    const woken = this.wake(t, from, nWake, 0xffffffff);
+    const l = this.q.get(from);
+    if (!l || nRequeue === 0 || from === to) return woken + (l && from === to ? Math.min(nRequeue, l.length) : 0);
+    const moved = l.splice(0, Math.min(nRequeue, l.length));
+    if (l.length === 0) this.q.delete(from);
+    for (const w of moved) {
+      w.key = to;
+      this.add(w);
+    }
+    return woken + moved.length;
   }
 }
 

@@ -1,18 +1,62 @@
 /**
- * futex(2): WAIT/WAKE (and their BITSET forms), keyed by address space and
- * address (private and shared alike for now: shared memory across processes
- * comes later). A waiter sleeps until a WAKE picks it or its timeout passes.
+ * futex(2): WAIT/WAKE (and their BITSET forms), REQUEUE, CMP_REQUEUE and
+ * WAKE_OP (musl's condition variables requeue; older glibc's use WAKE_OP),
+ * keyed as kernel/futex.ts says. A waiter sleeps until a WAKE picks it or
+ * its timeout passes. No PI futexes (ENOSYS).
  */
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
 import type { FutexWait } from '../kernel/futex.js';
-import { A0, A1, A2, A3, A5 } from './types.js';
+import { A0, A1, A2, A3, A4, A5 } from './types.js';
 import { readU32, readTimespec } from './uaccess.js';
 
-const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
+const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
+  FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
 const FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
+/** FUTEX_WAKE_OP's encoding (uapi/linux/futex.h): op and cmp fields, and op's "oparg is a shift" bit */
+const FUTEX_OP_SET = 0, FUTEX_OP_ADD = 1, FUTEX_OP_OR = 2, FUTEX_OP_ANDN = 3, FUTEX_OP_XOR = 4, FUTEX_OP_OPARG_SHIFT = 8;
+const FUTEX_OP_CMP_EQ = 0, FUTEX_OP_CMP_NE = 1, FUTEX_OP_CMP_LT = 2, FUTEX_OP_CMP_LE = 3, FUTEX_OP_CMP_GT = 4, FUTEX_OP_CMP_GE = 5;
+
+/** A 12-bit field as a signed number (sign_extend32(x, 11)). */
+const s12 = (x: number): number => (x << 20) >> 20;
+
+/**
+ * futex_atomic_op_inuser: *uaddr = op(*uaddr, oparg) atomically against the
+ * guest's own threads (which run on other host CPUs meanwhile), then the
+ * comparison of the old value. An unknown op is ENOSYS before anything is
+ * written; an unknown comparison, after (as Linux).
+ */
+function atomicOp(t: Task, uaddr: number, encoded: number): number {
+  const op = (encoded >>> 28) & 0xf, cmp = (encoded >>> 24) & 0xf;
+  let oparg = s12((encoded >>> 12) & 0xfff);
+  const cmparg = s12(encoded & 0xfff);
+  if (op & FUTEX_OP_OPARG_SHIFT) oparg = 1 << (oparg & 31);
+  const kind = op & ~FUTEX_OP_OPARG_SHIFT;
+  if (kind > FUTEX_OP_XOR) return -Errno.ENOSYS;
+  // the word through the kernel's own mapping of its frame (a write fault first: EFAULT, or a private copy)
+  const f = t.mm.userFrame(uaddr, true);
+  if (f < 0) return -Errno.EFAULT; // a host file's page the stub maps: not the kernel's to change atomically
+  const pm = t.mm.physmem, chunk = pm.chunkOf(f);
+  const word = new Int32Array(chunk.buffer, chunk.byteOffset + pm.offsetIn(f) + (uaddr % 4096), 1);
+  let old: number;
+  for (;;) {
+    old = Atomics.load(word, 0);
+    const v = kind === FUTEX_OP_SET ? oparg : kind === FUTEX_OP_ADD ? old + oparg : kind === FUTEX_OP_OR ? old | oparg
+      : kind === FUTEX_OP_ANDN ? old & ~oparg : old ^ oparg;
+    if (Atomics.compareExchange(word, 0, old, v | 0) === old) break;
+  }
+  switch (cmp) {
+    case FUTEX_OP_CMP_EQ: return old === cmparg ? 1 : 0;
+    case FUTEX_OP_CMP_NE: return old !== cmparg ? 1 : 0;
+    case FUTEX_OP_CMP_LT: return old < cmparg ? 1 : 0;
+    case FUTEX_OP_CMP_LE: return old <= cmparg ? 1 : 0;
+    case FUTEX_OP_CMP_GT: return old > cmparg ? 1 : 0;
+    case FUTEX_OP_CMP_GE: return old >= cmparg ? 1 : 0;
+    default: return -Errno.ENOSYS;
+  }
+}
 
 /** futex(2) */
 export function sys_futex(t: Task, r: Regs): number {
@@ -63,7 +107,29 @@ export function sys_futex(t: Task, r: Regs): number {
       };
       return t.sleep();
     }
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE: {
+      // nr_wake is val, nr_requeue the timeout argument's value, the second futex at A4
+      const nWake = r.getI32(A2), nRequeue = r.getI32(A3), uaddr2 = r.get(A4);
+      if (nWake < 0 || nRequeue < 0) return -Errno.EINVAL;
+      if (uaddr2 % 4 !== 0) return -Errno.EINVAL;
+      const shared = !(op & FUTEX_PRIVATE_FLAG);
+      const from = table.keyOf(t, uaddr, shared), to = table.keyOf(t, uaddr2, shared);
+      if (cmd === FUTEX_CMP_REQUEUE && readU32(t, uaddr) !== val3) return -Errno.EAGAIN;
+      return table.requeue(t, from, to, nWake, nRequeue);
+    }
+    case FUTEX_WAKE_OP: {
+      const nWake2 = r.getI32(A3), uaddr2 = r.get(A4);
+      if (uaddr2 % 4 !== 0) return -Errno.EINVAL;
+      const shared = !(op & FUTEX_PRIVATE_FLAG);
+      const k1 = table.keyOf(t, uaddr, shared), k2 = table.keyOf(t, uaddr2, shared);
+      const hit = atomicOp(t, uaddr2, val3);
+      if (hit < 0) return hit;
+      let n = table.wake(t, k1, val, 0xffffffff);
+      if (hit) n += table.wake(t, k2, nWake2, 0xffffffff);
+      return n;
+    }
     default:
-      return -Errno.ENOSYS; // requeue, PI and op futexes: with threads (issue 3)
+      return -Errno.ENOSYS; // PI futexes
   }
 }

@@ -226,7 +226,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_time]: { name: 'time', handler: T.sys_time, status: 'supported' },
   [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
   [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
-  [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'WAIT/WAKE(_BITSET) only' },
+  [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'no PI futexes' },
 
   // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts, timerfd.ts ----
   [N.SYS_pipe]: { name: 'pipe', handler: PIPE.sys_pipe, status: 'supported' },
