@@ -76,6 +76,12 @@ test('condition variable broadcasts with glibc and with musl (Alpine\'s C librar
   }
 });
 
+// set_robust_list was recorded and never walked: the next locker of a robust mutex whose owner died slept for ever
+test('robust mutexes: a lock whose owner thread or process exited, was killed or exec\'d goes to the next locker with EOWNERDEAD', () => {
+  const { native } = assertSameAsNative([buildGuest('robust_mutex', PTHREAD)], [], { timeout: 60_000 });
+  assert.equal((native.stdout.match(/lock EOWNERDEAD, consistent OK/g) ?? []).length, 4, native.describe());
+});
+
 test('the pthread guests are deterministic natively (a flaky guest would make the differential tests meaningless)', () => {
   for (const name of ['thread_basic', 'thread_fault']) {
     const g = buildGuest(name, PTHREAD);

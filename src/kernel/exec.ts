@@ -19,6 +19,7 @@ import { ElfImage, LoaderError, loadElf, parseElf, ARG_MAX, MAX_ARG_STRLEN } fro
 import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { getRandomBytes } from '../fs/devfs.js';
 import { Kernel, PreparedExec, ExecFileImpl, errnoMessage } from './kernel.js';
+import { exitRobustList } from './futex.js';
 import { encodeName, nameByteLength } from '../abi/names.js';
 
 /**
@@ -167,6 +168,8 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   }
   // the point of no return
   if (task.tg.tasks.length > 1) k.deThread(task);
+  // the old image's robust futexes (exec_mm_release)
+  exitRobustList(k.futexes, task);
   k.vforkWriteBack(task);
   const mm = task.mm;
   mm.setSyncThread(task.thread);
@@ -212,6 +215,7 @@ export function deThread(k: Kernel, task: Task): void {
     if (t === task || t.state === 'zombie' || t.state === 'dead') continue;
     // only a thread on a vCPU runs on the host; one that waits for a vCPU is stopped already
     const alive = t.state === 'running' && t.cpu >= 0 ? k.platform.stopNow(t.thread) : true;
+    exitRobustList(k.futexes, t);
     k.dropThread(t, alive);
   }
   if (task.tid !== tg.tgid) {

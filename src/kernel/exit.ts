@@ -9,6 +9,7 @@ import { Errno } from '../abi/errno.js';
 import { OutOfMemory } from '../mm/physmem.js';
 import { Task, ThreadGroup } from './task.js';
 import { NSIG } from '../abi/signal.js';
+import { exitRobustList } from './futex.js';
 import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
 import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
 
@@ -20,6 +21,8 @@ import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_
 export function exitThread(k: Kernel, task: Task, status: number): void {
   const tg = task.tg;
   if (!tg.tasks.some((t) => t !== task && t.state !== 'zombie' && t.state !== 'dead')) return k.exitGroup(task, status);
+  // mm_release's order: the robust futexes it holds, then clear_child_tid
+  exitRobustList(k.futexes, task);
   if (task.clearChildTid) {
     try {
       task.mm.writeU32(task.clearChildTid, 0);
@@ -215,6 +218,8 @@ export function notifyParent(k: Kernel, tg: ThreadGroup): void {
 /** One task leaves: its host thread is killed, its resources dropped. */
 export function exitTask(k: Kernel, t: Task): void {
   if (t.state === 'zombie' || t.state === 'dead') return;
+  // (a robust mutex in memory other processes share is theirs to recover)
+  exitRobustList(k.futexes, t);
   k.detachTask(t, 'zombie');
   k.platform.kill(t.thread);
   t.mm.threads.delete(t.thread);

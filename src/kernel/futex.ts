@@ -13,6 +13,13 @@
 import type { Task } from './task.js';
 import type { Timer } from './events.js';
 import { MAP_SHARED } from '../abi/mman.js';
+import { ErrnoError } from '../abi/errno.js';
+import { OutOfMemory } from '../mm/physmem.js';
+
+/** The futex word's bits of a robust or PI lock (uapi/linux/futex.h) */
+export const FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000, FUTEX_TID_MASK = 0x3fffffff;
+/** entries of a robust list walked at most (a loop in the guest's list ends there) */
+const ROBUST_LIST_LIMIT = 2048;
 
 /** One futex(2) waiter: made by the sleeping task's FUTEX_WAIT; woken, timedOut
  * and timer are then written by whoever wakes it (a FUTEX_WAKE, its timer,
@@ -99,3 +106,66 @@ export class FutexTable {
   }
 }
 
+
+/**
+ * exit_robust_list: a thread that exits (or execs, or is killed) marks the
+ * robust futexes it still holds FUTEX_OWNER_DIED and wakes a waiter of
+ * each, so the next pthread_mutex_lock of a robust mutex (in this process,
+ * or another sharing the memory) gets EOWNERDEAD instead of waiting for
+ * ever. The list is the guest's: a fault, a misaligned word or a loop ends
+ * the walk quietly, as on Linux. The list is forgotten afterwards.
+ */
+export function exitRobustList(table: FutexTable, t: Task): void {
+  const head = t.robustList;
+  if (!head) return;
+  t.robustList = 0;
+  const mm = t.mm;
+  // struct robust_list_head { struct robust_list *next; long futex_offset; struct robust_list *list_op_pending; }
+  // an entry's low bit says its lock is a PI one
+  try {
+    let entry = mm.readU64(head);
+    const offset = mm.readI64(head + 8);
+    const pendingRaw = mm.readU64(head + 16);
+    const pending = pendingRaw - (pendingRaw % 2);
+    for (let n = 0; entry - (entry % 2) !== head && n < ROBUST_LIST_LIMIT; n++) {
+      const e = entry - (entry % 2);
+      // the next entry before this one is released (its memory may be reused after the wake)
+      let next: number;
+      try {
+        next = mm.readU64(e);
+      } catch (err) {
+        if (!(err instanceof ErrnoError) && !(err instanceof OutOfMemory)) throw err;
+        next = -1;
+      }
+      if (e !== pending) ownerDied(table, t, e + offset, entry % 2 === 1, false);
+      if (next < 0) break;
+      entry = next;
+    }
+    if (pending) ownerDied(table, t, pending + offset, pendingRaw % 2 === 1, true);
+  } catch (err) {
+    if (!(err instanceof ErrnoError) && !(err instanceof OutOfMemory)) throw err;
+  }
+}
+
+/** handle_futex_death for the word at uaddr of a lock t may hold. */
+function ownerDied(table: FutexTable, t: Task, uaddr: number, pi: boolean, pendingOp: boolean): void {
+  if (uaddr % 4 !== 0 || uaddr < 0) return;
+  try {
+    for (let tries = 0; tries < 64; tries++) {
+      const uval = t.mm.readU32(uaddr);
+      // an unlock that was pending with the word already 0: its waiter may still need the wake it was about to get
+      if (pendingOp && !pi && uval === 0) {
+        table.wake(t, table.keyOf(t, uaddr, true), 1, 0xffffffff);
+        return;
+      }
+      if ((uval & FUTEX_TID_MASK) !== t.tid) return;
+      const mval = ((uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0;
+      if (t.mm.cmpxchgU32(uaddr, uval, mval) !== uval) continue; // a waiter set FUTEX_WAITERS meanwhile: again
+      if (!pi && uval & FUTEX_WAITERS) table.wake(t, table.keyOf(t, uaddr, true), 1, 0xffffffff);
+      return;
+    }
+  } catch (err) {
+    // (no frame for the word's private copy: this lock is left as it is, the thread goes all the same)
+    if (!(err instanceof ErrnoError) && !(err instanceof OutOfMemory)) throw err;
+  }
+}

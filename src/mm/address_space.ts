@@ -1102,6 +1102,10 @@ export class AddressSpace {
   }
 
   /** usercopy.ts */
+  cmpxchgU32(addr: number, old: number, nu: number): number {
+    return usercopy_m.cmpxchgU32(this, addr, old, nu);
+  }
+  /** usercopy.ts */
   readInto(addr: number, dst: Uint8Array, at = 0, len = dst.length - at): void {
     usercopy_m.readInto(this, addr, dst, at, len);
   }

@@ -55,6 +55,26 @@ export function userFrame(mm: AddressSpace, addr: number, write: boolean): numbe
 }
 
 /**
+ * cmpxchg of the u32 at addr (4-aligned) with the guest's threads running
+ * meanwhile on other host CPUs (futex_atomic_cmpxchg_inatomic): a locked
+ * compare-exchange on the kernel's mapping of the frame. Returns the value
+ * found (old: it was swapped). Throws EFAULT where a write would fault. A
+ * host file's page the stub maps straight from the file (a MAP_SHARED host
+ * file) is read and written through the file: not atomic against the guest.
+ */
+export function cmpxchgU32(mm: AddressSpace, addr: number, old: number, nu: number): number {
+  const f = userFrame(mm, addr, true);
+  if (f < 0) {
+    const v = mm.readU32(addr);
+    if (v === old >>> 0) mm.writeU32(addr, nu);
+    return v;
+  }
+  const pm = mm.physmem, chunk = pm.chunkOf(f);
+  const word = new Int32Array(chunk.buffer, chunk.byteOffset + pm.offsetIn(f) + (addr % PAGE_SIZE), 1);
+  return Atomics.compareExchange(word, 0, old | 0, nu | 0) >>> 0;
+}
+
+/**
  * Copy len bytes out of the guest at addr into dst[at..]. Pages whose
  * frames follow each other in one chunk of physical memory (as demand
  * paging hands them out) are copied as one run: one set() per run rather

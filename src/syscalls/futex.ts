@@ -24,8 +24,8 @@ const s12 = (x: number): number => (x << 20) >> 20;
 
 /**
  * futex_atomic_op_inuser: *uaddr = op(*uaddr, oparg) atomically against the
- * guest's own threads (which run on other host CPUs meanwhile), then the
- * comparison of the old value. An unknown op is ENOSYS before anything is
+ * guest's own threads (a cmpxchg loop: mm.cmpxchgU32), then the comparison
+ * of the old value. An unknown op is ENOSYS before anything is
  * written; an unknown comparison, after (as Linux).
  */
 function atomicOp(t: Task, uaddr: number, encoded: number): number {
@@ -35,17 +35,14 @@ function atomicOp(t: Task, uaddr: number, encoded: number): number {
   if (op & FUTEX_OP_OPARG_SHIFT) oparg = 1 << (oparg & 31);
   const kind = op & ~FUTEX_OP_OPARG_SHIFT;
   if (kind > FUTEX_OP_XOR) return -Errno.ENOSYS;
-  // the word through the kernel's own mapping of its frame (a write fault first: EFAULT, or a private copy)
-  const f = t.mm.userFrame(uaddr, true);
-  if (f < 0) return -Errno.EFAULT; // a host file's page the stub maps: not the kernel's to change atomically
-  const pm = t.mm.physmem, chunk = pm.chunkOf(f);
-  const word = new Int32Array(chunk.buffer, chunk.byteOffset + pm.offsetIn(f) + (uaddr % 4096), 1);
-  let old: number;
+  // (the first read faults the page in for writing: EFAULT, or a private copy)
+  let old = t.mm.cmpxchgU32(uaddr, 0, 0) | 0;
   for (;;) {
-    old = Atomics.load(word, 0);
     const v = kind === FUTEX_OP_SET ? oparg : kind === FUTEX_OP_ADD ? old + oparg : kind === FUTEX_OP_OR ? old | oparg
       : kind === FUTEX_OP_ANDN ? old & ~oparg : old ^ oparg;
-    if (Atomics.compareExchange(word, 0, old, v | 0) === old) break;
+    const seen = t.mm.cmpxchgU32(uaddr, old, v) | 0;
+    if (seen === old) break;
+    old = seen;
   }
   switch (cmp) {
     case FUTEX_OP_CMP_EQ: return old === cmparg ? 1 : 0;

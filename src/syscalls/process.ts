@@ -227,6 +227,16 @@ export function sys_set_robust_list(t: Task, r: Regs): number {
   return 0;
 }
 
+/** get_robust_list(2): pid 0 is the caller; the head and its size (24), or 0 and 24 when none is set. */
+export function sys_get_robust_list(t: Task, r: Regs): number {
+  const pid = r.getI32(A0);
+  const who = pid === 0 ? t : t.kernel.tasks.get(pid);
+  if (!who || pid < 0) return -Errno.ESRCH;
+  writeU64(t, r.get(A1), who.robustList);
+  writeU64(t, r.get(A2), 24);
+  return 0;
+}
+
 const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
 /** arch_prctl(2) */
 export function sys_arch_prctl(t: Task, r: Regs): number {
