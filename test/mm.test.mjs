@@ -29,6 +29,12 @@ test('mprotect and mremap at the edges: partial changes before a hole, GROWSDOWN
   assertSameAsNative([buildGuest('mm_edges')], []);
 });
 
+// found by a fuzzer after the above: a shrink past the top unmapped the stack, DONTUNMAP's hint went unchecked,
+// a same-size FIXED move over VMAs was EFAULT, munmap and mprotect of whole VMAs failed at the map count limit
+test('mprotect, mremap and mmap at the edges, part two: the top of the address space, DONTUNMAP hints, moves over VMAs, the map count limit, MAP_GROWSDOWN', () => {
+  assertSameAsNative([buildGuest('mm_edges2')], [], { timeout: 60_000 });
+});
+
 // found by a fuzzer: a host pseudo filesystem's file is never mapped into a guest (ENODEV), even one the host
 // would map (tracefs's ring buffer: mapped, a partial munmap the host refused killed the process)
 test('mmap of a host sysfs or tracefs file: ENODEV, and the process goes on', () => {

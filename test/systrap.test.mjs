@@ -9,7 +9,8 @@
 //    message pages and signal stacks) and on the shared doorbell harms
 //    only itself: another guest process's syscalls keep their results, the
 //    kernel goes on; a thread whose handler it stuck (it no longer answers
-//    kicks) does not keep its vCPU from other guests;
+//    kicks) does not keep its vCPU from other guests, and one the host does
+//    not run for a while (stopped from outside) is not taken for stuck;
 //  - a guest fork's host process, copied from the parent's, keeps none of
 //    the parent's thread areas;
 //  - a new thread's tid, which the mapper writes in the thread's area (a
@@ -21,6 +22,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, CLEAN_ENV, LIB, BUSYBOX, buildGuest, runUmlts, trackUmltsPid, assertNoLeftovers, assertSameAsNative, stubProcesses } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
@@ -35,6 +37,37 @@ test('on systrap, guests print what they print natively: threads, faults from ma
   const r = runUmlts(SYSTRAP, [buildGuest('segv')]);
   assert.equal(r.status, 139, r.describe());
   assert.equal(r.stdout, 'before\n', r.describe());
+});
+
+// a kick unanswered for 2 s once meant a stuck handler: a guest the host did not run for that long (stopped from
+// outside, an overloaded host, a page fault in a slow file) was killed; only one that ran or sleeps in its handler is
+test('on systrap, guest processes stopped from outside for 3.5 s while the kernel preempts them (one vCPU) go on when continued', async () => {
+  const bin = buildGuest('busy_pair');
+  const child = spawn(process.execPath, [CLI, 'run', ...SYSTRAP, '--cpus', '1', '--', bin, '5'], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackUmltsPid(child.pid);
+  let out = '', err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const done = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+  await sleep(1500);
+  // the guests' host processes: the umlts process's children with no command line (a stub unmapped the memory
+  // it was in; the waker has one)
+  const guests = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'latin1');
+      return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === child.pid && fs.readFileSync(`/proc/${d}/cmdline`, 'latin1') === '';
+    } catch {
+      return false;
+    }
+  }).map(Number);
+  if (guests.length !== 2) child.kill('SIGKILL');
+  assert.equal(guests.length, 2, `two guest processes: ${guests}`);
+  for (const g of guests) process.kill(g, 'SIGSTOP');
+  await sleep(3500);
+  for (const g of guests) process.kill(g, 'SIGCONT');
+  const { code } = await done;
+  assert.equal(out, 'both spun: the child\'s status 0\n', err);
+  assert.equal(code, 0, err);
 });
 
 test('a guest scribbling on its stub areas and the doorbell harms only itself', () => {

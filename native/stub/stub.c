@@ -264,7 +264,10 @@
  *    Where the kernel must have it stopped (stopNow: exec) it waits 2 s,
  *    then kills the process; a preemption kick (other guests wait for the
  *    vCPU) unanswered for 2 s kills it too (platform.ts, kickUnanswered;
- *    test/systrap.test.mjs).
+ *    test/systrap.test.mjs), if the thread sleeps (in its handler: guest
+ *    code never sleeps on the host) or ran 0.2 s of host CPU since the last
+ *    look; one the host did not run (stopped from outside, starved, in a
+ *    slow page fault) is looked at again 2 s later (platform.ts, stuck).
  *  - systrap: a guest thread that jumps to stub_exit_syscall ends its host
  *    thread without a post; the kernel learns it at the next kick (its
  *    tgkill fails) and kills the process, as for a host thread killed from

@@ -516,6 +516,13 @@ export function threadRunnable(tgid: number, tid: number): boolean {
   for (let i = n - 3; i > 0; i--) if (procBuf[i] === 0x29 && procBuf[i + 1] === 0x20) return procBuf[i + 2] === 0x52;
   return false;
 }
+/** A host thread's state letter in /proc/TGID/task/TID/stat (R running or runnable, S sleeping, D in an
+ * uninterruptible wait such as a page fault reading a file, T stopped...); '' if it is gone. */
+export function threadState(tgid: number, tid: number): string {
+  const n = readProc(`/proc/${tgid}/task/${tid}/stat`);
+  for (let i = n - 3; i > 0; i--) if (procBuf[i] === 0x29 && procBuf[i + 1] === 0x20) return String.fromCharCode(procBuf[i + 2]!);
+  return '';
+}
 /** Host-wide runnable threads now (/proc/loadavg's fourth field, before the slash), the reader included; -1 if unknown. */
 export function runnableTasks(): number {
   return procField(readProc('/proc/loadavg'), 3);

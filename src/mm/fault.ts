@@ -141,7 +141,8 @@ export function growStack(mm: AddressSpace, addr: number): boolean {
   // expand_downwards: never below mmap_min_addr (the host would refuse the stub; found in review)
   if (start < MMAP_MIN_ADDR) return false;
   const prev = i > 0 ? mm.vmas[i - 1]! : null;
-  if (prev && prev.end > start - PAGE_SIZE * 256) return false; // stack guard gap
+  // the stack guard gap, kept from an accessible VMA that does not grow down itself (expand_downwards)
+  if (prev && prev.end > start - PAGE_SIZE * 256 && !(prev.flags & MAP_GROWSDOWN) && prev.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) return false;
   next.start = start;
   return true;
 }

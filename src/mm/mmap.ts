@@ -85,7 +85,10 @@ export function munmap(mm: AddressSpace, addr: number, len: number): void {
   if (!aligned(addr) || len === 0 || addr < 0) throw new ErrnoError(Errno.EINVAL);
   len = pageUp(len);
   if (addr + len > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
-  mm.checkMapCount(); // a hole splits a VMA in two
+  // only a hole inside one VMA makes one more (do_vmi_munmap): unmapping whole VMAs or their ends is how a
+  // process at the map count limit gets back under it
+  const v = mm.vmas[mm.firstAfter(addr)];
+  if (v && v.start < addr && addr + len < v.end) mm.checkMapCount();
   if (mm.overlaps(addr, addr + len)) mm.removeRange(addr, addr + len);
 }
 
@@ -98,7 +101,6 @@ export function mprotect(mm: AddressSpace, addr: number, len: number, prot: numb
   len = pageUp(len);
   if (len === 0) return;
   let end = addr + len;
-  if (end > GUEST_TASK_SIZE) throw new ErrnoError(Errno.ENOMEM);
   const first = mm.vmas[mm.firstAfter(addr)];
   if (prot & PROT_GROWSDOWN) {
     // the range reaches down to the start of the stack VMA it ends in
@@ -131,16 +133,21 @@ export function mprotect(mm: AddressSpace, addr: number, len: number, prot: numb
 }
 
 function protectRange(mm: AddressSpace, addr: number, end: number, prot: number): void {
-  mm.checkMapCount();
-  mm.splitAt(addr);
-  mm.splitAt(end);
+  // a VMA split only where its protection changes (mprotect_fixup leaves a VMA that keeps it whole), and only
+  // a split can exceed the map count
+  const changes = (v: Vma | undefined, at: number): boolean => !!v && v.start < at && at < v.end && v.prot !== prot;
+  const lo = mm.vmas[mm.firstAfter(addr)], hi = mm.vmas[mm.firstAfter(end - 1)];
+  const cutLo = changes(lo, addr), cutHi = changes(hi, end);
+  if (cutLo || cutHi) mm.checkMapCount();
+  if (cutLo) mm.splitAt(addr);
+  if (cutHi) mm.splitAt(end);
   for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
     mm.vmas[i]!.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
   }
   // merge where it changed (mprotect_fixup's vma_merge): a pass over every
   // VMA would make each call cost the whole map (quadratic with many VMAs)
-  const lo = Math.max(0, mm.firstAfter(addr) - 1);
-  for (let i = Math.min(mm.firstAfter(end), mm.vmas.length - 1); i >= lo; i--) if (i < mm.vmas.length) mm.mergeAround(i);
+  const from = Math.max(0, mm.firstAfter(addr) - 1);
+  for (let i = Math.min(mm.firstAfter(end), mm.vmas.length - 1); i >= from; i--) if (i < mm.vmas.length) mm.mergeAround(i);
   // what the host has mapped keeps its pages at the new protection less
   // write (a write faults, and maps writable what is not copy-on-write), so
   // a RELRO or W^X flip costs no fault per page read; a direct VMA is
@@ -184,15 +191,15 @@ export function isMapped(mm: AddressSpace, addr: number, len: number): boolean {
 export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
   if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) throw new ErrnoError(Errno.EINVAL);
   if (!aligned(old)) throw new ErrnoError(Errno.EINVAL);
-  if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.EINVAL);
-  if (flags & MREMAP_DONTUNMAP && (!(flags & MREMAP_MAYMOVE) || oldLen !== newLen)) throw new ErrnoError(Errno.EINVAL);
   oldLen = pageUp(oldLen);
   newLen = pageUp(newLen);
-  if (newLen === 0) throw new ErrnoError(Errno.EINVAL);
-  // a new address (FIXED's, or DONTUNMAP's hint) must be page-aligned; FIXED's must fit and not overlap the source
-  if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) && !aligned(newAddr)) throw new ErrnoError(Errno.EINVAL);
-  if (flags & MREMAP_FIXED) {
-    if (newLen > GUEST_TASK_SIZE || newAddr > GUEST_TASK_SIZE - newLen) throw new ErrnoError(Errno.EINVAL);
+  if (newLen === 0 || newLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+  // a new address (FIXED's, or DONTUNMAP's hint): page-aligned, with a move allowed, the same size for
+  // DONTUNMAP, inside the address space and clear of the source
+  if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+    if (!aligned(newAddr) || !(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.EINVAL);
+    if (flags & MREMAP_DONTUNMAP && oldLen !== newLen) throw new ErrnoError(Errno.EINVAL);
+    if (newAddr > GUEST_TASK_SIZE - newLen) throw new ErrnoError(Errno.EINVAL);
     if (old + oldLen > newAddr && newAddr + newLen > old) throw new ErrnoError(Errno.EINVAL);
   }
   const vma = mm.find(old);
@@ -217,11 +224,19 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
     return dest;
   }
   if (flags & MREMAP_FIXED) {
-    // (mremap_to unmaps the tail a shrink drops before it asks that the rest lie in one VMA)
-    if (old + Math.min(oldLen, newLen) > vma.end) throw new ErrnoError(Errno.EFAULT);
     // (as mmap: nothing below mmap_min_addr, which the host would refuse the stub: found by a fuzzer)
     if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);
-    return mm.moveRange(vma, old, oldLen, newLen, newAddr, !!(flags & MREMAP_DONTUNMAP));
+    const keepOld = !!(flags & MREMAP_DONTUNMAP);
+    // the same size: every VMA of the range moves (Linux 6.17's remap_move), holes and all
+    if (oldLen === newLen && old + oldLen > vma.end) return moveEach(mm, old, oldLen, newAddr, keepOld);
+    if (oldLen > newLen && old + oldLen > GUEST_TASK_SIZE) {
+      // mremap_to unmaps the destination, then the shrink's tail: past the top, EINVAL (do_vmi_munmap)
+      if (mm.overlaps(newAddr, newAddr + newLen)) mm.removeRange(newAddr, newAddr + newLen);
+      throw new ErrnoError(Errno.EINVAL);
+    }
+    // (mremap_to unmaps the tail a shrink drops before it asks that the rest lie in one VMA)
+    if (old + Math.min(oldLen, newLen) > vma.end) throw new ErrnoError(Errno.EFAULT);
+    return mm.moveRange(vma, old, oldLen, newLen, newAddr, keepOld);
   }
   if (flags & MREMAP_DONTUNMAP) {
     // always a move (to the hint, if it is free), the old range left mapped and empty
@@ -229,8 +244,12 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
     return mm.moveRange(vma, old, oldLen, newLen, mm.getUnmappedArea(newAddr, newLen), true);
   }
   if (newLen <= oldLen) {
-    // a shrink only unmaps the tail, whatever VMAs and holes it spans (Linux asks only for a VMA at old)
-    if (newLen < oldLen) mm.removeRange(old + newLen, old + oldLen);
+    // a shrink only unmaps the tail, whatever VMAs and holes it spans (Linux asks only for a VMA at old);
+    // a tail past the top is EINVAL (do_vmi_munmap)
+    if (newLen < oldLen) {
+      if (old + oldLen > GUEST_TASK_SIZE) throw new ErrnoError(Errno.EINVAL);
+      mm.removeRange(old + newLen, old + oldLen);
+    }
     return old;
   }
   if (old + oldLen > vma.end) throw new ErrnoError(Errno.EFAULT);
@@ -245,6 +264,19 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
   if (!(flags & MREMAP_MAYMOVE)) throw new ErrnoError(Errno.ENOMEM);
   const dest = mm.getUnmappedArea(0, newLen);
   return mm.moveRange(vma, old, oldLen, newLen, dest, false);
+}
+
+/** A same-size MREMAP_FIXED move of a range over several VMAs (remap_move): each VMA's part moves to the same
+ * offset from dest; the destination under the source's holes keeps what it had. Returns dest. */
+function moveEach(mm: AddressSpace, old: number, len: number, dest: number, keepOld: boolean): number {
+  const parts: [number, number][] = [];
+  for (let i = mm.firstAfter(old); i < mm.vmas.length && mm.vmas[i]!.start < old + len; i++) {
+    const v = mm.vmas[i]!;
+    parts.push([Math.max(v.start, old), Math.min(v.end, old + len)]);
+  }
+  mm.checkMapCount();
+  for (const [s, e] of parts) mm.moveRange(mm.find(s)!, s, e - s, e - s, dest + (s - old), keepOld);
+  return dest;
 }
 
 /** Move [old, old+oldLen) of vma to dest with size newLen: frames move, data is not copied. */

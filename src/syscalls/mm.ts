@@ -59,6 +59,8 @@ export function sys_mmap(t: Task, r: Regs): number {
   }
   // anonymous mappings know only MAP_SHARED and MAP_PRIVATE (do_mmap)
   if (flags & MAP_ANONYMOUS && type === MAP_SHARED_VALIDATE) return -Errno.EINVAL;
+  // only private anonymous memory grows down (do_mmap: a shared or file mapping with VM_GROWSDOWN is EINVAL)
+  if (flags & MAP_ANONYMOUS && type !== MAP_PRIVATE && flags & MAP_GROWSDOWN) return -Errno.EINVAL;
   if (flags & MAP_HUGETLB) return -Errno.ENOMEM; // no huge pages reserved
   // overcommit heuristic (OVERCOMMIT_GUESS): one private writable request
   // larger than all of RAM is refused up front
@@ -77,6 +79,7 @@ export function sys_mmap(t: Task, r: Regs): number {
     if (noexec && prot & PROT_EXEC) return -Errno.EPERM;
     const m = f.mappable(shared);
     if (!m) return f.mmapErrno;
+    if (flags & MAP_GROWSDOWN) return -Errno.EINVAL;
     if (m.noExec) {
       if (prot & PROT_EXEC) return -Errno.EPERM;
       mayProt &= ~PROT_EXEC;
@@ -123,7 +126,8 @@ export function sys_mprotect(t: Task, r: Regs): number {
   // do_mprotect_pkey's order: a bad prot with len 0 is no error
   if ((prot & PROT_GROWSDOWN && prot & PROT_GROWSUP) || addr % PAGE !== 0) return -Errno.EINVAL;
   if (len === 0) return 0;
-  if (len > GUEST_TASK_SIZE) return -Errno.ENOMEM;
+  // only an end past 2^64 fails before the prot is checked; one past the top is a hole like any other
+  if (addr + len >= 2 ** 64) return -Errno.ENOMEM;
   if (prot & ~PROT_ALL) return -Errno.EINVAL;
   t.mm.mprotect(addr, len, prot & ~PROT_SEM);
   return 0;

@@ -66,6 +66,10 @@ const DOORBELL_TIMEOUT_NS = 5_000_000;
 const REAP_RETRY_NS = 200_000n;
 /** how long a synchronous wait for a thread's post (stopNow, a new thread's first) may take */
 const POST_DEADLINE_MS = 2000;
+/** how long waitPost waits in all for a thread the host is slow to run (stuck()) before it kills its process */
+const POST_GIVEUP_MS = 30_000;
+/** host CPU time a thread that does not answer a kick may use between two looks before it counts as stuck */
+const STUCK_CPU_NS = 200_000_000;
 /** polls of its message before a handler off the kernel's CPU sleeps for the reply, when spinning (a poll is
  * one `pause`, tens of ns) */
 const HANDLER_SPIN = Math.min(Number(process.env.UMLTS_HSPIN ?? 2500), MSG_SPIN_MAX);
@@ -505,7 +509,9 @@ export class SystrapPlatform extends HostFacts implements Platform {
    */
   private waitPost(t: SystrapThread, kernelKill = true): boolean {
     const db = this.db;
-    const deadline = Date.now() + POST_DEADLINE_MS;
+    const start = Date.now();
+    let deadline = start + POST_DEADLINE_MS;
+    t.kickCpuNs = -1;
     let polled = !this.spinning;
     for (;;) {
       const seq = Atomics.load(db, DB_SEQ / 4);
@@ -520,6 +526,11 @@ export class SystrapPlatform extends HostFacts implements Platform {
       }
       if (host.tgkill(t.tgid, t.tid, 0) < 0) return false;
       if (Date.now() > deadline) {
+        // (a thread the host is slow to run gets more time, up to POST_GIVEUP_MS in all)
+        if (Date.now() < start + POST_GIVEUP_MS && !this.stuck(t)) {
+          deadline = Date.now() + POST_DEADLINE_MS;
+          continue;
+        }
         if (kernelKill) this.kill1(t.space);
         return false;
       }
@@ -718,11 +729,33 @@ export class SystrapPlatform extends HostFacts implements Platform {
    */
   private kickUnanswered(t: SystrapThread): void {
     const now = performance.now();
-    if (t.kickedAt === 0) t.kickedAt = now;
-    else if (now - t.kickedAt > POST_DEADLINE_MS) {
+    if (t.kickedAt === 0) {
       t.kickedAt = now;
-      if (!t.space.killed) host.kill(t.space.pid, SIGKILL);
+      t.kickCpuNs = -1;
+    } else if (now - t.kickedAt > POST_DEADLINE_MS) {
+      t.kickedAt = now;
+      if (this.stuck(t) && !t.space.killed) host.kill(t.space.pid, SIGKILL);
     }
+  }
+
+  /**
+   * A thread that has not answered a kick for POST_DEADLINE_MS: stuck, or
+   * only not run by the host? Asleep (S) it is stuck in its handler: guest
+   * code never sleeps on the host. Running (R) it is stuck only if it ran
+   * STUCK_CPU_NS since it was last looked at (a thread that runs takes a
+   * pending signal within a tick); else the host did not run it (an
+   * overloaded host), as one in a host fault (D: a page of a slow file) or
+   * stopped from outside (T) is not: looked at again after another
+   * deadline, never killed for the host's slowness.
+   */
+  private stuck(t: SystrapThread): boolean {
+    const state = host.threadState(t.tgid, t.tid);
+    if (state === 'S') return true;
+    if (state !== 'R') return false;
+    const cpu = host.threadSchedNs(t.tgid, t.tid);
+    const ran = t.kickCpuNs >= 0 && cpu >= 0 && cpu - t.kickCpuNs >= STUCK_CPU_NS;
+    t.kickCpuNs = cpu;
+    return ran;
   }
 
   stopNow(ctx: Context): boolean {

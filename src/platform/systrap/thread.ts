@@ -107,6 +107,9 @@ export class SystrapThread implements Context {
   /** when the platform first kicked it with no post since (performance.now() ms; 0: none): a kick it never
    * answers means its handler is stuck (platform.ts, kickUnanswered); guarded by the JS thread */
   kickedAt = 0;
+  /** its host CPU time (ns) when an unanswered kick was last looked at, -1: not yet (platform.ts, stuck);
+   * guarded by the JS thread */
+  kickCpuNs = -1;
 
   constructor(
     /** host tid; set once, by the platform's newThread (once the mapper's clone returns it) */
