@@ -5,6 +5,14 @@ import { buildGuest, assertSameAsNative, runUmlts, runNative, assertNoLeftovers,
 
 after(() => assertNoLeftovers());
 
+// personality(2) was ENOSYS: util-linux's setarch (-R: no address randomization) failed to run anything
+test('personality: asked, set, inherited, READ_IMPLIES_EXEC in mmap and mprotect and cleared by exec; setarch -R runs a program', () => {
+  assertSameAsNative([buildGuest('personality')], []);
+  const r = runUmlts([], ['setarch', 'x86_64', '-R', '/bin/sh', '-c', 'echo ran']);
+  assert.equal(r.stdout, 'ran\n', r.describe());
+  assert.equal(r.code, 0, r.describe());
+});
+
 test('fork: copy-on-write independence, wait statuses, stop/continue, waitid, exec, vfork, orphans', () => {
   const g = buildGuest('proc_fork');
   assertSameAsNative([g], []);

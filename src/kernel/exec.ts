@@ -20,6 +20,7 @@ import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { getRandomBytes } from '../fs/devfs.js';
 import { Kernel, PreparedExec, ExecFileImpl, errnoMessage } from './kernel.js';
 import { exitRobustList } from './futex.js';
+import { READ_IMPLIES_EXEC } from '../abi/personality.js';
 import { encodeName, nameByteLength } from '../abi/names.js';
 
 /**
@@ -170,6 +171,8 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   if (task.tg.tasks.length > 1) k.deThread(task);
   // the old image's robust futexes (exec_mm_release)
   exitRobustList(k.futexes, task);
+  // set_personality_64bit: a 64-bit program never starts with READ_IMPLIES_EXEC
+  task.personality &= ~READ_IMPLIES_EXEC;
   k.vforkWriteBack(task);
   const mm = task.mm;
   mm.setSyncThread(task.thread);

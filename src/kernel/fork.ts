@@ -116,6 +116,7 @@ export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup,
   k.tasks.set(tid, child);
   thread.owner = child;
   child.comm = parent.comm;
+  child.personality = parent.personality;
   // sched_fork: the scheduling attributes are inherited, unless SCHED_RESET_ON_FORK resets them
   child.affinity = parent.affinity;
   if (parent.resetOnFork) {

@@ -199,6 +199,9 @@ export class Task {
   /** set_robust_list(2); owned by this task */
   robustList = 0;
   robustListLen = 0;
+  /** personality(2)'s persona (PER_LINUX and its flags); inherited by clone and fork, READ_IMPLIES_EXEC cleared
+   * by a 64-bit exec; owned by this task */
+  personality = 0;
   /** thread name (prctl PR_SET_NAME, /proc/<pid>/comm); owned by this task (prctl, execve) */
   comm = '';
   /** vCPU this task runs on while running (-1 when not on a CPU); owned by the Scheduler */

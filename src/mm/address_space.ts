@@ -1181,8 +1181,8 @@ export class AddressSpace {
   }
 
   /** mmap.ts */
-  mprotect(addr: number, len: number, prot: number): void {
-    mmap_m.mprotect(this, addr, len, prot);
+  mprotect(addr: number, len: number, prot: number, readImpliesExec = false): void {
+    mmap_m.mprotect(this, addr, len, prot, readImpliesExec);
   }
 
   /** mmap.ts */

@@ -96,7 +96,7 @@ export function munmap(mm: AddressSpace, addr: number, len: number): void {
  * The host mappings of the range are dropped; faults re-map with the new
  * protection. As mm/mprotect.c: the VMAs before a hole or a VMA that may
  * not take prot (EACCES) change, then the call fails (ENOMEM, EACCES). */
-export function mprotect(mm: AddressSpace, addr: number, len: number, prot: number): void {
+export function mprotect(mm: AddressSpace, addr: number, len: number, prot: number, readImpliesExec = false): void {
   if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
   len = pageUp(len);
   if (len === 0) return;
@@ -128,7 +128,17 @@ export function mprotect(mm: AddressSpace, addr: number, len: number, prot: numb
     upTo = v.end;
   }
   end = Math.min(end, upTo);
-  if (end > addr) protectRange(mm, addr, end, prot);
+  if (end > addr) {
+    // READ_IMPLIES_EXEC adds PROT_EXEC to each VMA that may take it: a range at a time of VMAs alike in that
+    if (!readImpliesExec) protectRange(mm, addr, end, prot);
+    else {
+      for (let at = addr; at < end;) {
+        const v = mm.vmas[mm.firstAfter(at)]!, e = Math.min(end, v.end);
+        protectRange(mm, at, e, v.mayProt & PROT_EXEC ? prot | PROT_EXEC : prot);
+        at = e;
+      }
+    }
+  }
   if (err) throw new ErrnoError(err);
 }
 

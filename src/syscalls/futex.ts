@@ -35,8 +35,9 @@ function atomicOp(t: Task, uaddr: number, encoded: number): number {
   if (op & FUTEX_OP_OPARG_SHIFT) oparg = 1 << (oparg & 31);
   const kind = op & ~FUTEX_OP_OPARG_SHIFT;
   if (kind > FUTEX_OP_XOR) return -Errno.ENOSYS;
-  // (the first read faults the page in for writing: EFAULT, or a private copy)
-  let old = t.mm.cmpxchgU32(uaddr, 0, 0) | 0;
+  // a guess, then compare-exchange until no guest thread wrote between (the first makes the page writable: a
+  // private copy, or EFAULT)
+  let old = t.mm.readU32(uaddr) | 0;
   for (;;) {
     const v = kind === FUTEX_OP_SET ? oparg : kind === FUTEX_OP_ADD ? old + oparg : kind === FUTEX_OP_OR ? old | oparg
       : kind === FUTEX_OP_ANDN ? old & ~oparg : old ^ oparg;

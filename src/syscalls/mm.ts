@@ -17,6 +17,7 @@ import {
   MAP_UNINITIALIZED,
 } from '../mm/address_space.js';
 import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
+import { READ_IMPLIES_EXEC } from '../abi/personality.js';
 import { copyOut } from './uaccess.js';
 
 const PAGE = 4096;
@@ -47,7 +48,8 @@ class FileMapping extends MappedFile implements VmFile {
 
 /** mmap(2) */
 export function sys_mmap(t: Task, r: Regs): number {
-  const addr = r.get(A0), len = r.get(A1), prot = r.getU32(A2), flags = r.getU32(A3), fd = r.getI32(A4), off = r.get(A5);
+  const addr = r.get(A0), len = r.get(A1), flags = r.getU32(A3), fd = r.getI32(A4), off = r.get(A5);
+  let prot = r.getU32(A2);
   if (off % PAGE !== 0) return -Errno.EINVAL;
   if (len === 0) return -Errno.EINVAL;
   if (prot & ~PROT_ALL) return -Errno.EINVAL;
@@ -68,6 +70,9 @@ export function sys_mmap(t: Task, r: Regs): number {
   if (len > GUEST_TASK_SIZE) return -Errno.ENOMEM;
   let vmf: FileMapping | null = null;
   let mayProt = PROT_READ | PROT_WRITE | PROT_EXEC;
+  // personality READ_IMPLIES_EXEC: readable is executable too, but in a file of a noexec mount (below)
+  const rie = prot & PROT_READ && t.personality & READ_IMPLIES_EXEC;
+  if (rie && flags & MAP_ANONYMOUS) prot |= PROT_EXEC;
   if (!(flags & MAP_ANONYMOUS)) {
     const f = t.files.get(fd);
     if (!f || f.flags & O_PATH) return -Errno.EBADF; // fget refuses O_PATH files
@@ -76,9 +81,11 @@ export function sys_mmap(t: Task, r: Regs): number {
     if (shared && prot & PROT_WRITE && !f.writable) return -Errno.EACCES;
     // do_mmap: path_noexec refuses PROT_EXEC before the file is asked whether it maps at all
     const noexec = t.kernel.vfs.noExec(f);
+    if (rie && !noexec) prot |= PROT_EXEC;
     if (noexec && prot & PROT_EXEC) return -Errno.EPERM;
     const m = f.mappable(shared);
     if (!m) return f.mmapErrno;
+    if (rie && m.noExec) prot &= ~PROT_EXEC;
     if (flags & MAP_GROWSDOWN) return -Errno.EINVAL;
     if (m.noExec) {
       if (prot & PROT_EXEC) return -Errno.EPERM;
@@ -129,7 +136,7 @@ export function sys_mprotect(t: Task, r: Regs): number {
   // only an end past 2^64 fails before the prot is checked; one past the top is a hole like any other
   if (addr + len >= 2 ** 64) return -Errno.ENOMEM;
   if (prot & ~PROT_ALL) return -Errno.EINVAL;
-  t.mm.mprotect(addr, len, prot & ~PROT_SEM);
+  t.mm.mprotect(addr, len, prot & ~PROT_SEM, !!(prot & PROT_READ && t.personality & READ_IMPLIES_EXEC));
   return 0;
 }
 

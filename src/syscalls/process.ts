@@ -8,6 +8,7 @@ import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
+import { PER_QUERY } from '../abi/personality.js';
 import { CLONE_PARENT, CLONE_THREAD, CLONE_PIDFD, CLONE_PARENT_SETTID } from '../abi/sched.js';
 import {
   readPath, readStringArray, readStruct, writeStruct, copyIn, copyOut, clearUser, writeRusage, readU32, readI32, writeU32, writeU64, writeSiginfo,
@@ -225,6 +226,14 @@ export function sys_set_robust_list(t: Task, r: Regs): number {
   t.robustList = r.get(A0);
   t.robustListLen = 24;
   return 0;
+}
+
+/** personality(2): the old persona; 0xffffffff only asks. Of its flags, READ_IMPLIES_EXEC acts (syscalls/mm.ts);
+ * ADDR_NO_RANDOMIZE is how umlts lays out memory anyway; the others are kept and reported. */
+export function sys_personality(t: Task, r: Regs): number {
+  const old = t.personality, p = r.getU32(A0);
+  if (p !== PER_QUERY) t.personality = p;
+  return old;
 }
 
 /** get_robust_list(2): pid 0 is the caller; the head and its size (24), or 0 and 24 when none is set. */

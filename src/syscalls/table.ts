@@ -169,6 +169,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_setsid]: { name: 'setsid', handler: P.sys_setsid, status: 'supported' },
   [N.SYS_set_tid_address]: { name: 'set_tid_address', handler: P.sys_set_tid_address, status: 'supported' },
   [N.SYS_set_robust_list]: { name: 'set_robust_list', handler: P.sys_set_robust_list, status: 'supported' },
+  [N.SYS_personality]: { name: 'personality', handler: P.sys_personality, status: 'partial', note: 'READ_IMPLIES_EXEC acts; the rest is kept' },
   [N.SYS_get_robust_list]: { name: 'get_robust_list', handler: P.sys_get_robust_list, status: 'supported' },
   [N.SYS_rseq]: { name: 'rseq', handler: fails(Errno.ENOSYS), status: 'stub', note: 'not offered: glibc falls back' },
   [N.SYS_arch_prctl]: { name: 'arch_prctl', handler: P.sys_arch_prctl, status: 'partial', note: 'FS/GS base only' },
