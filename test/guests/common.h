@@ -6,6 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+/* mremap as the kernel takes it: glibc's wrapper passes a fifth argument only with MREMAP_FIXED */
+__attribute__((unused)) static long remap(void *old, long oldlen, long newlen, long flags, long newaddr) {
+  return syscall(SYS_mremap, old, oldlen, newlen, flags, newaddr);
+}
 
 __attribute__((unused, format(printf, 1, 2))) static void say(const char *fmt, ...) {
   char buf[4096];

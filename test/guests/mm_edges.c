@@ -21,14 +21,6 @@
 #include <sys/syscall.h>
 
 #define P 4096L
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
-
-/* the raw call: glibc's wrapper passes a fifth argument only with MREMAP_FIXED */
-static long remap(void *old, long oldlen, long newlen, long flags, long newaddr) {
-  return syscall(SYS_mremap, old, oldlen, newlen, flags, newaddr);
-}
 
 /* the VMAs in [base, base + n pages), as page offsets and permissions */
 static void layout(const char *what, char *base, long n) {

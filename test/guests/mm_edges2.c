@@ -25,13 +25,6 @@
 #include <sys/syscall.h>
 
 #define P 4096L
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
-
-static long remap(void *old, long oldlen, long newlen, long flags, long newaddr) {
-  return syscall(SYS_mremap, old, oldlen, newlen, flags, newaddr);
-}
 
 static sigjmp_buf jb;
 static void segv(int s) {
