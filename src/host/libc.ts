@@ -511,15 +511,13 @@ export function runDelayNs(): number {
 /** Whether a host thread is runnable now: state R in /proc/TGID/task/TID/stat (running, or ready and waiting for a
  * CPU); false if it is not or is gone. */
 export function threadRunnable(tgid: number, tid: number): boolean {
-  const n = readProc(`/proc/${tgid}/task/${tid}/stat`);
-  // the state follows the last ") " (the command name before it may hold anything)
-  for (let i = n - 3; i > 0; i--) if (procBuf[i] === 0x29 && procBuf[i + 1] === 0x20) return procBuf[i + 2] === 0x52;
-  return false;
+  return threadState(tgid, tid) === 'R';
 }
 /** A host thread's state letter in /proc/TGID/task/TID/stat (R running or runnable, S sleeping, D in an
  * uninterruptible wait such as a page fault reading a file, T stopped...); '' if it is gone. */
 export function threadState(tgid: number, tid: number): string {
   const n = readProc(`/proc/${tgid}/task/${tid}/stat`);
+  // the state follows the last ") " (the command name before it may hold anything)
   for (let i = n - 3; i > 0; i--) if (procBuf[i] === 0x29 && procBuf[i + 1] === 0x20) return String.fromCharCode(procBuf[i + 2]!);
   return '';
 }

@@ -95,7 +95,9 @@ export class FutexTable {
   requeue(t: Task, from: string, to: string, nWake: number, nRequeue: number): number {
     const woken = this.wake(t, from, nWake, 0xffffffff);
     const l = this.q.get(from);
-    if (!l || nRequeue === 0 || from === to) return woken + (l && from === to ? Math.min(nRequeue, l.length) : 0);
+    if (!l) return woken;
+    // onto itself: nothing moves, but Linux counts them
+    if (from === to) return woken + Math.min(nRequeue, l.length);
     const moved = l.splice(0, Math.min(nRequeue, l.length));
     if (l.length === 0) this.q.delete(from);
     for (const w of moved) {
