@@ -34,6 +34,9 @@
 #define MAPPER_CLONE        1  /* a new guest thread: ARG0 its area's address, ARG1 the area's offset in sysmem */
 #define MAPPER_FORK         2  /* a copy of the process: ARG0 the copy's batch page in physmem, ARG1 the kernel's pid
                                   * (bits 0-31) and the fork's nonce (32-45), which the copy's "born" record says */
+#define MAPPER_RUN_FORK     3  /* MAPPER_RUN, then (all done) MAPPER_FORK with its arguments, in one hand-off: no
+                                  * report of a run that went through; one that failed reports as MAPPER_RUN's, one
+                                  * byte longer (never 1 byte, which is the fork's report) */
 #define STUB_BATCH_MAX      ((STUB_BATCH_PATH / STUB_BATCH_ENTRY) - 1) /* last slot: terminator */
 /* between the last slot and the path: what the guest's vDSO (native/vdso) reads, written by the kernel only:
  * the address of the host's __vdso_clock_gettime at STUB_HOST_VDSO (u64; 0: none) and the guest's wall clock's

@@ -206,7 +206,10 @@
  *     both platforms): the mapper (on ptrace, the forking guest's host
  *     thread, stopped at its fork, started by the kernel as for a batch, 2;
  *     on systrap in its loop, S2) makes the one clone the filter allows
- *     there (exactly STUB_FORK_FLAGS, no stack, tids or tls). Only the calling thread is copied: on systrap
+ *     there (exactly STUB_FORK_FLAGS, no stack, tids or tls; on systrap
+ *     after the parent's pending batch when the kernel asks for both in one
+ *     request, MAPPER_RUN_FORK: the fork's arguments are read from the
+ *     batch page again once the run is done). Only the calling thread is copied: on systrap
  *     the copy has no guest thread until the kernel clones one (on ptrace
  *     its one thread runs guest code only under SYSEMU, 1, once the kernel
  *     has set the child's registers), and before that its one
@@ -467,7 +470,9 @@ __asm__(
   "   addq $56, %r12\n"
   "   jmp 1b\n"
   "2: xorl %eax, %eax\n"
-  "3: testq %r14, %r14\n"
+  "3: cmpq $2, %r14\n"
+  "   je 27f\n"
+  "   testq %r14, %r14\n"
   "   jnz stub_mapper_report\n"
   ".globl stub_batch_trap\n"
   "stub_batch_trap:\n"
@@ -508,10 +513,24 @@ __asm__(
   "   cmpl $2, %eax\n"
   "   movl $1, %r14d\n"
   "   je .Lmapper_fork\n"
+  "   cmpl $3, %eax\n"
+  "   je 28f\n"
   "   testl %eax, %eax\n"
   "   jnz 25f\n"
-  "   movl $1, %r14d\n"
   "   jmp 0b\n"
+  /* MAPPER_RUN_FORK: the batch with r14 = 2, then (27, rax = 0: all done) the fork with ARG0 and ARG1 read
+   * again; a failed run reports with r12 one request on (a report of 2 bytes or more: never the fork's 1) */
+  "28: movl $2, %r14d\n"
+  "   jmp 0b\n"
+  "27: movl $1, %r14d\n"
+  "   testq %rax, %rax\n"
+  "   jz 29f\n"
+  "   addq $56, %r12\n"
+  "   jmp stub_mapper_report\n"
+  "29: movabsq $" XSTR(STUB_BATCH_ASM) "+" XSTR(STUB_BATCH_SEQ_ASM) ", %rdi\n"
+  "   movq -16(%rdi), %r12\n"            /* ARG0 */
+  "   movq -8(%rdi), %r13\n"             /* ARG1 */
+  "   jmp .Lmapper_fork\n"
   ".globl stub_mapper_report\n"
   "stub_mapper_report:\n"               /* rax: 0 or -errno; r12: the request it stopped at; r13: the last result */
   "   movq %rax, %rsi\n"

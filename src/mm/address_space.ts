@@ -349,9 +349,9 @@ export class AddressSpace {
     let made: { mm: AddressSpace; thread: Context };
     try {
       if (copyHost) {
-        // what the child's host process inherits is what this side's host has after this flush
-        this.flush();
-        made = AddressSpace.make(pm, this.platform, (pages) => this.platform.forkAddressSpace!(from, pages), this.hostVdsoClock);
+        // what the child's host process inherits is what this side's host has after this flush (the platform runs it)
+        made = AddressSpace.make(pm, this.platform, (pages) => this.platform.forkAddressSpace!(from, pages, () => this.flush()),
+          this.hostVdsoClock);
       } else {
         made = AddressSpace.create(pm, this.platform);
       }

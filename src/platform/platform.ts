@@ -206,11 +206,12 @@ export interface Platform {
   /**
    * A guest fork's address space (optional; newAddressSpace otherwise): a
    * copy of the host process of parent (a stopped thread of the address
-   * space being forked, whose queued requests the caller has flushed),
-   * with the batch page `pages` and the parent's host mappings as they are
-   * now. Its first thread, stopped. ErrnoError(EAGAIN) if the host refuses.
+   * space being forked), with the batch page `pages` and the parent's host
+   * mappings as they are once `flushParent` has run its queued requests
+   * (which the platform calls first; its batch may go in the same hand-off
+   * as the copy). Its first thread, stopped. ErrnoError(EAGAIN) if the host refuses.
    */
-  forkAddressSpace?(parent: Context, pages: StubPages): Context;
+  forkAddressSpace?(parent: Context, pages: StubPages, flushParent: () => void): Context;
   /**
    * Block until the next stop of one of this platform's guest threads, or
    * host events; fill `out`. Never reports (or reaps) a process that is not

@@ -20,7 +20,7 @@ export const STUB_BATCH_PATH = STUB_BATCH_SIZE - 128;
 /** systrap: the mapper's request in the batch page (two arguments, the futex the kernel bumps, the command) */
 export const STUB_BATCH_ARG0 = STUB_BATCH_SIZE - 24, STUB_BATCH_ARG1 = STUB_BATCH_SIZE - 16;
 export const STUB_BATCH_SEQ = STUB_BATCH_SIZE - 8, STUB_BATCH_CMD = STUB_BATCH_SIZE - 4;
-export const MAPPER_RUN = 0, MAPPER_CLONE = 1, MAPPER_FORK = 2;
+export const MAPPER_RUN = 0, MAPPER_CLONE = 1, MAPPER_FORK = 2, MAPPER_RUN_FORK = 3;
 export const STUB_BATCH_MAX = STUB_BATCH_PATH / STUB_BATCH_ENTRY - 1 | 0;
 /** what the guest's vDSO reads in the batch page: the host's clock_gettime (u64) and the wall-clock offset (i64) */
 export const STUB_BATCH_VDSO = STUB_BATCH_PATH - 48;

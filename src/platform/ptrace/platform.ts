@@ -80,7 +80,8 @@ export class PtracePlatform extends HostFacts implements Platform {
    * its first resume). No stub is spawned (a posix_spawn costs about 1 ms
    * of the kernel's thread here).
    */
-  forkAddressSpace(parent: Context, pages: StubPages): Context {
+  forkAddressSpace(parent: Context, pages: StubPages, flushParent: () => void): Context {
+    flushParent();
     const t = (parent as HostThread).runSysFork(pages);
     if (typeof t === 'number') throw new ErrnoError(Errno.EAGAIN);
     this.leaders.add(t.tid);

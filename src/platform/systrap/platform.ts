@@ -48,7 +48,7 @@ import { Regs, RIP } from '../regs.js';
 import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_FD_DONE, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
   STUB_BATCH_SEQ, STUB_BATCH_CMD, STUB_BATCH_ARG0, STUB_BATCH_ARG1, STUB_BATCH_ENTRY, STUB_BATCH_MAX, MAPPER_RUN,
-  MAPPER_CLONE, MAPPER_FORK, MSG_TID,
+  MAPPER_CLONE, MAPPER_FORK, MAPPER_RUN_FORK, MSG_TID,
   SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, STUB_PAGE_SIZE, SYSMEM_KSTATE, KS_SLEEPING, MSG_SPIN_MAX,
 } from '../stub_layout.js';
 
@@ -62,8 +62,9 @@ const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | hos
 /** how long the kernel sleeps on the doorbell at most: a guest that rewinds the shared doorbell
  * word can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
 const DOORBELL_TIMEOUT_NS = 5_000_000;
-/** how soon a stub process whose pidfd polled readable but that cannot be reaped yet is tried again */
-const REAP_RETRY_NS = 200_000n;
+/** how soon a stub process the kernel killed, or whose pidfd polled readable, is tried for its reap, and again
+ * (doubling up to REAP_RETRY_MAX_NS) while the host still tears it down (a small one takes ~0.3 ms here) */
+const REAP_RETRY_NS = 200_000n, REAP_RETRY_MAX_NS = 5_000_000n;
 /** how long a synchronous wait for a thread's post (stopNow, a new thread's first) may take */
 const POST_DEADLINE_MS = 2000;
 /** how long waitPost waits in all for a thread the host is slow to run (stuck()) before it kills its process */
@@ -88,6 +89,26 @@ const TEST_FORGE_TID = process.env.UMLTS_TEST_FORGE_TID ?? '';
 /** Test hook: UMLTS_TEST_FORK_GIVEUP=1 gives every fork up once its parent has reported, as if its copy had not
  * said it was born in time; immutable */
 const TEST_FORK_GIVEUP = process.env.UMLTS_TEST_FORK_GIVEUP === '1';
+
+/** A guest fork under way (forkAddressSpace, awaitFork): its parent's process, the copy's area slot (taken) and
+ * nonce, its request's arguments, what the records said so far (-1, 0: not yet) */
+interface ForkWait {
+  readonly space: SysSpace;
+  readonly slot: number;
+  readonly nonce: number;
+  readonly batchOff: number;
+  readonly arg1: number;
+  /** asked with a run of the parent's once (MAPPER_RUN_FORK): only its first, whatever came of it */
+  tried: boolean;
+  /** asked with the parent's run, and that run did not fail */
+  withRun: boolean;
+  /** the parent's report: 0 (forked) or its errno; after awaitFork, EAGAIN for a copy given up */
+  err: number;
+  /** the copy's pid (its born record) */
+  child: number;
+  /** the copy's report of its first thread's clone */
+  cloned: number;
+}
 
 export class SystrapPlatform extends HostFacts implements Platform {
   /** timers without the timerfd: wait() sleeps on the doorbell no longer than the first deadline */
@@ -142,6 +163,9 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly report = new Int32Array(2);
   /** the last fork's nonce (14 bits; forkAddressSpace); guarded by the JS thread */
   private forkNonce = 0;
+  /** the fork whose request goes with its parent's next run (set by forkAddressSpace around its flush, read by
+   * runBatch); guarded by the JS thread */
+  private forkAhead: ForkWait | null = null;
   /** the kernel's host pid (a copy checks it is its parent's); immutable */
   private readonly kernelPid = host.getpid();
 
@@ -216,7 +240,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
    * The copy is untraced; its "born" record (from a pid the kernel does
    * not know, saying this fork's nonce) tells the kernel its pid.
    */
-  forkAddressSpace(parent: Context, pages: StubPages): Context {
+  forkAddressSpace(parent: Context, pages: StubPages, flushParent: () => void): Context {
     const space = (parent as SystrapThread).space;
     if (space.killed || space.reaped) throw new ContextGone(parent.tid, -1);
     // the copy's first thread is asked for ahead: the copy's loop (its SEQ starts at 0) finds this request in its
@@ -227,41 +251,80 @@ export class SystrapPlatform extends HostFacts implements Platform {
     Atomics.store(w, REQ_SEQ, 0);
     this.post(w, MAPPER_CLONE, STUB_AREAS + slot * STUB_AREA_SIZE, (slot + 1) * STUB_AREA_SIZE);
     const nonce = this.forkNonce = (this.forkNonce + 1) & 0x3fff;
-    this.request(space, MAPPER_FORK, pages.batchOff, this.kernelPid + nonce * 0x100000000);
-    // the clone's report (its first byte; -1: not yet), from the copy after its born record
-    let err = -1, child = 0, deadline = 0, cloned = -1;
-    while (err < 0 || (err === 0 && (child === 0 || cloned < 0))) {
+    const f: ForkWait = {
+      space, slot, nonce, batchOff: pages.batchOff, arg1: this.kernelPid + nonce * 0x100000000,
+      tried: false, withRun: false, err: -1, child: 0, cloned: -1,
+    };
+    // the parent's queued requests first: their run (runBatch) takes this fork along (MAPPER_RUN_FORK), one
+    // hand-off to the mapper instead of two
+    this.forkAhead = f;
+    try {
+      flushParent();
+    } catch (e) {
+      // (a fork that went with the run and failed gave its slot back itself)
+      if (!f.withRun) this.freeSlots.push(slot);
+      throw e;
+    } finally {
+      this.forkAhead = null;
+    }
+    // nothing was queued, or a run that went with it failed (no copy: the rest ran alone)
+    if (!f.withRun) {
+      this.request(space, MAPPER_FORK, f.batchOff, f.arg1);
+      this.awaitFork(f);
+    }
+    if (f.err !== 0) throw new ErrnoError(Errno.EAGAIN);
+    return this.adoptStub(new HostThread(f.child, pages), { slot, err: f.cloned });
+  }
+
+  /**
+   * The records of fork f until its copy is ready (its parent's report, the
+   * copy's "born" record, not from any pid the kernel knows but saying the
+   * fork's nonce, then the copy's report of its first thread's clone).
+   * Returns 0: f.err is 0 and the copy is ready, or not 0 (f's slot back:
+   * the host refused, or the copy never said it was born or cloned in time);
+   * or, for a MAPPER_RUN_FORK (f.withRun), the length of the parent's report
+   * of a run that failed (2 or more bytes): no copy was made, f.withRun is
+   * false again and its slot still taken.
+   */
+  private awaitFork(f: ForkWait): number {
+    const space = f.space, nonce = f.nonce;
+    let deadline = 0;
+    while (f.err < 0 || (f.err === 0 && (f.child === 0 || f.cloned < 0))) {
       const n = host.recvReport(this.reportFd, this.report);
       if (n > 0) {
         const from = this.report[1]!;
-        if (from === space.pid) err = this.report[0]!;
-        else if (child !== 0 && from === child && cloned < 0) cloned = this.report[0]!;
-        else if (child === 0 && n === 1 + (nonce >> 8) && this.report[0] === (nonce & 0xff) && this.stranger(from)) child = from;
+        if (from === space.pid && f.err < 0 && f.withRun && n >= 2) {
+          f.withRun = false;
+          return n;
+        }
+        if (from === space.pid) f.err = this.report[0]!;
+        else if (f.child !== 0 && from === f.child && f.cloned < 0) f.cloned = this.report[0]!;
+        else if (f.child === 0 && n === 1 + (nonce >> 8) && this.report[0] === (nonce & 0xff) && this.stranger(from)) f.child = from;
         else this.dropRecord(from);
-        if (err === 0 && TEST_FORK_GIVEUP) {
-          child = 0;
+        if (f.err === 0 && TEST_FORK_GIVEUP) {
+          f.child = 0;
           break;
         }
         continue;
       }
       if (n !== -Errno.EAGAIN && n !== -Errno.EINTR) throw new StubFailed(space.pid, `report socket: errno ${-n}`);
-      if (err < 0 && this.mapperDied(space)) {
+      if (f.err < 0 && this.mapperDied(space)) {
         // the parent died between its clone and its report (a guest can kill its own process at any time): a
         // copy, born or about to say so, must not outlive this fork, watching a batch frame about to be freed
         // (or an area: the slot goes back only once no copy can have it mapped)
         if (!this.abandon()) throw new BatchPageLost();
-        this.freeSlots.push(slot);
+        this.freeSlots.push(f.slot);
         throw new ContextGone(space.pid, -1);
       }
       // the copy that never says it was born or cloned (it died, or the host has not run it for 2 s): the fork fails
-      if (err === 0 && (deadline === 0 ? (deadline = Date.now() + POST_DEADLINE_MS, false) : Date.now() > deadline)) break;
+      if (f.err === 0 && (deadline === 0 ? (deadline = Date.now() + POST_DEADLINE_MS, false) : Date.now() > deadline)) break;
     }
-    if (err !== 0 || child === 0 || cloned < 0) {
-      if (err === 0 && !this.abandon()) throw new BatchPageLost();
-      this.freeSlots.push(slot);
-      throw new ErrnoError(Errno.EAGAIN);
+    if (f.err !== 0 || f.child === 0 || f.cloned < 0) {
+      if (f.err === 0 && !this.abandon()) throw new BatchPageLost();
+      this.freeSlots.push(f.slot);
+      if (f.err <= 0) f.err = Errno.EAGAIN;
     }
-    return this.adoptStub(new HostThread(child, pages), { slot, err: cloned });
+    return 0;
   }
 
   /** A stub becomes an address space: its death watched, its first thread made. Its mapper is stopped at its
@@ -396,8 +459,20 @@ export class SystrapPlatform extends HostFacts implements Platform {
    */
   runBatch(space: SysSpace): { err: number; index: number; last: number } {
     const b = space.mapper.pages.batch;
-    this.request(space, MAPPER_RUN, 0, 0);
-    const index = this.takeReport(space) - 1;
+    const f = this.forkAhead;
+    let index: number;
+    if (f !== null && f.space === space && !f.tried) {
+      // a fork's parent's run, the fork along with it (forkAddressSpace): all done is the fork's records, not a report
+      f.tried = f.withRun = true;
+      this.request(space, MAPPER_RUN_FORK, f.batchOff, f.arg1);
+      const n = this.awaitFork(f);
+      if (n === 0) return { err: 0, index: -1, last: -1 };
+      // a failed run's report is one byte longer than MAPPER_RUN's
+      index = n - 2;
+    } else {
+      this.request(space, MAPPER_RUN, 0, 0);
+      index = this.takeReport(space) - 1;
+    }
     if (index > STUB_BATCH_MAX) throw new StubFailed(space.pid, `a report of ${index + 1} bytes`);
     const at = index * STUB_BATCH_ENTRY, byte = this.report[0]!;
     if (b.getUint32(at, true) === 0 && b.getUint32(at + 4, true) === 0) {
@@ -645,7 +720,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
   }
 
   /** A stub process is gone (its pidfd polled readable): reap it, report its threads the kernel did not kill. */
-  private onDeath(space: SysSpace): void {
+  private onDeath(space: SysSpace, retryNs = REAP_RETRY_NS): void {
     if (space.reaped) return;
     let s = 0;
     for (;;) {
@@ -653,9 +728,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
       if (r === -4) continue;
       if (r === space.pid && WIFSTOPPED(this.status[0]!)) continue; // the mapper's last stop
       if (r === 0) {
-        // its pidfd said "exited" while the host still tears it down: try
-        // again shortly rather than block every guest in waitpid meanwhile
-        this.events.addTimer(monotonicNs() + REAP_RETRY_NS, () => this.onDeath(space));
+        // killed, or its pidfd said "exited", while the host still tears it
+        // down: try again shortly rather than block every guest in waitpid meanwhile
+        const next = retryNs * 2n > REAP_RETRY_MAX_NS ? REAP_RETRY_MAX_NS : retryNs * 2n;
+        this.events.addTimer(monotonicNs() + retryNs, () => this.onDeath(space, next));
         return;
       }
       s = r === space.pid ? this.status[0]! : 0x9;
@@ -794,6 +870,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
     if (space.killed) return;
     space.killed = true;
     host.kill(space.pid, SIGKILL);
+    // the kernel knows it goes: its reap needs no word from the waker (the pidfd's event is a round trip through
+    // another process, ~80 µs of the kernel's thread per process here), a timer tries it (onDeath)
+    if (space.pidfd >= 0) this.events.unwatch(space.pidfd);
+    this.events.addTimer(monotonicNs() + REAP_RETRY_NS, () => this.onDeath(space));
   }
 
   forwardHostSignals(sigs: number[], tty?: SavedTerminal): void {
