@@ -82,6 +82,15 @@ test('robust mutexes: a lock whose owner thread or process exited, was killed or
   assert.equal((native.stdout.match(/lock EOWNERDEAD, consistent OK/g) ?? []).length, 4, native.describe());
 });
 
+// a hostile-guest fuzzer's findings against Linux 6.18: each line differed before (counts, ENOSYS, EFAULT, the order
+// of errors, keys, restarts, the robust walk, get_robust_list's permission)
+test('futex at its edges: wake counts, the realtime clock, bad addresses, error order, shared keys, signals and stops in timed waits, robust walks', () => {
+  const { native } = assertSameAsNative([buildGuest('futex_edges', PTHREAD)], [], { timeout: 60_000 });
+  assert.match(native.stdout, /WAKE 0 of 3: 1, WAKE -1: 1/, native.describe());
+  assert.match(native.stdout, /a timed wait, a SA_RESTART handler ran 1 time\(s\): EINTR\n/, native.describe());
+  assert.match(native.stdout, /stopped and continued three times: timed out at its deadline/, native.describe());
+});
+
 test('the pthread guests are deterministic natively (a flaky guest would make the differential tests meaningless)', () => {
   for (const name of ['thread_basic', 'thread_fault']) {
     const g = buildGuest(name, PTHREAD);

@@ -13,7 +13,8 @@
 import type { Task } from './task.js';
 import type { Timer } from './events.js';
 import { MAP_SHARED } from '../abi/mman.js';
-import { ErrnoError } from '../abi/errno.js';
+import { Errno, ErrnoError } from '../abi/errno.js';
+import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { OutOfMemory } from '../mm/physmem.js';
 
 /** The futex word's bits of a robust or PI lock (uapi/linux/futex.h) */
@@ -40,20 +41,26 @@ export class FutexTable {
   private readonly q = new Map<string, FutexWait[]>();
 
   /**
-   * The key of the futex at addr in t's address space; shared: the call
-   * has no FUTEX_PRIVATE_FLAG. May fault the page in (it was just read).
+   * get_futex_key: the key of the futex at addr in t's address space;
+   * shared: the call has no FUTEX_PRIVATE_FLAG. EINVAL for a misaligned
+   * word; EFAULT for an address no user word can have (access_ok) and, for
+   * a shared futex, for memory the task cannot read (its page is faulted
+   * in, as get_user_pages). A shared futex in private memory is (address
+   * space, address) marked shared: a private call on that word does not
+   * meet it (FUT_OFF_MMSHARED).
    */
   keyOf(t: Task, addr: number, shared: boolean): string {
-    if (shared) {
-      const v = t.mm.find(addr);
-      if (v && v.flags & MAP_SHARED) {
-        const hm = v.direct ? v.file?.hostMap : undefined;
-        if (hm) return `h${hm.id}:${v.pgoff + (addr - v.start)}`;
-        const f = t.mm.userFrame(addr, false);
-        if (f >= 0) return `f${f}:${addr % 4096}`;
-      }
+    if (addr % 4 !== 0) throw new ErrnoError(Errno.EINVAL);
+    if (addr < 0 || addr > TASK_SIZE_MAX - 4) throw new ErrnoError(Errno.EFAULT);
+    if (!shared) return `${t.mm.id}:${addr}`;
+    const f = t.mm.userFrame(addr, false);
+    const v = t.mm.find(addr);
+    if (v && v.flags & MAP_SHARED) {
+      const hm = v.direct ? v.file?.hostMap : undefined;
+      if (hm) return `h${hm.id}:${v.pgoff + (addr - v.start)}`;
+      if (f >= 0) return `f${f}:${addr % 4096}`;
     }
-    return `${t.mm.id}:${addr}`;
+    return `s${t.mm.id}:${addr}`;
   }
   add(w: FutexWait): void {
     const l = this.q.get(w.key);
@@ -123,51 +130,57 @@ export function exitRobustList(table: FutexTable, t: Task): void {
   t.robustList = 0;
   const mm = t.mm;
   // struct robust_list_head { struct robust_list *next; long futex_offset; struct robust_list *list_op_pending; }
-  // an entry's low bit says its lock is a PI one
+  // an entry's low bit says its lock is a PI one. A head that faults, an entry's next that faults (after that
+  // entry), or a lock word that is misaligned or faults ends the walk there, the pending one not handled (as Linux)
+  let entry: number, offset: number, pendingRaw: number;
   try {
-    let entry = mm.readU64(head);
-    const offset = mm.readI64(head + 8);
-    const pendingRaw = mm.readU64(head + 16);
-    const pending = pendingRaw - (pendingRaw % 2);
-    for (let n = 0; entry - (entry % 2) !== head && n < ROBUST_LIST_LIMIT; n++) {
-      const e = entry - (entry % 2);
-      // the next entry before this one is released (its memory may be reused after the wake)
-      let next: number;
-      try {
-        next = mm.readU64(e);
-      } catch (err) {
-        if (!(err instanceof ErrnoError) && !(err instanceof OutOfMemory)) throw err;
-        next = -1;
-      }
-      if (e !== pending) ownerDied(table, t, e + offset, entry % 2 === 1, false);
-      if (next < 0) break;
-      entry = next;
-    }
-    if (pending) ownerDied(table, t, pending + offset, pendingRaw % 2 === 1, true);
+    entry = mm.readU64(head);
+    offset = mm.readI64(head + 8);
+    pendingRaw = mm.readU64(head + 16);
   } catch (err) {
     if (!(err instanceof ErrnoError) && !(err instanceof OutOfMemory)) throw err;
+    return;
   }
+  const pending = pendingRaw - (pendingRaw % 2);
+  for (let n = 0; entry - (entry % 2) !== head && n < ROBUST_LIST_LIMIT; n++) {
+    const e = entry - (entry % 2);
+    // the next entry before this one is released (its memory may be reused after the wake)
+    let next: number;
+    try {
+      next = mm.readU64(e);
+    } catch (err) {
+      if (!(err instanceof ErrnoError) && !(err instanceof OutOfMemory)) throw err;
+      next = -1;
+    }
+    if (e !== pending && !ownerDied(table, t, e + offset, entry % 2 === 1, false)) return;
+    if (next < 0) return;
+    entry = next;
+  }
+  if (pending) ownerDied(table, t, pending + offset, pendingRaw % 2 === 1, true);
 }
 
-/** handle_futex_death for the word at uaddr of a lock t may hold. */
-function ownerDied(table: FutexTable, t: Task, uaddr: number, pi: boolean, pendingOp: boolean): void {
-  if (uaddr % 4 !== 0 || uaddr < 0) return;
+/** handle_futex_death for the word at uaddr of a lock t may hold: false if the word is misaligned or faults (the
+ * walk ends). */
+function ownerDied(table: FutexTable, t: Task, uaddr: number, pi: boolean, pendingOp: boolean): boolean {
+  if (uaddr % 4 !== 0 || uaddr < 0) return false;
   try {
     for (let tries = 0; tries < 64; tries++) {
       const uval = t.mm.readU32(uaddr);
       // an unlock that was pending with the word already 0: its waiter may still need the wake it was about to get
       if (pendingOp && !pi && uval === 0) {
         table.wake(t, table.keyOf(t, uaddr, true), 1, 0xffffffff);
-        return;
+        return true;
       }
-      if ((uval & FUTEX_TID_MASK) !== t.tid) return;
+      if ((uval & FUTEX_TID_MASK) !== t.tid) return true;
       const mval = ((uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0;
       if (t.mm.cmpxchgU32(uaddr, uval, mval) !== uval) continue; // a waiter set FUTEX_WAITERS meanwhile: again
       if (!pi && uval & FUTEX_WAITERS) table.wake(t, table.keyOf(t, uaddr, true), 1, 0xffffffff);
-      return;
+      return true;
     }
+    return true;
   } catch (err) {
-    // (no frame for the word's private copy: this lock is left as it is, the thread goes all the same)
+    // (no frame for the word's private copy: as a fault, the walk ends and the thread goes all the same)
     if (!(err instanceof ErrnoError) && !(err instanceof OutOfMemory)) throw err;
+    return false;
   }
 }

@@ -10,6 +10,7 @@
 import { RIP, ORIG_RAX, RAX } from '../platform/regs.js';
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
+import { SYS_restart_syscall } from '../abi/syscall_nr.js';
 import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
 import { Kernel } from './kernel.js';
 import { OutOfMemory } from '../mm/physmem.js';
@@ -161,6 +162,8 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       const rv = r.getS(RAX);
       if (rv === -ERESTARTNOHAND || rv === -ERESTART_RESTARTBLOCK || (rv === -ERESTARTSYS && !(act.flags & SA_RESTART))) r.set(RAX, -Errno.EINTR);
       else if (rv === -ERESTARTSYS || rv === -ERESTARTNOINTR) k.restartSyscall(task);
+      // (after a handler, restart_syscall has nothing to restart: do_no_restart_syscall)
+      if (rv === -ERESTART_RESTARTBLOCK) task.restartBlock = null;
       task.sc.returning = false;
     }
     // the mask to save in the frame is the one before a temporary sigsuspend mask
@@ -221,7 +224,8 @@ export function restartWithoutHandler(k: Kernel, task: Task): void {
 /** Make the guest execute the same syscall instruction again. */
 export function restartSyscall(k: Kernel, task: Task): void {
   const r = task.regs;
-  r.set(RAX, r.getI32(ORIG_RAX));
+  // ERESTART_RESTARTBLOCK: the rest of the call is restart_syscall's (its restart block), not the same call again
+  r.set(RAX, r.getS(RAX) === -ERESTART_RESTARTBLOCK ? SYS_restart_syscall : r.getI32(ORIG_RAX));
   r.set(RIP, r.get(RIP) - 2);
   task.sc.state = null;
 }

@@ -199,6 +199,9 @@ export class Task {
   /** set_robust_list(2); owned by this task */
   robustList = 0;
   robustListLen = 0;
+  /** restart_syscall(2)'s work (struct restart_block): set by a sleep a signal ended with ERESTART_RESTARTBLOCK
+   * (a timed futex wait: its deadline kept), run by restart_syscall; owned by its task */
+  restartBlock: ((t: Task) => number) | null = null;
   /** personality(2)'s persona (PER_LINUX and its flags); inherited by clone and fork, READ_IMPLIES_EXEC cleared
    * by a 64-bit exec; owned by this task */
   personality = 0;

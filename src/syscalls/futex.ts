@@ -11,6 +11,7 @@ import { Regs } from '../platform/regs.js';
 import type { FutexWait } from '../kernel/futex.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
 import { readU32, readTimespec } from './uaccess.js';
+import { ERESTART_RESTARTBLOCK } from '../abi/errno.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
   FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
@@ -56,78 +57,116 @@ function atomicOp(t: Task, uaddr: number, encoded: number): number {
   }
 }
 
-/** futex(2) */
+/** the commands sys_futex reads a timeout for, and those the realtime clock may time (do_futex) */
+const FUTEX_LOCK_PI = 6, FUTEX_WAIT_REQUEUE_PI = 11, FUTEX_LOCK_PI2 = 13;
+
+/** How many a wake count wakes: up to n, and one for 0 or less (futex_wake breaks after each wake: ++ret >= n). */
+const wakeCount = (n: number): number => (n > 0 ? n : 1);
+
+/**
+ * futex(2). Errors in Linux's order: the timeout (EFAULT, EINVAL), the
+ * realtime clock with a command that waits for no time (ENOSYS), then each
+ * command's own (the bitset, then each futex's key: alignment, access, a
+ * shared futex's memory; then the value compared).
+ */
 export function sys_futex(t: Task, r: Regs): number {
-  const uaddr = r.get(A0), op = r.getI32(A1), val = r.getU32(A2), timeout = r.get(A3), val3 = r.getU32(A5);
+  const st = t.sc.state as FutexWait | null;
+  // re-run after a wake or the timeout
+  if (st) return waitDone(t, st);
+  const uaddr = r.get(A0), op = r.getI32(A1), val = r.getU32(A2), utime = r.get(A3), val3 = r.getU32(A5);
   const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-  if (uaddr % 4 !== 0) return -Errno.EINVAL;
+  let ns: bigint | null = null;
+  if (utime && (cmd === FUTEX_WAIT || cmd === FUTEX_WAIT_BITSET || cmd === FUTEX_LOCK_PI || cmd === FUTEX_WAIT_REQUEUE_PI ||
+    cmd === FUTEX_LOCK_PI2)) ns = readTimespec(t, utime);
+  if (op & FUTEX_CLOCK_REALTIME && cmd !== FUTEX_WAIT_BITSET && cmd !== FUTEX_WAIT_REQUEUE_PI && cmd !== FUTEX_LOCK_PI2) {
+    return -Errno.ENOSYS;
+  }
+  const shared = !(op & FUTEX_PRIVATE_FLAG);
   const table = t.kernel.futexes;
   switch (cmd) {
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
       const bits = cmd === FUTEX_WAKE ? 0xffffffff : val3;
       if (bits === 0) return -Errno.EINVAL;
-      return table.wake(t, table.keyOf(t, uaddr, !(op & FUTEX_PRIVATE_FLAG)), val, bits);
+      return table.wake(t, table.keyOf(t, uaddr, shared), wakeCount(r.getI32(A2)), bits);
     }
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
       const bits = cmd === FUTEX_WAIT ? 0xffffffff : val3;
       if (bits === 0) return -Errno.EINVAL;
-      const st = t.sc.state as FutexWait | null;
-      if (st) {
-        // re-run after a wake or the timeout
-        t.sc.state = null;
-        if (st.woken) return 0;
-        table.remove(st);
-        return -Errno.ETIMEDOUT;
-      }
-      if (readU32(t, uaddr) !== val) return -Errno.EAGAIN;
-      const w: FutexWait = { task: t, key: table.keyOf(t, uaddr, !(op & FUTEX_PRIVATE_FLAG)), bitset: bits, woken: false, timedOut: false, timer: null };
-      if (timeout) {
-        const ns = readTimespec(t, timeout);
-        // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one
-        let deadline: bigint;
+      // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one (monotonic, or the realtime clock's)
+      let deadline: bigint | null = null;
+      if (ns !== null) {
         if (cmd === FUTEX_WAIT) deadline = monotonicNs() + ns;
         else if (op & FUTEX_CLOCK_REALTIME) deadline = monotonicNs() + (ns - t.kernel.realtimeNs());
         else deadline = ns;
-        w.timer = t.kernel.events.addTimer(deadline, () => {
-          w.timedOut = true;
-          t.kernel.wake(t);
-        });
       }
-      table.add(w);
-      t.sc.state = w;
-      // a signal (or the thread's end) takes it off the queue: a stale
-      // waiter would swallow a wake meant for a live one
-      t.sc.cleanup = () => {
-        table.remove(w);
-        if (w.timer) t.kernel.events.cancelTimer(w.timer);
-      };
-      return t.sleep();
+      return wait(t, uaddr, shared, val, bits, deadline);
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
       // nr_wake is val, nr_requeue the timeout argument's value, the second futex at A4
       const nWake = r.getI32(A2), nRequeue = r.getI32(A3), uaddr2 = r.get(A4);
       if (nWake < 0 || nRequeue < 0) return -Errno.EINVAL;
-      if (uaddr2 % 4 !== 0) return -Errno.EINVAL;
-      const shared = !(op & FUTEX_PRIVATE_FLAG);
       const from = table.keyOf(t, uaddr, shared), to = table.keyOf(t, uaddr2, shared);
       if (cmd === FUTEX_CMP_REQUEUE && readU32(t, uaddr) !== val3) return -Errno.EAGAIN;
       return table.requeue(t, from, to, nWake, nRequeue);
     }
     case FUTEX_WAKE_OP: {
       const nWake2 = r.getI32(A3), uaddr2 = r.get(A4);
-      if (uaddr2 % 4 !== 0) return -Errno.EINVAL;
-      const shared = !(op & FUTEX_PRIVATE_FLAG);
+      // both keys before the write: a futex that faults is EFAULT with nothing written
       const k1 = table.keyOf(t, uaddr, shared), k2 = table.keyOf(t, uaddr2, shared);
       const hit = atomicOp(t, uaddr2, val3);
       if (hit < 0) return hit;
-      let n = table.wake(t, k1, val, 0xffffffff);
-      if (hit) n += table.wake(t, k2, nWake2, 0xffffffff);
+      let n = table.wake(t, k1, wakeCount(r.getI32(A2)), 0xffffffff);
+      if (hit) n += table.wake(t, k2, wakeCount(nWake2), 0xffffffff);
       return n;
     }
     default:
       return -Errno.ENOSYS; // PI futexes
   }
+}
+
+/**
+ * futex_wait: sleep on the futex at uaddr while it holds val, until a wake
+ * picks this waiter (bitset), or the monotonic deadline passes. A signal
+ * ends a wait with no deadline to be restarted as the handler's
+ * SA_RESTART says (ERESTARTSYS); one with a deadline ends with
+ * ERESTART_RESTARTBLOCK: EINTR for a handler, else (a stop, an ignored
+ * signal) restart_syscall waits again until the same deadline.
+ */
+function wait(t: Task, uaddr: number, shared: boolean, val: number, bitset: number, deadline: bigint | null): number {
+  const table = t.kernel.futexes;
+  const key = table.keyOf(t, uaddr, shared);
+  if (readU32(t, uaddr) !== val) return -Errno.EAGAIN;
+  const w: FutexWait = { task: t, key, bitset, woken: false, timedOut: false, timer: null };
+  if (deadline !== null) {
+    w.timer = t.kernel.events.addTimer(deadline, () => {
+      w.timedOut = true;
+      t.kernel.wake(t);
+    });
+  }
+  table.add(w);
+  t.sc.state = w;
+  // a signal (or the thread's end) takes it off the queue: a stale
+  // waiter would swallow a wake meant for a live one
+  t.sc.cleanup = () => {
+    table.remove(w);
+    if (w.timer) t.kernel.events.cancelTimer(w.timer);
+    if (deadline === null) return undefined;
+    t.restartBlock = (rt) => {
+      const again = rt.sc.state as FutexWait | null;
+      return again ? waitDone(rt, again) : wait(rt, uaddr, shared, val, bitset, deadline);
+    };
+    return -ERESTART_RESTARTBLOCK;
+  };
+  return t.sleep();
+}
+
+/** A wait's re-run after a wake or its timeout. */
+function waitDone(t: Task, w: FutexWait): number {
+  t.sc.state = null;
+  if (w.woken) return 0;
+  t.kernel.futexes.remove(w);
+  return -Errno.ETIMEDOUT;
 }

@@ -354,3 +354,16 @@ function doSignalfd(t: Task, fd: number, maskp: UserPtr, size: number, flags: nu
   const f = new SignalFdFile(t.kernel, lo, hi, O_RDWR | (flags & SFD_NONBLOCK));
   return t.files.install(f, (flags & SFD_CLOEXEC) !== 0);
 }
+
+/**
+ * restart_syscall(2): the rest of a sleep a signal ended with
+ * ERESTART_RESTARTBLOCK and no handler ran for (a stop, an ignored signal):
+ * its restart block, kept until the call ends; nothing to restart, EINTR.
+ */
+export function sys_restart_syscall(t: Task, _r: Regs): number {
+  const fn = t.restartBlock;
+  if (!fn) return -Errno.EINTR;
+  const ret = fn(t);
+  if (ret !== BLOCKED) t.restartBlock = null;
+  return ret;
+}

@@ -205,6 +205,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- signals: syscalls/signal.ts ----
   [N.SYS_rt_sigaction]: { name: 'rt_sigaction', handler: S.sys_rt_sigaction, status: 'supported' },
   [N.SYS_rt_sigreturn]: { name: 'rt_sigreturn', handler: S.sys_rt_sigreturn, status: 'supported' },
+  [N.SYS_restart_syscall]: { name: 'restart_syscall', handler: S.sys_restart_syscall, status: 'partial', note: 'timed futex waits' },
   [N.SYS_rt_sigsuspend]: { name: 'rt_sigsuspend', handler: S.sys_rt_sigsuspend, status: 'supported', restart: 'nohand' },
   [N.SYS_pause]: { name: 'pause', handler: S.sys_pause, status: 'supported', restart: 'nohand' },
   [N.SYS_signalfd]: { name: 'signalfd', handler: S.sys_signalfd, status: 'supported' },
