@@ -15,8 +15,8 @@ export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_TKI
 export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 export const SS_ONSTACK = 1, SS_DISABLE = 2;
 
-/** Restart codes a sleeping syscall ends with when a signal interrupts it (include/linux/errno.h). */
-export const ERESTARTSYS = 512, ERESTARTNOINTR = 513, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516;
+/** Restart codes a sleeping syscall ends with when a signal interrupts it: errno.ts's, where errno values are */
+export { ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from './errno.js';
 
 /** siginfo_t contents (the union members used here). */
 export interface SigInfo {
