@@ -85,8 +85,14 @@ test('robust mutexes: a lock whose owner thread or process exited, was killed or
 // a hostile-guest fuzzer's findings against Linux 6.18: each line differed before (counts, ENOSYS, EFAULT, the order
 // of errors, keys, restarts, the robust walk, get_robust_list's permission)
 test('futex at its edges: wake counts, the realtime clock, bad addresses, error order, shared keys, signals and stops in timed waits, robust walks', () => {
-  const { native } = assertSameAsNative([buildGuest('futex_edges', PTHREAD)], [], { timeout: 60_000 });
+  // (a host file for the private mapping's key: a writable directory mounted where it is)
+  const dir = makeScratch('futex');
+  const { native } = assertSameAsNative([buildGuest('futex_edges', PTHREAD), path.join(dir, 'f')], ['--mount', `${dir}:${dir}`],
+    { timeout: 60_000 });
+  rmScratch(dir);
   assert.match(native.stdout, /WAKE 0 of 3: 1, WAKE -1: 1/, native.describe());
+  assert.match(native.stdout, /MAP_PRIVATE file page's waiter, woken through a MAP_SHARED mapping in a child: OK, child woke one/,
+    native.describe());
   assert.match(native.stdout, /a timed wait, a SA_RESTART handler ran 1 time\(s\): EINTR\n/, native.describe());
   assert.match(native.stdout, /stopped and continued three times: timed out at its deadline/, native.describe());
 });

@@ -12,7 +12,8 @@
  */
 import type { Task } from './task.js';
 import type { Timer } from './events.js';
-import { MAP_SHARED } from '../abi/mman.js';
+import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../abi/mman.js';
+import { PAGE_SIZE } from '../mm/physmem.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { OutOfMemory } from '../mm/physmem.js';
@@ -53,6 +54,16 @@ export class FutexTable {
     if (addr % 4 !== 0) throw new ErrnoError(Errno.EINVAL);
     if (addr < 0 || addr > TASK_SIZE_MAX - 4) throw new ErrnoError(Errno.EFAULT);
     if (!shared) return `${t.mm.id}:${addr}`;
+    const v0 = t.mm.find(addr);
+    if (v0 && !(v0.flags & MAP_SHARED) && !(v0.prot & PROT_WRITE) && v0.prot & PROT_READ &&
+      t.mm.frameAt(Math.floor(addr / PAGE_SIZE)) < 0) {
+      // a page never written in read-only private memory (get_user_pages without FOLL_WRITE finds no page of
+      // the process's own): a file's page, keyed by the file as a shared mapping's is, or the zero page, which
+      // no futex may be
+      const hm = v0.direct ? v0.file?.hostMap : undefined;
+      if (hm) return `h${hm.id}:${v0.pgoff + (addr - v0.start)}`;
+      if (!v0.file) throw new ErrnoError(Errno.EFAULT);
+    }
     const f = t.mm.userFrame(addr, false);
     const v = t.mm.find(addr);
     if (v && v.flags & MAP_SHARED) {

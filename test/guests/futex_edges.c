@@ -5,8 +5,9 @@
  * readable memory), the order of the errors (the timeout first), private
  * and shared waiters on one private word kept apart, a timed wait ended by
  * a handled signal (EINTR even with SA_RESTART) or by a stop (its deadline
- * kept), a robust list whose walk stops at a misaligned lock word, and
- * get_robust_list's permission check. Output compared with the host
+ * kept), a robust list whose walk stops at a misaligned lock word,
+ * get_robust_list's permission check, and the keys of pages never written
+ * in read-only private memory. Output compared with the host
  * kernel's. */
 #include "common.h"
 #include <linux/futex.h>
@@ -16,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <time.h>
 
 static uint32_t f1, f2, word;
@@ -212,7 +214,33 @@ static void robust(void) {
   say("get_robust_list of root's process by uid 1000: %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "EPERM, its own OK" : "allowed");
 }
 
-int main(void) {
+/* a page never written in read-only private memory: a file's is keyed by the file (a MAP_SHARED waker in
+ * another process meets it); an anonymous one is the zero page, no futex */
+static void private_pages(const char *path) {
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0 || ftruncate(fd, 4096)) {
+    say("%s: %s\n", path, errname(errno));
+    return;
+  }
+  uint32_t *priv = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    uint32_t *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    for (int i = 0; i < 5000 && waiting(sh, 0) < 1; i++) usleep(1000);
+    _exit(fx(sh, FUTEX_WAKE, 1, 0, NULL, 0) == 1 ? 0 : 1);
+  }
+  struct timespec to = { 10, 0 };
+  long r = fx(priv, FUTEX_WAIT, 0, (long)&to, NULL, 0);
+  const char *what = res(r);
+  int st;
+  waitpid(pid, &st, 0);
+  say("a read-only MAP_PRIVATE file page's waiter, woken through a MAP_SHARED mapping in a child: %s, child %s\n", what,
+      WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "woke one" : "woke none");
+  uint32_t *zero = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  SAY1("WAIT (shared) on an untouched read-only anonymous page", fx(zero, FUTEX_WAIT, 0, (long)&to, NULL, 0));
+}
+
+int main(int argc, char **argv) {
   counts();
   clocks();
   faults();
@@ -220,5 +248,7 @@ int main(void) {
   keys();
   signals();
   robust();
+  /* (a host file: umlts keys a private mapping of a tmpfs or memfd file by its copy) */
+  if (argc > 1) private_pages(argv[1]);
   return 0;
 }
