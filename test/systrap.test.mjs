@@ -184,6 +184,35 @@ test('SIGKILL of umlts on systrap leaves no host process behind', async () => {
   assertNoLeftovers(3000, new Set([child.pid]));
 });
 
+// the waker (the kernel's alarm clock: host fds, stub deaths) killed from outside: the kernel waited on a doorbell
+// nobody rang, and a guest reading a pipe slept for ever
+test('on systrap, a waker killed from outside: the kernel polls the host itself, and input still reaches the guest', async () => {
+  const child = spawn(process.execPath, [CLI, 'run', ...SYSTRAP, '--', BUSYBOX, 'sh', '-c', 'echo ready; cat; echo done'],
+    { env: CLEAN_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+  trackUmltsPid(child.pid);
+  const done = new Promise((res) => child.on('exit', (code, sig) => res({ code, sig })));
+  let out = '', err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  await new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`no "ready" line: ${out}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('ready\n')) { clearTimeout(t); res(); }
+    });
+  });
+  const waker = stubProcesses().filter((p) => p.ppid === child.pid && p.argv[1] === 'syswaker');
+  assert.equal(waker.length, 1, `the waker: ${JSON.stringify(stubProcesses().filter((p) => p.ppid === child.pid))}`);
+  process.kill(waker[0].pid, 'SIGKILL');
+  await sleep(300);
+  child.stdin.end('after the waker\n');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const r = await done;
+  clearTimeout(killer);
+  assert.deepEqual(r, { code: 0, sig: null }, `${out}\n${err}`);
+  assert.equal(out, 'ready\nafter the waker\ndone\n', err);
+  assertNoLeftovers(3000, new Set([child.pid]));
+});
+
 /** umlts with no platform named anywhere (no --platform, no UMLTS_PLATFORM), its start-up phases on stderr. */
 function runDefault(extraEnv, opts = {}) {
   const r = spawnSync(process.execPath, [CLI, 'run', ...(opts.args ?? []), '--', BUSYBOX, 'sh', '-c', 'echo hi'], {

@@ -221,6 +221,17 @@ export function isUnreapedChild(pid: number): boolean {
   }
 }
 
+/** Has child pid exited (a zombie now)? Reaps nothing (waitid WNOWAIT): its pid stays its own until reaped. */
+export function hasExited(pid: number): boolean {
+  for (;;) {
+    waitidInfo.fill(0, 0, 20);
+    const r = c.waitid(P_PID, pid, waitidInfo, WEXITED | WNOHANG | WNOWAIT | __WALL) as number;
+    // (siginfo_t: si_pid at byte 16, 0 while the child runs)
+    if (r === 0) return new DataView(waitidInfo.buffer).getInt32(16, true) === pid;
+    if (koffi.errno() !== Errno.EINTR) return false;
+  }
+}
+
 // ---- processes ----------------------------------------------------------------
 export function getpid(): number { return c.getpid() as number; }
 /** A process's process group, or -errno. */

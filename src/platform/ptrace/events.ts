@@ -129,6 +129,12 @@ export class PtraceEvents implements HostEvents {
       this.hostSignalHandlers.get(sig)?.();
       return;
     }
+    this.pollNow();
+    this.runExpired();
+  }
+
+  /** Run the callbacks of the watched fds that are ready now (epoll_wait without waiting); how many. */
+  pollNow(): number {
     const n = host.epollWait(this.epfd, this.evbuf, 0);
     const dv = new DataView(this.evbuf.buffer);
     for (let i = 0; i < n; i++) {
@@ -141,7 +147,7 @@ export class PtraceEvents implements HostEvents {
       this.watches.delete(tag);
       cb?.();
     }
-    this.runExpired();
+    return n > 0 ? n : 0;
   }
 
   /** Fire every timer whose deadline has passed; how many fired. */

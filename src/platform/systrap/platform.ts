@@ -62,6 +62,9 @@ const MAPPER_OPTIONS = host.PTRACE_O_EXITKILL | host.PTRACE_O_TRACESECCOMP | hos
 /** how long the kernel sleeps on the doorbell at most: a guest that rewinds the shared doorbell
  * word can make the kernel miss a ring (a lost wake-up delays other guests' posts by this much) */
 const DOORBELL_TIMEOUT_NS = 5_000_000;
+/** how often the kernel, about to sleep, looks whether the waker still lives (wakerGone), and how long it sleeps
+ * at most once it is gone (it polls the host's fds itself then) */
+const WAKER_CHECK_MS = 50, WAKERLESS_POLL_NS = 1_000_000;
 /** how soon a stub process the kernel killed, or whose pidfd polled readable, is tried for its reap, and again
  * (doubling up to REAP_RETRY_MAX_NS) while the host still tears it down (a small one takes ~0.3 ms here) */
 const REAP_RETRY_NS = 200_000n, REAP_RETRY_MAX_NS = 5_000_000n;
@@ -644,11 +647,38 @@ export class SystrapPlatform extends HostFacts implements Platform {
         polled = true;
         if (this.poll(seq)) continue;
       }
+      // a waker killed from outside rings for nothing any more: the kernel looks at the host's fds itself,
+      // and sleeps no longer than WAKERLESS_POLL_NS
+      if (this.wakerGone() && this.events.pollNow() > 0) {
+        out.kind = STOP_EVENTS;
+        out.ctx = null;
+        return;
+      }
       // until the first timer's deadline at most (in whole 10 µs: futexWait keeps the last timespec)
-      const ns = due === Infinity ? DOORBELL_TIMEOUT_NS : Math.min(DOORBELL_TIMEOUT_NS, Math.ceil((due - performance.now()) * 100) * 10_000);
+      const most = this.wakerDead ? WAKERLESS_POLL_NS : DOORBELL_TIMEOUT_NS;
+      const ns = due === Infinity ? most : Math.min(most, Math.ceil((due - performance.now()) * 100) * 10_000);
       if (ns > 0) this.sleep(seq, ns, this.anyPosted);
     }
   }
+
+  /**
+   * Has the waker died (killed from outside: nothing of the guest's can
+   * reach it)? Looked at most every WAKER_CHECK_MS, when the kernel is
+   * about to sleep. It is left unreaped until shutdown: its pid (the
+   * stubs' process group, the relay's target) is nobody else's meanwhile.
+   */
+  private wakerGone(): boolean {
+    if (this.wakerDead) return true;
+    const now = performance.now();
+    if (now < this.wakerCheckAt) return false;
+    this.wakerCheckAt = now + WAKER_CHECK_MS;
+    this.wakerDead = host.hasExited(this.pgid);
+    return this.wakerDead;
+  }
+  /** the waker is gone (wakerGone); guarded by the JS thread */
+  private wakerDead = false;
+  /** when wakerGone looks again (performance.now() ms); guarded by the JS thread */
+  private wakerCheckAt = 0;
 
   /**
    * Sleep on the doorbell (seq: its value before the last look) unless
