@@ -13,6 +13,13 @@ test('clock_gettime, nanosleep, clock_nanosleep, gettimeofday, time, clock_getre
   assert.doesNotMatch(native.stdout, /FAIL/, 'the time guest fails natively');
 });
 
+// a relative sleep restarted with its whole length after each stop: 400 ms stopped three times woke late
+test('relative sleeps stopped and continued wake at their first deadline (restart_syscall); a handler gets EINTR and the time left', () => {
+  const { native } = assertSameAsNative([buildGuest('sleep_restart')], [], { timeout: 60_000 });
+  assert.equal((native.stdout.match(/stopped and continued three times: woke at its deadline/g) ?? []).length, 3, native.describe());
+  assert.match(native.stdout, /EINTR, about 1.9 s left/, native.describe());
+});
+
 test('umlts reports the same wall-clock time as the host', () => {
   const before = Math.floor(Date.now() / 1000);
   const r = runUmlts([], ['/bin/busybox', 'date', '+%s']);

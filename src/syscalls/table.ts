@@ -205,7 +205,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- signals: syscalls/signal.ts ----
   [N.SYS_rt_sigaction]: { name: 'rt_sigaction', handler: S.sys_rt_sigaction, status: 'supported' },
   [N.SYS_rt_sigreturn]: { name: 'rt_sigreturn', handler: S.sys_rt_sigreturn, status: 'supported' },
-  [N.SYS_restart_syscall]: { name: 'restart_syscall', handler: S.sys_restart_syscall, status: 'partial', note: 'timed futex waits' },
+  [N.SYS_restart_syscall]: { name: 'restart_syscall', handler: S.sys_restart_syscall, status: 'partial', note: 'timed futex waits and relative sleeps' },
   [N.SYS_rt_sigsuspend]: { name: 'rt_sigsuspend', handler: S.sys_rt_sigsuspend, status: 'supported', restart: 'nohand' },
   [N.SYS_pause]: { name: 'pause', handler: S.sys_pause, status: 'supported', restart: 'nohand' },
   [N.SYS_signalfd]: { name: 'signalfd', handler: S.sys_signalfd, status: 'supported' },
@@ -227,8 +227,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_settimeofday]: { name: 'settimeofday', handler: T.sys_settimeofday, status: 'supported', note: 'as clock_settime; the timezone is checked, not kept' },
   [N.SYS_gettimeofday]: { name: 'gettimeofday', handler: T.sys_gettimeofday, status: 'supported' },
   [N.SYS_time]: { name: 'time', handler: T.sys_time, status: 'supported' },
-  [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
-  [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'restarts with the full time after a stop', restart: 'nohand' },
+  [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'supported', restart: 'nohand' },
+  [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'clock jumps are not followed', restart: 'nohand' },
   [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'no PI futexes' },
 
   // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts, timerfd.ts ----

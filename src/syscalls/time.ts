@@ -7,7 +7,7 @@
  * clocks (CLOCK_*_CPUTIME_ID and the ids clock_getcpuclockid(3) and
  * pthread_getcpuclockid(3) make) read the host threads' run time.
  */
-import { Errno } from '../abi/errno.js';
+import { Errno, ERESTART_RESTARTBLOCK } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { Regs, RIP } from '../platform/regs.js';
@@ -168,24 +168,35 @@ interface SleepState {
   realtime: boolean;
 }
 
-/** On interruption by a signal: cancel the timer; nanosleep reports the time left in *rem. */
-function onInterrupt(t: Task, timer: Timer, rem: UserPtr, st: SleepState): () => void {
+/**
+ * On interruption by a signal: cancel the timer; nanosleep reports the time
+ * left in *rem. A relative sleep ends with ERESTART_RESTARTBLOCK (EINTR for
+ * a handler; after a stop, restart_syscall sleeps on to the same deadline:
+ * hrtimer_nanosleep_restart); an absolute one is restarted as it was asked
+ * (the row's ERESTARTNOHAND).
+ */
+function onInterrupt(t: Task, timer: Timer, rem: UserPtr, st: SleepState, relative: boolean): () => number | undefined {
   return () => {
     t.kernel.events.cancelTimer(timer);
-    if (!rem) return;
-    const now = st.realtime ? t.kernel.realtimeNs() : monotonicNs();
-    const left = st.deadline > now ? st.deadline - now : 0n;
-    try {
-      writeTimespec(t, rem, left);
-    } catch {
-      /* EFAULT on rem is not reported (the sleep was interrupted anyway) */
+    if (rem) {
+      const now = st.realtime ? t.kernel.realtimeNs() : monotonicNs();
+      const left = st.deadline > now ? st.deadline - now : 0n;
+      try {
+        writeTimespec(t, rem, left);
+      } catch {
+        /* EFAULT on rem is not reported (the sleep was interrupted anyway) */
+      }
     }
+    if (!relative) return undefined;
+    const deadline = st.deadline, realtime = st.realtime;
+    t.restartBlock = (rt) => sleepUntil(rt, rt.sc.state ? null : deadline, realtime, rem, true);
+    return -ERESTART_RESTARTBLOCK;
   };
 }
 
 /** The shared sleeping path: the first run records the deadline, arms a timer
  * and sleeps; the re-run after the wake (deadline null) returns 0 once it has passed. */
-function sleepUntil(t: Task, deadline: bigint | null, realtime = false, rem: UserPtr = 0): number {
+function sleepUntil(t: Task, deadline: bigint | null, realtime = false, rem: UserPtr = 0, relative = false): number {
   let st = t.sc.state as SleepState | null;
   if (!st) {
     st = { deadline: deadline ?? 0n, realtime };
@@ -200,7 +211,7 @@ function sleepUntil(t: Task, deadline: bigint | null, realtime = false, rem: Use
   // a realtime deadline becomes a monotonic one (clock jumps are not followed)
   const mono = realtime ? monotonicNs() + (st.deadline - now) : st.deadline;
   const timer = t.kernel.events.addTimer(mono, () => t.kernel.wake(t));
-  t.sc.cleanup = onInterrupt(t, timer, rem, st);
+  t.sc.cleanup = onInterrupt(t, timer, rem, st, relative);
   return t.sleep();
 }
 
@@ -208,9 +219,9 @@ function sleepUntil(t: Task, deadline: bigint | null, realtime = false, rem: Use
 export function sys_nanosleep(t: Task, r: Regs): number {
   if (!t.sc.state) {
     const ns = readTimespec(t, r.get(A0));
-    return sleepUntil(t, monotonicNs() + ns, false, r.get(A1));
+    return sleepUntil(t, monotonicNs() + ns, false, r.get(A1), true);
   }
-  return sleepUntil(t, null, false, r.get(A1));
+  return sleepUntil(t, null, false, r.get(A1), true);
 }
 
 /** clock_nanosleep(2) */
@@ -221,9 +232,9 @@ export function sys_clock_nanosleep(t: Task, r: Regs): number {
     return clk === CLOCK_REALTIME_ALARM || clk === CLOCK_BOOTTIME_ALARM ? -Errno.EPERM : -Errno.EINVAL;
   }
   const rem = flags & TIMER_ABSTIME ? 0 : r.get(A3);
-  if (t.sc.state) return sleepUntil(t, null, false, rem);
+  if (t.sc.state) return sleepUntil(t, null, false, rem, !(flags & TIMER_ABSTIME));
   const ns = readTimespec(t, r.get(A2));
   const realtime = clk === CLOCK_REALTIME || clk === CLOCK_TAI;
   if (flags & TIMER_ABSTIME) return sleepUntil(t, ns, realtime);
-  return sleepUntil(t, monotonicNs() + ns, false, rem);
+  return sleepUntil(t, monotonicNs() + ns, false, rem, true);
 }
