@@ -22,7 +22,7 @@
 import { Errno, ErrnoError } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
-import { ERESTARTNOHAND } from '../kernel/signal.js';
+import { ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from '../kernel/signal.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5, BLOCKED } from './types.js';
 import {
@@ -77,8 +77,9 @@ export class MultiWait {
     this.queues.clear();
   }
 
-  /** Sleep until a watched queue wakes, the deadline or a signal. onInterrupt runs if a signal ends the sleep. */
-  sleep(onInterrupt?: () => void): number {
+  /** Sleep until a watched queue wakes, the deadline or a signal. onInterrupt runs if a signal ends the sleep
+   * (a number it returns is the call's result). */
+  sleep(onInterrupt?: () => number | void): number {
     const t = this.task, k = t.kernel;
     if (this.deadline !== null && !this.timer && this.deadline - monotonicNs() < FOREVER_NS) {
       this.timer = k.events.addTimer(this.deadline, () => {
@@ -89,7 +90,7 @@ export class MultiWait {
     }
     t.sc.cleanup = () => {
       this.done();
-      onInterrupt?.();
+      return onInterrupt?.();
     };
     return t.sleep();
   }
@@ -165,14 +166,30 @@ class PollCall {
     readonly pfds: Uint8Array,
     /** ppoll's timespec, written back; 0 for poll */
     readonly tsp: number,
+    /** poll(2): a signal ends it with ERESTART_RESTARTBLOCK (restartPoll) */
+    readonly isPoll: boolean,
   ) {}
 }
 
+/**
+ * poll(2) that a signal ended: EINTR after a handler; otherwise (a stop)
+ * restart_syscall polls again until the same deadline (do_restart_poll),
+ * not for the whole timeout once more.
+ */
+function restartPoll(t: Task, st: PollCall): number {
+  const ufds = st.ufds, nfds = st.pfds.length / 8, deadline = st.wait.deadline;
+  t.restartBlock = (rt) => {
+    const again = rt.sc.state;
+    return again instanceof PollCall ? runPoll(rt, again) : startPoll(rt, ufds, nfds, deadline, 0, true);
+  };
+  return -ERESTART_RESTARTBLOCK;
+}
+
 /** do_sys_poll after the timeout and mask are decoded: copy the pollfds, then the first pass. */
-function startPoll(t: Task, ufds: number, nfds: number, deadline: bigint | null, tsp: number): number {
+function startPoll(t: Task, ufds: number, nfds: number, deadline: bigint | null, tsp: number, isPoll: boolean): number {
   if (nfds > t.files.limit) return -Errno.EINVAL; // RLIMIT_NOFILE
   const pfds = copyIn(t, ufds, nfds * 8);
-  const st = new PollCall(new MultiWait(t, deadline), ufds, pfds, tsp);
+  const st = new PollCall(new MultiWait(t, deadline), ufds, pfds, tsp, isPoll);
   t.sc.state = st;
   return runPoll(t, st);
 }
@@ -201,8 +218,13 @@ function runPoll(t: Task, st: PollCall): number {
       if (mask) count++;
     }
     if (!count && !timedOut) {
-      if (!t.kernel.hasDeliverable(t)) return w.sleep(() => finishPoll(t, st, true));
-      count = -ERESTARTNOHAND;
+      if (!t.kernel.hasDeliverable(t)) {
+        return w.sleep(() => {
+          finishPoll(t, st, true);
+          return st.isPoll ? restartPoll(t, st) : undefined;
+        });
+      }
+      count = st.isPoll ? restartPoll(t, st) : -ERESTARTNOHAND;
     }
     finishPoll(t, st, false);
     return count;
@@ -225,7 +247,7 @@ export function sys_poll(t: Task, r: Regs): number {
   if (st instanceof PollCall) return runPoll(t, st);
   const ufds = r.get(A0), nfds = r.getU32(A1), ms = r.getI32(A2);
   const deadline = ms < 0 ? null : ms === 0 ? 0n : monotonicNs() + BigInt(ms) * 1000000n;
-  return startPoll(t, ufds, nfds, deadline, 0);
+  return startPoll(t, ufds, nfds, deadline, 0, true);
 }
 
 /** ppoll(2) */
@@ -237,7 +259,7 @@ export function sys_ppoll(t: Task, r: Regs): number {
   const mask = readSigmask(t, sigmask, sigsetsize);
   if (nfds > t.files.limit) return -Errno.EINVAL;
   if (mask) t.kernel.setTempSigmask(t, mask[0], mask[1]);
-  return startPoll(t, ufds, nfds, deadline, tsp);
+  return startPoll(t, ufds, nfds, deadline, tsp, false);
 }
 
 // ---- select / pselect6 ------------------------------------------------------------------

@@ -205,7 +205,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- signals: syscalls/signal.ts ----
   [N.SYS_rt_sigaction]: { name: 'rt_sigaction', handler: S.sys_rt_sigaction, status: 'supported' },
   [N.SYS_rt_sigreturn]: { name: 'rt_sigreturn', handler: S.sys_rt_sigreturn, status: 'supported' },
-  [N.SYS_restart_syscall]: { name: 'restart_syscall', handler: S.sys_restart_syscall, status: 'partial', note: 'timed futex waits and relative sleeps' },
+  [N.SYS_restart_syscall]: { name: 'restart_syscall', handler: S.sys_restart_syscall, status: 'partial', note: 'timed futex waits, relative sleeps, poll' },
   [N.SYS_rt_sigsuspend]: { name: 'rt_sigsuspend', handler: S.sys_rt_sigsuspend, status: 'supported', restart: 'nohand' },
   [N.SYS_pause]: { name: 'pause', handler: S.sys_pause, status: 'supported', restart: 'nohand' },
   [N.SYS_signalfd]: { name: 'signalfd', handler: S.sys_signalfd, status: 'supported' },
@@ -236,7 +236,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_pipe2]: { name: 'pipe2', handler: PIPE.sys_pipe2, status: 'partial', note: 'O_NOTIFICATION_PIPE: ENOPKG' },
   [N.SYS_eventfd]: { name: 'eventfd', handler: PIPE.sys_eventfd, status: 'supported' },
   [N.SYS_eventfd2]: { name: 'eventfd2', handler: PIPE.sys_eventfd2, status: 'supported' },
-  [N.SYS_poll]: { name: 'poll', handler: POLL.sys_poll, status: 'supported', restart: 'nohand', note: 'a restart waits the whole timeout again' },
+  [N.SYS_poll]: { name: 'poll', handler: POLL.sys_poll, status: 'supported', restart: 'nohand' },
   [N.SYS_ppoll]: { name: 'ppoll', handler: POLL.sys_ppoll, status: 'supported', restart: 'nohand' },
   [N.SYS_select]: { name: 'select', handler: POLL.sys_select, status: 'supported', restart: 'nohand' },
   [N.SYS_pselect6]: { name: 'pselect6', handler: POLL.sys_pselect6, status: 'supported', restart: 'nohand' },
