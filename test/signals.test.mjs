@@ -87,3 +87,12 @@ test('children killed by core signals: no core-dumped bit and CLD_KILLED, as Lin
   assert.match(native.stdout, /^fault: status 0xb signaled 1 sig 11 core 0$/m);
   assert.match(native.stdout, /^abort: waitid code CLD_KILLED status 6$/m);
 });
+
+// a hostile-guest fuzzer's findings against Linux 6.18; before, a timer firing every nanosecond starved every other
+// guest on systrap, and SIGCHLD under SA_NOCLDWAIT with a handler never came
+test('signals at their edges: rt_sigqueueinfo rules and siginfo, RLIMIT_SIGPENDING, SA_NOCLDWAIT, sa_flags, sigaltstack, signalfd, pidfd poll, a ns timer', () => {
+  const { native } = assertSameAsNative([buildGuest('signal_edges', ['-lrt'])], [], { timeout: 60_000 });
+  assert.match(native.stdout, /delivered: pid 12345 uid 777 errno 3 code -1 ptr 0x1122334455667788/, native.describe());
+  assert.match(native.stdout, /SA_NOCLDWAIT with a handler: SIGCHLD sent/, native.describe());
+  assert.match(native.stdout, /a timer every nanosecond for 0.2 s: the process went on/, native.describe());
+});

@@ -14,6 +14,8 @@ export const SA_NOCLDSTOP = 1, SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_ONSTACK = 0x
 export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_TKILL = -6;
 export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 export const SS_ONSTACK = 1, SS_DISABLE = 2;
+/** the realtime signals' range (the kernel's; glibc keeps 32 and 33 for itself) */
+export const SIGRTMIN = 32;
 
 /** Restart codes a sleeping syscall ends with when a signal interrupts it: errno.ts's, where errno values are */
 export { ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from './errno.js';
@@ -27,7 +29,8 @@ export interface SigInfo {
   uid?: number;
   status?: number;
   addr?: number;
-  value?: number;
+  /** sigval (sival_int or the whole 64-bit sival_ptr) */
+  value?: bigint;
   timerid?: number;
   overrun?: number;
   /** fault context for the frame's sigcontext */
@@ -79,7 +82,7 @@ export function encodeSiginfo(dv: DataView, o: number, info: SigInfo): void {
   if (info.timerid !== undefined) {
     dv.setInt32(f, info.timerid, true);
     dv.setInt32(f + 4, info.overrun ?? 0, true);
-    dv.setBigInt64(f + 8, BigInt(info.value ?? 0), true);
+    dv.setBigInt64(f + 8, info.value ?? 0n, true);
     return;
   }
   dv.setInt32(f, info.pid ?? 0, true);
@@ -88,7 +91,7 @@ export function encodeSiginfo(dv: DataView, o: number, info: SigInfo): void {
     dv.setInt32(f + 8, info.status ?? 0, true);
     return;
   }
-  if (info.value !== undefined) dv.setBigInt64(f + 8, BigInt(info.value), true);
+  if (info.value !== undefined) dv.setBigInt64(f + 8, info.value, true);
 }
 
 /** A sigset_t as two 32-bit words: signals 1-32 and 33-64. */

@@ -192,16 +192,21 @@ export function notifyParent(k: Kernel, tg: ThreadGroup): void {
   if (!parent) {
     // nobody in the guest can wait for it: reaped now, and the front end told
     k.tgs.delete(tg.tgid);
+    tg.reaped = true;
     k.opts.exited?.(tg.tgid, tg.exitStatus ?? 0);
     return;
   }
   const a = actionOf(parent, SIGCHLD);
   const status = tg.exitStatus ?? 0;
-  if (tg.exitSignal === SIGCHLD && (a.handler === SIG_IGN || a.flags & SA_NOCLDWAIT)) {
-    // the parent does not want zombies: reap now
+  // do_notify_parent: a parent that does not want zombies (SIGCHLD ignored, or SA_NOCLDWAIT) has this one reaped
+  // now; it is still signalled unless SIGCHLD is ignored
+  const autoreap = tg.exitSignal === SIGCHLD && (a.handler === SIG_IGN || (a.flags & SA_NOCLDWAIT) !== 0);
+  if (autoreap) {
     parent.children.delete(tg);
     k.tgs.delete(tg.tgid);
-  } else if (tg.exitSignal > 0 && tg.exitSignal <= NSIG) {
+    tg.reaped = true;
+  }
+  if (tg.exitSignal > 0 && tg.exitSignal <= NSIG && !(autoreap && a.handler === SIG_IGN)) {
     // legacy clone(2) takes any low byte as the exit signal; one that is no
     // signal is not sent (do_notify_parent: valid_signal(sig) && sig)
     const killed = (status & 0x7f) !== 0;
@@ -209,7 +214,7 @@ export function notifyParent(k: Kernel, tg: ThreadGroup): void {
       code: killed ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
       pid: tg.tgid,
       status: killed ? status & 0x7f : (status >> 8) & 0xff,
-      uid: 0,
+      uid: realUid(tg),
     });
   }
   parent.childWait.wake(1);
@@ -245,7 +250,7 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
       const st = c.exitStatus ?? 0;
       const killed = (st & 0x7f) !== 0;
       const res: WaitResult = {
-        pid: c.tgid, status: st, uid: 0,
+        pid: c.tgid, status: st, uid: realUid(c),
         code: killed ? (st & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
         siStatus: killed ? st & 0x7f : (st >> 8) & 0xff,
         cpuNs: c.utimeNs + c.cutimeNs,
@@ -253,20 +258,26 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
       if (!(options & WNOWAIT)) {
         me.children.delete(c);
         k.tgs.delete(c.tgid);
+        c.reaped = true;
         me.cutimeNs += c.utimeNs + c.cutimeNs;
       }
       return res;
     }
     if (c.stopSig && c.stopNotify && options & WSTOPPED) {
       if (!(options & WNOWAIT)) c.stopNotify = false;
-      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: 0, code: CLD_STOPPED, siStatus: c.stopSig, cpuNs: 0 };
+      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: realUid(c), code: CLD_STOPPED, siStatus: c.stopSig, cpuNs: 0 };
     }
     if (c.continueNotify && options & WCONTINUED) {
       if (!(options & WNOWAIT)) c.continueNotify = false;
-      return { pid: c.tgid, status: 0xffff, uid: 0, code: CLD_CONTINUED, siStatus: SIGCONT, cpuNs: 0 };
+      return { pid: c.tgid, status: 0xffff, uid: realUid(c), code: CLD_CONTINUED, siStatus: SIGCONT, cpuNs: 0 };
     }
   }
   if (!any) return -Errno.ECHILD;
   if (options & WNOHANG) return 0;
   return task.sleepOn(me.childWait);
+}
+
+/** A child's real uid, as its SIGCHLD and waitid's siginfo say (si_uid: from_kuid_munged of its real uid). */
+function realUid(tg: ThreadGroup): number {
+  return tg.tasks[0]?.creds.uid ?? 0;
 }

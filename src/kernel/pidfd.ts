@@ -10,7 +10,7 @@
  */
 import { AnonInodeFile } from '../fs/eventfd.js';
 import type { File } from '../fs/file.js';
-import { WaitQueue, POLLIN, POLLRDNORM } from '../fs/waitqueue.js';
+import { WaitQueue, POLLIN, POLLRDNORM, POLLHUP } from '../fs/waitqueue.js';
 import type { ThreadGroup } from './task.js';
 import type { Kernel } from './kernel.js';
 
@@ -27,7 +27,9 @@ export class PidFd extends AnonInodeFile {
   }
   /** pidfd_poll: readable once every thread has exited */
   override poll(): number {
-    return this.tg.zombie ? POLLIN | POLLRDNORM : 0;
+    // pidfd_poll: readable once the process exited; hung up too once it is reaped
+    if (!this.tg.zombie) return 0;
+    return this.tg.reaped ? POLLIN | POLLRDNORM | POLLHUP : POLLIN | POLLRDNORM;
   }
 }
 

@@ -27,11 +27,14 @@ import {
 /** A set of pending signals with their siginfo (one queued instance for standard signals, all for RT).
  * Guarded by the JS thread: any sender adds, the owning task's delivery (and sigtimedwait) takes. */
 export class SigPending {
-  /** bitmap of pending signals 1-32 / 33-64; always matches queue */
+  /** bitmap of pending signals 1-32 / 33-64; always matches the queues */
   lo = 0;
   hi = 0;
-  /** the siginfo of each queued instance, oldest first */
-  readonly queue: SigInfo[] = [];
+  /** instances queued, all signals (RLIMIT_SIGPENDING counts them) */
+  count = 0;
+  /** the siginfo of each queued instance, per signal (index: its number), oldest first: taking one is not a
+   * walk of every other signal's (a guest can queue a hundred thousand) */
+  private readonly bySig: SigInfo[][] = [];
   has(sig: number): boolean {
     return sig <= 32 ? (this.lo & (1 << (sig - 1))) !== 0 : (this.hi & (1 << (sig - 33))) !== 0;
   }
@@ -43,30 +46,41 @@ export class SigPending {
     if (sig < 32 && this.has(sig)) return; // standard signals do not queue
     if (sig <= 32) this.lo |= 1 << (sig - 1);
     else this.hi |= 1 << (sig - 33);
-    this.queue.push(info);
+    (this.bySig[sig] ??= []).push(info);
+    this.count++;
   }
   /** Put back an instance take() gave (its delivery could not be done yet): first of its signal again. */
   putBack(info: SigInfo): void {
     const sig = info.signo;
     if (sig <= 32) this.lo |= 1 << (sig - 1);
     else this.hi |= 1 << (sig - 33);
-    this.queue.unshift(info);
+    (this.bySig[sig] ??= []).unshift(info);
+    this.count++;
   }
   /** Take one instance of sig (the first queued). */
   take(sig: number): SigInfo | null {
-    const i = this.queue.findIndex((q) => q.signo === sig);
-    if (i < 0) return null;
-    const info = this.queue.splice(i, 1)[0]!;
-    if (!this.queue.some((q) => q.signo === sig)) {
-      if (sig <= 32) this.lo &= ~(1 << (sig - 1));
-      else this.hi &= ~(1 << (sig - 33));
-    }
+    const l = this.bySig[sig];
+    if (!l || l.length === 0) return null;
+    const info = l.shift()!;
+    this.count--;
+    if (l.length === 0) this.clear(sig);
     return info;
   }
   drop(sig: number): void {
-    while (this.take(sig)) {
-      /* all instances */
+    const l = this.bySig[sig];
+    if (l) {
+      this.count -= l.length;
+      l.length = 0;
     }
+    this.clear(sig);
+  }
+  /** The first queued instance of sig that pred accepts (left queued), or undefined. */
+  find(sig: number, pred: (info: SigInfo) => boolean): SigInfo | undefined {
+    return this.bySig[sig]?.find(pred);
+  }
+  private clear(sig: number): void {
+    if (sig <= 32) this.lo &= ~(1 << (sig - 1));
+    else this.hi &= ~(1 << (sig - 33));
   }
   /** Lowest pending signal not in the mask, or 0 (synchronous faults come first in Linux; lowest number is close). */
   next(maskLo: number, maskHi: number): number {
@@ -103,12 +117,16 @@ import {
 const SC_REGS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS];
 
 
-/** Is sp on the task's alternate signal stack? */
-function onAltStack(t: Task, sp: number): boolean {
-  return t.altStackFlags !== SS_DISABLE && t.altStackSize > 0 && sp > t.altStackSp && sp - t.altStackSp <= t.altStackSize;
+/** sigaltstack's SS_AUTODISARM: the stack is disarmed while a handler runs on it (and never counts as "on" it) */
+export const SS_AUTODISARM = 0x80000000 | 0;
+/** Is sp on the task's alternate signal stack (on_sig_stack)? */
+export function onAltStack(t: Task, sp: number): boolean {
+  if (t.altStackFlags & SS_AUTODISARM) return false;
+  return t.altStackSize > 0 && sp > t.altStackSp && sp - t.altStackSp <= t.altStackSize;
 }
+/** sas_ss_flags: SS_DISABLE, SS_ONSTACK or 0 (without the SS_AUTODISARM bit, which the caller adds where Linux does) */
 export function altStackFlags(t: Task, sp: number): number {
-  if (t.altStackFlags === SS_DISABLE || t.altStackSize === 0) return SS_DISABLE;
+  if (t.altStackSize === 0) return SS_DISABLE;
   return onAltStack(t, sp) ? SS_ONSTACK : 0;
 }
 
@@ -145,7 +163,7 @@ export function setupFrame(t: Task, info: SigInfo, act: SigAction, fpstate: Uint
   dv.setBigUint64(0, BigInt(act.restorer), true);
   dv.setBigUint64(UC_OFF, BigInt(UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS), true);
   dv.setBigUint64(UC_OFF + 16, BigInt(t.altStackSp), true);
-  dv.setInt32(UC_OFF + 24, ss, true);
+  dv.setInt32(UC_OFF + 24, ss | (t.altStackFlags & SS_AUTODISARM), true);
   dv.setBigUint64(UC_OFF + 32, BigInt(t.altStackSize), true);
   SC_REGS.forEach((reg, i) => {
     dv.setUint32(MC_OFF + i * 8, r.w[2 * reg]!, true);
@@ -193,6 +211,11 @@ export function setupFrame(t: Task, info: SigInfo, act: SigAction, fpstate: Uint
   r.set(EFLAGS, r.get(EFLAGS) & ~(0x100 | 0x400 | 0x10000 | 0x40000)); // TF, DF, RF, AC
   r.set(CS, USER_CS);
   r.set(SS, USER_SS);
+  // SS_AUTODISARM: the stack it moved to is disarmed until sigreturn puts the frame's uc_stack back (sas_ss_reset)
+  if (act.flags & SA_ONSTACK && ss === 0 && t.altStackFlags & SS_AUTODISARM) {
+    t.altStackSp = t.altStackSize = 0;
+    t.altStackFlags = SS_DISABLE;
+  }
   return true;
 }
 
@@ -230,13 +253,13 @@ export function restoreFrame(t: Task): { fp: Uint8Array | null } | number {
   // uc_stack: as sigaltstack(2) would (errors ignored, like restore_altstack)
   const ssSp = Number(dv.getBigUint64(UC_OFF + 16, true)), ssFlags = dv.getInt32(UC_OFF + 24, true), ssSize = Number(dv.getBigUint64(UC_OFF + 32, true));
   if (!onAltStack(t, r.get(RSP))) {
-    if (ssFlags & SS_DISABLE) {
-      t.altStackFlags = SS_DISABLE;
+    if ((ssFlags & ~SS_AUTODISARM) === SS_DISABLE) {
+      t.altStackFlags = ssFlags;
       t.altStackSp = t.altStackSize = 0;
     } else if (ssSize >= 2048) {
       t.altStackSp = ssSp;
       t.altStackSize = ssSize;
-      t.altStackFlags = 0;
+      t.altStackFlags = ssFlags & SS_AUTODISARM;
     }
   }
   // a bad image fails after the registers are restored, as Linux's restore_sigcontext does

@@ -203,7 +203,8 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
     }
     task.sigmaskLo = (task.sigmaskLo | act.maskLo) & ~UNBLOCKABLE_LO;
     task.sigmaskHi |= act.maskHi;
-    if (act.flags & SA_RESETHAND) task.tg.sigactions[sig] = defaultAction();
+    // SA_RESETHAND (SA_ONESHOT): the handler goes back to SIG_DFL, its flags and mask stay
+    if (act.flags & SA_RESETHAND) task.tg.sigactions[sig] = { ...act, handler: SIG_DFL };
     handled = true;
   }
   if (!handled) {

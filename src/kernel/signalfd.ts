@@ -98,11 +98,12 @@ function encode(dv: DataView, i: SigInfo): void {
   dv.setInt32(8, i.code, true); // ssi_code
   dv.setUint32(12, i.pid ?? 0, true); // ssi_pid
   dv.setUint32(16, i.uid ?? 0, true); // ssi_uid
-  dv.setUint32(28, i.overrun ?? 0, true); // ssi_overrun
-  dv.setUint32(32, i.trapno ?? 0, true); // ssi_trapno
-  dv.setInt32(36, i.status ?? 0, true); // ssi_status
-  dv.setInt32(40, i.value ?? 0, true); // ssi_int
-  dv.setBigUint64(48, BigInt(i.value ?? 0) & 0xffffffffffffffffn, true); // ssi_ptr
+  dv.setUint32(24, i.timerid ?? 0, true); // ssi_tid (a POSIX timer's id)
+  dv.setUint32(32, i.overrun ?? 0, true); // ssi_overrun
+  dv.setUint32(36, i.trapno ?? 0, true); // ssi_trapno
+  dv.setInt32(40, i.status ?? 0, true); // ssi_status
+  dv.setInt32(44, Number(BigInt.asIntN(32, i.value ?? 0n)), true); // ssi_int
+  dv.setBigUint64(48, BigInt.asUintN(64, i.value ?? 0n), true); // ssi_ptr
   dv.setBigUint64(72, BigInt(i.addr ?? 0) & 0xffffffffffffffffn, true); // ssi_addr
 }
 

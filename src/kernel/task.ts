@@ -65,6 +65,8 @@ export class ThreadGroup {
   exitSignal = 17;
   /** a zombie: dead, waiting to be reaped by its parent; guarded by the JS thread (set once, by exitGroup) */
   zombie = false;
+  /** reaped: gone from the kernel's table (its pidfds poll hung up); guarded by the JS thread (set once, by exit.ts) */
+  reaped = false;
   /** job control: the signal that stopped the group, 0 while running; guarded by the JS thread (signal senders, exit) */
   stopSig = 0;
   /** a stop / continue the parent has not yet collected with WUNTRACED / WCONTINUED;

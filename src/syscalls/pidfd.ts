@@ -6,11 +6,11 @@ import { Errno } from '../abi/errno.js';
 import { O_NONBLOCK, O_RDWR } from '../fs/types.js';
 import type { Task, ThreadGroup } from '../kernel/task.js';
 import { PidFd, pidfdProcess } from '../kernel/pidfd.js';
-import { SI_USER, NSIG } from '../abi/signal.js';
+import { SI_USER, NSIG, SigInfo } from '../abi/signal.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
 import { fileOf } from './fd.js';
-import { mayKill, afterSelf, readUserInfo } from './signal.js';
+import { mayKill, afterSelf, readUserInfo, forgesKernelInfo, sigpendingFull } from './signal.js';
 
 /** PIDFD_NONBLOCK is O_NONBLOCK */
 const PIDFD_NONBLOCK = O_NONBLOCK;
@@ -48,21 +48,25 @@ export function sys_pidfd_getfd(t: Task, r: Regs): number {
 
 /** pidfd_send_signal(2): kill(2) through a pidfd; info as rt_sigqueueinfo's (or NULL: SI_USER). */
 export function sys_pidfd_send_signal(t: Task, r: Regs): number {
+  const sig = r.getI32(A1), infop = r.get(A2), flags = r.getU32(A3);
+  // the flags before the fd (PIDFD_SIGNAL_THREAD, _THREAD_GROUP, _PROCESS_GROUP are not offered)
+  if (flags !== 0) return -Errno.EINVAL;
   const tg = processOf(t, r.getI32(A0));
   if (typeof tg === 'number') return tg;
-  const sig = r.getI32(A1), infop = r.get(A2), flags = r.getU32(A3);
-  if (flags !== 0) return -Errno.EINVAL;
   if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
   const k = t.kernel;
   if (k.tgs.get(tg.tgid) !== tg) return -Errno.ESRCH; // reaped
-  let info: { code: number; value?: number; pid: number; uid: number } = { code: SI_USER, pid: t.tg.tgid, uid: t.creds.uid };
+  let info: SigInfo = { signo: sig, code: SI_USER, pid: t.tg.tgid, uid: t.creds.uid };
   if (infop !== 0) {
-    const u = readUserInfo(t, infop);
-    if (typeof u === 'number' && tg !== t.tg) return u;
-    if (typeof u !== 'number') info = { code: u.code, value: u.value, pid: t.tg.tgid, uid: t.creds.uid };
+    info = readUserInfo(t, infop);
+    // the siginfo must name the signal sent; only to itself may a caller queue what the kernel would make
+    if (info.signo !== sig) return -Errno.EINVAL;
+    if (forgesKernelInfo(info) && tg !== t.tg) return -Errno.EPERM;
   }
   if (!mayKill(t, tg, sig)) return -Errno.EPERM;
   if (tg.zombie) return 0; // a zombie exists, and ignores signals
-  if (sig) k.signalProcess(tg, sig, info);
+  if (!sig) return 0;
+  if (sigpendingFull(t, tg, sig, info)) return -Errno.EAGAIN;
+  k.signalProcess(tg, sig, info);
   return afterSelf(t);
 }

@@ -108,6 +108,8 @@ export function sys_waitid(t: Task, r: Regs): number {
   if (options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) return -Errno.EINVAL;
   if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return -Errno.EINVAL;
   let it = idtype, ident = id;
+  // kernel_waitid: P_PID 0 and a negative pidfd are EINVAL (P_PGID 0 is the caller's group)
+  if ((idtype === P_PID && id <= 0) || (idtype === P_PIDFD && id < 0)) return -Errno.EINVAL;
   if (idtype === P_PGID && id === 0) ident = t.tg.pgid;
   else if (idtype === P_PIDFD) {
     // the process the pidfd names, as P_PID would name it

@@ -4,12 +4,14 @@
  * a task sends itself takes its default action, or is dropped if ignored.
  */
 import { Errno } from '../abi/errno.js';
-import { SIGKILL, SIGSTOP, NSIG } from '../abi/signal.js';
+import { SIGKILL, SIGSTOP, NSIG, SIGRTMIN, SigInfo, SS_ONSTACK, SS_DISABLE } from '../abi/signal.js';
+import { RLIMIT_SIGPENDING } from '../abi/resource.js';
+import { getLimit } from './process.js';
 import type { Task } from '../kernel/task.js';
-import { Regs } from '../platform/regs.js';
+import { Regs, RSP } from '../platform/regs.js';
 import { A0, A1, A2, A3, BLOCKED, REGS_SET } from './types.js';
 import type { ThreadGroup } from '../kernel/task.js';
-import { restoreFrame, initFpState, SigPending, SI_USER, SI_TKILL } from '../kernel/signal.js';
+import { restoreFrame, initFpState, SigPending, SI_USER, SI_TKILL, altStackFlags, onAltStack, SS_AUTODISARM } from '../kernel/signal.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { SignalFdFile } from '../kernel/signalfd.js';
 import { OutOfMemory } from '../mm/physmem.js';
@@ -23,7 +25,9 @@ const SIG_DFL = 0, SIG_IGN = 1;
 const SA_RESTORER = 0x04000000;
 /** sizeof(struct sigaction) as the kernel takes it (x86-64) */
 const SIGACTION_SIZE = 32;
-const SA_KNOWN = 0x00000001 | 0x00000002 | 0x00000004 | 0x08000000 | 0x10000000 | 0x40000000 | 0x80000000 | SA_RESTORER | 0x00000400 | 0x00000800;
+/** the sa_flags bits rt_sigaction keeps (UAPI_SA_FLAGS: NOCLDSTOP, NOCLDWAIT, SIGINFO, EXPOSE_TAGBITS, ONSTACK,
+ * RESTART, NODEFER, RESETHAND and x86's RESTORER); others read back as 0, so a program can tell what is offered */
+const SA_KNOWN = 0x00000001 | 0x00000002 | 0x00000004 | 0x08000000 | 0x10000000 | 0x40000000 | 0x80000000 | SA_RESTORER | 0x00000800;
 
 /** rt_sigaction(2) */
 export function sys_rt_sigaction(t: Task, r: Regs): number {
@@ -39,7 +43,7 @@ export function sys_rt_sigaction(t: Task, r: Regs): number {
     const [maskLo, maskHi] = getSigset(dv, 24);
     next = {
       handler: Number(dv.getBigUint64(0, true)),
-      flags: Number(dv.getBigUint64(8, true) & 0xffffffffn) & SA_KNOWN | (Number(dv.getBigUint64(8, true) & 0xffffffffn) & ~SA_KNOWN),
+      flags: (Number(dv.getBigUint64(8, true) & 0xffffffffn) & SA_KNOWN) >>> 0,
       restorer: Number(dv.getBigUint64(16, true)),
       maskLo: maskLo & ~((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))),
       maskHi,
@@ -90,36 +94,43 @@ export function sys_rt_sigprocmask(t: Task, r: Regs): number {
   return 0;
 }
 
-const SS_ONSTACK = 1, SS_DISABLE = 2, MINSIGSTKSZ = 2048;
+const MINSIGSTKSZ = 2048;
 /** sizeof(stack_t) */
 const STACK_T_SIZE = 24;
 /** sigaltstack(2): recorded (used once guest handlers run). */
 export function sys_sigaltstack(t: Task, r: Regs): number {
-  const ss = r.get(A0), old = r.get(A1);
-  // stack_t: ss_sp, ss_flags, ss_size
-  if (old) {
-    writeStruct(t, old, STACK_T_SIZE, (dv) => {
-      dv.setBigUint64(0, BigInt(t.altStackSp), true);
-      dv.setInt32(8, t.altStackFlags, true);
-      dv.setBigUint64(16, BigInt(t.altStackSize), true);
-    });
-  }
+  const ss = r.get(A0), old = r.get(A1), sp = t.regs.get(RSP);
+  // stack_t: ss_sp, ss_flags, ss_size; do_sigaltstack: the old one as it was, the new one read first
+  const was = { sp: t.altStackSp, size: t.altStackSize, flags: altStackFlags(t, sp) | (t.altStackFlags & SS_AUTODISARM) };
+  let err = 0;
   if (ss) {
     const dv = readStruct(t, ss, STACK_T_SIZE);
-    const sp = Number(dv.getBigUint64(0, true)), flags = dv.getInt32(8, true), size = Number(dv.getBigUint64(16, true));
-    if (flags & ~(SS_DISABLE | SS_ONSTACK | 0x80000000)) return -Errno.EINVAL;
-    if (flags & SS_DISABLE) {
+    const nsp = Number(dv.getBigUint64(0, true)), flags = dv.getInt32(8, true), size = Number(dv.getBigUint64(16, true));
+    // not while on it; a mode of SS_DISABLE, SS_ONSTACK (taken as 0) or 0, with SS_AUTODISARM or not
+    if (onAltStack(t, sp)) return -Errno.EPERM;
+    const mode = flags & ~SS_AUTODISARM;
+    if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) return -Errno.EINVAL;
+    if (mode === SS_DISABLE) {
       t.altStackSp = 0;
       t.altStackSize = 0;
-      t.altStackFlags = SS_DISABLE;
+      t.altStackFlags = flags;
+    } else if (size < MINSIGSTKSZ) {
+      err = -Errno.ENOMEM;
     } else {
-      if (size < MINSIGSTKSZ) return -Errno.ENOMEM;
-      t.altStackSp = sp;
+      t.altStackSp = nsp;
       t.altStackSize = size;
-      t.altStackFlags = 0;
+      t.altStackFlags = flags & SS_AUTODISARM;
     }
   }
-  return 0;
+  // (written only when the call succeeded: a bad pointer is EFAULT after the new stack is in)
+  if (old && err === 0) {
+    writeStruct(t, old, STACK_T_SIZE, (dv) => {
+      dv.setBigUint64(0, BigInt(was.sp), true);
+      dv.setInt32(8, was.flags, true);
+      dv.setBigUint64(16, BigInt(was.size), true);
+    });
+  }
+  return err;
 }
 
 /** May t signal target? (kill(2): same real or effective uid, or root; SIGCONT within a session.) */
@@ -169,12 +180,16 @@ export function afterSelf(t: Task): number {
   return t.state === 'zombie' ? BLOCKED : 0;
 }
 
+/** do_tkill: the ids (EINVAL), the thread (ESRCH), then the signal (EINVAL) and permission (check_kill_permission). */
 function threadKill(t: Task, tgid: number, tid: number, sig: number): number {
-  if (sig < 0 || sig > NSIG || tid <= 0) return -Errno.EINVAL;
+  if (tid <= 0) return -Errno.EINVAL;
   const target = t.kernel.tasks.get(tid);
   if (!target || (tgid > 0 && target.tg.tgid !== tgid)) return -Errno.ESRCH;
+  if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
   if (!mayKill(t, target.tg, sig)) return -Errno.EPERM;
-  if (sig) t.kernel.signalTask(target, sig, { code: SI_TKILL, pid: t.tg.tgid, uid: t.creds.uid });
+  const info: SigInfo = { signo: sig, code: SI_TKILL, pid: t.tg.tgid, uid: t.creds.uid };
+  if (sig && sigpendingFull(t, target.tg, sig, info)) return -Errno.EAGAIN;
+  if (sig) t.kernel.signalTask(target, sig, info);
   return afterSelf(t);
 }
 /** tgkill(2) */
@@ -188,33 +203,68 @@ export function sys_tkill(t: Task, r: Regs): number {
   return threadKill(t, 0, r.getI32(A0), r.getI32(A1));
 }
 
-/** The siginfo of rt_sigqueueinfo and rt_tgsigqueueinfo: a queued signal with a value (si_code must be negative from user space). */
-export function readUserInfo(t: Task, addr: UserPtr): { code: number; value: number } | number {
+/**
+ * The siginfo a caller passes to rt_sigqueueinfo, rt_tgsigqueueinfo or
+ * pidfd_send_signal (copy_siginfo_from_user), delivered as given: its
+ * si_errno, si_code and the _rt member's pid, uid and 64-bit value.
+ * si_signo is the caller's to check (pidfd_send_signal) or replace.
+ */
+export function readUserInfo(t: Task, addr: UserPtr): SigInfo {
   const dv = readStruct(t, addr, SIGINFO_SIZE);
-  const code = dv.getInt32(8, true);
-  if (code >= 0 || code === SI_TKILL) return -Errno.EPERM;
-  return { code, value: Number(dv.getBigInt64(24, true)) };
+  return {
+    signo: dv.getInt32(0, true), errno: dv.getInt32(4, true), code: dv.getInt32(8, true),
+    pid: dv.getInt32(16, true), uid: dv.getUint32(20, true), value: dv.getBigInt64(24, true),
+  };
 }
-/** rt_sigqueueinfo(2) */
+/** A siginfo only the kernel makes (si_code >= 0) or tgkill (SI_TKILL): a caller may queue one to itself only. */
+export function forgesKernelInfo(info: SigInfo): boolean {
+  return info.code >= 0 || info.code === SI_TKILL;
+}
+/**
+ * __sigqueue_alloc's RLIMIT_SIGPENDING: a realtime signal queued with a
+ * siginfo of the caller's (not kill's SI_USER) fails with EAGAIN once the
+ * signals pending in the kernel reach the target's limit (Linux counts its
+ * user's; umlts's guests count together).
+ */
+export function sigpendingFull(t: Task, target: ThreadGroup, sig: number, info: SigInfo): boolean {
+  if (sig < SIGRTMIN || info.code === SI_USER) return false;
+  const leader = target.tasks[0];
+  const limit = leader ? getLimit(leader, RLIMIT_SIGPENDING)[0] : Infinity;
+  if (limit === Infinity) return false;
+  let queued = 0;
+  for (const tg of t.kernel.tgs.values()) {
+    queued += tg.sharedPending.count;
+    for (const u of tg.tasks) queued += u.pending.count;
+  }
+  return queued >= limit;
+}
+/** rt_sigqueueinfo(2): the siginfo first (EFAULT), the self rule (EPERM), then as kill_proc_info (ESRCH, EINVAL, EPERM). */
 export function sys_rt_sigqueueinfo(t: Task, r: Regs): number {
   const pid = r.getI32(A0), sig = r.getI32(A1);
-  if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
-  const u = readUserInfo(t, r.get(A2));
-  if (typeof u === 'number') return u;
+  const info = readUserInfo(t, r.get(A2));
+  if (forgesKernelInfo(info) && pid !== t.tg.tgid) return -Errno.EPERM;
   const tg = t.kernel.tgs.get(pid);
-  if (!tg || tg.zombie) return -Errno.ESRCH;
-  if (sig) t.kernel.signalProcess(tg, sig, { code: u.code, value: u.value, pid: t.tg.tgid, uid: t.creds.uid });
+  if (!tg || pid <= 0) return -Errno.ESRCH;
+  if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
+  if (!mayKill(t, tg, sig)) return -Errno.EPERM;
+  if (tg.zombie || !sig) return 0;
+  if (sigpendingFull(t, tg, sig, info)) return -Errno.EAGAIN;
+  t.kernel.signalProcess(tg, sig, { ...info, signo: sig });
   return afterSelf(t);
 }
-/** rt_tgsigqueueinfo(2) */
+/** rt_tgsigqueueinfo(2): ids first (EINVAL), the siginfo, the self rule, then as do_send_specific. */
 export function sys_rt_tgsigqueueinfo(t: Task, r: Regs): number {
   const tgid = r.getI32(A0), tid = r.getI32(A1), sig = r.getI32(A2);
-  if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
-  const u = readUserInfo(t, r.get(A3));
-  if (typeof u === 'number') return u;
+  if (tgid <= 0 || tid <= 0) return -Errno.EINVAL;
+  const info = readUserInfo(t, r.get(A3));
+  if (forgesKernelInfo(info) && tid !== t.tid) return -Errno.EPERM;
   const target = t.kernel.tasks.get(tid);
   if (!target || target.tg.tgid !== tgid) return -Errno.ESRCH;
-  if (sig) t.kernel.signalTask(target, sig, { code: u.code, value: u.value, pid: t.tg.tgid, uid: t.creds.uid });
+  if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
+  if (!mayKill(t, target.tg, sig)) return -Errno.EPERM;
+  if (!sig) return 0;
+  if (sigpendingFull(t, target.tg, sig, info)) return -Errno.EAGAIN;
+  t.kernel.signalTask(target, sig, { ...info, signo: sig });
   return afterSelf(t);
 }
 

@@ -227,7 +227,10 @@ export function sys_nanosleep(t: Task, r: Regs): number {
 /** clock_nanosleep(2) */
 export function sys_clock_nanosleep(t: Task, r: Regs): number {
   const clk = r.getI32(A0), flags = r.getI32(A1);
-  if (clk === CLOCK_THREAD_CPUTIME_ID) return -Errno.EINVAL;
+  // clocks that exist but cannot be slept on (no nsleep in their k_clock)
+  if (clk === CLOCK_THREAD_CPUTIME_ID || clk === CLOCK_MONOTONIC_RAW || clk === CLOCK_REALTIME_COARSE || clk === CLOCK_MONOTONIC_COARSE) {
+    return -Errno.EOPNOTSUPP;
+  }
   if (clk !== CLOCK_REALTIME && clk !== CLOCK_MONOTONIC && clk !== CLOCK_BOOTTIME && clk !== CLOCK_TAI && clk !== CLOCK_PROCESS_CPUTIME_ID) {
     return clk === CLOCK_REALTIME_ALARM || clk === CLOCK_BOOTTIME_ALARM ? -Errno.EPERM : -Errno.EINVAL;
   }

@@ -26,7 +26,7 @@ import { Errno } from '../abi/errno.js';
 import { SIGALRM, SIGVTALRM, SIGPROF, NSIG } from '../abi/signal.js';
 import type { Task, ThreadGroup, ProcessTimerState } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
-import { SI_KERNEL, SI_TIMER } from '../kernel/signal.js';
+import { SI_KERNEL, SI_TIMER, SigInfo } from '../kernel/signal.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
 import {
@@ -43,6 +43,8 @@ const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 const TICK_NS = 4000000n;
 /** DELAYTIMER_MAX: the overrun count saturates here */
 const DELAYTIMER_MAX = 0x7fffffff;
+/** the soonest a periodic timer fires again after it fired (IntervalTimer.fire) */
+const TIMER_MIN_GAP_NS = 50_000n;
 
 /**
  * One timer: an itimer or a k_itimer. Owned by its process; touched on the
@@ -90,7 +92,10 @@ class IntervalTimer {
       const n = late > 0n ? late / this.interval : 0n;
       skipped = n > BigInt(DELAYTIMER_MAX) ? DELAYTIMER_MAX : Number(n);
       this.expires += (n + 1n) * this.interval;
-      this.timer = this.k.events.addTimer(this.expires, () => this.fire());
+      // a period shorter than the kernel can serve fires no sooner than TIMER_MIN_GAP_NS on (the expiries
+      // between are the next signal's overruns): Linux re-arms such a timer only as its signal is taken
+      const soonest = monotonicNs() + TIMER_MIN_GAP_NS;
+      this.timer = this.k.events.addTimer(this.expires > soonest ? this.expires : soonest, () => this.fire());
     } else {
       this.expires = null;
     }
@@ -230,10 +235,10 @@ export function sys_timer_create(t: Task, r: Regs): number {
   const clock = r.getI32(A0), sevp = r.get(A1), idp = r.get(A2);
   const e = checkClock(clock);
   if (e < 0) return e;
-  let notify = SIGEV_SIGNAL, signo = SIGALRM, value: number | null = null, target: Task | null = null;
+  let notify = SIGEV_SIGNAL, signo = SIGALRM, value: bigint | null = null, target: Task | null = null;
   if (sevp) {
     const dv = readStruct(t, sevp, 64); // struct sigevent
-    value = dv.getUint32(4, true) * 0x100000000 + dv.getUint32(0, true);
+    value = dv.getBigInt64(0, true);
     signo = dv.getInt32(8, true);
     notify = dv.getInt32(12, true);
     // good_sigevent
@@ -252,12 +257,13 @@ export function sys_timer_create(t: Task, r: Regs): number {
   while (p.posix.has(id)) id = (id + 1) & 0x7fffffff;
   p.nextId = (id + 1) & 0x7fffffff;
   const k = t.kernel, tg = t.tg;
-  const sival = value ?? id; // no sigevent: sival_int is the timer id
+  const sival = value ?? BigInt(id); // no sigevent: sival_int is the timer id
   let it: IntervalTimer;
   const send = (skipped: number): void => {
     // the timer's signal still pending: count the expiry as an overrun instead
-    const q = target ? target.pending.queue : tg.sharedPending.queue;
-    const pending = q.find((i) => i.code === SI_TIMER && i.timerid === id && i.signo === signo);
+    const q = target ? target.pending : tg.sharedPending;
+    const ours = (i: SigInfo): boolean => i.code === SI_TIMER && i.timerid === id;
+    const pending = q.find(signo, ours);
     if (pending) {
       pending.overrun = Math.min(DELAYTIMER_MAX, (pending.overrun ?? 0) + 1 + skipped);
       return;
@@ -265,7 +271,7 @@ export function sys_timer_create(t: Task, r: Regs): number {
     const info = { code: SI_TIMER, timerid: id, overrun: skipped, value: sival };
     if (target) k.signalTask(target, signo, info);
     else k.signalProcess(tg, signo, info);
-    it.lastInfo = q.find((i) => i.code === SI_TIMER && i.timerid === id && i.signo === signo) ?? info;
+    it.lastInfo = q.find(signo, ours) ?? info;
   };
   it = new IntervalTimer(tg, notify === SIGEV_NONE ? null : send, k);
   p.posix.set(id, new PosixTimer(id, clock, it));
@@ -299,7 +305,8 @@ export function sys_timer_settime(t: Task, r: Regs): number {
       expires = monotonicNs() + value;
     }
   }
-  pt.it.set(expires, interval);
+  // common_timer_set: switched off by a zero value, it keeps no period either (timer_gettime reads both 0)
+  pt.it.set(expires, expires === null ? 0n : interval);
   pt.it.lastInfo = null; // posix_timer_set_common: the overrun count starts again
   if (oldp) writeItimerspec(t, oldp, old[0], old[1]);
   return 0;

@@ -637,11 +637,19 @@ export class SystrapPlatform extends HostFacts implements Platform {
         return;
       }
       const due = this.events.dueMs;
+      // timers that came due again by the next look (a guest's timer every few ns) must not keep the posted
+      // threads from their turn: after a round of timers, the posts first
+      if (this.timersLast && this.scan(out)) {
+        this.timersLast = false;
+        return;
+      }
       if (due !== Infinity && due <= performance.now() && this.events.runExpired() > 0) {
+        this.timersLast = true;
         out.kind = STOP_EVENTS;
         out.ctx = null;
         return;
       }
+      this.timersLast = false;
       if (this.scan(out)) return;
       if (!polled) {
         polled = true;
@@ -675,6 +683,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
     this.wakerDead = host.hasExited(this.pgid);
     return this.wakerDead;
   }
+  /** the last wait() ended with timers that fired (wait's fairness); guarded by the JS thread */
+  private timersLast = false;
   /** the waker is gone (wakerGone); guarded by the JS thread */
   private wakerDead = false;
   /** when wakerGone looks again (performance.now() ms); guarded by the JS thread */
