@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
@@ -14,6 +16,20 @@
 /* mremap as the kernel takes it: glibc's wrapper passes a fifth argument only with MREMAP_FIXED */
 __attribute__((unused)) static long remap(void *old, long oldlen, long newlen, long flags, long newaddr) {
   return syscall(SYS_mremap, old, oldlen, newlen, flags, newaddr);
+}
+
+/* Stop and continue child pid three times (100 ms apart, 30 ms stopped), then reap it: its exit status, or 3 if a
+ * signal ended it. (Tests of sleeps that a stop must not lengthen.) */
+__attribute__((unused)) static int stop_and_continue(int pid) {
+  for (int i = 0; i < 3; i++) {
+    usleep(100000);
+    kill(pid, SIGSTOP);
+    usleep(30000);
+    kill(pid, SIGCONT);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
 }
 
 __attribute__((unused, format(printf, 1, 2))) static void say(const char *fmt, ...) {

@@ -161,16 +161,9 @@ static void signals(void) {
     long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     _exit(r == -1 && e == ETIMEDOUT ? (ms < 650 ? 0 : 2) : 1);
   }
-  for (int i = 0; i < 3; i++) {
-    usleep(100000);
-    kill(pid, SIGSTOP);
-    usleep(30000);
-    kill(pid, SIGCONT);
-  }
-  int st;
-  waitpid(pid, &st, 0);
+  int status = stop_and_continue(pid);
   say("a timed wait stopped and continued three times: %s\n",
-      WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "timed out at its deadline" : WIFEXITED(st) && WEXITSTATUS(st) == 2 ? "timed out late" : "did not time out");
+      status == 0 ? "timed out at its deadline" : status == 2 ? "timed out late" : "did not time out");
 }
 
 /* struct robust_list_head, and entries whose lock word is futex_offset past them */

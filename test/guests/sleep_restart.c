@@ -40,15 +40,7 @@ static int stopped_sleeper(int how) {
     long ms = ms_between(&t0, &t1);
     _exit(r != 0 || ms < 390 ? 1 : ms < 650 ? 0 : 2);
   }
-  for (int i = 0; i < 3; i++) {
-    usleep(100000);
-    kill(pid, SIGSTOP);
-    usleep(30000);
-    kill(pid, SIGCONT);
-  }
-  int st;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+  return stop_and_continue(pid);
 }
 
 int main(void) {
