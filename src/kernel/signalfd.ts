@@ -17,7 +17,7 @@
 import { Errno } from '../abi/errno.js';
 import type { SigInfo } from '../abi/signal.js';
 import { File } from '../fs/file.js';
-import { Stat, S_IFREG } from '../fs/types.js';
+import { Stat } from '../fs/types.js';
 import { POLLIN, WaitQueue } from '../fs/waitqueue.js';
 import { emptyStat } from '../fs/node.js';
 import type { Kernel } from './kernel.js';
@@ -85,7 +85,7 @@ export class SignalFdFile extends File {
 
   override stat(): Stat {
     const st = emptyStat();
-    st.mode = S_IFREG | 0o600;
+    st.mode = 0o600; // an anonymous inode's: no file type bits
     return st;
   }
 }

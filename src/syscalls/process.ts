@@ -2,6 +2,7 @@
  * Process identity and life: exit, execve, ids, limits, arch_prctl, prctl.
  */
 import { TASK_SIZE_MAX } from '../abi/limits.js';
+import { O_NONBLOCK } from '../fs/types.js';
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
@@ -107,7 +108,7 @@ export function sys_waitid(t: Task, r: Regs): number {
   const idtype = r.getI32(A0), id = r.getI32(A1), infop = r.get(A2), options = r.getU32(A3);
   if (options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) return -Errno.EINVAL;
   if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return -Errno.EINVAL;
-  let it = idtype, ident = id;
+  let it = idtype, ident = id, opts = options, nonblockPidfd = false;
   // kernel_waitid: P_PID 0 and a negative pidfd are EINVAL (P_PGID 0 is the caller's group)
   if ((idtype === P_PID && id <= 0) || (idtype === P_PIDFD && id < 0)) return -Errno.EINVAL;
   if (idtype === P_PGID && id === 0) ident = t.tg.pgid;
@@ -119,12 +120,18 @@ export function sys_waitid(t: Task, r: Regs): number {
     if (!tg) return -Errno.EBADF;
     it = P_PID;
     ident = tg.tgid;
+    // pidfd_get_pid: a PIDFD_NONBLOCK pidfd waits as WNOHANG, and nothing to report then is EAGAIN
+    if (f.flags & O_NONBLOCK) {
+      nonblockPidfd = !(options & WNOHANG);
+      opts |= WNOHANG;
+    }
   } else if (idtype !== P_ALL && idtype !== P_PID && idtype !== P_PGID) return -Errno.EINVAL;
   if ((idtype === P_PID || idtype === P_PGID) && id < 0) return -Errno.EINVAL;
   if (it === P_ALL) ident = 0;
   if (idtype === P_PIDFD) it = P_PID;
-  const res = t.kernel.waitChild(t, it, ident, options);
+  const res = t.kernel.waitChild(t, it, ident, opts);
   if (typeof res === 'number') {
+    if (res === 0 && nonblockPidfd) return -Errno.EAGAIN;
     if (res === 0 && infop) clearUser(t, infop, SIGINFO_SIZE); // WNOHANG: si_pid 0
     return res;
   }

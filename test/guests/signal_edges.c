@@ -5,9 +5,10 @@
  * errors, RLIMIT_SIGPENDING, SIGCHLD under SA_NOCLDWAIT with a handler and
  * its si_uid, the sa_flags rt_sigaction keeps, SA_RESETHAND resetting only
  * the handler, sigaltstack (modes, EPERM on the stack, SS_AUTODISARM),
- * signalfd_siginfo's layout, a reaped child's pidfd polling hung up,
- * waitid's EINVALs, and a POSIX timer firing every nanosecond. Output
- * compared with the host kernel's. */
+ * signalfd_siginfo's layout and its fstat, a reaped child's pidfd polling
+ * hung up, waitid's EINVALs and a PIDFD_NONBLOCK pidfd's EAGAIN, and a
+ * POSIX timer firing every nanosecond. Output compared with the host
+ * kernel's. */
 #include "common.h"
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,8 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -112,6 +115,15 @@ static void children(void) {
   SAY1("waitid(P_PID, 0)", syscall(SYS_waitid, P_PID, 0, &si, WEXITED, NULL));
   SAY1("waitid(P_PIDFD, -1)", syscall(SYS_waitid, P_PIDFD, -1, &si, WEXITED, NULL));
   pid = fork();
+  if (pid == 0) {
+    usleep(200000);
+    _exit(0);
+  }
+  int nb = (int)syscall(SYS_pidfd_open, pid, O_NONBLOCK);
+  SAY1("waitid on a PIDFD_NONBLOCK pidfd of a running child", syscall(SYS_waitid, P_PIDFD, nb, &si, WEXITED, NULL));
+  waitpid(pid, NULL, 0);
+  close(nb);
+  pid = fork();
   if (pid == 0) _exit(0);
   int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
   waitpid(pid, NULL, 0);
@@ -185,6 +197,9 @@ static void sfd(void) {
   v.sival_ptr = (void *)0x1122334455667788UL;
   sigqueue(getpid(), SIGRTMIN + 4, v);
   struct signalfd_siginfo s;
+  struct stat sb;
+  fstat(fd, &sb);
+  say("signalfd's fstat mode %o\n", (unsigned)sb.st_mode);
   long n = read(fd, &s, sizeof s);
   say("signalfd: %ld bytes, ssi_int %#x ssi_ptr %#llx ssi_status %d ssi_overrun %u\n", n, (unsigned)s.ssi_int,
       (unsigned long long)s.ssi_ptr, s.ssi_status, s.ssi_overrun);
