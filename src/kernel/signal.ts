@@ -20,7 +20,7 @@ import { OutOfMemory } from '../mm/physmem.js';
 // abi/signal.ts; it is re-exported here for the kernel's and syscalls' use.
 export * from '../abi/signal.js';
 import {
-  SIGSEGV, SIGBUS, SIG_DFL, SIG_IGN, SS_DISABLE, SS_ONSTACK, SA_ONSTACK, UNBLOCKABLE_LO, SigInfo, isIgnoredByDefault,
+  SIGSEGV, SIGBUS, SIG_DFL, SIG_IGN, SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, SA_ONSTACK, UNBLOCKABLE_LO, SigInfo, isIgnoredByDefault,
   encodeSiginfo,
 } from '../abi/signal.js';
 
@@ -117,8 +117,6 @@ import {
 const SC_REGS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, EFLAGS];
 
 
-/** sigaltstack's SS_AUTODISARM: the stack is disarmed while a handler runs on it (and never counts as "on" it) */
-export const SS_AUTODISARM = 0x80000000 | 0;
 /** Is sp on the task's alternate signal stack (on_sig_stack)? */
 export function onAltStack(t: Task, sp: number): boolean {
   if (t.altStackFlags & SS_AUTODISARM) return false;

@@ -4,14 +4,14 @@
  * a task sends itself takes its default action, or is dropped if ignored.
  */
 import { Errno } from '../abi/errno.js';
-import { SIGKILL, SIGSTOP, NSIG, SIGRTMIN, SigInfo, SS_ONSTACK, SS_DISABLE } from '../abi/signal.js';
+import { SIGKILL, SIGSTOP, NSIG, SIGRTMIN, SigInfo, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM } from '../abi/signal.js';
 import { RLIMIT_SIGPENDING } from '../abi/resource.js';
 import { getLimit } from './process.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, RSP } from '../platform/regs.js';
 import { A0, A1, A2, A3, BLOCKED, REGS_SET } from './types.js';
 import type { ThreadGroup } from '../kernel/task.js';
-import { restoreFrame, initFpState, SigPending, SI_USER, SI_TKILL, altStackFlags, onAltStack, SS_AUTODISARM } from '../kernel/signal.js';
+import { restoreFrame, initFpState, SigPending, SI_USER, SI_TKILL, altStackFlags, onAltStack } from '../kernel/signal.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { SignalFdFile } from '../kernel/signalfd.js';
 import { OutOfMemory } from '../mm/physmem.js';

@@ -189,7 +189,8 @@ function onInterrupt(t: Task, timer: Timer, rem: UserPtr, st: SleepState, relati
     }
     if (!relative) return undefined;
     const deadline = st.deadline, realtime = st.realtime;
-    t.restartBlock = (rt) => sleepUntil(rt, rt.sc.state ? null : deadline, realtime, rem, true);
+    // (a re-run after the wake finds its SleepState: sleepUntil takes the deadline from there)
+    t.restartBlock = (rt) => sleepUntil(rt, deadline, realtime, rem, true);
     return -ERESTART_RESTARTBLOCK;
   };
 }
