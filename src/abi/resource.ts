@@ -28,6 +28,24 @@ export const MIN_NICE = -20, MAX_NICE = 19;
 /** scheduling policies (sched_setscheduler(2)); SCHED_RESET_ON_FORK is a flag on the policy */
 export const SCHED_NORMAL = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6,
   SCHED_RESET_ON_FORK = 0x40000000;
+/** struct sched_attr (sched_setattr(2)): its sizes (VER0 without the utilization clamps) and sched_flags */
+export const SCHED_ATTR_SIZE_VER0 = 48, SCHED_ATTR_SIZE_VER1 = 56;
+export const SCHED_FLAG_RESET_ON_FORK = 0x01, SCHED_FLAG_RECLAIM = 0x02, SCHED_FLAG_DL_OVERRUN = 0x04,
+  SCHED_FLAG_KEEP_POLICY = 0x08, SCHED_FLAG_KEEP_PARAMS = 0x10, SCHED_FLAG_UTIL_CLAMP_MIN = 0x20,
+  SCHED_FLAG_UTIL_CLAMP_MAX = 0x40, SCHED_FLAG_SUGOV = 0x10000000;
+export const SCHED_FLAG_UTIL_CLAMP = SCHED_FLAG_UTIL_CLAMP_MIN | SCHED_FLAG_UTIL_CLAMP_MAX;
+export const SCHED_FLAG_ALL = 0x7f;
+/** the utilization clamps' scale (SCHED_CAPACITY_SCALE) */
+export const SCHED_CAPACITY_SCALE = 1024;
+/** EEVDF's slice: the default (Linux 6.18's sysctl_sched_base_slice, 0.7 ms scaled by 1 + log2(CPUs), at most 8 CPUs) and a
+ * sched_setattr runtime's bounds for the fair policies */
+export const SCHED_BASE_SLICE_NS = 700_000, SCHED_SLICE_MIN_NS = 100_000, SCHED_SLICE_MAX_NS = 100_000_000;
+
+/** I/O priorities (ioprio_set(2)): which, the class in bits 13-15, the level in bits 0-2 */
+export const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_PGRP = 2, IOPRIO_WHO_USER = 3;
+export const IOPRIO_CLASS_NONE = 0, IOPRIO_CLASS_RT = 1, IOPRIO_CLASS_BE = 2, IOPRIO_CLASS_IDLE = 3,
+  IOPRIO_CLASS_SHIFT = 13, IOPRIO_LEVEL_MASK = 7, IOPRIO_BITS = 16;
+
 /** real-time priorities: 1..MAX_RT_PRIO-1 */
 export const MAX_RT_PRIO = 100;
 /** sched_rr_get_interval's SCHED_RR time slice (RR_TIMESLICE: 100 ms) */

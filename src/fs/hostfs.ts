@@ -351,6 +351,15 @@ export class HostFs extends FileSystem {
     }
     return out;
   }
+  /** The host's syncfs on the mount's filesystem (a read-only mount wrote nothing through umlts). */
+  override sync(): void {
+    if (this.readonly) return;
+    const fd = this.openTransient('', O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return;
+    host.syncfs(fd);
+    this.handles.releaseTransient(fd);
+  }
+
   statfs(node: Node): StatFs | number {
     const rel = node instanceof HostNode ? node.rel : '';
     const fd = this.openTransient(rel, O_PATH);

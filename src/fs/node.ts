@@ -81,6 +81,9 @@ export abstract class FileSystem {
   /** immutable */
   abstract readonly root: Node;
   abstract statfs(node: Node): StatFs | number;
+  /** sync_filesystem (sync(2), syncfs(2)): what was written reaches the filesystem's storage. Memory-backed ones
+   * have nothing to do. */
+  sync(): void {}
 }
 
 /**
@@ -309,7 +312,7 @@ export class BufferFile extends File {
   }
 }
 
-// ---- getdents64 -------------------------------------------------------------------------
+// ---- getdents64, getdents -----------------------------------------------------------------
 
 /** stateless encoder, shared; immutable */
 const utf8 = new TextEncoder();
@@ -317,11 +320,16 @@ const utf8 = new TextEncoder();
 /**
  * Encode entries[start..] as struct linux_dirent64 records
  * {u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]} (8-byte
- * aligned) into buf. d_off is the index of the next entry, which is what
- * the directory's file position holds. Returns the bytes used and the index
- * of the first entry not written (bytes 0 if not even one fits).
+ * aligned) into buf; or, `old`, as getdents's struct linux_dirent
+ * {unsigned long d_ino; unsigned long d_off; u16 d_reclen; char d_name[]},
+ * whose d_type is the record's last byte. d_off is the index of the next
+ * entry, which is what the directory's file position holds. Returns the
+ * bytes used and the index of the first entry not written (bytes 0 if not
+ * even one fits).
  */
-export function encodeDirents(entries: readonly DirEntry[], start: number, buf: Uint8Array): { bytes: number; next: number } {
+export function encodeDirents(entries: readonly DirEntry[], start: number, buf: Uint8Array, old = false): { bytes: number; next: number } {
+  // (the name starts after d_type, or after d_reclen; the old record adds d_type after the name's NUL)
+  const nameAt = old ? 18 : 19, extra = old ? 2 : 1;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let off = 0;
   let i = start;
@@ -329,15 +337,15 @@ export function encodeDirents(entries: readonly DirEntry[], start: number, buf: 
     const e = entries[i]!;
     const escaped = hasEscapes(e.name);
     const nameLen = escaped ? encodeName(e.name).length : Buffer.byteLength(e.name, 'utf8');
-    const reclen = (19 + nameLen + 1 + 7) & ~7;
+    const reclen = (nameAt + nameLen + extra + 7) & ~7;
     if (off + reclen > buf.length) break;
     dv.setBigUint64(off, BigInt(e.ino), true);
     dv.setBigInt64(off + 8, BigInt(i + 1), true);
     dv.setUint16(off + 16, reclen, true);
-    dv.setUint8(off + 18, e.type);
-    if (escaped) buf.set(encodeName(e.name), off + 19);
-    else utf8.encodeInto(e.name, buf.subarray(off + 19, off + 19 + nameLen));
-    buf.fill(0, off + 19 + nameLen, off + reclen);
+    if (escaped) buf.set(encodeName(e.name), off + nameAt);
+    else utf8.encodeInto(e.name, buf.subarray(off + nameAt, off + nameAt + nameLen));
+    buf.fill(0, off + nameAt + nameLen, off + reclen);
+    dv.setUint8(old ? off + reclen - 1 : off + 18, e.type);
     off += reclen;
   }
   return { bytes: off, next: i };

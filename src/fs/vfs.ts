@@ -412,6 +412,16 @@ export class Vfs {
     return (mnt !== undefined && /(^|,)noexec(,|$)/.test(mnt.options)) || f.noExec;
   }
 
+  /** sync(2): every mounted filesystem, each once (ksys_sync's iterate_supers). */
+  syncAll(): void {
+    const done = new Set<FileSystem>();
+    for (const m of this.mounts.values()) {
+      if (done.has(m.fs)) continue;
+      done.add(m.fs);
+      m.fs.sync();
+    }
+  }
+
   /** Where a File was opened (null: not opened through the VFS, e.g. a pipe). */
   locOf(f: File): Loc | null {
     return this.fpath.get(f) ?? null;

@@ -610,6 +610,7 @@ const fsc = {
   ftruncate: libc.func('int ftruncate(int fd, int64_t len)'),
   fsync: libc.func('int fsync(int fd)'),
   fdatasync: libc.func('int fdatasync(int fd)'),
+  syncfs: libc.func('int syncfs(int fd)'),
   fstatfs: libc.func('int fstatfs(int fd, void *buf)'),
   umask: libc.func('unsigned int umask(unsigned int mask)'),
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
@@ -686,6 +687,9 @@ export function ftruncateTry(fd: number, len: number): number {
 }
 export function fsync(fd: number): number {
   return (fsc.fsync(fd) as number) === -1 ? -koffi.errno() : 0;
+}
+export function syncfs(fd: number): number {
+  return (fsc.syncfs(fd) as number) === -1 ? -koffi.errno() : 0;
 }
 export function fdatasync(fd: number): number {
   return (fsc.fdatasync(fd) as number) === -1 ? -koffi.errno() : 0;

@@ -128,6 +128,9 @@ export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup,
     child.rtPriority = parent.rtPriority;
     child.nice = parent.nice;
   }
+  child.slice = parent.slice;
+  // copy_io: the I/O priority goes with the child
+  child.ioprio = parent.ioprio;
   child.sigmaskLo = parent.sigmaskLo;
   child.sigmaskHi = parent.sigmaskHi;
   const r = child.regs;

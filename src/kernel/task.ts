@@ -227,6 +227,12 @@ export class Task {
   policy = 0;
   rtPriority = 0;
   resetOnFork = false;
+  /** its EEVDF slice (sched_setattr's runtime for the fair policies), ns; 0: the default. Guarded and reported as
+   * policy. */
+  slice = 0;
+  /** I/O priority (ioprio_set(2): class << 13 | hint << 3 | level), 0 for none; guarded by the JS thread (another
+   * task's ioprio_set may change it). Reported only: umlts does no block I/O of its own. */
+  ioprio = 0;
   /** the vCPUs it may run on (sched_setaffinity(2)); null: every vCPU. Guarded by the JS thread (another
    * task's sched_setaffinity may change it; the Scheduler reads it). Never empty. */
   affinity: readonly boolean[] | null = null;

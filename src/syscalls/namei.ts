@@ -2,7 +2,7 @@
  * The namespace and attribute syscalls (fs/namei.c, and the path calls of
  * fs/open.c, fs/utimes.c, fs/stat.c's readlink, fs/d_path.c's getcwd):
  * mkdir, mknod, unlink, rmdir, rename, symlink, link, readlink, access, getcwd,
- * chdir, chmod, chown, utimensat, utimes, umask.
+ * chdir, chmod, chown, utimensat, utimes, futimesat, utime, umask.
  *
  * Also the lookups the other file syscalls share (user_path_at's part):
  * dirArg for an *at call's dirfd, emptyPathLoc for AT_EMPTY_PATH, pathLoc
@@ -20,7 +20,7 @@ import {
 import { HostFile, OpenHostNode } from '../fs/hostfs.js';
 import { makedev, major, minor } from '../abi/stat.js';
 import { fileOf } from './fd.js';
-import { readPath, copyOut, getTimespec, getTimeval, NSEC_PER_SEC, UserPtr } from './uaccess.js';
+import { readPath, copyOut, getTimespec, getTimeval, readI64, NSEC_PER_SEC, UserPtr } from './uaccess.js';
 import { encodeName } from '../abi/names.js';
 
 // ---- lookups -------------------------------------------------------------------------------
@@ -380,21 +380,46 @@ export function sys_utimensat(t: Task, r: Regs): number {
   return t.kernel.vfs.utimesLoc(t, loc, atime, mtime, explicit);
 }
 
+/**
+ * do_utimes for the old calls: times (ns) or null for now; a null path
+ * with a dirfd other than AT_FDCWD names that fd's own file (futimesat).
+ */
+function doUtimes(t: Task, dirfd: number, pathAddr: number, times: [bigint, bigint] | null): number {
+  const now = BigInt(Date.now()) * 1000000n;
+  const [atime, mtime] = times ?? [now, now];
+  const loc = pathAddr === 0 && dirfd !== AT_FDCWD ? fdLoc(t, dirfd) : pathLoc(t, dirfd, pathAddr, true);
+  return typeof loc === 'number' ? loc : t.kernel.vfs.utimesLoc(t, loc, atime, mtime, times !== null);
+}
+
+/** utimes(2) and futimesat(2)'s struct timeval[2]: ns, or an errno (only tv_usec is checked: do_futimesat). */
+function readTimevals(t: Task, tvp: number): [bigint, bigint] | number {
+  const v: bigint[] = [];
+  for (let i = 0; i < 2; i++) {
+    const { sec, usec } = getTimeval(t, tvp + i * 16);
+    if (usec < 0n || usec > 999999n) return -Errno.EINVAL;
+    v.push(sec * NSEC_PER_SEC + usec * 1000n);
+  }
+  return v as [bigint, bigint];
+}
+
 /** utimes(2): struct timeval[2] or NULL. */
 export function sys_utimes(t: Task, r: Regs): number {
-  const pathAddr = r.get(A0), tvp = r.get(A1);
-  const now = BigInt(Date.now()) * 1000000n;
-  let atime = now, mtime = now, explicit = false;
-  if (tvp !== 0) {
-    const v: bigint[] = [];
-    for (let i = 0; i < 2; i++) {
-      const { sec, usec } = getTimeval(t, tvp + i * 16);
-      if (usec < 0n || usec > 999999n) return -Errno.EINVAL; // only tv_usec is checked (do_utimes)
-      v.push(sec * NSEC_PER_SEC + usec * 1000n);
-    }
-    [atime, mtime] = v as [bigint, bigint];
-    explicit = true;
-  }
-  const loc = pathLoc(t, AT_FDCWD, pathAddr, true);
-  return typeof loc === 'number' ? loc : t.kernel.vfs.utimesLoc(t, loc, atime, mtime, explicit);
+  const tvp = r.get(A1);
+  const times = tvp === 0 ? null : readTimevals(t, tvp);
+  return typeof times === 'number' ? times : doUtimes(t, AT_FDCWD, r.get(A0), times);
+}
+
+/** futimesat(2): utimes relative to a dirfd; a NULL path sets the dirfd's own file's times. */
+export function sys_futimesat(t: Task, r: Regs): number {
+  const tvp = r.get(A2);
+  const times = tvp === 0 ? null : readTimevals(t, tvp);
+  return typeof times === 'number' ? times : doUtimes(t, r.getI32(A0), r.get(A1), times);
+}
+
+/** utime(2): struct utimbuf { actime, modtime } in whole seconds, or NULL. */
+export function sys_utime(t: Task, r: Regs): number {
+  const tp = r.get(A1);
+  let times: [bigint, bigint] | null = null;
+  if (tp !== 0) times = [BigInt(readI64(t, tp)) * NSEC_PER_SEC, BigInt(readI64(t, tp + 8)) * NSEC_PER_SEC];
+  return doUtimes(t, AT_FDCWD, r.get(A0), times);
 }

@@ -1,8 +1,8 @@
 /**
- * Moving data (fs/read_write.c, fs/sync.c, mm/fadvise.c): read, write,
- * pread64, pwrite64, readv, writev, preadv, pwritev, lseek,
- * copy_file_range, fsync, fdatasync, fadvise64 (sendfile, splice, tee:
- * splice.ts). Writes to regular files obey RLIMIT_FSIZE (fsizeLimit).
+ * Moving data (fs/read_write.c, fs/sync.c, mm/fadvise.c, mm/readahead.c):
+ * read, write, pread64, pwrite64, readv, writev, preadv, pwritev, lseek,
+ * copy_file_range, fsync, fdatasync, sync, syncfs, sync_file_range,
+ * fadvise64, readahead (sendfile, splice, tee: splice.ts). Writes to regular files obey RLIMIT_FSIZE (fsizeLimit).
  *
  * Blocking: when a File answers -EAGAIN, the file is not O_NONBLOCK and has
  * a wait queue, the handler sleeps the task on it; the kernel re-runs the
@@ -18,7 +18,7 @@ import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
 import { File } from '../fs/file.js';
-import { S_IFMT, S_IFREG, S_IFDIR, O_APPEND, O_NONBLOCK } from '../fs/types.js';
+import { S_IFMT, S_IFREG, S_IFDIR, S_IFBLK, S_IFLNK, O_APPEND, O_NONBLOCK, O_PATH } from '../fs/types.js';
 import { SEEK_CUR, MAX_OFFSET } from '../fs/node.js';
 import { PipeEnd } from '../fs/pipe.js';
 import { NullFile } from '../fs/devfs.js';
@@ -392,6 +392,63 @@ export function sys_fdatasync(t: Task, r: Regs): number {
   const f = fileOf(t, r.getI32(A0));
   if (typeof f === 'number') return f;
   return f instanceof HostFile ? f.fdatasync() : f.fsync();
+}
+
+/** sync(2): every filesystem's writes reach its storage (hostfs: the host's syncfs); it cannot fail. */
+export function sys_sync(t: Task): number {
+  t.kernel.vfs.syncAll();
+  return 0;
+}
+
+/** syncfs(2): the filesystem fd lies on (a pipe's or a socket's has nothing to write back). O_PATH: EBADF (fdget). */
+export function sys_syncfs(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  if (typeof f === 'number') return f;
+  if (f.flags & O_PATH) return -Errno.EBADF;
+  t.kernel.vfs.locOf(f)?.mnt.fs.sync();
+  return 0;
+}
+
+/** sync_file_range's flags (SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER) */
+const SYNC_FILE_RANGE_VALID = 7;
+
+/**
+ * sync_file_range(2): Linux's checks (fd, flags, a range inside 0..2^63,
+ * a file with a page cache: ESPIPE otherwise). The writeback it starts or
+ * waits for is the host page cache's own business: a guest cannot tell it
+ * from here, and it never promised durability.
+ */
+export function sys_sync_file_range(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  if (typeof f === 'number') return f;
+  if (f.flags & O_PATH) return -Errno.EBADF;
+  const offset = BigInt.asIntN(64, r.getBig(A1)), nbytes = BigInt.asIntN(64, r.getBig(A2)), flags = r.getU32(A3);
+  if (flags & ~SYNC_FILE_RANGE_VALID) return -Errno.EINVAL;
+  const end = BigInt.asIntN(64, offset + nbytes);
+  if (offset < 0n || end < 0n || end < offset) return -Errno.EINVAL;
+  const st = f.stat();
+  if (typeof st === 'number') return st;
+  const fmt = st.mode & S_IFMT;
+  if (fmt !== S_IFREG && fmt !== S_IFBLK && fmt !== S_IFDIR && fmt !== S_IFLNK) return -Errno.ESPIPE;
+  return 0;
+}
+
+/**
+ * readahead(2): an fd open for reading (EBADF) on a file with a page cache
+ * (EINVAL: pipes, directories, devices), a count that is a valid length
+ * (vfs_fadvise's WILLNEED). The reading ahead itself is the host's.
+ */
+export function sys_readahead(t: Task, r: Regs): number {
+  const f = fileOf(t, r.getI32(A0));
+  if (typeof f === 'number') return f;
+  if (f.flags & O_PATH || !f.readable) return -Errno.EBADF;
+  const st = f.stat();
+  if (typeof st === 'number') return st;
+  const fmt = st.mode & S_IFMT;
+  if (fmt !== S_IFREG && fmt !== S_IFBLK) return -Errno.EINVAL;
+  // (a size_t: a length past 2^63 is negative as loff_t)
+  if (r.getS(A2) < 0) return -Errno.EINVAL;
+  return 0;
 }
 
 /** fadvise64(2): advice is validated and, as Linux may, not acted on. */

@@ -1,6 +1,7 @@
 /**
- * Reading directories (fs/readdir.c): getdents64. The entries come from
- * File.readdir(); they are encoded as struct linux_dirent64 by fs/node.ts.
+ * Reading directories (fs/readdir.c): getdents64, and getdents (the old
+ * struct linux_dirent, which older static binaries still read). The entries
+ * come from File.readdir(); fs/node.ts encodes them.
  */
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
@@ -13,13 +14,22 @@ import { copyOut } from './uaccess.js';
 
 /** getdents64(2): File.pos is the index of the next entry. */
 export function sys_getdents64(t: Task, r: Regs): number {
+  return getdents(t, r, false);
+}
+
+/** getdents(2) */
+export function sys_getdents(t: Task, r: Regs): number {
+  return getdents(t, r, true);
+}
+
+function getdents(t: Task, r: Regs, old: boolean): number {
   const fd = r.getI32(A0), dirp = r.get(A1), count = r.getU32(A2);
   const f = fileOf(t, fd);
   if (typeof f === 'number') return f;
   const entries = f.readdir();
   if (typeof entries === 'number') return entries;
   if (f.pos >= entries.length) return 0;
-  const { bytes, next } = encodeDirents(entries, f.pos, scratch.subarray(0, Math.min(count, CHUNK)));
+  const { bytes, next } = encodeDirents(entries, f.pos, scratch.subarray(0, Math.min(count, CHUNK)), old);
   if (bytes === 0) return -Errno.EINVAL;
   copyOut(t, dirp, scratch, 0, bytes);
   f.pos = next;

@@ -1,7 +1,8 @@
 /**
  * Scheduling attributes (kernel/sched/syscalls.c, kernel/sys.c's
  * getpriority/setpriority): nice values, policies and real-time
- * priorities, CPU affinity, sched_yield.
+ * priorities, sched_setattr/sched_getattr (with EEVDF's slice), CPU
+ * affinity, sched_yield.
  *
  * Nice values, policies and priorities are per task, kept with Linux's
  * checks and errors and reported back (getpriority, sched_getscheduler,
@@ -14,16 +15,19 @@
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
-import { A0, A1, A2 } from './types.js';
+import { A0, A1, A2, A3 } from './types.js';
 import {
   PRIO_PROCESS, PRIO_PGRP, PRIO_USER, MIN_NICE, MAX_NICE, SCHED_NORMAL, SCHED_FIFO, SCHED_RR, SCHED_BATCH,
   SCHED_IDLE, SCHED_DEADLINE, SCHED_RESET_ON_FORK, MAX_RT_PRIO, RR_TIMESLICE_NS, RLIMIT_NICE, RLIMIT_RTPRIO,
+  SCHED_ATTR_SIZE_VER0, SCHED_ATTR_SIZE_VER1, SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_KEEP_POLICY, SCHED_FLAG_KEEP_PARAMS,
+  SCHED_FLAG_UTIL_CLAMP, SCHED_FLAG_ALL, SCHED_FLAG_SUGOV, SCHED_BASE_SLICE_NS, SCHED_SLICE_MIN_NS, SCHED_SLICE_MAX_NS,
 } from '../abi/resource.js';
+import { PAGE_SIZE } from '../mm/physmem.js';
 import { getLimit } from './process.js';
-import { copyIn, copyOut, readStruct, writeStruct, writeTimespec } from './uaccess.js';
+import { copyIn, copyOut, copyStructFromUser, readStruct, writeStruct, writeTimespec, clearUser } from './uaccess.js';
 
 /** CAP_SYS_NICE */
-function capNice(t: Task): boolean {
+export function capNice(t: Task): boolean {
   return t.creds.euid === 0;
 }
 
@@ -47,7 +51,7 @@ function* allTasks(t: Task): Generator<Task> {
 // ---- nice: getpriority, setpriority ---------------------------------------------------------
 
 /** The tasks getpriority/setpriority's (which, who) names (PRIO_PROCESS: one task, as Linux finds it by tid). */
-function prioTargets(t: Task, which: number, who: number): Task[] {
+export function prioTargets(t: Task, which: number, who: number): Task[] {
   const out: Task[] = [];
   switch (which) {
     case PRIO_PROCESS: {
@@ -117,37 +121,84 @@ const validPolicy = (policy: number): boolean =>
 /** sched_setscheduler's "keep the policy" (SETPARAM_POLICY) */
 const SETPARAM_POLICY = -1;
 
+/** What __sched_setscheduler is asked: sched_setscheduler's policy and priority, or all of a struct sched_attr. */
+interface SchedAttr {
+  /** SCHED_*, or SETPARAM_POLICY to keep the task's */
+  policy: number;
+  priority: number;
+  /** SCHED_FLAG_* (sched_setscheduler: RESET_ON_FORK from the policy word) */
+  flags: number;
+  /** the fair policies' nice value and slice (0: the default), from sched_setattr only */
+  nice: number | null;
+  runtime: bigint;
+  deadline: bigint;
+  period: bigint;
+}
+
+const fairPolicy = (policy: number): boolean => policy === SCHED_NORMAL || policy === SCHED_BATCH;
+
+/** __checkparam_dl: deadline, runtime (at least 2^DL_SCALE ns) <= deadline <= period, in [100 µs, 2^22 µs] */
+function checkParamDl(a: SchedAttr): boolean {
+  if (a.deadline === 0n || a.runtime < 1024n || a.deadline >> 63n || a.period >> 63n) return false;
+  const period = a.period === 0n ? a.deadline : a.period;
+  return period >= a.deadline && a.deadline >= a.runtime && period >= 100_000n && period <= (1n << 22n) * 1000n;
+}
+
 /**
- * __sched_setscheduler's checks and change: policy -1 keeps the current one
- * (sched_setparam). SCHED_DEADLINE needs sched_setattr's parameters (EINVAL
- * here, as through sched_setscheduler on Linux).
+ * __sched_setscheduler's checks and change (user = true): policy
+ * SETPARAM_POLICY keeps the current one (sched_setparam, KEEP_POLICY);
+ * KEEP_PARAMS checks everything and changes only SCHED_RESET_ON_FORK.
+ * SCHED_DEADLINE passes the parameter checks and is then refused as
+ * admission control refuses it (EBUSY; EPERM without CAP_SYS_NICE):
+ * umlts's scheduler has no deadline class. The utilization clamps are
+ * those of a kernel without CONFIG_UCLAMP_TASK (EOPNOTSUPP).
  */
-function setScheduler(t: Task, p: Task, policy: number, prio: number): number {
-  let resetOnFork = p.resetOnFork;
+function setScheduler(t: Task, p: Task, a: SchedAttr): number {
+  let policy = a.policy, resetOnFork: boolean;
   if (policy === SETPARAM_POLICY) {
     policy = p.policy;
+    resetOnFork = p.resetOnFork;
   } else {
-    resetOnFork = (policy & SCHED_RESET_ON_FORK) !== 0;
-    policy &= ~SCHED_RESET_ON_FORK;
+    resetOnFork = (a.flags & SCHED_FLAG_RESET_ON_FORK) !== 0;
     if (!validPolicy(policy) && policy !== SCHED_DEADLINE) return -Errno.EINVAL;
   }
+  if (a.flags & ~(SCHED_FLAG_ALL | SCHED_FLAG_SUGOV)) return -Errno.EINVAL;
+  const prio = a.priority;
   if (prio < 0 || prio > MAX_RT_PRIO - 1) return -Errno.EINVAL;
-  if (policy === SCHED_DEADLINE || rtPolicy(policy) !== (prio !== 0)) return -Errno.EINVAL;
+  if ((policy === SCHED_DEADLINE && !checkParamDl(a)) || rtPolicy(policy) !== (prio !== 0)) return -Errno.EINVAL;
   if (!capNice(t)) {
+    // user_check_sched_setscheduler
+    if (fairPolicy(policy) && a.nice !== null && a.nice < p.nice && !canNice(t, p, a.nice)) return -Errno.EPERM;
     if (rtPolicy(policy)) {
       const rlim = getLimit(p, RLIMIT_RTPRIO)[0];
       if (policy !== p.policy && !rlim) return -Errno.EPERM;
       if (prio > p.rtPriority && prio > rlim) return -Errno.EPERM;
     }
+    if (policy === SCHED_DEADLINE) return -Errno.EPERM;
     // leaving SCHED_IDLE is lowering the nice value's worth of weight
     if (p.policy === SCHED_IDLE && policy !== SCHED_IDLE && !canNice(t, p, p.nice)) return -Errno.EPERM;
     if (!sameOwner(t, p)) return -Errno.EPERM;
     if (p.resetOnFork && !resetOnFork) return -Errno.EPERM;
   }
-  p.policy = policy;
-  p.rtPriority = prio;
+  if (a.flags & SCHED_FLAG_SUGOV) return -Errno.EINVAL;
+  if (a.flags & SCHED_FLAG_UTIL_CLAMP) return -Errno.EOPNOTSUPP;
+  if (policy === SCHED_DEADLINE) return -Errno.EBUSY;
   p.resetOnFork = resetOnFork;
+  if (a.flags & SCHED_FLAG_KEEP_PARAMS) return 0;
+  p.policy = policy;
+  if (fairPolicy(policy) && a.nice !== null) {
+    p.nice = a.nice;
+    p.slice = a.runtime === 0n ? 0 : Number(a.runtime < SCHED_SLICE_MIN_NS ? SCHED_SLICE_MIN_NS : a.runtime > SCHED_SLICE_MAX_NS ? SCHED_SLICE_MAX_NS : a.runtime);
+  }
+  // (a fair or idle task's priority is 0, checked above)
+  p.rtPriority = prio;
   return 0;
+}
+
+/** A task's EEVDF slice, ns: its own (sched_setattr's runtime) or the default for this many vCPUs. */
+function sliceOf(t: Task, p: Task): number {
+  if (p.slice !== 0) return p.slice;
+  return SCHED_BASE_SLICE_NS * (1 + Math.floor(Math.log2(Math.min(8, t.kernel.sched.ncpus))));
 }
 
 /** do_sched_setscheduler: pid >= 0 and a struct sched_param (EINVAL), the task (ESRCH). */
@@ -156,7 +207,14 @@ function doSetscheduler(t: Task, pid: number, policy: number, param: number): nu
   const prio = readStruct(t, param, 4).getInt32(0, true);
   const p = findTask(t, pid);
   if (!p) return -Errno.ESRCH;
-  return setScheduler(t, p, policy, prio);
+  let flags = 0;
+  if (policy !== SETPARAM_POLICY) {
+    if (policy & SCHED_RESET_ON_FORK) flags = SCHED_FLAG_RESET_ON_FORK;
+    policy &= ~SCHED_RESET_ON_FORK;
+    // (sched_setscheduler has no SCHED_DEADLINE parameters: EINVAL, as on Linux)
+    if (policy === SCHED_DEADLINE) return -Errno.EINVAL;
+  }
+  return setScheduler(t, p, { policy, priority: prio, flags, nice: null, runtime: 0n, deadline: 0n, period: 0n });
 }
 
 /** sched_setscheduler(2) */
@@ -187,6 +245,82 @@ export function sys_sched_getparam(t: Task, r: Regs): number {
   const p = findTask(t, pid);
   if (!p) return -Errno.ESRCH;
   writeStruct(t, param, 4, (dv) => dv.setInt32(0, p.rtPriority, true));
+  return 0;
+}
+
+/** struct sched_attr's offsets */
+const SA_SIZE = 0, SA_POLICY = 4, SA_FLAGS = 8, SA_NICE = 16, SA_PRIORITY = 20, SA_RUNTIME = 24, SA_DEADLINE = 32,
+  SA_PERIOD = 40;
+
+/** get_params: what sched_getattr reports and SCHED_FLAG_KEEP_PARAMS keeps. */
+function getParams(t: Task, p: Task, a: SchedAttr): void {
+  if (rtPolicy(p.policy)) {
+    a.priority = p.rtPriority;
+  } else {
+    a.nice = p.nice;
+    a.runtime = BigInt(sliceOf(t, p));
+  }
+}
+
+/**
+ * sched_setattr(2): sched_copy_attr's size rules (0 is the first version's
+ * 48 bytes; under 48 or over a page, or non-zero bytes past what Linux
+ * knows: E2BIG, the size Linux knows written back), a nice value clamped to
+ * [-20, 19], SCHED_FLAG_KEEP_POLICY and KEEP_PARAMS, then setScheduler.
+ */
+export function sys_sched_setattr(t: Task, r: Regs): number {
+  const pid = r.getI32(A0), uattr = r.get(A1), flags = r.getU32(A2);
+  if (uattr === 0 || pid < 0 || flags !== 0) return -Errno.EINVAL;
+  let size = readStruct(t, uattr, 4).getUint32(0, true);
+  if (size === 0) size = SCHED_ATTR_SIZE_VER0;
+  const b = size < SCHED_ATTR_SIZE_VER0 || size > PAGE_SIZE ? -Errno.E2BIG : copyStructFromUser(t, uattr, size, SCHED_ATTR_SIZE_VER1);
+  if (typeof b === 'number') {
+    if (b === -Errno.E2BIG) writeStruct(t, uattr + SA_SIZE, 4, (dv) => dv.setUint32(0, SCHED_ATTR_SIZE_VER1, true));
+    return b;
+  }
+  const dv = new DataView(b.buffer);
+  const a: SchedAttr = {
+    policy: dv.getUint32(SA_POLICY, true) | 0,
+    // (a bit above the 32 Linux knows stands for itself as an unknown one: EINVAL)
+    flags: Number(dv.getBigUint64(SA_FLAGS, true) & 0xffffffffn) | (dv.getUint32(SA_FLAGS + 4, true) !== 0 ? 0x40000000 : 0),
+    nice: Math.min(MAX_NICE, Math.max(MIN_NICE, dv.getInt32(SA_NICE, true))),
+    priority: dv.getUint32(SA_PRIORITY, true),
+    runtime: dv.getBigUint64(SA_RUNTIME, true),
+    deadline: dv.getBigUint64(SA_DEADLINE, true),
+    period: dv.getBigUint64(SA_PERIOD, true),
+  };
+  if (a.flags & SCHED_FLAG_UTIL_CLAMP && size < SCHED_ATTR_SIZE_VER1) return -Errno.EINVAL;
+  if (a.policy < 0) return -Errno.EINVAL;
+  if (a.flags & SCHED_FLAG_KEEP_POLICY) a.policy = SETPARAM_POLICY;
+  const p = findTask(t, pid);
+  if (!p) return -Errno.ESRCH;
+  if (a.flags & SCHED_FLAG_KEEP_PARAMS) getParams(t, p, a);
+  return setScheduler(t, p, a);
+}
+
+/**
+ * sched_getattr(2): the struct Linux knows (its size: the smaller of
+ * theirs and ours), zeros in a larger caller's tail. No utilization clamps
+ * (0, as without CONFIG_UCLAMP_TASK).
+ */
+export function sys_sched_getattr(t: Task, r: Regs): number {
+  const pid = r.getI32(A0), uattr = r.get(A1), usize = r.getU32(A2), flags = r.getU32(A3);
+  if (uattr === 0 || pid < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || flags !== 0) return -Errno.EINVAL;
+  const p = findTask(t, pid);
+  if (!p) return -Errno.ESRCH;
+  const a: SchedAttr = { policy: p.policy, priority: 0, flags: p.resetOnFork ? SCHED_FLAG_RESET_ON_FORK : 0, nice: 0, runtime: 0n, deadline: 0n, period: 0n };
+  getParams(t, p, a);
+  const ksize = SCHED_ATTR_SIZE_VER1, n = Math.min(usize, ksize);
+  const b = new Uint8Array(ksize), dv = new DataView(b.buffer);
+  dv.setUint32(SA_SIZE, n, true);
+  dv.setUint32(SA_POLICY, a.policy, true);
+  dv.setBigUint64(SA_FLAGS, BigInt(a.flags), true);
+  dv.setInt32(SA_NICE, a.nice ?? 0, true);
+  dv.setUint32(SA_PRIORITY, a.priority, true);
+  dv.setBigUint64(SA_RUNTIME, a.runtime, true);
+  // copy_struct_to_user: the caller's bytes past ours are cleared
+  if (usize > ksize) clearUser(t, uattr + ksize, usize - ksize);
+  copyOut(t, uattr, b, 0, n);
   return 0;
 }
 

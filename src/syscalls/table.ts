@@ -33,6 +33,7 @@ import * as SCHED from './sched.js';
 import * as MEMFD from './memfd.js';
 import * as IPC from './ipc.js';
 import * as TFD from './timerfd.js';
+import * as IOPRIO from './ioprio.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -74,6 +75,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_newfstatat]: { name: 'newfstatat', handler: STAT.sys_newfstatat, status: 'supported' },
   [N.SYS_statx]: { name: 'statx', handler: STAT.sys_statx, status: 'partial', note: 'basic stats only (no btime, mount id, attributes)' },
   [N.SYS_getdents64]: { name: 'getdents64', handler: DIR.sys_getdents64, status: 'supported' },
+  [N.SYS_getdents]: { name: 'getdents', handler: DIR.sys_getdents, status: 'supported' },
   [N.SYS_readlink]: { name: 'readlink', handler: NAMEI.sys_readlink, status: 'supported' },
   [N.SYS_readlinkat]: { name: 'readlinkat', handler: NAMEI.sys_readlinkat, status: 'supported' },
   [N.SYS_access]: { name: 'access', handler: NAMEI.sys_access, status: 'supported' },
@@ -112,13 +114,19 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_fchownat]: { name: 'fchownat', handler: NAMEI.sys_fchownat, status: 'supported' },
   [N.SYS_utimensat]: { name: 'utimensat', handler: NAMEI.sys_utimensat, status: 'supported' },
   [N.SYS_utimes]: { name: 'utimes', handler: NAMEI.sys_utimes, status: 'supported' },
+  [N.SYS_futimesat]: { name: 'futimesat', handler: NAMEI.sys_futimesat, status: 'supported' },
+  [N.SYS_utime]: { name: 'utime', handler: NAMEI.sys_utime, status: 'supported' },
   [N.SYS_truncate]: { name: 'truncate', handler: OPEN.sys_truncate, status: 'supported' },
   [N.SYS_ftruncate]: { name: 'ftruncate', handler: OPEN.sys_ftruncate, status: 'supported' },
   [N.SYS_fsync]: { name: 'fsync', handler: RW.sys_fsync, status: 'supported' },
+  [N.SYS_sync]: { name: 'sync', handler: RW.sys_sync, status: 'supported', note: "hostfs: the host's syncfs of each writable mount" },
+  [N.SYS_syncfs]: { name: 'syncfs', handler: RW.sys_syncfs, status: 'supported' },
+  [N.SYS_sync_file_range]: { name: 'sync_file_range', handler: RW.sys_sync_file_range, status: 'supported', note: "validated; the host's page cache writes back" },
   [N.SYS_fdatasync]: { name: 'fdatasync', handler: RW.sys_fdatasync, status: 'supported' },
   [N.SYS_fallocate]: { name: 'fallocate', handler: OPEN.sys_fallocate, status: 'supported', note: 'hostfs: the host does it; tmpfs: mode 0 and KEEP_SIZE' },
   [N.SYS_copy_file_range]: { name: 'copy_file_range', handler: RW.sys_copy_file_range, status: 'supported', note: 'within one filesystem (EXDEV across); a pinned copy between host files, else a read/write loop' },
   [N.SYS_fadvise64]: { name: 'fadvise64', handler: RW.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
+  [N.SYS_readahead]: { name: 'readahead', handler: RW.sys_readahead, status: 'supported', note: "validated; the host's page cache reads ahead" },
   [N.SYS_statfs]: { name: 'statfs', handler: STAT.sys_statfs, status: 'supported' },
   [N.SYS_fstatfs]: { name: 'fstatfs', handler: STAT.sys_fstatfs, status: 'supported' },
   [N.SYS_getxattr]: { name: 'getxattr', handler: XATTR.sys_getxattr, status: 'partial', note: XATTRS },
@@ -284,6 +292,10 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_setpriority]: { name: 'setpriority', handler: SCHED.sys_setpriority, status: 'partial', note: SCHED_NOTE },
   [N.SYS_sched_setscheduler]: { name: 'sched_setscheduler', handler: SCHED.sys_sched_setscheduler, status: 'partial', note: SCHED_NOTE + '; SCHED_DEADLINE: EINVAL' },
   [N.SYS_sched_getscheduler]: { name: 'sched_getscheduler', handler: SCHED.sys_sched_getscheduler, status: 'supported' },
+  [N.SYS_sched_setattr]: { name: 'sched_setattr', handler: SCHED.sys_sched_setattr, status: 'partial', note: SCHED_NOTE + '; SCHED_DEADLINE refused as admission control does (EBUSY); no utilization clamps (EOPNOTSUPP, as without CONFIG_UCLAMP_TASK)' },
+  [N.SYS_sched_getattr]: { name: 'sched_getattr', handler: SCHED.sys_sched_getattr, status: 'supported' },
+  [N.SYS_ioprio_set]: { name: 'ioprio_set', handler: IOPRIO.sys_ioprio_set, status: 'partial', note: 'kept, inherited and reported with Linux\'s checks; host I/O does not weigh it' },
+  [N.SYS_ioprio_get]: { name: 'ioprio_get', handler: IOPRIO.sys_ioprio_get, status: 'supported' },
   [N.SYS_sched_setparam]: { name: 'sched_setparam', handler: SCHED.sys_sched_setparam, status: 'partial', note: SCHED_NOTE },
   [N.SYS_sched_getparam]: { name: 'sched_getparam', handler: SCHED.sys_sched_getparam, status: 'supported' },
   [N.SYS_sched_get_priority_max]: { name: 'sched_get_priority_max', handler: SCHED.sys_sched_get_priority_max, status: 'supported' },

@@ -58,6 +58,21 @@ export function copyOut(t: Task, addr: UserPtr, src: Uint8Array, at = 0, len = s
   t.mm.write(addr, src, at, len);
 }
 
+/**
+ * copy_struct_from_user: a struct the caller says is usize bytes into a
+ * zeroed ksize-byte buffer. A caller's larger struct must be zero past what
+ * the kernel knows (E2BIG otherwise); a smaller one leaves the rest zero.
+ */
+export function copyStructFromUser(t: Task, addr: UserPtr, usize: number, ksize: number): Uint8Array | number {
+  const out = new Uint8Array(ksize);
+  if (usize > ksize) {
+    const tail = t.mm.read(addr + ksize, usize - ksize);
+    for (let i = 0; i < tail.length; i++) if (tail[i] !== 0) return -Errno.E2BIG;
+  }
+  t.mm.readInto(addr, out, 0, Math.min(usize, ksize));
+  return out;
+}
+
 /** immutable: all zeros */
 const zeros = new Uint8Array(256);
 

@@ -1,0 +1,28 @@
+// Syscalls older or rarer programs still make, compared with the host kernel:
+// sync, syncfs, sync_file_range, readahead, utime, futimesat, the old
+// getdents, ioprio_get/ioprio_set, sched_setattr/sched_getattr.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildGuest, assertNoLeftovers, assertSameText, makeScratch, rmScratch, runUmlts, runNative, hostCpus } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+test('sync family, readahead, utime/futimesat, getdents, ioprio and sched_setattr/getattr as Linux answers them', () => {
+  const g = buildGuest('compat_calls');
+  const dn = makeScratch('compat'), du = makeScratch('compat');
+  try {
+    const native = runNative([g, dn]);
+    assert.equal(native.code, 0, native.describe());
+    // the default EEVDF slice depends on the CPU count: as many vCPUs as the host has
+    const um = runUmlts(['--rw', '--cpus', String(hostCpus())], [g, du]);
+    assert.equal(um.code, 0, um.describe());
+    assertSameText(um.stdout, native.stdout, 'compat_calls');
+    assert.match(native.stdout, /^getdents: end 0 seen 0x3f types 0xf aligned 1 nul-terminated 1$/m);
+    assert.match(native.stdout, /^after futimesat: atime 1200000000\.250000000 mtime 1300000000\.500000000$/m);
+    assert.match(native.stdout, /^getattr: size 48 policy 1 flags 0 nice 0 prio 20 runtime 0 /m);
+    assert.doesNotMatch(um.stderr, /unimplemented syscall/);
+  } finally {
+    rmScratch(dn);
+    rmScratch(du);
+  }
+});
