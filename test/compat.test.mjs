@@ -1,9 +1,9 @@
 // Syscalls older or rarer programs still make, compared with the host kernel:
 // sync, syncfs, sync_file_range, readahead, utime, futimesat, the old
-// getdents, ioprio_get/ioprio_set, sched_setattr/sched_getattr.
+// getdents, ioprio_get/ioprio_set, sched_setattr/sched_getattr, syslog.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, assertNoLeftovers, assertSameText, makeScratch, rmScratch, runUmlts, runNative, hostCpus } from './lib.mjs';
+import { buildGuest, assertNoLeftovers, assertSameText, makeScratch, rmScratch, runUmlts, runNative, hostCpus, lines } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -25,4 +25,17 @@ test('sync family, readahead, utime/futimesat, getdents, ioprio and sched_setatt
     rmScratch(dn);
     rmScratch(du);
   }
+});
+
+test("syslog(2) answers as Linux with dmesg_restrict, and holds umlts's own kernel messages (the guest's dmesg)", () => {
+  const g = buildGuest('syslog');
+  const native = runNative([g]);
+  assert.equal(native.code, 0, native.describe());
+  const um = runUmlts([], [g]);
+  assert.equal(um.code, 0, um.describe());
+  // every line but the last is Linux's answer; the last says whether the log has umlts's notice
+  const n = lines(native.stdout), u = lines(um.stdout);
+  assertSameText(u.slice(0, -1).join('\n'), n.slice(0, -1).join('\n'), 'syslog');
+  assert.equal(u.at(-1), 'notice: yes', um.describe());
+  assert.match(um.stderr, /unimplemented syscall io_setup/);
 });

@@ -60,6 +60,7 @@ import { procNetFiles } from '../net/procnet.js';
 import { ElfImage, ExecFile, LoaderError } from '../loader/elf.js';
 import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from './futex.js';
+import { KernelLog, LOGLEVEL_WARNING } from './printk.js';
 import { IpcNamespace } from './ipc/ipc.js';
 import { RLIMIT_NOFILE, NR_OPEN } from '../abi/resource.js';
 import { CLOCK_REALTIME } from '../abi/time.js';
@@ -195,6 +196,8 @@ export class Kernel {
   readonly futexes = new FutexTable();
   /** boot time for /proc/uptime, sysinfo (monotonic ns); immutable */
   readonly bootNs = process.hrtime.bigint();
+  /** the kernel's messages, for syslog(2) (warn() adds each) */
+  readonly klog = new KernelLog(() => Number(process.hrtime.bigint() - this.bootNs));
   /** the syscall hook, or null (the dispatcher's only cost then: this test); set by the front end before guests run */
   syscallHook: SyscallHook | null = null;
   /** where finished syscalls and delivered signals are reported, or null; guarded by the JS thread (the front end turns it on and off) */
@@ -729,8 +732,9 @@ export class Kernel {
     this.platform.shutdown();
   }
 
-  /** One line on the real stderr. */
+  /** One line on the real stderr, kept in the kernel's log too (the guest's dmesg). */
   warn(msg: string): void {
+    this.klog.append(LOGLEVEL_WARNING, `umlts: ${msg}`);
     this.warnRaw(`umlts: ${msg}`);
   }
   warnRaw(line: string): void {

@@ -34,6 +34,7 @@ import * as MEMFD from './memfd.js';
 import * as IPC from './ipc.js';
 import * as TFD from './timerfd.js';
 import * as IOPRIO from './ioprio.js';
+import { sys_syslog } from './syslog.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -199,6 +200,12 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_mprotect]: { name: 'mprotect', handler: M.sys_mprotect, status: 'supported' },
   [N.SYS_pkey_alloc]: { name: 'pkey_alloc', handler: fails(Errno.ENOSPC), status: 'stub', note: 'no protection keys, as on a CPU without PKU' },
   [N.SYS_pkey_free]: { name: 'pkey_free', handler: fails(Errno.EINVAL), status: 'stub', note: 'no protection keys' },
+  [N.SYS_get_mempolicy]: { name: 'get_mempolicy', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as a kernel without CONFIG_NUMA (procps and libnuma take ENOSYS so)' },
+  [N.SYS_set_mempolicy]: { name: 'set_mempolicy', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as without CONFIG_NUMA' },
+  [N.SYS_mbind]: { name: 'mbind', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as without CONFIG_NUMA' },
+  [N.SYS_migrate_pages]: { name: 'migrate_pages', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as without CONFIG_NUMA' },
+  [N.SYS_move_pages]: { name: 'move_pages', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as without CONFIG_NUMA' },
+  [N.SYS_set_mempolicy_home_node]: { name: 'set_mempolicy_home_node', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as without CONFIG_NUMA' },
   [N.SYS_pkey_mprotect]: { name: 'pkey_mprotect', handler: M.sys_pkey_mprotect, status: 'partial', note: 'pkey -1 only (plain mprotect)' },
   [N.SYS_mremap]: { name: 'mremap', handler: M.sys_mremap, status: 'supported' },
   [N.SYS_madvise]: { name: 'madvise', handler: M.sys_madvise, status: 'supported' },
@@ -329,6 +336,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_sethostname]: { name: 'sethostname', handler: I.sys_sethostname, status: 'supported', note: "the guest's host name; the host's never changes" },
   [N.SYS_setdomainname]: { name: 'setdomainname', handler: I.sys_setdomainname, status: 'supported' },
   [N.SYS_getcpu]: { name: 'getcpu', handler: I.sys_getcpu, status: 'supported' },
+  [N.SYS_syslog]: { name: 'syslog', handler: sys_syslog, status: 'supported', note: "umlts's own kernel messages (unimplemented syscalls, out-of-memory kills); dmesg_restrict as Debian sets it" },
   [N.SYS_getrusage]: { name: 'getrusage', handler: I.sys_getrusage, status: 'partial', note: 'CPU time (as user time) and maxrss only' },
   [N.SYS_times]: { name: 'times', handler: I.sys_times, status: 'partial', note: 'CPU time as user time' },
 };
