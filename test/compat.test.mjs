@@ -1,6 +1,7 @@
 // Syscalls older or rarer programs still make, compared with the host kernel:
 // sync, syncfs, sync_file_range, readahead, utime, futimesat, the old
-// getdents, ioprio_get/ioprio_set, sched_setattr/sched_getattr, syslog.
+// getdents, ioprio_get/ioprio_set, sched_setattr/sched_getattr, syslog,
+// openat2 with its RESOLVE_* flags.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildGuest, assertNoLeftovers, assertSameText, makeScratch, rmScratch, runUmlts, runNative, hostCpus, lines } from './lib.mjs';
@@ -39,3 +40,25 @@ test("syslog(2) answers as Linux with dmesg_restrict, and holds umlts's own kern
   assert.equal(u.at(-1), 'notice: yes', um.describe());
   assert.match(um.stderr, /unimplemented syscall io_setup/);
 });
+
+for (const where of ['a writable host directory', 'tmpfs']) {
+  test(`openat2: open_how's checks and every RESOLVE_* flag as Linux, in ${where}`, () => {
+    const g = buildGuest('openat2');
+    const dn = makeScratch('openat2'), du = makeScratch('openat2');
+    try {
+      const native = runNative([g, dn]);
+      assert.equal(native.code, 0, native.describe());
+      const um = where === 'tmpfs'
+        ? runUmlts([], ['/bin/sh', '-c', `mkdir /tmp/o2 && exec ${g} /tmp/o2`])
+        : runUmlts(['--mount', `${du}:${du}`], [g, du]);
+      assert.equal(um.code, 0, um.describe());
+      assertSameText(um.stdout, native.stdout, 'openat2');
+      assert.match(native.stdout, /^IN_ROOT link_up\/a: fd ok \[file a\.\]/m);
+      assert.match(native.stdout, /^BENEATH link_up\/a: -1 EXDEV$/m);
+      assert.match(native.stdout, /^NO_MAGICLINKS \/proc\/self\/exe: -1 ELOOP$/m);
+    } finally {
+      rmScratch(dn);
+      rmScratch(du);
+    }
+  });
+}

@@ -9,3 +9,8 @@ export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200,
 export const F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+/** openat2(2): struct open_how's first size, and its resolve flags */
+export const OPEN_HOW_SIZE_VER0 = 24;
+export const RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08,
+  RESOLVE_IN_ROOT = 0x10, RESOLVE_CACHED = 0x20;

@@ -133,6 +133,10 @@ export abstract class Node {
   magic(): File | null | number {
     return null;
   }
+  /** Whether it is a magic link (procfs's exe, cwd, root and fd/N), even one umlts follows by its path. */
+  get isMagicLink(): boolean {
+    return false;
+  }
   /** Directory listing without '.' and '..' (the VFS adds them). */
   readdir(): DirEntry[] | number {
     return -Errno.ENOTDIR;

@@ -343,6 +343,8 @@ class LinkNode extends FixedNode {
     private readonly target: () => string | null,
     private readonly file: (() => File | null) | null = null,
     perm = 0o777,
+    /** exe, cwd, root: magic links Linux jumps through, which umlts follows by their path */
+    private readonly jumps = false,
   ) {
     super();
     this.st = fs.attrs(ino, S_IFLNK | perm);
@@ -354,6 +356,9 @@ class LinkNode extends FixedNode {
   override magic(): File | null | number {
     if (!this.file) return null;
     return this.file() ?? -Errno.ENOENT;
+  }
+  override get isMagicLink(): boolean {
+    return this.jumps || this.file !== null;
   }
 }
 
@@ -443,9 +448,9 @@ class PidDir extends DirNode {
     super(fs, pidIno(pid, 0), 0o555);
     const p = fs.provider;
     this.entries = new Map<string, Node>([
-      ['exe', new LinkNode(fs, pidIno(pid, 1), () => p.exe(pid))],
-      ['cwd', new LinkNode(fs, pidIno(pid, 2), () => p.cwd(pid))],
-      ['root', new LinkNode(fs, pidIno(pid, 3), () => '/')],
+      ['exe', new LinkNode(fs, pidIno(pid, 1), () => p.exe(pid), null, 0o777, true)],
+      ['cwd', new LinkNode(fs, pidIno(pid, 2), () => p.cwd(pid), null, 0o777, true)],
+      ['root', new LinkNode(fs, pidIno(pid, 3), () => '/', null, 0o777, true)],
       ['fd', new FdDir(fs, pid)],
       ['cmdline', new GenNode(fs, pidIno(pid, 5), () => p.cmdline(pid))],
       ['comm', new GenNode(fs, pidIno(pid, 6), () => {

@@ -139,7 +139,7 @@ export interface HostMountSpec {
 
 export { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH } from '../abi/fcntl.js';
 export { F_OK, X_OK, W_OK, R_OK } from '../abi/fcntl.js';
-import { F_OK, W_OK } from '../abi/fcntl.js';
+import { F_OK, W_OK, RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, RESOLVE_IN_ROOT } from '../abi/fcntl.js';
 import { nameByteLength } from '../abi/names.js';
 export const PATH_MAX = 4096, NAME_MAX = 255, MAXSYMLINKS = 40;
 
@@ -150,7 +150,18 @@ interface Nd {
   readonly cred: FsCred;
   /** the Loc most recently made by a filesystem lookup in this walk (its attributes are fresh) */
   made?: Loc;
+  /** openat2's RESOLVE_* flags (0 for every other walk) */
+  readonly resolve: number;
+  /** RESOLVE_BENEATH and RESOLVE_IN_ROOT: where the walk started, which it may not leave (LOOKUP_IS_SCOPED);
+   * null otherwise */
+  readonly scope: Loc | null;
 }
+
+/** A walk's nameidata with no openat2 flags (one shape for every walk: the walk's code stays monomorphic). */
+const ndFor = (cred: FsCred): Nd => ({ links: 0, cred, made: undefined, resolve: 0, scope: null });
+
+/** The same place: path and mount (Locs are made per walk, so not compared by identity). */
+const sameLoc = (a: Loc, b: Loc): boolean => a.path === b.path && a.mnt === b.mnt;
 
 /** The result of walking all but the last component. */
 interface Parent {
@@ -433,15 +444,16 @@ export class Vfs {
   private cwdLoc(c: FsCaller): Loc | number {
     const fs = c.fs;
     if (fs.cwdLoc && fs.cwdLoc.path === fs.cwd) return fs.cwdLoc;
-    const r = this.walk({ links: 0, cred: ROOT_CRED }, this.rootLoc, fs.cwd, true);
+    const r = this.walk(ndFor(ROOT_CRED), this.rootLoc, fs.cwd, true);
     if (typeof r === 'number') return r;
     fs.cwdLoc = r;
     return r;
   }
 
-  /** The starting point of a lookup: / for absolute paths, else the dirfd's directory or the cwd. */
-  private start(c: FsCaller, at: File | null, path: string): Loc | number {
-    if (path.charCodeAt(0) === 47 /* '/' */) return this.rootLoc;
+  /** The starting point of a lookup: / for absolute paths (unless scoped: openat2's RESOLVE_BENEATH, IN_ROOT),
+   * else the dirfd's directory or the cwd. */
+  private start(c: FsCaller, at: File | null, path: string, scoped = false): Loc | number {
+    if (path.charCodeAt(0) === 47 /* '/' */ && !scoped) return this.rootLoc;
     if (at === null) return this.cwdLoc(c);
     const loc = this.fpath.get(at);
     if (!loc || !loc.node.isDir) return -Errno.ENOTDIR;
@@ -466,12 +478,19 @@ export class Vfs {
     const pe = permission(dir.node.peek(), nd.cred, MAY_EXEC);
     if (pe < 0) return pe;
     if (name === '.') return dir;
-    if (name === '..') return this.parentOf(nd, dir);
+    if (name === '..') {
+      // follow_dotdot: at the scope's root, RESOLVE_IN_ROOT stays and RESOLVE_BENEATH fails
+      if (nd.scope !== null && sameLoc(dir, nd.scope)) return nd.resolve & RESOLVE_BENEATH ? -Errno.EXDEV : dir;
+      const up = this.parentOf(nd, dir);
+      if (typeof up !== 'number' && nd.resolve & RESOLVE_NO_XDEV && up.mnt !== dir.mnt) return -Errno.EXDEV;
+      return up;
+    }
     if (name.length > NAME_MAX / 3 && nameByteLength(name) > NAME_MAX) return -Errno.ENAMETOOLONG;
     const path = dir.path === '/' ? '/' + name : dir.path + '/' + name;
     const m = this.mounts.get(path);
     let loc: Loc;
     if (m) {
+      if (nd.resolve & RESOLVE_NO_XDEV) return -Errno.EXDEV;
       loc = { path, node: m.root, mnt: m, parent: dir };
     } else {
       const n = dir.node.lookup(name, through);
@@ -484,25 +503,43 @@ export class Vfs {
 
   /** Follow the symlink at link (its parent is where a relative target starts). */
   private follow(nd: Nd, link: Loc): Loc | number {
+    if (nd.resolve & RESOLVE_NO_SYMLINKS) return -Errno.ELOOP;
     if (++nd.links > MAXSYMLINKS) return -Errno.ELOOP;
+    // nd_jump_link: no magic links when told so, nor in a scoped walk (not safe there)
+    if (nd.resolve !== 0 && link.node.isMagicLink) {
+      if (nd.resolve & RESOLVE_NO_MAGICLINKS) return -Errno.ELOOP;
+      if (nd.scope !== null) return -Errno.EXDEV;
+    }
     const f = link.node.magic();
     if (typeof f === 'number') return f;
     if (f !== null) {
       // a magic link: jump to the open file itself
       const at = this.fpath.get(f);
+      if (at && nd.resolve & RESOLVE_NO_XDEV && at.mnt !== link.mnt) return -Errno.EXDEV;
       if (at) return at;
       return { path: f.path, node: new OpenFileNode(f, link.mnt.fs), mnt: link.mnt, parent: null };
     }
     const target = link.node.readlink();
     if (typeof target === 'number') return target;
     if (target === '') return -Errno.ENOENT;
-    return this.walk(nd, link.parent ?? this.rootLoc, target, true);
+    return this.walk(nd, link.parent ?? this.rootLoc, target, true, link.mnt);
   }
 
-  /** Walk every component but the last (following symlinks), which is returned unresolved. */
-  private walkParent(nd: Nd, start: Loc, path: string): Parent | number {
+  /**
+   * Walk every component but the last (following symlinks), which is
+   * returned unresolved. from: the mount of the symlink whose target path
+   * is (undefined for the caller's own path).
+   */
+  private walkParent(nd: Nd, start: Loc, path: string, from?: Mount): Parent | number {
     if (path.length >= PATH_MAX) return -Errno.ENAMETOOLONG;
-    let cur = path.charCodeAt(0) === 47 ? this.rootLoc : start;
+    let cur = start;
+    if (path.charCodeAt(0) === 47) {
+      // nd_jump_root: RESOLVE_BENEATH refuses, RESOLVE_IN_ROOT starts at its scope, RESOLVE_NO_XDEV lets only the
+      // caller's own path change mounts this way (an absolute symlink must stay on its mount)
+      if (nd.resolve & RESOLVE_BENEATH) return -Errno.EXDEV;
+      if (nd.resolve & RESOLVE_NO_XDEV && from !== undefined && from !== this.rootLoc.mnt) return -Errno.EXDEV;
+      cur = nd.scope ?? this.rootLoc;
+    }
     const parts = path.split('/');
     let end = parts.length;
     while (end > 0 && parts[end - 1] === '') end--;
@@ -518,9 +555,10 @@ export class Vfs {
     return { dir: cur, last: parts[end - 1]!, slash: end < parts.length };
   }
 
-  /** Resolve path from start; follow: follow a symlink in the last component (a trailing '/' always does). */
-  private walk(nd: Nd, start: Loc, path: string, follow: boolean): Loc | number {
-    const p = this.walkParent(nd, start, path);
+  /** Resolve path from start; follow: follow a symlink in the last component (a trailing '/' always does).
+   * from: as walkParent's. */
+  private walk(nd: Nd, start: Loc, path: string, follow: boolean, from?: Mount): Loc | number {
+    const p = this.walkParent(nd, start, path, from);
     if (typeof p === 'number') return p;
     if (p.last === '') return p.dir;
     const r = this.step(nd, p.dir, p.last, follow || p.slash);
@@ -534,7 +572,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    return this.walk({ links: 0, cred: c.creds }, s, path, follow);
+    return this.walk(ndFor(c.creds), s, path, follow);
   }
 
   // ---- open ---------------------------------------------------------------------------------
@@ -544,11 +582,12 @@ export class Vfs {
    * (unknown bits already dropped, as build_open_flags does); mode is
    * applied with the umask when a file is created.
    */
-  open(c: FsCaller, at: File | null, path: string, flags: number, mode: number, exec = false): File | number {
+  open(c: FsCaller, at: File | null, path: string, flags: number, mode: number, exec = false, resolve = 0): File | number {
     if (path === '') return -Errno.ENOENT;
-    const s = this.start(c, at, path);
+    const scoped = (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) !== 0;
+    const s = this.start(c, at, path, scoped);
     if (typeof s === 'number') return s;
-    const nd: Nd = { links: 0, cred: c.creds };
+    const nd: Nd = { links: 0, cred: c.creds, made: undefined, resolve, scope: scoped ? s : null };
     if ((flags & O_TMPFILE) === O_TMPFILE) return this.openTmpfile(c, nd, s, path, flags, mode);
     if (flags & O_PATH) {
       const loc = this.walk(nd, s, path, !(flags & O_NOFOLLOW));
@@ -596,12 +635,13 @@ export class Vfs {
       if (!r.node.isLink) return r;
       // O_CREAT through a symlink creates its target (unless O_NOFOLLOW)
       if (flags & O_NOFOLLOW) return -Errno.ELOOP;
-      if (++nd.links > MAXSYMLINKS) return -Errno.ELOOP;
       if (r.node.magic() !== null) return this.follow(nd, r);
+      if (nd.resolve & RESOLVE_NO_SYMLINKS) return -Errno.ELOOP;
+      if (++nd.links > MAXSYMLINKS) return -Errno.ELOOP;
       const target = r.node.readlink();
       if (typeof target === 'number') return target;
       if (target === '') return -Errno.ENOENT;
-      p = this.walkParent(nd, p.dir, target);
+      p = this.walkParent(nd, p.dir, target, r.mnt);
     }
   }
 
@@ -677,7 +717,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    const nd: Nd = { links: 0, cred: c.creds };
+    const nd = ndFor(c.creds);
     const loc = this.walk(nd, s, path, follow);
     if (typeof loc === 'number') return loc;
     // a lookup of this walk just read the attributes: one host fstatat saved per stat(2)
@@ -804,7 +844,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    const nd: Nd = { links: 0, cred: c.creds };
+    const nd = ndFor(c.creds);
     const p = this.walkParent(nd, s, path);
     if (typeof p === 'number') return p;
     if (p.last === '' || p.last === '.' || p.last === '..') return -Errno.EEXIST;
@@ -895,7 +935,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    const nd: Nd = { links: 0, cred: c.creds };
+    const nd = ndFor(c.creds);
     const p = this.walkParent(nd, s, path);
     if (typeof p === 'number') return p;
     if (p.last === '' || p.last === '.' || p.last === '..') return -Errno.EISDIR;
@@ -912,7 +952,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    const nd: Nd = { links: 0, cred: c.creds };
+    const nd = ndFor(c.creds);
     const p = this.walkParent(nd, s, path);
     if (typeof p === 'number') return p;
     if (p.last === '.') return -Errno.EINVAL;
@@ -932,7 +972,7 @@ export class Vfs {
     if (flags & RENAME_EXCHANGE && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) return -Errno.EINVAL;
     if (flags & RENAME_WHITEOUT) return -Errno.EINVAL; // overlayfs only
     if (oldPath === '' || newPath === '') return -Errno.ENOENT;
-    const nd: Nd = { links: 0, cred: c.creds };
+    const nd = ndFor(c.creds);
     const os = this.start(c, oldAt, oldPath);
     if (typeof os === 'number') return os;
     const op = this.walkParent(nd, os, oldPath);
@@ -976,7 +1016,7 @@ export class Vfs {
     if (typeof own === 'number') return own;
     const st = loc.node.peek();
     let pino = st.ino;
-    const par = this.parentOf({ links: 0, cred: ROOT_CRED }, loc);
+    const par = this.parentOf(ndFor(ROOT_CRED), loc);
     if (typeof par !== 'number') pino = par.node.peek().ino;
     const out: DirEntry[] = [{ ino: st.ino, type: DT_DIR, name: '.' }, { ino: pino, type: DT_DIR, name: '..' }];
     const mnames = this.mountNames.get(loc.path);

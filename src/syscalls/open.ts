@@ -17,7 +17,15 @@ import { FifoEnd } from '../fs/fifo.js';
 import { locksOnClose } from './lock.js';
 import { fileOf } from './fd.js';
 import { dirArg, pathLoc } from './namei.js';
-import { readPath, UserPtr } from './uaccess.js';
+import { readPath, copyStructFromUser, UserPtr } from './uaccess.js';
+import { PAGE_SIZE } from '../mm/physmem.js';
+import {
+  OPEN_HOW_SIZE_VER0, RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, RESOLVE_IN_ROOT,
+  RESOLVE_CACHED,
+} from '../abi/fcntl.js';
+
+/** __O_TMPFILE: O_TMPFILE without its O_DIRECTORY */
+const O_TMPFILE_BIT = O_TMPFILE & ~O_DIRECTORY;
 import { fsizeGrowOk } from './read_write.js';
 import { TmpFile } from '../fs/tmpfs.js';
 
@@ -54,15 +62,18 @@ function fifoWait(t: Task, f: FifoEnd, cloexec: boolean): number {
   return t.files.install(f, cloexec);
 }
 
-function doOpen(t: Task, dirfd: number, pathAddr: UserPtr, flags: number, mode: number): number {
+function doOpen(t: Task, dirfd: number, pathAddr: UserPtr, flags: number, mode: number, resolve = 0): number {
   const waiting = t.sc.state as FifoWait | null;
   if (waiting) return fifoWait(t, waiting.fifo, (flags & O_CLOEXEC) !== 0);
   const path = readPath(t, pathAddr);
   flags &= VALID_OPEN_FLAGS;
   mode = flags & O_CREAT || (flags & O_TMPFILE) === O_TMPFILE ? mode & 0o7777 : 0;
-  const at = dirArg(t, dirfd, path);
+  // RESOLVE_IN_ROOT walks from its dirfd even for an absolute path (RESOLVE_BENEATH refuses one: EXDEV, whatever
+  // the dirfd, from the walk)
+  const at = resolve & RESOLVE_IN_ROOT || (resolve & RESOLVE_BENEATH && path.charCodeAt(0) !== 47)
+    ? (dirfd === AT_FDCWD ? null : t.files.get(dirfd) ?? -Errno.EBADF) : dirArg(t, dirfd, path);
   if (typeof at === 'number') return at;
-  const f = t.kernel.vfs.open(t, at, path, flags, mode);
+  const f = t.kernel.vfs.open(t, at, path, flags, mode, false, resolve);
   if (typeof f === 'number') return f;
   if (f instanceof FifoEnd && f.mustWait()) return fifoWait(t, f, (flags & O_CLOEXEC) !== 0);
   return t.files.install(f, (flags & O_CLOEXEC) !== 0);
@@ -76,6 +87,44 @@ export function sys_open(t: Task, r: Regs): number {
 /** openat(2) */
 export function sys_openat(t: Task, r: Regs): number {
   return doOpen(t, r.getI32(A0), r.get(A1), r.getU32(A2), r.getU32(A3));
+}
+
+/** the flags an O_PATH open may carry with it */
+const O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+const VALID_RESOLVE_FLAGS = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |
+  RESOLVE_IN_ROOT | RESOLVE_CACHED;
+/** struct open_how: flags, mode, resolve (u64 each) */
+const OPEN_HOW_SIZE = 24;
+
+/**
+ * openat2(2): struct open_how, every argument checked (build_open_flags:
+ * unknown flags and resolve bits, a mode without O_CREAT/O_TMPFILE,
+ * O_DIRECTORY|O_CREAT, O_PATH with other flags: EINVAL), then openat with
+ * the RESOLVE_* rules for the walk (vfs.ts). RESOLVE_CACHED: umlts's
+ * lookups never wait for I/O the way Linux's dcache misses do, so only
+ * what Linux never tries from the cache (creation, truncation) is EAGAIN.
+ */
+export function sys_openat2(t: Task, r: Regs): number {
+  const dirfd = r.getI32(A0), pathAddr = r.get(A1), howAddr = r.get(A2), usize = r.get(A3);
+  if (usize < OPEN_HOW_SIZE_VER0) return -Errno.EINVAL;
+  if (usize > PAGE_SIZE) return -Errno.E2BIG;
+  const b = copyStructFromUser(t, howAddr, usize, OPEN_HOW_SIZE);
+  if (typeof b === 'number') return b;
+  const dv = new DataView(b.buffer);
+  const flagsHi = dv.getUint32(4, true), modeBig = dv.getBigUint64(8, true), resolveBig = dv.getBigUint64(16, true);
+  const flags = dv.getUint32(0, true), rest = flags & ~O_CLOEXEC;
+  if (flagsHi !== 0 || rest & ~VALID_OPEN_FLAGS) return -Errno.EINVAL;
+  if (resolveBig & ~BigInt(VALID_RESOLVE_FLAGS)) return -Errno.EINVAL;
+  const resolve = Number(resolveBig);
+  if (resolve & RESOLVE_BENEATH && resolve & RESOLVE_IN_ROOT) return -Errno.EINVAL;
+  const creates = (flags & O_CREAT) !== 0 || (flags & O_TMPFILE_BIT) !== 0;
+  if (creates ? modeBig & ~0o7777n : modeBig !== 0n) return -Errno.EINVAL;
+  if ((flags & (O_DIRECTORY | O_CREAT)) === (O_DIRECTORY | O_CREAT)) return -Errno.EINVAL;
+  if (flags & O_TMPFILE_BIT && (!(flags & O_DIRECTORY) || (flags & O_ACCMODE) === 0)) return -Errno.EINVAL;
+  if (flags & O_PATH && flags & ~O_PATH_FLAGS) return -Errno.EINVAL;
+  if (resolve & RESOLVE_CACHED && flags & (O_TRUNC | O_CREAT | O_TMPFILE_BIT)) return -Errno.EAGAIN;
+  // (force_o_largefile: a 64-bit process's opens are large-file ones, O_PATH's excepted)
+  return doOpen(t, dirfd, pathAddr, flags & O_PATH ? flags : flags | O_LARGEFILE, Number(modeBig), resolve);
 }
 
 /** creat(2) */

@@ -67,6 +67,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_lseek]: { name: 'lseek', handler: RW.sys_lseek, status: 'supported' },
   [N.SYS_open]: { name: 'open', handler: OPEN.sys_open, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
   [N.SYS_openat]: { name: 'openat', handler: OPEN.sys_openat, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
+  [N.SYS_openat2]: { name: 'openat2', handler: OPEN.sys_openat2, status: 'supported', note: 'every RESOLVE_* flag; RESOLVE_CACHED fails only creation and truncation (EAGAIN)' },
   [N.SYS_creat]: { name: 'creat', handler: OPEN.sys_creat, status: 'supported' },
   [N.SYS_close]: { name: 'close', handler: OPEN.sys_close, status: 'supported' },
   [N.SYS_close_range]: { name: 'close_range', handler: OPEN.sys_close_range, status: 'partial', note: 'no CLOSE_RANGE_UNSHARE' },
