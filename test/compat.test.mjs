@@ -62,3 +62,17 @@ for (const where of ['a writable host directory', 'tmpfs']) {
     }
   });
 }
+
+test('privileged calls are refused as a container refuses them (EPERM), and calls Linux lacks are ENOSYS, without a notice', () => {
+  const g = buildGuest('privileged');
+  const um = runUmlts([], [g]);
+  assert.equal(um.code, 0, um.describe());
+  const want = (name) => (['name_to_handle_at'].includes(name) ? 'EOPNOTSUPP' : ['_sysctl', 'uselib', 'create_module', 'modify_ldt'].includes(name) ? 'ENOSYS' : 'EPERM');
+  const got = lines(um.stdout);
+  assert.equal(got.length, 29, um.describe());
+  for (const l of got) {
+    const [name, rest] = l.split(': ');
+    assert.equal(rest, `-1 ${want(name)}`, l);
+  }
+  assert.doesNotMatch(um.stderr, /unimplemented syscall/, um.describe());
+});

@@ -46,6 +46,13 @@ const MKNOD_NOTE = 'FIFOs and sockets on tmpfs and writable hostfs; device nodes
 /** The nice/policy rows' note. */
 const SCHED_NOTE = 'kept and reported with Linux\'s checks; the vCPU scheduler does not weigh them';
 
+/** The privileged calls a container's default seccomp profile (Docker's, Podman's) refuses with EPERM: mounts,
+ * modules, kexec, reboot, swap, raw I/O ports, keyrings, BPF, perf, userfaultfd, fanotify, namespaces' setns. */
+const NO_PRIV = 'refused with EPERM, as a container runtime\'s default seccomp profile refuses it';
+
+/** The x86-64 syscall numbers Linux 6.18 leaves to sys_ni_syscall. */
+const NOT_IN_LINUX = 'ENOSYS, as on Linux (removed or never implemented there)';
+
 /** An honest "not offered": returns this errno, silently (glibc probes these and falls back). */
 const fails = (e: Errno) => (): number => -e;
 
@@ -201,6 +208,63 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_mprotect]: { name: 'mprotect', handler: M.sys_mprotect, status: 'supported' },
   [N.SYS_pkey_alloc]: { name: 'pkey_alloc', handler: fails(Errno.ENOSPC), status: 'stub', note: 'no protection keys, as on a CPU without PKU' },
   [N.SYS_pkey_free]: { name: 'pkey_free', handler: fails(Errno.EINVAL), status: 'stub', note: 'no protection keys' },
+  // ---- refused as a container's default seccomp profile refuses them (EPERM): the guest's root has no such power ----
+  [N.SYS_acct]: { name: 'acct', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_reboot]: { name: 'reboot', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_swapon]: { name: 'swapon', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_swapoff]: { name: 'swapoff', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_iopl]: { name: 'iopl', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_ioperm]: { name: 'ioperm', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_init_module]: { name: 'init_module', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_finit_module]: { name: 'finit_module', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_delete_module]: { name: 'delete_module', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_kexec_load]: { name: 'kexec_load', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_kexec_file_load]: { name: 'kexec_file_load', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_mount]: { name: 'mount', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_umount2]: { name: 'umount2', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_pivot_root]: { name: 'pivot_root', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_quotactl]: { name: 'quotactl', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_quotactl_fd]: { name: 'quotactl_fd', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_open_tree]: { name: 'open_tree', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_move_mount]: { name: 'move_mount', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_fsopen]: { name: 'fsopen', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_fsconfig]: { name: 'fsconfig', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_fsmount]: { name: 'fsmount', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_fspick]: { name: 'fspick', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_mount_setattr]: { name: 'mount_setattr', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_setns]: { name: 'setns', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_add_key]: { name: 'add_key', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_request_key]: { name: 'request_key', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_keyctl]: { name: 'keyctl', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_bpf]: { name: 'bpf', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_perf_event_open]: { name: 'perf_event_open', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_userfaultfd]: { name: 'userfaultfd', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_fanotify_init]: { name: 'fanotify_init', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_vhangup]: { name: 'vhangup', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_open_by_handle_at]: { name: 'open_by_handle_at', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_sysfs]: { name: 'sysfs', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_ustat]: { name: 'ustat', handler: fails(Errno.EPERM), status: 'stub', note: NO_PRIV },
+  [N.SYS_name_to_handle_at]: { name: 'name_to_handle_at', handler: fails(Errno.EOPNOTSUPP), status: 'stub', note: 'no file handles: as a filesystem without export operations' },
+
+  // ---- not in Linux 6.18 on x86-64 either (sys_ni_syscall): ENOSYS, silently ----
+  [N.SYS_create_module]: { name: 'create_module', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_get_kernel_syms]: { name: 'get_kernel_syms', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_query_module]: { name: 'query_module', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_nfsservctl]: { name: 'nfsservctl', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_getpmsg]: { name: 'getpmsg', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_putpmsg]: { name: 'putpmsg', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_afs_syscall]: { name: 'afs_syscall', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_tuxcall]: { name: 'tuxcall', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_security]: { name: 'security', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_vserver]: { name: 'vserver', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_epoll_ctl_old]: { name: 'epoll_ctl_old', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_epoll_wait_old]: { name: 'epoll_wait_old', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS__sysctl]: { name: '_sysctl', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_lookup_dcookie]: { name: 'lookup_dcookie', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_uselib]: { name: 'uselib', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_set_thread_area]: { name: 'set_thread_area', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_get_thread_area]: { name: 'get_thread_area', handler: fails(Errno.ENOSYS), status: 'supported', note: NOT_IN_LINUX },
+  [N.SYS_modify_ldt]: { name: 'modify_ldt', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no LDT: as a kernel without CONFIG_MODIFY_LDT_SYSCALL' },
   [N.SYS_get_mempolicy]: { name: 'get_mempolicy', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as a kernel without CONFIG_NUMA (procps and libnuma take ENOSYS so)' },
   [N.SYS_set_mempolicy]: { name: 'set_mempolicy', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as without CONFIG_NUMA' },
   [N.SYS_mbind]: { name: 'mbind', handler: fails(Errno.ENOSYS), status: 'stub', note: 'no NUMA, as without CONFIG_NUMA' },
