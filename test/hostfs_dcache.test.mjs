@@ -245,3 +245,41 @@ test('the cache starts only after COLD_WALKS walks from the root (an inotify wat
     rmScratch(dir);
   }
 });
+
+// The mount's root is the one node that lives as long as the mount: its attributes went stale (a guest chmod of it
+// left another user locked out, or let in, until umlts restarted).
+test("a chmod of the mount's root, by the guest or by the host, is what the next permission check sees", async () => {
+  const d = makeScratch('rootattr');
+  const as = (cmd, what) => `su -s /bin/sh nobody -c 'ls ${d} >/dev/null 2>&1 && echo ${what}: yes || echo ${what}: no'`;
+  const script = [
+    as('ls', 'before'),
+    `chmod 755 ${d}`,
+    as('ls', 'after guest chmod 755'),
+    `chmod 700 ${d}`,
+    as('ls', 'after guest chmod 700'),
+    // the host makes it searchable again while the guest runs (the test answers the flag file the guest makes)
+    `touch ${d}/.go; while [ -e ${d}/.go ]; do sleep 0.05; done`,
+    as('ls', 'after host chmod 755'),
+  ].join('; ');
+  let timer;
+  try {
+    fs.chmodSync(d, 0o700);
+    const child = spawn(process.execPath, [CLI, 'run', '--mount', `${d}:${d}`, '--', BUSYBOX, 'sh', '-c', script],
+      { env: withPlatform(CLEAN_ENV), stdio: ['ignore', 'pipe', 'pipe'] });
+    trackUmltsPid(child.pid);
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    timer = setInterval(() => {
+      if (fs.existsSync(path.join(d, '.go'))) {
+        fs.chmodSync(d, 0o755);
+        fs.unlinkSync(path.join(d, '.go'));
+      }
+    }, 20);
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, out);
+    assert.equal(out, 'before: no\nafter guest chmod 755: yes\nafter guest chmod 700: no\nafter host chmod 755: yes\n');
+  } finally {
+    clearInterval(timer);
+    rmScratch(d);
+  }
+});

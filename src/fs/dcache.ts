@@ -88,6 +88,8 @@ export class DirCache {
   private rootWd = -1;
   /** fds handed out and not yet put back; guarded by the JS thread */
   private busy = 0;
+  /** the root's attributes while its watch reports their changes (rootAttrs); guarded by the JS thread */
+  private rootSt: Stat | null = null;
   /** the epoch of the last read of the events; guarded by the JS thread */
   private seen = -1;
   /** entries kept before the next quiet moment empties the cache; immutable */
@@ -180,6 +182,22 @@ export class DirCache {
     }
     this.attrHits++;
     return e.st;
+  }
+
+  /**
+   * The mount root's attributes for a walk through it or an open of it:
+   * kept while the root's watch would report a change (IN_ATTRIB), else
+   * read afresh (one fstat). null if the host cannot say.
+   */
+  rootAttrs(): Stat | null {
+    if (this.rootWd >= 0) {
+      this.sync();
+      if (this.rootSt !== null && this.rootWd >= 0) return this.rootSt;
+    }
+    if (host.fstatat(this.rootFd, '', this.stbuf, host.AT_EMPTY_PATH) !== 0) return null;
+    const st = parseStat(this.stbuf);
+    if (this.rootWd >= 0) this.rootSt = st;
+    return st;
   }
 
   /** Give back an fd from acquire(). */
@@ -300,6 +318,7 @@ export class DirCache {
       this.ifd = -1;
     }
     this.rootWd = -1;
+    this.rootSt = null;
   }
 
   /** Read the host's events once per operation; drop what they take away. */
@@ -335,6 +354,7 @@ export class DirCache {
           if (len === 0) {
             const e = this.byWd.get(wd);
             if (e) e.st = null;
+            else if (wd === this.rootWd) this.rootSt = null;
           }
         } else if (mask & host.IN_ISDIR) {
           let end = off + 16;

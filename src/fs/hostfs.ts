@@ -494,6 +494,9 @@ export class HostNode extends Node {
     super();
   }
   peek(): Stat {
+    // the mount root lives as long as the mount: its attributes must follow a chmod or chown (the directory
+    // cache's watch says when), where any other node's are those of the lookup that made it
+    if (this.rel === '') return this.fs.dcache.rootAttrs() ?? this.st;
     return this.st;
   }
   stat(): Stat | number {
