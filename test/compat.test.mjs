@@ -1,10 +1,12 @@
 // Syscalls older or rarer programs still make, compared with the host kernel:
 // sync, syncfs, sync_file_range, readahead, utime, futimesat, the old
 // getdents, ioprio_get/ioprio_set, sched_setattr/sched_getattr, syslog,
-// openat2 with its RESOLVE_* flags.
+// openat2 with its RESOLVE_* flags, chroot.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, assertNoLeftovers, assertSameText, makeScratch, rmScratch, runUmlts, runNative, hostCpus, lines } from './lib.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildGuest, assertNoLeftovers, assertSameText, makeScratch, rmScratch, runUmlts, runNative, hostCpus, lines, BUSYBOX } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -75,4 +77,39 @@ test('privileged calls are refused as a container refuses them (EPERM), and call
     assert.equal(rest, `-1 ${want(name)}`, l);
   }
   assert.doesNotMatch(um.stderr, /unimplemented syscall/, um.describe());
+});
+
+for (const where of ['a writable host directory', 'tmpfs']) {
+  test(`chroot: '/', '..', symlinks and getcwd inside the new root, a cwd left outside, magic links held from before, in ${where}`, () => {
+    const g = buildGuest('chroot');
+    const dn = makeScratch('chroot'), du = makeScratch('chroot');
+    try {
+      const native = runNative([g, dn]);
+      assert.equal(native.code, 0, native.describe());
+      const um = where === 'tmpfs'
+        ? runUmlts([], ['/bin/sh', '-c', `mkdir /tmp/c && exec ${g} /tmp/c`])
+        : runUmlts(['--mount', `${du}:${du}`], [g, du]);
+      assert.equal(um.code, 0, um.describe());
+      assertSameText(um.stdout, native.stdout, 'chroot');
+      assert.match(native.stdout, /^symlink climbing: ENOENT$/m);
+      assert.match(native.stdout, /^getcwd, outside the root: \(unreachable\)\.\.\.$/m);
+    } finally {
+      rmScratch(dn);
+      rmScratch(du);
+    }
+  });
+}
+
+test('busybox chroot runs a program from inside the new root', () => {
+  const du = makeScratch('jail');
+  try {
+    fs.mkdirSync(path.join(du, 'bin'));
+    fs.copyFileSync(BUSYBOX, path.join(du, 'bin', 'busybox'));
+    fs.chmodSync(path.join(du, 'bin', 'busybox'), 0o755);
+    const um = runUmlts(['--mount', `${du}:${du}`], [BUSYBOX, 'chroot', du, '/bin/busybox', 'sh', '-c', 'pwd; /bin/busybox ls /; cd ../..; /bin/busybox ls']);
+    assert.equal(um.code, 0, um.describe());
+    assert.equal(um.stdout, '/\nbin\nbin\n');
+  } finally {
+    rmScratch(du);
+  }
 });

@@ -33,6 +33,8 @@ export interface ProcProvider {
   exe(pid: number): string | null;
   /** /proc/<pid>/cwd target */
   cwd(pid: number): string | null;
+  /** /proc/<pid>/root target (chroot's; default '/') */
+  root?(pid: number): string | null;
   /** the fd table of the process's leader (the Files behind /proc/<pid>/fd) */
   fds(pid: number): Map<number, File> | null;
   /** argv as NUL-terminated strings back to back */
@@ -450,7 +452,7 @@ class PidDir extends DirNode {
     this.entries = new Map<string, Node>([
       ['exe', new LinkNode(fs, pidIno(pid, 1), () => p.exe(pid), null, 0o777, true)],
       ['cwd', new LinkNode(fs, pidIno(pid, 2), () => p.cwd(pid), null, 0o777, true)],
-      ['root', new LinkNode(fs, pidIno(pid, 3), () => '/', null, 0o777, true)],
+      ['root', new LinkNode(fs, pidIno(pid, 3), () => p.root?.(pid) ?? '/', null, 0o777, true)],
       ['fd', new FdDir(fs, pid)],
       ['cmdline', new GenNode(fs, pidIno(pid, 5), () => p.cmdline(pid))],
       ['comm', new GenNode(fs, pidIno(pid, 6), () => {

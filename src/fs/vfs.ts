@@ -73,9 +73,11 @@ export { Terminal } from './tty/console.js';
 /** struct fs_struct: cwd and umask, shared by tasks cloned with CLONE_FS.
  * Every field is owned by those tasks (their chdir/fchdir, umask, and path walks). */
 export interface FsContext {
-  /** canonical guest absolute path */
+  /** canonical guest absolute path (from the VFS's root, whatever chroot says) */
   cwd: string;
   umask: number;
+  /** the process's root (chroot(2)); absent: the VFS's */
+  root?: Loc;
   /** the VFS's cache of where cwd is (valid while cwdLoc.path === cwd); the kernel may leave it unset */
   cwdLoc?: Loc;
 }
@@ -155,10 +157,12 @@ interface Nd {
   /** RESOLVE_BENEATH and RESOLVE_IN_ROOT: where the walk started, which it may not leave (LOOKUP_IS_SCOPED);
    * null otherwise */
   readonly scope: Loc | null;
+  /** the caller's root (chroot): where '/' leads and '..' stops (follow swaps it for a magic link's jump) */
+  root: Loc;
 }
 
 /** A walk's nameidata with no openat2 flags (one shape for every walk: the walk's code stays monomorphic). */
-const ndFor = (cred: FsCred): Nd => ({ links: 0, cred, made: undefined, resolve: 0, scope: null });
+const ndFor = (cred: FsCred, root: Loc): Nd => ({ links: 0, cred, made: undefined, resolve: 0, scope: null, root });
 
 /** The same place: path and mount (Locs are made per walk, so not compared by identity). */
 const sameLoc = (a: Loc, b: Loc): boolean => a.path === b.path && a.mnt === b.mnt;
@@ -444,7 +448,7 @@ export class Vfs {
   private cwdLoc(c: FsCaller): Loc | number {
     const fs = c.fs;
     if (fs.cwdLoc && fs.cwdLoc.path === fs.cwd) return fs.cwdLoc;
-    const r = this.walk(ndFor(ROOT_CRED), this.rootLoc, fs.cwd, true);
+    const r = this.walk(ndFor(ROOT_CRED, this.rootLoc), this.rootLoc, fs.cwd, true);
     if (typeof r === 'number') return r;
     fs.cwdLoc = r;
     return r;
@@ -453,7 +457,7 @@ export class Vfs {
   /** The starting point of a lookup: / for absolute paths (unless scoped: openat2's RESOLVE_BENEATH, IN_ROOT),
    * else the dirfd's directory or the cwd. */
   private start(c: FsCaller, at: File | null, path: string, scoped = false): Loc | number {
-    if (path.charCodeAt(0) === 47 /* '/' */ && !scoped) return this.rootLoc;
+    if (path.charCodeAt(0) === 47 /* '/' */ && !scoped) return c.fs.root ?? this.rootLoc;
     if (at === null) return this.cwdLoc(c);
     const loc = this.fpath.get(at);
     if (!loc || !loc.node.isDir) return -Errno.ENOTDIR;
@@ -481,6 +485,8 @@ export class Vfs {
     if (name === '..') {
       // follow_dotdot: at the scope's root, RESOLVE_IN_ROOT stays and RESOLVE_BENEATH fails
       if (nd.scope !== null && sameLoc(dir, nd.scope)) return nd.resolve & RESOLVE_BENEATH ? -Errno.EXDEV : dir;
+      // (and at the caller's root, chroot's: '..' of the root is the root)
+      if (nd.root !== this.rootLoc && sameLoc(dir, nd.root)) return dir;
       const up = this.parentOf(nd, dir);
       if (typeof up !== 'number' && nd.resolve & RESOLVE_NO_XDEV && up.mnt !== dir.mnt) return -Errno.EXDEV;
       return up;
@@ -522,6 +528,17 @@ export class Vfs {
     const target = link.node.readlink();
     if (typeof target === 'number') return target;
     if (target === '') return -Errno.ENOENT;
+    if (nd.root !== this.rootLoc && link.node.isMagicLink) {
+      // a magic link umlts follows by its path (exe, cwd, root) jumps to the object itself, whatever the walker's
+      // chroot: its path is from umlts's root
+      const root = nd.root;
+      nd.root = this.rootLoc;
+      try {
+        return this.walk(nd, this.rootLoc, target, true, link.mnt);
+      } finally {
+        nd.root = root;
+      }
+    }
     return this.walk(nd, link.parent ?? this.rootLoc, target, true, link.mnt);
   }
 
@@ -537,8 +554,8 @@ export class Vfs {
       // nd_jump_root: RESOLVE_BENEATH refuses, RESOLVE_IN_ROOT starts at its scope, RESOLVE_NO_XDEV lets only the
       // caller's own path change mounts this way (an absolute symlink must stay on its mount)
       if (nd.resolve & RESOLVE_BENEATH) return -Errno.EXDEV;
-      if (nd.resolve & RESOLVE_NO_XDEV && from !== undefined && from !== this.rootLoc.mnt) return -Errno.EXDEV;
-      cur = nd.scope ?? this.rootLoc;
+      if (nd.resolve & RESOLVE_NO_XDEV && from !== undefined && from !== nd.root.mnt) return -Errno.EXDEV;
+      cur = nd.scope ?? nd.root;
     }
     const parts = path.split('/');
     let end = parts.length;
@@ -572,7 +589,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    return this.walk(ndFor(c.creds), s, path, follow);
+    return this.walk(ndFor(c.creds, c.fs.root ?? this.rootLoc), s, path, follow);
   }
 
   // ---- open ---------------------------------------------------------------------------------
@@ -587,7 +604,7 @@ export class Vfs {
     const scoped = (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) !== 0;
     const s = this.start(c, at, path, scoped);
     if (typeof s === 'number') return s;
-    const nd: Nd = { links: 0, cred: c.creds, made: undefined, resolve, scope: scoped ? s : null };
+    const nd: Nd = { links: 0, cred: c.creds, made: undefined, resolve, scope: scoped ? s : null, root: c.fs.root ?? this.rootLoc };
     if ((flags & O_TMPFILE) === O_TMPFILE) return this.openTmpfile(c, nd, s, path, flags, mode);
     if (flags & O_PATH) {
       const loc = this.walk(nd, s, path, !(flags & O_NOFOLLOW));
@@ -717,7 +734,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    const nd = ndFor(c.creds);
+    const nd = ndFor(c.creds, c.fs.root ?? this.rootLoc);
     const loc = this.walk(nd, s, path, follow);
     if (typeof loc === 'number') return loc;
     // a lookup of this walk just read the attributes: one host fstatat saved per stat(2)
@@ -816,6 +833,33 @@ export class Vfs {
     if (typeof loc === 'number') return loc;
     return this.chdirLoc(c, loc);
   }
+  /**
+   * chroot(2) (ksys_chroot): a directory (ENOTDIR from the walk), its
+   * search permission (EACCES), CAP_SYS_CHROOT (EPERM); the cwd stays where
+   * it is, as on Linux (outside the new root if it was).
+   */
+  chroot(c: FsCaller, at: File | null, path: string, euid: number): number {
+    const loc = this.resolve(c, at, path, true);
+    if (typeof loc === 'number') return loc;
+    if (!loc.node.isDir) return -Errno.ENOTDIR;
+    const pe = permission(loc.node.peek(), c.creds, MAY_EXEC);
+    if (pe < 0) return pe;
+    if (euid !== 0) return -Errno.EPERM;
+    // the root as a Loc with no way back: '..' stops there, and nothing above it is reached by a walk from it
+    c.fs.root = sameLoc(loc, this.rootLoc) ? undefined : { path: loc.path, node: loc.node, mnt: loc.mnt, parent: null };
+    return 0;
+  }
+
+  /** A guest path as the caller sees it (d_path against its root): a path under its root, or Linux's
+   * "(unreachable)" prefix for one outside it. */
+  pathFor(c: FsCaller, path: string): string {
+    const root = c.fs.root;
+    if (!root) return path;
+    if (path === root.path) return '/';
+    if (path.startsWith(root.path + '/')) return path.slice(root.path.length);
+    return '(unreachable)' + path;
+  }
+
   chdirLoc(c: FsCaller, loc: Loc): number {
     if (!loc.node.isDir) return -Errno.ENOTDIR;
     const pe = permission(loc.node.peek(), c.creds, MAY_EXEC);
@@ -844,7 +888,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    const nd = ndFor(c.creds);
+    const nd = ndFor(c.creds, c.fs.root ?? this.rootLoc);
     const p = this.walkParent(nd, s, path);
     if (typeof p === 'number') return p;
     if (p.last === '' || p.last === '.' || p.last === '..') return -Errno.EEXIST;
@@ -935,7 +979,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    const nd = ndFor(c.creds);
+    const nd = ndFor(c.creds, c.fs.root ?? this.rootLoc);
     const p = this.walkParent(nd, s, path);
     if (typeof p === 'number') return p;
     if (p.last === '' || p.last === '.' || p.last === '..') return -Errno.EISDIR;
@@ -952,7 +996,7 @@ export class Vfs {
     if (path === '') return -Errno.ENOENT;
     const s = this.start(c, at, path);
     if (typeof s === 'number') return s;
-    const nd = ndFor(c.creds);
+    const nd = ndFor(c.creds, c.fs.root ?? this.rootLoc);
     const p = this.walkParent(nd, s, path);
     if (typeof p === 'number') return p;
     if (p.last === '.') return -Errno.EINVAL;
@@ -972,7 +1016,7 @@ export class Vfs {
     if (flags & RENAME_EXCHANGE && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) return -Errno.EINVAL;
     if (flags & RENAME_WHITEOUT) return -Errno.EINVAL; // overlayfs only
     if (oldPath === '' || newPath === '') return -Errno.ENOENT;
-    const nd = ndFor(c.creds);
+    const nd = ndFor(c.creds, c.fs.root ?? this.rootLoc);
     const os = this.start(c, oldAt, oldPath);
     if (typeof os === 'number') return os;
     const op = this.walkParent(nd, os, oldPath);
@@ -1016,7 +1060,7 @@ export class Vfs {
     if (typeof own === 'number') return own;
     const st = loc.node.peek();
     let pino = st.ino;
-    const par = this.parentOf(ndFor(ROOT_CRED), loc);
+    const par = this.parentOf(ndFor(ROOT_CRED, this.rootLoc), loc);
     if (typeof par !== 'number') pino = par.node.peek().ino;
     const out: DirEntry[] = [{ ino: st.ino, type: DT_DIR, name: '.' }, { ino: pino, type: DT_DIR, name: '..' }];
     const mnames = this.mountNames.get(loc.path);

@@ -795,6 +795,10 @@ class ProcProviderImpl {
   cwd(pid: number): string | null {
     return this.k.taskByPid(pid)?.fs.cwd ?? null;
   }
+  root(pid: number): string | null {
+    const t = this.k.taskByPid(pid);
+    return t ? t.fs.root?.path ?? '/' : null;
+  }
   fds(pid: number): Map<number, File> | null {
     const t = this.k.taskByPid(pid);
     if (!t) return null;

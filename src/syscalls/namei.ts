@@ -2,7 +2,7 @@
  * The namespace and attribute syscalls (fs/namei.c, and the path calls of
  * fs/open.c, fs/utimes.c, fs/stat.c's readlink, fs/d_path.c's getcwd):
  * mkdir, mknod, unlink, rmdir, rename, symlink, link, readlink, access, getcwd,
- * chdir, chmod, chown, utimensat, utimes, futimesat, utime, umask.
+ * chdir, chroot, chmod, chown, utimensat, utimes, futimesat, utime, umask.
  *
  * Also the lookups the other file syscalls share (user_path_at's part):
  * dirArg for an *at call's dirfd, emptyPathLoc for AT_EMPTY_PATH, pathLoc
@@ -273,7 +273,7 @@ export function sys_faccessat2(t: Task, r: Regs): number {
 /** getcwd(2): the length including the NUL. */
 export function sys_getcwd(t: Task, r: Regs): number {
   const buf = r.get(A0), size = r.get(A1);
-  const b = encodeName(t.fs.cwd + '\0');
+  const b = encodeName(t.kernel.vfs.pathFor(t, t.fs.cwd) + '\0');
   if (size < b.length) return -Errno.ERANGE;
   copyOut(t, buf, b);
   return b.length;
@@ -283,6 +283,12 @@ export function sys_getcwd(t: Task, r: Regs): number {
 export function sys_chdir(t: Task, r: Regs): number {
   const path = readPath(t, r.get(A0));
   return t.kernel.vfs.chdir(t, null, path);
+}
+
+/** chroot(2): CAP_SYS_CHROOT is euid 0's */
+export function sys_chroot(t: Task, r: Regs): number {
+  const path = readPath(t, r.get(A0));
+  return t.kernel.vfs.chroot(t, null, path, t.creds.euid);
 }
 
 /** fchdir(2) */
