@@ -17,6 +17,16 @@ test('mmap, munmap, mprotect, mremap, madvise edge cases and errno values', () =
   assert.equal(r.stdout, 'mremap old_len 0 to 0x1000: EPERM\nmremap move to 0: EPERM\na touch below it: SIGSEGV\nalive: k\n', r.describe());
 });
 
+// process_vm_readv/writev were ENOSYS. The kernel copies through the target's page table: a copy-on-write page is
+// copied for the write, and a child running guest code meanwhile sees it (the change is flushed through a stopped
+// thread of it, or one is kicked)
+for (const platform of ['systrap', 'ptrace']) {
+  test(`process_vm_readv/writev: Linux's order of checks, partial transfers, copy-on-write pages of a stopped and a running child, EPERM, zombies (${platform})`, () => {
+    const { native } = assertSameAsNative([buildGuest('process_vm', ['-pthread'])], ['--platform', platform]);
+    assert.match(native.stdout, /^the running child saw the flag: y$/m);
+  });
+}
+
 // found by a fuzzer: mincore over a huge range answered all of it in one allocation (an internal error for 2^46
 // bytes); it answers a page of the vector at a time, EFAULT where the vector ends
 test('mincore of a huge range into a one-page vector: EFAULT after the first page, as on Linux', () => {

@@ -574,6 +574,29 @@ export class Kernel {
     if (!this.balanceTimer?.armed && this.sched.unbalanced) this.armBalance();
   }
 
+  /**
+   * A syscall of another process changed target's page table
+   * (process_vm_writev broke a copy-on-write page of it). While all its
+   * threads are stopped the change waits for the flush before one resumes;
+   * a thread running guest code meanwhile would still read the old frame
+   * (kept allocated until that flush: tlb.ts's gather), so the change
+   * reaches the host now, through one of its stopped threads, or, if every
+   * one runs, at the stop of one kicked for it (resume flushes).
+   */
+  remoteMmChanged(target: Task): void {
+    const mm = target.mm;
+    if (mm.pendingFlush === 0) return;
+    const threads = [...this.tasks.values()].filter((x) => x.mm === mm);
+    if (!threads.some((x) => x.state === 'running')) return;
+    const stopped = threads.find((x) => x.state === 'blocked' || x.state === 'runnable' || x.state === 'stopped');
+    if (stopped) {
+      mm.setSyncThread(stopped.thread);
+      mm.flush();
+    } else {
+      this.platform.kick(threads[0]!.thread);
+    }
+  }
+
   /** the placement timer, armed while a task runs beside the kernel on another vCPU; guarded by the JS thread */
   balanceTimer: import('./events.js').Timer | null = null;
   armBalance(): void {

@@ -6,6 +6,7 @@ import { Errno } from '../abi/errno.js';
 import { O_NONBLOCK, O_RDWR } from '../fs/types.js';
 import type { Task, ThreadGroup } from '../kernel/task.js';
 import { PidFd, pidfdProcess } from '../kernel/pidfd.js';
+import { ptraceMayAccess, PTRACE_MODE_ATTACH_REALCREDS } from '../kernel/creds.js';
 import { SI_USER, NSIG, SigInfo } from '../abi/signal.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
@@ -31,7 +32,7 @@ function processOf(t: Task, fd: number): ThreadGroup | number {
   return pidfdProcess(t.kernel, f) ?? -Errno.EBADF;
 }
 
-/** pidfd_getfd(2): a duplicate of another process's fd, as ptrace would allow (same user, or root). */
+/** pidfd_getfd(2): a duplicate of another process's fd, as ptrace would allow (ptrace_may_access, PTRACE_MODE_ATTACH_REALCREDS). */
 export function sys_pidfd_getfd(t: Task, r: Regs): number {
   const tg = processOf(t, r.getI32(A0));
   if (typeof tg === 'number') return tg;
@@ -39,8 +40,7 @@ export function sys_pidfd_getfd(t: Task, r: Regs): number {
   if (flags !== 0) return -Errno.EINVAL;
   const leader = tg.tasks[0];
   if (tg.zombie || !leader) return -Errno.ESRCH;
-  const c = t.creds, tc = leader.creds;
-  if (c.euid !== 0 && (c.uid !== tc.uid || c.uid !== tc.euid || c.uid !== tc.suid)) return -Errno.EPERM;
+  if (!ptraceMayAccess(t, leader, PTRACE_MODE_ATTACH_REALCREDS)) return -Errno.EPERM;
   const f = leader.files.get(targetfd);
   if (!f) return -Errno.EBADF;
   return t.files.install(f.get(), true);

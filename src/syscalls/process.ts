@@ -9,6 +9,7 @@ import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
+import { ptraceMayAccess, PTRACE_MODE_READ_REALCREDS } from '../kernel/creds.js';
 import { PER_QUERY } from '../abi/personality.js';
 import { CLONE_PARENT, CLONE_THREAD, CLONE_PIDFD, CLONE_PARENT_SETTID } from '../abi/sched.js';
 import {
@@ -250,11 +251,7 @@ export function sys_get_robust_list(t: Task, r: Regs): number {
   const pid = r.getI32(A0);
   const who = pid === 0 ? t : t.kernel.tasks.get(pid);
   if (!who || pid < 0) return -Errno.ESRCH;
-  // ptrace_may_access(PTRACE_MODE_READ_REALCREDS): its own process, the caller's real ids in each of the target's,
-  // or CAP_SYS_PTRACE (root)
-  const c = t.creds, o = who.creds;
-  if (who.tg !== t.tg && c.euid !== 0 && !(c.uid === o.uid && c.uid === o.euid && c.uid === o.suid &&
-    c.gid === o.gid && c.gid === o.egid && c.gid === o.sgid)) return -Errno.EPERM;
+  if (!ptraceMayAccess(t, who, PTRACE_MODE_READ_REALCREDS)) return -Errno.EPERM;
   writeU64(t, r.get(A1), who.robustList);
   writeU64(t, r.get(A2), 24);
   return 0;

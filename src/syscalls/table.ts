@@ -35,6 +35,7 @@ import * as IPC from './ipc.js';
 import * as TFD from './timerfd.js';
 import * as IOPRIO from './ioprio.js';
 import { sys_syslog } from './syslog.js';
+import * as PVM from './process_vm.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -282,6 +283,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_mlockall]: { name: 'mlockall', handler: M.sys_mlockall, status: 'supported' },
   [N.SYS_munlockall]: { name: 'munlockall', handler: M.sys_munlockall, status: 'supported' },
   [N.SYS_mincore]: { name: 'mincore', handler: M.sys_mincore, status: 'supported' },
+  [N.SYS_process_vm_readv]: { name: 'process_vm_readv', handler: PVM.sys_process_vm_readv, status: 'supported', note: 'ptrace access as Linux\'s without dumpability (every process is dumpable)' },
+  [N.SYS_process_vm_writev]: { name: 'process_vm_writev', handler: PVM.sys_process_vm_writev, status: 'supported', note: 'as process_vm_readv; a target thread running guest code at that moment sees a copy-on-write page written only after its next stop (one is kicked)' },
 
   // ---- signals: syscalls/signal.ts ----
   [N.SYS_rt_sigaction]: { name: 'rt_sigaction', handler: S.sys_rt_sigaction, status: 'supported' },
