@@ -29,6 +29,12 @@ for (const platform of ['systrap', 'ptrace']) {
   });
 }
 
+// kcmp was ENOSYS (CRIU, and programs asking whether two fds are one file, need it). SysV undo lists are now
+// per task as Linux's: none until a SEM_UNDO, shared by CLONE_SYSVSEM (pthread_create), which kcmp shows
+test('kcmp: every type between fork and clone children, a thread and a zombie; undo lists; KCMP_EPOLL_TFD; the order of its errors', () => {
+  assertSameAsNative([buildGuest('kcmp', ['-pthread'])], []);
+});
+
 // found by a fuzzer: a CLONE_PARENT sibling's exit signal is its creator's, not clone's (it once killed the
 // grandparent with signal 58)
 test('clone(CLONE_PARENT) with an exit signal: the sibling reports SIGCHLD to the grandparent', () => {

@@ -113,6 +113,21 @@ export class EpollFile extends AnonInodeFile {
     }
   }
 
+  /**
+   * get_epoll_tfile_raw_ptr (kcmp's KCMP_EPOLL_TFD): the file of the toff-th
+   * item registered under fd number tfd (one number may name several files
+   * over time), or null. Linux counts them in its tree's order, by file
+   * pointer; here in the order they were added.
+   */
+  targetFile(tfd: number, toff: number): File | null {
+    let n = 0;
+    for (const byFd of this.items.values()) {
+      const it = byFd.get(tfd);
+      if (it && !it.dead && n++ === toff) return it.file;
+    }
+    return null;
+  }
+
   /** ep_insert */
   private insert(file: File, fd: number, events: number, dataLo: number, dataHi: number): void {
     const wq = file.waitq;

@@ -74,6 +74,14 @@ export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   t.thread.owner = null;
   k.tasks.delete(t.tid);
   if (--t.files.users === 0) t.files.closeAll();
+  exitSem(k, t);
+}
+
+/** exit_sem: the task leaves its undo list; the last to leave has the adjustments applied. */
+export function exitSem(k: Kernel, t: Task): void {
+  const u = t.sysvsem;
+  t.sysvsem = null;
+  if (u && --u.users === 0) k.ipc.exitSem(u, t.tg.tgid);
 }
 
 export function oomKill(k: Kernel, task: Task): void {
@@ -164,7 +172,6 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   // none of them may be started by a vCPU another of them frees
   for (const t of tg.tasks) k.sched.unwait(t);
   for (const t of [...tg.tasks]) k.exitTask(t);
-  k.ipc.exitProcess(tg, tg.tgid);
   tg.zombie = true;
   tg.stopSig = 0;
   tg.exitWait.wake(0);

@@ -15,7 +15,8 @@ import { Task, ThreadGroup } from './task.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR } from '../abi/resource.js';
-import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES, CLONE_PIDFD, CLONE_DETACHED } from './kernel.js';
+import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES, CLONE_PIDFD, CLONE_DETACHED, CLONE_SYSVSEM } from './kernel.js';
+import { SemUndoList } from './ipc/sem.js';
 import { PidFd } from './pidfd.js';
 import { O_RDWR } from '../fs/types.js';
 
@@ -112,6 +113,11 @@ export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup,
   if (files === parent.files) files.users++;
   const fs: FsContext = flags & CLONE_FS ? parent.fs : { ...parent.fs };
   const child = new Task(k, tid, tg, mm, thread, files, fs, parent.creds.clone());
+  // copy_semundo: CLONE_SYSVSEM shares the parent's undo list (made now if it had none), else the child has none
+  if (flags & CLONE_SYSVSEM) {
+    child.sysvsem = parent.sysvsem ??= new SemUndoList();
+    child.sysvsem.users++;
+  }
   tg.tasks.push(child);
   k.tasks.set(tid, child);
   thread.owner = child;

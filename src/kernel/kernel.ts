@@ -225,6 +225,11 @@ export class Kernel {
       t.mm.writeVdso();
     }
   }
+  /** kcmp(2)'s order of kernel objects: Linux compares obfuscated pointers (a random order fixed at boot); here
+   * each object gets a number the first time it is compared, so the order is fixed for this run too (CRIU sorts
+   * by it). Guarded by the JS thread (kcmp adds). */
+  readonly kcmpOrder = new WeakMap<object, number>();
+  kcmpNext = 1;
   /** timerfds on a realtime clock (fs/timerfd.ts), told when the guest's wall clock is set; they add and
    * remove themselves; guarded by the JS thread */
   readonly clockWatchers = new Set<{ clockWasSet(): void }>();

@@ -14,6 +14,7 @@ import type { AddressSpace } from '../mm/address_space.js';
 import type { FdTable } from '../fs/file.js';
 import type { FsContext } from '../fs/vfs.js';
 import type { Context } from '../platform/platform.js';
+import type { SemUndoList } from './ipc/sem.js';
 import type { WaitQueue, Waiter } from '../fs/waitqueue.js';
 import { Regs } from '../platform/regs.js';
 import { Creds } from './creds.js';
@@ -198,6 +199,10 @@ export class Task {
   sigmaskHi = 0;
   /** set_tid_address(2); owned by this task (set by clone for the child before it runs) */
   clearChildTid = 0;
+  /** task->sysvsem.undo_list: its SEM_UNDO adjustments (kernel/ipc/sem.ts), null until its first SEM_UNDO
+   * operation; shared with the tasks clone(CLONE_SYSVSEM) made. Owned by this task (set by clone before it runs,
+   * by its semop, unshare(CLONE_SYSVSEM) and exit); the list's users count is guarded by the JS thread. */
+  sysvsem: SemUndoList | null = null;
   /** set_robust_list(2); owned by this task */
   robustList = 0;
   robustListLen = 0;

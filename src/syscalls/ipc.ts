@@ -29,7 +29,7 @@ import {
 } from '../kernel/ipc/shm.js';
 import {
   SemArray, SemBuf, SEMOPM, SEMVMX, SEMMNI, SEMMSL, SEMMNS, SEMMNU, SEMMAP, SEMUME, SEMUSZ, SEMAEM, GETPID,
-  GETVAL, GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY,
+  GETVAL, GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY, SEM_UNDO, SemUndoList,
 } from '../kernel/ipc/sem.js';
 import {
   MsgQueue, MSG_NOERROR, MSG_EXCEPT, MSG_COPY, MSG_STAT, MSG_INFO, MSG_STAT_ANY, MSGMAX, MSGMNB, MSGMNI, MSGSSZ, MSGSEG,
@@ -281,6 +281,8 @@ function doSemop(t: Task, semid: number, sopsAddr: UserPtr, nsops: number, timeo
   }
   let deadline = prev?.deadline ?? null;
   if (!prev && timeout) deadline = monotonicNs() + readTimespec(t, timeout);
+  // find_alloc_undo: the caller's undo list is made (get_undo_list) before the set is looked up
+  const undo = sops.some((o) => o.flg & SEM_UNDO) ? (t.sysvsem ??= new SemUndoList()) : null;
   const ns = t.kernel.ipc.sem;
   const s = ns.ids.obtain(semid);
   if (prev && (prev.set.perm.deleted || s !== prev.set)) return -Errno.EIDRM;
@@ -288,7 +290,7 @@ function doSemop(t: Task, semid: number, sopsAddr: UserPtr, nsops: number, timeo
   if (max >= s.nsems) return -Errno.EFBIG;
   if (!ipcperms(t.creds, s.perm, alter ? S_IWUGO : S_IRUGO)) return -Errno.EACCES;
   if (s.perm.deleted) return -Errno.EIDRM;
-  const res = ns.semop(s, sops, t.tg, t.pid);
+  const res = ns.semop(s, sops, undo, t.pid);
   if (typeof res === 'number') return res;
   if (prev?.timedOut || (deadline !== null && monotonicNs() >= deadline)) return -Errno.EAGAIN;
   // sleep until the set changes (or the timeout); the re-run tries again

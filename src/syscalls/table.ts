@@ -36,6 +36,7 @@ import * as TFD from './timerfd.js';
 import * as IOPRIO from './ioprio.js';
 import { sys_syslog } from './syslog.js';
 import * as PVM from './process_vm.js';
+import * as KCMP from './kcmp.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -190,6 +191,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_set_robust_list]: { name: 'set_robust_list', handler: P.sys_set_robust_list, status: 'supported' },
   [N.SYS_personality]: { name: 'personality', handler: P.sys_personality, status: 'partial', note: 'READ_IMPLIES_EXEC acts; the rest is kept' },
   [N.SYS_get_robust_list]: { name: 'get_robust_list', handler: P.sys_get_robust_list, status: 'supported' },
+  [N.SYS_kcmp]: { name: 'kcmp', handler: KCMP.sys_kcmp, status: 'partial', note: 'not-equal objects are ordered by when kcmp first saw them; KCMP_VM and KCMP_SIGHAND differ for CLONE_VM / CLONE_SIGHAND processes (umlts copies those); no io_context: KCMP_IO is always equal' },
   [N.SYS_rseq]: { name: 'rseq', handler: fails(Errno.ENOSYS), status: 'stub', note: 'not offered: glibc falls back' },
   [N.SYS_arch_prctl]: { name: 'arch_prctl', handler: P.sys_arch_prctl, status: 'partial', note: 'FS/GS base only' },
   [N.SYS_prctl]: { name: 'prctl', handler: P.sys_prctl, status: 'partial', note: 'names, pdeathsig, dumpable, no_new_privs' },

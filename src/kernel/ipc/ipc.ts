@@ -7,7 +7,7 @@
  */
 import type { TmpFs } from '../../fs/tmpfs.js';
 import { ShmNamespace } from './shm.js';
-import { SemNamespace } from './sem.js';
+import { SemNamespace, SemUndoList } from './sem.js';
 import { MsgNamespace } from './msg.js';
 
 export class IpcNamespace {
@@ -23,8 +23,9 @@ export class IpcNamespace {
     this.msg = new MsgNamespace(now);
   }
 
-  /** A process is gone (exit_sem): its semaphore adjustments are applied. Its attachments go with its VMAs. */
-  exitProcess(owner: object, pid: number): void {
-    this.sem.exit(owner, pid);
+  /** exit_sem: the last task holding an undo list exited or unshared it (pid: its process's); the semaphore
+   * adjustments are applied. (A process's shm attachments go with its VMAs.) */
+  exitSem(list: SemUndoList, pid: number): void {
+    this.sem.exit(list, pid);
   }
 }

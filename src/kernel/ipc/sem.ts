@@ -64,14 +64,29 @@ export class SemArray {
 /** What semop decided: done (0), an error, or sleep (block: its blocking operation). */
 export type SemopResult = number | { block: Blocked };
 
+/**
+ * struct sem_undo_list: the semaphore adjustments (SEM_UNDO) of the tasks
+ * sharing it. A task has none until its first SEM_UNDO operation; clone
+ * with CLONE_SYSVSEM shares its parent's (made then if it had none: the
+ * threads of pthread_create share one), without it the child starts with
+ * none; the last of its tasks to exit, or to leave it by
+ * unshare(CLONE_SYSVSEM), has the adjustments applied (exit_sem). The
+ * adjustments themselves are the namespace's (SemNamespace.undos, keyed by
+ * this object).
+ */
+export class SemUndoList {
+  /** the tasks holding it (refcnt); guarded by the JS thread (clone, unshare and exit change it) */
+  users = 1;
+}
+
 export class SemNamespace {
   /** the sets; immutable reference */
   readonly ids = new IpcIds<SemArray>(SEMMNI);
   /** semaphores in every set (used_sems); guarded by the JS thread */
   usedSems = 0;
-  /** struct sem_undo_list of each process (the owner object: its ThreadGroup): set id -> semadj per semaphore;
-   * guarded by the JS thread (its semops with SEM_UNDO, SETVAL/SETALL and IPC_RMID by anyone, its exit) */
-  private readonly undos = new Map<object, Map<number, Int32Array>>();
+  /** the adjustments of each SemUndoList: set id -> semadj per semaphore; guarded by the JS thread (its tasks'
+   * semops with SEM_UNDO, SETVAL/SETALL and IPC_RMID by anyone, its last task's exit) */
+  private readonly undos = new Map<SemUndoList, Map<number, Int32Array>>();
 
   /** now: the guest's wall clock, seconds; immutable */
   constructor(private readonly now: () => number) {}
@@ -91,7 +106,7 @@ export class SemNamespace {
   }
 
   /** The undo adjustments of owner for set s (made empty if absent). */
-  private adj(owner: object, s: SemArray): Int32Array {
+  private adj(owner: SemUndoList, s: SemArray): Int32Array {
     let m = this.undos.get(owner);
     if (!m) {
       m = new Map();
@@ -109,11 +124,12 @@ export class SemNamespace {
    * perform_atomic_semop: all of sops, in order, or none. 0 when done;
    * -EAGAIN (IPC_NOWAIT) or a block to sleep on; -ERANGE past SEMVMX or
    * the undo range. The checks before it (EFBIG, EACCES, EIDRM) are the
-   * caller's.
+   * caller's, and so is owner: the caller's undo list, which it has if any
+   * operation has SEM_UNDO (find_alloc_undo).
    */
-  semop(s: SemArray, sops: readonly SemBuf[], owner: object, pid: number): SemopResult {
+  semop(s: SemArray, sops: readonly SemBuf[], owner: SemUndoList | null, pid: number): SemopResult {
     const vals = Int32Array.from(s.vals);
-    const undo = sops.some((o) => o.flg & SEM_UNDO) ? Int32Array.from(this.adj(owner, s)) : null;
+    const undo = owner && sops.some((o) => o.flg & SEM_UNDO) ? Int32Array.from(this.adj(owner, s)) : null;
     for (const o of sops) {
       const cur = vals[o.num]!;
       if ((o.op === 0 && cur !== 0) || cur + o.op < 0) {
@@ -129,7 +145,7 @@ export class SemNamespace {
       vals[o.num] = result;
     }
     s.vals.set(vals);
-    if (undo) this.adj(owner, s).set(undo);
+    if (undo) this.adj(owner!, s).set(undo);
     for (const o of sops) if (o.op !== 0) s.pids[o.num] = pid;
     s.otime = this.now();
     if (sops.some((o) => o.op !== 0)) s.changed();
@@ -165,8 +181,9 @@ export class SemNamespace {
     s.changed();
   }
 
-  /** exit_sem: a process's adjustments are applied (each value kept within [0, SEMVMX]), for sets that still exist. */
-  exit(owner: object, pid: number): void {
+  /** exit_sem: the last task of an undo list left it; its adjustments are applied (each value kept within
+   * [0, SEMVMX]), for sets that still exist. */
+  exit(owner: SemUndoList, pid: number): void {
     const m = this.undos.get(owner);
     if (!m) return;
     this.undos.delete(owner);
