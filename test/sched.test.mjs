@@ -20,6 +20,16 @@ test('getpriority/setpriority, sched_setscheduler and friends, sched_setaffinity
   assert.match(native.stdout, /child of reset-on-fork: policy 0/);
 });
 
+// membarrier was ENOSYS (liburcu, JITs and garbage collectors use it). Every command answers as Linux's; the
+// barrier itself is the host's MEMBARRIER_CMD_GLOBAL, taken only when another thread of the set runs guest code
+for (const platform of ['systrap', 'ptrace']) {
+  test(`membarrier: QUERY, every command before and after registration, flags and cpu_id, fork and exec, barriers beside running threads (${platform})`, () => {
+    const g = buildGuest('membarrier', ['-lpthread']);
+    const { native } = assertSameAsNative([g], ['--platform', platform], { timeout: 60_000 });
+    assert.match(native.stdout, /^threads went on: yes$/m);
+  });
+}
+
 // A syscall keeps the vCPU while its slice lasts, as it keeps the CPU on Linux: handing the vCPU to the first
 // waiter at every trap gave a task that makes syscalls one syscall per 10 ms slice beside a spinner (300 took 3 s).
 test('on one vCPU, a process making syscalls beside one that never traps keeps its pace, and the spinner its share', () => {

@@ -723,6 +723,14 @@ const fsc2 = {
   fallocate: libc.func('int fallocate(int fd, int mode, int64_t off, int64_t len)'),
 };
 const SYS_openat2 = 437, SYS_fchmodat2 = 452;
+// membarrier has no glibc wrapper either
+const bar = { syscall_membarrier: libc.func('long syscall(long nr, int cmd, unsigned int flags, int cpu_id)') };
+const SYS_membarrier = 324;
+/** membarrier(2): the command's result or -errno. */
+export function membarrier(cmd: number, flags: number, cpuId: number): number {
+  const r = bar.syscall_membarrier(SYS_membarrier, cmd, flags, cpuId) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
 export const RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04,
   RESOLVE_BENEATH = 0x08, RESOLVE_IN_ROOT = 0x10;
 /** struct open_how {u64 flags, mode, resolve}; reused, filled per call */

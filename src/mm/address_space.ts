@@ -196,6 +196,9 @@ export class AddressSpace {
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
+  /** mm->membarrier_state: the membarrier(2) registrations of this address space (syscalls/membarrier.ts keeps
+   * Linux's state bits); guarded by the JS thread (its tasks' membarrier; fork copies it, exec clears it) */
+  membarrierState = 0;
   /** map-ahead state: where the last fault-around ended, and the next window; guarded by the JS thread */
   faultNext = -1;
   faultWindow = FAULT_AROUND_MIN;
@@ -368,6 +371,7 @@ export class AddressSpace {
     }
     child.brkStart = this.brkStart;
     child.brk = this.brk;
+    child.membarrierState = this.membarrierState;
     child.vmas.push(...vmas);
     for (const [k, q] of pt) child.pt.set(k, q);
     if (copyHost) {
@@ -475,6 +479,7 @@ export class AddressSpace {
     this.images++;
     for (const v of [...this.vmas]) this.removeRange(v.start, v.end);
     this.brkStart = this.brk = 0;
+    this.membarrierState = 0; // membarrier_exec_mmap
     this.faultNext = -1;
     this.faultWindow = FAULT_AROUND_MIN;
     this.cowLo = this.cowHi = -1;

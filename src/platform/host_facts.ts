@@ -8,6 +8,8 @@
  * its out-parameter (two int64s), so nothing is allocated per call.
  */
 import * as host from '../host/libc.js';
+import { HostError } from '../host/errors.js';
+import { MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_GLOBAL } from '../abi/membarrier.js';
 import { hostVdso, type HostVdso } from '../host/vdso.js';
 import type { Context } from './platform.js';
 import { STUB_HOST_VDSO, STUB_HOST_VDSO_SIZE, STUB_EXIT_VDSO_LAYOUT, STUB_EXIT_VDSO_MOVE } from './stub_layout.js';
@@ -56,6 +58,26 @@ export function spawnKeepingVdso<T>(spawn: (vdsoArgs: string[]) => T): T {
 
 export abstract class HostFacts {
   private readonly ts = new BigInt64Array(2);
+  /** the host offers MEMBARRIER_CMD_GLOBAL (not with nohz_full CPUs); asked once, at the first memoryBarrier */
+  private hostBarrier: boolean | null = null;
+
+  /** Platform.memoryBarrierAvailable */
+  memoryBarrierAvailable(): boolean {
+    if (this.hostBarrier === null) {
+      const q = host.membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
+      this.hostBarrier = q >= 0 && (q & MEMBARRIER_CMD_GLOBAL) !== 0;
+    }
+    return this.hostBarrier;
+  }
+  /**
+   * Platform.memoryBarrier: the host's MEMBARRIER_CMD_GLOBAL (an RCU grace
+   * period: every host thread, of every guest, has passed a full barrier
+   * when it returns). Synchronous: the kernel's thread waits it out.
+   */
+  memoryBarrier(): void {
+    const r = host.membarrier(MEMBARRIER_CMD_GLOBAL, 0, 0);
+    if (r < 0) throw new HostError('membarrier', -r);
+  }
   /** Platform.hostVdsoClock */
   get hostVdsoClock(): number {
     const v = usableHostVdso();

@@ -229,6 +229,11 @@ export interface Platform {
   /** Have these host signals, when the terminal sends them to umlts, reach events.hostSignalHandlers; and
    * tty, the host terminal umlts took over, be put back if umlts dies without doing so (killed by a signal). */
   forwardHostSignals(sigs: number[], tty?: SavedTerminal): void;
+  /** Whether memoryBarrier can be had on this host (its MEMBARRIER_CMD_GLOBAL). */
+  memoryBarrierAvailable(): boolean;
+  /** Every host thread of every guest executes a full memory barrier before this returns (for the guest's
+   * membarrier(2)). Throws HostError if the host refuses (memoryBarrierAvailable said no). */
+  memoryBarrier(): void;
   /** Host CPUs this process may use. */
   allowedCpus(): number[];
   /** The host CPU the kernel's thread runs on now. */

@@ -37,6 +37,7 @@ import * as IOPRIO from './ioprio.js';
 import { sys_syslog } from './syslog.js';
 import * as PVM from './process_vm.js';
 import * as KCMP from './kcmp.js';
+import * as MB from './membarrier.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -382,6 +383,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_sched_getaffinity]: { name: 'sched_getaffinity', handler: SCHED.sys_sched_getaffinity, status: 'supported' },
   [N.SYS_sched_setaffinity]: { name: 'sched_setaffinity', handler: SCHED.sys_sched_setaffinity, status: 'supported', note: 'the vCPU scheduler obeys the mask' },
   [N.SYS_sched_yield]: { name: 'sched_yield', handler: SCHED.sys_sched_yield, status: 'supported' },
+  [N.SYS_membarrier]: { name: 'membarrier', handler: MB.sys_membarrier, status: 'partial', note: 'every command; the barrier is the host\'s MEMBARRIER_CMD_GLOBAL when a thread of the set runs guest code (ENOSYS on a host without it); SYNC_CORE\'s core serialization is the host\'s return to user mode; RSEQ commands are the plain barrier (umlts has no rseq)' },
 
   // ---- System V IPC: syscalls/ipc.ts ----
   [N.SYS_shmget]: { name: 'shmget', handler: IPC.sys_shmget, status: 'partial', note: 'SHM_HUGETLB: EINVAL' },
