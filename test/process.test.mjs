@@ -35,6 +35,16 @@ test('kcmp: every type between fork and clone children, a thread and a zombie; u
   assertSameAsNative([buildGuest('kcmp', ['-pthread'])], []);
 });
 
+// unshare was ENOSYS: CLONE_FILES, CLONE_FS and CLONE_SYSVSEM as Linux; exec and close_range(CLOSE_RANGE_UNSHARE)
+// now unshare a shared fd table too (exec closed a CLONE_FILES sibling's close-on-exec fds; the flag was EINVAL)
+test('unshare: flag rules, CLONE_FILES/FS/SYSVSEM from a thread and alone, namespaces EPERM unprivileged; exec and close_range unshare fd tables', () => {
+  const g = buildGuest('unshare', ['-pthread']);
+  assertSameAsNative([g], []);
+  // umlts has no namespaces: as a Linux built without them, root gets EINVAL (natively root would make them)
+  const r = runUmlts([], [g, 'ns']);
+  assert.equal(r.stdout, 'root: CLONE_NEWUTS: -1 EINVAL\nroot: CLONE_NEWNS: -1 EINVAL\nroot: CLONE_NEWUSER: -1 EINVAL\nroot: CLONE_NEWTIME: -1 EINVAL\n', r.describe());
+});
+
 // found by a fuzzer: a CLONE_PARENT sibling's exit signal is its creator's, not clone's (it once killed the
 // grandparent with signal 58)
 test('clone(CLONE_PARENT) with an exit signal: the sibling reports SIGCHLD to the grandparent', () => {

@@ -20,6 +20,7 @@ import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { getRandomBytes } from '../fs/devfs.js';
 import { Kernel, PreparedExec, ExecFileImpl, errnoMessage } from './kernel.js';
 import { exitRobustList } from './futex.js';
+import { unshareFiles } from './fork.js';
 import { READ_IMPLIES_EXEC } from '../abi/personality.js';
 import { encodeName, nameByteLength } from '../abi/names.js';
 
@@ -193,6 +194,8 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
     }
     throw e;
   }
+  // unshare_files (begin_new_exec): a table another process shares (CLONE_FILES) keeps its close-on-exec fds
+  unshareFiles(task);
   task.files.closeOnExec();
   // handled signals go back to their defaults; ignored ones stay ignored
   for (let s = 1; s <= 64; s++) {

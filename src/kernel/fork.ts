@@ -15,7 +15,10 @@ import { Task, ThreadGroup } from './task.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR } from '../abi/resource.js';
-import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES, CLONE_PIDFD, CLONE_DETACHED, CLONE_SYSVSEM } from './kernel.js';
+import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES, CLONE_PIDFD, CLONE_DETACHED, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWTIME } from './kernel.js';
+// (read at load, so from abi itself: kernel.js, which imports this file, may not have run yet)
+import * as SCHED from '../abi/sched.js';
+import { exitSem } from './exit.js';
 import { SemUndoList } from './ipc/sem.js';
 import { PidFd } from './pidfd.js';
 import { O_RDWR } from '../fs/types.js';
@@ -205,4 +208,56 @@ function putTid(mm: AddressSpace, addr: number, tid: number): void {
   } catch (e) {
     if (!(e instanceof ErrnoError)) throw e;
   }
+}
+
+/** unshare_fd (kernel/fork.c): a task sharing its fd table with another (CLONE_FILES) gets its own copy. */
+export function unshareFiles(task: Task): void {
+  const old = task.files;
+  if (old.users === 1) return;
+  task.files = old.clone();
+  old.users--;
+}
+
+/** the flags unshare(2) knows (check_unshare_flags) */
+const UNSHARE_KNOWN = SCHED.CLONE_THREAD | SCHED.CLONE_FS | SCHED.CLONE_SIGHAND | SCHED.CLONE_VM | SCHED.CLONE_FILES |
+  SCHED.CLONE_SYSVSEM | SCHED.CLONE_NAMESPACES | SCHED.CLONE_NEWTIME;
+
+/**
+ * unshare(2) (kernel/fork.c: ksys_unshare), in its order: the implied
+ * flags (NEWUSER takes THREAD and FS, VM takes SIGHAND, SIGHAND takes
+ * THREAD, NEWNS takes FS); check_unshare_flags (EINVAL for an unknown bit;
+ * THREAD, SIGHAND and VM only "work" when there is nothing to unshare: a
+ * process with one thread, whose handlers and memory no other task shares —
+ * in umlts only threads share them); the namespaces; then the fs context
+ * and the fd table are copied if shared, and CLONE_SYSVSEM leaves the undo
+ * list as exit does (exit_sem: the last to leave applies it).
+ *
+ * Namespaces: umlts has none, so it answers as a Linux built without them
+ * (no CONFIG_USER_NS, CONFIG_UTS_NS...): CLONE_NEWUSER is EINVAL
+ * (create_user_ns), and the others are EPERM without CAP_SYS_ADMIN (the
+ * capability check comes first) and EINVAL with it (create_*_ns). EPERM for
+ * root would tell it it lacks a capability it has; EINVAL says the kernel
+ * does not offer the namespace, which callers (unshare(1), bwrap, sandboxes)
+ * take as that. CLONE_NEWNS, which Linux cannot be built without, gets the
+ * same answer: umlts has one mount table.
+ */
+export function unshare(task: Task, flags: number): number {
+  if (flags & CLONE_NEWUSER) flags |= CLONE_THREAD | CLONE_FS;
+  if (flags & CLONE_VM) flags |= CLONE_SIGHAND;
+  if (flags & CLONE_SIGHAND) flags |= CLONE_THREAD;
+  if (flags & CLONE_NEWNS) flags |= CLONE_FS;
+  if (flags & ~UNSHARE_KNOWN) return -Errno.EINVAL;
+  // thread_group_empty; the handlers (sighand) and, for VM, the memory (current_is_single_threaded) are shared
+  // only by the threads of the process here
+  if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) {
+    if (task.tg.tasks.some((x) => x !== task && x.state !== 'zombie' && x.state !== 'dead')) return -Errno.EINVAL;
+  }
+  if (flags & CLONE_NEWUSER) return -Errno.EINVAL;
+  if (flags & (CLONE_NAMESPACES | CLONE_NEWTIME)) return task.creds.euid === 0 ? -Errno.EINVAL : -Errno.EPERM;
+  // (CLONE_NEWIPC would leave the undo list too; it failed above)
+  if (flags & CLONE_SYSVSEM) exitSem(task.kernel, task);
+  // unshare_fs: a task alone with its fs context may keep it, and a copy nobody shares is the same to everyone
+  if (flags & CLONE_FS) task.fs = { ...task.fs };
+  if (flags & CLONE_FILES) unshareFiles(task);
+  return 0;
 }

@@ -257,9 +257,11 @@ export class Task {
     public mm: AddressSpace,
     /** the host thread it runs on; immutable reference */
     public thread: Context,
-    /** immutable reference; the table is shared by CLONE_FILES tasks (see FdTable) */
+    /** shared by CLONE_FILES tasks (see FdTable); the reference is owned by this task: replaced only by its own
+     * unshare(CLONE_FILES), exec (a table another process shares) and close_range(CLOSE_RANGE_UNSHARE) */
     public files: FdTable,
-    /** immutable reference; shared by CLONE_FS tasks (see FsContext) */
+    /** shared by CLONE_FS tasks (see FsContext); the reference is owned by this task: replaced only by its own
+     * unshare(CLONE_FS) */
     public fs: FsContext,
     /** this task's own copy (clone copies it); immutable reference, fields owned by this task (see Creds) */
     public creds: Creds,

@@ -15,6 +15,7 @@ import {
 import { AT_FDCWD } from '../fs/vfs.js';
 import { FifoEnd } from '../fs/fifo.js';
 import { locksOnClose } from './lock.js';
+import { unshareFiles } from '../kernel/fork.js';
 import { fileOf } from './fd.js';
 import { dirArg, pathLoc } from './namei.js';
 import { readPath, copyStructFromUser, UserPtr } from './uaccess.js';
@@ -141,12 +142,12 @@ export function sys_close(t: Task, r: Regs): number {
 }
 
 const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
-/** close_range(2) (CLOSE_RANGE_UNSHARE is accepted: umlts fd tables are unshared by the kernel on clone) */
+/** close_range(2); CLOSE_RANGE_UNSHARE first gives the caller its own copy of a shared table (unshare_fd). */
 export function sys_close_range(t: Task, r: Regs): number {
   const first = r.getU32(A0), last = r.getU32(A1), flags = r.getU32(A2);
   if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return -Errno.EINVAL;
   if (first > last) return -Errno.EINVAL;
-  if (flags & CLOSE_RANGE_UNSHARE) return -Errno.EINVAL; // sharing is the kernel's to undo; not offered yet
+  if (flags & CLOSE_RANGE_UNSHARE) unshareFiles(t);
   for (const fd of t.files.list()) {
     if (fd < first || fd > last) continue;
     if (flags & CLOSE_RANGE_CLOEXEC) t.files.entry(fd)!.cloexec = true;

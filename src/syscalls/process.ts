@@ -9,6 +9,7 @@ import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
 import { ARG_MAX } from '../loader/elf.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
+import { unshare } from '../kernel/fork.js';
 import { ptraceMayAccess, PTRACE_MODE_READ_REALCREDS } from '../kernel/creds.js';
 import { PER_QUERY } from '../abi/personality.js';
 import { CLONE_PARENT, CLONE_THREAD, CLONE_PIDFD, CLONE_PARENT_SETTID } from '../abi/sched.js';
@@ -61,6 +62,13 @@ export function sys_clone3(t: Task, r: Regs): number {
   if (size >= 72 && u(64) !== 0) return -Errno.EPERM; // set_tid needs CAP_SYS_ADMIN in the pid namespace
   const top = stack ? stack + stackSize : 0;
   return forkCommon(t, (flags & ~CSIGNAL) | exitSignal, top, u(24), u(16), u(56), u(8));
+}
+
+/** unshare(2): the work and the reasons are kernel/fork.ts's. */
+export function sys_unshare(t: Task, r: Regs): number {
+  const flags = r.get(A0);
+  if (flags > 0xffffffff) return -Errno.EINVAL; // an unsigned long: bits past 31 are unknown flags
+  return unshare(t, flags);
 }
 
 /** The clone family's common path: vfork parents sleep until the child execs or exits. */
