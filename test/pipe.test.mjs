@@ -43,3 +43,12 @@ test('shell pipelines match native', () => {
   assertSameAsNative(sh('x=$(seq 1 3000 | tail -n 1); echo "got $x"'));
   assertSameAsNative(sh('yes abc | head -c 200000 | md5sum'));
 });
+
+// import_iovec and import_ubuf check every buffer against the end of user space before anything moves (a read
+// into a kernel address took the pipe's data, then failed); pipe_write keeps no part of a page whose copy faulted
+test('buffers past user space are EFAULT before anything moves; a pipe keeps only the whole pages of a faulting write', () => {
+  const g = buildGuest('iov_fault');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^the data is still there: 4 OK$/m);
+  assert.match(native.stdout, /^writev a page and a fault, to a pipe: 4096 OK$/m);
+});

@@ -120,6 +120,9 @@ function doRead(t: Task, f: File, v: Iovecs, pos: number | null): number {
 }
 
 /** Write up to v.total bytes from the guest segments of v to f at pos (null: the file position / O_APPEND end). */
+/** the page a pipe buffer holds */
+const PIPE_PAGE = 4096;
+
 function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
   if (!f.writable) return -Errno.EBADF;
   if (v.total === 0) return 0;
@@ -143,8 +146,10 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
   }
   while (done < total) {
     const want = Math.min(total - done, CHUNK);
-    const k = it.fromUser(scratch, 0, want);
+    let k = it.fromUser(scratch, 0, want);
     const fault = it.fault;
+    // pipe_write fills a page at a time and keeps none of a page whose copy faulted
+    if (fault && f instanceof PipeEnd) k -= k % PIPE_PAGE;
     if (k === 0) {
       if (done > 0) break;
       throw fault;

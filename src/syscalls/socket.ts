@@ -30,7 +30,7 @@ import { fileOf } from './fd.js';
 import { MultiWait } from './poll.js';
 import { scratch, CHUNK } from './read_write.js';
 import {
-  copyIn, copyOut, readStruct, readI32, writeU32, writeU64, readIovecs, userBuf, Iovecs, IovIter, MAX_RW_COUNT, UIO_MAXIOV, UserPtr,
+  copyIn, copyOut, readStruct, readI32, writeU32, writeU64, readIovecs, userBuf, Iovecs, IovIter, UIO_MAXIOV, UserPtr,
   readTimespec, writeTimespec,
 } from './uaccess.js';
 
@@ -625,22 +625,25 @@ export function sys_getpeername(t: Task, r: Regs): number {
 
 /** sendto(2) */
 export function sys_sendto(t: Task, r: Regs): number {
+  // (import_ubuf before the fd: a bad buffer is EFAULT whatever the fd)
+  const iov = userBuf(r.get(A1), r.get(A2));
   const s = sockOf(t, r.getI32(A0));
   if (typeof s === 'number') return s;
-  const buf = r.get(A1), len = Math.min(r.get(A2), MAX_RW_COUNT), flags = r.getI32(A3), addr = r.get(A4), alen = r.getI32(A5);
+  const flags = r.getI32(A3), addr = r.get(A4), alen = r.getI32(A5);
   const to = addr !== 0 && alen !== 0 ? readSockaddr(t, addr, alen) : null;
   if (addr !== 0 && alen < 0) return -Errno.EINVAL;
   const scm = s.family === S.AF_UNIX ? { files: null, cred: unixDefaultCred(t) } : null;
-  return doSend(t, s, userBuf(buf, len), flags, to, scm);
+  return doSend(t, s, iov, flags, to, scm);
 }
 
 /** recvfrom(2) */
 export function sys_recvfrom(t: Task, r: Regs): number {
+  const iov = userBuf(r.get(A1), r.get(A2));
   const s = sockOf(t, r.getI32(A0));
   if (typeof s === 'number') return s;
-  const buf = r.get(A1), len = Math.min(r.get(A2), MAX_RW_COUNT), flags = r.getI32(A3), addr = r.get(A4), lenp = r.get(A5);
+  const flags = r.getI32(A3), addr = r.get(A4), lenp = r.get(A5);
   const info = newRecvInfo();
-  const n = doRecv(t, s, userBuf(buf, len), flags, info);
+  const n = doRecv(t, s, iov, flags, info);
   // a receive delivers no files without recvmsg's control buffer: they are closed
   scmRelease(info.scm);
   if (n < 0) return n;

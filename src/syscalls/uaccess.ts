@@ -37,6 +37,7 @@ export { getSigset, putSigset, SIGSET_SIZE, SIGINFO_SIZE };
 export type { Sigset };
 
 import { PATH_MAX } from '../fs/vfs.js';
+import { TASK_SIZE_MAX } from '../abi/limits.js';
 
 /** A guest virtual address as a syscall argument carries it (0 is NULL). */
 export type UserPtr = number;
@@ -175,23 +176,29 @@ export interface Iovecs {
   total: number;
 }
 
+/** access_ok: the range lies below the end of user space (what it maps is the copy's business). */
+function accessOk(addr: number, len: number): boolean {
+  return addr + len <= TASK_SIZE_MAX;
+}
+
 /**
  * import_iovec (rw_copy_check_uvector): EINVAL for a count below 0 or past
- * UIO_MAXIOV, or a length that is negative as an ssize_t; the total is
- * clamped to MAX_RW_COUNT (the last segments shortened).
+ * UIO_MAXIOV, or any length that is negative as an ssize_t; then EFAULT
+ * for any segment reaching past user space (access_ok), before anything
+ * moves; the total is clamped to MAX_RW_COUNT (the last segments shortened).
  */
 export function readIovecs(t: Task, addr: UserPtr, count: number): Iovecs {
   if (count < 0 || count > UIO_MAXIOV) throw new ErrnoError(Errno.EINVAL);
   if (count === 0) return { iov: [], total: 0 };
   const dv = readStruct(t, addr, count * IOVEC_SIZE);
+  for (let i = 0; i < count; i++) if (dv.getUint32(i * IOVEC_SIZE + 12, true) & 0x80000000) throw new ErrnoError(Errno.EINVAL); // ssize_t overflow
   const iov: number[] = [];
   let total = 0;
   for (let i = 0; i < count; i++) {
     const o = i * IOVEC_SIZE;
     const base = dv.getUint32(o + 4, true) * 0x100000000 + dv.getUint32(o, true);
-    const hi = dv.getUint32(o + 12, true);
-    if (hi & 0x80000000) throw new ErrnoError(Errno.EINVAL); // ssize_t overflow
-    let len = hi * 0x100000000 + dv.getUint32(o + 8, true);
+    let len = dv.getUint32(o + 12, true) * 0x100000000 + dv.getUint32(o + 8, true);
+    if (!accessOk(base, len)) throw new ErrnoError(Errno.EFAULT);
     if (len > MAX_RW_COUNT - total) len = MAX_RW_COUNT - total;
     if (len > 0) iov.push(base, len);
     total += len;
@@ -199,8 +206,11 @@ export function readIovecs(t: Task, addr: UserPtr, count: number): Iovecs {
   return { iov, total };
 }
 
-/** import_ubuf: one buffer as an iovec array (read, write, pread64, pwrite64). */
+/** import_ubuf: one buffer as an iovec array (read, write, pread64, pwrite64): clamped to MAX_RW_COUNT, then
+ * EFAULT past user space before anything moves. */
 export function userBuf(addr: UserPtr, len: number): Iovecs {
+  if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
+  if (!accessOk(addr, len)) throw new ErrnoError(Errno.EFAULT);
   return { iov: [addr, len], total: len };
 }
 
