@@ -13,7 +13,9 @@
  * Like Linux, an epoll holds no reference on its files. An item whose file
  * is gone (its last reference dropped) is removed when next seen — on the
  * ready list (release wakes pipes' queues), by a scan, or when the epoll
- * closes — where Linux removes it at once (eventpoll_release). EPOLLEXCLUSIVE
+ * closes — where Linux removes it at once (eventpoll_release); a watched
+ * epoll's items go at once, so a closed one never counts in the nesting
+ * depth (ep_loop_check walks up and down from a new link). EPOLLEXCLUSIVE
  * is accepted and checked, but every waiter is woken.
  *
  * Ownership: an EpollFile and its items are touched only on the JS thread.
@@ -61,6 +63,9 @@ export class EpollFile extends AnonInodeFile {
   private rdlist = new Set<EpItem>();
   /** epoll_wait sleepers and pollers of this epoll; immutable reference */
   private readonly wq = new WaitQueue();
+  /** the epolls whose interest lists hold this one (file->f_ep, walked upwards by ep_loop_check);
+   * guarded by the JS thread (their epoll_ctl and release write it) */
+  private readonly watchers = new Set<EpollFile>();
 
   constructor(flags: number) {
     super(flags, 'anon_inode:[eventpoll]');
@@ -88,7 +93,9 @@ export class EpollFile extends AnonInodeFile {
       if (op === EPOLL_CTL_ADD && (file instanceof EpollFile || (events & ~EPOLLEXCLUSIVE_OK_BITS) >>> 0)) return -Errno.EINVAL;
     }
     if (op === EPOLL_CTL_ADD && file instanceof EpollFile) {
-      if (file.reaches(this, 0) || file.depth() + 1 > EP_MAX_NESTS) return -Errno.ELOOP;
+      // ep_loop_check: no cycle, and the chain through the new link (the epolls above this one, the link,
+      // those below file) no longer than EP_MAX_NESTS
+      if (file.reaches(this, 0) || this.upwardDepth(0) + 1 + file.depth() > EP_MAX_NESTS) return -Errno.ELOOP;
     }
     const it = this.find(file, fd);
     switch (op) {
@@ -138,6 +145,7 @@ export class EpollFile extends AnonInodeFile {
     let byFd = this.items.get(file);
     if (!byFd) this.items.set(file, (byFd = new Map()));
     byFd.set(fd, it);
+    if (file instanceof EpollFile) file.watchers.add(this);
     wq?.add(it.waiter);
     if (this.pollItem(it)) this.makeReady(it);
   }
@@ -148,7 +156,10 @@ export class EpollFile extends AnonInodeFile {
     it.wq?.remove(it.waiter);
     const byFd = this.items.get(it.file);
     byFd?.delete(it.fd);
-    if (byFd && byFd.size === 0) this.items.delete(it.file);
+    if (byFd && byFd.size === 0) {
+      this.items.delete(it.file);
+      if (it.file instanceof EpollFile) it.file.watchers.delete(this);
+    }
     if (it.ready) {
       this.rdlist.delete(it);
       it.ready = false;
@@ -237,12 +248,24 @@ export class EpollFile extends AnonInodeFile {
     return 0;
   }
 
+  /** A watched epoll is gone (eventpoll_release): its items here go now, so it counts in no depth. */
+  private dropWatched(file: EpollFile): void {
+    for (const it of [...(this.items.get(file)?.values() ?? [])]) this.remove(it);
+  }
+
   /** Does this epoll watch target, directly or through nested epolls? */
   private reaches(target: EpollFile, depth: number): boolean {
     if (this === target) return true;
     if (depth > EP_MAX_NESTS) return false;
     for (const f of this.items.keys()) if (f instanceof EpollFile && f.reaches(target, depth + 1)) return true;
     return false;
+  }
+  /** The longest chain of epolls above this one (ep_get_upwards_depth_proc). */
+  private upwardDepth(depth: number): number {
+    let d = 0;
+    if (depth > EP_MAX_NESTS) return d;
+    for (const w of this.watchers) d = Math.max(d, 1 + w.upwardDepth(depth + 1));
+    return d;
   }
   /** The longest chain of epolls below this one. */
   private depth(): number {
@@ -252,6 +275,8 @@ export class EpollFile extends AnonInodeFile {
   }
 
   protected override release(): void {
+    for (const w of [...this.watchers]) w.dropWatched(this);
+    this.watchers.clear();
     for (const byFd of [...this.items.values()]) for (const it of [...byFd.values()]) this.remove(it);
     this.rdlist.clear();
   }

@@ -185,6 +185,16 @@ int main(int argc, char **argv) {
   say("poll inner: %d %#x\n", n, pf.revents);
   wait_print("inner", inner, 4, 0);
 
+  /* nesting depth (EP_MAX_NESTS 4): a chain built top-down is too deep when the epolls above the new link
+   * count, not only those below it; an epoll closed mid-chain no longer counts */
+  int chain[7];
+  for (int i = 0; i < 7; i++) chain[i] = epoll_create1(0);
+  for (int i = 0; i < 5; i++) say("chain %d into %d: %s\n", i + 1, i, res(add(chain[i], chain[i + 1], EPOLLIN, 70 + i)));
+  close(chain[2]);
+  say("chain 6 into 5, 2 closed: %s\n", res(add(chain[5], chain[6], EPOLLIN, 76)));
+  say("chain 5 into 4, 2 closed: %s\n", res(add(chain[4], chain[5], EPOLLIN, 75)));
+  for (int i = 0; i < 7; i++) if (i != 2) close(chain[i]);
+
   /* timeouts */
   struct timespec t0;
   int e5 = epoll_create1(0);
