@@ -25,3 +25,9 @@ test('/proc/self/exe names the program', () => {
   const r = runUmlts(['--cwd', '/'], [g]);
   assert.match(r.stdout, new RegExp(`^readlink /proc/self/exe: ${g}$`, 'm'), r.describe());
 });
+
+test('/proc/self/exe names the file after an exec through /proc/self/exe', () => {
+  const g = buildGuest('exe_link');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, new RegExp(`^generation 3: exe ${g}$`, 'm'));
+});

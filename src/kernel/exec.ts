@@ -70,7 +70,8 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
         if (l > MAX_ARG_STRLEN) throw new LoaderError(Errno.E2BIG, `${path}: argument list too long`);
         total += l + 8;
       }
-      return { path, argv, img, interp, files: [file, ...(ifile ? [ifile] : [])], argTotal: total };
+      const exe = k.vfs.locOf(file)?.path ?? (path.startsWith('/') ? path : k.vfs.absolute(fs, path));
+      return { path, argv, img, interp, files: [file, ...(ifile ? [ifile] : [])], argTotal: total, exe };
     } catch (e) {
       ifile?.put();
       throw e;
@@ -145,7 +146,7 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
   regs.set(ORIG_RAX, -1);
   task.sc.atSeccomp = false;
   task.sc.returning = false;
-  task.tg.exe = p.path.startsWith('/') ? p.path : k.vfs.absolute(task.fs, p.path);
+  task.tg.exe = p.exe; // the file, not the name it was run by (an exec of /proc/self/exe must not name itself)
   task.tg.cmdline = new Uint8Array(encodeName(p.argv.map((a) => a + '\0').join('')));
   task.comm = p.path.split('/').pop()!.slice(0, 15);
 }

@@ -803,6 +803,8 @@ export interface PreparedExec {
   /** references held until the image is mapped */
   files: File[];
   argTotal: number;
+  /** /proc/<pid>/exe: where the walk to the program arrived (symlinks followed: bprm->file's path) */
+  exe: string;
 }
 
 /** The kernel's side of procfs. Stateless: reads the kernel's tables on the JS thread. */
