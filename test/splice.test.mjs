@@ -49,3 +49,14 @@ test('64-bit record locks, offsets past 4 GiB, F_NOTIFY', () => {
     assert.match(out, /after an unlink: 3\n/);
   });
 });
+
+test('record locks and flock at their edges: error order, OFD F_UNLCK, every close of the file drops POSIX locks', () => {
+  differential(buildGuest('lock_edges'), (out) => {
+    assert.match(out, /ofd getlk bad type, overflow: EOVERFLOW\n/);
+    assert.match(out, /ofd getlk unlck: own: type 1 whence 0 start 0 len 5 pid -1\n/);
+    assert.match(out, /after dup2 over a dup: (\. ){20}\| first 2 0 0\n/);
+    assert.match(out, /flock LOCK_MAND, bad fd: OK\n/);
+    assert.match(out, /after an exec closing a cloexec fd: (\. ){20}\| first 2 0 0\n/);
+    assert.match(out, /after an exec closing nothing of it: (w ){5}(\. ){15}\| first 1 0 5\n/);
+  });
+});

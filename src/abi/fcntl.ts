@@ -8,7 +8,7 @@ export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200,
   AT_SYMLINK_FOLLOW = 0x400, AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000;
 export const F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
-export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, LOCK_MAND = 32;
 
 /** openat2(2): struct open_how's first size, and its resolve flags */
 export const OPEN_HOW_SIZE_VER0 = 24;

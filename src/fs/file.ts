@@ -222,10 +222,12 @@ export class FdTable {
     this.fds.forEach((e, i) => e && r.push(i));
     return r;
   }
-  /** execve: close the close-on-exec ones. */
-  closeOnExec(): void {
+  /** execve: close the close-on-exec ones, telling onClose of each (filp_close's lock release). */
+  closeOnExec(onClose: (f: File) => void): void {
     this.fds.forEach((e, i) => {
-      if (e?.cloexec) this.close(i);
+      if (!e?.cloexec) return;
+      onClose(e.file);
+      this.close(i);
     });
   }
   /** fork without CLONE_FILES: a copy sharing the same Files. */

@@ -15,7 +15,8 @@
  * different owners, so they do conflict.
  *
  * Release: a process's POSIX locks on a file go when it closes any fd of
- * that file (closeFd, called by close(2)) and when it exits (its locks
+ * that file (closeFile: close(2), close_range(2), dup2/dup3 over an open
+ * fd, execve's close-on-exec — every filp_close) and when it exits (its locks
  * carry an alive() check, so an exited owner's locks vanish at the next
  * scan); flock and OFD locks go when their File is released (releaseFile,
  * called by the filesystems' File.release: hostfs and tmpfs).
@@ -24,8 +25,7 @@
  * waitq and re-runs from scratch when any lock of that inode goes away.
  *
  * Ownership: guarded by the JS thread; nothing spans an await.
- * Known gaps: fds closed by dup2 over them or by execve's close-on-exec do
- * not drop POSIX locks; flock and OFD locks on Files without a release
+ * Known gaps: flock and OFD locks on Files without a release
  * hook here (devices, pipes) are never dropped; mandatory locks and leases
  * are not offered.
  */
@@ -35,11 +35,17 @@ import { WaitQueue } from './waitqueue.js';
 
 export { F_RDLCK, F_WRLCK, F_UNLCK } from '../abi/fcntl.js';
 import { F_RDLCK, F_WRLCK, F_UNLCK } from '../abi/fcntl.js';
-export { LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN } from '../abi/fcntl.js';
+export { LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, LOCK_MAND } from '../abi/fcntl.js';
 import { LOCK_EX, LOCK_UN } from '../abi/fcntl.js';
 /** Inclusive end of a lock "to EOF and beyond" (l_len 0): OFFSET_MAX. Ranges are bigints: struct flock's
  * offsets are 64-bit, and locks near 2^63 (a database's "lock the whole file" byte) must be exact. */
 export const LOCK_EOF = 0x7fffffffffffffffn;
+
+/** The lock table's key for a file: its identity. null if it has none (then it cannot be locked). */
+export function lockKey(f: File): string | null {
+  const st = f.stat();
+  return typeof st === 'number' ? null : `${st.dev}:${st.ino}`;
+}
 
 /** One record lock: [start, end] inclusive. Made by the LockTable and never written after
  * (a changed range or type is a new record); owned by the LockTable. */
@@ -115,12 +121,17 @@ export class LockTable {
     if (i.records.length !== before) i.waitq.wake(0);
   }
 
-  /** F_GETLK: the first lock conflicting with req, or null. */
+  /** F_GETLK: the first lock conflicting with req, or null. A request of F_UNLCK (F_OFD_GETLK's) asks for
+   * req's owner's own first lock in the range instead (posix_test_locks_conflict). */
   test(key: string, req: LockRequest): RecordLock | null {
     const i = this.byKey.get(key);
     if (!i) return null;
     this.reap(i);
     for (const l of i.records) {
+      if (req.type === F_UNLCK) {
+        if (l.owner === req.owner && !(l.end < req.start || l.start > req.end)) return l;
+        continue;
+      }
       if (l.owner === req.owner) continue;
       if (l.end < req.start || l.start > req.end) continue;
       if (l.type === F_WRLCK || req.type === F_WRLCK) return l;
@@ -224,19 +235,15 @@ export class LockTable {
     return 0;
   }
 
-  /** close(2) of one of owner's fds for the file with this key: its POSIX locks there go (locks_remove_posix). */
-  closeFd(owner: object, key: () => string | null): void {
+  /** One of owner's fds for f is closed (filp_close): owner's POSIX locks on f's file go (locks_remove_posix). */
+  closeFile(owner: object, f: File): void {
     const keys = this.ownerKeys.get(owner);
-    if (!keys) return;
-    const k = key();
+    if (!keys) return; // holds none: no stat
+    const k = lockKey(f);
     if (k === null || !keys.has(k)) return;
     this.dropOwner(owner, k);
     keys.delete(k);
     if (keys.size === 0) this.ownerKeys.delete(owner);
-  }
-  /** Whether owner holds POSIX locks anywhere (close(2) skips its stat otherwise). */
-  hasPosix(owner: object): boolean {
-    return this.ownerKeys.has(owner);
   }
   /** A process exited: every POSIX lock it holds goes. */
   releaseOwner(owner: object): void {

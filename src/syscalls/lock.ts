@@ -18,19 +18,13 @@ import { Regs } from '../platform/regs.js';
 import { A0, A1 } from './types.js';
 import { O_PATH } from '../fs/types.js';
 import { SEEK_CUR, SEEK_END, SEEK_SET } from '../fs/node.js';
-import { F_RDLCK, F_UNLCK, F_WRLCK, LOCK_EOF, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, LockRequest } from '../fs/locks.js';
+import { F_RDLCK, F_UNLCK, F_WRLCK, LOCK_EOF, LOCK_EX, LOCK_MAND, LOCK_NB, LOCK_SH, LOCK_UN, LockRequest, lockKey } from '../fs/locks.js';
 import { monotonicNs } from '../kernel/events.js';
 import { readStruct, writeStruct, UserPtr } from './uaccess.js';
 
 export const F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
 /** how long a blocked locker sleeps before looking again on its own (a holder may have died) */
 const RECHECK_NS = 200_000_000n;
-
-/** The lock table's key for a file: its identity. null if it has none (then it cannot be locked). */
-export function lockKey(f: File): string | null {
-  const st = f.stat();
-  return typeof st === 'number' ? null : `${st.dev}:${st.ino}`;
-}
 
 /** Sleep on the file's lock queue, with the re-check timer as a safety net. */
 function sleepForLock(t: Task, key: string): number {
@@ -41,6 +35,8 @@ function sleepForLock(t: Task, key: string): number {
 /** flock(2) */
 export function sys_flock(t: Task, r: Regs): number {
   const fd = r.getI32(A0), op = r.getU32(A1);
+  // LOCK_MAND never worked and Linux 5.18+ ignores it (a warning, then 0), before it looks at the fd
+  if (op & LOCK_MAND) return 0;
   const f = t.files.get(fd);
   if (!f || f.flags & O_PATH) return -Errno.EBADF;
   const kind = op & ~LOCK_NB;
@@ -117,11 +113,16 @@ function range(f: File, l: Flock): { start: bigint; end: bigint } | number {
 export function fcntlLock(t: Task, f: File, cmd: number, arg: UserPtr): number {
   if (f.flags & O_PATH) return -Errno.EBADF;
   const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
+  const getlk = cmd === F_GETLK || cmd === F_OFD_GETLK;
   const l = readFlock(t, arg);
-  if (l.type !== F_RDLCK && l.type !== F_WRLCK && l.type !== F_UNLCK) return -Errno.EINVAL;
-  if (ofd && l.pid !== 0) return -Errno.EINVAL;
+  // Linux's order: fcntl_getlk's type check (F_OFD_GETLK takes F_UNLCK too: it asks for the caller's own
+  // lock), then flock_to_posix_lock (the range, then the type), then check_fmode_for_setlk, then l_pid
+  if (getlk && !ofd && l.type !== F_RDLCK && l.type !== F_WRLCK) return -Errno.EINVAL;
   const rg = range(f, l);
   if (typeof rg === 'number') return rg;
+  if (l.type !== F_RDLCK && l.type !== F_WRLCK && l.type !== F_UNLCK) return -Errno.EINVAL;
+  if (!getlk && ((l.type === F_RDLCK && !f.readable) || (l.type === F_WRLCK && !f.writable))) return -Errno.EBADF;
+  if (ofd && l.pid !== 0) return -Errno.EINVAL;
   const key = lockKey(f);
   if (key === null) return -Errno.EINVAL;
   const locks = t.kernel.vfs.locks;
@@ -130,8 +131,7 @@ export function fcntlLock(t: Task, f: File, cmd: number, arg: UserPtr): number {
     owner: ofd ? f : tg, ofd, type: l.type, start: rg.start, end: rg.end, pid: ofd ? -1 : tg.tgid,
     alive: ofd ? () => true : () => tg.exitStatus === null,
   };
-  if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
-    if (l.type === F_UNLCK) return -Errno.EINVAL;
+  if (getlk) {
     const c = locks.test(key, req);
     if (c === null) {
       writeFlock(t, arg, { ...l, type: F_UNLCK });
@@ -143,8 +143,6 @@ export function fcntlLock(t: Task, f: File, cmd: number, arg: UserPtr): number {
     }
     return 0;
   }
-  if (l.type === F_RDLCK && !f.readable) return -Errno.EBADF;
-  if (l.type === F_WRLCK && !f.writable) return -Errno.EBADF;
   const wait = cmd === F_SETLKW || cmd === F_OFD_SETLKW;
   const e = locks.set(key, req, wait);
   if (e === -Errno.EAGAIN && wait) return sleepForLock(t, key);
@@ -152,9 +150,7 @@ export function fcntlLock(t: Task, f: File, cmd: number, arg: UserPtr): number {
   return e;
 }
 
-/** close(2) of fd's file by t: the process's POSIX locks on that file go (locks_remove_posix). */
+/** t closes an fd of f (close, close_range, dup2 over it): the process's POSIX locks on that file go (locks_remove_posix). */
 export function locksOnClose(t: Task, f: File): void {
-  const locks = t.kernel.vfs.locks;
-  if (!locks.hasPosix(t.tg)) return;
-  locks.closeFd(t.tg, () => lockKey(f));
+  t.kernel.vfs.locks.closeFile(t.tg, f);
 }

@@ -174,7 +174,7 @@ export function sys_dup2(t: Task, r: Regs): number {
   const f = fileOf(t, oldfd);
   if (typeof f === 'number') return f;
   if (oldfd === newfd) return newfd;
-  return t.files.installAt(newfd, f.get(), false);
+  return dupOver(t, f, newfd, false);
 }
 
 /** dup3(2) */
@@ -184,7 +184,14 @@ export function sys_dup3(t: Task, r: Regs): number {
   if (oldfd === newfd) return -Errno.EINVAL;
   const f = fileOf(t, oldfd);
   if (typeof f === 'number') return f;
-  return t.files.installAt(newfd, f.get(), (flags & O_CLOEXEC) !== 0);
+  return dupOver(t, f, newfd, (flags & O_CLOEXEC) !== 0);
+}
+
+/** do_dup2: f at newfd; what was there is closed as close(2) closes it (filp_close drops POSIX locks). */
+function dupOver(t: Task, f: File, newfd: number, cloexec: boolean): number {
+  const old = t.files.get(newfd);
+  if (old && newfd < t.files.limit) locksOnClose(t, old); // while old is still open (its stat gives the key)
+  return t.files.installAt(newfd, f.get(), cloexec);
 }
 
 // ---- size: truncate, ftruncate, fallocate ----------------------------------------------------
