@@ -31,3 +31,11 @@ test('/proc/self/exe names the file after an exec through /proc/self/exe', () =>
   const { native } = assertSameAsNative([g]);
   assert.match(native.stdout, new RegExp(`^generation 3: exe ${g}$`, 'm'));
 });
+
+test('I/O of no bytes, lseek, pread and fsync on files that lack them (anonymous inodes, pipes, sockets, directories, devices)', () => {
+  const g = buildGuest('fops_edges');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^eventfd: read0 -1 EINVAL write0 -1 EINVAL readv0 OK writev0 OK pread0 ESPIPE lseek5 0 OK /m);
+  assert.match(native.stdout, /^pipe read end: read0 0 OK .* fsync EINVAL fdatasync EINVAL$/m);
+  assert.match(native.stdout, /^directory: read0 -1 EISDIR /m);
+});

@@ -27,6 +27,22 @@ export abstract class AnonInodeFile extends File {
       blksize: 4096, blocks: 0, atimeNs: this.ctimeNs, mtimeNs: this.ctimeNs, ctimeNs: this.ctimeNs,
     };
   }
+  /** noop_llseek (eventfd, epoll, timerfd, signalfd): lseek answers the position, always 0, and moves nothing */
+  override seek(_off: number, _whence: number): number {
+    return this.pos;
+  }
+  /** no positioned reads for all that */
+  override get canPread(): boolean {
+    return false;
+  }
+  /** Has its f_op a read (write)? Neither, here (epoll, pidfd). */
+  protected hasIo(_write: boolean): boolean {
+    return false;
+  }
+  /** reads and writes of whole records (eventfd, timerfd, signalfd) or none at all (epoll, pidfd) */
+  override emptyIo(write: boolean, vectored: boolean): number {
+    return vectored && this.hasIo(write) ? 0 : -Errno.EINVAL;
+  }
 }
 
 export class EventFd extends AnonInodeFile {
@@ -45,6 +61,9 @@ export class EventFd extends AnonInodeFile {
 
   override get waitq(): WaitQueue {
     return this.wq;
+  }
+  protected override hasIo(): boolean {
+    return true;
   }
 
   /** eventfd_read */

@@ -51,6 +51,23 @@ export abstract class File {
   seek(_off: number, _whence: number): number {
     return -Errno.ESPIPE;
   }
+  /** FMODE_PREAD/FMODE_PWRITE: pread, pwrite (and splice's offsets) may name a position. A file that seeks
+   * may, unless it only answers lseek without moving (noop_llseek's files say no). */
+  get canPread(): boolean {
+    const cur = this.pos;
+    const r = this.seek(0, 1); // SEEK_CUR
+    this.pos = cur;
+    return r >= 0;
+  }
+  /**
+   * What a read or write of no bytes returns. vfs_read and vfs_write hand even those to the file: most
+   * answer 0 without looking; a directory's read says EISDIR, and files whose reads and writes are whole
+   * records (eventfd's 8 bytes) or that have none say EINVAL. vectored (readv, writev and kin): vfs_readv
+   * answers 0 itself, unless the file has no read (write) at all (FMODE_CAN_READ): EINVAL.
+   */
+  emptyIo(_write: boolean, _vectored: boolean): number {
+    return 0;
+  }
   stat(): Stat | number {
     return -Errno.EINVAL;
   }
@@ -100,8 +117,10 @@ export abstract class File {
   truncate(_len: number): number {
     return -Errno.EINVAL;
   }
+  /** fsync(2), fdatasync(2): -EINVAL unless the file has an fsync (f_op->fsync: regular files and the
+   * directories of disk-like filesystems; not pipes, sockets, devices, procfs or anonymous inodes). */
   fsync(): number {
-    return 0;
+    return -Errno.EINVAL;
   }
   /**
    * fcntl(2) commands that belong to the file (pipe_fcntl's F_SETPIPE_SZ...),

@@ -167,6 +167,13 @@ class SysFile extends FixedNode {
   override open(flags: number, path: string): File | number {
     // the attributes that are writable on Linux (cpuN/online) take no writes here
     if ((flags & 3) !== 0) return -Errno.EACCES;
-    return new BufferFile(flags, path, this.data, this.st);
+    return new KernfsFile(flags, path, this.data, this.st);
+  }
+}
+
+/** An open sysfs attribute: kernfs_file_fops has noop_fsync, where procfs's files have no fsync. */
+class KernfsFile extends BufferFile {
+  override fsync(): number {
+    return 0;
   }
 }

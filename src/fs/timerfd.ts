@@ -69,6 +69,10 @@ export class TimerFd extends AnonInodeFile {
   override get waitq(): WaitQueue {
     return this.wq;
   }
+  /** a read, no write */
+  protected override hasIo(write: boolean): boolean {
+    return !write;
+  }
 
   /**
    * timerfd_settime's work: arm at a monotonic expiry (null: disarm), then

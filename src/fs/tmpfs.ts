@@ -466,6 +466,10 @@ export class TmpFile extends File {
   override stat(): Stat {
     return this.node.stat();
   }
+  /** noop_fsync: in memory already */
+  override fsync(): number {
+    return 0;
+  }
   override truncate(len: number): number {
     return this.node.setattr({ size: len });
   }

@@ -1119,8 +1119,13 @@ export class DirFile extends File {
   override stat(): Stat | number {
     return this.loc.node.stat();
   }
+  override emptyIo(_write: boolean, vectored: boolean): number {
+    return vectored ? 0 : -Errno.EISDIR; // generic_read_dir
+  }
   override fsync(): number {
-    return 0;
+    // noop_fsync or the disk's; procfs and sysfs (kernfs) directories have none
+    const type = this.loc.mnt.fs.type;
+    return type === 'proc' || type === 'sysfs' ? -Errno.EINVAL : 0;
   }
 }
 

@@ -8,6 +8,7 @@
  * A directory fd of /proc/<pid> names its process too (pidfd_send_signal
  * accepts one, as Linux does).
  */
+import { Errno } from '../abi/errno.js';
 import { AnonInodeFile } from '../fs/eventfd.js';
 import type { File } from '../fs/file.js';
 import { WaitQueue, POLLIN, POLLRDNORM, POLLHUP } from '../fs/waitqueue.js';
@@ -24,6 +25,13 @@ export class PidFd extends AnonInodeFile {
   }
   override get waitq(): WaitQueue {
     return this.tg.exitWait;
+  }
+  /** a pidfs file (Linux 6.9+), not an anonymous inode's: no llseek, yet FMODE_PREAD (pread: EINVAL, no read) */
+  override seek(): number {
+    return -Errno.ESPIPE;
+  }
+  override get canPread(): boolean {
+    return true;
   }
   /** pidfd_poll: readable once every thread has exited */
   override poll(): number {

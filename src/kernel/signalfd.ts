@@ -16,10 +16,8 @@
  */
 import { Errno } from '../abi/errno.js';
 import type { SigInfo } from '../abi/signal.js';
-import { File } from '../fs/file.js';
-import { Stat } from '../fs/types.js';
+import { AnonInodeFile } from '../fs/eventfd.js';
 import { POLLIN, WaitQueue } from '../fs/waitqueue.js';
-import { emptyStat } from '../fs/node.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
 import type { SigPending } from './signal.js';
@@ -27,7 +25,8 @@ import type { SigPending } from './signal.js';
 /** sizeof(struct signalfd_siginfo) */
 export const SIGNALFD_SIGINFO_SIZE = 128;
 
-export class SignalFdFile extends File {
+/** On the anonymous inode, as Linux's (fstat, lseek, flock see that one inode). */
+export class SignalFdFile extends AnonInodeFile {
   /** the signals it reads, as [1-32, 33-64] bitmaps; SIGKILL and SIGSTOP never */
   maskLo: number;
   maskHi: number;
@@ -61,6 +60,10 @@ export class SignalFdFile extends File {
   override get waitq(): WaitQueue {
     return this.k.signalfdWait;
   }
+  /** a read, no write */
+  protected override hasIo(write: boolean): boolean {
+    return !write;
+  }
 
   override read(buf: Uint8Array, pos: number | null): number {
     if (pos !== null) return -Errno.ESPIPE;
@@ -81,12 +84,6 @@ export class SignalFdFile extends File {
   override poll(): number {
     const t = this.caller();
     return t && this.pick(t) ? POLLIN : 0;
-  }
-
-  override stat(): Stat {
-    const st = emptyStat();
-    st.mode = 0o600; // an anonymous inode's: no file type bits
-    return st;
   }
 }
 

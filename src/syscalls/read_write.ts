@@ -90,9 +90,9 @@ function isRegularFile(f: File): boolean {
  * Read up to v.total bytes from f into the guest segments of v, at pos
  * (null: the file position). Blocks only if nothing was read.
  */
-function doRead(t: Task, f: File, v: Iovecs, pos: number | null): number {
+function doRead(t: Task, f: File, v: Iovecs, pos: number | null, vectored: boolean): number {
   if (!f.readable) return -Errno.EBADF;
-  if (v.total === 0) return 0;
+  if (v.total === 0) return f.emptyIo(false, vectored);
   const it = new IovIter(t, v.iov);
   let done = 0;
   while (done < v.total) {
@@ -119,13 +119,13 @@ function doRead(t: Task, f: File, v: Iovecs, pos: number | null): number {
   return done;
 }
 
-/** Write up to v.total bytes from the guest segments of v to f at pos (null: the file position / O_APPEND end). */
 /** the page a pipe buffer holds */
 const PIPE_PAGE = 4096;
 
-function doWrite(t: Task, f: File, v: Iovecs, pos: number | null): number {
+/** Write up to v.total bytes from the guest segments of v to f at pos (null: the file position / O_APPEND end). */
+function doWrite(t: Task, f: File, v: Iovecs, pos: number | null, vectored: boolean): number {
   if (!f.writable) return -Errno.EBADF;
-  if (v.total === 0) return 0;
+  if (v.total === 0) return f.emptyIo(true, vectored);
   // write_null: the data is never looked at, so neither copy nor check it
   if (f instanceof NullFile) return v.total;
   let total = v.total;
@@ -183,80 +183,77 @@ function sleepWriting(t: Task, f: File, done: number): number {
   return t.sleepOn(f.waitq!);
 }
 
-/** The checks of pread/pwrite: a seekable file and a non-negative offset. */
-function positional(f: File, pos: number): number {
-  if (pos < 0) return -Errno.EINVAL;
-  const cur = f.pos;
-  const r = f.seek(0, SEEK_CUR);
-  f.pos = cur;
-  return r === -Errno.ESPIPE ? -Errno.ESPIPE : 0;
-}
-
 /**
- * Every read and write handler's path, in Linux's order of checks: the fd,
- * its access mode, then the guest's buffers (an iovec array is read only
- * now, as do_readv reads it), then the position of a positioned call (pos
- * null: the file position).
+ * Every read and write handler's path, in Linux's order of checks: a
+ * vectored call's negative position (do_preadv), the fd, a positioned
+ * call's file that cannot take one (FMODE_PREAD: ESPIPE), its access mode,
+ * then the guest's buffers (an iovec array is read only now, as do_readv
+ * reads it), then a negative position (rw_verify_area). pos null: the file
+ * position. vectored: readv, writev and kin (their empty transfers differ).
  */
-function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, pos: number | null): number {
+function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, pos: number | null, vectored: boolean): number {
+  if (vectored && pos !== null && pos < 0) return -Errno.EINVAL;
   const f = fileOf(t, fd);
   if (typeof f === 'number') return f;
+  if (pos !== null && !f.canPread) return -Errno.ESPIPE;
   if (!(write ? f.writable : f.readable)) return -Errno.EBADF;
   const v = buffers();
-  if (pos !== null) {
-    const e = positional(f, pos);
-    if (e < 0) return e;
+  if (pos !== null && pos < 0) return -Errno.EINVAL;
+  if (f instanceof Socket) {
+    // nothing to move: vfs_readv/vfs_writev answer 0, and so does sock_read_iter (a write(2) of nothing
+    // still sends: EDESTADDRREQ unconnected; recv(2) of nothing may still wait)
+    if (v.total === 0 && (vectored || !write)) return 0;
+    return write ? sockWrite(t, f, v) : sockRead(t, f, v);
   }
-  if (f instanceof Socket) return write ? sockWrite(t, f, v) : sockRead(t, f, v);
-  return write ? doWrite(t, f, v, pos) : doRead(t, f, v, pos);
+  return write ? doWrite(t, f, v, pos, vectored) : doRead(t, f, v, pos, vectored);
 }
 
 /** read(2) */
 export function sys_read(t: Task, r: Regs): number {
   const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT);
-  return transfer(t, fd, false, () => userBuf(buf, count), null);
+  return transfer(t, fd, false, () => userBuf(buf, count), null, false);
 }
 
 /** write(2) */
 export function sys_write(t: Task, r: Regs): number {
   const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT);
-  return transfer(t, fd, true, () => userBuf(buf, count), null);
+  return transfer(t, fd, true, () => userBuf(buf, count), null, false);
 }
 
 /** pread64(2) */
 export function sys_pread64(t: Task, r: Regs): number {
   const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT), pos = r.getS(A3);
-  return transfer(t, fd, false, () => userBuf(buf, count), pos);
+  return transfer(t, fd, false, () => userBuf(buf, count), pos, false);
 }
 
 /** pwrite64(2) */
 export function sys_pwrite64(t: Task, r: Regs): number {
   const fd = r.getI32(A0), buf = r.get(A1), count = Math.min(r.get(A2), MAX_RW_COUNT), pos = r.getS(A3);
-  return transfer(t, fd, true, () => userBuf(buf, count), pos);
+  return transfer(t, fd, true, () => userBuf(buf, count), pos, false);
 }
 
 /** readv(2) */
 export function sys_readv(t: Task, r: Regs): number {
   const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2);
-  return transfer(t, fd, false, () => readIovecs(t, iovp, cnt), null);
+  return transfer(t, fd, false, () => readIovecs(t, iovp, cnt), null, true);
 }
 
 /** writev(2) */
 export function sys_writev(t: Task, r: Regs): number {
   const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2);
-  return transfer(t, fd, true, () => readIovecs(t, iovp, cnt), null);
+  return transfer(t, fd, true, () => readIovecs(t, iovp, cnt), null, true);
 }
 
 /** preadv(2) (x86-64: the whole offset is in pos_l) */
 export function sys_preadv(t: Task, r: Regs): number {
   const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2), pos = r.getS(A3);
-  return transfer(t, fd, false, () => readIovecs(t, iovp, cnt), pos);
+  return transfer(t, fd, false, () => readIovecs(t, iovp, cnt), pos, true);
 }
 
 /** pwritev(2) */
 export function sys_pwritev(t: Task, r: Regs): number {
   const fd = r.getI32(A0), iovp = r.get(A1), cnt = r.getI32(A2), pos = r.getS(A3);
-  return transfer(t, fd, true, () => readIovecs(t, iovp, cnt), pos);
+  return transfer(t, fd, true, () => readIovecs(t, iovp, cnt), pos, true);
 }
 
 export const RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_NOWAIT = 8, RWF_APPEND = 0x10, RWF_NOAPPEND = 0x20;
@@ -284,7 +281,7 @@ function transfer2(t: Task, r: Regs, write: boolean): number {
   if (flags & RWF_NOWAIT) f.flags |= O_NONBLOCK;
   try {
     const keep = f.pos;
-    const n = transfer(t, fd, write, () => readIovecs(t, iovp, cnt), p);
+    const n = transfer(t, fd, write, () => readIovecs(t, iovp, cnt), p, true);
     if (write && flags & RWF_APPEND && pos !== -1) f.pos = keep;
     if (n > 0 && write && flags & (RWF_DSYNC | RWF_SYNC)) f.fsync();
     return n;

@@ -25,7 +25,6 @@ import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
 import { File } from '../fs/file.js';
 import { S_IFMT, S_IFREG, S_IFDIR, O_APPEND, O_NONBLOCK } from '../fs/types.js';
-import { SEEK_CUR } from '../fs/node.js';
 import { PipeEnd } from '../fs/pipe.js';
 import { Socket } from '../net/socket.js';
 import { fileOf } from './fd.js';
@@ -37,10 +36,7 @@ const SPLICE_F_ALL = SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_
 
 /** The file is seekable (FMODE_PREAD: positioned reads and writes make sense). */
 function seekable(f: File): boolean {
-  const cur = f.pos;
-  const r = f.seek(0, SEEK_CUR);
-  f.pos = cur;
-  return r >= 0;
+  return f.canPread;
 }
 
 /** A regular file (the only kind RLIMIT_FSIZE and s_maxbytes apply to). */
