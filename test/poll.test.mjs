@@ -67,6 +67,15 @@ test('timerfd: TFD_TIMER_CANCEL_ON_SET reads ECANCELED once the guest sets its w
   ].join('\n'));
 });
 
+test('/proc/self/fdinfo: pos, flags with O_CLOEXEC, and the lines of eventfd, timerfd, signalfd, epoll and pidfd', () => {
+  const g = buildGuest('fdinfo');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /\[eventfd-count:       1234567895\]\n/);
+  assert.match(native.stdout, /\[settime flags: 03\]\n/);
+  assert.match(native.stdout, /\[sigmask:\t0000001000004200\]\n/);
+  assert.match(native.stdout, /\[tfd: {8}\d+ events: 80000019 data: {7}abcdef0123  pos:0\]\n/);
+});
+
 /** Host CPU seconds (user + sys) umlts and its guests used for argv. */
 function cpuOf(argv, timeout = 60_000) {
   requireCli();

@@ -253,6 +253,23 @@ export class EpollFile extends AnonInodeFile {
     for (const it of [...(this.items.get(file)?.values() ?? [])]) this.remove(it);
   }
 
+  /** ep_show_fdinfo: one line per item (the target's fd, events, data, position, inode and device) */
+  override fdinfo(): string {
+    let s = '';
+    for (const byFd of this.items.values()) {
+      for (const it of byFd.values()) {
+        const st = it.file.stat();
+        const ino = typeof st === 'number' ? 0 : st.ino, dev = typeof st === 'number' ? 0 : st.dev;
+        // s_dev as the kernel keeps it (MKDEV: major << 20 | minor), from stat's encoding
+        const major = ((dev >>> 8) & 0xfff), minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
+        const data = (BigInt(it.dataHi >>> 0) << 32n) | BigInt(it.dataLo >>> 0);
+        s += `tfd: ${String(it.fd).padStart(8)} events: ${it.events.toString(16).padStart(8)} data: ${data.toString(16).padStart(16)}` +
+          `  pos:${it.file.pos} ino:${ino.toString(16)} sdev:${((major << 20) | minor).toString(16)}\n`;
+      }
+    }
+    return s;
+  }
+
   /** Does this epoll watch target, directly or through nested epolls? */
   private reaches(target: EpollFile, depth: number): boolean {
     if (this === target) return true;

@@ -54,7 +54,12 @@ export class EventFd extends AnonInodeFile {
   private readonly buf8 = new Uint8Array(8);
   private readonly view = new DataView(this.buf8.buffer);
 
-  constructor(initval: number, flags: number, /** EFD_SEMAPHORE; immutable */ readonly semaphore: boolean) {
+  constructor(
+    initval: number,
+    flags: number,
+    /** EFD_SEMAPHORE; immutable */ readonly semaphore: boolean,
+    /** ctx->id (eventfd_ida), for fdinfo; immutable */ private readonly id: number,
+  ) {
     super(flags, 'anon_inode:[eventfd]');
     this.count = BigInt(initval);
   }
@@ -99,8 +104,8 @@ export class EventFd extends AnonInodeFile {
     return mask;
   }
 
-  /** /proc/<pid>/fdinfo's eventfd-count */
-  get counter(): bigint {
-    return this.count;
+  /** eventfd_show_fdinfo */
+  override fdinfo(): string {
+    return `eventfd-count: ${this.count.toString(16).padStart(16)}\neventfd-id: ${this.id}\neventfd-semaphore: ${this.semaphore ? 1 : 0}\n`;
   }
 }

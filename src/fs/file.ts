@@ -117,6 +117,10 @@ export abstract class File {
   truncate(_len: number): number {
     return -Errno.EINVAL;
   }
+  /** The file's own lines of /proc/<pid>/fdinfo/<fd>, after pos, flags, mnt_id and ino (f_op->show_fdinfo). */
+  fdinfo(): string {
+    return '';
+  }
   /** fsync(2), fdatasync(2): -EINVAL unless the file has an fsync (f_op->fsync: regular files and the
    * directories of disk-like filesystems; not pipes, sockets, devices, procfs or anonymous inodes). */
   fsync(): number {

@@ -37,6 +37,8 @@ export interface ProcProvider {
   root?(pid: number): string | null;
   /** the fd table of the process's leader (the Files behind /proc/<pid>/fd) */
   fds(pid: number): Map<number, File> | null;
+  /** /proc/<pid>/fdinfo/<fd> text (null: no such fd); default: no fdinfo directory entries */
+  fdinfo?(pid: number, fd: number): string | null;
   /** argv as NUL-terminated strings back to back */
   cmdline(pid: number): Uint8Array | null;
   /** the thread name (without newline) */
@@ -310,6 +312,7 @@ const INO_ROOT = 1, INO_SELF = 2, INO_CPUINFO = 3, INO_MEMINFO = 4, INO_MOUNTS =
   INO_LOADAVG = 8, INO_STAT = 9, INO_UMLTS = 64, INO_NET = 96;
 const pidIno = (pid: number, k: number): number => 4096 + pid * 64 + k;
 const fdIno = (pid: number, fd: number): number => 0x40000000 + pid * 65536 + fd;
+const fdinfoIno = (pid: number, fd: number): number => 0x80000000 + pid * 65536 + fd;
 
 /**
  * A file of a proc_dir_entry (proc_create: /proc's own files, /proc/net):
@@ -454,6 +457,7 @@ class PidDir extends DirNode {
       ['cwd', new LinkNode(fs, pidIno(pid, 2), () => p.cwd(pid), null, 0o777, true)],
       ['root', new LinkNode(fs, pidIno(pid, 3), () => p.root?.(pid) ?? '/', null, 0o777, true)],
       ['fd', new FdDir(fs, pid)],
+      ['fdinfo', new FdInfoDir(fs, pid)],
       ['cmdline', new GenNode(fs, pidIno(pid, 5), () => p.cmdline(pid))],
       ['comm', new GenNode(fs, pidIno(pid, 6), () => {
         const c = p.comm(pid);
@@ -517,6 +521,25 @@ class TidDir extends DirNode {
   }
   override readdir(): DirEntry[] {
     return [...this.entries].map(([name, n]) => ({ ino: n.peek().ino, type: DT_REG, name }));
+  }
+}
+
+/** /proc/<pid>/fdinfo: one generated file per open fd (proc_fdinfo_operations: mode 0444 on this kernel). */
+class FdInfoDir extends DirNode {
+  constructor(fs: ProcFs, readonly pid: number) {
+    super(fs, pidIno(pid, 12), 0o555);
+  }
+  override lookup(name: string): Node | number {
+    if (!/^(0|[1-9][0-9]{0,9})$/.test(name)) return -Errno.ENOENT;
+    const fd = Number(name), pid = this.pid, p = this.fs.provider;
+    if (!p.fdinfo || p.fdinfo(pid, fd) === null) return -Errno.ENOENT;
+    return new GenNode(this.fs, fdinfoIno(pid, fd), () => p.fdinfo!(pid, fd));
+  }
+  override readdir(): DirEntry[] | number {
+    const fds = this.fs.provider.fds(this.pid);
+    if (!fds) return -Errno.ENOENT;
+    if (!this.fs.provider.fdinfo) return [];
+    return [...fds.keys()].sort((a, b) => a - b).map((fd) => ({ ino: fdinfoIno(this.pid, fd), type: DT_REG, name: String(fd) }));
   }
 }
 

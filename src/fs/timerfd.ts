@@ -50,6 +50,8 @@ export class TimerFd extends AnonInodeFile {
   private mightCancel = false;
   /** the wall clock was set since: the next read says ECANCELED */
   private canceled = false;
+  /** the last timerfd_settime's flags (ctx->settime_flags), for fdinfo */
+  settimeFlags = 0;
   /** immutable reference */
   private readonly wq = new WaitQueue();
   /** scratch for the 8-byte count; used synchronously only */
@@ -111,6 +113,14 @@ export class TimerFd extends AnonInodeFile {
     this.ticks = 0n;
     buf.set(this.buf8);
     return 8;
+  }
+
+  /** timerfd_show: the clock, unread expiries, settime's flags and the time left, as (seconds, ns) */
+  override fdinfo(): string {
+    const [interval, value] = this.gettime();
+    const ts = (ns: bigint): string => `(${ns / 1000000000n}, ${ns % 1000000000n})`;
+    return `clockid: ${this.clockid}\nticks: ${this.ticks}\nsettime flags: 0${this.settimeFlags.toString(8)}\n` +
+      `it_value: ${ts(value)}\nit_interval: ${ts(interval)}\n`;
   }
 
   /** timerfd_poll: readable with expiries unread or after a clock set. */

@@ -88,6 +88,9 @@ export interface FsCaller {
   readonly creds: FsCred;
 }
 
+/** fdinfo's mount ids: the root's, and the one of the files on no guest mount (pipefs, sockfs, anon_inodefs) */
+const ROOT_MNT_ID = 21, ANON_MNT_ID = 15;
+
 /** struct vfsmount. Immutable. */
 export interface Mount {
   /** canonical mount point */
@@ -435,6 +438,20 @@ export class Vfs {
       done.add(m.fs);
       m.fs.sync();
     }
+  }
+
+  /** fdinfo's mnt_id for a file: its mount's place among the mounts (the root's is ROOT_MNT_ID), or
+   * ANON_MNT_ID for files of no guest mount (pipes, sockets, anonymous inodes: Linux's internal mounts). */
+  mountId(f: File): number {
+    const mnt = this.fpath.get(f)?.mnt;
+    if (!mnt) return ANON_MNT_ID;
+    if (mnt === this.rootLoc.mnt) return ROOT_MNT_ID;
+    let i = ROOT_MNT_ID + 1;
+    for (const m of this.mounts.values()) {
+      if (m === mnt) return i;
+      i++;
+    }
+    return ANON_MNT_ID;
   }
 
   /** Where a File was opened (null: not opened through the VFS, e.g. a pipe). */

@@ -39,6 +39,7 @@
  *                              stopped, and trusts nothing it reads back from
  *                              the guest-writable part (the frames).
  */
+import { O_CLOEXEC } from '../abi/fcntl.js';
 import { Physmem } from '../mm/physmem.js';
 import { AddressSpace } from '../mm/address_space.js';
 import { Platform, Context, Stop, ContextGone, StubFailed, STOP_EVENTS, STOP_NAMES } from '../platform/platform.js';
@@ -207,6 +208,8 @@ export class Kernel {
    * cleared: outside a syscall they name the last caller (possibly gone). */
   currentPid = 1;
   current: Task | null = null;
+  /** the next eventfd's id (eventfd_ida, shown in fdinfo; never reused here); guarded by the JS thread */
+  nextEventfdId = 0;
   /** signalfd readers and pollers, woken by every queued signal (signalfd.ts); immutable reference, guarded by the JS thread */
   readonly signalfdWait = new WaitQueue();
   /** the guest's CLOCK_REALTIME minus the host's: clock_settime and settimeofday by the guest's root move
@@ -835,6 +838,15 @@ class ProcProviderImpl {
     const m = new Map<number, File>();
     for (const fd of t.files.list()) m.set(fd, t.files.get(fd)!);
     return m;
+  }
+  /** seq_show (fs/proc/fd.c): position, f_flags (O_CLOEXEC from the fd), mount id, inode, then the file's own */
+  fdinfo(pid: number, fd: number): string | null {
+    const e = this.k.taskByPid(pid)?.files.entry(fd);
+    if (!e) return null;
+    const f = e.file, st = f.stat();
+    const flags = (f.flags | (e.cloexec ? O_CLOEXEC : 0)) >>> 0;
+    return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${this.k.vfs.mountId(f)}\n` +
+      `ino:\t${typeof st === 'number' ? 0 : st.ino}\n${f.fdinfo()}`;
   }
   cmdline(pid: number): Uint8Array | null {
     return this.k.taskByPid(pid)?.tg.cmdline ?? null;

@@ -33,6 +33,11 @@ export class PidFd extends AnonInodeFile {
   override get canPread(): boolean {
     return true;
   }
+  /** pidfd_show_fdinfo: the pid, -1 once reaped */
+  override fdinfo(): string {
+    const pid = this.tg.reaped ? -1 : this.tg.tgid;
+    return `Pid:\t${pid}\nNSpid:\t${pid}\n`;
+  }
   /** pidfd_poll: readable once every thread has exited */
   override poll(): number {
     // pidfd_poll: readable once the process exited; hung up too once it is reaped

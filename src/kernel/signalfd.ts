@@ -81,6 +81,12 @@ export class SignalFdFile extends AnonInodeFile {
     return n > 0 ? n : -Errno.EAGAIN;
   }
 
+  /** signalfd_show_fdinfo: the mask, signal n as bit n-1 */
+  override fdinfo(): string {
+    const m = (BigInt(this.maskHi >>> 0) << 32n) | BigInt(this.maskLo >>> 0);
+    return `sigmask:\t${m.toString(16).padStart(16, '0')}\n`;
+  }
+
   override poll(): number {
     const t = this.caller();
     return t && this.pick(t) ? POLLIN : 0;

@@ -54,7 +54,7 @@ export function sys_pipe2(t: Task, r: Regs): number {
 
 function doEventfd(t: Task, count: number, flags: number): number {
   if (flags & ~(EFD_SEMAPHORE | O_CLOEXEC | O_NONBLOCK)) return -Errno.EINVAL;
-  const f = new EventFd(count, O_RDWR | (flags & O_NONBLOCK), (flags & EFD_SEMAPHORE) !== 0);
+  const f = new EventFd(count, O_RDWR | (flags & O_NONBLOCK), (flags & EFD_SEMAPHORE) !== 0, t.kernel.nextEventfdId++);
   return t.files.install(f, (flags & O_CLOEXEC) !== 0);
 }
 

@@ -75,6 +75,7 @@ export function sys_timerfd_settime(t: Task, r: Regs): number {
   // TFD_TIMER_CANCEL_ON_SET counts only with an absolute expiry (timerfd_setup_cancel)
   const cancelOnSet = (flags & (TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) === (TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET);
   f.settime(expires, interval, cancelOnSet);
+  f.settimeFlags = flags;
   if (oldp) writeItimerspec(t, oldp, old[0], old[1]);
   return 0;
 }
