@@ -78,22 +78,24 @@ const owner = (pid) => ({ owner: { pid }, ofd: false, pid, alive: () => true });
 test('record locks: conflicts between owners, merging, splitting, unlock wakes', () => {
   const t = new LockTable();
   const A = owner(1), B = owner(2);
-  assert.equal(t.set('k', { ...A, type: F_WRLCK, start: 0n, end: 9n }, false), 0);
-  assert.equal(t.set('k', { ...A, type: F_WRLCK, start: 10n, end: 19n }, false), 0); // merges
+  // a file's lock key is its "dev:ino" (lockKey)
+  const K = '1:2', fileK = { stat: () => ({ dev: 1, ino: 2 }) };
+  assert.equal(t.set(K, { ...A, type: F_WRLCK, start: 0n, end: 9n }, false), 0);
+  assert.equal(t.set(K, { ...A, type: F_WRLCK, start: 10n, end: 19n }, false), 0); // merges
   assert.equal(t.count(), 1);
-  assert.equal(t.set('k', { ...B, type: F_RDLCK, start: 5n, end: 5n }, false), -E.EAGAIN);
-  assert.deepEqual(t.test('k', { ...B, type: F_RDLCK, start: 15n, end: 15n }) && [t.test('k', { ...B, type: F_RDLCK, start: 15n, end: 15n }).start, t.test('k', { ...B, type: F_RDLCK, start: 15n, end: 15n }).end], [0n, 19n]);
-  assert.equal(t.set('k', { ...A, type: F_UNLCK, start: 5n, end: 14n }, false), 0); // splits into [0,4] [15,19]
+  assert.equal(t.set(K, { ...B, type: F_RDLCK, start: 5n, end: 5n }, false), -E.EAGAIN);
+  assert.deepEqual(t.test(K, { ...B, type: F_RDLCK, start: 15n, end: 15n }) && [t.test(K, { ...B, type: F_RDLCK, start: 15n, end: 15n }).start, t.test(K, { ...B, type: F_RDLCK, start: 15n, end: 15n }).end], [0n, 19n]);
+  assert.equal(t.set(K, { ...A, type: F_UNLCK, start: 5n, end: 14n }, false), 0); // splits into [0,4] [15,19]
   assert.equal(t.count(), 2);
   let woke = 0;
-  t.waitq('k').add(() => woke++);
-  assert.equal(t.set('k', { ...B, type: F_WRLCK, start: 5n, end: 14n }, false), 0);
-  assert.equal(t.set('k', { ...A, type: F_RDLCK, start: 0n, end: LOCK_EOF }, false), -E.EAGAIN);
-  t.closeFd(B.owner, () => 'k');
+  t.waitq(K).add(() => woke++);
+  assert.equal(t.set(K, { ...B, type: F_WRLCK, start: 5n, end: 14n }, false), 0);
+  assert.equal(t.set(K, { ...A, type: F_RDLCK, start: 0n, end: LOCK_EOF }, false), -E.EAGAIN);
+  t.closeFile(B.owner, fileK); // a close of any fd of the file drops the owner's locks on it
   assert.ok(woke > 0, 'a release wakes the waiters');
-  assert.equal(t.set('k', { ...A, type: F_RDLCK, start: 0n, end: LOCK_EOF }, false), 0); // downgrade + merge
+  assert.equal(t.set(K, { ...A, type: F_RDLCK, start: 0n, end: LOCK_EOF }, false), 0); // downgrade + merge
   assert.equal(t.count(), 1);
-  assert.equal(t.set('k', { ...B, type: F_RDLCK, start: 3n, end: 3n }, false), 0, 'read locks share');
+  assert.equal(t.set(K, { ...B, type: F_RDLCK, start: 3n, end: 3n }, false), 0, 'read locks share');
   // an exited owner's locks vanish
   let alive = true;
   const C = { owner: { pid: 3 }, ofd: false, pid: 3, alive: () => alive };
