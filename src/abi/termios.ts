@@ -1,4 +1,8 @@
 /** struct termios and its flags (include/uapi/asm-generic/termbits.h, termios.h). */
+
+/** asm-generic/ioctls.h: the bytes a read would find now (sockets, pipes, ttys, inotify) */
+export const FIONREAD = 0x541b;
+
 // ---- struct termios (include/uapi/asm-generic/termbits.h) -------------------------------
 
 // c_iflag

@@ -25,6 +25,9 @@ export abstract class File {
   pos = 0;
   /** references: fds and in-flight syscalls; guarded by the JS thread */
   private refs = 1;
+  /** fsnotify_close, for a file the VFS opened: called as the last reference goes, after release(); set once by
+   * the VFS at open */
+  closeNotify: ((f: File) => void) | null = null;
 
   constructor(flags: number, /** guest path, for /proc/<pid>/fd and strace; immutable */ readonly path: string) {
     this.flags = flags;
@@ -87,6 +90,15 @@ export abstract class File {
   poll(): number {
     return 0x1 | 0x4 | 0x40 | 0x100; // DEFAULT_POLLMASK: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
   }
+  /** read(2) of 0 bytes reaches the file (inotify_read answers it); for others it is 0 at once. */
+  get zeroLengthRead(): boolean {
+    return false;
+  }
+  /** readv(2) reads each segment with a read of its own (a file with .read but no .read_iter:
+   * do_loop_readv_writev), so a segment too small for a record fails as a read would. */
+  get readsBySegment(): boolean {
+    return false;
+  }
   /** A blocking write waits for room until all of it is written (pipe_write, n_tty_write), not just some. */
   get writesAll(): boolean {
     return false;
@@ -148,7 +160,10 @@ export abstract class File {
     return this;
   }
   put(): void {
-    if (--this.refs === 0) this.release();
+    if (--this.refs === 0) {
+      this.release();
+      this.closeNotify?.(this);
+    }
   }
 }
 

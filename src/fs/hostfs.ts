@@ -44,7 +44,7 @@
 import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
-import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, O_SYNC, O_TMPFILE, HostMappable } from './types.js';
+import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_SYNC, O_TMPFILE, HostMappable } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
   PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC, CGROUP_SUPER_MAGIC,
@@ -629,10 +629,10 @@ export class HostNode extends Node {
     if (a.size !== undefined) {
       if ((this.st.mode & S_IFMT) === S_IFDIR) return -Errno.EISDIR;
       if ((this.st.mode & S_IFMT) !== S_IFREG) return -Errno.EINVAL;
-      const fd = fs.handles.acquire(() => fs.openConfined(this.rel, O_WRONLY | HOST_OPEN, 0), true);
-      if (fd < 0) return guestErr(fd);
-      const r = host.ftruncateTry(fd, a.size);
-      fs.handles.releaseTransient(fd);
+      // truncate(2) of the O_PATH fd's magic link, not an open for writing: the host's inotify watchers (a
+      // guest's among them) see the change alone, as after a truncate(2) on the host, no IN_OPEN/IN_CLOSE_WRITE
+      const size = a.size;
+      const r = fs.withRelFd(this.rel, (path) => host.truncate(path, size));
       if (r < 0) return guestErr(r);
     }
     return guestErr(fs.atParent(this.rel, (d, n) => setattrAt(fs, d, n, a)));

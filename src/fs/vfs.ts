@@ -55,12 +55,17 @@ import {
 } from './node.js';
 import { HostFs, HandleCache, OpenHostNode, HostFile, HostNode } from './hostfs.js';
 import { LockTable } from './locks.js';
-import { TmpFs, TmpFile } from './tmpfs.js';
+import { TmpFs, TmpFile, TmpReg } from './tmpfs.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
 import { SysCpuFs } from './sysfs.js';
 import { FifoTable } from './fifo.js';
 import { DnotifyTable, DN_CREATE, DN_DELETE, DN_RENAME } from './dnotify.js';
+import { Fsnotify } from './inotify.js';
+import {
+  IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE,
+  IN_MOVE_SELF, IN_ISDIR,
+} from '../abi/inotify.js';
 import { ConsoleFile, HostWatch, Terminal } from './tty/console.js';
 import { DevPtsFs } from './tty/devpts.js';
 import type { TtyJobs, TtyStruct } from './tty/tty.js';
@@ -201,6 +206,11 @@ export class Vfs {
   readonly fifos = new FifoTable();
   /** F_NOTIFY registrations, told of the namespace changes made here; immutable reference, guarded by the JS thread inside */
   readonly dnotify = new DnotifyTable();
+  /** inotify's watched inodes, told of every change made here (inotify.ts); immutable reference, guarded by the JS
+   * thread inside */
+  readonly fsnotify: Fsnotify;
+  /** fsnotify_close for every File opened here (File.closeNotify); immutable */
+  private readonly closed = (f: File): void => this.fileClosed(f);
   /** the mounted filesystems; immutable references (their contents: see each) */
   readonly tmpfs: TmpFs;
   /** the kernel's internal shmem mount (Linux's shm_mnt, mounted nowhere): memfd_create's files and SysV
@@ -232,6 +242,7 @@ export class Vfs {
 
   constructor(opts: VfsOptions) {
     this.hostWatch = opts.hostWatch;
+    this.fsnotify = new Fsnotify(opts.hostWatch);
     this.handles = new HandleCache(opts.hostFdBudget ?? 512, opts.opClock ?? null, opts.dcacheColdWalks);
     const hostOpts = { handles: this.handles, locks: this.locks, noOpenat2: opts.noOpenat2 };
     this.hostfs = new HostFs({ rootDir: opts.rootDir, rw: opts.rw, ...hostOpts });
@@ -659,9 +670,15 @@ export class Vfs {
         const f = p.dir.node.create(name, mode & ~c.fs.umask & 0o7777, c.creds, flags, fpath);
         if (typeof f === 'number') return f;
         this.changed(p.dir, DN_CREATE, 0);
+        this.fsnotify.nameEvent(p.dir.node, name, IN_CREATE);
         f.flags = fileFlags(flags);
+        f.closeNotify = this.closed;
         const created = p.dir.node.lookup(name);
-        if (typeof created !== 'number') this.fpath.set(f, { path: fpath, node: created, mnt: p.dir.mnt, parent: p.dir });
+        if (typeof created !== 'number') {
+          const loc: Loc = { path: fpath, node: created, mnt: p.dir.mnt, parent: p.dir };
+          this.fpath.set(f, loc);
+          this.notifyLoc(loc, IN_OPEN);
+        }
         return f;
       }
       if (typeof r === 'number') return r;
@@ -742,6 +759,12 @@ export class Vfs {
       f.flags = fileFlags(flags);
     }
     this.fpath.set(f, loc);
+    f.closeNotify = this.closed;
+    if (this.fsnotify.active) {
+      // vfs_open's fsnotify_open, then handle_truncate's notify_change (ATTR_SIZE: IN_MODIFY)
+      this.notifyLoc(loc, IN_OPEN);
+      if (flags & O_TRUNC && type === S_IFREG) this.notifyLoc(loc, IN_MODIFY);
+    }
     return f;
   }
 
@@ -798,7 +821,7 @@ export class Vfs {
     const st = loc.node.peek();
     if (c.creds.fsuid !== 0 && c.creds.fsuid !== st.uid) return -Errno.EPERM;
     if (loc.mnt.readonly) return -Errno.EROFS;
-    return loc.node.setattr({ mode: mode & 0o7777 });
+    return this.notified(loc, IN_ATTRIB, loc.node.setattr({ mode: mode & 0o7777 }));
   }
   /** chown/fchownat (chown_ok): root only, or the owner giving the file to one of its groups. */
   chownLoc(c: FsCaller, loc: Loc, uid: number, gid: number): number {
@@ -817,7 +840,7 @@ export class Vfs {
     if ((st.mode & S_IFMT) !== S_IFDIR && st.mode & 0o6000) {
       a.mode = st.mode & 0o7777 & ~(0o4000 | (st.mode & 0o10 ? 0o2000 : 0));
     }
-    return loc.node.setattr(a);
+    return this.notified(loc, IN_ATTRIB, loc.node.setattr(a));
   }
   /** truncate(2) by path: write permission, a regular file. */
   truncateLoc(c: FsCaller, loc: Loc, len: number): number {
@@ -829,7 +852,7 @@ export class Vfs {
     const pe = permission(st, c.creds, MAY_WRITE);
     if (pe < 0) return pe;
     if (loc.mnt.readonly) return -Errno.EROFS;
-    return loc.node.setattr({ size: len });
+    return this.notified(loc, IN_MODIFY, loc.node.setattr({ size: len }));
   }
   /**
    * utimensat: explicit times need the owner (or root); "now" (null) needs
@@ -841,7 +864,9 @@ export class Vfs {
     if (explicit && !owner) return -Errno.EPERM;
     if (!explicit && !owner && permission(st, c.creds, MAY_WRITE) < 0) return -Errno.EACCES;
     if (loc.mnt.readonly) return -Errno.EROFS;
-    return loc.node.setattr({ atimeNs, mtimeNs });
+    // fsnotify_change: both times are IN_ATTRIB (a utimes), one alone is IN_ACCESS or IN_MODIFY
+    const mask = atimeNs !== undefined && mtimeNs !== undefined ? IN_ATTRIB : atimeNs !== undefined ? IN_ACCESS : mtimeNs !== undefined ? IN_MODIFY : 0;
+    return this.notified(loc, mask, loc.node.setattr({ atimeNs, mtimeNs }));
   }
 
   /** chdir: sets c.fs.cwd. */
@@ -894,6 +919,87 @@ export class Vfs {
     return r;
   }
 
+  // ---- inotify: fsnotify.h's hooks --------------------------------------------------------
+
+  /**
+   * An event of the file at loc (fsnotify_parent, then the inode's own
+   * watches): its directory hears it with its name if loc is still that
+   * directory's entry for the file, or the file has no name any more
+   * (IN_EXCL_UNLINK watches then do not hear it). A mount's root has no
+   * directory here (Linux's walk up stops at IS_ROOT).
+   */
+  notifyLoc(loc: Loc, mask: number): void {
+    const fsn = this.fsnotify;
+    if (!fsn.active) return;
+    const name = loc.path.slice(loc.path.lastIndexOf('/') + 1);
+    let dir: Node | null = null;
+    let unlinked = false;
+    if (loc.parent && loc.node !== loc.mnt.root && fsn.watchesHere(loc.parent.node)) {
+      const st = loc.node.peek();
+      if (st.nlink === 0) {
+        dir = loc.parent.node;
+        unlinked = true;
+      } else {
+        const n = loc.parent.node.lookup(name);
+        if (typeof n !== 'number' && n.peek().ino === st.ino) dir = loc.parent.node;
+      }
+    }
+    fsn.childEvent(dir, name, loc.node, mask, unlinked);
+  }
+
+  /** An event of an open File (read, write, ftruncate, getdents), at the place it was opened. */
+  notifyFile(f: File, mask: number): void {
+    if (!this.fsnotify.active) return;
+    const loc = this.fpath.get(f);
+    if (loc) this.notifyLoc(loc, mask);
+  }
+
+  /** notify_change's fsnotify_change after a successful setattr; passes r through. */
+  private notified(loc: Loc, mask: number, r: number): number {
+    if (r === 0 && mask) this.notifyLoc(loc, mask);
+    return r;
+  }
+
+  /** fsnotify_create/fsnotify_mkdir: name is new in dir (isDir: IN_ISDIR); passes r through. */
+  private created(dir: Loc, name: string, isDir: number, r: number): number {
+    if (r === 0) this.fsnotify.nameEvent(dir.node, name, IN_CREATE | isDir);
+    return r;
+  }
+
+  /** __fput's fsnotify_close; then a tmpfs file unlinked while open is gone with its last close. */
+  private fileClosed(f: File): void {
+    if (!this.fsnotify.active) return;
+    const loc = this.fpath.get(f);
+    if (!loc) return;
+    this.notifyLoc(loc, f.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
+    if (loc.node instanceof TmpReg && this.gone(loc.node)) this.fsnotify.inodeRemoved(loc.node);
+  }
+
+  /** node's last link went and no open file holds it: its inode goes (fsnotify_inoderemove). */
+  private gone(node: Node): boolean {
+    return node.peek().nlink === 0 && !(node instanceof TmpReg && node.opens > 0);
+  }
+
+  /** fsnotify_move for a rename done (twice for RENAME_EXCHANGE), then the replaced inode's removal. */
+  private renamed(op: Parent, np: Parent, src: Loc, dst: Loc | null, flags: number): void {
+    const fsn = this.fsnotify;
+    const move = (from: Parent, to: Parent, moved: Loc, target: Loc | null): void => {
+      const cookie = fsn.newCookie();
+      const isDir = moved.node.isDir ? IN_ISDIR : 0;
+      fsn.nameEvent(from.dir.node, from.last, IN_MOVED_FROM | isDir, cookie);
+      fsn.nameEvent(to.dir.node, to.last, IN_MOVED_TO | isDir, cookie);
+      if (target) fsn.inodeEvent(target.node, IN_ATTRIB);
+      fsn.inodeEvent(moved.node, IN_MOVE_SELF);
+    };
+    if (flags & RENAME_EXCHANGE && dst) {
+      move(op, np, src, null);
+      move(np, op, dst, null);
+      return;
+    }
+    move(op, np, src, dst);
+    if (dst && this.gone(dst.node)) fsn.inodeRemoved(dst.node);
+  }
+
   /** may_create: write and search permission in dir, a writable mount. */
   private mayCreate(nd: Nd, dir: Loc): number {
     if (dir.mnt.readonly) return -Errno.EROFS;
@@ -933,7 +1039,7 @@ export class Vfs {
   mkdir(c: FsCaller, at: File | null, path: string, mode: number): number {
     const t = this.createTarget(c, at, path, true);
     if (typeof t === 'number') return t;
-    return this.changed(t.dir, DN_CREATE, t.dir.node.mkdir(t.name, mode & ~c.fs.umask & 0o1777, c.creds));
+    return this.created(t.dir, t.name, IN_ISDIR, this.changed(t.dir, DN_CREATE, t.dir.node.mkdir(t.name, mode & ~c.fs.umask & 0o1777, c.creds)));
   }
 
   /**
@@ -964,6 +1070,7 @@ export class Vfs {
       if (r < 0) return r;
     }
     this.changed(t.dir, DN_CREATE, 0);
+    this.created(t.dir, t.name, 0, 0);
     const n = t.dir.node.lookup(t.name);
     if (typeof n === 'number') return n;
     return { path: t.dir.path === '/' ? '/' + t.name : t.dir.path + '/' + t.name, node: n, mnt: t.dir.mnt, parent: t.dir };
@@ -973,7 +1080,7 @@ export class Vfs {
     if (target === '') return -Errno.ENOENT;
     const t = this.createTarget(c, at, path, false);
     if (typeof t === 'number') return t;
-    return this.changed(t.dir, DN_CREATE, t.dir.node.symlink(t.name, target, c.creds));
+    return this.created(t.dir, t.name, 0, this.changed(t.dir, DN_CREATE, t.dir.node.symlink(t.name, target, c.creds)));
   }
 
   link(c: FsCaller, oldAt: File | null, oldPath: string, newAt: File | null, newPath: string, follow: boolean): number {
@@ -988,7 +1095,10 @@ export class Vfs {
     if (src.mnt !== t.dir.mnt) return -Errno.EXDEV;
     if (src.node.isDir) return -Errno.EPERM;
     if (src.node instanceof OpenFileNode) return -Errno.EXDEV;
-    return this.changed(t.dir, DN_CREATE, t.dir.node.link(t.name, src.node));
+    const r = this.changed(t.dir, DN_CREATE, t.dir.node.link(t.name, src.node));
+    // fsnotify_link: the link count, then the new name
+    if (r === 0) this.fsnotify.inodeEvent(src.node, IN_ATTRIB);
+    return this.created(t.dir, t.name, 0, r);
   }
 
   /** unlink/unlinkat (without AT_REMOVEDIR). */
@@ -1006,7 +1116,14 @@ export class Vfs {
     const e = this.mayDelete(nd, p.dir, v);
     if (e < 0) return e;
     if (v.node.isDir) return -Errno.EISDIR;
-    return this.changed(p.dir, DN_DELETE, p.dir.node.unlink(p.last));
+    const r = this.changed(p.dir, DN_DELETE, p.dir.node.unlink(p.last));
+    if (r === 0 && this.fsnotify.active) {
+      // vfs_unlink: fsnotify_link_count, then d_delete_notify (the inode's removal if nothing holds it, then the name)
+      this.fsnotify.inodeEvent(v.node, IN_ATTRIB);
+      if (this.gone(v.node)) this.fsnotify.inodeRemoved(v.node);
+      this.fsnotify.nameEvent(p.dir.node, p.last, IN_DELETE);
+    }
+    return r;
   }
 
   rmdir(c: FsCaller, at: File | null, path: string): number {
@@ -1024,7 +1141,12 @@ export class Vfs {
     if (!v.node.isDir) return -Errno.ENOTDIR;
     const e = this.mayDelete(nd, p.dir, v);
     if (e < 0) return e;
-    return this.changed(p.dir, DN_DELETE, p.dir.node.rmdir(p.last));
+    const r = this.changed(p.dir, DN_DELETE, p.dir.node.rmdir(p.last));
+    if (r === 0 && this.fsnotify.active) {
+      if (this.gone(v.node)) this.fsnotify.inodeRemoved(v.node);
+      this.fsnotify.nameEvent(p.dir.node, p.last, IN_DELETE | IN_ISDIR);
+    }
+    return r;
   }
 
   /** rename/renameat/renameat2. */
@@ -1066,8 +1188,11 @@ export class Vfs {
     if (typeof dst !== 'number') e = this.mayDelete(nd, np.dir, dst);
     else e = this.mayCreate(nd, np.dir);
     if (e < 0) return e;
+    // renaming a name onto another of the same inode does nothing (vfs_rename: source == target)
+    const same = typeof dst !== 'number' && src.node.fs === dst.node.fs && src.node.peek().ino === dst.node.peek().ino;
     const r = op.dir.node.rename(op.last, np.dir.node, np.last, flags);
     if (r === 0 && np.dir.path !== op.dir.path) this.changed(np.dir, DN_RENAME, 0);
+    if (r === 0 && !same && this.fsnotify.active) this.renamed(op, np, src, typeof dst === 'number' ? null : dst, flags);
     return this.changed(op.dir, DN_RENAME, r);
   }
 

@@ -608,6 +608,7 @@ const fsc = {
   fchownat: libc.func('int fchownat(int dirfd, const char *path, unsigned int uid, unsigned int gid, int flags)'),
   utimensat: libc.func('int utimensat(int dirfd, const char *path, void *times, int flags)'),
   ftruncate: libc.func('int ftruncate(int fd, int64_t len)'),
+  truncate: libc.func('int truncate(const char *path, int64_t len)'),
   fsync: libc.func('int fsync(int fd)'),
   fdatasync: libc.func('int fdatasync(int fd)'),
   syncfs: libc.func('int syncfs(int fd)'),
@@ -684,6 +685,10 @@ export function removexattr(path: string, name: string): number {
 /** ftruncate reporting -errno (the ftruncate above throws: it is for physmem). */
 export function ftruncateTry(fd: number, len: number): number {
   return (fsc.ftruncate(fd, len) as number) === -1 ? -koffi.errno() : 0;
+}
+/** truncate(2) reporting -errno. */
+export function truncate(path: string, len: number): number {
+  return (fsc.truncate(cs(path), len) as number) === -1 ? -koffi.errno() : 0;
 }
 export function fsync(fd: number): number {
   return (fsc.fsync(fd) as number) === -1 ? -koffi.errno() : 0;
@@ -764,14 +769,15 @@ export function fallocateTry(fd: number, mode: number, off: number, len: number)
   return (fsc2.fallocate(fd, mode, off, len) as number) === -1 ? -koffi.errno() : 0;
 }
 
-// ---- inotify (hostfs's directory cache, fs/dcache.ts) ---------------------------------
+// ---- inotify (hostfs's directory cache, fs/dcache.ts; the guests' watches of host files, fs/inotify.ts) ----
 const inc = {
   inotify_init1: libc.func('int inotify_init1(int flags)'),
   inotify_add_watch: libc.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
   inotify_rm_watch: libc.func('int inotify_rm_watch(int fd, int wd)'),
 };
-export const IN_ATTRIB = 0x4, IN_MOVED_FROM = 0x40, IN_MOVED_TO = 0x80, IN_DELETE = 0x200, IN_UNMOUNT = 0x2000, IN_Q_OVERFLOW = 0x4000,
-  IN_IGNORED = 0x8000, IN_ONLYDIR = 0x01000000, IN_ISDIR = 0x40000000, IN_NONBLOCK = 0o4000, IN_CLOEXEC = 0o2000000;
+export {
+  IN_ATTRIB, IN_MOVED_FROM, IN_MOVED_TO, IN_DELETE, IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ONLYDIR, IN_ISDIR, IN_NONBLOCK, IN_CLOEXEC,
+} from '../abi/inotify.js';
 /** inotify_init1(2): fd or -errno. */
 export function inotifyInit1(flags: number): number {
   const r = inc.inotify_init1(flags) as number;

@@ -28,6 +28,7 @@ import {
 /** __O_TMPFILE: O_TMPFILE without its O_DIRECTORY */
 const O_TMPFILE_BIT = O_TMPFILE & ~O_DIRECTORY;
 import { fsizeGrowOk } from './read_write.js';
+import { IN_MODIFY } from '../abi/inotify.js';
 import { TmpFile } from '../fs/tmpfs.js';
 
 // ---- open and close -------------------------------------------------------------------
@@ -221,7 +222,9 @@ export function sys_ftruncate(t: Task, r: Regs): number {
   if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG || !f.writable) return -Errno.EINVAL;
   const e = fsizeGrowOk(t, st.size, len);
   if (e < 0) return e;
-  return f.truncate(len);
+  const res = f.truncate(len);
+  if (res === 0) t.kernel.vfs.notifyFile(f, IN_MODIFY); // do_truncate's notify_change (ATTR_SIZE)
+  return res;
 }
 
 const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_COLLAPSE_RANGE = 8, FALLOC_FL_ZERO_RANGE = 0x10,

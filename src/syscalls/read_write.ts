@@ -30,6 +30,7 @@ import { readIovecs, userBuf, readI64, writeU64, Iovecs, IovIter, MAX_RW_COUNT }
 import { TmpFile } from '../fs/tmpfs.js';
 import { getLimit } from './process.js';
 import { RLIMIT_FSIZE } from '../abi/resource.js';
+import { IN_ACCESS, IN_MODIFY } from '../abi/inotify.js';
 
 /** The scratch buffer's size: the most one chunk of a transfer moves. */
 export const CHUNK = 1 << 20;
@@ -92,6 +93,7 @@ function isRegularFile(f: File): boolean {
  */
 function doRead(t: Task, f: File, v: Iovecs, pos: number | null, vectored: boolean): number {
   if (!f.readable) return -Errno.EBADF;
+  if (f.readsBySegment) return readSegments(t, f, v);
   if (v.total === 0) return f.emptyIo(false, vectored);
   const it = new IovIter(t, v.iov);
   let done = 0;
@@ -115,6 +117,35 @@ function doRead(t: Task, f: File, v: Iovecs, pos: number | null, vectored: boole
     }
     done += n;
     if (n < want) break;
+  }
+  return done;
+}
+
+/**
+ * A file whose reads return whole records (inotify): each segment is one
+ * read of its own (do_loop_readv_writev), a segment too small for the next
+ * record fails as that read does, and a read(2) of 0 bytes reaches the file
+ * (so does a readv of one empty segment, which Linux answers 0: a known gap).
+ */
+function readSegments(t: Task, f: File, v: Iovecs): number {
+  if (v.total === 0 && !(f.zeroLengthRead && v.iov.length === 2)) return 0;
+  let done = 0;
+  for (let i = 0; i < v.iov.length; i += 2) {
+    const base = v.iov[i]!, len = Math.min(v.iov[i + 1]!, CHUNK);
+    const n = f.read(scratch.subarray(0, len), null);
+    if (n < 0) {
+      if (done > 0) break;
+      if (n === -Errno.EAGAIN && isBlocking(f)) return t.sleepOn(f.waitq!);
+      return n;
+    }
+    // (the records are gone from the file: a bad buffer loses them, as copy_event_to_user's EFAULT does)
+    const it = new IovIter(t, [base, n]);
+    if (it.toUser(scratch, 0, n) < n) {
+      if (done > 0) break;
+      throw it.fault;
+    }
+    done += n;
+    if (n < len) break;
   }
   return done;
 }
@@ -205,7 +236,10 @@ function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, po
     if (v.total === 0 && (vectored || !write)) return 0;
     return write ? sockWrite(t, f, v) : sockRead(t, f, v);
   }
-  return write ? doWrite(t, f, v, pos, vectored) : doRead(t, f, v, pos, vectored);
+  const n = write ? doWrite(t, f, v, pos, vectored) : doRead(t, f, v, pos, vectored);
+  // vfs_read's fsnotify_access, vfs_write's fsnotify_modify
+  if (n > 0) t.kernel.vfs.notifyFile(f, write ? IN_MODIFY : IN_ACCESS);
+  return n;
 }
 
 /** read(2) */

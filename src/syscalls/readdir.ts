@@ -11,6 +11,7 @@ import { encodeDirents } from '../fs/node.js';
 import { fileOf } from './fd.js';
 import { scratch, CHUNK } from './read_write.js';
 import { copyOut } from './uaccess.js';
+import { IN_ACCESS } from '../abi/inotify.js';
 
 /** getdents64(2): File.pos is the index of the next entry. */
 export function sys_getdents64(t: Task, r: Regs): number {
@@ -28,6 +29,8 @@ function getdents(t: Task, r: Regs, old: boolean): number {
   if (typeof f === 'number') return f;
   const entries = f.readdir();
   if (typeof entries === 'number') return entries;
+  // iterate_dir's fsnotify_access, for every listing, even one at its end
+  t.kernel.vfs.notifyFile(f, IN_ACCESS);
   if (f.pos >= entries.length) return 0;
   const { bytes, next } = encodeDirents(entries, f.pos, scratch.subarray(0, Math.min(count, CHUNK)), old);
   if (bytes === 0) return -Errno.EINVAL;

@@ -33,6 +33,7 @@ import * as SCHED from './sched.js';
 import * as MEMFD from './memfd.js';
 import * as IPC from './ipc.js';
 import * as TFD from './timerfd.js';
+import * as INOTIFY from './inotify.js';
 import * as IOPRIO from './ioprio.js';
 import { sys_syslog } from './syslog.js';
 import * as PVM from './process_vm.js';
@@ -55,6 +56,9 @@ const NO_PRIV = 'refused with EPERM, as a container runtime\'s default seccomp p
 
 /** The x86-64 syscall numbers Linux 6.18 leaves to sys_ni_syscall. */
 const NOT_IN_LINUX = 'ENOSYS, as on Linux (removed or never implemented there)';
+
+/** The inotify_add_watch row's note. */
+const INOTIFY_NOTE = 'events of guests\' changes through the VFS, and of host directories from a host inotify watch (so host programs\' changes too); on host files what umlts does on the host is what is reported (a directory listing is one open+read+close at its first getdents); max_user_watches a fixed 65536; no IN_UNMOUNT';
 
 /** An honest "not offered": returns this errno, silently (glibc probes these and falls back). */
 const fails = (e: Errno) => (): number => -e;
@@ -345,6 +349,10 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_timerfd_create]: { name: 'timerfd_create', handler: TFD.sys_timerfd_create, status: 'partial', note: 'CLOCK_BOOTTIME is CLOCK_MONOTONIC; the _ALARM clocks do not wake a suspended host' },
   [N.SYS_timerfd_settime]: { name: 'timerfd_settime', handler: TFD.sys_timerfd_settime, status: 'supported' },
   [N.SYS_timerfd_gettime]: { name: 'timerfd_gettime', handler: TFD.sys_timerfd_gettime, status: 'supported' },
+  [N.SYS_inotify_init]: { name: 'inotify_init', handler: INOTIFY.sys_inotify_init, status: 'supported' },
+  [N.SYS_inotify_init1]: { name: 'inotify_init1', handler: INOTIFY.sys_inotify_init1, status: 'supported', note: 'max_user_instances 128 per real uid, as Linux' },
+  [N.SYS_inotify_add_watch]: { name: 'inotify_add_watch', handler: INOTIFY.sys_inotify_add_watch, status: 'partial', note: INOTIFY_NOTE },
+  [N.SYS_inotify_rm_watch]: { name: 'inotify_rm_watch', handler: INOTIFY.sys_inotify_rm_watch, status: 'supported' },
   // ---- end pipes, poll, epoll, timers ----
 
   // ---- networking: syscalls/socket.ts (net/ beside fs/) ----
