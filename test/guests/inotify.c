@@ -2,8 +2,8 @@
  * events of read(2), compared with the host kernel.
  *
  * argv[1]: a writable directory (natively a scratch directory; under umlts
- * /tmp/... for tmpfs or a --mount-ed host directory); argv[2]: "tmp" or
- * "host". "host" leaves out what umlts does not promise for host directories
+ * /tmp/... for tmpfs or a --mount-ed host directory); argv[2]: "tmp",
+ * "host" or "wait" (below). "host" leaves out what umlts does not promise for host directories
  * (the events of a directory listing, the queue overflow: see
  * src/fs/inotify.ts). Prints results, errnos and events; wds are
  * deterministic, cookies are shown as "same"/"new" (their values are not). */
@@ -539,8 +539,31 @@ static void sec_overflow(void) {
   close(in);
 }
 
+/* "wait": watch argv[1] and print its events, blocking in read(2), until one names "done"; the test changes the
+ * directory from outside (a host process, under umlts) once "ready" is out. */
+static int waitMode(const char *dir) {
+  int in = inotify_init();
+  int wd = aw(in, dir, IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_ATTRIB);
+  say("ready %d\n", wd);
+  char buf[4096] __attribute__((aligned(8)));
+  for (;;) {
+    long n = read(in, buf, sizeof buf);
+    if (n <= 0) {
+      say("read: %ld %s\n", n, n < 0 ? errname(errno) : "");
+      return 1;
+    }
+    show(buf, n);
+    for (long off = 0; off < n;) {
+      const struct inotify_event *e = (const void *)(buf + off);
+      if (e->len && strcmp(e->name, "done") == 0) return 0;
+      off += sizeof *e + e->len;
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
+  if (strcmp(argv[2], "wait") == 0) return waitMode(argv[1]);
   static char b[4096];
   snprintf(b, sizeof b, "%s/ino", argv[1]);
   mkdir(b, 0755);
