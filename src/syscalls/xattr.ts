@@ -16,7 +16,8 @@ import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import type { SyscallHandler } from './types.js';
 import { A0, A1, A2, A3, A4 } from './types.js';
-import { AT_FDCWD } from '../fs/vfs.js';
+import { AT_FDCWD, Loc } from '../fs/vfs.js';
+import { IN_ATTRIB } from '../abi/inotify.js';
 import { Node, permission, MAY_READ, MAY_WRITE } from '../fs/node.js';
 import { Stat, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { S_ISVTX } from '../abi/stat.js';
@@ -29,6 +30,8 @@ interface Target {
   node: Node | null;
   st: Stat;
   readonly: boolean;
+  /** where it is (for inotify's IN_ATTRIB), if it has a place */
+  loc?: Loc;
 }
 
 /** import_xattr_name: 1..XATTR_NAME_MAX bytes, ERANGE otherwise. */
@@ -56,12 +59,18 @@ function target(t: Task, r: Regs, follow: boolean | 'fd'): Target | number {
       return typeof st === 'number' ? st : { node: null, st, readonly: false };
     }
     const st = loc.node.stat();
-    return typeof st === 'number' ? st : { node: loc.node, st, readonly: loc.mnt.readonly };
+    return typeof st === 'number' ? st : { node: loc.node, st, readonly: loc.mnt.readonly, loc };
   }
   const loc = pathLoc(t, AT_FDCWD, r.get(A0), follow);
   if (typeof loc === 'number') return loc;
   const st = loc.node.stat();
-  return typeof st === 'number' ? st : { node: loc.node, st, readonly: loc.mnt.readonly };
+  return typeof st === 'number' ? st : { node: loc.node, st, readonly: loc.mnt.readonly, loc };
+}
+
+/** fsnotify_xattr after a change of tg's attributes: IN_ATTRIB; passes r through. */
+function attribChanged(t: Task, tg: Target, r: number): number {
+  if (r === 0 && tg.loc) t.kernel.vfs.notifyLoc(tg.loc, IN_ATTRIB);
+  return r;
 }
 
 /** CAP_SYS_ADMIN, as the guest's root has it. */
@@ -128,7 +137,7 @@ function setxattr(follow: boolean | 'fd'): SyscallHandler {
     const pe = xattrPermission(t, tg, name, MAY_WRITE);
     if (pe < 0) return pe;
     if (!tg.node || !knownNamespace(name)) return -Errno.EOPNOTSUPP;
-    return tg.node.setxattr(name, value, flags);
+    return attribChanged(t, tg, tg.node.setxattr(name, value, flags));
   };
 }
 
@@ -159,7 +168,7 @@ function removexattr(follow: boolean | 'fd'): SyscallHandler {
     const pe = xattrPermission(t, tg, name, MAY_WRITE);
     if (pe < 0) return pe;
     if (!tg.node || !knownNamespace(name)) return -Errno.EOPNOTSUPP;
-    return tg.node.removexattr(name);
+    return attribChanged(t, tg, tg.node.removexattr(name));
   };
 }
 

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 
 /* an address no guest maps (the compiler must not see through it) */
 static void *volatile badp = (void *)8;
@@ -255,6 +256,10 @@ static void sec_events(void) {
   drain(in, "chmod f");
   chown(P("d/f"), 0, 0);
   drain(in, "chown f");
+  setxattr(P("d/f"), "user.k", "v", 1, 0);
+  drain(in, "setxattr f");
+  removexattr(P("d/f"), "user.k");
+  drain(in, "removexattr f");
   truncate(P("d/f"), 3);
   drain(in, "truncate f");
   struct timespec ts[2] = {{100, 0}, {200, 0}};
