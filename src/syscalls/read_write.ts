@@ -407,6 +407,11 @@ export function sys_copy_file_range(t: Task, r: Regs): number {
     }
   }
   if (n < 0) return n;
+  if (n > 0) {
+    // vfs_copy_file_range's fsnotify_access and fsnotify_modify
+    t.kernel.vfs.notifyFile(fin, IN_ACCESS);
+    t.kernel.vfs.notifyFile(fout, IN_MODIFY);
+  }
   if (offInP === 0) fin.pos = ip + n;
   else writeU64(t, offInP, ip + n);
   if (offOutP === 0) fout.pos = op + n;

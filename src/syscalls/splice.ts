@@ -20,6 +20,7 @@
  * moved in the syscall's state, and a signal ends it with that count.
  */
 import { Errno } from '../abi/errno.js';
+import { IN_ACCESS, IN_MODIFY } from '../abi/inotify.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
@@ -67,6 +68,16 @@ interface Pumped {
  * to src. Stops at EOF, a short read, a short write, or an error.
  */
 function pump(t: Task, src: File, srcPos: number | null, dst: File, dstPos: number | null, count: number): Pumped {
+  const p = pumpChunks(t, src, srcPos, dst, dstPos, count);
+  if (p.done > 0) {
+    // do_splice's (and do_splice_direct's) fsnotify_access of the source, fsnotify_modify of the destination
+    t.kernel.vfs.notifyFile(src, IN_ACCESS);
+    t.kernel.vfs.notifyFile(dst, IN_MODIFY);
+  }
+  return p;
+}
+
+function pumpChunks(t: Task, src: File, srcPos: number | null, dst: File, dstPos: number | null, count: number): Pumped {
   let done = 0;
   while (done < count) {
     const want = Math.min(count - done, CHUNK);

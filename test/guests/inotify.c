@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/sendfile.h>
 #include <sys/xattr.h>
 
 /* an address no guest maps (the compiler must not see through it) */
@@ -278,6 +279,21 @@ static void sec_events(void) {
   drain(in, "ftruncate");
   close(fd);
   drain(in, "close");
+  fd = open(P("d/f"), O_WRONLY);
+  write(fd, "abcdef", 6);
+  close(fd);
+  drain(in, "refill f");
+  int fi = open(P("d/f"), O_RDONLY), fo = open(P("d/cp"), O_CREAT | O_WRONLY, 0644);
+  drain(in, "open f and cp");
+  loff_t off = 0;
+  say("copy_file_range: %ld\n", (long)copy_file_range(fi, &off, fo, NULL, 3, 0));
+  drain(in, "copy_file_range f -> cp");
+  say("sendfile: %ld\n", (long)sendfile(fo, fi, NULL, 3));
+  drain(in, "sendfile f -> cp");
+  close(fi);
+  close(fo);
+  unlink(P("d/cp"));
+  drain(in, "close both, unlink cp");
   fd = open(P("d/new"), O_CREAT | O_EXCL | O_WRONLY, 0644);
   drain(in, "create new");
   close(fd);
