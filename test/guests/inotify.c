@@ -573,9 +573,10 @@ static int waitMode(const char *dir) {
       say("read: %ld %s\n", n, n < 0 ? errname(errno) : "");
       return 1;
     }
-    show(buf, n);
+    /* up to the first event naming "done" (what comes after it, its IN_CLOSE_WRITE, races with the reads) */
     for (long off = 0; off < n;) {
       const struct inotify_event *e = (const void *)(buf + off);
+      show(buf + off, sizeof *e + e->len);
       if (e->len && strcmp(e->name, "done") == 0) return 0;
       off += sizeof *e + e->len;
     }
