@@ -43,27 +43,36 @@ test("syslog(2) answers as Linux with dmesg_restrict, and holds umlts's own kern
   assert.match(um.stderr, /unimplemented syscall io_setup/);
 });
 
-for (const where of ['a writable host directory', 'tmpfs']) {
-  test(`openat2: open_how's checks and every RESOLVE_* flag as Linux, in ${where}`, () => {
-    const g = buildGuest('openat2');
-    const dn = makeScratch('openat2'), du = makeScratch('openat2');
-    try {
-      const native = runNative([g, dn]);
-      assert.equal(native.code, 0, native.describe());
-      const um = where === 'tmpfs'
-        ? runUmlts([], ['/bin/sh', '-c', `mkdir /tmp/o2 && exec ${g} /tmp/o2`])
-        : runUmlts(['--mount', `${du}:${du}`], [g, du]);
-      assert.equal(um.code, 0, um.describe());
-      assertSameText(um.stdout, native.stdout, 'openat2');
-      assert.match(native.stdout, /^IN_ROOT link_up\/a: fd ok \[file a\.\]/m);
-      assert.match(native.stdout, /^BENEATH link_up\/a: -1 EXDEV$/m);
-      assert.match(native.stdout, /^NO_MAGICLINKS \/proc\/self\/exe: -1 ELOOP$/m);
-    } finally {
-      rmScratch(dn);
-      rmScratch(du);
-    }
-  });
+/**
+ * A guest given a scratch directory (argv[1]) prints the same natively and
+ * under umlts, in a writable host directory and in the guest's tmpfs: one
+ * test for each; the native output must also match each of `wants`.
+ */
+function sameInHostDirAndTmpfs(name, title, wants) {
+  for (const where of ['a writable host directory', 'tmpfs']) {
+    test(`${title}, in ${where}`, () => {
+      const g = buildGuest(name);
+      const dn = makeScratch(name), du = makeScratch(name);
+      try {
+        const native = runNative([g, dn]);
+        assert.equal(native.code, 0, native.describe());
+        const um = where === 'tmpfs'
+          ? runUmlts([], ['/bin/sh', '-c', `mkdir /tmp/${name} && exec ${g} /tmp/${name}`])
+          : runUmlts(['--mount', `${du}:${du}`], [g, du]);
+        assert.equal(um.code, 0, um.describe());
+        assertSameText(um.stdout, native.stdout, name);
+        for (const w of wants) assert.match(native.stdout, w);
+      } finally {
+        rmScratch(dn);
+        rmScratch(du);
+      }
+    });
+  }
 }
+
+sameInHostDirAndTmpfs('openat2', "openat2: open_how's checks and every RESOLVE_* flag as Linux", [
+  /^IN_ROOT link_up\/a: fd ok \[file a\.\]/m, /^BENEATH link_up\/a: -1 EXDEV$/m, /^NO_MAGICLINKS \/proc\/self\/exe: -1 ELOOP$/m,
+]);
 
 test('privileged calls are refused as a container refuses them (EPERM), and calls Linux lacks are ENOSYS, without a notice', () => {
   const g = buildGuest('privileged');
@@ -79,26 +88,9 @@ test('privileged calls are refused as a container refuses them (EPERM), and call
   assert.doesNotMatch(um.stderr, /unimplemented syscall/, um.describe());
 });
 
-for (const where of ['a writable host directory', 'tmpfs']) {
-  test(`chroot: '/', '..', symlinks and getcwd inside the new root, a cwd left outside, magic links held from before, in ${where}`, () => {
-    const g = buildGuest('chroot');
-    const dn = makeScratch('chroot'), du = makeScratch('chroot');
-    try {
-      const native = runNative([g, dn]);
-      assert.equal(native.code, 0, native.describe());
-      const um = where === 'tmpfs'
-        ? runUmlts([], ['/bin/sh', '-c', `mkdir /tmp/c && exec ${g} /tmp/c`])
-        : runUmlts(['--mount', `${du}:${du}`], [g, du]);
-      assert.equal(um.code, 0, um.describe());
-      assertSameText(um.stdout, native.stdout, 'chroot');
-      assert.match(native.stdout, /^symlink climbing: ENOENT$/m);
-      assert.match(native.stdout, /^getcwd, outside the root: \(unreachable\)\.\.\.$/m);
-    } finally {
-      rmScratch(dn);
-      rmScratch(du);
-    }
-  });
-}
+sameInHostDirAndTmpfs('chroot', "chroot: '/', '..', symlinks and getcwd inside the new root, a cwd left outside, magic links held from before", [
+  /^symlink climbing: ENOENT$/m, /^getcwd, outside the root: \(unreachable\)\.\.\.$/m,
+]);
 
 test('busybox chroot runs a program from inside the new root', () => {
   const du = makeScratch('jail');
