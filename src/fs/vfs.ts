@@ -497,7 +497,14 @@ export class Vfs {
     if (loc.parent) return loc.parent;
     if (loc.path === '/') return loc;
     const i = loc.path.lastIndexOf('/');
-    return this.walk(nd, this.rootLoc, i <= 0 ? '/' : loc.path.slice(0, i), true);
+    // (its path is from umlts's root, whatever the walker's chroot says)
+    const root = nd.root;
+    nd.root = this.rootLoc;
+    try {
+      return this.walk(nd, this.rootLoc, i <= 0 ? '/' : loc.path.slice(0, i), true);
+    } finally {
+      nd.root = root;
+    }
   }
 
   /**

@@ -36,6 +36,8 @@ int main(int argc, char **argv) {
   if (argc < 2) return 2;
   const char *d = argv[1];
   chmod(d, 0755); /* (another user's chroot must fail for want of the capability, not of search permission) */
+  struct stat dst;
+  stat(d, &dst);
   mkdir(at(d, "jail"), 0755);
   mkdir(at(d, "jail/etc"), 0755);
   mkdir(at(d, "jail/sub"), 0755);
@@ -100,5 +102,13 @@ int main(int argc, char **argv) {
     _exit(0);
   }
   waitpid(c, NULL, 0);
+  /* a root left behind by a second chroot, held by an fd: its '..' is its real parent (Linux lets a held fd out) */
+  int old_root = open("/", O_RDONLY | O_DIRECTORY);
+  r = chroot("/sub");
+  say("chroot again, into /sub: %ld %s\n", r, res(r));
+  struct stat up;
+  int upfd = openat(old_root, "..", O_RDONLY | O_DIRECTORY);
+  say("'..' of the old root, through its fd: %s\n", upfd < 0 ? errname(errno) : fstat(upfd, &up) == 0 && up.st_ino == dst.st_ino ? "its real parent" : "elsewhere");
+  cat("/abs now", "/abs");
   return 0;
 }
