@@ -28,3 +28,18 @@ export const INOTIFY_EVENT_SIZE = 16;
 
 /** /proc/sys/fs/inotify defaults: max_queued_events, max_user_instances */
 export const INOTIFY_MAX_QUEUED_EVENTS = 16384, INOTIFY_MAX_USER_INSTANCES = 128;
+
+/**
+ * Each struct inotify_event {s32 wd; u32 mask; u32 cookie; u32 len; char name[len]} in buf[0..n), in order:
+ * name is a view of its bytes without the NUL padding (empty for none). fn returns false to stop.
+ */
+export function eachInotifyEvent(buf: Uint8Array, n: number, fn: (wd: number, mask: number, cookie: number, name: Uint8Array) => boolean | void): void {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let off = 0; off + INOTIFY_EVENT_SIZE <= n;) {
+    const len = dv.getUint32(off + 12, true), at = off + INOTIFY_EVENT_SIZE;
+    let end = at;
+    while (end < at + len && buf[end] !== 0) end++;
+    if (fn(dv.getInt32(off, true), dv.getUint32(off + 4, true), dv.getUint32(off + 8, true), buf.subarray(at, end)) === false) return;
+    off = at + len;
+  }
+}

@@ -44,6 +44,7 @@ import * as host from '../host/libc.js';
 import { O_PATH, O_DIRECTORY } from './types.js';
 import { HOST_OPEN, type HandleCache } from './filehandle.js';
 import { decodeName } from '../abi/names.js';
+import { eachInotifyEvent } from '../abi/inotify.js';
 import { parseStat, STAT_SIZE, type Stat } from '../abi/stat.js';
 
 /** one cached directory; immutable but st (guarded by the JS thread: set by attrs(), cleared by sync()) */
@@ -328,19 +329,15 @@ export class DirCache {
     this.seen = now;
     if (this.ifd < 0) return;
     const b = this.evbuf;
-    const dv = new DataView(b.buffer);
     for (;;) {
       const n = host.read(this.ifd, b);
       if (n === -Errno.EINTR) continue;
       if (n <= 0) return; // EAGAIN: nothing more
-      for (let off = 0; off + 16 <= n;) {
-        const wd = dv.getInt32(off, true);
-        const mask = dv.getUint32(off + 4, true);
-        const len = dv.getUint32(off + 12, true);
+      eachInotifyEvent(b, n, (wd, mask, _cookie, name) => {
         if (mask & (host.IN_Q_OVERFLOW | host.IN_UNMOUNT)) {
           // events were lost, or a filesystem went: trust no entry
           for (const e of [...this.byRel.values()]) this.drop(e, true);
-          break;
+          return false;
         }
         if (mask & host.IN_IGNORED) {
           // the watched directory itself is gone: its watch went with it
@@ -351,20 +348,18 @@ export class DirCache {
           }
         } else if (mask & host.IN_ATTRIB) {
           // the directory's own (no name): forget them; an entry's: its own watch reports it if it is cached
-          if (len === 0) {
+          if (name.length === 0) {
             const e = this.byWd.get(wd);
             if (e) e.st = null;
             else if (wd === this.rootWd) this.rootSt = null;
           }
         } else if (mask & host.IN_ISDIR) {
-          let end = off + 16;
-          while (end < off + 16 + len && b[end] !== 0) end++;
-          const name = decodeName(b.subarray(off + 16, end));
           const dir = wd === this.rootWd ? '' : this.byWd.get(wd)?.rel;
-          if (dir !== undefined) this.invalidate(dir === '' ? name : dir + '/' + name);
+          const n = decodeName(name);
+          if (dir !== undefined) this.invalidate(dir === '' ? n : dir + '/' + n);
         }
-        off += 16 + len;
-      }
+        return true;
+      });
     }
   }
 }

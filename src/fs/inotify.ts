@@ -51,7 +51,7 @@ import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import {
   IN_ALL_EVENTS, IN_ISDIR, IN_IGNORED, IN_Q_OVERFLOW, IN_UNMOUNT, IN_ONESHOT, IN_EXCL_UNLINK, IN_MASK_ADD, IN_MASK_CREATE,
-  IN_DELETE_SELF, IN_MOVE_SELF, IN_NONBLOCK, INOTIFY_EVENT_SIZE, INOTIFY_MAX_QUEUED_EVENTS, INOTIFY_MAX_USER_INSTANCES,
+  IN_DELETE_SELF, IN_MOVE_SELF, IN_NONBLOCK, INOTIFY_EVENT_SIZE, eachInotifyEvent, INOTIFY_MAX_QUEUED_EVENTS, INOTIFY_MAX_USER_INSTANCES,
 } from '../abi/inotify.js';
 import { FIONREAD } from '../abi/termios.js';
 import { encodeName } from '../abi/names.js';
@@ -331,41 +331,30 @@ export class Fsnotify {
   syncHost(): void {
     if (this.hostFd < 0 || this.byHostWd.size === 0) return;
     const b = this.hostBuf;
-    const dv = new DataView(b.buffer);
     for (;;) {
       const n = host.read(this.hostFd, b);
       if (n === -Errno.EINTR) continue;
       if (n <= 0) return; // EAGAIN: no more
-      for (let off = 0; off + INOTIFY_EVENT_SIZE <= n;) {
-        const wd = dv.getInt32(off, true);
-        const mask = dv.getUint32(off + 4, true);
-        const cookie = dv.getUint32(off + 8, true);
-        const len = dv.getUint32(off + 12, true);
-        let name: Uint8Array | null = null;
-        if (len > 0) {
-          let end = off + INOTIFY_EVENT_SIZE;
-          while (end < off + INOTIFY_EVENT_SIZE + len && b[end] !== 0) end++;
-          name = b.slice(off + INOTIFY_EVENT_SIZE, end);
-        }
-        off += INOTIFY_EVENT_SIZE + len;
+      eachInotifyEvent(b, n, (wd, mask, cookie, bytes) => {
         if (mask & IN_Q_OVERFLOW) {
           // the host lost events: so did every instance with host watches
           const groups = new Set<InotifyFile>();
           for (const w of this.byHostWd.values()) for (const m of w.marks) groups.add(m.group);
           for (const g of groups) g.queue(-1, IN_Q_OVERFLOW, 0, null);
-          continue;
+          return;
         }
         const w = this.byHostWd.get(wd);
-        if (!w) continue;
+        if (!w) return;
         if (mask & IN_IGNORED) {
           // the host inode is gone (after its IN_DELETE_SELF) or unmounted: so are the guests' watches of it
           this.byHostWd.delete(wd);
           w.hostWd = -1;
           for (const m of [...w.marks]) this.destroy(m);
-          continue;
+          return;
         }
-        this.deliver(w, mask, cookie, name, false);
-      }
+        // (the name is kept in the queue: a copy, not a view of the read buffer)
+        this.deliver(w, mask, cookie, bytes.length > 0 ? bytes.slice() : null, false);
+      });
     }
   }
 }

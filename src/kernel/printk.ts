@@ -49,11 +49,11 @@ export class KernelLog {
     this.waitq.wake(1);
   }
 
-  /** The records from seq on (the oldest kept if seq is older), as one latin1 string. */
-  textFrom(seq: number): { text: string; next: number } {
-    let text = '';
-    for (const r of this.records) if (r.seq >= seq) text += r.text;
-    return { text, next: this.nextSeq };
+  /** The bytes of the records from seq on (SYSLOG_ACTION_SIZE_UNREAD). */
+  bytesFrom(seq: number): number {
+    let n = 0;
+    for (const r of this.records) if (r.seq >= seq) n += r.text.length;
+    return n;
   }
 
   /** Records from seq on, whole ones only, at most len bytes (syslog_print_all keeps the newest that fit). */
@@ -80,7 +80,7 @@ export class KernelLog {
     return { text, next };
   }
 
-  firstSeq(): number {
+  private firstSeq(): number {
     return this.records.length > 0 ? this.records[0]!.seq : this.nextSeq;
   }
   get endSeq(): number {

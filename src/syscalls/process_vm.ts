@@ -40,7 +40,7 @@ function processVmRw(t: Task, r: Regs, write: boolean): number {
   if (flags !== 0) return -Errno.EINVAL;
   const local = readIovecs(t, lvec, iovcnt(r, A2));
   if (local.total === 0) return 0;
-  const remote = readIovecs(t, rvec, iovcnt(r, A4));
+  const remote = readIovecs(t, rvec, iovcnt(r, A4), false);
   if (remote.total === 0) return 0;
   const target = t.kernel.tasks.get(pid);
   if (!target || target.state === 'zombie' || target.state === 'dead') return -Errno.ESRCH;

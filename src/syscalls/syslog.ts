@@ -57,7 +57,7 @@ export function sys_syslog(t: Task, r: Regs): number {
     case SYSLOG_ACTION_CONSOLE_LEVEL:
       return len < 1 || len > 8 ? -Errno.EINVAL : 0;
     case SYSLOG_ACTION_SIZE_UNREAD:
-      return log.textFrom(Math.max(log.syslogSeq, log.firstSeq())).text.length;
+      return log.bytesFrom(log.syslogSeq);
     case SYSLOG_ACTION_SIZE_BUFFER:
       return LOG_BUF_LEN;
     default:

@@ -186,8 +186,10 @@ function accessOk(addr: number, len: number): boolean {
  * UIO_MAXIOV, or any length that is negative as an ssize_t; then EFAULT
  * for any segment reaching past user space (access_ok), before anything
  * moves; the total is clamped to MAX_RW_COUNT (the last segments shortened).
+ * checkAccess false: iovec_from_user alone, for segments of another address
+ * space (process_vm's remote ones: their faults are found as they are copied).
  */
-export function readIovecs(t: Task, addr: UserPtr, count: number): Iovecs {
+export function readIovecs(t: Task, addr: UserPtr, count: number, checkAccess = true): Iovecs {
   if (count < 0 || count > UIO_MAXIOV) throw new ErrnoError(Errno.EINVAL);
   if (count === 0) return { iov: [], total: 0 };
   const dv = readStruct(t, addr, count * IOVEC_SIZE);
@@ -198,7 +200,7 @@ export function readIovecs(t: Task, addr: UserPtr, count: number): Iovecs {
     const o = i * IOVEC_SIZE;
     const base = dv.getUint32(o + 4, true) * 0x100000000 + dv.getUint32(o, true);
     let len = dv.getUint32(o + 12, true) * 0x100000000 + dv.getUint32(o + 8, true);
-    if (!accessOk(base, len)) throw new ErrnoError(Errno.EFAULT);
+    if (checkAccess && !accessOk(base, len)) throw new ErrnoError(Errno.EFAULT);
     if (len > MAX_RW_COUNT - total) len = MAX_RW_COUNT - total;
     if (len > 0) iov.push(base, len);
     total += len;

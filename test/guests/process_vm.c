@@ -231,5 +231,14 @@ int main(void) {
   l[0] = (struct iovec){ a, sizeof src };
   show("own thread's id", rd(sleeper_tid, l, 1, r, 1, 0));
   say("thread read got: %s\n", a);
+
+  /* only the local segments are checked against the end of user space up front; a remote one faults when reached */
+  struct iovec rk[2] = {{ src, 5 }, { (void *)0xffff888000000000UL, 5 }};
+  l[0] = (struct iovec){ a, 10 };
+  show("remote past user space, second", rd(getpid(), l, 1, rk, 2, 0));
+  show("remote past user space, only", rd(getpid(), l, 1, rk + 1, 1, 0));
+  struct iovec lk[2] = {{ a, 5 }, { (void *)0xffff888000000000UL, 5 }};
+  r[0] = (struct iovec){ src, 8 };
+  show("local past user space, second", rd(getpid(), lk, 2, r, 1, 0));
   return 0;
 }
