@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUSYBOX, LIB, assertNoLeftovers, makeScratch, rmScratch, trackUmltsPid } from './lib.mjs';
+import { BUSYBOX, LIB, assertNoLeftovers, buildGuest, makeScratch, rmScratch, trackUmltsPid } from './lib.mjs';
 
 const { run, Sandbox } = await import(LIB);
 
@@ -35,6 +35,20 @@ test('a hook denying openat of /etc/passwd makes cat print Permission denied', a
   // everything else goes on
   const ok = await run(['cat', '/etc/hostname'], { hooks });
   assert.equal(ok.stdout.toString(), fs.readFileSync('/etc/hostname', 'utf8'));
+});
+
+test('the guest\'s own seccomp filter answers first: a call it refuses never reaches the hook', async () => {
+  const g = buildGuest('seccomp', ['-lpthread']);
+  const seen = path.join(dir, 'seen');
+  const hooks = hookModule('seen.mjs', `
+    import fs from 'node:fs';
+    export function onSyscall(call) {
+      if (call.name === 'getppid' || call.name === 'getuid') fs.appendFileSync(${JSON.stringify(seen)}, call.name + '\\n');
+    }
+  `);
+  const r = await run([g, 'hook'], { hooks });
+  assert.match(r.stdout.toString(), /^install ERRNO\(EPERM\) on getppid: 0\ngetppid: -1 EPERM\ngetuid: \d+\n$/);
+  assert.equal(fs.readFileSync(seen, 'utf8'), 'getuid\n');
 });
 
 test('a hook emulating getuid makes id -u print 1234', async () => {

@@ -18,6 +18,8 @@ export const SS_ONSTACK = 1, SS_DISABLE = 2;
 export const SS_AUTODISARM = 0x80000000 | 0;
 /** the realtime signals' range (the kernel's; glibc keeps 32 and 33 for itself) */
 export const SIGRTMIN = 32;
+/** SIGSYS's si_code from a seccomp filter (asm-generic/siginfo.h) */
+export const SYS_SECCOMP = 1;
 
 /** Restart codes a sleeping syscall ends with when a signal interrupts it: errno.ts's, where errno values are */
 export { ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from './errno.js';
@@ -35,6 +37,9 @@ export interface SigInfo {
   value?: bigint;
   timerid?: number;
   overrun?: number;
+  /** _sigsys (SIGSYS from a seccomp filter): the syscall number and AUDIT_ARCH; its si_call_addr is addr */
+  syscall?: number;
+  arch?: number;
   /** fault context for the frame's sigcontext */
   trapno?: number;
   err?: number;
@@ -80,6 +85,12 @@ export function encodeSiginfo(dv: DataView, o: number, info: SigInfo): void {
       dv.setBigUint64(f, BigInt(info.addr ?? 0), true);
       return;
     }
+  }
+  if (sig === SIGSYS && info.code === SYS_SECCOMP) {
+    dv.setBigUint64(f, BigInt(info.addr ?? 0), true);
+    dv.setInt32(f + 8, info.syscall ?? 0, true);
+    dv.setUint32(f + 12, info.arch ?? 0, true);
+    return;
   }
   if (info.timerid !== undefined) {
     dv.setInt32(f, info.timerid, true);

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFDIR, S_IFLNK, S_IFREG, DT_DIR, DT_LNK, DT_REG } from './types.js';
-import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs, FixedNode } from './node.js';
+import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs, FixedNode, SEEK_SET, SEEK_CUR } from './node.js';
 
 /**
  * What /proc shows, implemented by the kernel. Each per-process method
@@ -100,6 +100,10 @@ export interface ProcPidStat {
   gids: [number, number, number, number];
   groups: number[];
   umask: number;
+  /** prctl(PR_SET_NO_NEW_PRIVS), the seccomp mode and how many filters its chain has */
+  noNewPrivs?: boolean;
+  seccompMode?: number;
+  seccompFilters?: number;
   /** fds allocated (FDSize) */
   fdSize?: number;
   startBrk?: number;
@@ -300,7 +304,7 @@ export class ProcFs extends FileSystem {
     s += `Threads:\t${st.numThreads}\nSigQ:\t0/63304\nSigPnd:\t${hex(st.sigPnd)}\nShdPnd:\t${hex(st.shdPnd)}\n` +
       `SigBlk:\t${hex(st.sigBlk)}\nSigIgn:\t${hex(st.sigIgn)}\nSigCgt:\t${hex(st.sigCgt)}\n` +
       `CapInh:\t0000000000000000\nCapPrm:\t${caps}\nCapEff:\t${caps}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n` +
-      `NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n` +
+      `NoNewPrivs:\t${st.noNewPrivs ? 1 : 0}\nSeccomp:\t${st.seccompMode ?? 0}\nSeccomp_filters:\t${st.seccompFilters ?? 0}\n` +
       `Cpus_allowed:\t${(n >= 53 ? 'f'.repeat(Math.ceil(n / 4)) : ((2 ** n) - 1).toString(16))}\nCpus_allowed_list:\t${n > 1 ? `0-${n - 1}` : '0'}\n` +
       `Mems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n`;
     return s;
@@ -323,6 +327,24 @@ class PdeFile extends BufferFile {
   override get mmapErrno(): number {
     return -Errno.EIO;
   }
+  override seek(off: number, whence: number): number {
+    return seqLseek(this, off, whence);
+  }
+}
+
+/** A per-process generated file (a seq_file too). */
+class ProcSeqFile extends BufferFile {
+  override seek(off: number, whence: number): number {
+    return seqLseek(this, off, whence);
+  }
+}
+
+/** seq_lseek: only SEEK_SET and SEEK_CUR, to any offset not below 0 (SEEK_END, SEEK_DATA, SEEK_HOLE: EINVAL). */
+function seqLseek(f: File, off: number, whence: number): number {
+  const p = whence === SEEK_SET ? off : whence === SEEK_CUR ? f.pos + off : -1;
+  if (p < 0) return -Errno.EINVAL;
+  f.pos = p;
+  return p;
 }
 
 /** A generated file; pde: one of /proc's own entries rather than a per-process one. */
@@ -336,7 +358,7 @@ class GenNode extends FixedNode {
     if ((flags & 3) !== 0) return -Errno.EACCES;
     const c = this.gen();
     if (c === null) return -Errno.ENOENT;
-    return new (this.pde ? PdeFile : BufferFile)(flags, path, typeof c === 'string' ? enc.encode(c) : c, this.st);
+    return new (this.pde ? PdeFile : ProcSeqFile)(flags, path, typeof c === 'string' ? enc.encode(c) : c, this.st);
   }
 }
 

@@ -10,6 +10,7 @@ import { OutOfMemory } from '../mm/physmem.js';
 import { Task, ThreadGroup } from './task.js';
 import { NSIG } from '../abi/signal.js';
 import { exitRobustList } from './futex.js';
+import { releaseFilter } from './seccomp.js';
 import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
 import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
 
@@ -75,6 +76,9 @@ export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   k.tasks.delete(t.tid);
   if (--t.files.users === 0) t.files.closeAll();
   exitSem(k, t);
+  // seccomp_filter_release (at exit here, not at reap: a zombie keeps no listener from hanging up)
+  releaseFilter(t.seccompFilter);
+  t.seccompFilter = null;
 }
 
 /** exit_sem: the task leaves its undo list; the last to leave has the adjustments applied. */

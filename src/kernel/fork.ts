@@ -12,6 +12,7 @@ import { Context } from '../platform/platform.js';
 import { ORIG_RAX, RAX, RSP, FS_BASE } from '../platform/regs.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
+import { getFilter } from './seccomp.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR } from '../abi/resource.js';
@@ -126,6 +127,11 @@ export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup,
   thread.owner = child;
   child.comm = parent.comm;
   child.personality = parent.personality;
+  // copy_seccomp: the filters and no_new_privs go with every child, thread or process
+  child.noNewPrivs = parent.noNewPrivs;
+  child.seccompMode = parent.seccompMode;
+  child.seccompFilter = parent.seccompFilter;
+  getFilter(child.seccompFilter);
   // sched_fork: the scheduling attributes are inherited, unless SCHED_RESET_ON_FORK resets them
   child.affinity = parent.affinity;
   if (parent.resetOnFork) {

@@ -460,6 +460,11 @@ export class Kernel {
     trap_m.onSyscall(this, task, atSeccomp);
   }
 
+  /** signal_deliver.ts */
+  fatalSignalPending(task: Task): boolean {
+    return signal_deliver_m.fatalSignalPending(this, task);
+  }
+
   /** trap.ts */
   onStubJump(task: Task): void {
     trap_m.onStubJump(this, task);
@@ -530,6 +535,8 @@ export class Kernel {
     // would find the memory still short and sleep again, again and again)
     if (task.awaitingFrames === 'rerun') return;
     if (task.awaitingFrames !== null) return this.wake(task);
+    // TASK_KILLABLE: only a signal that will kill the process ends this sleep; others wait for its end
+    if (task.sc.uninterruptible && !this.fatalSignalPending(task)) return;
     task.unqueue();
     const partial = task.sc.cleanup?.();
     task.sc.done();

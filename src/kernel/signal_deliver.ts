@@ -122,6 +122,22 @@ export function hasDeliverable(k: Kernel, task: Task): boolean {
 }
 
 /**
+ * fatal_signal_pending: a signal the task does not block whose action will
+ * kill the process (SIGKILL, or the default action of a terminating or
+ * core-dumping signal): what ends a TASK_KILLABLE sleep.
+ */
+export function fatalSignalPending(k: Kernel, task: Task): boolean {
+  const lo = (task.pending.lo | task.tg.sharedPending.lo) & ~task.sigmaskLo;
+  const hi = (task.pending.hi | task.tg.sharedPending.hi) & ~task.sigmaskHi;
+  for (let sig = 1; sig <= 64; sig++) {
+    if (!(sig <= 32 ? lo & (1 << (sig - 1)) : hi & (1 << (sig - 33)))) continue;
+    if (sig === SIGKILL) return true;
+    if (actionOf(task.tg, sig).handler === SIG_DFL && !isIgnoredByDefault(sig) && !isStopSignal(sig)) return true;
+  }
+  return false;
+}
+
+/**
  * do_signal, just before the task returns to guest code: apply syscall
  * restart rules, act on every deliverable signal (ignore, default action,
  * or a handler frame). Returns false if the task must not resume (it died

@@ -107,6 +107,13 @@ function encode(dv: DataView, i: SigInfo): void {
   dv.setInt32(40, i.status ?? 0, true); // ssi_status
   dv.setInt32(44, Number(BigInt.asIntN(32, i.value ?? 0n)), true); // ssi_int
   dv.setBigUint64(48, BigInt.asUintN(64, i.value ?? 0n), true); // ssi_ptr
+  if (i.syscall !== undefined) {
+    // SIL_SYS: a seccomp filter's SIGSYS
+    dv.setInt32(84, i.syscall, true); // ssi_syscall
+    dv.setBigUint64(88, BigInt(i.addr ?? 0), true); // ssi_call_addr
+    dv.setUint32(96, i.arch ?? 0, true); // ssi_arch
+    return;
+  }
   dv.setBigUint64(72, BigInt(i.addr ?? 0) & 0xffffffffffffffffn, true); // ssi_addr
 }
 

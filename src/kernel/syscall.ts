@@ -14,6 +14,8 @@ import type { Regs } from '../platform/regs.js';
 import type { Task } from './task.js';
 import type { SigInfo } from './signal.js';
 import { KernelPanic } from './kernel.js';
+import { secureComputing } from './seccomp.js';
+import { SECCOMP_MODE_DISABLED } from '../abi/seccomp.js';
 
 /** Returned by a handler whose task went to sleep (or is gone); never seen by the guest. */
 export const BLOCKED = -0x10000;
@@ -22,7 +24,7 @@ export const REGS_SET = -0x10001;
 
 /**
  * A syscall hook (the library's `hooks`): asked once as each syscall enters,
- * before its handler; returns NO_VERDICT to let it run, or the result the
+ * after the guest's own seccomp filters and before its handler; returns NO_VERDICT to let it run, or the result the
  * guest gets instead (-errno to deny, a value to emulate).
  */
 export type SyscallHook = (task: Task, nr: number) => number;
@@ -67,10 +69,12 @@ export function dispatchSyscall(task: Task, nr: number): number {
   const table = k.opts.syscalls;
   const row = table.rows[nr];
   let ret = NO_VERDICT;
-  // asked once per syscall: not again when a sleeping call is re-run
-  if (k.syscallHook !== null && !task.sc.hooked) {
+  // the guest's own seccomp filters, then the library's hook: asked once per syscall, not again when a
+  // sleeping call is re-run (but for a call that waits for its seccomp listener's answer)
+  if (!task.sc.hooked || task.sc.notif !== null) {
     task.sc.hooked = true;
-    ret = k.syscallHook(task, nr);
+    if (task.seccompMode !== SECCOMP_MODE_DISABLED) ret = secureComputing(task, nr);
+    if (ret === NO_VERDICT && k.syscallHook !== null) ret = k.syscallHook(task, nr);
   }
   if (ret !== NO_VERDICT) {
     // the hook denied or emulated it: the handler does not run

@@ -15,6 +15,8 @@ import type { FdTable } from '../fs/file.js';
 import type { FsContext } from '../fs/vfs.js';
 import type { Context } from '../platform/platform.js';
 import type { SemUndoList } from './ipc/sem.js';
+import type { SeccompFilter } from './seccomp.js';
+import type { Knotif } from './seccomp_notify.js';
 import type { WaitQueue, Waiter } from '../fs/waitqueue.js';
 import { Regs } from '../platform/regs.js';
 import { Creds } from './creds.js';
@@ -142,11 +144,20 @@ export class SyscallContext {
   /** sigsuspend/ppoll/pselect: the mask to restore once a handler has been set up; owned by its task */
   savedMaskLo: number | null = null;
   savedMaskHi = 0;
-  /** the syscall hook has seen this call (a re-run after a wake does not ask again); owned by its task (cleared by done()) */
+  /** the seccomp filters and the syscall hook have seen this call (a re-run after a wake does not ask again);
+   * owned by its task (cleared by done()) */
   hooked = false;
+  /** the call waits for its seccomp listener's answer (kernel/seccomp_notify.ts); owned by its task, the
+   * Knotif's state by the listener's holders too (cleared by done()) */
+  notif: Knotif | null = null;
+  /** the sleep may be ended only by a fatal signal (TASK_KILLABLE: a received seccomp notification under
+   * WAIT_KILLABLE_RECV); guarded by the JS thread (its sleep and the listener set it; done() clears it) */
+  uninterruptible = false;
   /** The call is over (returned, or ended by a signal): what it kept goes. */
   done(): void {
     this.hooked = false;
+    this.notif = null;
+    this.uninterruptible = false;
     this.state = null;
     this.cleanup = null;
     this.sigwaitLo = this.sigwaitHi = 0;
@@ -222,8 +233,12 @@ export class Task {
   lastRunNs = 0;
   /** prctl(PR_SET_PDEATHSIG); owned by this task */
   pdeathSig = 0;
-  /** prctl(PR_SET_NO_NEW_PRIVS); owned by this task */
+  /** prctl(PR_SET_NO_NEW_PRIVS); guarded by the JS thread (this task, and a sibling's seccomp TSYNC) */
   noNewPrivs = false;
+  /** seccomp mode (SECCOMP_MODE_*) and filter chain (kernel/seccomp.ts; this task holds a reference on the
+   * chain's head). Guarded by the JS thread: this task's seccomp/prctl, and a sibling's SECCOMP_FILTER_FLAG_TSYNC */
+  seccompMode = 0;
+  seccompFilter: SeccompFilter | null = null;
   /** nice value (setpriority(2)); guarded by the JS thread (any task's setpriority may change it) */
   nice = 0;
   /** scheduling policy (SCHED_*), its real-time priority and SCHED_RESET_ON_FORK (sched_setscheduler(2));

@@ -2,6 +2,7 @@
  * ioctl(2) (fs/ioctl.c): the generic fd requests here (do_vfs_ioctl), the
  * rest to the File (the console's terminal ioctls, a pipe's FIONREAD).
  */
+import { SeccompListener, seccompNotifyIoctl } from './seccomp.js';
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
@@ -45,6 +46,7 @@ export function sys_ioctl(t: Task, r: Regs): number {
     case TIOCGPTPEER:
       return ptyPeer(t, f, Number(arg));
     default:
+      if (f instanceof SeccompListener) return seccompNotifyIoctl(t, f, req, arg);
       return f.ioctl(req, arg, t.mm);
   }
 }

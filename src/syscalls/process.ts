@@ -1,6 +1,7 @@
 /**
  * Process identity and life: exit, execve, ids, limits, arch_prctl, prctl.
  */
+import { prctlSetSeccomp } from './seccomp.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import { Errno } from '../abi/errno.js';
@@ -285,8 +286,8 @@ export function sys_arch_prctl(t: Task, r: Regs): number {
 }
 
 const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15,
-  PR_GET_NAME = 16, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
-/** prctl(2): names, dumpable, no_new_privs, pdeathsig (recorded); others EINVAL. */
+  PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+/** prctl(2): names, dumpable, no_new_privs, pdeathsig (recorded), seccomp; others EINVAL. */
 export function sys_prctl(t: Task, r: Regs): number {
   const op = r.getI32(A0);
   switch (op) {
@@ -321,6 +322,10 @@ export function sys_prctl(t: Task, r: Regs): number {
       return 0;
     case PR_GET_NO_NEW_PRIVS:
       return t.noNewPrivs ? 1 : 0;
+    case PR_GET_SECCOMP:
+      return t.seccompMode;
+    case PR_SET_SECCOMP:
+      return prctlSetSeccomp(t, r.getU32(A1), r.get(A2));
     default:
       return -Errno.EINVAL;
   }
