@@ -96,3 +96,13 @@ test('signals at their edges: rt_sigqueueinfo rules and siginfo, RLIMIT_SIGPENDI
   assert.match(native.stdout, /SA_NOCLDWAIT with a handler: SIGCHLD sent/, native.describe());
   assert.match(native.stdout, /a timer every nanosecond for 0.2 s: the process went on/, native.describe());
 });
+
+// A process-directed signal is the thread's it was sent to: a sibling that came back from a short sleep first used
+// to take it, and the main thread's read, woken for it, restarted with nothing to deliver (and blocked for ever).
+for (const cpus of ['1', '2']) {
+  test(`a process-directed signal interrupts the thread it woke, not a sibling passing by (${cpus} vCPU)`, () => {
+    const g = buildGuest('signal_target', ['-lpthread']);
+    const { native } = assertSameAsNative([g], ['--cpus', cpus], { timeout: 60_000 });
+    assert.equal(native.stdout.match(/read -1 EINTR, the handler ran on the main thread$/gm)?.length, 10);
+  });
+}

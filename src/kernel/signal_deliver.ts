@@ -35,7 +35,32 @@ export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Pa
   tg.sharedPending.add({ code: SI_USER, ...info, signo: sig });
   k.signalfdWait.wake(POLLIN); // signalfd_notify
   const t = tg.tasks.find((x) => !isBlocked(x, sig) && x.state !== 'zombie') ?? t0;
+  tg.sharedTarget[sig] = isBlocked(t, sig) ? null : t;
   k.signalWakeup(t, sig);
+}
+
+/**
+ * The process-directed signals pending for another of task's threads: one
+ * sent to a thread (and woken there) that can still take it. Linux sets
+ * TIF_SIGPENDING on that thread only, so a sibling that returns to user
+ * space meanwhile (from a sleep of its own, say) does not take it: the
+ * woken thread's blocking call ends with EINTR and its handler runs there.
+ * A target that has gone, or blocks the signal now, holds nothing. As a
+ * mask [lo, hi] (0, 0 when no shared signal is pending: the common case).
+ */
+const held: [number, number] = [0, 0];
+function sharedHeld(task: Task): [number, number] {
+  const tg = task.tg, sp = tg.sharedPending;
+  held[0] = held[1] = 0;
+  if ((sp.lo | sp.hi) === 0) return held;
+  for (let sig = 1; sig <= 64; sig++) {
+    if (!(sig <= 32 ? sp.lo & (1 << (sig - 1)) : sp.hi & (1 << (sig - 33)))) continue;
+    const t = tg.sharedTarget[sig];
+    if (!t || t === task || t.state === 'zombie' || t.state === 'dead' || isBlocked(t, sig)) continue;
+    if (sig <= 32) held[0] |= 1 << (sig - 1);
+    else held[1] |= 1 << (sig - 33);
+  }
+  return held;
 }
 
 /** Send a signal to every process of a process group; the count, or -ESRCH. */
@@ -118,7 +143,9 @@ export function restoreTempSigmask(k: Kernel, task: Task): void {
 
 /** Does the task have a signal it would act on now? (for sigsuspend-like waits) */
 export function hasDeliverable(k: Kernel, task: Task): boolean {
-  return task.pending.next(task.sigmaskLo, task.sigmaskHi) !== 0 || task.tg.sharedPending.next(task.sigmaskLo, task.sigmaskHi) !== 0;
+  if (task.pending.next(task.sigmaskLo, task.sigmaskHi) !== 0) return true;
+  const h = sharedHeld(task);
+  return task.tg.sharedPending.next(task.sigmaskLo | h[0], task.sigmaskHi | h[1]) !== 0;
 }
 
 /**
@@ -153,7 +180,11 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       return false;
     }
     const fromTask = task.pending.next(task.sigmaskLo, task.sigmaskHi);
-    const sig = fromTask || task.tg.sharedPending.next(task.sigmaskLo, task.sigmaskHi);
+    let sig = fromTask;
+    if (!sig) {
+      const h = sharedHeld(task);
+      sig = task.tg.sharedPending.next(task.sigmaskLo | h[0], task.sigmaskHi | h[1]);
+    }
     if (!sig) break;
     const info = (fromTask ? task.pending : task.tg.sharedPending).take(sig)!;
     const act = actionOf(task.tg, sig);

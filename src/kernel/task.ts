@@ -64,6 +64,10 @@ export class ThreadGroup {
   readonly exitWait = new WQ();
   /** process-directed pending signals; guarded by the JS thread (any sender adds, our tasks take) */
   readonly sharedPending = new SigPending();
+  /** the thread each process-directed signal was last sent to (complete_signal's choice, woken for it), by
+   * signal number; while that thread can take the signal, no other one does (signal_deliver.ts sharedHeld).
+   * Guarded by the JS thread (signalProcess sets it) */
+  readonly sharedTarget: (Task | null)[] = [];
   /** the signal the parent gets when this process dies (clone's CSIGNAL; 0 for none); immutable after clone */
   exitSignal = 17;
   /** a zombie: dead, waiting to be reaped by its parent; guarded by the JS thread (set once, by exitGroup) */

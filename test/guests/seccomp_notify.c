@@ -71,8 +71,7 @@ static int revents(void) {
 }
 
 static int pipefd[2];
-/* The supervisor threads block the test's signals: a process-directed signal is then the main thread's alone
- * (umlts lets any thread returning to guest code take one; Linux only the thread it chose) */
+/* The supervisor threads block the test's signals, as a supervisor would: they are the main thread's alone */
 static void block_signals(void) {
   sigset_t s;
   sigemptyset(&s);
