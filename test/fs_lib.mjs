@@ -47,7 +47,7 @@ export function makeVfs(rootDir, opts = {}) {
   return new Vfs({ rootDir, rw: false, proc: fakeProc(opts.fds), hostWatch: fakeWatch(), ...opts });
 }
 
-export const ROOT = { fsuid: 0, fsgid: 0, groups: [] };
+export const ROOT = { fsuid: 0, fsgid: 0, groups: [], capEffective: 2 ** 41 - 1 };
 /** An FsCaller (what a Task is to the VFS). */
 export function caller(creds = ROOT, cwd = '/') {
   return { fs: { cwd, umask: 0o022 }, creds };

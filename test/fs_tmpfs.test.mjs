@@ -65,7 +65,7 @@ test('create, write, read, seek, pread/pwrite, append, truncate', () => {
 });
 
 test('mode and umask, owner and group, inode numbers, blocks', () => {
-  const user = caller({ fsuid: 1000, fsgid: 100, groups: [] });
+  const user = caller({ fsuid: 1000, fsgid: 100, groups: [], capEffective: 0 });
   user.fs.umask = 0o027;
   const f = vfs.open(user, null, '/tmp/owned', O_WRONLY | O_CREAT, 0o777);
   write(f, 'x'.repeat(5000));
@@ -209,14 +209,14 @@ test('times: a write moves mtime and ctime, utimes sets them', async () => {
 
 test('the size limit gives ENOSPC, and freeing a file gives the space back', () => {
   const fs = new TmpFs(1, 64 * 1024);
-  const f = fs.root.create('big', 0o644, { fsuid: 0, fsgid: 0, groups: [] }, O_RDWR, '/big');
+  const f = fs.root.create('big', 0o644, { fsuid: 0, fsgid: 0, groups: [], capEffective: 2 ** 41 - 1 }, O_RDWR, '/big');
   assert.equal(f.write(Buffer.alloc(60000, 1), null), 60000);
   assert.equal(f.write(Buffer.alloc(10000, 1), null), -E.ENOSPC);
   assert.equal(fs.root.unlink('big'), 0);
   assert.ok(fs.used > 0, 'still open');
   f.put();
   assert.equal(fs.used, 0);
-  const g = fs.root.create('again', 0o644, { fsuid: 0, fsgid: 0, groups: [] }, O_RDWR, '/again');
+  const g = fs.root.create('again', 0o644, { fsuid: 0, fsgid: 0, groups: [], capEffective: 2 ** 41 - 1 }, O_RDWR, '/again');
   assert.equal(g.write(Buffer.alloc(60000, 1), null), 60000);
 });
 

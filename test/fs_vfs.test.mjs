@@ -218,7 +218,7 @@ test('cwd, dirfds and chdir', () => {
 });
 
 test('search permission (EACCES) is checked on every directory walked', () => {
-  const user = caller({ fsuid: 1000, fsgid: 1000, groups: [] });
+  const user = caller({ fsuid: 1000, fsgid: 1000, groups: [], capEffective: 0 });
   assert.equal(vfs.mkdir(c, null, '/tmp/priv', 0o700), 0);
   const f = vfs.open(c, null, '/tmp/priv/file', O_WRONLY | O_CREAT, 0o644);
   f.put();

@@ -178,7 +178,7 @@ test("a walk through a cached directory takes its attributes from the cache unti
     fs.writeFileSync(path.join(dir, 'a', 'b', 'f'), 'data\n');
     let op = 0;
     const vfs = makeVfs(dir, { rw: true, opClock: () => op, dcacheColdWalks: 0 });
-    const user = caller({ fsuid: 1000, fsgid: 1000, groups: [] });
+    const user = caller({ fsuid: 1000, fsgid: 1000, groups: [], capEffective: 0 });
     const cat = (p) => catAs(vfs, user, p);
     const dc = vfs.hostfs.dcache;
     assert.equal(cat('/a/b/f'), 'data\n');

@@ -71,9 +71,9 @@ test('hostfs itself: a symlink swapped into a checked path stays inside (openat2
         file.put();
       }
       assert.equal(typeof flip.lookup('shadow'), 'number', 'the host /etc/shadow is not visible');
-      const made = flip.create('umlts-race-created', 0o644, { fsuid: 0, fsgid: 0, groups: [] }, 1, '/flip/x');
+      const made = flip.create('umlts-race-created', 0o644, { fsuid: 0, fsgid: 0, groups: [], capEffective: 2 ** 41 - 1 }, 1, '/flip/x');
       if (typeof made !== 'number') made.put();
-      assert.equal(flip.mkdir('umlts-race-dir', 0o755, { fsuid: 0, fsgid: 0, groups: [] }) <= 0, true);
+      assert.equal(flip.mkdir('umlts-race-dir', 0o755, { fsuid: 0, fsgid: 0, groups: [], capEffective: 2 ** 41 - 1 }) <= 0, true);
       const pw = flip.lookup('passwd');
       if (typeof pw !== 'number') pw.setattr({ mode: 0o600 });
       hostUntouched();

@@ -141,10 +141,10 @@ export abstract class File {
   /**
    * fcntl(2) commands that belong to the file (pipe_fcntl's F_SETPIPE_SZ...),
    * asked by the syscall layer for any command it does not know. arg: the
-   * raw 64-bit argument. caller: euid 0 stands for the capabilities
+   * raw 64-bit argument. caller: its effective capabilities
    * (CAP_SYS_RESOURCE).
    */
-  fcntl(cmd: number, _arg: bigint, _caller: { readonly euid: number }): number {
+  fcntl(cmd: number, _arg: bigint, _caller: { readonly capEffective: number }): number {
     // F_SETPIPE_SZ / F_GETPIPE_SZ on anything but a pipe: EBADF (fs/pipe.c get_pipe_info)
     return cmd === 1031 || cmd === 1032 ? -Errno.EBADF : -Errno.EINVAL;
   }

@@ -23,13 +23,19 @@ import {
   DT_DIR, DT_LNK, DT_REG, DT_CHR, DT_BLK, DT_FIFO, DT_SOCK, DT_UNKNOWN,
 } from './types.js';
 import { encodeName, hasEscapes } from '../abi/names.js';
+import { capRaised, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH } from '../abi/capability.js';
 
 /** Who is asking, for permission checks: struct cred's fs identity. kernel/creds.ts's Creds fits. */
 export interface FsCred {
   readonly fsuid: number;
   readonly fsgid: number;
   readonly groups: readonly number[];
+  /** the effective capabilities (abi/capability.ts CapSet): CAP_DAC_OVERRIDE, CAP_FOWNER... */
+  readonly capEffective: number;
 }
+
+/** capable_wrt_inode_uidgid: the caller holds cap (one user namespace: every inode is mapped in it). */
+export const fsCapable = (cred: FsCred, cap: number): boolean => capRaised(cred.capEffective, cap);
 
 /** struct kstatfs (statfs(2)). */
 export interface StatFs {
@@ -225,20 +231,25 @@ export function dtype(mode: number): number {
 export const MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4;
 
 /**
- * generic_permission (fs/namei.c): the owner, group or other bits; root
- * (fsuid 0) may read and write anything and execute anything with an x bit
- * (directories: always). Returns 0 or -EACCES.
+ * generic_permission (fs/namei.c): the owner, group or other bits; then the
+ * capabilities that override them: on a directory CAP_DAC_READ_SEARCH for
+ * reading and searching and CAP_DAC_OVERRIDE for anything; elsewhere
+ * CAP_DAC_READ_SEARCH for a read, CAP_DAC_OVERRIDE for reads and writes and
+ * for an exec of a file with an x bit. Returns 0 or -EACCES.
  */
 export function permission(st: Stat, cred: FsCred, mask: number): number {
-  if (cred.fsuid === 0) {
-    if (!(mask & MAY_EXEC) || (st.mode & S_IFMT) === S_IFDIR || (st.mode & 0o111)) return 0;
-    return -Errno.EACCES;
-  }
   let bits: number;
   if (st.uid === cred.fsuid) bits = st.mode >> 6;
   else if (st.gid === cred.fsgid || cred.groups.includes(st.gid)) bits = st.mode >> 3;
   else bits = st.mode;
-  return (bits & mask & 7) === (mask & 7) ? 0 : -Errno.EACCES;
+  if ((bits & mask & 7) === (mask & 7)) return 0;
+  if ((st.mode & S_IFMT) === S_IFDIR) {
+    if (!(mask & MAY_WRITE) && fsCapable(cred, CAP_DAC_READ_SEARCH)) return 0;
+    return fsCapable(cred, CAP_DAC_OVERRIDE) ? 0 : -Errno.EACCES;
+  }
+  if ((mask & 7) === MAY_READ && fsCapable(cred, CAP_DAC_READ_SEARCH)) return 0;
+  if ((!(mask & MAY_EXEC) || st.mode & 0o111) && fsCapable(cred, CAP_DAC_OVERRIDE)) return 0;
+  return -Errno.EACCES;
 }
 
 /** Wall-clock ns now (CLOCK_REALTIME), for file times. */

@@ -24,6 +24,7 @@ import { File, UserMemory } from './file.js';
 import { Stat, S_IFIFO, O_ACCMODE, O_DIRECT, O_RDONLY, O_WRONLY } from './types.js';
 import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM } from './waitqueue.js';
 import { nowNs } from './node.js';
+import { capRaised, CAP_SYS_RESOURCE } from '../abi/capability.js';
 
 export const PAGE_SIZE = 4096;
 /** PIPE_BUF: writes up to this size are atomic (pipe(7)). */
@@ -350,12 +351,12 @@ export class PipeEnd extends File {
   }
 
   /** pipe_fcntl: F_GETPIPE_SZ / F_SETPIPE_SZ (past pipe-max-size only with CAP_SYS_RESOURCE: euid 0). */
-  override fcntl(cmd: number, arg: bigint, caller: { readonly euid: number }): number {
+  override fcntl(cmd: number, arg: bigint, caller: { readonly capEffective: number }): number {
     if (cmd === F_GETPIPE_SZ) return this.pipe.capacity;
     if (cmd === F_SETPIPE_SZ) {
       const size = roundPipeSize(Number(arg & 0xffffffffn)); // pipe_fcntl takes an unsigned int
       if (size === 0) return -Errno.EINVAL;
-      if (size > this.pipe.capacity && size > PIPE_MAX_SIZE && caller.euid !== 0) return -Errno.EPERM;
+      if (size > this.pipe.capacity && size > PIPE_MAX_SIZE && !capRaised(caller.capEffective, CAP_SYS_RESOURCE)) return -Errno.EPERM;
       return this.pipe.resize(size);
     }
     return super.fcntl(cmd, arg, caller);

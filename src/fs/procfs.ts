@@ -100,6 +100,8 @@ export interface ProcPidStat {
   gids: [number, number, number, number];
   groups: number[];
   umask: number;
+  /** capability sets: inheritable, permitted, effective, bounding, ambient */
+  caps: readonly [number, number, number, number, number];
   /** prctl(PR_SET_NO_NEW_PRIVS), the seccomp mode and how many filters its chain has */
   noNewPrivs?: boolean;
   seccompMode?: number;
@@ -240,7 +242,7 @@ export class ProcFs extends FileSystem {
       state: pid === p.currentPid() ? 'R' : 'S', ppid: 0, pgrp: pid, session: pid, ttyNr: 0, tpgid: -1,
       utimeNs: 0, stimeNs: 0, numThreads: 1, startNs: 0, vsize: 0, rss: 0,
       sigPnd: 0n, shdPnd: 0n, sigBlk: 0n, sigIgn: 0n, sigCgt: 0n, exitSignal: 17, processor: 0,
-      uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], groups: [], umask: 0o022,
+      uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], groups: [], umask: 0o022, caps: [0, 0, 0, 0, 0],
     };
   }
 
@@ -288,7 +290,6 @@ export class ProcFs extends FileSystem {
     const hex = (m: bigint): string => m.toString(16).padStart(16, '0');
     const kb = (name: string, v: number): string => `${name}:\t${String(v).padStart(8)} kB\n`;
     const n = this.provider.ncpus();
-    const root = st.uids[1] === 0;
     const zombie = st.state === 'Z' || st.state === 'X';
     const vmKiB = zombie ? 0 : Math.floor(st.vsize / 1024), rssKiB = zombie ? 0 : st.rss * 4;
     let s = `Name:\t${comm}\nUmask:\t${st.umask.toString(8).padStart(4, '0')}\nState:\t${states[st.state]}\n` +
@@ -300,10 +301,10 @@ export class ProcFs extends FileSystem {
         kb('RssAnon', rssKiB) + kb('RssFile', 0) + kb('RssShmem', 0) + kb('VmData', 0) + kb('VmStk', 132) + kb('VmExe', 0) +
         kb('VmLib', 0) + kb('VmPTE', 0) + kb('VmSwap', 0) + kb('HugetlbPages', 0) + 'CoreDumping:\t0\nTHP_enabled:\t1\n';
     }
-    const caps = root ? '000001ffffffffff' : '0000000000000000';
+    const cap = (v: number): string => v.toString(16).padStart(16, '0');
     s += `Threads:\t${st.numThreads}\nSigQ:\t0/63304\nSigPnd:\t${hex(st.sigPnd)}\nShdPnd:\t${hex(st.shdPnd)}\n` +
       `SigBlk:\t${hex(st.sigBlk)}\nSigIgn:\t${hex(st.sigIgn)}\nSigCgt:\t${hex(st.sigCgt)}\n` +
-      `CapInh:\t0000000000000000\nCapPrm:\t${caps}\nCapEff:\t${caps}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n` +
+      `CapInh:\t${cap(st.caps[0])}\nCapPrm:\t${cap(st.caps[1])}\nCapEff:\t${cap(st.caps[2])}\nCapBnd:\t${cap(st.caps[3])}\nCapAmb:\t${cap(st.caps[4])}\n` +
       `NoNewPrivs:\t${st.noNewPrivs ? 1 : 0}\nSeccomp:\t${st.seccompMode ?? 0}\nSeccomp_filters:\t${st.seccompFilters ?? 0}\n` +
       `Cpus_allowed:\t${(n >= 53 ? 'f'.repeat(Math.ceil(n / 4)) : ((2 ** n) - 1).toString(16))}\nCpus_allowed_list:\t${n > 1 ? `0-${n - 1}` : '0'}\n` +
       `Mems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n`;

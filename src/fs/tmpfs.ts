@@ -24,6 +24,7 @@ import {
 import { ShmemStore } from './shmem.js';
 import { SimpleXattrs } from './xattr.js';
 import { nameByteLength } from '../abi/names.js';
+import { CAP_FULL_SET } from '../abi/capability.js';
 
 /** TmpFs serial numbers. Module-level mutable state, shared by every kernel in the process; guarded by the JS thread. */
 let nextSerial = 1;
@@ -49,7 +50,7 @@ export class TmpFs extends FileSystem {
     rootMode = 0o1777,
   ) {
     super();
-    this.root = new TmpDir(this, rootMode, { fsuid: 0, fsgid: 0, groups: [] }, null);
+    this.root = new TmpDir(this, rootMode, { fsuid: 0, fsgid: 0, groups: [], capEffective: CAP_FULL_SET }, null);
   }
   allocIno(): number {
     return this.nextIno++;

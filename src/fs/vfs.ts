@@ -50,7 +50,7 @@ import {
   O_NOCTTY, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, O_TMPFILE, O_LARGEFILE, DT_DIR,
 } from './types.js';
 import {
-  FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, emptyStat, makedev,
+  FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, fsCapable, emptyStat, makedev,
   SEEK_SET, SEEK_CUR, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
 } from './node.js';
 import { HostFs, HandleCache, OpenHostNode, HostFile, HostNode } from './hostfs.js';
@@ -151,6 +151,7 @@ export { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOL
 export { F_OK, X_OK, W_OK, R_OK } from '../abi/fcntl.js';
 import { F_OK, W_OK, RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, RESOLVE_IN_ROOT } from '../abi/fcntl.js';
 import { nameByteLength } from '../abi/names.js';
+import { CAP_FULL_SET, CAP_FOWNER, CAP_CHOWN, CAP_MKNOD } from '../abi/capability.js';
 export const PATH_MAX = 4096, NAME_MAX = 255, MAXSYMLINKS = 40;
 
 /** struct nameidata's lookup-wide state. */
@@ -823,18 +824,18 @@ export class Vfs {
     return r;
   }
 
-  /** chmod/fchmodat: the owner or root only. */
+  /** chmod/fchmodat: the owner or CAP_FOWNER only (inode_owner_or_capable). */
   chmodLoc(c: FsCaller, loc: Loc, mode: number): number {
     const st = loc.node.peek();
-    if (c.creds.fsuid !== 0 && c.creds.fsuid !== st.uid) return -Errno.EPERM;
+    if (c.creds.fsuid !== st.uid && !fsCapable(c.creds, CAP_FOWNER)) return -Errno.EPERM;
     if (loc.mnt.readonly) return -Errno.EROFS;
     return this.notified(loc, IN_ATTRIB, loc.node.setattr({ mode: mode & 0o7777 }));
   }
-  /** chown/fchownat (chown_ok): root only, or the owner giving the file to one of its groups. */
+  /** chown/fchownat (chown_ok, chgrp_ok): CAP_CHOWN, or the owner giving the file to one of its groups. */
   chownLoc(c: FsCaller, loc: Loc, uid: number, gid: number): number {
     const st = loc.node.peek();
     const cr = c.creds;
-    if (cr.fsuid !== 0) {
+    if (!fsCapable(cr, CAP_CHOWN)) {
       if (uid !== -1 && uid !== st.uid) return -Errno.EPERM;
       if (gid !== -1 && gid !== st.gid) {
         if (cr.fsuid !== st.uid) return -Errno.EPERM;
@@ -867,7 +868,7 @@ export class Vfs {
    */
   utimesLoc(c: FsCaller, loc: Loc, atimeNs: bigint | undefined, mtimeNs: bigint | undefined, explicit: boolean): number {
     const st = loc.node.peek();
-    const owner = c.creds.fsuid === 0 || c.creds.fsuid === st.uid;
+    const owner = c.creds.fsuid === st.uid || fsCapable(c.creds, CAP_FOWNER);
     if (explicit && !owner) return -Errno.EPERM;
     if (!explicit && !owner && permission(st, c.creds, MAY_WRITE) < 0) return -Errno.EACCES;
     if (loc.mnt.readonly) return -Errno.EROFS;
@@ -887,13 +888,13 @@ export class Vfs {
    * search permission (EACCES), CAP_SYS_CHROOT (EPERM); the cwd stays where
    * it is, as on Linux (outside the new root if it was).
    */
-  chroot(c: FsCaller, at: File | null, path: string, euid: number): number {
+  chroot(c: FsCaller, at: File | null, path: string, mayChroot: boolean): number {
     const loc = this.resolve(c, at, path, true);
     if (typeof loc === 'number') return loc;
     if (!loc.node.isDir) return -Errno.ENOTDIR;
     const pe = permission(loc.node.peek(), c.creds, MAY_EXEC);
     if (pe < 0) return pe;
-    if (euid !== 0) return -Errno.EPERM;
+    if (!mayChroot) return -Errno.EPERM;
     // the root as a Loc with no way back: '..' stops there, and nothing above it is reached by a walk from it
     c.fs.root = sameLoc(loc, this.rootLoc) ? undefined : { path: loc.path, node: loc.node, mnt: loc.mnt, parent: null };
     return 0;
@@ -1053,11 +1054,11 @@ export class Vfs {
    * mknod/mknodat and a unix socket's bind (fs/namei.c do_mknodat): mode
    * holds the type (S_IFIFO, S_IFSOCK, S_IFREG or 0, a device) and the
    * permission bits, the umask still to apply. A device node needs
-   * CAP_MKNOD (euid 0), checked after the name (EEXIST first), except a
+   * CAP_MKNOD, checked after the name (EEXIST first), except a
    * whiteout (character device 0:0). Returns the new node's Loc (bind keys
    * its socket by the node's identity).
    */
-  mknod(c: FsCaller & { creds: { euid?: number } }, at: File | null, path: string, mode: number, rdev: number): Loc | number {
+  mknod(c: FsCaller, at: File | null, path: string, mode: number, rdev: number): Loc | number {
     const type = mode & S_IFMT;
     // may_mknod
     if (type === S_IFDIR) return -Errno.EPERM;
@@ -1066,7 +1067,7 @@ export class Vfs {
     if (typeof t === 'number') return t;
     const device = type === S_IFCHR || type === S_IFBLK;
     const whiteout = type === S_IFCHR && rdev === 0;
-    if (device && !whiteout && c.creds.euid !== 0) return -Errno.EPERM;
+    if (device && !whiteout && !fsCapable(c.creds, CAP_MKNOD)) return -Errno.EPERM;
     const perm = mode & ~c.fs.umask & 0o7777;
     if (type === S_IFREG || type === 0) {
       const f = t.dir.node.create(t.name, perm, c.creds, 0, path);
@@ -1226,7 +1227,7 @@ export class Vfs {
 
 /** Credentials that pass every check (for the VFS's own canonical re-walks). Immutable
  * (a module-level object that nothing writes; not frozen). */
-const ROOT_CRED: FsCred = { fsuid: 0, fsgid: 0, groups: [] };
+const ROOT_CRED: FsCred = { fsuid: 0, fsgid: 0, groups: [], capEffective: CAP_FULL_SET };
 
 /** f_flags as Linux keeps them (do_dentry_open): no creation-time flags, O_LARGEFILE forced on 64-bit. */
 export function fileFlags(flags: number): number {

@@ -1,7 +1,21 @@
-/** struct cred: a task's identity. Every field is owned by its task: each
- * task has its own copy (clone(2) copies it), written only by that task's
- * set*id / setgroups / setfs*id syscalls; others (procfs, SIGCHLD's si_uid) only read. */
+import {
+  CapSet, CAP_FULL_SET, CAP_FS_MASK, capRaised, capAnd, capOr, capNot, SECBIT_NO_SETUID_FIXUP, SECBIT_KEEP_CAPS,
+  SECBIT_NOROOT, CAP_SYS_PTRACE,
+} from '../abi/capability.js';
+
+/** struct cred: a task's identity and capabilities. Every field is owned by its task: each task has its own
+ * copy (clone(2) copies it), written only by that task's set*id / setgroups / setfs*id / capset / prctl
+ * syscalls and its execve; others (procfs, SIGCHLD's si_uid, capget) only read. */
 export class Creds {
+  /** capability sets (commoncap.c's pI, pP, pE, the bounding set X, pA); a process of uid 0 starts with them
+   * all, as init does; others with none */
+  capInheritable: CapSet = 0;
+  capPermitted: CapSet;
+  capEffective: CapSet;
+  capBset: CapSet = CAP_FULL_SET;
+  capAmbient: CapSet = 0;
+  /** SECBIT_* */
+  securebits = 0;
   constructor(
     public uid: number,
     public gid: number,
@@ -12,10 +26,75 @@ export class Creds {
     public fsuid = euid,
     public fsgid = egid,
     public groups: number[] = [],
-  ) {}
-  clone(): Creds {
-    return new Creds(this.uid, this.gid, this.euid, this.egid, this.suid, this.sgid, this.fsuid, this.fsgid, [...this.groups]);
+  ) {
+    this.capPermitted = this.capEffective = euid === 0 ? CAP_FULL_SET : 0;
   }
+  clone(): Creds {
+    const c = new Creds(this.uid, this.gid, this.euid, this.egid, this.suid, this.sgid, this.fsuid, this.fsgid, [...this.groups]);
+    c.capInheritable = this.capInheritable;
+    c.capPermitted = this.capPermitted;
+    c.capEffective = this.capEffective;
+    c.capBset = this.capBset;
+    c.capAmbient = this.capAmbient;
+    c.securebits = this.securebits;
+    return c;
+  }
+}
+
+/** capable(): does the task's effective set hold cap? (One user namespace: ns_capable is the same.) */
+export function capable(c: Creds, cap: number): boolean {
+  return capRaised(c.capEffective, cap);
+}
+
+/** The ids a set*id call started from (cap_task_fix_setuid's old cred). */
+export interface OldIds {
+  readonly uid: number;
+  readonly euid: number;
+  readonly suid: number;
+  readonly fsuid: number;
+}
+export const oldIds = (c: Creds): OldIds => ({ uid: c.uid, euid: c.euid, suid: c.suid, fsuid: c.fsuid });
+
+/**
+ * cap_task_fix_setuid: capabilities follow uid changes (unless
+ * SECBIT_NO_SETUID_FIXUP). Leaving uid 0 in all of real, effective and
+ * saved clears permitted and effective (unless SECBIT_KEEP_CAPS) and the
+ * ambient set; an effective uid leaving 0 clears effective, one becoming 0
+ * gets the permitted set back. setfsuid: a file-system uid leaving 0 drops
+ * the file-system capabilities from effective, one becoming 0 raises the
+ * permitted ones among them.
+ */
+export function fixSetuid(c: Creds, old: OldIds, fs: boolean): void {
+  if (c.securebits & SECBIT_NO_SETUID_FIXUP) return;
+  if (fs) {
+    if (old.fsuid === 0 && c.fsuid !== 0) c.capEffective = capAnd(c.capEffective, capNot(CAP_FS_MASK));
+    if (old.fsuid !== 0 && c.fsuid === 0) c.capEffective = capOr(c.capEffective, capAnd(c.capPermitted, CAP_FS_MASK));
+    return;
+  }
+  if ((old.uid === 0 || old.euid === 0 || old.suid === 0) && c.uid !== 0 && c.euid !== 0 && c.suid !== 0) {
+    if (!(c.securebits & SECBIT_KEEP_CAPS)) c.capPermitted = c.capEffective = 0;
+    c.capAmbient = 0;
+  }
+  if (old.euid === 0 && c.euid !== 0) c.capEffective = 0;
+  if (old.euid !== 0 && c.euid === 0) c.capEffective = c.capPermitted;
+}
+
+/**
+ * cap_bprm_creds_from_file for a file with no capabilities of its own and
+ * no set-id bits (umlts honours neither): uid 0 (real or effective, unless
+ * SECBIT_NOROOT) gets the bounding set and its inheritable ones permitted,
+ * and effective with an effective uid 0; everyone keeps the ambient set,
+ * which is permitted and effective too. SECBIT_KEEP_CAPS ends here.
+ */
+export function execCaps(c: Creds): void {
+  let permitted: CapSet = 0, effective = false;
+  if (!(c.securebits & SECBIT_NOROOT)) {
+    if (c.euid === 0 || c.uid === 0) permitted = capOr(c.capBset, c.capInheritable);
+    if (c.euid === 0) effective = true;
+  }
+  c.capPermitted = capOr(permitted, c.capAmbient);
+  c.capEffective = effective ? c.capPermitted : c.capAmbient;
+  c.securebits &= ~SECBIT_KEEP_CAPS;
 }
 
 /** ptrace_may_access's modes (include/linux/ptrace.h: kernel-internal, not uapi): what the access is for (READ:
@@ -47,5 +126,5 @@ export function ptraceMayAccess(caller: CredHolder, target: CredHolder, mode: nu
   const c = caller.creds, o = target.creds;
   const uid = mode & PTRACE_MODE_FSCREDS ? c.fsuid : c.uid, gid = mode & PTRACE_MODE_FSCREDS ? c.fsgid : c.gid;
   if (uid === o.uid && uid === o.euid && uid === o.suid && gid === o.gid && gid === o.egid && gid === o.sgid) return true;
-  return c.euid === 0; // ptrace_has_cap: CAP_SYS_PTRACE
+  return capable(c, CAP_SYS_PTRACE); // ptrace_has_cap
 }

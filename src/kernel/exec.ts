@@ -10,7 +10,8 @@ import { OutOfMemory } from '../mm/physmem.js';
 import { RIP, ORIG_RAX, RSP, NREGS, FS_BASE, GS_BASE, CS, SS } from '../platform/regs.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task } from './task.js';
-import { Creds } from './creds.js';
+import { Creds, capable, execCaps } from './creds.js';
+import { CAP_DAC_OVERRIDE } from '../abi/capability.js';
 import { BLOCKED, REGS_SET } from './syscall.js';
 import { initFpState, SIG_IGN, defaultAction, SIGSEGV } from './signal.js';
 import { FsContext } from '../fs/vfs.js';
@@ -100,7 +101,7 @@ export function openExec(k: Kernel, fs: FsContext, path: string, creds: Creds, i
     throw new LoaderError(Errno.EACCES, `${path}: Permission denied (noexec)`);
   }
   // execute permission (root needs at least one x bit)
-  const x = creds.euid === 0 ? (st.mode & 0o111) !== 0 : creds.euid === st.uid ? (st.mode & 0o100) !== 0 : creds.egid === st.gid ? (st.mode & 0o010) !== 0 : (st.mode & 0o001) !== 0;
+  const x = capable(creds, CAP_DAC_OVERRIDE) ? (st.mode & 0o111) !== 0 : creds.euid === st.uid ? (st.mode & 0o100) !== 0 : creds.egid === st.gid ? (st.mode & 0o010) !== 0 : (st.mode & 0o001) !== 0;
   if (!x && !interp) {
     f.put();
     throw new LoaderError(Errno.EACCES, `${path}: Permission denied`);
@@ -175,6 +176,8 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   exitRobustList(k.futexes, task);
   // set_personality_64bit: a 64-bit program never starts with READ_IMPLIES_EXEC
   task.personality &= ~READ_IMPLIES_EXEC;
+  // the new image's capabilities (begin_new_exec commits what cap_bprm_creds_from_file computed)
+  execCaps(task.creds);
   k.vforkWriteBack(task);
   const mm = task.mm;
   mm.setSyncThread(task.thread);

@@ -13,6 +13,8 @@ import { ORIG_RAX, RAX, RSP, FS_BASE } from '../platform/regs.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { getFilter } from './seccomp.js';
+import { capable } from './creds.js';
+import { CAP_SYS_ADMIN } from '../abi/capability.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR } from '../abi/resource.js';
@@ -259,7 +261,7 @@ export function unshare(task: Task, flags: number): number {
     if (task.tg.tasks.some((x) => x !== task && x.state !== 'zombie' && x.state !== 'dead')) return -Errno.EINVAL;
   }
   if (flags & CLONE_NEWUSER) return -Errno.EINVAL;
-  if (flags & (CLONE_NAMESPACES | CLONE_NEWTIME)) return task.creds.euid === 0 ? -Errno.EINVAL : -Errno.EPERM;
+  if (flags & (CLONE_NAMESPACES | CLONE_NEWTIME)) return capable(task.creds, CAP_SYS_ADMIN) ? -Errno.EINVAL : -Errno.EPERM;
   // (CLONE_NEWIPC would leave the undo list too; it failed above)
   if (flags & CLONE_SYSVSEM) exitSem(task.kernel, task);
   // unshare_fs: a task alone with its fs context may keep it, and a copy nobody shares is the same to everyone

@@ -68,6 +68,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
     fdSize: lead ? Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, ...lead.files.list().map((f) => f + 1))))) : 64,
     startBrk: lead?.mm.brkStart ?? 0, brk: lead?.mm.brk ?? 0,
     exitCode: tg.exitStatus ?? 0,
+    caps: c ? [c.capInheritable, c.capPermitted, c.capEffective, c.capBset, c.capAmbient] : [0, 0, 0, 0, 0],
     noNewPrivs: lead?.noNewPrivs ?? false, seccompMode: lead?.seccompMode ?? 0,
     seccompFilters: lead?.seccompFilter?.depth ?? 0,
     nice: lead?.nice ?? 0, policy: lead?.policy ?? 0, rtPriority: lead?.rtPriority ?? 0,

@@ -54,6 +54,7 @@ import type { FromWorker, ToWorker, SyscallEvent, SignalEvent, SandboxStats } fr
 import { kernelHook, syscallEvent, HookModule } from './hooks.js';
 import { RLIM_NLIMITS } from '../abi/resource.js';
 import { mark } from './timing.js';
+import { CAP_FULL_SET } from '../abi/capability.js';
 
 mark('kernel: modules loaded');
 
@@ -551,8 +552,11 @@ function placeFiles(k: Kernel, files: BootConfig['files'], user: GuestUser): voi
   function fail(path: string, why: string): never {
     throw new OptionError(`files: ${path}: ${why}`);
   }
-  const root: FsCaller = { fs: { cwd: '/', umask: 0 }, creds: { fsuid: 0, fsgid: 0, groups: [] } };
-  const me: FsCaller = { fs: { cwd: '/', umask: 0o022 }, creds: { fsuid: user.uid, fsgid: user.gid, groups: user.groups } };
+  const root: FsCaller = { fs: { cwd: '/', umask: 0 }, creds: { fsuid: 0, fsgid: 0, groups: [], capEffective: CAP_FULL_SET } };
+  const me: FsCaller = {
+    fs: { cwd: '/', umask: 0o022 },
+    creds: { fsuid: user.uid, fsgid: user.gid, groups: user.groups, capEffective: user.uid === 0 ? CAP_FULL_SET : 0 },
+  };
   for (const [path, data, mode] of files) {
     const parts = path.split('/').filter(Boolean);
     let made = false;

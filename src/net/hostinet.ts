@@ -21,6 +21,8 @@ import { O_NONBLOCK } from '../fs/types.js';
 import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP, POLLPRI } from '../fs/waitqueue.js';
 import { Socket, Scm, RecvInfo, SockCaller, Cmsg, scmRelease } from './socket.js';
 import type { NetStack } from './stack.js';
+import { fsCapable } from '../fs/node.js';
+import { CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW } from '../abi/capability.js';
 
 /** Message flags the host may see; the rest are the kernel's (MSG_DONTWAIT, MSG_NOSIGNAL...) or refused. */
 const PASS_FLAGS = S.MSG_OOB | S.MSG_PEEK | S.MSG_DONTROUTE | S.MSG_EOR | S.MSG_MORE | S.MSG_CONFIRM | S.MSG_TRUNC;
@@ -66,7 +68,7 @@ export class HostInetSocket extends Socket {
     const e = this.checkAddr(raw);
     if (e < 0) return e;
     const port = raw.length >= 4 ? (raw[2]! << 8) | raw[3]! : 0;
-    if (port !== 0 && port < 1024 && c.creds.euid !== 0) return -Errno.EACCES;
+    if (port !== 0 && port < 1024 && !fsCapable(c.creds, CAP_NET_BIND_SERVICE)) return -Errno.EACCES;
     return host.bind(this.fd, raw);
   }
 
@@ -188,7 +190,8 @@ export class HostInetSocket extends Socket {
   /** SOL_SOCKET: the kernel keeps timeouts and SO_PASSCRED; the host socket has the rest. */
   override setsockopt(level: number, name: number, val: Uint8Array, c: SockCaller): number {
     if (level === S.SOL_SOCKET && name !== S.SO_RCVTIMEO && name !== S.SO_SNDTIMEO && name !== S.SO_PASSCRED) {
-      if ((name === S.SO_SNDBUFFORCE || name === S.SO_RCVBUFFORCE || name === S.SO_MARK || name === S.SO_BINDTODEVICE) && c.creds.euid !== 0) {
+      if ((name === S.SO_SNDBUFFORCE || name === S.SO_RCVBUFFORCE || name === S.SO_MARK) && !fsCapable(c.creds, CAP_NET_ADMIN) ||
+        name === S.SO_BINDTODEVICE && !fsCapable(c.creds, CAP_NET_RAW)) {
         return -Errno.EPERM;
       }
       return host.setsockopt(this.fd, level, name, val);

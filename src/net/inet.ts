@@ -19,6 +19,8 @@ import { Socket, Scm, SockCaller, RecvInfo, Cmsg, IpMeta, IpSendOpts, intOpt, re
 import { StreamSocket } from './stream.js';
 import { DgramSocket } from './dgram.js';
 import type { NetStack } from './stack.js';
+import { fsCapable } from '../fs/node.js';
+import { CAP_NET_BIND_SERVICE } from '../abi/capability.js';
 
 /** An endpoint: 16 address bytes (v4-mapped for IPv4) and a port. Immutable once made. */
 export interface InetAddr {
@@ -182,7 +184,7 @@ function inetBindAt(net: NetStack, s: InetSock, ip: Uint8Array, port: number, c:
     }
     if (port === 0) return -Errno.EADDRINUSE;
   } else {
-    if (port < 1024 && c && c.creds.euid !== 0) return -Errno.EACCES;
+    if (port < 1024 && c && !fsCapable(c.creds, CAP_NET_BIND_SERVICE)) return -Errno.EACCES;
     if (conflicts(table, s, ip, port, uid)) return -Errno.EADDRINUSE;
     s.portLocked = true;
   }

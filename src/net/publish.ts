@@ -19,6 +19,7 @@ import type { Waiter } from '../fs/waitqueue.js';
 import { encodeInetAddr, LOOP4, TcpSocket, UdpSocket } from './inet.js';
 import { newRecvInfo, SockCaller } from './socket.js';
 import type { NetStack } from './stack.js';
+import { CAP_FULL_SET } from '../abi/capability.js';
 
 /** One --publish. Immutable. */
 export interface PublishSpec {
@@ -89,7 +90,7 @@ function hostAddrBytes(addr: string, port = 0): Uint8Array | null {
 const KERNEL_CALLER: SockCaller = {
   pid: 0,
   fs: { cwd: '/', umask: 0 },
-  creds: { uid: 0, gid: 0, euid: 0, fsuid: 0, fsgid: 0, groups: [] },
+  creds: { uid: 0, gid: 0, euid: 0, fsuid: 0, fsgid: 0, groups: [], capEffective: CAP_FULL_SET },
 };
 const SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
 const BUF = 65536;

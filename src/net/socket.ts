@@ -20,6 +20,8 @@ import { WaitQueue, POLLIN, POLLRDNORM } from '../fs/waitqueue.js';
 import { nowNs } from '../fs/node.js';
 import type { FsCaller } from '../fs/vfs.js';
 import type { NetStack } from './stack.js';
+import { fsCapable } from '../fs/node.js';
+import { CAP_NET_ADMIN, CAP_NET_RAW } from '../abi/capability.js';
 
 /** sockfs's device number (an anonymous superblock) */
 const SOCKFS_DEV = 0x8;
@@ -317,18 +319,18 @@ export abstract class Socket extends File {
       case S.SO_PASSCRED: this.passCred = v !== 0; return 0;
       case S.SO_TIMESTAMP: case S.SO_TIMESTAMPNS: this.timestamp = v !== 0; return 0;
       case S.SO_PRIORITY:
-        if ((v < 0 || v > 6) && c.creds.euid !== 0) return -Errno.EPERM;
+        if ((v < 0 || v > 6) && !fsCapable(c.creds, CAP_NET_ADMIN)) return -Errno.EPERM;
         this.priority = v;
         return 0;
       case S.SO_MARK:
-        if (c.creds.euid !== 0) return -Errno.EPERM;
+        if (!fsCapable(c.creds, CAP_NET_ADMIN)) return -Errno.EPERM;
         this.mark = v;
         return 0;
       case S.SO_RCVLOWAT: this.rcvLowat = v < 0 ? 0x7fffffff : v || 1; return 0;
       case S.SO_SNDBUF: case S.SO_RCVBUF: case S.SO_SNDBUFFORCE: case S.SO_RCVBUFFORCE: {
         // the FORCE variants need the privilege and skip the limit
         const force = name === S.SO_SNDBUFFORCE || name === S.SO_RCVBUFFORCE;
-        if (force && c.creds.euid !== 0) return -Errno.EPERM;
+        if (force && !fsCapable(c.creds, CAP_NET_ADMIN)) return -Errno.EPERM;
         const snd = name === S.SO_SNDBUF || name === S.SO_SNDBUFFORCE;
         let n = v < 0 ? 0 : v;
         if (!force) n = Math.min(n, snd ? WMEM_MAX : RMEM_MAX);
@@ -344,7 +346,7 @@ export abstract class Socket extends File {
       case S.SO_TYPE: case S.SO_PROTOCOL: case S.SO_DOMAIN: case S.SO_ERROR: case S.SO_ACCEPTCONN:
       case S.SO_PEERCRED: case S.SO_COOKIE: case S.SO_PEERSEC:
         return -Errno.ENOPROTOOPT;
-      case S.SO_BINDTODEVICE: return c.creds.euid === 0 ? 0 : -Errno.EPERM;
+      case S.SO_BINDTODEVICE: return fsCapable(c.creds, CAP_NET_RAW) ? 0 : -Errno.EPERM;
       default: return -Errno.ENOPROTOOPT;
     }
   }

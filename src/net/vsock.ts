@@ -10,6 +10,8 @@ import * as S from '../abi/socket.js';
 import { Socket, SockCaller } from './socket.js';
 import { StreamSocket } from './stream.js';
 import type { NetStack } from './stack.js';
+import { fsCapable } from '../fs/node.js';
+import { CAP_NET_BIND_SERVICE } from '../abi/capability.js';
 
 const { AF_VSOCK, VSOCK_GUEST_CID } = S;
 export { AF_VSOCK };
@@ -72,7 +74,7 @@ export class VsockStream extends StreamSocket {
     if (port === VMADDR_PORT_ANY) {
       for (port = LAST_RESERVED_PORT + 1; ports.has(port); port++);
     } else {
-      if (port <= LAST_RESERVED_PORT && c && c.creds.euid !== 0) return -Errno.EACCES;
+      if (port <= LAST_RESERVED_PORT && c && !fsCapable(c.creds, CAP_NET_BIND_SERVICE)) return -Errno.EACCES;
       if (ports.has(port)) return -Errno.EADDRINUSE;
     }
     ports.set(port, this);

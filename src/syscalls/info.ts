@@ -9,6 +9,8 @@ import { A0, A1, A2 } from './types.js';
 import { copyIn, copyOut, writeStruct, writeU32, writeRusage, NSEC_PER_SEC } from './uaccess.js';
 import { RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD, TMS_SIZE, TMS_UTIME, TMS_CUTIME, USER_HZ } from '../abi/resource.js';
 import { readClock, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID } from './time.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_SYS_ADMIN } from '../abi/capability.js';
 
 /** uname(2) */
 export function sys_uname(t: Task, r: Regs): number {
@@ -24,9 +26,9 @@ export function sys_uname(t: Task, r: Regs): number {
 /** __NEW_UTS_LEN: the longest host or domain name */
 const NEW_UTS_LEN = 64;
 
-/** sethostname(2) / setdomainname(2): the guest's UTS names (never the host's); CAP_SYS_ADMIN is euid 0. */
+/** sethostname(2) / setdomainname(2): the guest's UTS names (never the host's); CAP_SYS_ADMIN's. */
 function setUtsName(t: Task, r: Regs, field: 'nodename' | 'domainname'): number {
-  if (t.creds.euid !== 0) return -Errno.EPERM;
+  if (!capable(t.creds, CAP_SYS_ADMIN)) return -Errno.EPERM;
   const len = r.getI32(A1);
   if (len < 0 || len > NEW_UTS_LEN) return -Errno.EINVAL;
   const name = copyIn(t, r.get(A0), len);

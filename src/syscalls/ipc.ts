@@ -39,6 +39,8 @@ import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_FIXED } from '../abi/
 import { RLIMIT_MEMLOCK } from '../abi/resource.js';
 import { getLimit } from './process.js';
 import { copyIn, copyOut, readStruct, writeStruct, readTimespec, UserPtr } from './uaccess.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_IPC_LOCK, CAP_SYS_RESOURCE } from '../abi/capability.js';
 
 const PAGE = 4096;
 /** the permission flags ipcperms takes (include/linux/stat.h) */
@@ -229,7 +231,7 @@ export function sys_shmctl(t: Task, r: Regs): number {
     case SHM_UNLOCK: {
       const s = ns.ids.obtain(shmid);
       if (typeof s === 'number') return s;
-      if (t.creds.euid !== 0) {
+      if (!capable(t.creds, CAP_IPC_LOCK)) {
         if (t.creds.euid !== s.perm.uid && t.creds.euid !== s.perm.cuid) return -Errno.EPERM;
         if (cmd === SHM_LOCK && !getLimit(t, RLIMIT_MEMLOCK)[0]) return -Errno.EPERM;
       }
@@ -518,7 +520,7 @@ export function sys_msgctl(t: Task, r: Regs): number {
     case IPC_SET:
     case IPC_RMID:
       return ctlDown(t, ns.ids, (q) => ns.rmid(q), msqid, cmd, buf, 120,
-        (_q, dv) => Number(dv.getBigUint64(88, true)) > MSGMNB && t.creds.euid !== 0 ? -Errno.EPERM : 0,
+        (_q, dv) => Number(dv.getBigUint64(88, true)) > MSGMNB && !capable(t.creds, CAP_SYS_RESOURCE) ? -Errno.EPERM : 0,
         (q, dv) => {
           q.qbytes = Number(dv.getBigUint64(88, true));
           q.sendq.wake(0); // more room, maybe

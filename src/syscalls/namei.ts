@@ -22,6 +22,8 @@ import { makedev, major, minor } from '../abi/stat.js';
 import { fileOf } from './fd.js';
 import { readPath, copyOut, getTimespec, getTimeval, readI64, NSEC_PER_SEC, UserPtr } from './uaccess.js';
 import { encodeName } from '../abi/names.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_SYS_CHROOT, SECBIT_NO_SETUID_FIXUP } from '../abi/capability.js';
 
 // ---- lookups -------------------------------------------------------------------------------
 
@@ -238,10 +240,13 @@ function doAccess(t: Task, dirfd: number, pathAddr: UserPtr, mode: number, flags
   if (mode & ~7) return -Errno.EINVAL;
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
   const c = t.creds;
-  // access(2) checks with the real ids unless AT_EACCESS
+  // access(2) checks with the real ids unless AT_EACCESS, and then with the permitted capabilities if the real
+  // uid is 0, none otherwise (do_faccessat's override creds)
+  const realCaps = c.uid === 0 && !(c.securebits & SECBIT_NO_SETUID_FIXUP) ? c.capPermitted : c.securebits & SECBIT_NO_SETUID_FIXUP ? c.capEffective : 0;
   const who: FsCaller = {
     fs: t.fs,
-    creds: flags & AT_EACCESS ? { fsuid: c.euid, fsgid: c.egid, groups: c.groups } : { fsuid: c.uid, fsgid: c.gid, groups: c.groups },
+    creds: flags & AT_EACCESS ? { fsuid: c.euid, fsgid: c.egid, groups: c.groups, capEffective: c.capEffective }
+      : { fsuid: c.uid, fsgid: c.gid, groups: c.groups, capEffective: realCaps },
   };
   const vfs = t.kernel.vfs;
   const path = readPath(t, pathAddr);
@@ -285,10 +290,10 @@ export function sys_chdir(t: Task, r: Regs): number {
   return t.kernel.vfs.chdir(t, null, path);
 }
 
-/** chroot(2): CAP_SYS_CHROOT is euid 0's */
+/** chroot(2): CAP_SYS_CHROOT's */
 export function sys_chroot(t: Task, r: Regs): number {
   const path = readPath(t, r.get(A0));
-  return t.kernel.vfs.chroot(t, null, path, t.creds.euid);
+  return t.kernel.vfs.chroot(t, null, path, capable(t.creds, CAP_SYS_CHROOT));
 }
 
 /** fchdir(2) */

@@ -2,6 +2,15 @@
  * Process identity and life: exit, execve, ids, limits, arch_prctl, prctl.
  */
 import { prctlSetSeccomp } from './seccomp.js';
+import {
+  CAP_SETUID, CAP_SETGID, CAP_SETPCAP, LINUX_CAPABILITY_VERSION_1, LINUX_CAPABILITY_VERSION_2,
+  LINUX_CAPABILITY_VERSION_3, capWords, capFromWords, capSubset, capOr, capAnd, capValid, capRaised, capRaise, capDrop,
+  SECBIT_KEEP_CAPS, SECBIT_KEEP_CAPS_LOCKED, SECBIT_NO_CAP_AMBIENT_RAISE, SECURE_ALL_BITS, SECURE_ALL_LOCKS,
+  SECURE_ALL_UNPRIVILEGED, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_GET_SECUREBITS,
+  PR_SET_SECUREBITS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, PR_CAP_AMBIENT_RAISE, PR_CAP_AMBIENT_LOWER,
+  PR_CAP_AMBIENT_CLEAR_ALL,
+} from '../abi/capability.js';
+import { capable, fixSetuid, oldIds } from '../kernel/creds.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import { Errno } from '../abi/errno.js';
@@ -213,19 +222,24 @@ export function sys_getgroups(t: Task, r: Regs): number {
   return g.length;
 }
 
-/** setuid(2)/setgid(2) family: an unprivileged guest may only set what it has; root may set anything. */
+/**
+ * setuid(2)/setgid(2): with CAP_SETUID (CAP_SETGID) every id; without, the
+ * effective (and fs) id may become the real or saved one. Capabilities
+ * follow the uid change (fixSetuid).
+ */
 function setId(t: Task, v: number, kind: 'uid' | 'gid'): number {
   if (v === -1) return 0;
-  const c = t.creds;
-  if (c.euid !== 0) {
-    const have = kind === 'uid' ? [c.uid, c.euid, c.suid] : [c.gid, c.egid, c.sgid];
-    if (!have.includes(v)) return -Errno.EPERM;
-    if (kind === 'uid') c.euid = c.fsuid = v;
-    else c.egid = c.fsgid = v;
-    return 0;
+  const c = t.creds, old = oldIds(c);
+  if (kind === 'uid') {
+    if (capable(c, CAP_SETUID)) c.uid = c.euid = c.suid = c.fsuid = v;
+    else if (v === c.uid || v === c.suid) c.euid = c.fsuid = v;
+    else return -Errno.EPERM;
+    fixSetuid(c, old, false);
+  } else {
+    if (capable(c, CAP_SETGID)) c.gid = c.egid = c.sgid = c.fsgid = v;
+    else if (v === c.gid || v === c.sgid) c.egid = c.fsgid = v;
+    else return -Errno.EPERM;
   }
-  if (kind === 'uid') c.uid = c.euid = c.suid = c.fsuid = v;
-  else c.gid = c.egid = c.sgid = c.fsgid = v;
   return 0;
 }
 /** setuid(2) */
@@ -287,7 +301,7 @@ export function sys_arch_prctl(t: Task, r: Regs): number {
 
 const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15,
   PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
-/** prctl(2): names, dumpable, no_new_privs, pdeathsig (recorded), seccomp; others EINVAL. */
+/** prctl(2): names, dumpable, no_new_privs, pdeathsig (recorded), seccomp, capabilities; others EINVAL. */
 export function sys_prctl(t: Task, r: Regs): number {
   const op = r.getI32(A0);
   switch (op) {
@@ -324,6 +338,9 @@ export function sys_prctl(t: Task, r: Regs): number {
       return t.noNewPrivs ? 1 : 0;
     case PR_GET_SECCOMP:
       return t.seccompMode;
+    case PR_CAPBSET_READ: case PR_CAPBSET_DROP: case PR_GET_KEEPCAPS: case PR_SET_KEEPCAPS: case PR_GET_SECUREBITS:
+    case PR_SET_SECUREBITS: case PR_CAP_AMBIENT:
+      return capPrctl(t, op, r.get(A1), r.get(A2), r.get(A3), r.get(A4));
     case PR_SET_SECCOMP:
       return prctlSetSeccomp(t, r.getU32(A1), r.get(A2));
     default:
@@ -340,6 +357,7 @@ import {
   RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_RTPRIO,
   RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIM_NLIMITS, RLIM_INFINITY, NR_OPEN,
 } from '../abi/resource.js';
+import { CAP_SYS_RESOURCE } from '../abi/capability.js';
 
 /** Linux's boot-time limits (init_task's, include/asm-generic/resource.h), for a limit the front end did not pass. */
 function defaultLimit(res: number): [number, number] {
@@ -389,7 +407,7 @@ function readRlimit(t: Task, addr: UserPtr): [number, number] {
 function setLimit(t: Task, res: number, l: [number, number]): number {
   const cur = getLimit(t, res);
   if (l[0] > l[1]) return -Errno.EINVAL;
-  if (l[1] > cur[1] && t.creds.euid !== 0) return -Errno.EPERM;
+  if (l[1] > cur[1] && !capable(t.creds, CAP_SYS_RESOURCE)) return -Errno.EPERM;
   if (res === RLIMIT_NOFILE) {
     if (l[0] > NR_OPEN || l[1] > NR_OPEN) return -Errno.EPERM;
     t.files.limit = l[0];
@@ -460,11 +478,12 @@ export function sys_setsid(t: Task): number {
 }
 
 
-/** setreuid(2)/setresuid(2) family: root may set anything; others only among their current ids (-1: unchanged). */
+/** setreuid(2)/setresuid(2) family: with CAP_SETUID (CAP_SETGID) any ids; without, each only among the current
+ * ones (-1: unchanged). Capabilities follow the uid change (fixSetuid). */
 function setIds(t: Task, kind: 'uid' | 'gid', r: number, e: number, s: number): number {
-  const c = t.creds;
+  const c = t.creds, old = oldIds(c);
   const cur = kind === 'uid' ? [c.uid, c.euid, c.suid] : [c.gid, c.egid, c.sgid];
-  if (c.euid !== 0) {
+  if (!capable(c, kind === 'uid' ? CAP_SETUID : CAP_SETGID)) {
     for (const v of [r, e, s]) if (v !== -1 && !cur.includes(v)) return -Errno.EPERM;
   }
   const [nr, ne, ns] = [r === -1 ? cur[0]! : r, e === -1 ? cur[1]! : e, s === -1 ? cur[2]! : s];
@@ -472,6 +491,7 @@ function setIds(t: Task, kind: 'uid' | 'gid', r: number, e: number, s: number): 
     c.uid = nr;
     c.euid = c.fsuid = ne;
     c.suid = ns;
+    fixSetuid(c, old, false);
   } else {
     c.gid = nr;
     c.egid = c.fsgid = ne;
@@ -493,50 +513,147 @@ export function sys_setregid(t: Task, r: Regs): number {
   const rg = r.getI32(A0), eg = r.getI32(A1);
   return setIds(t, 'gid', rg, eg, rg !== -1 || (eg !== -1 && eg !== t.creds.gid) ? (eg === -1 ? t.creds.egid : eg) : -1);
 }
-/** setgroups(2): root only */
+/** setgroups(2): CAP_SETGID's */
 export function sys_setgroups(t: Task, r: Regs): number {
   const n = r.getI32(A0);
   if (n < 0 || n > 65536) return -Errno.EINVAL;
-  if (t.creds.euid !== 0) return -Errno.EPERM;
+  if (!capable(t.creds, CAP_SETGID)) return -Errno.EPERM;
   const g: number[] = [];
   for (let i = 0; i < n; i++) g.push(readU32(t, r.get(A1) + i * 4));
   t.creds.groups = g;
   return 0;
 }
-/** setfsuid(2): the previous value; changed if allowed (setfsgid likewise) */
+/** setfsuid(2): the previous value; changed to one of the task's uids, or any with CAP_SETUID (setfsgid likewise) */
 export function sys_setfsuid(t: Task, r: Regs): number {
-  const old = t.creds.fsuid, v = r.getI32(A0);
-  if (v !== -1 && (t.creds.euid === 0 || [t.creds.uid, t.creds.euid, t.creds.suid].includes(v))) t.creds.fsuid = v;
-  return old;
+  const c = t.creds, old = oldIds(c), v = r.getI32(A0);
+  if (v !== -1 && (capable(c, CAP_SETUID) || [c.uid, c.euid, c.suid, c.fsuid].includes(v)) && v !== c.fsuid) {
+    c.fsuid = v;
+    fixSetuid(c, old, true);
+  }
+  return old.fsuid;
 }
 /** setfsgid(2) */
 export function sys_setfsgid(t: Task, r: Regs): number {
-  const old = t.creds.fsgid, v = r.getI32(A0);
-  if (v !== -1 && (t.creds.euid === 0 || [t.creds.gid, t.creds.egid, t.creds.sgid].includes(v))) t.creds.fsgid = v;
+  const c = t.creds, old = c.fsgid, v = r.getI32(A0);
+  if (v !== -1 && (capable(c, CAP_SETGID) || [c.gid, c.egid, c.sgid, c.fsgid].includes(v))) c.fsgid = v;
   return old;
 }
 
-const CAP_V1 = 0x19980330, CAP_V2 = 0x20071026, CAP_V3 = 0x20080522;
-/** capget(2): root (euid 0) holds every capability, anyone else none; there are no file capabilities. */
+/**
+ * capget/capset's header { version, pid }: a version it does not speak is
+ * EINVAL, with _LINUX_CAPABILITY_VERSION_3 written back (cap_validate_magic).
+ * The number of __user_cap_data_struct words, or -errno.
+ */
+function capWordsOf(t: Task, hdr: UserPtr): number {
+  const version = readU32(t, hdr);
+  if (version === LINUX_CAPABILITY_VERSION_1) return 1;
+  if (version === LINUX_CAPABILITY_VERSION_2 || version === LINUX_CAPABILITY_VERSION_3) return 2;
+  writeU32(t, hdr, LINUX_CAPABILITY_VERSION_3);
+  return -Errno.EINVAL;
+}
+
+/** capget(2): a task's effective, permitted and inheritable sets, as 32-bit words. */
 export function sys_capget(t: Task, r: Regs): number {
   const hdr = r.get(A0), data = r.get(A1);
-  const version = readU32(t, hdr), pid = readI32(t, hdr + 4);
-  if (version !== CAP_V1 && version !== CAP_V2 && version !== CAP_V3) {
-    writeU32(t, hdr, CAP_V3); // tell the caller the version we speak
-    return data === 0 ? 0 : -Errno.EINVAL;
-  }
+  const words = capWordsOf(t, hdr);
+  // no data: only the version is asked (a wrong one was written back)
+  if (data === 0) return 0;
+  if (words < 0) return words;
+  const pid = readI32(t, hdr + 4);
   if (pid < 0) return -Errno.EINVAL;
   const target = pid === 0 ? t : t.kernel.tasks.get(pid);
   if (!target) return -Errno.ESRCH;
-  if (data === 0) return 0;
-  const root = target.creds.euid === 0;
-  const words = version === CAP_V1 ? 1 : 2;
-  // struct __user_cap_data_struct { effective, permitted, inheritable } per 32 capabilities (CAP_LAST_CAP 40)
-  for (let i = 0; i < words; i++) {
-    const bits = root ? (i === 0 ? 0xffffffff : 0x1ff) : 0;
-    writeU32(t, data + i * 12, bits);
-    writeU32(t, data + i * 12 + 4, bits);
-    writeU32(t, data + i * 12 + 8, 0);
-  }
+  const c = target.creds;
+  const e = capWords(c.capEffective), p = capWords(c.capPermitted), i = capWords(c.capInheritable);
+  writeStruct(t, data, words * 12, (dv) => {
+    // struct __user_cap_data_struct { effective, permitted, inheritable } per 32 capabilities
+    for (let w = 0; w < words; w++) {
+      dv.setUint32(w * 12, e[w]!, true);
+      dv.setUint32(w * 12 + 4, p[w]!, true);
+      dv.setUint32(w * 12 + 8, i[w]!, true);
+    }
+  });
   return 0;
+}
+
+/**
+ * capset(2), of the caller only: the new inheritable set within the old
+ * inheritable and permitted ones (unless CAP_SETPCAP) and the bounding set,
+ * permitted only shrinks, effective within the new permitted; the ambient
+ * set keeps what is still both permitted and inheritable (cap_capset).
+ */
+export function sys_capset(t: Task, r: Regs): number {
+  const hdr = r.get(A0), data = r.get(A1);
+  const words = capWordsOf(t, hdr);
+  if (words < 0) return words;
+  const pid = readI32(t, hdr + 4);
+  if (pid !== 0 && pid !== t.tid) return -Errno.EPERM;
+  const dv = readStruct(t, data, words * 12);
+  const word = (w: number, o: number): number => (w < words ? dv.getUint32(w * 12 + o, true) : 0);
+  const effective = capFromWords(word(0, 0), word(1, 0)), permitted = capFromWords(word(0, 4), word(1, 4));
+  const inheritable = capFromWords(word(0, 8), word(1, 8));
+  const c = t.creds;
+  if (!capable(c, CAP_SETPCAP) && !capSubset(inheritable, capOr(c.capInheritable, c.capPermitted))) return -Errno.EPERM;
+  if (!capSubset(inheritable, capOr(c.capInheritable, c.capBset))) return -Errno.EPERM;
+  if (!capSubset(permitted, c.capPermitted)) return -Errno.EPERM;
+  if (!capSubset(effective, permitted)) return -Errno.EPERM;
+  c.capEffective = effective;
+  c.capPermitted = permitted;
+  c.capInheritable = inheritable;
+  c.capAmbient = capAnd(c.capAmbient, capAnd(permitted, inheritable));
+  return 0;
+}
+
+/** prctl's capability options (cap_task_prctl): the bounding set, the ambient set, keepcaps, securebits. */
+function capPrctl(t: Task, op: number, a2: number, a3: number, a4: number, a5: number): number {
+  const c = t.creds;
+  switch (op) {
+    case PR_CAPBSET_READ:
+      return capValid(a2) ? (capRaised(c.capBset, a2) ? 1 : 0) : -Errno.EINVAL;
+    case PR_CAPBSET_DROP:
+      if (!capable(c, CAP_SETPCAP)) return -Errno.EPERM;
+      if (!capValid(a2)) return -Errno.EINVAL;
+      c.capBset = capDrop(c.capBset, a2);
+      return 0;
+    case PR_GET_KEEPCAPS:
+      return c.securebits & SECBIT_KEEP_CAPS ? 1 : 0;
+    case PR_SET_KEEPCAPS:
+      if (a2 > 1) return -Errno.EINVAL;
+      if (c.securebits & SECBIT_KEEP_CAPS_LOCKED) return -Errno.EPERM;
+      c.securebits = a2 ? c.securebits | SECBIT_KEEP_CAPS : c.securebits & ~SECBIT_KEEP_CAPS;
+      return 0;
+    case PR_GET_SECUREBITS:
+      return c.securebits;
+    case PR_SET_SECUREBITS: {
+      const old = c.securebits, changed = old ^ a2;
+      // no change of a locked bit, no unlocking, no unknown bit
+      if ((((old & SECURE_ALL_LOCKS) >>> 1) & changed) || (old & SECURE_ALL_LOCKS & ~a2) ||
+        a2 > 0xffffffff || a2 & ~(SECURE_ALL_LOCKS | SECURE_ALL_BITS)) return -Errno.EPERM;
+      // the rest is CAP_SETPCAP's, but for the unprivileged bits (and, for old times' sake, not "no change")
+      if (!capable(c, CAP_SETPCAP) && (!changed || changed & ~(SECURE_ALL_UNPRIVILEGED | (SECURE_ALL_UNPRIVILEGED << 1)))) {
+        return -Errno.EPERM;
+      }
+      c.securebits = a2;
+      return 0;
+    }
+    case PR_CAP_AMBIENT:
+      if (a2 === PR_CAP_AMBIENT_CLEAR_ALL) {
+        if (a3 || a4 || a5) return -Errno.EINVAL;
+        c.capAmbient = 0;
+        return 0;
+      }
+      if (!capValid(a3) || a4 || a5) return -Errno.EINVAL;
+      if (a2 === PR_CAP_AMBIENT_IS_SET) return capRaised(c.capAmbient, a3) ? 1 : 0;
+      if (a2 === PR_CAP_AMBIENT_LOWER) {
+        c.capAmbient = capDrop(c.capAmbient, a3);
+        return 0;
+      }
+      if (a2 !== PR_CAP_AMBIENT_RAISE) return -Errno.EINVAL;
+      if (!capRaised(c.capPermitted, a3) || !capRaised(c.capInheritable, a3) || c.securebits & SECBIT_NO_CAP_AMBIENT_RAISE) {
+        return -Errno.EPERM;
+      }
+      c.capAmbient = capRaise(c.capAmbient, a3);
+      return 0;
+  }
+  return -Errno.EINVAL;
 }

@@ -25,10 +25,12 @@ import {
 import { PAGE_SIZE } from '../mm/physmem.js';
 import { getLimit } from './process.js';
 import { copyIn, copyOut, copyStructFromUser, readStruct, writeStruct, writeTimespec, clearUser } from './uaccess.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_SYS_NICE } from '../abi/capability.js';
 
 /** CAP_SYS_NICE */
 export function capNice(t: Task): boolean {
-  return t.creds.euid === 0;
+  return capable(t.creds, CAP_SYS_NICE);
 }
 
 /** check_same_owner: the caller's euid is the target's uid or euid. */

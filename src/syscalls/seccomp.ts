@@ -26,6 +26,8 @@ import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';
 import { copyIn, readStruct, readU32, writeStruct, copyStructFromUser, UserPtr } from './uaccess.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_SYS_ADMIN } from '../abi/capability.js';
 
 /** seccomp_set_mode_strict: only read, write, exit and rt_sigreturn from now on. */
 function setModeStrict(t: Task): number {
@@ -56,8 +58,7 @@ function setModeFilter(t: Task, flags: number, uargs: UserPtr): number {
   const fprog = readStruct(t, uargs, SOCK_FPROG_SIZE);
   const len = fprog.getUint16(FPROG_LEN, true), insns = Number(fprog.getBigUint64(FPROG_FILTER, true));
   if (len === 0 || len > BPF_MAXINSNS) return -Errno.EINVAL;
-  // CAP_SYS_ADMIN: euid 0 stands for the capabilities
-  if (!t.noNewPrivs && t.creds.euid !== 0) return -Errno.EACCES;
+  if (!t.noNewPrivs && !capable(t.creds, CAP_SYS_ADMIN)) return -Errno.EACCES;
   if (insns === 0) return -Errno.EINVAL;
   const prog = prepareProg(copyIn(t, insns, len * SOCK_FILTER_SIZE), len);
   if (typeof prog === 'number') return prog;

@@ -20,6 +20,8 @@ import { POLLIN } from '../fs/waitqueue.js';
 import {
   readStruct, writeStruct, readSigset, writeSigset, getSigset, putSigset, readTimespec, writeSiginfo, SIGSET_SIZE, SIGINFO_SIZE, UserPtr,
 } from './uaccess.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_KILL } from '../abi/capability.js';
 
 const SIG_DFL = 0, SIG_IGN = 1;
 const SA_RESTORER = 0x04000000;
@@ -133,10 +135,10 @@ export function sys_sigaltstack(t: Task, r: Regs): number {
   return err;
 }
 
-/** May t signal target? (kill(2): same real or effective uid, or root; SIGCONT within a session.) */
+/** May t signal target? (kill(2): same real or effective uid, or CAP_KILL; SIGCONT within a session.) */
 export function mayKill(t: Task, target: ThreadGroup, sig: number): boolean {
   const c = t.creds, tc = target.tasks[0]?.creds;
-  if (!tc || c.euid === 0) return true;
+  if (!tc || capable(c, CAP_KILL)) return true;
   if (sig === 18 && target.sid === t.tg.sid) return true;
   return c.euid === tc.uid || c.euid === tc.suid || c.uid === tc.uid || c.uid === tc.suid;
 }

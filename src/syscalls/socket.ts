@@ -33,6 +33,8 @@ import {
   copyIn, copyOut, readStruct, readI32, writeU32, writeU64, readIovecs, userBuf, Iovecs, IovIter, UIO_MAXIOV, UserPtr,
   readTimespec, writeTimespec,
 } from './uaccess.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID } from '../abi/capability.js';
 
 const SIGPIPE = 13;
 
@@ -265,9 +267,10 @@ function readControl(t: Task, sock: Socket, addr: UserPtr, len: number): Scm | n
           if (clen !== S.CMSGHDR_SIZE + S.UCRED_SIZE) fail(Errno.EINVAL);
           const pid = dv.getInt32(off + 16, true), uid = dv.getUint32(off + 20, true), gid = dv.getUint32(off + 24, true);
           const c = t.creds;
-          // scm_check_creds: one's own pid and ids unless privileged
-          if (c.euid !== 0 && (pid !== t.pid || (uid !== c.uid && uid !== c.euid && uid !== c.suid) ||
-            (gid !== c.gid && gid !== c.egid && gid !== c.sgid))) fail(Errno.EPERM);
+          // scm_check_creds: one's own pid and ids unless privileged (CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID)
+          if ((pid !== t.pid && !capable(c, CAP_SYS_ADMIN)) ||
+            (uid !== c.uid && uid !== c.euid && uid !== c.suid && !capable(c, CAP_SETUID)) ||
+            (gid !== c.gid && gid !== c.egid && gid !== c.sgid && !capable(c, CAP_SETGID))) fail(Errno.EPERM);
           scm.cred = { pid, uid, gid };
         } else if (type !== 36 /* SO_MARK */ && type !== 37 /* SO_TIMESTAMPING */ && type !== 61 /* SCM_TXTIME */) {
           fail(Errno.EINVAL);

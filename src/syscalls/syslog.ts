@@ -11,6 +11,8 @@ import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';
 import { LOG_BUF_LEN } from '../kernel/printk.js';
 import { copyOut } from './uaccess.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_SYSLOG, CAP_SYS_ADMIN } from '../abi/capability.js';
 
 const SYSLOG_ACTION_CLOSE = 0, SYSLOG_ACTION_OPEN = 1, SYSLOG_ACTION_READ = 2, SYSLOG_ACTION_READ_ALL = 3,
   SYSLOG_ACTION_READ_CLEAR = 4, SYSLOG_ACTION_CLEAR = 5, SYSLOG_ACTION_CONSOLE_OFF = 6, SYSLOG_ACTION_CONSOLE_ON = 7,
@@ -27,7 +29,7 @@ export function sys_syslog(t: Task, r: Regs): number {
   const type = r.getI32(A0), buf = r.get(A1), len = r.getI32(A2);
   const log = t.kernel.klog;
   // check_syslog_permissions: with dmesg_restrict, every action is CAP_SYSLOG's (even an unknown one)
-  if (t.creds.euid !== 0) return -Errno.EPERM;
+  if (!capable(t.creds, CAP_SYSLOG) && !capable(t.creds, CAP_SYS_ADMIN)) return -Errno.EPERM;
   switch (type) {
     case SYSLOG_ACTION_CLOSE:
     case SYSLOG_ACTION_OPEN:

@@ -23,6 +23,8 @@ import {
   CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI,
   TIMER_ABSTIME, CPUCLOCK_SCHED, cpuclockPid, cpuclockPerthread, cpuclockWhich,
 } from '../abi/time.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_SYS_TIME } from '../abi/capability.js';
 export * from '../abi/time.js';
 
 /**
@@ -111,7 +113,7 @@ const TIME_SETTOD_SEC_MAX = 9223372036n - 946080000n;
  */
 function doSettimeofday(t: Task, sec: bigint | null, nsec: bigint, tzMinutesWest: number | null): number {
   if (sec !== null && (sec < 0n || sec >= TIME_SETTOD_SEC_MAX || nsec < 0n || nsec >= NSEC_PER_SEC)) return -Errno.EINVAL;
-  if (t.creds.euid !== 0) return -Errno.EPERM;
+  if (!capable(t.creds, CAP_SYS_TIME)) return -Errno.EPERM;
   if (tzMinutesWest !== null && (tzMinutesWest > 15 * 60 || tzMinutesWest < -15 * 60)) return -Errno.EINVAL;
   if (sec === null) return 0;
   const host = t.kernel.platform.clockNs(CLOCK_REALTIME) ?? BigInt(Date.now()) * 1000000n;

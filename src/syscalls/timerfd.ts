@@ -18,6 +18,8 @@ import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
 import { fileOf } from './fd.js';
 import { readItimerspec, writeItimerspec } from './uaccess.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_WAKE_ALARM } from '../abi/capability.js';
 
 /** timerfd_create(2) */
 export function sys_timerfd_create(t: Task, r: Regs): number {
@@ -26,7 +28,7 @@ export function sys_timerfd_create(t: Task, r: Regs): number {
   switch (clockid) {
     case CLOCK_REALTIME_ALARM:
     case CLOCK_BOOTTIME_ALARM:
-      if (t.creds.euid !== 0) return -Errno.EPERM; // !capable(CAP_WAKE_ALARM)
+      if (!capable(t.creds, CAP_WAKE_ALARM)) return -Errno.EPERM;
       break;
     case CLOCK_REALTIME:
     case CLOCK_MONOTONIC:

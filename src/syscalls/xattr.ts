@@ -24,6 +24,8 @@ import { S_ISVTX } from '../abi/stat.js';
 import { fileOf } from './fd.js';
 import { pathLoc, fdLoc } from './namei.js';
 import { readCString, copyIn, copyOut } from './uaccess.js';
+import { capable as hasCap } from '../kernel/creds.js';
+import { CAP_SYS_ADMIN } from '../abi/capability.js';
 
 /** The inode an xattr call works on: its node (null: a file in no filesystem with xattrs, a pipe or the console). */
 interface Target {
@@ -73,9 +75,9 @@ function attribChanged(t: Task, tg: Target, r: number): number {
   return r;
 }
 
-/** CAP_SYS_ADMIN, as the guest's root has it. */
+/** CAP_SYS_ADMIN (trusted.* attributes) */
 function capable(t: Task): boolean {
-  return t.creds.euid === 0;
+  return hasCap(t.creds, CAP_SYS_ADMIN);
 }
 
 /** xattr_permission, then the capability module's checks for a write (cap_inode_setxattr/removexattr). */

@@ -10,6 +10,7 @@
  * Ownership: guarded by the JS thread; nothing spans an await.
  */
 import { Errno } from '../../abi/errno.js';
+import { capRaised, CAP_IPC_OWNER, CAP_SYS_ADMIN } from '../../abi/capability.js';
 
 export const IPC_PRIVATE = 0;
 /** get flags (the low 9 bits are the mode) */
@@ -28,6 +29,8 @@ export interface IpcCred {
   readonly euid: number;
   readonly egid: number;
   readonly groups: readonly number[];
+  /** effective capabilities (abi/capability.ts) */
+  readonly capEffective: number;
 }
 
 /** struct kern_ipc_perm. Written by the get that makes it and by IPC_SET, IPC_RMID; guarded by the JS thread. */
@@ -50,22 +53,23 @@ export class KernIpcPerm {
   ) {}
 }
 
-/** ipcperms: may cred do flag's accesses (S_IRUGO 0444, S_IWUGO 0222, S_IXUGO 0111 as Linux passes them)? CAP_IPC_OWNER is euid 0. */
+/** ipcperms: may cred do flag's accesses (S_IRUGO 0444, S_IWUGO 0222, S_IXUGO 0111 as Linux passes them), or does
+ * it hold CAP_IPC_OWNER? */
 export function ipcperms(cred: IpcCred, p: KernIpcPerm, flag: number): boolean {
   const requested = (flag >> 6) | (flag >> 3) | flag;
   let granted = p.mode;
   if (cred.euid === p.cuid || cred.euid === p.uid) granted >>= 6;
   else if (inGroup(cred, p.cgid) || inGroup(cred, p.gid)) granted >>= 3;
-  return !(requested & ~granted & 0o7) || cred.euid === 0;
+  return !(requested & ~granted & 0o7) || capRaised(cred.capEffective, CAP_IPC_OWNER);
 }
 
 function inGroup(cred: IpcCred, gid: number): boolean {
   return cred.egid === gid || cred.groups.includes(gid);
 }
 
-/** ipcctl_obtain_check: IPC_SET and IPC_RMID need the owner, the creator, or CAP_SYS_ADMIN (euid 0). */
+/** ipcctl_obtain_check: IPC_SET and IPC_RMID need the owner, the creator, or CAP_SYS_ADMIN. */
 export function ipcOwner(cred: IpcCred, p: KernIpcPerm): boolean {
-  return cred.euid === p.cuid || cred.euid === p.uid || cred.euid === 0;
+  return cred.euid === p.cuid || cred.euid === p.uid || capRaised(cred.capEffective, CAP_SYS_ADMIN);
 }
 
 /** struct ipc64_perm at off: key, uid, gid, cuid, cgid, mode, seq. */
