@@ -14,10 +14,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PKG_ROOT } from './host/paths.js';
 import { UmltsError } from './lib/errors.js';
-import { RunOptions, UsageError, parseSize, parseMount, parseTmpfs } from './lib/options.js';
+import { RunOptions, UsageError, parseSize, parseMount, parseTmpfs, capNames } from './lib/options.js';
 import { runHere } from './lib/run_here.js';
 import { SIGNAL_MESSAGES } from './abi/signal.js';
 import { mark } from './lib/timing.js';
+import { CAP_NAMES, CAP_FULL_SET, capAnd, capOr, capNot, capRaised } from './abi/capability.js';
 
 /** A parsed command line: the program and the library's options. */
 interface Command {
@@ -51,6 +52,12 @@ options:
                     from the root's /etc/passwd and /etc/group; default: the
                     user running umlts, which is the guest's root when that
                     is root)
+  --cap-drop CAPS   drop these capabilities (comma-separated, e.g. NET_RAW or
+                    CAP_SYS_TIME, or ALL) from the guest's bounding set and a
+                    root user's permitted and effective ones (repeatable;
+                    default: root holds every capability, others none)
+  --cap-add CAPS    give back capabilities dropped with --cap-drop, e.g.
+                    --cap-drop ALL --cap-add CHOWN,NET_BIND_SERVICE
   --mount HOST:GUEST[:ro]
                     also show host directory HOST at guest path GUEST,
                     writable unless :ro (repeatable)
@@ -100,6 +107,7 @@ function parse(argv: string[]): Command | number {
   if (cmd !== 'run') throw new UsageError(`unknown command '${cmd}' (try umlts --help)`);
   const env: Record<string, string | undefined> = {};
   let inheritEnv = false, stats = false;
+  const capDrop: string[] = [], capAdd: string[] = [];
   const o: Command['options'] = { mounts: [], publish: [], tmpfs: [], stdio: 'inherit', terminal: true, log: 'stderr' };
   let i = 1;
   const value = (flag: string): string => {
@@ -148,6 +156,8 @@ function parse(argv: string[]): Command | number {
         o.user = v;
         break;
       }
+      case '--cap-drop': capDrop.push(...val().split(',')); break;
+      case '--cap-add': capAdd.push(...val().split(',')); break;
       case '--strace': o.strace = true; break;
       case '--net': {
         const v = val();
@@ -174,6 +184,12 @@ function parse(argv: string[]): Command | number {
         throw new UsageError(`unknown option '${a}' (try umlts --help)`);
     }
   }
+  if (capDrop.length || capAdd.length) {
+    // docker's order: what --cap-drop leaves, then what --cap-add gives back (one line for a bad name)
+    const drop = capSetOf(capDrop, '--cap-drop'), add = capSetOf(capAdd, '--cap-add');
+    const set = capOr(capAnd(CAP_FULL_SET, capNot(drop)), add);
+    o.capabilities = CAP_NAMES.filter((_, cap) => capRaised(set, cap));
+  }
   if (o.net === 'host' && o.publish.length) throw new UsageError('--publish needs --net none (with --net host the guest listens on the host itself)');
   // --inherit-env: umlts's own environment instead of the clean PATH, HOME and TERM
   o.env = inheritEnv ? { PATH: undefined, HOME: undefined, TERM: undefined, ...process.env, ...env } : env;
@@ -181,6 +197,15 @@ function parse(argv: string[]): Command | number {
   if (rest.length === 0) throw new UsageError('no program given: umlts run [options] -- PROGRAM [ARGS...]');
   // the guest's output goes straight to umlts's own fds: nothing to buffer
   return { argv: rest, options: o, stats };
+}
+
+/** A --cap-drop/--cap-add list as a set; a bad name is one UsageError line. */
+function capSetOf(names: string[], flag: string): number {
+  try {
+    return capNames(names.filter((n) => n !== ''), flag);
+  } catch (e) {
+    throw new UsageError(`bad ${flag}: ${e instanceof Error ? e.message.replace(/^bad option [^:]*: /, '') : String(e)}`);
+  }
 }
 
 async function main(): Promise<number> {

@@ -4,7 +4,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, BUSYBOX, CLEAN_ENV, buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, lines, assertSameText } from './lib.mjs';
+import { ROOT, BUSYBOX, CLEAN_ENV, buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, assertOneLineError, lines, assertSameText } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -130,4 +130,17 @@ test('--tmpfs mounts an empty in-memory filesystem of the guest\'s own, with the
     assert.equal(lines(b.stderr).length, 1, b.stderr);
     assert.match(b.stderr, new RegExp(why));
   }
+});
+
+test('--cap-drop and --cap-add set the guest root\'s capabilities (docker\'s pair); a bad name is one line, status 2', () => {
+  const r = runUmlts(['--cap-drop', 'ALL', '--cap-add', 'chown,CAP_NET_BIND_SERVICE'], [BUSYBOX, 'grep', 'Cap', '/proc/self/status']);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'CapInh:\t0000000000000000\nCapPrm:\t0000000000000401\nCapEff:\t0000000000000401\n' +
+    'CapBnd:\t0000000000000401\nCapAmb:\t0000000000000000\n');
+  // what a dropped capability took away: root may no longer give a file away
+  const c = runUmlts(['--cap-drop', 'CHOWN'], [BUSYBOX, 'sh', '-c', 'touch /tmp/f; chown 1 /tmp/f; echo $?']);
+  assert.match(c.stdout, /^1$/m, c.describe());
+  const bad = runUmlts(['--cap-drop', 'NET_RAW,FLY'], [BUSYBOX, 'true']);
+  assertOneLineError(bad, 2);
+  assert.match(bad.stderr, /--cap-drop: 'FLY' is not a capability/);
 });

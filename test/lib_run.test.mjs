@@ -145,3 +145,16 @@ test('errors as values: nothing reaches the caller\'s stdout or stderr, no exit 
   assert.equal(r.status, 0);
   assert.equal(r.output[3], 'ExecError ENOENT,status 9,OptionError,OptionError');
 });
+
+test('capabilities: a list is a root\'s bounding, permitted and effective sets (none for others); the five sets as OCI gives them; bad names reject', async () => {
+  const caps = async (o) => (await run([BUSYBOX, 'grep', '-E', 'Cap(Prm|Eff|Bnd|Amb)', '/proc/self/status'], o)).stdout.toString();
+  assert.equal(await caps({ capabilities: ['KILL', 'CAP_SETUID'] }),
+    'CapPrm:\t00000000000000a0\nCapEff:\t00000000000000a0\nCapBnd:\t00000000000000a0\nCapAmb:\t0000000000000000\n');
+  assert.equal(await caps({ capabilities: ['KILL'], user: 1000 }),
+    'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000020\nCapAmb:\t0000000000000000\n');
+  // a non-root user with ambient capabilities keeps them across exec
+  assert.equal(await caps({ user: 1000, capabilities: { bounding: ['NET_BIND_SERVICE'], permitted: ['NET_BIND_SERVICE'], inheritable: ['NET_BIND_SERVICE'], ambient: ['NET_BIND_SERVICE'] } }),
+    'CapPrm:\t0000000000000400\nCapEff:\t0000000000000400\nCapBnd:\t0000000000000400\nCapAmb:\t0000000000000400\n');
+  await assert.rejects(run([BUSYBOX, 'true'], { capabilities: ['CAP_FLY'] }), (e) => e instanceof OptionError && /'CAP_FLY' is not a capability/.test(e.message));
+  await assert.rejects(run([BUSYBOX, 'true'], { capabilities: { bounds: [] } }), (e) => e instanceof OptionError);
+});

@@ -201,6 +201,38 @@ test('run: the program on the caller\'s stdio, its exit status, and the state go
   assert.ok(fs.statSync(path.join(bundle, 'rootfs', 'made', 'by', 'runtime')).isDirectory());
 });
 
+test('process.capabilities are the guest\'s: each set as given, and the kernel checks them', () => {
+  const b = makeBundle('capb', (c) => {
+    c.process.args = ['sh', '-c', 'grep Cap /proc/self/status; chown 1:1 /tmp; echo chown $?; touch /tmp/f; chown 1:1 /tmp/f; echo chown-own $?'];
+    c.process.capabilities = {
+      bounding: ['CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_TIME', 'CAP_NOT_THERE'],
+      effective: ['CAP_KILL'],
+      permitted: ['CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+      inheritable: ['CAP_NET_BIND_SERVICE'],
+      ambient: ['CAP_NET_BIND_SERVICE'],
+    };
+  });
+  const r = oci(['run', '--bundle', b, 'capc1']);
+  assert.equal(r.code, 0, r.describe());
+  // (CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_SYS_TIME 25; the unknown name is left out, as runc leaves it.) grep
+  // is an exec by uid 0: its permitted and effective sets are the bounding and inheritable ones, as on Linux
+  assert.equal(r.stdout, 'CapInh:\t0000000000000400\nCapPrm:\t0000000002000420\nCapEff:\t0000000002000420\n' +
+    'CapBnd:\t0000000002000420\nCapAmb:\t0000000000000400\nchown 1\nchown-own 1\n');
+  // the container's init too: the runtime's execve of it gave a root its bounding set (runc's init the same)
+  const i = makeBundle('capi', (c) => {
+    c.process.args = ['/bin/busybox', 'sh', '-c', 'read -r l < /proc/self/status; while read -r k v; do case $k in CapEff:) echo $k $v;; esac; done < /proc/self/status'];
+    c.process.capabilities = { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+  });
+  const ri = oci(['run', '--bundle', i, 'capc3']);
+  assert.equal(ri.stdout, 'CapEff: 0000000000000021\n', ri.describe());
+  // runc spec's defaults: AUDIT_WRITE, KILL and NET_BIND_SERVICE
+  const d = makeBundle('capd', (c) => {
+    c.process.args = ['grep', 'CapEff', '/proc/self/status'];
+  });
+  const rd = oci(['run', '--bundle', d, 'capc2']);
+  assert.equal(rd.stdout, 'CapEff:\t0000000020000420\n', rd.describe());
+});
+
 test('exec runs a second process in the same kernel: same files, same pids, its own stdio and status', () => {
   const b = makeBundle('execb', (c) => {
     c.process.args = ['sh', '-c', 'echo shared > /tmp/mark; exec sleep 100'];

@@ -11,6 +11,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve as resolvePath, relative, isAbsolute, join, posix } from 'node:path';
 import { OptionError } from './errors.js';
+import { CAP_NAMES, CAP_FULL_SET, capOr, capOf } from '../abi/capability.js';
 
 /**
  * Where a guest's fd 0, 1 or 2 goes: a pipe to the caller (a Node stream),
@@ -56,6 +57,12 @@ export interface SandboxOptions {
   cwd?: string;
   /** the guest's user: 'UID[:GID]' (numbers, or names in the root's /etc/passwd and /etc/group) or a uid (default: the caller's) */
   user?: string | number;
+  /**
+   * the capabilities of the guest's processes, by name ('CAP_NET_RAW' or 'NET_RAW'): a list is the bounding set,
+   * and the permitted and effective ones of a root user (others get none, as from Docker); an object gives each
+   * set as OCI's process.capabilities does. Default: a root user holds every capability, others none.
+   */
+  capabilities?: readonly string[] | CapabilitySets;
   /** files placed in the guest's view before anything runs, by absolute guest path; in a directory the root lacks they live in a tmpfs */
   files?: Readonly<Record<string, FileOption>>;
   /** more in-memory filesystems, by absolute guest path ('PATH' or 'PATH:mode=1777', like docker's --tmpfs): empty
@@ -73,6 +80,58 @@ export interface SandboxOptions {
   terminal?: boolean;
   /** where kernel messages (and, with strace, its lines) go: 'events' ('log' events; default) or 'stderr' (the caller's fd 2, in order with guest output) */
   log?: 'events' | 'stderr';
+}
+
+/** OCI's process.capabilities: each set by name (a set left out is empty). */
+export interface CapabilitySets {
+  bounding?: readonly string[];
+  effective?: readonly string[];
+  permitted?: readonly string[];
+  inheritable?: readonly string[];
+  ambient?: readonly string[];
+}
+
+/** The first process's capability sets (abi/capability.ts CapSet), checked; rootOnly: permitted and effective
+ * only if its user is root (a list given, not the five sets). */
+export interface CapConfig {
+  bounding: number;
+  permitted: number;
+  effective: number;
+  inheritable: number;
+  ambient: number;
+  rootOnly: boolean;
+}
+
+/** Capability names ('CAP_X' or 'X', any case) to a set; 'ALL' is every one. */
+export function capNames(names: unknown, what: string): number {
+  if (!Array.isArray(names)) bad(what, 'expected an array of capability names');
+  let set = 0;
+  for (const n of names) {
+    if (typeof n !== 'string') bad(what, 'expected an array of capability names');
+    const up = n.toUpperCase();
+    if (up === 'ALL') {
+      set = CAP_FULL_SET;
+      continue;
+    }
+    const cap = CAP_NAMES.indexOf(up.startsWith('CAP_') ? up : `CAP_${up}`);
+    if (cap < 0) bad(what, `'${n}' is not a capability`);
+    set = capOr(set, capOf([cap]));
+  }
+  return set;
+}
+
+function capConfig(v: SandboxOptions['capabilities']): CapConfig | null {
+  if (v === undefined) return null;
+  if (Array.isArray(v)) {
+    const set = capNames(v, 'capabilities');
+    return { bounding: set, permitted: set, effective: set, inheritable: 0, ambient: 0, rootOnly: true };
+  }
+  if (v === null || typeof v !== 'object') bad('capabilities', 'expected an array of names or {bounding, effective, permitted, inheritable, ambient}');
+  checkKeys(v, new Set(['bounding', 'effective', 'permitted', 'inheritable', 'ambient']), 'capabilities');
+  const sets = v as CapabilitySets;
+  const of = (k: keyof CapabilitySets): number => (sets[k] === undefined ? 0 : capNames(sets[k], `capabilities.${k}`));
+  return { bounding: of('bounding'), permitted: of('permitted'), effective: of('effective'), inheritable: of('inheritable'),
+    ambient: of('ambient'), rootOnly: false };
 }
 
 /** One guest process in a sandbox. */
@@ -240,6 +299,8 @@ export interface BootConfig {
   hostCwd: string | null;
   /** '' = the caller's own uid and gid */
   user: string;
+  /** null: Linux's default for the user (root every capability, others none) */
+  capabilities: CapConfig | null;
   /** guest path, contents, mode */
   files: Array<[string, Uint8Array, number]>;
   /** guest path, the root directory's mode */
@@ -266,7 +327,7 @@ export interface SpawnConfig {
   tty: boolean;
 }
 
-const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'platform', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'files', 'tmpfs', 'maxProcesses',
+const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'platform', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'capabilities', 'files', 'tmpfs', 'maxProcesses',
   'maxHostFds', 'strace', 'hooks', 'terminal', 'log']);
 const SPAWN_KEYS = new Set(['cwd', 'env', 'stdio', 'tty']);
 const RUN_KEYS = new Set([...SANDBOX_KEYS, 'cwd', 'env', 'stdio', 'input', 'timeout', 'maxBuffer']);
@@ -360,7 +421,7 @@ export function sandboxConfig(o: SandboxOptions): BootConfig {
     env: envPairs(o.env, 'env'),
     cwd: o.cwd === undefined ? null : guestPath(o.cwd, 'cwd'),
     hostCwd: hostCwdInRoot(root),
-    user, files, tmpfs,
+    user, capabilities: capConfig(o.capabilities), files, tmpfs,
     maxProcesses: o.maxProcesses === undefined ? 4096 : int(o.maxProcesses, 'maxProcesses', 1, 4096),
     maxHostFds: o.maxHostFds === undefined ? 0 : int(o.maxHostFds, 'maxHostFds', 1, 1048576),
     strace: bool(o.strace, 'strace'),

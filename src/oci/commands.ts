@@ -20,6 +20,7 @@ import { OciError } from './errors.js';
 import { loadPlan, defaultSpec, Plan } from './config.js';
 import { runHooks } from './hooks.js';
 import { load, stateDir, statusOf, stateJson, writeAtomic, procStart, ids, Saved, OCI_VERSION, validId } from './state.js';
+import { CAP_NAMES } from '../abi/capability.js';
 
 /** The global options. */
 export interface Globals {
@@ -513,7 +514,7 @@ function features(): Record<string, unknown> {
     mountOptions: ['bind', 'rbind', 'ro', 'rw', 'nosuid', 'nodev', 'noexec', 'private', 'rprivate'],
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
-      capabilities: [],
+      capabilities: [...CAP_NAMES],
       cgroup: { v1: false, v2: false, systemd: false, systemdUser: false },
       seccomp: { enabled: false },
       apparmor: { enabled: false },

@@ -6,8 +6,9 @@
  * the state directory by `create` and read by the container process.
  *
  * What umlts gives every guest anyway (its own pids, mounts, IPC, users) is
- * what the namespaces entries ask; fields with no meaning here
- * (capabilities, seccomp, apparmor, devices, cgroup paths) are ignored, as
+ * what the namespaces entries ask. process.capabilities are the guest's
+ * (its kernel keeps and checks them). Fields with no meaning here
+ * (seccomp, apparmor, devices, cgroup paths) are ignored, as
  * runc ignores what it does not need. /proc, /sys, /dev, /dev/pts,
  * /dev/shm and /tmp are the kernel's own: those mounts are accepted as
  * they are.
@@ -16,6 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve, posix } from 'node:path';
 import type { SandboxOptions, MountOption } from '../index.js';
 import { OciError } from './errors.js';
+import { CAP_NAMES } from '../abi/capability.js';
 
 /** One OCI hook: run on the host with the state on stdin. */
 export interface Hook {
@@ -192,6 +194,14 @@ export function loadPlan(bundle: string): Plan {
   const options: Plan['options'] = { root: rootfs, rw: !readonly, mounts, tmpfs, env, net, log: 'stderr', terminal: p.terminal === true };
   if (typeof p.cwd === 'string' && p.cwd !== '') options.cwd = p.cwd;
   if (user) options.user = user;
+  if (isObj(p.capabilities)) {
+    // each set as given; a name this kernel does not know is left out, as runc leaves out what its kernel lacks
+    const sets: Record<string, string[]> = {};
+    for (const k of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']) {
+      sets[k] = strings(p.capabilities[k] ?? [], `process.capabilities.${k}`).filter((n) => CAP_NAMES.includes(n.toUpperCase()));
+    }
+    options.capabilities = sets;
+  }
   const res = isObj(linux.resources) ? linux.resources : {};
   if (isObj(res.memory) && typeof res.memory.limit === 'number' && res.memory.limit > 0) {
     options.memory = Math.min(Math.max(res.memory.limit, 64 << 20), 2 ** 40);
@@ -231,6 +241,13 @@ export function defaultSpec(): Json {
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
       cwd: '/',
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
+      // runc spec's
+      capabilities: {
+        bounding: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+        effective: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+        permitted: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+        ambient: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+      },
       noNewPrivileges: true,
     },
     root: { path: 'rootfs', readonly: true },
