@@ -7,5 +7,5 @@ export { run, Sandbox, GuestProcess } from './lib/sandbox.js';
 export type { ExitStatus, Result } from './lib/sandbox.js';
 export { UmltsError, OptionError, ExecError, KernelError, ClosedError, MaxBufferError } from './lib/errors.js';
 export { UsageError, parseSize, parseMount, resolveUser } from './lib/options.js';
-export type { SandboxOptions, SpawnOptions, RunOptions, MountOption, FileOption, StdioMode, GuestUser } from './lib/options.js';
+export type { SandboxOptions, SpawnOptions, RunOptions, MountOption, FileOption, CapabilitySets, StdioMode, GuestUser } from './lib/options.js';
 export type { SandboxStats, SyscallCall, SyscallEvent, SignalEvent } from './lib/protocol.js';
