@@ -22,3 +22,13 @@ for (const platform of ['systrap', 'ptrace']) {
     assert.match(native.stdout, /^bind port 80 as uid 1000: 0$/m);
   });
 }
+
+// Real tools that set capabilities up before they exec a program (util-linux's setpriv, libcap's capsh), each
+// dropping first what the host's bounding set may lack
+test('setpriv and capsh set the bounding, inheritable and ambient sets and the ids as on Linux', () => {
+  assertSameAsNative(['/usr/bin/setpriv', '--bounding-set=-sys_resource,-net_raw', '--inh-caps=+net_bind_service',
+    '--ambient-caps=+net_bind_service', '--reuid=1000', '--regid=1000', '--clear-groups', '/usr/bin/setpriv', '--dump']);
+  const { native } = assertSameAsNative(['/usr/sbin/capsh', '--drop=cap_net_raw,cap_sys_resource',
+    '--caps=cap_chown,cap_setuid,cap_setgid,cap_setpcap+ep', '--print']);
+  assert.match(native.stdout, /^Current: cap_chown,cap_setgid,cap_setuid,cap_setpcap=ep$/m);
+});
