@@ -862,7 +862,9 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
   volatile u64 *r = (volatile u64 *)(m + MSG_REGS);
   r[0] = g[7]; r[1] = g[6]; r[2] = g[5]; r[3] = g[4]; r[4] = g[10]; r[5] = g[11]; r[6] = g[3]; r[7] = g[2];
   r[8] = g[1]; r[9] = g[0]; r[10] = g[13]; r[11] = g[14]; r[12] = g[12]; r[13] = g[9]; r[14] = g[8];
-  r[15] = sig == SIGSYS_ ? (u64)(long)*(volatile int *)(si + 24) : (u64)-1;
+  /* orig_rax: the host's syscall_rollback left the whole number in rax (si_syscall has only its low half,
+   * which a guest's SECCOMP_RET_TRAP would then roll back to) */
+  r[15] = sig == SIGSYS_ ? g[13] : (u64)-1;
   r[16] = g[16];
   u64 csgsfs = g[18];
   r[17] = csgsfs & 0xffff; r[18] = g[17]; r[19] = g[15]; r[20] = (csgsfs >> 48) & 0xffff;

@@ -14,7 +14,8 @@
  * inline asm; the SIGSYS handler leaves by _longjmp, with SA_NODEFER, so
  * that neither rt_sigreturn nor sigprocmask is asked of the filters), and
  * the parent prints the log. A child whose exit_group and exit both fail
- * ends itself with a fault. argv[2] "-v" dumps each program. */
+ * ends itself with a fault. Arguments: SEED [CASES [ONLY]]: ONLY runs that case
+ * alone, its programs dumped. */
 #include "common.h"
 #include <setjmp.h>
 #include <stddef.h>
@@ -44,9 +45,11 @@ static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
 static int chance(unsigned pct) { return rn(100) < pct; }
 
 /* ---- what the calls and the programs talk about ---- */
-/* harmless calls that ignore their arguments, and numbers Linux has no call for */
+/* harmless calls that ignore their arguments, numbers Linux has no call for, and numbers whose high half the
+ * kernel drops (seccomp_data.nr is an int) or that carry x32's bit */
 static const long NRS[] = { SYS_getppid, SYS_getpid, SYS_gettid, SYS_getuid, SYS_getgid, SYS_geteuid, SYS_getegid,
-                            SYS_getpgrp, SYS_sched_yield, 1000, 500, 511, 512 };
+                            SYS_getpgrp, SYS_sched_yield, 1000, 500, 511, 512, -1, 0x40000000L | SYS_getpid,
+                            0x100000000L | SYS_getppid, (long)0xffffffff00000000UL | SYS_gettid, 0x80000000L };
 #define NNRS (sizeof NRS / sizeof *NRS)
 static const uint64_t ARGS[] = { 0, 1, 2, 0xffffffffULL, 0x100000000ULL, ~0ULL, 0x7fffffffULL, 0x80000000ULL,
                                  0xdeadbeefcafef00dULL, 0x0000000100000001ULL, 42, 0xffffffff00000000ULL };
@@ -281,6 +284,7 @@ static void gen_cacheable(struct prog *p, int len) {
 /* a big program that lets seccomp(2) through (so more can be stacked after it) and is random otherwise */
 static void gen_big(struct prog *p, int len) {
   gen_random(p, len);
+  p->bad = 0;
   p->f[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
   p->f[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1);
   p->f[2] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, len - 4);
@@ -326,6 +330,8 @@ struct plan {
   struct call calls[MAXCALLS];
 };
 static struct prog *progs; /* MAXPROGS of them */
+static void *fixed; /* a page at FIXED_ADDR */
+#define FIXED_ADDR 0x5eccc000UL
 static struct plan plan;
 
 /* ---- the child: raw calls, a log in shared memory ---- */
@@ -401,14 +407,16 @@ static void child(void) {
   }
   for (int i = 0; i < plan.nprogs; i++) {
     struct prog *p = &progs[i];
-    struct sock_fprog fp = { p->len, p->f };
+    /* at a fixed address: the filters see it (args[2]), and a stack address differs from run to run */
+    struct sock_fprog *fp = fixed;
+    *fp = (struct sock_fprog){ p->len, p->f };
     char what[32];
     snprintf(what, sizeof what, "install %d", i);
     size_t before = sh->len;
     if (p->via_prctl)
-      do_call(what, SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (uint64_t)&fp, rnd(), rnd(), rnd());
+      do_call(what, SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (uint64_t)fp, rnd(), rnd(), rnd());
     else
-      do_call(what, SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, (uint64_t)&fp, rnd(), rnd(), rnd());
+      do_call(what, SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, (uint64_t)fp, rnd(), rnd(), rnd());
     if (plan.stop_at_enomem && i > 0 && strstr(sh->text + before, ": 0\n") == 0) break;
   }
   for (int i = 0; i < plan.ncalls; i++) {
@@ -470,12 +478,15 @@ static void rand_calls(void) {
 
 int main(int argc, char **argv) {
   unsigned long seed = argc > 1 ? strtoul(argv[1], 0, 0) : 1;
-  int cases = argc > 2 && argv[2][0] != '-' ? atoi(argv[2]) : 200;
-  verbose = argc > 3 || (argc > 2 && !strcmp(argv[2], "-v"));
+  int cases = argc > 2 ? atoi(argv[2]) : 200;
+  /* to look at one case: it alone is run, its programs dumped */
+  int only = argc > 3 ? atoi(argv[3]) : -1;
+  verbose = only >= 0;
   rs = seed * 0x2545f4914f6cdd1dULL + 1;
   progs = mmap(0, sizeof(struct prog) * MAXPROGS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   sh = mmap(0, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (progs == MAP_FAILED || sh == MAP_FAILED) {
+  fixed = mmap((void *)FIXED_ADDR, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (progs == MAP_FAILED || sh == MAP_FAILED || fixed != (void *)FIXED_ADDR) {
     say("mmap: %s\n", errname(errno));
     return 1;
   }
@@ -513,7 +524,7 @@ int main(int argc, char **argv) {
       }
     }
     rand_calls();
-    run_case(n);
+    if (only < 0 || n == only) run_case(n);
   }
   return 0;
 }
