@@ -318,8 +318,9 @@ export function sys_prctl(t: Task, r: Regs): number {
       return 0;
     }
     case PR_SET_PDEATHSIG: {
-      const s = r.getI32(A1);
-      if (s < 0 || s > 64) return -Errno.EINVAL;
+      // valid_signal takes arg2 as the unsigned long it is: 0x100000001 is no SIGHUP
+      const s = r.get(A1);
+      if (s > 64) return -Errno.EINVAL;
       t.pdeathSig = s;
       return 0;
     }
@@ -331,10 +332,12 @@ export function sys_prctl(t: Task, r: Regs): number {
     case PR_SET_DUMPABLE:
       return r.get(A1) <= 1 ? 0 : -Errno.EINVAL;
     case PR_SET_NO_NEW_PRIVS:
-      if (r.get(A1) !== 1) return -Errno.EINVAL;
+      // kernel/sys.c: the unused arguments must be 0
+      if (r.get(A1) !== 1 || r.get(A2) || r.get(A3) || r.get(A4)) return -Errno.EINVAL;
       t.noNewPrivs = true;
       return 0;
     case PR_GET_NO_NEW_PRIVS:
+      if (r.get(A1) || r.get(A2) || r.get(A3) || r.get(A4)) return -Errno.EINVAL;
       return t.noNewPrivs ? 1 : 0;
     case PR_GET_SECCOMP:
       return t.seccompMode;
@@ -342,7 +345,8 @@ export function sys_prctl(t: Task, r: Regs): number {
     case PR_SET_SECUREBITS: case PR_CAP_AMBIENT:
       return capPrctl(t, op, r.get(A1), r.get(A2), r.get(A3), r.get(A4));
     case PR_SET_SECCOMP:
-      return prctlSetSeccomp(t, r.getU32(A1), r.get(A2));
+      // the mode is an unsigned long: 0x100000001 is no SECCOMP_MODE_STRICT (seccomp_fuzz found it)
+      return prctlSetSeccomp(t, r.get(A1), r.get(A2));
     default:
       return -Errno.EINVAL;
   }

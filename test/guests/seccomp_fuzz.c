@@ -117,6 +117,10 @@ struct prog {
   unsigned short len;
   unsigned flags;
   int via_prctl;
+  /* how sock_fprog is passed: 0 as is; 1 len cut short; 2 len 0; 3 len 4097 or more; 4 filter NULL; 5 the program
+   * running into an unmapped page; 6 the fprog itself unreadable */
+  int fprog;
+  unsigned short cut;
   int bad; /* the generator meant it invalid (the kernel decides: only printed with -v) */
   struct sock_filter f[MAXLEN];
 };
@@ -327,10 +331,11 @@ struct plan {
   int nprogs, ncalls;
   int sigsys; /* 0 a handler, 1 SIG_DFL, 2 SIG_IGN, 3 a handler but blocked */
   int stop_at_enomem; /* the small ones after big ones: stop at the first failure */
+  int privs; /* no no_new_privs: installs rely on CAP_SYS_ADMIN */
   struct call calls[MAXCALLS];
 };
 static struct prog *progs; /* MAXPROGS of them */
-static void *fixed; /* a page at FIXED_ADDR */
+static void *fixed; /* a page at FIXED_ADDR, then one never mapped */
 #define FIXED_ADDR 0x5eccc000UL
 static struct plan plan;
 
@@ -390,7 +395,7 @@ static void do_call(const char *what, long nr, uint64_t a0, uint64_t a1, uint64_
 static void child(void) {
   struct rlimit no_core = { 0, 0 };
   setrlimit(RLIMIT_CORE, &no_core);
-  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  if (!plan.privs) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   struct sigaction sa = { 0 };
   if (plan.sigsys == 0 || plan.sigsys == 3) {
     sa.sa_sigaction = on_sys;
@@ -410,6 +415,20 @@ static void child(void) {
     /* at a fixed address: the filters see it (args[2]), and a stack address differs from run to run */
     struct sock_fprog *fp = fixed;
     *fp = (struct sock_fprog){ p->len, p->f };
+    switch (p->fprog) {
+    case 1: fp->len = p->cut; break;
+    case 2: fp->len = 0; break;
+    case 3: fp->len = p->cut; break;
+    case 4: fp->filter = 0; break;
+    case 5: {
+      /* the program's first cut instructions fit before the page's end */
+      struct sock_filter *end = (struct sock_filter *)((char *)fixed + 4096) - p->cut;
+      memmove(end, p->f, p->cut * sizeof *end);
+      fp->filter = end;
+      break;
+    }
+    case 6: fp = (struct sock_fprog *)((char *)fixed + 4096 - 8); break;
+    }
     char what[32];
     snprintf(what, sizeof what, "install %d", i);
     size_t before = sh->len;
@@ -422,6 +441,10 @@ static void child(void) {
   for (int i = 0; i < plan.ncalls; i++) {
     struct call *c = &plan.calls[i];
     char what[48];
+    if (c->nr == SYS_seccomp) {
+      /* GET_ACTION_AVAIL reads its action at args[2]: the page holds it */
+      *(uint32_t *)fixed = (uint32_t)c->a[3];
+    }
     snprintf(what, sizeof what, "call %d nr %ld", i, c->nr);
     do_call(what, c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
   }
@@ -434,15 +457,23 @@ static void child(void) {
 static int verbose;
 static void dump(int idx) {
   struct prog *p = &progs[idx];
-  say("  prog %d: len %u flags %#x%s%s\n", idx, p->len, p->flags, p->via_prctl ? " prctl" : "", p->bad ? " (meant bad)" : "");
+  say("  prog %d: len %u flags %#x fprog %d cut %u%s%s\n", idx, p->len, p->flags, p->fprog, p->cut, p->via_prctl ? " prctl" : "",
+      p->bad ? " (meant bad)" : "");
   for (int i = 0; i < p->len; i++)
     say("    %4d: code %#06x jt %3u jf %3u k %#010x\n", i, p->f[i].code, p->f[i].jt, p->f[i].jf, p->f[i].k);
 }
 
 static void run_case(int n) {
   say("case %d: %d program(s), %d call(s), sigsys %d\n", n, plan.nprogs, plan.ncalls, plan.sigsys);
-  if (verbose)
+  if (verbose) {
     for (int i = 0; i < plan.nprogs; i++) dump(i);
+    for (int i = 0; i < plan.ncalls; i++) {
+      struct call *c = &plan.calls[i];
+      say("  call %d: nr %#lx args %#llx %#llx %#llx %#llx %#llx %#llx\n", i, c->nr, (unsigned long long)c->a[0],
+          (unsigned long long)c->a[1], (unsigned long long)c->a[2], (unsigned long long)c->a[3],
+          (unsigned long long)c->a[4], (unsigned long long)c->a[5]);
+    }
+  }
   sh->len = 0;
   sh->text[0] = 0;
   pid_t c = fork();
@@ -469,8 +500,27 @@ static void rand_calls(void) {
   for (int i = 0; i < plan.ncalls; i++) {
     struct call *c = &plan.calls[i];
     c->nr = NRS[rn(NNRS)];
+    if (chance(8)) {
+      /* seccomp(2)'s other operations, prctl's seccomp ones */
+      c->nr = chance(70) ? SYS_seccomp : SYS_prctl;
+      for (int a = 0; a < 6; a++) c->a[a] = rand_arg();
+      if (c->nr == SYS_seccomp) {
+        c->a[0] = chance(90) ? rn(5) : rand_arg();
+        c->a[1] = chance(70) ? 0 : rand_arg();
+        c->a[2] = chance(80) ? FIXED_ADDR : chance(50) ? 0 : FIXED_ADDR + 4096 - rn(8);
+        c->a[3] = chance(70) ? rand_action() : rand_arg(); /* the action, put where args[2] points */
+        if (c->a[0] == SECCOMP_SET_MODE_FILTER) c->a[2] = 0;
+        if (c->a[0] == SECCOMP_SET_MODE_STRICT && chance(70)) c->a[2] = 0;
+      } else {
+        c->a[0] = chance(50) ? PR_GET_SECCOMP : PR_SET_SECCOMP;
+        c->a[1] = chance(40) ? SECCOMP_MODE_STRICT : chance(50) ? SECCOMP_MODE_FILTER : rand_arg();
+        if (c->a[1] == SECCOMP_MODE_FILTER) c->a[2] = 0;
+      }
+      continue;
+    }
     /* the same call again (cache hits), and now and then the installer */
-    if (i > 0 && chance(25)) c->nr = plan.calls[i - 1].nr;
+    if (i > 0 && chance(25) && plan.calls[i - 1].nr != SYS_seccomp && plan.calls[i - 1].nr != SYS_prctl)
+      c->nr = plan.calls[i - 1].nr;
     for (int a = 0; a < 6; a++) c->a[a] = rand_arg();
     if (i > 0 && chance(20)) memcpy(c->a, plan.calls[i - 1].a, sizeof c->a);
   }
@@ -495,6 +545,7 @@ int main(int argc, char **argv) {
     memset(&plan, 0, sizeof plan);
     int kind = rn(20);
     plan.sigsys = chance(85) ? 0 : 1 + rn(3);
+    plan.privs = chance(3);
     if (kind == 0) {
       /* big ones up to the per-path limit, then small ones until ENOMEM */
       int nbig = 1 + rn(8);
@@ -502,6 +553,7 @@ int main(int argc, char **argv) {
         gen_big(&progs[i], MAXLEN - (chance(50) ? 0 : rn(200)));
         progs[i].flags = 0;
         progs[i].via_prctl = 0;
+        progs[i].fprog = 0;
       }
       int nsmall = 0;
       for (int i = nbig; i < MAXPROGS; i++, nsmall++) {
@@ -509,6 +561,7 @@ int main(int argc, char **argv) {
         progs[i].f[progs[i].len - 1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
         progs[i].flags = 0;
         progs[i].via_prctl = 0;
+        progs[i].fprog = 0;
       }
       plan.nprogs = nbig + nsmall;
       plan.stop_at_enomem = 1;
@@ -521,6 +574,10 @@ int main(int argc, char **argv) {
         else gen_random(p, len);
         p->flags = chance(80) ? 0 : rand_flags();
         p->via_prctl = chance(10);
+        p->fprog = chance(85) ? 0 : 1 + rn(6);
+        if (p->fprog == 1) p->cut = p->len > 1 ? 1 + rn(p->len - 1) : 1;
+        if (p->fprog == 3) p->cut = chance(50) ? MAXLEN + 1 : 0xffff;
+        if (p->fprog == 5) p->cut = p->len > 1 ? rn(p->len) : 0;
       }
     }
     rand_calls();
