@@ -33,6 +33,20 @@ for (const platform of ['systrap', 'ptrace']) {
     assert.match(native.stdout, /^poll after it is reaped: 0x10$/m);
   });
 
+  test(`seccomp fuzzed: random valid and invalid classic programs, stacked and up to the per-path limit, random calls, odd sock_fprogs (${platform})`, () => {
+    const g = buildGuest('seccomp_fuzz');
+    // a few fixed seeds, 1000 cases each (test/guests/seccomp_fuzz.c SEED CASES ONLY runs one case alone, dumped)
+    for (const seed of ['1', '2', '3']) {
+      const { native } = assertSameAsNative([g, seed, '1000'], ['--platform', platform], { timeout: 120_000 });
+      // (the host said this much, so that a host without seccomp cannot make it pass by agreeing on nothing)
+      assert.match(native.stdout, /^  install \d+: 0$/m);
+      assert.match(native.stdout, /^  install \d+: -12$/m); // ENOMEM: the per-path limit
+      assert.match(native.stdout, /^  SIGSYS sig 31 code 1 syscall 110 arch 0xc000003e errno \d+ call_addr ok rax 0x10000006e$/m);
+      assert.match(native.stdout, /^  call \d+ nr \d+: -516$/m);
+      assert.match(native.stdout, /^  end: signal 31$/m);
+    }
+  });
+
   test(`seccomp through libseccomp: its probes, argument comparisons of every kind, a binary tree, each action (${platform})`, () => {
     const g = buildGuest('seccomp_lib', ['-lseccomp']);
     const { native } = assertSameAsNative([g], ['--platform', platform], { timeout: 120_000 });
