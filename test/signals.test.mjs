@@ -106,3 +106,9 @@ for (const cpus of ['1', '2']) {
     assert.equal(native.stdout.match(/read -1 EINTR, the handler ran on the main thread$/gm)?.length, 10);
   });
 }
+
+test('a syscall restarted after an SA_RESTART handler gets its whole number back in rax, high bits too', () => {
+  const g = buildGuest('restart_rax');
+  const { native } = assertSameAsNative([g]);
+  assert.equal(native.stdout, 'handler: rax 0x100000000\nread: 1 x\n');
+});

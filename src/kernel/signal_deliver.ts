@@ -272,8 +272,15 @@ export function restartWithoutHandler(k: Kernel, task: Task): void {
 /** Make the guest execute the same syscall instruction again. */
 export function restartSyscall(k: Kernel, task: Task): void {
   const r = task.regs;
-  // ERESTART_RESTARTBLOCK: the rest of the call is restart_syscall's (its restart block), not the same call again
-  r.set(RAX, r.getS(RAX) === -ERESTART_RESTARTBLOCK ? SYS_restart_syscall : r.getI32(ORIG_RAX));
+  // ERESTART_RESTARTBLOCK: the rest of the call is restart_syscall's (its restart block), not the same call
+  // again; otherwise rax is orig_rax again, all 64 bits of it (a number with high bits stays as it was)
+  if (r.getS(RAX) === -ERESTART_RESTARTBLOCK) {
+    r.set(RAX, SYS_restart_syscall);
+  } else {
+    r.w[2 * RAX] = r.w[2 * ORIG_RAX]!;
+    r.w[2 * RAX + 1] = r.w[2 * ORIG_RAX + 1]!;
+    r.dirty = true;
+  }
   r.set(RIP, r.get(RIP) - 2);
   task.sc.state = null;
 }
