@@ -32,6 +32,15 @@ test('/proc/self/exe names the file after an exec through /proc/self/exe', () =>
   assert.match(native.stdout, new RegExp(`^generation 3: exe ${g}$`, 'm'));
 });
 
+test('fchmod, fchown, futimens on a pipe and a socket change their inodes; anonymous inodes refuse with EOPNOTSUPP', () => {
+  const g = buildGuest('anon_setattr');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^pipe write end \(the same inode\): mode 10640 uid 3 gid 4$/m);
+  assert.match(native.stdout, /^eventfd: .*\n {2}fchmod 04751 EOPNOTSUPP, fchown 1:2 EOPNOTSUPP, chmod \/proc\/self\/fd 0640 EOPNOTSUPP/m);
+  // and as their owner, or not
+  assertSameAsNative([g, 'nobody']);
+});
+
 test('I/O of no bytes, lseek, pread and fsync on files that lack them (anonymous inodes, pipes, sockets, directories, devices)', () => {
   const g = buildGuest('fops_edges');
   const { native } = assertSameAsNative([g]);

@@ -27,6 +27,10 @@ export abstract class AnonInodeFile extends File {
       blksize: 4096, blocks: 0, atimeNs: this.ctimeNs, mtimeNs: this.ctimeNs, ctimeNs: this.ctimeNs,
     };
   }
+  /** anon_inode_setattr (pidfs' too): no chmod, chown or utimes of the shared inode, even for root */
+  override get setattrRefused(): number {
+    return -Errno.EOPNOTSUPP;
+  }
   /** noop_llseek (eventfd, epoll, timerfd, signalfd): lseek answers the position, always 0, and moves nothing */
   override seek(_off: number, _whence: number): number {
     return this.pos;

@@ -9,6 +9,7 @@
  */
 import { Errno } from '../abi/errno.js';
 import { DirEntry, Mappable, Stat, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR } from './types.js';
+import type { SetAttr } from './node.js';
 import { WaitQueue } from './waitqueue.js';
 
 /** Guest memory as fs code may touch it (for ioctl arguments and the like).
@@ -73,6 +74,19 @@ export abstract class File {
   }
   stat(): Stat | number {
     return -Errno.EINVAL;
+  }
+  /**
+   * notify_change on the file's own inode, for a file with no place in the namespace (fchmod, fchown, futimens
+   * of it, or chmod through /proc/<pid>/fd/N; the VFS has checked the caller): a pipe's and a socket's inodes
+   * (pipefs, sockfs) take it. EPERM here: the console is the host's, not the guest's to change.
+   */
+  setattr(_a: SetAttr): number {
+    return -Errno.EPERM;
+  }
+  /** What its inode's setattr answers whoever asks, before any permission check (anon_inode_setattr and
+   * pidfs: EOPNOTSUPP); 0 if it may take one. */
+  get setattrRefused(): number {
+    return 0;
   }
   /** Whole directory listing (getdents64 pages through it with pos). -ENOTDIR for non-directories. */
   readdir(): DirEntry[] | number {

@@ -839,7 +839,7 @@ export class HostFile extends File {
     return this.with((fd) => guestErr(host.fallocateTry(fd, mode, off, len)));
   }
   /** fchmod/fchown/futimens/ftruncate through the open file (works after an unlink, as Linux). */
-  setattr(a: SetAttr): number {
+  override setattr(a: SetAttr): number {
     return this.with((fd) => {
       if (a.size !== undefined) {
         const r = host.ftruncateTry(fd, a.size);

@@ -205,6 +205,11 @@ export abstract class Node {
   setattr(_a: SetAttr): number {
     return -Errno.EPERM;
   }
+  /** What setattr answers whoever asks, before the VFS checks the caller (an anonymous inode's EOPNOTSUPP:
+   * File.setattrRefused); 0 if it may take one. */
+  get setattrRefused(): number {
+    return 0;
+  }
   protected dirOp(): number {
     return this.isDir ? -Errno.EPERM : -Errno.ENOTDIR;
   }
@@ -255,6 +260,35 @@ export function permission(st: Stat, cred: FsCred, mask: number): number {
 /** Wall-clock ns now (CLOCK_REALTIME), for file times. */
 export function nowNs(): bigint {
   return BigInt(Date.now()) * 1000000n + (process.hrtime.bigint() % 1000000n);
+}
+
+/**
+ * The attributes of an inode of a pseudo filesystem with no place in the
+ * namespace (pipefs: an unnamed pipe's; sockfs: a socket's), which fchmod,
+ * fchown, futimens and chmod through /proc/<pid>/fd change as simple_setattr
+ * does. Guarded by the JS thread (any holder's syscall).
+ */
+export class PseudoInodeAttrs {
+  constructor(
+    /** permission bits (07777) */
+    public perm: number,
+    public uid: number,
+    public gid: number,
+    public atimeNs: bigint,
+    public mtimeNs: bigint,
+    public ctimeNs: bigint,
+  ) {}
+  /** simple_setattr (the VFS has checked the caller); a size is no pipe's or socket's (EINVAL) */
+  setattr(a: SetAttr): number {
+    if (a.size !== undefined) return -Errno.EINVAL;
+    if (a.mode !== undefined) this.perm = a.mode & 0o7777;
+    if (a.uid !== undefined && a.uid !== -1) this.uid = a.uid;
+    if (a.gid !== undefined && a.gid !== -1) this.gid = a.gid;
+    if (a.atimeNs !== undefined) this.atimeNs = a.atimeNs;
+    if (a.mtimeNs !== undefined) this.mtimeNs = a.mtimeNs;
+    this.ctimeNs = nowNs();
+    return 0;
+  }
 }
 
 export function emptyStat(): Stat {

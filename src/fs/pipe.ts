@@ -20,10 +20,11 @@
  * syscall handlers of the tasks holding the ends.
  */
 import { Errno } from '../abi/errno.js';
+import { FIONREAD } from '../abi/termios.js';
 import { File, UserMemory } from './file.js';
 import { Stat, S_IFIFO, O_ACCMODE, O_DIRECT, O_RDONLY, O_WRONLY } from './types.js';
 import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM } from './waitqueue.js';
-import { nowNs } from './node.js';
+import { nowNs, PseudoInodeAttrs, SetAttr } from './node.js';
 import { capRaised, CAP_SYS_RESOURCE } from '../abi/capability.js';
 
 export const PAGE_SIZE = 4096;
@@ -34,7 +35,6 @@ export const PIPE_DEF_SIZE = 16 * PAGE_SIZE;
 /** /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask */
 export const PIPE_MAX_SIZE = 1048576;
 export const F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
-const FIONREAD = 0x541b;
 /** pipefs's device number (an anonymous superblock, as Linux's "pipefs") */
 const PIPEFS_DEV = 0xd;
 
@@ -82,16 +82,16 @@ export class Pipe {
   readonly rwWait = new WaitQueue();
   /** spare pages, reused (pipe->tmp_page) */
   private spare: Uint8Array | null = null;
-  /** ino, uid, gid, ctimeNs: immutable */
+  /** immutable */
   readonly ino: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly ctimeNs = nowNs();
+  /** the pipefs inode's mode, owner and times (the creator's, 0600, until fchmod, fchown or futimens); immutable
+   * reference */
+  readonly attrs: PseudoInodeAttrs;
 
   constructor(ino: number, uid: number, gid: number) {
     this.ino = ino;
-    this.uid = uid;
-    this.gid = gid;
+    const now = nowNs();
+    this.attrs = new PseudoInodeAttrs(0o600, uid, gid, now, now, now);
   }
 
   get capacity(): number {
@@ -274,9 +274,10 @@ export class Pipe {
   }
 
   stat(): Stat {
+    const a = this.attrs;
     return {
-      dev: PIPEFS_DEV, ino: this.ino, mode: S_IFIFO | 0o600, nlink: 1, uid: this.uid, gid: this.gid, rdev: 0,
-      size: 0, blksize: PAGE_SIZE, blocks: 0, atimeNs: this.ctimeNs, mtimeNs: this.ctimeNs, ctimeNs: this.ctimeNs,
+      dev: PIPEFS_DEV, ino: this.ino, mode: S_IFIFO | a.perm, nlink: 1, uid: a.uid, gid: a.gid, rdev: 0,
+      size: 0, blksize: PAGE_SIZE, blocks: 0, atimeNs: a.atimeNs, mtimeNs: a.mtimeNs, ctimeNs: a.ctimeNs,
     };
   }
 }
@@ -340,6 +341,10 @@ export class PipeEnd extends File {
 
   override stat(): Stat | number {
     return this.pipe.stat();
+  }
+  /** an unnamed pipe's pipefs inode (a FIFO's ends have the FIFO's place: the VFS changes that) */
+  override setattr(a: SetAttr): number {
+    return this.pipe.attrs.setattr(a);
   }
 
   override ioctl(req: number, arg: number, mem: UserMemory): number {

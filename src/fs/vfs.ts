@@ -466,6 +466,15 @@ export class Vfs {
     return ANON_MNT_ID;
   }
 
+  /**
+   * The inode fchmod, fchown and futimens of f change: where it was opened, or for a file with no place in
+   * the namespace (a pipe, a socket, an anonymous inode) the file's own inode, on an internal mount (as
+   * Linux's pipefs, sockfs and anon_inodefs are: never read-only, in no mount table).
+   */
+  inodeLoc(f: File): Loc {
+    return this.fpath.get(f) ?? { path: f.path, node: new OpenFileNode(f, this.shmMnt), mnt: this.shmMount, parent: null };
+  }
+
   /** Where a File was opened (null: not opened through the VFS, e.g. a pipe). */
   locOf(f: File): Loc | null {
     return this.fpath.get(f) ?? null;
@@ -826,6 +835,7 @@ export class Vfs {
 
   /** chmod/fchmodat: the owner or CAP_FOWNER only (inode_owner_or_capable). */
   chmodLoc(c: FsCaller, loc: Loc, mode: number): number {
+    if (loc.node.setattrRefused) return loc.node.setattrRefused;
     const st = loc.node.peek();
     if (c.creds.fsuid !== st.uid && !fsCapable(c.creds, CAP_FOWNER)) return -Errno.EPERM;
     if (loc.mnt.readonly) return -Errno.EROFS;
@@ -833,6 +843,7 @@ export class Vfs {
   }
   /** chown/fchownat (chown_ok, chgrp_ok): CAP_CHOWN, or the owner giving the file to one of its groups. */
   chownLoc(c: FsCaller, loc: Loc, uid: number, gid: number): number {
+    if (loc.node.setattrRefused) return loc.node.setattrRefused;
     const st = loc.node.peek();
     const cr = c.creds;
     if (!fsCapable(cr, CAP_CHOWN)) {
@@ -869,8 +880,11 @@ export class Vfs {
   utimesLoc(c: FsCaller, loc: Loc, atimeNs: bigint | undefined, mtimeNs: bigint | undefined, explicit: boolean): number {
     const st = loc.node.peek();
     const owner = c.creds.fsuid === st.uid || fsCapable(c.creds, CAP_FOWNER);
-    if (explicit && !owner) return -Errno.EPERM;
+    // "now" is checked by notify_change itself (ATTR_TOUCH), explicit times by setattr_prepare: after an
+    // anonymous inode's refusal
     if (!explicit && !owner && permission(st, c.creds, MAY_WRITE) < 0) return -Errno.EACCES;
+    if (loc.node.setattrRefused) return loc.node.setattrRefused;
+    if (explicit && !owner) return -Errno.EPERM;
     if (loc.mnt.readonly) return -Errno.EROFS;
     // fsnotify_change: both times are IN_ATTRIB (a utimes), one alone is IN_ACCESS or IN_MODIFY
     const mask = atimeNs !== undefined && mtimeNs !== undefined ? IN_ATTRIB : atimeNs !== undefined ? IN_ACCESS : mtimeNs !== undefined ? IN_MODIFY : 0;
@@ -1333,5 +1347,11 @@ class OpenFileNode extends Node {
   }
   override open(): File {
     return this.f.get();
+  }
+  override setattr(a: SetAttr): number {
+    return this.f.setattr(a);
+  }
+  override get setattrRefused(): number {
+    return this.f.setattrRefused;
   }
 }

@@ -11,6 +11,7 @@
 import { Errno } from '../abi/errno.js';
 import { AnonInodeFile } from '../fs/eventfd.js';
 import type { File } from '../fs/file.js';
+import type { Stat } from '../abi/stat.js';
 import { WaitQueue, POLLIN, POLLRDNORM, POLLHUP } from '../fs/waitqueue.js';
 import type { ThreadGroup } from './task.js';
 import type { Kernel } from './kernel.js';
@@ -32,6 +33,10 @@ export class PidFd extends AnonInodeFile {
   }
   override get canPread(): boolean {
     return true;
+  }
+  /** pidfs_init_inode: S_IRWXU, still no file type (and its setattr refuses all, as anon_inode's) */
+  override stat(): Stat {
+    return { ...super.stat(), mode: 0o700 };
   }
   /** pidfd_show_fdinfo: the pid, -1 once reaped */
   override fdinfo(): string {

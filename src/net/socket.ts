@@ -17,7 +17,7 @@ import * as S from '../abi/socket.js';
 import { File, UserMemory } from '../fs/file.js';
 import { Stat, S_IFSOCK, O_RDWR } from '../fs/types.js';
 import { WaitQueue, POLLIN, POLLRDNORM } from '../fs/waitqueue.js';
-import { nowNs } from '../fs/node.js';
+import { PseudoInodeAttrs, SetAttr } from '../fs/node.js';
 import type { FsCaller } from '../fs/vfs.js';
 import type { NetStack } from './stack.js';
 import { fsCapable } from '../fs/node.js';
@@ -163,10 +163,9 @@ export abstract class Socket extends File {
   readonly wq = new WaitQueue();
   /** sockfs inode number; immutable */
   readonly ino: number;
-  /** creator's fsuid/fsgid (the inode's owner); immutable */
-  readonly uid: number;
-  readonly gid: number;
-  private readonly ctimeNs = nowNs();
+  /** the sockfs inode's mode, owner (the creator's fsuid/fsgid) and times (0: sock_alloc sets none) until fchmod,
+   * fchown or futimens; immutable reference */
+  readonly attrs: PseudoInodeAttrs;
   /** sk_err: a pending asynchronous error (SO_ERROR reads and clears it); guarded by the JS thread */
   soError = 0;
   /** sk_shutdown (RCV_SHUTDOWN | SEND_SHUTDOWN); guarded by the JS thread (own shutdown, the peer's close) */
@@ -207,8 +206,7 @@ export abstract class Socket extends File {
     const ino = net.allocIno();
     super(O_RDWR | flags, `socket:[${ino}]`);
     this.ino = ino;
-    this.uid = owner.uid;
-    this.gid = owner.gid;
+    this.attrs = new PseudoInodeAttrs(0o777, owner.uid, owner.gid, 0n, 0n, 0n);
     this.sndBuf = bufs.snd;
     this.rcvBuf = bufs.rcv;
   }
@@ -217,11 +215,23 @@ export abstract class Socket extends File {
     return this.wq;
   }
 
+  /** the inode's owner: sock_i_uid (port reuse asks it); fchown changes it */
+  get uid(): number {
+    return this.attrs.uid;
+  }
+  get gid(): number {
+    return this.attrs.gid;
+  }
+
   override stat(): Stat {
+    const a = this.attrs;
     return {
-      dev: SOCKFS_DEV, ino: this.ino, mode: S_IFSOCK | 0o777, nlink: 1, uid: this.uid, gid: this.gid, rdev: 0,
-      size: 0, blksize: 4096, blocks: 0, atimeNs: this.ctimeNs, mtimeNs: this.ctimeNs, ctimeNs: this.ctimeNs,
+      dev: SOCKFS_DEV, ino: this.ino, mode: S_IFSOCK | a.perm, nlink: 1, uid: a.uid, gid: a.gid, rdev: 0,
+      size: 0, blksize: 4096, blocks: 0, atimeNs: a.atimeNs, mtimeNs: a.mtimeNs, ctimeNs: a.ctimeNs,
     };
+  }
+  override setattr(a: SetAttr): number {
+    return this.attrs.setattr(a);
   }
 
   // ---- protocol operations (struct proto_ops); defaults are sock_no_* answers ----

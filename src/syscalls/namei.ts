@@ -44,23 +44,34 @@ export function emptyPathLoc(t: Task, dirfd: number): Loc | number {
 
 /**
  * user_path_at: the Loc dirfd + the path at pathAddr lead to. With
- * emptyPath (AT_EMPTY_PATH given), an empty path is the dirfd itself.
+ * emptyPath (AT_EMPTY_PATH given: the attribute calls fchownat and
+ * utimensat), an empty path is the dirfd's own inode (a pipe's too).
  */
 export function pathLoc(t: Task, dirfd: number, pathAddr: UserPtr, follow: boolean, emptyPath = false): Loc | number {
   const path = readPath(t, pathAddr);
-  if (emptyPath && path === '') return emptyPathLoc(t, dirfd);
+  if (emptyPath && path === '') return dirfd === AT_FDCWD ? emptyPathLoc(t, dirfd) : fdInodeLoc(t, dirfd);
   const at = dirArg(t, dirfd, path);
   if (typeof at === 'number') return at;
   return t.kernel.vfs.resolve(t, at, path, follow);
 }
 
-/** The Loc an fd-based attribute call works on (fchmod, fchown, futimens). */
+/** The Loc an fd-based xattr call works on; EPERM for a file with no place in the namespace (a pipe, the console). */
 export function fdLoc(t: Task, fd: number): Loc | number {
   const f = fileOf(t, fd);
   if (typeof f === 'number') return f;
-  // a pipe or the console has no place in the namespace to change
   const loc = t.kernel.vfs.locOf(f);
-  if (!loc) return -Errno.EPERM;
+  return loc ? openLoc(f, loc) : -Errno.EPERM;
+}
+
+/** The Loc an fd-based attribute call works on (fchmod, fchown, futimens): a file with no place in the
+ * namespace has its own inode (a pipe's, a socket's, an anonymous inode's: Vfs.inodeLoc). */
+export function fdInodeLoc(t: Task, fd: number): Loc | number {
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  return openLoc(f, t.kernel.vfs.inodeLoc(f));
+}
+
+function openLoc(f: File, loc: Loc): Loc {
   // a host file changes through its open fd, which still works after an unlink (as Linux)
   if (f instanceof HostFile && !(loc.node instanceof OpenHostNode)) return { ...loc, node: new OpenHostNode(f.h.fs, f) };
   return loc;
@@ -315,7 +326,7 @@ export function sys_chmod(t: Task, r: Regs): number {
 
 /** fchmod(2) */
 export function sys_fchmod(t: Task, r: Regs): number {
-  const loc = fdLoc(t, r.getI32(A0));
+  const loc = fdInodeLoc(t, r.getI32(A0));
   return typeof loc === 'number' ? loc : t.kernel.vfs.chmodLoc(t, loc, r.getU32(A1));
 }
 
@@ -350,7 +361,7 @@ export function sys_lchown(t: Task, r: Regs): number {
 /** fchown(2) */
 export function sys_fchown(t: Task, r: Regs): number {
   const fd = r.getI32(A0), uid = idArg(r.getU32(A1)), gid = idArg(r.getU32(A2));
-  return doChown(t, fdLoc(t, fd), uid, gid);
+  return doChown(t, fdInodeLoc(t, fd), uid, gid);
 }
 
 /** fchownat(2) */
@@ -385,7 +396,7 @@ export function sys_utimensat(t: Task, r: Regs): number {
     if (atime === undefined && mtime === undefined) return 0; // both UTIME_OMIT: nothing to do, as Linux
   }
   let loc: Loc | number;
-  if (pathAddr === 0) loc = dirfd === AT_FDCWD ? -Errno.EFAULT : fdLoc(t, dirfd);
+  if (pathAddr === 0) loc = dirfd === AT_FDCWD ? -Errno.EFAULT : fdInodeLoc(t, dirfd);
   else loc = pathLoc(t, dirfd, pathAddr, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
   if (typeof loc === 'number') return loc;
   return t.kernel.vfs.utimesLoc(t, loc, atime, mtime, explicit);
@@ -398,7 +409,7 @@ export function sys_utimensat(t: Task, r: Regs): number {
 function doUtimes(t: Task, dirfd: number, pathAddr: number, times: [bigint, bigint] | null): number {
   const now = BigInt(Date.now()) * 1000000n;
   const [atime, mtime] = times ?? [now, now];
-  const loc = pathAddr === 0 && dirfd !== AT_FDCWD ? fdLoc(t, dirfd) : pathLoc(t, dirfd, pathAddr, true);
+  const loc = pathAddr === 0 && dirfd !== AT_FDCWD ? fdInodeLoc(t, dirfd) : pathLoc(t, dirfd, pathAddr, true);
   return typeof loc === 'number' ? loc : t.kernel.vfs.utimesLoc(t, loc, atime, mtime, times !== null);
 }
 
