@@ -76,6 +76,12 @@ test('/proc/self/fdinfo: pos, flags with O_CLOEXEC, and the lines of eventfd, ti
   assert.match(native.stdout, /\[tfd: {8}\d+ events: 80000019 data: {7}abcdef0123  pos:0\]\n/);
 });
 
+test("ioctl on an epoll fd: busy polling's parameters (EPIOCSPARAMS, EPIOCGPARAMS), EINVAL for FIONREAD and the rest", () => {
+  const { native } = assertSameAsNative([buildGuest('epoll_ioctl')]);
+  assert.match(native.stdout, /^FIONREAD EINVAL$/m);
+  assert.match(native.stdout, /^EPIOCGPARAMS OK 10 8 1$/m);
+});
+
 /** Host CPU seconds (user + sys) umlts and its guests used for argv. */
 function cpuOf(argv, timeout = 60_000) {
   requireCli();

@@ -4,6 +4,7 @@
  * message flags and the layouts of struct msghdr, cmsghdr, mmsghdr, ucred,
  * linger and the sockaddrs. Written once here; net/ and syscalls/ name them.
  */
+import { FIONREAD } from './termios.js';
 
 // ---- AF_VSOCK (uapi/linux/vm_sockets.h) ----
 export const AF_VSOCK = 40;
@@ -94,7 +95,8 @@ export const SOCKADDR_IN_SIZE = 16, SOCKADDR_IN6_SIZE = 28, SIN6_LEN_RFC2133 = 2
 export const SOCKADDR_NL_SIZE = 12;
 
 // ---- socket ioctls (uapi/linux/sockios.h) ----
-export const SIOCINQ = 0x541b, SIOCOUTQ = 0x5411, SIOCATMARK = 0x8905, SIOCGSTAMP = 0x8906;
+/** sockios.h: SIOCINQ is FIONREAD */
+export const SIOCINQ = FIONREAD, SIOCOUTQ = 0x5411, SIOCATMARK = 0x8905, SIOCGSTAMP = 0x8906;
 export const SIOCGIFNAME = 0x8910, SIOCGIFCONF = 0x8912, SIOCGIFFLAGS = 0x8913, SIOCGIFADDR = 0x8915;
 export const SIOCGIFNETMASK = 0x891b, SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927, SIOCGIFINDEX = 0x8933;
 export const SIOCGIFBRDADDR = 0x8919, SIOCGIFDSTADDR = 0x8917, SIOCGIFTXQLEN = 0x8942, SIOCETHTOOL = 0x8946;

@@ -2,6 +2,8 @@
 
 /** asm-generic/ioctls.h: the bytes a read would find now (sockets, pipes, ttys, inotify) */
 export const FIONREAD = 0x541b;
+/** asm-generic/ioctls.h: the requests do_vfs_ioctl answers for any fd (O_NONBLOCK, close-on-exec, O_ASYNC) */
+export const FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0x5452;
 
 // ---- struct termios (include/uapi/asm-generic/termbits.h) -------------------------------
 

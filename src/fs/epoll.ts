@@ -67,6 +67,10 @@ export class EpollFile extends AnonInodeFile {
    * guarded by the JS thread (their epoll_ctl and release write it) */
   private readonly watchers = new Set<EpollFile>();
 
+  /** busy polling's parameters (EPIOCSPARAMS; kept and shown, there being no NIC to busy-poll); guarded by the
+   * JS thread */
+  busyPoll = { usecs: 0, budget: 0, prefer: 0 };
+
   constructor(flags: number) {
     super(flags, 'anon_inode:[eventpoll]');
   }

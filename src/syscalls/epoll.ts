@@ -15,6 +15,8 @@ import { O_CLOEXEC, O_RDWR } from '../fs/types.js';
 import { EpollFile, EPOLL_CTL_DEL } from '../fs/epoll.js';
 import { MultiWait, runPass, timespecDeadline } from './poll.js';
 import { readStruct, writeStruct, readSigmask, Sigset, UserPtr } from './uaccess.js';
+import { FIOASYNC } from '../abi/termios.js';
+import { EPIOCSPARAMS, EPIOCGPARAMS, EPOLL_PARAMS_SIZE } from '../abi/poll.js';
 
 /** struct epoll_event is packed on x86-64: u32 events, u64 data */
 const EPOLL_EVENT_SIZE = 12;
@@ -121,4 +123,36 @@ export function sys_epoll_pwait2(t: Task, r: Regs): number {
 /** ep_timeout_to_timespec: negative is forever, 0 returns at once. */
 function msDeadline(ms: number): bigint | null {
   return ms < 0 ? null : ms === 0 ? 0n : monotonicNs() + BigInt(ms) * 1000000n;
+}
+
+/** NAPI_POLL_WEIGHT: a busy-poll budget above it needs CAP_NET_ADMIN (euid 0) */
+const NAPI_POLL_WEIGHT = 64;
+
+/** ep_eventpoll_ioctl (6.9+): busy polling's parameters; any other request is EINVAL (FIONREAD, TCGETS...),
+ * but FIOASYNC, which do_vfs_ioctl answers first: no fasync, ENOTTY. */
+export function epollIoctl(t: Task, ep: EpollFile, req: number, arg: UserPtr): number {
+  switch (req) {
+    case FIOASYNC:
+      return -Errno.ENOTTY;
+    case EPIOCSPARAMS: {
+      const dv = readStruct(t, arg, EPOLL_PARAMS_SIZE);
+      const usecs = dv.getUint32(0, true), budget = dv.getUint16(4, true), prefer = dv.getUint8(6);
+      if (dv.getUint8(7) !== 0 || usecs > 0x7fffffff || prefer > 1) return -Errno.EINVAL;
+      if (budget > NAPI_POLL_WEIGHT && t.creds.euid !== 0) return -Errno.EPERM;
+      ep.busyPoll = { usecs, budget, prefer };
+      return 0;
+    }
+    case EPIOCGPARAMS: {
+      const p = ep.busyPoll;
+      writeStruct(t, arg, EPOLL_PARAMS_SIZE, (dv) => {
+        dv.setUint32(0, p.usecs, true);
+        dv.setUint16(4, p.budget, true);
+        dv.setUint8(6, p.prefer);
+        dv.setUint8(7, 0);
+      });
+      return 0;
+    }
+    default:
+      return -Errno.EINVAL;
+  }
 }

@@ -13,8 +13,11 @@ import { readU32, writeU32 } from './uaccess.js';
 import { PtyFile } from '../fs/tty/pty.js';
 import { O_CLOEXEC } from '../fs/types.js';
 import { fileFlags } from '../fs/vfs.js';
+import { FIONREAD, FIONBIO, FIONCLEX, FIOCLEX } from '../abi/termios.js';
+import { TIOCGPTPEER } from '../fs/tty/tty.js';
+import { EpollFile } from '../fs/epoll.js';
+import { epollIoctl } from './epoll.js';
 
-const FIONREAD = 0x541b, FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGPTPEER = 0x5441;
 
 /** ioctl(2): the generic fd requests here, the rest to the File. */
 export function sys_ioctl(t: Task, r: Regs): number {
@@ -41,12 +44,13 @@ export function sys_ioctl(t: Task, r: Regs): number {
         writeU32(t, arg, Math.max(0, Math.min(st.size - f.pos, 0x7fffffff)));
         return 0;
       }
-      return f.ioctl(req, arg, t.mm);
+      return f instanceof EpollFile ? epollIoctl(t, f, req, arg) : f.ioctl(req, arg, t.mm);
     }
     case TIOCGPTPEER:
       return ptyPeer(t, f, Number(arg));
     default:
       if (f instanceof SeccompListener) return seccompNotifyIoctl(t, f, req, arg);
+      if (f instanceof EpollFile) return epollIoctl(t, f, req, arg);
       return f.ioctl(req, arg, t.mm);
   }
 }

@@ -37,9 +37,10 @@ import {
   SIGHUP, SIGCONT, SIGTTOU,
 } from './n_tty.js';
 import {
-  TtyStruct, HostWatch, TtyJobs, TIOCSPTLCK, TIOCGPTLCK, TIOCPKT, TIOCGPKT, TIOCGPTN, TIOCSIG, TIOCSPGRP, FIONREAD,
+  TtyStruct, HostWatch, TtyJobs, TIOCSPTLCK, TIOCGPTLCK, TIOCPKT, TIOCGPKT, TIOCGPTN, TIOCSIG, TIOCSPGRP,
   TIOCOUTQ, TCFLSH, TCXONC, u32, i32At,
 } from './tty.js';
+import { FIONREAD } from '../../abi/termios.js';
 
 export const UNIX98_PTY_SLAVE_MAJOR = 136;
 /** tty_buffer_set_limit(port, 8192): what one side may have written that the other has not taken in */

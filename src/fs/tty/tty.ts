@@ -24,6 +24,7 @@ import * as host from '../../host/libc.js';
 import type { UserMemory } from '../file.js';
 import { WaitQueue, POLLIN, POLLOUT } from '../waitqueue.js';
 import { major, minor } from '../node.js';
+import { FIONREAD } from '../../abi/termios.js';
 import {
   LineDiscipline, Termios, TERMIOS_SIZE, TERMIOS2_SIZE, SIGHUP, SIGCONT, SIGTTIN, SIGTTOU, SIGWINCH,
 } from './n_tty.js';
@@ -72,7 +73,7 @@ export interface TtyJobs {
 
 export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TCSBRK = 0x5409, TCXONC = 0x540a,
   TCFLSH = 0x540b, TIOCEXCL = 0x540c, TIOCNXCL = 0x540d, TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410,
-  TIOCOUTQ = 0x5411, TIOCSTI = 0x5412, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b,
+  TIOCOUTQ = 0x5411, TIOCSTI = 0x5412, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414,
   TIOCPKT = 0x5420, TIOCNOTTY = 0x5422, TIOCSETD = 0x5423, TIOCGETD = 0x5424, TCSBRKP = 0x5425, TIOCGSID = 0x5429,
   TCGETS2 = 0x802c542a, TCSETS2 = 0x402c542b, TCSETSW2 = 0x402c542c, TCSETSF2 = 0x402c542d,
   TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431, TIOCSIG = 0x40045436, TIOCVHANGUP = 0x5437, TIOCGPKT = 0x80045438,
