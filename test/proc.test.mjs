@@ -4,7 +4,7 @@
 import { test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { scratchDir, makeVfs, fakeProc, caller, readAll, O_RDONLY } from './fs_lib.mjs';
-import { BUSYBOX, runUmlts, assertNoLeftovers } from './lib.mjs';
+import { BUSYBOX, runUmlts, assertNoLeftovers, assertSameAsNative, buildGuest } from './lib.mjs';
 
 const c = caller();
 const sd = scratchDir('proc');
@@ -145,4 +145,14 @@ test("a reaped child's CPU time shows in its parent's cutime (/proc/<pid>/stat f
   const r = runUmlts([], [BUSYBOX, 'sh', '-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done & wait; cut -d" " -f16 /proc/$$/stat']);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(Number(r.stdout.trim()) > 0, `cutime ${r.stdout}`);
+});
+
+test("/proc/sys/kernel's ostype, osrelease, version, hostname and domainname say what uname says", () => {
+  const g = buildGuest('uts_sysctl');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^ostype reads: Linux\n/m);
+  // the guest's own names, after it sets them (not natively: that would rename the host)
+  const r = runUmlts([], [g, 'rename']);
+  assert.equal(r.code, 0, r.describe());
+  assert.match(r.stdout, /^sethostname OK, setdomainname OK\n(.*: as uname, and a newline\n){7}$/m, r.describe());
 });

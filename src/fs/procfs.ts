@@ -9,7 +9,7 @@
  * (made at mount or per lookup, its attributes fixed then); everything it shows comes
  * from the provider at the moment of the call.
  *
- * Missing: /proc/<pid>/environ, task/, /proc/sys. Files are owned by root,
+ * Missing: /proc/<pid>/environ, most of /proc/sys (kernel/'s UTS names only). Files are owned by root,
  * not by the process's euid. /proc/<pid>/stat and status need the
  * provider's pidStat; without it they show what the other methods give.
  */
@@ -59,8 +59,20 @@ export interface ProcProvider {
   uptime?(): { upNs: number; idleNs: number };
   /** /proc/net/<name> generators (tcp, udp, unix, dev...): the guest's own sockets (default: none) */
   netFiles?(): Readonly<Record<string, () => string>>;
+  /** the UTS names (/proc/sys/kernel's ostype, osrelease, version, hostname, domainname; default: no /proc/sys) */
+  uts?(): UtsName;
   /** /proc/loadavg: the 1, 5 and 15 minute load averages (default: 0) */
   loadavg?(): [number, number, number];
+}
+
+/** struct new_utsname (uname(2)) */
+export interface UtsName {
+  sysname: string;
+  nodename: string;
+  release: string;
+  version: string;
+  machine: string;
+  domainname: string;
 }
 
 /** One process as /proc/<pid>/stat and status show it (fs/proc/array.c do_task_stat). */
@@ -314,7 +326,7 @@ export class ProcFs extends FileSystem {
 
 /** Inode numbers: fixed ones for the root's files, pid * 64 + k above them for per-process nodes. */
 const INO_ROOT = 1, INO_SELF = 2, INO_CPUINFO = 3, INO_MEMINFO = 4, INO_MOUNTS = 5, INO_FILESYSTEMS = 6, INO_UPTIME = 7,
-  INO_LOADAVG = 8, INO_STAT = 9, INO_UMLTS = 64, INO_NET = 96;
+  INO_LOADAVG = 8, INO_STAT = 9, INO_SYS = 32, INO_SYS_KERNEL = 33, INO_UMLTS = 64, INO_NET = 96;
 const pidIno = (pid: number, k: number): number => 4096 + pid * 64 + k;
 const fdIno = (pid: number, fd: number): number => 0x40000000 + pid * 65536 + fd;
 const fdinfoIno = (pid: number, fd: number): number => 0x80000000 + pid * 65536 + fd;
@@ -419,6 +431,7 @@ class ProcRoot extends DirNode {
       ['umlts', new UmltsDir(fs)],
       ['net', new NetDir(fs)],
     ]);
+    if (p.uts) this.fixed.set('sys', new SysDir(fs, p.uts.bind(p)));
   }
   override lookup(name: string): Node | number {
     const f = this.fixed.get(name);
@@ -434,6 +447,34 @@ class ProcRoot extends DirNode {
     for (const [name, n] of this.fixed) r.push({ ino: n.peek().ino, type: n.isDir ? DT_DIR : n.isLink ? DT_LNK : DT_REG, name });
     for (const pid of this.fs.provider.pids()) r.push({ ino: pidIno(pid, 0), type: DT_DIR, name: String(pid) });
     return r;
+  }
+}
+
+/** A directory of fixed entries. */
+class FixedDir extends DirNode {
+  constructor(fs: ProcFs, ino: number, private readonly entries: Map<string, Node>) {
+    super(fs, ino, 0o555);
+  }
+  override lookup(name: string): Node | number {
+    return this.entries.get(name) ?? -Errno.ENOENT;
+  }
+  override readdir(): DirEntry[] {
+    return [...this.entries].map(([name, n]) => ({ ino: n.peek().ino, type: n.isDir ? DT_DIR : DT_REG, name }));
+  }
+}
+
+/**
+ * /proc/sys: of the sysctls, kernel/'s UTS names (kernel/utsname_sysctl.c), what uname(2) says. Read-only here:
+ * hostname and domainname are sethostname's and setdomainname's to change (Linux lets root write them).
+ */
+class SysDir extends FixedDir {
+  constructor(fs: ProcFs, uts: () => UtsName) {
+    const names: [string, keyof UtsName][] = [
+      ['ostype', 'sysname'], ['osrelease', 'release'], ['version', 'version'], ['hostname', 'nodename'], ['domainname', 'domainname'],
+    ];
+    // proc_sys_read: the value and a newline, a fresh read each open
+    const kernel = new Map<string, Node>(names.map(([file, field], i) => [file, new GenNode(fs, INO_SYS_KERNEL + 1 + i, () => uts()[field] + '\n', true)]));
+    super(fs, INO_SYS, new Map([['kernel', new FixedDir(fs, INO_SYS_KERNEL, kernel)]]));
   }
 }
 

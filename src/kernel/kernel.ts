@@ -66,6 +66,7 @@ import { IpcNamespace } from './ipc/ipc.js';
 import { RLIMIT_NOFILE, NR_OPEN } from '../abi/resource.js';
 import { CLOCK_REALTIME } from '../abi/time.js';
 import { procPidStat, procUptime } from './procstat.js';
+import type { UtsName } from '../fs/procfs.js';
 import { ttyJobs } from './tty_jobs.js';
 import * as exec_m from './exec.js';
 import * as fork_m from './fork.js';
@@ -264,6 +265,12 @@ export class Kernel {
   }
 
   // ---- process creation and exec ----------------------------------------------------
+
+  /** struct new_utsname as uname(2) and /proc/sys/kernel show it */
+  utsname(): UtsName {
+    const { release } = this.opts.uname;
+    return { sysname: 'Linux', nodename: this.uts.nodename, release, version: UTS_VERSION, machine: 'x86_64', domainname: this.uts.domainname };
+  }
 
   allocPid(): number {
     while (this.tgs.has(this.nextPid) || this.tasks.has(this.nextPid)) this.nextPid = this.nextPid >= 4194304 ? 2 : this.nextPid + 1;
@@ -835,8 +842,14 @@ export interface PreparedExec {
 }
 
 /** The kernel's side of procfs. Stateless: reads the kernel's tables on the JS thread. */
+/** UTS_VERSION: the build line uname -v shows (umlts's, not the host's) */
+const UTS_VERSION = '#1 SMP umlts';
+
 class ProcProviderImpl {
   constructor(private readonly k: Kernel) {}
+  uts(): UtsName {
+    return this.k.utsname();
+  }
   netFiles(): Readonly<Record<string, () => string>> {
     return procNetFiles(this.k.net);
   }

@@ -15,9 +15,8 @@ import { CAP_SYS_ADMIN } from '../abi/capability.js';
 /** uname(2) */
 export function sys_uname(t: Task, r: Regs): number {
   const u = new Uint8Array(65 * 6);
-  const { release } = t.kernel.opts.uname;
-  const { nodename, domainname } = t.kernel.uts;
-  const fields = ['Linux', nodename, release, '#1 SMP umlts', 'x86_64', domainname];
+  const n = t.kernel.utsname();
+  const fields = [n.sysname, n.nodename, n.release, n.version, n.machine, n.domainname];
   fields.forEach((f, i) => u.set(Buffer.from(f, 'latin1').subarray(0, 64), i * 65));
   copyOut(t, r.get(A0), u);
   return 0;
