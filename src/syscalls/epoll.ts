@@ -11,10 +11,10 @@ import type { Task } from '../kernel/task.js';
 import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
-import { O_CLOEXEC, O_RDWR } from '../fs/types.js';
+import { O_CLOEXEC, O_RDWR, O_ASYNC } from '../fs/types.js';
 import { EpollFile, EPOLL_CTL_DEL } from '../fs/epoll.js';
 import { MultiWait, runPass, timespecDeadline } from './poll.js';
-import { readStruct, writeStruct, readSigmask, Sigset, UserPtr } from './uaccess.js';
+import { readStruct, writeStruct, readSigmask, readU32, Sigset, UserPtr } from './uaccess.js';
 import { FIOASYNC } from '../abi/termios.js';
 import { EPIOCSPARAMS, EPIOCGPARAMS, EPOLL_PARAMS_SIZE } from '../abi/poll.js';
 
@@ -129,11 +129,11 @@ function msDeadline(ms: number): bigint | null {
 const NAPI_POLL_WEIGHT = 64;
 
 /** ep_eventpoll_ioctl (6.9+): busy polling's parameters; any other request is EINVAL (FIONREAD, TCGETS...),
- * but FIOASYNC, which do_vfs_ioctl answers first: no fasync, ENOTTY. */
+ * but FIOASYNC, which do_vfs_ioctl answers first (ioctl_fioasync: no fasync, so ENOTTY for a change of O_ASYNC). */
 export function epollIoctl(t: Task, ep: EpollFile, req: number, arg: UserPtr): number {
   switch (req) {
     case FIOASYNC:
-      return -Errno.ENOTTY;
+      return (readU32(t, arg) !== 0) !== ((ep.flags & O_ASYNC) !== 0) ? -Errno.ENOTTY : 0;
     case EPIOCSPARAMS: {
       const dv = readStruct(t, arg, EPOLL_PARAMS_SIZE);
       const usecs = dv.getUint32(0, true), budget = dv.getUint16(4, true), prefer = dv.getUint8(6);

@@ -1,6 +1,6 @@
 /* ioctl(2) on an epoll fd (fs/eventpoll.c ep_eventpoll_ioctl, Linux 6.9+): busy polling's parameters set and read
- * back, their checks, and EINVAL for any other request (FIONREAD, TCGETS); the generic FIONBIO works, FIOASYNC is
- * ENOTTY (no fasync). */
+ * back, their checks, and EINVAL for any other request (FIONREAD, TCGETS); the generic FIONBIO works, FIOASYNC
+ * is ENOTTY when it would change O_ASYNC (no fasync), 0 when not. */
 #include "common.h"
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -34,6 +34,9 @@ int main(void) {
   setuid(65534);
   say("budget 65 as nobody: %s\n", res(ioctl(ep, EPIOCSPARAMS, &p)));
   say("EPIOCGPARAMS bad address: %s\n", res(ioctl(ep, EPIOCGPARAMS, (void *)8)));
-  say("FIOASYNC %s\n", res(ioctl(ep, FIOASYNC, &n)));
+  n = 0;
+  say("FIOASYNC 0 %s\n", res(ioctl(ep, FIOASYNC, &n)));
+  n = 1;
+  say("FIOASYNC 1 %s\n", res(ioctl(ep, FIOASYNC, &n)));
   return 0;
 }
