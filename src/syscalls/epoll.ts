@@ -16,6 +16,8 @@ import { EpollFile, EPOLL_CTL_DEL } from '../fs/epoll.js';
 import { MultiWait, runPass, timespecDeadline } from './poll.js';
 import { readStruct, writeStruct, readSigmask, readU32, Sigset, UserPtr } from './uaccess.js';
 import { FIOASYNC } from '../abi/termios.js';
+import { capable } from '../kernel/creds.js';
+import { CAP_NET_ADMIN } from '../abi/capability.js';
 import { EPIOCSPARAMS, EPIOCGPARAMS, EPOLL_PARAMS_SIZE } from '../abi/poll.js';
 
 /** struct epoll_event is packed on x86-64: u32 events, u64 data */
@@ -125,7 +127,7 @@ function msDeadline(ms: number): bigint | null {
   return ms < 0 ? null : ms === 0 ? 0n : monotonicNs() + BigInt(ms) * 1000000n;
 }
 
-/** NAPI_POLL_WEIGHT: a busy-poll budget above it needs CAP_NET_ADMIN (euid 0) */
+/** NAPI_POLL_WEIGHT: a busy-poll budget above it needs CAP_NET_ADMIN */
 const NAPI_POLL_WEIGHT = 64;
 
 /** ep_eventpoll_ioctl (6.9+): busy polling's parameters; any other request is EINVAL (FIONREAD, TCGETS...),
@@ -138,7 +140,7 @@ export function epollIoctl(t: Task, ep: EpollFile, req: number, arg: UserPtr): n
       const dv = readStruct(t, arg, EPOLL_PARAMS_SIZE);
       const usecs = dv.getUint32(0, true), budget = dv.getUint16(4, true), prefer = dv.getUint8(6);
       if (dv.getUint8(7) !== 0 || usecs > 0x7fffffff || prefer > 1) return -Errno.EINVAL;
-      if (budget > NAPI_POLL_WEIGHT && t.creds.euid !== 0) return -Errno.EPERM;
+      if (budget > NAPI_POLL_WEIGHT && !capable(t.creds, CAP_NET_ADMIN)) return -Errno.EPERM;
       ep.busyPoll = { usecs, budget, prefer };
       return 0;
     }
