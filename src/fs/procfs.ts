@@ -37,6 +37,9 @@ export interface ProcProvider {
   root?(pid: number): string | null;
   /** the fd table of the process's leader (the Files behind /proc/<pid>/fd) */
   fds(pid: number): Map<number, File> | null;
+  /** the process's effective uid and gid (task_dump_owner of a dumpable process: its /proc/<pid>/fd's owner);
+   * default root */
+  owner?(pid: number): [number, number] | null;
   /** /proc/<pid>/fdinfo/<fd> text (null: no such fd); default: no fdinfo directory entries */
   fdinfo?(pid: number, fd: number): string | null;
   /** argv as NUL-terminated strings back to back */
@@ -610,6 +613,12 @@ class FdInfoDir extends DirNode {
 class FdDir extends DirNode {
   constructor(fs: ProcFs, readonly pid: number) {
     super(fs, pidIno(pid, 4), 0o500);
+  }
+  /** owned by the process's effective ids, as Linux's pid inodes of a dumpable process (every process is, here):
+   * a process that left root for another user still lists its own fds (Linux's proc_fd_permission) */
+  override peek(): Stat {
+    const o = this.fs.provider.owner?.(this.pid);
+    return o ? { ...this.st, uid: o[0], gid: o[1] } : this.st;
   }
   override lookup(name: string): Node | number {
     if (!/^(0|[1-9][0-9]{0,9})$/.test(name)) return -Errno.ENOENT;

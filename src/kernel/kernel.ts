@@ -876,6 +876,10 @@ class ProcProviderImpl {
     for (const fd of t.files.list()) m.set(fd, t.files.get(fd)!);
     return m;
   }
+  owner(pid: number): [number, number] | null {
+    const c = this.k.taskByPid(pid)?.creds;
+    return c ? [c.euid, c.egid] : null;
+  }
   /** seq_show (fs/proc/fd.c): position, f_flags (O_CLOEXEC from the fd), mount id, inode, then the file's own */
   fdinfo(pid: number, fd: number): string | null {
     const e = this.k.taskByPid(pid)?.files.entry(fd);
