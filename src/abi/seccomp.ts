@@ -23,6 +23,11 @@ export const SECCOMP_RET_KILL_PROCESS = 0x80000000, SECCOMP_RET_KILL_THREAD = 0,
   SECCOMP_RET_LOG = 0x7ffc0000, SECCOMP_RET_ALLOW = 0x7fff0000;
 export const SECCOMP_RET_ACTION_FULL = 0xffff0000, SECCOMP_RET_DATA = 0x0000ffff;
 
+/** /proc/sys/kernel/seccomp: the actions the kernel offers, and those it logs (every one but ALLOW, Linux's
+ * default; umlts's log is its kernel log) */
+export const SECCOMP_ACTIONS_AVAIL = 'kill_process kill_thread trap errno user_notif trace log allow';
+export const SECCOMP_ACTIONS_LOGGED = 'kill_process kill_thread trap errno user_notif trace log';
+
 /** SIGSYS's si_code for a filter's SECCOMP_RET_TRAP */
 export { SYS_SECCOMP } from './signal.js';
 

@@ -18,6 +18,7 @@ import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFDIR, S_IFLNK, S_IFREG, DT_DIR, DT_LNK, DT_REG } from './types.js';
 import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs, FixedNode, SEEK_SET, SEEK_CUR } from './node.js';
+import { SECCOMP_ACTIONS_AVAIL, SECCOMP_ACTIONS_LOGGED } from '../abi/seccomp.js';
 
 /**
  * What /proc shows, implemented by the kernel. Each per-process method
@@ -477,6 +478,11 @@ class SysDir extends FixedDir {
     ];
     // proc_sys_read: the value and a newline, a fresh read each open
     const kernel = new Map<string, Node>(names.map(([file, field], i) => [file, new GenNode(fs, INO_SYS_KERNEL + 1 + i, () => uts()[field] + '\n', true)]));
+    // the guest's own seccomp (kernel/seccomp.ts): what libseccomp and container tools read
+    kernel.set('seccomp', new FixedDir(fs, INO_SYS_KERNEL + 10, new Map<string, Node>([
+      ['actions_avail', new GenNode(fs, INO_SYS_KERNEL + 11, () => SECCOMP_ACTIONS_AVAIL + '\n', true)],
+      ['actions_logged', new GenNode(fs, INO_SYS_KERNEL + 12, () => SECCOMP_ACTIONS_LOGGED + '\n', true)],
+    ])));
     super(fs, INO_SYS, new Map([['kernel', new FixedDir(fs, INO_SYS_KERNEL, kernel)]]));
   }
 }

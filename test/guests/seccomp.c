@@ -61,7 +61,17 @@ static void scenario(const char *name, void (*fn)(void)) {
 static void bad_prog(const char *what, struct sock_filter *f, unsigned short n) {
   show(what, install(0, f, n));
 }
+static void cat(const char *path) {
+  char buf[256];
+  int fd = open(path, O_RDONLY);
+  int n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  buf[n > 0 ? n : 0] = 0;
+  say("%s: %s", path, n > 0 ? buf : "(none)\n");
+}
 static void checks(void) {
+  cat("/proc/sys/kernel/seccomp/actions_avail");
+  cat("/proc/sys/kernel/seccomp/actions_logged");
   show("PR_GET_SECCOMP", prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
   unsigned actions[] = { SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP, SECCOMP_RET_ERRNO,
                          SECCOMP_RET_USER_NOTIF, SECCOMP_RET_TRACE, SECCOMP_RET_LOG, SECCOMP_RET_ALLOW,
