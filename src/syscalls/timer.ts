@@ -23,7 +23,7 @@
  * exit(); a timer that fires for a dead process is dropped in any case.
  */
 import { Errno } from '../abi/errno.js';
-import { SIGALRM, SIGVTALRM, SIGPROF, NSIG } from '../abi/signal.js';
+import { SIGALRM, SIGVTALRM, SIGPROF, NSIG, SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID } from '../abi/signal.js';
 import type { Task, ThreadGroup, ProcessTimerState } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
 import { SI_KERNEL, SI_TIMER, SigInfo } from '../kernel/signal.js';
@@ -38,7 +38,6 @@ import { readStruct, readItimerval, readItimerspec, writeItimerval, writeItimers
 
 const SIGRTMAX = NSIG;
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
-const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 /** TICK_NSEC at HZ=250 (Debian's): what set_cpu_itimer adds to a CPU itimer */
 const TICK_NS = 4000000n;
 /** DELAYTIMER_MAX: the overrun count saturates here */
