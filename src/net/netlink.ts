@@ -197,6 +197,12 @@ export class NetlinkSocket extends Socket {
     this.rxBytes += d.length;
   }
 
+  /** netlink_sendskb of a POSIX message queue's SIGEV_THREAD cookie (ipc/mqueue.c): one datagram for its reader. */
+  deliverNotify(d: Uint8Array): void {
+    this.queue(d);
+    this.wq.wake(POLLIN | POLLRDNORM);
+  }
+
   override recv(buf: Uint8Array, flags: number, info: RecvInfo): number {
     const d = this.rxq[0];
     if (!d) {

@@ -32,6 +32,7 @@ import * as PIDFD from './pidfd.js';
 import * as SCHED from './sched.js';
 import * as MEMFD from './memfd.js';
 import * as IPC from './ipc.js';
+import * as MQ from './mqueue.js';
 import * as TFD from './timerfd.js';
 import * as INOTIFY from './inotify.js';
 import * as IOPRIO from './ioprio.js';
@@ -383,6 +384,13 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_msgsnd]: { name: 'msgsnd', handler: IPC.sys_msgsnd, status: 'supported', restart: 'nohand' },
   [N.SYS_msgrcv]: { name: 'msgrcv', handler: IPC.sys_msgrcv, status: 'supported', restart: 'nohand' },
   [N.SYS_msgctl]: { name: 'msgctl', handler: IPC.sys_msgctl, status: 'supported' },
+  // ---- POSIX message queues: syscalls/mqueue.ts ----
+  [N.SYS_mq_open]: { name: 'mq_open', handler: MQ.sys_mq_open, status: 'partial', note: 'no /dev/mqueue mount and no /proc/sys/fs/mqueue files (the defaults are fixed: msg_max 10, msgsize_max 8192, queues_max 256)' },
+  [N.SYS_mq_unlink]: { name: 'mq_unlink', handler: MQ.sys_mq_unlink, status: 'supported' },
+  [N.SYS_mq_timedsend]: { name: 'mq_timedsend', handler: MQ.sys_mq_timedsend, status: 'partial', note: 'sleepers wait in arrival order, not by nice value; a clock step does not move an armed deadline' },
+  [N.SYS_mq_timedreceive]: { name: 'mq_timedreceive', handler: MQ.sys_mq_timedreceive, status: 'partial', note: 'sleepers wait in arrival order, not by nice value; a clock step does not move an armed deadline' },
+  [N.SYS_mq_notify]: { name: 'mq_notify', handler: MQ.sys_mq_notify, status: 'partial', note: 'a registration goes when its process exits, not when it closes a descriptor of the queue or execs' },
+  [N.SYS_mq_getsetattr]: { name: 'mq_getsetattr', handler: MQ.sys_mq_getsetattr, status: 'supported' },
 
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },
