@@ -19,6 +19,7 @@ import { File } from './file.js';
 import { DirEntry, Stat, S_IFDIR, S_IFLNK, S_IFREG, DT_DIR, DT_LNK, DT_REG } from './types.js';
 import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs, FixedNode, SEEK_SET, SEEK_CUR } from './node.js';
 import { SECCOMP_ACTIONS_AVAIL, SECCOMP_ACTIONS_LOGGED } from '../abi/seccomp.js';
+import { CAP_FULL_SET } from '../abi/capability.js';
 
 /**
  * What /proc shows, implemented by the kernel. Each per-process method
@@ -116,8 +117,8 @@ export interface ProcPidStat {
   gids: [number, number, number, number];
   groups: number[];
   umask: number;
-  /** capability sets: inheritable, permitted, effective, bounding, ambient */
-  caps: readonly [number, number, number, number, number];
+  /** capability sets: inheritable, permitted, effective, bounding, ambient (default: none, a full bounding set) */
+  caps?: readonly [number, number, number, number, number];
   /** prctl(PR_SET_NO_NEW_PRIVS), the seccomp mode and how many filters its chain has */
   noNewPrivs?: boolean;
   seccompMode?: number;
@@ -258,7 +259,7 @@ export class ProcFs extends FileSystem {
       state: pid === p.currentPid() ? 'R' : 'S', ppid: 0, pgrp: pid, session: pid, ttyNr: 0, tpgid: -1,
       utimeNs: 0, stimeNs: 0, numThreads: 1, startNs: 0, vsize: 0, rss: 0,
       sigPnd: 0n, shdPnd: 0n, sigBlk: 0n, sigIgn: 0n, sigCgt: 0n, exitSignal: 17, processor: 0,
-      uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], groups: [], umask: 0o022, caps: [0, 0, 0, 0, 0],
+      uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], groups: [], umask: 0o022,
     };
   }
 
@@ -318,9 +319,10 @@ export class ProcFs extends FileSystem {
         kb('VmLib', 0) + kb('VmPTE', 0) + kb('VmSwap', 0) + kb('HugetlbPages', 0) + 'CoreDumping:\t0\nTHP_enabled:\t1\n';
     }
     const cap = (v: number): string => v.toString(16).padStart(16, '0');
+    const caps = st.caps ?? [0, 0, 0, CAP_FULL_SET, 0];
     s += `Threads:\t${st.numThreads}\nSigQ:\t0/63304\nSigPnd:\t${hex(st.sigPnd)}\nShdPnd:\t${hex(st.shdPnd)}\n` +
       `SigBlk:\t${hex(st.sigBlk)}\nSigIgn:\t${hex(st.sigIgn)}\nSigCgt:\t${hex(st.sigCgt)}\n` +
-      `CapInh:\t${cap(st.caps[0])}\nCapPrm:\t${cap(st.caps[1])}\nCapEff:\t${cap(st.caps[2])}\nCapBnd:\t${cap(st.caps[3])}\nCapAmb:\t${cap(st.caps[4])}\n` +
+      `CapInh:\t${cap(caps[0])}\nCapPrm:\t${cap(caps[1])}\nCapEff:\t${cap(caps[2])}\nCapBnd:\t${cap(caps[3])}\nCapAmb:\t${cap(caps[4])}\n` +
       `NoNewPrivs:\t${st.noNewPrivs ? 1 : 0}\nSeccomp:\t${st.seccompMode ?? 0}\nSeccomp_filters:\t${st.seccompFilters ?? 0}\n` +
       `Cpus_allowed:\t${(n >= 53 ? 'f'.repeat(Math.ceil(n / 4)) : ((2 ** n) - 1).toString(16))}\nCpus_allowed_list:\t${n > 1 ? `0-${n - 1}` : '0'}\n` +
       `Mems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n`;
