@@ -282,13 +282,20 @@ export class PseudoInodeAttrs {
   setattr(a: SetAttr): number {
     if (a.size !== undefined) return -Errno.EINVAL;
     if (a.mode !== undefined) this.perm = a.mode & 0o7777;
-    if (a.uid !== undefined && a.uid !== -1) this.uid = a.uid;
-    if (a.gid !== undefined && a.gid !== -1) this.gid = a.gid;
-    if (a.atimeNs !== undefined) this.atimeNs = a.atimeNs;
-    if (a.mtimeNs !== undefined) this.mtimeNs = a.mtimeNs;
-    this.ctimeNs = nowNs();
+    setOwnerAndTimes(this, a);
     return 0;
   }
+}
+
+/** simple_setattr's owner and times (a -1 id, an undefined time: unchanged); ctime is now. */
+export function setOwnerAndTimes(
+  o: { uid: number; gid: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint }, a: SetAttr,
+): void {
+  if (a.uid !== undefined && a.uid !== -1) o.uid = a.uid;
+  if (a.gid !== undefined && a.gid !== -1) o.gid = a.gid;
+  if (a.atimeNs !== undefined) o.atimeNs = a.atimeNs;
+  if (a.mtimeNs !== undefined) o.mtimeNs = a.mtimeNs;
+  o.ctimeNs = nowNs();
 }
 
 export function emptyStat(): Stat {

@@ -19,7 +19,7 @@ import type { LockTable } from './locks.js';
 import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_TRUNC } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, TMPFS_MAGIC, RENAME_EXCHANGE, RENAME_NOREPLACE,
-  dtype, nowNs, seekIn,
+  dtype, nowNs, seekIn, setOwnerAndTimes,
 } from './node.js';
 import { ShmemStore } from './shmem.js';
 import { SimpleXattrs } from './xattr.js';
@@ -149,11 +149,7 @@ abstract class TmpNode extends Node {
       this.mtimeNs = nowNs();
     }
     if (a.mode !== undefined) this.imode = (this.imode & S_IFMT) | (a.mode & 0o7777);
-    if (a.uid !== undefined && a.uid !== -1) this.uid = a.uid;
-    if (a.gid !== undefined && a.gid !== -1) this.gid = a.gid;
-    if (a.atimeNs !== undefined) this.atimeNs = a.atimeNs;
-    if (a.mtimeNs !== undefined) this.mtimeNs = a.mtimeNs;
-    this.ctimeNs = nowNs();
+    setOwnerAndTimes(this, a);
     return 0;
   }
 }

@@ -79,6 +79,33 @@ export function fixSetuid(c: Creds, old: OldIds, fs: boolean): void {
   if (old.euid !== 0 && c.euid === 0) c.capEffective = c.capPermitted;
 }
 
+/** Capability sets a container runtime gives the first process (the library's `capabilities`); rootOnly:
+ * permitted and effective only for a root user. Immutable. */
+export interface RuntimeCaps {
+  readonly bounding: CapSet;
+  readonly permitted: CapSet;
+  readonly effective: CapSet;
+  readonly inheritable: CapSet;
+  readonly ambient: CapSet;
+  readonly rootOnly: boolean;
+}
+
+/**
+ * As a container runtime leaves them: the bounding set dropped, the others
+ * set (capset), the ambient ones raised where permitted and inheritable
+ * (cap_ambient_invariant_ok); then the runtime's execve of the program:
+ * exec's transformation (a root's bounding set becomes permitted).
+ */
+export function runtimeCaps(c: Creds, caps: RuntimeCaps): void {
+  const held = !caps.rootOnly || c.uid === 0;
+  c.capBset = caps.bounding;
+  c.capPermitted = held ? caps.permitted : 0;
+  c.capEffective = held ? capAnd(caps.effective, caps.permitted) : 0;
+  c.capInheritable = caps.inheritable;
+  c.capAmbient = capAnd(caps.ambient, capAnd(c.capPermitted, c.capInheritable));
+  execCaps(c);
+}
+
 /**
  * cap_bprm_creds_from_file for a file with no capabilities of its own and
  * no set-id bits (umlts honours neither): uid 0 (real or effective, unless

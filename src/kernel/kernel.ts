@@ -47,7 +47,7 @@ import { containedEvents } from './events.js';
 import { ORIG_RAX } from '../platform/regs.js';
 import { Errno, ERRNO_NAMES } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
-import { Creds, execCaps } from './creds.js';
+import { Creds, RuntimeCaps, runtimeCaps } from './creds.js';
 import { Scheduler, SLICE_NS, LONG_RUN_NS } from './sched.js';
 import { finishSyscall, restartMode, SyscallTable, SyscallHook, SyscallTracer } from './syscall.js';
 export { NO_VERDICT } from './syscall.js';
@@ -73,7 +73,6 @@ import * as fork_m from './fork.js';
 import * as exit_m from './exit.js';
 import * as trap_m from './trap.js';
 import * as signal_deliver_m from './signal_deliver.js';
-import { capAnd } from '../abi/capability.js';
 
 /** How the kernel is set up (the front end fills it in); immutable once the Kernel is made. */
 export interface KernelOptions {
@@ -98,7 +97,7 @@ export interface KernelOptions {
   user: { uid: number; gid: number; groups: number[] };
   /** the first processes' capability sets (CapSet numbers; the library's `capabilities`); rootOnly: permitted and
    * effective only for a root user. Absent: Linux's default (root every capability, others none) */
-  caps?: { bounding: number; permitted: number; effective: number; inheritable: number; ambient: number; rootOnly: boolean } | null;
+  caps?: RuntimeCaps | null;
   /** UMLTS_DEBUG: an internal error's message is followed by its JS stack */
   debug?: boolean;
   /** init's resource limits, indexed by RLIMIT_*: [soft, hard], Infinity for RLIM_INFINITY (the front end
@@ -287,19 +286,7 @@ export class Kernel {
     const fs: FsContext = { cwd: '/', umask: 0o022 };
     const u = this.opts.user;
     const creds = new Creds(u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, [...u.groups]);
-    const caps = this.opts.caps;
-    if (caps) {
-      // as a container runtime leaves them: the bounding set dropped, the others set (capset), the ambient ones
-      // raised where permitted and inheritable (cap_ambient_invariant_ok)
-      const held = caps.rootOnly && u.uid !== 0 ? 0 : 1;
-      creds.capBset = caps.bounding;
-      creds.capPermitted = held ? caps.permitted : 0;
-      creds.capEffective = held ? capAnd(caps.effective, caps.permitted) : 0;
-      creds.capInheritable = caps.inheritable;
-      creds.capAmbient = capAnd(caps.ambient, capAnd(creds.capPermitted, creds.capInheritable));
-      // and then the runtime's execve of the program: exec's transformation (a root's bounding set permitted)
-      execCaps(creds);
-    }
+    if (this.opts.caps) runtimeCaps(creds, this.opts.caps);
     if (spec.cwd !== '/') {
       const r = this.vfs.chdir({ fs, creds }, null, spec.cwd);
       if (r < 0 && spec.cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${spec.cwd}: ${errnoMessage(-r)}`);
@@ -841,9 +828,10 @@ export interface PreparedExec {
   exe: string;
 }
 
-/** The kernel's side of procfs. Stateless: reads the kernel's tables on the JS thread. */
 /** UTS_VERSION: the build line uname -v shows (umlts's, not the host's) */
 const UTS_VERSION = '#1 SMP umlts';
+
+/** The kernel's side of procfs. Stateless: reads the kernel's tables on the JS thread. */
 
 class ProcProviderImpl {
   constructor(private readonly k: Kernel) {}

@@ -24,8 +24,9 @@ export const REGS_SET = -0x10001;
 
 /**
  * A syscall hook (the library's `hooks`): asked once as each syscall enters,
- * after the guest's own seccomp filters and before its handler; returns NO_VERDICT to let it run, or the result the
- * guest gets instead (-errno to deny, a value to emulate).
+ * after the guest's own seccomp filters and before its handler; returns
+ * NO_VERDICT to let it run, or the result the guest gets instead (-errno to
+ * deny, a value to emulate).
  */
 export type SyscallHook = (task: Task, nr: number) => number;
 /** A syscall hook's "go on". */

@@ -12,6 +12,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { resolve as resolvePath, relative, isAbsolute, join, posix } from 'node:path';
 import { OptionError } from './errors.js';
 import { CAP_NAMES, CAP_FULL_SET, capOr, capOf } from '../abi/capability.js';
+import type { RuntimeCaps } from '../kernel/creds.js';
 
 /**
  * Where a guest's fd 0, 1 or 2 goes: a pipe to the caller (a Node stream),
@@ -91,16 +92,9 @@ export interface CapabilitySets {
   ambient?: readonly string[];
 }
 
-/** The first process's capability sets (abi/capability.ts CapSet), checked; rootOnly: permitted and effective
- * only if its user is root (a list given, not the five sets). */
-export interface CapConfig {
-  bounding: number;
-  permitted: number;
-  effective: number;
-  inheritable: number;
-  ambient: number;
-  rootOnly: boolean;
-}
+/** The first process's capability sets, checked (kernel/creds.ts RuntimeCaps; rootOnly: a list was given, not the
+ * five sets). */
+export type CapConfig = RuntimeCaps;
 
 /** Capability names ('CAP_X' or 'X', any case) to a set; 'ALL' is every one. */
 export function capNames(names: unknown, what: string): number {
