@@ -13,13 +13,21 @@
 //    scattered frames reach before the guest reaches its own limit): the
 //    kernel drops that process's host mappings and goes on; memory stays
 //    right (made to happen every few batches with UMLTS_TEST_HOST_FULL).
+//  - Guests' host processes stopped and continued from outside (kill -STOP,
+//    kill -CONT of stubs), over and over: the guests go on (ptrace once
+//    kept a process stopped for ever: the host's SIGCONT to a held tracee
+//    stays pending, unreported).
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { buildGuest, runUmlts, runNative, assertSameAsNative, assertNoLeftovers, assertSameText, CLEAN_ENV, lines } from './lib.mjs';
+import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  buildGuest, runUmlts, runNative, assertSameAsNative, assertNoLeftovers, assertSameText, CLEAN_ENV, CLI, lines, withPlatform,
+  trackUmltsPid, stubProcesses,
+} from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -206,4 +214,46 @@ test('out of memory inside init\'s syscall (the kernel filling its pages): the h
   const { umlts } = assertSameAsNative([bin, '56', 'syscall'], ['--mem', '64M']);
   assert.match(umlts.stderr, /^umlts: out of memory: killed pid 2 \(oom_init\)/m, umlts.describe());
   assert.doesNotMatch(umlts.stderr, /killed pid 1 |kernel error|internal error/, umlts.describe());
+});
+
+test('guests whose host processes are stopped and continued from outside, round after round, go on to the end', async () => {
+  // a loop of fork+exec: new host processes all the time, stopped in every state (running guest code, held in a
+  // syscall, in a mapping batch, a fork's copy being made)
+  const script = 'i=0; while [ $i -lt 120 ]; do /bin/true; i=$((i+1)); done; echo done';
+  const child = spawn(process.execPath, [CLI, 'run', '--', '/bin/sh', '-c', script], { env: withPlatform(CLEAN_ENV), stdio: ['ignore', 'pipe', 'pipe'] });
+  trackUmltsPid(child.pid);
+  let out = '', err = '', exit = null;
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const done = new Promise((resolve) => child.on('exit', (code, sig) => resolve(exit = { code, sig })));
+  // this run's guest host processes: stubs below the umlts process
+  const ours = () => {
+    const stubs = stubProcesses(), parent = new Map();
+    for (const d of fs.readdirSync('/proc')) {
+      try {
+        const st = fs.readFileSync(`/proc/${d}/stat`, 'latin1');
+        parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch { /* gone */ }
+    }
+    return stubs.filter((p) => {
+      for (let q = p.pid, hops = 0; q > 1 && hops < 64; hops++, q = parent.get(q) ?? 0) if (q === child.pid) return true;
+      return false;
+    }).map((p) => p.pid);
+  };
+  let rounds = 0, stopped = 0;
+  const deadline = Date.now() + 60_000;
+  while (exit === null && Date.now() < deadline) {
+    await sleep(25);
+    const pids = ours();
+    for (const p of pids) try { process.kill(p, 'SIGSTOP'); stopped++; } catch { /* gone */ }
+    await sleep(10);
+    for (const p of pids) try { process.kill(p, 'SIGCONT'); } catch { /* gone */ }
+    rounds++;
+  }
+  if (exit === null) child.kill('SIGKILL');
+  const r = await done;
+  assert.ok(rounds >= 5 && stopped >= 5, `stopped ${stopped} processes in ${rounds} rounds`);
+  assert.deepEqual(r, { code: 0, sig: null }, `after ${rounds} rounds (${stopped} stops); stderr: ${err}`);
+  assert.equal(out, 'done\n', err);
+  assert.doesNotMatch(err, /kernel error|internal error/);
 });

@@ -8,6 +8,7 @@
  * preallocated typed arrays: nothing is allocated per call.
  */
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import type Koffi from 'koffi';
 import { HostError } from './errors.js';
 import { Errno } from '../abi/errno.js';
@@ -531,6 +532,23 @@ export function threadState(tgid: number, tid: number): string {
   // the state follows the last ") " (the command name before it may hold anything)
   for (let i = n - 3; i > 0; i--) if (procBuf[i] === 0x29 && procBuf[i + 1] === 0x20) return String.fromCharCode(procBuf[i + 2]!);
   return '';
+}
+/** Whether host signal sig (1-64) is pending for a thread: in its own or its process's pending set (/proc/TGID/task/TID/
+ * status, SigPnd and ShdPnd); false if it is gone. Not for a hot path (a whole status file, read as text). */
+export function signalPending(tgid: number, tid: number, sig: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${tgid}/task/${tid}/status`, 'latin1');
+  } catch {
+    return false;
+  }
+  // 16 hex digits, the highest signal first: sig's digit and bit
+  const digit = 15 - ((sig - 1) >> 2), bit = 1 << ((sig - 1) & 3);
+  for (const key of ['\nSigPnd:\t', '\nShdPnd:\t']) {
+    const i = text.indexOf(key);
+    if (i >= 0 && parseInt(text.charAt(i + key.length + digit), 16) & bit) return true;
+  }
+  return false;
 }
 /** Host-wide runnable threads now (/proc/loadavg's fourth field, before the slash), the reader included; -1 if unknown. */
 export function runnableTasks(): number {

@@ -7,7 +7,7 @@
  * methods; state is the kernel's, guarded by the JS thread.
  */
 import { OutOfMemory } from '../mm/physmem.js';
-import { Stop, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL, STOP_EXIT } from '../platform/platform.js';
+import { Stop, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL, STOP_EXIT, STOP_PENDING } from '../platform/platform.js';
 import { isStubAddress } from '../platform/stub_layout.js';
 import { SEGV_MAPERR, SEGV_ACCERR } from '../mm/address_space.js';
 import { RIP, ORIG_RAX } from '../platform/regs.js';
@@ -18,6 +18,8 @@ import { Kernel, KernelPanic } from './kernel.js';
 
 /** One stop of a guest thread: the trap loop only dispatches. */
 export function onStop(k: Kernel, task: Task, stop: Stop): void {
+  // a signal from outside for a thread the kernel holds: no stop of its, its vCPU is not involved
+  if (stop.kind === STOP_PENDING) return k.signalProcess(task.tg, stop.sig, { signo: stop.sig, code: SI_KERNEL });
   k.enterStop(task);
   try {
     switch (stop.kind) {

@@ -21,11 +21,11 @@ import { Errno, ErrnoError } from '../abi/errno.js';
 
 /** What stopped a guest thread (Stop.kind). */
 export const STOP_SYSCALL = 0, STOP_SECCOMP = 1, STOP_FAULT = 2, STOP_TRAP = 3, STOP_KICK = 4, STOP_SIGNAL = 5,
-  STOP_EXIT = 6, STOP_EVENTS = 7;
+  STOP_EXIT = 6, STOP_EVENTS = 7, STOP_PENDING = 8;
 /** What a stop's handling is called in the kernel's messages, by kind. */
-export const STOP_NAMES: readonly string[] = ['syscall', 'syscall', 'page fault', 'trap', 'kick', 'host signal', 'host thread exit', 'host events'];
+export const STOP_NAMES: readonly string[] = ['syscall', 'syscall', 'page fault', 'trap', 'kick', 'host signal', 'host thread exit', 'host events', 'host signal pending'];
 export type StopKind = typeof STOP_SYSCALL | typeof STOP_SECCOMP | typeof STOP_FAULT | typeof STOP_TRAP |
-  typeof STOP_KICK | typeof STOP_SIGNAL | typeof STOP_EXIT | typeof STOP_EVENTS;
+  typeof STOP_KICK | typeof STOP_SIGNAL | typeof STOP_EXIT | typeof STOP_EVENTS | typeof STOP_PENDING;
 
 /**
  * One stop, as wait() fills it in (one record reused: nothing is allocated
@@ -43,6 +43,11 @@ export type StopKind = typeof STOP_SYSCALL | typeof STOP_SECCOMP | typeof STOP_F
  *                the platform forgets it
  *  STOP_EVENTS   no thread: host events were handled (timers fired, fds
  *                ready); the kernel runs what they woke
+ *  STOP_PENDING  not a stop: host signal sig, sent from outside, is pending
+ *                on ctx, a thread the kernel holds (not running guest code),
+ *                and would not be reported before it runs: its process gets
+ *                it; the thread stays as it is (ptrace: a SIGCONT to a
+ *                process stopped from outside)
  * Owned by the trap loop: wait() writes it, the kernel reads it until the next wait().
  */
 export interface Stop {

@@ -12,12 +12,22 @@
  * only (guarded by the JS thread). `live` changes only in adopt() (spawn and
  * the stub's thread clones), wait(), stopNow() and kill(); `dying` only in
  * kill(), wait() (onDying) and shutdown(). Lock order: none.
+ *
+ * A process stopped from outside (kill -STOP of a stub): wait() reports the
+ * stop signal and the kernel stops the guest process, holding its threads
+ * in their ptrace stops. A SIGCONT from outside then stays pending on the
+ * host unreported (a tracee reports signals only when it runs; without
+ * PTRACE_SEIZE there is no PTRACE_LISTEN), and the guest would stay
+ * stopped for ever: until a SIGCONT shows in its pending sets, a timer
+ * looks (frozen), and wait() hands it on (STOP_PENDING); the host reports
+ * that SIGCONT again once a thread runs, and that report is dropped.
  */
 import * as host from '../../host/libc.js';
 import {
   Platform, Context, Stop, StubPages, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL,
-  STOP_EXIT, STOP_EVENTS, SavedTerminal,
+  STOP_EXIT, STOP_EVENTS, STOP_PENDING, SavedTerminal, Timer, monotonicNs,
 } from '../platform.js';
+import { SIGCONT, isStopSignal } from '../../abi/signal.js';
 import { HostFacts } from '../host_facts.js';
 import { PtraceEvents } from './events.js';
 import { Errno, ErrnoError } from '../../abi/errno.js';
@@ -26,6 +36,8 @@ import {
   WIFSTOPPED, WSTOPSIG, WIFEXITED, WEXITSTATUS, WTERMSIG,
 } from './thread.js';
 
+/** how often a process stopped from outside is looked at for a SIGCONT from outside (ns) */
+const FROZEN_POLL_NS = 50_000_000n;
 
 export class PtracePlatform extends HostFacts implements Platform {
   /** immutable */
@@ -53,6 +65,16 @@ export class PtracePlatform extends HostFacts implements Platform {
   private readonly savedAffinity = host.getAffinity(0);
   /** out-parameters for waitpid and clock_gettime; guarded by the JS thread, used synchronously only */
   private readonly status = new Int32Array(1);
+  /** host processes (tgid) a stop signal from outside stopped, and the thread that reported it, looked at every
+   * FROZEN_POLL_NS for a pending SIGCONT; guarded by the JS thread (wait() adds, the timer and noteReaped remove) */
+  private readonly frozen = new Map<number, HostThread>();
+  /** the frozen processes' timer (null: none armed); guarded by the JS thread */
+  private frozenTimer: Timer | null = null;
+  /** threads with a SIGCONT found pending, for wait() to report (STOP_PENDING); guarded by the JS thread */
+  private readonly contFound: HostThread[] = [];
+  /** host processes (tgid) whose SIGCONT wait() reported while pending: the host's own report of it is dropped;
+   * guarded by the JS thread */
+  private readonly contTaken = new Set<number>();
 
   constructor() {
     super();
@@ -101,6 +123,15 @@ export class PtracePlatform extends HostFacts implements Platform {
   wait(out: Stop): void {
     const st = this.status;
     for (;;) {
+      const found = this.contFound.pop();
+      if (found && this.live.has(found.tid)) {
+        out.kind = STOP_PENDING;
+        out.ctx = found;
+        out.sig = SIGCONT;
+        out.status = 0;
+        return;
+      }
+      if (found) continue;
       const tid = host.waitpid(-this.pgid, st, host.__WALL);
       if (tid < 0) {
         if (tid === -4) continue; // EINTR
@@ -138,9 +169,42 @@ export class PtracePlatform extends HostFacts implements Platform {
         const sig = WSTOPSIG(s);
         out.sig = sig;
         out.kind = sig === SIGSEGV ? STOP_FAULT : sig === SIGTRAP ? STOP_TRAP : sig === SIGKICK ? STOP_KICK : STOP_SIGNAL;
+        if (out.kind === STOP_SIGNAL && !this.hostSignal(t, sig)) {
+          // on with guest code, as the kernel left it
+          host.ptraceTry(host.PTRACE_SYSEMU, tid, 0, 0);
+          continue;
+        }
       }
       return;
     }
+  }
+
+  /**
+   * Host signal sig stopped t (running guest or stub code): false if the kernel has had it already (a SIGCONT
+   * found pending, STOP_PENDING). A stop signal makes its process one to look at for a SIGCONT from outside
+   * until one comes or it runs again.
+   */
+  hostSignal(t: HostThread, sig: number): boolean {
+    if (sig === SIGCONT && this.contTaken.delete(t.tgid)) return false;
+    if (!isStopSignal(sig)) return true;
+    this.frozen.set(t.tgid, t);
+    if (!this.frozenTimer?.armed) this.frozenTimer = this.events.addTimer(monotonicNs() + FROZEN_POLL_NS, () => this.lookAtFrozen());
+    return true;
+  }
+  private lookAtFrozen(): void {
+    for (const [tgid, t] of this.frozen) {
+      if (!this.live.has(t.tid)) {
+        this.frozen.delete(tgid);
+      } else if (host.signalPending(tgid, t.tid, SIGCONT)) {
+        this.frozen.delete(tgid);
+        this.contTaken.add(tgid);
+        this.contFound.push(t);
+      } else if (host.threadState(tgid, t.tid) !== 't') {
+        // it runs: the guest was continued from inside, and what comes from outside is reported as it runs
+        this.frozen.delete(tgid);
+      }
+    }
+    if (this.frozen.size > 0) this.frozenTimer = this.events.addTimer(monotonicNs() + FROZEN_POLL_NS, () => this.lookAtFrozen());
   }
 
   /** A killed thread stopped or died: once a stub's first thread is reaped, the process is gone. */
@@ -151,6 +215,8 @@ export class PtracePlatform extends HostFacts implements Platform {
   }
   private noteReaped(tid: number): void {
     if (!this.leaders.delete(tid)) return; // a thread, not a process (and its pid may come back)
+    this.frozen.delete(tid);
+    this.contTaken.delete(tid);
     const cb = this.reapCallbacks.get(tid);
     if (cb) {
       this.reapCallbacks.delete(tid);

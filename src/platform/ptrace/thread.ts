@@ -65,7 +65,7 @@ export class HostThread implements Context {
   /** the kernel's task on it; owned by the kernel (see Context.owner) */
   owner: unknown = null;
   /** the platform that reports this thread's stops; set once, by adopt(), then immutable */
-  platform: { adopt(t: HostThread): HostThread; forget(t: HostThread): void } | null = null;
+  platform: { adopt(t: HostThread): HostThread; forget(t: HostThread): void; hostSignal(t: HostThread, sig: number): boolean } | null = null;
   /** Scratch registers for stub runs; owned by this thread, used only while it is stopped. */
   private readonly scratch = new Regs();
   /** scratch holds this thread's registers (read at its stop, nothing written or run since): the next stub
@@ -106,7 +106,7 @@ export class HostThread implements Context {
     this.platform?.adopt(t);
     t.ranBatch = true;
     const first = t.waitStop();
-    if (WSTOPSIG(first) !== SIGSTOP && WSTOPSIG(first) !== SIGKICK) t.pendingHostSignals.push(WSTOPSIG(first));
+    if (WSTOPSIG(first) !== SIGSTOP && WSTOPSIG(first) !== SIGKICK) t.keepHostSignal(WSTOPSIG(first));
     t.cont(0);
     for (;;) {
       if (t.atTrap(t.waitStop(), syms().stub_thread_trap)) return t;
@@ -250,9 +250,15 @@ export class HostThread implements Context {
     if (sig === SIGSEGV || sig === SIGBUS || sig === SIGILL || sig === SIGFPE || sig === SIGTRAP) {
       throw new StubFailed(this.tid, `host signal ${sig}`);
     }
-    if (sig !== SIGKICK) this.pendingHostSignals.push(sig);
+    if (sig !== SIGKICK) this.keepHostSignal(sig);
     this.cont(0);
     return false;
+  }
+
+  /** A host signal from outside stopped this thread in stub code: the kernel takes it at the next resume, unless
+   * the platform has handed it on already. */
+  private keepHostSignal(sig: number): void {
+    if (this.platform?.hostSignal(this, sig) ?? true) this.pendingHostSignals.push(sig);
   }
 
   /** nothing polls under ptrace */
@@ -284,6 +290,8 @@ export class HostThread implements Context {
     const { ret, child } = this.runWithEvent(syms().stub_sys_fork, STOP_FORK, syms().stub_sys_fork_trap, pages.batchOff);
     if (ret < 0) return ret;
     const t = new HostThread(ret, pages);
+    // (its signals from outside during the waits below are the platform's already)
+    t.platform = this.platform;
     if (child !== ret) {
       t.killAndReap();
       throw new StubFailed(this.tid, `fork event for ${child}, clone returned ${ret}`);
@@ -291,7 +299,7 @@ export class HostThread implements Context {
     try {
       // its first stop (the SIGSTOP of an auto-attached child), then its trap
       const first = t.waitStop();
-      if (WSTOPSIG(first) !== SIGSTOP) t.pendingHostSignals.push(WSTOPSIG(first));
+      if (WSTOPSIG(first) !== SIGSTOP) t.keepHostSignal(WSTOPSIG(first));
       t.ranBatch = true;
       t.cont(0);
       while (!t.atTrap(t.waitStop(), syms().stub_sys_forked_trap));
