@@ -107,6 +107,17 @@ for (const cpus of ['1', '2']) {
   });
 }
 
+// complete_signal passes over a thread with a signal pending that is not on a CPU; a thread that blocks a pending
+// process-directed signal (a handler's sa_mask, sigprocmask) or exits hands it to a sibling, woken for it
+// (retarget_shared_pending). Before, both went to the spinning main thread and SIGUSR2 waited for SIGUSR1's handler.
+for (const cpus of ['1', '2']) {
+  test(`process-directed signals spread over threads, and one blocked by a handler's mask goes to a sleeping sibling (${cpus} vCPU)`, () => {
+    const g = buildGuest('signal_retarget', ['-lpthread']);
+    const { native } = assertSameAsNative([g], ['--cpus', cpus], { timeout: 60_000 });
+    assert.equal(native.stdout.match(/on different threads, SIGUSR2's handler ran before SIGUSR1's ended$/gm)?.length, 3);
+  });
+}
+
 test('a syscall restarted after an SA_RESTART handler gets its whole number back in rax, high bits too', () => {
   const g = buildGuest('restart_rax');
   const { native } = assertSameAsNative([g]);

@@ -39,6 +39,8 @@ export function exitThread(k: Kernel, task: Task, status: number): void {
       }
     }
   }
+  // exit_signals: what it could have taken goes to a sibling
+  k.retargetShared(task, ~task.sigmaskLo, ~task.sigmaskHi);
   k.dropThread(task);
 }
 

@@ -706,6 +706,14 @@ export class Kernel {
   }
 
   /** signal_deliver.ts */
+  setBlocked(task: Task, lo: number, hi: number): void {
+    signal_deliver_m.setBlocked(this, task, lo, hi);
+  }
+  /** signal_deliver.ts */
+  retargetShared(task: Task, lo: number, hi: number): void {
+    signal_deliver_m.retargetShared(this, task, lo, hi);
+  }
+  /** signal_deliver.ts */
   setTempSigmask(task: Task, lo: number, hi: number): void {
     signal_deliver_m.setTempSigmask(this, task, lo, hi);
   }

@@ -20,7 +20,7 @@ import { OutOfMemory } from '../mm/physmem.js';
 // abi/signal.ts; it is re-exported here for the kernel's and syscalls' use.
 export * from '../abi/signal.js';
 import {
-  SIGSEGV, SIGBUS, SIG_DFL, SIG_IGN, SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, SA_ONSTACK, UNBLOCKABLE_LO, SigInfo, isIgnoredByDefault,
+  SIGSEGV, SIGBUS, SIG_DFL, SIG_IGN, SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, SA_ONSTACK, SigInfo, isIgnoredByDefault,
   encodeSiginfo,
 } from '../abi/signal.js';
 
@@ -246,8 +246,7 @@ export function restoreFrame(t: Task): { fp: Uint8Array | null } | number {
   r.set(CS, USER_CS);
   r.set(SS, USER_SS);
   r.set(ORIG_RAX, -1); // no syscall to restart
-  t.sigmaskLo = dv.getUint32(SIGMASK_OFF, true) & ~UNBLOCKABLE_LO;
-  t.sigmaskHi = dv.getUint32(SIGMASK_OFF + 4, true);
+  t.kernel.setBlocked(t, dv.getUint32(SIGMASK_OFF, true), dv.getUint32(SIGMASK_OFF + 4, true));
   // uc_stack: as sigaltstack(2) would (errors ignored, like restore_altstack)
   const ssSp = Number(dv.getBigUint64(UC_OFF + 16, true)), ssFlags = dv.getInt32(UC_OFF + 24, true), ssSize = Number(dv.getBigUint64(UC_OFF + 32, true));
   if (!onAltStack(t, r.get(RSP))) {

@@ -26,17 +26,86 @@ export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<Si
   k.signalWakeup(task, sig);
 }
 
-/** Send a signal to a process (kill): any thread not blocking it takes it. */
+/** Send a signal to a process (kill): one thread that wants it is woken for it (complete_signal). */
 export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Partial<SigInfo>): void {
   if (sig === 0 || tg.zombie || tg.tasks.length === 0) return;
   if (!k.prepareSignal(tg, sig)) return;
   const t0 = tg.tasks[0]!;
   if (isIgnored(t0, sig)) return;
+  // (chosen before it is queued: whether a thread has a signal pending already counts, not this one)
+  const t = completeTarget(k, tg, sig);
   tg.sharedPending.add({ code: SI_USER, ...info, signo: sig });
   k.signalfdWait.wake(POLLIN); // signalfd_notify
-  const t = tg.tasks.find((x) => !isBlocked(x, sig) && x.state !== 'zombie') ?? t0;
-  tg.sharedTarget[sig] = isBlocked(t, sig) ? null : t;
-  k.signalWakeup(t, sig);
+  tg.sharedTarget[sig] = t;
+  if (t) k.signalWakeup(t, sig);
+}
+
+/** Does t take sig when it comes (not blocked, or blocked but waited for in rt_sigtimedwait, which unblocks what it
+ * waits for while it waits)? */
+function takes(t: Task, sig: number): boolean {
+  if (!isBlocked(t, sig)) return true;
+  return t.state === 'blocked' && (sig <= 32 ? t.sc.sigwaitLo & (1 << (sig - 1)) : t.sc.sigwaitHi & (1 << (sig - 33))) !== 0;
+}
+
+/** wants_signal: t takes sig, is not stopped or gone, and runs guest code now or has no signal pending yet. */
+function wantsSignal(k: Kernel, t: Task, sig: number): boolean {
+  if (t.state === 'zombie' || t.state === 'dead' || t.state === 'stopped' || !takes(t, sig)) return false;
+  return t.state === 'running' || !hasDeliverable(k, t);
+}
+
+/**
+ * complete_signal's choice of a thread for a process-directed signal: the
+ * first thread if it wants it, else the next one that does from the last
+ * choice on (spreading signals over threads that have none pending); null
+ * if none does (it waits for whichever thread takes signals next).
+ */
+function completeTarget(k: Kernel, tg: ThreadGroup, sig: number): Task | null {
+  const tasks = tg.tasks;
+  if (wantsSignal(k, tasks[0]!, sig)) return tasks[0]!;
+  if (tasks.length === 1) return null;
+  const from = Math.max(0, tg.currTarget ? tasks.indexOf(tg.currTarget) : 0);
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[(from + i) % tasks.length]!;
+    if (wantsSignal(k, t, sig)) return (tg.currTarget = t);
+  }
+  return null;
+}
+
+/**
+ * retarget_shared_pending: task no longer takes the process-directed
+ * signals in lo/hi (it blocks them now, or it is exiting): of those
+ * pending, each goes to another thread that takes it, woken for it, as on
+ * Linux; not left for whichever thread next returns to guest code, which
+ * may be never (every other one asleep).
+ */
+export function retargetShared(k: Kernel, task: Task, lo: number, hi: number): void {
+  const tg = task.tg, sp = tg.sharedPending;
+  let rlo = sp.lo & lo, rhi = sp.hi & hi;
+  if ((rlo | rhi) === 0) return;
+  for (const t of tg.tasks) {
+    if (t === task || t.state === 'zombie' || t.state === 'dead') continue;
+    let first = 0;
+    for (let sig = 1; sig <= 64; sig++) {
+      if (!(sig <= 32 ? rlo & (1 << (sig - 1)) : rhi & (1 << (sig - 33))) || !takes(t, sig)) continue;
+      if (sig <= 32) rlo &= ~(1 << (sig - 1));
+      else rhi &= ~(1 << (sig - 33));
+      const held = tg.sharedTarget[sig];
+      if (!held || held === task || held.state === 'zombie' || held.state === 'dead' || !takes(held, sig)) tg.sharedTarget[sig] = t;
+      if (first === 0) first = sig;
+    }
+    if (first !== 0) k.signalWakeup(t, first);
+    if ((rlo | rhi) === 0) return;
+  }
+}
+
+/** set_current_blocked: task's mask becomes lo/hi (SIGKILL and SIGSTOP never blocked); the process-directed
+ * signals pending that it blocks now go to another thread. */
+export function setBlocked(k: Kernel, task: Task, lo: number, hi: number): void {
+  lo &= ~UNBLOCKABLE_LO;
+  const newLo = lo & ~task.sigmaskLo, newHi = hi & ~task.sigmaskHi;
+  task.sigmaskLo = lo;
+  task.sigmaskHi = hi;
+  if ((newLo | newHi) !== 0) retargetShared(k, task, newLo, newHi);
 }
 
 /**
@@ -129,16 +198,15 @@ export function setTempSigmask(k: Kernel, task: Task, lo: number, hi: number): v
     task.sc.savedMaskLo = task.sigmaskLo;
     task.sc.savedMaskHi = task.sigmaskHi;
   }
-  task.sigmaskLo = lo & ~UNBLOCKABLE_LO;
-  task.sigmaskHi = hi;
+  setBlocked(k, task, lo, hi);
 }
 
 /** A syscall that set a temporary mask completes without a handler: put the old mask back. */
 export function restoreTempSigmask(k: Kernel, task: Task): void {
   if (task.sc.savedMaskLo === null) return;
-  task.sigmaskLo = task.sc.savedMaskLo;
-  task.sigmaskHi = task.sc.savedMaskHi;
+  const lo = task.sc.savedMaskLo, hi = task.sc.savedMaskHi;
   task.sc.savedMaskLo = null;
+  setBlocked(k, task, lo, hi);
 }
 
 /** Does the task have a signal it would act on now? (for sigsuspend-like waits) */
@@ -173,6 +241,8 @@ export function fatalSignalPending(k: Kernel, task: Task): boolean {
 export function deliverSignals(k: Kernel, task: Task): boolean {
   const r = task.regs;
   let handled = false;
+  // the mask in force as it came: what the handlers' masks block beyond it goes to other threads
+  const entryLo = task.sigmaskLo, entryHi = task.sigmaskHi;
   for (;;) {
     if (task.tg.stopSig && task.state !== 'zombie') {
       k.restartWithoutHandler(task);
@@ -257,6 +327,9 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
   if (!handled) {
     k.restartWithoutHandler(task);
     k.restoreTempSigmask(task);
+  } else {
+    const lo = task.sigmaskLo & ~entryLo, hi = task.sigmaskHi & ~entryHi;
+    if ((lo | hi) !== 0) retargetShared(k, task, lo, hi);
   }
   return true;
 }

@@ -68,6 +68,9 @@ export class ThreadGroup {
    * signal number; while that thread can take the signal, no other one does (signal_deliver.ts sharedHeld).
    * Guarded by the JS thread (signalProcess sets it) */
   readonly sharedTarget: (Task | null)[] = [];
+  /** where complete_signal's search for a thread that wants a signal starts (its last choice; null: the first
+   * thread); guarded by the JS thread (signalProcess) */
+  currTarget: Task | null = null;
   /** the signal the parent gets when this process dies (clone's CSIGNAL; 0 for none); immutable after clone */
   exitSignal = 17;
   /** a zombie: dead, waiting to be reaped by its parent; guarded by the JS thread (set once, by exitGroup) */

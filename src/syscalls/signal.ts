@@ -81,17 +81,9 @@ export function sys_rt_sigprocmask(t: Task, r: Regs): number {
   }
   if (oset) writeSigset(t, oset, t.sigmaskLo, t.sigmaskHi);
   if (set) {
-    if (how === SIG_BLOCK) {
-      t.sigmaskLo |= lo;
-      t.sigmaskHi |= hi;
-    } else if (how === SIG_UNBLOCK) {
-      t.sigmaskLo &= ~lo;
-      t.sigmaskHi &= ~hi;
-    } else {
-      t.sigmaskLo = lo;
-      t.sigmaskHi = hi;
-    }
-    t.sigmaskLo &= ~((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))); // cannot be blocked
+    if (how === SIG_BLOCK) t.kernel.setBlocked(t, t.sigmaskLo | lo, t.sigmaskHi | hi);
+    else if (how === SIG_UNBLOCK) t.kernel.setBlocked(t, t.sigmaskLo & ~lo, t.sigmaskHi & ~hi);
+    else t.kernel.setBlocked(t, lo, hi);
   }
   return 0;
 }
