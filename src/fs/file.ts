@@ -168,6 +168,8 @@ export abstract class File {
   }
   /** Called once, when the last reference goes. */
   protected release(): void {}
+  /** f_op->flush: process tgid closes one of its descriptors of this file (at every close, not only the last). */
+  flush(_tgid: number): void {}
 
   get(): this {
     this.refs++;

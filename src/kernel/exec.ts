@@ -200,7 +200,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   }
   // unshare_files (begin_new_exec): a table another process shares (CLONE_FILES) keeps its close-on-exec fds
   unshareFiles(task);
-  task.files.closeOnExec((f) => k.vfs.locks.closeFile(task.tg, f)); // the process's POSIX locks on their files go too
+  task.files.closeOnExec((f) => k.filpClose(task.tg, f));
   // handled signals go back to their defaults; ignored ones stay ignored
   for (let s = 1; s <= 64; s++) {
     const a = task.tg.sigactions[s];

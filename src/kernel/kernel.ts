@@ -705,6 +705,13 @@ export class Kernel {
     signal_deliver_m.forceSignal(this, task, sig, info);
   }
 
+  /** filp_close before the descriptor goes (close, close_range, dup2 over it, exec's close-on-exec): the file's
+   * flush (mqueue's notification) and the process's POSIX locks on it (locks_remove_posix). */
+  filpClose(tg: ThreadGroup, f: File): void {
+    f.flush(tg.tgid);
+    this.vfs.locks.closeFile(tg, f);
+  }
+
   /** signal_deliver.ts */
   setBlocked(task: Task, lo: number, hi: number): void {
     signal_deliver_m.setBlocked(this, task, lo, hi);

@@ -149,8 +149,3 @@ export function fcntlLock(t: Task, f: File, cmd: number, arg: UserPtr): number {
   if (e === -Errno.EAGAIN) return -Errno.EAGAIN; // Linux says EAGAIN (POSIX allows EACCES)
   return e;
 }
-
-/** t closes an fd of f (close, close_range, dup2 over it): the process's POSIX locks on that file go (locks_remove_posix). */
-export function locksOnClose(t: Task, f: File): void {
-  t.kernel.vfs.locks.closeFile(t.tg, f);
-}

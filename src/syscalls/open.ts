@@ -14,7 +14,6 @@ import {
 } from '../fs/types.js';
 import { AT_FDCWD } from '../fs/vfs.js';
 import { FifoEnd } from '../fs/fifo.js';
-import { locksOnClose } from './lock.js';
 import { unshareFiles } from '../kernel/fork.js';
 import { fileOf } from './fd.js';
 import { dirArg, pathLoc } from './namei.js';
@@ -134,11 +133,11 @@ export function sys_creat(t: Task, r: Regs): number {
   return doOpen(t, AT_FDCWD, r.get(A0), O_CREAT | O_WRONLY | O_TRUNC, r.getU32(A1));
 }
 
-/** close(2) (the process's POSIX locks on the file go with any of its fds) */
+/** close(2) (filp_close: the file's flush, and the process's POSIX locks on it go with any of its fds) */
 export function sys_close(t: Task, r: Regs): number {
   const fd = r.getI32(A0);
   const f = t.files.get(fd);
-  if (f) locksOnClose(t, f);
+  if (f) t.kernel.filpClose(t.tg, f);
   return t.files.close(fd);
 }
 
@@ -153,7 +152,7 @@ export function sys_close_range(t: Task, r: Regs): number {
     if (fd < first || fd > last) continue;
     if (flags & CLOSE_RANGE_CLOEXEC) t.files.entry(fd)!.cloexec = true;
     else {
-      locksOnClose(t, t.files.get(fd)!);
+      t.kernel.filpClose(t.tg, t.files.get(fd)!);
       t.files.close(fd);
     }
   }
@@ -191,7 +190,7 @@ export function sys_dup3(t: Task, r: Regs): number {
 /** do_dup2: f at newfd; what was there is closed as close(2) closes it (filp_close drops POSIX locks). */
 function dupOver(t: Task, f: File, newfd: number, cloexec: boolean): number {
   const old = t.files.get(newfd);
-  if (old && newfd < t.files.limit) locksOnClose(t, old); // while old is still open (its stat gives the key)
+  if (old && newfd < t.files.limit) t.kernel.filpClose(t.tg, old); // while old is still open (its stat gives the key)
   return t.files.installAt(newfd, f.get(), cloexec);
 }
 

@@ -374,6 +374,25 @@ static void notify(void) {
   struct timespec t = after_ms(2000);
   SHOW("thread ran", sem_timedwait(&thread_sem, &t));
   say("thread value %d\n", thread_val);
+  mq_receive(q, buf, sizeof buf, NULL);
+  /* the owner's close of any descriptor of the queue drops its registration (mqueue_flush_file); another
+   * process's close does not */
+  ev.sigev_notify = SIGEV_SIGNAL;
+  ev.sigev_signo = SIGUSR1;
+  SHOW("notify before the closes", mq_notify(q, &ev));
+  c = fork();
+  if (c == 0) {
+    close(q);
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  status_line(q, "after a child closed its descriptor");
+  close(dup(q));
+  status_line(q, "after the owner closed a dup");
+  got_sig = 0;
+  mq_send(q, "c1", 2, 0);
+  say("send after that close: signal %d\n", got_sig);
+  mq_receive(q, buf, sizeof buf, NULL);
   close(q);
   mq_unlink(QN);
 }

@@ -63,7 +63,7 @@ export interface MqNotify {
   readonly signo: number;
   /** the registering process */
   readonly tgid: number;
-  /** it is still there (Linux drops the registration as the process closes its descriptors at exit) */
+  /** it is still there (a process that exits closes its descriptors: the registration goes) */
   readonly alive: () => boolean;
   /** senderPid, senderUid: si_pid and si_uid of SIGEV_SIGNAL's siginfo */
   readonly fire: (senderPid: number, senderUid: number) => void;
@@ -224,6 +224,10 @@ export class MqueueFile extends File {
   }
   get nonblock(): boolean {
     return (this.flags & O_NONBLOCK) !== 0;
+  }
+  /** mqueue_flush_file: the owner's registration goes as it closes any descriptor of the queue */
+  override flush(tgid: number): void {
+    if (this.inode.notify?.tgid === tgid) this.inode.removeNotification();
   }
   protected override release(): void {
     if (this.closed) return;
