@@ -89,8 +89,10 @@ export class DirCache {
   private rootWd = -1;
   /** fds handed out and not yet put back; guarded by the JS thread */
   private busy = 0;
-  /** the root's attributes while its watch reports their changes (rootAttrs); guarded by the JS thread */
+  /** the root's attributes while its watch reports their changes, else as read in operation rootStEpoch
+   * (rootAttrs); guarded by the JS thread */
   private rootSt: Stat | null = null;
+  private rootStEpoch = -1;
   /** the epoch of the last read of the events; guarded by the JS thread */
   private seen = -1;
   /** entries kept before the next quiet moment empties the cache; immutable */
@@ -194,10 +196,14 @@ export class DirCache {
     if (this.rootWd >= 0) {
       this.sync();
       if (this.rootSt !== null && this.rootWd >= 0) return this.rootSt;
+    } else if (this.rootSt !== null && this.rootStEpoch === this.handles.epoch()) {
+      // unwatched: read once per guest operation (a walk asks for them at each step through the root)
+      return this.rootSt;
     }
     if (host.fstatat(this.rootFd, '', this.stbuf, host.AT_EMPTY_PATH) !== 0) return null;
     const st = parseStat(this.stbuf);
-    if (this.rootWd >= 0) this.rootSt = st;
+    this.rootSt = st;
+    this.rootStEpoch = this.handles.epoch();
     return st;
   }
 
@@ -268,6 +274,7 @@ export class DirCache {
     }
     if (this.rootWd < 0) {
       this.rootWd = this.watch(this.rootFd);
+      this.rootSt = null; // read before the watch: nothing says it is still true
       if (this.rootWd < 0) {
         // a root we may not watch (no read permission): this mount walks from the root, as without inotify
         this.handles.releaseTransient(this.ifd);

@@ -499,6 +499,13 @@ export class HostNode extends Node {
     if (this.rel === '') return this.fs.dcache.rootAttrs() ?? this.st;
     return this.st;
   }
+  // the type is the lookup's for good (the root's too: the mount holds that directory by fd), no fresh look
+  override get isDir(): boolean {
+    return (this.st.mode & S_IFMT) === S_IFDIR;
+  }
+  override get isLink(): boolean {
+    return (this.st.mode & S_IFMT) === S_IFLNK;
+  }
   stat(): Stat | number {
     return this.fs.lstat(this.rel);
   }
