@@ -38,6 +38,14 @@ export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Pa
   k.signalfdWait.wake(POLLIN); // signalfd_notify
   tg.sharedTarget[sig] = t;
   if (t) k.signalWakeup(t, sig);
+  // no thread wants it, but it ends the process: every thread that takes it hears of it (complete_signal's
+  // group exit; a killable sleep ends only for a fatal signal)
+  else if (sigFatal(tg, sig)) for (const x of tg.tasks) if (takes(x, sig)) k.signalWakeup(x, sig);
+}
+
+/** sig_fatal: the process's action for sig is to die (SIG_DFL of a terminating or core-dumping signal). */
+function sigFatal(tg: ThreadGroup, sig: number): boolean {
+  return sig === SIGKILL || (actionOf(tg, sig).handler === SIG_DFL && !isIgnoredByDefault(sig) && !isStopSignal(sig));
 }
 
 /** Does t take sig when it comes (not blocked, or blocked but waited for in rt_sigtimedwait, which unblocks what it
@@ -225,9 +233,7 @@ export function fatalSignalPending(k: Kernel, task: Task): boolean {
   const lo = (task.pending.lo | task.tg.sharedPending.lo) & ~task.sigmaskLo;
   const hi = (task.pending.hi | task.tg.sharedPending.hi) & ~task.sigmaskHi;
   for (let sig = 1; sig <= 64; sig++) {
-    if (!(sig <= 32 ? lo & (1 << (sig - 1)) : hi & (1 << (sig - 33)))) continue;
-    if (sig === SIGKILL) return true;
-    if (actionOf(task.tg, sig).handler === SIG_DFL && !isIgnoredByDefault(sig) && !isStopSignal(sig)) return true;
+    if ((sig <= 32 ? lo & (1 << (sig - 1)) : hi & (1 << (sig - 33))) && sigFatal(task.tg, sig)) return true;
   }
   return false;
 }

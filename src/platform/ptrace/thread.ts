@@ -64,7 +64,8 @@ function syms(): StubSymbols {
 export class HostThread implements Context {
   /** the kernel's task on it; owned by the kernel (see Context.owner) */
   owner: unknown = null;
-  /** the platform that reports this thread's stops; set once, by adopt(), then immutable */
+  /** the platform that reports this thread's stops; set by adopt() (a fork's copy: by runSysFork first, for its
+   * signals during its first waits), then immutable */
   platform: { adopt(t: HostThread): HostThread; forget(t: HostThread): void; hostSignal(t: HostThread, sig: number): boolean } | null = null;
   /** Scratch registers for stub runs; owned by this thread, used only while it is stopped. */
   private readonly scratch = new Regs();
