@@ -156,3 +156,12 @@ test("/proc/sys/kernel's ostype, osrelease, version, hostname and domainname say
   assert.equal(r.code, 0, r.describe());
   assert.match(r.stdout, /^sethostname OK, setdomainname OK\n(.*: as uname, and a newline\n){7}$/m, r.describe());
 });
+
+test('/proc/locks and fdinfo\'s lock lines: flock, POSIX and OFD locks with their owners, ranges and files, as they come and go', () => {
+  const { native } = assertSameAsNative([buildGuest('proc_locks')]);
+  assert.match(native.stdout, /^held: 4 lock\(s\)$/m);
+  assert.match(native.stdout, /^fd B: lock: 2: POSIX ADVISORY READ self file B 200 EOF$/m);
+  assert.match(native.stdout, /^with the child's: 5 lock\(s\)$/m);
+  assert.match(native.stdout, /^ {2}POSIX ADVISORY WRITE other file B 110 119$/m);
+  assert.match(native.stdout, /^all closed: 0 lock\(s\)$/m);
+});

@@ -51,6 +51,8 @@ export function lockKey(f: File): string | null {
  * (a changed range or type is a new record); owned by the LockTable. */
 export interface RecordLock {
   readonly owner: object;
+  /** the open file it was set through (fdinfo shows it there: fl_file) */
+  readonly file: File;
   /** an OFD lock (owner is a File): F_GETLK reports l_pid -1 */
   readonly ofd: boolean;
   type: number;
@@ -65,6 +67,8 @@ export interface RecordLock {
 interface FlockLock {
   readonly owner: File;
   type: number; // F_RDLCK / F_WRLCK
+  /** the locking process's pid (fl_pid) */
+  readonly pid: number;
 }
 
 /** struct file_lock_context: every lock of one file. Owned by its LockTable (guarded by the JS thread). */
@@ -81,6 +85,7 @@ class InodeLocks {
 
 export interface LockRequest {
   owner: object;
+  file: File;
   ofd: boolean;
   type: number;
   start: bigint;
@@ -181,7 +186,7 @@ export class LockTable {
       if (l.end > e) keep.push({ ...l, start: e + 1n });
     }
     if (req.type !== F_UNLCK) {
-      keep.push({ owner: req.owner, ofd: req.ofd, type: req.type, start: s, end: e, pid: req.pid, alive: req.alive });
+      keep.push({ owner: req.owner, file: req.file, ofd: req.ofd, type: req.type, start: s, end: e, pid: req.pid, alive: req.alive });
       if (req.ofd) this.note(this.fileKeys, req.owner as File, key);
       else this.note(this.ownerKeys, req.owner, key);
     } else if (i.records.some((l) => l.owner === req.owner)) {
@@ -207,8 +212,8 @@ export class LockTable {
     this.waitsFor.delete(owner);
   }
 
-  /** flock(2) for file (op: LOCK_SH / LOCK_EX / LOCK_UN). 0 or -EAGAIN. */
-  flock(key: string, file: File, op: number): number {
+  /** flock(2) for file (op: LOCK_SH / LOCK_EX / LOCK_UN) by process pid. 0 or -EAGAIN. */
+  flock(key: string, file: File, op: number, pid: number): number {
     const i = this.inode(key);
     const mine = i.flocks.findIndex((l) => l.owner === file);
     if (op === LOCK_UN) {
@@ -230,7 +235,7 @@ export class LockTable {
       this.tidy(key, i);
       return -Errno.EAGAIN;
     }
-    i.flocks.push({ owner: file, type });
+    i.flocks.push({ owner: file, type, pid });
     this.note(this.fileKeys, file, key);
     return 0;
   }
@@ -284,6 +289,33 @@ export class LockTable {
     }
     s.add(key);
   }
+  /**
+   * /proc/locks: every lock held, one lock_get_status line each ("1: POSIX  ADVISORY  WRITE 42 00:1f:1234 0
+   * EOF"); only is given, the locks fdinfo shows for that open file ("lock:\t" lines: its flock and OFD locks
+   * and the POSIX locks set through it by owner).
+   */
+  status(only?: { file: File; owner: object }): string {
+    let out = '', id = 0;
+    for (const [key, i] of this.byKey) {
+      this.reap(i);
+      const colon = key.indexOf(':');
+      const dev = BigInt(key.slice(0, colon)), ino = key.slice(colon + 1);
+      // glibc's major()/minor() of a 64-bit dev_t
+      const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+      const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+      const where = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${ino}`;
+      const line = (kind: string, type: number, pid: number, range: string): void => {
+        out += `${only ? 'lock:\t' : ''}${++id}: ${kind}ADVISORY  ${type === F_WRLCK ? 'WRITE ' : 'READ  '}${pid} ${where} ${range}\n`;
+      };
+      for (const l of i.records) {
+        if (only && (l.file !== only.file || (l.owner !== only.owner && l.owner !== only.file))) continue;
+        line(l.ofd ? 'OFDLCK ' : 'POSIX  ', l.type, l.pid, `${l.start} ${l.end === LOCK_EOF ? 'EOF' : l.end}`);
+      }
+      for (const l of i.flocks) if (!only || l.owner === only.file) line('FLOCK  ', l.type, l.pid, '0 EOF');
+    }
+    return out;
+  }
+
   /** Locks held now (for tests and /proc/locks-like views). */
   count(): number {
     let n = 0;

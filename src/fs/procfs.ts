@@ -68,6 +68,8 @@ export interface ProcProvider {
   uts?(): UtsName;
   /** /proc/loadavg: the 1, 5 and 15 minute load averages (default: 0) */
   loadavg?(): [number, number, number];
+  /** /proc/locks: every file lock, a line each (default: no /proc/locks) */
+  locks?(): string;
 }
 
 /** struct new_utsname (uname(2)) */
@@ -332,7 +334,7 @@ export class ProcFs extends FileSystem {
 
 /** Inode numbers: fixed ones for the root's files, pid * 64 + k above them for per-process nodes. */
 const INO_ROOT = 1, INO_SELF = 2, INO_CPUINFO = 3, INO_MEMINFO = 4, INO_MOUNTS = 5, INO_FILESYSTEMS = 6, INO_UPTIME = 7,
-  INO_LOADAVG = 8, INO_STAT = 9, INO_SYS = 32, INO_SYS_KERNEL = 33, INO_UMLTS = 64, INO_NET = 96;
+  INO_LOADAVG = 8, INO_STAT = 9, INO_LOCKS = 10, INO_SYS = 32, INO_SYS_KERNEL = 33, INO_UMLTS = 64, INO_NET = 96;
 const pidIno = (pid: number, k: number): number => 4096 + pid * 64 + k;
 const fdIno = (pid: number, fd: number): number => 0x40000000 + pid * 65536 + fd;
 const fdinfoIno = (pid: number, fd: number): number => 0x80000000 + pid * 65536 + fd;
@@ -438,6 +440,7 @@ class ProcRoot extends DirNode {
       ['net', new NetDir(fs)],
     ]);
     if (p.uts) this.fixed.set('sys', new SysDir(fs, p.uts.bind(p)));
+    if (p.locks) this.fixed.set('locks', new GenNode(fs, INO_LOCKS, p.locks.bind(p), true));
   }
   override lookup(name: string): Node | number {
     const f = this.fixed.get(name);

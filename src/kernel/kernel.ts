@@ -885,12 +885,16 @@ class ProcProviderImpl {
   }
   /** seq_show (fs/proc/fd.c): position, f_flags (O_CLOEXEC from the fd), mount id, inode, then the file's own */
   fdinfo(pid: number, fd: number): string | null {
-    const e = this.k.taskByPid(pid)?.files.entry(fd);
-    if (!e) return null;
+    const task = this.k.taskByPid(pid), e = task?.files.entry(fd);
+    if (!task || !e) return null;
     const f = e.file, st = f.stat();
     const flags = (f.flags | (e.cloexec ? O_CLOEXEC : 0)) >>> 0;
+    // show_fd_locks: this open file's locks, before the file's own lines
     return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${this.k.vfs.mountId(f)}\n` +
-      `ino:\t${typeof st === 'number' ? 0 : st.ino}\n${f.fdinfo()}`;
+      `ino:\t${typeof st === 'number' ? 0 : st.ino}\n${this.k.vfs.locks.status({ file: f, owner: task.tg })}${f.fdinfo()}`;
+  }
+  locks(): string {
+    return this.k.vfs.locks.status();
   }
   cmdline(pid: number): Uint8Array | null {
     return this.k.taskByPid(pid)?.tg.cmdline ?? null;

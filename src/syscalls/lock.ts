@@ -43,7 +43,7 @@ export function sys_flock(t: Task, r: Regs): number {
   if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) return -Errno.EINVAL;
   const key = lockKey(f);
   if (key === null) return -Errno.EINVAL;
-  const e = t.kernel.vfs.locks.flock(key, f, kind);
+  const e = t.kernel.vfs.locks.flock(key, f, kind, t.tg.tgid);
   if (e === -Errno.EAGAIN && !(op & LOCK_NB)) return sleepForLock(t, key);
   return e;
 }
@@ -128,7 +128,7 @@ export function fcntlLock(t: Task, f: File, cmd: number, arg: UserPtr): number {
   const locks = t.kernel.vfs.locks;
   const tg = t.tg;
   const req: LockRequest = {
-    owner: ofd ? f : tg, ofd, type: l.type, start: rg.start, end: rg.end, pid: ofd ? -1 : tg.tgid,
+    owner: ofd ? f : tg, file: f, ofd, type: l.type, start: rg.start, end: rg.end, pid: ofd ? -1 : tg.tgid,
     alive: ofd ? () => true : () => tg.exitStatus === null,
   };
   if (getlk) {
