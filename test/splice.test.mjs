@@ -4,7 +4,7 @@
 // kernel on a host directory and on tmpfs.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGuest, assertNoLeftovers, makeScratch, rmScratch, runUmlts, runNative } from './lib.mjs';
+import { buildGuest, assertNoLeftovers, assertSameAsNative, makeScratch, rmScratch, runUmlts, runNative } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -59,4 +59,11 @@ test('record locks and flock at their edges: error order, OFD F_UNLCK, every clo
     assert.match(out, /after an exec closing a cloexec fd: (\. ){20}\| first 2 0 0\n/);
     assert.match(out, /after an exec closing nothing of it: (w ){5}(\. ){15}\| first 1 0 5\n/);
   });
+});
+
+test('vmsplice: pages into a pipe and out, what fits, waits that only SPLICE_F_NONBLOCK avoids, EPIPE with SIGPIPE, the checks in order', () => {
+  const { native } = assertSameAsNative([buildGuest('vmsplice')], [], { timeout: 60_000 });
+  assert.match(native.stdout, /^32 pages into a 16-page pipe: 65536$/m);
+  assert.match(native.stdout, /^full, O_NONBLOCK pipe, no flag \(waits, then the alarm\): -1 EINTR$/m);
+  assert.match(native.stdout, /^no reader: -1 EPIPE, SIGPIPE 1$/m);
 });

@@ -236,6 +236,11 @@ function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, po
     if (v.total === 0 && (vectored || !write)) return 0;
     return write ? sockWrite(t, f, v) : sockRead(t, f, v);
   }
+  return fileTransfer(t, f, write, v, pos, vectored);
+}
+
+/** A read or write of file f (not a socket) with the guest's buffers v, its checks done (transfer; vmsplice). */
+export function fileTransfer(t: Task, f: File, write: boolean, v: Iovecs, pos: number | null, vectored: boolean): number {
   const n = write ? doWrite(t, f, v, pos, vectored) : doRead(t, f, v, pos, vectored);
   // vfs_read's fsnotify_access, vfs_write's fsnotify_modify
   if (n > 0) t.kernel.vfs.notifyFile(f, write ? IN_MODIFY : IN_ACCESS);

@@ -1,6 +1,6 @@
 /**
  * Moving data between files inside the kernel (fs/splice.c and
- * do_sendfile): sendfile, splice, tee.
+ * do_sendfile): sendfile, splice, tee, vmsplice.
  *
  * Linux moves pipe buffers; umlts copies through the scratch buffer of
  * read_write.ts, chunk by chunk, and gives back what the destination did
@@ -29,8 +29,8 @@ import { S_IFMT, S_IFREG, S_IFDIR, O_APPEND, O_NONBLOCK } from '../fs/types.js';
 import { PipeEnd } from '../fs/pipe.js';
 import { Socket } from '../net/socket.js';
 import { fileOf } from './fd.js';
-import { CHUNK, scratch, fsizeLimit, SIGPIPE, SIGXFSZ } from './read_write.js';
-import { readI64, writeU64, MAX_RW_COUNT, UserPtr } from './uaccess.js';
+import { CHUNK, scratch, fsizeLimit, fileTransfer, SIGPIPE, SIGXFSZ } from './read_write.js';
+import { readI64, writeU64, readIovecs, MAX_RW_COUNT, UIO_MAXIOV, UserPtr } from './uaccess.js';
 
 export const SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2, SPLICE_F_MORE = 4, SPLICE_F_GIFT = 8;
 const SPLICE_F_ALL = SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
@@ -296,4 +296,35 @@ export function sys_tee(t: Task, r: Regs): number {
   }
   if (op.full) return nonblock ? -Errno.EAGAIN : t.sleepOn(outF.waitq);
   return ip.linkTo(op, len);
+}
+
+/**
+ * vmsplice(2): the guest's buffers into a pipe it may write (vmsplice_to_pipe), or out of one it may read
+ * (vmsplice_to_user), chosen by the fd's access mode. Copied, not mapped (SPLICE_F_GIFT is a hint). Either
+ * way the call waits only while it can move nothing, and only the flag's SPLICE_F_NONBLOCK makes it not wait
+ * (wait_for_space, splice_from_pipe_next: the pipe's own O_NONBLOCK does not count); then it moves what fits
+ * or what is there.
+ */
+export function sys_vmsplice(t: Task, r: Regs): number {
+  const fd = r.getI32(A0), iovp = r.get(A1), nr = r.get(A2), flags = r.getU32(A3);
+  if (flags & ~SPLICE_F_ALL) return -Errno.EINVAL;
+  const f = fileOf(t, fd);
+  if (typeof f === 'number') return f;
+  // vmsplice_type: a writable fd gets the data, else a readable one gives it
+  const write = f.writable;
+  if (!write && !f.readable) return -Errno.EBADF;
+  if (nr > UIO_MAXIOV) return -Errno.EINVAL;
+  const v = readIovecs(t, iovp, nr);
+  if (v.total === 0) return 0;
+  if (!(f instanceof PipeEnd)) return -Errno.EBADF;
+  const saved = f.flags;
+  f.flags |= O_NONBLOCK;
+  let n: number;
+  try {
+    n = fileTransfer(t, f, write, v, null, true);
+  } finally {
+    f.flags = saved;
+  }
+  if (n === -Errno.EAGAIN && !(flags & SPLICE_F_NONBLOCK)) return t.sleepOn(f.waitq!);
+  return n;
 }

@@ -87,6 +87,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_sendfile]: { name: 'sendfile', handler: SPLICE.sys_sendfile, status: 'supported', note: 'a copy loop; what the destination does not take goes back to the source' },
   [N.SYS_splice]: { name: 'splice', handler: SPLICE.sys_splice, status: 'supported', note: 'copies (buffers move only pipe to pipe)' },
   [N.SYS_tee]: { name: 'tee', handler: SPLICE.sys_tee, status: 'supported' },
+  [N.SYS_vmsplice]: { name: 'vmsplice', handler: SPLICE.sys_vmsplice, status: 'supported', note: 'copies (SPLICE_F_GIFT is a hint): a pipe slot holds a page, not one segment' },
   [N.SYS_lseek]: { name: 'lseek', handler: RW.sys_lseek, status: 'supported' },
   [N.SYS_open]: { name: 'open', handler: OPEN.sys_open, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
   [N.SYS_openat]: { name: 'openat', handler: OPEN.sys_openat, status: 'supported', note: 'O_TMPFILE on hostfs (where the host supports it) and tmpfs' },
