@@ -63,6 +63,13 @@ test('pthreads: join values, mutex, condvar, TLS, ids, detach, per-thread signal
   assertSameText(native.stdout, THREAD_BASIC, 'thread_basic natively');
 });
 
+test('futex_waitv: a wake of any one ends the wait with its index, values compared first, absolute timeouts on both clocks, a signal, shared futexes, every check', () => {
+  const { native } = assertSameAsNative([buildGuest('futex_waitv', PTHREAD)], [], { timeout: 60_000 });
+  assert.match(native.stdout, /^woke futex 2: wake said 1, futex_waitv returned 2$/m);
+  assert.match(native.stdout, /^shared, woken by a child: 1 \(child 0\)$/m);
+  assert.match(native.stdout, /^unmapped, shared: -1 EFAULT$/m);
+});
+
 test('futex REQUEUE, CMP_REQUEUE and WAKE_OP: counts, waiters moved, the atomic operation and its comparison, errors', () => {
   const { native } = assertSameAsNative([buildGuest('futex_requeue', PTHREAD)], [], { timeout: 60_000 });
   assert.match(native.stdout, /CMP_REQUEUE f2 -> f3, wake 1, move 1: 2\n/, native.describe());

@@ -2,15 +2,18 @@
  * futex(2): WAIT/WAKE (and their BITSET forms), REQUEUE, CMP_REQUEUE and
  * WAKE_OP (musl's condition variables requeue; older glibc's use WAKE_OP),
  * keyed as kernel/futex.ts says. A waiter sleeps until a WAKE picks it or
- * its timeout passes. No PI futexes (ENOSYS).
+ * its timeout passes. No PI futexes (ENOSYS). futex_waitv(2): one sleep on
+ * up to 128 futexes.
  */
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
 import type { FutexWait } from '../kernel/futex.js';
+import type { Timer } from '../platform/platform.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
-import { readU32, readTimespec } from './uaccess.js';
+import { readU32, readTimespec, readStruct, getTimespec, NSEC_PER_SEC } from './uaccess.js';
+import { CLOCK_REALTIME, CLOCK_MONOTONIC } from '../abi/time.js';
 import { ERESTART_RESTARTBLOCK } from '../abi/errno.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
@@ -169,4 +172,91 @@ function waitDone(t: Task, w: FutexWait): number {
   if (w.woken) return 0;
   t.kernel.futexes.remove(w);
   return -Errno.ETIMEDOUT;
+}
+
+/** struct futex_waitv's flags (uapi/linux/futex.h): the word's size (only 32 bits is implemented, as Linux), a
+ * NUMA node after it, the node from the memory policy, a private futex */
+const FUTEX2_SIZE_U32 = 0x02, FUTEX2_SIZE_MASK = 0x03, FUTEX2_NUMA = 0x04, FUTEX2_MPOL = 0x08, FUTEX2_PRIVATE = 128;
+const FUTEX2_VALID_MASK = FUTEX2_SIZE_MASK | FUTEX2_NUMA | FUTEX2_MPOL | FUTEX2_PRIVATE;
+/** at most this many futexes in one futex_waitv; sizeof(struct futex_waitv): val u64, uaddr u64, flags u32, reserved u32 */
+const FUTEX_WAITV_MAX = 128, FUTEX_WAITV_SIZE = 24;
+
+/** A futex_waitv sleep: one queue entry per futex, one timer. Guarded by the JS thread. */
+interface WaitvSleep {
+  readonly ws: FutexWait[];
+  timer: Timer | null;
+  timedOut: boolean;
+}
+
+/**
+ * futex_waitv(2): sleep until one of the futexes is woken (its index is the result: the highest woken, as
+ * futex_unqueue_multiple), or the absolute timeout on clockid (CLOCK_MONOTONIC or CLOCK_REALTIME) passes
+ * (ETIMEDOUT). Checks in Linux's order: flags, count and array, the clock and the timeout, each entry (flags,
+ * reserved word, value), every key (alignment, access), then every value (EAGAIN if one differs: nothing
+ * queued). A signal ends it to be restarted (ERESTARTSYS: the timeout is absolute).
+ */
+export function sys_futex_waitv(t: Task, r: Regs): number {
+  const st = t.sc.state as WaitvSleep | null;
+  if (st) return waitvDone(t, st);
+  const waiters = r.get(A0), nr = r.getU32(A1), flags = r.getU32(A2), timeout = r.get(A3), clockid = r.getI32(A4);
+  if (flags !== 0) return -Errno.EINVAL;
+  if (nr === 0 || nr > FUTEX_WAITV_MAX || waiters === 0) return -Errno.EINVAL;
+  let deadline: bigint | null = null;
+  if (timeout) {
+    if (clockid !== CLOCK_REALTIME && clockid !== CLOCK_MONOTONIC) return -Errno.EINVAL;
+    // futex2_setup_timeout takes the timespec as it is (no range check)
+    const ts = getTimespec(t, timeout), ns = ts.sec * NSEC_PER_SEC + ts.nsec;
+    deadline = clockid === CLOCK_REALTIME ? monotonicNs() + (ns - t.kernel.realtimeNs()) : ns;
+  }
+  const dv = readStruct(t, waiters, nr * FUTEX_WAITV_SIZE);
+  const addrs: number[] = [], vals: number[] = [], shared: boolean[] = [];
+  for (let i = 0; i < nr; i++) {
+    const o = i * FUTEX_WAITV_SIZE, fl = dv.getUint32(o + 16, true);
+    if (fl & ~FUTEX2_VALID_MASK || dv.getUint32(o + 20, true) !== 0) return -Errno.EINVAL;
+    if ((fl & FUTEX2_SIZE_MASK) !== FUTEX2_SIZE_U32) return -Errno.EINVAL;
+    // futex_validate_input: the value must fit the word
+    if (dv.getUint32(o + 4, true) !== 0) return -Errno.EINVAL;
+    vals.push(dv.getUint32(o, true));
+    addrs.push(dv.getUint32(o + 12, true) * 0x100000000 + dv.getUint32(o + 8, true));
+    shared.push(!(fl & FUTEX2_PRIVATE));
+  }
+  const table = t.kernel.futexes;
+  const keys = addrs.map((a, i) => table.keyOf(t, a, shared[i]!));
+  for (let i = 0; i < nr; i++) if (readU32(t, addrs[i]!) !== vals[i]) return -Errno.EAGAIN;
+  const sleep: WaitvSleep = {
+    ws: keys.map((key) => ({ task: t, key, bitset: 0xffffffff, woken: false, timedOut: false, timer: null })),
+    timer: null, timedOut: false,
+  };
+  if (deadline !== null) {
+    sleep.timer = t.kernel.events.addTimer(deadline, () => {
+      sleep.timedOut = true;
+      t.kernel.wake(t);
+    });
+  }
+  for (const w of sleep.ws) table.add(w);
+  t.sc.state = sleep;
+  t.sc.cleanup = () => {
+    unqueueWaitv(t, sleep);
+    return undefined;
+  };
+  return t.sleep();
+}
+
+/** futex_unqueue_multiple: every entry off its queue, the timer off; the highest index that was woken, or -1. */
+function unqueueWaitv(t: Task, sleep: WaitvSleep): number {
+  if (sleep.timer) t.kernel.events.cancelTimer(sleep.timer);
+  let woken = -1;
+  sleep.ws.forEach((w, i) => {
+    if (w.woken) woken = i;
+    else t.kernel.futexes.remove(w);
+  });
+  return woken;
+}
+
+/** A futex_waitv's re-run after a wake or its timeout. */
+function waitvDone(t: Task, sleep: WaitvSleep): number {
+  t.sc.state = null;
+  t.sc.cleanup = null;
+  const woken = unqueueWaitv(t, sleep);
+  return woken >= 0 ? woken : -Errno.ETIMEDOUT;
 }

@@ -12,7 +12,7 @@ import * as M from './mm.js';
 import * as S from './signal.js';
 import * as T from './time.js';
 import * as I from './info.js';
-import { sys_futex } from './futex.js';
+import { sys_futex, sys_futex_waitv } from './futex.js';
 import * as RW from './read_write.js';
 import * as SPLICE from './splice.js';
 import * as OPEN from './open.js';
@@ -300,6 +300,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'supported', restart: 'nohand' },
   [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'clock jumps are not followed', restart: 'nohand' },
   [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'no PI futexes' },
+  [N.SYS_futex_waitv]: { name: 'futex_waitv', handler: sys_futex_waitv, status: 'supported', note: 'one NUMA node: FUTEX2_NUMA and FUTEX2_MPOL change nothing' },
 
   // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts, timerfd.ts ----
   [N.SYS_pipe]: { name: 'pipe', handler: PIPE.sys_pipe, status: 'supported' },
