@@ -162,3 +162,11 @@ test('freed frames interleaved in the pool still come back in long runs (the poo
   assert.ok(calls < 128, `${calls} allocations for ${frames} frames`);
   assert.ok(pm.stats.poolSorts >= 1);
 });
+
+test('process_madvise and process_mrelease through pidfds: own ranges (DONTNEED drops), another process\'s (hints only, ptrace access), partial results, zombies, the checks in order', () => {
+  const { native } = assertSameAsNative([buildGuest('process_madvise')]);
+  assert.match(native.stdout, /^dropped: 1 1, kept: 1$/m);
+  assert.match(native.stdout, /^second range over a hole: 4096$/m);
+  assert.match(native.stdout, /^nobody, child, COLD: -1 EACCES$/m);
+  assert.match(native.stdout, /^child exited 0; a zombie: madvise -1 ESRCH, mrelease -1 ESRCH$/m);
+});

@@ -18,7 +18,10 @@ import {
 } from '../mm/address_space.js';
 import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 import { READ_IMPLIES_EXEC } from '../abi/personality.js';
-import { copyOut } from './uaccess.js';
+import { copyOut, readIovecs, UIO_MAXIOV } from './uaccess.js';
+import { processOf } from './pidfd.js';
+import { capable, ptraceMayAccess, PTRACE_MODE_READ_FSCREDS } from '../kernel/creds.js';
+import { CAP_SYS_NICE } from '../abi/capability.js';
 
 const PAGE = 4096;
 const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP;
@@ -150,16 +153,63 @@ export function sys_brk(t: Task, r: Regs): number {
   return t.mm.setBrk(r.get(A0));
 }
 
-const MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_MAX = 25;
+const MADV_WILLNEED = 3, MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_COLD = 20, MADV_PAGEOUT = 21,
+  MADV_COLLAPSE = 25, MADV_MAX = 25;
 /** madvise(2): DONTNEED drops pages; the rest are hints we may ignore. */
 export function sys_madvise(t: Task, r: Regs): number {
-  const addr = r.get(A0), len = r.get(A1), advice = r.getI32(A2);
+  return madvise(t.mm, r.get(A0), r.get(A1), r.getI32(A2));
+}
+/** do_madvise on mm: 0 or -errno. */
+function madvise(mm: Task['mm'], addr: number, len: number, advice: number): number {
   if (addr % PAGE !== 0 || advice < 0 || (advice > MADV_MAX && advice !== 100 && advice !== 101)) return -Errno.EINVAL;
   if (len === 0) return 0;
   if (advice >= 5 && advice <= 7) return -Errno.EINVAL; // unassigned
-  if (!t.mm.isMapped(addr, len)) return -Errno.ENOMEM;
-  if (advice === MADV_DONTNEED || advice === MADV_FREE || advice === MADV_REMOVE) t.mm.dontneed(addr, len);
+  if (!mm.isMapped(addr, len)) return -Errno.ENOMEM;
+  if (advice === MADV_DONTNEED || advice === MADV_FREE || advice === MADV_REMOVE) mm.dontneed(addr, len);
   return 0;
+}
+
+/**
+ * process_madvise(2): madvise for each of the iovec's ranges in the process of a pidfd: any advice in the
+ * caller's own memory, only the hints (COLD, PAGEOUT, WILLNEED, COLLAPSE) in another's, and that with
+ * CAP_SYS_NICE and PTRACE_MODE_READ_FSCREDS (mm_access: EACCES). The bytes advised before the first range that
+ * fails, or its error.
+ */
+export function sys_process_madvise(t: Task, r: Regs): number {
+  const pidfd = r.getI32(A0), vec = r.get(A1), vlen = r.get(A2), advice = r.getI32(A3), flags = r.getU32(A4);
+  if (flags !== 0) return -Errno.EINVAL;
+  if (vlen > UIO_MAXIOV) return -Errno.EINVAL;
+  const v = readIovecs(t, vec, vlen);
+  const tg = processOf(t, pidfd);
+  if (typeof tg === 'number') return tg;
+  const target = tg.zombie ? undefined : tg.tasks.find((x) => x.state !== 'zombie' && x.state !== 'dead');
+  if (!target) return -Errno.ESRCH;
+  const mm = target.mm;
+  if (mm !== t.mm && !ptraceMayAccess(t, target, PTRACE_MODE_READ_FSCREDS)) return -Errno.EACCES;
+  if (mm !== t.mm) {
+    if (advice !== MADV_COLD && advice !== MADV_PAGEOUT && advice !== MADV_WILLNEED && advice !== MADV_COLLAPSE) return -Errno.EINVAL;
+    if (!capable(t.creds, CAP_SYS_NICE)) return -Errno.EPERM;
+  }
+  let done = 0;
+  for (let i = 0; i < v.iov.length; i += 2) {
+    const e = madvise(mm, v.iov[i]!, v.iov[i + 1]!, advice);
+    if (e < 0) return done > 0 ? done : e;
+    done += v.iov[i + 1]!;
+  }
+  return done;
+}
+
+/**
+ * process_mrelease(2): reap the memory of a process that is being killed. A kill here ends a process before
+ * any other call runs, so a pidfd's process is either alive (EINVAL: not dying) or gone (ESRCH).
+ */
+export function sys_process_mrelease(t: Task, r: Regs): number {
+  const pidfd = r.getI32(A0), flags = r.getU32(A1);
+  if (flags !== 0) return -Errno.EINVAL;
+  const tg = processOf(t, pidfd);
+  if (typeof tg === 'number') return tg;
+  if (tg.zombie || !tg.tasks.some((x) => x.state !== 'zombie' && x.state !== 'dead')) return -Errno.ESRCH;
+  return -Errno.EINVAL;
 }
 
 /** msync(2): private and anonymous memory has nothing to write back. */

@@ -26,7 +26,7 @@ export function sys_pidfd_open(t: Task, r: Regs): number {
 }
 
 /** The process behind fd, for the pidfd calls: EBADF for anything else. */
-function processOf(t: Task, fd: number): ThreadGroup | number {
+export function processOf(t: Task, fd: number): ThreadGroup | number {
   const f = fileOf(t, fd);
   if (typeof f === 'number') return f;
   return pidfdProcess(t.kernel, f) ?? -Errno.EBADF;

@@ -262,6 +262,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_pkey_mprotect]: { name: 'pkey_mprotect', handler: M.sys_pkey_mprotect, status: 'partial', note: 'pkey -1 only (plain mprotect)' },
   [N.SYS_mremap]: { name: 'mremap', handler: M.sys_mremap, status: 'supported' },
   [N.SYS_madvise]: { name: 'madvise', handler: M.sys_madvise, status: 'supported' },
+  [N.SYS_process_madvise]: { name: 'process_madvise', handler: M.sys_process_madvise, status: 'supported', note: "madvise's own effects; the hints change nothing" },
+  [N.SYS_process_mrelease]: { name: 'process_mrelease', handler: M.sys_process_mrelease, status: 'supported', note: 'a killed process is gone at once: EINVAL or ESRCH' },
   [N.SYS_msync]: { name: 'msync', handler: M.sys_msync, status: 'partial', note: 'nothing to write back' },
   [N.SYS_mlock]: { name: 'mlock', handler: M.sys_mlock, status: 'supported' },
   [N.SYS_munlock]: { name: 'munlock', handler: M.sys_mlock, status: 'supported' },
