@@ -52,6 +52,10 @@ const IGNORE_DFL = (1 << (SIGCHLD - 1)) | (1 << (SIGCONT - 1)) | (1 << (SIGURG -
 /** signals a guest may never block or catch */
 export const UNBLOCKABLE_LO = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
+/** Is sig (1-64) in the signal set held as two 32-bit halves (sigset_t's words: 1-32 in lo, 33-64 in hi)? */
+export const inSigset = (lo: number, hi: number, sig: number): boolean =>
+  (sig <= 32 ? lo & (1 << (sig - 1)) : hi & (1 << (sig - 33))) !== 0;
+
 /** SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: their default action stops the process */
 export const isStopSignal = (sig: number): boolean => sig < 32 && (STOP_SIGNALS & (1 << (sig - 1))) !== 0;
 export const isIgnoredByDefault = (sig: number): boolean => sig < 32 && (IGNORE_DFL & (1 << (sig - 1))) !== 0;

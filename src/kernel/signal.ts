@@ -20,7 +20,7 @@ import { OutOfMemory } from '../mm/physmem.js';
 // abi/signal.ts; it is re-exported here for the kernel's and syscalls' use.
 export * from '../abi/signal.js';
 import {
-  SIGSEGV, SIGBUS, SIG_DFL, SIG_IGN, SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, SA_ONSTACK, SigInfo, isIgnoredByDefault,
+  SIGSEGV, SIGBUS, SIG_DFL, SIG_IGN, SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, SA_ONSTACK, SigInfo, isIgnoredByDefault, inSigset,
   encodeSiginfo,
 } from '../abi/signal.js';
 
@@ -36,7 +36,7 @@ export class SigPending {
    * walk of every other signal's (a guest can queue a hundred thousand) */
   private readonly bySig: SigInfo[][] = [];
   has(sig: number): boolean {
-    return sig <= 32 ? (this.lo & (1 << (sig - 1))) !== 0 : (this.hi & (1 << (sig - 33))) !== 0;
+    return inSigset(this.lo, this.hi, sig);
   }
   add(info: SigInfo): void {
     const sig = info.signo;
@@ -99,7 +99,7 @@ export function actionOf(tg: ThreadGroup, sig: number): SigAction {
   return tg.sigactions[sig] ?? defaultAction();
 }
 export function isBlocked(t: Task, sig: number): boolean {
-  return sig <= 32 ? (t.sigmaskLo & (1 << (sig - 1))) !== 0 : (t.sigmaskHi & (1 << (sig - 33))) !== 0;
+  return inSigset(t.sigmaskLo, t.sigmaskHi, sig);
 }
 /** Would this signal be discarded on arrival (sig_ignored())? */
 export function isIgnored(t: Task, sig: number): boolean {

@@ -11,7 +11,7 @@ import { RIP, ORIG_RAX, RAX } from '../platform/regs.js';
 import { Errno } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { SYS_restart_syscall } from '../abi/syscall_nr.js';
-import { SigInfo, actionOf, isBlocked, isIgnored, isStopSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
+import { SigInfo, inSigset, actionOf, isBlocked, isIgnored, isStopSignal, isIgnoredByDefault, setupFrame, initFpState, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART, SA_NOCLDSTOP, SIGKILL, SIGCONT, SIGCHLD, SI_USER, SI_KERNEL, CLD_STOPPED, CLD_CONTINUED, UNBLOCKABLE_LO, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, defaultAction, SIGSEGV } from './signal.js';
 import { Kernel } from './kernel.js';
 import { OutOfMemory } from '../mm/physmem.js';
 import { POLLIN } from '../abi/poll.js';
@@ -51,8 +51,12 @@ function sigFatal(tg: ThreadGroup, sig: number): boolean {
 /** Does t take sig when it comes (not blocked, or blocked but waited for in rt_sigtimedwait, which unblocks what it
  * waits for while it waits)? */
 function takes(t: Task, sig: number): boolean {
-  if (!isBlocked(t, sig)) return true;
-  return t.state === 'blocked' && (sig <= 32 ? t.sc.sigwaitLo & (1 << (sig - 1)) : t.sc.sigwaitHi & (1 << (sig - 33))) !== 0;
+  return !isBlocked(t, sig) || sigwaitsFor(t, sig);
+}
+
+/** Is t asleep in rt_sigtimedwait for sig? */
+function sigwaitsFor(t: Task, sig: number): boolean {
+  return t.state === 'blocked' && inSigset(t.sc.sigwaitLo, t.sc.sigwaitHi, sig);
 }
 
 /** wants_signal: t takes sig, is not stopped or gone, and runs guest code now or has no signal pending yet. */
@@ -94,7 +98,7 @@ export function retargetShared(k: Kernel, task: Task, lo: number, hi: number): v
     if (t === task || t.state === 'zombie' || t.state === 'dead') continue;
     let first = 0;
     for (let sig = 1; sig <= 64; sig++) {
-      if (!(sig <= 32 ? rlo & (1 << (sig - 1)) : rhi & (1 << (sig - 33))) || !takes(t, sig)) continue;
+      if (!inSigset(rlo, rhi, sig) || !takes(t, sig)) continue;
       if (sig <= 32) rlo &= ~(1 << (sig - 1));
       else rhi &= ~(1 << (sig - 33));
       const held = tg.sharedTarget[sig];
@@ -131,7 +135,7 @@ function sharedHeld(task: Task): [number, number] {
   held[0] = held[1] = 0;
   if ((sp.lo | sp.hi) === 0) return held;
   for (let sig = 1; sig <= 64; sig++) {
-    if (!(sig <= 32 ? sp.lo & (1 << (sig - 1)) : sp.hi & (1 << (sig - 33)))) continue;
+    if (!inSigset(sp.lo, sp.hi, sig)) continue;
     const t = tg.sharedTarget[sig];
     if (!t || t === task || t.state === 'zombie' || t.state === 'dead' || isBlocked(t, sig)) continue;
     if (sig <= 32) held[0] |= 1 << (sig - 1);
@@ -176,7 +180,7 @@ export function prepareSignal(k: Kernel, tg: ThreadGroup, sig: number): boolean 
 
 /** Make the task notice a new signal: interrupt its sleep, or stop it in guest code. */
 export function signalWakeup(k: Kernel, task: Task, sig: number): void {
-  if (task.state === 'blocked' && (sig <= 32 ? task.sc.sigwaitLo & (1 << (sig - 1)) : task.sc.sigwaitHi & (1 << (sig - 33)))) {
+  if (sigwaitsFor(task, sig)) {
     k.wake(task); // rt_sigtimedwait takes it
     return;
   }
@@ -233,7 +237,7 @@ export function fatalSignalPending(k: Kernel, task: Task): boolean {
   const lo = (task.pending.lo | task.tg.sharedPending.lo) & ~task.sigmaskLo;
   const hi = (task.pending.hi | task.tg.sharedPending.hi) & ~task.sigmaskHi;
   for (let sig = 1; sig <= 64; sig++) {
-    if ((sig <= 32 ? lo & (1 << (sig - 1)) : hi & (1 << (sig - 33))) && sigFatal(task.tg, sig)) return true;
+    if (inSigset(lo, hi, sig) && sigFatal(task.tg, sig)) return true;
   }
   return false;
 }

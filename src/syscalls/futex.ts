@@ -181,11 +181,11 @@ const FUTEX2_VALID_MASK = FUTEX2_SIZE_MASK | FUTEX2_NUMA | FUTEX2_MPOL | FUTEX2_
 /** at most this many futexes in one futex_waitv; sizeof(struct futex_waitv): val u64, uaddr u64, flags u32, reserved u32 */
 const FUTEX_WAITV_MAX = 128, FUTEX_WAITV_SIZE = 24;
 
-/** A futex_waitv sleep: one queue entry per futex, one timer. Guarded by the JS thread. */
+/** A futex_waitv sleep: one queue entry per futex, one timer (woken with none of them woken: it expired).
+ * Guarded by the JS thread. */
 interface WaitvSleep {
   readonly ws: FutexWait[];
   timer: Timer | null;
-  timedOut: boolean;
 }
 
 /**
@@ -225,14 +225,9 @@ export function sys_futex_waitv(t: Task, r: Regs): number {
   for (let i = 0; i < nr; i++) if (readU32(t, addrs[i]!) !== vals[i]) return -Errno.EAGAIN;
   const sleep: WaitvSleep = {
     ws: keys.map((key) => ({ task: t, key, bitset: 0xffffffff, woken: false, timedOut: false, timer: null })),
-    timer: null, timedOut: false,
+    timer: null,
   };
-  if (deadline !== null) {
-    sleep.timer = t.kernel.events.addTimer(deadline, () => {
-      sleep.timedOut = true;
-      t.kernel.wake(t);
-    });
-  }
+  if (deadline !== null) sleep.timer = t.kernel.events.addTimer(deadline, () => t.kernel.wake(t));
   for (const w of sleep.ws) table.add(w);
   t.sc.state = sleep;
   t.sc.cleanup = () => {

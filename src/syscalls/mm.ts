@@ -182,7 +182,7 @@ export function sys_process_madvise(t: Task, r: Regs): number {
   const v = readIovecs(t, vec, vlen);
   const tg = processOf(t, pidfd);
   if (typeof tg === 'number') return tg;
-  const target = tg.zombie ? undefined : tg.tasks.find((x) => x.state !== 'zombie' && x.state !== 'dead');
+  const target = threadWithMm(tg);
   if (!target) return -Errno.ESRCH;
   const mm = target.mm;
   if (mm !== t.mm && !ptraceMayAccess(t, target, PTRACE_MODE_READ_FSCREDS)) return -Errno.EACCES;
@@ -208,8 +208,12 @@ export function sys_process_mrelease(t: Task, r: Regs): number {
   if (flags !== 0) return -Errno.EINVAL;
   const tg = processOf(t, pidfd);
   if (typeof tg === 'number') return tg;
-  if (tg.zombie || !tg.tasks.some((x) => x.state !== 'zombie' && x.state !== 'dead')) return -Errno.ESRCH;
-  return -Errno.EINVAL;
+  return threadWithMm(tg) ? -Errno.EINVAL : -Errno.ESRCH;
+}
+
+/** find_lock_task_mm: a thread of tg that still has its memory (none once the process is a zombie). */
+function threadWithMm(tg: Task['tg']): Task | undefined {
+  return tg.zombie ? undefined : tg.tasks.find((x) => x.state !== 'zombie' && x.state !== 'dead');
 }
 
 /** msync(2): private and anonymous memory has nothing to write back. */

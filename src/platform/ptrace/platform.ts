@@ -188,8 +188,11 @@ export class PtracePlatform extends HostFacts implements Platform {
     if (sig === SIGCONT && this.contTaken.delete(t.tgid)) return false;
     if (!isStopSignal(sig)) return true;
     this.frozen.set(t.tgid, t);
-    if (!this.frozenTimer?.armed) this.frozenTimer = this.events.addTimer(monotonicNs() + FROZEN_POLL_NS, () => this.lookAtFrozen());
+    if (!this.frozenTimer?.armed) this.armFrozen();
     return true;
+  }
+  private armFrozen(): void {
+    this.frozenTimer = this.events.addTimer(monotonicNs() + FROZEN_POLL_NS, () => this.lookAtFrozen());
   }
   private lookAtFrozen(): void {
     for (const [tgid, t] of this.frozen) {
@@ -204,7 +207,7 @@ export class PtracePlatform extends HostFacts implements Platform {
         this.frozen.delete(tgid);
       }
     }
-    if (this.frozen.size > 0) this.frozenTimer = this.events.addTimer(monotonicNs() + FROZEN_POLL_NS, () => this.lookAtFrozen());
+    if (this.frozen.size > 0) this.armFrozen();
   }
 
   /** A killed thread stopped or died: once a stub's first thread is reaped, the process is gone. */
