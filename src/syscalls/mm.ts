@@ -155,18 +155,38 @@ export function sys_brk(t: Task, r: Regs): number {
 
 const MADV_WILLNEED = 3, MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_COLD = 20, MADV_PAGEOUT = 21,
   MADV_COLLAPSE = 25, MADV_MAX = 25;
-/** madvise(2): DONTNEED drops pages; the rest are hints we may ignore. */
+/** madvise(2): DONTNEED, FREE and REMOVE drop pages; the rest are hints we may ignore. */
 export function sys_madvise(t: Task, r: Regs): number {
   return madvise(t.mm, r.get(A0), r.get(A1), r.getI32(A2));
 }
 /** do_madvise on mm: 0 or -errno. */
 function madvise(mm: Task['mm'], addr: number, len: number, advice: number): number {
-  if (addr % PAGE !== 0 || advice < 0 || (advice > MADV_MAX && advice !== 100 && advice !== 101)) return -Errno.EINVAL;
+  // madvise_behavior_valid (5-7 are unassigned), then the alignment
+  if (advice < 0 || (advice > MADV_MAX && advice !== 100 && advice !== 101) || (advice >= 5 && advice <= 7)) return -Errno.EINVAL;
+  if (addr % PAGE !== 0) return -Errno.EINVAL;
   if (len === 0) return 0;
-  if (advice >= 5 && advice <= 7) return -Errno.EINVAL; // unassigned
-  if (!mm.isMapped(addr, len)) return -Errno.ENOMEM;
-  if (advice === MADV_DONTNEED || advice === MADV_FREE || advice === MADV_REMOVE) mm.dontneed(addr, len);
-  return 0;
+  const end = addr + Math.ceil(len / PAGE) * PAGE;
+  if (end >= 2 ** 64) return -Errno.EINVAL; // PAGE_ALIGN wrapped, or past the end of the address space
+  const drops = advice === MADV_DONTNEED || advice === MADV_FREE || advice === MADV_REMOVE;
+  // madvise_walk_vmas: the advice acts on each VMA's part of the range; a hole in it (or nothing mapped from
+  // addr on) makes the answer ENOMEM, after the mapped parts were advised
+  let at = addr, hole = false;
+  const vmas = mm.vmas;
+  for (let i = mm.firstAfter(addr); at < end; i++) {
+    const v = vmas[i];
+    if (v === undefined || v.start >= end) {
+      hole = true;
+      break;
+    }
+    if (v.start > at) {
+      hole = true;
+      at = v.start;
+    }
+    const stop = Math.min(end, v.end);
+    if (drops) mm.dontneed(at, stop - at);
+    at = stop;
+  }
+  return hole ? -Errno.ENOMEM : 0;
 }
 
 /**

@@ -111,15 +111,36 @@ static void check_errors(void) {
   /* one mapped page followed by a page known to be free */
   char *half = free_range(2);
   xmmap(half, PG, RW, ANON | MAP_FIXED, -1, 0);
+  half[0] = 0x5a;
   say("mprotect partly unmapped: %s\n", fails(xmprotect(half, 2 * PG, PROT_READ)));
   say("madvise DONTNEED partly unmapped: %s\n", fails(xmadvise(half, 2 * PG, MADV_DONTNEED)));
+  /* Linux drops the mapped part all the same (madvise_walk_vmas), then says ENOMEM */
+  say("  its mapped page after: %d\n", half[0]);
   say("mprotect len 0: %s\n", works(xmprotect(half, 0, PROT_READ)));
   xmunmap(half, PG);
+  /* a hole in the middle: both mapped pages are advised */
+  char *holed = free_range(3);
+  xmmap(holed, PG, RW, ANON | MAP_FIXED, -1, 0);
+  xmmap(holed + 2 * PG, PG, RW, ANON | MAP_FIXED, -1, 0);
+  holed[0] = 1;
+  holed[2 * PG] = 2;
+  say("madvise DONTNEED over a hole: %s\n", fails(xmadvise(holed, 3 * PG, MADV_DONTNEED)));
+  say("  the pages on either side after: %d %d\n", holed[0], holed[2 * PG]);
+  holed[0] = 3;
+  say("madvise WILLNEED over a hole: %s\n", fails(xmadvise(holed, 3 * PG, MADV_WILLNEED)));
+  say("madvise DONTNEED from a hole, unaligned length: %s\n", fails(xmadvise(holed + PG, PG + 1, MADV_DONTNEED)));
+  say("  the page after the hole: %d %d\n", holed[0], holed[2 * PG]);
+  xmunmap(holed, 3 * PG);
 
   say("madvise unmapped DONTNEED: %s\n", fails(xmadvise(fr, PG, MADV_DONTNEED)));
   char *m = anon(1, RW);
   say("madvise unaligned: %s\n", fails(xmadvise(m + 1, PG, MADV_DONTNEED)));
   say("madvise bad advice: %s\n", fails(xmadvise(m, PG, 12345)));
+  say("madvise unassigned advice 6, length 0: %s\n", fails(xmadvise(m, 0, 6)));
+  say("madvise length 0, unaligned: %s\n", fails(xmadvise(m + 1, 0, MADV_NORMAL)));
+  say("madvise length rounding up to 0: %s\n", fails(xmadvise(m, (size_t)-1, MADV_NORMAL)));
+  say("madvise range wrapping the address space: %s\n", fails(xmadvise(m, (size_t)0 - (size_t)m, MADV_NORMAL)));
+  say("madvise range past the address space: %s\n", fails(xmadvise(m, 1UL << 62, MADV_NORMAL)));
   say("madvise MADV_NORMAL: %s\n", works(xmadvise(m, PG, MADV_NORMAL)));
   say("madvise MADV_WILLNEED: %s\n", works(xmadvise(m, PG, MADV_WILLNEED)));
   xmunmap(m, PG);
