@@ -99,6 +99,12 @@ export class EventFd extends AnonInodeFile {
     return 8;
   }
 
+  /** eventfd_signal (an AIO completion's IOCB_FLAG_RESFD): the counter up by one, never past ULLONG_MAX */
+  signal(): void {
+    if (this.count < ULLONG_MAX) this.count += 1n;
+    this.wq.wake(POLLIN);
+  }
+
   /** eventfd_poll (no POLLRDNORM/POLLWRNORM, as Linux) */
   override poll(): number {
     let mask = 0;

@@ -430,8 +430,8 @@ export class Vfs {
    * mount, so a page first touched after fork is still one page for parent
    * and child. Linux's /proc/PID/maps names it "/dev/zero (deleted)".
    */
-  sharedAnon(c: FsCaller, len: number): File {
-    const f = this.shmMnt.memfd('dev/zero', c.creds, false, false, '/dev/zero (deleted)', fileFlags(O_RDWR | O_LARGEFILE));
+  sharedAnon(c: FsCaller, len: number, mapName = '/dev/zero (deleted)'): File {
+    const f = this.shmMnt.memfd('dev/zero', c.creds, false, false, mapName, fileFlags(O_RDWR | O_LARGEFILE));
     f.truncate(len);
     return f;
   }

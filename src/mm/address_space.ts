@@ -193,6 +193,14 @@ export class AddressSpace {
   vforkChildren: Set<AddressSpace> | null = null;
   /** images exec has replaced in this address space (reset); guarded by the JS thread */
   images = 0;
+  /** what ends with the current image, at exec's reset or the address space's release (exit_aio: the AIO
+   * contexts); guarded by the JS thread */
+  readonly imageEnd = new Set<() => void>();
+  private endImage(): void {
+    const hooks = [...this.imageEnd];
+    this.imageEnd.clear();
+    for (const h of hooks) h();
+  }
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
@@ -476,6 +484,7 @@ export class AddressSpace {
    * start over empty in the same stub process, which saves spawning one.
    */
   reset(): void {
+    this.endImage();
     this.images++;
     for (const v of [...this.vmas]) this.removeRange(v.start, v.end);
     this.brkStart = this.brk = 0;
@@ -1239,6 +1248,7 @@ export class AddressSpace {
    * reaped().
    */
   release(): void {
+    this.endImage();
     this.dropVforkLog();
     this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);

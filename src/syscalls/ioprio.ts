@@ -17,7 +17,7 @@ import { prioTargets, capNice } from './sched.js';
 
 /** ioprio_check_cap: a class Linux has (EINVAL), RT only with CAP_SYS_NICE or CAP_SYS_ADMIN (EPERM), no level
  * without a class. The hint bits between are not checked. */
-function checkCap(t: Task, ioprio: number): number {
+export function checkCap(t: Task, ioprio: number): number {
   const cls = (ioprio >> IOPRIO_CLASS_SHIFT) & 7, level = ioprio & IOPRIO_LEVEL_MASK;
   switch (cls) {
     case IOPRIO_CLASS_RT:

@@ -118,6 +118,19 @@ export function sys_mmap(t: Task, r: Regs): number {
   return t.mm.mmap(addr, len, prot, eff, vmf, vmf ? off : 0, mayProt);
 }
 
+/**
+ * A shared anonymous mapping the kernel makes for the process (an AIO context's ring), read-write, where the
+ * address space has room; named `mapName` in /proc/PID/maps. Its address; ErrnoError (ENOMEM) without room.
+ */
+export function mapKernelShared(t: Task, len: number, mapName: string): number {
+  const z = t.kernel.vfs.sharedAnon(t, Math.ceil(len / PAGE) * PAGE, mapName);
+  try {
+    return t.mm.mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED, new FileMapping(z, z.mappable(true)!, true), 0);
+  } finally {
+    z.put();
+  }
+}
+
 /** munmap(2) */
 export function sys_munmap(t: Task, r: Regs): number {
   t.mm.munmap(r.get(A0), r.get(A1));

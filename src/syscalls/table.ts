@@ -33,6 +33,7 @@ import * as SCHED from './sched.js';
 import * as MEMFD from './memfd.js';
 import * as IPC from './ipc.js';
 import * as MQ from './mqueue.js';
+import * as AIO from './aio.js';
 import * as TFD from './timerfd.js';
 import * as INOTIFY from './inotify.js';
 import * as IOPRIO from './ioprio.js';
@@ -393,8 +394,16 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_mq_unlink]: { name: 'mq_unlink', handler: MQ.sys_mq_unlink, status: 'supported' },
   [N.SYS_mq_timedsend]: { name: 'mq_timedsend', handler: MQ.sys_mq_timedsend, status: 'partial', note: 'sleepers wait in arrival order, not by nice value; a clock step does not move an armed deadline' },
   [N.SYS_mq_timedreceive]: { name: 'mq_timedreceive', handler: MQ.sys_mq_timedreceive, status: 'partial', note: 'sleepers wait in arrival order, not by nice value; a clock step does not move an armed deadline' },
-  [N.SYS_mq_notify]: { name: 'mq_notify', handler: MQ.sys_mq_notify, status: 'partial', note: 'a registration goes when its process exits, not when it closes a descriptor of the queue or execs' },
+  [N.SYS_mq_notify]: { name: 'mq_notify', handler: MQ.sys_mq_notify, status: 'supported' },
   [N.SYS_mq_getsetattr]: { name: 'mq_getsetattr', handler: MQ.sys_mq_getsetattr, status: 'supported' },
+
+  // ---- native AIO: syscalls/aio.ts ----
+  [N.SYS_io_setup]: { name: 'io_setup', handler: AIO.sys_io_setup, status: 'supported' },
+  [N.SYS_io_destroy]: { name: 'io_destroy', handler: AIO.sys_io_destroy, status: 'supported' },
+  [N.SYS_io_submit]: { name: 'io_submit', handler: AIO.sys_io_submit, status: 'partial', note: 'reads, writes and syncs are done as they are submitted; one that would wait (a pipe, socket or terminal) completes with EAGAIN instead of holding io_submit as Linux does' },
+  [N.SYS_io_cancel]: { name: 'io_cancel', handler: AIO.sys_io_cancel, status: 'supported' },
+  [N.SYS_io_getevents]: { name: 'io_getevents', handler: AIO.sys_io_getevents, status: 'supported', restart: 'never' },
+  [N.SYS_io_pgetevents]: { name: 'io_pgetevents', handler: AIO.sys_io_pgetevents, status: 'supported', restart: 'nohand' },
 
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },
