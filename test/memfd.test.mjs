@@ -17,6 +17,18 @@ test('memfd_create, F_ADD_SEALS/F_GET_SEALS, shared mappings of memfds and /dev/
   assert.match(native.stdout, /size 3221225473, blocks under 100: 1\n/);
 });
 
+for (const platform of ['systrap', 'ptrace']) {
+  test(`memfd_secret: a file only shared mappings reach, its size set once (${platform})`, () => {
+    const g = buildGuest('memfd_secret');
+    const { native } = assertSameAsNative([g], ['--platform', platform]);
+    assert.match(native.stdout, /fd link: \/secretmem \(deleted\)\n/);
+    assert.match(native.stdout, /write: EINVAL\nread: EINVAL\npwrite: ESPIPE\n/);
+    assert.match(native.stdout, /ftruncate again: EINVAL\n/);
+    assert.match(native.stdout, /mmap private: EINVAL\n/);
+    assert.match(native.stdout, /parent reads "changed"\n/);
+  });
+}
+
 test('shared futexes meet across processes in shared memory mapped anywhere (pthread process-shared objects, sem_open)', () => {
   const g = buildGuest('futex_shared', ['-lpthread']);
   const { native } = assertSameAsNative([g], [], { timeout: 60_000 });

@@ -477,7 +477,7 @@ export class TmpFile extends File {
    * writes may not be made writable (writeSealed: the caller gives EPERM for
    * PROT_WRITE and no VM_MAYWRITE otherwise, as seal_check_write).
    */
-  override mappable(shared = false): MappableRef {
+  override mappable(shared = false): MappableRef | null {
     const node = this.node;
     // (a memfd the host will not give: the mapping is filled by copying, as before sharing was possible)
     if (shared) node.store.toHost();

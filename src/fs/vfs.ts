@@ -56,6 +56,7 @@ import {
 import { HostFs, HandleCache, OpenHostNode, HostFile, HostNode } from './hostfs.js';
 import { LockTable } from './locks.js';
 import { TmpFs, TmpFile, TmpReg } from './tmpfs.js';
+import { SecretMemFile } from './secretmem.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
 import { SysCpuFs } from './sysfs.js';
@@ -430,6 +431,14 @@ export class Vfs {
    * mount, so a page first touched after fork is still one page for parent
    * and child. Linux's /proc/PID/maps names it "/dev/zero (deleted)".
    */
+  /** memfd_secret(2): an unlinked file of the internal shmem mount that only shared mappings reach (secretmem.ts). */
+  secretmem(c: FsCaller): File {
+    const f = this.shmMnt.memfd('secretmem', c.creds, false, false, '/secretmem (deleted)', fileFlags(O_RDWR | O_LARGEFILE));
+    const s = new SecretMemFile(f.node, f.flags, f.path);
+    f.put();
+    return s;
+  }
+
   sharedAnon(c: FsCaller, len: number, mapName = '/dev/zero (deleted)'): File {
     const f = this.shmMnt.memfd('dev/zero', c.creds, false, false, mapName, fileFlags(O_RDWR | O_LARGEFILE));
     f.truncate(len);

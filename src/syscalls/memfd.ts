@@ -1,5 +1,5 @@
 /**
- * memfd_create(2) (mm/memfd.c) and the seal commands of fcntl(2)
+ * memfd_create(2) (mm/memfd.c), memfd_secret(2) (mm/secretmem.c) and the seal commands of fcntl(2)
  * (F_ADD_SEALS, F_GET_SEALS). A memfd is an unlinked file of the kernel's
  * internal shmem mount (Vfs.shmMnt), so it reads, writes, truncates and
  * maps as a tmpfs file does: a shared mapping of it and its read(2)/write(2)
@@ -10,7 +10,7 @@ import type { Task } from '../kernel/task.js';
 import type { File } from '../fs/file.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1 } from './types.js';
-import { O_RDWR, O_LARGEFILE } from '../fs/types.js';
+import { O_RDWR, O_LARGEFILE, O_CLOEXEC } from '../fs/types.js';
 import { TmpFile } from '../fs/tmpfs.js';
 import { readCString } from './uaccess.js';
 
@@ -33,6 +33,13 @@ export function sys_memfd_create(t: Task, r: Regs): number {
   }
   const f = t.kernel.vfs.memfd(t, name, (flags & MFD_ALLOW_SEALING) !== 0, (flags & MFD_NOEXEC_SEAL) !== 0, O_RDWR | O_LARGEFILE);
   return t.files.install(f, (flags & MFD_CLOEXEC) !== 0);
+}
+
+/** memfd_secret(2): flags only O_CLOEXEC (SECRETMEM_FLAGS_MASK). */
+export function sys_memfd_secret(t: Task, r: Regs): number {
+  const flags = r.getU32(A0);
+  if (flags & ~O_CLOEXEC) return -Errno.EINVAL;
+  return t.files.install(t.kernel.vfs.secretmem(t), (flags & O_CLOEXEC) !== 0);
 }
 
 /**

@@ -172,6 +172,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- end file ----
 
   [N.SYS_memfd_create]: { name: 'memfd_create', handler: MEMFD.sys_memfd_create, status: 'partial', note: 'MFD_HUGETLB: EINVAL' },
+  [N.SYS_memfd_secret]: { name: 'memfd_secret', handler: MEMFD.sys_memfd_secret, status: 'partial', note: 'the pages are not taken out of any direct map (the kernel sees guest memory through physmem, which no guest reaches) and do not count against RLIMIT_MEMLOCK' },
 
   // ---- processes: syscalls/process.ts ----
   [N.SYS_exit]: { name: 'exit', handler: P.sys_exit, status: 'supported' },
