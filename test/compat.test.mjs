@@ -40,7 +40,7 @@ test("syslog(2) answers as Linux with dmesg_restrict, and holds umlts's own kern
   const n = lines(native.stdout), u = lines(um.stdout);
   assertSameText(u.slice(0, -1).join('\n'), n.slice(0, -1).join('\n'), 'syslog');
   assert.equal(u.at(-1), 'notice: yes', um.describe());
-  assert.match(um.stderr, /unimplemented syscall remap_file_pages/);
+  assert.match(um.stderr, /unimplemented syscall io_uring_setup/);
 });
 
 /**

@@ -170,3 +170,14 @@ test('process_madvise and process_mrelease through pidfds: own ranges (DONTNEED 
   assert.match(native.stdout, /^nobody, child, COLD: -1 EACCES$/m);
   assert.match(native.stdout, /^child exited 0; a zombie: madvise -1 ESRCH, mrelease -1 ESRCH$/m);
 });
+
+for (const platform of ['systrap', 'ptrace']) {
+  test(`remap_file_pages: a shared file mapping's pages show other pages of the file (${platform})`, () => {
+    const g = buildGuest('remap_file_pages');
+    const { native } = assertSameAsNative([g], ['--platform', platform]);
+    assert.match(native.stdout, /now: F B A B\nmaps: \[0,1\) rw-s off 5 \[1,2\) rw-s off 1 \[2,4\) rw-s off 0\n/);
+    assert.match(native.stdout, /a write to the first page reached page 5 of the file: z\n/);
+    assert.match(native.stdout, /shared mapping of a read-only fd: EINVAL\n/);
+    assert.match(native.stdout, /\ndone\n$/);
+  });
+}

@@ -47,6 +47,15 @@ class FileMapping extends MappedFile implements VmFile {
     if (this.writableShared) this.m.writers?.(-1);
     super.put();
   }
+  /** the open file description mapped (a VMA's vm_file) */
+  get openFile(): File {
+    return this.f;
+  }
+}
+
+/** Do two VMAs map the same open file (vm_file ==)? */
+function sameFile(a: VmFile | null, b: VmFile | null): boolean {
+  return a === b || (a instanceof FileMapping && b instanceof FileMapping && a.openFile === b.openFile);
 }
 
 /** mmap(2) */
@@ -129,6 +138,44 @@ export function mapKernelShared(t: Task, len: number, mapName: string): number {
   } finally {
     z.put();
   }
+}
+
+/**
+ * remap_file_pages(2), deprecated and emulated as Linux has done since 3.16:
+ * the range of a shared file mapping (VM_SHARED: opened for writing) maps
+ * the file from page pgoff on, by a new MAP_SHARED|MAP_FIXED mapping of the
+ * same file with the same protection. The range may span several VMAs of
+ * that mapping with no hole. prot must be 0; anything else is EINVAL.
+ */
+export function sys_remap_file_pages(t: Task, r: Regs): number {
+  const prot = r.get(A2), pgoff = r.get(A3);
+  let start = r.get(A0), size = r.get(A1);
+  if (prot !== 0) return -Errno.EINVAL;
+  start -= start % PAGE;
+  size -= size % PAGE;
+  if (size === 0 || start + size >= 2 ** 64) return -Errno.EINVAL;
+  if (pgoff + size / PAGE >= 2 ** 64) return -Errno.EINVAL;
+  const mm = t.mm;
+  const vma = mm.find(start);
+  if (!vma || !(vma.flags & MAP_SHARED) || !(vma.mayProt & PROT_WRITE) || !vma.file) return -Errno.EINVAL;
+  // the VMAs after it up to the end: no hole, the same file and flags (vm_flags ==)
+  let prev = vma;
+  for (let i = mm.vmas.indexOf(vma) + 1; start + size > prev.end; i++) {
+    const next = mm.vmas[i];
+    if (!next || next.start !== prev.end || !sameFile(next.file, vma.file) || next.flags !== vma.flags ||
+      next.prot !== vma.prot || next.mayProt !== vma.mayProt) return -Errno.EINVAL;
+    prev = next;
+  }
+  if (pgoff * PAGE + size > 2 ** 53) return -Errno.EINVAL;
+  // (the file held across the call, as its get_file: the old VMAs' references go before the new one's is taken)
+  const file = vma.file;
+  file.get?.();
+  try {
+    mm.mmap(start, size, vma.prot, MAP_SHARED | MAP_FIXED, file, pgoff * PAGE, vma.mayProt);
+  } finally {
+    file.put?.();
+  }
+  return 0;
 }
 
 /** munmap(2) */

@@ -263,6 +263,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   }),
   [N.SYS_pkey_mprotect]: { name: 'pkey_mprotect', handler: M.sys_pkey_mprotect, status: 'partial', note: 'pkey -1 only (plain mprotect)' },
   [N.SYS_mremap]: { name: 'mremap', handler: M.sys_mremap, status: 'supported' },
+  [N.SYS_remap_file_pages]: { name: 'remap_file_pages', handler: M.sys_remap_file_pages, status: 'supported', note: 'deprecated; emulated as Linux does, by a new mapping of the file over the range' },
   [N.SYS_madvise]: { name: 'madvise', handler: M.sys_madvise, status: 'supported' },
   [N.SYS_process_madvise]: { name: 'process_madvise', handler: M.sys_process_madvise, status: 'supported', note: "madvise's own effects; the hints change nothing" },
   [N.SYS_process_mrelease]: { name: 'process_mrelease', handler: M.sys_process_mrelease, status: 'supported', note: 'a killed process is gone at once: EINVAL or ESRCH' },
