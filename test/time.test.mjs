@@ -126,3 +126,18 @@ test('timers without the timerfd: dueMs follows the first deadline, runExpired f
     ev.close();
   }
 });
+
+for (const platform of ['systrap', 'ptrace']) {
+  test(`adjtimex and clock_adjtime: readings of the clock's discipline, changes refused, Linux's checks (${platform})`, () => {
+    const g = buildGuest('adjtimex');
+    const { native } = assertSameAsNative([g], ['--platform', platform]);
+    assert.match(native.stdout, /its time is the realtime clock's \(within 2 s\): 1\n/);
+    assert.match(native.stdout, /clock_adjtime MONOTONIC: EOPNOTSUPP\nclock_adjtime BOOTTIME: EOPNOTSUPP\nclock_adjtime 99: EINVAL\n/);
+    assert.match(native.stdout, /nobody: set the frequency: EPERM\n/);
+    assert.match(native.stdout, /nobody: ADJ_ADJTIME alone: EINVAL\n/);
+    // a guest's root may not steer the host's clock either (natively this would change it: umlts only)
+    const um = runUmlts(['--platform', platform], [g, 'as-root']);
+    assert.equal(um.code, 0, um.describe());
+    assert.equal(um.stdout, 'root: set the frequency: EPERM\nroot: ADJ_SETOFFSET: EPERM\n', um.describe());
+  });
+}

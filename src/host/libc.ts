@@ -99,6 +99,7 @@ const c = {
   getpgrp: libc.func('int getpgrp(void)'),
   prlimit: libc.func('int prlimit(int pid, int res, void *newl, void *oldl)'),
   clock_gettime: libc.func('int clock_gettime(int clk, void *ts)'),
+  adjtimex: libc.func('int adjtimex(void *tx)'),
   gethostname: libc.func('int gethostname(void *name, size_t len)'),
   getrandom: libc.func('long getrandom(void *buf, size_t n, unsigned int flags)'),
 };
@@ -443,6 +444,18 @@ export function isatty(fd: number): boolean { return (c.isatty(fd) as number) ==
 export function clockGettime(clk: number, ts: BigInt64Array): number {
   return (c.clock_gettime(clk, ts) as number) === -1 ? -koffi.errno() : 0;
 }
+/** adjtimex(2)'s modes that only read: none, or ADJ_OFFSET_SS_READ (glibc's ADJ_ADJTIME|SINGLESHOT|READONLY) */
+const ADJ_READS = [0, 0xa001];
+/** The host clock's discipline as adjtimex(2) reads it into tx (a struct timex, 208 bytes) with modes 0 or
+ * ADJ_OFFSET_SS_READ: its clock state (TIME_OK...), or -errno. Only a reading: other modes throw. */
+export function adjtimexRead(tx: Uint8Array, modes: number): number {
+  if (tx.length < 208 || !ADJ_READS.includes(modes)) throw new RangeError('adjtimexRead: a reading only');
+  tx.fill(0);
+  new DataView(tx.buffer, tx.byteOffset, 4).setUint32(0, modes, true);
+  const r = c.adjtimex(tx) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+
 /** CPU-time clock id of another host process (MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)). */
 export function processCpuClock(pid: number): number {
   return (~pid << 3) | 2;

@@ -106,6 +106,10 @@ export abstract class HostFacts {
     if (host.clockGettime(clock, ts) < 0) return null;
     return ts[0]! * 1000000000n + ts[1]!;
   }
+  /** Platform.clockDiscipline */
+  clockDiscipline(tx: Uint8Array, ssRead: boolean): number {
+    return host.adjtimexRead(tx, ssRead ? 0xa001 : 0);
+  }
   /** CPU time one guest host thread has used, ns (0 if gone). */
   threadCpuNs(ctx: Context): number {
     return Math.max(0, host.threadSchedNs(ctx.tgid, ctx.tid));

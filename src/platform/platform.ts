@@ -249,6 +249,9 @@ export interface Platform {
   pin(ctx: Context | null, cpu: number): void;
   /** A host clock now, ns: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW or CLOCK_TAI; null if the host has none. */
   clockNs(clock: number): bigint | null;
+  /** The host clock's discipline as adjtimex(2) reads it (modes 0, or ADJ_OFFSET_SS_READ's remaining adjtime
+   * offset) into tx, a struct timex: its clock state (TIME_OK...) or -errno. Never changes the host's clock. */
+  clockDiscipline(tx: Uint8Array, ssRead: boolean): number;
   /** CPU time a guest thread / its whole host process has used, ns (0 if gone). */
   threadCpuNs(ctx: Context): number;
   processCpuNs(ctx: Context): number;

@@ -299,6 +299,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_clock_gettime]: { name: 'clock_gettime', handler: T.sys_clock_gettime, status: 'supported', note: 'CPU clocks: run time (user and system are not told apart)' },
   [N.SYS_clock_getres]: { name: 'clock_getres', handler: T.sys_clock_getres, status: 'supported' },
   [N.SYS_clock_settime]: { name: 'clock_settime', handler: T.sys_clock_settime, status: 'supported', note: 'CLOCK_REALTIME by root: the guest\'s wall clock moves, the host\'s does not' },
+  [N.SYS_adjtimex]: { name: 'adjtimex', handler: T.sys_adjtimex, status: 'partial', note: 'readings only (the host\'s discipline, the guest\'s wall clock): a change is EPERM even for root, as without CAP_SYS_TIME over the host\'s clock' },
+  [N.SYS_clock_adjtime]: { name: 'clock_adjtime', handler: T.sys_clock_adjtime, status: 'partial', note: 'as adjtimex for CLOCK_REALTIME; no PTP clocks' },
   [N.SYS_settimeofday]: { name: 'settimeofday', handler: T.sys_settimeofday, status: 'supported', note: 'as clock_settime; the timezone is checked, not kept' },
   [N.SYS_gettimeofday]: { name: 'gettimeofday', handler: T.sys_gettimeofday, status: 'supported' },
   [N.SYS_time]: { name: 'time', handler: T.sys_time, status: 'supported' },

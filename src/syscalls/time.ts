@@ -14,8 +14,8 @@ import { Regs, RIP } from '../platform/regs.js';
 import { fromHostVdso } from '../mm/vdso.js';
 import { A0, A1, A2, A3 } from './types.js';
 import {
-  readTimespec, writeTimespec, writeTimeval, writeU64, clearUser, getTimespec, getTimeval, readStruct, NSEC_PER_SEC, USEC_PER_SEC,
-  UserPtr,
+  readTimespec, writeTimespec, writeTimeval, writeU64, clearUser, getTimespec, getTimeval, readStruct, copyIn, copyOut,
+  NSEC_PER_SEC, USEC_PER_SEC, UserPtr,
 } from './uaccess.js';
 
 import {
@@ -243,4 +243,60 @@ export function sys_clock_nanosleep(t: Task, r: Regs): number {
   const realtime = clk === CLOCK_REALTIME || clk === CLOCK_TAI;
   if (flags & TIMER_ABSTIME) return sleepUntil(t, ns, realtime);
   return sleepUntil(t, monotonicNs() + ns, false, rem, true);
+}
+
+// ---- the clock's discipline: adjtimex, clock_adjtime ------------------------------------------
+
+/** struct timex: its size, and the byte ranges of the fields do_adjtimex fills (the padding between is the caller's) */
+const TIMEX_SIZE = 208, TIMEX_FILLED: ReadonlyArray<[number, number]> = [[8, 44], [48, 116], [120, 164]];
+const TX_STATUS = 40, TX_TIME = 72;
+/** the kernel's mode bits (uapi timex.h: glibc's ADJ_OFFSET_SINGLESHOT is ADJ_ADJTIME|this) */
+const ADJ_OFFSET_SINGLESHOT = 0x0001, ADJ_OFFSET_READONLY = 0x2000, ADJ_ADJTIME = 0x8000;
+const STA_NANO = 0x2000;
+/** posix_clocks[]' ids that have no clock_adj (EOPNOTSUPP); any other id but the realtime clock is EINVAL */
+const UNADJUSTABLE = new Set([CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
+  CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI]);
+/** CLOCKFD: a negative clock id naming a PTP-like clock's fd (none exist here) */
+const CLOCKFD = 3, CLOCKFD_MASK = 7;
+
+/**
+ * do_adjtimex on the caller's struct timex (read already): a reading of the
+ * host clock's discipline, with the guest's own wall clock as its time. Any
+ * change is EPERM, whoever asks: the host's clock is not the guest's to
+ * steer (as CAP_SYS_TIME outside the host's user namespace); the checks
+ * before that (timekeeping_validate_timex) in Linux's order.
+ */
+function adjtimex(t: Task, addr: UserPtr, tx: Uint8Array): number {
+  const dv = new DataView(tx.buffer, tx.byteOffset, TIMEX_SIZE);
+  const modes = dv.getUint32(0, true);
+  if (modes & ADJ_ADJTIME) {
+    if (!(modes & ADJ_OFFSET_SINGLESHOT)) return -Errno.EINVAL;
+    if (!(modes & ADJ_OFFSET_READONLY)) return -Errno.EPERM;
+  } else if (modes !== 0) {
+    return -Errno.EPERM;
+  }
+  const host = new Uint8Array(TIMEX_SIZE);
+  const state = t.kernel.platform.clockDiscipline(host, modes !== 0);
+  if (state < 0) return state;
+  for (const [a, b] of TIMEX_FILLED) tx.set(host.subarray(a, b), a);
+  const now = t.kernel.realtimeNs(), ns = now % NSEC_PER_SEC;
+  dv.setBigInt64(TX_TIME, now / NSEC_PER_SEC, true);
+  dv.setBigInt64(TX_TIME + 8, dv.getInt32(TX_STATUS, true) & STA_NANO ? ns : ns / 1000n, true);
+  copyOut(t, addr, tx);
+  return state;
+}
+
+/** adjtimex(2) */
+export function sys_adjtimex(t: Task, r: Regs): number {
+  const addr = r.get(A0);
+  return adjtimex(t, addr, copyIn(t, addr, TIMEX_SIZE));
+}
+
+/** clock_adjtime(2): the realtime clock's adjtimex; a clock without an adjustment is EOPNOTSUPP, no clock EINVAL. */
+export function sys_clock_adjtime(t: Task, r: Regs): number {
+  const clk = r.getI32(A0), addr = r.get(A1);
+  const tx = copyIn(t, addr, TIMEX_SIZE);
+  if (clk === CLOCK_REALTIME) return adjtimex(t, addr, tx);
+  if (clk < 0) return (clk & CLOCKFD_MASK) === CLOCKFD ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+  return UNADJUSTABLE.has(clk) ? -Errno.EOPNOTSUPP : -Errno.EINVAL;
 }
