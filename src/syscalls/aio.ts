@@ -21,7 +21,7 @@
  * its timeout passes or a signal comes.
  */
 import { Errno, ErrnoError } from '../abi/errno.js';
-import { O_NONBLOCK } from '../abi/fcntl.js';
+import { O_NONBLOCK, O_APPEND } from '../abi/fcntl.js';
 import type { Task } from '../kernel/task.js';
 import type { AddressSpace } from '../mm/address_space.js';
 import type { File } from '../fs/file.js';
@@ -33,7 +33,7 @@ import {
   readStruct, writeStruct, readU32, readU64, writeU32, writeU64, readIovecs, userBuf, readSigmask, copyIn, copyOut,
   Iovecs, UserPtr,
 } from './uaccess.js';
-import { fileTransfer } from './read_write.js';
+import { fileTransfer, RWF_KNOWN, RWF_DSYNC, RWF_SYNC, RWF_APPEND, RWF_NOAPPEND } from './read_write.js';
 import { fileOf } from './fd.js';
 import { mapKernelShared } from './mm.js';
 import { checkCap } from './ioprio.js';
@@ -56,9 +56,6 @@ const IOCB_FLAG_RESFD = 1, IOCB_FLAG_IOPRIO = 2;
 const KIOCB_KEY = 0;
 /** /proc/sys/fs/aio-max-nr's default: the events all contexts may ask for together */
 const AIO_MAX_NR = 65536;
-/** the RWF_* flags a request may carry (kiocb_set_rw_flags: others are EOPNOTSUPP) */
-const RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_NOWAIT = 8, RWF_APPEND = 0x10, RWF_NOAPPEND = 0x20;
-const RWF_KNOWN = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND;
 /** struct __aio_sigset: sigmask pointer, sigsetsize */
 const AIO_SIGSET_SIZE = 16;
 
@@ -329,8 +326,8 @@ function submitOne(t: Task, c: AioContext, user: UserPtr): number {
           const e = checkCap(t, reqprio & 0xffff);
           if (e < 0) return e;
         }
+        // kiocb_set_rw_flags (RWF_NOWAIT changes nothing: nothing here waits)
         if (rwFlags & ~RWF_KNOWN) return -Errno.EOPNOTSUPP;
-        if (rwFlags & RWF_NOWAIT && !f.canPread) return -Errno.EOPNOTSUPP;
         if (!(write ? f.writable : f.readable)) return -Errno.EBADF;
         const v: Iovecs = vectored ? readIovecs(t, buf, Number(nbytes)) : userBuf(buf, Number(nbytes));
         if (offset < 0n && f.canPread) return -Errno.EINVAL; // rw_verify_area
@@ -359,18 +356,24 @@ function submitOne(t: Task, c: AioContext, user: UserPtr): number {
 /**
  * A read or write done now (aio_read/aio_write's read_iter/write_iter): its
  * result for the event. It never sleeps: what would wait is EAGAIN.
+ * RWF_APPEND/RWF_NOAPPEND set or clear O_APPEND for this write only (an
+ * appending write ignores the offset); RWF_DSYNC/RWF_SYNC write through.
  */
 function transferNow(t: Task, f: File, write: boolean, v: Iovecs, pos: number | null, vectored: boolean, rwFlags: number): number {
-  const saved = f.flags;
+  const saved = f.flags, keep = f.pos;
   f.flags |= O_NONBLOCK;
+  if (write && rwFlags & RWF_APPEND) f.flags |= O_APPEND;
+  if (write && rwFlags & RWF_NOAPPEND) f.flags &= ~O_APPEND;
   let n: number;
   try {
-    n = fileTransfer(t, f, write, v, pos, vectored);
+    n = fileTransfer(t, f, write, v, write && f.flags & O_APPEND ? null : pos, vectored);
   } catch (e) {
     if (e instanceof ErrnoError) return -e.errno;
     throw e;
   } finally {
-    f.flags = (f.flags & ~O_NONBLOCK) | (saved & O_NONBLOCK);
+    f.flags = (f.flags & ~(O_NONBLOCK | O_APPEND)) | (saved & (O_NONBLOCK | O_APPEND));
+    // (an AIO request never moves the file position, an appending one included)
+    if (pos !== null) f.pos = keep;
   }
   if (n > 0 && write && rwFlags & (RWF_DSYNC | RWF_SYNC)) f.fsync();
   return n;

@@ -130,6 +130,24 @@ int main(void) {
   pread(fd, back, 4, 200);
   say("pwritev wrote \"%.4s\"\n", back);
 
+  /* RWF_APPEND: this write goes to the end whatever its offset; the file position stays */
+  off_t before = lseek(fd, 0, SEEK_CUR), size0 = lseek(fd, 0, SEEK_END);
+  lseek(fd, before, SEEK_SET);
+  struct iocb ap = cb(IOCB_CMD_PWRITE, fd, "tail", 4, 0, 30);
+  ap.aio_rw_flags = RWF_APPEND;
+  struct iocb *va[1] = {&ap};
+  SHOW("submit an RWF_APPEND write at offset 0", io_submit(ctx, 1, va));
+  n = io_getevents(ctx, 1, 1, ev, NULL);
+  show_events("append", ev, n);
+  char tl[5] = {0};
+  pread(fd, tl, 4, size0);
+  off_t after = lseek(fd, 0, SEEK_CUR);
+  say("appended at the old end: \"%s\", size +%lld, the file position kept %d\n", tl, (long long)(lseek(fd, 0, SEEK_END) - size0),
+      after == before);
+  lseek(fd, before, SEEK_SET);
+  pread(fd, tl, 4, 0);
+  say("offset 0 still reads \"%.4s\"\n", tl);
+
   /* the ring as libaio reads it: events taken in user space by moving head */
   struct iocb w3 = cb(IOCB_CMD_PWRITE, fd, a, 1, 300, 9);
   struct iocb *v4[1] = {&w3};
