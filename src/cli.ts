@@ -58,6 +58,9 @@ options:
                     default: root holds every capability, others none)
   --cap-add CAPS    give back capabilities dropped with --cap-drop, e.g.
                     --cap-drop ALL --cap-add CHOWN,NET_BIND_SERVICE
+  --no-new-privs     start the guest with no_new_privs set (as setpriv
+                    --no-new-privs: no exec gains privileges, and a seccomp
+                    filter needs no CAP_SYS_ADMIN)
   --mount HOST:GUEST[:ro]
                     also show host directory HOST at guest path GUEST,
                     writable unless :ro (repeatable)
@@ -158,6 +161,7 @@ function parse(argv: string[]): Command | number {
       }
       case '--cap-drop': capDrop.push(...val().split(',')); break;
       case '--cap-add': capAdd.push(...val().split(',')); break;
+      case '--no-new-privs': o.noNewPrivileges = true; break;
       case '--strace': o.strace = true; break;
       case '--net': {
         const v = val();

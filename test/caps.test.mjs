@@ -23,6 +23,15 @@ for (const platform of ['systrap', 'ptrace']) {
   });
 }
 
+for (const platform of ['systrap', 'ptrace']) {
+  test(`no_new_privs: an exec gains no capability its caller was not permitted (${platform})`, () => {
+    const g = buildGuest('nnp_exec');
+    const { native } = assertSameAsNative([g], ['--platform', platform]);
+    assert.match(native.stdout, /^exec: CAP_SYS_TIME permitted 1 effective 1, NoNewPrivs 0$/m);
+    assert.match(native.stdout, /^exec-with-nnp: CAP_SYS_TIME permitted 0 effective 0, NoNewPrivs 1$/m);
+  });
+}
+
 // Real tools that set capabilities up before they exec a program (util-linux's setpriv, libcap's capsh), each
 // dropping first what the host's bounding set may lack
 test('setpriv and capsh set the bounding, inheritable and ambient sets and the ids as on Linux', () => {

@@ -132,6 +132,15 @@ test('--tmpfs mounts an empty in-memory filesystem of the guest\'s own, with the
   }
 });
 
+test('--no-new-privs starts the guest with no_new_privs, which its children keep (default: not set)', () => {
+  const script = 'grep NoNewPrivs /proc/self/status; sh -c "grep NoNewPrivs /proc/self/status"';
+  const r = runUmlts(['--no-new-privs'], [BUSYBOX, 'sh', '-c', script]);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'NoNewPrivs:\t1\nNoNewPrivs:\t1\n', r.describe());
+  const d = runUmlts([], [BUSYBOX, 'grep', 'NoNewPrivs', '/proc/self/status']);
+  assert.equal(d.stdout, 'NoNewPrivs:\t0\n', d.describe());
+});
+
 test('--cap-drop and --cap-add set the guest root\'s capabilities (docker\'s pair); a bad name is one line, status 2', () => {
   const r = runUmlts(['--cap-drop', 'ALL', '--cap-add', 'chown,CAP_NET_BIND_SERVICE'], [BUSYBOX, 'grep', 'Cap', '/proc/self/status']);
   assert.equal(r.code, 0, r.describe());

@@ -215,22 +215,88 @@ test('process.capabilities are the guest\'s: each set as given, and the kernel c
   const r = oci(['run', '--bundle', b, 'capc1']);
   assert.equal(r.code, 0, r.describe());
   // (CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_SYS_TIME 25; the unknown name is left out, as runc leaves it.) grep
-  // is an exec by uid 0: its permitted and effective sets are the bounding and inheritable ones, as on Linux
-  assert.equal(r.stdout, 'CapInh:\t0000000000000400\nCapPrm:\t0000000002000420\nCapEff:\t0000000002000420\n' +
+  // is an exec by uid 0, whose permitted set would be the bounding and inheritable ones; but with runc spec's
+  // noNewPrivileges the exec gains nothing it lacked (CAP_SYS_TIME was not permitted), as under runc
+  assert.equal(r.stdout, 'CapInh:\t0000000000000400\nCapPrm:\t0000000000000420\nCapEff:\t0000000000000420\n' +
     'CapBnd:\t0000000002000420\nCapAmb:\t0000000000000400\nchown 1\nchown-own 1\n');
-  // the container's init too: the runtime's execve of it gave a root its bounding set (runc's init the same)
-  const i = makeBundle('capi', (c) => {
-    c.process.args = ['/bin/busybox', 'sh', '-c', 'read -r l < /proc/self/status; while read -r k v; do case $k in CapEff:) echo $k $v;; esac; done < /proc/self/status'];
-    c.process.capabilities = { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+  // without no_new_privs the exec raises the bounding set, as on Linux
+  const g = makeBundle('capg', (c) => {
+    c.process.args = ['grep', 'CapPrm', '/proc/self/status'];
+    c.process.capabilities = { bounding: ['CAP_KILL', 'CAP_SYS_TIME'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+    c.process.noNewPrivileges = false;
   });
-  const ri = oci(['run', '--bundle', i, 'capc3']);
+  const rg = oci(['run', '--bundle', g, 'capc4']);
+  assert.equal(rg.stdout, 'CapPrm:\t0000000002000020\n', rg.describe());
+  // the container's init too: the runtime's execve of it gives a root its bounding set (runc's init the same), cut
+  // down to what it was permitted with noNewPrivileges (the spec's default), whole without
+  const runInit = (name, nnp) => {
+    const i = makeBundle(name, (c) => {
+      c.process.args = ['/bin/busybox', 'sh', '-c', 'read -r l < /proc/self/status; while read -r k v; do case $k in CapEff:) echo $k $v;; esac; done < /proc/self/status'];
+      c.process.capabilities = { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+      c.process.noNewPrivileges = nnp;
+    });
+    return oci(['run', '--bundle', i, `${name}c`]);
+  };
+  const ri = runInit('capi', false);
   assert.equal(ri.stdout, 'CapEff: 0000000000000021\n', ri.describe());
+  const rn = runInit('capn', true);
+  assert.equal(rn.stdout, 'CapEff: 0000000000000020\n', rn.describe());
   // runc spec's defaults: AUDIT_WRITE, KILL and NET_BIND_SERVICE
   const d = makeBundle('capd', (c) => {
     c.process.args = ['grep', 'CapEff', '/proc/self/status'];
   });
   const rd = oci(['run', '--bundle', d, 'capc2']);
   assert.equal(rd.stdout, 'CapEff:\t0000000020000420\n', rd.describe());
+});
+
+test('process.noNewPrivileges sets no_new_privs for the container (runc spec\'s default sets it)', () => {
+  const on = makeBundle('nnp1', (c) => {
+    c.process.args = ['grep', 'NoNewPrivs', '/proc/self/status'];
+  });
+  const r = oci(['run', '--bundle', on, 'nnpc1']);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'NoNewPrivs:\t1\n', r.describe());
+  const off = makeBundle('nnp2', (c) => {
+    c.process.args = ['grep', 'NoNewPrivs', '/proc/self/status'];
+    c.process.noNewPrivileges = false;
+  });
+  const r2 = oci(['run', '--bundle', off, 'nnpc2']);
+  assert.equal(r2.stdout, 'NoNewPrivs:\t0\n', r2.describe());
+});
+
+test('linux.seccomp: the profile filters the container\'s syscalls (names, EQ, MASKED_EQ and GT conditions, errnoRet)', () => {
+  const b = makeBundle('scmp', (c) => {
+    c.process.args = ['sh', '-c', [
+      'mkdir /tmp/d; echo mkdir $?',
+      'touch /tmp/f; chmod 755 /tmp/f; echo chmod-755 $?; chmod 4755 /tmp/f; echo chmod-4755 $?',
+      'renice -n 2 -p $$ >/dev/null; echo renice-2 $?; renice -n 3 -p $$ >/dev/null; echo renice-5 $?',
+      'grep Seccomp: /proc/self/status',
+    ].join('; ')];
+    c.process.noNewPrivileges = false;
+    c.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      syscalls: [
+        { names: ['mkdir', 'mkdirat', 'no_such_call'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+        // no set-id bits: fchmodat's mode & 06000 must be 0 (busybox chmod calls fchmodat(AT_FDCWD, path, mode))
+        { names: ['fchmodat', 'chmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 2, value: 0o6000, valueTwo: 0o4000, op: 'SCMP_CMP_MASKED_EQ' }] },
+        { names: ['chmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 0o6000, valueTwo: 0o4000, op: 'SCMP_CMP_MASKED_EQ' }] },
+        { names: ['setpriority'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: 0, op: 'SCMP_CMP_EQ' }, { index: 2, value: 3, op: 'SCMP_CMP_GT' }] },
+      ],
+    };
+  });
+  const r = oci(['run', '--bundle', b, 'scmpc']);
+  assert.equal(r.code, 0, r.describe());
+  assert.equal(r.stdout, 'mkdir 1\nchmod-755 0\nchmod-4755 1\nrenice-2 0\nrenice-5 1\nSeccomp:\t2\n', r.describe());
+  assert.match(r.stderr, /mkdir: can't create directory '\/tmp\/d': Permission denied/, r.describe());
+  // an action umlts cannot take is refused at create, in one line
+  const n = makeBundle('scmpn', (c) => {
+    c.process.args = ['true'];
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/run/x.sock' };
+  });
+  const rn = oci(['run', '--bundle', n, 'scmpnc']);
+  assert.notEqual(rn.code, 0, rn.describe());
+  assert.match(rn.stderr, /linux\.seccomp\.defaultAction: action "SCMP_ACT_NOTIFY" is not supported/, rn.describe());
 });
 
 test('exec runs a second process in the same kernel: same files, same pids, its own stdio and status', () => {

@@ -46,6 +46,14 @@ test('podman run --rm IMAGE echo hi prints hi', () => {
   assert.equal(r.stdout, 'hi\n');
 });
 
+test('podman\'s default seccomp profile filters the guest; --security-opt seccomp=unconfined does not; no_new_privs as asked', () => {
+  const r = run([], ['grep', '-E', 'Seccomp|NoNewPrivs', '/proc/self/status']);
+  assert.equal(r.status, 0, r.describe());
+  assert.equal(r.stdout, 'NoNewPrivs:\t0\nSeccomp:\t2\nSeccomp_filters:\t1\n', r.describe());
+  const u = run(['--security-opt', 'seccomp=unconfined', '--security-opt', 'no-new-privileges'], ['grep', '-E', 'Seccomp|NoNewPrivs', '/proc/self/status']);
+  assert.equal(u.stdout, 'NoNewPrivs:\t1\nSeccomp:\t0\nSeccomp_filters:\t0\n', u.describe());
+});
+
 test('the exit status comes back: sh -c "exit 3" exits 3', () => {
   const r = run([], ['sh', '-c', 'exit 3']);
   assert.equal(r.status, 3, r.describe());

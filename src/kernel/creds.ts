@@ -1,5 +1,5 @@
 import {
-  CapSet, CAP_FULL_SET, CAP_FS_MASK, capRaised, capAnd, capOr, capNot, SECBIT_NO_SETUID_FIXUP, SECBIT_KEEP_CAPS,
+  CapSet, CAP_FULL_SET, CAP_FS_MASK, capRaised, capAnd, capOr, capNot, capSubset, SECBIT_NO_SETUID_FIXUP, SECBIT_KEEP_CAPS,
   SECBIT_NOROOT, CAP_SYS_PTRACE,
 } from '../abi/capability.js';
 
@@ -96,14 +96,14 @@ export interface RuntimeCaps {
  * (cap_ambient_invariant_ok); then the runtime's execve of the program:
  * exec's transformation (a root's bounding set becomes permitted).
  */
-export function runtimeCaps(c: Creds, caps: RuntimeCaps): void {
+export function runtimeCaps(c: Creds, caps: RuntimeCaps, noNewPrivs: boolean): void {
   const held = !caps.rootOnly || c.uid === 0;
   c.capBset = caps.bounding;
   c.capPermitted = held ? caps.permitted : 0;
   c.capEffective = held ? capAnd(caps.effective, caps.permitted) : 0;
   c.capInheritable = caps.inheritable;
   c.capAmbient = capAnd(caps.ambient, capAnd(c.capPermitted, c.capInheritable));
-  execCaps(c);
+  execCaps(c, noNewPrivs);
 }
 
 /**
@@ -111,14 +111,17 @@ export function runtimeCaps(c: Creds, caps: RuntimeCaps): void {
  * no set-id bits (umlts honours neither): uid 0 (real or effective, unless
  * SECBIT_NOROOT) gets the bounding set and its inheritable ones permitted,
  * and effective with an effective uid 0; everyone keeps the ambient set,
- * which is permitted and effective too. SECBIT_KEEP_CAPS ends here.
+ * which is permitted and effective too. With no_new_privs the exec gains
+ * no permitted capability the caller lacked (LSM_UNSAFE_NO_NEW_PRIVS: the
+ * new set is cut down to the old). SECBIT_KEEP_CAPS ends here.
  */
-export function execCaps(c: Creds): void {
+export function execCaps(c: Creds, noNewPrivs: boolean): void {
   let permitted: CapSet = 0, effective = false;
   if (!(c.securebits & SECBIT_NOROOT)) {
     if (c.euid === 0 || c.uid === 0) permitted = capOr(c.capBset, c.capInheritable);
     if (c.euid === 0) effective = true;
   }
+  if (noNewPrivs && !capSubset(permitted, c.capPermitted)) permitted = capAnd(permitted, c.capPermitted);
   c.capPermitted = capOr(permitted, c.capAmbient);
   c.capEffective = effective ? c.capPermitted : c.capAmbient;
   c.securebits &= ~SECBIT_KEEP_CAPS;

@@ -177,7 +177,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   // set_personality_64bit: a 64-bit program never starts with READ_IMPLIES_EXEC
   task.personality &= ~READ_IMPLIES_EXEC;
   // the new image's capabilities (begin_new_exec commits what cap_bprm_creds_from_file computed)
-  execCaps(task.creds);
+  execCaps(task.creds, task.noNewPrivs);
   k.vforkWriteBack(task);
   const mm = task.mm;
   mm.setSyncThread(task.thread);

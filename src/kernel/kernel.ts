@@ -48,6 +48,8 @@ import { ORIG_RAX } from '../platform/regs.js';
 import { Errno, ERRNO_NAMES } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { Creds, RuntimeCaps, runtimeCaps } from './creds.js';
+import { SeccompFilter, prepareProg, getFilter } from './seccomp.js';
+import { SECCOMP_MODE_FILTER, SOCK_FILTER_SIZE } from '../abi/seccomp.js';
 import { Scheduler, SLICE_NS, LONG_RUN_NS } from './sched.js';
 import { finishSyscall, restartMode, SyscallTable, SyscallHook, SyscallTracer } from './syscall.js';
 export { NO_VERDICT } from './syscall.js';
@@ -98,6 +100,10 @@ export interface KernelOptions {
   /** the first processes' capability sets (CapSet numbers; the library's `capabilities`); rootOnly: permitted and
    * effective only for a root user. Absent: Linux's default (root every capability, others none) */
   caps?: RuntimeCaps | null;
+  /** the first processes start with no_new_privs (the library's noNewPrivileges) */
+  noNewPrivs?: boolean;
+  /** a seccomp filter the first processes start under (the library's seccomp: classic BPF and its LOG flag) */
+  seccomp?: { program: Uint8Array; log: boolean } | null;
   /** UMLTS_DEBUG: an internal error's message is followed by its JS stack */
   debug?: boolean;
   /** init's resource limits, indexed by RLIMIT_*: [soft, hard], Infinity for RLIM_INFINITY (the front end
@@ -182,6 +188,9 @@ export class Kernel {
   readonly stats = { syscalls: 0, stubs: 0, execs: 0, oomWaits: 0 };
   /** init (pid 1 when there is one): orphans are reparented to it while it lives; set once, by spawnProcess */
   init: ThreadGroup | null = null;
+  /** the filter processes with no guest parent start under (opts.seccomp), checked once; the kernel's own
+   * reference never goes, each process takes one more; immutable after the first spawn (made then) */
+  private spawnFilter: SeccompFilter | null = null;
   /** tasks woken during the current dispatch, run after it (softirq-style); guarded by the JS thread */
   readonly woken: Task[] = [];
   /** tasks whose page fault (or signal frame, or clear_child_tid store) found no free frame while a released process's frames wait for its host
@@ -283,10 +292,11 @@ export class Kernel {
    * run; the stdio references stay the caller's then.
    */
   spawnProcess(path: string, argv: string[], envp: string[], spec: SpawnSpec): Task {
+    const filter = this.startFilter();
     const fs: FsContext = { cwd: '/', umask: 0o022 };
     const u = this.opts.user;
     const creds = new Creds(u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, u.uid, u.gid, [...u.groups]);
-    if (this.opts.caps) runtimeCaps(creds, this.opts.caps);
+    if (this.opts.caps) runtimeCaps(creds, this.opts.caps, this.opts.noNewPrivs === true);
     if (spec.cwd !== '/') {
       const r = this.vfs.chdir({ fs, creds }, null, spec.cwd);
       if (r < 0 && spec.cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${spec.cwd}: ${errnoMessage(-r)}`);
@@ -305,12 +315,30 @@ export class Kernel {
     });
     if (spec.init) this.init = tg;
     const task = new Task(this, tg.tgid, tg, mm, thread, files, fs, creds);
+    if (this.opts.noNewPrivs) task.noNewPrivs = true;
+    if (filter) {
+      getFilter(filter);
+      task.seccompFilter = filter;
+      task.seccompMode = SECCOMP_MODE_FILTER;
+    }
     tg.tasks.push(task);
     this.tgs.set(tg.tgid, tg);
     this.tasks.set(task.tid, task);
     thread.owner = task;
     this.loadInto(task, img, envp);
     return task;
+  }
+
+  /** The filter of opts.seccomp (checked as seccomp(2) checks a program: a bad one fails the spawn), or null. */
+  private startFilter(): SeccompFilter | null {
+    const s = this.opts.seccomp;
+    if (!s) return null;
+    if (!this.spawnFilter) {
+      const prog = prepareProg(s.program, s.program.length / SOCK_FILTER_SIZE);
+      if (typeof prog === 'number') throw new LoaderError(Errno.EINVAL, 'seccomp: the filter program is not one seccomp(2) takes');
+      this.spawnFilter = new SeccompFilter(prog, null, s.log);
+    }
+    return this.spawnFilter;
   }
 
   /** exec.ts */

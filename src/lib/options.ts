@@ -64,6 +64,15 @@ export interface SandboxOptions {
    * set as OCI's process.capabilities does. Default: a root user holds every capability, others none.
    */
   capabilities?: readonly string[] | CapabilitySets;
+  /** the guest's processes start with no_new_privs set (prctl(PR_SET_NO_NEW_PRIVS): no exec gains privileges; a
+   * seccomp filter needs no CAP_SYS_ADMIN), as OCI's process.noNewPrivileges and setpriv --no-new-privs. Default false */
+  noNewPrivileges?: boolean;
+  /**
+   * a seccomp filter every guest process starts under, as seccomp(2) takes it: `program` the classic BPF
+   * instructions (struct sock_filter[], 8 bytes each), `flags` SECCOMP_SET_MODE_FILTER's (only
+   * SECCOMP_FILTER_FLAG_LOG, 2, changes anything). The OCI runtime compiles config.json's linux.seccomp to it.
+   */
+  seccomp?: { program: Uint8Array; flags?: number };
   /** files placed in the guest's view before anything runs, by absolute guest path; in a directory the root lacks they live in a tmpfs */
   files?: Readonly<Record<string, FileOption>>;
   /** more in-memory filesystems, by absolute guest path ('PATH' or 'PATH:mode=1777', like docker's --tmpfs): empty
@@ -112,6 +121,18 @@ export function capNames(names: unknown, what: string): number {
     set = capOr(set, capOf([cap]));
   }
   return set;
+}
+
+/** SECCOMP_FILTER_FLAG_LOG */
+const FILTER_FLAG_LOG = 2;
+/** The seccomp option: whole 8-byte instructions, 1 to BPF_MAXINSNS (4096) of them; the kernel checks the rest. */
+function seccompConfig(v: SandboxOptions['seccomp']): BootConfig['seccomp'] {
+  if (v === undefined) return null;
+  if (v === null || typeof v !== 'object' || !(v.program instanceof Uint8Array)) bad('seccomp', 'expected {program: Uint8Array, flags?}');
+  const n = v.program.length;
+  if (n === 0 || n % 8 !== 0 || n > 4096 * 8) bad('seccomp', 'program: 1 to 4096 instructions of 8 bytes each');
+  const flags = v.flags === undefined ? 0 : int(v.flags, 'seccomp.flags', 0, 0x3f);
+  return { program: new Uint8Array(v.program), log: (flags & FILTER_FLAG_LOG) !== 0 };
 }
 
 function capConfig(v: SandboxOptions['capabilities']): CapConfig | null {
@@ -295,6 +316,9 @@ export interface BootConfig {
   user: string;
   /** null: Linux's default for the user (root every capability, others none) */
   capabilities: CapConfig | null;
+  noNewPrivileges: boolean;
+  /** the program's bytes and whether it logs (SECCOMP_FILTER_FLAG_LOG), or null */
+  seccomp: { program: Uint8Array; log: boolean } | null;
   /** guest path, contents, mode */
   files: Array<[string, Uint8Array, number]>;
   /** guest path, the root directory's mode */
@@ -321,7 +345,7 @@ export interface SpawnConfig {
   tty: boolean;
 }
 
-const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'platform', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'capabilities', 'files', 'tmpfs', 'maxProcesses',
+const SANDBOX_KEYS = new Set(['root', 'rw', 'mounts', 'cpus', 'platform', 'memory', 'net', 'publish', 'env', 'cwd', 'user', 'capabilities', 'noNewPrivileges', 'seccomp', 'files', 'tmpfs', 'maxProcesses',
   'maxHostFds', 'strace', 'hooks', 'terminal', 'log']);
 const SPAWN_KEYS = new Set(['cwd', 'env', 'stdio', 'tty']);
 const RUN_KEYS = new Set([...SANDBOX_KEYS, 'cwd', 'env', 'stdio', 'input', 'timeout', 'maxBuffer']);
@@ -415,7 +439,8 @@ export function sandboxConfig(o: SandboxOptions): BootConfig {
     env: envPairs(o.env, 'env'),
     cwd: o.cwd === undefined ? null : guestPath(o.cwd, 'cwd'),
     hostCwd: hostCwdInRoot(root),
-    user, capabilities: capConfig(o.capabilities), files, tmpfs,
+    user, capabilities: capConfig(o.capabilities), noNewPrivileges: bool(o.noNewPrivileges, 'noNewPrivileges'),
+    seccomp: seccompConfig(o.seccomp), files, tmpfs,
     maxProcesses: o.maxProcesses === undefined ? 4096 : int(o.maxProcesses, 'maxProcesses', 1, 4096),
     maxHostFds: o.maxHostFds === undefined ? 0 : int(o.maxHostFds, 'maxHostFds', 1, 1048576),
     strace: bool(o.strace, 'strace'),

@@ -257,7 +257,7 @@ class WorkerSandbox {
       k = new Kernel({
         root: cfg.root, rw: cfg.rw, memBytes: cfg.memBytes, cpus: cfg.cpus || Math.max(1, host.allowedCpus().length),
         mounts: cfg.mounts.map((m) => ({ host: m.host, guest: m.guest, ro: m.ro === true })),
-        maxHostFds: cfg.maxHostFds || defaultHostFdBudget(), net: cfg.net, user, caps: cfg.capabilities, platform, maxProcesses: cfg.maxProcesses,
+        maxHostFds: cfg.maxHostFds || defaultHostFdBudget(), net: cfg.net, user, caps: cfg.capabilities, noNewPrivs: cfg.noNewPrivileges, seccomp: cfg.seccomp, platform, maxProcesses: cfg.maxProcesses,
         rlimits: hostRlimits(),
         syscalls: { rows: testInjectedFaults(SYSCALL_TABLE), name: (nr) => SYSCALL_NAMES[nr], strace: straceLine },
         debug: !!process.env.UMLTS_DEBUG,

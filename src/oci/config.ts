@@ -7,8 +7,9 @@
  *
  * What umlts gives every guest anyway (its own pids, mounts, IPC, users) is
  * what the namespaces entries ask. process.capabilities are the guest's
- * (its kernel keeps and checks them). Fields with no meaning here
- * (seccomp, apparmor, devices, cgroup paths) are ignored, as
+ * (its kernel keeps and checks them), and so is linux.seccomp (compiled to
+ * a filter its processes start under: seccomp.ts). Fields with no meaning
+ * here (apparmor, devices, cgroup paths) are ignored, as
  * runc ignores what it does not need. /proc, /sys, /dev, /dev/pts,
  * /dev/shm and /tmp are the kernel's own: those mounts are accepted as
  * they are.
@@ -18,6 +19,7 @@ import { isAbsolute, join, resolve, posix } from 'node:path';
 import type { SandboxOptions, MountOption } from '../index.js';
 import { OciError } from './errors.js';
 import { CAP_NAMES } from '../abi/capability.js';
+import { compileSeccomp } from './seccomp.js';
 
 /** One OCI hook: run on the host with the state on stdin. */
 export interface Hook {
@@ -39,8 +41,10 @@ export interface Hooks {
 /** What `create` hands the container process (state dir's plan.json). */
 export interface Plan {
   argv: string[];
-  /** the library's options for the container's kernel */
+  /** the library's options for the container's kernel (but its seccomp: below) */
   options: SandboxOptions & { mounts: MountOption[] };
+  /** linux.seccomp compiled (seccomp.ts): the program in base64 (plan.json is JSON), SECCOMP_SET_MODE_FILTER's flags */
+  seccomp: { program: string; flags: number } | null;
   /** files bind-mounted by the engine (/etc/hosts, /etc/resolv.conf...), copied into the guest's view: base64 by guest path */
   files: Record<string, string>;
   terminal: boolean;
@@ -194,6 +198,9 @@ export function loadPlan(bundle: string): Plan {
   const options: Plan['options'] = { root: rootfs, rw: !readonly, mounts, tmpfs, env, net, log: 'stderr', terminal: p.terminal === true };
   if (typeof p.cwd === 'string' && p.cwd !== '') options.cwd = p.cwd;
   if (user) options.user = user;
+  if (p.noNewPrivileges === true) options.noNewPrivileges = true;
+  const compiled = compileSeccomp(linux.seccomp);
+  const seccomp = compiled && { program: Buffer.from(compiled.program).toString('base64'), flags: compiled.flags };
   if (isObj(p.capabilities)) {
     // each set as given; a name this kernel does not know is left out, as runc leaves out what its kernel lacks
     const sets: Record<string, string[]> = {};
@@ -216,7 +223,7 @@ export function loadPlan(bundle: string): Plan {
   return {
     argv, options, files, terminal: p.terminal === true, netns, utsns,
     hostname: typeof c.hostname === 'string' && c.hostname !== '' ? c.hostname : null,
-    rlimits, hooks: hooksOf(c.hooks), annotations, rootfs,
+    rlimits, hooks: hooksOf(c.hooks), annotations, rootfs, seccomp,
   };
 }
 

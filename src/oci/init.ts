@@ -146,7 +146,10 @@ export async function containerInit(dir: string): Promise<number> {
     if (plan.terminal && host.isatty(0)) closeSync(openSync(readlinkSync('/proc/self/fd/0'), 'r+'));
     // the environment is the config's alone (plan.json cannot carry the undefined that removes umlts's PATH and TERM)
     // UMLTS_OCI_STRACE=1 in the runtime's environment: every guest syscall on the container's stderr (debugging)
-    sb = new Sandbox({ ...plan.options, strace: process.env.UMLTS_OCI_STRACE === '1', env: { PATH: undefined, TERM: undefined, ...plan.options.env } });
+    const seccomp = plan.seccomp ? { program: new Uint8Array(Buffer.from(plan.seccomp.program, 'base64')), flags: plan.seccomp.flags } : undefined;
+    sb = new Sandbox({
+      ...plan.options, seccomp, strace: process.env.UMLTS_OCI_STRACE === '1', env: { PATH: undefined, TERM: undefined, ...plan.options.env },
+    });
     await sb.ready;
   } catch (e) {
     ready(`error ${e instanceof UmltsError || e instanceof Error ? e.message : String(e)}`);
