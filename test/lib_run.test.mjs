@@ -158,3 +158,26 @@ test('capabilities: a list is a root\'s bounding, permitted and effective sets (
   await assert.rejects(run([BUSYBOX, 'true'], { capabilities: ['CAP_FLY'] }), (e) => e instanceof OptionError && /'CAP_FLY' is not a capability/.test(e.message));
   await assert.rejects(run([BUSYBOX, 'true'], { capabilities: { bounds: [] } }), (e) => e instanceof OptionError);
 });
+
+test('seccomp: a classic BPF program every guest process starts under; a program seccomp(2) would refuse, or not whole instructions, reject', async () => {
+  // struct sock_filter { u16 code; u8 jt, jf; u32 k } little-endian
+  const insn = (code, jt, jf, k) => {
+    const b = Buffer.alloc(8);
+    b.writeUInt16LE(code, 0); b[2] = jt; b[3] = jf; b.writeUInt32LE(k >>> 0, 4);
+    return b;
+  };
+  // mkdir (83) and mkdirat (258): EACCES; everything else allowed
+  const program = new Uint8Array(Buffer.concat([
+    insn(0x20, 0, 0, 0), // ld [nr]
+    insn(0x15, 2, 0, 83), // jeq 83 -> deny
+    insn(0x15, 1, 0, 258), // jeq 258 -> deny
+    insn(0x06, 0, 0, 0x7fff0000), // ret ALLOW
+    insn(0x06, 0, 0, 0x00050000 | 13), // ret ERRNO(EACCES)
+  ]));
+  const r = await run([BUSYBOX, 'sh', '-c', 'grep Seccomp: /proc/self/status; mkdir /tmp/x; echo $?'], { seccomp: { program } });
+  assert.equal(r.stdout.toString(), 'Seccomp:\t2\n1\n');
+  assert.match(r.stderr.toString(), /Permission denied/);
+  // ld with an immediate (BPF_LD|BPF_IMM) is not a seccomp instruction: the spawn fails
+  await assert.rejects(run([BUSYBOX, 'true'], { seccomp: { program: new Uint8Array(insn(0x00, 0, 0, 0)) } }), (e) => e instanceof UmltsError && /seccomp/.test(e.message));
+  await assert.rejects(run([BUSYBOX, 'true'], { seccomp: { program: new Uint8Array(7) } }), (e) => e instanceof OptionError);
+});
