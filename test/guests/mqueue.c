@@ -226,8 +226,12 @@ static void blocking(void) {
     _exit(0);
   }
   usleep(200000);
-  SHOW("parent send", mq_send(q, "hello", 5, 7));
+  /* (said after the child's line: the woken child and the parent race to their output) */
+  long sent = mq_send(q, "hello", 5, 7);
+  int sent_errno = errno;
   waitpid(c, NULL, 0);
+  errno = sent_errno;
+  SHOW("parent send", sent);
   attr(q, "after the handover");
   /* a sender asleep on a full queue gets its message in when a receive makes room */
   mq_send(q, "first", 5, 1);
@@ -238,13 +242,17 @@ static void blocking(void) {
     _exit(0);
   }
   usleep(200000);
+  /* (the first receive is said after the child's line: the woken child and the parent race to their output) */
+  char got[2][32];
+  long n[2];
+  unsigned prio[2];
   for (int i = 0; i < 2; i++) {
-    unsigned p;
-    long n = mq_receive(q, buf, sizeof buf, &p);
-    if (n >= 0) buf[n] = 0;
-    say("parent receive: %ld \"%s\" prio %u\n", n, n >= 0 ? buf : er(n), p);
+    n[i] = mq_receive(q, buf, sizeof buf, &prio[i]);
+    if (n[i] >= 0) buf[n[i]] = 0;
+    snprintf(got[i], sizeof got[i], "%s", n[i] >= 0 ? buf : er(n[i]));
     if (i == 0) waitpid(c, NULL, 0);
   }
+  for (int i = 0; i < 2; i++) say("parent receive: %ld \"%s\" prio %u\n", n[i], got[i], prio[i]);
   /* a signal: EINTR without SA_RESTART; with it the call goes on (and times out here) */
   struct sigaction sa = {0};
   sa.sa_handler = on_alrm;
