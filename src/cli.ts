@@ -19,6 +19,8 @@ import { runHere } from './lib/run_here.js';
 import { SIGNAL_MESSAGES } from './abi/signal.js';
 import { mark } from './lib/timing.js';
 import { CAP_NAMES, CAP_FULL_SET, capAnd, capOr, capNot, capRaised } from './abi/capability.js';
+import { compileSeccomp } from './oci/seccomp.js';
+import { OciError } from './oci/errors.js';
 
 /** A parsed command line: the program and the library's options. */
 interface Command {
@@ -61,6 +63,11 @@ options:
   --no-new-privs     start the guest with no_new_privs set (as setpriv
                     --no-new-privs: no exec gains privileges, and a seccomp
                     filter needs no CAP_SYS_ADMIN)
+  --seccomp FILE    a seccomp profile every guest process starts under: a JSON
+                    object as OCI's linux.seccomp (defaultAction, syscalls
+                    with names, action, errnoRet and args); e.g.
+                    {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names":
+                    ["socket"], "action": "SCMP_ACT_ERRNO"}]}
   --mount HOST:GUEST[:ro]
                     also show host directory HOST at guest path GUEST,
                     writable unless :ro (repeatable)
@@ -93,6 +100,30 @@ function version(): string {
     return (JSON.parse(readFileSync(join(PKG_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
+  }
+}
+
+/** --seccomp FILE: the profile compiled (oci/seccomp.ts); a file that cannot be read or compiled is one line. */
+function seccompFile(file: string): { program: Uint8Array; flags: number } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--seccomp ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--seccomp ${file}: invalid JSON: ${(e as Error).message}`);
+  }
+  try {
+    const p = compileSeccomp(json, `--seccomp ${file}`);
+    if (!p) throw new UsageError(`--seccomp ${file}: the profile is null`);
+    return p;
+  } catch (e) {
+    if (e instanceof OciError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
@@ -162,6 +193,7 @@ function parse(argv: string[]): Command | number {
       case '--cap-drop': capDrop.push(...val().split(',')); break;
       case '--cap-add': capAdd.push(...val().split(',')); break;
       case '--no-new-privs': o.noNewPrivileges = true; break;
+      case '--seccomp': o.seccomp = seccompFile(val()); break;
       case '--strace': o.strace = true; break;
       case '--net': {
         const v = val();

@@ -4,18 +4,21 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, BUSYBOX, CLEAN_ENV, buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, assertOneLineError, lines, assertSameText } from './lib.mjs';
+import { ROOT, BUSYBOX, CLEAN_ENV, buildGuest, runUmlts, assertSameAsNative, assertNoLeftovers, assertOneLineError, lines, assertSameText, makeScratch, rmScratch } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
 const envOf = (out) => lines(out).filter((l) => l.startsWith('env ')).map((l) => l.slice(4));
 
-test('--help prints usage and exits 0', () => {
+test('--help prints usage and exits 0; its options are the README\'s flag table, each in both', () => {
   const r = runUmlts(['--help'], [], { raw: true });
   assert.equal(r.code, 0, r.describe());
   for (const want of ['run', '--root', '--rw', '--mem', '--cpus', '--env', '--cwd', '--inherit-env', '--strace']) {
     assert.ok(r.stdout.includes(want), `--help does not mention ${want}:\n${r.stdout}`);
   }
+  const help = [...r.stdout.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]).sort();
+  const readme = [...fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(help, readme);
 });
 
 test('--version prints the package version and exits 0', () => {
@@ -139,6 +142,33 @@ test('--no-new-privs starts the guest with no_new_privs, which its children keep
   assert.equal(r.stdout, 'NoNewPrivs:\t1\nNoNewPrivs:\t1\n', r.describe());
   const d = runUmlts([], [BUSYBOX, 'grep', 'NoNewPrivs', '/proc/self/status']);
   assert.equal(d.stdout, 'NoNewPrivs:\t0\n', d.describe());
+});
+
+test('--seccomp FILE: an OCI-style profile every guest process starts under; a bad file is one line, status 2', () => {
+  const dir = makeScratch('seccomp');
+  try {
+    const file = path.join(dir, 'p.json');
+    fs.writeFileSync(file, JSON.stringify({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['socket'], action: 'SCMP_ACT_ERRNO', errnoRet: 97 }, { names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }],
+    }));
+    const r = runUmlts(['--seccomp', file], [BUSYBOX, 'sh', '-c', 'mkdir /tmp/x; echo mkdir $?; grep Seccomp: /proc/self/status; nc -l -p 1234 </dev/null; echo nc $?']);
+    assert.equal(r.code, 0, r.describe());
+    assert.equal(r.stdout, 'mkdir 1\nSeccomp:\t2\nnc 1\n', r.describe());
+    assert.match(r.stderr, /Operation not permitted/);
+    assert.match(r.stderr, /Address family not supported/);
+    for (const [content, why] of [[null, 'no such file'], ['{', 'invalid JSON'], ['{"defaultAction":"SCMP_ACT_FLY"}', 'action "SCMP_ACT_FLY" is not supported'],
+      ['{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":7,"op":"SCMP_CMP_EQ"}]}]}', 'index 7 is not 0 to 5']]) {
+      const f = path.join(dir, 'bad.json');
+      fs.rmSync(f, { force: true });
+      if (content !== null) fs.writeFileSync(f, content);
+      const b = runUmlts(['--seccomp', f], [BUSYBOX, 'true']);
+      assertOneLineError(b, 2);
+      assert.match(b.stderr, new RegExp(why.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), b.describe());
+    }
+  } finally {
+    rmScratch(dir);
+  }
 });
 
 test('--cap-drop and --cap-add set the guest root\'s capabilities (docker\'s pair); a bad name is one line, status 2', () => {

@@ -43,7 +43,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** An action's return value (SCMP_ACT_*), with its errno or trace data; errnoRet defaults to EPERM, as runc's. */
 function action(name: unknown, errnoRet: unknown, where: string): number {
   const data = (v: number): number => {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new OciError(`config.json: ${where}: errnoRet ${v} is out of range`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new OciError(`${prefix}${where}: errnoRet ${v} is out of range`);
     return v;
   };
   switch (name) {
@@ -64,7 +64,7 @@ function action(name: unknown, errnoRet: unknown, where: string): number {
       return SECCOMP_RET_ALLOW;
     default:
       // SCMP_ACT_NOTIFY needs a listener on the host (listenerPath), which umlts does not offer
-      throw new OciError(`config.json: ${where}: action ${JSON.stringify(name)} is not supported`);
+      throw new OciError(`${prefix}${where}: action ${JSON.stringify(name)} is not supported`);
   }
 }
 
@@ -96,7 +96,7 @@ class Prog {
   }
   bytes(): Uint8Array {
     const n = this.code.length;
-    if (n > BPF_MAXINSNS) throw new OciError(`config.json: linux.seccomp compiles to ${n} instructions, more than ${BPF_MAXINSNS}`);
+    if (n > BPF_MAXINSNS) throw new OciError(`${prefix}the profile compiles to ${n} instructions, more than ${BPF_MAXINSNS}`);
     const out = new Uint8Array(n * SOCK_FILTER_SIZE);
     const dv = new DataView(out.buffer);
     for (let i = 0; i < n; i++) {
@@ -120,14 +120,14 @@ const JEQ = BPF_JMP | BPF_JEQ | BPF_K, JGT = BPF_JMP | BPF_JGT | BPF_K, JGE = BP
 /** One argument condition: the code that falls through when it holds and jumps to `fail` when not. */
 function argCondition(p: Prog, c: Obj, where: string, fail: string, uniq: string): void {
   const index = Number(c.index);
-  if (!Number.isInteger(index) || index < 0 || index > 5) throw new OciError(`config.json: ${where}: index ${String(c.index)} is not 0 to 5`);
+  if (!Number.isInteger(index) || index < 0 || index > 5) throw new OciError(`${prefix}${where}: index ${String(c.index)} is not 0 to 5`);
   const big = (v: unknown, what: string): bigint => {
     try {
       const b = BigInt(v as number);
       if (b < 0n || b >= 1n << 64n) throw new Error();
       return b;
     } catch {
-      throw new OciError(`config.json: ${where}: ${what} ${String(v)} is not a 64-bit value`);
+      throw new OciError(`${prefix}${where}: ${what} ${String(v)} is not a 64-bit value`);
     }
   };
   const value = big(c.value ?? 0, 'value'), two = big(c.valueTwo ?? 0, 'valueTwo');
@@ -163,24 +163,34 @@ function argCondition(p: Prog, c: Obj, where: string, fail: string, uniq: string
       break;
     }
     default:
-      throw new OciError(`config.json: ${where}: op ${JSON.stringify(c.op)} is not one of SCMP_CMP_*`);
+      throw new OciError(`${prefix}${where}: op ${JSON.stringify(c.op)} is not one of SCMP_CMP_*`);
   }
   p.label(holds);
 }
 
-/** Compile linux.seccomp; null when there is none. Throws OciError (one line) for what runc would refuse. */
-export function compileSeccomp(s: unknown): SeccompProfile | null {
+/** what an error message starts with (the file) and the profile's own name in it: set at each compileSeccomp's
+ * start and read while it runs (synchronous, one at a time) */
+let prefix = 'config.json: ', base = 'linux.seccomp';
+
+/**
+ * Compile linux.seccomp (or, for the umlts command's --seccomp, a file holding such an object: `file` names it,
+ * and messages name its fields from the top); null when there is none. Throws OciError (one line) for what runc
+ * would refuse.
+ */
+export function compileSeccomp(s: unknown, file?: string): SeccompProfile | null {
+  prefix = file === undefined ? 'config.json: ' : `${file}: `;
+  base = file === undefined ? 'linux.seccomp' : 'profile';
   if (s === undefined || s === null) return null;
-  if (!isObj(s)) throw new OciError('config.json: linux.seccomp is not an object');
-  const dflt = action(s.defaultAction, s.defaultErrnoRet, 'linux.seccomp.defaultAction');
+  if (!isObj(s)) throw new OciError(`${prefix}the profile is not a JSON object`);
+  const dflt = action(s.defaultAction, s.defaultErrnoRet, `${base}.defaultAction`);
   let flags = 0;
   if (s.flags !== undefined) {
-    if (!Array.isArray(s.flags)) throw new OciError('config.json: linux.seccomp.flags is not an array');
+    if (!Array.isArray(s.flags)) throw new OciError(`${prefix}${base}.flags is not an array`);
     for (const f of s.flags) {
       if (f === 'SECCOMP_FILTER_FLAG_LOG') flags |= SECCOMP_FILTER_FLAG_LOG;
       // SPEC_ALLOW (no speculation mitigation) and WAIT_KILLABLE_RECV (listeners) change nothing here
       else if (f !== 'SECCOMP_FILTER_FLAG_SPEC_ALLOW' && f !== 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') {
-        throw new OciError(`config.json: linux.seccomp.flags: ${JSON.stringify(f)} is not a seccomp flag`);
+        throw new OciError(`${prefix}${base}.flags: ${JSON.stringify(f)} is not a seccomp flag`);
       }
     }
   }
@@ -196,15 +206,15 @@ export function compileSeccomp(s: unknown): SeccompProfile | null {
   p.emit(LD_W, SD_NR);
   p.jumpIf(JGE, X32_SYSCALL_BIT, retLabel(dflt));
   const rules = s.syscalls ?? [];
-  if (!Array.isArray(rules)) throw new OciError('config.json: linux.seccomp.syscalls is not an array');
+  if (!Array.isArray(rules)) throw new OciError(`${prefix}${base}.syscalls is not an array`);
   rules.forEach((r, i) => {
-    const where = `linux.seccomp.syscalls[${i}]`;
-    if (!isObj(r)) throw new OciError(`config.json: ${where} is not an object`);
+    const where = `${base}.syscalls[${i}]`;
+    if (!isObj(r)) throw new OciError(`${prefix}${where} is not an object`);
     const names = r.names ?? [];
-    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new OciError(`config.json: ${where}.names is not a list of names`);
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new OciError(`${prefix}${where}.names is not a list of names`);
     const ret = retLabel(action(r.action, r.errnoRet, where));
     const args = r.args ?? [];
-    if (!Array.isArray(args) || args.some((a) => !isObj(a))) throw new OciError(`config.json: ${where}.args is not a list of conditions`);
+    if (!Array.isArray(args) || args.some((a) => !isObj(a))) throw new OciError(`${prefix}${where}.args is not a list of conditions`);
     (names as string[]).forEach((name, j) => {
       const nr = NUMBERS.get(name);
       if (nr === undefined) return;
