@@ -439,7 +439,7 @@ export class Vfs {
     return s;
   }
 
-  sharedAnon(c: FsCaller, len: number, mapName = '/dev/zero (deleted)'): File {
+  sharedAnon(c: FsCaller, len: number, mapName: string): File {
     const f = this.shmMnt.memfd('dev/zero', c.creds, false, false, mapName, fileFlags(O_RDWR | O_LARGEFILE));
     f.truncate(len);
     return f;

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import type Koffi from 'koffi';
 import { HostError } from './errors.js';
 import { Errno } from '../abi/errno.js';
+import { TIMEX_SIZE, TX_MODES, ADJ_OFFSET_SS_READ } from '../abi/timex.js';
 import { hasEscapes, encodeName } from '../abi/names.js';
 import { SOL_SOCKET, SCM_CREDENTIALS, MSG_DONTWAIT } from '../abi/socket.js';
 
@@ -444,14 +445,12 @@ export function isatty(fd: number): boolean { return (c.isatty(fd) as number) ==
 export function clockGettime(clk: number, ts: BigInt64Array): number {
   return (c.clock_gettime(clk, ts) as number) === -1 ? -koffi.errno() : 0;
 }
-/** adjtimex(2)'s modes that only read: none, or ADJ_OFFSET_SS_READ (glibc's ADJ_ADJTIME|SINGLESHOT|READONLY) */
-const ADJ_READS = [0, 0xa001];
-/** The host clock's discipline as adjtimex(2) reads it into tx (a struct timex, 208 bytes) with modes 0 or
+/** The host clock's discipline as adjtimex(2) reads it into tx (a struct timex) with modes 0 or
  * ADJ_OFFSET_SS_READ: its clock state (TIME_OK...), or -errno. Only a reading: other modes throw. */
 export function adjtimexRead(tx: Uint8Array, modes: number): number {
-  if (tx.length < 208 || !ADJ_READS.includes(modes)) throw new RangeError('adjtimexRead: a reading only');
+  if (tx.length < TIMEX_SIZE || (modes !== 0 && modes !== ADJ_OFFSET_SS_READ)) throw new RangeError('adjtimexRead: a reading only');
   tx.fill(0);
-  new DataView(tx.buffer, tx.byteOffset, 4).setUint32(0, modes, true);
+  new DataView(tx.buffer, tx.byteOffset, 4).setUint32(TX_MODES, modes, true);
   const r = c.adjtimex(tx) as number;
   return r === -1 ? -koffi.errno() : r;
 }

@@ -13,6 +13,8 @@ import { resolve as resolvePath, relative, isAbsolute, join, posix } from 'node:
 import { OptionError } from './errors.js';
 import { CAP_NAMES, CAP_FULL_SET, capOr, capOf } from '../abi/capability.js';
 import type { RuntimeCaps } from '../kernel/creds.js';
+import { SOCK_FILTER_SIZE, BPF_MAXINSNS, SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_MASK } from '../abi/seccomp.js';
+
 
 /**
  * Where a guest's fd 0, 1 or 2 goes: a pipe to the caller (a Node stream),
@@ -123,16 +125,16 @@ export function capNames(names: unknown, what: string): number {
   return set;
 }
 
-/** SECCOMP_FILTER_FLAG_LOG */
-const FILTER_FLAG_LOG = 2;
-/** The seccomp option: whole 8-byte instructions, 1 to BPF_MAXINSNS (4096) of them; the kernel checks the rest. */
+/** The seccomp option: whole 8-byte instructions, 1 to BPF_MAXINSNS of them; the kernel checks the rest. */
 function seccompConfig(v: SandboxOptions['seccomp']): BootConfig['seccomp'] {
   if (v === undefined) return null;
   if (v === null || typeof v !== 'object' || !(v.program instanceof Uint8Array)) bad('seccomp', 'expected {program: Uint8Array, flags?}');
   const n = v.program.length;
-  if (n === 0 || n % 8 !== 0 || n > 4096 * 8) bad('seccomp', 'program: 1 to 4096 instructions of 8 bytes each');
-  const flags = v.flags === undefined ? 0 : int(v.flags, 'seccomp.flags', 0, 0x3f);
-  return { program: new Uint8Array(v.program), log: (flags & FILTER_FLAG_LOG) !== 0 };
+  if (n === 0 || n % SOCK_FILTER_SIZE !== 0 || n > BPF_MAXINSNS * SOCK_FILTER_SIZE) {
+    bad('seccomp', `program: 1 to ${BPF_MAXINSNS} instructions of ${SOCK_FILTER_SIZE} bytes each`);
+  }
+  const flags = v.flags === undefined ? 0 : int(v.flags, 'seccomp.flags', 0, SECCOMP_FILTER_FLAG_MASK);
+  return { program: new Uint8Array(v.program), log: (flags & SECCOMP_FILTER_FLAG_LOG) !== 0 };
 }
 
 function capConfig(v: SandboxOptions['capabilities']): CapConfig | null {

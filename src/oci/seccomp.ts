@@ -43,7 +43,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** An action's return value (SCMP_ACT_*), with its errno or trace data; errnoRet defaults to EPERM, as runc's. */
 function action(name: unknown, errnoRet: unknown, where: string): number {
   const data = (v: number): number => {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new OciError(`${prefix}${where}: errnoRet ${v} is out of range`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new OciError(`${where}: errnoRet ${v} is out of range`);
     return v;
   };
   switch (name) {
@@ -64,7 +64,7 @@ function action(name: unknown, errnoRet: unknown, where: string): number {
       return SECCOMP_RET_ALLOW;
     default:
       // SCMP_ACT_NOTIFY needs a listener on the host (listenerPath), which umlts does not offer
-      throw new OciError(`${prefix}${where}: action ${JSON.stringify(name)} is not supported`);
+      throw new OciError(`${where}: action ${JSON.stringify(name)} is not supported`);
   }
 }
 
@@ -94,9 +94,10 @@ class Prog {
     this.emit(code, k, 1, 0);
     this.emit(BPF_JMP | BPF_JA, 0, to);
   }
-  bytes(): Uint8Array {
+  /** The program's instructions; `what` names the profile in an error. */
+  bytes(what: string): Uint8Array {
     const n = this.code.length;
-    if (n > BPF_MAXINSNS) throw new OciError(`${prefix}the profile compiles to ${n} instructions, more than ${BPF_MAXINSNS}`);
+    if (n > BPF_MAXINSNS) throw new OciError(`${what} compiles to ${n} instructions, more than ${BPF_MAXINSNS}`);
     const out = new Uint8Array(n * SOCK_FILTER_SIZE);
     const dv = new DataView(out.buffer);
     for (let i = 0; i < n; i++) {
@@ -120,14 +121,14 @@ const JEQ = BPF_JMP | BPF_JEQ | BPF_K, JGT = BPF_JMP | BPF_JGT | BPF_K, JGE = BP
 /** One argument condition: the code that falls through when it holds and jumps to `fail` when not. */
 function argCondition(p: Prog, c: Obj, where: string, fail: string, uniq: string): void {
   const index = Number(c.index);
-  if (!Number.isInteger(index) || index < 0 || index > 5) throw new OciError(`${prefix}${where}: index ${String(c.index)} is not 0 to 5`);
+  if (!Number.isInteger(index) || index < 0 || index > 5) throw new OciError(`${where}: index ${String(c.index)} is not 0 to 5`);
   const big = (v: unknown, what: string): bigint => {
     try {
       const b = BigInt(v as number);
       if (b < 0n || b >= 1n << 64n) throw new Error();
       return b;
     } catch {
-      throw new OciError(`${prefix}${where}: ${what} ${String(v)} is not a 64-bit value`);
+      throw new OciError(`${where}: ${what} ${String(v)} is not a 64-bit value`);
     }
   };
   const value = big(c.value ?? 0, 'value'), two = big(c.valueTwo ?? 0, 'valueTwo');
@@ -163,14 +164,10 @@ function argCondition(p: Prog, c: Obj, where: string, fail: string, uniq: string
       break;
     }
     default:
-      throw new OciError(`${prefix}${where}: op ${JSON.stringify(c.op)} is not one of SCMP_CMP_*`);
+      throw new OciError(`${where}: op ${JSON.stringify(c.op)} is not one of SCMP_CMP_*`);
   }
   p.label(holds);
 }
-
-/** what an error message starts with (the file) and the profile's own name in it: set at each compileSeccomp's
- * start and read while it runs (synchronous, one at a time) */
-let prefix = 'config.json: ', base = 'linux.seccomp';
 
 /**
  * Compile linux.seccomp (or, for the umlts command's --seccomp, a file holding such an object: `file` names it,
@@ -178,19 +175,19 @@ let prefix = 'config.json: ', base = 'linux.seccomp';
  * would refuse.
  */
 export function compileSeccomp(s: unknown, file?: string): SeccompProfile | null {
-  prefix = file === undefined ? 'config.json: ' : `${file}: `;
-  base = file === undefined ? 'linux.seccomp' : 'profile';
+  // what each message names: the file, then the field from the profile's top
+  const base = file === undefined ? 'config.json: linux.seccomp' : `${file}: profile`;
   if (s === undefined || s === null) return null;
-  if (!isObj(s)) throw new OciError(`${prefix}the profile is not a JSON object`);
+  if (!isObj(s)) throw new OciError(`${base} is not an object`);
   const dflt = action(s.defaultAction, s.defaultErrnoRet, `${base}.defaultAction`);
   let flags = 0;
   if (s.flags !== undefined) {
-    if (!Array.isArray(s.flags)) throw new OciError(`${prefix}${base}.flags is not an array`);
+    if (!Array.isArray(s.flags)) throw new OciError(`${base}.flags is not an array`);
     for (const f of s.flags) {
       if (f === 'SECCOMP_FILTER_FLAG_LOG') flags |= SECCOMP_FILTER_FLAG_LOG;
       // SPEC_ALLOW (no speculation mitigation) and WAIT_KILLABLE_RECV (listeners) change nothing here
       else if (f !== 'SECCOMP_FILTER_FLAG_SPEC_ALLOW' && f !== 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') {
-        throw new OciError(`${prefix}${base}.flags: ${JSON.stringify(f)} is not a seccomp flag`);
+        throw new OciError(`${base}.flags: ${JSON.stringify(f)} is not a seccomp flag`);
       }
     }
   }
@@ -206,15 +203,15 @@ export function compileSeccomp(s: unknown, file?: string): SeccompProfile | null
   p.emit(LD_W, SD_NR);
   p.jumpIf(JGE, X32_SYSCALL_BIT, retLabel(dflt));
   const rules = s.syscalls ?? [];
-  if (!Array.isArray(rules)) throw new OciError(`${prefix}${base}.syscalls is not an array`);
+  if (!Array.isArray(rules)) throw new OciError(`${base}.syscalls is not an array`);
   rules.forEach((r, i) => {
     const where = `${base}.syscalls[${i}]`;
-    if (!isObj(r)) throw new OciError(`${prefix}${where} is not an object`);
+    if (!isObj(r)) throw new OciError(`${where} is not an object`);
     const names = r.names ?? [];
-    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new OciError(`${prefix}${where}.names is not a list of names`);
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new OciError(`${where}.names is not a list of names`);
     const ret = retLabel(action(r.action, r.errnoRet, where));
     const args = r.args ?? [];
-    if (!Array.isArray(args) || args.some((a) => !isObj(a))) throw new OciError(`${prefix}${where}.args is not a list of conditions`);
+    if (!Array.isArray(args) || args.some((a) => !isObj(a))) throw new OciError(`${where}.args is not a list of conditions`);
     (names as string[]).forEach((name, j) => {
       const nr = NUMBERS.get(name);
       if (nr === undefined) return;
@@ -236,5 +233,5 @@ export function compileSeccomp(s: unknown, file?: string): SeccompProfile | null
     p.label(l);
     p.emit(BPF_RET | BPF_K, v);
   }
-  return { program: p.bytes(), flags };
+  return { program: p.bytes(base), flags };
 }

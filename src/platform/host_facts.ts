@@ -7,6 +7,7 @@
  * Ownership: one per platform, used on the kernel's JS thread only; `ts` is
  * its out-parameter (two int64s), so nothing is allocated per call.
  */
+import { ADJ_OFFSET_SS_READ } from '../abi/timex.js';
 import * as host from '../host/libc.js';
 import { HostError } from '../host/errors.js';
 import { MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_GLOBAL } from '../abi/membarrier.js';
@@ -108,7 +109,7 @@ export abstract class HostFacts {
   }
   /** Platform.clockDiscipline */
   clockDiscipline(tx: Uint8Array, ssRead: boolean): number {
-    return host.adjtimexRead(tx, ssRead ? 0xa001 : 0);
+    return host.adjtimexRead(tx, ssRead ? ADJ_OFFSET_SS_READ : 0);
   }
   /** CPU time one guest host thread has used, ns (0 if gone). */
   threadCpuNs(ctx: Context): number {

@@ -35,7 +35,8 @@ import {
 } from './uaccess.js';
 import { fileTransfer, RWF_KNOWN, RWF_DSYNC, RWF_SYNC, RWF_APPEND, RWF_NOAPPEND } from './read_write.js';
 import { fileOf } from './fd.js';
-import { mapKernelShared } from './mm.js';
+import { mapSharedAnon } from './mm.js';
+import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED } from '../abi/mman.js';
 import { checkCap } from './ioprio.js';
 import { MultiWait, runPass } from './poll.js';
 import { monotonicNs } from '../kernel/events.js';
@@ -92,21 +93,15 @@ class AioContext {
     readonly size: number,
     /** what io_setup asked for, counted against AIO_MAX_NR; immutable */
     readonly maxReqs: number,
-    /** the address space and its image the context belongs to; immutable */
+    /** the address space the context belongs to (until its image ends: imageEnd); immutable */
     readonly mm: AddressSpace,
-    readonly image: number,
   ) {}
 }
 
 /** Each address space's contexts by ring address (mm->ioctx_table); guarded by the JS thread. */
 const contexts = new WeakMap<AddressSpace, Map<number, AioContext>>();
-/** Every context not known to be gone, for aio_nr (what they asked for together); guarded by the JS thread. */
-const live = new Set<AioContext>();
-
-/** A context whose image went (exec, exit): exit_aio ended it. */
-function stale(c: AioContext): boolean {
-  return c.mm.tlb.released || c.mm.images !== c.image;
-}
+/** aio_nr: the events the live contexts asked for together; guarded by the JS thread (io_setup, release). */
+let aioNr = 0;
 
 /** The table of t's address space; its contexts end with its image (exit_aio, at exec and at exit). */
 function tableOf(t: Task): Map<number, AioContext> {
@@ -125,21 +120,12 @@ function tableOf(t: Task): Map<number, AioContext> {
 
 /** A context goes: its poll requests with it, its sleepers woken. */
 function release(c: AioContext): void {
+  if (c.dead) return;
   c.dead = true;
+  aioNr -= c.maxReqs;
   contexts.get(c.mm)?.delete(c.userId);
-  live.delete(c);
   for (const p of [...c.polls]) dropPoll(c, p);
   c.wq.wake(POLLIN);
-}
-
-/** aio_nr: the events the live contexts asked for (those of processes gone are let go first). */
-function aioNr(): number {
-  let n = 0;
-  for (const c of live) {
-    if (stale(c)) release(c);
-    else n += c.maxReqs;
-  }
-  return n;
 }
 
 /** lookup_ioctx: the context whose ring is at id and still says its index there; null for EINVAL. */
@@ -148,7 +134,7 @@ function lookup(t: Task, id: number): AioContext | null {
   if (!c) return null;
   let ringId: number;
   try {
-    ringId = readU32(t, id + RING_ID);
+    ringId = ringRead(c, RING_ID);
   } catch (e) {
     if (e instanceof ErrnoError) return null;
     throw e;
@@ -167,14 +153,14 @@ export function sys_io_setup(t: Task, r: Regs): number {
   if (asked === 0 || nrEvents > AIO_MAX_NR) return -Errno.EAGAIN;
   const size = Math.ceil((RING_HEADER + IO_EVENT_SIZE * (asked + 2)) / 4096) * 4096;
   const nr = (size - RING_HEADER) / IO_EVENT_SIZE;
-  if (aioNr() + nrEvents > AIO_MAX_NR) return -Errno.EAGAIN;
+  if (aioNr + nrEvents > AIO_MAX_NR) return -Errno.EAGAIN;
   const m = tableOf(t);
   let id = 0;
   const used = new Set([...m.values()].map((c) => c.id));
   while (used.has(id)) id++;
   let addr: number;
   try {
-    addr = mapKernelShared(t, size, '/[aio] (deleted)');
+    addr = mapSharedAnon(t, 0, size, PROT_READ | PROT_WRITE, MAP_SHARED, PROT_READ | PROT_WRITE | PROT_EXEC, '/[aio] (deleted)');
   } catch (e) {
     if (e instanceof ErrnoError) return -Errno.ENOMEM;
     throw e;
@@ -186,9 +172,9 @@ export function sys_io_setup(t: Task, r: Regs): number {
     dv.setUint32(20, AIO_RING_COMPAT_FEATURES, true);
     dv.setUint32(28, RING_HEADER, true);
   });
-  const c = new AioContext(addr, id, nr, size, nrEvents, t.mm, t.mm.images);
+  const c = new AioContext(addr, id, nr, size, nrEvents, t.mm);
   m.set(addr, c);
-  live.add(c);
+  aioNr += nrEvents;
   try {
     writeU64(t, ctxp, addr);
   } catch (e) {
@@ -391,12 +377,8 @@ function submitPoll(c: AioContext, obj: UserPtr, data: bigint, f: File, events: 
     obj, data, file: f, events, eventfd,
     // aio_poll_wake: a wake that names events completes with them as named (not masked: a pipe's POLLIN comes
     // with POLLRDNORM), unless none is wanted; a plain wake asks the file
+    // (a context that went, by io_destroy, exec or exit, took its requests off their queues: release)
     waiter: (key: number) => {
-      // (a context whose image is gone, by exec or exit, completes nothing: exit_aio cancelled it)
-      if (c.dead || stale(c)) {
-        dropPoll(c, req);
-        return;
-      }
       if (key !== 0 && !(key & events)) return;
       const now = key !== 0 ? key : f.poll() & events;
       if (now === 0) return;

@@ -117,24 +117,20 @@ export function sys_mmap(t: Task, r: Regs): number {
   const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
   // shared anonymous memory, and a shared mapping of /dev/zero (mmap_zero), are a shmem file's pages
   if (type !== MAP_PRIVATE && (flags & MAP_ANONYMOUS || t.files.get(fd)!.sharedMapsAnon)) {
-    const z = t.kernel.vfs.sharedAnon(t, Math.ceil(len / PAGE) * PAGE);
-    try {
-      return t.mm.mmap(addr, len, prot, eff & ~MAP_ANONYMOUS, new FileMapping(z, z.mappable(true)!, true), 0, mayProt);
-    } finally {
-      z.put();
-    }
+    return mapSharedAnon(t, addr, len, prot, eff & ~MAP_ANONYMOUS, mayProt, '/dev/zero (deleted)');
   }
   return t.mm.mmap(addr, len, prot, eff, vmf, vmf ? off : 0, mayProt);
 }
 
 /**
- * A shared anonymous mapping the kernel makes for the process (an AIO context's ring), read-write, where the
- * address space has room; named `mapName` in /proc/PID/maps. Its address; ErrnoError (ENOMEM) without room.
+ * Shared anonymous memory mapped in t's process: a fresh shmem file's pages (shared anonymous mmap, a
+ * shared mapping of /dev/zero, an AIO context's ring), named `mapName` in /proc/PID/maps. Its address, or
+ * ErrnoError as mmap's.
  */
-export function mapKernelShared(t: Task, len: number, mapName: string): number {
+export function mapSharedAnon(t: Task, addr: number, len: number, prot: number, flags: number, mayProt: number, mapName: string): number {
   const z = t.kernel.vfs.sharedAnon(t, Math.ceil(len / PAGE) * PAGE, mapName);
   try {
-    return t.mm.mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED, new FileMapping(z, z.mappable(true)!, true), 0);
+    return t.mm.mmap(addr, len, prot, flags, new FileMapping(z, z.mappable(true)!, true), 0, mayProt);
   } finally {
     z.put();
   }
@@ -160,7 +156,7 @@ export function sys_remap_file_pages(t: Task, r: Regs): number {
   if (!vma || !(vma.flags & MAP_SHARED) || !(vma.mayProt & PROT_WRITE) || !vma.file) return -Errno.EINVAL;
   // the VMAs after it up to the end: no hole, the same file and flags (vm_flags ==)
   let prev = vma;
-  for (let i = mm.vmas.indexOf(vma) + 1; start + size > prev.end; i++) {
+  for (let i = mm.firstAfter(start) + 1; start + size > prev.end; i++) {
     const next = mm.vmas[i];
     if (!next || next.start !== prev.end || !sameFile(next.file, vma.file) || next.flags !== vma.flags ||
       next.prot !== vma.prot || next.mayProt !== vma.mayProt) return -Errno.EINVAL;

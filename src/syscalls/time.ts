@@ -25,6 +25,7 @@ import {
 } from '../abi/time.js';
 import { capable } from '../kernel/creds.js';
 import { CAP_SYS_TIME } from '../abi/capability.js';
+import { TIMEX_SIZE, TX_STATUS, TX_TIME, ADJ_OFFSET_SINGLESHOT, ADJ_OFFSET_READONLY, ADJ_ADJTIME, STA_NANO } from '../abi/timex.js';
 export * from '../abi/time.js';
 
 /**
@@ -247,12 +248,8 @@ export function sys_clock_nanosleep(t: Task, r: Regs): number {
 
 // ---- the clock's discipline: adjtimex, clock_adjtime ------------------------------------------
 
-/** struct timex: its size, and the byte ranges of the fields do_adjtimex fills (the padding between is the caller's) */
-const TIMEX_SIZE = 208, TIMEX_FILLED: ReadonlyArray<[number, number]> = [[8, 44], [48, 116], [120, 164]];
-const TX_STATUS = 40, TX_TIME = 72;
-/** the kernel's mode bits (uapi timex.h: glibc's ADJ_OFFSET_SINGLESHOT is ADJ_ADJTIME|this) */
-const ADJ_OFFSET_SINGLESHOT = 0x0001, ADJ_OFFSET_READONLY = 0x2000, ADJ_ADJTIME = 0x8000;
-const STA_NANO = 0x2000;
+/** the byte ranges of struct timex's fields do_adjtimex fills (the padding between is the caller's) */
+const TIMEX_FILLED: ReadonlyArray<[number, number]> = [[8, 44], [48, 116], [120, 164]];
 /** posix_clocks[]' ids that have no clock_adj (EOPNOTSUPP); any other id but the realtime clock is EINVAL */
 const UNADJUSTABLE = new Set([CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
   CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI]);
