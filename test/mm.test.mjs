@@ -95,6 +95,37 @@ test('host file mappings: file writes show through, private copies, fork, dontne
   }
 });
 
+// the syscall table said MAP_SHARED file mappings were not written back (a note from before host files were mapped
+// from the host and tmpfs pages shared): mapping, read/write and other processes' own mappings see one another
+for (const where of ['host', 'tmpfs']) {
+  test(`MAP_SHARED file mappings (${where}): read/write and the mapping see each other, another process's own mapping too, the bytes are in the file after munmap`, () => {
+    const g = buildGuest('mmap_shared_file');
+    const dir = makeScratch('mshared');
+    try {
+      // (tmpfs: umlts's /tmp is its own, the host's /tmp natively)
+      const at = where === 'host' ? dir : '/tmp';
+      const { native } = assertSameAsNative([g, at], where === 'host' ? ['--mount', `${dir}:${dir}`] : []);
+      assert.match(native.stdout, /^child's own mapping sees the parent's write: parent$/m);
+      assert.match(native.stdout, /^at 8202: grown$/m);
+    } finally {
+      rmScratch(dir);
+    }
+  });
+}
+
+// msync checked nothing but the range and wrote nothing back: a shared host file mapping's MS_SYNC now reaches the
+// host's storage (vfs_fsync_range), a hole is what mm/msync.c makes of it, and a file with no fsync is EINVAL
+test('msync: its checks, holes (MS_ASYNC stops at the first), MS_SYNC of a shared host file, memfd_secret EINVAL, as on Linux', () => {
+  const dir = makeScratch('msync');
+  try {
+    const { native } = assertSameAsNative([buildGuest('msync'), dir], ['--mount', `${dir}:${dir}`]);
+    assert.match(native.stdout, /^the file says: synced$/m);
+    assert.match(native.stdout, /^a memfd_secret mapping, MS_SYNC +EINVAL$/m);
+  } finally {
+    rmScratch(dir);
+  }
+});
+
 test('program text and libraries are mapped from the host file, not read into memory', () => {
   // ls maps libc, libselinux, libpcre2 and its own text: about 500 pages.
   // Mapped directly, only the pages a write reaches (data segments, and the

@@ -152,6 +152,10 @@ export abstract class File {
   fsync(): number {
     return -Errno.EINVAL;
   }
+  /** fdatasync(2): as fsync unless the file can leave its metadata out */
+  fdatasync(): number {
+    return this.fsync();
+  }
   /**
    * fcntl(2) commands that belong to the file (pipe_fcntl's F_SETPIPE_SZ...),
    * asked by the syscall layer for any command it does not know. arg: the
@@ -204,6 +208,10 @@ export class MappedFile {
   }
   get mapIno(): number {
     return this.m.mapIno;
+  }
+  /** vfs_fsync_range with datasync: EINVAL for a file with no fsync (memfd_secret's, as on Linux) */
+  sync(): number {
+    return this.f.fdatasync();
   }
   get(): void {
     this.f.get();

@@ -838,7 +838,7 @@ export class HostFile extends File {
   override fsync(): number {
     return this.with((fd) => guestErr(host.fsync(fd)));
   }
-  fdatasync(): number {
+  override fdatasync(): number {
     return this.with((fd) => guestErr(host.fdatasync(fd)));
   }
   /** fallocate(2) on the host file. */

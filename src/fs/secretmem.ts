@@ -3,7 +3,9 @@
  * mappings reach. Its pages are a shmem file's, as a memfd's; what differs
  * is what the file lets through: no read or write (EINVAL), no position
  * (pread, pwrite and lseek are ESPIPE), no fallocate, a size set once
- * (secretmem_setattr), shared mappings only (EINVAL for a private one).
+ * (secretmem_setattr), shared mappings only (EINVAL for a private one),
+ * no fsync (secretmem_fops has none: fsync, fdatasync and msync's MS_SYNC
+ * are EINVAL).
  * Linux also takes the pages out of its own direct map and counts them as
  * locked (RLIMIT_MEMLOCK without CAP_IPC_LOCK); umlts does neither: the
  * kernel's own view of guest memory is physmem, which no guest reaches.
@@ -34,6 +36,9 @@ export class SecretMemFile extends TmpFile {
   /** secretmem_setattr: the size is set once */
   override truncate(len: number): number {
     return this.node.size !== 0 ? -Errno.EINVAL : super.truncate(len);
+  }
+  override fsync(): number {
+    return -Errno.EINVAL;
   }
   override allocate(): number {
     return -Errno.EOPNOTSUPP;

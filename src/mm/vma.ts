@@ -22,6 +22,8 @@ export interface VmFile {
   readonly hostMap?: HostMappable;
   /** file bytes a direct mapping may show as they are: pages reaching past it are copied (an ELF segment's end) */
   readonly hostMapLimit?: number;
+  /** msync's vfs_fsync_range: the file's data reaches its storage (absent: nothing to write back); 0 or -errno */
+  sync?(): number;
   /** A VMA holds its file open (get_file/fput): taken per VMA, dropped when it goes. */
   get?(): void;
   put?(): void;

@@ -17,6 +17,7 @@ import {
   MAP_UNINITIALIZED,
 } from '../mm/address_space.js';
 import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
+import { MS_ASYNC, MS_INVALIDATE, MS_SYNC } from '../abi/mman.js';
 import { READ_IMPLIES_EXEC } from '../abi/personality.js';
 import { copyOut, readIovecs, UIO_MAXIOV } from './uaccess.js';
 import { processOf } from './pidfd.js';
@@ -292,12 +293,40 @@ function threadWithMm(tg: Task['tg']): Task | undefined {
   return tg.zombie ? undefined : tg.tasks.find((x) => x.state !== 'zombie' && x.state !== 'dead');
 }
 
-/** msync(2): private and anonymous memory has nothing to write back. */
+/**
+ * msync(2) (mm/msync.c): MS_SYNC writes back the file of each shared file
+ * mapping in the range (vfs_fsync_range: a host file's data reaches the
+ * host's storage); private and anonymous memory has nothing to write back,
+ * and a shared mapping's bytes are the file's already (the host maps host
+ * files itself; tmpfs pages are the file's). A hole ends MS_ASYNC at once
+ * with ENOMEM; otherwise the rest is done and ENOMEM returned after.
+ * MS_INVALIDATE's EBUSY needs VM_LOCKED, which mlock does not record here.
+ */
 export function sys_msync(t: Task, r: Regs): number {
-  const addr = r.get(A0), len = r.get(A1), flags = r.getI32(A2);
-  if (addr % PAGE !== 0 || flags & ~7 || (flags & 1 && flags & 4)) return -Errno.EINVAL;
-  if (!t.mm.isMapped(addr, len)) return -Errno.ENOMEM;
-  return 0;
+  let start = r.get(A0);
+  const len = r.get(A1), flags = r.getI32(A2);
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || start % PAGE !== 0 || (flags & MS_ASYNC && flags & MS_SYNC)) return -Errno.EINVAL;
+  const end = start + Math.ceil(len / PAGE) * PAGE;
+  if (end > 2 ** 64 - PAGE) return -Errno.ENOMEM;
+  if (end === start) return 0;
+  const vmas = t.mm.vmas;
+  let unmapped = 0;
+  for (let i = t.mm.firstAfter(start); ; i++) {
+    const v = vmas[i];
+    if (!v) return -Errno.ENOMEM;
+    if (start < v.start) {
+      if (flags === MS_ASYNC) return -Errno.ENOMEM;
+      start = v.start;
+      if (start >= end) return -Errno.ENOMEM;
+      unmapped = -Errno.ENOMEM;
+    }
+    start = v.end;
+    if (flags & MS_SYNC && v.flags & MAP_SHARED && v.file?.sync) {
+      const err = v.file.sync();
+      if (err < 0) return err;
+    }
+    if (start >= end) return unmapped;
+  }
 }
 
 /** mlock(2) (also munlock, mlock2): guest memory is never swapped anyway, so only the range is checked. */

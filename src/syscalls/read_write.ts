@@ -437,7 +437,7 @@ export function sys_fsync(t: Task, r: Regs): number {
 export function sys_fdatasync(t: Task, r: Regs): number {
   const f = fileOf(t, r.getI32(A0));
   if (typeof f === 'number') return f;
-  return f instanceof HostFile ? f.fdatasync() : f.fsync();
+  return f.fdatasync();
 }
 
 /** sync(2): every filesystem's writes reach its storage (hostfs: the host's syncfs); it cannot fail. */

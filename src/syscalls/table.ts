@@ -76,7 +76,7 @@ function alike(e: Errno, status: SyscallRow['status'], note: string, calls: Reco
 export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- file I/O and filesystem: syscalls/read_write.ts, open.ts, stat.ts, namei.ts, fcntl.ts, ioctl.ts, readdir.ts, xattr.ts ----
   [N.SYS_read]: { name: 'read', handler: RW.sys_read, status: 'supported' },
-  [N.SYS_write]: { name: 'write', handler: RW.sys_write, status: 'partial', note: 'a blocking write to a pipe with less room than it needs returns short instead of waiting for the rest' },
+  [N.SYS_write]: { name: 'write', handler: RW.sys_write, status: 'supported' },
   [N.SYS_pread64]: { name: 'pread64', handler: RW.sys_pread64, status: 'supported' },
   [N.SYS_pwrite64]: { name: 'pwrite64', handler: RW.sys_pwrite64, status: 'supported' },
   [N.SYS_readv]: { name: 'readv', handler: RW.sys_readv, status: 'supported' },
@@ -227,7 +227,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
 
   // ---- memory: syscalls/mm.ts ----
   [N.SYS_brk]: { name: 'brk', handler: M.sys_brk, status: 'supported' },
-  [N.SYS_mmap]: { name: 'mmap', handler: M.sys_mmap, status: 'partial', note: 'MAP_SHARED file mappings are not written back' },
+  [N.SYS_mmap]: { name: 'mmap', handler: M.sys_mmap, status: 'partial', note: 'MAP_HUGETLB: ENOMEM (no huge pages reserved)' },
   [N.SYS_munmap]: { name: 'munmap', handler: M.sys_munmap, status: 'supported' },
   [N.SYS_mprotect]: { name: 'mprotect', handler: M.sys_mprotect, status: 'supported' },
   [N.SYS_pkey_alloc]: { name: 'pkey_alloc', handler: fails(Errno.ENOSPC), status: 'stub', note: 'no protection keys, as on a CPU without PKU' },
@@ -267,7 +267,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_madvise]: { name: 'madvise', handler: M.sys_madvise, status: 'supported' },
   [N.SYS_process_madvise]: { name: 'process_madvise', handler: M.sys_process_madvise, status: 'supported', note: "madvise's own effects; the hints change nothing" },
   [N.SYS_process_mrelease]: { name: 'process_mrelease', handler: M.sys_process_mrelease, status: 'supported', note: 'a killed process is gone at once: EINVAL or ESRCH' },
-  [N.SYS_msync]: { name: 'msync', handler: M.sys_msync, status: 'partial', note: 'nothing to write back' },
+  [N.SYS_msync]: { name: 'msync', handler: M.sys_msync, status: 'partial', note: 'MS_INVALIDATE is never EBUSY (mlock records no VM_LOCKED)' },
   [N.SYS_mlock]: { name: 'mlock', handler: M.sys_mlock, status: 'supported' },
   [N.SYS_munlock]: { name: 'munlock', handler: M.sys_mlock, status: 'supported' },
   [N.SYS_mlock2]: { name: 'mlock2', handler: M.sys_mlock, status: 'supported' },

@@ -50,6 +50,8 @@ int main(void) {
   SHOW("pwrite", pwrite(fd, &c, 1, 0));
   SHOW("lseek", lseek(fd, 0, SEEK_SET));
   SHOW("fallocate", fallocate(fd, 0, 0, 4096));
+  SHOW("fsync", fsync(fd));
+  SHOW("fdatasync", fdatasync(fd));
   SHOW("mmap before a size", (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == -1 ? -1 : 0);
   SHOW("ftruncate 3 pages", ftruncate(fd, 3 * 4096));
   SHOW("ftruncate again", ftruncate(fd, 4096));
