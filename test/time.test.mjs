@@ -42,6 +42,13 @@ test("a reaped child's CPU time: wait4's rusage, getrusage(RUSAGE_CHILDREN), tim
   assert.doesNotMatch(native.stdout, /out of range|no\n|-1\n|accepted/, 'the rusage guest fails natively');
 });
 
+// ru_maxrss was the resident set at the call (0 from wait4 and for children): now the peak, kept across munmap,
+// exec and exit as Linux keeps hiwater_rss, maxrss and cmaxrss
+test('ru_maxrss: the peak after munmap, a child\'s through wait4, waitid and RUSAGE_CHILDREN, an image left by exec; VmHWM', () => {
+  const { native } = assertSameAsNative([buildGuest('rusage_maxrss')], [], { timeout: 60_000 });
+  assert.doesNotMatch(native.stdout, /: no\b|, no\b/, 'the maxrss guest fails natively');
+});
+
 test("the guest's root sets the guest's wall clock, not the host's", () => {
   const r = runUmlts([], ['/bin/busybox', 'sh', '-c', 'date -s @$(( $(date +%s) + 86400 )) >/dev/null && date +%s']);
   const host = Math.floor(Date.now() / 1000);

@@ -105,6 +105,8 @@ export interface ProcPidStat {
   /** mapped bytes, resident pages */
   vsize: number;
   rss: number;
+  /** the resident set's peak in this image (VmHWM), pages */
+  hwm: number;
   /** signal sets as 64-bit masks (bit sig-1): pending for the thread, pending for the process, blocked, ignored, caught */
   sigPnd: bigint;
   shdPnd: bigint;
@@ -259,7 +261,7 @@ export class ProcFs extends FileSystem {
     if (p.comm(pid) === null) return null;
     return {
       state: pid === p.currentPid() ? 'R' : 'S', ppid: 0, pgrp: pid, session: pid, ttyNr: 0, tpgid: -1,
-      utimeNs: 0, stimeNs: 0, numThreads: 1, startNs: 0, vsize: 0, rss: 0,
+      utimeNs: 0, stimeNs: 0, numThreads: 1, startNs: 0, vsize: 0, rss: 0, hwm: 0,
       sigPnd: 0n, shdPnd: 0n, sigBlk: 0n, sigIgn: 0n, sigCgt: 0n, exitSignal: 17, processor: 0,
       uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], groups: [], umask: 0o022,
     };
@@ -310,13 +312,13 @@ export class ProcFs extends FileSystem {
     const kb = (name: string, v: number): string => `${name}:\t${String(v).padStart(8)} kB\n`;
     const n = this.provider.ncpus();
     const zombie = st.state === 'Z' || st.state === 'X';
-    const vmKiB = zombie ? 0 : Math.floor(st.vsize / 1024), rssKiB = zombie ? 0 : st.rss * 4;
+    const vmKiB = zombie ? 0 : Math.floor(st.vsize / 1024), rssKiB = zombie ? 0 : st.rss * 4, hwmKiB = zombie ? 0 : st.hwm * 4;
     let s = `Name:\t${comm}\nUmask:\t${st.umask.toString(8).padStart(4, '0')}\nState:\t${states[st.state]}\n` +
       `Tgid:\t${pid}\nNgid:\t0\nPid:\t${tid ?? pid}\nPPid:\t${st.ppid}\nTracerPid:\t0\n` +
       `Uid:\t${st.uids.join('\t')}\nGid:\t${st.gids.join('\t')}\nFDSize:\t${st.fdSize ?? 64}\n` +
       `Groups:\t${st.groups.map((g) => g + ' ').join('')}\nNStgid:\t${pid}\nNSpid:\t${tid ?? pid}\nNSpgid:\t${st.pgrp}\nNSsid:\t${st.session}\n`;
     if (!zombie) {
-      s += kb('VmPeak', vmKiB) + kb('VmSize', vmKiB) + kb('VmLck', 0) + kb('VmPin', 0) + kb('VmHWM', rssKiB) + kb('VmRSS', rssKiB) +
+      s += kb('VmPeak', vmKiB) + kb('VmSize', vmKiB) + kb('VmLck', 0) + kb('VmPin', 0) + kb('VmHWM', hwmKiB) + kb('VmRSS', rssKiB) +
         kb('RssAnon', rssKiB) + kb('RssFile', 0) + kb('RssShmem', 0) + kb('VmData', 0) + kb('VmStk', 132) + kb('VmExe', 0) +
         kb('VmLib', 0) + kb('VmPTE', 0) + kb('VmSwap', 0) + kb('HugetlbPages', 0) + 'CoreDumping:\t0\nTHP_enabled:\t1\n';
     }

@@ -181,6 +181,8 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   k.vforkWriteBack(task);
   const mm = task.mm;
   mm.setSyncThread(task.thread);
+  // exec_mmap: the old image's peak stays the process's
+  task.tg.maxrssKiB = Math.max(task.tg.maxrssKiB, mm.maxRss * 4);
   mm.reset();
   // the old image's host mappings go in the same flush as the new one's
   // (in order: every munmap runs before the mmaps after it), unless memory

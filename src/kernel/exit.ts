@@ -65,6 +65,7 @@ export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   // clock, less what its other threads took with them (their host threads' own clocks, read from /proc: that
   // costs the host's reap of the process more than the read itself, host/libc.ts threadSchedNs)
   const mm = t.mm;
+  t.tg.maxrssKiB = Math.max(t.tg.maxrssKiB, mm.maxRss * 4);
   if (mm.users === 1) {
     t.tg.utimeNs += Math.max(0, k.platform.processCpuNs(t.thread) - mm.cpuCountedNs);
   } else {
@@ -267,22 +268,25 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
         code: killed ? (st & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
         siStatus: killed ? st & 0x7f : (st >> 8) & 0xff,
         cpuNs: c.utimeNs + c.cutimeNs,
+        maxrssKiB: Math.max(c.maxrssKiB, c.cmaxrssKiB),
       };
       if (!(options & WNOWAIT)) {
         me.children.delete(c);
         k.tgs.delete(c.tgid);
         c.reaped = true;
         me.cutimeNs += c.utimeNs + c.cutimeNs;
+        // wait_task_zombie: the child's peak and its children's
+        me.cmaxrssKiB = Math.max(me.cmaxrssKiB, res.maxrssKiB);
       }
       return res;
     }
     if (c.stopSig && c.stopNotify && options & WSTOPPED) {
       if (!(options & WNOWAIT)) c.stopNotify = false;
-      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: realUid(c), code: CLD_STOPPED, siStatus: c.stopSig, cpuNs: 0 };
+      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: realUid(c), code: CLD_STOPPED, siStatus: c.stopSig, cpuNs: 0, maxrssKiB: 0 };
     }
     if (c.continueNotify && options & WCONTINUED) {
       if (!(options & WNOWAIT)) c.continueNotify = false;
-      return { pid: c.tgid, status: 0xffff, uid: realUid(c), code: CLD_CONTINUED, siStatus: SIGCONT, cpuNs: 0 };
+      return { pid: c.tgid, status: 0xffff, uid: realUid(c), code: CLD_CONTINUED, siStatus: SIGCONT, cpuNs: 0, maxrssKiB: 0 };
     }
   }
   if (!any) return -Errno.ECHILD;

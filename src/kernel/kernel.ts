@@ -158,6 +158,8 @@ export interface WaitResult {
   /** a reaped child's CPU time and its reaped children's (wait4's rusage: getrusage(p, RUSAGE_BOTH)), ns; 0 for a
    * stop or continue */
   cpuNs: number;
+  /** the reaped child's ru_maxrss (its maxrss and cmaxrss, KiB); 0 for a stop or continue */
+  maxrssKiB: number;
 }
 
 export class Kernel {

@@ -88,6 +88,11 @@ export class ThreadGroup {
   utimeNs = 0;
   /** children's CPU time, collected when reaped; owned by this process's tasks (their wait) */
   cutimeNs = 0;
+  /** signal_struct's maxrss, KiB: the peak resident set of the images its tasks left (exec, exit);
+   * guarded by the JS thread (exec, detachTask) */
+  maxrssKiB = 0;
+  /** cmaxrss, KiB: the largest of its reaped children's maxrss and cmaxrss; owned by this process's tasks (their wait) */
+  cmaxrssKiB = 0;
   /** when the process was created (monotonic ns), for /proc/<pid>/stat's starttime; immutable */
   readonly startNs = process.hrtime.bigint();
   /** process group; guarded by the JS thread (our setsid/setpgid, and the parent's setpgid on us) */

@@ -486,12 +486,17 @@ export class AddressSpace {
   reset(): void {
     this.endImage();
     this.images++;
+    // (the old image's peak was taken by exec's caller: no peak per VMA dropped)
+    this.tearingDown = true;
     for (const v of [...this.vmas]) this.removeRange(v.start, v.end);
+    this.tearingDown = false;
     this.brkStart = this.brk = 0;
     this.membarrierState = 0; // membarrier_exec_mmap
     this.faultNext = -1;
     this.faultWindow = FAULT_AROUND_MIN;
     this.cowLo = this.cowHi = -1;
+    // (a new image's peak starts again: exec's caller kept the old one's, setmax_mm_hiwater_rss)
+    this.hiwaterRss = 0;
   }
 
   // ---- VMA bookkeeping ------------------------------------------------------
@@ -645,6 +650,15 @@ export class AddressSpace {
     for (const p of this.pt.values()) n += p.count;
     return n;
   }
+  /** the resident set's peak before its last drop (mm->hiwater_rss, pages: update_hiwater_rss before every
+   * unmap, as Linux does); guarded by the JS thread (dropPages; reset starts a new image at 0) */
+  private hiwaterRss = 0;
+  /** reset or release drops every VMA, their peak taken already; guarded by the JS thread (within those calls) */
+  private tearingDown = false;
+  /** The resident set's peak in this image, pages (get_mm_hiwater_rss: the last drop's peak or the set now). */
+  get maxRss(): number {
+    return Math.max(this.hiwaterRss, this.rss);
+  }
   /**
    * Visit the present page-table entries of [start, end) in order, and report
    * the runs of pages the host had mapped (before the visit) to onRun as
@@ -702,6 +716,7 @@ export class AddressSpace {
 
   /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no flush). */
   dropPages(start: number, end: number): void {
+    if (!this.tearingDown) this.hiwaterRss = this.maxRss;
     this.walk(start, end, (p, i) => {
       if (p.bits[i]! & PTE_HOST) this.tlb.gather.push(p.frame[i]! - 1);
       else this.physmem.put(p.frame[i]! - 1);
@@ -1253,6 +1268,7 @@ export class AddressSpace {
     this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);
     this.threads.clear();
+    this.tearingDown = true;
     for (const v of this.vmas) {
       this.dropPages(v.start, v.end);
       v.drop();

@@ -86,8 +86,8 @@ export function sys_getrusage(t: Task, r: Regs): number {
   if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return -Errno.EINVAL;
   const cpuNs = who === RUSAGE_CHILDREN ? BigInt(t.tg.cutimeNs)
     : readClock(t, who === RUSAGE_SELF ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_THREAD_CPUTIME_ID) ?? 0n;
-  // ru_maxrss approximated by the resident set now; a child's is not kept
-  writeRusage(t, r.get(A1), cpuNs, who === RUSAGE_CHILDREN ? 0 : t.mm.rss * 4);
+  // ru_maxrss: the reaped children's peak, or the process's (its past images' and this one's so far)
+  writeRusage(t, r.get(A1), cpuNs, who === RUSAGE_CHILDREN ? t.tg.cmaxrssKiB : Math.max(t.tg.maxrssKiB, t.mm.maxRss * 4));
   return 0;
 }
 

@@ -118,7 +118,7 @@ export function sys_wait4(t: Task, r: Regs): number {
   const res = t.kernel.waitChild(t, idtype, id, options | WEXITED);
   if (typeof res === 'number') return res;
   if (wstatus) writeU32(t, wstatus, res.status);
-  if (rusage) writeRusage(t, rusage, BigInt(res.cpuNs), 0);
+  if (rusage) writeRusage(t, rusage, BigInt(res.cpuNs), res.maxrssKiB);
   return res.pid;
 }
 
@@ -156,7 +156,7 @@ export function sys_waitid(t: Task, r: Regs): number {
   }
   if (infop) writeSiginfo(t, infop, { signo: 17 /* SIGCHLD */, code: res.code, pid: res.pid, uid: res.uid, status: res.siStatus });
   // the raw syscall's fifth argument (glibc passes NULL)
-  if (r.get(A4)) writeRusage(t, r.get(A4), BigInt(res.cpuNs), 0);
+  if (r.get(A4)) writeRusage(t, r.get(A4), BigInt(res.cpuNs), res.maxrssKiB);
   it = 0;
   return 0;
 }

@@ -222,8 +222,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_fork]: { name: 'fork', handler: P.sys_fork, status: 'supported' },
   [N.SYS_unshare]: { name: 'unshare', handler: P.sys_unshare, status: 'partial', note: 'CLONE_FILES, CLONE_FS, CLONE_SYSVSEM; CLONE_THREAD/SIGHAND/VM where there is nothing to unshare; no namespaces (a Linux built without them: CLONE_NEWUSER EINVAL, the others EPERM, or EINVAL for root)' },
   [N.SYS_vfork]: { name: 'vfork', handler: P.sys_vfork, status: 'partial', note: 'the child gets a copy of the memory, whose writes go back into the parent at its exec or exit; the parent waits for that' },
-  [N.SYS_wait4]: { name: 'wait4', handler: P.sys_wait4, status: 'partial', note: 'rusage is zero' },
-  [N.SYS_waitid]: { name: 'waitid', handler: P.sys_waitid, status: 'partial', note: 'no P_PIDFD' },
+  [N.SYS_wait4]: { name: 'wait4', handler: P.sys_wait4, status: 'partial', note: 'rusage: CPU time (as user time) and ru_maxrss; the other fields zero' },
+  [N.SYS_waitid]: { name: 'waitid', handler: P.sys_waitid, status: 'partial', note: 'the raw call\'s rusage as wait4\'s' },
 
   // ---- memory: syscalls/mm.ts ----
   [N.SYS_brk]: { name: 'brk', handler: M.sys_brk, status: 'supported' },
