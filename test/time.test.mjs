@@ -49,6 +49,13 @@ test('ru_maxrss: the peak after munmap, a child\'s through wait4, waitid and RUS
   assert.doesNotMatch(native.stdout, /: no\b|, no\b/, 'the maxrss guest fails natively');
 });
 
+// CPU-time timers counted wall time (a sleeping process got SIGVTALRM); clock_getcpuclockid's clocks were EINVAL
+// for timer_create
+test('timers on CPU time: ITIMER_VIRTUAL/PROF and POSIX CPU-clock timers fire on CPU time, not while asleep or for another thread', () => {
+  const { native } = assertSameAsNative([buildGuest('cpu_timers', ['-pthread'])], [], { timeout: 60_000 });
+  assert.doesNotMatch(native.stdout, /no$/m, 'the CPU timer guest fails natively');
+});
+
 test("the guest's root sets the guest's wall clock, not the host's", () => {
   const r = runUmlts([], ['/bin/busybox', 'sh', '-c', 'date -s @$(( $(date +%s) + 86400 )) >/dev/null && date +%s']);
   const host = Math.floor(Date.now() / 1000);

@@ -12,10 +12,15 @@
  * pending, the pending siginfo's si_overrun grows instead of a second signal
  * being queued (as Linux's one preallocated sigqueue per timer behaves).
  *
- * Not CPU time: ITIMER_VIRTUAL/ITIMER_PROF and CPU-clock POSIX timers are
- * accepted and report their values, but count wall time (they fire no
- * earlier than the CPU-time timers would). SIGEV_THREAD_ID targets a thread
- * of the caller's process.
+ * CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF, POSIX timers on a process
+ * or thread CPU clock) count the CPU time of their process or thread: the
+ * host's run time of its host threads, user and system time being one
+ * figure here (the kernel's own work for a syscall is not counted). The
+ * kernel looks at the clock when the time left could have run out at the
+ * earliest (on every vCPU at once), at most every tick (TICK_NS), as
+ * Linux checks them at each tick: a process that sleeps uses no CPU time
+ * and is not signalled. SIGEV_THREAD_ID targets a thread of the caller's
+ * process.
  *
  * Where the state lives: on the ThreadGroup (tg.timers; fork makes a new
  * ThreadGroup: nothing inherited, as Linux). The kernel's exec and exit
@@ -34,6 +39,7 @@ import {
   CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI,
   TIMER_ABSTIME, readClock,
 } from './time.js';
+import { cpuclockPid, cpuclockPerthread, cpuclockWhich } from '../abi/time.js';
 import { readStruct, readItimerval, readItimerspec, writeItimerval, writeItimerspec, writeU32, NSEC_PER_SEC as NS } from './uaccess.js';
 
 const SIGRTMAX = NSIG;
@@ -45,12 +51,15 @@ const DELAYTIMER_MAX = 0x7fffffff;
 /** the soonest a periodic timer fires again after it fired (IntervalTimer.fire) */
 const TIMER_MIN_GAP_NS = 50_000n;
 
+/** A CPU clock a timer counts: its reading in ns, or null once its process or thread is gone. */
+type CpuClock = () => bigint | null;
+
 /**
  * One timer: an itimer or a k_itimer. Owned by its process; touched on the
  * JS thread by the process's syscalls and by the kernel timer's callback.
  */
 class IntervalTimer {
-  /** next expiry, CLOCK_MONOTONIC ns; null while disarmed */
+  /** next expiry on its clock (CLOCK_MONOTONIC, or its CPU clock), ns; null while disarmed */
   expires: bigint | null = null;
   /** period, ns (0: one-shot) */
   interval = 0n;
@@ -63,14 +72,32 @@ class IntervalTimer {
     /** queue the expiry's signal; skipped counts the periods missed; null for SIGEV_NONE */
     private readonly notify: ((skipped: number) => void) | null,
     private readonly k: Task['kernel'],
+    /** the CPU clock it counts; null: CLOCK_MONOTONIC */
+    private readonly cpu: CpuClock | null = null,
   ) {}
 
-  /** Arm (value 0: disarm) at a monotonic expiry, then every interval. */
+  /** Its clock now, ns (a CPU clock whose thread or process is gone reads 0). */
+  now(): bigint {
+    return this.cpu ? this.cpu() ?? 0n : monotonicNs();
+  }
+
+  /** Arm (value 0: disarm) at an expiry on its clock, then every interval. */
   set(expires: bigint | null, interval: bigint): void {
     this.cancel();
     this.interval = interval;
     this.expires = expires;
-    if (expires !== null && this.notify) this.timer = this.k.events.addTimer(expires, () => this.fire());
+    if (expires !== null && this.notify) this.arm(expires);
+  }
+
+  /** The kernel timer for an expiry on its clock: then, or for a CPU clock, when it could have come at the
+   * earliest (every vCPU running the process all along), a tick at least from now. */
+  private arm(expires: bigint): void {
+    let at = expires;
+    if (this.cpu) {
+      const left = expires - this.now(), ncpus = BigInt(Math.max(1, this.k.sched.ncpus));
+      at = monotonicNs() + (left / ncpus > TICK_NS ? left / ncpus : TICK_NS);
+    }
+    this.timer = this.k.events.addTimer(at, () => this.fire());
   }
 
   cancel(): void {
@@ -85,16 +112,29 @@ class IntervalTimer {
       this.expires = null;
       return;
     }
+    const cpuNow = this.cpu ? this.cpu() : null;
+    // the thread or process whose CPU clock it counts is gone: it never fires, and is not looked at again
+    if (this.cpu && cpuNow === null) return;
+    const now = cpuNow ?? monotonicNs();
+    // a CPU clock that has not got there yet (the process slept, or ran on fewer vCPUs): look again
+    if (this.cpu && now < this.expires) {
+      this.arm(this.expires);
+      return;
+    }
     let skipped = 0;
     if (this.interval > 0n) {
-      const late = monotonicNs() - this.expires;
+      const late = now - this.expires;
       const n = late > 0n ? late / this.interval : 0n;
       skipped = n > BigInt(DELAYTIMER_MAX) ? DELAYTIMER_MAX : Number(n);
       this.expires += (n + 1n) * this.interval;
-      // a period shorter than the kernel can serve fires no sooner than TIMER_MIN_GAP_NS on (the expiries
-      // between are the next signal's overruns): Linux re-arms such a timer only as its signal is taken
-      const soonest = monotonicNs() + TIMER_MIN_GAP_NS;
-      this.timer = this.k.events.addTimer(this.expires > soonest ? this.expires : soonest, () => this.fire());
+      if (this.cpu) {
+        this.arm(this.expires);
+      } else {
+        // a period shorter than the kernel can serve fires no sooner than TIMER_MIN_GAP_NS on (the expiries
+        // between are the next signal's overruns): Linux re-arms such a timer only as its signal is taken
+        const soonest = monotonicNs() + TIMER_MIN_GAP_NS;
+        this.timer = this.k.events.addTimer(this.expires > soonest ? this.expires : soonest, () => this.fire());
+      }
     } else {
       this.expires = null;
     }
@@ -104,7 +144,7 @@ class IntervalTimer {
   /** Time to the next expiry, ns; 0 when disarmed. SIGEV_NONE timers move forward on the fly (common_timer_get). */
   remaining(): bigint {
     if (this.expires === null) return 0n;
-    const now = monotonicNs();
+    const now = this.now();
     if (!this.notify && this.expires <= now) {
       if (this.interval === 0n) return 0n; // an expired one-shot SIGEV_NONE timer reads 0
       this.expires += ((now - this.expires) / this.interval + 1n) * this.interval;
@@ -127,8 +167,10 @@ class ProcessTimers implements ProcessTimerState {
   /** signal_struct.next_posix_timer_id */
   nextId = 0;
   constructor(tg: ThreadGroup, k: Task['kernel']) {
+    // (ITIMER_VIRTUAL and ITIMER_PROF: the process's CPU time, user and system time being one figure here)
+    const cpu = processCpuClock(k, tg);
     this.itimers = [SIGALRM, SIGVTALRM, SIGPROF].map(
-      (sig) => new IntervalTimer(tg, () => k.signalProcess(tg, sig, { code: SI_KERNEL }), k),
+      (sig) => new IntervalTimer(tg, () => k.signalProcess(tg, sig, { code: SI_KERNEL }), k, sig === SIGALRM ? null : cpu),
     );
   }
   exec(): void {
@@ -139,6 +181,36 @@ class ProcessTimers implements ProcessTimerState {
     for (const it of this.itimers) it.cancel();
     this.exec();
   }
+}
+
+/** A process's CPU clock (signal_struct's cputimer: its live threads' and its dead ones'). */
+function processCpuClock(k: Task['kernel'], tg: ThreadGroup): CpuClock {
+  return () => (tg.zombie ? null : BigInt(k.groupCpuNs(tg)));
+}
+/** A thread's CPU clock. */
+function threadCpuClock(k: Task['kernel'], th: Task): CpuClock {
+  return () => (th.state === 'zombie' || th.state === 'dead' ? null : BigInt(k.platform.threadCpuNs(th.thread)));
+}
+
+/**
+ * The CPU clock a timer on `clock` counts, bound at timer_create
+ * (posix_cpu_timer_create's lookup_task: a thread clock of the caller's
+ * process, a process clock of any live process); null for the other
+ * clocks; -EINVAL for a CPU clock that names nothing.
+ */
+function cpuClockOf(t: Task, clock: number): CpuClock | null | number {
+  const k = t.kernel;
+  if (clock === CLOCK_PROCESS_CPUTIME_ID) return processCpuClock(k, t.tg);
+  if (clock === CLOCK_THREAD_CPUTIME_ID) return threadCpuClock(k, t);
+  if (clock >= 0) return null;
+  if (cpuclockWhich(clock) >= 3) return -Errno.EINVAL;
+  const pid = cpuclockPid(clock);
+  if (cpuclockPerthread(clock)) {
+    const th = pid === 0 ? t : k.tasks.get(pid);
+    return th && th.tg === t.tg ? threadCpuClock(k, th) : -Errno.EINVAL;
+  }
+  const tg = pid === 0 ? t.tg : k.tgs.get(pid);
+  return tg && !tg.zombie ? processCpuClock(k, tg) : -Errno.EINVAL;
 }
 
 function timersOf(t: Task): ProcessTimers {
@@ -162,7 +234,7 @@ function setItimer(p: ProcessTimers, which: number, interval: bigint, value: big
   const it = p.itimers[which]!;
   const old = itimerValue(it);
   if (which === ITIMER_REAL) it.set(value === 0n ? null : monotonicNs() + value, value === 0n ? 0n : interval);
-  else it.set(value === 0n ? null : monotonicNs() + value + TICK_NS, interval);
+  else it.set(value === 0n ? null : it.now() + value + TICK_NS, interval);
   return old;
 }
 
@@ -232,8 +304,10 @@ function isRealtime(clock: number): boolean {
 /** timer_create(2) */
 export function sys_timer_create(t: Task, r: Regs): number {
   const clock = r.getI32(A0), sevp = r.get(A1), idp = r.get(A2);
-  const e = checkClock(clock);
+  const e = clock < 0 ? 0 : checkClock(clock);
   if (e < 0) return e;
+  const cpu = cpuClockOf(t, clock);
+  if (typeof cpu === 'number') return cpu;
   let notify = SIGEV_SIGNAL, signo = SIGALRM, value: bigint | null = null, target: Task | null = null;
   if (sevp) {
     const dv = readStruct(t, sevp, 64); // struct sigevent
@@ -272,7 +346,7 @@ export function sys_timer_create(t: Task, r: Regs): number {
     else k.signalProcess(tg, signo, info);
     it.lastInfo = q.find(signo, ours) ?? info;
   };
-  it = new IntervalTimer(tg, notify === SIGEV_NONE ? null : send, k);
+  it = new IntervalTimer(tg, notify === SIGEV_NONE ? null : send, k, cpu);
   p.posix.set(id, new PosixTimer(id, clock, it));
   try {
     writeU32(t, idp, id);
@@ -297,11 +371,13 @@ export function sys_timer_settime(t: Task, r: Regs): number {
   const old = [pt.it.interval, pt.it.remaining()] as const;
   let expires: bigint | null = null;
   if (value !== 0n) {
+    // (a CPU clock's absolute time is its own reading: the expiry stays on that clock)
+    const now = pt.it.now();
     if (flags & TIMER_ABSTIME) {
-      const now = isRealtime(pt.clock) ? readClock(t, pt.clock)! : monotonicNs();
-      expires = monotonicNs() + (value > now ? value - now : 0n);
+      const clockNow = isRealtime(pt.clock) ? readClock(t, pt.clock)! : now;
+      expires = now + (value > clockNow ? value - clockNow : 0n);
     } else {
-      expires = monotonicNs() + value;
+      expires = now + value;
     }
   }
   // common_timer_set: switched off by a zero value, it keeps no period either (timer_gettime reads both 0)
