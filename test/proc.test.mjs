@@ -165,3 +165,25 @@ test('/proc/locks and fdinfo\'s lock lines: flock, POSIX and OFD locks with thei
   assert.match(native.stdout, /^ {2}POSIX ADVISORY WRITE other file B 110 119$/m);
   assert.match(native.stdout, /^all closed: 0 lock\(s\)$/m);
 });
+
+// statx answered the basic fields only (no mount id, attributes or birth time) and there was no
+// /proc/PID/mountinfo: now both as Linux, the mount ids agreeing
+test('statx: mount ids that match /proc/self/mountinfo, MOUNT_ROOT and the filesystems\' attributes, birth times when asked, by path and by O_PATH fd', () => {
+  const g = buildGuest('statx_fields');
+  const { native } = assertSameAsNative([g, g]);
+  assert.doesNotMatch(native.stdout, /: no$/m, 'a mount id differs from mountinfo\'s natively');
+  assert.match(native.stdout, /^\/dev\/shm \(asked 0x1fff\): mask 0x1fff attributes 0x2000 /m);
+});
+
+test('/proc/self/mountinfo: one line per mount in show_mountinfo\'s format, which findmnt reads', () => {
+  const r = runUmlts([], [BUSYBOX, 'cat', '/proc/self/mountinfo']);
+  assert.equal(r.code, 0, r.describe());
+  const lines = r.stdout.trim().split('\n');
+  const root = lines.map((l) => l.split(' ')).find((f) => f[4] === '/');
+  assert.ok(root, r.stdout);
+  for (const l of lines) assert.match(l, /^\d+ \d+ \d+:\d+ \/ \S+ (rw|ro)(,\S+)? - \S+ \S+ (rw|ro)(,\S+)?$/, l);
+  const proc = lines.map((l) => l.split(' ')).find((f) => f[4] === '/proc');
+  assert.ok(proc && proc[1] === root[0] && proc[7] === 'proc', r.stdout);
+  const f = runUmlts([], ['/usr/bin/findmnt', '-n', '-o', 'TARGET,FSTYPE', '/proc']);
+  assert.equal(f.stdout.trim().replace(/\s+/g, ' '), '/proc proc', f.describe());
+});

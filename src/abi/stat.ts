@@ -21,6 +21,11 @@ export interface Stat {
   atimeNs: bigint;
   mtimeNs: bigint;
   ctimeNs: bigint;
+  /** statx's: the birth time where the filesystem keeps one; STATX_ATTR_* the file has, and those the
+   * filesystem can tell (the VFS adds its own to both: encodeStatx) */
+  btimeNs?: bigint;
+  attributes?: number;
+  attributesMask?: number;
 }
 
 /** Parse a host struct stat (x86-64, 144 bytes). */
@@ -50,8 +55,11 @@ export function minor(dev: number): number {
 
 /** sizeof(struct stat) and sizeof(struct statx) on x86-64 */
 export const STAT_SIZE = 144, STATX_SIZE = 256;
-/** statx's request and answer bits (include/uapi/linux/stat.h) */
-export const STATX_BASIC_STATS = 0x7ff, STATX__RESERVED = 0x80000000;
+/** statx's request and answer bits, and attributes (include/uapi/linux/stat.h) */
+export const STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800, STATX_MNT_ID = 0x1000, STATX__RESERVED = 0x80000000;
+export const STATX_ATTR_AUTOMOUNT = 0x1000, STATX_ATTR_MOUNT_ROOT = 0x2000, STATX_ATTR_DAX = 0x200000;
+/** the attributes shmem (tmpfs) can tell: APPEND, IMMUTABLE, NODUMP */
+export const SHMEM_ATTRIBUTES_MASK = 0x70;
 export const AT_STATX_FORCE_SYNC = 0x2000, AT_STATX_DONT_SYNC = 0x4000;
 
 /** A u64 field below 2^53 as two u32 halves (no BigInt). */
@@ -84,10 +92,34 @@ export function encodeStat(dv: DataView, st: Stat): void {
   putTime(dv, 104, st.ctimeNs, 8);
 }
 
-/** struct statx at dv[0], the basic fields (no btime, no mount id, no attributes). */
-export function encodeStatx(dv: DataView, st: Stat): void {
-  dv.setUint32(0, STATX_BASIC_STATS, true);
+/** A host struct statx (x86-64, 256 bytes) as a Stat: the basic fields, the birth time if the host gave one,
+ * and the attributes. */
+export function parseStatx(b: Uint8Array): Stat {
+  const dv = new DataView(b.buffer, b.byteOffset, STATX_SIZE);
+  const u64 = (o: number): number => dv.getUint32(o + 4, true) * 0x100000000 + dv.getUint32(o, true);
+  const ts = (o: number): bigint => dv.getBigInt64(o, true) * 1000000000n + BigInt(dv.getUint32(o + 8, true));
+  const dev = (o: number): number => makedev(dv.getUint32(o, true), dv.getUint32(o + 4, true));
+  const st: Stat = {
+    dev: dev(136), ino: u64(32), mode: dv.getUint16(28, true), nlink: dv.getUint32(16, true), uid: dv.getUint32(20, true),
+    gid: dv.getUint32(24, true), rdev: dev(128), size: u64(40), blksize: dv.getUint32(4, true), blocks: u64(48),
+    atimeNs: ts(64), mtimeNs: ts(112), ctimeNs: ts(96), attributes: u64(8), attributesMask: u64(56),
+  };
+  if (dv.getUint32(0, true) & STATX_BTIME) st.btimeNs = ts(80);
+  return st;
+}
+
+/**
+ * struct statx at dv[0] (vfs_statx, cp_statx): the basic fields, the birth
+ * time where the Stat has one and the caller asked for it (`asked`: ext4
+ * and shmem look it up only then), the mount's id, and the attributes with the
+ * VFS's own (MOUNT_ROOT by `mountRoot`, whatever the filesystem said of it;
+ * AUTOMOUNT and DAX in the mask, as vfs_getattr_nosec adds them).
+ */
+export function encodeStatx(dv: DataView, st: Stat, asked: number, mntId: number, mountRoot: boolean): void {
+  const btime = st.btimeNs !== undefined && (asked & STATX_BTIME) !== 0;
+  dv.setUint32(0, STATX_BASIC_STATS | STATX_MNT_ID | (btime ? STATX_BTIME : 0), true);
   dv.setUint32(4, st.blksize, true);
+  putU64(dv, 8, ((st.attributes ?? 0) & ~STATX_ATTR_MOUNT_ROOT) + (mountRoot ? STATX_ATTR_MOUNT_ROOT : 0));
   dv.setUint32(16, st.nlink, true);
   dv.setUint32(20, st.uid, true);
   dv.setUint32(24, st.gid, true);
@@ -95,12 +127,16 @@ export function encodeStatx(dv: DataView, st: Stat): void {
   putU64(dv, 32, st.ino);
   putU64(dv, 40, st.size);
   putU64(dv, 48, st.blocks);
-  // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; __s32 __reserved; }: atime, ctime, mtime
+  const mask = st.attributesMask ?? 0;
+  putU64(dv, 56, mask + (STATX_ATTR_AUTOMOUNT | STATX_ATTR_MOUNT_ROOT | STATX_ATTR_DAX) - (mask & (STATX_ATTR_AUTOMOUNT | STATX_ATTR_MOUNT_ROOT | STATX_ATTR_DAX)));
+  // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; __s32 __reserved; }: atime, btime, ctime, mtime
   putTime(dv, 64, st.atimeNs, 4);
+  if (btime) putTime(dv, 80, st.btimeNs!, 4);
   putTime(dv, 96, st.ctimeNs, 4);
   putTime(dv, 112, st.mtimeNs, 4);
   dv.setUint32(128, major(st.rdev), true);
   dv.setUint32(132, minor(st.rdev), true);
   dv.setUint32(136, major(st.dev), true);
   dv.setUint32(140, minor(st.dev), true);
+  putU64(dv, 144, mntId);
 }

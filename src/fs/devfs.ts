@@ -20,6 +20,7 @@ import { IOCTL_VM_SOCKETS_GET_LOCAL_CID, VSOCK_GUEST_CID } from '../abi/socket.j
 import { DirEntry, Stat, S_IFCHR, S_IFDIR, S_IFLNK } from './types.js';
 import { FileSystem, Node, FsCred, MappableRef, StatFs, TMPFS_MAGIC, dtype, makedev, nowNs, FixedNode } from './node.js';
 import { nameByteLength } from '../abi/names.js';
+import { SHMEM_ATTRIBUTES_MASK } from '../abi/stat.js';
 
 /** A character device: its number and how to open it. */
 interface CharDev {
@@ -193,6 +194,8 @@ export class DevFs extends FileSystem {
     return {
       dev: this.dev, ino, mode, nlink: 1, uid: 0, gid, rdev, size, blksize: 4096, blocks: 0,
       atimeNs: this.bootNs, mtimeNs: this.bootNs, ctimeNs: this.bootNs,
+      // devtmpfs is shmem: statx's birth time and attributes as tmpfs's
+      btimeNs: this.bootNs, attributesMask: SHMEM_ATTRIBUTES_MASK,
     };
   }
 }

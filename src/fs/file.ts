@@ -74,7 +74,11 @@ export abstract class File {
   }
   stat(): Stat | number {
     return -Errno.EINVAL;
+  }  /** statx(2)'s attributes (mask: what the caller asked for): stat's, unless the file's filesystem keeps more */
+  statx(_mask: number): Stat | number {
+    return this.stat();
   }
+
   /**
    * notify_change on the file's own inode, for a file with no place in the namespace (fchmod, fchown, futimens
    * of it, or chmod through /proc/<pid>/fd/N; the VFS has checked the caller): a pipe's and a socket's inodes

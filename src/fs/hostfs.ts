@@ -52,7 +52,13 @@ import {
 } from './node.js';
 import type { LockTable } from './locks.js';
 import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from './filehandle.js';
-import { parseStat } from '../abi/stat.js';
+import { parseStat, parseStatx, STATX_SIZE, STATX_BASIC_STATS, STATX_BTIME } from '../abi/stat.js';
+
+/** What to ask the host's statx for: the basic fields, and the birth time if the guest asked (a filesystem may
+ * look it up only then, as ext4 does) */
+function hostStatxMask(mask: number): number {
+  return STATX_BASIC_STATS | (mask & STATX_BTIME);
+}
 import { XATTR_SIZE_MAX, XATTR_USER_PREFIX } from '../abi/xattr.js';
 import { SimpleXattrs } from './xattr.js';
 import { DirCache } from './dcache.js';
@@ -125,6 +131,8 @@ export class HostFs extends FileSystem {
   private readonly byRel = new Map<string, Set<HostHandle>>();
   /** scratch for host struct stat / statfs / getdents / handles; used synchronously only */
   private readonly stbuf = new Uint8Array(144);
+  /** statx scratch (lstatx, HostFile.statx); used synchronously only */
+  readonly stxbuf = new Uint8Array(STATX_SIZE);
   private readonly dentbuf = new Uint8Array(32768);
   private readonly linkbuf = new Uint8Array(4096);
   private readonly fhbuf = new Uint8Array(FH_SIZE);
@@ -306,6 +314,16 @@ export class HostFs extends FileSystem {
     return out;
   }
 
+  /** statx(AT_SYMLINK_NOFOLLOW) below the root: the birth time (when asked and kept) and attributes too. */
+  lstatx(rel: string, mask: number): Stat | number {
+    const r = this.atParent(rel, (d, n) => {
+      for (;;) {
+        const e = host.statx(d, n, host.AT_SYMLINK_NOFOLLOW | (n === '' ? host.AT_EMPTY_PATH : 0), hostStatxMask(mask), this.stxbuf);
+        if (e !== -Errno.EINTR) return e;
+      }
+    });
+    return r < 0 ? guestErr(r) : parseStatx(this.stxbuf);
+  }
   /** fstatat(AT_SYMLINK_NOFOLLOW) below the root. */
   lstat(rel: string): Stat | number {
     const r = this.atParent(rel, (d, n) => {
@@ -508,6 +526,9 @@ export class HostNode extends Node {
   }
   stat(): Stat | number {
     return this.fs.lstat(this.rel);
+  }
+  override statx(mask: number): Stat | number {
+    return this.fs.lstatx(this.rel, mask);
   }
   override lookup(name: string, through = false): Node | number {
     if (!this.isDir) return -Errno.ENOTDIR;
@@ -719,6 +740,9 @@ export class OpenHostNode extends Node {
   stat(): Stat | number {
     return this.file.stat();
   }
+  override statx(mask: number): Stat | number {
+    return this.file.statx(mask);
+  }
   override open(): File {
     return this.file.get();
   }
@@ -831,6 +855,11 @@ export class HostFile extends File {
   override stat(): Stat | number {
     const r = this.with((fd) => guestErr(host.fstat(fd, this.stbuf)));
     return r < 0 ? r : parseStat(this.stbuf);
+  }
+  /** the host's statx of the open file: its birth time (when asked and kept) and attributes */
+  override statx(mask: number): Stat | number {
+    const r = this.with((fd) => guestErr(host.statx(fd, '', host.AT_EMPTY_PATH, hostStatxMask(mask), this.fs.stxbuf)));
+    return r < 0 ? r : parseStatx(this.fs.stxbuf);
   }
   override truncate(len: number): number {
     return this.with((fd) => guestErr(host.ftruncateTry(fd, len)));

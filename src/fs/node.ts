@@ -110,6 +110,11 @@ export abstract class Node {
   abstract peek(): Stat;
   /** Current attributes (stat(2)). */
   abstract stat(): Stat | number;
+  /** statx(2)'s attributes (mask: what the caller asked for): stat's, unless the filesystem keeps more (a birth
+   * time, attributes) */
+  statx(_mask: number): Stat | number {
+    return this.stat();
+  }
   get mode(): number {
     return this.peek().mode;
   }

@@ -159,6 +159,8 @@ export class ProcFs extends FileSystem {
     readonly provider: ProcProvider,
     /** /proc/mounts text; immutable */
     readonly mountsText: () => string,
+    /** /proc/PID/mountinfo text; immutable */
+    readonly mountinfoText: () => string,
     /** /proc/umlts/<name>: umlts's own counters (the filehandle layer's), generated per open; immutable */
     readonly umlts: Readonly<Record<string, () => string>> = {},
   ) {
@@ -545,6 +547,7 @@ class PidDir extends DirNode {
       })],
       ['maps', new GenNode(fs, pidIno(pid, 7), () => p.maps(pid))],
       ['mounts', new GenNode(fs, pidIno(pid, 8), () => fs.mountsText())],
+      ['mountinfo', new GenNode(fs, pidIno(pid, 13), () => fs.mountinfoText())],
       ['stat', new GenNode(fs, pidIno(pid, 9), () => fs.pidStatText(pid))],
       ['status', new GenNode(fs, pidIno(pid, 10), () => fs.pidStatusText(pid))],
       ['task', new TaskDir(fs, pid)],

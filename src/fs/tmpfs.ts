@@ -24,6 +24,7 @@ import {
 import { ShmemStore } from './shmem.js';
 import { SimpleXattrs } from './xattr.js';
 import { nameByteLength } from '../abi/names.js';
+import { SHMEM_ATTRIBUTES_MASK } from '../abi/stat.js';
 import { CAP_FULL_SET } from '../abi/capability.js';
 
 /** TmpFs serial numbers. Module-level mutable state, shared by every kernel in the process; guarded by the JS thread. */
@@ -98,6 +99,8 @@ abstract class TmpNode extends Node {
   atimeNs: bigint;
   mtimeNs: bigint;
   ctimeNs: bigint;
+  /** shmem's i_crtime (statx's birth time); immutable */
+  readonly btimeNs: bigint;
 
   constructor(readonly fs: TmpFs, mode: number, uid: number, gid: number) {
     super();
@@ -105,7 +108,7 @@ abstract class TmpNode extends Node {
     this.imode = mode;
     this.uid = uid;
     this.gid = gid;
-    this.atimeNs = this.mtimeNs = this.ctimeNs = nowNs();
+    this.atimeNs = this.mtimeNs = this.ctimeNs = this.btimeNs = nowNs();
   }
   abstract get size(): number;
   peek(): Stat {
@@ -118,6 +121,8 @@ abstract class TmpNode extends Node {
       // only file data takes blocks (a tmpfs directory or symlink shows 0, as Linux)
       rdev: 0, size, blksize: 4096, blocks: this instanceof TmpReg ? this.blocks : 0,
       atimeNs: this.atimeNs, mtimeNs: this.mtimeNs, ctimeNs: this.ctimeNs,
+      // shmem_getattr: a birth time always, and the attributes it can tell (none set: no FS_IOC_SETFLAGS here)
+      btimeNs: this.btimeNs, attributesMask: SHMEM_ATTRIBUTES_MASK,
     };
   }
   override get mode(): number {

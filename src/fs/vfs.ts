@@ -50,7 +50,7 @@ import {
   O_NOCTTY, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, O_TMPFILE, O_LARGEFILE, DT_DIR,
 } from './types.js';
 import {
-  FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, fsCapable, emptyStat, makedev,
+  FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, fsCapable, emptyStat, makedev, major, minor,
   SEEK_SET, SEEK_CUR, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
 } from './node.js';
 import { HostFs, HandleCache, OpenHostNode, HostFile, HostNode } from './hostfs.js';
@@ -107,6 +107,13 @@ export interface Mount {
   /** for /proc/mounts */
   readonly source: string;
   readonly options: string;
+}
+
+/** What statx(2) reports beside the attributes. Immutable. */
+export interface StatxAnswer {
+  readonly st: Stat;
+  readonly mntId: number;
+  readonly mountRoot: boolean;
 }
 
 /** struct path, plus the way back (`..`). Immutable. */
@@ -272,7 +279,7 @@ export class Vfs {
       (flags, st) => this.openTty(flags, st),
       (flags, path, _st, cred) => this.devpts.ptmx.open(flags, path, cred),
     );
-    this.procfs = new ProcFs(makedev(0, 22), opts.proc, () => this.mountsText(), {
+    this.procfs = new ProcFs(makedev(0, 22), opts.proc, () => this.mountsText(), () => this.mountinfoText(), {
       filehandles: () => Object.entries(this.handles.stats()).map(([k, v]) => `${k} ${v}\n`).join(''),
     });
     const root = this.addMount('/', this.hostfs, !opts.rw, 'hostfs', 'relatime');
@@ -324,6 +331,31 @@ export class Vfs {
   mountsText(): string {
     let s = '';
     for (const m of this.mounts.values()) s += `${m.source} ${m.path} ${m.fs.type} ${m.readonly ? 'ro' : 'rw'},${m.options} 0 0\n`;
+    return s;
+  }
+
+  /**
+   * /proc/PID/mountinfo (show_mountinfo): mount id, parent's id (the
+   * root's is one outside the table, as a container's is), the
+   * filesystem's device, its root, the mount point, the per-mount flags,
+   * then after " - " the type, source and the filesystem's own options.
+   * Paths as seq_path escapes them (space, tab, newline, backslash).
+   */
+  mountinfoText(): string {
+    const esc = (p: string): string => p.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
+    const perMount = /^(nosuid|nodev|noexec|noatime|nodiratime|relatime|strictatime|nosymfollow)$/;
+    let s = '';
+    for (const m of this.mounts.values()) {
+      let parent: Mount | undefined;
+      for (const p of this.mounts.values()) {
+        if (p !== m && (p.path === '/' || m.path.startsWith(p.path + '/')) && (!parent || p.path.length > parent.path.length)) parent = p;
+      }
+      const rw = m.readonly ? 'ro' : 'rw', opts = m.options.split(',').filter((o) => o !== '');
+      const dev = m.root.peek().dev;
+      s += `${this.mntIdOf(m)} ${parent ? this.mntIdOf(parent) : ROOT_MNT_ID - 1} ${major(dev)}:${minor(dev)} / ${esc(m.path)} ` +
+        `${[rw, ...opts.filter((o) => perMount.test(o))].join(',')} - ${m.fs.type} ${esc(m.source)} ` +
+        `${[rw, ...opts.filter((o) => !perMount.test(o))].join(',')}\n`;
+    }
     return s;
   }
 
@@ -464,7 +496,10 @@ export class Vfs {
   /** fdinfo's mnt_id for a file: its mount's place among the mounts (the root's is ROOT_MNT_ID), or
    * ANON_MNT_ID for files of no guest mount (pipes, sockets, anonymous inodes: Linux's internal mounts). */
   mountId(f: File): number {
-    const mnt = this.fpath.get(f)?.mnt;
+    return this.mntIdOf(this.fpath.get(f)?.mnt);
+  }
+  /** A mount's id, as /proc/PID/mountinfo and statx's stx_mnt_id show it (no mount: ANON_MNT_ID). */
+  private mntIdOf(mnt: Mount | undefined): number {
     if (!mnt) return ANON_MNT_ID;
     if (mnt === this.rootLoc.mnt) return ROOT_MNT_ID;
     let i = ROOT_MNT_ID + 1;
@@ -805,6 +840,26 @@ export class Vfs {
     if (typeof loc === 'number') return loc;
     // a lookup of this walk just read the attributes: one host fstatat saved per stat(2)
     return loc === nd.made ? { ...loc.node.peek() } : loc.node.stat();
+  }
+
+  /**
+   * statx(2) (vfs_statx): the attributes as the filesystem keeps them for
+   * statx (mask: what the caller asked), the id of the mount the path ends
+   * on, and whether it ends on that mount's root (STATX_ATTR_MOUNT_ROOT).
+   * f: an open file instead of a path (AT_EMPTY_PATH).
+   */
+  statx(c: FsCaller, at: File | null, path: string, follow: boolean, mask: number): StatxAnswer | number {
+    if (path === '') return -Errno.ENOENT;
+    const s = this.start(c, at, path);
+    if (typeof s === 'number') return s;
+    const loc = this.walk(ndFor(c.creds, c.fs.root ?? this.rootLoc), s, path, follow);
+    if (typeof loc === 'number') return loc;
+    const st = loc.node.statx(mask);
+    return typeof st === 'number' ? st : { st, mntId: this.mntIdOf(loc.mnt), mountRoot: loc.node === loc.mnt.root };
+  }
+  statxFile(f: File, mask: number): StatxAnswer | number {
+    const st = f.statx(mask), loc = this.fpath.get(f);
+    return typeof st === 'number' ? st : { st, mntId: this.mntIdOf(loc?.mnt), mountRoot: loc !== undefined && loc.node === loc.mnt.root };
   }
 
   readlink(c: FsCaller, at: File | null, path: string): string | number {
@@ -1336,6 +1391,9 @@ export class PathFile extends File {
   }
   override stat(): Stat | number {
     return this.node.stat();
+  }
+  override statx(mask: number): Stat | number {
+    return this.node.statx(mask);
   }
 }
 

@@ -78,6 +78,7 @@ const c = {
   pwrite_p: libc.func('long pwrite(int fd, uintptr_t buf, size_t n, int64_t off)'),
   openat: libc.func('int openat(int dirfd, const char *path, int flags, unsigned int mode)'),
   fstatat: libc.func('int fstatat(int dirfd, const char *path, void *st, int flags)'),
+  statx: libc.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, void *stx)'),
   fstat: libc.func('int fstat(int fd, void *st)'),
   readlinkat: libc.func('long readlinkat(int dirfd, const char *path, void *buf, size_t n)'),
   lseek: libc.func('int64_t lseek(int fd, int64_t off, int whence)'),
@@ -417,6 +418,10 @@ export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x100
 /** fstatat into a 144-byte struct stat buffer. */
 export function fstatat(dirfd: number, path: string, st: Uint8Array, flags: number): number {
   return (c.fstatat(dirfd, cs(path), st, flags) as number) === -1 ? -koffi.errno() : 0;
+}
+/** statx into a 256-byte struct statx buffer. */
+export function statx(dirfd: number, path: string, flags: number, mask: number, stx: Uint8Array): number {
+  return (c.statx(dirfd, cs(path), flags, mask, stx) as number) === -1 ? -koffi.errno() : 0;
 }
 export function fstat(fd: number, st: Uint8Array): number {
   return (c.fstat(fd, st) as number) === -1 ? -koffi.errno() : 0;

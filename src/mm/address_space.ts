@@ -379,6 +379,8 @@ export class AddressSpace {
     }
     child.brkStart = this.brkStart;
     child.brk = this.brk;
+    // (every page-table entry copied; the copies ahead replaced frames, not entries)
+    child.rssPages = this.rssPages;
     child.membarrierState = this.membarrierState;
     child.vmas.push(...vmas);
     for (const [k, q] of pt) child.pt.set(k, q);
@@ -486,10 +488,8 @@ export class AddressSpace {
   reset(): void {
     this.endImage();
     this.images++;
-    // (the old image's peak was taken by exec's caller: no peak per VMA dropped)
-    this.tearingDown = true;
+    // (the old image's peak was taken by exec's caller)
     for (const v of [...this.vmas]) this.removeRange(v.start, v.end);
-    this.tearingDown = false;
     this.brkStart = this.brk = 0;
     this.membarrierState = 0; // membarrier_exec_mmap
     this.faultNext = -1;
@@ -644,17 +644,16 @@ export class AddressSpace {
       for (let i = lo; i < hi; i++) out[base + i - vpn] = p.frame[i] ? 1 : 0;
     });
   }
+  /** present pages: the page-table pages' counts summed (mm's rss counter); guarded by the JS thread (every
+   * change of a PtPage's count changes it too) */
+  rssPages = 0;
   /** Number of present pages (resident set), for /proc and tests. */
   get rss(): number {
-    let n = 0;
-    for (const p of this.pt.values()) n += p.count;
-    return n;
+    return this.rssPages;
   }
   /** the resident set's peak before its last drop (mm->hiwater_rss, pages: update_hiwater_rss before every
    * unmap, as Linux does); guarded by the JS thread (dropPages; reset starts a new image at 0) */
   private hiwaterRss = 0;
-  /** reset or release drops every VMA, their peak taken already; guarded by the JS thread (within those calls) */
-  private tearingDown = false;
   /** The resident set's peak in this image, pages (get_mm_hiwater_rss: the last drop's peak or the set now). */
   get maxRss(): number {
     return Math.max(this.hiwaterRss, this.rss);
@@ -716,13 +715,14 @@ export class AddressSpace {
 
   /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no flush). */
   dropPages(start: number, end: number): void {
-    if (!this.tearingDown) this.hiwaterRss = this.maxRss;
+    if (this.rssPages > this.hiwaterRss) this.hiwaterRss = this.rssPages;
     this.walk(start, end, (p, i) => {
       if (p.bits[i]! & PTE_HOST) this.tlb.gather.push(p.frame[i]! - 1);
       else this.physmem.put(p.frame[i]! - 1);
       p.frame[i] = 0;
       p.bits[i] = 0;
       p.count--;
+      this.rssPages--;
     }, (r0, r1) => this.tlb.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
     if (this.tlb.count === 0 && !this.tlb.released) this.tlb.freeGathered();
     this.physmem.flushFreed();
@@ -1268,7 +1268,6 @@ export class AddressSpace {
     this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);
     this.threads.clear();
-    this.tearingDown = true;
     for (const v of this.vmas) {
       this.dropPages(v.start, v.end);
       v.drop();

@@ -200,6 +200,7 @@ export function populate(mm: AddressSpace, vma: Vma, lo: number, hi: number, pre
       p.bits[i + k] = PTE_HOST;
     }
     p.count += n;
+    mm.rssPages += n;
     const pre = prefault && !vma.file;
     if (pre) mm.physmem.stats.prefaulted += n;
     mm.queueMap(vpn, n, frame, hostProt, pre);
@@ -238,6 +239,7 @@ export function populateCached(mm: AddressSpace, vma: Vma, key: string, p: PtPag
       p.bits[i + k + j] = PTE_HOST;
     }
     p.count += m;
+    mm.rssPages += m;
     // shared with the cache: a private writable page is copy-on-write
     mm.queueMap(vpn + k, m, f, mm.isCow(vma, f) ? prot & ~PROT_WRITE : prot);
     k += m;
@@ -266,6 +268,7 @@ export function copyDirectPage(mm: AddressSpace, vma: Vma, vpn: number): number 
   p.frame[i] = f + 1;
   p.bits[i] = PTE_HOST;
   p.count++;
+  mm.rssPages++;
   mm.queueMap(vpn, 1, f, vma.prot);
   return f;
 }

@@ -303,13 +303,15 @@ function threadWithMm(tg: Task['tg']): Task | undefined {
  * MS_INVALIDATE's EBUSY needs VM_LOCKED, which mlock does not record here.
  */
 export function sys_msync(t: Task, r: Regs): number {
+  const flags = r.getI32(A2);
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || r.getU32(A0) % PAGE !== 0 || (flags & MS_ASYNC && flags & MS_SYNC)) return -Errno.EINVAL;
+  // (the length rounded up in 64 bits: one within a page of 2^64 wraps to 0, which is success)
+  const len = (r.getBig(A1) + BigInt(PAGE - 1)) & ~BigInt(PAGE - 1) & 0xffffffffffffffffn;
   let start = r.get(A0);
-  const len = r.get(A1), flags = r.getI32(A2);
-  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || start % PAGE !== 0 || (flags & MS_ASYNC && flags & MS_SYNC)) return -Errno.EINVAL;
-  const end = start + Math.ceil(len / PAGE) * PAGE;
-  if (end > 2 ** 64 - PAGE) return -Errno.ENOMEM;
-  if (end === start) return 0;
-  const vmas = t.mm.vmas;
+  if (len === 0n) return 0;
+  if (BigInt(start) + len > 0xffffffffffffffffn) return -Errno.ENOMEM;
+  const end = start + Number(len);
+  const vmas = t.mm.vmas, synced = new Set<object>();
   let unmapped = 0;
   for (let i = t.mm.firstAfter(start); ; i++) {
     const v = vmas[i];
@@ -321,7 +323,10 @@ export function sys_msync(t: Task, r: Regs): number {
       unmapped = -Errno.ENOMEM;
     }
     start = v.end;
-    if (flags & MS_SYNC && v.flags & MAP_SHARED && v.file?.sync) {
+    // VM_SHARED: a shared mapping of a file opened for writing (do_mmap clears it for a read-only one); each
+    // file written back once per call, however many VMAs of it the range holds
+    if (flags & MS_SYNC && v.flags & MAP_SHARED && v.mayProt & PROT_WRITE && v.file?.sync && !synced.has(v.file)) {
+      synced.add(v.file);
       const err = v.file.sync();
       if (err < 0) return err;
     }

@@ -9,9 +9,10 @@ import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4 } from './types.js';
 import type { Stat } from '../fs/types.js';
 import { STAT_SIZE, STATX_SIZE, STATX__RESERVED, AT_STATX_FORCE_SYNC, AT_STATX_DONT_SYNC, encodeStat, encodeStatx } from '../abi/stat.js';
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH } from '../fs/vfs.js';
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH, StatxAnswer } from '../fs/vfs.js';
 import { StatFs } from '../fs/node.js';
 import { fileOf } from './fd.js';
+import { File } from '../fs/file.js';
 import { dirArg } from './namei.js';
 import { readPath, writeStruct, putU64, UserPtr } from './uaccess.js';
 
@@ -22,17 +23,22 @@ function writeStat(t: Task, addr: UserPtr, st: Stat): void {
   writeStruct(t, addr, STAT_SIZE, (dv) => encodeStat(dv, st));
 }
 
-/** fstatat's core: path or AT_EMPTY_PATH (where a NULL path is accepted too). */
-function statAt(t: Task, dirfd: number, pathAddr: UserPtr, flags: number): Stat | number {
+/** What fstatat and statx look at: an open file (AT_EMPTY_PATH, where a NULL path is accepted too), or a path
+ * from a directory. */
+function statTarget(t: Task, dirfd: number, pathAddr: UserPtr, flags: number): File | { at: File | null; path: string; follow: boolean } | number {
   const path = pathAddr === 0 && flags & AT_EMPTY_PATH ? '' : readPath(t, pathAddr);
   if (path === '' && flags & AT_EMPTY_PATH) {
-    if (dirfd === AT_FDCWD) return t.kernel.vfs.stat(t, null, '.', true);
-    const f = fileOf(t, dirfd);
-    return typeof f === 'number' ? f : f.stat();
+    return dirfd === AT_FDCWD ? { at: null, path: '.', follow: true } : fileOf(t, dirfd);
   }
   const at = dirArg(t, dirfd, path);
-  if (typeof at === 'number') return at;
-  return t.kernel.vfs.stat(t, at, path, !(flags & AT_SYMLINK_NOFOLLOW));
+  return typeof at === 'number' ? at : { at, path, follow: !(flags & AT_SYMLINK_NOFOLLOW) };
+}
+
+/** fstatat's core. */
+function statAt(t: Task, dirfd: number, pathAddr: UserPtr, flags: number): Stat | number {
+  const x = statTarget(t, dirfd, pathAddr, flags);
+  if (typeof x === 'number') return x;
+  return x instanceof File ? x.stat() : t.kernel.vfs.stat(t, x.at, x.path, x.follow);
 }
 
 /** Answer a stat call: the Stat found, or its error. */
@@ -69,15 +75,20 @@ export function sys_newfstatat(t: Task, r: Regs): number {
   return answerStat(t, buf, statAt(t, dirfd, pathAddr, flags));
 }
 
-/** statx(2): the basic fields (no btime, no mount id, no attributes). */
+/** statx(2): the basic fields, the birth time where the filesystem keeps one (a host file's when asked, as the
+ * host's filesystem gives it; tmpfs's always), the mount's id and the attributes (a host file's as the host's;
+ * MOUNT_ROOT by the guest's mounts). No STATX_DIOALIGN or STATX_MNT_ID_UNIQUE answers. */
 export function sys_statx(t: Task, r: Regs): number {
   const dirfd = r.getI32(A0), pathAddr = r.get(A1), flags = r.getU32(A2), mask = r.getU32(A3), buf = r.get(A4);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)) return -Errno.EINVAL;
   if ((flags & (AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)) === (AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)) return -Errno.EINVAL;
   if (mask & STATX__RESERVED) return -Errno.EINVAL;
-  const st = statAt(t, dirfd, pathAddr, flags);
-  if (typeof st === 'number') return st;
-  writeStruct(t, buf, STATX_SIZE, (dv) => encodeStatx(dv, st));
+  const x = statTarget(t, dirfd, pathAddr, flags);
+  if (typeof x === 'number') return x;
+  const a: StatxAnswer | number = x instanceof File ? t.kernel.vfs.statxFile(x, mask) : t.kernel.vfs.statx(t, x.at, x.path, x.follow, mask);
+  if (typeof a === 'number') return a;
+  const ans = a;
+  writeStruct(t, buf, STATX_SIZE, (dv) => encodeStatx(dv, ans.st, mask, ans.mntId, ans.mountRoot));
   return 0;
 }
 

@@ -100,7 +100,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_fstat]: { name: 'fstat', handler: STAT.sys_fstat, status: 'supported' },
   [N.SYS_lstat]: { name: 'lstat', handler: STAT.sys_lstat, status: 'supported' },
   [N.SYS_newfstatat]: { name: 'newfstatat', handler: STAT.sys_newfstatat, status: 'supported' },
-  [N.SYS_statx]: { name: 'statx', handler: STAT.sys_statx, status: 'partial', note: 'basic stats only (no btime, mount id, attributes)' },
+  [N.SYS_statx]: { name: 'statx', handler: STAT.sys_statx, status: 'partial', note: 'no STATX_DIOALIGN or STATX_MNT_ID_UNIQUE answers; tmpfs files have no attributes to set' },
   [N.SYS_getdents64]: { name: 'getdents64', handler: DIR.sys_getdents64, status: 'supported' },
   [N.SYS_getdents]: { name: 'getdents', handler: DIR.sys_getdents, status: 'supported' },
   [N.SYS_readlink]: { name: 'readlink', handler: NAMEI.sys_readlink, status: 'supported' },

@@ -40,6 +40,8 @@ import {
   TIMER_ABSTIME, readClock,
 } from './time.js';
 import { cpuclockPid, cpuclockPerthread, cpuclockWhich } from '../abi/time.js';
+import { RLIMIT_SIGPENDING } from '../abi/resource.js';
+import { getLimit } from './process.js';
 import { readStruct, readItimerval, readItimerspec, writeItimerval, writeItimerspec, writeU32, NSEC_PER_SEC as NS } from './uaccess.js';
 
 const SIGRTMAX = NSIG;
@@ -51,8 +53,54 @@ const DELAYTIMER_MAX = 0x7fffffff;
 /** the soonest a periodic timer fires again after it fired (IntervalTimer.fire) */
 const TIMER_MIN_GAP_NS = 50_000n;
 
-/** A CPU clock a timer counts: its reading in ns, or null once its process or thread is gone. */
-type CpuClock = () => bigint | null;
+/** how many ticks apart a CPU clock none of whose threads holds a vCPU is looked at (it stands still meanwhile) */
+const IDLE_TICKS = 5n;
+
+/**
+ * A CPU clock (a process's or a thread's) and its armed timers, looked at
+ * together: one reading per look, when the soonest of them could have run
+ * out at the earliest (every vCPU running the clock's threads all along), a
+ * tick at least apart, IDLE_TICKS apart while none of those threads holds a
+ * vCPU; at once for one due already. Linux looks at each tick of a CPU
+ * running the task (run_posix_cpu_timers). Made by the ProcessTimers whose
+ * timers count it (one per clock); touched on the JS thread.
+ */
+class CpuClock {
+  /** the timers counting it, armed; guarded by the JS thread */
+  readonly armed = new Set<IntervalTimer>();
+  private timer: Timer | null = null;
+  constructor(
+    private readonly k: Task['kernel'],
+    /** its reading, ns; null once its thread or process is gone */
+    readonly read: () => bigint | null,
+    /** a thread of it holds a vCPU */
+    private readonly running: () => boolean,
+  ) {}
+
+  /** When to look next (now: a reading just taken). A clock that is gone is not looked at again. */
+  schedule(now: bigint | null = this.read()): void {
+    if (this.timer) this.k.events.cancelTimer(this.timer);
+    this.timer = null;
+    if (now === null || this.armed.size === 0) return;
+    let left = -1n;
+    for (const it of this.armed) if (left < 0n || it.expires! - now < left) left = it.expires! - now;
+    let wait = 0n;
+    if (left > 0n) {
+      wait = left / BigInt(Math.max(1, this.k.sched.ncpus));
+      if (wait < TICK_NS) wait = TICK_NS;
+      if (wait < IDLE_TICKS * TICK_NS && !this.running()) wait = IDLE_TICKS * TICK_NS;
+    }
+    this.timer = this.k.events.addTimer(monotonicNs() + wait, () => this.look());
+  }
+
+  private look(): void {
+    this.timer = null;
+    const now = this.read();
+    if (now === null) return;
+    for (const it of [...this.armed]) if (it.expires !== null && it.expires <= now) it.expire(now);
+    this.schedule(now);
+  }
+}
 
 /**
  * One timer: an itimer or a k_itimer. Owned by its process; touched on the
@@ -78,7 +126,15 @@ class IntervalTimer {
 
   /** Its clock now, ns (a CPU clock whose thread or process is gone reads 0). */
   now(): bigint {
-    return this.cpu ? this.cpu() ?? 0n : monotonicNs();
+    return this.cpu ? this.cpu.read() ?? 0n : monotonicNs();
+  }
+  /** It counts CPU time. */
+  get cpuTime(): boolean {
+    return this.cpu !== null;
+  }
+  /** It counts a CPU clock whose thread or process is gone (cpu_timer_task_rcu finds none). */
+  get clockGone(): boolean {
+    return this.cpu !== null && this.cpu.read() === null;
   }
 
   /** Arm (value 0: disarm) at an expiry on its clock, then every interval. */
@@ -86,64 +142,64 @@ class IntervalTimer {
     this.cancel();
     this.interval = interval;
     this.expires = expires;
-    if (expires !== null && this.notify) this.arm(expires);
-  }
-
-  /** The kernel timer for an expiry on its clock: then, or for a CPU clock, when it could have come at the
-   * earliest (every vCPU running the process all along), a tick at least from now. */
-  private arm(expires: bigint): void {
-    let at = expires;
+    if (expires === null || !this.notify) return;
     if (this.cpu) {
-      const left = expires - this.now(), ncpus = BigInt(Math.max(1, this.k.sched.ncpus));
-      at = monotonicNs() + (left / ncpus > TICK_NS ? left / ncpus : TICK_NS);
+      this.cpu.armed.add(this);
+      this.cpu.schedule();
+    } else {
+      this.timer = this.k.events.addTimer(expires, () => this.fire());
     }
-    this.timer = this.k.events.addTimer(at, () => this.fire());
   }
 
   cancel(): void {
     if (this.timer) this.k.events.cancelTimer(this.timer);
     this.timer = null;
+    // (its clock's next look finds one timer fewer, and stops when none is left)
+    this.cpu?.armed.delete(this);
     this.expires = null;
   }
 
-  private fire(): void {
-    this.timer = null;
-    if (this.tg.zombie || this.tg.exitStatus !== null || this.expires === null) {
-      this.expires = null;
-      return;
-    }
-    const cpuNow = this.cpu ? this.cpu() : null;
-    // the thread or process whose CPU clock it counts is gone: it never fires, and is not looked at again
-    if (this.cpu && cpuNow === null) return;
-    const now = cpuNow ?? monotonicNs();
-    // a CPU clock that has not got there yet (the process slept, or ran on fewer vCPUs): look again
-    if (this.cpu && now < this.expires) {
-      this.arm(this.expires);
-      return;
-    }
-    let skipped = 0;
-    if (this.interval > 0n) {
-      const late = now - this.expires;
-      const n = late > 0n ? late / this.interval : 0n;
-      skipped = n > BigInt(DELAYTIMER_MAX) ? DELAYTIMER_MAX : Number(n);
-      this.expires += (n + 1n) * this.interval;
-      if (this.cpu) {
-        this.arm(this.expires);
-      } else {
-        // a period shorter than the kernel can serve fires no sooner than TIMER_MIN_GAP_NS on (the expiries
-        // between are the next signal's overruns): Linux re-arms such a timer only as its signal is taken
-        const soonest = monotonicNs() + TIMER_MIN_GAP_NS;
-        this.timer = this.k.events.addTimer(this.expires > soonest ? this.expires : soonest, () => this.fire());
-      }
-    } else {
-      this.expires = null;
-    }
-    this.notify!(skipped);
+  /** Its CPU clock read `now`, at or past its expiry (CpuClock.look). */
+  expire(now: bigint): void {
+    const skipped = this.advance(now);
+    if (this.expires === null) this.cpu!.armed.delete(this);
+    if (skipped >= 0) this.notify!(skipped);
   }
 
-  /** Time to the next expiry, ns; 0 when disarmed. SIGEV_NONE timers move forward on the fly (common_timer_get). */
+  /** Its CLOCK_MONOTONIC expiry came. */
+  private fire(): void {
+    this.timer = null;
+    const skipped = this.advance(monotonicNs());
+    if (this.expires !== null) {
+      // a period shorter than the kernel can serve fires no sooner than TIMER_MIN_GAP_NS on (the expiries
+      // between are the next signal's overruns): Linux re-arms such a timer only as its signal is taken
+      const soonest = monotonicNs() + TIMER_MIN_GAP_NS;
+      this.timer = this.k.events.addTimer(this.expires > soonest ? this.expires : soonest, () => this.fire());
+    }
+    if (skipped >= 0) this.notify!(skipped);
+  }
+
+  /** Past its expiry at `now` on its clock: the next period's (whole periods skipped, hrtimer_forward) or
+   * disarmed. Returns the periods skipped, or -1 for a process that is gone (disarmed, nothing to signal). */
+  private advance(now: bigint): number {
+    if (this.tg.zombie || this.tg.exitStatus !== null || this.expires === null) {
+      this.expires = null;
+      return -1;
+    }
+    if (this.interval === 0n) {
+      this.expires = null;
+      return 0;
+    }
+    const late = now - this.expires;
+    const n = late > 0n ? late / this.interval : 0n;
+    this.expires += (n + 1n) * this.interval;
+    return n > BigInt(DELAYTIMER_MAX) ? DELAYTIMER_MAX : Number(n);
+  }
+
+  /** Time to the next expiry, ns; 0 when disarmed or its CPU clock is gone (posix_cpu_timer_get). SIGEV_NONE
+   * timers move forward on the fly (common_timer_get). */
   remaining(): bigint {
-    if (this.expires === null) return 0n;
+    if (this.expires === null || this.clockGone) return 0n;
     const now = this.now();
     if (!this.notify && this.expires <= now) {
       if (this.interval === 0n) return 0n; // an expired one-shot SIGEV_NONE timer reads 0
@@ -166,12 +222,35 @@ class ProcessTimers implements ProcessTimerState {
   readonly posix = new Map<number, PosixTimer>();
   /** signal_struct.next_posix_timer_id */
   nextId = 0;
-  constructor(tg: ThreadGroup, k: Task['kernel']) {
+  /** the CPU clocks its timers count, by the process or thread they measure */
+  private readonly clocks = new Map<ThreadGroup | Task, CpuClock>();
+  constructor(tg: ThreadGroup, private readonly k: Task['kernel']) {
     // (ITIMER_VIRTUAL and ITIMER_PROF: the process's CPU time, user and system time being one figure here)
-    const cpu = processCpuClock(k, tg);
+    const cpu = this.processClock(tg);
     this.itimers = [SIGALRM, SIGVTALRM, SIGPROF].map(
       (sig) => new IntervalTimer(tg, () => k.signalProcess(tg, sig, { code: SI_KERNEL }), k, sig === SIGALRM ? null : cpu),
     );
+  }
+  /** A process's CPU clock (signal_struct's cputimer: its live threads' and its dead ones'). */
+  processClock(tg: ThreadGroup): CpuClock {
+    let c = this.clocks.get(tg);
+    if (!c) {
+      const k = this.k;
+      c = new CpuClock(k, () => (tg.zombie ? null : BigInt(k.groupCpuNs(tg))), () => tg.tasks.some((u) => u.cpu >= 0));
+      this.clocks.set(tg, c);
+    }
+    return c;
+  }
+  /** A thread's CPU clock. */
+  threadClock(th: Task): CpuClock {
+    let c = this.clocks.get(th);
+    if (!c) {
+      const k = this.k;
+      c = new CpuClock(k, () => (th.state === 'zombie' || th.state === 'dead' ? null : BigInt(k.platform.threadCpuNs(th.thread))),
+        () => th.cpu >= 0);
+      this.clocks.set(th, c);
+    }
+    return c;
   }
   exec(): void {
     for (const pt of this.posix.values()) pt.it.cancel();
@@ -183,34 +262,25 @@ class ProcessTimers implements ProcessTimerState {
   }
 }
 
-/** A process's CPU clock (signal_struct's cputimer: its live threads' and its dead ones'). */
-function processCpuClock(k: Task['kernel'], tg: ThreadGroup): CpuClock {
-  return () => (tg.zombie ? null : BigInt(k.groupCpuNs(tg)));
-}
-/** A thread's CPU clock. */
-function threadCpuClock(k: Task['kernel'], th: Task): CpuClock {
-  return () => (th.state === 'zombie' || th.state === 'dead' ? null : BigInt(k.platform.threadCpuNs(th.thread)));
-}
-
 /**
  * The CPU clock a timer on `clock` counts, bound at timer_create
  * (posix_cpu_timer_create's lookup_task: a thread clock of the caller's
  * process, a process clock of any live process); null for the other
  * clocks; -EINVAL for a CPU clock that names nothing.
  */
-function cpuClockOf(t: Task, clock: number): CpuClock | null | number {
+function cpuClockOf(t: Task, p: ProcessTimers, clock: number): CpuClock | null | number {
   const k = t.kernel;
-  if (clock === CLOCK_PROCESS_CPUTIME_ID) return processCpuClock(k, t.tg);
-  if (clock === CLOCK_THREAD_CPUTIME_ID) return threadCpuClock(k, t);
+  if (clock === CLOCK_PROCESS_CPUTIME_ID) return p.processClock(t.tg);
+  if (clock === CLOCK_THREAD_CPUTIME_ID) return p.threadClock(t);
   if (clock >= 0) return null;
   if (cpuclockWhich(clock) >= 3) return -Errno.EINVAL;
   const pid = cpuclockPid(clock);
   if (cpuclockPerthread(clock)) {
     const th = pid === 0 ? t : k.tasks.get(pid);
-    return th && th.tg === t.tg ? threadCpuClock(k, th) : -Errno.EINVAL;
+    return th && th.tg === t.tg ? p.threadClock(th) : -Errno.EINVAL;
   }
   const tg = pid === 0 ? t.tg : k.tgs.get(pid);
-  return tg && !tg.zombie ? processCpuClock(k, tg) : -Errno.EINVAL;
+  return tg && !tg.zombie ? p.processClock(tg) : -Errno.EINVAL;
 }
 
 function timersOf(t: Task): ProcessTimers {
@@ -222,7 +292,9 @@ function timersOf(t: Task): ProcessTimers {
 /** do_getitimer's view of an itimer: [interval, value] in ns. */
 function itimerValue(it: IntervalTimer): [bigint, bigint] {
   const rem = it.remaining();
-  return [it.interval, rem === 1n ? 1000n : rem]; // itimer_get_remtime: an expired, unsignalled timer reads 1 us
+  // expired, its signal not yet sent: ITIMER_REAL reads 1 us (itimer_get_remtime), a CPU itimer a tick ("about
+  // to fire", get_cpu_itimer)
+  return [it.interval, rem === 1n ? (it.cpuTime ? TICK_NS : 1000n) : rem];
 }
 
 /**
@@ -306,8 +378,12 @@ export function sys_timer_create(t: Task, r: Regs): number {
   const clock = r.getI32(A0), sevp = r.get(A1), idp = r.get(A2);
   const e = clock < 0 ? 0 : checkClock(clock);
   if (e < 0) return e;
-  const cpu = cpuClockOf(t, clock);
+  const cpu = cpuClockOf(t, timersOf(t), clock);
   if (typeof cpu === 'number') return cpu;
+  // alloc_posix_timer's sigqueue counts against RLIMIT_SIGPENDING (Linux: the user's; umlts's guests together)
+  let timers = 0;
+  for (const g of t.kernel.tgs.values()) timers += (g.timers as ProcessTimers | null)?.posix.size ?? 0;
+  if (timers >= getLimit(t, RLIMIT_SIGPENDING)[0]) return -Errno.EAGAIN;
   let notify = SIGEV_SIGNAL, signo = SIGALRM, value: bigint | null = null, target: Task | null = null;
   if (sevp) {
     const dv = readStruct(t, sevp, 64); // struct sigevent
@@ -368,6 +444,8 @@ export function sys_timer_settime(t: Task, r: Regs): number {
   const [interval, value] = readItimerspec(t, newp);
   const pt = timerOf(t, id);
   if (!pt) return -Errno.EINVAL;
+  // posix_cpu_timer_set: the thread or process whose CPU clock it counts is gone
+  if (pt.it.clockGone) return -Errno.ESRCH;
   const old = [pt.it.interval, pt.it.remaining()] as const;
   let expires: bigint | null = null;
   if (value !== 0n) {

@@ -6,6 +6,7 @@
  * thread's spin, and a periodic one fires about once per period of CPU
  * time. Prints verdicts only (times differ between runs). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,6 +69,17 @@ static timer_t posix_timer(clockid_t c, int sig) {
   return id;
 }
 
+/* a timer on this thread's own clock, armed for a second of its CPU time, then the thread ends */
+static void *make_thread_timer(void *arg) {
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_NONE;
+  timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, (timer_t *)arg);
+  struct itimerspec v = {{0, 0}, {1, 0}};
+  timer_settime(*(timer_t *)arg, 0, &v, NULL);
+  return NULL;
+}
+
 static void *other_spins(void *arg) {
   (void)arg;
   spin_for(0.2, CLOCK_THREAD_CPUTIME_ID);
@@ -125,6 +137,27 @@ int main(void) {
   spin_for(0.3, CLOCK_PROCESS_CPUTIME_ID);
   setitimer(ITIMER_PROF, &off, NULL);
   printf("ITIMER_PROF every 20 ms over 300 ms of CPU: between 8 and 17 signals: %s\n", yes(got[SIGPROF] >= 8 && got[SIGPROF] <= 17));
+
+  /* an absolute expiry already past fires at once (posix_cpu_timer_set) */
+  got[SIGUSR1] = 0;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  struct itimerspec past = {{0, 0}, {0, 1}};
+  timer_settime(t1, TIMER_ABSTIME, &past, NULL);
+  nap_ms(2);
+  printf("an absolute CPU-clock expiry already past: fired at once: %s\n", yes(got[SIGUSR1] == 1));
+
+  /* a timer on a thread's clock outlives the thread: it reads zero and cannot be set (ESRCH) */
+  pthread_t th2;
+  static timer_t t4;
+  pthread_create(&th2, NULL, make_thread_timer, &t4);
+  pthread_join(th2, NULL);
+  struct itimerspec g4;
+  memset(&g4, 0xff, sizeof g4);
+  timer_gettime(t4, &g4);
+  printf("a gone thread's clock timer reads zero: %s\n", yes(g4.it_value.tv_sec == 0 && g4.it_value.tv_nsec == 0));
+  int rs = timer_settime(t4, 0, &its, NULL);
+  printf("and timer_settime on it: %s\n", rs == 0 ? "0" : strerrorname_np(errno));
+  timer_delete(t4);
 
   timer_delete(t1);
   timer_delete(t2);

@@ -32,6 +32,8 @@ int main(int argc, char **argv) {
   try("MS_INVALIDATE alone", a, pg, MS_INVALIDATE);
   try("length 0 at an unmapped address", (void *)0x10000, 0, MS_SYNC);
   try("a range that wraps", (void *)0xfffffffffffff000UL, 2 * pg, MS_SYNC);
+  try("a length within a page of 2^64 (rounds to 0)", a, (size_t)-1, MS_SYNC);
+  try("an unaligned address near 2^64", (void *)0xfffffffffffff001UL, pg, MS_SYNC);
   try("past every mapping", (void *)0x7ffffffff000UL, pg, MS_ASYNC);
 
   /* a hole in the middle */
@@ -59,6 +61,13 @@ int main(int argc, char **argv) {
   printf("the file says: %s\n", b);
   char *p = mmap(NULL, pg, PROT_READ, MAP_PRIVATE, fd, 0);
   try("a private file mapping, MS_SYNC", p, pg, MS_SYNC);
+  int ro = open(path, O_RDONLY);
+  char *s2 = mmap(NULL, pg, PROT_READ, MAP_SHARED, ro, 0);
+  try("a shared mapping of a read-only fd, MS_SYNC", s2, pg, MS_SYNC);
+  /* one mapping split into many VMAs: one call */
+  char *big = mmap(NULL, 64 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  for (int i = 0; i < 64; i += 2) mprotect(big + i * pg, pg, PROT_READ);
+  try("a shared mapping split in 64 VMAs, MS_SYNC", big, 64 * pg, MS_SYNC);
   unlink(path);
 
   int s = syscall(SYS_memfd_secret, 0);
