@@ -282,16 +282,26 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
     }
     if (c.stopSig && c.stopNotify && options & WSTOPPED) {
       if (!(options & WNOWAIT)) c.stopNotify = false;
-      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: realUid(c), code: CLD_STOPPED, siStatus: c.stopSig, cpuNs: 0, maxrssKiB: 0 };
+      return { pid: c.tgid, status: (c.stopSig << 8) | 0x7f, uid: realUid(c), code: CLD_STOPPED, siStatus: c.stopSig, ...liveUsage(k, c) };
     }
     if (c.continueNotify && options & WCONTINUED) {
       if (!(options & WNOWAIT)) c.continueNotify = false;
-      return { pid: c.tgid, status: 0xffff, uid: realUid(c), code: CLD_CONTINUED, siStatus: SIGCONT, cpuNs: 0, maxrssKiB: 0 };
+      return { pid: c.tgid, status: 0xffff, uid: realUid(c), code: CLD_CONTINUED, siStatus: SIGCONT, ...liveUsage(k, c) };
     }
   }
   if (!any) return -Errno.ECHILD;
   if (options & WNOHANG) return 0;
   return task.sleepOn(me.childWait);
+}
+
+/** A live child's usage as wait_task_stopped and wait_task_continued report it (getrusage(p, RUSAGE_BOTH)): its
+ * CPU time and its reaped children's, its peak and theirs. */
+function liveUsage(k: Kernel, c: ThreadGroup): { cpuNs: number; maxrssKiB: number } {
+  const lead = c.tasks[0];
+  return {
+    cpuNs: k.groupCpuNs(c) + c.cutimeNs,
+    maxrssKiB: Math.max(c.maxrssKiB, c.cmaxrssKiB, lead ? lead.mm.maxRss * 4 : 0),
+  };
 }
 
 /** A child's real uid, as its SIGCHLD and waitid's siginfo say (si_uid: from_kuid_munged of its real uid). */

@@ -155,10 +155,9 @@ export interface WaitResult {
   /** exit code or signal for waitid's si_status */
   siStatus: number;
   uid: number;
-  /** a reaped child's CPU time and its reaped children's (wait4's rusage: getrusage(p, RUSAGE_BOTH)), ns; 0 for a
-   * stop or continue */
+  /** the child's CPU time and its reaped children's (wait4's rusage: getrusage(p, RUSAGE_BOTH)), ns */
   cpuNs: number;
-  /** the reaped child's ru_maxrss (its maxrss and cmaxrss, KiB); 0 for a stop or continue */
+  /** the child's ru_maxrss (its maxrss and cmaxrss, and a live one's peak now), KiB */
   maxrssKiB: number;
 }
 

@@ -265,22 +265,25 @@ class ProcessTimers implements ProcessTimerState {
 /**
  * The CPU clock a timer on `clock` counts, bound at timer_create
  * (posix_cpu_timer_create's lookup_task: a thread clock of the caller's
- * process, a process clock of any live process); null for the other
- * clocks; -EINVAL for a CPU clock that names nothing.
+ * process, a process clock of any process not yet reaped); null for the
+ * other clocks; -EINVAL for a CPU clock that names nothing.
  */
 function cpuClockOf(t: Task, p: ProcessTimers, clock: number): CpuClock | null | number {
   const k = t.kernel;
   if (clock === CLOCK_PROCESS_CPUTIME_ID) return p.processClock(t.tg);
   if (clock === CLOCK_THREAD_CPUTIME_ID) return p.threadClock(t);
   if (clock >= 0) return null;
+  // a CLOCKFD clock (clock_posix_dynamic) has no timer_create; a CPU clock past CPUCLOCK_MAX is EINVAL
+  if ((clock & 7) === 3) return -Errno.EOPNOTSUPP;
   if (cpuclockWhich(clock) >= 3) return -Errno.EINVAL;
   const pid = cpuclockPid(clock);
   if (cpuclockPerthread(clock)) {
     const th = pid === 0 ? t : k.tasks.get(pid);
     return th && th.tg === t.tg ? p.threadClock(th) : -Errno.EINVAL;
   }
+  // (an unreaped zombie's too: pid_has_task)
   const tg = pid === 0 ? t.tg : k.tgs.get(pid);
-  return tg && !tg.zombie ? p.processClock(tg) : -Errno.EINVAL;
+  return tg ? p.processClock(tg) : -Errno.EINVAL;
 }
 
 function timersOf(t: Task): ProcessTimers {
