@@ -187,3 +187,12 @@ test('/proc/self/mountinfo: one line per mount in show_mountinfo\'s format, whic
   const f = runUmlts([], ['/usr/bin/findmnt', '-n', '-o', 'TARGET,FSTYPE', '/proc']);
   assert.equal(f.stdout.trim().replace(/\s+/g, ' '), '/proc proc', f.describe());
 });
+
+// /proc/loadavg and sysinfo's loads were always 0: now Linux's calc_load every LOAD_FREQ over the runnable tasks
+test('load averages: two tasks spinning 10.6 s raise the 1-minute figure; sysinfo says the same', () => {
+  const r = runUmlts([], [buildGuest('loadavg')], { timeout: 60_000 });
+  assert.equal(r.code, 0, r.describe());
+  assert.doesNotMatch(r.stdout, /: no$/m, r.describe());
+  // from 0, two samples of 2 runnable tasks: calc_load gives 0.31 exactly (rounded up while rising)
+  assert.match(r.stdout, /^1-minute load 0\.3[01]: /m, r.describe());
+});

@@ -68,6 +68,7 @@ import { IpcNamespace } from './ipc/ipc.js';
 import { RLIMIT_NOFILE, NR_OPEN } from '../abi/resource.js';
 import { CLOCK_REALTIME } from '../abi/time.js';
 import { procPidStat, procUptime } from './procstat.js';
+import { LoadAvg, LOAD_FREQ_NS } from './loadavg.js';
 import type { UtsName } from '../fs/procfs.js';
 import { ttyJobs } from './tty_jobs.js';
 import * as exec_m from './exec.js';
@@ -426,6 +427,10 @@ export class Kernel {
    */
   loop(done: () => boolean): void {
     const stop = this.stop;
+    if (!this.loadSampled) {
+      this.loadSampled = true;
+      this.armLoadSample();
+    }
     while (!done()) {
       this.platform.wait(stop);
       const task = stop.ctx?.owner as Task | null | undefined;
@@ -659,6 +664,19 @@ export class Kernel {
     this.balanceTimer = this.events.addTimer(process.hrtime.bigint() + LONG_RUN_NS, () => {
       this.sched.balance();
       if (this.sched.unbalanced) this.armBalance();
+    });
+  }
+
+  /** the load averages (/proc/loadavg, sysinfo); sampled by its timer, armed by the first loop() */
+  readonly load = new LoadAvg();
+  private loadSampled = false;
+  /** Every LOAD_FREQ: the tasks running or ready to run go into the load averages. */
+  private armLoadSample(): void {
+    this.events.addTimer(process.hrtime.bigint() + LOAD_FREQ_NS, () => {
+      let active = 0;
+      for (const t of this.tasks.values()) if (t.state === 'running' || t.state === 'runnable') active++;
+      this.load.sample(active);
+      this.armLoadSample();
     });
   }
 
@@ -951,6 +969,9 @@ class ProcProviderImpl {
   }
   uptime(): { upNs: number; idleNs: number } {
     return procUptime(this.k);
+  }
+  loadavg(): [number, number, number] {
+    return this.k.load.averages();
   }
   meminfo(): { totalKiB: number; freeKiB: number } {
     const pm = this.k.physmem;

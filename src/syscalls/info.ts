@@ -11,6 +11,7 @@ import { RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD, TMS_SIZE, TMS_UTIME, TMS_C
 import { readClock, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID } from './time.js';
 import { capable } from '../kernel/creds.js';
 import { CAP_SYS_ADMIN } from '../abi/capability.js';
+import { FSHIFT } from '../kernel/loadavg.js';
 
 /** uname(2) */
 export function sys_uname(t: Task, r: Regs): number {
@@ -47,7 +48,7 @@ export function sys_setdomainname(t: Task, r: Regs): number {
   return setUtsName(t, r, 'domainname');
 }
 
-/** sysinfo(2) */
+/** sysinfo(2): uptime, the load averages, the guest's memory, its tasks; no swap or high memory. */
 export function sys_sysinfo(t: Task, r: Regs): number {
   const k = t.kernel, info = r.get(A0);
   const up = (process.hrtime.bigint() - k.bootNs) / NSEC_PER_SEC;
@@ -55,6 +56,8 @@ export function sys_sysinfo(t: Task, r: Regs): number {
   // struct sysinfo
   writeStruct(t, info, 112, (dv) => {
     dv.setBigInt64(0, up, true); // uptime
+    // loads[3]: avenrun in SI_LOAD_SHIFT (16) bits of fraction
+    for (let i = 0; i < 3; i++) dv.setBigUint64(8 + i * 8, BigInt(k.load.avenrun[i]!) << BigInt(16 - FSHIFT), true);
     dv.setBigUint64(32, BigInt(pm.limit * 4096), true); // totalram
     dv.setBigUint64(40, BigInt((pm.limit - pm.used) * 4096), true); // freeram
     dv.setUint16(80, k.tasks.size, true); // procs

@@ -411,7 +411,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
 
   // ---- system information: syscalls/info.ts ----
   [N.SYS_uname]: { name: 'uname', handler: I.sys_uname, status: 'supported' },
-  [N.SYS_sysinfo]: { name: 'sysinfo', handler: I.sys_sysinfo, status: 'partial', note: 'no load average or swap' },
+  [N.SYS_sysinfo]: { name: 'sysinfo', handler: I.sys_sysinfo, status: 'partial', note: 'no swap or high memory' },
   [N.SYS_getrandom]: { name: 'getrandom', handler: I.sys_getrandom, status: 'supported' },
   [N.SYS_pidfd_open]: { name: 'pidfd_open', handler: PIDFD.sys_pidfd_open, status: 'supported' },
   [N.SYS_pidfd_getfd]: { name: 'pidfd_getfd', handler: PIDFD.sys_pidfd_getfd, status: 'supported' },
