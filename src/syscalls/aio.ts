@@ -12,9 +12,11 @@
  * the poll requests they wait with (exit_aio).
  *
  * Reads, writes and syncs are done while io_submit runs, as Linux does them
- * for buffered files; a read or write that would have to wait (a pipe, a
- * socket, a terminal with nothing to give or no room) completes at once with
- * EAGAIN instead of holding io_submit (Linux's waits there). IOCB_CMD_POLL
+ * for buffered files; one that has to wait (a pipe, a socket, a terminal
+ * with nothing to give or no room, opened blocking, without RWF_NOWAIT)
+ * holds io_submit until it can go on, as Linux's read_iter does there; a
+ * signal meanwhile completes it with EINTR (aio_rw_done) and io_submit
+ * returns what it submitted, that one included. IOCB_CMD_POLL
  * completes when its file is ready, from the file's wait queue, and is the
  * one request io_cancel finds (EINPROGRESS; its event then says 0).
  * io_getevents sleeps on the context until enough events are in the ring,
@@ -33,7 +35,7 @@ import {
   readStruct, writeStruct, readU32, readU64, writeU32, writeU64, readIovecs, userBuf, readSigmask, copyIn, copyOut,
   Iovecs, UserPtr,
 } from './uaccess.js';
-import { fileTransfer, RWF_KNOWN, RWF_DSYNC, RWF_SYNC, RWF_APPEND, RWF_NOAPPEND } from './read_write.js';
+import { fileTransfer, RWF_KNOWN, RWF_DSYNC, RWF_SYNC, RWF_APPEND, RWF_NOAPPEND, RWF_NOWAIT } from './read_write.js';
 import { fileOf } from './fd.js';
 import { mapSharedAnon } from './mm.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED } from '../abi/mman.js';
@@ -242,15 +244,29 @@ function available(c: AioContext): number {
   return (c.tail - ringHead(c) + c.nr) % c.nr;
 }
 
-/** io_submit(2): how many were submitted, or the first one's error. */
+/** A read or write io_submit waits for (submitOne's WAITS): the file whose queue wakes it, and how it ends
+ * when a signal comes first. */
+interface Blocked {
+  file: File | null;
+  interrupted: () => void;
+}
+/** submitOne: the request has to wait (Blocked says for what) */
+const WAITS = 1;
+
+/** io_submit(2): how many were submitted, or the first one's error. A read or write that has to wait holds it
+ * (its re-run goes on from that request: sc.state). */
 export function sys_io_submit(t: Task, r: Regs): number {
   const ctxId = r.get(A0), iocbpp = r.get(A2);
   let nr = r.getS(A1);
   if (nr < 0) return -Errno.EINVAL;
   const c = lookup(t, ctxId);
-  if (!c) return -Errno.EINVAL;
+  const resumed = t.sc.state as { done: number } | null;
+  t.sc.state = null;
+  t.sc.cleanup = null;
+  if (!c) return resumed ? resumed.done : -Errno.EINVAL;
   if (nr > c.nr) nr = c.nr;
-  let i = 0, err = 0;
+  let i = resumed?.done ?? 0, err = 0;
+  const blocked: Blocked = { file: null, interrupted: () => {} };
   for (; i < nr; i++) {
     let iocb: number;
     try {
@@ -260,14 +276,24 @@ export function sys_io_submit(t: Task, r: Regs): number {
       err = -e.errno;
       break;
     }
-    err = submitOne(t, c, iocb);
+    err = submitOne(t, c, iocb, blocked);
+    if (err === WAITS) {
+      const done = i;
+      t.sc.state = { done };
+      t.sc.cleanup = () => {
+        blocked.interrupted();
+        return done + 1;
+      };
+      return t.sleepOn(blocked.file!.waitq!);
+    }
     if (err !== 0) break;
   }
   return i > 0 ? i : err;
 }
 
-/** io_submit_one: 0 once the request is done or waits (its event carries its result), else the error. */
-function submitOne(t: Task, c: AioContext, user: UserPtr): number {
+/** io_submit_one: 0 once the request is done or waits (its event carries its result), WAITS for a read or write
+ * that has to wait (`blocked` says for what), else the error. */
+function submitOne(t: Task, c: AioContext, user: UserPtr, blocked: Blocked): number {
   let dv: DataView;
   try {
     dv = readStruct(t, user, IOCB_SIZE);
@@ -317,7 +343,14 @@ function submitOne(t: Task, c: AioContext, user: UserPtr): number {
         if (!(write ? f.writable : f.readable)) return -Errno.EBADF;
         const v: Iovecs = vectored ? readIovecs(t, buf, Number(nbytes)) : userBuf(buf, Number(nbytes));
         if (offset < 0n && f.canPread) return -Errno.EINVAL; // rw_verify_area
-        complete(c, user, data, transferNow(t, f, write, v, f.canPread ? Number(offset) : null, vectored, rwFlags), eventfd);
+        const n = transferNow(t, f, write, v, f.canPread ? Number(offset) : null, vectored, rwFlags);
+        // a blocking file's read_iter/write_iter waits (IOCB_NOWAIT: RWF_NOWAIT only)
+        if (n === -Errno.EAGAIN && !(f.flags & O_NONBLOCK) && !(rwFlags & RWF_NOWAIT) && f.waitq !== null) {
+          blocked.file = f;
+          blocked.interrupted = () => complete(c, user, data, -Errno.EINTR, eventfd);
+          return WAITS;
+        }
+        complete(c, user, data, n, eventfd);
         return 0;
       }
       case IOCB_CMD_FSYNC:
@@ -341,7 +374,8 @@ function submitOne(t: Task, c: AioContext, user: UserPtr): number {
 
 /**
  * A read or write done now (aio_read/aio_write's read_iter/write_iter): its
- * result for the event. It never sleeps: what would wait is EAGAIN.
+ * result for the event. It never sleeps: what would wait is EAGAIN (the
+ * caller waits for a blocking file).
  * RWF_APPEND/RWF_NOAPPEND set or clear O_APPEND for this write only (an
  * appending write ignores the offset); RWF_DSYNC/RWF_SYNC write through.
  */

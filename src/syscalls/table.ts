@@ -404,7 +404,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- native AIO: syscalls/aio.ts ----
   [N.SYS_io_setup]: { name: 'io_setup', handler: AIO.sys_io_setup, status: 'supported' },
   [N.SYS_io_destroy]: { name: 'io_destroy', handler: AIO.sys_io_destroy, status: 'supported' },
-  [N.SYS_io_submit]: { name: 'io_submit', handler: AIO.sys_io_submit, status: 'partial', note: 'reads, writes and syncs are done as they are submitted; one that would wait (a pipe, socket or terminal) completes with EAGAIN instead of holding io_submit as Linux does' },
+  [N.SYS_io_submit]: { name: 'io_submit', handler: AIO.sys_io_submit, status: 'partial', note: 'reads, writes and syncs are done as they are submitted, one that has to wait holding io_submit as on Linux; a signal during that wait ends io_submit after that request (Linux goes on with the rest), and a blocking pipe write completes with what fitted' },
   [N.SYS_io_cancel]: { name: 'io_cancel', handler: AIO.sys_io_cancel, status: 'supported' },
   [N.SYS_io_getevents]: { name: 'io_getevents', handler: AIO.sys_io_getevents, status: 'supported', restart: 'never' },
   [N.SYS_io_pgetevents]: { name: 'io_pgetevents', handler: AIO.sys_io_pgetevents, status: 'supported', restart: 'nohand' },

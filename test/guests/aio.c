@@ -268,6 +268,38 @@ int main(void) {
   ualarm(30000, 0);
   SHOW("getevents, a signal comes", io_getevents(ctx, 1, 4, ev, NULL));
   say("alarms: %d\n", alarms);
+
+  /* a read of an empty blocking pipe holds io_submit until a writer comes (read_iter waits) */
+  int bp[2];
+  pipe(bp);
+  pid_t writer = fork();
+  if (writer == 0) {
+    usleep(100000);
+    write(bp[1], "late", 4);
+    _exit(0);
+  }
+  struct iocb pb = cb(IOCB_CMD_PREAD, bp[0], rd1, 8, 0, 40);
+  v7[0] = &pb;
+  SHOW("submit read of an empty blocking pipe, a writer comes", io_submit(ctx, 1, v7));
+  waitpid(writer, NULL, 0);
+  n = io_getevents(ctx, 1, 4, ev, NULL);
+  show_events("the waited read", ev, n);
+  say("it read: %.4s\n", rd1);
+  /* RWF_NOWAIT: no wait, EAGAIN in the event */
+  struct iocb pnw = cb(IOCB_CMD_PREAD, bp[0], rd1, 8, 0, 41);
+  pnw.aio_rw_flags = RWF_NOWAIT;
+  v7[0] = &pnw;
+  SHOW("submit RWF_NOWAIT read of an empty pipe", io_submit(ctx, 1, v7));
+  n = io_getevents(ctx, 1, 4, ev, NULL);
+  show_events("RWF_NOWAIT", ev, n);
+  /* a signal while it waits: that request completes with EINTR, io_submit counts it */
+  struct iocb pi = cb(IOCB_CMD_PREAD, bp[0], rd1, 8, 0, 42);
+  v7[0] = &pi;
+  ualarm(50000, 0);
+  SHOW("submit read of an empty pipe, a signal comes", io_submit(ctx, 1, v7));
+  n = io_getevents(ctx, 1, 4, ev, NULL);
+  show_events("interrupted read", ev, n);
+  say("alarms: %d\n", alarms);
   struct { const sigset_t *mask; size_t size; } usig = { NULL, 7 };
   sigset_t none;
   sigemptyset(&none);
