@@ -307,6 +307,30 @@ function sigsysFloor(m, rs) {
 }
 
 /**
+ * The host's floor for a new page of guest memory (bench/page_floor.c,
+ * natively): a page of a shared memfd mapping populated in 2 MiB runs,
+ * unmapped and punched out, against a plain anonymous page — what any
+ * memfd-backed guest memory pays here before its kernel does anything —
+ * beside the fault row, against which umlts's figure (each umlts column of
+ * `m`) reads.
+ */
+function pageFloor(m, rs) {
+  buildWorkload('page_floor');
+  const r = spawnSync(path.join(BUILD, 'page_floor'), [], { encoding: 'utf8' });
+  const f = parseMetrics(r.stdout || '');
+  const anon = f.get('page_anon'), shared = f.get('page_memfd');
+  if (r.status !== 0 || !anon || !shared || anon.value <= 0) {
+    console.log(`\npage floor: error (exit ${r.status})`);
+    return;
+  }
+  const per = rs.filter((x) => x.name.startsWith('umlts') && m[x.name]?.value !== undefined)
+    .map((x) => `${x.name} ${fmt(m[x.name].value / shared.value)}×`);
+  console.log(`\nthe host's floor for a new page through a shared memfd (native; MAP_POPULATE in 2 MiB runs, munmap, hole ` +
+    `punched): ${fmt(shared.value)} ns, ${fmt(shared.value / anon.value)}× an anonymous page (${fmt(anon.value)} ns) in the same ` +
+    `process; new page against that floor: ${per.join(', ') || 'n/a'}`);
+}
+
+/**
  * Start-up (issue 14: `umlts run -- /bin/true` within 50 ms of `node -e 0`).
  * Whole processes, interleaved round by round so that a busy host slows
  * them alike, medians of `rounds`: node -e 0; the command; a fresh process
@@ -379,8 +403,8 @@ function main() {
   const peers = rs.filter((r) => r.name !== 'native' && r.name !== 'umlts');
   const header = ['row', 'native', 'umlts', 'ratio', 'target', ...peers.flatMap((p) => [p.name, `${p.name} ratio`])];
   const out = [];
-  /** the syscall row's figures, for the floor beside it */
-  let syscallRow = null;
+  /** the syscall and fault rows' figures, for the floors beside them */
+  let syscallRow = null, faultRow = null;
   for (const arg of opts.rows) {
     const row = ROWS.find((r) => r.arg === arg);
     const m = Object.fromEntries(rs.map((r) => [r.name, measureRow(r, row, opts.reps)]));
@@ -401,11 +425,13 @@ function main() {
       target = `${t.text} ${m.umlts?.value === undefined ? '(no figure)' : met === null ? '(no peers)' : met ? 'MET' : 'MISSED'}`;
     }
     if (row.arg === 'syscall') syscallRow = m;
+    if (row.arg === 'fault') faultRow = m;
     out.push([`${row.arg} (${row.metric})`, cell(m.native), cell(m.umlts), ratio === null ? '' : `${fmt(ratio)}×`, target,
       ...peers.flatMap((p) => { const r = slowdown(m.native, m[p.name], row.lower); return [cell(m[p.name]), r === null ? '' : `${fmt(r)}×`]; })]);
   }
   if (out.length) table(header, out);
   if (syscallRow) sigsysFloor(syscallRow, rs);
+  if (faultRow) pageFloor(faultRow, rs);
 
   if (opts.startup) {
     console.log('');
