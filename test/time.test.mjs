@@ -56,6 +56,12 @@ test('timers on CPU time: ITIMER_VIRTUAL/PROF and POSIX CPU-clock timers fire on
   assert.doesNotMatch(native.stdout, /no$/m, 'the CPU timer guest fails natively');
 });
 
+// RLIMIT_CPU was kept and reported but never enforced (a loop under `ulimit -t` ran for ever)
+test('RLIMIT_CPU: SIGXCPU at the soft limit and every second after, SIGKILL at the hard one, not while asleep, a fork\'s own count', () => {
+  const { native } = assertSameAsNative([buildGuest('rlimit_cpu')], [], { timeout: 90_000 });
+  assert.doesNotMatch(native.stdout, /: no(,|$)/m, 'the RLIMIT_CPU guest fails natively');
+});
+
 test("the guest's root sets the guest's wall clock, not the host's", () => {
   const r = runUmlts([], ['/bin/busybox', 'sh', '-c', 'date -s @$(( $(date +%s) + 86400 )) >/dev/null && date +%s']);
   const host = Math.floor(Date.now() / 1000);

@@ -17,7 +17,8 @@ import { capable } from './creds.js';
 import { CAP_SYS_ADMIN } from '../abi/capability.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
-import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR } from '../abi/resource.js';
+import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR, RLIMIT_CPU } from '../abi/resource.js';
+import { cpuLimit } from './cpu_clock.js';
 import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES, CLONE_PIDFD, CLONE_DETACHED, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWTIME } from './kernel.js';
 // (read at load, so from abi itself: kernel.js, which imports this file, may not have run yet)
 import * as SCHED from '../abi/sched.js';
@@ -75,6 +76,8 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   tg.exe = ptg.exe;
   tg.cmdline = ptg.cmdline;
   for (const [k, v] of ptg.rlimits) tg.rlimits.set(k, [v[0], v[1]]);
+  // (its CPU time starts at 0 against the same RLIMIT_CPU)
+  if (tg.rlimits.has(RLIMIT_CPU)) cpuLimit(k, tg);
   for (let s = 1; s <= 64; s++) {
     const a = ptg.sigactions[s];
     if (a) tg.sigactions[s] = { ...a };

@@ -65,7 +65,8 @@ import { getSystemErrorMap } from 'node:util';
 import { FutexTable } from './futex.js';
 import { KernelLog, LOGLEVEL_WARNING } from './printk.js';
 import { IpcNamespace } from './ipc/ipc.js';
-import { RLIMIT_NOFILE, NR_OPEN } from '../abi/resource.js';
+import { RLIMIT_NOFILE, NR_OPEN, RLIMIT_CPU } from '../abi/resource.js';
+import { cpuLimit } from './cpu_clock.js';
 import { CLOCK_REALTIME } from '../abi/time.js';
 import { procPidStat, procUptime } from './procstat.js';
 import { LoadAvg, LOAD_FREQ_NS } from './loadavg.js';
@@ -315,6 +316,7 @@ export class Kernel {
     this.opts.rlimits?.forEach((l, res) => {
       if (l) tg.rlimits.set(res, [Math.min(l[0], res === RLIMIT_NOFILE ? NR_OPEN : Infinity), Math.min(l[1], res === RLIMIT_NOFILE ? NR_OPEN : Infinity)]);
     });
+    if (tg.rlimits.has(RLIMIT_CPU)) cpuLimit(this, tg);
     if (spec.init) this.init = tg;
     const task = new Task(this, tg.tgid, tg, mm, thread, files, fs, creds);
     if (this.opts.noNewPrivs) task.noNewPrivs = true;

@@ -9,6 +9,7 @@
  * says which: "owned by this task" when only the first, "guarded by the JS
  * thread" when both.
  */
+import type { CpuClock, CpuWaiter } from './cpu_clock.js';
 import type { Kernel } from './kernel.js';
 import type { AddressSpace } from '../mm/address_space.js';
 import type { FdTable } from '../fs/file.js';
@@ -54,6 +55,9 @@ export class ThreadGroup {
   /** its timers (signal_struct's itimers and posix_timers): made by its tasks' first timer call, their state
    * changed by those calls and by their own timer callbacks; dropped by exitGroup. Guarded by the JS thread. */
   timers: ProcessTimerState | null = null;
+  /** its CPU clock and the RLIMIT_CPU check on it (cpu_clock.ts), made at the first use; guarded by the JS thread */
+  cpuClock: CpuClock | null = null;
+  cpuLimit: CpuWaiter | null = null;
   /** the parent process (null for init); guarded by the JS thread (the parent's exitGroup reparents it to init) */
   parent: ThreadGroup | null = null;
   /** live and zombie children; guarded by the JS thread (fork, the children's exit, our wait, our exitGroup) */
@@ -184,6 +188,8 @@ export class SyscallContext {
 export type TaskState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'zombie' | 'dead';
 
 export class Task {
+  /** its CPU clock (cpu_clock.ts), made at the first use; guarded by the JS thread */
+  cpuClock: CpuClock | null = null;
   /** Registers as of the last trap; written back before the task resumes. Guarded by the JS thread, written
    * only while the task is stopped: by its own trap and syscall, and by interrupt() (the result of a sleep a
    * signal ends). The host's copy is the platform's (HostThread). */

@@ -358,9 +358,10 @@ export {
   RLIMIT_MEMLOCK, RLIMIT_AS, RLIM_NLIMITS,
 } from '../abi/resource.js';
 import {
-  RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_RTPRIO,
+  RLIMIT_CPU, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_RTPRIO,
   RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIM_NLIMITS, RLIM_INFINITY, NR_OPEN,
 } from '../abi/resource.js';
+import { cpuLimit } from '../kernel/cpu_clock.js';
 import { CAP_SYS_RESOURCE } from '../abi/capability.js';
 
 /** Linux's boot-time limits (init_task's, include/asm-generic/resource.h), for a limit the front end did not pass. */
@@ -417,6 +418,8 @@ function setLimit(t: Task, res: number, l: [number, number]): number {
     t.files.limit = l[0];
   }
   t.tg.rlimits.set(res, l);
+  // update_rlimit_cpu: the check moves to the new limit
+  if (res === RLIMIT_CPU) cpuLimit(t.kernel, t.tg);
   return 0;
 }
 

@@ -13,14 +13,10 @@
  * being queued (as Linux's one preallocated sigqueue per timer behaves).
  *
  * CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF, POSIX timers on a process
- * or thread CPU clock) count the CPU time of their process or thread: the
- * host's run time of its host threads, user and system time being one
- * figure here (the kernel's own work for a syscall is not counted). The
- * kernel looks at the clock when the time left could have run out at the
- * earliest (on every vCPU at once), at most every tick (TICK_NS), as
- * Linux checks them at each tick: a process that sleeps uses no CPU time
- * and is not signalled. SIGEV_THREAD_ID targets a thread of the caller's
- * process.
+ * or thread CPU clock) count the CPU time of their process or thread
+ * (kernel/cpu_clock.ts: how it is read and how often it is looked at): a
+ * process that sleeps uses no CPU time and is not signalled.
+ * SIGEV_THREAD_ID targets a thread of the caller's process.
  *
  * Where the state lives: on the ThreadGroup (tg.timers; fork makes a new
  * ThreadGroup: nothing inherited, as Linux). The kernel's exec and exit
@@ -31,6 +27,7 @@ import { Errno } from '../abi/errno.js';
 import { SIGALRM, SIGVTALRM, SIGPROF, NSIG, SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID } from '../abi/signal.js';
 import type { Task, ThreadGroup, ProcessTimerState } from '../kernel/task.js';
 import { monotonicNs, Timer } from '../kernel/events.js';
+import { CpuClock, CpuWaiter, processCpuClock, threadCpuClock, TICK_NS } from '../kernel/cpu_clock.js';
 import { SI_KERNEL, SI_TIMER, SigInfo } from '../kernel/signal.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
@@ -46,67 +43,16 @@ import { readStruct, readItimerval, readItimerspec, writeItimerval, writeItimers
 
 const SIGRTMAX = NSIG;
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
-/** TICK_NSEC at HZ=250 (Debian's): what set_cpu_itimer adds to a CPU itimer */
-const TICK_NS = 4000000n;
 /** DELAYTIMER_MAX: the overrun count saturates here */
 const DELAYTIMER_MAX = 0x7fffffff;
 /** the soonest a periodic timer fires again after it fired (IntervalTimer.fire) */
 const TIMER_MIN_GAP_NS = 50_000n;
 
-/** how many ticks apart a CPU clock none of whose threads holds a vCPU is looked at (it stands still meanwhile) */
-const IDLE_TICKS = 5n;
-
-/**
- * A CPU clock (a process's or a thread's) and its armed timers, looked at
- * together: one reading per look, when the soonest of them could have run
- * out at the earliest (every vCPU running the clock's threads all along), a
- * tick at least apart, IDLE_TICKS apart while none of those threads holds a
- * vCPU; at once for one due already. Linux looks at each tick of a CPU
- * running the task (run_posix_cpu_timers). Made by the ProcessTimers whose
- * timers count it (one per clock); touched on the JS thread.
- */
-class CpuClock {
-  /** the timers counting it, armed; guarded by the JS thread */
-  readonly armed = new Set<IntervalTimer>();
-  private timer: Timer | null = null;
-  constructor(
-    private readonly k: Task['kernel'],
-    /** its reading, ns; null once its thread or process is gone */
-    readonly read: () => bigint | null,
-    /** a thread of it holds a vCPU */
-    private readonly running: () => boolean,
-  ) {}
-
-  /** When to look next (now: a reading just taken). A clock that is gone is not looked at again. */
-  schedule(now: bigint | null = this.read()): void {
-    if (this.timer) this.k.events.cancelTimer(this.timer);
-    this.timer = null;
-    if (now === null || this.armed.size === 0) return;
-    let left = -1n;
-    for (const it of this.armed) if (left < 0n || it.expires! - now < left) left = it.expires! - now;
-    let wait = 0n;
-    if (left > 0n) {
-      wait = left / BigInt(Math.max(1, this.k.sched.ncpus));
-      if (wait < TICK_NS) wait = TICK_NS;
-      if (wait < IDLE_TICKS * TICK_NS && !this.running()) wait = IDLE_TICKS * TICK_NS;
-    }
-    this.timer = this.k.events.addTimer(monotonicNs() + wait, () => this.look());
-  }
-
-  private look(): void {
-    this.timer = null;
-    const now = this.read();
-    if (now === null) return;
-    for (const it of [...this.armed]) if (it.expires !== null && it.expires <= now) it.expire(now);
-    this.schedule(now);
-  }
-}
-
 /**
  * One timer: an itimer or a k_itimer. Owned by its process; touched on the
  * JS thread by the process's syscalls and by the kernel timer's callback.
  */
-class IntervalTimer {
+class IntervalTimer implements CpuWaiter {
   /** next expiry on its clock (CLOCK_MONOTONIC, or its CPU clock), ns; null while disarmed */
   expires: bigint | null = null;
   /** period, ns (0: one-shot) */
@@ -144,8 +90,7 @@ class IntervalTimer {
     this.expires = expires;
     if (expires === null || !this.notify) return;
     if (this.cpu) {
-      this.cpu.armed.add(this);
-      this.cpu.schedule();
+      this.cpu.arm(this);
     } else {
       this.timer = this.k.events.addTimer(expires, () => this.fire());
     }
@@ -155,14 +100,14 @@ class IntervalTimer {
     if (this.timer) this.k.events.cancelTimer(this.timer);
     this.timer = null;
     // (its clock's next look finds one timer fewer, and stops when none is left)
-    this.cpu?.armed.delete(this);
+    this.cpu?.disarm(this);
     this.expires = null;
   }
 
   /** Its CPU clock read `now`, at or past its expiry (CpuClock.look). */
   expire(now: bigint): void {
     const skipped = this.advance(now);
-    if (this.expires === null) this.cpu!.armed.delete(this);
+    if (this.expires === null) this.cpu!.disarm(this);
     if (skipped >= 0) this.notify!(skipped);
   }
 
@@ -222,35 +167,12 @@ class ProcessTimers implements ProcessTimerState {
   readonly posix = new Map<number, PosixTimer>();
   /** signal_struct.next_posix_timer_id */
   nextId = 0;
-  /** the CPU clocks its timers count, by the process or thread they measure */
-  private readonly clocks = new Map<ThreadGroup | Task, CpuClock>();
-  constructor(tg: ThreadGroup, private readonly k: Task['kernel']) {
+  constructor(tg: ThreadGroup, k: Task['kernel']) {
     // (ITIMER_VIRTUAL and ITIMER_PROF: the process's CPU time, user and system time being one figure here)
-    const cpu = this.processClock(tg);
+    const cpu = processCpuClock(k, tg);
     this.itimers = [SIGALRM, SIGVTALRM, SIGPROF].map(
       (sig) => new IntervalTimer(tg, () => k.signalProcess(tg, sig, { code: SI_KERNEL }), k, sig === SIGALRM ? null : cpu),
     );
-  }
-  /** A process's CPU clock (signal_struct's cputimer: its live threads' and its dead ones'). */
-  processClock(tg: ThreadGroup): CpuClock {
-    let c = this.clocks.get(tg);
-    if (!c) {
-      const k = this.k;
-      c = new CpuClock(k, () => (tg.zombie ? null : BigInt(k.groupCpuNs(tg))), () => tg.tasks.some((u) => u.cpu >= 0));
-      this.clocks.set(tg, c);
-    }
-    return c;
-  }
-  /** A thread's CPU clock. */
-  threadClock(th: Task): CpuClock {
-    let c = this.clocks.get(th);
-    if (!c) {
-      const k = this.k;
-      c = new CpuClock(k, () => (th.state === 'zombie' || th.state === 'dead' ? null : BigInt(k.platform.threadCpuNs(th.thread))),
-        () => th.cpu >= 0);
-      this.clocks.set(th, c);
-    }
-    return c;
   }
   exec(): void {
     for (const pt of this.posix.values()) pt.it.cancel();
@@ -268,10 +190,10 @@ class ProcessTimers implements ProcessTimerState {
  * process, a process clock of any process not yet reaped); null for the
  * other clocks; -EINVAL for a CPU clock that names nothing.
  */
-function cpuClockOf(t: Task, p: ProcessTimers, clock: number): CpuClock | null | number {
+function cpuClockOf(t: Task, clock: number): CpuClock | null | number {
   const k = t.kernel;
-  if (clock === CLOCK_PROCESS_CPUTIME_ID) return p.processClock(t.tg);
-  if (clock === CLOCK_THREAD_CPUTIME_ID) return p.threadClock(t);
+  if (clock === CLOCK_PROCESS_CPUTIME_ID) return processCpuClock(k, t.tg);
+  if (clock === CLOCK_THREAD_CPUTIME_ID) return threadCpuClock(k, t);
   if (clock >= 0) return null;
   // a CLOCKFD clock (clock_posix_dynamic) has no timer_create; a CPU clock past CPUCLOCK_MAX is EINVAL
   if ((clock & 7) === 3) return -Errno.EOPNOTSUPP;
@@ -279,11 +201,11 @@ function cpuClockOf(t: Task, p: ProcessTimers, clock: number): CpuClock | null |
   const pid = cpuclockPid(clock);
   if (cpuclockPerthread(clock)) {
     const th = pid === 0 ? t : k.tasks.get(pid);
-    return th && th.tg === t.tg ? p.threadClock(th) : -Errno.EINVAL;
+    return th && th.tg === t.tg ? threadCpuClock(k, th) : -Errno.EINVAL;
   }
   // (an unreaped zombie's too: pid_has_task)
   const tg = pid === 0 ? t.tg : k.tgs.get(pid);
-  return tg ? p.processClock(tg) : -Errno.EINVAL;
+  return tg ? processCpuClock(k, tg) : -Errno.EINVAL;
 }
 
 function timersOf(t: Task): ProcessTimers {
@@ -381,7 +303,7 @@ export function sys_timer_create(t: Task, r: Regs): number {
   const clock = r.getI32(A0), sevp = r.get(A1), idp = r.get(A2);
   const e = clock < 0 ? 0 : checkClock(clock);
   if (e < 0) return e;
-  const cpu = cpuClockOf(t, timersOf(t), clock);
+  const cpu = cpuClockOf(t, clock);
   if (typeof cpu === 'number') return cpu;
   // alloc_posix_timer's sigqueue counts against RLIMIT_SIGPENDING (Linux: the user's; umlts's guests together)
   let timers = 0;
