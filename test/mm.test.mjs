@@ -126,6 +126,13 @@ test('msync: its checks, holes (MS_ASYNC stops at the first), MS_SYNC of a share
   }
 });
 
+// RLIMIT_AS and RLIMIT_DATA were kept and reported but never enforced (ulimit -v did nothing)
+test('RLIMIT_AS and RLIMIT_DATA: mmap, mremap and brk past them are ENOMEM, MAP_FIXED counts once, data is private writable only', () => {
+  const { native } = assertSameAsNative([buildGuest('rlimit_as')], []);
+  assert.match(native.stdout, /^AS 256 MiB: mmap 512 MiB: ENOMEM$/m);
+  assert.match(native.stdout, /^DATA 64 MiB: private writable 128 MiB: ENOMEM$/m);
+});
+
 test('program text and libraries are mapped from the host file, not read into memory', () => {
   // ls maps libc, libselinux, libpcre2 and its own text: about 500 pages.
   // Mapped directly, only the pages a write reaches (data segments, and the
