@@ -137,3 +137,10 @@ test('exec: the stack strings in Linux order (argv ascending, then the environme
   assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/, r.describe());
   assert.equal(r.code, 0, r.describe());
 });
+
+// RLIMIT_NPROC was kept and reported but never enforced (a fork bomb of a non-root guest user ran to the kernel's
+// own cap)
+test('RLIMIT_NPROC: a user at its limit gets EAGAIN from fork and pthread_create; root is not held to it', () => {
+  const { native } = assertSameAsNative([buildGuest('rlimit_nproc', ['-pthread'])], []);
+  assert.match(native.stdout, /^user 54321, RLIMIT_NPROC 4: 3 forks, then EAGAIN$/m);
+});

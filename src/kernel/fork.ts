@@ -14,10 +14,10 @@ import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
 import { getFilter } from './seccomp.js';
 import { capable } from './creds.js';
-import { CAP_SYS_ADMIN } from '../abi/capability.js';
+import { CAP_SYS_ADMIN, CAP_SYS_RESOURCE } from '../abi/capability.js';
 import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
-import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR, RLIMIT_CPU } from '../abi/resource.js';
+import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR, RLIMIT_CPU, RLIMIT_NPROC } from '../abi/resource.js';
 import { cpuLimit } from './cpu_clock.js';
 import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES, CLONE_PIDFD, CLONE_DETACHED, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWTIME } from './kernel.js';
 // (read at load, so from abi itself: kernel.js, which imports this file, may not have run yet)
@@ -47,6 +47,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (flags & CLONE_NAMESPACES) return -Errno.EPERM;
   if (k.tgs.size >= (k.opts.maxProcesses ?? 4096)) return -Errno.EAGAIN;
+  if (nprocExceeded(k, parent)) return -Errno.EAGAIN;
   // CLONE_PIDFD: the number goes to pidfdAddr (clone: parent_tid) before the child runs; an address the parent
   // cannot write, or a full fd table, fails the clone (copy_process): tried here, before anything is made
   if (flags & CLONE_PIDFD) {
@@ -170,10 +171,25 @@ export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup,
  * thread runs the stub's clone, or a parked one is reused), so the host
  * shares every mapping and threads of one process run in parallel.
  */
+/**
+ * copy_process's RLIMIT_NPROC: the caller's real user has as many tasks
+ * (threads count) as its limit allows; root, CAP_SYS_RESOURCE and
+ * CAP_SYS_ADMIN pass. Looked at only while the process has a limit set.
+ */
+function nprocExceeded(k: Kernel, parent: Task): boolean {
+  const l = parent.tg.rlimits.get(RLIMIT_NPROC);
+  const uid = parent.creds.uid;
+  if (!l || l[0] === Infinity || uid === 0 || capable(parent.creds, CAP_SYS_RESOURCE) || capable(parent.creds, CAP_SYS_ADMIN)) return false;
+  let n = 0;
+  for (const t of k.tasks.values()) if (t.creds.uid === uid && ++n >= l[0]) return true;
+  return false;
+}
+
 export function cloneThread(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
   if (!(flags & CLONE_SIGHAND) || !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (flags & CLONE_NAMESPACES) return -Errno.EINVAL;
   if (k.tasks.size >= 16384) return -Errno.EAGAIN;
+  if (nprocExceeded(k, parent)) return -Errno.EAGAIN;
   const mm = parent.mm, tg = parent.tg;
   if (tg.zombie) return -Errno.EAGAIN;
   const thread = mm.newThread(parent.thread);
