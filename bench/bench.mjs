@@ -284,50 +284,41 @@ function table(header, rows) {
 }
 
 /**
- * The host's floor for a syscall taken by a signal (bench/sigsys_floor.c,
- * natively: seccomp RET_TRAP and an empty SIGSYS handler), beside the
- * syscall row: what any trap by signal costs here before a kernel does
- * anything, against which umlts's getppid (each umlts column of `m`) reads.
+ * A floor: what the host itself costs for what a row measures, natively
+ * (bench/NAME.c prints the floor's metric and a plain baseline's), printed
+ * beside that row with each umlts column of `m` against the floor:
+ * `text(floor, base)` describes it, `umltsValue` reads a column in the
+ * floor's unit.
  */
-function sigsysFloor(m, rs) {
-  buildWorkload('sigsys_floor');
-  const r = spawnSync(path.join(BUILD, 'sigsys_floor'), [], { encoding: 'utf8' });
+function floor(name, floorKey, baseKey, m, rs, text, umltsValue = (v) => v.value) {
+  buildWorkload(name);
+  const r = spawnSync(path.join(BUILD, name), [], { encoding: 'utf8' });
   const f = parseMetrics(r.stdout || '');
-  const trap = f.get('sigsys_trap'), plain = f.get('syscall_getppid');
-  if (r.status !== 0 || !trap || !plain || trap.value <= 0) {
-    console.log(`\nsigsys floor: error (exit ${r.status})`);
+  const fl = f.get(floorKey), base = f.get(baseKey);
+  if (r.status !== 0 || !fl || !base || fl.value <= 0 || base.value <= 0) {
+    console.log(`\n${name}: error (exit ${r.status})`);
     return;
   }
-  const us = (v) => (v.unit === 'ns' ? v.value / 1000 : v.value);
   const per = rs.filter((x) => x.name.startsWith('umlts') && m[x.name]?.value !== undefined)
-    .map((x) => `${x.name} ${fmt(us(m[x.name]) / trap.value)}×`);
-  console.log(`\nthe host's floor for a syscall trapped by a signal (native; seccomp RET_TRAP, an empty SIGSYS handler): ` +
-    `${fmt(trap.value)} µs, ${fmt(trap.value / plain.value)}× a plain getppid (${fmt(plain.value)} µs) in the same process; ` +
-    `getppid against that floor: ${per.join(', ') || 'n/a'}`);
+    .map((x) => `${x.name} ${fmt(umltsValue(m[x.name]) / fl.value)}×`);
+  console.log(`\n${text(fl, base)}; against that floor: ${per.join(', ') || 'n/a'}`);
 }
 
-/**
- * The host's floor for a new page of guest memory (bench/page_floor.c,
- * natively): a page of a shared memfd mapping populated in 2 MiB runs,
- * unmapped and punched out, against a plain anonymous page — what any
- * memfd-backed guest memory pays here before its kernel does anything —
- * beside the fault row, against which umlts's figure (each umlts column of
- * `m`) reads.
- */
+/** The host's floor for a syscall taken by a signal (bench/sigsys_floor.c: seccomp RET_TRAP and an empty SIGSYS
+ * handler), beside the syscall row: what any trap by signal costs here before a kernel does anything. */
+function sigsysFloor(m, rs) {
+  floor('sigsys_floor', 'sigsys_trap', 'syscall_getppid', m, rs, (trap, plain) =>
+    `the host's floor for a syscall trapped by a signal (native; seccomp RET_TRAP, an empty SIGSYS handler): ` +
+    `${fmt(trap.value)} µs, ${fmt(trap.value / plain.value)}× a plain getppid (${fmt(plain.value)} µs) in the same process`,
+  (v) => (v.unit === 'ns' ? v.value / 1000 : v.value));
+}
+
+/** The host's floor for a new page of guest memory (bench/page_floor.c: a page of a shared memfd mapping populated
+ * in 2 MiB runs, unmapped and punched out), beside the fault row: what memfd-backed guest memory pays here. */
 function pageFloor(m, rs) {
-  buildWorkload('page_floor');
-  const r = spawnSync(path.join(BUILD, 'page_floor'), [], { encoding: 'utf8' });
-  const f = parseMetrics(r.stdout || '');
-  const anon = f.get('page_anon'), shared = f.get('page_memfd');
-  if (r.status !== 0 || !anon || !shared || anon.value <= 0) {
-    console.log(`\npage floor: error (exit ${r.status})`);
-    return;
-  }
-  const per = rs.filter((x) => x.name.startsWith('umlts') && m[x.name]?.value !== undefined)
-    .map((x) => `${x.name} ${fmt(m[x.name].value / shared.value)}×`);
-  console.log(`\nthe host's floor for a new page through a shared memfd (native; MAP_POPULATE in 2 MiB runs, munmap, hole ` +
-    `punched): ${fmt(shared.value)} ns, ${fmt(shared.value / anon.value)}× an anonymous page (${fmt(anon.value)} ns) in the same ` +
-    `process; new page against that floor: ${per.join(', ') || 'n/a'}`);
+  floor('page_floor', 'page_memfd', 'page_anon', m, rs, (shared, anon) =>
+    `the host's floor for a new page through a shared memfd (native; MAP_POPULATE in 2 MiB runs, munmap, hole punched): ` +
+    `${fmt(shared.value)} ns, ${fmt(shared.value / anon.value)}× an anonymous page (${fmt(anon.value)} ns) in the same process`);
 }
 
 /**
