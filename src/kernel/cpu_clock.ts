@@ -102,8 +102,10 @@ export function threadCpuClock(k: Kernel, th: Task): CpuClock {
  */
 export function cpuLimit(k: Kernel, tg: ThreadGroup): void {
   const l = tg.rlimits.get(RLIMIT_CPU);
+  // (no limit and none armed before: nothing to make, as for nearly every fork)
+  if ((!l || l[0] === Infinity) && !tg.cpuLimit) return;
   const clock = processCpuClock(k, tg);
-  const w = (tg.cpuLimit ??= new CpuLimit(k, tg, clock)) as CpuLimit;
+  const w = (tg.cpuLimit ??= new CpuLimit(k, tg)) as CpuLimit;
   w.expires = null;
   clock.disarm(w);
   // (an infinite soft limit: no check at all, the hard one included, as Linux)
@@ -116,7 +118,7 @@ export function cpuLimit(k: Kernel, tg: ThreadGroup): void {
 class CpuLimit implements CpuWaiter {
   /** the next limit on the process's CPU clock, ns; guarded by the JS thread */
   expires: bigint | null = null;
-  constructor(private readonly k: Kernel, private readonly tg: ThreadGroup, private readonly clock: CpuClock) {}
+  constructor(private readonly k: Kernel, private readonly tg: ThreadGroup) {}
   expire(now: bigint): void {
     const l = this.tg.rlimits.get(RLIMIT_CPU);
     if (!l || l[0] === Infinity || this.tg.zombie || this.tg.exitStatus !== null) {
@@ -135,7 +137,7 @@ class CpuLimit implements CpuWaiter {
       this.tg.rlimits.set(RLIMIT_CPU, [soft, l[1]]);
     }
     const next = BigInt(soft) * NS_PER_S, hard = l[1] === Infinity ? null : BigInt(l[1]) * NS_PER_S;
+    // (the clock's look that called this schedules the next one)
     this.expires = hard !== null && hard < next ? hard : next;
-    this.clock.schedule(now);
   }
 }

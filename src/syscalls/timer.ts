@@ -144,8 +144,10 @@ class IntervalTimer implements CpuWaiter {
   /** Time to the next expiry, ns; 0 when disarmed or its CPU clock is gone (posix_cpu_timer_get). SIGEV_NONE
    * timers move forward on the fly (common_timer_get). */
   remaining(): bigint {
-    if (this.expires === null || this.clockGone) return 0n;
-    const now = this.now();
+    if (this.expires === null) return 0n;
+    // (one reading: a CPU clock whose thread or process is gone reads 0 remaining)
+    const now = this.cpu ? this.cpu.read() : monotonicNs();
+    if (now === null) return 0n;
     if (!this.notify && this.expires <= now) {
       if (this.interval === 0n) return 0n; // an expired one-shot SIGEV_NONE timer reads 0
       this.expires += ((now - this.expires) / this.interval + 1n) * this.interval;
