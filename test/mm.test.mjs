@@ -133,6 +133,17 @@ test('RLIMIT_AS and RLIMIT_DATA: mmap, mremap and brk past them are ENOMEM, MAP_
   assert.match(native.stdout, /^DATA 64 MiB: private writable 128 MiB: ENOMEM$/m);
 });
 
+// RLIMIT_STACK was not looked at: every stack stopped at 32 MiB, the mmap area sat 136 MiB under the stack
+// whatever the limit, and execve's budget was 2 MiB for arguments and environment each, checked together only
+// after the point of no return (the process died)
+test('RLIMIT_STACK: the stack grows to the limit and no further (RLIMIT_AS too), the limit at exec places mmap and sizes the argument budget', () => {
+  const { native } = assertSameAsNative([buildGuest('rlimit_stack')], [], { timeout: 60_000 });
+  assert.match(native.stdout, /^RLIMIT_STACK 100 MiB: overflow within the last MiB under the limit$/m);
+  assert.match(native.stdout, /^ {2}new image: mmap in the lowest third of the address space: yes$/m);
+  assert.match(native.stdout, /^ {2}exec with 1536 KiB of arguments and 1024 KiB of environment: Argument list too long$/m);
+  assert.match(native.stdout, /^ {2}exec with 51 arguments: ran$/m);
+});
+
 test('program text and libraries are mapped from the host file, not read into memory', () => {
   // ls maps libc, libselinux, libpcre2 and its own text: about 500 pages.
   // Mapped directly, only the pages a write reaches (data segments, and the

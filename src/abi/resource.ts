@@ -13,6 +13,35 @@ export const RLIM_INFINITY = 0xffffffffffffffffn;
 /** sysctl fs.nr_open's default: no fd table grows past it, whatever RLIMIT_NOFILE says */
 export const NR_OPEN = 1048576;
 
+/** _STK_LIM: the default RLIMIT_STACK */
+export const _STK_LIM = 8 << 20;
+
+/** Linux's boot-time limits (init_task's INIT_RLIMITS, include/asm-generic/resource.h) as [soft, hard]
+ * (Infinity: RLIM_INFINITY); a process has them for every limit the front end did not pass */
+export function initRlimit(res: number): [number, number] {
+  switch (res) {
+    case RLIMIT_STACK:
+      return [_STK_LIM, Infinity];
+    case RLIMIT_CORE:
+      return [0, Infinity];
+    case RLIMIT_NOFILE:
+      return [1024, 4096];
+    case RLIMIT_NPROC:
+      return [4096, 4096];
+    case RLIMIT_MEMLOCK:
+      return [8 << 20, 8 << 20];
+    case RLIMIT_NICE:
+    case RLIMIT_RTPRIO:
+      return [0, 0];
+    case RLIMIT_SIGPENDING:
+      return [4096, 4096];
+    case RLIMIT_MSGQUEUE:
+      return [819200, 819200];
+    default:
+      return [Infinity, Infinity];
+  }
+}
+
 /** getrusage(2) who */
 export const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
 /** struct rusage: its size and the offsets umlts fills (ru_utime and ru_stime are struct timeval; ru_maxrss KiB) */

@@ -16,7 +16,8 @@ import { BLOCKED, REGS_SET } from './syscall.js';
 import { initFpState, SIG_IGN, defaultAction, SIGSEGV } from './signal.js';
 import { FsContext } from '../fs/vfs.js';
 import { File } from '../fs/file.js';
-import { ElfImage, LoaderError, loadElf, parseElf, ARG_MAX, MAX_ARG_STRLEN } from '../loader/elf.js';
+import { ElfImage, LoaderError, loadElf, parseElf, execArgMax, MAX_ARG_STRLEN } from '../loader/elf.js';
+import { RLIMIT_STACK } from '../abi/resource.js';
 import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { getRandomBytes } from '../fs/devfs.js';
 import { Kernel, PreparedExec, ExecFileImpl, errnoMessage } from './kernel.js';
@@ -115,16 +116,24 @@ export function execFile(k: Kernel, f: File, size: number): ExecFileImpl {
   return new ExecFileImpl(f, size, m);
 }
 
+/** Do the new image's argument and environment strings, with their pointers, take more than the budget the
+ * process's RLIMIT_STACK gives them (bprm_stack_limits: E2BIG)? */
+function tooBig(task: Task, p: PreparedExec, envp: string[]): boolean {
+  let total = p.argTotal;
+  for (const e of envp) total += nameByteLength(e) + 9;
+  return total > execArgMax(task.tg.limit(RLIMIT_STACK)[0]);
+}
+
 /** Load a prepared image into the task's (empty) mm and set its registers. */
 export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[]): void {
   let r: ReturnType<typeof loadElf>;
   try {
-    let total = p.argTotal;
-    for (const e of envp) total += nameByteLength(e) + 9;
-    if (total > ARG_MAX) throw new LoaderError(Errno.E2BIG, `${p.path}: argument list too long`);
+    if (tooBig(task, p, envp)) throw new LoaderError(Errno.E2BIG, `${p.path}: argument list too long`);
     const random = new Uint8Array(16);
     getRandomBytes(random);
     task.mm.setSyncThread(task.thread);
+    // arch_pick_mmap_layout: the mmap area leaves the stack the room its limit gives it
+    task.mm.pickMmapLayout(task.tg.limit(RLIMIT_STACK)[0]);
     r = loadElf(task.mm, p.img, p.interp, {
       argv: p.argv, envp, execfn: p.path, random,
       uid: task.creds.uid, gid: task.creds.gid, euid: task.creds.euid, egid: task.creds.egid,
@@ -169,6 +178,11 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   } catch (e) {
     if (e instanceof LoaderError) return -e.errno;
     throw e;
+  }
+  // (the strings all together: before the point of no return, as Linux copies them)
+  if (tooBig(task, p, envp)) {
+    for (const f of p.files) f.put();
+    return -Errno.E2BIG;
   }
   // the point of no return
   if (task.tg.tasks.length > 1) k.deThread(task);

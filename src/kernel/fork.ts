@@ -83,6 +83,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     const a = ptg.sigactions[s];
     if (a) tg.sigactions[s] = { ...a };
   }
+  mm.limits = tg;
   tg.parent!.children.add(tg);
   k.tgs.set(tg.tgid, tg);
   const child = k.childTask(parent, tg.tgid, tg, mm, thread, flags, stack, tls);

@@ -317,6 +317,7 @@ export class Kernel {
       if (l) tg.rlimits.set(res, [Math.min(l[0], res === RLIMIT_NOFILE ? NR_OPEN : Infinity), Math.min(l[1], res === RLIMIT_NOFILE ? NR_OPEN : Infinity)]);
     });
     if (tg.rlimits.has(RLIMIT_CPU)) cpuLimit(this, tg);
+    mm.limits = tg;
     if (spec.init) this.init = tg;
     const task = new Task(this, tg.tgid, tg, mm, thread, files, fs, creds);
     if (this.opts.noNewPrivs) task.noNewPrivs = true;

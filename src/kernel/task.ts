@@ -24,6 +24,7 @@ import { Creds } from './creds.js';
 import { BLOCKED } from './syscall.js';
 import { SigPending } from './signal.js';
 import { WaitQueue as WQ } from '../fs/waitqueue.js';
+import { initRlimit } from '../abi/resource.js';
 
 /** struct k_sigaction, as rt_sigaction(2) records it. A value, never written in
  * place (rt_sigaction, exec, fork and delivery put a new one in ThreadGroup.sigactions). */
@@ -122,6 +123,10 @@ export class ThreadGroup {
     this.parent = parent;
     this.pgid = parent ? parent.pgid : tgid;
     this.sid = parent ? parent.sid : tgid;
+  }
+  /** The process's limit of res as [soft, hard] (Infinity: RLIM_INFINITY): its own, or the boot-time one. */
+  limit(res: number): readonly [number, number] {
+    return this.rlimits.get(res) ?? initRlimit(res);
   }
   /** the parent's pid, as getppid(2) reports it (0 for init) */
   get ppid(): number {

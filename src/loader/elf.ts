@@ -6,6 +6,7 @@
  * parseElf() reads and checks the headers; loadElf() builds the VMAs and the
  * stack in a fresh address space.
  */
+import { _STK_LIM } from '../abi/resource.js';
 import { readFileSync } from 'node:fs';
 import { Errno } from '../abi/errno.js';
 import {
@@ -237,7 +238,17 @@ export interface LoadOptions {
 export const MAX_ARG_STRLEN = 32 * PAGE_SIZE;
 /** stack pages below the initial stack pointer's that exec maps at once */
 const STACK_PREFAULT_PAGES = 3;
-export const ARG_MAX = (8 << 20) / 4;
+/** ARG_MAX (include/uapi/linux/limits.h): the argument budget however small the stack */
+const ARG_MAX = 131072;
+/**
+ * bprm_stack_limits (fs/exec.c): the bytes execve's argument and
+ * environment strings and their pointers may take, for a stack limited to
+ * rlimStack (RLIMIT_STACK's soft limit): a quarter of it, at most 3/4 of
+ * _STK_LIM, at least ARG_MAX.
+ */
+export function execArgMax(rlimStack: number): number {
+  return Math.max(Math.min((_STK_LIM / 4) * 3, Math.floor(rlimStack / 4)), ARG_MAX);
+}
 
 /**
  * Map the image (and its interpreter) into the empty mm and build the initial

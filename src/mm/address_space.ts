@@ -45,6 +45,7 @@ import {
 
 export { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP } from '../abi/mman.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/mman.js';
+import { initRlimit, _STK_LIM } from '../abi/resource.js';
 export { MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_32BIT, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK, MAP_HUGETLB, MAP_SYNC, MAP_FIXED_NOREPLACE, MAP_UNINITIALIZED } from '../abi/mman.js';
 import { MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_POPULATE } from '../abi/mman.js';
 export { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
@@ -87,9 +88,29 @@ export const PT_SIZE = 1 << PT_SHIFT;
 /** (for the loader: no mapping of the guest's reaches it; the stub's pages lie above) */
 export { GUEST_TASK_SIZE };
 export const STACK_TOP = GUEST_TASK_SIZE - 0x1000000; // a gap under the stub
-export const STACK_MAX = 8 << 20; // RLIMIT_STACK default
-export const MMAP_BASE = STACK_TOP - STACK_MAX - (128 << 20);
+/** stack_guard_gap: kept between a stack and the mapping below it (256 pages) */
+export const STACK_GUARD_GAP = 256 * PAGE_SIZE;
+/** mmap_base's gap under the stack: at least 128 MiB, at most 5/6 of the address space (arch/x86/mm/mmap.c) */
+const MMAP_GAP_MIN = 128 << 20, MMAP_GAP_MAX = Math.floor(GUEST_TASK_SIZE / 6) * 5;
+/**
+ * mmap_base (arch/x86/mm/mmap.c, without randomization) for a stack
+ * limited to `rlimStack` bytes (RLIMIT_STACK's soft limit at exec;
+ * Infinity when unlimited): that much room under the stack, with the guard
+ * gap, within [128 MiB, 5/6 of the address space].
+ */
+export function mmapBase(rlimStack: number): number {
+  const gap = Math.min(Math.max(rlimStack + STACK_GUARD_GAP, MMAP_GAP_MIN), MMAP_GAP_MAX);
+  return Math.floor((STACK_TOP - gap) / PAGE_SIZE) * PAGE_SIZE;
+}
 export const MMAP_MIN_ADDR = 0x10000;
+
+/** The resource limits of the process an address space belongs to ([soft, hard] bytes, Infinity: none), as
+ * the kernel keeps them: what stack growth and may_expand_vm read (RLIMIT_STACK, RLIMIT_AS, RLIMIT_DATA). */
+export interface MmLimits {
+  limit(res: number): readonly [number, number];
+}
+/** the boot-time limits: an address space's until the kernel gives it to a process */
+const INIT_LIMITS: MmLimits = { limit: initRlimit };
 
 export const FAULT_AROUND_MIN = 16; // pages
 /** pages on each side of a copy-on-write fault copied with it, once writes go page after page */
@@ -200,6 +221,16 @@ export class AddressSpace {
     const hooks = [...this.imageEnd];
     this.imageEnd.clear();
     for (const h of hooks) h();
+  }
+  /** whose limits this address space keeps to (the thread group it is the memory of); guarded by the JS thread
+   * (set by the kernel when it gives the address space to a process: spawn, fork) */
+  limits: MmLimits = INIT_LIMITS;
+  /** mm->mmap_base: where top-down mmap starts, below the stack's room (mmapBase of RLIMIT_STACK at exec:
+   * arch_pick_mmap_layout); guarded by the JS thread (exec's pickMmapLayout; fork copies it) */
+  mmapBase = mmapBase(_STK_LIM);
+  /** arch_pick_mmap_layout: the mmap area for a new image whose stack may grow to rlimStack bytes. */
+  pickMmapLayout(rlimStack: number): void {
+    this.mmapBase = mmapBase(rlimStack);
   }
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
@@ -379,6 +410,7 @@ export class AddressSpace {
     }
     child.brkStart = this.brkStart;
     child.brk = this.brk;
+    child.mmapBase = this.mmapBase;
     // (every page-table entry copied; the copies ahead replaced frames, not entries)
     child.rssPages = this.rssPages;
     child.membarrierState = this.membarrierState;
@@ -601,10 +633,11 @@ export class AddressSpace {
   findFree(len: number): number {
     return this.getUnmappedArea(0, pageUp(len));
   }
-  /** Find a free range of len bytes, top-down below MMAP_BASE (or at hint if free). */
+  /** Find a free range of len bytes, top-down below mmapBase (or at hint if free). */
   getUnmappedArea(hint: number, len: number): number {
     if (hint && aligned(hint) && hint >= MMAP_MIN_ADDR && hint + len <= GUEST_TASK_SIZE && !this.overlaps(hint, hint + len)) return hint;
-    let top = MMAP_BASE;
+    const base = this.mmapBase;
+    let top = base;
     for (let i = this.firstAfter(top) - 1; ; i--) {
       const below = i >= 0 ? this.vmas[i]!.end : MMAP_MIN_ADDR;
       const limit = Math.min(top, i + 1 < this.vmas.length ? this.vmas[i + 1]!.start : top);
@@ -613,8 +646,8 @@ export class AddressSpace {
       top = Math.min(top, this.vmas[i]!.start);
     }
     // nothing below the base: try above it (under the stack)
-    for (let i = this.firstAfter(MMAP_BASE); i <= this.vmas.length; i++) {
-      const lo = Math.max(MMAP_BASE, i > 0 ? this.vmas[i - 1]!.end : MMAP_BASE);
+    for (let i = this.firstAfter(base); i <= this.vmas.length; i++) {
+      const lo = Math.max(base, i > 0 ? this.vmas[i - 1]!.end : base);
       const hi = i < this.vmas.length ? this.vmas[i]!.start : GUEST_TASK_SIZE;
       if (hi - lo >= len) return lo;
     }
@@ -1241,6 +1274,9 @@ export class AddressSpace {
   /** mmap.ts */
   setBrk(want: number): number {
     return mmap_m.setBrk(this, want);
+  }
+  mayExpandVm(len: number, prot: number, flags: number, fixedAt: number): boolean {
+    return mmap_m.mayExpandVm(this, len, prot, flags, fixedAt);
   }
 
   /** /proc/<pid>/maps */

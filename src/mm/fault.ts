@@ -11,8 +11,9 @@ import { Vma } from './vma.js';
 
 
 import { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
+import { RLIMIT_STACK } from '../abi/resource.js';
 
-import { AddressSpace, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_MAX, MMAP_MIN_ADDR } from './address_space.js';
+import { AddressSpace, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_GUARD_GAP, MMAP_MIN_ADDR } from './address_space.js';
 
 /**
  * The x86 error code of a fault the host reported, which says only
@@ -132,17 +133,24 @@ function reuseAround(mm: AddressSpace, pte: PtPage, vpn: number): void {
   }
 }
 
-/** Linux grows a MAP_GROWSDOWN VMA down to a fault just below it (within RLIMIT_STACK). */
+/**
+ * Linux grows a MAP_GROWSDOWN VMA down to a fault just below it
+ * (expand_downwards), keeping the guard gap from the mapping below, and
+ * acct_stack_growth's limits: the VMA no larger than RLIMIT_STACK, the
+ * address space within RLIMIT_AS.
+ */
 export function growStack(mm: AddressSpace, addr: number): boolean {
   const i = mm.firstAfter(addr);
   const next = mm.vmas[i];
-  if (!next || !(next.flags & MAP_GROWSDOWN) || next.end - addr > STACK_MAX * 4) return false;
+  if (!next || !(next.flags & MAP_GROWSDOWN)) return false;
   const start = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
   // expand_downwards: never below mmap_min_addr (the host would refuse the stub; found in review)
   if (start < MMAP_MIN_ADDR) return false;
   const prev = i > 0 ? mm.vmas[i - 1]! : null;
   // the stack guard gap, kept from an accessible VMA that does not grow down itself (expand_downwards)
-  if (prev && prev.end > start - PAGE_SIZE * 256 && !(prev.flags & MAP_GROWSDOWN) && prev.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) return false;
+  if (prev && prev.end > start - STACK_GUARD_GAP && !(prev.flags & MAP_GROWSDOWN) && prev.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) return false;
+  if (next.end - start > mm.limits.limit(RLIMIT_STACK)[0]) return false;
+  if (!mm.mayExpandVm(next.start - start, next.prot, next.flags, -1)) return false;
   next.start = start;
   return true;
 }

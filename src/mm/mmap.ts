@@ -14,7 +14,8 @@ import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 
 import { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_FIXED_NOREPLACE, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
-import { AddressSpace, MAX_MAP_COUNT, MMAP_BASE, MMAP_MIN_ADDR, PREFAULT_MAX, UNSHARE_MAX, PT_SIZE, aligned, pageUp } from './address_space.js';
+import { RLIMIT_AS, RLIMIT_DATA } from '../abi/resource.js';
+import { AddressSpace, MAX_MAP_COUNT, MMAP_MIN_ADDR, PREFAULT_MAX, UNSHARE_MAX, PT_SIZE, aligned, pageUp } from './address_space.js';
 
 /**
  * do_mmap: map len bytes at addr (a hint unless MAP_FIXED*). Arguments are
@@ -328,6 +329,32 @@ export function moveRange(mm: AddressSpace, vma: Vma, old: number, oldLen: numbe
   return dest;
 }
 
+/**
+ * may_expand_vm (mm/mmap.c): `len` more bytes of a mapping with this prot
+ * and flags (at `fixedAt`, where it replaces what is there; -1: new space)
+ * keep mm's process within RLIMIT_AS (every mapping) and RLIMIT_DATA
+ * (private writable mappings that are not a stack: is_data_mapping; a soft
+ * limit of 0 with room under the hard one passes, the Valgrind workaround).
+ * Walks the VMAs, only while one of the limits is set.
+ */
+export function mayExpandVm(mm: AddressSpace, len: number, prot: number, flags: number, fixedAt: number): boolean {
+  const as = mm.limits.limit(RLIMIT_AS)[0], [data, dataMax] = mm.limits.limit(RLIMIT_DATA);
+  if (as === Infinity && data === Infinity) return true;
+  const isData = (p: number, f: number): boolean => (p & PROT_WRITE) !== 0 && !(f & (MAP_SHARED | MAP_GROWSDOWN));
+  let all = len, dataVm = isData(prot, flags) ? len : 0;
+  for (const v of mm.vmas) {
+    // (the part a MAP_FIXED mapping replaces goes)
+    const cut = fixedAt < 0 ? 0 : Math.max(0, Math.min(v.end, fixedAt + len) - Math.max(v.start, fixedAt));
+    all += v.end - v.start - cut;
+    if (isData(v.prot, v.flags)) dataVm += v.end - v.start - cut;
+  }
+  if (all / PAGE_SIZE > Math.floor(as / PAGE_SIZE)) return false;
+  if (isData(prot, flags) && dataVm / PAGE_SIZE > Math.floor(data / PAGE_SIZE)) {
+    return data === 0 && dataVm / PAGE_SIZE <= Math.floor(dataMax / PAGE_SIZE);
+  }
+  return true;
+}
+
 /** brk(2)'s work: returns the new (or unchanged) break. */
 export function setBrk(mm: AddressSpace, want: number): number {
   if (want < mm.brkStart) return mm.brk;
@@ -336,7 +363,7 @@ export function setBrk(mm: AddressSpace, want: number): number {
     // a page of gap below the next mapping, the stack guard gap below a stack (mm/mmap.c: brk)
     const next = mm.vmas[mm.firstAfter(oldTop)];
     if (next && newTop + PAGE_SIZE + (next.flags & MAP_GROWSDOWN ? 256 * PAGE_SIZE : 0) > next.start) return mm.brk;
-    if (newTop > MMAP_BASE) return mm.brk;
+    if (newTop > mm.mmapBase) return mm.brk;
     // overcommit heuristic: growth larger than all of RAM is refused
     if (newTop - oldTop > mm.physmem.limit * PAGE_SIZE) return mm.brk;
     mm.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));

@@ -18,8 +18,6 @@ import {
 } from '../mm/address_space.js';
 import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 import { MS_ASYNC, MS_INVALIDATE, MS_SYNC, MREMAP_DONTUNMAP } from '../abi/mman.js';
-import { RLIMIT_AS, RLIMIT_DATA } from '../abi/resource.js';
-import { getLimit } from './process.js';
 import { READ_IMPLIES_EXEC } from '../abi/personality.js';
 import { copyOut, readIovecs, UIO_MAXIOV } from './uaccess.js';
 import { processOf } from './pidfd.js';
@@ -119,7 +117,7 @@ export function sys_mmap(t: Task, r: Regs): number {
   }
   const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
   // mmap_region's may_expand_vm: what a MAP_FIXED mapping replaces does not count twice
-  if (!mayExpandVm(t, Math.ceil(len / PAGE) * PAGE, prot, type === MAP_PRIVATE ? flags : MAP_SHARED, eff & MAP_FIXED ? addr : -1)) return -Errno.ENOMEM;
+  if (!t.mm.mayExpandVm(Math.ceil(len / PAGE) * PAGE, prot, type === MAP_PRIVATE ? flags : MAP_SHARED, eff & MAP_FIXED ? addr : -1)) return -Errno.ENOMEM;
   // shared anonymous memory, and a shared mapping of /dev/zero (mmap_zero), are a shmem file's pages
   if (type !== MAP_PRIVATE && (flags & MAP_ANONYMOUS || t.files.get(fd)!.sharedMapsAnon)) {
     return mapSharedAnon(t, addr, len, prot, eff & ~MAP_ANONYMOUS, mayProt, '/dev/zero (deleted)');
@@ -209,41 +207,15 @@ export function sys_mremap(t: Task, r: Regs): number {
   const old = r.get(A0), oldLen = Math.ceil(r.get(A1) / PAGE) * PAGE, newLen = Math.ceil(r.get(A2) / PAGE) * PAGE, flags = r.getU32(A3);
   // vma_to_resize's may_expand_vm: the growth, or all of it for MREMAP_DONTUNMAP (the old range stays)
   const v = t.mm.find(old), grow = flags & MREMAP_DONTUNMAP ? newLen : newLen - oldLen;
-  if (v && grow > 0 && !mayExpandVm(t, grow, v.prot, v.flags, -1)) return -Errno.ENOMEM;
+  if (v && grow > 0 && !t.mm.mayExpandVm(grow, v.prot, v.flags, -1)) return -Errno.ENOMEM;
   return t.mm.mremap(old, r.get(A1), r.get(A2), flags, r.get(A4));
 }
 
 /** brk(2): returns the new break, or the old one when it cannot move (do_brk_flags' may_expand_vm too). */
 export function sys_brk(t: Task, r: Regs): number {
   const want = r.get(A0), mm = t.mm, grow = Math.ceil(want / PAGE) * PAGE - Math.ceil(mm.brk / PAGE) * PAGE;
-  if (want >= mm.brkStart && grow > 0 && !mayExpandVm(t, grow, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1)) return mm.brk;
+  if (want >= mm.brkStart && grow > 0 && !t.mm.mayExpandVm(grow, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1)) return mm.brk;
   return mm.setBrk(want);
-}
-
-/**
- * may_expand_vm (mm/mmap.c): `len` more bytes of a mapping with this prot
- * and flags (at `fixedAt`, where it replaces what is there; -1: new space)
- * keep the process within RLIMIT_AS (every mapping) and RLIMIT_DATA
- * (private writable mappings that are not a stack: is_data_mapping; a soft
- * limit of 0 with room under the hard one passes, the Valgrind workaround).
- * Walks the VMAs, only while one of the limits is set.
- */
-function mayExpandVm(t: Task, len: number, prot: number, flags: number, fixedAt: number): boolean {
-  const as = getLimit(t, RLIMIT_AS)[0], [data, dataMax] = getLimit(t, RLIMIT_DATA);
-  if (as === Infinity && data === Infinity) return true;
-  const isData = (p: number, f: number): boolean => (p & PROT_WRITE) !== 0 && !(f & (MAP_SHARED | MAP_GROWSDOWN));
-  let all = len, dataVm = isData(prot, flags) ? len : 0;
-  for (const v of t.mm.vmas) {
-    // (the part a MAP_FIXED mapping replaces goes)
-    const cut = fixedAt < 0 ? 0 : Math.max(0, Math.min(v.end, fixedAt + len) - Math.max(v.start, fixedAt));
-    all += v.end - v.start - cut;
-    if (isData(v.prot, v.flags)) dataVm += v.end - v.start - cut;
-  }
-  if (all / PAGE > Math.floor(as / PAGE)) return false;
-  if (isData(prot, flags) && dataVm / PAGE > Math.floor(data / PAGE)) {
-    return data === 0 && dataVm / PAGE <= Math.floor(dataMax / PAGE);
-  }
-  return true;
 }
 
 const MADV_WILLNEED = 3, MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_COLD = 20, MADV_PAGEOUT = 21,

@@ -17,7 +17,7 @@ import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
-import { ARG_MAX } from '../loader/elf.js';
+import { execArgMax } from '../loader/elf.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
 import { unshare } from '../kernel/fork.js';
 import { ptraceMayAccess, PTRACE_MODE_READ_REALCREDS } from '../kernel/creds.js';
@@ -162,11 +162,12 @@ export function sys_waitid(t: Task, r: Regs): number {
 }
 
 
-/** execve(2) */
+/** execve(2): the strings read within the budget RLIMIT_STACK gives them (both together: kernel/exec.ts) */
 export function sys_execve(t: Task, r: Regs): number {
   const path = readPath(t, r.get(A0));
-  const argv = readStringArray(t, r.get(A1), ARG_MAX);
-  const envp = readStringArray(t, r.get(A2), ARG_MAX);
+  const max = execArgMax(getLimit(t, RLIMIT_STACK)[0]);
+  const argv = readStringArray(t, r.get(A1), max);
+  const envp = readStringArray(t, r.get(A2), max);
   return t.kernel.execve(t, path, argv, envp);
 }
 
@@ -175,8 +176,9 @@ export function sys_execveat(t: Task, r: Regs): number {
   const dirfd = r.getI32(A0);
   const path = readPath(t, r.get(A1));
   if (dirfd !== -100 && !path.startsWith('/')) return -Errno.ENOSYS;
-  const argv = readStringArray(t, r.get(A2), ARG_MAX);
-  const envp = readStringArray(t, r.get(A3), ARG_MAX);
+  const max = execArgMax(getLimit(t, RLIMIT_STACK)[0]);
+  const argv = readStringArray(t, r.get(A2), max);
+  const envp = readStringArray(t, r.get(A3), max);
   return t.kernel.execve(t, path, argv, envp);
 }
 
@@ -358,42 +360,17 @@ export {
   RLIMIT_MEMLOCK, RLIMIT_AS, RLIM_NLIMITS,
 } from '../abi/resource.js';
 import {
-  RLIMIT_CPU, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_RTPRIO,
-  RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIM_NLIMITS, RLIM_INFINITY, NR_OPEN,
+  RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS, RLIM_INFINITY, NR_OPEN,
 } from '../abi/resource.js';
 import { cpuLimit } from '../kernel/cpu_clock.js';
 import { CAP_SYS_RESOURCE } from '../abi/capability.js';
 
-/** Linux's boot-time limits (init_task's, include/asm-generic/resource.h), for a limit the front end did not pass. */
-function defaultLimit(res: number): [number, number] {
-  switch (res) {
-    case RLIMIT_STACK:
-      return [8 << 20, Infinity];
-    case RLIMIT_CORE:
-      return [0, Infinity];
-    case RLIMIT_NOFILE:
-      return [1024, 4096];
-    case RLIMIT_NPROC:
-      return [4096, 4096];
-    case RLIMIT_MEMLOCK:
-      return [8 << 20, 8 << 20];
-    case RLIMIT_NICE:
-    case RLIMIT_RTPRIO:
-      return [0, 0];
-    case RLIMIT_SIGPENDING:
-      return [4096, 4096];
-    case RLIMIT_MSGQUEUE:
-      return [819200, 819200];
-    default:
-      return [Infinity, Infinity];
-  }
-}
 /** The process's limit of res as [soft, hard] (Infinity: RLIM_INFINITY). */
-export function getLimit(t: Task, res: number): [number, number] {
-  return t.tg.rlimits.get(res) ?? defaultLimit(res);
+export function getLimit(t: Task, res: number): readonly [number, number] {
+  return t.tg.limit(res);
 }
 /** struct rlimit64 out: RLIM_INFINITY is all ones (a u64 the double cannot hold). */
-function writeRlimit(t: Task, addr: UserPtr, l: [number, number]): void {
+function writeRlimit(t: Task, addr: UserPtr, l: readonly [number, number]): void {
   writeStruct(t, addr, 16, (dv) => {
     dv.setBigUint64(0, l[0] === Infinity ? RLIM_INFINITY : BigInt(l[0]), true);
     dv.setBigUint64(8, l[1] === Infinity ? RLIM_INFINITY : BigInt(l[1]), true);
