@@ -154,3 +154,17 @@ test('flock and record locks conflict between guest processes', () => {
     rmScratch(d);
   }
 });
+
+// "now" was Date.now()'s milliseconds: a touch right after a host file was made or written gave it an earlier mtime
+// than the host had given it (CPython's test_pathlib test_touch_common), and tmpfs's clock went back by up to a ms
+test('a touch (utimensat NULL, UTIME_NOW, utimes NULL) never moves a file\'s mtime back: host files and tmpfs, as native', () => {
+  const g = buildGuest('touch_now');
+  const dir = makeScratch('touch');
+  try {
+    const { native } = assertSameAsNative([g, dir], ['--mount', `${dir}:${dir}`]);
+    assert.match(native.stdout, /^utimensat NULL after create went back: 0 times$/m);
+    assertSameAsNative([g, '/dev/shm']);
+  } finally {
+    rmScratch(dir);
+  }
+});

@@ -48,7 +48,7 @@ import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
   PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC, CGROUP_SUPER_MAGIC,
-  CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC, SELINUX_MAGIC, HUGETLBFS_MAGIC,
+  CGROUP2_SUPER_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC, SELINUX_MAGIC, HUGETLBFS_MAGIC, TIME_NOW,
 } from './node.js';
 import type { LockTable } from './locks.js';
 import { HostHandle, HandleCache, FhStats, HOST_OPEN, FH_SIZE, guestErr } from './filehandle.js';
@@ -710,6 +710,7 @@ function timespecs(a: SetAttr): BigInt64Array {
   const ts = new BigInt64Array(4);
   const put = (i: number, v: bigint | undefined): void => {
     if (v === undefined) ts[i + 1] = BigInt(host.UTIME_OMIT);
+    else if (v === TIME_NOW) ts[i + 1] = BigInt(host.UTIME_NOW);
     else {
       ts[i] = v / 1000000000n;
       ts[i + 1] = v % 1000000000n;

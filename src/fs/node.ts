@@ -17,6 +17,8 @@
  * filesystem (so the module graph has no cycles).
  */
 import { Errno } from '../abi/errno.js';
+import { CLOCK_REALTIME_COARSE } from '../abi/time.js';
+import * as host from '../host/libc.js';
 import { File } from './file.js';
 import {
   DirEntry, Mappable, Stat, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK,
@@ -65,8 +67,20 @@ export interface SetAttr {
   uid?: number; // -1 = unchanged, as chown(2)
   gid?: number;
   size?: number;
-  atimeNs?: bigint;
+  atimeNs?: bigint; // or TIME_NOW
   mtimeNs?: bigint;
+}
+/**
+ * A SetAttr time that says "now" (utimensat's UTIME_NOW, or no times):
+ * the filesystem's own current time, as Linux's current_time(inode) — the
+ * host's for a host file (its clock and granularity, as the times it sets
+ * itself on a write), the kernel's for the others (fileTime). Below any time
+ * a struct timespec can give.
+ */
+export const TIME_NOW = -(1n << 126n);
+/** A SetAttr time as a filesystem of the kernel's keeps it: TIME_NOW is nowNs(). */
+export function fileTime(v: bigint): bigint {
+  return v === TIME_NOW ? nowNs() : v;
 }
 
 /** renameat2(2) flags */
@@ -262,9 +276,18 @@ export function permission(st: Stat, cred: FsCred, mask: number): number {
   return -Errno.EACCES;
 }
 
-/** Wall-clock ns now (CLOCK_REALTIME), for file times. */
+/** nowNs's reading; guarded by the JS thread (nowNs alone) */
+const nowTs = new BigInt64Array(2);
+/**
+ * Wall-clock ns now, for file times: the host's CLOCK_REALTIME_COARSE, as
+ * current_time(inode) reads the coarse clock (the times the host gives its
+ * own files have its granularity too, so the two kinds compare as on Linux).
+ * (Was Date.now()'s ms with hrtime's sub-ms digits added: it went back by up
+ * to a ms whenever those two wrapped at different instants.)
+ */
 export function nowNs(): bigint {
-  return BigInt(Date.now()) * 1000000n + (process.hrtime.bigint() % 1000000n);
+  if (host.clockGettime(CLOCK_REALTIME_COARSE, nowTs) < 0) return BigInt(Date.now()) * 1000000n;
+  return nowTs[0]! * 1000000000n + nowTs[1]!;
 }
 
 /**
@@ -298,8 +321,8 @@ export function setOwnerAndTimes(
 ): void {
   if (a.uid !== undefined && a.uid !== -1) o.uid = a.uid;
   if (a.gid !== undefined && a.gid !== -1) o.gid = a.gid;
-  if (a.atimeNs !== undefined) o.atimeNs = a.atimeNs;
-  if (a.mtimeNs !== undefined) o.mtimeNs = a.mtimeNs;
+  if (a.atimeNs !== undefined) o.atimeNs = fileTime(a.atimeNs);
+  if (a.mtimeNs !== undefined) o.mtimeNs = fileTime(a.mtimeNs);
   o.ctimeNs = nowNs();
 }
 

@@ -17,6 +17,7 @@ import type { File } from '../fs/file.js';
 import {
   AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, FsCaller, Loc,
 } from '../fs/vfs.js';
+import { TIME_NOW } from '../fs/node.js';
 import { HostFile, OpenHostNode } from '../fs/hostfs.js';
 import { makedev, major, minor } from '../abi/stat.js';
 import { fileOf } from './fd.js';
@@ -377,7 +378,7 @@ const UTIME_NOW = 0x3fffffffn, UTIME_OMIT = 0x3ffffffen;
 export function sys_utimensat(t: Task, r: Regs): number {
   const dirfd = r.getI32(A0), pathAddr = r.get(A1), timesp = r.get(A2), flags = r.getU32(A3);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
-  const now = BigInt(Date.now()) * 1000000n;
+  const now = TIME_NOW;
   let atime: bigint | undefined = now, mtime: bigint | undefined = now, explicit = false;
   if (timesp !== 0) {
     // struct timespec times[2]: each checked as it is read (utimes_common after get_timespec64)
@@ -407,8 +408,7 @@ export function sys_utimensat(t: Task, r: Regs): number {
  * with a dirfd other than AT_FDCWD names that fd's own file (futimesat).
  */
 function doUtimes(t: Task, dirfd: number, pathAddr: number, times: [bigint, bigint] | null): number {
-  const now = BigInt(Date.now()) * 1000000n;
-  const [atime, mtime] = times ?? [now, now];
+  const [atime, mtime] = times ?? [TIME_NOW, TIME_NOW];
   const loc = pathAddr === 0 && dirfd !== AT_FDCWD ? fdInodeLoc(t, dirfd) : pathLoc(t, dirfd, pathAddr, true);
   return typeof loc === 'number' ? loc : t.kernel.vfs.utimesLoc(t, loc, atime, mtime, times !== null);
 }

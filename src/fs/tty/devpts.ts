@@ -19,7 +19,7 @@
 import { Errno } from '../../abi/errno.js';
 import type { File } from '../file.js';
 import { DirEntry, Stat, S_IFCHR, S_IFDIR } from '../types.js';
-import { FileSystem, Node, FsCred, SetAttr, StatFs, dtype, makedev, nowNs, FixedNode } from '../node.js';
+import { FileSystem, Node, FsCred, SetAttr, StatFs, dtype, makedev, nowNs, fileTime, FixedNode } from '../node.js';
 import { PtyPair, PtyFile, PtyOwner, UNIX98_PTY_SLAVE_MAJOR } from './pty.js';
 import type { HostWatch, TtyJobs, TtyStruct } from './tty.js';
 
@@ -232,8 +232,8 @@ class PtsNode extends Node {
     if (a.mode !== undefined) st.mode = (st.mode & ~0o7777) | (a.mode & 0o7777);
     if (a.uid !== undefined && a.uid !== -1) st.uid = a.uid;
     if (a.gid !== undefined && a.gid !== -1) st.gid = a.gid;
-    if (a.atimeNs !== undefined) st.atimeNs = a.atimeNs;
-    if (a.mtimeNs !== undefined) st.mtimeNs = a.mtimeNs;
+    if (a.atimeNs !== undefined) st.atimeNs = fileTime(a.atimeNs);
+    if (a.mtimeNs !== undefined) st.mtimeNs = fileTime(a.mtimeNs);
     st.ctimeNs = nowNs();
     return 0;
   }
