@@ -144,6 +144,14 @@ test('RLIMIT_STACK: the stack grows to the limit and no further (RLIMIT_AS too),
   assert.match(native.stdout, /^ {2}exec with 51 arguments: ran$/m);
 });
 
+// mlock and its family said 0 to everything and kept nothing (VmLck 0, no RLIMIT_MEMLOCK, msync never EBUSY)
+test('mlock, munlock, mlock2, mlockall, MAP_LOCKED: RLIMIT_MEMLOCK, CAP_IPC_LOCK, holes, flags, VmLck, fork, MS_INVALIDATE: as native', () => {
+  const { native } = assertSameAsNative([buildGuest('mlock')], []);
+  assert.match(native.stdout, /^mlock 64K \(48K of them locked: 64K\) +0$/m);
+  assert.match(native.stdout, /^msync MS_INVALIDATE on locked pages +EBUSY$/m);
+  assert.match(native.stdout, /^ {2}then mmap 128K +EAGAIN$/m);
+});
+
 test('program text and libraries are mapped from the host file, not read into memory', () => {
   // ls maps libc, libselinux, libpcre2 and its own text: about 500 pages.
   // Mapped directly, only the pages a write reaches (data segments, and the

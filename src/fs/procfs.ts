@@ -107,6 +107,8 @@ export interface ProcPidStat {
   rss: number;
   /** the resident set's peak in this image (VmHWM), pages */
   hwm: number;
+  /** bytes of locked mappings (VmLck; optional: 0) */
+  locked?: number;
   /** signal sets as 64-bit masks (bit sig-1): pending for the thread, pending for the process, blocked, ignored, caught */
   sigPnd: bigint;
   shdPnd: bigint;
@@ -320,7 +322,7 @@ export class ProcFs extends FileSystem {
       `Uid:\t${st.uids.join('\t')}\nGid:\t${st.gids.join('\t')}\nFDSize:\t${st.fdSize ?? 64}\n` +
       `Groups:\t${st.groups.map((g) => g + ' ').join('')}\nNStgid:\t${pid}\nNSpid:\t${tid ?? pid}\nNSpgid:\t${st.pgrp}\nNSsid:\t${st.session}\n`;
     if (!zombie) {
-      s += kb('VmPeak', vmKiB) + kb('VmSize', vmKiB) + kb('VmLck', 0) + kb('VmPin', 0) + kb('VmHWM', hwmKiB) + kb('VmRSS', rssKiB) +
+      s += kb('VmPeak', vmKiB) + kb('VmSize', vmKiB) + kb('VmLck', Math.floor((st.locked ?? 0) / 1024)) + kb('VmPin', 0) + kb('VmHWM', hwmKiB) + kb('VmRSS', rssKiB) +
         kb('RssAnon', rssKiB) + kb('RssFile', 0) + kb('RssShmem', 0) + kb('VmData', 0) + kb('VmStk', 132) + kb('VmExe', 0) +
         kb('VmLib', 0) + kb('VmPTE', 0) + kb('VmSwap', 0) + kb('HugetlbPages', 0) + 'CoreDumping:\t0\nTHP_enabled:\t1\n';
     }

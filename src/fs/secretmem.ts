@@ -6,9 +6,10 @@
  * (secretmem_setattr), shared mappings only (EINVAL for a private one),
  * no fsync (secretmem_fops has none: fsync, fdatasync and msync's MS_SYNC
  * are EINVAL).
- * Linux also takes the pages out of its own direct map and counts them as
- * locked (RLIMIT_MEMLOCK without CAP_IPC_LOCK); umlts does neither: the
- * kernel's own view of guest memory is physmem, which no guest reaches.
+ * Its mappings are locked (VM_LOCKED, within RLIMIT_MEMLOCK: the syscall
+ * layer's mmap). Linux also takes the pages out of its own direct map;
+ * umlts need not: the kernel's own view of guest memory is physmem, which
+ * no guest reaches.
  */
 import { Errno } from '../abi/errno.js';
 import type { MappableRef } from './node.js';
@@ -43,9 +44,10 @@ export class SecretMemFile extends TmpFile {
   override allocate(): number {
     return -Errno.EOPNOTSUPP;
   }
-  /** secretmem_mmap: VM_SHARED only */
+  /** secretmem_mmap: VM_SHARED only, and locked */
   override mappable(shared = false): MappableRef | null {
-    return shared ? super.mappable(true) : null;
+    const m = shared ? super.mappable(true) : null;
+    return m && { ...m, locked: true };
   }
   override get mmapErrno(): number {
     return -Errno.EINVAL;

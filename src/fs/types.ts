@@ -35,6 +35,8 @@ export interface Mappable {
   readonly noExec?: boolean;
   /** memfd write seals: a shared mapping of it may not be writable (seal_check_write) */
   readonly writeSealed?: boolean;
+  /** its mappings are locked, within RLIMIT_MEMLOCK (memfd_secret's: secretmem_mmap sets VM_LOCKED) */
+  readonly locked?: boolean;
   /** Count a shared mapping that may be written (+1 as a VMA takes the file, -1 as it lets go): what
    * F_SEAL_WRITE refuses to be added over (EBUSY). */
   writers?(delta: number): void;

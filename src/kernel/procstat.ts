@@ -35,11 +35,12 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
   else if (live.some((t) => t.state === 'running' || t.state === 'runnable')) state = 'R';
   let cpu = tid === undefined ? tg.utimeNs : 0;
   for (const t of live) cpu += k.platform.threadCpuNs(t.thread);
-  let vsize = 0, rss = 0, hwm = 0;
+  let vsize = 0, rss = 0, hwm = 0, locked = 0;
   if (lead && !tg.zombie) {
     for (const v of lead.mm.vmas) vsize += v.end - v.start;
     rss = lead.mm.rss;
     hwm = lead.mm.maxRss;
+    locked = lead.mm.lockedBytes();
   }
   let ign = 0n, cgt = 0n;
   for (let s = 1; s <= 64; s++) {
@@ -56,7 +57,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
     utimeNs: cpu, stimeNs: 0, cutimeNs: tg.cutimeNs, cstimeNs: 0,
     numThreads,
     startNs: startNs !== undefined ? Number(startNs - k.bootNs) : 0,
-    vsize, rss, hwm,
+    vsize, rss, hwm, locked,
     sigPnd: lead ? mask(lead.pending.lo, lead.pending.hi) : 0n,
     shdPnd: mask(tg.sharedPending.lo, tg.sharedPending.hi),
     sigBlk: lead ? mask(lead.sigmaskLo, lead.sigmaskHi) : 0n,

@@ -37,6 +37,7 @@ import { Vma, VmFile, HostMappable } from './vma.js';
 export { Vma };
 import * as fault_m from './fault.js';
 import * as mmap_m from './mmap.js';
+import * as mlock_m from './mlock.js';
 import * as usercopy_m from './usercopy.js';
 import { TlbBatch, Refusal, NR_close, NR_mmap, NR_mprotect, NR_munmap, NR_openat } from './tlb.js';
 import {
@@ -47,7 +48,7 @@ export { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, 
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/mman.js';
 import { initRlimit, _STK_LIM } from '../abi/resource.js';
 export { MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_32BIT, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK, MAP_HUGETLB, MAP_SYNC, MAP_FIXED_NOREPLACE, MAP_UNINITIALIZED } from '../abi/mman.js';
-import { MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_POPULATE } from '../abi/mman.js';
+import { MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_POPULATE, MAP_LOCKED } from '../abi/mman.js';
 export { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
 /** Fault error-code bits (x86 #PF) */
@@ -232,6 +233,9 @@ export class AddressSpace {
   pickMmapLayout(rlimStack: number): void {
     this.mmapBase = mmapBase(rlimStack);
   }
+  /** mm->def_flags' VM_LOCKED: new mappings come locked (mlockall's MCL_FUTURE); guarded by the JS thread
+   * (mlockall, munlockall; exec's reset clears it, a fork's copy starts without it) */
+  defLocked = false;
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
@@ -353,7 +357,12 @@ export class AddressSpace {
    */
   fork(sp: number, vfork = false): { mm: AddressSpace; thread: Context } {
     const pm = this.physmem;
-    const vmas = this.vmas.map((v) => v.clone());
+    // (dup_mmap: the child's VMAs are not locked)
+    const vmas = this.vmas.map((v) => {
+      const c = v.clone();
+      c.flags &= ~MAP_LOCKED;
+      return c;
+    });
     const pt = new Map<number, PtPage>();
     // the candidates for a copy ahead: pages written while shared with an earlier child (their frames'
     // cowHint), then pages this side wrote (PTE_DIRTY)
@@ -524,6 +533,7 @@ export class AddressSpace {
     for (const v of [...this.vmas]) this.removeRange(v.start, v.end);
     this.brkStart = this.brk = 0;
     this.membarrierState = 0; // membarrier_exec_mmap
+    this.defLocked = false;
     this.faultNext = -1;
     this.faultWindow = FAULT_AROUND_MIN;
     this.cowLo = this.cowHi = -1;
@@ -1277,6 +1287,15 @@ export class AddressSpace {
   }
   mayExpandVm(len: number, prot: number, flags: number, fixedAt: number): boolean {
     return mmap_m.mayExpandVm(this, len, prot, flags, fixedAt);
+  }
+  lockedBytes(start?: number, end?: number): number {
+    return mlock_m.lockedBytes(this, start, end);
+  }
+  setLocked(start: number, end: number, lock: boolean, onFault: boolean): number {
+    return mlock_m.setLocked(this, start, end, lock, onFault);
+  }
+  setLockedAll(current: boolean, future: boolean, onFault: boolean): number {
+    return mlock_m.setLockedAll(this, current, future, onFault);
   }
 
   /** /proc/<pid>/maps */

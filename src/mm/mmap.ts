@@ -12,7 +12,7 @@ import { Vma, VmFile } from './vma.js';
 import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 
 
-import { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_FIXED_NOREPLACE, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
+import { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_GROWSDOWN, MAP_POPULATE, MAP_LOCKED, MAP_FIXED_NOREPLACE, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
 import { RLIMIT_AS, RLIMIT_DATA } from '../abi/resource.js';
 import { AddressSpace, MAX_MAP_COUNT, MMAP_MIN_ADDR, PREFAULT_MAX, UNSHARE_MAX, PT_SIZE, aligned, pageUp } from './address_space.js';
@@ -39,7 +39,9 @@ export function mmap(mm: AddressSpace, addr: number, len: number, prot: number, 
     start = mm.getUnmappedArea(Math.floor(addr / PAGE_SIZE) * PAGE_SIZE, len);
   }
   const vflags = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE ? MAP_SHARED : MAP_PRIVATE;
-  mm.insertMapping(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN), file, off, '', mayProt));
+  // VM_LOCKED from MAP_LOCKED or the address space's default (mlockall MCL_FUTURE; the caller checked the limit)
+  const locked = flags & MAP_LOCKED || mm.defLocked ? MAP_LOCKED : 0;
+  mm.insertMapping(new Vma(start, start + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vflags | (flags & MAP_GROWSDOWN) | locked, file, off, '', mayProt));
   if (mm.find(start)?.direct) {
     // the host maps this file itself, and may refuse it for the file's own
     // reasons (a sysfs or procfs file has no mmap: ENODEV, EIO): Linux's
@@ -52,7 +54,8 @@ export function mmap(mm: AddressSpace, addr: number, len: number, prot: number, 
       throw new ErrnoError(errno);
     }
   }
-  if (flags & MAP_POPULATE) {
+  // (a locked mapping is populated: mm_populate)
+  if (flags & MAP_POPULATE || locked) {
     mm.prefault(start, start + len);
   } else if (file?.cacheKey && (prot & PROT_EXEC || flags & MAP_FIXED) && vflags === MAP_PRIVATE) {
     // a library's segments: map them now (from the page cache) rather than fault region by region,
@@ -366,7 +369,7 @@ export function setBrk(mm: AddressSpace, want: number): number {
     if (newTop > mm.mmapBase) return mm.brk;
     // overcommit heuristic: growth larger than all of RAM is refused
     if (newTop - oldTop > mm.physmem.limit * PAGE_SIZE) return mm.brk;
-    mm.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE, null, 0, '[heap]'));
+    mm.insert(new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, MAP_PRIVATE | (mm.defLocked ? MAP_LOCKED : 0), null, 0, '[heap]'));
     // malloc writes the new space at once: map its first pages now
     mm.prefault(oldTop, Math.min(newTop, oldTop + 32 * PAGE_SIZE));
   } else if (newTop < oldTop) {

@@ -22,7 +22,9 @@ import { READ_IMPLIES_EXEC } from '../abi/personality.js';
 import { copyOut, readIovecs, UIO_MAXIOV } from './uaccess.js';
 import { processOf } from './pidfd.js';
 import { capable, ptraceMayAccess, PTRACE_MODE_READ_FSCREDS } from '../kernel/creds.js';
-import { CAP_SYS_NICE } from '../abi/capability.js';
+import { CAP_SYS_NICE, CAP_IPC_LOCK } from '../abi/capability.js';
+import { RLIMIT_MEMLOCK } from '../abi/resource.js';
+import { getLimit } from './process.js';
 
 const PAGE = 4096;
 const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP;
@@ -81,7 +83,7 @@ export function sys_mmap(t: Task, r: Regs): number {
   // larger than all of RAM is refused up front
   if (type === MAP_PRIVATE && prot & PROT_WRITE && !(flags & MAP_NORESERVE) && len > t.kernel.physmem.limit * PAGE) return -Errno.ENOMEM;
   if (len > GUEST_TASK_SIZE) return -Errno.ENOMEM;
-  let vmf: FileMapping | null = null;
+  let vmf: FileMapping | null = null, lockedFile = false;
   let mayProt = PROT_READ | PROT_WRITE | PROT_EXEC;
   // personality READ_IMPLIES_EXEC: readable is executable too, but in a file of a noexec mount (below)
   const rie = prot & PROT_READ && t.personality & READ_IMPLIES_EXEC;
@@ -99,6 +101,7 @@ export function sys_mmap(t: Task, r: Regs): number {
     const m = f.mappable(shared);
     if (!m) return f.mmapErrno;
     if (rie && m.noExec) prot &= ~PROT_EXEC;
+    lockedFile = m.locked === true;
     if (flags & MAP_GROWSDOWN) return -Errno.EINVAL;
     if (m.noExec) {
       if (prot & PROT_EXEC) return -Errno.EPERM;
@@ -115,7 +118,10 @@ export function sys_mmap(t: Task, r: Regs): number {
     if (!mayWrite) mayProt &= ~PROT_WRITE;
     if (noexec) mayProt &= ~PROT_EXEC; // VM_MAYEXEC is cleared: mprotect cannot add it later
   }
-  const eff = flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags;
+  // do_mmap: a locked mapping needs can_do_mlock, and room under RLIMIT_MEMLOCK (MAP_LOCKED, or mlockall's MCL_FUTURE)
+  if (flags & MAP_LOCKED && !canDoMlock(t)) return -Errno.EPERM;
+  if ((flags & MAP_LOCKED || t.mm.defLocked || lockedFile) && !mlockFutureOk(t, Math.ceil(len / PAGE) * PAGE)) return -Errno.EAGAIN;
+  const eff = (flags & MAP_FIXED_NOREPLACE ? flags & ~MAP_FIXED : flags) | (lockedFile ? MAP_LOCKED : 0);
   // mmap_region's may_expand_vm: what a MAP_FIXED mapping replaces does not count twice
   if (!t.mm.mayExpandVm(Math.ceil(len / PAGE) * PAGE, prot, type === MAP_PRIVATE ? flags : MAP_SHARED, eff & MAP_FIXED ? addr : -1)) return -Errno.ENOMEM;
   // shared anonymous memory, and a shared mapping of /dev/zero (mmap_zero), are a shmem file's pages
@@ -208,6 +214,8 @@ export function sys_mremap(t: Task, r: Regs): number {
   // vma_to_resize's may_expand_vm: the growth, or all of it for MREMAP_DONTUNMAP (the old range stays)
   const v = t.mm.find(old), grow = flags & MREMAP_DONTUNMAP ? newLen : newLen - oldLen;
   if (v && grow > 0 && !t.mm.mayExpandVm(grow, v.prot, v.flags, -1)) return -Errno.ENOMEM;
+  // (a locked mapping grows within RLIMIT_MEMLOCK)
+  if (v && grow > 0 && v.flags & MAP_LOCKED && !mlockFutureOk(t, grow)) return -Errno.EAGAIN;
   return t.mm.mremap(old, r.get(A1), r.get(A2), flags, r.get(A4));
 }
 
@@ -215,6 +223,7 @@ export function sys_mremap(t: Task, r: Regs): number {
 export function sys_brk(t: Task, r: Regs): number {
   const want = r.get(A0), mm = t.mm, grow = Math.ceil(want / PAGE) * PAGE - Math.ceil(mm.brk / PAGE) * PAGE;
   if (want >= mm.brkStart && grow > 0 && !t.mm.mayExpandVm(grow, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1)) return mm.brk;
+  if (want >= mm.brkStart && grow > 0 && mm.defLocked && !mlockFutureOk(t, grow)) return mm.brk;
   return mm.setBrk(want);
 }
 
@@ -308,7 +317,7 @@ function threadWithMm(tg: Task['tg']): Task | undefined {
  * and a shared mapping's bytes are the file's already (the host maps host
  * files itself; tmpfs pages are the file's). A hole ends MS_ASYNC at once
  * with ENOMEM; otherwise the rest is done and ENOMEM returned after.
- * MS_INVALIDATE's EBUSY needs VM_LOCKED, which mlock does not record here.
+ * MS_INVALIDATE on a locked mapping is EBUSY.
  */
 export function sys_msync(t: Task, r: Regs): number {
   const flags = r.getI32(A2);
@@ -330,6 +339,8 @@ export function sys_msync(t: Task, r: Regs): number {
       if (start >= end) return -Errno.ENOMEM;
       unmapped = -Errno.ENOMEM;
     }
+    // (a locked mapping's pages may not be dropped)
+    if (flags & MS_INVALIDATE && v.flags & MAP_LOCKED) return -Errno.EBUSY;
     start = v.end;
     // VM_SHARED: a shared mapping of a file opened for writing (do_mmap clears it for a read-only one); each
     // file written back once per call, however many VMAs of it the range holds
@@ -342,17 +353,89 @@ export function sys_msync(t: Task, r: Regs): number {
   }
 }
 
-/** mlock(2) (also munlock, mlock2): guest memory is never swapped anyway, so only the range is checked. */
-export function sys_mlock(t: Task, r: Regs): number {
-  return t.mm.isMapped(r.get(A0) - (r.get(A0) % PAGE), r.get(A1) + (r.get(A0) % PAGE)) ? 0 : -Errno.ENOMEM;
+// ---- mlock (mm/mlock.c) ----------------------------------------------------------------------------
+
+const MLOCK_ONFAULT = 1, MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
+
+/** can_do_mlock: a RLIMIT_MEMLOCK above 0, or CAP_IPC_LOCK. */
+function canDoMlock(t: Task): boolean {
+  return getLimit(t, RLIMIT_MEMLOCK)[0] !== 0 || capable(t.creds, CAP_IPC_LOCK);
 }
-/** mlockall(2) */
-export function sys_mlockall(_t: Task, r: Regs): number {
+/** mlock_future_ok: `len` more locked bytes keep the process within RLIMIT_MEMLOCK (CAP_IPC_LOCK: always). */
+export function mlockFutureOk(t: Task, len: number): boolean {
+  if (capable(t.creds, CAP_IPC_LOCK)) return true;
+  const limit = getLimit(t, RLIMIT_MEMLOCK)[0];
+  return limit === Infinity || (len + t.mm.lockedBytes()) / PAGE <= Math.floor(limit / PAGE);
+}
+/** The page-aligned [start, end) of an mlock-family range (addr down, the length up with it), or -EINVAL for
+ * one that wraps. */
+function lockRange(r: Regs): [number, number] | number {
+  const addr = r.getBig(A0), off = addr % BigInt(PAGE);
+  const start = addr - off, end = start + ((r.getBig(A1) + off + BigInt(PAGE - 1)) & ~BigInt(PAGE - 1));
+  if (end > 0xffffffffffffffffn) return -Errno.EINVAL;
+  return [Number(start), Number(end)];
+}
+/**
+ * do_mlock: EPERM without can_do_mlock; ENOMEM when the pages locked with
+ * these (those of the range locked already counted once) pass
+ * RLIMIT_MEMLOCK (CAP_IPC_LOCK passes); then the range's VMAs are locked
+ * (ENOMEM at a hole) and populated.
+ */
+function doMlock(t: Task, r: Regs, onFault: boolean): number {
+  if (!canDoMlock(t)) return -Errno.EPERM;
+  const range = lockRange(r);
+  if (typeof range === 'number') return range;
+  const [start, end] = range, mm = t.mm;
+  if (!capable(t.creds, CAP_IPC_LOCK)) {
+    const limit = getLimit(t, RLIMIT_MEMLOCK)[0];
+    let locked = (end - start) / PAGE + mm.lockedBytes() / PAGE;
+    if (limit !== Infinity && locked > Math.floor(limit / PAGE)) {
+      locked -= mm.lockedBytes(start, end) / PAGE;
+      if (locked > Math.floor(limit / PAGE)) return -Errno.ENOMEM;
+    }
+  }
+  return mm.setLocked(start, end, true, onFault);
+}
+/** mlock(2) */
+export function sys_mlock(t: Task, r: Regs): number {
+  return doMlock(t, r, false);
+}
+/** mlock2(2): MLOCK_ONFAULT locks without populating. */
+export function sys_mlock2(t: Task, r: Regs): number {
+  const flags = r.getU32(A2);
+  if (flags & ~MLOCK_ONFAULT) return -Errno.EINVAL;
+  return doMlock(t, r, (flags & MLOCK_ONFAULT) !== 0);
+}
+/** munlock(2): the range's VMAs unlocked (ENOMEM at a hole). */
+export function sys_munlock(t: Task, r: Regs): number {
+  const range = lockRange(r);
+  return typeof range === 'number' ? range : t.mm.setLocked(range[0], range[1], false, false);
+}
+/**
+ * mlockall(2): MCL_CURRENT locks every mapping (ENOMEM if they pass
+ * RLIMIT_MEMLOCK all together, CAP_IPC_LOCK aside), MCL_FUTURE every one
+ * made from now on; MCL_ONFAULT alone, or no flag, is EINVAL.
+ */
+export function sys_mlockall(t: Task, r: Regs): number {
   const f = r.getI32(A0);
-  return f === 0 || f & ~7 ? -Errno.EINVAL : 0;
+  if (f === 0 || f & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || f === MCL_ONFAULT) return -Errno.EINVAL;
+  if (!canDoMlock(t)) return -Errno.EPERM;
+  const limit = getLimit(t, RLIMIT_MEMLOCK)[0];
+  if (f & MCL_CURRENT && !capable(t.creds, CAP_IPC_LOCK) && limit !== Infinity && totalVm(t) / PAGE > Math.floor(limit / PAGE)) {
+    return -Errno.ENOMEM;
+  }
+  return t.mm.setLockedAll((f & MCL_CURRENT) !== 0, (f & MCL_FUTURE) !== 0, (f & MCL_ONFAULT) !== 0);
 }
 /** munlockall(2) */
-export const sys_munlockall = (): number => 0;
+export function sys_munlockall(t: Task): number {
+  return t.mm.setLockedAll(false, false, false);
+}
+/** mm->total_vm, bytes */
+function totalVm(t: Task): number {
+  let n = 0;
+  for (const v of t.mm.vmas) n += v.end - v.start;
+  return n;
+}
 
 /** mincore(2): resident = present in the page table. */
 export function sys_mincore(t: Task, r: Regs): number {
