@@ -91,6 +91,15 @@ test('socket calls and signals: restart after SA_RESTART, EINTR without, EINTR w
   assert.match(native.stdout, /^recv, SA_RESTART 1: 1 byte \(alarms 1\)\nrecv with SO_RCVTIMEO, SA_RESTART 1: EINTR/m);
 });
 
+// MSG_OOB on TCP was EOPNOTSUPP (CPython's test_ftplib test_abort), and every fcntl owner command EINVAL
+test('TCP urgent data (MSG_OOB, SIOCATMARK, SO_OOBINLINE, POLLPRI, SIGURG to the owner) and fcntl F_SETOWN and kin, as on Linux', () => {
+  const g = buildGuest('tcp_oob');
+  const { native } = assertSameAsNative([g], [], { timeout: TIMEOUT });
+  assert.match(native.stdout, /^after reading up to the mark: +atmark 1, inq 0, poll PRI, SIGURG so far 1$/m);
+  assert.match(native.stdout, /^recv MSG_OOB +1 "c"$/m);
+  assert.match(native.stdout, /^F_SETOWN -pgrp: 0, F_GETOWN is -pgrp: 1, F_GETOWN_EX type 2, is pgrp 1$/m);
+});
+
 test("what CPython's suites ask: a connected UDP socket's source address, UDP-Lite, IPv6 control messages, pidfds", () => {
   const g = buildGuest('net_extra');
   const { native } = assertSameAsNative([g], [], { timeout: TIMEOUT });

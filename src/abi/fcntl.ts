@@ -8,6 +8,9 @@ export const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200,
   AT_SYMLINK_FOLLOW = 0x400, AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000;
 export const F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+/** fcntl(2)'s owner commands, and struct f_owner_ex's types */
+export const F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16;
+export const F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
 export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, LOCK_MAND = 32;
 
 /** openat2(2): struct open_how's first size, and its resolve flags */

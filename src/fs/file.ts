@@ -19,9 +19,26 @@ export interface UserMemory {
   write(addr: number, data: Uint8Array): void;
 }
 
+/**
+ * struct fown_struct: who an open file's SIGURG (and SIGIO) goes to, as
+ * fcntl F_SETOWN or F_SETOWN_EX set it. Immutable: F_SETOWN puts a new one.
+ */
+export interface FileOwner {
+  /** F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP, and that thread's, process's or group's id */
+  readonly type: number;
+  readonly id: number;
+  /** Send sig to the owner (each task of it the setter's credentials may signal: sigio_perm), from the kernel;
+   * made by the syscall layer, which knows the tasks */
+  readonly send: (sig: number) => void;
+}
+
 export abstract class File {
   /** O_* access mode and status flags; guarded by the JS thread (fcntl F_SETFL changes them). */
   flags: number;
+  /** f_owner (fcntl F_SETOWN, F_SETOWN_EX); null: nobody; guarded by the JS thread */
+  owner: FileOwner | null = null;
+  /** f_owner.signum (fcntl F_SETSIG): 0 for SIGIO; guarded by the JS thread */
+  ownerSig = 0;
   /** file position; guarded by the JS thread */
   pos = 0;
   /** references: fds and in-flight syscalls; guarded by the JS thread */

@@ -435,6 +435,10 @@ export abstract class Socket extends File {
     return 0;
   }
 
+  /** SIOCATMARK: is the reader at the urgent mark (TCP)? */
+  atMark(): boolean {
+    return false;
+  }
   override ioctl(req: number, arg: number, mem: UserMemory): number {
     switch (req) {
       case S.SIOCINQ: case S.SIOCOUTQ: {
@@ -444,7 +448,7 @@ export abstract class Socket extends File {
         return 0;
       }
       case S.SIOCATMARK:
-        mem.write(arg, intOpt(0));
+        mem.write(arg, intOpt(+this.atMark()));
         return 0;
       default:
         return this.net.ifIoctl(req, arg, mem, this.family);

@@ -20,7 +20,8 @@ import { Errno } from '../abi/errno.js';
 import * as S from '../abi/socket.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import type { File } from '../fs/file.js';
-import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLRDHUP } from '../fs/waitqueue.js';
+import { POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLRDBAND, POLLWRNORM, POLLWRBAND, POLLRDHUP } from '../fs/waitqueue.js';
+import { SIGURG } from '../abi/signal.js';
 import { Socket, Scm, RecvInfo, Ucred, SockCaller, MsgIter, BufIter, scmRelease } from './socket.js';
 
 function sameCred(a: Ucred | null, b: Ucred | null): boolean {
@@ -34,6 +35,9 @@ interface Chunk {
   off: number;
   scm: Scm | null;
 }
+
+/** tp->urg_data's states: the urgent byte is there to read, or was read (recv MSG_OOB) */
+const URG_VALID = 0x100, URG_READ = 0x400;
 
 /** what a loopback TCP connection may have in flight once autotuning has grown it (tcp_rmem's max is 6 MiB) */
 const TCP_AUTOTUNED_WINDOW = 4 << 20;
@@ -59,6 +63,18 @@ export abstract class StreamSocket extends Socket {
   finReceived = false;
   /** the listener whose accept queue holds us (until accepted); cleared by accept */
   private listener: StreamSocket | null = null;
+  /** bytes ever queued on rx (rcv_nxt; copied_seq is rcvSeq - rxBytes); guarded by the JS thread */
+  private rcvSeq = 0;
+  /**
+   * TCP urgent data (tp->urg_data): URG_VALID while the urgent byte the
+   * peer's last MSG_OOB send ended with is unread, URG_READ once recv
+   * MSG_OOB took it, 0 once reading passed its mark (or none came);
+   * urgSeq is the byte's place in the stream, urgByte the byte. Guarded by
+   * the JS thread (the peer's sends, our receives).
+   */
+  private urg = 0;
+  private urgSeq = 0;
+  private urgByte = 0;
 
   constructor(
     net: ConstructorParameters<typeof Socket>[0], family: number, type: number, protocol: number, flags: number,
@@ -175,7 +191,8 @@ export abstract class StreamSocket extends Socket {
    * scm still the caller's: it.fault says why); -errno as send().
    */
   sendMsg(it: MsgIter, len: number, flags: number, to: Uint8Array | null, scm: Scm | null): number {
-    if (flags & S.MSG_OOB) return -Errno.EOPNOTSUPP;
+    // (urgent data is TCP's; AF_UNIX's MSG_OOB is not offered)
+    if (flags & S.MSG_OOB && !this.tcp) return -Errno.EOPNOTSUPP;
     if (to !== null && !this.tcp && !this.seqpacket) return this.state === 'connected' ? -Errno.EISCONN : -Errno.EOPNOTSUPP;
     if (this.tcp && this.soError) {
       const e = this.soError;
@@ -221,13 +238,46 @@ export abstract class StreamSocket extends Socket {
       this.net.bufs.free(chunk);
       return 0;
     }
+    // tcp_mark_urg: the last byte sent is urgent; the peer learns of it as the data comes (tcp_urg)
+    if (flags & S.MSG_OOB) p.urgent(p.rcvSeq + k - 1, chunk[k - 1]!);
     p.enqueue(k < n ? chunk.subarray(0, k) : chunk, scm);
     return k;
+  }
+
+  /**
+   * tcp_check_urg and tcp_urg: the byte at seq is urgent (a newer mark
+   * replaces an older one; a reader standing at an older mark not inline
+   * has that byte dropped now: it is not data); the owner gets SIGURG,
+   * pollers POLLPRI.
+   */
+  private urgent(seq: number, byte: number): void {
+    if (this.urg && seq <= this.urgSeq) return;
+    if (this.urg && !this.oobInline && this.urgSeq === this.rcvSeq - this.rxBytes && this.rxBytes > 0) this.dropFront(1);
+    this.urg = URG_VALID;
+    this.urgSeq = seq;
+    this.urgByte = byte;
+    this.owner?.send(SIGURG);
+    this.wq.wake(POLLPRI | POLLRDBAND);
+  }
+
+  /** n bytes gone from the front of the stream's queue, read or skipped. */
+  private dropFront(n: number): void {
+    while (n > 0) {
+      const c = this.rx[0]!, k = Math.min(n, c.data.length - c.off);
+      c.off += k;
+      this.rxBytes -= k;
+      n -= k;
+      if (c.off === c.data.length) {
+        this.rx.shift();
+        this.net.bufs.free(c.data);
+      }
+    }
   }
 
   private enqueue(data: Uint8Array, scm: Scm | null): void {
     this.rx.push({ data, off: 0, scm });
     this.rxBytes += data.length;
+    this.rcvSeq += data.length;
     this.wakeIn();
   }
 
@@ -250,13 +300,21 @@ export abstract class StreamSocket extends Socket {
    * consumed, so a fault part-way leaves the rest queued (it.fault says why).
    */
   recvMsg(it: MsgIter, len: number, flags: number, info: RecvInfo): number {
-    if (flags & S.MSG_OOB) return this.tcp ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+    if (flags & S.MSG_OOB) {
+      if (!this.tcp) return -Errno.EOPNOTSUPP;
+      return this.state === 'listening' ? -Errno.ENOTCONN : this.recvUrgent(it, len, flags, info);
+    }
     if (this.state === 'listening' || this.state === 'unconnected') {
       if (this.tcp) return -Errno.ENOTCONN;
       return this.seqpacket ? -Errno.ENOTCONN : -Errno.EINVAL;
     }
     const peek = (flags & S.MSG_PEEK) !== 0;
-    if (this.rx.length === 0) {
+    // (a TCP stream with an urgent mark in it is read around the mark)
+    if (this.urg && this.rx.length) {
+      const n = this.recvMarked(it, len, flags);
+      if (n >= 0) return n;
+    }
+    if (this.rx.length === 0 || this.urg) {
       if (this.tcp && this.finReceived) return 0;
       if (this.soError) {
         const e = this.soError;
@@ -317,6 +375,69 @@ export abstract class StreamSocket extends Socket {
     return done;
   }
 
+  /**
+   * tcp_recv_urg: recv MSG_OOB takes the urgent byte (MSG_PEEK leaves it);
+   * EINVAL when there is none, it was taken, or it stays inline; a zero
+   * length says MSG_TRUNC.
+   */
+  private recvUrgent(it: MsgIter, len: number, flags: number, info: RecvInfo): number {
+    if (this.oobInline || this.urg !== URG_VALID) return -Errno.EINVAL;
+    if (!(flags & S.MSG_PEEK)) this.urg = URG_READ;
+    info.flags |= S.MSG_OOB;
+    if (len === 0) {
+      info.flags |= S.MSG_TRUNC;
+      return 0;
+    }
+    if (!(flags & S.MSG_TRUNC) && it.toUser(Uint8Array.of(this.urgByte), 0, 1) < 1) return 0;
+    return 1;
+  }
+
+  /**
+   * tcp_recvmsg's reading around the urgent mark: a read stops just before
+   * it (so SIOCATMARK can say the reader is there), and one starting at it
+   * skips the urgent byte unless SO_OOBINLINE keeps it in the stream;
+   * reading past it ends the urgent data. Bytes read (0: none, the caller
+   * answers as for an empty queue).
+   */
+  private recvMarked(it: MsgIter, len: number, flags: number): number {
+    const peek = (flags & S.MSG_PEEK) !== 0, discard = (flags & S.MSG_TRUNC) !== 0;
+    const copied = this.rcvSeq - this.rxBytes, avail = this.rxBytes;
+    let p = 0, done = 0;
+    while (done < len && p < avail) {
+      const seq = copied + p;
+      if (seq === this.urgSeq) {
+        if (done > 0) break;
+        if (!this.oobInline) {
+          p++;
+          continue;
+        }
+      }
+      // the chunk and offset p bytes in
+      // (only the first chunk is part-read)
+      let i = 0, off = this.rx[0]!.off + p;
+      while (off >= this.rx[i]!.data.length) off -= this.rx[i++]!.data.length;
+      const c = this.rx[i]!;
+      let n = Math.min(len - done, c.data.length - off);
+      if (this.urgSeq > seq) n = Math.min(n, this.urgSeq - seq);
+      const k = discard ? n : it.toUser(c.data, off, n);
+      if (k === 0) break;
+      done += k;
+      p += k;
+      if (k < n) break;
+    }
+    if (!peek && p > 0) {
+      this.dropFront(p);
+      if (this.rcvSeq - this.rxBytes > this.urgSeq) this.urg = 0;
+      this.consumed();
+    }
+    // (the urgent byte was all there was: nothing to read, as an empty queue)
+    return done === 0 && p === avail ? -1 : done;
+  }
+  /** SIOCATMARK: the next byte to read is the urgent one */
+  override atMark(): boolean {
+    return this.urg !== 0 && this.urgSeq === this.rcvSeq - this.rxBytes;
+  }
+
   override unrecv(data: Uint8Array): void {
     if (data.length === 0) return;
     this.rx.unshift({ data: data.slice(), off: 0, scm: null });
@@ -329,7 +450,13 @@ export abstract class StreamSocket extends Socket {
   }
 
   protected override inq(): number {
-    return this.state === 'listening' ? -Errno.EINVAL : this.rxBytes;
+    if (this.state === 'listening') return -Errno.EINVAL;
+    // (tcp_inq: an urgent byte not inline, not yet passed, ends what there is to read)
+    return this.urgAhead() ? this.urgSeq - (this.rcvSeq - this.rxBytes) : this.rxBytes;
+  }
+  /** An urgent byte kept out of the stream lies ahead of the reader. */
+  private urgAhead(): boolean {
+    return this.urg !== 0 && !this.oobInline && this.urgSeq >= this.rcvSeq - this.rxBytes;
   }
   protected override outq(): number {
     return this.peer ? this.peer.rxBytes : 0;
@@ -369,7 +496,9 @@ export abstract class StreamSocket extends Socket {
     if (this.soError) mask |= POLLERR;
     if (this.shut === S.SHUTDOWN_MASK || this.state === 'unconnected' || this.state === 'closed') mask |= POLLHUP;
     if (this.shut & S.RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
-    if (this.rx.length) mask |= POLLIN | POLLRDNORM;
+    // (tcp_poll: an urgent byte not inline that is all there is to read makes nothing readable)
+    if (this.rx.length && !(this.rxBytes === 1 && this.urgAhead())) mask |= POLLIN | POLLRDNORM;
+    if (this.urg === URG_VALID) mask |= POLLPRI;
     const wr = this.tcp ? POLLOUT | POLLWRNORM : POLLOUT | POLLWRNORM | POLLWRBAND;
     if (this.tcp) {
       if (this.shut & S.SEND_SHUTDOWN || this.state !== 'connected' || !this.peer || this.room(this.peer) > 0) mask |= wr;

@@ -12,13 +12,16 @@ import type { File } from '../fs/file.js';
 import { DN_MULTISHOT } from '../fs/dnotify.js';
 import { fcntlLock, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW } from './lock.js';
 import { memfdFcntl, F_ADD_SEALS, F_GET_SEALS } from './memfd.js';
+import { readStruct, writeStruct } from './uaccess.js';
+import { F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG, F_SETOWN_EX, F_GETOWN_EX, F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP } from '../abi/fcntl.js';
+import { SI_KERNEL } from '../abi/signal.js';
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
 const FD_CLOEXEC = 1;
 /** flags F_SETFL may change (SETFL_MASK) */
 const SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 
-const F_NOTIFY = 1026, SIGIO = 29, SI_KERNEL = 0x80;
+const F_NOTIFY = 1026, SIGIO = 29;
 
 /**
  * F_NOTIFY (fcntl_dirnotify): no events (DN_MULTISHOT alone) removes this
@@ -41,7 +44,55 @@ function dirNotify(t: Task, f: File, arg: number): number {
   return 0;
 }
 
-/** fcntl(2): the fd and status-flag commands, record locks, memfd seals; owners and leases are not offered (EINVAL). */
+/**
+ * f_setown_ex: the owner f's SIGURG (and SIGIO) go to, by type and id (0:
+ * nobody); ESRCH when no task, process or group has the id. The setter's
+ * credentials go with it (sigio_perm: a target it could not signal is
+ * passed by).
+ */
+function setOwner(t: Task, f: File, type: number, id: number): number {
+  const k = t.kernel;
+  // (nobody, but of that type: F_GETOWN_EX says it)
+  if (id === 0) {
+    f.owner = { type, id: 0, send: () => {} };
+    return 0;
+  }
+  if (!k.taskByPid(id) && !pgrpExists(t, id)) return -Errno.ESRCH;
+  const uid = t.creds.uid, euid = t.creds.euid;
+  const may = (x: Task): boolean => euid === 0 || euid === x.creds.suid || euid === x.creds.uid || uid === x.creds.suid || uid === x.creds.uid;
+  const send = (sig: number): void => {
+    const info = { signo: sig, code: SI_KERNEL };
+    if (type === F_OWNER_TID) {
+      const x = k.taskByPid(id);
+      if (x && x.state !== 'zombie' && x.state !== 'dead' && may(x)) k.signalTask(x, sig, info);
+      return;
+    }
+    for (const tg of k.tgs.values()) {
+      const lead = tg.tasks[0];
+      if (!lead || tg.zombie || (type === F_OWNER_PID ? tg.tgid !== id : tg.pgid !== id)) continue;
+      if (may(lead)) k.signalProcess(tg, sig, info);
+    }
+  };
+  f.owner = { type, id, send };
+  return 0;
+}
+/** Is id some process's group (find_vpid finds a pgid's pid)? */
+function pgrpExists(t: Task, id: number): boolean {
+  for (const tg of t.kernel.tgs.values()) if (tg.pgid === id || tg.sid === id) return true;
+  return false;
+}
+/** f_getown_ex's record: the owner's type and id (0 once it is gone); a file never given one says 0 0 (f_owner
+ * not allocated) */
+function ownerRecord(t: Task, f: File): [number, number] {
+  const o = f.owner;
+  if (!o) return [F_OWNER_TID, 0];
+  if (o.id === 0) return [o.type, 0];
+  const k = t.kernel;
+  const alive = o.type === F_OWNER_TID ? k.taskByPid(o.id) !== undefined : o.type === F_OWNER_PID ? k.tgs.has(o.id) : pgrpExists(t, o.id);
+  return [o.type, alive ? o.id : 0];
+}
+
+/** fcntl(2): the fd and status-flag commands, record locks, memfd seals, owners; leases are not offered (EINVAL). */
 export function sys_fcntl(t: Task, r: Regs): number {
   const fd = r.getI32(A0), cmd = r.getI32(A1), arg = r.get(A2);
   const e = t.files.entry(fd);
@@ -75,6 +126,38 @@ export function sys_fcntl(t: Task, r: Regs): number {
       return memfdFcntl(f, cmd, arg);
     case F_NOTIFY:
       return dirNotify(t, f, arg);
+    case F_SETOWN: {
+      // (an int: negative for a process group; INT_MIN has no positive)
+      const who = r.getI32(A2);
+      if (who === -0x80000000) return -Errno.EINVAL;
+      return setOwner(t, f, who < 0 ? F_OWNER_PGRP : F_OWNER_PID, Math.abs(who));
+    }
+    case F_GETOWN: {
+      const o = f.owner;
+      return !o ? 0 : o.type === F_OWNER_PGRP ? -o.id : o.id;
+    }
+    case F_SETOWN_EX: {
+      const dv = readStruct(t, arg, 8);
+      const type = dv.getInt32(0, true), pid = dv.getInt32(4, true);
+      if (type !== F_OWNER_TID && type !== F_OWNER_PID && type !== F_OWNER_PGRP) return -Errno.EINVAL;
+      if (pid < 0) return -Errno.EINVAL;
+      return setOwner(t, f, type, pid);
+    }
+    case F_GETOWN_EX: {
+      const [type, pid] = ownerRecord(t, f);
+      writeStruct(t, arg, 8, (dv) => {
+        dv.setInt32(0, type, true);
+        dv.setInt32(4, pid, true);
+      });
+      return 0;
+    }
+    case F_SETSIG:
+      // valid_signal
+      if (arg < 0 || arg > 64) return -Errno.EINVAL;
+      f.ownerSig = arg;
+      return 0;
+    case F_GETSIG:
+      return f.ownerSig;
     default:
       return f.fcntl(cmd, r.getBig(A2), t.creds); // the file's own (F_SETPIPE_SZ...), else EINVAL
   }
