@@ -129,6 +129,19 @@ test('timeout 1 sleep 5 exits 124 in about one second', () => {
   assert.ok(ms >= 900 && ms < 3500, `took ${ms} ms`);
 });
 
+// execveat said ENOSYS to every descriptor-relative call, and a script's comm was its interpreter's
+test('execveat: relative to a descriptor (O_PATH too), AT_EMPTY_PATH (fexecve of a file and a memfd), AT_SYMLINK_NOFOLLOW, errors, AT_EXECFN and comm, as native', () => {
+  const g = buildGuest('execveat');
+  const dir = makeScratch('execveat');
+  try {
+    const { native } = assertSameAsNative([g, g, dir], ['--mount', `${dir}:${dir}`]);
+    assert.match(native.stdout, /^ {4}ran: comm "memfd:inmem", AT_EXECFN "\/dev\/fd\/8"\n {2}memfd, "", AT_EMPTY_PATH +ran$/m);
+    assert.match(native.stdout, /^ {4}ran: comm "script.sh", AT_EXECFN "\/dev\/fd\/3\/script.sh"$/m);
+  } finally {
+    rmScratch(dir);
+  }
+});
+
 test('exec: the stack strings in Linux order (argv ascending, then the environment, then AT_EXECFN), so npm runs', () => {
   const g = buildGuest('exec_layout');
   const { native } = assertSameAsNative([g, 'one', 'two three', ''], ['--env', 'A=1', '--env', 'B=two']);

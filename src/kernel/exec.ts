@@ -18,9 +18,9 @@ import { FsContext } from '../fs/vfs.js';
 import { File } from '../fs/file.js';
 import { ElfImage, LoaderError, loadElf, parseElf, execArgMax, MAX_ARG_STRLEN } from '../loader/elf.js';
 import { RLIMIT_STACK } from '../abi/resource.js';
-import { O_RDONLY, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
+import { O_RDONLY, O_NOFOLLOW, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { getRandomBytes } from '../fs/devfs.js';
-import { Kernel, PreparedExec, ExecFileImpl, errnoMessage } from './kernel.js';
+import { Kernel, PreparedExec, ExecOrigin, ExecFileImpl, errnoMessage } from './kernel.js';
 import { exitRobustList } from './futex.js';
 import { unshareFiles } from './fork.js';
 import { READ_IMPLIES_EXEC } from '../abi/personality.js';
@@ -30,9 +30,11 @@ import { encodeName, nameByteLength } from '../abi/names.js';
  * The checks of execve that can fail before anything changes: resolve the
  * path, permission, #! scripts, the ELF headers and its interpreter.
  */
-export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string[], creds: Creds, depth = 0): PreparedExec {
+export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string[], creds: Creds, depth = 0,
+  origin: ExecOrigin | null = null): PreparedExec {
   if (path === '') throw new LoaderError(Errno.ENOENT, `${path}: No such file or directory`);
-  const file = k.openExec(fs, path, creds);
+  const file = k.openExec(fs, path, creds, false, origin?.at ?? null, origin?.nofollow ?? false);
+  const filename = origin?.filename ?? path;
   try {
     const head = new Uint8Array(256);
     const n = file.read(head, 0);
@@ -46,11 +48,17 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
       const sp = line.search(/[ \t]/);
       const interp = sp < 0 ? line : line.slice(0, sp);
       const arg = sp < 0 ? '' : line.slice(sp).trim();
-      const nargv = [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)];
+      // (the interpreter opens the script by the name exec was given: one through a descriptor closed at exec
+      // cannot be: BINPRM_FLAGS_PATH_INACCESSIBLE)
+      if (origin?.cloexec) throw new LoaderError(Errno.ENOENT, `${filename}: No such file or directory`);
+      const nargv = [interp, ...(arg ? [arg] : []), filename, ...argv.slice(1)];
       // the interpreter's image is what runs: the script itself is not held (found in review: each #! exec
       // kept it open)
       const p = k.prepareExec(fs, interp, nargv, creds, depth + 1);
       file.put();
+      // bprm->filename stays the script's
+      p.filename = filename;
+      p.commFromFile = origin?.commFromFile ?? false;
       return p;
     }
     const st = file.stat();
@@ -73,7 +81,10 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
         total += l + 8;
       }
       const exe = k.vfs.locOf(file)?.path ?? (path.startsWith('/') ? path : k.vfs.absolute(fs, path));
-      return { path, argv, img, interp, files: [file, ...(ifile ? [ifile] : [])], argTotal: total, exe };
+      return {
+        path, filename, commFromFile: origin?.commFromFile ?? false, argv, img, interp, files: [file, ...(ifile ? [ifile] : [])],
+        argTotal: total, exe,
+      };
     } catch (e) {
       ifile?.put();
       throw e;
@@ -84,8 +95,9 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
   }
 }
 
-export function openExec(k: Kernel, fs: FsContext, path: string, creds: Creds, interp = false): File {
-  const f = k.vfs.open({ fs, creds }, null, path, O_RDONLY, 0, true);
+export function openExec(k: Kernel, fs: FsContext, path: string, creds: Creds, interp = false, at: File | null = null,
+  nofollow = false): File {
+  const f = k.vfs.open({ fs, creds }, at, path, O_RDONLY | (nofollow ? O_NOFOLLOW : 0), 0, true);
   if (typeof f === 'number') {
     const what = interp ? `interpreter ${path}` : path;
     throw new LoaderError(-f as Errno, `${what}: ${errnoMessage(-f)}`);
@@ -135,7 +147,7 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
     // arch_pick_mmap_layout: the mmap area leaves the stack the room its limit gives it
     task.mm.pickMmapLayout(task.tg.limit(RLIMIT_STACK)[0]);
     r = loadElf(task.mm, p.img, p.interp, {
-      argv: p.argv, envp, execfn: p.path, random,
+      argv: p.argv, envp, execfn: p.filename, random,
       uid: task.creds.uid, gid: task.creds.gid, euid: task.creds.euid, egid: task.creds.egid,
     });
   } finally {
@@ -158,7 +170,8 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
   task.sc.returning = false;
   task.tg.exe = p.exe; // the file, not the name it was run by (an exec of /proc/self/exe must not name itself)
   task.tg.cmdline = new Uint8Array(encodeName(p.argv.map((a) => a + '\0').join('')));
-  task.comm = p.path.split('/').pop()!.slice(0, 15);
+  // (__set_task_comm: kbasename(bprm->filename), or the file's own name)
+  task.comm = (p.commFromFile ? p.exe.replace(/ \(deleted\)$/, '') : p.filename).split('/').pop()!.slice(0, 15);
 }
 
 /** free frames below which exec flushes the old image's unmapping before loading the new one (frames the host
@@ -170,11 +183,11 @@ const EXEC_ROOM_PAGES = 4096;
  * then the old image goes. A process's own stub is reused (its host
  * mappings are dropped with the old VMAs), which saves spawning one.
  */
-export function execve(k: Kernel, task: Task, path: string, argv: string[], envp: string[]): number {
+export function execve(k: Kernel, task: Task, path: string, argv: string[], envp: string[], origin: ExecOrigin | null = null): number {
   k.stats.execs++;
   let p: PreparedExec;
   try {
-    p = k.prepareExec(task.fs, path, argv, task.creds);
+    p = k.prepareExec(task.fs, path, argv, task.creds, 0, origin);
   } catch (e) {
     if (e instanceof LoaderError) return -e.errno;
     throw e;

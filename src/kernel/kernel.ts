@@ -347,13 +347,13 @@ export class Kernel {
   }
 
   /** exec.ts */
-  prepareExec(fs: FsContext, path: string, argv: string[], creds: Creds, depth = 0): PreparedExec {
-    return exec_m.prepareExec(this, fs, path, argv, creds, depth);
+  prepareExec(fs: FsContext, path: string, argv: string[], creds: Creds, depth = 0, origin: ExecOrigin | null = null): PreparedExec {
+    return exec_m.prepareExec(this, fs, path, argv, creds, depth, origin);
   }
 
   /** exec.ts */
-  openExec(fs: FsContext, path: string, creds: Creds, interp = false): File {
-    return exec_m.openExec(this, fs, path, creds, interp);
+  openExec(fs: FsContext, path: string, creds: Creds, interp = false, at: File | null = null, nofollow = false): File {
+    return exec_m.openExec(this, fs, path, creds, interp, at, nofollow);
   }
 
   /** exec.ts */
@@ -367,8 +367,8 @@ export class Kernel {
   }
 
   /** exec.ts */
-  execve(task: Task, path: string, argv: string[], envp: string[]): number {
-    return exec_m.execve(this, task, path, argv, envp);
+  execve(task: Task, path: string, argv: string[], envp: string[], origin: ExecOrigin | null = null): number {
+    return exec_m.execve(this, task, path, argv, envp, origin);
   }
 
   /** fork.ts */
@@ -881,8 +881,24 @@ export class ExecFileImpl implements ExecFile {
   }
 }
 
+/** Where execveat(2) finds the program besides a path: its dirfd's file (relative paths), AT_SYMLINK_NOFOLLOW, the
+ * name bprm->filename takes ("/dev/fd/N[/path]"), whether comm comes from the file itself (AT_EMPTY_PATH), and
+ * whether the dirfd closes at exec (a script it names could not be opened by its interpreter). */
+export interface ExecOrigin {
+  at: File | null;
+  nofollow: boolean;
+  filename: string;
+  commFromFile: boolean;
+  cloexec: boolean;
+}
+
 export interface PreparedExec {
   path: string;
+  /** bprm->filename: the name exec was asked to run (a script's, not its interpreter's; execveat's /dev/fd/N...):
+   * AT_EXECFN, and comm unless commFromFile */
+  filename: string;
+  /** comm is the executable's own name (execveat AT_EMPTY_PATH: comm_from_dentry) */
+  commFromFile: boolean;
   argv: string[];
   img: ElfImage;
   interp: ElfImage | null;

@@ -18,6 +18,7 @@ import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
 import { execArgMax } from '../loader/elf.js';
+import { AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from '../abi/fcntl.js';
 import { pidfdProcess } from '../kernel/pidfd.js';
 import { unshare } from '../kernel/fork.js';
 import { ptraceMayAccess, PTRACE_MODE_READ_REALCREDS } from '../kernel/creds.js';
@@ -171,15 +172,35 @@ export function sys_execve(t: Task, r: Regs): number {
   return t.kernel.execve(t, path, argv, envp);
 }
 
-/** execveat(2): only AT_FDCWD-relative or absolute paths for now. */
+/**
+ * execveat(2): a path relative to dirfd (its file need not be open for
+ * reading: O_PATH does), or with AT_EMPTY_PATH and "" the file dirfd
+ * names (fexecve: a memfd, say); AT_SYMLINK_NOFOLLOW refuses a symlink at
+ * the end (ELOOP). The program's name becomes /dev/fd/N[/path] (bprm's
+ * fdpath: AT_EXECFN, what a script's interpreter opens), comm the file's own
+ * name for AT_EMPTY_PATH.
+ */
 export function sys_execveat(t: Task, r: Regs): number {
-  const dirfd = r.getI32(A0);
+  const dirfd = r.getI32(A0), flags = r.getI32(A4);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
   const path = readPath(t, r.get(A1));
-  if (dirfd !== -100 && !path.startsWith('/')) return -Errno.ENOSYS;
   const max = execArgMax(getLimit(t, RLIMIT_STACK)[0]);
   const argv = readStringArray(t, r.get(A2), max);
   const envp = readStringArray(t, r.get(A3), max);
-  return t.kernel.execve(t, path, argv, envp);
+  const nofollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
+  if (dirfd === AT_FDCWD || path.startsWith('/')) {
+    if (path === '' && flags & AT_EMPTY_PATH) return t.kernel.execve(t, '.', argv, envp);
+    return t.kernel.execve(t, path, argv, envp, nofollow ? { at: null, nofollow, filename: path, commFromFile: false, cloexec: false } : null);
+  }
+  const e = t.files.entry(dirfd);
+  if (!e) return -Errno.EBADF;
+  if (path === '') {
+    if (!(flags & AT_EMPTY_PATH)) return -Errno.ENOENT;
+    // the descriptor's own file, reached as its /proc/self/fd link reaches it (an O_PATH one too)
+    return t.kernel.execve(t, `/proc/self/fd/${dirfd}`, argv, envp,
+      { at: null, nofollow: false, filename: `/dev/fd/${dirfd}`, commFromFile: true, cloexec: e.cloexec });
+  }
+  return t.kernel.execve(t, path, argv, envp, { at: e.file, nofollow, filename: `/dev/fd/${dirfd}/${path}`, commFromFile: false, cloexec: e.cloexec });
 }
 
 /** getpid(2) */

@@ -172,7 +172,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   // ---- end file ----
 
   [N.SYS_memfd_create]: { name: 'memfd_create', handler: MEMFD.sys_memfd_create, status: 'partial', note: 'MFD_HUGETLB: EINVAL' },
-  [N.SYS_memfd_secret]: { name: 'memfd_secret', handler: MEMFD.sys_memfd_secret, status: 'partial', note: 'the pages are not taken out of any direct map (the kernel sees guest memory through physmem, which no guest reaches) and do not count against RLIMIT_MEMLOCK' },
+  [N.SYS_memfd_secret]: { name: 'memfd_secret', handler: MEMFD.sys_memfd_secret, status: 'partial', note: 'the pages are not taken out of any direct map (the kernel sees guest memory through physmem, which no guest reaches)' },
 
   // ---- processes: syscalls/process.ts ----
   [N.SYS_exit]: { name: 'exit', handler: P.sys_exit, status: 'supported' },
@@ -181,7 +181,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_getsid]: { name: 'getsid', handler: P.sys_getsid, status: 'supported' },
   [N.SYS_exit_group]: { name: 'exit_group', handler: P.sys_exit_group, status: 'supported' },
   [N.SYS_execve]: { name: 'execve', handler: P.sys_execve, status: 'supported' },
-  [N.SYS_execveat]: { name: 'execveat', handler: P.sys_execveat, status: 'partial', note: 'AT_FDCWD or absolute paths only' },
+  [N.SYS_execveat]: { name: 'execveat', handler: P.sys_execveat, status: 'supported' },
   [N.SYS_getpid]: { name: 'getpid', handler: P.sys_getpid, status: 'supported' },
   [N.SYS_getppid]: { name: 'getppid', handler: P.sys_getppid, status: 'supported' },
   [N.SYS_gettid]: { name: 'gettid', handler: P.sys_gettid, status: 'supported' },
