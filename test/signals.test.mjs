@@ -123,3 +123,11 @@ test('a syscall restarted after an SA_RESTART handler gets its whole number back
   const { native } = assertSameAsNative([g]);
   assert.equal(native.stdout, 'handler: rax 0x100000000\nread: 1 x\n');
 });
+
+// O_ASYNC never signalled anybody (F_SETOWN was EINVAL): SIGIO-driven programs waited forever
+test('O_ASYNC: SIGIO and F_SETSIG signals (si_code, si_band, si_fd) from pipes and sockets when Linux sends them; regular files drop the flag', () => {
+  const { native } = assertSameAsNative([buildGuest('sigio')], []);
+  assert.match(native.stdout, /^writer: a page read from the full pipe +\[code 2 band 0x304 fd 4\]$/m);
+  assert.match(native.stdout, /^unix socket: the peer reads it all +\[code 2 band 0x304 fd 3\]$/m);
+  assert.match(native.stdout, /^plain SIGIO: a write: 1 SIGIO$/m);
+});

@@ -45,7 +45,15 @@ export interface SigInfo {
   /** fault context for the frame's sigcontext */
   trapno?: number;
   err?: number;
+  /** _sigpoll (SIGIO or F_SETSIG's signal, si_code a POLL_* reason): the poll events and the descriptor */
+  band?: number;
+  fd?: number;
 }
+
+/** SIGPOLL's si_code: why a file's owner was signalled (kill_fasync's reason) */
+export const POLL_IN = 1, POLL_OUT = 2, POLL_MSG = 3, POLL_ERR = 4, POLL_PRI = 5, POLL_HUP = 6;
+/** band_table: si_band for each POLL_* reason (index reason - POLL_IN) */
+export const POLL_BANDS = [0x41, 0x304, 0x441, 0x8, 0x82, 0x18];
 
 const STOP_SIGNALS = (1 << (SIGSTOP - 1)) | (1 << (SIGTSTP - 1)) | (1 << (SIGTTIN - 1)) | (1 << (SIGTTOU - 1));
 const IGNORE_DFL = (1 << (SIGCHLD - 1)) | (1 << (SIGCONT - 1)) | (1 << (SIGURG - 1)) | (1 << (SIGWINCH - 1));
@@ -96,6 +104,11 @@ export function encodeSiginfo(dv: DataView, o: number, info: SigInfo): void {
     dv.setBigUint64(f, BigInt(info.addr ?? 0), true);
     dv.setInt32(f + 8, info.syscall ?? 0, true);
     dv.setUint32(f + 12, info.arch ?? 0, true);
+    return;
+  }
+  if (info.band !== undefined) {
+    dv.setBigInt64(f, BigInt(info.band), true);
+    dv.setInt32(f + 8, info.fd ?? 0, true);
     return;
   }
   if (info.timerid !== undefined) {

@@ -10,7 +10,8 @@
 import { Errno } from '../abi/errno.js';
 import { DirEntry, Mappable, Stat, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR } from './types.js';
 import type { SetAttr } from './node.js';
-import { WaitQueue } from './waitqueue.js';
+import { WaitQueue, Waiter, POLLIN, POLLRDNORM, POLLOUT, POLLPRI } from './waitqueue.js';
+import { POLL_IN, POLL_OUT, POLL_PRI } from '../abi/signal.js';
 
 /** Guest memory as fs code may touch it (for ioctl arguments and the like).
  * Implemented by mm's AddressSpace; throws ErrnoError(EFAULT) on a bad address. */
@@ -27,9 +28,10 @@ export interface FileOwner {
   /** F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP, and that thread's, process's or group's id */
   readonly type: number;
   readonly id: number;
-  /** Send sig to the owner (each task of it the setter's credentials may signal: sigio_perm), from the kernel;
-   * made by the syscall layer, which knows the tasks */
-  readonly send: (sig: number) => void;
+  /** Send sig to the owner (each task of it the setter's credentials may signal: sigio_perm), from the kernel
+   * (si_code SI_KERNEL), or with poll: si_code the POLL_* reason, si_band and si_fd (F_SETSIG's signal); made by
+   * the syscall layer, which knows the tasks */
+  readonly send: (sig: number, poll?: { code: number; band: number; fd: number }) => void;
 }
 
 export abstract class File {
@@ -39,6 +41,21 @@ export abstract class File {
   owner: FileOwner | null = null;
   /** f_owner.signum (fcntl F_SETSIG): 0 for SIGIO; guarded by the JS thread */
   ownerSig = 0;
+  /** O_ASYNC's watch on waitq (fasync_helper: fcntl F_SETFL adds it), gone with the flag or the file; guarded by
+   * the JS thread */
+  fasync: Waiter | null = null;
+  /** f_op->fasync: the file signals its owner when O_ASYNC is set (pipes, sockets, terminals, inotify) */
+  get fasyncCapable(): boolean {
+    return false;
+  }
+  /** The POLL_* reason kill_fasync gives for a wake-up of waitq with these events (0: none): data came
+   * (POLL_IN), room (POLL_OUT), urgent data (POLL_PRI); a file whose wake-ups say more says so itself. */
+  fasyncReason(events: number): number {
+    if (events & (POLLIN | POLLRDNORM)) return POLL_IN;
+    if (events & POLLOUT) return POLL_OUT;
+    if (events & POLLPRI) return POLL_PRI;
+    return 0;
+  }
   /** file position; guarded by the JS thread */
   pos = 0;
   /** references: fds and in-flight syscalls; guarded by the JS thread */
@@ -202,6 +219,11 @@ export abstract class File {
   }
   put(): void {
     if (--this.refs === 0) {
+      // (__fput: fasync off)
+      if (this.fasync) {
+        this.waitq?.remove(this.fasync);
+        this.fasync = null;
+      }
       this.release();
       this.closeNotify?.(this);
     }

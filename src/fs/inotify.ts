@@ -385,6 +385,10 @@ export class InotifyFile extends AnonInodeFile {
     super(flags, 'anon_inode:inotify');
   }
 
+  /** (f_op->fasync: O_ASYNC signals the owner) */
+  override get fasyncCapable(): boolean {
+    return true;
+  }
   override get waitq(): WaitQueue {
     return this.wq;
   }

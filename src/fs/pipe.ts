@@ -23,6 +23,7 @@ import { Errno } from '../abi/errno.js';
 import { FIONREAD } from '../abi/termios.js';
 import { File, UserMemory } from './file.js';
 import { Stat, S_IFIFO, O_ACCMODE, O_DIRECT, O_RDONLY, O_WRONLY } from './types.js';
+import { POLL_IN, POLL_OUT } from '../abi/signal.js';
 import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM } from './waitqueue.js';
 import { nowNs, PseudoInodeAttrs, SetAttr } from './node.js';
 import { capRaised, CAP_SYS_RESOURCE } from '../abi/capability.js';
@@ -304,6 +305,14 @@ export class PipeEnd extends File {
     }
   }
 
+  /** (f_op->fasync: O_ASYNC signals the owner) */
+  override get fasyncCapable(): boolean {
+    return true;
+  }
+  /** pipe_release's kill_fasync: an end going tells the readers POLL_IN, the writers POLL_OUT */
+  override fasyncReason(events: number): number {
+    return events === 0 ? (this.readable ? POLL_IN : POLL_OUT) : super.fasyncReason(events);
+  }
   override get waitq(): WaitQueue {
     if (this.readable && this.writable) return this.pipe.rwWait;
     return this.readable ? this.pipe.rdWait : this.pipe.wrWait;

@@ -16,7 +16,8 @@ import { Errno } from '../abi/errno.js';
 import * as S from '../abi/socket.js';
 import { File, UserMemory } from '../fs/file.js';
 import { Stat, S_IFSOCK, O_RDWR } from '../fs/types.js';
-import { WaitQueue, POLLIN, POLLRDNORM } from '../fs/waitqueue.js';
+import { WaitQueue, POLLIN, POLLRDNORM, POLLOUT } from '../fs/waitqueue.js';
+import { POLL_IN, POLL_OUT, POLL_HUP } from '../abi/signal.js';
 import { PseudoInodeAttrs, SetAttr } from '../fs/node.js';
 import type { FsCaller } from '../fs/vfs.js';
 import type { NetStack } from './stack.js';
@@ -211,6 +212,28 @@ export abstract class Socket extends File {
     this.rcvBuf = bufs.rcv;
   }
 
+  /** (f_op->fasync: O_ASYNC signals the owner) */
+  override get fasyncCapable(): boolean {
+    return true;
+  }
+  /** SOCKWQ_ASYNC_NOSPACE: a send found no room; the next room that comes is POLL_OUT to the owner (and only
+   * then); guarded by the JS thread (the family's sends set it, fasyncReason clears it) */
+  asyncNoSpace = false;
+  /**
+   * sk_wake_async's reasons: data came (POLL_IN); room came after a send
+   * found none (POLL_OUT); urgent data (POLL_PRI); a shutdown or close by
+   * the peer: POLL_HUP once both ways are shut, POLL_IN when only its
+   * sending is.
+   */
+  override fasyncReason(events: number): number {
+    if (events & POLLOUT) {
+      if (!this.asyncNoSpace) return 0;
+      this.asyncNoSpace = false;
+      return POLL_OUT;
+    }
+    if (events === 0) return this.shut === S.SHUTDOWN_MASK ? POLL_HUP : this.shut & S.RCV_SHUTDOWN ? POLL_IN : 0;
+    return super.fasyncReason(events);
+  }
   override get waitq(): WaitQueue {
     return this.wq;
   }

@@ -231,7 +231,10 @@ export abstract class StreamSocket extends Socket {
       return 0;
     }
     const n = Math.min(len, this.room(p));
-    if (n <= 0) return -Errno.EAGAIN;
+    if (n <= 0) {
+      this.asyncNoSpace = true;
+      return -Errno.EAGAIN;
+    }
     const chunk = this.net.bufs.alloc(n);
     const k = it.fromUser(chunk, 0, n);
     if (k === 0) {

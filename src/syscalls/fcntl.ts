@@ -14,7 +14,7 @@ import { fcntlLock, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_
 import { memfdFcntl, F_ADD_SEALS, F_GET_SEALS } from './memfd.js';
 import { readStruct, writeStruct } from './uaccess.js';
 import { F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG, F_SETOWN_EX, F_GETOWN_EX, F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP } from '../abi/fcntl.js';
-import { SI_KERNEL } from '../abi/signal.js';
+import { SI_KERNEL, POLL_IN, POLL_BANDS } from '../abi/signal.js';
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
 const FD_CLOEXEC = 1;
@@ -60,8 +60,8 @@ function setOwner(t: Task, f: File, type: number, id: number): number {
   if (!k.taskByPid(id) && !pgrpExists(t, id)) return -Errno.ESRCH;
   const uid = t.creds.uid, euid = t.creds.euid;
   const may = (x: Task): boolean => euid === 0 || euid === x.creds.suid || euid === x.creds.uid || uid === x.creds.suid || uid === x.creds.uid;
-  const send = (sig: number): void => {
-    const info = { signo: sig, code: SI_KERNEL };
+  const send = (sig: number, poll?: { code: number; band: number; fd: number }): void => {
+    const info = poll ? { signo: sig, code: poll.code, band: poll.band, fd: poll.fd } : { signo: sig, code: SI_KERNEL };
     if (type === F_OWNER_TID) {
       const x = k.taskByPid(id);
       if (x && x.state !== 'zombie' && x.state !== 'dead' && may(x)) k.signalTask(x, sig, info);
@@ -92,6 +92,36 @@ function ownerRecord(t: Task, f: File): [number, number] {
   return [o.type, alive ? o.id : 0];
 }
 
+/**
+ * O_ASYNC (the file's fasync, fasync_helper): while it is set, the file's
+ * owner gets SIGIO (or F_SETSIG's signal, with si_code the reason, si_band
+ * and si_fd: fd, the descriptor it was set through) at each wake-up the
+ * file says is one (File.fasyncReason: kill_fasync's calls). Only files
+ * with an fasync (pipes, sockets, terminals, inotify): for the others
+ * F_SETFL drops the flag.
+ */
+function setFasync(f: File, fd: number, on: boolean): void {
+  const q = f.waitq;
+  if (!on || !q || !f.fasyncCapable) {
+    if (f.fasync) q?.remove(f.fasync);
+    f.fasync = null;
+    return;
+  }
+  if (f.fasync) return;
+  // (poll arms a host-backed file's wake-up: the console's)
+  f.poll();
+  const w = (events: number): void => {
+    f.poll();
+    const o = f.owner;
+    const reason = f.fasyncReason(events);
+    if (!o || o.id === 0 || !reason) return;
+    if (f.ownerSig === 0) o.send(SIGIO);
+    else o.send(f.ownerSig, { code: reason, band: POLL_BANDS[reason - POLL_IN]!, fd });
+  };
+  q.add(w);
+  f.fasync = w;
+}
+
 /** fcntl(2): the fd and status-flag commands, record locks, memfd seals, owners; leases are not offered (EINVAL). */
 export function sys_fcntl(t: Task, r: Regs): number {
   const fd = r.getI32(A0), cmd = r.getI32(A1), arg = r.get(A2);
@@ -112,7 +142,8 @@ export function sys_fcntl(t: Task, r: Regs): number {
       return f.flags;
     case F_SETFL:
       if (f.flags & O_PATH) return -Errno.EBADF;
-      f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
+      if ((f.flags ^ arg) & O_ASYNC) setFasync(f, fd, (arg & O_ASYNC) !== 0);
+      f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK & (f.fasyncCapable ? ~0 : ~O_ASYNC));
       return 0;
     case F_GETLK:
     case F_SETLK:

@@ -112,7 +112,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_chdir]: { name: 'chdir', handler: NAMEI.sys_chdir, status: 'supported' },
   [N.SYS_fchdir]: { name: 'fchdir', handler: NAMEI.sys_fchdir, status: 'supported' },
   [N.SYS_chroot]: { name: 'chroot', handler: NAMEI.sys_chroot, status: 'supported', note: "/proc/PID/fd and exe links still show paths from umlts's root" },
-  [N.SYS_fcntl]: { name: 'fcntl', handler: FCNTL.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record locks F_GETLK/SETLK/SETLKW and F_OFD_* (kernel-wide table), F_ADD_SEALS/F_GET_SEALS, pipe sizes, F_NOTIFY (SIGIO for names created, deleted or renamed through umlts), owners (F_SETOWN, F_SETOWN_EX, F_SETSIG: SIGURG for TCP urgent data; O_ASYNC sends no SIGIO); leases: EINVAL' },
+  [N.SYS_fcntl]: { name: 'fcntl', handler: FCNTL.sys_fcntl, status: 'partial', note: 'F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record locks F_GETLK/SETLK/SETLKW and F_OFD_* (kernel-wide table), F_ADD_SEALS/F_GET_SEALS, pipe sizes, F_NOTIFY (SIGIO for names created, deleted or renamed through umlts), owners (F_SETOWN, F_SETOWN_EX, F_SETSIG: SIGURG for TCP urgent data, SIGIO for O_ASYNC pipes, sockets, terminals and inotify); leases: EINVAL' },
   [N.SYS_flock]: { name: 'flock', handler: L.sys_flock, status: 'supported', note: 'umlts-wide lock table: guest processes see each other\'s locks, host processes do not' },
   [N.SYS_ioctl]: { name: 'ioctl', handler: IOCTL.sys_ioctl, status: 'partial', note: 'FIONBIO/FIOCLEX/FIONCLEX/FIONREAD, terminal ioctls on the console' },
   [N.SYS_dup]: { name: 'dup', handler: OPEN.sys_dup, status: 'supported' },

@@ -390,6 +390,10 @@ export class ConsoleFile extends File {
     return r < 0 ? -Errno.ENOENT : parseStat(b);
   }
 
+  /** (f_op->fasync: O_ASYNC signals the owner) */
+  override get fasyncCapable(): boolean {
+    return true;
+  }
   override get waitq(): WaitQueue {
     return this.tty ? this.tty.waitq : this.wq;
   }

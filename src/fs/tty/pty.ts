@@ -429,6 +429,10 @@ export class PtyFile extends File {
   override get writesAll(): boolean {
     return true; // n_tty_write: a blocking write waits until all of it is written
   }
+  /** (f_op->fasync: O_ASYNC signals the owner) */
+  override get fasyncCapable(): boolean {
+    return true;
+  }
   override get waitq() {
     return this.end.waitq;
   }
