@@ -48,9 +48,12 @@ test('a fork bomb and an endless loop are stopped by the limits; the service kee
   const loop = post({ language: 'sh', code: 'while :; do :; done' });
   for (const { status, body } of await Promise.all([bomb, pybomb, loop])) {
     assert.equal(status, 200);
-    assert.equal(body.timedOut, true, JSON.stringify(body));
+    // (the time limit, or the output limit: a shell's bomb prints "Cannot fork" for each fork refused, and a fast
+    // enough run fills the 64 KiB before the 5 s are up — CI saw it once at 4976 ms)
+    assert.ok(body.timedOut === true || body.truncated === true, JSON.stringify(body).slice(0, 300));
     assert.equal(body.signal, 'SIGKILL');
   }
+  assert.equal((await loop).body.timedOut, true);
   assertNoLeftovers(0);
   const after = await post({ language: 'python', code: 'print("still here")' });
   assert.equal(after.body.stdout, 'still here\n');

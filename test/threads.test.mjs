@@ -70,6 +70,14 @@ test('futex_waitv: a wake of any one ends the wait with its index, values compar
   assert.match(native.stdout, /^unmapped, shared: -1 EFAULT$/m);
 });
 
+// FUTEX_LOCK_PI and kin were ENOSYS: a PTHREAD_PRIO_INHERIT mutex could not be locked
+test('PI futexes: LOCK_PI, TRYLOCK_PI, UNLOCK_PI rules and hand-offs, a realtime deadline, glibc PI mutexes (robust too) as native', () => {
+  const { native } = assertSameAsNative([buildGuest('pi_futex', PTHREAD)], [], { timeout: 60_000 });
+  assert.match(native.stdout, /^the sleeper got it: 1, word is FUTEX_WAITERS \| its tid: 1$/m);
+  assert.match(native.stdout, /^4 threads x 20000 under a PI mutex: 80000$/m);
+  assert.match(native.stdout, /^a robust PI mutex whose owner died: EOWNERDEAD$/m);
+});
+
 test('futex REQUEUE, CMP_REQUEUE and WAKE_OP: counts, waiters moved, the atomic operation and its comparison, errors', () => {
   const { native } = assertSameAsNative([buildGuest('futex_requeue', PTHREAD)], [], { timeout: 60_000 });
   assert.match(native.stdout, /CMP_REQUEUE f2 -> f3, wake 1, move 1: 2\n/, native.describe());

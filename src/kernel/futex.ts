@@ -36,10 +36,80 @@ export interface FutexWait {
   timer: Timer | null;
 }
 
+/** One FUTEX_LOCK_PI sleeper (its task's, until the call returns): woken holding the lock (acquired), or by its
+ * timer. Guarded by the JS thread. */
+export interface PiWait {
+  readonly pi: true;
+  task: Task;
+  key: string;
+  /** the futex word in task's address space: a hand-off writes the new owner's tid there */
+  uaddr: number;
+  acquired: boolean;
+  timedOut: boolean;
+  timer: Timer | null;
+}
+
+/** pi_state: a PI futex that has sleepers: whom they wait for (the task the word named when the first came, or
+ * the one the lock was handed to) and the sleepers, first come first (one priority here). Guarded by the JS thread. */
+interface PiState {
+  owner: Task;
+  readonly waiters: PiWait[];
+}
+
 /** Waiters per futex key; the kernel owns one table (guarded by the JS thread). */
 export class FutexTable {
   /** key -> waiters in FIFO order; guarded by the JS thread */
   private readonly q = new Map<string, FutexWait[]>();
+  /** key -> the PI futex's sleepers and owner, while it has sleepers; guarded by the JS thread */
+  private readonly pi = new Map<string, PiState>();
+
+  /** The owner PI sleepers on key wait for, if any sleep there. */
+  piOwner(key: string): Task | null {
+    return this.pi.get(key)?.owner ?? null;
+  }
+  /** A PI sleeper queues behind owner's lock (the first makes the state). */
+  piAdd(w: PiWait, owner: Task): void {
+    const st = this.pi.get(w.key);
+    if (st) st.waiters.push(w);
+    else this.pi.set(w.key, { owner, waiters: [w] });
+  }
+  /** A PI sleeper leaves (its timeout, a signal); the state goes with the last. */
+  piRemove(w: PiWait): void {
+    const st = this.pi.get(w.key);
+    if (!st) return;
+    const i = st.waiters.indexOf(w);
+    if (i >= 0) st.waiters.splice(i, 1);
+    if (st.waiters.length === 0) this.pi.delete(w.key);
+  }
+  /**
+   * wake_futex_pi: the lock goes to the first sleeper on key, woken
+   * holding it: the word becomes FUTEX_WAITERS | its tid (the bit stays
+   * while the state is there; keepDied: the owner died, and a robust lock's
+   * FUTEX_OWNER_DIED stays for the new owner to see). Whether one was there.
+   */
+  piHandOff(t: Task, key: string, keepDied: boolean): boolean {
+    const st = this.pi.get(key);
+    const w = st?.waiters.shift();
+    if (!st || !w) return false;
+    st.owner = w.task;
+    if (st.waiters.length === 0) this.pi.delete(key);
+    try {
+      const died = keepDied ? w.task.mm.readU32(w.uaddr) & FUTEX_OWNER_DIED : 0;
+      w.task.mm.writeU32(w.uaddr, (FUTEX_WAITERS | died | w.task.tid) >>> 0);
+    } catch (err) {
+      // (a word the new owner cannot write: it holds the lock all the same, as Linux's fixup leaves it)
+      if (!(err instanceof ErrnoError) && !(err instanceof OutOfMemory)) throw err;
+    }
+    w.acquired = true;
+    if (w.timer) t.kernel.events.cancelTimer(w.timer);
+    t.kernel.wake(w.task);
+    return true;
+  }
+  /** exit_pi_state_list: the PI locks t held that others sleep on go to their first sleepers. */
+  exitPi(t: Task): void {
+    if (this.pi.size === 0) return;
+    for (const [key, st] of [...this.pi]) if (st.owner === t) this.piHandOff(t, key, true);
+  }
 
   /**
    * get_futex_key: the key of the futex at addr in t's address space;
@@ -133,9 +203,15 @@ export class FutexTable {
  * each, so the next pthread_mutex_lock of a robust mutex (in this process,
  * or another sharing the memory) gets EOWNERDEAD instead of waiting for
  * ever. The list is the guest's: a fault, a misaligned word or a loop ends
- * the walk quietly, as on Linux. The list is forgotten afterwards.
+ * the walk quietly, as on Linux. The list is forgotten afterwards. Then
+ * the PI locks it still holds go to their sleepers (exit_pi_state_list).
  */
 export function exitRobustList(table: FutexTable, t: Task): void {
+  exitRobust(table, t);
+  // (futex_cleanup: the robust list, then the PI locks still held)
+  table.exitPi(t);
+}
+function exitRobust(table: FutexTable, t: Task): void {
   const head = t.robustList;
   if (!head) return;
   t.robustList = 0;

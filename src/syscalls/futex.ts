@@ -2,19 +2,21 @@
  * futex(2): WAIT/WAKE (and their BITSET forms), REQUEUE, CMP_REQUEUE and
  * WAKE_OP (musl's condition variables requeue; older glibc's use WAKE_OP),
  * keyed as kernel/futex.ts says. A waiter sleeps until a WAKE picks it or
- * its timeout passes. No PI futexes (ENOSYS). futex_waitv(2): one sleep on
- * up to 128 futexes.
+ * its timeout passes. PI locks (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI:
+ * glibc's PTHREAD_PRIO_INHERIT mutexes) hand the lock to a sleeper; the
+ * requeue-PI pair is ENOSYS. futex_waitv(2): one sleep on up to 128 futexes.
  */
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs } from '../kernel/events.js';
 import { Regs } from '../platform/regs.js';
-import type { FutexWait } from '../kernel/futex.js';
+import { FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK } from '../kernel/futex.js';
+import type { FutexWait, PiWait } from '../kernel/futex.js';
 import type { Timer } from '../platform/platform.js';
 import { A0, A1, A2, A3, A4, A5 } from './types.js';
 import { readU32, readTimespec, readStruct, getTimespec, NSEC_PER_SEC } from './uaccess.js';
 import { CLOCK_REALTIME, CLOCK_MONOTONIC } from '../abi/time.js';
-import { ERESTART_RESTARTBLOCK } from '../abi/errno.js';
+import { ERESTART_RESTARTBLOCK, ERESTARTNOINTR } from '../abi/errno.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
   FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
@@ -60,8 +62,8 @@ function atomicOp(t: Task, uaddr: number, encoded: number): number {
   }
 }
 
-/** the commands sys_futex reads a timeout for, and those the realtime clock may time (do_futex) */
-const FUTEX_LOCK_PI = 6, FUTEX_WAIT_REQUEUE_PI = 11, FUTEX_LOCK_PI2 = 13;
+/** the PI commands; sys_futex reads a timeout for LOCK_PI, LOCK_PI2 and WAIT_REQUEUE_PI */
+const FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_REQUEUE_PI = 11, FUTEX_LOCK_PI2 = 13;
 
 /** How many a wake count wakes: up to n, and one for 0 or less (futex_wake breaks after each wake: ++ret >= n). */
 const wakeCount = (n: number): number => (n > 0 ? n : 1);
@@ -73,9 +75,9 @@ const wakeCount = (n: number): number => (n > 0 ? n : 1);
  * shared futex's memory; then the value compared).
  */
 export function sys_futex(t: Task, r: Regs): number {
-  const st = t.sc.state as FutexWait | null;
+  const st = t.sc.state as FutexWait | PiWait | null;
   // re-run after a wake or the timeout
-  if (st) return waitDone(t, st);
+  if (st) return 'pi' in st ? lockPiDone(t, st) : waitDone(t, st);
   const uaddr = r.get(A0), op = r.getI32(A1), val = r.getU32(A2), utime = r.get(A3), val3 = r.getU32(A5);
   const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
   let ns: bigint | null = null;
@@ -125,9 +127,97 @@ export function sys_futex(t: Task, r: Regs): number {
       if (hit) n += table.wake(t, k2, wakeCount(nWake2), 0xffffffff);
       return n;
     }
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2: {
+      // LOCK_PI's timeout is on the realtime clock (FLAGS_CLOCKRT), LOCK_PI2's on the monotonic one unless asked
+      let deadline: bigint | null = null;
+      if (ns !== null) deadline = cmd === FUTEX_LOCK_PI || op & FUTEX_CLOCK_REALTIME ? monotonicNs() + (ns - t.kernel.realtimeNs()) : ns;
+      return lockPi(t, uaddr, shared, deadline, false);
+    }
+    case FUTEX_TRYLOCK_PI:
+      return lockPi(t, uaddr, shared, null, true);
+    case FUTEX_UNLOCK_PI:
+      return unlockPi(t, uaddr, shared);
     default:
-      return -Errno.ENOSYS; // PI futexes
+      return -Errno.ENOSYS; // the requeue-PI pair (glibc's condition variables have not used it since 2.25)
   }
+}
+
+/**
+ * futex_lock_pi (and TRYLOCK_PI): take the lock whose word holds its
+ * owner's tid. A word with no tid is taken at once (its FUTEX_OWNER_DIED
+ * kept: a robust lock's next owner sees it); one naming the caller is
+ * EDEADLK; one naming a task nobody has is ESRCH. Otherwise FUTEX_WAITERS
+ * is set (the owner's unlock then comes here) and the caller sleeps until
+ * the lock is handed to it (FUTEX_UNLOCK_PI, or the owner's exit: it wakes
+ * holding it), or the deadline passes (ETIMEDOUT); TRYLOCK_PI does not
+ * sleep (EAGAIN, the bit set all the same). A signal restarts it
+ * (ERESTARTNOINTR: the deadline is absolute). No priority is inherited:
+ * umlts's scheduler has none to lend.
+ */
+function lockPi(t: Task, uaddr: number, shared: boolean, deadline: bigint | null, trylock: boolean): number {
+  const table = t.kernel.futexes;
+  const key = table.keyOf(t, uaddr, shared);
+  let owner: Task | null = null;
+  for (let tries = 0; ; tries++) {
+    // (a word that keeps changing under the compare-exchange: the guest's own threads racing; Linux retries too)
+    if (tries >= 64) return -Errno.EAGAIN;
+    const uval = readU32(t, uaddr), tid = uval & FUTEX_TID_MASK;
+    if (tid === t.tid) return -Errno.EDEADLK;
+    owner = table.piOwner(key);
+    if (!owner && tid === 0) {
+      const nu = ((uval & FUTEX_OWNER_DIED) | t.tid) >>> 0;
+      if (t.mm.cmpxchgU32(uaddr, uval, nu) !== uval) continue;
+      return 0;
+    }
+    if (!owner) {
+      // attach_to_pi_owner: the task the word names
+      const o = t.kernel.taskByPid(tid);
+      if (!o || o.state === 'zombie' || o.state === 'dead') return -Errno.ESRCH;
+      owner = o;
+    }
+    if (!(uval & FUTEX_WAITERS) && t.mm.cmpxchgU32(uaddr, uval, (uval | FUTEX_WAITERS) >>> 0) !== uval) continue;
+    if (trylock) return -Errno.EAGAIN;
+    break;
+  }
+  const w: PiWait = { pi: true, task: t, key, uaddr, acquired: false, timedOut: false, timer: null };
+  if (deadline !== null) {
+    w.timer = t.kernel.events.addTimer(deadline, () => {
+      w.timedOut = true;
+      t.kernel.wake(t);
+    });
+  }
+  table.piAdd(w, owner!);
+  t.sc.state = w;
+  t.sc.cleanup = () => {
+    table.piRemove(w);
+    if (w.timer) t.kernel.events.cancelTimer(w.timer);
+    return -ERESTARTNOINTR;
+  };
+  return t.sleep();
+}
+
+/** A LOCK_PI sleep's re-run: it holds the lock, or its deadline passed. */
+function lockPiDone(t: Task, w: PiWait): number {
+  t.sc.state = null;
+  if (w.acquired) return 0;
+  t.kernel.futexes.piRemove(w);
+  return -Errno.ETIMEDOUT;
+}
+
+/**
+ * futex_unlock_pi: only the owner the word names may (EPERM); the lock
+ * goes to the first sleeper, if any (the word becomes FUTEX_WAITERS | its
+ * tid), else the word becomes 0 — EAGAIN if it changed meanwhile (user
+ * space tries again).
+ */
+function unlockPi(t: Task, uaddr: number, shared: boolean): number {
+  const table = t.kernel.futexes;
+  const uval = readU32(t, uaddr);
+  if ((uval & FUTEX_TID_MASK) !== t.tid) return -Errno.EPERM;
+  const key = table.keyOf(t, uaddr, shared);
+  if (table.piHandOff(t, key, false)) return 0;
+  return t.mm.cmpxchgU32(uaddr, uval, 0) === uval ? 0 : -Errno.EAGAIN;
 }
 
 /**

@@ -306,7 +306,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_time]: { name: 'time', handler: T.sys_time, status: 'supported' },
   [N.SYS_nanosleep]: { name: 'nanosleep', handler: T.sys_nanosleep, status: 'supported', restart: 'nohand' },
   [N.SYS_clock_nanosleep]: { name: 'clock_nanosleep', handler: T.sys_clock_nanosleep, status: 'partial', note: 'clock jumps are not followed', restart: 'nohand' },
-  [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'no PI futexes' },
+  [N.SYS_futex]: { name: 'futex', handler: sys_futex, status: 'partial', note: 'PI locks hand the lock on but lend no priority (umlts schedules none); no FUTEX_WAIT_REQUEUE_PI / CMP_REQUEUE_PI (ENOSYS)' },
   [N.SYS_futex_waitv]: { name: 'futex_waitv', handler: sys_futex_waitv, status: 'supported', note: 'one NUMA node: FUTEX2_NUMA and FUTEX2_MPOL change nothing' },
 
   // ---- pipes, poll, epoll, timers: syscalls/pipe.ts, poll.ts, epoll.ts, timer.ts, timerfd.ts ----
