@@ -118,7 +118,7 @@ function setFasync(f: File, fd: number, on: boolean): void {
     if (f.ownerSig === 0) o.send(SIGIO);
     else o.send(f.ownerSig, { code: reason, band: POLL_BANDS[reason - POLL_IN]!, fd });
   };
-  q.add(w);
+  q.addLate(w);
   f.fasync = w;
 }
 
