@@ -50,7 +50,7 @@ function dirNotify(t: Task, f: File, arg: number): number {
  * credentials go with it (sigio_perm: a target it could not signal is
  * passed by).
  */
-function setOwner(t: Task, f: File, type: number, id: number): number {
+export function setOwner(t: Task, f: File, type: number, id: number): number {
   const k = t.kernel;
   // (nobody, but of that type: F_GETOWN_EX says it)
   if (id === 0) {
@@ -75,6 +75,27 @@ function setOwner(t: Task, f: File, type: number, id: number): number {
   };
   f.owner = { type, id, send };
   return 0;
+}
+/** f_setown: who (an int) is a process, or for a negative one a process group; INT_MIN has no positive (EINVAL). */
+export function fSetown(t: Task, f: File, who: number): number {
+  if (who === -0x80000000) return -Errno.EINVAL;
+  return setOwner(t, f, who < 0 ? F_OWNER_PGRP : F_OWNER_PID, Math.abs(who));
+}
+/** f_getown: the owner's id, negative for a process group (0: none). */
+export function fGetown(f: File): number {
+  const o = f.owner;
+  return !o ? 0 : o.type === F_OWNER_PGRP ? -o.id : o.id;
+}
+/**
+ * Set or clear O_ASYNC (F_SETFL, FIOASYNC): a file with an fasync arms or
+ * disarms it; false for one without (F_SETFL then drops the flag, FIOASYNC
+ * says ENOTTY).
+ */
+export function setAsync(f: File, fd: number, on: boolean): boolean {
+  if (!f.fasyncCapable) return false;
+  if (((f.flags & O_ASYNC) !== 0) !== on) setFasync(f, fd, on);
+  f.flags = on ? f.flags | O_ASYNC : f.flags & ~O_ASYNC;
+  return true;
 }
 /** Is id some process's group (find_vpid finds a pgid's pid)? */
 function pgrpExists(t: Task, id: number): boolean {
@@ -142,8 +163,8 @@ export function sys_fcntl(t: Task, r: Regs): number {
       return f.flags;
     case F_SETFL:
       if (f.flags & O_PATH) return -Errno.EBADF;
-      if ((f.flags ^ arg) & O_ASYNC) setFasync(f, fd, (arg & O_ASYNC) !== 0);
-      f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK & (f.fasyncCapable ? ~0 : ~O_ASYNC));
+      f.flags = (f.flags & ~(SETFL_MASK & ~O_ASYNC)) | (arg & SETFL_MASK & ~O_ASYNC);
+      if (!setAsync(f, fd, (arg & O_ASYNC) !== 0)) f.flags &= ~O_ASYNC;
       return 0;
     case F_GETLK:
     case F_SETLK:
@@ -157,16 +178,10 @@ export function sys_fcntl(t: Task, r: Regs): number {
       return memfdFcntl(f, cmd, arg);
     case F_NOTIFY:
       return dirNotify(t, f, arg);
-    case F_SETOWN: {
-      // (an int: negative for a process group; INT_MIN has no positive)
-      const who = r.getI32(A2);
-      if (who === -0x80000000) return -Errno.EINVAL;
-      return setOwner(t, f, who < 0 ? F_OWNER_PGRP : F_OWNER_PID, Math.abs(who));
-    }
-    case F_GETOWN: {
-      const o = f.owner;
-      return !o ? 0 : o.type === F_OWNER_PGRP ? -o.id : o.id;
-    }
+    case F_SETOWN:
+      return fSetown(t, f, r.getI32(A2));
+    case F_GETOWN:
+      return fGetown(f);
     case F_SETOWN_EX: {
       const dv = readStruct(t, arg, 8);
       const type = dv.getInt32(0, true), pid = dv.getInt32(4, true);

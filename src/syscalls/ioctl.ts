@@ -7,13 +7,16 @@ import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';
-import { S_IFMT, S_IFREG, O_NONBLOCK, O_PATH } from '../fs/types.js';
+import { S_IFMT, S_IFREG, O_NONBLOCK, O_PATH, O_ASYNC } from '../fs/types.js';
 import type { File } from '../fs/file.js';
 import { readU32, writeU32 } from './uaccess.js';
 import { PtyFile } from '../fs/tty/pty.js';
 import { O_CLOEXEC } from '../fs/types.js';
 import { fileFlags } from '../fs/vfs.js';
-import { FIONREAD, FIONBIO, FIONCLEX, FIOCLEX } from '../abi/termios.js';
+import { FIONREAD, FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC } from '../abi/termios.js';
+import { FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP } from '../abi/socket.js';
+import { Socket } from '../net/socket.js';
+import { fSetown, fGetown, setAsync } from './fcntl.js';
 import { TIOCGPTPEER } from '../fs/tty/tty.js';
 import { EpollFile } from '../fs/epoll.js';
 import { epollIoctl } from './epoll.js';
@@ -48,6 +51,22 @@ export function sys_ioctl(t: Task, r: Regs): number {
     }
     case TIOCGPTPEER:
       return ptyPeer(t, f, Number(arg));
+    case FIOASYNC: {
+      // ioctl_fioasync: O_ASYNC as F_SETFL sets it, but a change a file with no fasync cannot make is ENOTTY
+      const on = readU32(t, arg) !== 0;
+      if (setAsync(f, fd, on)) return 0;
+      return ((f.flags & O_ASYNC) !== 0) !== on ? -Errno.ENOTTY : 0;
+    }
+    case FIOSETOWN:
+    case SIOCSPGRP:
+      // (sock_ioctl's: F_SETOWN's and F_GETOWN's ioctl forms, for sockets only)
+      if (!(f instanceof Socket)) return f.ioctl(req, arg, t.mm);
+      return fSetown(t, f, readU32(t, arg) | 0);
+    case FIOGETOWN:
+    case SIOCGPGRP:
+      if (!(f instanceof Socket)) return f.ioctl(req, arg, t.mm);
+      writeU32(t, arg, fGetown(f) >>> 0);
+      return 0;
     default:
       if (f instanceof SeccompListener) return seccompNotifyIoctl(t, f, req, arg);
       if (f instanceof EpollFile) return epollIoctl(t, f, req, arg);

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ int main(void) {
   sigaction(SIGRTMIN, &sa, 0);
   signal(SIGIO, onio);
   char buf[70000];
+  int f;
   memset(buf, 'x', sizeof buf);
 
   int p[2];
@@ -120,16 +122,39 @@ int main(void) {
   close(p[0]);
   close(p[1]);
 
+  /* the ioctl forms: FIOASYNC, and a socket's FIOSETOWN / FIOGETOWN */
+  socketpair(AF_UNIX, SOCK_STREAM, 0, s);
+  int pid = getpid(), got = 0, on = 1, off = 0;
+  printf("FIOSETOWN on a socket: %d", ioctl(s[0], FIOSETOWN, &pid));
+  ioctl(s[0], FIOGETOWN, &got);
+  printf(", FIOGETOWN is me: %d", got == pid);
+  int rc = ioctl(s[0], FIOASYNC, &on);
+  printf(", FIOASYNC on: %d, F_GETFL has O_ASYNC: %d", rc, (fcntl(s[0], F_GETFL) & O_ASYNC) != 0);
+  int before = nsigio;
+  write(s[1], "x", 1);
+  printf(", a write: %d SIGIO\n", nsigio - before);
+  close(s[0]);
+  close(s[1]);
+  pipe(p);
+  printf("FIOSETOWN on a pipe: %s\n", ioctl(p[0], FIOSETOWN, &pid) < 0 ? strerror(errno) : "0");
+  close(p[0]);
+  close(p[1]);
+  f = open("/proc/self/exe", O_RDONLY);
+  printf("FIOASYNC on a regular file: %s", ioctl(f, FIOASYNC, &on) < 0 ? strerror(errno) : "0");
+  printf(", off: %s\n", ioctl(f, FIOASYNC, &off) < 0 ? strerror(errno) : "0");
+  close(f);
+
   /* a regular file; open(O_ASYNC) */
-  int f = open("/proc/self/exe", O_RDONLY);
+  f = open("/proc/self/exe", O_RDONLY);
   fcntl(f, F_SETOWN, getpid());
-  printf("regular file F_SETFL O_ASYNC: %d, F_GETFL has it: %d\n", fcntl(f, F_SETFL, O_ASYNC), (fcntl(f, F_GETFL) & O_ASYNC) != 0);
+  rc = fcntl(f, F_SETFL, O_ASYNC);
+  printf("regular file F_SETFL O_ASYNC: %d, F_GETFL has it: %d\n", rc, (fcntl(f, F_GETFL) & O_ASYNC) != 0);
   close(f);
   if (mkfifo("/tmp/sigio_fifo", 0600) == 0 || errno == EEXIST) {
     int r = open("/tmp/sigio_fifo", O_RDONLY | O_NONBLOCK | O_ASYNC);
     int wfd = open("/tmp/sigio_fifo", O_WRONLY);
     fcntl(r, F_SETOWN, getpid());
-    int before = nsigio;
+    before = nsigio;
     write(wfd, "a", 1);
     printf("fifo opened O_ASYNC, F_GETFL has it: %d, a write: %d SIGIO\n", (fcntl(r, F_GETFL) & O_ASYNC) != 0, nsigio - before);
     close(r);
