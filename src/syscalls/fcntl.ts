@@ -67,11 +67,16 @@ export function setOwner(t: Task, f: File, type: number, id: number): number {
       if (x && x.state !== 'zombie' && x.state !== 'dead' && may(x)) k.signalTask(x, sig, info);
       return;
     }
-    for (const tg of k.tgs.values()) {
+    const to = (tg: Task['tg']): void => {
       const lead = tg.tasks[0];
-      if (!lead || tg.zombie || (type === F_OWNER_PID ? tg.tgid !== id : tg.pgid !== id)) continue;
-      if (may(lead)) k.signalProcess(tg, sig, info);
+      if (lead && !tg.zombie && may(lead)) k.signalProcess(tg, sig, info);
+    };
+    if (type === F_OWNER_PID) {
+      const tg = k.tgs.get(id);
+      if (tg) to(tg);
+      return;
     }
+    for (const tg of k.tgs.values()) if (tg.pgid === id) to(tg);
   };
   f.owner = { type, id, send };
   return 0;
