@@ -167,25 +167,25 @@ export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup,
 }
 
 /**
+ * copy_process's RLIMIT_NPROC: the caller's real user has as many tasks
+ * (threads count) as its limit allows; root, CAP_SYS_RESOURCE and
+ * CAP_SYS_ADMIN pass; the walk only for a user with a finite limit.
+ */
+function nprocExceeded(k: Kernel, parent: Task): boolean {
+  const [soft] = parent.tg.limit(RLIMIT_NPROC);
+  const uid = parent.creds.uid;
+  if (soft === Infinity || uid === 0 || capable(parent.creds, CAP_SYS_RESOURCE) || capable(parent.creds, CAP_SYS_ADMIN)) return false;
+  let n = 0;
+  for (const t of k.tasks.values()) if (t.creds.uid === uid && ++n >= soft) return true;
+  return false;
+}
+
+/**
  * clone(CLONE_THREAD): a new thread of parent's process. Its host thread
  * is a thread of the same stub process (mm.newThread: the parent's host
  * thread runs the stub's clone, or a parked one is reused), so the host
  * shares every mapping and threads of one process run in parallel.
  */
-/**
- * copy_process's RLIMIT_NPROC: the caller's real user has as many tasks
- * (threads count) as its limit allows; root, CAP_SYS_RESOURCE and
- * CAP_SYS_ADMIN pass. Looked at only while the process has a limit set.
- */
-function nprocExceeded(k: Kernel, parent: Task): boolean {
-  const l = parent.tg.rlimits.get(RLIMIT_NPROC);
-  const uid = parent.creds.uid;
-  if (!l || l[0] === Infinity || uid === 0 || capable(parent.creds, CAP_SYS_RESOURCE) || capable(parent.creds, CAP_SYS_ADMIN)) return false;
-  let n = 0;
-  for (const t of k.tasks.values()) if (t.creds.uid === uid && ++n >= l[0]) return true;
-  return false;
-}
-
 export function cloneThread(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
   if (!(flags & CLONE_SIGHAND) || !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (flags & CLONE_NAMESPACES) return -Errno.EINVAL;

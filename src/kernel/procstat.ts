@@ -37,7 +37,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
   for (const t of live) cpu += k.platform.threadCpuNs(t.thread);
   let vsize = 0, rss = 0, hwm = 0, locked = 0;
   if (lead && !tg.zombie) {
-    for (const v of lead.mm.vmas) vsize += v.end - v.start;
+    vsize = lead.mm.totalVm;
     rss = lead.mm.rss;
     hwm = lead.mm.maxRss;
     locked = lead.mm.lockedBytes();

@@ -1288,6 +1288,12 @@ export class AddressSpace {
   mayExpandVm(len: number, prot: number, flags: number, fixedAt: number): boolean {
     return mmap_m.mayExpandVm(this, len, prot, flags, fixedAt);
   }
+  /** mm->total_vm: the bytes all its VMAs span */
+  get totalVm(): number {
+    let n = 0;
+    for (const v of this.vmas) n += v.end - v.start;
+    return n;
+  }
   lockedBytes(start?: number, end?: number): number {
     return mlock_m.lockedBytes(this, start, end);
   }

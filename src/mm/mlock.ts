@@ -33,22 +33,12 @@ export function lockedBytes(mm: AddressSpace, start = 0, end = Infinity): number
  */
 export function setLocked(mm: AddressSpace, start: number, end: number, lock: boolean, onFault: boolean): number {
   if (end === start) return 0;
-  let at = start, err = 0;
-  const i0 = mm.firstAfter(start);
-  if (i0 >= mm.vmas.length || mm.vmas[i0]!.start > start) return -Errno.ENOMEM;
-  for (let i = i0; i < mm.vmas.length && at < end; i++) {
-    const v = mm.vmas[i]!;
-    if (v.start > at) {
-      err = -Errno.ENOMEM;
-      break;
-    }
-    at = v.end;
-  }
-  if (at < end && err === 0) err = -Errno.ENOMEM;
-  const stop = Math.min(at, end);
-  changeRange(mm, start, stop, lock);
-  if (err === 0 && lock && !onFault) return populate(mm, start, end);
-  return err;
+  // where the VMAs from start stop being contiguous (start itself: none there)
+  let stop = start;
+  for (let i = mm.firstAfter(start); i < mm.vmas.length && stop < end && mm.vmas[i]!.start <= stop; i++) stop = mm.vmas[i]!.end;
+  changeRange(mm, start, Math.min(stop, end), lock);
+  if (stop < end) return -Errno.ENOMEM;
+  return lock && !onFault ? populate(mm, start, end) : 0;
 }
 
 /** The lock bit of every VMA in [start, end) set or cleared: split where it changes, merged where it ends. */

@@ -386,14 +386,7 @@ function doMlock(t: Task, r: Regs, onFault: boolean): number {
   const range = lockRange(r);
   if (typeof range === 'number') return range;
   const [start, end] = range, mm = t.mm;
-  if (!capable(t.creds, CAP_IPC_LOCK)) {
-    const limit = getLimit(t, RLIMIT_MEMLOCK)[0];
-    let locked = (end - start) / PAGE + mm.lockedBytes() / PAGE;
-    if (limit !== Infinity && locked > Math.floor(limit / PAGE)) {
-      locked -= mm.lockedBytes(start, end) / PAGE;
-      if (locked > Math.floor(limit / PAGE)) return -Errno.ENOMEM;
-    }
-  }
+  if (!mlockFutureOk(t, end - start - mm.lockedBytes(start, end))) return -Errno.ENOMEM;
   return mm.setLocked(start, end, true, onFault);
 }
 /** mlock(2) */
@@ -421,7 +414,7 @@ export function sys_mlockall(t: Task, r: Regs): number {
   if (f === 0 || f & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || f === MCL_ONFAULT) return -Errno.EINVAL;
   if (!canDoMlock(t)) return -Errno.EPERM;
   const limit = getLimit(t, RLIMIT_MEMLOCK)[0];
-  if (f & MCL_CURRENT && !capable(t.creds, CAP_IPC_LOCK) && limit !== Infinity && totalVm(t) / PAGE > Math.floor(limit / PAGE)) {
+  if (f & MCL_CURRENT && !capable(t.creds, CAP_IPC_LOCK) && limit !== Infinity && t.mm.totalVm / PAGE > Math.floor(limit / PAGE)) {
     return -Errno.ENOMEM;
   }
   return t.mm.setLockedAll((f & MCL_CURRENT) !== 0, (f & MCL_FUTURE) !== 0, (f & MCL_ONFAULT) !== 0);
@@ -429,12 +422,6 @@ export function sys_mlockall(t: Task, r: Regs): number {
 /** munlockall(2) */
 export function sys_munlockall(t: Task): number {
   return t.mm.setLockedAll(false, false, false);
-}
-/** mm->total_vm, bytes */
-function totalVm(t: Task): number {
-  let n = 0;
-  for (const v of t.mm.vmas) n += v.end - v.start;
-  return n;
 }
 
 /** mincore(2): resident = present in the page table. */
