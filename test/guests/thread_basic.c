@@ -8,6 +8,7 @@
 #include "common.h"
 #include <pthread.h>
 #include <signal.h>
+#include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -154,6 +155,19 @@ static void *attr_detached(void *arg) {
   attr_detached_ran = 1;
   put(detach_pipe[1], 'a');
   return 0;
+}
+
+/* Wait (up to 10 s) until the process has n threads, as /proc/self/task lists them. */
+static void wait_tasks(int n) {
+  for (int tries = 0; tries < 100000; tries++) {
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return;
+    int have = 0;
+    for (struct dirent *e; (e = readdir(d));) have += e->d_name[0] != '.';
+    closedir(d);
+    if (have == n) return;
+    usleep(100);
+  }
 }
 
 /* ---- 7/8. signals ---- */
@@ -345,6 +359,11 @@ int main(void) {
   long more = read(detach_pipe[0], &rest, 1);
   say("nothing after pthread_exit: %s\n", tf(more == 0));
   close(detach_pipe[0]);
+  /* A detached thread that wrote its last byte may still be inside
+   * pthread_exit, signals not yet blocked (glibc blocks them just before the
+   * exit): 8's process-directed signal could go to it. Wait until it is gone
+   * (natively ~0.2 ms, under a tracer a few). */
+  wait_tasks(1);
 
   /* 7: thread-directed signals and per-thread masks */
   xpipe(notify);
