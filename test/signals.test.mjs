@@ -118,6 +118,14 @@ for (const cpus of ['1', '2']) {
   });
 }
 
+// a child's exit woke its parent's wait4 with SIGCHLD first: a handler without SA_RESTART made it EINTR, where
+// Linux (do_wait looks at the children before it looks for a signal) returns the child
+test('waitpid ended by the exit it waits for returns the child, not EINTR, with a SIGCHLD handler without SA_RESTART', () => {
+  const { native } = assertSameAsNative([buildGuest('sigchld_wait')]);
+  assert.match(native.stdout, /^waitpid for the child that exits: the child, status 3, handler ran 1$/m);
+  assert.match(native.stdout, /^waitpid for another child: EINTR, handler ran 1$/m);
+});
+
 test('a syscall restarted after an SA_RESTART handler gets its whole number back in rax, high bits too', () => {
   const g = buildGuest('restart_rax');
   const { native } = assertSameAsNative([g]);

@@ -46,6 +46,11 @@ export interface ProcProvider {
   fdinfo?(pid: number, fd: number): string | null;
   /** argv as NUL-terminated strings back to back */
   cmdline(pid: number): Uint8Array | null;
+  /** the auxiliary vector the process's image started with (u64 pairs, AT_NULL last) */
+  auxv?(pid: number): Uint8Array | null;
+  /** /proc/<pid>/mem for the caller: access to the process's memory (mm_access: EACCES unless the caller may
+   * ptrace it), -ENOENT when it has none */
+  mem?(pid: number): ProcMem | number;
   /** the thread name (without newline) */
   comm(pid: number): string | null;
   /** /proc/<pid>/maps text */
@@ -87,6 +92,8 @@ export interface ProcPidStat {
   /** R (running or runnable), S (sleeping), T (stopped), Z (zombie) */
   state: 'R' | 'S' | 'D' | 'T' | 't' | 'Z' | 'X';
   ppid: number;
+  /** the tracing process (ptrace), 0 for none */
+  tracerPid?: number;
   pgrp: number;
   session: number;
   /** controlling terminal: its device number as stat's tty_nr encodes it (0: none), its foreground group (-1: none) */
@@ -318,7 +325,7 @@ export class ProcFs extends FileSystem {
     const zombie = st.state === 'Z' || st.state === 'X';
     const vmKiB = zombie ? 0 : Math.floor(st.vsize / 1024), rssKiB = zombie ? 0 : st.rss * 4, hwmKiB = zombie ? 0 : st.hwm * 4;
     let s = `Name:\t${comm}\nUmask:\t${st.umask.toString(8).padStart(4, '0')}\nState:\t${states[st.state]}\n` +
-      `Tgid:\t${pid}\nNgid:\t0\nPid:\t${tid ?? pid}\nPPid:\t${st.ppid}\nTracerPid:\t0\n` +
+      `Tgid:\t${pid}\nNgid:\t0\nPid:\t${tid ?? pid}\nPPid:\t${st.ppid}\nTracerPid:\t${st.tracerPid ?? 0}\n` +
       `Uid:\t${st.uids.join('\t')}\nGid:\t${st.gids.join('\t')}\nFDSize:\t${st.fdSize ?? 64}\n` +
       `Groups:\t${st.groups.map((g) => g + ' ').join('')}\nNStgid:\t${pid}\nNSpid:\t${tid ?? pid}\nNSpgid:\t${st.pgrp}\nNSsid:\t${st.session}\n`;
     if (!zombie) {
@@ -372,6 +379,52 @@ function seqLseek(f: File, off: number, whence: number): number {
   if (p < 0) return -Errno.EINVAL;
   f.pos = p;
   return p;
+}
+
+/** A process's memory as /proc/<pid>/mem reaches it (mem_rw): bytes moved at addr, or -EIO if none could be. */
+export interface ProcMem {
+  read(addr: number, buf: Uint8Array): number;
+  write(addr: number, buf: Uint8Array): number;
+}
+
+/** /proc/<pid>/mem: the file position is the address. */
+class MemFile extends File {
+  constructor(flags: number, path: string, private readonly mem: ProcMem, private readonly st: Stat) {
+    super(flags, path);
+  }
+  override read(buf: Uint8Array, pos: number | null): number {
+    const n = this.mem.read(pos ?? this.pos, buf);
+    if (n > 0 && pos === null) this.pos += n;
+    return n;
+  }
+  override write(buf: Uint8Array, pos: number | null): number {
+    const n = this.mem.write(pos ?? this.pos, buf);
+    if (n > 0 && pos === null) this.pos += n;
+    return n;
+  }
+  // mem_lseek: SEEK_SET and SEEK_CUR to any address
+  override seek(off: number, whence: number): number {
+    const p = whence === SEEK_SET ? off : whence === SEEK_CUR ? this.pos + off : -1;
+    if (p < 0) return -Errno.EINVAL;
+    this.pos = p;
+    return p;
+  }
+  override stat(): Stat {
+    return { ...this.st };
+  }
+}
+
+class MemNode extends FixedNode {
+  protected readonly st: Stat;
+  constructor(readonly fs: ProcFs, ino: number, private readonly pid: number) {
+    super();
+    this.st = fs.attrs(ino, S_IFREG | 0o600);
+  }
+  override open(flags: number, path: string): File | number {
+    const m = this.fs.provider.mem?.(this.pid) ?? -Errno.ENOENT;
+    if (typeof m === 'number') return m;
+    return new MemFile(flags, path, m, this.st);
+  }
 }
 
 /** A generated file; pde: one of /proc's own entries rather than a per-process one. */
@@ -543,6 +596,8 @@ class PidDir extends DirNode {
       ['fd', new FdDir(fs, pid)],
       ['fdinfo', new FdInfoDir(fs, pid)],
       ['cmdline', new GenNode(fs, pidIno(pid, 5), () => p.cmdline(pid))],
+      ['auxv', new GenNode(fs, pidIno(pid, 16), () => p.auxv?.(pid) ?? null)],
+      ['mem', new MemNode(fs, pidIno(pid, 17), pid)],
       ['comm', new GenNode(fs, pidIno(pid, 6), () => {
         const c = p.comm(pid);
         return c === null ? null : c + '\n';
@@ -599,6 +654,9 @@ class TidDir extends DirNode {
       })],
       ['stat', new GenNode(fs, pidIno(tid, 14), () => fs.pidStatText(pid, tid))],
       ['status', new GenNode(fs, pidIno(tid, 15), () => fs.pidStatusText(pid, tid))],
+      // (the process's: its threads share it; gdb reads the thread's)
+      ['maps', new GenNode(fs, pidIno(tid, 18), () => p.maps(pid))],
+      ['mem', new MemNode(fs, pidIno(tid, 19), pid)],
     ]);
   }
   override lookup(name: string): Node | number {

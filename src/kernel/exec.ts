@@ -13,6 +13,7 @@ import { Task } from './task.js';
 import { Creds, capable, execCaps } from './creds.js';
 import { CAP_DAC_OVERRIDE } from '../abi/capability.js';
 import { BLOCKED, REGS_SET } from './syscall.js';
+import { ptraceExec } from './ptrace.js';
 import { initFpState, SIG_IGN, defaultAction, SIGSEGV } from './signal.js';
 import { FsContext } from '../fs/vfs.js';
 import { File } from '../fs/file.js';
@@ -170,6 +171,7 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
   task.sc.returning = false;
   task.tg.exe = p.exe; // the file, not the name it was run by (an exec of /proc/self/exe must not name itself)
   task.tg.cmdline = new Uint8Array(encodeName(p.argv.map((a) => a + '\0').join('')));
+  task.tg.auxv = r.auxv;
   // (__set_task_comm: kbasename(bprm->filename), or the file's own name)
   task.comm = (p.commFromFile ? p.exe.replace(/ \(deleted\)$/, '') : p.filename).split('/').pop()!.slice(0, 15);
 }
@@ -185,6 +187,8 @@ const EXEC_ROOM_PAGES = 4096;
  */
 export function execve(k: Kernel, task: Task, path: string, argv: string[], envp: string[], origin: ExecOrigin | null = null): number {
   k.stats.execs++;
+  // (the exec event's message: the tid it had, which de_thread may change)
+  const oldTid = task.tid;
   let p: PreparedExec;
   try {
     p = k.prepareExec(task.fs, path, argv, task.creds, 0, origin);
@@ -239,6 +243,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   task.altStackFlags = 2;
   task.tg.timers?.exec(); // POSIX timers do not survive exec (alarm and itimers do)
   k.vforkRelease(task);
+  if (task.ptrace) ptraceExec(k, task, oldTid);
   return REGS_SET;
 }
 

@@ -11,7 +11,10 @@ import { Task, ThreadGroup } from './task.js';
 import { NSIG } from '../abi/signal.js';
 import { exitRobustList } from './futex.js';
 import { releaseFilter } from './seccomp.js';
-import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from './signal.js';
+import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, CLD_TRAPPED } from './signal.js';
+import { ptraceTaskExit, ptraceTracerExit } from './ptrace.js';
+
+const __WALL = 0x40000000, __WCLONE = 0x80000000;
 import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
 
 /**
@@ -41,6 +44,7 @@ export function exitThread(k: Kernel, task: Task, status: number): void {
   }
   // exit_signals: what it could have taken goes to a sibling
   k.retargetShared(task, ~task.sigmaskLo, ~task.sigmaskHi);
+  if (task.ptrace) task.ptrace.exitStatus = (status & 0xff) << 8;
   k.dropThread(task);
 }
 
@@ -56,6 +60,7 @@ export function dropThread(k: Kernel, t: Task, alive = true): void {
 
 /** What every way out of a task shares: off its wait queue, its CPU and the kernel's tables; its fds dropped with the last user. */
 export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
+  if (t.ptrace) ptraceTaskExit(k, t);
   t.unqueue();
   t.sc.cleanup?.();
   t.sc.cleanup = null;
@@ -180,6 +185,7 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   for (const t of tg.tasks) k.sched.unwait(t);
   for (const t of [...tg.tasks]) k.exitTask(t);
   tg.zombie = true;
+  if (tg.ptraced.size > 0 || tg.ptraceExits.length > 0) ptraceTracerExit(k, tg);
   tg.stopSig = 0;
   tg.exitWait.wake(0);
   // orphans go to init while it lives (a sandbox may have none); a zombie among them is init's to reap now
@@ -220,6 +226,9 @@ export function notifyParent(k: Kernel, tg: ThreadGroup): void {
     k.tgs.delete(tg.tgid);
     tg.reaped = true;
   }
+  // the waiters first (do_wait scans its children before it looks for a signal: a wait4 the SIGCHLD finds
+  // asleep returns this child, not EINTR)
+  parent.childWait.wake(1);
   if (tg.exitSignal > 0 && tg.exitSignal <= NSIG && !(autoreap && a.handler === SIG_IGN)) {
     // legacy clone(2) takes any low byte as the exit signal; one that is no
     // signal is not sent (do_notify_parent: valid_signal(sig) && sig)
@@ -231,7 +240,6 @@ export function notifyParent(k: Kernel, tg: ThreadGroup): void {
       uid: realUid(tg),
     });
   }
-  parent.childWait.wake(1);
 }
 
 /** One task leaves: its host thread is killed, its resources dropped. */
@@ -253,12 +261,38 @@ export function exitTask(k: Kernel, t: Task): void {
 export function waitChild(k: Kernel, task: Task, idtype: number, id: number, options: number): WaitResult | number {
   const me = task.tg;
   let any = false;
+  // tracees first (wait_consider_task with ptrace: their stops whatever WUNTRACED says; threads are "clone"
+  // children for __WCLONE/__WALL)
+  if (me.ptraced.size > 0 || me.ptraceExits.length > 0) {
+    for (const t of me.ptraced) {
+      if ((idtype === P_PID && t.tid !== id) || (idtype === P_PGID && t.tg.pgid !== id)) continue;
+      if (!cloneSelected(options, t.tid !== t.tg.tgid || t.tg.exitSignal !== SIGCHLD)) continue;
+      any = true;
+      const p = t.ptrace!;
+      if (t.state === 'traced' && !p.reported) {
+        if (!(options & WNOWAIT)) p.reported = true;
+        return { pid: t.tid, status: (p.code << 8) | 0x7f, uid: t.creds.uid, code: CLD_TRAPPED, siStatus: p.code, ...liveUsage(k, t.tg) };
+      }
+    }
+    const ex = me.ptraceExits;
+    for (let i = 0; i < ex.length; i++) {
+      const e = ex[i]!;
+      if ((idtype === P_PID && e.tid !== id) || (idtype === P_PGID && e.pgid !== id) || !cloneSelected(options, e.clone)) continue;
+      any = true;
+      if (!(options & WEXITED)) continue;
+      if (!(options & WNOWAIT)) ex.splice(i, 1);
+      const killed = (e.status & 0x7f) !== 0;
+      return {
+        pid: e.tid, status: e.status, uid: e.uid, code: killed ? (e.status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+        siStatus: killed ? e.status & 0x7f : (e.status >> 8) & 0xff, cpuNs: 0, maxrssKiB: 0,
+      };
+    }
+  }
   for (const c of me.children) {
     if (idtype === P_PID && c.tgid !== id) continue;
     if (idtype === P_PGID && c.pgid !== id) continue;
     // __WCLONE/__WALL select by exit signal
-    const clone = c.exitSignal !== SIGCHLD;
-    if (!(options & 0x40000000) && (clone ? !(options & 0x80000000) : options & 0x80000000)) continue;
+    if (!cloneSelected(options, c.exitSignal !== SIGCHLD)) continue;
     any = true;
     if (c.zombie && options & WEXITED) {
       const st = c.exitStatus ?? 0;
@@ -292,6 +326,11 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
   if (!any) return -Errno.ECHILD;
   if (options & WNOHANG) return 0;
   return task.sleepOn(me.childWait);
+}
+
+/** eligible_child's __WALL/__WCLONE test: a clone child (exit signal not SIGCHLD) needs __WCLONE, others its absence; __WALL takes both. */
+function cloneSelected(options: number, clone: boolean): boolean {
+  return (options & __WALL) !== 0 || (clone ? (options & __WCLONE) !== 0 : (options & __WCLONE) === 0);
 }
 
 /** A live child's usage as wait_task_stopped and wait_task_continued report it (getrusage(p, RUSAGE_BOTH)): its

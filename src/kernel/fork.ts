@@ -19,6 +19,7 @@ import { FsContext } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { SCHED_NORMAL, SCHED_FIFO, SCHED_RR, RLIMIT_CPU, RLIMIT_NPROC } from '../abi/resource.js';
 import { cpuLimit } from './cpu_clock.js';
+import { ptraceClone } from './ptrace.js';
 import { Kernel, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_PARENT, CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID, CLONE_NAMESPACES, CLONE_PIDFD, CLONE_DETACHED, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWTIME } from './kernel.js';
 // (read at load, so from abi itself: kernel.js, which imports this file, may not have run yet)
 import * as SCHED from '../abi/sched.js';
@@ -76,6 +77,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   tg.exitSignal = flags & CLONE_PARENT ? ptg.exitSignal : flags & 0xff;
   tg.exe = ptg.exe;
   tg.cmdline = ptg.cmdline;
+  tg.auxv = ptg.auxv;
   for (const [k, v] of ptg.rlimits) tg.rlimits.set(k, [v[0], v[1]]);
   // (its CPU time starts at 0 against the same RLIMIT_CPU)
   if (tg.rlimits.has(RLIMIT_CPU)) cpuLimit(k, tg);
@@ -109,10 +111,14 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     child.vforkParent = parent;
     parent.vforkDone = false;
   }
+  if (parent.ptrace && !(flags & CLONE_UNTRACED)) ptraceClone(k, parent, child, (flags & CLONE_VFORK) !== 0, false);
   mm.setSyncThread(thread);
   k.resume(child);
   return tg.tgid;
 }
+
+/** CLONE_UNTRACED: a tracer's TRACEFORK/TRACECLONE does not follow this child */
+const CLONE_UNTRACED = 0x00800000;
 
 /**
  * The task clone makes, process or thread: files and fs shared or copied
@@ -202,6 +208,7 @@ export function cloneThread(k: Kernel, parent: Task, flags: number, stack: numbe
   if (flags & CLONE_PARENT_SETTID) putTid(mm, ptid, child.tid);
   if (flags & CLONE_CHILD_SETTID) putTid(mm, ctid, child.tid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
+  if (parent.ptrace && !(flags & CLONE_UNTRACED)) ptraceClone(k, parent, child, false, true);
   k.resume(child);
   return child.tid;
 }

@@ -40,14 +40,14 @@
  *                              the guest-writable part (the frames).
  */
 import { O_CLOEXEC } from '../abi/fcntl.js';
-import { Physmem } from '../mm/physmem.js';
+import { Physmem, PAGE_SIZE } from '../mm/physmem.js';
 import { AddressSpace } from '../mm/address_space.js';
 import { Platform, Context, Stop, ContextGone, StubFailed, STOP_EVENTS, STOP_NAMES } from '../platform/platform.js';
 import { containedEvents } from './events.js';
 import { ORIG_RAX } from '../platform/regs.js';
-import { Errno, ERRNO_NAMES } from '../abi/errno.js';
+import { Errno, ErrnoError, ERRNO_NAMES } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
-import { Creds, RuntimeCaps, runtimeCaps } from './creds.js';
+import { Creds, RuntimeCaps, runtimeCaps, ptraceMayAccess, PTRACE_MODE_ATTACH_FSCREDS } from './creds.js';
 import { SeccompFilter, prepareProg, getFilter } from './seccomp.js';
 import { SECCOMP_MODE_FILTER, SOCK_FILTER_SIZE } from '../abi/seccomp.js';
 import { Scheduler, SLICE_NS, LONG_RUN_NS } from './sched.js';
@@ -70,13 +70,14 @@ import { cpuLimit } from './cpu_clock.js';
 import { CLOCK_REALTIME } from '../abi/time.js';
 import { procPidStat, procUptime } from './procstat.js';
 import { LoadAvg, LOAD_FREQ_NS } from './loadavg.js';
-import type { UtsName } from '../fs/procfs.js';
+import type { UtsName, ProcMem } from '../fs/procfs.js';
 import { ttyJobs } from './tty_jobs.js';
 import * as exec_m from './exec.js';
 import * as fork_m from './fork.js';
 import * as exit_m from './exit.js';
 import * as trap_m from './trap.js';
 import * as signal_deliver_m from './signal_deliver.js';
+import { ptraceReturn } from './ptrace.js';
 
 /** How the kernel is set up (the front end fills it in); immutable once the Kernel is made. */
 export interface KernelOptions {
@@ -627,6 +628,8 @@ export class Kernel {
   resume(task: Task): void {
     if (task.state === 'zombie' || task.state === 'dead') return;
     this.takeHostSignals(task);
+    // its tracer's event and syscall-exit stops come before its signals
+    if ((task.ptrace !== null || task.sc.ptraceExit) && ptraceReturn(this, task)) return;
     if (!this.deliverSignals(task)) return;
     task.state = 'running';
     task.mm.setSyncThread(task.thread);
@@ -651,7 +654,7 @@ export class Kernel {
     if (mm.pendingFlush === 0) return;
     const threads = [...this.tasks.values()].filter((x) => x.mm === mm);
     if (!threads.some((x) => x.state === 'running')) return;
-    const stopped = threads.find((x) => x.state === 'blocked' || x.state === 'runnable' || x.state === 'stopped');
+    const stopped = threads.find((x) => x.state === 'blocked' || x.state === 'runnable' || x.state === 'stopped' || x.state === 'traced');
     if (stopped) {
       mm.setSyncThread(stopped.thread);
       mm.flush();
@@ -964,6 +967,37 @@ class ProcProviderImpl {
   }
   cmdline(pid: number): Uint8Array | null {
     return this.k.taskByPid(pid)?.tg.cmdline ?? null;
+  }
+  auxv(pid: number): Uint8Array | null {
+    return this.k.taskByPid(pid)?.tg.auxv ?? null;
+  }
+  mem(pid: number): ProcMem | number {
+    const k = this.k, t = k.taskByPid(pid), cur = k.current;
+    if (!t || t.tg.zombie) return -Errno.ENOENT;
+    if (cur && cur.mm !== t.mm && !ptraceMayAccess(cur, t, PTRACE_MODE_ATTACH_FSCREDS)) return -Errno.EACCES;
+    const mm = t.mm, tg = t.tg;
+    // mem_rw: a page at a time, FOLL_FORCE for writes (a breakpoint into read-only code); what moved, or EIO
+    const rw = (addr: number, buf: Uint8Array, write: boolean): number => {
+      if (tg.zombie) return 0;
+      let done = 0;
+      while (done < buf.length) {
+        const a = addr + done, n = Math.min(buf.length - done, PAGE_SIZE - (a % PAGE_SIZE));
+        try {
+          if (write) mm.writeForce(a, buf.subarray(done, done + n));
+          else mm.readInto(a, buf, done, n);
+        } catch (e) {
+          if (!(e instanceof ErrnoError)) throw e;
+          break;
+        }
+        done += n;
+      }
+      if (write && done > 0) {
+        const live = tg.tasks.find((x) => x.state !== 'zombie' && x.state !== 'dead');
+        if (live && live.mm !== cur?.mm) k.remoteMmChanged(live);
+      }
+      return done > 0 ? done : -Errno.EIO;
+    };
+    return { read: (addr, buf) => rw(addr, buf, false), write: (addr, buf) => rw(addr, buf, true) };
   }
   comm(pid: number): string | null {
     return this.k.taskByPid(pid)?.comm ?? null;

@@ -32,6 +32,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
   let state: ProcPidStat['state'] = 'S';
   if (tg.zombie || !lead) state = 'Z';
   else if (tg.stopSig) state = 'T';
+  else if (lead.state === 'traced') state = 't';
   else if (live.some((t) => t.state === 'running' || t.state === 'runnable')) state = 'R';
   let cpu = tid === undefined ? tg.utimeNs : 0;
   for (const t of live) cpu += k.platform.threadCpuNs(t.thread);
@@ -53,7 +54,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
   const { ttyNr, tpgid } = k.vfs.cttyOf(tg.sid);
   const startNs = (tg as unknown as { startNs?: bigint }).startNs;
   return {
-    state, ppid: tg.ppid, pgrp: tg.pgid, session: tg.sid, ttyNr, tpgid,
+    state, ppid: tg.ppid, tracerPid: lead?.ptrace?.tracer.tgid ?? 0, pgrp: tg.pgid, session: tg.sid, ttyNr, tpgid,
     utimeNs: cpu, stimeNs: 0, cutimeNs: tg.cutimeNs, cstimeNs: 0,
     numThreads,
     startNs: startNs !== undefined ? Number(startNs - k.bootNs) : 0,

@@ -15,12 +15,14 @@ import { SigInfo, inSigset, actionOf, isBlocked, isIgnored, isStopSignal, isIgno
 import { Kernel } from './kernel.js';
 import { OutOfMemory } from '../mm/physmem.js';
 import { POLLIN } from '../abi/poll.js';
+import { ptraceSignal } from './ptrace.js';
 
 /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
 export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<SigInfo>): void {
   if (sig === 0 || task.state === 'zombie' || task.state === 'dead') return;
   if (!k.prepareSignal(task.tg, sig)) return;
-  if (isIgnored(task, sig)) return;
+  // (a tracer sees even the signals its tracee ignores: sig_ignored)
+  if (isIgnored(task, sig) && task.ptrace === null) return;
   task.pending.add({ code: SI_USER, ...info, signo: sig });
   k.signalfdWait.wake(POLLIN); // signalfd_notify
   k.signalWakeup(task, sig);
@@ -31,7 +33,7 @@ export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Pa
   if (sig === 0 || tg.zombie || tg.tasks.length === 0) return;
   if (!k.prepareSignal(tg, sig)) return;
   const t0 = tg.tasks[0]!;
-  if (isIgnored(t0, sig)) return;
+  if (isIgnored(t0, sig) && t0.ptrace === null) return;
   // (chosen before it is queued: whether a thread has a signal pending already counts, not this one)
   const t = completeTarget(k, tg, sig);
   tg.sharedPending.add({ code: SI_USER, ...info, signo: sig });
@@ -61,7 +63,7 @@ function sigwaitsFor(t: Task, sig: number): boolean {
 
 /** wants_signal: t takes sig, is not stopped or gone, and runs guest code now or has no signal pending yet. */
 function wantsSignal(k: Kernel, t: Task, sig: number): boolean {
-  if (t.state === 'zombie' || t.state === 'dead' || t.state === 'stopped' || !takes(t, sig)) return false;
+  if (t.state === 'zombie' || t.state === 'dead' || t.state === 'stopped' || t.state === 'traced' || !takes(t, sig)) return false;
   return t.state === 'running' || !hasDeliverable(k, t);
 }
 
@@ -259,14 +261,32 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       task.state = 'stopped';
       return false;
     }
-    const fromTask = task.pending.next(task.sigmaskLo, task.sigmaskHi);
-    let sig = fromTask;
-    if (!sig) {
-      const h = sharedHeld(task);
-      sig = task.tg.sharedPending.next(task.sigmaskLo | h[0], task.sigmaskHi | h[1]);
+    const injected = task.ptrace?.deliver ?? null;
+    let sig: number, info: SigInfo, fromTask = 0;
+    if (injected !== null) {
+      // the signal its tracer gave it at a signal-delivery-stop: taken now, or queued again if blocked
+      task.ptrace!.deliver = null;
+      sig = injected.signo;
+      info = injected;
+      if (isBlocked(task, sig)) {
+        task.pending.add(info);
+        continue;
+      }
+    } else {
+      fromTask = task.pending.next(task.sigmaskLo, task.sigmaskHi);
+      sig = fromTask;
+      if (!sig) {
+        const h = sharedHeld(task);
+        sig = task.tg.sharedPending.next(task.sigmaskLo | h[0], task.sigmaskHi | h[1]);
+      }
+      if (!sig) break;
+      info = (fromTask ? task.pending : task.tg.sharedPending).take(sig)!;
+      // traced: its tracer decides (ptrace_signal); SIGKILL never stops
+      if (task.ptrace !== null && sig !== SIGKILL) {
+        ptraceSignal(k, task, info);
+        return false;
+      }
     }
-    if (!sig) break;
-    const info = (fromTask ? task.pending : task.tg.sharedPending).take(sig)!;
     const act = actionOf(task.tg, sig);
     if (k.tracer !== null) k.tracer.signal(task, sig, info);
     if (act.handler === SIG_IGN) continue;
@@ -315,7 +335,7 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       task.sigmaskLo = maskLo;
       task.sigmaskHi = maskHi;
       task.sc.savedMaskLo = savedLo;
-      (fromTask ? task.pending : task.tg.sharedPending).putBack(info);
+      (fromTask || injected ? task.pending : task.tg.sharedPending).putBack(info);
       if (!k.outOfMemory(task)) k.waitForFrames(task, 'resume');
       return false;
     }
@@ -379,10 +399,11 @@ export function groupStop(k: Kernel, tg: ThreadGroup, sig: number): void {
     else if (t.state === 'blocked') k.interrupt(t);
   }
   const parent = tg.parent;
+  // (waiters before the signal, as notifyParent)
+  parent?.childWait.wake(1);
   if (parent && !(actionOf(parent, SIGCHLD).flags & SA_NOCLDSTOP)) {
     k.signalProcess(parent, SIGCHLD, { code: CLD_STOPPED, pid: tg.tgid, status: sig, uid: tg.tasks[0]?.creds.uid ?? 0 });
   }
-  parent?.childWait.wake(1);
 }
 
 /** SIGCONT (or SIGKILL) of a stopped process. */
@@ -399,9 +420,9 @@ export function groupContinue(k: Kernel, tg: ThreadGroup): void {
   }
   const parent = tg.parent;
   if (parent) {
+    parent.childWait.wake(1);
     if (!(actionOf(parent, SIGCHLD).flags & SA_NOCLDSTOP)) {
       k.signalProcess(parent, SIGCHLD, { code: CLD_CONTINUED, pid: tg.tgid, status: SIGCONT, uid: tg.tasks[0]?.creds.uid ?? 0 });
     }
-    parent.childWait.wake(1);
   }
 }

@@ -18,6 +18,7 @@ import type { Context } from '../platform/platform.js';
 import type { SemUndoList } from './ipc/sem.js';
 import type { SeccompFilter } from './seccomp.js';
 import type { Knotif } from './seccomp_notify.js';
+import type { PtraceState, TraceeExit } from './ptrace.js';
 import type { WaitQueue, Waiter } from '../fs/waitqueue.js';
 import { Regs } from '../platform/regs.js';
 import { Creds } from './creds.js';
@@ -116,6 +117,13 @@ export class ThreadGroup {
   /** argv as one NUL-separated block, for /proc/<pid>/cmdline; owned by this process's tasks (execve replaces
    * it, never writes into it: fork shares the array with the child) */
   cmdline = new Uint8Array(0);
+  /** the tasks its threads trace (ptrace), and those gone that it has not waited for (not its own child
+   * processes: their zombies say it); guarded by the JS thread (ptrace attach/detach, the tracees' exits, our wait) */
+  readonly ptraced = new Set<Task>();
+  readonly ptraceExits: TraceeExit[] = [];
+  /** the auxiliary vector its image started with, for /proc/<pid>/auxv; owned by this process's tasks (execve
+   * replaces it, never writes into it: fork shares the array with the child) */
+  auxv: Uint8Array = new Uint8Array(0);
   /** RLIMITs as [soft, hard] (numbers; Infinity for RLIM_INFINITY); owned by this process's tasks (prlimit64 on itself) */
   readonly rlimits = new Map<number, [number, number]>();
   constructor(tgid: number, parent: ThreadGroup | null) {
@@ -174,6 +182,9 @@ export class SyscallContext {
   /** the sleep may be ended only by a fatal signal (TASK_KILLABLE: a received seccomp notification under
    * WAIT_KILLABLE_RECV); guarded by the JS thread (its sleep and the listener set it; done() clears it) */
   uninterruptible = false;
+  /** its tracer saw its entry (ptrace): the exit stop is still to come as it returns; guarded by the JS
+   * thread (the entry stop sets it, the return path and a detach clear it) */
+  ptraceExit = false;
   /** The call is over (returned, or ended by a signal): what it kept goes. */
   done(): void {
     this.hooked = false;
@@ -188,9 +199,9 @@ export class SyscallContext {
 /**
  * runnable: woken, waiting to run its syscall again (or resume);
  * running: on a vCPU in guest code; blocked: asleep in a syscall;
- * stopped: job-control stop; zombie/dead: gone.
+ * stopped: job-control stop; traced: stopped for its tracer (ptrace); zombie/dead: gone.
  */
-export type TaskState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'zombie' | 'dead';
+export type TaskState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'traced' | 'zombie' | 'dead';
 
 export class Task {
   /** its CPU clock (cpu_clock.ts), made at the first use; guarded by the JS thread */
@@ -216,6 +227,9 @@ export class Task {
    * again), 'rerun' in exit(2) or rt_sigreturn (the call is re-run, a signal does not end it); null otherwise. Guarded by the
    * JS thread (set by those paths, cleared by whoever wakes it) */
   awaitingFrames: 'resume' | 'rerun' | null = null;
+  /** traced (ptrace): its side of the link, null when untraced; guarded by the JS thread (its tracer's
+   * requests, its own stops, detach and exits) */
+  ptrace: PtraceState | null = null;
   /** thread-directed pending signals; guarded by the JS thread (any sender adds, delivery takes) */
   readonly pending = new SigPending();
   /** the vfork parent to wake when this child execs or exits; guarded by the JS thread (set by the parent's

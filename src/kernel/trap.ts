@@ -15,6 +15,7 @@ import { Task } from './task.js';
 import { dispatchSyscall, finishSyscall, BLOCKED, REGS_SET } from './syscall.js';
 import { SigInfo, SIGKILL, SI_KERNEL, SIGSEGV, SIGTRAP } from './signal.js';
 import { Kernel, KernelPanic } from './kernel.js';
+import { ptraceSyscallEntry, skipsSyscall } from './ptrace.js';
 
 /** One stop of a guest thread: the trap loop only dispatches. */
 export function onStop(k: Kernel, task: Task, stop: Stop): void {
@@ -66,6 +67,19 @@ export function onStubJump(k: Kernel, task: Task): void {
 
 /** Run (or re-run, after a wake) the task's current syscall and resume it unless it blocked. */
 export function syscall(k: Kernel, task: Task): void {
+  if (task.ptrace !== null) {
+    // its tracer sees the entry first (a re-run after a wake is the same call: no second stop)
+    if (task.ptrace.syscallTrace && !task.sc.hooked && !task.sc.ptraceExit) {
+      ptraceSyscallEntry(k, task);
+      return;
+    }
+    if (task.sc.ptraceExit && !task.sc.hooked && skipsSyscall(task)) {
+      // the tracer made it -1: not run, rax is what the tracer left (and no restart: orig_rax is no call)
+      task.sc.returning = false;
+      k.resume(task);
+      return;
+    }
+  }
   k.stats.syscalls++;
   const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
   if (ret === BLOCKED) {

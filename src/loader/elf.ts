@@ -221,6 +221,8 @@ export interface LoadResult {
   /** load bias of the main image (for AT_* and debugging) */
   bias: number;
   interpBase: number;
+  /** the auxiliary vector as the stack holds it (pairs of u64, AT_NULL last): /proc/<pid>/auxv */
+  auxv: Uint8Array;
 }
 
 export interface LoadOptions {
@@ -316,7 +318,12 @@ export function loadElf(mm: AddressSpace, img: ElfImage, interp: ElfImage | null
   // once; mapped in exec's own batch instead of a mapper run or a fault each
   const spPage = Math.floor(sp / PAGE_SIZE) * PAGE_SIZE;
   mm.prefault(Math.max(STACK_TOP - 32 * PAGE_SIZE, spPage - STACK_PREFAULT_PAGES * PAGE_SIZE), spPage);
-  return { entry, sp, bias, interpBase };
+  const av = new DataView(new ArrayBuffer((auxv.length + 1) * 16));
+  auxv.forEach(([k, v], i) => {
+    av.setBigUint64(16 * i, BigInt(k), true);
+    av.setBigUint64(16 * i + 8, BigInt(v), true);
+  });
+  return { entry, sp, bias, interpBase, auxv: new Uint8Array(av.buffer) };
 }
 
 /** create_elf_tables: strings at the top, then random bytes, auxv, envp, argv, argc. */

@@ -1148,6 +1148,11 @@ export class AddressSpace {
     return usercopy_m.userFrame(this, addr, write);
   }
 
+  /** usercopy.ts (ptrace's POKEDATA) */
+  writeForce(addr: number, data: Uint8Array): void {
+    usercopy_m.writeForce(this, addr, data);
+  }
+
   /** userPage's result, reused; guarded by the JS thread, valid until the next call */
   readonly upage: { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } = { buf: new Uint8Array(0), off: 0, file: false };
   /**

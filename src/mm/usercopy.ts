@@ -55,6 +55,46 @@ export function userFrame(mm: AddressSpace, addr: number, write: boolean): numbe
 }
 
 /**
+ * Frame for a write at addr that the mapping's protection does not stop
+ * (FOLL_FORCE: a tracer's PTRACE_POKEDATA, a breakpoint into read-only
+ * code). A private mapping's page gets a copy of its own first unless the
+ * frame is this space's alone (never the file's, the page cache's or a
+ * fork sibling's frame); a shared mapping's must be writable, as for the
+ * guest's own write. EFAULT where nothing is mapped.
+ */
+export function forceFrame(mm: AddressSpace, addr: number): number {
+  const vma = mm.find(addr);
+  if (!vma || addr < 0 || addr >= GUEST_TASK_SIZE) throw new ErrnoError(Errno.EFAULT);
+  if (vma.flags & MAP_SHARED) return userFrame(mm, addr, true);
+  const vpn = Math.floor(addr / PAGE_SIZE), i = vpn % PT_SIZE;
+  let p = mm.pt.get(Math.floor(vpn / PT_SIZE));
+  if (!p || !p.frame[i]) {
+    if (vma.direct) return mm.copyDirectPage(vma, vpn);
+    mm.populate(vma, vpn, vpn + 1);
+    p = mm.pt.get(Math.floor(vpn / PT_SIZE));
+    if (!p || !p.frame[i]) throw new ErrnoError(Errno.EFAULT);
+  }
+  const f = p.frame[i]! - 1;
+  if (mm.physmem.refs[f]! <= 1) return f;
+  const nf = mm.breakCow(p, i, vpn);
+  mm.queueMap(vpn, 1, nf, vma.prot);
+  p.bits[i]! |= PTE_HOST;
+  return nf;
+}
+
+/** Write data at addr whatever the mapping's protection (FOLL_FORCE: forceFrame's rules). */
+export function writeForce(mm: AddressSpace, addr: number, data: Uint8Array): void {
+  const pm = mm.physmem;
+  for (let at = 0; at < data.length;) {
+    const a = addr + at, n = Math.min(data.length - at, PAGE_SIZE - (a % PAGE_SIZE));
+    const f = forceFrame(mm, a);
+    if (f < 0) write(mm, a, data, at, n); // a shared mapping of a host file: the file
+    else pm.chunkOf(f).set(data.subarray(at, at + n), pm.offsetIn(f) + (a % PAGE_SIZE));
+    at += n;
+  }
+}
+
+/**
  * cmpxchg of the u32 at addr (4-aligned) with the guest's threads running
  * meanwhile on other host CPUs (futex_atomic_cmpxchg_inatomic): a locked
  * compare-exchange on the kernel's mapping of the frame. Returns the value

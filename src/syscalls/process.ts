@@ -14,6 +14,7 @@ import { capable, fixSetuid, oldIds } from '../kernel/creds.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import { Errno } from '../abi/errno.js';
+import { ptraceExitEvent } from '../kernel/ptrace.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
@@ -32,12 +33,14 @@ import {
 /** exit_group(2) */
 export function sys_exit_group(t: Task, r: Regs): number {
   const code = r.getI32(A0);
+  if (t.ptrace && ptraceExitEvent(t.kernel, t, (code & 0xff) << 8)) return BLOCKED;
   t.kernel.exitGroup(t, (code & 0xff) << 8);
   return BLOCKED; // the task is gone: nothing to resume
 }
 
 /** exit(2): this thread ends; the last thread's exit ends the process. */
 export function sys_exit(t: Task, r: Regs): number {
+  if (t.ptrace && ptraceExitEvent(t.kernel, t, (r.getI32(A0) & 0xff) << 8)) return BLOCKED;
   t.kernel.exitThread(t, (r.getI32(A0) & 0xff) << 8);
   return BLOCKED; // the task is gone: nothing to resume
 }

@@ -39,6 +39,7 @@ import * as INOTIFY from './inotify.js';
 import * as IOPRIO from './ioprio.js';
 import { sys_syslog } from './syslog.js';
 import * as PVM from './process_vm.js';
+import * as PTRACE from './ptrace.js';
 import * as KCMP from './kcmp.js';
 import * as MB from './membarrier.js';
 import * as SECCOMP from './seccomp.js';
@@ -274,6 +275,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_mlockall]: { name: 'mlockall', handler: M.sys_mlockall, status: 'supported' },
   [N.SYS_munlockall]: { name: 'munlockall', handler: M.sys_munlockall, status: 'supported' },
   [N.SYS_mincore]: { name: 'mincore', handler: M.sys_mincore, status: 'supported' },
+  [N.SYS_ptrace]: { name: 'ptrace', handler: PTRACE.sys_ptrace, status: 'partial', note: 'TRACEME and ATTACH (SEIZE, INTERRUPT and LISTEN: EIO), syscall, signal-delivery, exec and fork/vfork/clone stops, registers, FXSAVE state, memory (POKE through read-only private mappings), siginfo, GET_SYSCALL_INFO; no PTRACE_EVENT_EXIT, SECCOMP or VFORK_DONE stops; a traced group stop is not reported to the tracer; a traced process attached from outside is reported to its parent at once, not after its tracer reaped it; no hardware watchpoints; the tracer is a process (a tracer thread that exits keeps its tracees)' },
   [N.SYS_process_vm_readv]: { name: 'process_vm_readv', handler: PVM.sys_process_vm_readv, status: 'supported', note: 'ptrace access as Linux\'s without dumpability (every process is dumpable)' },
   [N.SYS_process_vm_writev]: { name: 'process_vm_writev', handler: PVM.sys_process_vm_writev, status: 'supported', note: 'as process_vm_readv; a target thread running guest code at that moment sees a copy-on-write page written only after its next stop (one is kicked)' },
 

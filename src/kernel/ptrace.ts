@@ -1,0 +1,317 @@
+/**
+ * ptrace's stops (kernel/ptrace.c, kernel/signal.c's ptrace_stop): a
+ * traced task stops at each syscall's entry and exit (PTRACE_SYSCALL), at
+ * each signal it is about to take (signal-delivery-stop: the tracer decides
+ * which signal, if any, it then takes), and at the events its tracer asked
+ * for (exec, fork, vfork, clone); it stays stopped ('traced') until the
+ * tracer resumes it. The tracer learns of each stop from wait4/waitid
+ * (status (code << 8) | 0x7f, CLD_TRAPPED) and of each tracee's exit.
+ *
+ * The tracer is a process (Linux's is one thread of it: here a tracer
+ * thread that exits keeps its tracees until its whole process does).
+ * The tracee's registers are its Task.regs, as of its trap: what the
+ * tracer reads and writes is what it resumes with.
+ *
+ * Functions of the Kernel's (kernel.ts, trap.ts, signal_deliver.ts, exit.ts
+ * and fork.ts call them); state guarded by the JS thread.
+ */
+import { Errno } from '../abi/errno.js';
+import { ORIG_RAX, RAX, EFLAGS } from '../platform/regs.js';
+import {
+  PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK, PTRACE_O_TRACECLONE, PTRACE_O_EXITKILL, PTRACE_O_TRACEEXIT,
+  PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT, PTRACE_EVENT_STOP,
+  PTRACE_EVENTMSG_SYSCALL_ENTRY, PTRACE_EVENTMSG_SYSCALL_EXIT, X86_EFLAGS_TF,
+} from '../abi/ptrace.js';
+import { SIGCHLD, SIGSTOP, SIGTRAP, SIGKILL, CLD_TRAPPED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SI_USER, type SigInfo } from '../abi/signal.js';
+import { actionOf, SA_NOCLDSTOP } from './signal.js';
+import type { Task, ThreadGroup } from './task.js';
+import type { Kernel } from './kernel.js';
+
+/** A syscall stop's kind, for PTRACE_GET_SYSCALL_INFO */
+export const STOP_OTHER = 0, STOP_SYSCALL_ENTRY = 1, STOP_SYSCALL_EXIT = 2;
+
+/** A traced task's side of the link (task->ptrace, ->parent, ->last_siginfo, ->ptrace_message). */
+export class PtraceState {
+  /** PTRACE_O_* (SETOPTIONS, SEIZE); guarded by the JS thread (the tracer's requests) */
+  options = 0;
+  /** attached with PTRACE_SEIZE (new children start in an event stop, not with SIGSTOP); immutable */
+  readonly seized: boolean;
+  /** resumed with PTRACE_SYSCALL: stop at the next syscall's entry and exit; guarded by the JS thread */
+  syscallTrace = false;
+  /** resumed with PTRACE_SINGLESTEP: the trap flag is the tracer's, cleared at the next stop; guarded by the JS thread */
+  singlestep = false;
+  /** the stop it is in: the code wait reports (WSTOPSIG, and the event in bits 8-15), 0 while it runs;
+   * guarded by the JS thread (its stops set it, the tracer's resume clears it) */
+  code = 0;
+  /** wait has reported this stop (a stop is reported once); guarded by the JS thread */
+  reported = false;
+  /** how it goes on once resumed: 'rerun' runs the syscall it stopped at the entry of, 'resume' returns to
+   * guest code; guarded by the JS thread (set with code) */
+  after: 'resume' | 'rerun' = 'resume';
+  /** the stop is at a syscall's entry or exit (GET_SYSCALL_INFO), or another; guarded by the JS thread */
+  sysStop = STOP_OTHER;
+  /** last_siginfo: the signal of a signal-delivery-stop (or the SIGTRAP of a syscall or event stop); the
+   * tracer's GETSIGINFO reads and SETSIGINFO replaces it; guarded by the JS thread */
+  siginfo: SigInfo | null = null;
+  /** stopped for a signal it was about to take (the tracer's resume names the one it takes instead); guarded by the JS thread */
+  signalStop = false;
+  /** the signal the tracer gave it to take now (deliverSignals acts on it first); guarded by the JS thread */
+  deliver: SigInfo | null = null;
+  /** PTRACE_GETEVENTMSG; guarded by the JS thread */
+  eventMsg = 0;
+  /** an event stop to take as it next returns to guest code (exec, fork...), and its message; guarded by the JS thread */
+  pendingEvent = 0;
+  pendingMsg = 0;
+  /** its exit event stop was taken (the exit call runs again after it); guarded by the JS thread */
+  exitReported = false;
+  /** exit(2) of this thread alone: its wait status for the tracer (a whole process's is its exitStatus);
+   * guarded by the JS thread (set by exitThread) */
+  exitStatus = 0;
+
+  constructor(
+    /** the tracing process; immutable (detach drops the whole state) */
+    readonly tracer: ThreadGroup,
+    seized: boolean,
+  ) {
+    this.seized = seized;
+  }
+}
+
+/** A tracee gone that the tracer learns of from wait (it is not the tracer's own child process). */
+export interface TraceeExit {
+  readonly tid: number;
+  readonly pgid: number;
+  readonly status: number;
+  readonly uid: number;
+  /** a thread, or a process whose exit signal is not SIGCHLD: a "clone" child for __WCLONE/__WALL */
+  readonly clone: boolean;
+}
+
+/** ptrace_link: t is traced by tracer from now on. */
+export function ptraceLink(tracer: ThreadGroup, t: Task, seized: boolean, options: number): void {
+  t.ptrace = new PtraceState(tracer, seized);
+  t.ptrace.options = options;
+  tracer.ptraced.add(t);
+}
+
+/** __ptrace_unlink: t is no longer traced; a trap flag of the tracer's goes with it. */
+export function ptraceUnlink(t: Task): void {
+  const p = t.ptrace;
+  if (!p) return;
+  p.tracer.ptraced.delete(t);
+  if (p.singlestep) clearStep(t);
+  t.ptrace = null;
+}
+
+function clearStep(t: Task): void {
+  const r = t.regs;
+  if (r.get(EFLAGS) & X86_EFLAGS_TF) r.set(EFLAGS, r.get(EFLAGS) & ~X86_EFLAGS_TF);
+  t.ptrace!.singlestep = false;
+}
+
+/**
+ * ptrace_stop: t stops with code (WSTOPSIG and event) until its tracer
+ * resumes it; the tracer's process hears of it (SIGCHLD with CLD_TRAPPED,
+ * unless SA_NOCLDSTOP, and its waiters). after: how t goes on.
+ */
+export function ptraceStop(k: Kernel, t: Task, code: number, after: 'resume' | 'rerun', sysStop = STOP_OTHER): void {
+  const p = t.ptrace!;
+  p.code = code;
+  p.reported = false;
+  p.after = after;
+  p.sysStop = sysStop;
+  if (p.singlestep) clearStep(t);
+  if (!p.signalStop) p.siginfo = { signo: SIGTRAP, code, pid: t.tid, uid: t.creds.uid };
+  t.state = 'traced';
+  t.thread.blocked();
+  const tracer = p.tracer;
+  // (waiters before the signal, as notifyParent)
+  tracer.childWait.wake(1);
+  if (!(actionOf(tracer, SIGCHLD).flags & SA_NOCLDSTOP)) {
+    k.signalProcess(tracer, SIGCHLD, { code: CLD_TRAPPED, pid: t.tid, status: code & 0xff, uid: t.creds.uid });
+  }
+}
+
+/** A traced task enters a syscall (before seccomp: syscall_trace_enter). True if it stopped. */
+export function ptraceSyscallEntry(k: Kernel, t: Task): boolean {
+  const p = t.ptrace!;
+  // the tracer sees -ENOSYS in rax at the entry stop, and a call it skips (orig_rax -1) returns what rax then holds
+  t.regs.set(RAX, -Errno.ENOSYS);
+  t.sc.ptraceExit = true;
+  p.eventMsg = PTRACE_EVENTMSG_SYSCALL_ENTRY;
+  ptraceStop(k, t, sysCode(p), 'rerun', STOP_SYSCALL_ENTRY);
+  return true;
+}
+
+function sysCode(p: PtraceState): number {
+  return p.options & PTRACE_O_TRACESYSGOOD ? SIGTRAP | 0x80 : SIGTRAP;
+}
+
+/**
+ * A traced task is about to return to guest code (resume): a pending event
+ * stop first, then the syscall-exit stop of a call whose entry it stopped
+ * at. True if it stopped.
+ */
+export function ptraceReturn(k: Kernel, t: Task): boolean {
+  const p = t.ptrace;
+  if (!p) {
+    t.sc.ptraceExit = false;
+    return false;
+  }
+  if (p.pendingEvent !== 0) {
+    const ev = p.pendingEvent;
+    p.pendingEvent = 0;
+    p.eventMsg = p.pendingMsg;
+    ptraceStop(k, t, SIGTRAP | (ev << 8), 'resume');
+    return true;
+  }
+  if (t.sc.ptraceExit) {
+    t.sc.ptraceExit = false;
+    if (p.syscallTrace) {
+      p.eventMsg = PTRACE_EVENTMSG_SYSCALL_EXIT;
+      ptraceStop(k, t, sysCode(p), 'resume', STOP_SYSCALL_EXIT);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** A traced task took sig to deliver it (get_signal's ptrace_signal): it stops for its tracer instead. */
+export function ptraceSignal(k: Kernel, t: Task, info: SigInfo): void {
+  const p = t.ptrace!;
+  p.siginfo = info;
+  p.signalStop = true;
+  ptraceStop(k, t, info.signo, 'resume');
+}
+
+/**
+ * ptrace_resume: the tracer lets t go on (CONT, SYSCALL, SINGLESTEP,
+ * DETACH). sig: the signal it takes (from a signal-delivery-stop: instead
+ * of the one it stopped for, 0 for none; from any other stop it is sent).
+ */
+export function ptraceResume(k: Kernel, t: Task, sig: number, syscallTrace: boolean, step: boolean): void {
+  const p = t.ptrace;
+  if (p) {
+    p.syscallTrace = syscallTrace;
+    p.singlestep = step;
+    if (step) t.regs.set(EFLAGS, t.regs.get(EFLAGS) | X86_EFLAGS_TF);
+    else if (t.regs.get(EFLAGS) & X86_EFLAGS_TF && p.code !== 0) t.regs.set(EFLAGS, t.regs.get(EFLAGS) & ~X86_EFLAGS_TF);
+  }
+  const wasSignalStop = p?.signalStop ?? false, info = p?.siginfo ?? null, after = p?.after ?? 'resume';
+  if (p) {
+    p.code = 0;
+    p.signalStop = false;
+    p.sysStop = STOP_OTHER;
+  }
+  if (sig !== 0) {
+    // a different signal than the one it stopped for comes from the tracer (ptrace_signal: SI_USER, the
+    // tracer's pid and uid)
+    const give: SigInfo = wasSignalStop && info && info.signo === sig ? info : { signo: sig, code: SI_USER, pid: p?.tracer.tgid ?? 0, uid: 0 };
+    if (wasSignalStop && p) p.deliver = give;
+    else k.signalTask(t, sig, give);
+  }
+  t.state = 'runnable';
+  t.sc.wakeMode = after;
+  k.woken.push(t);
+}
+
+/** The tracer stops tracing t (PTRACE_DETACH, or its own exit): t runs on untraced. */
+export function ptraceDetach(k: Kernel, t: Task, sig: number): void {
+  const p = t.ptrace;
+  if (t.state === 'traced') ptraceResume(k, t, sig, false, false);
+  // the signal it is to take now goes with it, untraced (queued: delivered as it resumes)
+  if (p?.deliver) t.pending.add(p.deliver);
+  ptraceUnlink(t);
+  // (a stop's pending exit stop goes: it is not traced any more)
+  t.sc.ptraceExit = false;
+}
+
+/**
+ * exit_ptrace: the tracing process is gone; its tracees are detached
+ * (PTRACE_O_EXITKILL: killed) and go on, a signal they were stopped for
+ * dropped (as Linux 6's: an attached process does not take the attach's
+ * SIGSTOP then).
+ */
+export function ptraceTracerExit(k: Kernel, tracer: ThreadGroup): void {
+  for (const t of [...tracer.ptraced]) {
+    const p = t.ptrace!;
+    if (p.options & PTRACE_O_EXITKILL) {
+      ptraceUnlink(t);
+      k.signalProcess(t.tg, SIGKILL);
+    } else {
+      ptraceDetach(k, t, 0);
+    }
+  }
+  tracer.ptraceExits.length = 0;
+}
+
+/**
+ * A traced task is gone (detachTask). Its tracer learns of it from wait
+ * unless it is the tracer's own child process, whose zombie wait reports.
+ */
+export function ptraceTaskExit(k: Kernel, t: Task): void {
+  const p = t.ptrace!;
+  const tracer = p.tracer;
+  ptraceUnlink(t);
+  t.sc.ptraceExit = false;
+  const leader = t.tid === t.tg.tgid;
+  if (leader && t.tg.parent === tracer) return;
+  if (tracer.zombie) return;
+  const status = t.tg.exitStatus ?? p.exitStatus;
+  tracer.ptraceExits.push({ tid: t.tid, pgid: t.tg.pgid, status, uid: t.creds.uid, clone: !leader || t.tg.exitSignal !== SIGCHLD });
+  tracer.childWait.wake(1);
+  const killed = (status & 0x7f) !== 0;
+  k.signalProcess(tracer, SIGCHLD, {
+    code: killed ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, pid: t.tid,
+    status: killed ? status & 0x7f : (status >> 8) & 0xff, uid: t.creds.uid,
+  });
+}
+
+/**
+ * A traced task made a new task (copy_process's ptrace part): with the
+ * tracer's option for its kind the child is traced too (starting in a
+ * stop: SIGSTOP, or PTRACE_EVENT_STOP when seized) and the parent stops at
+ * the event as it returns.
+ */
+export function ptraceClone(k: Kernel, parent: Task, child: Task, vfork: boolean, thread: boolean): void {
+  const p = parent.ptrace!;
+  const ev = vfork ? PTRACE_EVENT_VFORK : thread || child.tg.exitSignal !== SIGCHLD ? PTRACE_EVENT_CLONE : PTRACE_EVENT_FORK;
+  const opt = ev === PTRACE_EVENT_VFORK ? PTRACE_O_TRACEVFORK : ev === PTRACE_EVENT_CLONE ? PTRACE_O_TRACECLONE : PTRACE_O_TRACEFORK;
+  if (!(p.options & opt)) return;
+  ptraceLink(p.tracer, child, p.seized, p.options);
+  if (p.seized) child.ptrace!.pendingEvent = PTRACE_EVENT_STOP;
+  else child.pending.add({ signo: SIGSTOP, code: SI_USER, pid: 0, uid: 0 });
+  p.pendingEvent = ev;
+  p.pendingMsg = child.tid;
+}
+
+/** A traced task's execve succeeded: its event stop (PTRACE_O_TRACEEXEC), or the legacy SIGTRAP. */
+export function ptraceExec(k: Kernel, t: Task, oldTid: number): void {
+  const p = t.ptrace!;
+  if (p.options & PTRACE_O_TRACEEXEC) {
+    p.pendingEvent = PTRACE_EVENT_EXEC;
+    p.pendingMsg = oldTid;
+  } else if (!p.seized) {
+    k.signalTask(t, SIGTRAP);
+  }
+}
+
+/**
+ * A traced task calls exit or exit_group (do_exit's ptrace_event): with
+ * PTRACE_O_TRACEEXIT it stops first, its wait status the event's message;
+ * the call runs again once it is resumed. True if it stopped. (Threads that
+ * a sibling's exit_group ends go without this stop.)
+ */
+export function ptraceExitEvent(k: Kernel, t: Task, status: number): boolean {
+  const p = t.ptrace!;
+  if (!(p.options & PTRACE_O_TRACEEXIT) || p.exitReported) return false;
+  p.exitReported = true;
+  p.eventMsg = status;
+  ptraceStop(k, t, SIGTRAP | (PTRACE_EVENT_EXIT << 8), 'rerun');
+  return true;
+}
+
+/** orig_rax as the tracer left it at a syscall-entry stop: -1 skips the call. */
+export function skipsSyscall(t: Task): boolean {
+  return t.regs.getS(ORIG_RAX) === -1;
+}
