@@ -29,6 +29,13 @@ for (const platform of ['systrap', 'ptrace']) {
   });
 }
 
+// ...its break too: a vfork child that mallocs (gdb's inferior start-up does) grows the heap its parent shares;
+// the break stayed the child's, and so did the pages the parent's heap had never touched: the parent died in malloc
+test('vfork: a child that mallocs moves its parent\'s break, and its blocks are the parent\'s', () => {
+  const { native } = assertSameAsNative([buildGuest('vfork_malloc')], []);
+  assert.match(native.stdout, /^the child moved the break: yes\nits blocks, in the parent: as it wrote them\n/);
+});
+
 // kcmp was ENOSYS (CRIU, and programs asking whether two fds are one file, need it). SysV undo lists are now
 // per task as Linux's: none until a SEM_UNDO, shared by CLONE_SYSVSEM (pthread_create), which kcmp shows
 test('kcmp: every type between fork and clone children, a thread and a zombie; undo lists; KCMP_EPOLL_TFD; the order of its errors', () => {

@@ -124,6 +124,11 @@ export const FORK_COPY_DIRTY_MAX = 32;
  * per child, and 16 MiB for all of them (the kernel's memory, not the guest's) */
 export const VFORK_LOG_MAX = 1024;
 export const VFORK_PAGES_MAX = 4096;
+/** new pages a vfork child's writes go back into (vforkLog.fresh): numbers only, but each is looked at as the child
+ * execs or exits */
+export const VFORK_FRESH_MAX = 65536;
+/** what a page neither side had a frame for held: its bytes the child changed are those that are not zero; immutable */
+const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 
 /** The first index from i where a and b differ (a.length if none): 4 bytes at a time while they agree. */
 function firstDiff(a: Uint8Array, b: Uint8Array, i: number): number {
@@ -203,14 +208,17 @@ export class AddressSpace {
    * frame, whichever side wrote first (noteVforkPage, from breakCow and
    * copyInto on either side): only the bytes that differ from those go
    * back, so the parent's other threads' writes to the same page meanwhile
-   * stay. Pages neither side had a frame for (new anonymous pages, private
-   * file pages never copied), the child's own new mappings, and pages past
-   * VFORK_LOG_MAX (per child) or VFORK_PAGES_MAX (the kernel's) stay the
-   * child's. `parent` and `image`: the parent's address space and its image
-   * then (nothing goes back into a program a sibling's exec loaded). Null
-   * for any other address space; guarded by the JS thread.
+   * stay. `fresh`: pages of the parent's private anonymous memory neither
+   * side had a frame for, which the child populated (noteVforkFresh): its
+   * bytes that are not zero go back. Private file pages never copied, the
+   * child's own new mappings, and pages past VFORK_LOG_MAX (per child),
+   * VFORK_PAGES_MAX (the kernel's) or VFORK_FRESH_MAX stay the child's. `parent` and `image`: the parent's address space and its image
+   * then (nothing goes back into a program a sibling's exec loaded); `brk`:
+   * the break then (a child that moved it, malloc in the child, moved the
+   * parent's: writeBackVfork). Null for any other address space; guarded by
+   * the JS thread.
    */
-  vforkLog: { parent: AddressSpace; image: number; pages: Map<number, Uint8Array> } | null = null;
+  vforkLog: { parent: AddressSpace; image: number; pages: Map<number, Uint8Array>; fresh: Set<number>; brk: number } | null = null;
   /** this address space's vfork children whose writes come back into it (their vforkLog); guarded by the JS thread */
   vforkChildren: Set<AddressSpace> | null = null;
   /** images exec has replaced in this address space (reset); guarded by the JS thread */
@@ -414,7 +422,7 @@ export class AddressSpace {
     }
     const child = made.mm;
     if (vfork) {
-      child.vforkLog = { parent: this, image: this.images, pages: new Map() };
+      child.vforkLog = { parent: this, image: this.images, pages: new Map(), fresh: new Set(), brk: this.brk };
       (this.vforkChildren ??= new Set()).add(child);
     }
     child.brkStart = this.brkStart;
@@ -821,6 +829,15 @@ export class AddressSpace {
     log.pages.set(vpn, pm.frame(frame).slice());
     pm.vforkPages++;
   }
+  /** (vforkLog) A vfork child populates [vpn, vpn+n) of vma, pages it had no frame for: those in private anonymous
+   * memory of its parent's are noted, to go back into the parent (fault.ts populate). */
+  noteVforkFresh(vma: Vma, vpn: number, n: number): void {
+    const log = this.vforkLog!;
+    if (vma.file || vma.flags & MAP_SHARED || !(vma.prot & PROT_WRITE)) return;
+    const pv = log.parent.find(vpn * PAGE_SIZE);
+    if (!pv || pv.file || pv.flags & MAP_SHARED) return;
+    for (let k = 0; k < n && log.fresh.size < VFORK_FRESH_MAX; k++) log.fresh.add(vpn + k);
+  }
   /** A vfork child's log goes (written back, or its address space released). */
   private dropVforkLog(): void {
     const log = this.vforkLog;
@@ -845,38 +862,48 @@ export class AddressSpace {
     const log = this.vforkLog;
     if (!log) return;
     this.dropVforkLog();
-    const parent = log.parent, pm = this.physmem;
+    const parent = log.parent;
     if (parent.tlb.released || parent.images !== log.image) return;
     parent.setSyncThread(syncThread);
     try {
-      for (const [vpn, before] of log.pages) {
-        const f = this.frameAt(vpn);
-        if (f < 0) continue;
-        const now = pm.frame(f);
-        let i = firstDiff(now, before, 0);
-        if (i === PAGE_SIZE) continue;
-        const addr = vpn * PAGE_SIZE, v = parent.find(addr);
-        if (!v || v.flags & MAP_SHARED || !(v.prot & PROT_WRITE)) continue;
-        let to: number;
-        try {
-          to = parent.userFrame(addr, true);
-        } catch (e) {
-          if (e instanceof ErrnoError) continue;
-          throw e;
-        }
-        if (to < 0) continue;
-        const dst = pm.frame(to);
-        while (i < PAGE_SIZE) {
-          let j = i + 1;
-          while (j < PAGE_SIZE && now[j] !== before[j]) j++;
-          dst.set(now.subarray(i, j), i);
-          i = firstDiff(now, before, j);
-        }
+      // mm->brk is shared too: a break the child moved (its malloc grew or trimmed the heap) is the parent's,
+      // with what the child wrote in the pages it grew by (unless the parent's other threads moved it meanwhile)
+      if (this.brk !== log.brk && parent.brk === log.brk && parent.setBrk(this.brk) === this.brk) {
+        for (let vpn = Math.ceil(log.brk / PAGE_SIZE); vpn < Math.ceil(this.brk / PAGE_SIZE); vpn++) this.mergeVforkPage(parent, vpn, ZERO_PAGE);
       }
+      for (const vpn of log.fresh) if (!log.pages.has(vpn)) this.mergeVforkPage(parent, vpn, ZERO_PAGE);
+      for (const [vpn, before] of log.pages) this.mergeVforkPage(parent, vpn, before);
     } catch (e) {
       if (!(e instanceof OutOfMemory || e instanceof ContextGone || e instanceof StubFailed)) throw e;
     }
   }
+  /** (writeBackVfork) The bytes of this vfork child's page vpn that differ from before go into the parent's page,
+   * where the parent has private writable memory. */
+  private mergeVforkPage(parent: AddressSpace, vpn: number, before: Uint8Array): void {
+    const pm = this.physmem, f = this.frameAt(vpn);
+    if (f < 0) return;
+    const now = pm.frame(f);
+    let i = firstDiff(now, before, 0);
+    if (i === PAGE_SIZE) return;
+    const addr = vpn * PAGE_SIZE, v = parent.find(addr);
+    if (!v || v.flags & MAP_SHARED || !(v.prot & PROT_WRITE)) return;
+    let to: number;
+    try {
+      to = parent.userFrame(addr, true);
+    } catch (e) {
+      if (e instanceof ErrnoError) return;
+      throw e;
+    }
+    if (to < 0) return;
+    const dst = pm.frame(to);
+    while (i < PAGE_SIZE) {
+      let j = i + 1;
+      while (j < PAGE_SIZE && now[j] !== before[j]) j++;
+      dst.set(now.subarray(i, j), i);
+      i = firstDiff(now, before, j);
+    }
+  }
+
   /** The page (vpn, entry i of p) gets frame f (allocated by the caller), a copy of its shared frame; the host no
    * longer maps it. */
   private copyInto(p: PtPage, i: number, f: number, vpn: number): void {
