@@ -194,8 +194,8 @@ export function ptraceResume(k: Kernel, t: Task, sig: number, syscallTrace: bool
   if (p) {
     p.syscallTrace = syscallTrace;
     p.singlestep = step;
+    // (the trap flag is the tracer's only while it steps: ptraceStop takes it back; the guest's own stays)
     if (step) t.regs.set(EFLAGS, t.regs.get(EFLAGS) | X86_EFLAGS_TF);
-    else if (t.regs.get(EFLAGS) & X86_EFLAGS_TF && p.code !== 0) t.regs.set(EFLAGS, t.regs.get(EFLAGS) & ~X86_EFLAGS_TF);
   }
   const wasSignalStop = p?.signalStop ?? false, info = p?.siginfo ?? null, after = p?.after ?? 'resume';
   if (p) {
@@ -206,7 +206,8 @@ export function ptraceResume(k: Kernel, t: Task, sig: number, syscallTrace: bool
   if (sig !== 0) {
     // a different signal than the one it stopped for comes from the tracer (ptrace_signal: SI_USER, the
     // tracer's pid and uid)
-    const give: SigInfo = wasSignalStop && info && info.signo === sig ? info : { signo: sig, code: SI_USER, pid: p?.tracer.tgid ?? 0, uid: 0 };
+    const give: SigInfo = wasSignalStop && info && info.signo === sig ? info
+      : { signo: sig, code: SI_USER, pid: p?.tracer.tgid ?? 0, uid: p?.tracer.tasks[0]?.creds.uid ?? 0 };
     if (wasSignalStop && p) p.deliver = give;
     else k.signalTask(t, sig, give);
   }

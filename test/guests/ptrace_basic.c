@@ -210,8 +210,8 @@ static void part_two(const char *self) {
   printf("exec'd child exited with %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
-/* Part 3: ATTACH to a running process, DETACH, and what is refused. */
-static void part_three(void) {
+/* A child that waits for SIGUSR1, then exits with code; returned once it waits. */
+static pid_t usr1_waiter(int code) {
   int p[2];
   xpipe(p);
   pid_t pid = fork();
@@ -228,9 +228,17 @@ static void part_three(void) {
     sigprocmask(SIG_BLOCK, &usr1, 0);
     put(p[1], 'r');
     while (!got_usr1) sigsuspend(&none);
-    _exit(3);
+    _exit(code);
   }
   get(p[0]);
+  close(p[0]);
+  close(p[1]);
+  return pid;
+}
+
+/* Part 3: ATTACH to a running process, DETACH, and what is refused. */
+static void part_three(void) {
+  pid_t pid = usr1_waiter(3);
   printf("cont before attach: %s\n", ptrace(PTRACE_CONT, pid, 0, 0) == -1 ? strerror(errno) : "accepted");
   CHECKSYS(ptrace(PTRACE_ATTACH, pid, 0, 0));
   printf("attach twice: %s\n", ptrace(PTRACE_ATTACH, pid, 0, 0) == -1 ? strerror(errno) : "accepted");
@@ -257,25 +265,7 @@ static void part_three(void) {
 /* Part 4: a tracer that exits while its tracee is stopped for the attach's
  * SIGSTOP: the tracee goes on, the SIGSTOP dropped. */
 static void part_four(void) {
-  int p[2];
-  xpipe(p);
-  pid_t s = fork();
-  if (s == 0) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1;
-    sigaction(SIGUSR1, &sa, 0);
-    /* (SIGUSR1 blocked but in sigsuspend: a signal that comes between the test and the wait is not missed) */
-    sigset_t usr1, none;
-    sigemptyset(&usr1);
-    sigemptyset(&none);
-    sigaddset(&usr1, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &usr1, 0);
-    put(p[1], 'r');
-    while (!got_usr1) sigsuspend(&none);
-    _exit(6);
-  }
-  get(p[0]);
+  pid_t s = usr1_waiter(6);
   pid_t t = fork();
   if (t == 0) {
     CHECKSYS(ptrace(PTRACE_ATTACH, s, 0, 0));
