@@ -17,7 +17,7 @@ import { ptraceMayAccess, PTRACE_MODE_ATTACH_REALCREDS } from '../kernel/creds.j
 import { ptraceLink, ptraceResume, ptraceDetach, STOP_SYSCALL_ENTRY, STOP_SYSCALL_EXIT } from '../kernel/ptrace.js';
 import { Regs, NREGS, RAX, ORIG_RAX, RIP, RSP, EFLAGS, CS, SS, DS, ES, FS, GS, FS_BASE, GS_BASE, ARG_REGS } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
-import { readStruct, writeStruct, copyInto, copyOut, readU64, writeU64, SIGINFO_SIZE } from './uaccess.js';
+import { readStruct, writeStruct, copyIn, copyInto, copyOut, readU64, writeU64, SIGINFO_SIZE } from './uaccess.js';
 
 /** registers a tracer cannot change (the kernel's record, or the segments of 64-bit user mode) */
 const FIXED = new Set([CS, SS, DS, ES, FS, GS, FS_BASE, GS_BASE]);
@@ -176,9 +176,9 @@ function setRegs(t: Task, target: Task, addr: number, len: number): number {
 
 /** SETFPREGS: the FXSAVE image (MXCSR's reserved bits refused, as fpu__restore would fault on them). */
 function setFpregs(t: Task, target: Task, addr: number, len: number): number {
-  const img = new Uint8Array(readStruct(t, addr, len).buffer.slice(0));
+  const img = copyIn(t, addr, len);
   const x = target.thread.getXstate().slice();
-  const mxcsr = new DataView(img.buffer).getUint32(24, true);
+  const mxcsr = new DataView(img.buffer, img.byteOffset, img.byteLength).getUint32(24, true);
   if (mxcsr & 0xffff0000) return -Errno.EINVAL;
   x.set(img.subarray(0, len), 0);
   return target.thread.setXstate(x) ? 0 : -Errno.EINVAL;
