@@ -404,10 +404,7 @@ class MemFile extends File {
   }
   // mem_lseek: SEEK_SET and SEEK_CUR to any address
   override seek(off: number, whence: number): number {
-    const p = whence === SEEK_SET ? off : whence === SEEK_CUR ? this.pos + off : -1;
-    if (p < 0) return -Errno.EINVAL;
-    this.pos = p;
-    return p;
+    return seqLseek(this, off, whence);
   }
   override stat(): Stat {
     return { ...this.st };

@@ -629,7 +629,7 @@ export class Kernel {
     if (task.state === 'zombie' || task.state === 'dead') return;
     this.takeHostSignals(task);
     // its tracer's event and syscall-exit stops come before its signals
-    if ((task.ptrace !== null || task.sc.ptraceExit) && ptraceReturn(this, task)) return;
+    if (task.ptrace !== null && ptraceReturn(this, task)) return;
     if (!this.deliverSignals(task)) return;
     task.state = 'running';
     task.mm.setSyncThread(task.thread);

@@ -19,7 +19,7 @@ import { Errno } from '../abi/errno.js';
 import { ORIG_RAX, RAX, EFLAGS } from '../platform/regs.js';
 import {
   PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK, PTRACE_O_TRACECLONE, PTRACE_O_EXITKILL, PTRACE_O_TRACEEXIT,
-  PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT, PTRACE_EVENT_STOP,
+  PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT,
   PTRACE_EVENTMSG_SYSCALL_ENTRY, PTRACE_EVENTMSG_SYSCALL_EXIT, X86_EFLAGS_TF,
 } from '../abi/ptrace.js';
 import { SIGCHLD, SIGSTOP, SIGTRAP, SIGKILL, CLD_TRAPPED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SI_USER, type SigInfo } from '../abi/signal.js';
@@ -32,10 +32,8 @@ export const STOP_OTHER = 0, STOP_SYSCALL_ENTRY = 1, STOP_SYSCALL_EXIT = 2;
 
 /** A traced task's side of the link (task->ptrace, ->parent, ->last_siginfo, ->ptrace_message). */
 export class PtraceState {
-  /** PTRACE_O_* (SETOPTIONS, SEIZE); guarded by the JS thread (the tracer's requests) */
+  /** PTRACE_O_* (SETOPTIONS); guarded by the JS thread (the tracer's requests) */
   options = 0;
-  /** attached with PTRACE_SEIZE (new children start in an event stop, not with SIGSTOP); immutable */
-  readonly seized: boolean;
   /** resumed with PTRACE_SYSCALL: stop at the next syscall's entry and exit; guarded by the JS thread */
   syscallTrace = false;
   /** resumed with PTRACE_SINGLESTEP: the trap flag is the tracer's, cleared at the next stop; guarded by the JS thread */
@@ -71,10 +69,7 @@ export class PtraceState {
   constructor(
     /** the tracing process; immutable (detach drops the whole state) */
     readonly tracer: ThreadGroup,
-    seized: boolean,
-  ) {
-    this.seized = seized;
-  }
+  ) {}
 }
 
 /** A tracee gone that the tracer learns of from wait (it is not the tracer's own child process). */
@@ -88,19 +83,21 @@ export interface TraceeExit {
 }
 
 /** ptrace_link: t is traced by tracer from now on. */
-export function ptraceLink(tracer: ThreadGroup, t: Task, seized: boolean, options: number): void {
-  t.ptrace = new PtraceState(tracer, seized);
+export function ptraceLink(tracer: ThreadGroup, t: Task, options: number): void {
+  t.ptrace = new PtraceState(tracer);
   t.ptrace.options = options;
   tracer.ptraced.add(t);
 }
 
-/** __ptrace_unlink: t is no longer traced; a trap flag of the tracer's goes with it. */
+/** __ptrace_unlink: t is no longer traced; a trap flag of the tracer's goes with it, and so does the exit stop
+ * of a syscall whose entry it stopped at. */
 export function ptraceUnlink(t: Task): void {
   const p = t.ptrace;
   if (!p) return;
   p.tracer.ptraced.delete(t);
   if (p.singlestep) clearStep(t);
   t.ptrace = null;
+  t.sc.ptraceExit = false;
 }
 
 function clearStep(t: Task): void {
@@ -153,11 +150,7 @@ function sysCode(p: PtraceState): number {
  * at. True if it stopped.
  */
 export function ptraceReturn(k: Kernel, t: Task): boolean {
-  const p = t.ptrace;
-  if (!p) {
-    t.sc.ptraceExit = false;
-    return false;
-  }
+  const p = t.ptrace!;
   if (p.pendingEvent !== 0) {
     const ev = p.pendingEvent;
     p.pendingEvent = 0;
@@ -190,29 +183,25 @@ export function ptraceSignal(k: Kernel, t: Task, info: SigInfo): void {
  * of the one it stopped for, 0 for none; from any other stop it is sent).
  */
 export function ptraceResume(k: Kernel, t: Task, sig: number, syscallTrace: boolean, step: boolean): void {
-  const p = t.ptrace;
-  if (p) {
-    p.syscallTrace = syscallTrace;
-    p.singlestep = step;
-    // (the trap flag is the tracer's only while it steps: ptraceStop takes it back; the guest's own stays)
-    if (step) t.regs.set(EFLAGS, t.regs.get(EFLAGS) | X86_EFLAGS_TF);
-  }
-  const wasSignalStop = p?.signalStop ?? false, info = p?.siginfo ?? null, after = p?.after ?? 'resume';
-  if (p) {
-    p.code = 0;
-    p.signalStop = false;
-    p.sysStop = STOP_OTHER;
-  }
+  const p = t.ptrace!;
+  p.syscallTrace = syscallTrace;
+  p.singlestep = step;
+  // (the trap flag is the tracer's only while it steps: ptraceStop takes it back; the guest's own stays)
+  if (step) t.regs.set(EFLAGS, t.regs.get(EFLAGS) | X86_EFLAGS_TF);
   if (sig !== 0) {
     // a different signal than the one it stopped for comes from the tracer (ptrace_signal: SI_USER, the
     // tracer's pid and uid)
-    const give: SigInfo = wasSignalStop && info && info.signo === sig ? info
-      : { signo: sig, code: SI_USER, pid: p?.tracer.tgid ?? 0, uid: p?.tracer.tasks[0]?.creds.uid ?? 0 };
-    if (wasSignalStop && p) p.deliver = give;
+    const info = p.siginfo;
+    const give: SigInfo = p.signalStop && info && info.signo === sig ? info
+      : { signo: sig, code: SI_USER, pid: p.tracer.tgid, uid: p.tracer.tasks[0]?.creds.uid ?? 0 };
+    if (p.signalStop) p.deliver = give;
     else k.signalTask(t, sig, give);
   }
+  p.code = 0;
+  p.signalStop = false;
+  p.sysStop = STOP_OTHER;
   t.state = 'runnable';
-  t.sc.wakeMode = after;
+  t.sc.wakeMode = p.after;
   k.woken.push(t);
 }
 
@@ -223,8 +212,6 @@ export function ptraceDetach(k: Kernel, t: Task, sig: number): void {
   // the signal it is to take now goes with it, untraced (queued: delivered as it resumes)
   if (p?.deliver) t.pending.add(p.deliver);
   ptraceUnlink(t);
-  // (a stop's pending exit stop goes: it is not traced any more)
-  t.sc.ptraceExit = false;
 }
 
 /**
@@ -254,7 +241,6 @@ export function ptraceTaskExit(k: Kernel, t: Task): void {
   const p = t.ptrace!;
   const tracer = p.tracer;
   ptraceUnlink(t);
-  t.sc.ptraceExit = false;
   const leader = t.tid === t.tg.tgid;
   if (leader && t.tg.parent === tracer) return;
   if (tracer.zombie) return;
@@ -279,9 +265,8 @@ export function ptraceClone(k: Kernel, parent: Task, child: Task, vfork: boolean
   const ev = vfork ? PTRACE_EVENT_VFORK : thread || child.tg.exitSignal !== SIGCHLD ? PTRACE_EVENT_CLONE : PTRACE_EVENT_FORK;
   const opt = ev === PTRACE_EVENT_VFORK ? PTRACE_O_TRACEVFORK : ev === PTRACE_EVENT_CLONE ? PTRACE_O_TRACECLONE : PTRACE_O_TRACEFORK;
   if (!(p.options & opt)) return;
-  ptraceLink(p.tracer, child, p.seized, p.options);
-  if (p.seized) child.ptrace!.pendingEvent = PTRACE_EVENT_STOP;
-  else child.pending.add({ signo: SIGSTOP, code: SI_USER, pid: 0, uid: 0 });
+  ptraceLink(p.tracer, child, p.options);
+  child.pending.add({ signo: SIGSTOP, code: SI_USER, pid: 0, uid: 0 });
   p.pendingEvent = ev;
   p.pendingMsg = child.tid;
 }
@@ -292,7 +277,7 @@ export function ptraceExec(k: Kernel, t: Task, oldTid: number): void {
   if (p.options & PTRACE_O_TRACEEXEC) {
     p.pendingEvent = PTRACE_EVENT_EXEC;
     p.pendingMsg = oldTid;
-  } else if (!p.seized) {
+  } else {
     k.signalTask(t, SIGTRAP);
   }
 }

@@ -21,8 +21,7 @@ import { ptraceSignal } from './ptrace.js';
 export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<SigInfo>): void {
   if (sig === 0 || task.state === 'zombie' || task.state === 'dead') return;
   if (!k.prepareSignal(task.tg, sig)) return;
-  // (a tracer sees even the signals its tracee ignores: sig_ignored)
-  if (isIgnored(task, sig) && task.ptrace === null) return;
+  if (sigIgnored(task, sig)) return;
   task.pending.add({ code: SI_USER, ...info, signo: sig });
   k.signalfdWait.wake(POLLIN); // signalfd_notify
   k.signalWakeup(task, sig);
@@ -33,7 +32,7 @@ export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Pa
   if (sig === 0 || tg.zombie || tg.tasks.length === 0) return;
   if (!k.prepareSignal(tg, sig)) return;
   const t0 = tg.tasks[0]!;
-  if (isIgnored(t0, sig) && t0.ptrace === null) return;
+  if (sigIgnored(t0, sig)) return;
   // (chosen before it is queued: whether a thread has a signal pending already counts, not this one)
   const t = completeTarget(k, tg, sig);
   tg.sharedPending.add({ code: SI_USER, ...info, signo: sig });
@@ -43,6 +42,11 @@ export function signalProcess(k: Kernel, tg: ThreadGroup, sig: number, info?: Pa
   // no thread wants it, but it ends the process: every thread that takes it hears of it (complete_signal's
   // group exit; a killable sleep ends only for a fatal signal)
   else if (sigFatal(tg, sig)) for (const x of tg.tasks) if (takes(x, sig)) k.signalWakeup(x, sig);
+}
+
+/** sig_ignored: a signal t ignores is dropped as it is sent, unless t is traced (its tracer sees every signal). */
+function sigIgnored(t: Task, sig: number): boolean {
+  return t.ptrace === null && isIgnored(t, sig);
 }
 
 /** sig_fatal: the process's action for sig is to die (SIG_DFL of a terminating or core-dumping signal). */

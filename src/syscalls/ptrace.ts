@@ -29,7 +29,9 @@ export function sys_ptrace(t: Task, r: Regs): number {
   if (req === P.PTRACE_TRACEME) return traceme(t);
   const target = k.tasks.get(pid);
   if (!target || target.state === 'zombie' || target.state === 'dead') return -Errno.ESRCH;
-  if (req === P.PTRACE_ATTACH || req === P.PTRACE_SEIZE) return attach(k, t, target, req === P.PTRACE_SEIZE);
+  // (PTRACE_SEIZE is refused: tracers that try it first, as strace does, go on with ATTACH or TRACEME)
+  if (req === P.PTRACE_SEIZE) return -Errno.EIO;
+  if (req === P.PTRACE_ATTACH) return attach(k, t, target);
   const p = target.ptrace;
   // ptrace_check_attach: traced by the caller's process; stopped for it, but for KILL and INTERRUPT
   if (!p || p.tracer !== t.tg) return -Errno.ESRCH;
@@ -128,21 +130,16 @@ export function sys_ptrace(t: Task, r: Regs): number {
 function traceme(t: Task): number {
   const parent = t.tg.parent;
   if (t.ptrace || !parent || parent.zombie) return -Errno.EPERM;
-  ptraceLink(parent, t, false, 0);
+  ptraceLink(parent, t, 0);
   return 0;
 }
 
-/**
- * PTRACE_ATTACH (the tracee gets SIGSTOP: its first stop) and
- * PTRACE_SEIZE, which umlts refuses (EIO: tracers that try it first, as
- * strace does, go on with ATTACH or TRACEME).
- */
-function attach(k: Kernel, t: Task, target: Task, seize: boolean): number {
-  if (seize) return -Errno.EIO;
+/** PTRACE_ATTACH: the tracee gets SIGSTOP, its first stop. */
+function attach(k: Kernel, t: Task, target: Task): number {
   if (target.tg === t.tg || target.ptrace) return -Errno.EPERM;
   if (target.tg.exitStatus !== null) return -Errno.EPERM;
   if (!ptraceMayAccess(t, target, PTRACE_MODE_ATTACH_REALCREDS)) return -Errno.EPERM;
-  ptraceLink(t.tg, target, false, 0);
+  ptraceLink(t.tg, target, 0);
   k.signalTask(target, SIGSTOP, { signo: SIGSTOP, code: SI_USER, pid: t.tg.tgid, uid: t.creds.uid });
   return 0;
 }
@@ -164,12 +161,8 @@ function putReg(target: Task, i: number, r: Regs, reg: number): number {
 
 /** SETREGS / SETREGSET(NT_PRSTATUS): every register through putReg's rules. */
 function setRegs(t: Task, target: Task, addr: number, len: number): number {
-  const dv = readStruct(t, addr, len);
   const tmp = new Regs();
-  for (let i = 0; i < len / 8; i++) {
-    tmp.w[2 * i] = dv.getUint32(8 * i, true);
-    tmp.w[2 * i + 1] = dv.getUint32(8 * i + 4, true);
-  }
+  new Uint8Array(tmp.w.buffer).set(copyIn(t, addr, len));
   for (let i = 0; i < NREGS && i < len / 8; i++) putReg(target, i, tmp, i);
   return 0;
 }

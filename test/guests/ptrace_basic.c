@@ -8,6 +8,7 @@
  * errors for a process that is not traced. Prints only what does not
  * depend on pids or addresses. */
 #include "common.h"
+#include "pipe_io.h"
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
@@ -15,26 +16,6 @@
 #include <sys/uio.h>
 #include <linux/ptrace.h>
 #include <elf.h>
-
-static void die(const char *what, int e) {
-  say("%s: %s\n", what, errname(e));
-  exit(1);
-}
-#define CHECKSYS(call) do { if ((call) < 0) die(#call, errno); } while (0)
-static void xpipe(int p[2]) { CHECKSYS(pipe(p)); }
-static void put(int fd, char c) {
-  while (write(fd, &c, 1) != 1)
-    if (errno != EINTR) die("write", errno);
-}
-static char get(int fd) {
-  char c;
-  for (;;) {
-    long n = read(fd, &c, 1);
-    if (n == 1) return c;
-    if (n == 0) die("read: EOF", 0);
-    if (errno != EINTR) die("read", errno);
-  }
-}
 
 static volatile long secret = 0x1122334455667788L;
 static const volatile long constant = 0x0102030405060708L; /* .rodata: read-only in the child */

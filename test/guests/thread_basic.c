@@ -6,6 +6,7 @@
  * joins, pipes, barriers and condition variables, never from sleeps, and no
  * address or id is printed, only values and booleans. Exits with status 3. */
 #include "common.h"
+#include "pipe_io.h"
 #include <pthread.h>
 #include <signal.h>
 #include <dirent.h>
@@ -17,27 +18,6 @@
 static pid_t tid(void) { return (pid_t)syscall(SYS_gettid); }
 static const char *tf(int b) { return b ? "true" : "false"; }
 
-static void die(const char *what, int e) {
-  say("%s: %s\n", what, errname(e));
-  exit(1);
-}
-#define CHECK(call) do { int e_ = (call); if (e_) die(#call, e_); } while (0)
-#define CHECKSYS(call) do { if ((call) < 0) die(#call, errno); } while (0)
-
-static void xpipe(int p[2]) { CHECKSYS(pipe(p)); }
-static void put(int fd, char c) {
-  while (write(fd, &c, 1) != 1)
-    if (errno != EINTR) die("write", errno);
-}
-static char get(int fd) {
-  char c;
-  for (;;) {
-    long n = read(fd, &c, 1);
-    if (n == 1) return c;
-    if (n == 0) die("read: EOF", 0);
-    if (errno != EINTR) die("read", errno);
-  }
-}
 static void pause_ms(int ms) {
   struct timespec ts = { 0, ms * 1000000L };
   nanosleep(&ts, 0);
