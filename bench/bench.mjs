@@ -156,16 +156,17 @@ function runners(withPeers) {
     // BUILD is mounted writable at its own path (the tar workload writes there)
     // both platforms, whatever UMLTS_PLATFORM says (each names its own)
     list.push({ name: 'umlts', wrap: (argv, w) => ({ cmd: process.execPath, args: [CLI, 'run', '--platform', 'ptrace', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, ...(w?.umltsFlags ?? []), '--', ...argv] }) });
-    // systrap as it runs by default (polling across CPUs while the host has one idle), and never polling
-    const systrap = (name, spin) => ({
+    // systrap as it runs by default (polling across CPUs while the host has one idle, syscall sites patched),
+    // never polling, and patching no site
+    const systrap = (name, env = {}) => ({
       name,
       wrap: (argv, w) => ({
         cmd: process.execPath,
         args: [CLI, 'run', '--platform', 'systrap', '--mount', `${BUILD}:${BUILD}`, '--env', `MB_DIR=${MB_DIR}`, ...(w?.umltsFlags ?? []), '--', ...argv],
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(spin === undefined ? {} : { UMLTS_SPIN: spin }) },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       }),
     });
-    list.push(systrap('umlts-systrap'), systrap('umlts-systrap-nospin', '0'));
+    list.push(systrap('umlts-systrap'), systrap('umlts-systrap-nospin', { UMLTS_SPIN: '0' }), systrap('umlts-systrap-nopatch', { UMLTS_PATCH: '0' }));
   } else {
     list.push({ name: 'umlts', unavailable: `${CLI} missing: run npm run build` });
   }

@@ -121,6 +121,19 @@
 #define MSG_RUNNING   0
 #define MSG_POSTED    1
 #define MSG_REPLIED   2
+/* a patched syscall (src/kernel/syscall_patch.ts): the guest's `mov $nr, %eax; syscall` rewritten into a jump
+ * to a per-site entry in guest memory that loads eax = nr and rcx = the address after the site (what the syscall
+ * instruction leaves in rcx), then jumps to stub_fast_entry. That entry finds the area through %gs (the host
+ * thread's gs base is its area while the guest's own is 0) and posts the call beside the handler's message,
+ * in words of its own, so that a signal taken in the middle (the handler's post) overwrites nothing of it */
+#define MSG_FSTATE    536  /* u32: MSG_RUNNING, MSG_POSTED (by stub_fast_entry), MSG_REPLIED (by the kernel) */
+#define MSG_FWAITING  540  /* u32: 1 while stub_fast_entry sleeps on MSG_FSTATE */
+#define MSG_FCMD      544  /* u32: the reply: 0 return to guest code, 1 end the host thread, 2 let the handler take
+                              the call over (the kernel needs the whole frame: FPU state, fs base, trap flag) */
+#define MSG_FSELF     552  /* u64: the area's address in its process (the futex stub_fast_entry sleeps on) */
+#define MSG_FSTACK    560  /* u64: top of stub_fast_entry's stack (a few words below the signal stack) */
+#define MSG_FREGS     1024 /* struct user_regs_struct of the patched call */
+#define STUB_FSTACK   0x1000UL /* offset of that stack's top in the area */
 #define STUB_FD_SYSMEM   4  /* systrap: the sysmem memfd (doorbell and thread areas) */
 /* systrap: the mapper's end of the kernel's report socket (SOCK_SEQPACKET; the
  * kernel learns the sender's pid from SCM_CREDENTIALS) */

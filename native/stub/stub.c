@@ -256,6 +256,34 @@
  *     it kills if the host says it is still an unreaped child of its thread
  *     in the stubs' process group (a pid read after its process was reaped
  *     may be another's).
+ * S10. Patched syscalls (src/mm/syscall_patch.ts): the kernel rewrites a
+ *     guest's `mov $nr, %eax; syscall` into a jump, through a table in
+ *     guest memory, to stub_fast_entry. All of it is guest memory and guest
+ *     code: the bytes are the process's own private copy (never a shared
+ *     mapping or the page cache's frame), written by the kernel as a
+ *     tracer's POKETEXT would be. stub_fast_entry runs as guest code
+ *     (untraced, under both filters) and its only syscalls are
+ *     stub_sys_futex's, which S1 already allows any guest that jumps there;
+ *     it reads and writes nothing but through %gs, which is the thread's own
+ *     area while the guest's gs base is 0 (the kernel sets it through the
+ *     handler's arch_prctl at the thread's first reply) or the guest's own
+ *     base, which the emulated arch_prctl keeps below the guest's TASK_SIZE
+ *     (so never another area); a guest that takes gs gets its sites back
+ *     first. So whatever a guest jumps to there, with whatever registers,
+ *     gs base or forged area words, it writes its own memory or area, and
+ *     its futex calls are S1's. The kernel reads a patched call's post
+ *     (MSG_FSTATE, MSG_FREGS) as S3 reads the handler's: only for a thread
+ *     it believes runs guest code, only as that thread's guest registers;
+ *     and it answers there only a call it took there, with the registers a
+ *     syscall return would set. Anything more (an FPU state, another fs or
+ *     gs base, the trap flag, a signal frame) goes through the handler: the
+ *     kernel's MSG_FCMD 2 makes stub_fast_entry execute ud2, and the
+ *     handler, seeing its rip after the post with the reply in, takes the
+ *     guest's registers from MSG_FREGS into its frame. A kick taken before
+ *     the post, or while the call waits (its futex calls are inside that
+ *     region), is dropped: the post is the stop it asks for; one taken after
+ *     the reply takes the registers over in the same way, so no kick is
+ *     lost and no signal frame is ever built on stub_fast_entry's own stack.
  *
  * Known remaining issues (see also test/hostile.test.mjs and
  * test/redteam.test.mjs, which try each of the above, on both platforms,
@@ -303,6 +331,18 @@
  *    not end: it keeps its slot and waits in its handler for good (no
  *    scan takes its posts), and its tid is never accepted as a new
  *    thread's (S9); a host thread of that process is spent.
+ *  - systrap: a guest thread that jumps into stub_fast_entry's wait
+ *    without posting (or rewrites its MSG_FSTATE) waits there, dropping
+ *    kicks: the kernel kills its process as for a stuck handler (an
+ *    unanswered kick, 2 s). A sibling that forges a thread's MSG_FSTATE post
+ *    makes the kernel take a call with the forged registers for that
+ *    thread: its own process's guest state (as S3).
+ *  - systrap: patched code is the guest's to see (its own bytes read back,
+ *    the table's mapping in /proc/PID/maps), a `%gs:` read of a guest whose
+ *    gs base is 0 reads its area instead of faulting, and a site put back
+ *    (the guest took gs, or unmapped the table) is rewritten while other
+ *    threads of the process may be running it (patching itself waits for a
+ *    process of one thread).
  *  - The filter is only as tight as BPF can be: it cannot check an mmap's
  *    offset into physmem, so the wall against a guest mapping another
  *    guest's frames is 1-2 (SYSEMU), with 6 as a bound on the damage of a
@@ -396,6 +436,22 @@ typedef unsigned char u8;
 #if STUB_BATCH_ASM != STUB_BATCH || STUB_CLONE_FLAGS_ASM != STUB_CLONE_FLAGS || STUB_WAKER_STACK_ASM != STUB_WAKER_STACK || \
     STUB_SETUP_ASM != STUB_SETUP || STUB_SETUP_SIZE_ASM != STUB_SETUP_SIZE
 #error "stub.c's assembler constants disagree with layout.h"
+#endif
+#define STUB_DOORBELL_ASM 0x7ff000008000
+#define STUB_KSTATE_ASM 0x7ff00000a000
+#define MSG_FSTATE_ASM 536
+#define MSG_FWAITING_ASM 540
+#define MSG_FCMD_ASM 544
+#define MSG_FSELF_ASM 552
+#define MSG_FSTACK_ASM 560
+#define MSG_FREGS_ASM 1024
+#define MSG_SPIN_ASM 56
+#define MSG_SPIN_MAX_ASM 0x10000
+#if STUB_DOORBELL_ASM != STUB_DOORBELL || STUB_KSTATE_ASM != STUB_KSTATE || MSG_FSTATE_ASM != MSG_FSTATE || \
+    MSG_FWAITING_ASM != MSG_FWAITING || MSG_FCMD_ASM != MSG_FCMD || MSG_FSELF_ASM != MSG_FSELF || MSG_FSTACK_ASM != MSG_FSTACK || \
+    MSG_FREGS_ASM != MSG_FREGS || MSG_SPIN_ASM != MSG_SPIN || MSG_SPIN_MAX_ASM != MSG_SPIN_MAX || DB_SEQ != 0 || KS_SLEEPING != 0 || \
+    MSG_POSTED != 1 || MSG_REPLIED != 2
+#error "stub.c's fast-entry assembler constants disagree with layout.h"
 #endif
 #define XSTR(x) STR(x)
 #define STR(x) #x
@@ -806,6 +862,95 @@ __asm__(
   "stub_sys_sigreturn_syscall:\n"
   "   syscall\n"
   "   ud2\n"
+  ".globl stub_sys_arch_prctl\n"
+  "stub_sys_arch_prctl:\n"             /* arch_prctl(edi = ARCH_SET_FS/GS, rsi) */
+  "   movl $158, %eax\n"
+  ".globl stub_sys_arch_prctl_syscall\n"
+  "stub_sys_arch_prctl_syscall:\n"
+  "   syscall\n"
+  "   ret\n"
+  /* stub_fast_entry: a patched syscall site's way in (layout.h, MSG_FSTATE), with eax = the call's number and
+   *   rcx = the address after the site; every other register is the guest's. It runs as guest code (untraced,
+   *   under the guest filter) and makes only the handler's futex calls (stub_sys_futex): it saves the registers
+   *   in the area's MSG_FREGS (rcx and r11 as the syscall instruction leaves them), posts (MSG_FSTATE), rings
+   *   the doorbell and waits for the reply as the handler does; then puts back every register from MSG_FREGS
+   *   and jumps to its rip. It never touches the guest's stack (the red zone below rsp stays) or its FPU state.
+   *   It finds the area through %gs alone: a guest that points gs elsewhere (its own arch_prctl: the kernel
+   *   then gives it its own gs base, and patches nothing more) or jumps here with a forged area only makes
+   *   this code read and write its own memory, and a futex outside the areas traps (a syscall in the stub:
+   *   SIGSEGV). The handler knows these three regions (before the post, after it, the tail) and keeps a
+   *   kick taken here from losing anything (stub_sys_handler); the futex calls are made from inside the
+   *   second. */
+  ".balign 16\n"
+  ".globl stub_fast_entry\n"
+  "stub_fast_entry:\n"
+  "   movq %rsp, %gs:" XSTR(MSG_FREGS_ASM) "+152\n"
+  "   movq %gs:" XSTR(MSG_FSTACK_ASM) ", %rsp\n"
+  "   pushfq\n"
+  "   popq %r11\n"
+  "   movq %r11, %gs:" XSTR(MSG_FREGS_ASM) "+144\n"
+  "   movq %r11, %gs:" XSTR(MSG_FREGS_ASM) "+48\n"
+  "   movq %rcx, %gs:" XSTR(MSG_FREGS_ASM) "+128\n"
+  "   movq %rcx, %gs:" XSTR(MSG_FREGS_ASM) "+88\n"
+  "   movq %rax, %gs:" XSTR(MSG_FREGS_ASM) "+120\n"
+  "   movq %rax, %gs:" XSTR(MSG_FREGS_ASM) "+80\n"
+  "   movq %r15, %gs:" XSTR(MSG_FREGS_ASM) "+0\n"
+  "   movq %r14, %gs:" XSTR(MSG_FREGS_ASM) "+8\n"
+  "   movq %r13, %gs:" XSTR(MSG_FREGS_ASM) "+16\n"
+  "   movq %r12, %gs:" XSTR(MSG_FREGS_ASM) "+24\n"
+  "   movq %rbp, %gs:" XSTR(MSG_FREGS_ASM) "+32\n"
+  "   movq %rbx, %gs:" XSTR(MSG_FREGS_ASM) "+40\n"
+  "   movq %r10, %gs:" XSTR(MSG_FREGS_ASM) "+56\n"
+  "   movq %r9, %gs:" XSTR(MSG_FREGS_ASM) "+64\n"
+  "   movq %r8, %gs:" XSTR(MSG_FREGS_ASM) "+72\n"
+  "   movq %rdx, %gs:" XSTR(MSG_FREGS_ASM) "+96\n"
+  "   movq %rsi, %gs:" XSTR(MSG_FREGS_ASM) "+104\n"
+  "   movq %rdi, %gs:" XSTR(MSG_FREGS_ASM) "+112\n"
+  "   movl $1, %eax\n"                 /* MSG_POSTED, sequentially consistent (xchg) */
+  "   xchgl %eax, %gs:" XSTR(MSG_FSTATE_ASM) "\n"
+  ".globl stub_fast_posted\n"
+  "stub_fast_posted:\n"
+  "   movabsq $" XSTR(STUB_DOORBELL_ASM) ", %rdi\n"
+  "   lock incl (%rdi)\n"
+  "   movabsq $" XSTR(STUB_KSTATE_ASM) ", %rax\n"
+  "   cmpl $0, (%rax)\n"
+  "   je 40f\n"
+  "   movl $1, %esi\n"                 /* FUTEX_WAKE the sleeping kernel */
+  "   movl $1, %edx\n"
+  "   call stub_sys_futex\n"
+  "40: movl %gs:" XSTR(MSG_SPIN_ASM) ", %ecx\n"
+  "   cmpl $" XSTR(MSG_SPIN_MAX_ASM) ", %ecx\n"
+  "   jbe 41f\n"
+  "   movl $" XSTR(MSG_SPIN_MAX_ASM) ", %ecx\n"
+  "41: testl %ecx, %ecx\n"
+  "   jz 43f\n"
+  "42: cmpl $2, %gs:" XSTR(MSG_FSTATE_ASM) "\n"
+  "   je 45f\n"
+  "   pause\n"
+  "   decl %ecx\n"
+  "   jnz 42b\n"
+  "43: cmpl $2, %gs:" XSTR(MSG_FSTATE_ASM) "\n"
+  "   je 45f\n"
+  "   movl $1, %eax\n"
+  "   xchgl %eax, %gs:" XSTR(MSG_FWAITING_ASM) "\n"
+  "   cmpl $2, %gs:" XSTR(MSG_FSTATE_ASM) "\n"
+  "   je 44f\n"
+  "   movq %gs:" XSTR(MSG_FSELF_ASM) ", %rdi\n"
+  "   addq $" XSTR(MSG_FSTATE_ASM) ", %rdi\n"
+  "   xorl %esi, %esi\n"               /* FUTEX_WAIT while MSG_POSTED */
+  "   movl $1, %edx\n"
+  "   call stub_sys_futex\n"
+  "44: movl $0, %gs:" XSTR(MSG_FWAITING_ASM) "\n"
+  "   jmp 43b\n"
+  "45: movl %gs:" XSTR(MSG_FCMD_ASM) ", %eax\n"
+  "   testl %eax, %eax\n"
+  "   jz 46f\n"
+  "   cmpl $1, %eax\n"
+  "   je stub_thread_exit\n"
+  "   ud2\n"                           /* 2: the handler takes over from MSG_FREGS (stub_sys_handler) */
+  /* the handler's futex calls, and this entry's: inside the entry's region after its post, so that a kick
+   * taken in one of this entry's calls is seen as one taken while it waits (the handler's own calls run
+   * with every signal blocked) */
   ".globl stub_sys_futex\n"
   "stub_sys_futex:\n"                  /* futex(rdi, esi = op, edx = val, NULL) */
   "   movl $202, %eax\n"
@@ -814,13 +959,31 @@ __asm__(
   "stub_sys_futex_syscall:\n"
   "   syscall\n"
   "   ret\n"
-  ".globl stub_sys_arch_prctl\n"
-  "stub_sys_arch_prctl:\n"             /* arch_prctl(edi = ARCH_SET_FS/GS, rsi) */
-  "   movl $158, %eax\n"
-  ".globl stub_sys_arch_prctl_syscall\n"
-  "stub_sys_arch_prctl_syscall:\n"
-  "   syscall\n"
-  "   ret\n"
+  "46: pushq %gs:" XSTR(MSG_FREGS_ASM) "+144\n"
+  "   popfq\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+0, %r15\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+8, %r14\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+16, %r13\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+24, %r12\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+32, %rbp\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+40, %rbx\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+56, %r10\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+64, %r9\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+72, %r8\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+96, %rdx\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+104, %rsi\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+112, %rdi\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+80, %rax\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+88, %rcx\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+48, %r11\n"
+  ".globl stub_fast_tail\n"
+  "stub_fast_tail:\n"
+  "   movl $0, %gs:" XSTR(MSG_FSTATE_ASM) "\n"
+  "   movq %gs:" XSTR(MSG_FREGS_ASM) "+152, %rsp\n"
+  "   jmpq *%gs:" XSTR(MSG_FREGS_ASM) "+128\n"
+  ".globl stub_fast_end\n"
+  "stub_fast_end:\n"
+  "   ud2\n"
   ".popsection\n");
 
 /* ---- systrap: the handler ----
@@ -854,12 +1017,37 @@ extern char stub_mapper_pdeath_syscall[], stub_mapper_getppid_syscall[];
 #define UC_FPREGS 224
 #define UC_SIGMASK 296
 /* gregs: r8 r9 r10 r11 r12 r13 r14 r15 rdi rsi rbp rbx rdx rax rcx rsp rip eflags csgsfs */
+/* a user_regs_struct's general registers, rip, eflags and rsp into a frame's gregs */
+static inline __attribute__((always_inline)) void regs_to_frame(volatile u64 *g, volatile u64 *r) {
+  g[7] = r[0]; g[6] = r[1]; g[5] = r[2]; g[4] = r[3]; g[10] = r[4]; g[11] = r[5]; g[3] = r[6]; g[2] = r[7];
+  g[1] = r[8]; g[0] = r[9]; g[13] = r[10]; g[14] = r[11]; g[12] = r[12]; g[9] = r[13]; g[8] = r[14];
+  g[16] = r[16]; g[17] = r[18]; g[15] = r[19];
+}
+extern char stub_fast_entry[], stub_fast_posted[], stub_fast_tail[], stub_fast_end[];
 ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
   u64 sp;
   __asm__ volatile("movq %%rsp, %0" : "=r"(sp));
   u8 *m = (u8 *)(sp & ~(STUB_AREA_SIZE - 1));
   volatile u64 *g = (volatile u64 *)(uc + UC_GREGS);
   volatile u64 *r = (volatile u64 *)(m + MSG_REGS);
+  volatile u32 *state = (volatile u32 *)(m + MSG_STATE);
+  /* a signal in stub_fast_entry (a patched call): after the kernel's reply (or in the tail, where every
+   * register but rsp and rip is already the reply's) the guest's state is MSG_FREGS, so the frame takes it
+   * and the post and rt_sigreturn go on from there (the kernel asks for this with MSG_FCMD 2 when it needs
+   * the whole frame); before the post, or while the kernel holds the call, a kick is dropped: the fast
+   * post is the stop it asks for. Any other signal there is posted as it is (the guest broke its own gs or
+   * area: a guest-level outcome). */
+  u64 rip = g[16];
+  if (rip >= (u64)stub_fast_entry && rip < (u64)stub_fast_end) {
+    volatile u32 *fstate = (volatile u32 *)(m + MSG_FSTATE);
+    if (rip >= (u64)stub_fast_tail || (rip >= (u64)stub_fast_posted && __atomic_load_n(fstate, __ATOMIC_ACQUIRE) == MSG_REPLIED)) {
+      if (*(volatile u32 *)(m + MSG_FCMD) == 1) stub_thread_exit();
+      regs_to_frame(g, (volatile u64 *)(m + MSG_FREGS));
+      __atomic_store_n(fstate, MSG_RUNNING, __ATOMIC_RELEASE);
+    } else if (sig == STUB_SIGKICK) {
+      goto out;
+    }
+  }
   r[0] = g[7]; r[1] = g[6]; r[2] = g[5]; r[3] = g[4]; r[4] = g[10]; r[5] = g[11]; r[6] = g[3]; r[7] = g[2];
   r[8] = g[1]; r[9] = g[0]; r[10] = g[13]; r[11] = g[14]; r[12] = g[12]; r[13] = g[9]; r[14] = g[8];
   /* orig_rax: the host's syscall_rollback left the whole number in rax (si_syscall has only its low half,
@@ -872,7 +1060,6 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
   *(volatile int *)(m + MSG_CODE) = *(volatile int *)(si + 8);
   *(volatile u64 *)(m + MSG_ADDR) = *(volatile u64 *)(si + 16);
   *(volatile u64 *)(m + MSG_FPOFF) = *(volatile u64 *)(uc + UC_FPREGS) - (u64)m;
-  volatile u32 *state = (volatile u32 *)(m + MSG_STATE);
   volatile u32 *db = (volatile u32 *)STUB_DOORBELL;
   __atomic_store_n(state, MSG_POSTED, __ATOMIC_SEQ_CST);
   /* woken only if it sleeps (a futex wake costs a host syscall while the
@@ -895,9 +1082,7 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
     __atomic_store_n(waiting, 0, __ATOMIC_SEQ_CST);
   }
   if (*(volatile u32 *)(m + MSG_CMD) == 1) stub_thread_exit();
-  g[7] = r[0]; g[6] = r[1]; g[5] = r[2]; g[4] = r[3]; g[10] = r[4]; g[11] = r[5]; g[3] = r[6]; g[2] = r[7];
-  g[1] = r[8]; g[0] = r[9]; g[13] = r[10]; g[14] = r[11]; g[12] = r[12]; g[9] = r[13]; g[8] = r[14];
-  g[16] = r[16]; g[17] = r[18]; g[15] = r[19];
+  regs_to_frame(g, r);
   u32 setfs = *(volatile u32 *)(m + MSG_SETFS);
   if (setfs) {
     *(volatile u32 *)(m + MSG_SETFS) = 0;
@@ -906,6 +1091,7 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
   }
   /* what rt_sigreturn restores besides the registers: no host signal
    * blocked, and this area's signal stack (whatever a sibling wrote) */
+out:
   *(volatile u64 *)(uc + UC_SIGMASK) = 0;
   *(volatile u64 *)(uc + UC_STACK) = (u64)m + STUB_ALTSTACK;
   *(volatile u64 *)(uc + UC_STACK + 8) = 0;

@@ -10,10 +10,11 @@ import { OutOfMemory } from '../mm/physmem.js';
 import { Stop, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL, STOP_EXIT, STOP_PENDING } from '../platform/platform.js';
 import { isStubAddress } from '../platform/stub_layout.js';
 import { SEGV_MAPERR, SEGV_ACCERR } from '../mm/address_space.js';
-import { RIP, ORIG_RAX } from '../platform/regs.js';
+import { RIP, ORIG_RAX, RAX, RCX, R11, EFLAGS } from '../platform/regs.js';
+import { noteSyscallSite, isPatchedSyscall } from '../mm/syscall_patch.js';
 import { Task } from './task.js';
 import { dispatchSyscall, finishSyscall, BLOCKED, REGS_SET } from './syscall.js';
-import { SigInfo, SIGKILL, SI_KERNEL, SIGSEGV, SIGTRAP } from './signal.js';
+import { SigInfo, SIGKILL, SI_KERNEL, SIGSEGV, SIGTRAP, SIGILL } from './signal.js';
 import { Kernel, KernelPanic } from './kernel.js';
 import { ptraceSyscallEntry, skipsSyscall } from './ptrace.js';
 
@@ -44,6 +45,28 @@ export function onSyscall(k: Kernel, task: Task, atSeccomp: boolean): void {
   task.faultRepeats = 0;
   task.thread.getRegs(task.regs);
   if (isStubAddress(task.regs.get(RIP))) return k.onStubJump(task);
+  const entry = k.platform.syscallPatchEntry, mm = task.mm;
+  // (one task, untraced, not a vfork child's copy: syscall_patch.ts)
+  if (entry !== 0 && mm.users === 1 && mm.vforkLog === null && task.ptrace === null) {
+    noteSyscallSite(mm, entry, task.regs.get(RIP), task.regs.getI32(ORIG_RAX));
+  }
+  mm.setSyncThread(task.thread);
+  k.syscall(task);
+}
+
+/**
+ * A SIGILL at the old syscall instruction of a patched site (a restart
+ * rewound rip there, or other code jumps there): the syscall it was, with
+ * the number in rax, returning after the site as the instruction would.
+ */
+function patchedSyscall(k: Kernel, task: Task): void {
+  const r = task.regs;
+  r.set(RIP, r.get(RIP) + 2);
+  r.set(ORIG_RAX, r.get(RAX));
+  r.set(RCX, r.get(RIP));
+  r.set(R11, r.get(EFLAGS));
+  task.sc.atSeccomp = false;
+  task.faultRepeats = 0;
   task.mm.setSyncThread(task.thread);
   k.syscall(task);
 }
@@ -192,6 +215,7 @@ export function onHostSignal(k: Kernel, task: Task, sig: number): void {
     const si = k.siginfo;
     task.thread.getSiginfo(si);
     const sync = si.code > 0 && si.code < SI_KERNEL;
+    if (sync && sig === SIGILL && isPatchedSyscall(task.mm, r.get(RIP))) return patchedSyscall(k, task);
     if (sync) k.forceSignal(task, sig, { signo: sig, code: si.code, addr: si.addr });
     else k.signalProcess(task.tg, sig, { signo: sig, code: SI_KERNEL });
   }

@@ -29,6 +29,7 @@
  * the page table names (guest memory: running guest threads write them at
  * any time, so nothing read from them is trusted).
  */
+import { SyscallPatches, touchesTable, unpatchAll } from './syscall_patch.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
 import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
@@ -219,6 +220,9 @@ export class AddressSpace {
    * the JS thread.
    */
   vforkLog: { parent: AddressSpace; image: number; pages: Map<number, Uint8Array>; fresh: Set<number>; brk: number } | null = null;
+  /** its patched syscall sites and their table (syscall_patch.ts); null until the first site traps; copied by
+   * fork, dropped by exec (reset); guarded by the JS thread */
+  patches: SyscallPatches | null = null;
   /** this address space's vfork children whose writes come back into it (their vforkLog); guarded by the JS thread */
   vforkChildren: Set<AddressSpace> | null = null;
   /** images exec has replaced in this address space (reset); guarded by the JS thread */
@@ -425,6 +429,7 @@ export class AddressSpace {
       child.vforkLog = { parent: this, image: this.images, pages: new Map(), fresh: new Set(), brk: this.brk };
       (this.vforkChildren ??= new Set()).add(child);
     }
+    if (this.patches) child.patches = new SyscallPatches(this.patches.entry, this.patches);
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     child.mmapBase = this.mmapBase;
@@ -535,6 +540,7 @@ export class AddressSpace {
    * start over empty in the same stub process, which saves spawning one.
    */
   reset(): void {
+    this.patches = null;
     this.endImage();
     this.images++;
     // (the old image's peak was taken by exec's caller)
@@ -622,6 +628,7 @@ export class AddressSpace {
   }
   /** Remove VMAs in [start, end) (splitting at the edges); frees pages, queues host munmap. */
   removeRange(start: number, end: number): void {
+    if (this.patches && touchesTable(this.patches, start, end)) unpatchAll(this, this.patches);
     // (a vfork child's log is of the pages it shared with its parent there, not of what it maps there next)
     const pages = this.vforkLog?.pages;
     if (pages) {

@@ -6,6 +6,7 @@
  * Functions of the AddressSpace (address_space.ts), which calls them
  * through its methods; the state is its, guarded by the JS thread.
  */
+import { touchesTable, unpatchAll } from './syscall_patch.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { PAGE_SIZE } from './physmem.js';
 import { Vma, VmFile } from './vma.js';
@@ -104,6 +105,7 @@ export function mprotect(mm: AddressSpace, addr: number, len: number, prot: numb
   if (!aligned(addr)) throw new ErrnoError(Errno.EINVAL);
   len = pageUp(len);
   if (len === 0) return;
+  if (mm.patches && touchesTable(mm.patches, addr, addr + len)) unpatchAll(mm, mm.patches);
   let end = addr + len;
   const first = mm.vmas[mm.firstAfter(addr)];
   if (prot & PROT_GROWSDOWN) {

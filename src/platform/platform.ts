@@ -204,6 +204,15 @@ export interface Platform {
    * 0 if stubs get no host vDSO (none, or a stub could not keep it: from then on), and the guest's vDSO makes the
    * syscall */
   readonly hostVdsoClock: number;
+  /**
+   * Where a patched syscall site's entry jumps (the kernel's syscall
+   * patching, src/kernel/syscall_patch.ts): an address in the stub that
+   * takes the call with eax = its number and rcx = the address after the
+   * site, every other register the guest's, and returns to rcx as the
+   * syscall instruction would. 0: this platform takes no patched calls
+   * (the kernel patches nothing). Immutable.
+   */
+  readonly syscallPatchEntry: number;
   /** Whether a guest host thread is runnable now (running or ready for a CPU; false if gone). */
   threadRunnable(ctx: Context): boolean;
   /** A new, empty guest address space (a stub sharing physmem): its first thread, stopped. */

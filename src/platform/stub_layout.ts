@@ -58,6 +58,9 @@ export const MSG_STATE = 0, MSG_SIG = 4, MSG_CODE = 8, MSG_WAITING = 12, MSG_ADD
   MSG_SETFS = 36, MSG_FSBASE = 40, MSG_GSBASE = 48, MSG_SPIN = 56, MSG_TID = 60, MSG_REGS = 64, MSG_SS = 512;
 export const MSG_SPIN_MAX = 0x10000;
 export const MSG_RUNNING = 0, MSG_POSTED = 1, MSG_REPLIED = 2;
+/** a patched syscall's words in the message (layout.h: stub_fast_entry's post, beside the handler's) */
+export const MSG_FSTATE = 536, MSG_FWAITING = 540, MSG_FCMD = 544, MSG_FSELF = 552, MSG_FSTACK = 560, MSG_FREGS = 1024,
+  STUB_FSTACK = 0x1000;
 export const STUB_FD_SYSMEM = 4;
 /** systrap: the mapper's end of the kernel's report socket */
 export const STUB_FD_DONE = 5;
@@ -88,6 +91,8 @@ export interface StubSymbols {
   stub_sys_fork_trap: number;
   stub_sys_forked_trap: number;
   stub_mapper_loop: number;
+  /** where a patched syscall site's entry jumps (systrap) */
+  stub_fast_entry: number;
 }
 
 export function loadStubSymbols(): StubSymbols {
@@ -122,5 +127,6 @@ export function loadStubSymbols(): StubSymbols {
     stub_sys_fork_trap: get('stub_sys_fork_trap'),
     stub_sys_forked_trap: get('stub_sys_forked_trap'),
     stub_mapper_loop: get('stub_mapper_loop'),
+    stub_fast_entry: get('stub_fast_entry'),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Process identity and life: exit, execve, ids, limits, arch_prctl, prctl.
  */
+import { unpatchAll } from '../mm/syscall_patch.js';
 import { prctlSetSeccomp } from './seccomp.js';
 import {
   CAP_SETUID, CAP_SETGID, CAP_SETPCAP, LINUX_CAPABILITY_VERSION_1, LINUX_CAPABILITY_VERSION_2,
@@ -314,6 +315,9 @@ export function sys_arch_prctl(t: Task, r: Regs): number {
     case ARCH_SET_FS:
     case ARCH_SET_GS:
       if (addr >= TASK_SIZE_MAX) return -Errno.EPERM;
+      // a guest gs base takes the host's from the fast syscall entry, which finds its area there: the
+      // patched sites go back to syscall instructions (mm/syscall_patch.ts)
+      if (code === ARCH_SET_GS && addr !== 0 && t.mm.patches) unpatchAll(t.mm, t.mm.patches);
       r.set(code === ARCH_SET_FS ? FS_BASE : GS_BASE, addr);
       return 0;
     case ARCH_GET_FS:

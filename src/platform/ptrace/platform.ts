@@ -45,6 +45,8 @@ export class PtracePlatform extends HostFacts implements Platform {
   readonly spinning = false;
   readonly canSpin = false;
   readonly spinForced = false;
+  /** guest code runs under SYSEMU: a patched site would gain nothing */
+  readonly syscallPatchEntry = 0;
   setSpinning(): void {}
   /** the waker helper process; immutable */
   private readonly waker: { tid: number; cont(): void };

@@ -49,7 +49,7 @@ import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_FD_DONE, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
   STUB_BATCH_SEQ, STUB_BATCH_CMD, STUB_BATCH_ARG0, STUB_BATCH_ARG1, STUB_BATCH_ENTRY, STUB_BATCH_MAX, MAPPER_RUN,
   MAPPER_CLONE, MAPPER_FORK, MAPPER_RUN_FORK, MSG_TID,
-  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_POSTED, STUB_SIGKICK, STUB_PAGE_SIZE, SYSMEM_KSTATE, KS_SLEEPING, MSG_SPIN_MAX,
+  SYSMEM_WAKER, WK_EVENTS, WK_HOSTSIGS, MSG_STATE, MSG_FSTATE, MSG_POSTED, STUB_SIGKICK, STUB_PAGE_SIZE, SYSMEM_KSTATE, KS_SLEEPING, MSG_SPIN_MAX,
 } from '../stub_layout.js';
 
 const SIGSYS = 31, SYS_SECCOMP = 1;
@@ -92,6 +92,8 @@ const TEST_FORGE_TID = process.env.UMLTS_TEST_FORGE_TID ?? '';
 /** Test hook: UMLTS_TEST_FORK_GIVEUP=1 gives every fork up once its parent has reported, as if its copy had not
  * said it was born in time; immutable */
 const TEST_FORK_GIVEUP = process.env.UMLTS_TEST_FORK_GIVEUP === '1';
+/** UMLTS_PATCH=0: no syscall patching (the kernel leaves guest code as it is); immutable */
+const PATCH = process.env.UMLTS_PATCH !== '0';
 
 /** A guest fork under way (forkAddressSpace, awaitFork): its parent's process, the copy's area slot (taken) and
  * nonce, its request's arguments, what the records said so far (-1, 0: not yet) */
@@ -158,6 +160,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly status = new Int32Array(1);
   private readonly scratch = new Regs();
   private readonly readySite: number;
+  /** Platform.syscallPatchEntry: stub_fast_entry, or 0 (UMLTS_PATCH=0); immutable */
+  readonly syscallPatchEntry: number;
+  /** SystrapHost.fastCalls; immutable */
+  readonly fastCalls: boolean;
   /** the report socket (SOCK_SEQPACKET, SO_PASSCRED): the kernel's end, and the end every stub gets as
    * STUB_FD_DONE (kept for the stubs spawned later); immutable */
   private readonly reportFd: number;
@@ -187,7 +193,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
       fd = host.memfdCreate('umlts-sysmem', host.MFD_CLOEXEC);
       host.ftruncate(fd, SYSMEM_SIZE);
       base = host.mmap(0n, SYSMEM_SIZE, host.PROT_READ | host.PROT_WRITE, host.MAP_SHARED | host.MAP_NORESERVE, fd, 0);
-      this.readySite = loadStubSymbols().stub_sys_ready_syscall + 2;
+      const syms = loadStubSymbols();
+      this.readySite = syms.stub_sys_ready_syscall + 2;
+      this.syscallPatchEntry = PATCH ? syms.stub_fast_entry : 0;
+      this.fastCalls = PATCH;
       this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
         [[this.events.epfd, 3], [fd, STUB_FD_SYSMEM]], { pgroup: 0 });
     } catch (e) {
@@ -577,15 +586,20 @@ export class SystrapPlatform extends HostFacts implements Platform {
     return v;
   }
 
+  awaitHandlerPost(t: SystrapThread): boolean {
+    return this.waitPost(t, true, false);
+  }
+
   /**
    * Wait synchronously for t's next post (its stop is the caller's, not
-   * wait()'s). False if it is gone, or if it does not post within
+   * wait()'s): its handler's, or a patched call's too if `fastToo`. False
+   * if it is gone, or if it does not post within
    * POST_DEADLINE_MS: a thread that does not answer a kick (its guest
    * blocked the kick through its frame, stub.c S5) must not hang the
    * kernel; its process is killed (by kill1, unless `kernelKill` is false:
    * then as from outside, each thread's death reported).
    */
-  private waitPost(t: SystrapThread, kernelKill = true): boolean {
+  private waitPost(t: SystrapThread, kernelKill = true, fastToo = false): boolean {
     const db = this.db;
     const start = Date.now();
     let deadline = start + POST_DEADLINE_MS;
@@ -595,6 +609,12 @@ export class SystrapPlatform extends HostFacts implements Platform {
       const seq = Atomics.load(db, DB_SEQ / 4);
       if (Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED) {
         t.stopped = true;
+        t.kickedAt = 0;
+        return true;
+      }
+      if (fastToo && Atomics.load(t.words, MSG_FSTATE / 4) === MSG_POSTED) {
+        t.stopped = true;
+        t.fast = true;
         t.kickedAt = 0;
         return true;
       }
@@ -612,7 +632,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
         if (kernelKill) this.kill1(t.space);
         return false;
       }
-      this.sleep(seq, 2_000_000, () => Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED);
+      this.sleep(seq, 2_000_000, () => Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED ||
+        (fastToo && Atomics.load(t.words, MSG_FSTATE / 4) === MSG_POSTED));
     }
   }
 
@@ -712,7 +733,9 @@ export class SystrapPlatform extends HostFacts implements Platform {
   /** some thread has posted and not been taken (or the waker rang) */
   private readonly anyPosted = (): boolean => {
     if (Atomics.load(this.wk, WK_EVENTS / 4) !== 0 || Atomics.load(this.wk, WK_HOSTSIGS / 4) !== 0) return true;
-    for (const t of this.live) if (!t.stopped && Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED) return true;
+    for (const t of this.live) {
+      if (!t.stopped && (Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED || Atomics.load(t.words, MSG_FSTATE / 4) === MSG_POSTED)) return true;
+    }
     return false;
   };
 
@@ -735,14 +758,24 @@ export class SystrapPlatform extends HostFacts implements Platform {
       let j = this.next + i;
       if (j >= n) j -= n;
       const t = live[j]!;
-      if (t.stopped || Atomics.load(t.words, MSG_STATE / 4) !== MSG_POSTED) continue;
+      if (t.stopped) continue;
+      // the handler's post first: one taken inside stub_fast_entry (a fault there) comes before its call's
+      const handler = Atomics.load(t.words, MSG_STATE / 4) === MSG_POSTED;
+      if (!handler && Atomics.load(t.words, MSG_FSTATE / 4) !== MSG_POSTED) continue;
       this.next = j + 1 >= n ? 0 : j + 1;
       t.stopped = true;
       t.kickedAt = 0;
-      const sig = t.postedSig;
       out.ctx = t;
-      out.sig = sig;
       out.status = 0;
+      if (!handler) {
+        // a patched call (stub_fast_entry)
+        t.fast = true;
+        out.kind = STOP_SYSCALL;
+        out.sig = SIGSYS;
+        return true;
+      }
+      const sig = t.postedSig;
+      out.sig = sig;
       const code = t.words[2]!; // MSG_CODE
       if (sig === SIGSYS && code === SYS_SECCOMP) out.kind = STOP_SYSCALL;
       else if (sig === SIGSEGV) out.kind = STOP_FAULT;
@@ -880,7 +913,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
     if (t.startFailed) return false;
     if (t.stopped) return true;
     if (host.tgkill(t.tgid, t.tid, STUB_SIGKICK) < 0) return false;
-    return this.waitPost(t);
+    return this.waitPost(t, true, true);
   }
 
   /** End a stopped thread (retire): the handler's reply says exit; wait until the host thread is gone,

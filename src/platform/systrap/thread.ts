@@ -10,17 +10,26 @@
  * what is read from it only ever describes that process's own guest state,
  * and every offset taken from it is bounds-checked to the area.
  *
+ * A patched syscall (src/kernel/syscall_patch.ts) posts through
+ * stub_fast_entry instead, with no signal: its registers in MSG_FREGS, its
+ * state in MSG_FSTATE (`fast`). The kernel answers it there when a plain
+ * return will do; for anything that needs the whole frame (the FPU state,
+ * another fs or gs base, the trap flag) it first has the handler take the
+ * call over (upgrade: MSG_FCMD 2), and the thread is then stopped as if its
+ * SIGSYS had come.
+ *
  * Mapping batches and thread clones do not run here: they run in the
  * process's mapper (a host thread that never runs guest code), through
  * its loop (platform.ts, request).
  */
 import * as host from '../../host/libc.js';
-import { Regs, FS_BASE, GS_BASE, NREGS } from '../regs.js';
+import { Regs, FS_BASE, GS_BASE, NREGS, RIP, EFLAGS, ORIG_RAX } from '../regs.js';
 import { Context, StubPages } from '../platform.js';
 import { HostThread } from '../ptrace/thread.js';
 import {
   STUB_AREA_SIZE, STUB_ALTSTACK, MSG_STATE, MSG_SIG, MSG_CODE, MSG_WAITING, MSG_ADDR, MSG_FPOFF, MSG_CMD, MSG_SETFS,
-  MSG_FSBASE, MSG_GSBASE, MSG_REGS, MSG_REPLIED, MSG_RUNNING, MSG_SPIN, MSG_TID,
+  MSG_FSBASE, MSG_GSBASE, MSG_REGS, MSG_REPLIED, MSG_RUNNING, MSG_SPIN, MSG_TID, MSG_FSTATE, MSG_FWAITING, MSG_FCMD,
+  MSG_FSELF, MSG_FSTACK, MSG_FREGS, STUB_FSTACK, STUB_AREAS,
 } from '../stub_layout.js';
 
 /** One host process of the platform's (a guest address space): its mapper, its threads and their slots.
@@ -66,14 +75,22 @@ export interface SystrapHost {
   runBatch(space: SysSpace): { err: number; index: number; last: number };
   /** Take a new thread's first post (its handler's, from the ready site) or, failing that, kill its process. */
   finishStart(t: SystrapThread): void;
+  /** Wait for t's next post by its handler (upgrade); false if it did not come (its process is killed). */
+  awaitHandlerPost(t: SystrapThread): boolean;
+  /** patched syscalls are taken (Platform.syscallPatchEntry): a guest thread's host gs base is its area while the
+   * guest's own is 0; immutable */
+  readonly fastCalls: boolean;
   retire(t: SystrapThread): void;
   /** replies to a handler that polled for them, and those it had given up on (it slept: a cross-CPU wake-up);
    * bumped by the threads' reply, read and reset by the scheduler's polling check; guarded by the JS thread */
   readonly polls: { waits: number; missed: number };
 }
 
-/** eflags with only IF set; XSAVE's software bytes (fx_sw) and their magic */
+/** XSAVE's software bytes (fx_sw) and their magic */
 const FX_SW = 464, FP_XSTATE_MAGIC1 = 0x46505853;
+const SIGSYS = 31, SYS_SECCOMP = 1, EFLAGS_TF = 0x100;
+/** the registers a patched call's post has (r15 .. rip, then eflags and rsp): the rest are the last handler post's */
+const FREGS_HEAD = 2 * (RIP + 1), FREGS_FLAGS = 2 * EFLAGS;
 
 export class SystrapThread implements Context {
   owner: unknown = null;
@@ -81,6 +98,9 @@ export class SystrapThread implements Context {
   readonly pendingHostSignals: number[] = [];
   /** the kernel took its post and has not replied: its registers are the message's; guarded by the JS thread */
   stopped = false;
+  /** the post the kernel took is a patched call's (MSG_FSTATE), not its handler's: its registers are MSG_FREGS
+   * and its FPU state is still in the host thread; guarded by the JS thread */
+  fast = false;
   /** a new host thread whose first post (from the stub's ready site, its filter in) the kernel has not taken:
    * the first use of its message takes it (finishStart), so the kernel does other work (the new process's
    * first batch) while the thread sets itself up. stopped is true meanwhile (the platform's scans pass it
@@ -96,9 +116,14 @@ export class SystrapThread implements Context {
   /** 32-bit words of the area (state, flags) and the registers (user_regs_struct, 54 words); immutable references */
   readonly words: Int32Array;
   private readonly regs: Uint32Array;
-  /** fs and gs base the host thread has now (lo, hi, lo, hi): the kernel's own record, never read from the area;
-   * owned by this thread's holder */
+  /** a patched call's registers (MSG_FREGS); immutable reference */
+  private readonly fregs: Uint32Array;
+  /** the guest's fs and gs base (lo, hi, lo, hi): the kernel's own record, never read from the area; owned by this
+   * thread's holder */
   private readonly bases = new Uint32Array(4);
+  /** the gs base the host thread has (lo, hi): the guest's, or the area's address while the guest's is 0 and
+   * patched calls are taken (stub_fast_entry finds the area there); owned by this thread's holder */
+  private readonly hostGs = new Uint32Array(2);
   /** how long its handler polls for the reply before it sleeps (the message's MSG_SPIN at each resume): set by the
    * platform where it places the thread (0 beside the kernel); guarded by the JS thread */
   spin = 0;
@@ -127,6 +152,11 @@ export class SystrapThread implements Context {
     this.area = new Uint8Array(area, 0, STUB_AREA_SIZE);
     this.words = new Int32Array(area, 0, STUB_AREA_SIZE / 4);
     this.regs = new Uint32Array(area, MSG_REGS, NREGS * 2);
+    this.fregs = new Uint32Array(area, MSG_FREGS, NREGS * 2);
+  }
+  /** the area's address in its process */
+  get areaAddr(): number {
+    return STUB_AREAS + this.slot * STUB_AREA_SIZE;
   }
   get tgid(): number {
     return this.space.pid;
@@ -147,6 +177,7 @@ export class SystrapThread implements Context {
   getRegs(r: Regs): void {
     if (this.starting) this.finishStart();
     r.w.set(this.regs);
+    if (this.fast) copyFastRegs(r.w, this.fregs);
     const b = this.bases;
     r.w[2 * FS_BASE] = b[0]!;
     r.w[2 * FS_BASE + 1] = b[1]!;
@@ -160,9 +191,24 @@ export class SystrapThread implements Context {
     if (this.starting) this.finishStart();
     // (a thread that failed its start: its process is being killed, and each thread's death reported)
     if (!this.stopped || this.startFailed) return -3;
-    this.stopped = false;
-    this.regs.set(r.w);
     const w = this.words, b = this.bases, rw = r.w;
+    if (this.fast) {
+      // a plain return puts back the general registers, rip, rsp and eflags; anything more needs the frame
+      if (rw[2 * FS_BASE] === b[0] && rw[2 * FS_BASE + 1] === b[1] && rw[2 * GS_BASE] === b[2] && rw[2 * GS_BASE + 1] === b[3] &&
+        (rw[FREGS_FLAGS]! & EFLAGS_TF) === 0) {
+        this.stopped = false;
+        copyFastRegs(this.fregs, rw);
+        w[MSG_FCMD / 4] = 0;
+        w[MSG_SPIN / 4] = this.spin;
+        r.dirty = false;
+        this.reply();
+        this.waitSpin = this.spin;
+        return 0;
+      }
+      if (!this.upgrade()) return -3;
+    }
+    this.stopped = false;
+    this.regs.set(rw);
     let set = 0;
     if (rw[2 * FS_BASE] !== b[0] || rw[2 * FS_BASE + 1] !== b[1]) {
       b[0] = rw[2 * FS_BASE]!;
@@ -171,12 +217,19 @@ export class SystrapThread implements Context {
       w[MSG_FSBASE / 4 + 1] = b[1]!;
       set |= 1;
     }
-    if (rw[2 * GS_BASE] !== b[2] || rw[2 * GS_BASE + 1] !== b[3]) {
-      b[2] = rw[2 * GS_BASE]!;
-      b[3] = rw[2 * GS_BASE + 1]!;
-      w[MSG_GSBASE / 4] = b[2]!;
-      w[MSG_GSBASE / 4 + 1] = b[3]!;
+    b[2] = rw[2 * GS_BASE]!;
+    b[3] = rw[2 * GS_BASE + 1]!;
+    const toArea = b[2] === 0 && b[3] === 0 && this.platform.fastCalls;
+    const gsLo = toArea ? this.areaAddr % 0x100000000 : b[2]!, gsHi = toArea ? Math.floor(this.areaAddr / 0x100000000) : b[3]!;
+    if (gsLo !== this.hostGs[0] || gsHi !== this.hostGs[1]) {
+      this.hostGs[0] = w[MSG_GSBASE / 4] = gsLo;
+      this.hostGs[1] = w[MSG_GSBASE / 4 + 1] = gsHi;
       set |= 2;
+      if (toArea) {
+        const dv = new DataView(this.area.buffer, this.area.byteOffset);
+        dv.setBigUint64(MSG_FSELF, BigInt(this.areaAddr), true);
+        dv.setBigUint64(MSG_FSTACK, BigInt(this.areaAddr + STUB_FSTACK), true);
+      }
     }
     w[MSG_SETFS / 4] = set;
     w[MSG_CMD / 4] = 0;
@@ -195,26 +248,58 @@ export class SystrapThread implements Context {
     }
   }
 
-  /** Hand the message back to the handler (state REPLIED), waking it if it sleeps. */
+  /** Hand the message back to the handler (state REPLIED), or a patched call's to stub_fast_entry, waking it if
+   * it sleeps. */
   reply(): void {
-    Atomics.store(this.words, MSG_STATE / 4, MSG_REPLIED);
-    const slept = Atomics.load(this.words, MSG_WAITING / 4) !== 0;
+    const fast = this.fast;
+    this.fast = false;
+    Atomics.store(this.words, (fast ? MSG_FSTATE : MSG_STATE) / 4, MSG_REPLIED);
+    const slept = Atomics.load(this.words, (fast ? MSG_FWAITING : MSG_WAITING) / 4) !== 0;
     if (this.waitSpin > 0) {
       const p = this.platform.polls;
       p.waits++;
       if (slept) p.missed++;
     }
-    if (slept) host.futexWake(this.stateAddr, 1);
+    if (slept) host.futexWake(fast ? this.stateAddr + BigInt(MSG_FSTATE - MSG_STATE) : this.stateAddr, 1);
+  }
+
+  /**
+   * The kernel needs more of a patched call than its post has (the FPU
+   * state, the fs base, the trap flag): stub_fast_entry's ud2 (MSG_FCMD 2)
+   * has the handler take the guest's registers from MSG_FREGS into its
+   * frame and post, and the thread is stopped as if its SIGSYS had come.
+   * False if that post did not come (its process is killed).
+   */
+  private upgrade(): boolean {
+    const w = this.words;
+    const orig = [this.fregs[2 * ORIG_RAX]!, this.fregs[2 * ORIG_RAX + 1]!], rip = [this.fregs[2 * RIP]!, this.fregs[2 * RIP + 1]!];
+    w[MSG_FCMD / 4] = 2;
+    this.stopped = false;
+    this.reply();
+    if (!this.platform.awaitHandlerPost(this)) return false;
+    w[MSG_SIG / 4] = SIGSYS;
+    w[MSG_CODE / 4] = SYS_SECCOMP;
+    w[MSG_ADDR / 4] = rip[0]!;
+    w[MSG_ADDR / 4 + 1] = rip[1]!;
+    this.regs[2 * ORIG_RAX] = orig[0]!;
+    this.regs[2 * ORIG_RAX + 1] = orig[1]!;
+    return true;
   }
 
 
   /** the host signal of its post */
   get postedSig(): number {
-    return this.words[MSG_SIG / 4]!;
+    return this.fast ? SIGSYS : this.words[MSG_SIG / 4]!;
   }
 
   getSiginfo(out: { code: number; addr: number }): void {
     if (this.starting) this.finishStart();
+    if (this.fast) {
+      // as its SIGSYS would say: the address after the call
+      out.code = SYS_SECCOMP;
+      out.addr = (this.fregs[2 * RIP + 1]! >>> 0) * 0x100000000 + (this.fregs[2 * RIP]! >>> 0);
+      return;
+    }
     out.code = this.words[MSG_CODE / 4]!;
     out.addr = (this.words[MSG_ADDR / 4 + 1]! >>> 0) * 0x100000000 + (this.words[MSG_ADDR / 4]! >>> 0);
   }
@@ -232,6 +317,7 @@ export class SystrapThread implements Context {
   }
   getXstate(): Uint8Array {
     if (this.starting) this.finishStart();
+    if (this.fast && !this.upgrade()) return new Uint8Array(512);
     const { off, size } = this.fpArea();
     if (size === 0) return new Uint8Array(512);
     // the ptrace layout (NT_X86_XSTATE): XCR0 where the frame has its software bytes
@@ -247,6 +333,7 @@ export class SystrapThread implements Context {
       this.startXstate = x.slice();
       return true;
     }
+    if (this.fast && !this.upgrade()) return false;
     const { off, size } = this.fpArea();
     if (size === 0) return false;
     this.area.set(x.subarray(0, Math.min(FX_SW, x.length)), off);
@@ -266,8 +353,15 @@ export class SystrapThread implements Context {
   /** the message's word for the kernel's reply command (1: end the host thread) */
   setCmdExit(): void {
     if (this.starting) this.finishStart();
-    this.words[MSG_CMD / 4] = 1;
+    this.words[(this.fast ? MSG_FCMD : MSG_CMD) / 4] = 1;
   }
+}
+
+/** The words a patched call's post and reply carry (FREGS_HEAD, eflags and rsp), from one register image to
+ * another (no views made: the trap path). */
+function copyFastRegs(to: Uint32Array, from: Uint32Array): void {
+  for (let i = 0; i < FREGS_HEAD; i++) to[i] = from[i]!;
+  for (let i = FREGS_FLAGS; i < FREGS_FLAGS + 4; i++) to[i] = from[i]!;
 }
 
 /** Prepare a slot's message (its 32-bit words) for a new thread's clone: nothing of a previous user's left, no tid
@@ -278,4 +372,6 @@ export function resetMessage(words: Int32Array, spin: number): void {
   words[MSG_CMD / 4] = 0;
   words[MSG_SETFS / 4] = 0;
   words[MSG_TID / 4] = 0;
+  words[MSG_FSTATE / 4] = MSG_RUNNING;
+  words[MSG_FCMD / 4] = 0;
 }

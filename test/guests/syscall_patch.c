@@ -1,0 +1,150 @@
+// Syscall sites of the `mov $nr, %eax; syscall` kind, called often enough to
+// be patched under umlts (mm/syscall_patch.ts), must behave as the syscall
+// instruction does: the result in rax, rcx the address after it, r11 the
+// flags, the flags and every other register kept, the red zone below rsp
+// untouched; from threads (each its own), after fork, around a signal that
+// interrupts a blocking call (restarted with SA_RESTART, EINTR without),
+// and after the program takes the gs base for itself. Prints the same
+// natively and under umlts. With the argument "show" it prints whether its
+// getppid site's bytes are still a syscall (not a differential check).
+#define _GNU_SOURCE
+#include <asm/prctl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+long my_getppid(void);
+long my_gettid(void);
+long my_read(long fd, void *buf, long n);
+long my_arch_prctl(long code, long addr);
+void probe(long out[5]);
+__asm__(".text\n"
+        ".globl my_getppid\nmy_getppid:\n  movl $110, %eax\n  syscall\n  ret\n"
+        ".globl my_gettid\nmy_gettid:\n  movl $186, %eax\n  syscall\n  ret\n"
+        ".globl my_read\nmy_read:\n  movl $0, %eax\n  syscall\n  ret\n"
+        ".globl my_arch_prctl\nmy_arch_prctl:\n  movl $158, %eax\n  syscall\n  ret\n"
+        ".globl probe\nprobe:\n"
+        "  movabsq $0x1122334455667788, %rax\n"
+        "  movq %rax, -8(%rsp)\n"          // the red zone
+        "  movabsq $0x0102030405060708, %r8\n"
+        "  stc\n"
+        "  movl $110, %eax\n"
+        "  syscall\n"
+        "1:\n"
+        "  setc %dl\n"
+        "  movzbq %dl, %rdx\n"
+        "  movq %rdx, 0(%rdi)\n"
+        "  movq -8(%rsp), %rax\n"
+        "  movq %rax, 8(%rdi)\n"
+        "  leaq 1b(%rip), %rax\n"
+        "  xorl %edx, %edx\n"
+        "  cmpq %rax, %rcx\n"
+        "  sete %dl\n"
+        "  movq %rdx, 16(%rdi)\n"
+        "  movq %r8, 24(%rdi)\n"
+        "  andq $0x201, %r11\n"
+        "  movq %r11, 32(%rdi)\n"
+        "  ret\n");
+
+static void *thread_main(void *arg) {
+  long tid = syscall(SYS_gettid), bad = 0;
+  for (int i = 0; i < 20000; i++)
+    if (my_gettid() != tid) bad++;
+  *(long *)arg = bad;
+  return NULL;
+}
+
+static volatile int alarms;
+static void on_alarm(int sig) {
+  (void)sig;
+  alarms++;
+}
+
+// a blocking read on a pipe a child fills after a while, with a timer's signal in between
+static void blocking_read(int restart) {
+  int p[2];
+  char c[8];
+  if (pipe(p) != 0) return;
+  for (int i = 0; i < 5; i++) {  // the site gets patched while data is there
+    long w = write(p[1], "x", 1), r = my_read(p[0], c, 1);
+    if (w != 1 || r != 1) printf("read %ld\n", r);
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = restart ? SA_RESTART : 0;
+  sigaction(SIGALRM, &sa, NULL);
+  pid_t child = fork();
+  if (child == 0) {
+    usleep(300000);
+    long w = write(p[1], "hello", 5);
+    _exit(w == 5 ? 0 : 1);
+  }
+  alarms = 0;
+  struct itimerval it = {{0, 30000}, {0, 30000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  long r = my_read(p[0], c, sizeof c);
+  struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &off, NULL);
+  int st;
+  waitpid(child, &st, 0);
+  printf("%s: read %ld, interrupted %s\n", restart ? "SA_RESTART" : "no SA_RESTART", r, alarms > 0 ? "yes" : "no");
+  close(p[0]);
+  close(p[1]);
+}
+
+int main(int argc, char **argv) {
+  long first = my_getppid(), same = 1;
+  for (int i = 0; i < 1000; i++)
+    if (my_getppid() != first) same = 0;
+  printf("getppid stable: %ld\n", same);
+  if (argc > 1 && strcmp(argv[1], "show") == 0) {
+    printf("site: %s\n", *(volatile unsigned char *)my_getppid == 0xb8 ? "syscall" : "patched");
+    return 0;
+  }
+
+  long out[5], prev[5];
+  int differ = 0;
+  for (int i = 0; i < 10; i++) {
+    probe(out);
+    if (i > 0 && memcmp(out, prev, sizeof out) != 0) differ = 1;
+    memcpy(prev, out, sizeof out);
+  }
+  printf("probe: cf %ld, red zone %s, rcx %s, r8 %s, r11 0x%lx, the same each time: %s\n", out[0],
+         out[1] == 0x1122334455667788L ? "kept" : "lost", out[2] ? "= return address" : "wrong",
+         out[3] == 0x0102030405060708L ? "kept" : "lost", out[4], differ ? "no" : "yes");
+
+  for (int i = 0; i < 5; i++) my_gettid();
+  pthread_t th[4];
+  long bad[4];
+  for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, thread_main, &bad[i]);
+  long allbad = 0;
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    allbad += bad[i];
+  }
+  printf("threads: %ld wrong tids\n", allbad);
+
+  pid_t me = getpid(), child = fork();
+  if (child == 0) _exit(my_getppid() == me ? 0 : 1);
+  int st;
+  waitpid(child, &st, 0);
+  printf("fork: child's getppid %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "right" : "wrong");
+
+  blocking_read(1);
+  blocking_read(0);
+
+  static long gsword = 0x5eed;
+  long rc = my_arch_prctl(ARCH_SET_GS, (long)&gsword), v;
+  same = 1;
+  for (int i = 0; i < 100; i++)
+    if (my_getppid() != first) same = 0;
+  __asm__ volatile("movq %%gs:0, %0" : "=r"(v));
+  printf("own gs: arch_prctl %ld, %%gs:0 0x%lx, getppid stable %ld\n", rc, v, same);
+  return 0;
+}

@@ -1,0 +1,30 @@
+// Syscall patching on systrap (issue 14, item 7; src/mm/syscall_patch.ts and
+// stub.c's stub_fast_entry): a `mov $nr, %eax; syscall` site that keeps
+// trapping becomes a jump into the stub's fast entry, which must behave as
+// the syscall instruction does (registers, flags, red zone, threads, fork,
+// restarts through the old instruction's place, a program that takes gs),
+// and must be really taken (the site's bytes change under systrap, not
+// under ptrace or UMLTS_PATCH=0).
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLEAN_ENV, buildGuest, runUmlts, assertNoLeftovers, assertSameAsNative } from './lib.mjs';
+
+afterEach(() => assertNoLeftovers());
+
+test('patched syscall sites behave as the syscall instruction, natively and on both platforms', () => {
+  const g = buildGuest('syscall_patch', ['-pthread']);
+  for (const platform of ['systrap', 'ptrace']) assertSameAsNative([g], ['--platform', platform], { timeout: 60_000 });
+  assertSameAsNative([g], ['--platform', 'systrap'], { timeout: 60_000, env: { ...CLEAN_ENV, UMLTS_PATCH: '0' } });
+});
+
+test('a site that keeps trapping is patched on systrap, and only there', () => {
+  const g = buildGuest('syscall_patch', ['-pthread']);
+  const site = (args, env = CLEAN_ENV) => {
+    const r = runUmlts(args, [g, 'show'], { env });
+    assert.equal(r.status, 0, r.describe());
+    return r.stdout;
+  };
+  assert.equal(site(['--platform', 'systrap']), 'getppid stable: 1\nsite: patched\n');
+  assert.equal(site(['--platform', 'ptrace']), 'getppid stable: 1\nsite: syscall\n');
+  assert.equal(site(['--platform', 'systrap'], { ...CLEAN_ENV, UMLTS_PATCH: '0' }), 'getppid stable: 1\nsite: syscall\n');
+});
