@@ -24,7 +24,7 @@ test('a site that keeps trapping is patched on systrap, and only there', () => {
     assert.equal(r.status, 0, r.describe());
     return r.stdout;
   };
-  assert.equal(site(['--platform', 'systrap']), 'getppid stable: 1\nsite: patched\n');
-  assert.equal(site(['--platform', 'ptrace']), 'getppid stable: 1\nsite: syscall\n');
-  assert.equal(site(['--platform', 'systrap'], { ...CLEAN_ENV, UMLTS_PATCH: '0' }), 'getppid stable: 1\nsite: syscall\n');
+  assert.equal(site(['--platform', 'systrap']), 'getppid stable: 1\nsite: patched\nsyscall(): patched\n');
+  assert.equal(site(['--platform', 'ptrace']), 'getppid stable: 1\nsite: syscall\nsyscall(): syscall\n');
+  assert.equal(site(['--platform', 'systrap'], { ...CLEAN_ENV, UMLTS_PATCH: '0' }), 'getppid stable: 1\nsite: syscall\nsyscall(): syscall\n');
 });

@@ -1,11 +1,13 @@
 /**
  * Syscall-instruction patching (gVisor's systrap on x86-64): a guest's
- * `mov $nr, %eax; syscall` (b8 imm32 0f 05, 7 bytes) that keeps trapping
- * is rewritten, in the process's own copy of its code page, into
+ * syscall instruction that keeps trapping, with the 5-byte instruction
+ * before it one of two (`mov $nr, %eax`, as in glibc's wrappers, or
+ * `mov 8(%rsp), %r9`, as in its generic syscall()), is rewritten with that
+ * instruction, in the process's own copy of its code page, into
  * `jmp *abs32` (ff 24 25 abs32, 7 bytes) through an entry of a table the
- * kernel maps into the process at a fixed low address. The entry loads
- * eax = nr and rcx = the address after the site and jumps to the
- * platform's entry (Platform.syscallPatchEntry: systrap's stub_fast_entry),
+ * kernel maps into the process at a fixed low address. The entry does the
+ * replaced instruction, loads rcx = the address after the site and jumps
+ * to the platform's entry (Platform.syscallPatchEntry: systrap's stub_fast_entry),
  * which hands the call to the kernel with no host signal and returns
  * where the syscall instruction would have. Nothing about the wall
  * changes: the rewritten code is guest code, the table is guest memory,
@@ -14,8 +16,10 @@
  * When: a site is patched once it has trapped PATCH_AFTER times, only in
  * a private file mapping that may execute, only while the address space
  * has one task and no tracer and is not a vfork child's (the caller
- * checks those), and only for calls that need nothing but the general
- * registers back (UNPATCHED: those that rewrite the whole frame). One
+ * checks those), and a `mov $nr, %eax` site only for a call that returns
+ * through the general registers alone (UNPATCHED: those that rewrite the
+ * whole frame go on trapping; a generic site may make any call, and the
+ * platform takes those over through the handler, which is slower). One
  * task means no other thread can be executing the 7 bytes while they
  * change: the one that trapped is stopped.
  *
@@ -38,8 +42,11 @@ import {
 
 const TABLE_BASES = [0x60000, 0x70000, 0x160000, 0x170000];
 const TABLE_SIZE = 0x10000, ENTRY_SIZE = 32, ENTRIES = TABLE_SIZE / ENTRY_SIZE;
-/** `mov $nr, %eax; syscall`, and what replaces it */
+/** an instruction of 5 bytes and a syscall, and what replaces them */
 const SITE_LEN = 7;
+const MOV_EAX = 0xb8;
+/** `mov 0x8(%rsp), %r9` (glibc's syscall(): the sixth argument) */
+const MOV_R9_STACK = [0x4c, 0x8b, 0x4c, 0x24, 0x08];
 /** traps at a site before it is patched: a copy of its page and an entry cost more than a trap or two, and most
  * sites of a short-lived process trap once */
 const PATCH_AFTER = 3;
@@ -52,8 +59,8 @@ export class SyscallPatches {
   base = 0;
   /** entries taken (entry 0 is the pointer to the platform's entry) */
   used = 1;
-  /** patched sites: address -> the call's number */
-  readonly sites: Map<number, number>;
+  /** patched sites: address -> the instruction the syscall's came after (5 bytes) */
+  readonly sites: Map<number, Uint8Array>;
   /** traps counted at sites not patched yet; -1: never (not a site that can be) */
   readonly seen: Map<number, number>;
   /** no more patching here: the table is full or was unmapped, or there is no room for it */
@@ -95,12 +102,13 @@ export function noteSyscallSite(mm: AddressSpace, entry: number, rip: number, nr
 }
 
 function patch(mm: AddressSpace, p: SyscallPatches, site: number, nr: number): boolean {
-  if (UNPATCHED.has(nr) || nr < 0 || nr > 0xffff || site < 0) return false;
+  if (site < 0) return false;
   if (Math.floor(site / PAGE_SIZE) !== Math.floor((site + SITE_LEN - 1) / PAGE_SIZE)) return false;
   const vma = mm.find(site);
   if (!vma || vma.flags & MAP_SHARED || !(vma.prot & PROT_EXEC) || vma.file === null) return false;
   const b = readSite(mm, site);
-  if (!b || b[0] !== 0xb8 || u32(b, 1) !== nr || b[5] !== 0x0f || b[6] !== 0x05) return false;
+  if (!b || b[5] !== 0x0f || b[6] !== 0x05) return false;
+  if (b[0] === MOV_EAX ? u32(b, 1) !== nr || UNPATCHED.has(nr) : MOV_R9_STACK.some((x, i) => b[i] !== x)) return false;
   if (p.base === 0) {
     const base = TABLE_BASES.find((a) => !mm.overlaps(a, a + TABLE_SIZE));
     if (base === undefined) {
@@ -118,12 +126,11 @@ function patch(mm: AddressSpace, p: SyscallPatches, site: number, nr: number): b
     return false;
   }
   const e = p.base + p.used++ * ENTRY_SIZE;
-  // the entry: its code's address (what the site's jump reads), then
-  // mov $nr, %eax; movabs $site+7, %rcx; jmp *base (the platform's entry)
+  // the entry: its code's address (what the site's jump reads), then the
+  // replaced instruction; movabs $site+7, %rcx; jmp *base (the platform's entry)
   const code = new Uint8Array(ENTRY_SIZE), dv = new DataView(code.buffer);
   dv.setBigUint64(0, BigInt(e + 8), true);
-  code[8] = 0xb8;
-  dv.setUint32(9, nr, true);
+  code.set(b.subarray(0, 5), 8);
   code[13] = 0x48;
   code[14] = 0xb9;
   dv.setBigUint64(15, BigInt(site + SITE_LEN), true);
@@ -131,7 +138,7 @@ function patch(mm: AddressSpace, p: SyscallPatches, site: number, nr: number): b
   dv.setUint32(26, p.base, true);
   mm.writeForce(e, code);
   mm.writeForce(site, jumpTo(e));
-  p.sites.set(site, nr);
+  p.sites.set(site, b.slice(0, 5));
   return true;
 }
 
@@ -176,14 +183,13 @@ export function touchesTable(p: SyscallPatches, start: number, end: number): boo
 /** Put every patched site that still holds its jump back as it was, and patch nothing more in mm. */
 export function unpatchAll(mm: AddressSpace, p: SyscallPatches): void {
   p.off = true;
-  const orig = new Uint8Array(SITE_LEN), dv = new DataView(orig.buffer);
-  orig[0] = 0xb8;
+  const orig = new Uint8Array(SITE_LEN);
   orig[5] = 0x0f;
   orig[6] = 0x05;
-  for (const [site, nr] of p.sites) {
+  for (const [site, insn] of p.sites) {
     const b = readSite(mm, site), j = jumpTo(0);
     if (!b || b[0] !== j[0] || b[1] !== j[1] || b[2] !== j[2] || u32(b, 3) < p.base || u32(b, 3) >= p.base + TABLE_SIZE) continue;
-    dv.setUint32(1, nr, true);
+    orig.set(insn);
     mm.writeForce(site, orig);
   }
   p.sites.clear();

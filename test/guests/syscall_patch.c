@@ -5,8 +5,10 @@
 // untouched; from threads (each its own), after fork, around a signal that
 // interrupts a blocking call (restarted with SA_RESTART, EINTR without),
 // and after the program takes the gs base for itself. Prints the same
-// natively and under umlts. With the argument "show" it prints whether its
-// getppid site's bytes are still a syscall (not a differential check).
+// natively and under umlts; so must glibc's generic syscall(), whose one
+// site makes every call, fork, execve and arch_prctl too. With the argument
+// "show" it prints whether its getppid site's and syscall()'s bytes are
+// still a syscall (not a differential check).
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <pthread.h>
@@ -17,6 +19,8 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 long my_getppid(void);
 long my_gettid(void);
@@ -102,9 +106,16 @@ int main(int argc, char **argv) {
   long first = my_getppid(), same = 1;
   for (int i = 0; i < 1000; i++)
     if (my_getppid() != first) same = 0;
+  if (argc > 1 && strcmp(argv[1], "execd") == 0) return 7;
   printf("getppid stable: %ld\n", same);
   if (argc > 1 && strcmp(argv[1], "show") == 0) {
-    printf("site: %s\n", *(volatile unsigned char *)my_getppid == 0xb8 ? "syscall" : "patched");
+    // glibc's syscall() too: its site is the syscall instruction and the 5 bytes before it
+    for (int i = 0; i < 5; i++) syscall(SYS_getppid);
+    const unsigned char *g = (const unsigned char *)syscall;
+    int k = 0;
+    while (k < 64 && !(g[k] == 0x0f && g[k + 1] == 0x05) && !(g[k] == 0xff && g[k + 1] == 0x24 && g[k + 2] == 0x25)) k++;
+    printf("site: %s\nsyscall(): %s\n", *(volatile unsigned char *)my_getppid == 0xb8 ? "syscall" : "patched",
+           k < 64 && g[k] == 0xff ? "patched" : "syscall");
     return 0;
   }
 
@@ -135,6 +146,25 @@ int main(int argc, char **argv) {
   int st;
   waitpid(child, &st, 0);
   printf("fork: child's getppid %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "right" : "wrong");
+
+  // glibc's syscall(): one site for every call made through it, those that need the whole frame too
+  for (int i = 0; i < 5; i++) syscall(SYS_getppid);
+  unsigned long fsv = 0;
+  long got = syscall(SYS_arch_prctl, ARCH_GET_FS, &fsv), set = syscall(SYS_arch_prctl, ARCH_SET_FS, fsv);
+  printf("syscall(): fs base %s the thread pointer (%ld, %ld)\n", fsv == (unsigned long)pthread_self() ? "is" : "is not", got, set);
+  child = syscall(SYS_fork);
+  if (child == 0) syscall(SYS_exit_group, 3);
+  waitpid(child, &st, 0);
+  printf("syscall(): fork's child exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  fflush(stdout);
+  child = fork();
+  if (child == 0) {
+    char *av[] = {argv[0], "execd", NULL};
+    syscall(SYS_execve, "/proc/self/exe", av, environ);
+    _exit(127);
+  }
+  waitpid(child, &st, 0);
+  printf("syscall(): execve's child exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 
   blocking_read(1);
   blocking_read(0);
