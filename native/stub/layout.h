@@ -121,9 +121,10 @@
 #define MSG_RUNNING   0
 #define MSG_POSTED    1
 #define MSG_REPLIED   2
-/* a patched syscall (src/kernel/syscall_patch.ts): the guest's `mov $nr, %eax; syscall` rewritten into a jump
- * to a per-site entry in guest memory that loads eax = nr and rcx = the address after the site (what the syscall
- * instruction leaves in rcx), then jumps to stub_fast_entry. That entry finds the area through %gs (the host
+/* a patched syscall (src/mm/syscall_patch.ts): the guest's `mov $nr, %eax; syscall` (or `mov 8(%rsp), %r9;
+ * syscall`) rewritten into a jump to a per-site entry in guest memory that repeats the replaced instruction and
+ * loads rcx = the address after the site (what the syscall instruction leaves in rcx), then jumps to
+ * stub_fast_entry. That entry finds the area through %gs (the host
  * thread's gs base is its area while the guest's own is 0) and posts the call beside the handler's message,
  * in words of its own, so that a signal taken in the middle (the handler's post) overwrites nothing of it */
 #define MSG_FSTATE    536  /* u32: MSG_RUNNING, MSG_POSTED (by stub_fast_entry), MSG_REPLIED (by the kernel) */

@@ -54,6 +54,8 @@ const PATCH_AFTER = 3;
  * thread or process (clone, fork), the fs or gs base (arch_prctl) */
 const UNPATCHED = new Set([SYS_rt_sigreturn, SYS_clone, SYS_fork, SYS_vfork, SYS_execve, SYS_arch_prctl, SYS_execveat, SYS_clone3]);
 
+/** One address space's patching (AddressSpace.patches); every field guarded by the JS thread, changed only by
+ * this file's functions while the address space's one task is stopped (or by unpatchAll). */
 export class SyscallPatches {
   /** the table's address; 0 until the first patch */
   base = 0;

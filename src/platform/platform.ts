@@ -206,7 +206,7 @@ export interface Platform {
   readonly hostVdsoClock: number;
   /**
    * Where a patched syscall site's entry jumps (the kernel's syscall
-   * patching, src/kernel/syscall_patch.ts): an address in the stub that
+   * patching, src/mm/syscall_patch.ts): an address in the stub that
    * takes the call with eax = its number and rcx = the address after the
    * site, every other register the guest's, and returns to rcx as the
    * syscall instruction would. 0: this platform takes no patched calls

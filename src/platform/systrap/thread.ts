@@ -10,7 +10,7 @@
  * what is read from it only ever describes that process's own guest state,
  * and every offset taken from it is bounds-checked to the area.
  *
- * A patched syscall (src/kernel/syscall_patch.ts) posts through
+ * A patched syscall (src/mm/syscall_patch.ts) posts through
  * stub_fast_entry instead, with no signal: its registers in MSG_FREGS, its
  * state in MSG_FSTATE (`fast`). The kernel answers it there when a plain
  * return will do; for anything that needs the whole frame (the FPU state,
@@ -196,14 +196,8 @@ export class SystrapThread implements Context {
       // a plain return puts back the general registers, rip, rsp and eflags; anything more needs the frame
       if (rw[2 * FS_BASE] === b[0] && rw[2 * FS_BASE + 1] === b[1] && rw[2 * GS_BASE] === b[2] && rw[2 * GS_BASE + 1] === b[3] &&
         (rw[FREGS_FLAGS]! & EFLAGS_TF) === 0) {
-        this.stopped = false;
         copyFastRegs(this.fregs, rw);
-        w[MSG_FCMD / 4] = 0;
-        w[MSG_SPIN / 4] = this.spin;
-        r.dirty = false;
-        this.reply();
-        this.waitSpin = this.spin;
-        return 0;
+        return this.answer(MSG_FCMD, r);
       }
       if (!this.upgrade()) return -3;
     }
@@ -232,8 +226,14 @@ export class SystrapThread implements Context {
       }
     }
     w[MSG_SETFS / 4] = set;
-    w[MSG_CMD / 4] = 0;
-    w[MSG_SPIN / 4] = this.spin;
+    return this.answer(MSG_CMD, r);
+  }
+  /** Reply "return to guest code" (0 in the command word `cmd`: MSG_CMD, or a patched call's MSG_FCMD), its
+   * wait polling as the thread is placed. */
+  private answer(cmd: number, r: Regs): number {
+    this.stopped = false;
+    this.words[cmd / 4] = 0;
+    this.words[MSG_SPIN / 4] = this.spin;
     r.dirty = false;
     this.reply();
     this.waitSpin = this.spin;
