@@ -170,8 +170,11 @@ function u32(b: Uint8Array, at: number): number {
  */
 export function isPatchedSyscall(mm: AddressSpace, rip: number): boolean {
   const p = mm.patches;
-  if (!p || p.base === 0) return false;
-  const b = readSite(mm, rip - 5);
+  return p !== null && p.base !== 0 && jumpsToEntry(p, readSite(mm, rip - 5));
+}
+
+/** Are these a site's bytes as patch() leaves them (a jump through one of p's entries)? */
+function jumpsToEntry(p: SyscallPatches, b: Uint8Array | null): boolean {
   if (!b || b[0] !== 0xff || b[1] !== 0x24 || b[2] !== 0x25) return false;
   const e = u32(b, 3);
   return e >= p.base + ENTRY_SIZE && e < p.base + TABLE_SIZE;
@@ -189,8 +192,7 @@ export function unpatchAll(mm: AddressSpace, p: SyscallPatches): void {
   orig[5] = 0x0f;
   orig[6] = 0x05;
   for (const [site, insn] of p.sites) {
-    const b = readSite(mm, site), j = jumpTo(0);
-    if (!b || b[0] !== j[0] || b[1] !== j[1] || b[2] !== j[2] || u32(b, 3) < p.base || u32(b, 3) >= p.base + TABLE_SIZE) continue;
+    if (!jumpsToEntry(p, readSite(mm, site))) continue;
     orig.set(insn);
     mm.writeForce(site, orig);
   }

@@ -162,8 +162,10 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly readySite: number;
   /** Platform.syscallPatchEntry: stub_fast_entry, or 0 (UMLTS_PATCH=0); immutable */
   readonly syscallPatchEntry: number;
-  /** SystrapHost.fastCalls; immutable */
-  readonly fastCalls: boolean;
+  /** SystrapHost.fastCalls */
+  get fastCalls(): boolean {
+    return this.syscallPatchEntry !== 0;
+  }
   /** the report socket (SOCK_SEQPACKET, SO_PASSCRED): the kernel's end, and the end every stub gets as
    * STUB_FD_DONE (kept for the stubs spawned later); immutable */
   private readonly reportFd: number;
@@ -196,7 +198,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
       const syms = loadStubSymbols();
       this.readySite = syms.stub_sys_ready_syscall + 2;
       this.syscallPatchEntry = PATCH ? syms.stub_fast_entry : 0;
-      this.fastCalls = PATCH;
       this.pgid = host.posixSpawn(STUB_PATH, ['umlts-waker', 'syswaker', String(host.getpid())], [],
         [[this.events.epfd, 3], [fd, STUB_FD_SYSMEM]], { pgroup: 0 });
     } catch (e) {
