@@ -408,6 +408,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
       return -Errno.EAGAIN;
     }
     t.tid = tid;
+    // (every mapper runs on the kernel's CPU, pin: a pin to it would cost a sched_setaffinity per fork)
+    t.cpu = this.kernelCpu;
     space.threads.add(t);
     // (stopped: scans pass it by until its first post is taken)
     t.stopped = true;
@@ -967,12 +969,15 @@ export class SystrapPlatform extends HostFacts implements Platform {
   }
 
   pin(ctx: Context | null, cpu: number): void {
-    host.pinToCpu(ctx ? ctx.tid : 0, cpu);
     if (ctx) {
+      const t = ctx as SystrapThread;
+      if (t.cpu !== cpu) host.pinToCpu(t.tid, cpu);
+      t.cpu = cpu;
       // a handler beside the kernel that polled would only keep the kernel from its CPU
-      (ctx as SystrapThread).spin = this.spinning && cpu !== this.kernelCpu ? HANDLER_SPIN : 0;
+      t.spin = this.spinning && cpu !== this.kernelCpu ? HANDLER_SPIN : 0;
       return;
     }
+    host.pinToCpu(0, cpu);
     if (cpu === this.kernelCpu) return;
     this.kernelCpu = cpu;
     // the mappers follow the kernel, which waits for them synchronously

@@ -127,6 +127,9 @@ export class SystrapThread implements Context {
   /** how long its handler polls for the reply before it sleeps (the message's MSG_SPIN at each resume): set by the
    * platform where it places the thread (0 beside the kernel); guarded by the JS thread */
   spin = 0;
+  /** the one host CPU its affinity names (-1: not known): the platform's last pin, or, until then, its mapper's at
+   * its clone (a clone inherits it); guarded by the JS thread */
+  cpu = -1;
   /** what its handler polls for the wait in progress (MSG_SPIN at its post; 0 once its call blocked); guarded by the JS thread */
   private waitSpin = 0;
   /** when the platform first kicked it with no post since (performance.now() ms; 0: none): a kick it never
