@@ -322,6 +322,17 @@ function pageFloor(m, rs) {
     `${fmt(shared.value)} ns, ${fmt(shared.value / anon.value)}× an anonymous page (${fmt(anon.value)} ns) in the same process`);
 }
 
+/** The host's floor for a guest fork on systrap (bench/fork_floor.c: a process with a guest's mappings forks, the
+ * copy clones a thread that installs its own filter and says so through a futex, the copy is killed and reaped),
+ * beside the fork row: what a process per address space with a mapper pays here before a kernel does anything. */
+function forkFloor(m, rs) {
+  floor('fork_floor', 'fork_floor', 'fork_plain', m, rs, (fl, plain) =>
+    `the host's floor for a guest fork on systrap (native; the copy of a process with 24 shared memfd mappings, ` +
+    `a cloned thread, its own 45-instruction filter, killed and reaped): ${fmt(fl.value)} µs, ${fmt(fl.value / plain.value)}× ` +
+    `a plain fork of that process (${fmt(plain.value)} µs)` +
+    (m.native?.value ? `, ${fmt(fl.value / m.native.value)}× the native fork row` : ''));
+}
+
 /**
  * Start-up (issue 14: `umlts run -- /bin/true` within 50 ms of `node -e 0`).
  * Whole processes, interleaved round by round so that a busy host slows
@@ -395,8 +406,8 @@ function main() {
   const peers = rs.filter((r) => r.name !== 'native' && r.name !== 'umlts');
   const header = ['row', 'native', 'umlts', 'ratio', 'target', ...peers.flatMap((p) => [p.name, `${p.name} ratio`])];
   const out = [];
-  /** the syscall and fault rows' figures, for the floors beside them */
-  let syscallRow = null, faultRow = null;
+  /** the syscall, fault and fork rows' figures, for the floors beside them */
+  let syscallRow = null, faultRow = null, forkRow = null;
   for (const arg of opts.rows) {
     const row = ROWS.find((r) => r.arg === arg);
     const m = Object.fromEntries(rs.map((r) => [r.name, measureRow(r, row, opts.reps)]));
@@ -418,12 +429,14 @@ function main() {
     }
     if (row.arg === 'syscall') syscallRow = m;
     if (row.arg === 'fault') faultRow = m;
+    if (row.arg === 'fork') forkRow = m;
     out.push([`${row.arg} (${row.metric})`, cell(m.native), cell(m.umlts), ratio === null ? '' : `${fmt(ratio)}×`, target,
       ...peers.flatMap((p) => { const r = slowdown(m.native, m[p.name], row.lower); return [cell(m[p.name]), r === null ? '' : `${fmt(r)}×`]; })]);
   }
   if (out.length) table(header, out);
   if (syscallRow) sigsysFloor(syscallRow, rs);
   if (faultRow) pageFloor(faultRow, rs);
+  if (forkRow) forkFloor(forkRow, rs);
 
   if (opts.startup) {
     console.log('');

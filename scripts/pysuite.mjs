@@ -22,12 +22,15 @@ export function parseLog(text) {
   const out = new Map();
   const re = /^(test\w*) \(([\w.]+)\)(?:\n[^\n]*?)?[^\n]*? \.\.\. (ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$/gm;
   for (const m of text.matchAll(re)) out.set(`${m[2]}.${m[1]}`.replace(/\.(test\w*)\.\1$/, '.$1'), m[3].startsWith('skipped') ? 'skipped' : m[3]);
-  // results split across lines by output in between ("... " then later "ok")
-  const re2 = /^(test\w*) \(([\w.]+)\) \.\.\. $/gm;
+  // results split across lines by output in between ("... " and the test's own output, then later "ok"): the
+  // first result line before the next test starts
+  const re2 = /^(test\w*) \(([\w.]+)\) \.\.\. .*$/gm;
   for (const m of text.matchAll(re2)) {
     const id = `${m[2]}.${m[1]}`.replace(/\.(test\w*)\.\1$/, '.$1');
     if (out.has(id)) continue;
-    const rest = text.slice(m.index + m[0].length, m.index + m[0].length + 4000);
+    let rest = text.slice(m.index + m[0].length, m.index + m[0].length + 4000);
+    const next = /^test\w* \([\w.]+\)/m.exec(rest);
+    if (next) rest = rest.slice(0, next.index);
     const r = /^(ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$/m.exec(rest);
     out.set(id, r ? (r[1].startsWith('skipped') ? 'skipped' : r[1]) : 'unknown');
   }

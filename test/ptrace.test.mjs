@@ -19,6 +19,19 @@ test('ptrace: TRACEME, syscall stops, registers and memory changed, signal stops
   assert.match(native.stdout, /^TracerPid is the tracer: 1$/m);
 });
 
+// SEIZE was EIO (strace fell back to ATTACH), INTERRUPT and LISTEN too, and a traced process's group stop was
+// never reported to its tracer
+test('ptrace: SEIZE, INTERRUPT (out of a blocking read, which goes on), LISTEN, group stops as PTRACE_EVENT_STOP, a seized fork child, ATTACH\'s group stop: as native', () => {
+  const { native } = assertSameAsNative([buildGuest('ptrace_seize')], [], { timeout: 60_000 });
+  assert.match(native.stdout, /^after INTERRUPT: stopped, Trace\/breakpoint trap, event 128$/m);
+  assert.match(native.stdout, /^its read went on: a$/m);
+  assert.match(native.stdout, /^in the group stop: siginfo Stopped \(signal\), code 19 \| event 128 << 8$/m);
+  assert.match(native.stdout, /^while listening it answers: -\nGETEVENTMSG while listening: ESRCH$/m);
+  assert.match(native.stdout, /^the new process: stopped, Trace\/breakpoint trap, event 128$/m);
+  assert.match(native.stdout, /^in the group stop: GETSIGINFO EINVAL\nresumed in a group stop, it answers: a$/m);
+  assert.match(native.stdout, /^after SEIZE: stopped, Stopped \(signal\), event 128$/m);
+});
+
 /** strace's lines with what is umlts's own made alike: pids (the -f columns, "Process N attached", kill's
  * argument, si_pid), addresses, and the padding before " = " that follows the length of those. */
 const normal = (s) => s.replace(/^\d+ +/gm, '').replace(/^\[pid +\d+\] /gm, '[pid N] ').replace(/\b(Process |si_pid=|kill\()\d+/g, '$1N')

@@ -5,7 +5,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { runSuite, compare, regrtestTimedOut } from '../scripts/pysuite.mjs';
+import { runSuite, compare, regrtestTimedOut, parseLog } from '../scripts/pysuite.mjs';
 import { assertNoLeftovers, requireCli } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
@@ -59,4 +59,18 @@ test('pysuite tells a run regrtest\'s timeout ended from one that finished', () 
   // a test that merely prints the word passes
   assert.equal(regrtestTimedOut('test_timeout (test.test_x.T.test_timeout) ... ok\nRan 1 test in 0.1s\n\nOK\n'), false);
   assert.equal(regrtestTimedOut('ValueError: Timeout (0:00:01)! is not a number\n'), false);
+});
+
+test('pysuite reads a result that comes after the test\'s own output, and never the next test\'s', () => {
+  // as test_ssl's log has them: the server thread's lines after the "... ", the result on a line of its own
+  const log = 'test_bio_handshake (test.test_ssl.SimpleBackgroundTests.test_bio_handshake) ...  server:  new connection from (\'127.0.0.1\', 38628)\n' +
+    'Needed 2 calls to complete do_handshake().\nERROR\n' +
+    'test_ciphers (test.test_ssl.SimpleBackgroundTests.test_ciphers) ...  server:  new connection\nok\n' +
+    // a test whose run died before its result: unknown, not the next one's "ok"
+    'test_gone (test.test_ssl.T.test_gone) ... server: x\ntest_next (test.test_ssl.T.test_next) ... \nok\n';
+  const r = parseLog(log);
+  assert.equal(r.get('test.test_ssl.SimpleBackgroundTests.test_bio_handshake'), 'ERROR');
+  assert.equal(r.get('test.test_ssl.SimpleBackgroundTests.test_ciphers'), 'ok');
+  assert.equal(r.get('test.test_ssl.T.test_gone'), 'unknown');
+  assert.equal(r.get('test.test_ssl.T.test_next'), 'ok');
 });

@@ -786,6 +786,10 @@ export class Kernel {
   hasDeliverable(task: Task): boolean {
     return signal_deliver_m.hasDeliverable(this, task);
   }
+  /** signal_deliver.ts */
+  jobctlPending(task: Task): boolean {
+    return signal_deliver_m.jobctlPending(task);
+  }
 
   /** signal_deliver.ts */
   deliverSignals(task: Task): boolean {

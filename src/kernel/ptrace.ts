@@ -6,6 +6,12 @@
  * for (exec, fork, vfork, clone); it stays stopped ('traced') until the
  * tracer resumes it. The tracer learns of each stop from wait4/waitid
  * (status (code << 8) | 0x7f, CLD_TRAPPED) and of each tracee's exit.
+ * Job control reaches a tracee as a stop too (do_jobctl_trap): its part
+ * in a group stop, an attach to a stopped process, and for a tracee
+ * attached with PTRACE_SEIZE, its tracer's PTRACE_INTERRUPT and each
+ * change of its group's stop (SIGCONT), as PTRACE_EVENT_STOP; a seized
+ * tracee that its tracer LISTENs to stays stopped until the next such
+ * change.
  *
  * The tracer is a process (Linux's is one thread of it: here a tracer
  * thread that exits keeps its tracees until its whole process does).
@@ -20,9 +26,11 @@ import { ORIG_RAX, RAX, EFLAGS } from '../platform/regs.js';
 import {
   PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK, PTRACE_O_TRACECLONE, PTRACE_O_EXITKILL, PTRACE_O_TRACEEXIT,
   PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT,
-  PTRACE_EVENTMSG_SYSCALL_ENTRY, PTRACE_EVENTMSG_SYSCALL_EXIT, X86_EFLAGS_TF,
+  PTRACE_EVENTMSG_SYSCALL_ENTRY, PTRACE_EVENTMSG_SYSCALL_EXIT, X86_EFLAGS_TF, PTRACE_EVENT_STOP,
 } from '../abi/ptrace.js';
-import { SIGCHLD, SIGSTOP, SIGTRAP, SIGKILL, CLD_TRAPPED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SI_USER, type SigInfo } from '../abi/signal.js';
+import {
+  SIGCHLD, SIGSTOP, SIGTRAP, SIGKILL, CLD_TRAPPED, CLD_STOPPED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SI_USER, type SigInfo,
+} from '../abi/signal.js';
 import { actionOf, SA_NOCLDSTOP } from './signal.js';
 import type { Task, ThreadGroup } from './task.js';
 import type { Kernel } from './kernel.js';
@@ -65,10 +73,21 @@ export class PtraceState {
   /** exit(2) of this thread alone: its wait status for the tracer (a whole process's is its exitStatus);
    * guarded by the JS thread (set by exitThread) */
   exitStatus = 0;
+  /** JOBCTL_TRAP_STOP: a PTRACE_EVENT_STOP (or, unseized, a group stop's) to take before it next returns to
+   * guest code; any stop clears it. JOBCTL_TRAP_NOTIFY: its group's stop changed (seized only); a
+   * PTRACE_EVENT_STOP clears it. Guarded by the JS thread (INTERRUPT, attach, job control; its stops) */
+  trap = false;
+  notify = false;
+  /** JOBCTL_LISTENING: stopped, but past its tracer's PTRACE_LISTEN: neither wait nor ptrace sees it as
+   * stopped until its next stop; guarded by the JS thread (LISTEN; its stops) */
+  listening = false;
 
   constructor(
     /** the tracing process; immutable (detach drops the whole state) */
     readonly tracer: ThreadGroup,
+    /** attached by PTRACE_SEIZE (PT_SEIZED): no SIGSTOP at attach, INTERRUPT and LISTEN, job control as
+     * PTRACE_EVENT_STOP; immutable */
+    readonly seized = false,
   ) {}
 }
 
@@ -83,8 +102,8 @@ export interface TraceeExit {
 }
 
 /** ptrace_link: t is traced by tracer from now on. */
-export function ptraceLink(tracer: ThreadGroup, t: Task, options: number): void {
-  t.ptrace = new PtraceState(tracer);
+export function ptraceLink(tracer: ThreadGroup, t: Task, options: number, seized = false): void {
+  t.ptrace = new PtraceState(tracer, seized);
   t.ptrace.options = options;
   tracer.ptraced.add(t);
 }
@@ -109,24 +128,101 @@ function clearStep(t: Task): void {
 /**
  * ptrace_stop: t stops with code (WSTOPSIG and event) until its tracer
  * resumes it; the tracer's process hears of it (SIGCHLD with CLD_TRAPPED,
- * unless SA_NOCLDSTOP, and its waiters). after: how t goes on.
+ * or `why`, unless SA_NOCLDSTOP, and its waiters). after: how t goes on.
+ * info: its siginfo for GETSIGINFO (default: the signal it stopped for,
+ * else a SIGTRAP saying code; null: none, EINVAL).
  */
-export function ptraceStop(k: Kernel, t: Task, code: number, after: 'resume' | 'rerun', sysStop = STOP_OTHER): void {
+export function ptraceStop(k: Kernel, t: Task, code: number, after: 'resume' | 'rerun', sysStop = STOP_OTHER,
+  info?: SigInfo | null, why = CLD_TRAPPED): void {
   const p = t.ptrace!;
   p.code = code;
   p.reported = false;
   p.after = after;
   p.sysStop = sysStop;
+  // any stop ends a pending INTERRUPT's (the stop it asked for, or another); a PTRACE_EVENT_STOP reports a change
+  p.trap = false;
+  if (code >> 8 === PTRACE_EVENT_STOP) p.notify = false;
+  p.listening = false;
   if (p.singlestep) clearStep(t);
-  if (!p.signalStop) p.siginfo = { signo: SIGTRAP, code, pid: t.tid, uid: t.creds.uid };
+  if (info !== undefined) p.siginfo = info;
+  else if (!p.signalStop) p.siginfo = { signo: SIGTRAP, code, pid: t.tid, uid: t.creds.uid };
   t.state = 'traced';
   t.thread.blocked();
   const tracer = p.tracer;
   // (waiters before the signal, as notifyParent)
   tracer.childWait.wake(1);
   if (!(actionOf(tracer, SIGCHLD).flags & SA_NOCLDSTOP)) {
-    k.signalProcess(tracer, SIGCHLD, { code: CLD_TRAPPED, pid: t.tid, status: code & 0xff, uid: t.creds.uid });
+    k.signalProcess(tracer, SIGCHLD, { code: why, pid: t.tid, status: code & 0xff, uid: t.creds.uid });
   }
+}
+
+/**
+ * do_jobctl_trap: t stops for job control as it would return to guest
+ * code: seized, with PTRACE_EVENT_STOP and its group's stop signal (or
+ * SIGTRAP while its group is not stopped), siginfo saying so; attached,
+ * with the stop signal and no siginfo (a group stop's, told from a
+ * signal-delivery-stop only by GETSIGINFO's EINVAL).
+ */
+export function ptraceJobctlTrap(k: Kernel, t: Task): void {
+  const p = t.ptrace!, stopSig = t.tg.stopSig;
+  if (p.seized) {
+    const signr = stopSig || SIGTRAP, code = signr | (PTRACE_EVENT_STOP << 8);
+    ptraceStop(k, t, code, 'resume', STOP_OTHER, { signo: signr, code, pid: t.tid, uid: t.creds.uid }, CLD_STOPPED);
+  } else {
+    ptraceStop(k, t, stopSig || SIGSTOP, 'resume', STOP_OTHER, null, CLD_STOPPED);
+  }
+}
+
+/** A job-control trap is due before t returns to guest code (INTERRUPT, an attach to a stopped process, a change of its group's stop). */
+export function ptraceTrapPending(t: Task): boolean {
+  const p = t.ptrace;
+  return p !== null && (p.trap || p.notify);
+}
+
+/**
+ * ptrace_signal_wake_up: make t take a job-control trap that became due:
+ * now if its tracer LISTENs to it (a stop again, to report), else at its
+ * way back to guest code (a running thread is kicked, a sleep ends and
+ * its call restarts); a stopped one takes it once resumed.
+ */
+function trapWakeUp(k: Kernel, t: Task): void {
+  const p = t.ptrace!;
+  if (t.state === 'traced') {
+    if (p.listening) ptraceJobctlTrap(k, t);
+  } else if (t.state === 'running') {
+    k.platform.kick(t.thread);
+  } else if (t.state === 'blocked') {
+    k.interrupt(t);
+  }
+}
+
+/** PTRACE_INTERRUPT of seized t: a PTRACE_EVENT_STOP (or another stop) to come, without any signal. */
+export function ptraceInterrupt(k: Kernel, t: Task): void {
+  t.ptrace!.trap = true;
+  trapWakeUp(k, t);
+}
+
+/** ptrace_trap_notify: t's group's stop changed (SIGCONT, a stop signal): a seized tracee stops to report it. */
+export function ptraceTrapNotify(k: Kernel, t: Task): void {
+  const p = t.ptrace;
+  if (p === null || !p.seized || t.state === 'zombie' || t.state === 'dead') return;
+  p.notify = true;
+  trapWakeUp(k, t);
+}
+
+/**
+ * PTRACE_LISTEN of seized t, stopped in a PTRACE_EVENT_STOP: it stays
+ * stopped but is no longer its tracer's to act on until its next stop,
+ * which a change of its group's stop (or INTERRUPT) brings. False (EIO)
+ * for any other stop.
+ */
+export function ptraceListen(k: Kernel, t: Task): boolean {
+  const p = t.ptrace!;
+  if (p.siginfo === null || p.siginfo.code >> 8 !== PTRACE_EVENT_STOP) return false;
+  p.listening = true;
+  // a change since this stop began: the next stop now
+  if (p.notify) ptraceJobctlTrap(k, t);
+  return true;
 }
 
 /** A traced task enters a syscall (before seccomp: syscall_trace_enter). True if it stopped. */
@@ -200,6 +296,7 @@ export function ptraceResume(k: Kernel, t: Task, sig: number, syscallTrace: bool
   p.code = 0;
   p.signalStop = false;
   p.sysStop = STOP_OTHER;
+  p.listening = false;
   t.state = 'runnable';
   t.sc.wakeMode = p.after;
   k.woken.push(t);
@@ -265,8 +362,9 @@ export function ptraceClone(k: Kernel, parent: Task, child: Task, vfork: boolean
   const ev = vfork ? PTRACE_EVENT_VFORK : thread || child.tg.exitSignal !== SIGCHLD ? PTRACE_EVENT_CLONE : PTRACE_EVENT_FORK;
   const opt = ev === PTRACE_EVENT_VFORK ? PTRACE_O_TRACEVFORK : ev === PTRACE_EVENT_CLONE ? PTRACE_O_TRACECLONE : PTRACE_O_TRACEFORK;
   if (!(p.options & opt)) return;
-  ptraceLink(p.tracer, child, p.options);
-  child.pending.add({ signo: SIGSTOP, code: SI_USER, pid: 0, uid: 0 });
+  ptraceLink(p.tracer, child, p.options, p.seized);
+  if (p.seized) child.ptrace!.trap = true;
+  else child.pending.add({ signo: SIGSTOP, code: SI_USER, pid: 0, uid: 0 });
   p.pendingEvent = ev;
   p.pendingMsg = child.tid;
 }

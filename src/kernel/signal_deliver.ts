@@ -15,7 +15,7 @@ import { SigInfo, inSigset, actionOf, isBlocked, isIgnored, isStopSignal, isIgno
 import { Kernel } from './kernel.js';
 import { OutOfMemory } from '../mm/physmem.js';
 import { POLLIN } from '../abi/poll.js';
-import { ptraceSignal } from './ptrace.js';
+import { ptraceSignal, ptraceJobctlTrap, ptraceTrapPending, ptraceTrapNotify } from './ptrace.js';
 
 /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
 export function signalTask(k: Kernel, task: Task, sig: number, info?: Partial<SigInfo>): void {
@@ -180,6 +180,8 @@ export function prepareSignal(k: Kernel, tg: ThreadGroup, sig: number): boolean 
       for (const t of tg.tasks) t.pending.drop(s);
     }
     if (tg.stopSig) k.groupContinue(tg);
+    // (every time, stopped or not: a seized tracee reports each SIGCONT with a PTRACE_EVENT_STOP)
+    for (const t of tg.tasks) if (t.ptrace !== null) ptraceTrapNotify(k, t);
   }
   return true;
 }
@@ -235,6 +237,15 @@ export function hasDeliverable(k: Kernel, task: Task): boolean {
 }
 
 /**
+ * Job control has a stop for the task before it returns to guest code (its
+ * part in a group stop, or a tracer's trap): as a pending signal does,
+ * that ends an interruptible sleep (Linux sets TIF_SIGPENDING for both).
+ */
+export function jobctlPending(task: Task): boolean {
+  return (task.tg.stopSig !== 0 && (task.ptrace === null || task.jobStopPending)) || ptraceTrapPending(task);
+}
+
+/**
  * fatal_signal_pending: a signal the task does not block whose action will
  * kill the process (SIGKILL, or the default action of a terminating or
  * core-dumping signal): what ends a TASK_KILLABLE sleep.
@@ -261,8 +272,24 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
   const entryLo = task.sigmaskLo, entryHi = task.sigmaskHi;
   for (;;) {
     if (task.tg.stopSig && task.state !== 'zombie') {
+      if (task.ptrace === null) {
+        task.jobStopPending = false;
+        k.restartWithoutHandler(task);
+        task.state = 'stopped';
+        return false;
+      }
+      // traced: its part in the stop is a stop for its tracer (once: resumed by its tracer, it runs on)
+      if (task.jobStopPending) {
+        task.jobStopPending = false;
+        k.restartWithoutHandler(task);
+        ptraceJobctlTrap(k, task);
+        return false;
+      }
+    }
+    // INTERRUPT, an attach to a stopped process, a seized tracee's group stopping or continuing
+    if (ptraceTrapPending(task) && task.state !== 'zombie') {
       k.restartWithoutHandler(task);
-      task.state = 'stopped';
+      ptraceJobctlTrap(k, task);
       return false;
     }
     const injected = task.ptrace?.deliver ?? null;
@@ -399,7 +426,10 @@ export function groupStop(k: Kernel, tg: ThreadGroup, sig: number): void {
   tg.stopNotify = true;
   tg.continueNotify = false;
   for (const t of tg.tasks) {
-    if (t.state === 'running') k.platform.kick(t.thread);
+    t.jobStopPending = true;
+    // (a seized tracee stopped for its tracer reports the stop once resumed, at once if its tracer LISTENs)
+    if (t.ptrace?.seized) ptraceTrapNotify(k, t);
+    else if (t.state === 'running') k.platform.kick(t.thread);
     else if (t.state === 'blocked') k.interrupt(t);
   }
   const parent = tg.parent;
@@ -416,6 +446,7 @@ export function groupContinue(k: Kernel, tg: ThreadGroup): void {
   tg.stopNotify = false;
   tg.continueNotify = true;
   for (const t of tg.tasks) {
+    t.jobStopPending = false;
     if (t.state === 'stopped') {
       t.state = 'runnable';
       t.sc.wakeMode = 'resume';

@@ -230,6 +230,10 @@ export class Task {
   /** traced (ptrace): its side of the link, null when untraced; guarded by the JS thread (its tracer's
    * requests, its own stops, detach and exits) */
   ptrace: PtraceState | null = null;
+  /** JOBCTL_STOP_PENDING: its group is stopping and this task has not stopped for it yet (a tracee resumed
+   * by its tracer runs on in a stopped group); guarded by the JS thread (group stop and SIGCONT set and clear
+   * it, its own stop clears it) */
+  jobStopPending = false;
   /** thread-directed pending signals; guarded by the JS thread (any sender adds, delivery takes) */
   readonly pending = new SigPending();
   /** the vfork parent to wake when this child execs or exits; guarded by the JS thread (set by the parent's

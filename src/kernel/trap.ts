@@ -112,8 +112,8 @@ export function syscall(k: Kernel, task: Task): void {
     // or parked if it exited; a process that died has nothing queued)
     if (task.mm.pendingFlush > 0) task.mm.flush();
     // a signal that arrived while this syscall's stop waited to be taken
-    // (another thread's tgkill, say) must not be slept through
-    if (task.state === 'blocked' && k.hasDeliverable(task)) k.interrupt(task);
+    // (another thread's tgkill, say) must not be slept through, nor a stop
+    if (task.state === 'blocked' && (k.hasDeliverable(task) || k.jobctlPending(task))) k.interrupt(task);
     return;
   }
   task.sc.done();

@@ -206,8 +206,8 @@ export abstract class StreamSocket extends Socket {
     if (this.shut & S.SEND_SHUTDOWN) return -Errno.EPIPE;
     const p = this.peer;
     if (!p) return -Errno.EPIPE;
-    if (this.tcp && this.peerClosed) {
-      // the peer is gone: what the send buffer takes is answered with a reset
+    if (this.tcp && this.peerClosed && len > 0) {
+      // the peer is gone: what the send buffer takes is answered with a reset (nothing to send sends no segment)
       this.peerClosed = false;
       this.reset();
       const n = Math.min(len, Math.floor((this.sndBuf * 3) / 4));

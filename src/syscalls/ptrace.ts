@@ -3,6 +3,9 @@
  * and detach, and the tracee's registers, memory and signal while it is
  * stopped for its tracer. The stops themselves are kernel/ptrace.ts's.
  *
+ * PTRACE_SEIZE, INTERRUPT and LISTEN are the seized tracer's (kernel/ptrace.ts
+ * has their stops).
+ *
  * What a tracer may touch: its tracee's Task.regs (what the tracee
  * resumes with: the segment registers and fs/gs bases stay the kernel's),
  * its FXSAVE image, its memory (POKE writes through read-only private
@@ -14,7 +17,9 @@ import { NSIG, SIGSTOP, SIGKILL, SI_USER, encodeSiginfo, type SigInfo } from '..
 import type { Task } from '../kernel/task.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { ptraceMayAccess, PTRACE_MODE_ATTACH_REALCREDS } from '../kernel/creds.js';
-import { ptraceLink, ptraceResume, ptraceDetach, STOP_SYSCALL_ENTRY, STOP_SYSCALL_EXIT } from '../kernel/ptrace.js';
+import {
+  ptraceLink, ptraceResume, ptraceDetach, ptraceInterrupt, ptraceListen, STOP_SYSCALL_ENTRY, STOP_SYSCALL_EXIT,
+} from '../kernel/ptrace.js';
 import { Regs, NREGS, RAX, ORIG_RAX, RIP, RSP, EFLAGS, CS, SS, DS, ES, FS, GS, FS_BASE, GS_BASE, ARG_REGS } from '../platform/regs.js';
 import { A0, A1, A2, A3 } from './types.js';
 import { readStruct, writeStruct, copyIn, copyInto, copyOut, readU64, writeU64, SIGINFO_SIZE } from './uaccess.js';
@@ -29,17 +34,21 @@ export function sys_ptrace(t: Task, r: Regs): number {
   if (req === P.PTRACE_TRACEME) return traceme(t);
   const target = k.tasks.get(pid);
   if (!target || target.state === 'zombie' || target.state === 'dead') return -Errno.ESRCH;
-  // (PTRACE_SEIZE is refused: tracers that try it first, as strace does, go on with ATTACH or TRACEME)
-  if (req === P.PTRACE_SEIZE) return -Errno.EIO;
-  if (req === P.PTRACE_ATTACH) return attach(k, t, target);
+  if (req === P.PTRACE_ATTACH || req === P.PTRACE_SEIZE) return attach(k, t, target, req === P.PTRACE_SEIZE, addr, data);
   const p = target.ptrace;
-  // ptrace_check_attach: traced by the caller's process; stopped for it, but for KILL and INTERRUPT
+  // ptrace_check_attach: traced by the caller's process; stopped for it (and not past a LISTEN), but for KILL
+  // and INTERRUPT
   if (!p || p.tracer !== t.tg) return -Errno.ESRCH;
   if (req === P.PTRACE_KILL) {
     k.signalProcess(target.tg, SIGKILL);
     return 0;
   }
-  if (target.state !== 'traced') return -Errno.ESRCH;
+  if (req === P.PTRACE_INTERRUPT) {
+    if (!p.seized) return -Errno.EIO;
+    ptraceInterrupt(k, target);
+    return 0;
+  }
+  if (target.state !== 'traced' || p.listening) return -Errno.ESRCH;
   switch (req) {
     case P.PTRACE_PEEKTEXT:
     case P.PTRACE_PEEKDATA: {
@@ -120,8 +129,9 @@ export function sys_ptrace(t: Task, r: Regs): number {
       else ptraceResume(k, target, data, req === P.PTRACE_SYSCALL, req === P.PTRACE_SINGLESTEP);
       return 0;
     }
+    case P.PTRACE_LISTEN:
+      return p.seized && ptraceListen(k, target) ? 0 : -Errno.EIO;
     default:
-      // PTRACE_LISTEN and INTERRUPT are the seized tracer's; the rest umlts does not have
       return -Errno.EIO;
   }
 }
@@ -134,13 +144,24 @@ function traceme(t: Task): number {
   return 0;
 }
 
-/** PTRACE_ATTACH: the tracee gets SIGSTOP, its first stop. */
-function attach(k: Kernel, t: Task, target: Task): number {
+/**
+ * PTRACE_ATTACH: the tracee gets SIGSTOP, its first stop. PTRACE_SEIZE
+ * (addr 0, data its options): no signal, the tracee runs on. Either way a
+ * tracee in a group stop stops for its tracer at once (a trap in that stop).
+ */
+function attach(k: Kernel, t: Task, target: Task, seize: boolean, addr: number, options: number): number {
+  if (seize && (addr !== 0 || options > 0xffffffff || (options & ~P.PTRACE_O_MASK) !== 0)) return -Errno.EIO;
   if (target.tg === t.tg || target.ptrace) return -Errno.EPERM;
   if (target.tg.exitStatus !== null) return -Errno.EPERM;
   if (!ptraceMayAccess(t, target, PTRACE_MODE_ATTACH_REALCREDS)) return -Errno.EPERM;
-  ptraceLink(t.tg, target, 0);
-  k.signalTask(target, SIGSTOP, { signo: SIGSTOP, code: SI_USER, pid: t.tg.tgid, uid: t.creds.uid });
+  ptraceLink(t.tg, target, seize ? options : 0, seize);
+  if (!seize) k.signalTask(target, SIGSTOP, { signo: SIGSTOP, code: SI_USER, pid: t.tg.tgid, uid: t.creds.uid });
+  if (target.state === 'stopped') {
+    target.ptrace!.trap = true;
+    target.state = 'runnable';
+    target.sc.wakeMode = 'resume';
+    k.woken.push(target);
+  }
   return 0;
 }
 
