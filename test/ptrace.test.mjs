@@ -32,6 +32,18 @@ test('ptrace: SEIZE, INTERRUPT (out of a blocking read, which goes on), LISTEN, 
   assert.match(native.stdout, /^after SEIZE: stopped, Stopped \(signal\), event 128$/m);
 });
 
+// SECCOMP_RET_TRACE was always ENOSYS, and a traced vfork parent stopped at PTRACE_EVENT_VFORK only once its
+// child had exec'd, with no VFORK_DONE
+test('ptrace: PTRACE_EVENT_SECCOMP (a call skipped, changed, let run; ENOSYS without the option), VFORK before the child runs and VFORK_DONE after its exec: as native', () => {
+  const { native } = assertSameAsNative([buildGuest('ptrace_events')], [], { timeout: 60_000 });
+  assert.match(native.stdout, /^stop: event SECCOMP, message 0x42, call getppid, rax -38\ntracee: getppid skipped by the tracer: 777$/m);
+  assert.match(native.stdout, /^tracee: getppid made gettid by the tracer: its tid$/m);
+  assert.match(native.stdout, /^untraced: getppid -1 ENOSYS$/m);
+  assert.match(native.stdout, /^parent: stopped, Trace\/breakpoint trap, event VFORK, message the child\nchild: stopped, Stopped \(signal\), event none\n/m);
+  assert.match(native.stdout, /^parent: stopped, Trace\/breakpoint trap, event VFORK_DONE, message the child$/m);
+  assert.match(native.stdout, /^parent: exited 5\n$/m);
+});
+
 /** strace's lines with what is umlts's own made alike: pids (the -f columns, "Process N attached", kill's
  * argument, si_pid), addresses, and the padding before " = " that follows the length of those. */
 const normal = (s) => s.replace(/^\d+ +/gm, '').replace(/^\[pid +\d+\] /gm, '[pid N] ').replace(/\b(Process |si_pid=|kill\()\d+/g, '$1N')

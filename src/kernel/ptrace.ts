@@ -26,7 +26,8 @@ import { ORIG_RAX, RAX, EFLAGS } from '../platform/regs.js';
 import {
   PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK, PTRACE_O_TRACECLONE, PTRACE_O_EXITKILL, PTRACE_O_TRACEEXIT,
   PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT,
-  PTRACE_EVENTMSG_SYSCALL_ENTRY, PTRACE_EVENTMSG_SYSCALL_EXIT, X86_EFLAGS_TF, PTRACE_EVENT_STOP,
+  PTRACE_EVENTMSG_SYSCALL_ENTRY, PTRACE_EVENTMSG_SYSCALL_EXIT, X86_EFLAGS_TF, PTRACE_EVENT_STOP, PTRACE_EVENT_SECCOMP,
+  PTRACE_EVENT_VFORK_DONE, PTRACE_O_TRACESECCOMP, PTRACE_O_TRACEVFORKDONE,
 } from '../abi/ptrace.js';
 import {
   SIGCHLD, SIGSTOP, SIGTRAP, SIGKILL, CLD_TRAPPED, CLD_STOPPED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SI_USER, type SigInfo,
@@ -367,6 +368,47 @@ export function ptraceClone(k: Kernel, parent: Task, child: Task, vfork: boolean
   else child.pending.add({ signo: SIGSTOP, code: SI_USER, pid: 0, uid: 0 });
   p.pendingEvent = ev;
   p.pendingMsg = child.tid;
+}
+
+/** A traced task's event stop due now, inside its call (a vfork parent's PTRACE_EVENT_VFORK, before it waits for
+ * its child, as kernel_clone takes it): the call runs again once resumed. True if it stopped. */
+export function ptraceEventNow(k: Kernel, t: Task): boolean {
+  const p = t.ptrace;
+  if (p === null || p.pendingEvent === 0) return false;
+  const ev = p.pendingEvent;
+  p.pendingEvent = 0;
+  p.eventMsg = p.pendingMsg;
+  ptraceStop(k, t, SIGTRAP | (ev << 8), 'rerun');
+  return true;
+}
+
+/** A traced vfork parent's child released it (exec or exit): PTRACE_EVENT_VFORK_DONE as its call returns, under
+ * PTRACE_O_TRACEVFORKDONE. */
+export function ptraceVforkDone(t: Task, child: number): void {
+  const p = t.ptrace;
+  if (p === null || !(p.options & PTRACE_O_TRACEVFORKDONE)) return;
+  p.pendingEvent = PTRACE_EVENT_VFORK_DONE;
+  p.pendingMsg = child;
+}
+
+/**
+ * A filter of traced t returned SECCOMP_RET_TRACE: under
+ * PTRACE_O_TRACESECCOMP it stops before the call (PTRACE_EVENT_SECCOMP,
+ * the filter's data its message, rax -ENOSYS as at any syscall stop) and
+ * true; resumed, the call is skipped if its tracer made orig_rax -1, else
+ * the filters judge it again, RET_TRACE allowing it then (trap.ts,
+ * seccomp.ts). False without the option: the call is ENOSYS.
+ */
+export function ptraceSeccompStop(k: Kernel, t: Task, data: number): boolean {
+  const p = t.ptrace;
+  if (p === null || !(p.options & PTRACE_O_TRACESECCOMP)) return false;
+  p.eventMsg = data;
+  t.regs.set(RAX, -Errno.ENOSYS);
+  t.sc.seccompStop = true;
+  // (the filters run again after the stop: the tracer may have changed the call)
+  t.sc.hooked = false;
+  ptraceStop(k, t, SIGTRAP | (PTRACE_EVENT_SECCOMP << 8), 'rerun');
+  return true;
 }
 
 /** A traced task's execve succeeded: its event stop (PTRACE_O_TRACEEXEC), or the legacy SIGTRAP. */

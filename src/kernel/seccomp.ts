@@ -13,8 +13,8 @@
  * numbers it allows whatever the arguments, found at attach by running each
  * filter with only nr and arch known: those calls skip the programs.
  *
- * No tracer ever attaches to a guest here (no ptrace(2)), so RET_TRACE is
- * ENOSYS, as on Linux without a tracer. RET_LOG and the kills are logged
+ * RET_TRACE stops a task whose tracer asked for PTRACE_O_TRACESECCOMP
+ * (kernel/ptrace.ts) and is ENOSYS otherwise, as on Linux. RET_LOG and the kills are logged
  * to the kernel log (dmesg), as audit's printk fallback does.
  */
 import { Errno, ERESTARTSYS, ERESTART_RESTARTBLOCK } from '../abi/errno.js';
@@ -32,6 +32,7 @@ import { RAX, ORIG_RAX, RIP, ARG_REGS } from '../platform/regs.js';
 import { BLOCKED, REGS_SET, NO_VERDICT } from './syscall.js';
 import type { Task } from './task.js';
 import type { SeccompListener } from './seccomp_notify.js';
+import { ptraceSeccompStop } from './ptrace.js';
 
 /**
  * A checked program, decoded: op[] is one of the small numbers below (so the
@@ -442,8 +443,11 @@ export function secureComputing(t: Task, nr: number): number {
       if (matched!.log) logAction(t, nr, 0, ret);
       return finalResult(t, data === 0 ? 0 : -Math.min(data, 4095)); // MAX_ERRNO
     case SECCOMP_RET_TRACE:
+      // the tracer saw this call at its stop and let it go on (recheck_after_trace)
+      if (t.sc.seccompRecheck) return NO_VERDICT;
+      if (ptraceSeccompStop(t.kernel, t, data)) return BLOCKED;
       if (matched!.log) logAction(t, nr, 0, ret);
-      return -Errno.ENOSYS; // no tracer: ptrace_event_enabled is never true here
+      return -Errno.ENOSYS;
     case SECCOMP_RET_USER_NOTIF: {
       const l = matched!.listener;
       if (l === null) return -Errno.ENOSYS;

@@ -185,9 +185,15 @@ export class SyscallContext {
   /** its tracer saw its entry (ptrace): the exit stop is still to come as it returns; guarded by the JS
    * thread (the entry stop sets it, the return path and a detach clear it) */
   ptraceExit = false;
+  /** stopped at PTRACE_EVENT_SECCOMP: the re-run skips the call or asks the filters again (trap.ts); then
+   * seccompRecheck: they asked again, and RET_TRACE allows it. Guarded by the JS thread (the stop sets the
+   * first, the re-run turns it into the second, done() clears that) */
+  seccompStop = false;
+  seccompRecheck = false;
   /** The call is over (returned, or ended by a signal): what it kept goes. */
   done(): void {
     this.hooked = false;
+    this.seccompRecheck = false;
     this.notif = null;
     this.uninterruptible = false;
     this.state = null;

@@ -103,6 +103,16 @@ export function syscall(k: Kernel, task: Task): void {
       return;
     }
   }
+  if (task.sc.seccompStop) {
+    // back from PTRACE_EVENT_SECCOMP: skipped by its tracer (or about to die), else judged again by the filters
+    task.sc.seccompStop = false;
+    if (skipsSyscall(task) || k.fatalSignalPending(task)) {
+      task.sc.returning = false;
+      k.resume(task);
+      return;
+    }
+    task.sc.seccompRecheck = true;
+  }
   k.stats.syscalls++;
   const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
   if (ret === BLOCKED) {

@@ -15,7 +15,7 @@ import { capable, fixSetuid, oldIds } from '../kernel/creds.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
 import { O_NONBLOCK } from '../fs/types.js';
 import { Errno } from '../abi/errno.js';
-import { ptraceExitEvent } from '../kernel/ptrace.js';
+import { ptraceExitEvent, ptraceEventNow, ptraceVforkDone } from '../kernel/ptrace.js';
 import type { Task } from '../kernel/task.js';
 import { Regs, FS_BASE, GS_BASE, R8 } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4, BLOCKED } from './types.js';
@@ -90,13 +90,16 @@ export function sys_unshare(t: Task, r: Regs): number {
 function forkCommon(t: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number, pidfdAddr = 0): number {
   const st = t.sc.state as { child: number } | null;
   if (st) {
-    // re-run after the vfork child released us
+    // re-run after the vfork child released us (or after the parent's PTRACE_EVENT_VFORK stop)
     if (!t.vforkDone) return t.sleep();
+    ptraceVforkDone(t, st.child);
     return st.child;
   }
   const pid = t.kernel.clone(t, flags, stack, ptid, ctid, tls, pidfdAddr);
   if (pid < 0 || !(flags & 0x4000) || t.vforkDone) return pid;
   t.sc.state = { child: pid };
+  // a traced parent's PTRACE_EVENT_VFORK comes before it waits for its child
+  if (ptraceEventNow(t.kernel, t)) return BLOCKED;
   return t.sleep();
 }
 

@@ -280,11 +280,13 @@ static void ptrace_attack(long arg) {
     kill(victim, SIGKILL);
     _exit(0);
   }
-  case 3: /* SEIZE the canary sibling and peek at it */
+  case 3: /* SEIZE the canary sibling and stop it: a guest's tracer, no host's */
     if (ptrace(PTRACE_SEIZE, canary_pid, 0, 0) < 0) finish_errno(errno);
     if (ptrace(PTRACE_INTERRUPT, canary_pid, 0, 0) < 0) finish_errno(errno);
-    note("SEIZE and INTERRUPT of the canary sibling succeeded");
+    if (waitpid(canary_pid, &st, __WALL) != canary_pid) finish_errno(errno);
     ptrace(PTRACE_DETACH, canary_pid, 0, 0);
+    if (WIFSTOPPED(st)) note("%s (the seized canary sibling stopped for its tracer, event %d)", signame(WSTOPSIG(st)), st >> 16);
+    else note("the seized canary sibling ended: %#x", st);
     _exit(0);
   case 4: /* PTRACE_POKEUSER into the debug registers of ourselves via a child */
     r = ptrace(PTRACE_POKEUSER, getppid(), offsetof(struct user, u_debugreg[0]), STUB_BATCH);
