@@ -44,6 +44,13 @@ test('ptrace: PTRACE_EVENT_SECCOMP (a call skipped, changed, let run; ENOSYS wit
   assert.match(native.stdout, /^parent: exited 5\n$/m);
 });
 
+// a traced process that was not its tracer's child was reported to its parent at once (its wait, its SIGCHLD)
+test('ptrace: a tracee\'s exit reaches its parent (another process) only once its tracer has waited for it: as native', () => {
+  const { native } = assertSameAsNative([buildGuest('ptrace_reparented')], [], { timeout: 60_000 });
+  assert.match(native.stdout, /^child said: WNOHANG after the grandchild exited: 0 \(not yet\)\ngrandchild: exited 3\nchild: stopped, Child exited, event 0\n/m);
+  assert.match(native.stdout, /^child said: then waited: it, exit 3\nchild: exited 0\n$/m);
+});
+
 /** strace's lines with what is umlts's own made alike: pids (the -f columns, "Process N attached", kill's
  * argument, si_pid), addresses, and the padding before " = " that follows the length of those. */
 const normal = (s) => s.replace(/^\d+ +/gm, '').replace(/^\[pid +\d+\] /gm, '[pid N] ').replace(/\b(Process |si_pid=|kill\()\d+/g, '$1N')

@@ -12,7 +12,7 @@ import { NSIG } from '../abi/signal.js';
 import { exitRobustList } from './futex.js';
 import { releaseFilter } from './seccomp.js';
 import { actionOf, SIG_IGN, SA_NOCLDWAIT, SIGCONT, SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, CLD_TRAPPED } from './signal.js';
-import { ptraceTaskExit, ptraceTracerExit } from './ptrace.js';
+import { ptraceTaskExit, ptraceTracerExit, ptraceExitReaped } from './ptrace.js';
 
 const __WALL = 0x40000000, __WCLONE = 0x80000000;
 import { Kernel, WaitResult, WNOHANG, WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, P_PID, P_PGID } from './kernel.js';
@@ -208,6 +208,8 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
 
 /** exit_notify: SIGCHLD (or the clone exit signal) to the parent, or autoreap. */
 export function notifyParent(k: Kernel, tg: ThreadGroup): void {
+  // traced by another process: told once its tracer has waited for it (ptraceExitReaped)
+  if (tg.notifyHeld) return;
   const parent = tg.parent;
   if (!parent) {
     // nobody in the guest can wait for it: reaped now, and the front end told
@@ -280,7 +282,10 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
       if ((idtype === P_PID && e.tid !== id) || (idtype === P_PGID && e.pgid !== id) || !cloneSelected(options, e.clone)) continue;
       any = true;
       if (!(options & WEXITED)) continue;
-      if (!(options & WNOWAIT)) ex.splice(i, 1);
+      if (!(options & WNOWAIT)) {
+        ex.splice(i, 1);
+        ptraceExitReaped(k, e);
+      }
       const killed = (e.status & 0x7f) !== 0;
       return {
         pid: e.tid, status: e.status, uid: e.uid, code: killed ? (e.status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
@@ -294,7 +299,8 @@ export function waitChild(k: Kernel, task: Task, idtype: number, id: number, opt
     // __WCLONE/__WALL select by exit signal
     if (!cloneSelected(options, c.exitSignal !== SIGCHLD)) continue;
     any = true;
-    if (c.zombie && options & WEXITED) {
+    // (a zombie its tracer has not waited for yet: not to be seen, but waited for)
+    if (c.zombie && options & WEXITED && !c.notifyHeld) {
       const st = c.exitStatus ?? 0;
       const killed = (st & 0x7f) !== 0;
       const res: WaitResult = {

@@ -100,6 +100,9 @@ export interface TraceeExit {
   readonly uid: number;
   /** a thread, or a process whose exit signal is not SIGCHLD: a "clone" child for __WCLONE/__WALL */
   readonly clone: boolean;
+  /** the exited process, whose parent hears of it only once the tracer has waited for it (or is gone): see
+   * ThreadGroup.notifyHeld; null for a thread */
+  readonly held: ThreadGroup | null;
 }
 
 /** ptrace_link: t is traced by tracer from now on. */
@@ -328,7 +331,16 @@ export function ptraceTracerExit(k: Kernel, tracer: ThreadGroup): void {
       ptraceDetach(k, t, 0);
     }
   }
-  tracer.ptraceExits.length = 0;
+  // exits it never waited for: their parents hear of them now
+  for (const e of tracer.ptraceExits.splice(0)) ptraceExitReaped(k, e);
+}
+
+/** The tracer has waited for (or let go of) exit e: a process's parent hears of it now (do_notify_parent). */
+export function ptraceExitReaped(k: Kernel, e: TraceeExit): void {
+  const tg = e.held;
+  if (tg === null || !tg.notifyHeld) return;
+  tg.notifyHeld = false;
+  k.notifyParent(tg);
 }
 
 /**
@@ -343,7 +355,10 @@ export function ptraceTaskExit(k: Kernel, t: Task): void {
   if (leader && t.tg.parent === tracer) return;
   if (tracer.zombie) return;
   const status = t.tg.exitStatus ?? p.exitStatus;
-  tracer.ptraceExits.push({ tid: t.tid, pgid: t.tg.pgid, status, uid: t.creds.uid, clone: !leader || t.tg.exitSignal !== SIGCHLD });
+  // (the whole process going: its parent waits for the tracer's wait, as wait_task_zombie has it)
+  const held = leader && t.tg.exitStatus !== null ? t.tg : null;
+  if (held) held.notifyHeld = true;
+  tracer.ptraceExits.push({ tid: t.tid, pgid: t.tg.pgid, status, uid: t.creds.uid, clone: !leader || t.tg.exitSignal !== SIGCHLD, held });
   tracer.childWait.wake(1);
   const killed = (status & 0x7f) !== 0;
   k.signalProcess(tracer, SIGCHLD, {

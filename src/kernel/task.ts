@@ -85,6 +85,10 @@ export class ThreadGroup {
   reaped = false;
   /** job control: the signal that stopped the group, 0 while running; guarded by the JS thread (signal senders, exit) */
   stopSig = 0;
+  /** a zombie traced by a process other than its parent, which its tracer has not waited for: its parent's
+   * wait does not see it and no SIGCHLD has gone, until the tracer waits or is gone (ptrace.ts); guarded by
+   * the JS thread (set as it exits, cleared by ptraceExitReaped) */
+  notifyHeld = false;
   /** a stop / continue the parent has not yet collected with WUNTRACED / WCONTINUED;
    * guarded by the JS thread (set by group stop/continue, cleared by the parent's wait) */
   stopNotify = false;
