@@ -812,6 +812,11 @@ export class Kernel {
   }
 
   /** signal_deliver.ts */
+  wakeStopped(task: Task): void {
+    signal_deliver_m.wakeStopped(this, task);
+  }
+
+  /** signal_deliver.ts */
   groupContinue(tg: ThreadGroup): void {
     signal_deliver_m.groupContinue(this, tg);
   }

@@ -105,11 +105,16 @@ export interface TraceeExit {
   readonly held: ThreadGroup | null;
 }
 
-/** ptrace_link: t is traced by tracer from now on. */
-export function ptraceLink(tracer: ThreadGroup, t: Task, options: number, seized = false): void {
+/** ptrace_link: t is traced by tracer from now on; one in a group stop traps for it at once (ptrace_attach's
+ * JOBCTL_TRAP_STOP: a stop in that stop, reported to the tracer). */
+export function ptraceLink(k: Kernel, tracer: ThreadGroup, t: Task, options: number, seized = false): void {
   t.ptrace = new PtraceState(tracer, seized);
   t.ptrace.options = options;
   tracer.ptraced.add(t);
+  if (t.state === 'stopped') {
+    t.ptrace.trap = true;
+    k.wakeStopped(t);
+  }
 }
 
 /** __ptrace_unlink: t is no longer traced; a trap flag of the tracer's goes with it, and so does the exit stop
@@ -252,10 +257,7 @@ function sysCode(p: PtraceState): number {
 export function ptraceReturn(k: Kernel, t: Task): boolean {
   const p = t.ptrace!;
   if (p.pendingEvent !== 0) {
-    const ev = p.pendingEvent;
-    p.pendingEvent = 0;
-    p.eventMsg = p.pendingMsg;
-    ptraceStop(k, t, SIGTRAP | (ev << 8), 'resume');
+    takeEvent(k, t, p, 'resume');
     return true;
   }
   if (t.sc.ptraceExit) {
@@ -378,7 +380,7 @@ export function ptraceClone(k: Kernel, parent: Task, child: Task, vfork: boolean
   const ev = vfork ? PTRACE_EVENT_VFORK : thread || child.tg.exitSignal !== SIGCHLD ? PTRACE_EVENT_CLONE : PTRACE_EVENT_FORK;
   const opt = ev === PTRACE_EVENT_VFORK ? PTRACE_O_TRACEVFORK : ev === PTRACE_EVENT_CLONE ? PTRACE_O_TRACECLONE : PTRACE_O_TRACEFORK;
   if (!(p.options & opt)) return;
-  ptraceLink(p.tracer, child, p.options, p.seized);
+  ptraceLink(k, p.tracer, child, p.options, p.seized);
   if (p.seized) child.ptrace!.trap = true;
   else child.pending.add({ signo: SIGSTOP, code: SI_USER, pid: 0, uid: 0 });
   p.pendingEvent = ev;
@@ -390,11 +392,16 @@ export function ptraceClone(k: Kernel, parent: Task, child: Task, vfork: boolean
 export function ptraceEventNow(k: Kernel, t: Task): boolean {
   const p = t.ptrace;
   if (p === null || p.pendingEvent === 0) return false;
+  takeEvent(k, t, p, 'rerun');
+  return true;
+}
+
+/** t stops at its pending event (ptrace_event): SIGTRAP | event << 8, the event's message for GETEVENTMSG. */
+function takeEvent(k: Kernel, t: Task, p: PtraceState, after: 'resume' | 'rerun'): void {
   const ev = p.pendingEvent;
   p.pendingEvent = 0;
   p.eventMsg = p.pendingMsg;
-  ptraceStop(k, t, SIGTRAP | (ev << 8), 'rerun');
-  return true;
+  ptraceStop(k, t, SIGTRAP | (ev << 8), after);
 }
 
 /** A traced vfork parent's child released it (exec or exit): PTRACE_EVENT_VFORK_DONE as its call returns, under

@@ -440,6 +440,13 @@ export function groupStop(k: Kernel, tg: ThreadGroup, sig: number): void {
   }
 }
 
+/** A task stopped for job control goes on (to guest code, through its signals). */
+export function wakeStopped(k: Kernel, t: Task): void {
+  t.state = 'runnable';
+  t.sc.wakeMode = 'resume';
+  k.woken.push(t);
+}
+
 /** SIGCONT (or SIGKILL) of a stopped process. */
 export function groupContinue(k: Kernel, tg: ThreadGroup): void {
   tg.stopSig = 0;
@@ -447,11 +454,7 @@ export function groupContinue(k: Kernel, tg: ThreadGroup): void {
   tg.continueNotify = true;
   for (const t of tg.tasks) {
     t.jobStopPending = false;
-    if (t.state === 'stopped') {
-      t.state = 'runnable';
-      t.sc.wakeMode = 'resume';
-      k.woken.push(t);
-    }
+    if (t.state === 'stopped') wakeStopped(k, t);
   }
   const parent = tg.parent;
   if (parent) {

@@ -140,7 +140,7 @@ export function sys_ptrace(t: Task, r: Regs): number {
 function traceme(t: Task): number {
   const parent = t.tg.parent;
   if (t.ptrace || !parent || parent.zombie) return -Errno.EPERM;
-  ptraceLink(parent, t, 0);
+  ptraceLink(t.kernel, parent, t, 0);
   return 0;
 }
 
@@ -154,14 +154,8 @@ function attach(k: Kernel, t: Task, target: Task, seize: boolean, addr: number, 
   if (target.tg === t.tg || target.ptrace) return -Errno.EPERM;
   if (target.tg.exitStatus !== null) return -Errno.EPERM;
   if (!ptraceMayAccess(t, target, PTRACE_MODE_ATTACH_REALCREDS)) return -Errno.EPERM;
-  ptraceLink(t.tg, target, seize ? options : 0, seize);
+  ptraceLink(k, t.tg, target, seize ? options : 0, seize);
   if (!seize) k.signalTask(target, SIGSTOP, { signo: SIGSTOP, code: SI_USER, pid: t.tg.tgid, uid: t.creds.uid });
-  if (target.state === 'stopped') {
-    target.ptrace!.trap = true;
-    target.state = 'runnable';
-    target.sc.wakeMode = 'resume';
-    k.woken.push(target);
-  }
   return 0;
 }
 
