@@ -18,14 +18,23 @@ test('fork: copy-on-write independence, wait statuses, stop/continue, waitid, ex
   assertSameAsNative([g], []);
 });
 
-// vfork's child has a copy of its parent's memory here; what it writes goes back into the parent's as it
-// execs or exits (mm's writeBackVfork), byte by byte: the parent sees it as on Linux, posix_spawn reports its
-// child's exec error, and the parent's other threads keep what they wrote to the same pages meanwhile.
+// vfork's child runs in its parent's memory (a host thread of the parent's stub): the parent sees what it
+// wrote, posix_spawn reports its child's exec error, and the parent's other threads keep what they wrote to
+// the same pages meanwhile.
 for (const platform of ['systrap', 'ptrace']) {
   test(`vfork shares memory until exec or exit: posix_spawn's errors, a thread writing the same page (${platform})`, () => {
     const g = buildGuest('vfork_shared');
     const { umlts } = assertSameAsNative([g], ['--platform', platform]);
     assert.match(umlts.stdout, /posix_spawn of a missing program: ENOENT\n/);
+  });
+}
+
+// CLONE_VM without CLONE_THREAD gave the child a copy of its parent's memory (the child's writes were lost,
+// a private futex between the two never woke): now the memory itself, whatever either process does next
+for (const platform of ['systrap', 'ptrace']) {
+  test(`clone(CLONE_VM): a process in its parent's memory, killed, orphaned, exec'ing, vfork'd 200 times (${platform})`, () => {
+    const { umlts } = assertSameAsNative([buildGuest('clone_vm')], ['--platform', platform]);
+    assert.match(umlts.stdout, /^CLONE_VM child's write, in the parent: 42 \(status 7\); its unshare\(CLONE_VM\): EINVAL\n/);
   });
 }
 

@@ -90,7 +90,7 @@ export function processCpuClock(k: Kernel, tg: ThreadGroup): CpuClock {
 }
 /** A thread's CPU clock. */
 export function threadCpuClock(k: Kernel, th: Task): CpuClock {
-  return (th.cpuClock ??= new CpuClock(k, () => (th.state === 'zombie' || th.state === 'dead' ? null : BigInt(k.platform.threadCpuNs(th.thread))),
+  return (th.cpuClock ??= new CpuClock(k, () => (th.state === 'zombie' || th.state === 'dead' ? null : BigInt(th.cpuNs())),
     () => th.cpu >= 0));
 }
 

@@ -7,6 +7,8 @@
  * methods; state is the kernel's, guarded by the JS thread.
  */
 import { OutOfMemory } from '../mm/physmem.js';
+import { AddressSpace } from '../mm/address_space.js';
+import { type Context, ContextGone, StubFailed } from '../platform/platform.js';
 import { RIP, ORIG_RAX, RSP, NREGS, FS_BASE, GS_BASE, CS, SS } from '../platform/regs.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task } from './task.js';
@@ -183,7 +185,8 @@ const EXEC_ROOM_PAGES = 4096;
 /**
  * execve(2) for a running task: everything that can fail is checked first;
  * then the old image goes. A process's own stub is reused (its host
- * mappings are dropped with the old VMAs), which saves spawning one.
+ * mappings are dropped with the old VMAs), which saves spawning one; one
+ * another process shares (CLONE_VM) stays theirs (emptyMm, takeMm).
  */
 export function execve(k: Kernel, task: Task, path: string, argv: string[], envp: string[], origin: ExecOrigin | null = null): number {
   k.stats.execs++;
@@ -201,6 +204,19 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
     for (const f of p.files) f.put();
     return -Errno.E2BIG;
   }
+  // exec_mmap's new mm: an address space another process shares (CLONE_VM: a vfork child's) stays theirs, and
+  // the new image gets one of its own, made before the point of no return as Linux's bprm_mm_init
+  let own: { mm: AddressSpace; thread: Context } | null = null;
+  if (sharesMm(task)) {
+    try {
+      own = emptyMm(k);
+    } catch (e) {
+      for (const f of p.files) f.put();
+      if (e instanceof ErrnoError) return -e.errno;
+      throw e;
+    }
+    k.stats.stubs++;
+  }
   // the point of no return
   if (task.tg.tasks.length > 1) k.deThread(task);
   // the old image's robust futexes (exec_mm_release)
@@ -209,12 +225,12 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   task.personality &= ~READ_IMPLIES_EXEC;
   // the new image's capabilities (begin_new_exec commits what cap_bprm_creds_from_file computed)
   execCaps(task.creds, task.noNewPrivs);
-  k.vforkWriteBack(task);
+  // exec_mmap: the old image's peak stays the process's
+  task.tg.maxrssKiB = Math.max(task.tg.maxrssKiB, task.mm.maxRss * 4);
+  if (own) takeMm(task, own.mm, own.thread);
   const mm = task.mm;
   mm.setSyncThread(task.thread);
-  // exec_mmap: the old image's peak stays the process's
-  task.tg.maxrssKiB = Math.max(task.tg.maxrssKiB, mm.maxRss * 4);
-  mm.reset();
+  if (!own) mm.reset();
   // the old image's host mappings go in the same flush as the new one's
   // (in order: every munmap runs before the mmaps after it), unless memory
   // is short: the frames the host still maps come back only after a flush
@@ -245,6 +261,61 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   k.vforkRelease(task);
   if (task.ptrace) ptraceExec(k, task, oldTid);
   return REGS_SET;
+}
+
+/**
+ * A new, empty address space: a copy of the zygote (a stub that never runs
+ * guest code, made by the first call) where the platform copies stubs,
+ * else a spawned stub. A zygote that cannot be copied any more (its host
+ * process killed from outside) is dropped, and the next call makes another.
+ */
+function emptyMm(k: Kernel): { mm: AddressSpace; thread: Context } {
+  if (!k.platform.forkAddressSpace) return AddressSpace.create(k.physmem, k.platform);
+  if (!k.zygote) {
+    k.zygote = AddressSpace.create(k.physmem, k.platform);
+    k.stats.stubs++;
+  }
+  const z = k.zygote;
+  try {
+    return z.mm.copyEmpty(z.thread);
+  } catch (e) {
+    if (!(e instanceof ContextGone || e instanceof StubFailed)) throw e;
+    k.zygote = null;
+    z.mm.release();
+    return AddressSpace.create(k.physmem, k.platform);
+  }
+}
+
+/** Does another process use the task's address space (CLONE_VM)? Every task of it counts in mm.users. */
+function sharesMm(task: Task): boolean {
+  let mine = 0;
+  for (const t of task.tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') mine++;
+  return task.mm.users > mine;
+}
+
+/**
+ * exec_mmap with a new address space: the task leaves the one it shared
+ * (its host thread, stopped at this exec, is parked there for that
+ * address space's next thread) for mm, on mm's first host thread.
+ */
+function takeMm(task: Task, mm: AddressSpace, thread: Context): void {
+  const old = task.mm;
+  // (its CPU time goes with it: counted in the new process's clock as if used there)
+  task.kernel.platform.settle(task.thread);
+  const used = task.cpuNs();
+  old.park(task.thread);
+  old.users--;
+  old.cpuCountedNs += used;
+  task.thread.owner = null;
+  mm.limits = task.tg;
+  mm.cpuCountedNs -= used;
+  task.mm = mm;
+  task.thread = thread;
+  task.cpuBaseNs = task.kernel.platform.threadCpuNs(thread) - used;
+  thread.owner = task;
+  // every register goes to the new host thread, which stopped at no seccomp check
+  task.regs.dirty = true;
+  task.sc.atSeccomp = false;
 }
 
 /**

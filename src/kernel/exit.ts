@@ -74,7 +74,8 @@ export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   if (mm.users === 1) {
     t.tg.utimeNs += Math.max(0, k.platform.processCpuNs(t.thread) - mm.cpuCountedNs);
   } else {
-    const ns = k.platform.threadCpuNs(t.thread);
+    k.platform.settle(t.thread);
+    const ns = t.cpuNs();
     t.tg.utimeNs += ns;
     mm.cpuCountedNs += ns;
   }
@@ -183,7 +184,11 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   tg.timers = null;
   // none of them may be started by a vCPU another of them frees
   for (const t of tg.tasks) k.sched.unwait(t);
-  for (const t of [...tg.tasks]) k.exitTask(t);
+  // (every task of a process has its memory: another process sharing it too means CLONE_VM, and its stub lives on)
+  let live = 0;
+  for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') live++;
+  const shared = live > 0 && task.mm.users > live;
+  for (const t of [...tg.tasks]) k.exitTask(t, shared);
   tg.zombie = true;
   if (tg.ptraced.size > 0 || tg.ptraceExits.length > 0) ptraceTracerExit(k, tg);
   tg.stopSig = 0;
@@ -244,15 +249,29 @@ export function notifyParent(k: Kernel, tg: ThreadGroup): void {
   }
 }
 
-/** One task leaves: its host thread is killed, its resources dropped. */
-export function exitTask(k: Kernel, t: Task): void {
+/**
+ * One task leaves: its host thread is killed, its resources dropped. In
+ * an address space another process shares (`shared`, CLONE_VM) the stub
+ * lives on: the host thread is stopped where it is, and parked for that
+ * address space's next thread (as exec's de_thread does).
+ */
+export function exitTask(k: Kernel, t: Task, shared = false): void {
   if (t.state === 'zombie' || t.state === 'dead') return;
   // (a robust mutex in memory other processes share is theirs to recover)
   exitRobustList(k.futexes, t);
+  const mm = t.mm;
+  if (shared) {
+    const alive = k.platform.stopNow(t.thread);
+    k.detachTask(t, 'zombie');
+    if (alive) mm.park(t.thread);
+    else mm.threads.delete(t.thread);
+    mm.users--;
+    return;
+  }
   k.detachTask(t, 'zombie');
   k.platform.kill(t.thread);
-  t.mm.threads.delete(t.thread);
-  if (--t.mm.users === 0) t.mm.release();
+  mm.threads.delete(t.thread);
+  if (--mm.users === 0) mm.release();
 }
 
 /**

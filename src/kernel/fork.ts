@@ -1,7 +1,7 @@
 /**
  * clone(2), fork(2), vfork(2) (kernel/fork.c): a new process in a new stub
- * (its address space a copy-on-write copy), or a new thread in the same
- * stub (a host thread the stub clones).
+ * (its address space a copy-on-write copy), or a new thread or CLONE_VM
+ * process in the same stub (a host thread the stub clones).
  *
  * Functions of the Kernel (kernel.ts), which calls them through its
  * methods; state is the kernel's, guarded by the JS thread.
@@ -30,11 +30,11 @@ import { O_RDWR } from '../fs/types.js';
 
 /**
  * clone(2)/fork(2)/vfork(2): a new process. Its address space is a
- * copy-on-write copy in a new stub host process (CLONE_VM without
- * CLONE_THREAD gets a copy too; with CLONE_VFORK — vfork, posix_spawn —
- * the parent waits for the child's exec or exit, and the child's writes go
- * back into its memory then: vforkWriteBack). A thread
- * (CLONE_THREAD) is a host thread in the same stub: cloneThread.
+ * copy-on-write copy in a new stub host process, or with CLONE_VM the
+ * parent's own: the child's host thread is a thread of the parent's stub,
+ * as a thread's is (vfork and posix_spawn: CLONE_VM|CLONE_VFORK, the parent
+ * waiting for the child's exec or exit). A thread (CLONE_THREAD) is a host
+ * thread in the same stub too: cloneThread.
  */
 export function clone(k: Kernel, parent: Task, flags: number, stack: number, ptid: number, ctid: number, tls: number,
   pidfdAddr = 0): number {
@@ -60,17 +60,26 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     }
     if (!parent.files.hasRoom()) return -Errno.EMFILE;
   }
-  // both write the stack as soon as the call returns: the child gets its own copy of that page now
-  // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side
-  const sp = Math.floor(parent.regs.get(RSP) / PAGE_SIZE) * PAGE_SIZE;
-  // (a vfork child's writes go back into the parent's memory when it execs or exits: vforkWriteBack; vfork
-  // without CLONE_VM is a fork whose parent waits)
-  const { mm, thread } = parent.mm.fork(sp, (flags & (CLONE_VM | CLONE_VFORK)) === (CLONE_VM | CLONE_VFORK));
-  // the parent's write-protection reaches the host before the child runs
-  // (a vfork parent sleeps instead of resuming, and its other threads run on)
-  parent.mm.flush();
-  mm.prefault(sp, sp + PAGE_SIZE);
-  k.stats.stubs++;
+  let mm: AddressSpace, thread: Context, cpuBaseNs = 0;
+  if (flags & CLONE_VM) {
+    // the parent's memory, shared (copy_mm's CLONE_VM): a host thread of its stub, as cloneThread's
+    mm = parent.mm;
+    const t = threadFor(k, mm, parent.thread);
+    if (typeof t === 'number') return t;
+    ({ thread, cpuBaseNs } = t);
+    mm.setSyncThread(parent.thread);
+    mm.users++;
+  } else {
+    // both write the stack as soon as the call returns: the child gets its own copy of that page now
+    // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side
+    const sp = Math.floor(parent.regs.get(RSP) / PAGE_SIZE) * PAGE_SIZE;
+    // (vfork without CLONE_VM is a fork whose parent waits)
+    ({ mm, thread } = parent.mm.fork(sp));
+    // the parent's write-protection reaches the host before the child runs
+    parent.mm.flush();
+    mm.prefault(sp, sp + PAGE_SIZE);
+    k.stats.stubs++;
+  }
   const ptg = parent.tg;
   const tg = new ThreadGroup(k.allocPid(), flags & CLONE_PARENT ? ptg.parent : ptg);
   // a sibling's exit signal is its creator's (copy_process: the parent it reports to is not its creator's)
@@ -85,10 +94,12 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     const a = ptg.sigactions[s];
     if (a) tg.sigactions[s] = { ...a };
   }
-  mm.limits = tg;
+  // (a shared address space keeps to its first process's limits)
+  if (!(flags & CLONE_VM)) mm.limits = tg;
   tg.parent!.children.add(tg);
   k.tgs.set(tg.tgid, tg);
   const child = k.childTask(parent, tg.tgid, tg, mm, thread, flags, stack, tls);
+  child.cpuBaseNs = cpuBaseNs;
   child.altStackSp = parent.altStackSp;
   child.altStackSize = parent.altStackSize;
   child.altStackFlags = parent.altStackFlags;
@@ -96,7 +107,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   // schedule_tail's), and the child runs all the same
   if (flags & CLONE_PARENT_SETTID) {
     putTid(parent.mm, ptid, tg.tgid);
-    putTid(mm, ptid, tg.tgid);
+    if (mm !== parent.mm) putTid(mm, ptid, tg.tgid);
   }
   if (flags & CLONE_CHILD_SETTID) putTid(mm, ctid, tg.tgid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
@@ -104,8 +115,6 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   if (flags & CLONE_PIDFD) {
     const fd = parent.files.install(new PidFd(tg, O_RDWR), true);
     putTid(parent.mm, pidfdAddr, fd);
-    // (a CLONE_VM child would see it in the memory it shares: here that memory is its copy)
-    if (flags & CLONE_VM) putTid(mm, pidfdAddr, fd);
   }
   if (flags & CLONE_VFORK) {
     child.vforkParent = parent;
@@ -199,12 +208,13 @@ export function cloneThread(k: Kernel, parent: Task, flags: number, stack: numbe
   if (nprocExceeded(k, parent)) return -Errno.EAGAIN;
   const mm = parent.mm, tg = parent.tg;
   if (tg.zombie) return -Errno.EAGAIN;
-  const thread = mm.newThread(parent.thread);
-  if (typeof thread === 'number') return thread;
+  const t = threadFor(k, mm, parent.thread);
+  if (typeof t === 'number') return t;
   mm.setSyncThread(parent.thread);
   mm.users++;
   // (a new thread has no alternate signal stack)
-  const child = k.childTask(parent, k.allocPid(), tg, mm, thread, flags, stack, tls);
+  const child = k.childTask(parent, k.allocPid(), tg, mm, t.thread, flags, stack, tls);
+  child.cpuBaseNs = t.cpuBaseNs;
   if (flags & CLONE_PARENT_SETTID) putTid(mm, ptid, child.tid);
   if (flags & CLONE_CHILD_SETTID) putTid(mm, ctid, child.tid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
@@ -214,26 +224,24 @@ export function cloneThread(k: Kernel, parent: Task, flags: number, stack: numbe
 }
 
 /**
- * What a vfork child wrote in its copy of its parent's memory goes into the
- * parent's (AddressSpace.writeBackVfork), as the memory vfork shares would
- * have it: glibc's posix_spawn child, say, leaves its exec's errno there for
- * the parent. Before the child's image goes (exec, exit); once.
+ * A host thread of mm for a new task (AddressSpace.newThread), and what its
+ * CPU clock says already: a parked one's earlier tasks counted that
+ * (Task.cpuBaseNs).
  */
-export function vforkWriteBack(task: Task): void {
-  if (task.vforkParent) task.mm.writeBackVfork(task.vforkParent.thread);
+function threadFor(k: Kernel, mm: AddressSpace, from: Context): { thread: Context; cpuBaseNs: number } | number {
+  const reused = mm.parked.length > 0;
+  const thread = mm.newThread(from);
+  if (typeof thread === 'number') return thread;
+  return { thread, cpuBaseNs: reused ? k.platform.threadCpuNs(thread) : 0 };
 }
 
 /** The vfork parent of this task (if any) may go on: the child has exec'd or exited. */
 export function vforkRelease(k: Kernel, task: Task): void {
   const p = task.vforkParent;
   if (!p) return;
-  try {
-    vforkWriteBack(task);
-  } finally {
-    task.vforkParent = null;
-    p.vforkDone = true;
-    k.wake(p);
-  }
+  task.vforkParent = null;
+  p.vforkDone = true;
+  k.wake(p);
 }
 
 /** A tid store of clone's: a fault there is ignored, as Linux ignores it. */
@@ -262,8 +270,8 @@ const UNSHARE_KNOWN = SCHED.CLONE_THREAD | SCHED.CLONE_FS | SCHED.CLONE_SIGHAND 
  * flags (NEWUSER takes THREAD and FS, VM takes SIGHAND, SIGHAND takes
  * THREAD, NEWNS takes FS); check_unshare_flags (EINVAL for an unknown bit;
  * THREAD, SIGHAND and VM only "work" when there is nothing to unshare: a
- * process with one thread, whose handlers and memory no other task shares —
- * in umlts only threads share them); the namespaces; then the fs context
+ * process with one thread, whose handlers and memory no other task shares);
+ * the namespaces; then the fs context
  * and the fd table are copied if shared, and CLONE_SYSVSEM leaves the undo
  * list as exit does (exit_sem: the last to leave applies it).
  *
@@ -282,10 +290,11 @@ export function unshare(task: Task, flags: number): number {
   if (flags & CLONE_SIGHAND) flags |= CLONE_THREAD;
   if (flags & CLONE_NEWNS) flags |= CLONE_FS;
   if (flags & ~UNSHARE_KNOWN) return -Errno.EINVAL;
-  // thread_group_empty; the handlers (sighand) and, for VM, the memory (current_is_single_threaded) are shared
-  // only by the threads of the process here
+  // thread_group_empty; the handlers (sighand) are shared only by the threads of the process here, and the
+  // memory (current_is_single_threaded) by them and CLONE_VM processes
   if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) {
     if (task.tg.tasks.some((x) => x !== task && x.state !== 'zombie' && x.state !== 'dead')) return -Errno.EINVAL;
+    if (flags & CLONE_VM && task.mm.users > 1) return -Errno.EINVAL;
   }
   if (flags & CLONE_NEWUSER) return -Errno.EINVAL;
   if (flags & (CLONE_NAMESPACES | CLONE_NEWTIME)) return capable(task.creds, CAP_SYS_ADMIN) ? -Errno.EINVAL : -Errno.EPERM;

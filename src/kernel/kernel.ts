@@ -190,6 +190,10 @@ export class Kernel {
   /** counters for --stats; guarded by the JS thread (bumped by fork, exec, the trap path; oomWaits: faults,
    * signal frames and thread exits that slept for an OOM victim's frames, exit.ts waitForFrames) */
   readonly stats = { syscalls: 0, stubs: 0, execs: 0, oomWaits: 0 };
+  /** the stub whose copies are the empty address spaces of execs that leave a shared one (exec.ts emptyMm): no
+   * guest code ever runs in it; made by the first such exec, dropped if its host process dies; guarded by the
+   * JS thread */
+  zygote: { mm: AddressSpace; thread: Context } | null = null;
   /** init (pid 1 when there is one): orphans are reparented to it while it lives; set once, by spawnProcess */
   init: ThreadGroup | null = null;
   /** the filter processes with no guest parent start under (opts.seccomp), checked once; the kernel's own
@@ -408,9 +412,6 @@ export class Kernel {
   }
 
   /** fork.ts */
-  vforkWriteBack(task: Task): void {
-    fork_m.vforkWriteBack(task);
-  }
   vforkRelease(task: Task): void {
     fork_m.vforkRelease(this, task);
   }
@@ -844,8 +845,8 @@ export class Kernel {
   }
 
   /** exit.ts */
-  exitTask(t: Task): void {
-    exit_m.exitTask(this, t);
+  exitTask(t: Task, shared = false): void {
+    exit_m.exitTask(this, t, shared);
   }
 
   /** exit.ts */
@@ -876,7 +877,7 @@ export class Kernel {
    * processCpuNs is a host process's clock). */
   groupCpuNs(tg: ThreadGroup): number {
     let ns = tg.utimeNs;
-    for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') ns += this.platform.threadCpuNs(t.thread);
+    for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') ns += t.cpuNs();
     return ns;
   }
 

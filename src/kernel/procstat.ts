@@ -35,7 +35,7 @@ export function procPidStat(k: Kernel, pid: number, tid?: number): ProcPidStat |
   else if (lead.state === 'traced') state = 't';
   else if (live.some((t) => t.state === 'running' || t.state === 'runnable')) state = 'R';
   let cpu = tid === undefined ? tg.utimeNs : 0;
-  for (const t of live) cpu += k.platform.threadCpuNs(t.thread);
+  for (const t of live) cpu += t.cpuNs();
   let vsize = 0, rss = 0, hwm = 0, locked = 0;
   if (lead && !tg.zombie) {
     vsize = lead.mm.totalVm;
@@ -84,7 +84,7 @@ export function procUptime(k: Kernel): { upNs: number; idleNs: number } {
   let busy = 0;
   for (const tg of k.tgs.values()) {
     busy += tg.utimeNs;
-    for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') busy += k.platform.threadCpuNs(t.thread);
+    for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') busy += t.cpuNs();
   }
   return { upNs, idleNs: Math.max(0, upNs * k.sched.ncpus - busy) };
 }

@@ -216,6 +216,14 @@ export type TaskState = 'runnable' | 'running' | 'blocked' | 'stopped' | 'traced
 export class Task {
   /** its CPU clock (cpu_clock.ts), made at the first use; guarded by the JS thread */
   cpuClock: CpuClock | null = null;
+  /** what its host thread's CPU clock said when this task took it, less what the task had used before (a
+   * parked thread's earlier tasks counted theirs; exec's takeMm carries the task's own over): cpuNs() is the
+   * difference; owned by this task (set by clone and exec) */
+  cpuBaseNs = 0;
+  /** The CPU time this task has used (ns): its host thread's since it took it. */
+  cpuNs(): number {
+    return Math.max(0, this.kernel.platform.threadCpuNs(this.thread) - this.cpuBaseNs);
+  }
   /** Registers as of the last trap; written back before the task resumes. Guarded by the JS thread, written
    * only while the task is stopped: by its own trap and syscall, and by interrupt() (the result of a sleep a
    * signal ends). The host's copy is the platform's (HostThread). */
@@ -319,9 +327,10 @@ export class Task {
     public tid: number,
     /** immutable */
     readonly tg: ThreadGroup,
-    /** immutable reference (never reassigned: exec resets the same AddressSpace); shared by CLONE_VM threads */
+    /** shared by CLONE_VM tasks, threads and processes; the reference is owned by this task: replaced only by its
+     * exec of one another process shares (exec.ts takeMm: exec resets its own) */
     public mm: AddressSpace,
-    /** the host thread it runs on; immutable reference */
+    /** the host thread it runs on; the reference is owned by this task, replaced with mm */
     public thread: Context,
     /** shared by CLONE_FILES tasks (see FdTable); the reference is owned by this task: replaced only by its own
      * unshare(CLONE_FILES), exec (a table another process shares) and close_range(CLOSE_RANGE_UNSHARE) */

@@ -46,8 +46,9 @@ export function onSyscall(k: Kernel, task: Task, atSeccomp: boolean): void {
   task.thread.getRegs(task.regs);
   if (isStubAddress(task.regs.get(RIP))) return k.onStubJump(task);
   const entry = k.platform.syscallPatchEntry, mm = task.mm;
-  // (one task, untraced, not a vfork child's copy: syscall_patch.ts)
-  if (entry !== 0 && mm.users === 1 && mm.vforkLog === null && task.ptrace === null) {
+  // (one task, untraced: syscall_patch.ts; or a vfork child, whose parent waits for it, the only other user of its
+  // parent's memory)
+  if (entry !== 0 && (mm.users === 1 || (mm.users === 2 && task.vforkParent?.mm === mm)) && task.ptrace === null) {
     noteSyscallSite(mm, entry, task.regs.get(RIP), task.regs.getI32(ORIG_RAX));
   }
   mm.setSyncThread(task.thread);

@@ -32,8 +32,8 @@
 import { SyscallPatches, touchesTable, unpatchAll } from './syscall_patch.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
-import { Physmem, PAGE_SIZE, OutOfMemory } from './physmem.js';
-import { Platform, Context, StubPages, BatchPageLost, ContextGone, StubFailed } from '../platform/platform.js';
+import { Physmem, PAGE_SIZE } from './physmem.js';
+import { Platform, Context, StubPages, BatchPageLost } from '../platform/platform.js';
 import { Vma, VmFile, HostMappable } from './vma.js';
 export { Vma };
 import * as fault_m from './fault.js';
@@ -121,27 +121,7 @@ export const COW_AROUND = 8;
  * with an earlier child (1 MiB), and of the others the parent has written (128 KiB) */
 export const FORK_COPY_HINTED_MAX = 256;
 export const FORK_COPY_DIRTY_MAX = 32;
-/** pages of its parent's a vfork child's writes go back into (AddressSpace.vforkLog): 4 MiB of their bytes kept
- * per child, and 16 MiB for all of them (the kernel's memory, not the guest's) */
-export const VFORK_LOG_MAX = 1024;
-export const VFORK_PAGES_MAX = 4096;
-/** new pages a vfork child's writes go back into (vforkLog.fresh): numbers only, but each is looked at as the child
- * execs or exits */
-export const VFORK_FRESH_MAX = 65536;
-/** what a page neither side had a frame for held: its bytes the child changed are those that are not zero; immutable */
-const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 
-/** The first index from i where a and b differ (a.length if none): 4 bytes at a time while they agree. */
-function firstDiff(a: Uint8Array, b: Uint8Array, i: number): number {
-  if (i % 4 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
-    const a32 = new Int32Array(a.buffer, a.byteOffset, a.length >> 2), b32 = new Int32Array(b.buffer, b.byteOffset, b.length >> 2);
-    let w = i >> 2;
-    while (w < a32.length && a32[w] === b32[w]) w++;
-    i = w << 2;
-  }
-  while (i < a.length && a[i] === b[i]) i++;
-  return i;
-}
 /** how much of a file mapping exec/mmap map up front */
 export const PREFAULT_MAX = 1 << 20;
 /** how much of a writable private file mapping exec/mmap copy up front (a data segment: unshare) */
@@ -200,31 +180,9 @@ export class AddressSpace {
   /** where this process's stub has the host's clock_gettime (Platform.hostVdsoClock when the stub started; a
    * fork's copy has its parent's stub's): the guest's vDSO's first word; set once, by make */
   hostVdsoClock = 0;
-  /**
-   * A vfork child's (fork(sp, true)): vfork shares the parent's memory
-   * until the child execs or exits; here the child has a copy-on-write
-   * copy, and what it writes in the pages it still shares with the parent
-   * goes back into the parent's memory then (writeBackVfork). `pages`: such
-   * a page's bytes (by vpn) as they were when the two stopped sharing its
-   * frame, whichever side wrote first (noteVforkPage, from breakCow and
-   * copyInto on either side): only the bytes that differ from those go
-   * back, so the parent's other threads' writes to the same page meanwhile
-   * stay. `fresh`: pages of the parent's private anonymous memory neither
-   * side had a frame for, which the child populated (noteVforkFresh): its
-   * bytes that are not zero go back. Private file pages never copied, the
-   * child's own new mappings, and pages past VFORK_LOG_MAX (per child),
-   * VFORK_PAGES_MAX (the kernel's) or VFORK_FRESH_MAX stay the child's. `parent` and `image`: the parent's address space and its image
-   * then (nothing goes back into a program a sibling's exec loaded); `brk`:
-   * the break then (a child that moved it, malloc in the child, moved the
-   * parent's: writeBackVfork). Null for any other address space; guarded by
-   * the JS thread.
-   */
-  vforkLog: { parent: AddressSpace; image: number; pages: Map<number, Uint8Array>; fresh: Set<number>; brk: number } | null = null;
   /** its patched syscall sites and their table (syscall_patch.ts); null until the first site traps; copied by
    * fork, dropped by exec (reset); guarded by the JS thread */
   patches: SyscallPatches | null = null;
-  /** this address space's vfork children whose writes come back into it (their vforkLog); guarded by the JS thread */
-  vforkChildren: Set<AddressSpace> | null = null;
   /** images exec has replaced in this address space (reset); guarded by the JS thread */
   images = 0;
   /** what ends with the current image, at exec's reset or the address space's release (exit_aio: the AIO
@@ -315,6 +273,19 @@ export class AddressSpace {
     return { mm, thread };
   }
 
+  /**
+   * A new, empty address space whose stub is a copy of this one's host
+   * process (the platform's forkAddressSpace, by `from`, a stopped thread
+   * of this one): for a stub no guest has mapped anything into (the
+   * kernel's zygote, exec.ts), whose copy starts as empty as a spawned stub
+   * for the cost of a host fork of a small process, where a spawn costs
+   * about a millisecond of the kernel's thread here.
+   */
+  copyEmpty(from: Context): { mm: AddressSpace; thread: Context } {
+    return AddressSpace.make(this.physmem, this.platform, (pages) => this.platform.forkAddressSpace!(from, pages, () => this.flush()),
+      this.hostVdsoClock);
+  }
+
   /** The guest's vDSO's words in this process's batch page again (the guest's wall clock was set). */
   writeVdso(): void {
     this.physmem.vdso.write(this.stubPages.batch, this.hostVdsoClock);
@@ -362,12 +333,8 @@ export class AddressSpace {
    * copied), and maps its own frames where they differ (the copies) before
    * it runs. Otherwise the child's stub starts empty, faults map what it
    * uses, and the caller flushes this side before its task resumes.
-   *
-   * `vfork` (CLONE_VM|CLONE_VFORK): nothing is copied ahead, and the child
-   * keeps what it writes in the pages it shares with this side for
-   * writeBackVfork (vforkLog).
    */
-  fork(sp: number, vfork = false): { mm: AddressSpace; thread: Context } {
+  fork(sp: number): { mm: AddressSpace; thread: Context } {
     const pm = this.physmem;
     // (dup_mmap: the child's VMAs are not locked)
     const vmas = this.vmas.map((v) => {
@@ -398,15 +365,13 @@ export class AddressSpace {
     // (a frame shared before this fork) this side's own; the others not while other threads run: a page one
     // of them writes as it is copied could reach the child torn (Linux's child sees each page as it was at
     // one instant)
-    // (a vfork child's writes go back into this side: nothing is copied ahead, so each page either side writes
-    // first is a copy-on-write break, where its bytes are kept: noteVforkPage)
-    const ahead = vfork ? [] : this.users === 1 ? hinted.concat(dirty).filter((vpn) => vpn !== spv) : [];
-    if (!vfork) ahead.push(spv);
+    const ahead = this.users === 1 ? hinted.concat(dirty).filter((vpn) => vpn !== spv) : [];
+    ahead.push(spv);
     const stackCopied = this.copyForChild(pt, ahead, spv);
     for (const v of this.vmas) {
       if (!(v.flags & MAP_SHARED) && v.prot & PROT_WRITE) this.protectShared(v);
     }
-    if (!stackCopied && !vfork) this.unshare(sp, sp + PAGE_SIZE);
+    if (!stackCopied) this.unshare(sp, sp + PAGE_SIZE);
     const from = this.tlb.syncThread;
     const copyHost = this.platform.forkAddressSpace !== undefined && from !== null && !this.tlb.released;
     let made: { mm: AddressSpace; thread: Context };
@@ -425,10 +390,6 @@ export class AddressSpace {
       throw e;
     }
     const child = made.mm;
-    if (vfork) {
-      child.vforkLog = { parent: this, image: this.images, pages: new Map(), fresh: new Set(), brk: this.brk };
-      (this.vforkChildren ??= new Set()).add(child);
-    }
     if (this.patches) child.patches = new SyscallPatches(this.patches.entry, this.patches);
     child.brkStart = this.brkStart;
     child.brk = this.brk;
@@ -629,16 +590,6 @@ export class AddressSpace {
   /** Remove VMAs in [start, end) (splitting at the edges); frees pages, queues host munmap. */
   removeRange(start: number, end: number): void {
     if (this.patches && touchesTable(this.patches, start, end)) unpatchAll(this, this.patches);
-    // (a vfork child's log is of the pages it shared with its parent there, not of what it maps there next)
-    const pages = this.vforkLog?.pages;
-    if (pages) {
-      for (const vpn of pages.keys()) {
-        if (vpn >= start / PAGE_SIZE && vpn < end / PAGE_SIZE) {
-          pages.delete(vpn);
-          this.physmem.vforkPages--;
-        }
-      }
-    }
     this.splitAt(start);
     this.splitAt(end);
     let i = this.firstAfter(start);
@@ -818,105 +769,11 @@ export class AddressSpace {
     return f;
   }
 
-  /**
-   * vpn's frame is about to be replaced in this address space (a write's
-   * copy): if this is a vfork child or parent still sharing it with the
-   * other side, the frame's bytes now are what the child's writes are
-   * measured against (vforkLog).
-   */
-  private vforkShareEnds(vpn: number, frame: number): void {
-    if (this.vforkLog) this.noteVforkPage(vpn, frame);
-    if (this.vforkChildren) for (const c of this.vforkChildren) c.noteVforkPage(vpn, frame);
-  }
-  /** (vforkLog) A vfork child: keep frame's bytes for vpn if it and its parent both map that frame there. */
-  private noteVforkPage(vpn: number, frame: number): void {
-    const log = this.vforkLog!, pm = this.physmem;
-    if (log.pages.has(vpn) || log.pages.size >= VFORK_LOG_MAX || pm.vforkPages >= VFORK_PAGES_MAX) return;
-    if (this.frameAt(vpn) !== frame || log.parent.frameAt(vpn) !== frame) return;
-    log.pages.set(vpn, pm.frame(frame).slice());
-    pm.vforkPages++;
-  }
-  /** (vforkLog) A vfork child populates [vpn, vpn+n) of vma, pages it had no frame for: those in private anonymous
-   * memory of its parent's are noted, to go back into the parent (fault.ts populate). */
-  noteVforkFresh(vma: Vma, vpn: number, n: number): void {
-    const log = this.vforkLog!;
-    if (vma.file || vma.flags & MAP_SHARED || !(vma.prot & PROT_WRITE)) return;
-    const pv = log.parent.find(vpn * PAGE_SIZE);
-    if (!pv || pv.file || pv.flags & MAP_SHARED) return;
-    for (let k = 0; k < n && log.fresh.size < VFORK_FRESH_MAX; k++) log.fresh.add(vpn + k);
-  }
-  /** A vfork child's log goes (written back, or its address space released). */
-  private dropVforkLog(): void {
-    const log = this.vforkLog;
-    if (!log) return;
-    this.vforkLog = null;
-    this.physmem.vforkPages -= log.pages.size;
-    log.parent.vforkChildren?.delete(this);
-  }
-
-  /**
-   * The vfork child execs or exits: the bytes it changed in the pages it
-   * shared with its parent (vforkLog) go into the parent's memory, where
-   * the parent would have seen them, through the parent's own write path
-   * (a copy-on-write break there if the frame is shared further), with
-   * syncThread (the vfork parent's thread, stopped in its clone) running
-   * whatever host mapping that needs. Only where the parent still has a
-   * private writable mapping of the page; nothing if it is gone or execed.
-   * Never throws for what the guest did: memory running out or the
-   * parent's host process dying ends it early.
-   */
-  writeBackVfork(syncThread: Context): void {
-    const log = this.vforkLog;
-    if (!log) return;
-    this.dropVforkLog();
-    const parent = log.parent;
-    if (parent.tlb.released || parent.images !== log.image) return;
-    parent.setSyncThread(syncThread);
-    try {
-      // mm->brk is shared too: a break the child moved (its malloc grew or trimmed the heap) is the parent's,
-      // with what the child wrote in the pages it grew by (unless the parent's other threads moved it meanwhile)
-      if (this.brk !== log.brk && parent.brk === log.brk && parent.setBrk(this.brk) === this.brk) {
-        for (let vpn = Math.ceil(log.brk / PAGE_SIZE); vpn < Math.ceil(this.brk / PAGE_SIZE); vpn++) this.mergeVforkPage(parent, vpn, ZERO_PAGE);
-      }
-      for (const vpn of log.fresh) if (!log.pages.has(vpn)) this.mergeVforkPage(parent, vpn, ZERO_PAGE);
-      for (const [vpn, before] of log.pages) this.mergeVforkPage(parent, vpn, before);
-    } catch (e) {
-      if (!(e instanceof OutOfMemory || e instanceof ContextGone || e instanceof StubFailed)) throw e;
-    }
-  }
-  /** (writeBackVfork) The bytes of this vfork child's page vpn that differ from before go into the parent's page,
-   * where the parent has private writable memory. */
-  private mergeVforkPage(parent: AddressSpace, vpn: number, before: Uint8Array): void {
-    const pm = this.physmem, f = this.frameAt(vpn);
-    if (f < 0) return;
-    const now = pm.frame(f);
-    let i = firstDiff(now, before, 0);
-    if (i === PAGE_SIZE) return;
-    const addr = vpn * PAGE_SIZE, v = parent.find(addr);
-    if (!v || v.flags & MAP_SHARED || !(v.prot & PROT_WRITE)) return;
-    let to: number;
-    try {
-      to = parent.userFrame(addr, true);
-    } catch (e) {
-      if (e instanceof ErrnoError) return;
-      throw e;
-    }
-    if (to < 0) return;
-    const dst = pm.frame(to);
-    while (i < PAGE_SIZE) {
-      let j = i + 1;
-      while (j < PAGE_SIZE && now[j] !== before[j]) j++;
-      dst.set(now.subarray(i, j), i);
-      i = firstDiff(now, before, j);
-    }
-  }
-
   /** The page (vpn, entry i of p) gets frame f (allocated by the caller), a copy of its shared frame; the host no
    * longer maps it. */
   private copyInto(p: PtPage, i: number, f: number, vpn: number): void {
     const old = p.frame[i]! - 1;
     const pm = this.physmem;
-    if (this.vforkLog || this.vforkChildren) this.vforkShareEnds(vpn, old);
     pm.stats.cowCopies++;
     pm.copyFrame(f, old);
     // still mapped by the host until the flush that maps the copy: our
@@ -1364,7 +1221,6 @@ export class AddressSpace {
    */
   release(): void {
     this.endImage();
-    this.dropVforkLog();
     this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);
     this.threads.clear();

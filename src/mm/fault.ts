@@ -197,8 +197,6 @@ export function populate(mm: AddressSpace, vma: Vma, lo: number, hi: number, pre
       throw e;
     }
     n = mm.physmem.allocCount;
-    // (a vfork child's new pages in memory its parent shares go back into the parent: address_space.ts vforkLog)
-    if (mm.vforkLog) mm.noteVforkFresh(vma, vpn, n);
     if (vma.file) {
       const off = vma.pgoff + (vpn * PAGE_SIZE - vma.start);
       vma.file.fillHost(off, mm.physmem.hostAddr(frame), n * PAGE_SIZE);

@@ -80,9 +80,6 @@ export class Physmem {
   /** frames of released address spaces that wait for their host process to be reaped
    * (AddressSpace.release/reaped): memory about to come back; guarded by the JS thread */
   awaitingReap = 0;
-  /** pages of bytes the vfork children keep in the kernel's memory (AddressSpace.vforkLog, at most
-   * VFORK_PAGES_MAX); guarded by the JS thread */
-  vforkPages = 0;
   /** called once a reaped process's frames are free again (AddressSpace.reaped): the kernel wakes the
    * tasks whose faults found no frame (exit.ts: waitForFrames). Set once by the kernel before anything
    * runs; called on the JS thread, possibly from inside the platform's wait (so it may only queue work). */

@@ -15,13 +15,14 @@
  *
  * When: a site is patched once it has trapped PATCH_AFTER times, only in
  * a private file mapping that may execute, only while the address space
- * has one task and no tracer and is not a vfork child's (the caller
- * checks those), and a `mov $nr, %eax` site only for a call that returns
+ * has one task, or two of which one is a vfork child's waiting parent,
+ * and no tracer (the caller checks those), and a `mov $nr, %eax` site only for a call that returns
  * through the general registers alone (UNPATCHED: those that rewrite the
  * whole frame go on trapping; a generic site may make any call, and the
  * platform takes those over through the handler, which is slower). One
- * task means no other thread can be executing the 7 bytes while they
- * change: the one that trapped is stopped.
+ * task (or a vfork child and its parent, which waits in the kernel) means
+ * no other thread can be executing the 7 bytes while they change: the one
+ * that trapped is stopped.
  *
  * The table's address has 0x06, 0x07, 0x16 or 0x17 in its byte 2 and 0 in
  * byte 3, so the old syscall instruction's place (site + 5, where a
@@ -55,7 +56,7 @@ const PATCH_AFTER = 3;
 const UNPATCHED = new Set([SYS_rt_sigreturn, SYS_clone, SYS_fork, SYS_vfork, SYS_execve, SYS_arch_prctl, SYS_execveat, SYS_clone3]);
 
 /** One address space's patching (AddressSpace.patches); every field guarded by the JS thread, changed only by
- * this file's functions while the address space's one task is stopped (or by unpatchAll). */
+ * this file's functions while every task of the address space is stopped (or by unpatchAll). */
 export class SyscallPatches {
   /** the table's address; 0 until the first patch */
   base = 0;

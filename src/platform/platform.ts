@@ -236,6 +236,10 @@ export interface Platform {
   kick(ctx: Context): void;
   /** Stop a thread running guest code now, synchronously (its stop is not reported). False if it died. */
   stopNow(ctx: Context): boolean;
+  /** A stopped thread leaves the host's CPU (a handler polling for its reply sleeps instead), so that its CPU
+   * clock, which the host brings up to date only as a thread leaves its CPU, is current: before the kernel
+   * reads it for a task that leaves the thread. */
+  settle(ctx: Context): void;
   /** Kill the host process of ctx (asynchronously: its stops and death are the platform's from now on). */
   kill(ctx: Context): void;
   /** Call cb once the host process whose first thread is hostPid has been reaped (at once if it has). */

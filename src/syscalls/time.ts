@@ -41,7 +41,7 @@ function cpuClockNs(t: Task, clk: number): bigint | null {
   if (cpuclockPerthread(clk)) {
     const th = pid === 0 ? t : k.tasks.get(pid);
     if (!th || th.tg !== t.tg) return null;
-    return BigInt(k.platform.threadCpuNs(th.thread));
+    return BigInt(th.cpuNs());
   }
   const tg = pid === 0 ? t.tg : k.tgs.get(pid);
   if (!tg || tg.zombie) return null;
@@ -72,7 +72,7 @@ export function readClock(t: Task, clk: number): bigint | null {
     case CLOCK_PROCESS_CPUTIME_ID:
       return BigInt(t.kernel.groupCpuNs(t.tg));
     case CLOCK_THREAD_CPUTIME_ID:
-      return BigInt(p.threadCpuNs(t.thread));
+      return BigInt(t.cpuNs());
     default:
       return null;
   }

@@ -156,6 +156,7 @@ export class PtracePlatform extends HostFacts implements Platform {
       out.ctx = t;
       out.status = 0;
       out.sig = 0;
+      t.running = false;
       if (!WIFSTOPPED(s)) {
         this.live.delete(tid);
         this.noteReaped(tid);
@@ -173,7 +174,7 @@ export class PtracePlatform extends HostFacts implements Platform {
         out.kind = sig === SIGSEGV ? STOP_FAULT : sig === SIGTRAP ? STOP_TRAP : sig === SIGKICK ? STOP_KICK : STOP_SIGNAL;
         if (out.kind === STOP_SIGNAL && !this.hostSignal(t, sig)) {
           // on with guest code, as the kernel left it
-          host.ptraceTry(host.PTRACE_SYSEMU, tid, 0, 0);
+          t.running = host.ptraceTry(host.PTRACE_SYSEMU, tid, 0, 0) === 0;
           continue;
         }
       }
@@ -240,12 +241,19 @@ export class PtracePlatform extends HostFacts implements Platform {
     host.tgkill(ctx.tgid, ctx.tid, SIGKICK);
   }
 
+  /** (a thread in a ptrace stop is off its CPU already) */
+  settle(_ctx: Context): void {}
+
   stopNow(ctx: Context): boolean {
+    const t = ctx as HostThread;
+    // (a stop taken already: stopped, and no other will come)
+    if (!t.running) return true;
     if (host.tgkill(ctx.tgid, ctx.tid, SIGKICK) < 0) return false; // gone: no stop will come
     const st = new Int32Array(1);
     for (;;) {
       const r = host.waitpid(ctx.tid, st, host.__WALL);
       if (r === -4) continue;
+      t.running = false;
       if (r > 0 && !WIFSTOPPED(st[0]!)) {
         this.live.delete(ctx.tid);
         this.noteReaped(ctx.tid);

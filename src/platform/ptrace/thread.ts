@@ -74,6 +74,10 @@ export class HostThread implements Context {
   private scratchCurrent = false;
   /** waitpid's out-parameter; owned by this thread, used synchronously only */
   private readonly status = new Int32Array(1);
+  /** resumed into guest code (resumeGuest, or the platform's wait letting it go on) with no stop of it taken
+   * since (wait, stopNow): stopNow must not wait for a stop the platform has taken already; guarded by the JS
+   * thread */
+  running = false;
   /** Signals the host sent this thread while the kernel waited for a stub trap;
    * the kernel drains them (guest-visible meaning is the kernel's business).
    * Guarded by the JS thread: pushed here (atTrap, cloneThread), shifted off by the kernel. */
@@ -359,7 +363,9 @@ export class HostThread implements Context {
     } else if (host.ptraceLong(host.PTRACE_POKEUSER, this.tid, USER_RAX, r.getS(RAX)) < 0) {
       return -3; // ESRCH: gone; waitpid reports how
     }
-    return host.ptraceTry(host.PTRACE_SYSEMU, this.tid, 0, 0);
+    const ret = host.ptraceTry(host.PTRACE_SYSEMU, this.tid, 0, 0);
+    this.running = ret === 0;
+    return ret;
   }
 
 }

@@ -80,6 +80,8 @@ const HANDLER_SPIN = Math.min(Number(process.env.UMLTS_HSPIN ?? 2500), MSG_SPIN_
 /** how long the kernel polls the doorbell before it sleeps, when spinning: about what a sleep and a
  * cross-CPU wake-up cost here, so polling never costs more than twice what sleeping would */
 const KERNEL_SPIN_MS = Number(process.env.UMLTS_KSPIN_US ?? 50) / 1000;
+/** how often settle() looks whether a handler sleeps yet (yielding the CPU between looks) */
+const SETTLE_TRIES = 20;
 /** polled waits before pollMisses() answers */
 const POLL_WAITS_MIN = 32;
 const SYSMEM_SIZE = (STUB_AREAS_MAX + 1) * STUB_AREA_SIZE;
@@ -908,6 +910,15 @@ export class SystrapPlatform extends HostFacts implements Platform {
     const ran = t.kickCpuNs >= 0 && cpu >= 0 && cpu - t.kickCpuNs >= STUCK_CPU_NS;
     t.kickCpuNs = cpu;
     return ran;
+  }
+
+  settle(ctx: Context): void {
+    const t = ctx as SystrapThread;
+    if (!t.stopped || t.startFailed || t.space.killed || t.space.reaped) return;
+    // it reads MSG_SPIN at each poll, and goes to sleep at once when it is 0 (a few tries: a host slow to run it
+    // leaves the clock a little behind, no worse)
+    t.blocked();
+    for (let i = 0; i < SETTLE_TRIES && host.threadState(t.tgid, t.tid) === 'R'; i++) host.schedYield();
   }
 
   stopNow(ctx: Context): boolean {
