@@ -41,6 +41,9 @@ const ROWS = [
   { arg: 'fork', metric: 'fork_wait', lower: true, default: true, target: { peers: true, text: 'beat UML and gVisor' } },
   { arg: 'exec', metric: 'fork_exec_wait', lower: true, default: true, target: { peers: true, text: 'beat UML and gVisor' } },
   { arg: 'pipe', metric: 'pipe_pingpong', lower: true, default: true, target: { peers: true, text: 'beat UML and gVisor' } },
+  // programs started as make, gcc and Python start them (bench/spawn.c): vfork and exec, posix_spawn
+  { arg: 'vfork', build: 'spawn', metric: 'vfork_exec_wait', lower: true, default: true },
+  { arg: 'spawn', build: 'spawn', metric: 'posix_spawn_wait', lower: true, default: true },
   { arg: 'parallel', metric: 'parallel_spin_2p', lower: true, default: true },
   // issue 10: sockets (umlts: the private loopback of --net none)
   { arg: 'unix', metric: 'unix_pingpong', lower: true, default: true, target: { ratioMax: 2, text: 'unix ping-pong ≤ 2× native' } },
