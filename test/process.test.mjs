@@ -30,9 +30,10 @@ for (const platform of ['systrap', 'ptrace']) {
 }
 
 // CLONE_VM without CLONE_THREAD gave the child a copy of its parent's memory (the child's writes were lost,
-// a private futex between the two never woke): now the memory itself, whatever either process does next
+// a private futex between the two never woke), and CLONE_SIGHAND a copy of the handlers: now the memory and
+// the table themselves, whatever either process does next
 for (const platform of ['systrap', 'ptrace']) {
-  test(`clone(CLONE_VM): a process in its parent's memory, killed, orphaned, exec'ing, vfork'd 200 times (${platform})`, () => {
+  test(`clone(CLONE_VM): a process in its parent's memory (and handlers), killed, orphaned, exec'ing, vfork'd 200 times (${platform})`, () => {
     const { umlts } = assertSameAsNative([buildGuest('clone_vm')], ['--platform', platform]);
     assert.match(umlts.stdout, /^CLONE_VM child's write, in the parent: 42 \(status 7\); its unshare\(CLONE_VM\): EINVAL\n/);
   });

@@ -250,7 +250,9 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   // unshare_files (begin_new_exec): a table another process shares (CLONE_FILES) keeps its close-on-exec fds
   unshareFiles(task);
   task.files.closeOnExec((f) => k.filpClose(task.tg, f));
-  // handled signals go back to their defaults; ignored ones stay ignored
+  // handled signals go back to their defaults; ignored ones stay ignored, in a table of the process's own
+  // (unshare_sighand: another process's CLONE_SIGHAND table stays as it is)
+  task.tg.sigactions = task.tg.sigactions.slice();
   for (let s = 1; s <= 64; s++) {
     const a = task.tg.sigactions[s];
     if (a && a.handler !== SIG_IGN) task.tg.sigactions[s] = defaultAction();

@@ -90,9 +90,14 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   for (const [k, v] of ptg.rlimits) tg.rlimits.set(k, [v[0], v[1]]);
   // (its CPU time starts at 0 against the same RLIMIT_CPU)
   if (tg.rlimits.has(RLIMIT_CPU)) cpuLimit(k, tg);
-  for (let s = 1; s <= 64; s++) {
-    const a = ptg.sigactions[s];
-    if (a) tg.sigactions[s] = { ...a };
+  // copy_sighand: the table itself with CLONE_SIGHAND (clone demands CLONE_VM with it), else a copy
+  if (flags & CLONE_SIGHAND) {
+    tg.sigactions = ptg.sigactions;
+  } else {
+    for (let s = 1; s <= 64; s++) {
+      const a = ptg.sigactions[s];
+      if (a) tg.sigactions[s] = { ...a };
+    }
   }
   // (a shared address space keeps to its first process's limits)
   if (!(flags & CLONE_VM)) mm.limits = tg;
@@ -290,12 +295,15 @@ export function unshare(task: Task, flags: number): number {
   if (flags & CLONE_SIGHAND) flags |= CLONE_THREAD;
   if (flags & CLONE_NEWNS) flags |= CLONE_FS;
   if (flags & ~UNSHARE_KNOWN) return -Errno.EINVAL;
-  // thread_group_empty; the handlers (sighand) are shared only by the threads of the process here, and the
-  // memory (current_is_single_threaded) by them and CLONE_VM processes
+  // thread_group_empty; the handlers (sighand) shared with a CLONE_SIGHAND process; the memory
+  // (current_is_single_threaded) shared with a CLONE_VM process
   if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) {
     if (task.tg.tasks.some((x) => x !== task && x.state !== 'zombie' && x.state !== 'dead')) return -Errno.EINVAL;
-    if (flags & CLONE_VM && task.mm.users > 1) return -Errno.EINVAL;
   }
+  if (flags & (CLONE_SIGHAND | CLONE_VM)) {
+    for (const tg of task.kernel.tgs.values()) if (tg !== task.tg && !tg.zombie && tg.sigactions === task.tg.sigactions) return -Errno.EINVAL;
+  }
+  if (flags & CLONE_VM && task.mm.users > 1) return -Errno.EINVAL;
   if (flags & CLONE_NEWUSER) return -Errno.EINVAL;
   if (flags & (CLONE_NAMESPACES | CLONE_NEWTIME)) return capable(task.creds, CAP_SYS_ADMIN) ? -Errno.EINVAL : -Errno.EPERM;
   // (CLONE_NEWIPC would leave the undo list too; it failed above)

@@ -113,9 +113,11 @@ export class ThreadGroup {
   readonly tasks: Task[] = [];
   /** exit_group status (wait status encoding) once exiting; null while alive; guarded by the JS thread (set once, by exitGroup) */
   exitStatus: number | null = null;
-  /** signal dispositions (shared by the threads); index = signal number; owned by this process's tasks
-   * (rt_sigaction, exec, SA_RESETHAND and forced signals as they are delivered) */
-  readonly sigactions: SigAction[] = [];
+  /** signal dispositions (shared by the threads, and by the processes clone(CLONE_SIGHAND) made without
+   * CLONE_THREAD: the same array, until exec gives a process its own); index = signal number; the entries are
+   * owned by the sharing processes' tasks (rt_sigaction, exec, SA_RESETHAND and forced signals as they are
+   * delivered), the reference by this process (clone, exec) */
+  sigactions: SigAction[] = [];
   /** executable's guest path, for /proc/<pid>/exe; owned by this process's tasks (execve) */
   exe = '';
   /** argv as one NUL-separated block, for /proc/<pid>/cmdline; owned by this process's tasks (execve replaces

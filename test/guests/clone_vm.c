@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/futex.h>
+#include <linux/kcmp.h>
 
 static volatile int shared;
 static atomic_int word;
@@ -47,6 +48,19 @@ static int waiter(void *arg) {
   (void)arg;
   while (atomic_load(&word) == 0) syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
   shared = atomic_load(&word) + 1;
+  return 0;
+}
+
+static void on_usr1(int sig) {
+  (void)sig;
+}
+static volatile int sighand_unshare_err;
+
+/* with CLONE_SIGHAND the handlers are one table: what the child sets is the parent's */
+static int sighand_child(void *arg) {
+  (void)arg;
+  signal(SIGUSR1, on_usr1);
+  sighand_unshare_err = unshare(CLONE_SIGHAND) < 0 ? errno : 0;
   return 0;
 }
 
@@ -86,11 +100,20 @@ int main(int argc, char **argv) {
 
   shared = 0;
   c = clone(waiter, stack1 + sizeof stack1, CLONE_VM | SIGCHLD, NULL);
+  printf("kcmp(KCMP_VM) of the two: %s\n", syscall(SYS_kcmp, getpid(), c, KCMP_VM, 0, 0) == 0 ? "the same" : "not the same");
   usleep(20000);
   atomic_store(&word, 41);
   syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
   st = status_of(c);
   printf("a private futex across the two: %d (status %d)\n", shared, st);
+
+  c = clone(sighand_child, stack1 + sizeof stack1, CLONE_VM | CLONE_SIGHAND | SIGCHLD, NULL);
+  st = status_of(c);
+  struct sigaction sa;
+  sigaction(SIGUSR1, NULL, &sa);
+  printf("a CLONE_SIGHAND child's handler, in the parent: %s (status %d); its unshare(CLONE_SIGHAND): %s\n",
+    sa.sa_handler == on_usr1 ? "its" : "not its", st, sighand_unshare_err == EINVAL ? "EINVAL" : sighand_unshare_err ? "another error" : "0");
+  signal(SIGUSR1, SIG_DFL);
 
   shared = 0;
   c = clone(spinner, stack1 + sizeof stack1, CLONE_VM | SIGCHLD, NULL);
@@ -115,10 +138,13 @@ int main(int argc, char **argv) {
   printf("the middle process exited %d; its CLONE_VM child: %.*s", st, (int)(n > 0 ? n : 0), buf);
   printf("the orphan, reaped here: status %d\n", status_of(-1));
 
-  c = clone(execer, stack1 + sizeof stack1, CLONE_VM | SIGCHLD, NULL);
+  signal(SIGUSR2, on_usr1);
+  c = clone(execer, stack1 + sizeof stack1, CLONE_VM | CLONE_SIGHAND | SIGCHLD, NULL);
   st = status_of(c);
   shared = 9;
-  printf("a CLONE_VM child that execs: status %d; the parent's memory after: %d\n", st, shared);
+  sigaction(SIGUSR2, NULL, &sa);
+  printf("a CLONE_VM|CLONE_SIGHAND child that execs: status %d; the parent's memory after: %d, its handler: %s\n", st,
+    shared, sa.sa_handler == on_usr1 ? "kept" : "reset");
 
   int sum = 0;
   for (int i = 0; i < 200; i++) {
