@@ -39,6 +39,16 @@ for (const platform of ['systrap', 'ptrace']) {
   });
 }
 
+// ...and processes sharing one address space leave it in every order (the parent first, killed, or last; a
+// child exec'ing, killed while it runs, exiting): on ptrace a parent's exit waited for ever to end its first
+// host thread, which the host reports only once the whole process ends
+for (const platform of ['systrap', 'ptrace']) {
+  test(`clone(CLONE_VM): 30 rounds of a parent and five children sharing its memory ending in every order (${platform})`, () => {
+    const { umlts } = assertSameAsNative([buildGuest('clone_vm_exits', ['-pthread'])], ['--platform', platform], { timeout: 60_000 });
+    assert.equal(umlts.stdout, '30 rounds as expected\n', umlts.describe());
+  });
+}
+
 // ...its break too: a vfork child that mallocs (gdb's inferior start-up does) grows the heap its parent shares;
 // the break stayed the child's, and so did the pages the parent's heap had never touched: the parent died in malloc
 test('vfork: a child that mallocs moves its parent\'s break, and its blocks are the parent\'s', () => {

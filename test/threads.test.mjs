@@ -63,6 +63,15 @@ test('pthreads: join values, mutex, condvar, TLS, ids, detach, per-thread signal
   assertSameText(native.stdout, THREAD_BASIC, 'thread_basic natively');
 });
 
+// a process's first thread left while two host threads were kept for reuse: on ptrace it is the stub's first
+// thread, whose exit the host reports only once the process ends, and umlts waited for it for ever
+for (const platform of ['systrap', 'ptrace']) {
+  test(`the main thread leaves after two threads ended, one runs on (${platform})`, () => {
+    const { umlts } = assertSameAsNative([buildGuest('thread_main_exit', PTHREAD)], ['--platform', platform], { timeout: 30_000 });
+    assert.equal(umlts.stdout, 'the last thread runs on after the main thread left\n', umlts.describe());
+  });
+}
+
 test('futex_waitv: a wake of any one ends the wait with its index, values compared first, absolute timeouts on both clocks, a signal, shared futexes, every check', () => {
   const { native } = assertSameAsNative([buildGuest('futex_waitv', PTHREAD)], [], { timeout: 60_000 });
   assert.match(native.stdout, /^woke futex 2: wake said 1, futex_waitv returned 2$/m);

@@ -307,8 +307,10 @@ export class AddressSpace {
   /** A guest thread ended: its host thread (stopped) waits for the next new thread. */
   park(t: Context): void {
     // a few are kept for the next new thread; more would let a guest pile up
-    // host threads (and host pids) beyond its live threads
-    if (this.parked.length >= PARKED_MAX) {
+    // host threads (and host pids) beyond its live threads. The process's
+    // first thread is always kept (ptrace's guest threads include it): its
+    // exit would not be reported while the process has other threads
+    if (this.parked.length >= PARKED_MAX && t.tid !== this.hostPid) {
       this.threads.delete(t);
       t.retire();
       return;
