@@ -166,7 +166,10 @@
  *     record, never read back). The handler finds its area from rsp:
  *     whatever area that is, it is one of its own process's. So a thread
  *     scribbling on a sibling's message changes only its own process's
- *     guest registers (test/systrap.test.mjs). Likewise a sibling that
+ *     guest registers (test/systrap.test.mjs). (A host process is one
+ *     guest address space: its guest processes are one and those sharing
+ *     its memory by CLONE_VM, vfork's children say, whose code and stacks
+ *     that memory gives each of them already.) Likewise a sibling that
  *     rewrites a new thread's stack_t (in its message page) before that
  *     thread's sigaltstack only moves that thread's signal stack within
  *     its own process; if its first post then never arrives, the kernel
@@ -292,8 +295,8 @@
  *    whose handler sleeps through its reply (a sibling cleared MSG_WAITING)
  *    or waits forever (a sibling wrote MSG_STATE), no longer answers the
  *    kernel's kicks: it holds its vCPU while it runs without trapping.
- *    Where the kernel must have it stopped (stopNow: exec) it waits 2 s,
- *    then kills the process; a preemption kick (other guests wait for the
+ *    Where the kernel must have it stopped (stopNow: exec, the exit of a
+ *    process sharing its memory) it waits 2 s, then kills the process; a preemption kick (other guests wait for the
  *    vCPU) unanswered for 2 s kills it too (platform.ts, kickUnanswered;
  *    test/systrap.test.mjs), if the thread sleeps (in its handler: guest
  *    code never sleeps on the host) or ran 0.2 s of host CPU since the last
@@ -342,7 +345,7 @@
  *    gs base is 0 reads its area instead of faulting, and a site put back
  *    (the guest took gs, or unmapped the table) is rewritten while other
  *    threads of the process may be running it (patching itself waits for a
- *    process of one thread).
+ *    process of one thread, or a vfork child whose parent waits).
  *  - The filter is only as tight as BPF can be: it cannot check an mmap's
  *    offset into physmem, so the wall against a guest mapping another
  *    guest's frames is 1-2 (SYSEMU), with 6 as a bound on the damage of a
