@@ -25,6 +25,7 @@ import { O_RDONLY, O_NOFOLLOW, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
 import { getRandomBytes } from '../fs/devfs.js';
 import { Kernel, PreparedExec, ExecOrigin, ExecFileImpl, errnoMessage } from './kernel.js';
 import { exitRobustList } from './futex.js';
+import { sharesMm } from './exit.js';
 import { unshareFiles } from './fork.js';
 import { READ_IMPLIES_EXEC } from '../abi/personality.js';
 import { encodeName, nameByteLength } from '../abi/names.js';
@@ -207,7 +208,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   // exec_mmap's new mm: an address space another process shares (CLONE_VM: a vfork child's) stays theirs, and
   // the new image gets one of its own, made before the point of no return as Linux's bprm_mm_init
   let own: { mm: AddressSpace; thread: Context } | null = null;
-  if (sharesMm(task)) {
+  if (sharesMm(task.tg, task.mm)) {
     try {
       own = emptyMm(k);
     } catch (e) {
@@ -288,13 +289,6 @@ function emptyMm(k: Kernel): { mm: AddressSpace; thread: Context } {
   }
 }
 
-/** Does another process use the task's address space (CLONE_VM)? Every task of it counts in mm.users. */
-function sharesMm(task: Task): boolean {
-  let mine = 0;
-  for (const t of task.tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') mine++;
-  return task.mm.users > mine;
-}
-
 /**
  * exec_mmap with a new address space: the task leaves the one it shared
  * (its host thread, stopped at this exec, is parked there for that
@@ -305,8 +299,7 @@ function takeMm(task: Task, mm: AddressSpace, thread: Context): void {
   // (its CPU time goes with it: counted in the new process's clock as if used there)
   task.kernel.platform.settle(task.thread);
   const used = task.cpuNs();
-  old.park(task.thread);
-  old.users--;
+  old.leave(task.thread, true);
   old.cpuCountedNs += used;
   task.thread.owner = null;
   mm.limits = task.tg;

@@ -8,6 +8,7 @@
 import { Errno } from '../abi/errno.js';
 import { OutOfMemory } from '../mm/physmem.js';
 import { Task, ThreadGroup } from './task.js';
+import type { AddressSpace } from '../mm/address_space.js';
 import { NSIG } from '../abi/signal.js';
 import { exitRobustList } from './futex.js';
 import { releaseFilter } from './seccomp.js';
@@ -53,9 +54,15 @@ export function dropThread(k: Kernel, t: Task, alive = true): void {
   k.detachTask(t, 'dead');
   const i = t.tg.tasks.indexOf(t);
   if (i >= 0) t.tg.tasks.splice(i, 1);
-  if (alive) t.mm.park(t.thread);
-  else t.mm.threads.delete(t.thread);
-  t.mm.users--;
+  t.mm.leave(t.thread, alive);
+}
+
+/** Does another process use the address space of tg's tasks (CLONE_VM)? mm.users counts every task of every
+ * process using it. */
+export function sharesMm(tg: ThreadGroup, mm: AddressSpace): boolean {
+  let live = 0;
+  for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') live++;
+  return live > 0 && mm.users > live;
 }
 
 /** What every way out of a task shares: off its wait queue, its CPU and the kernel's tables; its fds dropped with the last user. */
@@ -184,10 +191,8 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   tg.timers = null;
   // none of them may be started by a vCPU another of them frees
   for (const t of tg.tasks) k.sched.unwait(t);
-  // (every task of a process has its memory: another process sharing it too means CLONE_VM, and its stub lives on)
-  let live = 0;
-  for (const t of tg.tasks) if (t.state !== 'zombie' && t.state !== 'dead') live++;
-  const shared = live > 0 && task.mm.users > live;
+  // (shared with another process, its stub lives on)
+  const shared = sharesMm(tg, task.mm);
   for (const t of [...tg.tasks]) k.exitTask(t, shared);
   tg.zombie = true;
   if (tg.ptraced.size > 0 || tg.ptraceExits.length > 0) ptraceTracerExit(k, tg);
@@ -263,9 +268,7 @@ export function exitTask(k: Kernel, t: Task, shared = false): void {
   if (shared) {
     const alive = k.platform.stopNow(t.thread);
     k.detachTask(t, 'zombie');
-    if (alive) mm.park(t.thread);
-    else mm.threads.delete(t.thread);
-    mm.users--;
+    mm.leave(t.thread, alive);
     return;
   }
   k.detachTask(t, 'zombie');

@@ -304,6 +304,12 @@ export class AddressSpace {
     this.threads.add(t);
     return t;
   }
+  /** A task leaves this address space (users): its host thread, stopped (alive), is parked, or, dead, forgotten. */
+  leave(t: Context, alive: boolean): void {
+    if (alive) this.park(t);
+    else this.threads.delete(t);
+    this.users--;
+  }
   /** A guest thread ended: its host thread (stopped) waits for the next new thread. */
   park(t: Context): void {
     // a few are kept for the next new thread; more would let a guest pile up
