@@ -157,6 +157,7 @@ export function ptraceStop(k: Kernel, t: Task, code: number, after: 'resume' | '
   else if (!p.signalStop) p.siginfo = { signo: SIGTRAP, code, pid: t.tid, uid: t.creds.uid };
   t.state = 'traced';
   t.thread.blocked();
+  k.sched.blocked(t);
   const tracer = p.tracer;
   // (waiters before the signal, as notifyParent)
   tracer.childWait.wake(1);

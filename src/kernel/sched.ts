@@ -8,6 +8,14 @@
  * (its home) whatever their vCPU; a task that keeps running (2 ms without a
  * trap) moves to its vCPU's host CPU (i mod host CPUs), so CPU-bound tasks
  * on different vCPUs really run in parallel. balance() does the moving.
+ * While the platform polls (Platform.spinning), a task that traps often
+ * runs on the CPU next to the kernel's instead, its handler and the kernel
+ * polling for each other, if polling pays for it: its runs and the kernel's
+ * work on its stops (that do not block it) both shorter than the
+ * platform's poll window. A task whose runs or stops outlast the window
+ * (a compiler between its calls, a shell's forks and execs) would find the
+ * other side asleep each time, a wake-up across CPUs: it stays beside the
+ * kernel, as without polling.
  *
  * The home is the CPU the host started the kernel on, not always the
  * first: several kernels on one machine (a test run, a grading system) must
@@ -41,6 +49,9 @@ const SPIN_CHECK_MS = 50;
 /** the share of polled waits that may end in a sleep before polling goes off for SPIN_BACKOFF_MS */
 const POLL_MISSES_MAX = Number(process.env.UMLTS_POLL_MISSES ?? 0.3);
 const SPIN_BACKOFF_MS = 200, SPIN_BACKOFF_MAX_MS = 1600;
+/** what polling saves a trap: a hand-off between sleeping threads against one between polling ones (getppid
+ * about 5 µs against 1 µs on this machine kind), ns */
+const POLL_GAIN_NS = 4000;
 
 export class Scheduler {
   /** cpu[i]: the task running on vCPU i, or null; guarded by the JS thread (acquire/release) */
@@ -81,8 +92,12 @@ export class Scheduler {
   /** the next pause (ms): doubles while polling keeps missing; guarded by the JS thread */
   private spinBackoff = SPIN_BACKOFF_MS;
   private othersAvg = 0;
-  /** counters for --stats (polling checks, and those that left it on); guarded by the JS thread */
-  readonly stats = { spinChecks: 0, spinOnChecks: 0 };
+  /** helpersCpuNs at the last polling check (-1: none yet), and resumes since; guarded by the JS thread */
+  private helpersAt = -1;
+  private resumes = 0;
+  /** counters for --stats (polling checks, and those that left it on; resumes of a task that traps often next
+   * to the kernel, polling, and beside it while the platform polls); guarded by the JS thread */
+  readonly stats = { spinChecks: 0, spinOnChecks: 0, polledRuns: 0, besideRuns: 0 };
 
   /** ncpus and platform: immutable */
   constructor(readonly ncpus: number, private readonly platform: Platform) {
@@ -143,9 +158,21 @@ export class Scheduler {
    * host). t's thread is read, not assumed: polling, its handler may be
    * polling or asleep; not polling, it runs beside the kernel, whose
    * wake-up often preempts it on its way to sleep, so it waits for the CPU
-   * the kernel holds (taken for other load, that kept polling off for good).
+   * the kernel holds (taken for other load, that kept polling off for good;
+   * the host's count is taken after letting it get to sleep, and /proc
+   * shows it asleep while it still sits on the run queue).
    * The average takes one sample per check; a sample after a quiet spell
    * starts afresh.
+   *
+   * The kernel's own process has other threads that want CPU time: V8
+   * compiling the kernel's code and collecting its garbage (an embedding
+   * program's too). For the first second of a run they take half a CPU or
+   * more, and two polling threads starve them: gcc hello took 20% longer
+   * polling, all of it theirs (with V8's helpers off, polling or not made
+   * no difference). So polling must also save more than it takes from
+   * them: POLL_GAIN_NS for each trap since the last check against the CPU
+   * time they used meanwhile. A compiler, a shell loop or a short run's
+   * start go without; a loop of cheap calls polls.
    */
   private adaptSpin(t: Task, nowMs: number): void {
     // t's state on each side of the host's count: either read may race its handler falling asleep
@@ -155,7 +182,16 @@ export class Scheduler {
     let ours = tBefore || this.platform.threadRunnable(t.thread) ? 2 : 1;
     for (const u of this.cpu) if (u !== null && u !== t) ours++;
     const others = Math.max(0, all - ours);
-    this.othersAvg = nowMs - this.spinCheckedAt > 10 * SPIN_CHECK_MS ? others : this.othersAvg * 0.7 + others * 0.3;
+    const quiet = nowMs - this.spinCheckedAt > 10 * SPIN_CHECK_MS;
+    this.othersAvg = quiet ? others : this.othersAvg * 0.7 + others * 0.3;
+    // the kernel's process's other threads (V8 compiling the kernel's code, its collector): their share of a CPU
+    // since the last check
+    const helpers = this.platform.helpersCpuNs();
+    const helpersShare = quiet || helpers < 0 || this.helpersAt < 0 ? 0 : (helpers - this.helpersAt) / ((nowMs - this.spinCheckedAt) * 1e6);
+    this.helpersAt = helpers;
+    // what polling would save the traps since (POLL_GAIN_NS each), against the CPU time it would take from them
+    const pays = helpersShare === 0 || this.resumes * POLL_GAIN_NS >= helpersShare * (nowMs - this.spinCheckedAt) * 1e6;
+    this.resumes = 0;
     this.spinCheckedAt = nowMs;
     // polling that mostly ends in a sleep anyway (calls that outlast the handler's polling: forks, execs,
     // file creation) only puts each hand-off across CPUs, where a wake-up costs most here: off for a while
@@ -169,7 +205,7 @@ export class Scheduler {
         this.spinBackoff = SPIN_BACKOFF_MS;
       }
     }
-    const on = this.othersAvg < this.allowed.length - 1.5 && nowMs >= this.spinOffUntil;
+    const on = this.othersAvg < this.allowed.length - 1.5 && pays && nowMs >= this.spinOffUntil;
     this.stats.spinChecks++;
     if (on) this.stats.spinOnChecks++;
     if (on === this.platform.spinning) return;
@@ -212,13 +248,40 @@ export class Scheduler {
       t.lastCpu = i;
     }
     const now = (this.since[i] = performance.now());
+    this.resumes++;
     if (fresh) this.sliceStart[i] = now;
     if (now - this.checkedAt >= this.checkEvery) this.rehome(now);
     if (now - this.spinCheckedAt >= SPIN_CHECK_MS && this.platform.canSpin && !this.platform.spinForced) this.adaptSpin(t, now);
-    // short runs between traps: stay beside the kernel (or, when the platform spins, on the CPU next to
-    // its own); long ones: the vCPU's own CPU
-    this.pin(t, t.lastRunNs < LONG_RUN_MS * 1e6 ? this.trapCpu : this.hostCpu[i]!);
+    // the kernel's work on the stop it comes back from (unless that stop slept)
+    if (t.trapAt > 0) {
+      t.lastStopNs = (t.lastStopNs * 3 + (now - t.trapAt) * 1e6) / 4;
+      t.trapAt = 0;
+    }
+    // short runs between traps: stay beside the kernel (or, when polling pays, on the CPU next to its own);
+    // long ones: the vCPU's own CPU
+    let cpu: number;
+    if (t.lastRunNs >= LONG_RUN_MS * 1e6) cpu = this.hostCpu[i]!;
+    else if (!this.platform.spinning) cpu = this.homeCpu;
+    else if (this.pollsPay(t)) {
+      cpu = this.trapCpu;
+      this.stats.polledRuns++;
+    } else {
+      cpu = this.homeCpu;
+      this.stats.besideRuns++;
+    }
+    this.pin(t, cpu);
     return true;
+  }
+
+  /** Polling pays for t (see the top): its runs and the kernel's stops both fit the platform's poll window. */
+  private pollsPay(t: Task): boolean {
+    const w = this.platform.pollWindowNs;
+    return t.lastRunNs < w && t.lastStopNs < w;
+  }
+
+  /** The task's stop blocked it (it sleeps in the kernel): the time until it resumes is no work of the kernel's. */
+  blocked(t: Task): void {
+    t.trapAt = 0;
   }
 
   private pin(t: Task, cpu: number): void {
@@ -228,13 +291,13 @@ export class Scheduler {
     }
   }
 
-  /** Some task runs beside the kernel on a vCPU whose own host CPU is elsewhere (balance() has work). */
+  /** Some task runs off its vCPU's own host CPU (beside the kernel, or polling next to it): balance() has work. */
   get unbalanced(): boolean {
     // at every resume: a plain loop, no closure
     const cpu = this.cpu, hostCpu = this.hostCpu;
     for (let i = 0; i < cpu.length; i++) {
       const t = cpu[i];
-      if (t && hostCpu[i] !== this.trapCpu && this.pinned.get(t.thread.tid) !== hostCpu[i]) return true;
+      if (t && this.pinned.get(t.thread.tid) !== hostCpu[i]) return true;
     }
     return false;
   }
@@ -274,6 +337,7 @@ export class Scheduler {
    * move a task). */
   private endRun(t: Task, now: number): void {
     t.lastRunNs = (t.lastRunNs * 3 + (now - this.since[t.cpu]!) * 1e6) / 4;
+    t.trapAt = now;
   }
 
   /**

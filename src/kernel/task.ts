@@ -292,6 +292,14 @@ export class Task {
   lastCpu = 0;
   /** how long its stretches of guest code run (ns, moving average): the scheduler's placement hint; owned by the Scheduler */
   lastRunNs = 0;
+  /** how long the kernel takes over its stops that do not block it (ns, moving average; from its trap to its
+   * resume): the other placement hint. A new task starts as one whose stops are long (1 ms: a new process mostly
+   * execs first): it runs beside the kernel until a dozen short stops say that polling pays for it. Owned by the
+   * Scheduler */
+  lastStopNs = 1_000_000;
+  /** when its last run of guest code ended (performance.now() ms), 0 once its stop blocked it (a sleep is not
+   * the kernel's work); owned by the Scheduler */
+  trapAt = 0;
   /** prctl(PR_SET_PDEATHSIG); owned by this task */
   pdeathSig = 0;
   /** prctl(PR_SET_NO_NEW_PRIVS); guarded by the JS thread (this task, and a sibling's seccomp TSYNC) */

@@ -8,6 +8,7 @@
  * its out-parameter (two int64s), so nothing is allocated per call.
  */
 import { ADJ_OFFSET_SS_READ } from '../abi/timex.js';
+import { CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID } from '../abi/time.js';
 import * as host from '../host/libc.js';
 import { HostError } from '../host/errors.js';
 import { MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_GLOBAL } from '../abi/membarrier.js';
@@ -93,6 +94,10 @@ export abstract class HostFacts {
   }
   /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
   hostRunnable(): number {
+    // a guest thread beside the kernel that its wake-up preempted on the way to sleep sits on the run queue,
+    // counted, while /proc already says it sleeps (threadRunnable cannot tell): it gets the CPU first and
+    // falls asleep (one context switch), so the count is the host's load, not the kernel's own hand-off
+    host.schedYield();
     return host.runnableTasks();
   }
   threadRunnable(ctx: Context): boolean {
@@ -100,6 +105,14 @@ export abstract class HostFacts {
   }
   kernelRunDelayNs(): number {
     return host.runDelayNs();
+  }
+  /** Platform.helpersCpuNs: this process's CPU time less the calling (kernel's) thread's. */
+  helpersCpuNs(): number {
+    const ts = this.ts;
+    if (host.clockGettime(CLOCK_PROCESS_CPUTIME_ID, ts) < 0) return -1;
+    const all = Number(ts[0]!) * 1e9 + Number(ts[1]!);
+    if (host.clockGettime(CLOCK_THREAD_CPUTIME_ID, ts) < 0) return -1;
+    return all - (Number(ts[0]!) * 1e9 + Number(ts[1]!));
   }
   /** A host clock now, ns; null if the host has none. */
   clockNs(clock: number): bigint | null {

@@ -187,6 +187,9 @@ export interface Platform {
   readonly spinning: boolean;
   /** the platform can poll (and the user did not forbid it): the scheduler may turn spinning on; immutable */
   readonly canSpin: boolean;
+  /** about how long each side polls before it sleeps (the kernel after a reply, a handler for its reply), ns:
+   * polling pays only for a thread whose runs and stops are shorter (0 where nothing polls); immutable */
+  readonly pollWindowNs: number;
   /** the user asked for polling whatever the load (UMLTS_SPIN=1: benchmarks); immutable */
   readonly spinForced: boolean;
   /** Poll (from the next wait and the next resume of each thread on) or not. */
@@ -198,7 +201,8 @@ export interface Platform {
    * few to tell (the counts go on). Platforms that never poll: absent.
    */
   pollMisses?(): number;
-  /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). */
+  /** Threads runnable on the whole host now, the kernel's own included (-1: unknown). Lets a thread beside the
+   * kernel on its way to sleep get there first (it yields the kernel's CPU once). */
   hostRunnable(): number;
   /** where the host's __vdso_clock_gettime lies in a stub process spawned now (STUB_HOST_VDSO), for the guest's vDSO;
    * 0 if stubs get no host vDSO (none, or a stub could not keep it: from then on), and the guest's vDSO makes the
@@ -258,6 +262,9 @@ export interface Platform {
   currentCpu(): number;
   /** How long the kernel's thread has waited for a host CPU (ready, not running) so far, ns; -1 if unknown. */
   kernelRunDelayNs(): number;
+  /** CPU time the other threads of the kernel's host process have used so far, ns (V8's compiler and garbage
+   * collector, an embedding program's own threads); -1 if unknown. */
+  helpersCpuNs(): number;
   /** Pin a guest thread (null: the kernel's own thread) to one host CPU. */
   pin(ctx: Context | null, cpu: number): void;
   /** A host clock now, ns: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW or CLOCK_TAI; null if the host has none. */

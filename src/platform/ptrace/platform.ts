@@ -44,6 +44,7 @@ export class PtracePlatform extends HostFacts implements Platform {
   readonly events = new PtraceEvents();
   readonly spinning = false;
   readonly canSpin = false;
+  readonly pollWindowNs = 0;
   readonly spinForced = false;
   /** guest code runs under SYSEMU: a patched site would gain nothing */
   readonly syscallPatchEntry = 0;

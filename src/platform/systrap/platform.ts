@@ -127,7 +127,9 @@ export class SystrapPlatform extends HostFacts implements Platform {
   /** polling now (Platform.spinning); guarded by the JS thread (the scheduler's setSpinning) */
   spinning = this.spinForced;
   /** SystrapHost.polls */
-  readonly polls = { waits: 0, missed: 0 };
+  readonly polls = { waits: 0, missed: 0, resumedPolling: false };
+  /** Platform.pollWindowNs: the kernel's (a handler's, HANDLER_SPIN pauses, is about as long on this CPU kind) */
+  readonly pollWindowNs = KERNEL_SPIN_MS * 1e6;
   /** immutable */
   readonly sysmemFd: number;
   private readonly sysmemBase: bigint;
@@ -644,8 +646,9 @@ export class SystrapPlatform extends HostFacts implements Platform {
 
   wait(out: Stop): void {
     const db = this.db;
-    // one poll per wait: a kernel that slept once is idle, and polls again only after work
-    let polled = !this.spinning;
+    // one poll per wait: a kernel that slept once is idle, and polls again only after work; none after
+    // resuming a thread beside it (it needs the kernel's CPU)
+    let polled = !this.spinning || !this.polls.resumedPolling;
     for (;;) {
       const ex = this.exits.shift();
       if (ex) {

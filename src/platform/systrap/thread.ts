@@ -81,9 +81,11 @@ export interface SystrapHost {
    * guest's own is 0; immutable */
   readonly fastCalls: boolean;
   retire(t: SystrapThread): void;
-  /** replies to a handler that polled for them, and those it had given up on (it slept: a cross-CPU wake-up);
-   * bumped by the threads' reply, read and reset by the scheduler's polling check; guarded by the JS thread */
-  readonly polls: { waits: number; missed: number };
+  /** replies to a handler that polled for them, and those it had given up on (it slept: a cross-CPU wake-up),
+   * bumped by the threads' reply, read and reset by the scheduler's polling check; and whether the last thread
+   * sent back to guest code polls (it runs next to the kernel, whose next wait polls for its trap; one beside
+   * the kernel needs the kernel's CPU: the kernel sleeps at once), set by answer(); guarded by the JS thread */
+  readonly polls: { waits: number; missed: number; resumedPolling: boolean };
 }
 
 /** XSAVE's software bytes (fx_sw) and their magic */
@@ -237,6 +239,7 @@ export class SystrapThread implements Context {
     this.stopped = false;
     this.words[cmd / 4] = 0;
     this.words[MSG_SPIN / 4] = this.spin;
+    this.platform.polls.resumedPolling = this.spin > 0;
     r.dirty = false;
     this.reply();
     this.waitSpin = this.spin;
