@@ -283,3 +283,57 @@ test("a chmod of the mount's root, by the guest or by the host, is what the next
     rmScratch(d);
   }
 });
+
+/** How many inotify instances this process holds. */
+function inotifyFds() {
+  let n = 0;
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:inotify') n++;
+    } catch { /* closed meanwhile */ }
+  }
+  return n;
+}
+
+// Every mount's cache watches through one host inotify instance (DirWatches): an operation that walks the
+// root mount's root on its way to another mount reads the host's events once, not once per mount. A directory
+// both watch (here host m: the root mount's /m, and the root of the mount at /x) keeps its watch for the one
+// while the other lets it go, and a host change there reaches both.
+test('one inotify instance for every mount; a directory two mounts watch stays watched for each', () => {
+  const dir = makeScratch('dcache-shared');
+  try {
+    fs.mkdirSync(path.join(dir, 'm', 'sub'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'x'));
+    fs.writeFileSync(path.join(dir, 'm', 'sub', 'f'), 'one\n');
+    const before = inotifyFds();
+    let op = 0;
+    const vfs = makeVfs(dir, { opClock: () => op, dcacheColdWalks: 0, mounts: [{ host: path.join(dir, 'm'), guest: '/x', ro: false }] });
+    const c = caller();
+    const cat = (p) => {
+      op++;
+      return catAs(vfs, c, p);
+    };
+    for (let i = 0; i < 3; i++) {
+      assert.equal(cat('/m/sub/f'), 'one\n');
+      assert.equal(cat('/x/sub/f'), 'one\n');
+    }
+    const rootCache = vfs.hostfs.dcache, xCache = vfs.hostMounts.find((m) => m !== vfs.hostfs).dcache;
+    assert.ok(rootCache.stats().entries >= 2 && xCache.stats().entries >= 1, `both cache: ${JSON.stringify([rootCache.stats(), xCache.stats()])}`);
+    assert.equal(inotifyFds() - before, 1, 'one inotify instance for both mounts');
+    // the host renames sub away and makes another: both see it
+    fs.renameSync(path.join(dir, 'm', 'sub'), path.join(dir, 'm', 'old'));
+    fs.mkdirSync(path.join(dir, 'm', 'sub'));
+    fs.writeFileSync(path.join(dir, 'm', 'sub', 'f'), 'two\n');
+    assert.equal(cat('/x/sub/f'), 'two\n');
+    assert.equal(cat('/m/sub/f'), 'two\n');
+    // the root mount lets m go (its watch on host m too); the mount at /x, whose root that is, still watches it
+    rootCache.invalidate('m');
+    fs.renameSync(path.join(dir, 'm', 'sub'), path.join(dir, 'm', 'old2'));
+    fs.mkdirSync(path.join(dir, 'm', 'sub'));
+    fs.writeFileSync(path.join(dir, 'm', 'sub', 'f'), 'three\n');
+    assert.equal(cat('/x/sub/f'), 'three\n');
+    assert.equal(cat('/m/sub/f'), 'three\n');
+  } finally {
+    rmScratch(dir);
+  }
+});

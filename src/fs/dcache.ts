@@ -16,6 +16,9 @@
  * operation (the epoch the kernel advances per syscall), so an operation
  * sees every host change that completed before it began, as a process on
  * the host would. The guest's own rmdir and rename drop entries at once.
+ * Every mount's cache watches through one inotify instance (DirWatches),
+ * so an operation that walks several mounts (the root mount's root on the
+ * way to any other) still reads once.
  * Only filesystems whose changes all make inotify events are cached (local
  * disks, tmpfs, overlayfs); on others (NFS, FUSE, procfs...), and when
  * inotify is unavailable or a directory cannot be watched, walks go from
@@ -84,8 +87,12 @@ export class DirCache {
   private readonly zombies = new Set<number>();
   /** directories on filesystems not cached (foreign), whose subtrees are walked from the root; guarded by the JS thread */
   private readonly foreign = new Set<string>();
-  /** the inotify fd (-1: none yet; -2: unavailable, no caching) and the root's watch; guarded by the JS thread */
-  private ifd = -1;
+  /** the kernel's one inotify instance for directory caches; immutable reference */
+  private readonly watches: DirWatches;
+  /** this mount caches nothing (its filesystem does not report every change, its root cannot be watched, or the
+   * host has no inotify for us); guarded by the JS thread */
+  private off = false;
+  /** the root's watch (-1: not started); guarded by the JS thread */
   private rootWd = -1;
   /** fds handed out and not yet put back; guarded by the JS thread */
   private busy = 0;
@@ -93,12 +100,9 @@ export class DirCache {
    * (rootAttrs); guarded by the JS thread */
   private rootSt: Stat | null = null;
   private rootStEpoch = -1;
-  /** the epoch of the last read of the events; guarded by the JS thread */
-  private seen = -1;
   /** entries kept before the next quiet moment empties the cache; immutable */
   private readonly cap: number;
-  /** scratch for events and statfs; used synchronously only */
-  private readonly evbuf = new Uint8Array(4096);
+  /** scratch for statfs; used synchronously only */
   private readonly sfbuf = new Uint8Array(120);
   private readonly stbuf = new Uint8Array(STAT_SIZE);
   /** counters; guarded by the JS thread */
@@ -110,15 +114,17 @@ export class DirCache {
   constructor(
     /** the mount's root (O_PATH); not ours to close; immutable */
     private readonly rootFd: number,
-    /** the kernel's filehandle layer: every fd here counts against its budget; immutable */
+    /** the kernel's filehandle layer: every fd here counts against its budget, and its DirWatches is every
+     * cache's inotify; immutable */
     private readonly handles: HandleCache,
     /** the confined walk from the root (openat2) for a directory this cache does not hold; immutable */
     private readonly openFromRoot: (rel: string) => number,
   ) {
     this.cap = Math.max(8, Math.min(256, handles.budget >> 2));
     handles.addDirCache(this);
+    this.watches = handles.dirWatches ??= new DirWatches(handles);
     // a mount whose root is on a filesystem that does not report every change caches nothing
-    if (!this.local(rootFd)) this.ifd = -2;
+    if (!this.local(rootFd)) this.off = true;
   }
 
   /** Whether fd's filesystem reports every change to inotify. */
@@ -128,7 +134,7 @@ export class DirCache {
 
   /** Whether this mount caches (false once inotify proved unavailable). */
   get enabled(): boolean {
-    return this.ifd !== -2;
+    return !this.off;
   }
 
   stats(): DirCacheStats {
@@ -151,7 +157,7 @@ export class DirCache {
     this.misses++;
     // deeper than the cache holds whole chains (a chain is opened from its cached top, one name at a time: a
     // hostile depth must not make each lookup a thousand opens), or not to be cached: from the root
-    if (this.ifd === -2 || this.deeper(rel) || this.underForeign(rel) || (this.ifd === -1 && this.handles.coldWalk())) {
+    if (this.off || this.deeper(rel) || this.underForeign(rel) || (this.rootWd < 0 && this.handles.coldWalk())) {
       // not started yet (COLD_WALKS, filehandle.ts)
       return this.handles.acquire(() => this.openFromRoot(rel), true);
     }
@@ -193,6 +199,9 @@ export class DirCache {
    * read afresh (one fstat). null if the host cannot say.
    */
   rootAttrs(): Stat | null {
+    // a mount whose walks only pass through its root (the root mount, on the way to the others) caches nothing
+    // else: its root's watch starts once the caches are warm, as an entry's would
+    if (this.rootWd < 0 && !this.off && this.handles.warm) this.start();
     if (this.rootWd >= 0) {
       this.sync();
       if (this.rootSt !== null && this.rootWd >= 0) return this.rootSt;
@@ -259,36 +268,15 @@ export class DirCache {
       if (this.foreign.size < 64) this.foreign.add(rel);
       return false;
     }
-    if (this.ifd === -1) {
-      // room in the budget first, but not through acquire: EMFILE here is mostly the per-user limit of inotify
-      // instances, which reclaiming open files would not help
-      this.handles.makeRoom();
-      const ifd = host.inotifyInit1(host.IN_NONBLOCK | host.IN_CLOEXEC);
-      if (ifd >= 0) this.handles.adoptTransient();
-      else {
-        this.ifd = -2;
-        return false;
-      }
-      this.ifd = ifd;
-      this.seen = this.handles.epoch();
-    }
-    if (this.rootWd < 0) {
-      this.rootWd = this.watch(this.rootFd);
-      this.rootSt = null; // read before the watch: nothing says it is still true
-      if (this.rootWd < 0) {
-        // a root we may not watch (no read permission): this mount walks from the root, as without inotify
-        this.handles.releaseTransient(this.ifd);
-        this.ifd = -2;
-        return false;
-      }
-    }
-    const wd = this.watch(fd);
+    if (!this.start()) return false;
+    const wd = this.watches.add(fd, this);
     if (wd < 0) {
       // not watchable (no read permission): its subtree is walked from the root
       if (this.foreign.size < 64) this.foreign.add(rel);
       return false;
     }
-    // the same directory under another rel (a bind mount on the host): one name only
+    // the same directory under another rel (a bind mount on the host): one name only (the watch stays the
+    // other's)
     if (wd === this.rootWd || this.byWd.has(wd)) return false;
     const e: DirEnt = { rel, fd, wd, st: null };
     this.byRel.set(rel, e);
@@ -297,9 +285,18 @@ export class DirCache {
     return true;
   }
 
-  private watch(fd: number): number {
-    // the fd's magic link is the directory itself: no path is resolved again
-    return host.inotifyAddWatch(this.ifd, `/proc/self/fd/${fd}`, WATCH_MASK);
+  /** The root's watch, made once. False if this mount cannot cache (off from now on). */
+  private start(): boolean {
+    if (this.rootWd >= 0) return true;
+    const wd = this.watches.add(this.rootFd, this);
+    if (wd < 0) {
+      // no inotify, or a root we may not watch (no read permission): this mount walks from the root
+      this.off = true;
+      return false;
+    }
+    this.rootWd = wd;
+    this.rootSt = null; // read before the watch: nothing says it is still true
+    return true;
   }
 
   /** Forget e; its fd closes now, or when no fd is out (an operation may be using it). */
@@ -307,64 +304,153 @@ export class DirCache {
     this.byRel.delete(e.rel);
     this.byWd.delete(e.wd);
     this.byFd.delete(e.fd);
-    if (unwatch) host.inotifyRmWatch(this.ifd, e.wd);
+    this.watches.remove(e.wd, this, unwatch);
     if (this.busy > 0) this.zombies.add(e.fd);
     else this.handles.releaseTransient(e.fd);
     this.dropped++;
   }
 
-  /** Forget everything: closing the inotify fd ends every watch at once. Only while busy === 0. */
+  /** Forget everything, watches too. Only while busy === 0. */
   private clear(): void {
-    for (const e of this.byRel.values()) this.handles.releaseTransient(e.fd);
+    const w = this.watches;
+    for (const e of this.byRel.values()) {
+      this.handles.releaseTransient(e.fd);
+      w.remove(e.wd, this, true);
+    }
     this.dropped += this.byRel.size;
     this.byRel.clear();
     this.byWd.clear();
     this.byFd.clear();
     this.foreign.clear();
-    if (this.ifd >= 0) {
-      this.handles.releaseTransient(this.ifd);
-      this.ifd = -1;
-    }
+    if (this.rootWd >= 0) w.remove(this.rootWd, this, true);
     this.rootWd = -1;
     this.rootSt = null;
   }
 
-  /** Read the host's events once per operation; drop what they take away. */
+  /** Read the host's events once per operation (for every cache: DirWatches); drop what they take away. */
   private sync(): void {
+    this.watches.sync();
+  }
+
+  /** Events were lost, or a filesystem went (DirWatches): trust no entry. */
+  lost(): void {
+    for (const e of [...this.byRel.values()]) this.drop(e, true);
+  }
+
+  /** One event of a watch of this cache's (DirWatches.sync). */
+  onEvent(wd: number, mask: number, name: Uint8Array): void {
+    if (mask & host.IN_IGNORED) {
+      // the watched directory itself is gone: its watch went with it
+      if (wd === this.rootWd) {
+        // the mount's root is gone from the host (it is held by fd): nothing below it to cache, and its
+        // attributes read afresh from now on
+        this.rootWd = -1;
+        this.rootSt = null;
+        this.off = true;
+        this.lost();
+        return;
+      }
+      const e = this.byWd.get(wd);
+      if (e) {
+        this.drop(e, false);
+        this.invalidate(e.rel);
+      }
+    } else if (mask & host.IN_ATTRIB) {
+      // the directory's own (no name): forget them; an entry's: its own watch reports it if it is cached
+      if (name.length === 0) {
+        const e = this.byWd.get(wd);
+        if (e) e.st = null;
+        else if (wd === this.rootWd) this.rootSt = null;
+      }
+    } else if (mask & host.IN_ISDIR) {
+      const dir = wd === this.rootWd ? '' : this.byWd.get(wd)?.rel;
+      const n = decodeName(name);
+      if (dir !== undefined) this.invalidate(dir === '' ? n : dir + '/' + n);
+    }
+  }
+}
+
+/**
+ * The one host inotify instance of every directory cache of a kernel
+ * (its filehandle layer's): one non-blocking read per guest operation
+ * however many mounts it walks. The host gives one watch descriptor per
+ * directory, and two caches may watch the same one (a mount's root reached
+ * through another mount too): a descriptor is removed from the host when
+ * its last cache lets it go, and its events go to each of them.
+ * Ownership: the filehandle layer's; touched only on the JS thread.
+ */
+export class DirWatches {
+  /** the inotify fd (-1: none yet; -2: the host gave none, nothing caches); guarded by the JS thread */
+  private fd = -1;
+  /** the caches holding each descriptor; guarded by the JS thread */
+  private readonly owners = new Map<number, DirCache[]>();
+  /** the epoch of the last read of the events; guarded by the JS thread */
+  private seen = -1;
+  /** scratch for events; used synchronously only */
+  private readonly evbuf = new Uint8Array(4096);
+
+  /** handles: the filehandle layer (the fd counts against its budget; its epoch); immutable */
+  constructor(private readonly handles: HandleCache) {}
+
+  /** Watch directory fd for cache: its descriptor, or -errno (no inotify, no read permission...). */
+  add(fd: number, cache: DirCache): number {
+    if (this.fd === -2) return -Errno.ENOSYS;
+    if (this.fd === -1) {
+      // room in the budget first, but not through acquire: EMFILE here is mostly the per-user limit of inotify
+      // instances, which reclaiming open files would not help
+      this.handles.makeRoom();
+      const ifd = host.inotifyInit1(host.IN_NONBLOCK | host.IN_CLOEXEC);
+      if (ifd < 0) {
+        this.fd = -2;
+        return ifd;
+      }
+      this.handles.adoptTransient();
+      this.fd = ifd;
+      this.seen = this.handles.epoch();
+    }
+    // the fd's magic link is the directory itself: no path is resolved again
+    const wd = host.inotifyAddWatch(this.fd, `/proc/self/fd/${fd}`, WATCH_MASK);
+    if (wd < 0) return wd;
+    const o = this.owners.get(wd);
+    if (!o) this.owners.set(wd, [cache]);
+    else if (!o.includes(cache)) o.push(cache);
+    return wd;
+  }
+
+  /** cache lets wd go; the host's watch goes with its last cache (if `unwatch`: false when the host ended it). */
+  remove(wd: number, cache: DirCache, unwatch: boolean): void {
+    const o = this.owners.get(wd);
+    if (!o) return;
+    const i = o.indexOf(cache);
+    if (i < 0) return;
+    o.splice(i, 1);
+    if (o.length > 0) return;
+    this.owners.delete(wd);
+    if (unwatch && this.fd >= 0) host.inotifyRmWatch(this.fd, wd);
+  }
+
+  /** Read the host's events, once per guest operation, and hand each to the caches of its descriptor. */
+  sync(): void {
     const now = this.handles.epoch();
     if (now === this.seen) return;
     this.seen = now;
-    if (this.ifd < 0) return;
+    if (this.fd < 0) return;
     const b = this.evbuf;
     for (;;) {
-      const n = host.read(this.ifd, b);
+      const n = host.read(this.fd, b);
       if (n === -Errno.EINTR) continue;
       if (n <= 0) return; // EAGAIN: nothing more
       eachInotifyEvent(b, n, (wd, mask, _cookie, name) => {
         if (mask & (host.IN_Q_OVERFLOW | host.IN_UNMOUNT)) {
-          // events were lost, or a filesystem went: trust no entry
-          for (const e of [...this.byRel.values()]) this.drop(e, true);
+          // events were lost, or a filesystem went: no cache trusts any entry
+          for (const c of new Set([...this.owners.values()].flat())) c.lost();
           return false;
         }
-        if (mask & host.IN_IGNORED) {
-          // the watched directory itself is gone: its watch went with it
-          const e = this.byWd.get(wd);
-          if (e) {
-            this.drop(e, false);
-            this.invalidate(e.rel);
-          }
-        } else if (mask & host.IN_ATTRIB) {
-          // the directory's own (no name): forget them; an entry's: its own watch reports it if it is cached
-          if (name.length === 0) {
-            const e = this.byWd.get(wd);
-            if (e) e.st = null;
-            else if (wd === this.rootWd) this.rootSt = null;
-          }
-        } else if (mask & host.IN_ISDIR) {
-          const dir = wd === this.rootWd ? '' : this.byWd.get(wd)?.rel;
-          const n = decodeName(name);
-          if (dir !== undefined) this.invalidate(dir === '' ? n : dir + '/' + n);
-        }
+        const o = this.owners.get(wd);
+        if (!o) return true;
+        // the host ended the watch: no cache holds it any more
+        if (mask & host.IN_IGNORED) this.owners.delete(wd);
+        for (const c of [...o]) c.onEvent(wd, mask, name);
         return true;
       });
     }

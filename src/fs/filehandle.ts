@@ -12,7 +12,7 @@ import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { parseStat } from '../abi/stat.js';
 import type { HostFs } from './hostfs.js';
-import type { DirCache } from './dcache.js';
+import type { DirCache, DirWatches } from './dcache.js';
 import { O_CLOEXEC, O_NOFOLLOW, O_NOCTTY, O_CREAT, O_EXCL, O_TRUNC, O_TMPFILE } from '../abi/fcntl.js';
 
 /** Host errno → guest errno. Identity except the host fd limits: those are umlts's, not the guest's. */
@@ -132,6 +132,8 @@ export class HandleCache {
 
   /** every mount's directory cache, asked for room when the budget is short; guarded by the JS thread */
   private readonly dirCaches: DirCache[] = [];
+  /** the caches' one inotify instance (dcache.ts), made by the first cache; guarded by the JS thread */
+  dirWatches: DirWatches | null = null;
   /** calls of epoch() when no clock was given; guarded by the JS thread */
   private calls = 0;
 
@@ -154,6 +156,11 @@ export class HandleCache {
     if (this.coldWalksLeft <= 0) return false;
     this.coldWalksLeft--;
     return true;
+  }
+
+  /** The cold walks are over (the directory caches may start). */
+  get warm(): boolean {
+    return this.coldWalksLeft <= 0;
   }
 
   /** The current operation's number (see opClock). */
