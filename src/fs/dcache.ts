@@ -332,9 +332,10 @@ export class DirCache {
     this.watches.sync();
   }
 
-  /** Events were lost, or a filesystem went (DirWatches): trust no entry. */
+  /** Events were lost, or a filesystem went (DirWatches): trust no entry, nor the root's attributes. */
   lost(): void {
     for (const e of [...this.byRel.values()]) this.drop(e, true);
+    this.rootSt = null;
   }
 
   /** One event of a watch of this cache's (DirWatches.sync). */
