@@ -184,13 +184,14 @@ export class Scheduler {
     const others = Math.max(0, all - ours);
     const quiet = nowMs - this.spinCheckedAt > 10 * SPIN_CHECK_MS;
     this.othersAvg = quiet ? others : this.othersAvg * 0.7 + others * 0.3;
-    // the kernel's process's other threads (V8 compiling the kernel's code, its collector): their share of a CPU
-    // since the last check
+    // the CPU time the kernel's process's other threads (V8 compiling the kernel's code, its collector) used
+    // since the last check; at the first, unknown: a run's start is when they are busiest, so no polling
+    // before one whole interval is measured
     const helpers = this.platform.helpersCpuNs();
-    const helpersShare = quiet || helpers < 0 || this.helpersAt < 0 ? 0 : (helpers - this.helpersAt) / ((nowMs - this.spinCheckedAt) * 1e6);
+    const used = helpers < 0 ? 0 : this.helpersAt < 0 ? Infinity : helpers - this.helpersAt;
     this.helpersAt = helpers;
     // what polling would save the traps since (POLL_GAIN_NS each), against the CPU time it would take from them
-    const pays = helpersShare === 0 || this.resumes * POLL_GAIN_NS >= helpersShare * (nowMs - this.spinCheckedAt) * 1e6;
+    const pays = this.resumes * POLL_GAIN_NS >= used;
     this.resumes = 0;
     this.spinCheckedAt = nowMs;
     // polling that mostly ends in a sleep anyway (calls that outlast the handler's polling: forks, execs,
