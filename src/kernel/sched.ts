@@ -171,8 +171,9 @@ export class Scheduler {
    * polling, all of it theirs (with V8's helpers off, polling or not made
    * no difference). So polling must also save more than it takes from
    * them: POLL_GAIN_NS for each trap since the last check against the CPU
-   * time they used meanwhile. A compiler, a shell loop or a short run's
-   * start go without; a loop of cheap calls polls.
+   * time they used meanwhile, and nothing before one whole interval is
+   * measured. A compiler, a shell loop or a short run's start go without; a
+   * loop of cheap calls polls.
    */
   private adaptSpin(t: Task, nowMs: number): void {
     // t's state on each side of the host's count: either read may race its handler falling asleep
