@@ -698,6 +698,12 @@ export class Kernel {
     for (const t of this.sched.expired()) this.platform.kick(t.thread);
     if (this.sched.contended) this.armTick();
   }
+  /** The stop being handled leaves the task asleep in the kernel: its handler stops polling, and the time until
+   * it resumes is not the kernel's work on the stop (the scheduler's placement). */
+  stopBlocked(task: Task): void {
+    task.thread.blocked();
+    this.sched.blocked(task);
+  }
   start(task: Task): void {
     task.thread.resumeGuest(task.regs, task.sc.atSeccomp);
     task.sc.atSeccomp = false;

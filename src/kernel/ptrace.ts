@@ -156,8 +156,7 @@ export function ptraceStop(k: Kernel, t: Task, code: number, after: 'resume' | '
   if (info !== undefined) p.siginfo = info;
   else if (!p.signalStop) p.siginfo = { signo: SIGTRAP, code, pid: t.tid, uid: t.creds.uid };
   t.state = 'traced';
-  t.thread.blocked();
-  k.sched.blocked(t);
+  k.stopBlocked(t);
   const tracer = p.tracer;
   // (waiters before the signal, as notifyParent)
   tracer.childWait.wake(1);

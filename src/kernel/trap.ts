@@ -117,8 +117,7 @@ export function syscall(k: Kernel, task: Task): void {
   k.stats.syscalls++;
   const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
   if (ret === BLOCKED) {
-    task.thread.blocked();
-    k.sched.blocked(task);
+    k.stopBlocked(task);
     // mapping changes reach the host now, not when this task resumes: its
     // other threads run on meanwhile (the trapping thread is still stopped,
     // or parked if it exited; a process that died has nothing queued)

@@ -108,11 +108,13 @@ export abstract class HostFacts {
   }
   /** Platform.helpersCpuNs: this process's CPU time less the calling (kernel's) thread's. */
   helpersCpuNs(): number {
+    const all = this.clockNumNs(CLOCK_PROCESS_CPUTIME_ID), mine = this.clockNumNs(CLOCK_THREAD_CPUTIME_ID);
+    return all < 0 || mine < 0 ? -1 : all - mine;
+  }
+  /** A clock now as a double, ns (no BigInt: CPU clocks read on the scheduler's path); -1 if the host has none. */
+  private clockNumNs(clock: number): number {
     const ts = this.ts;
-    if (host.clockGettime(CLOCK_PROCESS_CPUTIME_ID, ts) < 0) return -1;
-    const all = Number(ts[0]!) * 1e9 + Number(ts[1]!);
-    if (host.clockGettime(CLOCK_THREAD_CPUTIME_ID, ts) < 0) return -1;
-    return all - (Number(ts[0]!) * 1e9 + Number(ts[1]!));
+    return host.clockGettime(clock, ts) < 0 ? -1 : Number(ts[0]!) * 1e9 + Number(ts[1]!);
   }
   /** A host clock now, ns; null if the host has none. */
   clockNs(clock: number): bigint | null {
@@ -130,7 +132,6 @@ export abstract class HostFacts {
   }
   /** CPU time a guest's whole host process has used, ns (0 if gone). */
   processCpuNs(ctx: Context): number {
-    const ts = this.ts;
-    return host.clockGettime(host.processCpuClock(ctx.tgid), ts) < 0 ? 0 : Number(ts[0]!) * 1e9 + Number(ts[1]!);
+    return Math.max(0, this.clockNumNs(host.processCpuClock(ctx.tgid)));
   }
 }
