@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
-const CLI = path.join(ROOT, 'dist', 'umlts.mjs');
+const CLI = path.join(ROOT, 'dist', 'umlts.cjs');
 const SRC = fileURLToPath(new URL('../../shared/bench/microbench.c', import.meta.url));
 // the guest must see the binary: not under /tmp (the guest's /tmp is its own tmpfs)
 const BUILD = ROOT.startsWith('/tmp/') ? path.join('/var/tmp', 'umlts-bench') : path.join(ROOT, 'build');

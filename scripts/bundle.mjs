@@ -1,6 +1,9 @@
 // npm run build, after tsc: the bundles in dist/ (esbuild).
-//   umlts.mjs         the command (ES module: it is the package's bin)
-//   umlts-oci.mjs     the OCI runtime (bin/umlts-oci runs it)
+//   umlts.cjs         the command (the package's bin)
+//   umlts-oci.cjs     the OCI runtime (bin/umlts-oci runs it)
+//   (both CommonJS: an ES-module entry makes node start its ES module loader
+//   and build a facade for each built-in module imported, ~12 ms of each
+//   start on a slow machine, issue 14)
 //   index.js          the library's entry, tsc's output bundled in place (the
 //                     caller's side only: one file loads in half the time of
 //                     tsc's module graph); tsc's .d.ts files stay its types
@@ -9,6 +12,7 @@
 //   umlts-kernel.cjs  the kernel, loaded as a vm.Script with V8's code cache
 //                     (src/lib/load_kernel.ts; scripts/code_cache.mjs makes the cache)
 // In the CommonJS bundles import.meta.url is the bundle's own file URL.
+import { rmSync } from 'node:fs';
 import { buildSync } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', external: ['koffi'], logLevel: 'warning' };
@@ -19,8 +23,10 @@ const cjs = {
 };
 // first, "use strict": a banner before esbuild's own directive would leave the bundle sloppy
 const ownUrl = { js: "'use strict';\nconst __kernel_url = require('node:url').pathToFileURL(__filename).href;" };
-buildSync({ ...common, format: 'esm', entryPoints: ['dist/cli.js'], outfile: 'dist/umlts.mjs' });
-buildSync({ ...common, format: 'esm', entryPoints: ['dist/oci.js'], outfile: 'dist/umlts-oci.mjs' });
+// (the ES-module bundles of earlier builds, so that no checkout runs a stale one)
+for (const old of ['dist/umlts.mjs', 'dist/umlts-oci.mjs']) rmSync(old, { force: true });
+buildSync({ ...cjs, entryPoints: ['dist/cli.js'], outfile: 'dist/umlts.cjs', banner: ownUrl });
+buildSync({ ...cjs, entryPoints: ['dist/oci.js'], outfile: 'dist/umlts-oci.cjs', banner: ownUrl });
 buildSync({ ...common, format: 'esm', entryPoints: ['dist/index.js'], outfile: 'dist/index.js', allowOverwrite: true });
 buildSync({ ...cjs, entryPoints: ['dist/lib/kernel_worker.js'], outfile: 'dist/umlts-worker.cjs', banner: ownUrl });
 // load_kernel.ts compiles the kernel as it is on disk: CommonJS's wrapper is the bundle's own first line (so its

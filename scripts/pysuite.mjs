@@ -13,7 +13,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const CLI = path.join(ROOT, 'dist', 'umlts.mjs');
+const CLI = path.join(ROOT, 'dist', 'umlts.cjs');
 const PYTHON = '/usr/bin/python3';
 const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', TERM: 'dumb', LANG: 'C.UTF-8' };
 

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 /** The umlts command; UMLTS_CLI overrides it (to check the harness itself
  * against a stand-in). */
-export const CLI = process.env.UMLTS_CLI || path.join(ROOT, 'dist', 'umlts.mjs');
+export const CLI = process.env.UMLTS_CLI || path.join(ROOT, 'dist', 'umlts.cjs');
 export const GUEST_SRC = path.join(ROOT, 'test', 'guests');
 /** The library (package.json's export), as a URL for import(). */
 export const LIB = pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href;
@@ -160,12 +160,12 @@ export function runNative(argv, opts = {}) {
  * matched against them (the stub's argv names its kernel's pid). */
 const umltsPids = new Set();
 
-/** Fails with a clear message (not a crash) when dist/umlts.mjs is missing. */
+/** Fails with a clear message (not a crash) when dist/umlts.cjs is missing. */
 export function requireCli() {
   assert.ok(fs.existsSync(CLI), `umlts is not built: ${CLI} does not exist (run \`npm run build\`)`);
 }
 
-/** Run `node [opts.nodeArgs] dist/umlts.mjs run ...args -- ...argv`. opts as runNative, plus
+/** Run `node [opts.nodeArgs] dist/umlts.cjs run ...args -- ...argv`. opts as runNative, plus
  * `raw: true` to pass args verbatim (no `run`, no `--`, for CLI tests). */
 export function runUmlts(args, argv, opts = {}) {
   requireCli();

@@ -69,7 +69,7 @@ function copyPackage() {
 }
 
 function runCopy(dir, argv) {
-  const r = spawnSync(process.execPath, [path.join(dir, 'dist', 'umlts.mjs'), 'run', '--', ...argv],
+  const r = spawnSync(process.execPath, [path.join(dir, 'dist', 'umlts.cjs'), 'run', '--', ...argv],
     { env: withPlatform({ ...CLEAN_ENV, UMLTS_TIMING: '1' }), encoding: 'utf8', timeout: 120_000, cwd: '/' });
   trackUmltsPid(r.pid);
   const p = phases(r.stderr).find((x) => x.phase.startsWith('load: compiled'));

@@ -46,7 +46,7 @@ before(() => {
   assert.equal(r.status, 0, r.stderr);
   waitFor((s) => prompts(s) > 0, 'the first prompt');
   const pane = tmux('display', '-p', '-t', 's', '#{pane_pid}').stdout.trim();
-  const c = spawnSync('pgrep', ['-P', pane, '-f', 'umlts.mjs'], { encoding: 'utf8' });
+  const c = spawnSync('pgrep', ['-P', pane, '-f', 'umlts.cjs'], { encoding: 'utf8' });
   umltsPid = Number(c.stdout.trim().split('\n')[0]) || 0;
 });
 after(() => {
@@ -144,7 +144,7 @@ for (const sig of ['KILL', 'TERM']) {
     };
     until(/umlts\$/, 'the prompt');
     const pane = tmux('display', '-p', '-t', s2, '#{pane_pid}').stdout.trim();
-    const pid = Number(spawnSync('pgrep', ['-P', pane, '-f', 'umlts.mjs'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    const pid = Number(spawnSync('pgrep', ['-P', pane, '-f', 'umlts.cjs'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
     assert.ok(pid > 0, 'umlts runs in the pane');
     process.kill(pid, `SIG${sig}`);
     until(/^status=\d+\n.*\S/m, 'umlts to end');

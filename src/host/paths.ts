@@ -1,7 +1,7 @@
 /**
  * Where umlts's own files are: the package root is the nearest directory
  * above this code holding package.json. The same whether this runs as
- * tsc's modules (dist/platform/...) or as the bundle (dist/umlts.mjs).
+ * tsc's modules (dist/platform/...) or as the bundle (dist/umlts.cjs).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
