@@ -2,7 +2,10 @@
 // natively, under umlts, and under the peers when they are installed (UML's
 // linux.uml, gVisor's runsc), in one run, printed as ratios to native.
 //
-//   node bench/bench.mjs [ROW...] [startup] [--reps N] [--workloads] [--no-peers]
+//   node bench/bench.mjs [ROW...] [startup] [--reps N] [--workloads] [--workload TEXT]... [--no-peers]
+//
+// --workload TEXT runs only the workloads whose name holds TEXT (and no
+// rows unless some are named).
 //
 // The start-up section (issue 14) runs with the default rows or when
 // `startup` is named: `node -e 0`, `umlts run -- /bin/true`, the library's
@@ -76,15 +79,25 @@ const WORKLOADS = [
     name: 'busybox tar c + tar x, 2000 files',
     // the second step reads what the first wrote: gVisor must write the host (no overlay)
     hostWrites: true,
+    // (steps: each run's own extraction directory, made by before)
     before: () => tarTree(),
-    steps: [
+    steps: () => [
       ['/bin/busybox', 'tar', 'cf', path.join(BUILD, 'tartree', 't.tar'), '-C', path.join(BUILD, 'tartree'), 'src'],
-      ['/bin/busybox', 'tar', 'xf', path.join(BUILD, 'tartree', 't.tar'), '-C', path.join(BUILD, 'tartree', 'x')],
+      ['/bin/busybox', 'tar', 'xf', path.join(BUILD, 'tartree', 't.tar'), '-C', tarInto],
     ],
+    after: () => fs.rmSync(path.join(BUILD, 'tartree', 'runs'), { recursive: true, force: true }),
   },
 ];
 
-/** The tar workload's tree (made once) and an empty extraction directory (each rep). */
+/**
+ * The tar workload's tree (made once) and an empty extraction directory of
+ * each run's own (tarInto), all deleted after the whole workload (after):
+ * ext4 allocates inodes slowly for a minute or more after many were deleted
+ * (ialloc.c's recently_deleted), so a tree deleted just before a run slowed
+ * whichever runner came next, by up to 5x natively here.
+ */
+let tarInto = '';
+let tarRuns = 0;
 function tarTree() {
   const base = path.join(BUILD, 'tartree');
   const src = path.join(base, 'src');
@@ -97,9 +110,9 @@ function tarTree() {
     }
     fs.writeFileSync(path.join(src, '.done'), '');
   }
-  fs.rmSync(path.join(base, 'x'), { recursive: true, force: true });
   fs.rmSync(path.join(base, 't.tar'), { force: true });
-  fs.mkdirSync(path.join(base, 'x'));
+  tarInto = path.join(base, 'runs', `x${tarRuns++}`);
+  fs.mkdirSync(tarInto, { recursive: true });
 }
 
 function which(cmd) {
@@ -111,18 +124,23 @@ function which(cmd) {
 }
 
 function parseArgs(argv) {
-  const o = { rows: [], reps: 3, workloads: false, peers: true, startup: false };
+  const o = { rows: [], reps: 3, workloads: false, only: [], peers: true, startup: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--reps') o.reps = Math.max(1, Number(argv[++i]) || 1);
     else if (a === '--workloads') o.workloads = true;
+    else if (a === '--workload') {
+      // the workloads whose name holds this text, and (unless rows are named) nothing else
+      o.workloads = true;
+      o.only.push(argv[++i] ?? '');
+    }
     else if (a === '--no-peers') o.peers = false;
     else if (a === '--all') o.rows = ROWS.map((r) => r.arg);
     else if (a === 'startup') o.startup = true;
     else if (ROWS.some((r) => r.arg === a)) o.rows.push(a);
     else { console.error(`bench: unknown argument ${a} (rows: ${ROWS.map((r) => r.arg).join(', ')})`); process.exit(2); }
   }
-  if (o.rows.length === 0 && !o.startup) {
+  if (o.rows.length === 0 && !o.startup && o.only.length === 0) {
     o.rows = ROWS.filter((r) => r.default).map((r) => r.arg);
     o.startup = true;
   }
@@ -255,7 +273,7 @@ function measureWorkload(runner, w, reps) {
   for (let i = 0; i < reps; i++) {
     w.before?.();
     let total = 0;
-    for (const argv of w.steps ?? [w.argv]) {
+    for (const argv of (typeof w.steps === 'function' ? w.steps() : w.steps) ?? [w.argv]) {
       const r = runOnce(runner, argv, w);
       if (!r.ok) return { error: r.why };
       total += r.wallMs;
@@ -451,8 +469,10 @@ function main() {
     const wout = [];
     const byName = new Map();
     for (const w of WORKLOADS) {
+      if (opts.only.length > 0 && !opts.only.some((t) => w.name.includes(t))) continue;
       if (w.build) buildWorkload(w.build);
       const m = Object.fromEntries(rs.map((r) => [r.name, measureWorkload(r, w, opts.reps)]));
+      w.after?.();
       byName.set(w.name, m);
       for (const [name, v] of Object.entries(m)) if (v.error) errors.push(`${w.name} under ${name}: ${v.error}`);
       wout.push([w.name, cell(m.native), cell(m.umlts), (() => { const r = slowdown(m.native, m.umlts, true); return r === null ? '' : `${fmt(r)}×`; })(),
