@@ -12,7 +12,7 @@
 //   umlts-kernel.cjs  the kernel, loaded as a vm.Script with V8's code cache
 //                     (src/lib/load_kernel.ts; scripts/code_cache.mjs makes the cache)
 // In the CommonJS bundles import.meta.url is the bundle's own file URL.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync, renameSync } from 'node:fs';
 import { buildSync } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', external: ['koffi'], logLevel: 'warning' };
@@ -33,10 +33,17 @@ buildSync({ ...cjs, entryPoints: ['dist/lib/kernel_worker.js'], outfile: 'dist/u
 // line numbers are kept) and last, and it takes __kernel_url too. (A wrapper added at load time made V8 copy the
 // whole text once more, 150 pages.) Without comments or layout, and in
 // ASCII (a one-byte string for V8): reading and compiling it from its code cache takes a third less of a start
-// (issue 14). Names survive, so a kernel error's stack still says where; UMLTS_READABLE_KERNEL=1 keeps the layout.
-const compact = process.env.UMLTS_READABLE_KERNEL ? {} : { minifyWhitespace: true, legalComments: 'none', charset: 'ascii' };
+// (issue 14). Names survive, so a kernel error's stack still says where; UMLTS_READABLE_KERNEL=1 keeps the layout
+// (ASCII always: load_kernel.ts decodes it as latin1).
+const compact = process.env.UMLTS_READABLE_KERNEL ? { charset: 'ascii' } : { minifyWhitespace: true, legalComments: 'none', charset: 'ascii' };
 const wrapper = {
   banner: { js: "(function (exports, require, module, __filename, __dirname, __kernel_url) {'use strict';" },
   footer: { js: '\n})' },
 };
-buildSync({ ...cjs, entryPoints: ['dist/lib/worker.js'], outfile: 'dist/umlts-kernel.cjs', ...compact, ...wrapper });
+// written whole under another name and renamed: a start maps the bundle (host/map_file.ts), and a file rewritten
+// in place under a mapping would fault it (SIGBUS) where it shrank
+const kernel = buildSync({ ...cjs, entryPoints: ['dist/lib/worker.js'], outfile: 'dist/umlts-kernel.cjs', ...compact, ...wrapper, write: false });
+for (const f of kernel.outputFiles) {
+  writeFileSync(`${f.path}.new`, f.contents);
+  renameSync(`${f.path}.new`, f.path);
+}

@@ -5,7 +5,7 @@
 // only the text's length). The cache is taken after one guest (/bin/true)
 // has run, so that it holds every function a start needs, compiled; if no
 // guest can run here (no ptrace), it holds what loading compiled.
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { KERNEL_BUNDLE, KERNEL_CACHE, STAMP_PREFIX, loadKernel, kernelCodeCache } from '../dist/lib/load_kernel.js';
 import { runHere } from '../dist/lib/run_here.js';
@@ -15,7 +15,9 @@ let text = readFileSync(KERNEL_BUNDLE, 'utf8');
 const at = text.lastIndexOf(STAMP_PREFIX);
 if (at >= 0) text = text.slice(0, at);
 const stamp = createHash('sha256').update(text).digest('hex');
-writeFileSync(KERNEL_BUNDLE, `${text}${STAMP_PREFIX}${stamp}\n`);
+// (under another name, then renamed: bundle.mjs says why)
+writeFileSync(`${KERNEL_BUNDLE}.new`, `${text}${STAMP_PREFIX}${stamp}\n`);
+renameSync(`${KERNEL_BUNDLE}.new`, KERNEL_BUNDLE);
 
 const why = (e) => (e instanceof Error ? e.message : String(e));
 try {
