@@ -18,6 +18,7 @@
 import { Vdso } from './vdso.js';
 import { readVdsoImage } from '../host/vdso.js';
 import { STUB_DIR } from '../platform/stub_layout.js';
+import { SlotPool } from '../platform/slot_pool.js';
 import * as host from '../host/libc.js';
 import { PageCache } from './page_cache.js';
 
@@ -100,7 +101,7 @@ export class Physmem {
     this.cowHint = new Uint8Array(this.nframes);
     this.scratch = this.limit;
     this.scratchAddr = this.hostAddr(this.scratch);
-    for (let f = this.nframes - 1; f > this.scratch; f--) this.stubSlots.push(f);
+    this.stubSlots = new SlotPool(this.scratch + 1, this.nframes);
   }
 
   /** the kernel's scratch frame (the first of the reserve) and its host
@@ -111,7 +112,7 @@ export class Physmem {
   readonly scratchAddr: bigint;
 
   /** free stub batch-page frames in the reserve above the guest's frames; guarded by the JS thread */
-  private readonly stubSlots: number[] = [];
+  private readonly stubSlots: SlotPool;
 
   /**
    * The frame of one stub's batch page: a zeroed frame from the reserve
@@ -119,17 +120,17 @@ export class Physmem {
    * and exec).
    */
   get stubSlotsFree(): number {
-    return this.stubSlots.length;
+    return this.stubSlots.free;
   }
   allocStubSlot(): number {
-    const f = this.stubSlots.pop();
+    const f = this.stubSlots.take();
     if (f === undefined) throw new OutOfMemory();
     return f;
   }
   freeStubSlot(f: number): void {
     const c = this.chunkOf(f), o = this.offsetIn(f);
     c.fill(0, o, o + PAGE_SIZE);
-    this.stubSlots.push(f);
+    this.stubSlots.give(f);
   }
 
   /** Bytes of one frame, through the kernel mapping (a view, no copy). */

@@ -45,6 +45,7 @@ import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SOL_SOCKET, SO_PASSCRED, SO_RCVT
 import { HostThread, attachSpawned, spawnRelay, SIGKILL, SIGSEGV, SIGTRAP, WIFEXITED, WEXITSTATUS, WTERMSIG, WIFSTOPPED } from '../ptrace/thread.js';
 import { SystrapThread, SysSpace, resetMessage } from './thread.js';
 import { Regs, RIP } from '../regs.js';
+import { SlotPool } from '../slot_pool.js';
 import {
   loadStubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_FD_SYSMEM, STUB_FD_DONE, STUB_AREAS, STUB_AREA_SIZE, STUB_AREAS_MAX, DB_SEQ,
   STUB_BATCH_SEQ, STUB_BATCH_CMD, STUB_BATCH_ARG0, STUB_BATCH_ARG1, STUB_BATCH_ENTRY, STUB_BATCH_MAX, MAPPER_RUN,
@@ -155,7 +156,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
   /** stub processes by host pid; guarded by the JS thread */
   private readonly spaces = new Map<number, SysSpace>();
   /** sysmem slots no process has mapped; guarded by the JS thread */
-  private readonly freeSlots: number[] = [];
+  private readonly freeSlots = new SlotPool(0, STUB_AREAS_MAX);
   /** deaths to report (STOP_EXIT), one per wait(); guarded by the JS thread */
   private readonly exits: Array<{ t: SystrapThread; sig: number; status: number }> = [];
   private readonly reapCallbacks = new Map<number, () => void>();
@@ -225,7 +226,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
     this.ks = new Int32Array(low, SYSMEM_KSTATE, 1024);
     this.seqAddr = this.sysmemBase + BigInt(DB_SEQ);
     this.eventsAddr = this.sysmemBase + BigInt(SYSMEM_WAKER + WK_EVENTS);
-    for (let i = STUB_AREAS_MAX - 1; i >= 0; i--) this.freeSlots.push(i);
   }
 
   /** A stub process for the batch page at batchOff (it starts, then stops at its ready trap); EAGAIN if the host refuses. */
@@ -279,7 +279,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
       flushParent();
     } catch (e) {
       // (a fork that went with the run and failed gave its slot back itself)
-      if (!f.withRun) this.freeSlots.push(slot);
+      if (!f.withRun) this.freeSlots.give(slot);
       throw e;
     } finally {
       this.forkAhead = null;
@@ -330,7 +330,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
         // copy, born or about to say so, must not outlive this fork, watching a batch frame about to be freed
         // (or an area: the slot goes back only once no copy can have it mapped)
         if (!this.abandon()) throw new BatchPageLost();
-        this.freeSlots.push(f.slot);
+        this.freeSlots.give(f.slot);
         throw new ContextGone(space.pid, -1);
       }
       // the copy that never says it was born or cloned (it died, or the host has not run it for 2 s): the fork fails
@@ -338,7 +338,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
     }
     if (f.err !== 0 || f.child === 0 || f.cloned < 0) {
       if (f.err === 0 && !this.abandon()) throw new BatchPageLost();
-      this.freeSlots.push(f.slot);
+      this.freeSlots.give(f.slot);
       if (f.err <= 0) f.err = Errno.EAGAIN;
     }
     return 0;
@@ -431,7 +431,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private takeSlot(space: SysSpace | null): number {
     let slot = space ? space.freeSlots.pop() : undefined;
     if (slot === undefined) {
-      slot = this.freeSlots.pop();
+      slot = this.freeSlots.take();
       if (slot === undefined) return -1;
       new Uint8Array(this.areaView(slot)).fill(0);
       if (space) space.slots.push(slot);
@@ -836,7 +836,7 @@ export class SystrapPlatform extends HostFacts implements Platform {
     space.reaped = true;
     this.spaces.delete(space.pid);
     for (const t of space.threads) this.unlive(t);
-    for (const slot of space.slots) this.freeSlots.push(slot);
+    for (const slot of space.slots) this.freeSlots.give(slot);
     space.slots.length = 0;
     if (space.pidfd >= 0) {
       this.events.unwatch(space.pidfd);
