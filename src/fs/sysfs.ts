@@ -102,7 +102,7 @@ export class SysCpuFs extends FileSystem {
     return new SysDir(this, this.nextIno++, perm, new Map(Object.entries(entries)));
   }
   private file(perm: number, text: string): SysFile {
-    return new SysFile(this, this.nextIno++, perm, enc.encode(text));
+    return new SysFile(this, this.nextIno++, perm, text);
   }
 
   statfs(): StatFs {
@@ -160,13 +160,17 @@ class SysDir extends FixedNode {
 /** A sysfs attribute: sysfs reports every attribute's size as 4096 (a page), whatever it holds. */
 class SysFile extends FixedNode {
   protected readonly st: Stat;
-  constructor(readonly fs: SysCpuFs, ino: number, perm: number, private readonly data: Uint8Array) {
+  /** the text's bytes, encoded at the first open (a boot builds ~20 files per vCPU that most runs never read);
+   * guarded by the JS thread */
+  private data: Uint8Array | null = null;
+  constructor(readonly fs: SysCpuFs, ino: number, perm: number, private readonly text: string) {
     super();
     this.st = fs.attrs(ino, S_IFREG | perm, 4096);
   }
   override open(flags: number, path: string): File | number {
     // the attributes that are writable on Linux (cpuN/online) take no writes here
     if ((flags & 3) !== 0) return -Errno.EACCES;
+    this.data ??= enc.encode(this.text);
     return new KernfsFile(flags, path, this.data, this.st);
   }
 }
