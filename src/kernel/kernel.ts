@@ -439,8 +439,24 @@ export class Kernel {
     while (!done()) {
       this.platform.wait(stop);
       const task = stop.ctx?.owner as Task | null | undefined;
-      if (task) this.contain(() => this.onStop(task, stop), task, STOP_NAMES[stop.kind]);
-      this.contain(() => this.runWoken());
+      // (contain's steps written out: no closures per stop on the trap path)
+      if (task) {
+        try {
+          this.onStop(task, stop);
+        } catch (e) {
+          this.stepFailed(e, task, STOP_NAMES[stop.kind]);
+        }
+      }
+      this.runWokenContained();
+    }
+  }
+
+  /** contain(() => this.runWoken()), without a closure per call (the trap loop's). */
+  runWokenContained(): void {
+    try {
+      this.runWoken();
+    } catch (e) {
+      this.stepFailed(e);
     }
   }
 
@@ -455,18 +471,22 @@ export class Kernel {
     try {
       step();
     } catch (e) {
-      if (e instanceof StubFailed || e instanceof ContextGone) {
-        const task = this.taskOfHostTid(e.tid);
-        if (!task) return;
-        if (e instanceof ContextGone) return this.onHostDeath(task, SIGKILL, 0);
-        this.warn(`pid ${task.pid}: ${e.message}; killed`);
-        this.exitGroup(task, SIGKILL);
-      } else {
-        if (e instanceof KernelPanic || !task) throw e;
-        this.internalError(task, what, e);
-      }
-      this.runWoken();
+      this.stepFailed(e, task, what);
     }
+  }
+  /** What contain() does with an exception of a step acting for task (if any) handling `what`. */
+  private stepFailed(e: unknown, task?: Task, what = 'trap'): void {
+    if (e instanceof StubFailed || e instanceof ContextGone) {
+      const task = this.taskOfHostTid(e.tid);
+      if (!task) return;
+      if (e instanceof ContextGone) return this.onHostDeath(task, SIGKILL, 0);
+      this.warn(`pid ${task.pid}: ${e.message}; killed`);
+      this.exitGroup(task, SIGKILL);
+    } else {
+      if (e instanceof KernelPanic || !task) throw e;
+      this.internalError(task, what, e);
+    }
+    this.runWoken();
   }
 
   /**

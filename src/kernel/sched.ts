@@ -356,8 +356,16 @@ export class Scheduler {
     const freed = t.cpu;
     this.cpu[freed] = null;
     t.cpu = -1;
-    // the first waiter that may run on the freed vCPU (its affinity)
-    const k = this.waiting.findIndex((w) => w.affinity === null || w.affinity[freed]);
+    // the first waiter that may run on the freed vCPU (its affinity); a loop, not findIndex's closure: this runs at
+    // every trap
+    let k = -1;
+    for (let j = 0; j < this.waiting.length; j++) {
+      const a = this.waiting[j]!.affinity;
+      if (a === null || a[freed]) {
+        k = j;
+        break;
+      }
+    }
     if (k < 0) return null;
     const next = this.waiting.splice(k, 1)[0]!;
     this.acquire(next);

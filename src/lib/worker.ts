@@ -336,7 +336,7 @@ class WorkerSandbox {
       const t = this.starts.shift()!;
       this.k.contain(() => this.k.resume(t));
     }
-    this.k.contain(() => this.k.runWoken());
+    this.k.runWokenContained();
     this.flushTrace();
     return this.closing || this.k.initStatus !== null;
   }
