@@ -18,6 +18,7 @@ import { RunOptions, UsageError, parseSize, parseMount, parseTmpfs, capNames } f
 import { runHere } from './lib/run_here.js';
 import { SIGNAL_MESSAGES } from './abi/signal.js';
 import { mark } from './lib/timing.js';
+import { exitNow, watchStdio } from './host/exit.js';
 import { CAP_NAMES, CAP_FULL_SET, capAnd, capOr, capNot, capRaised } from './abi/capability.js';
 import { compileSeccomp } from './oci/seccomp.js';
 import { OciError } from './oci/errors.js';
@@ -276,9 +277,11 @@ async function main(): Promise<number> {
   }
 }
 
+// (exitNow's _exit asks Node's stdio streams for queued bytes only if they were made)
+watchStdio();
 main().then((code) => {
   mark('cli: exit');
-  process.exit(code);
+  exitNow(code);
 }, (e: unknown) => {
   process.stderr.write(`umlts: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\n`);
   process.exit(70);
