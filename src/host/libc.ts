@@ -1,10 +1,11 @@
 /**
  * Every call the kernel makes into the host OS goes through this file (koffi
  * is loaded by koffi.ts; the OCI runtime's own calls are in oci.ts, the
- * kernel's loader maps its bundle through map_file.ts). Thin wrappers named
- * after the libc call; a failure throws HostError {call, errno}. Pointers
- * are BigInt (koffi 3); out-parameters are typed arrays, which koffi passes
- * by address without copying.
+ * kernel's loader maps its bundle through map_file.ts and the command's
+ * exit is exit.ts: both run where this module is not loaded). Thin wrappers
+ * named after the libc call; a failure throws HostError {call, errno}.
+ * Pointers are BigInt (koffi 3); out-parameters are typed arrays, which
+ * koffi passes by address without copying.
  *
  * Hot-path wrappers (ptrace, waitpid) take and return plain numbers and
  * preallocated typed arrays: nothing is allocated per call.
@@ -23,89 +24,70 @@ const libc = koffi.load('libc.so.6');
 
 export type HostPtr = bigint;
 
-type HostFunction = ReturnType<typeof libc.func>;
-/**
- * A table of libc functions by prototype, each declared to koffi at its
- * first call (the call goes through, and the table's entry becomes koffi's
- * function): a start used to declare all ~120, and their 240 KB of new
- * objects were a fifth of what the kernel's modules allocate while loading
- * (most of a young-generation collection, issue 14), for the few dozen a
- * short run calls. A prototype koffi refuses throws at that first call.
- */
-function bindings<K extends string>(protos: Record<K, string>): Record<K, HostFunction> {
-  // a copy of the literal keeps its shape (fast properties, as the literal of declared functions had: properties
-  // added one by one by name make a dictionary, a hash lookup at every host call)
-  const t = { ...protos } as unknown as Record<K, HostFunction>;
-  for (const name of Object.keys(protos) as K[]) {
-    t[name] = libc.func(protos[name]);
-  }
-  return t;
-}
-
 // ---- raw bindings ---------------------------------------------------------
-const c = bindings({
-  ptrace_n: 'long ptrace(long req, int pid, uintptr_t addr, uintptr_t data)',
-  ptrace_p: 'long ptrace(long req, int pid, uintptr_t addr, void *data)',
-  ptrace_l: 'long ptrace(long req, int pid, long addr, long data)',
-  waitpid: 'int waitpid(int pid, int *status, int options)',
-  waitid: 'int waitid(int idtype, int id, void *info, int options)',
-  kill: 'int kill(int pid, int sig)',
-  tgkill: 'int tgkill(int tgid, int tid, int sig)',
-  getpid: 'int getpid(void)',
-  getpgid: 'int getpgid(int pid)',
-  getuid: 'unsigned int getuid(void)',
-  getgid: 'unsigned int getgid(void)',
-  posix_spawn: 'int posix_spawn(int *pid, const char *path, void *file_actions, void *attrp, const char **argv, const char **envp)',
-  fa_init: 'int posix_spawn_file_actions_init(void *fa)',
-  fa_destroy: 'int posix_spawn_file_actions_destroy(void *fa)',
-  fa_adddup2: 'int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)',
-  attr_init: 'int posix_spawnattr_init(void *attr)',
-  attr_destroy: 'int posix_spawnattr_destroy(void *attr)',
-  attr_setflags: 'int posix_spawnattr_setflags(void *attr, short flags)',
-  attr_setpgroup: 'int posix_spawnattr_setpgroup(void *attr, int pgrp)',
-  attr_setsigmask: 'int posix_spawnattr_setsigmask(void *attr, void *set)',
-  attr_setsigdefault: 'int posix_spawnattr_setsigdefault(void *attr, void *set)',
-  memfd_create: 'int memfd_create(const char *name, unsigned int flags)',
-  ftruncate: 'int ftruncate(int fd, int64_t len)',
-  fallocate: 'int fallocate(int fd, int mode, int64_t off, int64_t len)',
-  mmap: 'uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_t off)',
-  munmap: 'int munmap(uintptr_t addr, size_t len)',
-  close: 'int close(int fd)',
-  read_p: 'long read(int fd, uintptr_t buf, size_t n)',
-  write_p: 'long write(int fd, uintptr_t buf, size_t n)',
-  write_b: 'long write(int fd, void *buf, size_t n)',
-  read_b: 'long read(int fd, void *buf, size_t n)',
-  pread_p: 'long pread(int fd, uintptr_t buf, size_t n, int64_t off)',
-  pwrite_p: 'long pwrite(int fd, uintptr_t buf, size_t n, int64_t off)',
-  openat: 'int openat(int dirfd, const char *path, int flags, unsigned int mode)',
-  fstatat: 'int fstatat(int dirfd, const char *path, void *st, int flags)',
-  statx: 'int statx(int dirfd, const char *path, int flags, unsigned int mask, void *stx)',
-  fstat: 'int fstat(int fd, void *st)',
-  readlinkat: 'long readlinkat(int dirfd, const char *path, void *buf, size_t n)',
-  lseek: 'int64_t lseek(int fd, int64_t off, int whence)',
-  getdents64: 'long getdents64(int fd, void *buf, size_t n)',
-  faccessat: 'int faccessat(int dirfd, const char *path, int mode, int flags)',
-  sched_setaffinity: 'int sched_setaffinity(int pid, size_t size, void *mask)',
-  sched_getaffinity: 'int sched_getaffinity(int pid, size_t size, void *mask)',
-  sched_getcpu: 'int sched_getcpu(void)',
-  prctl: 'int prctl(int op, unsigned long a, unsigned long b, unsigned long c, unsigned long d)',
-  epoll_create1: 'int epoll_create1(int flags)',
-  epoll_ctl: 'int epoll_ctl(int epfd, int op, int fd, void *ev)',
-  epoll_wait: 'int epoll_wait(int epfd, void *evs, int max, int timeout)',
-  timerfd_create: 'int timerfd_create(int clock, int flags)',
-  timerfd_settime: 'int timerfd_settime(int fd, int flags, void *newv, void *oldv)',
-  poll: 'int poll(void *fds, unsigned long n, int timeout)',
-  ioctl_p: 'int ioctl(int fd, unsigned long req, void *arg)',
-  isatty: 'int isatty(int fd)',
-  setpgid: 'int setpgid(int pid, int pgid)',
-  tcsetpgrp: 'int tcsetpgrp(int fd, int pgrp)',
-  getpgrp: 'int getpgrp(void)',
-  prlimit: 'int prlimit(int pid, int res, void *newl, void *oldl)',
-  clock_gettime: 'int clock_gettime(int clk, void *ts)',
-  adjtimex: 'int adjtimex(void *tx)',
-  gethostname: 'int gethostname(void *name, size_t len)',
-  getrandom: 'long getrandom(void *buf, size_t n, unsigned int flags)',
-});
+const c = {
+  ptrace_n: libc.func('long ptrace(long req, int pid, uintptr_t addr, uintptr_t data)'),
+  ptrace_p: libc.func('long ptrace(long req, int pid, uintptr_t addr, void *data)'),
+  ptrace_l: libc.func('long ptrace(long req, int pid, long addr, long data)'),
+  waitpid: libc.func('int waitpid(int pid, int *status, int options)'),
+  waitid: libc.func('int waitid(int idtype, int id, void *info, int options)'),
+  kill: libc.func('int kill(int pid, int sig)'),
+  tgkill: libc.func('int tgkill(int tgid, int tid, int sig)'),
+  getpid: libc.func('int getpid(void)'),
+  getpgid: libc.func('int getpgid(int pid)'),
+  getuid: libc.func('unsigned int getuid(void)'),
+  getgid: libc.func('unsigned int getgid(void)'),
+  posix_spawn: libc.func('int posix_spawn(int *pid, const char *path, void *file_actions, void *attrp, const char **argv, const char **envp)'),
+  fa_init: libc.func('int posix_spawn_file_actions_init(void *fa)'),
+  fa_destroy: libc.func('int posix_spawn_file_actions_destroy(void *fa)'),
+  fa_adddup2: libc.func('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)'),
+  attr_init: libc.func('int posix_spawnattr_init(void *attr)'),
+  attr_destroy: libc.func('int posix_spawnattr_destroy(void *attr)'),
+  attr_setflags: libc.func('int posix_spawnattr_setflags(void *attr, short flags)'),
+  attr_setpgroup: libc.func('int posix_spawnattr_setpgroup(void *attr, int pgrp)'),
+  attr_setsigmask: libc.func('int posix_spawnattr_setsigmask(void *attr, void *set)'),
+  attr_setsigdefault: libc.func('int posix_spawnattr_setsigdefault(void *attr, void *set)'),
+  memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)'),
+  ftruncate: libc.func('int ftruncate(int fd, int64_t len)'),
+  fallocate: libc.func('int fallocate(int fd, int mode, int64_t off, int64_t len)'),
+  mmap: libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_t off)'),
+  munmap: libc.func('int munmap(uintptr_t addr, size_t len)'),
+  close: libc.func('int close(int fd)'),
+  read_p: libc.func('long read(int fd, uintptr_t buf, size_t n)'),
+  write_p: libc.func('long write(int fd, uintptr_t buf, size_t n)'),
+  write_b: libc.func('long write(int fd, void *buf, size_t n)'),
+  read_b: libc.func('long read(int fd, void *buf, size_t n)'),
+  pread_p: libc.func('long pread(int fd, uintptr_t buf, size_t n, int64_t off)'),
+  pwrite_p: libc.func('long pwrite(int fd, uintptr_t buf, size_t n, int64_t off)'),
+  openat: libc.func('int openat(int dirfd, const char *path, int flags, unsigned int mode)'),
+  fstatat: libc.func('int fstatat(int dirfd, const char *path, void *st, int flags)'),
+  statx: libc.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, void *stx)'),
+  fstat: libc.func('int fstat(int fd, void *st)'),
+  readlinkat: libc.func('long readlinkat(int dirfd, const char *path, void *buf, size_t n)'),
+  lseek: libc.func('int64_t lseek(int fd, int64_t off, int whence)'),
+  getdents64: libc.func('long getdents64(int fd, void *buf, size_t n)'),
+  faccessat: libc.func('int faccessat(int dirfd, const char *path, int mode, int flags)'),
+  sched_setaffinity: libc.func('int sched_setaffinity(int pid, size_t size, void *mask)'),
+  sched_getaffinity: libc.func('int sched_getaffinity(int pid, size_t size, void *mask)'),
+  sched_getcpu: libc.func('int sched_getcpu(void)'),
+  prctl: libc.func('int prctl(int op, unsigned long a, unsigned long b, unsigned long c, unsigned long d)'),
+  epoll_create1: libc.func('int epoll_create1(int flags)'),
+  epoll_ctl: libc.func('int epoll_ctl(int epfd, int op, int fd, void *ev)'),
+  epoll_wait: libc.func('int epoll_wait(int epfd, void *evs, int max, int timeout)'),
+  timerfd_create: libc.func('int timerfd_create(int clock, int flags)'),
+  timerfd_settime: libc.func('int timerfd_settime(int fd, int flags, void *newv, void *oldv)'),
+  poll: libc.func('int poll(void *fds, unsigned long n, int timeout)'),
+  ioctl_p: libc.func('int ioctl(int fd, unsigned long req, void *arg)'),
+  isatty: libc.func('int isatty(int fd)'),
+  setpgid: libc.func('int setpgid(int pid, int pgid)'),
+  tcsetpgrp: libc.func('int tcsetpgrp(int fd, int pgrp)'),
+  getpgrp: libc.func('int getpgrp(void)'),
+  prlimit: libc.func('int prlimit(int pid, int res, void *newl, void *oldl)'),
+  clock_gettime: libc.func('int clock_gettime(int clk, void *ts)'),
+  adjtimex: libc.func('int adjtimex(void *tx)'),
+  gethostname: libc.func('int gethostname(void *name, size_t len)'),
+  getrandom: libc.func('long getrandom(void *buf, size_t n, unsigned int flags)'),
+};
 
 /**
  * A path or name for a `const char *` argument: as is (koffi encodes UTF-8),
@@ -630,33 +612,33 @@ export function poll1(fd: number, events: number, timeoutMs: number): number {
 // ---- fs (hostfs) ----------------------------------------------------------------
 // Used by src/fs (hostfs, console). All return -errno (host errno values equal
 // Linux's, so hostfs passes most of them through unchanged).
-const fsc = bindings({
-  pread_b: 'long pread(int fd, void *buf, size_t n, int64_t off)',
-  pwrite_b: 'long pwrite(int fd, void *buf, size_t n, int64_t off)',
-  mkdirat: 'int mkdirat(int dirfd, const char *path, unsigned int mode)',
-  unlinkat: 'int unlinkat(int dirfd, const char *path, int flags)',
-  renameat2: 'int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)',
-  symlinkat: 'int symlinkat(const char *target, int newdirfd, const char *linkpath)',
-  mknodat: 'int mknodat(int dirfd, const char *path, unsigned int mode, uint64_t dev)',
-  linkat: 'int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)',
-  fchmodat: 'int fchmodat(int dirfd, const char *path, unsigned int mode, int flags)',
-  fchmod: 'int fchmod(int fd, unsigned int mode)',
-  fchownat: 'int fchownat(int dirfd, const char *path, unsigned int uid, unsigned int gid, int flags)',
-  utimensat: 'int utimensat(int dirfd, const char *path, void *times, int flags)',
-  ftruncate: 'int ftruncate(int fd, int64_t len)',
-  truncate: 'int truncate(const char *path, int64_t len)',
-  fsync: 'int fsync(int fd)',
-  fdatasync: 'int fdatasync(int fd)',
-  syncfs: 'int syncfs(int fd)',
-  fstatfs: 'int fstatfs(int fd, void *buf)',
-  umask: 'unsigned int umask(unsigned int mask)',
-  fcntl: 'int fcntl(int fd, int cmd, int arg)',
-  geteuid: 'unsigned int geteuid(void)',
-  getxattr: 'long getxattr(const char *path, const char *name, void *value, size_t size)',
-  setxattr: 'int setxattr(const char *path, const char *name, void *value, size_t size, int flags)',
-  listxattr: 'long listxattr(const char *path, void *list, size_t size)',
-  removexattr: 'int removexattr(const char *path, const char *name)',
-});
+const fsc = {
+  pread_b: libc.func('long pread(int fd, void *buf, size_t n, int64_t off)'),
+  pwrite_b: libc.func('long pwrite(int fd, void *buf, size_t n, int64_t off)'),
+  mkdirat: libc.func('int mkdirat(int dirfd, const char *path, unsigned int mode)'),
+  unlinkat: libc.func('int unlinkat(int dirfd, const char *path, int flags)'),
+  renameat2: libc.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'),
+  symlinkat: libc.func('int symlinkat(const char *target, int newdirfd, const char *linkpath)'),
+  mknodat: libc.func('int mknodat(int dirfd, const char *path, unsigned int mode, uint64_t dev)'),
+  linkat: libc.func('int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)'),
+  fchmodat: libc.func('int fchmodat(int dirfd, const char *path, unsigned int mode, int flags)'),
+  fchmod: libc.func('int fchmod(int fd, unsigned int mode)'),
+  fchownat: libc.func('int fchownat(int dirfd, const char *path, unsigned int uid, unsigned int gid, int flags)'),
+  utimensat: libc.func('int utimensat(int dirfd, const char *path, void *times, int flags)'),
+  ftruncate: libc.func('int ftruncate(int fd, int64_t len)'),
+  truncate: libc.func('int truncate(const char *path, int64_t len)'),
+  fsync: libc.func('int fsync(int fd)'),
+  fdatasync: libc.func('int fdatasync(int fd)'),
+  syncfs: libc.func('int syncfs(int fd)'),
+  fstatfs: libc.func('int fstatfs(int fd, void *buf)'),
+  umask: libc.func('unsigned int umask(unsigned int mask)'),
+  fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
+  geteuid: libc.func('unsigned int geteuid(void)'),
+  getxattr: libc.func('long getxattr(const char *path, const char *name, void *value, size_t size)'),
+  setxattr: libc.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)'),
+  listxattr: libc.func('long listxattr(const char *path, void *list, size_t size)'),
+  removexattr: libc.func('int removexattr(const char *path, const char *name)'),
+};
 
 export const AT_REMOVEDIR = 0x200, UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
 export const F_GETFL = 3, F_SETFL = 4;
@@ -755,17 +737,17 @@ export function geteuid(): number {
 // openat2 and fchmodat2 have no glibc wrapper on Debian 12: they go through
 // syscall(2), declared non-variadically (glibc's syscall is assembly that
 // never reads %al, so a fixed prototype is safe for integer arguments).
-const fsc2 = bindings({
-  syscall_openat2: 'long syscall(long nr, int dirfd, const char *path, void *how, size_t size)',
-  syscall_fchmodat2: 'long syscall(long nr, int dirfd, const char *path, unsigned int mode, int flags)',
-  name_to_handle_at: 'int name_to_handle_at(int dirfd, const char *path, void *handle, int *mount_id, int flags)',
-  open_by_handle_at: 'int open_by_handle_at(int mount_fd, void *handle, int flags)',
-  fchown: 'int fchown(int fd, unsigned int uid, unsigned int gid)',
-  fallocate: 'int fallocate(int fd, int mode, int64_t off, int64_t len)',
-});
+const fsc2 = {
+  syscall_openat2: libc.func('long syscall(long nr, int dirfd, const char *path, void *how, size_t size)'),
+  syscall_fchmodat2: libc.func('long syscall(long nr, int dirfd, const char *path, unsigned int mode, int flags)'),
+  name_to_handle_at: libc.func('int name_to_handle_at(int dirfd, const char *path, void *handle, int *mount_id, int flags)'),
+  open_by_handle_at: libc.func('int open_by_handle_at(int mount_fd, void *handle, int flags)'),
+  fchown: libc.func('int fchown(int fd, unsigned int uid, unsigned int gid)'),
+  fallocate: libc.func('int fallocate(int fd, int mode, int64_t off, int64_t len)'),
+};
 const SYS_openat2 = 437, SYS_fchmodat2 = 452;
 // membarrier has no glibc wrapper either
-const bar = bindings({ syscall_membarrier: 'long syscall(long nr, int cmd, unsigned int flags, int cpu_id)' });
+const bar = { syscall_membarrier: libc.func('long syscall(long nr, int cmd, unsigned int flags, int cpu_id)') };
 const SYS_membarrier = 324;
 /** membarrier(2): the command's result or -errno. */
 export function membarrier(cmd: number, flags: number, cpuId: number): number {
@@ -806,11 +788,11 @@ export function fallocateTry(fd: number, mode: number, off: number, len: number)
 }
 
 // ---- inotify (hostfs's directory cache, fs/dcache.ts; the guests' watches of host files, fs/inotify.ts) ----
-const inc = bindings({
-  inotify_init1: 'int inotify_init1(int flags)',
-  inotify_add_watch: 'int inotify_add_watch(int fd, const char *path, uint32_t mask)',
-  inotify_rm_watch: 'int inotify_rm_watch(int fd, int wd)',
-});
+const inc = {
+  inotify_init1: libc.func('int inotify_init1(int flags)'),
+  inotify_add_watch: libc.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
+  inotify_rm_watch: libc.func('int inotify_rm_watch(int fd, int wd)'),
+};
 export {
   IN_ATTRIB, IN_MOVED_FROM, IN_MOVED_TO, IN_DELETE, IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ONLYDIR, IN_ISDIR, IN_NONBLOCK, IN_CLOEXEC,
 } from '../abi/inotify.js';
@@ -829,9 +811,9 @@ export function inotifyRmWatch(fd: number, wd: number): number {
 }
 
 // ---- the terminal (fs/tty/console.ts) and the waker's process group ---------------------
-const ttyc = bindings({
-  ioctl_l: 'int ioctl(int fd, unsigned long req, unsigned long arg)',
-});
+const ttyc = {
+  ioctl_l: libc.func('int ioctl(int fd, unsigned long req, unsigned long arg)'),
+};
 /** ioctl with an integer argument passed by value (TCFLSH, TCXONC...); -errno on failure. */
 export function ioctlInt(fd: number, req: number, arg: number): number {
   return (ttyc.ioctl_l(fd, req, arg) as number) === -1 ? -koffi.errno() : 0;
@@ -852,23 +834,23 @@ export function pipe2(flags: number): [number, number] {
 
 // ---- sockets (net/hostinet.ts, net/publish.ts: --net host and --publish) ----------
 // Every host socket is non-blocking; all return -errno instead of throwing.
-const sk = bindings({
-  socket: 'int socket(int domain, int type, int protocol)',
-  bind: 'int bind(int fd, void *addr, unsigned int len)',
-  connect: 'int connect(int fd, void *addr, unsigned int len)',
-  listen: 'int listen(int fd, int backlog)',
-  accept4: 'int accept4(int fd, void *addr, void *len, int flags)',
-  getsockname: 'int getsockname(int fd, void *addr, void *len)',
-  getpeername: 'int getpeername(int fd, void *addr, void *len)',
-  sendto: 'long sendto(int fd, void *buf, size_t n, int flags, void *addr, unsigned int alen)',
-  recvfrom: 'long recvfrom(int fd, void *buf, size_t n, int flags, void *addr, void *alen)',
-  recvmsg: 'long recvmsg(int fd, void *msg, int flags)',
-  socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *sv)',
-  shutdown: 'int shutdown(int fd, int how)',
-  setsockopt: 'int setsockopt(int fd, int level, int name, void *val, unsigned int len)',
-  getsockopt: 'int getsockopt(int fd, int level, int name, void *val, void *len)',
-  ioctl_i: 'int ioctl(int fd, unsigned long req, void *arg)',
-});
+const sk = {
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  bind: libc.func('int bind(int fd, void *addr, unsigned int len)'),
+  connect: libc.func('int connect(int fd, void *addr, unsigned int len)'),
+  listen: libc.func('int listen(int fd, int backlog)'),
+  accept4: libc.func('int accept4(int fd, void *addr, void *len, int flags)'),
+  getsockname: libc.func('int getsockname(int fd, void *addr, void *len)'),
+  getpeername: libc.func('int getpeername(int fd, void *addr, void *len)'),
+  sendto: libc.func('long sendto(int fd, void *buf, size_t n, int flags, void *addr, unsigned int alen)'),
+  recvfrom: libc.func('long recvfrom(int fd, void *buf, size_t n, int flags, void *addr, void *alen)'),
+  recvmsg: libc.func('long recvmsg(int fd, void *msg, int flags)'),
+  socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+  shutdown: libc.func('int shutdown(int fd, int how)'),
+  setsockopt: libc.func('int setsockopt(int fd, int level, int name, void *val, unsigned int len)'),
+  getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
+  ioctl_i: libc.func('int ioctl(int fd, unsigned long req, void *arg)'),
+};
 const neg = (r: number): number => (r === -1 ? -koffi.errno() : r);
 const EMPTY = new Uint8Array(0);
 export function socket(domain: number, type: number, protocol: number): number {
@@ -1006,12 +988,12 @@ export function ioctlOutInt(fd: number, req: number): number {
 }
 
 // ---- systrap (src/platform/systrap/): the doorbell futex, pidfds ---------------
-const sysc = bindings({
-  futex: 'long syscall(long nr, uintptr_t addr, int op, int val, void *ts, uintptr_t addr2, int val3)',
-  futex_nots: 'long syscall(long nr, uintptr_t addr, int op, int val, uintptr_t ts, uintptr_t addr2, int val3)',
-  pidfd_open: 'long syscall(long nr, int pid, unsigned int flags)',
-  sched_yield: 'int sched_yield(void)',
-});
+const sysc = {
+  futex: libc.func('long syscall(long nr, uintptr_t addr, int op, int val, void *ts, uintptr_t addr2, int val3)'),
+  futex_nots: libc.func('long syscall(long nr, uintptr_t addr, int op, int val, uintptr_t ts, uintptr_t addr2, int val3)'),
+  pidfd_open: libc.func('long syscall(long nr, int pid, unsigned int flags)'),
+  sched_yield: libc.func('int sched_yield(void)'),
+};
 const SYS_futex = 202, SYS_pidfd_open = 434;
 export const FUTEX_WAIT = 0, FUTEX_WAKE = 1;
 /** a relative timespec for futexWait and the timeout it holds; reused (JS thread only) */
