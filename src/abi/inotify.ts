@@ -25,6 +25,9 @@ export const IN_NONBLOCK = 0o4000, IN_CLOEXEC = 0o2000000;
 /** struct inotify_event {s32 wd; u32 mask; u32 cookie; u32 len; char name[len]}: the fixed part; name is
  * NUL-padded to a multiple of it (with at least one NUL: roundup(name_len + 1, 16)) */
 export const INOTIFY_EVENT_SIZE = 16;
+/** the largest event: a name of NAME_MAX (255) bytes, its NUL, padded (roundup(256, 16)). A read leaves an event
+ * queued only if it did not fit in what was left of the buffer (inotify_read stops there, or when none is left) */
+export const INOTIFY_EVENT_MAX = INOTIFY_EVENT_SIZE + 256;
 
 /** /proc/sys/fs/inotify defaults: max_queued_events, max_user_instances */
 export const INOTIFY_MAX_QUEUED_EVENTS = 16384, INOTIFY_MAX_USER_INSTANCES = 128;

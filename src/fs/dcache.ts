@@ -47,7 +47,7 @@ import * as host from '../host/libc.js';
 import { O_PATH, O_DIRECTORY } from './types.js';
 import { HOST_OPEN, type HandleCache } from './filehandle.js';
 import { decodeName } from '../abi/names.js';
-import { eachInotifyEvent } from '../abi/inotify.js';
+import { eachInotifyEvent, INOTIFY_EVENT_MAX } from '../abi/inotify.js';
 import { parseStat, STAT_SIZE, type Stat } from '../abi/stat.js';
 
 /** one cached directory; immutable but st (guarded by the JS thread: set by attrs(), cleared by sync()) */
@@ -454,6 +454,9 @@ export class DirWatches {
         for (const c of [...o]) c.onEvent(wd, mask, name);
         return true;
       });
+      // room for the largest event left over: the read emptied the queue (no second read to hear EAGAIN; an
+      // event queued since then is one after this operation began)
+      if (b.length - n >= INOTIFY_EVENT_MAX) return;
     }
   }
 }
