@@ -138,6 +138,29 @@ test('the cache is used within an operation and its entries are dropped by host 
   }
 });
 
+test('more host events than one read takes: every one is seen at the next operation', () => {
+  const dir = makeScratch('dcache-many');
+  try {
+    fs.mkdirSync(path.join(dir, 'a', 'c'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a', 'c', 'f'), 'first\n');
+    for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(dir, 'a', `file${String(i).padStart(3, '0')}`), '');
+    let op = 0;
+    const vfs = makeVfs(dir, { rw: true, opClock: () => op, dcacheColdWalks: 0 });
+    const c = caller();
+    assert.equal(catAs(vfs, c, '/a/c/f'), 'first\n');
+    // 300 deletions (32 bytes of event each: over twice what the kernel reads at once), then a/c replaced: the
+    // last events are the ones that matter
+    for (let i = 0; i < 300; i++) fs.rmSync(path.join(dir, 'a', `file${String(i).padStart(3, '0')}`));
+    fs.renameSync(path.join(dir, 'a', 'c'), path.join(dir, 'a', 'gone'));
+    fs.mkdirSync(path.join(dir, 'a', 'c'));
+    fs.writeFileSync(path.join(dir, 'a', 'c', 'f'), 'second\n');
+    op++;
+    assert.equal(catAs(vfs, c, '/a/c/f'), 'second\n');
+  } finally {
+    rmScratch(dir);
+  }
+});
+
 test('a path deeper than the cache keeps whole: walked from the root below, cached above, and still coherent', () => {
   const dir = makeScratch('dcache-d');
   try {
