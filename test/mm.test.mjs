@@ -95,6 +95,22 @@ test('host file mappings: file writes show through, private copies, fork, dontne
   }
 });
 
+test('paths in file mappings: a program\'s rodata literal is read from the file once, a data file\'s as it is now', () => {
+  const g = buildGuest('rodata_path');
+  const dir = makeScratch('rodata');
+  try {
+    const { native, umlts } = assertSameAsNative([g, dir], ['--mount', `${dir}:${dir}`, '--stats']);
+    assert.match(native.stdout, /opened: 50 of 50\n.*ENOENT 10 of 10\n.*mapping: null\n.*in place: zero\ndone\n$/s);
+    // the 60 opens' literals lie in one or two pages of the program's image (mapped from the host file): the page
+    // cache's frames, not a pread of the page at every call
+    const hits = /cacheHits=(\d+)/.exec(umlts.stderr);
+    assert.ok(hits, umlts.describe());
+    assert.ok(Number(hits[1]) >= 55, `${hits[1]} page cache hits for 60 calls naming a rodata literal\n${umlts.stderr}`);
+  } finally {
+    rmScratch(dir);
+  }
+});
+
 // the syscall table said MAP_SHARED file mappings were not written back (a note from before host files were mapped
 // from the host and tmpfs pages shared): mapping, read/write and other processes' own mappings see one another
 for (const where of ['host', 'tmpfs']) {

@@ -125,6 +125,7 @@ class SegmentFile implements VmFile {
    * the pages wholly before fileEnd (the last one must read zero past it) */
   readonly hostMap: VmFile['hostMap'];
   readonly hostMapLimit: number | undefined;
+  readonly image = true;
   constructor(private readonly f: VmFile, private readonly fileEnd: number, bssFollows: boolean) {
     this.cacheKey = f.cacheKey ? `${f.cacheKey}@${fileEnd}` : undefined;
     this.hostMap = f.hostMap;

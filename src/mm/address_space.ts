@@ -1056,8 +1056,9 @@ export class AddressSpace {
   readonly upage: { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } = { buf: new Uint8Array(0), off: 0, file: false };
   /**
    * The bytes of the page at addr as the guest sees them: its frame through
-   * the kernel's mapping, or (file: true) a direct page read from the host
-   * file into physmem's scratch frame, valid until the next call.
+   * the kernel's mapping, or (file: true) a direct page: the page cache's
+   * frame of it (fault.ts directPageFrame), else read from the host file
+   * into physmem's scratch frame; valid until the next call.
    */
   userPage(addr: number, write: boolean): { buf: Uint8Array<ArrayBufferLike>; off: number; file: boolean } {
     const pm = this.physmem, u = this.upage;
@@ -1066,11 +1067,14 @@ export class AddressSpace {
     if (f < 0) {
       const vma = this.find(addr)!;
       const page = addr - (addr % PAGE_SIZE);
-      f = pm.scratch;
-      // past the end of the file the guest would get SIGBUS: the kernel, EFAULT
-      const n = vma.file!.fillHost(vma.pgoff + (page - vma.start), pm.scratchAddr, PAGE_SIZE);
-      if (n <= 0) throw new ErrnoError(Errno.EFAULT);
-      if (n < PAGE_SIZE) pm.chunkOf(f).fill(0, pm.offsetIn(f) + n, pm.offsetIn(f) + PAGE_SIZE);
+      f = fault_m.directPageFrame(this, vma, page);
+      if (f < 0) {
+        f = pm.scratch;
+        // past the end of the file the guest would get SIGBUS: the kernel, EFAULT
+        const n = vma.file!.fillHost(vma.pgoff + (page - vma.start), pm.scratchAddr, PAGE_SIZE);
+        if (n <= 0) throw new ErrnoError(Errno.EFAULT);
+        if (n < PAGE_SIZE) pm.chunkOf(f).fill(0, pm.offsetIn(f) + n, pm.offsetIn(f) + PAGE_SIZE);
+      }
     }
     u.buf = pm.chunkOf(f);
     u.off = pm.offsetIn(f);

@@ -281,6 +281,41 @@ export function copyDirectPage(mm: AddressSpace, vma: Vma, vpn: number): number 
   return f;
 }
 
+/**
+ * The frame of the page cache holding the file page the guest sees at `page` of a direct VMA of a program's
+ * image (the host maps the file itself there, so mm has no frame of its own), read from the file into a new one
+ * on a miss; -1 for any other file (VmFile.image), one without a cache identity, or when memory is short: the
+ * caller reads the page afresh. The cache keeps the only reference: the frame is valid until the next
+ * allocation may evict it. For the kernel's own reads of guest memory: a path literal in a program's rodata
+ * was a 4 KiB pread at every call that named it (busybox tar x: four per file).
+ */
+export function directPageFrame(mm: AddressSpace, vma: Vma, page: number): number {
+  const file = vma.file!, key = file.cacheKey;
+  if (!file.image || key === undefined) return -1;
+  const pm = mm.physmem, cache = pm.cache, idx = (vma.pgoff + (page - vma.start)) / PAGE_SIZE;
+  let f = cache.take(key, idx);
+  if (f >= 0) {
+    pm.put(f);
+    return f;
+  }
+  try {
+    f = pm.alloc(1);
+  } catch (e) {
+    if (e instanceof OutOfMemory) return -1;
+    throw e;
+  }
+  // (a page the file does not fill whole: read as before, into scratch, zero past the end)
+  if (file.fillHost(idx * PAGE_SIZE, pm.hostAddr(f), PAGE_SIZE) !== PAGE_SIZE) {
+    pm.put(f);
+    return -1;
+  }
+  pm.stats.fileReads++;
+  pm.stats.fileReadPages++;
+  cache.insert(key, idx, f);
+  pm.put(f);
+  return f;
+}
+
 /** A fault in a direct VMA: a copy-on-write, or a page the host lost (mapped again, file and all). */
 export function directFault(mm: AddressSpace, vma: Vma, vpn: number, err: number): number {
   const p = mm.ptPage(vpn, false), i = vpn % PT_SIZE;

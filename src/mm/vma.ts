@@ -29,6 +29,10 @@ export interface VmFile {
   put?(): void;
   /** the content's identity for the page cache (absent: pages are private copies) */
   readonly cacheKey?: string;
+  /** a segment of a program exec loaded (the program, its interpreter): taken as unchanging while mapped, so the
+   * kernel's own reads of its direct pages (a path in its rodata) may come from the page cache (fault.ts
+   * directPageFrame). Any other file's direct pages are read afresh: the guest sees the file as it is now */
+  readonly image?: boolean;
   readonly mapName: string;
   readonly mapDev: number;
   readonly mapIno: number;
