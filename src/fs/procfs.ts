@@ -581,38 +581,56 @@ class NetDir extends DirNode {
   }
 }
 
+/** /proc/<pid>'s entries, in readdir's order */
+const PID_ENTRIES = ['exe', 'cwd', 'root', 'fd', 'fdinfo', 'cmdline', 'auxv', 'mem', 'comm', 'maps', 'mounts', 'mountinfo',
+  'stat', 'status', 'task'];
+
 class PidDir extends DirNode {
-  private readonly entries: Map<string, Node>;
+  /** the entries made so far: each at its first lookup (a walk through /proc/<pid>, as every exec of
+   * /proc/self/exe, names one of them; making all fifteen was most of the lookup); guarded by the JS thread */
+  private readonly made = new Map<string, Node>();
   constructor(fs: ProcFs, readonly pid: number) {
     super(fs, pidIno(pid, 0), 0o555);
-    const p = fs.provider;
-    this.entries = new Map<string, Node>([
-      ['exe', new LinkNode(fs, pidIno(pid, 1), () => p.exe(pid), null, 0o777, true)],
-      ['cwd', new LinkNode(fs, pidIno(pid, 2), () => p.cwd(pid), null, 0o777, true)],
-      ['root', new LinkNode(fs, pidIno(pid, 3), () => p.root?.(pid) ?? '/', null, 0o777, true)],
-      ['fd', new FdDir(fs, pid)],
-      ['fdinfo', new FdInfoDir(fs, pid)],
-      ['cmdline', new GenNode(fs, pidIno(pid, 5), () => p.cmdline(pid))],
-      ['auxv', new GenNode(fs, pidIno(pid, 16), () => p.auxv?.(pid) ?? null)],
-      ['mem', new MemNode(fs, pidIno(pid, 17), pid)],
-      ['comm', new GenNode(fs, pidIno(pid, 6), () => {
+  }
+  private make(name: string): Node | null {
+    const fs = this.fs, pid = this.pid, p = fs.provider;
+    switch (name) {
+      case 'exe': return new LinkNode(fs, pidIno(pid, 1), () => p.exe(pid), null, 0o777, true);
+      case 'cwd': return new LinkNode(fs, pidIno(pid, 2), () => p.cwd(pid), null, 0o777, true);
+      case 'root': return new LinkNode(fs, pidIno(pid, 3), () => p.root?.(pid) ?? '/', null, 0o777, true);
+      case 'fd': return new FdDir(fs, pid);
+      case 'fdinfo': return new FdInfoDir(fs, pid);
+      case 'cmdline': return new GenNode(fs, pidIno(pid, 5), () => p.cmdline(pid));
+      case 'auxv': return new GenNode(fs, pidIno(pid, 16), () => p.auxv?.(pid) ?? null);
+      case 'mem': return new MemNode(fs, pidIno(pid, 17), pid);
+      case 'comm': return new GenNode(fs, pidIno(pid, 6), () => {
         const c = p.comm(pid);
         return c === null ? null : c + '\n';
-      })],
-      ['maps', new GenNode(fs, pidIno(pid, 7), () => p.maps(pid))],
-      ['mounts', new GenNode(fs, pidIno(pid, 8), () => fs.mountsText())],
-      ['mountinfo', new GenNode(fs, pidIno(pid, 13), () => fs.mountinfoText())],
-      ['stat', new GenNode(fs, pidIno(pid, 9), () => fs.pidStatText(pid))],
-      ['status', new GenNode(fs, pidIno(pid, 10), () => fs.pidStatusText(pid))],
-      ['task', new TaskDir(fs, pid)],
-    ]);
+      });
+      case 'maps': return new GenNode(fs, pidIno(pid, 7), () => p.maps(pid));
+      case 'mounts': return new GenNode(fs, pidIno(pid, 8), () => fs.mountsText());
+      case 'mountinfo': return new GenNode(fs, pidIno(pid, 13), () => fs.mountinfoText());
+      case 'stat': return new GenNode(fs, pidIno(pid, 9), () => fs.pidStatText(pid));
+      case 'status': return new GenNode(fs, pidIno(pid, 10), () => fs.pidStatusText(pid));
+      case 'task': return new TaskDir(fs, pid);
+      default: return null;
+    }
   }
   override lookup(name: string): Node | number {
-    return this.entries.get(name) ?? -Errno.ENOENT;
+    let n = this.made.get(name);
+    if (n === undefined) {
+      const m = this.make(name);
+      if (m === null) return -Errno.ENOENT;
+      this.made.set(name, (n = m));
+    }
+    return n;
   }
   override readdir(): DirEntry[] {
     const r: DirEntry[] = [];
-    for (const [name, n] of this.entries) r.push({ ino: n.peek().ino, type: n.isDir ? DT_DIR : n.isLink ? DT_LNK : DT_REG, name });
+    for (const name of PID_ENTRIES) {
+      const n = this.lookup(name) as Node;
+      r.push({ ino: n.peek().ino, type: n.isDir ? DT_DIR : n.isLink ? DT_LNK : DT_REG, name });
+    }
     return r;
   }
 }
