@@ -111,6 +111,21 @@ test('paths in file mappings: a program\'s rodata literal is read from the file 
   }
 });
 
+// exec in place keeps the old image's host mappings of the file where the new image maps it as it is (busybox's
+// applets: no munmap and mmap of the text, no host fault per text page again): what the old image did there first
+// (its copy of a rodata page, patched syscall sites, its own file mapped over its bss) never shows
+test('exec of the same program keeps its text mapped: the new image sees its file, fresh data and a zeroed bss', () => {
+  const { native, umlts } = assertSameAsNative([buildGuest('exec_keep')], ['--stats']);
+  assert.match(native.stdout, /^plain: message "the file's own rodata", data "initialized data", bss sum 0$/m);
+  assert.match(native.stdout, /^rodata-written: message "the file's own rodata", data "initialized data", bss sum 0$/m);
+  assert.match(native.stdout, /^file-over-bss: message "the file's own rodata", data "initialized data", bss sum 0$/m);
+  assert.match(native.stdout, /done\n$/);
+  // each of the four execs took the old image's text and rodata mappings as they were
+  const kept = /execKept=(\d+)/.exec(umlts.stderr);
+  assert.ok(kept, umlts.describe());
+  assert.ok(Number(kept[1]) >= 8, `${kept[1]} host mappings kept by 4 execs of the same program\n${umlts.stderr}`);
+});
+
 // the syscall table said MAP_SHARED file mappings were not written back (a note from before host files were mapped
 // from the host and tmpfs pages shared): mapping, read/write and other processes' own mappings see one another
 for (const where of ['host', 'tmpfs']) {

@@ -231,7 +231,8 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   if (own) takeMm(task, own.mm, own.thread);
   const mm = task.mm;
   mm.setSyncThread(task.thread);
-  if (!own) mm.reset();
+  // (in place: the old image's host mappings of files the new one maps as they are stay, endExec)
+  if (!own) mm.reset(true);
   // the old image's host mappings go in the same flush as the new one's
   // (in order: every munmap runs before the mmaps after it), unless memory
   // is short: the frames the host still maps come back only after a flush
@@ -248,6 +249,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
     }
     throw e;
   }
+  mm.endExec();
   // unshare_files (begin_new_exec): a table another process shares (CLONE_FILES) keeps its close-on-exec fds
   unshareFiles(task);
   task.files.closeOnExec((f) => k.filpClose(task.tg, f));

@@ -172,6 +172,18 @@ function stubPages(physmem: Physmem, slot: number): StubPages {
   };
 }
 
+/** A host file mapping of an old image that exec keeps for its load (AddressSpace.keepForExec): the host maps
+ * [start, end) of the file whose stub descriptor's key is `key`, from file offset pgoff, at host protection prot;
+ * claimed: the ranges of it the new image took as they are. */
+interface KeptMapping {
+  start: number;
+  end: number;
+  key: string;
+  pgoff: number;
+  prot: number;
+  claimed: Array<[number, number]>;
+}
+
 export class AddressSpace {
   /** sorted, non-overlapping; guarded by the JS thread */
   readonly vmas: Vma[] = [];
@@ -185,6 +197,9 @@ export class AddressSpace {
   patches: SyscallPatches | null = null;
   /** images exec has replaced in this address space (reset); guarded by the JS thread */
   images = 0;
+  /** the old image's host file mappings an exec in place may keep for the new one (reset(true) to endExec);
+   * null outside an exec's load; guarded by the JS thread */
+  private kept: KeptMapping[] | null = null;
   /** what ends with the current image, at exec's reset or the address space's release (exit_aio: the AIO
    * contexts); guarded by the JS thread */
   readonly imageEnd = new Set<() => void>();
@@ -508,12 +523,15 @@ export class AddressSpace {
    * execve: drop every mapping (the host loses them at the next flush) and
    * start over empty in the same stub process, which saves spawning one.
    */
-  reset(): void {
+  reset(keep = false): void {
     this.patches = null;
     this.endImage();
     this.images++;
     // (the old image's peak was taken by exec's caller)
-    for (const v of [...this.vmas]) this.removeRange(v.start, v.end);
+    for (const v of [...this.vmas]) {
+      if (keep && this.keepForExec(v)) continue;
+      this.removeRange(v.start, v.end);
+    }
     this.brkStart = this.brk = 0;
     this.membarrierState = 0; // membarrier_exec_mmap
     this.defLocked = false;
@@ -522,6 +540,92 @@ export class AddressSpace {
     this.cowLo = this.cowHi = -1;
     // (a new image's peak starts again: exec's caller kept the old one's, setmax_mm_hiwater_rss)
     this.hiwaterRss = 0;
+  }
+
+  /**
+   * exec in place (reset(true)): a private direct VMA of the old image goes,
+   * but the host's mapping of its file stays, for the new image to take if
+   * it maps the same file at the same place (claimKept): exec of the same
+   * program (a shell's fork + exec of itself: busybox's applets) then costs
+   * no munmap and mmap of its text and no host fault for each text page the
+   * old image had touched. What the old image had of its own there (its
+   * copies, its patched syscall pages) goes now: the file is mapped over
+   * it after an munmap (if the host refused that mmap, the hole faults and
+   * directFault maps it). Such a host mapping is always the file's content:
+   * a private direct VMA is never writable on the host (directProt), and
+   * every write to it goes to a frame of the guest's own (copyDirectPage).
+   * False (nothing done) for any other VMA, or when the stub has no
+   * descriptor of the file any more.
+   */
+  private keepForExec(v: Vma): boolean {
+    const hm = v.file?.hostMap;
+    if (!v.direct || v.flags & MAP_SHARED || !hm) return false;
+    const key = stubKey(hm, false), fd = this.stubFds.get(key);
+    if (fd === undefined) return false;
+    const k: KeptMapping = { start: v.start, end: v.end, key, pgoff: v.pgoff, prot: directProt(v), claimed: [] };
+    (this.kept ??= []).push(k);
+    this.vmas.splice(this.vmas.indexOf(v), 1);
+    v.drop();
+    this.dropPages(k.start, k.end, (r0, r1) => {
+      const at = r0 * PAGE_SIZE, len = (r1 - r0) * PAGE_SIZE;
+      this.tlb.queue(NR_munmap, at, len, 0, 0, 0, 0);
+      this.tlb.queueDirect(at, len, k.prot, MAP_PRIVATE | MAP_FIXED, fd, k.pgoff + (at - k.start), key);
+    });
+    return true;
+  }
+
+  /**
+   * Does the host map [start, end) of the file (stub key `key`, from pgoff,
+   * at host protection prot) as it is, kept from the old image (exec's
+   * load only)? Then the range is the new image's, and needs no request.
+   */
+  private claimKept(start: number, end: number, key: string, pgoff: number, prot: number): boolean {
+    for (const k of this.kept!) {
+      if (k.key === key && k.prot === prot && k.start <= start && end <= k.end && k.pgoff + (start - k.start) === pgoff &&
+        !k.claimed.some(([a, b]) => a < end && start < b)) {
+        k.claimed.push([start, end]);
+        this.physmem.stats.execKept++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * exec's load is done: every part of a kept host mapping that the new
+   * image did not take goes, before any guest code runs. A part where the
+   * new image has a mapping of its own (queued before this munmap) gets
+   * that mapping again after it.
+   */
+  endExec(): void {
+    const kept = this.kept;
+    this.kept = null;
+    if (!kept) return;
+    for (const k of kept) {
+      k.claimed.sort((x, y) => x[0] - y[0]);
+      let at = k.start;
+      for (const [a, b] of [...k.claimed, [k.end, k.end] as [number, number]]) {
+        if (a > at) this.unmapKept(at, a);
+        at = Math.max(at, b);
+      }
+    }
+  }
+  /** [start, end) of a kept host mapping the new image did not take: unmapped, and what the new image has
+   * host-mapped there mapped again. */
+  private unmapKept(start: number, end: number): void {
+    this.tlb.queue(NR_munmap, start, end - start, 0, 0, 0, 0);
+    for (let i = this.firstAfter(start); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
+      const v = this.vmas[i]!, s = Math.max(start, v.start), e = Math.min(end, v.end);
+      if (v.direct) {
+        this.remapDirect(v, s, e);
+        continue;
+      }
+      this.eachPresent(s, e, (p, j, vpn) => {
+        if (!(p.bits[j]! & PTE_HOST)) return;
+        const f = p.frame[j]! - 1;
+        this.queueMap(vpn, 1, f, this.isCow(v, f) ? v.prot & ~PROT_WRITE : v.prot);
+      });
+    }
   }
 
   // ---- VMA bookkeeping ------------------------------------------------------
@@ -731,7 +835,7 @@ export class AddressSpace {
   }
 
   /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no flush). */
-  dropPages(start: number, end: number): void {
+  dropPages(start: number, end: number, onRun = (r0: number, r1: number): void => this.tlb.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0)): void {
     if (this.rssPages > this.hiwaterRss) this.hiwaterRss = this.rssPages;
     this.walk(start, end, (p, i) => {
       if (p.bits[i]! & PTE_HOST) this.tlb.gather.push(p.frame[i]! - 1);
@@ -740,7 +844,7 @@ export class AddressSpace {
       p.bits[i] = 0;
       p.count--;
       this.rssPages--;
-    }, (r0, r1) => this.tlb.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0));
+    }, onRun);
     if (this.tlb.count === 0 && !this.tlb.released) this.tlb.freeGathered();
     this.physmem.flushFreed();
   }
@@ -906,8 +1010,11 @@ export class AddressSpace {
     const hm = v.file!.hostMap!, rw = writableShared(v);
     const fd = this.stubFd(hm, rw);
     if (fd < 0) return this.undirect(v);
-    const shared = (v.flags & MAP_SHARED) !== 0;
-    this.tlb.queueDirect(start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff + (start - v.start), stubKey(hm, rw));
+    const shared = (v.flags & MAP_SHARED) !== 0, key = stubKey(hm, rw), pgoff = v.pgoff + (start - v.start);
+    // (exec's load: the old image's mapping of the file there may be kept as it is)
+    if (!(this.kept !== null && !shared && this.claimKept(start, end, key, pgoff, directProt(v)))) {
+      this.tlb.queueDirect(start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, pgoff, key);
+    }
     this.eachPresent(start, end, (p, i, vpn) => {
       const f = p.frame[i]! - 1;
       this.queueMap(vpn, 1, f, this.isCow(v, f) ? v.prot & ~PROT_WRITE : v.prot);
@@ -924,6 +1031,9 @@ export class AddressSpace {
    */
   evictHost(): void {
     for (const v of this.vmas) this.tlb.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
+    // (an exec's load: what it kept of the old image goes too)
+    for (const k of this.kept ?? []) this.tlb.queue(NR_munmap, k.start, k.end - k.start, 0, 0, 0, 0);
+    if (this.kept) this.kept = [];
     for (const p of this.pt.values()) {
       for (let i = 0; i < PT_SIZE; i++) p.bits[i]! &= ~PTE_HOST;
     }

@@ -77,7 +77,7 @@ export class Physmem {
   /** the guest's vDSO: its image and the words it reads (vdso.ts); kernel-wide */
   readonly vdso = new Vdso(readVdsoImage(STUB_DIR + 'vdso.so'));
   /** kernel-wide mm counters for --stats; guarded by the JS thread (bumped by every AddressSpace) */
-  readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0, hostFull: 0, prefaulted: 0, poolSorts: 0 };
+  readonly stats = { faults: 0, flushes: 0, fileReads: 0, fileReadPages: 0, cowCopies: 0, hostFull: 0, prefaulted: 0, poolSorts: 0, execKept: 0 };
   /** frames of released address spaces that wait for their host process to be reaped
    * (AddressSpace.release/reaped): memory about to come back; guarded by the JS thread */
   awaitingReap = 0;
