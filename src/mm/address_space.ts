@@ -564,7 +564,7 @@ export class AddressSpace {
     if (fd === undefined) return false;
     const k: KeptMapping = { start: v.start, end: v.end, key, pgoff: v.pgoff, prot: directProt(v), claimed: [] };
     (this.kept ??= []).push(k);
-    this.vmas.splice(this.vmas.indexOf(v), 1);
+    this.vmas.splice(this.firstAfter(v.start), 1);
     v.drop();
     this.dropPages(k.start, k.end, (r0, r1) => {
       const at = r0 * PAGE_SIZE, len = (r1 - r0) * PAGE_SIZE;
@@ -834,8 +834,11 @@ export class AddressSpace {
     return keys.sort((a, b) => a - b);
   }
 
-  /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no flush). */
-  dropPages(start: number, end: number, onRun = (r0: number, r1: number): void => this.tlb.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0)): void {
+  /** the host's munmap of a run of pages [r0, r1) (walk's onRun); immutable */
+  private readonly unmapRun = (r0: number, r1: number): void => this.tlb.queue(NR_munmap, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, 0, 0, 0, 0);
+  /** Drop the pages of [start, end): release their frames; the host unmaps what it had (untouched memory costs no
+   * flush), or onRun does something else with each run of pages the host had mapped. */
+  dropPages(start: number, end: number, onRun = this.unmapRun): void {
     if (this.rssPages > this.hiwaterRss) this.hiwaterRss = this.rssPages;
     this.walk(start, end, (p, i) => {
       if (p.bits[i]! & PTE_HOST) this.tlb.gather.push(p.frame[i]! - 1);

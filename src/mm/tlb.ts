@@ -44,6 +44,11 @@ export interface Refusal extends DirectRequest {
 /** the longest range one host request may cover (the stub's filter: len < 2^36) */
 export const HOST_REQUEST_MAX = 2 ** 36 - PAGE_SIZE;
 
+/** A u64 field of a batch entry, written as two u32 halves (queue1). */
+function rd64(b: DataView, o: number): number {
+  return b.getUint32(o + 4, true) * 0x100000000 + b.getUint32(o, true);
+}
+
 export class TlbBatch {
   /** queued requests in the batch page (zero again after every flush) */
   count = 0;
@@ -116,7 +121,6 @@ export class TlbBatch {
   }
   private queue1(nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, merge = true): void {
     const b = this.batch;
-    const rd = (o: number): number => b.getUint32(o + 4, true) * 0x100000000 + b.getUint32(o, true);
     const wr = (o: number, v: number): void => {
       b.setUint32(o, v >>> 0, true);
       b.setUint32(o + 4, Math.floor(v / 0x100000000) >>> 0, true);
@@ -125,13 +129,13 @@ export class TlbBatch {
     if (merge && this.count > 0 && !(this.direct.size > 0 && this.direct.has(this.count - 1))) {
       const o = (this.count - 1) * STUB_BATCH_ENTRY;
       const pnr = b.getUint32(o, true);
-      const pa = rd(o + 8), pl = rd(o + 16);
+      const pa = rd64(b, o + 8), pl = rd64(b, o + 16);
       if (pnr === nr && pa + pl === a0 && pl + a1 <= HOST_REQUEST_MAX) {
-        if (nr === NR_munmap || (nr === NR_mprotect && rd(o + 24) === a2)) {
+        if (nr === NR_munmap || (nr === NR_mprotect && rd64(b, o + 24) === a2)) {
           wr(o + 16, pl + a1);
           return;
         }
-        if (nr === NR_mmap && rd(o + 24) === a2 && rd(o + 48) + pl === a5 && rd(o + 32) === a3 && rd(o + 40) === a4) {
+        if (nr === NR_mmap && rd64(b, o + 24) === a2 && rd64(b, o + 48) + pl === a5 && rd64(b, o + 32) === a3 && rd64(b, o + 40) === a4) {
           wr(o + 16, pl + a1);
           return;
         }
@@ -210,11 +214,16 @@ export class TlbBatch {
       const failedNr = index >= 0 && index < count ? this.batch.getUint32(index * STUB_BATCH_ENTRY, true) : 0;
       if (!d && -err === ENOMEM && (failedNr === NR_mmap || failedNr === NR_mprotect || failedNr === NR_munmap) && !this.evicting) {
         // the descriptors the stub was to close still go; the mapping
-        // requests after the refused one are moot: nothing stays mapped
-        const closes: number[] = [];
-        for (let i = index + 1; i < count; i++) {
-          const o = i * STUB_BATCH_ENTRY;
-          if (this.batch.getUint32(o, true) === NR_close) closes.push(this.batch.getUint32(o + 8, true));
+        // requests after the refused one are moot: nothing stays mapped.
+        // The eviction unmaps the VMAs only: a range the refused request
+        // and those dropped after it were to change goes too (an munmap
+        // of memory no VMA covers any more, a guest's munmap or an exec's
+        // old image, would leave the host mapping frames freed meanwhile)
+        const closes: number[] = [], ranges: number[] = [];
+        for (let i = index; i < count; i++) {
+          const o = i * STUB_BATCH_ENTRY, nr = this.batch.getUint32(o, true);
+          if (nr === NR_close) closes.push(this.batch.getUint32(o + 8, true));
+          else if (nr === NR_mmap || nr === NR_munmap || nr === NR_mprotect) ranges.push(rd64(this.batch, o + 8), rd64(this.batch, o + 16));
         }
         this.direct.clear();
         this.batch.setUint32(0, 0, true);
@@ -226,6 +235,7 @@ export class TlbBatch {
         // nothing to run on — StubFailed below, not an endless loop
         this.evicting = true;
         this.onHostFull();
+        for (let i = 0; i < ranges.length; i += 2) this.queue(NR_munmap, ranges[i]!, ranges[i + 1]!, 0, 0, 0, 0);
         for (const fd of closes) this.queue(NR_close, fd, 0, 0, 0, 0, 0);
         // now, before anything else looks at the page table: its host bits
         // are clear, so the host must hold nothing (a frame freed as
