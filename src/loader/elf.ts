@@ -171,6 +171,9 @@ function mapSegments(mm: AddressSpace, img: ElfImage, bias: number): number {
     // whose filter killed the process): as Linux's exec past its point of no return, SIGSEGV
     if (start < MMAP_MIN_ADDR || memEnd > GUEST_TASK_SIZE) throw new LoaderError(Errno.ENOMEM, `segment at ${start.toString(16)} outside the address space`);
     const pr = prot(p.flags);
+    // the overcommit heuristic, as for the guest's own mmap: a writable bss larger than all of memory is refused
+    // (vm_brk_flags' __vm_enough_memory: the process dies, past exec's point of no return)
+    if (pr & PROT_WRITE && memEnd - start > mm.physmem.limit * PAGE_SIZE) throw new LoaderError(Errno.ENOMEM, `segment at ${start.toString(16)} larger than memory`);
     const off = p.offset - (bias + p.vaddr - start);
     if (mapEnd > start) mm.mapFixed(start, mapEnd, pr, MAP_PRIVATE, new SegmentFile(img.file.vm, p.offset + p.filesz, p.memsz > p.filesz), off, '');
     if (memEnd > mapEnd) mm.mapFixed(mapEnd, memEnd, pr, MAP_PRIVATE, null, 0, '');
