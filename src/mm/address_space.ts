@@ -610,21 +610,14 @@ export class AddressSpace {
       }
     }
   }
-  /** [start, end) of a kept host mapping the new image did not take: unmapped, and what the new image has
-   * host-mapped there mapped again. */
+  /** [start, end) of a kept host mapping the new image did not take: unmapped, and what the new image has there
+   * mapped again (its present pages: those exec mapped ahead, and any it had not yet, a mapping early). */
   private unmapKept(start: number, end: number): void {
     this.tlb.queue(NR_munmap, start, end - start, 0, 0, 0, 0);
     for (let i = this.firstAfter(start); i < this.vmas.length && this.vmas[i]!.start < end; i++) {
       const v = this.vmas[i]!, s = Math.max(start, v.start), e = Math.min(end, v.end);
-      if (v.direct) {
-        this.remapDirect(v, s, e);
-        continue;
-      }
-      this.eachPresent(s, e, (p, j, vpn) => {
-        if (!(p.bits[j]! & PTE_HOST)) return;
-        const f = p.frame[j]! - 1;
-        this.queueMap(vpn, 1, f, this.isCow(v, f) ? v.prot & ~PROT_WRITE : v.prot);
-      });
+      if (v.direct) this.remapDirect(v, s, e);
+      else this.mapPresent(v, s, e);
     }
   }
 
@@ -1018,6 +1011,10 @@ export class AddressSpace {
     if (!(this.kept !== null && !shared && this.claimKept(start, end, key, pgoff, directProt(v)))) {
       this.tlb.queueDirect(start, end - start, directProt(v), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, pgoff, key);
     }
+    this.mapPresent(v, start, end);
+  }
+  /** Map every page of VMA v present in [start, end) on the host (read-only where copy-on-write). */
+  private mapPresent(v: Vma, start: number, end: number): void {
     this.eachPresent(start, end, (p, i, vpn) => {
       const f = p.frame[i]! - 1;
       this.queueMap(vpn, 1, f, this.isCow(v, f) ? v.prot & ~PROT_WRITE : v.prot);
