@@ -725,6 +725,8 @@ export class Kernel {
     this.sched.blocked(task);
   }
   start(task: Task): void {
+    const p = task.mm.patches;
+    task.thread.fastEntry = p !== null && p.sites.size !== 0;
     task.thread.resumeGuest(task.regs, task.sc.atSeccomp);
     task.sc.atSeccomp = false;
   }

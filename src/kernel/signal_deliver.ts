@@ -15,6 +15,8 @@ import { SigInfo, inSigset, actionOf, isBlocked, isIgnored, isStopSignal, isIgno
 import { Kernel } from './kernel.js';
 import { OutOfMemory } from '../mm/physmem.js';
 import { POLLIN } from '../abi/poll.js';
+import { mayRewriteSites } from './trap.js';
+import { unpatchSite } from '../mm/syscall_patch.js';
 import { ptraceSignal, ptraceJobctlTrap, ptraceTrapPending, ptraceTrapNotify } from './ptrace.js';
 
 /** Send a signal to one thread (tgkill, faults, SIGPIPE). */
@@ -350,6 +352,8 @@ export function deliverSignals(k: Kernel, task: Task): boolean {
       task.sigmaskHi = task.sc.savedMaskHi;
       task.sc.savedMaskLo = null;
     }
+    // (a patched call's post has no FPU state: its site goes back to trapping first, syscall_patch.ts)
+    if (task.thread.fast && mayRewriteSites(task)) unpatchSite(task.mm, rip);
     const fp = task.thread.getXstate().slice();
     let framed: boolean;
     try {

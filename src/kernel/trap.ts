@@ -46,13 +46,20 @@ export function onSyscall(k: Kernel, task: Task, atSeccomp: boolean): void {
   task.thread.getRegs(task.regs);
   if (isStubAddress(task.regs.get(RIP))) return k.onStubJump(task);
   const entry = k.platform.syscallPatchEntry, mm = task.mm;
-  // (one task, untraced: syscall_patch.ts; or a vfork child, whose parent waits for it, the only other user of its
-  // parent's memory)
-  if (entry !== 0 && (mm.users === 1 || (mm.users === 2 && task.vforkParent?.mm === mm)) && task.ptrace === null) {
-    noteSyscallSite(mm, entry, task.regs.get(RIP), task.regs.getI32(ORIG_RAX));
-  }
+  if (entry !== 0 && mayRewriteSites(task)) noteSyscallSite(mm, entry, task.regs.get(RIP), task.regs.getI32(ORIG_RAX));
   mm.setSyncThread(task.thread);
   k.syscall(task);
+}
+
+/**
+ * May the kernel rewrite syscall sites of task's address space now (patch
+ * or put back, syscall_patch.ts), task being stopped? Only while no other
+ * thread can be executing them: one task, untraced; or a vfork child,
+ * whose parent waits for it, the only other user of its parent's memory.
+ */
+export function mayRewriteSites(task: Task): boolean {
+  const mm = task.mm;
+  return (mm.users === 1 || (mm.users === 2 && task.vforkParent?.mm === mm)) && task.ptrace === null;
 }
 
 /**

@@ -388,7 +388,10 @@ export class AddressSpace {
     // (a frame shared before this fork) this side's own; the others not while other threads run: a page one
     // of them writes as it is copied could reach the child torn (Linux's child sees each page as it was at
     // one instant)
-    const ahead = this.users === 1 ? hinted.concat(dirty).filter((vpn) => vpn !== spv) : [];
+    // (and only pages of writable VMAs: one the guest cannot write was written by the kernel, a patched syscall
+    // site or a tracer's poke, and is not written again; its copy would only cost the child a fault and a flush,
+    // where the host copy of the process maps the shared frame)
+    const ahead = this.users === 1 ? hinted.concat(dirty).filter((vpn) => vpn !== spv && this.writable(vpn)) : [];
     ahead.push(spv);
     const stackCopied = this.copyForChild(pt, ahead, spv);
     for (const v of this.vmas) {
@@ -860,6 +863,12 @@ export class AddressSpace {
   /** Lower the host protection of what the host has mapped in [start, end) to prot (copy-on-write after fork). */
   protectHost(start: number, end: number, prot: number): void {
     this.walk(start, end, null, (r0, r1) => this.tlb.queue(NR_mprotect, r0 * PAGE_SIZE, (r1 - r0) * PAGE_SIZE, prot & SYS_HOST_PROT_MASK, 0, 0, 0));
+  }
+
+  /** Is page vpn in a VMA the guest may write? */
+  private writable(vpn: number): boolean {
+    const v = this.find(vpn * PAGE_SIZE);
+    return v !== null && (v.prot & PROT_WRITE) !== 0;
   }
 
   /** Is this page of vma copy-on-write (private, writable, frame shared)? */

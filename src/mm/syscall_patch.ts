@@ -22,7 +22,12 @@
  * platform takes those over through the handler, which is slower). One
  * task (or a vfork child and its parent, which waits in the kernel) means
  * no other thread can be executing the 7 bytes while they change: the one
- * that trapped is stopped.
+ * that trapped is stopped. A site where a signal is delivered at a
+ * patched call's return goes back to trapping (unpatchSite). While an
+ * address space has patched sites its threads' host gs base is their area
+ * (Context.fastEntry: stub_fast_entry finds it there), and only then: on a
+ * host without FSGSBASE a nonzero gs base costs every context switch into
+ * the thread (measured: a native pipe round trip 13.5 -> 18.2 us here).
  *
  * The table's address has 0x06, 0x07, 0x16 or 0x17 in its byte 2 and 0 in
  * byte 3, so the old syscall instruction's place (site + 5, where a
@@ -184,6 +189,32 @@ function jumpsToEntry(p: SyscallPatches, b: Uint8Array | null): boolean {
 /** Does [start, end) meet the table? (munmap, mremap, MAP_FIXED and mprotect over it undo the patching first) */
 export function touchesTable(p: SyscallPatches, start: number, end: number): boolean {
   return p.base !== 0 && start < p.base + TABLE_SIZE && end > p.base;
+}
+
+/**
+ * A signal was delivered at the patched call that returns to rip: the
+ * kernel needed the whole frame there (the FPU state for the signal's
+ * frame), which a patched call's post lacks and costs a synchronous
+ * round trip through the stub's handler to get (systrap's upgrade: tens to
+ * hundreds of us, where a trap costs a few more than a patched call). Such
+ * a site (a shell's wait4 as SIGCHLD comes) is put back as it was and
+ * never patched again: its calls trap, and their signals find the frame.
+ * Only while the address space's tasks allow patching (the caller checks,
+ * as for noteSyscallSite).
+ */
+export function unpatchSite(mm: AddressSpace, rip: number): void {
+  const p = mm.patches, site = rip - SITE_LEN;
+  if (p === null) return;
+  const insn = p.sites.get(site);
+  if (insn === undefined) return;
+  p.sites.delete(site);
+  p.seen.set(site, -1);
+  if (!jumpsToEntry(p, readSite(mm, site))) return;
+  const orig = new Uint8Array(SITE_LEN);
+  orig.set(insn);
+  orig[5] = 0x0f;
+  orig[6] = 0x05;
+  mm.writeForce(site, orig);
 }
 
 /** Put every patched site that still holds its jump back as it was, and patch nothing more in mm. */

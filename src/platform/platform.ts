@@ -66,6 +66,15 @@ export interface Context {
   /** the owner's pointer back (the kernel's task); owned by the kernel: set when a task takes the thread
    * (spawn, clone), null when it leaves (exit, death) */
   owner: unknown;
+  /** the guest code it runs may jump to Platform.syscallPatchEntry (its address space has patched syscall sites):
+   * the platform keeps what that entry needs only while this is true (systrap: the host gs base at the thread's
+   * area, which costs every host context switch into the thread on a host without FSGSBASE); owned by the
+   * kernel: set before each resumeGuest */
+  fastEntry: boolean;
+  /** its stop is a call through Platform.syscallPatchEntry, not a trap: anything beyond its general registers
+   * (getXstate, setXstate, other fs or gs bases) first costs a synchronous round trip to the host thread;
+   * read-only here, valid while the kernel holds the stop */
+  readonly fast: boolean;
   getRegs(r: Regs): void;
   /** FPU/SSE/AVX state in XSAVE layout (a view valid until the next call). */
   getXstate(): Uint8Array;

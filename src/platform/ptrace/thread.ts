@@ -62,6 +62,10 @@ function syms(): StubSymbols {
 /** One host thread running guest code (a Context). Owned by the task that runs
  * on it (a parked one, by its AddressSpace); used on the JS thread only. */
 export class HostThread implements Context {
+  /** Context.fastEntry: unused (ptrace takes no patched calls) */
+  fastEntry = false;
+  /** Context.fast: never (no patched calls) */
+  readonly fast = false;
   /** the kernel's task on it; owned by the kernel (see Context.owner) */
   owner: unknown = null;
   /** the platform that reports this thread's stops; set by adopt() (a fork's copy: by runSysFork first, for its

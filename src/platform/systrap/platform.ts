@@ -167,10 +167,6 @@ export class SystrapPlatform extends HostFacts implements Platform {
   private readonly readySite: number;
   /** Platform.syscallPatchEntry: stub_fast_entry, or 0 (UMLTS_PATCH=0); immutable */
   readonly syscallPatchEntry: number;
-  /** SystrapHost.fastCalls */
-  get fastCalls(): boolean {
-    return this.syscallPatchEntry !== 0;
-  }
   /** the report socket (SOCK_SEQPACKET, SO_PASSCRED): the kernel's end, and the end every stub gets as
    * STUB_FD_DONE (kept for the stubs spawned later); immutable */
   private readonly reportFd: number;

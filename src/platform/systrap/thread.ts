@@ -77,9 +77,6 @@ export interface SystrapHost {
   finishStart(t: SystrapThread): void;
   /** Wait for t's next post by its handler (upgrade); false if it did not come (its process is killed). */
   awaitHandlerPost(t: SystrapThread): boolean;
-  /** patched syscalls are taken (Platform.syscallPatchEntry): a guest thread's host gs base is its area while the
-   * guest's own is 0; immutable */
-  readonly fastCalls: boolean;
   retire(t: SystrapThread): void;
   /** replies to a handler that polled for them, and those it had given up on (it slept: a cross-CPU wake-up),
    * bumped by the threads' reply, read and reset by the scheduler's polling check; and whether the last thread
@@ -96,6 +93,8 @@ const FREGS_HEAD = 2 * (RIP + 1), FREGS_FLAGS = 2 * EFLAGS;
 
 export class SystrapThread implements Context {
   owner: unknown = null;
+  /** Context.fastEntry */
+  fastEntry = false;
   /** never filled: host signals reach a systrap thread's handler as stops */
   readonly pendingHostSignals: number[] = [];
   /** the kernel took its post and has not replied: its registers are the message's; guarded by the JS thread */
@@ -123,8 +122,9 @@ export class SystrapThread implements Context {
   /** the guest's fs and gs base (lo, hi, lo, hi): the kernel's own record, never read from the area; owned by this
    * thread's holder */
   private readonly bases = new Uint32Array(4);
-  /** the gs base the host thread has (lo, hi): the guest's, or the area's address while the guest's is 0 and
-   * patched calls are taken (stub_fast_entry finds the area there); owned by this thread's holder */
+  /** the gs base the host thread has (lo, hi): the guest's, or the area's address while the guest's is 0 and its
+   * code has patched sites (fastEntry: stub_fast_entry finds the area there; a host without FSGSBASE pays for a
+   * nonzero gs base at every context switch into the thread, ~2 us on the PVM kind); owned by this thread's holder */
   private readonly hostGs = new Uint32Array(2);
   /** how long its handler polls for the reply before it sleeps (the message's MSG_SPIN at each resume): set by the
    * platform where it places the thread (0 beside the kernel); guarded by the JS thread */
@@ -218,7 +218,7 @@ export class SystrapThread implements Context {
     }
     b[2] = rw[2 * GS_BASE]!;
     b[3] = rw[2 * GS_BASE + 1]!;
-    const toArea = b[2] === 0 && b[3] === 0 && this.platform.fastCalls;
+    const toArea = b[2] === 0 && b[3] === 0 && this.fastEntry;
     const gsLo = toArea ? this.areaAddr % 0x100000000 : b[2]!, gsHi = toArea ? Math.floor(this.areaAddr / 0x100000000) : b[3]!;
     if (gsLo !== this.hostGs[0] || gsHi !== this.hostGs[1]) {
       this.hostGs[0] = w[MSG_GSBASE / 4] = gsLo;
