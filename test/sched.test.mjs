@@ -148,15 +148,15 @@ test('polling yields to the kernel\'s own helper threads unless the traps it wou
   assert.equal(await trap(), true, 'the helpers idle: poll');
 });
 
-// While the platform polls, a task runs next to the kernel's CPU (both
-// polling for each other) only if its runs and the kernel's work on its stops
-// fit the poll window: a new task and one whose stops take long stay beside
-// the kernel; a stop that blocks the task (a sleep) says nothing of the kernel's work.
+// While the platform polls (by its load, not forced: UMLTS_SPIN=1 has every task poll), a task runs next to
+// the kernel's CPU (both polling for each other) only if its runs and the kernel's work on its stops fit the
+// poll window: a new task and one whose stops take long stay beside the kernel; a stop that blocks the task
+// (a sleep) says nothing of the kernel's work.
 test('polling placement: next to the kernel for short runs and stops, beside it for long stops', async () => {
   const { Scheduler } = await import('../dist/kernel/sched.js');
   let pinnedTo = -1;
   const platform = {
-    canSpin: true, spinForced: true, spinning: true, setSpinning() {}, pollWindowNs: 50_000,
+    canSpin: true, spinForced: false, spinning: true, setSpinning() {}, pollWindowNs: 50_000,
     allowedCpus: () => [0, 1], currentCpu: () => 0, kernelRunDelayNs: () => -1,
     pin(ctx, cpu) { if (ctx) pinnedTo = cpu; }, threadRunnable: () => false, hostRunnable: () => 1, helpersCpuNs: () => 0,
   };

@@ -270,8 +270,8 @@
  *     it reads and writes nothing but through %gs, which is the thread's own
  *     area while the guest's gs base is 0 and its code has patched sites
  *     (the kernel sets it through the handler's arch_prctl at a reply), 0
- *     while it has none (the lowest 16 KiB: never mapped on a host with
- *     mmap_min_addr, else the guest's own memory) or the guest's own
+ *     while it has none (its first access faults: below the lowest address
+ *     a guest may map) or the guest's own
  *     base, which the emulated arch_prctl keeps below the guest's TASK_SIZE
  *     (so never another area); a guest that takes gs gets its sites back
  *     first. So whatever a guest jumps to there, with whatever registers,

@@ -275,8 +275,10 @@ export class Scheduler {
     return true;
   }
 
-  /** Polling pays for t (see the top): its runs and the kernel's stops both fit the platform's poll window. */
+  /** Polling pays for t (see the top): its runs and the kernel's stops both fit the platform's poll window (or the
+   * user forced polling: UMLTS_SPIN=1, every thread polls). */
   private pollsPay(t: Task): boolean {
+    if (this.platform.spinForced) return true;
     const w = this.platform.pollWindowNs;
     return t.lastRunNs < w && t.lastStopNs < w;
   }

@@ -46,7 +46,10 @@ export function onSyscall(k: Kernel, task: Task, atSeccomp: boolean): void {
   task.thread.getRegs(task.regs);
   if (isStubAddress(task.regs.get(RIP))) return k.onStubJump(task);
   const entry = k.platform.syscallPatchEntry, mm = task.mm;
-  if (entry !== 0 && mayRewriteSites(task)) noteSyscallSite(mm, entry, task.regs.get(RIP), task.regs.getI32(ORIG_RAX));
+  // (a patched call pays only in a thread that polls for its replies: Context.polls)
+  if (entry !== 0 && task.thread.polls && mayRewriteSites(task)) {
+    noteSyscallSite(mm, entry, task.regs.get(RIP), task.regs.getI32(ORIG_RAX));
+  }
   mm.setSyncThread(task.thread);
   k.syscall(task);
 }

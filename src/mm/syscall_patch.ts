@@ -13,9 +13,11 @@
  * changes: the rewritten code is guest code, the table is guest memory,
  * and the stub entry is one a guest can jump to anyway (stub.c).
  *
- * When: a site is patched once it has trapped PATCH_AFTER times, only in
- * a private file mapping that may execute, only while the address space
- * has one task, or two of which one is a vfork child's waiting parent,
+ * When: a site is patched once it has trapped PATCH_AFTER times in a
+ * thread that polls for its replies (Context.polls: one beside the kernel
+ * pays two context switches per call anyway, and the gs base below at
+ * each), only in a private file mapping that may execute, only while the
+ * address space has one task, or two of which one is a vfork child's waiting parent,
  * and no tracer (the caller checks those), and a `mov $nr, %eax` site only for a call that returns
  * through the general registers alone (UNPATCHED: those that rewrite the
  * whole frame go on trapping; a generic site may make any call, and the

@@ -71,6 +71,10 @@ export interface Context {
    * area, which costs every host context switch into the thread on a host without FSGSBASE); owned by the
    * kernel: set before each resumeGuest */
   fastEntry: boolean;
+  /** its handler polls for the kernel's replies (it runs on another CPU than the kernel's): a trap and its reply
+   * cost no context switch, so a patched call's saving is not lost to them (the kernel patches a site only in a
+   * thread that polls); read-only here */
+  readonly polls: boolean;
   /** its stop is a call through Platform.syscallPatchEntry, not a trap: anything beyond its general registers
    * (getXstate, setXstate, other fs or gs bases) first costs a synchronous round trip to the host thread;
    * read-only here, valid while the kernel holds the stop */

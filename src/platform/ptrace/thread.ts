@@ -66,6 +66,8 @@ export class HostThread implements Context {
   fastEntry = false;
   /** Context.fast: never (no patched calls) */
   readonly fast = false;
+  /** Context.polls: never (every stop is a ptrace stop) */
+  readonly polls = false;
   /** the kernel's task on it; owned by the kernel (see Context.owner) */
   owner: unknown = null;
   /** the platform that reports this thread's stops; set by adopt() (a fork's copy: by runSysFork first, for its

@@ -95,6 +95,10 @@ export class SystrapThread implements Context {
   owner: unknown = null;
   /** Context.fastEntry */
   fastEntry = false;
+  /** Context.polls */
+  get polls(): boolean {
+    return this.spin > 0;
+  }
   /** never filled: host signals reach a systrap thread's handler as stops */
   readonly pendingHostSignals: number[] = [];
   /** the kernel took its post and has not replied: its registers are the message's; guarded by the JS thread */
