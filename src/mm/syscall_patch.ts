@@ -211,6 +211,11 @@ export function unpatchSite(mm: AddressSpace, rip: number): void {
   if (insn === undefined) return;
   p.sites.delete(site);
   p.seen.set(site, -1);
+  restoreSite(mm, p, site, insn);
+}
+
+/** Put a patched site back (its 5-byte instruction, then the syscall) if it still holds its jump. */
+function restoreSite(mm: AddressSpace, p: SyscallPatches, site: number, insn: Uint8Array): void {
   if (!jumpsToEntry(p, readSite(mm, site))) return;
   const orig = new Uint8Array(SITE_LEN);
   orig.set(insn);
@@ -222,13 +227,6 @@ export function unpatchSite(mm: AddressSpace, rip: number): void {
 /** Put every patched site that still holds its jump back as it was, and patch nothing more in mm. */
 export function unpatchAll(mm: AddressSpace, p: SyscallPatches): void {
   p.off = true;
-  const orig = new Uint8Array(SITE_LEN);
-  orig[5] = 0x0f;
-  orig[6] = 0x05;
-  for (const [site, insn] of p.sites) {
-    if (!jumpsToEntry(p, readSite(mm, site))) continue;
-    orig.set(insn);
-    mm.writeForce(site, orig);
-  }
+  for (const [site, insn] of p.sites) restoreSite(mm, p, site, insn);
   p.sites.clear();
 }
