@@ -61,6 +61,7 @@ import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
 import { SysCpuFs } from './sysfs.js';
 import { FifoTable } from './fifo.js';
+import { WriteCounts, ExeDenial, inodeKey } from './writecount.js';
 import { DnotifyTable, DN_CREATE, DN_DELETE, DN_RENAME } from './dnotify.js';
 import { Fsnotify } from './inotify.js';
 import {
@@ -220,6 +221,13 @@ export class Vfs {
   readonly fsnotify: Fsnotify;
   /** fsnotify_close for every File opened here (File.closeNotify); immutable */
   private readonly closed = (f: File): void => this.fileClosed(f);
+  /** i_writecount of every regular file's inode (writecount.ts); immutable reference, guarded by the JS thread inside */
+  readonly writeCounts = new WriteCounts();
+  /** the inode key of each File opened here for writing (it holds get_write_access until its last close);
+   * guarded by the JS thread (set by open, taken by fileClosed) */
+  private readonly writeHeld = new WeakMap<File, string>();
+  /** an O_TMPFILE file's close: its write access only (it has no name for fsnotify to tell); immutable */
+  private readonly tmpfileClosed = (f: File): void => this.dropWriteAccess(f);
   /** the mounted filesystems; immutable references (their contents: see each) */
   readonly tmpfs: TmpFs;
   /** the kernel's internal shmem mount (Linux's shm_mnt, mounted nowhere): memfd_create's files and SysV
@@ -736,6 +744,7 @@ export class Vfs {
         f.closeNotify = this.closed;
         const created = p.dir.node.lookup(name);
         if (typeof created !== 'number') {
+          this.holdWriteAccess(f, created.peek());
           const loc: Loc = { path: fpath, node: created, mnt: p.dir.mnt, parent: p.dir };
           this.fpath.set(f, loc);
           this.notifyLoc(loc, IN_OPEN);
@@ -769,6 +778,8 @@ export class Vfs {
     const f = dir.node.tmpfile(mode & ~c.fs.umask & 0o7777, c.creds, flags & ~O_TMPFILE, dir.path === '/' ? '/#tmpfile' : dir.path + '/#tmpfile');
     if (typeof f === 'number') return f;
     f.flags = fileFlags(flags);
+    f.closeNotify = this.tmpfileClosed;
+    this.holdWriteAccess(f);
     const node = f instanceof HostFile ? new OpenHostNode(f.h.fs, f) : f instanceof TmpFile ? f.node : null;
     if (node) this.fpath.set(f, { path: f.path, node, mnt: dir.mnt, parent: dir });
     return f;
@@ -800,6 +811,10 @@ export class Vfs {
     // devices of umlts's own filesystems open themselves; a node elsewhere opens the device its number names
     const special = !(node instanceof OpenFileNode) && node.fs !== this.devfs && node.fs !== this.devpts;
     if (special && (type === S_IFCHR || type === S_IFBLK) && /(^|,)nodev(,|$)/.test(loc.mnt.options)) return -Errno.EACCES;
+    // do_dentry_open's get_write_access, before the file's open (and O_TRUNC's truncation): a running program
+    // is not opened for writing (a /proc/<pid>/fd reopen is the open file itself, which has its access already)
+    const writes = type === S_IFREG && acc !== O_RDONLY && !(node instanceof OpenFileNode);
+    if (writes && this.writeCounts.busy(inodeKey(st))) return -Errno.ETXTBSY;
     let f: File | number;
     if (type === S_IFDIR) {
       f = new DirFile(this, loc, fileFlags(flags));
@@ -821,6 +836,7 @@ export class Vfs {
     }
     this.fpath.set(f, loc);
     f.closeNotify = this.closed;
+    if (writes) this.holdWriteAccess(f, st);
     if (this.fsnotify.active) {
       // vfs_open's fsnotify_open, then handle_truncate's notify_change (ATTR_SIZE: IN_MODIFY)
       this.notifyLoc(loc, IN_OPEN);
@@ -935,6 +951,8 @@ export class Vfs {
     const pe = permission(st, c.creds, MAY_WRITE);
     if (pe < 0) return pe;
     if (loc.mnt.readonly) return -Errno.EROFS;
+    // vfs_truncate's get_write_access
+    if (this.writeCounts.busy(inodeKey(st))) return -Errno.ETXTBSY;
     return this.notified(loc, IN_MODIFY, loc.node.setattr({ size: len }));
   }
   /**
@@ -1052,8 +1070,35 @@ export class Vfs {
     return r;
   }
 
+  /** A file just opened for writing holds its inode's write access (st: its attributes, if the caller has them;
+   * a new inode's cannot be denied: no program runs from it). */
+  private holdWriteAccess(f: File, st: Stat | number = f.stat()): void {
+    if (!f.writable) return;
+    if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG) return;
+    const key = inodeKey(st);
+    if (this.writeCounts.get(key) === 0) this.writeHeld.set(f, key);
+  }
+  /** __fput's put_file_access: a file opened for writing gives its write access back. */
+  private dropWriteAccess(f: File): void {
+    const key = this.writeHeld.get(f);
+    if (key === undefined) return;
+    this.writeHeld.delete(f);
+    this.writeCounts.put(key);
+  }
+  /**
+   * Exec's deny_write_access (do_open_execat) on a program or interpreter
+   * it opened: held until its release, or -ETXTBSY while a file open for
+   * writing holds the inode.
+   */
+  denyWriteAccess(f: File): ExeDenial | number {
+    const st = f.stat();
+    if (typeof st === 'number') return st;
+    return this.writeCounts.deny(inodeKey(st));
+  }
+
   /** __fput's fsnotify_close; then a tmpfs file unlinked while open is gone with its last close. */
   private fileClosed(f: File): void {
+    this.dropWriteAccess(f);
     if (!this.fsnotify.active) return;
     const loc = this.fpath.get(f);
     if (!loc) return;

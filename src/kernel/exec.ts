@@ -19,6 +19,7 @@ import { ptraceExec } from './ptrace.js';
 import { initFpState, SIG_IGN, defaultAction, SIGSEGV } from './signal.js';
 import { FsContext } from '../fs/vfs.js';
 import { File } from '../fs/file.js';
+import type { ExeDenial } from '../fs/writecount.js';
 import { ElfImage, LoaderError, loadElf, parseElf, execArgMax, MAX_ARG_STRLEN } from '../loader/elf.js';
 import { RLIMIT_STACK } from '../abi/resource.js';
 import { O_RDONLY, O_NOFOLLOW, S_IFMT, S_IFREG, S_IFDIR } from '../fs/types.js';
@@ -39,6 +40,7 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
   if (path === '') throw new LoaderError(Errno.ENOENT, `${path}: No such file or directory`);
   const file = k.openExec(fs, path, creds, false, origin?.at ?? null, origin?.nofollow ?? false);
   const filename = origin?.filename ?? path;
+  const deny = denyWrite(k, file, path);
   try {
     const head = new Uint8Array(256);
     const n = file.read(head, 0);
@@ -59,6 +61,7 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
       // the interpreter's image is what runs: the script itself is not held (found in review: each #! exec
       // kept it open)
       const p = k.prepareExec(fs, interp, nargv, creds, depth + 1);
+      deny.release();
       file.put();
       // bprm->filename stays the script's
       p.filename = filename;
@@ -71,9 +74,11 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
     const img = parseElf(ef, path);
     let interp: ElfImage | null = null;
     let ifile: File | null = null;
+    let ideny: ExeDenial | null = null;
     try {
       if (img.interp) {
         ifile = k.openExec(fs, img.interp, creds, true);
+        ideny = denyWrite(k, ifile, img.interp);
         const ist = ifile.stat();
         interp = parseElf(k.execFile(ifile, typeof ist === 'number' ? 0 : ist.size), img.interp);
         if (interp.interp) throw new LoaderError(Errno.ELIBBAD, `${img.interp}: interpreter has an interpreter`);
@@ -87,16 +92,35 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
       const exe = k.vfs.locOf(file)?.path ?? (path.startsWith('/') ? path : k.vfs.absolute(fs, path));
       return {
         path, filename, commFromFile: origin?.commFromFile ?? false, argv, img, interp, files: [file, ...(ifile ? [ifile] : [])],
-        argTotal: total, exe,
+        denials: [deny, ...(ideny ? [ideny] : [])], argTotal: total, exe,
       };
     } catch (e) {
+      ideny?.release();
       ifile?.put();
       throw e;
     }
   } catch (e) {
+    deny.release();
     file.put();
     throw e;
   }
+}
+
+/**
+ * do_open_execat's deny_write_access on a file exec opened: ETXTBSY (the
+ * file put back) while a file open for writing holds its inode.
+ */
+function denyWrite(k: Kernel, f: File, path: string): ExeDenial {
+  const d = k.vfs.denyWriteAccess(f);
+  if (typeof d !== 'number') return d;
+  f.put();
+  throw new LoaderError(-d as Errno, `${path}: ${errnoMessage(-d)}`);
+}
+
+/** An exec given up before its image was loaded: its files and their write denials go. */
+function dropPrepared(p: PreparedExec): void {
+  for (const d of p.denials) d.release();
+  for (const f of p.files) f.put();
 }
 
 export function openExec(k: Kernel, fs: FsContext, path: string, creds: Creds, interp = false, at: File | null = null,
@@ -143,6 +167,7 @@ function tooBig(task: Task, p: PreparedExec, envp: string[]): boolean {
 /** Load a prepared image into the task's (empty) mm and set its registers. */
 export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[]): void {
   let r: ReturnType<typeof loadElf>;
+  let loaded = false;
   try {
     if (tooBig(task, p, envp)) throw new LoaderError(Errno.E2BIG, `${p.path}: argument list too long`);
     const random = new Uint8Array(16);
@@ -154,9 +179,14 @@ export function loadInto(k: Kernel, task: Task, p: PreparedExec, envp: string[])
       argv: p.argv, envp, execfn: p.filename, random,
       uid: task.creds.uid, gid: task.creds.gid, euid: task.creds.euid, egid: task.creds.egid,
     });
+    loaded = true;
   } finally {
     // the VMAs hold their own references now; a load that failed (the process dies) keeps none (found by a
-    // fuzzer: each failed exec held its program and interpreter open)
+    // fuzzer: each failed exec held its program and interpreter open). The program stays unwritable while
+    // this address space runs it (set_mm_exe_file); the interpreter is writable again once loaded
+    // (load_elf_binary's allow_write_access)
+    if (loaded) task.mm.setExeHold(p.denials[0]!);
+    for (let i = loaded ? 1 : 0; i < p.denials.length; i++) p.denials[i]!.release();
     for (const f of p.files) f.put();
   }
   const regs = task.regs;
@@ -202,7 +232,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   }
   // (the strings all together: before the point of no return, as Linux copies them)
   if (tooBig(task, p, envp)) {
-    for (const f of p.files) f.put();
+    dropPrepared(p);
     return -Errno.E2BIG;
   }
   // exec_mmap's new mm: an address space another process shares (CLONE_VM: a vfork child's) stays theirs, and
@@ -212,7 +242,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
     try {
       own = emptyMm(k);
     } catch (e) {
-      for (const f of p.files) f.put();
+      dropPrepared(p);
       if (e instanceof ErrnoError) return -e.errno;
       throw e;
     }

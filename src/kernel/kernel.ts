@@ -71,6 +71,7 @@ import { CLOCK_REALTIME } from '../abi/time.js';
 import { procPidStat, procUptime } from './procstat.js';
 import { LoadAvg, LOAD_FREQ_NS } from './loadavg.js';
 import type { UtsName, ProcMem } from '../fs/procfs.js';
+import type { ExeDenial } from '../fs/writecount.js';
 import { ttyJobs } from './tty_jobs.js';
 import * as exec_m from './exec.js';
 import * as fork_m from './fork.js';
@@ -945,6 +946,9 @@ export interface PreparedExec {
   interp: ElfImage | null;
   /** references held until the image is mapped */
   files: File[];
+  /** exec's write denials (deny_write_access) on the program and its interpreter, in that order: the
+   * interpreter's goes once the image is loaded, the program's stays with the address space (setExeHold) */
+  denials: ExeDenial[];
   argTotal: number;
   /** /proc/<pid>/exe: where the walk to the program arrived (symlinks followed: bprm->file's path) */
   exe: string;

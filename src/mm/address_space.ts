@@ -184,6 +184,13 @@ interface KeptMapping {
   claimed: Array<[number, number]>;
 }
 
+/** Something an address space holds while it lives and gives up at its end: exec's write denial on the program
+ * it runs (mm->exe_file's; fs/writecount.ts ExeDenial). dup(): fork's copy's own hold (null: none to share). */
+export interface MmHold {
+  release(): void;
+  dup(): MmHold | null;
+}
+
 export class AddressSpace {
   /** sorted, non-overlapping; guarded by the JS thread */
   readonly vmas: Vma[] = [];
@@ -221,6 +228,14 @@ export class AddressSpace {
   /** mm->def_flags' VM_LOCKED: new mappings come locked (mlockall's MCL_FUTURE); guarded by the JS thread
    * (mlockall, munlockall; exec's reset clears it, a fork's copy starts without it) */
   defLocked = false;
+  /** the program's write denial (mm->exe_file); guarded by the JS thread (exec sets it, setExeHold; fork's copy
+   * gets a dup; release gives it up) */
+  private exeHold: MmHold | null = null;
+  /** exec's new program: the old one's hold goes (a program no address space runs may be written again) */
+  setExeHold(h: MmHold | null): void {
+    this.exeHold?.release();
+    this.exeHold = h;
+  }
   /** brk area: [brkStart, brk); guarded by the JS thread (brk(2), the loader, exec's reset) */
   brkStart = 0;
   brk = 0;
@@ -417,6 +432,7 @@ export class AddressSpace {
     }
     const child = made.mm;
     if (this.patches) child.patches = new SyscallPatches(this.patches.entry, this.patches);
+    child.exeHold = this.exeHold?.dup() ?? null;
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     child.mmapBase = this.mmapBase;
@@ -1351,6 +1367,7 @@ export class AddressSpace {
    * reaped().
    */
   release(): void {
+    this.setExeHold(null);
     this.endImage();
     this.tlb.release();
     for (const t of this.threads) this.platform.kill(t);
