@@ -270,3 +270,25 @@ for (const platform of ['systrap', 'ptrace']) {
     assert.match(native.stdout, /\ndone\n$/);
   });
 }
+
+// filemap_fault's i_size check: a copied (not host-mapped) file mapping's page past the end of its file read as
+// zeros (tmpfs files, a host file's pages after an eviction)
+test('a file mapping\'s page wholly past the end of its file is SIGBUS (EFAULT for a syscall), on tmpfs, a host directory and after evictions', () => {
+  const g = buildGuest('mmap_eof');
+  const { native } = assertSameAsNative([g, '/tmp/mmap_eof.dat']);
+  assert.match(native.stdout, /^ {2}page 1: SIGBUS, code BUS_ADRERR, at the address: yes$/m);
+  assert.match(native.stdout, /^ {2}write\(2\) from page 1: EFAULT$/m);
+  const dir = makeScratch('mmap_eof');
+  try {
+    const host = runNative([g, `${dir}/f`]);
+    assert.equal(host.stdout, native.stdout);
+    // (every fifth batch refused as a full host would: the host file's pages are copied, not mapped)
+    for (const env of [CLEAN_ENV, { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: '5' }]) {
+      const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f'], { env });
+      assert.equal(r.stdout, native.stdout, r.describe());
+      assert.equal(r.code, 0, r.describe());
+    }
+  } finally {
+    rmScratch(dir);
+  }
+});

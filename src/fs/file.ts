@@ -237,8 +237,10 @@ export abstract class File {
  */
 export class MappedFile {
   readonly hostMap: Mappable['hostMap'];
+  readonly size?: () => number;
   constructor(protected readonly f: File, protected readonly m: Mappable) {
     this.hostMap = m.hostMap;
+    if (m.size) this.size = () => m.size!();
   }
   fillHost(off: number, ptr: bigint, len: number): number {
     return this.m.fillHost(off, ptr, len);

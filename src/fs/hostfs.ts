@@ -971,6 +971,10 @@ export class HostFile extends File {
       fillHost(off: number, ptr: bigint, len: number): number {
         return self.with((fd) => guestErr(host.preadPtr(fd, ptr, len, off)));
       },
+      // (-errno when the host cannot say: taken as no end)
+      size(): number {
+        return self.with((fd) => self.sizeOf(fd));
+      },
       get(): void {
         self.get();
       },

@@ -492,6 +492,9 @@ export class TmpFile extends File {
       fillHost(off: number, ptr: bigint, len: number): number {
         return node.store.fillHost(off, ptr, len);
       },
+      size(): number {
+        return node.size;
+      },
       get(): void {
         file.get();
       },

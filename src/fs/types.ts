@@ -23,6 +23,9 @@ export { DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK } 
 export interface Mappable {
   /** Read up to len bytes at off into host memory at ptr; returns bytes read or -errno. */
   fillHost(off: number, ptr: bigint, len: number): number;
+  /** The file's size now: a private mapping's page wholly past it is SIGBUS (filemap_fault's i_size check);
+   * absent: pages are filled whatever their offset (a device's memory) */
+  size?(): number;
   /** For /proc/<pid>/maps. */
   readonly mapName: string;
   readonly mapDev: number;

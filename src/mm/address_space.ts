@@ -56,6 +56,8 @@ export { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
 /** si_code values for SIGSEGV */
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
+/** handleFault's answer for a file mapping's page wholly past the end of its file: the guest gets SIGBUS */
+export const FAULT_SIGBUS = -1;
 
 /** host files a stub holds open for direct mappings before they are all closed and reopened as needed */
 export const STUB_FDS_MAX = 128;

@@ -13,7 +13,7 @@ import { Vma } from './vma.js';
 import { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
 import { RLIMIT_STACK } from '../abi/resource.js';
 
-import { AddressSpace, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_GUARD_GAP, MMAP_MIN_ADDR } from './address_space.js';
+import { AddressSpace, FAULT_SIGBUS, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_GUARD_GAP, MMAP_MIN_ADDR } from './address_space.js';
 
 /**
  * The x86 error code of a fault the host reported, which says only
@@ -83,6 +83,9 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
     }
     pte.bits[i]! &= ~PTE_HOST;
   }
+  // filemap_fault: a page of the file's that the file does not reach is SIGBUS, and map-ahead stops before it
+  const eof = fileEndVpn(vma);
+  if (vpn >= eof && !(pte && pte.frame[vpn % PT_SIZE])) return FAULT_SIGBUS;
   // map-ahead: sequential faults double the window, others reset it
   if (vpn === mm.faultNext) mm.faultWindow = Math.min(mm.faultWindow * 2, FAULT_AROUND_MAX);
   else mm.faultWindow = FAULT_AROUND_MIN;
@@ -93,7 +96,7 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
     hi = vpn + 1;
   } else {
     lo = vpn;
-    hi = Math.min(vpn + win, vma.end / PAGE_SIZE);
+    hi = Math.min(vpn + win, vma.end / PAGE_SIZE, Math.max(eof, vpn + 1));
   }
   // a run of sequential faults (the window has grown) touches page after page: new anonymous pages come
   // prefaulted on the host
@@ -101,6 +104,18 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
   mm.faultNext = hi;
   if (err & PF_WRITE) markDirty(mm, vma, vpn);
   return 0;
+}
+
+/**
+ * The first page of a copied (not direct) file VMA that its file does not
+ * reach now (part of a page past the end reads as zeros; a page wholly
+ * past it has nothing behind it); Infinity for anonymous memory, a direct
+ * VMA (the host answers those faults itself) or a file with no size.
+ */
+export function fileEndVpn(vma: Vma): number {
+  const size = vma.direct ? undefined : vma.file?.size?.();
+  if (size === undefined || size < 0) return Infinity;
+  return vma.start / PAGE_SIZE + Math.ceil(size / PAGE_SIZE) - vma.pgoff / PAGE_SIZE;
 }
 
 /** A write fault on a private page: a hint for fork's copies ahead (PTE_DIRTY). */

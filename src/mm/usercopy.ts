@@ -14,6 +14,7 @@ import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
 import { PROT_READ, PROT_WRITE, MAP_SHARED } from '../abi/mman.js';
 
 import { AddressSpace, PTE_HOST, PT_SIZE } from './address_space.js';
+import { fileEndVpn } from './fault.js';
 import { decodeName, nameByteLength } from '../abi/names.js';
 
 /**
@@ -50,6 +51,8 @@ export function userFrame(mm: AddressSpace, addr: number, write: boolean): numbe
     if (!write || vma.flags & MAP_SHARED) return -1; // userPage reads the file; write() writes it
     return mm.copyDirectPage(vma, vpn);
   }
+  // (a page past the end of its file: SIGBUS for the guest, EFAULT for the kernel)
+  if (vpn >= fileEndVpn(vma)) throw new ErrnoError(Errno.EFAULT);
   mm.populate(vma, vpn, vpn + 1);
   return mm.frameAt(vpn);
 }
@@ -70,6 +73,7 @@ export function forceFrame(mm: AddressSpace, addr: number): number {
   let p = mm.pt.get(Math.floor(vpn / PT_SIZE));
   if (!p || !p.frame[i]) {
     if (vma.direct) return mm.copyDirectPage(vma, vpn);
+    if (vpn >= fileEndVpn(vma)) throw new ErrnoError(Errno.EFAULT);
     mm.populate(vma, vpn, vpn + 1);
     p = mm.pt.get(Math.floor(vpn / PT_SIZE));
     if (!p || !p.frame[i]) throw new ErrnoError(Errno.EFAULT);

@@ -18,6 +18,8 @@ export interface HostMappable {
 /** What a private file mapping is filled from (fs's Mappable, structurally). */
 export interface VmFile {
   fillHost(off: number, ptr: bigint, len: number): number;
+  /** the file's size now (fs's Mappable.size): a fault on a page wholly past it is SIGBUS; absent: no end */
+  readonly size?: () => number;
   /** the host file itself, for the stub to map directly (absent: pages are copied into frames) */
   readonly hostMap?: HostMappable;
   /** file bytes a direct mapping may show as they are: pages reaching past it are copied (an ELF segment's end) */
