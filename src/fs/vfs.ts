@@ -744,7 +744,7 @@ export class Vfs {
         f.closeNotify = this.closed;
         const created = p.dir.node.lookup(name);
         if (typeof created !== 'number') {
-          this.holdWriteAccess(f, created.peek());
+          this.holdWriteAccess(f, created.peek(), created.fs instanceof HostFs);
           const loc: Loc = { path: fpath, node: created, mnt: p.dir.mnt, parent: p.dir };
           this.fpath.set(f, loc);
           this.notifyLoc(loc, IN_OPEN);
@@ -779,7 +779,7 @@ export class Vfs {
     if (typeof f === 'number') return f;
     f.flags = fileFlags(flags);
     f.closeNotify = this.tmpfileClosed;
-    this.holdWriteAccess(f);
+    this.holdWriteAccess(f, f.stat(), f instanceof HostFile);
     const node = f instanceof HostFile ? new OpenHostNode(f.h.fs, f) : f instanceof TmpFile ? f.node : null;
     if (node) this.fpath.set(f, { path: f.path, node, mnt: dir.mnt, parent: dir });
     return f;
@@ -811,10 +811,11 @@ export class Vfs {
     // devices of umlts's own filesystems open themselves; a node elsewhere opens the device its number names
     const special = !(node instanceof OpenFileNode) && node.fs !== this.devfs && node.fs !== this.devpts;
     if (special && (type === S_IFCHR || type === S_IFBLK) && /(^|,)nodev(,|$)/.test(loc.mnt.options)) return -Errno.EACCES;
-    // do_dentry_open's get_write_access, before the file's open (and O_TRUNC's truncation): a running program
-    // is not opened for writing (a /proc/<pid>/fd reopen is the open file itself, which has its access already)
-    const writes = type === S_IFREG && acc !== O_RDONLY && !(node instanceof OpenFileNode);
-    if (writes && this.writeCounts.busy(inodeKey(st))) return -Errno.ETXTBSY;
+    // do_dentry_open's get_write_access, before the file's open (and O_TRUNC's truncation, handle_truncate's
+    // even for O_RDONLY): a running program is not opened for writing nor truncated (a file outside the VFS
+    // reopened through /proc/<pid>/fd, OpenFileNode, is that open file itself, which has its access already)
+    const reg = type === S_IFREG && !(node instanceof OpenFileNode), writes = reg && acc !== O_RDONLY;
+    if ((writes || (reg && flags & O_TRUNC)) && this.writeCounts.busy(inodeKey(st, node.fs instanceof HostFs))) return -Errno.ETXTBSY;
     let f: File | number;
     if (type === S_IFDIR) {
       f = new DirFile(this, loc, fileFlags(flags));
@@ -836,7 +837,7 @@ export class Vfs {
     }
     this.fpath.set(f, loc);
     f.closeNotify = this.closed;
-    if (writes) this.holdWriteAccess(f, st);
+    if (writes) this.holdWriteAccess(f, st, node.fs instanceof HostFs);
     if (this.fsnotify.active) {
       // vfs_open's fsnotify_open, then handle_truncate's notify_change (ATTR_SIZE: IN_MODIFY)
       this.notifyLoc(loc, IN_OPEN);
@@ -952,7 +953,7 @@ export class Vfs {
     if (pe < 0) return pe;
     if (loc.mnt.readonly) return -Errno.EROFS;
     // vfs_truncate's get_write_access
-    if (this.writeCounts.busy(inodeKey(st))) return -Errno.ETXTBSY;
+    if (this.writeCounts.busy(inodeKey(st, loc.node.fs instanceof HostFs))) return -Errno.ETXTBSY;
     return this.notified(loc, IN_MODIFY, loc.node.setattr({ size: len }));
   }
   /**
@@ -1070,12 +1071,12 @@ export class Vfs {
     return r;
   }
 
-  /** A file just opened for writing holds its inode's write access (st: its attributes, if the caller has them;
+  /** A file just opened for writing holds its inode's write access (st: its attributes; host: a hostfs inode;
    * a new inode's cannot be denied: no program runs from it). */
-  private holdWriteAccess(f: File, st: Stat | number = f.stat()): void {
+  private holdWriteAccess(f: File, st: Stat | number, host: boolean): void {
     if (!f.writable) return;
     if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG) return;
-    const key = inodeKey(st);
+    const key = inodeKey(st, host);
     if (this.writeCounts.get(key) === 0) this.writeHeld.set(f, key);
   }
   /** __fput's put_file_access: a file opened for writing gives its write access back. */
@@ -1093,7 +1094,7 @@ export class Vfs {
   denyWriteAccess(f: File): ExeDenial | number {
     const st = f.stat();
     if (typeof st === 'number') return st;
-    return this.writeCounts.deny(inodeKey(st));
+    return this.writeCounts.deny(inodeKey(st, f instanceof HostFile), f);
   }
 
   /** __fput's fsnotify_close; then a tmpfs file unlinked while open is gone with its last close. */

@@ -7,8 +7,10 @@
  * truncating it by path, is ETXTBSY, and so is executing a file that is
  * open for writing.
  *
- * Inodes are told apart by (st_dev, st_ino), as the guest sees them: a
- * host directory's file is the same inode through every path and mount.
+ * Inodes are told apart by (st_dev, st_ino) as the guest sees them, and by
+ * whether the host holds them (hostfs: the host's device numbers, which
+ * may equal those umlts gives its own filesystems): a host directory's
+ * file is the same inode through every path and mount.
  * Only what this kernel's guests do counts: a host process writing a file
  * a guest runs does not meet ETXTBSY (nor the guest's exec, a host writer).
  *
@@ -18,9 +20,16 @@
 import { Errno } from '../abi/errno.js';
 import type { Stat } from '../abi/stat.js';
 
-/** The key of st's inode. */
-export function inodeKey(st: Stat): string {
-  return `${st.dev}:${st.ino}`;
+/** The key of st's inode; host: a hostfs inode. */
+export function inodeKey(st: Stat, host: boolean): string {
+  return `${host ? 'h' : 'k'}${st.dev}:${st.ino}`;
+}
+
+/** What an exec's hold keeps open: its program's File (mm->exe_file pins the inode, whose number no other file
+ * may take while it runs) */
+export interface Pinned {
+  get(): void;
+  put(): void;
 }
 
 export class WriteCounts {
@@ -42,13 +51,14 @@ export class WriteCounts {
   busy(key: string): boolean {
     return (this.counts.get(key) ?? 0) < 0;
   }
-  /** deny_write_access: the inode runs as a program, held until the denial's release; -ETXTBSY while a file
-   * open for writing holds it. */
-  deny(key: string): ExeDenial | number {
+  /** deny_write_access: the inode runs as a program, held (its File too, pinned) until the denial's release;
+   * -ETXTBSY while a file open for writing holds it. */
+  deny(key: string, pinned: Pinned): ExeDenial | number {
     const n = this.counts.get(key) ?? 0;
     if (n > 0) return -Errno.ETXTBSY;
     this.counts.set(key, n - 1);
-    return new ExeDenial(this, key);
+    pinned.get();
+    return new ExeDenial(this, key, pinned);
   }
   /** allow_write_access (ExeDenial.release) */
   allow(key: string): void {
@@ -70,17 +80,18 @@ export class WriteCounts {
 export class ExeDenial {
   /** guarded by the JS thread */
   private released = false;
-  constructor(private readonly counts: WriteCounts, readonly key: string) {}
+  constructor(private readonly counts: WriteCounts, readonly key: string, private readonly pinned: Pinned) {}
   release(): void {
     if (this.released) return;
     this.released = true;
     this.counts.allow(this.key);
+    this.pinned.put();
   }
   /** (null for a hold already released: nothing to share) */
   dup(): ExeDenial | null {
     if (this.released) return null;
     // (the inode is denied already: no writer can hold it)
-    const d = this.counts.deny(this.key);
+    const d = this.counts.deny(this.key, this.pinned);
     return typeof d === 'number' ? null : d;
   }
 }

@@ -40,7 +40,13 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
   if (path === '') throw new LoaderError(Errno.ENOENT, `${path}: No such file or directory`);
   const file = k.openExec(fs, path, creds, false, origin?.at ?? null, origin?.nofollow ?? false);
   const filename = origin?.filename ?? path;
-  const deny = denyWrite(k, file, path);
+  let deny: ExeDenial;
+  try {
+    deny = denyWrite(k, file, path);
+  } catch (e) {
+    file.put();
+    throw e;
+  }
   try {
     const head = new Uint8Array(256);
     const n = file.read(head, 0);
@@ -107,18 +113,18 @@ export function prepareExec(k: Kernel, fs: FsContext, path: string, argv: string
 }
 
 /**
- * do_open_execat's deny_write_access on a file exec opened: ETXTBSY (the
- * file put back) while a file open for writing holds its inode.
+ * do_open_execat's deny_write_access on a file exec opened: a LoaderError
+ * ETXTBSY while a file open for writing holds its inode (the caller puts
+ * the file back).
  */
 function denyWrite(k: Kernel, f: File, path: string): ExeDenial {
   const d = k.vfs.denyWriteAccess(f);
   if (typeof d !== 'number') return d;
-  f.put();
   throw new LoaderError(-d as Errno, `${path}: ${errnoMessage(-d)}`);
 }
 
 /** An exec given up before its image was loaded: its files and their write denials go. */
-function dropPrepared(p: PreparedExec): void {
+export function dropPrepared(p: PreparedExec): void {
   for (const d of p.denials) d.release();
   for (const f of p.files) f.put();
 }

@@ -311,7 +311,14 @@ export class Kernel {
       if (r < 0 && spec.cwdRequired) throw new LoaderError(-r as Errno, `--cwd ${spec.cwd}: ${errnoMessage(-r)}`);
     }
     const img = this.prepareExec(fs, path, argv, creds);
-    const { mm, thread } = AddressSpace.create(this.physmem, this.platform);
+    let made: { mm: AddressSpace; thread: Context };
+    try {
+      made = AddressSpace.create(this.physmem, this.platform);
+    } catch (e) {
+      exec_m.dropPrepared(img);
+      throw e;
+    }
+    const { mm, thread } = made;
     const files = new FdTable();
     const nofile = this.opts.rlimits?.[RLIMIT_NOFILE];
     // fs.nr_open bounds the table whatever the host allows

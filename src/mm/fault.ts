@@ -84,6 +84,7 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
     pte.bits[i]! &= ~PTE_HOST;
   }
   // filemap_fault: a page of the file's that the file does not reach is SIGBUS, and map-ahead stops before it
+  // (also around a page present already, which the host lost: the window must not bring in pages past the end)
   const eof = fileEndVpn(vma);
   if (vpn >= eof && !(pte && pte.frame[vpn % PT_SIZE])) return FAULT_SIGBUS;
   // map-ahead: sequential faults double the window, others reset it
@@ -110,10 +111,11 @@ export function handleFault(mm: AddressSpace, addr: number, err: number): number
  * The first page of a copied (not direct) file VMA that its file does not
  * reach now (part of a page past the end reads as zeros; a page wholly
  * past it has nothing behind it); Infinity for anonymous memory, a direct
- * VMA (the host answers those faults itself) or a file with no size.
+ * VMA (the host answers the guest's faults there itself; evenDirect: the
+ * kernel's own copy of one of its pages) or a file with no size.
  */
-export function fileEndVpn(vma: Vma): number {
-  const size = vma.direct ? undefined : vma.file?.size?.();
+export function fileEndVpn(vma: Vma, evenDirect = false): number {
+  const size = vma.direct && !evenDirect ? undefined : vma.file?.size?.();
   if (size === undefined || size < 0) return Infinity;
   return vma.start / PAGE_SIZE + Math.ceil(size / PAGE_SIZE) - vma.pgoff / PAGE_SIZE;
 }
@@ -275,8 +277,9 @@ export function prefault(mm: AddressSpace, start: number, end: number): void {
   for (let i = mm.firstAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
     const v = mm.vmas[i]!;
     if (v.prot === PROT_NONE || v.direct) continue; // direct: the host has it all already
-    const lo = Math.max(start, v.start) / PAGE_SIZE, hi = Math.min(end, v.end) / PAGE_SIZE;
-    mm.populate(v, lo, hi);
+    // (not past the end of a file: those pages stay absent, and SIGBUS when touched)
+    const lo = Math.max(start, v.start) / PAGE_SIZE, hi = Math.min(end / PAGE_SIZE, v.end / PAGE_SIZE, fileEndVpn(v));
+    if (lo < hi) mm.populate(v, lo, hi);
   }
 }
 

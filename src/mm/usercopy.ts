@@ -49,6 +49,7 @@ export function userFrame(mm: AddressSpace, addr: number, write: boolean): numbe
   if (!(vma.prot & (write ? PROT_WRITE : PROT_READ))) throw new ErrnoError(Errno.EFAULT);
   if (vma.direct) {
     if (!write || vma.flags & MAP_SHARED) return -1; // userPage reads the file; write() writes it
+    if (vpn >= fileEndVpn(vma, true)) throw new ErrnoError(Errno.EFAULT);
     return mm.copyDirectPage(vma, vpn);
   }
   // (a page past the end of its file: SIGBUS for the guest, EFAULT for the kernel)
@@ -72,8 +73,8 @@ export function forceFrame(mm: AddressSpace, addr: number): number {
   const vpn = Math.floor(addr / PAGE_SIZE), i = vpn % PT_SIZE;
   let p = mm.pt.get(Math.floor(vpn / PT_SIZE));
   if (!p || !p.frame[i]) {
+    if (vpn >= fileEndVpn(vma, true)) throw new ErrnoError(Errno.EFAULT);
     if (vma.direct) return mm.copyDirectPage(vma, vpn);
-    if (vpn >= fileEndVpn(vma)) throw new ErrnoError(Errno.EFAULT);
     mm.populate(vma, vpn, vpn + 1);
     p = mm.pt.get(Math.floor(vpn / PT_SIZE));
     if (!p || !p.frame[i]) throw new ErrnoError(Errno.EFAULT);

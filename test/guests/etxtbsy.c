@@ -106,8 +106,9 @@ int main(int argc, char **argv) {
   long before = size_of(prog);
   printf("while it runs: open O_WRONLY %s, O_RDWR %s, O_RDWR|O_TRUNC %s, O_RDONLY %s\n", try_open(prog, O_WRONLY),
          try_open(prog, O_RDWR), try_open(prog, O_RDWR | O_TRUNC), try_open(prog, O_RDONLY));
-  printf("  O_WRONLY|O_CREAT (existing) %s; truncate %s; its size kept: %s\n", try_open(prog, O_WRONLY | O_CREAT),
-         truncate(prog, 0) < 0 ? ename(errno) : "ok", size_of(prog) == before ? "yes" : "no");
+  printf("  O_WRONLY|O_CREAT (existing) %s; O_RDONLY|O_TRUNC %s; truncate %s; its size kept: %s\n",
+         try_open(prog, O_WRONLY | O_CREAT), try_open(prog, O_RDONLY | O_TRUNC), truncate(prog, 0) < 0 ? ename(errno) : "ok",
+         size_of(prog) == before ? "yes" : "no");
   /* a second exec of the same program shares the denial; a writer still cannot come */
   pid_t c2 = run_holding(prog, "hold");
   kill(c, SIGKILL);

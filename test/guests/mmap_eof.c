@@ -65,6 +65,12 @@ int main(int argc, char **argv) {
     if (ftruncate(fd, 5)) return 1;
     munmap(m, 4 * 4096);
   }
+  /* MAP_POPULATE brings in what the file has, no more */
+  char *pm = mmap(0, 4 * 4096, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  printf("MAP_PRIVATE|MAP_POPULATE, a file of 5 bytes\n");
+  probe("page 0", pm + 6, 0);
+  probe("page 2", pm + 2 * 4096, 0);
+  munmap(pm, 4 * 4096);
   /* a mapping that starts in the file and goes past it at an offset */
   if (ftruncate(fd, 3 * 4096)) return 1;
   char *m = mmap(0, 3 * 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
