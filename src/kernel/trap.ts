@@ -181,16 +181,14 @@ export function onFault(k: Kernel, task: Task): void {
       }
       if (code === 0) return k.resume(task);
     }
-    if (code === FAULT_SIGBUS) {
-      k.forceSignal(task, SIGBUS, { signo: SIGBUS, code: BUS_ADRERR, addr: si.addr, trapno: 14, err });
-      return k.resume(task);
-    }
-    info = { signo: SIGSEGV, code, addr: si.addr, trapno: 14, err };
+    // (a file mapping's page past the end of its file: SIGBUS)
+    info = code === FAULT_SIGBUS ? { signo: SIGBUS, code: BUS_ADRERR, addr: si.addr, trapno: 14, err }
+      : { signo: SIGSEGV, code, addr: si.addr, trapno: 14, err };
   } else {
     // a general protection fault (si_code SI_KERNEL, no address), or a protection key's
     info = { signo: SIGSEGV, code: si.code, addr: si.addr, trapno: si.code === SI_KERNEL ? 13 : 14, err: 0 };
   }
-  k.forceSignal(task, SIGSEGV, info);
+  k.forceSignal(task, info.signo, info);
   k.resume(task);
 }
 
