@@ -231,13 +231,16 @@ function runOnce(runner, argv, w = null, timeoutMs = 300_000) {
   // UML: the guest's output and exit status come back in files its init wrote
   let status = r.status;
   if (c.output) { try { stdout = fs.readFileSync(c.output, 'utf8'); } catch { stdout = ''; } }
-  if (c.status) { try { status = Number(fs.readFileSync(c.status, 'utf8').trim()); } catch { status = null; } }
+  // (no status file: UML died before its init ran, e.g. a UML whose FPU state the host's ptrace refuses)
+  let booted = true;
+  if (c.status) { try { status = Number(fs.readFileSync(c.status, 'utf8').trim()); } catch { status = null; booted = false; } }
   if (c.cleanup) fs.rmSync(c.cleanup, { recursive: true, force: true });
   const ok = !r.error && status === 0;
   // the most telling stderr line: an error message, not a stack frame or Node's banner
   const errLines = (r.stderr || '').split('\n').map((l) => l.trim()).filter((l) => l && !/^at /.test(l) && !/^Node\.js v/.test(l));
   const telling = errLines.find((l) => /error|fault|ENOSYS|not /i.test(l)) ?? errLines[0] ?? '';
-  const why = r.error ? r.error.message : `exit ${status ?? r.signal ?? 'unknown (no status from the guest)'}: ${telling || stdout.trim().split('\n').pop() || ''}`;
+  const why = r.error ? r.error.message : !booted ? `it died while booting (${r.signal ?? `exit ${r.status}`}), before running the program; linux.uml without 'quiet' says why`
+    : `exit ${status ?? r.signal ?? 'unknown (no status from the guest)'}: ${telling || stdout.trim().split('\n').pop() || ''}`;
   return { ok, stdout, wallMs, why };
 }
 

@@ -14,6 +14,8 @@ export const SA_NOCLDSTOP = 1, SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_ONSTACK = 0x
 export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_MESGQ = -3, SI_TKILL = -6;
 /** struct sigevent's sigev_notify (timer_create, mq_notify) */
 export const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
+/** si_code for SIGSEGV: no mapping at the address, or one that does not allow the access */
+export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 /** si_code for SIGBUS: an address with no backing (a file mapping's page past the file's end) */
 export const BUS_ADRERR = 2;
 export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5, CLD_CONTINUED = 6;

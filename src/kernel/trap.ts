@@ -9,12 +9,12 @@
 import { OutOfMemory } from '../mm/physmem.js';
 import { Stop, STOP_SYSCALL, STOP_SECCOMP, STOP_FAULT, STOP_TRAP, STOP_KICK, STOP_SIGNAL, STOP_EXIT, STOP_PENDING } from '../platform/platform.js';
 import { isStubAddress } from '../platform/stub_layout.js';
-import { SEGV_MAPERR, SEGV_ACCERR, FAULT_SIGBUS } from '../mm/address_space.js';
+import { FAULT_SIGBUS } from '../mm/address_space.js';
 import { RIP, ORIG_RAX, RAX, RCX, R11, EFLAGS } from '../platform/regs.js';
 import { noteSyscallSite, isPatchedSyscall } from '../mm/syscall_patch.js';
 import { Task } from './task.js';
 import { dispatchSyscall, finishSyscall, BLOCKED, REGS_SET } from './syscall.js';
-import { SigInfo, SIGKILL, SI_KERNEL, SIGSEGV, SIGTRAP, SIGILL, SIGBUS, BUS_ADRERR } from './signal.js';
+import { SigInfo, SIGKILL, SI_KERNEL, SIGSEGV, SIGTRAP, SIGILL, SIGBUS, BUS_ADRERR, SEGV_MAPERR, SEGV_ACCERR } from './signal.js';
 import { Kernel, KernelPanic } from './kernel.js';
 import { ptraceSyscallEntry, skipsSyscall } from './ptrace.js';
 

@@ -54,8 +54,6 @@ export { MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP } from '../abi/mman.js';
 
 /** Fault error-code bits (x86 #PF) */
 export const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_INSTR = 16;
-/** si_code values for SIGSEGV */
-export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 /** handleFault's answer for a file mapping's page wholly past the end of its file: the guest gets SIGBUS */
 export const FAULT_SIGBUS = -1;
 

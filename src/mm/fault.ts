@@ -13,7 +13,8 @@ import { Vma } from './vma.js';
 import { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/mman.js';
 import { RLIMIT_STACK } from '../abi/resource.js';
 
-import { AddressSpace, FAULT_SIGBUS, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, SEGV_ACCERR, SEGV_MAPERR, STACK_GUARD_GAP, MMAP_MIN_ADDR } from './address_space.js';
+import { AddressSpace, FAULT_SIGBUS, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_MIN, PF_INSTR, PF_PROT, PF_USER, PF_WRITE, PTE_DIRTY, PTE_HOST, PT_SIZE, PtPage, STACK_GUARD_GAP, MMAP_MIN_ADDR } from './address_space.js';
+import { SEGV_ACCERR, SEGV_MAPERR } from '../abi/signal.js';
 
 /**
  * The x86 error code of a fault the host reported, which says only
