@@ -238,8 +238,10 @@ export abstract class File {
 export class MappedFile {
   readonly hostMap: Mappable['hostMap'];
   readonly size?: () => number;
+  readonly rmap: Mappable['rmap'];
   constructor(protected readonly f: File, protected readonly m: Mappable) {
     this.hostMap = m.hostMap;
+    this.rmap = m.rmap;
     if (m.size) this.size = () => m.size!();
   }
   fillHost(off: number, ptr: bigint, len: number): number {

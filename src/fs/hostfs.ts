@@ -44,7 +44,7 @@
 import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
-import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_SYNC, O_TMPFILE, HostMappable } from './types.js';
+import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_SYNC, O_TMPFILE, HostMappable, FileMappers } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
   PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC, CGROUP_SUPER_MAGIC,
@@ -258,6 +258,33 @@ export class HostFs extends FileSystem {
   /** in-memory attributes of host inodes, by st_ino (an inode number the host reuses after the last
    * unlink may find old ones: a known gap); guarded by the JS thread */
   private readonly memXattrs = new Map<number, SimpleXattrs>();
+
+  /** the address spaces mapping each host inode ("dev:ino"), made at its first mmap and forgotten when the
+   * last lets go; guarded by the JS thread */
+  private readonly rmaps = new Map<string, FileMappers>();
+  /** The file `key` names: its mappers (made now if `make`). */
+  rmapOf(key: string, make: boolean): FileMappers | undefined {
+    let r = this.rmaps.get(key);
+    if (!r && make) this.rmaps.set(key, (r = new FileMappers(() => this.rmaps.delete(key))));
+    return r;
+  }
+  /** A file that asked for its mappers closes: they go if no mapping took them (an mmap that failed). */
+  rmapUnused(key: string): void {
+    if (this.rmaps.get(key)?.idle) this.rmaps.delete(key);
+  }
+  /** A guest call truncated the open host file fd to size: the guests' mappings of it lose their pages past
+   * the end (FileMappers.shrunk). Costs an fstat only while some host file is mapped. */
+  truncated(fd: number, size: number): void {
+    if (this.rmaps.size === 0 || host.fstat(fd, this.stbuf) < 0) return;
+    const st = parseStat(this.stbuf);
+    this.rmaps.get(`${st.dev}:${st.ino}`)?.shrunk(size);
+  }
+  /** truncated, for the file at rel (truncate(2) by path) */
+  truncatedAt(rel: string, size: number): void {
+    if (this.rmaps.size === 0) return;
+    const st = this.lstat(rel);
+    if (typeof st !== 'number') this.rmaps.get(`${st.dev}:${st.ino}`)?.shrunk(size);
+  }
   /** getxattr/listxattr scratch (the largest value or list Linux allows); used synchronously only */
   private readonly xattrBuf = new Uint8Array(XATTR_SIZE_MAX);
 
@@ -550,6 +577,7 @@ export class HostNode extends Node {
     // ours to implement (we write at explicit offsets and never block on a file)
     const h = this.fs.handles.open(this.fs, this.rel, flags & (O_ACCMODE | O_TRUNC | O_SYNC), 0);
     if (typeof h === 'number') return h;
+    if (flags & O_TRUNC) this.fs.truncated(h.fd, 0);
     return new HostFile(this.fs, h, flags, path);
   }
   override create(name: string, mode: number, cred: FsCred, flags: number, path: string): File | number {
@@ -662,6 +690,7 @@ export class HostNode extends Node {
       const size = a.size;
       const r = fs.withRelFd(this.rel, (path) => host.truncate(path, size));
       if (r < 0) return guestErr(r);
+      fs.truncatedAt(this.rel, size);
     }
     return guestErr(fs.atParent(this.rel, (d, n) => setattrAt(fs, d, n, a)));
   }
@@ -863,7 +892,12 @@ export class HostFile extends File {
     return r < 0 ? r : parseStatx(this.fs.stxbuf);
   }
   override truncate(len: number): number {
-    return this.with((fd) => guestErr(host.ftruncateTry(fd, len)));
+    return this.with((fd) => {
+      const r = host.ftruncateTry(fd, len);
+      if (r < 0) return guestErr(r);
+      this.fs.truncated(fd, len);
+      return 0;
+    });
   }
   override fsync(): number {
     return this.with((fd) => guestErr(host.fsync(fd)));
@@ -881,6 +915,7 @@ export class HostFile extends File {
       if (a.size !== undefined) {
         const r = host.ftruncateTry(fd, a.size);
         if (r < 0) return guestErr(r);
+        this.fs.truncated(fd, a.size);
       }
       return guestErr(setattrAt(this.fs, fd, '', a));
     });
@@ -981,6 +1016,7 @@ export class HostFile extends File {
       put(): void {
         self.put();
       },
+      rmap: typeof st === 'number' ? undefined : this.fs.rmapOf((this.rmapKey = `${st.dev}:${st.ino}`), true),
       mapName: this.path,
       mapDev: typeof st === 'number' ? 0 : st.dev,
       mapIno: typeof st === 'number' ? 0 : st.ino,
@@ -988,8 +1024,11 @@ export class HostFile extends File {
       cacheKey: typeof st === 'number' ? undefined : `h${st.dev}:${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size}`,
     };
   }
+  /** the inode's key for its mappers, once mappable() asked for them; guarded by the JS thread */
+  private rmapKey = '';
   protected override release(): void {
     this.fs.locks?.releaseFile(this);
     this.fs.handles.close(this.h);
+    if (this.rmapKey) this.fs.rmapUnused(this.rmapKey);
   }
 }

@@ -16,7 +16,7 @@
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import type { LockTable } from './locks.js';
-import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_TRUNC } from './types.js';
+import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_TRUNC, FileMappers } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, TMPFS_MAGIC, RENAME_EXCHANGE, RENAME_NOREPLACE,
   dtype, nowNs, seekIn, setOwnerAndTimes,
@@ -377,6 +377,8 @@ export class TmpReg extends TmpNode {
   /** shared mappings that may be written (VM_SHARED with VM_MAYWRITE: i_mmap_writable), which F_SEAL_WRITE
    * refuses to be added over (EBUSY); guarded by the JS thread (mmap, munmap, fork, exit) */
   writeMaps = 0;
+  /** the address spaces that map it (i_mmap), told when it shrinks; it guards its own set */
+  readonly rmap = new FileMappers();
 
   constructor(fs: TmpFs, perm: number, uid: number, gid: number, name = 'tmpfs') {
     super(fs, S_IFREG | (perm & 0o7777), uid, gid);
@@ -396,6 +398,7 @@ export class TmpReg extends TmpNode {
     const r = this.store.resize(n);
     if (r < 0) return r;
     this.ctimeNs = nowNs();
+    if (n < cur) this.rmap.shrunk(n);
     return 0;
   }
   readAt(buf: Uint8Array, p: number): number {
@@ -505,6 +508,7 @@ export class TmpFile extends File {
         node.writeMaps += delta;
       },
       writeSealed: (node.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0,
+      rmap: node.rmap,
       mapName: this.path,
       mapDev: node.fs.dev,
       mapIno: node.ino,

@@ -43,6 +43,39 @@ export interface Mappable {
   /** Count a shared mapping that may be written (+1 as a VMA takes the file, -1 as it lets go): what
    * F_SEAL_WRITE refuses to be added over (EBUSY). */
   writers?(delta: number): void;
+  /** the address spaces that map the file, told when it shrinks (absent: umlts never sees it shrink under a
+   * copied mapping: a host file, a device) */
+  readonly rmap?: FileMappers;
+}
+
+/** An address space mapping a file (mm's FileMapper, structurally). */
+export interface FileMapper {
+  fileShrunk(mappers: FileMappers, size: number): void;
+}
+/**
+ * The address spaces that map one file (address_space->i_mmap): told when
+ * it shrinks, so that their pages past the new end go (truncate_pagecache).
+ * Owned by the file's node; guarded by the JS thread (an address space adds
+ * itself as it maps the file, and removes itself as its image ends).
+ */
+export class FileMappers {
+  private readonly users = new Set<FileMapper>();
+  /** onEmpty: called when the last address space lets go (a filesystem that keeps one per host inode forgets it) */
+  constructor(private readonly onEmpty: (() => void) | null = null) {}
+  add(m: FileMapper): void {
+    this.users.add(m);
+  }
+  remove(m: FileMapper): void {
+    if (this.users.delete(m) && this.users.size === 0) this.onEmpty?.();
+  }
+  /** nothing maps the file (a mapping of it was never made, or all have gone) */
+  get idle(): boolean {
+    return this.users.size === 0;
+  }
+  /** The file is now `size` bytes, smaller than before. */
+  shrunk(size: number): void {
+    for (const m of [...this.users]) m.fileShrunk(this, size);
+  }
 }
 
 /** A host file that a guest's host process can open and map (mm's HostMappable, structurally). */

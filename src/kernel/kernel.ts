@@ -265,6 +265,13 @@ export class Kernel {
     this.events = containedEvents(opts.platform.events, (what, e) => this.callbackError(what, e));
     this.physmem = new Physmem(opts.memBytes);
     this.physmem.onFramesBack = () => this.framesBack();
+    // a file another process maps shrank under it (its own mappings flush as the caller resumes)
+    this.physmem.onMmChanged = (mm) => {
+      if (mm === this.current?.mm) return;
+      for (const t of this.tasks.values()) {
+        if (t.mm === mm && t.state !== 'zombie' && t.state !== 'dead') return this.remoteMmChanged(t);
+      }
+    };
     this.sched = new Scheduler(opts.cpus, opts.platform);
     this.vfs = new Vfs({
       rootDir: opts.root,
@@ -671,19 +678,24 @@ export class Kernel {
 
   /**
    * A syscall of another process changed target's page table
-   * (process_vm_writev broke a copy-on-write page of it). While all its
-   * threads are stopped the change waits for the flush before one resumes;
-   * a thread running guest code meanwhile would still read the old frame
-   * (kept allocated until that flush: tlb.ts's gather), so the change
-   * reaches the host now, through one of its stopped threads, or, if every
-   * one runs, at the stop of one kicked for it (resume flushes).
+   * (process_vm_writev broke a copy-on-write page of it; a file it maps
+   * shrank). While all its threads are stopped the change waits for the
+   * flush before one resumes; a thread running guest code meanwhile would
+   * still reach the old frame (kept allocated until that flush: tlb.ts's
+   * gather), so the change reaches the host now: through its process's
+   * mapper where the platform has one (batchesWhileRunning), through one of
+   * its stopped threads, or, if every one runs, at the stop of one kicked
+   * for it (resume flushes; until then a running thread may still see the
+   * old page: on ptrace only).
    */
   remoteMmChanged(target: Task): void {
     const mm = target.mm;
     if (mm.pendingFlush === 0) return;
     const threads = [...this.tasks.values()].filter((x) => x.mm === mm);
-    if (!threads.some((x) => x.state === 'running')) return;
-    const stopped = threads.find((x) => x.state === 'blocked' || x.state === 'runnable' || x.state === 'stopped' || x.state === 'traced');
+    const running = threads.find((x) => x.state === 'running');
+    if (!running) return;
+    const stopped = this.platform.batchesWhileRunning ? running
+      : threads.find((x) => x.state === 'blocked' || x.state === 'runnable' || x.state === 'stopped' || x.state === 'traced');
     if (stopped) {
       mm.setSyncThread(stopped.thread);
       mm.flush();

@@ -34,7 +34,7 @@ import { Errno, ErrnoError } from '../abi/errno.js';
 import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
 import { Physmem, PAGE_SIZE } from './physmem.js';
 import { Platform, Context, StubPages, BatchPageLost } from '../platform/platform.js';
-import { Vma, VmFile, HostMappable } from './vma.js';
+import { Vma, VmFile, HostMappable, FileMapper, FileMappers } from './vma.js';
 export { Vma };
 import * as fault_m from './fault.js';
 import * as mmap_m from './mmap.js';
@@ -191,7 +191,7 @@ export interface MmHold {
   dup(): MmHold | null;
 }
 
-export class AddressSpace {
+export class AddressSpace implements FileMapper {
   /** sorted, non-overlapping; guarded by the JS thread */
   readonly vmas: Vma[] = [];
   /** page table: (vpn / 512) -> page-table page; guarded by the JS thread */
@@ -214,6 +214,47 @@ export class AddressSpace {
     const hooks = [...this.imageEnd];
     this.imageEnd.clear();
     for (const h of hooks) h();
+    for (const r of this.fileMaps) r.remove(this);
+    this.fileMaps.clear();
+  }
+  /** the files (their FileMappers) this image has mapped with a VMA since it began, so that a truncation of
+   * one reaches it (i_mmap); a file unmapped since stays until the image ends (its shrink finds no VMA here);
+   * guarded by the JS thread (insert, fork's copy, endImage) */
+  private readonly fileMaps = new Set<FileMappers>();
+  private mapsFile(r: FileMappers): void {
+    if (this.fileMaps.has(r)) return;
+    this.fileMaps.add(r);
+    r.add(this);
+  }
+
+  /**
+   * A file this address space maps is now `size` bytes (truncate_pagecache):
+   * the pages of it wholly past the end go from every VMA of it, copies
+   * written since included (unmap_mapping_range with even_cows), so the
+   * next access faults and finds the end: SIGBUS. The page the end falls
+   * in goes too where it is a copy the guest never wrote (it is read again,
+   * with zeros past the end, as Linux's page cache shows it); direct
+   * mappings show the host file through again (remapDirectIn). Another
+   * process's changes reach its host through physmem.onMmChanged.
+   */
+  fileShrunk(r: FileMappers, size: number): void {
+    const gone = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    for (const v of [...this.vmas]) {
+      if (v.file?.rmap !== r) continue;
+      // (the cache's copies of the page the end falls in and after: read again from the file)
+      if (v.file.cacheKey) this.physmem.cache.truncate(v.file.cacheKey, Math.floor(size / PAGE_SIZE));
+      let from = v.start + Math.max(0, gone - v.pgoff);
+      // the partial page, where it is an unwritten copy
+      const part = from - PAGE_SIZE;
+      if (gone !== size && part >= v.start && part < v.end && !v.direct) {
+        const p = this.ptPage(Math.floor(part / PAGE_SIZE), false), i = Math.floor(part / PAGE_SIZE) % PT_SIZE;
+        if (p && p.frame[i] && !(p.bits[i]! & PTE_DIRTY)) from = part;
+      }
+      if (from >= v.end) continue;
+      this.dropPages(from, v.end);
+      this.remapDirectIn(from, v.end);
+    }
+    if (this.pendingFlush > 0) this.physmem.onMmChanged?.(this);
   }
   /** whose limits this address space keeps to (the thread group it is the memory of); guarded by the JS thread
    * (set by the kernel when it gives the address space to a process: spawn, fork) */
@@ -440,6 +481,7 @@ export class AddressSpace {
     child.rssPages = this.rssPages;
     child.membarrierState = this.membarrierState;
     child.vmas.push(...vmas);
+    for (const r of this.fileMaps) child.mapsFile(r);
     for (const [k, q] of pt) child.pt.set(k, q);
     if (copyHost) {
       // (the mappings of the copies may fill the batch page: a run goes in the child's stopped thread)
@@ -681,6 +723,7 @@ export class AddressSpace {
     return at >= end;
   }
   insert(vma: Vma): void {
+    if (vma.file?.rmap) this.mapsFile(vma.file.rmap);
     const i = this.firstAfter(vma.start);
     this.vmas.splice(i, 0, vma);
     this.mergeAround(i);

@@ -51,6 +51,19 @@ export class PageCache {
     this.physmem.get(f);
     this.size++;
   }
+  /** The file was truncated (truncate_inode_pages): its pages from index `from` on leave the cache (frames mapped
+   * still keep theirs until their mappings let go). */
+  truncate(key: string, from: number): void {
+    const m = this.files.get(key);
+    if (!m) return;
+    for (const [idx, f] of m) {
+      if (idx < from) continue;
+      m.delete(idx);
+      this.physmem.put(f);
+      this.size--;
+    }
+    if (m.size === 0) this.files.delete(key);
+  }
   /** Drop entries only the cache still uses, up to `want` frames (all if 0). Returns how many were freed. */
   evict(want = 0): number {
     let n = 0;

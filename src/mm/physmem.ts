@@ -85,6 +85,10 @@ export class Physmem {
    * tasks whose faults found no frame (exit.ts: waitForFrames). Set once by the kernel before anything
    * runs; called on the JS thread, possibly from inside the platform's wait (so it may only queue work). */
   onFramesBack: (() => void) | null = null;
+  /** called when an address space's page table changed for another process's call (a file it maps shrank:
+   * AddressSpace.fileShrunk), with changes queued for its host: the kernel has them reach the host before its
+   * threads run on (remoteMmChanged). Set once by the kernel before anything runs; called on the JS thread. */
+  onMmChanged: ((mm: object) => void) | null = null;
   /** test hooks, set by the front end before the kernel runs (UMLTS_TEST_HOST_FULL): every
    * hostFullEvery-th batch run (evictions aside: runs counts them) is refused as a full host would (tlb.ts) */
   readonly test = { hostFullEvery: 0, runs: 0 };

@@ -15,11 +15,26 @@ export interface HostMappable {
   writeAt(off: number, data: Uint8Array): number;
 }
 
+/** An address space that maps a file (address_space->i_mmap's side of it): told when the file shrinks. */
+export interface FileMapper {
+  /** The file is now `size` bytes: its pages wholly past that go (unmap_mapping_range). */
+  fileShrunk(mappers: FileMappers, size: number): void;
+}
+/** The address spaces that map one file (fs's FileMappers, structurally: one per file, shared by its
+ * mappings' VmFiles). */
+export interface FileMappers {
+  add(m: FileMapper): void;
+  remove(m: FileMapper): void;
+}
+
 /** What a private file mapping is filled from (fs's Mappable, structurally). */
 export interface VmFile {
   fillHost(off: number, ptr: bigint, len: number): number;
   /** the file's size now (fs's Mappable.size): a fault on a page wholly past it is SIGBUS; absent: no end */
   readonly size?: () => number;
+  /** the address spaces mapping the file, for a truncation to reach (absent: a device's memory, exec's
+   * segments of a program no one may write while it runs) */
+  readonly rmap?: FileMappers;
   /** the host file itself, for the stub to map directly (absent: pages are copied into frames) */
   readonly hostMap?: HostMappable;
   /** file bytes a direct mapping may show as they are: pages reaching past it are copied (an ELF segment's end) */

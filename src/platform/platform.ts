@@ -200,6 +200,9 @@ export interface Platform {
   readonly spinning: boolean;
   /** the platform can poll (and the user did not forbid it): the scheduler may turn spinning on; immutable */
   readonly canSpin: boolean;
+  /** a context's runBatch may run while threads of its process run guest code (a mapper thread of their own
+   * runs it: systrap), not only in a stopped thread (ptrace); immutable */
+  readonly batchesWhileRunning: boolean;
   /** about how long each side polls before it sleeps (the kernel after a reply, a handler for its reply), ns:
    * polling pays only for a thread whose runs and stops are shorter (0 where nothing polls); immutable */
   readonly pollWindowNs: number;

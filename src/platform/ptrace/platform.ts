@@ -44,6 +44,8 @@ export class PtracePlatform extends HostFacts implements Platform {
   readonly events = new PtraceEvents();
   readonly spinning = false;
   readonly canSpin = false;
+  /** Platform.batchesWhileRunning: a batch runs in a stopped thread */
+  readonly batchesWhileRunning = false;
   readonly pollWindowNs = 0;
   readonly spinForced = false;
   /** guest code runs under SYSEMU: a patched site would gain nothing */

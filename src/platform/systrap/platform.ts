@@ -123,6 +123,8 @@ export class SystrapPlatform extends HostFacts implements Platform {
   readonly events = new PtraceEvents(false);
   /** on a host with two CPUs or more, unless UMLTS_SPIN=0; immutable */
   readonly canSpin = process.env.UMLTS_SPIN !== '0' && host.allowedCpus().length > 1;
+  /** Platform.batchesWhileRunning: the process's mapper runs its batches */
+  readonly batchesWhileRunning = true;
   /** UMLTS_SPIN=1: poll whatever the load; immutable */
   readonly spinForced = this.canSpin && process.env.UMLTS_SPIN === '1';
   /** polling now (Platform.spinning); guarded by the JS thread (the scheduler's setSpinning) */
