@@ -13,6 +13,7 @@ import * as host from '../host/libc.js';
 import { parseStat } from '../abi/stat.js';
 import type { HostFs } from './hostfs.js';
 import type { DirCache, DirWatches } from './dcache.js';
+import type { FileMappers } from './types.js';
 import { O_CLOEXEC, O_NOFOLLOW, O_NOCTTY, O_CREAT, O_EXCL, O_TRUNC, O_TMPFILE } from '../abi/fcntl.js';
 
 /** Host errno → guest errno. Identity except the host fd limits: those are umlts's, not the guest's. */
@@ -105,6 +106,9 @@ export interface FhStats {
  * guarded by the JS thread (any task's hostfs operation).
  */
 export class HandleCache {
+  /** the guests' mappings of each host inode ("dev:ino"), for every hostfs mount of the kernel (the same file
+   * may be seen through two): kept by HostFs (rmapOf, truncated); guarded by the JS thread */
+  readonly rmaps = new Map<string, FileMappers>();
   /** handles holding a host fd, least recently used first (Set keeps insertion order); guarded by the JS thread */
   private readonly live = new Set<HostHandle>();
   /** transient host fds open right now; guarded by the JS thread */

@@ -259,31 +259,32 @@ export class HostFs extends FileSystem {
    * unlink may find old ones: a known gap); guarded by the JS thread */
   private readonly memXattrs = new Map<number, SimpleXattrs>();
 
-  /** the address spaces mapping each host inode ("dev:ino"), made at its first mmap and forgotten when the
-   * last lets go; guarded by the JS thread */
-  private readonly rmaps = new Map<string, FileMappers>();
-  /** The file `key` names: its mappers (made now if `make`). */
+  /** The file `key` ("dev:ino") names: its mappers (made now if `make`, forgotten when the last mapping lets go:
+   * handles.rmaps). */
   rmapOf(key: string, make: boolean): FileMappers | undefined {
-    let r = this.rmaps.get(key);
-    if (!r && make) this.rmaps.set(key, (r = new FileMappers(() => this.rmaps.delete(key))));
+    let r = this.handles.rmaps.get(key);
+    if (!r && make) {
+      const made = new FileMappers(() => {
+        if (this.handles.rmaps.get(key) === made) this.handles.rmaps.delete(key);
+      });
+      this.handles.rmaps.set(key, (r = made));
+    }
     return r;
   }
   /** A file that asked for its mappers closes: they go if no mapping took them (an mmap that failed). */
   rmapUnused(key: string): void {
-    if (this.rmaps.get(key)?.idle) this.rmaps.delete(key);
+    if (this.handles.rmaps.get(key)?.idle) this.handles.rmaps.delete(key);
   }
-  /** A guest call truncated the open host file fd to size: the guests' mappings of it lose their pages past
-   * the end (FileMappers.shrunk). Costs an fstat only while some host file is mapped. */
-  truncated(fd: number, size: number): void {
-    if (this.rmaps.size === 0 || host.fstat(fd, this.stbuf) < 0) return;
-    const st = parseStat(this.stbuf);
-    this.rmaps.get(`${st.dev}:${st.ino}`)?.shrunk(size);
+  /** A guest call truncated the open host file h to size: the guests' mappings of it lose their pages past
+   * the end (FileMappers.shrunk: a growth finds nothing to drop). */
+  truncated(h: HostHandle, size: number): void {
+    this.handles.rmaps.get(`${h.dev}:${h.ino}`)?.shrunk(size);
   }
   /** truncated, for the file at rel (truncate(2) by path) */
   truncatedAt(rel: string, size: number): void {
-    if (this.rmaps.size === 0) return;
+    if (this.handles.rmaps.size === 0) return;
     const st = this.lstat(rel);
-    if (typeof st !== 'number') this.rmaps.get(`${st.dev}:${st.ino}`)?.shrunk(size);
+    if (typeof st !== 'number') this.handles.rmaps.get(`${st.dev}:${st.ino}`)?.shrunk(size);
   }
   /** getxattr/listxattr scratch (the largest value or list Linux allows); used synchronously only */
   private readonly xattrBuf = new Uint8Array(XATTR_SIZE_MAX);
@@ -577,7 +578,7 @@ export class HostNode extends Node {
     // ours to implement (we write at explicit offsets and never block on a file)
     const h = this.fs.handles.open(this.fs, this.rel, flags & (O_ACCMODE | O_TRUNC | O_SYNC), 0);
     if (typeof h === 'number') return h;
-    if (flags & O_TRUNC) this.fs.truncated(h.fd, 0);
+    if (flags & O_TRUNC) this.fs.truncated(h, 0);
     return new HostFile(this.fs, h, flags, path);
   }
   override create(name: string, mode: number, cred: FsCred, flags: number, path: string): File | number {
@@ -895,7 +896,7 @@ export class HostFile extends File {
     return this.with((fd) => {
       const r = host.ftruncateTry(fd, len);
       if (r < 0) return guestErr(r);
-      this.fs.truncated(fd, len);
+      this.fs.truncated(this.h, len);
       return 0;
     });
   }
@@ -915,7 +916,7 @@ export class HostFile extends File {
       if (a.size !== undefined) {
         const r = host.ftruncateTry(fd, a.size);
         if (r < 0) return guestErr(r);
-        this.fs.truncated(fd, a.size);
+        this.fs.truncated(this.h, a.size);
       }
       return guestErr(setattrAt(this.fs, fd, '', a));
     });
@@ -1016,7 +1017,7 @@ export class HostFile extends File {
       put(): void {
         self.put();
       },
-      rmap: typeof st === 'number' ? undefined : this.fs.rmapOf((this.rmapKey = `${st.dev}:${st.ino}`), true),
+      rmap: this.fs.rmapOf((this.rmapKey = `${this.h.dev}:${this.h.ino}`), true),
       mapName: this.path,
       mapDev: typeof st === 'number' ? 0 : st.dev,
       mapIno: typeof st === 'number' ? 0 : st.ino,

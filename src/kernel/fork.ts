@@ -75,9 +75,15 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     const sp = Math.floor(parent.regs.get(RSP) / PAGE_SIZE) * PAGE_SIZE;
     // (vfork without CLONE_VM is a fork whose parent waits)
     ({ mm, thread } = parent.mm.fork(sp));
-    // the parent's write-protection reaches the host before the child runs
-    parent.mm.flush();
-    mm.prefault(sp, sp + PAGE_SIZE);
+    try {
+      // the parent's write-protection reaches the host before the child runs
+      parent.mm.flush();
+      mm.prefault(sp, sp + PAGE_SIZE);
+    } catch (e) {
+      // (no process gets the copy: its host process and its hold on files go now)
+      mm.release();
+      throw e;
+    }
     k.stats.stubs++;
   }
   const ptg = parent.tg;

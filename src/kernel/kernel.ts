@@ -265,11 +265,19 @@ export class Kernel {
     this.events = containedEvents(opts.platform.events, (what, e) => this.callbackError(what, e));
     this.physmem = new Physmem(opts.memBytes);
     this.physmem.onFramesBack = () => this.framesBack();
-    // a file another process maps shrank under it (its own mappings flush as the caller resumes)
+    // a file another process maps shrank under it (the caller's own mappings flush as it resumes)
+    this.physmem.onMmChanging = (mm) => this.remoteMmChanging(mm as AddressSpace);
     this.physmem.onMmChanged = (mm) => {
       if (mm === this.current?.mm) return;
       for (const t of this.tasks.values()) {
-        if (t.mm === mm && t.state !== 'zombie' && t.state !== 'dead') return this.remoteMmChanged(t);
+        if (t.mm !== mm || t.state === 'zombie' || t.state === 'dead') continue;
+        // (a process that cannot take the change is its own loss, not the caller's)
+        try {
+          this.remoteMmChanged(t);
+        } catch (e) {
+          this.stepFailed(e, t, 'remote mm change', false);
+        }
+        return;
       }
     };
     this.sched = new Scheduler(opts.cpus, opts.platform);
@@ -490,7 +498,7 @@ export class Kernel {
     }
   }
   /** What contain() does with an exception of a step acting for task (if any) handling `what`. */
-  private stepFailed(e: unknown, task?: Task, what = 'trap'): void {
+  private stepFailed(e: unknown, task?: Task, what = 'trap', runWoken = true): void {
     if (e instanceof StubFailed || e instanceof ContextGone) {
       const task = this.taskOfHostTid(e.tid);
       if (!task) return;
@@ -501,7 +509,8 @@ export class Kernel {
       if (e instanceof KernelPanic || !task) throw e;
       this.internalError(task, what, e);
     }
-    this.runWoken();
+    // (not inside another task's call: its dispatch runs them after)
+    if (runWoken) this.runWoken();
   }
 
   /**
@@ -700,8 +709,32 @@ export class Kernel {
       mm.setSyncThread(stopped.thread);
       mm.flush();
     } else {
-      this.platform.kick(threads[0]!.thread);
+      this.platform.kick(running.thread);
     }
+  }
+  /**
+   * Before another process's call changes mm's page table (a file it maps
+   * shrank): give it a thread its host requests may run in (a full batch
+   * runs at once), and say true; or, when every thread of it runs guest
+   * code and the platform runs batches only in a stopped thread, stop one
+   * (a kick) and say false: the change waits for that stop.
+   */
+  private remoteMmChanging(mm: AddressSpace): boolean {
+    if (mm === this.current?.mm) return true;
+    let running: Task | null = null, stopped: Task | null = null;
+    for (const t of this.tasks.values()) {
+      if (t.mm !== mm || t.state === 'zombie' || t.state === 'dead') continue;
+      if (t.state === 'running') running ??= t;
+      else stopped ??= t;
+    }
+    const sync = this.platform.batchesWhileRunning ? running ?? stopped : stopped;
+    if (sync) {
+      mm.setSyncThread(sync.thread);
+      return true;
+    }
+    if (running) this.platform.kick(running.thread);
+    // (no task: an address space with no process yet or any more; its host gets nothing)
+    return running === null;
   }
 
   /** the placement timer, armed while a task runs beside the kernel on another vCPU; guarded by the JS thread */

@@ -184,6 +184,13 @@ interface KeptMapping {
   claimed: Array<[number, number]>;
 }
 
+/** A shrink clears the bytes past the new end in v's copy of the page the end falls in: the file's own page
+ * (a shared mapping), or one the process cannot have written (a private mapping it cannot write: a private
+ * writable one keeps them, as Linux keeps a copy the process wrote; umlts cannot tell one it only read) */
+function clearsTail(v: Vma): boolean {
+  return (v.flags & MAP_SHARED) !== 0 || !(v.prot & PROT_WRITE);
+}
+
 /** Something an address space holds while it lives and gives up at its end: exec's write denial on the program
  * it runs (mm->exe_file's; fs/writecount.ts ExeDenial). dup(): fork's copy's own hold (null: none to share). */
 export interface MmHold {
@@ -217,12 +224,28 @@ export class AddressSpace implements FileMapper {
     for (const r of this.fileMaps) r.remove(this);
     this.fileMaps.clear();
   }
-  /** the files (their FileMappers) this image has mapped with a VMA since it began, so that a truncation of
-   * one reaches it (i_mmap); a file unmapped since stays until the image ends (its shrink finds no VMA here);
-   * guarded by the JS thread (insert, fork's copy, endImage) */
+  /** the files (their FileMappers) this image maps with a VMA, so that a truncation of one reaches it
+   * (i_mmap); one unmapped since may stay until the next prune (mapsFile) or its next shrink; guarded by the
+   * JS thread (insert, fork's copy, fileShrunk, endImage) */
   private readonly fileMaps = new Set<FileMappers>();
+  /** fileMaps' size at which mapsFile next drops the files no VMA maps any more; guarded by the JS thread */
+  private filesPruneAt = 64;
+  /** shrinks of files this address space maps that came while every thread of it ran guest code and the
+   * platform could not change its host then (ptrace): applied at its next stop (setSyncThread); null: none;
+   * guarded by the JS thread */
+  private deferredShrinks: Array<[FileMappers, number]> | null = null;
   private mapsFile(r: FileMappers): void {
     if (this.fileMaps.has(r)) return;
+    if (this.fileMaps.size >= this.filesPruneAt) {
+      const live = new Set<FileMappers>();
+      for (const v of this.vmas) if (v.file?.rmap) live.add(v.file.rmap);
+      for (const o of this.fileMaps) {
+        if (live.has(o)) continue;
+        this.fileMaps.delete(o);
+        o.remove(this);
+      }
+      this.filesPruneAt = Math.max(64, 2 * this.fileMaps.size);
+    }
     this.fileMaps.add(r);
     r.add(this);
   }
@@ -231,30 +254,73 @@ export class AddressSpace implements FileMapper {
    * A file this address space maps is now `size` bytes (truncate_pagecache):
    * the pages of it wholly past the end go from every VMA of it, copies
    * written since included (unmap_mapping_range with even_cows), so the
-   * next access faults and finds the end: SIGBUS. The page the end falls
-   * in goes too where it is a copy the guest never wrote (it is read again,
-   * with zeros past the end, as Linux's page cache shows it); direct
-   * mappings show the host file through again (remapDirectIn). Another
-   * process's changes reach its host through physmem.onMmChanged.
+   * next access faults and finds the end: SIGBUS. The page cache forgets
+   * its copies from the page the end falls in on. That page itself keeps
+   * what the process may have written (a copy's PTE_DIRTY is only a hint)
+   * but shows zeros past the end where the mapping cannot be written, as
+   * Linux's page cache does. Direct mappings of a host file get nothing
+   * more: the host unmaps its own pages. Another process's host gets the
+   * change at once, or at its next stop (physmem.onMmChanging decides).
    */
   fileShrunk(r: FileMappers, size: number): void {
-    const gone = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-    for (const v of [...this.vmas]) {
-      if (v.file?.rmap !== r) continue;
-      // (the cache's copies of the page the end falls in and after: read again from the file)
-      if (v.file.cacheKey) this.physmem.cache.truncate(v.file.cacheKey, Math.floor(size / PAGE_SIZE));
-      let from = v.start + Math.max(0, gone - v.pgoff);
-      // the partial page, where it is an unwritten copy
-      const part = from - PAGE_SIZE;
-      if (gone !== size && part >= v.start && part < v.end && !v.direct) {
-        const p = this.ptPage(Math.floor(part / PAGE_SIZE), false), i = Math.floor(part / PAGE_SIZE) % PT_SIZE;
-        if (p && p.frame[i] && !(p.bits[i]! & PTE_DIRTY)) from = part;
+    const work = this.shrinkWork(r, size);
+    if (work === null) {
+      // (no VMA of it left: it is forgotten here)
+      if (!this.vmas.some((v) => v.file?.rmap === r)) {
+        this.fileMaps.delete(r);
+        r.remove(this);
       }
-      if (from >= v.end) continue;
-      this.dropPages(from, v.end);
-      this.remapDirectIn(from, v.end);
+      return;
     }
+    if (work.length > 0 && this.physmem.onMmChanging?.(this) === false) {
+      (this.deferredShrinks ??= []).push([r, size]);
+      return;
+    }
+    this.applyShrink(r, size, work);
     if (this.pendingFlush > 0) this.physmem.onMmChanged?.(this);
+  }
+  /** fileShrunk's work: each VMA of the file with pages to drop or a partial page to clear, and where its
+   * pages past the end start; empty if only the page cache has something to forget; null if nothing has */
+  private shrinkWork(r: FileMappers, size: number): Array<[Vma, number]> | null {
+    const gone = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE, tail = size % PAGE_SIZE;
+    const work: Array<[Vma, number]> = [];
+    let cached = false;
+    for (const v of this.vmas) {
+      if (v.file?.rmap !== r) continue;
+      if (v.file.cacheKey) cached = true;
+      const from = v.start + Math.max(0, gone - v.pgoff);
+      if ((from < v.end && this.anyPresent(from, v.end)) || (tail !== 0 && clearsTail(v) && this.partialCopy(v, from - PAGE_SIZE) > 0)) {
+        work.push([v, from]);
+      }
+    }
+    return cached || work.length > 0 ? work : null;
+  }
+  private applyShrink(r: FileMappers, size: number, work: Array<[Vma, number]>): void {
+    const tail = size % PAGE_SIZE;
+    for (const v of this.vmas) {
+      if (v.file?.rmap === r && v.file.cacheKey) this.physmem.cache.truncate(v.file.cacheKey, Math.floor(size / PAGE_SIZE));
+    }
+    for (const [v, from] of work) {
+      if (tail !== 0 && clearsTail(v)) {
+        const f = this.partialCopy(v, from - PAGE_SIZE);
+        if (f > 0) this.physmem.frame(f - 1).fill(0, tail);
+      }
+      if (from < v.end) this.dropPages(from, v.end);
+    }
+  }
+  /** Does [start, end) hold a page of the process's own? */
+  private anyPresent(start: number, end: number): boolean {
+    let any = false;
+    this.walk(start, end, () => {
+      any = true;
+    }, () => {});
+    return any;
+  }
+  /** The frame (+1) of the copy at addr in v, a copied VMA, or 0. */
+  private partialCopy(v: Vma, addr: number): number {
+    if (v.direct || addr < v.start || addr >= v.end) return 0;
+    const vpn = Math.floor(addr / PAGE_SIZE), p = this.ptPage(vpn, false);
+    return p ? p.frame[vpn % PT_SIZE]! : 0;
   }
   /** whose limits this address space keeps to (the thread group it is the memory of); guarded by the JS thread
    * (set by the kernel when it gives the address space to a process: spawn, fork) */
@@ -966,6 +1032,15 @@ export class AddressSpace implements FileMapper {
   /** The stopped host thread flushes run in; the kernel sets it before handling each trap. */
   setSyncThread(t: Context): void {
     this.tlb.syncThread = t;
+    // (the shrinks that waited for a stopped thread: the resume that ends this stop flushes them)
+    if (this.deferredShrinks !== null) {
+      const d = this.deferredShrinks;
+      this.deferredShrinks = null;
+      for (const [r, size] of d) {
+        const work = this.shrinkWork(r, size);
+        if (work) this.applyShrink(r, size, work);
+      }
+    }
   }
   get pendingFlush(): number {
     return this.tlb.count + this.tlb.refused.length;

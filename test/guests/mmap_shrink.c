@@ -77,13 +77,16 @@ int main(int argc, char **argv) {
     if (kind == 0) {
       for (int i = 0; i < 3; i++) probe("before: page", m + i * PG + 10, 0);
     } else {
-      /* written: page 0 before the new end, page 2 past it (a private copy, or the file's own page) */
+      /* written: page 0 before the new end, page 1 (where the end falls: a private copy keeps what it holds past
+       * the end), page 2 past it (a private copy, or the file's own page) */
       probe("before: page 0", m + 10, 1);
+      probe("before: page 1", m + PG + 10, 1);
       probe("before: page 2", m + 2 * PG + 10, 1);
     }
     if (ftruncate(fd, PG + 100) != 0) { perror("ftruncate"); return 1; }
     probe("page 0, byte 10", m + 10, 0);
     probe("page 0, byte 200", m + 200, 0);
+    probe("page 1, byte 10", m + PG + 10, 0);
     probe("page 1, byte 50", m + PG + 50, 0);
     probe("page 1, byte 200 (past the end)", m + PG + 200, 0);
     probe("page 2", m + 2 * PG + 10, 0);
@@ -102,6 +105,9 @@ int main(int argc, char **argv) {
    * path, an open with O_TRUNC: to nothing; the last time while the child runs, spinning on a shared word), the
    * child reads again */
   volatile int *flag = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  /* (argv[2] "stopped": the running child makes a system call before its access, as the shrink reaches a
+   * thread running guest code at once only on systrap, README) */
+  int stops = argc > 2 && !strcmp(argv[2], "stopped");
   for (int how = 0; how < 5; how++) {
     static const char *hows[] = { "ftruncate to one page", "ftruncate to one page", "truncate(2) to one page", "open(O_TRUNC)",
                                   "ftruncate to one page, the child running" };
@@ -125,6 +131,7 @@ int main(int argc, char **argv) {
         got_sig = 0;
         if (!sigsetjmp(jb, 1)) {
           while (*flag == 0) {}
+          if (stops) getppid();
           b = m[2 * PG + 10];
         }
         printf("  child: page 2, read as soon as the parent's ftruncate returned: %s\n", got_sig == SIGBUS ? "SIGBUS" : "read");
