@@ -275,16 +275,10 @@ export class HostFs extends FileSystem {
   rmapUnused(key: string): void {
     if (this.handles.rmaps.get(key)?.idle) this.handles.rmaps.delete(key);
   }
-  /** A guest call truncated the open host file h to size: the guests' mappings of it lose their pages past
-   * the end (FileMappers.shrunk: a growth finds nothing to drop). */
-  truncated(h: HostHandle, size: number): void {
-    this.handles.rmaps.get(`${h.dev}:${h.ino}`)?.shrunk(size);
-  }
-  /** truncated, for the file at rel (truncate(2) by path) */
-  truncatedAt(rel: string, size: number): void {
-    if (this.handles.rmaps.size === 0) return;
-    const st = this.lstat(rel);
-    if (typeof st !== 'number') this.handles.rmaps.get(`${st.dev}:${st.ino}`)?.shrunk(size);
+  /** The mappers of the host inode dev:ino, if any guest maps it: a truncation of it then asks the size it had
+   * first, and tells them when it shrank (FileMappers.shrunk). */
+  mappersOf(dev: number, ino: number): FileMappers | undefined {
+    return this.handles.rmaps.get(`${dev}:${ino}`);
   }
   /** getxattr/listxattr scratch (the largest value or list Linux allows); used synchronously only */
   private readonly xattrBuf = new Uint8Array(XATTR_SIZE_MAX);
@@ -576,9 +570,11 @@ export class HostNode extends Node {
     if ((this.st.mode & S_IFMT) !== S_IFREG) return -Errno.ENXIO;
     // O_SYNC/O_DSYNC keep their meaning on the host; O_APPEND and O_NONBLOCK are
     // ours to implement (we write at explicit offsets and never block on a file)
+    const m = flags & O_TRUNC ? this.fs.mappersOf(this.st.dev, this.st.ino) : undefined;
+    const was = m ? this.fs.lstat(this.rel) : 0;
     const h = this.fs.handles.open(this.fs, this.rel, flags & (O_ACCMODE | O_TRUNC | O_SYNC), 0);
     if (typeof h === 'number') return h;
-    if (flags & O_TRUNC) this.fs.truncated(h, 0);
+    if (m && typeof was !== 'number' && was.size > 0) m.shrunk(0);
     return new HostFile(this.fs, h, flags, path);
   }
   override create(name: string, mode: number, cred: FsCred, flags: number, path: string): File | number {
@@ -689,9 +685,10 @@ export class HostNode extends Node {
       // truncate(2) of the O_PATH fd's magic link, not an open for writing: the host's inotify watchers (a
       // guest's among them) see the change alone, as after a truncate(2) on the host, no IN_OPEN/IN_CLOSE_WRITE
       const size = a.size;
+      const m = fs.mappersOf(this.st.dev, this.st.ino), was = m ? fs.lstat(this.rel) : 0;
       const r = fs.withRelFd(this.rel, (path) => host.truncate(path, size));
       if (r < 0) return guestErr(r);
-      fs.truncatedAt(this.rel, size);
+      if (m && typeof was !== 'number' && size < was.size) m.shrunk(size);
     }
     return guestErr(fs.atParent(this.rel, (d, n) => setattrAt(fs, d, n, a)));
   }
@@ -894,9 +891,10 @@ export class HostFile extends File {
   }
   override truncate(len: number): number {
     return this.with((fd) => {
+      const m = this.fs.mappersOf(this.h.dev, this.h.ino), was = m ? this.sizeOf(fd) : 0;
       const r = host.ftruncateTry(fd, len);
       if (r < 0) return guestErr(r);
-      this.fs.truncated(this.h, len);
+      if (m && len < was) m.shrunk(len);
       return 0;
     });
   }
@@ -914,9 +912,10 @@ export class HostFile extends File {
   override setattr(a: SetAttr): number {
     return this.with((fd) => {
       if (a.size !== undefined) {
+        const m = this.fs.mappersOf(this.h.dev, this.h.ino), was = m ? this.sizeOf(fd) : 0;
         const r = host.ftruncateTry(fd, a.size);
         if (r < 0) return guestErr(r);
-        this.fs.truncated(this.h, a.size);
+        if (m && a.size < was) m.shrunk(a.size);
       }
       return guestErr(setattrAt(this.fs, fd, '', a));
     });

@@ -8,7 +8,7 @@
  */
 import { AddressSpace } from '../mm/address_space.js';
 import { PAGE_SIZE } from '../mm/physmem.js';
-import { Context } from '../platform/platform.js';
+import { Context, StubFailed, ContextGone } from '../platform/platform.js';
 import { ORIG_RAX, RAX, RSP, FS_BASE } from '../platform/regs.js';
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { Task, ThreadGroup } from './task.js';
@@ -74,7 +74,15 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     // (AddressSpace.fork's copies ahead), mapped writable before it first runs: a fault less on each side
     const sp = Math.floor(parent.regs.get(RSP) / PAGE_SIZE) * PAGE_SIZE;
     // (vfork without CLONE_VM is a fork whose parent waits)
-    ({ mm, thread } = parent.mm.fork(sp));
+    // (the copy's own host failing: the fork fails, ENOMEM; the parent's: the parent's failure)
+    const childFailed = (e: unknown): boolean =>
+      (e instanceof StubFailed || e instanceof ContextGone) && e.tid !== parent.mm.hostPid && k.taskOfHostTid(e.tid) === undefined;
+    try {
+      ({ mm, thread } = parent.mm.fork(sp));
+    } catch (e) {
+      if (childFailed(e)) return -Errno.ENOMEM;
+      throw e;
+    }
     try {
       // the parent's write-protection reaches the host before the child runs
       parent.mm.flush();
@@ -82,6 +90,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
     } catch (e) {
       // (no process gets the copy: its host process and its hold on files go now)
       mm.release();
+      if (childFailed(e)) return -Errno.ENOMEM;
       throw e;
     }
     k.stats.stubs++;

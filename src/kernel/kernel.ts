@@ -265,21 +265,8 @@ export class Kernel {
     this.events = containedEvents(opts.platform.events, (what, e) => this.callbackError(what, e));
     this.physmem = new Physmem(opts.memBytes);
     this.physmem.onFramesBack = () => this.framesBack();
-    // a file another process maps shrank under it (the caller's own mappings flush as it resumes)
-    this.physmem.onMmChanging = (mm) => this.remoteMmChanging(mm as AddressSpace);
-    this.physmem.onMmChanged = (mm) => {
-      if (mm === this.current?.mm) return;
-      for (const t of this.tasks.values()) {
-        if (t.mm !== mm || t.state === 'zombie' || t.state === 'dead') continue;
-        // (a process that cannot take the change is its own loss, not the caller's)
-        try {
-          this.remoteMmChanged(t);
-        } catch (e) {
-          this.stepFailed(e, t, 'remote mm change', false);
-        }
-        return;
-      }
-    };
+    // a file another process maps shrank under it
+    this.physmem.onMmChange = (mm, apply, defer) => this.changeMm(mm as AddressSpace, apply, defer);
     this.sched = new Scheduler(opts.cpus, opts.platform);
     this.vfs = new Vfs({
       rootDir: opts.root,
@@ -498,7 +485,7 @@ export class Kernel {
     }
   }
   /** What contain() does with an exception of a step acting for task (if any) handling `what`. */
-  private stepFailed(e: unknown, task?: Task, what = 'trap', runWoken = true): void {
+  private stepFailed(e: unknown, task?: Task, what = 'trap'): void {
     if (e instanceof StubFailed || e instanceof ContextGone) {
       const task = this.taskOfHostTid(e.tid);
       if (!task) return;
@@ -509,8 +496,7 @@ export class Kernel {
       if (e instanceof KernelPanic || !task) throw e;
       this.internalError(task, what, e);
     }
-    // (not inside another task's call: its dispatch runs them after)
-    if (runWoken) this.runWoken();
+    this.runWoken();
   }
 
   /**
@@ -687,9 +673,9 @@ export class Kernel {
 
   /**
    * A syscall of another process changed target's page table
-   * (process_vm_writev broke a copy-on-write page of it; a file it maps
-   * shrank). While all its threads are stopped the change waits for the
-   * flush before one resumes; a thread running guest code meanwhile would
+   * (process_vm_writev broke a copy-on-write page of it). While all its
+   * threads are stopped the change waits for the flush before one resumes;
+   * a thread running guest code meanwhile would
    * still reach the old frame (kept allocated until that flush: tlb.ts's
    * gather), so the change reaches the host now: through its process's
    * mapper where the platform has one (batchesWhileRunning), through one of
@@ -713,28 +699,43 @@ export class Kernel {
     }
   }
   /**
-   * Before another process's call changes mm's page table (a file it maps
-   * shrank): give it a thread its host requests may run in (a full batch
-   * runs at once), and say true; or, when every thread of it runs guest
-   * code and the platform runs batches only in a stopped thread, stop one
-   * (a kick) and say false: the change waits for that stop.
+   * A call changes mm's page table (Physmem.onMmChange: a file it maps
+   * shrank). The caller's own address space: now (its resume flushes).
+   * Another's: with a thread its host requests can run in (a full batch
+   * runs at once) and flushed before the call returns while a thread of it
+   * runs guest code; or, when all its threads do and the platform runs
+   * batches only in a stopped thread (ptrace), at the stop of one kicked
+   * for it. A failure of that process's stub kills that process, not the
+   * caller.
    */
-  private remoteMmChanging(mm: AddressSpace): boolean {
-    if (mm === this.current?.mm) return true;
+  private changeMm(mm: AddressSpace, apply: () => void, defer: () => void): void {
+    if (mm === this.current?.mm) return apply();
     let running: Task | null = null, stopped: Task | null = null;
     for (const t of this.tasks.values()) {
       if (t.mm !== mm || t.state === 'zombie' || t.state === 'dead') continue;
-      if (t.state === 'running') running ??= t;
+      // (one that waits for a vCPU is stopped on the host)
+      if (t.state === 'running' && t.cpu >= 0) running ??= t;
       else stopped ??= t;
     }
-    const sync = this.platform.batchesWhileRunning ? running ?? stopped : stopped;
-    if (sync) {
-      mm.setSyncThread(sync.thread);
-      return true;
+    const owner = running ?? stopped;
+    // (no process has it, yet or any more: nothing of its host runs)
+    if (owner === null) return apply();
+    const sync = this.platform.batchesWhileRunning ? owner : stopped;
+    if (sync === null) {
+      this.platform.kick(running!.thread);
+      return defer();
     }
-    if (running) this.platform.kick(running.thread);
-    // (no task: an address space with no process yet or any more; its host gets nothing)
-    return running === null;
+    try {
+      mm.setSyncThread(sync.thread);
+      apply();
+      if (running !== null && mm.pendingFlush > 0) mm.flush();
+    } catch (e) {
+      if (!(e instanceof StubFailed || e instanceof ContextGone)) return this.internalError(owner, 'remote mm change', e);
+      const victim = this.taskOfHostTid(e.tid) ?? owner;
+      if (e instanceof ContextGone) return this.onHostDeath(victim, SIGKILL, 0);
+      this.warn(`pid ${victim.pid}: ${e.message}; killed`);
+      this.exitGroup(victim, SIGKILL);
+    }
   }
 
   /** the placement timer, armed while a task runs beside the kernel on another vCPU; guarded by the JS thread */

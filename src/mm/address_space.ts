@@ -185,10 +185,11 @@ interface KeptMapping {
 }
 
 /** A shrink clears the bytes past the new end in v's copy of the page the end falls in: the file's own page
- * (a shared mapping), or one the process cannot have written (a private mapping it cannot write: a private
- * writable one keeps them, as Linux keeps a copy the process wrote; umlts cannot tell one it only read) */
+ * (a shared mapping), or one the process cannot have written (a private mapping never writable: one that has
+ * been keeps them, as Linux keeps a copy the process wrote; umlts cannot tell one it only read). A frame
+ * shared with another process's mapping is one neither wrote (fork and the page cache share clean ones). */
 function clearsTail(v: Vma): boolean {
-  return (v.flags & MAP_SHARED) !== 0 || !(v.prot & PROT_WRITE);
+  return (v.flags & MAP_SHARED) !== 0 || !v.wasWritable;
 }
 
 /** Something an address space holds while it lives and gives up at its end: exec's write denial on the program
@@ -260,7 +261,7 @@ export class AddressSpace implements FileMapper {
    * but shows zeros past the end where the mapping cannot be written, as
    * Linux's page cache does. Direct mappings of a host file get nothing
    * more: the host unmaps its own pages. Another process's host gets the
-   * change at once, or at its next stop (physmem.onMmChanging decides).
+   * change at once, or at its next stop (physmem.onMmChange decides).
    */
   fileShrunk(r: FileMappers, size: number): void {
     const work = this.shrinkWork(r, size);
@@ -272,12 +273,11 @@ export class AddressSpace implements FileMapper {
       }
       return;
     }
-    if (work.length > 0 && this.physmem.onMmChanging?.(this) === false) {
+    const change = this.physmem.onMmChange;
+    if (work.length === 0 || change === null) return this.applyShrink(r, size, work);
+    change(this, () => this.applyShrink(r, size, work), () => {
       (this.deferredShrinks ??= []).push([r, size]);
-      return;
-    }
-    this.applyShrink(r, size, work);
-    if (this.pendingFlush > 0) this.physmem.onMmChanged?.(this);
+    });
   }
   /** fileShrunk's work: each VMA of the file with pages to drop or a partial page to clear, and where its
    * pages past the end start; empty if only the page cache has something to forget; null if nothing has */
@@ -549,31 +549,40 @@ export class AddressSpace implements FileMapper {
     child.vmas.push(...vmas);
     for (const r of this.fileMaps) child.mapsFile(r);
     for (const [k, q] of pt) child.pt.set(k, q);
-    if (copyHost) {
-      // (the mappings of the copies may fill the batch page: a run goes in the child's stopped thread)
-      child.setSyncThread(made.thread);
-      for (const [id, fd] of this.stubFds) child.stubFds.set(id, fd);
-      for (const id of this.noDirect) child.noDirect.add(id);
-      for (const [k, p] of this.pt) {
-        const q = pt.get(k);
-        for (let i = 0; i < PT_SIZE; i++) {
-          if (!(p.bits[i]! & PTE_HOST)) continue;
-          if (q && q.frame[i] === p.frame[i]) {
-            q.bits[i]! |= PTE_HOST;
-            continue;
-          }
-          // the child's host maps this side's page there, not the child's: its own replaces it before it runs
-          const vpn = k * PT_SIZE + i, v = child.find(vpn * PAGE_SIZE), f = q ? q.frame[i]! - 1 : -1;
-          if (v && f >= 0 && !v.direct) {
-            child.queueMap(vpn, 1, f, child.isCow(v, f) ? v.prot & ~PROT_WRITE : v.prot);
-            q!.bits[i]! |= PTE_HOST;
-          } else {
-            child.tlb.queue(NR_munmap, vpn * PAGE_SIZE, PAGE_SIZE, 0, 0, 0, 0);
-          }
+    try {
+      if (copyHost) this.copyHostMappings(child, made.thread, pt);
+    } catch (e) {
+      // (its batch could not run in the copy: no process gets it; its host process, frames and holds go)
+      child.release();
+      throw e;
+    }
+    return made;
+  }
+  /** fork's copy of the host's mappings for the child (the parent's host process was copied, with this side's
+   * frames where the child has its own copies now: those are mapped again, and what the child lacks unmapped). */
+  private copyHostMappings(child: AddressSpace, thread: Context, pt: Map<number, PtPage>): void {
+    // (the mappings of the copies may fill the batch page: a run goes in the child's stopped thread)
+    child.setSyncThread(thread);
+    for (const [id, fd] of this.stubFds) child.stubFds.set(id, fd);
+    for (const id of this.noDirect) child.noDirect.add(id);
+    for (const [k, p] of this.pt) {
+      const q = pt.get(k);
+      for (let i = 0; i < PT_SIZE; i++) {
+        if (!(p.bits[i]! & PTE_HOST)) continue;
+        if (q && q.frame[i] === p.frame[i]) {
+          q.bits[i]! |= PTE_HOST;
+          continue;
+        }
+        // the child's host maps this side's page there, not the child's: its own replaces it before it runs
+        const vpn = k * PT_SIZE + i, v = child.find(vpn * PAGE_SIZE), f = q ? q.frame[i]! - 1 : -1;
+        if (v && f >= 0 && !v.direct) {
+          child.queueMap(vpn, 1, f, child.isCow(v, f) ? v.prot & ~PROT_WRITE : v.prot);
+          q!.bits[i]! |= PTE_HOST;
+        } else {
+          child.tlb.queue(NR_munmap, vpn * PAGE_SIZE, PAGE_SIZE, 0, 0, 0, 0);
         }
       }
     }
-    return made;
   }
 
   /**
@@ -803,10 +812,12 @@ export class AddressSpace implements FileMapper {
       (a.file === null || a.pgoff + (a.end - a.start) === b.pgoff);
     if (i + 1 < v.length && can(v[i]!, v[i + 1]!)) {
       v[i]!.end = v[i + 1]!.end;
+      v[i]!.wasWritable ||= v[i + 1]!.wasWritable;
       v.splice(i + 1, 1)[0]!.drop();
     }
     if (i > 0 && can(v[i - 1]!, v[i]!)) {
       v[i - 1]!.end = v[i]!.end;
+      v[i - 1]!.wasWritable ||= v[i]!.wasWritable;
       v.splice(i, 1)[0]!.drop();
     }
   }

@@ -159,6 +159,7 @@ function protectRange(mm: AddressSpace, addr: number, end: number, prot: number)
   if (cutHi) mm.splitAt(end);
   for (let i = mm.firstAfter(addr); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
     mm.vmas[i]!.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+    if (prot & PROT_WRITE) mm.vmas[i]!.wasWritable = true;
   }
   // merge where it changed (mprotect_fixup's vma_merge): a pass over every
   // VMA would make each call cost the whole map (quadratic with many VMAs)

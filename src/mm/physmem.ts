@@ -85,15 +85,12 @@ export class Physmem {
    * tasks whose faults found no frame (exit.ts: waitForFrames). Set once by the kernel before anything
    * runs; called on the JS thread, possibly from inside the platform's wait (so it may only queue work). */
   onFramesBack: (() => void) | null = null;
-  /** asked before an address space's page table changes for another process's call (a file it maps shrank:
-   * AddressSpace.fileShrunk): true once the kernel has given it a thread its host changes may run in, false
-   * if there is none now (every thread runs guest code and the platform needs one stopped: the kernel stops
-   * one, and the change waits for that stop). Set once by the kernel before anything runs; called on the JS
-   * thread. */
-  onMmChanging: ((mm: object) => boolean) | null = null;
-  /** called after such a change, with requests queued for the host: the kernel has them reach the host before
-   * its threads run on (remoteMmChanged). Set and called as onMmChanging. */
-  onMmChanged: ((mm: object) => void) | null = null;
+  /** an address space's page table is to change for a call that may be another process's (a file it maps
+   * shrank: AddressSpace.fileShrunk): the kernel runs `apply` with a thread the host requests may run in and
+   * has them reach the host before its threads run on, or, when every thread of it runs guest code and the
+   * platform needs one stopped, stops one and calls `defer` (the change waits for that stop); a failure of
+   * that process's host is its own. Set once by the kernel before anything runs; called on the JS thread. */
+  onMmChange: ((mm: object, apply: () => void, defer: () => void) => void) | null = null;
   /** test hooks, set by the front end before the kernel runs (UMLTS_TEST_HOST_FULL): every
    * hostFullEvery-th batch run (evictions aside: runs counts them) is refused as a full host would (tlb.ts) */
   readonly test = { hostFullEvery: 0, runs: 0 };

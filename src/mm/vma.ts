@@ -77,10 +77,14 @@ export class Vma {
     public mayProt = PROT_READ | PROT_WRITE | PROT_EXEC,
   ) {
     file?.get?.();
+    this.wasWritable = (prot & PROT_WRITE) !== 0;
   }
   /** the host maps this range from the host file itself (see the file comment); set when inserted,
    * cleared if the stub cannot open the file */
   direct = false;
+  /** it has been writable (made so, or mprotect gave it PROT_WRITE since): its private copies may hold what the
+   * process wrote; set by the constructor, mprotect and a merge, copied by clone */
+  wasWritable: boolean;
   /** Called when the VMA leaves the address space. */
   drop(): void {
     this.file?.put?.();
@@ -88,6 +92,7 @@ export class Vma {
   clone(): Vma {
     const v = new Vma(this.start, this.end, this.prot, this.flags, this.file, this.pgoff, this.name, this.mayProt);
     v.direct = this.direct;
+    v.wasWritable = this.wasWritable;
     return v;
   }
 }
