@@ -280,6 +280,15 @@ export class HostFs extends FileSystem {
   mappersOf(dev: number, ino: number): FileMappers | undefined {
     return this.handles.rmaps.get(`${dev}:${ino}`);
   }
+  /** Before a truncation by path of rel (last seen as st): its size and mappers, when a guest maps the file there
+   * now (st may be stale: the host may have put another file there; only that one's mappers count), else null. */
+  sizeIfMapped(rel: string, st: Stat): { size: number; m: FileMappers } | null {
+    if (!this.mappersOf(st.dev, st.ino)) return null;
+    const now = this.lstat(rel);
+    if (typeof now === 'number') return null;
+    const m = this.mappersOf(now.dev, now.ino);
+    return m ? { size: now.size, m } : null;
+  }
   /** getxattr/listxattr scratch (the largest value or list Linux allows); used synchronously only */
   private readonly xattrBuf = new Uint8Array(XATTR_SIZE_MAX);
 
@@ -570,11 +579,10 @@ export class HostNode extends Node {
     if ((this.st.mode & S_IFMT) !== S_IFREG) return -Errno.ENXIO;
     // O_SYNC/O_DSYNC keep their meaning on the host; O_APPEND and O_NONBLOCK are
     // ours to implement (we write at explicit offsets and never block on a file)
-    const m = flags & O_TRUNC ? this.fs.mappersOf(this.st.dev, this.st.ino) : undefined;
-    const was = m ? this.fs.lstat(this.rel) : 0;
+    const was = flags & O_TRUNC ? this.fs.sizeIfMapped(this.rel, this.st) : null;
     const h = this.fs.handles.open(this.fs, this.rel, flags & (O_ACCMODE | O_TRUNC | O_SYNC), 0);
     if (typeof h === 'number') return h;
-    if (m && typeof was !== 'number' && was.size > 0) m.shrunk(0);
+    if (was && was.size > 0) was.m.shrunk(0);
     return new HostFile(this.fs, h, flags, path);
   }
   override create(name: string, mode: number, cred: FsCred, flags: number, path: string): File | number {
@@ -685,10 +693,10 @@ export class HostNode extends Node {
       // truncate(2) of the O_PATH fd's magic link, not an open for writing: the host's inotify watchers (a
       // guest's among them) see the change alone, as after a truncate(2) on the host, no IN_OPEN/IN_CLOSE_WRITE
       const size = a.size;
-      const m = fs.mappersOf(this.st.dev, this.st.ino), was = m ? fs.lstat(this.rel) : 0;
+      const was = fs.sizeIfMapped(this.rel, this.st);
       const r = fs.withRelFd(this.rel, (path) => host.truncate(path, size));
       if (r < 0) return guestErr(r);
-      if (m && typeof was !== 'number' && size < was.size) m.shrunk(size);
+      if (was && size < was.size) was.m.shrunk(size);
     }
     return guestErr(fs.atParent(this.rel, (d, n) => setattrAt(fs, d, n, a)));
   }

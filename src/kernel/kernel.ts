@@ -691,19 +691,30 @@ export class Kernel {
     if (!running) return;
     const stopped = this.platform.batchesWhileRunning ? running
       : threads.find((x) => x.state === 'blocked' || x.state === 'runnable' || x.state === 'stopped' || x.state === 'traced');
-    if (stopped) {
+    if (!stopped) return this.platform.kick(running.thread);
+    // (its stub failing is its own failure: the caller's call goes on)
+    try {
       mm.setSyncThread(stopped.thread);
       mm.flush();
-    } else {
-      this.platform.kick(running.thread);
+    } catch (e) {
+      this.remoteFailed(e, target);
     }
+  }
+  /** Another process's host failed while a call changed its page table: that process dies, not the caller. */
+  private remoteFailed(e: unknown, owner: Task): void {
+    if (e instanceof KernelPanic) throw e;
+    if (!(e instanceof StubFailed || e instanceof ContextGone)) return this.internalError(owner, 'remote mm change', e);
+    const victim = this.taskOfHostTid(e.tid) ?? owner;
+    if (e instanceof ContextGone) return this.onHostDeath(victim, SIGKILL, 0);
+    this.warn(`pid ${victim.pid}: ${e.message}; killed`);
+    this.exitGroup(victim, SIGKILL);
   }
   /**
    * A call changes mm's page table (Physmem.onMmChange: a file it maps
    * shrank). The caller's own address space: now (its resume flushes).
    * Another's: with a thread its host requests can run in (a full batch
-   * runs at once) and flushed before the call returns while a thread of it
-   * runs guest code; or, when all its threads do and the platform runs
+   * runs at once), flushed before the call returns; or, when all its
+   * threads run guest code and the platform runs
    * batches only in a stopped thread (ptrace), at the stop of one kicked
    * for it. A failure of that process's stub kills that process, not the
    * caller.
@@ -718,23 +729,20 @@ export class Kernel {
       else stopped ??= t;
     }
     const owner = running ?? stopped;
-    // (no process has it, yet or any more: nothing of its host runs)
-    if (owner === null) return apply();
+    // (no live process has it any more: nothing runs in it again)
+    if (owner === null) return;
     const sync = this.platform.batchesWhileRunning ? owner : stopped;
     if (sync === null) {
       this.platform.kick(running!.thread);
       return defer();
     }
+    // (flushed now even while none of it runs: a task waiting for a vCPU starts without a resume's flush)
     try {
       mm.setSyncThread(sync.thread);
       apply();
-      if (running !== null && mm.pendingFlush > 0) mm.flush();
+      if (mm.pendingFlush > 0) mm.flush();
     } catch (e) {
-      if (!(e instanceof StubFailed || e instanceof ContextGone)) return this.internalError(owner, 'remote mm change', e);
-      const victim = this.taskOfHostTid(e.tid) ?? owner;
-      if (e instanceof ContextGone) return this.onHostDeath(victim, SIGKILL, 0);
-      this.warn(`pid ${victim.pid}: ${e.message}; killed`);
-      this.exitGroup(victim, SIGKILL);
+      this.remoteFailed(e, owner);
     }
   }
 

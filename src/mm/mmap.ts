@@ -301,6 +301,7 @@ export function moveRange(mm: AddressSpace, vma: Vma, old: number, oldLen: numbe
   if (mm.overlaps(dest, dest + newLen)) mm.removeRange(dest, dest + newLen);
   const moved = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name, vma.mayProt);
   moved.direct = vma.direct;
+  moved.wasWritable = vma.wasWritable;
   const n = Math.min(oldLen, newLen) / PAGE_SIZE;
   const ov = old / PAGE_SIZE, nv = dest / PAGE_SIZE;
   // the tail that does not move goes first, while the page table still

@@ -11,40 +11,20 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-static sigjmp_buf jb;
-static volatile int got_sig, got_code;
-static volatile void *got_addr;
-
-static void on_fault(int s, siginfo_t *si, void *u) {
-  (void)u;
-  got_sig = s;
-  got_code = si->si_code;
-  got_addr = si->si_addr;
-  siglongjmp(jb, 1);
-}
+#include "touch.h"
 
 static void probe(const char *what, volatile char *p, int write) {
-  got_sig = 0;
   char c = 0;
-  if (!sigsetjmp(jb, 1)) {
-    if (write) *p = 'w';
-    else c = *p;
-  }
-  if (got_sig == 0) printf("  %s: %s ok (%d)\n", what, write ? "write" : "read", c);
+  int sig = touch(p, write, &c);
+  if (sig == 0) printf("  %s: %s ok (%d)\n", what, write ? "write" : "read", c);
   else
-    printf("  %s: %s, code %s, at the address: %s\n", what, got_sig == SIGBUS ? "SIGBUS" : got_sig == SIGSEGV ? "SIGSEGV" : "?",
-           got_code == BUS_ADRERR ? "BUS_ADRERR" : "other", got_addr == (void *)p ? "yes" : "no");
+    printf("  %s: %s, code %s, at the address: %s\n", what, sig == SIGBUS ? "SIGBUS" : sig == SIGSEGV ? "SIGSEGV" : "?",
+           touch_code == BUS_ADRERR ? "BUS_ADRERR" : "other", touch_addr == (void *)p ? "yes" : "no");
 }
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_fault;
-  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-  sigaction(SIGBUS, &sa, 0);
-  sigaction(SIGSEGV, &sa, 0);
+  touch_catch();
   const char *path = argc > 1 ? argv[1] : "/tmp/mmap_eof.dat";
   int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
   if (fd < 0 || write(fd, "hello", 5) != 5) { perror(path); return 1; }

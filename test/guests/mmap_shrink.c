@@ -13,28 +13,15 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "touch.h"
 
 #define PG 4096
-static sigjmp_buf jb;
-static volatile int got_sig;
-
-static void on_fault(int s, siginfo_t *si, void *u) {
-  (void)si;
-  (void)u;
-  got_sig = s;
-  siglongjmp(jb, 1);
-}
-
 /* read (or write) one byte and say what happened */
 static void probe(const char *what, volatile char *p, int write) {
-  got_sig = 0;
   char c = 0;
-  if (!sigsetjmp(jb, 1)) {
-    if (write) *p = 'w';
-    else c = *p;
-  }
-  if (got_sig == 0) printf("  %s: %s '%c'\n", what, write ? "wrote" : "reads", c ? c : '0');
-  else printf("  %s: %s\n", what, got_sig == SIGBUS ? "SIGBUS" : got_sig == SIGSEGV ? "SIGSEGV" : "?");
+  int sig = touch(p, write, &c);
+  if (sig == 0) printf("  %s: %s '%c'\n", what, write ? "wrote" : "reads", c ? c : '0');
+  else printf("  %s: %s\n", what, sig == SIGBUS ? "SIGBUS" : sig == SIGSEGV ? "SIGSEGV" : "?");
 }
 
 /* a file of three pages: page i filled with 'a' + i */
@@ -60,12 +47,7 @@ static char *map(int fd, int prot, int flags) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_fault;
-  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-  sigaction(SIGBUS, &sa, 0);
-  sigaction(SIGSEGV, &sa, 0);
+  touch_catch();
   const char *path = argc > 1 ? argv[1] : "/tmp/mmap_shrink.dat";
 
   for (int kind = 0; kind < 3; kind++) {
@@ -128,13 +110,13 @@ int main(int argc, char **argv) {
       if (write(ready[1], "r", 1) != 1) _exit(1);
       if (how == 4) {
         /* no system call between the parent's shrink and this access (a trap would let umlts catch up) */
-        got_sig = 0;
-        if (!sigsetjmp(jb, 1)) {
+        touch_sig = 0;
+        if (!sigsetjmp(touch_jb, 1)) {
           while (*flag == 0) {}
           if (stops) getppid();
           b = m[2 * PG + 10];
         }
-        printf("  child: page 2, read as soon as the parent's ftruncate returned: %s\n", got_sig == SIGBUS ? "SIGBUS" : "read");
+        printf("  child: page 2, read as soon as the parent's ftruncate returned: %s\n", touch_sig == SIGBUS ? "SIGBUS" : "read");
       } else if (read(go[0], &b, 1) != 1) {
         _exit(1);
       }
