@@ -107,7 +107,7 @@ export interface FhStats {
  */
 export class HandleCache {
   /** the guests' mappings of each host inode ("dev:ino"), for every hostfs mount of the kernel (the same file
-   * may be seen through two): kept by HostFs (rmapOf, truncated); guarded by the JS thread */
+   * may be seen through two): kept by HostFs (rmapOf, rmapUnused, mappersOf); guarded by the JS thread */
   readonly rmaps = new Map<string, FileMappers>();
   /** handles holding a host fd, least recently used first (Set keeps insertion order); guarded by the JS thread */
   private readonly live = new Set<HostHandle>();

@@ -43,8 +43,7 @@ export interface Mappable {
   /** Count a shared mapping that may be written (+1 as a VMA takes the file, -1 as it lets go): what
    * F_SEAL_WRITE refuses to be added over (EBUSY). */
   writers?(delta: number): void;
-  /** the address spaces that map the file, told when it shrinks (absent: umlts never sees it shrink under a
-   * copied mapping: a host file, a device) */
+  /** the address spaces that map the file, told when it shrinks (absent: a device's memory, a pseudo file) */
   readonly rmap?: FileMappers;
 }
 
@@ -55,8 +54,9 @@ export interface FileMapper {
 /**
  * The address spaces that map one file (address_space->i_mmap): told when
  * it shrinks, so that their pages past the new end go (truncate_pagecache).
- * Owned by the file's node; guarded by the JS thread (an address space adds
- * itself as it maps the file, and removes itself as its image ends).
+ * Owned by the file's node (tmpfs) or the kernel's registry of host inodes
+ * (hostfs: HandleCache.rmaps); guarded by the JS thread (an address space
+ * adds itself as it maps the file, and removes itself as its image ends).
  */
 export class FileMappers {
   private readonly users = new Set<FileMapper>();
