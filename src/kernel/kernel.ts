@@ -673,32 +673,11 @@ export class Kernel {
 
   /**
    * A syscall of another process changed target's page table
-   * (process_vm_writev broke a copy-on-write page of it). While all its
-   * threads are stopped the change waits for the flush before one resumes;
-   * a thread running guest code meanwhile would
-   * still reach the old frame (kept allocated until that flush: tlb.ts's
-   * gather), so the change reaches the host now: through its process's
-   * mapper where the platform has one (batchesWhileRunning), through one of
-   * its stopped threads, or, if every one runs, at the stop of one kicked
-   * for it (resume flushes; until then a running thread may still see the
-   * old page: on ptrace only).
+   * (process_vm_writev broke a copy-on-write page of it): the change
+   * reaches its host as changeMm has it reach it.
    */
   remoteMmChanged(target: Task): void {
-    const mm = target.mm;
-    if (mm.pendingFlush === 0) return;
-    const threads = [...this.tasks.values()].filter((x) => x.mm === mm);
-    const running = threads.find((x) => x.state === 'running');
-    if (!running) return;
-    const stopped = this.platform.batchesWhileRunning ? running
-      : threads.find((x) => x.state === 'blocked' || x.state === 'runnable' || x.state === 'stopped' || x.state === 'traced');
-    if (!stopped) return this.platform.kick(running.thread);
-    // (its stub failing is its own failure: the caller's call goes on)
-    try {
-      mm.setSyncThread(stopped.thread);
-      mm.flush();
-    } catch (e) {
-      this.remoteFailed(e, target);
-    }
+    if (target.mm.pendingFlush > 0) this.changeMm(target.mm, () => {}, () => {});
   }
   /** Another process's host failed while a call changed its page table: that process dies, not the caller. */
   private remoteFailed(e: unknown, owner: Task): void {
@@ -710,13 +689,15 @@ export class Kernel {
     this.exitGroup(victim, SIGKILL);
   }
   /**
-   * A call changes mm's page table (Physmem.onMmChange: a file it maps
-   * shrank). The caller's own address space: now (its resume flushes).
-   * Another's: with a thread its host requests can run in (a full batch
-   * runs at once), flushed before the call returns; or, when all its
-   * threads run guest code and the platform runs
-   * batches only in a stopped thread (ptrace), at the stop of one kicked
-   * for it. A failure of that process's stub kills that process, not the
+   * A call changes mm's page table (`apply`; Physmem.onMmChange: a file it
+   * maps shrank; remoteMmChanged). The caller's own address space: now (its
+   * resume flushes). Another's: with a thread its host requests can run in
+   * (a full batch runs at once), flushed before the call returns, as a
+   * thread of it running guest code would still reach the old frames
+   * (kept allocated until that flush: tlb.ts's gather); or, when all its
+   * threads run guest code and the platform runs batches only in a stopped
+   * thread (ptrace), at the stop of one kicked for it (`defer`; its resume
+   * flushes). A failure of that process's stub kills that process, not the
    * caller.
    */
   private changeMm(mm: AddressSpace, apply: () => void, defer: () => void): void {
