@@ -294,6 +294,42 @@ test('a file mapping\'s page wholly past the end of its file is SIGBUS (EFAULT f
   }
 });
 
+// truncate_pagecache_range: a hole punched in a file (fallocate, MADV_REMOVE) reads as zeros through every mapping
+// that shows the file, in every process, a page a private mapping wrote keeping what it wrote; memfd, tmpfs (on the
+// heap and in a memfd), a host directory (its pages mapped by the host, or copied after evictions)
+test('a hole punched under a file\'s mappings (fallocate PUNCH_HOLE, MADV_REMOVE): zeros in every mapping showing the file, on memfd, tmpfs and a host directory', () => {
+  const g = buildGuest('mmap_punch');
+  const mem = assertSameAsNative([g, 'memfd']).native;
+  assert.match(mem.stdout, /^fallocate\(PUNCH_HOLE\|KEEP_SIZE, page 1 \+ 100, 2 pages - 50\): 0\n {2}shared: aa b0 00 0d d\n {2}private read-only: aa b0 00 0d d\n {2}private writable, page 2 \(written\): ww\n/m);
+  assert.match(mem.stdout, /^ {2}child's private read-only, after: aa b0 00 0d d\n/m);
+  assert.match(mem.stdout, /^madvise\(shared page 0, MADV_REMOVE\): 0\n {2}shared: 00 /m);
+  assert.match(mem.stdout, /^fallocate\(PUNCH_HOLE\|KEEP_SIZE\), sealed: Operation not permitted$/m);
+  assert.match(mem.stdout, /^ {2}mapping at 99, 100, 4195, 4196: p00p$/m);
+  assert.match(mem.stdout, /MADV_REMOVE of page 1 \(status 0\): z 0$/m);
+  const { native } = assertSameAsNative([g, '/tmp/mmap_punch.dat']);
+  const dir = makeScratch('mmap_punch');
+  try {
+    assert.equal(runNative([g, `${dir}/f`]).stdout, native.stdout);
+    for (const env of [CLEAN_ENV, { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: '5' }]) {
+      const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f'], { env });
+      assert.equal(r.stdout, native.stdout, r.describe());
+      assert.equal(r.code, 0, r.describe());
+    }
+    // on a host noexec mount a private mapping's pages are copied (through the page cache), not the host's
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'noexec', 'tmpfs', dir]);
+    try {
+      assert.equal(runNative([g, `${dir}/f`]).stdout, native.stdout);
+      const r = runUmlts(['--mount', `${dir}:/nx`], [g, '/nx/f']);
+      assert.equal(r.stdout, native.stdout, r.describe());
+      assert.equal(r.code, 0, r.describe());
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  } finally {
+    rmScratch(dir);
+  }
+});
+
 // truncate_pagecache: a file shrunk under its mappings takes their pages past the new end with it, copies the
 // guest wrote included, in every process that maps it (a copied mapping kept them readable)
 test('a file shrunk under its mappings: pages past the new end are SIGBUS in every mapping, on tmpfs, a host directory and after evictions', () => {

@@ -43,6 +43,7 @@
  */
 import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
+import { FALLOC_FL_PUNCH_HOLE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE } from '../abi/falloc.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_SYNC, O_TMPFILE, HostMappable, FileMappers } from './types.js';
 import {
@@ -912,9 +913,22 @@ export class HostFile extends File {
   override fdatasync(): number {
     return this.with((fd) => guestErr(host.fdatasync(fd)));
   }
-  /** fallocate(2) on the host file. */
+  /**
+   * fallocate(2) on the host file. What it changes under the guest's
+   * copies of the file's pages reaches them as Linux's filesystems have it
+   * reach mappings: a hole or a zeroed range as truncate_pagecache_range, a
+   * collapsed or inserted range (whole blocks) as truncate_pagecache from
+   * its start (every page after it moves).
+   */
   allocate(mode: number, off: number, len: number): number {
-    return this.with((fd) => guestErr(host.fallocateTry(fd, mode, off, len)));
+    return this.with((fd) => {
+      const r = host.fallocateTry(fd, mode, off, len);
+      if (r < 0) return guestErr(r);
+      const m = this.fs.mappersOf(this.h.dev, this.h.ino);
+      if (m && mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)) m.shrunk(off);
+      else if (m && mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) m.punched(off, off + len);
+      return 0;
+    });
   }
   /** fchmod/fchown/futimens/ftruncate through the open file (works after an unlink, as Linux). */
   override setattr(a: SetAttr): number {

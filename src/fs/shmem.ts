@@ -177,6 +177,20 @@ export class ShmemStore {
     return buf.length;
   }
 
+  /** shmem_fallocate's FALLOC_FL_PUNCH_HOLE: [off, off+len) reads as zeros (the memfd frees its whole pages;
+   * the buffer is zeroed), the size unchanged; 0 or -errno. */
+  punch(off: number, len: number): number {
+    if (off >= this.len) return 0;
+    if (this.fd >= 0) {
+      const r = host.fallocateTry(this.fd, host.FALLOC_FL_PUNCH_HOLE | host.FALLOC_FL_KEEP_SIZE, off, len);
+      if (r < 0) return r;
+      this.recharge();
+      return 0;
+    }
+    this.data.fill(0, off, Math.min(this.len, off + len));
+    return 0;
+  }
+
   /** Copy [off, off+len) into host memory at ptr (a private mapping's pages); bytes copied. */
   fillHost(off: number, ptr: bigint, len: number): number {
     const n = Math.min(len, this.len - off);

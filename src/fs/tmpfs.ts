@@ -22,6 +22,7 @@ import {
   dtype, nowNs, seekIn, setOwnerAndTimes,
 } from './node.js';
 import { ShmemStore } from './shmem.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../abi/falloc.js';
 import { SimpleXattrs } from './xattr.js';
 import { nameByteLength } from '../abi/names.js';
 import { SHMEM_ATTRIBUTES_MASK } from '../abi/stat.js';
@@ -401,6 +402,16 @@ export class TmpReg extends TmpNode {
     if (n < cur) this.rmap.shrunk(n);
     return 0;
   }
+  /** A hole in [off, off+len) (the bytes read as zeros, the size kept): 0 or -errno. Every mapping shows it: the
+   * host's of the memfd at once, the copies through the mappers. */
+  punch(off: number, len: number): number {
+    if (this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -Errno.EPERM;
+    const r = this.store.punch(off, len);
+    if (r < 0) return r;
+    this.mtimeNs = this.ctimeNs = nowNs();
+    this.rmap.punched(off, off + len);
+    return 0;
+  }
   readAt(buf: Uint8Array, p: number): number {
     return this.store.read(buf, p);
   }
@@ -519,10 +530,12 @@ export class TmpFile extends File {
     if (!this.writable) return -Errno.EPERM;
     return this.node.addSeals(seals);
   }
-  /** fallocate(2): mode 0 (and FALLOC_FL_KEEP_SIZE) reserve nothing here but may grow the file. */
+  /** fallocate(2) (shmem_fallocate): mode 0 and FALLOC_FL_KEEP_SIZE reserve nothing here but may grow the
+   * file; FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE: the syscall checked) frees the range; nothing else. */
   allocate(mode: number, off: number, len: number): number {
-    if (mode & ~1) return -Errno.EOPNOTSUPP;
-    if (mode & 1 || off + len <= this.node.size) return 0;
+    if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -Errno.EOPNOTSUPP;
+    if (mode & FALLOC_FL_PUNCH_HOLE) return this.node.punch(off, len);
+    if (mode & FALLOC_FL_KEEP_SIZE || off + len <= this.node.size) return 0;
     return this.node.setattr({ size: off + len });
   }
   protected override release(): void {

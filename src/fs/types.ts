@@ -49,7 +49,7 @@ export interface Mappable {
 
 /** An address space mapping a file (mm's FileMapper, structurally). */
 export interface FileMapper {
-  fileShrunk(mappers: FileMappers, size: number): void;
+  fileChanged(mappers: FileMappers, start: number, end: number): void;
 }
 /**
  * The address spaces that map one file (address_space->i_mmap): told when
@@ -72,9 +72,14 @@ export class FileMappers {
   get idle(): boolean {
     return this.users.size === 0;
   }
-  /** The file is now `size` bytes, smaller than before. */
+  /** The file's bytes from `size` on are gone (truncate_pagecache): it shrank to `size`, or a range from there
+   * collapsed or was inserted (every page after it moved). */
   shrunk(size: number): void {
-    for (const m of [...this.users]) m.fileShrunk(this, size);
+    for (const m of [...this.users]) m.fileChanged(this, size, Infinity);
+  }
+  /** Bytes [start, end) of the file read as zeros now: a hole punched, a range zeroed (truncate_pagecache_range). */
+  punched(start: number, end: number): void {
+    for (const m of [...this.users]) m.fileChanged(this, start, end);
   }
 }
 

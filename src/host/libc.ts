@@ -319,7 +319,7 @@ export function getrlimit(res: number): [bigint, bigint] {
 // ---- memory -----------------------------------------------------------------
 export const MFD_CLOEXEC = 1, PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4,
   MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
-export const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
+export { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../abi/falloc.js';
 
 export function memfdCreate(name: string, flags: number): number {
   const fd = c.memfd_create(name, flags) as number;

@@ -184,12 +184,17 @@ interface KeptMapping {
   claimed: Array<[number, number]>;
 }
 
-/** A shrink clears the bytes past the new end in v's copy of the page the end falls in: the file's own page
- * (a shared mapping), or one the process cannot have written (a private mapping never writable: one that has
- * been keeps them, as Linux keeps a copy the process wrote; umlts cannot tell one it only read). A frame
- * shared with another process's mapping is one neither wrote (fork and the page cache share clean ones). */
+/** v's copies show its file (a file change reaches them: fileChanged): the file's own pages (a shared
+ * mapping), or ones the process cannot have written (a private mapping never writable: one that has been keeps
+ * them, as Linux keeps a copy the process wrote; umlts cannot tell one it only read). A frame shared with
+ * another process's mapping is one neither wrote (fork and the page cache share clean ones). */
 function clearsTail(v: Vma): boolean {
   return (v.flags & MAP_SHARED) !== 0 || !v.wasWritable;
+}
+
+/** The file offsets of the whole pages [start, end) covers: [ceil(start), floor(end)) in pages. */
+function wholePages(start: number, end: number): [number, number] {
+  return [Math.ceil(start / PAGE_SIZE) * PAGE_SIZE, end === Infinity ? Infinity : Math.floor(end / PAGE_SIZE) * PAGE_SIZE];
 }
 
 /** Something an address space holds while it lives and gives up at its end: exec's write denial on the program
@@ -227,14 +232,14 @@ export class AddressSpace implements FileMapper {
   }
   /** the files (their FileMappers) this image maps with a VMA, so that a truncation of one reaches it
    * (i_mmap); one unmapped since may stay until the next prune (mapsFile) or its next shrink; guarded by the
-   * JS thread (insert, fork's copy, fileShrunk, endImage) */
+   * JS thread (insert, fork's copy, fileChanged, endImage) */
   private readonly fileMaps = new Set<FileMappers>();
   /** fileMaps' size at which mapsFile next drops the files no VMA maps any more; guarded by the JS thread */
   private filesPruneAt = 64;
-  /** shrinks of files this address space maps that came while every thread of it ran guest code and the
-   * platform could not change its host then (ptrace): applied at its next stop (setSyncThread); null: none;
-   * guarded by the JS thread */
-  private deferredShrinks: Array<[FileMappers, number]> | null = null;
+  /** changes of files this address space maps (fileChanged) that came while every thread of it ran guest code
+   * and the platform could not change its host then (ptrace): applied at its next stop (setSyncThread); null:
+   * none; guarded by the JS thread */
+  private deferredChanges: Array<[FileMappers, number, number]> | null = null;
   private mapsFile(r: FileMappers): void {
     if (this.fileMaps.has(r)) return;
     if (this.fileMaps.size >= this.filesPruneAt) {
@@ -252,19 +257,24 @@ export class AddressSpace implements FileMapper {
   }
 
   /**
-   * A file this address space maps is now `size` bytes (truncate_pagecache):
-   * the pages of it wholly past the end go from every VMA of it, copies
-   * written since included (unmap_mapping_range with even_cows), so the
-   * next access faults and finds the end: SIGBUS. The page cache forgets
-   * its copies from the page the end falls in on. That page itself keeps
-   * what the process may have written (a copy's PTE_DIRTY is only a hint)
-   * but shows zeros past the end where the mapping cannot be written, as
-   * Linux's page cache does. Direct mappings of a host file get nothing
-   * more: the host unmaps its own pages. Another process's host gets the
-   * change at once, or at its next stop (physmem.onMmChange decides).
+   * A file this address space maps changed under it. A shrink to `start`
+   * bytes (end Infinity; truncate_pagecache): the pages of it wholly past
+   * the end go from every VMA of it, copies written since included
+   * (unmap_mapping_range with even_cows), so the next access faults and
+   * finds the end: SIGBUS. A hole punched or a range zeroed in [start, end)
+   * (truncate_pagecache_range): its whole pages go from the copies that
+   * show the file (clearsTail), not from copies the process may have
+   * written, which Linux keeps too (no even_cows). The page cache forgets
+   * its copies of every page the change touches. A page it touches in part
+   * (the one the end falls in, a hole's edges) keeps what the process may
+   * have written (a copy's PTE_DIRTY is only a hint) but shows the zeros
+   * where the copy shows the file. Direct mappings of a host file get
+   * nothing more: the host unmaps its own pages. Another process's host
+   * gets the change at once, or at its next stop (physmem.onMmChange
+   * decides).
    */
-  fileShrunk(r: FileMappers, size: number): void {
-    const work = this.shrinkWork(r, size);
+  fileChanged(r: FileMappers, start: number, end: number): void {
+    const work = this.changeWork(r, start, end);
     if (work === null) {
       // (no VMA of it left: it is forgotten here)
       if (!this.vmas.some((v) => v.file?.rmap === r)) {
@@ -274,39 +284,56 @@ export class AddressSpace implements FileMapper {
       return;
     }
     const change = this.physmem.onMmChange;
-    if (work.length === 0 || change === null) return this.applyShrink(r, size, work);
-    change(this, () => this.applyShrink(r, size, work), () => {
-      (this.deferredShrinks ??= []).push([r, size]);
+    if (work.length === 0 || change === null) return this.applyChange(r, start, end, work);
+    change(this, () => this.applyChange(r, start, end, work), () => {
+      (this.deferredChanges ??= []).push([r, start, end]);
     });
   }
-  /** fileShrunk's work: each VMA of the file with pages to drop or a partial page to clear, and where its
-   * pages past the end start; empty if only the page cache has something to forget; null if nothing has */
-  private shrinkWork(r: FileMappers, size: number): Array<[Vma, number]> | null {
-    const gone = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE, tail = size % PAGE_SIZE;
-    const work: Array<[Vma, number]> = [];
+  /** fileChanged's work: each VMA of the file with pages to drop ([lo, hi) of its addresses, maybe empty) or a
+   * page to clear in part; empty if only the page cache has something to forget; null if nothing has */
+  private changeWork(r: FileMappers, start: number, end: number): Array<[Vma, number, number]> | null {
+    const whole = wholePages(start, end);
+    const work: Array<[Vma, number, number]> = [];
     let cached = false;
     for (const v of this.vmas) {
       if (v.file?.rmap !== r) continue;
       if (v.file.cacheKey) cached = true;
-      const from = v.start + Math.max(0, gone - v.pgoff);
-      if ((from < v.end && this.anyPresent(from, v.end)) || (tail !== 0 && clearsTail(v) && this.partialCopy(v, from - PAGE_SIZE) > 0)) {
-        work.push([v, from]);
-      }
+      const lo = Math.max(v.start, v.start + whole[0] - v.pgoff), hi = Math.min(v.end, v.start + whole[1] - v.pgoff);
+      const drops = lo < hi && (end === Infinity || clearsTail(v)) && this.anyPresent(lo, hi);
+      if (drops || (clearsTail(v) && this.clearPartial(v, start, end, false))) work.push([v, lo, hi]);
     }
     return cached || work.length > 0 ? work : null;
   }
-  private applyShrink(r: FileMappers, size: number, work: Array<[Vma, number]>): void {
-    const tail = size % PAGE_SIZE;
+  private applyChange(r: FileMappers, start: number, end: number, work: Array<[Vma, number, number]>): void {
+    const first = Math.floor(start / PAGE_SIZE), last = end === Infinity ? Infinity : Math.ceil(end / PAGE_SIZE);
     for (const v of this.vmas) {
-      if (v.file?.rmap === r && v.file.cacheKey) this.physmem.cache.truncate(v.file.cacheKey, Math.floor(size / PAGE_SIZE));
+      if (v.file?.rmap === r && v.file.cacheKey) this.physmem.cache.truncate(v.file.cacheKey, first, last);
     }
-    for (const [v, from] of work) {
-      if (tail !== 0 && clearsTail(v)) {
-        const f = this.partialCopy(v, from - PAGE_SIZE);
-        if (f > 0) this.physmem.frame(f - 1).fill(0, tail);
-      }
-      if (from < v.end) this.dropPages(from, v.end);
+    for (const [v, lo, hi] of work) {
+      if (clearsTail(v)) this.clearPartial(v, start, end, true);
+      if (lo < hi && (end === Infinity || clearsTail(v))) this.dropPages(lo, hi);
     }
+  }
+  /**
+   * The pages of v's file that [start, end) covers in part (the first and
+   * the last): their bytes in the change read as zeros in v's copies
+   * (`clear`), or only whether v has such a copy.
+   */
+  private clearPartial(v: Vma, start: number, end: number, clear: boolean): boolean {
+    let any = false;
+    const part = (pageOff: number, from: number, to: number): void => {
+      const f = this.partialCopy(v, v.start + pageOff - v.pgoff);
+      if (f === 0) return;
+      any = true;
+      if (clear) this.physmem.frame(f - 1).fill(0, from, to);
+    };
+    const sp = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
+    if (start !== sp) part(sp, start - sp, Math.min(PAGE_SIZE, end - sp));
+    if (end !== Infinity && end % PAGE_SIZE !== 0) {
+      const ep = Math.floor(end / PAGE_SIZE) * PAGE_SIZE;
+      if (ep !== sp || start === sp) part(ep, ep === sp ? start - sp : 0, end - ep);
+    }
+    return any;
   }
   /** Does [start, end) hold a page of the process's own? */
   private anyPresent(start: number, end: number): boolean {
@@ -1043,13 +1070,13 @@ export class AddressSpace implements FileMapper {
   /** The stopped host thread flushes run in; the kernel sets it before handling each trap. */
   setSyncThread(t: Context): void {
     this.tlb.syncThread = t;
-    // (the shrinks that waited for a stopped thread: the resume that ends this stop flushes them)
-    if (this.deferredShrinks !== null) {
-      const d = this.deferredShrinks;
-      this.deferredShrinks = null;
-      for (const [r, size] of d) {
-        const work = this.shrinkWork(r, size);
-        if (work) this.applyShrink(r, size, work);
+    // (the file changes that waited for a stopped thread: the resume that ends this stop flushes them)
+    if (this.deferredChanges !== null) {
+      const d = this.deferredChanges;
+      this.deferredChanges = null;
+      for (const [r, start, end] of d) {
+        const work = this.changeWork(r, start, end);
+        if (work) this.applyChange(r, start, end, work);
       }
     }
   }

@@ -51,13 +51,13 @@ export class PageCache {
     this.physmem.get(f);
     this.size++;
   }
-  /** The file was truncated (truncate_inode_pages): its pages from index `from` on leave the cache (frames mapped
-   * still keep theirs until their mappings let go). */
-  truncate(key: string, from: number): void {
+  /** The file was truncated or a range of it changed (truncate_inode_pages_range): its pages of index from
+   * `from` to before `to` leave the cache (frames mapped still keep theirs until their mappings let go). */
+  truncate(key: string, from: number, to = Infinity): void {
     const m = this.files.get(key);
     if (!m) return;
     for (const [idx, f] of m) {
-      if (idx < from) continue;
+      if (idx < from || idx >= to) continue;
       m.delete(idx);
       this.physmem.put(f);
       this.size--;

@@ -86,7 +86,7 @@ export class Physmem {
    * runs; called on the JS thread, possibly from inside the platform's wait (so it may only queue work). */
   onFramesBack: (() => void) | null = null;
   /** an address space's page table is to change for a call that may be another process's (a file it maps
-   * shrank: AddressSpace.fileShrunk): the kernel runs `apply` with a thread the host requests may run in and
+   * shrank: AddressSpace.fileChanged): the kernel runs `apply` with a thread the host requests may run in and
    * has them reach the host before its threads run on, or, when every thread of it runs guest code and the
    * platform needs one stopped, stops one and calls `defer` (the change waits for that stop); a failure of
    * that process's host is its own. Set once by the kernel before anything runs; called on the JS thread. */

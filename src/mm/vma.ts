@@ -17,8 +17,9 @@ export interface HostMappable {
 
 /** An address space that maps a file (address_space->i_mmap's side of it): told when the file shrinks. */
 export interface FileMapper {
-  /** The file is now `size` bytes: its pages wholly past that go (unmap_mapping_range). */
-  fileShrunk(mappers: FileMappers, size: number): void;
+  /** Bytes [start, end) of the file changed under its mappings: a shrink to `start` bytes (end Infinity), or a
+   * hole punched (AddressSpace.fileChanged). */
+  fileChanged(mappers: FileMappers, start: number, end: number): void;
 }
 /** The address spaces that map one file (fs's FileMappers, structurally: one per file, shared by its
  * mappings' VmFiles). */

@@ -25,6 +25,9 @@ import { capable, ptraceMayAccess, PTRACE_MODE_READ_FSCREDS } from '../kernel/cr
 import { CAP_SYS_NICE, CAP_IPC_LOCK } from '../abi/capability.js';
 import { RLIMIT_MEMLOCK } from '../abi/resource.js';
 import { getLimit } from './process.js';
+import { vfsFallocate } from './open.js';
+import type { Vma } from '../mm/vma.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../abi/falloc.js';
 
 const PAGE = 4096;
 const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP;
@@ -229,19 +232,19 @@ export function sys_brk(t: Task, r: Regs): number {
 
 const MADV_WILLNEED = 3, MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_COLD = 20, MADV_PAGEOUT = 21,
   MADV_COLLAPSE = 25, MADV_MAX = 25;
-/** madvise(2): DONTNEED, FREE and REMOVE drop pages; the rest are hints we may ignore. */
+/** madvise(2): DONTNEED and FREE drop pages, REMOVE punches a hole in the file; the rest are hints we may ignore. */
 export function sys_madvise(t: Task, r: Regs): number {
-  return madvise(t.mm, r.get(A0), r.get(A1), r.getI32(A2));
+  return madvise(t, t.mm, r.get(A0), r.get(A1), r.getI32(A2));
 }
-/** do_madvise on mm: 0 or -errno. */
-function madvise(mm: Task['mm'], addr: number, len: number, advice: number): number {
+/** do_madvise on mm, for t: 0 or -errno. */
+function madvise(t: Task, mm: Task['mm'], addr: number, len: number, advice: number): number {
   // madvise_behavior_valid (5-7 are unassigned), then the alignment
   if (advice < 0 || (advice > MADV_MAX && advice !== 100 && advice !== 101) || (advice >= 5 && advice <= 7)) return -Errno.EINVAL;
   if (addr % PAGE !== 0) return -Errno.EINVAL;
   if (len === 0) return 0;
   const end = addr + Math.ceil(len / PAGE) * PAGE;
   if (end >= 2 ** 64) return -Errno.EINVAL; // PAGE_ALIGN wrapped, or past the end of the address space
-  const drops = advice === MADV_DONTNEED || advice === MADV_FREE || advice === MADV_REMOVE;
+  const drops = advice === MADV_DONTNEED || advice === MADV_FREE;
   // madvise_walk_vmas: the advice acts on each VMA's part of the range; a hole in it (or nothing mapped from
   // addr on) makes the answer ENOMEM, after the mapped parts were advised
   let at = addr, hole = false;
@@ -258,9 +261,26 @@ function madvise(mm: Task['mm'], addr: number, len: number, advice: number): num
     }
     const stop = Math.min(end, v.end);
     if (drops) mm.dontneed(at, stop - at);
+    if (advice === MADV_REMOVE) {
+      const e = madviseRemove(t, v, at, stop);
+      if (e < 0) return e;
+    }
     at = stop;
   }
   return hole ? -Errno.ENOMEM : 0;
+}
+
+/**
+ * madvise_remove: a hole punched (vfs_fallocate) in the file behind [start,
+ * end) of v, a shared mapping that may be written (VM_SHARED with
+ * VM_MAYWRITE: the file is open for writing); every mapping of the file
+ * shows it, this one's pages too (the file's mappers). 0 or -errno.
+ */
+function madviseRemove(t: Task, v: Vma, start: number, end: number): number {
+  if (v.flags & MAP_LOCKED) return -Errno.EINVAL;
+  if (!(v.file instanceof FileMapping)) return -Errno.EINVAL;
+  if (!(v.flags & MAP_SHARED) || !(v.mayProt & PROT_WRITE)) return -Errno.EACCES;
+  return vfsFallocate(t, v.file.openFile, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, v.pgoff + (start - v.start), end - start);
 }
 
 /**
@@ -286,7 +306,7 @@ export function sys_process_madvise(t: Task, r: Regs): number {
   }
   let done = 0;
   for (let i = 0; i < v.iov.length; i += 2) {
-    const e = madvise(mm, v.iov[i]!, v.iov[i + 1]!, advice);
+    const e = madvise(t, mm, v.iov[i]!, v.iov[i + 1]!, advice);
     if (e < 0) return done > 0 ? done : e;
     done += v.iov[i + 1]!;
   }

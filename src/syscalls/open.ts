@@ -29,6 +29,7 @@ const O_TMPFILE_BIT = O_TMPFILE & ~O_DIRECTORY;
 import { fsizeGrowOk } from './read_write.js';
 import { IN_MODIFY } from '../abi/inotify.js';
 import { TmpFile } from '../fs/tmpfs.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE } from '../abi/falloc.js';
 
 // ---- open and close -------------------------------------------------------------------
 
@@ -226,31 +227,39 @@ export function sys_ftruncate(t: Task, r: Regs): number {
   return res;
 }
 
-const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_COLLAPSE_RANGE = 8, FALLOC_FL_ZERO_RANGE = 0x10,
-  FALLOC_FL_INSERT_RANGE = 0x20;
 const FALLOC_VALID = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE;
 
-/** fallocate(2): on host files the host does it (and reports EOPNOTSUPP itself); tmpfs grows the file. */
+/** fallocate(2): on host files the host does it (and reports EOPNOTSUPP itself); tmpfs grows the file or
+ * punches a hole. */
 export function sys_fallocate(t: Task, r: Regs): number {
   const fd = r.getI32(A0), mode = r.getI32(A1), off = r.getS(A2), len = r.getS(A3);
-  if (mode & ~FALLOC_VALID) return -Errno.EOPNOTSUPP;
-  if (off < 0 || len <= 0) return -Errno.EINVAL;
   const f = fileOf(t, fd);
   if (typeof f === 'number') return f;
-  if (f.flags & O_PATH || !f.writable) return -Errno.EBADF;
+  if (f.flags & O_PATH) return -Errno.EBADF;
+  return vfsFallocate(t, f, mode, off, len);
+}
+
+/** vfs_fallocate: fallocate(2)'s checks and work on an open file (madvise's MADV_REMOVE too); 0 or -errno. */
+export function vfsFallocate(t: Task, f: File, mode: number, off: number, len: number): number {
+  if (off < 0 || len <= 0) return -Errno.EINVAL;
+  if (mode & ~FALLOC_VALID) return -Errno.EOPNOTSUPP;
   if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return -Errno.EOPNOTSUPP;
+  if (!f.writable) return -Errno.EBADF;
   const st = f.stat();
   if (typeof st === 'number') return st;
   const type = st.mode & S_IFMT;
-  if (type === 0o040000) return -Errno.EISDIR;
   if (type === 0o010000) return -Errno.ESPIPE;
+  if (type === 0o040000) return -Errno.EISDIR;
   if (type !== S_IFREG) return -Errno.ENODEV;
   if (off + len > Number.MAX_SAFE_INTEGER) return -Errno.EFBIG;
-  // tmpfs checks the limit even for FALLOC_FL_KEEP_SIZE (shmem_fallocate); others only when the size grows
-  if (!(mode & FALLOC_FL_KEEP_SIZE) || f instanceof TmpFile) {
+  // tmpfs checks the limit even for FALLOC_FL_KEEP_SIZE, though not for a hole (shmem_fallocate); others only
+  // when the size grows
+  if (!(mode & FALLOC_FL_KEEP_SIZE) || (f instanceof TmpFile && !(mode & FALLOC_FL_PUNCH_HOLE))) {
     const e = fsizeGrowOk(t, st.size, off + len);
     if (e < 0) return e;
   }
   const a = f as File & { allocate?: (mode: number, off: number, len: number) => number };
-  return a.allocate ? a.allocate(mode, off, len) : -Errno.EOPNOTSUPP;
+  const res = a.allocate ? a.allocate(mode, off, len) : -Errno.EOPNOTSUPP;
+  if (res === 0) t.kernel.vfs.notifyFile(f, IN_MODIFY);
+  return res;
 }

@@ -152,7 +152,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_syncfs]: { name: 'syncfs', handler: RW.sys_syncfs, status: 'supported' },
   [N.SYS_sync_file_range]: { name: 'sync_file_range', handler: RW.sys_sync_file_range, status: 'supported', note: "validated; the host's page cache writes back" },
   [N.SYS_fdatasync]: { name: 'fdatasync', handler: RW.sys_fdatasync, status: 'supported' },
-  [N.SYS_fallocate]: { name: 'fallocate', handler: OPEN.sys_fallocate, status: 'supported', note: 'hostfs: the host does it; tmpfs: mode 0 and KEEP_SIZE' },
+  [N.SYS_fallocate]: { name: 'fallocate', handler: OPEN.sys_fallocate, status: 'supported', note: 'hostfs: the host does it; tmpfs: mode 0, KEEP_SIZE and PUNCH_HOLE (as Linux shmem)' },
   [N.SYS_copy_file_range]: { name: 'copy_file_range', handler: RW.sys_copy_file_range, status: 'supported', note: 'within one filesystem (EXDEV across); a pinned copy between host files, else a read/write loop' },
   [N.SYS_fadvise64]: { name: 'fadvise64', handler: RW.sys_fadvise64, status: 'supported', note: 'validated, not acted on (as Linux may)' },
   [N.SYS_readahead]: { name: 'readahead', handler: RW.sys_readahead, status: 'supported', note: "validated; the host's page cache reads ahead" },
