@@ -294,6 +294,27 @@ test('a file mapping\'s page wholly past the end of its file is SIGBUS (EFAULT f
   }
 });
 
+// the access kind of a fault (the x86 error code): systrap's handler posts its host frame's (a write past a read-only
+// file mapping's end is SIGSEGV, as on Linux); ptrace's siginfo has none, so there a write to a page the host has
+// not mapped is taken as a read (README)
+test('a fault\'s signal and its frame\'s error code say the access that raised it (ptrace: a write to a page the host has not mapped as a read)', () => {
+  const g = buildGuest('fault_err');
+  if (testPlatform() !== 'ptrace') {
+    const { native } = assertSameAsNative([g]);
+    assert.match(native.stdout, /^write, read-only page past the file's end: SIGSEGV code 2, write 1, fetch 0$/m);
+    assert.match(native.stdout, /^jump, read-write page: SIGSEGV code 2, write 0, fetch 1$/m);
+    return;
+  }
+  const native = runNative([g]);
+  const expected = native.stdout
+    .replace("past the file's end: SIGSEGV code 2, write 1", "past the file's end: SIGBUS code 2, write 0")
+    .replace('write, PROT_NONE page: SIGSEGV code 2, write 1', 'write, PROT_NONE page: SIGSEGV code 2, write 0')
+    .replace('write, nothing mapped: SIGSEGV code 1, write 1', 'write, nothing mapped: SIGSEGV code 1, write 0');
+  assert.notEqual(expected, native.stdout);
+  const r = runUmlts([], [g]);
+  assert.equal(r.stdout, expected, r.describe());
+});
+
 // truncate_pagecache_range: a hole punched in a file (fallocate, MADV_REMOVE) reads as zeros through every mapping
 // that shows the file, in every process, a page a private mapping wrote keeping what it wrote; memfd, tmpfs (on the
 // heap and in a memfd), a host directory (its pages mapped by the host, or copied after evictions)
@@ -306,6 +327,7 @@ test('a hole punched under a file\'s mappings (fallocate PUNCH_HOLE, MADV_REMOVE
   assert.match(mem.stdout, /^fallocate\(PUNCH_HOLE\|KEEP_SIZE\), sealed: Operation not permitted$/m);
   assert.match(mem.stdout, /^ {2}mapping at 99, 100, 4195, 4196: p00p$/m);
   assert.match(mem.stdout, /MADV_REMOVE of page 1 \(status 0\): z 0$/m);
+  assert.match(mem.stdout, /^madvise\(SysV shm page 1, MADV_REMOVE\): 0\n {2}v 0$/m);
   const { native } = assertSameAsNative([g, '/tmp/mmap_punch.dat']);
   const dir = makeScratch('mmap_punch');
   try {
@@ -325,6 +347,24 @@ test('a hole punched under a file\'s mappings (fallocate PUNCH_HOLE, MADV_REMOVE
     } finally {
       execFileSync('umount', [dir]);
     }
+  } finally {
+    rmScratch(dir);
+  }
+});
+
+// vfs_fallocate's checks (one mode at most, KEEP_SIZE as each allows, before the access mode), shmem_fallocate's
+// (PUNCH_HOLE only, F_SEAL_GROW even with KEEP_SIZE) and the host's
+test('fallocate\'s modes and their errors: tmpfs, memfd seals and a host directory as on Linux', () => {
+  const g = buildGuest('fallocate_modes');
+  const { native } = assertSameAsNative([g, '/dev/shm/fallocate_modes.dat']);
+  assert.match(native.stdout, /^read-only, mode 0x40: Bad file descriptor$/m);
+  assert.match(native.stdout, /^read-only, mode 0x81: Operation not supported$/m);
+  assert.match(native.stdout, /^memfd sealed against growth, KEEP_SIZE past the end: Operation not permitted$/m);
+  const dir = makeScratch('fallocate_modes');
+  try {
+    const host = runNative([g, `${dir}/f`]);
+    const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f']);
+    assert.equal(r.stdout, host.stdout, r.describe());
   } finally {
     rmScratch(dir);
   }

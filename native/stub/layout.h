@@ -117,6 +117,7 @@
 #define MSG_TID       60   /* u32: a new thread's tid, written by the mapper that cloned it (checked, platform.ts) */
 #define MSG_SPIN_MAX  0x10000UL /* the handler polls at most this often, whatever MSG_SPIN says (a guest can write it) */
 #define MSG_REGS      64   /* struct user_regs_struct (27 u64) */
+#define MSG_ERR       280  /* u64: the frame's err (uc_mcontext): a fault's x86 error code (bit 1 write, bit 4 fetch) */
 #define MSG_SS        512  /* a stack_t for the new thread's sigaltstack */
 #define MSG_RUNNING   0
 #define MSG_POSTED    1

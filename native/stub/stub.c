@@ -996,7 +996,7 @@ __asm__(
  * SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, the kernel's kick) runs this, on
  * the thread's signal stack in its area, with every signal blocked. It
  * posts the trap in the area's message (the registers in user_regs_struct
- * order, the signal, si_code, si_addr), rings the doorbell and waits for the
+ * order, the signal, si_code, si_addr, the frame's err), rings the doorbell and waits for the
  * kernel's reply; then it puts the reply's registers into the frame, and
  * rt_sigreturn (stub_sys_restorer) resumes guest code with them. It finds
  * its area from rsp: whatever area that is, it is one of this process's
@@ -1064,6 +1064,7 @@ ENTRY_CODE void stub_sys_handler(int sig, u8 *si, u8 *uc) {
   *(volatile u32 *)(m + MSG_SIG) = (u32)sig;
   *(volatile int *)(m + MSG_CODE) = *(volatile int *)(si + 8);
   *(volatile u64 *)(m + MSG_ADDR) = *(volatile u64 *)(si + 16);
+  *(volatile u64 *)(m + MSG_ERR) = g[19];
   *(volatile u64 *)(m + MSG_FPOFF) = *(volatile u64 *)(uc + UC_FPREGS) - (u64)m;
   volatile u32 *db = (volatile u32 *)STUB_DOORBELL;
   __atomic_store_n(state, MSG_POSTED, __ATOMIC_SEQ_CST);

@@ -1,3 +1,6 @@
+/** x86-64's page size (PAGE_SIZE, 1 << PAGE_SHIFT) */
+export const PAGE_SIZE = 4096, PAGE_SHIFT = 12;
+
 /** mmap(2), mprotect(2) and mremap(2) flags (include/uapi/asm-generic/mman-common.h, linux/mman.h). */
 export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
   PROT_GROWSDOWN = 0x01000000, PROT_GROWSUP = 0x02000000;

@@ -247,6 +247,10 @@ export class MappedFile {
   fillHost(off: number, ptr: bigint, len: number): number {
     return this.m.fillHost(off, ptr, len);
   }
+  /** the open file description mapped (a VMA's vm_file) */
+  get openFile(): File {
+    return this.f;
+  }
   get mapName(): string {
     return this.m.mapName;
   }

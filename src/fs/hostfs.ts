@@ -43,7 +43,8 @@
  */
 import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
-import { FALLOC_FL_PUNCH_HOLE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE } from '../abi/falloc.js';
+import { FALLOC_FL_PUNCH_HOLE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_WRITE_ZEROES } from '../abi/falloc.js';
+import { PAGE_SIZE } from '../abi/mman.js';
 import { File } from './file.js';
 import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_SYNC, O_TMPFILE, HostMappable, FileMappers } from './types.js';
 import {
@@ -918,15 +919,16 @@ export class HostFile extends File {
    * copies of the file's pages reaches them as Linux's filesystems have it
    * reach mappings: a hole or a zeroed range as truncate_pagecache_range, a
    * collapsed or inserted range (whole blocks) as truncate_pagecache from
-   * its start (every page after it moves).
+   * the page it starts in (every page after it moves).
    */
   allocate(mode: number, off: number, len: number): number {
     return this.with((fd) => {
       const r = host.fallocateTry(fd, mode, off, len);
       if (r < 0) return guestErr(r);
       const m = this.fs.mappersOf(this.h.dev, this.h.ino);
-      if (m && mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)) m.shrunk(off);
-      else if (m && mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) m.punched(off, off + len);
+      // (a block may be smaller than a page: the page a collapse or insert starts in moves too)
+      if (m && mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)) m.shrunk(Math.floor(off / PAGE_SIZE) * PAGE_SIZE);
+      else if (m && mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_WRITE_ZEROES)) m.punched(off, off + len);
       return 0;
     });
   }

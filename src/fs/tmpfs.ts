@@ -535,6 +535,8 @@ export class TmpFile extends File {
   allocate(mode: number, off: number, len: number): number {
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -Errno.EOPNOTSUPP;
     if (mode & FALLOC_FL_PUNCH_HOLE) return this.node.punch(off, len);
+    // (F_SEAL_GROW refuses room past the end even kept out of the size)
+    if (this.node.seals & F_SEAL_GROW && off + len > this.node.size) return -Errno.EPERM;
     if (mode & FALLOC_FL_KEEP_SIZE || off + len <= this.node.size) return 0;
     return this.node.setattr({ size: off + len });
   }

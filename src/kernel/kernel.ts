@@ -42,7 +42,7 @@
 import { O_CLOEXEC } from '../abi/fcntl.js';
 import { Physmem, PAGE_SIZE } from '../mm/physmem.js';
 import { AddressSpace } from '../mm/address_space.js';
-import { Platform, Context, Stop, ContextGone, StubFailed, STOP_EVENTS, STOP_NAMES } from '../platform/platform.js';
+import { Platform, Context, Stop, ContextGone, StubFailed, STOP_EVENTS, STOP_NAMES, type HostSiginfo } from '../platform/platform.js';
 import { containedEvents } from './events.js';
 import { ORIG_RAX } from '../platform/regs.js';
 import { Errno, ErrnoError, ERRNO_NAMES } from '../abi/errno.js';
@@ -214,7 +214,7 @@ export class Kernel {
   /** the stop being handled; reused (nothing allocated per trap), guarded by the JS thread */
   readonly stop: Stop = { kind: STOP_EVENTS, ctx: null, sig: 0, status: 0 };
   /** the siginfo of the stop being handled (onFault, onTrap); guarded by the JS thread, used synchronously only */
-  readonly siginfo = { code: 0, addr: 0 };
+  readonly siginfo: HostSiginfo = { code: 0, addr: 0, err: -1 };
   /** futex waiters; immutable reference, guarded by the JS thread inside */
   readonly futexes = new FutexTable();
   /** boot time for /proc/uptime, sysinfo (monotonic ns); immutable */

@@ -166,7 +166,9 @@ export function onFault(k: Kernel, task: Task): void {
   let info: SigInfo;
   if (si.code === SEGV_MAPERR || si.code === SEGV_ACCERR) {
     const rip = r.get(RIP);
-    const err = task.mm.hostFaultErr(si.addr, si.code === SEGV_ACCERR, si.addr >= rip && si.addr - rip < 16);
+    const err = task.mm.hostFaultErr(si.addr, si.code === SEGV_ACCERR, si.addr >= rip && si.addr - rip < 16, si.err);
+    // (the guest's signal says what the host's frame said, where the platform knows it)
+    const sigErr = si.err >= 0 ? si.err : err;
     let code = si.code;
     if (k.faultProgress(task, si.addr)) {
       try {
@@ -182,8 +184,8 @@ export function onFault(k: Kernel, task: Task): void {
       if (code === 0) return k.resume(task);
     }
     // (a file mapping's page past the end of its file: SIGBUS)
-    info = code === FAULT_SIGBUS ? { signo: SIGBUS, code: BUS_ADRERR, addr: si.addr, trapno: 14, err }
-      : { signo: SIGSEGV, code, addr: si.addr, trapno: 14, err };
+    info = code === FAULT_SIGBUS ? { signo: SIGBUS, code: BUS_ADRERR, addr: si.addr, trapno: 14, err: sigErr }
+      : { signo: SIGSEGV, code, addr: si.addr, trapno: 14, err: sigErr };
   } else {
     // a general protection fault (si_code SI_KERNEL, no address), or a protection key's
     info = { signo: SIGSEGV, code: si.code, addr: si.addr, trapno: si.code === SI_KERNEL ? 13 : 14, err: 0 };

@@ -1272,8 +1272,8 @@ export class AddressSpace implements FileMapper {
   // ---- faults ---------------------------------------------------------------------
 
   /** fault.ts */
-  hostFaultErr(addr: number, accErr: boolean, fetch: boolean): number {
-    return fault_m.hostFaultErr(this, addr, accErr, fetch);
+  hostFaultErr(addr: number, accErr: boolean, fetch: boolean, hwErr = -1): number {
+    return fault_m.hostFaultErr(this, addr, accErr, fetch, hwErr);
   }
 
   /** fault.ts */

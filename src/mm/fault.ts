@@ -17,22 +17,30 @@ import { AddressSpace, FAULT_SIGBUS, COW_AROUND, FAULT_AROUND_MAX, FAULT_AROUND_
 import { SEGV_ACCERR, SEGV_MAPERR } from '../abi/signal.js';
 
 /**
- * The x86 error code of a fault the host reported, which says only
- * whether something was mapped there (accErr: SEGV_ACCERR) or not: the
- * kind of access comes from this page table. The host maps a page with
- * its VMA's protection less write for copy-on-write, so a denied access
- * to a mapped page is a write — or the fetch of a non-executable page
- * (fetch: the address is at the instruction pointer). A missing page is
- * taken as read, except in writable private anonymous memory (stack,
- * heap, bss), which is written soon: a fork's child copies such a page
- * in one fault, not a read fault and then a write fault (a copy costs
- * far less than a fault; gVisor's ptrace platform assumes any access).
+ * The x86 error code of a fault the host reported, for the page table to
+ * answer. hwErr: the error code of the host's frame (systrap's handler
+ * posts it), or -1 where the platform cannot say (ptrace's siginfo has
+ * none). Without it only whether something was mapped there is known
+ * (accErr: SEGV_ACCERR) and the kind of access comes from this page table:
+ * the host maps a page with its VMA's protection less write for
+ * copy-on-write, so a denied access to a mapped page is a write — or the
+ * fetch of a non-executable page (fetch: the address is at the instruction
+ * pointer); a missing page is taken as read. Either way a missing page in
+ * writable private anonymous memory (stack, heap, bss) is taken as
+ * written, as it is soon: a fork's child copies such a page in one fault,
+ * not a read fault and then a write fault (a copy costs far less than a
+ * fault; gVisor's ptrace platform assumes any access).
  */
-export function hostFaultErr(mm: AddressSpace, addr: number, accErr: boolean, fetch: boolean): number {
+export function hostFaultErr(mm: AddressSpace, addr: number, accErr: boolean, fetch: boolean, hwErr = -1): number {
   const v = mm.find(addr);
+  const writtenSoon = v != null && !(v.flags & MAP_SHARED) && (v.prot & PROT_WRITE) !== 0;
+  if (hwErr >= 0) {
+    const e = PF_USER | (hwErr & (PF_PROT | PF_WRITE | PF_INSTR));
+    return !(e & (PF_PROT | PF_INSTR)) && writtenSoon ? e | PF_WRITE : e;
+  }
   if (accErr) return fetch && !(v && v.prot & PROT_EXEC) ? PF_USER | PF_PROT | PF_INSTR : PF_USER | PF_PROT | PF_WRITE;
   if (fetch) return PF_USER | PF_INSTR;
-  return v && !(v.flags & MAP_SHARED) && v.prot & PROT_WRITE ? PF_USER | PF_WRITE : PF_USER;
+  return writtenSoon ? PF_USER | PF_WRITE : PF_USER;
 }
 
 /**

@@ -22,8 +22,8 @@ import { SlotPool } from '../platform/slot_pool.js';
 import * as host from '../host/libc.js';
 import { PageCache } from './page_cache.js';
 
-export const PAGE_SIZE = 4096;
-export const PAGE_SHIFT = 12;
+import { PAGE_SIZE, PAGE_SHIFT } from '../abi/mman.js';
+export { PAGE_SIZE, PAGE_SHIFT };
 /**
  * The kernel sees the mapping through typed-array views of 2 MiB each, made
  * when first used. V8 counts an external ArrayBuffer's whole length as

@@ -50,6 +50,13 @@ export type StopKind = typeof STOP_SYSCALL | typeof STOP_SECCOMP | typeof STOP_F
  *                process stopped from outside)
  * Owned by the trap loop: wait() writes it, the kernel reads it until the next wait().
  */
+/** What the host said of the signal a thread stopped for (Context.getSiginfo); the kernel's scratch. */
+export interface HostSiginfo {
+  code: number;
+  addr: number;
+  err: number;
+}
+
 export interface Stop {
   kind: StopKind;
   ctx: Context | null;
@@ -84,8 +91,9 @@ export interface Context {
   getXstate(): Uint8Array;
   /** Set the FPU state; false if the host refuses it (a corrupt XSAVE image from the guest). */
   setXstate(x: Uint8Array): boolean;
-  /** si_code and si_addr of the signal this thread is stopped for (code 0: none). */
-  getSiginfo(out: { code: number; addr: number }): void;
+  /** si_code and si_addr of the signal this thread is stopped for (code 0: none), and for a fault the x86 error
+   * code the host's frame had (err: -1 where the platform cannot say: ptrace's siginfo has none). */
+  getSiginfo(out: HostSiginfo): void;
   /** Resume guest code with these registers; the next syscall stops (it never runs on the host). -ESRCH if gone. */
   resumeGuest(r: Regs, atSeccomp: boolean): number;
   /** Host signals that arrived while stub code ran, for the kernel to drain; guarded by the JS thread

@@ -55,7 +55,7 @@ export const STUB_HOST_VDSO = STUB_AREAS_END + 0x100000, STUB_HOST_VDSO_SIZE = 0
 /** a stub's exit status when it cannot keep the host's vDSO (host_facts.ts spawnKeepingVdso) */
 export const STUB_EXIT_VDSO_LAYOUT = 147, STUB_EXIT_VDSO_MOVE = 148;
 export const MSG_STATE = 0, MSG_SIG = 4, MSG_CODE = 8, MSG_WAITING = 12, MSG_ADDR = 16, MSG_FPOFF = 24, MSG_CMD = 32,
-  MSG_SETFS = 36, MSG_FSBASE = 40, MSG_GSBASE = 48, MSG_SPIN = 56, MSG_TID = 60, MSG_REGS = 64, MSG_SS = 512;
+  MSG_SETFS = 36, MSG_FSBASE = 40, MSG_GSBASE = 48, MSG_SPIN = 56, MSG_TID = 60, MSG_REGS = 64, MSG_ERR = 280, MSG_SS = 512;
 export const MSG_SPIN_MAX = 0x10000;
 export const MSG_RUNNING = 0, MSG_POSTED = 1, MSG_REPLIED = 2;
 /** a patched syscall's words in the message (layout.h: stub_fast_entry's post, beside the handler's) */

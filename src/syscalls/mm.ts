@@ -53,10 +53,6 @@ class FileMapping extends MappedFile implements VmFile {
     if (this.writableShared) this.m.writers?.(-1);
     super.put();
   }
-  /** the open file description mapped (a VMA's vm_file) */
-  get openFile(): File {
-    return this.f;
-  }
 }
 
 /** Do two VMAs map the same open file (vm_file ==)? */
@@ -277,9 +273,10 @@ function madvise(t: Task, mm: Task['mm'], addr: number, len: number, advice: num
  * shows it, this one's pages too (the file's mappers). 0 or -errno.
  */
 function madviseRemove(t: Task, v: Vma, start: number, end: number): number {
-  if (v.flags & MAP_LOCKED) return -Errno.EINVAL;
-  if (!(v.file instanceof FileMapping)) return -Errno.EINVAL;
+  if (v.flags & MAP_LOCKED || !v.file) return -Errno.EINVAL;
   if (!(v.flags & MAP_SHARED) || !(v.mayProt & PROT_WRITE)) return -Errno.EACCES;
+  // (a shared mapping is of an open file: mmap's, or SysV shm's segment)
+  if (!(v.file instanceof MappedFile)) return -Errno.EINVAL;
   return vfsFallocate(t, v.file.openFile, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, v.pgoff + (start - v.start), end - start);
 }
 

@@ -29,7 +29,10 @@ const O_TMPFILE_BIT = O_TMPFILE & ~O_DIRECTORY;
 import { fsizeGrowOk } from './read_write.js';
 import { IN_MODIFY } from '../abi/inotify.js';
 import { TmpFile } from '../fs/tmpfs.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE } from '../abi/falloc.js';
+import {
+  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_UNSHARE_RANGE,
+  FALLOC_FL_WRITE_ZEROES, FALLOC_FL_MODE_MASK,
+} from '../abi/falloc.js';
 
 // ---- open and close -------------------------------------------------------------------
 
@@ -227,8 +230,6 @@ export function sys_ftruncate(t: Task, r: Regs): number {
   return res;
 }
 
-const FALLOC_VALID = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE;
-
 /** fallocate(2): on host files the host does it (and reports EOPNOTSUPP itself); tmpfs grows the file or
  * punches a hole. */
 export function sys_fallocate(t: Task, r: Regs): number {
@@ -242,8 +243,24 @@ export function sys_fallocate(t: Task, r: Regs): number {
 /** vfs_fallocate: fallocate(2)'s checks and work on an open file (madvise's MADV_REMOVE too); 0 or -errno. */
 export function vfsFallocate(t: Task, f: File, mode: number, off: number, len: number): number {
   if (off < 0 || len <= 0) return -Errno.EINVAL;
-  if (mode & ~FALLOC_VALID) return -Errno.EOPNOTSUPP;
-  if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return -Errno.EOPNOTSUPP;
+  if (mode & ~(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)) return -Errno.EOPNOTSUPP;
+  // one mode at most, each with or without KEEP_SIZE as it allows
+  switch (mode & FALLOC_FL_MODE_MASK) {
+    case 0:
+    case FALLOC_FL_UNSHARE_RANGE:
+    case FALLOC_FL_ZERO_RANGE:
+      break;
+    case FALLOC_FL_PUNCH_HOLE:
+      if (!(mode & FALLOC_FL_KEEP_SIZE)) return -Errno.EOPNOTSUPP;
+      break;
+    case FALLOC_FL_COLLAPSE_RANGE:
+    case FALLOC_FL_INSERT_RANGE:
+    case FALLOC_FL_WRITE_ZEROES:
+      if (mode & FALLOC_FL_KEEP_SIZE) return -Errno.EOPNOTSUPP;
+      break;
+    default:
+      return -Errno.EOPNOTSUPP;
+  }
   if (!f.writable) return -Errno.EBADF;
   const st = f.stat();
   if (typeof st === 'number') return st;

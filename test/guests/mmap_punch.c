@@ -4,8 +4,9 @@
  * file (a shared one, a private one never writable: its copies are the
  * file's), in this process and in a child, and through read(2); a page a
  * private mapping wrote keeps what it wrote (Linux keeps such copies); the
- * size stays. Then MADV_REMOVE's and fallocate's refusals, and a shared
- * anonymous mapping's hole seen by the other process. The file: argv[1],
+ * size stays. Then MADV_REMOVE's and fallocate's refusals, a shared
+ * anonymous mapping's hole seen by the other process, and a SysV shared
+ * memory segment's. The file: argv[1],
  * or a memfd for "memfd" (whose F_SEAL_WRITE refuses a hole). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -146,6 +148,15 @@ int main(int argc, char **argv) {
   waitpid(c, &status, 0);
   printf("shared anonymous, the child's MADV_REMOVE of page 1 (status %d): %c %c\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
          z[10] ? z[10] : '0', z[PG + 10] ? z[PG + 10] : '0');
+  /* SysV shared memory: a hole in its segment */
+  int id = shmget(IPC_PRIVATE, 2 * PG, IPC_CREAT | 0600);
+  char *v = id < 0 ? (char *)-1 : shmat(id, 0, 0);
+  if (v == (char *)-1) return 1;
+  memset(v, 'v', 2 * PG);
+  say("madvise(SysV shm page 1, MADV_REMOVE)", madvise(v + PG, PG, MADV_REMOVE));
+  printf("  %c %c\n", v[10] ? v[10] : '0', v[PG + 10] ? v[PG + 10] : '0');
+  shmdt(v);
+  shmctl(id, IPC_RMID, 0);
   if (!memfd) unlink(path);
   return 0;
 }

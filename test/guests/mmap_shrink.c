@@ -72,8 +72,8 @@ int main(int argc, char **argv) {
     probe("page 1, byte 50", m + PG + 50, 0);
     probe("page 1, byte 200 (past the end)", m + PG + 200, 0);
     probe("page 2", m + 2 * PG + 10, 0);
-    /* (not in the read-only mapping: a write there is SIGSEGV on Linux, and umlts cannot tell a write from a
-     * read at a page its host has not mapped, README) */
+    /* (not in the read-only mapping: a write there is SIGSEGV on Linux, and on ptrace umlts cannot tell a write
+     * from a read at a page its host has not mapped: fault_err.c, README) */
     if (kind != 0) probe("page 2 (write)", m + 2 * PG + 20, 1);
     if (ftruncate(fd, 3 * PG) != 0) { perror("ftruncate"); return 1; }
     printf("  grown again to three pages\n");

@@ -19,7 +19,7 @@
 import * as host from '../../host/libc.js';
 import { HostError } from '../../host/errors.js';
 import { Regs, RIP, RAX, R12, R13, ORIG_RAX, EFLAGS, CS, SS } from '../regs.js';
-import { Context, ContextGone, StubFailed, StubPages, SavedTerminal } from '../platform.js';
+import { Context, ContextGone, StubFailed, StubPages, SavedTerminal, type HostSiginfo } from '../platform.js';
 import { USER_CS, USER_SS } from '../../abi/sigcontext.js';
 import { loadStubSymbols, StubSymbols, STUB_PATH, STUB_FD_PHYSMEM, STUB_BATCH, STUB_BATCH_ENTRY } from '../stub_layout.js';
 import { SpawnFailed, spawnKeepingVdso } from '../host_facts.js';
@@ -196,7 +196,9 @@ export class HostThread implements Context {
   private readonly si = new Uint8Array(128);
   private readonly siView = new DataView(this.si.buffer);
   /** si_code and si_addr of the signal this thread is stopped for (PTRACE_GETSIGINFO); code 0 if there is none. */
-  getSiginfo(out: { code: number; addr: number }): void {
+  getSiginfo(out: HostSiginfo): void {
+    // (the fault's error code is in the host's thread struct, which ptrace does not show)
+    out.err = -1;
     if (host.ptraceBufTry(host.PTRACE_GETSIGINFO, this.tid, 0, this.si) < 0) {
       out.code = out.addr = 0;
       return;

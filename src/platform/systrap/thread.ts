@@ -24,12 +24,12 @@
  */
 import * as host from '../../host/libc.js';
 import { Regs, FS_BASE, GS_BASE, NREGS, RIP, EFLAGS, ORIG_RAX } from '../regs.js';
-import { Context, StubPages } from '../platform.js';
+import { Context, StubPages, type HostSiginfo } from '../platform.js';
 import { HostThread } from '../ptrace/thread.js';
 import {
   STUB_AREA_SIZE, STUB_ALTSTACK, MSG_STATE, MSG_SIG, MSG_CODE, MSG_WAITING, MSG_ADDR, MSG_FPOFF, MSG_CMD, MSG_SETFS,
   MSG_FSBASE, MSG_GSBASE, MSG_REGS, MSG_REPLIED, MSG_RUNNING, MSG_SPIN, MSG_TID, MSG_FSTATE, MSG_FWAITING, MSG_FCMD,
-  MSG_FSELF, MSG_FSTACK, MSG_FREGS, STUB_FSTACK, STUB_AREAS,
+  MSG_FSELF, MSG_FSTACK, MSG_FREGS, MSG_ERR, STUB_FSTACK, STUB_AREAS,
 } from '../stub_layout.js';
 
 /** One host process of the platform's (a guest address space): its mapper, its threads and their slots.
@@ -302,16 +302,20 @@ export class SystrapThread implements Context {
     return this.fast ? SIGSYS : this.words[MSG_SIG / 4]!;
   }
 
-  getSiginfo(out: { code: number; addr: number }): void {
+  getSiginfo(out: HostSiginfo): void {
     if (this.starting) this.finishStart();
     if (this.fast) {
       // as its SIGSYS would say: the address after the call
       out.code = SYS_SECCOMP;
       out.addr = (this.fregs[2 * RIP + 1]! >>> 0) * 0x100000000 + (this.fregs[2 * RIP]! >>> 0);
+      out.err = -1;
       return;
     }
     out.code = this.words[MSG_CODE / 4]!;
     out.addr = (this.words[MSG_ADDR / 4 + 1]! >>> 0) * 0x100000000 + (this.words[MSG_ADDR / 4]! >>> 0);
+    // (a guest can write its own message: only its own fault's handling is what it says, checked against the
+    // page table like any access)
+    out.err = this.words[MSG_ERR / 4]! & 0xffff;
   }
 
   /** Where the frame's XSAVE image lies in the area and how long it is (0: none the kernel can use). */
