@@ -184,10 +184,10 @@ interface KeptMapping {
   claimed: Array<[number, number]>;
 }
 
-/** v's copies show its file (a file change reaches them: fileChanged): the file's own pages (a shared
+/** v's copies all show its file (a file change reaches them: fileChanged): the file's own pages (a shared
  * mapping), or ones the process cannot have written (a private mapping never writable: one that has been keeps
- * them, as Linux keeps a copy the process wrote; umlts cannot tell one it only read). A frame shared with
- * another process's mapping is one neither wrote (fork and the page cache share clean ones). */
+ * those it wrote, as Linux keeps a copy the process wrote: AddressSpace.showsFile). A frame shared with another
+ * process's mapping is one neither wrote (fork and the page cache share clean ones). */
 function clearsTail(v: Vma): boolean {
   return (v.flags & MAP_SHARED) !== 0 || !v.wasWritable;
 }
@@ -262,16 +262,15 @@ export class AddressSpace implements FileMapper {
    * the end go from every VMA of it, copies written since included
    * (unmap_mapping_range with even_cows), so the next access faults and
    * finds the end: SIGBUS. A hole punched or a range zeroed in [start, end)
-   * (truncate_pagecache_range): its whole pages go from the copies that
-   * show the file (clearsTail), not from copies the process may have
-   * written, which Linux keeps too (no even_cows). The page cache forgets
-   * its copies of every page the change touches. A page it touches in part
-   * (the one the end falls in, a hole's edges) keeps what the process may
-   * have written (a copy's PTE_DIRTY is only a hint) but shows the zeros
-   * where the copy shows the file. Direct mappings of a host file get
-   * nothing more: the host unmaps its own pages. Another process's host
-   * gets the change at once, or at its next stop (physmem.onMmChange
-   * decides).
+   * (truncate_pagecache_range): its whole pages go where they show the
+   * file (showsFile), not copies the process may have written, which Linux
+   * keeps too (no even_cows). A page the change touches in part (the one
+   * the end falls in, a hole's edges) keeps what the process may have
+   * written (a copy's PTE_DIRTY is only a hint) but shows the zeros where
+   * it shows the file. The page cache forgets its copies of every page the
+   * change touches. Direct mappings of a host file get nothing more: the
+   * host unmaps its own pages. Another process's host gets the change at
+   * once, or at its next stop (physmem.onMmChange decides).
    */
   fileChanged(r: FileMappers, start: number, end: number): void {
     const work = this.changeWork(r, start, end);
@@ -299,31 +298,64 @@ export class AddressSpace implements FileMapper {
       if (v.file?.rmap !== r) continue;
       if (v.file.cacheKey) cached = true;
       const lo = Math.max(v.start, v.start + whole[0] - v.pgoff), hi = Math.min(v.end, v.start + whole[1] - v.pgoff);
-      const drops = lo < hi && (end === Infinity || clearsTail(v)) && this.anyPresent(lo, hi);
-      if (drops || (clearsTail(v) && this.clearPartial(v, start, end, false))) work.push([v, lo, hi]);
+      const drops = lo < hi && (end === Infinity ? this.anyPresent(lo, hi) : this.dropShown(v, lo, hi, false));
+      if (drops || this.clearPartial(v, start, end, false)) work.push([v, lo, hi]);
     }
     return cached || work.length > 0 ? work : null;
   }
   private applyChange(r: FileMappers, start: number, end: number, work: Array<[Vma, number, number]>): void {
+    // (before the page cache forgets: showsFile asks it)
+    for (const [v, lo, hi] of work) {
+      this.clearPartial(v, start, end, true);
+      if (lo < hi && end === Infinity) this.dropPages(lo, hi);
+      else if (lo < hi) this.dropShown(v, lo, hi, true);
+    }
     const first = Math.floor(start / PAGE_SIZE), last = end === Infinity ? Infinity : Math.ceil(end / PAGE_SIZE);
     for (const v of this.vmas) {
       if (v.file?.rmap === r && v.file.cacheKey) this.physmem.cache.truncate(v.file.cacheKey, first, last);
     }
-    for (const [v, lo, hi] of work) {
-      if (clearsTail(v)) this.clearPartial(v, start, end, true);
-      if (lo < hi && (end === Infinity || clearsTail(v))) this.dropPages(lo, hi);
+  }
+  /**
+   * Does v's page at addr (its frame f + 1, 0: none of its own) show the
+   * file, not what the process wrote? In a shared mapping or a private one
+   * never writable, any (clearsTail); in one that has been writable, the
+   * page cache's own frame of that page (shared copy-on-write: a write
+   * would have taken a copy); umlts cannot tell another it only read.
+   */
+  private showsFile(v: Vma, addr: number, f: number): boolean {
+    if (f === 0) return false;
+    if (clearsTail(v)) return true;
+    const key = v.file?.cacheKey;
+    return key !== undefined && this.physmem.cache.frameOf(key, (v.pgoff + addr - v.start) / PAGE_SIZE) === f - 1;
+  }
+  /** The pages in [lo, hi) of v that show the file (showsFile): dropped (`drop`), or only whether there is one. */
+  private dropShown(v: Vma, lo: number, hi: number, drop: boolean): boolean {
+    if (clearsTail(v)) {
+      // (every page there shows it: one walk)
+      if (!drop) return this.anyPresent(lo, hi);
+      this.dropPages(lo, hi);
+      return true;
     }
+    if (!v.file?.cacheKey) return false;
+    let any = false;
+    for (let a = lo; a < hi; a += PAGE_SIZE) {
+      if (!this.showsFile(v, a, this.partialCopy(v, a))) continue;
+      any = true;
+      if (!drop) return true;
+      this.dropPages(a, a + PAGE_SIZE);
+    }
+    return any;
   }
   /**
    * The pages of v's file that [start, end) covers in part (the first and
-   * the last): their bytes in the change read as zeros in v's copies
-   * (`clear`), or only whether v has such a copy.
+   * the last): their bytes in the change read as zeros where v's page
+   * shows the file (`clear`), or only whether there is such a page.
    */
   private clearPartial(v: Vma, start: number, end: number, clear: boolean): boolean {
     let any = false;
     const part = (pageOff: number, from: number, to: number): void => {
-      const f = this.partialCopy(v, v.start + pageOff - v.pgoff);
-      if (f === 0) return;
+      const addr = v.start + pageOff - v.pgoff, f = this.partialCopy(v, addr);
+      if (!this.showsFile(v, addr, f)) return;
       any = true;
       if (clear) this.physmem.frame(f - 1).fill(0, from, to);
     };

@@ -36,6 +36,10 @@ export class PageCache {
     this.physmem.get(f);
     return f;
   }
+  /** The cached frame of page idx of the file (no reference taken), or -1. */
+  frameOf(key: string, idx: number): number {
+    return this.files.get(key)?.get(idx) ?? -1;
+  }
   has(key: string, idx: number): boolean {
     return this.files.get(key)?.has(idx) ?? false;
   }

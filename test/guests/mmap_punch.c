@@ -6,8 +6,8 @@
  * private mapping wrote keeps what it wrote (Linux keeps such copies); the
  * size stays. Then MADV_REMOVE's and fallocate's refusals, a shared
  * anonymous mapping's hole seen by the other process, and a SysV shared
- * memory segment's. The file: argv[1],
- * or a memfd for "memfd" (whose F_SEAL_WRITE refuses a hole). */
+ * memory segment's. The file: argv[1], or a memfd for "memfd" (whose
+ * F_SEAL_WRITE refuses a hole). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -71,10 +71,13 @@ int main(int argc, char **argv) {
   char *w = map(fd, PROT_READ | PROT_WRITE, MAP_PRIVATE);
   show("shared", s);
   show("private read-only", r);
-  /* the writable private mapping: page 2 written (its own copy); the others are not looked at (umlts copies
-   * a page such a mapping only read, and its neighbours ahead, where Linux shares the file's: README) */
+  /* the writable private mapping: page 2 written (its own copy); page 1 only read, and only with argv[2]
+   * "unwritten" (a host file's: umlts copies a tmpfs or memfd page such a mapping only read, and its
+   * neighbours ahead, where Linux shares the file's: README) */
+  int unwritten = argc > 2 && !strcmp(argv[2], "unwritten");
   w[2 * PG + 10] = 'w';
   w[2 * PG + 200] = 'w';
+  if (unwritten) printf("  private writable, page 1 (only read): %c\n", w[PG + 200]);
 
   int ready[2], go[2];
   if (pipe(ready) < 0 || pipe(go) < 0) return 1;
@@ -93,6 +96,7 @@ int main(int argc, char **argv) {
   show("shared", s);
   show("private read-only", r);
   printf("  private writable, page 2 (written): %c%c\n", w[2 * PG + 10], w[2 * PG + 200]);
+  if (unwritten) show("private writable", w);
   file_bytes(fd);
   struct stat st;
   fstat(fd, &st);
@@ -105,6 +109,7 @@ int main(int argc, char **argv) {
   say("madvise(shared page 0, MADV_REMOVE)", madvise(s, PG, MADV_REMOVE));
   show("shared", s);
   show("private read-only", r);
+  if (unwritten) show("private writable", w);
   file_bytes(fd);
   say("madvise(private read-only, MADV_REMOVE)", madvise(r, PG, MADV_REMOVE));
   say("madvise(private writable, MADV_REMOVE)", madvise(w, PG, MADV_REMOVE));
