@@ -356,6 +356,25 @@ test('a hole punched under a file\'s mappings (fallocate PUNCH_HOLE, MADV_REMOVE
   }
 });
 
+// found in review: the kernel's own write (read(2), a futex op) into a private page never touched went into the
+// page cache's frame, which every mapping of the host file shares: the next mapping saw it
+test('the kernel\'s writes into a fresh private page of a host file take a copy: other mappings of the file still show the file', () => {
+  const g = buildGuest('cache_cow');
+  const dir = makeScratch('cache_cow');
+  try {
+    const native = runNative([g, `${dir}/f`]);
+    assert.match(native.stdout, /^read\(2\) into a fresh private page: 8, it holds 'X'$/m);
+    assert.match(native.stdout, /^the first mapping: 'o' 'o'; a later one: 'o' 'o'; a read-only one: 'o' 'o'$/m);
+    for (const env of [CLEAN_ENV, { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: '5' }]) {
+      const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f'], { env });
+      assert.equal(r.stdout, native.stdout, r.describe());
+      assert.equal(r.code, 0, r.describe());
+    }
+  } finally {
+    rmScratch(dir);
+  }
+});
+
 // vfs_fallocate's checks (one mode at most, KEEP_SIZE as each allows, before the access mode), shmem_fallocate's
 // (PUNCH_HOLE only, F_SEAL_GROW even with KEEP_SIZE) and the host's
 test('fallocate\'s modes and their errors: tmpfs, memfd seals and a host directory as on Linux', () => {

@@ -50,6 +50,7 @@ export interface Mappable {
 /** An address space mapping a file (mm's FileMapper, structurally). */
 export interface FileMapper {
   fileChanged(mappers: FileMappers, start: number, end: number): void;
+  fileChangeDone(mappers: FileMappers, start: number, end: number): void;
 }
 /**
  * The address spaces that map one file (address_space->i_mmap): told when
@@ -75,11 +76,17 @@ export class FileMappers {
   /** The file's bytes from `size` on are gone (truncate_pagecache): it shrank to `size`, or a range from there
    * collapsed or was inserted (every page after it moved). */
   shrunk(size: number): void {
-    for (const m of [...this.users]) m.fileChanged(this, size, Infinity);
+    this.changed(size, Infinity);
   }
   /** Bytes [start, end) of the file read as zeros now: a hole punched, a range zeroed (truncate_pagecache_range). */
   punched(start: number, end: number): void {
-    for (const m of [...this.users]) m.fileChanged(this, start, end);
+    this.changed(start, end);
+  }
+  /** Every mapper's pages first, then the caches they share (a mapper tells its pages from the cache's). */
+  private changed(start: number, end: number): void {
+    const users = [...this.users];
+    for (const m of users) m.fileChanged(this, start, end);
+    for (const m of users) m.fileChangeDone(this, start, end);
   }
 }
 

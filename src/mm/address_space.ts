@@ -304,12 +304,20 @@ export class AddressSpace implements FileMapper {
     return cached || work.length > 0 ? work : null;
   }
   private applyChange(r: FileMappers, start: number, end: number, work: Array<[Vma, number, number]>): void {
-    // (before the page cache forgets: showsFile asks it)
     for (const [v, lo, hi] of work) {
       this.clearPartial(v, start, end, true);
       if (lo < hi && end === Infinity) this.dropPages(lo, hi);
       else if (lo < hi) this.dropShown(v, lo, hi, true);
     }
+  }
+  /**
+   * The page cache forgets the pages a change of the file touched, once
+   * every address space mapping it has done its part (fileChanged asks the
+   * cache which pages are its own; FileMappers calls this after all). One
+   * whose part waits for a stop finds none of the cache's then, and keeps
+   * those pages as if written.
+   */
+  fileChangeDone(r: FileMappers, start: number, end: number): void {
     const first = Math.floor(start / PAGE_SIZE), last = end === Infinity ? Infinity : Math.ceil(end / PAGE_SIZE);
     for (const v of this.vmas) {
       if (v.file?.rmap === r && v.file.cacheKey) this.physmem.cache.truncate(v.file.cacheKey, first, last);
@@ -337,14 +345,16 @@ export class AddressSpace implements FileMapper {
       return true;
     }
     if (!v.file?.cacheKey) return false;
-    let any = false;
-    for (let a = lo; a < hi; a += PAGE_SIZE) {
-      if (!this.showsFile(v, a, this.partialCopy(v, a))) continue;
-      any = true;
-      if (!drop) return true;
-      this.dropPages(a, a + PAGE_SIZE);
-    }
-    return any;
+    // the present pages only (a huge sparse mapping is not walked page by page), then dropped
+    const shown: number[] = [];
+    this.eachPtPage(lo / PAGE_SIZE, hi / PAGE_SIZE, (p, base, i0, i1) => {
+      for (let i = i0; i < i1; i++) {
+        const f = p.frame[i]!;
+        if (f && this.showsFile(v, (base + i) * PAGE_SIZE, f)) shown.push(base + i);
+      }
+    });
+    if (drop) for (const vpn of shown) this.dropPages(vpn * PAGE_SIZE, (vpn + 1) * PAGE_SIZE);
+    return shown.length > 0;
   }
   /**
    * The pages of v's file that [start, end) covers in part (the first and

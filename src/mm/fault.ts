@@ -29,14 +29,16 @@ import { SEGV_ACCERR, SEGV_MAPERR } from '../abi/signal.js';
  * writable private anonymous memory (stack, heap, bss) is taken as
  * written, as it is soon: a fork's child copies such a page in one fault,
  * not a read fault and then a write fault (a copy costs far less than a
- * fault; gVisor's ptrace platform assumes any access).
+ * fault; gVisor's ptrace platform assumes any access); without the host's
+ * code, a writable private file mapping's too.
  */
 export function hostFaultErr(mm: AddressSpace, addr: number, accErr: boolean, fetch: boolean, hwErr = -1): number {
   const v = mm.find(addr);
   const writtenSoon = v != null && !(v.flags & MAP_SHARED) && (v.prot & PROT_WRITE) !== 0;
   if (hwErr >= 0) {
+    // (a file's page only read stays the file's: a change of the file reaches it)
     const e = PF_USER | (hwErr & (PF_PROT | PF_WRITE | PF_INSTR));
-    return !(e & (PF_PROT | PF_INSTR)) && writtenSoon ? e | PF_WRITE : e;
+    return !(e & (PF_PROT | PF_INSTR)) && writtenSoon && !v.file ? e | PF_WRITE : e;
   }
   if (accErr) return fetch && !(v && v.prot & PROT_EXEC) ? PF_USER | PF_PROT | PF_INSTR : PF_USER | PF_PROT | PF_WRITE;
   if (fetch) return PF_USER | PF_INSTR;

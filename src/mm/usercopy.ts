@@ -55,6 +55,12 @@ export function userFrame(mm: AddressSpace, addr: number, write: boolean): numbe
   // (a page past the end of its file: SIGBUS for the guest, EFAULT for the kernel)
   if (vpn >= fileEndVpn(vma)) throw new ErrnoError(Errno.EFAULT);
   mm.populate(vma, vpn, vpn + 1);
+  // a private page populate shared (the page cache's, copy-on-write): a write takes its own copy first, as
+  // above, or it would land in every mapping of the file
+  if (write) {
+    const q = mm.pt.get(Math.floor(vpn / PT_SIZE)), nf = q ? q.frame[vpn % PT_SIZE]! : 0;
+    if (nf && mm.isCow(vma, nf - 1)) return userFrame(mm, addr, true);
+  }
   return mm.frameAt(vpn);
 }
 

@@ -20,6 +20,8 @@ export interface FileMapper {
   /** Bytes [start, end) of the file changed under its mappings: a shrink to `start` bytes (end Infinity), or a
    * hole punched (AddressSpace.fileChanged). */
   fileChanged(mappers: FileMappers, start: number, end: number): void;
+  /** After every mapper's fileChanged: the page cache forgets the pages the change touched. */
+  fileChangeDone(mappers: FileMappers, start: number, end: number): void;
 }
 /** The address spaces that map one file (fs's FileMappers, structurally: one per file, shared by its
  * mappings' VmFiles). */
