@@ -8,6 +8,27 @@ import { CLEAN_ENV, buildGuest, assertSameAsNative, assertNoLeftovers, runNative
 
 afterEach(() => assertNoLeftovers());
 
+/**
+ * Guest g on a file `f` of a host directory (then `args`) natively and under
+ * umlts with the directory mounted, as it is and with every fifth batch
+ * refused as a full host would (the host file's pages copied, not mapped):
+ * the same output and status 0. The native run's result.
+ */
+function sameInHostDir(g, name, args = []) {
+  const dir = makeScratch(name);
+  try {
+    const native = runNative([g, `${dir}/f`, ...args]);
+    for (const env of [CLEAN_ENV, { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: '5' }]) {
+      const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f', ...args], { env });
+      assert.equal(r.stdout, native.stdout, r.describe());
+      assert.equal(r.code, 0, r.describe());
+    }
+    return native;
+  } finally {
+    rmScratch(dir);
+  }
+}
+
 test('mmap, munmap, mprotect, mremap, madvise edge cases and errno values', () => {
   const g = buildGuest('mm_mmap');
   const { native } = assertSameAsNative([g]);
@@ -279,19 +300,7 @@ test('a file mapping\'s page wholly past the end of its file is SIGBUS (EFAULT f
   assert.match(native.stdout, /^ {2}page 1: SIGBUS, code BUS_ADRERR, at the address: yes$/m);
   assert.match(native.stdout, /^ {2}write\(2\) from page 1: EFAULT$/m);
   assert.match(native.stdout, /^MAP_PRIVATE\|MAP_POPULATE, a file of 5 bytes\n {2}page 0: read ok \(0\)\n {2}page 2: SIGBUS/m);
-  const dir = makeScratch('mmap_eof');
-  try {
-    const host = runNative([g, `${dir}/f`]);
-    assert.equal(host.stdout, native.stdout);
-    // (every fifth batch refused as a full host would: the host file's pages are copied, not mapped)
-    for (const env of [CLEAN_ENV, { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: '5' }]) {
-      const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f'], { env });
-      assert.equal(r.stdout, native.stdout, r.describe());
-      assert.equal(r.code, 0, r.describe());
-    }
-  } finally {
-    rmScratch(dir);
-  }
+  assert.equal(sameInHostDir(g, 'mmap_eof').stdout, native.stdout);
 });
 
 // the access kind of a fault (the x86 error code): systrap's handler posts its host frame's (a write past a read-only
@@ -360,19 +369,9 @@ test('a hole punched under a file\'s mappings (fallocate PUNCH_HOLE, MADV_REMOVE
 // page cache's frame, which every mapping of the host file shares: the next mapping saw it
 test('the kernel\'s writes into a fresh private page of a host file take a copy: other mappings of the file still show the file', () => {
   const g = buildGuest('cache_cow');
-  const dir = makeScratch('cache_cow');
-  try {
-    const native = runNative([g, `${dir}/f`]);
-    assert.match(native.stdout, /^read\(2\) into a fresh private page: 8, it holds 'X'$/m);
-    assert.match(native.stdout, /^the first mapping: 'o' 'o'; a later one: 'o' 'o'; a read-only one: 'o' 'o'$/m);
-    for (const env of [CLEAN_ENV, { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: '5' }]) {
-      const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f'], { env });
-      assert.equal(r.stdout, native.stdout, r.describe());
-      assert.equal(r.code, 0, r.describe());
-    }
-  } finally {
-    rmScratch(dir);
-  }
+  const native = sameInHostDir(g, 'cache_cow');
+  assert.match(native.stdout, /^read\(2\) into a fresh private page: 8, it holds 'X'$/m);
+  assert.match(native.stdout, /^the first mapping: 'o' 'o'; a later one: 'o' 'o'; a read-only one: 'o' 'o'$/m);
 });
 
 // vfs_fallocate's checks (one mode at most, KEEP_SIZE as each allows, before the access mode), shmem_fallocate's
@@ -405,16 +404,5 @@ test('a file shrunk under its mappings: pages past the new end are SIGBUS in eve
   assert.match(native.stdout, /^MAP_PRIVATE, PROT_READ\|PROT_WRITE: .*\n(?:.*\n){5} {2}page 1, byte 10: reads 'w'\n {2}page 1, byte 50: reads 'b'\n {2}page 1, byte 200 \(past the end\): reads 'b'\n {2}page 2: SIGBUS\n/m);
   assert.match(native.stdout, /^a child's MAP_PRIVATE mapping \(page 2 written\).*\n {2}child: page 0: reads 'a'\n {2}child: page 1: SIGBUS\n {2}child: page 2: SIGBUS\n {2}child exit status 0$/m);
   assert.match(native.stdout, /^a child's MAP_PRIVATE mapping, the file shrunk by its parent: open\(O_TRUNC\)\n {2}child: page 0: SIGBUS$/m);
-  const dir = makeScratch('mmap_shrink');
-  try {
-    const host = runNative([g, `${dir}/f`, ...ways]);
-    assert.equal(host.stdout, native.stdout);
-    for (const env of [CLEAN_ENV, { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: '5' }]) {
-      const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f', ...ways], { env });
-      assert.equal(r.stdout, native.stdout, r.describe());
-      assert.equal(r.code, 0, r.describe());
-    }
-  } finally {
-    rmScratch(dir);
-  }
+  assert.equal(sameInHostDir(g, 'mmap_shrink', ways).stdout, native.stdout);
 });
