@@ -27,6 +27,13 @@ export const STOP_NAMES: readonly string[] = ['syscall', 'syscall', 'page fault'
 export type StopKind = typeof STOP_SYSCALL | typeof STOP_SECCOMP | typeof STOP_FAULT | typeof STOP_TRAP |
   typeof STOP_KICK | typeof STOP_SIGNAL | typeof STOP_EXIT | typeof STOP_EVENTS | typeof STOP_PENDING;
 
+/** What the host said of the signal a thread stopped for (Context.getSiginfo); the kernel's scratch. */
+export interface HostSiginfo {
+  code: number;
+  addr: number;
+  err: number;
+}
+
 /**
  * One stop, as wait() fills it in (one record reused: nothing is allocated
  * per trap). kind:
@@ -50,13 +57,6 @@ export type StopKind = typeof STOP_SYSCALL | typeof STOP_SECCOMP | typeof STOP_F
  *                process stopped from outside)
  * Owned by the trap loop: wait() writes it, the kernel reads it until the next wait().
  */
-/** What the host said of the signal a thread stopped for (Context.getSiginfo); the kernel's scratch. */
-export interface HostSiginfo {
-  code: number;
-  addr: number;
-  err: number;
-}
-
 export interface Stop {
   kind: StopKind;
   ctx: Context | null;
