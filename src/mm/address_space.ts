@@ -188,7 +188,7 @@ interface KeptMapping {
  * mapping), or ones the process cannot have written (a private mapping never writable: one that has been keeps
  * those it wrote, as Linux keeps a copy the process wrote: AddressSpace.showsFile). A frame shared with another
  * process's mapping is one neither wrote (fork and the page cache share clean ones). */
-function clearsTail(v: Vma): boolean {
+function copiesShowFile(v: Vma): boolean {
   return (v.flags & MAP_SHARED) !== 0 || !v.wasWritable;
 }
 
@@ -326,19 +326,19 @@ export class AddressSpace implements FileMapper {
   /**
    * Does v's page at addr (its frame f + 1, 0: none of its own) show the
    * file, not what the process wrote? In a shared mapping or a private one
-   * never writable, any (clearsTail); in one that has been writable, the
+   * never writable, any (copiesShowFile); in one that has been writable, the
    * page cache's own frame of that page (shared copy-on-write: a write
    * would have taken a copy); umlts cannot tell another it only read.
    */
   private showsFile(v: Vma, addr: number, f: number): boolean {
     if (f === 0) return false;
-    if (clearsTail(v)) return true;
+    if (copiesShowFile(v)) return true;
     const key = v.file?.cacheKey;
     return key !== undefined && this.physmem.cache.frameOf(key, (v.pgoff + addr - v.start) / PAGE_SIZE) === f - 1;
   }
   /** The pages in [lo, hi) of v that show the file (showsFile): dropped (`drop`), or only whether there is one. */
   private dropShown(v: Vma, lo: number, hi: number, drop: boolean): boolean {
-    if (clearsTail(v)) {
+    if (copiesShowFile(v)) {
       // (every page there shows it: one walk)
       if (!drop) return this.anyPresent(lo, hi);
       this.dropPages(lo, hi);
@@ -364,7 +364,7 @@ export class AddressSpace implements FileMapper {
   private clearPartial(v: Vma, start: number, end: number, clear: boolean): boolean {
     let any = false;
     const part = (pageOff: number, from: number, to: number): void => {
-      const addr = v.start + pageOff - v.pgoff, f = this.partialCopy(v, addr);
+      const addr = v.start + pageOff - v.pgoff, f = this.copyAt(v, addr);
       if (!this.showsFile(v, addr, f)) return;
       any = true;
       if (clear) this.physmem.frame(f - 1).fill(0, from, to);
@@ -386,7 +386,7 @@ export class AddressSpace implements FileMapper {
     return any;
   }
   /** The frame (+1) of the copy at addr in v, a copied VMA, or 0. */
-  private partialCopy(v: Vma, addr: number): number {
+  private copyAt(v: Vma, addr: number): number {
     if (v.direct || addr < v.start || addr >= v.end) return 0;
     const vpn = Math.floor(addr / PAGE_SIZE), p = this.ptPage(vpn, false);
     return p ? p.frame[vpn % PT_SIZE]! : 0;

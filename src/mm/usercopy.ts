@@ -85,7 +85,7 @@ export function forceFrame(mm: AddressSpace, addr: number): number {
     p = mm.pt.get(Math.floor(vpn / PT_SIZE));
     if (!p || !p.frame[i]) throw new ErrnoError(Errno.EFAULT);
   }
-  // its copies may hold what was written now (a file change keeps them: address_space.ts clearsTail)
+  // its copies may hold what was written now (a file change keeps them: address_space.ts copiesShowFile)
   vma.wasWritable = true;
   const f = p.frame[i]! - 1;
   if (mm.physmem.refs[f]! <= 1) return f;

@@ -12,17 +12,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "mapfile.h"
 
 #define PG 4096
 
-static char *map(int fd, int prot) {
-  char *m = mmap(0, 2 * PG, prot, MAP_PRIVATE, fd, 0);
-  if (m == MAP_FAILED) {
-    perror("mmap");
-    _exit(1);
-  }
-  return m;
-}
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -37,9 +30,9 @@ int main(int argc, char **argv) {
   close(fd);
   /* opened read-only: a private writable mapping is still allowed */
   fd = open(path, O_RDONLY);
-  char *early = map(fd, PROT_READ | PROT_WRITE);
+  char *early = map_file(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
   printf("a mapping made first reads '%c' '%c'\n", early[10], early[PG + 10]);
-  char *p = map(fd, PROT_READ | PROT_WRITE);
+  char *p = map_file(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
   int pipefd[2];
   if (pipe(pipefd) < 0 || write(pipefd[1], "XXXXXXXX", 8) != 8) return 1;
   ssize_t n = read(pipefd[0], p, 8);
@@ -47,14 +40,14 @@ int main(int argc, char **argv) {
   /* the second page: FUTEX_WAKE_OP sets the word at uaddr2 (FUTEX_OP_SET, oparg 'Y') */
   long r = syscall(SYS_futex, (int *)(p + PG), 5 /* FUTEX_WAKE_OP */, 0, 0, (int *)(p + PG), 'Y' << 12);
   printf("FUTEX_WAKE_OP on a fresh private page: %ld, it holds '%c'\n", r, p[PG]);
-  char *later = map(fd, PROT_READ | PROT_WRITE);
-  char *ro = map(fd, PROT_READ);
+  char *later = map_file(fd, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+  char *ro = map_file(fd, 2 * PG, PROT_READ, MAP_PRIVATE);
   printf("the first mapping: '%c' '%c'; a later one: '%c' '%c'; a read-only one: '%c' '%c'\n", early[0], early[PG],
          later[0], later[PG], ro[0], ro[PG]);
   pid_t c = fork();
   if (c == 0) {
     int f2 = open(path, O_RDONLY);
-    char *m = map(f2, PROT_READ | PROT_WRITE);
+    char *m = map_file(f2, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
     printf("a child's new mapping: '%c' '%c'\n", m[0], m[PG]);
     _exit(0);
   }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "mapfile.h"
 
 #define PG 4096
 #define NP 4
@@ -39,14 +40,6 @@ static void file_bytes(int fd) {
   show("read(2)", b);
 }
 
-static char *map(int fd, int prot, int flags) {
-  char *m = mmap(0, NP * PG, prot, flags, fd, 0);
-  if (m == MAP_FAILED) {
-    perror("mmap");
-    _exit(1);
-  }
-  return m;
-}
 
 static void say(const char *what, int r) {
   printf("%s: %s\n", what, r == 0 ? "0" : strerror(errno));
@@ -66,9 +59,9 @@ int main(int argc, char **argv) {
     memset(b, 'a' + i, PG);
     if (write(fd, b, PG) != PG) return 1;
   }
-  char *s = map(fd, PROT_READ | PROT_WRITE, MAP_SHARED);
-  char *r = map(fd, PROT_READ, MAP_PRIVATE);
-  char *w = map(fd, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+  char *s = map_file(fd, NP * PG, PROT_READ | PROT_WRITE, MAP_SHARED);
+  char *r = map_file(fd, NP * PG, PROT_READ, MAP_PRIVATE);
+  char *w = map_file(fd, NP * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
   show("shared", s);
   show("private read-only", r);
   /* the writable private mapping: page 2 written (its own copy); page 1 only read, and only with argv[2]
@@ -83,7 +76,7 @@ int main(int argc, char **argv) {
   if (pipe(ready) < 0 || pipe(go) < 0) return 1;
   pid_t c = fork();
   if (c == 0) {
-    char *cm = map(fd, PROT_READ, MAP_PRIVATE);
+    char *cm = map_file(fd, NP * PG, PROT_READ, MAP_PRIVATE);
     show("child's private read-only, before", cm);
     if (write(ready[1], "r", 1) != 1 || read(go[0], b, 1) != 1) _exit(1);
     show("child's private read-only, after", cm);
@@ -119,7 +112,7 @@ int main(int argc, char **argv) {
   say("fallocate(PUNCH_HOLE|KEEP_SIZE) past the end", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 64 * PG, PG));
   int ro = memfd ? -1 : open(path, O_RDONLY);
   if (ro >= 0) {
-    char *o = map(ro, PROT_READ, MAP_SHARED);
+    char *o = map_file(ro, NP * PG, PROT_READ, MAP_SHARED);
     say("madvise(shared, file open read-only, MADV_REMOVE)", madvise(o, PG, MADV_REMOVE));
     say("fallocate(PUNCH_HOLE|KEEP_SIZE), file open read-only", fallocate(ro, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PG));
   }

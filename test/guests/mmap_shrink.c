@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "mapfile.h"
 #include "touch.h"
 
 #define PG 4096
@@ -36,14 +37,6 @@ static int fill(const char *path) {
   return fd;
 }
 
-static char *map(int fd, int prot, int flags) {
-  char *m = mmap(0, 3 * PG, prot, flags, fd, 0);
-  if (m == MAP_FAILED) {
-    perror("mmap");
-    _exit(1);
-  }
-  return m;
-}
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -54,7 +47,7 @@ int main(int argc, char **argv) {
     static const char *names[] = { "MAP_PRIVATE, PROT_READ", "MAP_PRIVATE, PROT_READ|PROT_WRITE", "MAP_SHARED" };
     int fd = fill(path);
     if (fd < 0) { perror(path); return 1; }
-    char *m = map(fd, kind == 0 ? PROT_READ : PROT_READ | PROT_WRITE, kind == 2 ? MAP_SHARED : MAP_PRIVATE);
+    char *m = map_file(fd, 3 * PG, kind == 0 ? PROT_READ : PROT_READ | PROT_WRITE, kind == 2 ? MAP_SHARED : MAP_PRIVATE);
     printf("%s: three pages, shrunk to one page and 100 bytes\n", names[kind]);
     if (kind == 0) {
       for (int i = 0; i < 3; i++) probe("before: page", m + i * PG + 10, 0);
@@ -101,7 +94,7 @@ int main(int argc, char **argv) {
     printf("a child's MAP_PRIVATE mapping%s, the file shrunk by its parent: %s\n", wrote ? " (page 2 written)" : "", hows[how]);
     pid_t c = fork();
     if (c == 0) {
-      char *m = map(fd, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+      char *m = map_file(fd, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
       volatile char x = m[10] + m[PG + 10];
       (void)x;
       if (wrote) m[2 * PG + 10] = 'w';
