@@ -193,7 +193,7 @@ function runners(withPeers) {
   }
   if (!withPeers) return list;
   const uml = which('linux.uml');
-  if (uml) list.push({ name: 'UML', wrap: (argv) => umlCommand(uml, argv) });
+  if (uml) list.push({ name: 'UML', wrap: (argv) => umlCommand(uml, argv, buildUmlXstate()) });
   else list.push({ name: 'UML', unavailable: 'linux.uml not installed (apt-get install user-mode-linux)' });
   const runsc = which('runsc');
   if (runsc) {
@@ -207,9 +207,23 @@ function runners(withPeers) {
   return list;
 }
 
+/** bench/uml_xstate.c as a shared object for LD_PRELOAD (built once into
+ * BUILD): UML 6.1 dies booting on a host whose XSAVE area is larger than its
+ * own 832 bytes (AVX-512, AMX, PKU); the file says why and what it does. */
+function buildUmlXstate() {
+  const src = path.join(ROOT, 'bench', 'uml_xstate.c'), so = path.join(BUILD, 'uml_xstate.so');
+  try { if (fs.statSync(so).mtimeMs >= fs.statSync(src).mtimeMs) return so; } catch { /* build */ }
+  fs.mkdirSync(BUILD, { recursive: true });
+  const r = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', so, src, '-ldl'], { encoding: 'utf8' });
+  if (r.status !== 0) { console.error(`bench: cc uml_xstate.c failed:\n${r.stderr || r.error}`); process.exit(2); }
+  return so;
+}
+
 /** UML boots with the host's / as hostfs root and an init script that runs the
- * command, stores its output on the host and powers off. */
-function umlCommand(uml, argv) {
+ * command, stores its output on the host and powers off; `preload` is
+ * buildUmlXstate's object (a no-op where UML's FPU buffer is the host's whole
+ * area). */
+function umlCommand(uml, argv, preload) {
   fs.mkdirSync(BUILD, { recursive: true });
   const dir = fs.mkdtempSync(path.join(BUILD, 'uml-'));
   const out = path.join(dir, 'out');
@@ -219,7 +233,12 @@ function umlCommand(uml, argv) {
   fs.writeFileSync(init, `#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc 2>/dev/null\n/bin/busybox mount -t tmpfs tmpfs /tmp 2>/dev/null\n` +
     `MB_DIR=${MB_DIR} ${argv.map(q).join(' ')} > ${q(out)} 2>&1\necho $? > ${q(status)}\n/bin/busybox sync\n/bin/busybox poweroff -f\n`);
   fs.chmodSync(init, 0o755);
-  return { cmd: uml, args: ['mem=1024M', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${init}`, 'con=null', 'quiet'], output: out, status, cleanup: dir };
+  return {
+    cmd: uml,
+    args: ['mem=1024M', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${init}`, 'con=null', 'quiet'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LD_PRELOAD: preload },
+    output: out, status, cleanup: dir,
+  };
 }
 
 function runOnce(runner, argv, w = null, timeoutMs = 300_000) {
@@ -231,7 +250,7 @@ function runOnce(runner, argv, w = null, timeoutMs = 300_000) {
   // UML: the guest's output and exit status come back in files its init wrote
   let status = r.status;
   if (c.output) { try { stdout = fs.readFileSync(c.output, 'utf8'); } catch { stdout = ''; } }
-  // (no status file: UML died before its init ran, e.g. a UML whose FPU state the host's ptrace refuses)
+  // (no status file: UML died before its init ran, e.g. a UML 6.1 whose FPU state the host's ptrace refuses, without bench/uml_xstate.c)
   let booted = true;
   if (c.status) { try { status = Number(fs.readFileSync(c.status, 'utf8').trim()); } catch { status = null; booted = false; } }
   if (c.cleanup) fs.rmSync(c.cleanup, { recursive: true, force: true });
