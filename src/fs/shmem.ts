@@ -6,8 +6,12 @@
  *   - a MAP_SHARED mapping: the stub maps the memfd itself, so every
  *     mapping and read(2)/write(2) see one copy of each page, as on Linux
  *     (memfd_create's files, /dev/shm, SysV shared memory);
- *   - a file larger than BUFFER_MAX, or written far past its end: the
- *     memfd is sparse (a write at 4 GiB costs a page, not 4 GiB).
+ *   - a file larger than BUFFER_MAX;
+ *   - a file with a hole: a page never written (grown by truncate, written
+ *     past a page beyond its end, a hole punched, room fallocated past its
+ *     end): the memfd keeps it sparse, so st_blocks, SEEK_DATA/SEEK_HOLE and
+ *     the space used are Linux's (a write at 4 GiB costs a page, not 4 GiB).
+ *     Should the host refuse a memfd, the buffer holds the hole as zeros.
  * A file never moves back. The memfd is a host fd of umlts's own; it is
  * closed when the file is freed (no name and no opener or mapping left).
  *
@@ -22,7 +26,11 @@ import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { parseStat } from '../abi/stat.js';
 import type { HostMappable } from './types.js';
-import { MAX_OFFSET } from './node.js';
+import { MAX_OFFSET, SEEK_DATA } from './node.js';
+import { PAGE_SIZE } from '../abi/mman.js';
+
+const pageUp = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
+const pageDown = (n: number): number => Math.floor(n / PAGE_SIZE) * PAGE_SIZE;
 
 /** Files up to this size stay in the kernel's heap (unless shared-mapped). */
 export const BUFFER_MAX = 16 << 20;
@@ -127,6 +135,8 @@ export class ShmemStore {
 
   resize(n: number): number {
     if (n < 0) return -Errno.EINVAL;
+    // the pages a growth adds are holes (shmem_setattr allocates none)
+    if (n > pageUp(this.len)) this.sparse();
     const e = this.fit(n);
     if (e < 0) return e;
     if (this.fd >= 0) {
@@ -157,6 +167,8 @@ export class ShmemStore {
 
   write(buf: Uint8Array, p: number): number {
     const end = p + buf.length;
+    // a whole page between the end and p stays a hole
+    if (pageUp(this.len) + PAGE_SIZE <= p) this.sparse();
     const e = this.fit(end);
     if (e < 0) return e;
     if (this.fd >= 0) {
@@ -181,6 +193,8 @@ export class ShmemStore {
    * the buffer is zeroed), the size unchanged; 0 or -errno. */
   punch(off: number, len: number): number {
     if (off >= this.len) return 0;
+    // a whole page of the file in the range is freed (shmem_undo_range), the rest zeroed
+    if (pageUp(off) < Math.min(pageDown(off + len), pageUp(this.len))) this.sparse();
     if (this.fd >= 0) {
       const r = host.fallocateTry(this.fd, host.FALLOC_FL_PUNCH_HOLE | host.FALLOC_FL_KEEP_SIZE, off, len);
       if (r < 0) return r;
@@ -189,6 +203,44 @@ export class ShmemStore {
     }
     this.data.fill(0, off, Math.min(this.len, off + len));
     return 0;
+  }
+
+  /** shmem_fallocate's allocation (mode 0 or FALLOC_FL_KEEP_SIZE; the caller checked the limit and seals):
+   * the memfd allocates the pages (st_blocks counts them, even past the end with KEEP_SIZE), the buffer holds
+   * the range; 0 or -errno. */
+  allocate(keepSize: boolean, off: number, len: number): number {
+    const end = off + len;
+    if (keepSize && end > pageUp(this.len)) this.sparse(); // room past the end only the memfd can hold
+    if (this.fd < 0 && (keepSize || end <= this.len)) return 0; // within the buffer: every byte is there
+    const e = this.fit(keepSize ? 0 : end);
+    if (e < 0) return e;
+    if (this.fd < 0) {
+      // the buffer grows densely: the new room is allocated, not a hole
+      const r = this.reserve(end);
+      if (r < 0) return r;
+      this.data.fill(0, this.len, end);
+      this.len = end;
+      return 0;
+    }
+    const r = host.fallocateTry(this.fd, keepSize ? host.FALLOC_FL_KEEP_SIZE : 0, off, len);
+    if (r < 0) return r === -Errno.EFBIG ? r : -Errno.ENOSPC;
+    if (!keepSize && end > this.len) this.len = end;
+    this.recharge();
+    return 0;
+  }
+
+  /** lseek's SEEK_DATA/SEEK_HOLE from off: the memfd knows its holes, the buffer has none; the offset or -errno
+   * (ENXIO at or past the end). */
+  seekHole(off: number, whence: number): number {
+    if (this.fd >= 0) return host.lseek(this.fd, off, whence);
+    if (off < 0 || off >= this.len) return -Errno.ENXIO;
+    return whence === SEEK_DATA ? off : this.len;
+  }
+
+  /** The file has (or is about to have) a hole: it moves to the memfd; if the host refuses one, it stays in the
+   * buffer (the hole as zeros). */
+  private sparse(): void {
+    if (this.fd < 0) this.toHost();
   }
 
   /** Copy [off, off+len) into host memory at ptr (a private mapping's pages); bytes copied. */

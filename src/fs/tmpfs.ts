@@ -19,7 +19,7 @@ import type { LockTable } from './locks.js';
 import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_TRUNC, FileMappers } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, TMPFS_MAGIC, RENAME_EXCHANGE, RENAME_NOREPLACE,
-  dtype, nowNs, seekIn, setOwnerAndTimes,
+  dtype, nowNs, seekIn, setOwnerAndTimes, SEEK_DATA, SEEK_HOLE,
 } from './node.js';
 import { ShmemStore } from './shmem.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../abi/falloc.js';
@@ -412,6 +412,17 @@ export class TmpReg extends TmpNode {
     this.rmap.punched(off, off + len);
     return 0;
   }
+  /** shmem_fallocate's allocation (mode 0, or FALLOC_FL_KEEP_SIZE: room past the end kept out of the size):
+   * 0 or -errno. */
+  allocate(keepSize: boolean, off: number, len: number): number {
+    // (F_SEAL_GROW refuses room past the end even kept out of the size)
+    if (this.seals & F_SEAL_GROW && off + len > this.size) return -Errno.EPERM;
+    const grows = !keepSize && off + len > this.size;
+    const r = this.store.allocate(keepSize, off, len);
+    if (r < 0) return r;
+    if (grows) this.mtimeNs = this.ctimeNs = nowNs();
+    return 0;
+  }
   readAt(buf: Uint8Array, p: number): number {
     return this.store.read(buf, p);
   }
@@ -477,6 +488,12 @@ export class TmpFile extends File {
     return n;
   }
   override seek(off: number, whence: number): number {
+    if (whence === SEEK_DATA || whence === SEEK_HOLE) {
+      // shmem_file_llseek: the store knows the holes
+      const p = this.node.store.seekHole(off, whence);
+      if (p >= 0) this.pos = p;
+      return p;
+    }
     return seekIn(this, off, whence, this.node.size);
   }
   override stat(): Stat {
@@ -530,15 +547,12 @@ export class TmpFile extends File {
     if (!this.writable) return -Errno.EPERM;
     return this.node.addSeals(seals);
   }
-  /** fallocate(2) (shmem_fallocate): mode 0 and FALLOC_FL_KEEP_SIZE reserve nothing here but may grow the
-   * file; FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE: the syscall checked) frees the range; nothing else. */
+  /** fallocate(2) (shmem_fallocate): mode 0 and FALLOC_FL_KEEP_SIZE allocate the range (and mode 0 may grow
+   * the file); FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE: the syscall checked) frees it; nothing else. */
   allocate(mode: number, off: number, len: number): number {
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -Errno.EOPNOTSUPP;
     if (mode & FALLOC_FL_PUNCH_HOLE) return this.node.punch(off, len);
-    // (F_SEAL_GROW refuses room past the end even kept out of the size)
-    if (this.node.seals & F_SEAL_GROW && off + len > this.node.size) return -Errno.EPERM;
-    if (mode & FALLOC_FL_KEEP_SIZE || off + len <= this.node.size) return 0;
-    return this.node.setattr({ size: off + len });
+    return this.node.allocate((mode & FALLOC_FL_KEEP_SIZE) !== 0, off, len);
   }
   protected override release(): void {
     this.node.fs.locks?.releaseFile(this);
