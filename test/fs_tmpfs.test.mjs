@@ -8,6 +8,7 @@ import {
   O_DIRECTORY, scratchDir, makeVfs, caller, readAll, write,
 } from './fs_lib.mjs';
 import { TmpFs } from '../dist/fs/tmpfs.js';
+import { SPARSE_FILES_MAX } from '../dist/fs/shmem.js';
 import * as host from '../dist/host/libc.js';
 
 let sd, vfs;
@@ -85,6 +86,34 @@ test('mode and umask, owner and group, inode numbers, blocks', () => {
   assert.equal(vfs.chownLoc(c, vfs.resolve(c, null, '/tmp/owned', true), 7, -1), 0);
   assert.equal(st('/tmp/owned').uid, 7);
   assert.equal(st('/tmp/owned').mode & 0o7777, 0o711, 'chown drops setuid');
+});
+
+// a file with a hole moves to a host memfd (its holes are the host's), but only so many per mount: each holds a
+// host fd of umlts's, and a guest must not be able to spend them all by truncating files
+test('sparse files: holes in a memfd up to SPARSE_FILES_MAX per mount, dense (still zeros) past it', () => {
+  const n = SPARSE_FILES_MAX + 2;
+  for (let i = 0; i < n; i++) {
+    const f = vfs.open(c, null, `/tmp/sparse${i}`, O_RDWR | O_CREAT | O_TRUNC, 0o600);
+    assert.equal(f.truncate(1 << 20), 0);
+    assert.equal(f.write(Buffer.from('z'), 300000), 1);
+    f.put();
+    const s = st(`/tmp/sparse${i}`);
+    assert.equal(s.size, 1 << 20);
+    assert.equal(s.blocks, i < SPARSE_FILES_MAX ? 8 : 2048, `file ${i}`);
+  }
+  const f = vfs.open(c, null, `/tmp/sparse${n - 1}`, O_RDONLY, 0);
+  const b = Buffer.alloc(8);
+  assert.equal(f.read(b, 299996), 8);
+  assert.deepEqual([...b], [0, 0, 0, 0, 'z'.charCodeAt(0), 0, 0, 0]);
+  f.put();
+  // a freed sparse file gives its place back
+  assert.equal(vfs.unlink(c, null, '/tmp/sparse0'), 0);
+  const g = vfs.open(c, null, '/tmp/sparseAgain', O_RDWR | O_CREAT | O_TRUNC, 0o600);
+  assert.equal(g.truncate(1 << 20), 0);
+  g.put();
+  assert.equal(st('/tmp/sparseAgain').blocks, 0);
+  for (let i = 1; i < n; i++) assert.equal(vfs.unlink(c, null, `/tmp/sparse${i}`), 0);
+  assert.equal(vfs.unlink(c, null, '/tmp/sparseAgain'), 0);
 });
 
 test('directories: mkdir, nlink, rmdir, listing', () => {

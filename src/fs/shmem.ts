@@ -11,7 +11,8 @@
  *     past a page beyond its end, a hole punched, room fallocated past its
  *     end): the memfd keeps it sparse, so st_blocks, SEEK_DATA/SEEK_HOLE and
  *     the space used are Linux's (a write at 4 GiB costs a page, not 4 GiB).
- *     Should the host refuse a memfd, the buffer holds the hole as zeros.
+ *     Past SPARSE_FILES_MAX such files, or should the host refuse a memfd,
+ *     the buffer holds the hole as zeros.
  * A file never moves back. The memfd is a host fd of umlts's own; it is
  * closed when the file is freed (no name and no opener or mapping left).
  *
@@ -35,11 +36,17 @@ const pageDown = (n: number): number => Math.floor(n / PAGE_SIZE) * PAGE_SIZE;
 /** Files up to this size stay in the kernel's heap (unless shared-mapped). */
 export const BUFFER_MAX = 16 << 20;
 
-/** The space account the store charges (TmpFs): bytes in use and the limit. */
+/** The space account the store charges (TmpFs): bytes in use and the limit; files in a memfd for their holes. */
 export interface ShmemAccount {
   used: number;
   readonly maxBytes: number;
+  sparseFiles: number;
 }
+
+/** At most this many files of one tmpfs go to a memfd only for their holes: each holds one of umlts's host fds
+ * (the process may have as few as a few thousand), so a guest making many sparse files gets dense ones (the
+ * buffer, charged to the mount's limit) past it. */
+export const SPARSE_FILES_MAX = 256;
 
 /** scratch for fstat; used synchronously only */
 const stbuf = new Uint8Array(144);
@@ -53,6 +60,8 @@ export class ShmemStore {
   private fd = -1;
   /** bytes charged to the account; guarded by the JS thread */
   private charged = 0;
+  /** counted in the account's sparseFiles; guarded by the JS thread */
+  private countedSparse = false;
 
   /** account: immutable reference; name: the memfd's name on the host (for its /proc) */
   constructor(private readonly account: ShmemAccount, private readonly name: string) {}
@@ -240,7 +249,9 @@ export class ShmemStore {
   /** The file has (or is about to have) a hole: it moves to the memfd; if the host refuses one, it stays in the
    * buffer (the hole as zeros). */
   private sparse(): void {
-    if (this.fd < 0) this.toHost();
+    if (this.fd >= 0 || this.account.sparseFiles >= SPARSE_FILES_MAX || this.toHost() < 0) return;
+    this.account.sparseFiles++;
+    this.countedSparse = true;
   }
 
   /** Copy [off, off+len) into host memory at ptr (a private mapping's pages); bytes copied. */
@@ -277,5 +288,7 @@ export class ShmemStore {
     this.len = 0;
     this.account.used -= this.charged;
     this.charged = 0;
+    if (this.countedSparse) this.account.sparseFiles--;
+    this.countedSparse = false;
   }
 }

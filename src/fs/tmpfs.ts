@@ -39,6 +39,8 @@ export class TmpFs extends FileSystem {
   private nextIno = 1;
   /** bytes held by regular files' buffers; guarded by the JS thread */
   used = 0;
+  /** files moved to a host memfd for their holes alone (ShmemStore.sparse); guarded by the JS thread */
+  sparseFiles = 0;
   /** the kernel's lock table (flock/OFD locks go when a File is released); set once by the Vfs */
   locks: LockTable | null = null;
   /** tells this instance's inodes from another's of the same dev (the stub's host-file ids); immutable */
