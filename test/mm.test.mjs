@@ -407,3 +407,19 @@ test('a file shrunk under its mappings: pages past the new end are SIGBUS in eve
   assert.match(native.stdout, /^a child's MAP_PRIVATE mapping, the file shrunk by its parent: open\(O_TRUNC\)\n {2}child: page 0: SIGBUS$/m);
   assert.equal(sameInHostDir(g, 'mmap_shrink', ways).stdout, native.stdout);
 });
+
+// madvise_vma_behavior and dup_mmap: MADV_WIPEONFORK's pages are zeros in a child (and its child: the flag stays
+// with the VMA), MADV_DONTFORK's VMA is not in the child at all (anonymous, shared, a file's), KEEPONFORK and DOFORK
+// undo them on part of a VMA; FREE, DONTNEED, DONTNEED_LOCKED, POPULATE_* and COLLAPSE refuse what Linux refuses
+test('madvise: fork flags (WIPEONFORK, DONTFORK and their undoing), FREE/DONTNEED/POPULATE checks, as on Linux', () => {
+  const g = buildGuest('madvise_modes');
+  const { native } = assertSameAsNative([g, '/dev/shm/madvise_modes.dat']);
+  assert.match(native.stdout, /^child: wipe: ""\n/m);
+  assert.match(native.stdout, /^grandchild: wipe: ""\n/m);
+  assert.match(native.stdout, /^child: dontFile: SIGSEGV\n/m);
+  assert.match(native.stdout, /^child: split page 1 \(DONTFORK then DOFORK\): "page1"\n/m);
+  assert.match(native.stdout, /^DONTNEED locked: Invalid argument\nlocked byte: 76\n/m);
+  assert.match(native.stdout, /^POPULATE_READ past the end: Bad address\n/m);
+  // a host file's pages are the host's own mappings in a fork's copy of the host process: gone with the VMA
+  sameInHostDir(g, 'madvise_modes');
+});

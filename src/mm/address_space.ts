@@ -34,7 +34,7 @@ import { Errno, ErrnoError } from '../abi/errno.js';
 import { O_RDONLY, O_RDWR, O_CLOEXEC } from '../abi/fcntl.js';
 import { Physmem, PAGE_SIZE } from './physmem.js';
 import { Platform, Context, StubPages, BatchPageLost } from '../platform/platform.js';
-import { Vma, VmFile, HostMappable, FileMapper, FileMappers } from './vma.js';
+import { Vma, VmFile, HostMappable, FileMapper, FileMappers, VM_DONTCOPY, VM_WIPEONFORK } from './vma.js';
 export { Vma };
 import * as fault_m from './fault.js';
 import * as mmap_m from './mmap.js';
@@ -550,8 +550,8 @@ export class AddressSpace implements FileMapper {
    */
   fork(sp: number): { mm: AddressSpace; thread: Context } {
     const pm = this.physmem;
-    // (dup_mmap: the child's VMAs are not locked)
-    const vmas = this.vmas.map((v) => {
+    // (dup_mmap: the child's VMAs are not locked; a VM_DONTCOPY one is not there)
+    const vmas = this.vmas.filter((v) => !(v.vmFlags & VM_DONTCOPY)).map((v) => {
       const c = v.clone();
       c.flags &= ~MAP_LOCKED;
       return c;
@@ -574,6 +574,7 @@ export class AddressSpace implements FileMapper {
       }
       pt.set(k, q);
     }
+    const unshared = this.withoutUncopied(pt);
     const spv = Math.floor(sp / PAGE_SIZE);
     // the page at sp (both sides write it as soon as the call returns) gets the child's copy, or failing that
     // (a frame shared before this fork) this side's own; the others not while other threads run: a page one
@@ -586,7 +587,7 @@ export class AddressSpace implements FileMapper {
     ahead.push(spv);
     const stackCopied = this.copyForChild(pt, ahead, spv);
     for (const v of this.vmas) {
-      if (!(v.flags & MAP_SHARED) && v.prot & PROT_WRITE) this.protectShared(v);
+      if (!(v.flags & MAP_SHARED) && v.prot & PROT_WRITE && !(v.vmFlags & (VM_DONTCOPY | VM_WIPEONFORK))) this.protectShared(v);
     }
     if (!stackCopied) this.unshare(sp, sp + PAGE_SIZE);
     const from = this.tlb.syncThread;
@@ -613,7 +614,7 @@ export class AddressSpace implements FileMapper {
     child.brk = this.brk;
     child.mmapBase = this.mmapBase;
     // (every page-table entry copied; the copies ahead replaced frames, not entries)
-    child.rssPages = this.rssPages;
+    child.rssPages = this.rssPages - unshared;
     child.membarrierState = this.membarrierState;
     child.vmas.push(...vmas);
     for (const r of this.fileMaps) child.mapsFile(r);
@@ -627,11 +628,37 @@ export class AddressSpace implements FileMapper {
     }
     return made;
   }
+  /** fork's page-table copy `pt` without the pages of VM_DONTCOPY and VM_WIPEONFORK VMAs (the child has none of
+   * them: it reads zeros, or has no mapping there), their frames' references given back; how many went. */
+  private withoutUncopied(pt: Map<number, PtPage>): number {
+    let n = 0;
+    for (const v of this.vmas) {
+      if (!(v.vmFlags & (VM_DONTCOPY | VM_WIPEONFORK))) continue;
+      const lo = v.start / PAGE_SIZE, hi = v.end / PAGE_SIZE;
+      for (let k = Math.floor(lo / PT_SIZE); k * PT_SIZE < hi; k++) {
+        const q = pt.get(k);
+        if (!q) continue;
+        for (let i = Math.max(lo - k * PT_SIZE, 0), e = Math.min(hi - k * PT_SIZE, PT_SIZE); i < e; i++) {
+          const f = q.frame[i]!;
+          if (!f) continue;
+          this.physmem.put(f - 1);
+          q.frame[i] = 0;
+          q.bits[i] = 0;
+          q.count--;
+          n++;
+        }
+        if (q.count === 0) pt.delete(k);
+      }
+    }
+    return n;
+  }
   /** fork's copy of the host's mappings for the child (the parent's host process was copied, with this side's
    * frames where the child has its own copies now: those are mapped again, and what the child lacks unmapped). */
   private copyHostMappings(child: AddressSpace, thread: Context, pt: Map<number, PtPage>): void {
     // (the mappings of the copies may fill the batch page: a run goes in the child's stopped thread)
     child.setSyncThread(thread);
+    // a VM_DONTCOPY VMA is not the child's: nothing of it stays in its host (a host file's direct mapping neither)
+    for (const v of this.vmas) if (v.vmFlags & VM_DONTCOPY) child.tlb.queue(NR_munmap, v.start, v.end - v.start, 0, 0, 0, 0);
     for (const [id, fd] of this.stubFds) child.stubFds.set(id, fd);
     for (const id of this.noDirect) child.noDirect.add(id);
     for (const [k, p] of this.pt) {
@@ -676,7 +703,8 @@ export class AddressSpace implements FileMapper {
       const p = this.pt.get(k), q = pt.get(k);
       const f = p ? p.frame[i]! : 0;
       const v = f ? this.find(vpn * PAGE_SIZE) : null;
-      return v !== null && !(v.flags & MAP_SHARED) && pm.refs[f - 1] === 2 && q!.frame[i] === f;
+      // (q: none where the child has no page, a VM_WIPEONFORK or VM_DONTCOPY VMA's)
+      return v !== null && !(v.flags & MAP_SHARED) && pm.refs[f - 1] === 2 && q !== undefined && q.frame[i] === f;
     }).sort((a, b) => a - b);
     let done = 0, stack = false;
     // a sixteenth of memory stays free: a copy ahead must not bring an out-of-memory kill a fork would not
@@ -877,7 +905,7 @@ export class AddressSpace implements FileMapper {
     const v = this.vmas;
     const can = (a: Vma, b: Vma): boolean =>
       a.end === b.start && a.prot === b.prot && a.flags === b.flags && a.file === b.file && a.name === b.name && a.mayProt === b.mayProt &&
-      a.direct === b.direct &&
+      a.direct === b.direct && a.vmFlags === b.vmFlags &&
       (a.file === null || a.pgoff + (a.end - a.start) === b.pgoff);
     if (i + 1 < v.length && can(v[i]!, v[i + 1]!)) {
       v[i]!.end = v[i + 1]!.end;
@@ -889,6 +917,17 @@ export class AddressSpace implements FileMapper {
       v[i - 1]!.wasWritable ||= v[i]!.wasWritable;
       v.splice(i, 1)[0]!.drop();
     }
+  }
+  /** Each VMA of [start, end) changed by `change`, split at the edges first and merged with alike neighbours
+   * after (mlock_fixup's and madvise_update_vma's vma_modify and vma_merge). */
+  changeVmas(start: number, end: number, change: (v: Vma) => void): void {
+    if (start >= end) return;
+    this.splitAt(start);
+    this.splitAt(end);
+    const first = this.firstAfter(start);
+    let i = first;
+    for (; i < this.vmas.length && this.vmas[i]!.start < end; i++) change(this.vmas[i]!);
+    for (let k = i - 1; k >= Math.max(first - 1, 0); k--) if (k < this.vmas.length) this.mergeAround(k);
   }
   /** Split so that no VMA straddles addr. */
   splitAt(addr: number): void {

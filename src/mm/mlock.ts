@@ -43,17 +43,9 @@ export function setLocked(mm: AddressSpace, start: number, end: number, lock: bo
 
 /** The lock bit of every VMA in [start, end) set or cleared: split where it changes, merged where it ends. */
 function changeRange(mm: AddressSpace, start: number, end: number, lock: boolean): void {
-  if (start >= end) return;
-  mm.splitAt(start);
-  mm.splitAt(end);
-  const first = mm.firstAfter(start);
-  let i = first;
-  for (; i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
-    const v = mm.vmas[i]!;
+  mm.changeVmas(start, end, (v) => {
     v.flags = lock ? v.flags | MAP_LOCKED : v.flags & ~MAP_LOCKED;
-  }
-  // (neighbours now alike become one again, as mlock_fixup's vma_merge)
-  for (let k = i - 1; k >= Math.max(first - 1, 0); k--) if (k < mm.vmas.length) mm.mergeAround(k);
+  });
 }
 
 /** __mm_populate of [start, end): its pages present. 0, or -EAGAIN when memory ran out. */

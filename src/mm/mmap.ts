@@ -237,7 +237,9 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
     if (mm.overlaps(dest, dest + newLen)) mm.removeRange(dest, dest + newLen);
     const src = mm.find(old);
     if (!src) throw new ErrnoError(Errno.EFAULT);
-    mm.insertMapping(new Vma(dest, dest + newLen, src.prot, src.flags, src.file, src.file ? src.pgoff + (old - src.start) : 0, src.name, src.mayProt));
+    const copy = new Vma(dest, dest + newLen, src.prot, src.flags, src.file, src.file ? src.pgoff + (old - src.start) : 0, src.name, src.mayProt);
+    copy.vmFlags = src.vmFlags;
+    mm.insertMapping(copy);
     return dest;
   }
   if (flags & MREMAP_FIXED) {
@@ -302,6 +304,7 @@ export function moveRange(mm: AddressSpace, vma: Vma, old: number, oldLen: numbe
   const moved = new Vma(dest, dest + newLen, vma.prot, vma.flags, vma.file, vma.file ? vma.pgoff + (old - vma.start) : 0, vma.name, vma.mayProt);
   moved.direct = vma.direct;
   moved.wasWritable = vma.wasWritable;
+  moved.vmFlags = vma.vmFlags;
   const n = Math.min(oldLen, newLen) / PAGE_SIZE;
   const ov = old / PAGE_SIZE, nv = dest / PAGE_SIZE;
   // the tail that does not move goes first, while the page table still

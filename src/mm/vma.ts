@@ -58,6 +58,10 @@ export interface VmFile {
   readonly mapIno: number;
 }
 
+/** vm_flags that madvise sets (mm.h): the VMA is not copied into a fork's child (MADV_DONTFORK), or is copied
+ * empty (MADV_WIPEONFORK: a private anonymous mapping's pages read as zeros in the child) */
+export const VM_DONTCOPY = 1, VM_WIPEONFORK = 2;
+
 /** struct vm_area_struct. [start, end) page-aligned. Every field is owned by the
  * one AddressSpace whose vmas list holds it (fork clones each VMA, never shares
  * one), written only by that AddressSpace's own methods, on the JS thread. */
@@ -88,6 +92,8 @@ export class Vma {
   /** it has been writable (made so, or mprotect gave it PROT_WRITE since): its private copies may hold what the
    * process wrote; set by the constructor, mprotect and a merge, copied by clone */
   wasWritable: boolean;
+  /** VM_DONTCOPY and VM_WIPEONFORK (madvise); copied by clone, VMAs merge only alike */
+  vmFlags = 0;
   /** Called when the VMA leaves the address space. */
   drop(): void {
     this.file?.put?.();
@@ -96,6 +102,7 @@ export class Vma {
     const v = new Vma(this.start, this.end, this.prot, this.flags, this.file, this.pgoff, this.name, this.mayProt);
     v.direct = this.direct;
     v.wasWritable = this.wasWritable;
+    v.vmFlags = this.vmFlags;
     return v;
   }
 }

@@ -17,7 +17,11 @@ import {
   MAP_UNINITIALIZED,
 } from '../mm/address_space.js';
 import { GUEST_TASK_SIZE } from '../platform/stub_layout.js';
-import { MS_ASYNC, MS_INVALIDATE, MS_SYNC, MREMAP_DONTUNMAP } from '../abi/mman.js';
+import {
+  MS_ASYNC, MS_INVALIDATE, MS_SYNC, MREMAP_DONTUNMAP, MADV_NORMAL, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
+  MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED,
+  MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DONTNEED_LOCKED, MADV_COLLAPSE,
+} from '../abi/mman.js';
 import { READ_IMPLIES_EXEC } from '../abi/personality.js';
 import { copyOut, readIovecs, UIO_MAXIOV } from './uaccess.js';
 import { processOf } from './pidfd.js';
@@ -26,8 +30,9 @@ import { CAP_SYS_NICE, CAP_IPC_LOCK } from '../abi/capability.js';
 import { RLIMIT_MEMLOCK } from '../abi/resource.js';
 import { getLimit } from './process.js';
 import { vfsFallocate } from './open.js';
-import type { Vma } from '../mm/vma.js';
+import { type Vma, VM_DONTCOPY, VM_WIPEONFORK } from '../mm/vma.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../abi/falloc.js';
+import { OutOfMemory } from '../mm/physmem.js';
 
 const PAGE = 4096;
 const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP;
@@ -226,27 +231,32 @@ export function sys_brk(t: Task, r: Regs): number {
   return mm.setBrk(want);
 }
 
-const MADV_WILLNEED = 3, MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_COLD = 20, MADV_PAGEOUT = 21,
-  MADV_COLLAPSE = 25, MADV_MAX = 25;
-/** madvise(2): DONTNEED and FREE drop pages, REMOVE punches a hole in the file; the rest are hints we may ignore. */
+/** madvise(2): hints we may ignore, the fork flags, pages dropped or a hole punched, pages populated. */
 export function sys_madvise(t: Task, r: Regs): number {
   return madvise(t, t.mm, r.get(A0), r.get(A1), r.getI32(A2));
 }
+
+/** madvise_behavior_valid: the advice this kernel knows (no CONFIG_MEMORY_FAILURE: not HWPOISON nor
+ * SOFT_OFFLINE; the guard regions of Linux 6.13 are not offered either) */
+function adviceValid(advice: number): boolean {
+  return advice >= MADV_NORMAL && advice <= MADV_COLLAPSE && !(advice >= 5 && advice <= 7);
+}
+
 /** do_madvise on mm, for t: 0 or -errno. */
 function madvise(t: Task, mm: Task['mm'], addr: number, len: number, advice: number): number {
-  // madvise_behavior_valid (5-7 are unassigned), then the alignment
-  if (advice < 0 || (advice > MADV_MAX && advice !== 100 && advice !== 101) || (advice >= 5 && advice <= 7)) return -Errno.EINVAL;
+  // madvise_behavior_valid, then the alignment
+  if (!adviceValid(advice)) return -Errno.EINVAL;
   if (addr % PAGE !== 0) return -Errno.EINVAL;
   if (len === 0) return 0;
   const end = addr + Math.ceil(len / PAGE) * PAGE;
   if (end >= 2 ** 64) return -Errno.EINVAL; // PAGE_ALIGN wrapped, or past the end of the address space
-  const drops = advice === MADV_DONTNEED || advice === MADV_FREE;
-  // madvise_walk_vmas: the advice acts on each VMA's part of the range; a hole in it (or nothing mapped from
-  // addr on) makes the answer ENOMEM, after the mapped parts were advised
+  if (advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE) return madvisePopulate(mm, addr, end, advice === MADV_POPULATE_WRITE);
+  // madvise_walk_vmas: the advice acts on each VMA's part of the range in turn, the first error ending it (the
+  // parts before keep theirs); a hole in the range (or nothing mapped from addr on) makes the answer ENOMEM,
+  // after the mapped parts were advised
   let at = addr, hole = false;
-  const vmas = mm.vmas;
-  for (let i = mm.firstAfter(addr); at < end; i++) {
-    const v = vmas[i];
+  while (at < end) {
+    const v = mm.vmas[mm.firstAfter(at)];
     if (v === undefined || v.start >= end) {
       hole = true;
       break;
@@ -256,14 +266,85 @@ function madvise(t: Task, mm: Task['mm'], addr: number, len: number, advice: num
       at = v.start;
     }
     const stop = Math.min(end, v.end);
-    if (drops) mm.dontneed(at, stop - at);
-    if (advice === MADV_REMOVE) {
-      const e = madviseRemove(t, v, at, stop);
-      if (e < 0) return e;
-    }
+    const e = madviseVma(t, mm, v, at, stop, advice);
+    if (e < 0) return e;
     at = stop;
   }
   return hole ? -Errno.ENOMEM : 0;
+}
+
+/** madvise_vma_behavior: advice on [start, end) of v (the range lies within it); 0 or -errno. */
+function madviseVma(t: Task, mm: Task['mm'], v: Vma, start: number, end: number, advice: number): number {
+  // (vma_is_anonymous: a private mapping of no file; a shared anonymous one is shmem's)
+  const anonymous = v.file === null && !(v.flags & MAP_SHARED);
+  switch (advice) {
+    case MADV_DONTNEED:
+    case MADV_FREE:
+    case MADV_DONTNEED_LOCKED:
+      // madvise_dontneed_free_valid_vma: not a locked VMA (but for DONTNEED_LOCKED); madvise_free_single_vma:
+      // anonymous memory only
+      if (advice !== MADV_DONTNEED_LOCKED && v.flags & MAP_LOCKED) return -Errno.EINVAL;
+      if (advice === MADV_FREE && !anonymous) return -Errno.EINVAL;
+      mm.dontneed(start, end - start);
+      return 0;
+    case MADV_REMOVE:
+      return madviseRemove(t, v, start, end);
+    case MADV_DONTFORK:
+    case MADV_DOFORK:
+      mm.changeVmas(start, end, (w) => {
+        w.vmFlags = advice === MADV_DONTFORK ? w.vmFlags | VM_DONTCOPY : w.vmFlags & ~VM_DONTCOPY;
+      });
+      return 0;
+    case MADV_WIPEONFORK:
+    case MADV_KEEPONFORK:
+      // only anonymous memory is wiped (a file's or a shared mapping's pages are not the child's own)
+      if (advice === MADV_WIPEONFORK && (v.file !== null || v.flags & MAP_SHARED)) return -Errno.EINVAL;
+      mm.changeVmas(start, end, (w) => {
+        w.vmFlags = advice === MADV_WIPEONFORK ? w.vmFlags | VM_WIPEONFORK : w.vmFlags & ~VM_WIPEONFORK;
+      });
+      return 0;
+    case MADV_COLLAPSE: {
+      // madvise_collapse: a VMA that cannot hold an aligned huge page (2 MiB) of anonymous memory is EINVAL;
+      // one that can is left as it is (no huge pages here)
+      const huge = 2 << 20, lo = Math.ceil(v.start / huge) * huge;
+      return anonymous && lo + huge <= v.end ? 0 : -Errno.EINVAL;
+    }
+    default:
+      // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, MERGEABLE, UNMERGEABLE, HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP,
+      // COLD, PAGEOUT: hints
+      return 0;
+  }
+}
+
+/**
+ * madvise_populate (MADV_POPULATE_READ/WRITE): the pages of [start, end)
+ * faulted in as a read or a write would (faultin_page_range): a VMA that
+ * does not allow the access is EINVAL, a page of a file mapping wholly
+ * past the file's end (SIGBUS) EFAULT, an address no VMA covers or memory
+ * running out ENOMEM, after the pages before it were populated.
+ */
+function madvisePopulate(mm: Task['mm'], start: number, end: number, write: boolean): number {
+  let at = start;
+  while (at < end) {
+    const v = mm.vmas[mm.firstAfter(at)];
+    if (v === undefined || v.start > at) return -Errno.ENOMEM;
+    if (!(v.prot & (write ? PROT_WRITE : PROT_READ))) return -Errno.EINVAL;
+    let stop = Math.min(end, v.end);
+    // (a file's end: the first page wholly past it)
+    const size = v.file?.size?.();
+    const fileEnd = size === undefined ? Infinity : v.start + Math.ceil(size / PAGE) * PAGE - v.pgoff;
+    const past = fileEnd < stop;
+    if (past) stop = Math.max(at, fileEnd);
+    try {
+      mm.prefault(at, stop);
+    } catch (e) {
+      if (e instanceof OutOfMemory) return -Errno.ENOMEM;
+      throw e;
+    }
+    if (past) return -Errno.EFAULT;
+    at = stop;
+  }
+  return 0;
 }
 
 /**
