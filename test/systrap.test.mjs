@@ -265,3 +265,13 @@ test('a host without systrap: auto is ptrace with one line saying why; naming sy
   assert.equal(bad.status, 2, bad.stderr);
   assert.deepEqual(bad.other, ['umlts: platform systrap: unavailable on this host (test hook: no RET_TRAP)']);
 });
+
+// the two syscalls Linux's seccomp lets through unfiltered (seccomp_uprobe_exception): on systrap the host runs
+// them for a guest thread, on ptrace the kernel answers as Linux does outside a uprobe trampoline; both as native
+for (const platform of ['systrap', 'ptrace']) {
+  test(`uretprobe and uprobe called by a guest: SIGILL and -1, ENXIO, as native (${platform})`, () => {
+    const g = buildGuest('uprobe_calls');
+    const { native } = assertSameAsNative([g], ['--platform', platform]);
+    assert.match(native.stdout, /^uprobe: -1 No such device or address\nuretprobe: -1 Operation not permitted, signal 4\n$/);
+  });
+}

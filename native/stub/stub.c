@@ -348,6 +348,16 @@
  *    (the guest took gs, or unmapped the table) is rewritten while other
  *    threads of the process may be running it (patching itself waits for a
  *    process of one thread, or a vfork child whose parent waits).
+ *  - systrap: the host runs two syscalls no filter sees: Linux lets
+ *    uretprobe (335) and uprobe (336) through seccomp unfiltered
+ *    (kernel/seccomp.c, seccomp_uprobe_exception), so a guest thread's
+ *    call to either runs on the host. Outside a uprobe trampoline (umlts
+ *    places none) uretprobe forces SIGILL on the caller and returns -1, and
+ *    uprobe returns ENXIO, with no other effect: what the guest would get
+ *    on Linux, which the kernel gives ptrace's guests too (syscalls/
+ *    uprobe.ts). The SIGILL reaches the kernel as a signal from the host
+ *    kernel, not a fault, so a guest that blocked SIGILL finds it pending
+ *    where Linux would kill it.
  *  - The filter is only as tight as BPF can be: it cannot check an mmap's
  *    offset into physmem, so the wall against a guest mapping another
  *    guest's frames is 1-2 (SYSEMU), with 6 as a bound on the damage of a

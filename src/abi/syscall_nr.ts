@@ -334,6 +334,8 @@ export const SYS_pkey_free = 331;
 export const SYS_statx = 332;
 export const SYS_io_pgetevents = 333;
 export const SYS_rseq = 334;
+export const SYS_uretprobe = 335;
+export const SYS_uprobe = 336;
 export const SYS_pidfd_send_signal = 424;
 export const SYS_io_uring_setup = 425;
 export const SYS_io_uring_enter = 426;
@@ -700,6 +702,8 @@ export const SYSCALL_NAMES: readonly string[] = (() => {
   a[332] = 'statx';
   a[333] = 'io_pgetevents';
   a[334] = 'rseq';
+  a[335] = 'uretprobe';
+  a[336] = 'uprobe';
   a[424] = 'pidfd_send_signal';
   a[425] = 'io_uring_setup';
   a[426] = 'io_uring_enter';

@@ -43,6 +43,7 @@ import * as PTRACE from './ptrace.js';
 import * as KCMP from './kcmp.js';
 import * as MB from './membarrier.js';
 import * as SECCOMP from './seccomp.js';
+import * as UPROBE from './uprobe.js';
 import { Errno } from '../abi/errno.js';
 
 /** The xattr rows' note. */
@@ -212,6 +213,8 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_get_robust_list]: { name: 'get_robust_list', handler: P.sys_get_robust_list, status: 'supported' },
   [N.SYS_kcmp]: { name: 'kcmp', handler: KCMP.sys_kcmp, status: 'partial', note: 'not-equal objects are ordered by when kcmp first saw them; KCMP_VM and KCMP_SIGHAND differ for CLONE_VM / CLONE_SIGHAND processes (umlts copies those); no io_context: KCMP_IO is always equal' },
   [N.SYS_rseq]: { name: 'rseq', handler: fails(Errno.ENOSYS), status: 'stub', note: 'not offered: glibc falls back' },
+  [N.SYS_uretprobe]: { name: 'uretprobe', handler: UPROBE.sys_uretprobe, status: 'supported', note: 'no uprobes here: every call is from outside a trampoline (SIGILL, as Linux)' },
+  [N.SYS_uprobe]: { name: 'uprobe', handler: UPROBE.sys_uprobe, status: 'supported', note: 'no uprobes here: every call is from outside a trampoline (ENXIO, as Linux)' },
   [N.SYS_arch_prctl]: { name: 'arch_prctl', handler: P.sys_arch_prctl, status: 'partial', note: 'FS/GS base only' },
   [N.SYS_prctl]: { name: 'prctl', handler: P.sys_prctl, status: 'partial', note: 'names, pdeathsig, dumpable, no_new_privs, seccomp' },
   [N.SYS_seccomp]: { name: 'seccomp', handler: SECCOMP.sys_seccomp, status: 'supported', note: 'the guest\'s own strict mode and classic BPF filters, every action (TRACE is ENOSYS: no tracer), TSYNC, listeners with RECV, SEND, ID_VALID, ADDFD' },
