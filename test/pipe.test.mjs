@@ -52,3 +52,15 @@ test('buffers past user space are EFAULT before anything moves; a pipe keeps onl
   assert.match(native.stdout, /^the data is still there: 4 OK$/m);
   assert.match(native.stdout, /^writev a page and a fault, to a pipe: 4096 OK$/m);
 });
+
+// copies that fault part-way move the pages before the fault (a pipe buffer whole or not at all), and a call that
+// sleeps keeps the buffers it started with (iov_iter, pipe_write's wait for room up to the fault)
+test('partial buffers: reads and writes up to an unmapped page, a sleeping write whose buffer or iovec changes', () => {
+  const g = buildGuest('partial_io', ['-pthread']);
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^pwrite across the end of the mapping: 100 \n/m);
+  assert.match(native.stdout, /^pipe read across the end of the mapping: -1 Bad address\nwhat the pipe kept: 300 \n/m);
+  assert.match(native.stdout, /^write, its second half unmapped while it waits: 131072 , the reader got 131072\n/m);
+  assert.match(native.stdout, /^writev, its second length made 0 while it waits: 262144 /m);
+  assert.match(native.stdout, /^readv, its iovec array unmapped while it waits: 2  "hi"\n/m);
+});

@@ -6,7 +6,7 @@ import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { Regs } from '../platform/regs.js';
 import { A0, A1, A2 } from './types.js';
-import { copyIn, copyOut, writeStruct, writeU32, writeRusage, NSEC_PER_SEC } from './uaccess.js';
+import { copyIn, copyOut, copyOutPartial, writeStruct, writeU32, writeRusage, NSEC_PER_SEC } from './uaccess.js';
 import { RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD, TMS_SIZE, TMS_UTIME, TMS_CUTIME, USER_HZ } from '../abi/resource.js';
 import { readClock, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID } from './time.js';
 import { capable } from '../kernel/creds.js';
@@ -72,8 +72,9 @@ export function sys_getrandom(t: Task, r: Regs): number {
   if (flags & ~7 || (flags & 2 && flags & 4)) return -Errno.EINVAL;
   const b = new Uint8Array(Math.min(len, 1 << 20));
   getRandomBytes(b);
-  copyOut(t, buf, b);
-  return b.length;
+  // (get_random_bytes_user: the bytes that reached the guest, EFAULT if none did)
+  const n = copyOutPartial(t, buf, b);
+  return n > 0 || b.length === 0 ? n : -Errno.EFAULT;
 }
 
 /** getcpu(2) */

@@ -102,10 +102,15 @@ function doRead(t: Task, f: File, v: Iovecs, pos: number | null, vectored: boole
     const n = f.read(scratch.subarray(0, want), pos === null ? null : pos + done);
     if (n < 0) {
       if (done > 0) break;
-      if (n === -Errno.EAGAIN && isBlocking(f)) return t.sleepOn(f.waitq!);
+      if (n === -Errno.EAGAIN && isBlocking(f)) {
+        t.sc.state = { done: 0, v } satisfies RwState;
+        return t.sleepOn(f.waitq!);
+      }
       return n;
     }
-    const k = it.toUser(scratch, 0, n);
+    let k = it.toUser(scratch, 0, n);
+    // (pipe_read moves a pipe buffer whole or not at all: a fault part-way leaves it in the pipe)
+    if (k < n && f instanceof PipeEnd) k = 0;
     if (k < n) {
       // a bad buffer part-way: give back what did not reach the guest, report what did
       if (pos === null) {
@@ -170,7 +175,7 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null, vectored: bool
   // a blocking pipe or tty write waits for room until all of it is written
   // (pipe_write, n_tty_write); a re-run after a wake goes on where the last run stopped
   const waits = (f instanceof PipeEnd || f.writesAll) && isBlocking(f);
-  const st = waits ? (t.sc.state as { done: number } | null) : null;
+  const st = waits ? (t.sc.state as RwState | null) : null;
   if (st) {
     done = st.done;
     it.advance(done);
@@ -188,28 +193,39 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null, vectored: bool
     const n = f.write(scratch.subarray(0, k), pos === null ? null : pos + done);
     if (n < 0) {
       if (n === -Errno.EPIPE) t.kernel.signalTask(t, SIGPIPE); // as pipe_write and sockets send it
-      if (n === -Errno.EAGAIN && waits && !fault) return sleepWriting(t, f, done);
+      // (the bytes before a fault are written too: pipe_write waits for room for them, and stops at the fault)
+      if (n === -Errno.EAGAIN && waits) return sleepWriting(t, f, v, done);
       if (done > 0) break;
-      if (n === -Errno.EAGAIN && isBlocking(f)) return t.sleepOn(f.waitq!);
+      if (n === -Errno.EAGAIN && isBlocking(f)) {
+        t.sc.state = { done: 0, v } satisfies RwState;
+        return t.sleepOn(f.waitq!);
+      }
       return n;
     }
     done += n;
-    if (fault) break;
     if (n < k) {
       if (waits) {
         // wait for room for the rest; the re-run skips what was written
-        return sleepWriting(t, f, done);
+        return sleepWriting(t, f, v, done);
       }
       break;
     }
+    if (fault) break;
   }
   return done;
 }
 
+/** What a read or write that sleeps keeps for its re-run: the bytes a pipe or tty write has written, and the
+ * buffers the call started with. */
+interface RwState {
+  done: number;
+  v: Iovecs;
+}
+
 /** A blocking pipe or tty write that has written `done` bytes sleeps for room; a
  * signal ends it with that count (or restarts it if nothing was written). */
-function sleepWriting(t: Task, f: File, done: number): number {
-  t.sc.state = { done };
+function sleepWriting(t: Task, f: File, v: Iovecs, done: number): number {
+  t.sc.state = { done, v } satisfies RwState;
   t.sc.cleanup = done > 0 ? () => done : null;
   return t.sleepOn(f.waitq!);
 }
@@ -228,13 +244,18 @@ function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, po
   if (typeof f === 'number') return f;
   if (pos !== null && !f.canPread) return -Errno.ESPIPE;
   if (!(write ? f.writable : f.readable)) return -Errno.EBADF;
-  const v = buffers();
+  // a re-run after a sleep moves the buffers the call started with (do_readv/do_writev copy the iovec array once)
+  const v = (t.sc.state as RwState | null)?.v ?? buffers();
   if (pos !== null && pos < 0) return -Errno.EINVAL;
   if (f instanceof Socket) {
     // nothing to move: vfs_readv/vfs_writev answer 0, and so does sock_read_iter (a write(2) of nothing
     // still sends: EDESTADDRREQ unconnected; recv(2) of nothing may still wait)
     if (v.total === 0 && (vectored || !write)) return 0;
-    return write ? sockWrite(t, f, v) : sockRead(t, f, v);
+    const n = write ? sockWrite(t, f, v) : sockRead(t, f, v);
+    // asleep: its re-run moves these buffers again (the socket's state keeps them beside its own)
+    const st = t.sc.state as Partial<RwState> | null;
+    if (st !== null && typeof st === 'object') st.v = v;
+    return n;
   }
   return fileTransfer(t, f, write, v, pos, vectored);
 }

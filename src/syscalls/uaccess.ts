@@ -38,6 +38,7 @@ export type { Sigset };
 
 import { PATH_MAX } from '../fs/vfs.js';
 import { TASK_SIZE_MAX } from '../abi/limits.js';
+import { PAGE_SIZE } from '../abi/mman.js';
 
 /** A guest virtual address as a syscall argument carries it (0 is NULL). */
 export type UserPtr = number;
@@ -216,6 +217,35 @@ export function userBuf(addr: UserPtr, len: number): Iovecs {
   return { iov: [addr, len], total: len };
 }
 
+/** The bytes of [addr, addr+n) that copy between guest memory and buf, a page at a time, before the first page
+ * that faults: how many. */
+function copyPrefix(t: Task, addr: number, buf: Uint8Array, at: number, n: number, toUser: boolean): number {
+  let done = 0;
+  try {
+    while (done < n) {
+      const c = Math.min(n - done, PAGE_SIZE - ((addr + done) % PAGE_SIZE));
+      if (toUser) t.mm.write(addr + done, buf, at + done, c);
+      else t.mm.readInto(addr + done, buf, at + done, c);
+      done += c;
+    }
+  } catch {
+    // the faulting page: the copy ends before it
+  }
+  return done;
+}
+
+/** copy_to_user of buf at addr, as far as the guest's pages take it: the bytes copied (0: the first page
+ * faulted). */
+export function copyOutPartial(t: Task, addr: UserPtr, buf: Uint8Array): number {
+  try {
+    t.mm.write(addr, buf, 0, buf.length);
+    return buf.length;
+  } catch (e) {
+    if (!(e instanceof ErrnoError && e.errno === Errno.EFAULT)) throw e;
+    return copyPrefix(t, addr, buf, 0, buf.length, true);
+  }
+}
+
 /**
  * A position in an iovec array (struct iov_iter); copies advance it. A copy
  * that faults part-way stops at the last whole piece it copied, returns that
@@ -266,16 +296,20 @@ export class IovIter {
   private copy(buf: Uint8Array, at: number, n: number, toUser: boolean): number {
     let k = 0;
     this.fault = null;
-    try {
-      while (k < n) {
-        const c = this.piece(n - k), addr = this.iov[this.seg]! + this.off;
+    while (k < n) {
+      const c = this.piece(n - k), addr = this.iov[this.seg]! + this.off;
+      try {
         if (toUser) this.t.mm.write(addr, buf, at + k, c);
         else this.t.mm.readInto(addr, buf, at + k, c);
-        k += c;
-        this.step(c);
+      } catch (e) {
+        this.fault = e;
+        // (copy_to_user/copy_from_user stop at the page that faults: the piece's pages before it still move)
+        const moved = e instanceof ErrnoError && e.errno === Errno.EFAULT ? copyPrefix(this.t, addr, buf, at + k, c, toUser) : 0;
+        this.step(moved);
+        return k + moved;
       }
-    } catch (e) {
-      this.fault = e;
+      k += c;
+      this.step(c);
     }
     return k;
   }
