@@ -423,3 +423,25 @@ test('madvise: fork flags (WIPEONFORK, DONTFORK and their undoing), FREE/DONTNEE
   // a host file's pages are the host's own mappings in a fork's copy of the host process: gone with the VMA
   sameInHostDir(g, 'madvise_modes');
 });
+
+// write(2) and copy_file_range into a host file reach its private mappings' pages that show the file (the page
+// cache's, which Linux maps until a write copies it: filemap_fault), read or mapped ahead alike; the process's own
+// copies keep theirs
+test('a private mapping of a host file shows later writes to the file where the process did not write', () => {
+  const g = buildGuest('mmap_written');
+  const dir = makeScratch('mmap_written');
+  try {
+    const native = runNative([g, `${dir}/f`]);
+    assert.match(native.stdout, /^writable: page 1 7, page 2 \(read\) 7, page 5 \(written\) 1, page 9 7$/m);
+    assert.match(native.stdout, /^copy_file_range 4: page 12 9$/m);
+    for (const full of ['0', '5']) {
+      const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/f'], { env: { ...CLEAN_ENV, UMLTS_TEST_HOST_FULL: full } });
+      // (on ptrace a page touched again after an eviction is taken as written, and keeps its bytes: README)
+      const want = testPlatform() === 'ptrace' && full === '5'
+        ? native.stdout.replace('across pages 2 and 3: 3 8 8', 'across pages 2 and 3: 3 3 8') : native.stdout;
+      assert.equal(r.stdout, want, r.describe());
+    }
+  } finally {
+    rmScratch(dir);
+  }
+});

@@ -866,6 +866,7 @@ export class HostFile extends File {
       }
       const n = guestErr(host.pwrite(fd, buf, p));
       if (n > 0 && pos === null) this.pos = p + n;
+      if (n > 0) this.fs.mappersOf(this.h.dev, this.h.ino)?.written(p, p + n);
       return n;
     });
   }
@@ -980,6 +981,7 @@ export class HostFile extends File {
           done += w;
           if (w < n) break;
         }
+        if (done > 0) dst.fs.mappersOf(dst.h.dev, dst.h.ino)?.written(outPos, outPos + done);
         return done;
       } finally {
         dst.fs.handles.unpin(dst.h);

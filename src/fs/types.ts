@@ -4,6 +4,7 @@
  * buffers, and report "would block" as -EAGAIN plus a wait queue to sleep on.
  */
 import { WaitQueue } from './waitqueue.js';
+import { PAGE_SIZE } from '../abi/mman.js';
 
 export type { Stat } from '../abi/stat.js';
 
@@ -49,7 +50,7 @@ export interface Mappable {
 
 /** An address space mapping a file (mm's FileMapper, structurally). */
 export interface FileMapper {
-  fileChanged(mappers: FileMappers, start: number, end: number): void;
+  fileChanged(mappers: FileMappers, start: number, end: number, privateOnly?: boolean): void;
   fileChangeDone(mappers: FileMappers, start: number, end: number): void;
 }
 /**
@@ -82,10 +83,16 @@ export class FileMappers {
   punched(start: number, end: number): void {
     this.changed(start, end);
   }
+  /** Bytes [start, end) were written (write(2), copy_file_range): the pages of private mappings that show the
+   * file there (its page cache's, which Linux maps until a process writes its own copy) show the new bytes: they go,
+   * and the next access reads them again. Shared mappings of a host file are the host's own. */
+  written(start: number, end: number): void {
+    if (end > start) this.changed(Math.floor(start / PAGE_SIZE) * PAGE_SIZE, Math.ceil(end / PAGE_SIZE) * PAGE_SIZE, true);
+  }
   /** Every mapper's pages first, then the caches they share (a mapper tells its pages from the cache's). */
-  private changed(start: number, end: number): void {
+  private changed(start: number, end: number, privateOnly = false): void {
     const users = [...this.users];
-    for (const m of users) m.fileChanged(this, start, end);
+    for (const m of users) m.fileChanged(this, start, end, privateOnly);
     for (const m of users) m.fileChangeDone(this, start, end);
   }
 }

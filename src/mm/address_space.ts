@@ -239,7 +239,7 @@ export class AddressSpace implements FileMapper {
   /** changes of files this address space maps (fileChanged) that came while every thread of it ran guest code
    * and the platform could not change its host then (ptrace): applied at its next stop (setSyncThread); null:
    * none; guarded by the JS thread */
-  private deferredChanges: Array<[FileMappers, number, number]> | null = null;
+  private deferredChanges: Array<[FileMappers, number, number, boolean]> | null = null;
   private mapsFile(r: FileMappers): void {
     if (this.fileMaps.has(r)) return;
     if (this.fileMaps.size >= this.filesPruneAt) {
@@ -272,8 +272,8 @@ export class AddressSpace implements FileMapper {
    * host unmaps its own pages. Another process's host gets the change at
    * once, or at its next stop (physmem.onMmChange decides).
    */
-  fileChanged(r: FileMappers, start: number, end: number): void {
-    const work = this.changeWork(r, start, end);
+  fileChanged(r: FileMappers, start: number, end: number, privateOnly = false): void {
+    const work = this.changeWork(r, start, end, privateOnly);
     if (work === null) {
       // (no VMA of it left: it is forgotten here)
       if (!this.vmas.some((v) => v.file?.rmap === r)) {
@@ -285,17 +285,17 @@ export class AddressSpace implements FileMapper {
     const change = this.physmem.onMmChange;
     if (work.length === 0 || change === null) return this.applyChange(r, start, end, work);
     change(this, () => this.applyChange(r, start, end, work), () => {
-      (this.deferredChanges ??= []).push([r, start, end]);
+      (this.deferredChanges ??= []).push([r, start, end, privateOnly]);
     });
   }
   /** fileChanged's work: each VMA of the file with pages to drop ([lo, hi) of its addresses, maybe empty) or a
    * page to clear in part; empty if only the page cache has something to forget; null if nothing has */
-  private changeWork(r: FileMappers, start: number, end: number): Array<[Vma, number, number]> | null {
+  private changeWork(r: FileMappers, start: number, end: number, privateOnly: boolean): Array<[Vma, number, number]> | null {
     const whole = wholePages(start, end);
     const work: Array<[Vma, number, number]> = [];
     let cached = false;
     for (const v of this.vmas) {
-      if (v.file?.rmap !== r) continue;
+      if (v.file?.rmap !== r || (privateOnly && v.flags & MAP_SHARED)) continue;
       if (v.file.cacheKey) cached = true;
       const lo = Math.max(v.start, v.start + whole[0] - v.pgoff), hi = Math.min(v.end, v.start + whole[1] - v.pgoff);
       const drops = lo < hi && (end === Infinity ? this.anyPresent(lo, hi) : this.dropShown(v, lo, hi, false));
@@ -1155,8 +1155,8 @@ export class AddressSpace implements FileMapper {
     if (this.deferredChanges !== null) {
       const d = this.deferredChanges;
       this.deferredChanges = null;
-      for (const [r, start, end] of d) {
-        const work = this.changeWork(r, start, end);
+      for (const [r, start, end, privateOnly] of d) {
+        const work = this.changeWork(r, start, end, privateOnly);
         if (work) this.applyChange(r, start, end, work);
       }
     }

@@ -19,7 +19,7 @@ export interface HostMappable {
 export interface FileMapper {
   /** Bytes [start, end) of the file changed under its mappings: a shrink to `start` bytes (end Infinity), or a
    * hole punched (AddressSpace.fileChanged). */
-  fileChanged(mappers: FileMappers, start: number, end: number): void;
+  fileChanged(mappers: FileMappers, start: number, end: number, privateOnly?: boolean): void;
   /** After every mapper's fileChanged: the page cache forgets the pages the change touched. */
   fileChangeDone(mappers: FileMappers, start: number, end: number): void;
 }
