@@ -424,11 +424,12 @@ test('madvise: fork flags (WIPEONFORK, DONTFORK and their undoing), FREE/DONTNEE
   sameInHostDir(g, 'madvise_modes');
 });
 
-// write(2) and copy_file_range into a host file reach its private mappings' pages that show the file (the page
-// cache's, which Linux maps until a write copies it: filemap_fault), read or mapped ahead alike; the process's own
-// copies keep theirs
-test('a private mapping of a host file shows later writes to the file where the process did not write', () => {
+// write(2) and copy_file_range into a host or tmpfs file reach its private mappings' pages that show the file (the
+// page cache's, which Linux maps until a write copies it: filemap_fault), read or mapped ahead alike; the process's
+// own copies keep theirs
+test('a private mapping of a host or tmpfs file shows later writes to the file where the process did not write', () => {
   const g = buildGuest('mmap_written');
+  assertSameAsNative([g, '/dev/shm/mmap_written.dat']);
   const dir = makeScratch('mmap_written');
   try {
     const native = runNative([g, `${dir}/f`]);

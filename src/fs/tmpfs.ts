@@ -380,6 +380,13 @@ export class TmpReg extends TmpNode {
   /** shared mappings that may be written (VM_SHARED with VM_MAYWRITE: i_mmap_writable), which F_SEAL_WRITE
    * refuses to be added over (EBUSY); guarded by the JS thread (mmap, munmap, fork, exit) */
   writeMaps = 0;
+  /** the bytes' generation for mm's page cache (cacheKey): every change the kernel makes (write, resize, a hole,
+   * fallocate) starts a new one, so a mapping made after it never finds frames of the bytes before; guarded by
+   * the JS thread */
+  gen = 0;
+  /** a shared mapping that may be written has been made: the guest writes its pages where the kernel does not
+   * see it, so private mappings copy the pages they fault (no page cache) from then on; guarded by the JS thread */
+  sharedWritten = false;
   /** the address spaces that map it (i_mmap), told when it shrinks; it guards its own set */
   readonly rmap = new FileMappers();
 
@@ -400,6 +407,7 @@ export class TmpReg extends TmpNode {
     if ((n < cur && this.seals & F_SEAL_SHRINK) || (n > cur && this.seals & F_SEAL_GROW)) return -Errno.EPERM;
     const r = this.store.resize(n);
     if (r < 0) return r;
+    this.gen++;
     this.ctimeNs = nowNs();
     if (n < cur) this.rmap.shrunk(n);
     return 0;
@@ -410,6 +418,7 @@ export class TmpReg extends TmpNode {
     if (this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -Errno.EPERM;
     const r = this.store.punch(off, len);
     if (r < 0) return r;
+    this.gen++;
     this.mtimeNs = this.ctimeNs = nowNs();
     this.rmap.punched(off, off + len);
     return 0;
@@ -422,6 +431,7 @@ export class TmpReg extends TmpNode {
     const grows = !keepSize && off + len > this.size;
     const r = this.store.allocate(keepSize, off, len);
     if (r < 0) return r;
+    this.gen++;
     if (grows) this.mtimeNs = this.ctimeNs = nowNs();
     return 0;
   }
@@ -438,7 +448,12 @@ export class TmpReg extends TmpNode {
       buf = buf.subarray(0, Math.floor(this.store.size / 4096) * 4096 - p);
     }
     const n = this.store.write(buf, p);
-    if (n > 0) this.mtimeNs = this.ctimeNs = nowNs();
+    if (n > 0) {
+      this.mtimeNs = this.ctimeNs = nowNs();
+      this.gen++;
+      // (private mappings' pages that show the file take the new bytes, as Linux's page cache)
+      if (!this.rmap.idle) this.rmap.written(p, p + n);
+    }
     return n;
   }
   /** memfd_add_seals (mm/memfd.c), for a file open for writing: 0 or -errno. */
@@ -536,7 +551,11 @@ export class TmpFile extends File {
       },
       writers(delta: number): void {
         node.writeMaps += delta;
+        if (delta > 0) node.sharedWritten = true;
       },
+      // private mappings share the page cache's frames of the file's pages until a write copies one (and see
+      // the kernel's changes of the file there), unless a shared mapping may write the pages behind its back
+      cacheKey: node.sharedWritten || shared ? undefined : `t${node.fs.dev}:${node.fs.serial}:${node.ino}:${node.gen}`,
       writeSealed: (node.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0,
       rmap: node.rmap,
       mapName: this.path,
