@@ -242,6 +242,8 @@ export function mremap(mm: AddressSpace, old: number, oldLen: number, newLen: nu
     mm.insertMapping(copy);
     return dest;
   }
+  // vma_to_resize: the vDSO's special mapping is VM_DONTEXPAND: it may move or shrink, not grow
+  if (newLen > oldLen && vma.file?.mapName === '[vdso]') throw new ErrnoError(Errno.EFAULT);
   if (flags & MREMAP_FIXED) {
     // (as mmap: nothing below mmap_min_addr, which the host would refuse the stub: found by a fuzzer)
     if (newAddr < MMAP_MIN_ADDR) throw new ErrnoError(Errno.EPERM);

@@ -465,13 +465,14 @@ export function mlockFutureOk(t: Task, len: number): boolean {
   const limit = getLimit(t, RLIMIT_MEMLOCK)[0];
   return limit === Infinity || (len + t.mm.lockedBytes()) / PAGE <= Math.floor(limit / PAGE);
 }
-/** The page-aligned [start, end) of an mlock-family range (addr down, the length up with it), or -EINVAL for
- * one that wraps. */
-function lockRange(r: Regs): [number, number] | number {
+/** The page-aligned [start, end) of an mlock-family range (addr down, the length up with it), and whether it
+ * wraps past 2^64 (apply_vma_lock_flags' EINVAL, for the caller to give in its turn). */
+function lockRange(r: Regs): [number, number, boolean] {
   const addr = r.getBig(A0), off = addr % BigInt(PAGE);
-  const start = addr - off, end = start + ((r.getBig(A1) + off + BigInt(PAGE - 1)) & ~BigInt(PAGE - 1));
-  if (end > 0xffffffffffffffffn) return -Errno.EINVAL;
-  return [Number(start), Number(end)];
+  // (PAGE_ALIGN(len + offset) in 64 bits: a length near 2^64 wraps to nothing, which locks nothing)
+  const len = (r.getBig(A1) + off + BigInt(PAGE - 1)) & ~BigInt(PAGE - 1) & 0xffffffffffffffffn;
+  const start = addr - off, end = start + len;
+  return [Number(start), Number(end), end > 0xffffffffffffffffn];
 }
 /**
  * do_mlock: EPERM without can_do_mlock; ENOMEM when the pages locked with
@@ -481,10 +482,10 @@ function lockRange(r: Regs): [number, number] | number {
  */
 function doMlock(t: Task, r: Regs, onFault: boolean): number {
   if (!canDoMlock(t)) return -Errno.EPERM;
-  const range = lockRange(r);
-  if (typeof range === 'number') return range;
-  const [start, end] = range, mm = t.mm;
+  const [start, end, wraps] = lockRange(r), mm = t.mm;
+  // (the limit first, then the range: do_mlock)
   if (!mlockFutureOk(t, end - start - mm.lockedBytes(start, end))) return -Errno.ENOMEM;
+  if (wraps) return -Errno.EINVAL;
   return mm.setLocked(start, end, true, onFault);
 }
 /** mlock(2) */
@@ -499,8 +500,8 @@ export function sys_mlock2(t: Task, r: Regs): number {
 }
 /** munlock(2): the range's VMAs unlocked (ENOMEM at a hole). */
 export function sys_munlock(t: Task, r: Regs): number {
-  const range = lockRange(r);
-  return typeof range === 'number' ? range : t.mm.setLocked(range[0], range[1], false, false);
+  const [start, end, wraps] = lockRange(r);
+  return wraps ? -Errno.EINVAL : t.mm.setLocked(start, end, false, false);
 }
 /**
  * mlockall(2): MCL_CURRENT locks every mapping (ENOMEM if they pass

@@ -6,6 +6,7 @@
  * msync's MS_INVALIDATE on locked pages EBUSY. */
 #include <errno.h>
 #include <linux/capability.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,10 @@ int main(void) {
   SHOW("mlock 32K (not page aligned: 1 byte in)", mlock(p + 1, 32 * K - 1));
   printf("VmLck %ld kB\n", vmlck());
   SHOW("mlock the same 32K again", mlock(p, 32 * K));
+  /* PAGE_ALIGN(len) wraps to 0 near 2^64: nothing to lock; a length just short of it spans the top: EINVAL */
+  SHOW("mlock SIZE_MAX", mlock(p, SIZE_MAX));
+  SHOW("munlock SIZE_MAX", munlock(p, SIZE_MAX));
+  SHOW("mlock SIZE_MAX - 8K", mlock(p, SIZE_MAX - 8 * K));
   SHOW("mlock 32K from 16K in (16K of them locked)", mlock(p + 16 * K, 32 * K));
   printf("VmLck %ld kB\n", vmlck());
   SHOW("mlock 80K (48K of them locked: 68K)", mlock(p, 80 * K));

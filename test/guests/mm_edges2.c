@@ -21,6 +21,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -59,6 +60,9 @@ int main(void) {
   /* past the top */
   char *q = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   char *p = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* the vDSO is VM_DONTEXPAND: it does not grow (vma_to_resize), in place or moved */
+  long vdso = (long)getauxval(AT_SYSINFO_EHDR);
+  say("mremap growing the vDSO: %s\n", res(remap((char *)vdso, P, 16 * P, MREMAP_MAYMOVE, 0)));
   say("mremap, the same size 2^62: %s\n", res(remap(p, 1L << 62, 1L << 62, 0, 0)));
   say("mremap growing to 2^47: %s\n", res(remap(p, P, 1L << 47, MREMAP_MAYMOVE, 0)));
   say("mremap shrinking, the old range past the top: %s\n", res(remap(p, 1L << 47, P, 0, 0)));
