@@ -823,6 +823,13 @@ export class HostFile extends File {
   constructor(private readonly fs: HostFs, readonly h: HostHandle, flags: number, path: string) {
     super(flags, path);
   }
+  /** the host inode's key among its filesystem's mappers (HandleCache.rmaps), made at the first write; owned by
+   * this file */
+  private mappersKey = '';
+  /** The address spaces mapping this host inode, if any (a write reaches their private pages of it). */
+  private mappers(): FileMappers | undefined {
+    return this.fs.handles.rmaps.get(this.mappersKey ||= `${this.h.dev}:${this.h.ino}`);
+  }
   /** Run op with the handle pinned. */
   private with(op: (fd: number) => number): number {
     const fd = this.fs.handles.pin(this.h);
@@ -866,7 +873,7 @@ export class HostFile extends File {
       }
       const n = guestErr(host.pwrite(fd, buf, p));
       if (n > 0 && pos === null) this.pos = p + n;
-      if (n > 0) this.fs.mappersOf(this.h.dev, this.h.ino)?.written(p, p + n);
+      if (n > 0) this.mappers()?.written(p, p + n);
       return n;
     });
   }
@@ -970,19 +977,24 @@ export class HostFile extends File {
       const outFd = dst.fs.handles.pin(dst.h);
       if (outFd < 0) return outFd;
       try {
-        let done = 0;
+        let done = 0, err = 0;
         while (done < len) {
           const want = Math.min(len - done, scratch.length);
           const n = host.pread(inFd, scratch.subarray(0, want), inPos + done);
-          if (n < 0) return done > 0 ? done : guestErr(n);
-          if (n === 0) break;
+          if (n <= 0) {
+            err = n;
+            break;
+          }
           const w = host.pwrite(outFd, scratch.subarray(0, n), outPos + done);
-          if (w < 0) return done > 0 ? done : guestErr(w);
+          if (w < 0) {
+            err = w;
+            break;
+          }
           done += w;
           if (w < n) break;
         }
-        if (done > 0) dst.fs.mappersOf(dst.h.dev, dst.h.ino)?.written(outPos, outPos + done);
-        return done;
+        if (done > 0) dst.mappers()?.written(outPos, outPos + done);
+        return done > 0 || err === 0 ? done : guestErr(err);
       } finally {
         dst.fs.handles.unpin(dst.h);
       }

@@ -27,7 +27,7 @@ import { Errno } from '../abi/errno.js';
 import * as host from '../host/libc.js';
 import { parseStat } from '../abi/stat.js';
 import type { HostMappable } from './types.js';
-import { MAX_OFFSET, SEEK_DATA } from './node.js';
+import { MAX_OFFSET, SEEK_DATA, SEEK_HOLE } from './node.js';
 import { PAGE_SIZE } from '../abi/mman.js';
 
 const pageUp = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
@@ -231,11 +231,35 @@ export class ShmemStore {
       this.len = end;
       return 0;
     }
+    // the mount's limit before the host allocates anything (shmem_fallocate's ENOSPC, with nothing allocated)
+    if (this.holeBytes(off, end) > this.account.maxBytes - this.account.used) return -Errno.ENOSPC;
     const r = host.fallocateTry(this.fd, keepSize ? host.FALLOC_FL_KEEP_SIZE : 0, off, len);
     if (r < 0) return r === -Errno.EFBIG ? r : -Errno.ENOSPC;
     if (!keepSize && end > this.len) this.len = end;
     this.recharge();
     return 0;
+  }
+
+  /** The memfd's unallocated bytes of whole pages in [off, end): what an allocation of the range would add (the
+   * whole range when that fits the mount anyway, without asking the host). */
+  private holeBytes(off: number, end: number): number {
+    const lo = pageDown(off), hi = pageUp(end);
+    if (hi - lo <= this.account.maxBytes - this.account.used) return hi - lo;
+    let holes = 0;
+    for (let p = lo; p < hi;) {
+      const h = host.lseek(this.fd, p, SEEK_HOLE);
+      // (past the size the host tells nothing (ENXIO): counted as holes, room fallocated there before or not)
+      if (h < 0) {
+        holes += hi - p;
+        break;
+      }
+      if (h >= hi) break;
+      const d = host.lseek(this.fd, h, SEEK_DATA);
+      const stop = d < 0 || d > hi ? hi : d;
+      holes += pageUp(stop) - pageDown(h);
+      p = stop;
+    }
+    return holes;
   }
 
   /** lseek's SEEK_DATA/SEEK_HOLE from off: the memfd knows its holes, the buffer has none; the offset or -errno

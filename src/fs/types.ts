@@ -62,6 +62,9 @@ export interface FileMapper {
  */
 export class FileMappers {
   private readonly users = new Set<FileMapper>();
+  /** a private mapping of the file has been made, by any address space (sticky: written() has work only then);
+   * guarded by the JS thread (mm's insert sets it) */
+  privateMapped = false;
   /** onEmpty: called when the last address space lets go (a filesystem that keeps one per host inode forgets it) */
   constructor(private readonly onEmpty: (() => void) | null = null) {}
   add(m: FileMapper): void {
@@ -87,7 +90,7 @@ export class FileMappers {
    * file there (its page cache's, which Linux maps until a process writes its own copy) show the new bytes: they go,
    * and the next access reads them again. Shared mappings of a host file are the host's own. */
   written(start: number, end: number): void {
-    if (end > start) this.changed(Math.floor(start / PAGE_SIZE) * PAGE_SIZE, Math.ceil(end / PAGE_SIZE) * PAGE_SIZE, true);
+    if (end > start && this.privateMapped && this.users.size > 0) this.changed(Math.floor(start / PAGE_SIZE) * PAGE_SIZE, Math.ceil(end / PAGE_SIZE) * PAGE_SIZE, true);
   }
   /** Every mapper's pages first, then the caches they share (a mapper tells its pages from the cache's). */
   private changed(start: number, end: number, privateOnly = false): void {

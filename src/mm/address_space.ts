@@ -634,11 +634,11 @@ export class AddressSpace implements FileMapper {
     let n = 0;
     for (const v of this.vmas) {
       if (!(v.vmFlags & (VM_DONTCOPY | VM_WIPEONFORK))) continue;
-      const lo = v.start / PAGE_SIZE, hi = v.end / PAGE_SIZE;
-      for (let k = Math.floor(lo / PT_SIZE); k * PT_SIZE < hi; k++) {
-        const q = pt.get(k);
-        if (!q) continue;
-        for (let i = Math.max(lo - k * PT_SIZE, 0), e = Math.min(hi - k * PT_SIZE, PT_SIZE); i < e; i++) {
+      // (this side's present page-table pages only: a huge reservation is not walked slot by slot)
+      this.eachPtPage(v.start / PAGE_SIZE, v.end / PAGE_SIZE, (_p, base, i0, i1) => {
+        const q = pt.get(base / PT_SIZE);
+        if (!q) return;
+        for (let i = i0; i < i1; i++) {
           const f = q.frame[i]!;
           if (!f) continue;
           this.physmem.put(f - 1);
@@ -647,8 +647,8 @@ export class AddressSpace implements FileMapper {
           q.count--;
           n++;
         }
-        if (q.count === 0) pt.delete(k);
-      }
+        if (q.count === 0) pt.delete(base / PT_SIZE);
+      });
     }
     return n;
   }
@@ -895,7 +895,10 @@ export class AddressSpace implements FileMapper {
     return at >= end;
   }
   insert(vma: Vma): void {
-    if (vma.file?.rmap) this.mapsFile(vma.file.rmap);
+    if (vma.file?.rmap) {
+      this.mapsFile(vma.file.rmap);
+      if (!(vma.flags & MAP_SHARED)) vma.file.rmap.privateMapped = true;
+    }
     const i = this.firstAfter(vma.start);
     this.vmas.splice(i, 0, vma);
     this.mergeAround(i);

@@ -28,6 +28,8 @@ export interface FileMapper {
 export interface FileMappers {
   add(m: FileMapper): void;
   remove(m: FileMapper): void;
+  /** a private mapping of the file has been made (a write to it has pages to reach) */
+  privateMapped: boolean;
 }
 
 /** What a private file mapping is filled from (fs's Mappable, structurally). */

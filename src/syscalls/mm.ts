@@ -33,6 +33,7 @@ import { vfsFallocate } from './open.js';
 import { type Vma, VM_DONTCOPY, VM_WIPEONFORK } from '../mm/vma.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../abi/falloc.js';
 import { OutOfMemory } from '../mm/physmem.js';
+import { touchesTable, unpatchAll } from '../mm/syscall_patch.js';
 
 const PAGE = 4096;
 const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP;
@@ -277,6 +278,11 @@ function madvise(t: Task, mm: Task['mm'], addr: number, len: number, advice: num
 function madviseVma(t: Task, mm: Task['mm'], v: Vma, start: number, end: number, advice: number): number {
   // (vma_is_anonymous: a private mapping of no file; a shared anonymous one is shmem's)
   const anonymous = v.file === null && !(v.flags & MAP_SHARED);
+  // the syscall-patch table lies in guest memory: advice that empties it here, or in a fork's child, first puts
+  // the patched sites back (as munmap and mprotect of it do)
+  const empties = advice === MADV_DONTNEED || advice === MADV_FREE || advice === MADV_DONTNEED_LOCKED ||
+    advice === MADV_WIPEONFORK || advice === MADV_DONTFORK;
+  if (empties && mm.patches && touchesTable(mm.patches, start, end)) unpatchAll(mm, mm.patches);
   switch (advice) {
     case MADV_DONTNEED:
     case MADV_FREE:
@@ -330,13 +336,15 @@ function madvisePopulate(mm: Task['mm'], start: number, end: number, write: bool
     if (v === undefined || v.start > at) return -Errno.ENOMEM;
     if (!(v.prot & (write ? PROT_WRITE : PROT_READ))) return -Errno.EINVAL;
     let stop = Math.min(end, v.end);
-    // (a file's end: the first page wholly past it)
+    // (a file's end: the first page wholly past it; a size the host would not tell: none)
     const size = v.file?.size?.();
-    const fileEnd = size === undefined ? Infinity : v.start + Math.ceil(size / PAGE) * PAGE - v.pgoff;
+    const fileEnd = size === undefined || size < 0 ? Infinity : v.start + Math.ceil(size / PAGE) * PAGE - v.pgoff;
     const past = fileEnd < stop;
     if (past) stop = Math.max(at, fileEnd);
     try {
-      mm.prefault(at, stop);
+      // a write to a private page takes its own copy (breaks copy-on-write), as the write fault would
+      if (write && !(v.flags & MAP_SHARED)) for (let a = at; a < stop; a += PAGE) mm.userFrame(a, true);
+      else mm.prefault(at, stop);
     } catch (e) {
       if (e instanceof OutOfMemory) return -Errno.ENOMEM;
       throw e;

@@ -294,6 +294,17 @@ interface MsgHdr {
 }
 
 /** copy_msghdr_from_user (the iovecs read too). */
+/** The msghdr at addr: read now, or, on a re-run after a sleep, the one the call read first (___sys_sendmsg and
+ * ___sys_recvmsg copy it in once). */
+function callMsghdr(t: Task, addr: UserPtr): MsgHdr {
+  return (t.sc.state as { msg?: MsgHdr } | null)?.msg ?? readMsghdr(t, addr);
+}
+/** The call sleeps (its state is kept): its re-run takes m again (callMsghdr). */
+function keepMsghdr(t: Task, m: MsgHdr): void {
+  const st = t.sc.state as { msg?: MsgHdr } | null;
+  if (st !== null && typeof st === 'object') st.msg = m;
+}
+
 function readMsghdr(t: Task, addr: UserPtr): MsgHdr {
   const dv = readStruct(t, addr, S.MSGHDR_SIZE);
   const u64 = (o: number): number => dv.getUint32(o + 4, true) * 0x100000000 + dv.getUint32(o, true);
@@ -469,11 +480,12 @@ function writeControl(t: Task, sock: Socket, info: RecvInfo, addr: UserPtr, len:
 
 /** ____sys_recvmsg for one message at msgAddr: the result, with msg_namelen, msg_controllen and msg_flags written back. */
 function recvOne(t: Task, sock: Socket, msgAddr: UserPtr, flags: number): number {
-  const m = readMsghdr(t, msgAddr);
+  const m = callMsghdr(t, msgAddr);
   if (m.namelen < 0) return -Errno.EINVAL;
   const info = newRecvInfo();
   info.ctlRoom = m.control !== 0 ? m.controllen : 0;
   const n = doRecv(t, sock, m.iov, flags, info);
+  keepMsghdr(t, m);
   if (n < 0) {
     scmRelease(info.scm);
     return n;
@@ -661,7 +673,10 @@ export function sys_recvfrom(t: Task, r: Regs): number {
 export function sys_sendmsg(t: Task, r: Regs): number {
   const s = sockOf(t, r.getI32(A0));
   if (typeof s === 'number') return s;
-  return sendOne(t, s, readMsghdr(t, r.get(A1)), r.getI32(A2));
+  const m = callMsghdr(t, r.get(A1));
+  const n = sendOne(t, s, m, r.getI32(A2));
+  keepMsghdr(t, m);
+  return n;
 }
 
 /** recvmsg(2) */
@@ -713,8 +728,9 @@ function mmsgLoop(t: Task, r: Regs, send: boolean): number {
     let n: number, part = false;
     try {
       if (send) {
-        const m = readMsghdr(t, at);
+        const m = callMsghdr(t, at);
         n = sendOne(t, s, m, flags);
+        keepMsghdr(t, m);
         part = n >= 0 && n < m.iov.total;
       } else {
         n = recvOne(t, s, at, i > 0 && flags & S.MSG_WAITFORONE ? (flags & ~S.MSG_WAITFORONE) | S.MSG_DONTWAIT : flags & ~S.MSG_WAITFORONE);

@@ -248,10 +248,11 @@ export function copyOutPartial(t: Task, addr: UserPtr, buf: Uint8Array): number 
 
 /**
  * A position in an iovec array (struct iov_iter); copies advance it. A copy
- * that faults part-way stops at the last whole piece it copied, returns that
- * count and keeps what was thrown in fault, for the caller to report the
- * bytes that did move or the error (a read that transferred something
- * returns its count, as Linux's). Owned by the syscall run that made it.
+ * that faults part-way stops at the page that faults (the pages before it
+ * move), returns that count and keeps what was thrown in fault, for the
+ * caller to report the bytes that did move or the error (a read that
+ * transferred something returns its count, as Linux's). Owned by the
+ * syscall run that made it.
  */
 export class IovIter {
   /** the current segment (an index into iov) and the offset in it */

@@ -37,6 +37,9 @@ int main(int argc, char **argv) {
   }
   say("offset -1", fallocate(fds[0], 0, -1, 4096));
   say("length 0", fallocate(fds[0], 0, 0, 0));
+  /* more than the filesystem holds: ENOSPC, nothing allocated (shmem_fallocate checks before it allocates) */
+  say("200 GiB", fallocate(fds[0], 0, 0, 200L << 30));
+  say("200 GiB, KEEP_SIZE", fallocate(fds[0], FALLOC_FL_KEEP_SIZE, 0, 200L << 30));
   int m = memfd_create("sealed", MFD_ALLOW_SEALING);
   if (m < 0 || ftruncate(m, 4096) != 0 || fcntl(m, F_ADD_SEALS, F_SEAL_GROW) != 0) return 1;
   say("memfd sealed against growth, KEEP_SIZE past the end", fallocate(m, FALLOC_FL_KEEP_SIZE, 0, 8192));
