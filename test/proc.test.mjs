@@ -4,7 +4,7 @@
 import { test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { scratchDir, makeVfs, fakeProc, caller, readAll, O_RDONLY } from './fs_lib.mjs';
-import { BUSYBOX, runUmlts, assertNoLeftovers, assertSameAsNative, buildGuest } from './lib.mjs';
+import { BUSYBOX, runUmlts, assertNoLeftovers, assertSameAsNative, buildGuest, makeScratch, rmScratch } from './lib.mjs';
 
 const c = caller();
 const sd = scratchDir('proc');
@@ -195,4 +195,21 @@ test('load averages: two tasks spinning 10.6 s raise the 1-minute figure; sysinf
   assert.doesNotMatch(r.stdout, /: no$/m, r.describe());
   // from 0, two samples of 2 runnable tasks: calc_load gives 0.31 exactly (rounded up while rising)
   assert.match(r.stdout, /^1-minute load 0\.3[01]: /m, r.describe());
+});
+
+// d_path: getcwd follows a tmpfs cwd's renamed parent and is ENOENT once it is removed; an open file unlinked
+// since is " (deleted)" in /proc/self/fd (tmpfs and a host directory's)
+test('getcwd after the cwd\'s parent is renamed or the cwd removed; /proc/self/fd of an unlinked file', () => {
+  const g = buildGuest('cwd_renamed');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^getcwd after the parent's rename: \/dev\/shm\/cwd_d2\/sub\n/m);
+  assert.match(native.stdout, /^fd link: \/dev\/shm\/cwd_d2\/sub\/f \(deleted\)\n/m);
+  assert.match(native.stdout, /^getcwd after rmdir: No such file or directory\n/m);
+  const dir = makeScratch('cwd_renamed');
+  try {
+    const r = runUmlts(['--mount', `${dir}:/rw`], [g, '/rw/h']);
+    assert.match(r.stdout, /^fd link: \/rw\/h \(deleted\)\n/m, r.describe());
+  } finally {
+    rmScratch(dir);
+  }
 });

@@ -48,6 +48,14 @@ export abstract class File {
   get fasyncCapable(): boolean {
     return false;
   }
+  /** its inode has no name left (d_unlinked: /proc/PID/fd's link says " (deleted)") */
+  get unlinked(): boolean {
+    return false;
+  }
+  /** d_path of the open file, as /proc/PID/fd shows it */
+  get linkPath(): string {
+    return this.unlinked && !this.path.endsWith(' (deleted)') ? `${this.path} (deleted)` : this.path;
+  }
   /** The POLL_* reason kill_fasync gives for a wake-up of waitq with these events (0: none): data came
    * (POLL_IN), room (POLL_OUT), urgent data (POLL_PRI); a file whose wake-ups say more says so itself. */
   fasyncReason(events: number): number {

@@ -902,6 +902,11 @@ export class HostFile extends File {
     const r = this.with((fd) => guestErr(host.fstat(fd, this.stbuf)));
     return r < 0 ? r : parseStat(this.stbuf);
   }
+  /** the host file has no name left (unlinked by a guest or on the host) */
+  override get unlinked(): boolean {
+    const st = this.stat();
+    return typeof st !== 'number' && st.nlink === 0 && (st.mode & S_IFMT) !== S_IFDIR;
+  }
   /** the host's statx of the open file: its birth time (when asked and kept) and attributes */
   override statx(mask: number): Stat | number {
     const r = this.with((fd) => guestErr(host.statx(fd, '', host.AT_EMPTY_PATH, hostStatxMask(mask), this.fs.stxbuf)));

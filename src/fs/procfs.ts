@@ -720,7 +720,7 @@ class FdDir extends DirNode {
     const file = (): File | null => p.fds(pid)?.get(fd) ?? null;
     // the link's mode shows the access mode: lr-x, l-wx or lrwx (proc_fd_link's inode)
     const perm = (f.readable ? 0o500 : 0o100) | (f.writable ? 0o200 : 0);
-    return new LinkNode(this.fs, fdIno(pid, fd), () => file()?.path ?? null, file, perm);
+    return new LinkNode(this.fs, fdIno(pid, fd), () => file()?.linkPath ?? null, file, perm);
   }
   override readdir(): DirEntry[] | number {
     const fds = this.fs.provider.fds(this.pid);

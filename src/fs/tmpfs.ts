@@ -41,6 +41,9 @@ export class TmpFs extends FileSystem {
   used = 0;
   /** files moved to a host memfd for their holes alone (ShmemStore.sparse); guarded by the JS thread */
   sparseFiles = 0;
+  /** directories renamed so far (the paths below them changed: a cwd there follows, Vfs.cwdLoc); guarded by the
+   * JS thread */
+  dirRenames = 0;
   /** the kernel's lock table (flock/OFD locks go when a File is released); set once by the Vfs */
   locks: LockTable | null = null;
   /** tells this instance's inodes from another's of the same dev (the stub's host-file ids); immutable */
@@ -170,6 +173,26 @@ export class TmpDir extends TmpNode {
   /** removed (rmdir): nothing may be created in it; guarded by the JS thread */
   dead = false;
 
+  /** Where this directory is now below root (a directory above it on the same mount): "/a/b", "" for root
+   * itself; null if it, or a directory between, was removed (d_path's unlinked check). Renames since it was
+   * walked to are followed: each directory knows its parent, and its name is its entry there. */
+  pathBelow(root: TmpDir): string | null {
+    let path = '';
+    for (let d: TmpDir = this; d !== root; d = d.parent!) {
+      if (d.dead || d.parent === null) return null;
+      let name: string | null = null;
+      for (const [n, e] of d.parent.entries) {
+        if (e === d) {
+          name = n;
+          break;
+        }
+      }
+      if (name === null) return null;
+      path = `/${name}${path}`;
+    }
+    return path;
+  }
+
   constructor(fs: TmpFs, perm: number, cred: FsCred, parent: TmpDir | null) {
     // a new directory's group: the parent's if it is setgid (and it stays setgid), else the creator's
     const sgid = parent !== null && (parent.imode & 0o2000) !== 0;
@@ -297,6 +320,7 @@ export class TmpDir extends TmpNode {
       if (dst instanceof TmpDir && this.within(dst)) return -Errno.EINVAL;
       this.entries.set(oldName, dst);
       nd.entries.set(newName, src);
+      if (src instanceof TmpDir || dst instanceof TmpDir) this.fs.dirRenames++;
       if (this !== nd) {
         if (src instanceof TmpDir) { src.parent = nd; nd.nlink++; this.nlink--; }
         if (dst instanceof TmpDir) { dst.parent = this; this.nlink++; nd.nlink--; }
@@ -319,6 +343,7 @@ export class TmpDir extends TmpNode {
     }
     this.entries.delete(oldName);
     nd.entries.set(newName, src);
+    if (src instanceof TmpDir) this.fs.dirRenames++;
     if (src instanceof TmpDir && this !== nd) {
       src.parent = nd;
       this.nlink--;
@@ -515,6 +540,9 @@ export class TmpFile extends File {
   }
   override stat(): Stat {
     return this.node.stat();
+  }
+  override get unlinked(): boolean {
+    return this.node.nlink === 0;
   }
   /** noop_fsync: in memory already */
   override fsync(): number {

@@ -55,7 +55,7 @@ import {
 } from './node.js';
 import { HostFs, HandleCache, OpenHostNode, HostFile, HostNode } from './hostfs.js';
 import { LockTable } from './locks.js';
-import { TmpFs, TmpFile, TmpReg } from './tmpfs.js';
+import { TmpFs, TmpFile, TmpReg, TmpDir } from './tmpfs.js';
 import { SecretMemFile } from './secretmem.js';
 import { DevFs } from './devfs.js';
 import { ProcFs, ProcProvider } from './procfs.js';
@@ -87,6 +87,8 @@ export interface FsContext {
   root?: Loc;
   /** the VFS's cache of where cwd is (valid while cwdLoc.path === cwd); the kernel may leave it unset */
   cwdLoc?: Loc;
+  /** a tmpfs cwd's filesystem's dirRenames when cwdLoc's path was last found true (Vfs.cwdLoc) */
+  cwdRenames?: number;
 }
 
 /** What the VFS needs from its caller (a Task fits structurally). */
@@ -534,10 +536,32 @@ export class Vfs {
 
   // ---- path walking -----------------------------------------------------------------------
 
-  /** The cwd as a Loc (cached in the FsContext). */
+  /**
+   * getcwd(2)'s path: the cwd's canonical path, or, for a tmpfs
+   * directory, where it is now (renamed since, or one above it: its
+   * parents say; removed: ENOENT, as d_path's unlinked check).
+   */
+  cwdPath(c: FsCaller): string | number {
+    const loc = this.cwdLoc(c);
+    if (typeof loc === 'number') return loc;
+    if (loc.node instanceof TmpDir && loc.node.dead) return -Errno.ENOENT;
+    return c.fs.cwd;
+  }
+
+  /** The cwd as a Loc (cached in the FsContext). A tmpfs cwd's path follows the renames of it and the
+   * directories above it (each knows its parent): getcwd, and the paths of files opened relative to it. */
   private cwdLoc(c: FsCaller): Loc | number {
     const fs = c.fs;
-    if (fs.cwdLoc && fs.cwdLoc.path === fs.cwd) return fs.cwdLoc;
+    if (fs.cwdLoc && fs.cwdLoc.path === fs.cwd) {
+      const l = fs.cwdLoc, node = l.node, root = l.mnt.root;
+      if (node instanceof TmpDir && root instanceof TmpDir && fs.cwdRenames !== node.fs.dirRenames) {
+        fs.cwdRenames = node.fs.dirRenames;
+        const below = node.pathBelow(root);
+        const path = below === null ? l.path : (l.mnt.path === '/' ? '' : l.mnt.path) + below || '/';
+        if (path !== l.path) fs.cwd = (fs.cwdLoc = { ...l, path }).path;
+      }
+      return fs.cwdLoc;
+    }
     const r = this.walk(ndFor(ROOT_CRED, this.rootLoc), this.rootLoc, fs.cwd, true);
     if (typeof r === 'number') return r;
     fs.cwdLoc = r;

@@ -290,7 +290,9 @@ export function sys_faccessat2(t: Task, r: Regs): number {
 /** getcwd(2): the length including the NUL. */
 export function sys_getcwd(t: Task, r: Regs): number {
   const buf = r.get(A0), size = r.get(A1);
-  const b = encodeName(t.kernel.vfs.pathFor(t, t.fs.cwd) + '\0');
+  const cwd = t.kernel.vfs.cwdPath(t);
+  if (typeof cwd === 'number') return cwd;
+  const b = encodeName(t.kernel.vfs.pathFor(t, cwd) + '\0');
   if (size < b.length) return -Errno.ERANGE;
   copyOut(t, buf, b);
   return b.length;
