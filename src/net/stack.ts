@@ -94,8 +94,11 @@ export class NetStack {
   private readonly udplite: PortTable = new Map();
   /** AF_VSOCK ports of the loopback transport; guarded by the JS thread */
   readonly vsockPorts = new Map<number, VsockStream>();
-  /** every open socket, for /proc/net (weakly: a closed socket drops out); guarded by the JS thread */
-  readonly sockets = new Set<WeakRef<Socket>>();
+  /** every open socket, for /proc/net, and closed ones until the next pruning (track). Not WeakRefs: a WeakRef's
+   * target lives until the JavaScript job that made or read it ends, and the kernel's loop is one job while guests
+   * keep trapping, so every socket a guest ever closed stayed in memory (found by a guest that made sockets in a
+   * loop: the heap ran out). Guarded by the JS thread */
+  readonly sockets = new Set<Socket>();
   /** sockfs inode numbers; guarded by the JS thread */
   private nextIno = 10000;
   /** the next autobind name and ephemeral port to try; guarded by the JS thread */
@@ -189,7 +192,7 @@ export class NetStack {
   }
   /** Remember a socket for /proc/net (accept's children too). */
   track(s: Socket): void {
-    this.sockets.add(new WeakRef(s));
+    this.sockets.add(s);
     // forget closed sockets now and then, so a guest that never reads /proc/net cannot grow the set without end
     if (this.sockets.size > this.pruneAt) {
       this.live();
@@ -201,9 +204,8 @@ export class NetStack {
   /** Open sockets now (the closed ones are forgotten). */
   live(): Socket[] {
     const r: Socket[] = [];
-    for (const w of this.sockets) {
-      const s = w.deref();
-      if (!s || s.released) this.sockets.delete(w);
+    for (const s of this.sockets) {
+      if (s.released) this.sockets.delete(s);
       else r.push(s);
     }
     return r;
