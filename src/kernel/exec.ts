@@ -227,6 +227,9 @@ const EXEC_ROOM_PAGES = 4096;
  */
 export function execve(k: Kernel, task: Task, path: string, argv: string[], envp: string[], origin: ExecOrigin | null = null): number {
   k.stats.execs++;
+  // an empty argv becomes [""] (Linux 5.18's do_execveat_common: a program that starts at argv[1] must not walk
+  // into envp)
+  if (argv.length === 0) argv = [''];
   // (the exec event's message: the tid it had, which de_thread may change)
   const oldTid = task.tid;
   let p: PreparedExec;
@@ -292,6 +295,7 @@ export function execve(k: Kernel, task: Task, path: string, argv: string[], envp
   // handled signals go back to their defaults; ignored ones stay ignored, in a table of the process's own
   // (unshare_sighand: another process's CLONE_SIGHAND table stays as it is)
   task.tg.sigactions = task.tg.sigactions.slice();
+  task.tg.dumpable = 1; // (begin_new_exec: set_dumpable(SUID_DUMP_USER))
   for (let s = 1; s <= 64; s++) {
     const a = task.tg.sigactions[s];
     if (a && a.handler !== SIG_IGN) task.tg.sigactions[s] = defaultAction();

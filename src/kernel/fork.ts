@@ -99,6 +99,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   const tg = new ThreadGroup(k.allocPid(), flags & CLONE_PARENT ? ptg.parent : ptg);
   // a sibling's exit signal is its creator's (copy_process: the parent it reports to is not its creator's)
   tg.exitSignal = flags & CLONE_PARENT ? ptg.exitSignal : flags & 0xff;
+  tg.dumpable = ptg.dumpable;
   tg.exe = ptg.exe;
   tg.cmdline = ptg.cmdline;
   tg.auxv = ptg.auxv;

@@ -79,6 +79,10 @@ export class ThreadGroup {
   currTarget: Task | null = null;
   /** the signal the parent gets when this process dies (clone's CSIGNAL; 0 for none); immutable after clone */
   exitSignal = 17;
+  /** prctl's PR_SET_DUMPABLE (mm->flags' MMF_DUMPABLE): 1 unless the process said 0; a fork's copy keeps it, exec
+   * sets 1 again. Only prctl reads it (ptrace's access check counts every process as dumpable). Guarded by the JS
+   * thread (the process's prctl and exec, fork) */
+  dumpable = 1;
   /** a zombie: dead, waiting to be reaped by its parent; guarded by the JS thread (set once, by exitGroup) */
   zombie = false;
   /** reaped: gone from the kernel's table (its pidfds poll hung up); guarded by the JS thread (set once, by exit.ts) */

@@ -356,7 +356,8 @@ export class TcpSocket extends StreamSocket implements InetSock {
   /** TCP-level ints (TCP_NODELAY...); owned by setsockopt */
   private readonly tcpOpts = new Map<number, number>();
   private readonly ipOpts = new IpOpts();
-  /** a non-blocking connect reported EINPROGRESS; the next connect says EISCONN... as Linux */
+  /** false: a non-blocking connect reported EINPROGRESS and no connect has seen it done since: the next one returns
+   * 0 (the socket was still SS_CONNECTING: __inet_stream_connect makes it SS_CONNECTED), the ones after EISCONN */
   private connectReported = true;
   /** a child not in the port table (it shares its listener's port) */
   private child = false;
@@ -386,7 +387,7 @@ export class TcpSocket extends StreamSocket implements InetSock {
     if (this.state === 'connected') {
       if (!this.connectReported) {
         this.connectReported = true;
-        return -Errno.EISCONN;
+        return 0;
       }
       return -Errno.EISCONN;
     }

@@ -65,16 +65,25 @@ export function sys_vfork(t: Task): number {
 /** clone3(2): struct clone_args (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid...). */
 export function sys_clone3(t: Task, r: Regs): number {
   const size = r.get(A1);
-  if (size < 64 || size > 4096) return -Errno.EINVAL;
+  // copy_clone_args_from_user: at most a page (E2BIG), at least version 0's 64 bytes; a larger struct than this
+  // kernel knows (88 bytes) must be zeros past it (copy_struct_from_user: E2BIG)
+  if (size > 4096) return -Errno.E2BIG;
+  if (size < 64) return -Errno.EINVAL;
   const dv = readStruct(t, r.get(A0), Math.min(size, 88));
+  if (size > 88 && copyIn(t, r.get(A0) + 88, size - 88).some((b) => b !== 0)) return -Errno.E2BIG;
   const u = (o: number): number => Number(dv.getBigUint64(o, true));
   const flags = u(0), exitSignal = u(32), stack = u(40), stackSize = u(48);
+  const setTid = size >= 72 ? u(64) : 0, setTidSize = size >= 80 ? u(72) : 0;
+  // set_tid and its size agree (MAX_PID_NS_LEVEL 32)
+  if (setTidSize > 32 || (setTid === 0) !== (setTidSize === 0)) return -Errno.EINVAL;
   if (exitSignal > 64 || flags > 0xffffffff) return -Errno.EINVAL;
+  // clone3_stack_valid: a stack and its size come together
+  if ((stack === 0) !== (stackSize === 0)) return -Errno.EINVAL;
   // clone3_args_valid: a thread or a sibling reports to no one of its own, so names no exit signal
   if (flags & (CLONE_THREAD | CLONE_PARENT) && exitSignal !== 0) return -Errno.EINVAL;
   // both numbers at one address
   if (flags & CLONE_PIDFD && flags & CLONE_PARENT_SETTID && u(8) === u(24)) return -Errno.EINVAL;
-  if (size >= 72 && u(64) !== 0) return -Errno.EPERM; // set_tid needs CAP_SYS_ADMIN in the pid namespace
+  if (setTid !== 0) return -Errno.EPERM; // set_tid needs CAP_SYS_ADMIN in the pid namespace
   const top = stack ? stack + stackSize : 0;
   return forkCommon(t, (flags & ~CSIGNAL) | exitSignal, top, u(24), u(16), u(56), u(8));
 }
@@ -361,9 +370,11 @@ export function sys_prctl(t: Task, r: Regs): number {
       writeU32(t, r.get(A1), t.pdeathSig);
       return 0;
     case PR_GET_DUMPABLE:
-      return 1;
+      return t.tg.dumpable;
     case PR_SET_DUMPABLE:
-      return r.get(A1) <= 1 ? 0 : -Errno.EINVAL;
+      if (r.get(A1) > 1) return -Errno.EINVAL;
+      t.tg.dumpable = r.get(A1);
+      return 0;
     case PR_SET_NO_NEW_PRIVS:
       // kernel/sys.c: the unused arguments must be 0
       if (r.get(A1) !== 1 || r.get(A2) || r.get(A3) || r.get(A4)) return -Errno.EINVAL;
