@@ -139,3 +139,11 @@ test('O_ASYNC: SIGIO and F_SETSIG signals (si_code, si_band, si_fd) from pipes a
   assert.match(native.stdout, /^unix socket: the peer reads it all +\[code 2 band 0x304 fd 3\]$/m);
   assert.match(native.stdout, /^plain SIGIO: a write: 1 SIGIO$/m);
 });
+
+// rt_sigtimedwait's timeout and signalfd4's mask are read and checked first, as Linux
+test('rt_sigtimedwait checks its timeout before taking a signal; signalfd4 reads its mask before its flags', () => {
+  const g = buildGuest('sig_order');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^sigtimedwait, a bad timeout, SIGUSR1 pending: -1 Invalid argument\nSIGUSR1 still pending: 1\n/m);
+  assert.match(native.stdout, /^signalfd4, a NULL mask and bad flags: -1 Bad address\n/m);
+});

@@ -332,6 +332,8 @@ export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
     return null;
   };
   const st = t.sc.state as { timer: Timer | null; timedOut: boolean } | null;
+  // the timeout is read and checked before any signal is taken (rt_sigtimedwait: EFAULT, EINVAL first)
+  const timeoutNs = !st && tsp ? readTimespec(t, tsp) : null;
   const got = pick();
   if (got) {
     if (st?.timer) t.kernel.events.cancelTimer(st.timer);
@@ -346,8 +348,8 @@ export function sys_rt_sigtimedwait(t: Task, r: Regs): number {
   }
   if (!st) {
     let timer: Timer | null = null;
-    if (tsp) {
-      const ns = readTimespec(t, tsp);
+    if (timeoutNs !== null) {
+      const ns = timeoutNs;
       if (ns === 0n) return -Errno.EAGAIN;
       const state = { timer: null as Timer | null, timedOut: false };
       timer = t.kernel.events.addTimer(monotonicNs() + ns, () => {
@@ -382,9 +384,10 @@ export function sys_signalfd(t: Task, r: Regs): number {
 }
 
 function doSignalfd(t: Task, fd: number, maskp: UserPtr, size: number, flags: number): number {
-  if (flags & ~(SFD_NONBLOCK | SFD_CLOEXEC)) return -Errno.EINVAL;
+  // sys_signalfd4's order: the mask's size, the mask (EFAULT), then do_signalfd4's flags
   if (size !== SIGSET_SIZE) return -Errno.EINVAL;
   const [lo0, hi] = readSigset(t, maskp);
+  if (flags & ~(SFD_NONBLOCK | SFD_CLOEXEC)) return -Errno.EINVAL;
   const lo = lo0 & ~((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))); // never read through a signalfd
   if (fd !== -1) {
     const f = t.files.get(fd);
