@@ -216,6 +216,10 @@ export abstract class File {
   get released(): boolean {
     return this.refs === 0;
   }
+  /** references held now (file_count: the unix garbage collector compares it with those in flight) */
+  get refCount(): number {
+    return this.refs;
+  }
   /** Called once, when the last reference goes. */
   protected release(): void {}
   /** f_op->flush: process tgid closes one of its descriptors of this file (at every close, not only the last). */

@@ -19,6 +19,7 @@ import * as S from '../abi/socket.js';
 import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLRDHUP } from '../fs/waitqueue.js';
 import type { Waiter } from '../fs/waitqueue.js';
 import { Socket, Scm, RecvInfo, SockCaller, scmRelease } from './socket.js';
+import type { File } from '../fs/file.js';
 
 /** /proc/sys/net/unix/max_dgram_qlen */
 export const UNIX_MAX_DGRAM_QLEN = 10;
@@ -179,6 +180,22 @@ export abstract class DgramSocket extends Socket {
   }
   /** has a default destination (connect) */
   protected abstract get connected(): boolean;
+
+  /** InflightHolder: the files queued datagrams carry */
+  queuedFiles(): File[] {
+    const r: File[] = [];
+    for (const m of this.rxq) if (m.scm?.files) r.push(...m.scm.files);
+    return r;
+  }
+  /** InflightHolder: the queued datagrams' files go */
+  dropQueuedFiles(): void {
+    for (const m of this.rxq) {
+      if (!m.scm?.files) continue;
+      const files = m.scm.files;
+      m.scm = { files: null, cred: m.scm.cred };
+      for (const f of files) f.put();
+    }
+  }
 
   protected override release(): void {
     for (const m of this.rxq) scmRelease(m.scm);

@@ -135,6 +135,14 @@ export class BufIter implements MsgIter {
 }
 
 /** Drop what an undelivered message carried. */
+/** A socket whose received messages may carry files (SCM_RIGHTS): the unix garbage collector's view (stack.ts). */
+export interface InflightHolder {
+  /** the files its queued messages carry */
+  queuedFiles(): File[];
+  /** drop every queued message's files (a socket found unreachable: its queue will never be read) */
+  dropQueuedFiles(): void;
+}
+
 export function scmRelease(scm: Scm | null): void {
   if (scm?.files) for (const f of scm.files) f.put();
 }

@@ -9,9 +9,13 @@
  */
 import { Errno } from '../abi/errno.js';
 import * as S from '../abi/socket.js';
-import type { UserMemory } from '../fs/file.js';
+import type { File, UserMemory } from '../fs/file.js';
 import type { Vfs } from '../fs/vfs.js';
-import type { Socket } from './socket.js';
+import type { Socket, InflightHolder } from './socket.js';
+
+/** files passed (SCM_RIGHTS) between two runs of the unix garbage collector (net/unix/garbage.c's
+ * UNIX_INFLIGHT_TRIGGER_GC) */
+const UNIX_GC_TRIGGER = 16000;
 import { unixCreate } from './unix.js';
 import { inetCreate, InetProto, PortEntry, PortTable } from './inet.js';
 import { netlinkCreate } from './netlink.js';
@@ -201,6 +205,51 @@ export class NetStack {
   }
   /** the set's size that triggers the next pruning; guarded by the JS thread */
   private pruneAt = 1024;
+
+  /** files sent with SCM_RIGHTS since the last collection (Linux's UNIX_INFLIGHT_TRIGGER_GC); guarded by the JS
+   * thread */
+  private sentSinceGc = 0;
+  /** sendmsg passed n files: past the trigger, collect the unreachable ones in flight. */
+  filesSent(n: number): void {
+    this.sentSinceGc += n;
+    if (this.sentSinceGc < UNIX_GC_TRIGGER) return;
+    this.sentSinceGc = 0;
+    this.unixGc();
+  }
+  /**
+   * unix_gc (net/unix/garbage.c): sockets that only messages in flight
+   * hold (each sent over a socket, SCM_RIGHTS, then closed) and that no
+   * descriptor or reachable queue can lead to, such as a pair each sent
+   * over itself or over the other, would hold each other for good: their
+   * queued files are dropped, and they go. A candidate is a socket every
+   * reference of which is a queued message's; one referenced from outside
+   * (more references than candidates' queues hold) is reachable, and so is
+   * everything its queue carries, transitively.
+   */
+  unixGc(): void {
+    const holders = this.live().filter((s) => (s as Partial<InflightHolder>).queuedFiles !== undefined) as
+      Array<Socket & InflightHolder>;
+    const inflight = new Map<File, number>();
+    for (const h of holders) for (const f of h.queuedFiles()) inflight.set(f, (inflight.get(f) ?? 0) + 1);
+    const cand = new Set<Socket & InflightHolder>();
+    for (const h of holders) if (inflight.get(h) === h.refCount) cand.add(h);
+    if (cand.size === 0) return;
+    // references from the candidates' own queues
+    const internal = new Map<File, number>();
+    for (const c of cand) for (const f of c.queuedFiles()) internal.set(f, (internal.get(f) ?? 0) + 1);
+    const alive = new Set<File>();
+    const mark = (s: File): void => {
+      if (alive.has(s)) return;
+      alive.add(s);
+      if (cand.has(s as Socket & InflightHolder)) for (const f of (s as Socket & InflightHolder).queuedFiles()) mark(f);
+    };
+    for (const c of cand) if (c.refCount > (internal.get(c) ?? 0)) mark(c);
+    const dead = [...cand].filter((c) => !alive.has(c));
+    // (each dead socket's queue goes; the last of them to lose its references is released)
+    for (const c of dead) c.get();
+    for (const c of dead) c.dropQueuedFiles();
+    for (const c of dead) c.put();
+  }
   /** Open sockets now (the closed ones are forgotten). */
   live(): Socket[] {
     const r: Socket[] = [];

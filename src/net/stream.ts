@@ -526,6 +526,22 @@ export abstract class StreamSocket extends Socket {
     this.state = 'closed';
   }
 
+  /** InflightHolder: the files queued messages carry */
+  queuedFiles(): File[] {
+    const r: File[] = [];
+    for (const c of this.rx) if (c.scm?.files) r.push(...c.scm.files);
+    return r;
+  }
+  /** InflightHolder: the queued messages' files go (their bytes stay) */
+  dropQueuedFiles(): void {
+    for (const c of this.rx) {
+      if (!c.scm?.files) continue;
+      const files = c.scm.files;
+      c.scm = { files: null, cred: c.scm.cred };
+      for (const f of files) f.put();
+    }
+  }
+
   protected override release(): void {
     if (this.state === 'listening') this.closeListener();
     const unread = this.rx.length > 0;

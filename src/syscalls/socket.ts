@@ -263,6 +263,8 @@ function readControl(t: Task, sock: Socket, addr: UserPtr, len: number): Scm | n
             files.push(f!.get());
             scm.files = files;
           }
+          // (now and then the sockets only messages in flight hold, and nothing can reach, are collected)
+          t.kernel.net.filesSent(n);
         } else if (type === S.SCM_CREDENTIALS) {
           if (clen !== S.CMSGHDR_SIZE + S.UCRED_SIZE) fail(Errno.EINVAL);
           const pid = dv.getInt32(off + 16, true), uid = dv.getUint32(off + 20, true), gid = dv.getUint32(off + 24, true);
