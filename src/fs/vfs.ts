@@ -554,17 +554,20 @@ export class Vfs {
     const fs = c.fs;
     if (fs.cwdLoc && fs.cwdLoc.path === fs.cwd) {
       const l = fs.cwdLoc, node = l.node, root = l.mnt.root;
-      if (node instanceof TmpDir && root instanceof TmpDir && fs.cwdRenames !== node.fs.dirRenames) {
+      // (not under chroot: the root's own path would go stale beside it)
+      if (node instanceof TmpDir && root instanceof TmpDir && !fs.root && fs.cwdRenames !== node.fs.dirRenames) {
         fs.cwdRenames = node.fs.dirRenames;
         const below = node.pathBelow(root);
         const path = below === null ? l.path : (l.mnt.path === '/' ? '' : l.mnt.path) + below || '/';
-        if (path !== l.path) fs.cwd = (fs.cwdLoc = { ...l, path }).path;
+        // (no way back: `..` walks the new path's parent, not the one the walk came by)
+        if (path !== l.path) fs.cwd = (fs.cwdLoc = { ...l, path, parent: null }).path;
       }
       return fs.cwdLoc;
     }
     const r = this.walk(ndFor(ROOT_CRED, this.rootLoc), this.rootLoc, fs.cwd, true);
     if (typeof r === 'number') return r;
     fs.cwdLoc = r;
+    fs.cwdRenames = undefined;
     return r;
   }
 
@@ -1037,6 +1040,7 @@ export class Vfs {
     if (pe < 0) return pe;
     c.fs.cwd = loc.path;
     c.fs.cwdLoc = loc;
+    c.fs.cwdRenames = undefined;
     return 0;
   }
 

@@ -1019,7 +1019,11 @@ class ProcProviderImpl {
     return this.k.taskByPid(pid)?.tg.exe ?? null;
   }
   cwd(pid: number): string | null {
-    return this.k.taskByPid(pid)?.fs.cwd ?? null;
+    const t = this.k.taskByPid(pid);
+    if (!t) return null;
+    // (getcwd's path: a tmpfs cwd renamed since shows where it is now)
+    const p = this.k.vfs.cwdPath(t);
+    return typeof p === 'number' ? t.fs.cwd : p;
   }
   root(pid: number): string | null {
     const t = this.k.taskByPid(pid);

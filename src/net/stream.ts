@@ -526,13 +526,15 @@ export abstract class StreamSocket extends Socket {
     this.state = 'closed';
   }
 
-  /** InflightHolder: the files queued messages carry */
+  /** InflightHolder: the files queued messages carry, a listener's not yet accepted connections' too (their queues
+   * are reachable only through it: unix_gc's scan_children) */
   queuedFiles(): File[] {
     const r: File[] = [];
     for (const c of this.rx) if (c.scm?.files) r.push(...c.scm.files);
+    for (const ch of this.acceptq) r.push(...ch.queuedFiles());
     return r;
   }
-  /** InflightHolder: the queued messages' files go (their bytes stay) */
+  /** InflightHolder: the queued messages' files go (their bytes stay), a listener's pending connections' too */
   dropQueuedFiles(): void {
     for (const c of this.rx) {
       if (!c.scm?.files) continue;
@@ -540,6 +542,7 @@ export abstract class StreamSocket extends Socket {
       c.scm = { files: null, cred: c.scm.cred };
       for (const f of files) f.put();
     }
+    for (const ch of this.acceptq) ch.dropQueuedFiles();
   }
 
   protected override release(): void {

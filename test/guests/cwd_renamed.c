@@ -26,6 +26,10 @@ int main(int argc, char **argv) {
   printf("getcwd: %s\n", getcwd(b, sizeof b));
   rename("/dev/shm/cwd_d1", "/dev/shm/cwd_d2");
   printf("getcwd after the parent's rename: %s\n", getcwd(b, sizeof b));
+  /* `..` is the renamed parent, by its new name */
+  if (chdir("..") != 0) return 1;
+  printf("getcwd after chdir(\"..\"): %s\n", getcwd(b, sizeof b));
+  if (chdir("sub") != 0) return 1;
   int f = open("f", O_CREAT | O_RDWR, 0600);
   fdLink(f);
   unlink("f");

@@ -5,7 +5,9 @@
  * is not: received after all that, it still works. */
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int sendfds(int s, int *fds, int n) {
@@ -54,6 +56,23 @@ int main(void) {
   while (pf && (ch = fgetc(pf)) != EOF) lines += ch == '\n';
   if (pf) fclose(pf);
   printf("sockets left of 60000: %s\n", lines < 20000 ? "fewer than 20000" : "20000 or more");
+  /* a listener sent over a connection it has not accepted yet, then closed: only that connection's queue holds it,
+   * and only the listener holds the connection (unix_gc's scan_children) */
+  for (int i = 0; i < 20000; i++) {
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "scm_gc_%d", i);
+    socklen_t al = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1);
+    if (bind(l, (struct sockaddr *)&a, al) || listen(l, 1) || connect(c, (struct sockaddr *)&a, al)) return 1;
+    if (sendfds(c, &l, 1)) return 1;
+    close(l);
+    close(c);
+  }
+  pf = fopen("/proc/net/unix", "r");
+  lines = 0;
+  while (pf && (ch = fgetc(pf)) != EOF) lines += ch == '\n';
+  if (pf) fclose(pf);
+  printf("sockets left of 60000 more: %s\n", lines < 20000 ? "fewer than 20000" : "20000 or more");
   int got = recvfd(keep[1]);
   printf("the kept socket received: %s\n", got >= 0 ? "yes" : "no");
   char buf[8] = { 0 };
