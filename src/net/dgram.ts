@@ -18,7 +18,7 @@ import { Errno } from '../abi/errno.js';
 import * as S from '../abi/socket.js';
 import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLRDHUP } from '../fs/waitqueue.js';
 import type { Waiter } from '../fs/waitqueue.js';
-import { Socket, Scm, RecvInfo, SockCaller, scmRelease } from './socket.js';
+import { Socket, Scm, RecvInfo, SockCaller, scmRelease, queuedScmFiles, dropQueuedScmFiles } from './socket.js';
 import type { File } from '../fs/file.js';
 
 /** /proc/sys/net/unix/max_dgram_qlen */
@@ -183,18 +183,11 @@ export abstract class DgramSocket extends Socket {
 
   /** InflightHolder: the files queued datagrams carry */
   queuedFiles(): File[] {
-    const r: File[] = [];
-    for (const m of this.rxq) if (m.scm?.files) r.push(...m.scm.files);
-    return r;
+    return queuedScmFiles(this.rxq);
   }
   /** InflightHolder: the queued datagrams' files go */
   dropQueuedFiles(): void {
-    for (const m of this.rxq) {
-      if (!m.scm?.files) continue;
-      const files = m.scm.files;
-      m.scm = { files: null, cred: m.scm.cred };
-      for (const f of files) f.put();
-    }
+    dropQueuedScmFiles(this.rxq);
   }
 
   protected override release(): void {

@@ -143,6 +143,22 @@ export interface InflightHolder {
   dropQueuedFiles(): void;
 }
 
+/** The files a receive queue's messages carry (InflightHolder.queuedFiles of a stream's or a datagram socket's). */
+export function queuedScmFiles(queue: ReadonlyArray<{ scm: Scm | null }>): File[] {
+  const r: File[] = [];
+  for (const m of queue) if (m.scm?.files) r.push(...m.scm.files);
+  return r;
+}
+/** Drop the files a receive queue's messages carry, keeping the messages (InflightHolder.dropQueuedFiles). */
+export function dropQueuedScmFiles(queue: Array<{ scm: Scm | null }>): void {
+  for (const m of queue) {
+    if (!m.scm?.files) continue;
+    const files = m.scm.files;
+    m.scm = { files: null, cred: m.scm.cred };
+    for (const f of files) f.put();
+  }
+}
+
 export function scmRelease(scm: Scm | null): void {
   if (scm?.files) for (const f of scm.files) f.put();
 }

@@ -22,7 +22,7 @@ import { O_NONBLOCK } from '../fs/types.js';
 import type { File } from '../fs/file.js';
 import { POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLRDBAND, POLLWRNORM, POLLWRBAND, POLLRDHUP } from '../fs/waitqueue.js';
 import { SIGURG } from '../abi/signal.js';
-import { Socket, Scm, RecvInfo, Ucred, SockCaller, MsgIter, BufIter, scmRelease } from './socket.js';
+import { Socket, Scm, RecvInfo, Ucred, SockCaller, MsgIter, BufIter, scmRelease, queuedScmFiles, dropQueuedScmFiles } from './socket.js';
 
 function sameCred(a: Ucred | null, b: Ucred | null): boolean {
   return a === b || (a !== null && b !== null && a.pid === b.pid && a.uid === b.uid && a.gid === b.gid);
@@ -529,19 +529,13 @@ export abstract class StreamSocket extends Socket {
   /** InflightHolder: the files queued messages carry, a listener's not yet accepted connections' too (their queues
    * are reachable only through it: unix_gc's scan_children) */
   queuedFiles(): File[] {
-    const r: File[] = [];
-    for (const c of this.rx) if (c.scm?.files) r.push(...c.scm.files);
+    const r = queuedScmFiles(this.rx);
     for (const ch of this.acceptq) r.push(...ch.queuedFiles());
     return r;
   }
   /** InflightHolder: the queued messages' files go (their bytes stay), a listener's pending connections' too */
   dropQueuedFiles(): void {
-    for (const c of this.rx) {
-      if (!c.scm?.files) continue;
-      const files = c.scm.files;
-      c.scm = { files: null, cred: c.scm.cred };
-      for (const f of files) f.put();
-    }
+    dropQueuedScmFiles(this.rx);
     for (const ch of this.acceptq) ch.dropQueuedFiles();
   }
 
