@@ -258,3 +258,14 @@ test('node (the host\'s own, with libuv and V8 threads) runs a worker thread und
   assert.equal(r.code, 0, r.describe());
   assert.doesNotMatch(r.stderr, /unimplemented syscall/, r.describe());
 });
+
+// fdget's reference: a sleeping call keeps its file whatever another thread closes or dup2s over its fd, and
+// drops it as it returns or a signal ends it (the pipe's reader goes: EPIPE)
+test('a call asleep on a file keeps it while another thread closes or dup2s over its fd', () => {
+  const g = buildGuest('close_blocked', ['-pthread']);
+  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
+  assert.match(native.stdout, /^pipe read, its fd closed while it sleeps: 2 \n  the write that woke it: 2, it read "hi"\n  a write after it returned: -1 Broken pipe\n/m);
+  assert.match(native.stdout, /^epoll_wait, its fd dup2'd over while it sleeps: 1 \n/m);
+  assert.match(native.stdout, /^flock, its fd closed while it sleeps: 0 \n  the holder locks again: 0\n/m);
+  assert.match(native.stdout, /^pipe read, its fd closed, then a signal: -1 Interrupted system call\n  a write after it: -1 Broken pipe\n/m);
+});

@@ -70,7 +70,7 @@ export function detachTask(k: Kernel, t: Task, state: 'zombie' | 'dead'): void {
   if (t.ptrace) ptraceTaskExit(k, t);
   t.unqueue();
   t.sc.cleanup?.();
-  t.sc.cleanup = null;
+  t.sc.done();
   k.leaveCpu(t);
   k.sched.forget(t);
   // its host thread is about to go: keep what it ran. The last task of a host process takes the process's

@@ -70,6 +70,8 @@ export function dispatchSyscall(task: Task, nr: number): number {
   const table = k.opts.syscalls;
   const row = table.rows[nr];
   let ret = NO_VERDICT;
+  // what an earlier call looked up without sleeping (or a lookup outside any call) is not this call's
+  if (!task.sc.holding) task.sc.file0 = task.sc.file1 = null;
   // the guest's own seccomp filters, then the library's hook: asked once per syscall, not again when a
   // sleeping call is re-run (but for a call that waits for its seccomp listener's answer)
   if (!task.sc.hooked || task.sc.notif !== null) {

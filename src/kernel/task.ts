@@ -12,7 +12,7 @@
 import type { CpuClock, CpuWaiter } from './cpu_clock.js';
 import type { Kernel } from './kernel.js';
 import type { AddressSpace } from '../mm/address_space.js';
-import type { FdTable } from '../fs/file.js';
+import type { FdTable, File } from '../fs/file.js';
 import type { FsContext } from '../fs/vfs.js';
 import type { Context } from '../platform/platform.js';
 import type { SemUndoList } from './ipc/sem.js';
@@ -200,8 +200,32 @@ export class SyscallContext {
    * first, the re-run turns it into the second, done() clears that) */
   seccompStop = false;
   seccompRecheck = false;
+  /** The files the call looked up by fd (fileOf: at most two, splice's and sendfile's pair) and, once it has slept
+   * (holding), holds: fdget's reference for the call's duration, so that its re-runs find at those fds the files
+   * they first named whatever another thread closed or dup2'd there meanwhile (a blocked read keeps its pipe's
+   * reader; a closed epoll fd's epoll_wait goes on). Owned by its task: fileOf records, hold() takes the
+   * references as the call first sleeps, done() drops them (dispatchSyscall forgets what a call that did not
+   * sleep looked up) */
+  fd0 = -1;
+  file0: File | null = null;
+  fd1 = -1;
+  file1: File | null = null;
+  holding = false;
+  /** The call sleeps: the files it looked up stay its own until it is over. */
+  hold(): void {
+    if (this.holding) return;
+    this.holding = true;
+    this.file0?.get();
+    this.file1?.get();
+  }
   /** The call is over (returned, or ended by a signal): what it kept goes. */
   done(): void {
+    if (this.holding) {
+      this.holding = false;
+      this.file0?.put();
+      this.file1?.put();
+    }
+    this.file0 = this.file1 = null;
     this.hooked = false;
     this.seccompRecheck = false;
     this.notif = null;

@@ -127,6 +127,7 @@ export function syscall(k: Kernel, task: Task): void {
   k.stats.syscalls++;
   const ret = dispatchSyscall(task, task.regs.getI32(ORIG_RAX));
   if (ret === BLOCKED) {
+    task.sc.hold();
     k.stopBlocked(task);
     // mapping changes reach the host now, not when this task resumes: its
     // other threads run on meanwhile (the trapping thread is still stopped,

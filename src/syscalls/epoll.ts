@@ -6,6 +6,7 @@
  * an item is ready, the deadline passes or a signal arrives (EINTR: these
  * calls are never restarted).
  */
+import { fileOf } from './fd.js';
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import { monotonicNs } from '../kernel/events.js';
@@ -69,8 +70,8 @@ class EpollWaitCall {
 function startWait(t: Task, epfd: number, events: UserPtr, max: number, deadline: bigint | null, mask: Sigset | null): number {
   if (max <= 0 || max > EP_MAX_EVENTS) return -Errno.EINVAL;
   if (events + max * EPOLL_EVENT_SIZE > TASK_SIZE) return -Errno.EFAULT; // access_ok
-  const ep = t.files.get(epfd);
-  if (!ep) return -Errno.EBADF;
+  const ep = fileOf(t, epfd);
+  if (typeof ep === 'number') return ep;
   if (!(ep instanceof EpollFile)) return -Errno.EINVAL;
   if (mask) t.kernel.setTempSigmask(t, mask[0], mask[1]);
   const st = new EpollWaitCall(new MultiWait(t, deadline), ep, events, max);

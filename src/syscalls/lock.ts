@@ -11,6 +11,7 @@
  * exited process's POSIX locks are dropped lazily, at the next scan) is
  * noticed by a slow re-check timer armed with each sleep.
  */
+import { fileOf } from './fd.js';
 import { Errno } from '../abi/errno.js';
 import type { Task } from '../kernel/task.js';
 import type { File } from '../fs/file.js';
@@ -37,8 +38,8 @@ export function sys_flock(t: Task, r: Regs): number {
   const fd = r.getI32(A0), op = r.getU32(A1);
   // LOCK_MAND never worked and Linux 5.18+ ignores it (a warning, then 0), before it looks at the fd
   if (op & LOCK_MAND) return 0;
-  const f = t.files.get(fd);
-  if (!f || f.flags & O_PATH) return -Errno.EBADF;
+  const f = fileOf(t, fd);
+  if (typeof f === 'number' || f.flags & O_PATH) return -Errno.EBADF;
   const kind = op & ~LOCK_NB;
   if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) return -Errno.EINVAL;
   const key = lockKey(f);

@@ -1,6 +1,7 @@
 /**
  * Process identity and life: exit, execve, ids, limits, arch_prctl, prctl.
  */
+import { fileOf } from './fd.js';
 import { unpatchAll } from '../mm/syscall_patch.js';
 import { prctlSetSeccomp } from './seccomp.js';
 import {
@@ -150,8 +151,8 @@ export function sys_waitid(t: Task, r: Regs): number {
   if (idtype === P_PGID && id === 0) ident = t.tg.pgid;
   else if (idtype === P_PIDFD) {
     // the process the pidfd names, as P_PID would name it
-    const f = t.files.get(id);
-    if (!f) return -Errno.EBADF;
+    const f = fileOf(t, id);
+    if (typeof f === 'number') return f;
     const tg = pidfdProcess(t.kernel, f);
     if (!tg) return -Errno.EBADF;
     it = P_PID;

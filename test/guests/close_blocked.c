@@ -1,0 +1,186 @@
+/* A call asleep on a file keeps that file for its whole duration (fdget's
+ * reference), whatever another thread does to its fd meanwhile:
+ *  - read on a pipe, recv on a socket, accept, epoll_wait and flock go on
+ *    when the fd is closed or another file is dup2'd over it, and finish
+ *    with the file they started on (the pipe keeps its reader: the write
+ *    that wakes the reader gets no EPIPE);
+ *  - the reference goes with the call: once it returns, or a signal ends it
+ *    (EINTR), the pipe has no reader left and a write gets EPIPE.
+ * The other thread acts only once the caller sleeps (its /proc stat says S). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static pid_t callerTid;
+static volatile int started;
+/* wait until the calling thread sleeps in its call, then a little longer */
+static void waitAsleep(void) {
+  char path[64], st[256];
+  while (!started) usleep(1000);
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)callerTid);
+  for (int i = 0; i < 5000; i++) {
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, st, sizeof st - 1);
+    if (fd >= 0) close(fd);
+    if (n > 0) {
+      st[n] = 0;
+      char *e = strrchr(st, ')');
+      if (e && e[2] == 'S') break;
+    }
+    usleep(1000);
+  }
+  usleep(20000);
+}
+
+static int fds[2], lfd, epfd, lockfd;
+static long r;
+static int err;
+static char got[16];
+
+static void *doRead(void *a) {
+  callerTid = syscall(SYS_gettid); started = 1;
+  r = read(fds[0], got, sizeof got); err = errno; return a;
+}
+static void *doRecv(void *a) {
+  callerTid = syscall(SYS_gettid); started = 1;
+  r = recv(fds[0], got, sizeof got, 0); err = errno; return a;
+}
+static void *doAccept(void *a) {
+  callerTid = syscall(SYS_gettid); started = 1;
+  r = accept(lfd, 0, 0); err = errno;
+  if (r >= 0) close(r), r = 1; /* its number: Linux reserves it before the call sleeps */
+  return a;
+}
+static void *doEpoll(void *a) {
+  struct epoll_event ev;
+  callerTid = syscall(SYS_gettid); started = 1;
+  r = epoll_wait(epfd, &ev, 1, 5000); err = errno; return a;
+}
+static void *doFlock(void *a) {
+  callerTid = syscall(SYS_gettid); started = 1;
+  r = flock(lockfd, LOCK_EX); err = errno; return a;
+}
+
+/* what the other thread does to the fd: close it, or dup2 /dev/null over it */
+static void spoil(int fd, int dup) {
+  if (dup) {
+    int n = open("/dev/null", O_RDONLY);
+    dup2(n, fd);
+    close(n);
+  } else {
+    close(fd);
+  }
+}
+
+static void report(const char *what, int dup) {
+  printf("%s, its fd %s while it sleeps: %ld %s\n", what, dup ? "dup2'd over" : "closed", r, r < 0 ? strerror(err) : "");
+}
+
+static void run(void *(*fn)(void *), pthread_t *th) {
+  started = 0; r = -99; err = 0; memset(got, 0, sizeof got);
+  pthread_create(th, 0, fn, 0);
+  waitAsleep();
+}
+
+static char path[64];
+static void onSignal(int sig) { (void)sig; }
+
+int main(void) {
+  setvbuf(stdout, 0, _IONBF, 0);
+  signal(SIGPIPE, SIG_IGN);
+  pthread_t th;
+  for (int dup = 0; dup < 2; dup++) {
+    pipe(fds);
+    run(doRead, &th);
+    spoil(fds[0], dup);
+    long w = write(fds[1], "hi", 2);
+    pthread_join(th, 0);
+    report("pipe read", dup);
+    printf("  the write that woke it: %ld, it read \"%s\"\n", w, got);
+    w = write(fds[1], "again", 5);
+    printf("  a write after it returned: %ld %s\n", w, w < 0 ? strerror(errno) : "");
+    close(fds[1]);
+    if (dup) close(fds[0]);
+
+    socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
+    run(doRecv, &th);
+    spoil(fds[0], dup);
+    send(fds[1], "yo", 2, 0);
+    pthread_join(th, 0);
+    report("recv", dup);
+    w = send(fds[1], "again", 5, MSG_NOSIGNAL);
+    printf("  it got \"%s\"; a send after it returned: %ld %s\n", got, w, w < 0 ? strerror(errno) : "");
+    close(fds[1]);
+    if (dup) close(fds[0]);
+
+    snprintf(path, sizeof path, "/tmp/close_blocked.%d", (int)getpid());
+    unlink(path);
+    lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {AF_UNIX};
+    strcpy(sa.sun_path, path);
+    bind(lfd, (void *)&sa, sizeof sa);
+    listen(lfd, 4);
+    run(doAccept, &th);
+    spoil(lfd, dup);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    int k = connect(c, (void *)&sa, sizeof sa);
+    pthread_join(th, 0);
+    report("accept", dup);
+    printf("  the connect that woke it: %d\n", k);
+    close(c);
+    if (dup) close(lfd);
+    unlink(path);
+
+    epfd = epoll_create1(0);
+    pipe(fds);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 7};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, fds[0], &ev);
+    run(doEpoll, &th);
+    spoil(epfd, dup);
+    write(fds[1], "x", 1);
+    pthread_join(th, 0);
+    report("epoll_wait", dup);
+    close(fds[0]);
+    close(fds[1]);
+    if (dup) close(epfd);
+
+    snprintf(path, sizeof path, "/tmp/close_blocked.%d", (int)getpid());
+    int holder = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    lockfd = open(path, O_RDWR);
+    flock(holder, LOCK_EX);
+    run(doFlock, &th);
+    spoil(lockfd, dup);
+    flock(holder, LOCK_UN);
+    pthread_join(th, 0);
+    report("flock", dup);
+    /* the lock it took went with its file's last reference, at its return */
+    printf("  the holder locks again: %d\n", flock(holder, LOCK_EX | LOCK_NB));
+    close(holder);
+    if (dup) close(lockfd);
+    unlink(path);
+  }
+
+  /* a signal ends the call: the reference goes with it */
+  struct sigaction act = {0};
+  act.sa_handler = onSignal; /* no SA_RESTART: the read ends with EINTR */
+  sigaction(SIGUSR1, &act, 0);
+  pipe(fds);
+  run(doRead, &th);
+  close(fds[0]);
+  pthread_kill(th, SIGUSR1);
+  pthread_join(th, 0);
+  printf("pipe read, its fd closed, then a signal: %ld %s\n", r, r < 0 ? strerror(err) : "");
+  long w = write(fds[1], "hi", 2);
+  printf("  a write after it: %ld %s\n", w, w < 0 ? strerror(errno) : "");
+  return 0;
+}
