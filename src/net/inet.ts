@@ -339,8 +339,6 @@ const TCP_DEFAULTS: Record<number, number> = {
 };
 /** struct tcp_info's size (Linux 6.1) */
 const TCP_INFO_SIZE = 232;
-/** tcpi_state: TCP_ESTABLISHED 1, TCP_CLOSE 7, TCP_LISTEN 10 */
-const TCPS = { connected: 1, closed: 7, unconnected: 7, listening: 10 } as const;
 
 const TCP_BUFS = { snd: 16384, rcv: 131072 };
 const UDP_BUFS = { snd: 212992, rcv: 212992 };
@@ -379,6 +377,12 @@ export class TcpSocket extends StreamSocket implements InetSock {
     return inetBind(this, raw, c);
   }
 
+  /** tcp_states.h's number for this socket's state (TCP_INFO, /proc/net/tcp) */
+  get tcpState(): number {
+    if (this.synTo !== null) return S.TCP_SYN_SENT;
+    return this.state === 'listening' ? S.TCP_LISTEN : this.state === 'connected' ? S.TCP_ESTABLISHED : S.TCP_CLOSE;
+  }
+
   override connect(raw: Uint8Array, c: SockCaller, nonblock: boolean): number {
     if (raw.length >= 2 && (raw[0]! | (raw[1]! << 8)) === S.AF_UNSPEC) {
       // disconnect (tcp_disconnect): only an unconnected socket here
@@ -392,6 +396,8 @@ export class TcpSocket extends StreamSocket implements InetSock {
       return -Errno.EISCONN;
     }
     if (this.state === 'listening') return -Errno.EISCONN;
+    // SYN_SENT (a full accept queue): a non-blocking connect says so; a blocking one waits on (its re-run too)
+    if (this.synTo !== null) return nonblock ? -Errno.EALREADY : -Errno.EAGAIN;
     if (this.state === 'closed' && this.soError) {
       const e = this.soError;
       this.soError = 0;
@@ -412,13 +418,20 @@ export class TcpSocket extends StreamSocket implements InetSock {
       return -Errno.ECONNREFUSED;
     }
     const cr = c.creds as { euid: number; egid?: number; gid: number };
-    const r = this.connectTo(l as TcpSocket, { pid: c.pid, uid: cr.euid, gid: cr.egid ?? cr.gid });
-    if (r < 0) return r;
-    const child = this.peer as TcpSocket;
-    this.remote = dst;
+    const joined = (): void => {
+      const child = this.peer as TcpSocket;
+      this.remote = dst;
+      child.local = dst;
+      child.remote = src;
+    };
+    const r = this.connectTo(l as TcpSocket, { pid: c.pid, uid: cr.euid, gid: cr.egid ?? cr.gid }, joined);
+    if (r === -Errno.ECONNREFUSED) return r;
     this.local = src; // the source address the route chose (inet_hash_connect)
-    child.local = dst;
-    child.remote = src;
+    if (r === -Errno.EAGAIN) {
+      // the queue is full: SYN_SENT until accept makes room (the next connect reports it done)
+      this.connectReported = false;
+      return nonblock ? -Errno.EINPROGRESS : r;
+    }
     if (nonblock) {
       this.connectReported = false;
       return -Errno.EINPROGRESS;
@@ -469,7 +482,7 @@ export class TcpSocket extends StreamSocket implements InetSock {
     if (name === S.TCP_CONGESTION) return new TextEncoder().encode('cubic\0\0\0\0\0\0\0\0\0\0\0');
     if (name === S.TCP_INFO) {
       const b = new Uint8Array(TCP_INFO_SIZE);
-      b[0] = TCPS[this.state];
+      b[0] = this.tcpState;
       return b;
     }
     if (name === S.TCP_MAXSEG && this.state === 'connected') return intOpt(65483);

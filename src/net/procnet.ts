@@ -19,8 +19,7 @@ function addr(a: InetAddr | null, v6: boolean): string {
   return `${h}:${hex(port, 4)}`;
 }
 
-/** tcp_state numbers */
-const TCP_ESTABLISHED = 1, TCP_TIME_WAIT = 6, TCP_CLOSE = 7, TCP_LISTEN = 10;
+const { TCP_ESTABLISHED, TCP_TIME_WAIT, TCP_CLOSE } = S;
 
 /**
  * tcp4_seq_show / udp4_seq_show pad each line of the IPv4 files to a fixed
@@ -47,8 +46,7 @@ function inetLines(net: NetStack, proto: 'tcp' | 'udp' | 'udplite', v6: boolean)
     if (proto === 'tcp' && s instanceof TcpSocket) {
       seen.add(s);
       if (!s.local && s.state !== 'listening') continue;
-      const st = s.state === 'listening' ? TCP_LISTEN : s.state === 'connected' ? TCP_ESTABLISHED : TCP_CLOSE;
-      emit(s.local, s.state === 'connected' ? s.remote : null, st, s.uid, s.ino);
+      emit(s.local, s.state === 'connected' ? s.remote : null, s.tcpState, s.uid, s.ino);
     } else if (proto !== 'tcp' && s instanceof UdpSocket && s.proto === proto && s.local) {
       emit(s.local, s.remote, s.remote ? TCP_ESTABLISHED : TCP_CLOSE, s.uid, s.ino);
     }

@@ -55,6 +55,12 @@ export abstract class StreamSocket extends Socket {
   /** listening: connections not yet accepted, and the most allowed */
   private readonly acceptq: StreamSocket[] = [];
   private backlog = 0;
+  /** listening, TCP: connectors that found the accept queue full, oldest first (their SYNs were dropped: Linux's
+   * retransmits get through once the queue has room; here they join it as accept() makes room); guarded by the JS
+   * thread (connect, accept, either side's close) */
+  private readonly synq: { s: StreamSocket; me: Ucred; joined?: () => void }[] = [];
+  /** TCP: the listener whose full queue this socket waits for (SYN_SENT), or null; guarded as synq */
+  synTo: StreamSocket | null = null;
   /** credentials of the peer at connect time (SO_PEERCRED); set by connect/socketpair */
   peerCreds: Ucred | null = null;
   /** TCP: the peer closed: the next send is answered by a reset (set by the peer's close) */
@@ -123,27 +129,44 @@ export abstract class StreamSocket extends Socket {
 
   /**
    * Connect to a listener (found by the family): a child joins us and waits
-   * in its accept queue. -EAGAIN when the queue is full (a unix listener's
-   * backlog; a blocking caller sleeps on the listener's queue).
+   * in its accept queue, and joined() runs. -EAGAIN when the queue is full
+   * (sk_acceptq_is_full): a unix connector tries again as accept makes room
+   * (a blocking one sleeps); a TCP one waits in SYN_SENT on the listener's
+   * synq, joined when accept makes room (or refused when it closes).
    */
-  protected connectTo(l: StreamSocket, me: Ucred): number {
+  protected connectTo(l: StreamSocket, me: Ucred, joined?: () => void): number {
     if (l.state !== 'listening' || l.type !== this.type) return -Errno.ECONNREFUSED;
     if (l.acceptq.length > l.backlog) {
-      if (this.tcp) return -Errno.ECONNREFUSED; // SYNs to a full queue are dropped; a retry would time out
+      if (this.tcp) {
+        this.synTo = l;
+        l.synq.push({ s: this, me, joined });
+      }
       return -Errno.EAGAIN;
     }
+    this.join(l, me);
+    joined?.();
+    return 0;
+  }
+  private join(l: StreamSocket, me: Ucred): void {
     const child = l.newChild();
     StreamSocket.pair(this, child, me, l.listenCreds ?? me);
     child.listener = l;
     l.acceptq.push(child);
     l.wq.wake(POLLIN | POLLRDNORM);
-    return 0;
+  }
+  /** A TCP connector in SYN_SENT stops waiting (its close). */
+  private leaveSynq(): void {
+    const l = this.synTo;
+    if (l === null) return;
+    this.synTo = null;
+    const i = l.synq.findIndex((w) => w.s === this);
+    if (i >= 0) l.synq.splice(i, 1);
   }
   /** credentials of the listening process (SO_PEERCRED of its clients); set by listen */
   listenCreds: Ucred | null = null;
 
   override listen(backlog: number, c: SockCaller): number {
-    if (this.state !== 'unconnected' && this.state !== 'listening') return -Errno.EINVAL;
+    if ((this.state !== 'unconnected' && this.state !== 'listening') || this.synTo !== null) return -Errno.EINVAL;
     const e = this.listenCheck(c);
     if (e < 0) return e;
     this.backlog = Math.min(backlog < 0 ? S.SOMAXCONN : backlog, S.SOMAXCONN);
@@ -160,8 +183,15 @@ export abstract class StreamSocket extends Socket {
     if (!child) return -Errno.EAGAIN;
     child.listener = null;
     child.flags = (child.flags & ~O_NONBLOCK) | (flags & O_NONBLOCK);
-    // a unix connector blocked on a full queue may go on now
+    // a unix connector blocked on a full queue may go on now; TCP's waiting connectors join while there is room
     this.wq.wake(POLLOUT | POLLWRNORM);
+    while (this.synq.length > 0 && this.acceptq.length <= this.backlog) {
+      const w = this.synq.shift()!;
+      w.s.synTo = null;
+      w.s.join(this, w.me);
+      w.joined?.();
+      w.s.wq.wake(POLLOUT | POLLWRNORM);
+    }
     return child;
   }
 
@@ -200,6 +230,7 @@ export abstract class StreamSocket extends Socket {
       return -e;
     }
     if (this.state !== 'connected') {
+      if (this.synTo !== null) return -Errno.EAGAIN; // sk_stream_wait_connect in SYN_SENT: a blocking send waits
       if (this.tcp) return -Errno.EPIPE; // sk_stream_wait_connect on a closed socket
       return this.seqpacket && this.state === 'closed' ? -Errno.EPIPE : -Errno.ENOTCONN;
     }
@@ -308,6 +339,7 @@ export abstract class StreamSocket extends Socket {
       return this.state === 'listening' ? -Errno.ENOTCONN : this.recvUrgent(it, len, flags, info);
     }
     if (this.state === 'listening' || this.state === 'unconnected') {
+      if (this.synTo !== null) return -Errno.EAGAIN; // SYN_SENT: nothing yet (tcp_recvmsg waits)
       if (this.tcp) return -Errno.ENOTCONN;
       return this.seqpacket ? -Errno.ENOTCONN : -Errno.EINVAL;
     }
@@ -496,6 +528,7 @@ export abstract class StreamSocket extends Socket {
   override poll(): number {
     let mask = 0;
     if (this.state === 'listening') return this.acceptq.length ? POLLIN | POLLRDNORM : 0;
+    if (this.synTo !== null) return 0; // SYN_SENT: nothing yet
     if (this.soError) mask |= POLLERR;
     if (this.shut === S.SHUTDOWN_MASK || this.state === 'unconnected' || this.state === 'closed') mask |= POLLHUP;
     if (this.shut & S.RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
@@ -519,10 +552,17 @@ export abstract class StreamSocket extends Socket {
     if (p && p.peer === this) p.peer = null;
   }
 
-  /** A listener closes: connections it never accepted are closed (their clients see a reset). */
+  /** A listener closes: connections it never accepted are closed (their clients see a reset), and so are the
+   * attempts still waiting for room (their SYNs now meet a closed port: refused). */
   private closeListener(): void {
     // each release sees its listener still set: its client gets a reset
     for (const c of this.acceptq.splice(0)) c.put();
+    for (const w of this.synq.splice(0)) {
+      w.s.synTo = null;
+      w.s.soError = Errno.ECONNREFUSED;
+      w.s.state = 'closed';
+      w.s.wq.wake(POLLERR | POLLHUP);
+    }
     this.state = 'closed';
   }
 
@@ -541,6 +581,7 @@ export abstract class StreamSocket extends Socket {
 
   protected override release(): void {
     if (this.state === 'listening') this.closeListener();
+    this.leaveSynq();
     const unread = this.rx.length > 0;
     for (const c of this.rx) {
       scmRelease(c.scm);

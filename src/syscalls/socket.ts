@@ -570,7 +570,7 @@ export function sys_listen(t: Task, r: Regs): number {
   return s.listen(r.getI32(A1), t);
 }
 
-/** connect(2): blocks only while a unix listener's queue is full. */
+/** connect(2): blocks only while a listener's queue is full. */
 export function sys_connect(t: Task, r: Regs): number {
   const s = sockOf(t, r.getI32(A0));
   if (typeof s === 'number') return s;
@@ -580,7 +580,9 @@ export function sys_connect(t: Task, r: Regs): number {
   const ret = s.connect(addr, t, nonblock);
   if (ret === -Errno.EAGAIN && !nonblock) {
     const w = sockSleep(t, s, st);
-    return w === BLOCKED ? w : finish(t, st, w);
+    if (w === BLOCKED) return w;
+    // SO_SNDTIMEO passed: a TCP attempt goes on without the caller (__inet_stream_connect's EINPROGRESS)
+    return finish(t, st, w === -Errno.EAGAIN && s instanceof StreamSocket && s.synTo !== null ? -Errno.EINPROGRESS : w);
   }
   return finish(t, st, ret);
 }
