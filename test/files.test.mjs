@@ -48,3 +48,13 @@ test('I/O of no bytes, lseek, pread and fsync on files that lack them (anonymous
   assert.match(native.stdout, /^pipe read end: read0 0 OK .* fsync EINVAL fdatasync EINVAL$/m);
   assert.match(native.stdout, /^directory: read0 -1 EISDIR /m);
 });
+
+// vfs_link's I_LINKABLE: only an O_TMPFILE file (without O_EXCL) gets a name back, once; sock_no_open
+test('linkat names an O_TMPFILE file once and no other nameless file; a socket\'s /proc/self/fd link does not open', () => {
+  const g = buildGuest('link_nameless');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^linkat of an unlinked file: -1 No such file or directory\nlinkat of its \/proc\/self\/fd link: -1 No such file or directory\nlinkat of an O_TMPFILE file: 0 \n/m);
+  assert.match(native.stdout, /^linkat of it once its name is gone: -1 No such file or directory\n/m);
+  assert.match(native.stdout, /^linkat of an O_TMPFILE\|O_EXCL file: -1 No such file or directory\nlinkat of another O_TMPFILE file through \/proc\/self\/fd: 0 \n/m);
+  assert.match(native.stdout, /^open of a socket's \/proc\/self\/fd link: -1 No such device or address\nopen of a pipe's: 0 \n$/m);
+});

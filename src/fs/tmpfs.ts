@@ -16,7 +16,7 @@
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import type { LockTable } from './locks.js';
-import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_TRUNC, FileMappers } from './types.js';
+import { DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, O_APPEND, O_EXCL, O_TRUNC, FileMappers } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, TMPFS_MAGIC, RENAME_EXCHANGE, RENAME_NOREPLACE,
   dtype, nowNs, seekIn, setOwnerAndTimes, SEEK_DATA, SEEK_HOLE,
@@ -102,6 +102,9 @@ abstract class TmpNode extends Node {
   uid: number;
   gid: number;
   nlink = 1;
+  /** I_LINKABLE: an O_TMPFILE file opened without O_EXCL, not yet linked: linkat may give it its first name (no
+   * other file of nlink 0 may be named again) */
+  linkable = false;
   atimeNs: bigint;
   mtimeNs: bigint;
   ctimeNs: bigint;
@@ -236,6 +239,7 @@ export class TmpDir extends TmpNode {
     if (this.dead) return -Errno.ENOENT;
     const f = new TmpReg(this.fs, mode, cred.fsuid, this.newGid(cred));
     f.nlink = 0;
+    f.linkable = !(flags & O_EXCL);
     return f.open(flags, path);
   }
   override mkdir(name: string, mode: number, cred: FsCred): number {
@@ -265,7 +269,9 @@ export class TmpDir extends TmpNode {
     if (target instanceof TmpDir) return -Errno.EPERM;
     const e = this.canAdd(name);
     if (e < 0) return e;
-    if (target instanceof TmpReg && target.nlink === 0 && target.opens === 0) return -Errno.ENOENT;
+    // vfs_link: a file whose names are all gone stays nameless, but for an O_TMPFILE one's first link
+    if (target.nlink === 0 && !target.linkable) return -Errno.ENOENT;
+    target.linkable = false;
     this.entries.set(name, target);
     target.nlink++;
     target.ctimeNs = nowNs();

@@ -1486,7 +1486,10 @@ class OpenFileNode extends Node {
   stat(): Stat | number {
     return this.f.stat();
   }
-  override open(): File {
+  override open(): File | number {
+    // a socket's inode cannot be opened (sock_no_open)
+    const st = this.f.stat();
+    if (typeof st !== 'number' && (st.mode & S_IFMT) === S_IFSOCK) return -Errno.ENXIO;
     return this.f.get();
   }
   override setattr(a: SetAttr): number {
