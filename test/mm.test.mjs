@@ -195,6 +195,7 @@ test('RLIMIT_STACK: the stack grows to the limit and no further (RLIMIT_AS too),
   assert.match(native.stdout, /^ {2}new image: mmap in the lowest third of the address space: yes$/m);
   assert.match(native.stdout, /^ {2}exec with 1536 KiB of arguments and 1024 KiB of environment: Argument list too long$/m);
   assert.match(native.stdout, /^ {2}exec with 51 arguments: ran$/m);
+  assert.match(native.stdout, /^ {2}exec with 3 arguments: ran\n {2}exec with one argument of 131072 bytes: Argument list too long\n {2}exec with one argument of 140000 bytes: Argument list too long$/m);
 });
 
 // mlock and its family said 0 to everything and kept nothing (VmLck 0, no RLIMIT_MEMLOCK, msync never EBUSY)

@@ -44,6 +44,7 @@ test('AF_UNIX: socketpairs, shutdown, SIGPIPE, message boundaries, path and abst
   assert.match(native.stdout, /^autobind name: len 8 first byte 0 five hex digits 1\n/m);
   assert.match(native.stdout, /^d3 sendto d1 \(connected elsewhere\): -1 EPERM\n/m);
   assert.match(native.stdout, /^connect to the name of a closed listener: -1 ECONNREFUSED\n/m);
+  assert.match(native.stdout, /^ {2}recv MSG_DONTWAIT: -1 EAGAIN\n {2}recv: 0\n/m);
 });
 
 test('AF_UNIX ancillary data: SCM_RIGHTS across fork and exec, MSG_CTRUNC, passing sockets, SCM_CREDENTIALS, SO_PEERCRED', () => {
@@ -65,6 +66,8 @@ test('TCP and UDP over 127.0.0.1 and ::1: connect/accept, refused, address in us
   assert.match(native.stdout, /^v4 client accepted by a v6 listener: OK peer ::ffff:127\.0\.0\.1 family AF_INET6 1\n/m);
   assert.match(native.stdout, /^v4 connect to a v6-only listener: -1 ECONNREFUSED\n/m);
   assert.match(native.stdout, /^connect to a port with no listener: -1 ECONNREFUSED\n/m);
+  assert.match(native.stdout, /^set TCP_MAXSEG 1: -1 EINVAL\n/m);
+  assert.match(native.stdout, /^set TCP_CONGESTION bogus: -1 ENOENT\nset TCP_CONGESTION reno: 0\n {2}now reno\n/m);
 });
 
 test('the socket guests are deterministic natively (a flaky guest would make the differential tests meaningless)', () => {

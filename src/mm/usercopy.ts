@@ -237,7 +237,14 @@ export function readStringArray(mm: AddressSpace, addr: number, maxTotal: number
   for (let i = 0; ; i++) {
     const p = mm.readU64(addr + i * 8);
     if (p === 0) break;
-    const s = mm.readCString(p, 131072);
+    let s: string;
+    try {
+      s = mm.readCString(p, 131072);
+    } catch (e) {
+      // one string past MAX_ARG_STRLEN is E2BIG (copy_strings' valid_arg_len), not a long name
+      if (e instanceof ErrnoError && e.errno === Errno.ENAMETOOLONG) throw new ErrnoError(Errno.E2BIG);
+      throw e;
+    }
     total += nameByteLength(s) + 1 + 8;
     if (total > maxTotal) throw new ErrnoError(Errno.E2BIG);
     out.push(s);

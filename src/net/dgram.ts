@@ -20,6 +20,7 @@ import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM, POLLWRBAND, 
 import type { Waiter } from '../fs/waitqueue.js';
 import { Socket, Scm, RecvInfo, SockCaller, scmRelease, queuedScmFiles, dropQueuedScmFiles } from './socket.js';
 import type { File } from '../fs/file.js';
+import { O_NONBLOCK } from '../fs/types.js';
 
 /** /proc/sys/net/unix/max_dgram_qlen */
 export const UNIX_MAX_DGRAM_QLEN = 10;
@@ -130,7 +131,9 @@ export abstract class DgramSocket extends Socket {
         this.soError = 0;
         return -e;
       }
-      if (this.shut & S.RCV_SHUTDOWN) return 0;
+      // shut for reading: a blocking receive ends with 0 (__skb_wait_for_more_packets), a non-blocking one still
+      // finds nothing (EAGAIN; SEQPACKET's EOF is the stream code's)
+      if (this.shut & S.RCV_SHUTDOWN) return flags & S.MSG_DONTWAIT || this.flags & O_NONBLOCK ? -Errno.EAGAIN : 0;
       return -Errno.EAGAIN;
     }
     const n = Math.min(buf.length, m.data.length);

@@ -337,6 +337,12 @@ const TCP_DEFAULTS: Record<number, number> = {
   [S.TCP_SYNCNT]: 6, [S.TCP_LINGER2]: 60, [S.TCP_DEFER_ACCEPT]: 0, [S.TCP_WINDOW_CLAMP]: 0, [S.TCP_QUICKACK]: 1,
   [S.TCP_USER_TIMEOUT]: 0, [S.TCP_FASTOPEN]: 0, [S.TCP_NOTSENT_LOWAT]: 0, [S.TCP_MAXSEG]: 536,
 };
+/** the congestion control algorithms offered (TCP_CONGESTION; tcp_cong.c's list with reno built in), the first the
+ * default; TCP_CA_NAME_MAX bytes hold a name with its NUL */
+const TCP_CONG_ALGOS = ['cubic', 'reno'];
+const TCP_CA_NAME_MAX = 16;
+/** TCP_MAXSEG's bounds for a value other than 0 (TCP_MIN_MSS, MAX_TCP_WINDOW) */
+const TCP_MIN_MSS = 88, MAX_TCP_WINDOW = 32767 * 2 ** 14;
 /** struct tcp_info's size (Linux 6.1) */
 const TCP_INFO_SIZE = 232;
 
@@ -353,6 +359,8 @@ export class TcpSocket extends StreamSocket implements InetSock {
   addrLocked = false;
   /** TCP-level ints (TCP_NODELAY...); owned by setsockopt */
   private readonly tcpOpts = new Map<number, number>();
+  /** TCP_CONGESTION's algorithm; guarded by the JS thread (setsockopt; a child takes its listener's) */
+  private congestion = TCP_CONG_ALGOS[0]!;
   private readonly ipOpts = new IpOpts();
   /** false: a non-blocking connect reported EINPROGRESS and no connect has seen it done since: the next one returns
    * 0 (the socket was still SS_CONNECTING: __inet_stream_connect makes it SS_CONNECTED), the ones after EISCONN */
@@ -370,6 +378,7 @@ export class TcpSocket extends StreamSocket implements InetSock {
     ch.v6only = this.v6only;
     ch.inheritOptions(this);
     for (const [k, v] of this.tcpOpts) ch.tcpOpts.set(k, v);
+    ch.congestion = this.congestion;
     return ch;
   }
 
@@ -412,6 +421,7 @@ export class TcpSocket extends StreamSocket implements InetSock {
         // the SYN is answered by a reset: the error arrives after EINPROGRESS
         this.soError = Errno.ECONNREFUSED;
         this.state = 'closed';
+        this.shut = S.SHUTDOWN_MASK; // tcp_done
         this.wq.wake(0);
         return -Errno.EINPROGRESS;
       }
@@ -465,10 +475,20 @@ export class TcpSocket extends StreamSocket implements InetSock {
 
   protected override setProtoOpt(level: number, name: number, val: Uint8Array): number {
     if (level !== S.SOL_TCP) return setIpOpt(this, this.ipOpts, level, name, val);
-    if (name === S.TCP_CONGESTION) return 0;
+    if (name === S.TCP_CONGESTION) {
+      // a name of up to TCP_CA_NAME_MAX - 1 bytes; one not offered is ENOENT (tcp_set_congestion_control)
+      if (val.length < 1) return -Errno.EINVAL;
+      const raw = val.subarray(0, Math.min(val.length, TCP_CA_NAME_MAX - 1));
+      const nul = raw.indexOf(0);
+      const algo = new TextDecoder().decode(nul < 0 ? raw : raw.subarray(0, nul));
+      if (!TCP_CONG_ALGOS.includes(algo)) return -Errno.ENOENT;
+      this.congestion = algo;
+      return 0;
+    }
     if (!(name in TCP_DEFAULTS)) return -Errno.ENOPROTOOPT;
     const v = readIntOpt(val);
     if (Number.isNaN(v)) return -Errno.EINVAL;
+    if (name === S.TCP_MAXSEG && v !== 0 && (v < TCP_MIN_MSS || v > MAX_TCP_WINDOW)) return -Errno.EINVAL;
     if ((name === S.TCP_KEEPIDLE || name === S.TCP_KEEPINTVL) && (v < 1 || v > 32767)) return -Errno.EINVAL;
     if (name === S.TCP_KEEPCNT && (v < 1 || v > 127)) return -Errno.EINVAL;
     if (name === S.TCP_USER_TIMEOUT && v < 0) return -Errno.EINVAL;
@@ -479,7 +499,11 @@ export class TcpSocket extends StreamSocket implements InetSock {
 
   protected override getProtoOpt(level: number, name: number): Uint8Array | number {
     if (level !== S.SOL_TCP) return getIpOpt(this, this.ipOpts, level, name);
-    if (name === S.TCP_CONGESTION) return new TextEncoder().encode('cubic\0\0\0\0\0\0\0\0\0\0\0');
+    if (name === S.TCP_CONGESTION) {
+      const b = new Uint8Array(TCP_CA_NAME_MAX);
+      new TextEncoder().encodeInto(this.congestion, b);
+      return b;
+    }
     if (name === S.TCP_INFO) {
       const b = new Uint8Array(TCP_INFO_SIZE);
       b[0] = this.tcpState;

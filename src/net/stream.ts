@@ -561,6 +561,7 @@ export abstract class StreamSocket extends Socket {
       w.s.synTo = null;
       w.s.soError = Errno.ECONNREFUSED;
       w.s.state = 'closed';
+      w.s.shut = S.SHUTDOWN_MASK; // tcp_done
       w.s.wq.wake(POLLERR | POLLHUP);
     }
     this.state = 'closed';

@@ -103,7 +103,7 @@ function doRead(t: Task, f: File, v: Iovecs, pos: number | null, vectored: boole
     if (n < 0) {
       if (done > 0) break;
       if (n === -Errno.EAGAIN && isBlocking(f)) {
-        t.sc.state = { done: 0, v, file: f } satisfies RwState;
+        t.sc.state = { done: 0, v } satisfies RwState;
         return t.sleepOn(f.waitq!);
       }
       return n;
@@ -197,7 +197,7 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null, vectored: bool
       if (n === -Errno.EAGAIN && waits) return sleepWriting(t, f, v, done);
       if (done > 0) break;
       if (n === -Errno.EAGAIN && isBlocking(f)) {
-        t.sc.state = { done: 0, v, file: f } satisfies RwState;
+        t.sc.state = { done: 0, v } satisfies RwState;
         return t.sleepOn(f.waitq!);
       }
       return n;
@@ -220,14 +220,12 @@ function doWrite(t: Task, f: File, v: Iovecs, pos: number | null, vectored: bool
 interface RwState {
   done: number;
   v: Iovecs;
-  /** the file the call slept on: a re-run on another (the fd replaced meanwhile) starts afresh */
-  file: File;
 }
 
 /** A blocking pipe or tty write that has written `done` bytes sleeps for room; a
  * signal ends it with that count (or restarts it if nothing was written). */
 function sleepWriting(t: Task, f: File, v: Iovecs, done: number): number {
-  t.sc.state = { done, v, file: f } satisfies RwState;
+  t.sc.state = { done, v } satisfies RwState;
   t.sc.cleanup = done > 0 ? () => done : null;
   return t.sleepOn(f.waitq!);
 }
@@ -247,13 +245,7 @@ function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, po
   if (pos !== null && !f.canPread) return -Errno.ESPIPE;
   if (!(write ? f.writable : f.readable)) return -Errno.EBADF;
   // a re-run after a sleep moves the buffers the call started with (do_readv/do_writev copy the iovec array once),
-  // if its fd still names the file it slept on (Linux holds that file for the call; another thread's dup2 made
-  // this one a new call, on the file the fd names now: what the sleep kept goes, a socket's wait too)
-  const kept = t.sc.state as (Partial<RwState> & { wait?: { done(): void } | null }) | null;
-  if (kept !== null && typeof kept === 'object' && kept.file !== f) {
-    kept.wait?.done();
-    t.sc.state = null;
-  }
+  // on the file it slept on (fileOf gives the call's own reference back, whatever the fd names now)
   const v = (t.sc.state as RwState | null)?.v ?? buffers();
   if (pos !== null && pos < 0) return -Errno.EINVAL;
   if (f instanceof Socket) {
@@ -263,10 +255,7 @@ function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, po
     const n = write ? sockWrite(t, f, v) : sockRead(t, f, v);
     // asleep: its re-run moves these buffers again (the socket's state keeps them beside its own)
     const st = t.sc.state as Partial<RwState> | null;
-    if (st !== null && typeof st === 'object') {
-      st.v = v;
-      st.file = f;
-    }
+    if (st !== null && typeof st === 'object') st.v = v;
     return n;
   }
   return fileTransfer(t, f, write, v, pos, vectored);

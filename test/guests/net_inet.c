@@ -378,6 +378,20 @@ static void tcp_options(const struct fam *f) {
   V("SO_PROTOCOL", getopt_int(c, SOL_SOCKET, SO_PROTOCOL));
   V("TCP option on the wrong level (SOL_SOCKET 9999)", getopt_int(c, SOL_SOCKET, 9999));
   V("unknown TCP option", getopt_int(c, IPPROTO_TCP, 9999));
+  V("set TCP_MAXSEG 1", setopt_int(c, IPPROTO_TCP, TCP_MAXSEG, 1));
+  V("set TCP_MAXSEG 88", setopt_int(c, IPPROTO_TCP, TCP_MAXSEG, 88));
+  {
+    char cc[16] = {0};
+    socklen_t cl = sizeof cc;
+    T("get TCP_CONGESTION", getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, &cl));
+    say("  a name (the host's default differs): %d len %d\n", cc[0] != 0, (int)cl);
+    V("set TCP_CONGESTION bogus", setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, "bogus", 5));
+    V("set TCP_CONGESTION reno", setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, "reno", 4));
+    memset(cc, 0, sizeof cc);
+    getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, &cl);
+    say("  now %s\n", cc);
+    V("set TCP_CONGESTION of no bytes", setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, "", 0));
+  }
   struct linger lg = {1, 3};
   T("set SO_LINGER {1,3}", setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg));
   memset(&lg, 0, sizeof lg);

@@ -305,6 +305,14 @@ static void shutdowns(void) {
   close(sv[0]);
   close(sv[1]);
 
+  /* a datagram socket shut for reading: a blocking receive ends with 0, a non-blocking one finds nothing */
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  T("dgram shutdown(SHUT_RD)", shutdown(sv[0], SHUT_RD));
+  V("  recv MSG_DONTWAIT", recv(sv[0], buf, 100, MSG_DONTWAIT));
+  V("  recv", recv(sv[0], buf, 100, 0));
+  close(sv[0]);
+  close(sv[1]);
+
   int lone = socket(AF_UNIX, SOCK_STREAM, 0);
   V("shutdown an unconnected stream", shutdown(lone, SHUT_RDWR));
   V("  then read", read(lone, buf, 1));

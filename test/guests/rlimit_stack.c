@@ -131,6 +131,23 @@ static void exec_env(long lim, const char *what, long argbytes, long envbytes) {
   waitpid(c, 0, 0);
 }
 
+/* one argument of len bytes (MAX_ARG_STRLEN is 128 KiB with its NUL: past it E2BIG, never a long name) */
+static void exec_long(long len) {
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    char *s = malloc(len + 1);
+    memset(s, 'a', len);
+    s[len] = 0;
+    char *argv[] = {"/proc/self/exe", "args", s, 0};
+    execv("/proc/self/exe", argv);
+    printf("  exec with one argument of %ld bytes: %s\n", len, strerror(errno));
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(c, 0, 0);
+}
+
 static void exec_with(long lim, const char *what, long argbytes) {
   exec_env(lim, what, argbytes, 0);
 }
@@ -167,6 +184,9 @@ int main(int argc, char **argv) {
   /* (each alone fits, together they do not: E2BIG, and the caller goes on) */
   exec_env(8 * MiB, "args", 1536 * 1024, 1 * MiB);
   exec_env(8 * MiB, "args", 1 * MiB, 512 * 1024);
+  exec_long(131071);
+  exec_long(131072);
+  exec_long(140000);
   printf("exec with RLIMIT_STACK 1.5 GiB:\n");
   exec_with(1536 * MiB, "gib", 0);
   exec_with(1536 * MiB, "third", 0);

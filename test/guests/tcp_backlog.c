@@ -24,7 +24,7 @@ static int lfd;
 static int blockingResult = -99, blockingErr;
 
 static int writable(int fd, int ms) {
-  struct pollfd p = {fd, POLLOUT, 0};
+  struct pollfd p = {fd, POLLOUT | POLLIN | POLLRDHUP, 0};
   int n = poll(&p, 1, ms);
   return n > 0 ? p.revents : 0;
 }
@@ -65,8 +65,8 @@ int main(void) {
   listen(lfd, 1);
 
   int a = nbConnect("a"), b = nbConnect("b");
-  printf("a and b connected: %d %d\n", !!(writable(a, 3000) & POLLOUT) && soError(a) == 0,
-         !!(writable(b, 3000) & POLLOUT) && soError(b) == 0);
+  printf("a and b connected: %d %d\n", writable(a, 3000) == POLLOUT && soError(a) == 0,
+         writable(b, 3000) == POLLOUT && soError(b) == 0);
   int c = nbConnect("c (the queue is full)");
   int rev = writable(c, 300), st = tcpState(c);
   int again = connect(c, (void *)&sa, sizeof sa);
@@ -92,6 +92,14 @@ int main(void) {
   int e = nbConnect("e (the queue is full)");
   close(lfd);
   rev = writable(e, 5000);
-  printf("e after the listener closed: POLLERR %d, SO_ERROR %s\n", !!(rev & POLLERR), strerror(soError(e)));
+  printf("e after the listener closed: revents %#x, SO_ERROR %s\n", rev, strerror(soError(e)));
+  struct sockaddr_in none = sa;
+  none.sin_port = htons(ntohs(sa.sin_port) ^ 1);
+  int f = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int r = connect(f, (void *)&none, sizeof none);
+  int ferr = errno;
+  struct pollfd pf = {f, POLLIN | POLLOUT | POLLRDHUP | POLLPRI, 0};
+  poll(&pf, 1, 5000);
+  printf("f (nobody listens): connect %d %s, revents %#x, SO_ERROR %s\n", r, strerror(ferr), pf.revents, strerror(soError(f)));
   return 0;
 }
