@@ -267,5 +267,6 @@ test('a call asleep on a file keeps it while another thread closes or dup2s over
   assert.match(native.stdout, /^pipe read, its fd closed while it sleeps: 2 \n  the write that woke it: 2, it read "hi"\n  a write after it returned: -1 Broken pipe\n/m);
   assert.match(native.stdout, /^epoll_wait, its fd dup2'd over while it sleeps: 1 \n/m);
   assert.match(native.stdout, /^flock, its fd closed while it sleeps: 0 \n  the holder locks again: 0\n/m);
+  assert.match(native.stdout, /^pipe read let go on by its seccomp listener, its fd closed while it sleeps: 2 , the write: 2\n/m);
   assert.match(native.stdout, /^pipe read, its fd closed, then a signal: -1 Interrupted system call\n  a write after it: -1 Broken pipe\n/m);
 });

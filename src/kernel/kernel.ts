@@ -636,8 +636,13 @@ export class Kernel {
       // each woken task on its own: a failure resuming one is its process's alone
       this.contain(() => {
         t.mm.setSyncThread(t.thread);
-        if (t.sc.wakeMode === 'resume') this.resume(t);
-        else this.syscall(t);
+        if (t.sc.wakeMode === 'resume') {
+          // whatever call it slept in is over, its result set
+          t.sc.dropFiles();
+          this.resume(t);
+        } else {
+          this.syscall(t);
+        }
       }, t, t.sc.wakeMode === 'resume' ? 'resume' : 'syscall restart');
     }
   }

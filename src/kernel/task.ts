@@ -211,21 +211,26 @@ export class SyscallContext {
   fd1 = -1;
   file1: File | null = null;
   holding = false;
-  /** The call sleeps: the files it looked up stay its own until it is over. */
+  /** The call sleeps: the files it looked up stay its own until it is over (nothing to hold for a call that
+   * waits before its handler looked any up: a seccomp listener's answer, memory). */
   hold(): void {
-    if (this.holding) return;
+    if (this.holding || (this.file0 === null && this.file1 === null)) return;
     this.holding = true;
     this.file0?.get();
     this.file1?.get();
   }
-  /** The call is over (returned, or ended by a signal): what it kept goes. */
-  done(): void {
+  /** The files the call held go (it is over: done(), or a wake that resumes the task with its result set). */
+  dropFiles(): void {
     if (this.holding) {
       this.holding = false;
       this.file0?.put();
       this.file1?.put();
     }
     this.file0 = this.file1 = null;
+  }
+  /** The call is over (returned, or ended by a signal): what it kept goes. */
+  done(): void {
+    this.dropFiles();
     this.hooked = false;
     this.seccompRecheck = false;
     this.notif = null;

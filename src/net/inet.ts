@@ -394,7 +394,8 @@ export class TcpSocket extends StreamSocket implements InetSock {
 
   override connect(raw: Uint8Array, c: SockCaller, nonblock: boolean): number {
     if (raw.length >= 2 && (raw[0]! | (raw[1]! << 8)) === S.AF_UNSPEC) {
-      // disconnect (tcp_disconnect): only an unconnected socket here
+      // disconnect (tcp_disconnect): only an unconnected socket here, or one waiting in SYN_SENT
+      if (this.synTo !== null) this.abortSynSent();
       return this.state === 'connected' ? -Errno.EOPNOTSUPP : 0;
     }
     if (this.state === 'connected') {
@@ -414,6 +415,7 @@ export class TcpSocket extends StreamSocket implements InetSock {
     }
     const dst = connectTarget(this, raw);
     if (typeof dst === 'number') return dst;
+    this.soError = 0; // (tcp_connect_init: a past disconnect's error is gone)
     const src = source(this, dst);
     const l = lookup(this.net, 'tcp', dst, (o) => (o as TcpSocket).state === 'listening' && (o.family === S.AF_INET6 || isV4(dst.ip)));
     if (!l) {
@@ -430,13 +432,13 @@ export class TcpSocket extends StreamSocket implements InetSock {
     const cr = c.creds as { euid: number; egid?: number; gid: number };
     const joined = (): void => {
       const child = this.peer as TcpSocket;
-      this.remote = dst;
       child.local = dst;
       child.remote = src;
     };
     const r = this.connectTo(l as TcpSocket, { pid: c.pid, uid: cr.euid, gid: cr.egid ?? cr.gid }, joined);
     if (r === -Errno.ECONNREFUSED) return r;
     this.local = src; // the source address the route chose (inet_hash_connect)
+    this.remote = dst; // (getpeername says ENOTCONN until the connection is made; /proc/net/tcp shows it)
     if (r === -Errno.EAGAIN) {
       // the queue is full: SYN_SENT until accept makes room (the next connect reports it done)
       this.connectReported = false;

@@ -46,7 +46,7 @@ function inetLines(net: NetStack, proto: 'tcp' | 'udp' | 'udplite', v6: boolean)
     if (proto === 'tcp' && s instanceof TcpSocket) {
       seen.add(s);
       if (!s.local && s.state !== 'listening') continue;
-      emit(s.local, s.state === 'connected' ? s.remote : null, s.tcpState, s.uid, s.ino);
+      emit(s.local, s.state === 'connected' || s.synTo !== null ? s.remote : null, s.tcpState, s.uid, s.ino);
     } else if (proto !== 'tcp' && s instanceof UdpSocket && s.proto === proto && s.local) {
       emit(s.local, s.remote, s.remote ? TCP_ESTABLISHED : TCP_CLOSE, s.uid, s.ino);
     }

@@ -172,6 +172,8 @@ export abstract class StreamSocket extends Socket {
     this.backlog = Math.min(backlog < 0 ? S.SOMAXCONN : backlog, S.SOMAXCONN);
     this.listenCreds = { pid: c.pid, uid: c.creds.euid, gid: (c.creds as { egid?: number }).egid ?? c.creds.gid };
     this.state = 'listening';
+    // a larger backlog lets waiting TCP connectors in (their next SYN finds room)
+    this.admitWaiting();
     return 0;
   }
   /** The family's precondition of listen (a unix socket must be bound; TCP autobinds). */
@@ -185,6 +187,11 @@ export abstract class StreamSocket extends Socket {
     child.flags = (child.flags & ~O_NONBLOCK) | (flags & O_NONBLOCK);
     // a unix connector blocked on a full queue may go on now; TCP's waiting connectors join while there is room
     this.wq.wake(POLLOUT | POLLWRNORM);
+    this.admitWaiting();
+    return child;
+  }
+  /** TCP's connectors waiting in SYN_SENT join the accept queue, oldest first, while it has room. */
+  private admitWaiting(): void {
     while (this.synq.length > 0 && this.acceptq.length <= this.backlog) {
       const w = this.synq.shift()!;
       w.s.synTo = null;
@@ -192,7 +199,14 @@ export abstract class StreamSocket extends Socket {
       w.joined?.();
       w.s.wq.wake(POLLOUT | POLLWRNORM);
     }
-    return child;
+  }
+  /** tcp_disconnect of a connector in SYN_SENT (shutdown, connect(AF_UNSPEC)): it stops waiting, unconnected and
+   * free to connect again, with ECONNRESET for SO_ERROR (and for a connect asleep on it: sys_connect). */
+  protected abortSynSent(): void {
+    this.leaveSynq();
+    this.soError = Errno.ECONNRESET;
+    this.state = 'unconnected';
+    this.wq.wake(POLLOUT | POLLERR | POLLHUP);
   }
 
   /** Pending connections (for /proc/net and SO_ACCEPTCONN users). */
@@ -499,6 +513,11 @@ export abstract class StreamSocket extends Socket {
 
   override shutdown(how: number): number {
     if (how < 0 || how > 2) return -Errno.EINVAL;
+    // (inet_shutdown: SYN_SENT disconnects, the bits stay clear)
+    if (this.synTo !== null) {
+      this.abortSynSent();
+      return 0;
+    }
     const mode = (how + 1) & S.SHUTDOWN_MASK;
     this.shut |= mode;
     if (this.tcp && this.state !== 'connected' && this.state !== 'listening') {

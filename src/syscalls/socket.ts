@@ -72,6 +72,8 @@ interface SockState {
   deadline: bigint | null;
   wait: MultiWait | null;
   done: number;
+  /** connect: the TCP socket was in SYN_SENT already when the call began */
+  already?: boolean;
 }
 
 /** This run's state: fresh on the first run; on a re-run, the last sleep's registrations are dropped. */
@@ -576,13 +578,26 @@ export function sys_connect(t: Task, r: Regs): number {
   if (typeof s === 'number') return s;
   const addr = readSockaddr(t, r.get(A1), r.getI32(A2));
   const nonblock = (s.flags & O_NONBLOCK) !== 0;
+  const rerun = t.sc.state !== null && typeof t.sc.state === 'object' && 'deadline' in t.sc.state;
+  const tcp = s instanceof StreamSocket && s.tcp;
+  // the TCP attempt this call slept on was disconnected meanwhile (shutdown, connect(AF_UNSPEC)): its error
+  // (inet_wait_for_connect, then sock_error)
+  if (rerun && tcp && s.state === 'unconnected' && s.synTo === null) {
+    const e = s.soError || Errno.ECONNRESET;
+    s.soError = 0;
+    return finish(t, sockState(t, 0n), -e);
+  }
+  // (a TCP socket already in SYN_SENT as this call starts: its timeout is EALREADY, not EINPROGRESS)
+  const already = !rerun && tcp && s.synTo !== null;
   const st = sockState(t, s.sndTimeoNs);
+  if (already) st.already = true;
   const ret = s.connect(addr, t, nonblock);
   if (ret === -Errno.EAGAIN && !nonblock) {
     const w = sockSleep(t, s, st);
     if (w === BLOCKED) return w;
     // SO_SNDTIMEO passed: a TCP attempt goes on without the caller (__inet_stream_connect's EINPROGRESS)
-    return finish(t, st, w === -Errno.EAGAIN && s instanceof StreamSocket && s.synTo !== null ? -Errno.EINPROGRESS : w);
+    const tcpWaits = w === -Errno.EAGAIN && s instanceof StreamSocket && s.synTo !== null;
+    return finish(t, st, tcpWaits ? (st.already ? -Errno.EALREADY : -Errno.EINPROGRESS) : w);
   }
   return finish(t, st, ret);
 }

@@ -5,7 +5,9 @@
  *    with the file they started on (the pipe keeps its reader: the write
  *    that wakes the reader gets no EPIPE);
  *  - the reference goes with the call: once it returns, or a signal ends it
- *    (EINTR), the pipe has no reader left and a write gets EPIPE.
+ *    (EINTR), the pipe has no reader left and a write gets EPIPE;
+ *  - so too for a read its seccomp listener let go on (CONTINUE) before it
+ *    slept.
  * The other thread acts only once the caller sleeps (its /proc stat says S). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +21,11 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <stddef.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <unistd.h>
 
 static pid_t callerTid;
@@ -65,6 +72,27 @@ static void *doEpoll(void *a) {
   struct epoll_event ev;
   callerTid = syscall(SYS_gettid); started = 1;
   r = epoll_wait(epfd, &ev, 1, 5000); err = errno; return a;
+}
+static volatile int listener = -1;
+/* read(fds[0]) goes to a seccomp listener first (this thread's filter only) */
+static void *doNotifiedRead(void *a) {
+  struct sock_filter f[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_read, 0, 3),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)fds[0], 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog p = {6, f};
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  int l = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &p);
+  if (l < 0) {
+    perror("seccomp");
+    return a;
+  }
+  listener = l;
+  return doRead(a);
 }
 static void *doFlock(void *a) {
   callerTid = syscall(SYS_gettid); started = 1;
@@ -169,6 +197,27 @@ int main(void) {
     if (dup) close(lockfd);
     unlink(path);
   }
+
+  /* the call sleeps only after its listener let it go on */
+  pipe(fds);
+  started = 0;
+  r = -99;
+  pthread_create(&th, 0, doNotifiedRead, 0);
+  while (listener < 0) usleep(1000);
+  struct seccomp_notif req;
+  memset(&req, 0, sizeof req);
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
+    struct seccomp_notif_resp resp = {req.id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+    ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+  waitAsleep();
+  close(fds[0]);
+  long w0 = write(fds[1], "hi", 2);
+  pthread_join(th, 0);
+  printf("pipe read let go on by its seccomp listener, its fd closed while it sleeps: %ld %s, the write: %ld\n", r,
+         r < 0 ? strerror(err) : "", w0);
+  close(fds[1]);
+  close(listener);
 
   /* a signal ends the call: the reference goes with it */
   struct sigaction act = {0};

@@ -5,6 +5,10 @@
  *  - a non-blocking connect says EINPROGRESS, is not writable (TCP_INFO's
  *    state SYN_SENT) until an accept makes room, then is connected;
  *  - a blocking connect waits for the next accept after that;
+ *  - shutdown of a socket in SYN_SENT disconnects it (tcp_disconnect): a
+ *    connect asleep on it gets ECONNRESET; connect(AF_UNSPEC) too; either
+ *    may connect again;
+ *  - a listen() with a larger backlog lets a waiting connect in;
  *  - closing the listener refuses whoever still waits (ECONNREFUSED).
  * Natively this takes a few seconds (the SYN's retransmissions). */
 #define _GNU_SOURCE
@@ -16,7 +20,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static struct sockaddr_in sa;
@@ -46,6 +53,34 @@ static int nbConnect(const char *name) {
   int r = connect(fd, (void *)&sa, sizeof sa);
   printf("%s: non-blocking connect %d %s\n", name, r, r < 0 ? strerror(errno) : "");
   return fd;
+}
+static pid_t callerTid;
+static volatile int started;
+/* wait until the connecting thread sleeps in its call, then a little longer */
+static void waitAsleep(void) {
+  char path[64], st[256];
+  while (!started) usleep(1000);
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)callerTid);
+  for (int i = 0; i < 5000; i++) {
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, st, sizeof st - 1);
+    if (fd >= 0) close(fd);
+    if (n > 0) {
+      st[n] = 0;
+      char *e = strrchr(st, ')');
+      if (e && e[2] == 'S') break;
+    }
+    usleep(1000);
+  }
+  usleep(20000);
+}
+static int gfd, gResult = -99, gErr;
+static void *connectG(void *a) {
+  callerTid = syscall(SYS_gettid);
+  started = 1;
+  gResult = connect(gfd, (void *)&sa, sizeof sa);
+  gErr = errno;
+  return a;
 }
 static void *blockingConnect(void *a) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -89,6 +124,27 @@ int main(void) {
   pthread_join(th, 0);
   printf("d: connect %d %s\n", blockingResult, blockingResult < 0 ? strerror(blockingErr) : "");
 
+  gfd = socket(AF_INET, SOCK_STREAM, 0);
+  pthread_create(&th, 0, connectG, 0);
+  waitAsleep();
+  int sh = shutdown(gfd, SHUT_RDWR);
+  printf("g (blocking, the queue full): shutdown while it waits: %d, state %d\n", sh, tcpState(gfd));
+  pthread_join(th, 0);
+  printf("  its connect: %d %s\n", gResult, gResult < 0 ? strerror(gErr) : "");
+  close(gfd);
+
+  int h = nbConnect("h (the queue is full)");
+  struct sockaddr unspec = {AF_UNSPEC};
+  int u = connect(h, &unspec, sizeof unspec);
+  printf("h: connect(AF_UNSPEC) %d, state %d, SO_ERROR %s\n", u, tcpState(h), strerror(soError(h)));
+  close(h);
+
+  int i = nbConnect("i (the queue is full)");
+  printf("i: listen with a larger backlog: %d\n", listen(lfd, 8));
+  printf("i then: connected %d\n", !!(writable(i, 5000) & POLLOUT) && soError(i) == 0 && tcpState(i) == 1);
+
+  int fill[8];
+  for (int k = 0; k < 8; k++) fill[k] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), connect(fill[k], (void *)&sa, sizeof sa);
   int e = nbConnect("e (the queue is full)");
   close(lfd);
   rev = writable(e, 5000);
