@@ -4,7 +4,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUSYBOX, runUmlts, assertNoLeftovers, assertOneLineError, makeScratch, rmScratch } from './lib.mjs';
+import { BUSYBOX, runUmlts, runNative, buildGuest, assertNoLeftovers, assertOneLineError, makeScratch, rmScratch } from './lib.mjs';
 
 afterEach(() => assertNoLeftovers());
 
@@ -39,5 +39,27 @@ test('--user 1000 cannot read /etc/shadow or write a root-owned directory; root 
 test('bad --user values get one line and status 2', () => {
   for (const bad of ['nosuchuser', '1000:nosuchgroup', ':5', '1:2:3', '']) {
     assertOneLineError(runUmlts(['--user', bad], [BUSYBOX, 'true']), 2);
+  }
+});
+
+// setattr_prepare, mode_strip_sgid, file_remove_privs, may_linkat and vfs_rename's '..' check for a user that is not
+// root, in tmpfs and in a host directory; an O_PATH fd refuses the attribute calls (fdget)
+test('an unprivileged user loses setuid/setgid bits as Linux strips them, and may not chown, touch, link or move what it must not', () => {
+  const g = buildGuest('fs_privs');
+  const native = runNative([g]);
+  assert.equal(native.code, 0, native.describe());
+  assert.match(native.stdout, /^ {2}sg\/f: mode 755, group 555\nchmod 02755 of it: 0 \n {2}sg\/f: mode 755, group 555\n/m);
+  assert.match(native.stdout, /^write own: 0 \n {2}own: mode 755, group 1000\n/m);
+  assert.match(native.stdout, /^chown -1 -1 of root's setgid-executable file: -1 Operation not permitted\n/m);
+  assert.match(native.stdout, /^ {2}sg\/sub: mode 2755, group 555\nmove d\/ro \(0555\) to another parent: -1 Permission denied\n/m);
+  const tmp = runUmlts([], [g]);
+  assert.equal(tmp.stdout, native.stdout, tmp.describe());
+  const dir = makeScratch('privs');
+  try {
+    fs.chmodSync(dir, 0o777);
+    const host = runUmlts(['--rw', '--env', `PRIVS_DIR=${dir}`], [g]);
+    assert.equal(host.stdout, native.stdout, host.describe());
+  } finally {
+    rmScratch(dir);
   }
 });

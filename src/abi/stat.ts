@@ -2,8 +2,8 @@
 import { nsToTimespec } from './time.js';
 export const S_IFMT = 0o170000, S_IFSOCK = 0o140000, S_IFLNK = 0o120000, S_IFREG = 0o100000,
   S_IFBLK = 0o060000, S_IFDIR = 0o040000, S_IFCHR = 0o020000, S_IFIFO = 0o010000;
-/** the sticky bit */
-export const S_ISVTX = 0o1000;
+/** set-user-ID, set-group-ID, the sticky bit; group execute (what makes S_ISGID a real setgid) */
+export const S_ISUID = 0o4000, S_ISGID = 0o2000, S_ISVTX = 0o1000, S_IXGRP = 0o010;
 export const DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
 
 /** struct stat as the kernel keeps it (times in ns since the epoch). */

@@ -44,6 +44,10 @@ export abstract class File {
   /** O_ASYNC's watch on waitq (fasync_helper: fcntl F_SETFL adds it), gone with the flag or the file; guarded by
    * the JS thread */
   fasync: Waiter | null = null;
+  /** S_NOSEC, per open file: the value of Vfs.modeGen when a write found no setuid/setgid bit to clear here (any
+   * chmod or chown through the VFS since makes the next write look again); guarded by the JS thread (the write
+   * path's Vfs.removePrivs) */
+  noSecGen = -1;
   /** f_op->fasync: the file signals its owner when O_ASYNC is set (pipes, sockets, terminals, inotify) */
   get fasyncCapable(): boolean {
     return false;

@@ -46,7 +46,7 @@ import * as host from '../host/libc.js';
 import { FALLOC_FL_PUNCH_HOLE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_WRITE_ZEROES } from '../abi/falloc.js';
 import { PAGE_SIZE } from '../abi/mman.js';
 import { File } from './file.js';
-import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_SYNC, O_TMPFILE, HostMappable, FileMappers } from './types.js';
+import { DirEntry, Stat, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_ISUID, S_ISGID, O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_SYNC, O_TMPFILE, HostMappable, FileMappers } from './types.js';
 import {
   FileSystem, Node, FsCred, MappableRef, SetAttr, StatFs, ST_RDONLY, ST_NOEXEC, SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, seekIn,
   PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, BPF_FS_MAGIC, CGROUP_SUPER_MAGIC,
@@ -444,20 +444,24 @@ export class HostFs extends FileSystem {
     return r;
   }
   /**
-   * A new directory or symlink was made with mode on the guest's behalf:
-   * undo the host umask (the guest's umask is already applied) and give it
-   * the guest creator's ids when the host lets us. Never follows name.
+   * A new directory, node or symlink was made with mode on the guest's
+   * behalf: give it the guest creator's ids when the host lets us (its
+   * group stays the one the host gave it in a setgid parent, sgidParent:
+   * inode_init_owner), then its mode, undoing the host umask (the guest's
+   * is applied already) and what the chown cleared (setuid, setgid); a new
+   * directory in a setgid parent keeps S_ISGID. Never follows name.
    */
-  fixNewAt(d: number, name: string, mode: number, cred: FsCred, isLink: boolean): void {
-    if (!isLink && mode & this.hostUmask) this.chmodAt(d, name, mode & 0o7777);
-    if (this.hostRoot && (cred.fsuid !== 0 || cred.fsgid !== 0)) {
-      host.fchownat(d, name, cred.fsuid, cred.fsgid, host.AT_SYMLINK_NOFOLLOW);
-    }
+  fixNewAt(d: number, name: string, mode: number, cred: FsCred, isLink: boolean, sgidParent = false, isDir = false): void {
+    const chown = this.hostRoot && (cred.fsuid !== 0 || cred.fsgid !== 0);
+    if (chown) host.fchownat(d, name, cred.fsuid, sgidParent ? -1 : cred.fsgid, host.AT_SYMLINK_NOFOLLOW);
+    if (isDir && sgidParent) mode |= S_ISGID;
+    if (!isLink && (mode & this.hostUmask || (chown && mode & (S_ISUID | S_ISGID)))) this.chmodAt(d, name, mode & 0o7777);
   }
   /** The same for a new regular file, through its open fd. */
-  fixNewFd(fd: number, mode: number, cred: FsCred): void {
-    if (mode & this.hostUmask) host.fchmod(fd, mode & 0o7777);
-    if (this.hostRoot && (cred.fsuid !== 0 || cred.fsgid !== 0)) host.fchown(fd, cred.fsuid, cred.fsgid);
+  fixNewFd(fd: number, mode: number, cred: FsCred, sgidParent: boolean): void {
+    const chown = this.hostRoot && (cred.fsuid !== 0 || cred.fsgid !== 0);
+    if (chown) host.fchown(fd, cred.fsuid, sgidParent ? -1 : cred.fsgid);
+    if (mode & this.hostUmask || (chown && mode & (S_ISUID | S_ISGID))) host.fchmod(fd, mode & 0o7777);
   }
 
   // ---- file handles (open_by_handle_at) -------------------------------------------------
@@ -550,6 +554,10 @@ export class HostNode extends Node {
     if (this.rel === '') return this.fs.dcache.rootAttrs() ?? this.st;
     return this.st;
   }
+  /** a setgid directory: what is made in it takes its group (the host sees to that) */
+  private sgid(): boolean {
+    return (this.peek().mode & S_ISGID) !== 0;
+  }
   // the type is the lookup's for good (the root's too: the mount holds that directory by fd), no fresh look
   override get isDir(): boolean {
     return (this.st.mode & S_IFMT) === S_IFDIR;
@@ -591,13 +599,13 @@ export class HostNode extends Node {
     const rel = child(this.rel, name);
     const h = this.fs.handles.open(this.fs, rel, (flags & (O_ACCMODE | O_SYNC)) | O_CREAT | O_EXCL, mode & 0o7777);
     if (typeof h === 'number') return h;
-    this.fs.fixNewFd(h.fd, mode & 0o7777, cred);
+    this.fs.fixNewFd(h.fd, mode & 0o7777, cred, this.sgid());
     return new HostFile(this.fs, h, flags, path);
   }
   override tmpfile(mode: number, cred: FsCred, flags: number, path: string): File | number {
     const h = this.fs.handles.open(this.fs, this.rel, (flags & (O_ACCMODE | O_SYNC)) | O_TMPFILE, mode & 0o7777);
     if (typeof h === 'number') return h === -Errno.EISDIR ? -Errno.EOPNOTSUPP : h;
-    this.fs.fixNewFd(h.fd, mode & 0o7777, cred);
+    this.fs.fixNewFd(h.fd, mode & 0o7777, cred, this.sgid());
     return new HostFile(this.fs, h, flags, path);
   }
   /**
@@ -613,7 +621,7 @@ export class HostNode extends Node {
   override mkdir(name: string, mode: number, cred: FsCred): number {
     return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
       const r = host.mkdirat(d, n, mode & 0o7777);
-      if (r === 0) this.fs.fixNewAt(d, n, mode & 0o7777, cred, false);
+      if (r === 0) this.fs.fixNewAt(d, n, mode & 0o7777, cred, false, this.sgid(), true);
       return r;
     }));
   }
@@ -625,14 +633,14 @@ export class HostNode extends Node {
     if ((type === S_IFCHR || type === S_IFBLK) && !(type === S_IFCHR && rdev === 0)) return -Errno.EPERM;
     return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
       const r = host.mknodat(d, n, mode, rdev);
-      if (r === 0) this.fs.fixNewAt(d, n, mode & 0o7777, cred, false);
+      if (r === 0) this.fs.fixNewAt(d, n, mode & 0o7777, cred, false, this.sgid());
       return r;
     }));
   }
   override symlink(name: string, target: string, cred: FsCred): number {
     return guestErr(this.fs.atParent(child(this.rel, name), (d, n) => {
       const r = host.symlinkat(target, d, n);
-      if (r === 0 && (cred.fsuid !== 0 || cred.fsgid !== 0)) this.fs.fixNewAt(d, n, 0, cred, true);
+      if (r === 0 && (cred.fsuid !== 0 || cred.fsgid !== 0)) this.fs.fixNewAt(d, n, 0, cred, true, this.sgid());
       return r;
     }));
   }

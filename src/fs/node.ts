@@ -21,11 +21,11 @@ import { CLOCK_REALTIME_COARSE } from '../abi/time.js';
 import * as host from '../host/libc.js';
 import { File } from './file.js';
 import {
-  DirEntry, Mappable, Stat, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK,
+  DirEntry, Mappable, Stat, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_ISUID, S_ISGID, S_IXGRP,
   DT_DIR, DT_LNK, DT_REG, DT_CHR, DT_BLK, DT_FIFO, DT_SOCK, DT_UNKNOWN,
 } from './types.js';
 import { encodeName, hasEscapes } from '../abi/names.js';
-import { capRaised, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH } from '../abi/capability.js';
+import { capRaised, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FSETID } from '../abi/capability.js';
 
 /** Who is asking, for permission checks: struct cred's fs identity. kernel/creds.ts's Creds fits. */
 export interface FsCred {
@@ -274,6 +274,26 @@ export function permission(st: Stat, cred: FsCred, mask: number): number {
   if ((mask & 7) === MAY_READ && fsCapable(cred, CAP_DAC_READ_SEARCH)) return 0;
   if ((!(mask & MAY_EXEC) || st.mode & 0o111) && fsCapable(cred, CAP_DAC_OVERRIDE)) return 0;
   return -Errno.EACCES;
+}
+
+/** in_group_or_capable: the caller is in group gid or holds CAP_FSETID (who may keep or set S_ISGID for it). */
+export function inGroupOrCapable(cred: FsCred, gid: number): boolean {
+  return cred.fsgid === gid || cred.groups.includes(gid) || fsCapable(cred, CAP_FSETID);
+}
+
+/** mode_strip_sgid: a file (not a directory) created setgid and group-executable in a setgid directory (so in the
+ * directory's group) keeps S_ISGID only for a member of that group or a holder of CAP_FSETID. */
+export function stripSgid(cred: FsCred, dir: Stat, mode: number): number {
+  if ((mode & (S_ISGID | S_IXGRP)) !== (S_ISGID | S_IXGRP) || (mode & S_IFMT) === S_IFDIR || !(dir.mode & S_ISGID)) return mode;
+  return inGroupOrCapable(cred, dir.gid) ? mode : mode & ~S_ISGID;
+}
+
+/** should_remove_suid: the bits a write or truncate by cred clears from a file of mode st (S_ISUID always,
+ * S_ISGID if group-executable; none for a holder of CAP_FSETID, nor for other than a regular file); 0: none. */
+export function privsToKill(cred: FsCred, mode: number): number {
+  if ((mode & S_IFMT) !== S_IFREG) return 0;
+  const kill = (mode & S_ISUID) | (mode & S_ISGID && mode & S_IXGRP ? S_ISGID : 0);
+  return kill !== 0 && !fsCapable(cred, CAP_FSETID) ? kill : 0;
 }
 
 /** nowNs's reading; guarded by the JS thread (nowNs alone) */

@@ -46,11 +46,11 @@
 import { Errno } from '../abi/errno.js';
 import { File } from './file.js';
 import {
-  DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,
+  DirEntry, Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_ISUID, S_ISGID, S_IXGRP, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,
   O_NOCTTY, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, O_TMPFILE, O_LARGEFILE, DT_DIR,
 } from './types.js';
 import {
-  FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, fsCapable, emptyStat, makedev, major, minor,
+  FileSystem, Node, FsCred, SetAttr, StatFs, MAY_EXEC, MAY_READ, MAY_WRITE, permission, fsCapable, inGroupOrCapable, stripSgid, privsToKill, emptyStat, makedev, major, minor,
   SEEK_SET, SEEK_CUR, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
 } from './node.js';
 import { HostFs, HandleCache, OpenHostNode, HostFile, HostNode } from './hostfs.js';
@@ -228,6 +228,9 @@ export class Vfs {
   /** the inode key of each File opened here for writing (it holds get_write_access until its last close);
    * guarded by the JS thread (set by open, taken by fileClosed) */
   private readonly writeHeld = new WeakMap<File, string>();
+  /** bumped by every chmod and chown through the VFS: an open file's S_NOSEC cache (File.noSecGen) holds while
+   * it is unchanged; guarded by the JS thread (chmodLoc, chownLoc) */
+  private modeGen = 0;
   /** an O_TMPFILE file's close: its write access only (it has no name for fsnotify to tell); immutable */
   private readonly tmpfileClosed = (f: File): void => this.dropWriteAccess(f);
   /** the mounted filesystems; immutable references (their contents: see each) */
@@ -763,7 +766,7 @@ export class Vfs {
         if (e < 0) return e;
         const name = p.last;
         const fpath = p.dir.path === '/' ? '/' + name : p.dir.path + '/' + name;
-        const f = p.dir.node.create(name, mode & ~c.fs.umask & 0o7777, c.creds, flags, fpath);
+        const f = p.dir.node.create(name, stripSgid(c.creds, p.dir.node.peek(), mode & ~c.fs.umask & 0o7777), c.creds, flags, fpath);
         if (typeof f === 'number') return f;
         this.changed(p.dir, DN_CREATE, 0);
         this.fsnotify.nameEvent(p.dir.node, name, IN_CREATE);
@@ -802,7 +805,7 @@ export class Vfs {
     if (!dir.node.isDir) return -Errno.ENOTDIR;
     const e = this.mayCreate(nd, dir);
     if (e < 0) return e;
-    const f = dir.node.tmpfile(mode & ~c.fs.umask & 0o7777, c.creds, flags & ~O_TMPFILE, dir.path === '/' ? '/#tmpfile' : dir.path + '/#tmpfile');
+    const f = dir.node.tmpfile(stripSgid(c.creds, dir.node.peek(), mode & ~c.fs.umask & 0o7777), c.creds, flags & ~O_TMPFILE, dir.path === '/' ? '/#tmpfile' : dir.path + '/#tmpfile');
     if (typeof f === 'number') return f;
     f.flags = fileFlags(flags);
     f.closeNotify = this.tmpfileClosed;
@@ -947,6 +950,9 @@ export class Vfs {
     const st = loc.node.peek();
     if (c.creds.fsuid !== st.uid && !fsCapable(c.creds, CAP_FOWNER)) return -Errno.EPERM;
     if (loc.mnt.readonly) return -Errno.EROFS;
+    // setattr_prepare: S_ISGID only for a member of the file's group (or CAP_FSETID), silently
+    if (!inGroupOrCapable(c.creds, st.gid)) mode &= ~S_ISGID;
+    this.modeGen++;
     return this.notified(loc, IN_ATTRIB, loc.node.setattr({ mode: mode & 0o7777 }));
   }
   /** chown/fchownat (chown_ok, chgrp_ok): CAP_CHOWN, or the owner giving the file to one of its groups. */
@@ -963,10 +969,16 @@ export class Vfs {
     }
     if (loc.mnt.readonly) return -Errno.EROFS;
     const a: SetAttr = { uid, gid };
-    // chown clears setuid, and setgid of group-executable files (Linux should_remove_suid)
-    if ((st.mode & S_IFMT) !== S_IFDIR && st.mode & 0o6000) {
-      a.mode = st.mode & 0o7777 & ~(0o4000 | (st.mode & 0o10 ? 0o2000 : 0));
+    // chown clears setuid, and setgid of a group-executable file or of one whose group the caller is not in
+    // (notify_change's ATTR_KILL_SUID/SGID: setattr_should_drop_sgid); that mode change is the owner's to make
+    if ((st.mode & S_IFMT) !== S_IFDIR && st.mode & (S_ISUID | S_ISGID)) {
+      const sgid = st.mode & S_IXGRP || !inGroupOrCapable(cr, st.gid) ? S_ISGID : 0;
+      if (st.mode & (S_ISUID | sgid)) {
+        if (cr.fsuid !== st.uid && !fsCapable(cr, CAP_FOWNER)) return -Errno.EPERM;
+        a.mode = st.mode & 0o7777 & ~(S_ISUID | sgid);
+      }
     }
+    this.modeGen++;
     return this.notified(loc, IN_ATTRIB, loc.node.setattr(a));
   }
   /** truncate(2) by path: write permission, a regular file. */
@@ -981,7 +993,9 @@ export class Vfs {
     if (loc.mnt.readonly) return -Errno.EROFS;
     // vfs_truncate's get_write_access
     if (this.writeCounts.busy(inodeKey(st, loc.node.fs instanceof HostFs))) return -Errno.ETXTBSY;
-    return this.notified(loc, IN_MODIFY, loc.node.setattr({ size: len }));
+    // do_truncate: the setuid and setgid bits go with the change (dentry_needs_remove_privs)
+    const kill = privsToKill(c.creds, st.mode);
+    return this.notified(loc, IN_MODIFY, loc.node.setattr(kill ? { size: len, mode: st.mode & 0o7777 & ~kill } : { size: len }));
   }
   /**
    * utimensat: explicit times need the owner (or root); "now" (null) needs
@@ -1081,6 +1095,22 @@ export class Vfs {
   }
 
   /** An event of an open File (read, write, ftruncate, getdents), at the place it was opened. */
+  /** file_remove_privs: a write, truncate or fallocate through f by c clears S_ISUID and a real S_ISGID
+   * (should_remove_suid). Looked at once per open file until a chmod or chown (modeGen: the S_NOSEC cache). */
+  removePrivs(c: FsCaller, f: File): void {
+    if (f.noSecGen === this.modeGen) return;
+    const st = f.stat();
+    if (typeof st === 'number') return;
+    const kill = privsToKill(c.creds, st.mode);
+    if (kill === 0) {
+      if (!(st.mode & (S_ISUID | S_ISGID))) f.noSecGen = this.modeGen;
+      return;
+    }
+    // (its inode: a host file's through its open fd, whatever its name is now)
+    const node = f instanceof HostFile ? new OpenHostNode(f.h.fs, f) : this.fpath.get(f)?.node;
+    if (node?.setattr({ mode: st.mode & 0o7777 & ~kill }) === 0) this.notifyFile(f, IN_ATTRIB);
+  }
+
   notifyFile(f: File, mask: number): void {
     if (!this.fsnotify.active) return;
     const loc = this.fpath.get(f);
@@ -1220,7 +1250,7 @@ export class Vfs {
     const device = type === S_IFCHR || type === S_IFBLK;
     const whiteout = type === S_IFCHR && rdev === 0;
     if (device && !whiteout && !fsCapable(c.creds, CAP_MKNOD)) return -Errno.EPERM;
-    const perm = mode & ~c.fs.umask & 0o7777;
+    const perm = stripSgid(c.creds, t.dir.node.peek(), mode & ~c.fs.umask & 0o7777);
     if (type === S_IFREG || type === 0) {
       const f = t.dir.node.create(t.name, perm, c.creds, 0, path);
       if (typeof f === 'number') return f;
@@ -1253,6 +1283,14 @@ export class Vfs {
     const t = this.createTarget(c, newAt, newPath, false);
     if (typeof t === 'number') return t;
     if (src.mnt !== t.dir.mnt) return -Errno.EXDEV;
+    // may_linkat under fs.protected_hardlinks = 1 (Debian's and most distributions' setting): another's file only
+    // if it is a safe source (regular, neither setuid nor setgid-executable, readable and writable by the caller)
+    const sst = src.node.peek();
+    if (c.creds.fsuid !== sst.uid && !fsCapable(c.creds, CAP_FOWNER)) {
+      const safe = (sst.mode & S_IFMT) === S_IFREG && !(sst.mode & S_ISUID) && (sst.mode & (S_ISGID | S_IXGRP)) !== (S_ISGID | S_IXGRP) &&
+        permission(sst, c.creds, MAY_READ | MAY_WRITE) === 0;
+      if (!safe) return -Errno.EPERM;
+    }
     if (src.node.isDir) return -Errno.EPERM;
     if (src.node instanceof OpenFileNode) return -Errno.EXDEV;
     const r = this.changed(t.dir, DN_CREATE, t.dir.node.link(t.name, src.node));
@@ -1348,6 +1386,11 @@ export class Vfs {
     if (typeof dst !== 'number') e = this.mayDelete(nd, np.dir, dst);
     else e = this.mayCreate(nd, np.dir);
     if (e < 0) return e;
+    // a directory moving to another parent has its '..' rewritten: write permission on it (on both, exchanged)
+    if (np.dir.path !== op.dir.path) {
+      if (srcDir && (e = permission(src.node.peek(), c.creds, MAY_WRITE)) < 0) return e;
+      if (flags & RENAME_EXCHANGE && typeof dst !== 'number' && dst.node.isDir && (e = permission(dst.node.peek(), c.creds, MAY_WRITE)) < 0) return e;
+    }
     // renaming a name onto another of the same inode does nothing (vfs_rename: source == target)
     const same = typeof dst !== 'number' && src.node.fs === dst.node.fs && src.node.peek().ino === dst.node.peek().ino;
     const r = op.dir.node.rename(op.last, np.dir.node, np.last, flags);

@@ -18,6 +18,7 @@ import {
   AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, FsCaller, Loc,
 } from '../fs/vfs.js';
 import { TIME_NOW } from '../fs/node.js';
+import { O_PATH } from '../fs/types.js';
 import { HostFile, OpenHostNode } from '../fs/hostfs.js';
 import { makedev, major, minor } from '../abi/stat.js';
 import { fileOf } from './fd.js';
@@ -50,7 +51,7 @@ export function emptyPathLoc(t: Task, dirfd: number): Loc | number {
  */
 export function pathLoc(t: Task, dirfd: number, pathAddr: UserPtr, follow: boolean, emptyPath = false): Loc | number {
   const path = readPath(t, pathAddr);
-  if (emptyPath && path === '') return dirfd === AT_FDCWD ? emptyPathLoc(t, dirfd) : fdInodeLoc(t, dirfd);
+  if (emptyPath && path === '') return dirfd === AT_FDCWD ? emptyPathLoc(t, dirfd) : fdInodeLoc(t, dirfd, true);
   const at = dirArg(t, dirfd, path);
   if (typeof at === 'number') return at;
   return t.kernel.vfs.resolve(t, at, path, follow);
@@ -65,10 +66,12 @@ export function fdLoc(t: Task, fd: number): Loc | number {
 }
 
 /** The Loc an fd-based attribute call works on (fchmod, fchown, futimens): a file with no place in the
- * namespace has its own inode (a pipe's, a socket's, an anonymous inode's: Vfs.inodeLoc). */
-export function fdInodeLoc(t: Task, fd: number): Loc | number {
+ * namespace has its own inode (a pipe's, a socket's, an anonymous inode's: Vfs.inodeLoc). An O_PATH fd is
+ * EBADF (fdget) but for an AT_EMPTY_PATH call (pathOk: the path walk takes it, fdget_raw). */
+export function fdInodeLoc(t: Task, fd: number, pathOk = false): Loc | number {
   const f = fileOf(t, fd);
   if (typeof f === 'number') return f;
+  if (!pathOk && f.flags & O_PATH) return -Errno.EBADF;
   return openLoc(f, t.kernel.vfs.inodeLoc(f));
 }
 
@@ -390,10 +393,9 @@ export function sys_utimensat(t: Task, r: Regs): number {
       if (nsec === UTIME_NOW) ts.push(now);
       else if (nsec === UTIME_OMIT) ts.push(undefined);
       else if (nsec < 0n || nsec >= NSEC_PER_SEC) return -Errno.EINVAL;
-      else {
-        ts.push(sec * NSEC_PER_SEC + nsec);
-        explicit = true;
-      }
+      else ts.push(sec * NSEC_PER_SEC + nsec);
+      // (vfs_utimes: times other than both UTIME_NOW are an explicit update, ATTR_TIMES_SET: the owner's)
+      if (nsec !== UTIME_NOW) explicit = true;
     }
     [atime, mtime] = ts;
     if (atime === undefined && mtime === undefined) return 0; // both UTIME_OMIT: nothing to do, as Linux

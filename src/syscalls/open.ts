@@ -225,6 +225,7 @@ export function sys_ftruncate(t: Task, r: Regs): number {
   if (typeof st === 'number' || (st.mode & S_IFMT) !== S_IFREG || !f.writable) return -Errno.EINVAL;
   const e = fsizeGrowOk(t, st.size, len);
   if (e < 0) return e;
+  t.kernel.vfs.removePrivs(t, f); // do_truncate's ATTR_KILL_SUID/SGID
   const res = f.truncate(len);
   if (res === 0) t.kernel.vfs.notifyFile(f, IN_MODIFY); // do_truncate's notify_change (ATTR_SIZE)
   return res;
@@ -276,6 +277,7 @@ export function vfsFallocate(t: Task, f: File, mode: number, off: number, len: n
     if (e < 0) return e;
   }
   const a = f as File & { allocate?: (mode: number, off: number, len: number) => number };
+  if (a.allocate) t.kernel.vfs.removePrivs(t, f); // file_modified
   const res = a.allocate ? a.allocate(mode, off, len) : -Errno.EOPNOTSUPP;
   if (res === 0) t.kernel.vfs.notifyFile(f, IN_MODIFY);
   return res;

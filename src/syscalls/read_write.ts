@@ -242,6 +242,7 @@ function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, po
   if (vectored && pos !== null && pos < 0) return -Errno.EINVAL;
   const f = fileOf(t, fd);
   if (typeof f === 'number') return f;
+  if (f.flags & O_PATH) return -Errno.EBADF; // fdget
   if (pos !== null && !f.canPread) return -Errno.ESPIPE;
   if (!(write ? f.writable : f.readable)) return -Errno.EBADF;
   // a re-run after a sleep moves the buffers the call started with (do_readv/do_writev copy the iovec array once),
@@ -263,6 +264,8 @@ function transfer(t: Task, fd: number, write: boolean, buffers: () => Iovecs, po
 
 /** A read or write of file f (not a socket) with the guest's buffers v, its checks done (transfer; vmsplice). */
 export function fileTransfer(t: Task, f: File, write: boolean, v: Iovecs, pos: number | null, vectored: boolean): number {
+  // (file_remove_privs: a write clears setuid and setgid)
+  if (write && v.total > 0) t.kernel.vfs.removePrivs(t, f);
   const n = write ? doWrite(t, f, v, pos, vectored) : doRead(t, f, v, pos, vectored);
   // vfs_read's fsnotify_access, vfs_write's fsnotify_modify
   if (n > 0) t.kernel.vfs.notifyFile(f, write ? IN_MODIFY : IN_ACCESS);
