@@ -58,3 +58,20 @@ test('linkat names an O_TMPFILE file once and no other nameless file; a socket\'
   assert.match(native.stdout, /^linkat of an O_TMPFILE\|O_EXCL file: -1 No such file or directory\nlinkat of another O_TMPFILE file through \/proc\/self\/fd: 0 \n/m);
   assert.match(native.stdout, /^open of a socket's \/proc\/self\/fd link: -1 No such device or address\nopen of a pipe's: 0 \n$/m);
 });
+
+// d_parent: `..` of a directory moved while open is its parent now, and a chroot's jail stops a directory moved
+// into it (the walk followed the path it was opened by: the file beside its old place was reachable)
+test('`..` of a directory moved while open: its new parent, and a chroot\'s root stops it', () => {
+  const g = buildGuest('dotdot_moved');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^\.\. of c: MARK_B\n\.\.\/\.\. of c: MARK_X\n/m);
+  assert.match(native.stdout, /^access \.\.\/SECRET: -1 No such file or directory\naccess \.\.\/\.\.\/SECRET: -1 No such file or directory\n/m);
+  assert.match(native.stdout, /^2100 deep: getcwd ok, the syscall File name too long, \/proc\/self\/cwd File name too long, getcwd into 64 bytes Numerical result out of range\n/m);
+});
+
+test('fchmodat2: a symlink itself refuses a mode (EOPNOTSUPP), AT_EMPTY_PATH changes the fd\'s file', () => {
+  const g = buildGuest('fchmodat2');
+  const { native, umlts } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^fchmodat2 nofollow symlink: -1 Operation not supported\n/m);
+  assert.doesNotMatch(umlts.stderr, /unimplemented/);
+});

@@ -90,6 +90,9 @@ export function encodeName(s: string): Buffer {
   return Buffer.concat(parts);
 }
 
+/** limits.h: a path's bytes with its NUL, and a name's */
+export const PATH_MAX = 4096, NAME_MAX = 255;
+
 /** encodeName(s).length, without the copy when s has no escapes. */
 export function nameByteLength(s: string): number {
   return ESCAPED.test(s) ? encodeName(s).length : Buffer.byteLength(s, 'utf8');

@@ -304,6 +304,9 @@ export class FdTable {
   users = 1;
   /** RLIMIT_NOFILE soft limit; owned by the tasks sharing the table (setrlimit/prlimit64 copies it here) */
   limit = 1024;
+  /** files->next_fd: every fd below it is in use (where install's search for the lowest free one starts, so
+   * that filling a table is not quadratic); owned as fds (install raises it, close lowers it) */
+  private nextFd = 0;
 
   get(fd: number): File | null {
     return (fd >= 0 && this.fds[fd]?.file) || null;
@@ -313,9 +316,11 @@ export class FdTable {
   }
   /** Install at the lowest free fd >= min. Takes over the caller's reference. fd or -EMFILE. */
   install(file: File, cloexec: boolean, min = 0): number {
-    for (let fd = min; fd < this.limit; fd++) {
+    for (let fd = Math.max(min, this.nextFd); fd < this.limit; fd++) {
       if (!this.fds[fd]) {
         this.fds[fd] = { file, cloexec };
+        // (the fds from nextFd to here were in use: the search began at nextFd)
+        if (min <= this.nextFd) this.nextFd = fd + 1;
         return fd;
       }
     }
@@ -324,7 +329,7 @@ export class FdTable {
   }
   /** Would install() find a free fd (>= min)? (clone's CLONE_PIDFD asks before it makes anything) */
   hasRoom(min = 0): boolean {
-    for (let fd = min; fd < this.limit; fd++) if (!this.fds[fd]) return true;
+    for (let fd = Math.max(min, this.nextFd); fd < this.limit; fd++) if (!this.fds[fd]) return true;
     return false;
   }
   /** Install at exactly fd, closing what was there (dup2). Takes over the reference. */
@@ -342,6 +347,7 @@ export class FdTable {
     const e = fd >= 0 ? this.fds[fd] : undefined;
     if (!e) return -Errno.EBADF;
     this.fds[fd] = undefined;
+    if (fd < this.nextFd) this.nextFd = fd;
     e.file.put();
     return 0;
   }
@@ -363,6 +369,7 @@ export class FdTable {
   clone(): FdTable {
     const t = new FdTable();
     t.limit = this.limit;
+    t.nextFd = this.nextFd;
     this.fds.forEach((e, i) => {
       if (e) t.fds[i] = { file: e.file.get(), cloexec: e.cloexec };
     });

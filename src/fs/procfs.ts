@@ -20,6 +20,7 @@ import { DirEntry, Stat, S_IFDIR, S_IFLNK, S_IFREG, DT_DIR, DT_LNK, DT_REG } fro
 import { BufferFile, FileSystem, Node, StatFs, PROC_SUPER_MAGIC, nowNs, FixedNode, SEEK_SET, SEEK_CUR } from './node.js';
 import { SECCOMP_ACTIONS_AVAIL, SECCOMP_ACTIONS_LOGGED } from '../abi/seccomp.js';
 import { CAP_FULL_SET } from '../abi/capability.js';
+import { nameByteLength, PATH_MAX } from '../abi/names.js';
 
 /**
  * What /proc shows, implemented by the kernel. Each per-process method
@@ -455,7 +456,11 @@ class LinkNode extends FixedNode {
     if (file) this.st.size = 64; // what Linux shows for fd links
   }
   override readlink(): string | number {
-    return this.target() ?? -Errno.ENOENT;
+    const t = this.target();
+    if (t === null || t === undefined) return -Errno.ENOENT;
+    // a magic link's path is d_path's, built in one PATH_MAX page: a longer one does not fit (do_proc_readlink)
+    if (this.isMagicLink && t.length >= PATH_MAX / 4 && nameByteLength(t) >= PATH_MAX) return -Errno.ENAMETOOLONG;
+    return t;
   }
   override magic(): File | null | number {
     if (!this.file) return null;

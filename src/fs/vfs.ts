@@ -161,9 +161,10 @@ export interface HostMountSpec {
 export { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH } from '../abi/fcntl.js';
 export { F_OK, X_OK, W_OK, R_OK } from '../abi/fcntl.js';
 import { F_OK, W_OK, RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, RESOLVE_IN_ROOT } from '../abi/fcntl.js';
-import { nameByteLength } from '../abi/names.js';
+import { nameByteLength, PATH_MAX, NAME_MAX } from '../abi/names.js';
 import { CAP_FULL_SET, CAP_FOWNER, CAP_CHOWN, CAP_MKNOD } from '../abi/capability.js';
-export const PATH_MAX = 4096, NAME_MAX = 255, MAXSYMLINKS = 40;
+export { PATH_MAX, NAME_MAX } from '../abi/names.js';
+export const MAXSYMLINKS = 40;
 
 /** struct nameidata's lookup-wide state. */
 interface Nd {
@@ -201,6 +202,9 @@ export class Vfs {
   readonly rootLoc: Loc;
   /** canonical path -> mount; fixed before guests run (construction, addTmpfs) */
   private readonly mounts = new Map<string, Mount>();
+  /** the longest mount point path: a longer path is no mount point (a walk deep down a tree does not hash its
+   * whole path at each step); guarded by the JS thread (addMount) */
+  private mountPathMax = 0;
   /** canonical dir path -> names of mount points in it (merged into listings); fixed with the mounts */
   private readonly mountNames = new Map<string, string[]>();
   /** struct file's f_path: where each VFS-opened File was opened (dirfds, fchdir, /proc/<pid>/fd);
@@ -330,6 +334,7 @@ export class Vfs {
   private addMount(path: string, fs: FileSystem, ro: boolean, source: string, options: string): Mount {
     const m: Mount = { path, fs, root: fs.root, readonly: ro, source, options };
     this.mounts.set(path, m);
+    this.mountPathMax = Math.max(this.mountPathMax, path.length);
     if (path !== '/') {
       const i = path.lastIndexOf('/');
       const dir = i === 0 ? '/' : path.slice(0, i);
@@ -584,8 +589,15 @@ export class Vfs {
     return loc;
   }
 
-  /** `..` of a Loc: the way the walk came, or (for a Loc with no history) its canonical parent. */
+  /** `..` of a Loc: the way the walk came, or (for a Loc with no history) its canonical parent. A tmpfs directory
+   * knows its parent: when the way it was reached is stale (it was moved since the walk, or the open, that made
+   * this Loc), `..` is where it is now (d_parent), as it is for a chroot's check of its root. */
   private parentOf(nd: Nd, loc: Loc): Loc | number {
+    const node = loc.node, mroot = loc.mnt.root;
+    if (node instanceof TmpDir && mroot instanceof TmpDir && node !== mroot && node.parent !== null && loc.parent?.node !== node.parent) {
+      const below = node.parent.pathBelow(mroot);
+      if (below !== null) return { path: (loc.mnt.path === '/' ? '' : loc.mnt.path) + below || '/', node: node.parent, mnt: loc.mnt, parent: null };
+    }
     if (loc.parent) return loc.parent;
     if (loc.path === '/') return loc;
     const i = loc.path.lastIndexOf('/');
@@ -620,7 +632,7 @@ export class Vfs {
     }
     if (name.length > NAME_MAX / 3 && nameByteLength(name) > NAME_MAX) return -Errno.ENAMETOOLONG;
     const path = dir.path === '/' ? '/' + name : dir.path + '/' + name;
-    const m = this.mounts.get(path);
+    const m = path.length <= this.mountPathMax ? this.mounts.get(path) : undefined;
     let loc: Loc;
     if (m) {
       if (nd.resolve & RESOLVE_NO_XDEV) return -Errno.EXDEV;
@@ -1019,7 +1031,8 @@ export class Vfs {
   chdir(c: FsCaller, at: File | null, path: string): number {
     const loc = this.resolve(c, at, path, true);
     if (typeof loc === 'number') return loc;
-    return this.chdirLoc(c, loc);
+    // (a walk from the cwd or the root found a path true now: no refresh due; from a dirfd, maybe stale)
+    return this.chdirLoc(c, loc, at === null);
   }
   /**
    * chroot(2) (ksys_chroot): a directory (ENOTDIR from the walk), its
@@ -1048,13 +1061,14 @@ export class Vfs {
     return '(unreachable)' + path;
   }
 
-  chdirLoc(c: FsCaller, loc: Loc): number {
+  chdirLoc(c: FsCaller, loc: Loc, fresh = false): number {
     if (!loc.node.isDir) return -Errno.ENOTDIR;
     const pe = permission(loc.node.peek(), c.creds, MAY_EXEC);
     if (pe < 0) return pe;
     c.fs.cwd = loc.path;
     c.fs.cwdLoc = loc;
-    c.fs.cwdRenames = undefined;
+    // fresh: its path is where it is now (cwdLoc need not recompute it: that costs the depth of the tree)
+    c.fs.cwdRenames = fresh && loc.node instanceof TmpDir ? loc.node.fs.dirRenames : undefined;
     return 0;
   }
 

@@ -15,7 +15,7 @@ import { Regs } from '../platform/regs.js';
 import { A0, A1, A2, A3, A4 } from './types.js';
 import type { File } from '../fs/file.js';
 import {
-  AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, FsCaller, Loc,
+  AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, FsCaller, Loc, PATH_MAX,
 } from '../fs/vfs.js';
 import { TIME_NOW } from '../fs/node.js';
 import { O_PATH } from '../fs/types.js';
@@ -296,6 +296,8 @@ export function sys_getcwd(t: Task, r: Regs): number {
   const cwd = t.kernel.vfs.cwdPath(t);
   if (typeof cwd === 'number') return cwd;
   const b = encodeName(t.kernel.vfs.pathFor(t, cwd) + '\0');
+  // (d_path builds it in one page: a longer path does not fit)
+  if (b.length > PATH_MAX) return -Errno.ENAMETOOLONG;
   if (size < b.length) return -Errno.ERANGE;
   copyOut(t, buf, b);
   return b.length;
@@ -334,6 +336,16 @@ export function sys_chmod(t: Task, r: Regs): number {
 export function sys_fchmod(t: Task, r: Regs): number {
   const loc = fdInodeLoc(t, r.getI32(A0));
   return typeof loc === 'number' ? loc : t.kernel.vfs.chmodLoc(t, loc, r.getU32(A1));
+}
+
+/** fchmodat2(2): fchmodat with flags; a symlink itself (AT_SYMLINK_NOFOLLOW) has no mode to change (EOPNOTSUPP). */
+export function sys_fchmodat2(t: Task, r: Regs): number {
+  const flags = r.getU32(A3);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  const loc = pathLoc(t, r.getI32(A0), r.get(A1), !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
+  if (typeof loc === 'number') return loc;
+  if (loc.node.isLink) return -Errno.EOPNOTSUPP;
+  return t.kernel.vfs.chmodLoc(t, loc, r.getU32(A2));
 }
 
 /** fchmodat(2) (the syscall has no flags argument) */

@@ -138,6 +138,7 @@ export const SYSCALL_TABLE: Readonly<Record<number, SyscallRow>> = {
   [N.SYS_chmod]: { name: 'chmod', handler: NAMEI.sys_chmod, status: 'supported' },
   [N.SYS_fchmod]: { name: 'fchmod', handler: NAMEI.sys_fchmod, status: 'partial', note: 'EPERM on pipes and the console' },
   [N.SYS_fchmodat]: { name: 'fchmodat', handler: NAMEI.sys_fchmodat, status: 'supported' },
+  [N.SYS_fchmodat2]: { name: 'fchmodat2', handler: NAMEI.sys_fchmodat2, status: 'supported' },
   [N.SYS_chown]: { name: 'chown', handler: NAMEI.sys_chown, status: 'supported' },
   [N.SYS_lchown]: { name: 'lchown', handler: NAMEI.sys_lchown, status: 'supported' },
   [N.SYS_fchown]: { name: 'fchown', handler: NAMEI.sys_fchown, status: 'partial', note: 'EPERM on pipes and the console' },
