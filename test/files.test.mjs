@@ -75,3 +75,11 @@ test('fchmodat2: a symlink itself refuses a mode (EOPNOTSUPP), AT_EMPTY_PATH cha
   assert.match(native.stdout, /^fchmodat2 nofollow symlink: -1 Operation not supported\n/m);
   assert.doesNotMatch(umlts.stderr, /unimplemented/);
 });
+
+test('fcntl(F_DUPFD) reads an int, getdents64\'s count past INT_MAX is EINVAL, the fd table fills to RLIMIT_NOFILE', () => {
+  const g = buildGuest('fd_args');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^F_DUPFD 0x100000005: 5 \n/m);
+  assert.match(native.stdout, /^getdents64 count 0x80000000: -1 Invalid argument\ngetdents64 count 0x80000000 at the end: 0 \n/m);
+  assert.match(native.stdout, /^dup after closing 100 and 50: 50 \nand again: 100 \n/m);
+});

@@ -156,9 +156,11 @@ export function sys_fcntl(t: Task, r: Regs): number {
   const f = e.file;
   switch (cmd) {
     case F_DUPFD:
-    case F_DUPFD_CLOEXEC:
-      if (arg >= t.files.limit) return -Errno.EINVAL;
-      return t.files.install(f.get(), cmd === F_DUPFD_CLOEXEC, arg);
+    case F_DUPFD_CLOEXEC: {
+      const from = r.getU32(A2); // (do_fcntl's argi: the low 32 bits)
+      if (from >= t.files.limit) return -Errno.EINVAL;
+      return t.files.install(f.get(), cmd === F_DUPFD_CLOEXEC, from);
+    }
     case F_GETFD:
       return e.cloexec ? FD_CLOEXEC : 0;
     case F_SETFD:

@@ -32,6 +32,8 @@ function getdents(t: Task, r: Regs, old: boolean): number {
   // iterate_dir's fsnotify_access, for every listing, even one at its end
   t.kernel.vfs.notifyFile(f, IN_ACCESS);
   if (f.pos >= entries.length) return 0;
+  // (the callback's count is an int: past INT_MAX no entry fits, filldir's EINVAL)
+  if (count > 0x7fffffff) return -Errno.EINVAL;
   const { bytes, next } = encodeDirents(entries, f.pos, scratch.subarray(0, Math.min(count, CHUNK)), old);
   if (bytes === 0) return -Errno.EINVAL;
   copyOut(t, dirp, scratch, 0, bytes);
