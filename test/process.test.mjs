@@ -205,3 +205,13 @@ test('ETXTBSY: a running program (a fork\'s copy too) is not written or truncate
     rmScratch(dir);
   }
 });
+
+// find_new_reaper: an orphan goes to the nearest child subreaper (tini, dumb-init and container inits set it);
+// PR_GET_AUXV, timer slack, THP_DISABLE and PR_GET_TSC were EINVAL
+test('prctl: a child subreaper gets and reaps its orphaned grandchild; PR_GET_AUXV, TIMERSLACK, THP_DISABLE, GET_TSC', () => {
+  const g = buildGuest('prctl_more');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^the child's flag after fork: 0\ngrandchild's parent is the subreaper: yes\nthe subreaper reaps the grandchild: yes, status 7\n/m);
+  assert.match(native.stdout, /^PR_GET_AUXV: 448, 56 words written, \/proc\/self\/auxv's first: 1, zeros after: 1\n/m);
+  assert.match(native.stdout, /^timer slack 50000, set 1000: 1000, set 0: 50000\n/m);
+});

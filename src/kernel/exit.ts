@@ -198,10 +198,18 @@ export function exitGroup(k: Kernel, task: Task, status: number): void {
   if (tg.ptraced.size > 0 || tg.ptraceExits.length > 0) ptraceTracerExit(k, tg);
   tg.stopSig = 0;
   tg.exitWait.wake(0);
-  // orphans go to init while it lives (a sandbox may have none); a zombie among them is init's to reap now
+  // orphans go to the nearest living ancestor that is a child subreaper, else to init while it lives (a sandbox
+  // may have none): find_new_reaper; a zombie among them is its new parent's to reap now
   const init = k.init;
+  let reaper: ThreadGroup | null = init && init !== tg && !init.zombie ? init : null;
+  for (let a = tg.parent; a !== null; a = a.parent) {
+    if (a.childSubreaper && !a.zombie) {
+      reaper = a;
+      break;
+    }
+  }
   for (const c of tg.children) {
-    c.parent = init && init !== tg && !init.zombie ? init : null;
+    c.parent = reaper;
     if (c.parent) {
       // reparent_leader: "We don't want people slaying init" — a clone exit signal goes back to SIGCHLD
       c.exitSignal = SIGCHLD;

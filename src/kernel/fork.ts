@@ -100,6 +100,7 @@ export function clone(k: Kernel, parent: Task, flags: number, stack: number, pti
   // a sibling's exit signal is its creator's (copy_process: the parent it reports to is not its creator's)
   tg.exitSignal = flags & CLONE_PARENT ? ptg.exitSignal : flags & 0xff;
   tg.dumpable = ptg.dumpable;
+  tg.thpDisable = ptg.thpDisable;
   tg.exe = ptg.exe;
   tg.cmdline = ptg.cmdline;
   tg.auxv = ptg.auxv;
@@ -169,6 +170,7 @@ export function childTask(k: Kernel, parent: Task, tid: number, tg: ThreadGroup,
   k.tasks.set(tid, child);
   thread.owner = child;
   child.comm = parent.comm;
+  child.timerSlackNs = child.defaultTimerSlackNs = parent.timerSlackNs;
   child.personality = parent.personality;
   // copy_seccomp: the filters and no_new_privs go with every child, thread or process
   child.noNewPrivs = parent.noNewPrivs;

@@ -83,6 +83,12 @@ export class ThreadGroup {
    * sets 1 again. Only prctl reads it (ptrace's access check counts every process as dumpable). Guarded by the JS
    * thread (the process's prctl and exec, fork) */
   dumpable = 1;
+  /** prctl's PR_SET_CHILD_SUBREAPER (signal->is_child_subreaper): orphans of its descendants come to it rather
+   * than to init; a fork's copy starts without it, exec keeps it. Guarded by the JS thread (its prctl; exit reads) */
+  childSubreaper = false;
+  /** prctl's PR_SET_THP_DISABLE (MMF_DISABLE_THP): recorded and reported; a fork's copy and exec keep it. Guarded
+   * by the JS thread (its prctl, fork) */
+  thpDisable = false;
   /** a zombie: dead, waiting to be reaped by its parent; guarded by the JS thread (set once, by exitGroup) */
   zombie = false;
   /** reaped: gone from the kernel's table (its pidfds poll hung up); guarded by the JS thread (set once, by exit.ts) */
@@ -335,6 +341,10 @@ export class Task {
   trapAt = 0;
   /** prctl(PR_SET_PDEATHSIG); owned by this task */
   pdeathSig = 0;
+  /** prctl(PR_SET_TIMERSLACK): its timer slack, and what 0 sets it back to (both its parent's slack at clone);
+   * recorded and reported only (umlts's timers take none). Owned by this task */
+  timerSlackNs = 50_000;
+  defaultTimerSlackNs = 50_000;
   /** prctl(PR_SET_NO_NEW_PRIVS); guarded by the JS thread (this task, and a sibling's seccomp TSYNC) */
   noNewPrivs = false;
   /** seccomp mode (SECCOMP_MODE_*) and filter chain (kernel/seccomp.ts; this task holds a reference on the

@@ -343,11 +343,54 @@ export function sys_arch_prctl(t: Task, r: Regs): number {
 }
 
 const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15,
-  PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
-/** prctl(2): names, dumpable, no_new_privs, pdeathsig (recorded), seccomp, capabilities; others EINVAL. */
+  PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_GET_TSC = 25, PR_SET_TSC = 26, PR_SET_TIMERSLACK = 29,
+  PR_GET_TIMERSLACK = 30, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38,
+  PR_GET_NO_NEW_PRIVS = 39, PR_SET_THP_DISABLE = 41, PR_GET_THP_DISABLE = 42, PR_GET_AUXV = 0x41555856;
+const PR_TSC_ENABLE = 1;
+/** sizeof(mm->saved_auxv): AT_VECTOR_SIZE words (PR_GET_AUXV's answer, whatever the vector's own length) */
+const SAVED_AUXV_SIZE = 448;
+/** prctl(2): names, dumpable, no_new_privs, pdeathsig, child subreaper, seccomp, capabilities, the auxv; timer
+ * slack and THP_DISABLE (recorded); TSC (enabled only); others EINVAL. */
 export function sys_prctl(t: Task, r: Regs): number {
   const op = r.getI32(A0);
   switch (op) {
+    case PR_SET_CHILD_SUBREAPER:
+      t.tg.childSubreaper = r.get(A1) !== 0;
+      return 0;
+    case PR_GET_CHILD_SUBREAPER:
+      writeU32(t, r.get(A1), t.tg.childSubreaper ? 1 : 0);
+      return 0;
+    case PR_SET_TIMERSLACK: {
+      // (an unsigned long; 0: back to the default, the slack the task had at its clone)
+      const ns = r.get(A1);
+      t.timerSlackNs = ns === 0 ? t.defaultTimerSlackNs : ns;
+      return 0;
+    }
+    case PR_GET_TIMERSLACK:
+      return t.timerSlackNs;
+    case PR_SET_THP_DISABLE:
+      if (r.get(A2) || r.get(A3) || r.get(A4)) return -Errno.EINVAL;
+      t.tg.thpDisable = r.get(A1) !== 0;
+      return 0;
+    case PR_GET_THP_DISABLE:
+      if (r.get(A1) || r.get(A2) || r.get(A3) || r.get(A4)) return -Errno.EINVAL;
+      return t.tg.thpDisable ? 1 : 0;
+    case PR_GET_TSC:
+      writeU32(t, r.get(A1), PR_TSC_ENABLE);
+      return 0;
+    case PR_SET_TSC:
+      // (making rdtsc fault, PR_TSC_SIGSEGV, is the host's CR4.TSD: not offered)
+      return r.get(A1) === PR_TSC_ENABLE ? 0 : -Errno.EINVAL;
+    case PR_GET_AUXV: {
+      if (r.get(A3) || r.get(A4)) return -Errno.EINVAL;
+      const size = Math.min(SAVED_AUXV_SIZE, r.get(A2));
+      if (size > 0) {
+        const b = new Uint8Array(SAVED_AUXV_SIZE);
+        if (t.tg.auxv) b.set(t.tg.auxv.subarray(0, SAVED_AUXV_SIZE));
+        copyOut(t, r.get(A1), b, 0, size);
+      }
+      return SAVED_AUXV_SIZE;
+    }
     case PR_SET_NAME: {
       const b = copyIn(t, r.get(A1), 16);
       const z = b.indexOf(0);
