@@ -10,6 +10,7 @@
  *    slept.
  * The other thread acts only once the caller sleeps (its /proc stat says S). */
 #define _GNU_SOURCE
+#include "asleep.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -32,21 +33,8 @@ static pid_t callerTid;
 static volatile int started;
 /* wait until the calling thread sleeps in its call, then a little longer */
 static void waitAsleep(void) {
-  char path[64], st[256];
   while (!started) usleep(1000);
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)callerTid);
-  for (int i = 0; i < 5000; i++) {
-    int fd = open(path, O_RDONLY);
-    ssize_t n = fd < 0 ? -1 : read(fd, st, sizeof st - 1);
-    if (fd >= 0) close(fd);
-    if (n > 0) {
-      st[n] = 0;
-      char *e = strrchr(st, ')');
-      if (e && e[2] == 'S') break;
-    }
-    usleep(1000);
-  }
-  usleep(20000);
+  wait_asleep(callerTid);
 }
 
 static int fds[2], lfd, epfd, lockfd;
