@@ -55,6 +55,7 @@ test('AF_UNIX ancillary data: SCM_RIGHTS across fork and exec, MSG_CTRUNC, passi
   assert.match(native.stdout, /^parent's file offset after the child read: 6\n/m);
   assert.match(native.stdout, /^ {2}pipes at EOF \(the 2 that did not fit were closed\): 0 0 1 1\n/m);
   assert.match(native.stdout, /^ {2}SCM_CREDENTIALS 1 pid is the child's 1 uid 1 gid 1\n/m);
+  assert.match(native.stdout, /^sendmsg with SCM_CREDENTIALS of a pid that names nothing: -1 ESRCH\nsendmsg with SCM_CREDENTIALS of uid -1: -1 EINVAL\n/m);
 });
 
 test('TCP and UDP over 127.0.0.1 and ::1: connect/accept, refused, address in use, options, dual stack, 50 clients, epoll, EPIPE, 8 MiB', () => {

@@ -21,6 +21,13 @@ test('epoll: errors, level/edge-triggered, oneshot, round robin, nesting, timeou
   assert.match(native.stdout, /max 2 \(2\): 2 33\/0x1 31\/0x1\n/);
 });
 
+// the thundering herd EPOLLEXCLUSIVE exists to avoid: every waiter used to wake
+test('EPOLLEXCLUSIVE: one write wakes one of four epoll_waits on their own epolls, all four without it', () => {
+  const g = buildGuest('epoll_exclusive', ['-pthread']);
+  const { native } = assertSameAsNative([g], [], { timeout: 60_000 });
+  assert.equal(native.stdout, 'EPOLLEXCLUSIVE: 1 of 4 epoll_waits saw the event\nwithout EPOLLEXCLUSIVE: 4 of 4 epoll_waits saw the event\n');
+});
+
 test('alarm, setitimer, getitimer and POSIX timers', () => {
   const g = buildGuest('timer_basic');
   const { native } = assertSameAsNative([g], [], { timeout: 60_000 });

@@ -15,14 +15,15 @@
  * ready list (release wakes pipes' queues), by a scan, or when the epoll
  * closes — where Linux removes it at once (eventpoll_release); a watched
  * epoll's items go at once, so a closed one never counts in the nesting
- * depth (ep_loop_check walks up and down from a new link). EPOLLEXCLUSIVE
- * is accepted and checked, but every waiter is woken.
+ * depth (ep_loop_check walks up and down from a new link). An EPOLLEXCLUSIVE
+ * item waits exclusively on its file's queue: a wake reaches such items in
+ * turn until one finds sleepers in its epoll_wait (each still becomes ready).
  *
  * Ownership: an EpollFile and its items are touched only on the JS thread.
  */
 import { Errno, ErrnoError } from '../abi/errno.js';
 import { File } from './file.js';
-import { WaitQueue, Waiter, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM } from './waitqueue.js';
+import { WaitQueue, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM } from './waitqueue.js';
 import { AnonInodeFile } from './eventfd.js';
 
 export { EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD } from '../abi/poll.js';
@@ -50,7 +51,8 @@ interface EpItem {
   /** removed from the interest list (a stale ready-list entry) */
   dead: boolean;
   readonly wq: WaitQueue | null;
-  readonly waiter: Waiter;
+  /** on wq (exclusively for EPOLLEXCLUSIVE): true when it woke a sleeper of this epoll */
+  readonly waiter: (key: number) => boolean;
 }
 
 /** What epoll_wait hands the guest for one ready item (struct epoll_event). */
@@ -150,7 +152,8 @@ export class EpollFile extends AnonInodeFile {
     if (!byFd) this.items.set(file, (byFd = new Map()));
     byFd.set(fd, it);
     if (file instanceof EpollFile) file.watchers.add(this);
-    wq?.add(it.waiter);
+    if (events & EPOLLEXCLUSIVE) wq?.addExclusive(it.waiter);
+    else wq?.add(it.waiter);
     if (this.pollItem(it)) this.makeReady(it);
   }
 
@@ -183,11 +186,16 @@ export class EpollFile extends AnonInodeFile {
     this.wq.wake(POLLIN);
   }
 
-  /** ep_poll_callback: the item's file woke its queue with key (0: any event). */
-  private callback(it: EpItem, key: number): void {
-    if (it.dead || !(it.events & ~EP_PRIVATE_BITS)) return; // a disabled EPOLLONESHOT item
-    if (key && !(key & it.events)) return;
+  /** ep_poll_callback: the item's file woke its queue with key (0: any event). For an EPOLLEXCLUSIVE item, true
+   * when it woke sleepers of this epoll for an event they want (the exclusive wake stops there). */
+  private callback(it: EpItem, key: number): boolean {
+    if (it.dead || !(it.events & ~EP_PRIVATE_BITS)) return false; // a disabled EPOLLONESHOT item
+    if (key && !(key & it.events)) return false;
+    const sleepers = !this.wq.empty;
     this.makeReady(it);
+    if (!sleepers) return false;
+    const io = key & (POLLIN | POLLOUT);
+    return io === POLLIN ? (it.events & POLLIN) !== 0 : io === POLLOUT ? (it.events & POLLOUT) !== 0 : io === 0;
   }
 
   /**

@@ -275,6 +275,9 @@ function readControl(t: Task, sock: Socket, addr: UserPtr, len: number): Scm | n
           if ((pid !== t.pid && !capable(c, CAP_SYS_ADMIN)) ||
             (uid !== c.uid && uid !== c.euid && uid !== c.suid && !capable(c, CAP_SETUID)) ||
             (gid !== c.gid && gid !== c.egid && gid !== c.sgid && !capable(c, CAP_SETGID))) fail(Errno.EPERM);
+          // (find_get_pid: a pid that names nothing, not even a zombie, is ESRCH; then the ids must be valid)
+          if (pid !== t.pid && !t.kernel.tasks.has(pid) && !t.kernel.tgs.has(pid)) fail(Errno.ESRCH);
+          if (uid === 0xffffffff || gid === 0xffffffff) fail(Errno.EINVAL);
           scm.cred = { pid, uid, gid };
         } else if (type !== 36 /* SO_MARK */ && type !== 37 /* SO_TIMESTAMPING */ && type !== 61 /* SCM_TXTIME */) {
           fail(Errno.EINVAL);

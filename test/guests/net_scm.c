@@ -490,6 +490,14 @@ static void credentials(void) {
   say("  pid is mine %d\n", r.cred.pid == getpid());
   c->cmsg_len = CMSG_LEN(sizeof(struct ucred) - 4);
   V("sendmsg with a short SCM_CREDENTIALS", sendmsg(sv[0], &mh, 0));
+  /* (as root: another pid and ids pass scm_check_creds; a pid that names nothing does not, nor a uid of -1) */
+  c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+  struct ucred none = {0x3ffffff0, getuid(), getgid()};
+  memcpy(CMSG_DATA(c), &none, sizeof none);
+  V("sendmsg with SCM_CREDENTIALS of a pid that names nothing", sendmsg(sv[0], &mh, 0));
+  struct ucred baduid = {getpid(), (uid_t)-1, getgid()};
+  memcpy(CMSG_DATA(c), &baduid, sizeof baduid);
+  V("sendmsg with SCM_CREDENTIALS of uid -1", sendmsg(sv[0], &mh, 0));
   close(sv[0]);
   close(sv[1]);
 

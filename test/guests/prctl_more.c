@@ -27,8 +27,9 @@ int main(void) {
   printf("subreaper at first: %d", prctl(PR_GET_CHILD_SUBREAPER, &v, 0, 0, 0));
   printf(" (%d)\n", v);
   printf("set subreaper: %d\n", prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-  int p[2];
-  pipe(p);
+  int pid[2], go[2]; /* the grandchild's pid to us; our word to the grandchild that its parent is gone */
+  pipe(pid);
+  pipe(go);
   pid_t c = fork();
   if (c == 0) {
     int cv = -1;
@@ -37,18 +38,18 @@ int main(void) {
     pid_t g = fork();
     if (g == 0) {
       char b;
-      read(p[0], &b, 1); /* until the child has exited */
+      read(go[0], &b, 1);
       printf("grandchild's parent is the subreaper: %s\n", getppid() == me ? "yes" : "no");
       _exit(7);
     }
-    write(p[1], &g, sizeof g);
+    write(pid[1], &g, sizeof g);
     _exit(0);
   }
-  pid_t g;
-  read(p[0], &g, sizeof g);
-  int st;
+  pid_t g = 0;
+  read(pid[0], &g, sizeof g);
+  int st = 0;
   waitpid(c, &st, 0);
-  write(p[1], "x", 1);
+  write(go[1], "x", 1);
   pid_t w = waitpid(g, &st, 0);
   printf("the subreaper reaps the grandchild: %s, status %d\n", w == g ? "yes" : strerror(errno), WEXITSTATUS(st));
 
