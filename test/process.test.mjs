@@ -215,3 +215,13 @@ test('prctl: a child subreaper gets and reaps its orphaned grandchild; PR_GET_AU
   assert.match(native.stdout, /^PR_GET_AUXV: 448, 56 words written, \/proc\/self\/auxv's first: 1, zeros after: 1\n/m);
   assert.match(native.stdout, /^timer slack 50000, set 1000: 1000, set 0: 50000\n/m);
 });
+
+// ids are u32 ((uid_t)-1 is none, 3000000000 an id: they were read as i32); commit_creds drops pdeathsig and
+// dumpable as the effective ids change
+test('set*id: 32-bit unsigned ids, -1 refused or unchanged; an euid change takes pdeathsig and dumpable away', () => {
+  const g = buildGuest('creds_ids');
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^setuid\(-1\): -1 Invalid argument\nsetgid\(-1\): -1 Invalid argument\nsetgroups with -1: -1 Invalid argument\n {2}Groups:\t \n/m);
+  assert.match(native.stdout, /^ {2}Uid:\t3000000000\t3000000000\t3000000000\t3000000000\n/m);
+  assert.match(native.stdout, /^after the euid changed: pdeathsig 0, dumpable 0\n/m);
+});

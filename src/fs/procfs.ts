@@ -328,7 +328,7 @@ export class ProcFs extends FileSystem {
     let s = `Name:\t${comm}\nUmask:\t${st.umask.toString(8).padStart(4, '0')}\nState:\t${states[st.state]}\n` +
       `Tgid:\t${pid}\nNgid:\t0\nPid:\t${tid ?? pid}\nPPid:\t${st.ppid}\nTracerPid:\t${st.tracerPid ?? 0}\n` +
       `Uid:\t${st.uids.join('\t')}\nGid:\t${st.gids.join('\t')}\nFDSize:\t${st.fdSize ?? 64}\n` +
-      `Groups:\t${st.groups.map((g) => g + ' ').join('')}\nNStgid:\t${pid}\nNSpid:\t${tid ?? pid}\nNSpgid:\t${st.pgrp}\nNSsid:\t${st.session}\n`;
+      `Groups:\t${st.groups.join(' ')} \nNStgid:\t${pid}\nNSpid:\t${tid ?? pid}\nNSpgid:\t${st.pgrp}\nNSsid:\t${st.session}\n`;
     if (!zombie) {
       s += kb('VmPeak', vmKiB) + kb('VmSize', vmKiB) + kb('VmLck', Math.floor((st.locked ?? 0) / 1024)) + kb('VmPin', 0) + kb('VmHWM', hwmKiB) + kb('VmRSS', rssKiB) +
         kb('RssAnon', rssKiB) + kb('RssFile', 0) + kb('RssShmem', 0) + kb('VmData', 0) + kb('VmStk', 132) + kb('VmExe', 0) +

@@ -138,7 +138,8 @@ export const PTRACE_MODE_ATTACH_FSCREDS = PTRACE_MODE_ATTACH | PTRACE_MODE_FSCRE
 /** The two sides of an access check: a task's identity and its process (a Task fits structurally). */
 export interface CredHolder {
   readonly creds: Creds;
-  readonly tg: object;
+  /** its process: dumpable is prctl's PR_SET_DUMPABLE (0 once its ids changed: commit_creds) */
+  readonly tg: { readonly dumpable: number };
 }
 
 /**
@@ -148,14 +149,14 @@ export interface CredHolder {
  * the target's uid, euid, suid and its gid each of the target's gids, or
  * the caller must hold CAP_SYS_PTRACE (umlts: effective uid 0). READ and
  * ATTACH differ only under an LSM (Yama's ptrace_scope), which umlts does
- * not have. Not modelled: dumpability (every process is SUID_DUMP_USER, as
- * prctl(PR_GET_DUMPABLE) reports; Linux makes a process that changed its
- * ids non-dumpable, which only CAP_SYS_PTRACE may then inspect).
+ * not have. A process that is not dumpable (it said so, or its ids changed:
+ * commit_creds) only CAP_SYS_PTRACE may inspect, whatever the ids.
  */
 export function ptraceMayAccess(caller: CredHolder, target: CredHolder, mode: number): boolean {
   if (caller.tg === target.tg) return true;
   const c = caller.creds, o = target.creds;
   const uid = mode & PTRACE_MODE_FSCREDS ? c.fsuid : c.uid, gid = mode & PTRACE_MODE_FSCREDS ? c.fsgid : c.gid;
-  if (uid === o.uid && uid === o.euid && uid === o.suid && gid === o.gid && gid === o.egid && gid === o.sgid) return true;
+  const idsMatch = uid === o.uid && uid === o.euid && uid === o.suid && gid === o.gid && gid === o.egid && gid === o.sgid;
+  if (idsMatch && target.tg.dumpable === 1) return true;
   return capable(c, CAP_SYS_PTRACE); // ptrace_has_cap
 }

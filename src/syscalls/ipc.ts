@@ -461,7 +461,7 @@ export function sys_msgrcv(t: Task, r: Regs): number {
     if (flg & IPC_NOWAIT) return -Errno.ENOMSG;
     return msgSleep(t, q, q.recvq);
   }
-  const m = q.msgs[i]!;
+  const m = q.msgs.at(i)!;
   const want = flg & MSG_COPY ? Math.min(bufsz, MSGMAX) : bufsz;
   if (want < m.data.length && !(flg & MSG_NOERROR)) return -Errno.E2BIG;
   if (!(flg & MSG_COPY)) ns.take(q, i, t.pid);

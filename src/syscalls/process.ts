@@ -267,9 +267,25 @@ export function sys_getgroups(t: Task, r: Regs): number {
  * effective (and fs) id may become the real or saved one. Capabilities
  * follow the uid change (fixSetuid).
  */
+/** (uid_t)-1: "unchanged" for the set*id calls that take several, never a valid id (uid_valid) */
+const NO_ID = 0xffffffff;
+
+/**
+ * commit_creds: a change of the effective or filesystem ids takes the parent-death signal away and makes the
+ * process not dumpable (fs.suid_dumpable 0). before: [euid, egid, fsuid, fsgid] as the call began.
+ */
+function credsCommitted(t: Task, before: readonly number[]): void {
+  const c = t.creds;
+  if (before[0] !== c.euid || before[1] !== c.egid || before[2] !== c.fsuid || before[3] !== c.fsgid) {
+    t.pdeathSig = 0;
+    t.tg.dumpable = 0;
+  }
+}
+const idsOf = (t: Task): number[] => [t.creds.euid, t.creds.egid, t.creds.fsuid, t.creds.fsgid];
+
 function setId(t: Task, v: number, kind: 'uid' | 'gid'): number {
-  if (v === -1) return 0;
-  const c = t.creds, old = oldIds(c);
+  if (v === NO_ID) return -Errno.EINVAL;
+  const c = t.creds, old = oldIds(c), before = idsOf(t);
   if (kind === 'uid') {
     if (capable(c, CAP_SETUID)) c.uid = c.euid = c.suid = c.fsuid = v;
     else if (v === c.uid || v === c.suid) c.euid = c.fsuid = v;
@@ -280,12 +296,13 @@ function setId(t: Task, v: number, kind: 'uid' | 'gid'): number {
     else if (v === c.gid || v === c.sgid) c.egid = c.fsgid = v;
     else return -Errno.EPERM;
   }
+  credsCommitted(t, before);
   return 0;
 }
 /** setuid(2) */
-export const sys_setuid = (t: Task, r: Regs): number => setId(t, r.getI32(A0), 'uid');
+export const sys_setuid = (t: Task, r: Regs): number => setId(t, r.getU32(A0), 'uid');
 /** setgid(2) */
-export const sys_setgid = (t: Task, r: Regs): number => setId(t, r.getI32(A0), 'gid');
+export const sys_setgid = (t: Task, r: Regs): number => setId(t, r.getU32(A0), 'gid');
 
 /** set_tid_address(2) */
 export function sys_set_tid_address(t: Task, r: Regs): number {
@@ -551,12 +568,12 @@ export function sys_setsid(t: Task): number {
 /** setreuid(2)/setresuid(2) family: with CAP_SETUID (CAP_SETGID) any ids; without, each only among the current
  * ones (-1: unchanged). Capabilities follow the uid change (fixSetuid). */
 function setIds(t: Task, kind: 'uid' | 'gid', r: number, e: number, s: number): number {
-  const c = t.creds, old = oldIds(c);
+  const c = t.creds, old = oldIds(c), before = idsOf(t);
   const cur = kind === 'uid' ? [c.uid, c.euid, c.suid] : [c.gid, c.egid, c.sgid];
   if (!capable(c, kind === 'uid' ? CAP_SETUID : CAP_SETGID)) {
-    for (const v of [r, e, s]) if (v !== -1 && !cur.includes(v)) return -Errno.EPERM;
+    for (const v of [r, e, s]) if (v !== NO_ID && !cur.includes(v)) return -Errno.EPERM;
   }
-  const [nr, ne, ns] = [r === -1 ? cur[0]! : r, e === -1 ? cur[1]! : e, s === -1 ? cur[2]! : s];
+  const [nr, ne, ns] = [r === NO_ID ? cur[0]! : r, e === NO_ID ? cur[1]! : e, s === NO_ID ? cur[2]! : s];
   if (kind === 'uid') {
     c.uid = nr;
     c.euid = c.fsuid = ne;
@@ -567,21 +584,22 @@ function setIds(t: Task, kind: 'uid' | 'gid', r: number, e: number, s: number): 
     c.egid = c.fsgid = ne;
     c.sgid = ns;
   }
+  credsCommitted(t, before);
   return 0;
 }
 /** setresuid(2) */
-export const sys_setresuid = (t: Task, r: Regs): number => setIds(t, 'uid', r.getI32(A0), r.getI32(A1), r.getI32(A2));
+export const sys_setresuid = (t: Task, r: Regs): number => setIds(t, 'uid', r.getU32(A0), r.getU32(A1), r.getU32(A2));
 /** setresgid(2) */
-export const sys_setresgid = (t: Task, r: Regs): number => setIds(t, 'gid', r.getI32(A0), r.getI32(A1), r.getI32(A2));
+export const sys_setresgid = (t: Task, r: Regs): number => setIds(t, 'gid', r.getU32(A0), r.getU32(A1), r.getU32(A2));
 /** setreuid(2): a real uid change also sets the saved uid (as Linux) */
 export function sys_setreuid(t: Task, r: Regs): number {
-  const ru = r.getI32(A0), eu = r.getI32(A1);
-  return setIds(t, 'uid', ru, eu, ru !== -1 || (eu !== -1 && eu !== t.creds.uid) ? (eu === -1 ? t.creds.euid : eu) : -1);
+  const ru = r.getU32(A0), eu = r.getU32(A1);
+  return setIds(t, 'uid', ru, eu, ru !== NO_ID || (eu !== NO_ID && eu !== t.creds.uid) ? (eu === NO_ID ? t.creds.euid : eu) : NO_ID);
 }
 /** setregid(2) */
 export function sys_setregid(t: Task, r: Regs): number {
-  const rg = r.getI32(A0), eg = r.getI32(A1);
-  return setIds(t, 'gid', rg, eg, rg !== -1 || (eg !== -1 && eg !== t.creds.gid) ? (eg === -1 ? t.creds.egid : eg) : -1);
+  const rg = r.getU32(A0), eg = r.getU32(A1);
+  return setIds(t, 'gid', rg, eg, rg !== NO_ID || (eg !== NO_ID && eg !== t.creds.gid) ? (eg === NO_ID ? t.creds.egid : eg) : NO_ID);
 }
 /** setgroups(2): CAP_SETGID's */
 export function sys_setgroups(t: Task, r: Regs): number {
@@ -589,23 +607,31 @@ export function sys_setgroups(t: Task, r: Regs): number {
   if (n < 0 || n > 65536) return -Errno.EINVAL;
   if (!capable(t.creds, CAP_SETGID)) return -Errno.EPERM;
   const g: number[] = [];
-  for (let i = 0; i < n; i++) g.push(readU32(t, r.get(A1) + i * 4));
+  for (let i = 0; i < n; i++) {
+    const id = readU32(t, r.get(A1) + i * 4);
+    if (id === NO_ID) return -Errno.EINVAL; // (gid_valid)
+    g.push(id);
+  }
   t.creds.groups = g;
   return 0;
 }
 /** setfsuid(2): the previous value; changed to one of the task's uids, or any with CAP_SETUID (setfsgid likewise) */
 export function sys_setfsuid(t: Task, r: Regs): number {
-  const c = t.creds, old = oldIds(c), v = r.getI32(A0);
-  if (v !== -1 && (capable(c, CAP_SETUID) || [c.uid, c.euid, c.suid, c.fsuid].includes(v)) && v !== c.fsuid) {
+  const c = t.creds, old = oldIds(c), v = r.getU32(A0), before = idsOf(t);
+  if (v !== NO_ID && (capable(c, CAP_SETUID) || [c.uid, c.euid, c.suid, c.fsuid].includes(v)) && v !== c.fsuid) {
     c.fsuid = v;
     fixSetuid(c, old, true);
+    credsCommitted(t, before);
   }
   return old.fsuid;
 }
 /** setfsgid(2) */
 export function sys_setfsgid(t: Task, r: Regs): number {
-  const c = t.creds, old = c.fsgid, v = r.getI32(A0);
-  if (v !== -1 && (capable(c, CAP_SETGID) || [c.gid, c.egid, c.sgid, c.fsgid].includes(v))) c.fsgid = v;
+  const c = t.creds, old = c.fsgid, v = r.getU32(A0), before = idsOf(t);
+  if (v !== NO_ID && (capable(c, CAP_SETGID) || [c.gid, c.egid, c.sgid, c.fsgid].includes(v))) {
+    c.fsgid = v;
+    credsCommitted(t, before);
+  }
   return old;
 }
 

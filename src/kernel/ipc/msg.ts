@@ -28,9 +28,49 @@ export interface Msg {
   readonly data: Uint8Array;
 }
 
+/** A queue's messages, oldest first: taking the first is O(1) (an array's shift moves the rest once it is large,
+ * and a guest may queue hundreds of thousands). Guarded by the JS thread. */
+class MsgList {
+  private a: Array<Msg | undefined> = [];
+  private head = 0;
+  get length(): number {
+    return this.a.length - this.head;
+  }
+  at(i: number): Msg | undefined {
+    return this.a[this.head + i];
+  }
+  push(m: Msg): void {
+    this.a.push(m);
+  }
+  /** The i-th message, taken off. */
+  removeAt(i: number): Msg {
+    if (i !== 0) return this.a.splice(this.head + i, 1)[0]!;
+    const m = this.a[this.head]!;
+    this.a[this.head++] = undefined;
+    // (the taken slots go once they are most of the array: amortized O(1))
+    if (this.head >= 1024 && this.head * 2 >= this.a.length) {
+      this.a = this.a.slice(this.head);
+      this.head = 0;
+    }
+    return m;
+  }
+  /** The index of the first message pred accepts, or -1. */
+  findIndex(pred: (m: Msg) => boolean): number {
+    for (let i = this.head; i < this.a.length; i++) if (pred(this.a[i]!)) return i - this.head;
+    return -1;
+  }
+  forEach(fn: (m: Msg, i: number) => void): void {
+    for (let i = this.head; i < this.a.length; i++) fn(this.a[i]!, i - this.head);
+  }
+  clear(): void {
+    this.a = [];
+    this.head = 0;
+  }
+}
+
 /** struct msg_queue. Guarded by the JS thread. */
 export class MsgQueue {
-  readonly msgs: Msg[] = [];
+  readonly msgs = new MsgList();
   cbytes = 0;
   qbytes = MSGMNB;
   lspid = 0;
@@ -92,14 +132,14 @@ export class MsgNamespace {
     const bound = -msgtyp;
     let best = -1;
     q.msgs.forEach((m, i) => {
-      if (m.type <= bound && (best < 0 || m.type < q.msgs[best]!.type)) best = i;
+      if (m.type <= bound && (best < 0 || m.type < q.msgs.at(best)!.type)) best = i;
     });
     return best;
   }
 
   /** Take message i off the queue (a receive). */
   take(q: MsgQueue, i: number, pid: number): Msg {
-    const m = q.msgs.splice(i, 1)[0]!;
+    const m = q.msgs.removeAt(i);
     q.cbytes -= m.data.length;
     q.lrpid = pid;
     q.rtime = this.now();
@@ -110,7 +150,7 @@ export class MsgNamespace {
   /** IPC_RMID: the queue and its messages go; its sleepers wake to EIDRM. */
   rmid(q: MsgQueue): void {
     this.ids.remove(q);
-    q.msgs.length = 0;
+    q.msgs.clear();
     q.cbytes = 0;
     q.sendq.wake(0);
     q.recvq.wake(0);

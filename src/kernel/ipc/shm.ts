@@ -107,7 +107,7 @@ export class ShmNamespace {
       return;
     }
     s.perm.mode |= SHM_DEST;
-    s.perm.key = 0; // IPC_PRIVATE: a later shmget cannot find it
+    this.ids.forgetKey(s); // IPC_PRIVATE: a later shmget cannot find it
   }
 
   /**

@@ -92,6 +92,8 @@ export interface IpcObject {
 export class IpcIds<T extends IpcObject> {
   /** index -> object */
   private readonly byIdx = new Map<number, T>();
+  /** key -> object, for the objects with a key (ipcget's lookup: Linux's key hash table) */
+  private readonly byKey = new Map<number, T>();
   /** ids->seq and ids->last_idx (idr_alloc_cyclic) */
   private seq = 0;
   private lastIdx = -1;
@@ -112,8 +114,12 @@ export class IpcIds<T extends IpcObject> {
     return this.byIdx.values();
   }
   findKey(key: number): T | undefined {
-    for (const o of this.byIdx.values()) if (o.perm.key === key) return o;
-    return undefined;
+    return this.byKey.get(key);
+  }
+  /** o's key goes (IPC_PRIVATE from now: shm's IPC_RMID of an attached segment); a later ipcget cannot find it */
+  forgetKey(o: T): void {
+    if (this.byKey.get(o.perm.key) === o) this.byKey.delete(o.perm.key);
+    o.perm.key = IPC_PRIVATE;
   }
   /** The next slot's sequence number (the object's perm takes it before add). */
   nextSeq(): { idx: number; seq: number } | null {
@@ -131,6 +137,7 @@ export class IpcIds<T extends IpcObject> {
     this.seq = slot.seq;
     this.lastIdx = slot.idx;
     this.byIdx.set(slot.idx, o);
+    if (o.perm.key !== IPC_PRIVATE) this.byKey.set(o.perm.key, o);
     o.perm.id = slot.seq * IPCMNI + slot.idx;
     return o.perm.id;
   }
@@ -149,6 +156,7 @@ export class IpcIds<T extends IpcObject> {
   remove(o: T): void {
     const idx = o.perm.id % IPCMNI;
     if (this.byIdx.get(idx) === o) this.byIdx.delete(idx);
+    if (this.byKey.get(o.perm.key) === o) this.byKey.delete(o.perm.key);
     o.perm.deleted = true;
   }
 }
