@@ -12,4 +12,5 @@ test('shmget/shmat/shmdt/shmctl, semget/semop/semtimedop/semctl, msgget/msgsnd/m
   assert.match(native.stdout, /after the child: from the child, nattch 2\n/);
   assert.match(native.stdout, /SEM_UNDO in a child that exits: status 0, values back 3 0\n/);
   assert.match(native.stdout, /a receiver waits for type 7: child status 0\n/);
+  assert.match(native.stdout, /MSG_COPY into 1 byte: E2BIG\nMSG_COPY\|MSG_NOERROR into 1 byte: EINVAL\n/);
 });

@@ -464,6 +464,8 @@ export function sys_msgrcv(t: Task, r: Regs): number {
   const m = q.msgs.at(i)!;
   const want = flg & MSG_COPY ? Math.min(bufsz, MSGMAX) : bufsz;
   if (want < m.data.length && !(flg & MSG_NOERROR)) return -Errno.E2BIG;
+  // (copy_msg: MSG_COPY's copy is as large as the buffer, and a larger message does not fit it, MSG_NOERROR or not)
+  if (flg & MSG_COPY && want < m.data.length) return -Errno.EINVAL;
   if (!(flg & MSG_COPY)) ns.take(q, i, t.pid);
   const n = Math.min(want, m.data.length);
   // do_msg_fill: a fault here loses the message, as on Linux

@@ -361,6 +361,8 @@ static void msg_tests(void) {
   say("MSG_COPY 3: %ld %s\n", n, m.text);
   say("MSG_COPY 4: %s\n", res(msgrcv(q, &m, sizeof m.text, 4, MSG_COPY | IPC_NOWAIT)));
   say("MSG_COPY without IPC_NOWAIT: %s\n", res(msgrcv(q, &m, sizeof m.text, 0, MSG_COPY)));
+  say("MSG_COPY into 1 byte: %s\n", res(msgrcv(q, &m, 1, 0, MSG_COPY | IPC_NOWAIT)));
+  say("MSG_COPY|MSG_NOERROR into 1 byte: %s\n", res(msgrcv(q, &m, 1, 0, MSG_COPY | MSG_NOERROR | IPC_NOWAIT)));
   n = msgrcv(q, &m, sizeof m.text, 2, 0);
   say("type 2: %ld %s\n", n, m.text);
   n = msgrcv(q, &m, sizeof m.text, 1, MSG_EXCEPT);
