@@ -213,3 +213,12 @@ test('getcwd after the cwd\'s parent is renamed or the cwd removed; /proc/self/f
     rmScratch(dir);
   }
 });
+
+// comm_write: glibc's pthread_setname_np of another thread writes /proc/self/task/TID/comm (it failed: the file
+// took no writes)
+test('/proc/PID/comm and task/TID/comm take the thread\'s own process\'s writes: pthread_setname_np of another thread', () => {
+  const g = buildGuest('comm_write', ['-pthread']);
+  const { native } = assertSameAsNative([g]);
+  assert.match(native.stdout, /^pthread_setname_np of another thread: 0, getname 0 "worker-1"\n/m);
+  assert.match(native.stdout, /^the child writes its parent's comm: -1 Invalid argument\n/m);
+});

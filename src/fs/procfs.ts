@@ -54,6 +54,9 @@ export interface ProcProvider {
   mem?(pid: number): ProcMem | number;
   /** the thread name (without newline) */
   comm(pid: number): string | null;
+  /** comm_write: thread tid of process pid takes name (at most 15 bytes, up to a NUL) if the writer is of its
+   * process; 0 or -errno */
+  setComm?(pid: number, tid: number, name: Uint8Array): number;
   /** /proc/<pid>/maps text */
   maps(pid: number): string | null;
   /** CPUs the guest sees */
@@ -382,6 +385,31 @@ function seqLseek(f: File, off: number, whence: number): number {
   return p;
 }
 
+/** /proc/<pid>/comm and task/<tid>/comm: the name to read, and a write from the thread's own process renames it
+ * (comm_write: the count written is the answer, whatever of it fits). */
+class CommNode extends FixedNode {
+  protected readonly st: Stat;
+  constructor(readonly fs: ProcFs, ino: number, private readonly pid: number, private readonly tid: number | undefined) {
+    super();
+    this.st = fs.attrs(ino, S_IFREG | 0o644);
+  }
+  override open(flags: number, path: string): File | number {
+    const p = this.fs.provider, pid = this.pid, tid = this.tid;
+    const c = tid !== undefined && p.threadComm ? p.threadComm(pid, tid) : p.comm(pid);
+    if (c === null) return -Errno.ENOENT;
+    return new CommFile(flags, path, enc.encode(c + '\n'), this.st, (name) => p.setComm?.(pid, tid ?? pid, name) ?? -Errno.EINVAL);
+  }
+}
+class CommFile extends ProcSeqFile {
+  constructor(flags: number, path: string, data: Uint8Array, st: Stat, private readonly rename: (name: Uint8Array) => number) {
+    super(flags, path, data, st);
+  }
+  override write(buf: Uint8Array, _pos: number | null): number {
+    const r = this.rename(buf.subarray(0, Math.min(buf.length, 15)));
+    return r < 0 ? r : buf.length;
+  }
+}
+
 /** A process's memory as /proc/<pid>/mem reaches it (mem_rw): bytes moved at addr, or -EIO if none could be. */
 export interface ProcMem {
   read(addr: number, buf: Uint8Array): number;
@@ -608,10 +636,7 @@ class PidDir extends DirNode {
       case 'cmdline': return new GenNode(fs, pidIno(pid, 5), () => p.cmdline(pid));
       case 'auxv': return new GenNode(fs, pidIno(pid, 16), () => p.auxv?.(pid) ?? null);
       case 'mem': return new MemNode(fs, pidIno(pid, 17), pid);
-      case 'comm': return new GenNode(fs, pidIno(pid, 6), () => {
-        const c = p.comm(pid);
-        return c === null ? null : c + '\n';
-      });
+      case 'comm': return new CommNode(fs, pidIno(pid, 6), pid, undefined);
       case 'maps': return new GenNode(fs, pidIno(pid, 7), () => p.maps(pid));
       case 'mounts': return new GenNode(fs, pidIno(pid, 8), () => fs.mountsText());
       case 'mountinfo': return new GenNode(fs, pidIno(pid, 13), () => fs.mountinfoText());
@@ -668,10 +693,7 @@ class TidDir extends DirNode {
     super(fs, pidIno(tid, 12), 0o555);
     const p = fs.provider;
     this.entries = new Map<string, Node>([
-      ['comm', new GenNode(fs, pidIno(tid, 13), () => {
-        const c = p.threadComm ? p.threadComm(pid, tid) : p.comm(pid);
-        return c === null ? null : c + '\n';
-      })],
+      ['comm', new CommNode(fs, pidIno(tid, 13), pid, tid)],
       ['stat', new GenNode(fs, pidIno(tid, 14), () => fs.pidStatText(pid, tid))],
       ['status', new GenNode(fs, pidIno(tid, 15), () => fs.pidStatusText(pid, tid))],
       // (the process's: its threads share it; gdb reads the thread's)

@@ -1109,6 +1109,15 @@ class ProcProviderImpl {
     if (!tg) return null;
     return tg.tasks.filter((t) => t.state !== 'zombie' && t.state !== 'dead').map((t) => t.tid).sort((a, b) => a - b);
   }
+  setComm(pid: number, tid: number, name: Uint8Array): number {
+    const t = this.k.tasks.get(tid);
+    if (!t || t.tg.tgid !== pid) return -Errno.ESRCH;
+    // (another process's thread: EINVAL, as comm_write answers)
+    if (this.k.current?.tg !== t.tg) return -Errno.EINVAL;
+    const z = name.indexOf(0);
+    t.comm = Buffer.from(z < 0 ? name : name.subarray(0, z)).toString('utf8');
+    return 0;
+  }
   threadComm(pid: number, tid: number): string | null {
     const t = this.k.tasks.get(tid);
     return t && t.tg.tgid === pid ? t.comm : null;
